@@ -1,0 +1,134 @@
+/**
+ * A format description: everything kvscope knows about one engine's on-disk
+ * layout, in one place. The detector, the file lister, the record decoder
+ * (with the byte range of every field, for the hex pane) and the replay rules
+ * that turn records into live keys all come from here. The native kvscope
+ * format is one of these, not a special case.
+ */
+
+/** What a field means, so the UI can colour it and tools can find it. */
+export type FieldRole =
+  | 'magic'
+  | 'version'
+  | 'crc'
+  | 'type'
+  | 'flags'
+  | 'sequence'
+  | 'timestamp'
+  | 'key-length'
+  | 'value-length'
+  | 'key'
+  | 'value'
+  | 'offset'
+  | 'text'
+  | 'padding'
+  | 'other';
+
+/** One decoded field: absolute byte range in its file, end exclusive. */
+export interface DecodedField {
+  name: string;
+  role: FieldRole;
+  start: number;
+  end: number;
+  /** The decoded value, as shown to a person ("0x1a2b3c4d", "42", "put"). */
+  display: string;
+  /** One line, taken from the format description. */
+  explain: string;
+}
+
+export type RecordKind = 'put' | 'delete' | 'header' | 'hint' | 'trailer' | 'garbage';
+
+/**
+ * valid: decoded and checksum (if any) matches.
+ * corrupt: bytes that could not be decoded as a valid record (bad CRC,
+ *   impossible lengths, unparseable line); the decoder resynchronised after it.
+ * torn: an incomplete record at the very end of a file (a crash mid-append).
+ */
+export type RecordStatus = 'valid' | 'corrupt' | 'torn';
+
+export interface DecodedRecord {
+  /** Absolute offset of the record's first byte in its file. */
+  offset: number;
+  /** Total bytes the record occupies (for corrupt/torn: the bytes skipped). */
+  length: number;
+  kind: RecordKind;
+  status: RecordStatus;
+  key?: Uint8Array;
+  /** Offset and length of the value bytes inside the file (absent for deletes). */
+  valueOffset?: number;
+  valueLength?: number;
+  /** Native sequence number, Riak timestamp, ...; absent where the format has none. */
+  sequence?: number;
+  storedCrc?: number;
+  computedCrc?: number;
+  /** Why the record is corrupt or torn, in one sentence. */
+  problem?: string;
+  /** Fields in byte order; for a valid record they tile [offset, offset+length) exactly. */
+  fields: DecodedField[];
+}
+
+export type FileRole = 'data' | 'hint' | 'lock' | 'manifest' | 'other';
+
+export interface FormatFile {
+  /** Path relative to the format's root directory, with '/' separators. */
+  name: string;
+  role: FileRole;
+  /** Numeric id used for ordering (segment number), or -1. */
+  id: number;
+  size: number;
+}
+
+export interface Detection {
+  format: string;
+  /** 0..1: how sure the detector is. */
+  confidence: number;
+  /** The directory the format's files are relative to (may be a subfolder of what was opened). */
+  root: string;
+  /** One sentence: what was found. */
+  reason: string;
+}
+
+/** A static description of one field of a fixed layout, used to build DecodedField. */
+export interface FieldSpec {
+  name: string;
+  role: FieldRole;
+  /** Size in bytes; 'key'/'value' fields are variable and marked with -1. */
+  size: number;
+  explain: string;
+}
+
+/**
+ * One engine's format. Implementations live beside this file, one per engine
+ * (native.ts, riak-bitcask.ts, mini-kvstore-v2.ts, ...), and are listed in
+ * registry.ts.
+ */
+export interface FormatDescription {
+  /** Stable id used on the command line (`--format <id>`) and in the contract. */
+  id: string;
+  title: string;
+  /** One paragraph for the UI: layout, tombstones, which record wins, compaction naming. */
+  summary: string;
+  /** Only the native format can be written; every foreign format is read-only. */
+  writable: boolean;
+  /**
+   * Look at a directory (the one the user opened, or the engine's own folder
+   * inside it) and say whether it holds this format. Reads names and at most
+   * a few header bytes; never writes.
+   */
+  detect(dir: string): Detection | null;
+  /** Files of the format under root, in replay order. */
+  listFiles(root: string): FormatFile[];
+  /**
+   * Decode every record of one file. Never throws on bad bytes: damage comes
+   * back as 'corrupt' / 'torn' records with a problem and an offset.
+   */
+  decodeFile(file: FormatFile, bytes: Uint8Array): DecodedRecord[];
+  /**
+   * How records become live keys. 'file-order': replay files in listFiles
+   * order and records in file order; the last put or delete of a key wins.
+   * 'sequence': the record with the highest `sequence` wins, wherever it is.
+   */
+  winner: 'file-order' | 'sequence';
+  /** Whether the real program stops replaying a file at its first bad record. */
+  stopsFileAtFirstBadRecord: boolean;
+}

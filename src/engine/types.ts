@@ -1,0 +1,170 @@
+/**
+ * Public types of the storage engine. Everything the inspector and the CLI
+ * need to know about a store, whatever its format, is declared here.
+ *
+ * Keys and values are bytes. Inside the engine a key is also carried as a
+ * "key string": the same bytes decoded as latin1 (one char per byte), which
+ * sorts exactly like the bytes and is cheap to hash. Use keyToString /
+ * keyFromString in ./keys.ts to convert.
+ */
+
+export type FsyncPolicy = 'always' | 'batch' | 'never';
+
+export interface OpenOptions {
+  /** Open without the writer lock; never changes a byte on disk. Default false. */
+  readOnly?: boolean;
+  /** Create the directory and an empty store if missing. Default false. */
+  create?: boolean;
+  /** Rotate the active segment once it reaches this many bytes. Default 64 MiB. */
+  segmentSize?: number;
+  /** Durability policy. Default 'always'. */
+  fsync?: FsyncPolicy;
+  /** Compact automatically when dead bytes / total bytes of sealed segments exceeds this (0..1). Default: off. */
+  autoCompactRatio?: number;
+  /** Progress of the initial replay. */
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** Where a record lives. */
+export interface RecordLocation {
+  /** File name relative to the store root (e.g. "000003.kvs"). */
+  file: string;
+  segment: number;
+  offset: number;
+  /** Total record length in bytes. */
+  length: number;
+  sequence: number;
+}
+
+export interface ValueWithLocation {
+  value: Buffer;
+  location: RecordLocation;
+}
+
+export type VersionStatus = 'live' | 'shadowed' | 'tombstone';
+
+export interface KeyVersion {
+  location: RecordLocation;
+  kind: 'put' | 'delete';
+  valueLength: number;
+  status: VersionStatus;
+}
+
+export interface SegmentStats {
+  file: string;
+  segment: number;
+  bytes: number;
+  records: number;
+  liveBytes: number;
+  /** Bytes of records overwritten or deleted later. */
+  staleBytes: number;
+  tombstoneBytes: number;
+  corruptBytes: number;
+  hasHint: boolean;
+  active: boolean;
+}
+
+export interface StoreStats {
+  format: string;
+  keys: number;
+  segments: number;
+  totalBytes: number;
+  liveBytes: number;
+  deadBytes: number;
+  /** totalBytes / liveBytes (1 when everything is live; Infinity-safe: 0 live -> totalBytes>0 ? Infinity : 1). */
+  spaceAmplification: number;
+  perSegment: SegmentStats[];
+}
+
+export interface ScanOptions {
+  prefix?: Uint8Array;
+  /** Inclusive lower bound. */
+  start?: Uint8Array;
+  /** Exclusive upper bound. */
+  end?: Uint8Array;
+  limit?: number;
+  reverse?: boolean;
+}
+
+export interface Problem {
+  file: string;
+  offset: number;
+  kind:
+    | 'bad-crc'
+    | 'torn-tail'
+    | 'impossible-length'
+    | 'bad-header'
+    | 'bad-hint'
+    | 'stale-hint'
+    | 'hint-mismatch'
+    | 'duplicate-sequence'
+    | 'out-of-order-sequence'
+    | 'incomplete-batch'
+    | 'unreadable';
+  /** Bytes affected, when known. */
+  length?: number;
+  message: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  filesChecked: number;
+  recordsChecked: number;
+  problems: Problem[];
+}
+
+export interface RecoveryReport {
+  /** Torn tails found (and cut off when opened for writing). */
+  tornTails: Problem[];
+  /** Corrupt records skipped during replay. */
+  skipped: Problem[];
+  /** Hints that were missing, stale or corrupt, so the segment was scanned. */
+  hintFallbacks: string[];
+  /** A stale lock that was taken over, with the dead pid. */
+  staleLockTakenOver?: number;
+  /** A compaction interrupted by a crash that was finished or rolled back. */
+  compactionRecovered?: 'rolled-forward' | 'rolled-back';
+}
+
+export interface CompactResult {
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  reclaimedBytes: number;
+  recordsDropped: number;
+  inputSegments: number[];
+  outputSegments: number[];
+}
+
+export type BatchOp =
+  | { type: 'put'; key: Uint8Array | string; value: Uint8Array | string }
+  | { type: 'delete'; key: Uint8Array | string };
+
+/**
+ * What every opened store offers, native or foreign. The inspector works
+ * against this; the native Store adds writes.
+ */
+export interface BrowsableStore {
+  readonly dir: string;
+  readonly format: string;
+  readonly readOnly: boolean;
+  keyCount(): number;
+  /** All live keys as key strings (latin1), sorted bytewise. Cached until the next write. */
+  sortedKeys(): readonly string[];
+  has(key: Uint8Array | string): boolean;
+  locate(key: Uint8Array | string): RecordLocation | undefined;
+  get(key: Uint8Array | string): Promise<Buffer | undefined>;
+  getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined>;
+  history(key: Uint8Array | string): Promise<KeyVersion[]>;
+  stats(): StoreStats;
+  verify(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<VerifyReport>;
+  close(): Promise<void>;
+}
