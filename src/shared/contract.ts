@@ -1,0 +1,312 @@
+/**
+ * The ONE contract for everything that crosses a process boundary: method
+ * names, request schemas (validated at runtime with zod), response types and
+ * the event messages pushed while jobs run. Main, preload, renderer and the
+ * browser host all derive their channels and types from this file.
+ *
+ * Keys travel as "key strings": the key bytes decoded as latin1, one char per
+ * byte (so JSON carries arbitrary bytes and the strings sort bytewise).
+ */
+import { z } from 'zod';
+import type { ApiErrorShape } from './errors.js';
+import { METHOD_NAMES, type MethodName } from './methods.js';
+
+export { METHOD_NAMES, IPC_PREFIX, IPC_EVENT_CHANNEL, ipcChannel, type MethodName } from './methods.js';
+export type { ApiErrorShape } from './errors.js';
+
+// ---------------------------------------------------------------- limits
+
+export const LIMITS = {
+  pathChars: 4096,
+  keyChars: 65_536,
+  /** Base64 of a value written through the inspector (~48 MiB of bytes). */
+  valueBase64Chars: 64 * 1024 * 1024,
+  patternChars: 1024,
+  windowMax: 2000,
+  /** Default bytes of a value returned by one getValue call. */
+  valueWindowDefault: 1024 * 1024,
+  valueWindowMax: 8 * 1024 * 1024,
+  treeNodesMax: 5000,
+  recentMax: 20,
+} as const;
+
+// ---------------------------------------------------------------- primitives
+
+/** An absolute directory path: bounded, no NUL byte, no `..` segment. */
+export const PathSchema = z
+  .string()
+  .min(1, 'path is empty')
+  .max(LIMITS.pathChars, `path is longer than ${LIMITS.pathChars} characters`)
+  .refine((p) => !p.includes('\0'), 'path contains a NUL byte')
+  .refine((p) => !p.split(/[\\/]/).includes('..'), 'path contains a ".." segment')
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'path must be absolute');
+
+/** A key string: latin1, one char per byte. */
+export const KeySchema = z
+  .string()
+  .min(1, 'key is empty')
+  .max(LIMITS.keyChars, `key is longer than ${LIMITS.keyChars} bytes`)
+  // eslint-disable-next-line no-control-regex
+  .refine((k) => /^[\u0000-\u00ff]*$/.test(k), 'key string must be latin1 (one char per byte)');
+
+export const SessionIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed session id');
+export const JobIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'malformed job id');
+export const FormatIdSchema = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9._-]*$/, 'malformed format id');
+const Base64Schema = z
+  .string()
+  .max(LIMITS.valueBase64Chars, 'value is too large')
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'value is not base64');
+
+export const FilterModeSchema = z.enum(['prefix', 'substring', 'glob']);
+export type FilterMode = z.infer<typeof FilterModeSchema>;
+
+export const FilterSchema = z.strictObject({
+  mode: FilterModeSchema,
+  pattern: z.string().max(LIMITS.patternChars, 'filter is too long'),
+});
+export type KeyFilter = z.infer<typeof FilterSchema>;
+
+export const DelimiterSchema = z.enum([':', '/']);
+export type Delimiter = z.infer<typeof DelimiterSchema>;
+
+const session = { sessionId: SessionIdSchema };
+
+// ---------------------------------------------------------------- requests
+
+export const requestSchemas = {
+  openStore: z.strictObject({
+    path: PathSchema,
+    format: FormatIdSchema.optional(),
+    readWrite: z.boolean().optional(),
+  }),
+  closeStore: z.strictObject({ ...session }),
+  setMode: z.strictObject({ ...session, readWrite: z.boolean() }),
+  listKeys: z.strictObject({
+    ...session,
+    filter: FilterSchema.optional(),
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    limit: z.number().int().min(0).max(LIMITS.windowMax),
+  }),
+  keyTree: z.strictObject({
+    ...session,
+    delimiter: DelimiterSchema,
+    /** Key-string prefix of the branch to expand ('' = root). */
+    prefix: z.string().max(LIMITS.keyChars),
+    filter: FilterSchema.optional(),
+  }),
+  getValue: z.strictObject({
+    ...session,
+    key: KeySchema,
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    maxBytes: z.number().int().min(0).max(LIMITS.valueWindowMax).optional(),
+  }),
+  putValue: z.strictObject({ ...session, key: KeySchema, valueBase64: Base64Schema }),
+  deleteKey: z.strictObject({ ...session, key: KeySchema }),
+  history: z.strictObject({ ...session, key: KeySchema }),
+  stats: z.strictObject({ ...session }),
+  compact: z.strictObject({ ...session }),
+  cancelJob: z.strictObject({ jobId: JobIdSchema }),
+  listRecent: z.strictObject({}),
+  addRecent: z.strictObject({ path: PathSchema, format: FormatIdSchema.optional() }),
+  formats: z.strictObject({}),
+} satisfies Record<MethodName, z.ZodType>;
+
+// ---------------------------------------------------------------- responses
+
+export interface Location {
+  file: string;
+  segment: number;
+  offset: number;
+  length: number;
+  sequence: number;
+}
+
+export interface SessionInfo {
+  sessionId: string;
+  path: string;
+  /** Directory the format's files live in (may be a subfolder of path). */
+  root: string;
+  format: string;
+  /** Whether this format can be written at all (only the native one). */
+  writable: boolean;
+  readOnly: boolean;
+  keyCount: number;
+  detection: { format: string; confidence: number; reason: string };
+  /** Problems found while opening, in one line each (torn tails, skipped records). */
+  warnings: string[];
+}
+
+export interface KeyEntry {
+  /** Key string (latin1 of the bytes). */
+  key: string;
+  /** Printable form: UTF-8 when valid and printable, else escaped (\xNN). */
+  display: string;
+  hex: string;
+  /** Whether display is the key's plain UTF-8 text (no escapes needed). */
+  printable: boolean;
+}
+
+export interface ListKeysResponse {
+  total: number;
+  /** Live keys in the store, ignoring the filter. */
+  unfilteredTotal: number;
+  offset: number;
+  keys: KeyEntry[];
+}
+
+export interface TreeNode {
+  /** The segment after the parent's prefix, escaped for display. */
+  label: string;
+  /** Key-string prefix of this node (for a branch it ends with the delimiter). */
+  prefix: string;
+  kind: 'branch' | 'key';
+  /** Keys at or below this node. */
+  count: number;
+}
+
+export interface KeyTreeResponse {
+  prefix: string;
+  nodes: TreeNode[];
+  truncated: boolean;
+}
+
+export interface GetValueResponse {
+  key: string;
+  found: boolean;
+  /** Full value length in bytes. */
+  size: number;
+  offset: number;
+  /** Bytes [offset, offset + returned) of the value, base64. */
+  base64: string;
+  truncated: boolean;
+  location?: Location;
+}
+
+export interface PutValueResponse {
+  location?: Location;
+  keyCount: number;
+}
+
+export interface DeleteKeyResponse {
+  deleted: boolean;
+  keyCount: number;
+}
+
+export interface VersionInfo {
+  location: Location;
+  kind: 'put' | 'delete';
+  valueLength: number;
+  status: 'live' | 'shadowed' | 'tombstone';
+}
+
+export interface HistoryResponse {
+  key: string;
+  versions: VersionInfo[];
+}
+
+export interface SegmentInfo {
+  file: string;
+  segment: number;
+  bytes: number;
+  records: number;
+  liveBytes: number;
+  staleBytes: number;
+  tombstoneBytes: number;
+  corruptBytes: number;
+  active: boolean;
+}
+
+export interface StatsResponse {
+  format: string;
+  keys: number;
+  segments: number;
+  totalBytes: number;
+  liveBytes: number;
+  deadBytes: number;
+  /** totalBytes / liveBytes; null when there are no live bytes but some dead ones. */
+  spaceAmplification: number | null;
+  perSegment: SegmentInfo[];
+  /** What compaction would do now; absent for read-only formats. */
+  compactionPlan?: { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number };
+}
+
+export interface CompactSummary {
+  segmentsBefore: number;
+  segmentsAfter: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  reclaimedBytes: number;
+  recordsDropped: number;
+}
+
+export interface StartJobResponse {
+  jobId: string;
+}
+
+export interface RecentEntry {
+  path: string;
+  format?: string;
+  /** ISO time. */
+  openedAt: string;
+}
+
+export interface RecentResponse {
+  entries: RecentEntry[];
+}
+
+export interface FormatInfo {
+  id: string;
+  title: string;
+  writable: boolean;
+}
+
+export type Ok = { ok: true };
+
+export interface ResponseTypes {
+  openStore: SessionInfo;
+  closeStore: Ok;
+  setMode: SessionInfo;
+  listKeys: ListKeysResponse;
+  keyTree: KeyTreeResponse;
+  getValue: GetValueResponse;
+  putValue: PutValueResponse;
+  deleteKey: DeleteKeyResponse;
+  history: HistoryResponse;
+  stats: StatsResponse;
+  compact: StartJobResponse;
+  cancelJob: { cancelled: boolean };
+  listRecent: RecentResponse;
+  addRecent: RecentResponse;
+  formats: { formats: FormatInfo[] };
+}
+
+// ---------------------------------------------------------------- events
+
+export type KvscopeEvent =
+  | { type: 'job-progress'; jobId: string; sessionId: string; phase: string; done: number; total: number }
+  | { type: 'job-done'; jobId: string; sessionId: string; result: CompactSummary }
+  | { type: 'job-failed'; jobId: string; sessionId: string; error: ApiErrorShape }
+  | { type: 'store-changed'; sessionId: string };
+
+// ---------------------------------------------------------------- derived types
+
+export type RequestOf<M extends MethodName> = z.infer<(typeof requestSchemas)[M]>;
+export type ResponseOf<M extends MethodName> = ResponseTypes[M];
+
+export type EventListener = (event: KvscopeEvent) => void;
+
+/** What the renderer sees as `window.kvscope` (Electron) or gets from the HTTP transport. */
+export type KvscopeApi = { [M in MethodName]: (request: RequestOf<M>) => Promise<ResponseOf<M>> } & {
+  /** Subscribe to events; returns an unsubscribe function. */
+  onEvent(listener: EventListener): () => void;
+};
+
+/** The server side: one implementation per method. */
+export type KvscopeHandlers = { [M in MethodName]: (request: RequestOf<M>) => Promise<ResponseOf<M>> };
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
+}
+
+/** The HTTP header the browser host expects the token in. */
+export const TOKEN_HEADER = 'x-kvscope-token';
