@@ -1,0 +1,35 @@
+/**
+ * What the inspector needs from the engine to open stores, as an interface so
+ * the service does not care whether a store is native or foreign (and tests
+ * can substitute it). engine-opener.ts implements it with the real engine.
+ */
+import type { BrowsableStore, CompactResult, Progress, RecordLocation } from '../engine/types.js';
+import type { Detection } from '../engine/formats/format.js';
+import type { FormatInfo } from '../shared/contract.js';
+
+/** The write side of the native store, as the inspector uses it. */
+export interface WritableStore extends BrowsableStore {
+  put(key: Uint8Array, value: Uint8Array): Promise<void>;
+  delete(key: Uint8Array): Promise<boolean>;
+  compact(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CompactResult>;
+  compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number };
+  locate(key: Uint8Array | string): RecordLocation | undefined;
+}
+
+export interface OpenedHandle {
+  store: BrowsableStore;
+  detection: Detection;
+  /** The same store as a native Store (present only for the native format). */
+  native: WritableStore | undefined;
+  /** One line per problem found while opening (torn tails, skipped records). */
+  warnings: string[];
+}
+
+export interface StoreOpener {
+  open(dir: string, opts: { format?: string; readOnly: boolean }): Promise<OpenedHandle>;
+  /** Pid of a live process holding the writer lock of dir, if any. */
+  lockHolder(dir: string): number | undefined;
+  formats(): FormatInfo[];
+  /** Whether a format id can be written (only the native format). */
+  isWritable(format: string): boolean;
+}
