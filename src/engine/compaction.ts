@@ -1,0 +1,243 @@
+/**
+ * Compaction (merge): rewrite sealed segments into new ones that hold only
+ * the live records, with hint files, then drop the old segments.
+ *
+ * Protocol (docs/FORMAT.md, "Compaction protocol"); a crash at any point
+ * leaves a directory that opens with exactly the same live data:
+ *   1. write outputs as NNNNNN.data.compacting + NNNNNN.hint.compacting,
+ *      fdatasync each, fsync the directory      (crash: outputs are ignored
+ *                                                and deleted on next open)
+ *   2. write COMPACTION.tmp listing inputs and outputs, fdatasync, rename to
+ *      COMPACTION, fsync the directory          (the commit point)
+ *   3. rename outputs to their final names, fsync the directory
+ *   4. unlink every input data and hint file, fsync the directory
+ *   5. unlink COMPACTION, fsync the directory
+ * A store that finds COMPACTION on open finishes steps 3-5 (opened for
+ * writing) or reads as if they were done (read-only). Inputs are deleted
+ * only after the outputs are durable and named in a durable manifest, the
+ * order ALICE found LevelDB needs (create, fsync, rename, fsync dir, unlink).
+ */
+import type { EngineFs } from './fs.js';
+import { writeFully } from './fs.js';
+import { keyToString } from './keys.js';
+import { encodeHint, encodeRecordInto, type HintEntry } from './native/codec.js';
+import { fileSource } from './native/byte-source.js';
+import {
+  COMPACTING_SUFFIX,
+  COMPACTION_MANIFEST,
+  dataFileName,
+  hintFileName,
+  pathOf,
+  TMP_SUFFIX,
+  type DirectoryListing,
+} from './native/files.js';
+import { RECORD_HEADER, SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
+import { committedRecords, scanRecords } from './native/scan.js';
+import { createSegmentFile, Segment } from './segment.js';
+import { Yielder } from './yielder.js';
+import type { Progress } from './types.js';
+
+export type CompactionStep = 'outputs-written' | 'manifest-committed' | 'outputs-renamed' | 'inputs-deleted';
+
+/** Test hooks: called after each step; throwing there simulates a crash at that point. */
+export interface CompactionHooks {
+  afterStep?(step: CompactionStep): void;
+}
+
+export interface MovedRecord {
+  key: string;
+  sequence: number;
+  from: number;
+  to: number;
+  offset: number;
+  length: number;
+}
+
+export interface CompactionContext {
+  efs: EngineFs;
+  dir: string;
+  segmentSize: number;
+  inputs: Segment[];
+  sequenceFloor: number;
+  allocateSegmentId(): number;
+  isLive(key: string, segment: number, offset: number): boolean;
+  /** Called once the manifest is durable: swap the outputs in, in memory. */
+  commit(outputs: Segment[], moved: MovedRecord[]): void;
+  hooks?: CompactionHooks | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: Progress) => void) | undefined;
+}
+
+interface Manifest {
+  version: 1;
+  inputs: number[];
+  outputs: number[];
+}
+
+interface OutputFile {
+  seg: Segment;
+  hint: HintEntry[];
+}
+
+export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: Segment[]; recordsDropped: number }> {
+  const { efs, dir } = ctx;
+  const yielder = new Yielder('compact', ctx.signal, ctx.onProgress);
+  const totalBytes = ctx.inputs.reduce((n, s) => n + s.size, 0);
+  const outputs: OutputFile[] = [];
+  const moved: MovedRecord[] = [];
+  let recordsDropped = 0;
+  let done = 0;
+
+  const newOutput = (): OutputFile => {
+    const id = ctx.allocateSegmentId();
+    const name = dataFileName(id) + COMPACTING_SUFFIX;
+    const fd = createSegmentFile(efs, pathOf(dir, name), dir, { flags: SEGMENT_FLAG_COMPACTED, segmentId: id, sequenceFloor: ctx.sequenceFloor });
+    const out = { seg: new Segment(id, dataFileName(id), fd, SEGMENT_HEADER.size, { version: 1, flags: SEGMENT_FLAG_COMPACTED, segmentId: id, sequenceFloor: ctx.sequenceFloor }), hint: [] };
+    outputs.push(out);
+    return out;
+  };
+
+  try {
+    let out: OutputFile | undefined;
+    for (const input of ctx.inputs) {
+      const src = fileSource(efs, input.fd, input.size);
+      for (const ev of committedRecords(scanRecords(src, input.header ? SEGMENT_HEADER.size : 0))) {
+        if (ev.kind !== 'record') continue;
+        const key = keyToString(ev.key);
+        if (ev.header.type !== 1 || !ctx.isLive(key, input.id, ev.offset)) {
+          recordsDropped++;
+          continue;
+        }
+        if (!out || (out.seg.size + ev.length > ctx.segmentSize && out.seg.size > SEGMENT_HEADER.size)) out = newOutput();
+        const record = Buffer.from(src.view(ev.offset, ev.length));
+        if (ev.header.flags !== 0) {
+          // Batch flags mean nothing outside the original batch: write the record alone.
+          const keyBytes = record.subarray(RECORD_HEADER.size, RECORD_HEADER.size + ev.header.keyLength);
+          const value = record.subarray(RECORD_HEADER.size + ev.header.keyLength);
+          encodeRecordInto(record, 0, ev.header.type, 0, ev.header.sequence, Buffer.from(keyBytes), Buffer.from(value));
+        }
+        const offset = out.seg.size;
+        writeFully(efs, out.seg.fd, record, offset);
+        out.seg.size += ev.length;
+        out.seg.records++;
+        out.hint.push({ type: ev.header.type, sequence: ev.header.sequence, offset, recordLength: ev.length, key: ev.key });
+        moved.push({ key, sequence: ev.header.sequence, from: input.id, to: out.seg.id, offset, length: ev.length });
+        await yielder.step(done + ev.offset, totalBytes);
+      }
+      done += input.size;
+    }
+    for (const o of outputs) {
+      efs.fdatasyncSync(o.seg.fd);
+      writeWhole(efs, pathOf(dir, hintFileName(o.seg.id) + COMPACTING_SUFFIX), encodeHint(o.seg.id, o.seg.size, o.hint));
+      o.seg.hasHint = true;
+    }
+    efs.fsyncDirSync(dir);
+    ctx.hooks?.afterStep?.('outputs-written');
+    yielder.check();
+  } catch (err) {
+    discardOutputs(efs, dir, outputs);
+    throw err;
+  }
+
+  // The commit point: from here on the compaction happens, crash or not.
+  const manifest: Manifest = { version: 1, inputs: ctx.inputs.map((s) => s.id), outputs: outputs.map((o) => o.seg.id) };
+  try {
+    writeWhole(efs, pathOf(dir, COMPACTION_MANIFEST + TMP_SUFFIX), Buffer.from(JSON.stringify(manifest)));
+    efs.renameSync(pathOf(dir, COMPACTION_MANIFEST + TMP_SUFFIX), pathOf(dir, COMPACTION_MANIFEST));
+    efs.fsyncDirSync(dir);
+  } catch (err) {
+    discardOutputs(efs, dir, outputs);
+    throw err;
+  }
+  try {
+    ctx.hooks?.afterStep?.('manifest-committed');
+    ctx.commit(outputs.map((o) => o.seg), moved);
+    renameOutputs(efs, dir, manifest.outputs);
+    ctx.hooks?.afterStep?.('outputs-renamed');
+    deleteInputs(efs, dir, manifest.inputs);
+    ctx.hooks?.afterStep?.('inputs-deleted');
+    efs.unlinkSync(pathOf(dir, COMPACTION_MANIFEST));
+    efs.fsyncDirSync(dir);
+  } catch (err) {
+    // Committed: the next open finishes the job. The store must not write meanwhile.
+    throw Object.assign(err as Error, { committed: true });
+  }
+  yielder.report(totalBytes, totalBytes);
+  return { outputs: outputs.map((o) => o.seg), recordsDropped };
+}
+
+/** Finish (or roll back) a compaction a crash interrupted. Write mode only; returns what it did. */
+export function finishInterruptedCompaction(efs: EngineFs, dir: string, listing: DirectoryListing): 'rolled-forward' | 'rolled-back' | undefined {
+  if (listing.hasManifest) {
+    const manifest = readManifest(efs, dir);
+    if (manifest) {
+      renameOutputs(efs, dir, manifest.outputs);
+      deleteInputs(efs, dir, manifest.inputs);
+    }
+    efs.unlinkSync(pathOf(dir, COMPACTION_MANIFEST));
+    efs.fsyncDirSync(dir);
+    return manifest ? 'rolled-forward' : 'rolled-back';
+  }
+  if (listing.compactingIds.length === 0 && listing.compactingHintIds.length === 0) return undefined;
+  for (const id of listing.compactingIds) efs.unlinkSync(pathOf(dir, dataFileName(id) + COMPACTING_SUFFIX));
+  for (const id of listing.compactingHintIds) efs.unlinkSync(pathOf(dir, hintFileName(id) + COMPACTING_SUFFIX));
+  efs.fsyncDirSync(dir);
+  return 'rolled-back';
+}
+
+export function readManifest(efs: EngineFs, dir: string): Manifest | undefined {
+  try {
+    const parsed = JSON.parse(efs.readFileSync(pathOf(dir, COMPACTION_MANIFEST)).toString('utf8')) as Partial<Manifest>;
+    if (parsed.version === 1 && Array.isArray(parsed.inputs) && Array.isArray(parsed.outputs)) return parsed as Manifest;
+  } catch {
+    /* an unreadable manifest cannot have been committed: it is written whole and renamed */
+  }
+  return undefined;
+}
+
+function renameOutputs(efs: EngineFs, dir: string, ids: number[]): void {
+  for (const id of ids) {
+    for (const name of [dataFileName(id), hintFileName(id)]) {
+      const from = pathOf(dir, name + COMPACTING_SUFFIX);
+      if (efs.existsSync(from)) efs.renameSync(from, pathOf(dir, name));
+    }
+  }
+  efs.fsyncDirSync(dir);
+}
+
+function deleteInputs(efs: EngineFs, dir: string, ids: number[]): void {
+  for (const id of ids) {
+    for (const name of [dataFileName(id), hintFileName(id)]) {
+      const path = pathOf(dir, name);
+      if (efs.existsSync(path)) efs.unlinkSync(path);
+    }
+  }
+  efs.fsyncDirSync(dir);
+}
+
+function discardOutputs(efs: EngineFs, dir: string, outputs: OutputFile[]): void {
+  for (const o of outputs) {
+    try {
+      efs.closeSync(o.seg.fd);
+    } catch {
+      /* already closed */
+    }
+    for (const name of [dataFileName(o.seg.id), hintFileName(o.seg.id)]) {
+      try {
+        efs.unlinkSync(pathOf(dir, name + COMPACTING_SUFFIX));
+      } catch {
+        /* never created, or already gone */
+      }
+    }
+  }
+}
+
+function writeWhole(efs: EngineFs, path: string, bytes: Buffer): void {
+  const fd = efs.openSync(path, 'w', 0o644);
+  try {
+    writeFully(efs, fd, bytes, 0);
+    efs.fdatasyncSync(fd);
+  } finally {
+    efs.closeSync(fd);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Typed errors of the engine. Every error a caller can act on has a class
+ * and a stable `code`, so the CLI can choose an exit code and the inspector
+ * can send it across a process boundary.
+ */
+
+export class StoreError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export class NotAStoreError extends StoreError {
+  constructor(readonly dir: string, reason: string) {
+    super('NOT_A_STORE', `${dir} is not a kvscope store: ${reason}`);
+  }
+}
+
+export class FormatVersionError extends StoreError {
+  constructor(readonly file: string, readonly version: number) {
+    super('FORMAT_VERSION', `${file} uses format version ${version}; this kvscope reads version 1 only`);
+  }
+}
+
+export class LockedError extends StoreError {
+  constructor(readonly dir: string, readonly pid: number) {
+    super('LOCKED', `${dir} is locked by another writer (pid ${pid}); open it read-only or stop that process`);
+  }
+}
+
+export class ReadOnlyError extends StoreError {
+  constructor(what: string) {
+    super('READ_ONLY', `cannot ${what}: the store is open read-only`);
+  }
+}
+
+export class TooLargeError extends StoreError {
+  constructor(readonly what: 'key' | 'value', readonly size: number, readonly max: number) {
+    super('TOO_LARGE', `${what} of ${size} bytes is larger than the maximum of ${max} bytes`);
+  }
+}
+
+export class CorruptRecordError extends StoreError {
+  constructor(readonly file: string, readonly offset: number, reason: string) {
+    super('CORRUPT', `corrupt record in ${file} at offset ${offset}: ${reason}`);
+  }
+}
+
+export class ClosedError extends StoreError {
+  constructor() {
+    super('CLOSED', 'the store is closed');
+  }
+}
+
+export class AbortedError extends StoreError {
+  constructor(what: string) {
+    super('ABORTED', `${what} was cancelled`);
+  }
+}
+
+/** A write failed part-way (I/O error, disk full); the store refuses writes until reopened. */
+export class FailedStoreError extends StoreError {
+  constructor(cause: unknown) {
+    super('FAILED', `an earlier write failed and left the store in an unknown state; reopen it to recover (${describe(cause)})`, { cause });
+  }
+}
+
+export class IoError extends StoreError {
+  constructor(what: string, cause: unknown) {
+    super('IO', `${what} failed: ${describe(cause)}`, { cause });
+  }
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

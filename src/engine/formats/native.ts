@@ -1,0 +1,219 @@
+/**
+ * The native kvscope format as a format description: detection, file list
+ * and a record decoder whose field ranges come from the same layout tables
+ * the engine's codec uses (../native/layout.ts).
+ */
+import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeHint, decodeSegmentHeader, readU64 } from '../native/codec.js';
+import { memorySource } from '../native/byte-source.js';
+import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, LOCK_FILE } from '../native/files.js';
+import {
+  HINT_ENTRY,
+  HINT_ENTRY_BODY_FIELDS,
+  HINT_ENTRY_FIELDS,
+  HINT_HEADER,
+  HINT_HEADER_FIELDS,
+  HINT_TRAILER,
+  HINT_TRAILER_FIELDS,
+  RECORD_BODY_FIELDS,
+  RECORD_FIELDS,
+  RECORD_HEADER,
+  RECORD_TOMBSTONE,
+  SEGMENT_HEADER,
+  SEGMENT_HEADER_FIELDS,
+  SEGMENT_MAGIC,
+} from '../native/layout.js';
+import { scanRecords } from '../native/scan.js';
+import { hex32, layFields } from './field-spec.js';
+import type { DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
+
+function recordTypeName(type: number): string {
+  return type === 1 ? 'put' : type === 2 ? 'tombstone' : `unknown (${type})`;
+}
+
+function flagsText(flags: number): string {
+  if (flags === 0) return '0 (single write)';
+  const parts = [flags & 1 ? 'in batch' : '', flags & 2 ? 'first' : '', flags & 4 ? 'last' : ''].filter(Boolean);
+  return `0x${flags.toString(16).padStart(2, '0')} (${parts.join(', ')})`;
+}
+
+function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
+  const out: DecodedRecord[] = [];
+  const header = decodeSegmentHeader(bytes);
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length >= SEGMENT_HEADER.size) {
+    const problem = header.ok ? undefined : { magic: 'bad magic', crc: 'header checksum mismatch', version: 'unknown format version', short: 'short header' }[header.reason];
+    out.push({
+      offset: 0,
+      length: SEGMENT_HEADER.size,
+      kind: 'header',
+      status: header.ok ? 'valid' : 'corrupt',
+      ...(problem ? { problem } : {}),
+      fields: layFields(SEGMENT_HEADER_FIELDS, 0, {
+        magic: JSON.stringify(buf.toString('latin1', 0, 4)),
+        version: String(buf.readUInt16LE(SEGMENT_HEADER.version)),
+        flags: `0x${buf.readUInt16LE(SEGMENT_HEADER.flags).toString(16).padStart(4, '0')}`,
+        segmentId: String(buf.readUInt32LE(SEGMENT_HEADER.segmentId)),
+        sequenceFloor: String(readU64(buf, SEGMENT_HEADER.sequenceFloor)),
+        headerCrc: hex32(buf.readUInt32LE(SEGMENT_HEADER.headerCrc)),
+      }),
+    });
+  }
+  for (const ev of scanRecords(memorySource(bytes), Math.min(SEGMENT_HEADER.size, bytes.length))) {
+    if (ev.kind === 'record') {
+      const h = ev.header;
+      out.push({
+        offset: ev.offset,
+        length: ev.length,
+        kind: h.type === RECORD_TOMBSTONE ? 'delete' : 'put',
+        status: 'valid',
+        key: ev.key,
+        ...(h.type === RECORD_TOMBSTONE ? {} : { valueOffset: ev.offset + RECORD_HEADER.size + h.keyLength, valueLength: h.valueLength }),
+        sequence: h.sequence,
+        storedCrc: h.crc,
+        computedCrc: ev.computedCrc,
+        fields: [
+          ...layFields(RECORD_FIELDS, ev.offset, {
+            crc: hex32(h.crc),
+            type: recordTypeName(h.type),
+            flags: flagsText(h.flags),
+            sequence: String(h.sequence),
+            keyLength: String(h.keyLength),
+            valueLength: String(h.valueLength),
+          }),
+          ...layFields(
+            RECORD_BODY_FIELDS,
+            ev.offset + RECORD_HEADER.size,
+            { key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` },
+            { key: h.keyLength, value: h.valueLength },
+          ),
+        ],
+      });
+    } else {
+      out.push({
+        offset: ev.offset,
+        length: ev.length,
+        kind: 'garbage',
+        status: ev.kind,
+        problem: ev.reason,
+        ...(ev.header ? { storedCrc: ev.header.crc, sequence: ev.header.sequence } : {}),
+        ...(ev.computedCrc !== undefined ? { computedCrc: ev.computedCrc } : {}),
+        fields: [{ name: 'damaged bytes', role: 'other', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} bytes`, explain: ev.reason }],
+      });
+    }
+  }
+  return out;
+}
+
+function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const decoded = decodeHint(buf);
+  if (!decoded.ok) {
+    return [{ offset: 0, length: buf.length, kind: 'garbage', status: 'corrupt', problem: decoded.reason, fields: [{ name: 'hint file', role: 'other', start: 0, end: buf.length, display: `${buf.length} bytes`, explain: decoded.reason }] }];
+  }
+  const out: DecodedRecord[] = [
+    {
+      offset: 0,
+      length: HINT_HEADER.size,
+      kind: 'header',
+      status: 'valid',
+      fields: layFields(HINT_HEADER_FIELDS, 0, {
+        magic: JSON.stringify(buf.toString('latin1', 0, 4)),
+        version: String(buf.readUInt16LE(HINT_HEADER.version)),
+        flags: '0',
+        segmentId: String(decoded.hint.segmentId),
+        dataSize: String(decoded.hint.dataSize),
+      }),
+    },
+  ];
+  let at = HINT_HEADER.size;
+  for (const e of decoded.hint.entries) {
+    const length = HINT_ENTRY.size + e.key.length;
+    out.push({
+      offset: at,
+      length,
+      kind: 'hint',
+      status: 'valid',
+      key: e.key,
+      sequence: e.sequence,
+      fields: [
+        ...layFields(HINT_ENTRY_FIELDS, at, {
+          type: recordTypeName(e.type),
+          flags: '0',
+          sequence: String(e.sequence),
+          offset: String(e.offset),
+          recordLength: String(e.recordLength),
+          keyLength: String(e.key.length),
+        }),
+        ...layFields(HINT_ENTRY_BODY_FIELDS, at + HINT_ENTRY.size, { key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length }),
+      ],
+    });
+    at += length;
+  }
+  out.push({
+    offset: at,
+    length: HINT_TRAILER.size,
+    kind: 'trailer',
+    status: 'valid',
+    storedCrc: buf.readUInt32LE(at + HINT_TRAILER.crc),
+    fields: layFields(HINT_TRAILER_FIELDS, at, { entryCount: String(decoded.hint.entries.length), crc: hex32(buf.readUInt32LE(at + HINT_TRAILER.crc)) }),
+  });
+  return out;
+}
+
+function startsWithMagic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    return readSync(fd, buf, 0, 4, 0) === 4 && buf.toString('latin1') === SEGMENT_MAGIC;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const nativeFormat: FormatDescription = {
+  id: 'kvscope',
+  title: 'kvscope (native)',
+  summary:
+    'Segments NNNNNN.data with a 24-byte header ("KVSD", version, flags, id, sequence floor, CRC) and records crc32 · type · flags · sequence u64 · key length u32 · value length u32 · key · value, little-endian. Deletes are tombstone records (type 2). The record with the highest sequence number wins, whatever file holds it. Hint files NNNNNN.hint list the records of sealed segments. Compaction writes NNNNNN.data.compacting, commits through a COMPACTION manifest, renames, then deletes its inputs.',
+  writable: true,
+  winner: 'sequence',
+  stopsFileAtFirstBadRecord: false,
+  detect(dir: string): Detection | null {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return null;
+    }
+    const data = names.filter((n) => parseDataFileName(n) !== undefined);
+    if (data.length === 0) return null;
+    const withMagic = data.filter((n) => {
+      try {
+        return startsWithMagic(join(dir, n));
+      } catch {
+        return false;
+      }
+    }).length;
+    if (withMagic === 0) return { format: 'kvscope', confidence: 0.3, root: dir, reason: `${data.length} file(s) named NNNNNN.data, none starting with the magic "KVSD"` };
+    return { format: 'kvscope', confidence: withMagic === data.length ? 1 : 0.8, root: dir, reason: `${withMagic} of ${data.length} segment file(s) NNNNNN.data start with the magic "KVSD"` };
+  },
+  listFiles(root: string): FormatFile[] {
+    const files: FormatFile[] = [];
+    for (const name of readdirSync(root)) {
+      const dataId = parseDataFileName(name);
+      const hintId = parseHintFileName(name);
+      const role = dataId !== undefined ? 'data' : hintId !== undefined ? 'hint' : name === LOCK_FILE ? 'lock' : name === COMPACTION_MANIFEST ? 'manifest' : undefined;
+      if (!role) continue;
+      files.push({ name, role, id: dataId ?? hintId ?? -1, size: statSync(join(root, name)).size });
+    }
+    const rank = { data: 0, hint: 1, manifest: 2, lock: 3, other: 4 } as const;
+    return files.sort((a, b) => a.id - b.id || rank[a.role] - rank[b.role]);
+  },
+  decodeFile(file: FormatFile, bytes: Uint8Array): DecodedRecord[] {
+    if (file.role === 'data') return decodeSegment(bytes);
+    if (file.role === 'hint') return decodeHintFile(bytes);
+    return [];
+  },
+};

@@ -1,0 +1,75 @@
+/**
+ * The file-system calls the engine makes, behind one object, so that tests
+ * can inject faults (fail the Nth write, fsync or rename; write only part of
+ * a buffer) without touching the engine. Production code uses `realFs`.
+ */
+import * as fs from 'node:fs';
+
+export interface EngineFs {
+  openSync(path: string, flags: string, mode?: number): number;
+  closeSync(fd: number): void;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  fdatasyncSync(fd: number): void;
+  fdatasync(fd: number): Promise<void>;
+  ftruncateSync(fd: number, length: number): void;
+  fstatSize(fd: number): number;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  readdirSync(path: string): string[];
+  mkdirSync(path: string): void;
+  existsSync(path: string): boolean;
+  statSize(path: string): number;
+  readFileSync(path: string): Buffer;
+  /** fsync a directory so that entries created, renamed or removed in it are durable. */
+  fsyncDirSync(path: string): void;
+}
+
+export const realFs: EngineFs = {
+  openSync: (p, flags, mode) => fs.openSync(p, flags, mode),
+  closeSync: (fd) => fs.closeSync(fd),
+  readSync: (fd, buf, off, len, pos) => fs.readSync(fd, buf, off, len, pos),
+  writeSync: (fd, buf, off, len, pos) => fs.writeSync(fd, buf, off, len, pos),
+  fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
+  fdatasync: (fd) =>
+    new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()))),
+  ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),
+  fstatSize: (fd) => fs.fstatSync(fd).size,
+  renameSync: (a, b) => fs.renameSync(a, b),
+  unlinkSync: (p) => fs.unlinkSync(p),
+  readdirSync: (p) => fs.readdirSync(p),
+  mkdirSync: (p) => void fs.mkdirSync(p, { recursive: true }),
+  existsSync: (p) => fs.existsSync(p),
+  statSize: (p) => fs.statSync(p).size,
+  readFileSync: (p) => fs.readFileSync(p),
+  fsyncDirSync: (p) => {
+    const fd = fs.openSync(p, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  },
+};
+
+/** Write all of buffer at position, looping over short writes. */
+export function writeFully(efs: EngineFs, fd: number, buffer: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < buffer.length) {
+    const n = efs.writeSync(fd, buffer, done, buffer.length - done, position + done);
+    if (n <= 0) throw new Error(`short write: ${done} of ${buffer.length} bytes written`);
+    done += n;
+  }
+}
+
+/** Read exactly length bytes at position, or fewer at end of file. */
+export function readAt(efs: EngineFs, fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = efs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}

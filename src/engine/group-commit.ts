@@ -1,0 +1,47 @@
+/**
+ * Group commit for the `batch` fsync policy: a write appends at once, then
+ * waits for an fdatasync that started after its append. Writes that arrive
+ * while one fdatasync runs share the next one, so N concurrent writers pay
+ * for about two fsyncs instead of N.
+ */
+import type { EngineFs } from './fs.js';
+
+interface Waiter {
+  fd: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class GroupCommit {
+  private queue: Waiter[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly efs: EngineFs) {}
+
+  /** Resolves once everything written to fd before this call is durable. */
+  sync(fd: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ fd, resolve, reject });
+      this.running ??= this.drain();
+    });
+  }
+
+  /** Resolves when no fsync is running or waiting. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const round = this.queue;
+      this.queue = [];
+      try {
+        for (const fd of new Set(round.map((w) => w.fd))) await this.efs.fdatasync(fd);
+        for (const w of round) w.resolve();
+      } catch (err) {
+        for (const w of round) w.reject(err);
+      }
+    }
+    this.running = undefined;
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Building, writing and loading hint files. A hint lists every committed
+ * record of a sealed segment (key, type, sequence, offset, length) so that
+ * opening reads the hint instead of the whole segment.
+ */
+import type { EngineFs } from './fs.js';
+import { decodeHint, encodeHint, type HintEntry, type HintFile } from './native/codec.js';
+import { fileSource } from './native/byte-source.js';
+import { committedRecords, scanRecords } from './native/scan.js';
+import { hintFileName, pathOf, TMP_SUFFIX } from './native/files.js';
+import type { Yielder } from './yielder.js';
+
+/** Scan a segment and collect hint entries for its committed records. */
+export async function buildHintEntries(efs: EngineFs, fd: number, size: number, yielder?: Yielder): Promise<HintEntry[]> {
+  const entries: HintEntry[] = [];
+  for (const ev of committedRecords(scanRecords(fileSource(efs, fd, size)))) {
+    if (ev.kind === 'record') {
+      entries.push({ type: ev.header.type, sequence: ev.header.sequence, offset: ev.offset, recordLength: ev.length, key: ev.key });
+      if (yielder) await yielder.step(ev.offset, size);
+    }
+  }
+  return entries;
+}
+
+/** Write a hint file atomically: to a .tmp name, fsync, rename, fsync the directory. */
+export function writeHintFile(efs: EngineFs, dir: string, finalName: string, segmentId: number, dataSize: number, entries: readonly HintEntry[]): void {
+  const bytes = encodeHint(segmentId, dataSize, entries);
+  const tmp = pathOf(dir, finalName + TMP_SUFFIX);
+  const fd = efs.openSync(tmp, 'w', 0o644);
+  try {
+    let done = 0;
+    while (done < bytes.length) done += efs.writeSync(fd, bytes, done, bytes.length - done, done);
+    efs.fdatasyncSync(fd);
+  } finally {
+    efs.closeSync(fd);
+  }
+  efs.renameSync(tmp, pathOf(dir, finalName));
+  efs.fsyncDirSync(dir);
+}
+
+export type LoadedHint = { ok: true; hint: HintFile } | { ok: false; reason: string };
+
+/** Load the hint of a segment if it is usable: intact, for this segment, and not stale. */
+export function loadHint(efs: EngineFs, dir: string, segmentId: number, dataSize: number, name = hintFileName(segmentId)): LoadedHint {
+  let bytes: Buffer;
+  try {
+    bytes = efs.readFileSync(pathOf(dir, name));
+  } catch (err) {
+    return { ok: false, reason: `${name}: ${(err as Error).message}` };
+  }
+  const decoded = decodeHint(bytes);
+  if (!decoded.ok) return { ok: false, reason: `${name}: ${decoded.reason} (offset ${decoded.offset})` };
+  if (decoded.hint.segmentId !== segmentId) return { ok: false, reason: `${name}: describes segment ${decoded.hint.segmentId}` };
+  if (decoded.hint.dataSize !== dataSize) return { ok: false, reason: `${name}: stale (written for ${decoded.hint.dataSize} bytes, segment has ${dataSize})` };
+  return decoded;
+}

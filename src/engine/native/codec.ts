@@ -1,0 +1,228 @@
+/**
+ * Encoding and decoding of native records, segment headers and hint files,
+ * at the offsets laid down in ./layout.ts. Pure functions over bytes.
+ */
+import { crc32 } from '../crc.js';
+import {
+  FLAG_BATCH_END,
+  FLAG_BATCH_FIRST,
+  FLAG_IN_BATCH,
+  FORMAT_VERSION,
+  HINT_ENTRY,
+  HINT_HEADER,
+  HINT_MAGIC,
+  HINT_TRAILER,
+  MAX_KEY_BYTES,
+  MAX_VALUE_BYTES,
+  RECORD_HEADER,
+  RECORD_PUT,
+  RECORD_TOMBSTONE,
+  SEGMENT_HEADER,
+  SEGMENT_MAGIC,
+} from './layout.js';
+
+const TWO_32 = 0x1_0000_0000;
+const KNOWN_RECORD_FLAGS = FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END;
+
+export function writeU64(buf: Buffer, value: number, at: number): void {
+  buf.writeUInt32LE(value % TWO_32, at);
+  buf.writeUInt32LE(Math.floor(value / TWO_32), at + 4);
+}
+
+export function readU64(buf: Uint8Array, at: number): number {
+  const b = buf as Buffer;
+  return b.readUInt32LE(at + 4) * TWO_32 + b.readUInt32LE(at);
+}
+
+// ---------------------------------------------------------------- segment header
+
+export interface SegmentHeader {
+  version: number;
+  flags: number;
+  segmentId: number;
+  sequenceFloor: number;
+}
+
+export function encodeSegmentHeader(h: Omit<SegmentHeader, 'version'>): Buffer {
+  const buf = Buffer.alloc(SEGMENT_HEADER.size);
+  buf.write(SEGMENT_MAGIC, SEGMENT_HEADER.magic, 'latin1');
+  buf.writeUInt16LE(FORMAT_VERSION, SEGMENT_HEADER.version);
+  buf.writeUInt16LE(h.flags, SEGMENT_HEADER.flags);
+  buf.writeUInt32LE(h.segmentId, SEGMENT_HEADER.segmentId);
+  writeU64(buf, h.sequenceFloor, SEGMENT_HEADER.sequenceFloor);
+  buf.writeUInt32LE(crc32(buf.subarray(0, SEGMENT_HEADER.headerCrc)), SEGMENT_HEADER.headerCrc);
+  return buf;
+}
+
+export type HeaderResult =
+  | { ok: true; header: SegmentHeader }
+  | { ok: false; reason: 'short' | 'magic' | 'crc' | 'version'; version?: number };
+
+export function decodeSegmentHeader(bytes: Uint8Array): HeaderResult {
+  if (bytes.length < SEGMENT_HEADER.size) return { ok: false, reason: 'short' };
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER.size);
+  if (buf.toString('latin1', 0, 4) !== SEGMENT_MAGIC) return { ok: false, reason: 'magic' };
+  const stored = buf.readUInt32LE(SEGMENT_HEADER.headerCrc);
+  if (stored !== crc32(buf.subarray(0, SEGMENT_HEADER.headerCrc))) return { ok: false, reason: 'crc' };
+  const version = buf.readUInt16LE(SEGMENT_HEADER.version);
+  if (version !== FORMAT_VERSION) return { ok: false, reason: 'version', version };
+  return {
+    ok: true,
+    header: {
+      version,
+      flags: buf.readUInt16LE(SEGMENT_HEADER.flags),
+      segmentId: buf.readUInt32LE(SEGMENT_HEADER.segmentId),
+      sequenceFloor: readU64(buf, SEGMENT_HEADER.sequenceFloor),
+    },
+  };
+}
+
+// ---------------------------------------------------------------- records
+
+export interface RecordHeader {
+  crc: number;
+  type: number;
+  flags: number;
+  sequence: number;
+  keyLength: number;
+  valueLength: number;
+}
+
+export function recordLength(keyLength: number, valueLength: number): number {
+  return RECORD_HEADER.size + keyLength + valueLength;
+}
+
+/** Encode one record into `out` at `at` (out must have room); returns bytes written. */
+export function encodeRecordInto(
+  out: Buffer,
+  at: number,
+  type: number,
+  flags: number,
+  sequence: number,
+  key: Uint8Array,
+  value: Uint8Array | undefined,
+): number {
+  const valueLength = value ? value.length : 0;
+  out[at + RECORD_HEADER.type] = type;
+  out[at + RECORD_HEADER.flags] = flags;
+  writeU64(out, sequence, at + RECORD_HEADER.sequence);
+  out.writeUInt32LE(key.length, at + RECORD_HEADER.keyLength);
+  out.writeUInt32LE(valueLength, at + RECORD_HEADER.valueLength);
+  out.set(key, at + RECORD_HEADER.size);
+  if (value) out.set(value, at + RECORD_HEADER.size + key.length);
+  const end = at + RECORD_HEADER.size + key.length + valueLength;
+  out.writeUInt32LE(crc32(out.subarray(at + RECORD_HEADER.type, end)), at + RECORD_HEADER.crc);
+  return end - at;
+}
+
+export function encodeRecord(type: number, flags: number, sequence: number, key: Uint8Array, value?: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(recordLength(key.length, value ? value.length : 0));
+  encodeRecordInto(out, 0, type, flags, sequence, key, value);
+  return out;
+}
+
+export function readRecordHeader(buf: Uint8Array, at: number): RecordHeader {
+  const b = buf as Buffer;
+  return {
+    crc: b.readUInt32LE(at + RECORD_HEADER.crc),
+    type: b[at + RECORD_HEADER.type]!,
+    flags: b[at + RECORD_HEADER.flags]!,
+    sequence: readU64(b, at + RECORD_HEADER.sequence),
+    keyLength: b.readUInt32LE(at + RECORD_HEADER.keyLength),
+    valueLength: b.readUInt32LE(at + RECORD_HEADER.valueLength),
+  };
+}
+
+/** Why a record header cannot be the start of a valid record, or undefined when it is plausible. */
+export function implausibleHeader(h: RecordHeader): string | undefined {
+  if (h.type !== RECORD_PUT && h.type !== RECORD_TOMBSTONE) return `unknown record type ${h.type}`;
+  if ((h.flags & ~KNOWN_RECORD_FLAGS) !== 0) return `unknown flags 0x${h.flags.toString(16)}`;
+  if (h.keyLength > MAX_KEY_BYTES) return `key length ${h.keyLength} exceeds the maximum ${MAX_KEY_BYTES}`;
+  if (h.valueLength > MAX_VALUE_BYTES) return `value length ${h.valueLength} exceeds the maximum ${MAX_VALUE_BYTES}`;
+  if (h.type === RECORD_TOMBSTONE && h.valueLength !== 0) return `tombstone with value length ${h.valueLength}`;
+  return undefined;
+}
+
+/** CRC the record's stored checksum should equal: everything after the CRC field. */
+export function computeRecordCrc(record: Uint8Array): number {
+  return crc32(record.subarray(RECORD_HEADER.type));
+}
+
+// ---------------------------------------------------------------- hint files
+
+export interface HintEntry {
+  type: number;
+  sequence: number;
+  offset: number;
+  recordLength: number;
+  key: Buffer;
+}
+
+export interface HintFile {
+  segmentId: number;
+  dataSize: number;
+  entries: HintEntry[];
+}
+
+export function encodeHint(segmentId: number, dataSize: number, entries: readonly HintEntry[]): Buffer {
+  let size = HINT_HEADER.size + HINT_TRAILER.size;
+  for (const e of entries) size += HINT_ENTRY.size + e.key.length;
+  const buf = Buffer.alloc(size);
+  buf.write(HINT_MAGIC, HINT_HEADER.magic, 'latin1');
+  buf.writeUInt16LE(FORMAT_VERSION, HINT_HEADER.version);
+  buf.writeUInt16LE(0, HINT_HEADER.flags);
+  buf.writeUInt32LE(segmentId, HINT_HEADER.segmentId);
+  writeU64(buf, dataSize, HINT_HEADER.dataSize);
+  let at = HINT_HEADER.size;
+  for (const e of entries) {
+    buf[at + HINT_ENTRY.type] = e.type;
+    buf[at + HINT_ENTRY.flags] = 0;
+    writeU64(buf, e.sequence, at + HINT_ENTRY.sequence);
+    buf.writeUInt32LE(e.offset, at + HINT_ENTRY.offset);
+    buf.writeUInt32LE(e.recordLength, at + HINT_ENTRY.recordLength);
+    buf.writeUInt32LE(e.key.length, at + HINT_ENTRY.keyLength);
+    buf.set(e.key, at + HINT_ENTRY.size);
+    at += HINT_ENTRY.size + e.key.length;
+  }
+  buf.writeUInt32LE(entries.length, at + HINT_TRAILER.entryCount);
+  buf.writeUInt32LE(crc32(buf.subarray(0, at + HINT_TRAILER.crc)), at + HINT_TRAILER.crc);
+  return buf;
+}
+
+export type HintResult = { ok: true; hint: HintFile } | { ok: false; offset: number; reason: string };
+
+/** Decode a whole hint file; any damage makes the whole hint unusable. */
+export function decodeHint(bytes: Buffer): HintResult {
+  if (bytes.length < HINT_HEADER.size + HINT_TRAILER.size) return { ok: false, offset: 0, reason: 'shorter than a hint header and trailer' };
+  if (bytes.toString('latin1', 0, 4) !== HINT_MAGIC) return { ok: false, offset: 0, reason: 'bad magic' };
+  const trailerAt = bytes.length - HINT_TRAILER.size;
+  const storedCrc = bytes.readUInt32LE(trailerAt + HINT_TRAILER.crc);
+  if (storedCrc !== crc32(bytes.subarray(0, trailerAt + HINT_TRAILER.crc))) {
+    return { ok: false, offset: trailerAt + HINT_TRAILER.crc, reason: 'hint checksum does not match its contents' };
+  }
+  const version = bytes.readUInt16LE(HINT_HEADER.version);
+  if (version !== FORMAT_VERSION) return { ok: false, offset: HINT_HEADER.version, reason: `unknown hint version ${version}` };
+  const expectedCount = bytes.readUInt32LE(trailerAt + HINT_TRAILER.entryCount);
+  const entries: HintEntry[] = [];
+  let at = HINT_HEADER.size;
+  while (at < trailerAt) {
+    if (at + HINT_ENTRY.size > trailerAt) return { ok: false, offset: at, reason: 'hint entry runs into the trailer' };
+    const keyLength = bytes.readUInt32LE(at + HINT_ENTRY.keyLength);
+    if (keyLength > MAX_KEY_BYTES || at + HINT_ENTRY.size + keyLength > trailerAt) {
+      return { ok: false, offset: at, reason: `impossible key length ${keyLength}` };
+    }
+    entries.push({
+      type: bytes[at + HINT_ENTRY.type]!,
+      sequence: readU64(bytes, at + HINT_ENTRY.sequence),
+      offset: bytes.readUInt32LE(at + HINT_ENTRY.offset),
+      recordLength: bytes.readUInt32LE(at + HINT_ENTRY.recordLength),
+      key: Buffer.from(bytes.subarray(at + HINT_ENTRY.size, at + HINT_ENTRY.size + keyLength)),
+    });
+    at += HINT_ENTRY.size + keyLength;
+  }
+  if (entries.length !== expectedCount) return { ok: false, offset: trailerAt, reason: `trailer counts ${expectedCount} entries, file has ${entries.length}` };
+  return {
+    ok: true,
+    hint: { segmentId: bytes.readUInt32LE(HINT_HEADER.segmentId), dataSize: readU64(bytes, HINT_HEADER.dataSize), entries },
+  };
+}

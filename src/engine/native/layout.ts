@@ -1,0 +1,81 @@
+/**
+ * The native kvscope format v1, as data. docs/FORMAT.md explains it in
+ * prose; the codec (./codec.ts) reads and writes at the offsets computed from
+ * these tables, and the record decoder for the hex pane names the same
+ * fields with the same one-line explanations. All integers little-endian.
+ */
+import type { FieldSpec } from '../formats/format.js';
+import { offsetsOf } from '../formats/field-spec.js';
+
+export const FORMAT_VERSION = 1;
+export const SEGMENT_MAGIC = 'KVSD';
+export const HINT_MAGIC = 'KVSH';
+
+export const RECORD_PUT = 1;
+export const RECORD_TOMBSTONE = 2;
+/** Record flags for atomic batches of two or more records (a single write has flags 0). */
+export const FLAG_IN_BATCH = 0x01;
+export const FLAG_BATCH_FIRST = 0x02;
+export const FLAG_BATCH_END = 0x04;
+/** Segment flag: written by compaction (sequence numbers need not ascend). */
+export const SEGMENT_FLAG_COMPACTED = 0x0001;
+
+/** Largest key and value the engine accepts (and the decoder believes). */
+export const MAX_KEY_BYTES = 64 * 1024;
+export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
+/** Offsets are stored as u32: a segment may not grow past this. */
+export const MAX_SEGMENT_SIZE = 1024 * 1024 * 1024;
+
+export const SEGMENT_HEADER_FIELDS = [
+  { name: 'magic', role: 'magic', size: 4, explain: 'The bytes "KVSD": this file is a kvscope data segment.' },
+  { name: 'version', role: 'version', size: 2, explain: 'Format version (u16); this kvscope reads version 1.' },
+  { name: 'flags', role: 'flags', size: 2, explain: 'Segment flags (u16); bit 0 set when compaction wrote the segment.' },
+  { name: 'segmentId', role: 'other', size: 4, explain: 'Segment id (u32); equals the number in the file name.' },
+  { name: 'sequenceFloor', role: 'sequence', size: 8, explain: 'Highest sequence number the store had issued when compaction wrote this segment (u64); 0 otherwise.' },
+  { name: 'headerCrc', role: 'crc', size: 4, explain: 'CRC-32 of the 20 header bytes before it (u32).' },
+] as const satisfies readonly FieldSpec[];
+
+export const RECORD_FIELDS = [
+  { name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of every byte of the record after this field (u32).' },
+  { name: 'type', role: 'type', size: 1, explain: 'Record type (u8): 1 = put, 2 = tombstone (delete).' },
+  { name: 'flags', role: 'flags', size: 1, explain: 'Record flags (u8): bit 0 = part of an atomic batch, bit 1 = first of its batch, bit 2 = last of its batch.' },
+  { name: 'sequence', role: 'sequence', size: 8, explain: 'Sequence number (u64): the record with the highest one is the newest, whatever file it is in.' },
+  { name: 'keyLength', role: 'key-length', size: 4, explain: 'Key length in bytes (u32), at most 65536.' },
+  { name: 'valueLength', role: 'value-length', size: 4, explain: 'Value length in bytes (u32), at most 64 MiB; 0 for a tombstone.' },
+] as const satisfies readonly FieldSpec[];
+
+export const RECORD_BODY_FIELDS = [
+  { name: 'key', role: 'key', size: -1, explain: 'The key bytes.' },
+  { name: 'value', role: 'value', size: -1, explain: 'The value bytes (none for a tombstone).' },
+] as const satisfies readonly FieldSpec[];
+
+export const HINT_HEADER_FIELDS = [
+  { name: 'magic', role: 'magic', size: 4, explain: 'The bytes "KVSH": this file is a kvscope hint file.' },
+  { name: 'version', role: 'version', size: 2, explain: 'Format version (u16).' },
+  { name: 'flags', role: 'flags', size: 2, explain: 'Reserved (u16), 0.' },
+  { name: 'segmentId', role: 'other', size: 4, explain: 'Id of the data segment this hint file describes (u32).' },
+  { name: 'dataSize', role: 'other', size: 8, explain: 'Size of that data segment when the hint was written (u64); a different size makes the hint stale.' },
+] as const satisfies readonly FieldSpec[];
+
+export const HINT_ENTRY_FIELDS = [
+  { name: 'type', role: 'type', size: 1, explain: 'Type of the record it points at (u8): 1 = put, 2 = tombstone.' },
+  { name: 'flags', role: 'flags', size: 1, explain: 'Reserved (u8), 0.' },
+  { name: 'sequence', role: 'sequence', size: 8, explain: 'Sequence number of the record (u64).' },
+  { name: 'offset', role: 'offset', size: 4, explain: 'Offset of the record in the data segment (u32).' },
+  { name: 'recordLength', role: 'other', size: 4, explain: 'Total length of the record in bytes (u32).' },
+  { name: 'keyLength', role: 'key-length', size: 4, explain: 'Key length in bytes (u32).' },
+] as const satisfies readonly FieldSpec[];
+
+export const HINT_ENTRY_BODY_FIELDS = [{ name: 'key', role: 'key', size: -1, explain: 'The key bytes.' }] as const satisfies readonly FieldSpec[];
+
+export const HINT_TRAILER_FIELDS = [
+  { name: 'entryCount', role: 'other', size: 4, explain: 'Number of entries in the hint file (u32).' },
+  { name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of every byte of the hint file before this field (u32).' },
+] as const satisfies readonly FieldSpec[];
+
+export const SEGMENT_HEADER = offsetsOf(SEGMENT_HEADER_FIELDS);
+export const RECORD_HEADER = offsetsOf(RECORD_FIELDS);
+export const HINT_HEADER = offsetsOf(HINT_HEADER_FIELDS);
+export const HINT_ENTRY = offsetsOf(HINT_ENTRY_FIELDS);
+export const HINT_TRAILER = offsetsOf(HINT_TRAILER_FIELDS);

@@ -1,0 +1,128 @@
+/**
+ * Reading a native segment record by record, and what happens after damage.
+ *
+ * Resynchronisation (also in docs/FORMAT.md): when the bytes at offset X are
+ * not a valid record (implausible header, checksum mismatch, or a record that
+ * would run past the end of the file), the scanner looks for the next offset
+ * Y > X, one byte at a time, at which a complete record with a plausible
+ * header and a matching CRC starts. [X, Y) is reported as one corrupt region
+ * and scanning goes on at Y. If no such Y exists, [X, end of file) is the
+ * damaged tail: "torn" when the record at X is incomplete (the file ends
+ * inside its header or inside the bytes its lengths announce), "corrupt"
+ * otherwise. A random match is a 1 in 2^32 event per candidate offset.
+ */
+import { computeRecordCrc, implausibleHeader, readRecordHeader, recordLength, type RecordHeader } from './codec.js';
+import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, SEGMENT_HEADER } from './layout.js';
+import type { ByteSource } from './byte-source.js';
+
+export interface ScannedRecord {
+  kind: 'record';
+  offset: number;
+  length: number;
+  header: RecordHeader;
+  computedCrc: number;
+  /** A copy of the key bytes. */
+  key: Buffer;
+}
+
+export interface ScannedDamage {
+  kind: 'corrupt' | 'torn';
+  offset: number;
+  length: number;
+  reason: string;
+  /** For a region that starts with a decodable header: what it said. */
+  header?: RecordHeader;
+  computedCrc?: number;
+}
+
+export type ScanEvent = ScannedRecord | ScannedDamage;
+
+type Probe =
+  | { ok: true; header: RecordHeader; length: number; crc: number }
+  | { ok: false; incomplete: boolean; reason: string; header?: RecordHeader; crc?: number };
+
+function probe(src: ByteSource, at: number): Probe {
+  if (at + RECORD_HEADER.size > src.size) return { ok: false, incomplete: true, reason: `file ends ${src.size - at} bytes into a ${RECORD_HEADER.size}-byte record header` };
+  const header = readRecordHeader(src.view(at, RECORD_HEADER.size), 0);
+  const bad = implausibleHeader(header);
+  if (bad) return { ok: false, incomplete: false, reason: bad, header };
+  const length = recordLength(header.keyLength, header.valueLength);
+  if (at + length > src.size) {
+    return { ok: false, incomplete: true, reason: `record of ${length} bytes runs ${at + length - src.size} bytes past the end of the file`, header };
+  }
+  const crc = computeRecordCrc(src.view(at, length));
+  if (crc !== header.crc) return { ok: false, incomplete: false, reason: `checksum mismatch: stored 0x${header.crc.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')}`, header, crc };
+  return { ok: true, header, length, crc };
+}
+
+/** Every record and damaged region of a segment, in file order, from `start`. */
+export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Generator<ScanEvent> {
+  let at = start;
+  while (at < src.size) {
+    const p = probe(src, at);
+    if (p.ok) {
+      const key = Buffer.from(src.view(at + RECORD_HEADER.size, p.header.keyLength));
+      yield { kind: 'record', offset: at, length: p.length, header: p.header, computedCrc: p.crc, key };
+      at += p.length;
+      continue;
+    }
+    let next = at + 1;
+    while (next < src.size && !probe(src, next).ok) next++;
+    if (next < src.size) {
+      yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc };
+      at = next;
+    } else {
+      yield { kind: p.incomplete ? 'torn' : 'corrupt', offset: at, length: src.size - at, reason: p.reason, header: p.header, computedCrc: p.crc };
+      return;
+    }
+  }
+}
+
+export interface IncompleteBatch {
+  kind: 'incomplete-batch';
+  offset: number;
+  records: number;
+  reason: string;
+}
+
+/**
+ * Only what replay may apply: records of atomic batches are held back until
+ * the batch's last record arrives; a batch cut short by damage or by the end
+ * of the file, and batch members whose first record is missing, are dropped
+ * whole and reported.
+ */
+export function* committedRecords(events: Iterable<ScanEvent>): Generator<ScannedRecord | ScannedDamage | IncompleteBatch> {
+  let pending: ScannedRecord[] = [];
+  const dropPending = function* (reason: string): Generator<IncompleteBatch> {
+    if (pending.length > 0) yield { kind: 'incomplete-batch', offset: pending[0]!.offset, records: pending.length, reason };
+    pending = [];
+  };
+  for (const ev of events) {
+    if (ev.kind !== 'record') {
+      yield* dropPending('the batch is cut by damaged bytes');
+      yield ev;
+      continue;
+    }
+    const flags = ev.header.flags;
+    if ((flags & FLAG_IN_BATCH) === 0) {
+      yield* dropPending('the batch never ended');
+      yield ev;
+      continue;
+    }
+    if (flags & FLAG_BATCH_FIRST) {
+      yield* dropPending('a new batch started before the last one ended');
+      pending.push(ev);
+    } else if (pending.length === 0 || pending[pending.length - 1]!.header.sequence + 1 !== ev.header.sequence) {
+      yield* dropPending('batch records are not consecutive');
+      yield { kind: 'incomplete-batch', offset: ev.offset, records: 1, reason: 'batch record whose batch start is missing' };
+      continue;
+    } else {
+      pending.push(ev);
+    }
+    if (flags & FLAG_BATCH_END) {
+      yield* pending;
+      pending = [];
+    }
+  }
+  yield* dropPending('the file ends inside the batch');
+}

@@ -1,0 +1,68 @@
+/**
+ * One data segment as the store holds it open: its file descriptor, size,
+ * header facts and the byte accounting behind stats().
+ */
+import type { EngineFs } from './fs.js';
+import { readAt } from './fs.js';
+import { decodeSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './native/codec.js';
+import { SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
+import { FormatVersionError } from './errors.js';
+import type { Problem } from './types.js';
+
+export class Segment {
+  records = 0;
+  liveBytes = 0;
+  tombstoneBytes = 0;
+  corruptBytes = 0;
+  hasHint = false;
+
+  constructor(
+    readonly id: number,
+    readonly file: string,
+    public fd: number,
+    public size: number,
+    readonly header: SegmentHeader | undefined,
+  ) {}
+
+  get compacted(): boolean {
+    return ((this.header?.flags ?? 0) & SEGMENT_FLAG_COMPACTED) !== 0;
+  }
+
+  get staleBytes(): number {
+    return Math.max(0, this.size - SEGMENT_HEADER.size - this.liveBytes - this.tombstoneBytes - this.corruptBytes);
+  }
+}
+
+/**
+ * Read and check a segment's header. An unknown version is an error (we
+ * cannot read the file); a damaged header is reported and the records are
+ * scanned anyway.
+ */
+export function readSegmentHeader(efs: EngineFs, fd: number, file: string, size: number): { header?: SegmentHeader; problem?: Problem } {
+  const result = decodeSegmentHeader(readAt(efs, fd, SEGMENT_HEADER.size, 0));
+  if (result.ok) return { header: result.header };
+  if (result.reason === 'version') throw new FormatVersionError(file, result.version ?? -1);
+  const why = { short: `file is ${size} bytes, shorter than the ${SEGMENT_HEADER.size}-byte segment header`, magic: 'does not start with the magic "KVSD"', crc: 'segment header checksum mismatch' }[result.reason];
+  return { problem: { file, offset: 0, kind: result.reason === 'short' ? 'torn-tail' : 'bad-header', length: Math.min(size, SEGMENT_HEADER.size), message: why } };
+}
+
+/** Create a new, empty segment file (header only), durable with its directory entry. */
+export function createSegmentFile(efs: EngineFs, path: string, dir: string, header: Omit<SegmentHeader, 'version'>): number {
+  const fd = efs.openSync(path, 'wx+', 0o644);
+  try {
+    const bytes = encodeSegmentHeader(header);
+    let done = 0;
+    while (done < bytes.length) done += efs.writeSync(fd, bytes, done, bytes.length - done, done);
+    efs.fdatasyncSync(fd);
+    efs.fsyncDirSync(dir);
+    return fd;
+  } catch (err) {
+    try {
+      efs.closeSync(fd);
+      efs.unlinkSync(path);
+    } catch {
+      /* the original error is what matters */
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,738 @@
+/**
+ * The native kvscope store: segmented append-only data files, an in-memory
+ * keydir, hint files, crash recovery, compaction, fsync policies and a
+ * single-writer lock. docs/FORMAT.md describes the files; this class keeps
+ * them and the keydir in step.
+ */
+import { basename } from 'node:path';
+import type { EngineFs } from './fs.js';
+import { readAt, realFs, writeFully } from './fs.js';
+import {
+  AbortedError,
+  ClosedError,
+  CorruptRecordError,
+  FailedStoreError,
+  IoError,
+  NotAStoreError,
+  ReadOnlyError,
+  StoreError,
+  TooLargeError,
+} from './errors.js';
+import { Keydir, type Location } from './keydir.js';
+import { keyFromString, keyToString, toBytes } from './keys.js';
+import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
+import { computeRecordCrc, encodeRecordInto, readRecordHeader, recordLength } from './native/codec.js';
+import { fileSource } from './native/byte-source.js';
+import {
+  COMPACTING_SUFFIX,
+  dataFileName,
+  hintFileName,
+  listDirectory,
+  pathOf,
+  type DirectoryListing,
+} from './native/files.js';
+import {
+  DEFAULT_SEGMENT_SIZE,
+  FLAG_BATCH_END,
+  FLAG_BATCH_FIRST,
+  FLAG_IN_BATCH,
+  MAX_KEY_BYTES,
+  MAX_SEGMENT_SIZE,
+  MAX_VALUE_BYTES,
+  RECORD_HEADER,
+  RECORD_PUT,
+  RECORD_TOMBSTONE,
+  SEGMENT_HEADER,
+} from './native/layout.js';
+import { committedRecords, scanRecords } from './native/scan.js';
+import { buildHintEntries, loadHint, writeHintFile } from './hints.js';
+import { createSegmentFile, readSegmentHeader, Segment } from './segment.js';
+import { GroupCommit } from './group-commit.js';
+import { Yielder } from './yielder.js';
+import { finishInterruptedCompaction, readManifest, runCompaction, type CompactionHooks } from './compaction.js';
+import { verifyNativeDirectory } from './verify.js';
+import type {
+  BatchOp,
+  BrowsableStore,
+  CompactResult,
+  FsyncPolicy,
+  KeyVersion,
+  OpenOptions,
+  Problem,
+  Progress,
+  RecordLocation,
+  RecoveryReport,
+  ScanOptions,
+  StoreStats,
+  ValueWithLocation,
+  VerifyReport,
+} from './types.js';
+
+export interface StoreOptions extends OpenOptions {
+  /** File-system layer; tests inject faults through it. */
+  fs?: EngineFs;
+  /** Test hooks called between the steps of compaction. */
+  compactionHooks?: CompactionHooks;
+}
+
+interface PendingRecord {
+  type: number;
+  key: Buffer;
+  value?: Buffer;
+}
+
+export class Store implements BrowsableStore {
+  readonly format = 'kvscope';
+  readonly recovery: RecoveryReport = { tornTails: [], skipped: [], hintFallbacks: [] };
+
+  private readonly keydir = new Keydir();
+  private readonly segments = new Map<number, Segment>();
+  private active: Segment | undefined;
+  private nextSequence = 1;
+  private nextSegmentId = 1;
+  private lock: AcquiredLock | undefined;
+  private failure: unknown;
+  private closed = false;
+  private compacting: Promise<CompactResult> | undefined;
+  private background: Promise<void> = Promise.resolve();
+  private readonly backgroundErrors: Error[] = [];
+  private readonly groupCommit: GroupCommit;
+  private readonly efs: EngineFs;
+  private readonly segmentSize: number;
+  readonly fsyncPolicy: FsyncPolicy;
+
+  private constructor(
+    readonly dir: string,
+    readonly readOnly: boolean,
+    private readonly options: StoreOptions,
+  ) {
+    this.efs = options.fs ?? realFs;
+    this.segmentSize = Math.min(Math.max(options.segmentSize ?? DEFAULT_SEGMENT_SIZE, SEGMENT_HEADER.size + RECORD_HEADER.size), MAX_SEGMENT_SIZE);
+    this.fsyncPolicy = options.fsync ?? 'always';
+    this.groupCommit = new GroupCommit(this.efs);
+  }
+
+  /** Open (or with `create`, create) a store. Read-only opens take no lock and change nothing on disk. */
+  static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
+    const store = new Store(dir, options.readOnly ?? false, options);
+    try {
+      await store.load();
+    } catch (err) {
+      store.releaseResources();
+      throw err;
+    }
+    return store;
+  }
+
+  /** Pid of a live process holding the writer lock of dir, if any. */
+  static lockHolder(dir: string, efs: EngineFs = realFs): number | undefined {
+    return liveLockHolder(efs, dir);
+  }
+
+  // ------------------------------------------------------------------ opening
+
+  private async load(): Promise<void> {
+    const { efs, dir } = this;
+    if (!efs.existsSync(dir)) {
+      if (!this.options.create || this.readOnly) throw new NotAStoreError(dir, 'the directory does not exist');
+      efs.mkdirSync(dir);
+    }
+    let listing: DirectoryListing;
+    try {
+      listing = listDirectory(efs, dir);
+    } catch (err) {
+      throw new NotAStoreError(dir, `cannot read the directory (${(err as Error).message})`);
+    }
+    const looksNative = listing.dataIds.length > 0 || listing.compactingIds.length > 0 || listing.hasManifest;
+    if (!looksNative && !(this.options.create && !this.readOnly)) {
+      throw new NotAStoreError(dir, listing.others.length > 0 ? `no kvscope segment files (NNNNNN.data) among ${listing.others.length} other entries` : 'the directory is empty');
+    }
+
+    if (!this.readOnly) {
+      this.lock = acquireLock(efs, dir);
+      if (this.lock.tookOverFrom !== undefined) this.recovery.staleLockTakenOver = this.lock.tookOverFrom;
+      const finished = finishInterruptedCompaction(efs, dir, listing);
+      if (finished) this.recovery.compactionRecovered = finished;
+      for (const tmp of listing.tmpFiles) efs.unlinkSync(pathOf(dir, tmp));
+      if (finished || listing.tmpFiles.length > 0) {
+        efs.fsyncDirSync(dir);
+        listing = listDirectory(efs, dir);
+      }
+    }
+
+    // Which files hold the data: a committed compaction whose cleanup a crash
+    // interrupted hides its inputs and shows its outputs, even read-only.
+    const files = new Map<number, string>();
+    for (const id of listing.dataIds) files.set(id, dataFileName(id));
+    if (listing.hasManifest) {
+      const manifest = readManifest(efs, dir);
+      if (manifest) {
+        for (const id of manifest.inputs) files.delete(id);
+        for (const id of listing.compactingIds) if (manifest.outputs.includes(id)) files.set(id, dataFileName(id) + COMPACTING_SUFFIX);
+      }
+    }
+    const ids = [...files.keys()].sort((a, b) => a - b);
+    const allIds = [...ids, ...listing.compactingIds];
+    this.nextSegmentId = (allIds.length ? Math.max(...allIds) : 0) + 1;
+
+    let totalBytes = 0;
+    for (const id of ids) {
+      const name = files.get(id)!;
+      const fd = efs.openSync(pathOf(dir, name), this.readOnly ? 'r' : 'r+');
+      const size = efs.fstatSize(fd);
+      totalBytes += size;
+      let header;
+      try {
+        const read = readSegmentHeader(efs, fd, name, size);
+        header = read.header;
+        if (read.problem) this.recovery.skipped.push(read.problem);
+      } catch (err) {
+        efs.closeSync(fd);
+        throw err;
+      }
+      const seg = new Segment(id, name, fd, size, header);
+      this.segments.set(id, seg);
+      if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
+    }
+
+    const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
+    const tombstones = new Map<string, number>();
+    let done = 0;
+    for (const id of ids) {
+      const seg = this.segments.get(id)!;
+      await this.replaySegment(seg, listing.hintIds.has(id), tombstones, yielder, done, totalBytes);
+      done += seg.size;
+    }
+    yielder.report(totalBytes, totalBytes);
+
+    if (!this.readOnly) {
+      this.cutTornTails();
+      this.openActiveSegment();
+      for (const seg of this.segments.values()) {
+        if (seg !== this.active && !seg.hasHint && seg.header) this.scheduleHint(seg);
+      }
+    }
+  }
+
+  private async replaySegment(seg: Segment, hintExists: boolean, tombstones: Map<string, number>, yielder: Yielder, done: number, total: number): Promise<void> {
+    if (hintExists && seg.header) {
+      const hint = loadHint(this.efs, this.dir, seg.id, seg.size);
+      if (hint.ok) {
+        seg.hasHint = true;
+        for (const e of hint.hint.entries) {
+          this.applyRecord(keyToString(e.key), e.type, e.sequence, seg, e.offset, e.recordLength, tombstones);
+          await yielder.step(done + e.offset, total);
+        }
+        return;
+      }
+      this.recovery.hintFallbacks.push(hint.reason);
+    }
+    const start = seg.header ? SEGMENT_HEADER.size : Math.min(seg.size, SEGMENT_HEADER.size);
+    for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), start))) {
+      if (ev.kind === 'record') {
+        this.applyRecord(keyToString(ev.key), ev.header.type, ev.header.sequence, seg, ev.offset, ev.length, tombstones);
+      } else if (ev.kind === 'incomplete-batch') {
+        this.recovery.skipped.push({ file: seg.file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch ignored: ${ev.reason}` });
+      } else {
+        seg.corruptBytes += ev.length;
+        const problem: Problem = {
+          file: seg.file,
+          offset: ev.offset,
+          length: ev.length,
+          kind: ev.kind === 'torn' ? 'torn-tail' : ev.header && ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length',
+          message: ev.reason,
+        };
+        (ev.kind === 'torn' ? this.recovery.tornTails : this.recovery.skipped).push(problem);
+      }
+      await yielder.step(done + ev.offset, total);
+    }
+  }
+
+  /** Apply one committed record to the keydir; the highest sequence number wins. */
+  private applyRecord(key: string, type: number, sequence: number, seg: Segment, offset: number, length: number, tombstones?: Map<string, number>): void {
+    seg.records++;
+    if (sequence >= this.nextSequence) this.nextSequence = sequence + 1;
+    const current = this.keydir.sequenceOf(key);
+    if (type === RECORD_TOMBSTONE) {
+      seg.tombstoneBytes += length;
+      if (current !== undefined && current > sequence) return;
+      const removed = this.keydir.delete(key);
+      if (removed) this.segments.get(removed.segment)!.liveBytes -= removed.length;
+      if (tombstones && (tombstones.get(key) ?? -1) < sequence) tombstones.set(key, sequence);
+      return;
+    }
+    if (current !== undefined && current >= sequence) return;
+    if (tombstones && (tombstones.get(key) ?? -1) > sequence) return;
+    const previous = this.keydir.set(key, { segment: seg.id, offset, length, sequence });
+    if (previous) this.segments.get(previous.segment)!.liveBytes -= previous.length;
+    seg.liveBytes += length;
+  }
+
+  /** Cut off incomplete records at the end of segments (a crash mid-append). Write mode only. */
+  private cutTornTails(): void {
+    for (const problem of this.recovery.tornTails) {
+      const seg = [...this.segments.values()].find((s) => s.file === problem.file);
+      if (!seg || problem.offset < SEGMENT_HEADER.size) continue;
+      this.efs.ftruncateSync(seg.fd, problem.offset);
+      this.efs.fdatasyncSync(seg.fd);
+      seg.corruptBytes -= seg.size - problem.offset;
+      seg.size = problem.offset;
+      problem.message += ' (cut off)';
+    }
+  }
+
+  /** Append to the newest segment when it is an ordinary one with room; otherwise start a new one. */
+  private openActiveSegment(): void {
+    const newest = [...this.segments.values()].at(-1);
+    if (newest && newest.header && !newest.compacted && newest.size < this.segmentSize && newest.corruptBytes === 0) {
+      this.active = newest;
+      if (this.efs.existsSync(pathOf(this.dir, hintFileName(newest.id)))) {
+        this.efs.unlinkSync(pathOf(this.dir, hintFileName(newest.id)));
+        this.efs.fsyncDirSync(this.dir);
+      }
+      newest.hasHint = false;
+      return;
+    }
+    this.active = this.createSegment();
+  }
+
+  private createSegment(flags = 0, sequenceFloor = 0): Segment {
+    const id = this.nextSegmentId++;
+    const file = dataFileName(id);
+    const fd = createSegmentFile(this.efs, pathOf(this.dir, file), this.dir, { flags, segmentId: id, sequenceFloor });
+    const seg = new Segment(id, file, fd, SEGMENT_HEADER.size, { version: 1, flags, segmentId: id, sequenceFloor });
+    this.segments.set(id, seg);
+    return seg;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  keyCount(): number {
+    return this.keydir.size;
+  }
+
+  sortedKeys(): readonly string[] {
+    return this.keydir.sortedKeys();
+  }
+
+  has(key: Uint8Array | string): boolean {
+    return this.keydir.has(keyToString(toBytes(key)));
+  }
+
+  locate(key: Uint8Array | string): RecordLocation | undefined {
+    const loc = this.keydir.get(keyToString(toBytes(key)));
+    return loc && this.toRecordLocation(loc);
+  }
+
+  async get(key: Uint8Array | string): Promise<Buffer | undefined> {
+    return this.getSync(key);
+  }
+
+  /** One positioned read plus a CRC check. */
+  getSync(key: Uint8Array | string): Buffer | undefined {
+    this.assertOpen();
+    const keyBytes = toBytes(key);
+    const loc = this.keydir.get(keyToString(keyBytes));
+    if (!loc) return undefined;
+    return this.readValueAt(loc, keyBytes);
+  }
+
+  async getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined> {
+    this.assertOpen();
+    const keyBytes = toBytes(key);
+    const loc = this.keydir.get(keyToString(keyBytes));
+    if (!loc) return undefined;
+    return { value: this.readValueAt(loc, keyBytes), location: this.toRecordLocation(loc) };
+  }
+
+  private readValueAt(loc: Location, keyBytes: Buffer): Buffer {
+    const seg = this.segments.get(loc.segment);
+    if (!seg) throw new CorruptRecordError(dataFileName(loc.segment), loc.offset, 'segment is missing');
+    const bytes = readAt(this.efs, seg.fd, loc.length, loc.offset);
+    if (bytes.length < loc.length) throw new CorruptRecordError(seg.file, loc.offset, `record is cut short: ${bytes.length} of ${loc.length} bytes`);
+    const header = readRecordHeader(bytes, 0);
+    if (computeRecordCrc(bytes) !== header.crc) throw new CorruptRecordError(seg.file, loc.offset, 'checksum mismatch');
+    const keyEnd = RECORD_HEADER.size + header.keyLength;
+    if (header.sequence !== loc.sequence || !bytes.subarray(RECORD_HEADER.size, keyEnd).equals(keyBytes)) {
+      throw new CorruptRecordError(seg.file, loc.offset, 'record does not hold the key the index expects');
+    }
+    return bytes.subarray(keyEnd, keyEnd + header.valueLength);
+  }
+
+  private toRecordLocation(loc: Location): RecordLocation {
+    return { file: dataFileName(loc.segment), segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
+  }
+
+  /** Keys (as key strings) in key order within the bounds. */
+  scanKeys(options: ScanOptions = {}): string[] {
+    const keys = this.keydir.sortedKeys();
+    let lo = 0;
+    let hi = keys.length;
+    const lower = [options.start, options.prefix].filter((b): b is Uint8Array => !!b).map((b) => keyToString(b)).sort().at(-1);
+    if (lower !== undefined) lo = lowerBound(keys, lower);
+    if (options.end) hi = Math.min(hi, lowerBound(keys, keyToString(options.end)));
+    const prefix = options.prefix ? keyToString(options.prefix) : undefined;
+    const out: string[] = [];
+    const limit = options.limit ?? Infinity;
+    if (options.reverse) {
+      for (let i = hi - 1; i >= lo && out.length < limit; i--) {
+        const k = keys[i]!;
+        if (prefix !== undefined && !k.startsWith(prefix)) {
+          if (k < prefix) break;
+          continue;
+        }
+        out.push(k);
+      }
+    } else {
+      for (let i = lo; i < hi && out.length < limit; i++) {
+        const k = keys[i]!;
+        if (prefix !== undefined && !k.startsWith(prefix)) break;
+        out.push(k);
+      }
+    }
+    return out;
+  }
+
+  /** Keys and values in key order within the bounds. */
+  async scan(options: ScanOptions = {}): Promise<Array<{ key: Buffer; value: Buffer }>> {
+    return this.scanKeys(options).map((k) => {
+      const key = keyFromString(k);
+      return { key, value: this.getSync(key)! };
+    });
+  }
+
+  /** Every version of a key in the log, oldest first, tombstones included. */
+  async history(key: Uint8Array | string): Promise<KeyVersion[]> {
+    this.assertOpen();
+    const keyBytes = toBytes(key);
+    const live = this.keydir.get(keyToString(keyBytes));
+    const versions: KeyVersion[] = [];
+    const yielder = new Yielder('history');
+    for (const seg of [...this.segments.values()]) {
+      for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), seg.header ? SEGMENT_HEADER.size : 0))) {
+        if (ev.kind !== 'record' || !ev.key.equals(keyBytes)) continue;
+        const isTombstone = ev.header.type === RECORD_TOMBSTONE;
+        versions.push({
+          location: { file: seg.file, segment: seg.id, offset: ev.offset, length: ev.length, sequence: ev.header.sequence },
+          kind: isTombstone ? 'delete' : 'put',
+          valueLength: ev.header.valueLength,
+          status: isTombstone ? 'tombstone' : live && live.segment === seg.id && live.offset === ev.offset ? 'live' : 'shadowed',
+        });
+        await yielder.step(0, 0);
+      }
+    }
+    return versions.sort((a, b) => a.location.sequence - b.location.sequence);
+  }
+
+  /** The value bytes of any record (for showing an old version). */
+  readRecordValue(location: Pick<RecordLocation, 'segment' | 'offset' | 'length'>): Buffer {
+    const seg = this.segments.get(location.segment);
+    if (!seg) throw new CorruptRecordError(dataFileName(location.segment), location.offset, 'segment is not part of the store');
+    const bytes = readAt(this.efs, seg.fd, location.length, location.offset);
+    if (bytes.length < RECORD_HEADER.size) throw new CorruptRecordError(seg.file, location.offset, 'record is cut short');
+    const header = readRecordHeader(bytes, 0);
+    if (recordLength(header.keyLength, header.valueLength) !== location.length || computeRecordCrc(bytes) !== header.crc) {
+      throw new CorruptRecordError(seg.file, location.offset, 'checksum mismatch');
+    }
+    return bytes.subarray(RECORD_HEADER.size + header.keyLength);
+  }
+
+  stats(): StoreStats {
+    const perSegment = [...this.segments.values()].map((s) => ({
+      file: s.file,
+      segment: s.id,
+      bytes: s.size,
+      records: s.records,
+      liveBytes: s.liveBytes,
+      staleBytes: s.staleBytes,
+      tombstoneBytes: s.tombstoneBytes,
+      corruptBytes: s.corruptBytes,
+      hasHint: s.hasHint,
+      active: s === this.active,
+    }));
+    const totalBytes = perSegment.reduce((n, s) => n + s.bytes, 0);
+    const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);
+    return {
+      format: this.format,
+      keys: this.keydir.size,
+      segments: perSegment.length,
+      totalBytes,
+      liveBytes,
+      deadBytes: totalBytes - liveBytes,
+      spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Infinity : 1,
+      perSegment,
+    };
+  }
+
+  async verify(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<VerifyReport> {
+    this.assertOpen();
+    return verifyNativeDirectory(this.dir, { ...opts, fs: this.efs });
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  async put(key: Uint8Array | string, value: Uint8Array | string): Promise<void> {
+    await this.write([{ type: RECORD_PUT, key: toBytes(key), value: toBytes(value) }]);
+  }
+
+  /** Delete a key; false (and nothing written) when it did not exist. */
+  async delete(key: Uint8Array | string): Promise<boolean> {
+    const keyBytes = toBytes(key);
+    this.assertWritable('delete');
+    if (!this.keydir.has(keyToString(keyBytes))) return false;
+    await this.write([{ type: RECORD_TOMBSTONE, key: keyBytes }]);
+    return true;
+  }
+
+  /** Apply puts and deletes atomically: after a crash, all of them or none. */
+  async batch(ops: readonly BatchOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    await this.write(ops.map((op) => (op.type === 'put' ? { type: RECORD_PUT, key: toBytes(op.key), value: toBytes(op.value) } : { type: RECORD_TOMBSTONE, key: toBytes(op.key) })));
+  }
+
+  private async write(records: PendingRecord[]): Promise<void> {
+    this.assertWritable('write');
+    let total = 0;
+    for (const r of records) {
+      if (r.key.length > MAX_KEY_BYTES) throw new TooLargeError('key', r.key.length, MAX_KEY_BYTES);
+      if (r.value && r.value.length > MAX_VALUE_BYTES) throw new TooLargeError('value', r.value.length, MAX_VALUE_BYTES);
+      total += recordLength(r.key.length, r.value?.length ?? 0);
+    }
+    if (this.active!.size + total > this.segmentSize && this.active!.size > SEGMENT_HEADER.size) this.rotate();
+    const seg = this.active!;
+    const start = seg.size;
+    const buf = Buffer.allocUnsafe(total);
+    const firstSequence = this.nextSequence;
+    let at = 0;
+    records.forEach((r, i) => {
+      const flags = records.length === 1 ? 0 : FLAG_IN_BATCH | (i === 0 ? FLAG_BATCH_FIRST : 0) | (i === records.length - 1 ? FLAG_BATCH_END : 0);
+      at += encodeRecordInto(buf, at, r.type, flags, firstSequence + i, r.key, r.value);
+    });
+    try {
+      writeFully(this.efs, seg.fd, buf, start);
+    } catch (err) {
+      this.undoPartialAppend(seg, start, err);
+      throw new IoError(`appending to ${seg.file}`, err);
+    }
+    this.nextSequence += records.length;
+    seg.size = start + total;
+    at = start;
+    records.forEach((r, i) => {
+      const len = recordLength(r.key.length, r.value?.length ?? 0);
+      this.applyRecord(keyToString(r.key), r.type, firstSequence + i, seg, at, len);
+      at += len;
+    });
+    await this.makeDurable(seg);
+    this.maybeAutoCompact();
+  }
+
+  private async makeDurable(seg: Segment): Promise<void> {
+    if (this.fsyncPolicy === 'never') return;
+    try {
+      if (this.fsyncPolicy === 'always') this.efs.fdatasyncSync(seg.fd);
+      else await this.groupCommit.sync(seg.fd);
+    } catch (err) {
+      this.failure = err;
+      throw new IoError(`fsync of ${seg.file}`, err);
+    }
+  }
+
+  /** After a failed append, cut the file back so no half record stays; if even that fails, refuse writes until reopened. */
+  private undoPartialAppend(seg: Segment, size: number, cause: unknown): void {
+    try {
+      this.efs.ftruncateSync(seg.fd, size);
+    } catch {
+      this.failure = cause;
+    }
+  }
+
+  /** Seal the active segment (durable, hint scheduled) and start a new one. */
+  private rotate(): void {
+    const sealed = this.active!;
+    try {
+      this.efs.fdatasyncSync(sealed.fd);
+      this.active = this.createSegment();
+    } catch (err) {
+      this.failure = err;
+      throw new IoError(`rotating ${sealed.file}`, err);
+    }
+    this.scheduleHint(sealed);
+  }
+
+  private scheduleHint(seg: Segment): void {
+    this.background = this.background.then(async () => {
+      if (this.closed || !this.segments.has(seg.id) || seg === this.active) return;
+      try {
+        const entries = await buildHintEntries(this.efs, seg.fd, seg.size, new Yielder('hint'));
+        if (!this.segments.has(seg.id)) return;
+        writeHintFile(this.efs, this.dir, hintFileName(seg.id), seg.id, seg.size, entries);
+        seg.hasHint = true;
+      } catch (err) {
+        this.backgroundErrors.push(err as Error);
+      }
+    });
+  }
+
+  /** Wait for background work (hint files) to finish; returns errors it met. */
+  async flushBackground(): Promise<Error[]> {
+    await this.background;
+    return [...this.backgroundErrors];
+  }
+
+  // ------------------------------------------------------------------ compaction
+
+  /** What a compaction would do now, without doing it. */
+  compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number } {
+    const inputs = [...this.segments.values()].filter((s) => s !== this.active || s.size > SEGMENT_HEADER.size);
+    const live = inputs.reduce((n, s) => n + s.liveBytes, 0);
+    const total = inputs.reduce((n, s) => n + s.size, 0);
+    const liveRecords = this.keydir.size;
+    const records = inputs.reduce((n, s) => n + s.records, 0);
+    const outputs = live > 0 ? Math.ceil(live / this.segmentSize) : 0;
+    return { inputSegments: inputs.map((s) => s.id), recordsToDrop: records - liveRecords, bytesToReclaim: Math.max(0, total - live - outputs * SEGMENT_HEADER.size) };
+  }
+
+  /**
+   * Rewrite every segment except a fresh active one into new segments holding
+   * only live records, with hints. Writes may go on meanwhile. Crash-safe at
+   * every step (docs/FORMAT.md, "Compaction protocol"); cancelling leaves the
+   * store as it was.
+   */
+  async compact(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<CompactResult> {
+    this.assertWritable('compact');
+    if (this.compacting) throw new StoreError('BUSY', 'a compaction is already running');
+    const run = this.runCompaction(opts);
+    this.compacting = run;
+    try {
+      return await run;
+    } finally {
+      this.compacting = undefined;
+    }
+  }
+
+  private async runCompaction(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CompactResult> {
+    await this.background;
+    if (this.active!.size > SEGMENT_HEADER.size) this.rotate();
+    await this.background;
+    const inputs = [...this.segments.values()].filter((s) => s !== this.active);
+    const bytesBefore = this.stats().totalBytes;
+    const segmentsBefore = this.segments.size;
+    try {
+      const result = await runCompaction({
+        efs: this.efs,
+        dir: this.dir,
+        segmentSize: this.segmentSize,
+        inputs,
+        sequenceFloor: this.nextSequence - 1,
+        allocateSegmentId: () => this.nextSegmentId++,
+        isLive: (key, segment, offset) => {
+          const loc = this.keydir.get(key);
+          return !!loc && loc.segment === segment && loc.offset === offset;
+        },
+        commit: (outputs, moved) => {
+          for (const out of outputs) this.segments.set(out.id, out);
+          for (const m of moved) {
+            const loc = this.keydir.get(m.key);
+            if (!loc || loc.segment !== m.from || loc.sequence !== m.sequence) continue;
+            this.keydir.set(m.key, { segment: m.to, offset: m.offset, length: m.length, sequence: m.sequence });
+            this.segments.get(m.to)!.liveBytes += m.length;
+          }
+          for (const seg of inputs) {
+            this.segments.delete(seg.id);
+            this.efs.closeSync(seg.fd);
+          }
+        },
+        hooks: this.options.compactionHooks,
+        signal: opts.signal,
+        onProgress: opts.onProgress,
+      });
+      const bytesAfter = this.stats().totalBytes;
+      return {
+        segmentsBefore,
+        segmentsAfter: this.segments.size,
+        bytesBefore,
+        bytesAfter,
+        reclaimedBytes: bytesBefore - bytesAfter,
+        recordsDropped: result.recordsDropped,
+        inputSegments: inputs.map((s) => s.id),
+        outputSegments: result.outputs.map((s) => s.id),
+      };
+    } catch (err) {
+      if (!(err instanceof AbortedError) && (err as { committed?: boolean }).committed) this.failure = err;
+      throw err;
+    }
+  }
+
+  private maybeAutoCompact(): void {
+    const ratio = this.options.autoCompactRatio;
+    if (ratio === undefined || this.compacting) return;
+    const sealed = [...this.segments.values()].filter((s) => s !== this.active);
+    if (sealed.length < 2) return;
+    const total = sealed.reduce((n, s) => n + s.size, 0);
+    const live = sealed.reduce((n, s) => n + s.liveBytes, 0);
+    if (total > 0 && (total - live) / total > ratio) {
+      this.compact().catch((err: Error) => this.backgroundErrors.push(err));
+    }
+  }
+
+  // ------------------------------------------------------------------ closing
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.compacting) await this.compacting.catch(() => undefined);
+    await this.background;
+    await this.groupCommit.idle();
+    if (!this.readOnly && this.active && this.failure === undefined) {
+      try {
+        this.efs.fdatasyncSync(this.active.fd);
+      } catch {
+        /* nothing more can be done on close */
+      }
+    }
+    this.releaseResources();
+  }
+
+  private releaseResources(): void {
+    this.closed = true;
+    for (const seg of this.segments.values()) {
+      try {
+        this.efs.closeSync(seg.fd);
+      } catch {
+        /* already closed */
+      }
+    }
+    this.segments.clear();
+    try {
+      this.lock?.release();
+    } catch {
+      /* the lock file is gone already */
+    }
+    this.lock = undefined;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClosedError();
+  }
+
+  private assertWritable(what: string): void {
+    this.assertOpen();
+    if (this.readOnly) throw new ReadOnlyError(what);
+    if (this.failure !== undefined) throw new FailedStoreError(this.failure);
+  }
+
+  /** Name of the store directory, for messages. */
+  get name(): string {
+    return basename(this.dir);
+  }
+}
+
+function lowerBound(keys: readonly string[], target: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

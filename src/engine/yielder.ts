@@ -1,0 +1,40 @@
+/**
+ * Long work (replay, compaction, verify, hint writing) runs on the event
+ * loop that also serves the inspector's UI. A Yielder gives the loop back
+ * every few milliseconds, checks for cancellation and reports progress.
+ */
+import { setImmediate as nextTick } from 'node:timers/promises';
+import { AbortedError } from './errors.js';
+import type { Progress } from './types.js';
+
+const SLICE_MS = 8;
+
+export class Yielder {
+  private last = performance.now();
+
+  constructor(
+    private readonly what: string,
+    private readonly signal?: AbortSignal,
+    private readonly onProgress?: (p: Progress) => void,
+  ) {
+    this.check();
+  }
+
+  /** Call often; it returns at once unless the current slice is used up. */
+  async step(done: number, total: number): Promise<void> {
+    const now = performance.now();
+    if (now - this.last < SLICE_MS) return;
+    this.onProgress?.({ phase: this.what, done, total });
+    await nextTick();
+    this.last = performance.now();
+    this.check();
+  }
+
+  report(done: number, total: number): void {
+    this.onProgress?.({ phase: this.what, done, total });
+  }
+
+  check(): void {
+    if (this.signal?.aborted) throw new AbortedError(this.what);
+  }
+}
