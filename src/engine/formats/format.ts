@@ -1,3 +1,5 @@
+import type { Problem } from '../types.js';
+
 /**
  * A format description: everything kvscope knows about one engine's on-disk
  * layout, in one place. The detector, the file lister, the record decoder
@@ -65,6 +67,13 @@ export interface DecodedRecord {
   problem?: string;
   /** Fields in byte order; for a valid record they tile [offset, offset+length) exactly. */
   fields: DecodedField[];
+  /** For corrupt/torn records: which kind of problem verify should report. */
+  problemKind?: Problem['kind'];
+  /**
+   * For hint entries: the record this entry says exists in the data file
+   * with the same id as the hint file, so verify can check it is really there.
+   */
+  pointsTo?: { offset: number; length: number; kind: 'put' | 'delete' };
 }
 
 export type FileRole = 'data' | 'hint' | 'lock' | 'manifest' | 'other';
@@ -131,4 +140,9 @@ export interface FormatDescription {
   winner: 'file-order' | 'sequence';
   /** Whether the real program stops replaying a file at its first bad record. */
   stopsFileAtFirstBadRecord: boolean;
+  /**
+   * What the detector looks for, for people ("N.bitcask.data in the folder"),
+   * listed when no format matches a directory.
+   */
+  looksFor?: readonly string[];
 }

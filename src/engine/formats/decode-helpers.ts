@@ -1,0 +1,89 @@
+/**
+ * Small pieces every decoder needs: building the record that stands for
+ * damaged bytes, reading little/big-endian integers without ever reading
+ * past the end, and showing bytes to people.
+ */
+import type { Problem } from '../types.js';
+import type { DecodedRecord, RecordStatus } from './format.js';
+
+/**
+ * A record for bytes that could not be decoded: one opaque field covering
+ * [offset, end). `status` says whether they were cut short by the end of the
+ * file ('torn') or are simply wrong ('corrupt').
+ */
+export function damagedRecord(
+  offset: number,
+  end: number,
+  status: Exclude<RecordStatus, 'valid'>,
+  problemKind: Problem['kind'],
+  problem: string,
+): DecodedRecord {
+  return {
+    offset,
+    length: end - offset,
+    kind: 'garbage',
+    status,
+    problem,
+    problemKind,
+    fields: [
+      {
+        name: status === 'torn' ? 'incomplete record' : 'undecodable bytes',
+        role: 'other',
+        start: offset,
+        end,
+        display: `${end - offset} bytes`,
+        explain: problem,
+      },
+    ],
+  };
+}
+
+/** A DataView over exactly the bytes of `bytes` (which may be a slice of a larger buffer). */
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Reads a u64 little-endian length. Returns a JS number when it is a safe
+ * integer, otherwise Infinity (so that any bounds check against a file size
+ * fails) — callers never allocate from it.
+ */
+export function readU64LE(view: DataView, at: number): { big: bigint; num: number } {
+  const big = view.getBigUint64(at, true);
+  return { big, num: big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : Number.POSITIVE_INFINITY };
+}
+
+/** "0x1a2b3c4d" */
+export function hex32(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** Bytes shown to a person: UTF-8 text in quotes when printable, otherwise hex (shortened). */
+export function showBytes(bytes: Uint8Array, max = 64): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buf.toString('utf8');
+  const printable = !text.includes('\uFFFD') && !/[\x00-\x08\x0b-\x1f\x7f]/.test(text);
+  if (printable) {
+    const shown = text.length > max ? `${text.slice(0, max)}…` : text;
+    return JSON.stringify(shown).replace(/…"$/, '"…');
+  }
+  const head = buf.subarray(0, max).toString('hex');
+  return `0x${head}${buf.length > max ? '…' : ''} (${buf.length} bytes)`;
+}
+
+
+/**
+ * A record whose lengths point past the end of the file is either an append
+ * cut short (torn) or a corrupted length. Lengths that overshoot the file by
+ * more than this are treated as corrupt: none of these engines writes
+ * records anywhere near this large.
+ */
+const MAX_PLAUSIBLE_OVERSHOOT = 1 << 30;
+
+/** The record for [offset, fileEnd) when its header claims it ends at claimedEnd > fileEnd. */
+export function pastEndRecord(offset: number, fileEnd: number, claimedEnd: number, what: string): DecodedRecord {
+  if (claimedEnd - fileEnd > MAX_PLAUSIBLE_OVERSHOOT) {
+    return damagedRecord(offset, fileEnd, 'corrupt', 'impossible-length', `${what} claims ${claimedEnd - offset} bytes, far more than the ${fileEnd - offset} left in the file`);
+  }
+  return damagedRecord(offset, fileEnd, 'torn', 'torn-tail', `${what} needs ${claimedEnd - offset} bytes but only ${fileEnd - offset} are left: the write was cut short`);
+}

@@ -1,0 +1,129 @@
+/**
+ * Helpers for the line-oriented text formats (tiny-log-kv, kvdb, kvstore-rs),
+ * all written by Rust programs that read them back with `BufRead::lines()`:
+ * a line ends at '\n', and a '\r' just before that '\n' is dropped too. A
+ * last line without '\n' is still returned by Rust; kvscope reports it as a
+ * torn record (an append cut short).
+ */
+import { isUtf8 } from 'node:buffer';
+import type { DecodedField, DecodedRecord, FieldSpec } from './format.js';
+import { damagedRecord, showBytes } from './decode-helpers.js';
+import { layoutFields } from './field-layout.js';
+
+export interface TextLine {
+  /** Offset of the first byte of the line. */
+  start: number;
+  /** End of the content (exclusive): before "\n" or "\r\n". */
+  contentEnd: number;
+  /** End of the line including its terminator (exclusive). */
+  end: number;
+  /** Whether the line ended with '\n' (false only for a last, unterminated line). */
+  terminated: boolean;
+}
+
+/** Split bytes into lines the way Rust's BufRead::lines() does. Never loops forever. */
+export function splitLines(bytes: Uint8Array): TextLine[] {
+  const lines: TextLine[] = [];
+  let start = 0;
+  while (start < bytes.length) {
+    const nl = bytes.indexOf(0x0a, start);
+    if (nl < 0) {
+      lines.push({ start, contentEnd: bytes.length, end: bytes.length, terminated: false });
+      break;
+    }
+    const contentEnd = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+    lines.push({ start, contentEnd, end: nl + 1, terminated: true });
+    start = nl + 1;
+  }
+  return lines;
+}
+
+/** The characters Rust's `str::trim` removes (Unicode White_Space), which differ from JS `trim`. */
+const RUST_WHITESPACE = new Set([
+  0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0x85, 0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004,
+  0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+]);
+
+/** Rust `str::trim`: returns how many bytes of UTF-8 were trimmed at each end. */
+export function rustTrim(text: string): { trimmed: string; leadBytes: number; trailBytes: number } {
+  const chars = Array.from(text);
+  let a = 0;
+  let b = chars.length;
+  while (a < b && RUST_WHITESPACE.has(chars[a]!.codePointAt(0)!)) a++;
+  while (b > a && RUST_WHITESPACE.has(chars[b - 1]!.codePointAt(0)!)) b--;
+  return {
+    trimmed: chars.slice(a, b).join(''),
+    leadBytes: utf8Length(chars.slice(0, a).join('')),
+    trailBytes: utf8Length(chars.slice(b).join('')),
+  };
+}
+
+export function utf8Length(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** The content of a line as text, or undefined when it is not valid UTF-8. */
+export function lineText(bytes: Uint8Array, line: TextLine): string | undefined {
+  const content = bytes.subarray(line.start, line.contentEnd);
+  if (!isUtf8(content)) return undefined;
+  return Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('utf8');
+}
+
+/** Field table shared by the text formats for the line terminator. */
+export const NEWLINE_FIELD: FieldSpec = {
+  name: 'newline',
+  role: 'other',
+  size: -1,
+  explain: 'End of the line ("\\n"; a "\\r" before it is dropped on reading)',
+};
+
+const IGNORED_LINE_FIELDS: readonly FieldSpec[] = [
+  { name: 'line', role: 'text', size: -1, explain: 'A line the program skips on replay' },
+  NEWLINE_FIELD,
+];
+
+/** Display of the terminator of a line. */
+export function newlineValue(line: TextLine): { display: string; size: number } {
+  const size = line.end - line.contentEnd;
+  return { display: size === 2 ? '\\r\\n' : size === 1 ? '\\n' : '', size };
+}
+
+/**
+ * A well-formed line the real program skips on replay (kind 'garbage',
+ * status 'valid': the program wrote it, nothing is damaged).
+ */
+export function ignoredLine(bytes: Uint8Array, line: TextLine, why: string): DecodedRecord {
+  const content = bytes.subarray(line.start, line.contentEnd);
+  return {
+    offset: line.start,
+    length: line.end - line.start,
+    kind: 'garbage',
+    status: 'valid',
+    problem: why,
+    fields: layoutFields(IGNORED_LINE_FIELDS, line.start, {
+      line: { display: showBytes(content), size: content.length },
+      newline: newlineValue(line),
+    }),
+  };
+}
+
+/** A line whose bytes are not UTF-8 (Rust's lines() returns an error for it). */
+export function nonUtf8Line(line: TextLine, consequence: string): DecodedRecord {
+  return damagedRecord(line.start, line.end, 'corrupt', 'unreadable', `line is not valid UTF-8; ${consequence}`);
+}
+
+/**
+ * The last line has no '\n': an append cut short. Returned as a torn record;
+ * `fields` (if given) describe what could be parsed.
+ */
+export function tornLine(line: TextLine, fields?: DecodedField[]): DecodedRecord {
+  const record = damagedRecord(
+    line.start,
+    line.end,
+    'torn',
+    'torn-tail',
+    'last line has no newline: the write was cut short (the real program would still read this partial line)',
+  );
+  if (fields) record.fields = fields;
+  return record;
+}
