@@ -1,0 +1,388 @@
+/**
+ * Riak Bitcask (basho/bitcask, confirmed against data written by commit
+ * d84c8d9 on OTP 25).
+ *
+ * A cask is a folder of `<N>.bitcask.data` files, each with a
+ * `<N>.bitcask.hint` beside it, N a file id from 1 (not zero-padded).
+ *
+ *   data record: crc:u32 · tstamp:u32 · key_sz:u16 · value_sz:u32 · key · value
+ *                (big-endian; crc = CRC-32 of everything after the crc field)
+ *   hint entry:  tstamp:u32 · key_sz:u16 · total_sz:u32 · tombstone:1 bit · offset:63 bits · key
+ *   hint trailer (18 bytes, last): tstamp 0 · key_sz 0 · total_sz = CRC-32 of all
+ *                preceding hint bytes · offset 2^63-1
+ *
+ * A delete is an ordinary data record whose value starts with
+ * "bitcask_tombstone" (version 2 appends the u32 id of the file that held
+ * the removed value). Merge writes its output with a *higher* file id than the
+ * still-active file but keeps the original timestamps, so replay order alone
+ * is not enough: the newest timestamp wins, and only on equal timestamps does
+ * the later file / later offset win (winner 'sequence', sequence = tstamp).
+ * `bitcask.write.lock` / `bitcask.merge.lock` hold "<pid> <file>" while a
+ * writer or a merge runs.
+ */
+import { crc32 } from '../crc.js';
+import type { DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
+import { damagedRecord, hex32, pastEndRecord, showBytes, viewOf } from './decode-helpers.js';
+import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
+import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
+
+// ------------------------------------------------------------------ layouts
+
+const DATA_FIELDS: readonly FieldSpec[] = [
+  { name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of every byte of the record after this field (big-endian)' },
+  { name: 'tstamp', role: 'timestamp', size: 4, explain: "Writer's clock in seconds since 1970; the newest timestamp wins" },
+  { name: 'key_sz', role: 'key-length', size: 2, explain: 'Key length in bytes (u16, big-endian)' },
+  { name: 'value_sz', role: 'value-length', size: 4, explain: 'Value length in bytes (u32, big-endian)' },
+  { name: 'key', role: 'key', size: -1, explain: 'The key bytes' },
+  { name: 'value', role: 'value', size: -1, explain: 'The value bytes' },
+];
+
+/** Same header; the value is a tombstone marker, optionally followed by a file id. */
+const TOMBSTONE_FIELDS: readonly FieldSpec[] = [
+  ...DATA_FIELDS.slice(0, 5),
+  {
+    name: 'tombstone',
+    role: 'type',
+    size: -1,
+    explain: 'Value starting with "bitcask_tombstone": this record deletes the key',
+  },
+  {
+    name: 'removed_file_id',
+    role: 'other',
+    size: -1,
+    explain: 'Id of the data file that held the value this tombstone removes (u32, big-endian)',
+  },
+];
+
+const HINT_FIELDS: readonly FieldSpec[] = [
+  { name: 'tstamp', role: 'timestamp', size: 4, explain: 'Timestamp of the data record this entry describes' },
+  { name: 'key_sz', role: 'key-length', size: 2, explain: 'Key length in bytes' },
+  { name: 'total_sz', role: 'value-length', size: 4, explain: 'Total size of the data record (14 + key + value)' },
+  {
+    name: 'tombstone_offset',
+    role: 'offset',
+    size: 8,
+    explain: 'Top bit: 1 if the record is a tombstone; low 63 bits: offset of the record in the data file',
+  },
+  { name: 'key', role: 'key', size: -1, explain: 'The key bytes' },
+];
+
+const TRAILER_FIELDS: readonly FieldSpec[] = [
+  { name: 'tstamp', role: 'timestamp', size: 4, explain: 'Always 0 in the trailer' },
+  { name: 'key_sz', role: 'key-length', size: 2, explain: 'Always 0 in the trailer' },
+  { name: 'hint_crc', role: 'crc', size: 4, explain: 'CRC-32 of every hint byte before the trailer' },
+  { name: 'end_marker', role: 'offset', size: 8, explain: 'Always 2^63-1: marks the end of the hint file' },
+];
+
+const LOCK_FIELDS: readonly FieldSpec[] = [
+  { name: 'pid', role: 'other', size: -1, explain: 'OS process id of the Erlang VM holding the lock' },
+  { name: 'separator', role: 'padding', size: -1, explain: 'A space' },
+  { name: 'file', role: 'text', size: -1, explain: 'The data file the lock holder is writing' },
+  { name: 'rest', role: 'other', size: -1, explain: 'Rest of the lock file (usually a newline)' },
+];
+
+const DATA_HEADER = fixedSize(DATA_FIELDS);
+const AT_CRC = headerOffset(DATA_FIELDS, 'crc');
+const AT_TSTAMP = headerOffset(DATA_FIELDS, 'tstamp');
+const AT_KEY_SZ = headerOffset(DATA_FIELDS, 'key_sz');
+const AT_VALUE_SZ = headerOffset(DATA_FIELDS, 'value_sz');
+
+const HINT_HEADER = fixedSize(HINT_FIELDS);
+const AT_H_TSTAMP = headerOffset(HINT_FIELDS, 'tstamp');
+const AT_H_KEY_SZ = headerOffset(HINT_FIELDS, 'key_sz');
+const AT_H_TOTAL_SZ = headerOffset(HINT_FIELDS, 'total_sz');
+const AT_H_OFFSET = headerOffset(HINT_FIELDS, 'tombstone_offset');
+
+const TOMBSTONE_PREFIX = Buffer.from('bitcask_tombstone', 'latin1');
+const DATA_NAME = /^(\d+)\.bitcask\.data$/;
+const HINT_NAME = /^(\d+)\.bitcask\.hint$/;
+const LOCK_NAMES = ['bitcask.write.lock', 'bitcask.merge.lock'];
+
+// ------------------------------------------------------------------ data files
+
+function isTombstone(value: Uint8Array): boolean {
+  return value.length >= TOMBSTONE_PREFIX.length && Buffer.from(value.subarray(0, TOMBSTONE_PREFIX.length)).equals(TOMBSTONE_PREFIX);
+}
+
+/** Splits a tombstone value into its marker and (for versions 1 and 2) the 4-byte file id. */
+function splitTombstone(value: Uint8Array): { markerSize: number; fileId?: number } {
+  const versioned = value.length === TOMBSTONE_PREFIX.length + 5;
+  const version = value[TOMBSTONE_PREFIX.length];
+  if (versioned && (version === 0x31 || version === 0x32)) {
+    return { markerSize: TOMBSTONE_PREFIX.length + 1, fileId: viewOf(value).getUint32(TOMBSTONE_PREFIX.length + 1) };
+  }
+  return { markerSize: value.length };
+}
+
+export function decodeDataFile(bytes: Uint8Array): DecodedRecord[] {
+  const view = viewOf(bytes);
+  const records: DecodedRecord[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < DATA_HEADER) {
+      records.push(pastEndRecord(pos, bytes.length, pos + DATA_HEADER, 'record header'));
+      break;
+    }
+    const storedCrc = view.getUint32(pos + AT_CRC);
+    const tstamp = view.getUint32(pos + AT_TSTAMP);
+    const keySize = view.getUint16(pos + AT_KEY_SZ);
+    const valueSize = view.getUint32(pos + AT_VALUE_SZ);
+    const length = DATA_HEADER + keySize + valueSize;
+    if (pos + length > bytes.length) {
+      records.push(pastEndRecord(pos, bytes.length, pos + length, `record (key ${keySize} bytes, value ${valueSize} bytes)`));
+      break;
+    }
+    const keyStart = pos + DATA_HEADER;
+    const valueStart = keyStart + keySize;
+    const key = bytes.subarray(keyStart, valueStart);
+    const value = bytes.subarray(valueStart, pos + length);
+    const computedCrc = crc32(bytes.subarray(pos + AT_CRC + 4, pos + length));
+    const tombstone = isTombstone(value);
+    const header = {
+      crc: { display: hex32(storedCrc) + (storedCrc === computedCrc ? '' : ` (computed ${hex32(computedCrc)})`) },
+      tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
+      key_sz: { display: String(keySize) },
+      value_sz: { display: String(valueSize) },
+      key: { display: showBytes(key), size: keySize },
+    };
+    let fields;
+    if (tombstone) {
+      const { markerSize, fileId } = splitTombstone(value);
+      fields = layoutFields(TOMBSTONE_FIELDS, pos, {
+        ...header,
+        tombstone: { display: showBytes(value.subarray(0, markerSize)), size: markerSize },
+        removed_file_id: { display: fileId === undefined ? '' : String(fileId), size: valueSize - markerSize },
+      });
+    } else {
+      fields = layoutFields(DATA_FIELDS, pos, { ...header, value: { display: showBytes(value), size: valueSize } });
+    }
+    const record: DecodedRecord = {
+      offset: pos,
+      length,
+      kind: tombstone ? 'delete' : 'put',
+      status: storedCrc === computedCrc ? 'valid' : 'corrupt',
+      key,
+      sequence: tstamp,
+      storedCrc,
+      computedCrc,
+      fields,
+    };
+    if (!tombstone) {
+      record.valueOffset = valueStart;
+      record.valueLength = valueSize;
+    }
+    if (record.status === 'corrupt') {
+      record.problemKind = 'bad-crc';
+      record.problem = `stored CRC ${hex32(storedCrc)} does not match computed ${hex32(computedCrc)}`;
+    }
+    records.push(record);
+    pos += length;
+  }
+  return records;
+}
+
+// ------------------------------------------------------------------ hint files
+
+const OFFSET_HIGH_MASK = 0x7fffffff;
+
+export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
+  const view = viewOf(bytes);
+  const records: DecodedRecord[] = [];
+  let pos = 0;
+  let sawTrailer = false;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < HINT_HEADER) {
+      records.push(damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint file ends inside an entry header (${bytes.length - pos} bytes left)`));
+      break;
+    }
+    const tstamp = view.getUint32(pos + AT_H_TSTAMP);
+    const keySize = view.getUint16(pos + AT_H_KEY_SZ);
+    const totalSize = view.getUint32(pos + AT_H_TOTAL_SZ);
+    const high = view.getUint32(pos + AT_H_OFFSET);
+    const low = view.getUint32(pos + AT_H_OFFSET + 4);
+    const tombstoneBit = high >>> 31;
+    const offsetHigh = high & OFFSET_HIGH_MASK;
+
+    if (tstamp === 0 && keySize === 0 && tombstoneBit === 0 && offsetHigh === OFFSET_HIGH_MASK && low === 0xffffffff) {
+      records.push(trailerRecord(bytes, pos, totalSize));
+      sawTrailer = true;
+      pos += HINT_HEADER;
+      if (pos < bytes.length) {
+        records.push(damagedRecord(pos, bytes.length, 'corrupt', 'bad-hint', 'bytes after the hint trailer'));
+      }
+      break;
+    }
+
+    const length = HINT_HEADER + keySize;
+    if (pos + length > bytes.length) {
+      records.push(damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint entry with a ${keySize}-byte key runs past the end of the file`));
+      break;
+    }
+    // 63-bit offset: exact as long as it is below 2^53, which any real file is.
+    const offset = offsetHigh * 2 ** 32 + low;
+    const key = bytes.subarray(pos + HINT_HEADER, pos + length);
+    const record: DecodedRecord = {
+      offset: pos,
+      length,
+      kind: 'hint',
+      status: 'valid',
+      key,
+      sequence: tstamp,
+      fields: layoutFields(HINT_FIELDS, pos, {
+        tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
+        key_sz: { display: String(keySize) },
+        total_sz: { display: String(totalSize) },
+        tombstone_offset: { display: `tombstone=${tombstoneBit} offset=${offset}` },
+        key: { display: showBytes(key), size: keySize },
+      }),
+      pointsTo: { offset, length: totalSize, kind: tombstoneBit ? 'delete' : 'put' },
+    };
+    if (totalSize < DATA_HEADER + keySize || !Number.isSafeInteger(offset)) {
+      record.status = 'corrupt';
+      record.problemKind = 'bad-hint';
+      record.problem = `impossible hint entry: total_sz ${totalSize} or offset ${offset} cannot describe a record with a ${keySize}-byte key`;
+      delete record.pointsTo;
+    }
+    records.push(record);
+    pos += length;
+  }
+  if (!sawTrailer && !records.some((r) => r.status !== 'valid')) {
+    // Zero-length marker at the end: the trailer is missing (hint of a file still being written, or cut short).
+    records.push(damagedRecord(bytes.length, bytes.length, 'torn', 'bad-hint', 'hint file has no trailer: it was not closed cleanly'));
+  }
+  return records;
+}
+
+function trailerRecord(bytes: Uint8Array, pos: number, storedCrc: number): DecodedRecord {
+  const computedCrc = crc32(bytes.subarray(0, pos));
+  const ok = storedCrc === computedCrc;
+  const record: DecodedRecord = {
+    offset: pos,
+    length: HINT_HEADER,
+    kind: 'trailer',
+    status: ok ? 'valid' : 'corrupt',
+    storedCrc,
+    computedCrc,
+    fields: layoutFields(TRAILER_FIELDS, pos, {
+      tstamp: { display: '0' },
+      key_sz: { display: '0' },
+      hint_crc: { display: hex32(storedCrc) + (ok ? '' : ` (computed ${hex32(computedCrc)})`) },
+      end_marker: { display: '2^63-1' },
+    }),
+  };
+  if (!ok) {
+    record.problemKind = 'bad-hint';
+    record.problem = `hint CRC ${hex32(storedCrc)} does not match the ${hex32(computedCrc)} computed over the entries: Riak ignores this hint file`;
+  }
+  return record;
+}
+
+// ------------------------------------------------------------------ lock files
+
+export function decodeLockFile(bytes: Uint8Array): DecodedRecord[] {
+  if (bytes.length === 0) return [];
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const match = /^(\d*)( ?)([^\n]*)([\s\S]*)$/.exec(text)!;
+  const [, pid = '', sep = '', file = '', rest = ''] = match;
+  return [
+    {
+      offset: 0,
+      length: bytes.length,
+      kind: 'header',
+      status: 'valid',
+      fields: layoutFields(LOCK_FIELDS, 0, {
+        pid: { display: pid, size: pid.length },
+        separator: { display: JSON.stringify(sep), size: sep.length },
+        file: { display: JSON.stringify(file), size: file.length },
+        rest: { display: JSON.stringify(rest), size: rest.length },
+      }),
+    },
+  ];
+}
+
+// ------------------------------------------------------------------ description
+
+function roleOf(name: string): { role: FileRole; id: number } | undefined {
+  const data = DATA_NAME.exec(name);
+  if (data) return { role: 'data', id: Number(data[1]) };
+  const hint = HINT_NAME.exec(name);
+  if (hint) return { role: 'hint', id: Number(hint[1]) };
+  if (LOCK_NAMES.includes(name)) return { role: 'lock', id: -1 };
+  return undefined;
+}
+
+const ROLE_ORDER: Record<FileRole, number> = { data: 0, hint: 1, lock: 2, manifest: 3, other: 4 };
+
+function listFiles(root: string): FormatFile[] {
+  const files: FormatFile[] = [];
+  for (const name of listDir(root)) {
+    const kind = roleOf(name);
+    if (!kind) continue;
+    const size = fileSize(filePath(root, name));
+    if (size < 0) continue;
+    files.push({ name, role: kind.role, id: kind.id, size });
+  }
+  // Numeric id order, each data file before its hint, locks last.
+  files.sort((a, b) => {
+    const ida = a.id < 0 ? Number.MAX_SAFE_INTEGER : a.id;
+    const idb = b.id < 0 ? Number.MAX_SAFE_INTEGER : b.id;
+    return ida - idb || ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || (a.name < b.name ? -1 : 1);
+  });
+  return files;
+}
+
+/** Does the first data record of a file check out (sane lengths and a matching CRC)? */
+function firstRecordChecks(path: string, size: number): boolean {
+  const head = readHead(path, Math.min(size, 64 * 1024));
+  if (!head || head.length < DATA_HEADER) return false;
+  const first = decodeDataFile(head)[0];
+  return first !== undefined && first.status === 'valid';
+}
+
+function detect(dir: string) {
+  for (const root of candidateRoots(dir, [])) {
+    const data = listFiles(root).filter((f) => f.role === 'data');
+    if (data.length === 0) continue;
+    const sample = data.find((f) => f.size > 0);
+    const checks = sample ? firstRecordChecks(filePath(root, sample.name), sample.size) : false;
+    return {
+      format: riakBitcask.id,
+      confidence: sample === undefined ? 0.6 : checks ? 0.95 : 0.3,
+      root,
+      reason: `${data.length} *.bitcask.data file(s)` + (sample === undefined ? ' (all empty)' : checks ? `; first record of ${sample.name} has a valid CRC` : `; but the first record of ${sample.name} does not check out`),
+    };
+  }
+  return null;
+}
+
+function decodeFile(file: FormatFile, bytes: Uint8Array): DecodedRecord[] {
+  switch (file.role) {
+    case 'data':
+      return decodeDataFile(bytes);
+    case 'hint':
+      return decodeHintFile(bytes);
+    case 'lock':
+      return decodeLockFile(bytes);
+    default:
+      return bytes.length === 0 ? [] : [damagedRecord(0, bytes.length, 'corrupt', 'unreadable', 'not a Bitcask file')];
+  }
+}
+
+export const riakBitcask: FormatDescription = {
+  id: 'riak-bitcask',
+  title: 'Riak Bitcask',
+  summary:
+    'Folder of <N>.bitcask.data files (N from 1, numeric order), each with a <N>.bitcask.hint index. ' +
+    'Data record: crc:u32 · tstamp:u32 · key_sz:u16 · value_sz:u32 · key · value, big-endian, CRC-32 over everything after the crc. ' +
+    'A delete is a record whose value starts with "bitcask_tombstone" (v2 adds the id of the file that held the old value). ' +
+    'The newest timestamp wins; on equal timestamps the higher file id, then the later offset. Merge writes a higher-numbered ' +
+    'file that keeps the original timestamps. Hint entries (tstamp · key_sz · total_sz · tombstone bit · 63-bit offset · key) ' +
+    'end with an 18-byte trailer holding the CRC-32 of the hint file.',
+  writable: false,
+  detect,
+  listFiles,
+  decodeFile,
+  winner: 'sequence',
+  stopsFileAtFirstBadRecord: false,
+  looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],
+};
