@@ -1,0 +1,397 @@
+/**
+ * whispem/mini-kvstore-v2: three on-disk formats from three eras of the same
+ * repository, each confirmed by fixtures written by the real program.
+ *
+ *  - `mini-kvstore-v2` (HEAD e0ee513): `db/segment-<N>.dat`, N from 1, no
+ *    padding, replayed in NUMERIC order (by name, segment-10 would come
+ *    before segment-2). Put: op:u8=0 · key_len:u32 LE · key · val_len:u32 LE ·
+ *    value; delete: op:u8=1 · key_len:u32 LE · key. No CRC.
+ *  - `mini-kvstore-v2-b22e80f` (0.1 era): `data/segments/segment_<n>.log`,
+ *    replayed in NAME order. key_len:u32 LE · val_len:u32 LE · tomb:u8 · key ·
+ *    value · crc:u32 LE, CRC-32 over key ‖ tomb ‖ value. Replay stops a file
+ *    at its first bad CRC or truncated record.
+ *  - `mini-kvstore-v2-c548bfb` (0.2 era): `data/segment-<id>.dat`, id from 0,
+ *    numeric order. key_len:u64 LE · val_len:u64 LE · key · value; a delete
+ *    has val_len = u64::MAX and no value bytes. No CRC.
+ *
+ * In every era the last record of a key wins in replay order, and the
+ * program stops reading a segment at the first record it cannot read.
+ */
+import * as path from 'node:path';
+import { crc32 } from '../crc.js';
+import type { DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
+import { damagedRecord, hex32, pastEndRecord, readU64LE, showBytes, viewOf } from './decode-helpers.js';
+import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
+import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
+
+// ------------------------------------------------------------------ shared: segment folders
+
+interface SegmentNaming {
+  /** Matches a segment file name; group 1 is the id. */
+  pattern: RegExp;
+  /** Replay order of segment files. */
+  order: 'numeric' | 'name';
+  /** The engine's own folders inside the directory it runs in. */
+  innerFolders: readonly string[];
+  /** Name of the folder the segments normally live in (a small detection bonus). */
+  usualFolder: string;
+}
+
+function listSegments(root: string, naming: SegmentNaming): FormatFile[] {
+  const files: FormatFile[] = [];
+  for (const name of listDir(root)) {
+    const m = naming.pattern.exec(name);
+    if (!m) continue;
+    const size = fileSize(filePath(root, name));
+    if (size < 0) continue;
+    files.push({ name, role: 'data', id: Number(m[1]), size });
+  }
+  if (naming.order === 'numeric') files.sort((a, b) => a.id - b.id || (a.name < b.name ? -1 : 1));
+  else files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return files;
+}
+
+/** How much of the first non-empty segment detection decodes to check the layout. */
+const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * Finds segments in `dir` or one of the engine's folders inside it and
+ * checks that the first non-empty one decodes cleanly with `decode` (a
+ * different era's bytes do not), which tells apart eras that share a
+ * file-name pattern.
+ */
+function detectSegments(
+  dir: string,
+  format: string,
+  naming: SegmentNaming,
+  decode: (bytes: Uint8Array) => DecodedRecord[],
+): Detection | null {
+  for (const root of candidateRoots(dir, naming.innerFolders)) {
+    const segments = listSegments(root, naming);
+    if (segments.length === 0) continue;
+    const folderBonus = path.basename(root) === naming.usualFolder ? 0.05 : 0;
+    const sample = segments.find((f) => f.size > 0);
+    if (!sample) {
+      return { format, confidence: 0.4 + folderBonus, root, reason: `${segments.length} segment file(s) matching ${naming.pattern.source}, all empty` };
+    }
+    const head = readHead(filePath(root, sample.name), SNIFF_BYTES) ?? new Uint8Array();
+    const records = decode(head);
+    const cut = head.length < sample.size;
+    const clean =
+      records.length > 0 &&
+      records[0]!.status === 'valid' &&
+      records.every((r, i) => r.status === 'valid' || (cut && i === records.length - 1 && r.status === 'torn'));
+    return {
+      format,
+      confidence: (clean ? 0.9 : 0.1) + folderBonus,
+      root,
+      reason: `${segments.length} segment file(s) matching ${naming.pattern.source}; ${sample.name} ${clean ? 'decodes cleanly' : 'does not decode as this layout'}`,
+    };
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ HEAD (e0ee513)
+
+const HEAD_PUT_FIELDS: readonly FieldSpec[] = [
+  { name: 'op', role: 'type', size: 1, explain: 'Operation: 0 = set, 1 = delete' },
+  { name: 'key_len', role: 'key-length', size: 4, explain: 'Key length in bytes (u32, little-endian)' },
+  { name: 'key', role: 'key', size: -1, explain: 'The key bytes (UTF-8 text)' },
+  { name: 'val_len', role: 'value-length', size: 4, explain: 'Value length in bytes (u32, little-endian)' },
+  { name: 'value', role: 'value', size: -1, explain: 'The value bytes' },
+];
+const HEAD_DELETE_FIELDS: readonly FieldSpec[] = HEAD_PUT_FIELDS.slice(0, 3);
+const HEAD_HEADER = fixedSize(HEAD_PUT_FIELDS);
+const HEAD_AT_OP = headerOffset(HEAD_PUT_FIELDS, 'op');
+const HEAD_AT_KEY_LEN = headerOffset(HEAD_PUT_FIELDS, 'key_len');
+const HEAD_VAL_LEN_SIZE = HEAD_PUT_FIELDS.find((f) => f.name === 'val_len')!.size;
+
+const OP_SET = 0;
+const OP_DELETE = 1;
+
+export function decodeHeadSegment(bytes: Uint8Array): DecodedRecord[] {
+  const view = viewOf(bytes);
+  const records: DecodedRecord[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < HEAD_HEADER) {
+      records.push(pastEndRecord(pos, bytes.length, pos + HEAD_HEADER, 'record header'));
+      break;
+    }
+    const op = view.getUint8(pos + HEAD_AT_OP);
+    if (op !== OP_SET && op !== OP_DELETE) {
+      records.push(damagedRecord(pos, bytes.length, 'corrupt', 'bad-header', `unknown operation byte ${op} (expected 0 or 1): the program stops reading this segment here`));
+      break;
+    }
+    const keyLen = view.getUint32(pos + HEAD_AT_KEY_LEN, true);
+    const keyStart = pos + HEAD_HEADER;
+    const keyEnd = keyStart + keyLen;
+    const key = bytes.subarray(keyStart, Math.min(keyEnd, bytes.length));
+    if (op === OP_DELETE) {
+      if (keyEnd > bytes.length) {
+        records.push(pastEndRecord(pos, bytes.length, keyEnd, 'delete record'));
+        break;
+      }
+      records.push({
+        offset: pos,
+        length: keyEnd - pos,
+        kind: 'delete',
+        status: 'valid',
+        key,
+        fields: layoutFields(HEAD_DELETE_FIELDS, pos, {
+          op: { display: '1 (delete)' },
+          key_len: { display: String(keyLen) },
+          key: { display: showBytes(key), size: keyLen },
+        }),
+      });
+      pos = keyEnd;
+      continue;
+    }
+    if (keyEnd + HEAD_VAL_LEN_SIZE > bytes.length) {
+      records.push(pastEndRecord(pos, bytes.length, keyEnd + HEAD_VAL_LEN_SIZE, 'set record'));
+      break;
+    }
+    const valLen = view.getUint32(keyEnd, true);
+    const valueStart = keyEnd + HEAD_VAL_LEN_SIZE;
+    const end = valueStart + valLen;
+    if (end > bytes.length) {
+      records.push(pastEndRecord(pos, bytes.length, end, 'set record'));
+      break;
+    }
+    records.push({
+      offset: pos,
+      length: end - pos,
+      kind: 'put',
+      status: 'valid',
+      key,
+      valueOffset: valueStart,
+      valueLength: valLen,
+      fields: layoutFields(HEAD_PUT_FIELDS, pos, {
+        op: { display: '0 (set)' },
+        key_len: { display: String(keyLen) },
+        key: { display: showBytes(key), size: keyLen },
+        val_len: { display: String(valLen) },
+        value: { display: showBytes(bytes.subarray(valueStart, end)), size: valLen },
+      }),
+    });
+    pos = end;
+  }
+  return records;
+}
+
+const HEAD_NAMING: SegmentNaming = {
+  pattern: /^segment-(\d+)\.dat$/,
+  order: 'numeric',
+  innerFolders: ['db'],
+  usualFolder: 'db',
+};
+
+export const miniKvstoreV2: FormatDescription = {
+  id: 'mini-kvstore-v2',
+  title: 'mini-kvstore-v2 (0.3, HEAD e0ee513)',
+  summary:
+    'Folder db/ of segment-<N>.dat files (N from 1, no padding); every program start opens a new segment. ' +
+    'Segments replay in numeric order (segment-10 after segment-9), records in file order, the last record of a key wins. ' +
+    'Set: op:u8=0 · key_len:u32 LE · key · val_len:u32 LE · value; delete: op:u8=1 · key_len:u32 LE · key. No checksum. ' +
+    'Compaction at this version deletes every segment and writes nothing back.',
+  writable: false,
+  detect: (dir) => detectSegments(dir, 'mini-kvstore-v2', HEAD_NAMING, decodeHeadSegment),
+  listFiles: (root) => listSegments(root, HEAD_NAMING),
+  decodeFile: (_file, bytes) => decodeHeadSegment(bytes),
+  winner: 'file-order',
+  stopsFileAtFirstBadRecord: true,
+  looksFor: ['segment-<N>.dat in the folder or in db/ (op byte first)'],
+};
+
+// ------------------------------------------------------------------ 0.1 era (b22e80f)
+
+const B22_FIELDS: readonly FieldSpec[] = [
+  { name: 'key_len', role: 'key-length', size: 4, explain: 'Key length in bytes (u32, little-endian)' },
+  { name: 'val_len', role: 'value-length', size: 4, explain: 'Value length in bytes (u32, little-endian; 0 for a delete)' },
+  { name: 'tombstone', role: 'type', size: 1, explain: 'Tombstone flag: 0 = live value, 1 = delete' },
+  { name: 'key', role: 'key', size: -1, explain: 'The key bytes (UTF-8 text)' },
+  { name: 'value', role: 'value', size: -1, explain: 'The value bytes' },
+  { name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of key ‖ tombstone byte ‖ value (u32, little-endian)' },
+];
+const B22_HEADER = fixedSize(B22_FIELDS);
+const B22_AT_KEY_LEN = headerOffset(B22_FIELDS, 'key_len');
+const B22_AT_VAL_LEN = headerOffset(B22_FIELDS, 'val_len');
+const B22_AT_TOMB = headerOffset(B22_FIELDS, 'tombstone');
+const B22_CRC_SIZE = B22_FIELDS.find((f) => f.name === 'crc')!.size;
+
+export function decodeB22Segment(bytes: Uint8Array): DecodedRecord[] {
+  const view = viewOf(bytes);
+  const records: DecodedRecord[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < B22_HEADER) {
+      records.push(pastEndRecord(pos, bytes.length, pos + B22_HEADER, 'record header'));
+      break;
+    }
+    const keyLen = view.getUint32(pos + B22_AT_KEY_LEN, true);
+    const valLen = view.getUint32(pos + B22_AT_VAL_LEN, true);
+    const tomb = view.getUint8(pos + B22_AT_TOMB);
+    const keyStart = pos + B22_HEADER;
+    const valueStart = keyStart + keyLen;
+    const crcAt = valueStart + valLen;
+    const end = crcAt + B22_CRC_SIZE;
+    if (end > bytes.length) {
+      records.push(pastEndRecord(pos, bytes.length, end, 'record'));
+      break;
+    }
+    const key = bytes.subarray(keyStart, valueStart);
+    const value = bytes.subarray(valueStart, crcAt);
+    const storedCrc = view.getUint32(crcAt, true);
+    const computedCrc = crc32(value, crc32(bytes.subarray(pos + B22_AT_TOMB, pos + B22_AT_TOMB + 1), crc32(key)));
+    const record: DecodedRecord = {
+      offset: pos,
+      length: end - pos,
+      kind: tomb === 1 ? 'delete' : 'put',
+      status: 'valid',
+      key,
+      storedCrc,
+      computedCrc,
+      fields: layoutFields(B22_FIELDS, pos, {
+        key_len: { display: String(keyLen) },
+        val_len: { display: String(valLen) },
+        tombstone: { display: tomb === 0 ? '0 (live)' : tomb === 1 ? '1 (deleted)' : `${tomb} (invalid)` },
+        key: { display: showBytes(key), size: keyLen },
+        value: { display: showBytes(value), size: valLen },
+        crc: { display: hex32(storedCrc) + (storedCrc === computedCrc ? '' : ` (computed ${hex32(computedCrc)})`) },
+      }),
+    };
+    if (storedCrc !== computedCrc) {
+      record.status = 'corrupt';
+      record.problemKind = 'bad-crc';
+      record.problem = `stored CRC ${hex32(storedCrc)} does not match computed ${hex32(computedCrc)}: the program stops reading this segment here`;
+    } else if (tomb > 1) {
+      record.status = 'corrupt';
+      record.problemKind = 'bad-header';
+      record.problem = `tombstone flag ${tomb} is neither 0 nor 1`;
+    } else if (tomb === 0) {
+      record.valueOffset = valueStart;
+      record.valueLength = valLen;
+    }
+    records.push(record);
+    pos = end;
+  }
+  return records;
+}
+
+const B22_NAMING: SegmentNaming = {
+  pattern: /^segment_(\d+)\.log$/,
+  order: 'name',
+  innerFolders: ['data/segments', 'segments'],
+  usualFolder: 'segments',
+};
+
+export const miniKvstoreV2B22e80f: FormatDescription = {
+  id: 'mini-kvstore-v2-b22e80f',
+  title: 'mini-kvstore-v2 (0.1 era, b22e80f)',
+  summary:
+    'Folder data/segments/ of segment_<n>.log files (n from 0); every program run writes a new one, rotating above 2 MiB. ' +
+    'Record: key_len:u32 LE · val_len:u32 LE · tomb:u8 · key · value · crc:u32 LE, CRC-32 over key ‖ tomb ‖ value. ' +
+    'A delete has tomb = 1 and no value. Segments replay sorted by NAME (so segment_10 comes before segment_2), ' +
+    'the last record of a key wins, and a segment stops at its first bad CRC or truncated record. ' +
+    'Compaction writes the live records, sorted by key, to the next segment and deletes the others.',
+  writable: false,
+  detect: (dir) => detectSegments(dir, 'mini-kvstore-v2-b22e80f', B22_NAMING, decodeB22Segment),
+  listFiles: (root) => listSegments(root, B22_NAMING),
+  decodeFile: (_file, bytes) => decodeB22Segment(bytes),
+  winner: 'file-order',
+  stopsFileAtFirstBadRecord: true,
+  looksFor: ['segment_<n>.log in the folder, in segments/ or in data/segments/'],
+};
+
+// ------------------------------------------------------------------ 0.2 era (c548bfb)
+
+const C548_PUT_FIELDS: readonly FieldSpec[] = [
+  { name: 'key_len', role: 'key-length', size: 8, explain: 'Key length in bytes (u64, little-endian)' },
+  { name: 'val_len', role: 'value-length', size: 8, explain: 'Value length in bytes (u64, little-endian); u64::MAX marks a delete' },
+  { name: 'key', role: 'key', size: -1, explain: 'The key bytes (UTF-8 text)' },
+  { name: 'value', role: 'value', size: -1, explain: 'The value bytes' },
+];
+const C548_DELETE_FIELDS: readonly FieldSpec[] = C548_PUT_FIELDS.slice(0, 3);
+const C548_HEADER = fixedSize(C548_PUT_FIELDS);
+const C548_AT_KEY_LEN = headerOffset(C548_PUT_FIELDS, 'key_len');
+const C548_AT_VAL_LEN = headerOffset(C548_PUT_FIELDS, 'val_len');
+const U64_MAX = 0xffffffffffffffffn;
+
+export function decodeC548Segment(bytes: Uint8Array): DecodedRecord[] {
+  const view = viewOf(bytes);
+  const records: DecodedRecord[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    if (bytes.length - pos < C548_HEADER) {
+      records.push(pastEndRecord(pos, bytes.length, pos + C548_HEADER, 'record header'));
+      break;
+    }
+    const keyLen = readU64LE(view, pos + C548_AT_KEY_LEN);
+    const valLen = readU64LE(view, pos + C548_AT_VAL_LEN);
+    const keyStart = pos + C548_HEADER;
+    const keyEnd = keyStart + keyLen.num;
+    const tombstone = valLen.big === U64_MAX;
+    const end = tombstone ? keyEnd : keyEnd + valLen.num;
+    if (end > bytes.length) {
+      // Infinity (a length beyond 2^53) always lands here and is reported as impossible.
+      records.push(pastEndRecord(pos, bytes.length, end, tombstone ? 'delete record' : 'set record'));
+      break;
+    }
+    const key = bytes.subarray(keyStart, keyEnd);
+    const header = {
+      key_len: { display: keyLen.big.toString() },
+      key: { display: showBytes(key), size: keyLen.num },
+    };
+    if (tombstone) {
+      records.push({
+        offset: pos,
+        length: end - pos,
+        kind: 'delete',
+        status: 'valid',
+        key,
+        fields: layoutFields(C548_DELETE_FIELDS, pos, { ...header, val_len: { display: 'u64::MAX (delete)' } }),
+      });
+    } else {
+      records.push({
+        offset: pos,
+        length: end - pos,
+        kind: 'put',
+        status: 'valid',
+        key,
+        valueOffset: keyEnd,
+        valueLength: valLen.num,
+        fields: layoutFields(C548_PUT_FIELDS, pos, {
+          ...header,
+          val_len: { display: valLen.big.toString() },
+          value: { display: showBytes(bytes.subarray(keyEnd, end)), size: valLen.num },
+        }),
+      });
+    }
+    pos = end;
+  }
+  return records;
+}
+
+const C548_NAMING: SegmentNaming = {
+  pattern: /^segment-(\d+)\.dat$/,
+  order: 'numeric',
+  innerFolders: ['data'],
+  usualFolder: 'data',
+};
+
+export const miniKvstoreV2C548bfb: FormatDescription = {
+  id: 'mini-kvstore-v2-c548bfb',
+  title: 'mini-kvstore-v2 (0.2 era, c548bfb)',
+  summary:
+    'Folder data/ of segment-<id>.dat files (id from 0), rotating when the active one reaches 1 MiB. ' +
+    'Record: key_len:u64 LE · val_len:u64 LE · key · value; a delete has val_len = u64::MAX and no value bytes. No checksum. ' +
+    'Segments replay in numeric order, the last record of a key wins, a segment stops at its first unreadable record. ' +
+    'Compaction rewrites the live records into a fresh segment-0.dat.',
+  writable: false,
+  detect: (dir) => detectSegments(dir, 'mini-kvstore-v2-c548bfb', C548_NAMING, decodeC548Segment),
+  listFiles: (root) => listSegments(root, C548_NAMING),
+  decodeFile: (_file, bytes) => decodeC548Segment(bytes),
+  winner: 'file-order',
+  stopsFileAtFirstBadRecord: true,
+  looksFor: ['segment-<id>.dat in the folder or in data/ (u64 lengths first)'],
+};
