@@ -1,0 +1,151 @@
+/**
+ * whispem/Tiny-Log-Structured-KV-Store (confirmed against data written by
+ * commit 777ea50): one text file `store.log` in the working directory, one
+ * command per line, `SET <key> <value>` or `DEL <key>`.
+ *
+ * Replay (KvStore::replay_log) reads lines with BufRead::lines(), skips lines
+ * that are not UTF-8, trims each line (Rust `str::trim`: Unicode white
+ * space), splits it with `splitn(3, ' ')` and applies `SET` only with exactly
+ * three parts and `DEL` only with exactly two. Consequences reproduced here:
+ * a key with a space is read back as its first word (the rest joins the
+ * value), trailing spaces of a value vanish, `SET k ` (empty value) and
+ * `DEL my key` (spaced key) are ignored, and a value with a newline is split
+ * into a record plus an ignored line.
+ */
+import type { DecodedRecord, FieldSpec, FormatDescription, FormatFile } from './format.js';
+import { layoutFields } from './field-layout.js';
+import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
+import { showBytes } from './decode-helpers.js';
+import {
+  NEWLINE_FIELD,
+  ignoredLine,
+  lineText,
+  newlineValue,
+  nonUtf8Line,
+  rustTrim,
+  splitLines,
+  tornLine,
+  utf8Length,
+  type TextLine,
+} from './text-lines.js';
+
+const FILE_NAME = 'store.log';
+
+const LEAD: FieldSpec = { name: 'leading_space', role: 'padding', size: -1, explain: 'White space before the command, trimmed on replay' };
+const COMMAND: FieldSpec = { name: 'command', role: 'type', size: -1, explain: '"SET" or "DEL"' };
+const SEP1: FieldSpec = { name: 'separator', role: 'padding', size: -1, explain: 'One space (the line is split on single spaces)' };
+const SEP2: FieldSpec = { name: 'separator_2', role: 'padding', size: -1, explain: 'One space: everything after it is the value' };
+const KEY: FieldSpec = { name: 'key', role: 'key', size: -1, explain: 'The key: the second space-separated word' };
+const VALUE: FieldSpec = { name: 'value', role: 'value', size: -1, explain: 'The value: the rest of the trimmed line' };
+const TRAIL: FieldSpec = { name: 'trailing_space', role: 'padding', size: -1, explain: 'White space at the end of the line, trimmed on replay (so it is lost from the value)' };
+
+const SET_FIELDS: readonly FieldSpec[] = [LEAD, COMMAND, SEP1, KEY, SEP2, VALUE, TRAIL, NEWLINE_FIELD];
+const DEL_FIELDS: readonly FieldSpec[] = [LEAD, COMMAND, SEP1, KEY, TRAIL, NEWLINE_FIELD];
+
+function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+  const text = lineText(bytes, line);
+  if (text === undefined) return nonUtf8Line(line, 'the program skips it');
+  const { trimmed, leadBytes, trailBytes } = rustTrim(text);
+  const parts = splitn(trimmed, ' ', 3);
+  const command = parts[0]!;
+  const isSet = command === 'SET' && parts.length === 3;
+  const isDel = command === 'DEL' && parts.length === 2;
+  if (!isSet && !isDel) {
+    const why =
+      command === 'SET' ? 'SET needs a key and a non-empty value after trimming' :
+      command === 'DEL' ? 'DEL with more than one word (a key with a space) is ignored' :
+      'not a SET or DEL command';
+    const record = ignoredLine(bytes, line, `ignored on replay: ${why}`);
+    return line.terminated ? record : tornLine(line, record.fields);
+  }
+  const keyStart = line.start + leadBytes + utf8Length(command) + 1;
+  const keySize = utf8Length(parts[1]!);
+  const key = bytes.subarray(keyStart, keyStart + keySize);
+  const valueStart = keyStart + keySize + 1;
+  const valueSize = isSet ? utf8Length(parts[2]!) : 0;
+  const common = {
+    leading_space: { display: `${leadBytes} bytes`, size: leadBytes },
+    command: { display: command, size: utf8Length(command) },
+    separator: { display: '" "', size: 1 },
+    key: { display: showBytes(key), size: keySize },
+    trailing_space: { display: `${trailBytes} bytes`, size: trailBytes },
+    newline: newlineValue(line),
+  };
+  const fields = isSet
+    ? layoutFields(SET_FIELDS, line.start, {
+        ...common,
+        separator_2: { display: '" "', size: 1 },
+        value: { display: showBytes(bytes.subarray(valueStart, valueStart + valueSize)), size: valueSize },
+      })
+    : layoutFields(DEL_FIELDS, line.start, common);
+  if (!line.terminated) return tornLine(line, fields);
+  const record: DecodedRecord = {
+    offset: line.start,
+    length: line.end - line.start,
+    kind: isSet ? 'put' : 'delete',
+    status: 'valid',
+    key,
+    fields,
+  };
+  if (isSet) {
+    record.valueOffset = valueStart;
+    record.valueLength = valueSize;
+  }
+  return record;
+}
+
+/** Rust `str::splitn(n, sep)`. */
+function splitn(text: string, sep: string, n: number): string[] {
+  const parts: string[] = [];
+  let rest = text;
+  while (parts.length < n - 1) {
+    const i = rest.indexOf(sep);
+    if (i < 0) break;
+    parts.push(rest.slice(0, i));
+    rest = rest.slice(i + sep.length);
+  }
+  parts.push(rest);
+  return parts;
+}
+
+export function decodeStoreLog(bytes: Uint8Array): DecodedRecord[] {
+  return splitLines(bytes).map((line) => decodeLine(bytes, line));
+}
+
+function listFiles(root: string): FormatFile[] {
+  const size = fileSize(filePath(root, FILE_NAME));
+  return size < 0 ? [] : [{ name: FILE_NAME, role: 'data', id: 0, size }];
+}
+
+function detect(dir: string) {
+  for (const root of candidateRoots(dir, [])) {
+    const size = fileSize(filePath(root, FILE_NAME));
+    if (size < 0) continue;
+    const head = Buffer.from(readHead(filePath(root, FILE_NAME), 256) ?? new Uint8Array()).toString('latin1');
+    const looksRight = /^\s*(SET|DEL) /.test(head);
+    return {
+      format: tinyLogKv.id,
+      confidence: size === 0 ? 0.5 : looksRight ? 0.9 : 0.2,
+      root,
+      reason: `${FILE_NAME} (${size} bytes)${size === 0 ? ', empty' : looksRight ? ' starting with a SET/DEL line' : ' that does not start with SET/DEL'}`,
+    };
+  }
+  return null;
+}
+
+export const tinyLogKv: FormatDescription = {
+  id: 'tiny-log-kv',
+  title: 'Tiny Log-Structured KV Store',
+  summary:
+    'One text file, store.log, with a line per command: "SET <key> <value>" or "DEL <key>". ' +
+    'Replay trims each line, splits it on single spaces into at most three parts, and applies SET only with a key ' +
+    'and a non-empty value and DEL only with exactly one word; the last line of a key wins. ' +
+    'So a key with a space comes back as its first word, trailing spaces vanish, and a DEL of a spaced key does nothing. No compaction.',
+  writable: false,
+  detect,
+  listFiles,
+  decodeFile: (_file, bytes) => decodeStoreLog(bytes),
+  winner: 'file-order',
+  stopsFileAtFirstBadRecord: false,
+  looksFor: ['store.log in the folder'],
+};
