@@ -1,0 +1,513 @@
+/**
+ * A read-only store over any registered format description: the generic
+ * replay that turns decoded records into live keys, plus browsing (get,
+ * history, stats) and verification.
+ *
+ * It never writes a byte: every file is opened with flag 'r', nothing is
+ * locked, created or truncated. Values are not kept in memory; `get` reads
+ * them back with a positioned read at the offset the decoder reported.
+ *
+ * Replay rule (from FormatDescription.winner):
+ *  - 'file-order': data files in listFiles order, records in file order; the
+ *    last valid put or delete of a key wins.
+ *  - 'sequence': the valid put or delete with the highest `sequence` wins;
+ *    on equal sequences the later one in replay order wins (Riak: newest
+ *    timestamp, then higher file id, then later offset).
+ * A delete that wins removes the key. Corrupt and torn records are never
+ * replayed; with `stopsFileAtFirstBadRecord` nothing after the first bad
+ * record of a file is replayed either (those records are still listed).
+ */
+import * as fsp from 'node:fs/promises';
+import { AbortedError, ClosedError, CorruptRecordError, IoError } from './errors.js';
+import { keyToString, toBytes } from './keys.js';
+import type {
+  BrowsableStore,
+  KeyVersion,
+  Problem,
+  Progress,
+  RecordLocation,
+  SegmentStats,
+  StoreStats,
+  ValueWithLocation,
+  VerifyReport,
+} from './types.js';
+import type { DecodedRecord, Detection, FormatDescription, FormatFile } from './formats/format.js';
+import { filePath } from './formats/fs-probe.js';
+import { UnknownFormatError, detectFormat, lookedFor, requireFormat } from './formats/registry.js';
+
+export interface OpenForeignOptions {
+  /** Format id to use instead of detecting one (`--format <id>`). */
+  format?: string;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+/** One put or delete of a key, as replay saw it. */
+interface Version {
+  file: FormatFile;
+  /** Position in the whole replay (all data files, all records). */
+  ordinal: number;
+  offset: number;
+  length: number;
+  kind: 'put' | 'delete';
+  valueOffset: number;
+  valueLength: number;
+  sequence: number | undefined;
+  /** False when the record came after a bad record in a format that stops there. */
+  replayed: boolean;
+}
+
+/** Decode one file; a decoder bug becomes one unreadable record instead of an exception. */
+export function decodeSafely(format: FormatDescription, file: FormatFile, bytes: Uint8Array): DecodedRecord[] {
+  try {
+    return format.decodeFile(file, bytes);
+  } catch (err) {
+    const message = `the ${format.id} decoder failed on this file: ${err instanceof Error ? err.message : String(err)}`;
+    return [
+      {
+        offset: 0,
+        length: bytes.length,
+        kind: 'garbage',
+        status: 'corrupt',
+        problemKind: 'unreadable',
+        problem: message,
+        fields: [{ name: 'undecoded bytes', role: 'other', start: 0, end: bytes.length, display: `${bytes.length} bytes`, explain: message }],
+      },
+    ];
+  }
+}
+
+/** Read a whole format file, read-only. */
+async function readWhole(root: string, file: FormatFile): Promise<Buffer> {
+  try {
+    return await fsp.readFile(filePath(root, file.name), { flag: 'r' });
+  } catch (err) {
+    throw new IoError(`reading ${file.name}`, err);
+  }
+}
+
+/** Read and decode every record of one file of a format, without opening a store. */
+export async function decodeFormatFile(format: FormatDescription, root: string, file: FormatFile): Promise<DecodedRecord[]> {
+  return decodeSafely(format, file, await readWhole(root, file));
+}
+
+function problemOf(file: FormatFile, record: DecodedRecord): Problem {
+  return {
+    file: file.name,
+    offset: record.offset,
+    kind: record.problemKind ?? (record.status === 'torn' ? 'torn-tail' : 'bad-header'),
+    length: record.length,
+    message: record.problem ?? `${record.status} record`,
+  };
+}
+
+function emptySegmentStats(file: FormatFile, hasHint: boolean): SegmentStats {
+  return {
+    file: file.name,
+    segment: file.id,
+    bytes: 0,
+    records: 0,
+    liveBytes: 0,
+    staleBytes: 0,
+    tombstoneBytes: 0,
+    corruptBytes: 0,
+    hasHint,
+    active: false,
+  };
+}
+
+export class ForeignStore implements BrowsableStore {
+  readonly readOnly = true;
+  readonly format: string;
+  /** Directory the format's files live in (may be a subfolder of `dir`). */
+  readonly root: string;
+
+  private readonly versionsByKey = new Map<string, Version[]>();
+  private readonly live = new Map<string, Version>();
+  private sorted: string[] | undefined;
+  private readonly handles = new Map<string, Promise<fsp.FileHandle>>();
+  private readonly replayProblems: Problem[] = [];
+  private segmentStats: SegmentStats[] = [];
+  private closed = false;
+
+  private constructor(
+    /** The directory the user opened. */
+    readonly dir: string,
+    readonly description: FormatDescription,
+    readonly detection: Detection,
+    private readonly fileList: readonly FormatFile[],
+  ) {
+    this.format = description.id;
+    this.root = detection.root;
+  }
+
+  /** Use openForeign(). */
+  static async open(dir: string, opts: OpenForeignOptions = {}): Promise<ForeignStore> {
+    const { description, detection } = chooseFormat(dir, opts.format);
+    const files = description.listFiles(detection.root);
+    if (!files.some((f) => f.role === 'data')) {
+      throw new UnknownFormatError(dir, lookedFor([description]), `no ${description.id} data files found`);
+    }
+    const store = new ForeignStore(dir, description, detection, files);
+    await store.replay(opts);
+    return store;
+  }
+
+  // ---------------------------------------------------------------- replay
+
+  private async replay(opts: OpenForeignOptions): Promise<void> {
+    const dataFiles = this.fileList.filter((f) => f.role === 'data');
+    const hintIds = new Set(this.fileList.filter((f) => f.role === 'hint').map((f) => f.id));
+    let ordinal = 0;
+    for (const [i, file] of dataFiles.entries()) {
+      if (opts.signal?.aborted) throw new AbortedError('opening the store');
+      opts.onProgress?.({ phase: 'replay', done: i, total: dataFiles.length });
+      const seg = emptySegmentStats(file, hintIds.has(file.id));
+      const bytes = await readWhole(this.root, file);
+      seg.bytes = bytes.length;
+      let stopped = false;
+      for (const record of decodeSafely(this.description, file, bytes)) {
+        ordinal++;
+        seg.records++;
+        if (record.status !== 'valid') {
+          seg.corruptBytes += record.length;
+          this.replayProblems.push(problemOf(file, record));
+          if (this.description.stopsFileAtFirstBadRecord) stopped = true;
+          continue;
+        }
+        if ((record.kind !== 'put' && record.kind !== 'delete') || record.key === undefined) {
+          seg.staleBytes += record.length; // a line the program ignores, a header, ...
+          continue;
+        }
+        this.addVersion(keyToString(record.key), {
+          file,
+          ordinal,
+          offset: record.offset,
+          length: record.length,
+          kind: record.kind,
+          valueOffset: record.valueOffset ?? 0,
+          valueLength: record.valueLength ?? 0,
+          sequence: record.sequence,
+          replayed: !stopped,
+        });
+      }
+      this.segmentStats.push(seg);
+    }
+    opts.onProgress?.({ phase: 'replay', done: dataFiles.length, total: dataFiles.length });
+    this.pickWinners();
+    this.countBytes();
+  }
+
+  private addVersion(key: string, version: Version): void {
+    const list = this.versionsByKey.get(key);
+    if (list) list.push(version);
+    else this.versionsByKey.set(key, [version]);
+  }
+
+  /** Replay precedence: positive when `a` beats `b`. */
+  private compare(a: Version, b: Version): number {
+    if (this.description.winner === 'sequence') {
+      const bySequence = (a.sequence ?? -1) - (b.sequence ?? -1);
+      if (bySequence !== 0) return bySequence;
+    }
+    return a.ordinal - b.ordinal;
+  }
+
+  private pickWinners(): void {
+    for (const [key, versions] of this.versionsByKey) {
+      let winner: Version | undefined;
+      for (const v of versions) {
+        if (v.replayed && (winner === undefined || this.compare(v, winner) > 0)) winner = v;
+      }
+      if (winner?.kind === 'put') this.live.set(key, winner);
+    }
+  }
+
+  private countBytes(): void {
+    const byFile = new Map(this.segmentStats.map((s) => [s.file, s]));
+    for (const [key, versions] of this.versionsByKey) {
+      const winner = this.live.get(key);
+      for (const v of versions) {
+        const seg = byFile.get(v.file.name)!;
+        if (v === winner) seg.liveBytes += v.length;
+        else if (v.kind === 'delete') seg.tombstoneBytes += v.length;
+        else seg.staleBytes += v.length;
+      }
+    }
+    // The file written last: the highest id for formats that number their files, else the last in replay order.
+    const last = this.segmentStats.reduce<SegmentStats | undefined>((best, s) => (best === undefined || s.segment >= best.segment ? s : best), undefined);
+    if (last) last.active = true;
+  }
+
+  // ---------------------------------------------------------------- browsing
+
+  private check(): void {
+    if (this.closed) throw new ClosedError();
+  }
+
+  private keyString(key: Uint8Array | string): string {
+    return keyToString(toBytes(key));
+  }
+
+  private location(v: Version): RecordLocation {
+    return { file: v.file.name, segment: v.file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
+  }
+
+  /** The files of the store as listed when it was opened, in replay order (data, hints, locks...). */
+  files(): readonly FormatFile[] {
+    return this.fileList;
+  }
+
+  /** Damage found while opening (torn tails, corrupt records skipped), one line each. */
+  warnings(): string[] {
+    return this.replayProblems.map((p) => `${p.file} @ ${p.offset}: ${p.message}`);
+  }
+
+  /** Damage found while opening, as problems. */
+  openProblems(): readonly Problem[] {
+    return this.replayProblems;
+  }
+
+  keyCount(): number {
+    this.check();
+    return this.live.size;
+  }
+
+  sortedKeys(): readonly string[] {
+    this.check();
+    this.sorted ??= [...this.live.keys()].sort();
+    return this.sorted;
+  }
+
+  has(key: Uint8Array | string): boolean {
+    this.check();
+    return this.live.has(this.keyString(key));
+  }
+
+  locate(key: Uint8Array | string): RecordLocation | undefined {
+    this.check();
+    const v = this.live.get(this.keyString(key));
+    return v && this.location(v);
+  }
+
+  async get(key: Uint8Array | string): Promise<Buffer | undefined> {
+    return (await this.getWithLocation(key))?.value;
+  }
+
+  async getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined> {
+    this.check();
+    const v = this.live.get(this.keyString(key));
+    if (!v) return undefined;
+    return { value: await this.readValue(v), location: this.location(v) };
+  }
+
+  private handle(file: FormatFile): Promise<fsp.FileHandle> {
+    let h = this.handles.get(file.name);
+    if (!h) {
+      h = fsp.open(filePath(this.root, file.name), 'r');
+      h.catch(() => this.handles.delete(file.name));
+      this.handles.set(file.name, h);
+    }
+    return h;
+  }
+
+  /** Positioned read of a value; its length was checked against the file size when decoded. */
+  private async readValue(v: Version): Promise<Buffer> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.handle(v.file);
+    } catch (err) {
+      throw new IoError(`opening ${v.file.name}`, err);
+    }
+    const value = Buffer.alloc(v.valueLength);
+    let done = 0;
+    while (done < value.length) {
+      const { bytesRead } = await fh.read(value, done, value.length - done, v.valueOffset + done);
+      if (bytesRead === 0) {
+        throw new CorruptRecordError(v.file.name, v.offset, 'the file is shorter than when the store was opened');
+      }
+      done += bytesRead;
+    }
+    return value;
+  }
+
+  async history(key: Uint8Array | string): Promise<KeyVersion[]> {
+    this.check();
+    const k = this.keyString(key);
+    const versions = [...(this.versionsByKey.get(k) ?? [])].sort((a, b) => this.compare(a, b));
+    const winner = this.live.get(k);
+    return versions.map((v) => ({
+      location: this.location(v),
+      kind: v.kind,
+      valueLength: v.kind === 'put' ? v.valueLength : 0,
+      status: v.kind === 'delete' ? 'tombstone' : v === winner ? 'live' : 'shadowed',
+    }));
+  }
+
+  stats(): StoreStats {
+    this.check();
+    const perSegment = this.segmentStats.map((s) => ({ ...s }));
+    const totalBytes = perSegment.reduce((n, s) => n + s.bytes, 0);
+    const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);
+    return {
+      format: this.format,
+      keys: this.live.size,
+      segments: perSegment.length,
+      totalBytes,
+      liveBytes,
+      deadBytes: totalBytes - liveBytes,
+      spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Number.POSITIVE_INFINITY : 1,
+      perSegment,
+    };
+  }
+
+  // ---------------------------------------------------------------- inspection
+
+  /** Every record of one file (data, hint or lock), decoded from the bytes on disk now. */
+  async records(fileName: string): Promise<DecodedRecord[]> {
+    this.check();
+    const file = this.description.listFiles(this.root).find((f) => f.name === fileName) ?? this.fileList.find((f) => f.name === fileName);
+    if (!file) throw new IoError(`listing records of ${fileName}`, new Error(`no file named ${fileName} in this ${this.format} store`));
+    return decodeFormatFile(this.description, this.root, file);
+  }
+
+  /**
+   * Re-reads every file and reports damage: bad CRCs, torn tails, impossible
+   * lengths, unreadable lines, bad hint files and hint entries that do not
+   * point at the record they describe.
+   */
+  async verify(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<VerifyReport> {
+    this.check();
+    const files = this.description.listFiles(this.root);
+    const problems: Problem[] = [];
+    const hintIds = new Set(files.filter((f) => f.role === 'hint').map((f) => f.id));
+    const dataById = new Map<number, Map<number, DataSummary>>();
+    const hints: { file: FormatFile; records: DecodedRecord[] }[] = [];
+    let recordsChecked = 0;
+    for (const [i, file] of files.entries()) {
+      if (opts.signal?.aborted) throw new AbortedError('verify');
+      opts.onProgress?.({ phase: 'verify', done: i, total: files.length });
+      let bytes: Buffer;
+      try {
+        bytes = await readWhole(this.root, file);
+      } catch (err) {
+        problems.push({ file: file.name, offset: 0, kind: 'unreadable', message: err instanceof Error ? err.message : String(err) });
+        continue;
+      }
+      const records = decodeSafely(this.description, file, bytes);
+      recordsChecked += records.length;
+      for (const r of records) if (r.status !== 'valid') problems.push(problemOf(file, r));
+      if (file.role === 'hint') hints.push({ file, records });
+      if (file.role === 'data' && hintIds.has(file.id)) dataById.set(file.id, summarize(records));
+    }
+    for (const hint of hints) problems.push(...checkHint(hint.file, hint.records, dataById.get(hint.file.id)));
+    opts.onProgress?.({ phase: 'verify', done: files.length, total: files.length });
+    return { ok: problems.length === 0, filesChecked: files.length, recordsChecked, problems };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    for (const h of handles) {
+      try {
+        await (await h).close();
+      } catch {
+        // Never opened, or already closed: nothing to release.
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- hint checks
+
+interface DataSummary {
+  key: string;
+  length: number;
+  kind: DecodedRecord['kind'];
+  sequence: number | undefined;
+  valid: boolean;
+}
+
+function summarize(records: readonly DecodedRecord[]): Map<number, DataSummary> {
+  const byOffset = new Map<number, DataSummary>();
+  for (const r of records) {
+    byOffset.set(r.offset, {
+      key: r.key ? keyToString(r.key) : '',
+      length: r.length,
+      kind: r.kind,
+      sequence: r.sequence,
+      valid: r.status === 'valid',
+    });
+  }
+  return byOffset;
+}
+
+/** Each hint entry must describe a valid data record at its offset: same key, length, timestamp and kind. */
+function checkHint(file: FormatFile, records: readonly DecodedRecord[], data: Map<number, DataSummary> | undefined): Problem[] {
+  if (!data) {
+    return [{ file: file.name, offset: 0, kind: 'stale-hint', message: `hint file without a data file with id ${file.id}` }];
+  }
+  const problems: Problem[] = [];
+  for (const r of records) {
+    if (r.status !== 'valid' || !r.pointsTo || !r.key) continue;
+    const target = data.get(r.pointsTo.offset);
+    const where = `hint entry says offset ${r.pointsTo.offset}, ${r.pointsTo.length} bytes`;
+    let mismatch: string | undefined;
+    if (!target) mismatch = `${where}, but no record starts there`;
+    else if (!target.valid) mismatch = `${where}, but the record there is damaged`;
+    else if (target.length !== r.pointsTo.length) mismatch = `${where}, but the record there is ${target.length} bytes`;
+    else if (target.key !== keyToString(r.key)) mismatch = `${where}, but the record there has a different key`;
+    else if (target.kind !== r.pointsTo.kind) mismatch = `${where} (${r.pointsTo.kind}), but the record there is a ${target.kind}`;
+    else if (r.sequence !== undefined && target.sequence !== r.sequence) mismatch = `${where}, but the record there has timestamp ${target.sequence}, not ${r.sequence}`;
+    if (mismatch) problems.push({ file: file.name, offset: r.offset, kind: 'hint-mismatch', length: r.length, message: mismatch });
+  }
+  // A complete hint file has an entry for every record of its data file.
+  const complete = records.some((r) => r.kind === 'trailer' && r.status === 'valid');
+  if (complete) {
+    const described = new Set(records.map((r) => r.pointsTo?.offset));
+    const missing = [...data].filter(([offset, d]) => d.valid && (d.kind === 'put' || d.kind === 'delete') && !described.has(offset));
+    if (missing.length > 0) {
+      const end = records.reduce((n, r) => Math.max(n, r.offset + r.length), 0);
+      problems.push({
+        file: file.name,
+        offset: end,
+        kind: 'stale-hint',
+        message: `${missing.length} record(s) of the data file (first at offset ${missing[0]![0]}) have no entry in this hint file`,
+      });
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- entry points
+
+function chooseFormat(dir: string, formatId: string | undefined): { description: FormatDescription; detection: Detection } {
+  if (formatId !== undefined) {
+    const description = requireFormat(formatId);
+    const detection = description.detect(dir) ?? {
+      format: description.id,
+      confidence: 0,
+      root: dir,
+      reason: `format ${description.id} chosen by the caller; its detector did not recognise the folder`,
+    };
+    return { description, detection };
+  }
+  const detection = detectFormat(dir)[0]!;
+  return { description: requireFormat(detection.format), detection };
+}
+
+/**
+ * Open a directory of any registered format as a read-only store. Detects
+ * the format unless `opts.format` names one. Throws UnknownFormatError when
+ * nothing matches.
+ */
+export function openForeign(dir: string, opts: OpenForeignOptions = {}): Promise<ForeignStore> {
+  return ForeignStore.open(dir, opts);
+}
+
+/** Every record of one file of an open store (for the inspector's record list and hex pane). */
+export function listRecords(store: ForeignStore, file: string): Promise<DecodedRecord[]> {
+  return store.records(file);
+}
