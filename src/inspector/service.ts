@@ -377,4 +377,9 @@ export class InspectorService implements KvscopeHandlers {
   async formats(_req: RequestOf<'formats'>): Promise<ResponseOf<'formats'>> {
     return { formats: this.opener.formats() };
   }
+
+  /** Only a shell with a native dialog (Electron) can pick a directory; it overrides this. */
+  async chooseDirectory(_req: RequestOf<'chooseDirectory'>): Promise<ResponseOf<'chooseDirectory'>> {
+    throw new ApiError('NOT_SUPPORTED', 'No native directory picker here: type the directory path instead');
+  }
 }

@@ -16,19 +16,8 @@ export type { ApiErrorShape } from './errors.js';
 
 // ---------------------------------------------------------------- limits
 
-export const LIMITS = {
-  pathChars: 4096,
-  keyChars: 65_536,
-  /** Base64 of a value written through the inspector (~48 MiB of bytes). */
-  valueBase64Chars: 64 * 1024 * 1024,
-  patternChars: 1024,
-  windowMax: 2000,
-  /** Default bytes of a value returned by one getValue call. */
-  valueWindowDefault: 1024 * 1024,
-  valueWindowMax: 8 * 1024 * 1024,
-  treeNodesMax: 5000,
-  recentMax: 20,
-} as const;
+export { LIMITS, TOKEN_HEADER } from './limits.js';
+import { LIMITS } from './limits.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -109,6 +98,8 @@ export const requestSchemas = {
   listRecent: z.strictObject({}),
   addRecent: z.strictObject({ path: PathSchema, format: FormatIdSchema.optional() }),
   formats: z.strictObject({}),
+  /** Native directory picker; only the Electron shell implements it (the host answers NOT_SUPPORTED). */
+  chooseDirectory: z.strictObject({ title: z.string().max(200).optional() }),
 } satisfies Record<MethodName, z.ZodType>;
 
 // ---------------------------------------------------------------- responses
@@ -278,6 +269,7 @@ export interface ResponseTypes {
   listRecent: RecentResponse;
   addRecent: RecentResponse;
   formats: { formats: FormatInfo[] };
+  chooseDirectory: { path: string | null };
 }
 
 // ---------------------------------------------------------------- events
@@ -286,7 +278,11 @@ export type KvscopeEvent =
   | { type: 'job-progress'; jobId: string; sessionId: string; phase: string; done: number; total: number }
   | { type: 'job-done'; jobId: string; sessionId: string; result: CompactSummary }
   | { type: 'job-failed'; jobId: string; sessionId: string; error: ApiErrorShape }
-  | { type: 'store-changed'; sessionId: string };
+  | { type: 'store-changed'; sessionId: string }
+  /** The shell asks the page to open a directory (menu, command line, dropped folder). */
+  | { type: 'open-directory'; path: string }
+  /** The shell asks the page to close the open store (File › Close). */
+  | { type: 'close-store' };
 
 // ---------------------------------------------------------------- derived types
 
@@ -307,6 +303,3 @@ export type KvscopeHandlers = { [M in MethodName]: (request: RequestOf<M>) => Pr
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
 }
-
-/** The HTTP header the browser host expects the token in. */
-export const TOKEN_HEADER = 'x-kvscope-token';

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'CLOSED'
   | 'ABORTED'
   | 'BUSY'
+  | 'NOT_SUPPORTED'
   | 'IO'
   | 'INTERNAL';
 
@@ -63,3 +64,31 @@ export function isApiErrorShape(value: unknown): value is ApiErrorShape {
 
 /** What a transport sends back for one call: a value or an error, never a thrown exception. */
 export type Envelope<T> = { ok: true; value: T } | { ok: false; error: ApiErrorShape };
+
+/**
+ * Electron's contextBridge keeps only an Error's message when a promise
+ * rejects across it, so the preload packs the whole error shape into the
+ * message and the renderer unpacks it.
+ */
+const BRIDGE_PREFIX = 'kvscope-error:';
+
+export function encodeBridgeError(shape: ApiErrorShape): string {
+  return BRIDGE_PREFIX + JSON.stringify(shape);
+}
+
+/** Any rejection reason as an ApiError (unpacking bridge-encoded messages). */
+export function asApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isApiErrorShape(err) && !(err instanceof Error)) return ApiError.fromShape(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const at = message.indexOf(BRIDGE_PREFIX);
+  if (at >= 0) {
+    try {
+      const shape = JSON.parse(message.slice(at + BRIDGE_PREFIX.length)) as unknown;
+      if (isApiErrorShape(shape)) return ApiError.fromShape(shape);
+    } catch {
+      // fall through
+    }
+  }
+  return new ApiError('INTERNAL', message);
+}

@@ -19,6 +19,7 @@ export const METHOD_NAMES = [
   'listRecent',
   'addRecent',
   'formats',
+  'chooseDirectory',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -1,0 +1,161 @@
+/**
+ * The browser host: serves the built renderer and answers the contract over
+ * HTTP (POST /api/<method>) with events over a WebSocket (/events). Binds
+ * 127.0.0.1 only; every request needs the random token and our own Host and
+ * Origin.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ApiError } from '../shared/errors.js';
+import { createEngineOpener } from '../inspector/engine-opener.js';
+import type { StoreOpener } from '../inspector/opener.js';
+import { InspectorService } from '../inspector/service.js';
+import { handleApi, sendError } from './api.js';
+import { hasToken, isSameSite, newToken, SECURITY_HEADERS, TOKEN_COOKIE } from './security.js';
+import { resolveStaticFile } from './static-files.js';
+
+export interface HostOptions {
+  /** A directory the page opens on start. */
+  dir?: string;
+  /** 0 or absent: a free port. */
+  port?: number;
+  /** Allow switching stores to read-write (and open `dir` read-write). Default false. */
+  readWrite?: boolean;
+  host?: '127.0.0.1';
+  /** Where recent.json lives. Default ~/.config/kvscope (or $XDG_CONFIG_HOME/kvscope). */
+  configDir?: string;
+  /** The built renderer. Default <project>/out/renderer. */
+  rendererDir?: string;
+  /** Override the token (tests). */
+  token?: string;
+  opener?: StoreOpener;
+}
+
+export interface RunningHost {
+  url: string;
+  token: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export function defaultConfigDir(): string {
+  const base = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(base, 'kvscope');
+}
+
+export function defaultRendererDir(): string {
+  return fileURLToPath(new URL('../../out/renderer/', import.meta.url));
+}
+
+export async function startHost(options: HostOptions = {}): Promise<RunningHost> {
+  const bindHost = '127.0.0.1';
+  if (options.host !== undefined && options.host !== bindHost) {
+    throw new Error('The browser host binds 127.0.0.1 only');
+  }
+  const token = options.token ?? newToken();
+  const rendererDir = resolve(options.rendererDir ?? defaultRendererDir());
+  const service = new InspectorService({
+    opener: options.opener ?? createEngineOpener(),
+    configDir: options.configDir ?? defaultConfigDir(),
+    allowWrites: options.readWrite ?? false,
+  });
+  let port = 0;
+
+  const forbidden = (res: ServerResponse, message: string): void =>
+    sendError(res, new ApiError('FORBIDDEN', message), SECURITY_HEADERS);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!isSameSite(req, port)) return forbidden(res, 'Foreign Host or Origin refused');
+    const url = new URL(req.url ?? '/', `http://${bindHost}:${port}`);
+    if (url.pathname.startsWith('/api/')) {
+      if (!hasToken(req, url, token, { header: true, query: false, cookie: false })) {
+        return forbidden(res, 'Missing or wrong token');
+      }
+      return handleApi(service, url.pathname.slice('/api/'.length), req, res, SECURITY_HEADERS);
+    }
+    if (!hasToken(req, url, token, { header: true, query: true, cookie: true })) {
+      return forbidden(res, 'Missing or wrong token: open the URL kvscope printed');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return sendError(res, new ApiError('BAD_REQUEST', 'Only GET is served here'), SECURITY_HEADERS);
+    }
+    const file = await resolveStaticFile(rendererDir, url.pathname);
+    if (!file) return sendError(res, new ApiError('NOT_FOUND', 'Not found'), SECURITY_HEADERS);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': file.contentType,
+      'Content-Length': file.body.length,
+      // Lets the page's own sub-requests (scripts, styles) carry the token.
+      'Set-Cookie': `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`,
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendError(res, new ApiError('INTERNAL', String(err)), SECURITY_HEADERS);
+      else res.destroy();
+    });
+  });
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const clients = new Set<WebSocket>();
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', `http://${bindHost}:${port}`);
+    const ok =
+      url.pathname === '/events' &&
+      isSameSite(req, port) &&
+      hasToken(req, url, token, { header: true, query: true, cookie: true });
+    if (!ok) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      ws.on('error', () => clients.delete(ws));
+      // The socket only pushes; anything the page sends is ignored.
+    });
+  });
+  const unsubscribe = service.onEvent((event) => {
+    const text = JSON.stringify(event);
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, bindHost, () => {
+      server.off('error', reject);
+      resolvePromise();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+
+  const query = new URLSearchParams({ token });
+  if (options.dir) query.set('open', resolve(options.dir));
+  const url = `http://${bindHost}:${port}/?${query.toString()}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url,
+    token,
+    port,
+    close() {
+      closed ??= (async () => {
+        unsubscribe();
+        for (const ws of clients) ws.terminate();
+        sockets.close();
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+        await service.close();
+      })();
+      return closed;
+    },
+  };
+}

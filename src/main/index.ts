@@ -1,0 +1,131 @@
+/**
+ * The Electron main process: one hardened window, the menu, the native open
+ * dialog, a directory from the command line or dropped on the window, and the
+ * contract served over IPC by the same inspector service the browser host
+ * uses. Everything testable lives in ipc.ts, security.ts and menu.ts.
+ */
+import { app, BrowserWindow, dialog, ipcMain, Menu, type MenuItemConstructorOptions } from 'electron';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { IPC_EVENT_CHANNEL, type KvscopeEvent, type MethodName } from '../shared/contract.js';
+import { createEngineOpener } from '../inspector/engine-opener.js';
+import { toApiError } from '../inspector/errors.js';
+import { InspectorService } from '../inspector/service.js';
+import { registerContractHandlers } from './ipc.js';
+import { buildMenuTemplate, directoryFromArgv } from './menu.js';
+import { hardenWebContents, isTrustedUrl, rendererUrl, secureWebPreferences } from './security.js';
+
+const service = new InspectorService({
+  opener: createEngineOpener(),
+  configDir: app.getPath('userData'),
+  allowWrites: true,
+});
+const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL, join(__dirname, '../renderer/index.html'));
+let mainWindow: BrowserWindow | null = null;
+let pendingDirectory = directoryFromArgv(process.argv, app.isPackaged);
+
+function send(event: KvscopeEvent): void {
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT_CHANNEL, event);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function chooseDirectory(title?: string): Promise<{ path: string | null }> {
+  const options = { title: title ?? 'Open a key-value store', properties: ['openDirectory' as const] };
+  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
+}
+
+async function refreshMenu(): Promise<void> {
+  const recent = (await service.listRecent({}).catch(() => ({ entries: [] }))).entries.map((e) => e.path);
+  const template = buildMenuTemplate(
+    recent,
+    {
+      openDirectory: () => {
+        void chooseDirectory().then(({ path }) => path && send({ type: 'open-directory', path }));
+      },
+      openRecent: (path) => send({ type: 'open-directory', path }),
+      closeStore: () => send({ type: 'close-store' }),
+      about: () => {
+        void dialog.showMessageBox({
+          type: 'info',
+          title: 'About kvscope',
+          message: `kvscope ${app.getVersion()}`,
+          detail: 'An inspector for log-structured key-value stores.',
+        });
+      },
+      quit: () => app.quit(),
+    },
+    process.platform === 'darwin',
+  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemConstructorOptions[]));
+}
+
+function createWindow(): void {
+  mainWindow = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 900,
+    minHeight: 560,
+    title: 'kvscope',
+    backgroundColor: '#0f1217',
+    show: false,
+    webPreferences: secureWebPreferences(join(__dirname, '../preload/index.cjs')),
+  });
+  hardenWebContents(mainWindow.webContents, {
+    isDirectory,
+    onOpenDirectory: (path) => send({ type: 'open-directory', path }),
+  });
+  mainWindow.once('ready-to-show', () => mainWindow?.show());
+  mainWindow.webContents.on('did-finish-load', () => {
+    if (pendingDirectory) {
+      send({ type: 'open-directory', path: pendingDirectory });
+      pendingDirectory = undefined;
+    }
+  });
+  mainWindow.on('closed', () => {
+    mainWindow = null;
+  });
+  void mainWindow.loadURL(pageUrl);
+}
+
+registerContractHandlers({
+  ipcMain,
+  isTrustedUrl: (url) => isTrustedUrl(url, pageUrl),
+  toError: toApiError,
+  dispatch: (method: MethodName, request: unknown) => {
+    if (method === 'chooseDirectory') return chooseDirectory((request as { title?: string }).title);
+    const result = service.dispatch(method, request);
+    if (method === 'openStore' || method === 'addRecent') void result.then(() => refreshMenu(), () => undefined);
+    return result;
+  },
+});
+service.onEvent(send);
+
+app.on('web-contents-created', (_event, contents) => {
+  // No other window, webview or navigation, whoever asks.
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+app.whenReady().then(async () => {
+  await refreshMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void service.close();
+});

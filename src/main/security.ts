@@ -1,0 +1,71 @@
+/**
+ * Window hardening: secure webPreferences, our own renderer URL as the only
+ * trusted origin, navigation and new windows blocked, every permission
+ * request denied. A folder dropped on the window shows up as a navigation to
+ * its file:// URL; that is turned into an "open this directory" request
+ * instead of a navigation.
+ */
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export function secureWebPreferences(preloadPath: string) {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    spellcheck: false,
+  } as const;
+}
+
+/** The page we load: the dev server in development, else the built index.html. */
+export function rendererUrl(devServerUrl: string | undefined, builtIndexHtml: string): string {
+  return devServerUrl ? devServerUrl : pathToFileURL(builtIndexHtml).href;
+}
+
+/** True for our renderer page (any hash/query), false for anything else. */
+export function isTrustedUrl(url: string, trusted: string): boolean {
+  let given: URL;
+  let own: URL;
+  try {
+    given = new URL(url);
+    own = new URL(trusted);
+  } catch {
+    return false;
+  }
+  if (own.protocol === 'file:') return given.protocol === 'file:' && given.pathname === own.pathname;
+  return given.origin === own.origin;
+}
+
+export interface WebContentsLike {
+  on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+  session: {
+    setPermissionRequestHandler(handler: (wc: unknown, permission: string, callback: (granted: boolean) => void) => void): void;
+    setPermissionCheckHandler(handler: () => boolean): void;
+  };
+}
+
+export function hardenWebContents(
+  contents: WebContentsLike,
+  deps: { isDirectory: (path: string) => boolean; onOpenDirectory: (path: string) => void },
+): void {
+  contents.on('will-navigate', (event, url) => {
+    event.preventDefault();
+    if (!url.startsWith('file:')) return;
+    let path: string;
+    try {
+      path = fileURLToPath(url);
+    } catch {
+      return;
+    }
+    if (deps.isDirectory(path)) deps.onOpenDirectory(path.replace(/[\\/]+$/, '') || '/');
+  });
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  contents.session.setPermissionCheckHandler(() => false);
+}

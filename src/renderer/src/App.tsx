@@ -1,0 +1,78 @@
+/**
+ * The inspector page: the open screen until a store is open, then the key
+ * browser, value panel, stats panel and status bar around one session.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { KvscopeEvent, SessionInfo } from '../../shared/contract.js';
+import { asApiError, type ApiErrorShape } from '../../shared/errors.js';
+import type { Transport } from './transport.js';
+import { ErrorBanner } from './components/ErrorBanner.js';
+import { OpenScreen } from './components/OpenScreen.js';
+import { Workspace } from './components/Workspace.js';
+
+export function App({ transport }: { transport: Transport }) {
+  const { api } = transport;
+  const [session, setSession] = useState<SessionInfo | null>(null);
+  const [error, setError] = useState<ApiErrorShape | null>(null);
+  const [opening, setOpening] = useState(false);
+  const sessionRef = useRef<SessionInfo | null>(null);
+  sessionRef.current = session;
+
+  const openDirectory = useCallback(
+    async (path: string) => {
+      setOpening(true);
+      setError(null);
+      try {
+        const previous = sessionRef.current;
+        const info = await api.openStore({ path });
+        if (previous) await api.closeStore({ sessionId: previous.sessionId }).catch(() => undefined);
+        setSession(info);
+      } catch (err) {
+        setError(asApiError(err).toJSON());
+      } finally {
+        setOpening(false);
+      }
+    },
+    [api],
+  );
+
+  const closeStore = useCallback(async () => {
+    const current = sessionRef.current;
+    setSession(null);
+    if (current) await api.closeStore({ sessionId: current.sessionId }).catch(() => undefined);
+  }, [api]);
+
+  // The shell (Electron menu, command line, dropped folder) may ask us to open a directory.
+  useEffect(
+    () =>
+      api.onEvent((event: KvscopeEvent) => {
+        if (event.type === 'open-directory') void openDirectory(event.path);
+        if (event.type === 'close-store') void closeStore();
+      }),
+    [api, openDirectory, closeStore],
+  );
+
+  // The browser host passes the directory from `kvscope serve DIR` as ?open=.
+  useEffect(() => {
+    const path = new URLSearchParams(window.location.search).get('open');
+    if (path) void openDirectory(path);
+  }, [openDirectory]);
+
+  return (
+    <div className="app">
+      {error && <ErrorBanner error={error} onDismiss={() => setError(null)} />}
+      {session ? (
+        <Workspace
+          key={session.sessionId}
+          api={api}
+          session={session}
+          onSessionChange={setSession}
+          onClose={closeStore}
+          onError={(err) => setError(err)}
+        />
+      ) : (
+        <OpenScreen transport={transport} busy={opening} onOpen={openDirectory} onError={(err) => setError(err)} />
+      )}
+    </div>
+  );
+}

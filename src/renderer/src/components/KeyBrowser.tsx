@@ -1,0 +1,243 @@
+/**
+ * The key browser: filter (prefix / substring / glob), a virtualized list of
+ * the sorted keys that fetches windows on demand, or a tree grouped by ':' or
+ * '/'. Non-printable keys are shown escaped; a toggle shows every key as hex.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
+import { formatCount } from '../format.js';
+import { KeyTree } from './KeyTree.js';
+
+const PAGE = 200;
+const ROW_HEIGHT = 26;
+
+interface Props {
+  api: KvscopeApi;
+  sessionId: string;
+  version: number;
+  readOnly: boolean;
+  selectedKey: string | null;
+  onSelect: (key: string) => void;
+  onNewKey: () => void;
+  onError: (err: unknown) => void;
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
+
+export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onSelect, onNewKey, onError }: Props) {
+  const [pattern, setPattern] = useState('');
+  const [mode, setMode] = useState<FilterMode>('substring');
+  const [view, setView] = useState<'list' | 'tree'>('list');
+  const [delimiter, setDelimiter] = useState<Delimiter>(':');
+  const [showHex, setShowHex] = useState(false);
+  const debouncedPattern = useDebounced(pattern, 120);
+  const filter: KeyFilter | undefined = debouncedPattern ? { mode, pattern: debouncedPattern } : undefined;
+  const filterKey = `${mode}\u0000${debouncedPattern}`;
+
+  const [total, setTotal] = useState(0);
+  const [unfilteredTotal, setUnfilteredTotal] = useState(0);
+  const [, setTick] = useState(0);
+  const [activeIndex, setActiveIndex] = useState(-1);
+  const pages = useRef(new Map<number, KeyEntry[]>());
+  const pending = useRef(new Set<number>());
+  const generation = useRef(0);
+  const scrollRef = useRef<HTMLDivElement>(null);
+
+  const loadPage = useCallback(
+    async (page: number): Promise<KeyEntry[] | undefined> => {
+      const have = pages.current.get(page);
+      if (have) return have;
+      if (pending.current.has(page)) return undefined;
+      pending.current.add(page);
+      const gen = generation.current;
+      try {
+        const res = await api.listKeys({ sessionId, offset: page * PAGE, limit: PAGE, ...(filter ? { filter } : {}) });
+        if (gen !== generation.current) return undefined;
+        pages.current.set(page, res.keys);
+        setTotal(res.total);
+        setUnfilteredTotal(res.unfilteredTotal);
+        setTick((t) => t + 1);
+        return res.keys;
+      } catch (err) {
+        if (gen === generation.current) onError(err);
+        return undefined;
+      } finally {
+        pending.current.delete(page);
+      }
+    },
+    // filterKey stands for filter
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, sessionId, filterKey, onError],
+  );
+
+  // A new filter or a changed store: drop every cached window and start over.
+  useEffect(() => {
+    generation.current++;
+    pages.current = new Map();
+    pending.current = new Set();
+    setActiveIndex(-1);
+    void loadPage(0);
+  }, [loadPage, version]);
+
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
+  const items = virtualizer.getVirtualItems();
+
+  // Fetch the windows the visible rows fall in.
+  useEffect(() => {
+    if (items.length === 0) return;
+    const first = Math.floor(items[0]!.index / PAGE);
+    const last = Math.floor(items[items.length - 1]!.index / PAGE);
+    for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
+  });
+
+  const entryAt = (index: number): KeyEntry | undefined => pages.current.get(Math.floor(index / PAGE))?.[index % PAGE];
+
+  const selectIndex = async (index: number) => {
+    if (total === 0) return;
+    const clamped = Math.max(0, Math.min(total - 1, index));
+    setActiveIndex(clamped);
+    virtualizer.scrollToIndex(clamped, { align: 'auto' });
+    const entry = entryAt(clamped) ?? (await loadPage(Math.floor(clamped / PAGE)))?.[clamped % PAGE];
+    if (entry) onSelect(entry.key);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const visibleRows = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 260) / ROW_HEIGHT) - 1);
+    const moves: Record<string, number> = {
+      ArrowDown: activeIndex + 1,
+      ArrowUp: activeIndex - 1,
+      PageDown: activeIndex + visibleRows,
+      PageUp: activeIndex - visibleRows,
+      Home: 0,
+      End: total - 1,
+    };
+    if (e.key in moves) {
+      e.preventDefault();
+      void selectIndex(activeIndex < 0 && e.key !== 'End' ? 0 : moves[e.key]!);
+    }
+  };
+
+  const filtered = debouncedPattern !== '';
+  const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
+  return (
+    <section className="pane keys-pane" aria-label="Key browser">
+      <div className="pane-head">
+        <div className="filter-row">
+          <input
+            type="search"
+            className="mono"
+            aria-label="Filter keys"
+            placeholder={mode === 'glob' ? 'user:*:profile' : mode === 'prefix' ? 'user:' : 'filter keys'}
+            value={pattern}
+            spellCheck={false}
+            onChange={(e) => setPattern(e.target.value)}
+          />
+        </div>
+        <div className="controls-row">
+          <div className="segmented" role="radiogroup" aria-label="Filter mode">
+            {(['prefix', 'substring', 'glob'] as const).map((m) => (
+              <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
+                {m}
+              </button>
+            ))}
+          </div>
+          <div className="segmented" role="radiogroup" aria-label="Key view">
+            <button type="button" role="radio" aria-checked={view === 'list'} className={view === 'list' ? 'on' : ''} onClick={() => setView('list')}>
+              list
+            </button>
+            <button type="button" role="radio" aria-checked={view === 'tree'} className={view === 'tree' ? 'on' : ''} onClick={() => setView('tree')}>
+              tree
+            </button>
+          </div>
+          {view === 'tree' && (
+            <select aria-label="Tree delimiter" value={delimiter} onChange={(e) => setDelimiter(e.target.value as Delimiter)}>
+              <option value=":">:</option>
+              <option value="/">/</option>
+            </select>
+          )}
+          <label className="check small">
+            <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
+          </label>
+        </div>
+        <div className="controls-row">
+          <span className="muted small" aria-live="polite" data-testid="key-count">
+            {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys` : `${formatCount(total)} keys`}
+          </span>
+          <span className="spacer" />
+          <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? 'Switch to read-write to create keys' : undefined}>
+            New key
+          </button>
+        </div>
+      </div>
+      {view === 'tree' ? (
+        <KeyTree
+          key={`${delimiter}|${filterKey}|${version}`}
+          api={api}
+          sessionId={sessionId}
+          delimiter={delimiter}
+          filter={filter}
+          showHex={showHex}
+          selectedKey={selectedKey}
+          onSelect={onSelect}
+          onError={onError}
+        />
+      ) : (
+        <div
+          ref={scrollRef}
+          className="key-list"
+          role="listbox"
+          aria-label="Keys"
+          tabIndex={0}
+          aria-activedescendant={activeIndex >= 0 ? `key-row-${activeIndex}` : undefined}
+          onKeyDown={onKeyDown}
+        >
+          {total === 0 && (
+            <div className="empty muted">{filtered ? 'No key matches the filter.' : 'This store has no live keys.'}</div>
+          )}
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+            {items.map((item) => {
+              const entry = entryAt(item.index);
+              const selected = entry !== undefined && entry.key === selectedKey;
+              return (
+                <div
+                  key={item.key}
+                  id={`key-row-${item.index}`}
+                  role="option"
+                  aria-selected={selected}
+                  className={`key-row mono${selected ? ' selected' : ''}${item.index === activeIndex ? ' active' : ''}`}
+                  style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: item.size, transform: `translateY(${item.start}px)` }}
+                  onClick={() => void selectIndex(item.index)}
+                  title={entry ? `${entry.display}\nhex ${entry.hex}` : undefined}
+                >
+                  {entry ? (
+                    showHex ? (
+                      <span className="hex-key">{entry.hex}</span>
+                    ) : (
+                      <span className={entry.printable ? '' : 'escaped'}>{entry.display}</span>
+                    )
+                  ) : (
+                    <span className="muted">…</span>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      )}
+      {activeEntry && view === 'list' && <div className="sr-only">{activeEntry.display}</div>}
+    </section>
+  );
+}

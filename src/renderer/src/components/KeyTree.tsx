@@ -1,0 +1,83 @@
+/** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch. */
+import { useEffect, useState } from 'react';
+import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
+import { keyStringToHex } from '../../../shared/keytext.js';
+import { formatCount } from '../format.js';
+
+interface Props {
+  api: KvscopeApi;
+  sessionId: string;
+  delimiter: Delimiter;
+  filter: KeyFilter | undefined;
+  showHex: boolean;
+  selectedKey: string | null;
+  onSelect: (key: string) => void;
+  onError: (err: unknown) => void;
+}
+
+function Level(props: Props & { prefix: string; depth: number }) {
+  const { api, sessionId, delimiter, filter, prefix, depth, onError } = props;
+  const [nodes, setNodes] = useState<TreeNode[] | null>(null);
+  const [truncated, setTruncated] = useState(false);
+  useEffect(() => {
+    let live = true;
+    api
+      .keyTree({ sessionId, delimiter, prefix, ...(filter ? { filter } : {}) })
+      .then((res) => {
+        if (!live) return;
+        setNodes(res.nodes);
+        setTruncated(res.truncated);
+      })
+      .catch((err: unknown) => live && onError(err));
+    return () => {
+      live = false;
+    };
+    // filter identity changes every render; its content is part of the parent's key
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, sessionId, delimiter, prefix, onError]);
+  if (!nodes) return <div className="muted small tree-loading">Loading…</div>;
+  return (
+    <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? 'Key tree' : undefined} className="tree">
+      {nodes.map((node) => (
+        <TreeItem key={node.prefix} {...props} node={node} />
+      ))}
+      {truncated && <li className="muted small">… more (narrow the filter)</li>}
+      {nodes.length === 0 && <li className="muted small">No keys.</li>}
+    </ul>
+  );
+}
+
+function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode }) {
+  const { node, depth, selectedKey, onSelect, showHex } = props;
+  const [open, setOpen] = useState(false);
+  const label = showHex ? keyStringToHex(node.kind === 'key' ? node.prefix : node.prefix) : node.label;
+  if (node.kind === 'key') {
+    const selected = node.prefix === selectedKey;
+    return (
+      <li role="treeitem" aria-selected={selected} className={`tree-item mono${selected ? ' selected' : ''}`} style={{ paddingLeft: 12 + depth * 14 }}>
+        <button type="button" className="tree-button" onClick={() => onSelect(node.prefix)}>
+          <span className="tree-icon">·</span>
+          {label}
+        </button>
+      </li>
+    );
+  }
+  return (
+    <li role="treeitem" aria-expanded={open} className="tree-branch">
+      <button type="button" className="tree-button mono" style={{ paddingLeft: 12 + depth * 14 }} onClick={() => setOpen(!open)}>
+        <span className="tree-icon">{open ? '▾' : '▸'}</span>
+        {label}
+        <span className="count">{formatCount(node.count)}</span>
+      </button>
+      {open && <Level {...props} prefix={node.prefix} depth={depth + 1} />}
+    </li>
+  );
+}
+
+export function KeyTree(props: Props) {
+  return (
+    <div className="key-tree">
+      <Level {...props} prefix="" depth={0} />
+    </div>
+  );
+}

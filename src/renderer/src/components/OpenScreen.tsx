@@ -1,0 +1,92 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { RecentEntry } from '../../../shared/contract.js';
+import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
+import type { Transport } from '../transport.js';
+
+interface Props {
+  transport: Transport;
+  busy: boolean;
+  onOpen: (path: string) => void;
+  onError: (error: ApiErrorShape) => void;
+}
+
+export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
+  const { api, kind } = transport;
+  const [path, setPath] = useState('');
+  const [recent, setRecent] = useState<RecentEntry[]>([]);
+
+  useEffect(() => {
+    api
+      .listRecent({})
+      .then((r) => setRecent(r.entries))
+      .catch(() => setRecent([]));
+  }, [api]);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const trimmed = path.trim();
+    if (trimmed) onOpen(trimmed);
+  };
+
+  const choose = async () => {
+    try {
+      const picked = await api.chooseDirectory({ title: 'Open a key-value store' });
+      if (picked.path) onOpen(picked.path);
+    } catch (err) {
+      onError(asApiError(err).toJSON());
+    }
+  };
+
+  return (
+    <main className="open-screen">
+      <div className="open-card">
+        <h1>
+          <span className="logo">kv</span>scope
+        </h1>
+        <p className="muted">Inspect log-structured key-value stores. Stores open read-only; nothing on disk changes until you switch to read-write.</p>
+        {kind === 'electron' && (
+          <button type="button" className="primary wide" onClick={choose} disabled={busy}>
+            Open Directory…
+          </button>
+        )}
+        <form className="open-form" onSubmit={submit}>
+          <label htmlFor="open-path">Directory</label>
+          <div className="row">
+            <input
+              id="open-path"
+              className="mono"
+              type="text"
+              placeholder="/path/to/store"
+              value={path}
+              spellCheck={false}
+              autoComplete="off"
+              onChange={(e) => setPath(e.target.value)}
+            />
+            <button type="submit" className="primary" disabled={busy || path.trim() === ''}>
+              {busy ? 'Opening…' : 'Open'}
+            </button>
+          </div>
+        </form>
+        <section aria-label="Recent directories" className="recent">
+          <h2>Recent</h2>
+          {recent.length === 0 ? (
+            <p className="muted small">No recent directories yet.</p>
+          ) : (
+            <ul>
+              {recent.map((entry) => (
+                <li key={entry.path}>
+                  <button type="button" className="link mono" onClick={() => onOpen(entry.path)} disabled={busy}>
+                    {entry.path}
+                  </button>
+                  <span className="muted small">
+                    {entry.format ?? ''} · {new Date(entry.openedAt).toLocaleString()}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,157 @@
+import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
+import { formatBytes, formatCount, formatRatio } from '../format.js';
+
+export interface JobState {
+  jobId: string;
+  phase: string;
+  done: number;
+  total: number;
+}
+
+interface Props {
+  stats: StatsResponse | null;
+  readOnly: boolean;
+  writable: boolean;
+  job: JobState | null;
+  lastCompaction: CompactSummary | null;
+  onCompact: () => void;
+  onCancel: () => void;
+}
+
+function Figure({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="figure">
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel }: Props) {
+  const plan = stats?.compactionPlan;
+  const livePct = stats && stats.totalBytes > 0 ? (stats.liveBytes / stats.totalBytes) * 100 : 100;
+  const percent = job && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
+  return (
+    <aside className="pane stats-pane" aria-label="Statistics">
+      <h2 className="pane-title">Statistics</h2>
+      {!stats ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <>
+          <dl className="figures">
+            <Figure label="Keys" value={formatCount(stats.keys)} />
+            <Figure label="Segments" value={formatCount(stats.segments)} />
+            <Figure label="Total size" value={formatBytes(stats.totalBytes)} />
+            <Figure label="Live bytes" value={formatBytes(stats.liveBytes)} />
+            <Figure label="Dead bytes" value={formatBytes(stats.deadBytes)} />
+            <Figure label="Space amplification" value={formatRatio(stats.spaceAmplification)} />
+          </dl>
+          <div className="live-bar" title={`${livePct.toFixed(1)}% live`}>
+            <div className="live-bar-fill" style={{ width: `${livePct}%` }} />
+          </div>
+          <div className="legend small muted">
+            <span className="dot live" /> live <span className="dot dead" /> dead
+          </div>
+
+          <h3 className="section-title">Compaction</h3>
+          {plan ? (
+            <p className="small" data-testid="compaction-plan">
+              Will reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> by dropping {formatCount(plan.recordsToDrop)} records from{' '}
+              {plan.inputSegments.length} segment{plan.inputSegments.length === 1 ? '' : 's'}.
+            </p>
+          ) : (
+            <p className="small muted">This format cannot be compacted here.</p>
+          )}
+          {job ? (
+            <div className="job">
+              <div className="job-label small">
+                {job.phase} · {job.total > 0 ? `${percent}%` : '…'}
+              </div>
+              <div
+                className="progress"
+                role="progressbar"
+                aria-label="Compaction progress"
+                aria-valuemin={0}
+                aria-valuemax={100}
+                aria-valuenow={percent}
+              >
+                <div className="progress-fill" style={{ width: `${percent}%` }} />
+              </div>
+              <button type="button" onClick={onCancel}>
+                Cancel
+              </button>
+            </div>
+          ) : (
+            <button
+              type="button"
+              className="primary"
+              onClick={onCompact}
+              disabled={!plan || readOnly || !writable}
+              title={readOnly ? 'Switch to read-write to compact' : undefined}
+            >
+              Compact
+            </button>
+          )}
+          {readOnly && plan && <p className="small muted">Switch to read-write to compact.</p>}
+          {lastCompaction && (
+            <div className="compaction-result" role="status" aria-label="Compaction result">
+              <div className="small">
+                <b>Compaction finished</b>
+              </div>
+              <table className="before-after small">
+                <thead>
+                  <tr>
+                    <th />
+                    <th>Before</th>
+                    <th>After</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  <tr>
+                    <td>Segments</td>
+                    <td>{formatCount(lastCompaction.segmentsBefore)}</td>
+                    <td>{formatCount(lastCompaction.segmentsAfter)}</td>
+                  </tr>
+                  <tr>
+                    <td>Size</td>
+                    <td>{formatBytes(lastCompaction.bytesBefore)}</td>
+                    <td>{formatBytes(lastCompaction.bytesAfter)}</td>
+                  </tr>
+                </tbody>
+              </table>
+              <div className="small">
+                Reclaimed <b>{formatBytes(lastCompaction.reclaimedBytes)}</b>, dropped {formatCount(lastCompaction.recordsDropped)} records.
+              </div>
+            </div>
+          )}
+          {stats.perSegment.length > 0 && (
+            <>
+              <h3 className="section-title">Segments</h3>
+              <table className="segments small mono">
+                <thead>
+                  <tr>
+                    <th>File</th>
+                    <th>Size</th>
+                    <th>Live</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {stats.perSegment.map((seg) => (
+                    <tr key={seg.file}>
+                      <td>
+                        {seg.file}
+                        {seg.active ? ' •' : ''}
+                      </td>
+                      <td>{formatBytes(seg.bytes)}</td>
+                      <td>{seg.bytes > 0 ? `${Math.round((seg.liveBytes / seg.bytes) * 100)}%` : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+        </>
+      )}
+    </aside>
+  );
+}

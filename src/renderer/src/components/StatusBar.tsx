@@ -1,0 +1,25 @@
+import type { SessionInfo, StatsResponse } from '../../../shared/contract.js';
+import { formatBytes, formatCount } from '../format.js';
+
+export function StatusBar({ session, stats }: { session: SessionInfo; stats: StatsResponse | null }) {
+  return (
+    <footer className="status-bar" role="status" aria-label="Store status">
+      <span className="mono status-path" title={session.path}>
+        {session.path}
+      </span>
+      <span>
+        format <b>{session.format}</b>
+      </span>
+      <span>
+        <b>{formatCount(stats?.keys ?? session.keyCount)}</b> keys
+      </span>
+      <span>
+        <b>{stats ? formatCount(stats.segments) : '…'}</b> segments
+      </span>
+      <span>
+        <b>{stats ? formatBytes(stats.totalBytes) : '…'}</b>
+      </span>
+      <span className={session.readOnly ? 'badge' : 'badge badge-warn'}>{session.readOnly ? 'read-only' : 'read-write'}</span>
+    </footer>
+  );
+}

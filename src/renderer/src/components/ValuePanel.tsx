@@ -1,0 +1,362 @@
+/**
+ * The selected key's value: Text, JSON, Hex and Base64 views, its size and
+ * location (file, segment, offset, sequence) and history; editing, creating
+ * and deleting keys when the store is read-write.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { GetValueResponse, HistoryResponse, KvscopeApi } from '../../../shared/contract.js';
+import { LIMITS } from '../../../shared/limits.js';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  bytesToHex,
+  describeKey,
+  hexToBytes,
+  keyStringToHex,
+  textToKeyString,
+  bytesToKeyString,
+} from '../../../shared/keytext.js';
+import { decodeText, formatBytes, formatCount } from '../format.js';
+import type { Selection } from './Workspace.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { HexView } from './HexView.js';
+
+type View = 'text' | 'json' | 'hex' | 'base64';
+type EditFormat = 'text' | 'json' | 'hex';
+
+interface Props {
+  api: KvscopeApi;
+  sessionId: string;
+  version: number;
+  readOnly: boolean;
+  selection: Selection;
+  onWritten: (selectKey?: string | null) => void;
+  onError: (err: unknown) => void;
+}
+
+interface Loaded {
+  response: GetValueResponse;
+  bytes: Uint8Array;
+}
+
+function prettyJson(text: string): { ok: true; text: string } | { ok: false; error: string } {
+  try {
+    return { ok: true, text: JSON.stringify(JSON.parse(text), null, 2) };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+/** Turns an edited draft into bytes, or explains why it cannot be saved. */
+function draftToBytes(format: EditFormat, draft: string): { bytes: Uint8Array } | { error: string } {
+  if (format === 'hex') {
+    const bytes = hexToBytes(draft);
+    return bytes ? { bytes } : { error: 'Invalid hex: use pairs of hex digits, e.g. "de ad be ef".' };
+  }
+  if (format === 'json') {
+    const parsed = prettyJson(draft);
+    if (!parsed.ok) return { error: `Invalid JSON: ${parsed.error}` };
+  }
+  return { bytes: new TextEncoder().encode(draft) };
+}
+
+function bytesToDraft(format: EditFormat, bytes: Uint8Array): string {
+  if (format === 'hex') return bytesToHex(bytes, ' ');
+  const text = decodeText(bytes).text;
+  if (format === 'json') {
+    const pretty = prettyJson(text);
+    return pretty.ok ? pretty.text : text;
+  }
+  return text;
+}
+
+export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onError }: Props) {
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [history, setHistory] = useState<HistoryResponse | null>(null);
+  const [view, setView] = useState<View>('text');
+  const [editing, setEditing] = useState<{ format: EditFormat; draft: string } | null>(null);
+  const [newKey, setNewKey] = useState({ text: '', asHex: false });
+  const [localError, setLocalError] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const key = selection?.kind === 'key' ? selection.key : null;
+
+  useEffect(() => {
+    setEditing(selection?.kind === 'new' ? { format: 'text', draft: '' } : null);
+    setLocalError(null);
+    if (selection?.kind === 'new') setNewKey({ text: '', asHex: false });
+  }, [selection]);
+
+  useEffect(() => {
+    setLoaded(null);
+    setHistory(null);
+    if (key === null) return;
+    let live = true;
+    api
+      .getValue({ sessionId, key })
+      .then((response) => live && setLoaded({ response, bytes: base64ToBytes(response.base64) }))
+      .catch((err: unknown) => live && onError(err));
+    api
+      .history({ sessionId, key })
+      .then((h) => live && setHistory(h))
+      .catch(() => live && setHistory(null));
+    return () => {
+      live = false;
+    };
+  }, [api, sessionId, key, version, onError]);
+
+  const text = useMemo(() => (loaded ? decodeText(loaded.bytes) : null), [loaded]);
+  const json = useMemo(() => (text && view === 'json' ? prettyJson(text.text) : null), [text, view]);
+
+  const save = async () => {
+    if (!editing) return;
+    setLocalError(null);
+    const converted = draftToBytes(editing.format, editing.draft);
+    if ('error' in converted) return setLocalError(converted.error);
+    let targetKey = key;
+    if (selection?.kind === 'new') {
+      if (newKey.asHex) {
+        const bytes = hexToBytes(newKey.text);
+        if (!bytes || bytes.length === 0) return setLocalError('Invalid key: enter the key as pairs of hex digits.');
+        targetKey = bytesToKeyString(bytes);
+      } else {
+        if (newKey.text === '') return setLocalError('Enter a key.');
+        targetKey = textToKeyString(newKey.text);
+      }
+      if (targetKey.length > LIMITS.keyChars) return setLocalError('The key is too long.');
+    }
+    if (targetKey === null) return;
+    setSaving(true);
+    try {
+      await api.putValue({ sessionId, key: targetKey, valueBase64: bytesToBase64(converted.bytes) });
+      setEditing(null);
+      onWritten(targetKey);
+    } catch (err) {
+      onError(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const remove = async () => {
+    setConfirmDelete(false);
+    if (key === null) return;
+    try {
+      await api.deleteKey({ sessionId, key });
+      onWritten(null);
+    } catch (err) {
+      onError(err);
+    }
+  };
+
+  const startEdit = () => {
+    if (!loaded) return;
+    const format: EditFormat = view === 'hex' || view === 'base64' ? 'hex' : view === 'json' ? 'json' : text?.valid ? 'text' : 'hex';
+    setLocalError(null);
+    setEditing({ format, draft: bytesToDraft(format, loaded.bytes) });
+  };
+
+  const changeEditFormat = (format: EditFormat) => {
+    if (!editing) return;
+    // Re-express the current draft in the new format when it converts cleanly.
+    const current = draftToBytes(editing.format, editing.draft);
+    setEditing({ format, draft: 'bytes' in current ? bytesToDraft(format, current.bytes) : editing.draft });
+  };
+
+  if (selection === null) {
+    return (
+      <section className="pane value-pane" aria-label="Value panel">
+        <div className="placeholder muted">Select a key to see its value.</div>
+      </section>
+    );
+  }
+
+  const keyInfo = key !== null ? describeKey(key) : null;
+  const response = loaded?.response;
+  const editor = editing && (
+    <div className="editor">
+      <div className="controls-row">
+        <div className="segmented" role="radiogroup" aria-label="Edit as">
+          {(['text', 'json', 'hex'] as const).map((f) => (
+            <button key={f} type="button" role="radio" aria-checked={editing.format === f} className={editing.format === f ? 'on' : ''} onClick={() => changeEditFormat(f)}>
+              {f}
+            </button>
+          ))}
+        </div>
+      </div>
+      <textarea
+        aria-label="Value"
+        className="mono value-editor"
+        spellCheck={false}
+        value={editing.draft}
+        onChange={(e) => setEditing({ ...editing, draft: e.target.value })}
+      />
+      {localError && (
+        <div className="inline-error" role="alert">
+          {localError}
+        </div>
+      )}
+      <div className="controls-row">
+        <button type="button" className="primary" onClick={() => void save()} disabled={saving}>
+          {saving ? 'Saving…' : 'Save'}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setEditing(null);
+            setLocalError(null);
+          }}
+          disabled={saving || selection.kind === 'new'}
+        >
+          Cancel
+        </button>
+      </div>
+    </div>
+  );
+
+  if (selection.kind === 'new') {
+    return (
+      <section className="pane value-pane" aria-label="Value panel">
+        <h2 className="pane-title">New key</h2>
+        <div className="new-key">
+          <label htmlFor="new-key-input">Key</label>
+          <input
+            id="new-key-input"
+            className="mono"
+            type="text"
+            value={newKey.text}
+            spellCheck={false}
+            placeholder={newKey.asHex ? '75 73 65 72 3a 31' : 'user:42'}
+            onChange={(e) => setNewKey({ ...newKey, text: e.target.value })}
+          />
+          <label className="check small">
+            <input type="checkbox" checked={newKey.asHex} onChange={(e) => setNewKey({ ...newKey, asHex: e.target.checked })} /> key as hex
+          </label>
+        </div>
+        {editor}
+      </section>
+    );
+  }
+
+  return (
+    <section className="pane value-pane" aria-label="Value panel">
+      <div className="value-head">
+        <h2 className="pane-title mono value-key" title={keyInfo?.display}>
+          {keyInfo?.display}
+        </h2>
+        <div className="value-actions">
+          <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? 'Switch to read-write to edit' : undefined}>
+            Edit
+          </button>
+          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || !response?.found} title={readOnly ? 'Switch to read-write to delete' : undefined}>
+            Delete
+          </button>
+        </div>
+      </div>
+      {key !== null && <div className="muted small mono key-hex">hex {keyStringToHex(key)}</div>}
+      {!loaded ? (
+        <div className="muted">Loading…</div>
+      ) : !response?.found ? (
+        <div className="muted">This key has no live value (it was deleted).</div>
+      ) : (
+        <>
+          <dl className="location small" aria-label="Location">
+            <div>
+              <dt>size</dt>
+              <dd>{formatBytes(response.size)}</dd>
+            </div>
+            <div>
+              <dt>file</dt>
+              <dd className="mono">{response.location?.file}</dd>
+            </div>
+            <div>
+              <dt>segment</dt>
+              <dd className="mono">{response.location?.segment}</dd>
+            </div>
+            <div>
+              <dt>offset</dt>
+              <dd className="mono">{response.location?.offset}</dd>
+            </div>
+            <div>
+              <dt>sequence</dt>
+              <dd className="mono">{response.location?.sequence}</dd>
+            </div>
+          </dl>
+          {response.truncated && (
+            <div className="notice small">
+              Showing the first {formatBytes(loaded.bytes.length)} of {formatBytes(response.size)}. Large values are shown in part and cannot be edited here.
+            </div>
+          )}
+          {editing ? (
+            editor
+          ) : (
+            <>
+              <div className="tabs" role="tablist" aria-label="Value view">
+                {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
+                  <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => setView(v)}>
+                    {v === 'json' ? 'JSON' : v === 'base64' ? 'Base64' : v === 'hex' ? 'Hex' : 'Text'}
+                  </button>
+                ))}
+              </div>
+              <div role="region" aria-label="Value" className="value-view">
+                {view === 'text' && text && (
+                  <>
+                    {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
+                    <pre className="mono value-text">{text.text}</pre>
+                  </>
+                )}
+                {view === 'json' &&
+                  json &&
+                  (json.ok ? (
+                    <pre className="mono value-text json">{json.text}</pre>
+                  ) : (
+                    <div className="inline-error">Not valid JSON: {json.error}</div>
+                  ))}
+                {view === 'hex' && <HexView bytes={loaded.bytes} baseOffset={response.offset} />}
+                {view === 'base64' && <pre className="mono value-text wrap">{bytesToBase64(loaded.bytes)}</pre>}
+              </div>
+            </>
+          )}
+        </>
+      )}
+      {history && history.versions.length > 0 && !editing && (
+        <details className="history small">
+          <summary>History ({formatCount(history.versions.length)} versions)</summary>
+          <table className="mono">
+            <thead>
+              <tr>
+                <th>seq</th>
+                <th>kind</th>
+                <th>file @ offset</th>
+                <th>size</th>
+                <th>status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.versions.map((v) => (
+                <tr key={`${v.location.file}:${v.location.offset}`}>
+                  <td>{v.location.sequence}</td>
+                  <td>{v.kind}</td>
+                  <td>
+                    {v.location.file} @ {v.location.offset}
+                  </td>
+                  <td>{formatBytes(v.valueLength)}</td>
+                  <td className={`status-${v.status}`}>{v.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+      {confirmDelete && keyInfo && (
+        <ConfirmDialog
+          title="Delete key?"
+          message={`Delete “${keyInfo.display}”? A tombstone is appended; the old value stays on disk until compaction.`}
+          confirmLabel="Delete"
+          onConfirm={() => void remove()}
+          onCancel={() => setConfirmDelete(false)}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,53 @@
+/** Small display helpers for sizes, numbers and bytes. */
+
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function formatRatio(n: number | null): string {
+  return n === null ? '∞' : `${n.toFixed(2)}×`;
+}
+
+export const HEX_ROW = 16;
+
+/** One line of a hex dump: offset | bytes | ASCII. */
+export function hexDumpRow(bytes: Uint8Array, rowStart: number, baseOffset = 0): { offset: string; hex: string; ascii: string } {
+  const row = bytes.subarray(rowStart, Math.min(bytes.length, rowStart + HEX_ROW));
+  let hex = '';
+  let ascii = '';
+  for (let i = 0; i < HEX_ROW; i++) {
+    if (i === 8) hex += ' ';
+    if (i < row.length) {
+      const b = row[i]!;
+      hex += b.toString(16).padStart(2, '0') + ' ';
+      ascii += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+    } else {
+      hex += '   ';
+    }
+  }
+  return { offset: (baseOffset + rowStart).toString(16).padStart(8, '0'), hex: hex.trimEnd(), ascii };
+}
+
+const utf8 = new TextDecoder('utf-8');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeText(bytes: Uint8Array): { text: string; valid: boolean } {
+  try {
+    return { text: strictUtf8.decode(bytes), valid: true };
+  } catch {
+    return { text: utf8.decode(bytes), valid: false };
+  }
+}

@@ -1,0 +1,17 @@
+/** Bounds shared by the schemas and the UI (plain data, no zod, so the renderer bundle stays small). */
+export const LIMITS = {
+  pathChars: 4096,
+  keyChars: 65_536,
+  /** Base64 of a value written through the inspector (~48 MiB of bytes). */
+  valueBase64Chars: 64 * 1024 * 1024,
+  patternChars: 1024,
+  windowMax: 2000,
+  /** Default bytes of a value returned by one getValue call. */
+  valueWindowDefault: 1024 * 1024,
+  valueWindowMax: 8 * 1024 * 1024,
+  treeNodesMax: 5000,
+  recentMax: 20,
+} as const;
+
+/** The HTTP header the browser host expects the token in. */
+export const TOKEN_HEADER = 'x-kvscope-token';
