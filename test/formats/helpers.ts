@@ -1,0 +1,103 @@
+/**
+ * Shared helpers for the format tests: fixture discovery (by walking the
+ * fixtures folder, never a hard-coded list), expected live keys, temp copies
+ * and content hashes.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const FIXTURES = '/work/shared/fixtures';
+
+export interface FixtureCase {
+  /** "engine/case" */
+  name: string;
+  engine: string;
+  /** The data/ folder the real program ran in. */
+  dataDir: string;
+  expected: ExpectedJson;
+}
+
+type JsonValue = string | { base64: string };
+
+export interface ExpectedJson {
+  live: Record<string, JsonValue>;
+  notes?: string | string[];
+}
+
+/** Every <engine>/<case>/ that has both data/ and expected.json. */
+export function discoverFixtures(): FixtureCase[] {
+  const cases: FixtureCase[] = [];
+  if (!fs.existsSync(FIXTURES)) return cases;
+  for (const engine of fs.readdirSync(FIXTURES).sort()) {
+    const engineDir = path.join(FIXTURES, engine);
+    if (!fs.statSync(engineDir).isDirectory()) continue;
+    for (const c of fs.readdirSync(engineDir).sort()) {
+      const dataDir = path.join(engineDir, c, 'data');
+      const expectedPath = path.join(engineDir, c, 'expected.json');
+      if (!fs.existsSync(dataDir) || !fs.existsSync(expectedPath)) continue;
+      const expected = JSON.parse(fs.readFileSync(expectedPath, 'utf8')) as ExpectedJson;
+      cases.push({ name: `${engine}/${c}`, engine, dataDir, expected });
+    }
+  }
+  return cases;
+}
+
+function bytesOf(v: JsonValue): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v.base64, 'base64');
+}
+
+/**
+ * expected.json's `live` as key string (latin1 of the key bytes) -> value
+ * bytes. Keys that are not UTF-8 would be given as base64 JSON (an object
+ * key cannot be one), so every key here is UTF-8 text.
+ */
+export function expectedLive(expected: ExpectedJson): Map<string, Buffer> {
+  const live = new Map<string, Buffer>();
+  for (const [k, v] of Object.entries(expected.live)) live.set(Buffer.from(k, 'utf8').toString('latin1'), bytesOf(v));
+  return live;
+}
+
+/** A fresh writable temp copy of a directory tree. */
+export function copyToTemp(src: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-formats-'));
+  fs.cpSync(src, dir, { recursive: true });
+  // Fixtures are read-only on disk; make the copy writable so tests can damage it.
+  for (const f of walk(dir)) fs.chmodSync(f, 0o644);
+  for (const d of walkDirs(dir)) fs.chmodSync(d, 0o755);
+  return dir;
+}
+
+export function removeTemp(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out.sort();
+}
+
+function walkDirs(dir: string): string[] {
+  const out: string[] = [dir];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) out.push(...walkDirs(path.join(dir, e.name)));
+  }
+  return out;
+}
+
+/** sha256 + size + mtime of every file under a directory, for "nothing changed" checks. */
+export function hashTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const f of walk(dir)) {
+    const st = fs.statSync(f);
+    const hash = createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    out.set(path.relative(dir, f), `${hash} ${st.size} ${st.mtimeMs}`);
+  }
+  return out;
+}
