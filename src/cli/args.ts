@@ -1,0 +1,134 @@
+/**
+ * Command-line parsing for `kvscope`. Options may stand anywhere on the line
+ * (before or after the command); `--` ends options.
+ */
+import { parseArgs } from 'node:util';
+import type { FsyncPolicy } from '../engine/types.js';
+
+export class UsageError extends Error {}
+
+export interface CliOptions {
+  dir: string;
+  format: string | undefined;
+  segmentSize: number | undefined;
+  fsync: FsyncPolicy | undefined;
+  readOnly: boolean;
+  json: boolean;
+  prefix: string | undefined;
+  segment: string | undefined;
+  from: string | undefined;
+  port: number | undefined;
+  readWrite: boolean;
+  limit: number | undefined;
+  help: boolean;
+  version: boolean;
+}
+
+export interface ParsedCommand {
+  command: string | undefined;
+  args: string[];
+  options: CliOptions;
+}
+
+const OPTION_SPEC = {
+  dir: { type: 'string', short: 'd' },
+  format: { type: 'string', short: 'f' },
+  'segment-size': { type: 'string' },
+  fsync: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  json: { type: 'boolean' },
+  prefix: { type: 'string', short: 'p' },
+  segment: { type: 'string' },
+  from: { type: 'string' },
+  port: { type: 'string' },
+  'read-write': { type: 'boolean' },
+  limit: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const;
+
+function parseSize(text: string): number {
+  const m = /^(\d+)([kmg]i?b?)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--segment-size: "${text}" is not a size (examples: 4096, 64k, 64MiB)`);
+  const unit = (m[2] ?? '').toLowerCase()[0];
+  const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+  return Number(m[1]) * mult;
+}
+
+function parseInteger(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name}: "${text}" is not a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function parseCommandLine(argv: string[]): ParsedCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message.replace(/^.*?: /, ''));
+  }
+  const v = parsed.values;
+  const fsync = v.fsync;
+  if (fsync !== undefined && fsync !== 'always' && fsync !== 'batch' && fsync !== 'never') {
+    throw new UsageError(`--fsync must be always, batch or never, not "${fsync}"`);
+  }
+  const [command, ...args] = parsed.positionals;
+  return {
+    command,
+    args,
+    options: {
+      dir: v.dir ?? 'data',
+      format: v.format,
+      segmentSize: v['segment-size'] !== undefined ? parseSize(v['segment-size']) : undefined,
+      fsync,
+      readOnly: v['read-only'] ?? false,
+      json: v.json ?? false,
+      prefix: v.prefix,
+      segment: v.segment,
+      from: v.from,
+      port: parseInteger('port', v.port, 0, 65535),
+      readWrite: v['read-write'] ?? false,
+      limit: parseInteger('limit', v.limit, 1, Number.MAX_SAFE_INTEGER),
+      help: v.help ?? false,
+      version: v.version ?? false,
+    },
+  };
+}
+
+export const USAGE = `Usage: kvscope [--dir DIR] COMMAND [ARGS] [OPTIONS]
+
+Commands on a kvscope store (DIR defaults to ./data):
+  set KEY VALUE...        store a value (words are joined with spaces); prints OK
+  get KEY                 print the value; exit 1 with "Key not found" if missing
+  delete KEY              delete a key; prints Deleted; exit 1 if missing
+  list [--prefix P]       live keys, one per line, sorted
+  scan [--prefix P]       live keys and values, sorted (key<TAB>value)
+  history KEY             every version of a key in the log
+  stats                   keys, segments, live and dead bytes
+  compact                 rewrite segments keeping only live records
+  verify                  check every record and hint; exit 1 when problems are found
+  dump [--segment N]      decoded records with offsets
+  import FILE             load JSON Lines ({"key":..,"value":..}); "-" reads stdin
+  import --from DIR       copy the live keys of any supported directory into DIR
+  export                  write every live key as JSON Lines
+  repl                    interactive shell (set/get/delete/list/compact/stats/help/quit)
+  demo DIR                create a demo store
+  serve [DIR]             start the inspector in the browser (127.0.0.1 only)
+  formats                 list the formats kvscope reads
+
+Options (anywhere on the line):
+  -d, --dir DIR           store directory (default ./data)
+  -f, --format NAME       read another engine's directory (read-only); default: detect
+      --segment-size N    rotate segments at N bytes (e.g. 64MiB)
+      --fsync POLICY      always (default) | batch | never
+      --read-only         open without the writer lock; never changes a byte
+      --json              machine-readable output
+      --port N            serve: port (default: a free one)
+      --read-write        serve: allow writes from the inspector
+  -h, --help              this help
+  -V, --version           version
+
+Exit codes: 0 success, 1 not found or problems found, 2 usage error,
+3 the store cannot be opened or written (locked, not a store, I/O error).`;

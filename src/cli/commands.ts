@@ -1,0 +1,319 @@
+/**
+ * The one-shot commands of `kvscope`. Each takes the parsed command line and
+ * an output sink, writes data to `out` and messages to `err`, and returns
+ * the exit code.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { openStore, type OpenedStore } from '../engine/open.js';
+import { Store } from '../engine/store.js';
+import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
+import { decodeFormatFile } from '../engine/foreign-store.js';
+import { getFormat, listFormats } from '../engine/formats/registry.js';
+import { nativeFormat } from '../engine/formats/native.js';
+import type { DecodedRecord, FormatDescription } from '../engine/formats/format.js';
+import type { StoreStats, VerifyReport } from '../engine/types.js';
+import { UsageError, type CliOptions } from './args.js';
+import { exportLine, parseImportLine, bytesToJson } from './jsonl.js';
+import { makeDemoStore } from './demo.js';
+
+export const EXIT_OK = 0;
+export const EXIT_NOT_FOUND = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_STORE = 3;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  stdin: NodeJS.ReadableStream;
+}
+
+type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
+
+async function withStore<T>(opts: CliOptions, write: boolean, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+  const opened = await openStore(opts.dir, {
+    format: opts.format,
+    readOnly: !write || opts.readOnly,
+    create: write,
+    ...(opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {}),
+    ...(opts.fsync !== undefined ? { fsync: opts.fsync } : {}),
+  });
+  try {
+    return await fn(opened);
+  } finally {
+    await opened.store.close();
+  }
+}
+
+function nativeOrRefuse(opened: OpenedStore, what: string): Store {
+  if (!opened.native) throw new UsageError(`cannot ${what}: ${opened.detection.format} directories are read-only in kvscope (import them with "kvscope import --from DIR")`);
+  return opened.native;
+}
+
+function one(args: string[], name: string): string {
+  if (args.length !== 1) throw new UsageError(`${name} takes exactly one KEY`);
+  return args[0]!;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+export function statsText(s: StoreStats): string {
+  const lines = [
+    `Format:              ${s.format}`,
+    `Keys:                ${s.keys}`,
+    `Segments:            ${s.segments}`,
+    `Total size:          ${formatBytes(s.totalBytes)} (${s.totalBytes} bytes)`,
+    `Live data:           ${formatBytes(s.liveBytes)}`,
+    `Dead data:           ${formatBytes(s.deadBytes)}`,
+    `Space amplification: ${Number.isFinite(s.spaceAmplification) ? s.spaceAmplification.toFixed(2) : '∞'}x`,
+  ];
+  for (const seg of s.perSegment) {
+    lines.push(
+      `  ${seg.file.padEnd(22)} ${String(seg.bytes).padStart(10)} B  ${String(seg.records).padStart(7)} records  live ${seg.liveBytes}  stale ${seg.staleBytes}  tombstones ${seg.tombstoneBytes}${seg.corruptBytes ? `  corrupt ${seg.corruptBytes}` : ''}${seg.active ? '  (active)' : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function verifyText(report: VerifyReport): string {
+  if (report.ok) return `OK: ${report.recordsChecked} records in ${report.filesChecked} files, no problems`;
+  const lines = [`${report.problems.length} problem(s) in ${report.filesChecked} files (${report.recordsChecked} good records):`];
+  for (const p of report.problems) lines.push(`  ${p.file}@${p.offset}  ${p.kind}  ${p.message}`);
+  return lines.join('\n');
+}
+
+const set: Command = async (args, opts, io) => {
+  if (args.length < 2) throw new UsageError('set takes KEY VALUE');
+  await withStore(opts, true, async (o) => nativeOrRefuse(o, 'set').put(args[0]!, args.slice(1).join(' ')));
+  io.out(opts.json ? JSON.stringify({ ok: true }) : 'OK');
+  return EXIT_OK;
+};
+
+const get: Command = async (args, opts, io) => {
+  const key = one(args, 'get');
+  const value = await withStore(opts, false, (o) => o.store.get(key));
+  if (value === undefined) {
+    io.err('Key not found');
+    return EXIT_NOT_FOUND;
+  }
+  io.out(opts.json ? JSON.stringify({ key: bytesToJson(toBytes(key)), value: bytesToJson(value) }) : value.toString('utf8'));
+  return EXIT_OK;
+};
+
+const del: Command = async (args, opts, io) => {
+  const key = one(args, 'delete');
+  const deleted = await withStore(opts, true, (o) => nativeOrRefuse(o, 'delete').delete(key));
+  if (!deleted) {
+    io.err('Key not found');
+    return EXIT_NOT_FOUND;
+  }
+  io.out(opts.json ? JSON.stringify({ deleted: true }) : 'Deleted');
+  return EXIT_OK;
+};
+
+function keysWithPrefix(keys: readonly string[], prefix: string | undefined): string[] {
+  if (prefix === undefined) return [...keys];
+  const p = toBytes(prefix).toString('latin1');
+  return keys.filter((k) => k.startsWith(p));
+}
+
+const list: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('list takes no arguments (use --prefix P)');
+  const keys = await withStore(opts, false, async (o) => keysWithPrefix(o.store.sortedKeys(), opts.prefix).slice(0, opts.limit ?? Infinity));
+  if (opts.json) io.out(JSON.stringify(keys.map((k) => bytesToJson(keyFromString(k)))));
+  else for (const k of keys) io.out(printableKey(keyFromString(k)));
+  return EXIT_OK;
+};
+
+const scan: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
+  await withStore(opts, false, async (o) => {
+    for (const k of keysWithPrefix(o.store.sortedKeys(), opts.prefix).slice(0, opts.limit ?? Infinity)) {
+      const key = keyFromString(k);
+      const value = (await o.store.get(key)) ?? Buffer.alloc(0);
+      io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`);
+    }
+  });
+  return EXIT_OK;
+};
+
+const history: Command = async (args, opts, io) => {
+  const key = one(args, 'history');
+  const versions = await withStore(opts, false, (o) => o.store.history(key));
+  if (opts.json) {
+    io.out(JSON.stringify(versions));
+  } else if (versions.length === 0) {
+    io.err('Key not found in the log');
+  } else {
+    io.out('sequence  file                    offset    length  kind    status');
+    for (const v of versions) {
+      io.out(`${String(v.location.sequence).padEnd(9)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
+    }
+  }
+  return versions.length === 0 ? EXIT_NOT_FOUND : EXIT_OK;
+};
+
+const stats: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('stats takes no arguments');
+  const s = await withStore(opts, false, async (o) => o.store.stats());
+  io.out(opts.json ? JSON.stringify(s) : statsText(s));
+  return EXIT_OK;
+};
+
+const compact: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('compact takes no arguments');
+  const result = await withStore(opts, true, (o) => nativeOrRefuse(o, 'compact').compact());
+  if (opts.json) io.out(JSON.stringify(result));
+  else {
+    io.out('Compaction finished');
+    io.out(`Reclaimed ${formatBytes(result.reclaimedBytes)} (${result.bytesBefore} → ${result.bytesAfter} bytes), dropped ${result.recordsDropped} records, ${result.segmentsBefore} → ${result.segmentsAfter} segments`);
+  }
+  return EXIT_OK;
+};
+
+const verify: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('verify takes no arguments');
+  const report = await withStore(opts, false, (o) => o.store.verify());
+  io.out(opts.json ? JSON.stringify(report) : verifyText(report));
+  return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
+};
+
+function recordLine(file: string, r: DecodedRecord): string {
+  const key = r.key ? printableKey(r.key) : '';
+  const seq = r.sequence !== undefined ? String(r.sequence) : '-';
+  const value = r.valueLength !== undefined ? String(r.valueLength) : '-';
+  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\tseq=${seq}\tkey=${JSON.stringify(key)}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}`;
+}
+
+const dump: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('dump takes no arguments (use --segment N)');
+  await withStore(opts, false, async (o) => {
+    const format: FormatDescription = getFormat(o.detection.format) ?? nativeFormat;
+    const files = format.listFiles(o.detection.root).filter((f) => f.role === 'data' || f.role === 'hint');
+    const chosen = opts.segment === undefined ? files.filter((f) => f.role === 'data') : files.filter((f) => f.name === opts.segment || String(f.id) === opts.segment);
+    if (chosen.length === 0) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
+    for (const file of chosen) {
+      const records = await decodeFormatFile(format, o.detection.root, file);
+      for (const r of records) {
+        if (opts.json) {
+          io.out(JSON.stringify({ file: file.name, ...r, key: r.key ? bytesToJson(r.key) : undefined }));
+        } else io.out(recordLine(file.name, r));
+      }
+    }
+  });
+  return EXIT_OK;
+};
+
+async function* lines(source: NodeJS.ReadableStream): AsyncGenerator<string> {
+  const rl = createInterface({ input: source, crlfDelay: Infinity });
+  for await (const line of rl) yield line;
+}
+
+const importCmd: Command = async (args, opts, io) => {
+  if (opts.from !== undefined) {
+    if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
+    const source = await openStore(opts.from, { format: opts.format, readOnly: true });
+    let count = 0;
+    try {
+      const target = await Store.open(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
+      try {
+        let batch: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
+        for (const k of source.store.sortedKeys()) {
+          const key = keyFromString(k);
+          batch.push({ type: 'put', key, value: (await source.store.get(key))! });
+          if (batch.length === 1000) {
+            await target.batch(batch);
+            batch = [];
+          }
+          count++;
+        }
+        await target.batch(batch);
+      } finally {
+        await target.close();
+      }
+    } finally {
+      await source.store.close();
+    }
+    io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
+    return EXIT_OK;
+  }
+  const file = one(args, 'import');
+  const input = file === '-' ? io.stdin : createReadStream(file);
+  const parsed: ReturnType<typeof parseImportLine>[] = [];
+  let n = 0;
+  for await (const line of lines(input)) {
+    n++;
+    if (line.trim() === '') continue;
+    try {
+      parsed.push(parseImportLine(line));
+    } catch (err) {
+      io.err(`${file}:${n}: ${(err as Error).message}; nothing was imported`);
+      return EXIT_USAGE;
+    }
+  }
+  await withStore(opts, true, async (o) => {
+    const store = nativeOrRefuse(o, 'import');
+    for (let i = 0; i < parsed.length; i += 1000) await store.batch(parsed.slice(i, i + 1000));
+  });
+  io.out(opts.json ? JSON.stringify({ imported: parsed.length }) : `Imported ${parsed.length} lines`);
+  return EXIT_OK;
+};
+
+const exportCmd: Command = async (args, opts, io) => {
+  if (args.length > 0) throw new UsageError('export takes no arguments');
+  await withStore(opts, false, async (o) => {
+    for (const k of keysWithPrefix(o.store.sortedKeys(), opts.prefix)) {
+      const key = keyFromString(k);
+      io.out(exportLine(key, (await o.store.get(key))!));
+    }
+  });
+  return EXIT_OK;
+};
+
+const demo: Command = async (args, _opts, io) => {
+  const dir = args[0];
+  if (!dir || args.length > 1) throw new UsageError('demo takes a DIR');
+  const existing = await readFile(`${dir}/000001.data`).then(() => true, () => false);
+  if (existing) {
+    io.err(`${dir} already holds a store; left as it is`);
+    return EXIT_OK;
+  }
+  const summary = await makeDemoStore(dir);
+  io.err(`Demo store in ${summary.dir}: ${summary.keys} keys in ${summary.segments} segments`);
+  return EXIT_OK;
+};
+
+const formats: Command = async (_args, opts, io) => {
+  const all = [nativeFormat, ...listFormats().filter((f) => f.id !== nativeFormat.id)];
+  if (opts.json) io.out(JSON.stringify(all.map((f) => ({ id: f.id, title: f.title, writable: f.writable, summary: f.summary }))));
+  else for (const f of all) io.out(`${f.id.padEnd(26)} ${f.title}${f.writable ? '' : ' (read-only)'}`);
+  return EXIT_OK;
+};
+
+export const COMMANDS: Record<string, Command> = {
+  set,
+  get,
+  delete: del,
+  list,
+  scan,
+  history,
+  stats,
+  compact,
+  verify,
+  dump,
+  import: importCmd,
+  export: exportCmd,
+  demo,
+  formats,
+};

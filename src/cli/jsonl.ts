@@ -1,0 +1,47 @@
+/**
+ * The JSON Lines exchange format of `kvscope import` / `kvscope export`:
+ * one `{"key": K, "value": V}` per line, where K and V are strings when the
+ * bytes are valid UTF-8 and `{"base64": "..."}` otherwise; a line with
+ * `"deleted": true` (and no value) deletes the key.
+ */
+
+export type JsonBytes = string | { base64: string };
+
+export function bytesToJson(bytes: Uint8Array): JsonBytes {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buf.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(buf) ? text : { base64: buf.toString('base64') };
+}
+
+export function jsonToBytes(value: unknown, what: string): Buffer {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value && typeof value === 'object' && typeof (value as { base64?: unknown }).base64 === 'string') {
+    const text = (value as { base64: string }).base64;
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) throw new Error(`${what} is not valid base64`);
+    return Buffer.from(text, 'base64');
+  }
+  throw new Error(`${what} must be a string or {"base64": "..."}`);
+}
+
+export type ImportLine = { type: 'put'; key: Buffer; value: Buffer } | { type: 'delete'; key: Buffer };
+
+/** Parse one line; throws an Error naming what is wrong. */
+export function parseImportLine(line: string): ImportLine {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    throw new Error('not valid JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('expected a JSON object');
+  const obj = parsed as Record<string, unknown>;
+  if (!('key' in obj)) throw new Error('missing "key"');
+  const key = jsonToBytes(obj.key, '"key"');
+  if (obj.deleted === true) return { type: 'delete', key };
+  if (!('value' in obj)) throw new Error('missing "value" (or "deleted": true)');
+  return { type: 'put', key, value: jsonToBytes(obj.value, '"value"') };
+}
+
+export function exportLine(key: Uint8Array, value: Uint8Array): string {
+  return JSON.stringify({ key: bytesToJson(key), value: bytesToJson(value) });
+}

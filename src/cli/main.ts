@@ -1,0 +1,66 @@
+/**
+ * Entry point of the `kvscope` command: parse, dispatch, map errors to exit
+ * codes. Data goes to stdout, messages to stderr.
+ */
+import { readFileSync } from 'node:fs';
+import { StoreError } from '../engine/errors.js';
+import { Store } from '../engine/store.js';
+import { parseCommandLine, USAGE, UsageError } from './args.js';
+import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, type Io } from './commands.js';
+import { runRepl } from './repl.js';
+
+const STORE_ERROR_EXIT: Record<string, number> = { TOO_LARGE: EXIT_USAGE, BAD_REQUEST: EXIT_USAGE };
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  try {
+    const { command, args, options } = parseCommandLine(argv);
+    if (options.version) {
+      io.out(version());
+      return EXIT_OK;
+    }
+    if (options.help || command === undefined || command === 'help') {
+      (command === undefined && !options.help ? io.err : io.out)(USAGE);
+      return command === undefined && !options.help ? EXIT_USAGE : EXIT_OK;
+    }
+    if (command === 'repl') {
+      if (args.length > 0) throw new UsageError('repl takes no arguments');
+      const store = await Store.open(options.dir, {
+        create: !options.readOnly,
+        readOnly: options.readOnly,
+        ...(options.fsync ? { fsync: options.fsync } : {}),
+        ...(options.segmentSize ? { segmentSize: options.segmentSize } : {}),
+      });
+      try {
+        const interactive = Boolean((io.stdin as NodeJS.ReadStream).isTTY);
+        return await runRepl(store, { input: io.stdin, interactive, out: io.out, err: io.err, prompt: (t) => process.stdout.write(t) });
+      } finally {
+        await store.close();
+      }
+    }
+    if (command === 'serve') {
+      const { serve } = await import('./serve.js');
+      return await serve(args, options, io);
+    }
+    const run = COMMANDS[command];
+    if (!run) throw new UsageError(`unknown command "${command}"`);
+    return await run(args, options, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`kvscope: ${err.message}`);
+      io.err('Run "kvscope --help" for usage.');
+      return EXIT_USAGE;
+    }
+    if (err instanceof StoreError) {
+      io.err(`kvscope: ${err.message}`);
+      return STORE_ERROR_EXIT[err.code] ?? EXIT_STORE;
+    }
+    const e = err as NodeJS.ErrnoException;
+    io.err(`kvscope: ${e.code ? `${e.code}: ` : ''}${e.message}`);
+    return EXIT_STORE;
+  }
+}

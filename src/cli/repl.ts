@@ -1,0 +1,131 @@
+/**
+ * The interactive shell, speaking the mini-kvstore-v2 commands:
+ *   set KEY VALUE...   get KEY   delete KEY   list   compact   stats   help   quit | exit
+ * plus history KEY and verify. It prints a "> " prompt only when stdin is a
+ * terminal, so a piped script gets nothing but the answers.
+ */
+import { createInterface } from 'node:readline';
+import type { Store } from '../engine/store.js';
+import { keyFromString, printableKey } from '../engine/keys.js';
+import { formatBytes, statsText } from './commands.js';
+
+export const REPL_HELP = `Commands:
+  set <key> <value>   store or update a key-value pair
+  get <key>           retrieve a value
+  delete <key>        remove a key (tombstone)
+  list                show all keys
+  history <key>       every version of a key in the log
+  compact             merge segments and reclaim space
+  verify              check every record's checksum
+  stats               display store metrics
+  help                show this help
+  quit | exit         close the store`;
+
+export interface ReplIo {
+  input: NodeJS.ReadableStream;
+  interactive: boolean;
+  out(text: string): void;
+  err(text: string): void;
+  prompt(text: string): void;
+}
+
+/** Run one line; returns false when the session should end. */
+export async function runReplLine(store: Store, line: string, io: Pick<ReplIo, 'out' | 'err'>): Promise<boolean> {
+  const trimmed = line.trim();
+  if (trimmed === '') return true;
+  const space = trimmed.indexOf(' ');
+  const command = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
+  const rest = space < 0 ? '' : trimmed.slice(space + 1);
+  const key = rest.split(' ')[0] ?? '';
+  switch (command) {
+    case 'set': {
+      const sep = rest.indexOf(' ');
+      if (rest === '' || sep < 0) {
+        io.err('Usage: set <key> <value>');
+        return true;
+      }
+      await store.put(rest.slice(0, sep), rest.slice(sep + 1));
+      io.out('OK');
+      return true;
+    }
+    case 'get': {
+      if (!key) return usage(io, 'get <key>');
+      const value = await store.get(key);
+      if (value === undefined) io.err('Key not found');
+      else io.out(value.toString('utf8'));
+      return true;
+    }
+    case 'delete':
+    case 'del': {
+      if (!key) return usage(io, 'delete <key>');
+      if (await store.delete(key)) io.out('Deleted');
+      else io.err('Key not found');
+      return true;
+    }
+    case 'list': {
+      const keys = store.sortedKeys();
+      io.out(`Keys (${keys.length}):`);
+      for (const k of keys) io.out(`  ${printableKey(keyFromString(k))}`);
+      return true;
+    }
+    case 'history': {
+      if (!key) return usage(io, 'history <key>');
+      const versions = await store.history(key);
+      if (versions.length === 0) io.err('Key not found in the log');
+      for (const v of versions) io.out(`  seq ${v.location.sequence}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
+      return true;
+    }
+    case 'compact': {
+      const r = await store.compact();
+      io.out('Compaction finished');
+      io.err(`Reclaimed ${formatBytes(r.reclaimedBytes)}, dropped ${r.recordsDropped} records`);
+      return true;
+    }
+    case 'verify': {
+      const report = await store.verify();
+      io.out(report.ok ? `OK: ${report.recordsChecked} records, no problems` : `${report.problems.length} problem(s):`);
+      for (const p of report.problems) io.out(`  ${p.file}@${p.offset}  ${p.kind}  ${p.message}`);
+      return true;
+    }
+    case 'stats':
+      io.out(statsText(store.stats()));
+      return true;
+    case 'help':
+      io.out(REPL_HELP);
+      return true;
+    case 'quit':
+    case 'exit':
+      return false;
+    default:
+      io.err(`Unknown command: ${command} (type "help")`);
+      return true;
+  }
+}
+
+function usage(io: Pick<ReplIo, 'err'>, text: string): true {
+  io.err(`Usage: ${text}`);
+  return true;
+}
+
+/** Read lines until quit/exit or end of input. Errors of one line are reported and the session goes on. */
+export async function runRepl(store: Store, io: ReplIo): Promise<number> {
+  const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
+  let failures = 0;
+  if (io.interactive) {
+    io.err(`kvscope ${store.dir} — type "help" for commands`);
+    io.prompt('> ');
+  }
+  for await (const line of rl) {
+    let goOn = true;
+    try {
+      goOn = await runReplLine(store, line, io);
+    } catch (err) {
+      failures++;
+      io.err(`Error: ${(err as Error).message}`);
+    }
+    if (!goOn) break;
+    if (io.interactive) io.prompt('> ');
+  }
+  rl.close();
+  return failures === 0 || io.interactive ? 0 : 1;
+}

@@ -1,0 +1,25 @@
+/**
+ * `kvscope serve [DIR] [--port N] [--read-write]`: the inspector in a
+ * browser, served on 127.0.0.1 only, until interrupted.
+ */
+import { UsageError, type CliOptions } from './args.js';
+import { EXIT_OK, type Io } from './commands.js';
+
+export async function serve(args: string[], opts: CliOptions, io: Io): Promise<number> {
+  if (args.length > 1) throw new UsageError('serve takes at most one DIR');
+  const { startHost } = await import('../host/index.js');
+  const host = await startHost({
+    ...(args[0] !== undefined ? { dir: args[0] } : {}),
+    ...(opts.port !== undefined ? { port: opts.port } : {}),
+    readWrite: opts.readWrite,
+  });
+  io.out(host.url);
+  io.err(`kvscope inspector at ${host.url} (127.0.0.1 only; the token in the URL is required). Ctrl-C to stop.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await host.close();
+  return EXIT_OK;
+}
