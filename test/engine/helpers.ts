@@ -1,0 +1,50 @@
+/**
+ * Shared helpers for the engine tests: temp dirs, directory hashes and
+ * copies, bytewise key order.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const made: string[] = [];
+
+export function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-'));
+  made.push(dir);
+  return dir;
+}
+
+/** Remove every temp dir made so far (call from afterEach/afterAll). */
+export function cleanTempDirs(): void {
+  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** name → sha256 of every file directly in dir. */
+export function hashDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of fs.readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (fs.statSync(p).isFile()) out[name] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+  }
+  return out;
+}
+
+export function copyDir(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of fs.readdirSync(from)) {
+    if (name === 'LOCK') continue;
+    fs.copyFileSync(path.join(from, name), path.join(to, name));
+  }
+}
+
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+export function dataFiles(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => /^\d{6,10}\.data$/.test(n)).sort();
+}
+
+export const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+export const fromLatin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
