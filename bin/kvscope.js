@@ -4,6 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// A reader that stops early (`kvscope list | head`) is not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text + '\n'),

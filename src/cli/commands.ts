@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
+import { StoreError } from '../engine/errors.js';
 import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
@@ -47,7 +48,9 @@ async function withStore<T>(opts: CliOptions, write: boolean, fn: (opened: Opene
 }
 
 function nativeOrRefuse(opened: OpenedStore, what: string): Store {
-  if (!opened.native) throw new UsageError(`cannot ${what}: ${opened.detection.format} directories are read-only in kvscope (import them with "kvscope import --from DIR")`);
+  if (!opened.native) {
+    throw new StoreError('READ_ONLY', `cannot ${what}: ${opened.detection.format} directories are read-only in kvscope (copy them into a kvscope store with "kvscope import --from DIR")`);
+  }
   return opened.native;
 }
 
