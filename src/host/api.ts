@@ -16,6 +16,7 @@ const STATUS: Record<string, number> = {
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
   UNKNOWN_METHOD: 404,
+  NOT_FOUND: 404,
   NO_SESSION: 404,
   NO_JOB: 404,
   LOCKED: 409,

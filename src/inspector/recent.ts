@@ -35,7 +35,16 @@ export class RecentList {
     }
   }
 
-  async add(path: string, format?: string): Promise<RecentEntry[]> {
+  /** Writes are serialised so two quick opens cannot interleave their read-modify-write. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  add(path: string, format?: string): Promise<RecentEntry[]> {
+    const next = this.queue.then(() => this.write(path, format));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async write(path: string, format?: string): Promise<RecentEntry[]> {
     const entry: RecentEntry = { path, openedAt: new Date().toISOString(), ...(format ? { format } : {}) };
     const entries = [entry, ...(await this.list()).filter((e) => e.path !== path)].slice(0, LIMITS.recentMax);
     await mkdir(this.configDir, { recursive: true });

@@ -53,7 +53,10 @@ export function App({ transport }: { transport: Transport }) {
   );
 
   // The browser host passes the directory from `kvscope serve DIR` as ?open=.
+  const openedFromUrl = useRef(false);
   useEffect(() => {
+    if (openedFromUrl.current) return; // once, even under StrictMode's double effects
+    openedFromUrl.current = true;
     const path = new URLSearchParams(window.location.search).get('open');
     if (path) void openDirectory(path);
   }, [openDirectory]);

@@ -168,15 +168,15 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
               <option value="/">/</option>
             </select>
           )}
-          <label className="check small">
-            <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
-          </label>
         </div>
         <div className="controls-row">
           <span className="muted small" aria-live="polite" data-testid="key-count">
             {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys` : `${formatCount(total)} keys`}
           </span>
           <span className="spacer" />
+          <label className="check small" title="Show keys as hex bytes">
+            <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
+          </label>
           <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? 'Switch to read-write to create keys' : undefined}>
             New key
           </button>

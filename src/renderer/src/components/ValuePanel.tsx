@@ -165,7 +165,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   if (selection === null) {
     return (
-      <section className="pane value-pane" aria-label="Value panel">
+      <section className="pane value-pane" aria-label="Selected key">
         <div className="placeholder muted">Select a key to see its value.</div>
       </section>
     );
@@ -216,7 +216,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   if (selection.kind === 'new') {
     return (
-      <section className="pane value-pane" aria-label="Value panel">
+      <section className="pane value-pane" aria-label="Selected key">
         <h2 className="pane-title">New key</h2>
         <div className="new-key">
           <label htmlFor="new-key-input">Key</label>
@@ -239,7 +239,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   }
 
   return (
-    <section className="pane value-pane" aria-label="Value panel">
+    <section className="pane value-pane" aria-label="Selected key">
       <div className="value-head">
         <h2 className="pane-title mono value-key" title={keyInfo?.display}>
           {keyInfo?.display}
@@ -321,7 +321,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       )}
       {history && history.versions.length > 0 && !editing && (
         <details className="history small">
-          <summary>History ({formatCount(history.versions.length)} versions)</summary>
+          <summary>History ({formatCount(history.versions.length)} version{history.versions.length === 1 ? '' : 's'})</summary>
           <table className="mono">
             <thead>
               <tr>
