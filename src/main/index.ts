@@ -17,12 +17,13 @@ import { hardenWebContents, isTrustedUrl, rendererUrl, secureWebPreferences } fr
 
 const service = new InspectorService({
   opener: createEngineOpener(),
-  configDir: app.getPath('userData'),
+  // KVSCOPE_CONFIG_DIR lets tests keep their recent list out of the user's profile.
+  configDir: process.env.KVSCOPE_CONFIG_DIR || app.getPath('userData'),
   allowWrites: true,
 });
 const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL, join(__dirname, '../renderer/index.html'));
 let mainWindow: BrowserWindow | null = null;
-let pendingDirectory = directoryFromArgv(process.argv, app.isPackaged);
+let pendingDirectory = directoryFromArgv(process.argv, app.isPackaged, process.cwd());
 
 function send(event: KvscopeEvent): void {
   if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT_CHANNEL, event);

@@ -1,3 +1,5 @@
+import { resolve } from 'node:path';
+
 /** The application menu as plain data, so it can be built and tested without Electron. */
 
 export interface MenuItem {
@@ -40,8 +42,9 @@ export function buildMenuTemplate(recent: readonly string[], actions: MenuAction
   ];
 }
 
-/** The first argument after the app that is not a flag: a directory to open. */
-export function directoryFromArgv(argv: readonly string[], isPackaged: boolean): string | undefined {
+/** The first argument after the app that is not a flag: a directory to open, made absolute. */
+export function directoryFromArgv(argv: readonly string[], isPackaged: boolean, cwd: string): string | undefined {
   const args = argv.slice(isPackaged ? 1 : 2);
-  return args.find((a) => a !== '.' && !a.startsWith('-'));
+  const dir = args.find((a) => a !== '.' && !a.startsWith('-'));
+  return dir === undefined ? undefined : resolve(cwd, dir);
 }
