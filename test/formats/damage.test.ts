@@ -5,6 +5,8 @@
  * random damage (fast-check).
  */
 import * as fs from 'node:fs';
+import { encodeHint, encodeRecord, encodeSegmentHeader } from '../../src/engine/native/codec.js';
+import { nativeFormat } from '../../src/engine/formats/native.js';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -197,7 +199,29 @@ function samples(): { format: FormatDescription; file: FormatFile; bytes: Buffer
       }
     }
   }
+  out.push(...nativeSamples());
   return out;
+}
+
+/** The native format has no fixture under ../shared: build one segment and its hint from the codec. */
+function nativeSamples(): { format: FormatDescription; file: FormatFile; bytes: Buffer }[] {
+  const records = [
+    encodeRecord(1, 0, 1, Buffer.from('alpha'), Buffer.from('one')),
+    encodeRecord(1, 1 | 2, 2, Buffer.from('beta'), Buffer.from('two')),
+    encodeRecord(2, 1 | 4, 3, Buffer.from('alpha')),
+  ];
+  const data = Buffer.concat([encodeSegmentHeader({ flags: 0, segmentId: 1, sequenceFloor: 0 }), ...records]);
+  let at = 24;
+  const entries = records.map((r, i) => {
+    const e = { type: r[4]!, sequence: i + 1, offset: at, recordLength: r.length, key: Buffer.from(i === 1 ? 'beta' : 'alpha') };
+    at += r.length;
+    return e;
+  });
+  const hint = encodeHint(1, data.length, entries);
+  return [
+    { format: nativeFormat, file: { name: '000001.data', role: 'data', id: 1, size: data.length }, bytes: data },
+    { format: nativeFormat, file: { name: '000001.hint', role: 'hint', id: 1, size: hint.length }, bytes: hint },
+  ];
 }
 
 describe('decoders never throw and always cover the file', () => {

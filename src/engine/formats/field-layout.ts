@@ -90,3 +90,20 @@ export function fieldsLength(fields: readonly DecodedField[]): number {
   if (fields.length === 0) return 0;
   return fields[fields.length - 1]!.end - fields[0]!.start;
 }
+
+/** Offsets of each fixed-size field in a table, by name, plus the fixed size. */
+export function offsetsOf<const T extends readonly FieldSpec[]>(table: T): { [K in T[number]['name']]: number } & { size: number } {
+  const out: Record<string, number> = {};
+  let at = 0;
+  for (const f of table) {
+    out[f.name] = at;
+    if (f.size < 0) throw new Error(`field ${f.name} has no fixed size`);
+    at += f.size;
+  }
+  out.size = at;
+  return out as { [K in T[number]['name']]: number } & { size: number };
+}
+
+export function hex32(n: number): string {
+  return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}

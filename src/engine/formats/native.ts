@@ -25,8 +25,15 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords } from '../native/scan.js';
-import { hex32, layFields } from './field-spec.js';
+import { hex32, layoutFields, type FieldValue } from './field-layout.js';
 import type { DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
+
+/** Field values for layoutFields from display strings and the sizes of variable fields. */
+function values(display: Record<string, string>, sizes: Record<string, number> = {}): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const [name, text] of Object.entries(display)) out[name] = sizes[name] !== undefined ? { display: text, size: sizes[name] } : { display: text };
+  return out;
+}
 
 function recordTypeName(type: number): string {
   return type === 1 ? 'put' : type === 2 ? 'tombstone' : `unknown (${type})`;
@@ -42,6 +49,10 @@ function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
   const out: DecodedRecord[] = [];
   const header = decodeSegmentHeader(bytes);
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length > 0 && bytes.length < SEGMENT_HEADER.size) {
+    const problem = `file is ${bytes.length} bytes, shorter than the ${SEGMENT_HEADER.size}-byte segment header`;
+    return [{ offset: 0, length: bytes.length, kind: 'garbage', status: 'torn', problem, fields: [{ name: 'partial header', role: 'other', start: 0, end: bytes.length, display: `${bytes.length} bytes`, explain: problem }] }];
+  }
   if (bytes.length >= SEGMENT_HEADER.size) {
     const problem = header.ok ? undefined : { magic: 'bad magic', crc: 'header checksum mismatch', version: 'unknown format version', short: 'short header' }[header.reason];
     out.push({
@@ -50,14 +61,14 @@ function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
       kind: 'header',
       status: header.ok ? 'valid' : 'corrupt',
       ...(problem ? { problem } : {}),
-      fields: layFields(SEGMENT_HEADER_FIELDS, 0, {
+      fields: layoutFields(SEGMENT_HEADER_FIELDS, 0, values({
         magic: JSON.stringify(buf.toString('latin1', 0, 4)),
         version: String(buf.readUInt16LE(SEGMENT_HEADER.version)),
         flags: `0x${buf.readUInt16LE(SEGMENT_HEADER.flags).toString(16).padStart(4, '0')}`,
         segmentId: String(buf.readUInt32LE(SEGMENT_HEADER.segmentId)),
         sequenceFloor: String(readU64(buf, SEGMENT_HEADER.sequenceFloor)),
         headerCrc: hex32(buf.readUInt32LE(SEGMENT_HEADER.headerCrc)),
-      }),
+      })),
     });
   }
   for (const ev of scanRecords(memorySource(bytes), Math.min(SEGMENT_HEADER.size, bytes.length))) {
@@ -74,19 +85,18 @@ function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
         storedCrc: h.crc,
         computedCrc: ev.computedCrc,
         fields: [
-          ...layFields(RECORD_FIELDS, ev.offset, {
+          ...layoutFields(RECORD_FIELDS, ev.offset, values({
             crc: hex32(h.crc),
             type: recordTypeName(h.type),
             flags: flagsText(h.flags),
             sequence: String(h.sequence),
             keyLength: String(h.keyLength),
             valueLength: String(h.valueLength),
-          }),
-          ...layFields(
+          })),
+          ...layoutFields(
             RECORD_BODY_FIELDS,
             ev.offset + RECORD_HEADER.size,
-            { key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` },
-            { key: h.keyLength, value: h.valueLength },
+            values({ key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
           ),
         ],
       });
@@ -118,13 +128,13 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
       length: HINT_HEADER.size,
       kind: 'header',
       status: 'valid',
-      fields: layFields(HINT_HEADER_FIELDS, 0, {
+      fields: layoutFields(HINT_HEADER_FIELDS, 0, values({
         magic: JSON.stringify(buf.toString('latin1', 0, 4)),
         version: String(buf.readUInt16LE(HINT_HEADER.version)),
         flags: '0',
         segmentId: String(decoded.hint.segmentId),
         dataSize: String(decoded.hint.dataSize),
-      }),
+      })),
     },
   ];
   let at = HINT_HEADER.size;
@@ -138,15 +148,15 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
       key: e.key,
       sequence: e.sequence,
       fields: [
-        ...layFields(HINT_ENTRY_FIELDS, at, {
+        ...layoutFields(HINT_ENTRY_FIELDS, at, values({
           type: recordTypeName(e.type),
           flags: '0',
           sequence: String(e.sequence),
           offset: String(e.offset),
           recordLength: String(e.recordLength),
           keyLength: String(e.key.length),
-        }),
-        ...layFields(HINT_ENTRY_BODY_FIELDS, at + HINT_ENTRY.size, { key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length }),
+        })),
+        ...layoutFields(HINT_ENTRY_BODY_FIELDS, at + HINT_ENTRY.size, values({ key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length })),
       ],
     });
     at += length;
@@ -157,7 +167,7 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
     kind: 'trailer',
     status: 'valid',
     storedCrc: buf.readUInt32LE(at + HINT_TRAILER.crc),
-    fields: layFields(HINT_TRAILER_FIELDS, at, { entryCount: String(decoded.hint.entries.length), crc: hex32(buf.readUInt32LE(at + HINT_TRAILER.crc)) }),
+    fields: layoutFields(HINT_TRAILER_FIELDS, at, values({ entryCount: String(decoded.hint.entries.length), crc: hex32(buf.readUInt32LE(at + HINT_TRAILER.crc)) })),
   });
   return out;
 }
@@ -178,6 +188,7 @@ export const nativeFormat: FormatDescription = {
   summary:
     'Segments NNNNNN.data with a 24-byte header ("KVSD", version, flags, id, sequence floor, CRC) and records crc32 · type · flags · sequence u64 · key length u32 · value length u32 · key · value, little-endian. Deletes are tombstone records (type 2). The record with the highest sequence number wins, whatever file holds it. Hint files NNNNNN.hint list the records of sealed segments. Compaction writes NNNNNN.data.compacting, commits through a COMPACTION manifest, renames, then deletes its inputs.',
   writable: true,
+  looksFor: ['NNNNNN.data segment files starting with the magic "KVSD"'],
   winner: 'sequence',
   stopsFileAtFirstBadRecord: false,
   detect(dir: string): Detection | null {

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import { StoreError } from '../errors.js';
 import type { Detection, FormatDescription } from './format.js';
 import { kvdb } from './kvdb.js';
+import { nativeFormat } from './native.js';
 import { kvstoreRs } from './kvstore-rs.js';
 import { miniKvstoreV2, miniKvstoreV2B22e80f, miniKvstoreV2C548bfb } from './mini-kvstore-v2.js';
 import { riakBitcask } from './riak-bitcask.js';
@@ -16,6 +17,7 @@ import { tinyLogKv } from './tiny-log-kv.js';
 
 /** Every registered format. On equal detection confidence, earlier wins. */
 export const FORMATS: readonly FormatDescription[] = [
+  nativeFormat,
   riakBitcask,
   miniKvstoreV2,
   miniKvstoreV2B22e80f,

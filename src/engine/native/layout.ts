@@ -5,7 +5,7 @@
  * fields with the same one-line explanations. All integers little-endian.
  */
 import type { FieldSpec } from '../formats/format.js';
-import { offsetsOf } from '../formats/field-spec.js';
+import { offsetsOf } from '../formats/field-layout.js';
 
 export const FORMAT_VERSION = 1;
 export const SEGMENT_MAGIC = 'KVSD';
