@@ -87,6 +87,8 @@ export class Store implements BrowsableStore {
 
   private readonly keydir = new Keydir();
   private readonly segments = new Map<number, Segment>();
+  /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
+  private readonly batchTails = new Map<Segment, Problem>();
   private active: Segment | undefined;
   private nextSequence = 1;
   private nextSegmentId = 1;
@@ -200,6 +202,8 @@ export class Store implements BrowsableStore {
     let done = 0;
     for (const id of ids) {
       const seg = this.segments.get(id)!;
+      // Every segment but the newest is sealed and should have a hint; scanning one without is a fallback.
+      if (!listing.hintIds.has(id) && seg.header && id !== ids.at(-1)) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
       await this.replaySegment(seg, listing.hintIds.has(id), tombstones, yielder, done, totalBytes);
       done += seg.size;
     }
@@ -228,12 +232,16 @@ export class Store implements BrowsableStore {
       this.recovery.hintFallbacks.push(hint.reason);
     }
     const start = seg.header ? SEGMENT_HEADER.size : Math.min(seg.size, SEGMENT_HEADER.size);
+    let batchTail: Problem | undefined;
     for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), start))) {
       if (ev.kind === 'record') {
+        batchTail = undefined;
         this.applyRecord(keyToString(ev.key), ev.header.type, ev.header.sequence, seg, ev.offset, ev.length, tombstones);
       } else if (ev.kind === 'incomplete-batch') {
-        this.recovery.skipped.push({ file: seg.file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch ignored: ${ev.reason}` });
+        batchTail = { file: seg.file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch ignored: ${ev.reason}` };
+        this.recovery.skipped.push(batchTail);
       } else {
+        if (ev.kind !== 'torn') batchTail = undefined;
         seg.corruptBytes += ev.length;
         const problem: Problem = {
           file: seg.file,
@@ -246,6 +254,7 @@ export class Store implements BrowsableStore {
       }
       await yielder.step(done + ev.offset, total);
     }
+    if (batchTail) this.batchTails.set(seg, batchTail);
   }
 
   /** Apply one committed record to the keydir; the highest sequence number wins. */
@@ -268,17 +277,31 @@ export class Store implements BrowsableStore {
     seg.liveBytes += length;
   }
 
-  /** Cut off incomplete records at the end of segments (a crash mid-append). Write mode only. */
+  /**
+   * Cut off incomplete records at the end of segments (a crash mid-append),
+   * and with them an unfinished batch they end (replay ignores it; left in
+   * place it would stay an incomplete-batch problem forever). Write mode only.
+   */
   private cutTornTails(): void {
     for (const problem of this.recovery.tornTails) {
       const seg = [...this.segments.values()].find((s) => s.file === problem.file);
       if (!seg || problem.offset < SEGMENT_HEADER.size) continue;
-      this.efs.ftruncateSync(seg.fd, problem.offset);
-      this.efs.fdatasyncSync(seg.fd);
       seg.corruptBytes -= seg.size - problem.offset;
-      seg.size = problem.offset;
+      this.truncateSegment(seg, problem.offset);
       problem.message += ' (cut off)';
     }
+    for (const [seg, problem] of this.batchTails) {
+      if (problem.offset < SEGMENT_HEADER.size || problem.offset >= seg.size) continue;
+      this.truncateSegment(seg, problem.offset);
+      problem.message += ' (cut off)';
+    }
+    this.batchTails.clear();
+  }
+
+  private truncateSegment(seg: Segment, size: number): void {
+    this.efs.ftruncateSync(seg.fd, size);
+    this.efs.fdatasyncSync(seg.fd);
+    seg.size = size;
   }
 
   /** Append to the newest segment when it is an ordinary one with room; otherwise start a new one. */
