@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/engine/store.js';
+import { createEngineOpener } from '../../src/inspector/engine-opener.js';
+import { InspectorService } from '../../src/inspector/service.js';
+import type { KvscopeEvent } from '../../src/shared/contract.js';
+import { ApiError } from '../../src/shared/errors.js';
+import { textToKeyString } from '../../src/shared/keytext.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let base: string;
+let template: string;
+
+/** A small store: 200 users, overwrites, a tombstone, a binary key, a 3 MiB value, several segments. */
+async function buildTemplate(dir: string): Promise<void> {
+  const store = await Store.open(dir, { create: true, segmentSize: 32 * 1024, fsync: 'never' });
+  for (let i = 0; i < 200; i++) await store.put(`user:${String(i).padStart(3, '0')}`, JSON.stringify({ i }));
+  for (let i = 0; i < 200; i += 2) await store.put(`user:${String(i).padStart(3, '0')}`, JSON.stringify({ i, v: 2 }));
+  await store.delete('user:199');
+  await store.put(Buffer.from([0, 0xff, 0x10]), 'binary key');
+  await store.put('big', Buffer.alloc(3 * 1024 * 1024, 0x61));
+  await store.put('café', 'utf8 key');
+  await store.close();
+}
+
+function copyDir(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, filter: (src) => !src.endsWith('.lock') });
+}
+
+/** Every file under dir with its bytes' hash: proof that nothing changed. */
+function fingerprint(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const info = statSync(path);
+    out[name] = info.isDirectory()
+      ? JSON.stringify(fingerprint(path))
+      : createHash('sha256').update(readFileSync(path)).digest('hex') + `@${info.mtimeMs}`;
+  }
+  return out;
+}
+
+async function rejection(p: Promise<unknown>): Promise<ApiError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    return err as ApiError;
+  }
+  throw new Error('expected a rejection');
+}
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'kvscope-svc-'));
+  template = join(base, 'template');
+  await buildTemplate(template);
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+let dir: string;
+let configDir: string;
+let service: InspectorService;
+let events: KvscopeEvent[];
+let n = 0;
+
+beforeEach(() => {
+  n++;
+  dir = join(base, `store-${n}`);
+  configDir = join(base, `config-${n}`);
+  copyDir(template, dir);
+  service = new InspectorService({ opener: createEngineOpener(), configDir });
+  events = [];
+  service.onEvent((e) => events.push(e));
+});
+afterEach(async () => {
+  await service.close();
+});
+
+function waitForEvent(pred: (e: KvscopeEvent) => boolean): Promise<KvscopeEvent> {
+  return new Promise((resolveEvent) => {
+    const found = events.find(pred);
+    if (found) return resolveEvent(found);
+    const off = service.onEvent((e) => {
+      if (pred(e)) {
+        off();
+        resolveEvent(e);
+      }
+    });
+  });
+}
+
+describe('InspectorService on a real store', () => {
+  it('opens read-only by default and browsing never changes a byte of the store', async () => {
+    const before = fingerprint(dir);
+    const info = await service.dispatch('openStore', { path: dir });
+    expect(info).toMatchObject({ format: 'kvscope', readOnly: true, writable: true, keyCount: 202 });
+    const { sessionId } = info;
+    await service.dispatch('listKeys', { sessionId, offset: 0, limit: 50 });
+    await service.dispatch('listKeys', { sessionId, offset: 0, limit: 50, filter: { mode: 'glob', pattern: 'user:1*' } });
+    await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: '' });
+    await service.dispatch('getValue', { sessionId, key: 'user:000' });
+    await service.dispatch('history', { sessionId, key: 'user:000' });
+    await service.dispatch('stats', { sessionId });
+    await service.dispatch('closeStore', { sessionId });
+    expect(fingerprint(dir)).toEqual(before);
+  });
+
+  it('remembers recent directories in the config dir, not in the store', async () => {
+    await service.dispatch('openStore', { path: dir });
+    const recent = await service.dispatch('listRecent', {});
+    expect(recent.entries[0]).toMatchObject({ path: dir, format: 'kvscope' });
+    expect(JSON.parse(readFileSync(join(configDir, 'recent.json'), 'utf8')).entries[0].path).toBe(dir);
+    expect(readdirSync(dir).some((f) => f.includes('recent'))).toBe(false);
+  });
+
+  it('lists sorted, filtered windows with escaped and hex forms', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const first = await service.dispatch('listKeys', { sessionId, offset: 0, limit: 3 });
+    expect(first.total).toBe(202);
+    expect(first.keys[0]).toEqual({ key: '\u0000\u00ff\u0010', display: '\\x00\\xff\\x10', hex: '00ff10', printable: false });
+    expect(first.keys.map((k) => k.key)).toEqual(['\u0000\u00ff\u0010', 'big', textToKeyString('café')]);
+    const filtered = await service.dispatch('listKeys', {
+      sessionId,
+      offset: 10,
+      limit: 5,
+      filter: { mode: 'prefix', pattern: 'user:1' },
+    });
+    expect(filtered.total).toBe(99); // user:100..user:198 (199 deleted)
+    expect(filtered.unfilteredTotal).toBe(202);
+    expect(filtered.keys.map((k) => k.display)).toEqual(['user:110', 'user:111', 'user:112', 'user:113', 'user:114']);
+    const sub = await service.dispatch('listKeys', { sessionId, offset: 0, limit: 5, filter: { mode: 'substring', pattern: 'fé' } });
+    expect(sub.keys.map((k) => k.display)).toEqual(['café']);
+  });
+
+  it('returns values with location, capping large ones', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const small = await service.dispatch('getValue', { sessionId, key: 'user:000' });
+    expect(Buffer.from(small.base64, 'base64').toString()).toBe('{"i":0,"v":2}');
+    expect(small.location).toMatchObject({ file: expect.stringMatching(/\.data$/), segment: expect.any(Number) });
+    expect(small.location!.sequence).toBeGreaterThan(0);
+    const big = await service.dispatch('getValue', { sessionId, key: 'big' });
+    expect(big.size).toBe(3 * 1024 * 1024);
+    expect(big.truncated).toBe(true);
+    expect(Buffer.from(big.base64, 'base64').length).toBe(1024 * 1024);
+    const tail = await service.dispatch('getValue', { sessionId, key: 'big', offset: 3 * 1024 * 1024 - 10, maxBytes: 100 });
+    expect(Buffer.from(tail.base64, 'base64').toString()).toBe('a'.repeat(10));
+    const missing = await service.dispatch('getValue', { sessionId, key: 'user:199' });
+    expect(missing.found).toBe(false);
+    const history = await service.dispatch('history', { sessionId, key: 'user:199' });
+    expect(history.versions.map((v) => v.status)).toContain('tombstone');
+  });
+
+  it('refuses writes while read-only with a typed error, and allows them after switching', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const put = { sessionId, key: 'new', valueBase64: Buffer.from('v').toString('base64') };
+    expect((await rejection(service.dispatch('putValue', put))).code).toBe('READ_ONLY');
+    expect((await rejection(service.dispatch('deleteKey', { sessionId, key: 'user:000' }))).code).toBe('READ_ONLY');
+    expect((await rejection(service.dispatch('compact', { sessionId }))).code).toBe('READ_ONLY');
+
+    const rw = await service.dispatch('setMode', { sessionId, readWrite: true });
+    expect(rw.readOnly).toBe(false);
+    expect((await service.dispatch('putValue', put)).keyCount).toBe(203);
+    expect(await service.dispatch('deleteKey', { sessionId, key: 'user:000' })).toEqual({ deleted: true, keyCount: 202 });
+    const page = await service.dispatch('listKeys', { sessionId, offset: 0, limit: 5, filter: { mode: 'prefix', pattern: 'user:00' } });
+    expect(page.keys[0]!.key).toBe('user:001');
+    expect(events.filter((e) => e.type === 'store-changed')).toHaveLength(2);
+
+    await service.dispatch('setMode', { sessionId, readWrite: false });
+    await service.close();
+    const reopened = await Store.open(dir, { readOnly: true });
+    expect((await reopened.get('new'))?.toString()).toBe('v');
+    expect(reopened.has('user:000')).toBe(false);
+    await reopened.close();
+  });
+
+  it('compacts as a job with progress events and before/after figures', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    const plan = (await service.dispatch('stats', { sessionId })).compactionPlan!;
+    expect(plan.bytesToReclaim).toBeGreaterThan(0);
+    const { jobId } = await service.dispatch('compact', { sessionId });
+    const done = await waitForEvent((e) => e.type !== 'job-progress' && 'jobId' in e && e.jobId === jobId);
+    expect(done.type).toBe('job-done');
+    if (done.type !== 'job-done') return;
+    expect(done.result.reclaimedBytes).toBeGreaterThan(0);
+    expect(done.result.bytesAfter).toBeLessThan(done.result.bytesBefore);
+    expect(events.some((e) => e.type === 'job-progress' && e.jobId === jobId)).toBe(true);
+    expect((await service.dispatch('stats', { sessionId })).deadBytes).toBeLessThan(plan.bytesToReclaim);
+    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 1 })).total).toBe(202);
+  });
+
+  it('cancels a compaction job and leaves the store as it was', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    const before = (await service.dispatch('stats', { sessionId })).compactionPlan!;
+    const { jobId } = await service.dispatch('compact', { sessionId });
+    expect(await service.dispatch('cancelJob', { jobId })).toEqual({ cancelled: true });
+    const end = await waitForEvent((e) => e.type !== 'job-progress' && 'jobId' in e && e.jobId === jobId);
+    expect(end).toMatchObject({ type: 'job-failed', error: { code: 'ABORTED' } });
+    // Nothing was compacted: the same dead records are still there to reclaim, every key still readable.
+    const after = (await service.dispatch('stats', { sessionId })).compactionPlan!;
+    expect(after.recordsToDrop).toBe(before.recordsToDrop);
+    expect(after.bytesToReclaim).toBe(before.bytesToReclaim);
+    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 1 })).total).toBe(202);
+    expect(await service.dispatch('cancelJob', { jobId })).toEqual({ cancelled: false });
+  });
+
+  it('explains missing and non-store directories and malformed requests', async () => {
+    expect((await rejection(service.dispatch('openStore', { path: join(base, 'nope') }))).code).toBe('NOT_FOUND');
+    mkdirSync(join(base, 'empty'), { recursive: true });
+    expect((await rejection(service.dispatch('openStore', { path: join(base, 'empty') }))).code).toBe('NOT_A_STORE');
+    expect((await rejection(service.dispatch('openStore', { path: `${dir}/../x` }))).code).toBe('BAD_REQUEST');
+    expect((await rejection(service.dispatch('stats', { sessionId: 'nope' }))).code).toBe('NO_SESSION');
+  });
+
+  it('refuses read-write when the service was started read-only', async () => {
+    const readOnlyService = new InspectorService({ opener: createEngineOpener(), configDir, allowWrites: false });
+    try {
+      const info = await readOnlyService.dispatch('openStore', { path: dir });
+      expect(info.writable).toBe(false);
+      const err = await rejection(readOnlyService.dispatch('setMode', { sessionId: info.sessionId, readWrite: true }));
+      expect(err.code).toBe('READ_ONLY');
+    } finally {
+      await readOnlyService.close();
+    }
+  });
+
+  describe('with a second writer process', () => {
+    let child: ChildProcess | undefined;
+    afterEach(() => {
+      child?.kill('SIGTERM');
+      child = undefined;
+    });
+
+    it('refuses read-write with the lock holder pid and stays usable read-only', async () => {
+      child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'e2e/helpers/hold-writer.ts'), dir], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const pid = await new Promise<number>((resolvePid, reject) => {
+        let out = '';
+        child!.stdout!.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /ready (\d+)/.exec(out);
+          if (m) resolvePid(Number(m[1]));
+        });
+        child!.on('exit', (code) => reject(new Error(`writer exited ${code}`)));
+      });
+      const { sessionId } = await service.dispatch('openStore', { path: dir });
+      const err = await rejection(service.dispatch('setMode', { sessionId, readWrite: true }));
+      expect(err.code).toBe('LOCKED');
+      expect(err.details).toEqual({ pid });
+      expect(err.message).toContain(String(pid));
+      expect((await rejection(service.dispatch('openStore', { path: dir, readWrite: true }))).details).toEqual({ pid });
+      expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 1 })).total).toBe(202);
+    });
+  });
+});
