@@ -1,0 +1,184 @@
+import { request as httpRequest } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Store } from '../../src/engine/store.js';
+import { startHost, type RunningHost } from '../../src/host/index.js';
+
+let base: string;
+let storeDir: string;
+let host: RunningHost;
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw HTTP request (fetch would not let us forge Host). */
+function send(opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: '127.0.0.1', port: host.port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    if (opts.body !== undefined) req.write(opts.body);
+    req.end();
+  });
+}
+
+function api(method: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  return send({
+    path: `/api/${method}`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-kvscope-token': host.token, ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'kvscope-host-'));
+  const renderer = join(base, 'renderer');
+  mkdirSync(join(renderer, 'assets'), { recursive: true });
+  writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>kvscope</title>');
+  writeFileSync(join(renderer, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(renderer, '.env'), 'SECRET=dotfile');
+  writeFileSync(join(base, 'secret.txt'), 'TOP SECRET outside the renderer');
+  symlinkSync(join(base, 'secret.txt'), join(renderer, 'assets', 'link.txt'));
+  storeDir = join(base, 'store');
+  const store = await Store.open(storeDir, { create: true });
+  await store.put('greeting', 'hello');
+  await store.close();
+  host = await startHost({ rendererDir: renderer, configDir: join(base, 'config'), readWrite: true });
+});
+
+afterAll(async () => {
+  await host.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('browser host', () => {
+  it('binds 127.0.0.1 and prints a URL carrying the token', () => {
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    expect(host.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('refuses to bind anything but 127.0.0.1', async () => {
+    await expect(startHost({ host: '0.0.0.0' as '127.0.0.1' })).rejects.toThrow(/127\.0\.0\.1/);
+  });
+
+  it('serves the page only with the token, then via its cookie, with a strict CSP', async () => {
+    expect((await send({ path: '/' })).status).toBe(403);
+    expect((await send({ path: '/?token=wrong' })).status).toBe(403);
+    const page = await send({ path: `/?token=${host.token}` });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>kvscope</title>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(page.headers['set-cookie']).split(';')[0]!;
+    expect(cookie).toBe(`kvscope_token=${host.token}`);
+    const asset = await send({ path: '/assets/app.js', headers: { cookie } });
+    expect(asset.status).toBe(200);
+    expect(asset.headers['content-type']).toContain('javascript');
+  });
+
+  it('requires the token header on every API call (a cookie is not enough)', async () => {
+    const noToken = await send({ path: '/api/formats', method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(noToken.status).toBe(403);
+    expect(JSON.parse(noToken.body)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect((await api('formats', {}, { 'x-kvscope-token': 'nope' })).status).toBe(403);
+    const cookieOnly = await send({
+      path: '/api/formats',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `kvscope_token=${host.token}` },
+      body: '{}',
+    });
+    expect(cookieOnly.status).toBe(403);
+    const ok = await api('formats', {});
+    expect(ok.status).toBe(200);
+    expect(JSON.parse(ok.body)).toMatchObject({ ok: true, value: { formats: [{ id: 'kvscope' }] } });
+  });
+
+  it('refuses a foreign Host or Origin (DNS rebinding) even with the token', async () => {
+    const evilHost = await api('formats', {}, { host: `evil.example:${host.port}` });
+    expect(evilHost.status).toBe(403);
+    expect((await send({ path: `/?token=${host.token}`, headers: { host: 'evil.example' } })).status).toBe(403);
+    expect((await api('formats', {}, { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await api('formats', {}, { origin: 'null' })).status).toBe(403);
+    expect((await api('formats', {}, { origin: `http://127.0.0.1:${host.port}` })).status).toBe(200);
+    expect((await api('formats', {}, { host: `localhost:${host.port}`, origin: `http://localhost:${host.port}` })).status).toBe(200);
+  });
+
+  it.each([
+    '/../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/assets/%2e%2e/%2e%2e/secret.txt',
+    '/..%5csecret.txt',
+    '/.env',
+    '/assets/link.txt',
+    '/%00',
+    '/%E0%A4%A',
+    '/nope.js',
+  ])('serves nothing outside the renderer: %s', async (path) => {
+    const reply = await send({ path: path + (path.includes('?') ? '&' : '?') + `token=${host.token}` });
+    expect(reply.status).not.toBe(200);
+    expect(reply.body).not.toContain('SECRET');
+  });
+
+  it('validates every request against the contract', async () => {
+    const badJson = await api('formats', '{not json');
+    expect(badJson.status).toBe(400);
+    expect(JSON.parse(badJson.body).error.code).toBe('BAD_REQUEST');
+    const wrongType = await api('openStore', { path: 7 });
+    expect(JSON.parse(wrongType.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(JSON.parse((await api('openStore', { path: `${storeDir}/../store` })).body).error.code).toBe('BAD_REQUEST');
+    expect(JSON.parse((await api('openStore', { path: '/tmp/a\u0000b' })).body).error.code).toBe('BAD_REQUEST');
+    expect(JSON.parse((await api('openStore', { path: '/' + 'x'.repeat(10_000) })).body).error.code).toBe('BAD_REQUEST');
+    const unknown = await api('rmrf', {});
+    expect(unknown.status).toBe(404);
+    expect(JSON.parse(unknown.body).error.code).toBe('UNKNOWN_METHOD');
+    const get = await send({ path: '/api/formats', headers: { 'x-kvscope-token': host.token } });
+    expect(JSON.parse(get.body).error.code).toBe('BAD_REQUEST');
+    const form = await api('formats', {}, { 'content-type': 'text/plain' });
+    expect(JSON.parse(form.body).error.code).toBe('BAD_REQUEST');
+  });
+
+  it('pushes events over a WebSocket that also needs the token and our Origin', async () => {
+    const wsUrl = `ws://127.0.0.1:${host.port}/events`;
+    const refused = (url: string, origin?: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, origin ? { origin } : {});
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => undefined);
+      });
+    expect(await refused(wsUrl)).toBe(403);
+    expect(await refused(`${wsUrl}?token=${host.token}`, 'http://evil.example')).toBe(403);
+
+    const ws = new WebSocket(`${wsUrl}?token=${host.token}`, { origin: `http://127.0.0.1:${host.port}` });
+    await new Promise((resolve, reject) => {
+      ws.on('open', resolve);
+      ws.on('error', reject);
+    });
+    const message = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(String(data)))));
+    const opened = JSON.parse((await api('openStore', { path: storeDir, readWrite: true })).body);
+    expect(opened).toMatchObject({ ok: true, value: { readOnly: false } });
+    const put = await api('putValue', { sessionId: opened.value.sessionId, key: 'k', valueBase64: 'dg==' });
+    expect(JSON.parse(put.body).ok).toBe(true);
+    expect(await message).toEqual({ type: 'store-changed', sessionId: opened.value.sessionId });
+    ws.close();
+    await api('closeStore', { sessionId: opened.value.sessionId });
+  });
+});
