@@ -63,7 +63,8 @@ export function hardenWebContents(
     } catch {
       return;
     }
-    if (deps.isDirectory(path)) deps.onOpenDirectory(path.replace(/[\\/]+$/, '') || '/');
+    path = path.replace(/[\\/]+$/, '') || '/';
+    if (deps.isDirectory(path)) deps.onOpenDirectory(path);
   });
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
   contents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));

@@ -1,0 +1,221 @@
+import { describe, expect, it, vi } from 'vitest';
+import { registerContractHandlers, type InvokeEventLike } from '../../src/main/ipc.js';
+import { buildMenuTemplate, directoryFromArgv, type MenuItem } from '../../src/main/menu.js';
+import { hardenWebContents, isTrustedUrl, rendererUrl, secureWebPreferences } from '../../src/main/security.js';
+import { buildPreloadApi, exposeApi } from '../../src/preload/api.js';
+import { IPC_EVENT_CHANNEL, METHOD_NAMES, ipcChannel } from '../../src/shared/contract.js';
+import { ApiError, asApiError } from '../../src/shared/errors.js';
+import { toApiError } from '../../src/inspector/errors.js';
+
+const PAGE = 'file:///app/out/renderer/index.html';
+type Handler = (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>;
+
+function fakeIpcMain() {
+  const handlers = new Map<string, Handler>();
+  return {
+    handlers,
+    handle: (channel: string, handler: Handler) => {
+      if (handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+      handlers.set(channel, handler);
+    },
+    removeHandler: (channel: string) => handlers.delete(channel),
+  };
+}
+
+function wire() {
+  const ipcMain = fakeIpcMain();
+  const dispatch = vi.fn(async (method: string, request: unknown) => ({ method, request }));
+  const registration = registerContractHandlers({
+    ipcMain,
+    dispatch,
+    isTrustedUrl: (url) => isTrustedUrl(url, PAGE),
+    toError: toApiError,
+  });
+  return { ipcMain, dispatch, registration };
+}
+
+const fromPage: InvokeEventLike = { senderFrame: { url: PAGE } };
+
+describe('main process IPC wiring', () => {
+  it('registers exactly one handler per contract method', () => {
+    const { ipcMain, registration } = wire();
+    expect([...ipcMain.handlers.keys()].sort()).toEqual(METHOD_NAMES.map(ipcChannel).sort());
+    registration.dispose();
+    expect(ipcMain.handlers.size).toBe(0);
+  });
+
+  it('validates the request and passes the parsed value on', async () => {
+    const { ipcMain, dispatch } = wire();
+    const reply = await ipcMain.handlers.get(ipcChannel('openStore'))!(fromPage, { path: '/data/s' });
+    expect(reply).toEqual({ ok: true, value: { method: 'openStore', request: { path: '/data/s' } } });
+    expect(dispatch).toHaveBeenCalledOnce();
+  });
+
+  it.each([
+    ['a wrong type', 'listKeys', { sessionId: 's1', offset: 'zero', limit: 1 }],
+    ['a path with ..', 'openStore', { path: '/data/../etc' }],
+    ['a NUL byte', 'openStore', { path: '/data/\u0000' }],
+    ['extra fields', 'formats', { evil: true }],
+  ])('answers BAD_REQUEST for %s without calling the service', async (_name, method, raw) => {
+    const { ipcMain, dispatch } = wire();
+    const reply = await ipcMain.handlers.get(ipcChannel(method as 'formats'))!(fromPage, raw);
+    expect(reply).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(dispatch).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a remote page', { senderFrame: { url: 'https://evil.example/' } }],
+    ['another local file', { senderFrame: { url: 'file:///tmp/evil.html' } }],
+    ['a missing frame', { senderFrame: null }],
+  ])('refuses calls from %s', async (_name, event) => {
+    const { ipcMain, dispatch } = wire();
+    const reply = await ipcMain.handlers.get(ipcChannel('formats'))!(event, {});
+    expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(dispatch).not.toHaveBeenCalled();
+  });
+
+  it('keeps error codes and details across the boundary', async () => {
+    const ipcMain = fakeIpcMain();
+    registerContractHandlers({
+      ipcMain,
+      isTrustedUrl: () => true,
+      toError: toApiError,
+      dispatch: async () => {
+        throw new ApiError('LOCKED', 'locked by pid 42', { pid: 42 });
+      },
+    });
+    const reply = await ipcMain.handlers.get(ipcChannel('setMode'))!(fromPage, { sessionId: 's1', readWrite: true });
+    expect(reply).toEqual({ ok: false, error: { code: 'LOCKED', message: 'locked by pid 42', details: { pid: 42 } } });
+  });
+});
+
+describe('preload', () => {
+  function fakeIpcRenderer(reply: unknown = { ok: true, value: 'v' }) {
+    const listeners = new Map<string, Set<(event: unknown, ...args: unknown[]) => void>>();
+    return {
+      invoke: vi.fn(async () => reply),
+      on: (channel: string, l: (event: unknown, ...args: unknown[]) => void) => {
+        if (!listeners.has(channel)) listeners.set(channel, new Set());
+        listeners.get(channel)!.add(l);
+      },
+      removeListener: (channel: string, l: (event: unknown, ...args: unknown[]) => void) => listeners.get(channel)?.delete(l),
+      emit: (channel: string, payload: unknown) => listeners.get(channel)?.forEach((l) => l({ sender: 'secret' }, payload)),
+      listeners,
+    };
+  }
+
+  it('exposes exactly the contract as window.kvscope, and nothing else', () => {
+    const exposeInMainWorld = vi.fn();
+    exposeApi({ exposeInMainWorld }, fakeIpcRenderer());
+    expect(exposeInMainWorld).toHaveBeenCalledOnce();
+    const [name, api] = exposeInMainWorld.mock.calls[0]!;
+    expect(name).toBe('kvscope');
+    expect(Object.keys(api).sort()).toEqual([...METHOD_NAMES, 'onEvent'].sort());
+    for (const value of Object.values(api)) expect(typeof value).toBe('function');
+    expect(Object.isFrozen(api)).toBe(true);
+  });
+
+  it('invokes the method channel and unwraps the envelope', async () => {
+    const ipc = fakeIpcRenderer({ ok: true, value: { formats: [] } });
+    const api = buildPreloadApi(ipc) as Record<string, (r: unknown) => Promise<unknown>>;
+    await expect(api.formats!({})).resolves.toEqual({ formats: [] });
+    expect(ipc.invoke).toHaveBeenCalledWith(ipcChannel('formats'), {});
+  });
+
+  it('rejects with an error the renderer can decode back to its code', async () => {
+    const ipc = fakeIpcRenderer({ ok: false, error: { code: 'LOCKED', message: 'pid 7 holds it', details: { pid: 7 } } });
+    const api = buildPreloadApi(ipc) as Record<string, (r: unknown) => Promise<unknown>>;
+    const err = await api.setMode!({ sessionId: 's', readWrite: true }).catch((e: unknown) => e);
+    // contextBridge keeps only the message; the shape must survive in it.
+    const decoded = asApiError(new Error((err as Error).message));
+    expect(decoded.toJSON()).toEqual({ code: 'LOCKED', message: 'pid 7 holds it', details: { pid: 7 } });
+  });
+
+  it('forwards events without the IPC event object and unsubscribes', () => {
+    const ipc = fakeIpcRenderer();
+    const api = buildPreloadApi(ipc) as { onEvent: (l: (e: unknown) => void) => () => void };
+    const seen: unknown[] = [];
+    const off = api.onEvent((e) => seen.push(e));
+    ipc.emit(IPC_EVENT_CHANNEL, { type: 'store-changed', sessionId: 's' });
+    off();
+    ipc.emit(IPC_EVENT_CHANNEL, { type: 'store-changed', sessionId: 's2' });
+    expect(seen).toEqual([{ type: 'store-changed', sessionId: 's' }]);
+  });
+});
+
+describe('window security', () => {
+  it('uses isolated, sandboxed, node-free web preferences', () => {
+    expect(secureWebPreferences('/p.cjs')).toMatchObject({
+      preload: '/p.cjs',
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+  });
+
+  it('trusts only our own renderer URL', () => {
+    expect(rendererUrl(undefined, '/app/out/renderer/index.html')).toBe(PAGE);
+    expect(isTrustedUrl(`${PAGE}#x`, PAGE)).toBe(true);
+    expect(isTrustedUrl('file:///app/out/renderer/other.html', PAGE)).toBe(false);
+    expect(isTrustedUrl('http://localhost:5173/', 'http://localhost:5173/')).toBe(true);
+    expect(isTrustedUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
+    expect(isTrustedUrl('not a url', PAGE)).toBe(false);
+  });
+
+  it('blocks navigation and new windows, denies permissions, and opens dropped folders', () => {
+    let navigate: ((e: { preventDefault(): void }, url: string) => void) | undefined;
+    let openHandler: ((d: { url: string }) => { action: 'deny' }) | undefined;
+    let permission: ((wc: unknown, p: string, cb: (g: boolean) => void) => void) | undefined;
+    let check: (() => boolean) | undefined;
+    const opened: string[] = [];
+    hardenWebContents(
+      {
+        on: (_event, l) => (navigate = l),
+        setWindowOpenHandler: (h) => (openHandler = h),
+        session: { setPermissionRequestHandler: (h) => (permission = h), setPermissionCheckHandler: (h) => (check = h) },
+      },
+      { isDirectory: (p) => p === '/data/store', onOpenDirectory: (p) => opened.push(p) },
+    );
+    const prevent = vi.fn();
+    navigate!({ preventDefault: prevent }, 'https://evil.example/');
+    navigate!({ preventDefault: prevent }, 'file:///data/store/');
+    navigate!({ preventDefault: prevent }, 'file:///data/file.txt');
+    expect(prevent).toHaveBeenCalledTimes(3);
+    expect(opened).toEqual(['/data/store']);
+    expect(openHandler!({ url: 'https://x' })).toEqual({ action: 'deny' });
+    const granted: boolean[] = [];
+    for (const p of ['media', 'geolocation', 'notifications']) permission!(null, p, (g) => granted.push(g));
+    expect(granted).toEqual([false, false, false]);
+    expect(check!()).toBe(false);
+  });
+});
+
+describe('menu and command line', () => {
+  const actions = { openDirectory: vi.fn(), openRecent: vi.fn(), closeStore: vi.fn(), about: vi.fn(), quit: vi.fn() };
+  const find = (items: MenuItem[], label: string) => items.find((i) => i.label === label)!;
+
+  it('has File › Open Directory…, Open Recent, Close and Help › About', () => {
+    const menu = buildMenuTemplate(['/a', '/b'], actions, false);
+    const file = find(menu, 'File').submenu!;
+    find(file, 'Open Directory…').click!();
+    expect(actions.openDirectory).toHaveBeenCalled();
+    const recent = find(file, 'Open Recent').submenu!;
+    expect(recent.map((r) => r.label)).toEqual(['/a', '/b']);
+    recent[1]!.click!();
+    expect(actions.openRecent).toHaveBeenCalledWith('/b');
+    find(file, 'Close').click!();
+    expect(actions.closeStore).toHaveBeenCalled();
+    find(find(menu, 'Help').submenu!, 'About kvscope').click!();
+    expect(actions.about).toHaveBeenCalled();
+    expect(find(buildMenuTemplate([], actions, false), 'File').submenu![1]!.submenu![0]).toMatchObject({ enabled: false });
+  });
+
+  it('takes a directory from the command line, made absolute', () => {
+    expect(directoryFromArgv(['electron', '.', 'demo-data'], false, '/work')).toBe('/work/demo-data');
+    expect(directoryFromArgv(['electron', '.', '--inspect', '/abs/store'], false, '/work')).toBe('/abs/store');
+    expect(directoryFromArgv(['kvscope', '/abs/store'], true, '/work')).toBe('/abs/store');
+    expect(directoryFromArgv(['electron', '.'], false, '/work')).toBeUndefined();
+  });
+});
