@@ -199,11 +199,13 @@ export class Store implements BrowsableStore {
 
     const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
     const tombstones = new Map<string, number>();
+    const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
     for (const id of ids) {
       const seg = this.segments.get(id)!;
-      // Every segment but the newest is sealed and should have a hint; scanning one without is a fallback.
-      if (!listing.hintIds.has(id) && seg.header && id !== ids.at(-1)) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
+      // Every segment but the last ordinary one (the active segment when the store was closed) is sealed
+      // and should have a hint; scanning one without is a fallback.
+      if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
       await this.replaySegment(seg, listing.hintIds.has(id), tombstones, yielder, done, totalBytes);
       done += seg.size;
     }
@@ -607,12 +609,24 @@ export class Store implements BrowsableStore {
   /** What a compaction would do now, without doing it. */
   compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number } {
     const inputs = [...this.segments.values()].filter((s) => s !== this.active || s.size > SEGMENT_HEADER.size);
-    const live = inputs.reduce((n, s) => n + s.liveBytes, 0);
+    const inputIds = new Set(inputs.map((s) => s.id));
     const total = inputs.reduce((n, s) => n + s.size, 0);
-    const liveRecords = this.keydir.size;
     const records = inputs.reduce((n, s) => n + s.records, 0);
-    const outputs = live > 0 ? Math.ceil(live / this.segmentSize) : 0;
-    return { inputSegments: inputs.map((s) => s.id), recordsToDrop: records - liveRecords, bytesToReclaim: Math.max(0, total - live - outputs * SEGMENT_HEADER.size) };
+    // Pack the live records into outputs the way compaction will: input order, then offset order.
+    const live: Location[] = [];
+    for (const [, loc] of this.keydir.entries()) if (inputIds.has(loc.segment)) live.push(loc);
+    live.sort((a, b) => a.segment - b.segment || a.offset - b.offset);
+    let outputBytes = 0;
+    let current = 0;
+    for (const loc of live) {
+      if (current === 0 || (current + loc.length > this.segmentSize && current > SEGMENT_HEADER.size)) {
+        outputBytes += current;
+        current = SEGMENT_HEADER.size;
+      }
+      current += loc.length;
+    }
+    outputBytes += current;
+    return { inputSegments: inputs.map((s) => s.id), recordsToDrop: records - live.length, bytesToReclaim: Math.max(0, total - outputBytes) };
   }
 
   /**

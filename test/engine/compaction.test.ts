@@ -1,0 +1,309 @@
+/**
+ * Compaction: dead records go, live data stays exactly; writes during a
+ * compaction survive; cancelling leaves the store as it was; a crash after
+ * each protocol step (simulated by snapshotting the directory in the hook and
+ * throwing) recovers to the same live data, read-only without changing a
+ * byte; compactionPlan() predicts compact(); auto-compaction.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { setImmediate as tick } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Store, type StoreOptions } from '../../src/engine/store.js';
+import { AbortedError } from '../../src/engine/errors.js';
+import type { CompactionStep } from '../../src/engine/compaction.js';
+import { nativeFormat } from '../../src/engine/formats/native.js';
+import { cleanTempDirs, copyDir, dataFiles, hashDir, latin1, tempDir } from './helpers.js';
+
+afterEach(cleanTempDirs);
+
+type Model = Map<string, string>;
+
+async function expectLive(store: Store, model: Model): Promise<void> {
+  expect([...store.sortedKeys()]).toEqual([...model.keys()].sort());
+  for (const [k, v] of model) expect((await store.get(k))?.toString(), k).toBe(v);
+}
+
+/** Count valid put / tombstone records in the data files, with our own decoder run. */
+function recordsOnDisk(dir: string): { puts: number; tombstones: number; keys: string[] } {
+  let puts = 0;
+  let tombstones = 0;
+  const keys: string[] = [];
+  for (const name of dataFiles(dir)) {
+    const bytes = fs.readFileSync(path.join(dir, name));
+    for (const r of nativeFormat.decodeFile({ name, role: 'data', id: Number(name.slice(0, 6)), size: bytes.length }, bytes)) {
+      if (r.status !== 'valid' || r.kind === 'header') continue;
+      if (r.kind === 'put') puts++;
+      else if (r.kind === 'delete') tombstones++;
+      keys.push(latin1(r.key!));
+    }
+  }
+  return { puts, tombstones, keys };
+}
+
+/** A churned store: overwrites and deletes over few keys on small segments. */
+async function churn(dir: string, options: StoreOptions = {}, rounds = 200): Promise<{ store: Store; model: Model }> {
+  const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 512, ...options });
+  const model: Model = new Map();
+  for (let i = 0; i < rounds; i++) {
+    const k = `key-${(i * 7) % 23}`;
+    if (i % 5 === 4) {
+      await store.delete(k);
+      model.delete(k);
+    } else {
+      const v = `v${i}-${'x'.repeat(i % 17)}`;
+      await store.put(k, v);
+      model.set(k, v);
+    }
+  }
+  return { store, model };
+}
+
+function leftovers(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.compacting') || n.endsWith('.tmp') || n === 'COMPACTION');
+}
+
+describe('compaction', () => {
+  it('drops dead records and keeps the live data exactly', async () => {
+    const dir = tempDir() + '/s';
+    const { store, model } = await churn(dir);
+    const before = recordsOnDisk(dir);
+    expect(before.tombstones).toBeGreaterThan(0);
+    const result = await store.compact();
+    await expectLive(store, model);
+    const after = recordsOnDisk(dir);
+    expect(after.tombstones).toBe(0);
+    expect(after.puts).toBe(model.size);
+    expect(after.keys.sort()).toEqual([...model.keys()].sort());
+    expect(result.recordsDropped).toBe(before.puts + before.tombstones - model.size);
+    expect(result.reclaimedBytes).toBeGreaterThan(0);
+    expect(leftovers(dir)).toEqual([]);
+    for (const k of model.keys()) expect((await store.history(k)).map((v) => v.status)).toEqual(['live']);
+    expect((await store.verify()).problems).toEqual([]);
+    await store.close();
+    const again = await Store.open(dir);
+    await expectLive(again, model);
+    expect(again.recovery.hintFallbacks).toEqual([]);
+    await again.close();
+  });
+
+  it('compactionPlan() figures match what compact() then does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 128, max: 2048 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 12 }), fc.option(fc.integer({ min: 0, max: 300 }), { freq: 5 })), { minLength: 1, maxLength: 80 }),
+        async (segmentSize, ops) => {
+          const dir = tempDir() + '/s';
+          const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize });
+          const model: Model = new Map();
+          for (const [k, len] of ops) {
+            if (len === null) {
+              await store.delete(`k${k}`);
+              model.delete(`k${k}`);
+            } else {
+              await store.put(`k${k}`, 'v'.repeat(len));
+              model.set(`k${k}`, 'v'.repeat(len));
+            }
+          }
+          const plan = store.compactionPlan();
+          const result = await store.compact();
+          expect(result.inputSegments).toEqual(plan.inputSegments);
+          expect(result.recordsDropped).toBe(plan.recordsToDrop);
+          expect(result.reclaimedBytes).toBe(plan.bytesToReclaim);
+          await expectLive(store, model);
+          await store.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes made during a compaction survive it and a reopen', async () => {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 64 * 1024 });
+    const model: Model = new Map();
+    for (let i = 0; i < 30000; i++) {
+      const k = `key-${i % 6000}`;
+      await store.put(k, `value ${i}`);
+      model.set(k, `value ${i}`);
+    }
+    let finished = false;
+    const running = store.compact().finally(() => {
+      finished = true;
+    });
+    let writes = 0;
+    while (!finished) {
+      const k = `key-${(writes * 13) % 7000}`;
+      if (writes % 3 === 2) {
+        await store.delete(k);
+        model.delete(k);
+      } else {
+        await store.put(k, `during ${writes}`);
+        model.set(k, `during ${writes}`);
+      }
+      writes++;
+      await tick();
+    }
+    await running;
+    expect(writes).toBeGreaterThan(5);
+    await expectLive(store, model);
+    await store.close();
+    const again = await Store.open(dir);
+    await expectLive(again, model);
+    await again.compact();
+    await expectLive(again, model);
+    await again.close();
+  });
+
+  it('writes made between the protocol steps survive (overwrite, delete and new keys)', async () => {
+    for (const step of ['outputs-written', 'manifest-committed', 'outputs-renamed', 'inputs-deleted'] as CompactionStep[]) {
+      const dir = tempDir() + '/s';
+      const model: Model = new Map();
+      let store: Store | undefined;
+      const pending: Array<Promise<unknown>> = [];
+      store = await Store.open(dir, {
+        create: true,
+        fsync: 'always',
+        segmentSize: 256,
+        compactionHooks: {
+          afterStep(s) {
+            if (s !== step) return;
+            // The synchronous part of each write runs right here, inside the compaction.
+            pending.push(store!.put('key-1', 'overwritten'), store!.delete('key-2'), store!.put('brand-new', 'new'));
+            model.set('key-1', 'overwritten');
+            model.delete('key-2');
+            model.set('brand-new', 'new');
+          },
+        },
+      });
+      for (let i = 0; i < 40; i++) {
+        await store.put(`key-${i % 8}`, `value ${i}`);
+        model.set(`key-${i % 8}`, `value ${i}`);
+      }
+      await store.compact();
+      await Promise.all(pending);
+      await expectLive(store, model);
+      await store.close();
+      const again = await Store.open(dir);
+      await expectLive(again, model);
+      await again.compact();
+      await again.close();
+      const third = await Store.open(dir, { readOnly: true });
+      await expectLive(third, model);
+      expect((await third.verify()).problems).toEqual([]);
+      await third.close();
+    }
+  });
+
+  it('cancelling via AbortSignal leaves the store intact', async () => {
+    // Aborted before it starts, at the end of writing outputs, and while copying records.
+    for (const when of ['before', 'outputs-written', 'progress'] as const) {
+      const dir = tempDir() + '/s';
+      const controller = new AbortController();
+      const { store, model } = await churn(dir, {
+        compactionHooks: { afterStep: (s) => (when === 'outputs-written' && s === 'outputs-written' ? controller.abort() : undefined) },
+      }, when === 'progress' ? 20000 : 200);
+      if (when === 'before') controller.abort();
+      const files = dataFiles(dir);
+      await expect(
+        store.compact({
+          signal: controller.signal,
+          onProgress: () => {
+            if (when === 'progress') controller.abort();
+          },
+        }),
+      ).rejects.toBeInstanceOf(AbortedError);
+      expect(leftovers(dir), when).toEqual([]);
+      // The inputs are all still there (compaction may have sealed the active segment first).
+      for (const f of files) expect(fs.existsSync(path.join(dir, f)), `${when} ${f}`).toBe(true);
+      await expectLive(store, model);
+      // Still writable, and a later compaction works.
+      await store.put('after', 'cancel');
+      model.set('after', 'cancel');
+      await store.compact();
+      await expectLive(store, model);
+      await store.close();
+      const again = await Store.open(dir);
+      await expectLive(again, model);
+      await again.close();
+    }
+  });
+
+  describe('a crash after each step recovers to the same live data', () => {
+    const steps: Array<[CompactionStep, 'rolled-back' | 'rolled-forward']> = [
+      ['outputs-written', 'rolled-back'],
+      ['manifest-committed', 'rolled-forward'],
+      ['outputs-renamed', 'rolled-forward'],
+      ['inputs-deleted', 'rolled-forward'],
+    ];
+    for (const [step, outcome] of steps) {
+      it(`crash after ${step}: ${outcome}`, async () => {
+        const dir = tempDir() + '/s';
+        const crashed = tempDir() + '/crashed';
+        const { store, model } = await churn(dir, {
+          compactionHooks: {
+            afterStep(s) {
+              if (s !== step) return;
+              copyDir(dir, crashed); // the directory as a crash here would leave it
+              throw new Error(`simulated crash after ${s}`);
+            },
+          },
+        });
+        await expect(store.compact()).rejects.toThrow(/simulated crash/);
+        await store.close();
+        expect(fs.readdirSync(crashed).some((n) => n.endsWith('.compacting') || n === 'COMPACTION'), 'the snapshot is mid-compaction').toBe(true);
+        expect(fs.existsSync(path.join(crashed, 'COMPACTION'))).toBe(outcome === 'rolled-forward');
+
+        // Read-only: same data, not a byte changed.
+        const before = hashDir(crashed);
+        const ro = await Store.open(crashed, { readOnly: true });
+        await expectLive(ro, model);
+        await ro.close();
+        expect(hashDir(crashed)).toEqual(before);
+
+        // For writing: finished or rolled back, nothing left over, same data.
+        const rw = await Store.open(crashed);
+        expect(rw.recovery.compactionRecovered).toBe(outcome);
+        expect(leftovers(crashed)).toEqual([]);
+        await expectLive(rw, model);
+        expect((await rw.verify()).problems).toEqual([]);
+        await rw.put('after', 'crash');
+        await rw.close();
+        const again = await Store.open(crashed, { readOnly: true });
+        await expectLive(again, new Map([...model, ['after', 'crash']]));
+        await again.close();
+
+        // The store that "crashed" in-process also reopens to the same data.
+        const orig = await Store.open(dir);
+        await expectLive(orig, model);
+        expect(leftovers(dir)).toEqual([]);
+        await orig.close();
+      });
+    }
+  });
+
+  it('auto-compaction keeps dead space bounded and the data exact', async () => {
+    const run = async (autoCompactRatio: number | undefined): Promise<number> => {
+      const dir = tempDir() + '/s';
+      const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024, ...(autoCompactRatio !== undefined ? { autoCompactRatio } : {}) });
+      const model: Model = new Map();
+      for (let i = 0; i < 600; i++) {
+        const k = `k${i % 5}`;
+        await store.put(k, `value number ${i}`);
+        model.set(k, `value number ${i}`);
+        if (i % 50 === 0) await tick();
+      }
+      await store.close();
+      const again = await Store.open(dir);
+      await expectLive(again, model);
+      expect((await again.verify()).problems).toEqual([]);
+      const s = again.stats();
+      await again.close();
+      return s.totalBytes;
+    };
+    const without = await run(undefined);
+    const withAuto = await run(0.5);
+    expect(withAuto).toBeLessThan(without / 4);
+  });
+});
