@@ -1,0 +1,92 @@
+/**
+ * The single-writer lock across two processes: a child (the real CLI's REPL,
+ * fed by a pipe that stays open) holds the store open for writing.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/engine/store.js';
+import { LockedError } from '../../src/engine/errors.js';
+import { cleanTempDirs, tempDir } from './helpers.js';
+
+const ROOT = path.resolve(__dirname, '../..');
+const children: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  cleanTempDirs();
+});
+
+/** Resolves with everything the child printed once `text` has appeared on its stdout. */
+function waitFor(child: ChildProcessWithoutNullStreams, text: string): Promise<string> {
+  let seen = '';
+  let errors = '';
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      seen += d.toString();
+      if (seen.includes(text)) {
+        child.stdout.off('data', onData);
+        resolve(seen);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (errors += d.toString()));
+    child.once('exit', (code) => reject(new Error(`child exited (${code}) before printing ${JSON.stringify(text)}: ${errors}`)));
+  });
+}
+
+describe('writer lock across processes', () => {
+  it('refuses a second writer, lets readers in, and is taken over once the holder is killed', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/kvscope.js'), '--dir', dir, 'repl'], { cwd: ROOT, stdio: 'pipe' });
+    children.push(child);
+    const ready = waitFor(child, 'OK\nOK\n');
+    child.stdin.write('set owner child process\nset count 42\n');
+    await ready;
+
+    expect(Store.lockHolder(dir)).toBe(child.pid);
+    const err = await Store.open(dir).then(
+      (s) => s.close().then(() => undefined),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(LockedError);
+    expect((err as LockedError).pid).toBe(child.pid);
+    expect((err as Error).message).toContain(String(child.pid));
+
+    const reader = await Store.open(dir, { readOnly: true });
+    expect((await reader.get('owner'))?.toString()).toBe('child process');
+    expect((await reader.get('count'))?.toString()).toBe('42');
+    await reader.close();
+
+    // The child is still alive and still the writer.
+    const more = waitFor(child, 'OK\n');
+    child.stdin.write('set later yes\n');
+    await more;
+
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(Store.lockHolder(dir)).toBeUndefined();
+
+    const writer = await Store.open(dir);
+    expect(writer.recovery.staleLockTakenOver).toBe(child.pid);
+    expect((await writer.get('owner'))?.toString()).toBe('child process');
+    expect((await writer.get('later'))?.toString()).toBe('yes');
+    await writer.put('owner', 'parent');
+    await writer.close();
+    const again = await Store.open(dir);
+    expect(again.recovery.staleLockTakenOver).toBeUndefined();
+    expect((await again.get('owner'))?.toString()).toBe('parent');
+    await again.close();
+  });
+
+  it('a second writer in the same process is refused too', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const a = await Store.open(dir, { create: true });
+    await expect(Store.open(dir)).rejects.toBeInstanceOf(LockedError);
+    await a.close();
+    const b = await Store.open(dir);
+    expect(b.recovery.staleLockTakenOver).toBeUndefined();
+    await b.close();
+  });
+});
