@@ -1,12 +1,13 @@
 /**
- * The StoreOpener backed by the real engine: native stores through Store,
- * detection of foreign formats through openStore (engine/open.ts).
+ * The StoreOpener backed by the real engine: format detection and opening
+ * through engine/open.ts (native stores read-write or read-only, foreign
+ * formats always read-only), the format list from the registry.
  */
+import { openStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
+import { getFormat, listFormats } from '../engine/formats/registry.js';
 import type { FormatInfo } from '../shared/contract.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
-
-const NATIVE_FORMAT = 'kvscope';
 
 function describeRecovery(store: Store): string[] {
   const r = store.recovery;
@@ -21,25 +22,26 @@ function describeRecovery(store: Store): string[] {
 export function createEngineOpener(): StoreOpener {
   return {
     async open(dir, opts): Promise<OpenedHandle> {
-      if (opts.format !== undefined && opts.format !== NATIVE_FORMAT) {
-        throw Object.assign(new Error(`Unknown format ${opts.format}`), { code: 'NOT_A_STORE' });
-      }
-      const store = await Store.open(dir, { readOnly: opts.readOnly });
+      const opened = await openStore(dir, {
+        ...(opts.format !== undefined ? { format: opts.format } : {}),
+        readOnly: opts.readOnly,
+      });
       return {
-        store,
-        native: store as unknown as WritableStore,
-        detection: { format: NATIVE_FORMAT, confidence: 1, root: dir, reason: 'kvscope segment files found' },
-        warnings: describeRecovery(store),
+        store: opened.store,
+        detection: opened.detection,
+        // Store satisfies WritableStore structurally; the cast only narrows put/delete's key types.
+        native: opened.native as WritableStore | undefined,
+        warnings: opened.native ? describeRecovery(opened.native) : [],
       };
     },
     lockHolder(dir) {
       return Store.lockHolder(dir);
     },
     formats(): FormatInfo[] {
-      return [{ id: NATIVE_FORMAT, title: 'kvscope (native)', writable: true }];
+      return listFormats().map((f) => ({ id: f.id, title: f.title, writable: f.writable }));
     },
     isWritable(format) {
-      return format === NATIVE_FORMAT;
+      return getFormat(format)?.writable === true;
     },
   };
 }

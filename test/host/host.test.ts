@@ -104,7 +104,9 @@ describe('browser host', () => {
     expect(cookieOnly.status).toBe(403);
     const ok = await api('formats', {});
     expect(ok.status).toBe(200);
-    expect(JSON.parse(ok.body)).toMatchObject({ ok: true, value: { formats: [{ id: 'kvscope' }] } });
+    const { value } = JSON.parse(ok.body) as { value: { formats: { id: string; writable: boolean }[] } };
+    expect(value.formats[0]).toMatchObject({ id: 'kvscope', writable: true });
+    expect(value.formats.slice(1).every((f) => !f.writable)).toBe(true);
   });
 
   it('refuses a foreign Host or Origin (DNS rebinding) even with the token', async () => {

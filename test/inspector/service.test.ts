@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -225,6 +225,22 @@ describe('InspectorService on a real store', () => {
     } finally {
       await readOnlyService.close();
     }
+  });
+
+  const foreign = '/work/shared/fixtures/mini-kvstore-v2/segments/data';
+  it.skipIf(!existsSync(foreign))('opens a foreign format read-only, refuses read-write, and changes nothing', async () => {
+    const before = fingerprint(foreign);
+    const info = await service.dispatch('openStore', { path: foreign });
+    expect(info.format).not.toBe('kvscope');
+    expect(info).toMatchObject({ readOnly: true, writable: false });
+    const err = await rejection(service.dispatch('setMode', { sessionId: info.sessionId, readWrite: true }));
+    expect(err.code).toBe('NOT_WRITABLE');
+    const page = await service.dispatch('listKeys', { sessionId: info.sessionId, offset: 0, limit: 10 });
+    expect(page.total).toBe(info.keyCount);
+    if (page.keys[0]) await service.dispatch('getValue', { sessionId: info.sessionId, key: page.keys[0].key });
+    expect((await service.dispatch('stats', { sessionId: info.sessionId })).compactionPlan).toBeUndefined();
+    await service.dispatch('closeStore', { sessionId: info.sessionId });
+    expect(fingerprint(foreign)).toEqual(before);
   });
 
   describe('with a second writer process', () => {
