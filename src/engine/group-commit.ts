@@ -15,12 +15,22 @@ interface Waiter {
 export class GroupCommit {
   private queue: Waiter[] = [];
   private running: Promise<void> | undefined;
+  /**
+   * The error of a failed fdatasync. After one, a later fdatasync that
+   * succeeds proves nothing about pages the failed one dropped ("fsyncgate"),
+   * so every waiter from then on is rejected with it.
+   */
+  private failed: { error: unknown } | undefined;
 
   constructor(private readonly efs: EngineFs) {}
 
   /** Resolves once everything written to fd before this call is durable. */
   sync(fd: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      if (this.failed) {
+        reject(this.failed.error);
+        return;
+      }
       this.queue.push({ fd, resolve, reject });
       this.running ??= this.drain();
     });
@@ -36,9 +46,11 @@ export class GroupCommit {
       const round = this.queue;
       this.queue = [];
       try {
+        if (this.failed) throw this.failed.error;
         for (const fd of new Set(round.map((w) => w.fd))) await this.efs.fdatasync(fd);
         for (const w of round) w.resolve();
       } catch (err) {
+        this.failed ??= { error: err };
         for (const w of round) w.reject(err);
       }
     }
