@@ -27,6 +27,7 @@ export default defineConfig({
     build: {
       // No inline module-preload polyfill: the CSP forbids inline scripts.
       modulePreload: { polyfill: false },
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
   },

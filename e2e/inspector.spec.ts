@@ -3,7 +3,10 @@
  * generated store, browse, filter, read a value in every view, edit, create,
  * delete, compact, and see the changes after a reload.
  */
+import { existsSync } from 'node:fs';
 import { test, expect, openFromScreen, keyOption, shot, holdWriter } from './fixtures.js';
+
+const FOREIGN = '/work/shared/fixtures/mini-kvstore-v2/segments/data';
 
 test('browse, filter and read values in every view', async ({ page, kv }) => {
   await page.goto(kv.url);
@@ -57,6 +60,12 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
   await page.getByRole('tab', { name: 'JSON' }).click();
   await expect(value).toContainText('Not valid JSON');
   await shot(page, '03-invalid-json');
+
+  // The hex toggle shows every key as its bytes.
+  await filter.fill('');
+  await page.getByRole('checkbox', { name: 'hex' }).check();
+  await expect(keys.getByRole('option').first()).toHaveText('00ff106b');
+  await page.getByRole('checkbox', { name: 'hex' }).uncheck();
 
   // Keyboard navigation moves the selection.
   await filter.fill('');
@@ -225,4 +234,19 @@ test('unreadable directories show clear errors', async ({ page, kv }) => {
   await page.getByLabel('Directory').fill('relative/path');
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('must be absolute');
+});
+
+test('a foreign format opens read-only and cannot be switched to read-write', async ({ page, kv }) => {
+  test.skip(!existsSync(FOREIGN), `fixture ${FOREIGN} is not present`);
+  await page.goto(kv.url);
+  await expect(page.getByLabel('Format')).toContainText('mini-kvstore');
+  await openFromScreen(page, FOREIGN);
+  const status = page.getByRole('status', { name: 'Store status' });
+  await expect(status).toContainText('read-only');
+  await expect(status).not.toContainText('format kvscope');
+  await expect(page.getByRole('switch', { name: 'Read-write mode' })).toBeDisabled();
+  await page.getByRole('listbox', { name: 'Keys' }).getByRole('option').first().click();
+  await expect(page.getByRole('region', { name: 'Value' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Edit' })).toBeDisabled();
+  await shot(page, '12-foreign-format');
 });

@@ -19,12 +19,12 @@ export function App({ transport }: { transport: Transport }) {
   sessionRef.current = session;
 
   const openDirectory = useCallback(
-    async (path: string) => {
+    async (path: string, format?: string) => {
       setOpening(true);
       setError(null);
       try {
         const previous = sessionRef.current;
-        const info = await api.openStore({ path });
+        const info = await api.openStore(format ? { path, format } : { path });
         if (previous) await api.closeStore({ sessionId: previous.sessionId }).catch(() => undefined);
         setSession(info);
       } catch (err) {

@@ -1,12 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import type { RecentEntry } from '../../../shared/contract.js';
+import type { FormatInfo, RecentEntry } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import type { Transport } from '../transport.js';
 
 interface Props {
   transport: Transport;
   busy: boolean;
-  onOpen: (path: string) => void;
+  onOpen: (path: string, format?: string) => void;
   onError: (error: ApiErrorShape) => void;
 }
 
@@ -14,24 +14,30 @@ export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
   const { api, kind } = transport;
   const [path, setPath] = useState('');
   const [recent, setRecent] = useState<RecentEntry[]>([]);
+  const [formats, setFormats] = useState<FormatInfo[]>([]);
+  const [format, setFormat] = useState('');
 
   useEffect(() => {
     api
       .listRecent({})
       .then((r) => setRecent(r.entries))
       .catch(() => setRecent([]));
+    api
+      .formats({})
+      .then((r) => setFormats(r.formats))
+      .catch(() => setFormats([]));
   }, [api]);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const trimmed = path.trim();
-    if (trimmed) onOpen(trimmed);
+    if (trimmed) onOpen(trimmed, format || undefined);
   };
 
   const choose = async () => {
     try {
       const picked = await api.chooseDirectory({ title: 'Open a key-value store' });
-      if (picked.path) onOpen(picked.path);
+      if (picked.path) onOpen(picked.path, format || undefined);
     } catch (err) {
       onError(asApiError(err).toJSON());
     }
@@ -65,6 +71,20 @@ export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
             <button type="submit" className="primary" disabled={busy || path.trim() === ''}>
               {busy ? 'Opening…' : 'Open'}
             </button>
+          </div>
+          <div className="format-row">
+            <label htmlFor="open-format" className="small muted">
+              Format
+            </label>
+            <select id="open-format" value={format} onChange={(e) => setFormat(e.target.value)}>
+              <option value="">Detect automatically</option>
+              {formats.map((f) => (
+                <option key={f.id} value={f.id}>
+                  {f.title}
+                  {f.writable ? '' : ' (read-only)'}
+                </option>
+              ))}
+            </select>
           </div>
         </form>
         <section aria-label="Recent directories" className="recent">

@@ -62,7 +62,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
           ) : (
             <p className="small muted">This format cannot be compacted here.</p>
           )}
-          {job ? (
+          {!plan ? null : job ? (
             <div className="job">
               <div className="job-label small">
                 {job.phase} · {job.total > 0 ? `${percent}%` : '…'}

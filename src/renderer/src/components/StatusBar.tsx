@@ -7,7 +7,7 @@ export function StatusBar({ session, stats }: { session: SessionInfo; stats: Sta
       <span className="mono status-path" title={session.path}>
         {session.path}
       </span>
-      <span>
+      <span title={session.detection.reason}>
         format <b>{session.format}</b>
       </span>
       <span>
