@@ -1,0 +1,262 @@
+/**
+ * The real `kvscope` command as a child process (node bin/kvscope.js, cwd a
+ * temp dir): output, exit codes, options anywhere on the line, JSON Lines
+ * import/export, verify on a damaged store, and the REPL session of the
+ * mini-kvstore-v2 README reproduced exactly through a pipe.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/kvscope.js');
+const SEED = '/work/shared/seeds/mini-kvstore-v2.md';
+
+let cwd: string;
+beforeAll(() => {
+  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-'));
+});
+afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+function kv(args: string[], input?: string | Buffer): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input: input ?? '', timeout: 30_000 });
+  return { code: r.status, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
+
+const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
+
+describe('one-shot commands', () => {
+  it('set, get and delete, with options before and after the command', () => {
+    expect(kv(['--dir', 'basic', 'set', 'name', 'Alice'])).toEqual({ code: 0, out: 'OK\n', err: '' });
+    expect(kv(['set', 'greeting', 'hello', 'world', '--dir', 'basic'])).toEqual({ code: 0, out: 'OK\n', err: '' });
+    expect(kv(['get', 'name', '-d', 'basic'])).toEqual({ code: 0, out: 'Alice\n', err: '' });
+    expect(kv(['-d', 'basic', 'get', 'greeting']).out).toBe('hello world\n');
+    // The default directory is ./data in the working directory.
+    expect(kv(['set', 'where', 'default']).code).toBe(0);
+    expect(fs.existsSync(path.join(cwd, 'data', '000001.data'))).toBe(true);
+    expect(kv(['get', 'where']).out).toBe('default\n');
+    expect(kv(['--dir', 'basic', 'get', 'where']).code).toBe(1);
+
+    expect(JSON.parse(kv(['--json', '--dir', 'basic', 'get', 'name']).out)).toEqual({ key: 'name', value: 'Alice' });
+    expect(kv(['--dir', 'basic', 'delete', 'name'])).toEqual({ code: 0, out: 'Deleted\n', err: '' });
+    expect(kv(['--dir', 'basic', 'delete', 'name'])).toMatchObject({ code: 1, out: '' });
+  });
+
+  it('a missing key exits 1 with "Key not found" on stderr and nothing on stdout', () => {
+    kv(['--dir', 'missing', 'set', 'a', '1']);
+    const r = kv(['--dir', 'missing', 'get', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('Key not found');
+  });
+
+  it('usage errors exit 2', () => {
+    const unknown = kv(['--dir', 'x', 'frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toBe('');
+    expect(unknown.err).toContain('frobnicate');
+    expect(kv(['--dir', 'x', 'get']).code).toBe(2);
+    expect(kv(['--dir', 'x', '--no-such-option', 'list']).code).toBe(2);
+    expect(kv(['--fsync', 'sometimes', 'list']).code).toBe(2);
+    expect(kv([]).code).toBe(2);
+    expect(kv(['--help']).code).toBe(0);
+  });
+
+  it('a store that is not a store exits 3', () => {
+    fs.mkdirSync(path.join(cwd, 'notastore'));
+    fs.writeFileSync(path.join(cwd, 'notastore', 'readme.txt'), 'hello');
+    const r = kv(['--dir', 'notastore', 'get', 'a']);
+    expect(r.code).toBe(3);
+    expect(r.out).toBe('');
+  });
+
+  it('list, scan, history, stats and compact (text and --json)', () => {
+    const d = ['--dir', 'many'];
+    for (const [k, v] of [
+      ['user:2', 'bob'],
+      ['user:1', 'alice'],
+      ['item:1', 'pen'],
+      ['user:1', 'alice2'],
+    ]) expect(kv([...d, 'set', k!, v!]).code).toBe(0);
+    expect(kv([...d, 'delete', 'item:1']).code).toBe(0);
+
+    expect(lines(kv([...d, 'list']).out)).toEqual(['user:1', 'user:2']);
+    expect(lines(kv(['list', '--prefix', 'user:2', ...d]).out)).toEqual(['user:2']);
+    expect(JSON.parse(kv([...d, 'list', '--json']).out)).toEqual(['user:1', 'user:2']);
+    expect(lines(kv([...d, 'scan']).out)).toEqual(['user:1\talice2', 'user:2\tbob']);
+    expect(lines(kv([...d, 'scan', '--json', '-p', 'user:1']).out).map((l) => JSON.parse(l))).toEqual([{ key: 'user:1', value: 'alice2' }]);
+
+    const history = JSON.parse(kv([...d, 'history', 'user:1', '--json']).out) as Array<{ kind: string; status: string; location: { sequence: number } }>;
+    expect(history.map((v) => [v.kind, v.status])).toEqual([
+      ['put', 'shadowed'],
+      ['put', 'live'],
+    ]);
+    expect(history[0]!.location.sequence).toBeLessThan(history[1]!.location.sequence);
+    const deleted = JSON.parse(kv([...d, 'history', 'item:1', '--json']).out) as Array<{ kind: string }>;
+    expect(deleted.map((v) => v.kind)).toEqual(['put', 'delete']);
+    expect(kv([...d, 'history', 'never-written']).code).toBe(1);
+
+    const stats = JSON.parse(kv([...d, 'stats', '--json']).out) as { keys: number; deadBytes: number };
+    expect(stats.keys).toBe(2);
+    expect(stats.deadBytes).toBeGreaterThan(0);
+    expect(kv([...d, 'stats']).out).toMatch(/Keys:\s+2/);
+
+    const compacted = JSON.parse(kv([...d, 'compact', '--json']).out) as { recordsDropped: number; reclaimedBytes: number };
+    // Dropped: user:1's first version, item:1's put and its tombstone.
+    expect(compacted.recordsDropped).toBe(3);
+    expect(compacted.reclaimedBytes).toBeGreaterThan(0);
+    expect(lines(kv([...d, 'scan']).out)).toEqual(['user:1\talice2', 'user:2\tbob']);
+    const after = JSON.parse(kv([...d, 'stats', '--json']).out) as { keys: number; deadBytes: number };
+    expect(after.keys).toBe(2);
+    expect(after.deadBytes).toBeLessThan(stats.deadBytes);
+  });
+
+  it('verify and dump: clean store, then a damaged one named by file@offset', () => {
+    const d = ['--dir', 'damaged'];
+    kv([...d, 'set', 'first', 'one']);
+    kv([...d, 'set', 'second', 'two']);
+    kv([...d, 'set', 'third', 'three']);
+    const ok = kv([...d, 'verify']);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/^OK: 3 records/);
+
+    const dump = lines(kv([...d, 'dump', '--json']).out).map((l) => JSON.parse(l) as { file: string; offset: number; length: number; kind: string; key?: string });
+    // Hand-computed: 24-byte header, then 22 + key + value per record.
+    const second = 24 + (22 + 5 + 3);
+    expect(dump.map((r) => [r.kind, r.offset, r.length, r.key])).toEqual([
+      ['header', 0, 24, undefined],
+      ['put', 24, 30, 'first'],
+      ['put', second, 22 + 6 + 3, 'second'],
+      ['put', second + 31, 22 + 5 + 5, 'third'],
+    ]);
+
+    const file = path.join(cwd, 'damaged', '000001.data');
+    const bytes = fs.readFileSync(file);
+    bytes[second + 22 + 6]! ^= 0x20; // a value byte of "second"
+    fs.writeFileSync(file, bytes);
+    const bad = kv([...d, 'verify']);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(`000001.data@${second}`);
+    const badJson = JSON.parse(kv([...d, 'verify', '--json']).out) as { ok: boolean; problems: Array<{ file: string; offset: number; kind: string }> };
+    expect(badJson.ok).toBe(false);
+    expect(badJson.problems.map((p) => [p.file, p.offset, p.kind])).toEqual([['000001.data', second, 'bad-crc']]);
+    // The damaged record's key is gone, the others remain.
+    expect(kv([...d, 'get', 'second']).code).toBe(1);
+    expect(kv([...d, 'get', 'third']).out).toBe('three\n');
+  });
+
+  it('a locked store exits 3 while another process writes it; reads still work', async () => {
+    const dir = path.join(cwd, 'locked');
+    const child = spawn(process.execPath, [BIN, '--dir', dir, 'repl'], { cwd, stdio: 'pipe' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let seen = '';
+        child.stdout.on('data', (d: Buffer) => {
+          seen += d.toString();
+          if (seen.includes('OK\n')) resolve();
+        });
+        child.once('exit', (c) => reject(new Error(`repl exited ${c}`)));
+        child.stdin.write('set held yes\n');
+      });
+      const r = kv(['--dir', dir, 'set', 'x', 'y']);
+      expect(r.code).toBe(3);
+      expect(r.out).toBe('');
+      expect(r.err).toContain(String(child.pid));
+      expect(kv(['--dir', dir, 'get', 'held']).out).toBe('yes\n');
+    } finally {
+      child.stdin.end('quit\n');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    expect(kv(['--dir', dir, 'set', 'x', 'y']).code).toBe(0);
+  });
+});
+
+describe('JSON Lines import and export', () => {
+  it('round-trips UTF-8 text, {"base64"} bytes and "deleted": true', () => {
+    const binKey = Buffer.from([0x00, 0xff, 0x80, 0x41]);
+    const binValue = Buffer.from([0xc3, 0x28, 0x00, 0xfe]); // not UTF-8
+    const input = [
+      JSON.stringify({ key: 'plain', value: 'text ✓ ünïcode' }),
+      JSON.stringify({ key: { base64: binKey.toString('base64') }, value: { base64: binValue.toString('base64') } }),
+      JSON.stringify({ key: 'gone', value: 'soon' }),
+      '',
+      JSON.stringify({ key: 'gone', deleted: true }),
+      JSON.stringify({ key: 'empty', value: '' }),
+    ].join('\n');
+    fs.writeFileSync(path.join(cwd, 'in.jsonl'), input + '\n');
+    const imported = kv(['--dir', 'jsonl', 'import', 'in.jsonl']);
+    expect(imported.code).toBe(0);
+    expect(imported.out).toContain('5');
+
+    const exported = lines(kv(['--dir', 'jsonl', 'export']).out).map((l) => JSON.parse(l) as { key: unknown; value: unknown });
+    const asBytes = (j: unknown): Buffer => (typeof j === 'string' ? Buffer.from(j, 'utf8') : Buffer.from((j as { base64: string }).base64, 'base64'));
+    const got = new Map(exported.map((e) => [asBytes(e.key).toString('hex'), asBytes(e.value).toString('hex')]));
+    expect(got).toEqual(
+      new Map([
+        [Buffer.from('plain').toString('hex'), Buffer.from('text ✓ ünïcode').toString('hex')],
+        [binKey.toString('hex'), binValue.toString('hex')],
+        [Buffer.from('empty').toString('hex'), ''],
+      ]),
+    );
+    // Text stays text; only bytes that are not UTF-8 are base64.
+    expect(exported.find((e) => e.key === 'plain')!.value).toBe('text ✓ ünïcode');
+    expect(exported.some((e) => typeof e.key === 'object' && typeof e.value === 'object')).toBe(true);
+
+    // The export, imported from stdin into a fresh store, exports identically.
+    const text = kv(['--dir', 'jsonl', 'export']).out;
+    expect(kv(['--dir', 'jsonl2', 'import', '-'], text).code).toBe(0);
+    expect(kv(['--dir', 'jsonl2', 'export']).out).toBe(text);
+    // And a deletion line applied to the copy removes the key.
+    expect(kv(['--dir', 'jsonl2', 'import', '-'], JSON.stringify({ key: 'plain', deleted: true }) + '\n').code).toBe(0);
+    expect(kv(['--dir', 'jsonl2', 'get', 'plain']).code).toBe(1);
+  });
+
+  it('a bad line imports nothing and exits 2', () => {
+    const r = kv(['--dir', 'badimport', 'import', '-'], '{"key":"a","value":"1"}\nnot json\n');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(':2:');
+    expect(kv(['--dir', 'badimport', 'get', 'a']).code).not.toBe(0);
+  });
+});
+
+describe('REPL through a pipe', () => {
+  /** The "Example Session" block of the mini-kvstore-v2 README: "> " lines are input, the rest output. */
+  function exampleSession(): { input: string; output: string } {
+    const md = fs.readFileSync(SEED, 'utf8');
+    const m = /### Example Session\s*```[^\n]*\n([\s\S]*?)```/.exec(md);
+    if (!m) throw new Error('no example session in the seed README');
+    const input: string[] = [];
+    const output: string[] = [];
+    for (const line of m[1]!.split('\n')) {
+      if (line.startsWith('> ')) input.push(line.slice(2));
+      else if (line !== '') output.push(line);
+    }
+    return { input: input.join('\n') + '\n', output: output.join('\n') + '\n' };
+  }
+
+  it('reproduces the example session exactly on stdout (no prompt, no banner)', () => {
+    const { input, output } = exampleSession();
+    expect(input).toContain('set name Alice');
+    const r = kv(['--dir', 'repl-session', 'repl'], input);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(output);
+    expect(r.err).not.toContain('> ');
+  });
+
+  it('joins the words of a value and keeps the store across sessions', () => {
+    const r = kv(['repl', '--dir', 'repl-words'], 'set greeting hello world\nget greeting\n');
+    expect(r).toMatchObject({ code: 0, out: 'OK\nhello world\n' });
+    expect(kv(['--dir', 'repl-words', 'get', 'greeting']).out).toBe('hello world\n');
+    const again = kv(['--dir', 'repl-words', 'repl'], 'get greeting\nget nothing\ndelete greeting\nlist\nexit\nget greeting\n');
+    expect(again.out).toBe('hello world\nDeleted\nKeys (0):\n');
+    expect(again.err).toContain('Key not found');
+  });
+});
