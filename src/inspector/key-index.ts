@@ -19,6 +19,8 @@ export interface KeyRange {
 
 /** Bigger than any latin1 char: prefix + UPPER sorts after every key with that prefix. */
 const UPPER = '\u0100';
+/** Not latin1, so never part of a key string. */
+const SLASH_STAND_IN = '\u0101';
 
 export function lowerBound(keys: readonly string[], target: string, lo = 0, hi = keys.length): number {
   while (lo < hi) {
@@ -46,8 +48,11 @@ function compileMatcher(filter: KeyFilter): (key: string) => boolean {
   const pattern = textToKeyString(filter.pattern);
   if (filter.mode === 'substring') return (key) => key.includes(pattern);
   if (filter.mode === 'prefix') return (key) => key.startsWith(pattern);
-  const isMatch = picomatch(pattern, { dot: true, nobrace: false, noextglob: true });
-  return (key) => isMatch(key);
+  // Keys are not paths: '*' should match any run of bytes, '/' included (as Redis KEYS does).
+  // picomatch treats '/' as a separator, so hide it behind a char no key string can contain.
+  const hide = (s: string) => (s.includes('/') ? s.replaceAll('/', SLASH_STAND_IN) : s);
+  const isMatch = picomatch(hide(pattern), { dot: true, noextglob: true });
+  return (key) => isMatch(hide(key));
 }
 
 interface CacheEntry {

@@ -6,6 +6,8 @@
 import { IPC_EVENT_CHANNEL, METHOD_NAMES, ipcChannel } from '../shared/methods.js';
 import { encodeBridgeError, type ApiErrorShape } from '../shared/errors.js';
 
+const MAX_BACKLOG = 100;
+
 type Envelope = { ok: true; value: unknown } | { ok: false; error: ApiErrorShape };
 
 export interface IpcRendererLike {
@@ -28,12 +30,24 @@ export function buildPreloadApi(ipcRenderer: IpcRendererLike): Record<string, un
       throw new Error(encodeBridgeError(error));
     };
   }
+  // Subscribe once, at load: events the shell sends before the page has
+  // subscribed (a directory from the command line) wait in a small backlog.
+  const listeners = new Set<(event: unknown) => void>();
+  const backlog: unknown[] = [];
+  ipcRenderer.on(IPC_EVENT_CHANNEL, (_event: unknown, payload: unknown) => {
+    if (listeners.size === 0) {
+      if (backlog.length < MAX_BACKLOG) backlog.push(payload);
+      return;
+    }
+    for (const listener of listeners) listener(payload);
+  });
   api.onEvent = (listener: (event: unknown) => void) => {
     if (typeof listener !== 'function') throw new TypeError('onEvent needs a function');
-    const wrapped = (_event: unknown, payload: unknown) => listener(payload);
-    ipcRenderer.on(IPC_EVENT_CHANNEL, wrapped);
+    listeners.add(listener);
+    const pending = backlog.splice(0);
+    if (pending.length > 0) queueMicrotask(() => pending.forEach((event) => listener(event)));
     return () => {
-      ipcRenderer.removeListener(IPC_EVENT_CHANNEL, wrapped);
+      listeners.delete(listener);
     };
   };
   return Object.freeze(api);

@@ -35,6 +35,11 @@ describe('KeyIndex', () => {
     const glob = index.window({ mode: 'glob', pattern: 'user:*:name' }, 0, 10);
     expect(glob.keys.map((k) => k.key)).toEqual(['user:10:name', 'user:1:name', 'user:2:name']);
     expect(index.window({ mode: 'glob', pattern: 'config/*' }, 0, 10).total).toBe(2);
+    // '*' crosses '/' and ':' (keys are not paths); '?' and classes work.
+    expect(index.window({ mode: 'glob', pattern: 'c*n' }, 0, 10).keys.map((k) => k.key)).toEqual(['config/app.json', 'config/db.json']);
+    expect(index.window({ mode: 'glob', pattern: 'user:?:name' }, 0, 10).total).toBe(2);
+    expect(index.window({ mode: 'glob', pattern: 'user:[2-9]*' }, 0, 10).keys.map((k) => k.key)).toEqual(['user:2:name']);
+    expect(index.window({ mode: 'glob', pattern: 'config' }, 0, 10).total).toBe(0);
     // What a person types is UTF-8 text.
     expect(index.window({ mode: 'substring', pattern: 'é' }, 0, 10).keys[0]!.display).toBe('user:é');
     expect(index.window(undefined, 100, 10)).toEqual({ total: KEYS.length, keys: [] });

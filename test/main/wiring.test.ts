@@ -141,6 +141,16 @@ describe('preload', () => {
     ipc.emit(IPC_EVENT_CHANNEL, { type: 'store-changed', sessionId: 's2' });
     expect(seen).toEqual([{ type: 'store-changed', sessionId: 's' }]);
   });
+
+  it('keeps events sent before the page subscribed (a directory from the command line)', async () => {
+    const ipc = fakeIpcRenderer();
+    const api = buildPreloadApi(ipc) as { onEvent: (l: (e: unknown) => void) => () => void };
+    ipc.emit(IPC_EVENT_CHANNEL, { type: 'open-directory', path: '/data/store' });
+    const seen: unknown[] = [];
+    api.onEvent((e) => seen.push(e));
+    await Promise.resolve();
+    expect(seen).toEqual([{ type: 'open-directory', path: '/data/store' }]);
+  });
 });
 
 describe('window security', () => {

@@ -7,6 +7,7 @@ import type { KvscopeEvent, SessionInfo } from '../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../shared/errors.js';
 import type { Transport } from './transport.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
+import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { OpenScreen } from './components/OpenScreen.js';
 import { Workspace } from './components/Workspace.js';
 
@@ -16,6 +17,7 @@ export function App({ transport }: { transport: Transport }) {
   const [error, setError] = useState<ApiErrorShape | null>(null);
   const [opening, setOpening] = useState(false);
   const sessionRef = useRef<SessionInfo | null>(null);
+  const reportError = useCallback((err: ApiErrorShape) => setError(err), []);
   sessionRef.current = session;
 
   const openDirectory = useCallback(
@@ -65,16 +67,18 @@ export function App({ transport }: { transport: Transport }) {
     <div className="app">
       {error && <ErrorBanner error={error} onDismiss={() => setError(null)} />}
       {session ? (
-        <Workspace
-          key={session.sessionId}
-          api={api}
-          session={session}
-          onSessionChange={setSession}
-          onClose={closeStore}
-          onError={(err) => setError(err)}
-        />
+        <ErrorBoundary onReset={() => void closeStore()}>
+          <Workspace
+            key={session.sessionId}
+            api={api}
+            session={session}
+            onSessionChange={setSession}
+            onClose={closeStore}
+            onError={reportError}
+          />
+        </ErrorBoundary>
       ) : (
-        <OpenScreen transport={transport} busy={opening} onOpen={openDirectory} onError={(err) => setError(err)} />
+        <OpenScreen transport={transport} busy={opening} onOpen={openDirectory} onError={reportError} />
       )}
     </div>
   );

@@ -79,6 +79,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [localError, setLocalError] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [saving, setSaving] = useState(false);
+  const [loadingMore, setLoadingMore] = useState(false);
   const key = selection?.kind === 'key' ? selection.key : null;
 
   useEffect(() => {
@@ -107,6 +108,25 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   const text = useMemo(() => (loaded ? decodeText(loaded.bytes) : null), [loaded]);
   const json = useMemo(() => (text && view === 'json' ? prettyJson(text.text) : null), [text, view]);
+
+  /** Fetches the next window of a large value and appends it. */
+  const loadMore = async () => {
+    if (!loaded || key === null) return;
+    setLoadingMore(true);
+    try {
+      const next = await api.getValue({ sessionId, key, offset: loaded.response.offset + loaded.bytes.length });
+      const chunk = base64ToBytes(next.base64);
+      const bytes = new Uint8Array(loaded.bytes.length + chunk.length);
+      bytes.set(loaded.bytes);
+      bytes.set(chunk, loaded.bytes.length);
+      const complete = loaded.response.offset === 0 && bytes.length >= next.size;
+      setLoaded({ response: { ...loaded.response, size: next.size, truncated: !complete }, bytes });
+    } catch (err) {
+      onError(err);
+    } finally {
+      setLoadingMore(false);
+    }
+  };
 
   const save = async () => {
     if (!editing) return;
@@ -283,8 +303,13 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
             </div>
           </dl>
           {response.truncated && (
-            <div className="notice small">
-              Showing the first {formatBytes(loaded.bytes.length)} of {formatBytes(response.size)}. Large values are shown in part and cannot be edited here.
+            <div className="notice small notice-row">
+              <span>
+                Showing the first {formatBytes(loaded.bytes.length)} of {formatBytes(response.size)}. Load the rest to edit it.
+              </span>
+              <button type="button" className="small-button" onClick={() => void loadMore()} disabled={loadingMore}>
+                {loadingMore ? 'Loading…' : 'Load more'}
+              </button>
             </div>
           )}
           {editing ? (
