@@ -109,9 +109,14 @@ registerContractHandlers({
 });
 service.onEvent(send);
 
+// Every renderer sandboxed, whatever its webPreferences say.
+app.enableSandbox();
+
 app.on('web-contents-created', (_event, contents) => {
   // No other window, webview or navigation, whoever asks.
   contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
