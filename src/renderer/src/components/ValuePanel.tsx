@@ -196,6 +196,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const editor = editing && (
     <div className="editor">
       <div className="controls-row">
+        <span className="small muted">Edit as</span>
         <div className="segmented" role="radiogroup" aria-label="Edit as">
           {(['text', 'json', 'hex'] as const).map((f) => (
             <button key={f} type="button" role="radio" aria-checked={editing.format === f} className={editing.format === f ? 'on' : ''} onClick={() => changeEditFormat(f)}>
@@ -268,7 +269,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? 'Switch to read-write to edit' : undefined}>
             Edit
           </button>
-          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || !response?.found} title={readOnly ? 'Switch to read-write to delete' : undefined}>
+          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || !response?.found || editing !== null} title={readOnly ? 'Switch to read-write to delete' : undefined}>
             Delete
           </button>
         </div>
