@@ -175,6 +175,9 @@ test('edit, create, delete and compact; changes persist across a reload', async 
   await page.getByLabel('Filter keys').fill('user:00002:');
   await expect(page.getByRole('listbox', { name: 'Keys' }).getByRole('option')).toHaveText(['user:00002:profile']);
   await shot(page, '09-after-reload');
+  // The page that was reloaded let go of the writer lock.
+  await page.getByRole('switch', { name: 'Read-write mode' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
 });
 
 test('read-only mode refuses writes', async ({ page, kv }) => {

@@ -102,6 +102,12 @@ export class InspectorService implements KvscopeHandlers {
     }
   }
 
+  /** Closes every open store (a reloaded Electron window starts afresh). */
+  async closeAllSessions(): Promise<void> {
+    const ids = [...this.sessions.keys()];
+    await Promise.allSettled(ids.map((sessionId) => this.closeStore({ sessionId })));
+  }
+
   async close(): Promise<void> {
     this.jobs.cancelAll();
     const sessions = [...this.sessions.values()];

@@ -84,6 +84,10 @@ function createWindow(): void {
     onOpenDirectory: (path) => send({ type: 'open-directory', path }),
   });
   mainWindow.once('ready-to-show', () => mainWindow?.show());
+  // A reload starts a new page: the old page's stores (and writer lock) go.
+  mainWindow.webContents.on('did-start-loading', () => {
+    void service.closeAllSessions();
+  });
   mainWindow.webContents.on('did-finish-load', () => {
     if (pendingDirectory) {
       send({ type: 'open-directory', path: pendingDirectory });

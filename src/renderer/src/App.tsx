@@ -44,6 +44,16 @@ export function App({ transport }: { transport: Transport }) {
     if (current) await api.closeStore({ sessionId: current.sessionId }).catch(() => undefined);
   }, [api]);
 
+  // Leaving or reloading the page closes its store, so it does not keep the writer lock.
+  useEffect(() => {
+    const onPageHide = () => {
+      const current = sessionRef.current;
+      if (current) void api.closeStore({ sessionId: current.sessionId }).catch(() => undefined);
+    };
+    window.addEventListener('pagehide', onPageHide);
+    return () => window.removeEventListener('pagehide', onPageHide);
+  }, [api]);
+
   // The shell (Electron menu, command line, dropped folder) may ask us to open a directory.
   useEffect(
     () =>

@@ -57,6 +57,8 @@ export function createHttpTransport(origin: string, token: string): KvscopeApi {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: token },
         body: JSON.stringify(request ?? {}),
+        // closeStore is sent while the page unloads; keepalive lets it finish.
+        keepalive: method === 'closeStore',
       });
     } catch {
       throw new ApiError('IO', 'Cannot reach the kvscope host. Is `kvscope serve` still running?');
