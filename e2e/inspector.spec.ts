@@ -94,8 +94,19 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
 });
 
 test('edit, create, delete and compact; changes persist across a reload', async ({ page, kv }) => {
+  // Events pass through a WebSocket route that holds back "job-done", so the
+  // running-compaction UI can be seen however fast the compaction is.
   const frames: string[] = [];
-  page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
+  let releaseDone: (() => void) | undefined;
+  await page.routeWebSocket(/\/events/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      const text = String(message);
+      frames.push(text);
+      if (text.includes('"job-done"')) releaseDone = () => ws.send(message);
+      else ws.send(message);
+    });
+  });
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);
   await page.getByRole('switch', { name: 'Read-write mode' }).click();
@@ -149,6 +160,13 @@ test('edit, create, delete and compact; changes persist across a reload', async 
   const stats = page.getByRole('complementary', { name: 'Statistics' });
   await expect(stats.getByTestId('compaction-plan')).toContainText(/Will reclaim [\d.]+ KiB/);
   await stats.getByRole('button', { name: 'Compact' }).click();
+  const progress = page.getByRole('progressbar', { name: 'Compaction progress' });
+  await expect(progress).toBeVisible();
+  await expect(stats.getByRole('button', { name: 'Cancel' })).toBeVisible();
+  await expect.poll(() => releaseDone !== undefined).toBe(true);
+  await expect(progress).toHaveAttribute('aria-valuenow', /^\d+$/);
+  await shot(page, '08a-compaction-progress');
+  releaseDone!();
   const result = page.getByRole('status', { name: 'Compaction result' });
   await expect(result).toContainText('Compaction finished');
   await expect(result).toContainText('Reclaimed');

@@ -46,6 +46,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
   const [, setTick] = useState(0);
   const [activeIndex, setActiveIndex] = useState(-1);
+  const [ready, setReady] = useState(false);
   const pages = useRef(new Map<number, KeyEntry[]>());
   const pending = useRef(new Set<number>());
   const generation = useRef(0);
@@ -64,6 +65,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
         pages.current.set(page, res.keys);
         setTotal(res.total);
         setUnfilteredTotal(res.unfilteredTotal);
+        setReady(true);
         setTick((t) => t + 1);
         return res.keys;
       } catch (err) {
@@ -84,6 +86,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     pages.current = new Map();
     pending.current = new Set();
     setActiveIndex(-1);
+    setReady(false);
     void loadPage(0);
   }, [loadPage, version]);
 
@@ -204,7 +207,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
           aria-activedescendant={activeIndex >= 0 ? `key-row-${activeIndex}` : undefined}
           onKeyDown={onKeyDown}
         >
-          {total === 0 && (
+          {total === 0 && ready && (
             <div className="empty muted">{filtered ? 'No key matches the filter.' : 'This store has no live keys.'}</div>
           )}
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
