@@ -87,8 +87,13 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
   await expect(tree.getByRole('button', { name: /^▸\s*user:\s*2,850$/ })).toBeVisible();
   await expect(tree.getByRole('button', { name: /^▸\s*blob:\s*300$/ })).toBeVisible();
   await page.getByLabel('Tree delimiter').selectOption('/');
-  await tree.getByRole('button', { name: /^▸\s*config\/\s*2$/ }).click();
-  await tree.getByRole('button', { name: /app\.json/ }).click();
+  // Keyboard: Right opens the branch, Down moves to its first key, Enter selects it.
+  await tree.getByRole('button', { name: /^▸\s*config\/\s*2$/ }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(tree.getByRole('button', { name: /^▾\s*config\/\s*2$/ })).toBeVisible();
+  await page.keyboard.press('ArrowDown');
+  await expect(tree.getByRole('button', { name: /app\.json/ })).toBeFocused();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: 'config/app.json' })).toBeVisible();
   await shot(page, '05-tree-view');
 });

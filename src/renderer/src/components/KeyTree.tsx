@@ -1,5 +1,5 @@
 /** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch. */
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
 import { keyStringToHex } from '../../../shared/keytext.js';
 import { formatCount } from '../format.js';
@@ -74,9 +74,23 @@ function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode
   );
 }
 
+/** Arrow keys move between visible nodes; Right opens a branch, Left closes it; Enter selects. */
+function onTreeKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+  const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('button.tree-button'));
+  const current = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  const item = buttons[current]?.closest('li');
+  const expanded = item?.getAttribute('aria-expanded');
+  if (e.key === 'ArrowDown') buttons[Math.min(buttons.length - 1, current + 1)]?.focus();
+  else if (e.key === 'ArrowUp') buttons[Math.max(0, current - 1)]?.focus();
+  else if (e.key === 'ArrowRight' && expanded === 'false') buttons[current]!.click();
+  else if (e.key === 'ArrowLeft' && expanded === 'true') buttons[current]!.click();
+  else return;
+  e.preventDefault();
+}
+
 export function KeyTree(props: Props) {
   return (
-    <div className="key-tree">
+    <div className="key-tree" onKeyDown={onTreeKeyDown}>
       <Level {...props} prefix="" depth={0} />
     </div>
   );
