@@ -1,0 +1,33 @@
+// Prints one closing line for the whole test run, counted from the JSON
+// reports of vitest and Playwright: "tests: N passed, N failed, N skipped".
+import { readFileSync } from 'node:fs';
+
+function read(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const unit = read('test-results/vitest.json');
+if (unit) {
+  passed += unit.numPassedTests;
+  failed += unit.numFailedTests;
+  skipped += unit.numPendingTests + unit.numTodoTests;
+}
+const e2e = read('test-results/playwright.json');
+if (e2e) {
+  passed += e2e.stats.expected + e2e.stats.flaky;
+  failed += e2e.stats.unexpected;
+  skipped += e2e.stats.skipped;
+}
+if (!unit || !e2e) {
+  console.error(`missing test report: ${!unit ? 'test-results/vitest.json ' : ''}${!e2e ? 'test-results/playwright.json' : ''}`);
+  process.exitCode = 1;
+}
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (failed > 0) process.exitCode = 1;
