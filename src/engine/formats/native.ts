@@ -24,7 +24,7 @@ import {
   SEGMENT_HEADER_FIELDS,
   SEGMENT_MAGIC,
 } from '../native/layout.js';
-import { scanRecords } from '../native/scan.js';
+import { scanRecords, type ScanEvent } from '../native/scan.js';
 import { hex32, layoutFields, type FieldValue } from './field-layout.js';
 import type { DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -43,6 +43,54 @@ function flagsText(flags: number): string {
   if (flags === 0) return '0 (single write)';
   const parts = [flags & 1 ? 'in batch' : '', flags & 2 ? 'first' : '', flags & 4 ? 'last' : ''].filter(Boolean);
   return `0x${flags.toString(16).padStart(2, '0')} (${parts.join(', ')})`;
+}
+
+/**
+ * One scanner event of a data segment as a DecodedRecord with its fields (the
+ * same decoding decodeFile does), so a caller that scans a window of a large
+ * segment itself (the inspector's paged record table) gets identical records.
+ */
+export function decodedFromScan(ev: ScanEvent): DecodedRecord {
+  if (ev.kind === 'record') {
+    const h = ev.header;
+    return {
+      offset: ev.offset,
+      length: ev.length,
+      kind: h.type === RECORD_TOMBSTONE ? 'delete' : 'put',
+      status: 'valid',
+      key: ev.key,
+      ...(h.type === RECORD_TOMBSTONE ? {} : { valueOffset: ev.offset + RECORD_HEADER.size + h.keyLength, valueLength: h.valueLength }),
+      sequence: h.sequence,
+      storedCrc: h.crc,
+      computedCrc: ev.computedCrc,
+      fields: [
+        ...layoutFields(RECORD_FIELDS, ev.offset, values({
+          crc: hex32(h.crc),
+          type: recordTypeName(h.type),
+          flags: flagsText(h.flags),
+          sequence: String(h.sequence),
+          keyLength: String(h.keyLength),
+          valueLength: String(h.valueLength),
+        })),
+        ...layoutFields(
+          RECORD_BODY_FIELDS,
+          ev.offset + RECORD_HEADER.size,
+          values({ key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
+        ),
+      ],
+    };
+  }
+  return {
+    offset: ev.offset,
+    length: ev.length,
+    kind: 'garbage',
+    status: ev.kind,
+    problem: ev.reason,
+    problemKind: ev.kind === 'torn' ? 'torn-tail' : ev.header && ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length',
+    ...(ev.header ? { storedCrc: ev.header.crc, sequence: ev.header.sequence } : {}),
+    ...(ev.computedCrc !== undefined ? { computedCrc: ev.computedCrc } : {}),
+    fields: [{ name: 'damaged bytes', role: 'other', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} bytes`, explain: ev.reason }],
+  };
 }
 
 function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
@@ -71,48 +119,7 @@ function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
       })),
     });
   }
-  for (const ev of scanRecords(memorySource(bytes), Math.min(SEGMENT_HEADER.size, bytes.length))) {
-    if (ev.kind === 'record') {
-      const h = ev.header;
-      out.push({
-        offset: ev.offset,
-        length: ev.length,
-        kind: h.type === RECORD_TOMBSTONE ? 'delete' : 'put',
-        status: 'valid',
-        key: ev.key,
-        ...(h.type === RECORD_TOMBSTONE ? {} : { valueOffset: ev.offset + RECORD_HEADER.size + h.keyLength, valueLength: h.valueLength }),
-        sequence: h.sequence,
-        storedCrc: h.crc,
-        computedCrc: ev.computedCrc,
-        fields: [
-          ...layoutFields(RECORD_FIELDS, ev.offset, values({
-            crc: hex32(h.crc),
-            type: recordTypeName(h.type),
-            flags: flagsText(h.flags),
-            sequence: String(h.sequence),
-            keyLength: String(h.keyLength),
-            valueLength: String(h.valueLength),
-          })),
-          ...layoutFields(
-            RECORD_BODY_FIELDS,
-            ev.offset + RECORD_HEADER.size,
-            values({ key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
-          ),
-        ],
-      });
-    } else {
-      out.push({
-        offset: ev.offset,
-        length: ev.length,
-        kind: 'garbage',
-        status: ev.kind,
-        problem: ev.reason,
-        ...(ev.header ? { storedCrc: ev.header.crc, sequence: ev.header.sequence } : {}),
-        ...(ev.computedCrc !== undefined ? { computedCrc: ev.computedCrc } : {}),
-        fields: [{ name: 'damaged bytes', role: 'other', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} bytes`, explain: ev.reason }],
-      });
-    }
-  }
+  for (const ev of scanRecords(memorySource(bytes), Math.min(SEGMENT_HEADER.size, bytes.length))) out.push(decodedFromScan(ev));
   return out;
 }
 
