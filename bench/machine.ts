@@ -1,0 +1,119 @@
+/**
+ * The machine's limits, measured in the same run as the engines, on the
+ * same disk: sequential write and read bandwidth with 1 MiB calls, and the
+ * latency of an fdatasync after a small append.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+export interface MachineLimits {
+  seqWriteMBs: number;
+  seqReadMBs: number;
+  /** True when the read ran with the file's pages evicted (dd iflag=nocache). */
+  seqReadCold: boolean;
+  fsyncP50Us: number;
+  fsyncP99Us: number;
+  /** Appends + fdatasync per second, one after another. */
+  fsyncOpsPerSec: number;
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  ramGiB: number;
+  disk: string;
+  node: string;
+  platform: string;
+}
+
+const MiB = 1024 * 1024;
+
+export function machineInfo(dir: string): MachineInfo {
+  const df = spawnSync('df', ['-hT', dir], { encoding: 'utf8' }).stdout.trim().split('\n').at(-1) ?? '';
+  const [device, type, size] = df.split(/\s+/);
+  return {
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    ramGiB: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+    disk: `${device} ${type} ${size}`,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+/** Drop a file's pages from the page cache (GNU dd iflag=nocache); false if that is not possible. */
+export function evictFromCache(path: string): boolean {
+  const r = spawnSync('dd', [`if=${path}`, 'iflag=nocache', 'count=0', 'status=none']);
+  return r.status === 0;
+}
+
+export function evictDirectory(dir: string): boolean {
+  let ok = true;
+  for (const name of fs.readdirSync(dir)) {
+    const p = join(dir, name);
+    if (fs.statSync(p).isFile()) ok = evictFromCache(p) && ok;
+  }
+  return ok;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export function measureMachine(dir: string, opts: { fileMiB: number; fsyncs: number; runs: number }): MachineLimits {
+  const chunk = randomBytes(MiB);
+  const path = join(dir, 'seq.bin');
+  const writes: number[] = [];
+  const reads: number[] = [];
+  let cold = true;
+  for (let r = 0; r < opts.runs; r++) {
+    const fd = fs.openSync(path, 'w');
+    const t0 = performance.now();
+    for (let i = 0; i < opts.fileMiB; i++) fs.writeSync(fd, chunk, 0, MiB, i * MiB);
+    fs.fsyncSync(fd);
+    writes.push(opts.fileMiB / ((performance.now() - t0) / 1000));
+    fs.closeSync(fd);
+
+    cold = evictFromCache(path) && cold;
+    const rfd = fs.openSync(path, 'r');
+    const buf = Buffer.allocUnsafe(MiB);
+    const t1 = performance.now();
+    let pos = 0;
+    for (;;) {
+      const n = fs.readSync(rfd, buf, 0, MiB, pos);
+      if (n === 0) break;
+      pos += n;
+    }
+    reads.push(pos / MiB / ((performance.now() - t1) / 1000));
+    fs.closeSync(rfd);
+    fs.unlinkSync(path);
+  }
+
+  const logPath = join(dir, 'fsync.bin');
+  const fd = fs.openSync(logPath, 'a');
+  const small = randomBytes(100);
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < opts.fsyncs; i++) {
+    const s = performance.now();
+    fs.writeSync(fd, small);
+    fs.fdatasyncSync(fd);
+    lat.push((performance.now() - s) * 1000);
+  }
+  const total = (performance.now() - t0) / 1000;
+  fs.closeSync(fd);
+  fs.unlinkSync(logPath);
+  lat.sort((a, b) => a - b);
+  return {
+    seqWriteMBs: median(writes),
+    seqReadMBs: median(reads),
+    seqReadCold: cold,
+    fsyncP50Us: lat[Math.floor(lat.length * 0.5)]!,
+    fsyncP99Us: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))]!,
+    fsyncOpsPerSec: opts.fsyncs / total,
+  };
+}

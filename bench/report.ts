@@ -1,0 +1,266 @@
+/**
+ * The bench's result shape, its table (side by side, with ratios), the
+ * targets check, and docs/BENCHMARKS.md: the generated part sits between
+ * markers; everything outside them (notes, what was tried) is kept.
+ */
+import * as fs from 'node:fs';
+import type { MachineInfo, MachineLimits } from './machine.js';
+
+export interface Rate {
+  ops: number;
+  opsPerSec: number;
+}
+
+export interface EngineResult {
+  name: string;
+  version: string;
+  bulkLoad?: { seconds: number; opsPerSec: number; userMiBs: number; fileMiBs?: number };
+  diskBytesAfterLoad?: number;
+  reopenSeconds?: number;
+  durablePuts?: Rate;
+  groupCommit?: Rate & { writers: number };
+  randomReads?: Rate;
+  mixed?: Rate;
+  prefixScan?: { keys: number; seconds: number; keysPerSec: number };
+  compaction?: { seconds: number; bytesBefore: number; bytesAfter: number; writtenMiBs: number; note?: string };
+  diskBytesFinal?: number;
+  openFromData?: { seconds: number; keysPerSec: number; dataMiBs: number };
+  openFromHints?: { seconds: number; keysPerSec: number; hintFiles: number };
+  keydirBytesPerKey?: number;
+  /** Internal: the kvscope directory kept for the inspector run. */
+  dir?: string;
+}
+
+export interface InspectorResult {
+  keys?: number;
+  firstKeysMs?: number;
+  filterEchoMs?: number;
+  filterResultMs?: number;
+  filterDebounceMs?: number;
+  longTasksWhileScrolling?: number;
+  longestTaskMs?: number;
+  scrolledRows?: number;
+  rendererHeapMiB?: number;
+  chromium?: string;
+  error?: string;
+}
+
+export interface BenchResult {
+  date: string;
+  seconds: number;
+  options: { keys: number; valueSize: number; quick: boolean; batchSize: number; durablePuts: number; groupCommitPuts: number; reads: number; mixedOps: number };
+  machine: MachineInfo;
+  limits: MachineLimits;
+  engines: EngineResult[];
+  inspector?: InspectorResult;
+}
+
+export const WORKLOADS = [
+  'bulk load',
+  'durable single puts',
+  'group commit, 8 writers',
+  'random point reads',
+  'mixed 90/10',
+  'prefix scan 10k',
+  'open from data files',
+  'open from hint files',
+  'reopen',
+  'compaction',
+  'disk after load',
+  'disk after compaction',
+  'keydir memory',
+] as const;
+
+const PEERS = ['classic-level', 'lmdb', 'better-sqlite3'];
+const MB = 1e6;
+
+function fmt(x: number | undefined, digits = 0): string {
+  if (x === undefined || !Number.isFinite(x)) return '–';
+  if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString('en-US');
+  return x.toFixed(digits);
+}
+
+function ratio(x: number | undefined): string {
+  if (x === undefined || !Number.isFinite(x) || x === 0) return '–';
+  return `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`;
+}
+
+interface Row {
+  workload: (typeof WORKLOADS)[number];
+  unit: string;
+  /** Higher is better (throughput) or lower is better (time, bytes). */
+  higher: boolean;
+  value(e: EngineResult): number | undefined;
+  limit?(r: BenchResult): { value: number; label: string } | undefined;
+}
+
+const rows: Row[] = [
+  { workload: 'bulk load', unit: 'keys/s', higher: true, value: (e) => e.bulkLoad?.opsPerSec },
+  { workload: 'durable single puts', unit: 'puts/s', higher: true, value: (e) => e.durablePuts?.opsPerSec, limit: (r) => ({ value: r.limits.fsyncOpsPerSec, label: 'append+fdatasync/s' }) },
+  { workload: 'group commit, 8 writers', unit: 'puts/s', higher: true, value: (e) => e.groupCommit?.opsPerSec, limit: (r) => ({ value: r.limits.fsyncOpsPerSec, label: 'append+fdatasync/s' }) },
+  { workload: 'random point reads', unit: 'gets/s', higher: true, value: (e) => e.randomReads?.opsPerSec },
+  { workload: 'mixed 90/10', unit: 'ops/s', higher: true, value: (e) => e.mixed?.opsPerSec },
+  { workload: 'prefix scan 10k', unit: 'keys/s', higher: true, value: (e) => e.prefixScan?.keysPerSec },
+  { workload: 'open from data files', unit: 's', higher: false, value: (e) => e.openFromData?.seconds },
+  { workload: 'open from hint files', unit: 's', higher: false, value: (e) => e.openFromHints?.seconds },
+  { workload: 'reopen', unit: 's', higher: false, value: (e) => e.reopenSeconds },
+  { workload: 'compaction', unit: 's', higher: false, value: (e) => e.compaction?.seconds },
+  { workload: 'disk after load', unit: 'MB', higher: false, value: (e) => (e.diskBytesAfterLoad ?? NaN) / MB },
+  { workload: 'disk after compaction', unit: 'MB', higher: false, value: (e) => (e.diskBytesFinal ?? NaN) / MB },
+  { workload: 'keydir memory', unit: 'bytes/key', higher: false, value: (e) => e.keydirBytesPerKey },
+];
+
+function table(header: string[], body: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+export function sideBySide(r: BenchResult): string {
+  const byName = new Map(r.engines.map((e) => [e.name, e]));
+  const k = byName.get('kvscope');
+  const header = ['workload', 'unit', 'kvscope', ...PEERS, 'machine limit', ...PEERS.map((p) => `kvscope vs ${p}`)];
+  const body = rows.map((row) => {
+    const kv = k ? row.value(k) : undefined;
+    const peers = PEERS.map((p) => (byName.has(p) ? row.value(byName.get(p)!) : undefined));
+    const lim = row.limit?.(r);
+    const digits = row.unit === 's' ? 3 : row.unit === 'MB' || row.unit === 'bytes/key' ? 1 : 0;
+    const adv = peers.map((p) => (kv === undefined || p === undefined ? undefined : row.higher ? kv / p : p / kv));
+    return [row.workload, row.unit, fmt(kv, digits), ...peers.map((p) => fmt(p, digits)), lim ? `${fmt(lim.value)} ${lim.label}` : '', ...adv.map(ratio)];
+  });
+  return `${table(header, body)}\n\n"kvscope vs X" is how many times better kvscope is (higher throughput, or less time / space); below 1× it is worse.`;
+}
+
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  ratio: number | undefined;
+  need: number;
+  met: boolean | undefined;
+}
+
+export function checkTargets(r: BenchResult): TargetCheck[] {
+  const e = (name: string) => r.engines.find((x) => x.name === name);
+  const k = e('kvscope');
+  const lvl = e('classic-level');
+  const lm = e('lmdb');
+  const L = r.limits;
+  const ins = r.inspector;
+  const out: TargetCheck[] = [];
+  const add = (target: string, measured: string, value: number | undefined, need: number, atMost = false) => {
+    const ok = value === undefined || !Number.isFinite(value) ? undefined : atMost ? value <= need : value >= need;
+    out.push({ target, measured, ratio: value, need, met: ok });
+  };
+  add('durable single puts ≥ 0.9 × append+fdatasync/s', `${fmt(k?.durablePuts?.opsPerSec)} vs ${fmt(L.fsyncOpsPerSec)}/s`, k?.durablePuts && k.durablePuts.opsPerSec / L.fsyncOpsPerSec, 0.9);
+  add('group commit (8 writers) well above append+fdatasync/s (≥ 2×)', `${fmt(k?.groupCommit?.opsPerSec)} vs ${fmt(L.fsyncOpsPerSec)}/s`, k?.groupCommit && k.groupCommit.opsPerSec / L.fsyncOpsPerSec, 2);
+  add('bulk load ≥ 2 × classic-level', `${fmt(k?.bulkLoad?.opsPerSec)} vs ${fmt(lvl?.bulkLoad?.opsPerSec)} keys/s`, k?.bulkLoad && lvl?.bulkLoad && k.bulkLoad.opsPerSec / lvl.bulkLoad.opsPerSec, 2);
+  add('bulk load ≥ 50% of sequential write bandwidth', `${fmt(k?.bulkLoad?.fileMiBs)} vs ${fmt(L.seqWriteMBs)} MiB/s`, k?.bulkLoad?.fileMiBs !== undefined ? k.bulkLoad.fileMiBs / L.seqWriteMBs : undefined, 0.5);
+  add('random point reads ≥ 2 × classic-level', `${fmt(k?.randomReads?.opsPerSec)} vs ${fmt(lvl?.randomReads?.opsPerSec)} gets/s`, k?.randomReads && lvl?.randomReads && k.randomReads.opsPerSec / lvl.randomReads.opsPerSec, 2);
+  add('random point reads ≥ lmdb', `${fmt(k?.randomReads?.opsPerSec)} vs ${fmt(lm?.randomReads?.opsPerSec)} gets/s`, k?.randomReads && lm?.randomReads && k.randomReads.opsPerSec / lm.randomReads.opsPerSec, 1);
+  add('open from data files ≥ 70% of sequential read bandwidth', `${fmt(k?.openFromData?.dataMiBs)} vs ${fmt(L.seqReadMBs)} MiB/s`, k?.openFromData && k.openFromData.dataMiBs / L.seqReadMBs, 0.7);
+  add('open from hints ≥ 3× faster than from data', `${fmt(k?.openFromHints?.seconds, 3)} s vs ${fmt(k?.openFromData?.seconds, 3)} s`, k?.openFromHints && k.openFromData && k.openFromData.seconds / k.openFromHints.seconds, 3);
+  add('keydir ≤ 64 bytes + key length (16) per key', `${fmt(k?.keydirBytesPerKey, 1)} bytes/key`, k?.keydirBytesPerKey, 80, true);
+  add('compaction ≥ 50% of sequential write bandwidth', `${fmt(k?.compaction?.writtenMiBs)} vs ${fmt(L.seqWriteMBs)} MiB/s`, k?.compaction && k.compaction.writtenMiBs / L.seqWriteMBs, 0.5);
+  if (ins && !ins.error) {
+    add('inspector: first keys < 1.5 s', `${fmt(ins.firstKeysMs)} ms`, ins.firstKeysMs, 1500, true);
+    add('inspector: filter keystroke < 100 ms (to filtered list)', `${fmt(ins.filterResultMs)} ms (echo ${fmt(ins.filterEchoMs, 1)} ms, debounce ${fmt(ins.filterDebounceMs)} ms)`, ins.filterResultMs, 100, true);
+    add('inspector: no long task > 50 ms while scrolling', `longest ${fmt(ins.longestTaskMs)} ms, ${ins.longTasksWhileScrolling ?? '–'} long tasks`, ins.longestTaskMs ?? 0, 50, true);
+  }
+  return out;
+}
+
+export function targetsTable(r: BenchResult): string {
+  const body = checkTargets(r).map((t) => [t.target, t.measured, t.ratio === undefined || !Number.isFinite(t.ratio) ? '–' : t.need > 10 ? fmt(t.ratio, 1) : ratio(t.ratio), t.met === undefined ? 'not measured' : t.met ? 'met' : '**not met**']);
+  return table(['target', 'measured', 'ratio / value', 'status'], body).replace('|---|---|---:|---:|', '|---|---|---:|---|');
+}
+
+export function inspectorTable(r: BenchResult): string {
+  const i = r.inspector;
+  if (!i) return '(inspector not measured in this run)';
+  if (i.error) return `(inspector measurement failed: ${i.error})`;
+  const body = [
+    ['keys in the store', fmt(i.keys)],
+    ['submit directory → first keys rendered', `${fmt(i.firstKeysMs)} ms`],
+    ['filter keystroke → character shown in the input', `${fmt(i.filterEchoMs, 1)} ms`],
+    ['filter keystroke → filtered list rendered', `${fmt(i.filterResultMs)} ms (includes the renderer's ${fmt(i.filterDebounceMs)} ms debounce)`],
+    ['scroll top → bottom: rows passed', fmt(i.scrolledRows)],
+    ['long tasks (> 50 ms) while scrolling', `${i.longTasksWhileScrolling ?? '–'} (longest ${fmt(i.longestTaskMs)} ms)`],
+    ['renderer JS heap (performance.memory)', `${fmt(i.rendererHeapMiB, 1)} MiB`],
+    ['browser', i.chromium ?? ''],
+  ];
+  return [`| measure | result |`, `|---|---|`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+}
+
+export function limitsLine(r: BenchResult): string {
+  const L = r.limits;
+  return `sequential write ${fmt(L.seqWriteMBs)} MiB/s (1 MiB writes + fsync), sequential read ${fmt(L.seqReadMBs)} MiB/s (${L.seqReadCold ? 'page cache evicted' : 'page cache NOT evicted'}), fdatasync after a 100-byte append p50 ${fmt(L.fsyncP50Us)} µs / p99 ${fmt(L.fsyncP99Us)} µs = ${fmt(L.fsyncOpsPerSec)} durable appends/s`;
+}
+
+export function renderReport(r: BenchResult): string {
+  const m = r.machine;
+  return [
+    `kvscope bench ${r.date} — ${r.options.keys.toLocaleString('en-US')} keys of 16 B, ${r.options.valueSize}-byte values, shuffled${r.options.quick ? ' (quick)' : ''}; ran ${r.seconds.toFixed(0)} s`,
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.disk}, Node ${m.node}`,
+    `limits: ${limitsLine(r)}`,
+    `engines: ${r.engines.map((e) => `${e.name} ${e.version}`).join(', ')}`,
+    '',
+    sideBySide(r),
+    '',
+    targetsTable(r),
+    '',
+    inspectorTable(r),
+  ].join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (generated by `npm run bench`; edit outside these markers) -->';
+const END = '<!-- bench:end -->';
+
+export function generatedSection(r: BenchResult): string {
+  const m = r.machine;
+  const o = r.options;
+  return [
+    BEGIN,
+    '',
+    `## Latest run: ${r.date.slice(0, 10)}`,
+    '',
+    `- Date: ${r.date} (run took ${r.seconds.toFixed(0)} s)`,
+    `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.platform}; data disk ${m.disk}`,
+    `- Disk, measured in the same run: ${limitsLine(r)}`,
+    `- Node ${m.node}; ${r.engines.map((e) => `${e.name} ${e.version}`).join(', ')}`,
+    `- Workload: ${o.keys.toLocaleString('en-US')} keys of 16 bytes (\`user:\` + 11 digits), ${o.valueSize}-byte random values, inserted in shuffled order in durable batches of ${o.batchSize.toLocaleString('en-US')}; ${o.durablePuts.toLocaleString('en-US')} durable single puts; ${o.groupCommitPuts.toLocaleString('en-US')} puts from 8 concurrent writers (kvscope \`batch\` policy); ${o.reads.toLocaleString('en-US')} random reads; ${o.mixedOps.toLocaleString('en-US')} mixed ops (90% reads, 10% durable puts); a prefix scan of 10,000 keys with values (median of 3); a third of the keys overwritten, then compaction${o.quick ? '; **quick run**' : ''}`,
+    '',
+    '### Side by side',
+    '',
+    sideBySide(r),
+    '',
+    '### Targets',
+    '',
+    targetsTable(r),
+    '',
+    '### Inspector (browser host, Chromium)',
+    '',
+    inspectorTable(r),
+    '',
+    END,
+  ].join('\n');
+}
+
+const TEMPLATE = `# Benchmarks
+
+kvscope measured side by side with LevelDB (classic-level), LMDB (lmdb) and
+SQLite (better-sqlite3), and against the machine's own limits, all in one
+run: absolute figures drift between runs and machines (the disk is a VM's),
+ratios within one run do not.
+
+${BEGIN}
+${END}
+`;
+
+export function writeBenchmarksDoc(path: string, r: BenchResult, _report: string): void {
+  let doc = fs.existsSync(path) ? fs.readFileSync(path, 'utf8') : TEMPLATE;
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  if (a < 0 || b < 0) doc = `${doc.trimEnd()}\n\n${BEGIN}\n${END}\n`;
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END) + END.length;
+  doc = doc.slice(0, start) + generatedSection(r) + doc.slice(end);
+  fs.writeFileSync(path, doc);
+}

@@ -1,0 +1,427 @@
+/**
+ * kvscope benchmarks, side by side with LevelDB (classic-level), LMDB (lmdb)
+ * and SQLite (better-sqlite3) and the machine's own limits, all in one run.
+ *
+ *   npm run bench                       1,000,000 keys (about 5 minutes)
+ *   npm run bench -- --quick            a small run (under a minute)
+ *   npm run bench -- --keys N --value-size N --no-inspector --no-docs
+ *
+ * Prints a table with ratios, writes JSON to bench-results/ and (unless
+ * --no-docs) the latest table to docs/BENCHMARKS.md. Run with --expose-gc
+ * (the npm script does) for the keydir memory figure.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Store } from '../src/engine/store.js';
+import { KvscopeAdapter, LevelAdapter, LmdbAdapter, SqliteAdapter, type Adapter } from './engines.js';
+import { evictDirectory, machineInfo, measureMachine, type MachineLimits } from './machine.js';
+import { renderReport, writeBenchmarksDoc, type BenchResult, type EngineResult } from './report.js';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+export interface BenchOptions {
+  keys: number;
+  valueSize: number;
+  quick: boolean;
+  batchSize: number;
+  durablePuts: number;
+  groupCommitPuts: number;
+  reads: number;
+  mixedOps: number;
+  machineFileMiB: number;
+  fsyncs: number;
+  inspector: boolean;
+  docs: boolean;
+  engines: string[];
+  out: string;
+}
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const num = (name: string): number | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0) return undefined;
+    const v = Number(argv[i + 1]);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+    return v;
+  };
+  const quick = flag('quick');
+  const keys = num('keys') ?? (quick ? 20_000 : 1_000_000);
+  const only = argv.indexOf('--engines');
+  return {
+    keys,
+    valueSize: num('value-size') ?? 100,
+    quick,
+    batchSize: num('batch') ?? 10_000,
+    durablePuts: num('durable-puts') ?? (quick ? 200 : 3_000),
+    groupCommitPuts: num('group-puts') ?? (quick ? 800 : 16_000),
+    reads: Math.min(num('reads') ?? (quick ? 20_000 : 200_000), keys * 10),
+    mixedOps: num('mixed') ?? (quick ? 2_000 : 20_000),
+    machineFileMiB: num('machine-mib') ?? (quick ? 64 : 512),
+    fsyncs: num('fsyncs') ?? (quick ? 200 : 2_000),
+    inspector: !flag('no-inspector'),
+    docs: !flag('no-docs'),
+    engines: only >= 0 ? argv[only + 1]!.split(',') : ['kvscope', 'classic-level', 'lmdb', 'better-sqlite3'],
+    out: argv.includes('--out') ? resolve(argv[argv.indexOf('--out') + 1]!) : join(ROOT, 'bench-results'),
+  };
+}
+
+// ------------------------------------------------------------------ data
+
+export interface Dataset {
+  keys: Buffer[];
+  values: Buffer[];
+  /** Insert order: a shuffled permutation of key indexes. */
+  order: Uint32Array;
+  prefixLo: Buffer;
+  prefixHi: Buffer;
+  prefixCount: number;
+  keyBytes: number;
+}
+
+/** Seeded xorshift so every engine sees the same "random" sequence. */
+export function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x1_0000_0000;
+  };
+}
+
+export function makeDataset(n: number, valueSize: number): Dataset {
+  // Keys of 16 bytes: "user:" + 11 digits. Values cut from a random pool (incompressible).
+  const keys = new Array<Buffer>(n);
+  for (let i = 0; i < n; i++) keys[i] = Buffer.from(`user:${String(i).padStart(11, '0')}`, 'latin1');
+  const pool = randomBytes(Math.max(16 * 1024 * 1024, valueSize * 4));
+  const values = new Array<Buffer>(n);
+  const rand = rng(42);
+  for (let i = 0; i < n; i++) {
+    const at = Math.floor(rand() * (pool.length - valueSize));
+    values[i] = pool.subarray(at, at + valueSize);
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = order[i]!;
+    order[i] = order[j]!;
+    order[j] = t;
+  }
+  // "user:0000001" covers indexes 10,000..19,999; below 20,000 keys scan "user:0000000" instead.
+  const prefix = n >= 20_000 ? 'user:0000001' : 'user:0000000';
+  const prefixCount = n >= 20_000 ? 10_000 : Math.min(n, 10_000);
+  return {
+    keys,
+    values,
+    order,
+    prefixLo: Buffer.from(prefix, 'latin1'),
+    prefixHi: Buffer.from(prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1), 'latin1'),
+    prefixCount,
+    keyBytes: 16,
+  };
+}
+
+// ------------------------------------------------------------------ helpers
+
+const MiB = 1024 * 1024;
+
+function now(): number {
+  return performance.now();
+}
+
+export function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += dirBytes(p);
+    else if (e.isFile()) total += fs.statSync(p).blocks * 512;
+  }
+  return total;
+}
+
+function dataFileBytes(dir: string): number {
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.data'))
+    .reduce((s, n) => s + fs.statSync(join(dir, n)).size, 0);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`${msg}\n`);
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+}
+
+// ------------------------------------------------------------------ one engine
+
+async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOptions, tmpRoot: string, limits: MachineLimits): Promise<EngineResult> {
+  const adapter = make();
+  const dir = fs.mkdtempSync(join(tmpRoot, `${adapter.name}-`));
+  const res: EngineResult = { name: adapter.name, version: adapter.version };
+  const n = data.keys.length;
+  const rand = rng(7);
+  const pick = () => Math.floor(rand() * n);
+  try {
+    // Bulk load: shuffled, batches of batchSize, one durable commit per batch.
+    await adapter.open(dir);
+    let t = now();
+    for (let at = 0; at < n; at += opts.batchSize) {
+      const end = Math.min(n, at + opts.batchSize);
+      const ks = new Array<Buffer>(end - at);
+      const vs = new Array<Buffer>(end - at);
+      for (let i = at; i < end; i++) {
+        ks[i - at] = data.keys[data.order[i]!]!;
+        vs[i - at] = data.values[data.order[i]!]!;
+      }
+      await adapter.putBatch(ks, vs);
+    }
+    let secs = (now() - t) / 1000;
+    const loadedBytes = n * (data.keyBytes + opts.valueSize);
+    res.bulkLoad = { seconds: secs, opsPerSec: n / secs, userMiBs: loadedBytes / MiB / secs };
+    await adapter.close();
+    res.diskBytesAfterLoad = dirBytes(dir);
+    if (adapter.name === 'kvscope') res.bulkLoad.fileMiBs = dataFileBytes(dir) / MiB / secs;
+    log(`  ${adapter.name}: bulk load ${secs.toFixed(2)} s`);
+
+    // Reopen (for peers: their open; kvscope's open is measured in detail below).
+    evictDirectory(dir);
+    t = now();
+    await adapter.open(dir);
+    res.reopenSeconds = (now() - t) / 1000;
+
+    // Durable single puts: overwrite random keys, one fsync'ed commit each.
+    t = now();
+    for (let i = 0; i < opts.durablePuts; i++) {
+      const k = pick();
+      await adapter.putDurable(data.keys[k]!, data.values[(k + 1) % n]!);
+    }
+    secs = (now() - t) / 1000;
+    res.durablePuts = { ops: opts.durablePuts, opsPerSec: opts.durablePuts / secs };
+
+    // Random point reads (warm: the data was just written or read).
+    const readKeys = new Array<Buffer>(opts.reads);
+    for (let i = 0; i < opts.reads; i++) readKeys[i] = data.keys[pick()]!;
+    let found = 0;
+    t = now();
+    for (let i = 0; i < opts.reads; i++) if (adapter.get(readKeys[i]!) !== undefined) found++;
+    secs = (now() - t) / 1000;
+    if (found !== opts.reads) throw new Error(`${adapter.name}: ${opts.reads - found} of ${opts.reads} reads missed`);
+    res.randomReads = { ops: opts.reads, opsPerSec: opts.reads / secs };
+
+    // Mixed 90/10: random reads and durable puts.
+    const mixRand = rng(99);
+    t = now();
+    for (let i = 0; i < opts.mixedOps; i++) {
+      const k = Math.floor(mixRand() * n);
+      if (mixRand() < 0.1) await adapter.putDurable(data.keys[k]!, data.values[(k + 2) % n]!);
+      else if (adapter.get(data.keys[k]!) === undefined) throw new Error(`${adapter.name}: mixed read missed`);
+    }
+    secs = (now() - t) / 1000;
+    res.mixed = { ops: opts.mixedOps, opsPerSec: opts.mixedOps / secs };
+
+    // Prefix scan of 10,000 keys with their values; median of 3.
+    const scans: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      t = now();
+      const got = await adapter.scan(data.prefixLo, data.prefixHi);
+      scans.push((now() - t) / 1000);
+      if (got !== data.prefixCount) throw new Error(`${adapter.name}: prefix scan returned ${got}, expected ${data.prefixCount}`);
+    }
+    scans.sort((a, b) => a - b);
+    res.prefixScan = { keys: data.prefixCount, seconds: scans[1]!, keysPerSec: data.prefixCount / scans[1]! };
+
+    // Group commit (kvscope 'batch' policy, 8 concurrent writers).
+    if (adapter instanceof KvscopeAdapter) {
+      await adapter.close();
+      const grouped = new KvscopeAdapter('batch');
+      await grouped.open(dir);
+      const per = Math.ceil(opts.groupCommitPuts / 8);
+      t = now();
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          const r = rng(1000 + w);
+          for (let i = 0; i < per; i++) {
+            const k = Math.floor(r() * n);
+            await grouped.putDurable(data.keys[k]!, data.values[(k + 3) % n]!);
+          }
+        }),
+      );
+      secs = (now() - t) / 1000;
+      res.groupCommit = { writers: 8, ops: per * 8, opsPerSec: (per * 8) / secs };
+      await grouped.close();
+      await adapter.open(dir);
+    }
+
+    // Overwrite a third of the keys (batched, durable), then compact.
+    const third = Math.floor(n / 3);
+    for (let at = 0; at < third; at += opts.batchSize) {
+      const end = Math.min(third, at + opts.batchSize);
+      const ks: Buffer[] = [];
+      const vs: Buffer[] = [];
+      for (let i = at; i < end; i++) {
+        const k = data.order[(i * 3) % n]!;
+        ks.push(data.keys[k]!);
+        vs.push(data.values[(k + 5) % n]!);
+      }
+      await adapter.putBatch(ks, vs);
+    }
+    const before = dirBytes(dir);
+    if (adapter.compact) {
+      t = now();
+      await adapter.compact();
+      secs = (now() - t) / 1000;
+      await adapter.close();
+      const after = dirBytes(dir);
+      const written = adapter.name === 'kvscope' ? dataFileBytes(dir) : after;
+      res.compaction = { seconds: secs, bytesBefore: before, bytesAfter: after, writtenMiBs: written / MiB / secs };
+    } else {
+      await adapter.close();
+      res.compaction = { seconds: NaN, bytesBefore: before, bytesAfter: dirBytes(dir), writtenMiBs: NaN, note: 'no compaction: the B+tree reuses freed pages' };
+    }
+    res.diskBytesFinal = dirBytes(dir);
+    log(`  ${adapter.name}: compaction ${res.compaction.seconds.toFixed(2)} s`);
+
+    if (adapter instanceof KvscopeAdapter) {
+      await measureKvscopeOpen(dir, res, n);
+      res.keydirBytesPerKey = await measureKeydirMemory(dir, n);
+      res.dir = dir;
+    }
+    return res;
+  } finally {
+    if (!res.dir) fs.rmSync(dir, { recursive: true, force: true });
+    void limits;
+  }
+}
+
+/** Open read-only (nothing written) from hints, then with the hints moved away, from the data files; pages evicted first. */
+async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Promise<void> {
+  const hints = fs.readdirSync(dir).filter((f) => f.endsWith('.hint'));
+  const aside = `${dir}.hints`;
+  fs.mkdirSync(aside, { recursive: true });
+  const bytes = dataFileBytes(dir);
+  const times = { hints: [] as number[], data: [] as number[] };
+  for (let r = 0; r < 3; r++) {
+    evictDirectory(dir);
+    let t = now();
+    let s = await Store.open(dir, { readOnly: true });
+    times.hints.push((now() - t) / 1000);
+    if (s.keyCount() !== n) throw new Error(`open from hints: ${s.keyCount()} keys, expected ${n}`);
+    if (s.recovery.hintFallbacks.length > 0) throw new Error(`open from hints fell back: ${s.recovery.hintFallbacks.join('; ')}`);
+    await s.close();
+
+    for (const h of hints) fs.renameSync(join(dir, h), join(aside, h));
+    try {
+      evictDirectory(dir);
+      t = now();
+      s = await Store.open(dir, { readOnly: true });
+      times.data.push((now() - t) / 1000);
+      if (s.keyCount() !== n) throw new Error(`open from data: ${s.keyCount()} keys, expected ${n}`);
+      await s.close();
+    } finally {
+      for (const h of hints) fs.renameSync(join(aside, h), join(dir, h));
+    }
+  }
+  fs.rmSync(aside, { recursive: true, force: true });
+  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+  res.openFromHints = { seconds: med(times.hints), keysPerSec: n / med(times.hints), hintFiles: hints.length };
+  res.openFromData = { seconds: med(times.data), keysPerSec: n / med(times.data), dataMiBs: bytes / MiB / med(times.data) };
+}
+
+async function measureKeydirMemory(dir: string, n: number): Promise<number> {
+  const mem = () => {
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const base = mem();
+  const s = await Store.open(dir, { readOnly: true });
+  const after = mem();
+  const perKey = (after - base) / n;
+  await s.close();
+  return perKey;
+}
+
+// ------------------------------------------------------------------ main
+
+export async function runBench(opts: BenchOptions): Promise<BenchResult> {
+  const started = new Date();
+  const tmpRoot = join(ROOT, '.tmp', `bench-${process.pid}`);
+  fs.mkdirSync(tmpRoot, { recursive: true });
+  try {
+    log(`kvscope bench: ${opts.keys.toLocaleString('en-US')} keys, ${opts.valueSize}-byte values${opts.quick ? ' (quick)' : ''}`);
+    const info = machineInfo(tmpRoot);
+    log('machine limits…');
+    const limits = measureMachine(tmpRoot, { fileMiB: opts.machineFileMiB, fsyncs: opts.fsyncs, runs: 3 });
+    const data = makeDataset(opts.keys, opts.valueSize);
+    const factories: Record<string, () => Adapter> = {
+      kvscope: () => new KvscopeAdapter(),
+      'classic-level': () => new LevelAdapter(),
+      lmdb: () => new LmdbAdapter(),
+      'better-sqlite3': () => new SqliteAdapter(),
+    };
+    const engines: EngineResult[] = [];
+    let inspector: BenchResult['inspector'];
+    for (const name of opts.engines) {
+      log(`${name}…`);
+      const r = await benchEngine(factories[name]!, data, opts, tmpRoot, limits);
+      if (r.dir) {
+        if (opts.inspector) {
+          log('inspector (Chromium)…');
+          const { measureInspector } = await import('./inspector.js');
+          inspector = await measureInspector(r.dir, opts.keys).catch((err: Error) => ({ error: err.message }));
+        }
+        fs.rmSync(r.dir, { recursive: true, force: true });
+        delete r.dir;
+      }
+      engines.push(r);
+      gc();
+    }
+    const result: BenchResult = {
+      date: started.toISOString(),
+      seconds: (Date.now() - started.getTime()) / 1000,
+      options: { keys: opts.keys, valueSize: opts.valueSize, quick: opts.quick, batchSize: opts.batchSize, durablePuts: opts.durablePuts, groupCommitPuts: opts.groupCommitPuts, reads: opts.reads, mixedOps: opts.mixedOps },
+      machine: info,
+      limits,
+      engines,
+      ...(inspector ? { inspector } : {}),
+    };
+    return result;
+  } finally {
+    fs.rmSync(tmpRoot, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (!(globalThis as { gc?: unknown }).gc) log('note: run node with --expose-gc for the keydir memory figure');
+  const result = await runBench(opts);
+  const report = renderReport(result);
+  process.stdout.write(`${report}\n`);
+  fs.mkdirSync(opts.out, { recursive: true });
+  const file = join(opts.out, `bench-${result.date.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(result, null, 2));
+  fs.writeFileSync(join(opts.out, 'latest.json'), JSON.stringify(result, null, 2));
+  log(`JSON: ${file}`);
+  if (opts.docs) {
+    writeBenchmarksDoc(join(ROOT, 'docs', 'BENCHMARKS.md'), result, report);
+    log('docs/BENCHMARKS.md updated');
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The bench must keep running: a tiny run (2,000 keys, no browser, no docs)
+ * as a child process, checked for a table and JSON covering every workload.
+ * No timing assertions: figures from a busy test machine mean nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkTargets, WORKLOADS, type BenchResult } from '../../bench/report.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const out = mkdtempSync(join(tmpdir(), 'kvscope-bench-smoke-'));
+
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('npm run bench --quick', () => {
+  it('prints a side-by-side table and writes JSON with every workload', () => {
+    const stdout = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'bench/run.ts', '--quick', '--keys', '2000', '--durable-puts', '50', '--group-puts', '80', '--mixed', '200', '--machine-mib', '8', '--fsyncs', '20', '--no-inspector', '--no-docs', '--out', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    for (const w of WORKLOADS) expect(stdout).toContain(`| ${w} |`);
+    for (const e of ['kvscope', 'classic-level', 'lmdb', 'better-sqlite3']) expect(stdout).toContain(e);
+
+    const result = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchResult;
+    expect(result.options.keys).toBe(2000);
+    expect(result.limits.seqWriteMBs).toBeGreaterThan(0);
+    expect(result.limits.seqReadMBs).toBeGreaterThan(0);
+    expect(result.limits.fsyncOpsPerSec).toBeGreaterThan(0);
+    expect(result.engines.map((e) => e.name)).toEqual(['kvscope', 'classic-level', 'lmdb', 'better-sqlite3']);
+    for (const e of result.engines) {
+      expect(e.bulkLoad?.opsPerSec, e.name).toBeGreaterThan(0);
+      expect(e.durablePuts?.opsPerSec, e.name).toBeGreaterThan(0);
+      expect(e.randomReads?.opsPerSec, e.name).toBeGreaterThan(0);
+      expect(e.mixed?.opsPerSec, e.name).toBeGreaterThan(0);
+      expect(e.prefixScan?.keys, e.name).toBe(2000);
+      expect(e.reopenSeconds, e.name).toBeGreaterThan(0);
+      expect(e.diskBytesAfterLoad, e.name).toBeGreaterThan(0);
+      expect(e.diskBytesFinal, e.name).toBeGreaterThan(0);
+      expect(e.compaction, e.name).toBeDefined();
+    }
+    const kv = result.engines[0]!;
+    expect(kv.groupCommit?.opsPerSec).toBeGreaterThan(0);
+    expect(kv.openFromData?.seconds).toBeGreaterThan(0);
+    expect(kv.openFromHints?.seconds).toBeGreaterThan(0);
+    expect(kv.keydirBytesPerKey).toBeGreaterThan(0);
+    // Every target is evaluated (met or not); none is silently missing.
+    expect(checkTargets(result).filter((t) => t.met === undefined)).toEqual([]);
+  }, 150_000);
+});
