@@ -141,11 +141,17 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
 
   // The commit point: from here on the compaction happens, crash or not.
   const manifest: Manifest = { version: 1, inputs: ctx.inputs.map((s) => s.id), outputs: outputs.map((o) => o.seg.id) };
+  let manifestInPlace = false;
   try {
     writeWhole(efs, pathOf(dir, COMPACTION_MANIFEST + TMP_SUFFIX), Buffer.from(JSON.stringify(manifest)));
     efs.renameSync(pathOf(dir, COMPACTION_MANIFEST + TMP_SUFFIX), pathOf(dir, COMPACTION_MANIFEST));
+    manifestInPlace = true;
     efs.fsyncDirSync(dir);
   } catch (err) {
+    // Once COMPACTION has its name the next open rolls the compaction forward
+    // and deletes the inputs (whether or not the directory fsync worked), so
+    // the outputs must stay: treat it as committed.
+    if (manifestInPlace) throw Object.assign(err as Error, { committed: true });
     discardOutputs(efs, dir, outputs);
     throw err;
   }

@@ -6,8 +6,14 @@
  */
 import type { EngineFs } from './fs.js';
 
+/** What a writer waits on: the segment's fd, and whether rotation has since sealed it (fdatasync'ed after every append). */
+export interface SyncTarget {
+  readonly fd: number;
+  readonly sealed: boolean;
+}
+
 interface Waiter {
-  fd: number;
+  target: SyncTarget;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -24,14 +30,14 @@ export class GroupCommit {
 
   constructor(private readonly efs: EngineFs) {}
 
-  /** Resolves once everything written to fd before this call is durable. */
-  sync(fd: number): Promise<void> {
+  /** Resolves once everything written to the target's fd before this call is durable. */
+  sync(target: SyncTarget): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.failed) {
         reject(this.failed.error);
         return;
       }
-      this.queue.push({ fd, resolve, reject });
+      this.queue.push({ target, resolve, reject });
       this.running ??= this.drain();
     });
   }
@@ -47,7 +53,16 @@ export class GroupCommit {
       this.queue = [];
       try {
         if (this.failed) throw this.failed.error;
-        for (const fd of new Set(round.map((w) => w.fd))) await this.efs.fdatasync(fd);
+        for (const target of new Set(round.map((w) => w.target))) {
+          // Rotation fdatasync'ed a sealed segment after every append to it, and
+          // compaction may have closed its fd since (EBADF): nothing left to sync.
+          if (target.sealed) continue;
+          try {
+            await this.efs.fdatasync(target.fd);
+          } catch (err) {
+            if (!(target.sealed && (err as NodeJS.ErrnoException).code === 'EBADF')) throw err;
+          }
+        }
         for (const w of round) w.resolve();
       } catch (err) {
         this.failed ??= { error: err };

@@ -5,6 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { EngineFs } from './fs.js';
+import { writeFully } from './fs.js';
 import { LockedError } from './errors.js';
 import { LOCK_FILE, pathOf } from './native/files.js';
 
@@ -55,13 +56,22 @@ export function acquireLock(efs: EngineFs, dir: string): AcquiredLock {
     try {
       const fd = efs.openSync(path, 'wx', 0o644);
       try {
-        const body = Buffer.from(`${process.pid} ${hostname()}\n`);
-        efs.writeSync(fd, body, 0, body.length, 0);
-        efs.fdatasyncSync(fd);
-      } finally {
-        efs.closeSync(fd);
+        try {
+          writeFully(efs, fd, Buffer.from(`${process.pid} ${hostname()}\n`), 0);
+          efs.fdatasyncSync(fd);
+        } finally {
+          efs.closeSync(fd);
+        }
+        efs.fsyncDirSync(dir);
+      } catch (err) {
+        // A lock we failed to finish must not stay behind naming this (live) process.
+        try {
+          efs.unlinkSync(path);
+        } catch {
+          /* left behind: empty or partial, the next writer takes it over as stale */
+        }
+        throw err;
       }
-      efs.fsyncDirSync(dir);
       return {
         ...(tookOverFrom !== undefined ? { tookOverFrom } : {}),
         release() {

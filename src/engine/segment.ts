@@ -15,6 +15,8 @@ export class Segment {
   tombstoneBytes = 0;
   corruptBytes = 0;
   hasHint = false;
+  /** Set when rotation sealed the segment with a successful fdatasync: every append to it is durable. */
+  sealed = false;
 
   constructor(
     readonly id: number,
@@ -44,6 +46,25 @@ export function readSegmentHeader(efs: EngineFs, fd: number, file: string, size:
   if (result.reason === 'version') throw new FormatVersionError(file, result.version ?? -1);
   const why = { short: `file is ${size} bytes, shorter than the ${SEGMENT_HEADER.size}-byte segment header`, magic: 'does not start with the magic "KVSD"', crc: 'segment header checksum mismatch' }[result.reason];
   return { problem: { file, offset: 0, kind: result.reason === 'short' ? 'torn-tail' : 'bad-header', length: Math.min(size, SEGMENT_HEADER.size), message: why } };
+}
+
+/**
+ * Whether a data file is what a crash inside createSegmentFile leaves: shorter
+ * than the segment header and holding only the start of the header an
+ * ordinary segment with this id gets (usually nothing at all). Such a file
+ * can hold no record; the writer removes it on open.
+ */
+export function isInterruptedCreation(efs: EngineFs, path: string, id: number): boolean {
+  const size = efs.statSize(path);
+  if (size >= SEGMENT_HEADER.size) return false;
+  if (size === 0) return true;
+  const fd = efs.openSync(path, 'r');
+  try {
+    const bytes = readAt(efs, fd, size, 0);
+    return bytes.equals(encodeSegmentHeader({ flags: 0, segmentId: id, sequenceFloor: 0 }).subarray(0, size));
+  } finally {
+    efs.closeSync(fd);
+  }
 }
 
 /** Create a new, empty segment file (header only), durable with its directory entry. */

@@ -46,7 +46,7 @@ import {
 } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { buildHintEntries, loadHint, writeHintFile } from './hints.js';
-import { createSegmentFile, readSegmentHeader, Segment } from './segment.js';
+import { createSegmentFile, isInterruptedCreation, readSegmentHeader, Segment } from './segment.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
 import { finishInterruptedCompaction, readManifest, runCompaction, type CompactionHooks } from './compaction.js';
@@ -156,7 +156,15 @@ export class Store implements BrowsableStore {
       const finished = finishInterruptedCompaction(efs, dir, listing);
       if (finished) this.recovery.compactionRecovered = finished;
       for (const tmp of listing.tmpFiles) efs.unlinkSync(pathOf(dir, tmp));
-      if (finished || listing.tmpFiles.length > 0) {
+      // A crash between creating a segment and its header's fdatasync leaves a
+      // file shorter than the header: it holds no record, so it goes (a torn tail cut off).
+      const unborn = listing.dataIds.filter((id) => efs.existsSync(pathOf(dir, dataFileName(id))) && isInterruptedCreation(efs, pathOf(dir, dataFileName(id)), id));
+      for (const id of unborn) {
+        const size = efs.statSize(pathOf(dir, dataFileName(id)));
+        efs.unlinkSync(pathOf(dir, dataFileName(id)));
+        this.recovery.tornTails.push({ file: dataFileName(id), offset: 0, length: size, kind: 'torn-tail', message: `file is ${size} bytes, shorter than the ${SEGMENT_HEADER.size}-byte segment header: its creation was cut short (removed)` });
+      }
+      if (finished || listing.tmpFiles.length > 0 || unborn.length > 0) {
         efs.fsyncDirSync(dir);
         listing = listDirectory(efs, dir);
       }
@@ -555,7 +563,7 @@ export class Store implements BrowsableStore {
     if (this.fsyncPolicy === 'never') return;
     try {
       if (this.fsyncPolicy === 'always') this.efs.fdatasyncSync(seg.fd);
-      else await this.groupCommit.sync(seg.fd);
+      else await this.groupCommit.sync(seg);
     } catch (err) {
       this.failure = err;
       throw new IoError(`fsync of ${seg.file}`, err);
@@ -576,6 +584,7 @@ export class Store implements BrowsableStore {
     const sealed = this.active!;
     try {
       this.efs.fdatasyncSync(sealed.fd);
+      sealed.sealed = true;
       this.active = this.createSegment();
     } catch (err) {
       this.failure = err;
