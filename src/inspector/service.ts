@@ -8,7 +8,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
-import type { RecordLocation } from '../engine/types.js';
+import type { RecordLocation, VerifyReport } from '../engine/types.js';
+import { getFormat } from '../engine/formats/registry.js';
+import { repairStore } from '../engine/repair.js';
+import { runCrashLab } from '../engine/crash-lab.js';
+import { followStore, type StoreFollower } from '../engine/follow.js';
 import type {
   EventListener,
   KvscopeEvent,
@@ -17,18 +21,27 @@ import type {
   MethodName,
   RequestOf,
   ResponseOf,
+  RecordDetail,
+  RecordRow,
+  RecordRowStatus,
+  SegmentFileInfo,
   SessionInfo,
   StatsResponse,
+  VerifyResult,
 } from '../shared/contract.js';
 import { LIMITS } from '../shared/contract.js';
 import { ApiError } from '../shared/errors.js';
-import { keyStringToBytes } from '../shared/keytext.js';
+import { describeKey, keyStringToBytes } from '../shared/keytext.js';
 import { validateRequest } from '../shared/validate.js';
 import { toApiError } from './errors.js';
 import { JobRunner } from './jobs.js';
 import { KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
+import { RecordIndexCache, type FileRecords, type IndexEntry } from './record-index.js';
+
+/** At most this many problems travel in one verify report. */
+const MAX_PROBLEMS = 5000;
 
 interface Session {
   id: string;
@@ -37,6 +50,10 @@ interface Session {
   requestedFormat: string | undefined;
   handle: OpenedHandle;
   index: KeyIndex;
+  records: RecordIndexCache | undefined;
+  follower?: StoreFollower;
+  /** A reopen of a followed store is scheduled. */
+  reopening?: Promise<void>;
 }
 
 export interface InspectorOptions {
@@ -49,6 +66,21 @@ export interface InspectorOptions {
 
 function toLocation(loc: RecordLocation): Location {
   return { file: loc.file, segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
+}
+
+function verifyResult(report: VerifyReport): VerifyResult {
+  return {
+    ok: report.ok,
+    filesChecked: report.filesChecked,
+    recordsChecked: report.recordsChecked,
+    problems: report.problems.slice(0, MAX_PROBLEMS).map((p) => ({
+      file: p.file,
+      offset: p.offset,
+      kind: p.kind,
+      ...(p.length !== undefined ? { length: p.length } : {}),
+      message: p.message,
+    })),
+  };
 }
 
 function keyBytes(key: string): Buffer {
@@ -112,6 +144,7 @@ export class InspectorService implements KvscopeHandlers {
     this.jobs.cancelAll();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    await Promise.allSettled(sessions.map((s) => this.stopFollowing(s)));
     await Promise.allSettled(sessions.map((s) => s.handle.store.close()));
   }
 
@@ -202,6 +235,7 @@ export class InspectorService implements KvscopeHandlers {
       requestedFormat: req.format,
       handle,
       index: new KeyIndex(() => handle.store.sortedKeys()),
+      records: undefined,
     };
     this.sessions.set(id, session);
     await this.recent.add(req.path, handle.store.format).catch(() => undefined);
@@ -214,6 +248,7 @@ export class InspectorService implements KvscopeHandlers {
     const job = this.jobs.runningFor(session.id);
     if (job) this.jobs.cancel(job);
     this.sessions.delete(session.id);
+    await this.stopFollowing(session);
     await session.handle.store.close();
     return { ok: true };
   }
@@ -230,6 +265,7 @@ export class InspectorService implements KvscopeHandlers {
       }
       this.assertNotLocked(session.handle.detection.root, session.id);
     }
+    await this.stopFollowing(session);
     await store.close();
     try {
       session.handle = await this.opener.open(session.path, {
@@ -345,6 +381,7 @@ export class InspectorService implements KvscopeHandlers {
   async compact(req: RequestOf<'compact'>): Promise<ResponseOf<'compact'>> {
     const session = this.session(req.sessionId);
     const store = this.writable(session, 'compact');
+    const planned = store.compactionPlan();
     const jobId = this.jobs.start(
       session.id,
       ({ signal, onProgress }) => store.compact({ signal, onProgress }),
@@ -352,7 +389,11 @@ export class InspectorService implements KvscopeHandlers {
         type: 'job-done',
         jobId: '',
         sessionId: session.id,
+        kind: 'compact',
         result: {
+          planned,
+          inputSegments: result.inputSegments,
+          outputSegments: result.outputSegments,
           segmentsBefore: result.segmentsBefore,
           segmentsAfter: result.segmentsAfter,
           bytesBefore: result.bytesBefore,
@@ -368,6 +409,282 @@ export class InspectorService implements KvscopeHandlers {
 
   async cancelJob(req: RequestOf<'cancelJob'>): Promise<ResponseOf<'cancelJob'>> {
     return { cancelled: this.jobs.cancel(req.jobId) };
+  }
+
+  // ------------------------------------------------------------ records, bytes, verify
+
+  private recordCache(session: Session): RecordIndexCache {
+    if (!session.records) {
+      const description = getFormat(session.handle.store.format);
+      if (!description) throw new ApiError('NOT_SUPPORTED', `No format description for ${session.handle.store.format}`);
+      session.records = new RecordIndexCache(description, session.handle.detection.root);
+    }
+    return session.records;
+  }
+
+  private async fileRecords(session: Session, file: string): Promise<FileRecords> {
+    const records = await this.recordCache(session).get(file);
+    if (!records) throw new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`);
+    return records;
+  }
+
+  private rowStatus(session: Session, file: string, e: IndexEntry): RecordRowStatus {
+    if (e.status === 'corrupt') return 'corrupt';
+    if (e.status === 'torn') return 'torn';
+    if (e.kind === 'delete') return 'tombstone';
+    if (e.kind === 'put' && e.key !== undefined) {
+      const loc = session.handle.store.locate(keyBytes(e.key));
+      return loc && loc.file === file && loc.offset === e.offset ? 'live' : 'shadowed';
+    }
+    return 'meta';
+  }
+
+  private row(session: Session, file: string, index: number, e: IndexEntry): RecordRow {
+    const row: RecordRow = { index, offset: e.offset, length: e.length, kind: e.kind, status: this.rowStatus(session, file, e) };
+    if (e.sequence !== undefined) row.sequence = e.sequence;
+    if (e.key !== undefined) {
+      row.key = e.key;
+      row.keyDisplay = describeKey(e.key).display;
+    }
+    if (e.valueLength !== undefined) row.valueLength = e.valueLength;
+    if (e.storedCrc !== undefined) row.storedCrc = e.storedCrc;
+    if (e.computedCrc !== undefined) row.computedCrc = e.computedCrc;
+    if (e.problem !== undefined) row.problem = e.problem;
+    return row;
+  }
+
+  async segments(req: RequestOf<'segments'>): Promise<ResponseOf<'segments'>> {
+    const session = this.session(req.sessionId);
+    const cache = this.recordCache(session);
+    const stats = session.handle.store.stats();
+    const active = new Set(stats.perSegment.filter((s) => s.active).map((s) => s.file));
+    const files: SegmentFileInfo[] = [];
+    for (const file of cache.files()) {
+      const records = await cache.get(file.name);
+      if (!records) continue;
+      const info: SegmentFileInfo = {
+        file: file.name,
+        role: file.role === 'hint' ? 'hint' : 'data',
+        id: file.id,
+        bytes: 0,
+        records: 0,
+        liveBytes: 0,
+        staleBytes: 0,
+        tombstoneBytes: 0,
+        corruptBytes: 0,
+        metaBytes: 0,
+        oldestSequence: null,
+        newestSequence: null,
+        active: active.has(file.name),
+      };
+      for (const e of records.entries) {
+        info.bytes += e.length;
+        if (e.kind === 'put' || e.kind === 'delete' || e.kind === 'hint') info.records++;
+        if (e.sequence !== undefined && e.status === 'valid' && e.kind !== 'header') {
+          info.oldestSequence = info.oldestSequence === null ? e.sequence : Math.min(info.oldestSequence, e.sequence);
+          info.newestSequence = info.newestSequence === null ? e.sequence : Math.max(info.newestSequence, e.sequence);
+        }
+        if (info.role === 'hint') {
+          info.metaBytes += e.length;
+          continue;
+        }
+        const status = this.rowStatus(session, file.name, e);
+        if (status === 'live') info.liveBytes += e.length;
+        else if (status === 'shadowed') info.staleBytes += e.length;
+        else if (status === 'tombstone') info.tombstoneBytes += e.length;
+        else if (status === 'corrupt' || status === 'torn') info.corruptBytes += e.length;
+        else info.metaBytes += e.length;
+      }
+      files.push(info);
+    }
+    const response: ResponseOf<'segments'> = { format: session.handle.store.format, files };
+    const native = session.handle.native;
+    if (native && this.opener.isWritable(session.handle.store.format)) response.compactionPlan = native.compactionPlan();
+    return response;
+  }
+
+  async records(req: RequestOf<'records'>): Promise<ResponseOf<'records'>> {
+    const session = this.session(req.sessionId);
+    const records = await this.fileRecords(session, req.file);
+    const size = records.entries.reduce((n, e) => Math.max(n, e.offset + e.length), 0);
+    const needle = req.key ? req.key : undefined;
+    let matching: number[] | undefined;
+    if (needle !== undefined || req.status !== undefined) {
+      matching = [];
+      records.entries.forEach((e, i) => {
+        if (needle !== undefined && !(e.key !== undefined && (e.key.includes(needle) || describeKey(e.key).display.includes(needle)))) return;
+        if (req.status !== undefined && this.rowStatus(session, req.file, e) !== req.status) return;
+        matching!.push(i);
+      });
+    }
+    const total = matching ? matching.length : records.entries.length;
+    const rows: RecordRow[] = [];
+    for (let i = req.start; i < Math.min(total, req.start + req.limit); i++) {
+      const index = matching ? matching[i]! : i;
+      rows.push(this.row(session, req.file, index, records.entries[index]!));
+    }
+    return { file: req.file, fileSize: size, total, unfilteredTotal: records.entries.length, start: req.start, rows };
+  }
+
+  async recordAt(req: RequestOf<'recordAt'>): Promise<ResponseOf<'recordAt'>> {
+    const session = this.session(req.sessionId);
+    const records = await this.fileRecords(session, req.file);
+    const index = records.indexAt(req.offset);
+    if (index < 0) return { file: req.file, record: null };
+    const entry = records.entries[index]!;
+    const decoded = records.detail(index);
+    const detail: RecordDetail = {
+      ...this.row(session, req.file, index, entry),
+      ...(decoded.valueOffset !== undefined ? { valueOffset: decoded.valueOffset } : {}),
+      fields: decoded.fields.map((f) => ({ name: f.name, role: f.role, start: f.start, end: f.end, display: f.display, explain: f.explain })),
+    };
+    return { file: req.file, record: detail };
+  }
+
+  async readBytes(req: RequestOf<'readBytes'>): Promise<ResponseOf<'readBytes'>> {
+    const session = this.session(req.sessionId);
+    const read = this.recordCache(session).readBytes(req.file, req.offset, req.length);
+    if (!read) throw new ApiError('NOT_FOUND', `No data or hint file named ${req.file} in this store`);
+    return { file: req.file, fileSize: read.size, offset: Math.min(req.offset, read.size), base64: read.bytes.toString('base64') };
+  }
+
+  /** The record starting exactly at `offset`, which must be a valid put. */
+  private async putRecordAt(session: Session, file: string, offset: number): Promise<IndexEntry> {
+    const records = await this.fileRecords(session, file);
+    const index = records.indexAt(offset);
+    const entry = index >= 0 ? records.entries[index] : undefined;
+    if (!entry || entry.offset !== offset) throw new ApiError('NOT_FOUND', `No record starts at offset ${offset} of ${file}`);
+    if (entry.status !== 'valid' || entry.kind !== 'put' || entry.valueOffset === undefined) {
+      throw new ApiError('BAD_REQUEST', `The record at ${file}@${offset} is not a readable put (${entry.status} ${entry.kind})`);
+    }
+    return entry;
+  }
+
+  async recordValue(req: RequestOf<'recordValue'>): Promise<ResponseOf<'recordValue'>> {
+    const session = this.session(req.sessionId);
+    const entry = await this.putRecordAt(session, req.file, req.offset);
+    const size = entry.valueLength ?? 0;
+    const want = Math.min(size, req.maxBytes ?? LIMITS.valueWindowDefault);
+    const read = this.recordCache(session).readBytes(req.file, entry.valueOffset!, want);
+    const bytes = read?.bytes ?? Buffer.alloc(0);
+    return {
+      key: entry.key ?? '',
+      found: true,
+      size,
+      offset: 0,
+      base64: bytes.toString('base64'),
+      truncated: bytes.length < size,
+      location: { file: req.file, segment: (await this.fileRecords(session, req.file)).file.id, offset: entry.offset, length: entry.length, sequence: entry.sequence ?? 0 },
+    };
+  }
+
+  async restoreVersion(req: RequestOf<'restoreVersion'>): Promise<ResponseOf<'restoreVersion'>> {
+    const session = this.session(req.sessionId);
+    const store = this.writable(session, 'restore a version');
+    const entry = await this.putRecordAt(session, req.file, req.offset);
+    if (entry.key !== req.key) throw new ApiError('BAD_REQUEST', `The record at ${req.file}@${req.offset} belongs to another key`);
+    const read = this.recordCache(session).readBytes(req.file, entry.valueOffset!, entry.valueLength ?? 0);
+    if (!read || read.bytes.length !== (entry.valueLength ?? 0)) throw new ApiError('CORRUPT', `The value at ${req.file}@${req.offset} is cut short`);
+    const key = keyBytes(req.key);
+    await store.put(key, read.bytes);
+    this.emit({ type: 'store-changed', sessionId: session.id });
+    const location = store.locate(key);
+    return { ...(location ? { location: toLocation(location) } : {}), keyCount: store.keyCount() };
+  }
+
+  async verify(req: RequestOf<'verify'>): Promise<ResponseOf<'verify'>> {
+    const session = this.session(req.sessionId);
+    const store = session.handle.store;
+    const jobId = this.jobs.start(
+      session.id,
+      ({ signal, onProgress }) => store.verify({ signal, onProgress }),
+      (report) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'verify', report: verifyResult(report) }),
+      toApiError,
+    );
+    return { jobId };
+  }
+
+  async repair(req: RequestOf<'repair'>): Promise<ResponseOf<'repair'>> {
+    const session = this.session(req.sessionId);
+    const report = await repairStore(session.path, req.to, { format: session.handle.store.format });
+    return { ...report };
+  }
+
+  async crashLab(req: RequestOf<'crashLab'>): Promise<ResponseOf<'crashLab'>> {
+    const session = this.session(req.sessionId);
+    const report = await runCrashLab(session.path, {
+      damage: req.damage,
+      format: session.handle.store.format,
+      ...(req.to !== undefined ? { to: req.to } : {}),
+    });
+    return {
+      ...report,
+      lost: report.lost.map((k) => describeKey(k).display),
+      appeared: report.appeared.map((k) => describeKey(k).display),
+      changed: report.changed.map((c) => ({ key: c.key, display: describeKey(c.key).display, before: c.before, after: c.after })),
+      problems: report.problems.slice(0, MAX_PROBLEMS).map((p) => ({ file: p.file, offset: p.offset, kind: p.kind, ...(p.length !== undefined ? { length: p.length } : {}), message: p.message })),
+    };
+  }
+
+  // ------------------------------------------------------------ follow
+
+  private async stopFollowing(session: Session): Promise<void> {
+    const follower = session.follower;
+    session.follower = undefined;
+    if (follower) await follower.stop();
+    await session.reopening?.catch(() => undefined);
+  }
+
+  /** Reopen a followed (read-only) store so keys and values include what the other process wrote. */
+  private reopenFollowed(session: Session): Promise<void> {
+    session.reopening ??= (async () => {
+      const old = session.handle;
+      const fresh = await this.opener.open(session.path, { format: session.requestedFormat, readOnly: true });
+      if (!this.sessions.has(session.id) || !session.follower) {
+        await fresh.store.close();
+        return;
+      }
+      session.handle = fresh;
+      session.index = new KeyIndex(() => fresh.store.sortedKeys());
+      // Requests still reading the old store get a moment to finish.
+      setTimeout(() => void old.store.close().catch(() => undefined), 2000).unref();
+    })().finally(() => {
+      session.reopening = undefined;
+    });
+    return session.reopening;
+  }
+
+  async follow(req: RequestOf<'follow'>): Promise<ResponseOf<'follow'>> {
+    const session = this.session(req.sessionId);
+    const root = session.handle.detection.root;
+    if (!req.enabled) {
+      await this.stopFollowing(session);
+      return { following: false, lockPid: this.opener.lockHolder(root) ?? null };
+    }
+    if (!session.handle.native) throw new ApiError('NOT_SUPPORTED', `Follow mode reads kvscope segments; the ${session.handle.store.format} format cannot be followed`);
+    if (!session.handle.store.readOnly) throw new ApiError('NOT_SUPPORTED', 'Follow mode watches another process writing; switch this session to read-only first');
+    if (!session.follower) {
+      session.follower = await followStore(root, {
+        onChanges: (changes) => {
+          const follower = session.follower;
+          if (!follower) return;
+          const shown = changes.slice(-200);
+          void this.reopenFollowed(session)
+            .catch(() => undefined)
+            .then(() => {
+              this.emit({
+                type: 'follow-changes',
+                sessionId: session.id,
+                changes: shown.map((c) => ({ ...c, display: describeKey(c.key).display })),
+                dropped: changes.length - shown.length,
+                keyCount: session.handle.store.keyCount(),
+                lockPid: follower.lockHolder() ?? null,
+              });
+            });
+        },
+      });
+    }
+    return { following: true, lockPid: session.follower.lockHolder() ?? null };
   }
 
   // ------------------------------------------------------------ misc

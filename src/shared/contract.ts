@@ -18,6 +18,8 @@ export type { ApiErrorShape } from './errors.js';
 
 export { LIMITS, TOKEN_HEADER } from './limits.js';
 import { LIMITS } from './limits.js';
+import { RECORD_ROW_STATUSES } from './record-status.js';
+export { RECORD_ROW_STATUSES } from './record-status.js';
 
 // ---------------------------------------------------------------- primitives
 
@@ -60,6 +62,32 @@ export type Delimiter = z.infer<typeof DelimiterSchema>;
 
 const session = { sessionId: SessionIdSchema };
 
+/** A file of the open store, relative to its root ('/' separators, no '..', not absolute). */
+export const FileNameSchema = z
+  .string()
+  .min(1, 'file name is empty')
+  .max(1024, 'file name is too long')
+  .refine((p) => !p.includes('\0'), 'file name contains a NUL byte')
+  .refine((p) => !p.startsWith('/') && !p.includes('\\'), 'file name must be relative to the store')
+  .refine((p) => !p.split('/').includes('..'), 'file name contains a ".." segment');
+
+const FileOffsetSchema = z.number().int().min(0).max(2 ** 40);
+
+export const RecordRowStatusSchema = z.enum(RECORD_ROW_STATUSES);
+export type RecordRowStatus = z.infer<typeof RecordRowStatusSchema>;
+
+export const DamageSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('tear'), file: FileNameSchema, offset: FileOffsetSchema }),
+  z.strictObject({
+    kind: z.literal('flip'),
+    file: FileNameSchema,
+    offset: FileOffsetSchema,
+    /** XOR mask applied to the byte at offset (1..255), or to consecutive bytes when more are given. */
+    mask: z.array(z.number().int().min(1).max(255)).min(1).max(64),
+  }),
+]);
+export type Damage = z.infer<typeof DamageSchema>;
+
 // ---------------------------------------------------------------- requests
 
 export const requestSchemas = {
@@ -100,6 +128,43 @@ export const requestSchemas = {
   formats: z.strictObject({}),
   /** Native directory picker; only the Electron shell implements it (the host answers NOT_SUPPORTED). */
   chooseDirectory: z.strictObject({ title: z.string().max(200).optional() }),
+  /** Every data and hint file with its byte breakdown (decodes each file once per session). */
+  segments: z.strictObject({ ...session }),
+  /** A page of the records of one file, optionally filtered by key substring and status. */
+  records: z.strictObject({
+    ...session,
+    file: FileNameSchema,
+    start: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    limit: z.number().int().min(1).max(LIMITS.recordWindowMax),
+    key: z.string().max(LIMITS.patternChars, 'filter is too long').optional(),
+    status: RecordRowStatusSchema.optional(),
+  }),
+  /** The record holding byte `offset` of a file (or the next one), with its fields. */
+  recordAt: z.strictObject({ ...session, file: FileNameSchema, offset: FileOffsetSchema }),
+  /** Raw bytes of a file, for the hex pane. */
+  readBytes: z.strictObject({
+    ...session,
+    file: FileNameSchema,
+    offset: FileOffsetSchema,
+    length: z.number().int().min(1).max(LIMITS.bytesWindowMax),
+  }),
+  /** The value bytes of the record at `offset` of `file` (any version, not only the live one). */
+  recordValue: z.strictObject({
+    ...session,
+    file: FileNameSchema,
+    offset: FileOffsetSchema,
+    maxBytes: z.number().int().min(0).max(LIMITS.valueWindowMax).optional(),
+  }),
+  /** Put the value of an old version of `key` again (a new record; native read-write only). */
+  restoreVersion: z.strictObject({ ...session, key: KeySchema, file: FileNameSchema, offset: FileOffsetSchema }),
+  /** Starts a verify job; its report comes with job-done (kind 'verify'). */
+  verify: z.strictObject({ ...session }),
+  /** Writes a repaired copy of the store to `to` (missing or empty); never touches the original. */
+  repair: z.strictObject({ ...session, to: PathSchema }),
+  /** Copies the store (to `to`, or a new temporary directory), damages the copy, reopens it and compares. */
+  crashLab: z.strictObject({ ...session, to: PathSchema.optional(), damage: DamageSchema }),
+  /** Follow another process's writes (read-only native sessions): events 'follow-changes'. */
+  follow: z.strictObject({ ...session, enabled: z.boolean() }),
 } satisfies Record<MethodName, z.ZodType>;
 
 // ---------------------------------------------------------------- responses
@@ -222,6 +287,10 @@ export interface StatsResponse {
 }
 
 export interface CompactSummary {
+  /** What compactionPlan() said just before the compaction started. */
+  planned?: CompactionPlanInfo;
+  inputSegments: number[];
+  outputSegments: number[];
   segmentsBefore: number;
   segmentsAfter: number;
   bytesBefore: number;
@@ -251,6 +320,171 @@ export interface FormatInfo {
   writable: boolean;
 }
 
+export interface SegmentFileInfo {
+  file: string;
+  role: 'data' | 'hint';
+  id: number;
+  bytes: number;
+  records: number;
+  liveBytes: number;
+  staleBytes: number;
+  tombstoneBytes: number;
+  corruptBytes: number;
+  /** Headers, hint entries, trailers: bytes that are not key versions. */
+  metaBytes: number;
+  oldestSequence: number | null;
+  newestSequence: number | null;
+  active: boolean;
+}
+
+export interface CompactionPlanInfo {
+  inputSegments: number[];
+  recordsToDrop: number;
+  bytesToReclaim: number;
+}
+
+export interface SegmentsResponse {
+  format: string;
+  files: SegmentFileInfo[];
+  compactionPlan?: CompactionPlanInfo;
+}
+
+export interface FieldInfo {
+  name: string;
+  role: string;
+  start: number;
+  end: number;
+  display: string;
+  explain: string;
+}
+
+export interface RecordRow {
+  /** Position in the file's unfiltered record list. */
+  index: number;
+  offset: number;
+  length: number;
+  kind: 'put' | 'delete' | 'header' | 'hint' | 'trailer' | 'garbage';
+  status: RecordRowStatus;
+  sequence?: number;
+  /** Key string (latin1) and its escaped display form. */
+  key?: string;
+  keyDisplay?: string;
+  valueLength?: number;
+  storedCrc?: number;
+  computedCrc?: number;
+  /** For corrupt and torn rows: why, in one sentence. */
+  problem?: string;
+}
+
+export interface RecordsResponse {
+  file: string;
+  fileSize: number;
+  /** Rows matching the filter. */
+  total: number;
+  unfilteredTotal: number;
+  start: number;
+  rows: RecordRow[];
+}
+
+export interface RecordDetail extends RecordRow {
+  valueOffset?: number;
+  fields: FieldInfo[];
+}
+
+export interface RecordAtResponse {
+  file: string;
+  /** null when the offset is past the last record. */
+  record: RecordDetail | null;
+}
+
+export interface BytesResponse {
+  file: string;
+  fileSize: number;
+  offset: number;
+  base64: string;
+}
+
+export interface ProblemInfo {
+  file: string;
+  offset: number;
+  kind: string;
+  length?: number;
+  message: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  filesChecked: number;
+  recordsChecked: number;
+  problems: ProblemInfo[];
+}
+
+export interface LostRegion {
+  file: string;
+  offset: number;
+  length: number;
+  reason: string;
+}
+
+export interface RepairResult {
+  source: string;
+  target: string;
+  format: string;
+  /** 'replay': every committed native record rewritten in sequence order; 'live-import': the live keys copied (foreign formats). */
+  method: 'replay' | 'live-import';
+  recordsWritten: number;
+  keys: number;
+  lostRegions: LostRegion[];
+  lostBytes: number;
+  /** Records known to be lost (incomplete batches); bytes in lost regions may have held more. */
+  lostRecords: number;
+  notes: string[];
+}
+
+export interface KeyChange {
+  key: string;
+  display: string;
+  before: number;
+  after: number;
+}
+
+export interface CrashLabResult {
+  copyDir: string;
+  damage: Damage;
+  format: string;
+  keysBefore: number;
+  keysAfter: number;
+  /** Keys present before the damage and missing after recovery (display form, capped). */
+  lost: string[];
+  lostCount: number;
+  /** Keys whose value differs after recovery (an older version came back, say). */
+  changed: KeyChange[];
+  changedCount: number;
+  /** Keys that only exist after recovery. */
+  appeared: string[];
+  appearedCount: number;
+  /** What reopening the copy reported (torn tails cut, records skipped). */
+  recovery: string[];
+  /** What verify reports on the damaged copy. */
+  problems: ProblemInfo[];
+}
+
+export interface FollowChange {
+  key: string;
+  display: string;
+  kind: 'put' | 'delete';
+  sequence: number;
+  file: string;
+  offset: number;
+  valueLength: number;
+}
+
+export interface FollowResponse {
+  following: boolean;
+  /** Pid of the process holding the writer lock, if any. */
+  lockPid: number | null;
+}
+
 export type Ok = { ok: true };
 
 export interface ResponseTypes {
@@ -270,13 +504,26 @@ export interface ResponseTypes {
   addRecent: RecentResponse;
   formats: { formats: FormatInfo[] };
   chooseDirectory: { path: string | null };
+  segments: SegmentsResponse;
+  records: RecordsResponse;
+  recordAt: RecordAtResponse;
+  readBytes: BytesResponse;
+  recordValue: GetValueResponse;
+  restoreVersion: PutValueResponse;
+  verify: StartJobResponse;
+  repair: RepairResult;
+  crashLab: CrashLabResult;
+  follow: FollowResponse;
 }
 
 // ---------------------------------------------------------------- events
 
 export type KvscopeEvent =
   | { type: 'job-progress'; jobId: string; sessionId: string; phase: string; done: number; total: number }
-  | { type: 'job-done'; jobId: string; sessionId: string; result: CompactSummary }
+  | { type: 'job-done'; jobId: string; sessionId: string; kind: 'compact'; result: CompactSummary }
+  | { type: 'job-done'; jobId: string; sessionId: string; kind: 'verify'; report: VerifyResult }
+  /** Another process appended to a followed store. */
+  | { type: 'follow-changes'; sessionId: string; changes: FollowChange[]; dropped: number; keyCount: number; lockPid: number | null }
   | { type: 'job-failed'; jobId: string; sessionId: string; error: ApiErrorShape }
   | { type: 'store-changed'; sessionId: string }
   /** The shell asks the page to open a directory (menu, command line, dropped folder). */

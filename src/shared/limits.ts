@@ -11,6 +11,10 @@ export const LIMITS = {
   valueWindowMax: 8 * 1024 * 1024,
   treeNodesMax: 5000,
   recentMax: 20,
+  /** Rows of the record table per request. */
+  recordWindowMax: 1000,
+  /** Bytes of a file per readBytes request (hex pane pages). */
+  bytesWindowMax: 256 * 1024,
 } as const;
 
 /** The HTTP header the browser host expects the token in. */

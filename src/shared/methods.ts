@@ -20,6 +20,16 @@ export const METHOD_NAMES = [
   'addRecent',
   'formats',
   'chooseDirectory',
+  'segments',
+  'records',
+  'recordAt',
+  'readBytes',
+  'recordValue',
+  'restoreVersion',
+  'verify',
+  'repair',
+  'crashLab',
+  'follow',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

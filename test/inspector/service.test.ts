@@ -184,9 +184,14 @@ describe('InspectorService on a real store', () => {
     const { jobId } = await service.dispatch('compact', { sessionId });
     const done = await waitForEvent((e) => e.type !== 'job-progress' && 'jobId' in e && e.jobId === jobId);
     expect(done.type).toBe('job-done');
-    if (done.type !== 'job-done') return;
+    if (done.type !== 'job-done' || done.kind !== 'compact') throw new Error('expected a compaction result');
     expect(done.result.reclaimedBytes).toBeGreaterThan(0);
     expect(done.result.bytesAfter).toBeLessThan(done.result.bytesBefore);
+    // The dry run said exactly what the compaction did.
+    expect(done.result.planned).toEqual(plan);
+    expect(done.result.inputSegments).toEqual(plan.inputSegments);
+    expect(done.result.recordsDropped).toBe(plan.recordsToDrop);
+    expect(done.result.reclaimedBytes).toBe(plan.bytesToReclaim);
     expect(events.some((e) => e.type === 'job-progress' && e.jobId === jobId)).toBe(true);
     expect((await service.dispatch('stats', { sessionId })).deadBytes).toBeLessThan(plan.bytesToReclaim);
     expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 1 })).total).toBe(202);

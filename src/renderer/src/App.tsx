@@ -85,6 +85,7 @@ export function App({ transport }: { transport: Transport }) {
             onSessionChange={setSession}
             onClose={closeStore}
             onError={reportError}
+            onOpenDirectory={(path, format) => void openDirectory(path, format)}
           />
         </ErrorBoundary>
       ) : (

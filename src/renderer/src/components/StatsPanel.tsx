@@ -3,6 +3,7 @@ import { formatBytes, formatCount, formatRatio } from '../format.js';
 
 export interface JobState {
   jobId: string;
+  kind?: 'compact' | 'verify';
   phase: string;
   done: number;
   total: number;

@@ -4,7 +4,7 @@
  * and deleting keys when the store is read-write.
  */
 import { useEffect, useMemo, useState } from 'react';
-import type { GetValueResponse, HistoryResponse, KvscopeApi } from '../../../shared/contract.js';
+import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { LIMITS } from '../../../shared/limits.js';
 import {
   base64ToBytes,
@@ -31,7 +31,17 @@ interface Props {
   readOnly: boolean;
   selection: Selection;
   onWritten: (selectKey?: string | null) => void;
+  /** Show a record's bytes in the Records view. */
+  onOpenRecord?: (file: string, offset: number) => void;
   onError: (err: unknown) => void;
+}
+
+/** An old version shown in the value views instead of the live value. */
+interface ShownVersion {
+  version: VersionInfo;
+  bytes: Uint8Array;
+  size: number;
+  truncated: boolean;
 }
 
 interface Loaded {
@@ -70,8 +80,10 @@ function bytesToDraft(format: EditFormat, bytes: Uint8Array): string {
   return text;
 }
 
-export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onError }: Props) {
+export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onOpenRecord, onError }: Props) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [shown, setShown] = useState<ShownVersion | null>(null);
+  const [restoring, setRestoring] = useState(false);
   const [history, setHistory] = useState<HistoryResponse | null>(null);
   const [view, setView] = useState<View>('text');
   const [editing, setEditing] = useState<{ format: EditFormat; draft: string } | null>(null);
@@ -91,6 +103,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   useEffect(() => {
     setLoaded(null);
     setHistory(null);
+    setShown(null);
     if (key === null) return;
     let live = true;
     api
@@ -106,7 +119,8 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     };
   }, [api, sessionId, key, version, onError]);
 
-  const text = useMemo(() => (loaded ? decodeText(loaded.bytes) : null), [loaded]);
+  const viewBytes = shown ? shown.bytes : loaded?.bytes;
+  const text = useMemo(() => (viewBytes ? decodeText(viewBytes) : null), [viewBytes]);
   const json = useMemo(() => (text && view === 'json' ? prettyJson(text.text) : null), [text, view]);
 
   /** Fetches the next window of a large value and appends it. */
@@ -155,6 +169,30 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       onError(err);
     } finally {
       setSaving(false);
+    }
+  };
+
+  const showVersion = async (v: VersionInfo) => {
+    if (v.kind !== 'put') return;
+    try {
+      const res = await api.recordValue({ sessionId, file: v.location.file, offset: v.location.offset });
+      setShown({ version: v, bytes: base64ToBytes(res.base64), size: res.size, truncated: res.truncated });
+    } catch (err) {
+      onError(err);
+    }
+  };
+
+  const restore = async (v: VersionInfo) => {
+    if (key === null) return;
+    setRestoring(true);
+    try {
+      await api.restoreVersion({ sessionId, key, file: v.location.file, offset: v.location.offset });
+      setShown(null);
+      onWritten(key);
+    } catch (err) {
+      onError(err);
+    } finally {
+      setRestoring(false);
     }
   };
 
@@ -317,6 +355,17 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
             editor
           ) : (
             <>
+              {shown && (
+                <div className="notice small notice-row" role="status" aria-label="Shown version">
+                  <span>
+                    Showing version seq {shown.version.location.sequence} ({shown.version.status}) from {shown.version.location.file} @ {shown.version.location.offset}, {formatBytes(shown.size)}
+                    {shown.truncated ? ' (first part)' : ''}.
+                  </span>
+                  <button type="button" className="small-button" onClick={() => setShown(null)}>
+                    Back to live value
+                  </button>
+                </div>
+              )}
               <div className="tabs" role="tablist" aria-label="Value view">
                 {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
                   <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => setView(v)}>
@@ -338,17 +387,17 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
                   ) : (
                     <div className="inline-error">Not valid JSON: {json.error}</div>
                   ))}
-                {view === 'hex' && <HexView bytes={loaded.bytes} baseOffset={response.offset} />}
-                {view === 'base64' && <pre className="mono value-text wrap">{bytesToBase64(loaded.bytes)}</pre>}
+                {view === 'hex' && <HexView bytes={viewBytes ?? loaded.bytes} baseOffset={shown ? 0 : response.offset} />}
+                {view === 'base64' && <pre className="mono value-text wrap">{bytesToBase64(viewBytes ?? loaded.bytes)}</pre>}
               </div>
             </>
           )}
         </>
       )}
       {history && history.versions.length > 0 && !editing && (
-        <details className="history small">
-          <summary>History ({formatCount(history.versions.length)} version{history.versions.length === 1 ? '' : 's'})</summary>
-          <table className="mono">
+        <details className="history small" open>
+          <summary>History ({formatCount(history.versions.length)} version{history.versions.length === 1 ? '' : 's'}, oldest first)</summary>
+          <table className="mono" aria-label="History">
             <thead>
               <tr>
                 <th>seq</th>
@@ -356,18 +405,47 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
                 <th>file @ offset</th>
                 <th>size</th>
                 <th>status</th>
+                <th />
               </tr>
             </thead>
             <tbody>
               {history.versions.map((v) => (
-                <tr key={`${v.location.file}:${v.location.offset}`}>
+                <tr
+                  key={`${v.location.file}:${v.location.offset}`}
+                  className={shown && shown.version.location.file === v.location.file && shown.version.location.offset === v.location.offset ? 'shown' : ''}
+                  data-sequence={v.location.sequence}
+                >
                   <td>{v.location.sequence}</td>
                   <td>{v.kind}</td>
                   <td>
                     {v.location.file} @ {v.location.offset}
                   </td>
-                  <td>{formatBytes(v.valueLength)}</td>
+                  <td>{v.kind === 'put' ? formatBytes(v.valueLength) : '—'}</td>
                   <td className={`status-${v.status}`}>{v.status}</td>
+                  <td className="history-actions">
+                    {v.kind === 'put' && (
+                      <button type="button" className="small-button" onClick={() => void showVersion(v)} aria-label={`View version ${v.location.sequence}`}>
+                        View
+                      </button>
+                    )}
+                    {v.kind === 'put' && v.status !== 'live' && (
+                      <button
+                        type="button"
+                        className="small-button"
+                        disabled={readOnly || restoring}
+                        title={readOnly ? 'Switch to read-write to restore' : 'Write this value again as the newest version'}
+                        onClick={() => void restore(v)}
+                        aria-label={`Restore version ${v.location.sequence}`}
+                      >
+                        Restore
+                      </button>
+                    )}
+                    {onOpenRecord && (
+                      <button type="button" className="small-button" onClick={() => onOpenRecord(v.location.file, v.location.offset)} aria-label={`Bytes of version ${v.location.sequence}`}>
+                        Bytes
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -1,15 +1,31 @@
 /**
- * One open store: toolbar with the mode switch, key browser, value panel,
- * stats panel and status bar. Owns the "data version" that makes every panel
- * refetch after a write, a compaction or a mode switch.
+ * One open store: toolbar (format and how sure the detector is, re-open as
+ * another format, follow mode, the mode switch), then tabs: Keys (key
+ * browser, value panel, statistics), Segments, Records (record table, hex
+ * pane, details), Verify, Repair & crash lab. Owns the "data version" that
+ * makes every panel refetch after a write, a compaction, a mode switch or
+ * what a followed writer appended.
  */
-import { useCallback, useEffect, useState } from 'react';
-import type { CompactSummary, KvscopeApi, SessionInfo, StatsResponse } from '../../../shared/contract.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type {
+  CompactSummary,
+  FollowChange,
+  FormatInfo,
+  KvscopeApi,
+  SegmentsResponse,
+  SessionInfo,
+  StatsResponse,
+  VerifyResult,
+} from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { KeyBrowser } from './KeyBrowser.js';
+import { LabView } from './LabView.js';
+import { RecordsView, type RecordTarget } from './RecordsView.js';
+import { SegmentsView } from './SegmentsView.js';
 import { StatsPanel, type JobState } from './StatsPanel.js';
 import { StatusBar } from './StatusBar.js';
 import { ValuePanel } from './ValuePanel.js';
+import { VerifyView } from './VerifyView.js';
 
 interface Props {
   api: KvscopeApi;
@@ -17,18 +33,35 @@ interface Props {
   onSessionChange: (session: SessionInfo) => void;
   onClose: () => void;
   onError: (error: ApiErrorShape) => void;
+  onOpenDirectory: (path: string, format?: string) => void;
 }
 
 export type Selection = { kind: 'key'; key: string } | { kind: 'new' } | null;
+type Tab = 'keys' | 'segments' | 'records' | 'verify' | 'lab';
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'keys', label: 'Keys' },
+  { id: 'segments', label: 'Segments' },
+  { id: 'records', label: 'Records' },
+  { id: 'verify', label: 'Verify' },
+  { id: 'lab', label: 'Repair & crash lab' },
+];
 
-export function Workspace({ api, session, onSessionChange, onClose, onError }: Props) {
+export function Workspace({ api, session, onSessionChange, onClose, onError, onOpenDirectory }: Props) {
   const [version, setVersion] = useState(0);
+  const [tab, setTab] = useState<Tab>('keys');
   const [selection, setSelection] = useState<Selection>(null);
   const [stats, setStats] = useState<StatsResponse | null>(null);
+  const [segments, setSegments] = useState<SegmentsResponse | null>(null);
   const [job, setJob] = useState<JobState | null>(null);
   const [lastCompaction, setLastCompaction] = useState<CompactSummary | null>(null);
+  const [verifyResult, setVerifyResult] = useState<VerifyResult | null>(null);
   const [switching, setSwitching] = useState(false);
+  const [target, setTarget] = useState<RecordTarget | null>(null);
+  const [formats, setFormats] = useState<FormatInfo[]>([]);
+  const [follow, setFollow] = useState<{ lockPid: number | null; changes: FollowChange[]; count: number } | null>(null);
+  const jobKinds = useRef(new Map<string, 'compact' | 'verify'>());
   const { sessionId } = session;
+  const needsSegments = tab !== 'keys';
 
   const bump = useCallback(() => setVersion((v) => v + 1), []);
   const report = useCallback((err: unknown) => onError(asApiError(err).toJSON()), [onError]);
@@ -44,20 +77,46 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
     };
   }, [api, sessionId, version, report]);
 
+  useEffect(() => {
+    if (!needsSegments) return;
+    let live = true;
+    api
+      .segments({ sessionId })
+      .then((s) => live && setSegments(s))
+      .catch((err: unknown) => live && report(err));
+    return () => {
+      live = false;
+    };
+  }, [api, sessionId, version, report, needsSegments]);
+
+  useEffect(() => {
+    api
+      .formats({})
+      .then((r) => setFormats(r.formats))
+      .catch(() => setFormats([]));
+  }, [api]);
+
   useEffect(
     () =>
       api.onEvent((event) => {
         if (!('sessionId' in event) || event.sessionId !== sessionId) return;
         if (event.type === 'job-progress') {
-          setJob({ jobId: event.jobId, phase: event.phase, done: event.done, total: event.total });
+          setJob({ jobId: event.jobId, kind: jobKinds.current.get(event.jobId) ?? 'compact', phase: event.phase, done: event.done, total: event.total });
         } else if (event.type === 'job-done') {
           setJob(null);
-          setLastCompaction(event.result);
-          bump();
+          if (event.kind === 'verify') setVerifyResult(event.report);
+          else {
+            setLastCompaction(event.result);
+            bump();
+          }
         } else if (event.type === 'job-failed') {
+          const kind = jobKinds.current.get(event.jobId) ?? 'compact';
           setJob(null);
           if (event.error.code !== 'ABORTED') onError(event.error);
-          else onError({ code: 'ABORTED', message: 'Compaction was cancelled; the store is unchanged.' });
+          else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
+          if (kind === 'compact') bump();
+        } else if (event.type === 'follow-changes') {
+          setFollow((f) => (f ? { lockPid: event.lockPid, changes: [...event.changes.slice().reverse(), ...f.changes].slice(0, 50), count: f.count + event.changes.length + event.dropped } : f));
           bump();
         }
       }),
@@ -67,6 +126,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
   const setMode = async (readWrite: boolean) => {
     setSwitching(true);
     try {
+      if (follow) await toggleFollow();
       onSessionChange(await api.setMode({ sessionId, readWrite }));
       bump();
     } catch (err) {
@@ -76,11 +136,13 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
     }
   };
 
-  const startCompaction = async () => {
+  const startJob = async (kind: 'compact' | 'verify') => {
     try {
-      setLastCompaction(null);
-      const { jobId } = await api.compact({ sessionId });
-      setJob((current) => current ?? { jobId, phase: 'starting', done: 0, total: 0 });
+      if (kind === 'compact') setLastCompaction(null);
+      else setVerifyResult(null);
+      const { jobId } = kind === 'compact' ? await api.compact({ sessionId }) : await api.verify({ sessionId });
+      jobKinds.current.set(jobId, kind);
+      setJob((current) => current ?? { jobId, kind, phase: 'starting', done: 0, total: 0 });
     } catch (err) {
       report(err);
     }
@@ -88,6 +150,15 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
 
   const cancelJob = async () => {
     if (job) await api.cancelJob({ jobId: job.jobId }).catch(report);
+  };
+
+  const toggleFollow = async () => {
+    try {
+      const res = await api.follow({ sessionId, enabled: !follow });
+      setFollow(res.following ? { lockPid: res.lockPid, changes: [], count: 0 } : null);
+    } catch (err) {
+      report(err);
+    }
   };
 
   const afterWrite = useCallback(
@@ -98,7 +169,15 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
     [bump],
   );
 
+  const openRecord = useCallback((file: string, offset: number) => {
+    setTarget((t) => ({ file, offset, nonce: (t?.nonce ?? 0) + 1 }));
+    setTab('records');
+  }, []);
+
   const readOnly = session.readOnly;
+  const native = session.format === 'kvscope';
+  const confidence = Math.round(session.detection.confidence * 100);
+  const compactJob = job && job.kind !== 'verify' ? job : null;
   return (
     <div className="workspace">
       <header className="toolbar">
@@ -108,7 +187,38 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
         <span className="toolbar-path mono" title={session.path}>
           {session.path}
         </span>
+        <span className="format-badge" data-testid="format-badge" title={session.detection.reason}>
+          <b>{session.format}</b> <span className="muted">· {confidence}% sure</span>
+        </span>
+        <select
+          aria-label="Re-open as format"
+          value=""
+          onChange={(e) => {
+            if (e.target.value) onOpenDirectory(session.path, e.target.value);
+          }}
+        >
+          <option value="">Re-open as…</option>
+          {formats
+            .filter((f) => f.id !== session.format)
+            .map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.title}
+              </option>
+            ))}
+        </select>
         <span className="spacer" />
+        {native && (
+          <button
+            type="button"
+            className={follow ? 'following' : ''}
+            aria-pressed={follow !== null}
+            onClick={() => void toggleFollow()}
+            disabled={!readOnly}
+            title={readOnly ? 'Show what another process writes to this store, as it writes it' : 'Follow mode works on read-only sessions'}
+          >
+            {follow ? '● Following' : 'Follow'}
+          </button>
+        )}
         <label className="switch" title={session.writable ? 'Switch between read-only and read-write' : 'This store cannot be written here'}>
           <span>{readOnly ? 'Read-only' : 'Read-write'}</span>
           <button
@@ -127,41 +237,105 @@ export function Workspace({ api, session, onSessionChange, onClose, onError }: P
           Close
         </button>
       </header>
+      <div className="detection-strip small" data-testid="detection">
+        Detected <b>{session.detection.format}</b> with {confidence}% confidence: {session.detection.reason}
+        {!native && (
+          <span className="muted">
+            {' '}
+            · Read-only: kvscope writes only its own format (use Repair to get a writable kvscope copy).
+          </span>
+        )}
+      </div>
       {session.warnings.length > 0 && (
         <div className="warning-strip" role="status">
           {session.warnings.length} problem(s) found while opening: {session.warnings[0]}
         </div>
       )}
-      <div className="panes">
-        <KeyBrowser
-          api={api}
-          sessionId={sessionId}
-          version={version}
-          readOnly={readOnly}
-          selectedKey={selection?.kind === 'key' ? selection.key : null}
-          onSelect={(key) => setSelection({ kind: 'key', key })}
-          onNewKey={() => setSelection({ kind: 'new' })}
-          onError={report}
-        />
-        <ValuePanel
-          api={api}
-          sessionId={sessionId}
-          version={version}
-          readOnly={readOnly}
-          selection={selection}
-          onWritten={afterWrite}
-          onError={report}
-        />
-        <StatsPanel
-          stats={stats}
-          readOnly={readOnly}
-          writable={session.writable}
-          job={job}
-          lastCompaction={lastCompaction}
-          onCompact={() => void startCompaction()}
-          onCancel={() => void cancelJob()}
-        />
-      </div>
+      {follow && (
+        <div className="follow-strip small" role="status" aria-label="Follow mode">
+          <b>Following</b> · {follow.lockPid !== null ? `writer pid ${follow.lockPid}` : 'no writer holds the lock'} · {follow.count} change(s) seen
+          {follow.changes.length > 0 && (
+            <ul className="mono follow-list" aria-label="Recent changes">
+              {follow.changes.slice(0, 6).map((c) => (
+                <li key={`${c.file}:${c.offset}`}>
+                  {c.kind === 'put' ? '+' : '−'} {c.display} <span className="muted">seq {c.sequence} · {c.file}@{c.offset}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <nav className="view-tabs" role="tablist" aria-label="Views">
+        {TABS.map((t) => (
+          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => setTab(t.id)}>
+            {t.label}
+          </button>
+        ))}
+      </nav>
+      {tab === 'keys' && (
+        <div className="panes">
+          <KeyBrowser
+            api={api}
+            sessionId={sessionId}
+            version={version}
+            readOnly={readOnly}
+            selectedKey={selection?.kind === 'key' ? selection.key : null}
+            onSelect={(key) => setSelection({ kind: 'key', key })}
+            onNewKey={() => setSelection({ kind: 'new' })}
+            onError={report}
+          />
+          <ValuePanel
+            api={api}
+            sessionId={sessionId}
+            version={version}
+            readOnly={readOnly}
+            selection={selection}
+            onWritten={afterWrite}
+            onOpenRecord={openRecord}
+            onError={report}
+          />
+          <StatsPanel
+            stats={stats}
+            readOnly={readOnly}
+            writable={session.writable}
+            job={compactJob}
+            lastCompaction={lastCompaction}
+            onCompact={() => void startJob('compact')}
+            onCancel={() => void cancelJob()}
+          />
+        </div>
+      )}
+      {tab === 'segments' && (
+        <div className="view">
+          <SegmentsView
+            data={segments}
+            readOnly={readOnly}
+            job={compactJob}
+            lastCompaction={lastCompaction}
+            onCompact={() => void startJob('compact')}
+            onOpenFile={(file) => openRecord(file, 0)}
+          />
+        </div>
+      )}
+      {tab === 'records' && (
+        <div className="view">
+          {segments ? (
+            <RecordsView api={api} sessionId={sessionId} version={version} files={segments.files} target={target} onError={report} />
+          ) : (
+            <div className="view-pad muted">Reading every file…</div>
+          )}
+        </div>
+      )}
+      {tab === 'verify' && (
+        <div className="view">
+          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} />
+        </div>
+      )}
+      {tab === 'lab' && (
+        <div className="view">
+          <LabView api={api} session={session} files={segments?.files ?? []} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} />
+        </div>
+      )}
       <StatusBar session={session} stats={stats} />
     </div>
   );

@@ -1,0 +1,418 @@
+/**
+ * Record-level debugging end to end: the record table, the hex pane with
+ * field highlighting and the details tree (native and foreign formats),
+ * verify with jump-to-problem, history view/restore, segments and the merge
+ * dry run, the crash lab, repair, and every fixture case opened in the browser.
+ */
+import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+import { decodeFormatFile } from '../src/engine/foreign-store.js';
+import { nativeFormat } from '../src/engine/formats/native.js';
+import { Store } from '../src/engine/store.js';
+
+const FIXTURES = '/work/shared/fixtures';
+const RIAK = `${FIXTURES}/riak-bitcask/basic/data`;
+const MINI = `${FIXTURES}/mini-kvstore-v2/segments/data`;
+
+interface FieldAttr {
+  index: number;
+  start: number;
+  end: number;
+  role: string;
+}
+
+/** The fields the details tree lists for the selected record. */
+async function detailFields(page: Page): Promise<FieldAttr[]> {
+  return page.getByTestId('record-details').locator('li.field').evaluateAll((els) =>
+    els.map((el) => ({
+      index: Number(el.getAttribute('data-field')),
+      start: Number(el.getAttribute('data-start')),
+      end: Number(el.getAttribute('data-end')),
+      role: el.getAttribute('data-role') ?? '',
+    })),
+  );
+}
+
+/** Offsets of hex bytes highlighted as each field, as the hex pane renders them. */
+async function highlighted(page: Page): Promise<Map<number, { min: number; max: number; count: number; role: string }>> {
+  const cells = await page.getByTestId('file-hex').locator('.hx-b[data-field]').evaluateAll((els) =>
+    els.map((el) => ({ field: Number(el.getAttribute('data-field')), offset: Number(el.getAttribute('data-offset')), role: el.getAttribute('data-role') ?? '' })),
+  );
+  const out = new Map<number, { min: number; max: number; count: number; role: string }>();
+  for (const c of cells) {
+    const e = out.get(c.field) ?? { min: Infinity, max: -Infinity, count: 0, role: c.role };
+    e.min = Math.min(e.min, c.offset);
+    e.max = Math.max(e.max, c.offset);
+    e.count++;
+    out.set(c.field, e);
+  }
+  return out;
+}
+
+/** Every field of the selected record is highlighted over exactly its byte range (for fields fully on screen). */
+async function expectHighlightMatchesFields(page: Page): Promise<FieldAttr[]> {
+  const fields = await detailFields(page);
+  expect(fields.length).toBeGreaterThan(0);
+  await expect.poll(async () => (await highlighted(page)).size).toBeGreaterThan(0);
+  const hl = await highlighted(page);
+  for (const f of fields) {
+    const h = hl.get(f.index);
+    if (f.end === f.start) {
+      expect(h).toBeUndefined();
+      continue;
+    }
+    expect(h, `field ${f.index} [${f.start}, ${f.end}) highlighted`).toBeDefined();
+    expect(h!.role).toBe(f.role);
+    expect(h!.min).toBe(f.start);
+    if (f.end - f.start <= 256) {
+      expect(h!.max).toBe(f.end - 1);
+      expect(h!.count).toBe(f.end - f.start);
+    }
+  }
+  // Nothing outside the record is highlighted.
+  const first = fields[0]!.start;
+  const last = Math.max(...fields.map((f) => f.end));
+  for (const h of hl.values()) {
+    expect(h.min).toBeGreaterThanOrEqual(first);
+    expect(h.max).toBeLessThan(last);
+  }
+  return fields;
+}
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name }).click();
+}
+
+function expectedLive(caseDir: string): Record<string, unknown> {
+  return (JSON.parse(readFileSync(join(caseDir, 'expected.json'), 'utf8')) as { live: Record<string, unknown> }).live;
+}
+
+/** The value of every key through the contract, from the page (base64 -> what expected.json holds). */
+async function valuesThroughApi(page: Page, token: string, path: string): Promise<Record<string, { text: string; base64: string }>> {
+  return page.evaluate(
+    async ([token, path]) => {
+      const call = async (method: string, body: unknown) => {
+        const r = await fetch(`/api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-kvscope-token': token! }, body: JSON.stringify(body) });
+        const j = (await r.json()) as { ok: boolean; value: any; error: unknown };
+        if (!j.ok) throw new Error(JSON.stringify(j.error));
+        return j.value;
+      };
+      const { sessionId } = await call('openStore', { path });
+      const keys = (await call('listKeys', { sessionId, offset: 0, limit: 2000 })).keys as { key: string }[];
+      const out: Record<string, { text: string; base64: string }> = {};
+      for (const { key } of keys) {
+        const v = await call('getValue', { sessionId, key });
+        const bytes = Uint8Array.from(atob(v.base64), (c) => c.charCodeAt(0));
+        const keyBytes = Uint8Array.from(key, (c) => c.charCodeAt(0));
+        out[new TextDecoder().decode(keyBytes)] = { text: new TextDecoder().decode(bytes), base64: v.base64 };
+      }
+      await call('closeStore', { sessionId });
+      return out;
+    },
+    [token, path],
+  );
+}
+
+function sameAsExpected(actual: Record<string, { text: string; base64: string }>, live: Record<string, unknown>): void {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(live).sort());
+  for (const [k, v] of Object.entries(live)) {
+    if (typeof v === 'string') expect(actual[k]!.text, k).toBe(v);
+    else expect(actual[k]!.base64, k).toBe((v as { base64: string }).base64);
+  }
+}
+
+test('record table, hex pane and details tree on a native segment', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Records');
+  await expect(page.getByLabel('File', { exact: true })).toHaveValue('000001.data');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await expect(table.locator('.record-row').first()).toContainText('header');
+  // The first record after the 24-byte header.
+  await table.locator('.record-row[data-offset="24"]').click();
+  const details = page.getByTestId('record-details');
+  await expect(details).toHaveAttribute('data-record-offset', '24');
+  await expect(details).toContainText('put @ 24');
+  const fields = await expectHighlightMatchesFields(page);
+  expect(fields.map((f) => f.role)).toEqual(['crc', 'type', 'flags', 'sequence', 'key-length', 'value-length', 'key', 'value']);
+  // Names, decoded values and the format's explanations.
+  await expect(details).toContainText('CRC-32 of every byte of the record after this field');
+  await expect(details).toContainText('user:00000:name');
+  await expect(page.getByLabel('Legend')).toContainText('checksum');
+  await shot(page, '20-record-native-selected');
+
+  // Clicking a byte of the value selects the value field in the tree.
+  const value = fields.find((f) => f.role === 'value')!;
+  await page.getByTestId('file-hex').locator(`.hx-b[data-offset="${value.start + 1}"]`).click();
+  await expect(details.locator('li.field[aria-selected="true"]')).toHaveAttribute('data-role', 'value');
+  await expect(page.getByTestId('file-hex').locator('.sel-field').first()).toHaveAttribute('data-role', 'value');
+  // Keyboard: moving the cursor left into the key selects the key field.
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await expect(details.locator('li.field[aria-selected="true"]')).toHaveAttribute('data-role', 'key');
+  // Clicking a byte of another record selects that record.
+  const next = fields[fields.length - 1]!.end;
+  await page.getByTestId('file-hex').locator(`.hx-b[data-offset="${next + 7}"]`).click();
+  await expect(details).toHaveAttribute('data-record-offset', String(next));
+  await expect(details.locator('li.field[aria-selected="true"]')).toHaveAttribute('data-role', 'sequence');
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', String(next));
+  await expectHighlightMatchesFields(page);
+  // Clicking a field in the tree outlines it in the hex pane.
+  await details.locator('li.field[data-role="crc"]').click();
+  await expect(page.getByTestId('file-hex').locator('.sel-field').first()).toHaveAttribute('data-role', 'crc');
+  await shot(page, '21-record-field-selected');
+
+  // Jump to an offset in the middle of a record; filter by key and status.
+  await page.getByLabel('Jump to offset').fill(String(next + 30));
+  await page.getByRole('button', { name: 'Go' }).click();
+  await expect(details).toHaveAttribute('data-record-offset', String(next));
+  await page.getByLabel('Filter records by key').fill('user:00003');
+  await expect(page.getByTestId('record-count')).toHaveText(/^\d+ of [\d,]+ records/);
+  const rows = table.locator('.record-row');
+  await expect(rows.first()).toContainText('user:00003');
+  await page.getByLabel('Filter records by key').fill('');
+  await page.getByLabel('Status filter').selectOption('shadowed');
+  await expect(rows.first()).toHaveAttribute('data-status', 'shadowed');
+  await page.getByLabel('Status filter').selectOption('');
+
+  // A hint file decodes with the same tree.
+  await page.getByLabel('File', { exact: true }).selectOption('000001.hint');
+  await table.locator('.record-row').nth(1).click();
+  await expect(details).toContainText('hint @ 20');
+  await expectHighlightMatchesFields(page);
+  await shot(page, '22-hint-file');
+});
+
+test('verify finds injected damage and jumps to it; the scan resynchronises', async ({ page, kv }) => {
+  // Damage one record in the middle of segment 2 (a value byte), on this test's own copy of the store.
+  const file = '000002.data';
+  const records = await decodeFormatFile(nativeFormat, kv.dir, { name: file, role: 'data', id: 2, size: statSync(join(kv.dir, file)).size });
+  const victim = records.filter((r) => r.kind === 'put')[10]!;
+  const fd = openSync(join(kv.dir, file), 'r+');
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, victim.valueOffset!);
+  b[0] = b[0]! ^ 0xff;
+  writeSync(fd, b, 0, 1, victim.valueOffset!);
+  closeSync(fd);
+  // The hint of segment 2 still says the record is there: verify must say so too.
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Verify');
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  const result = page.getByRole('status', { name: 'Verify result' });
+  await expect(result).toContainText('problem(s)');
+  const problem = result.locator(`tr.problem-row[data-file="${file}"][data-offset="${victim.offset}"]`);
+  await expect(problem).toContainText('bad-crc');
+  await expect(problem).toContainText(`resynchronised at offset ${victim.offset + victim.length}`);
+  await expect(result.locator('tr.problem-row[data-file="000002.hint"]')).toContainText('hint-mismatch');
+  await shot(page, '23-verify-problems');
+  await problem.click();
+  // The record table and hex pane open at the damaged region.
+  await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+  const details = page.getByTestId('record-details');
+  await expect(details).toHaveAttribute('data-record-offset', String(victim.offset));
+  await expect(details).toContainText('corrupt');
+  await expect(details).toContainText('checksum mismatch');
+  const row = page.getByRole('listbox', { name: 'Record table' }).locator(`.record-row[data-offset="${victim.offset}"]`);
+  await expect(row).toHaveAttribute('data-status', 'corrupt');
+  await expect(page.getByTestId('file-hex').locator('.in-record.damaged').first()).toBeVisible();
+  // The next row is the record where the scan picked up again.
+  const nextRow = page.getByRole('listbox', { name: 'Record table' }).locator(`.record-row[data-offset="${victim.offset + victim.length}"]`);
+  await expect(nextRow).not.toHaveAttribute('data-status', 'corrupt');
+  await shot(page, '24-jump-to-corrupt-record');
+});
+
+test('history lists every version; view an old one and restore it', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('switch', { name: 'Read-write mode' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await page.getByLabel('Filter keys').fill('user:00000:name');
+  await keyOption(page, 'user:00000:name').click();
+  const value = page.getByRole('region', { name: 'Value' });
+  await expect(value).toContainText('User 0 (renamed)');
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr')).toHaveCount(2);
+  await expect(history.locator('tbody tr').nth(0)).toContainText('shadowed');
+  await expect(history.locator('tbody tr').nth(1)).toContainText('live');
+  const oldSeq = await history.locator('tbody tr').nth(0).getAttribute('data-sequence');
+  await page.getByRole('button', { name: `View version ${oldSeq}` }).click();
+  await expect(page.getByRole('status', { name: 'Shown version' })).toContainText(`seq ${oldSeq}`);
+  await expect(value).toHaveText('User 0');
+  await page.getByRole('tab', { name: 'Hex' }).click();
+  await expect(value).toContainText('55 73 65 72 20 30'); // "User 0"
+  await page.getByRole('tab', { name: 'Text' }).click();
+  await shot(page, '25-history-old-version');
+  await page.getByRole('button', { name: `Restore version ${oldSeq}` }).click();
+  await expect(value).toHaveText('User 0');
+  await expect(history.locator('tbody tr')).toHaveCount(3);
+  await expect(history.locator('tbody tr').nth(2)).toContainText('live');
+  await expect(history.locator('tbody tr').nth(1)).toContainText('shadowed');
+  await expect(page.getByRole('status', { name: 'Shown version' })).toHaveCount(0);
+  // Bytes of a version open the record in the record table.
+  await page.getByRole('button', { name: `Bytes of version ${oldSeq}` }).click();
+  await expect(page.getByTestId('record-details')).toContainText('user:00000:name');
+  await shot(page, '26-history-restored-bytes');
+});
+
+test('segments view with bars, merge dry run, and plan versus result after compaction', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Segments');
+  const table = page.getByRole('table', { name: 'Segments' });
+  await expect(table.locator('tbody tr').first()).toContainText('000001.data');
+  await expect(table.locator('tr[data-file="000001.hint"]')).toBeVisible();
+  const dry = page.getByTestId('dry-run');
+  await expect(dry).toContainText(/would rewrite \d+ of \d+ segment/);
+  await expect(page.getByRole('button', { name: 'Compact now' })).toBeDisabled();
+  await shot(page, '27-segments');
+  await page.getByRole('switch', { name: 'Read-write mode' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await page.getByRole('button', { name: 'Compact now' }).click();
+  const compare = page.getByRole('status', { name: 'Plan versus result' });
+  await expect(compare).toContainText('Compaction finished');
+  await expect(compare.locator('tbody tr').nth(0).locator('td').nth(3)).toHaveText('✓');
+  await expect(compare.locator('tbody tr').nth(1).locator('td').nth(3)).toHaveText('✓');
+  await expect(compare.locator('tbody tr').nth(2).locator('td').nth(3)).toHaveText('✓');
+  await expect(dry).toContainText('reclaim 0 B');
+  await shot(page, '28-compaction-plan-vs-result');
+});
+
+test('crash lab: tear a copy and see exactly which keys recovery lost', async ({ page, kv }) => {
+  // Expected: keys whose live record starts at or after the tear in the newest segment.
+  const store = await Store.open(kv.dir, { readOnly: true });
+  const segs = store.stats().perSegment;
+  const last = segs[segs.length - 1]!.file;
+  const liveThere = store
+    .sortedKeys()
+    .map((k) => ({ k, loc: store.locate(Buffer.from(k, 'latin1'))! }))
+    .filter((x) => x.loc.file === last)
+    .sort((a, b) => a.loc.offset - b.loc.offset);
+  const tearAt = liveThere[Math.floor(liveThere.length / 2)]!.loc.offset + 3;
+  const affected = liveThere.filter((x) => x.loc.offset + x.loc.length > tearAt).map((x) => x.k);
+  await store.close();
+  const before = readdirSync(kv.dir).map((n) => `${n}:${statSync(join(kv.dir, n)).size}`);
+
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Repair & crash lab');
+  await page.getByLabel('Crash lab file').selectOption(last);
+  await page.getByLabel('Damage offset').fill(String(tearAt));
+  await page.getByRole('button', { name: 'Damage the copy and reopen' }).click();
+  const result = page.getByRole('status', { name: 'Crash lab result' });
+  await expect(result).toContainText(`Tore ${last} at offset ${tearAt}`);
+  const lost = await result.getByRole('list', { name: 'Lost keys' }).locator('li').allTextContents();
+  const changed = await result.getByRole('list', { name: 'Changed keys' }).locator('li').allTextContents();
+  expect([...lost, ...changed.map((c) => c.split(':').slice(0, -1).join(':'))].sort()).toEqual([...affected].sort());
+  const keysBefore = Number((await result.getByTestId('keys-before').textContent())!.replace(/,/g, ''));
+  const keysAfter = Number((await result.getByTestId('keys-after').textContent())!.replace(/,/g, ''));
+  // Tombstones in the torn tail are lost too: the keys they deleted come back.
+  const appeared = Number((await result.getByTestId('appeared-count').textContent())!.replace(/,/g, ''));
+  expect(keysAfter).toBe(keysBefore - lost.length + appeared);
+  await expect(result.getByRole('list', { name: 'Recovery report' })).toContainText('torn tail');
+  await shot(page, '29-crash-lab');
+  // The original is untouched.
+  expect(readdirSync(kv.dir).map((n) => `${n}:${statSync(join(kv.dir, n)).size}`)).toEqual(before);
+  // Open the damaged copy.
+  await result.getByRole('button', { name: 'Open the damaged copy' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText(`${keysAfter.toLocaleString('en-US')} keys`);
+});
+
+test('repair writes a copy that keeps every valid record and says what was lost', async ({ page, kv }) => {
+  const file = '000003.data';
+  const records = await decodeFormatFile(nativeFormat, kv.dir, { name: file, role: 'data', id: 3, size: statSync(join(kv.dir, file)).size });
+  const victim = records.filter((r) => r.kind === 'put')[5]!;
+  const fd = openSync(join(kv.dir, file), 'r+');
+  writeSync(fd, Buffer.from([0xee, 0xee]), 0, 2, victim.offset + 6); // the sequence field
+  closeSync(fd);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Repair & crash lab');
+  const target = join(kv.base, 'repaired');
+  await page.getByLabel('Repair into directory').fill(target);
+  await page.getByRole('button', { name: 'Write repaired copy' }).click();
+  const result = page.getByRole('status', { name: 'Repair result' });
+  await expect(result).toContainText('replaying every committed record');
+  await expect(result.getByRole('list', { name: 'Lost regions' })).toContainText(`${file}@${victim.offset} (${victim.length} B)`);
+  await shot(page, '30-repair');
+  await result.getByRole('button', { name: 'Open the repaired copy' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText(target);
+});
+
+test('a Riak Bitcask fixture: detection, keys and values, hex pane', async ({ page, kv }) => {
+  test.skip(!existsSync(RIAK), 'fixture missing');
+  const live = expectedLive(`${FIXTURES}/riak-bitcask/basic`);
+  await page.goto(kv.url);
+  await openFromScreen(page, RIAK);
+  await expect(page.getByTestId('format-badge')).toContainText('riak-bitcask');
+  await expect(page.getByTestId('format-badge')).toContainText(/\d+% sure/);
+  await expect(page.getByTestId('detection')).toContainText('confidence');
+  await expect(page.getByTestId('detection')).toContainText('Read-only: kvscope writes only its own format');
+  await expect(page.getByTestId('key-count')).toHaveText(`${Object.keys(live).length} keys`);
+  sameAsExpected(await valuesThroughApi(page, kv.host.token, RIAK), live);
+  await page.getByLabel('Filter keys').fill('empty-value');
+  await keyOption(page, 'empty-value').click();
+  await expect(page.getByLabel('Location')).toContainText('bitcask.data');
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await table.locator('.record-row').first().click();
+  const fields = await expectHighlightMatchesFields(page);
+  expect(fields.map((f) => f.role)).toContain('crc');
+  expect(fields.map((f) => f.role)).toContain('timestamp');
+  // The hex pane shows the file's real bytes.
+  const first = readFileSync(join(RIAK, '1.bitcask.data')).subarray(0, 4);
+  await expect(page.getByTestId('file-hex').locator('.hx-b[data-offset="0"]')).toHaveText(first[0]!.toString(16).padStart(2, '0'));
+  await expect(page.getByTestId('file-hex').locator('.hx-b[data-offset="3"]')).toHaveText(first[3]!.toString(16).padStart(2, '0'));
+  await shot(page, '31-riak-records');
+});
+
+test('a mini-kvstore-v2 fixture: detection, keys and values, hex pane, re-open as another format', async ({ page, kv }) => {
+  test.skip(!existsSync(MINI), 'fixture missing');
+  const live = expectedLive(`${FIXTURES}/mini-kvstore-v2/segments`);
+  await page.goto(kv.url);
+  await openFromScreen(page, MINI);
+  await expect(page.getByTestId('format-badge')).toContainText('mini-kvstore-v2');
+  await expect(page.getByTestId('key-count')).toHaveText(`${Object.keys(live).length} keys`);
+  sameAsExpected(await valuesThroughApi(page, kv.host.token, MINI), live);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await table.locator('.record-row').nth(1).click();
+  const fields = await expectHighlightMatchesFields(page);
+  expect(fields.map((f) => f.role)).toEqual(expect.arrayContaining(['key-length', 'key']));
+  await shot(page, '32-mini-kvstore-records');
+  // Override the detection: re-open as another format; a format that does not fit says so.
+  await page.getByLabel('Re-open as format').selectOption('kvscope');
+  await expect(page.getByRole('alert')).toContainText(/kvscope|segment|store/i);
+  await shot(page, '33-reopen-wrong-format');
+});
+
+test('a directory that matches no format lists what was looked for', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await page.getByLabel('Directory').fill(kv.base);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('Looked for');
+  await expect(alert).toContainText('riak-bitcask');
+  await expect(alert).toContainText('mini-kvstore-v2');
+  await shot(page, '34-no-format');
+});
+
+test('every fixture case opens in the browser with the expected number of keys', async ({ page, kv }) => {
+  const cases = existsSync(FIXTURES)
+    ? readdirSync(FIXTURES)
+        .filter((e) => statSync(join(FIXTURES, e)).isDirectory())
+        .flatMap((engine) => readdirSync(join(FIXTURES, engine)).map((c) => join(FIXTURES, engine, c)))
+        .filter((c) => existsSync(join(c, 'expected.json')))
+    : [];
+  test.skip(cases.length === 0, 'no fixtures');
+  await page.goto(kv.url);
+  for (const c of cases) {
+    const live = expectedLive(c);
+    await page.getByLabel('Directory').fill(join(c, 'data'));
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    await expect(page.getByTestId('key-count'), c).toHaveText(`${Object.keys(live).length.toLocaleString('en-US')} keys`);
+    await page.getByRole('button', { name: 'Close' }).click();
+  }
+});

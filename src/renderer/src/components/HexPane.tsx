@@ -1,0 +1,237 @@
+/**
+ * The bytes of one file (offset | hex | ASCII), fetched from the service in
+ * pages as rows scroll into view. The selected record's fields are coloured
+ * by role (the legend names them), the selected field is outlined, the
+ * cursor byte is boxed. Clicking a byte (or moving the cursor with the arrow
+ * keys, PageUp/PageDown, Home/End) selects the field and record it belongs
+ * to. Every byte carries data-offset, and bytes of the selected record carry
+ * data-field (index into its fields) and data-role, so tests can read the
+ * highlighting back.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { FieldInfo, KvscopeApi, RecordDetail } from '../../../shared/contract.js';
+import { base64ToBytes } from '../../../shared/keytext.js';
+import { HEX_ROW } from '../format.js';
+
+const PAGE_BYTES = 4096;
+const ROW_HEIGHT = 20;
+
+export const ROLE_LABELS: Record<string, string> = {
+  magic: 'magic',
+  version: 'version',
+  crc: 'checksum',
+  type: 'type',
+  flags: 'flags',
+  sequence: 'sequence',
+  timestamp: 'timestamp',
+  'key-length': 'key length',
+  'value-length': 'value length',
+  key: 'key',
+  value: 'value',
+  offset: 'offset',
+  text: 'text',
+  padding: 'padding',
+  other: 'other',
+};
+
+interface Props {
+  api: KvscopeApi;
+  sessionId: string;
+  file: string;
+  fileSize: number;
+  /** Bumped when the file may have changed. */
+  version: number;
+  record: RecordDetail | null;
+  fieldIndex: number;
+  cursor: number | null;
+  /** Scroll so this offset is visible (changes of `scrollNonce` trigger it). */
+  scrollTo: number | null;
+  scrollNonce: number;
+  onByte: (offset: number) => void;
+  onError: (err: unknown) => void;
+}
+
+/** Index of the field holding byte `offset`, -1 when none. Fields are in byte order. */
+export function fieldAt(fields: readonly FieldInfo[], offset: number): number {
+  let lo = 0;
+  let hi = fields.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const f = fields[mid]!;
+    if (offset < f.start) hi = mid - 1;
+    else if (offset >= f.end) lo = mid + 1;
+    else return mid;
+  }
+  return -1;
+}
+
+export function HexPane({ api, sessionId, file, fileSize, version, record, fieldIndex, cursor, scrollTo, scrollNonce, onByte, onError }: Props) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const pages = useRef(new Map<number, Uint8Array>());
+  const pending = useRef(new Set<number>());
+  const generation = useRef(0);
+  const [, setTick] = useState(0);
+  const rows = Math.ceil(fileSize / HEX_ROW);
+
+  useEffect(() => {
+    generation.current++;
+    pages.current = new Map();
+    pending.current = new Set();
+    setTick((t) => t + 1);
+  }, [file, version, sessionId]);
+
+  const loadPage = useCallback(
+    async (page: number) => {
+      if (pages.current.has(page) || pending.current.has(page)) return;
+      pending.current.add(page);
+      const gen = generation.current;
+      try {
+        const res = await api.readBytes({ sessionId, file, offset: page * PAGE_BYTES, length: PAGE_BYTES });
+        if (gen !== generation.current) return;
+        pages.current.set(page, base64ToBytes(res.base64));
+        setTick((t) => t + 1);
+      } catch (err) {
+        if (gen === generation.current) onError(err);
+      } finally {
+        pending.current.delete(page);
+      }
+    },
+    [api, sessionId, file, onError],
+  );
+
+  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const items = virtualizer.getVirtualItems();
+
+  useEffect(() => {
+    if (items.length === 0) return;
+    const first = Math.floor((items[0]!.index * HEX_ROW) / PAGE_BYTES);
+    const last = Math.floor((items[items.length - 1]!.index * HEX_ROW + HEX_ROW - 1) / PAGE_BYTES);
+    for (let p = first; p <= last; p++) void loadPage(p);
+  });
+
+  useEffect(() => {
+    if (scrollTo === null || rows === 0) return;
+    virtualizer.scrollToIndex(Math.min(rows - 1, Math.floor(scrollTo / HEX_ROW)), { align: 'auto' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [scrollNonce]);
+
+  const byteAt = (offset: number): number | undefined => pages.current.get(Math.floor(offset / PAGE_BYTES))?.[offset % PAGE_BYTES];
+
+  const fields = record?.fields ?? [];
+  const recordStart = record ? record.offset : -1;
+  const recordEnd = record ? record.offset + record.length : -1;
+  const selected = fieldIndex >= 0 ? fields[fieldIndex] : undefined;
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (fileSize === 0) return;
+    const at = cursor ?? recordStart;
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1) * HEX_ROW;
+    const moves: Record<string, number> = {
+      ArrowRight: at + 1,
+      ArrowLeft: at - 1,
+      ArrowDown: at + HEX_ROW,
+      ArrowUp: at - HEX_ROW,
+      PageDown: at + page,
+      PageUp: at - page,
+      Home: e.ctrlKey ? 0 : at - (at % HEX_ROW),
+      End: e.ctrlKey ? fileSize - 1 : Math.min(fileSize - 1, at - (at % HEX_ROW) + HEX_ROW - 1),
+    };
+    if (!(e.key in moves)) return;
+    e.preventDefault();
+    const next = Math.max(0, Math.min(fileSize - 1, moves[e.key]!));
+    onByte(next);
+    virtualizer.scrollToIndex(Math.floor(next / HEX_ROW), { align: 'auto' });
+  };
+
+  const cell = (offset: number, ascii: boolean) => {
+    const b = byteAt(offset);
+    const inRecord = offset >= recordStart && offset < recordEnd;
+    const fi = inRecord ? fieldAt(fields, offset) : -1;
+    const f = fi >= 0 ? fields[fi] : undefined;
+    let cls = ascii ? 'hx-a' : 'hx-b';
+    if (inRecord) cls += ' in-record';
+    if (f) cls += ` role-${f.role}`;
+    if (record && inRecord && (record.status === 'corrupt' || record.status === 'torn')) cls += ' damaged';
+    if (selected && fi === fieldIndex) {
+      cls += ' sel-field';
+      if (offset === selected.start || offset % HEX_ROW === 0) cls += ' sel-first';
+      if (offset === selected.end - 1 || offset % HEX_ROW === HEX_ROW - 1) cls += ' sel-last';
+    }
+    if (offset === cursor) cls += ' cursor';
+    const text = b === undefined ? (ascii ? ' ' : '··') : ascii ? (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.') : b.toString(16).padStart(2, '0');
+    return (
+      <span
+        key={(ascii ? 'a' : 'h') + offset}
+        className={cls}
+        data-offset={offset}
+        {...(f ? { 'data-field': fi, 'data-role': f.role } : {})}
+        onMouseDown={(e) => {
+          e.preventDefault();
+          scrollRef.current?.focus();
+          onByte(offset);
+        }}
+      >
+        {text}
+      </span>
+    );
+  };
+
+  const roles = [...new Set(fields.map((f) => f.role))];
+  return (
+    <div className="hex-pane">
+      <div className="hex-legend small" aria-label="Legend">
+        {roles.length === 0 ? (
+          <span className="muted">Select a record to colour its fields.</span>
+        ) : (
+          roles.map((r) => (
+            <span key={r} className={`legend-item`}>
+              <span className={`swatch role-${r}`} /> {ROLE_LABELS[r] ?? r}
+            </span>
+          ))
+        )}
+        {record && (record.status === 'corrupt' || record.status === 'torn') && (
+          <span className="legend-item">
+            <span className="swatch damaged" /> damaged
+          </span>
+        )}
+      </div>
+      <div className="hex-row hex-head mono">
+        <span className="hex-offset">offset</span>
+        <span className="hex-bytes">
+          {Array.from({ length: HEX_ROW }, (_, i) => (
+            <span key={i} className="hx-b head">
+              {i.toString(16).padStart(2, '0')}
+            </span>
+          ))}
+        </span>
+        <span className="hex-ascii">ascii</span>
+      </div>
+      <div
+        ref={scrollRef}
+        className="hex-scroll mono"
+        tabIndex={0}
+        role="grid"
+        aria-label="File bytes"
+        data-testid="file-hex"
+        onKeyDown={onKeyDown}
+      >
+        {rows === 0 && <div className="muted small empty">(empty file)</div>}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {items.map((item) => {
+            const start = item.index * HEX_ROW;
+            const count = Math.min(HEX_ROW, fileSize - start);
+            const offsets = Array.from({ length: count }, (_, i) => start + i);
+            return (
+              <div key={item.key} className="hex-row" role="row" style={{ position: 'absolute', top: 0, left: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
+                <span className="hex-offset">{start.toString(16).padStart(8, '0')}</span>
+                <span className="hex-bytes">{offsets.map((o) => cell(o, false))}</span>
+                <span className="hex-ascii">{offsets.map((o) => cell(o, true))}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

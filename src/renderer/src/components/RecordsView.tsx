@@ -1,0 +1,380 @@
+/**
+ * Record-level view of one file: a paged, virtualized record table (offset,
+ * length, type, sequence, key, value size, CRCs, status), filters by key
+ * substring and status, jump to an offset; beside it the file's bytes with
+ * the selected record's fields highlighted, and a details tree naming each
+ * field with its decoded value and the format's one-line explanation.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
+import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
+import { formatBytes, formatCount } from '../format.js';
+import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
+
+const PAGE = 200;
+const ROW_HEIGHT = 24;
+
+export interface RecordTarget {
+  file: string;
+  offset: number;
+  nonce: number;
+}
+
+interface Props {
+  api: KvscopeApi;
+  sessionId: string;
+  version: number;
+  files: SegmentFileInfo[];
+  target: RecordTarget | null;
+  onError: (err: unknown) => void;
+}
+
+function hex32(n: number | undefined): string {
+  return n === undefined ? '' : (n >>> 0).toString(16).padStart(8, '0');
+}
+
+function parseOffset(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  const n = t.startsWith('0x') ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
+}
+
+export function RecordsView({ api, sessionId, version, files, target, onError }: Props) {
+  const [file, setFile] = useState<string>(target?.file ?? files.find((f) => f.role === 'data')?.file ?? files[0]?.file ?? '');
+  const [keyFilter, setKeyFilter] = useState('');
+  const [status, setStatus] = useState<RecordRowStatus | ''>('');
+  const [jump, setJump] = useState('');
+  const debouncedKey = useDebounced(keyFilter, 150);
+  const [total, setTotal] = useState(0);
+  const [unfilteredTotal, setUnfilteredTotal] = useState(0);
+  const [fileSize, setFileSize] = useState(0);
+  const [ready, setReady] = useState(false);
+  const [, setTick] = useState(0);
+  const pages = useRef(new Map<number, RecordRow[]>());
+  const pending = useRef(new Set<number>());
+  const generation = useRef(0);
+  const tableRef = useRef<HTMLDivElement>(null);
+
+  const [record, setRecord] = useState<RecordDetail | null>(null);
+  const [fieldIndex, setFieldIndex] = useState(-1);
+  const [cursor, setCursor] = useState<number | null>(null);
+  const [hexScroll, setHexScroll] = useState<{ offset: number | null; nonce: number }>({ offset: null, nonce: 0 });
+  const filterKey = `${file}\u0000${debouncedKey}\u0000${status}`;
+  const filtered = debouncedKey !== '' || status !== '';
+
+  // Keep the chosen file when the list refreshes; fall back to the first data file.
+  useEffect(() => {
+    if (files.length > 0 && !files.some((f) => f.file === file)) setFile(files.find((f) => f.role === 'data')?.file ?? files[0]!.file);
+  }, [files, file]);
+
+  const loadPage = useCallback(
+    async (page: number): Promise<RecordRow[] | undefined> => {
+      const have = pages.current.get(page);
+      if (have) return have;
+      if (pending.current.has(page) || !file) return undefined;
+      pending.current.add(page);
+      const gen = generation.current;
+      try {
+        const res = await api.records({
+          sessionId,
+          file,
+          start: page * PAGE,
+          limit: PAGE,
+          ...(debouncedKey ? { key: debouncedKey } : {}),
+          ...(status ? { status } : {}),
+        });
+        if (gen !== generation.current) return undefined;
+        pages.current.set(page, res.rows);
+        setTotal(res.total);
+        setUnfilteredTotal(res.unfilteredTotal);
+        setFileSize(res.fileSize);
+        setReady(true);
+        setTick((t) => t + 1);
+        return res.rows;
+      } catch (err) {
+        if (gen === generation.current) onError(err);
+        return undefined;
+      } finally {
+        pending.current.delete(page);
+      }
+    },
+    // filterKey stands for file, key filter and status
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, sessionId, filterKey, onError],
+  );
+
+  useEffect(() => {
+    generation.current++;
+    pages.current = new Map();
+    pending.current = new Set();
+    setReady(false);
+    void loadPage(0);
+  }, [loadPage, version]);
+
+  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => tableRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const items = virtualizer.getVirtualItems();
+  useEffect(() => {
+    if (items.length === 0) return;
+    const first = Math.floor(items[0]!.index / PAGE);
+    const last = Math.floor(items[items.length - 1]!.index / PAGE);
+    for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
+  });
+  const rowAt = (i: number): RecordRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE];
+
+  /** Select the record holding `offset` (and the field holding it, when `byte`). */
+  const selectAt = useCallback(
+    async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean } = {}) => {
+      try {
+        const res = await api.recordAt({ sessionId, file: inFile, offset });
+        const rec = res.record;
+        setRecord(rec);
+        if (!rec) return;
+        const fi = opts.byte ? fieldAt(rec.fields, offset) : -1;
+        setFieldIndex(fi);
+        setCursor(opts.byte ? offset : rec.offset);
+        if (opts.scrollHex !== false) setHexScroll((s) => ({ offset: opts.byte ? offset : rec.offset, nonce: s.nonce + 1 }));
+        if (opts.scrollTable && !filtered) virtualizer.scrollToIndex(rec.index, { align: 'center' });
+      } catch (err) {
+        onError(err);
+      }
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, sessionId, onError, filtered],
+  );
+
+  // Jumps from elsewhere (verify problems, history, segments): open the file at the offset.
+  const lastTarget = useRef(0);
+  useEffect(() => {
+    if (!target || target.nonce === lastTarget.current) return;
+    lastTarget.current = target.nonce;
+    setFile(target.file);
+    setKeyFilter('');
+    setStatus('');
+    // Let the new file's first page arrive so the table can scroll to the row.
+    setTimeout(() => void selectAt(target.file, target.offset, { scrollTable: true }), 50);
+  }, [target, selectAt]);
+
+  // A new file clears the selection.
+  useEffect(() => {
+    setRecord((r) => (r && target?.file === file ? r : null));
+    setFieldIndex(-1);
+    setCursor(null);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [file]);
+
+  const onByte = (offset: number) => {
+    if (record && offset >= record.offset && offset < record.offset + record.length) {
+      setFieldIndex(fieldAt(record.fields, offset));
+      setCursor(offset);
+      return;
+    }
+    setCursor(offset);
+    void selectAt(file, offset, { byte: true, scrollTable: true, scrollHex: false });
+  };
+
+  const selectField = (i: number) => {
+    if (!record || i < 0 || i >= record.fields.length) return;
+    setFieldIndex(i);
+    setCursor(record.fields[i]!.start);
+    setHexScroll((s) => ({ offset: record.fields[i]!.start, nonce: s.nonce + 1 }));
+  };
+
+  const onTableKey = async (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    e.preventDefault();
+    const visible = items.map((it) => rowAt(it.index)).filter((r): r is RecordRow => !!r);
+    const all = [...pages.current.entries()].sort((a, b) => a[0] - b[0]).flatMap(([p, rows]) => rows.map((r, i) => ({ r, pos: p * PAGE + i })));
+    const pos = record ? all.findIndex((x) => x.r.offset === record.offset) : -1;
+    const nextPos = pos < 0 ? 0 : pos + (e.key === 'ArrowDown' ? 1 : -1);
+    if (nextPos < 0 || nextPos >= total) return;
+    const next = rowAt(nextPos) ?? (await loadPage(Math.floor(nextPos / PAGE)))?.[nextPos % PAGE] ?? visible[0];
+    if (!next) return;
+    virtualizer.scrollToIndex(nextPos, { align: 'auto' });
+    void selectAt(file, next.offset);
+  };
+
+  const doJump = () => {
+    const offset = parseOffset(jump);
+    if (offset === undefined) return onError(new Error(`"${jump}" is not an offset (decimal or 0x hex)`));
+    setKeyFilter('');
+    setStatus('');
+    void selectAt(file, offset, { byte: true, scrollTable: true });
+  };
+
+  const info = files.find((f) => f.file === file);
+  return (
+    <div className="records-view">
+      <section className="records-left" aria-label="Records">
+        <div className="pane-head">
+          <div className="controls-row">
+            <label className="small muted" htmlFor="records-file">
+              File
+            </label>
+            <select id="records-file" aria-label="File" value={file} onChange={(e) => setFile(e.target.value)}>
+              {files.map((f) => (
+                <option key={f.file} value={f.file}>
+                  {f.file} ({f.role}, {formatBytes(f.bytes)})
+                </option>
+              ))}
+            </select>
+            <span className="spacer" />
+            <form
+              className="jump"
+              onSubmit={(e) => {
+                e.preventDefault();
+                doJump();
+              }}
+            >
+              <input type="text" className="mono" aria-label="Jump to offset" placeholder="offset or 0x…" value={jump} onChange={(e) => setJump(e.target.value)} size={12} />
+              <button type="submit" className="small-button">
+                Go
+              </button>
+            </form>
+          </div>
+          <div className="controls-row">
+            <input type="search" className="mono grow" aria-label="Filter records by key" placeholder="key contains…" value={keyFilter} onChange={(e) => setKeyFilter(e.target.value)} />
+            <select aria-label="Status filter" value={status} onChange={(e) => setStatus(e.target.value as RecordRowStatus | '')}>
+              <option value="">any status</option>
+              {RECORD_ROW_STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="small muted" data-testid="record-count">
+            {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total)} records`}
+            {info ? ` · ${formatBytes(fileSize)}` : ''}
+          </div>
+        </div>
+        <div className="record-table-head mono small" aria-hidden="true">
+          <span className="c-off">offset</span>
+          <span className="c-len">len</span>
+          <span className="c-type">type</span>
+          <span className="c-seq">seq</span>
+          <span className="c-key">key</span>
+          <span className="c-val">value</span>
+          <span className="c-crc">stored crc</span>
+          <span className="c-crc">computed</span>
+          <span className="c-status">status</span>
+        </div>
+        <div ref={tableRef} className="record-table mono small" role="listbox" aria-label="Record table" tabIndex={0} onKeyDown={(e) => void onTableKey(e)}>
+          {ready && total === 0 && <div className="empty muted">{filtered ? 'No record matches.' : 'No records in this file.'}</div>}
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+            {items.map((item) => {
+              const r = rowAt(item.index);
+              const selected = !!r && !!record && r.offset === record.offset;
+              const crcMismatch = r && r.storedCrc !== undefined && r.computedCrc !== undefined && r.storedCrc !== r.computedCrc;
+              return (
+                <div
+                  key={item.key}
+                  role="option"
+                  aria-selected={selected}
+                  className={`record-row st-${r?.status ?? 'loading'}${selected ? ' selected' : ''}`}
+                  style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                  data-offset={r?.offset}
+                  data-status={r?.status}
+                  title={r?.problem}
+                  onClick={() => r && void selectAt(file, r.offset)}
+                >
+                  {r ? (
+                    <>
+                      <span className="c-off">{r.offset}</span>
+                      <span className="c-len">{r.length}</span>
+                      <span className="c-type">{r.kind}</span>
+                      <span className="c-seq">{r.sequence ?? ''}</span>
+                      <span className="c-key">{r.status === 'corrupt' || r.status === 'torn' ? <i>{r.problem}</i> : r.keyDisplay ?? ''}</span>
+                      <span className="c-val">{r.valueLength ?? ''}</span>
+                      <span className="c-crc">{hex32(r.storedCrc)}</span>
+                      <span className={`c-crc${crcMismatch ? ' bad' : ''}`}>{hex32(r.computedCrc)}</span>
+                      <span className="c-status">
+                        <span className={`status-pill st-${r.status}`}>{r.status}</span>
+                      </span>
+                    </>
+                  ) : (
+                    <span className="muted">…</span>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </section>
+      <section className="records-right" aria-label="Bytes and fields">
+        <HexPane
+          api={api}
+          sessionId={sessionId}
+          file={file}
+          fileSize={fileSize}
+          version={version}
+          record={record}
+          fieldIndex={fieldIndex}
+          cursor={cursor}
+          scrollTo={hexScroll.offset}
+          scrollNonce={hexScroll.nonce}
+          onByte={onByte}
+          onError={onError}
+        />
+        <FieldTree record={record} fieldIndex={fieldIndex} onSelect={selectField} />
+      </section>
+    </div>
+  );
+}
+
+function FieldTree({ record, fieldIndex, onSelect }: { record: RecordDetail | null; fieldIndex: number; onSelect: (i: number) => void }) {
+  if (!record) return <div className="field-tree muted small empty">Select a record or click a byte.</div>;
+  const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      onSelect(Math.max(0, Math.min(record.fields.length - 1, (fieldIndex < 0 ? -1 : fieldIndex) + (e.key === 'ArrowDown' ? 1 : -1))));
+    }
+  };
+  return (
+    <div className="field-tree" aria-label="Record details" role="region" data-testid="record-details" data-record-offset={record.offset} data-record-length={record.length}>
+      <div className="field-tree-head small">
+        <b className="mono">
+          {record.kind} @ {record.offset}
+        </b>{' '}
+        <span className={`status-pill st-${record.status}`}>{record.status}</span>{' '}
+        <span className="muted mono">
+          {record.length} bytes{record.sequence !== undefined ? ` · seq ${record.sequence}` : ''}
+          {record.keyDisplay !== undefined ? ` · key ${record.keyDisplay}` : ''}
+        </span>
+        {record.problem && <div className="inline-error small">{record.problem}</div>}
+      </div>
+      <ul className="fields" role="tree" aria-label="Fields" tabIndex={0} onKeyDown={onKeyDown}>
+        {record.fields.map((f, i) => (
+          <li
+            key={`${f.name}-${f.start}`}
+            role="treeitem"
+            aria-selected={i === fieldIndex}
+            className={`field${i === fieldIndex ? ' selected' : ''}`}
+            data-field={i}
+            data-start={f.start}
+            data-end={f.end}
+            data-role={f.role}
+            onClick={() => onSelect(i)}
+          >
+            <span className={`swatch role-${f.role}`} title={ROLE_LABELS[f.role] ?? f.role} />
+            <span className="field-name mono">{f.name}</span>
+            <span className="field-range mono muted">
+              [{f.start}, {f.end}) {f.end - f.start} B
+            </span>
+            <span className="field-value mono">{f.display}</span>
+            <div className="field-explain small muted">{f.explain}</div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * Every data and hint file: size, records, live / stale / tombstone /
+ * corrupt bytes (a bar each), oldest and newest sequence. For native
+ * read-write stores, the merge dry run (which segments a compaction would
+ * rewrite, records it would drop, bytes it would reclaim) and, after a real
+ * compaction, the plan side by side with what it did.
+ */
+import type { CompactSummary, SegmentsResponse } from '../../../shared/contract.js';
+import { formatBytes, formatCount } from '../format.js';
+import type { JobState } from './StatsPanel.js';
+
+interface Props {
+  data: SegmentsResponse | null;
+  readOnly: boolean;
+  job: JobState | null;
+  lastCompaction: CompactSummary | null;
+  onCompact: () => void;
+  onOpenFile: (file: string) => void;
+}
+
+function pct(part: number, whole: number): string {
+  return whole > 0 ? `${(part / whole) * 100}%` : '0%';
+}
+
+export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, onOpenFile }: Props) {
+  if (!data) return <div className="view-pad muted">Reading every file…</div>;
+  const plan = data.compactionPlan;
+  const planned = lastCompaction?.planned;
+  const inputs = new Set(plan?.inputSegments ?? []);
+  const dataFiles = data.files.filter((f) => f.role === 'data');
+  return (
+    <div className="view-pad segments-view">
+      <div className="legend small">
+        <span className="swatch seg-live" /> live <span className="swatch seg-stale" /> stale (shadowed) <span className="swatch seg-tomb" /> tombstones{' '}
+        <span className="swatch seg-corrupt" /> corrupt / torn <span className="swatch seg-meta" /> headers, hints
+      </div>
+      <table className="segments-table small" aria-label="Segments">
+        <thead>
+          <tr>
+            <th>File</th>
+            <th>Size</th>
+            <th>Records</th>
+            <th>Live</th>
+            <th>Stale</th>
+            <th>Tombstones</th>
+            <th>Corrupt</th>
+            <th>Sequences</th>
+            <th className="bar-col">Bytes</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data.files.map((f) => (
+            <tr key={f.file} className={inputs.has(f.id) && f.role === 'data' ? 'will-compact' : ''} data-file={f.file}>
+              <td className="mono">
+                <button type="button" className="link mono" onClick={() => onOpenFile(f.file)} title="Open in the record table">
+                  {f.file}
+                </button>
+                {f.active ? <span className="badge">active</span> : null}
+                {inputs.has(f.id) && f.role === 'data' ? <span className="badge badge-warn">rewritten</span> : null}
+              </td>
+              <td className="mono">{formatBytes(f.bytes)}</td>
+              <td className="mono">{formatCount(f.records)}</td>
+              <td className="mono">{f.role === 'data' ? formatBytes(f.liveBytes) : '—'}</td>
+              <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
+              <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
+              <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
+              <td className="mono">{f.oldestSequence === null ? '—' : `${f.oldestSequence} … ${f.newestSequence}`}</td>
+              <td className="bar-col">
+                <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes} · other ${f.metaBytes}`}>
+                  <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />
+                  <span className="seg-stale" style={{ width: pct(f.staleBytes, f.bytes) }} />
+                  <span className="seg-tomb" style={{ width: pct(f.tombstoneBytes, f.bytes) }} />
+                  <span className="seg-corrupt" style={{ width: pct(f.corruptBytes, f.bytes) }} />
+                  <span className="seg-meta" style={{ width: pct(f.metaBytes, f.bytes) }} />
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3 className="section-title">Merge dry run</h3>
+      {plan ? (
+        <div className="dry-run small" data-testid="dry-run">
+          <div>
+          A compaction now would rewrite <b>{plan.inputSegments.length}</b> of {dataFiles.length} segment(s) ({plan.inputSegments.join(', ') || 'none'}), drop{' '}
+          <b>{formatCount(plan.recordsToDrop)}</b> record(s) and reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> ({formatCount(plan.bytesToReclaim)} bytes).
+          </div>
+          <div className="controls-row">
+            <button type="button" className="primary" disabled={readOnly || job !== null} onClick={onCompact} title={readOnly ? 'Switch to read-write to compact' : undefined}>
+              {job ? `Compacting… ${job.total > 0 ? Math.round((job.done / job.total) * 100) : 0}%` : 'Compact now'}
+            </button>
+            {readOnly && <span className="muted">Switch to read-write to compact.</span>}
+          </div>
+        </div>
+      ) : (
+        <p className="small muted">This format is read-only in kvscope: nothing to compact here.</p>
+      )}
+      {lastCompaction && (
+        <div className="compaction-compare small" role="status" aria-label="Plan versus result">
+          <b>Compaction finished: plan versus result</b>
+          <table className="before-after">
+            <thead>
+              <tr>
+                <th />
+                <th>Dry run said</th>
+                <th>Compaction did</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              <tr>
+                <td>Segments rewritten</td>
+                <td className="mono">{planned ? planned.inputSegments.join(', ') : '—'}</td>
+                <td className="mono">{lastCompaction.inputSegments.join(', ')}</td>
+                <td>{planned && planned.inputSegments.join(',') === lastCompaction.inputSegments.join(',') ? '✓' : '≠'}</td>
+              </tr>
+              <tr>
+                <td>Records dropped</td>
+                <td className="mono">{planned ? formatCount(planned.recordsToDrop) : '—'}</td>
+                <td className="mono">{formatCount(lastCompaction.recordsDropped)}</td>
+                <td>{planned && planned.recordsToDrop === lastCompaction.recordsDropped ? '✓' : '≠'}</td>
+              </tr>
+              <tr>
+                <td>Bytes reclaimed</td>
+                <td className="mono">{planned ? formatCount(planned.bytesToReclaim) : '—'}</td>
+                <td className="mono">{formatCount(lastCompaction.reclaimedBytes)}</td>
+                <td>{planned && planned.bytesToReclaim === lastCompaction.reclaimedBytes ? '✓' : '≠'}</td>
+              </tr>
+              <tr>
+                <td>Output segments</td>
+                <td />
+                <td className="mono">{lastCompaction.outputSegments.join(', ') || 'none'}</td>
+                <td />
+              </tr>
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}

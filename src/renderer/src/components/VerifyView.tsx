@@ -1,0 +1,91 @@
+/**
+ * Verify as a job (progress, Cancel), then every problem with its file and
+ * offset. A problem opens its file's record table and hex pane at the
+ * offset; a region the scanner skipped says where reading resumed.
+ */
+import type { VerifyResult } from '../../../shared/contract.js';
+import { formatCount } from '../format.js';
+import type { JobState } from './StatsPanel.js';
+
+interface Props {
+  job: JobState | null;
+  result: VerifyResult | null;
+  onStart: () => void;
+  onCancel: () => void;
+  onOpen: (file: string, offset: number) => void;
+}
+
+export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
+  const running = job?.kind === 'verify';
+  const percent = running && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
+  return (
+    <div className="view-pad verify-view">
+      <p className="small muted">
+        Verify reads every file and changes nothing: segment headers, every record's checksum, lengths, batches, sequence numbers, and every hint entry against the
+        record it points at.
+      </p>
+      <div className="controls-row">
+        <button type="button" className="primary" onClick={onStart} disabled={job !== null}>
+          {result ? 'Verify again' : 'Verify'}
+        </button>
+        {running && (
+          <>
+            <div className="progress grow" role="progressbar" aria-label="Verify progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+              <div className="progress-fill" style={{ width: `${percent}%` }} />
+            </div>
+            <span className="small mono">{percent}%</span>
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+          </>
+        )}
+        {job && !running && <span className="small muted">Another job is running…</span>}
+      </div>
+      {result && (
+        <div className="verify-result" role="status" aria-label="Verify result">
+          {result.ok ? (
+            <div className="ok-box">
+              ✓ No problems: {formatCount(result.recordsChecked)} records in {formatCount(result.filesChecked)} files.
+            </div>
+          ) : (
+            <>
+              <div className="bad-box">
+                {formatCount(result.problems.length)} problem(s) in {formatCount(result.filesChecked)} files ({formatCount(result.recordsChecked)} records checked). Click
+                one to see its bytes.
+              </div>
+              <table className="problems small" aria-label="Problems">
+                <thead>
+                  <tr>
+                    <th>Kind</th>
+                    <th>File</th>
+                    <th>Offset</th>
+                    <th>Bytes</th>
+                    <th>What</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.problems.map((p, i) => (
+                    <tr key={i} className="problem-row" tabIndex={0} onClick={() => onOpen(p.file, p.offset)} onKeyDown={(e) => e.key === 'Enter' && onOpen(p.file, p.offset)} data-file={p.file} data-offset={p.offset}>
+                      <td>
+                        <span className={`status-pill kind-${p.kind}`}>{p.kind}</span>
+                      </td>
+                      <td className="mono">{p.file}</td>
+                      <td className="mono">{p.offset}</td>
+                      <td className="mono">{p.length ?? ''}</td>
+                      <td>
+                        {p.message}
+                        {p.length !== undefined && (p.kind === 'bad-crc' || p.kind === 'impossible-length') && (
+                          <span className="muted"> — skipped {formatCount(p.length)} bytes, resynchronised at offset {p.offset + p.length}</span>
+                        )}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
