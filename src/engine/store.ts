@@ -15,7 +15,6 @@ import {
   IoError,
   NotAStoreError,
   ReadOnlyError,
-  StoreError,
   TooLargeError,
 } from './errors.js';
 import { Keydir, type Location } from './keydir.js';
@@ -499,6 +498,8 @@ export class Store implements BrowsableStore {
 
   async verify(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<VerifyReport> {
     this.assertOpen();
+    // Our own compaction renames and deletes files: check the directory between compactions.
+    while (this.compacting) await this.compacting.catch(() => undefined);
     return verifyNativeDirectory(this.dir, { ...opts, fs: this.efs });
   }
 
@@ -646,7 +647,9 @@ export class Store implements BrowsableStore {
    */
   async compact(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<CompactResult> {
     this.assertWritable('compact');
-    if (this.compacting) throw new StoreError('BUSY', 'a compaction is already running');
+    // A compaction already running (an automatic one, say) is waited for: the caller asked for one that starts now.
+    while (this.compacting) await this.compacting.catch(() => undefined);
+    this.assertWritable('compact');
     const run = this.runCompaction(opts);
     this.compacting = run;
     try {

@@ -22,7 +22,21 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Verify a directory. A file of the listing that vanishes meanwhile (a writer
+ * finished a compaction) makes the listing stale: verify starts over.
+ */
 export async function verifyNativeDirectory(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await verifyOnce(dir, opts);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyReport> {
   const efs = opts.fs ?? realFs;
   const listing = listDirectory(efs, dir);
   let ids = listing.dataIds;
