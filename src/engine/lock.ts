@@ -76,7 +76,11 @@ export function acquireLock(efs: EngineFs, dir: string): AcquiredLock {
         ...(tookOverFrom !== undefined ? { tookOverFrom } : {}),
         release() {
           const now = readLock(efs, dir);
-          if (now && now.pid === process.pid) efs.unlinkSync(path);
+          if (now && now.pid === process.pid) {
+            efs.unlinkSync(path);
+            // Like every unlink (docs/FORMAT.md, "Durability"): a LOCK that came back after a crash would name a pid that may be reused.
+            efs.fsyncDirSync(dir);
+          }
         },
       };
     } catch (err) {
