@@ -32,6 +32,8 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // tsx compiles with keepNames, which wraps functions in __name(): give the page a no-op one.
+    await page.addInitScript('window.__name = (f) => f;');
     await page.addInitScript(() => {
       window.__bench = { longTasks: [] };
       new PerformanceObserver((list) => {
