@@ -72,6 +72,12 @@ function modelScan(model: Map<string, Buffer>, o: ScanOptions): Array<[string, B
 
 async function checkAgainstModel(store: Store, model: Map<string, Buffer>, probes: Buffer[], scans: ScanOptions[]): Promise<void> {
   expect(store.keyCount()).toBe(model.size);
+  // Live bytes are exactly the live records (22-byte header + key + value each).
+  const stats = store.stats();
+  expect(stats.keys).toBe(model.size);
+  expect(stats.liveBytes).toBe([...model].reduce((n, [k, v]) => n + 22 + fromLatin1(k).length + v.length, 0));
+  expect(stats.perSegment.reduce((n, s) => n + s.bytes, 0)).toBe(stats.totalBytes);
+  for (const s of stats.perSegment) expect(s.liveBytes).toBeGreaterThanOrEqual(0);
   const expectedKeys = [...model.keys()].sort((a, b) => compareBytes(fromLatin1(a), fromLatin1(b)));
   expect([...store.sortedKeys()]).toEqual(expectedKeys);
   for (const k of [...model.keys()].map(fromLatin1).concat(probes)) {
