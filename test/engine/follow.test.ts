@@ -1,0 +1,126 @@
+/**
+ * Follow mode: a read-only tail sees what a SEPARATE writer process appends
+ * (new keys, overwrites, deletes, rotation to new segments, compaction)
+ * within a second, and names the lock holder's pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { followStore, type FollowChange, type StoreFollower } from '../../src/engine/follow.js';
+import { Store } from '../../src/engine/store.js';
+import { cleanTempDirs, tempDir } from './helpers.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+let child: ChildProcess | undefined;
+let follower: StoreFollower | undefined;
+
+afterEach(async () => {
+  await follower?.stop();
+  follower = undefined;
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+  cleanTempDirs();
+});
+
+interface Writer {
+  pid: number;
+  send(line: string): Promise<void>;
+}
+
+async function startWriter(dir: string): Promise<Writer> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/engine/follow-writer.ts'), dir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  child = proc;
+  let out = '';
+  const waiters: (() => void)[] = [];
+  let oks = 0;
+  proc.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    const n = (out.match(/^ok$/gm) ?? []).length;
+    while (oks < n) {
+      oks++;
+      waiters.shift()?.();
+    }
+  });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const pid = await new Promise<number>((res, rej) => {
+    const timer = setInterval(() => {
+      const m = /ready (\d+)/.exec(out);
+      if (m) {
+        clearInterval(timer);
+        res(Number(m[1]));
+      }
+    }, 20);
+    proc.on('exit', (code) => {
+      clearInterval(timer);
+      rej(new Error(`writer exited ${code}: ${err}`));
+    });
+  });
+  return {
+    pid,
+    send(line: string) {
+      return new Promise<void>((res) => {
+        waiters.push(res);
+        proc.stdin!.write(line + '\n');
+      });
+    },
+  };
+}
+
+function collector(): { changes: FollowChange[]; waitFor(pred: (c: FollowChange[]) => boolean, ms?: number): Promise<number> } {
+  const changes: FollowChange[] = [];
+  return {
+    changes,
+    async waitFor(pred, ms = 1000) {
+      const start = Date.now();
+      while (!pred(changes)) {
+        if (Date.now() - start > ms) throw new Error(`not seen within ${ms} ms; saw ${JSON.stringify(changes.map((c) => `${c.kind} ${c.key}`))}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return Date.now() - start;
+    },
+  };
+}
+
+describe('followStore', () => {
+  it('sees puts, overwrites and deletes of another process within a second, with its pid', async () => {
+    const dir = tempDir();
+    const seed = await Store.open(dir, { create: true });
+    await seed.put('existing', 'yes');
+    await seed.close();
+    const writer = await startWriter(dir);
+    const seen = collector();
+    follower = await followStore(dir, { onChanges: (c) => seen.changes.push(...c) });
+    expect(follower.lockHolder()).toBe(writer.pid);
+    expect(follower.keyCount()).toBe(1);
+
+    await writer.send('put alpha one');
+    expect(await seen.waitFor((c) => c.some((x) => x.key === 'alpha'))).toBeLessThan(1000);
+    expect(seen.changes.find((x) => x.key === 'alpha')).toMatchObject({ kind: 'put', valueLength: 3 });
+    await writer.send('put alpha two!');
+    await seen.waitFor((c) => c.filter((x) => x.key === 'alpha').length === 2);
+    await writer.send('del existing');
+    await seen.waitFor((c) => c.some((x) => x.key === 'existing' && x.kind === 'delete'));
+    expect(follower.has('existing')).toBe(false);
+    expect(follower.keyCount()).toBe(1);
+    // The initial contents were not reported as changes.
+    expect(seen.changes.filter((x) => x.key === 'existing' && x.kind === 'put')).toEqual([]);
+  });
+
+  it('follows rotation into new segments and ignores compaction outputs', async () => {
+    const dir = tempDir();
+    const writer = await startWriter(dir);
+    const seen = collector();
+    follower = await followStore(dir, { onChanges: (c) => seen.changes.push(...c), pollMs: 100 });
+    await writer.send('many 60'); // ~13 KiB: several 4 KiB segments
+    await seen.waitFor((c) => new Set(c.map((x) => x.key)).size === 60);
+    expect(new Set(seen.changes.map((x) => x.file)).size).toBeGreaterThan(1);
+    const count = seen.changes.length;
+    await writer.send('compact');
+    await writer.send('put after compact');
+    await seen.waitFor((c) => c.some((x) => x.key === 'after'));
+    // Compaction moved records to new files: nothing new to report but the put.
+    expect(seen.changes.slice(count).map((x) => x.key)).toEqual(['after']);
+    expect(follower.keyCount()).toBe(61);
+  });
+});
