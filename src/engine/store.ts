@@ -115,14 +115,18 @@ export class Store implements BrowsableStore {
 
   /** Open (or with `create`, create) a store. Read-only opens take no lock and change nothing on disk. */
   static async open(dir: string, options: StoreOptions = {}): Promise<Store> {
-    const store = new Store(dir, options.readOnly ?? false, options);
-    try {
-      await store.load();
-    } catch (err) {
-      store.releaseResources();
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const store = new Store(dir, options.readOnly ?? false, options);
+      try {
+        await store.load();
+        return store;
+      } catch (err) {
+        store.releaseResources();
+        // A reader takes no lock: a writer in another process may finish a compaction
+        // between our listing and our opening its files. Read the directory again.
+        if (!store.readOnly || (err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+      }
     }
-    return store;
   }
 
   /** Pid of a live process holding the writer lock of dir, if any. */

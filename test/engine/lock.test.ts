@@ -80,6 +80,35 @@ describe('writer lock across processes', () => {
     await again.close();
   });
 
+  it('readers open reliably while the writer in another process keeps compacting', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const seed = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024 });
+    for (let i = 0; i < 2000; i++) await seed.put(`k${i % 400}`, `value ${i}`);
+    await seed.close();
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/kvscope.js'), '--dir', dir, '--segment-size', '1024', '--fsync', 'never', 'repl'], { cwd: ROOT, stdio: 'pipe' });
+    children.push(child);
+    let script = '';
+    for (let i = 0; i < 400; i++) script += `set k${i} again ${i}\ncompact\n`;
+    const compacting = waitFor(child, 'Compaction finished');
+    child.stdin.write(script);
+    await compacting;
+    let opens = 0;
+    const failures: string[] = [];
+    const until = Date.now() + 5000;
+    while (Date.now() < until && child.exitCode === null) {
+      try {
+        const reader = await Store.open(dir, { readOnly: true });
+        expect(reader.keyCount()).toBe(400);
+        await reader.close();
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+      opens++;
+    }
+    expect(failures).toEqual([]);
+    expect(opens).toBeGreaterThan(50);
+  });
+
   it('a second writer in the same process is refused too', async () => {
     const dir = path.join(tempDir(), 'store');
     const a = await Store.open(dir, { create: true });
