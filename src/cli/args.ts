@@ -20,6 +20,10 @@ export interface CliOptions {
   port: number | undefined;
   readWrite: boolean;
   limit: number | undefined;
+  offset: number | undefined;
+  to: string | undefined;
+  tear: string | undefined;
+  flip: string | undefined;
   help: boolean;
   version: boolean;
 }
@@ -43,6 +47,10 @@ const OPTION_SPEC = {
   port: { type: 'string' },
   'read-write': { type: 'boolean' },
   limit: { type: 'string' },
+  offset: { type: 'string' },
+  to: { type: 'string' },
+  tear: { type: 'string' },
+  flip: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -91,6 +99,10 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       port: parseInteger('port', v.port, 0, 65535),
       readWrite: v['read-write'] ?? false,
       limit: parseInteger('limit', v.limit, 1, Number.MAX_SAFE_INTEGER),
+      offset: parseInteger('offset', v.offset, 0, Number.MAX_SAFE_INTEGER),
+      to: v.to,
+      tear: v.tear,
+      flip: v.flip,
       help: v.help ?? false,
       version: v.version ?? false,
     },
@@ -110,6 +122,13 @@ Commands on a kvscope store (DIR defaults to ./data):
   compact                 rewrite segments keeping only live records
   verify                  check every record and hint; exit 1 when problems are found
   dump [--segment N]      decoded records with offsets
+  segments                every data and hint file: size, records, live/stale/tombstone/corrupt bytes, sequences
+  records --segment FILE [--offset N] [--limit N]
+                          the records of one file from offset N, with status (live/shadowed/tombstone/corrupt/torn)
+  repair --to DIR         write a repaired copy to DIR (missing or empty); the store is only read
+  crash-lab --to DIR (--tear FILE:OFFSET | --flip FILE:OFFSET:MASK)
+                          damage a copy in DIR, reopen it, and report what recovery kept and lost
+  follow                  print changes another process appends to a kvscope store (Ctrl-C stops)
   import FILE             load JSON Lines ({"key":..,"value":..}); "-" reads stdin
   import --from DIR       copy the live keys of any supported directory into DIR
   export                  write every live key as JSON Lines

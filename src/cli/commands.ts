@@ -32,7 +32,7 @@ export interface Io {
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
 
-async function withStore<T>(opts: CliOptions, write: boolean, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+export async function withStore<T>(opts: CliOptions, write: boolean, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(opts.dir, {
     format: opts.format,
     readOnly: !write || opts.readOnly,

@@ -8,6 +8,7 @@ import { Store } from '../engine/store.js';
 import { parseCommandLine, USAGE, UsageError } from './args.js';
 import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, type Io } from './commands.js';
 import { runRepl } from './repl.js';
+import { DEBUG_COMMANDS } from './debug-commands.js';
 
 const STORE_ERROR_EXIT: Record<string, number> = { TOO_LARGE: EXIT_USAGE, BAD_REQUEST: EXIT_USAGE };
 
@@ -46,7 +47,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const { serve } = await import('./serve.js');
       return await serve(args, options, io);
     }
-    const run = COMMANDS[command];
+    const run = COMMANDS[command] ?? DEBUG_COMMANDS[command];
     if (!run) throw new UsageError(`unknown command "${command}"`);
     return await run(args, options, io);
   } catch (err) {

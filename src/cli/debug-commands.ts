@@ -1,0 +1,257 @@
+/**
+ * Record-level commands: segments, records, repair, crash-lab, follow. Same
+ * conventions as commands.ts: data on stdout (--json for machines), messages
+ * on stderr, exit codes 0/1/2/3. They work on foreign formats (--format or
+ * detected) wherever that makes sense; follow needs a kvscope store.
+ */
+import { realFs } from '../engine/fs.js';
+import { fileSource } from '../engine/native/byte-source.js';
+import { SEGMENT_HEADER } from '../engine/native/layout.js';
+import { scanRecords } from '../engine/native/scan.js';
+import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
+import { filePath } from '../engine/formats/fs-probe.js';
+import { getFormat } from '../engine/formats/registry.js';
+import type { DecodedRecord, FormatDescription, FormatFile } from '../engine/formats/format.js';
+import { decodeFormatFile } from '../engine/foreign-store.js';
+import { printableKey } from '../engine/keys.js';
+import { repairStore } from '../engine/repair.js';
+import { runCrashLab, type Damage } from '../engine/crash-lab.js';
+import { followStore } from '../engine/follow.js';
+import { StoreError } from '../engine/errors.js';
+import type { BrowsableStore } from '../engine/types.js';
+import { UsageError, type CliOptions } from './args.js';
+import { EXIT_OK, withStore, formatBytes, type Io } from './commands.js';
+import { bytesToJson } from './jsonl.js';
+
+type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
+
+function noArgs(args: string[], name: string): void {
+  if (args.length > 0) throw new UsageError(`${name} takes no arguments`);
+}
+
+function formatOf(id: string): FormatDescription {
+  return getFormat(id) ?? nativeFormat;
+}
+
+type RowStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'torn' | 'meta';
+
+function statusOf(store: BrowsableStore, file: string, r: DecodedRecord): RowStatus {
+  if (r.status === 'corrupt' || r.status === 'torn') return r.status;
+  if (r.kind === 'delete') return 'tombstone';
+  if (r.kind === 'put' && r.key) {
+    const loc = store.locate(r.key);
+    return loc && loc.file === file && loc.offset === r.offset ? 'live' : 'shadowed';
+  }
+  return 'meta';
+}
+
+/** Records of a file in order, without holding a whole native segment in memory. */
+async function* recordsOf(format: FormatDescription, root: string, file: FormatFile): AsyncGenerator<DecodedRecord> {
+  if (format.id === nativeFormat.id && file.role === 'data') {
+    const fd = realFs.openSync(filePath(root, file.name), 'r');
+    try {
+      const size = realFs.fstatSize(fd);
+      const header = Buffer.alloc(Math.min(size, SEGMENT_HEADER.size));
+      realFs.readSync(fd, header, 0, header.length, 0);
+      yield* nativeFormat.decodeFile(file, header);
+      if (size > SEGMENT_HEADER.size) for (const ev of scanRecords(fileSource(realFs, fd, size), SEGMENT_HEADER.size)) yield decodedFromScan(ev);
+    } finally {
+      realFs.closeSync(fd);
+    }
+    return;
+  }
+  yield* await decodeFormatFile(format, root, file);
+}
+
+function hex32(n: number | undefined): string {
+  return n === undefined ? '-' : (n >>> 0).toString(16).padStart(8, '0');
+}
+
+const segments: Command = async (args, opts, io) => {
+  noArgs(args, 'segments');
+  await withStore(opts, false, async (o) => {
+    const format = formatOf(o.detection.format);
+    const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
+    const rows = [];
+    for (const file of format.listFiles(o.detection.root).filter((f) => f.role === 'data' || f.role === 'hint')) {
+      let records = 0;
+      let oldest: number | null = null;
+      let newest: number | null = null;
+      for await (const r of recordsOf(format, o.detection.root, file)) {
+        if (r.kind === 'put' || r.kind === 'delete' || r.kind === 'hint') records++;
+        if (r.status === 'valid' && r.sequence !== undefined && r.kind !== 'header') {
+          oldest = oldest === null ? r.sequence : Math.min(oldest, r.sequence);
+          newest = newest === null ? r.sequence : Math.max(newest, r.sequence);
+        }
+      }
+      const s = stats.get(file.name);
+      rows.push({
+        file: file.name,
+        role: file.role,
+        bytes: file.size,
+        records,
+        liveBytes: s?.liveBytes ?? null,
+        staleBytes: s?.staleBytes ?? null,
+        tombstoneBytes: s?.tombstoneBytes ?? null,
+        corruptBytes: s?.corruptBytes ?? null,
+        oldestSequence: oldest,
+        newestSequence: newest,
+        active: s?.active ?? false,
+      });
+    }
+    if (opts.json) {
+      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}) }));
+      return;
+    }
+    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(5)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
+    const n = (v: number | null) => (v === null ? '-' : String(v)).padStart(10);
+    for (const r of rows) {
+      io.out(
+        `${r.file.padEnd(22)} ${r.role.padEnd(5)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}`,
+      );
+    }
+    if (o.native) {
+      const plan = o.native.compactionPlan();
+      io.out(`Compaction would rewrite ${plan.inputSegments.length} segment(s), drop ${plan.recordsToDrop} record(s), reclaim ${formatBytes(plan.bytesToReclaim)} (${plan.bytesToReclaim} bytes)`);
+    }
+  });
+  return EXIT_OK;
+};
+
+const records: Command = async (args, opts, io) => {
+  noArgs(args, 'records (use --segment FILE)');
+  if (opts.segment === undefined) throw new UsageError('records needs --segment FILE');
+  const limit = opts.limit ?? 100;
+  const from = opts.offset ?? 0;
+  await withStore(opts, false, async (o) => {
+    const format = formatOf(o.detection.format);
+    const files = format.listFiles(o.detection.root).filter((f) => f.role === 'data' || f.role === 'hint');
+    const file = files.find((f) => f.name === opts.segment) ?? files.find((f) => f.role === 'data' && String(f.id) === opts.segment);
+    if (!file) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
+    let shown = 0;
+    if (!opts.json) io.out(`${'offset'.padStart(10)} ${'length'.padStart(7)} ${'type'.padEnd(7)} ${'sequence'.padStart(12)} ${'value'.padStart(8)} ${'stored'.padEnd(8)} ${'computed'.padEnd(8)} ${'status'.padEnd(9)} key`);
+    for await (const r of recordsOf(format, o.detection.root, file)) {
+      if (r.offset + r.length <= from) continue;
+      if (shown++ >= limit) break;
+      const status = statusOf(o.store, file.name, r);
+      if (opts.json) {
+        io.out(
+          JSON.stringify({
+            file: file.name,
+            offset: r.offset,
+            length: r.length,
+            kind: r.kind,
+            status,
+            sequence: r.sequence ?? null,
+            key: r.key ? bytesToJson(r.key) : null,
+            valueLength: r.valueLength ?? null,
+            storedCrc: r.storedCrc ?? null,
+            computedCrc: r.computedCrc ?? null,
+            ...(r.problem ? { problem: r.problem } : {}),
+          }),
+        );
+      } else {
+        const key = r.key ? printableKey(r.key) : r.problem ?? '';
+        io.out(
+          `${String(r.offset).padStart(10)} ${String(r.length).padStart(7)} ${r.kind.padEnd(7)} ${String(r.sequence ?? '-').padStart(12)} ${String(r.valueLength ?? '-').padStart(8)} ${hex32(r.storedCrc).padEnd(8)} ${hex32(r.computedCrc).padEnd(8)} ${status.padEnd(9)} ${key}`,
+        );
+      }
+    }
+  });
+  return EXIT_OK;
+};
+
+const repair: Command = async (args, opts, io) => {
+  noArgs(args, 'repair (use --to DIR)');
+  if (!opts.to) throw new UsageError('repair needs --to DIR (a new or empty directory)');
+  const report = await repairStore(opts.dir, opts.to, opts.format !== undefined ? { format: opts.format } : {});
+  if (opts.json) io.out(JSON.stringify(report));
+  else {
+    io.out(`Repaired copy written to ${report.target}: ${report.recordsWritten} record(s), ${report.keys} live key(s) (${report.method === 'replay' ? 'every committed record replayed in sequence order' : 'live keys imported'})`);
+    io.out(`Lost: ${report.lostRegions.length} damaged region(s), ${report.lostBytes} bytes${report.lostRecords ? `, ${report.lostRecords} record(s) of unfinished batches` : ''}`);
+    for (const r of report.lostRegions) io.out(`  ${r.file}@${r.offset}  ${r.length} bytes  ${r.reason}`);
+    for (const n of report.notes) io.err(n);
+  }
+  return EXIT_OK;
+};
+
+function parseDamage(opts: CliOptions): Damage {
+  if ((opts.tear === undefined) === (opts.flip === undefined)) throw new UsageError('crash-lab needs exactly one of --tear FILE:OFFSET or --flip FILE:OFFSET:MASK');
+  const int = (text: string | undefined, what: string): number => {
+    const n = text !== undefined && /^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`${what}: "${text}" is not a whole number`);
+    return n;
+  };
+  if (opts.tear !== undefined) {
+    const at = opts.tear.lastIndexOf(':');
+    if (at <= 0) throw new UsageError('--tear takes FILE:OFFSET');
+    return { kind: 'tear', file: opts.tear.slice(0, at), offset: int(opts.tear.slice(at + 1), '--tear offset') };
+  }
+  const parts = opts.flip!.split(':');
+  if (parts.length < 3) throw new UsageError('--flip takes FILE:OFFSET:MASK (MASK in hex, e.g. ff or 0180)');
+  const maskText = parts.pop()!.replace(/^0x/i, '');
+  const offset = int(parts.pop(), '--flip offset');
+  if (!/^([0-9a-f]{2})+$/i.test(maskText)) throw new UsageError(`--flip mask "${maskText}" is not hex bytes (e.g. ff or 0180)`);
+  const mask = (maskText.match(/../g) ?? []).map((h) => parseInt(h, 16));
+  if (mask.some((m) => m === 0)) throw new UsageError('--flip mask bytes must not be 00');
+  return { kind: 'flip', file: parts.join(':'), offset, mask };
+}
+
+const crashLab: Command = async (args, opts, io) => {
+  noArgs(args, 'crash-lab');
+  if (!opts.to) throw new UsageError('crash-lab needs --to DIR (a new or empty directory for the copy)');
+  const damage = parseDamage(opts);
+  const report = await runCrashLab(opts.dir, { to: opts.to, damage, ...(opts.format !== undefined ? { format: opts.format } : {}) });
+  if (opts.json) {
+    io.out(JSON.stringify({ ...report, lost: report.lost.map((k) => bytesToJson(Buffer.from(k, 'latin1'))), appeared: report.appeared.map((k) => bytesToJson(Buffer.from(k, 'latin1'))) }));
+  } else {
+    const show = (k: string) => printableKey(Buffer.from(k, 'latin1'));
+    io.out(`Damaged copy: ${report.copyDir}`);
+    io.out(`Keys before: ${report.keysBefore}, after recovery: ${report.keysAfter}`);
+    io.out(`Lost (${report.lostCount}):${report.lost.map((k) => ` ${show(k)}`).join('')}`);
+    io.out(`Changed (${report.changedCount}):${report.changed.map((c) => ` ${show(c.key)}`).join('')}`);
+    io.out(`Came back or appeared (${report.appearedCount}):${report.appeared.map((k) => ` ${show(k)}`).join('')}`);
+    for (const r of report.recovery) io.out(`recovery: ${r}`);
+    for (const p of report.problems) io.out(`verify: ${p.kind} ${p.file}@${p.offset} ${p.message}`);
+  }
+  return EXIT_OK;
+};
+
+const follow: Command = async (args, opts, io) => {
+  noArgs(args, 'follow');
+  if (opts.format !== undefined && opts.format !== nativeFormat.id) {
+    throw new StoreError('NOT_SUPPORTED', `follow reads kvscope segments; ${opts.format} directories cannot be followed`);
+  }
+  if (nativeFormat.detect(opts.dir) === null) throw new StoreError('NOT_A_STORE', `${opts.dir}: no kvscope segments to follow`);
+  const follower = await followStore(opts.dir, {
+    onChanges: (changes) => {
+      for (const c of changes) {
+        if (opts.json) io.out(JSON.stringify({ kind: c.kind, key: bytesToJson(Buffer.from(c.key, 'latin1')), sequence: c.sequence, file: c.file, offset: c.offset, valueLength: c.valueLength }));
+        else io.out(`${c.kind === 'put' ? 'put   ' : 'delete'} ${printableKey(Buffer.from(c.key, 'latin1'))}  seq ${c.sequence}  ${c.file}@${c.offset}${c.kind === 'put' ? `  ${c.valueLength} bytes` : ''}`);
+      }
+    },
+    onError: (err) => io.err(`kvscope: ${err.message}`),
+  });
+  const pid = follower.lockHolder();
+  io.err(`Following ${opts.dir} (${follower.keyCount()} keys; ${pid !== undefined ? `writer pid ${pid}` : 'no writer holds the lock'}). Ctrl-C stops.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await follower.stop();
+  return EXIT_OK;
+};
+
+export const DEBUG_COMMANDS: Record<string, Command> = {
+  segments,
+  records,
+  repair,
+  'crash-lab': crashLab,
+  follow,
+};
+

@@ -1,0 +1,121 @@
+/**
+ * The record-level commands as real child processes: segments, records,
+ * repair, crash-lab and follow, with --json, on native and foreign
+ * directories, with the usual exit codes.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/kvscope.js');
+const RIAK = '/work/shared/fixtures/riak-bitcask/basic/data';
+
+let cwd: string;
+beforeAll(() => {
+  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-cli-dbg-'));
+  // Single writes through the REPL (an import would write atomic batches), several 1 KiB segments.
+  const r = spawnSync(process.execPath, [BIN, '--segment-size', '1k', '--fsync', 'never', '-d', 'store', 'repl'], {
+    cwd,
+    input: Array.from({ length: 80 }, (_, i) => `set k${String(i).padStart(2, '0')} value ${i}`).join('\n') + '\nquit\n',
+  });
+  expect(r.status).toBe(0);
+  for (const args of [['set', 'k01', 'again'], ['delete', 'k02']]) expect(spawnSync(process.execPath, [BIN, '-d', 'store', ...args], { cwd }).status).toBe(0);
+});
+afterAll(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+function kv(args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, timeout: 30_000 });
+  return { code: r.status, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
+
+const jsonLines = (text: string): any[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+describe('segments and records', () => {
+  it('segments lists data and hint files with byte breakdown and the compaction plan', () => {
+    const r = kv(['segments', '-d', 'store', '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.format).toBe('kvscope');
+    expect(s.files.filter((f: any) => f.role === 'data').length).toBeGreaterThan(1);
+    expect(s.files.some((f: any) => f.role === 'hint')).toBe(true);
+    expect(s.files[0]).toMatchObject({ file: '000001.data', oldestSequence: expect.any(Number) });
+    expect(s.compactionPlan.recordsToDrop).toBeGreaterThan(0);
+    expect(kv(['-d', 'store', 'segments']).out).toContain('Compaction would rewrite');
+  });
+
+  it('records pages one file from an offset, with statuses', () => {
+    const all = jsonLines(kv(['records', '--segment', '000001.data', '-d', 'store', '--json', '--limit', '1000']).out);
+    expect(all[0]).toMatchObject({ offset: 0, kind: 'header', status: 'meta' });
+    expect(all.find((r) => r.key === 'k01')).toMatchObject({ status: 'shadowed' });
+    expect(all.find((r) => r.key === 'k02' && r.kind === 'put')).toMatchObject({ status: 'shadowed' });
+    const from = all[3].offset + 2; // inside the fourth record
+    const page = jsonLines(kv(['records', '--segment', '1', '--offset', String(from), '--limit', '2', '-d', 'store', '--json']).out);
+    expect(page.map((r) => r.offset)).toEqual([all[3].offset, all[4].offset]);
+    const text = kv(['-d', 'store', 'records', '--segment', '000001.data', '--limit', '3']);
+    expect(text.out.split('\n')[0]).toMatch(/offset\s+length\s+type/);
+    expect(kv(['-d', 'store', 'records'])).toMatchObject({ code: 2 });
+    expect(kv(['-d', 'store', 'records', '--segment', 'nope'])).toMatchObject({ code: 2 });
+  });
+
+  it.skipIf(!fs.existsSync(RIAK))('works on a foreign directory', () => {
+    const recs = jsonLines(kv(['records', '--segment', '1.bitcask.data', '-d', RIAK, '--json', '--limit', '3']).out);
+    expect(recs).toHaveLength(3);
+    expect(recs[0]).toMatchObject({ offset: 0, kind: 'put', key: 'key-000' });
+    const s = JSON.parse(kv(['segments', '-d', RIAK, '--json', '--format', 'riak-bitcask']).out);
+    expect(s.format).toBe('riak-bitcask');
+    expect(s.compactionPlan).toBeUndefined();
+  });
+});
+
+describe('repair and crash-lab', () => {
+  it('repair writes a copy and refuses a non-empty target', () => {
+    const r = kv(['repair', '-d', 'store', '--to', 'repaired', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ method: 'replay', keys: 79, lostRegions: [] });
+    expect(kv(['-d', 'repaired', 'get', 'k01']).out).toBe('again\n');
+    const again = kv(['repair', '-d', 'store', '--to', 'repaired']);
+    expect(again.code).toBe(2);
+    expect(again.err).toContain('not empty');
+    expect(kv(['repair', '-d', 'store'])).toMatchObject({ code: 2 });
+  });
+
+  it('crash-lab tears or flips a copy and reports lost keys', () => {
+    const recs = jsonLines(kv(['records', '--segment', '000001.data', '-d', 'store', '--json', '--limit', '1000']).out);
+    const victim = recs.find((r) => r.key === 'k05');
+    const flip = JSON.parse(kv(['crash-lab', '-d', 'store', '--to', 'lab1', '--flip', `000001.data:${victim.offset + victim.length - 1}:ff`, '--json']).out);
+    expect(flip.lost).toEqual(['k05']);
+    expect(flip.keysBefore).toBe(79);
+    const tear = kv(['crash-lab', '-d', 'store', '--to', 'lab2', '--tear', `000001.data:${victim.offset}`]);
+    expect(tear.code).toBe(0);
+    expect(tear.out).toMatch(/Lost \(\d+\): .*k05/);
+    expect(kv(['crash-lab', '-d', 'store', '--to', 'lab3'])).toMatchObject({ code: 2 });
+    expect(kv(['crash-lab', '-d', 'store', '--to', 'lab3', '--flip', '000001.data:10:00'])).toMatchObject({ code: 2 });
+    expect(kv(['get', 'k05', '-d', 'store']).out).toBe('value 5\n');
+  });
+});
+
+describe('follow', () => {
+  it('prints what another process appends, until Ctrl-C', async () => {
+    const child = spawn(process.execPath, [BIN, 'follow', '-d', 'store', '--json'], { cwd });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await expect.poll(() => err, { timeout: 10_000 }).toContain('Following');
+    expect(kv(['-d', 'store', 'set', 'followed', 'yes']).code).toBe(0);
+    const start = Date.now();
+    await expect.poll(() => out, { timeout: 5_000, interval: 20 }).toContain('"followed"');
+    expect(Date.now() - start).toBeLessThan(1000);
+    expect(JSON.parse(out.trim().split('\n')[0]!)).toMatchObject({ kind: 'put', key: 'followed', valueLength: 3 });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(0);
+  });
+
+  it.skipIf(!fs.existsSync(RIAK))('refuses a foreign directory', () => {
+    expect(kv(['follow', '-d', RIAK]).code).toBe(3);
+  });
+});
