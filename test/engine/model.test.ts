@@ -166,7 +166,7 @@ describe('store against an in-memory model', () => {
             await store.close();
           }
         }),
-        { numRuns: fsync === 'always' ? 150 : 80, interruptAfterTimeLimit: 45_000 },
+        { numRuns: fsync === 'always' ? 120 : 80, interruptAfterTimeLimit: 18_000 },
       );
     });
   }

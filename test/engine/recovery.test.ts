@@ -149,7 +149,7 @@ describe('every single-bit flip', () => {
     const dir = await buildStore(entries);
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.hint'))).toEqual([]);
     await checkFlips(dir, '000001.data', false);
-  });
+  }, 180_000);
 
   it('in a sealed segment with a hint: gets of damaged records throw CorruptRecordError naming file and offset', async () => {
     // Segment 1 holds exactly the three records; the next put rotates.
@@ -161,7 +161,7 @@ describe('every single-bit flip', () => {
     await store.close();
     expect(fs.existsSync(path.join(dir, '000001.hint'))).toBe(true);
     await checkFlips(dir, '000001.data', true);
-  });
+  }, 180_000);
 });
 
 describe('hint files', () => {
