@@ -10,7 +10,7 @@ import type { InspectorService } from '../inspector/service.js';
 import { toApiError } from '../inspector/errors.js';
 
 /** Largest body accepted: a maximal putValue plus its JSON wrapping. */
-const MAX_BODY_BYTES = LIMITS.valueBase64Chars + LIMITS.keyChars * 6 + 4096;
+export const MAX_BODY_BYTES = LIMITS.valueBase64Chars + LIMITS.keyChars * 6 + 4096;
 
 const STATUS: Record<string, number> = {
   BAD_REQUEST: 400,
@@ -43,6 +43,9 @@ export function sendError(res: ServerResponse, error: ApiError, headers: Record<
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
+  // A declared length over the limit is refused before a byte of the body is read.
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new ApiError('TOO_LARGE', `Request body of ${declared} bytes is larger than the limit of ${MAX_BODY_BYTES}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {

@@ -9,7 +9,6 @@
  * engine (open read-only, every key and every version, decode every record of
  * every file, verify, compaction plan) — close, and hash again: identical.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,27 +20,9 @@ import { InspectorService } from '../../src/inspector/service.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { METHOD_NAMES, type KvscopeEvent } from '../../src/shared/contract.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
+import { snapshot } from './snapshot.js';
 
 const FIXTURES = '/work/shared/fixtures';
-
-/** path → sha256:size:mtimeMs of every file under dir, plus every directory entry. */
-export function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      const rel = path.relative(dir, p);
-      const st = fs.lstatSync(p);
-      if (e.isDirectory()) {
-        out[rel + '/'] = `dir:${st.mtimeMs}`;
-        walk(p);
-      } else if (e.isFile()) out[rel] = `${createHash('sha256').update(fs.readFileSync(p)).digest('hex')}:${st.size}:${st.mtimeMs}`;
-      else out[rel] = `other:${st.mtimeMs}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function fixtureDirs(): string[] {
   if (!fs.existsSync(FIXTURES)) return [];
