@@ -22,6 +22,7 @@ type Op =
   | { op: 'put'; key: Buffer; value: Buffer }
   | { op: 'delete'; key: Buffer }
   | { op: 'batch'; ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'delete'; key: Buffer }> }
+  | { op: 'parallel'; ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'delete'; key: Buffer }> }
   | { op: 'reopen' }
   | { op: 'compact' }
   | { op: 'scan'; options: ScanOptions };
@@ -51,6 +52,19 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
           fc.record({ type: fc.constant('delete' as const), key: keyArb }),
         ),
         { minLength: 1, maxLength: 5 },
+      ),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('parallel' as const),
+      ops: fc.array(
+        fc.oneof(
+          fc.record({ type: fc.constant('put' as const), key: keyArb, value: fc.oneof(smallValue, smallValue, largeValue) }),
+          fc.record({ type: fc.constant('delete' as const), key: keyArb }),
+        ),
+        { minLength: 2, maxLength: 8 },
       ),
     }),
   },
@@ -131,6 +145,20 @@ describe('store against an in-memory model', () => {
                     probes.push(b.key);
                   }
                   break;
+                case 'parallel': {
+                  // Issued without waiting for each other: they apply in call order.
+                  const expected: Array<boolean | undefined> = [];
+                  for (const b of op.ops) {
+                    if (b.type === 'put') {
+                      model.set(latin1(b.key), b.value);
+                      expected.push(undefined);
+                    } else expected.push(model.delete(latin1(b.key)));
+                    probes.push(b.key);
+                  }
+                  const results = await Promise.all(op.ops.map((b) => (b.type === 'put' ? store.put(b.key, b.value) : store.delete(b.key))));
+                  expect(results).toEqual(expected);
+                  break;
+                }
                 case 'reopen': {
                   // A reader opened next to the writer sees the same data.
                   const reader = await Store.open(dir, { readOnly: true });
