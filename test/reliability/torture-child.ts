@@ -3,9 +3,8 @@
  * writing and runs random puts, deletes, batches and compactions from a few
  * concurrent workers, on a small segment size, under one fsync policy.
  *
- * Protocol, one JSON object per line on stdout (pipes are written
- * synchronously on Linux, and a line is far below PIPE_BUF, so a line is in
- * the parent's pipe in one piece before the next statement runs):
+ * Protocol, one JSON object per line on fd 1 (a blocking write, see line():
+ * a line is in the parent's pipe before the next statement runs):
  *   {"t":"ready"}                       the store is open
  *   {"t":"b","id":N,"ops":[...]}        operation N is about to be issued (written BEFORE the call)
  *   {"t":"a","id":N}                    operation N's promise resolved: acknowledged
@@ -15,6 +14,7 @@
  *
  * Usage: node --import tsx torture-child.ts <dir> <always|batch|never> <seed> <segmentSize> <idBase>
  */
+import { writeSync } from 'node:fs';
 import { Store } from '../../src/engine/store.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
 
@@ -37,8 +37,24 @@ const random = rng(Number(seedText ?? 1));
 const KEYS = 24;
 let nextId = Number(idBaseText ?? 0);
 
+/**
+ * One line to fd 1 with a blocking write. Not process.stdout: on Linux its
+ * pipe writes are asynchronous once the pipe is full (they queue in this
+ * process), and SIGKILL would lose queued lines whose operations were already
+ * issued. libuv leaves a child's stdio fds blocking, and this process never
+ * opens process.stdout, so fs.writeSync returns only once the line is in the
+ * pipe. (EAGAIN is retried in case the fd is non-blocking after all.)
+ */
 function line(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj) + '\n');
+  const bytes = Buffer.from(JSON.stringify(obj) + '\n');
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += writeSync(1, bytes, done, bytes.length - done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    }
+  }
 }
 
 type Op = ['p', string, string] | ['d', string];

@@ -97,7 +97,7 @@ interface ChildRun {
 }
 
 /** Run the child until `killAt` decides to kill it; returns every complete line it wrote. */
-function runChild(dir: string, policy: FsyncPolicy, seed: number, segmentSize: number, idBase: number, random: () => number): Promise<ChildRun> {
+function runChild(dir: string, policy: FsyncPolicy, seed: number, segmentSize: number, idBase: number, random: () => number, stallChance: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, policy, String(seed), String(segmentSize), String(idBase)], {
       cwd: ROOT,
@@ -110,7 +110,10 @@ function runChild(dir: string, policy: FsyncPolicy, seed: number, segmentSize: n
     let timer: NodeJS.Timeout | undefined;
     // Two ways to pick the moment: a random delay after the store opened, or a
     // short random delay after a compaction started (to land inside its steps).
-    const inCompaction = random() < 0.35;
+    // Now and then the parent stops reading (its pipe fills up) until the kill:
+    // the child must block rather than issue operations it has not reported.
+    const stall = random() < stallChance;
+    const inCompaction = !stall && random() < 0.35;
     const compactionNumber = 1 + Math.floor(random() * 2);
     const delayMs = inCompaction ? Math.floor(random() * 25) : Math.floor(random() * 400);
     let compactionsSeen = 0;
@@ -118,12 +121,17 @@ function runChild(dir: string, policy: FsyncPolicy, seed: number, segmentSize: n
       if (killed) return;
       killed = true;
       child.kill('SIGKILL');
+      if (stall) child.stdout.resume();
     };
+    if (stall) {
+      child.stdout.pause();
+      timer = setTimeout(kill, 900 + Math.floor(random() * 1600));
+    }
     // A trial never runs long: if the trigger never comes, kill anyway.
     const guard = setTimeout(kill, 3000);
     const onLine = (l: Line): void => {
       lines.push(l);
-      if (l.t === 'ready' && !inCompaction) timer = setTimeout(kill, delayMs);
+      if (l.t === 'ready' && !inCompaction && !stall) timer = setTimeout(kill, delayMs);
       if (l.t === 'c' && inCompaction && ++compactionsSeen === compactionNumber) timer = setTimeout(kill, delayMs);
     };
     child.stdout.setEncoding('utf8');
@@ -163,11 +171,13 @@ export interface TortureOptions {
   baseDir?: string;
   /** Test hook: called on the directory after the kill, before the reopen (a negative control damages it here). */
   afterKill?: (dir: string, acknowledged: number) => void;
+  /** Share of trials in which the parent stops reading the child's reports until the kill (default 0.15). */
+  stallChance?: number;
 }
 
 /** One killed child and the check after it. `state` is the live data before the trial and is updated to what was recovered. */
-async function trial(dir: string, policy: FsyncPolicy, n: number, seed: number, segmentSize: number, idBase: number, state: Map<string, string>, random: () => number, afterKill?: TortureOptions['afterKill']): Promise<TrialResult> {
-  const run = await runChild(dir, policy, seed, segmentSize, idBase, random);
+async function trial(dir: string, policy: FsyncPolicy, n: number, seed: number, segmentSize: number, idBase: number, state: Map<string, string>, random: () => number, afterKill: TortureOptions['afterKill'], stallChance: number): Promise<TrialResult> {
+  const run = await runChild(dir, policy, seed, segmentSize, idBase, random, stallChance);
   afterKill?.(dir, run.lines.filter((l) => l.t === 'a').length);
   const issued: Op[][] = [];
   const indexOf = new Map<number, number>();
@@ -207,7 +217,9 @@ async function trial(dir: string, policy: FsyncPolicy, n: number, seed: number, 
   };
   let store: Store;
   try {
-    store = await Store.open(dir, { fsync: policy, segmentSize });
+    // Killed before it reported the store open: the directory may not exist yet (or hold no segment); the child would create it.
+    const sawReady = run.lines.some((l) => l.t === 'ready');
+    store = await Store.open(dir, { fsync: policy, segmentSize, create: !sawReady });
   } catch (err) {
     result.error = `reopen failed: ${(err as Error).stack ?? String(err)}`;
     return result;
@@ -278,7 +290,7 @@ export async function runTorture(opts: TortureOptions): Promise<TortureSummary> 
           state = new Map();
           idBase = 0;
         }
-        const r = await trial(dir, policy, i, Math.floor(random() * 2 ** 31), segmentSize, idBase, state, random, opts.afterKill);
+        const r = await trial(dir, policy, i, Math.floor(random() * 2 ** 31), segmentSize, idBase, state, random, opts.afterKill, opts.stallChance ?? 0.15);
         idBase += 1_000_000;
         summary.trials++;
         stats.trials++;
