@@ -24,7 +24,8 @@ describe('decoder fuzzing', () => {
     const [someSeeds] = (await allTargets()).map((t) => t.seeds);
     const bad: Target[] = [
       { name: 'throws', seeds: someSeeds!, run: (b) => (b.length > 30 ? (JSON.parse('{') as string) : undefined) },
-      { name: 'allocates', seeds: someSeeds!, run: (b) => void Buffer.alloc(b.length > 30 ? b.readUInt32LE(0) % 1_000_000 + 200_000 : 0) },
+      { name: 'allocates', seeds: someSeeds!, run: (b) => void Buffer.alloc(b.length > 30 ? (b.readUInt32LE(0) % 1_000_000) + 4_000_000 : 0) },
+      { name: 'allocates a typed array', seeds: someSeeds!, run: (b) => void (b.length > 30 ? new Uint8Array(8 * 1024 * 1024 + b.length) : undefined) },
       { name: 'out of bounds', seeds: someSeeds!, run: (b) => (b.length > 30 ? `record out of bounds` : undefined) },
     ];
     const summary = await runFuzz({ inputs: 60, seed: 1, targets: bad });
