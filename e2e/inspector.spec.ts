@@ -71,6 +71,8 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
   await filter.fill('');
   await page.getByRole('radio', { name: 'prefix' }).click();
   await filter.fill('blob:1');
+  // Let the debounced filter apply first, or it resets the list under the click.
+  await expect(page.getByTestId('key-count')).toHaveText(/^111 of /);
   await keyOption(page, 'blob:1').click();
   await keys.press('ArrowDown');
   await expect(keys.getByRole('option', { selected: true })).toHaveText('blob:10');
@@ -81,6 +83,7 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
 
   // Tree view groups by delimiter with counts.
   await filter.fill('');
+  await expect(page.getByTestId('key-count')).toHaveText(/^[\d,]+ keys$/);
   await page.getByRole('radio', { name: 'tree' }).click();
   const tree = page.getByRole('tree', { name: 'Key tree' });
   // 1,500 users × (name + profile) − 150 deleted profiles.

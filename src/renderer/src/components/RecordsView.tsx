@@ -264,7 +264,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           <span className="c-seq">seq</span>
           <span className="c-key">key</span>
           <span className="c-val">value</span>
-          <span className="c-crc">stored crc</span>
+          <span className="c-crc">crc</span>
           <span className="c-crc">computed</span>
           <span className="c-status">status</span>
         </div>

@@ -1,0 +1,41 @@
+/**
+ * Follow mode end to end: another process holds the writer lock and appends;
+ * the read-only inspector shows the new records and key changes within a
+ * second, with the writer's pid.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test, expect, openFromScreen, keyOption, shot, ROOT } from './fixtures.js';
+
+test('follow mode shows another process\'s writes as they happen', async ({ page, kv }) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'e2e/helpers/append-writer.ts'), kv.dir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  try {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await expect.poll(() => /ready (\d+)/.exec(out)?.[1], { timeout: 20_000 }).toBeTruthy();
+    const pid = /ready (\d+)/.exec(out)![1]!;
+    await page.goto(kv.url);
+    await openFromScreen(page, kv.dir);
+    const keysBefore = await page.getByTestId('key-count').textContent();
+    await page.getByRole('button', { name: 'Follow' }).click();
+    const strip = page.getByRole('status', { name: 'Follow mode' });
+    await expect(strip).toContainText(`writer pid ${pid}`);
+
+    child.stdin!.write('put followed:e2e hello from another process\n');
+    const start = Date.now();
+    await expect(strip.getByRole('list', { name: 'Recent changes' })).toContainText('followed:e2e', { timeout: 3000 });
+    expect(Date.now() - start).toBeLessThan(1500);
+    await expect(page.getByTestId('key-count')).not.toHaveText(keysBefore!);
+    await page.getByLabel('Filter keys').fill('followed:');
+    await keyOption(page, 'followed:e2e').click();
+    await expect(page.getByRole('region', { name: 'Value' })).toContainText('hello from another process');
+
+    child.stdin!.write('del greeting\n');
+    await expect(strip.getByRole('list', { name: 'Recent changes' })).toContainText('− greeting');
+    await shot(page, '35-follow-mode');
+    await page.getByRole('button', { name: '● Following' }).click();
+    await expect(strip).toHaveCount(0);
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
