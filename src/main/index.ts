@@ -69,7 +69,10 @@ async function refreshMenu(): Promise<void> {
 }
 
 function createWindow(): void {
-  mainWindow = new BrowserWindow({
+  // Electronegativity cannot see through secureWebPreferences(): contextIsolation, sandbox and
+  // disableBlinkFeatures 'Auxclick' are set there, asserted by test/main/wiring.test.ts and
+  // test/reliability/electronegativity.test.ts, hence the suppression on the next line.
+  mainWindow = new BrowserWindow({ // eng-disable CONTEXT_ISOLATION_JS_CHECK SANDBOX_JS_CHECK AUXCLICK_JS_CHECK
     width: 1400,
     height: 900,
     minWidth: 900,

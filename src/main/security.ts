@@ -19,6 +19,8 @@ export function secureWebPreferences(preloadPath: string) {
     allowRunningInsecureContent: false,
     webviewTag: false,
     spellcheck: false,
+    // Middle-click (auxclick) could open a link in a new window; new windows are denied anyway.
+    disableBlinkFeatures: 'Auxclick',
   } as const;
 }
 
