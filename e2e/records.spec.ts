@@ -416,3 +416,26 @@ test('every fixture case opens in the browser with the expected number of keys',
     await page.getByRole('button', { name: 'Close' }).click();
   }
 });
+
+test('a large segment is browsed in windows of the hex pane', async ({ page, kv }) => {
+  const dir = join(kv.base, 'big');
+  const store = await Store.open(dir, { create: true, fsync: 'never' });
+  await store.put('big', Buffer.alloc(2_600_000, 0x61));
+  await store.put('after', 'small');
+  const after = store.locate('after')!;
+  await store.close();
+  await page.goto(kv.url);
+  await openFromScreen(page, dir);
+  await openTab(page, 'Records');
+  await expect(page.getByTestId('hex-window')).toContainText('bytes 0–1,048,576 of');
+  await page.getByLabel('Jump to offset').fill(String(after.offset + 3));
+  await page.getByRole('button', { name: 'Go' }).click();
+  await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', String(after.offset));
+  await expect(page.getByTestId('hex-window')).toContainText('bytes 2,097,152–');
+  await expectHighlightMatchesFields(page);
+  await page.getByRole('button', { name: 'Previous window' }).click();
+  await expect(page.getByTestId('hex-window')).toContainText('bytes 1,048,576–2,097,152');
+  // Going back shows the end of the previous window, next to where we were.
+  await expect(page.getByTestId('file-hex').locator('.hx-b[data-offset="2097151"]')).toHaveText('61');
+  await shot(page, '36-hex-window');
+});

@@ -199,6 +199,13 @@ export class InspectorService implements KvscopeHandlers {
     }
   }
 
+  /** Repair and the crash lab create files (never in the store): only when this inspector may write. */
+  private assertFilesMayBeWritten(what: string): void {
+    if (!this.allowWrites) {
+      throw new ApiError('READ_ONLY', `Cannot ${what}: this inspector was started read-only; restart it with --read-write`);
+    }
+  }
+
   private assertWritesAllowed(): void {
     if (!this.allowWrites) {
       throw new ApiError('READ_ONLY', 'This inspector was started read-only; restart it with --read-write to edit stores');
@@ -606,12 +613,14 @@ export class InspectorService implements KvscopeHandlers {
 
   async repair(req: RequestOf<'repair'>): Promise<ResponseOf<'repair'>> {
     const session = this.session(req.sessionId);
+    this.assertFilesMayBeWritten('write a repaired copy');
     const report = await repairStore(session.path, req.to, { format: session.handle.store.format });
     return { ...report };
   }
 
   async crashLab(req: RequestOf<'crashLab'>): Promise<ResponseOf<'crashLab'>> {
     const session = this.session(req.sessionId);
+    this.assertFilesMayBeWritten('run the crash lab (it writes a damaged copy)');
     const report = await runCrashLab(session.path, {
       damage: req.damage,
       format: session.handle.store.format,

@@ -284,6 +284,20 @@ describe('old versions, repair, crash lab', () => {
   });
 });
 
+describe('an inspector started read-only', () => {
+  it('refuses repair and the crash lab (they write files) but still verifies', async () => {
+    const readOnly = new InspectorService({ opener: createEngineOpener(), configDir: join(base, `config-ro-${n}`), allowWrites: false });
+    try {
+      const { sessionId } = await readOnly.dispatch('openStore', { path: dir });
+      expect((await rejection(readOnly.dispatch('repair', { sessionId, to: join(base, `never-${n}`) }))).code).toBe('READ_ONLY');
+      expect((await rejection(readOnly.dispatch('crashLab', { sessionId, damage: { kind: 'tear', file: '000001.data', offset: 30 } }))).code).toBe('READ_ONLY');
+      expect((await readOnly.dispatch('verify', { sessionId })).jobId).toMatch(/^job_/);
+    } finally {
+      await readOnly.close();
+    }
+  });
+});
+
 describe('follow through the service', () => {
   it('pushes another process\'s writes as events within a second, with its pid, and refreshes keys', async () => {
     const { sessionId } = await service.dispatch('openStore', { path: dir });

@@ -16,6 +16,8 @@ import { HEX_ROW } from '../format.js';
 
 const PAGE_BYTES = 4096;
 const ROW_HEIGHT = 20;
+/** The pane shows one window of the file at a time (browsers cap element heights; 1 GiB would be 67M rows). */
+export const HEX_WINDOW = 1024 * 1024;
 
 export const ROLE_LABELS: Record<string, string> = {
   magic: 'magic',
@@ -72,7 +74,10 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
   const pending = useRef(new Set<number>());
   const generation = useRef(0);
   const [, setTick] = useState(0);
-  const rows = Math.ceil(fileSize / HEX_ROW);
+  const [windowStart, setWindowStart] = useState(0);
+  const windowEnd = Math.min(fileSize, windowStart + HEX_WINDOW);
+  const rows = Math.ceil(Math.max(0, windowEnd - windowStart) / HEX_ROW);
+  const pendingScroll = useRef<number | null>(null);
 
   useEffect(() => {
     generation.current++;
@@ -80,6 +85,19 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
     pending.current = new Set();
     setTick((t) => t + 1);
   }, [file, version, sessionId]);
+
+  useEffect(() => setWindowStart(0), [file]);
+
+  /** Make `offset` part of the shown window (moving the window when needed), then scroll to it. */
+  const reveal = (offset: number) => {
+    const start = Math.floor(offset / HEX_WINDOW) * HEX_WINDOW;
+    if (start !== windowStart) {
+      pendingScroll.current = offset;
+      setWindowStart(start);
+      return;
+    }
+    virtualizer.scrollToIndex(Math.floor((offset - start) / HEX_ROW), { align: 'auto' });
+  };
 
   const loadPage = useCallback(
     async (page: number) => {
@@ -105,16 +123,25 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
 
   useEffect(() => {
     if (items.length === 0) return;
-    const first = Math.floor((items[0]!.index * HEX_ROW) / PAGE_BYTES);
-    const last = Math.floor((items[items.length - 1]!.index * HEX_ROW + HEX_ROW - 1) / PAGE_BYTES);
+    const first = Math.floor((windowStart + items[0]!.index * HEX_ROW) / PAGE_BYTES);
+    const last = Math.floor((windowStart + items[items.length - 1]!.index * HEX_ROW + HEX_ROW - 1) / PAGE_BYTES);
     for (let p = first; p <= last; p++) void loadPage(p);
   });
 
   useEffect(() => {
-    if (scrollTo === null || rows === 0) return;
-    virtualizer.scrollToIndex(Math.min(rows - 1, Math.floor(scrollTo / HEX_ROW)), { align: 'auto' });
+    if (scrollTo === null || fileSize === 0) return;
+    reveal(Math.min(scrollTo, fileSize - 1));
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [scrollNonce]);
+  }, [scrollNonce, fileSize]);
+
+  // After the window moved: scroll to the offset that asked for it.
+  useEffect(() => {
+    const at = pendingScroll.current;
+    if (at === null || rows === 0) return;
+    pendingScroll.current = null;
+    virtualizer.scrollToIndex(Math.floor((at - windowStart) / HEX_ROW), { align: 'auto' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [windowStart, rows]);
 
   const byteAt = (offset: number): number | undefined => pages.current.get(Math.floor(offset / PAGE_BYTES))?.[offset % PAGE_BYTES];
 
@@ -141,7 +168,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
     e.preventDefault();
     const next = Math.max(0, Math.min(fileSize - 1, moves[e.key]!));
     onByte(next);
-    virtualizer.scrollToIndex(Math.floor(next / HEX_ROW), { align: 'auto' });
+    reveal(next);
   };
 
   const cell = (offset: number, ascii: boolean) => {
@@ -196,6 +223,19 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
           </span>
         )}
       </div>
+      {fileSize > HEX_WINDOW && (
+        <div className="hex-window small" data-testid="hex-window">
+          <button type="button" className="small-button" disabled={windowStart === 0} onClick={() => reveal(windowStart - 1)} aria-label="Previous window">
+            ◀
+          </button>
+          <span className="mono">
+            bytes {windowStart.toLocaleString('en-US')}–{windowEnd.toLocaleString('en-US')} of {fileSize.toLocaleString('en-US')}
+          </span>
+          <button type="button" className="small-button" disabled={windowEnd >= fileSize} onClick={() => reveal(windowEnd)} aria-label="Next window">
+            ▶
+          </button>
+        </div>
+      )}
       <div className="hex-row hex-head mono">
         <span className="hex-offset">offset</span>
         <span className="hex-bytes">
@@ -216,10 +256,10 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
         data-testid="file-hex"
         onKeyDown={onKeyDown}
       >
-        {rows === 0 && <div className="muted small empty">(empty file)</div>}
+        {fileSize === 0 && <div className="muted small empty">(empty file)</div>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
-            const start = item.index * HEX_ROW;
+            const start = windowStart + item.index * HEX_ROW;
             const count = Math.min(HEX_ROW, fileSize - start);
             const offsets = Array.from({ length: count }, (_, i) => start + i);
             return (

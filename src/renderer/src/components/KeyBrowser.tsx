@@ -80,14 +80,21 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     [api, sessionId, filterKey, onError],
   );
 
-  // A new filter or a changed store: drop every cached window and start over.
+  const selectedRef = useRef(selectedKey);
+  selectedRef.current = selectedKey;
+
+  // A new filter or a changed store: drop every cached window and start over
+  // (keeping the keyboard position on the selected key when it is in the first window).
   useEffect(() => {
     generation.current++;
     pages.current = new Map();
     pending.current = new Set();
     setActiveIndex(-1);
     setReady(false);
-    void loadPage(0);
+    void loadPage(0).then((keys) => {
+      const at = keys?.findIndex((k) => k.key === selectedRef.current) ?? -1;
+      if (at >= 0) setActiveIndex(at);
+    });
   }, [loadPage, version]);
 
   const virtualizer = useVirtualizer({

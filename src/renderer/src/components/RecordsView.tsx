@@ -14,6 +14,8 @@ import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 24;
+/** Rows shown at a time (browsers cap element heights): a huge segment is browsed in windows. */
+const TABLE_WINDOW = 400_000;
 
 export interface RecordTarget {
   file: string;
@@ -121,12 +123,33 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     void loadPage(0);
   }, [loadPage, version]);
 
-  const virtualizer = useVirtualizer({ count: total, getScrollElement: () => tableRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
+  const [rowBase, setRowBase] = useState(0);
+  const pendingRow = useRef<number | null>(null);
+  useEffect(() => setRowBase(0), [filterKey]);
+  const windowCount = Math.max(0, Math.min(TABLE_WINDOW, total - rowBase));
+  const virtualizer = useVirtualizer({ count: windowCount, getScrollElement: () => tableRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
   const items = virtualizer.getVirtualItems();
+  /** Scroll the table to row `pos` (of the filtered list), moving the window when needed. */
+  const showRow = (pos: number, align: 'auto' | 'center') => {
+    const base = Math.floor(pos / TABLE_WINDOW) * TABLE_WINDOW;
+    if (base !== rowBase) {
+      pendingRow.current = pos;
+      setRowBase(base);
+      return;
+    }
+    virtualizer.scrollToIndex(pos - base, { align });
+  };
+  useEffect(() => {
+    const pos = pendingRow.current;
+    if (pos === null) return;
+    pendingRow.current = null;
+    virtualizer.scrollToIndex(pos - rowBase, { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [rowBase]);
   useEffect(() => {
     if (items.length === 0) return;
-    const first = Math.floor(items[0]!.index / PAGE);
-    const last = Math.floor(items[items.length - 1]!.index / PAGE);
+    const first = Math.floor((rowBase + items[0]!.index) / PAGE);
+    const last = Math.floor((rowBase + items[items.length - 1]!.index) / PAGE);
     for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
   });
   const rowAt = (i: number): RecordRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE];
@@ -143,7 +166,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
         setFieldIndex(fi);
         setCursor(opts.byte ? offset : rec.offset);
         if (opts.scrollHex !== false) setHexScroll((s) => ({ offset: opts.byte ? offset : rec.offset, nonce: s.nonce + 1 }));
-        if (opts.scrollTable && !filtered) virtualizer.scrollToIndex(rec.index, { align: 'center' });
+        if (opts.scrollTable && !filtered) showRow(rec.index, 'center');
       } catch (err) {
         onError(err);
       }
@@ -192,14 +215,14 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const onTableKey = async (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
     e.preventDefault();
-    const visible = items.map((it) => rowAt(it.index)).filter((r): r is RecordRow => !!r);
+    const visible = items.map((it) => rowAt(rowBase + it.index)).filter((r): r is RecordRow => !!r);
     const all = [...pages.current.entries()].sort((a, b) => a[0] - b[0]).flatMap(([p, rows]) => rows.map((r, i) => ({ r, pos: p * PAGE + i })));
     const pos = record ? all.findIndex((x) => x.r.offset === record.offset) : -1;
     const nextPos = pos < 0 ? 0 : pos + (e.key === 'ArrowDown' ? 1 : -1);
     if (nextPos < 0 || nextPos >= total) return;
     const next = rowAt(nextPos) ?? (await loadPage(Math.floor(nextPos / PAGE)))?.[nextPos % PAGE] ?? visible[0];
     if (!next) return;
-    virtualizer.scrollToIndex(nextPos, { align: 'auto' });
+    showRow(nextPos, 'auto');
     void selectAt(file, next.offset);
   };
 
@@ -255,6 +278,18 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           <div className="small muted" data-testid="record-count">
             {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total)} records`}
             {info ? ` · ${formatBytes(fileSize)}` : ''}
+            {total > TABLE_WINDOW && (
+              <span className="table-window">
+                {' '}
+                · rows {formatCount(rowBase + 1)}–{formatCount(rowBase + windowCount)}{' '}
+                <button type="button" className="small-button" disabled={rowBase === 0} onClick={() => setRowBase(rowBase - TABLE_WINDOW)} aria-label="Previous rows">
+                  ◀
+                </button>
+                <button type="button" className="small-button" disabled={rowBase + TABLE_WINDOW >= total} onClick={() => setRowBase(rowBase + TABLE_WINDOW)} aria-label="Next rows">
+                  ▶
+                </button>
+              </span>
+            )}
           </div>
         </div>
         <div className="record-table-head mono small" aria-hidden="true">
@@ -272,7 +307,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           {ready && total === 0 && <div className="empty muted">{filtered ? 'No record matches.' : 'No records in this file.'}</div>}
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
             {items.map((item) => {
-              const r = rowAt(item.index);
+              const r = rowAt(rowBase + item.index);
               const selected = !!r && !!record && r.offset === record.offset;
               const crcMismatch = r && r.storedCrc !== undefined && r.computedCrc !== undefined && r.storedCrc !== r.computedCrc;
               return (
