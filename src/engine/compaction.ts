@@ -118,6 +118,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     for (const input of ctx.inputs) {
       const src = fileSource(efs, input.fd, input.size);
       for (const ev of committedRecords(scanRecords(src, input.header ? SEGMENT_HEADER.size : 0))) {
+        await yielder.step(done + ev.offset, totalBytes);
         if (ev.kind !== 'record') continue;
         const key = keyToString(ev.key);
         if (ev.header.type !== 1 || !ctx.isLive(key, input.id, ev.offset)) {
@@ -154,7 +155,6 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
         out.seg.records++;
         out.hint.push({ type: ev.header.type, sequence: ev.header.sequence, offset, recordLength: ev.length, key: ev.key });
         moved.push({ key, sequence: ev.header.sequence, from: input.id, to: out.seg.id, offset, length: ev.length });
-        await yielder.step(done + ev.offset, totalBytes);
       }
       done += input.size;
     }

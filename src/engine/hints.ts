@@ -4,7 +4,7 @@
  * opening reads the hint instead of the whole segment.
  */
 import type { EngineFs } from './fs.js';
-import { decodeHint, encodeHint, type HintEntry, type HintFile } from './native/codec.js';
+import { checkHint, encodeHint, type HintEntry } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { hintFileName, pathOf, TMP_SUFFIX } from './native/files.js';
@@ -38,7 +38,8 @@ export function writeHintFile(efs: EngineFs, dir: string, finalName: string, seg
   efs.fsyncDirSync(dir);
 }
 
-export type LoadedHint = { ok: true; hint: HintFile } | { ok: false; reason: string };
+/** A hint file checked whole (checksum, bounds, segment, size): entries lie in bytes [HINT_HEADER.size, entriesEnd). */
+export type LoadedHint = { ok: true; bytes: Buffer; entriesEnd: number; entryCount: number } | { ok: false; reason: string };
 
 /** Load the hint of a segment if it is usable: intact, for this segment, and not stale. */
 export function loadHint(efs: EngineFs, dir: string, segmentId: number, dataSize: number, name = hintFileName(segmentId)): LoadedHint {
@@ -48,9 +49,9 @@ export function loadHint(efs: EngineFs, dir: string, segmentId: number, dataSize
   } catch (err) {
     return { ok: false, reason: `${name}: ${(err as Error).message}` };
   }
-  const decoded = decodeHint(bytes);
-  if (!decoded.ok) return { ok: false, reason: `${name}: ${decoded.reason} (offset ${decoded.offset})` };
-  if (decoded.hint.segmentId !== segmentId) return { ok: false, reason: `${name}: describes segment ${decoded.hint.segmentId}` };
-  if (decoded.hint.dataSize !== dataSize) return { ok: false, reason: `${name}: stale (written for ${decoded.hint.dataSize} bytes, segment has ${dataSize})` };
-  return decoded;
+  const check = checkHint(bytes);
+  if (!check.ok) return { ok: false, reason: `${name}: ${check.reason} (offset ${check.offset})` };
+  if (check.segmentId !== segmentId) return { ok: false, reason: `${name}: describes segment ${check.segmentId}` };
+  if (check.dataSize !== dataSize) return { ok: false, reason: `${name}: stale (written for ${check.dataSize} bytes, segment has ${dataSize})` };
+  return { ok: true, bytes, entriesEnd: check.entriesEnd, entryCount: check.entryCount };
 }

@@ -45,6 +45,34 @@ export class Keydir {
     return slot === undefined ? undefined : this.sequences[slot];
   }
 
+  /** After a setIfNewer that applied: the segment and length of the entry it replaced, or -1 when the key was new. */
+  replacedSegment = -1;
+  replacedLength = 0;
+
+  /**
+   * Point key at a location unless it already points at a record with an
+   * equal or higher sequence number; false when nothing changed. The hot
+   * path of replay: one hash lookup for a known key, no allocation.
+   */
+  setIfNewer(key: string, segment: number, offset: number, length: number, sequence: number): boolean {
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.freeSlots.pop() ?? this.allocateSlot();
+      this.slots.set(key, slot);
+      this.sorted = undefined;
+      this.replacedSegment = -1;
+    } else {
+      if (this.sequences[slot]! >= sequence) return false;
+      this.replacedSegment = this.segments[slot]!;
+      this.replacedLength = this.lengths[slot]!;
+    }
+    this.segments[slot] = segment;
+    this.offsets[slot] = offset;
+    this.lengths[slot] = length;
+    this.sequences[slot] = sequence;
+    return true;
+  }
+
   /** Point key at a location; returns the location it replaced, if any. */
   set(key: string, loc: Location): Location | undefined {
     let slot = this.slots.get(key);

@@ -38,6 +38,7 @@ import {
   MAX_KEY_BYTES,
   MAX_SEGMENT_SIZE,
   MAX_VALUE_BYTES,
+  HINT_HEADER,
   RECORD_HEADER,
   RECORD_PUT,
   RECORD_TOMBSTONE,
@@ -45,6 +46,7 @@ import {
 } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { buildHintEntries, loadHint, writeHintFile } from './hints.js';
+import { forEachHintEntry } from './native/codec.js';
 import { createSegmentFile, isInterruptedCreation, readSegmentHeader, Segment } from './segment.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
@@ -73,6 +75,9 @@ export interface StoreOptions extends OpenOptions {
   /** Test hooks called between the steps of compaction. */
   compactionHooks?: CompactionHooks;
 }
+
+/** Hint entries applied between two looks at the event loop. */
+const HINT_ENTRIES_PER_SLICE = 16_384;
 
 interface PendingRecord {
   type: number;
@@ -236,9 +241,11 @@ export class Store implements BrowsableStore {
       const hint = loadHint(this.efs, this.dir, seg.id, seg.size);
       if (hint.ok) {
         seg.hasHint = true;
-        for (const e of hint.hint.entries) {
-          this.applyRecord(keyToString(e.key), e.type, e.sequence, seg, e.offset, e.recordLength, tombstones);
-          await yielder.step(done + e.offset, total);
+        const apply = (key: string, type: number, sequence: number, offset: number, recordLength: number): void =>
+          this.applyRecord(key, type, sequence, seg, offset, recordLength, tombstones);
+        for (let at = HINT_HEADER.size; at < hint.entriesEnd; ) {
+          at = forEachHintEntry(hint.bytes, at, hint.entriesEnd, HINT_ENTRIES_PER_SLICE, apply);
+          await yielder.step(done + Math.floor((seg.size * at) / hint.entriesEnd), total);
         }
         return;
       }
@@ -274,19 +281,18 @@ export class Store implements BrowsableStore {
   private applyRecord(key: string, type: number, sequence: number, seg: Segment, offset: number, length: number, tombstones?: Map<string, number>): void {
     seg.records++;
     if (sequence >= this.nextSequence) this.nextSequence = sequence + 1;
-    const current = this.keydir.sequenceOf(key);
     if (type === RECORD_TOMBSTONE) {
       seg.tombstoneBytes += length;
+      const current = this.keydir.sequenceOf(key);
       if (current !== undefined && current > sequence) return;
       const removed = this.keydir.delete(key);
       if (removed) this.segments.get(removed.segment)!.liveBytes -= removed.length;
       if (tombstones && (tombstones.get(key) ?? -1) < sequence) tombstones.set(key, sequence);
       return;
     }
-    if (current !== undefined && current >= sequence) return;
-    if (tombstones && (tombstones.get(key) ?? -1) > sequence) return;
-    const previous = this.keydir.set(key, { segment: seg.id, offset, length, sequence });
-    if (previous) this.segments.get(previous.segment)!.liveBytes -= previous.length;
+    if (tombstones && tombstones.size > 0 && (tombstones.get(key) ?? -1) > sequence) return;
+    if (!this.keydir.setIfNewer(key, seg.id, offset, length, sequence)) return;
+    if (this.keydir.replacedSegment >= 0) this.segments.get(this.keydir.replacedSegment)!.liveBytes -= this.keydir.replacedLength;
     seg.liveBytes += length;
   }
 
@@ -384,6 +390,8 @@ export class Store implements BrowsableStore {
   private readValueAt(loc: Location, keyBytes: Buffer): Buffer {
     const seg = this.segments.get(loc.segment);
     if (!seg) throw new CorruptRecordError(dataFileName(loc.segment), loc.offset, 'segment is missing');
+    // The index may come from a hint: never allocate what it claims before checking it fits in the segment.
+    if (loc.length < RECORD_HEADER.size || loc.offset + loc.length > seg.size) throw new CorruptRecordError(seg.file, loc.offset, `the index says ${loc.length} bytes, past the end of the ${seg.size}-byte segment`);
     const bytes = readAt(this.efs, seg.fd, loc.length, loc.offset);
     if (bytes.length < loc.length) throw new CorruptRecordError(seg.file, loc.offset, `record is cut short: ${bytes.length} of ${loc.length} bytes`);
     const header = readRecordHeader(bytes, 0);
@@ -464,6 +472,7 @@ export class Store implements BrowsableStore {
   readRecordValue(location: Pick<RecordLocation, 'segment' | 'offset' | 'length'>): Buffer {
     const seg = this.segments.get(location.segment);
     if (!seg) throw new CorruptRecordError(dataFileName(location.segment), location.offset, 'segment is not part of the store');
+    if (location.length < RECORD_HEADER.size || location.offset + location.length > seg.size) throw new CorruptRecordError(seg.file, location.offset, `${location.length} bytes at this offset run past the end of the ${seg.size}-byte segment`);
     const bytes = readAt(this.efs, seg.fd, location.length, location.offset);
     if (bytes.length < RECORD_HEADER.size) throw new CorruptRecordError(seg.file, location.offset, 'record is cut short');
     const header = readRecordHeader(bytes, 0);

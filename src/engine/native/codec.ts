@@ -191,8 +191,12 @@ export function encodeHint(segmentId: number, dataSize: number, entries: readonl
 
 export type HintResult = { ok: true; hint: HintFile } | { ok: false; offset: number; reason: string };
 
-/** Decode a whole hint file; any damage makes the whole hint unusable. */
-export function decodeHint(bytes: Buffer): HintResult {
+export type HintCheck =
+  | { ok: true; segmentId: number; dataSize: number; entryCount: number; entriesEnd: number }
+  | { ok: false; offset: number; reason: string };
+
+/** Check a whole hint file (checksum, version, every entry's bounds) without allocating per entry. */
+export function checkHint(bytes: Buffer): HintCheck {
   if (bytes.length < HINT_HEADER.size + HINT_TRAILER.size) return { ok: false, offset: 0, reason: 'shorter than a hint header and trailer' };
   if (bytes.toString('latin1', 0, 4) !== HINT_MAGIC) return { ok: false, offset: 0, reason: 'bad magic' };
   const trailerAt = bytes.length - HINT_TRAILER.size;
@@ -203,7 +207,7 @@ export function decodeHint(bytes: Buffer): HintResult {
   const version = bytes.readUInt16LE(HINT_HEADER.version);
   if (version !== FORMAT_VERSION) return { ok: false, offset: HINT_HEADER.version, reason: `unknown hint version ${version}` };
   const expectedCount = bytes.readUInt32LE(trailerAt + HINT_TRAILER.entryCount);
-  const entries: HintEntry[] = [];
+  let count = 0;
   let at = HINT_HEADER.size;
   while (at < trailerAt) {
     if (at + HINT_ENTRY.size > trailerAt) return { ok: false, offset: at, reason: 'hint entry runs into the trailer' };
@@ -211,18 +215,47 @@ export function decodeHint(bytes: Buffer): HintResult {
     if (keyLength > MAX_KEY_BYTES || at + HINT_ENTRY.size + keyLength > trailerAt) {
       return { ok: false, offset: at, reason: `impossible key length ${keyLength}` };
     }
-    entries.push({
-      type: bytes[at + HINT_ENTRY.type]!,
-      sequence: readU64(bytes, at + HINT_ENTRY.sequence),
-      offset: bytes.readUInt32LE(at + HINT_ENTRY.offset),
-      recordLength: bytes.readUInt32LE(at + HINT_ENTRY.recordLength),
-      key: Buffer.from(bytes.subarray(at + HINT_ENTRY.size, at + HINT_ENTRY.size + keyLength)),
-    });
     at += HINT_ENTRY.size + keyLength;
+    count++;
   }
-  if (entries.length !== expectedCount) return { ok: false, offset: trailerAt, reason: `trailer counts ${expectedCount} entries, file has ${entries.length}` };
-  return {
-    ok: true,
-    hint: { segmentId: bytes.readUInt32LE(HINT_HEADER.segmentId), dataSize: readU64(bytes, HINT_HEADER.dataSize), entries },
-  };
+  if (count !== expectedCount) return { ok: false, offset: trailerAt, reason: `trailer counts ${expectedCount} entries, file has ${count}` };
+  return { ok: true, segmentId: bytes.readUInt32LE(HINT_HEADER.segmentId), dataSize: readU64(bytes, HINT_HEADER.dataSize), entryCount: count, entriesEnd: trailerAt };
+}
+
+/**
+ * Call fn for up to `max` entries of a hint file checked by checkHint,
+ * starting at byte `from`; returns where it stopped. Keys come as key strings.
+ */
+export function forEachHintEntry(
+  bytes: Buffer,
+  from: number,
+  end: number,
+  max: number,
+  fn: (key: string, type: number, sequence: number, offset: number, recordLength: number) => void,
+): number {
+  let at = from;
+  for (let n = 0; n < max && at < end; n++) {
+    const keyLength = bytes.readUInt32LE(at + HINT_ENTRY.keyLength);
+    const keyStart = at + HINT_ENTRY.size;
+    fn(
+      bytes.toString('latin1', keyStart, keyStart + keyLength),
+      bytes[at + HINT_ENTRY.type]!,
+      readU64(bytes, at + HINT_ENTRY.sequence),
+      bytes.readUInt32LE(at + HINT_ENTRY.offset),
+      bytes.readUInt32LE(at + HINT_ENTRY.recordLength),
+    );
+    at = keyStart + keyLength;
+  }
+  return at;
+}
+
+/** Decode a whole hint file; any damage makes the whole hint unusable. */
+export function decodeHint(bytes: Buffer): HintResult {
+  const check = checkHint(bytes);
+  if (!check.ok) return check;
+  const entries: HintEntry[] = [];
+  forEachHintEntry(bytes, HINT_HEADER.size, check.entriesEnd, Infinity, (key, type, sequence, offset, recordLength) => {
+    entries.push({ type, sequence, offset, recordLength, key: Buffer.from(key, 'latin1') });
+  });
+  return { ok: true, hint: { segmentId: check.segmentId, dataSize: check.dataSize, entries } };
 }
