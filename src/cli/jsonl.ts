@@ -5,6 +5,8 @@
  * `"deleted": true` (and no value) deletes the key.
  */
 
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../engine/native/layout.js';
+
 export type JsonBytes = string | { base64: string };
 
 export function bytesToJson(bytes: Uint8Array): JsonBytes {
@@ -37,9 +39,13 @@ export function parseImportLine(line: string): ImportLine {
   const obj = parsed as Record<string, unknown>;
   if (!('key' in obj)) throw new Error('missing "key"');
   const key = jsonToBytes(obj.key, '"key"');
+  if (key.length > MAX_KEY_BYTES) throw new Error(`"key" is ${key.length} bytes, more than the maximum of ${MAX_KEY_BYTES}`);
   if (obj.deleted === true) return { type: 'delete', key };
   if (!('value' in obj)) throw new Error('missing "value" (or "deleted": true)');
-  return { type: 'put', key, value: jsonToBytes(obj.value, '"value"') };
+  const value = jsonToBytes(obj.value, '"value"');
+  // Refused while parsing, so that an import with one oversized line writes nothing at all.
+  if (value.length > MAX_VALUE_BYTES) throw new Error(`"value" is ${value.length} bytes, more than the maximum of ${MAX_VALUE_BYTES}`);
+  return { type: 'put', key, value };
 }
 
 export function exportLine(key: Uint8Array, value: Uint8Array): string {
