@@ -16,7 +16,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { realFs } from '../engine/fs.js';
 import { fileSource, memorySource } from '../engine/native/byte-source.js';
 import { SEGMENT_HEADER } from '../engine/native/layout.js';
-import { scanRecords, type ScannedDamage } from '../engine/native/scan.js';
+import { committedRecords, scanRecords, type ScanEvent, type ScannedDamage } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
@@ -37,6 +37,8 @@ export interface IndexEntry {
   computedCrc?: number;
   problem?: string;
   problemKind?: DecodedRecord['problemKind'];
+  /** A valid record of an atomic batch that never completed (native): replay ignores it. */
+  uncommitted?: boolean;
 }
 
 function entryOf(r: DecodedRecord): IndexEntry {
@@ -113,10 +115,27 @@ async function indexNativeSegment(root: string, file: FormatFile, size: number, 
   if (size > SEGMENT_HEADER.size) {
     const fd = realFs.openSync(path, 'r');
     try {
+      const indexByOffset = new Map<number, number>();
+      // Every event becomes an entry; what replay would apply comes out of committedRecords.
+      const tap = function* (events: Iterable<ScanEvent>): Generator<ScanEvent> {
+        for (const ev of events) {
+          if (ev.kind !== 'record') damage.set(entries.length, ev);
+          indexByOffset.set(ev.offset, entries.length);
+          entries.push(entryOf(decodedFromScanLight(ev)));
+          yield ev;
+        }
+      };
       let n = 0;
-      for (const ev of scanRecords(fileSource(realFs, fd, size), SEGMENT_HEADER.size)) {
-        if (ev.kind !== 'record') damage.set(entries.length, ev);
-        entries.push(entryOf(decodedFromScanLight(ev)));
+      for (const ev of committedRecords(tap(scanRecords(fileSource(realFs, fd, size), SEGMENT_HEADER.size)))) {
+        if (ev.kind === 'incomplete-batch') {
+          const first = indexByOffset.get(ev.offset);
+          if (first !== undefined) {
+            for (let i = first; i < first + ev.records && i < entries.length; i++) {
+              entries[i]!.uncommitted = true;
+              entries[i]!.problem = `part of an unfinished atomic batch that replay ignores: ${ev.reason}`;
+            }
+          }
+        }
         if (++n % 20_000 === 0) await nextTick();
       }
     } finally {

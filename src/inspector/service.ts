@@ -438,6 +438,7 @@ export class InspectorService implements KvscopeHandlers {
   private rowStatus(session: Session, file: string, e: IndexEntry): RecordRowStatus {
     if (e.status === 'corrupt') return 'corrupt';
     if (e.status === 'torn') return 'torn';
+    if (e.uncommitted) return 'uncommitted';
     if (e.kind === 'delete') return 'tombstone';
     if (e.kind === 'put' && e.key !== undefined) {
       const loc = session.handle.store.locate(keyBytes(e.key));
@@ -497,7 +498,7 @@ export class InspectorService implements KvscopeHandlers {
         }
         const status = this.rowStatus(session, file.name, e);
         if (status === 'live') info.liveBytes += e.length;
-        else if (status === 'shadowed') info.staleBytes += e.length;
+        else if (status === 'shadowed' || status === 'uncommitted') info.staleBytes += e.length;
         else if (status === 'tombstone') info.tombstoneBytes += e.length;
         else if (status === 'corrupt' || status === 'torn') info.corruptBytes += e.length;
         else info.metaBytes += e.length;

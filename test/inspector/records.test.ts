@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
+import { computeRecordCrc } from '../../src/engine/native/codec.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import type { KvscopeEvent, RecordRow, VerifyResult } from '../../src/shared/contract.js';
@@ -184,6 +185,25 @@ describe('records, recordAt, readBytes', () => {
     expect((await rejection(service.dispatch('readBytes', { sessionId, file: 'nope.data', offset: 0, length: 4 }))).code).toBe('NOT_FOUND');
   });
 
+  it('marks the records of an unfinished atomic batch as uncommitted', async () => {
+    const batchDir = join(base, `batch-${n}`);
+    const store = await Store.open(batchDir, { create: true, fsync: 'never' });
+    await store.put('before', '1');
+    await store.batch([
+      { type: 'put', key: 'b1', value: 'one' },
+      { type: 'put', key: 'b2', value: 'two' },
+      { type: 'put', key: 'b3', value: 'three' },
+    ]);
+    const b3 = store.locate('b3')!;
+    await store.close();
+    truncateSync(join(batchDir, b3.file), b3.offset + 5); // the batch's last record is torn: the batch never happened
+    const { sessionId } = await service.dispatch('openStore', { path: batchDir });
+    const rows = await allRows(sessionId, b3.file);
+    expect(rows.map((r) => `${r.key ?? r.kind}:${r.status}`)).toEqual(['header:meta', 'before:live', 'b1:uncommitted', 'b2:uncommitted', 'garbage:torn']);
+    expect(rows[2]!.problem).toMatch(/unfinished atomic batch/);
+    expect((await allRows(sessionId, b3.file, { status: 'uncommitted' })).length).toBe(2);
+  });
+
   it('works the same on a foreign format (one decoder: the format description)', async () => {
     const riak = '/work/shared/fixtures/riak-bitcask/basic/data';
     const { sessionId } = await service.dispatch('openStore', { path: riak });
@@ -239,6 +259,31 @@ describe('verify through the service', () => {
     expect(ra.at(-1)).toMatchObject({ offset: torn.offset, status: 'torn', length: 10 });
     const seg = (await service.dispatch('segments', { sessionId })).files.find((f) => f.file === '000001.data')!;
     expect(seg.corruptBytes).toBe(badCrc.length);
+  });
+
+  it('reports a duplicate sequence number at the record that reuses it', async () => {
+    const { sessionId: s0 } = await service.dispatch('openStore', { path: dir });
+    const a = (await allRows(s0, '000001.data'))[2]!;
+    const b = (await allRows(s0, '000002.data'))[2]!;
+    await service.dispatch('closeStore', { sessionId: s0 });
+    // Give b the sequence number of a, with a checksum that matches again.
+    const fd = openSync(join(dir, '000002.data'), 'r+');
+    const rec = Buffer.alloc(b.length);
+    readSync(fd, rec, 0, b.length, b.offset);
+    rec.writeUInt32LE(a.sequence! % 2 ** 32, 6);
+    rec.writeUInt32LE(Math.floor(a.sequence! / 2 ** 32), 10);
+    rec.writeUInt32LE(computeRecordCrc(rec), 0);
+    writeSync(fd, rec, 0, b.length, b.offset);
+    closeSync(fd);
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const report = await verifyThroughService(sessionId);
+    expect(report.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'duplicate-sequence', file: '000002.data', offset: b.offset }),
+        expect.objectContaining({ kind: 'out-of-order-sequence', file: '000002.data', offset: b.offset }),
+        expect.objectContaining({ kind: 'hint-mismatch', file: '000002.hint' }),
+      ]),
+    );
   });
 
   it('can be cancelled', async () => {
