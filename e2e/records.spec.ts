@@ -217,7 +217,9 @@ test('verify finds injected damage and jumps to it; the scan resynchronises', as
   await expect(details).toContainText('checksum mismatch');
   const row = page.getByRole('listbox', { name: 'Record table' }).locator(`.record-row[data-offset="${victim.offset}"]`);
   await expect(row).toHaveAttribute('data-status', 'corrupt');
-  await expect(page.getByTestId('file-hex').locator('.in-record.damaged').first()).toBeVisible();
+  // The damaged record's header still names its fields (what it claims), underlined as damaged.
+  await expect(page.getByTestId('file-hex').locator('.in-record.damaged-record').first()).toBeVisible();
+  await expect(details.locator('li.field[data-role="crc"]')).toContainText(/computed 0x[0-9a-f]{8}/);
   // The next row is the record where the scan picked up again.
   const nextRow = page.getByRole('listbox', { name: 'Record table' }).locator(`.record-row[data-offset="${victim.offset + victim.length}"]`);
   await expect(nextRow).not.toHaveAttribute('data-status', 'corrupt');

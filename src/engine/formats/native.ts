@@ -26,7 +26,7 @@ import {
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent } from '../native/scan.js';
 import { hex32, layoutFields, type FieldValue } from './field-layout.js';
-import type { DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
+import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
 /** Field values for layoutFields from display strings and the sizes of variable fields. */
 function values(display: Record<string, string>, sizes: Record<string, number> = {}): Record<string, FieldValue> {
@@ -89,8 +89,36 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
     problemKind: ev.kind === 'torn' ? 'torn-tail' : ev.header && ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length',
     ...(ev.header ? { storedCrc: ev.header.crc, sequence: ev.header.sequence } : {}),
     ...(ev.computedCrc !== undefined ? { computedCrc: ev.computedCrc } : {}),
-    fields: [{ name: 'damaged bytes', role: 'other', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} bytes`, explain: ev.reason }],
+    fields: damagedFields(ev),
   };
+}
+
+/**
+ * Fields of a damaged region: when it starts with a decodable record header,
+ * what that header claims (and the key and value it announces, when they fit
+ * in the region), then the rest as damaged bytes; otherwise one field.
+ */
+function damagedFields(ev: Exclude<ScanEvent, { kind: 'record' }>): DecodedField[] {
+  const whole: DecodedField = { name: 'damaged bytes', role: 'other', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} bytes`, explain: ev.reason };
+  const h = ev.header;
+  if (!h || ev.length < RECORD_HEADER.size) return [whole];
+  const crc = ev.computedCrc !== undefined && ev.computedCrc !== h.crc ? `${hex32(h.crc)} (computed ${hex32(ev.computedCrc)})` : hex32(h.crc);
+  const fields = layoutFields(RECORD_FIELDS, ev.offset, values({
+    crc,
+    type: recordTypeName(h.type),
+    flags: flagsText(h.flags),
+    sequence: String(h.sequence),
+    keyLength: String(h.keyLength),
+    valueLength: String(h.valueLength),
+  }));
+  let at = ev.offset + RECORD_HEADER.size;
+  const end = ev.offset + ev.length;
+  if (RECORD_HEADER.size + h.keyLength + h.valueLength <= ev.length) {
+    fields.push(...layoutFields(RECORD_BODY_FIELDS, at, values({ key: `${h.keyLength} bytes`, value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength })));
+    at += h.keyLength + h.valueLength;
+  }
+  if (at < end) fields.push({ name: 'damaged bytes', role: 'other', start: at, end, display: `${end - at} bytes`, explain: ev.reason });
+  return fields;
 }
 
 function decodeSegment(bytes: Uint8Array): DecodedRecord[] {

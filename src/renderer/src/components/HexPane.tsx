@@ -89,14 +89,20 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
   useEffect(() => setWindowStart(0), [file]);
 
   /** Make `offset` part of the shown window (moving the window when needed), then scroll to it. */
-  const reveal = (offset: number) => {
+  const reveal = (offset: number, align: 'auto' | 'center' = 'auto') => {
     const start = Math.floor(offset / HEX_WINDOW) * HEX_WINDOW;
     if (start !== windowStart) {
       pendingScroll.current = offset;
       setWindowStart(start);
       return;
     }
-    virtualizer.scrollToIndex(Math.floor((offset - start) / HEX_ROW), { align: 'auto' });
+    const row = Math.floor((offset - start) / HEX_ROW);
+    // A jump to a record shows it with context unless it is already on screen.
+    const shown = virtualizer.getVirtualItems();
+    const onScreen = shown.length > 0 && row > shown[0]!.index + 1 && row < shown[shown.length - 1]!.index - 1;
+    if (align === 'center' && onScreen) return;
+    virtualizer.scrollToIndex(row, { align: align === 'center' ? 'start' : 'auto' });
+    if (align === 'center' && row > 2) virtualizer.scrollToOffset(Math.max(0, (row - 3) * ROW_HEIGHT));
   };
 
   const loadPage = useCallback(
@@ -130,7 +136,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
 
   useEffect(() => {
     if (scrollTo === null || fileSize === 0) return;
-    reveal(Math.min(scrollTo, fileSize - 1));
+    reveal(Math.min(scrollTo, fileSize - 1), 'center');
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [scrollNonce, fileSize]);
 
@@ -139,7 +145,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
     const at = pendingScroll.current;
     if (at === null || rows === 0) return;
     pendingScroll.current = null;
-    virtualizer.scrollToIndex(Math.floor((at - windowStart) / HEX_ROW), { align: 'auto' });
+    virtualizer.scrollToOffset(Math.max(0, (Math.floor((at - windowStart) / HEX_ROW) - 3) * ROW_HEIGHT));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [windowStart, rows]);
 
@@ -179,7 +185,10 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
     let cls = ascii ? 'hx-a' : 'hx-b';
     if (inRecord) cls += ' in-record';
     if (f) cls += ` role-${f.role}`;
-    if (record && inRecord && (record.status === 'corrupt' || record.status === 'torn')) cls += ' damaged';
+    if (record && inRecord && (record.status === 'corrupt' || record.status === 'torn')) {
+      // What a damaged header claims keeps its colours; the bytes nothing explains are striped.
+      cls += f && f.name !== 'damaged bytes' ? ' damaged-record' : ' damaged';
+    }
     if (selected && fi === fieldIndex) {
       cls += ' sel-field';
       if (offset === selected.start || offset % HEX_ROW === 0) cls += ' sel-first';
