@@ -338,6 +338,7 @@ test('repair writes a copy that keeps every valid record and says what was lost'
   const result = page.getByRole('status', { name: 'Repair result' });
   await expect(result).toContainText('replaying every committed record');
   await expect(result.getByRole('list', { name: 'Lost regions' })).toContainText(`${file}@${victim.offset} (${victim.length} B)`);
+  await expect(result.getByTestId('repair-lost-keys')).toContainText(/The damaged store listed 3,654 live key\(s\); the copy lacks \d+/);
   await shot(page, '30-repair');
   await result.getByRole('button', { name: 'Open the repaired copy' }).click();
   await expect(page.getByRole('status', { name: 'Store status' })).toContainText(target);

@@ -165,11 +165,12 @@ const repair: Command = async (args, opts, io) => {
   noArgs(args, 'repair (use --to DIR)');
   if (!opts.to) throw new UsageError('repair needs --to DIR (a new or empty directory)');
   const report = await repairStore(opts.dir, opts.to, opts.format !== undefined ? { format: opts.format } : {});
-  if (opts.json) io.out(JSON.stringify(report));
+  if (opts.json) io.out(JSON.stringify({ ...report, lostKeys: report.lostKeys.map((k) => bytesToJson(Buffer.from(k, 'latin1'))) }));
   else {
     io.out(`Repaired copy written to ${report.target}: ${report.recordsWritten} record(s), ${report.keys} live key(s) (${report.method === 'replay' ? 'every committed record replayed in sequence order' : 'live keys imported'})`);
     io.out(`Lost: ${report.lostRegions.length} damaged region(s), ${report.lostBytes} bytes${report.lostRecords ? `, ${report.lostRecords} record(s) of unfinished batches` : ''}`);
     for (const r of report.lostRegions) io.out(`  ${r.file}@${r.offset}  ${r.length} bytes  ${r.reason}`);
+    io.out(`The damaged store listed ${report.keysBefore} live key(s); the copy lacks ${report.lostKeyCount}${report.lostKeys.length ? `: ${report.lostKeys.map((k) => printableKey(Buffer.from(k, 'latin1'))).join(' ')}` : ''}`);
     for (const n of report.notes) io.err(n);
   }
   return EXIT_OK;

@@ -48,6 +48,11 @@ export interface RepairReport {
   lostRegions: LostRegion[];
   lostBytes: number;
   lostRecords: number;
+  /** Live keys the damaged store listed when opened read-only. */
+  keysBefore: number;
+  /** Keys it listed that the copy does not have (key strings, latin1; at most 1000), and how many. */
+  lostKeys: string[];
+  lostKeyCount: number;
   notes: string[];
 }
 
@@ -111,7 +116,9 @@ interface Salvaged {
 }
 
 /** Repair a native store directory into `target`. */
-async function repairNative(source: string, target: string, opts: RepairOptions): Promise<RepairReport> {
+type PartialReport = Omit<RepairReport, 'keysBefore' | 'lostKeys' | 'lostKeyCount'>;
+
+async function repairNative(source: string, target: string, opts: RepairOptions): Promise<PartialReport> {
   const efs = realFs;
   const files = nativeDataFiles(efs, source);
   const lostRegions: LostRegion[] = [];
@@ -201,7 +208,7 @@ async function repairNative(source: string, target: string, opts: RepairOptions)
 }
 
 /** Repair a foreign store: its live keys, imported into a native store at `target`. */
-async function repairForeign(source: string, target: string, opts: RepairOptions): Promise<RepairReport> {
+async function repairForeign(source: string, target: string, opts: RepairOptions): Promise<PartialReport> {
   const opened = await openStore(source, { ...(opts.format !== undefined ? { format: opts.format } : {}), readOnly: true });
   try {
     const store = opened.store;
@@ -257,5 +264,20 @@ async function repairForeign(source: string, target: string, opts: RepairOptions
 export async function repairStore(source: string, target: string, opts: RepairOptions = {}): Promise<RepairReport> {
   assertFreshTarget(source, target);
   const isNative = opts.format === nativeFormat.id || (opts.format === undefined && nativeFormat.detect(source) !== null);
-  return isNative ? repairNative(source, target, opts) : repairForeign(source, target, opts);
+  // What the damaged store itself lists (read-only: nothing changes), to say which keys the copy lacks.
+  const before = await openStore(source, { ...(opts.format !== undefined ? { format: opts.format } : {}), readOnly: true });
+  let keysBefore: readonly string[];
+  try {
+    keysBefore = [...before.store.sortedKeys()];
+  } finally {
+    await before.store.close();
+  }
+  const report = await (isNative ? repairNative(source, target, opts) : repairForeign(source, target, opts));
+  const copy = await Store.open(target, { readOnly: true });
+  try {
+    const lost = keysBefore.filter((k) => !copy.has(keyFromString(k)));
+    return { ...report, keysBefore: keysBefore.length, lostKeys: lost.slice(0, 1000), lostKeyCount: lost.length };
+  } finally {
+    await copy.close();
+  }
 }

@@ -616,7 +616,7 @@ export class InspectorService implements KvscopeHandlers {
     const session = this.session(req.sessionId);
     this.assertFilesMayBeWritten('write a repaired copy');
     const report = await repairStore(session.path, req.to, { format: session.handle.store.format });
-    return { ...report };
+    return { ...report, lostKeys: report.lostKeys.map((k) => describeKey(k).display) };
   }
 
   async crashLab(req: RequestOf<'crashLab'>): Promise<ResponseOf<'crashLab'>> {

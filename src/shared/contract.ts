@@ -438,6 +438,10 @@ export interface RepairResult {
   lostBytes: number;
   /** Records known to be lost (incomplete batches); bytes in lost regions may have held more. */
   lostRecords: number;
+  /** Live keys the damaged store listed; those the copy lacks (display form, capped) and how many. */
+  keysBefore: number;
+  lostKeys: string[];
+  lostKeyCount: number;
   notes: string[];
 }
 

@@ -16,7 +16,7 @@ type Op = { type: 'put'; key: string; value: string } | { type: 'delete'; key: s
 
 /** Deterministic ops: overwrites and deletes across several small segments. */
 function ops(): Op[] {
-  const out: Op[] = [];
+  const out: Op[] = [{ type: 'put', key: 'solo', value: 'written once, first' }];
   for (let i = 0; i < 120; i++) out.push({ type: 'put', key: `k${i % 40}`, value: `v${i}-${'x'.repeat(i % 17)}` });
   for (let i = 0; i < 40; i += 7) out.push({ type: 'delete', key: `k${i}` });
   for (let i = 0; i < 10; i++) out.push({ type: 'put', key: `late${i}`, value: `L${i}` });
@@ -102,6 +102,20 @@ describe('repairStore (native)', () => {
     // Every other record was written again (tombstones of keys already gone are not needed).
     expect(report.recordsWritten).toBeGreaterThanOrEqual(written.length - skip.size - 6);
     expect(hashDir(dir)).toEqual(before);
+  });
+
+  it('names the keys the damaged store listed that the copy lacks', async () => {
+    const dir = tempDir();
+    const written = await build(dir);
+    // solo's only version, in a sealed segment whose hint still lists it.
+    const solo = written.find((w) => w.op.key === 'solo')!;
+    expect(solo.loc.file).not.toBe(written.at(-1)!.loc.file);
+    expect(existsSync(join(dir, solo.loc.file.replace('.data', '.hint')))).toBe(true);
+    flip(dir, solo.loc, solo.loc.length - 1);
+    const report = await repairStore(dir, join(tempDir(), 'copy'));
+    expect(report.keysBefore).toBe(model(written, new Set()).size);
+    expect(report.lostKeys).toEqual(['solo']);
+    expect(report.lostKeyCount).toBe(1);
   });
 
   it('keeps the history of surviving keys, in order', async () => {

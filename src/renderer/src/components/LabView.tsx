@@ -118,6 +118,10 @@ export function LabView({ api, session, files, onOpenDirectory, onError }: Props
               Lost: {formatCount(repair.lostRegions.length)} damaged region(s), {formatCount(repair.lostBytes)} bytes
               {repair.lostRecords ? `, ${formatCount(repair.lostRecords)} record(s) of unfinished batches` : ''}.
             </div>
+            <div className={repair.lostKeyCount ? 'bad' : 'muted'} data-testid="repair-lost-keys">
+              The damaged store listed {formatCount(repair.keysBefore)} live key(s); the copy lacks {formatCount(repair.lostKeyCount)} of them
+              {repair.lostKeyCount ? ` (their only readable version was damaged): ${repair.lostKeys.slice(0, 50).join(', ')}${repair.lostKeyCount > 50 ? ', …' : ''}` : ''}.
+            </div>
             {repair.lostRegions.length > 0 && (
               <ul className="mono lost-list" aria-label="Lost regions">
                 {repair.lostRegions.slice(0, 200).map((r, i) => (
