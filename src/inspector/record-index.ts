@@ -55,6 +55,8 @@ function entryOf(r: DecodedRecord): IndexEntry {
 }
 
 export class FileRecords {
+  private end: number | undefined;
+
   constructor(
     readonly file: FormatFile,
     readonly entries: IndexEntry[],
@@ -62,6 +64,12 @@ export class FileRecords {
     readonly stamp: string,
     private readonly decodeAt: (index: number) => DecodedRecord,
   ) {}
+
+  /** Bytes the records cover (the file's size when it was indexed). */
+  get size(): number {
+    this.end ??= this.entries.reduce((n, e) => Math.max(n, e.offset + e.length), 0);
+    return this.end;
+  }
 
   /** The index of the record holding byte `offset` (or the first one after it), -1 past the end. */
   indexAt(offset: number): number {

@@ -51,6 +51,8 @@ interface Session {
   handle: OpenedHandle;
   index: KeyIndex;
   records: RecordIndexCache | undefined;
+  /** The rows matching the last record-table filter, reused while paging. */
+  filtered?: { key: string; matching: number[] };
   follower?: StoreFollower;
   /** A reopen of a followed store is scheduled. */
   reopening?: Promise<void>;
@@ -95,6 +97,8 @@ export class InspectorService implements KvscopeHandlers {
   private readonly recent: RecentList;
   private readonly opener: StoreOpener;
   private readonly allowWrites: boolean;
+  /** Bumped by every write and reopen: cached record-table filters depend on the keydir. */
+  private writes = 0;
 
   constructor(options: InspectorOptions) {
     this.opener = options.opener;
@@ -372,6 +376,7 @@ export class InspectorService implements KvscopeHandlers {
     const store = this.writable(session, 'save a value');
     const key = keyBytes(req.key);
     await store.put(key, Buffer.from(req.valueBase64, 'base64'));
+    this.writes++;
     this.emit({ type: 'store-changed', sessionId: session.id });
     const location = store.locate(key);
     return { ...(location ? { location: toLocation(location) } : {}), keyCount: store.keyCount() };
@@ -381,6 +386,7 @@ export class InspectorService implements KvscopeHandlers {
     const session = this.session(req.sessionId);
     const store = this.writable(session, 'delete a key');
     const deleted = await store.delete(keyBytes(req.key));
+    this.writes++;
     this.emit({ type: 'store-changed', sessionId: session.id });
     return { deleted, keyCount: store.keyCount() };
   }
@@ -391,7 +397,10 @@ export class InspectorService implements KvscopeHandlers {
     const planned = store.compactionPlan();
     const jobId = this.jobs.start(
       session.id,
-      ({ signal, onProgress }) => store.compact({ signal, onProgress }),
+      ({ signal, onProgress }) =>
+        store.compact({ signal, onProgress }).finally(() => {
+          this.writes++;
+        }),
       (result) => ({
         type: 'job-done',
         jobId: '',
@@ -514,16 +523,23 @@ export class InspectorService implements KvscopeHandlers {
   async records(req: RequestOf<'records'>): Promise<ResponseOf<'records'>> {
     const session = this.session(req.sessionId);
     const records = await this.fileRecords(session, req.file);
-    const size = records.entries.reduce((n, e) => Math.max(n, e.offset + e.length), 0);
+    const size = records.size;
     const needle = req.key ? req.key : undefined;
     let matching: number[] | undefined;
     if (needle !== undefined || req.status !== undefined) {
-      matching = [];
-      records.entries.forEach((e, i) => {
-        if (needle !== undefined && !(e.key !== undefined && (e.key.includes(needle) || describeKey(e.key).display.includes(needle)))) return;
-        if (req.status !== undefined && this.rowStatus(session, req.file, e) !== req.status) return;
-        matching!.push(i);
-      });
+      // Statuses change with every write (live -> shadowed), so the key covers the store's state too.
+      const cacheKey = [req.file, records.stamp, needle ?? '', req.status ?? '', session.handle.store.keyCount(), this.writes].join('\u0000');
+      if (session.filtered?.key === cacheKey) matching = session.filtered.matching;
+      else {
+        const found: number[] = [];
+        records.entries.forEach((e, i) => {
+          if (needle !== undefined && !(e.key !== undefined && (e.key.includes(needle) || describeKey(e.key).display.includes(needle)))) return;
+          if (req.status !== undefined && this.rowStatus(session, req.file, e) !== req.status) return;
+          found.push(i);
+        });
+        session.filtered = { key: cacheKey, matching: found };
+        matching = found;
+      }
     }
     const total = matching ? matching.length : records.entries.length;
     const rows: RecordRow[] = [];
@@ -595,6 +611,7 @@ export class InspectorService implements KvscopeHandlers {
     if (!read || read.bytes.length !== (entry.valueLength ?? 0)) throw new ApiError('CORRUPT', `The value at ${req.file}@${req.offset} is cut short`);
     const key = keyBytes(req.key);
     await store.put(key, read.bytes);
+    this.writes++;
     this.emit({ type: 'store-changed', sessionId: session.id });
     const location = store.locate(key);
     return { ...(location ? { location: toLocation(location) } : {}), keyCount: store.keyCount() };
@@ -655,6 +672,7 @@ export class InspectorService implements KvscopeHandlers {
         return;
       }
       session.handle = fresh;
+      this.writes++;
       session.index = new KeyIndex(() => fresh.store.sortedKeys());
       // Requests still reading the old store get a moment to finish.
       setTimeout(() => void old.store.close().catch(() => undefined), 2000).unref();

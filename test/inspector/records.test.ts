@@ -307,7 +307,14 @@ describe('old versions, repair, crash lab', () => {
     await service.dispatch('setMode', { sessionId, readWrite: true });
     expect((await rejection(service.dispatch('restoreVersion', { sessionId, key: 'key:05', file: old.file, offset: old.offset }))).code).toBe('BAD_REQUEST');
     expect((await rejection(service.dispatch('recordValue', { sessionId, file: old.file, offset: old.offset + 1 }))).code).toBe('NOT_FOUND');
+    const liveLoc = h.versions[1]!.location;
+    const liveBefore = await allRows(sessionId, liveLoc.file, { status: 'live' });
+    expect(liveBefore.some((r) => r.offset === liveLoc.offset)).toBe(true);
     await service.dispatch('restoreVersion', { sessionId, key: 'key:04', file: old.file, offset: old.offset });
+    // The filtered rows follow the write: the version that was live is shadowed now.
+    const liveAfter = await allRows(sessionId, liveLoc.file, { status: 'live' });
+    expect(liveAfter.some((r) => r.offset === liveLoc.offset)).toBe(false);
+    expect((await allRows(sessionId, liveLoc.file, { status: 'shadowed' })).some((r) => r.offset === liveLoc.offset)).toBe(true);
     const now = await service.dispatch('getValue', { sessionId, key: 'key:04' });
     expect(Buffer.from(now.base64, 'base64').toString()).toBe('value 4 ....');
     expect((await service.dispatch('history', { sessionId, key: 'key:04' })).versions.map((x) => x.status)).toEqual(['shadowed', 'shadowed', 'live']);
