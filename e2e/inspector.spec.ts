@@ -94,6 +94,8 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
   await tree.getByRole('button', { name: /^▸\s*config\/\s*2$/ }).focus();
   await page.keyboard.press('ArrowRight');
   await expect(tree.getByRole('button', { name: /^▾\s*config\/\s*2$/ })).toBeVisible();
+  // The branch's keys arrive from the service after it opens: Down moves to what is shown.
+  await expect(tree.getByRole('button', { name: /app\.json/ })).toBeVisible();
   await page.keyboard.press('ArrowDown');
   await expect(tree.getByRole('button', { name: /app\.json/ })).toBeFocused();
   await page.keyboard.press('Enter');

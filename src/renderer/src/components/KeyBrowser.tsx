@@ -38,7 +38,8 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
   const [view, setView] = useState<'list' | 'tree'>('list');
   const [delimiter, setDelimiter] = useState<Delimiter>(':');
   const [showHex, setShowHex] = useState(false);
-  const debouncedPattern = useDebounced(pattern, 120);
+  // Long enough to skip the keystrokes of fast typing, short enough to answer a keystroke within 100 ms.
+  const debouncedPattern = useDebounced(pattern, 40);
   const filter: KeyFilter | undefined = debouncedPattern ? { mode, pattern: debouncedPattern } : undefined;
   const filterKey = `${mode}\u0000${debouncedPattern}`;
 
