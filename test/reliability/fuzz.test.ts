@@ -5,6 +5,9 @@
  * allocates from a length field.
  */
 import { describe, expect, it } from 'vitest';
+import { encodeRecord, encodeSegmentHeader } from '../../src/engine/native/codec.js';
+import { memorySource } from '../../src/engine/native/byte-source.js';
+import { scanRecords } from '../../src/engine/native/scan.js';
 import { runFuzz, allTargets, type Target } from './fuzz-lib.js';
 
 describe('decoder fuzzing', () => {
@@ -30,5 +33,40 @@ describe('decoder fuzzing', () => {
     ];
     const summary = await runFuzz({ inputs: 60, seed: 1, targets: bad });
     for (const t of bad) expect(summary.perTarget[t.name]!.findings, t.name).toBeGreaterThan(0);
+  });
+});
+
+describe('resynchronisation work is bounded', () => {
+  /** A segment crafted so that every 22 bytes holds a plausible header (bad CRC) claiming a record up to the end of the file. */
+  function crafted(n: number): Buffer {
+    const b = Buffer.alloc(n);
+    encodeSegmentHeader({ flags: 0, segmentId: 1, sequenceFloor: 0 }).copy(b, 0);
+    for (let at = 24; at + 22 <= n; at += 22) {
+      b[at + 4] = 1;
+      b.writeUInt32LE(0, at + 14);
+      b.writeUInt32LE(n - at - 22, at + 18);
+    }
+    return b;
+  }
+
+  it('a crafted file costs the scanner work linear in its size (bytes it looks at are counted, not time)', () => {
+    for (const n of [256 * 1024, 1024 * 1024]) {
+      const bytes = crafted(n);
+      const inner = memorySource(bytes);
+      let viewed = 0;
+      const counting = { size: inner.size, view: (p: number, len: number) => ((viewed += len), inner.view(p, len)) };
+      const events = [...scanRecords(counting, 24)];
+      expect(events.every((e) => e.kind !== 'record')).toBe(true);
+      // Without the budget this is about n * n / 44 bytes (1.5 GB for 256 KiB, 24 GB for 1 MiB).
+      expect(viewed, `${n} bytes`).toBeLessThan(64 * 1024 * 1024 + 4 * n + 64 * n);
+    }
+  });
+
+  it('real damage still resynchronises: records after a damaged region are found', () => {
+    const recs = Array.from({ length: 50 }, (_, i) => encodeRecord(1, 0, i + 1, Buffer.from(`k${i}`), Buffer.alloc(1000 + i, 0x61)));
+    const file = Buffer.concat([encodeSegmentHeader({ flags: 0, segmentId: 1, sequenceFloor: 0 }), ...recs]);
+    for (let i = 0; i < 40; i++) file[24 + 5 + i * 1031]! ^= 0xff; // damage the first records' flags
+    const found = [...scanRecords(memorySource(file), 24)].filter((e) => e.kind === 'record').length;
+    expect(found).toBeGreaterThanOrEqual(10);
   });
 });

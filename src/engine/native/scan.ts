@@ -41,7 +41,20 @@ type Probe =
   | { ok: true; header: RecordHeader; length: number; crc: number }
   | { ok: false; incomplete: boolean; reason: string; header?: RecordHeader; crc?: number };
 
-function probe(src: ByteSource, at: number): Probe {
+/**
+ * Bytes the checksums of failed candidates may cover in one scan: 64 MiB plus
+ * four times the file. Damage makes the scanner try a candidate at every
+ * offset, and each plausible header that fits costs a CRC over the length it
+ * claims, so a file crafted with such a header every few bytes would cost
+ * time quadratic in its size (a 1 MiB one took 13 s, a 64 MiB one hours).
+ * Real damage stays far below this; once it is spent, a candidate whose
+ * checksum would have to be computed is not checked and counts as damaged.
+ */
+function crcBudget(size: number): { left: number } {
+  return { left: 64 * 1024 * 1024 + 4 * size };
+}
+
+function probe(src: ByteSource, at: number, budget: { left: number }): Probe {
   if (at + RECORD_HEADER.size > src.size) return { ok: false, incomplete: true, reason: `file ends ${src.size - at} bytes into a ${RECORD_HEADER.size}-byte record header` };
   const header = readRecordHeader(src.view(at, RECORD_HEADER.size), 0);
   const bad = implausibleHeader(header);
@@ -50,16 +63,22 @@ function probe(src: ByteSource, at: number): Probe {
   if (at + length > src.size) {
     return { ok: false, incomplete: true, reason: `record of ${length} bytes runs ${at + length - src.size} bytes past the end of the file`, header };
   }
+  if (length > budget.left) return { ok: false, incomplete: false, reason: 'not checked: this file has used up the checksum work allowed for resynchronising after damage', header };
   const crc = computeRecordCrc(src.view(at, length));
-  if (crc !== header.crc) return { ok: false, incomplete: false, reason: `checksum mismatch: stored 0x${header.crc.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')}`, header, crc };
+  if (crc !== header.crc) {
+    // Only failed checks are charged: a valid record moves the scan past its bytes.
+    budget.left -= length;
+    return { ok: false, incomplete: false, reason: `checksum mismatch: stored 0x${header.crc.toString(16).padStart(8, '0')}, computed 0x${crc.toString(16).padStart(8, '0')}`, header, crc };
+  }
   return { ok: true, header, length, crc };
 }
 
 /** Every record and damaged region of a segment, in file order, from `start`. */
 export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Generator<ScanEvent> {
   let at = start;
+  const budget = crcBudget(src.size);
   while (at < src.size) {
-    const p = probe(src, at);
+    const p = probe(src, at, budget);
     if (p.ok) {
       const key = Buffer.from(src.view(at + RECORD_HEADER.size, p.header.keyLength));
       yield { kind: 'record', offset: at, length: p.length, header: p.header, computedCrc: p.crc, key };
@@ -67,7 +86,7 @@ export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Gene
       continue;
     }
     let next = at + 1;
-    while (next < src.size && !probe(src, next).ok) next++;
+    while (next < src.size && !probe(src, next, budget).ok) next++;
     if (next < src.size) {
       yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc };
       at = next;
