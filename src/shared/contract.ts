@@ -32,10 +32,9 @@ export const PathSchema = z
   .refine((p) => !p.split(/[\\/]/).includes('..'), 'path contains a ".." segment')
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'path must be absolute');
 
-/** A key string: latin1, one char per byte. */
+/** A key string: latin1, one char per byte. The empty key is a key like any other (formats allow it). */
 export const KeySchema = z
   .string()
-  .min(1, 'key is empty')
   .max(LIMITS.keyChars, `key is longer than ${LIMITS.keyChars} bytes`)
   // eslint-disable-next-line no-control-regex
   .refine((k) => /^[\u0000-\u00ff]*$/.test(k), 'key string must be latin1 (one char per byte)');

@@ -60,6 +60,8 @@ function isPrintableChar(code: number): boolean {
  * byte escaped as \xNN and backslashes doubled.
  */
 export function describeKey(key: string): { display: string; printable: boolean } {
+  // Shown like an escaped key, so it cannot be mistaken for a key spelled "(empty key)".
+  if (key === '') return { display: '(empty key)', printable: false };
   const bytes = keyStringToBytes(key);
   try {
     const text = strictUtf8.decode(bytes);

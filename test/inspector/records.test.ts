@@ -401,7 +401,6 @@ describe('contract for the record-level methods', () => {
     ['readBytes: too many bytes', 'readBytes', { ...session, file: 'a', offset: 0, length: 10_000_000 }],
     ['readBytes: zero bytes', 'readBytes', { ...session, file: 'a', offset: 0, length: 0 }],
     ['recordValue: missing offset', 'recordValue', { ...session, file: 'a' }],
-    ['restoreVersion: empty key', 'restoreVersion', { ...session, key: '', file: 'a', offset: 0 }],
     ['verify: extra field', 'verify', { ...session, deep: true }],
     ['repair: relative target', 'repair', { ...session, to: 'copy' }],
     ['repair: traversal', 'repair', { ...session, to: '/tmp/../etc' }],

@@ -248,6 +248,22 @@ describe('InspectorService on a real store', () => {
     expect(fingerprint(foreign)).toEqual(before);
   });
 
+  const edgeCases = '/work/shared/fixtures/mini-kvstore-v2/edge-cases';
+  it.skipIf(!existsSync(edgeCases))('lists and reads every live key of a fixture, the empty key included', async () => {
+    const expected = JSON.parse(readFileSync(join(edgeCases, 'expected.json'), 'utf8')) as { live: Record<string, string> };
+    const info = await service.dispatch('openStore', { path: join(edgeCases, 'data') });
+    const page = await service.dispatch('listKeys', { sessionId: info.sessionId, offset: 0, limit: 100 });
+    const keys = page.keys.map((k) => Buffer.from(k.key, 'latin1').toString('utf8'));
+    expect(keys.sort()).toEqual(Object.keys(expected.live).sort());
+    expect(keys).toContain('');
+    for (const [key, value] of Object.entries(expected.live)) {
+      const got = await service.dispatch('getValue', { sessionId: info.sessionId, key: Buffer.from(key, 'utf8').toString('latin1') });
+      expect(got.found, key).toBe(true);
+      expect(Buffer.from(got.base64, 'base64').toString('utf8'), key).toBe(value);
+    }
+    await service.dispatch('closeStore', { sessionId: info.sessionId });
+  });
+
   describe('with a second writer process', () => {
     let child: ChildProcess | undefined;
     afterEach(() => {
