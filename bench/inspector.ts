@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { startHost } from '../src/host/index.js';
+import { FILTER_DEBOUNCE_MS } from '../src/shared/limits.js';
 import type { InspectorResult } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -118,7 +119,7 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
       firstKeysMs,
       filterEchoMs: filterTimes.echo,
       filterResultMs: filterTimes.result,
-      filterDebounceMs: 120,
+      filterDebounceMs: FILTER_DEBOUNCE_MS,
       longTasksWhileScrolling: scroll.tasks,
       longestTaskMs: scroll.longest,
       scrolledRows: scroll.rows,

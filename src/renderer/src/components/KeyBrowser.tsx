@@ -8,6 +8,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
+import { FILTER_DEBOUNCE_MS } from '../../../shared/limits.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 26;
@@ -38,8 +39,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
   const [view, setView] = useState<'list' | 'tree'>('list');
   const [delimiter, setDelimiter] = useState<Delimiter>(':');
   const [showHex, setShowHex] = useState(false);
-  // Long enough to skip the keystrokes of fast typing, short enough to answer a keystroke within 100 ms.
-  const debouncedPattern = useDebounced(pattern, 40);
+  const debouncedPattern = useDebounced(pattern, FILTER_DEBOUNCE_MS);
   const filter: KeyFilter | undefined = debouncedPattern ? { mode, pattern: debouncedPattern } : undefined;
   const filterKey = `${mode}\u0000${debouncedPattern}`;
 
