@@ -20,7 +20,21 @@ if (unit) {
   skipped += unit.numPendingTests + unit.numTodoTests;
 }
 const e2e = read('test-results/playwright.json');
+
+/** Every skipped Playwright test with the reason it gave, so a skip never passes unnoticed. */
+function* skippedSpecs(suite) {
+  for (const spec of suite.specs ?? []) {
+    for (const test of spec.tests ?? []) {
+      if (test.status !== 'skipped') continue;
+      const reason = (test.annotations ?? []).find((a) => a.type === 'skip')?.description ?? 'no reason given';
+      yield `${spec.file}: ${spec.title}: ${reason}`;
+    }
+  }
+  for (const child of suite.suites ?? []) yield* skippedSpecs(child);
+}
+
 if (e2e) {
+  for (const suite of e2e.suites ?? []) for (const line of skippedSpecs(suite)) console.log(`skipped: ${line}`);
   passed += e2e.stats.expected + e2e.stats.flaky;
   failed += e2e.stats.unexpected;
   skipped += e2e.stats.skipped;
