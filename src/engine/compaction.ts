@@ -152,7 +152,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
         if (target === buffer) buffered += ev.length;
         else writeFully(efs, out.seg.fd, target, offset);
         out.seg.size += ev.length;
-        out.seg.records++;
+        out.seg.noteRecord(ev.header.sequence);
         out.hint.push({ type: ev.header.type, sequence: ev.header.sequence, offset, recordLength: ev.length, key: ev.key });
         moved.push({ key, sequence: ev.header.sequence, from: input.id, to: out.seg.id, offset, length: ev.length });
       }

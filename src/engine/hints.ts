@@ -3,7 +3,8 @@
  * record of a sealed segment (key, type, sequence, offset, length) so that
  * opening reads the hint instead of the whole segment.
  */
-import type { EngineFs } from './fs.js';
+import { readAt, realFs, type EngineFs } from './fs.js';
+import { HINT_HEADER, HINT_TRAILER } from './native/layout.js';
 import { checkHint, encodeHint, type HintEntry } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords } from './native/scan.js';
@@ -54,4 +55,20 @@ export function loadHint(efs: EngineFs, dir: string, segmentId: number, dataSize
   if (check.segmentId !== segmentId) return { ok: false, reason: `${name}: describes segment ${check.segmentId}` };
   if (check.dataSize !== dataSize) return { ok: false, reason: `${name}: stale (written for ${check.dataSize} bytes, segment has ${dataSize})` };
   return { ok: true, bytes, entriesEnd: check.entriesEnd, entryCount: check.entryCount };
+}
+
+/** Entry count from a hint file's trailer (no checks; for listings), or undefined when it cannot be read. */
+export function readHintEntryCount(path: string, efs: EngineFs = realFs): number | undefined {
+  try {
+    const size = efs.statSize(path);
+    if (size < HINT_HEADER.size + HINT_TRAILER.size) return undefined;
+    const fd = efs.openSync(path, 'r');
+    try {
+      return readAt(efs, fd, 4, size - HINT_TRAILER.size + HINT_TRAILER.entryCount).readUInt32LE(0);
+    } finally {
+      efs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,9 @@ import type { Problem } from './types.js';
 
 export class Segment {
   records = 0;
+  /** Lowest and highest sequence number of the committed records in the segment (Infinity / -Infinity when none). */
+  oldestSequence = Infinity;
+  newestSequence = -Infinity;
   liveBytes = 0;
   tombstoneBytes = 0;
   corruptBytes = 0;
@@ -25,6 +28,13 @@ export class Segment {
     public size: number,
     readonly header: SegmentHeader | undefined,
   ) {}
+
+  /** Count one committed record of the segment. */
+  noteRecord(sequence: number): void {
+    this.records++;
+    if (sequence < this.oldestSequence) this.oldestSequence = sequence;
+    if (sequence > this.newestSequence) this.newestSequence = sequence;
+  }
 
   get compacted(): boolean {
     return ((this.header?.flags ?? 0) & SEGMENT_FLAG_COMPACTED) !== 0;

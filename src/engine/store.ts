@@ -279,7 +279,7 @@ export class Store implements BrowsableStore {
 
   /** Apply one committed record to the keydir; the highest sequence number wins. */
   private applyRecord(key: string, type: number, sequence: number, seg: Segment, offset: number, length: number, tombstones?: Map<string, number>): void {
-    seg.records++;
+    seg.noteRecord(sequence);
     if (sequence >= this.nextSequence) this.nextSequence = sequence + 1;
     if (type === RECORD_TOMBSTONE) {
       seg.tombstoneBytes += length;
@@ -494,6 +494,7 @@ export class Store implements BrowsableStore {
       corruptBytes: s.corruptBytes,
       hasHint: s.hasHint,
       active: s === this.active,
+      ...(s.records > 0 ? { oldestSequence: s.oldestSequence, newestSequence: s.newestSequence } : {}),
     }));
     const totalBytes = perSegment.reduce((n, s) => n + s.bytes, 0);
     const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);

@@ -69,6 +69,9 @@ export interface SegmentStats {
   corruptBytes: number;
   hasHint: boolean;
   active: boolean;
+  /** Sequence numbers of the segment's oldest and newest committed records (absent when it has none). */
+  oldestSequence?: number;
+  newestSequence?: number;
 }
 
 export interface StoreStats {

@@ -209,6 +209,11 @@ export class RecordIndexCache {
     return this.format.listFiles(this.root).filter((f) => f.role === 'data' || f.role === 'hint');
   }
 
+  /** Whether the file's records were decoded (or are being decoded) in this session. */
+  has(name: string): boolean {
+    return this.cache.has(name);
+  }
+
   async get(name: string): Promise<FileRecords | undefined> {
     const file = this.files().find((f) => f.name === name);
     if (!file) return undefined;
