@@ -5,8 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { test, expect, openFromScreen, keyOption, shot, holdWriter } from './fixtures.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
 
-const FOREIGN = '/work/shared/fixtures/mini-kvstore-v2/segments/data';
+const FOREIGN = `${SHARED_DIR}/fixtures/mini-kvstore-v2/segments/data`;
 
 test('browse, filter and read values in every view', async ({ page, kv }) => {
   await page.goto(kv.url);

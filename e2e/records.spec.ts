@@ -11,8 +11,9 @@ import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
 import { decodeFormatFile } from '../src/engine/foreign-store.js';
 import { nativeFormat } from '../src/engine/formats/native.js';
 import { Store } from '../src/engine/store.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = `${SHARED_DIR}/fixtures`;
 const RIAK = `${FIXTURES}/riak-bitcask/basic/data`;
 const MINI = `${FIXTURES}/mini-kvstore-v2/segments/data`;
 

@@ -9,13 +9,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SHARED_DIR } from '../shared-dir.js';
 
 // Every command is a fresh node process (about half a second each, more on a busy machine).
 vi.setConfig({ testTimeout: 180_000 });
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/kvscope.js');
-const SEED = '/work/shared/seeds/mini-kvstore-v2.md';
+const SEED = `${SHARED_DIR}/seeds/mini-kvstore-v2.md`;
 
 let cwd: string;
 beforeAll(() => {

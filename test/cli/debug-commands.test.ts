@@ -8,10 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHARED_DIR } from '../shared-dir.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/kvscope.js');
-const RIAK = '/work/shared/fixtures/riak-bitcask/basic/data';
+const RIAK = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
 
 let cwd: string;
 beforeAll(() => {

@@ -9,6 +9,7 @@ import { Store } from '../../src/engine/store.js';
 import { repairStore } from '../../src/engine/repair.js';
 import type { RecordLocation } from '../../src/engine/types.js';
 import { cleanTempDirs, hashDir, tempDir } from './helpers.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 afterEach(cleanTempDirs);
 
@@ -147,7 +148,7 @@ describe('repairStore (native)', () => {
 });
 
 describe('repairStore (foreign)', () => {
-  const riak = '/work/shared/fixtures/riak-bitcask/basic';
+  const riak = `${SHARED_DIR}/fixtures/riak-bitcask/basic`;
   it.skipIf(!existsSync(riak))('imports the live keys of a foreign directory into a native store and says so', async () => {
     const live = JSON.parse(readFileSync(join(riak, 'expected.json'), 'utf8')).live as Record<string, string | { base64: string }>;
     const to = join(tempDir(), 'riak-copy');

@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { SHARED_DIR } from '../shared-dir.js';
 
-export const FIXTURES = '/work/shared/fixtures';
+export const FIXTURES = `${SHARED_DIR}/fixtures`;
 
 export interface FixtureCase {
   /** "engine/case" */

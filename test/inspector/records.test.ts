@@ -17,6 +17,7 @@ import { InspectorService } from '../../src/inspector/service.js';
 import type { KvscopeEvent, RecordRow, VerifyResult } from '../../src/shared/contract.js';
 import { ApiError } from '../../src/shared/errors.js';
 import { validateRequest } from '../../src/shared/validate.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let base: string;
@@ -205,7 +206,7 @@ describe('records, recordAt, readBytes', () => {
   });
 
   it('works the same on a foreign format (one decoder: the format description)', async () => {
-    const riak = '/work/shared/fixtures/riak-bitcask/basic/data';
+    const riak = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
     const { sessionId } = await service.dispatch('openStore', { path: riak });
     const segs = await service.dispatch('segments', { sessionId });
     expect(segs.format).toBe('riak-bitcask');
@@ -382,7 +383,7 @@ describe('follow through the service', () => {
   });
 
   it('refuses to follow a foreign format or a read-write session', async () => {
-    const { sessionId } = await service.dispatch('openStore', { path: '/work/shared/fixtures/riak-bitcask/basic/data' });
+    const { sessionId } = await service.dispatch('openStore', { path: `${SHARED_DIR}/fixtures/riak-bitcask/basic/data` });
     expect((await rejection(service.dispatch('follow', { sessionId, enabled: true }))).code).toBe('NOT_SUPPORTED');
     const rw = await service.dispatch('openStore', { path: dir, readWrite: true });
     expect((await rejection(service.dispatch('follow', { sessionId: rw.sessionId, enabled: true }))).code).toBe('NOT_SUPPORTED');

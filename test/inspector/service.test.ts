@@ -10,6 +10,7 @@ import { InspectorService } from '../../src/inspector/service.js';
 import type { KvscopeEvent } from '../../src/shared/contract.js';
 import { ApiError } from '../../src/shared/errors.js';
 import { textToKeyString } from '../../src/shared/keytext.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let base: string;
@@ -232,7 +233,7 @@ describe('InspectorService on a real store', () => {
     }
   });
 
-  const foreign = '/work/shared/fixtures/mini-kvstore-v2/segments/data';
+  const foreign = `${SHARED_DIR}/fixtures/mini-kvstore-v2/segments/data`;
   it.skipIf(!existsSync(foreign))('opens a foreign format read-only, refuses read-write, and changes nothing', async () => {
     const before = fingerprint(foreign);
     const info = await service.dispatch('openStore', { path: foreign });
@@ -248,7 +249,7 @@ describe('InspectorService on a real store', () => {
     expect(fingerprint(foreign)).toEqual(before);
   });
 
-  const edgeCases = '/work/shared/fixtures/mini-kvstore-v2/edge-cases';
+  const edgeCases = `${SHARED_DIR}/fixtures/mini-kvstore-v2/edge-cases`;
   it.skipIf(!existsSync(edgeCases))('lists and reads every live key of a fixture, the empty key included', async () => {
     const expected = JSON.parse(readFileSync(join(edgeCases, 'expected.json'), 'utf8')) as { live: Record<string, string> };
     const info = await service.dispatch('openStore', { path: join(edgeCases, 'data') });

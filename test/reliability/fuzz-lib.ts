@@ -27,8 +27,9 @@ import { nativeFormat } from '../../src/engine/formats/native.js';
 import { decodeHint, computeRecordCrc, encodeRecord, encodeSegmentHeader } from '../../src/engine/native/codec.js';
 import { memorySource } from '../../src/engine/native/byte-source.js';
 import { committedRecords, scanRecords } from '../../src/engine/native/scan.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
-export const FIXTURES = '/work/shared/fixtures';
+export const FIXTURES = `${SHARED_DIR}/fixtures`;
 
 export interface Target {
   name: string;

@@ -21,8 +21,9 @@ import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { METHOD_NAMES, type KvscopeEvent } from '../../src/shared/contract.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 import { snapshot } from './snapshot.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = `${SHARED_DIR}/fixtures`;
 
 function fixtureDirs(): string[] {
   if (!fs.existsSync(FIXTURES)) return [];
