@@ -230,7 +230,12 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
                   aria-selected={selected}
                   className={`key-row mono${selected ? ' selected' : ''}${item.index === activeIndex ? ' active' : ''}`}
                   style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: item.size, transform: `translateY(${item.start}px)` }}
-                  onClick={() => void selectIndex(item.index)}
+                  // Select the key the user saw: a new filter's list may arrive between render and click.
+                  onClick={() => {
+                    if (!entry) return void selectIndex(item.index);
+                    setActiveIndex(item.index);
+                    onSelect(entry.key);
+                  }}
                   title={entry ? `${entry.display}\nhex ${entry.hex}` : undefined}
                 >
                   {entry ? (
