@@ -3,7 +3,7 @@
  * record of a sealed segment (key, type, sequence, offset, length) so that
  * opening reads the hint instead of the whole segment.
  */
-import { readAt, realFs, type EngineFs } from './fs.js';
+import { readAt, realFs, writeFully, type EngineFs } from './fs.js';
 import { HINT_HEADER, HINT_TRAILER } from './native/layout.js';
 import { checkHint, encodeHint, type HintEntry } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
@@ -29,8 +29,7 @@ export function writeHintFile(efs: EngineFs, dir: string, finalName: string, seg
   const tmp = pathOf(dir, finalName + TMP_SUFFIX);
   const fd = efs.openSync(tmp, 'w', 0o644);
   try {
-    let done = 0;
-    while (done < bytes.length) done += efs.writeSync(fd, bytes, done, bytes.length - done, done);
+    writeFully(efs, fd, bytes, 0);
     efs.fdatasyncSync(fd);
   } finally {
     efs.closeSync(fd);

@@ -3,7 +3,7 @@
  * header facts and the byte accounting behind stats().
  */
 import type { EngineFs } from './fs.js';
-import { readAt } from './fs.js';
+import { readAt, writeFully } from './fs.js';
 import { decodeSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './native/codec.js';
 import { SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
 import { FormatVersionError } from './errors.js';
@@ -82,8 +82,7 @@ export function createSegmentFile(efs: EngineFs, path: string, dir: string, head
   const fd = efs.openSync(path, 'wx+', 0o644);
   try {
     const bytes = encodeSegmentHeader(header);
-    let done = 0;
-    while (done < bytes.length) done += efs.writeSync(fd, bytes, done, bytes.length - done, done);
+    writeFully(efs, fd, bytes, 0);
     efs.fdatasyncSync(fd);
     efs.fsyncDirSync(dir);
     return fd;
