@@ -63,7 +63,9 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const [ready, setReady] = useState(false);
   const [, setTick] = useState(0);
   const pages = useRef(new Map<number, RecordRow[]>());
-  const pending = useRef(new Set<number>());
+  /** The file, filter and version the cached pages belong to: rows of a previous file are never shown or clicked. */
+  const pagesFor = useRef('');
+  const pending = useRef(new Map<number, Promise<RecordRow[] | undefined>>());
   const generation = useRef(0);
   const tableRef = useRef<HTMLDivElement>(null);
 
@@ -83,32 +85,39 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     async (page: number): Promise<RecordRow[] | undefined> => {
       const have = pages.current.get(page);
       if (have) return have;
-      if (pending.current.has(page) || !file) return undefined;
-      pending.current.add(page);
+      const inFlight = pending.current.get(page);
+      if (inFlight) return inFlight;
+      if (!file) return undefined;
       const gen = generation.current;
-      try {
-        const res = await api.records({
-          sessionId,
-          file,
-          start: page * PAGE,
-          limit: PAGE,
-          ...(debouncedKey ? { key: debouncedKey } : {}),
-          ...(status ? { status } : {}),
-        });
-        if (gen !== generation.current) return undefined;
-        pages.current.set(page, res.rows);
-        setTotal(res.total);
-        setUnfilteredTotal(res.unfilteredTotal);
-        setFileSize(res.fileSize);
-        setReady(true);
-        setTick((t) => t + 1);
-        return res.rows;
-      } catch (err) {
-        if (gen === generation.current) onError(err);
-        return undefined;
-      } finally {
-        pending.current.delete(page);
-      }
+      const fetchPage = async (): Promise<RecordRow[] | undefined> => {
+        try {
+          const res = await api.records({
+            sessionId,
+            file,
+            start: page * PAGE,
+            limit: PAGE,
+            ...(debouncedKey ? { key: debouncedKey } : {}),
+            ...(status ? { status } : {}),
+          });
+          if (gen !== generation.current) return undefined;
+          pages.current.set(page, res.rows);
+          setTotal(res.total);
+          setUnfilteredTotal(res.unfilteredTotal);
+          setFileSize(res.fileSize);
+          setReady(true);
+          setTick((t) => t + 1);
+          return res.rows;
+        } catch (err) {
+          if (gen === generation.current) onError(err);
+          return undefined;
+        }
+      };
+      // Concurrent callers (the scroll effect, a click on a row still loading) share one request.
+      const request = fetchPage().finally(() => {
+        if (gen === generation.current) pending.current.delete(page);
+      });
+      pending.current.set(page, request);
+      return request;
     },
     // filterKey stands for file, key filter and status
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -118,7 +127,8 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   useEffect(() => {
     generation.current++;
     pages.current = new Map();
-    pending.current = new Set();
+    pagesFor.current = `${filterKey}\u0000${version}`;
+    pending.current = new Map();
     setReady(false);
     void loadPage(0);
   }, [loadPage, version]);
@@ -152,7 +162,14 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     const last = Math.floor((rowBase + items[items.length - 1]!.index) / PAGE);
     for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
   });
-  const rowAt = (i: number): RecordRow | undefined => pages.current.get(Math.floor(i / PAGE))?.[i % PAGE];
+  const rowAt = (i: number): RecordRow | undefined =>
+    pagesFor.current === `${filterKey}\u0000${version}` ? pages.current.get(Math.floor(i / PAGE))?.[i % PAGE] : undefined;
+  /** Select the row at `pos`; a row still loading is selected once its page arrives. */
+  const selectRow = async (pos: number) => {
+    const gen = generation.current;
+    const r = rowAt(pos) ?? (await loadPage(Math.floor(pos / PAGE)))?.[pos % PAGE];
+    if (r && gen === generation.current) void selectAt(file, r.offset);
+  };
 
   /** Select the record holding `offset` (and the field holding it, when `byte`). */
   const selectAt = useCallback(
@@ -320,7 +337,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
                   data-offset={r?.offset}
                   data-status={r?.status}
                   title={r?.problem}
-                  onClick={() => r && void selectAt(file, r.offset)}
+                  onClick={() => void selectRow(rowBase + item.index)}
                 >
                   {r ? (
                     <>
