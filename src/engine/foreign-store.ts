@@ -279,6 +279,11 @@ export class ForeignStore implements BrowsableStore {
     return this.sorted;
   }
 
+  unorderedKeys(): Iterable<string> {
+    this.check();
+    return this.live.keys();
+  }
+
   has(key: Uint8Array | string): boolean {
     this.check();
     return this.live.has(this.keyString(key));

@@ -162,6 +162,8 @@ export interface BrowsableStore {
   keyCount(): number;
   /** All live keys as key strings (latin1), sorted bytewise. Cached until the next write. */
   sortedKeys(): readonly string[];
+  /** The same keys in no particular order, without sorting them (the first window of a big store needs no full sort). */
+  unorderedKeys?(): Iterable<string>;
   has(key: Uint8Array | string): boolean;
   locate(key: Uint8Array | string): RecordLocation | undefined;
   get(key: Uint8Array | string): Promise<Buffer | undefined>;

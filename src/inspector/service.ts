@@ -248,12 +248,18 @@ export class InspectorService implements KvscopeHandlers {
       path: req.path,
       requestedFormat: req.format,
       handle,
-      index: new KeyIndex(() => handle.store.sortedKeys()),
+      index: new KeyIndex(handle.store),
       records: undefined,
     };
     this.sessions.set(id, session);
     await this.recent.add(req.path, handle.store.format).catch(() => undefined);
     return this.info(session);
+  }
+
+  /** A new key index for the session's (re)opened store; the old one stops its background work. */
+  private replaceIndex(session: Session): void {
+    session.index.dispose();
+    session.index = new KeyIndex(session.handle.store);
   }
 
   async closeStore(req: RequestOf<'closeStore'>): Promise<{ ok: true }> {
@@ -262,6 +268,7 @@ export class InspectorService implements KvscopeHandlers {
     const job = this.jobs.runningFor(session.id);
     if (job) this.jobs.cancel(job);
     this.sessions.delete(session.id);
+    session.index.dispose();
     await this.stopFollowing(session);
     await session.handle.store.close();
     return { ok: true };
@@ -289,10 +296,10 @@ export class InspectorService implements KvscopeHandlers {
     } catch (err) {
       // Could not switch: keep the session usable in the mode it had.
       session.handle = await this.opener.open(session.path, { format: session.requestedFormat, readOnly: true });
-      session.index = new KeyIndex(() => session.handle.store.sortedKeys());
+      this.replaceIndex(session);
       throw err;
     }
-    session.index = new KeyIndex(() => session.handle.store.sortedKeys());
+    this.replaceIndex(session);
     return this.info(session);
   }
 
@@ -700,7 +707,7 @@ export class InspectorService implements KvscopeHandlers {
       }
       session.handle = fresh;
       this.writes++;
-      session.index = new KeyIndex(() => fresh.store.sortedKeys());
+      this.replaceIndex(session);
       // Requests still reading the old store get a moment to finish.
       setTimeout(() => void old.store.close().catch(() => undefined), 2000).unref();
     })().finally(() => {

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { KeyIndex, prefixRange } from '../../src/inspector/key-index.js';
+import { globLiteral, KeyIndex, prefixRange, smallestKeys } from '../../src/inspector/key-index.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../../src/shared/keytext.js';
 
 const KEYS = [
@@ -77,6 +79,78 @@ describe('KeyIndex', () => {
     expect(res.total).toBe(100_000);
     expect(res.keys.map((k) => k.key)).toEqual(['k:0900005', 'k:0900006', 'k:0900007']);
     expect(index.tree(undefined, ':', '').nodes).toEqual([{ label: 'k:', prefix: 'k:', kind: 'branch', count: 1_000_000 }]);
+  });
+});
+
+describe('KeyIndex at scale: first window without the full sort, substring and glob search', () => {
+  // Keys over a small alphabet (NUL included) so that substrings and globs match often.
+  const keyArb = fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '\u0000', '\u00e9', 'x'), maxLength: 8 });
+  const keySetArb = fc.uniqueArray(keyArb, { maxLength: 60 });
+  const naiveGlob = (pattern: string) => {
+    const hide = (s: string) => s.replaceAll('/', '\u0101');
+    const isMatch = picomatch(hide(pattern), { dot: true, noextglob: true });
+    return (key: string) => isMatch(hide(key));
+  };
+
+  it('selects the smallest keys in one pass, exactly as a full sort would', () => {
+    fc.assert(
+      fc.property(keySetArb, fc.integer({ min: 0, max: 70 }), (keys, n) => {
+        const got = smallestKeys(keys, n);
+        expect(got.count).toBe(keys.length);
+        expect(got.keys).toEqual([...keys].sort().slice(0, n));
+      }),
+    );
+  });
+
+  it('answers the first window from unsorted keys, then sorts in the background', async () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `k:${String((i * 7919) % 5000).padStart(5, '0')}`);
+    let sorts = 0;
+    let sorted: string[] | undefined;
+    const index = new KeyIndex({
+      sortedKeys: () => (sorted ??= (sorts++, [...keys].sort())),
+      unorderedKeys: () => keys,
+    });
+    const first = index.window(undefined, 10, 20);
+    expect(sorts).toBe(0);
+    expect(first.total).toBe(5000);
+    expect(first.keys.map((k) => k.key)).toEqual([...keys].sort().slice(10, 30));
+    // The warm-up sorts on a later turn of the event loop.
+    await new Promise((r) => setImmediate(r));
+    expect(sorts).toBe(1);
+    // Windows past the first, and filters, use the sorted list.
+    expect(index.window(undefined, 4990, 20).keys.map((k) => k.key)).toEqual([...keys].sort().slice(4990));
+    index.dispose();
+  });
+
+  it('finds substrings across one string of every key, never across two keys', () => {
+    const index = new KeyIndex(() => ['ab', 'cd', 'a\u0000b', 'xbcx'].sort());
+    expect(index.window({ mode: 'substring', pattern: 'bc' }, 0, 10).keys.map((k) => k.key)).toEqual(['xbcx']);
+    expect(index.window({ mode: 'substring', pattern: 'b' }, 0, 10).total).toBe(3);
+    fc.assert(
+      fc.property(keySetArb, keyArb.filter((n) => n !== ''), (keys, needle) => {
+        const sorted = [...keys].sort();
+        const got = new KeyIndex(() => sorted).filtered({ mode: 'substring', pattern: needle });
+        const want = sorted.filter((k) => k.includes(textToKeyString(needle)));
+        expect(got.keys.slice(got.start, got.end)).toEqual(want);
+      }),
+    );
+  });
+
+  it('pre-filters a glob by its longest literal without losing a match', () => {
+    expect(globLiteral('user:*:profile')).toBe(':profile');
+    expect(globLiteral('a[bc]d*')).toBe('a');
+    expect(globLiteral('{foo,bar}x')).toBe('x');
+    expect(globLiteral('a\\*b')).toBe('');
+    expect(globLiteral('!(a)')).toBe('');
+    const patternArb = fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '*', '?', '[ab]', '{a,b}', '\u00e9'), maxLength: 6 }).filter((p) => p !== '');
+    fc.assert(
+      fc.property(keySetArb, patternArb, (keys, pattern) => {
+        const sorted = [...keys].sort();
+        const got = new KeyIndex(() => sorted).filtered({ mode: 'glob', pattern });
+        const want = sorted.filter(naiveGlob(textToKeyString(pattern)));
+        expect(got.keys.slice(got.start, got.end)).toEqual(want);
+      }),
+    );
   });
 });
 
