@@ -92,43 +92,67 @@ export function smallestKeys(keys: Iterable<string>, n: number): { keys: string[
   return { keys: best, count };
 }
 
-/** Every key in one string, each followed by a NUL: one `indexOf` pass finds all substring matches. */
+/**
+ * Every key in a few big strings, each key followed by a NUL: one `indexOf`
+ * pass per string finds all substring matches. Strings are cut at
+ * HAYSTACK_CHUNK characters (V8 caps a string at ~2^29).
+ */
 interface Haystack {
   readonly source: readonly string[];
+  readonly chunks: readonly HaystackChunk[];
+}
+
+interface HaystackChunk {
+  /** Index in source of the chunk's first key. */
+  readonly first: number;
   readonly text: string;
-  /** starts[i] = where key i begins in text; starts[keys.length] = text.length. */
+  /** starts[i] = where key first+i begins in text; the last entry is text.length. */
   readonly starts: Uint32Array;
 }
 
-function buildHaystack(source: readonly string[]): Haystack {
-  const starts = new Uint32Array(source.length + 1);
-  let at = 0;
-  for (let i = 0; i < source.length; i++) {
-    starts[i] = at;
-    at += source[i]!.length + 1;
+export const HAYSTACK_CHUNK = 1 << 25;
+
+function buildHaystack(source: readonly string[], chunkChars = HAYSTACK_CHUNK): Haystack {
+  const chunks: HaystackChunk[] = [];
+  let first = 0;
+  while (first < source.length) {
+    let end = first;
+    let chars = 0;
+    do chars += source[end++]!.length + 1;
+    while (end < source.length && chars + source[end]!.length + 1 <= chunkChars);
+    const starts = new Uint32Array(end - first + 1);
+    let at = 0;
+    for (let i = first; i < end; i++) {
+      starts[i - first] = at;
+      at += source[i]!.length + 1;
+    }
+    starts[end - first] = at;
+    chunks.push({ first, text: source.slice(first, end).join('\u0000') + '\u0000', starts });
+    first = end;
   }
-  starts[source.length] = at;
-  return { source, text: source.length === 0 ? '' : source.join('\u0000') + '\u0000', starts };
+  return { source, chunks };
 }
 
 /** The keys (in source order) containing `needle`; a match running across a separator is not one. */
 export function keysContaining(h: Haystack, needle: string): string[] {
   const out: string[] = [];
-  const { text, starts, source } = h;
-  let pos = 0;
-  let k = 0;
-  for (;;) {
-    const at = text.indexOf(needle, pos);
-    if (at < 0) return out;
-    while (starts[k + 1]! <= at) k++;
-    const keyEnd = starts[k + 1]! - 1;
-    if (at + needle.length <= keyEnd) {
-      out.push(source[k]!);
-      pos = starts[k + 1]!;
-    } else {
-      pos = at + 1;
+  for (const { first, text, starts } of h.chunks) {
+    let pos = 0;
+    let k = 0;
+    for (;;) {
+      const at = text.indexOf(needle, pos);
+      if (at < 0) break;
+      while (starts[k + 1]! <= at) k++;
+      const keyEnd = starts[k + 1]! - 1;
+      if (at + needle.length <= keyEnd) {
+        out.push(h.source[first + k]!);
+        pos = starts[k + 1]!;
+      } else {
+        pos = at + 1;
+      }
     }
   }
+  return out;
 }
 
 /** Characters that are literal in a glob wherever they appear (picomatch, noextglob). */
@@ -171,7 +195,10 @@ export class KeyIndex {
   private sortedOnce = false;
   private warmUp: NodeJS.Immediate | undefined;
 
-  constructor(source: KeySource | (() => readonly string[])) {
+  constructor(
+    source: KeySource | (() => readonly string[]),
+    private readonly chunkChars = HAYSTACK_CHUNK,
+  ) {
     this.source = typeof source === 'function' ? { sortedKeys: source } : source;
   }
 
@@ -208,7 +235,7 @@ export class KeyIndex {
   }
 
   private haystackFor(source: readonly string[]): Haystack {
-    if (this.haystack?.source !== source) this.haystack = buildHaystack(source);
+    if (this.haystack?.source !== source) this.haystack = buildHaystack(source, this.chunkChars);
     return this.haystack;
   }
 
