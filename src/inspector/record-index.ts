@@ -1,29 +1,50 @@
 /**
- * The records of one file of an open store, indexed once per session (and
- * again only when the file changes on disk), so the record table can be paged
- * and a byte offset found without shipping a whole segment anywhere.
+ * The records of one file of an open store, for the paged record table, a
+ * jump to a byte offset, and the record filters.
  *
- * Native data segments are scanned through a sliding file window (the
- * engine's scanner: same resynchronisation as replay and verify), keeping
- * one small entry per record; the fields of a record are decoded again, from
- * just its bytes, when it is selected. Every other file (hint files, foreign
- * formats) goes through its format description's decodeFile; those records
- * are kept whole. There is one decoder per format either way: the field
- * layout always comes from the format's DecodedRecord.fields.
+ * Native data segments (up to 1 GiB) are indexed incrementally into typed
+ * columns: per record only its offset (Float64, 8 bytes) and a class byte —
+ * 9 bytes a record, at most twice that while the arrays grow by doubling.
+ * Lengths come from the next offset (records and damaged regions tile the
+ * file), and everything else (sequence, key, value size, CRC) is read again
+ * from the file for the rows on screen only. Indexing runs in time slices in
+ * the background and stops early whenever a request is waiting for a record
+ * it has not reached yet, so the first page of a 1 GB segment is answered
+ * after indexing its first few hundred records. When the file grows (an
+ * active segment, follow mode) indexing resumes where it stopped; a torn or
+ * damaged tail, and an atomic batch left open at the end, are re-read then,
+ * since the appended bytes may complete them.
+ *
+ * Valid records are recognised by a fast path (plausible header, record
+ * inside the file, matching CRC: the scanner's test, without its per-record
+ * allocations); at any other offset the engine's scanner (native/scan.ts)
+ * itself reads the damaged region, so the table resynchronises like replay and
+ * verify. After 16 damaged regions one scanner reads on to the end of the
+ * file, so a file crafted to be all damage costs at most 16 of the scanner's
+ * resynchronisation budgets (a scan from the start spends one; only once that
+ * one is used up can the two disagree, on such a crafted file). What replay
+ * ignores (records of an atomic batch that never completed) follows the same
+ * rules as committedRecords.
+ *
+ * Every other file (hint files, foreign formats: small) goes through its
+ * format description's decodeFile; those records are kept whole. Both answer
+ * through the FileRecords interface, and the field layout always comes from
+ * the format's DecodedRecord.fields.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { realFs } from '../engine/fs.js';
-import { fileSource, memorySource } from '../engine/native/byte-source.js';
-import { SEGMENT_HEADER } from '../engine/native/layout.js';
-import { committedRecords, scanRecords, type ScanEvent, type ScannedDamage } from '../engine/native/scan.js';
+import { crc32 } from '../engine/crc.js';
+import { memorySource, type ByteSource } from '../engine/native/byte-source.js';
+import { computeRecordCrc, implausibleHeader, readRecordHeader, type RecordHeader } from '../engine/native/codec.js';
+import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from '../engine/native/layout.js';
+import { scanRecords, type ScanEvent, type ScannedDamage } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
 import type { DecodedRecord, FormatDescription, FormatFile } from '../engine/formats/format.js';
 import { keyToString } from '../engine/keys.js';
 
-/** One record of a file, without its fields. */
+/** One record of a file, without its fields: made for the rows of one page, never kept for a whole file. */
 export interface IndexEntry {
   offset: number;
   length: number;
@@ -41,6 +62,22 @@ export interface IndexEntry {
   uncommitted?: boolean;
 }
 
+/** What a record is, without reading it: enough for every status but live/shadowed. */
+export const CLASS_META = 0;
+export const CLASS_PUT = 1;
+export const CLASS_DELETE = 2;
+export const CLASS_CORRUPT = 3;
+export const CLASS_TORN = 4;
+/** Or'ed into the class of a valid record of an atomic batch that never completed. */
+export const CLASS_UNCOMMITTED = 8;
+
+function classOf(e: { kind: DecodedRecord['kind']; status: DecodedRecord['status']; uncommitted?: boolean }): number {
+  if (e.status === 'corrupt') return CLASS_CORRUPT;
+  if (e.status === 'torn') return CLASS_TORN;
+  const base = e.kind === 'put' ? CLASS_PUT : e.kind === 'delete' ? CLASS_DELETE : CLASS_META;
+  return e.uncommitted ? base | CLASS_UNCOMMITTED : base;
+}
+
 function entryOf(r: DecodedRecord): IndexEntry {
   const e: IndexEntry = { offset: r.offset, length: r.length, kind: r.kind, status: r.status };
   if (r.key !== undefined) e.key = keyToString(r.key);
@@ -54,26 +91,237 @@ function entryOf(r: DecodedRecord): IndexEntry {
   return e;
 }
 
-export class FileRecords {
-  private end: number | undefined;
+/** Byte figures of a completely indexed file, for the segments view. */
+export interface RecordSummary {
+  bytes: number;
+  /** Puts, tombstones and hint entries. */
+  records: number;
+  /** Committed valid puts: live or shadowed, which only the keydir can tell. */
+  putBytes: number;
+  tombstoneBytes: number;
+  uncommittedBytes: number;
+  corruptBytes: number;
+  metaBytes: number;
+  oldestSequence: number | null;
+  newestSequence: number | null;
+}
+
+/** The records of one file, as far as they are indexed. */
+export interface FileRecords {
+  readonly file: FormatFile;
+  /** Records indexed so far (all of them once `complete`). */
+  readonly count: number;
+  /** Whether every byte of the file (as big as it was when last looked at) is indexed. */
+  readonly complete: boolean;
+  /** Bytes of the file indexed so far. */
+  readonly indexedBytes: number;
+  /** The file's size when last looked at. */
+  readonly fileSize: number;
+  /** Changes whenever indexed records are dropped or replaced (file rewritten, damaged tail re-read): filters start again. */
+  readonly generation: number;
+  offsetAt(i: number): number;
+  lengthAt(i: number): number;
+  /** CLASS_* of record i. */
+  classAt(i: number): number;
+  /** The index of the record holding byte `offset` (or the first one after it); -1 when not indexed (yet) or past the end. */
+  indexAt(offset: number): number;
+  /** The records at `indices` (ascending) with key, sequence, sizes and CRCs (read from the file for native segments). */
+  entries(indices: ArrayLike<number>): IndexEntry[];
+  /** Calls `visit` for each record in [from, to) that has a key, with a view of the key bytes valid during the call. */
+  forEachKey(from: number, to: number, visit: (i: number, key: Buffer) => void): void;
+  /** Record i with its fields (decoded again from its own bytes for native segments). */
+  detail(i: number): DecodedRecord;
+  /** Resolves once `ready()` holds or the file is completely indexed (or after `maxMs`); indexing runs meanwhile. */
+  waitFor(ready: () => boolean, maxMs?: number): Promise<void>;
+  /** Resolves after the next indexing slice (at once when complete). */
+  progressed(): Promise<void>;
+  summary(): RecordSummary;
+  /** Looks at the file again: appended bytes are indexed from where indexing stopped; a rewritten file from scratch. */
+  refresh(): void;
+  /** Indexing goes on in the background until the whole file is indexed. */
+  start(): void;
+  stop(): void;
+}
+
+function readRange(path: string, offset: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    return readFd(fd, offset, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFd(fd: number, offset: number, length: number, into?: Buffer): Buffer {
+  const buf = into ?? Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buf.subarray(0, done);
+}
+
+/** A file's bytes for the scanner through a window, opening the file for each read (no descriptor kept between slices). */
+function pathSource(path: string, size: number): ByteSource {
+  let start = 0;
+  let window: Buffer = Buffer.alloc(0);
+  return {
+    size,
+    view(position, length) {
+      const end = Math.min(position + length, size);
+      if (position >= start && end <= start + window.length) return window.subarray(position - start, end - start);
+      if (end - position > WINDOW_BYTES) return readRange(path, position, end - position);
+      start = position;
+      window = readRange(path, position, Math.min(WINDOW_BYTES, size - position));
+      return window.subarray(0, end - position);
+    },
+  };
+}
+
+function statOf(path: string): { size: number; mtimeMs: number } {
+  const info = statSync(path);
+  return { size: info.size, mtimeMs: info.mtimeMs };
+}
+
+/** How long one background slice may hold the event loop. */
+const SLICE_MS = 8;
+/** Bytes read at a time while indexing, and the largest record checked from one read. */
+const WINDOW_BYTES = 4 * 1024 * 1024;
+/**
+ * Damaged regions after which indexing goes back to its fast path; after
+ * that many, one scanner reads to the end of the file, so a file crafted to
+ * be all damage costs no more than this many resynchronisation budgets.
+ */
+const FRESH_SCANNERS = 16;
+/** Bytes read at a time for keys (filters, pages). */
+const KEY_CHUNK_BYTES = 1024 * 1024;
+/** Bytes of a record read to find its key when the record is large (its key is read again if longer). */
+const HEAD_GUESS = RECORD_HEADER.size + 1024;
+
+/** Waiting for indexing, shared by both kinds of file. */
+abstract class Progressing {
+  private waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
+  private ticks: Array<() => void> = [];
+  private running = false;
+  protected stopped = false;
+  abstract readonly complete: boolean;
+  /** Indexes for about `ms`, stopping early when `wanted()` holds. */
+  protected abstract advance(deadline: number, wanted: () => boolean): void;
+
+  protected wanted = (): boolean => this.waiters.some((w) => w.ready());
+
+  private settle(): void {
+    const ticks = this.ticks;
+    this.ticks = [];
+    for (const t of ticks) t();
+    this.waiters = this.waiters.filter((w) => {
+      if (!this.complete && !this.stopped && !w.ready()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  /** Indexing goes on in the background until the file is complete. */
+  start(): void {
+    this.ensureRunning();
+  }
+
+  protected ensureRunning(): void {
+    if (this.running || this.complete || this.stopped) return;
+    this.running = true;
+    void (async () => {
+      try {
+        while (!this.complete && !this.stopped) {
+          this.advance(performance.now() + SLICE_MS, this.wanted);
+          this.settle();
+          await nextTick();
+        }
+      } finally {
+        this.running = false;
+        this.settle();
+      }
+    })();
+  }
+
+  waitFor(ready: () => boolean, maxMs = Infinity): Promise<void> {
+    if (this.complete || this.stopped || ready()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+      const waiter = { ready, resolve: done };
+      this.waiters.push(waiter);
+      if (Number.isFinite(maxMs)) {
+        timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          resolve();
+        }, maxMs);
+      }
+      this.ensureRunning();
+    });
+  }
+
+  progressed(): Promise<void> {
+    if (this.complete || this.stopped) return Promise.resolve();
+    const p = new Promise<void>((resolve) => this.ticks.push(resolve));
+    this.ensureRunning();
+    return p;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.settle();
+  }
+}
+
+let generations = 0;
+
+/** A file decoded whole by its format description (hint files, foreign formats). */
+class DecodedFileRecords extends Progressing implements FileRecords {
+  readonly complete = true;
+  readonly generation: number;
+  private readonly list: IndexEntry[];
+  private readonly classes: Uint8Array;
+  readonly fileSize: number;
 
   constructor(
     readonly file: FormatFile,
-    readonly entries: IndexEntry[],
-    /** mtime+size the index was built for. */
-    readonly stamp: string,
-    private readonly decodeAt: (index: number) => DecodedRecord,
-  ) {}
-
-  /** Bytes the records cover (the file's size when it was indexed). */
-  get size(): number {
-    this.end ??= this.entries.reduce((n, e) => Math.max(n, e.offset + e.length), 0);
-    return this.end;
+    private readonly records: DecodedRecord[],
+    private readonly stampText: string,
+    size: number,
+  ) {
+    super();
+    this.list = records.map(entryOf);
+    this.classes = Uint8Array.from(this.list, classOf);
+    this.fileSize = size;
+    this.generation = ++generations;
   }
 
-  /** The index of the record holding byte `offset` (or the first one after it), -1 past the end. */
+  get stamp(): string {
+    return this.stampText;
+  }
+  get count(): number {
+    return this.list.length;
+  }
+  get indexedBytes(): number {
+    return this.list.reduce((n, e) => Math.max(n, e.offset + e.length), 0);
+  }
+  protected advance(): void {}
+  offsetAt(i: number): number {
+    return this.list[i]!.offset;
+  }
+  lengthAt(i: number): number {
+    return this.list[i]!.length;
+  }
+  classAt(i: number): number {
+    return this.classes[i]!;
+  }
   indexAt(offset: number): number {
-    const list = this.entries;
+    const list = this.list;
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
@@ -84,121 +332,495 @@ export class FileRecords {
     }
     return lo < list.length ? lo : -1;
   }
-
-  /** The record with its fields (decoded again from its own bytes for native segments). */
-  detail(index: number): DecodedRecord {
-    return this.decodeAt(index);
+  entries(indices: ArrayLike<number>): IndexEntry[] {
+    return Array.from(indices, (i) => this.list[i]!);
   }
-}
-
-function stampOf(root: string, file: FormatFile): { stamp: string; size: number } {
-  const info = statSync(filePath(root, file.name));
-  return { stamp: `${info.size}:${info.mtimeMs}`, size: info.size };
-}
-
-function readRange(path: string, offset: number, length: number): Buffer {
-  const fd = openSync(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(fd, buf, done, length - done, offset + done);
-      if (n === 0) break;
-      done += n;
+  forEachKey(from: number, to: number, visit: (i: number, key: Buffer) => void): void {
+    for (let i = from; i < Math.min(to, this.list.length); i++) {
+      const key = this.records[i]!.key;
+      if (key !== undefined) visit(i, Buffer.from(key.buffer, key.byteOffset, key.byteLength));
     }
-    return buf.subarray(0, done);
-  } finally {
-    closeSync(fd);
   }
+  detail(i: number): DecodedRecord {
+    return this.records[i]!;
+  }
+  summary(): RecordSummary {
+    return summarize(
+      this,
+      (i) => (this.list[i]!.kind === 'header' ? undefined : this.list[i]!.sequence),
+      (i) => ['put', 'delete', 'hint'].includes(this.list[i]!.kind),
+    );
+  }
+  refresh(): void {}
 }
 
-/** A native data segment, scanned through a window of the file. */
-async function indexNativeSegment(root: string, file: FormatFile, size: number, stamp: string): Promise<FileRecords> {
-  const path = filePath(root, file.name);
-  const headerBytes = readRange(path, 0, Math.min(SEGMENT_HEADER.size, size));
-  // The header (or a file too short for one) decoded by the format itself.
-  const headerRecords = nativeFormat.decodeFile(file, headerBytes);
-  const entries: IndexEntry[] = headerRecords.map(entryOf);
-  const damage = new Map<number, ScannedDamage>();
-  if (size > SEGMENT_HEADER.size) {
-    const fd = realFs.openSync(path, 'r');
+function summarize(records: FileRecords, sequenceAt: (i: number) => number | undefined, isRecord: (i: number) => boolean): RecordSummary {
+  const s: RecordSummary = { bytes: 0, records: 0, putBytes: 0, tombstoneBytes: 0, uncommittedBytes: 0, corruptBytes: 0, metaBytes: 0, oldestSequence: null, newestSequence: null };
+  for (let i = 0; i < records.count; i++) {
+    const length = records.lengthAt(i);
+    const cls = records.classAt(i);
+    s.bytes += length;
+    if (isRecord(i)) s.records++;
+    if (cls === CLASS_CORRUPT || cls === CLASS_TORN) s.corruptBytes += length;
+    else {
+      const seq = sequenceAt(i);
+      if (seq !== undefined) {
+        s.oldestSequence = s.oldestSequence === null ? seq : Math.min(s.oldestSequence, seq);
+        s.newestSequence = s.newestSequence === null ? seq : Math.max(s.newestSequence, seq);
+      }
+      if (cls & CLASS_UNCOMMITTED) s.uncommittedBytes += length;
+      else if (cls === CLASS_PUT) s.putBytes += length;
+      else if (cls === CLASS_DELETE) s.tombstoneBytes += length;
+      else s.metaBytes += length;
+    }
+  }
+  return s;
+}
+
+/** An atomic batch whose last record has not been seen yet. */
+interface OpenBatch {
+  first: number;
+  count: number;
+  lastSequence: number;
+}
+
+/** A native data segment, indexed incrementally into typed columns. */
+export class NativeSegmentIndex extends Progressing implements FileRecords {
+  private offsets = new Float64Array(1024);
+  private classes = new Uint8Array(1024);
+  private n = 0;
+  /** Where indexing goes on: the end of the last indexed record. */
+  private at = 0;
+  private size = 0;
+  private mtimeMs = 0;
+  private gen = 0;
+  private header: DecodedRecord[] = [];
+  /** The header bytes the index was built on: a file whose header changed is indexed again. */
+  private headerBytes: Buffer = Buffer.alloc(0);
+  private damage = new Map<number, ScannedDamage>();
+  /** Why a record is uncommitted, by index. */
+  private batchProblems = new Map<number, string>();
+  private batch: OpenBatch | undefined;
+  /** The open batch that the last damaged region cut: re-read with it when the file grows. */
+  private cutBatch: { damage: number; first: number } | undefined;
+  /** The engine's scanner, reading from the first offset that is not a valid record. */
+  private scanner: { events: Generator<ScanEvent>; size: number } | undefined;
+  /** Scanners started since indexing started (each has its own resynchronisation budget). */
+  private scanners = 0;
+  private oldest: number | null = null;
+  private newest: number | null = null;
+  /** Indexing after the file grows starts again at this record (a damaged tail or an unfinished batch may complete). */
+  private resumeAt = 0;
+  /** Reused read buffer while indexing (released when complete). */
+  private window: Buffer | undefined;
+  private windowStart = 0;
+  private windowLength = 0;
+
+  constructor(
+    readonly file: FormatFile,
+    private readonly path: string,
+  ) {
+    super();
+    this.reset();
+  }
+
+  get count(): number {
+    return this.n;
+  }
+  get complete(): boolean {
+    return this.at >= this.size;
+  }
+  get indexedBytes(): number {
+    return this.at;
+  }
+  get fileSize(): number {
+    return this.size;
+  }
+  get generation(): number {
+    return this.gen;
+  }
+  /** Bytes held by the index's columns. */
+  get memoryBytes(): number {
+    return this.offsets.byteLength + this.classes.byteLength;
+  }
+
+  offsetAt(i: number): number {
+    return this.offsets[i]!;
+  }
+  lengthAt(i: number): number {
+    return (i + 1 < this.n ? this.offsets[i + 1]! : this.at) - this.offsets[i]!;
+  }
+  classAt(i: number): number {
+    return this.classes[i]!;
+  }
+
+  indexAt(offset: number): number {
+    if (offset >= this.at) return -1;
+    const offsets = this.offsets;
+    let lo = 0;
+    let hi = this.n;
+    // The last record starting at or before offset.
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (offsets[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(0, lo - 1);
+  }
+
+  /** Starts over from byte 0. */
+  private reset(): void {
+    const st = statOf(this.path);
+    this.gen++;
+    this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
+    this.offsets = new Float64Array(1024);
+    this.classes = new Uint8Array(1024);
+    this.n = 0;
+    this.damage = new Map();
+    this.batchProblems = new Map();
+    this.batch = undefined;
+    this.cutBatch = undefined;
+    this.oldest = null;
+    this.newest = null;
+    this.scanner = undefined;
+    this.scanners = 0;
+    this.windowLength = 0;
+    this.headerBytes = readRange(this.path, 0, Math.min(SEGMENT_HEADER.size, st.size));
+    // The header (or a file too short for one) decoded by the format itself.
+    this.header = nativeFormat.decodeFile(this.file, this.headerBytes);
+    for (const r of this.header) this.push(r.offset, classOf(r));
+    this.at = this.header.reduce((n, r) => Math.max(n, r.offset + r.length), 0);
+    this.resumeAt = this.n;
+    if (this.at >= this.size) this.finish();
+  }
+
+  refresh(): void {
+    let st: { size: number; mtimeMs: number };
     try {
-      const indexByOffset = new Map<number, number>();
-      // Every event becomes an entry; what replay would apply comes out of committedRecords.
-      const tap = function* (events: Iterable<ScanEvent>): Generator<ScanEvent> {
-        for (const ev of events) {
-          if (ev.kind !== 'record') damage.set(entries.length, ev);
-          indexByOffset.set(ev.offset, entries.length);
-          entries.push(entryOf(decodedFromScanLight(ev)));
-          yield ev;
+      st = statOf(this.path);
+    } catch {
+      return;
+    }
+    if (st.size === this.size && st.mtimeMs === this.mtimeMs) return;
+    const appended =
+      st.size > this.size &&
+      this.headerBytes.length === SEGMENT_HEADER.size &&
+      readRange(this.path, 0, SEGMENT_HEADER.size).equals(this.headerBytes);
+    if (!appended) {
+      this.reset();
+      this.ensureRunning();
+      return;
+    }
+    if (this.complete) {
+      // Re-read the uncertain tail: a torn record or an open batch may be complete now.
+      const r = this.resumeAt;
+      if (r < this.n) {
+        this.gen++;
+        for (const i of this.damage.keys()) if (i >= r) this.damage.delete(i);
+        for (const i of this.batchProblems.keys()) if (i >= r) this.batchProblems.delete(i);
+        this.at = this.offsets[r]!;
+        this.n = r;
+      }
+      this.batch = undefined;
+      this.cutBatch = undefined;
+      this.scanner = undefined;
+    }
+    this.size = st.size;
+    this.mtimeMs = st.mtimeMs;
+    this.ensureRunning();
+  }
+
+  private push(offset: number, cls: number): void {
+    if (this.n === this.offsets.length) {
+      const offsets = new Float64Array(Math.max(1024, this.n * 2));
+      offsets.set(this.offsets.subarray(0, this.n));
+      this.offsets = offsets;
+      const classes = new Uint8Array(offsets.length);
+      classes.set(this.classes.subarray(0, this.n));
+      this.classes = classes;
+    }
+    this.offsets[this.n] = offset;
+    this.classes[this.n] = cls;
+    this.n++;
+  }
+
+  private dropBatch(reason: string): void {
+    const b = this.batch;
+    if (!b) return;
+    for (let i = b.first; i < b.first + b.count; i++) this.markUncommitted(i, reason);
+    this.batch = undefined;
+  }
+
+  private markUncommitted(i: number, reason: string): void {
+    this.classes[i] = this.classes[i]! | CLASS_UNCOMMITTED;
+    this.batchProblems.set(i, `part of an unfinished atomic batch that replay ignores: ${reason}`);
+  }
+
+  /** The rules of committedRecords, one record at a time. */
+  private onBatchRecord(i: number, flags: number, sequence: number): void {
+    if ((flags & FLAG_IN_BATCH) === 0) {
+      this.dropBatch('the batch never ended');
+      return;
+    }
+    if (flags & FLAG_BATCH_FIRST) {
+      this.dropBatch('a new batch started before the last one ended');
+      this.batch = { first: i, count: 1, lastSequence: sequence };
+    } else if (!this.batch || this.batch.lastSequence + 1 !== sequence) {
+      this.dropBatch('batch records are not consecutive');
+      this.markUncommitted(i, 'batch record whose batch start is missing');
+      return;
+    } else {
+      this.batch.count++;
+      this.batch.lastSequence = sequence;
+    }
+    if (flags & FLAG_BATCH_END) this.batch = undefined;
+  }
+
+  private finish(): void {
+    const tailDamage = this.n > 0 && this.damage.has(this.n - 1) ? this.n - 1 : this.n;
+    let resume = tailDamage;
+    if (this.cutBatch && this.cutBatch.damage === tailDamage) resume = Math.min(resume, this.cutBatch.first);
+    if (this.batch) resume = Math.min(resume, this.batch.first);
+    this.dropBatch('the file ends inside the batch');
+    this.resumeAt = Math.max(this.header.length, resume);
+    this.window = undefined;
+    // Give back what doubling left unused.
+    if (this.offsets.length > this.n + 1024) {
+      this.offsets = this.offsets.slice(0, this.n);
+      this.classes = this.classes.slice(0, this.n);
+    }
+  }
+
+  /** `length` bytes at `position` from the indexing window (reading the next window when needed). */
+  private view(fd: number, position: number, length: number): Buffer {
+    if (!this.window) this.window = Buffer.allocUnsafe(WINDOW_BYTES);
+    if (position < this.windowStart || position + length > this.windowStart + this.windowLength) {
+      this.windowStart = position;
+      this.windowLength = readFd(fd, position, Math.min(WINDOW_BYTES, this.size - position), this.window).length;
+    }
+    const o = position - this.windowStart;
+    return this.window.subarray(o, o + length);
+  }
+
+  /** CRC of a record too large for the window, read through it piece by piece. Same value as computeRecordCrc. */
+  private streamedCrc(fd: number, at: number, length: number): number {
+    let crc = 0;
+    for (let p = at + RECORD_HEADER.type; p < at + length; ) {
+      const n = Math.min(WINDOW_BYTES, at + length - p);
+      crc = crc32(this.view(fd, p, n), crc);
+      p += n;
+    }
+    return crc;
+  }
+
+  protected advance(deadline: number, wanted: () => boolean): void {
+    if (this.complete) return;
+    const fd = openSync(this.path, 'r');
+    try {
+      let steps = 0;
+      let checked = this.at;
+      while (this.at < this.size) {
+        // Look at the clock every 256 records, or every 4 MiB when records are large.
+        if ((++steps & 255) === 0 || this.at - checked > WINDOW_BYTES) {
+          if (performance.now() >= deadline || wanted()) break;
+          checked = this.at;
         }
-      };
-      let n = 0;
-      for (const ev of committedRecords(tap(scanRecords(fileSource(realFs, fd, size), SEGMENT_HEADER.size)))) {
-        if (ev.kind === 'incomplete-batch') {
-          const first = indexByOffset.get(ev.offset);
-          if (first !== undefined) {
-            for (let i = first; i < first + ev.records && i < entries.length; i++) {
-              entries[i]!.uncommitted = true;
-              entries[i]!.problem = `part of an unfinished atomic batch that replay ignores: ${ev.reason}`;
-            }
+        const at = this.at;
+        if (!this.scanner) {
+          const header = this.validRecordAt(fd, at);
+          if (header) {
+            this.onRecord(at, RECORD_HEADER.size + header.keyLength + header.valueLength, header);
+            continue;
           }
+          // Not a valid record here: the engine's scanner takes over.
+          this.scanner = { events: scanRecords(pathSource(this.path, this.size), at), size: this.size };
+          this.scanners++;
         }
-        if (++n % 20_000 === 0) await nextTick();
+        const scanner = this.scanner;
+        const next = scanner.events.next();
+        if (next.done) {
+          // The scanner reached the size the file had when it started; the file has grown since.
+          this.scanner = undefined;
+          continue;
+        }
+        const ev = next.value;
+        if (ev.offset !== at) throw new Error(`record index: the scanner went on at ${ev.offset}, not ${at}`);
+        if (ev.kind !== 'record' && ev.offset + ev.length === scanner.size && this.size > scanner.size) {
+          // A damaged tail of the file as it was; the file has grown since: look again.
+          this.scanner = undefined;
+          continue;
+        }
+        if (ev.kind === 'record') this.onRecord(at, ev.length, ev.header);
+        else {
+          if (this.batch) this.cutBatch = { damage: this.n, first: this.batch.first };
+          this.dropBatch('the batch is cut by damaged bytes');
+          this.damage.set(this.n, ev);
+          this.push(at, ev.kind === 'torn' ? CLASS_TORN : CLASS_CORRUPT);
+          this.at = at + ev.length;
+          // Back to the fast path after the first few damaged regions; then one scanner (one resynchronisation budget) to the end.
+          if (this.scanners < FRESH_SCANNERS) this.scanner = undefined;
+        }
       }
     } finally {
-      realFs.closeSync(fd);
+      closeSync(fd);
+    }
+    if (this.complete) this.finish();
+  }
+
+  /**
+   * The header of the valid record at `at`, or undefined: the scanner's test
+   * (plausible header, record inside the file, matching CRC) without its
+   * allocations.
+   */
+  private validRecordAt(fd: number, at: number): RecordHeader | undefined {
+    if (at + RECORD_HEADER.size > this.size) return undefined;
+    const header = readRecordHeader(this.view(fd, at, RECORD_HEADER.size), 0);
+    const length = RECORD_HEADER.size + header.keyLength + header.valueLength;
+    if (implausibleHeader(header) || at + length > this.size) return undefined;
+    const crc = length <= WINDOW_BYTES ? computeRecordCrc(this.view(fd, at, length)) : this.streamedCrc(fd, at, length);
+    return crc === header.crc ? header : undefined;
+  }
+
+  private onRecord(at: number, length: number, header: RecordHeader): void {
+    const i = this.n;
+    this.push(at, header.type === RECORD_TOMBSTONE ? CLASS_DELETE : CLASS_PUT);
+    this.at = at + length;
+    const seq = header.sequence;
+    if (this.oldest === null || seq < this.oldest) this.oldest = seq;
+    if (this.newest === null || seq > this.newest) this.newest = seq;
+    this.onBatchRecord(i, header.flags, seq);
+  }
+
+  /**
+   * Header and key bytes of records, read in chunks of about a megabyte
+   * over runs of small records, and record by record (header and key only)
+   * where values are large.
+   */
+  private heads(indices: ArrayLike<number>, visit: (i: number, header: RecordHeader, key: Buffer) => void): void {
+    if (indices.length === 0) return;
+    const fd = openSync(this.path, 'r');
+    const buf = Buffer.allocUnsafe(KEY_CHUNK_BYTES);
+    let bufStart = 0;
+    let bufLength = 0;
+    try {
+      for (let x = 0; x < indices.length; x++) {
+        const i = indices[x]!;
+        if (i >= this.n) break;
+        const cls = this.classes[i]!;
+        if (i < this.header.length || cls === CLASS_CORRUPT || cls === CLASS_TORN || this.damage.has(i)) continue;
+        const offset = this.offsets[i]!;
+        const length = this.lengthAt(i);
+        const want = Math.min(length, HEAD_GUESS);
+        if (offset < bufStart || offset + want > bufStart + bufLength) {
+          // Read from this record on, over the records that follow while they are small and close.
+          let end = offset + want;
+          for (let y = x + 1; y < indices.length && indices[y]! < this.n; y++) {
+            const k = indices[y]!;
+            const o = this.offsets[k]!;
+            const e = o + Math.min(this.lengthAt(k), HEAD_GUESS);
+            if (e - offset > KEY_CHUNK_BYTES || o - end > 64 * 1024) break;
+            end = e;
+          }
+          bufStart = offset;
+          bufLength = readFd(fd, offset, end - offset, buf).length;
+        }
+        const o = offset - bufStart;
+        if (o + RECORD_HEADER.size > bufLength) continue;
+        const header = readRecordHeader(buf, o);
+        const keyEnd = RECORD_HEADER.size + header.keyLength;
+        if (keyEnd > length) continue;
+        const key = o + keyEnd <= bufLength ? buf.subarray(o + RECORD_HEADER.size, o + keyEnd) : readFd(fd, offset + RECORD_HEADER.size, header.keyLength);
+        visit(i, header, key);
+      }
+    } finally {
+      closeSync(fd);
     }
   }
-  const headerCount = headerRecords.length;
-  return new FileRecords(file, entries, stamp, (index) => {
-    if (index < headerCount) return headerRecords[index]!;
-    const d = damage.get(index);
-    if (d) return decodedFromScan(d);
-    const e = entries[index]!;
-    const bytes = readRange(path, e.offset, e.length);
-    for (const ev of scanRecords(memorySource(bytes), 0)) {
-      if (ev.kind === 'record' && ev.length === e.length) return decodedFromScan({ ...ev, offset: e.offset });
-      break;
+
+  forEachKey(from: number, to: number, visit: (i: number, key: Buffer) => void): void {
+    this.heads(range(from, Math.min(to, this.n)), (i, _h, key) => visit(i, key));
+  }
+
+  entries(indices: ArrayLike<number>): IndexEntry[] {
+    const out: IndexEntry[] = [];
+    const read = new Map<number, IndexEntry>();
+    this.heads(indices, (i, h, key) => {
+      const offset = this.offsets[i]!;
+      const length = this.lengthAt(i);
+      const cls = this.classes[i]!;
+      const deleted = (cls & ~CLASS_UNCOMMITTED) === CLASS_DELETE;
+      if (RECORD_HEADER.size + h.keyLength + h.valueLength !== length || (h.type === RECORD_TOMBSTONE) !== deleted) return;
+      const e: IndexEntry = { offset, length, kind: deleted ? 'delete' : 'put', status: 'valid', key: key.toString('latin1'), sequence: h.sequence, storedCrc: h.crc, computedCrc: h.crc };
+      if (!deleted) {
+        e.valueOffset = offset + RECORD_HEADER.size + h.keyLength;
+        e.valueLength = h.valueLength;
+      }
+      if (cls & CLASS_UNCOMMITTED) {
+        e.uncommitted = true;
+        e.problem = this.batchProblems.get(i);
+      }
+      read.set(i, e);
+    });
+    for (let x = 0; x < indices.length; x++) {
+      const i = indices[x]!;
+      if (i >= this.n) break;
+      if (i < this.header.length) out.push(entryOf(this.header[i]!));
+      else if (this.damage.has(i)) out.push(entryOf(decodedFromScan(this.damage.get(i)!)));
+      else out.push(read.get(i) ?? changedOnDisk(this.offsets[i]!, this.lengthAt(i)));
     }
-    // The file changed under us: show what is there now as damage.
-    return decodedFromScan({ kind: 'corrupt', offset: e.offset, length: e.length, reason: 'the record changed on disk since the file was indexed' });
-  });
+    return out;
+  }
+
+  detail(i: number): DecodedRecord {
+    if (i < this.header.length) return this.header[i]!;
+    const d = this.damage.get(i);
+    if (d) return decodedFromScan(d);
+    const offset = this.offsets[i]!;
+    const length = this.lengthAt(i);
+    const bytes = readRange(this.path, offset, length);
+    for (const ev of scanRecords(memorySource(bytes), 0)) {
+      if (ev.kind !== 'record' || ev.length !== length) break;
+      return decodedFromScan({ ...ev, offset });
+    }
+    return decodedFromScan(changedRegion(offset, length));
+  }
+
+  summary(): RecordSummary {
+    const s = summarize(this, () => undefined, (i) => {
+      const base = this.classes[i]! & ~CLASS_UNCOMMITTED;
+      return i >= this.header.length && (base === CLASS_PUT || base === CLASS_DELETE);
+    });
+    s.oldestSequence = this.oldest;
+    s.newestSequence = this.newest;
+    return s;
+  }
+
+  override stop(): void {
+    super.stop();
+    this.window = undefined;
+  }
 }
 
-/** decodedFromScan without building field objects we would throw away. */
-function decodedFromScanLight(ev: Parameters<typeof decodedFromScan>[0]): DecodedRecord {
-  if (ev.kind !== 'record') return decodedFromScan(ev);
-  const deleted = ev.header.type === 2;
-  return {
-    offset: ev.offset,
-    length: ev.length,
-    kind: deleted ? 'delete' : 'put',
-    status: 'valid',
-    key: ev.key,
-    ...(deleted ? {} : { valueOffset: ev.offset + 22 + ev.header.keyLength, valueLength: ev.header.valueLength }),
-    sequence: ev.header.sequence,
-    storedCrc: ev.header.crc,
-    computedCrc: ev.computedCrc,
-    fields: [],
-  };
+/** The integers [from, to). */
+export function range(from: number, to: number): Uint32Array {
+  const out = new Uint32Array(Math.max(0, to - from));
+  for (let i = 0; i < out.length; i++) out[i] = from + i;
+  return out;
 }
 
-/** Any file of any format, decoded whole by its format description. */
-async function indexWhole(format: FormatDescription, root: string, file: FormatFile, stamp: string): Promise<FileRecords> {
-  const records = await decodeFormatFile(format, root, file);
-  return new FileRecords(file, records.map(entryOf), stamp, (index) => records[index]!);
+function changedRegion(offset: number, length: number): ScannedDamage {
+  return { kind: 'corrupt', offset, length, reason: 'the record changed on disk since the file was indexed' };
 }
 
-export async function buildFileRecords(format: FormatDescription, root: string, file: FormatFile): Promise<FileRecords> {
-  const { stamp, size } = stampOf(root, file);
-  if (format.id === nativeFormat.id && file.role === 'data') return indexNativeSegment(root, file, size, stamp);
-  return indexWhole(format, root, file, stamp);
+/** What the page shows for a record whose bytes are no longer what was indexed. */
+function changedOnDisk(offset: number, length: number): IndexEntry {
+  return entryOf(decodedFromScan(changedRegion(offset, length)));
 }
 
-/** Per-session cache of file indexes; an index is rebuilt when its file's size or mtime changed. */
+/** Per-session cache of file indexes: grown when a file grows, rebuilt when it is rewritten. */
 export class RecordIndexCache {
-  private readonly cache = new Map<string, Promise<FileRecords>>();
+  private readonly cache = new Map<string, { records: Promise<FileRecords>; stamp: string }>();
 
   constructor(
     private readonly format: FormatDescription,
@@ -209,29 +831,42 @@ export class RecordIndexCache {
     return this.format.listFiles(this.root).filter((f) => f.role === 'data' || f.role === 'hint');
   }
 
-  /** Whether the file's records were decoded (or are being decoded) in this session. */
-  has(name: string): boolean {
-    return this.cache.has(name);
+  /** The file's index when it exists in this session and covers the whole file (as it is now). */
+  async completed(name: string): Promise<FileRecords | undefined> {
+    if (!this.cache.has(name)) return undefined;
+    const records = await this.get(name);
+    return records?.complete ? records : undefined;
   }
 
+  /** The file's index, started when the file is first asked for; indexing goes on in the background. */
   async get(name: string): Promise<FileRecords | undefined> {
     const file = this.files().find((f) => f.name === name);
     if (!file) return undefined;
-    let stamp: string;
+    const path = filePath(this.root, file.name);
+    let st: { size: number; mtimeMs: number };
     try {
-      stamp = stampOf(this.root, file).stamp;
+      st = statOf(path);
     } catch {
       return undefined;
     }
+    const stamp = `${st.size}:${st.mtimeMs}`;
     const cached = this.cache.get(name);
     if (cached) {
-      const have = await cached.catch(() => undefined);
-      if (have && have.stamp === stamp) return have;
+      const have = await cached.records.catch(() => undefined);
+      if (have instanceof NativeSegmentIndex) {
+        have.refresh();
+        return have;
+      }
+      if (have && cached.stamp === stamp) return have;
+      have?.stop();
     }
-    const building = buildFileRecords(this.format, this.root, file);
-    this.cache.set(name, building);
-    building.catch(() => this.cache.delete(name));
-    return building;
+    const records: Promise<FileRecords> =
+      this.format.id === nativeFormat.id && file.role === 'data'
+        ? Promise.resolve().then(() => new NativeSegmentIndex(file, path))
+        : decodeFormatFile(this.format, this.root, file).then((decoded) => new DecodedFileRecords(file, decoded, stamp, st.size));
+    this.cache.set(name, { records, stamp });
+    records.catch(() => this.cache.delete(name));
+    return records;
   }
 
   /** Bytes [offset, offset+length) of a file of the store (clipped to its size). */
@@ -245,7 +880,7 @@ export class RecordIndexCache {
   }
 
   clear(): void {
+    for (const { records } of this.cache.values()) void records.then((r) => r.stop()).catch(() => undefined);
     this.cache.clear();
   }
 }
-

@@ -41,10 +41,17 @@ import { JobRunner } from './jobs.js';
 import { KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
-import { RecordIndexCache, type FileRecords, type IndexEntry } from './record-index.js';
+import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, NativeSegmentIndex, RecordIndexCache, range, type FileRecords, type IndexEntry } from './record-index.js';
+import { RecordFilter } from './record-filter.js';
 
 /** At most this many problems travel in one verify report. */
 const MAX_PROBLEMS = 5000;
+/**
+ * How long a records request waits for indexing or a filter to reach its
+ * page; after that it answers with what there is (complete: false) and the
+ * table asks again.
+ */
+const RECORDS_WAIT_MS = 250;
 
 interface Session {
   id: string;
@@ -54,8 +61,8 @@ interface Session {
   handle: OpenedHandle;
   index: KeyIndex;
   records: RecordIndexCache | undefined;
-  /** The rows matching the last record-table filter, reused while paging. */
-  filtered?: { key: string; matching: number[] };
+  /** The last record-table filter: it goes on scanning in the background and is reused while paging. */
+  filtered?: RecordFilter;
   follower?: StoreFollower;
   /** A reopen of a followed store is scheduled. */
   reopening?: Promise<void>;
@@ -151,6 +158,7 @@ export class InspectorService implements KvscopeHandlers {
     this.jobs.cancelAll();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
+    for (const s of sessions) this.stopRecordWork(s);
     await Promise.allSettled(sessions.map((s) => this.stopFollowing(s)));
     await Promise.allSettled(sessions.map((s) => s.handle.store.close()));
   }
@@ -269,6 +277,7 @@ export class InspectorService implements KvscopeHandlers {
     if (job) this.jobs.cancel(job);
     this.sessions.delete(session.id);
     session.index.dispose();
+    this.stopRecordWork(session);
     await this.stopFollowing(session);
     await session.handle.store.close();
     return { ok: true };
@@ -448,10 +457,32 @@ export class InspectorService implements KvscopeHandlers {
     return session.records;
   }
 
+  /** Background indexing and filtering of a closed session stop. */
+  private stopRecordWork(session: Session): void {
+    session.filtered?.stop();
+    session.filtered = undefined;
+    session.records?.clear();
+  }
+
+  /** The file's record index (indexing goes on in the background until the whole file is indexed). */
   private async fileRecords(session: Session, file: string): Promise<FileRecords> {
     const records = await this.recordCache(session).get(file);
     if (!records) throw new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`);
+    records.start();
     return records;
+  }
+
+  /** Status of a record from its class and, for a put, the keydir. */
+  private classStatus(session: Session, file: string, cls: number, key: Uint8Array | undefined, offset: number): RecordRowStatus {
+    if (cls === CLASS_CORRUPT) return 'corrupt';
+    if (cls === CLASS_TORN) return 'torn';
+    if (cls & CLASS_UNCOMMITTED) return 'uncommitted';
+    if (cls === CLASS_DELETE) return 'tombstone';
+    if (cls === CLASS_PUT && key !== undefined) {
+      const loc = session.handle.store.locate(key);
+      return loc && loc.file === file && loc.offset === offset ? 'live' : 'shadowed';
+    }
+    return 'meta';
   }
 
   private rowStatus(session: Session, file: string, e: IndexEntry): RecordRowStatus {
@@ -484,9 +515,9 @@ export class InspectorService implements KvscopeHandlers {
    * Every data and hint file with its byte breakdown. A native store keeps
    * these figures per segment from its replay, so its files are not decoded
    * here (a 1M-key store answers in a fraction of a second instead of
-   * decoding every record); a file whose records the session has already
-   * decoded (record table, verify) shows what decoding found, damage hidden
-   * behind a hint file included. Foreign formats are decoded file by file.
+   * decoding every record); a file the session has completely indexed (record
+   * table) shows what indexing found, damage hidden behind a hint file
+   * included. Foreign formats are decoded file by file.
    */
   async segments(req: RequestOf<'segments'>): Promise<ResponseOf<'segments'>> {
     const session = this.session(req.sessionId);
@@ -498,7 +529,8 @@ export class InspectorService implements KvscopeHandlers {
     const files: SegmentFileInfo[] = [];
     for (const file of cache.files()) {
       const kept = perSegment.get(file.name);
-      if (fromStore && !cache.has(file.name)) {
+      let records = fromStore ? await cache.completed(file.name) : undefined;
+      if (fromStore && !records) {
         if (file.role === 'hint') {
           files.push(hintFileInfo(session.handle.detection.root, file));
           continue;
@@ -508,95 +540,129 @@ export class InspectorService implements KvscopeHandlers {
           continue;
         }
       }
-      const records = await cache.get(file.name);
+      records ??= await cache.get(file.name);
       if (!records) continue;
-      files.push(this.decodedFileInfo(session, file, records.entries, kept?.active ?? false));
+      if (!records.complete) {
+        records.start();
+        await records.waitFor(() => false);
+      }
+      files.push(this.decodedFileInfo(session, file, records, kept));
     }
     const response: ResponseOf<'segments'> = { format: session.handle.store.format, files };
     if (native && this.opener.isWritable(session.handle.store.format)) response.compactionPlan = native.compactionPlan();
     return response;
   }
 
-  private decodedFileInfo(session: Session, file: FormatFile, entries: FileRecords['entries'], active: boolean): SegmentFileInfo {
+  private decodedFileInfo(session: Session, file: FormatFile, records: FileRecords, kept: SegmentStats | undefined): SegmentFileInfo {
+    const s = records.summary();
     const info: SegmentFileInfo = {
       file: file.name,
       role: file.role === 'hint' ? 'hint' : 'data',
       id: file.id,
-      bytes: 0,
-      records: 0,
+      bytes: s.bytes,
+      records: s.records,
       liveBytes: 0,
       staleBytes: 0,
       tombstoneBytes: 0,
       corruptBytes: 0,
       metaBytes: 0,
-      oldestSequence: null,
-      newestSequence: null,
-      active,
+      oldestSequence: s.oldestSequence,
+      newestSequence: s.newestSequence,
+      active: kept?.active ?? false,
     };
-    for (const e of entries) {
-      info.bytes += e.length;
-      if (e.kind === 'put' || e.kind === 'delete' || e.kind === 'hint') info.records++;
-      if (e.sequence !== undefined && e.status === 'valid' && e.kind !== 'header') {
-        info.oldestSequence = info.oldestSequence === null ? e.sequence : Math.min(info.oldestSequence, e.sequence);
-        info.newestSequence = info.newestSequence === null ? e.sequence : Math.max(info.newestSequence, e.sequence);
-      }
-      if (info.role === 'hint') {
-        info.metaBytes += e.length;
-        continue;
-      }
-      const status = this.rowStatus(session, file.name, e);
-      if (status === 'live') info.liveBytes += e.length;
-      else if (status === 'shadowed' || status === 'uncommitted') info.staleBytes += e.length;
-      else if (status === 'tombstone') info.tombstoneBytes += e.length;
-      else if (status === 'corrupt' || status === 'torn') info.corruptBytes += e.length;
-      else info.metaBytes += e.length;
+    if (info.role === 'hint') {
+      info.metaBytes = s.bytes;
+      return info;
     }
+    let live = 0;
+    if (records instanceof NativeSegmentIndex && kept) {
+      // The keydir's figure for the segment (reading every key of a large segment again would take seconds).
+      live = Math.min(kept.liveBytes, s.putBytes);
+    } else {
+      records.forEachKey(0, records.count, (i, key) => {
+        if (this.classStatus(session, file.name, records.classAt(i), key, records.offsetAt(i)) === 'live') live += records.lengthAt(i);
+      });
+    }
+    info.liveBytes = live;
+    info.staleBytes = s.putBytes - live + s.uncommittedBytes;
+    info.tombstoneBytes = s.tombstoneBytes;
+    info.corruptBytes = s.corruptBytes;
+    info.metaBytes = s.metaBytes;
     return info;
+  }
+
+  /** The session's filter for this request, reused while its file, index and (for live/shadowed) the keydir stay the same. */
+  private recordFilter(session: Session, file: string, records: FileRecords, needle: string | undefined, status: RecordRowStatus | undefined): RecordFilter {
+    // Live and shadowed change with every write; the other statuses and keys do not.
+    const storeState = status === 'live' || status === 'shadowed' ? `${session.handle.store.keyCount()}:${this.writes}` : '';
+    const cacheKey = [file, records.generation, needle ?? '', status ?? '', storeState].join('\u0000');
+    const have = session.filtered;
+    if (have && have.cacheKey === cacheKey && have.records === records && !have.stale) return have;
+    have?.stop();
+    const filter = new RecordFilter(cacheKey, records, needle, status, (cls, key, offset) => this.classStatus(session, file, cls, key, offset));
+    session.filtered = filter;
+    filter.start();
+    return filter;
   }
 
   async records(req: RequestOf<'records'>): Promise<ResponseOf<'records'>> {
     const session = this.session(req.sessionId);
     const records = await this.fileRecords(session, req.file);
-    const size = records.size;
     const needle = req.key ? req.key : undefined;
-    let matching: number[] | undefined;
+    const end = req.start + req.limit;
+    let total: number;
+    let indices: ArrayLike<number>;
+    let complete: boolean;
+    let scanned: number | undefined;
     if (needle !== undefined || req.status !== undefined) {
-      // Statuses change with every write (live -> shadowed), so the key covers the store's state too.
-      const cacheKey = [req.file, records.stamp, needle ?? '', req.status ?? '', session.handle.store.keyCount(), this.writes].join('\u0000');
-      if (session.filtered?.key === cacheKey) matching = session.filtered.matching;
-      else {
-        const found: number[] = [];
-        records.entries.forEach((e, i) => {
-          if (needle !== undefined && !(e.key !== undefined && (e.key.includes(needle) || describeKey(e.key).display.includes(needle)))) return;
-          if (req.status !== undefined && this.rowStatus(session, req.file, e) !== req.status) return;
-          found.push(i);
-        });
-        session.filtered = { key: cacheKey, matching: found };
-        matching = found;
-      }
+      const filter = this.recordFilter(session, req.file, records, needle, req.status);
+      await filter.waitFor(() => filter.total >= end, RECORDS_WAIT_MS);
+      total = filter.total;
+      indices = filter.slice(req.start, end);
+      complete = filter.done;
+      scanned = filter.scannedRecords;
+    } else {
+      await records.waitFor(() => records.count >= end, RECORDS_WAIT_MS);
+      total = records.count;
+      indices = range(Math.min(req.start, total), Math.min(end, total));
+      complete = records.complete;
     }
-    const total = matching ? matching.length : records.entries.length;
-    const rows: RecordRow[] = [];
-    for (let i = req.start; i < Math.min(total, req.start + req.limit); i++) {
-      const index = matching ? matching[i]! : i;
-      rows.push(this.row(session, req.file, index, records.entries[index]!));
-    }
-    return { file: req.file, fileSize: size, total, unfilteredTotal: records.entries.length, start: req.start, rows };
+    const entries = records.entries(indices);
+    const rows = entries.map((e, x) => this.row(session, req.file, indices[x]!, e));
+    const response: ResponseOf<'records'> = {
+      file: req.file,
+      fileSize: records.fileSize,
+      total,
+      unfilteredTotal: records.count,
+      start: req.start,
+      rows,
+      complete,
+      indexedBytes: records.indexedBytes,
+    };
+    if (scanned !== undefined) response.scanned = scanned;
+    return response;
+  }
+
+  /** The index of the record holding byte `offset`, indexing the file up to it first (-1 past the end). */
+  private async indexHolding(records: FileRecords, offset: number): Promise<number> {
+    if (records.indexedBytes <= offset) await records.waitFor(() => records.indexedBytes > offset);
+    return records.indexAt(offset);
   }
 
   async recordAt(req: RequestOf<'recordAt'>): Promise<ResponseOf<'recordAt'>> {
     const session = this.session(req.sessionId);
     const records = await this.fileRecords(session, req.file);
-    const index = records.indexAt(req.offset);
-    if (index < 0) return { file: req.file, record: null };
-    const entry = records.entries[index]!;
+    const index = await this.indexHolding(records, req.offset);
+    const indexed = { indexedRecords: records.count, complete: records.complete };
+    if (index < 0) return { file: req.file, record: null, ...indexed };
+    const entry = records.entries([index])[0]!;
     const decoded = records.detail(index);
     const detail: RecordDetail = {
       ...this.row(session, req.file, index, entry),
       ...(decoded.valueOffset !== undefined ? { valueOffset: decoded.valueOffset } : {}),
       fields: decoded.fields.map((f) => ({ name: f.name, role: f.role, start: f.start, end: f.end, display: f.display, explain: f.explain })),
     };
-    return { file: req.file, record: detail };
+    return { file: req.file, record: detail, ...indexed };
   }
 
   async readBytes(req: RequestOf<'readBytes'>): Promise<ResponseOf<'readBytes'>> {
@@ -609,8 +675,8 @@ export class InspectorService implements KvscopeHandlers {
   /** The record starting exactly at `offset`, which must be a valid put. */
   private async putRecordAt(session: Session, file: string, offset: number): Promise<IndexEntry> {
     const records = await this.fileRecords(session, file);
-    const index = records.indexAt(offset);
-    const entry = index >= 0 ? records.entries[index] : undefined;
+    const index = await this.indexHolding(records, offset);
+    const entry = index >= 0 ? records.entries([index])[0] : undefined;
     if (!entry || entry.offset !== offset) throw new ApiError('NOT_FOUND', `No record starts at offset ${offset} of ${file}`);
     if (entry.status !== 'valid' || entry.kind !== 'put' || entry.valueOffset === undefined) {
       throw new ApiError('BAD_REQUEST', `The record at ${file}@${offset} is not a readable put (${entry.status} ${entry.kind})`);

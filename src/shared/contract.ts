@@ -378,11 +378,23 @@ export interface RecordRow {
 export interface RecordsResponse {
   file: string;
   fileSize: number;
-  /** Rows matching the filter. */
+  /** Rows matching the filter found so far (all of them once `complete`). */
   total: number;
+  /** Records of the file indexed so far. */
   unfilteredTotal: number;
   start: number;
+  /** Fewer than asked for only at the end, or while not `complete`. */
   rows: RecordRow[];
+  /**
+   * False while the file is still being indexed (a large segment is indexed in
+   * the background) or the filter is still scanning: total and unfilteredTotal
+   * only grow until it is true; ask again to see more.
+   */
+  complete: boolean;
+  /** Bytes of the file indexed so far (fileSize once the whole file is). */
+  indexedBytes: number;
+  /** With a filter: records of the index the filter has looked at so far. */
+  scanned?: number;
 }
 
 export interface RecordDetail extends RecordRow {
@@ -394,6 +406,9 @@ export interface RecordAtResponse {
   file: string;
   /** null when the offset is past the last record. */
   record: RecordDetail | null;
+  /** Records of the file indexed so far (the file is indexed at least up to the record). */
+  indexedRecords: number;
+  complete: boolean;
 }
 
 export interface BytesResponse {

@@ -65,10 +65,12 @@ async function rejection(p: Promise<unknown>): Promise<ApiError> {
 
 async function allRows(sessionId: string, file: string, extra: { key?: string; status?: RecordRow['status'] } = {}): Promise<RecordRow[]> {
   const rows: RecordRow[] = [];
-  for (let start = 0; ; start += 7) {
+  for (let start = 0; ; ) {
     const page = await service.dispatch('records', { sessionId, file, start, limit: 7, ...extra });
     rows.push(...page.rows);
-    if (start + 7 >= page.total) return rows;
+    start += page.rows.length;
+    // A large file is indexed (and filtered) in the background: ask again until the answer is complete.
+    if (page.complete && start >= page.total) return rows;
   }
 }
 
