@@ -111,7 +111,7 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
       }
       await new Promise((r) => setTimeout(r, 500));
       const tasks = window.__bench.longTasks.filter((t) => t.start >= start);
-      return { steps, rows: Math.round(list.scrollHeight / 26), tasks: tasks.length, longest: tasks.reduce((m, t) => Math.max(m, t.duration), 0), seconds: (performance.now() - start) / 1000 };
+      return { steps, rows: Math.max(0, ...[...list.querySelectorAll('[role="option"]')].map((r) => Number(r.id.replace('key-row-', '')) + 1)), tasks: tasks.length, longest: tasks.reduce((m, t) => Math.max(m, t.duration), 0), seconds: (performance.now() - start) / 1000 };
     });
     const heap = await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? NaN);
     return {

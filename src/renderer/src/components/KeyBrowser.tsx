@@ -3,7 +3,7 @@
  * the sorted keys that fetches windows on demand, or a tree grouped by ':' or
  * '/'. Non-printable keys are shown escaped; a toggle shows every key as hex.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useScaledList } from './scaled-list.js';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { formatCount } from '../format.js';
@@ -98,13 +98,9 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     });
   }, [loadPage, version]);
 
-  const virtualizer = useVirtualizer({
-    count: total,
-    getScrollElement: () => scrollRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 20,
-  });
-  const items = virtualizer.getVirtualItems();
+  // Ten million keys are taller than a browser can scroll: the list is scaled past that.
+  const list = useScaledList({ count: total, rowHeight: ROW_HEIGHT, scrollRef });
+  const items = list.rows;
 
   // Fetch the windows the visible rows fall in.
   useEffect(() => {
@@ -120,7 +116,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     if (total === 0) return;
     const clamped = Math.max(0, Math.min(total - 1, index));
     setActiveIndex(clamped);
-    virtualizer.scrollToIndex(clamped, { align: 'auto' });
+    list.scrollToIndex(clamped, 'auto');
     const entry = entryAt(clamped) ?? (await loadPage(Math.floor(clamped / PAGE)))?.[clamped % PAGE];
     if (entry) onSelect(entry.key);
   };
@@ -207,7 +203,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
         />
       ) : (
         <div
-          ref={scrollRef}
+          ref={list.ref}
           className="key-list"
           role="listbox"
           aria-label="Keys"
@@ -218,18 +214,18 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
           {total === 0 && ready && (
             <div className="empty muted">{filtered ? 'No key matches the filter.' : 'This store has no live keys.'}</div>
           )}
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+          <div style={{ height: list.height, position: 'relative', width: '100%' }}>
             {items.map((item) => {
               const entry = entryAt(item.index);
               const selected = entry !== undefined && entry.key === selectedKey;
               return (
                 <div
-                  key={item.key}
+                  key={item.index}
                   id={`key-row-${item.index}`}
                   role="option"
                   aria-selected={selected}
                   className={`key-row mono${selected ? ' selected' : ''}${item.index === activeIndex ? ' active' : ''}`}
-                  style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: item.size, transform: `translateY(${item.start}px)` }}
+                  style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.top}px)` }}
                   // Select the key the user saw: a new filter's list may arrive between render and click.
                   onClick={() => {
                     if (!entry) return void selectIndex(item.index);
