@@ -4,6 +4,11 @@
  * substring and status, jump to an offset; beside it the file's bytes with
  * the selected record's fields highlighted, and a details tree naming each
  * field with its decoded value and the format's one-line explanation.
+ *
+ * A large segment is indexed (and filtered) by the service in the
+ * background: until a response says `complete`, the table shows what there
+ * is, the count grows, a progress note says how far indexing or filtering
+ * got, and the pages on screen are asked for again every POLL_MS.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
@@ -16,6 +21,8 @@ const PAGE = 200;
 const ROW_HEIGHT = 24;
 /** Rows shown at a time (browsers cap element heights): a huge segment is browsed in windows. */
 const TABLE_WINDOW = 400_000;
+/** How often the table asks again while the file is being indexed or filtered. */
+const POLL_MS = 400;
 
 export interface RecordTarget {
   file: string;
@@ -42,6 +49,19 @@ function parseOffset(text: string): number | undefined {
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
+/** "indexing… 41%" while the file is being indexed, then "filtering… 41%" while a filter goes through the index. */
+function progressText(indexedBytes: number, fileSize: number, filtered: boolean, scanned: number | undefined, indexedRecords: number): string {
+  if (indexedBytes < fileSize) {
+    const pct = fileSize > 0 ? Math.floor((indexedBytes / fileSize) * 100) : 0;
+    return `indexing… ${pct}%${filtered ? ' (filtering as it goes)' : ''}`;
+  }
+  if (filtered && scanned !== undefined) {
+    const pct = indexedRecords > 0 ? Math.floor((scanned / indexedRecords) * 100) : 0;
+    return `filtering… ${pct}%`;
+  }
+  return 'indexing…';
+}
+
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
   useEffect(() => {
@@ -61,8 +81,17 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
   const [fileSize, setFileSize] = useState(0);
   const [ready, setReady] = useState(false);
+  /** Whether the last answer covered the whole file (indexing and filtering done). */
+  const [complete, setComplete] = useState(true);
+  const [progress, setProgress] = useState<{ indexedBytes: number; scanned: number | undefined }>({ indexedBytes: 0, scanned: undefined });
+  const [pollTick, setPollTick] = useState(0);
   const [, setTick] = useState(0);
   const pages = useRef(new Map<number, RecordRow[]>());
+  /** Pages that came back short while the file was still being indexed or filtered: asked for again. */
+  const partial = useRef(new Set<number>());
+  /** Pages of the last incomplete answers, shown until their fresh copies arrive once it is complete. */
+  const previous = useRef(new Map<number, RecordRow[]>());
+  const wasComplete = useRef(true);
   /** The file, filter and version the cached pages belong to: rows of a previous file are never shown or clicked. */
   const pagesFor = useRef('');
   const pending = useRef(new Map<number, Promise<RecordRow[] | undefined>>());
@@ -82,8 +111,9 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   }, [files, file]);
 
   const loadPage = useCallback(
-    async (page: number): Promise<RecordRow[] | undefined> => {
-      const have = pages.current.get(page);
+    /** `again`: ask even when the page is cached (the count may have grown). */
+    async (page: number, again = false): Promise<RecordRow[] | undefined> => {
+      const have = again ? undefined : pages.current.get(page);
       if (have) return have;
       const inFlight = pending.current.get(page);
       if (inFlight) return inFlight;
@@ -100,10 +130,21 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
             ...(status ? { status } : {}),
           });
           if (gen !== generation.current) return undefined;
+          if (res.complete && !wasComplete.current) {
+            // Rows near the end of the index may have changed (a batch found unfinished): fetch the pages again.
+            previous.current = pages.current;
+            pages.current = new Map();
+            partial.current = new Set();
+          }
+          wasComplete.current = res.complete;
           pages.current.set(page, res.rows);
+          if (!res.complete && res.rows.length < PAGE) partial.current.add(page);
+          else partial.current.delete(page);
           setTotal(res.total);
           setUnfilteredTotal(res.unfilteredTotal);
           setFileSize(res.fileSize);
+          setComplete(res.complete);
+          setProgress({ indexedBytes: res.indexedBytes, scanned: res.scanned });
           setReady(true);
           setTick((t) => t + 1);
           return res.rows;
@@ -127,9 +168,13 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   useEffect(() => {
     generation.current++;
     pages.current = new Map();
+    partial.current = new Set();
+    previous.current = new Map();
+    wasComplete.current = true;
     pagesFor.current = `${filterKey}\u0000${version}`;
     pending.current = new Map();
     setReady(false);
+    setComplete(true);
     void loadPage(0);
   }, [loadPage, version]);
 
@@ -162,8 +207,31 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     const last = Math.floor((rowBase + items[items.length - 1]!.index) / PAGE);
     for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
   });
-  const rowAt = (i: number): RecordRow | undefined =>
-    pagesFor.current === `${filterKey}\u0000${version}` ? pages.current.get(Math.floor(i / PAGE))?.[i % PAGE] : undefined;
+  // While the service is still indexing or filtering: ask again for the short pages on screen (or the first one) to see the count grow.
+  useEffect(() => {
+    if (!ready || complete) return;
+    const timer = setTimeout(() => {
+      const shown = items.length > 0 ? [Math.floor((rowBase + items[0]!.index) / PAGE), Math.floor((rowBase + items[items.length - 1]!.index) / PAGE)] : [0, 0];
+      const again = new Set<number>([shown[0]!]);
+      for (let p = shown[0]!; p <= shown[1]!; p++) if (partial.current.has(p)) again.add(p);
+      void Promise.all([...again].map((p) => loadPage(p, true))).finally(() => setPollTick((t) => t + 1));
+    }, POLL_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready, complete, pollTick, loadPage]);
+  const rowAt = (i: number): RecordRow | undefined => {
+    if (pagesFor.current !== `${filterKey}\u0000${version}`) return undefined;
+    const page = Math.floor(i / PAGE);
+    return (pages.current.get(page) ?? previous.current.get(page))?.[i % PAGE];
+  };
+  /** A row to scroll to once the table has that many rows (a jump past what the table knew). */
+  const [wantRow, setWantRow] = useState<{ pos: number; nonce: number } | null>(null);
+  useEffect(() => {
+    if (!wantRow || wantRow.pos >= total) return;
+    setWantRow(null);
+    showRow(wantRow.pos, 'center');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [wantRow, total]);
   /** Select the row at `pos`; a row still loading is selected once its page arrives. */
   const selectRow = async (pos: number) => {
     const gen = generation.current;
@@ -183,7 +251,12 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
         setFieldIndex(fi);
         setCursor(opts.byte ? offset : rec.offset);
         if (opts.scrollHex !== false) setHexScroll((s) => ({ offset: opts.byte ? offset : rec.offset, nonce: s.nonce + 1 }));
-        if (opts.scrollTable && !filtered) showRow(rec.index, 'center');
+        if (opts.scrollTable && !filtered) {
+          // The service indexed the file at least up to this record: the table may not know those rows yet.
+          setTotal((t) => Math.max(t, res.indexedRecords));
+          setUnfilteredTotal((t) => Math.max(t, res.indexedRecords));
+          setWantRow((w) => ({ pos: rec.index, nonce: (w?.nonce ?? 0) + 1 }));
+        }
       } catch (err) {
         onError(err);
       }
@@ -295,6 +368,12 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           <div className="small muted" data-testid="record-count">
             {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total)} records`}
             {info ? ` · ${formatBytes(fileSize)}` : ''}
+            {ready && !complete && (
+              <span className="record-progress" data-testid="record-progress" role="status" aria-label="Indexing progress">
+                {' · '}
+                {progressText(progress.indexedBytes, fileSize, filtered, progress.scanned, unfilteredTotal)}
+              </span>
+            )}
             {total > TABLE_WINDOW && (
               <span className="table-window">
                 {' '}
@@ -321,7 +400,9 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           <span className="c-status">status</span>
         </div>
         <div ref={tableRef} className="record-table mono small" role="listbox" aria-label="Record table" tabIndex={0} onKeyDown={(e) => void onTableKey(e)}>
-          {ready && total === 0 && <div className="empty muted">{filtered ? 'No record matches.' : 'No records in this file.'}</div>}
+          {ready && total === 0 && (
+            <div className="empty muted">{!complete ? (filtered ? 'Searching…' : 'Indexing…') : filtered ? 'No record matches.' : 'No records in this file.'}</div>
+          )}
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
             {items.map((item) => {
               const r = rowAt(rowBase + item.index);
