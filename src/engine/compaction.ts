@@ -19,8 +19,8 @@
  */
 import type { EngineFs } from './fs.js';
 import { writeFully } from './fs.js';
-import { keyToString } from './keys.js';
-import { encodeHint, encodeRecordInto, type HintEntry } from './native/codec.js';
+import { crc32Range } from './crc.js';
+import { HintBuilder } from './hints.js';
 import { fileSource } from './native/byte-source.js';
 import {
   COMPACTING_SUFFIX,
@@ -31,8 +31,8 @@ import {
   TMP_SUFFIX,
   type DirectoryListing,
 } from './native/files.js';
-import { RECORD_HEADER, SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
-import { committedRecords, scanRecords } from './native/scan.js';
+import { RECORD_HEADER, RECORD_PUT, SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
+import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
 import { createSegmentFile, Segment } from './segment.js';
 import { Yielder } from './yielder.js';
 import type { Progress } from './types.js';
@@ -44,13 +44,41 @@ export interface CompactionHooks {
   afterStep?(step: CompactionStep): void;
 }
 
-export interface MovedRecord {
-  key: string;
-  sequence: number;
-  from: number;
-  to: number;
-  offset: number;
-  length: number;
+/** The live records compaction copied, as columns (one entry per record, no object each). */
+export class MovedRecords {
+  count = 0;
+  /** The keydir slot that pointed at the record when it was copied. */
+  slots = new Int32Array(1024);
+  sequences = new Float64Array(1024);
+  from = new Uint32Array(1024);
+  to = new Uint32Array(1024);
+  offsets = new Uint32Array(1024);
+  lengths = new Uint32Array(1024);
+
+  push(slot: number, sequence: number, from: number, to: number, offset: number, length: number): void {
+    if (this.count === this.slots.length) this.grow(this.count * 2);
+    const i = this.count++;
+    this.slots[i] = slot;
+    this.sequences[i] = sequence;
+    this.from[i] = from;
+    this.to[i] = to;
+    this.offsets[i] = offset;
+    this.lengths[i] = length;
+  }
+
+  private grow(capacity: number): void {
+    const g = <T extends Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.slots = g(this.slots, (n) => new Int32Array(n));
+    this.sequences = g(this.sequences, (n) => new Float64Array(n));
+    this.from = g(this.from, (n) => new Uint32Array(n));
+    this.to = g(this.to, (n) => new Uint32Array(n));
+    this.offsets = g(this.offsets, (n) => new Uint32Array(n));
+    this.lengths = g(this.lengths, (n) => new Uint32Array(n));
+  }
 }
 
 export interface CompactionContext {
@@ -60,9 +88,10 @@ export interface CompactionContext {
   inputs: Segment[];
   sequenceFloor: number;
   allocateSegmentId(): number;
-  isLive(key: string, segment: number, offset: number): boolean;
+  /** The keydir slot of the key in bytes [keyStart, keyStart + keyLength) when it points at this very record, else -1. */
+  liveSlot(key: Uint8Array, keyStart: number, keyLength: number, segment: number, offset: number): number;
   /** Called once the manifest is durable: swap the outputs in, in memory. */
-  commit(outputs: Segment[], moved: MovedRecord[]): void;
+  commit(outputs: Segment[], moved: MovedRecords): void;
   hooks?: CompactionHooks | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
@@ -79,7 +108,7 @@ const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 interface OutputFile {
   seg: Segment;
-  hint: HintEntry[];
+  hint: HintBuilder;
 }
 
 export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: Segment[]; recordsDropped: number }> {
@@ -87,7 +116,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
   const yielder = new Yielder('compact', ctx.signal, ctx.onProgress);
   const totalBytes = ctx.inputs.reduce((n, s) => n + s.size, 0);
   const outputs: OutputFile[] = [];
-  const moved: MovedRecord[] = [];
+  const moved = new MovedRecords();
   let recordsDropped = 0;
   let done = 0;
 
@@ -95,7 +124,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     const id = ctx.allocateSegmentId();
     const name = dataFileName(id) + COMPACTING_SUFFIX;
     const fd = createSegmentFile(efs, pathOf(dir, name), dir, { flags: SEGMENT_FLAG_COMPACTED, segmentId: id, sequenceFloor: ctx.sequenceFloor });
-    const out = { seg: new Segment(id, dataFileName(id), fd, SEGMENT_HEADER.size, { version: 1, flags: SEGMENT_FLAG_COMPACTED, segmentId: id, sequenceFloor: ctx.sequenceFloor }), hint: [] };
+    const out = { seg: new Segment(id, dataFileName(id), fd, SEGMENT_HEADER.size, { version: 1, flags: SEGMENT_FLAG_COMPACTED, segmentId: id, sequenceFloor: ctx.sequenceFloor }), hint: new HintBuilder() };
     outputs.push(out);
     return out;
   };
@@ -113,55 +142,71 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     buffered = 0;
   };
 
+  let out: OutputFile | undefined;
+  /** Copy one committed record (bytes[at, at + length), found at fileOffset of input) if the keydir points at it. */
+  const take = (input: Segment, bytes: Buffer, at: number, fileOffset: number, type: number, sequence: number, keyLength: number, length: number): void => {
+    const slot = type === RECORD_PUT ? ctx.liveSlot(bytes, at + RECORD_HEADER.size, keyLength, input.id, fileOffset) : -1;
+    if (slot < 0) {
+      recordsDropped++;
+      return;
+    }
+    if (!out || (out.seg.size + length > ctx.segmentSize && out.seg.size > SEGMENT_HEADER.size)) {
+      flush();
+      out = newOutput();
+    }
+    const offset = out.seg.size;
+    if (buffered + length > buffer.length) flush();
+    if (buffered === 0) {
+      bufferedAt = offset;
+      bufferedFor = out;
+    }
+    let target = buffer;
+    let to = buffered;
+    if (length > buffer.length) {
+      target = Buffer.allocUnsafe(length);
+      to = 0;
+    }
+    bytes.copy(target, to, at, at + length);
+    if (target[to + RECORD_HEADER.flags] !== 0) {
+      // Batch flags mean nothing outside the original batch: the record is written alone.
+      target[to + RECORD_HEADER.flags] = 0;
+      target.writeUInt32LE(crc32Range(target, to + RECORD_HEADER.type, to + length), to + RECORD_HEADER.crc);
+    }
+    if (target === buffer) buffered += length;
+    else writeFully(efs, out.seg.fd, target, offset);
+    out.seg.size += length;
+    out.seg.noteRecord(sequence);
+    out.hint.add(type, sequence, offset, length, bytes, at + RECORD_HEADER.size, keyLength);
+    moved.push(slot, sequence, input.id, out.seg.id, offset, length);
+  };
+
   try {
-    let out: OutputFile | undefined;
     for (const input of ctx.inputs) {
-      const src = fileSource(efs, input.fd, input.size);
-      for (const ev of committedRecords(scanRecords(src, input.header ? SEGMENT_HEADER.size : 0))) {
-        await yielder.step(done + ev.offset, totalBytes);
-        if (ev.kind !== 'record') continue;
-        const key = keyToString(ev.key);
-        if (ev.header.type !== 1 || !ctx.isLive(key, input.id, ev.offset)) {
-          recordsDropped++;
-          continue;
+      const start = input.header ? SEGMENT_HEADER.size : 0;
+      // The fast walk while records are plain; the generic scanner from the first anomaly on.
+      const stopped = await walkCommittedRecords(
+        efs,
+        input.fd,
+        input.size,
+        start,
+        (bytes, at, fileOffset, type, sequence, keyLength, length) => take(input, bytes, at, fileOffset, type, sequence, keyLength, length),
+        (offset) => yielder.tick(done + offset, totalBytes),
+      );
+      if (stopped < input.size) {
+        const src = fileSource(efs, input.fd, input.size);
+        for (const ev of committedRecords(scanRecords(src, stopped))) {
+          await yielder.step(done + ev.offset, totalBytes);
+          if (ev.kind !== 'record') continue;
+          take(input, src.view(ev.offset, ev.length), 0, ev.offset, ev.header.type, ev.header.sequence, ev.header.keyLength, ev.length);
         }
-        if (!out || (out.seg.size + ev.length > ctx.segmentSize && out.seg.size > SEGMENT_HEADER.size)) {
-          flush();
-          out = newOutput();
-        }
-        const offset = out.seg.size;
-        if (buffered + ev.length > buffer.length) flush();
-        if (buffered === 0) {
-          bufferedAt = offset;
-          bufferedFor = out;
-        }
-        const view = src.view(ev.offset, ev.length);
-        let target = buffer;
-        let at = buffered;
-        if (ev.length > buffer.length) {
-          target = Buffer.allocUnsafe(ev.length);
-          at = 0;
-        }
-        if (ev.header.flags !== 0) {
-          // Batch flags mean nothing outside the original batch: write the record alone.
-          const keyEnd = RECORD_HEADER.size + ev.header.keyLength;
-          encodeRecordInto(target, at, ev.header.type, 0, ev.header.sequence, view.subarray(RECORD_HEADER.size, keyEnd), view.subarray(keyEnd));
-        } else {
-          view.copy(target, at);
-        }
-        if (target === buffer) buffered += ev.length;
-        else writeFully(efs, out.seg.fd, target, offset);
-        out.seg.size += ev.length;
-        out.seg.noteRecord(ev.header.sequence);
-        out.hint.push({ type: ev.header.type, sequence: ev.header.sequence, offset, recordLength: ev.length, key: ev.key });
-        moved.push({ key, sequence: ev.header.sequence, from: input.id, to: out.seg.id, offset, length: ev.length });
       }
       done += input.size;
+      await yielder.tick(done, totalBytes);
     }
     flush();
     for (const o of outputs) {
       efs.fdatasyncSync(o.seg.fd);
-      writeWhole(efs, pathOf(dir, hintFileName(o.seg.id) + COMPACTING_SUFFIX), encodeHint(o.seg.id, o.seg.size, o.hint));
+      writeWhole(efs, pathOf(dir, hintFileName(o.seg.id) + COMPACTING_SUFFIX), o.hint.finish(o.seg.id, o.seg.size));
       o.seg.hasHint = true;
     }
     efs.fsyncDirSync(dir);

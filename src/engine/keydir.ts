@@ -1,10 +1,16 @@
 /**
- * The in-memory index: key string → (segment, offset, length, sequence).
+ * The in-memory index: key → (segment, offset, length, sequence).
  *
- * A Map from key string to a slot number, and the locations in typed-array
- * columns indexed by slot. Measured on this machine (docs/BENCHMARKS.md) this
- * costs far less per key than a Map of small objects, and keeps the garbage
- * collector out of the way at millions of keys.
+ * An open-addressing hash table in typed arrays (linear probing, backward-
+ * shift deletion) over "slots"; a slot holds one key's key string (latin1,
+ * kept for sortedKeys and the inspector) and its location in typed-array
+ * columns. Lookups hash the key *bytes*, so a read or a replayed record of a
+ * key already known creates no string and no object; a string is made only
+ * when a key is inserted. Measured at 1M 16-byte keys (docs/BENCHMARKS.md):
+ * about 72 bytes per key, against 82 for the Map<string, slot> it replaced.
+ *
+ * During replay, tombstones are kept as entries (length 0) so that an older
+ * put read later cannot resurrect a deleted key; endReplay() drops them.
  */
 
 export interface Location {
@@ -14,125 +20,406 @@ export interface Location {
   sequence: number;
 }
 
-const INITIAL_CAPACITY = 1024;
+const INITIAL_SLOTS = 1024;
+const EMPTY = -1;
+/** Grow the table when it would be fuller than this. */
+const MAX_LOAD = 0.75;
+
+/** Per-process seed: keys chosen to collide on one machine do not collide on another. */
+const SEED = (Math.random() * 0x1_0000_0000) >>> 0 || 0x9e3779b9;
+
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Hash of key bytes [start, end). Equal to hashString of the same key's latin1 string. */
+export function hashBytes(b: Uint8Array, start: number, end: number): number {
+  let h = SEED ^ (end - start);
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return finish(h);
+}
+
+export function hashString(s: string): number {
+  const n = s.length;
+  let h = SEED ^ n;
+  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return finish(h);
+}
+
+function sameKey(s: string, b: Uint8Array, start: number, length: number): boolean {
+  if (s.length !== length) return false;
+  for (let i = 0; i < length; i++) if (s.charCodeAt(i) !== b[start + i]) return false;
+  return true;
+}
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+function keyStringOf(b: Uint8Array, start: number, end: number): string {
+  const buf = b as Latin1Buffer;
+  return typeof buf.latin1Slice === 'function' ? buf.latin1Slice(start, end) : Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
+}
 
 export class Keydir {
-  private readonly slots = new Map<string, number>();
-  private segments = new Uint32Array(INITIAL_CAPACITY);
-  private offsets = new Uint32Array(INITIAL_CAPACITY);
-  private lengths = new Uint32Array(INITIAL_CAPACITY);
-  private sequences = new Float64Array(INITIAL_CAPACITY);
+  /**
+   * Key string by slot; undefined for a free slot. Grown by push only: V8 keeps
+   * an array made with new Array(n) for a large n in (slow, big) dictionary mode.
+   */
+  private keys: Array<string | undefined> = [];
+  private hashes = new Uint32Array(INITIAL_SLOTS);
+  private segments = new Uint32Array(INITIAL_SLOTS);
+  private offsets = new Uint32Array(INITIAL_SLOTS);
+  /** Record length; 0 marks a tombstone entry (replay only). */
+  private lengths = new Uint32Array(INITIAL_SLOTS);
+  private sequences = new Float64Array(INITIAL_SLOTS);
+  /** Open-addressing table: slot numbers, EMPTY where free. */
+  private table = new Int32Array(2 * INITIAL_SLOTS).fill(EMPTY);
+  private mask = 2 * INITIAL_SLOTS - 1;
+  /** Entries in the table (live keys plus replay tombstones). */
+  private entryCount = 0;
+  private tombstoneEntries = 0;
   private freeSlots: number[] = [];
   private nextSlot = 0;
   private sorted: string[] | undefined;
 
+  /** After an applied put: the segment and length of the entry it replaced, or -1 when the key was new (or deleted). */
+  replacedSegment = -1;
+  replacedLength = 0;
+
   get size(): number {
-    return this.slots.size;
+    return this.entryCount - this.tombstoneEntries;
+  }
+
+  // ---------------------------------------------------------------- lookups
+
+  /** Table index of the key given as bytes, or -1. */
+  private indexOfBytes(b: Uint8Array, start: number, length: number, h: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const slot = table[i]!;
+      if (slot === EMPTY) return -1 - i;
+      if (this.hashes[slot] === h && sameKey(this.keys[slot]!, b, start, length)) return i;
+    }
+  }
+
+  private indexOfString(key: string, h: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const slot = table[i]!;
+      if (slot === EMPTY) return -1 - i;
+      if (this.hashes[slot] === h && this.keys[slot] === key) return i;
+    }
+  }
+
+  /** Slot of a live key given as bytes [start, start + length), or -1. Allocates nothing. */
+  slotOfBytes(b: Uint8Array, start: number, length: number): number {
+    const i = this.indexOfBytes(b, start, length, hashBytes(b, start, start + length));
+    if (i < 0) return -1;
+    const slot = this.table[i]!;
+    return this.lengths[slot] === 0 ? -1 : slot;
+  }
+
+  /** Slot of a live key given as a key string, or -1. */
+  slotOf(key: string): number {
+    const i = this.indexOfString(key, hashString(key));
+    if (i < 0) return -1;
+    const slot = this.table[i]!;
+    return this.lengths[slot] === 0 ? -1 : slot;
+  }
+
+  /** Whether a slot holds a live key (not free, not a replay tombstone). */
+  isLiveSlot(slot: number): boolean {
+    return this.keys[slot] !== undefined && this.lengths[slot] !== 0;
+  }
+
+  segmentAt(slot: number): number {
+    return this.segments[slot]!;
+  }
+  offsetAt(slot: number): number {
+    return this.offsets[slot]!;
+  }
+  lengthAt(slot: number): number {
+    return this.lengths[slot]!;
+  }
+  sequenceAt(slot: number): number {
+    return this.sequences[slot]!;
+  }
+  keyAt(slot: number): string {
+    return this.keys[slot]!;
+  }
+
+  /** Re-point a slot at a copy of its record (compaction's commit). */
+  moveSlot(slot: number, segment: number, offset: number, length: number): void {
+    this.segments[slot] = segment;
+    this.offsets[slot] = offset;
+    this.lengths[slot] = length;
   }
 
   get(key: string): Location | undefined {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
+    const slot = this.slotOf(key);
+    if (slot < 0) return undefined;
     return { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
   }
 
   has(key: string): boolean {
-    return this.slots.has(key);
+    return this.slotOf(key) >= 0;
   }
 
   sequenceOf(key: string): number | undefined {
-    const slot = this.slots.get(key);
-    return slot === undefined ? undefined : this.sequences[slot];
+    const slot = this.slotOf(key);
+    return slot < 0 ? undefined : this.sequences[slot];
   }
 
-  /** After a setIfNewer that applied: the segment and length of the entry it replaced, or -1 when the key was new. */
-  replacedSegment = -1;
-  replacedLength = 0;
+  // ---------------------------------------------------------------- updates
 
-  /**
-   * Point key at a location unless it already points at a record with an
-   * equal or higher sequence number; false when nothing changed. The hot
-   * path of replay: one hash lookup for a known key, no allocation.
-   */
-  setIfNewer(key: string, segment: number, offset: number, length: number, sequence: number): boolean {
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.freeSlots.pop() ?? this.allocateSlot();
-      this.slots.set(key, slot);
-      this.sorted = undefined;
-      this.replacedSegment = -1;
-    } else {
-      if (this.sequences[slot]! >= sequence) return false;
-      this.replacedSegment = this.segments[slot]!;
-      this.replacedLength = this.lengths[slot]!;
+  private insertAt(emptyIndex: number, key: string, h: number): number {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.allocateSlot();
+    if (slot === this.keys.length) this.keys.push(key);
+    else this.keys[slot] = key;
+    this.hashes[slot] = h;
+    this.table[emptyIndex] = slot;
+    this.entryCount++;
+    this.sorted = undefined;
+    if (this.entryCount > this.table.length * MAX_LOAD) this.rehash(this.table.length * 2);
+    return slot;
+  }
+
+  /** Remove the entry at table index i (backward-shift deletion) and free its slot. */
+  private removeAt(i: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    const slot = table[i]!;
+    let hole = i;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const s = table[j]!;
+      if (s === EMPTY) break;
+      const home = this.hashes[s]! & mask;
+      // s may move into the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!stays) {
+        table[hole] = s;
+        hole = j;
+      }
     }
+    table[hole] = EMPTY;
+    this.keys[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.entryCount--;
+    this.sorted = undefined;
+    return slot;
+  }
+
+  private setSlot(slot: number, segment: number, offset: number, length: number, sequence: number): void {
     this.segments[slot] = segment;
     this.offsets[slot] = offset;
     this.lengths[slot] = length;
     this.sequences[slot] = sequence;
+  }
+
+  /**
+   * Point key at a location unless it already points at a record with an
+   * equal or higher sequence number; false when nothing changed.
+   */
+  setIfNewer(key: string, segment: number, offset: number, length: number, sequence: number): boolean {
+    const h = hashString(key);
+    const i = this.indexOfString(key, h);
+    return this.applyPut(i, key, undefined, 0, h, segment, offset, length, sequence);
+  }
+
+  /** setIfNewer with the key as bytes [start, start + length): a string is made only for a new key. */
+  setIfNewerBytes(b: Uint8Array, start: number, keyLength: number, segment: number, offset: number, length: number, sequence: number): boolean {
+    const h = hashBytes(b, start, start + keyLength);
+    const i = this.indexOfBytes(b, start, keyLength, h);
+    return this.applyPut(i, undefined, b, start, h, segment, offset, length, sequence, keyLength);
+  }
+
+  private applyPut(i: number, key: string | undefined, b: Uint8Array | undefined, start: number, h: number, segment: number, offset: number, length: number, sequence: number, keyLength = 0): boolean {
+    if (i < 0) {
+      const slot = this.insertAt(-1 - i, key ?? keyStringOf(b!, start, start + keyLength), h);
+      this.setSlot(slot, segment, offset, length, sequence);
+      this.replacedSegment = -1;
+      return true;
+    }
+    const slot = this.table[i]!;
+    const current = this.sequences[slot]!;
+    if (this.lengths[slot] === 0) {
+      // A replayed tombstone: a put at least as new brings the key back.
+      if (current > sequence) return false;
+      this.tombstoneEntries--;
+      this.sorted = undefined;
+      this.replacedSegment = -1;
+    } else {
+      if (current >= sequence) return false;
+      this.replacedSegment = this.segments[slot]!;
+      this.replacedLength = this.lengths[slot]!;
+    }
+    this.setSlot(slot, segment, offset, length, sequence);
     return true;
+  }
+
+  /**
+   * A tombstone with this sequence number: remove the key unless it points
+   * at a newer record. With `keep` (replay), the tombstone stays as an entry
+   * until endReplay() so an older put cannot bring the key back. Returns the
+   * removed live entry's segment (and sets replacedLength), or -1.
+   */
+  deleteIfNotNewer(b: Uint8Array | undefined, key: string | undefined, start: number, keyLength: number, segment: number, sequence: number, keep: boolean): number {
+    const h = b ? hashBytes(b, start, start + keyLength) : hashString(key!);
+    const i = b ? this.indexOfBytes(b, start, keyLength, h) : this.indexOfString(key!, h);
+    if (i < 0) {
+      if (keep) {
+        const slot = this.insertAt(-1 - i, key ?? keyStringOf(b!, start, start + keyLength), h);
+        this.setSlot(slot, segment, 0, 0, sequence);
+        this.tombstoneEntries++;
+      }
+      return -1;
+    }
+    const slot = this.table[i]!;
+    if (this.lengths[slot] === 0) {
+      if (sequence > this.sequences[slot]!) this.sequences[slot] = sequence;
+      return -1;
+    }
+    if (this.sequences[slot]! > sequence) return -1;
+    const removedSegment = this.segments[slot]!;
+    this.replacedLength = this.lengths[slot]!;
+    if (keep) {
+      this.setSlot(slot, segment, 0, 0, sequence);
+      this.tombstoneEntries++;
+      this.sorted = undefined;
+    } else {
+      this.removeAt(i);
+    }
+    return removedSegment;
+  }
+
+  /** End of replay: drop the tombstone entries and give back spare capacity. */
+  endReplay(): void {
+    if (this.tombstoneEntries > 0) {
+      for (let slot = 0; slot < this.nextSlot; slot++) {
+        const key = this.keys[slot];
+        if (key === undefined || this.lengths[slot] !== 0) continue;
+        this.removeAt(this.indexOfString(key, this.hashes[slot]!));
+      }
+      this.tombstoneEntries = 0;
+    }
+    this.trim();
   }
 
   /** Point key at a location; returns the location it replaced, if any. */
   set(key: string, loc: Location): Location | undefined {
-    let slot = this.slots.get(key);
+    const h = hashString(key);
+    const i = this.indexOfString(key, h);
     let previous: Location | undefined;
-    if (slot === undefined) {
-      slot = this.freeSlots.pop() ?? this.allocateSlot();
-      this.slots.set(key, slot);
-      this.sorted = undefined;
+    let slot: number;
+    if (i < 0) {
+      slot = this.insertAt(-1 - i, key, h);
     } else {
-      previous = { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
+      slot = this.table[i]!;
+      if (this.lengths[slot] === 0) {
+        this.tombstoneEntries--;
+        this.sorted = undefined;
+      } else {
+        previous = { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
+      }
     }
-    this.segments[slot] = loc.segment;
-    this.offsets[slot] = loc.offset;
-    this.lengths[slot] = loc.length;
-    this.sequences[slot] = loc.sequence;
+    this.setSlot(slot, loc.segment, loc.offset, loc.length, loc.sequence);
     return previous;
   }
 
   delete(key: string): Location | undefined {
-    const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
+    const i = this.indexOfString(key, hashString(key));
+    if (i < 0) return undefined;
+    const slot = this.table[i]!;
+    const wasLive = this.lengths[slot] !== 0;
     const previous = { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
-    this.slots.delete(key);
-    this.freeSlots.push(slot);
-    this.sorted = undefined;
-    return previous;
+    if (!wasLive) this.tombstoneEntries--;
+    this.removeAt(i);
+    return wasLive ? previous : undefined;
   }
 
-  /** Every key with its location, in no particular order. */
+  /** Every live key with its location, in no particular order. */
   *entries(): IterableIterator<[string, Location]> {
-    for (const [key, slot] of this.slots) {
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      const key = this.keys[slot];
+      if (key === undefined || this.lengths[slot] === 0) continue;
       yield [key, { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! }];
+    }
+  }
+
+  /** Calls fn for every live slot, in slot order (no allocation). */
+  forEachSlot(fn: (slot: number, segment: number, offset: number, length: number) => void): void {
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      if (this.keys[slot] === undefined || this.lengths[slot] === 0) continue;
+      fn(slot, this.segments[slot]!, this.offsets[slot]!, this.lengths[slot]!);
     }
   }
 
   /** All keys sorted bytewise; cached until a key is added or removed. */
   sortedKeys(): readonly string[] {
     if (!this.sorted) {
-      this.sorted = Array.from(this.slots.keys());
-      this.sorted.sort();
+      const out = new Array<string>(this.size);
+      let n = 0;
+      for (let slot = 0; slot < this.nextSlot; slot++) {
+        const key = this.keys[slot];
+        if (key !== undefined && this.lengths[slot] !== 0) out[n++] = key;
+      }
+      out.length = n;
+      out.sort();
+      this.sorted = out;
     }
     return this.sorted;
   }
 
+  // ---------------------------------------------------------------- capacity
+
   private allocateSlot(): number {
-    if (this.nextSlot === this.segments.length) {
-      const capacity = this.segments.length * 2;
-      this.segments = grow(this.segments, capacity);
-      this.offsets = grow(this.offsets, capacity);
-      this.lengths = grow(this.lengths, capacity);
-      const seqs = new Float64Array(capacity);
-      seqs.set(this.sequences);
-      this.sequences = seqs;
-    }
+    if (this.nextSlot === this.segments.length) this.resizeColumns(Math.max(INITIAL_SLOTS, this.segments.length * 2));
     return this.nextSlot++;
+  }
+
+  private resizeColumns(capacity: number): void {
+    const n = this.nextSlot;
+    this.hashes = resized(this.hashes, capacity, n);
+    this.segments = resized(this.segments, capacity, n);
+    this.offsets = resized(this.offsets, capacity, n);
+    this.lengths = resized(this.lengths, capacity, n);
+    const seqs = new Float64Array(capacity);
+    seqs.set(this.sequences.subarray(0, n));
+    this.sequences = seqs;
+  }
+
+  private rehash(capacity: number): void {
+    const table = new Int32Array(capacity).fill(EMPTY);
+    const mask = capacity - 1;
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      if (this.keys[slot] === undefined) continue;
+      let i = this.hashes[slot]! & mask;
+      while (table[i] !== EMPTY) i = (i + 1) & mask;
+      table[i] = slot;
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+
+  /** Give back the columns' unused capacity (after a bulk of inserts such as opening). */
+  trim(): void {
+    // Free slots at the end can go; free slots in the middle stay on the free list.
+    while (this.nextSlot > 0 && this.keys[this.nextSlot - 1] === undefined) this.nextSlot--;
+    if (this.freeSlots.length > 0) this.freeSlots = this.freeSlots.filter((s) => s < this.nextSlot);
+    if (this.keys.length > this.nextSlot) this.keys.length = this.nextSlot;
+    const capacity = Math.max(INITIAL_SLOTS, this.nextSlot);
+    if (capacity < this.segments.length) this.resizeColumns(capacity);
   }
 }
 
-function grow(a: Uint32Array<ArrayBuffer>, capacity: number): Uint32Array<ArrayBuffer> {
+function resized(a: Uint32Array<ArrayBuffer>, capacity: number, n: number): Uint32Array<ArrayBuffer> {
   const b = new Uint32Array(capacity);
-  b.set(a);
+  b.set(a.subarray(0, n));
   return b;
 }

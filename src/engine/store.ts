@@ -38,15 +38,16 @@ import {
   MAX_KEY_BYTES,
   MAX_SEGMENT_SIZE,
   MAX_VALUE_BYTES,
+  HINT_ENTRY,
   HINT_HEADER,
   RECORD_HEADER,
   RECORD_PUT,
   RECORD_TOMBSTONE,
   SEGMENT_HEADER,
 } from './native/layout.js';
-import { committedRecords, scanRecords } from './native/scan.js';
-import { buildHintEntries, loadHint, writeHintFile } from './hints.js';
-import { forEachHintEntry } from './native/codec.js';
+import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
+import { buildHintBytes, loadHint, writeHintBytes } from './hints.js';
+import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, readSegmentHeader, Segment } from './segment.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
@@ -78,6 +79,8 @@ export interface StoreOptions extends OpenOptions {
 
 /** Hint entries applied between two looks at the event loop. */
 const HINT_ENTRIES_PER_SLICE = 16_384;
+/** getSync reads records into one reused buffer up to this size; larger records get their own. */
+const MAX_READ_BUFFER_BYTES = 1024 * 1024;
 
 interface PendingRecord {
   type: number;
@@ -90,6 +93,7 @@ export class Store implements BrowsableStore {
   readonly recovery: RecoveryReport = { tornTails: [], skipped: [], hintFallbacks: [] };
 
   private readonly keydir = new Keydir();
+  private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   private readonly segments = new Map<number, Segment>();
   /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
   private readonly batchTails = new Map<Segment, Problem>();
@@ -214,7 +218,6 @@ export class Store implements BrowsableStore {
     }
 
     const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
-    const tombstones = new Map<string, number>();
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
     for (const id of ids) {
@@ -222,9 +225,10 @@ export class Store implements BrowsableStore {
       // Every segment but the last ordinary one (the active segment when the store was closed) is sealed
       // and should have a hint; scanning one without is a fallback.
       if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
-      await this.replaySegment(seg, listing.hintIds.has(id), tombstones, yielder, done, totalBytes);
+      await this.replaySegment(seg, listing.hintIds.has(id), yielder, done, totalBytes);
       done += seg.size;
     }
+    this.keydir.endReplay();
     yielder.report(totalBytes, totalBytes);
 
     if (!this.readOnly) {
@@ -236,27 +240,44 @@ export class Store implements BrowsableStore {
     }
   }
 
-  private async replaySegment(seg: Segment, hintExists: boolean, tombstones: Map<string, number>, yielder: Yielder, done: number, total: number): Promise<void> {
+  private async replaySegment(seg: Segment, hintExists: boolean, yielder: Yielder, done: number, total: number): Promise<void> {
     if (hintExists && seg.header) {
       const hint = loadHint(this.efs, this.dir, seg.id, seg.size);
       if (hint.ok) {
         seg.hasHint = true;
-        const apply = (key: string, type: number, sequence: number, offset: number, recordLength: number): void =>
-          this.applyRecord(key, type, sequence, seg, offset, recordLength, tombstones);
-        for (let at = HINT_HEADER.size; at < hint.entriesEnd; ) {
-          at = forEachHintEntry(hint.bytes, at, hint.entriesEnd, HINT_ENTRIES_PER_SLICE, apply);
-          await yielder.step(done + Math.floor((seg.size * at) / hint.entriesEnd), total);
+        // Entries straight from the hint's bytes (checked whole by loadHint): a key string only for a new key.
+        const bytes = hint.bytes;
+        const end = hint.entriesEnd;
+        for (let at = HINT_HEADER.size; at < end; ) {
+          for (let n = 0; n < HINT_ENTRIES_PER_SLICE && at < end; n++) {
+            const keyLength = bytes.readUInt32LE(at + HINT_ENTRY.keyLength);
+            const sequence = bytes.readUInt32LE(at + HINT_ENTRY.sequence + 4) * 0x1_0000_0000 + bytes.readUInt32LE(at + HINT_ENTRY.sequence);
+            const keyStart = at + HINT_ENTRY.size;
+            this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, bytes.readUInt32LE(at + HINT_ENTRY.offset), bytes.readUInt32LE(at + HINT_ENTRY.recordLength), true);
+            at = keyStart + keyLength;
+          }
+          await yielder.step(done + Math.floor((seg.size * at) / end), total);
         }
         return;
       }
       this.recovery.hintFallbacks.push(hint.reason);
     }
     const start = seg.header ? SEGMENT_HEADER.size : Math.min(seg.size, SEGMENT_HEADER.size);
+    // The fast walk while every record is plain; the generic scanner from the first anomaly on.
+    const stopped = await walkCommittedRecords(
+      this.efs,
+      seg.fd,
+      seg.size,
+      start,
+      (buf, at, fileOffset, type, sequence, keyLength, length) => this.applyRecord(buf, at + RECORD_HEADER.size, keyLength, type, sequence, seg, fileOffset, length, true),
+      (offset) => yielder.tick(done + offset, total),
+    );
+    if (stopped >= seg.size) return;
     let batchTail: Problem | undefined;
-    for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), start))) {
+    for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), stopped))) {
       if (ev.kind === 'record') {
         batchTail = undefined;
-        this.applyRecord(keyToString(ev.key), ev.header.type, ev.header.sequence, seg, ev.offset, ev.length, tombstones);
+        this.applyRecord(ev.key, 0, ev.key.length, ev.header.type, ev.header.sequence, seg, ev.offset, ev.length, true);
       } else if (ev.kind === 'incomplete-batch') {
         batchTail = { file: seg.file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch ignored: ${ev.reason}` };
         this.recovery.skipped.push(batchTail);
@@ -277,21 +298,21 @@ export class Store implements BrowsableStore {
     if (batchTail) this.batchTails.set(seg, batchTail);
   }
 
-  /** Apply one committed record to the keydir; the highest sequence number wins. */
-  private applyRecord(key: string, type: number, sequence: number, seg: Segment, offset: number, length: number, tombstones?: Map<string, number>): void {
+  /**
+   * Apply one committed record, its key given as bytes [keyStart, keyStart + keyLength), to the keydir;
+   * the highest sequence number wins. During replay a tombstone is remembered (until the end of
+   * replay) so that an older put read later (compaction outputs have higher ids) cannot resurrect the key.
+   */
+  private applyRecord(key: Uint8Array, keyStart: number, keyLength: number, type: number, sequence: number, seg: Segment, offset: number, length: number, replay: boolean): void {
     seg.noteRecord(sequence);
     if (sequence >= this.nextSequence) this.nextSequence = sequence + 1;
     if (type === RECORD_TOMBSTONE) {
       seg.tombstoneBytes += length;
-      const current = this.keydir.sequenceOf(key);
-      if (current !== undefined && current > sequence) return;
-      const removed = this.keydir.delete(key);
-      if (removed) this.segments.get(removed.segment)!.liveBytes -= removed.length;
-      if (tombstones && (tombstones.get(key) ?? -1) < sequence) tombstones.set(key, sequence);
+      const removed = this.keydir.deleteIfNotNewer(key, undefined, keyStart, keyLength, seg.id, sequence, replay);
+      if (removed >= 0) this.segments.get(removed)!.liveBytes -= this.keydir.replacedLength;
       return;
     }
-    if (tombstones && tombstones.size > 0 && (tombstones.get(key) ?? -1) > sequence) return;
-    if (!this.keydir.setIfNewer(key, seg.id, offset, length, sequence)) return;
+    if (!this.keydir.setIfNewerBytes(key, keyStart, keyLength, seg.id, offset, length, sequence)) return;
     if (this.keydir.replacedSegment >= 0) this.segments.get(this.keydir.replacedSegment)!.liveBytes -= this.keydir.replacedLength;
     seg.liveBytes += length;
   }
@@ -358,7 +379,8 @@ export class Store implements BrowsableStore {
   }
 
   has(key: Uint8Array | string): boolean {
-    return this.keydir.has(keyToString(toBytes(key)));
+    const keyBytes = toBytes(key);
+    return this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length) >= 0;
   }
 
   locate(key: Uint8Array | string): RecordLocation | undefined {
@@ -370,37 +392,68 @@ export class Store implements BrowsableStore {
     return this.getSync(key);
   }
 
-  /** One positioned read plus a CRC check. */
+  /** One keydir lookup on the key's bytes, one positioned read into a reused buffer, a CRC check, a copy of the value. */
   getSync(key: Uint8Array | string): Buffer | undefined {
     this.assertOpen();
     const keyBytes = toBytes(key);
-    const loc = this.keydir.get(keyToString(keyBytes));
-    if (!loc) return undefined;
-    return this.readValueAt(loc, keyBytes);
+    const slot = this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length);
+    if (slot < 0) return undefined;
+    return this.readSlot(slot, keyBytes);
+  }
+
+  /** The value of the record a keydir slot points at, checked (CRC, sequence, key); a copy. */
+  private readSlot(slot: number, keyBytes: Uint8Array): Buffer {
+    const kd = this.keydir;
+    const segmentId = kd.segmentAt(slot);
+    const offset = kd.offsetAt(slot);
+    const length = kd.lengthAt(slot);
+    const seg = this.segments.get(segmentId);
+    if (!seg) throw new CorruptRecordError(dataFileName(segmentId), offset, 'segment is missing');
+    // The index may come from a hint: never allocate what it claims before checking it fits in the segment.
+    if (length < RECORD_HEADER.size || offset + length > seg.size) throw new CorruptRecordError(seg.file, offset, `the index says ${length} bytes, past the end of the ${seg.size}-byte segment`);
+    let buf = this.readBuffer;
+    if (length > buf.length) {
+      if (length <= MAX_READ_BUFFER_BYTES) {
+        let size = buf.length;
+        while (size < length) size *= 2;
+        buf = this.readBuffer = Buffer.allocUnsafeSlow(size);
+      } else {
+        buf = Buffer.allocUnsafe(length);
+      }
+    }
+    let done = 0;
+    while (done < length) {
+      const n = this.efs.readSync(seg.fd, buf, done, length - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
+    if (crc32Range(buf, RECORD_HEADER.type, length) !== buf.readUInt32LE(RECORD_HEADER.crc)) throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
+    const keyLength = buf.readUInt32LE(RECORD_HEADER.keyLength);
+    const keyEnd = RECORD_HEADER.size + keyLength;
+    const valueLength = buf.readUInt32LE(RECORD_HEADER.valueLength);
+    const sequence = buf.readUInt32LE(RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(RECORD_HEADER.sequence);
+    if (
+      keyEnd + valueLength !== length ||
+      sequence !== kd.sequenceAt(slot) ||
+      keyLength !== keyBytes.length ||
+      buf.compare(keyBytes, 0, keyLength, RECORD_HEADER.size, keyEnd) !== 0
+    ) {
+      throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
+    }
+    const value = Buffer.allocUnsafe(valueLength);
+    buf.copy(value, 0, keyEnd, length);
+    return value;
   }
 
   async getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined> {
     this.assertOpen();
     const keyBytes = toBytes(key);
-    const loc = this.keydir.get(keyToString(keyBytes));
-    if (!loc) return undefined;
-    return { value: this.readValueAt(loc, keyBytes), location: this.toRecordLocation(loc) };
-  }
-
-  private readValueAt(loc: Location, keyBytes: Buffer): Buffer {
-    const seg = this.segments.get(loc.segment);
-    if (!seg) throw new CorruptRecordError(dataFileName(loc.segment), loc.offset, 'segment is missing');
-    // The index may come from a hint: never allocate what it claims before checking it fits in the segment.
-    if (loc.length < RECORD_HEADER.size || loc.offset + loc.length > seg.size) throw new CorruptRecordError(seg.file, loc.offset, `the index says ${loc.length} bytes, past the end of the ${seg.size}-byte segment`);
-    const bytes = readAt(this.efs, seg.fd, loc.length, loc.offset);
-    if (bytes.length < loc.length) throw new CorruptRecordError(seg.file, loc.offset, `record is cut short: ${bytes.length} of ${loc.length} bytes`);
-    const header = readRecordHeader(bytes, 0);
-    if (computeRecordCrc(bytes) !== header.crc) throw new CorruptRecordError(seg.file, loc.offset, 'checksum mismatch');
-    const keyEnd = RECORD_HEADER.size + header.keyLength;
-    if (header.sequence !== loc.sequence || !bytes.subarray(RECORD_HEADER.size, keyEnd).equals(keyBytes)) {
-      throw new CorruptRecordError(seg.file, loc.offset, 'record does not hold the key the index expects');
-    }
-    return bytes.subarray(keyEnd, keyEnd + header.valueLength);
+    const slot = this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length);
+    if (slot < 0) return undefined;
+    const kd = this.keydir;
+    const location = this.toRecordLocation({ segment: kd.segmentAt(slot), offset: kd.offsetAt(slot), length: kd.lengthAt(slot), sequence: kd.sequenceAt(slot) });
+    return { value: this.readSlot(slot, keyBytes), location };
   }
 
   private toRecordLocation(loc: Location): RecordLocation {
@@ -567,7 +620,7 @@ export class Store implements BrowsableStore {
     at = start;
     records.forEach((r, i) => {
       const len = recordLength(r.key.length, r.value?.length ?? 0);
-      this.applyRecord(keyToString(r.key), r.type, firstSequence + i, seg, at, len);
+      this.applyRecord(r.key, 0, r.key.length, r.type, firstSequence + i, seg, at, len, false);
       at += len;
     });
     await this.makeDurable(seg);
@@ -612,9 +665,9 @@ export class Store implements BrowsableStore {
     this.background = this.background.then(async () => {
       if (this.closed || !this.segments.has(seg.id) || seg === this.active) return;
       try {
-        const entries = await buildHintEntries(this.efs, seg.fd, seg.size, new Yielder('hint'));
+        const bytes = await buildHintBytes(this.efs, seg.id, seg.fd, seg.size, new Yielder('hint'));
         if (!this.segments.has(seg.id)) return;
-        writeHintFile(this.efs, this.dir, hintFileName(seg.id), seg.id, seg.size, entries);
+        writeHintBytes(this.efs, this.dir, hintFileName(seg.id), bytes);
         seg.hasHint = true;
       } catch (err) {
         this.backgroundErrors.push(err as Error);
@@ -637,8 +690,10 @@ export class Store implements BrowsableStore {
     const total = inputs.reduce((n, s) => n + s.size, 0);
     const records = inputs.reduce((n, s) => n + s.records, 0);
     // Pack the live records into outputs the way compaction will: input order, then offset order.
-    const live: Location[] = [];
-    for (const [, loc] of this.keydir.entries()) if (inputIds.has(loc.segment)) live.push(loc);
+    const live: Array<Pick<Location, 'segment' | 'offset' | 'length'>> = [];
+    this.keydir.forEachSlot((_slot, segment, offset, length) => {
+      if (inputIds.has(segment)) live.push({ segment, offset, length });
+    });
     live.sort((a, b) => a.segment - b.segment || a.offset - b.offset);
     let outputBytes = 0;
     let current = 0;
@@ -688,17 +743,21 @@ export class Store implements BrowsableStore {
         inputs,
         sequenceFloor: this.nextSequence - 1,
         allocateSegmentId: () => this.nextSegmentId++,
-        isLive: (key, segment, offset) => {
-          const loc = this.keydir.get(key);
-          return !!loc && loc.segment === segment && loc.offset === offset;
+        liveSlot: (key, keyStart, keyLength, segment, offset) => {
+          const kd = this.keydir;
+          const slot = kd.slotOfBytes(key, keyStart, keyLength);
+          return slot >= 0 && kd.segmentAt(slot) === segment && kd.offsetAt(slot) === offset ? slot : -1;
         },
         commit: (outputs, moved) => {
           for (const out of outputs) this.segments.set(out.id, out);
-          for (const m of moved) {
-            const loc = this.keydir.get(m.key);
-            if (!loc || loc.segment !== m.from || loc.sequence !== m.sequence) continue;
-            this.keydir.set(m.key, { segment: m.to, offset: m.offset, length: m.length, sequence: m.sequence });
-            this.segments.get(m.to)!.liveBytes += m.length;
+          const kd = this.keydir;
+          // A slot still points at the copied record unless its key was written, deleted (and the slot
+          // perhaps reused) meanwhile: then its segment or sequence differ (new writes go to the active segment).
+          for (let i = 0; i < moved.count; i++) {
+            const slot = moved.slots[i]!;
+            if (!kd.isLiveSlot(slot) || kd.segmentAt(slot) !== moved.from[i] || kd.sequenceAt(slot) !== moved.sequences[i]) continue;
+            kd.moveSlot(slot, moved.to[i]!, moved.offsets[i]!, moved.lengths[i]!);
+            this.segments.get(moved.to[i]!)!.liveBytes += moved.lengths[i]!;
           }
           for (const seg of inputs) {
             this.segments.delete(seg.id);

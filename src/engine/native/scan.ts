@@ -12,8 +12,10 @@
  * otherwise. A random match is a 1 in 2^32 event per candidate offset.
  */
 import { computeRecordCrc, implausibleHeader, readRecordHeader, recordLength, type RecordHeader } from './codec.js';
-import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, SEGMENT_HEADER } from './layout.js';
+import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
 import type { ByteSource } from './byte-source.js';
+import type { EngineFs } from '../fs.js';
+import { crc32Range } from '../crc.js';
 
 export interface ScannedRecord {
   kind: 'record';
@@ -144,4 +146,119 @@ export function* committedRecords(events: Iterable<ScanEvent>): Generator<Scanne
     }
   }
   yield* dropPending('the file ends inside the batch');
+}
+
+/**
+ * Called by walkCommittedRecords for each committed record: the record's
+ * bytes are buf[at, at + length) (the key at at + RECORD_HEADER.size), valid
+ * only during the call; fileOffset is where the record starts in the file.
+ */
+export type CommittedRecordFn = (buf: Buffer, at: number, fileOffset: number, type: number, sequence: number, keyLength: number, length: number) => void;
+
+const WALK_WINDOW_BYTES = 4 * 1024 * 1024;
+/** Records between two calls of walkCommittedRecords' pause. */
+const WALK_PAUSE_RECORDS = 4096;
+
+/**
+ * The fast path of every full read of a segment (open, hint building,
+ * compaction): committed records straight from a 4 MiB window, headers parsed
+ * in place, no object per record, and the same checks as the scanner (plausible
+ * header, CRC, atomic batches held back until their last record). It stops at
+ * the first thing that is not a plain committed record — damage, a torn or
+ * unfinished batch, a batch or record larger than the window — and returns the
+ * file offset from which committedRecords(scanRecords(src, offset)) must go on:
+ * no batch is pending there and no checksum work was spent, so the generic
+ * scanner from that offset reports exactly what it would have reported reading
+ * the segment from the start. Returns `size` when it reached the end.
+ */
+export async function walkCommittedRecords(
+  efs: EngineFs,
+  fd: number,
+  size: number,
+  start: number,
+  onRecord: CommittedRecordFn,
+  pause?: (fileOffset: number) => Promise<void>,
+  windowBytes = WALK_WINDOW_BYTES,
+): Promise<number> {
+  const buf = Buffer.allocUnsafeSlow(Math.min(windowBytes, Math.max(0, size - start)));
+  let winStart = start;
+  let winLen = 0;
+  let at = start;
+  /** File offset of the first record of a batch whose last record has not come yet, or -1. */
+  let pending = -1;
+  let pendingSequence = 0;
+  let sincePause = 0;
+  const fill = (from: number): void => {
+    const want = Math.min(buf.length, size - from);
+    let done = 0;
+    while (done < want) {
+      const n = efs.readSync(fd, buf, done, want - done, from + done);
+      if (n === 0) break;
+      done += n;
+    }
+    winStart = from;
+    winLen = done;
+  };
+  for (;;) {
+    const resume = pending >= 0 ? pending : at;
+    if (at >= size) return resume === at ? size : resume;
+    if (pause && ++sincePause >= WALK_PAUSE_RECORDS) {
+      sincePause = 0;
+      await pause(at);
+    }
+    let rel = at - winStart;
+    if (rel + RECORD_HEADER.size > winLen) {
+      if (resume === winStart && winLen > 0) return resume; // the batch so far fills the window
+      fill(resume);
+      rel = at - winStart;
+      if (rel + RECORD_HEADER.size > winLen) return resume;
+    }
+    const type = buf[rel + RECORD_HEADER.type]!;
+    const flags = buf[rel + RECORD_HEADER.flags]!;
+    const keyLength = buf.readUInt32LE(rel + RECORD_HEADER.keyLength);
+    const valueLength = buf.readUInt32LE(rel + RECORD_HEADER.valueLength);
+    if (
+      (type !== RECORD_PUT && (type !== RECORD_TOMBSTONE || valueLength !== 0)) ||
+      (flags & ~(FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END)) !== 0 ||
+      keyLength > MAX_KEY_BYTES ||
+      valueLength > MAX_VALUE_BYTES
+    ) {
+      return resume;
+    }
+    const length = RECORD_HEADER.size + keyLength + valueLength;
+    if (at + length > size) return resume;
+    if (rel + length > winLen) {
+      if (resume === winStart) return resume; // a record or batch larger than the window
+      fill(resume);
+      rel = at - winStart;
+      if (rel + length > winLen) return resume;
+    }
+    if (crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== buf.readUInt32LE(rel + RECORD_HEADER.crc)) return resume;
+    const sequence = buf.readUInt32LE(rel + RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(rel + RECORD_HEADER.sequence);
+    if ((flags & FLAG_IN_BATCH) === 0) {
+      if (pending >= 0) return pending; // "the batch never ended"
+      onRecord(buf, rel, at, type, sequence, keyLength, length);
+    } else {
+      if (flags & FLAG_BATCH_FIRST) {
+        if (pending >= 0) return pending; // "a new batch started before the last one ended"
+        pending = at;
+      } else if (pending < 0 || pendingSequence + 1 !== sequence) {
+        return resume; // a batch record whose start is missing, or not consecutive
+      }
+      pendingSequence = sequence;
+      if (flags & FLAG_BATCH_END) {
+        // Apply the whole batch, now complete: its records are in the window, already checked.
+        for (let p = pending; p <= at; ) {
+          const r = p - winStart;
+          const kl = buf.readUInt32LE(r + RECORD_HEADER.keyLength);
+          const len = RECORD_HEADER.size + kl + buf.readUInt32LE(r + RECORD_HEADER.valueLength);
+          const seq = buf.readUInt32LE(r + RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(r + RECORD_HEADER.sequence);
+          onRecord(buf, r, p, buf[r + RECORD_HEADER.type]!, seq, kl, len);
+          p += len;
+        }
+        pending = -1;
+      }
+    }
+    at += length;
+  }
 }
