@@ -21,6 +21,14 @@ export interface Location {
 }
 
 const INITIAL_SLOTS = 1024;
+const STRIDE = 6;
+const HASH = 0;
+const SEG = 1;
+const OFF = 2;
+const LEN = 3;
+const SEQ_LO = 4;
+const SEQ_HI = 5;
+const TWO_32 = 0x1_0000_0000;
 const EMPTY = -1;
 /** Grow the table when it would be fuller than this. */
 const MAX_LOAD = 0.75;
@@ -70,12 +78,13 @@ export class Keydir {
    * an array made with new Array(n) for a large n in (slow, big) dictionary mode.
    */
   private keys: Array<string | undefined> = [];
-  private hashes = new Uint32Array(INITIAL_SLOTS);
-  private segments = new Uint32Array(INITIAL_SLOTS);
-  private offsets = new Uint32Array(INITIAL_SLOTS);
-  /** Record length; 0 marks a tombstone entry (replay only). */
-  private lengths = new Uint32Array(INITIAL_SLOTS);
-  private sequences = new Float64Array(INITIAL_SLOTS);
+  /**
+   * Per slot, STRIDE u32 words side by side (one cache line serves a lookup):
+   * key hash, segment, offset, record length (0 marks a replay tombstone),
+   * sequence low and high 32 bits.
+   */
+  private meta = new Uint32Array(INITIAL_SLOTS * STRIDE);
+  private capacity = INITIAL_SLOTS;
   /** Open-addressing table: slot numbers, EMPTY where free. */
   private table = new Int32Array(2 * INITIAL_SLOTS).fill(EMPTY);
   private mask = 2 * INITIAL_SLOTS - 1;
@@ -103,7 +112,7 @@ export class Keydir {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const slot = table[i]!;
       if (slot === EMPTY) return -1 - i;
-      if (this.hashes[slot] === h && sameKey(this.keys[slot]!, b, start, length)) return i;
+      if (this.meta[slot * STRIDE + HASH] === h && sameKey(this.keys[slot]!, b, start, length)) return i;
     }
   }
 
@@ -113,7 +122,7 @@ export class Keydir {
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const slot = table[i]!;
       if (slot === EMPTY) return -1 - i;
-      if (this.hashes[slot] === h && this.keys[slot] === key) return i;
+      if (this.meta[slot * STRIDE + HASH] === h && this.keys[slot] === key) return i;
     }
   }
 
@@ -122,7 +131,7 @@ export class Keydir {
     const i = this.indexOfBytes(b, start, length, hashBytes(b, start, start + length));
     if (i < 0) return -1;
     const slot = this.table[i]!;
-    return this.lengths[slot] === 0 ? -1 : slot;
+    return this.meta[slot * STRIDE + LEN] === 0 ? -1 : slot;
   }
 
   /** Slot of a live key given as a key string, or -1. */
@@ -130,25 +139,34 @@ export class Keydir {
     const i = this.indexOfString(key, hashString(key));
     if (i < 0) return -1;
     const slot = this.table[i]!;
-    return this.lengths[slot] === 0 ? -1 : slot;
+    return this.meta[slot * STRIDE + LEN] === 0 ? -1 : slot;
   }
 
   /** Whether a slot holds a live key (not free, not a replay tombstone). */
   isLiveSlot(slot: number): boolean {
-    return this.keys[slot] !== undefined && this.lengths[slot] !== 0;
+    return this.keys[slot] !== undefined && this.meta[slot * STRIDE + LEN] !== 0;
+  }
+
+  private seqAt(slot: number): number {
+    return this.meta[slot * STRIDE + SEQ_HI]! * TWO_32 + this.meta[slot * STRIDE + SEQ_LO]!;
+  }
+
+  private setSeq(slot: number, sequence: number): void {
+    this.meta[slot * STRIDE + SEQ_LO] = sequence % TWO_32;
+    this.meta[slot * STRIDE + SEQ_HI] = Math.floor(sequence / TWO_32);
   }
 
   segmentAt(slot: number): number {
-    return this.segments[slot]!;
+    return this.meta[slot * STRIDE + SEG]!;
   }
   offsetAt(slot: number): number {
-    return this.offsets[slot]!;
+    return this.meta[slot * STRIDE + OFF]!;
   }
   lengthAt(slot: number): number {
-    return this.lengths[slot]!;
+    return this.meta[slot * STRIDE + LEN]!;
   }
   sequenceAt(slot: number): number {
-    return this.sequences[slot]!;
+    return this.seqAt(slot);
   }
   keyAt(slot: number): string {
     return this.keys[slot]!;
@@ -156,15 +174,15 @@ export class Keydir {
 
   /** Re-point a slot at a copy of its record (compaction's commit). */
   moveSlot(slot: number, segment: number, offset: number, length: number): void {
-    this.segments[slot] = segment;
-    this.offsets[slot] = offset;
-    this.lengths[slot] = length;
+    this.meta[slot * STRIDE + SEG] = segment;
+    this.meta[slot * STRIDE + OFF] = offset;
+    this.meta[slot * STRIDE + LEN] = length;
   }
 
   get(key: string): Location | undefined {
     const slot = this.slotOf(key);
     if (slot < 0) return undefined;
-    return { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
+    return { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
   }
 
   has(key: string): boolean {
@@ -173,7 +191,7 @@ export class Keydir {
 
   sequenceOf(key: string): number | undefined {
     const slot = this.slotOf(key);
-    return slot < 0 ? undefined : this.sequences[slot];
+    return slot < 0 ? undefined : this.seqAt(slot);
   }
 
   // ---------------------------------------------------------------- updates
@@ -182,7 +200,7 @@ export class Keydir {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.allocateSlot();
     if (slot === this.keys.length) this.keys.push(key);
     else this.keys[slot] = key;
-    this.hashes[slot] = h;
+    this.meta[slot * STRIDE + HASH] = h;
     this.table[emptyIndex] = slot;
     this.entryCount++;
     this.sorted = undefined;
@@ -199,7 +217,7 @@ export class Keydir {
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const s = table[j]!;
       if (s === EMPTY) break;
-      const home = this.hashes[s]! & mask;
+      const home = this.meta[(s) * STRIDE + HASH]! & mask;
       // s may move into the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!stays) {
@@ -216,10 +234,10 @@ export class Keydir {
   }
 
   private setSlot(slot: number, segment: number, offset: number, length: number, sequence: number): void {
-    this.segments[slot] = segment;
-    this.offsets[slot] = offset;
-    this.lengths[slot] = length;
-    this.sequences[slot] = sequence;
+    this.meta[slot * STRIDE + SEG] = segment;
+    this.meta[slot * STRIDE + OFF] = offset;
+    this.meta[slot * STRIDE + LEN] = length;
+    this.setSeq(slot, sequence);
   }
 
   /**
@@ -247,8 +265,8 @@ export class Keydir {
       return true;
     }
     const slot = this.table[i]!;
-    const current = this.sequences[slot]!;
-    if (this.lengths[slot] === 0) {
+    const current = this.seqAt(slot);
+    if (this.meta[slot * STRIDE + LEN] === 0) {
       // A replayed tombstone: a put at least as new brings the key back.
       if (current > sequence) return false;
       this.tombstoneEntries--;
@@ -256,8 +274,8 @@ export class Keydir {
       this.replacedSegment = -1;
     } else {
       if (current >= sequence) return false;
-      this.replacedSegment = this.segments[slot]!;
-      this.replacedLength = this.lengths[slot]!;
+      this.replacedSegment = this.meta[slot * STRIDE + SEG]!;
+      this.replacedLength = this.meta[slot * STRIDE + LEN]!;
     }
     this.setSlot(slot, segment, offset, length, sequence);
     return true;
@@ -281,13 +299,13 @@ export class Keydir {
       return -1;
     }
     const slot = this.table[i]!;
-    if (this.lengths[slot] === 0) {
-      if (sequence > this.sequences[slot]!) this.sequences[slot] = sequence;
+    if (this.meta[slot * STRIDE + LEN] === 0) {
+      if (sequence > this.seqAt(slot)) this.setSeq(slot, sequence);
       return -1;
     }
-    if (this.sequences[slot]! > sequence) return -1;
-    const removedSegment = this.segments[slot]!;
-    this.replacedLength = this.lengths[slot]!;
+    if (this.seqAt(slot) > sequence) return -1;
+    const removedSegment = this.meta[slot * STRIDE + SEG]!;
+    this.replacedLength = this.meta[slot * STRIDE + LEN]!;
     if (keep) {
       this.setSlot(slot, segment, 0, 0, sequence);
       this.tombstoneEntries++;
@@ -303,8 +321,8 @@ export class Keydir {
     if (this.tombstoneEntries > 0) {
       for (let slot = 0; slot < this.nextSlot; slot++) {
         const key = this.keys[slot];
-        if (key === undefined || this.lengths[slot] !== 0) continue;
-        this.removeAt(this.indexOfString(key, this.hashes[slot]!));
+        if (key === undefined || this.meta[slot * STRIDE + LEN] !== 0) continue;
+        this.removeAt(this.indexOfString(key, this.meta[slot * STRIDE + HASH]!));
       }
       this.tombstoneEntries = 0;
     }
@@ -321,11 +339,11 @@ export class Keydir {
       slot = this.insertAt(-1 - i, key, h);
     } else {
       slot = this.table[i]!;
-      if (this.lengths[slot] === 0) {
+      if (this.meta[slot * STRIDE + LEN] === 0) {
         this.tombstoneEntries--;
         this.sorted = undefined;
       } else {
-        previous = { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
+        previous = { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
       }
     }
     this.setSlot(slot, loc.segment, loc.offset, loc.length, loc.sequence);
@@ -336,8 +354,8 @@ export class Keydir {
     const i = this.indexOfString(key, hashString(key));
     if (i < 0) return undefined;
     const slot = this.table[i]!;
-    const wasLive = this.lengths[slot] !== 0;
-    const previous = { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! };
+    const wasLive = this.meta[slot * STRIDE + LEN] !== 0;
+    const previous = { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
     if (!wasLive) this.tombstoneEntries--;
     this.removeAt(i);
     return wasLive ? previous : undefined;
@@ -347,16 +365,16 @@ export class Keydir {
   *entries(): IterableIterator<[string, Location]> {
     for (let slot = 0; slot < this.nextSlot; slot++) {
       const key = this.keys[slot];
-      if (key === undefined || this.lengths[slot] === 0) continue;
-      yield [key, { segment: this.segments[slot]!, offset: this.offsets[slot]!, length: this.lengths[slot]!, sequence: this.sequences[slot]! }];
+      if (key === undefined || this.meta[slot * STRIDE + LEN] === 0) continue;
+      yield [key, { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) }];
     }
   }
 
   /** Calls fn for every live slot, in slot order (no allocation). */
   forEachSlot(fn: (slot: number, segment: number, offset: number, length: number) => void): void {
     for (let slot = 0; slot < this.nextSlot; slot++) {
-      if (this.keys[slot] === undefined || this.lengths[slot] === 0) continue;
-      fn(slot, this.segments[slot]!, this.offsets[slot]!, this.lengths[slot]!);
+      if (this.keys[slot] === undefined || this.meta[slot * STRIDE + LEN] === 0) continue;
+      fn(slot, this.meta[slot * STRIDE + SEG]!, this.meta[slot * STRIDE + OFF]!, this.meta[slot * STRIDE + LEN]!);
     }
   }
 
@@ -367,7 +385,7 @@ export class Keydir {
       let n = 0;
       for (let slot = 0; slot < this.nextSlot; slot++) {
         const key = this.keys[slot];
-        if (key !== undefined && this.lengths[slot] !== 0) out[n++] = key;
+        if (key !== undefined && this.meta[slot * STRIDE + LEN] !== 0) out[n++] = key;
       }
       out.length = n;
       out.sort();
@@ -379,19 +397,16 @@ export class Keydir {
   // ---------------------------------------------------------------- capacity
 
   private allocateSlot(): number {
-    if (this.nextSlot === this.segments.length) this.resizeColumns(Math.max(INITIAL_SLOTS, this.segments.length * 2));
+    if (this.nextSlot === this.capacity) this.resizeColumns(Math.max(INITIAL_SLOTS, this.capacity * 2));
     return this.nextSlot++;
   }
 
   private resizeColumns(capacity: number): void {
     const n = this.nextSlot;
-    this.hashes = resized(this.hashes, capacity, n);
-    this.segments = resized(this.segments, capacity, n);
-    this.offsets = resized(this.offsets, capacity, n);
-    this.lengths = resized(this.lengths, capacity, n);
-    const seqs = new Float64Array(capacity);
-    seqs.set(this.sequences.subarray(0, n));
-    this.sequences = seqs;
+    const meta = new Uint32Array(capacity * STRIDE);
+    meta.set(this.meta.subarray(0, n * STRIDE));
+    this.meta = meta;
+    this.capacity = capacity;
   }
 
   private rehash(capacity: number): void {
@@ -399,7 +414,7 @@ export class Keydir {
     const mask = capacity - 1;
     for (let slot = 0; slot < this.nextSlot; slot++) {
       if (this.keys[slot] === undefined) continue;
-      let i = this.hashes[slot]! & mask;
+      let i = this.meta[slot * STRIDE + HASH]! & mask;
       while (table[i] !== EMPTY) i = (i + 1) & mask;
       table[i] = slot;
     }
@@ -414,12 +429,6 @@ export class Keydir {
     if (this.freeSlots.length > 0) this.freeSlots = this.freeSlots.filter((s) => s < this.nextSlot);
     if (this.keys.length > this.nextSlot) this.keys.length = this.nextSlot;
     const capacity = Math.max(INITIAL_SLOTS, this.nextSlot);
-    if (capacity < this.segments.length) this.resizeColumns(capacity);
+    if (capacity < this.capacity) this.resizeColumns(capacity);
   }
-}
-
-function resized(a: Uint32Array<ArrayBuffer>, capacity: number, n: number): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(capacity);
-  b.set(a.subarray(0, n));
-  return b;
 }

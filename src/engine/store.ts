@@ -433,16 +433,12 @@ export class Store implements BrowsableStore {
     const keyEnd = RECORD_HEADER.size + keyLength;
     const valueLength = buf.readUInt32LE(RECORD_HEADER.valueLength);
     const sequence = buf.readUInt32LE(RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(RECORD_HEADER.sequence);
-    if (
-      keyEnd + valueLength !== length ||
-      sequence !== kd.sequenceAt(slot) ||
-      keyLength !== keyBytes.length ||
-      buf.compare(keyBytes, 0, keyLength, RECORD_HEADER.size, keyEnd) !== 0
-    ) {
-      throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
-    }
+    let sameKey = keyEnd + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
+    for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[RECORD_HEADER.size + i] === keyBytes[i];
+    if (!sameKey) throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
     const value = Buffer.allocUnsafe(valueLength);
-    buf.copy(value, 0, keyEnd, length);
+    if (valueLength <= 64) for (let i = 0; i < valueLength; i++) value[i] = buf[keyEnd + i]!;
+    else buf.copy(value, 0, keyEnd, length);
     return value;
   }
 
