@@ -378,6 +378,15 @@ export class Keydir {
     }
   }
 
+  /** Every live key in no particular order, without sorting (the sorted list when it is cached). */
+  *unorderedKeys(): IterableIterator<string> {
+    if (this.sorted) return yield* this.sorted;
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      const key = this.keys[slot];
+      if (key !== undefined && this.meta[slot * STRIDE + LEN] !== 0) yield key;
+    }
+  }
+
   /** All keys sorted bytewise; cached until a key is added or removed. */
   sortedKeys(): readonly string[] {
     if (!this.sorted) {

@@ -378,6 +378,10 @@ export class Store implements BrowsableStore {
     return this.keydir.sortedKeys();
   }
 
+  unorderedKeys(): Iterable<string> {
+    return this.keydir.unorderedKeys();
+  }
+
   has(key: Uint8Array | string): boolean {
     const keyBytes = toBytes(key);
     return this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length) >= 0;

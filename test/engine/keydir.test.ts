@@ -43,7 +43,10 @@ describe('Keydir (open addressing over typed arrays)', () => {
       if (step % 20_000 === 0) kd.trim();
     }
     expect(kd.size).toBe(model.size);
+    // Unsorted, then again once the sorted list is cached.
+    expect([...kd.unorderedKeys()].sort()).toEqual([...model.keys()].sort());
     expect(kd.sortedKeys()).toEqual([...model.keys()].sort());
+    expect([...kd.unorderedKeys()]).toEqual([...model.keys()].sort());
     for (const [k, loc] of model) expect(kd.get(k)).toEqual(loc);
     expect(new Map(kd.entries())).toEqual(model);
   });
