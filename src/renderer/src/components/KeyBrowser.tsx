@@ -8,7 +8,6 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
-import { FILTER_DEBOUNCE_MS } from '../../../shared/limits.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 26;
@@ -24,13 +23,32 @@ interface Props {
   onError: (err: unknown) => void;
 }
 
-function useDebounced<T>(value: T, ms: number): T {
-  const [debounced, setDebounced] = useState(value);
+/**
+ * The filter as sent to the service. A keystroke goes out at once when no
+ * filter request is in flight; keystrokes typed while one is are coalesced
+ * into a single request, sent when it answers. So a keystroke is answered in
+ * one round trip, and fast typing never queues stale filters on the service.
+ */
+function useCoalesced<T>(value: T): { applied: T; started: () => () => void } {
+  const [applied, setApplied] = useState(value);
+  const latest = useRef(value);
+  latest.current = value;
+  const busy = useRef(false);
+  const token = useRef(0);
   useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), ms);
-    return () => clearTimeout(timer);
-  }, [value, ms]);
-  return debounced;
+    if (!busy.current) setApplied(value);
+  }, [value]);
+  /** Call when a request for `applied` starts; call what it returns when it ends. */
+  const started = useCallback(() => {
+    const mine = ++token.current;
+    busy.current = true;
+    return () => {
+      if (mine !== token.current) return;
+      busy.current = false;
+      setApplied(latest.current);
+    };
+  }, []);
+  return { applied, started };
 }
 
 export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onSelect, onNewKey, onError }: Props) {
@@ -39,9 +57,9 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
   const [view, setView] = useState<'list' | 'tree'>('list');
   const [delimiter, setDelimiter] = useState<Delimiter>(':');
   const [showHex, setShowHex] = useState(false);
-  const debouncedPattern = useDebounced(pattern, FILTER_DEBOUNCE_MS);
-  const filter: KeyFilter | undefined = debouncedPattern ? { mode, pattern: debouncedPattern } : undefined;
-  const filterKey = `${mode}\u0000${debouncedPattern}`;
+  const { applied: appliedPattern, started: filterRequestStarted } = useCoalesced(pattern);
+  const filter: KeyFilter | undefined = appliedPattern ? { mode, pattern: appliedPattern } : undefined;
+  const filterKey = `${mode}\u0000${appliedPattern}`;
 
   const [total, setTotal] = useState(0);
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
@@ -92,11 +110,14 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     pending.current = new Set();
     setActiveIndex(-1);
     setReady(false);
-    void loadPage(0).then((keys) => {
-      const at = keys?.findIndex((k) => k.key === selectedRef.current) ?? -1;
-      if (at >= 0) setActiveIndex(at);
-    });
-  }, [loadPage, version]);
+    const finished = filterRequestStarted();
+    void loadPage(0)
+      .then((keys) => {
+        const at = keys?.findIndex((k) => k.key === selectedRef.current) ?? -1;
+        if (at >= 0) setActiveIndex(at);
+      })
+      .finally(finished);
+  }, [loadPage, version, filterRequestStarted]);
 
   // Ten million keys are taller than a browser can scroll: the list is scaled past that.
   const list = useScaledList({ count: total, rowHeight: ROW_HEIGHT, scrollRef });
@@ -137,7 +158,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     }
   };
 
-  const filtered = debouncedPattern !== '';
+  const filtered = appliedPattern !== '';
   const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
   return (
     <section className="pane keys-pane" aria-label="Key browser">
