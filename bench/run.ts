@@ -209,7 +209,7 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     secs = (now() - t) / 1000;
     res.durablePuts = { ops: opts.durablePuts, opsPerSec: opts.durablePuts / secs };
 
-    // Random point reads (warm: the data was just written or read).
+    // Random point reads. They start cold: the pages were evicted before the reopen above.
     const readKeys = new Array<Buffer>(opts.reads);
     for (let i = 0; i < opts.reads; i++) readKeys[i] = data.keys[pick()]!;
     let found = 0;

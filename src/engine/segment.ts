@@ -9,6 +9,9 @@ import { SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
 import { FormatVersionError } from './errors.js';
 import type { Problem } from './types.js';
 
+/** Size and alignment of the blocks a point read pulls in on first touch. */
+export const READAHEAD_BYTES = 64 * 1024;
+
 export class Segment {
   records = 0;
   /** Lowest and highest sequence number of the committed records in the segment (Infinity / -Infinity when none). */
@@ -20,6 +23,8 @@ export class Segment {
   hasHint = false;
   /** Set when rotation sealed the segment with a successful fdatasync: every append to it is durable. */
   sealed = false;
+  /** One bit per READAHEAD_BYTES block of the file: set once a read has pulled that block in whole. */
+  private readAhead = new Uint8Array(0);
 
   constructor(
     readonly id: number,
@@ -34,6 +39,27 @@ export class Segment {
     this.records++;
     if (sequence < this.oldestSequence) this.oldestSequence = sequence;
     if (sequence > this.newestSequence) this.newestSequence = sequence;
+  }
+
+  /**
+   * Whether the blocks under [offset, end) still need reading ahead; marks
+   * them as read. Used by point reads: the first read that lands in a block
+   * reads the whole block, so a cold store warms in 64 KiB steps, not pages.
+   */
+  claimReadAhead(offset: number, end: number): boolean {
+    const first = Math.floor(offset / READAHEAD_BYTES);
+    const last = Math.floor((end - 1) / READAHEAD_BYTES);
+    if (last >> 3 >= this.readAhead.length) {
+      const grown = new Uint8Array(Math.max((last >> 3) + 1, this.readAhead.length * 2));
+      grown.set(this.readAhead);
+      this.readAhead = grown;
+    }
+    let missing = false;
+    for (let b = first; b <= last; b++) {
+      if ((this.readAhead[b >> 3]! & (1 << (b & 7))) === 0) missing = true;
+      this.readAhead[b >> 3]! |= 1 << (b & 7);
+    }
+    return missing;
   }
 
   get compacted(): boolean {

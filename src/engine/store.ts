@@ -48,7 +48,7 @@ import {
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
 import { buildHintBytes, loadHint, writeHintBytes } from './hints.js';
 import { crc32Range } from './crc.js';
-import { createSegmentFile, isInterruptedCreation, readSegmentHeader, Segment } from './segment.js';
+import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
 import { finishInterruptedCompaction, readManifest, runCompaction, type CompactionHooks } from './compaction.js';
@@ -94,6 +94,8 @@ export class Store implements BrowsableStore {
 
   private readonly keydir = new Keydir();
   private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
+  /** Scratch for readAhead (its bytes are never used). */
+  private readAheadBuffer: Buffer | undefined;
   private readonly segments = new Map<number, Segment>();
   /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
   private readonly batchTails = new Map<Segment, Problem>();
@@ -425,6 +427,7 @@ export class Store implements BrowsableStore {
         buf = Buffer.allocUnsafe(length);
       }
     }
+    if (length <= READAHEAD_BYTES && seg.claimReadAhead(offset, offset + length)) this.readAhead(seg, offset, length);
     let done = 0;
     while (done < length) {
       const n = this.efs.readSync(seg.fd, buf, done, length - done, offset + done);
@@ -444,6 +447,22 @@ export class Store implements BrowsableStore {
     if (valueLength <= 64) for (let i = 0; i < valueLength; i++) value[i] = buf[keyEnd + i]!;
     else buf.copy(value, 0, keyEnd, length);
     return value;
+  }
+
+  /**
+   * Read the aligned blocks around a record once, so the kernel caches them
+   * (a cold random read otherwise costs a disk read per 4 KiB page; lmdb's
+   * mmap gets the same effect from fault-around). The bytes are not kept.
+   */
+  private readAhead(seg: Segment, offset: number, length: number): void {
+    const from = Math.floor(offset / READAHEAD_BYTES) * READAHEAD_BYTES;
+    const to = Math.min(seg.size, Math.ceil((offset + length) / READAHEAD_BYTES) * READAHEAD_BYTES);
+    const scratch = (this.readAheadBuffer ??= Buffer.allocUnsafeSlow(2 * READAHEAD_BYTES));
+    try {
+      this.efs.readSync(seg.fd, scratch, 0, Math.min(scratch.length, to - from), from);
+    } catch {
+      // Only a hint to the page cache: the read of the record itself reports any error.
+    }
   }
 
   async getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined> {
