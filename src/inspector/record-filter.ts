@@ -40,11 +40,20 @@ function displayMayDiffer(key: Buffer): boolean {
   return false;
 }
 
-/** The key filter's rule: the key string or its display form contains the needle. */
-export function keyMatches(key: Buffer, needle: string): boolean {
-  const text = key.toString('latin1');
-  if (text.includes(needle)) return true;
-  return displayMayDiffer(key) && describeKey(text).display.includes(needle);
+/**
+ * The key filter's rule: the key string (latin1) or its display form contains
+ * the needle. `needleBytes` is the needle's latin1 bytes when it has no char
+ * above 0xff (else no key string can contain it): searched in the key's bytes
+ * without making a string of every key.
+ */
+export function keyMatches(key: Buffer, needle: string, needleBytes: Buffer | undefined): boolean {
+  if (needleBytes !== undefined && key.indexOf(needleBytes) >= 0) return true;
+  return displayMayDiffer(key) && describeKey(key.toString('latin1')).display.includes(needle);
+}
+
+export function latin1Bytes(text: string): Buffer | undefined {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0xff) return undefined;
+  return Buffer.from(text, 'latin1');
 }
 
 export class RecordFilter {
@@ -54,6 +63,7 @@ export class RecordFilter {
   private stopped = false;
   private running = false;
   private readonly generation: number;
+  private readonly needleBytes: Buffer | undefined;
   private waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
 
   constructor(
@@ -65,6 +75,7 @@ export class RecordFilter {
     private readonly statusOf: StatusOf,
   ) {
     this.generation = records.generation;
+    this.needleBytes = needle === undefined ? undefined : latin1Bytes(needle);
   }
 
   /** Matches found so far. */
@@ -111,7 +122,7 @@ export class RecordFilter {
       const to = Math.min(records.count, from + CHUNK);
       if (needKey) {
         records.forEachKey(from, to, (i, key) => {
-          if (this.needle !== undefined && !keyMatches(key, this.needle)) return;
+          if (this.needle !== undefined && !keyMatches(key, this.needle, this.needleBytes)) return;
           if (this.status !== undefined && this.statusOf(records.classAt(i), key, records.offsetAt(i)) !== this.status) return;
           this.push(i);
         });

@@ -415,6 +415,7 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
   private window: Buffer | undefined;
   private windowStart = 0;
   private windowLength = 0;
+  private keyBuffer: Buffer | undefined;
 
   constructor(
     readonly file: FormatFile,
@@ -700,7 +701,8 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
   private heads(indices: ArrayLike<number>, visit: (i: number, header: RecordHeader, key: Buffer) => void): void {
     if (indices.length === 0) return;
     const fd = openSync(this.path, 'r');
-    const buf = Buffer.allocUnsafe(KEY_CHUNK_BYTES);
+    // One buffer per index, reused: a filter over a 1 GB file reads through it thousands of times.
+    const buf = (this.keyBuffer ??= Buffer.allocUnsafe(KEY_CHUNK_BYTES));
     let bufStart = 0;
     let bufLength = 0;
     try {

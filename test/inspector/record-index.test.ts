@@ -49,6 +49,7 @@ async function allRows(sessionId: string, file: string, extra: { key?: string; s
       expect(rows.length).toBe(page.total);
       return rows;
     }
+    if (page.rows.length === 0) await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -250,7 +251,10 @@ describe('the record index of a native segment', () => {
     const last = (await service.dispatch('recordAt', { sessionId, file: '000001.data', offset: size - 1 })).record!;
     expect(last).toMatchObject({ index: count, key: `big:${String(count - 1).padStart(5, '0')}`, status: 'live' });
     let page = first;
-    while (!page.complete) page = await service.dispatch('records', { sessionId, file: '000001.data', start: 3000, limit: 10 });
+    while (!page.complete) {
+      await new Promise((r) => setTimeout(r, 10));
+      page = await service.dispatch('records', { sessionId, file: '000001.data', start: 3000, limit: 10 });
+    }
     expect(page).toMatchObject({ total: count + 1, unfilteredTotal: count + 1, indexedBytes: size });
     expect(page.rows.map((r) => r.key)).toEqual(Array.from({ length: 10 }, (_, i) => `big:0${2999 + i}`));
   }, 60_000);
