@@ -123,10 +123,12 @@ describe('compaction', () => {
     const dir = tempDir() + '/s';
     const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 64 * 1024 });
     const model: Model = new Map();
-    for (let i = 0; i < 30000; i++) {
+    // Enough data that compaction gives the event loop many turns (it yields every few ms).
+    for (let i = 0; i < 60000; i++) {
       const k = `key-${i % 6000}`;
-      await store.put(k, `value ${i}`);
-      model.set(k, `value ${i}`);
+      const v = `value ${i} `.padEnd(200, '.');
+      await store.put(k, v);
+      model.set(k, v);
     }
     let finished = false;
     const running = store.compact().finally(() => {
@@ -146,6 +148,7 @@ describe('compaction', () => {
       await tick();
     }
     await running;
+    // Writes really did land between compaction's steps.
     expect(writes).toBeGreaterThan(5);
     await expectLive(store, model);
     await store.close();
