@@ -13,6 +13,8 @@
  * put read later cannot resurrect a deleted key; endReplay() drops them.
  */
 
+import { sortInSteps } from './stepwise-sort.js';
+
 export interface Location {
   segment: number;
   offset: number;
@@ -203,7 +205,7 @@ export class Keydir {
     this.meta[slot * STRIDE + HASH] = h;
     this.table[emptyIndex] = slot;
     this.entryCount++;
-    this.sorted = undefined;
+    this.keysChanged();
     if (this.entryCount > this.table.length * MAX_LOAD) this.rehash(this.table.length * 2);
     return slot;
   }
@@ -229,7 +231,7 @@ export class Keydir {
     this.keys[slot] = undefined;
     this.freeSlots.push(slot);
     this.entryCount--;
-    this.sorted = undefined;
+    this.keysChanged();
     return slot;
   }
 
@@ -270,7 +272,7 @@ export class Keydir {
       // A replayed tombstone: a put at least as new brings the key back.
       if (current > sequence) return false;
       this.tombstoneEntries--;
-      this.sorted = undefined;
+      this.keysChanged();
       this.replacedSegment = -1;
     } else {
       if (current >= sequence) return false;
@@ -309,7 +311,7 @@ export class Keydir {
     if (keep) {
       this.setSlot(slot, segment, 0, 0, sequence);
       this.tombstoneEntries++;
-      this.sorted = undefined;
+      this.keysChanged();
     } else {
       this.removeAt(i);
     }
@@ -341,7 +343,7 @@ export class Keydir {
       slot = this.table[i]!;
       if (this.meta[slot * STRIDE + LEN] === 0) {
         this.tombstoneEntries--;
-        this.sorted = undefined;
+        this.keysChanged();
       } else {
         previous = { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
       }
@@ -376,6 +378,27 @@ export class Keydir {
       if (this.keys[slot] === undefined || this.meta[slot * STRIDE + LEN] === 0) continue;
       fn(slot, this.meta[slot * STRIDE + SEG]!, this.meta[slot * STRIDE + OFF]!, this.meta[slot * STRIDE + LEN]!);
     }
+  }
+
+  /** Bumped whenever a key is added or removed (the sorted list is then stale). */
+  private keySetVersion = 0;
+
+  private keysChanged(): void {
+    this.sorted = undefined;
+    this.keySetVersion++;
+  }
+
+  /**
+   * The sorted keys, sorted in steps (awaiting `pause` between them) when
+   * they are not cached; the result is cached unless keys changed meanwhile.
+   */
+  async sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
+    if (this.sorted) return this.sorted;
+    const version = this.keySetVersion;
+    const sorted = await sortInSteps([...this.unorderedKeys()], pause);
+    if (version !== this.keySetVersion) return this.sortedKeys();
+    this.sorted ??= sorted;
+    return this.sorted;
   }
 
   /** Every live key in no particular order, without sorting (the sorted list when it is cached). */

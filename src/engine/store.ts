@@ -384,6 +384,12 @@ export class Store implements BrowsableStore {
     return this.keydir.unorderedKeys();
   }
 
+  /** sortedKeys() without blocking: sorts in steps, awaiting `pause` between them, and caches the result. */
+  sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
+    this.assertOpen();
+    return this.keydir.sortedKeysInSteps(pause);
+  }
+
   has(key: Uint8Array | string): boolean {
     const keyBytes = toBytes(key);
     return this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length) >= 0;

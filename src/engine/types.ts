@@ -164,6 +164,8 @@ export interface BrowsableStore {
   sortedKeys(): readonly string[];
   /** The same keys in no particular order, without sorting them (the first window of a big store needs no full sort). */
   unorderedKeys?(): Iterable<string>;
+  /** sortedKeys() computed in steps, awaiting `pause` between them (for a server that must keep answering). */
+  sortedKeysInSteps?(pause: () => Promise<void>): Promise<readonly string[]>;
   has(key: Uint8Array | string): boolean;
   locate(key: Uint8Array | string): RecordLocation | undefined;
   get(key: Uint8Array | string): Promise<Buffer | undefined>;

@@ -67,6 +67,8 @@ export interface KeySource {
   sortedKeys(): readonly string[];
   /** The same keys in no particular order, without sorting; optional. */
   unorderedKeys?(): Iterable<string>;
+  /** The sorted keys computed in steps, awaiting `pause` between them; optional. */
+  sortedKeysInSteps?(pause: () => Promise<void>): Promise<readonly string[]>;
 }
 
 /** Windows starting below this are answered without the full sort while it has not run yet. */
@@ -95,7 +97,8 @@ export function smallestKeys(keys: Iterable<string>, n: number): { keys: string[
 /**
  * Every key in a few big strings, each key followed by a NUL: one `indexOf`
  * pass per string finds all substring matches. Strings are cut at
- * HAYSTACK_CHUNK characters (V8 caps a string at ~2^29).
+ * HAYSTACK_CHUNK characters: V8 caps a string at ~2^29, and a chunk is joined
+ * in ~10 ms, a step the background warm-up can take between two requests.
  */
 interface Haystack {
   readonly source: readonly string[];
@@ -110,10 +113,10 @@ interface HaystackChunk {
   readonly starts: Uint32Array;
 }
 
-export const HAYSTACK_CHUNK = 1 << 25;
+export const HAYSTACK_CHUNK = 1 << 21;
 
-function buildHaystack(source: readonly string[], chunkChars = HAYSTACK_CHUNK): Haystack {
-  const chunks: HaystackChunk[] = [];
+/** The haystack's chunks, one per iteration (so a warm-up can pause between them). */
+function* haystackChunks(source: readonly string[], chunkChars: number): Generator<HaystackChunk> {
   let first = 0;
   while (first < source.length) {
     let end = first;
@@ -127,10 +130,13 @@ function buildHaystack(source: readonly string[], chunkChars = HAYSTACK_CHUNK): 
       at += source[i]!.length + 1;
     }
     starts[end - first] = at;
-    chunks.push({ first, text: source.slice(first, end).join('\u0000') + '\u0000', starts });
+    yield { first, text: source.slice(first, end).join('\u0000') + '\u0000', starts };
     first = end;
   }
-  return { source, chunks };
+}
+
+function buildHaystack(source: readonly string[], chunkChars = HAYSTACK_CHUNK): Haystack {
+  return { source, chunks: [...haystackChunks(source, chunkChars)] };
 }
 
 /** The keys (in source order) containing `needle`; a match running across a separator is not one. */
@@ -194,6 +200,10 @@ export class KeyIndex {
   /** Whether the full sort has been asked for at least once (it is cached by the store after that). */
   private sortedOnce = false;
   private warmUp: NodeJS.Immediate | undefined;
+  private warming = false;
+  private sortedReady: Promise<void> | undefined;
+  private haystackReady: Promise<void> | undefined;
+  private disposed = false;
 
   constructor(
     source: KeySource | (() => readonly string[]),
@@ -209,27 +219,66 @@ export class KeyIndex {
 
   /**
    * Sort the keys and build the substring haystack after the first window has
-   * been answered, one step per event-loop turn, so the first filter or
-   * scroll finds them ready.
+   * been answered, in steps of a few milliseconds with the event loop's turn
+   * between them, so requests keep being answered and the first filter or
+   * scroll finds everything ready.
    */
   private scheduleWarmUp(): void {
-    if (this.warmUp) return;
-    const steps = [() => void this.sortedKeys(), () => void this.haystackFor(this.sortedKeys())];
-    const next = () => {
-      const step = steps.shift();
-      if (!step) return;
-      try {
-        step();
-      } catch {
-        return; // the store was closed meanwhile: nothing to warm
+    if (this.warming) return;
+    this.warming = true;
+    let sortedDone!: () => void;
+    let haystackDone!: () => void;
+    this.sortedReady = new Promise<void>((r) => (sortedDone = r));
+    this.haystackReady = new Promise<void>((r) => (haystackDone = r));
+    const pause = () =>
+      new Promise<void>((resolve, reject) => {
+        if (this.disposed) return reject(new Error('disposed'));
+        this.warmUp = setImmediate(() => (this.disposed ? reject(new Error('disposed')) : resolve()));
+      });
+    const warm = async () => {
+      await pause();
+      const sorted = this.source.sortedKeysInSteps ? await this.source.sortedKeysInSteps(pause) : this.sortedKeys();
+      this.sortedOnce = true;
+      sortedDone();
+      if (this.haystack?.source === sorted) return;
+      const chunks: HaystackChunk[] = [];
+      for (const chunk of haystackChunks(sorted, this.chunkChars)) {
+        chunks.push(chunk);
+        await pause();
       }
-      this.warmUp = setImmediate(next).unref();
+      // A filter may have built it meanwhile, or the keys changed: keep what matches the current list.
+      if (this.haystack?.source !== sorted) this.haystack = { source: sorted, chunks };
     };
-    this.warmUp = setImmediate(next).unref();
+    // Errors only mean the session closed or the store changed under us: filters build what they need.
+    warm()
+      .catch(() => undefined)
+      .finally(() => {
+        sortedDone();
+        haystackDone();
+      });
+  }
+
+  /**
+   * Resolves when `window`/`tree` for this request can be answered without
+   * sorting or building synchronously: while the background warm-up runs, a
+   * request waits for it (the host keeps answering other requests) instead of
+   * redoing its work in one blocking call.
+   */
+  async prepare(filter: KeyFilter | undefined, offset = 0, limit = 0): Promise<void> {
+    const unfiltered = !filter || filter.pattern === '';
+    if (unfiltered && !this.sortedOnce && this.source.unorderedKeys && offset + limit <= FIRST_WINDOW_MAX) return;
+    if (unfiltered || filter.mode === 'prefix') {
+      if (!this.sortedOnce) this.scheduleWarmUp();
+      await this.sortedReady;
+      return;
+    }
+    this.scheduleWarmUp();
+    await this.haystackReady;
   }
 
   /** Stop background work (the session is closing). */
   dispose(): void {
+    this.disposed = true;
     if (this.warmUp) clearImmediate(this.warmUp);
     this.haystack = undefined;
   }

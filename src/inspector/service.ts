@@ -316,12 +316,14 @@ export class InspectorService implements KvscopeHandlers {
 
   async listKeys(req: RequestOf<'listKeys'>): Promise<ResponseOf<'listKeys'>> {
     const session = this.session(req.sessionId);
+    await session.index.prepare(req.filter, req.offset, req.limit);
     const { total, keys } = session.index.window(req.filter, req.offset, req.limit);
     return { total, unfilteredTotal: session.handle.store.keyCount(), offset: req.offset, keys };
   }
 
   async keyTree(req: RequestOf<'keyTree'>): Promise<ResponseOf<'keyTree'>> {
     const session = this.session(req.sessionId);
+    await session.index.prepare(req.filter);
     const { nodes, truncated } = session.index.tree(req.filter, req.delimiter, req.prefix);
     return { prefix: req.prefix, nodes, truncated };
   }

@@ -122,6 +122,33 @@ describe('KeyIndex at scale: first window without the full sort, substring and g
     index.dispose();
   });
 
+  it('lets a filter wait for the background sort instead of sorting again in one blocking call', async () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `k:${String((i * 7919) % 20_000).padStart(5, '0')}`);
+    let cached: string[] | undefined;
+    let blockingSorts = 0;
+    let steps = 0;
+    const index = new KeyIndex(
+      {
+        // Like the store: the sorted list is cached once computed, in steps or not.
+        sortedKeys: () => cached ?? (blockingSorts++, (cached = [...keys].sort())),
+        unorderedKeys: () => keys,
+        sortedKeysInSteps: async (pause) => {
+          for (let i = 0; i < 5; i++, steps++) await pause();
+          return (cached ??= [...keys].sort());
+        },
+      },
+      1000,
+    );
+    expect(index.window(undefined, 0, 10).total).toBe(20_000);
+    await index.prepare({ mode: 'substring', pattern: ':0001' });
+    expect(steps).toBe(5);
+    // The haystack was built in chunks of 1000 chars by the warm-up, not by this filter.
+    const res = index.window({ mode: 'substring', pattern: ':0001' }, 0, 100);
+    expect(res.total).toBe(10);
+    expect(blockingSorts).toBe(0);
+    index.dispose();
+  });
+
   it('finds substrings across one string of every key, never across two keys', () => {
     const index = new KeyIndex(() => ['ab', 'cd', 'a\u0000b', 'xbcx'].sort());
     expect(index.window({ mode: 'substring', pattern: 'bc' }, 0, 10).keys.map((k) => k.key)).toEqual(['xbcx']);
