@@ -65,7 +65,9 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
   const [, setTick] = useState(0);
   const [activeIndex, setActiveIndex] = useState(-1);
-  const [ready, setReady] = useState(false);
+  /** The filter and store version whose first answer has arrived: the list shows them when this matches. */
+  const [answered, setAnswered] = useState<string | null>(null);
+  const ready = answered === `${filterKey}\u0000${version}`;
   const pages = useRef(new Map<number, KeyEntry[]>());
   const pending = useRef(new Set<number>());
   const generation = useRef(0);
@@ -84,7 +86,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
         pages.current.set(page, res.keys);
         setTotal(res.total);
         setUnfilteredTotal(res.unfilteredTotal);
-        setReady(true);
+        setAnswered(`${filterKey}\u0000${version}`);
         setTick((t) => t + 1);
         return res.keys;
       } catch (err) {
@@ -96,7 +98,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     },
     // filterKey stands for filter
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, sessionId, filterKey, onError],
+    [api, sessionId, filterKey, version, onError],
   );
 
   const selectedRef = useRef(selectedKey);
@@ -109,7 +111,6 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     pages.current = new Map();
     pending.current = new Set();
     setActiveIndex(-1);
-    setReady(false);
     const finished = filterRequestStarted();
     void loadPage(0)
       .then((keys) => {
@@ -198,7 +199,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
           )}
         </div>
         <div className="controls-row">
-          <span className="muted small" aria-live="polite" data-testid="key-count">
+          <span className="muted small" aria-live="polite" aria-busy={!ready} data-testid="key-count">
             {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys` : `${formatCount(total)} keys`}
           </span>
           <span className="spacer" />
