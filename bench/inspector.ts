@@ -3,12 +3,16 @@
  * Debian's Chromium: time from submitting the directory to the first keys
  * rendered, latency of a filter keystroke, long tasks while scrolling the
  * key list top to bottom, and the renderer's JS heap. Needs `npm run build`.
+ *
+ * The host is the real `kvscope serve`, in its own process as users run it
+ * (in the bench's process it would share a heap holding the whole workload,
+ * and every garbage collection would pay for it).
  */
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
-import { startHost } from '../src/host/index.js';
+import { spawn } from 'node:child_process';
 import { FILTER_DEBOUNCE_MS } from '../src/shared/limits.js';
 import type { InspectorResult } from './report.js';
 
@@ -21,12 +25,52 @@ declare global {
   }
 }
 
+/** `kvscope serve` (no directory: the page asks for one) in a child process; resolves with its URL. */
+async function startServe(configDir: string): Promise<{ url: string; pid: number; close: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'kvscope.js'), 'serve'], {
+    cwd: ROOT,
+    env: { ...process.env, XDG_CONFIG_HOME: configDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('http://'));
+      if (line) resolveUrl(line.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`kvscope serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    close: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Resident memory of a process in MiB (Linux /proc), or NaN. */
+function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 export async function measureInspector(dir: string, keys: number): Promise<InspectorResult> {
   const rendererDir = join(ROOT, 'out', 'renderer');
   if (!fs.existsSync(join(rendererDir, 'index.html'))) throw new Error('no built renderer in out/renderer: run `npm run build` first');
   if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}`);
   const configDir = fs.mkdtempSync(join(tmpdir(), 'kvscope-bench-config-'));
-  const host = await startHost({ configDir, rendererDir });
+  const host = await startServe(configDir);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-precise-memory-info'],
@@ -56,7 +100,7 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
       });
       document.addEventListener('DOMContentLoaded', () => mo.observe(document.body, { childList: true, subtree: true, characterData: true }));
     });
-    await page.goto(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    await page.goto(host.url);
     await page.getByLabel('Directory').fill(dir);
     await page.getByRole('button', { name: 'Open', exact: true }).click();
     await page.waitForFunction(() => window.__bench.firstKeys !== undefined, undefined, { timeout: 120_000 });
@@ -67,7 +111,15 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
     // character in the input (echo) and to the key count showing the new filter's result.
     const filter = page.getByLabel('Filter keys');
     await filter.fill('user:0000');
-    await page.waitForFunction(() => /of/.test(document.querySelector('[data-testid="key-count"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    // The filtered list is shown: the count says "N of M keys" and is no longer waiting for the service.
+    await page.waitForFunction(
+      () => {
+        const count = document.querySelector('[data-testid="key-count"]');
+        return !!count && /of/.test(count.textContent ?? '') && count.getAttribute('aria-busy') === 'false';
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
     await page.waitForTimeout(300);
     const filterTimes = await page.evaluate(
       () =>
@@ -124,6 +176,7 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
       longestTaskMs: scroll.longest,
       scrolledRows: scroll.rows,
       rendererHeapMiB: heap / 1024 / 1024,
+      hostRssMiB: rssMiB(host.pid),
       chromium: `Chromium ${browser.version()}`,
     };
   } finally {
