@@ -711,26 +711,45 @@ export class Store implements BrowsableStore {
   /** What a compaction would do now, without doing it. */
   compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number } {
     const inputs = [...this.segments.values()].filter((s) => s !== this.active || s.size > SEGMENT_HEADER.size);
-    const inputIds = new Set(inputs.map((s) => s.id));
     const total = inputs.reduce((n, s) => n + s.size, 0);
     const records = inputs.reduce((n, s) => n + s.records, 0);
     // Pack the live records into outputs the way compaction will: input order, then offset order.
-    const live: Array<Pick<Location, 'segment' | 'offset' | 'length'>> = [];
-    this.keydir.forEachSlot((_slot, segment, offset, length) => {
-      if (inputIds.has(segment)) live.push({ segment, offset, length });
+    // Typed columns and a radix sort: a million live keys plan in tens of milliseconds, no object per key.
+    const rankOf = new Map(inputs.map((s, i) => [s.id, i]));
+    let n = 0;
+    let rank = new Uint32Array(1024);
+    let offset = new Uint32Array(1024);
+    let length = new Uint32Array(1024);
+    this.keydir.forEachSlot((_slot, segment, off, len) => {
+      const r = rankOf.get(segment);
+      if (r === undefined) return;
+      if (n === rank.length) {
+        rank = growU32(rank, n * 2);
+        offset = growU32(offset, n * 2);
+        length = growU32(length, n * 2);
+      }
+      rank[n] = r;
+      offset[n] = off;
+      length[n] = len;
+      n++;
     });
-    live.sort((a, b) => a.segment - b.segment || a.offset - b.offset);
+    const order = radixOrder(n, [
+      [offset, 0, 0xffff],
+      [offset, 16, 0xffff],
+      [rank, 0, 0xffff_ffff],
+    ]);
     let outputBytes = 0;
     let current = 0;
-    for (const loc of live) {
-      if (current === 0 || (current + loc.length > this.segmentSize && current > SEGMENT_HEADER.size)) {
+    for (let k = 0; k < n; k++) {
+      const len = length[order[k]!]!;
+      if (current === 0 || (current + len > this.segmentSize && current > SEGMENT_HEADER.size)) {
         outputBytes += current;
         current = SEGMENT_HEADER.size;
       }
-      current += loc.length;
+      current += len;
     }
     outputBytes += current;
-    return { inputSegments: inputs.map((s) => s.id), recordsToDrop: records - live.length, bytesToReclaim: Math.max(0, total - outputBytes) };
+    return { inputSegments: inputs.map((s) => s.id), recordsToDrop: records - n, bytesToReclaim: Math.max(0, total - outputBytes) };
   }
 
   /**
@@ -882,4 +901,36 @@ function lowerBound(keys: readonly string[], target: string): number {
     else hi = mid;
   }
   return lo;
+}
+
+function growU32(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
+  const b = new Uint32Array(size);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Indices 0..n-1 ordered by digits, least significant first (an LSD radix
+ * sort: one stable counting sort per digit). A digit is (column[i] >>> shift) & mask.
+ */
+function radixOrder(n: number, digits: ReadonlyArray<readonly [Uint32Array, number, number]>): Uint32Array {
+  let order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let next = new Uint32Array(n);
+  for (const [column, shift, mask] of digits) {
+    let max = 0;
+    for (let i = 0; i < n; i++) {
+      const d = ((column[i]! >>> shift) & mask) >>> 0;
+      if (d > max) max = d;
+    }
+    const counts = new Uint32Array(max + 2);
+    for (let i = 0; i < n; i++) counts[(((column[i]! >>> shift) & mask) >>> 0) + 1]!++;
+    for (let d = 1; d < counts.length; d++) counts[d]! += counts[d - 1]!;
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      next[counts[((column[i]! >>> shift) & mask) >>> 0]!++] = i;
+    }
+    [order, next] = [next, order];
+  }
+  return order;
 }
