@@ -17,6 +17,7 @@ import { Store } from '../src/engine/store.js';
 import { KvscopeAdapter, LevelAdapter, LmdbAdapter, SqliteAdapter, type Adapter } from './engines.js';
 import { evictDirectory, machineInfo, measureMachine, type MachineLimits } from './machine.js';
 import { renderReport, writeBenchmarksDoc, type BenchResult, type EngineResult } from './report.js';
+import { rng } from './rng.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -80,18 +81,6 @@ export interface Dataset {
   keyBytes: number;
 }
 
-/** Seeded xorshift so every engine sees the same "random" sequence. */
-export function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 export function makeDataset(n: number, valueSize: number): Dataset {
   // Keys of 16 bytes: "user:" + 11 digits. Values cut from a random pool (incompressible).

@@ -4,8 +4,8 @@
  * opening reads the hint instead of the whole segment.
  */
 import { readAt, realFs, writeFully, type EngineFs } from './fs.js';
-import { FORMAT_VERSION, HINT_ENTRY, HINT_HEADER, HINT_MAGIC, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
-import { checkHint, encodeHint, writeU64, type HintEntry } from './native/codec.js';
+import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
+import { checkHint, encodeHint, writeHintHeader, writeU64, type HintEntry } from './native/codec.js';
 import { crc32 } from './crc.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
@@ -53,11 +53,7 @@ export class HintBuilder {
   /** The whole hint file, byte for byte what encodeHint makes of the same entries. */
   finish(segmentId: number, dataSize: number): Buffer {
     const b = this.buf;
-    b.write(HINT_MAGIC, HINT_HEADER.magic, 'latin1');
-    b.writeUInt16LE(FORMAT_VERSION, HINT_HEADER.version);
-    b.writeUInt16LE(0, HINT_HEADER.flags);
-    b.writeUInt32LE(segmentId, HINT_HEADER.segmentId);
-    writeU64(b, dataSize, HINT_HEADER.dataSize);
+    writeHintHeader(b, segmentId, dataSize);
     const at = this.at;
     b.writeUInt32LE(this.count, at + HINT_TRAILER.entryCount);
     b.writeUInt32LE(crc32(b.subarray(0, at + HINT_TRAILER.crc)), at + HINT_TRAILER.crc);

@@ -25,18 +25,12 @@ export class Yielder {
   async step(done: number, total: number): Promise<void> {
     // Reading the clock costs more than a record: look at it every 64 calls.
     if ((++this.calls & 63) !== 0) return;
-    const now = performance.now();
-    if (now - this.last < SLICE_MS) return;
-    this.onProgress?.({ phase: this.what, done, total });
-    await nextTick();
-    this.last = performance.now();
-    this.check();
+    await this.tick(done, total);
   }
 
   /** Like step, for callers that come every few thousand records: looks at the clock on every call. */
   async tick(done: number, total: number): Promise<void> {
-    const now = performance.now();
-    if (now - this.last < SLICE_MS) return;
+    if (performance.now() - this.last < SLICE_MS) return;
     this.onProgress?.({ phase: this.what, done, total });
     await nextTick();
     this.last = performance.now();

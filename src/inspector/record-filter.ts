@@ -12,6 +12,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import type { RecordRowStatus } from '../shared/contract.js';
 import { describeKey } from '../shared/keytext.js';
 import { CLASS_CORRUPT, CLASS_DELETE, CLASS_TORN, CLASS_UNCOMMITTED, CLASS_PUT, type FileRecords } from './record-index.js';
+import { Waiters } from './waiters.js';
 
 const SLICE_MS = 8;
 /** Records looked at between two looks at the clock. */
@@ -64,7 +65,7 @@ export class RecordFilter {
   private running = false;
   private readonly generation: number;
   private readonly needleBytes: Buffer | undefined;
-  private waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
+  private readonly waiters = new Waiters();
 
   constructor(
     /** What the filter was made for (file, generation, needle, status, store state). */
@@ -134,15 +135,11 @@ export class RecordFilter {
   }
 
   private ready(): boolean {
-    return this.waiters.some((w) => w.ready());
+    return this.waiters.anyReady();
   }
 
   private settle(): void {
-    this.waiters = this.waiters.filter((w) => {
-      if (!this.done && !this.stopped && !this.stale && !w.ready()) return true;
-      w.resolve();
-      return false;
-    });
+    this.waiters.settle(this.done || this.stopped || this.stale);
   }
 
   private run(): void {
@@ -170,24 +167,9 @@ export class RecordFilter {
   /** Resolves once `ready()` holds, the filter is done, or after `maxMs`. */
   waitFor(ready: () => boolean, maxMs = Infinity): Promise<void> {
     if (this.done || this.stopped || this.stale || ready()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter = {
-        ready,
-        resolve: () => {
-          if (timer) clearTimeout(timer);
-          resolve();
-        },
-      };
-      this.waiters.push(waiter);
-      if (Number.isFinite(maxMs)) {
-        timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve();
-        }, maxMs);
-      }
-      this.run();
-    });
+    const answered = this.waiters.add(ready, maxMs);
+    this.run();
+    return answered;
   }
 
   start(): void {

@@ -34,7 +34,7 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { crc32 } from '../engine/crc.js';
-import { memorySource, type ByteSource } from '../engine/native/byte-source.js';
+import { memorySource, windowedSource, type ByteSource } from '../engine/native/byte-source.js';
 import { computeRecordCrc, implausibleHeader, readRecordHeader, type RecordHeader } from '../engine/native/codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from '../engine/native/layout.js';
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../engine/native/scan.js';
@@ -43,6 +43,7 @@ import { filePath } from '../engine/formats/fs-probe.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
 import type { DecodedRecord, FormatDescription, FormatFile } from '../engine/formats/format.js';
 import { keyToString } from '../engine/keys.js';
+import { Waiters } from './waiters.js';
 
 /** One record of a file, without its fields: made for the rows of one page, never kept for a whole file. */
 export interface IndexEntry {
@@ -165,19 +166,7 @@ function readFd(fd: number, offset: number, length: number, into?: Buffer): Buff
 
 /** A file's bytes for the scanner through a window, opening the file for each read (no descriptor kept between slices). */
 function pathSource(path: string, size: number): ByteSource {
-  let start = 0;
-  let window: Buffer = Buffer.alloc(0);
-  return {
-    size,
-    view(position, length) {
-      const end = Math.min(position + length, size);
-      if (position >= start && end <= start + window.length) return window.subarray(position - start, end - start);
-      if (end - position > WINDOW_BYTES) return readRange(path, position, end - position);
-      start = position;
-      window = readRange(path, position, Math.min(WINDOW_BYTES, size - position));
-      return window.subarray(0, end - position);
-    },
-  };
+  return windowedSource(size, (position, length) => readRange(path, position, length));
 }
 
 function statOf(path: string): { size: number; mtimeMs: number } {
@@ -202,7 +191,7 @@ const HEAD_GUESS = RECORD_HEADER.size + 1024;
 
 /** Waiting for indexing, shared by both kinds of file. */
 abstract class Progressing {
-  private waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
+  private readonly waiters = new Waiters();
   private ticks: Array<() => void> = [];
   private running = false;
   protected stopped = false;
@@ -210,17 +199,13 @@ abstract class Progressing {
   /** Indexes for about `ms`, stopping early when `wanted()` holds. */
   protected abstract advance(deadline: number, wanted: () => boolean): void;
 
-  protected wanted = (): boolean => this.waiters.some((w) => w.ready());
+  protected wanted = (): boolean => this.waiters.anyReady();
 
   private settle(): void {
     const ticks = this.ticks;
     this.ticks = [];
     for (const t of ticks) t();
-    this.waiters = this.waiters.filter((w) => {
-      if (!this.complete && !this.stopped && !w.ready()) return true;
-      w.resolve();
-      return false;
-    });
+    this.waiters.settle(this.complete || this.stopped);
   }
 
   /** Indexing goes on in the background until the file is complete. */
@@ -247,22 +232,9 @@ abstract class Progressing {
 
   waitFor(ready: () => boolean, maxMs = Infinity): Promise<void> {
     if (this.complete || this.stopped || ready()) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      };
-      const waiter = { ready, resolve: done };
-      this.waiters.push(waiter);
-      if (Number.isFinite(maxMs)) {
-        timer = setTimeout(() => {
-          this.waiters = this.waiters.filter((w) => w !== waiter);
-          resolve();
-        }, maxMs);
-      }
-      this.ensureRunning();
-    });
+    const answered = this.waiters.add(ready, maxMs);
+    this.ensureRunning();
+    return answered;
   }
 
   progressed(): Promise<void> {

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Keydir } from '../../src/engine/keydir.js';
+import { rng } from '../../bench/rng.js';
 
-/** Seeded xorshift: the same operations every run. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x1_0000_0000;
-  };
-}
 
 describe('Keydir (open addressing over typed arrays)', () => {
   it('agrees with a Map through inserts, overwrites, deletes, growth and trim', () => {

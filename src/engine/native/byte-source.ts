@@ -19,7 +19,8 @@ export function memorySource(bytes: Uint8Array): ByteSource {
 
 const WINDOW_BYTES = 4 * 1024 * 1024;
 
-export function fileSource(efs: EngineFs, fd: number, size: number, windowBytes = WINDOW_BYTES): ByteSource {
+/** A source over `read(position, length)`, read through a sliding window of `windowBytes`. */
+export function windowedSource(size: number, read: (position: number, length: number) => Buffer, windowBytes = WINDOW_BYTES): ByteSource {
   let start = 0;
   let window: Buffer = Buffer.alloc(0);
   return {
@@ -27,10 +28,14 @@ export function fileSource(efs: EngineFs, fd: number, size: number, windowBytes 
     view(position, length) {
       const end = Math.min(position + length, size);
       if (position >= start && end <= start + window.length) return window.subarray(position - start, end - start);
-      if (end - position > windowBytes) return readAt(efs, fd, end - position, position);
+      if (end - position > windowBytes) return read(position, end - position);
       start = position;
-      window = readAt(efs, fd, Math.min(windowBytes, size - position), position);
+      window = read(position, Math.min(windowBytes, size - position));
       return window.subarray(0, end - position);
     },
   };
+}
+
+export function fileSource(efs: EngineFs, fd: number, size: number, windowBytes = WINDOW_BYTES): ByteSource {
+  return windowedSource(size, (position, length) => readAt(efs, fd, length, position), windowBytes);
 }

@@ -164,15 +164,20 @@ export interface HintFile {
   entries: HintEntry[];
 }
 
-export function encodeHint(segmentId: number, dataSize: number, entries: readonly HintEntry[]): Buffer {
-  let size = HINT_HEADER.size + HINT_TRAILER.size;
-  for (const e of entries) size += HINT_ENTRY.size + e.key.length;
-  const buf = Buffer.alloc(size);
+/** The hint header (magic, version, flags, segment id, data size) at the start of `buf`. */
+export function writeHintHeader(buf: Buffer, segmentId: number, dataSize: number): void {
   buf.write(HINT_MAGIC, HINT_HEADER.magic, 'latin1');
   buf.writeUInt16LE(FORMAT_VERSION, HINT_HEADER.version);
   buf.writeUInt16LE(0, HINT_HEADER.flags);
   buf.writeUInt32LE(segmentId, HINT_HEADER.segmentId);
   writeU64(buf, dataSize, HINT_HEADER.dataSize);
+}
+
+export function encodeHint(segmentId: number, dataSize: number, entries: readonly HintEntry[]): Buffer {
+  let size = HINT_HEADER.size + HINT_TRAILER.size;
+  for (const e of entries) size += HINT_ENTRY.size + e.key.length;
+  const buf = Buffer.alloc(size);
+  writeHintHeader(buf, segmentId, dataSize);
   let at = HINT_HEADER.size;
   for (const e of entries) {
     buf[at + HINT_ENTRY.type] = e.type;
