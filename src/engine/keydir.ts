@@ -32,6 +32,8 @@ const SEQ_LO = 4;
 const SEQ_HI = 5;
 const TWO_32 = 0x1_0000_0000;
 const EMPTY = -1;
+/** Keys collected per step by sortedKeysInSteps. */
+const COLLECT_STEP = 1 << 18;
 /** Grow the table when it would be fuller than this. */
 const MAX_LOAD = 0.75;
 
@@ -395,7 +397,10 @@ export class Keydir {
   async sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
     if (this.sorted) return this.sorted;
     const version = this.keySetVersion;
-    const sorted = await sortInSteps([...this.unorderedKeys()], pause);
+    const keys: string[] = [];
+    for (const key of this.unorderedKeys()) if (keys.push(key) % COLLECT_STEP === 0) await pause();
+    if (version !== this.keySetVersion) return this.sortedKeys();
+    const sorted = await sortInSteps(keys, pause);
     if (version !== this.keySetVersion) return this.sortedKeys();
     this.sorted ??= sorted;
     return this.sorted;
