@@ -49,6 +49,7 @@ import { committedRecords, scanRecords, walkCommittedRecords } from './native/sc
 import { buildHintBytes, loadHint, writeHintBytes } from './hints.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
+import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
 import { finishInterruptedCompaction, readManifest, runCompaction, type CompactionHooks } from './compaction.js';
@@ -79,6 +80,8 @@ export interface StoreOptions extends OpenOptions {
 
 /** Hint entries applied between two looks at the event loop. */
 const HINT_ENTRIES_PER_SLICE = 16_384;
+/** Default budget of the block cache for point reads. */
+const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** getSync reads records into one reused buffer up to this size; larger records get their own. */
 const MAX_READ_BUFFER_BYTES = 1024 * 1024;
 
@@ -93,6 +96,7 @@ export class Store implements BrowsableStore {
   readonly recovery: RecoveryReport = { tornTails: [], skipped: [], hintFallbacks: [] };
 
   private readonly keydir = new Keydir();
+  private readonly cache: BlockCache;
   private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Scratch for readAhead (its bytes are never used). */
   private readAheadBuffer: Buffer | undefined;
@@ -119,6 +123,7 @@ export class Store implements BrowsableStore {
     private readonly options: StoreOptions,
   ) {
     this.efs = options.fs ?? realFs;
+    this.cache = new BlockCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     this.segmentSize = Math.min(Math.max(options.segmentSize ?? DEFAULT_SEGMENT_SIZE, SEGMENT_HEADER.size + RECORD_HEADER.size), MAX_SEGMENT_SIZE);
     this.fsyncPolicy = options.fsync ?? 'always';
     this.groupCommit = new GroupCommit(this.efs);
@@ -423,7 +428,7 @@ export class Store implements BrowsableStore {
     if (!seg) throw new CorruptRecordError(dataFileName(segmentId), offset, 'segment is missing');
     // The index may come from a hint: never allocate what it claims before checking it fits in the segment.
     if (length < RECORD_HEADER.size || offset + length > seg.size) throw new CorruptRecordError(seg.file, offset, `the index says ${length} bytes, past the end of the ${seg.size}-byte segment`);
-    let buf = this.readBuffer;
+    let buf: Buffer = this.readBuffer;
     if (length > buf.length) {
       if (length <= MAX_READ_BUFFER_BYTES) {
         let size = buf.length;
@@ -433,26 +438,60 @@ export class Store implements BrowsableStore {
         buf = Buffer.allocUnsafe(length);
       }
     }
-    if (length <= READAHEAD_BYTES && seg.claimReadAhead(offset, offset + length)) this.readAhead(seg, offset, length);
     let done = 0;
-    while (done < length) {
-      const n = this.efs.readSync(seg.fd, buf, done, length - done, offset + done);
+    let view = 0;
+    if (this.cache.enabled && seg !== this.active && length <= BLOCK_BYTES) {
+      // A sealed segment never changes: serve it from cached blocks (a record may straddle two).
+      const first = Math.floor(offset / BLOCK_BYTES);
+      const last = Math.floor((offset + length - 1) / BLOCK_BYTES);
+      if (first === last) {
+        // Within one block: check the record where it lies, no copy.
+        buf = this.cache.block(seg.id, first, (into) => this.readBlock(seg, first, into));
+        view = offset - first * BLOCK_BYTES;
+        done = Math.max(0, Math.min(length, this.cache.lastLength - view));
+      }
+      for (let b = first; first !== last && b <= last; b++) {
+        const block = this.cache.block(seg.id, b, (into) => this.readBlock(seg, b, into));
+        const from = Math.max(offset, b * BLOCK_BYTES) - b * BLOCK_BYTES;
+        const to = Math.min(offset + length - b * BLOCK_BYTES, this.cache.lastLength);
+        if (to > from) done += block.copy(buf, done, from, to);
+        if (to < Math.min(offset + length - b * BLOCK_BYTES, BLOCK_BYTES)) break;
+      }
+    } else {
+      if (length <= READAHEAD_BYTES && seg.claimReadAhead(offset, offset + length)) this.readAhead(seg, offset, length);
+      while (done < length) {
+        const n = this.efs.readSync(seg.fd, buf, done, length - done, offset + done);
+        if (n === 0) break;
+        done += n;
+      }
+    }
+    if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
+    // The record is buf[view, view + length).
+    if (crc32Range(buf, view + RECORD_HEADER.type, view + length) !== buf.readUInt32LE(view + RECORD_HEADER.crc)) throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
+    const keyLength = buf.readUInt32LE(view + RECORD_HEADER.keyLength);
+    const keyEnd = view + RECORD_HEADER.size + keyLength;
+    const valueLength = buf.readUInt32LE(view + RECORD_HEADER.valueLength);
+    const sequence = buf.readUInt32LE(view + RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(view + RECORD_HEADER.sequence);
+    let sameKey = RECORD_HEADER.size + keyLength + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
+    for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[view + RECORD_HEADER.size + i] === keyBytes[i];
+    if (!sameKey) throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
+    const value = Buffer.allocUnsafe(valueLength);
+    if (valueLength <= 128) for (let i = 0; i < valueLength; i++) value[i] = buf[keyEnd + i]!;
+    else buf.copy(value, 0, keyEnd, view + length);
+    return value;
+  }
+
+  /** Block `index` of a sealed segment into `into`; how many bytes there were. */
+  private readBlock(seg: Segment, index: number, into: Buffer): number {
+    const at = index * BLOCK_BYTES;
+    const want = Math.max(0, Math.min(BLOCK_BYTES, seg.size - at));
+    let done = 0;
+    while (done < want) {
+      const n = this.efs.readSync(seg.fd, into, done, want - done, at + done);
       if (n === 0) break;
       done += n;
     }
-    if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
-    if (crc32Range(buf, RECORD_HEADER.type, length) !== buf.readUInt32LE(RECORD_HEADER.crc)) throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
-    const keyLength = buf.readUInt32LE(RECORD_HEADER.keyLength);
-    const keyEnd = RECORD_HEADER.size + keyLength;
-    const valueLength = buf.readUInt32LE(RECORD_HEADER.valueLength);
-    const sequence = buf.readUInt32LE(RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(RECORD_HEADER.sequence);
-    let sameKey = keyEnd + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
-    for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[RECORD_HEADER.size + i] === keyBytes[i];
-    if (!sameKey) throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
-    const value = Buffer.allocUnsafe(valueLength);
-    if (valueLength <= 64) for (let i = 0; i < valueLength; i++) value[i] = buf[keyEnd + i]!;
-    else buf.copy(value, 0, keyEnd, length);
-    return value;
+    return done;
   }
 
   /**
@@ -805,6 +844,7 @@ export class Store implements BrowsableStore {
           }
           for (const seg of inputs) {
             this.segments.delete(seg.id);
+            this.cache.dropSegment(seg.id);
             this.efs.closeSync(seg.fd);
           }
         },
@@ -844,6 +884,7 @@ export class Store implements BrowsableStore {
   // ------------------------------------------------------------------ closing
 
   async close(): Promise<void> {
+    this.cache.clear();
     if (this.closed) return;
     if (this.compacting) await this.compacting.catch(() => undefined);
     await this.background;

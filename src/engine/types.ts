@@ -19,6 +19,11 @@ export interface OpenOptions {
   segmentSize?: number;
   /** Durability policy. Default 'always'. */
   fsync?: FsyncPolicy;
+  /**
+   * Bytes of sealed segment files kept in memory for point reads (64 KiB
+   * blocks, least recently used out first). 0 turns the cache off. Default 256 MiB.
+   */
+  cacheBytes?: number;
   /** Compact automatically when dead bytes / total bytes of sealed segments exceeds this (0..1). Default: off. */
   autoCompactRatio?: number;
   /** Progress of the initial replay. */

@@ -26,7 +26,8 @@ describe('point reads read ahead', () => {
     await writer.close();
 
     const log: Array<{ length: number; position: number }> = [];
-    const store = await Store.open(dir, { readOnly: true, fs: countingFs(log) });
+    // The block cache (below) would serve the second read: this is the uncached path.
+    const store = await Store.open(dir, { readOnly: true, fs: countingFs(log), cacheBytes: 0 });
     log.length = 0;
     // k0100 lies in the second block (about 1 KiB a record).
     expect(store.getSync('k0100')).toEqual(value);
@@ -47,3 +48,73 @@ describe('point reads read ahead', () => {
     await store.close();
   });
 });
+
+describe('the block cache', () => {
+  async function makeStore(dir: string, keys = 400): Promise<Buffer> {
+    const writer = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 128 * 1024 });
+    const value = Buffer.alloc(1000, 7);
+    for (let i = 0; i < keys; i++) await writer.put(`k${String(i).padStart(4, '0')}`, value);
+    await writer.close();
+    return value;
+  }
+
+  it('serves repeated reads of sealed segments without a system call, within its budget', async () => {
+    const dir = tempDir();
+    const value = await makeStore(dir);
+    const log: Array<{ length: number; position: number }> = [];
+    const store = await Store.open(dir, { readOnly: true, fs: countingFs(log), cacheBytes: 2 * READAHEAD_BYTES });
+    log.length = 0;
+    expect(store.getSync('k0100')).toEqual(value);
+    expect(log).toHaveLength(1);
+    expect(log[0]!.length).toBeLessThanOrEqual(READAHEAD_BYTES);
+    log.length = 0;
+    for (let i = 0; i < 3; i++) expect(store.getSync('k0100')).toEqual(value);
+    expect(log).toHaveLength(0);
+    // Reading everything keeps at most the budget.
+    for (let i = 0; i < 400; i++) expect(store.getSync(`k${String(i).padStart(4, '0')}`)).toEqual(value);
+    expect((store as unknown as { cache: { cachedBytes: number } }).cache.cachedBytes).toBeLessThanOrEqual(2 * READAHEAD_BYTES);
+    await store.close();
+  });
+
+  it('never caches the segment a writer appends to, and forgets segments compaction deletes', async () => {
+    const dir = tempDir();
+    await makeStore(dir);
+    const log: Array<{ length: number; position: number }> = [];
+    const store = await Store.open(dir, { fs: countingFs(log), fsync: 'never', segmentSize: 128 * 1024 });
+    await store.put('fresh', 'in the active segment');
+    log.length = 0;
+    expect(store.getSync('fresh')!.toString()).toBe('in the active segment');
+    expect(store.getSync('fresh')!.toString()).toBe('in the active segment');
+    const fresh = store.locate('fresh')!;
+    // Each get reads the record itself from the file (plus a read-ahead the first time).
+    expect(log.filter((r) => r.position === fresh.offset && r.length === fresh.length)).toHaveLength(2);
+    // Overwrite half, cache the old blocks, compact: reads come from the new files, right.
+    for (let i = 0; i < 400; i += 2) await store.put(`k${String(i).padStart(4, '0')}`, `new ${i}`);
+    for (let i = 1; i < 400; i += 2) store.getSync(`k${String(i).padStart(4, '0')}`);
+    await store.compact();
+    for (let i = 0; i < 400; i++) {
+      const got = store.getSync(`k${String(i).padStart(4, '0')}`)!;
+      if (i % 2 === 0) expect(got.toString()).toBe(`new ${i}`);
+      else expect(got).toEqual(Buffer.alloc(1000, 7));
+    }
+    await store.close();
+  });
+
+  it('still checks every cached record: damage on disk is an error naming file and offset', async () => {
+    const dir = tempDir();
+    await makeStore(dir);
+    const probe = await Store.open(dir, { readOnly: true });
+    const loc = probe.locate('k0050')!;
+    await probe.close();
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(`${dir}/${loc.file}`, 'r+');
+    writeSync(fd, Buffer.from([0xee]), 0, 1, loc.offset + loc.length - 3);
+    closeSync(fd);
+    const store = await Store.open(dir, { readOnly: true });
+    expect(() => store.getSync('k0050')).toThrow(new RegExp(`${loc.file}.*${loc.offset}|${loc.offset}.*${loc.file}`));
+    expect(() => store.getSync('k0050')).toThrow(/checksum/);
+    expect(store.getSync('k0051')).toEqual(Buffer.alloc(1000, 7));
+    await store.close();
+  });
+});
+

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { BLOCK_BYTES, BlockCache } from '../../src/engine/block-cache.js';
+
+/** A fake file: block i of segment s is filled with the byte (s * 16 + i) & 0xff; counts reads. */
+function reader(segment: number, index: number, reads: string[]) {
+  return (into: Buffer): number => {
+    reads.push(`${segment}:${index}`);
+    into.fill((segment * 16 + index) & 0xff, 0, 100);
+    return 100;
+  };
+}
+
+describe('BlockCache', () => {
+  it('keeps at most its budget of blocks, evicting the least recently used, and reuses their memory', () => {
+    const cache = new BlockCache(8 * BLOCK_BYTES);
+    const reads: string[] = [];
+    const get = (s: number, i: number) => cache.block(s, i, reader(s, i, reads))[0];
+    for (let i = 0; i < 8; i++) expect(get(1, i)).toBe((16 + i) & 0xff);
+    expect(reads).toHaveLength(8);
+    // Block 0 is used again, so block 1 is now the least recently used.
+    expect(get(1, 0)).toBe(16);
+    expect(reads).toHaveLength(8);
+    get(2, 0);
+    get(1, 0);
+    expect(reads).toHaveLength(9);
+    get(1, 1);
+    expect(reads).toHaveLength(10);
+    expect(reads.at(-1)).toBe('1:1');
+    // Never more memory than the budget: 8 slots, whatever was read.
+    for (let i = 0; i < 100; i++) get(3, i);
+    expect((cache as unknown as { views: Buffer[] }).views.length).toBe(8);
+    expect(cache.cachedBytes).toBe(8 * 100);
+  });
+
+  it('forgets a deleted segment and serves its slots to others', () => {
+    const cache = new BlockCache(4 * BLOCK_BYTES);
+    const reads: string[] = [];
+    for (let i = 0; i < 4; i++) cache.block(5, i, reader(5, i, reads));
+    cache.dropSegment(5);
+    expect(cache.cachedBytes).toBe(0);
+    for (let i = 0; i < 4; i++) expect(cache.block(6, i, reader(6, i, reads))[0]).toBe((96 + i) & 0xff);
+    // A dropped segment's block is read again if asked for.
+    cache.block(5, 0, reader(5, 0, reads));
+    expect(reads.filter((r) => r === '5:0')).toHaveLength(2);
+    expect((cache as unknown as { views: Buffer[] }).views.length).toBe(4);
+  });
+
+  it('is off below one block', () => {
+    expect(new BlockCache(0).enabled).toBe(false);
+    expect(new BlockCache(BLOCK_BYTES - 1).enabled).toBe(false);
+    expect(new BlockCache(BLOCK_BYTES).enabled).toBe(true);
+  });
+});
