@@ -28,6 +28,7 @@ import {
   dataFileName,
   hintFileName,
   pathOf,
+  listDirectory,
   TMP_SUFFIX,
   type DirectoryListing,
 } from './native/files.js';
@@ -267,6 +268,24 @@ export function finishInterruptedCompaction(efs: EngineFs, dir: string, listing:
   for (const id of listing.compactingHintIds) efs.unlinkSync(pathOf(dir, hintFileName(id) + COMPACTING_SUFFIX));
   efs.fsyncDirSync(dir);
   return 'rolled-back';
+}
+
+/**
+ * The data segments a native reader replays, by id: a committed compaction
+ * whose cleanup a crash interrupted hides its inputs and shows its outputs
+ * (still named *.compacting), even to a read-only reader.
+ */
+export function nativeDataFiles(efs: EngineFs, dir: string, listing: DirectoryListing = listDirectory(efs, dir)): { id: number; name: string }[] {
+  const files = new Map<number, string>();
+  for (const id of listing.dataIds) files.set(id, dataFileName(id));
+  if (listing.hasManifest) {
+    const manifest = readManifest(efs, dir);
+    if (manifest) {
+      for (const id of manifest.inputs) files.delete(id);
+      for (const id of listing.compactingIds) if (manifest.outputs.includes(id)) files.set(id, dataFileName(id) + COMPACTING_SUFFIX);
+    }
+  }
+  return [...files.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name }));
 }
 
 export function readManifest(efs: EngineFs, dir: string): Manifest | undefined {

@@ -24,7 +24,7 @@ import { RECORD_TOMBSTONE, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { pathOf } from './native/files.js';
 import { liveLockHolder } from './lock.js';
-import { nativeDataFiles } from './repair.js';
+import { nativeDataFiles } from './compaction.js';
 
 export interface FollowChange {
   /** Key string (latin1). */

@@ -16,13 +16,13 @@
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { relative, resolve, isAbsolute } from 'node:path';
 import { StoreError } from './errors.js';
-import { readAt, realFs, type EngineFs } from './fs.js';
+import { readAt, realFs } from './fs.js';
 import { decodeSegmentHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
-import { COMPACTING_SUFFIX, dataFileName, listDirectory, pathOf } from './native/files.js';
+import { pathOf } from './native/files.js';
 import { RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
-import { readManifest } from './compaction.js';
+import { nativeDataFiles } from './compaction.js';
 import { keyFromString } from './keys.js';
 import { nativeFormat } from './formats/native.js';
 import { openStore } from './open.js';
@@ -63,20 +63,6 @@ export interface RepairOptions {
   signal?: AbortSignal;
 }
 
-/** The data segments a native reader replays (a committed compaction's manifest hides its inputs). */
-export function nativeDataFiles(efs: EngineFs, dir: string): { id: number; name: string }[] {
-  const listing = listDirectory(efs, dir);
-  const files = new Map<number, string>();
-  for (const id of listing.dataIds) files.set(id, dataFileName(id));
-  if (listing.hasManifest) {
-    const manifest = readManifest(efs, dir);
-    if (manifest) {
-      for (const id of manifest.inputs) files.delete(id);
-      for (const id of listing.compactingIds) if (manifest.outputs.includes(id)) files.set(id, dataFileName(id) + COMPACTING_SUFFIX);
-    }
-  }
-  return [...files.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name }));
-}
 
 function isInside(parent: string, child: string): boolean {
   const rel = relative(parent, child);

@@ -23,7 +23,6 @@ import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
 import { computeRecordCrc, encodeRecordInto, readRecordHeader, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import {
-  COMPACTING_SUFFIX,
   dataFileName,
   hintFileName,
   listDirectory,
@@ -52,7 +51,7 @@ import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentH
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
-import { finishInterruptedCompaction, readManifest, runCompaction, type CompactionHooks } from './compaction.js';
+import { finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
 import type {
   BatchOp,
@@ -189,18 +188,9 @@ export class Store implements BrowsableStore {
       }
     }
 
-    // Which files hold the data: a committed compaction whose cleanup a crash
-    // interrupted hides its inputs and shows its outputs, even read-only.
-    const files = new Map<number, string>();
-    for (const id of listing.dataIds) files.set(id, dataFileName(id));
-    if (listing.hasManifest) {
-      const manifest = readManifest(efs, dir);
-      if (manifest) {
-        for (const id of manifest.inputs) files.delete(id);
-        for (const id of listing.compactingIds) if (manifest.outputs.includes(id)) files.set(id, dataFileName(id) + COMPACTING_SUFFIX);
-      }
-    }
-    const ids = [...files.keys()].sort((a, b) => a - b);
+    // Which files hold the data (a committed compaction's manifest decides, even read-only).
+    const files = new Map(nativeDataFiles(efs, dir, listing).map((f) => [f.id, f.name]));
+    const ids = [...files.keys()];
     const allIds = [...ids, ...listing.compactingIds];
     this.nextSegmentId = (allIds.length ? Math.max(...allIds) : 0) + 1;
 
