@@ -28,6 +28,7 @@ import { decodeHint, computeRecordCrc, encodeRecord, encodeSegmentHeader } from 
 import { memorySource } from '../../src/engine/native/byte-source.js';
 import { committedRecords, scanRecords } from '../../src/engine/native/scan.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { rng } from './rng.js';
 
 export const FIXTURES = `${SHARED_DIR}/fixtures`;
 
@@ -48,17 +49,6 @@ export interface FuzzSummary {
 }
 
 // ------------------------------------------------------------ randomness
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING = [0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0xffff, 0x10000, 0x10001, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 64 * 1024 * 1024, 64 * 1024 * 1024 + 1];
 

@@ -24,7 +24,7 @@ import { registerContractHandlers, type InvokeEventLike } from '../../src/main/i
 import { isTrustedUrl } from '../../src/main/security.js';
 import { METHOD_NAMES, ipcChannel, requestSchemas, type MethodName } from '../../src/shared/contract.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
-import { rng } from './fuzz-lib.js';
+import { rng } from './rng.js';
 import { snapshot } from './snapshot.js';
 
 let base: string;

@@ -17,21 +17,10 @@
 import { writeSync } from 'node:fs';
 import { Store } from '../../src/engine/store.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
+import { rng } from './rng.js';
 
 const [dir, policy, seedText, segText, idBaseText] = process.argv.slice(2);
 if (!dir || !policy) throw new Error('usage: torture-child.ts <dir> <policy> <seed> <segmentSize> <idBase>');
-
-/** mulberry32: small, seedable, good enough for choosing operations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const random = rng(Number(seedText ?? 1));
 const KEYS = 24;

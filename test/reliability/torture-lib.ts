@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Store } from '../../src/engine/store.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
+import { rng } from './rng.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -59,17 +60,6 @@ export interface TortureSummary {
   byPolicy: Record<string, { trials: number; issued: number; acked: number; lost: number; unopenable: number; verifyUnclean: number; unackedSurvivedTrials: number; tornTailsCut: number; compactionRecovered: number; killedInCompaction: number; childFailures: number; ackedMissingUnderNever: number; failures: number }>;
   failures: TrialResult[];
   seconds: number;
-}
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function apply(state: Map<string, string>, ops: Op[]): void {
