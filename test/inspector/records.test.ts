@@ -18,6 +18,7 @@ import type { KvscopeEvent, RecordRow, VerifyResult } from '../../src/shared/con
 import { ApiError } from '../../src/shared/errors.js';
 import { validateRequest } from '../../src/shared/validate.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { rejection } from './rejection.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let base: string;
@@ -52,16 +53,6 @@ afterEach(async () => {
   child = undefined;
   await service.close();
 });
-
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function allRows(sessionId: string, file: string, extra: { key?: string; status?: RecordRow['status'] } = {}): Promise<RecordRow[]> {
   const rows: RecordRow[] = [];

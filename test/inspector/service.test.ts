@@ -8,9 +8,9 @@ import { Store } from '../../src/engine/store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import type { KvscopeEvent } from '../../src/shared/contract.js';
-import { ApiError } from '../../src/shared/errors.js';
 import { textToKeyString } from '../../src/shared/keytext.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { rejection } from './rejection.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let base: string;
@@ -43,16 +43,6 @@ function fingerprint(dir: string): Record<string, string> {
       : createHash('sha256').update(readFileSync(path)).digest('hex') + `@${info.mtimeMs}`;
   }
   return out;
-}
-
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    return err as ApiError;
-  }
-  throw new Error('expected a rejection');
 }
 
 beforeAll(async () => {

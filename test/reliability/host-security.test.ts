@@ -10,7 +10,6 @@
  * read-only method is tried with paths to a secret next to the store.
  */
 import { connect } from 'node:net';
-import { request as httpRequest } from 'node:http';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -21,16 +20,12 @@ import { startHost, type RunningHost } from '../../src/host/index.js';
 import { METHOD_NAMES, requestSchemas, type MethodName } from '../../src/shared/contract.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 import { snapshot } from './snapshot.js';
+import { httpSend, type Reply, type SendOptions } from './http-send.js';
 
 let base: string;
 let storeDir: string;
 let host: RunningHost;
 const SECRET = 'TOP SECRET next to the store';
-
-interface Reply {
-  status: number;
-  body: string;
-}
 
 function raw(text: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -43,19 +38,7 @@ function raw(text: string): Promise<string> {
   });
 }
 
-function send(opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port: host.port, path: opts.path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
-}
+const send = (opts: SendOptions): Promise<Reply> => httpSend(host.port, opts, { method: 'GET' });
 
 const api = (method: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
   send({ path: `/api/${method}`, method: 'POST', headers: { 'content-type': 'application/json', 'x-kvscope-token': host.token, ...headers }, body: JSON.stringify(body) });

@@ -26,6 +26,7 @@ import { METHOD_NAMES, ipcChannel, requestSchemas, type MethodName } from '../..
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 import { rng } from './rng.js';
 import { snapshot } from './snapshot.js';
+import { httpSend, type Reply, type SendOptions } from './http-send.js';
 
 let base: string;
 let storeDir: string;
@@ -192,11 +193,6 @@ describe('Electron IPC handlers under malformed requests', () => {
 
 // ------------------------------------------------------------ HTTP
 
-interface Reply {
-  status: number;
-  body: string;
-}
-
 describe('browser host under malformed requests', () => {
   let host: RunningHost;
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });
@@ -209,19 +205,7 @@ describe('browser host under malformed requests', () => {
     await host.close();
   });
 
-  function send(opts: { path: string; method?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Reply> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: host.port, path: opts.path, method: opts.method ?? 'POST', headers: opts.headers, agent }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      if (opts.body !== undefined) req.write(opts.body);
-      req.end();
-    });
-  }
+  const send = (opts: SendOptions): Promise<Reply> => httpSend(host.port, opts, { method: 'POST', agent });
 
   const STATUS: Record<string, number> = { BAD_REQUEST: 400, FORBIDDEN: 403, UNKNOWN_METHOD: 404, TOO_LARGE: 413 };
 
