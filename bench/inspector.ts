@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { FILTER_DEBOUNCE_MS } from '../src/shared/limits.js';
 import type { InspectorResult } from './report.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -171,7 +170,6 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
       firstKeysMs,
       filterEchoMs: filterTimes.echo,
       filterResultMs: filterTimes.result,
-      filterDebounceMs: FILTER_DEBOUNCE_MS,
       longTasksWhileScrolling: scroll.tasks,
       longestTaskMs: scroll.longest,
       scrolledRows: scroll.rows,

@@ -19,11 +19,3 @@ export const LIMITS = {
 
 /** The HTTP header the browser host expects the token in. */
 export const TOKEN_HEADER = 'x-kvscope-token';
-
-/**
- * How long the key filter waits after a keystroke before asking the service.
- * None: a keystroke is sent at once unless a filter request is in flight, and
- * keystrokes typed meanwhile are coalesced (KeyBrowser's useCoalesced). The
- * benchmark reports it next to its figure.
- */
-export const FILTER_DEBOUNCE_MS = 0;
