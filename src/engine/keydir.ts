@@ -1,13 +1,23 @@
 /**
  * The in-memory index: key → (segment, offset, length, sequence).
  *
- * An open-addressing hash table in typed arrays (linear probing, backward-
- * shift deletion) over "slots"; a slot holds one key's key string (latin1,
- * kept for sortedKeys and the inspector) and its location in typed-array
- * columns. Lookups hash the key *bytes*, so a read or a replayed record of a
- * key already known creates no string and no object; a string is made only
- * when a key is inserted. Measured at 1M 16-byte keys (docs/BENCHMARKS.md):
- * about 72 bytes per key, against 82 for the Map<string, slot> it replaced.
+ * Three flat structures, no object and no string per key:
+ * - an open-addressing hash table (linear probing, backward-shift deletion)
+ *   of (key hash, slot) pairs side by side, so a probe compares hashes
+ *   without leaving the table;
+ * - per slot, STRIDE u32 words in one typed array: hash, segment, offset,
+ *   record length (0 marks a replay tombstone), sequence (two words), and
+ *   where the slot's key bytes are in the arena;
+ * - the key arena: every key's bytes, one after another, in one Buffer.
+ * Lookups hash and compare key *bytes*, so a read, a write or a replayed
+ * record allocates nothing; a key string (latin1, see keys.ts) is made only
+ * when one is asked for (keyAt, the sorted list the inspector and scans use).
+ * Measured at 1M 16-byte keys (docs/BENCHMARKS.md): about 64 bytes per key
+ * plus the key, and open no longer makes a million strings for the garbage
+ * collector to trace.
+ *
+ * A removed key's arena bytes become garbage; the arena is compacted (live
+ * keys copied down, slot order kept) when garbage outweighs the live bytes.
  *
  * During replay, tombstones are kept as entries (length 0) so that an older
  * put read later cannot resurrect a deleted key; endReplay() drops them.
@@ -23,19 +33,28 @@ export interface Location {
 }
 
 const INITIAL_SLOTS = 1024;
-const STRIDE = 6;
+const INITIAL_ARENA_BYTES = 64 * 1024;
+const STRIDE = 8;
 const HASH = 0;
 const SEG = 1;
 const OFF = 2;
 const LEN = 3;
 const SEQ_LO = 4;
 const SEQ_HI = 5;
+/** Offset of the slot's key bytes in the arena. */
+const KEY_AT = 6;
+/** Length of the slot's key bytes; FREE_SLOT for a slot on the free list. */
+const KEY_LEN = 7;
+const FREE_SLOT = 0xffff_ffff;
 const TWO_32 = 0x1_0000_0000;
-const EMPTY = -1;
 /** Keys collected per step by sortedKeysInSteps. */
 const COLLECT_STEP = 1 << 18;
 /** Grow the table when it would be fuller than this. */
 const MAX_LOAD = 0.75;
+/** Keys at most this long are copied and compared byte by byte (no view object, no call into C++). */
+const SHORT_KEY = 64;
+/** The arena is one Buffer, so its key bytes are limited to a Buffer's largest size. */
+const MAX_ARENA_BYTES = 2 ** 32 - 1;
 
 /** Per-process seed: keys chosen to collide on one machine do not collide on another. */
 const SEED = (Math.random() * 0x1_0000_0000) >>> 0 || 0x9e3779b9;
@@ -63,35 +82,26 @@ export function hashString(s: string): number {
   return finish(h);
 }
 
-function sameKey(s: string, b: Uint8Array, start: number, length: number): boolean {
-  if (s.length !== length) return false;
-  for (let i = 0; i < length; i++) if (s.charCodeAt(i) !== b[start + i]) return false;
-  return true;
-}
-
-type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
-
-function keyStringOf(b: Uint8Array, start: number, end: number): string {
-  const buf = b as Latin1Buffer;
-  return typeof buf.latin1Slice === 'function' ? buf.latin1Slice(start, end) : Buffer.from(b.buffer, b.byteOffset + start, end - start).toString('latin1');
-}
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(s: string, offset: number, length: number): number };
 
 export class Keydir {
   /**
-   * Key string by slot; undefined for a free slot. Grown by push only: V8 keeps
-   * an array made with new Array(n) for a large n in (slow, big) dictionary mode.
-   */
-  private keys: Array<string | undefined> = [];
-  /**
    * Per slot, STRIDE u32 words side by side (one cache line serves a lookup):
    * key hash, segment, offset, record length (0 marks a replay tombstone),
-   * sequence low and high 32 bits.
+   * sequence low and high 32 bits, key offset in the arena, key length.
    */
   private meta = new Uint32Array(INITIAL_SLOTS * STRIDE);
   private capacity = INITIAL_SLOTS;
-  /** Open-addressing table: slot numbers, EMPTY where free. */
-  private table = new Int32Array(2 * INITIAL_SLOTS).fill(EMPTY);
+  /** Open-addressing table of (hash, slot + 1) pairs; slot + 1 = 0 where free. */
+  private table = new Uint32Array(2 * 2 * INITIAL_SLOTS);
+  /** Entries the table has room for (a power of two) and that minus one. */
+  private tableSize = 2 * INITIAL_SLOTS;
   private mask = 2 * INITIAL_SLOTS - 1;
+  /** Key bytes of every slot, back to back. */
+  private arena = Buffer.allocUnsafeSlow(INITIAL_ARENA_BYTES) as Latin1Buffer;
+  private arenaUsed = 0;
+  /** Arena bytes of removed keys, reclaimed by compactArena. */
+  private arenaGarbage = 0;
   /** Entries in the table (live keys plus replay tombstones). */
   private entryCount = 0;
   private tombstoneEntries = 0;
@@ -109,14 +119,34 @@ export class Keydir {
 
   // ---------------------------------------------------------------- lookups
 
-  /** Table index of the key given as bytes, or -1. */
+  private sameKeyBytes(slot: number, b: Uint8Array, start: number, length: number): boolean {
+    const meta = this.meta;
+    if (meta[slot * STRIDE + KEY_LEN] !== length) return false;
+    const arena = this.arena;
+    const at = meta[slot * STRIDE + KEY_AT]!;
+    if (length > SHORT_KEY) return arena.compare(b, start, start + length, at, at + length) === 0;
+    for (let i = 0; i < length; i++) if (arena[at + i] !== b[start + i]) return false;
+    return true;
+  }
+
+  private sameKeyString(slot: number, key: string): boolean {
+    const meta = this.meta;
+    const length = key.length;
+    if (meta[slot * STRIDE + KEY_LEN] !== length) return false;
+    const arena = this.arena;
+    const at = meta[slot * STRIDE + KEY_AT]!;
+    for (let i = 0; i < length; i++) if (arena[at + i] !== key.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Table index of the key given as bytes, or -1 - (the free index where it would go). */
   private indexOfBytes(b: Uint8Array, start: number, length: number, h: number): number {
     const table = this.table;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const slot = table[i]!;
-      if (slot === EMPTY) return -1 - i;
-      if (this.meta[slot * STRIDE + HASH] === h && sameKey(this.keys[slot]!, b, start, length)) return i;
+      const slot1 = table[2 * i + 1]!;
+      if (slot1 === 0) return -1 - i;
+      if (table[2 * i] === h && this.sameKeyBytes(slot1 - 1, b, start, length)) return i;
     }
   }
 
@@ -124,17 +154,21 @@ export class Keydir {
     const table = this.table;
     const mask = this.mask;
     for (let i = h & mask; ; i = (i + 1) & mask) {
-      const slot = table[i]!;
-      if (slot === EMPTY) return -1 - i;
-      if (this.meta[slot * STRIDE + HASH] === h && this.keys[slot] === key) return i;
+      const slot1 = table[2 * i + 1]!;
+      if (slot1 === 0) return -1 - i;
+      if (table[2 * i] === h && this.sameKeyString(slot1 - 1, key)) return i;
     }
+  }
+
+  private slotAtIndex(i: number): number {
+    return this.table[2 * i + 1]! - 1;
   }
 
   /** Slot of a live key given as bytes [start, start + length), or -1. Allocates nothing. */
   slotOfBytes(b: Uint8Array, start: number, length: number): number {
     const i = this.indexOfBytes(b, start, length, hashBytes(b, start, start + length));
     if (i < 0) return -1;
-    const slot = this.table[i]!;
+    const slot = this.slotAtIndex(i);
     return this.meta[slot * STRIDE + LEN] === 0 ? -1 : slot;
   }
 
@@ -142,13 +176,13 @@ export class Keydir {
   slotOf(key: string): number {
     const i = this.indexOfString(key, hashString(key));
     if (i < 0) return -1;
-    const slot = this.table[i]!;
+    const slot = this.slotAtIndex(i);
     return this.meta[slot * STRIDE + LEN] === 0 ? -1 : slot;
   }
 
   /** Whether a slot holds a live key (not free, not a replay tombstone). */
   isLiveSlot(slot: number): boolean {
-    return this.keys[slot] !== undefined && this.meta[slot * STRIDE + LEN] !== 0;
+    return slot < this.nextSlot && this.meta[slot * STRIDE + KEY_LEN] !== FREE_SLOT && this.meta[slot * STRIDE + LEN] !== 0;
   }
 
   private seqAt(slot: number): number {
@@ -172,8 +206,10 @@ export class Keydir {
   sequenceAt(slot: number): number {
     return this.seqAt(slot);
   }
+  /** The slot's key as a key string (made now: the keydir keeps bytes). */
   keyAt(slot: number): string {
-    return this.keys[slot]!;
+    const at = this.meta[slot * STRIDE + KEY_AT]!;
+    return this.arena.latin1Slice(at, at + this.meta[slot * STRIDE + KEY_LEN]!);
   }
 
   /** Re-point a slot at a copy of its record (compaction's commit). */
@@ -200,15 +236,23 @@ export class Keydir {
 
   // ---------------------------------------------------------------- updates
 
-  private insertAt(emptyIndex: number, key: string, h: number): number {
+  /** A slot for a new key, its key bytes copied into the arena (from b[start, start + length), or from key). */
+  private insertAt(emptyIndex: number, h: number, b: Uint8Array | undefined, key: string | undefined, start: number, length: number): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.allocateSlot();
-    if (slot === this.keys.length) this.keys.push(key);
-    else this.keys[slot] = key;
-    this.meta[slot * STRIDE + HASH] = h;
-    this.table[emptyIndex] = slot;
+    const at = this.reserveArena(length);
+    const arena = this.arena;
+    if (b === undefined) arena.latin1Write(key!, at, length);
+    else if (length <= SHORT_KEY) for (let i = 0; i < length; i++) arena[at + i] = b[start + i]!;
+    else arena.set(b.subarray(start, start + length), at);
+    const meta = this.meta;
+    meta[slot * STRIDE + HASH] = h;
+    meta[slot * STRIDE + KEY_AT] = at;
+    meta[slot * STRIDE + KEY_LEN] = length;
+    this.table[2 * emptyIndex] = h;
+    this.table[2 * emptyIndex + 1] = slot + 1;
     this.entryCount++;
     this.keysChanged();
-    if (this.entryCount > this.table.length * MAX_LOAD) this.rehash(this.table.length * 2);
+    if (this.entryCount > this.tableSize * MAX_LOAD) this.rehash(this.tableSize * 2);
     return slot;
   }
 
@@ -216,24 +260,27 @@ export class Keydir {
   private removeAt(i: number): number {
     const table = this.table;
     const mask = this.mask;
-    const slot = table[i]!;
+    const slot = this.slotAtIndex(i);
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
-      const s = table[j]!;
-      if (s === EMPTY) break;
-      const home = this.meta[(s) * STRIDE + HASH]! & mask;
-      // s may move into the hole unless its home lies cyclically in (hole, j].
+      if (table[2 * j + 1] === 0) break;
+      const home = table[2 * j]! & mask;
+      // The entry at j may move into the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!stays) {
-        table[hole] = s;
+        table[2 * hole] = table[2 * j]!;
+        table[2 * hole + 1] = table[2 * j + 1]!;
         hole = j;
       }
     }
-    table[hole] = EMPTY;
-    this.keys[slot] = undefined;
+    table[2 * hole] = 0;
+    table[2 * hole + 1] = 0;
+    this.arenaGarbage += this.meta[slot * STRIDE + KEY_LEN]!;
+    this.meta[slot * STRIDE + KEY_LEN] = FREE_SLOT;
     this.freeSlots.push(slot);
     this.entryCount--;
     this.keysChanged();
+    if (this.arenaGarbage > 1024 * 1024 && this.arenaGarbage > this.arenaUsed - this.arenaGarbage) this.compactArena(0);
     return slot;
   }
 
@@ -251,24 +298,24 @@ export class Keydir {
   setIfNewer(key: string, segment: number, offset: number, length: number, sequence: number): boolean {
     const h = hashString(key);
     const i = this.indexOfString(key, h);
-    return this.applyPut(i, key, undefined, 0, h, segment, offset, length, sequence);
+    return this.applyPut(i, h, undefined, key, 0, key.length, segment, offset, length, sequence);
   }
 
-  /** setIfNewer with the key as bytes [start, start + length): a string is made only for a new key. */
+  /** setIfNewer with the key as bytes [start, start + keyLength): allocates nothing (beyond growing the keydir). */
   setIfNewerBytes(b: Uint8Array, start: number, keyLength: number, segment: number, offset: number, length: number, sequence: number): boolean {
     const h = hashBytes(b, start, start + keyLength);
     const i = this.indexOfBytes(b, start, keyLength, h);
-    return this.applyPut(i, undefined, b, start, h, segment, offset, length, sequence, keyLength);
+    return this.applyPut(i, h, b, undefined, start, keyLength, segment, offset, length, sequence);
   }
 
-  private applyPut(i: number, key: string | undefined, b: Uint8Array | undefined, start: number, h: number, segment: number, offset: number, length: number, sequence: number, keyLength = 0): boolean {
+  private applyPut(i: number, h: number, b: Uint8Array | undefined, key: string | undefined, start: number, keyLength: number, segment: number, offset: number, length: number, sequence: number): boolean {
     if (i < 0) {
-      const slot = this.insertAt(-1 - i, key ?? keyStringOf(b!, start, start + keyLength), h);
+      const slot = this.insertAt(-1 - i, h, b, key, start, keyLength);
       this.setSlot(slot, segment, offset, length, sequence);
       this.replacedSegment = -1;
       return true;
     }
-    const slot = this.table[i]!;
+    const slot = this.slotAtIndex(i);
     const current = this.seqAt(slot);
     if (this.meta[slot * STRIDE + LEN] === 0) {
       // A replayed tombstone: a put at least as new brings the key back.
@@ -296,13 +343,13 @@ export class Keydir {
     const i = b ? this.indexOfBytes(b, start, keyLength, h) : this.indexOfString(key!, h);
     if (i < 0) {
       if (keep) {
-        const slot = this.insertAt(-1 - i, key ?? keyStringOf(b!, start, start + keyLength), h);
+        const slot = this.insertAt(-1 - i, h, b, key, start, b ? keyLength : key!.length);
         this.setSlot(slot, segment, 0, 0, sequence);
         this.tombstoneEntries++;
       }
       return -1;
     }
-    const slot = this.table[i]!;
+    const slot = this.slotAtIndex(i);
     if (this.meta[slot * STRIDE + LEN] === 0) {
       if (sequence > this.seqAt(slot)) this.setSeq(slot, sequence);
       return -1;
@@ -323,14 +370,24 @@ export class Keydir {
   /** End of replay: drop the tombstone entries and give back spare capacity. */
   endReplay(): void {
     if (this.tombstoneEntries > 0) {
+      const meta = this.meta;
       for (let slot = 0; slot < this.nextSlot; slot++) {
-        const key = this.keys[slot];
-        if (key === undefined || this.meta[slot * STRIDE + LEN] !== 0) continue;
-        this.removeAt(this.indexOfString(key, this.meta[slot * STRIDE + HASH]!));
+        if (meta[slot * STRIDE + KEY_LEN] === FREE_SLOT || meta[slot * STRIDE + LEN] !== 0) continue;
+        this.removeAt(this.indexOfSlot(slot));
       }
       this.tombstoneEntries = 0;
     }
     this.trim();
+  }
+
+  /** Table index of an occupied slot. */
+  private indexOfSlot(slot: number): number {
+    const table = this.table;
+    const mask = this.mask;
+    for (let i = this.meta[slot * STRIDE + HASH]! & mask; ; i = (i + 1) & mask) {
+      if (table[2 * i + 1] === slot + 1) return i;
+      if (table[2 * i + 1] === 0) throw new Error(`keydir: slot ${slot} is not in the table`);
+    }
   }
 
   /** Point key at a location; returns the location it replaced, if any. */
@@ -340,9 +397,9 @@ export class Keydir {
     let previous: Location | undefined;
     let slot: number;
     if (i < 0) {
-      slot = this.insertAt(-1 - i, key, h);
+      slot = this.insertAt(-1 - i, h, undefined, key, 0, key.length);
     } else {
-      slot = this.table[i]!;
+      slot = this.slotAtIndex(i);
       if (this.meta[slot * STRIDE + LEN] === 0) {
         this.tombstoneEntries--;
         this.keysChanged();
@@ -357,7 +414,7 @@ export class Keydir {
   delete(key: string): Location | undefined {
     const i = this.indexOfString(key, hashString(key));
     if (i < 0) return undefined;
-    const slot = this.table[i]!;
+    const slot = this.slotAtIndex(i);
     const wasLive = this.meta[slot * STRIDE + LEN] !== 0;
     const previous = { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
     if (!wasLive) this.tombstoneEntries--;
@@ -368,17 +425,17 @@ export class Keydir {
   /** Every live key with its location, in no particular order. */
   *entries(): IterableIterator<[string, Location]> {
     for (let slot = 0; slot < this.nextSlot; slot++) {
-      const key = this.keys[slot];
-      if (key === undefined || this.meta[slot * STRIDE + LEN] === 0) continue;
-      yield [key, { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) }];
+      if (!this.isLiveSlot(slot)) continue;
+      yield [this.keyAt(slot), { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) }];
     }
   }
 
   /** Calls fn for every live slot, in slot order (no allocation). */
   forEachSlot(fn: (slot: number, segment: number, offset: number, length: number) => void): void {
+    const meta = this.meta;
     for (let slot = 0; slot < this.nextSlot; slot++) {
-      if (this.keys[slot] === undefined || this.meta[slot * STRIDE + LEN] === 0) continue;
-      fn(slot, this.meta[slot * STRIDE + SEG]!, this.meta[slot * STRIDE + OFF]!, this.meta[slot * STRIDE + LEN]!);
+      if (meta[slot * STRIDE + KEY_LEN] === FREE_SLOT || meta[slot * STRIDE + LEN] === 0) continue;
+      fn(slot, meta[slot * STRIDE + SEG]!, meta[slot * STRIDE + OFF]!, meta[slot * STRIDE + LEN]!);
     }
   }
 
@@ -409,10 +466,7 @@ export class Keydir {
   /** Every live key in no particular order, without sorting (the sorted list when it is cached). */
   *unorderedKeys(): IterableIterator<string> {
     if (this.sorted) return yield* this.sorted;
-    for (let slot = 0; slot < this.nextSlot; slot++) {
-      const key = this.keys[slot];
-      if (key !== undefined && this.meta[slot * STRIDE + LEN] !== 0) yield key;
-    }
+    for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) yield this.keyAt(slot);
   }
 
   /** All keys sorted bytewise; cached until a key is added or removed. */
@@ -420,10 +474,7 @@ export class Keydir {
     if (!this.sorted) {
       const out = new Array<string>(this.size);
       let n = 0;
-      for (let slot = 0; slot < this.nextSlot; slot++) {
-        const key = this.keys[slot];
-        if (key !== undefined && this.meta[slot * STRIDE + LEN] !== 0) out[n++] = key;
-      }
+      for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) out[n++] = this.keyAt(slot);
       out.length = n;
       out.sort();
       this.sorted = out;
@@ -433,39 +484,105 @@ export class Keydir {
 
   // ---------------------------------------------------------------- capacity
 
+  /**
+   * Make room for `entries` more keys with `keyBytes` bytes between them, so
+   * that inserting them (a hint file's entries, whose count its trailer
+   * gives) neither rehashes nor copies the columns or the arena on the way.
+   */
+  reserve(entries: number, keyBytes: number): void {
+    let size = this.tableSize;
+    while (this.entryCount + entries > size * MAX_LOAD) size *= 2;
+    if (size > this.tableSize) this.rehash(size);
+    const slots = this.nextSlot + Math.max(0, entries - this.freeSlots.length);
+    if (slots > this.capacity) this.resizeColumns(slots);
+    if (this.arenaUsed + keyBytes > this.arena.length) this.growArena(Math.min(MAX_ARENA_BYTES, this.arenaUsed + keyBytes));
+  }
+
   private allocateSlot(): number {
     if (this.nextSlot === this.capacity) this.resizeColumns(Math.max(INITIAL_SLOTS, this.capacity * 2));
     return this.nextSlot++;
   }
 
   private resizeColumns(capacity: number): void {
-    const n = this.nextSlot;
     const meta = new Uint32Array(capacity * STRIDE);
-    meta.set(this.meta.subarray(0, n * STRIDE));
+    meta.set(this.meta.subarray(0, this.nextSlot * STRIDE));
     this.meta = meta;
     this.capacity = capacity;
   }
 
-  private rehash(capacity: number): void {
-    const table = new Int32Array(capacity).fill(EMPTY);
-    const mask = capacity - 1;
-    for (let slot = 0; slot < this.nextSlot; slot++) {
-      if (this.keys[slot] === undefined) continue;
-      let i = this.meta[slot * STRIDE + HASH]! & mask;
-      while (table[i] !== EMPTY) i = (i + 1) & mask;
-      table[i] = slot;
+  private rehash(size: number): void {
+    const old = this.table;
+    const table = new Uint32Array(2 * size);
+    const mask = size - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const slot1 = old[j + 1]!;
+      if (slot1 === 0) continue;
+      const h = old[j]!;
+      let i = h & mask;
+      while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+      table[2 * i] = h;
+      table[2 * i + 1] = slot1;
     }
     this.table = table;
+    this.tableSize = size;
     this.mask = mask;
   }
 
-  /** Give back the columns' unused capacity (after a bulk of inserts such as opening). */
+  /** Room for `length` more key bytes at the end of the arena; returns where they go. */
+  private reserveArena(length: number): number {
+    const at = this.arenaUsed;
+    if (at + length > this.arena.length) {
+      const live = this.arenaUsed - this.arenaGarbage;
+      if (this.arenaGarbage > live) return this.compactArena(length), this.reserveArena(length);
+      const want = at + length;
+      if (want > MAX_ARENA_BYTES) throw new RangeError(`keydir: the keys take more than ${MAX_ARENA_BYTES} bytes, more than one index can hold`);
+      this.growArena(Math.min(MAX_ARENA_BYTES, Math.max(want, this.arena.length * 2)));
+    }
+    this.arenaUsed = at + length;
+    return at;
+  }
+
+  private growArena(bytes: number): void {
+    const arena = Buffer.allocUnsafeSlow(bytes) as Latin1Buffer;
+    this.arena.copy(arena, 0, 0, this.arenaUsed);
+    this.arena = arena;
+  }
+
+  /** Copy the live slots' key bytes down over the garbage (slot order kept), leaving `spare` bytes free at the end. */
+  private compactArena(spare: number): void {
+    const meta = this.meta;
+    const live = this.arenaUsed - this.arenaGarbage;
+    const arena = Buffer.allocUnsafeSlow(Math.max(INITIAL_ARENA_BYTES, live + spare)) as Latin1Buffer;
+    let to = 0;
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      const length = meta[slot * STRIDE + KEY_LEN]!;
+      if (length === FREE_SLOT) continue;
+      const at = meta[slot * STRIDE + KEY_AT]!;
+      this.arena.copy(arena, to, at, at + length);
+      meta[slot * STRIDE + KEY_AT] = to;
+      to += length;
+    }
+    this.arena = arena;
+    this.arenaUsed = to;
+    this.arenaGarbage = 0;
+  }
+
+  /** Give back the columns' and the arena's unused capacity (after a bulk of inserts such as opening). */
   trim(): void {
     // Free slots at the end can go; free slots in the middle stay on the free list.
-    while (this.nextSlot > 0 && this.keys[this.nextSlot - 1] === undefined) this.nextSlot--;
+    while (this.nextSlot > 0 && this.meta[(this.nextSlot - 1) * STRIDE + KEY_LEN] === FREE_SLOT) this.nextSlot--;
     if (this.freeSlots.length > 0) this.freeSlots = this.freeSlots.filter((s) => s < this.nextSlot);
-    if (this.keys.length > this.nextSlot) this.keys.length = this.nextSlot;
     const capacity = Math.max(INITIAL_SLOTS, this.nextSlot);
     if (capacity < this.capacity) this.resizeColumns(capacity);
+    // The table size growth alone would have reached (reserve may have asked for more).
+    let size = 2 * INITIAL_SLOTS;
+    while (this.entryCount > size * MAX_LOAD) size *= 2;
+    if (size < this.tableSize) this.rehash(size);
+    if (this.arenaGarbage > 0) this.compactArena(0);
+    else if (this.arena.length > Math.max(INITIAL_ARENA_BYTES, this.arenaUsed)) {
+      const arena = Buffer.allocUnsafeSlow(Math.max(INITIAL_ARENA_BYTES, this.arenaUsed)) as Latin1Buffer;
+      this.arena.copy(arena, 0, 0, this.arenaUsed);
+      this.arena = arena;
+    }
   }
 }

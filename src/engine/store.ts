@@ -39,13 +39,14 @@ import {
   MAX_VALUE_BYTES,
   HINT_ENTRY,
   HINT_HEADER,
+  HINT_TRAILER,
   RECORD_HEADER,
   RECORD_PUT,
   RECORD_TOMBSTONE,
   SEGMENT_HEADER,
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
-import { buildHintBytes, loadHint, writeHintBytes } from './hints.js';
+import { buildHintBytes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
@@ -214,6 +215,20 @@ export class Store implements BrowsableStore {
       if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
     }
 
+    // Room in the keydir for every hint entry at once (their trailers give the counts), instead of growing step by step.
+    let hintEntries = 0;
+    let hintKeyBytes = 0;
+    for (const id of ids) {
+      if (!listing.hintIds.has(id)) continue;
+      const path = pathOf(dir, hintFileName(id));
+      // Unchecked until the hint is loaded: a damaged trailer must not make the keydir reserve more than the file could hold.
+      const room = Math.max(0, efs.statSize(path) - HINT_HEADER.size - HINT_TRAILER.size);
+      const count = Math.min(readHintEntryCount(path, efs) ?? 0, Math.floor(room / HINT_ENTRY.size));
+      hintEntries += count;
+      hintKeyBytes += room - count * HINT_ENTRY.size;
+    }
+    this.keydir.reserve(hintEntries, hintKeyBytes);
+
     const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
@@ -242,7 +257,7 @@ export class Store implements BrowsableStore {
       const hint = loadHint(this.efs, this.dir, seg.id, seg.size);
       if (hint.ok) {
         seg.hasHint = true;
-        // Entries straight from the hint's bytes (checked whole by loadHint): a key string only for a new key.
+        // Entries straight from the hint's bytes (checked whole by loadHint).
         const bytes = hint.bytes;
         const end = hint.entriesEnd;
         for (let at = HINT_HEADER.size; at < end; ) {

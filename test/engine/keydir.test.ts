@@ -40,6 +40,36 @@ describe('Keydir (open addressing over typed arrays)', () => {
     expect(new Map(kd.entries())).toEqual(model);
   });
 
+  it('long keys, and an arena compacted under churn, keep every key and location', () => {
+    const kd = new Keydir();
+    const model = new Map<string, number>();
+    const rand = rng(5);
+    let seq = 1;
+    // Keys of 40-300 bytes (both the short byte loop and the long compare/copy path), a third deleted each round:
+    // the removed keys' bytes pass 1 MiB of garbage, so the arena is compacted mid-way, not only by trim.
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i < 8000; i++) {
+        const n = Math.floor(rand() * 12000);
+        const key = `${n}:`.padEnd(40 + (n % 261), String.fromCharCode(97 + (n % 26)));
+        const b = Buffer.from(key, 'latin1');
+        kd.setIfNewerBytes(b, 0, b.length, 1, i, 100, seq);
+        model.set(key, seq++);
+      }
+      for (const key of [...model.keys()]) {
+        if (rand() < 0.33) {
+          expect(kd.delete(key)).toBeDefined();
+          model.delete(key);
+        }
+      }
+      expect(kd.size).toBe(model.size);
+      for (const [key, sequence] of model) expect(kd.sequenceOf(key)).toBe(sequence);
+    }
+    kd.trim();
+    expect(kd.sortedKeys()).toEqual([...model.keys()].sort());
+    const slot = kd.slotOf(kd.sortedKeys()[0]!);
+    expect(kd.keyAt(slot)).toBe(kd.sortedKeys()[0]);
+  });
+
   it('replay: a tombstone hides older puts read later, whatever the order, and endReplay drops it', () => {
     const kd = new Keydir();
     const a = Buffer.from('a');

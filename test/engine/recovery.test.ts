@@ -244,6 +244,15 @@ describe('hint files', () => {
     await expectData(dir, expected, 1);
   });
 
+  it('a hint whose trailer claims billions of entries falls back, and open reserves no room for them', async () => {
+    const { dir, expected } = await hinted();
+    const hint = path.join(dir, '000001.hint');
+    const bytes = fs.readFileSync(hint);
+    bytes.writeUInt32LE(0xffff_fff0, bytes.length - 8); // the trailer's entry count (its CRC no longer matches)
+    fs.writeFileSync(hint, bytes);
+    await expectData(dir, expected, 1);
+  });
+
   it('a missing hint of a sealed segment is reported as a fallback', async () => {
     const { dir, expected } = await hinted();
     fs.unlinkSync(path.join(dir, '000001.hint'));
