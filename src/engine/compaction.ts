@@ -19,7 +19,7 @@
  */
 import type { EngineFs } from './fs.js';
 import { writeFully } from './fs.js';
-import { crc32Range } from './crc.js';
+import { crc32AfterByteChange } from './crc.js';
 import { HintBuilder } from './hints.js';
 import { fileSource } from './native/byte-source.js';
 import {
@@ -168,10 +168,14 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
       to = 0;
     }
     bytes.copy(target, to, at, at + length);
-    if (target[to + RECORD_HEADER.flags] !== 0) {
-      // Batch flags mean nothing outside the original batch: the record is written alone.
+    const flags = target[to + RECORD_HEADER.flags]!;
+    if (flags !== 0) {
+      // Batch flags mean nothing outside the original batch: the record is written alone. Only the
+      // flags byte changes, so the CRC (checked when the record was read) is fixed up for that byte
+      // instead of recomputed over the whole record.
       target[to + RECORD_HEADER.flags] = 0;
-      target.writeUInt32LE(crc32Range(target, to + RECORD_HEADER.type, to + length), to + RECORD_HEADER.crc);
+      const crc = crc32AfterByteChange(target.readUInt32LE(to + RECORD_HEADER.crc), flags, length - RECORD_HEADER.flags - 1);
+      target.writeUInt32LE(crc, to + RECORD_HEADER.crc);
     }
     if (target === buffer) buffered += length;
     else writeFully(efs, out.seg.fd, target, offset);

@@ -62,3 +62,103 @@ export function crc32Range(b: Uint8Array, start: number, end: number): number {
   for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
+
+// ------------------------------------------------------------------ fix-ups
+//
+// CRC-32 is linear over GF(2): for two messages A and B of the same length,
+// crc(A) ^ crc(B) = crcRaw(A ^ B), where crcRaw has zero initial value and no
+// final xor (the standard init and final xor cancel out). When B differs from
+// A in one byte only, A ^ B is that byte's difference d followed by n zero
+// bytes, and crcRaw(A ^ B) = d(x) * x^32 * x^(8n) mod P (the remainder of
+// the message times x^32; each zero byte multiplies by x^8). That is the
+// table entry for d (d(x) * x^32) times x^(8n); here x^32 is folded into the
+// cached factor instead, F(n) = x^(8n + 32) mod P, so that the product is by
+// d(x), which has 8 terms, not 32. So the new CRC costs one short
+// multiplication modulo P instead of a pass over the message.
+//
+// Polynomials are held in the reflected order the table uses: bit 31 (the
+// value 0x80000000) is the coefficient of x^0, bit 0 that of x^31, so a
+// multiplication by x is a right shift, and x^32 = 0xedb88320 modulo P. A
+// byte d enters the CRC register at bits 0-7: its bit j (value 1 << j) is
+// the coefficient of x^(7 - j) of d(x).
+
+const POLY_REFLECTED = 0xedb88320;
+/** x^0, the polynomial 1, in the reflected order. */
+const ONE = 0x80000000;
+
+/** p * x modulo P. */
+function timesX(p: number): number {
+  return p & 1 ? (p >>> 1) ^ POLY_REFLECTED : p >>> 1;
+}
+
+/** a * b modulo P. */
+function multiplyModP(a: number, b: number): number {
+  let product = 0;
+  // For each power x^i present in a (bit 31 - i), add b * x^i; b is multiplied by x as i grows.
+  for (let bit = ONE; a !== 0; bit >>>= 1) {
+    if (a & bit) {
+      product ^= b;
+      a = (a & ~bit) >>> 0;
+    }
+    b = timesX(b);
+  }
+  return product >>> 0;
+}
+
+/** X_POW_2K[k] = x^(2^k) modulo P, by repeated squaring from x^1; enough powers for exponents below 2^64. */
+const X_POW_2K = (() => {
+  const t = new Uint32Array(64);
+  t[0] = ONE >>> 1; // x^1
+  for (let k = 1; k < 64; k++) t[k] = multiplyModP(t[k - 1]!, t[k - 1]!);
+  return t;
+})();
+
+/** F(n) = x^(8n + 32) modulo P. */
+function zeroBytesFactor(bytes: number): number {
+  let factor = X_POW_2K[5]!; // x^32
+  // x^(8n) = product of x^(2^(k+3)) over the bits k set in n.
+  for (let k = 3, n = bytes; n > 0; k++, n = Math.floor(n / 2)) {
+    if (n % 2 === 1) factor = multiplyModP(factor, X_POW_2K[k]!);
+  }
+  return factor;
+}
+
+/** zeroBytesFactor by byte count; records in a workload share a few lengths. Bounded: the oldest entry goes first. */
+const ZERO_BYTES_FACTORS = new Map<number, number>();
+const ZERO_BYTES_FACTORS_MAX = 256;
+let lastBytes = 0;
+let lastFactor = X_POW_2K[5]!;
+
+function factorFor(bytes: number): number {
+  if (bytes === lastBytes) return lastFactor;
+  let factor = ZERO_BYTES_FACTORS.get(bytes);
+  if (factor === undefined) {
+    if (!(Number.isSafeInteger(bytes) && bytes >= 0)) throw new RangeError(`crc32AfterByteChange: bytesAfter ${bytes}`);
+    factor = zeroBytesFactor(bytes);
+    if (ZERO_BYTES_FACTORS.size >= ZERO_BYTES_FACTORS_MAX) ZERO_BYTES_FACTORS.delete(ZERO_BYTES_FACTORS.keys().next().value!);
+    ZERO_BYTES_FACTORS.set(bytes, factor);
+  }
+  lastBytes = bytes;
+  lastFactor = factor;
+  return factor;
+}
+
+/**
+ * The CRC-32 a message gets when one of its bytes is xor'ed with deltaByte,
+ * from the CRC it had before (`crc`) and the number of bytes the checksum
+ * covers after the changed byte. O(1) whatever the message length (a cached
+ * factor and at most 8 shift-and-xor steps); the same value as crc32 over
+ * the changed message.
+ */
+export function crc32AfterByteChange(crc: number, deltaByte: number, bytesAfter: number): number {
+  deltaByte &= 0xff;
+  if (deltaByte === 0) return crc >>> 0;
+  // d(x) * F: bit j of d stands for x^(7 - j), so walk j from 7 down while multiplying F by x.
+  let term = factorFor(bytesAfter);
+  let diff = 0;
+  for (let j = 7; j >= 0; j--) {
+    if ((deltaByte >>> j) & 1) diff ^= term;
+    term = timesX(term);
+  }
+  return (crc ^ diff) >>> 0;
+}
