@@ -46,7 +46,7 @@ import {
   SEGMENT_HEADER,
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
-import { buildHintBytes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
+import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
@@ -91,11 +91,22 @@ interface PendingRecord {
   value?: Buffer;
 }
 
+/** Appends up to this size are encoded in one reused buffer; larger ones get their own. */
+const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
+
 export class Store implements BrowsableStore {
   readonly format = 'kvscope';
   readonly recovery: RecoveryReport = { tornTails: [], skipped: [], hintFallbacks: [] };
 
   private readonly keydir = new Keydir();
+  /**
+   * Hint entries of every record appended to the active segment, gathered as
+   * they are written (as Riak's Bitcask writes its hint file alongside), so
+   * that sealing it writes its hint without reading the segment back. Only
+   * for an active segment this process started: one reopened for appending
+   * has records it did not gather, and gets its hint by a scan as before.
+   */
+  private activeHint: { seg: Segment; builder: HintBuilder } | undefined;
   private readonly cache: BlockCache;
   private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Scratch for readAhead (its bytes are never used). */
@@ -369,6 +380,7 @@ export class Store implements BrowsableStore {
       return;
     }
     this.active = this.createSegment();
+    this.activeHint = { seg: this.active, builder: new HintBuilder() };
   }
 
   private createSegment(flags = 0, sequenceFloor = 0): Segment {
@@ -671,7 +683,7 @@ export class Store implements BrowsableStore {
     if (this.active!.size + total > this.segmentSize && this.active!.size > SEGMENT_HEADER.size) this.rotate();
     const seg = this.active!;
     const start = seg.size;
-    const buf = Buffer.allocUnsafe(total);
+    const buf = this.encodeBuffer(total);
     const firstSequence = this.nextSequence;
     let at = 0;
     records.forEach((r, i) => {
@@ -687,13 +699,29 @@ export class Store implements BrowsableStore {
     this.nextSequence += records.length;
     seg.size = start + total;
     at = start;
+    const hint = this.activeHint?.seg === seg ? this.activeHint.builder : undefined;
     records.forEach((r, i) => {
       const len = recordLength(r.key.length, r.value?.length ?? 0);
       this.applyRecord(r.key, 0, r.key.length, r.type, firstSequence + i, seg, at, len, false);
+      hint?.add(r.type, firstSequence + i, at, len, r.key, 0, r.key.length);
       at += len;
     });
     await this.makeDurable(seg);
     this.maybeAutoCompact();
+  }
+
+  /**
+   * A scratch buffer for encoding one append, reused from append to append
+   * (write() encodes and writes it before its first await): a fresh 1 MB
+   * buffer per batch made the garbage collector run full collections just
+   * for the external memory churn.
+   */
+  private scratch = Buffer.allocUnsafeSlow(0);
+
+  private encodeBuffer(bytes: number): Buffer {
+    if (bytes > SCRATCH_MAX_BYTES) return Buffer.allocUnsafe(bytes);
+    if (this.scratch.length < bytes) this.scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX_BYTES, Math.max(bytes, 2 * this.scratch.length, 64 * 1024)));
+    return this.scratch.subarray(0, bytes);
   }
 
   private async makeDurable(seg: Segment): Promise<void> {
@@ -727,14 +755,17 @@ export class Store implements BrowsableStore {
       this.failure = err;
       throw new IoError(`rotating ${sealed.file}`, err);
     }
-    this.scheduleHint(sealed);
+    const hint = this.activeHint?.seg === sealed ? this.activeHint.builder : undefined;
+    this.activeHint = { seg: this.active, builder: new HintBuilder() };
+    this.scheduleHint(sealed, hint);
   }
 
-  private scheduleHint(seg: Segment): void {
+  /** Write a sealed segment's hint file in the background: from the entries gathered while it was written, else by reading it. */
+  private scheduleHint(seg: Segment, gathered?: HintBuilder): void {
     this.background = this.background.then(async () => {
       if (this.closed || !this.segments.has(seg.id) || seg === this.active) return;
       try {
-        const bytes = await buildHintBytes(this.efs, seg.id, seg.fd, seg.size, new Yielder('hint'));
+        const bytes = gathered ? gathered.finish(seg.id, seg.size) : await buildHintBytes(this.efs, seg.id, seg.fd, seg.size, new Yielder('hint'));
         if (!this.segments.has(seg.id)) return;
         writeHintBytes(this.efs, this.dir, hintFileName(seg.id), bytes);
         seg.hasHint = true;
