@@ -117,6 +117,12 @@ export class Keydir {
     return this.entryCount - this.tombstoneEntries;
   }
 
+  /** Mean key length of the keys held (0 when empty). */
+  get averageKeyBytes(): number {
+    const keys = this.entryCount;
+    return keys === 0 ? 0 : (this.arenaUsed - this.arenaGarbage) / keys;
+  }
+
   // ---------------------------------------------------------------- lookups
 
   private sameKeyBytes(slot: number, b: Uint8Array, start: number, length: number): boolean {

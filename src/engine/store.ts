@@ -243,13 +243,22 @@ export class Store implements BrowsableStore {
     const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
+    let scannedBytes = 0;
+    let scannedRecords = 0;
     for (const id of ids) {
       const seg = this.segments.get(id)!;
+      const scanned = !listing.hintIds.has(id);
+      // Segments scanned without a hint: room in the keydir for as many records as the ones scanned so far had per byte.
+      if (scanned && scannedBytes > 0) this.keydir.reserve(Math.ceil((seg.size * scannedRecords) / scannedBytes), Math.ceil((seg.size * scannedRecords * this.keydir.averageKeyBytes) / scannedBytes));
       // Every segment but the last ordinary one (the active segment when the store was closed) is sealed
       // and should have a hint; scanning one without is a fallback.
       if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
       await this.replaySegment(seg, listing.hintIds.has(id), yielder, done, totalBytes);
       done += seg.size;
+      if (scanned) {
+        scannedBytes += seg.size;
+        scannedRecords += seg.records;
+      }
     }
     this.keydir.endReplay();
     yielder.report(totalBytes, totalBytes);
