@@ -181,7 +181,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     else writeFully(efs, out.seg.fd, target, offset);
     out.seg.size += length;
     out.seg.noteRecord(sequence);
-    out.hint.add(type, sequence, offset, length, bytes, at + RECORD_HEADER.size, keyLength);
+    out.hint.addRecord(bytes, at, offset, length);
     moved.push(slot, sequence, input.id, out.seg.id, offset, length);
   };
 

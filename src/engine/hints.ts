@@ -5,12 +5,30 @@
  */
 import { readAt, realFs, writeFully, type EngineFs } from './fs.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
-import { checkHint, encodeHint, writeHintHeader, writeU64, type HintEntry } from './native/codec.js';
+import { checkHint, encodeHint, writeHintHeader, type HintEntry } from './native/codec.js';
 import { crc32 } from './crc.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
 import { hintFileName, pathOf, TMP_SUFFIX } from './native/files.js';
 import type { Yielder } from './yielder.js';
+
+const TWO_32 = 0x1_0000_0000;
+
+/** u32 little-endian at b[at] (value in [0, 2^32)). */
+function putU32(b: Uint8Array, at: number, value: number): void {
+  b[at] = value;
+  b[at + 1] = value >>> 8;
+  b[at + 2] = value >>> 16;
+  b[at + 3] = value >>> 24;
+}
+
+/** Keys up to this long are copied byte by byte: cheaper than making a view for TypedArray#set. */
+const SHORT_COPY_BYTES = 64;
+
+function copyBytes(from: Uint8Array, fromStart: number, to: Uint8Array, toStart: number, length: number): void {
+  if (length > SHORT_COPY_BYTES) to.set(from.subarray(fromStart, fromStart + length), toStart);
+  else for (let i = 0; i < length; i++) to[toStart + i] = from[fromStart + i]!;
+}
 
 /** Scan a segment and collect hint entries for its committed records. */
 export async function buildHintEntries(efs: EngineFs, fd: number, size: number, yielder?: Yielder): Promise<HintEntry[]> {
@@ -30,23 +48,50 @@ export class HintBuilder {
   private at = HINT_HEADER.size;
   count = 0;
 
-  add(type: number, sequence: number, offset: number, recordLength: number, key: Uint8Array, keyStart: number, keyLength: number): void {
+  /** Room for one more entry with a key of keyLength bytes (and the trailer); returns where it goes. */
+  private reserve(keyLength: number): number {
     const need = this.at + HINT_ENTRY.size + keyLength + HINT_TRAILER.size;
     if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.at);
       this.buf = bigger;
     }
+    return this.at;
+  }
+
+  add(type: number, sequence: number, offset: number, recordLength: number, key: Uint8Array, keyStart: number, keyLength: number): void {
+    const at = this.reserve(keyLength);
     const b = this.buf;
-    const at = this.at;
     b[at + HINT_ENTRY.type] = type;
     b[at + HINT_ENTRY.flags] = 0;
-    writeU64(b, sequence, at + HINT_ENTRY.sequence);
-    b.writeUInt32LE(offset, at + HINT_ENTRY.offset);
-    b.writeUInt32LE(recordLength, at + HINT_ENTRY.recordLength);
-    b.writeUInt32LE(keyLength, at + HINT_ENTRY.keyLength);
-    b.set(key.subarray(keyStart, keyStart + keyLength), at + HINT_ENTRY.size);
+    putU32(b, at + HINT_ENTRY.sequence, sequence % TWO_32);
+    putU32(b, at + HINT_ENTRY.sequence + 4, Math.floor(sequence / TWO_32));
+    putU32(b, at + HINT_ENTRY.offset, offset);
+    putU32(b, at + HINT_ENTRY.recordLength, recordLength);
+    putU32(b, at + HINT_ENTRY.keyLength, keyLength);
+    copyBytes(key, keyStart, b, at + HINT_ENTRY.size, keyLength);
     this.at = at + HINT_ENTRY.size + keyLength;
+    this.count++;
+  }
+
+  /**
+   * add() for a record whose bytes are at hand (record[at, at + recordLength),
+   * checked): the entry's type, sequence, key length and key are copied from
+   * the record's header and key, which hold them in the same encoding.
+   */
+  addRecord(record: Uint8Array, at: number, offset: number, recordLength: number): void {
+    const kl = at + RECORD_HEADER.keyLength;
+    const keyLength = (record[kl]! | (record[kl + 1]! << 8) | (record[kl + 2]! << 16) | (record[kl + 3]! << 24)) >>> 0;
+    const to = this.reserve(keyLength);
+    const b = this.buf;
+    b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;
+    b[to + HINT_ENTRY.flags] = 0;
+    copyBytes(record, at + RECORD_HEADER.sequence, b, to + HINT_ENTRY.sequence, 8);
+    putU32(b, to + HINT_ENTRY.offset, offset);
+    putU32(b, to + HINT_ENTRY.recordLength, recordLength);
+    copyBytes(record, kl, b, to + HINT_ENTRY.keyLength, 4);
+    copyBytes(record, at + RECORD_HEADER.size, b, to + HINT_ENTRY.size, keyLength);
+    this.at = to + HINT_ENTRY.size + keyLength;
     this.count++;
   }
 
@@ -71,7 +116,7 @@ export async function buildHintBytes(efs: EngineFs, segmentId: number, fd: numbe
     fd,
     size,
     start,
-    (buf, at, fileOffset, type, sequence, keyLength, length) => builder.add(type, sequence, fileOffset, length, buf, at + RECORD_HEADER.size, keyLength),
+    (buf, at, fileOffset, _type, _sequence, _keyLength, length) => builder.addRecord(buf, at, fileOffset, length),
     pause,
   );
   if (stopped < size) {
