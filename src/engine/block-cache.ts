@@ -65,6 +65,23 @@ export class BlockCache {
     return view;
   }
 
+  /** Blocks that can still be added without evicting one (never-used capacity plus freed slots). */
+  get spareBlocks(): number {
+    return this.capacity - this.views.length + this.free.length;
+  }
+
+  has(segment: number, index: number): boolean {
+    return this.slotOf.has(segment * BLOCKS_PER_SEGMENT + index);
+  }
+
+  /** Keep a copy of `bytes` (at most BLOCK_BYTES) as block `index` of `segment`, which must not be cached yet. */
+  put(segment: number, index: number, bytes: Uint8Array): void {
+    const slot = this.freeSlot();
+    this.views[slot]!.set(bytes);
+    this.lengths[slot] = bytes.length;
+    this.slotOf.set(segment * BLOCKS_PER_SEGMENT + index, slot);
+  }
+
   private freeSlot(): number {
     const reuse = this.free.pop();
     if (reuse !== undefined) return reuse;

@@ -91,6 +91,9 @@ interface PendingRecord {
   value?: Buffer;
 }
 
+/** Blocks a cold cache miss reads at once while the cache is filling (1 MiB). */
+const EXTENT_BLOCKS = 16;
+
 /** Appends up to this size are encoded in one reused buffer; larger ones get their own. */
 const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -111,6 +114,8 @@ export class Store implements BrowsableStore {
   private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Scratch for readAhead (its bytes are never used). */
   private readAheadBuffer: Buffer | undefined;
+  /** One 1 MiB extent read by readExtent (allocated on the first cold miss). */
+  private extentBuffer: Buffer | undefined;
   private readonly segments = new Map<number, Segment>();
   /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
   private readonly batchTails = new Map<Segment, Problem>();
@@ -507,8 +512,17 @@ export class Store implements BrowsableStore {
     return value;
   }
 
-  /** Block `index` of a sealed segment into `into`; how many bytes there were. */
+  /**
+   * Block `index` of a sealed segment into `into`; how many bytes there were.
+   * While the cache has room to spare (it is filling, nothing is evicted
+   * yet), a miss reads the aligned 1 MiB extent around the block in one
+   * pread and keeps its other blocks too: a cold store then warms in 16
+   * times fewer disk reads, each paying the latency once. Once the cache is
+   * full, a miss reads its block only, so a store larger than the cache does
+   * not churn it with neighbours nobody asked for.
+   */
   private readBlock(seg: Segment, index: number, into: Buffer): number {
+    if (this.cache.spareBlocks >= EXTENT_BLOCKS && seg.size > BLOCK_BYTES) return this.readExtent(seg, index, into);
     const at = index * BLOCK_BYTES;
     const want = Math.max(0, Math.min(BLOCK_BYTES, seg.size - at));
     let done = 0;
@@ -518,6 +532,26 @@ export class Store implements BrowsableStore {
       done += n;
     }
     return done;
+  }
+
+  private readExtent(seg: Segment, index: number, into: Buffer): number {
+    const first = index - (index % EXTENT_BLOCKS);
+    const from = first * BLOCK_BYTES;
+    const want = Math.max(0, Math.min(EXTENT_BLOCKS * BLOCK_BYTES, seg.size - from));
+    const extent = (this.extentBuffer ??= Buffer.allocUnsafeSlow(EXTENT_BLOCKS * BLOCK_BYTES));
+    let done = 0;
+    while (done < want) {
+      const n = this.efs.readSync(seg.fd, extent, done, want - done, from + done);
+      if (n === 0) break;
+      done += n;
+    }
+    let length = 0;
+    for (let b = first; b < first + EXTENT_BLOCKS && (b - first) * BLOCK_BYTES < done; b++) {
+      const bytes = extent.subarray((b - first) * BLOCK_BYTES, Math.min(done, (b - first + 1) * BLOCK_BYTES));
+      if (b === index) length = bytes.copy(into);
+      else if (!this.cache.has(seg.id, b)) this.cache.put(seg.id, b, bytes);
+    }
+    return length;
   }
 
   /**

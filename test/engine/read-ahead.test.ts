@@ -100,6 +100,54 @@ describe('the block cache', () => {
     await store.close();
   });
 
+  it('reads 1 MiB extents on a miss while it has room to spare, single blocks once it is nearly full', async () => {
+    const dir = tempDir();
+    const writer = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 3 * 1024 * 1024 + 5000 });
+    const value = Buffer.alloc(1000, 9);
+    const keys = Array.from({ length: 4000 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+    for (const k of keys) await writer.put(k, value);
+    await writer.close();
+    const MiB = 1024 * 1024;
+
+    // Room for every block: each extent of the sealed segment (3 MiB and a bit, the last extent partial) is read once.
+    let log: Array<{ length: number; position: number }> = [];
+    let store = await Store.open(dir, { readOnly: true, fs: countingFs(log), cacheBytes: 64 * MiB });
+    const sealed = store.locate(keys[0]!)!.file;
+    log.length = 0;
+    for (const k of keys) expect(store.getSync(k)).toEqual(value);
+    // Read-only, both segments are sealed: four extents of the first (the last one short), one of the second.
+    const { statSync } = await import('node:fs');
+    const size1 = statSync(`${dir}/000001.data`).size;
+    const size2 = statSync(`${dir}/000002.data`).size;
+    expect(size1).toBeGreaterThan(3 * MiB);
+    expect(log).toEqual([
+      { length: MiB, position: 0 },
+      { length: MiB, position: MiB },
+      { length: MiB, position: 2 * MiB },
+      { length: size1 - 3 * MiB, position: 3 * MiB },
+      { length: size2, position: 0 },
+    ]);
+    log.length = 0;
+    for (const k of keys.filter((k) => store.locate(k)!.file === sealed)) expect(store.getSync(k)).toEqual(value);
+    expect(log).toHaveLength(0);
+    await store.close();
+
+    // 20 blocks: the first miss reads an extent (16 blocks), later misses one 64 KiB block each.
+    log = [];
+    store = await Store.open(dir, { readOnly: true, fs: countingFs(log), cacheBytes: 20 * READAHEAD_BYTES });
+    const inSecondMiB = keys.find((k) => store.locate(k)!.offset > MiB + 1000)!;
+    log.length = 0;
+    expect(store.getSync(keys[0]!)).toEqual(value);
+    expect(log).toEqual([{ length: MiB, position: 0 }]);
+    log.length = 0;
+    expect(store.getSync(inSecondMiB)).toEqual(value);
+    expect(log).toHaveLength(1);
+    expect(log[0]!.length).toBe(READAHEAD_BYTES);
+    for (const k of keys) expect(store.getSync(k)).toEqual(value);
+    expect((store as unknown as { cache: { cachedBytes: number } }).cache.cachedBytes).toBeLessThanOrEqual(20 * READAHEAD_BYTES);
+    await store.close();
+  });
+
   it('still checks every cached record: damage on disk is an error naming file and offset', async () => {
     const dir = tempDir();
     await makeStore(dir);
