@@ -475,6 +475,50 @@ export class Keydir {
     for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) yield this.keyAt(slot);
   }
 
+  /**
+   * The `n` smallest live keys, sorted, and how many live keys there are:
+   * one pass over the slots comparing key bytes in the arena, a string made
+   * only for the keys returned (the first window of a big store, before or
+   * without the full sort). The sorted list when it is cached.
+   */
+  smallestKeys(n: number): { keys: string[]; count: number } {
+    if (this.sorted) return { keys: this.sorted.slice(0, Math.max(0, n)), count: this.sorted.length };
+    const best: number[] = [];
+    const meta = this.meta;
+    for (let slot = 0; n > 0 && slot < this.nextSlot; slot++) {
+      if (meta[slot * STRIDE + KEY_LEN] === FREE_SLOT || meta[slot * STRIDE + LEN] === 0) continue;
+      if (best.length === n) {
+        if (this.compareSlotKeys(slot, best[n - 1]!) >= 0) continue;
+        best.pop();
+      }
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.compareSlotKeys(best[mid]!, slot) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, slot);
+    }
+    return { keys: best.map((slot) => this.keyAt(slot)), count: this.size };
+  }
+
+  /** Bytewise order of two slots' keys (a proper prefix sorts first), as for key strings. */
+  private compareSlotKeys(a: number, b: number): number {
+    const meta = this.meta;
+    const arena = this.arena;
+    const aAt = meta[a * STRIDE + KEY_AT]!;
+    const bAt = meta[b * STRIDE + KEY_AT]!;
+    const aLen = meta[a * STRIDE + KEY_LEN]!;
+    const bLen = meta[b * STRIDE + KEY_LEN]!;
+    const common = Math.min(aLen, bLen);
+    for (let i = 0; i < common; i++) {
+      const d = arena[aAt + i]! - arena[bAt + i]!;
+      if (d !== 0) return d;
+    }
+    return aLen - bLen;
+  }
+
   /** All keys sorted bytewise; cached until a key is added or removed. */
   sortedKeys(): readonly string[] {
     if (!this.sorted) {

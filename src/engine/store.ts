@@ -420,6 +420,11 @@ export class Store implements BrowsableStore {
     return this.keydir.unorderedKeys();
   }
 
+  /** The n smallest keys, sorted, and the key count, without sorting or making a string per key. */
+  smallestKeys(n: number): { keys: string[]; count: number } {
+    return this.keydir.smallestKeys(n);
+  }
+
   /** sortedKeys() without blocking: sorts in steps, awaiting `pause` between them, and caches the result. */
   sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
     this.assertOpen();

@@ -169,6 +169,8 @@ export interface BrowsableStore {
   sortedKeys(): readonly string[];
   /** The same keys in no particular order, without sorting them (the first window of a big store needs no full sort). */
   unorderedKeys?(): Iterable<string>;
+  /** The n smallest keys, sorted, and how many keys there are, in one pass without a full sort. */
+  smallestKeys?(n: number): { keys: string[]; count: number };
   /** sortedKeys() computed in steps, awaiting `pause` between them (for a server that must keep answering). */
   sortedKeysInSteps?(pause: () => Promise<void>): Promise<readonly string[]>;
   has(key: Uint8Array | string): boolean;

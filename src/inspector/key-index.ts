@@ -67,6 +67,8 @@ export interface KeySource {
   sortedKeys(): readonly string[];
   /** The same keys in no particular order, without sorting; optional. */
   unorderedKeys?(): Iterable<string>;
+  /** The n smallest keys, sorted, and the key count, computed by the source itself; optional (else from unorderedKeys). */
+  smallestKeys?(n: number): { keys: string[]; count: number };
   /** The sorted keys computed in steps, awaiting `pause` between them; optional. */
   sortedKeysInSteps?(pause: () => Promise<void>): Promise<readonly string[]>;
 }
@@ -266,7 +268,7 @@ export class KeyIndex {
    */
   async prepare(filter: KeyFilter | undefined, offset = 0, limit = 0): Promise<void> {
     const unfiltered = !filter || filter.pattern === '';
-    if (unfiltered && !this.sortedOnce && this.source.unorderedKeys && offset + limit <= FIRST_WINDOW_MAX) return;
+    if (unfiltered && !this.sortedOnce && this.hasFirstWindow() && offset + limit <= FIRST_WINDOW_MAX) return;
     if (unfiltered || filter.mode === 'prefix') {
       if (!this.sortedOnce) this.scheduleWarmUp();
       await this.sortedReady;
@@ -319,10 +321,15 @@ export class KeyIndex {
     return range;
   }
 
+  /** Whether the source can give the first window without the full sort. */
+  private hasFirstWindow(): boolean {
+    return !!(this.source.smallestKeys || this.source.unorderedKeys);
+  }
+
   window(filter: KeyFilter | undefined, offset: number, limit: number): { total: number; keys: KeyEntry[] } {
     const unfiltered = !filter || filter.pattern === '';
-    if (unfiltered && !this.sortedOnce && this.source.unorderedKeys && offset + limit <= FIRST_WINDOW_MAX) {
-      const first = smallestKeys(this.source.unorderedKeys(), offset + limit);
+    if (unfiltered && !this.sortedOnce && this.hasFirstWindow() && offset + limit <= FIRST_WINDOW_MAX) {
+      const first = this.source.smallestKeys ? this.source.smallestKeys(offset + limit) : smallestKeys(this.source.unorderedKeys!(), offset + limit);
       this.scheduleWarmUp();
       return { total: first.count, keys: first.keys.slice(offset).map(entryFor) };
     }

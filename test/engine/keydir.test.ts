@@ -70,6 +70,25 @@ describe('Keydir (open addressing over typed arrays)', () => {
     expect(kd.keyAt(slot)).toBe(kd.sortedKeys()[0]);
   });
 
+  it('smallestKeys: the n smallest keys in bytewise order, prefixes and high bytes included, without the sort', () => {
+    const kd = new Keydir();
+    const rand = rng(21);
+    const keys = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const length = Math.floor(rand() * 6);
+      let key = '';
+      for (let j = 0; j < length; j++) key += String.fromCharCode([0, 1, 0x61, 0x62, 0x7f, 0x80, 0xff][Math.floor(rand() * 7)]!);
+      keys.add(key);
+      const b = Buffer.from(key, 'latin1');
+      kd.setIfNewerBytes(b, 0, b.length, 1, i, 10, i + 1);
+    }
+    for (const key of [...keys].slice(0, 100)) kd.delete(key);
+    const expected = [...keys].slice(100).sort();
+    for (const n of [0, 1, 7, 300, 100_000]) expect(kd.smallestKeys(n)).toEqual({ keys: expected.slice(0, n), count: expected.length });
+    kd.sortedKeys();
+    expect(kd.smallestKeys(50)).toEqual({ keys: expected.slice(0, 50), count: expected.length });
+  });
+
   it('replay: a tombstone hides older puts read later, whatever the order, and endReplay drops it', () => {
     const kd = new Keydir();
     const a = Buffer.from('a');
