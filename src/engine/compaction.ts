@@ -19,6 +19,7 @@
  */
 import type { EngineFs } from './fs.js';
 import { writeFully } from './fs.js';
+import { grown } from './arrays.js';
 import { crc32AfterByteChange } from './crc.js';
 import { HintBuilder } from './hints.js';
 import { fileSource } from './native/byte-source.js';
@@ -68,17 +69,12 @@ export class MovedRecords {
   }
 
   private grow(capacity: number): void {
-    const g = <T extends Int32Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(capacity);
-      b.set(a);
-      return b;
-    };
-    this.slots = g(this.slots, (n) => new Int32Array(n));
-    this.sequences = g(this.sequences, (n) => new Float64Array(n));
-    this.from = g(this.from, (n) => new Uint32Array(n));
-    this.to = g(this.to, (n) => new Uint32Array(n));
-    this.offsets = g(this.offsets, (n) => new Uint32Array(n));
-    this.lengths = g(this.lengths, (n) => new Uint32Array(n));
+    this.slots = grown(this.slots, capacity);
+    this.sequences = grown(this.sequences, capacity);
+    this.from = grown(this.from, capacity);
+    this.to = grown(this.to, capacity);
+    this.offsets = grown(this.offsets, capacity);
+    this.lengths = grown(this.lengths, capacity);
   }
 }
 

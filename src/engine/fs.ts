@@ -62,14 +62,20 @@ export function writeFully(efs: EngineFs, fd: number, buffer: Uint8Array, positi
   }
 }
 
-/** Read exactly length bytes at position, or fewer at end of file. */
-export function readAt(efs: EngineFs, fd: number, length: number, position: number): Buffer {
-  const buf = Buffer.allocUnsafe(length);
+/** Read length bytes at position into buf at offset, looping over short reads; returns how many (fewer only at end of file). */
+export function readInto(efs: EngineFs, fd: number, buf: Uint8Array, offset: number, length: number, position: number): number {
   let done = 0;
   while (done < length) {
-    const n = efs.readSync(fd, buf, done, length - done, position + done);
+    const n = efs.readSync(fd, buf, offset + done, length - done, position + done);
     if (n === 0) break;
     done += n;
   }
+  return done;
+}
+
+/** Read exactly length bytes at position, or fewer at end of file. */
+export function readAt(efs: EngineFs, fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  const done = readInto(efs, fd, buf, 0, length, position);
   return done === length ? buf : buf.subarray(0, done);
 }

@@ -6,6 +6,7 @@
 import { readAt, realFs, writeFully, type EngineFs } from './fs.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { checkHint, encodeHint, writeHintHeader, type HintEntry } from './native/codec.js';
+import { copyBytes } from './arrays.js';
 import { crc32 } from './crc.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
@@ -20,14 +21,6 @@ function putU32(b: Uint8Array, at: number, value: number): void {
   b[at + 1] = value >>> 8;
   b[at + 2] = value >>> 16;
   b[at + 3] = value >>> 24;
-}
-
-/** Keys up to this long are copied byte by byte: cheaper than making a view for TypedArray#set. */
-const SHORT_COPY_BYTES = 64;
-
-function copyBytes(from: Uint8Array, fromStart: number, to: Uint8Array, toStart: number, length: number): void {
-  if (length > SHORT_COPY_BYTES) to.set(from.subarray(fromStart, fromStart + length), toStart);
-  else for (let i = 0; i < length; i++) to[toStart + i] = from[fromStart + i]!;
 }
 
 /** Scan a segment and collect hint entries for its committed records. */

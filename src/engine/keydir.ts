@@ -23,6 +23,7 @@
  * put read later cannot resurrect a deleted key; endReplay() drops them.
  */
 
+import { copyBytes } from './arrays.js';
 import { sortInSteps } from './stepwise-sort.js';
 
 export interface Location {
@@ -51,7 +52,7 @@ const TWO_32 = 0x1_0000_0000;
 const COLLECT_STEP = 1 << 18;
 /** Grow the table when it would be fuller than this. */
 const MAX_LOAD = 0.75;
-/** Keys at most this long are copied and compared byte by byte (no view object, no call into C++). */
+/** Keys at most this long are compared byte by byte (no call into C++). */
 const SHORT_KEY = 64;
 /** The arena is one Buffer, so its key bytes are limited to a Buffer's largest size. */
 const MAX_ARENA_BYTES = 2 ** 32 - 1;
@@ -248,8 +249,7 @@ export class Keydir {
     const at = this.reserveArena(length);
     const arena = this.arena;
     if (b === undefined) arena.latin1Write(key!, at, length);
-    else if (length <= SHORT_KEY) for (let i = 0; i < length; i++) arena[at + i] = b[start + i]!;
-    else arena.set(b.subarray(start, start + length), at);
+    else copyBytes(b, start, arena, at, length);
     const meta = this.meta;
     meta[slot * STRIDE + HASH] = h;
     meta[slot * STRIDE + KEY_AT] = at;

@@ -2,6 +2,7 @@
  * One data segment as the store holds it open: its file descriptor, size,
  * header facts and the byte accounting behind stats().
  */
+import { grown } from './arrays.js';
 import type { EngineFs } from './fs.js';
 import { readAt, writeFully } from './fs.js';
 import { decodeSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './native/codec.js';
@@ -49,11 +50,7 @@ export class Segment {
   claimReadAhead(offset: number, end: number): boolean {
     const first = Math.floor(offset / READAHEAD_BYTES);
     const last = Math.floor((end - 1) / READAHEAD_BYTES);
-    if (last >> 3 >= this.readAhead.length) {
-      const grown = new Uint8Array(Math.max((last >> 3) + 1, this.readAhead.length * 2));
-      grown.set(this.readAhead);
-      this.readAhead = grown;
-    }
+    if (last >> 3 >= this.readAhead.length) this.readAhead = grown(this.readAhead, Math.max((last >> 3) + 1, this.readAhead.length * 2));
     let missing = false;
     for (let b = first; b <= last; b++) {
       if ((this.readAhead[b >> 3]! & (1 << (b & 7))) === 0) missing = true;

@@ -6,7 +6,8 @@
  */
 import { basename } from 'node:path';
 import type { EngineFs } from './fs.js';
-import { readAt, realFs, writeFully } from './fs.js';
+import { grown } from './arrays.js';
+import { readAt, readInto, realFs, writeFully } from './fs.js';
 import {
   AbortedError,
   ClosedError,
@@ -20,7 +21,7 @@ import {
 import { Keydir, type Location } from './keydir.js';
 import { keyFromString, keyToString, toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
-import { computeRecordCrc, encodeRecordInto, readRecordHeader, recordLength } from './native/codec.js';
+import { computeRecordCrc, encodeRecordInto, readRecordHeader, readU64, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import {
   dataFileName,
@@ -288,7 +289,7 @@ export class Store implements BrowsableStore {
         for (let at = HINT_HEADER.size; at < end; ) {
           for (let n = 0; n < HINT_ENTRIES_PER_SLICE && at < end; n++) {
             const keyLength = bytes.readUInt32LE(at + HINT_ENTRY.keyLength);
-            const sequence = bytes.readUInt32LE(at + HINT_ENTRY.sequence + 4) * 0x1_0000_0000 + bytes.readUInt32LE(at + HINT_ENTRY.sequence);
+            const sequence = readU64(bytes, at + HINT_ENTRY.sequence);
             const keyStart = at + HINT_ENTRY.size;
             this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, bytes.readUInt32LE(at + HINT_ENTRY.offset), bytes.readUInt32LE(at + HINT_ENTRY.recordLength), true);
             at = keyStart + keyLength;
@@ -495,11 +496,7 @@ export class Store implements BrowsableStore {
       }
     } else {
       if (length <= READAHEAD_BYTES && seg.claimReadAhead(offset, offset + length)) this.readAhead(seg, offset, length);
-      while (done < length) {
-        const n = this.efs.readSync(seg.fd, buf, done, length - done, offset + done);
-        if (n === 0) break;
-        done += n;
-      }
+      done = readInto(this.efs, seg.fd, buf, 0, length, offset);
     }
     if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
     // The record is buf[view, view + length).
@@ -507,7 +504,7 @@ export class Store implements BrowsableStore {
     const keyLength = buf.readUInt32LE(view + RECORD_HEADER.keyLength);
     const keyEnd = view + RECORD_HEADER.size + keyLength;
     const valueLength = buf.readUInt32LE(view + RECORD_HEADER.valueLength);
-    const sequence = buf.readUInt32LE(view + RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(view + RECORD_HEADER.sequence);
+    const sequence = readU64(buf, view + RECORD_HEADER.sequence);
     let sameKey = RECORD_HEADER.size + keyLength + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
     for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[view + RECORD_HEADER.size + i] === keyBytes[i];
     if (!sameKey) throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
@@ -529,14 +526,7 @@ export class Store implements BrowsableStore {
   private readBlock(seg: Segment, index: number, into: Buffer): number {
     if (this.cache.spareBlocks >= EXTENT_BLOCKS && seg.size > BLOCK_BYTES) return this.readExtent(seg, index, into);
     const at = index * BLOCK_BYTES;
-    const want = Math.max(0, Math.min(BLOCK_BYTES, seg.size - at));
-    let done = 0;
-    while (done < want) {
-      const n = this.efs.readSync(seg.fd, into, done, want - done, at + done);
-      if (n === 0) break;
-      done += n;
-    }
-    return done;
+    return readInto(this.efs, seg.fd, into, 0, Math.max(0, Math.min(BLOCK_BYTES, seg.size - at)), at);
   }
 
   private readExtent(seg: Segment, index: number, into: Buffer): number {
@@ -544,12 +534,7 @@ export class Store implements BrowsableStore {
     const from = first * BLOCK_BYTES;
     const want = Math.max(0, Math.min(EXTENT_BLOCKS * BLOCK_BYTES, seg.size - from));
     const extent = (this.extentBuffer ??= Buffer.allocUnsafeSlow(EXTENT_BLOCKS * BLOCK_BYTES));
-    let done = 0;
-    while (done < want) {
-      const n = this.efs.readSync(seg.fd, extent, done, want - done, from + done);
-      if (n === 0) break;
-      done += n;
-    }
+    const done = readInto(this.efs, seg.fd, extent, 0, want, from);
     let length = 0;
     for (let b = first; b < first + EXTENT_BLOCKS && (b - first) * BLOCK_BYTES < done; b++) {
       const bytes = extent.subarray((b - first) * BLOCK_BYTES, Math.min(done, (b - first + 1) * BLOCK_BYTES));
@@ -847,9 +832,9 @@ export class Store implements BrowsableStore {
       const r = rankOf.get(segment);
       if (r === undefined) return;
       if (n === rank.length) {
-        rank = growU32(rank, n * 2);
-        offset = growU32(offset, n * 2);
-        length = growU32(length, n * 2);
+        rank = grown(rank, n * 2);
+        offset = grown(offset, n * 2);
+        length = grown(length, n * 2);
       }
       rank[n] = r;
       offset[n] = off;
@@ -1026,12 +1011,6 @@ function lowerBound(keys: readonly string[], target: string): number {
     else hi = mid;
   }
   return lo;
-}
-
-function growU32(a: Uint32Array<ArrayBuffer>, size: number): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(size);
-  b.set(a);
-  return b;
 }
 
 /**

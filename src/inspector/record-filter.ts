@@ -9,6 +9,7 @@
  * follows the index as it grows (a file being indexed, or appended to).
  */
 import { setImmediate as nextTick } from 'node:timers/promises';
+import { grown } from '../engine/arrays.js';
 import type { RecordRowStatus } from '../shared/contract.js';
 import { describeKey } from '../shared/keytext.js';
 import { CLASS_CORRUPT, CLASS_DELETE, CLASS_TORN, CLASS_UNCOMMITTED, CLASS_PUT, type FileRecords } from './record-index.js';
@@ -106,11 +107,7 @@ export class RecordFilter {
   }
 
   private push(i: number): void {
-    if (this.found === this.matches.length) {
-      const grown = new Uint32Array(this.matches.length * 2);
-      grown.set(this.matches);
-      this.matches = grown;
-    }
+    if (this.found === this.matches.length) this.matches = grown(this.matches, this.matches.length * 2);
     this.matches[this.found++] = i;
   }
 

@@ -31,9 +31,11 @@
  * through the FileRecords interface, and the field layout always comes from
  * the format's DecodedRecord.fields.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { crc32 } from '../engine/crc.js';
+import { grown } from '../engine/arrays.js';
+import { readInto, realFs } from '../engine/fs.js';
 import { memorySource, windowedSource, type ByteSource } from '../engine/native/byte-source.js';
 import { computeRecordCrc, implausibleHeader, readRecordHeader, type RecordHeader } from '../engine/native/codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from '../engine/native/layout.js';
@@ -155,13 +157,7 @@ function readRange(path: string, offset: number, length: number): Buffer {
 
 function readFd(fd: number, offset: number, length: number, into?: Buffer): Buffer {
   const buf = into ?? Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, offset + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return buf.subarray(0, done);
+  return buf.subarray(0, readInto(realFs, fd, buf, 0, length, offset));
 }
 
 /** A file's bytes for the scanner through a window, opening the file for each read (no descriptor kept between slices). */
@@ -506,12 +502,8 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
 
   private push(offset: number, cls: number): void {
     if (this.n === this.offsets.length) {
-      const offsets = new Float64Array(Math.max(1024, this.n * 2));
-      offsets.set(this.offsets.subarray(0, this.n));
-      this.offsets = offsets;
-      const classes = new Uint8Array(offsets.length);
-      classes.set(this.classes.subarray(0, this.n));
-      this.classes = classes;
+      this.offsets = grown(this.offsets, Math.max(1024, this.n * 2));
+      this.classes = grown(this.classes, this.offsets.length);
     }
     this.offsets[this.n] = offset;
     this.classes[this.n] = cls;

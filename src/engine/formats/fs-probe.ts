@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readInto, realFs } from '../fs.js';
 
 /** Names in a directory, or [] when it is missing or unreadable. */
 export function listDir(dir: string): string[] {
@@ -40,13 +41,7 @@ export function readHead(p: string, max: number): Uint8Array | undefined {
     fd = fs.openSync(p, 'r');
     const size = fs.fstatSync(fd).size;
     const buf = Buffer.alloc(Math.max(0, Math.min(max, size)));
-    let done = 0;
-    while (done < buf.length) {
-      const n = fs.readSync(fd, buf, done, buf.length - done, done);
-      if (n === 0) break;
-      done += n;
-    }
-    return buf.subarray(0, done);
+    return buf.subarray(0, readInto(realFs, fd, buf, 0, buf.length, 0));
   } catch {
     return undefined;
   } finally {

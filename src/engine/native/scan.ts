@@ -11,10 +11,10 @@
  * inside its header or inside the bytes its lengths announce), "corrupt"
  * otherwise. A random match is a 1 in 2^32 event per candidate offset.
  */
-import { computeRecordCrc, implausibleHeader, readRecordHeader, recordLength, type RecordHeader } from './codec.js';
+import { computeRecordCrc, implausibleHeader, readRecordHeader, readU64, recordLength, type RecordHeader } from './codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
 import type { ByteSource } from './byte-source.js';
-import type { EngineFs } from '../fs.js';
+import { readInto, type EngineFs } from '../fs.js';
 import { crc32Range } from '../crc.js';
 
 export interface ScannedRecord {
@@ -189,15 +189,8 @@ export async function walkCommittedRecords(
   let pendingSequence = 0;
   let sincePause = 0;
   const fill = (from: number): void => {
-    const want = Math.min(buf.length, size - from);
-    let done = 0;
-    while (done < want) {
-      const n = efs.readSync(fd, buf, done, want - done, from + done);
-      if (n === 0) break;
-      done += n;
-    }
     winStart = from;
-    winLen = done;
+    winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - from), from);
   };
   for (;;) {
     const resume = pending >= 0 ? pending : at;
@@ -234,7 +227,7 @@ export async function walkCommittedRecords(
       if (rel + length > winLen) return resume;
     }
     if (crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== buf.readUInt32LE(rel + RECORD_HEADER.crc)) return resume;
-    const sequence = buf.readUInt32LE(rel + RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(rel + RECORD_HEADER.sequence);
+    const sequence = readU64(buf, rel + RECORD_HEADER.sequence);
     if ((flags & FLAG_IN_BATCH) === 0) {
       if (pending >= 0) return pending; // "the batch never ended"
       onRecord(buf, rel, at, type, sequence, keyLength, length);
@@ -252,7 +245,7 @@ export async function walkCommittedRecords(
           const r = p - winStart;
           const kl = buf.readUInt32LE(r + RECORD_HEADER.keyLength);
           const len = RECORD_HEADER.size + kl + buf.readUInt32LE(r + RECORD_HEADER.valueLength);
-          const seq = buf.readUInt32LE(r + RECORD_HEADER.sequence + 4) * 0x1_0000_0000 + buf.readUInt32LE(r + RECORD_HEADER.sequence);
+          const seq = readU64(buf, r + RECORD_HEADER.sequence);
           onRecord(buf, r, p, buf[r + RECORD_HEADER.type]!, seq, kl, len);
           p += len;
         }
