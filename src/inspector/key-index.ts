@@ -267,9 +267,8 @@ export class KeyIndex {
    * redoing its work in one blocking call.
    */
   async prepare(filter: KeyFilter | undefined, offset = 0, limit = 0): Promise<void> {
-    const unfiltered = !filter || filter.pattern === '';
-    if (unfiltered && !this.sortedOnce && this.hasFirstWindow() && offset + limit <= FIRST_WINDOW_MAX) return;
-    if (unfiltered || filter.mode === 'prefix') {
+    if (this.isFirstWindow(filter, offset, limit)) return;
+    if (!filter || filter.pattern === '' || filter.mode === 'prefix') {
       if (!this.sortedOnce) this.scheduleWarmUp();
       await this.sortedReady;
       return;
@@ -321,14 +320,14 @@ export class KeyIndex {
     return range;
   }
 
-  /** Whether the source can give the first window without the full sort. */
-  private hasFirstWindow(): boolean {
-    return !!(this.source.smallestKeys || this.source.unorderedKeys);
+  /** Whether this window is answered without the full sort: unfiltered, near the top, before any sort, from a source that can. */
+  private isFirstWindow(filter: KeyFilter | undefined, offset: number, limit: number): boolean {
+    const unfiltered = !filter || filter.pattern === '';
+    return unfiltered && !this.sortedOnce && !!(this.source.smallestKeys || this.source.unorderedKeys) && offset + limit <= FIRST_WINDOW_MAX;
   }
 
   window(filter: KeyFilter | undefined, offset: number, limit: number): { total: number; keys: KeyEntry[] } {
-    const unfiltered = !filter || filter.pattern === '';
-    if (unfiltered && !this.sortedOnce && this.hasFirstWindow() && offset + limit <= FIRST_WINDOW_MAX) {
+    if (this.isFirstWindow(filter, offset, limit)) {
       const first = this.source.smallestKeys ? this.source.smallestKeys(offset + limit) : smallestKeys(this.source.unorderedKeys!(), offset + limit);
       this.scheduleWarmUp();
       return { total: first.count, keys: first.keys.slice(offset).map(entryFor) };
