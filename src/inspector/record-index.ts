@@ -74,7 +74,8 @@ export const CLASS_TORN = 4;
 /** Or'ed into the class of a valid record of an atomic batch that never completed. */
 export const CLASS_UNCOMMITTED = 8;
 
-function classOf(e: { kind: DecodedRecord['kind']; status: DecodedRecord['status']; uncommitted?: boolean }): number {
+/** The class of a decoded record (one of CLASS_*, maybe with CLASS_UNCOMMITTED). */
+export function classOf(e: { kind: DecodedRecord['kind']; status: DecodedRecord['status']; uncommitted?: boolean }): number {
   if (e.status === 'corrupt') return CLASS_CORRUPT;
   if (e.status === 'torn') return CLASS_TORN;
   const base = e.kind === 'put' ? CLASS_PUT : e.kind === 'delete' ? CLASS_DELETE : CLASS_META;

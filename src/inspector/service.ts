@@ -41,7 +41,7 @@ import { JobRunner } from './jobs.js';
 import { KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
-import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, NativeSegmentIndex, RecordIndexCache, range, type FileRecords, type IndexEntry } from './record-index.js';
+import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, NativeSegmentIndex, RecordIndexCache, range, type FileRecords, type IndexEntry } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
 
 /** At most this many problems travel in one verify report. */
@@ -488,15 +488,7 @@ export class InspectorService implements KvscopeHandlers {
   }
 
   private rowStatus(session: Session, file: string, e: IndexEntry): RecordRowStatus {
-    if (e.status === 'corrupt') return 'corrupt';
-    if (e.status === 'torn') return 'torn';
-    if (e.uncommitted) return 'uncommitted';
-    if (e.kind === 'delete') return 'tombstone';
-    if (e.kind === 'put' && e.key !== undefined) {
-      const loc = session.handle.store.locate(keyBytes(e.key));
-      return loc && loc.file === file && loc.offset === e.offset ? 'live' : 'shadowed';
-    }
-    return 'meta';
+    return this.classStatus(session, file, classOf(e), e.key === undefined ? undefined : keyBytes(e.key), e.offset);
   }
 
   private row(session: Session, file: string, index: number, e: IndexEntry): RecordRow {
