@@ -226,10 +226,14 @@ export class Keydir {
     this.meta[slot * STRIDE + LEN] = length;
   }
 
+  /** Where a slot's record is, as an object. */
+  locationAt(slot: number): Location {
+    return { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
+  }
+
   get(key: string): Location | undefined {
     const slot = this.slotOf(key);
-    if (slot < 0) return undefined;
-    return { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) };
+    return slot < 0 ? undefined : this.locationAt(slot);
   }
 
   has(key: string): boolean {
@@ -298,25 +302,19 @@ export class Keydir {
   }
 
   /**
-   * Point key at a location unless it already points at a record with an
-   * equal or higher sequence number; false when nothing changed.
+   * Point the key in bytes [start, start + keyLength) at a location unless it
+   * already points at a record with an equal or higher sequence number; false
+   * when nothing changed. Allocates nothing (beyond growing the keydir).
    */
-  setIfNewer(key: string, segment: number, offset: number, length: number, sequence: number): boolean {
-    const h = hashString(key);
-    const i = this.indexOfString(key, h);
-    return this.applyPut(i, h, undefined, key, 0, key.length, segment, offset, length, sequence);
-  }
-
-  /** setIfNewer with the key as bytes [start, start + keyLength): allocates nothing (beyond growing the keydir). */
   setIfNewerBytes(b: Uint8Array, start: number, keyLength: number, segment: number, offset: number, length: number, sequence: number): boolean {
     const h = hashBytes(b, start, start + keyLength);
     const i = this.indexOfBytes(b, start, keyLength, h);
-    return this.applyPut(i, h, b, undefined, start, keyLength, segment, offset, length, sequence);
+    return this.applyPut(i, h, b, start, keyLength, segment, offset, length, sequence);
   }
 
-  private applyPut(i: number, h: number, b: Uint8Array | undefined, key: string | undefined, start: number, keyLength: number, segment: number, offset: number, length: number, sequence: number): boolean {
+  private applyPut(i: number, h: number, b: Uint8Array, start: number, keyLength: number, segment: number, offset: number, length: number, sequence: number): boolean {
     if (i < 0) {
-      const slot = this.insertAt(-1 - i, h, b, key, start, keyLength);
+      const slot = this.insertAt(-1 - i, h, b, undefined, start, keyLength);
       this.setSlot(slot, segment, offset, length, sequence);
       this.replacedSegment = -1;
       return true;
@@ -432,7 +430,7 @@ export class Keydir {
   *entries(): IterableIterator<[string, Location]> {
     for (let slot = 0; slot < this.nextSlot; slot++) {
       if (!this.isLiveSlot(slot)) continue;
-      yield [this.keyAt(slot), { segment: this.meta[slot * STRIDE + SEG]!, offset: this.meta[slot * STRIDE + OFF]!, length: this.meta[slot * STRIDE + LEN]!, sequence: this.seqAt(slot) }];
+      yield [this.keyAt(slot), this.locationAt(slot)];
     }
   }
 

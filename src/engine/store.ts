@@ -438,8 +438,9 @@ export class Store implements BrowsableStore {
   }
 
   locate(key: Uint8Array | string): RecordLocation | undefined {
-    const loc = this.keydir.get(keyToString(toBytes(key)));
-    return loc && this.toRecordLocation(loc);
+    const keyBytes = toBytes(key);
+    const slot = this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length);
+    return slot < 0 ? undefined : this.toRecordLocation(this.keydir.locationAt(slot));
   }
 
   async get(key: Uint8Array | string): Promise<Buffer | undefined> {
@@ -565,9 +566,7 @@ export class Store implements BrowsableStore {
     const keyBytes = toBytes(key);
     const slot = this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length);
     if (slot < 0) return undefined;
-    const kd = this.keydir;
-    const location = this.toRecordLocation({ segment: kd.segmentAt(slot), offset: kd.offsetAt(slot), length: kd.lengthAt(slot), sequence: kd.sequenceAt(slot) });
-    return { value: this.readSlot(slot, keyBytes), location };
+    return { value: this.readSlot(slot, keyBytes), location: this.toRecordLocation(this.keydir.locationAt(slot)) };
   }
 
   private toRecordLocation(loc: Location): RecordLocation {
@@ -616,7 +615,7 @@ export class Store implements BrowsableStore {
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.assertOpen();
     const keyBytes = toBytes(key);
-    const live = this.keydir.get(keyToString(keyBytes));
+    const live = this.locate(keyBytes);
     const versions: KeyVersion[] = [];
     const yielder = new Yielder('history');
     for (const seg of [...this.segments.values()]) {
@@ -694,7 +693,7 @@ export class Store implements BrowsableStore {
   async delete(key: Uint8Array | string): Promise<boolean> {
     const keyBytes = toBytes(key);
     this.assertWritable('delete');
-    if (!this.keydir.has(keyToString(keyBytes))) return false;
+    if (this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length) < 0) return false;
     await this.write([{ type: RECORD_TOMBSTONE, key: keyBytes }]);
     return true;
   }
