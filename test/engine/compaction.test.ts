@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Store, type StoreOptions } from '../../src/engine/store.js';
 import { AbortedError } from '../../src/engine/errors.js';
+import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import type { CompactionStep } from '../../src/engine/compaction.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
 import { cleanTempDirs, copyDir, dataFiles, hashDir, latin1, tempDir } from './helpers.js';
@@ -204,10 +205,22 @@ describe('compaction', () => {
     for (const when of ['before', 'outputs-written', 'progress'] as const) {
       const dir = tempDir() + '/s';
       const controller = new AbortController();
+      // Progress is reported once per 8 ms slice of work: a compaction of this small store can finish
+      // within one, so in the 'progress' case each of its reads takes 10 ms, and a report must come.
+      let slowReads = false;
+      const slowFs: EngineFs = {
+        ...realFs,
+        readSync: (fd, buf, off, len, pos) => {
+          if (slowReads) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+          return realFs.readSync(fd, buf, off, len, pos);
+        },
+      };
       const { store, model } = await churn(dir, {
+        fs: slowFs,
         compactionHooks: { afterStep: (s) => (when === 'outputs-written' && s === 'outputs-written' ? controller.abort() : undefined) },
       }, when === 'progress' ? 20000 : 200);
       if (when === 'before') controller.abort();
+      slowReads = when === 'progress';
       const files = dataFiles(dir);
       await expect(
         store.compact({
@@ -217,6 +230,7 @@ describe('compaction', () => {
           },
         }),
       ).rejects.toBeInstanceOf(AbortedError);
+      slowReads = false;
       expect(leftovers(dir), when).toEqual([]);
       // The inputs are all still there (compaction may have sealed the active segment first).
       for (const f of files) expect(fs.existsSync(path.join(dir, f)), `${when} ${f}`).toBe(true);
