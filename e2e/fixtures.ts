@@ -59,6 +59,14 @@ export function keyOption(page: Page, display: string) {
 }
 
 /** Starts a process that holds `dir` open for writing; resolves with it and its pid once ready. */
+/** Stop a writer process with SIGTERM and wait until it has exited (its close writes files into the store). */
+export async function stopWriter(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 export async function holdWriter(dir: string): Promise<{ child: ChildProcess; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'e2e/helpers/hold-writer.ts'), dir], {
     cwd: ROOT,

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { test, expect, openFromScreen, keyOption, shot, ROOT } from './fixtures.js';
+import { test, expect, openFromScreen, keyOption, shot, stopWriter, ROOT } from './fixtures.js';
 
 test('follow mode shows another process\'s writes as they happen', async ({ page, kv }) => {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'e2e/helpers/append-writer.ts'), kv.dir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -36,6 +36,7 @@ test('follow mode shows another process\'s writes as they happen', async ({ page
     await page.getByRole('button', { name: '● Following' }).click();
     await expect(strip).toHaveCount(0);
   } finally {
-    child.kill('SIGTERM');
+    // Before the fixture removes the directory: the writer's close writes its active segment's hint.
+    await stopWriter(child);
   }
 });

@@ -4,7 +4,7 @@
  * delete, compact, and see the changes after a reload.
  */
 import { existsSync } from 'node:fs';
-import { test, expect, openFromScreen, keyOption, shot, holdWriter } from './fixtures.js';
+import { test, expect, openFromScreen, keyOption, shot, holdWriter, stopWriter } from './fixtures.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
 
 const FOREIGN = `${SHARED_DIR}/fixtures/mini-kvstore-v2/segments/data`;
@@ -250,7 +250,7 @@ test('a second writer process makes read-write refuse with its pid', async ({ pa
     await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-only');
     await shot(page, '10-locked-by-writer');
   } finally {
-    child.kill('SIGTERM');
+    await stopWriter(child);
   }
 });
 

@@ -41,9 +41,9 @@ export class HintBuilder {
   private at = HINT_HEADER.size;
   count = 0;
 
-  /** Room for one more entry with a key of keyLength bytes (and the trailer); returns where it goes. */
-  private reserve(keyLength: number): number {
-    const need = this.at + HINT_ENTRY.size + keyLength + HINT_TRAILER.size;
+  /** Room for entryBytes more bytes of entries (and the trailer); returns where they go. */
+  private reserve(entryBytes: number): number {
+    const need = this.at + entryBytes + HINT_TRAILER.size;
     if (need > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.at);
@@ -53,7 +53,7 @@ export class HintBuilder {
   }
 
   add(type: number, sequence: number, offset: number, recordLength: number, key: Uint8Array, keyStart: number, keyLength: number): void {
-    const at = this.reserve(keyLength);
+    const at = this.reserve(HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[at + HINT_ENTRY.type] = type;
     b[at + HINT_ENTRY.flags] = 0;
@@ -75,7 +75,7 @@ export class HintBuilder {
   addRecord(record: Uint8Array, at: number, offset: number, recordLength: number): void {
     const kl = at + RECORD_HEADER.keyLength;
     const keyLength = (record[kl]! | (record[kl + 1]! << 8) | (record[kl + 2]! << 16) | (record[kl + 3]! << 24)) >>> 0;
-    const to = this.reserve(keyLength);
+    const to = this.reserve(HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;
     b[to + HINT_ENTRY.flags] = 0;
@@ -86,6 +86,14 @@ export class HintBuilder {
     copyBytes(record, at + RECORD_HEADER.size, b, to + HINT_ENTRY.size, keyLength);
     this.at = to + HINT_ENTRY.size + keyLength;
     this.count++;
+  }
+
+  /** Entries already encoded (a loaded hint's bytes[start, end), holding count entries), appended as they are. */
+  addEncoded(bytes: Uint8Array, start: number, end: number, count: number): void {
+    const at = this.reserve(end - start);
+    copyBytes(bytes, start, this.buf, at, end - start);
+    this.at = at + end - start;
+    this.count += count;
   }
 
   /** The whole hint file, byte for byte what encodeHint makes of the same entries. */

@@ -104,13 +104,15 @@ export class Store implements BrowsableStore {
 
   private readonly keydir = new Keydir();
   /**
-   * Hint entries of every record appended to the active segment, gathered as
-   * they are written (as Riak's Bitcask writes its hint file alongside), so
-   * that sealing it writes its hint without reading the segment back. Only
-   * for an active segment this process started: one reopened for appending
-   * has records it did not gather, and gets its hint by a scan as before.
+   * Hint entries of every record in the active segment, gathered as they are
+   * written (as Riak's Bitcask writes its hint file alongside), so that
+   * sealing it, or closing the store, writes its hint without reading the
+   * segment back. A segment reopened for appending starts from the entries
+   * its replay gathered (`reopenedHint`).
    */
   private activeHint: { seg: Segment; builder: HintBuilder } | undefined;
+  /** In a writer, the newest segment's hint entries gathered by its replay, for when it is reopened as the active segment. */
+  private reopenedHint: { seg: Segment; builder: HintBuilder } | undefined;
   private readonly cache: BlockCache;
   private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Scratch for readAhead (its bytes are never used). */
@@ -259,7 +261,10 @@ export class Store implements BrowsableStore {
       // Every segment but the last ordinary one (the active segment when the store was closed) is sealed
       // and should have a hint; scanning one without is a fallback.
       if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
-      await this.replaySegment(seg, listing.hintIds.has(id), yielder, done, totalBytes);
+      // A writer may append to the newest segment again: gather its hint entries for when it does.
+      const gather = !this.readOnly && id === ids.at(-1) && seg.header && !seg.compacted ? new HintBuilder() : undefined;
+      if (gather) this.reopenedHint = { seg, builder: gather };
+      await this.replaySegment(seg, listing.hintIds.has(id), yielder, done, totalBytes, gather);
       done += seg.size;
       if (scanned) {
         scannedBytes += seg.size;
@@ -278,7 +283,11 @@ export class Store implements BrowsableStore {
     }
   }
 
-  private async replaySegment(seg: Segment, hintExists: boolean, yielder: Yielder, done: number, total: number): Promise<void> {
+  /**
+   * Replay one segment into the keydir, from its hint when it has a sound one, else from its records.
+   * `gather`, when given, also collects the segment's hint entries (byte for byte what a scan would build).
+   */
+  private async replaySegment(seg: Segment, hintExists: boolean, yielder: Yielder, done: number, total: number, gather?: HintBuilder): Promise<void> {
     if (hintExists && seg.header) {
       const hint = loadHint(this.efs, this.dir, seg.id, seg.size);
       if (hint.ok) {
@@ -286,6 +295,7 @@ export class Store implements BrowsableStore {
         // Entries straight from the hint's bytes (checked whole by loadHint).
         const bytes = hint.bytes;
         const end = hint.entriesEnd;
+        gather?.addEncoded(bytes, HINT_HEADER.size, end, hint.entryCount);
         for (let at = HINT_HEADER.size; at < end; ) {
           for (let n = 0; n < HINT_ENTRIES_PER_SLICE && at < end; n++) {
             const keyLength = bytes.readUInt32LE(at + HINT_ENTRY.keyLength);
@@ -307,7 +317,10 @@ export class Store implements BrowsableStore {
       seg.fd,
       seg.size,
       start,
-      (buf, at, fileOffset, type, sequence, keyLength, length) => this.applyRecord(buf, at + RECORD_HEADER.size, keyLength, type, sequence, seg, fileOffset, length, true),
+      (buf, at, fileOffset, type, sequence, keyLength, length) => {
+        this.applyRecord(buf, at + RECORD_HEADER.size, keyLength, type, sequence, seg, fileOffset, length, true);
+        gather?.addRecord(buf, at, fileOffset, length);
+      },
       (offset) => yielder.tick(done + offset, total),
     );
     if (stopped >= seg.size) return;
@@ -316,6 +329,7 @@ export class Store implements BrowsableStore {
       if (ev.kind === 'record') {
         batchTail = undefined;
         this.applyRecord(ev.key, 0, ev.key.length, ev.header.type, ev.header.sequence, seg, ev.offset, ev.length, true);
+        gather?.add(ev.header.type, ev.header.sequence, ev.offset, ev.length, ev.key, 0, ev.key.length);
       } else if (ev.kind === 'incomplete-batch') {
         batchTail = { file: seg.file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch ignored: ${ev.reason}` };
         this.recovery.skipped.push(batchTail);
@@ -387,15 +401,17 @@ export class Store implements BrowsableStore {
     const newest = [...this.segments.values()].at(-1);
     if (newest && newest.header && !newest.compacted && newest.size < this.segmentSize && newest.corruptBytes === 0) {
       this.active = newest;
+      if (this.reopenedHint?.seg === newest) this.activeHint = this.reopenedHint;
       if (this.efs.existsSync(pathOf(this.dir, hintFileName(newest.id)))) {
         this.efs.unlinkSync(pathOf(this.dir, hintFileName(newest.id)));
         this.efs.fsyncDirSync(this.dir);
       }
       newest.hasHint = false;
-      return;
+    } else {
+      this.active = this.createSegment();
+      this.activeHint = { seg: this.active, builder: new HintBuilder() };
     }
-    this.active = this.createSegment();
-    this.activeHint = { seg: this.active, builder: new HintBuilder() };
+    this.reopenedHint = undefined;
   }
 
   private createSegment(flags = 0, sequenceFloor = 0): Segment {
@@ -960,11 +976,25 @@ export class Store implements BrowsableStore {
     if (!this.readOnly && this.active && this.failure === undefined) {
       try {
         this.efs.fdatasyncSync(this.active.fd);
+        this.writeActiveHint();
       } catch {
-        /* nothing more can be done on close */
+        /* nothing more can be done on close; without its hint the segment is scanned at the next open */
       }
     }
     this.releaseResources();
+  }
+
+  /**
+   * On a clean close, the active segment's hint (as Riak's Bitcask closes the
+   * hint file it writes alongside the active file), so that the next open
+   * reads no segment whole. A writer that reopens the segment deletes the
+   * hint before appending to it; one that crashes leaves no hint, and the
+   * segment is scanned as before.
+   */
+  private writeActiveHint(): void {
+    const seg = this.active!;
+    if (this.activeHint?.seg !== seg || seg.size <= SEGMENT_HEADER.size || seg.corruptBytes > 0) return;
+    writeHintBytes(this.efs, this.dir, hintFileName(seg.id), this.activeHint.builder.finish(seg.id, seg.size));
   }
 
   private releaseResources(): void {

@@ -151,8 +151,20 @@ describe('one-shot commands', () => {
     expect(bad.out).toContain(`000001.data@${second}`);
     const badJson = JSON.parse(kv([...d, 'verify', '--json']).out) as { ok: boolean; problems: Array<{ file: string; offset: number; kind: string }> };
     expect(badJson.ok).toBe(false);
-    expect(badJson.problems.map((p) => [p.file, p.offset, p.kind])).toEqual([['000001.data', second, 'bad-crc']]);
-    // The damaged record's key is gone, the others remain.
+    // The segment's hint (written when the last `set` closed the store) still lists the damaged record.
+    expect(badJson.problems.map((p) => [p.file, p.offset, p.kind])).toEqual([
+      ['000001.data', second, 'bad-crc'],
+      ['000001.hint', 20 + (22 + 5), 'hint-mismatch'], // 20-byte hint header, then the entry of "first"
+    ]);
+    // Reading the damaged record fails loudly, naming it; the others remain.
+    const damaged = kv([...d, 'get', 'second']);
+    expect(damaged.code).toBe(3);
+    expect(damaged.out).toBe('');
+    expect(damaged.err).toContain('corrupt record in 000001.data at offset ' + second);
+    expect(kv([...d, 'get', 'third']).out).toBe('three\n');
+    // Without the hint (as after a crash) the damaged record is skipped at open, and its key is not found.
+    fs.rmSync(path.join(cwd, 'damaged', '000001.hint'));
+    expect(JSON.parse(kv([...d, 'verify', '--json']).out).problems.map((p: { file: string; offset: number; kind: string }) => [p.file, p.offset, p.kind])).toEqual([['000001.data', second, 'bad-crc']]);
     expect(kv([...d, 'get', 'second']).code).toBe(1);
     expect(kv([...d, 'get', 'third']).out).toBe('three\n');
   });

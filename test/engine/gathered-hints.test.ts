@@ -1,17 +1,21 @@
 /**
  * A segment the store wrote and sealed gets its hint from entries gathered
  * while writing; that hint must be byte for byte the one a scan of the
- * sealed segment builds (the scan is what open falls back to, and what a
- * segment reopened for appending still uses).
+ * sealed segment builds (the scan is what open falls back to). A clean close
+ * writes the active segment's hint the same way, so the next open reads no
+ * segment whole; a writer reopening that segment deletes the hint before it
+ * appends, and gathers on from what its replay read.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { buildHintBytes } from '../../src/engine/hints.js';
-import { realFs } from '../../src/engine/fs.js';
+import { realFs, type EngineFs } from '../../src/engine/fs.js';
+import { encodeRecord } from '../../src/engine/native/codec.js';
+import { FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_PUT, SEGMENT_HEADER } from '../../src/engine/native/layout.js';
 import { rng } from '../../bench/rng.js';
-import { cleanTempDirs, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -24,6 +28,129 @@ async function scannedHint(dir: string, hintName: string): Promise<Buffer> {
     fs.closeSync(fd);
   }
 }
+
+/** An EngineFs that counts the bytes read from data files (NNNNNN.data), to tell an open from hints from a scan. */
+function countingFs(): { fs: EngineFs; dataBytesRead: () => number } {
+  const dataFds = new Set<number>();
+  let bytes = 0;
+  const counting: EngineFs = {
+    ...realFs,
+    openSync: (p, flags, mode) => {
+      const fd = realFs.openSync(p, flags, mode);
+      if (p.endsWith('.data')) dataFds.add(fd);
+      return fd;
+    },
+    closeSync: (fd) => {
+      dataFds.delete(fd);
+      realFs.closeSync(fd);
+    },
+    readSync: (fd, buf, off, len, pos) => {
+      const n = realFs.readSync(fd, buf, off, len, pos);
+      if (dataFds.has(fd)) bytes += n;
+      return n;
+    },
+  };
+  return { fs: counting, dataBytesRead: () => bytes };
+}
+
+/** Every hint in dir equals a scan of its segment; a read-only open reads only segment headers and finds the live data. */
+async function expectWholeHints(dir: string, live: Map<string, string>): Promise<void> {
+  const hints = fs.readdirSync(dir).filter((n) => n.endsWith('.hint'));
+  const data = fs.readdirSync(dir).filter((n) => n.endsWith('.data'));
+  expect(hints.map((h) => h.slice(0, 6))).toEqual(data.map((d) => d.slice(0, 6)));
+  for (const name of hints) expect(fs.readFileSync(path.join(dir, name)).equals(await scannedHint(dir, name)), name).toBe(true);
+  const counting = countingFs();
+  const store = await Store.open(dir, { readOnly: true, fs: counting.fs });
+  expect(store.recovery.hintFallbacks).toEqual([]);
+  expect(counting.dataBytesRead()).toBe(data.length * SEGMENT_HEADER.size);
+  expect([...store.sortedKeys()]).toEqual([...live.keys()].sort());
+  for (const [k, v] of live) expect((await store.get(k))?.toString(), k).toBe(v);
+  await store.close();
+}
+
+async function writeSome(store: Store, live: Map<string, string>, prefix: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const key = `${prefix}${i % 37}`;
+    if (i % 11 === 10) {
+      await store.delete(key);
+      live.delete(key);
+    } else if (i % 13 === 12) {
+      const ops = [0, 1, 2].map((j) => ({ type: 'put' as const, key: `${key}/${j}`, value: `batch ${i} ${j}` }));
+      await store.batch(ops);
+      for (const op of ops) live.set(op.key, op.value);
+    } else {
+      await store.put(key, `${prefix} value ${i}`);
+      live.set(key, `${prefix} value ${i}`);
+    }
+  }
+}
+
+describe("the active segment's hint, written on a clean close", () => {
+  it('is the hint a scan builds, and the next open reads it instead of the segment', async () => {
+    const dir = tempDir();
+    const live = new Map<string, string>();
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    await writeSome(store, live, 'a', 2000);
+    await store.close();
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.hint'))).toEqual(['000001.hint']);
+    await expectWholeHints(dir, live);
+  });
+
+  // How the segment reopened for appending was replayed: from its hint, from its records (the writer that
+  // closed it crashed), or from its records where the fast walk gives way to the scanner (an unfinished batch
+  // followed by a committed record).
+  for (const replayed of ['from its hint', 'from its records', 'through the scanner'] as const) {
+    it(`a writer reopening it (replayed ${replayed}) deletes it before appending and writes it whole on close`, async () => {
+      const dir = tempDir();
+      const live = new Map<string, string>();
+      let store = await Store.open(dir, { create: true, fsync: 'never' });
+      await writeSome(store, live, 'a', 500);
+      await store.close();
+      if (replayed !== 'from its hint') fs.rmSync(path.join(dir, '000001.hint'));
+      if (replayed === 'through the scanner') {
+        const next = 10_000;
+        const tail = Buffer.concat([
+          encodeRecord(RECORD_PUT, FLAG_IN_BATCH | FLAG_BATCH_FIRST, next, Buffer.from('orphan/0'), Buffer.from('never committed')),
+          encodeRecord(RECORD_PUT, FLAG_IN_BATCH, next + 1, Buffer.from('orphan/1'), Buffer.from('never committed')),
+          encodeRecord(RECORD_PUT, 0, next + 2, Buffer.from('after-orphans'), Buffer.from('committed')),
+        ]);
+        fs.appendFileSync(path.join(dir, '000001.data'), tail);
+        live.set('after-orphans', 'committed');
+      }
+
+      store = await Store.open(dir, { fsync: 'never' });
+      if (replayed === 'through the scanner') expect(store.recovery.skipped.map((p) => p.kind)).toEqual(['incomplete-batch']);
+      // Deleted before the first append: a crash from here on must not leave a hint describing fewer records.
+      expect(fs.existsSync(path.join(dir, '000001.hint'))).toBe(false);
+      await writeSome(store, live, 'b', 500);
+      const crashed = tempDir();
+      copyDir(dir, crashed);
+      await store.close();
+
+      await expectWholeHints(dir, live);
+      // The copy taken before close is what a crash leaves: no hint for the active segment, and the same data.
+      expect(fs.readdirSync(crashed).filter((n) => n.endsWith('.hint'))).toEqual([]);
+      const recovered = await Store.open(crashed, { readOnly: true });
+      expect([...recovered.sortedKeys()]).toEqual([...live.keys()].sort());
+      await recovered.close();
+    });
+  }
+
+  it('a read-only open, and a writer that only reads, leave the same bytes behind', async () => {
+    const dir = tempDir();
+    const live = new Map<string, string>();
+    let store = await Store.open(dir, { create: true, fsync: 'never' });
+    await writeSome(store, live, 'a', 300);
+    await store.close();
+    const before = fs.readFileSync(path.join(dir, '000001.hint'));
+    store = await Store.open(dir, { readOnly: true });
+    await store.close();
+    expect(fs.readFileSync(path.join(dir, '000001.hint')).equals(before)).toBe(true);
+    store = await Store.open(dir, { fsync: 'never' });
+    await store.close();
+    expect(fs.readFileSync(path.join(dir, '000001.hint')).equals(before)).toBe(true);
+  });
+});
 
 describe('hints gathered while writing', () => {
   it('equal, byte for byte, the hints a scan of each sealed segment builds', async () => {
@@ -61,7 +188,7 @@ describe('hints gathered while writing', () => {
     await reopened.close();
   });
 
-  it('a segment reopened for appending is not gathered from its middle: its hint still matches a scan', async () => {
+  it('a segment reopened for appending and then sealed: its hint still matches a scan', async () => {
     const dir = tempDir();
     let store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 4096 });
     for (let i = 0; i < 10; i++) await store.put(`a${i}`, 'x'.repeat(100));

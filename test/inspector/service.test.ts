@@ -257,8 +257,13 @@ describe('InspectorService on a real store', () => {
 
   describe('with a second writer process', () => {
     let child: ChildProcess | undefined;
-    afterEach(() => {
-      child?.kill('SIGTERM');
+    afterEach(async () => {
+      // Wait for the writer to exit: its close writes into the directory the suite then removes.
+      if (child && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child!.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
       child = undefined;
     });
 
