@@ -64,6 +64,28 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/**
+ * The durable-append ceiling: `count` times a 100-byte append to the file at
+ * path followed by fdatasync, one after another. Returns the seconds taken;
+ * each call's latency in µs goes to `latencies` when given.
+ */
+export function appendFdatasyncLoop(path: string, count: number, latencies?: number[]): number {
+  const fd = fs.openSync(path, 'a');
+  const small = randomBytes(100);
+  const t0 = performance.now();
+  try {
+    for (let i = 0; i < count; i++) {
+      const s = performance.now();
+      fs.writeSync(fd, small);
+      fs.fdatasyncSync(fd);
+      latencies?.push((performance.now() - s) * 1000);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
 export function measureMachine(dir: string, opts: { fileMiB: number; fsyncs: number; runs: number }): MachineLimits {
   const chunk = randomBytes(MiB);
   const path = join(dir, 'seq.bin');
@@ -94,18 +116,8 @@ export function measureMachine(dir: string, opts: { fileMiB: number; fsyncs: num
   }
 
   const logPath = join(dir, 'fsync.bin');
-  const fd = fs.openSync(logPath, 'a');
-  const small = randomBytes(100);
   const lat: number[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < opts.fsyncs; i++) {
-    const s = performance.now();
-    fs.writeSync(fd, small);
-    fs.fdatasyncSync(fd);
-    lat.push((performance.now() - s) * 1000);
-  }
-  const total = (performance.now() - t0) / 1000;
-  fs.closeSync(fd);
+  const total = appendFdatasyncLoop(logPath, opts.fsyncs, lat);
   fs.unlinkSync(logPath);
   lat.sort((a, b) => a - b);
   return {

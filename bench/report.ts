@@ -11,13 +11,18 @@ export interface Rate {
   opsPerSec: number;
 }
 
+/** Durable single puts, and the append+fdatasync loop measured in turns with them (same disk moments). */
+export interface DurablePuts extends Rate {
+  fsyncLoopOpsPerSec?: number;
+}
+
 export interface EngineResult {
   name: string;
   version: string;
   bulkLoad?: { seconds: number; opsPerSec: number; userMiBs: number; fileMiBs?: number };
   diskBytesAfterLoad?: number;
   reopenSeconds?: number;
-  durablePuts?: Rate;
+  durablePuts?: DurablePuts;
   groupCommit?: Rate & { writers: number };
   randomReads?: Rate;
   mixed?: Rate;
@@ -150,7 +155,14 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
     const ok = value === undefined || !Number.isFinite(value) ? undefined : atMost ? value <= need : value >= need;
     out.push({ target, measured, ratio: value, need, met: ok });
   };
-  add('durable single puts ≥ 0.9 × append+fdatasync/s', `${fmt(k?.durablePuts?.opsPerSec)} vs ${fmt(L.fsyncOpsPerSec)}/s`, k?.durablePuts && k.durablePuts.opsPerSec / L.fsyncOpsPerSec, 0.9);
+  // Against the loop that took turns with the puts when there is one (older results: the run's loop).
+  const loop = k?.durablePuts?.fsyncLoopOpsPerSec;
+  add(
+    'durable single puts ≥ 0.9 × append+fdatasync/s',
+    loop !== undefined ? `${fmt(k?.durablePuts?.opsPerSec)} vs ${fmt(loop)}/s, in turns (the run's loop before: ${fmt(L.fsyncOpsPerSec)}/s)` : `${fmt(k?.durablePuts?.opsPerSec)} vs ${fmt(L.fsyncOpsPerSec)}/s`,
+    k?.durablePuts && k.durablePuts.opsPerSec / (loop ?? L.fsyncOpsPerSec),
+    0.9,
+  );
   add('group commit (8 writers) well above append+fdatasync/s (≥ 2×)', `${fmt(k?.groupCommit?.opsPerSec)} vs ${fmt(L.fsyncOpsPerSec)}/s`, k?.groupCommit && k.groupCommit.opsPerSec / L.fsyncOpsPerSec, 2);
   add('bulk load ≥ 2 × classic-level', `${fmt(k?.bulkLoad?.opsPerSec)} vs ${fmt(lvl?.bulkLoad?.opsPerSec)} keys/s`, k?.bulkLoad && lvl?.bulkLoad && k.bulkLoad.opsPerSec / lvl.bulkLoad.opsPerSec, 2);
   add('bulk load ≥ 50% of sequential write bandwidth', `${fmt(k?.bulkLoad?.fileMiBs)} vs ${fmt(L.seqWriteMBs)} MiB/s`, k?.bulkLoad?.fileMiBs !== undefined ? k.bulkLoad.fileMiBs / L.seqWriteMBs : undefined, 0.5);

@@ -34,6 +34,7 @@ describe('npm run bench --quick', () => {
     for (const e of result.engines) {
       expect(e.bulkLoad?.opsPerSec, e.name).toBeGreaterThan(0);
       expect(e.durablePuts?.opsPerSec, e.name).toBeGreaterThan(0);
+      expect(e.durablePuts?.fsyncLoopOpsPerSec, `${e.name}: the fsync loop taking turns with the puts`).toBeGreaterThan(0);
       expect(e.randomReads?.opsPerSec, e.name).toBeGreaterThan(0);
       expect(e.mixed?.opsPerSec, e.name).toBeGreaterThan(0);
       expect(e.prefixScan?.keys, e.name).toBe(2000);
