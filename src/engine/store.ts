@@ -19,7 +19,7 @@ import {
   TooLargeError,
 } from './errors.js';
 import { Keydir, type Location } from './keydir.js';
-import { keyFromString, keyToString, toBytes } from './keys.js';
+import { toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
 import { computeRecordCrc, encodeRecordInto, readRecordHeader, readU64, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
@@ -591,40 +591,58 @@ export class Store implements BrowsableStore {
 
   /** Keys (as key strings) in key order within the bounds. */
   scanKeys(options: ScanOptions = {}): string[] {
-    const keys = this.keydir.sortedKeys();
-    let lo = 0;
-    let hi = keys.length;
-    const lower = [options.start, options.prefix].filter((b): b is Uint8Array => !!b).map((b) => keyToString(b)).sort().at(-1);
-    if (lower !== undefined) lo = lowerBound(keys, lower);
-    if (options.end) hi = Math.min(hi, lowerBound(keys, keyToString(options.end)));
-    const prefix = options.prefix ? keyToString(options.prefix) : undefined;
-    const out: string[] = [];
-    const limit = options.limit ?? Infinity;
-    if (options.reverse) {
-      for (let i = hi - 1; i >= lo && out.length < limit; i--) {
-        const k = keys[i]!;
-        if (prefix !== undefined && !k.startsWith(prefix)) {
-          if (k < prefix) break;
-          continue;
-        }
-        out.push(k);
-      }
-    } else {
-      for (let i = lo; i < hi && out.length < limit; i++) {
-        const k = keys[i]!;
-        if (prefix !== undefined && !k.startsWith(prefix)) break;
-        out.push(k);
-      }
-    }
-    return out;
+    return this.scanSlots(options).map((slot) => this.keydir.keyAt(slot));
   }
 
   /** Keys and values in key order within the bounds. */
   async scan(options: ScanOptions = {}): Promise<Array<{ key: Buffer; value: Buffer }>> {
-    return this.scanKeys(options).map((k) => {
-      const key = keyFromString(k);
-      return { key, value: this.getSync(key)! };
+    return this.scanSlots(options).map((slot) => {
+      const key = Buffer.from(this.keydir.keyBytesAt(slot));
+      return { key, value: this.readSlot(slot, key) };
     });
+  }
+
+  /** Keydir slots of the keys within the bounds, in key order (binary searches over the keydir's byte-sorted slots). */
+  private scanSlots(options: ScanOptions): number[] {
+    this.assertOpen();
+    const kd = this.keydir;
+    const slots = kd.sortedSlots();
+    /** Index of the first slot whose key is not below b. */
+    const lowerBound = (b: Uint8Array): number => {
+      let lo = 0;
+      let hi = slots.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (kd.compareKeyAt(slots[mid]!, b, 0, b.length) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    let lo = 0;
+    let hi = slots.length;
+    if (options.start) lo = Math.max(lo, lowerBound(options.start));
+    if (options.prefix) lo = Math.max(lo, lowerBound(options.prefix));
+    if (options.end) hi = Math.min(hi, lowerBound(options.end));
+    const prefix = options.prefix;
+    const limit = options.limit ?? Infinity;
+    const out: number[] = [];
+    if (options.reverse) {
+      for (let i = hi - 1; i >= lo && out.length < limit; i--) {
+        const slot = slots[i]!;
+        if (prefix !== undefined && !kd.keyStartsWith(slot, prefix)) {
+          if (kd.compareKeyAt(slot, prefix, 0, prefix.length) < 0) break;
+          continue;
+        }
+        out.push(slot);
+      }
+    } else {
+      for (let i = lo; i < hi && out.length < limit; i++) {
+        const slot = slots[i]!;
+        if (prefix !== undefined && !kd.keyStartsWith(slot, prefix)) break;
+        out.push(slot);
+      }
+    }
+    return out;
   }
 
   /** Every version of a key in the log, oldest first, tombstones included. */
@@ -1029,17 +1047,6 @@ export class Store implements BrowsableStore {
   get name(): string {
     return basename(this.dir);
   }
-}
-
-function lowerBound(keys: readonly string[], target: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -1,0 +1,131 @@
+/**
+ * Byte order for many keys held in one buffer, without a string per key.
+ *
+ * An MSD radix sort on 4-byte chunks: a group of keys that agree on their
+ * first 4·d bytes is ordered by their next chunk (big-endian, zero-padded)
+ * and, on a tie, by how many of those 4 bytes the key has, so a key comes
+ * before the longer keys it is a prefix of. Each group is sorted with stable
+ * LSD counting passes (the byte count, then the chunk's bytes from least to
+ * most significant; a pass whose digit is the same for the whole group is
+ * skipped). Keys that still tie with all 4 bytes present form a group for
+ * the next chunk. Small groups are sorted by comparing their bytes.
+ *
+ * This is the order of JavaScript's string comparison on latin1 key strings
+ * (one code unit per byte), which is how kvscope orders keys everywhere.
+ */
+
+/** Groups this small are sorted by comparing bytes instead of by counting passes. */
+const SMALL_GROUP = 24;
+
+/**
+ * The keys bytes[start[i], start[i] + length[i]) for i in [0, n), as a
+ * permutation of 0..n-1 in byte order. The keys should be distinct; equal
+ * keys come out next to each other.
+ */
+export function byteOrder(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n = start.length): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (n < 2) return order;
+  const chunk = new Uint32Array(n);
+  const present = new Uint8Array(n);
+  const spareOrder = new Uint32Array(n);
+  const spareChunk = new Uint32Array(n);
+  const sparePresent = new Uint8Array(n);
+  const counts = new Uint32Array(256);
+
+  /** One stable counting pass over [from, to) by a digit of the chunk (shift) or by the byte count (shift < 0). */
+  const pass = (from: number, to: number, shift: number): void => {
+    counts.fill(0);
+    for (let i = from; i < to; i++) counts[shift < 0 ? present[i]! : (chunk[i]! >>> shift) & 0xff]!++;
+    for (let d = 0; d < 256; d++) if (counts[d] === to - from) return; // one digit for all: nothing to do
+    let sum = from;
+    for (let d = 0; d < 256; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = from; i < to; i++) {
+      const to_ = counts[shift < 0 ? present[i]! : (chunk[i]! >>> shift) & 0xff]!++;
+      spareOrder[to_] = order[i]!;
+      spareChunk[to_] = chunk[i]!;
+      sparePresent[to_] = present[i]!;
+    }
+    order.set(spareOrder.subarray(from, to), from);
+    chunk.set(spareChunk.subarray(from, to), from);
+    present.set(sparePresent.subarray(from, to), from);
+  };
+
+  // Groups still to sort: (from, to, byte offset) triples.
+  const groups: number[] = [0, n, 0];
+  while (groups.length > 0) {
+    const at = groups.pop()!;
+    const to = groups.pop()!;
+    const from = groups.pop()!;
+    if (to - from <= SMALL_GROUP) {
+      insertionSort(bytes, start, length, order, from, to, at);
+      continue;
+    }
+    for (let i = from; i < to; i++) {
+      const k = order[i]!;
+      const left = length[k]! - at;
+      const p = left <= 0 ? 0 : left >= 4 ? 4 : left;
+      const s = start[k]! + at;
+      let c = 0;
+      for (let j = 0; j < 4; j++) c = (c << 8) | (j < p ? bytes[s + j]! : 0);
+      chunk[i] = c >>> 0;
+      present[i] = p;
+    }
+    pass(from, to, -1);
+    pass(from, to, 0);
+    pass(from, to, 8);
+    pass(from, to, 16);
+    pass(from, to, 24);
+    // Runs that tie on a whole chunk go on to the next one.
+    for (let i = from; i < to; ) {
+      let j = i + 1;
+      if (present[i] === 4) while (j < to && present[j] === 4 && chunk[j] === chunk[i]) j++;
+      if (j - i > 1) groups.push(i, j, at + 4);
+      i = j;
+    }
+  }
+  return order;
+}
+
+/** Sort order[from, to) by key bytes, the keys agreeing on their first `at` bytes. */
+function insertionSort(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, order: Uint32Array, from: number, to: number, at: number): void {
+  for (let i = from + 1; i < to; i++) {
+    const k = order[i]!;
+    let j = i - 1;
+    while (j >= from && compareFrom(bytes, start, length, order[j]!, k, at) > 0) {
+      order[j + 1] = order[j]!;
+      j--;
+    }
+    order[j + 1] = k;
+  }
+}
+
+/** Byte comparison of keys a and b from byte `at` on (negative when a comes first). */
+function compareFrom(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, a: number, b: number, at: number): number {
+  const la = length[a]!;
+  const lb = length[b]!;
+  const sa = start[a]!;
+  const sb = start[b]!;
+  const common = la < lb ? la : lb;
+  for (let i = at; i < common; i++) {
+    const d = bytes[sa + i]! - bytes[sb + i]!;
+    if (d !== 0) return d;
+  }
+  return la - lb;
+}
+
+/** Byte comparison of key bytes a[aStart, aEnd) with b[bStart, bEnd) (negative when a comes first). */
+export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
+  const la = aEnd - aStart;
+  const lb = bEnd - bStart;
+  const common = la < lb ? la : lb;
+  for (let i = 0; i < common; i++) {
+    const d = a[aStart + i]! - b[bStart + i]!;
+    if (d !== 0) return d;
+  }
+  return la - lb;
+}

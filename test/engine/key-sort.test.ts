@@ -1,0 +1,86 @@
+/**
+ * byteOrder (the keydir's radix sort over key bytes) against Buffer.compare:
+ * keys that are prefixes of one another, zero and 0xff bytes, long shared
+ * prefixes (many 4-byte levels), groups above and below the size where it
+ * switches to comparing bytes. And the keydir's sorted slots: the same order,
+ * recomputed after keys are added or removed but not after an overwrite.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { byteOrder } from '../../src/engine/key-sort.js';
+import { Keydir } from '../../src/engine/keydir.js';
+
+function packed(keys: Buffer[]): { bytes: Buffer; start: Uint32Array; length: Uint32Array } {
+  const start = new Uint32Array(keys.length);
+  const length = new Uint32Array(keys.length);
+  let at = 0;
+  keys.forEach((k, i) => {
+    start[i] = at;
+    length[i] = k.length;
+    at += k.length;
+  });
+  return { bytes: Buffer.concat(keys), start, length };
+}
+
+function expectByteOrder(keys: Buffer[]): void {
+  const { bytes, start, length } = packed(keys);
+  const got = Array.from(byteOrder(bytes, start, length), (i) => keys[i]!.toString('hex'));
+  const want = [...keys].sort(Buffer.compare).map((k) => k.toString('hex'));
+  expect(got).toEqual(want);
+}
+
+const distinct = (keys: Buffer[]): Buffer[] => [...new Map(keys.map((k) => [k.toString('hex'), k])).values()];
+
+describe('byteOrder', () => {
+  it('orders keys as Buffer.compare does (random keys over a small alphabet: prefixes, ties, deep groups)', () => {
+    const key = fc.array(fc.constantFrom(0x00, 0x01, 0x61, 0x62, 0xff), { minLength: 0, maxLength: 14 }).map((a) => Buffer.from(a));
+    fc.assert(fc.property(fc.array(key, { minLength: 0, maxLength: 600 }), (keys) => expectByteOrder(distinct(keys))), { numRuns: 200 });
+  });
+
+  it('orders long keys that share long prefixes, and keys of every length up to them', () => {
+    const keys: Buffer[] = [];
+    for (let i = 0; i < 3000; i++) keys.push(Buffer.from(`${'p'.repeat(37)}/${(i * 7919) % 3001}`, 'latin1'));
+    for (let n = 0; n <= 40; n++) keys.push(Buffer.from('p'.repeat(n), 'latin1'));
+    for (let i = 0; i < 500; i++) keys.push(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, i & 0xff, i >> 8]));
+    // A key and the same key with zero bytes after it pad to the same chunk: the shorter comes first
+    // (listed longest first, so keeping the input order would be wrong).
+    for (let i = 0; i < 300; i++) for (let zeros = 5; zeros >= 0; zeros--) keys.push(Buffer.concat([Buffer.from(`z${i}`, 'latin1'), Buffer.alloc(zeros)]));
+    expectByteOrder(distinct(keys));
+  });
+
+  it('keeps 0..n-1 for zero or one key', () => {
+    expect(Array.from(byteOrder(Buffer.alloc(0), new Uint32Array(0), new Uint32Array(0)))).toEqual([]);
+    expect(Array.from(byteOrder(Buffer.from('x'), new Uint32Array([0]), new Uint32Array([1])))).toEqual([0]);
+  });
+});
+
+describe('Keydir.sortedSlots', () => {
+  it('lists every live key in byte order, and is recomputed when keys are added or removed', () => {
+    const kd = new Keydir();
+    const put = (key: string, seq: number) => {
+      const b = Buffer.from(key, 'latin1');
+      kd.setIfNewerBytes(b, 0, b.length, 1, seq, 30, seq);
+    };
+    const keysOf = () => Array.from(kd.sortedSlots(), (slot) => kd.keyAt(slot));
+    const model = new Set<string>();
+    let seq = 1;
+    for (let i = 0; i < 5000; i++) {
+      const key = `k\u00ff${(i * 104729) % 5003}\u0000${i % 3 === 0 ? 'x' : ''}`;
+      put(key, seq++);
+      model.add(key);
+    }
+    expect(keysOf()).toEqual([...model].sort());
+    const cached = kd.sortedSlots();
+    put([...model][10]!, seq++); // an overwrite: same keys, same order
+    expect(kd.sortedSlots()).toBe(cached);
+    put('a-new-key', seq++);
+    model.add('a-new-key');
+    expect(keysOf()).toEqual([...model].sort());
+    const gone = [...model][20]!;
+    const b = Buffer.from(gone, 'latin1');
+    kd.deleteIfNotNewer(b, undefined, 0, b.length, 1, seq++, false);
+    model.delete(gone);
+    expect(keysOf()).toEqual([...model].sort());
+    expect(kd.sortedKeys()).toEqual([...model].sort());
+  });
+});
