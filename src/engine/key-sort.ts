@@ -17,12 +17,38 @@
 /** Groups this small are sorted by comparing bytes instead of by counting passes. */
 const SMALL_GROUP = 24;
 
+/** byteOrderInSteps pauses after about this many keys' worth of work (a few milliseconds). */
+const STEP_WORK = 1 << 18;
+
 /**
  * The keys bytes[start[i], start[i] + length[i]) for i in [0, n), as a
  * permutation of 0..n-1 in byte order. The keys should be distinct; equal
  * keys come out next to each other.
  */
 export function byteOrder(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n = start.length): Uint32Array {
+  const steps = byteOrderSteps(bytes, start, length, n);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * byteOrder in steps of a few milliseconds, awaiting `pause` between them
+ * (so that a server keeps answering while it sorts millions of keys). The
+ * key bytes must not change until it returns.
+ */
+export async function byteOrderInSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n: number, pause: () => Promise<void>): Promise<Uint32Array> {
+  const steps = byteOrderSteps(bytes, start, length, n);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
+
+/** The sort, yielding whenever about STEP_WORK keys' worth of work has been done since the last yield. */
+function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n: number): Generator<void, Uint32Array> {
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   if (n < 2) return order;
@@ -32,6 +58,7 @@ export function byteOrder(bytes: Uint8Array, start: Uint32Array, length: Uint32A
   const spareChunk = new Uint32Array(n);
   const sparePresent = new Uint8Array(n);
   const counts = new Uint32Array(256);
+  let work = 0;
 
   /** One stable counting pass over [from, to) by a digit of the chunk (shift) or by the byte count (shift < 0). */
   const pass = (from: number, to: number, shift: number): void => {
@@ -63,23 +90,37 @@ export function byteOrder(bytes: Uint8Array, start: Uint32Array, length: Uint32A
     const from = groups.pop()!;
     if (to - from <= SMALL_GROUP) {
       insertionSort(bytes, start, length, order, from, to, at);
+      if ((work += to - from) >= STEP_WORK) {
+        work = 0;
+        yield;
+      }
       continue;
     }
-    for (let i = from; i < to; i++) {
-      const k = order[i]!;
-      const left = length[k]! - at;
-      const p = left <= 0 ? 0 : left >= 4 ? 4 : left;
-      const s = start[k]! + at;
-      let c = 0;
-      for (let j = 0; j < 4; j++) c = (c << 8) | (j < p ? bytes[s + j]! : 0);
-      chunk[i] = c >>> 0;
-      present[i] = p;
+    // A large group's chunks are read in slices, and each of its passes is a step of its own.
+    for (let slice = from; slice < to; slice += STEP_WORK) {
+      const end = Math.min(to, slice + STEP_WORK);
+      for (let i = slice; i < end; i++) {
+        const k = order[i]!;
+        const left = length[k]! - at;
+        const p = left <= 0 ? 0 : left >= 4 ? 4 : left;
+        const s = start[k]! + at;
+        let c = 0;
+        for (let j = 0; j < 4; j++) c = (c << 8) | (j < p ? bytes[s + j]! : 0);
+        chunk[i] = c >>> 0;
+        present[i] = p;
+      }
+      if ((work += end - slice) >= STEP_WORK) {
+        work = 0;
+        yield;
+      }
     }
-    pass(from, to, -1);
-    pass(from, to, 0);
-    pass(from, to, 8);
-    pass(from, to, 16);
-    pass(from, to, 24);
+    for (const shift of [-1, 0, 8, 16, 24]) {
+      pass(from, to, shift);
+      if ((work += to - from) >= STEP_WORK) {
+        work = 0;
+        yield;
+      }
+    }
     // Runs that tie on a whole chunk go on to the next one.
     for (let i = from; i < to; ) {
       let j = i + 1;

@@ -24,8 +24,7 @@
  */
 
 import { copyBytes } from './arrays.js';
-import { sortInSteps } from './stepwise-sort.js';
-import { byteOrder, compareBytes } from './key-sort.js';
+import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
 
 export interface Location {
   segment: number;
@@ -49,8 +48,8 @@ const KEY_AT = 6;
 const KEY_LEN = 7;
 const FREE_SLOT = 0xffff_ffff;
 const TWO_32 = 0x1_0000_0000;
-/** Keys collected per step by sortedKeysInSteps. */
-const COLLECT_STEP = 1 << 18;
+/** Key strings made per step by sortedKeysInSteps (about 10 ms of work). */
+const STRINGS_PER_STEP = 1 << 15;
 /** Grow the table when it would be fuller than this. */
 const MAX_LOAD = 0.75;
 /** Keys at most this long are compared byte by byte (no call into C++). */
@@ -463,22 +462,28 @@ export class Keydir {
    */
   sortedSlots(): Uint32Array {
     if (!this.sortedSlotList) {
-      const meta = this.meta;
-      const slots = new Uint32Array(this.size);
-      let n = 0;
-      for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) slots[n++] = slot;
-      const start = new Uint32Array(n);
-      const length = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        start[i] = meta[slots[i]! * STRIDE + KEY_AT]!;
-        length[i] = meta[slots[i]! * STRIDE + KEY_LEN]!;
-      }
-      const order = byteOrder(this.arena, start, length, n);
-      const sorted = new Uint32Array(n);
-      for (let i = 0; i < n; i++) sorted[i] = slots[order[i]!]!;
+      const { slots, start, length } = this.liveKeyColumns();
+      const order = byteOrder(this.arena, start, length, slots.length);
+      const sorted = new Uint32Array(slots.length);
+      for (let i = 0; i < slots.length; i++) sorted[i] = slots[order[i]!]!;
       this.sortedSlotList = sorted;
     }
     return this.sortedSlotList;
+  }
+
+  /** Every live slot, with where its key lies in the arena: the input of the byte-order sort. */
+  private liveKeyColumns(): { slots: Uint32Array; start: Uint32Array; length: Uint32Array } {
+    const meta = this.meta;
+    const slots = new Uint32Array(this.size);
+    let n = 0;
+    for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) slots[n++] = slot;
+    const start = new Uint32Array(n);
+    const length = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      start[i] = meta[slots[i]! * STRIDE + KEY_AT]!;
+      length[i] = meta[slots[i]! * STRIDE + KEY_LEN]!;
+    }
+    return { slots: n === slots.length ? slots : slots.subarray(0, n), start, length };
   }
 
   /** Compare a slot's key with key bytes b[start, end) in byte order (negative when the slot's key comes first). */
@@ -509,12 +514,28 @@ export class Keydir {
   async sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
     if (this.sorted) return this.sorted;
     const version = this.keySetVersion;
+    let slots = this.sortedSlotList;
+    if (!slots) {
+      // The sort reads this arena; an arena replaced meanwhile (growth, compaction) leaves the old one intact,
+      // and a key added or removed meanwhile is caught by the version check.
+      const { slots: live, start, length } = this.liveKeyColumns();
+      await pause();
+      const order = await byteOrderInSteps(this.arena, start, length, live.length, pause);
+      if (version !== this.keySetVersion) return this.sortedKeys();
+      slots = new Uint32Array(live.length);
+      for (let i = 0; i < live.length; i++) slots[i] = live[order[i]!]!;
+      this.sortedSlotList = slots;
+    }
     const keys: string[] = [];
-    for (const key of this.unorderedKeys()) if (keys.push(key) % COLLECT_STEP === 0) await pause();
+    for (let i = 0; i < slots.length; i++) {
+      keys.push(this.keyAt(slots[i]!));
+      if ((i + 1) % STRINGS_PER_STEP === 0) {
+        await pause();
+        if (version !== this.keySetVersion) return this.sortedKeys();
+      }
+    }
     if (version !== this.keySetVersion) return this.sortedKeys();
-    const sorted = await sortInSteps(keys, pause);
-    if (version !== this.keySetVersion) return this.sortedKeys();
-    this.sorted ??= sorted;
+    this.sorted ??= keys;
     return this.sorted;
   }
 

@@ -4,10 +4,14 @@
  * prefixes (many 4-byte levels), groups above and below the size where it
  * switches to comparing bytes. And the keydir's sorted slots: the same order,
  * recomputed after keys are added or removed but not after an overwrite.
+ * The same sort in steps (for the inspector's host, which must keep
+ * answering while it sorts millions of keys), and the keydir's stepwise
+ * sorted keys, which must not cache a list made stale by keys that changed
+ * while it ran.
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byteOrder } from '../../src/engine/key-sort.js';
+import { byteOrder, byteOrderInSteps } from '../../src/engine/key-sort.js';
 import { Keydir } from '../../src/engine/keydir.js';
 
 function packed(keys: Buffer[]): { bytes: Buffer; start: Uint32Array; length: Uint32Array } {
@@ -82,5 +86,53 @@ describe('Keydir.sortedSlots', () => {
     model.delete(gone);
     expect(keysOf()).toEqual([...model].sort());
     expect(kd.sortedKeys()).toEqual([...model].sort());
+  });
+});
+
+describe('sorting in steps', () => {
+  it("byteOrderInSteps gives byteOrder's order, pausing between steps of bounded work", async () => {
+    const keys: Buffer[] = [];
+    for (let i = 0; i < 600_000; i++) keys.push(Buffer.from(`k:${(i * 7919) % 600_011}`, 'latin1'));
+    const { bytes, start, length } = packed(keys);
+    let pauses = 0;
+    const stepwise = await byteOrderInSteps(bytes, start, length, keys.length, async () => void pauses++);
+    expect(stepwise).toEqual(byteOrder(bytes, start, length));
+    // 600k keys: chunk slices and passes of at most 2^18 keys each, for every level of the sort.
+    expect(pauses).toBeGreaterThan(10);
+  });
+
+  const tick = () => new Promise<void>((r) => setImmediate(r));
+
+  it("caches the keydir's stepwise sort, unless keys were added or removed while it ran", async () => {
+    const kd = new Keydir();
+    for (let i = 0; i < 100_000; i++) kd.set(`k${(i * 31) % 100_000}`, { segment: 1, offset: i, length: 10, sequence: i + 1 });
+    const sorted = await kd.sortedKeysInSteps(tick);
+    expect(sorted).toEqual([...sorted].sort());
+    expect(sorted).toHaveLength(100_000);
+    expect(kd.sortedKeys()).toBe(sorted);
+    // A key added while sorting: the stepwise result is not cached stale.
+    kd.set('zz-new', { segment: 1, offset: 0, length: 10, sequence: 200_001 });
+    const racing = kd.sortedKeysInSteps(tick);
+    kd.set('aa-new', { segment: 1, offset: 0, length: 10, sequence: 200_002 });
+    const got = await racing;
+    expect(got).toContain('aa-new');
+    expect(got).toEqual([...got].sort());
+    expect(kd.sortedKeys()).toHaveLength(100_002);
+    // A key removed while the strings are being made (after the sort itself): at the next-to-last pause
+    // (the strings are made in several steps; a first run with one key fewer counts the pauses).
+    kd.set('mm-new', { segment: 1, offset: 0, length: 10, sequence: 200_003 });
+    let total = 0;
+    await kd.sortedKeysInSteps(async () => void total++);
+    kd.set('mm-newer', { segment: 1, offset: 0, length: 10, sequence: 200_004 });
+    let pauses = 0;
+    const after = await kd.sortedKeysInSteps(async () => {
+      if (++pauses === total - 1) kd.delete('k5');
+      await tick();
+    });
+    expect(total).toBeGreaterThan(3);
+    expect(after).not.toContain('k5');
+    expect(after).toContain('mm-newer');
+    expect(after).toEqual([...after].sort());
+    expect(kd.sortedKeys()).toEqual(after);
   });
 });
