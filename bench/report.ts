@@ -239,7 +239,7 @@ export function generatedSection(r: BenchResult): string {
     `- Machine: ${m.cpuModel}, ${m.cores} cores, ${m.ramGiB} GiB RAM, ${m.platform}; data disk ${m.disk}`,
     `- Disk, measured in the same run: ${limitsLine(r)}`,
     `- Node ${m.node}; ${r.engines.map((e) => `${e.name} ${e.version}`).join(', ')}`,
-    `- Workload: ${o.keys.toLocaleString('en-US')} keys of 16 bytes (\`user:\` + 11 digits), ${o.valueSize}-byte random values, inserted in shuffled order in durable batches of ${o.batchSize.toLocaleString('en-US')}; ${o.durablePuts.toLocaleString('en-US')} durable single puts; ${o.groupCommitPuts.toLocaleString('en-US')} puts from 8 concurrent writers (kvscope \`batch\` policy); ${o.reads.toLocaleString('en-US')} random reads; ${o.mixedOps.toLocaleString('en-US')} mixed ops (90% reads, 10% durable puts); a prefix scan of 10,000 keys with values (median of 3); a third of the keys overwritten, then compaction${o.quick ? '; **quick run**' : ''}`,
+    `- Workload: ${o.keys.toLocaleString('en-US')} keys of 16 bytes (\`user:\` + 11 digits), ${o.valueSize}-byte random values, inserted in shuffled order in durable batches of ${o.batchSize.toLocaleString('en-US')}; ${o.durablePuts.toLocaleString('en-US')} durable single puts; ${o.groupCommitPuts.toLocaleString('en-US')} puts from 8 concurrent writers (kvscope \`batch\` policy); ${o.reads.toLocaleString('en-US')} random reads; ${o.mixedOps.toLocaleString('en-US')} mixed ops (90% reads, 10% durable puts); a prefix scan of 10,000 keys with values (median of 5, the harness's heap collected before each); a third of the keys overwritten, then compaction${o.quick ? '; **quick run**' : ''}`,
     '',
     '### Side by side',
     '',
