@@ -132,31 +132,20 @@ function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Ar
   return order;
 }
 
-/** Sort order[from, to) by key bytes, the keys agreeing on their first `at` bytes. */
+/** Sort order[from, to) by key bytes, the keys agreeing on (and at least as long as) their first `at` bytes. */
 function insertionSort(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, order: Uint32Array, from: number, to: number, at: number): void {
   for (let i = from + 1; i < to; i++) {
     const k = order[i]!;
+    const kFrom = start[k]! + at;
+    const kEnd = start[k]! + length[k]!;
     let j = i - 1;
-    while (j >= from && compareFrom(bytes, start, length, order[j]!, k, at) > 0) {
-      order[j + 1] = order[j]!;
-      j--;
+    for (; j >= from; j--) {
+      const o = order[j]!;
+      if (compareBytes(bytes, start[o]! + at, start[o]! + length[o]!, bytes, kFrom, kEnd) <= 0) break;
+      order[j + 1] = o;
     }
     order[j + 1] = k;
   }
-}
-
-/** Byte comparison of keys a and b from byte `at` on (negative when a comes first). */
-function compareFrom(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, a: number, b: number, at: number): number {
-  const la = length[a]!;
-  const lb = length[b]!;
-  const sa = start[a]!;
-  const sb = start[b]!;
-  const common = la < lb ? la : lb;
-  for (let i = at; i < common; i++) {
-    const d = bytes[sa + i]! - bytes[sb + i]!;
-    if (d !== 0) return d;
-  }
-  return la - lb;
 }
 
 /** Byte comparison of key bytes a[aStart, aEnd) with b[bStart, bEnd) (negative when a comes first). */

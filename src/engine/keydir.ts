@@ -463,10 +463,7 @@ export class Keydir {
   sortedSlots(): Uint32Array {
     if (!this.sortedSlotList) {
       const { slots, start, length } = this.liveKeyColumns();
-      const order = byteOrder(this.arena, start, length, slots.length);
-      const sorted = new Uint32Array(slots.length);
-      for (let i = 0; i < slots.length; i++) sorted[i] = slots[order[i]!]!;
-      this.sortedSlotList = sorted;
+      this.sortedSlotList = permuted(slots, byteOrder(this.arena, start, length, slots.length));
     }
     return this.sortedSlotList;
   }
@@ -522,9 +519,7 @@ export class Keydir {
       await pause();
       const order = await byteOrderInSteps(this.arena, start, length, live.length, pause);
       if (version !== this.keySetVersion) return this.sortedKeys();
-      slots = new Uint32Array(live.length);
-      for (let i = 0; i < live.length; i++) slots[i] = live[order[i]!]!;
-      this.sortedSlotList = slots;
+      slots = this.sortedSlotList = permuted(live, order);
     }
     const keys: string[] = [];
     for (let i = 0; i < slots.length; i++) {
@@ -575,18 +570,8 @@ export class Keydir {
 
   /** Bytewise order of two slots' keys (a proper prefix sorts first), as for key strings. */
   private compareSlotKeys(a: number, b: number): number {
-    const meta = this.meta;
-    const arena = this.arena;
-    const aAt = meta[a * STRIDE + KEY_AT]!;
-    const bAt = meta[b * STRIDE + KEY_AT]!;
-    const aLen = meta[a * STRIDE + KEY_LEN]!;
-    const bLen = meta[b * STRIDE + KEY_LEN]!;
-    const common = Math.min(aLen, bLen);
-    for (let i = 0; i < common; i++) {
-      const d = arena[aAt + i]! - arena[bAt + i]!;
-      if (d !== 0) return d;
-    }
-    return aLen - bLen;
+    const bAt = this.meta[b * STRIDE + KEY_AT]!;
+    return this.compareKeyAt(a, this.arena, bAt, bAt + this.meta[b * STRIDE + KEY_LEN]!);
   }
 
   /** All keys sorted bytewise; cached until a key is added or removed. */
@@ -704,4 +689,11 @@ export class Keydir {
       this.arena = arena;
     }
   }
+}
+
+/** values[order[0]], values[order[1]], …: a column put in the order a sort gave. */
+function permuted(values: Uint32Array, order: Uint32Array): Uint32Array {
+  const out = new Uint32Array(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = values[order[i]!]!;
+  return out;
 }
