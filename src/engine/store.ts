@@ -262,7 +262,7 @@ export class Store implements BrowsableStore {
       // and should have a hint; scanning one without is a fallback.
       if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
       // A writer may append to the newest segment again: gather its hint entries for when it does.
-      const gather = !this.readOnly && id === ids.at(-1) && seg.header && !seg.compacted ? new HintBuilder() : undefined;
+      const gather = !this.readOnly && id === ids.at(-1) && this.hasRoomToAppend(seg) ? new HintBuilder() : undefined;
       if (gather) this.reopenedHint = { seg, builder: gather };
       await this.replaySegment(seg, listing.hintIds.has(id), yielder, done, totalBytes, gather);
       done += seg.size;
@@ -396,10 +396,15 @@ export class Store implements BrowsableStore {
     seg.size = size;
   }
 
-  /** Append to the newest segment when it is an ordinary one with room; otherwise start a new one. */
+  /** Whether appending may go on in this segment: an ordinary one (its header read, not a compaction output) with room left. */
+  private hasRoomToAppend(seg: Segment): boolean {
+    return seg.header !== undefined && !seg.compacted && seg.size < this.segmentSize;
+  }
+
+  /** Append to the newest segment when it is an ordinary one with room (and no damage); otherwise start a new one. */
   private openActiveSegment(): void {
     const newest = [...this.segments.values()].at(-1);
-    if (newest && newest.header && !newest.compacted && newest.size < this.segmentSize && newest.corruptBytes === 0) {
+    if (newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0) {
       this.active = newest;
       if (this.reopenedHint?.seg === newest) this.activeHint = this.reopenedHint;
       if (this.efs.existsSync(pathOf(this.dir, hintFileName(newest.id)))) {
