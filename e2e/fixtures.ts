@@ -58,7 +58,6 @@ export function keyOption(page: Page, display: string) {
   return page.getByRole('listbox', { name: 'Keys' }).getByRole('option', { name: display, exact: true });
 }
 
-/** Starts a process that holds `dir` open for writing; resolves with it and its pid once ready. */
 /** Stop a writer process with SIGTERM and wait until it has exited (its close writes files into the store). */
 export async function stopWriter(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -67,6 +66,7 @@ export async function stopWriter(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** Starts a process that holds `dir` open for writing; resolves with it and its pid once ready. */
 export async function holdWriter(dir: string): Promise<{ child: ChildProcess; pid: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'e2e/helpers/hold-writer.ts'), dir], {
     cwd: ROOT,

@@ -85,13 +85,19 @@ async function writeSome(store: Store, live: Map<string, string>, prefix: string
   }
 }
 
+/** A new store (default segment size: one segment) with `n` writes from writeSome, closed cleanly. */
+async function closedStore(n: number): Promise<{ dir: string; live: Map<string, string> }> {
+  const dir = tempDir();
+  const live = new Map<string, string>();
+  const store = await Store.open(dir, { create: true, fsync: 'never' });
+  await writeSome(store, live, 'a', n);
+  await store.close();
+  return { dir, live };
+}
+
 describe("the active segment's hint, written on a clean close", () => {
   it('is the hint a scan builds, and the next open reads it instead of the segment', async () => {
-    const dir = tempDir();
-    const live = new Map<string, string>();
-    const store = await Store.open(dir, { create: true, fsync: 'never' });
-    await writeSome(store, live, 'a', 2000);
-    await store.close();
+    const { dir, live } = await closedStore(2000);
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.hint'))).toEqual(['000001.hint']);
     await expectWholeHints(dir, live);
   });
@@ -101,11 +107,7 @@ describe("the active segment's hint, written on a clean close", () => {
   // followed by a committed record).
   for (const replayed of ['from its hint', 'from its records', 'through the scanner'] as const) {
     it(`a writer reopening it (replayed ${replayed}) deletes it before appending and writes it whole on close`, async () => {
-      const dir = tempDir();
-      const live = new Map<string, string>();
-      let store = await Store.open(dir, { create: true, fsync: 'never' });
-      await writeSome(store, live, 'a', 500);
-      await store.close();
+      const { dir, live } = await closedStore(500);
       if (replayed !== 'from its hint') fs.rmSync(path.join(dir, '000001.hint'));
       if (replayed === 'through the scanner') {
         const next = 10_000;
@@ -118,7 +120,7 @@ describe("the active segment's hint, written on a clean close", () => {
         live.set('after-orphans', 'committed');
       }
 
-      store = await Store.open(dir, { fsync: 'never' });
+      const store = await Store.open(dir, { fsync: 'never' });
       if (replayed === 'through the scanner') expect(store.recovery.skipped.map((p) => p.kind)).toEqual(['incomplete-batch']);
       // Deleted before the first append: a crash from here on must not leave a hint describing fewer records.
       expect(fs.existsSync(path.join(dir, '000001.hint'))).toBe(false);
@@ -137,13 +139,9 @@ describe("the active segment's hint, written on a clean close", () => {
   }
 
   it('a read-only open, and a writer that only reads, leave the same bytes behind', async () => {
-    const dir = tempDir();
-    const live = new Map<string, string>();
-    let store = await Store.open(dir, { create: true, fsync: 'never' });
-    await writeSome(store, live, 'a', 300);
-    await store.close();
+    const { dir } = await closedStore(300);
     const before = fs.readFileSync(path.join(dir, '000001.hint'));
-    store = await Store.open(dir, { readOnly: true });
+    let store = await Store.open(dir, { readOnly: true });
     await store.close();
     expect(fs.readFileSync(path.join(dir, '000001.hint')).equals(before)).toBe(true);
     store = await Store.open(dir, { fsync: 'never' });
