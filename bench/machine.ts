@@ -59,6 +59,19 @@ export function evictDirectory(dir: string): boolean {
   return ok;
 }
 
+/**
+ * Bytes of the directory's files in the page cache (util-linux `fincore`), or
+ * undefined where fincore is missing. Pages an engine keeps mapped (lmdb's
+ * mmap) stay resident through an eviction; this says how many did.
+ */
+export function residentBytes(dir: string): number | undefined {
+  const files = fs.readdirSync(dir).map((name) => join(dir, name)).filter((p) => fs.statSync(p).isFile());
+  if (files.length === 0) return 0;
+  const r = spawnSync('fincore', ['--bytes', '--noheadings', '--raw', '--output', 'RES', ...files], { encoding: 'utf8' });
+  if (r.status !== 0) return undefined;
+  return r.stdout.split('\n').reduce((sum, line) => sum + (Number(line.trim()) || 0), 0);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;

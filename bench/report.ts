@@ -24,7 +24,12 @@ export interface EngineResult {
   reopenSeconds?: number;
   durablePuts?: DurablePuts;
   groupCommit?: Rate & { writers: number };
+  /** First pass over the read keys, the store's pages evicted just before. */
   randomReads?: Rate;
+  /** Second pass over the same keys. */
+  randomReadsWarm?: Rate;
+  /** Bytes of the store's files still in the page cache when the cold pass began (mapped pages survive eviction). */
+  residentBeforeReads?: number;
   mixed?: Rate;
   prefixScan?: { keys: number; seconds: number; keysPerSec: number };
   compaction?: { seconds: number; bytesBefore: number; bytesAfter: number; writtenMiBs: number; note?: string };
@@ -65,7 +70,9 @@ export const WORKLOADS = [
   'bulk load',
   'durable single puts',
   'group commit, 8 writers',
-  'random point reads',
+  'random point reads, cold',
+  'random point reads, warm',
+  'resident before cold reads',
   'mixed 90/10',
   'prefix scan 10k',
   'open from data files',
@@ -98,13 +105,17 @@ interface Row {
   higher: boolean;
   value(e: EngineResult): number | undefined;
   limit?(r: BenchResult): { value: number; label: string } | undefined;
+  /** A fact about the run, not a figure to compare (no "kvscope vs X"). */
+  context?: boolean;
 }
 
 const rows: Row[] = [
   { workload: 'bulk load', unit: 'keys/s', higher: true, value: (e) => e.bulkLoad?.opsPerSec },
   { workload: 'durable single puts', unit: 'puts/s', higher: true, value: (e) => e.durablePuts?.opsPerSec, limit: (r) => ({ value: r.limits.fsyncOpsPerSec, label: 'append+fdatasync/s' }) },
   { workload: 'group commit, 8 writers', unit: 'puts/s', higher: true, value: (e) => e.groupCommit?.opsPerSec, limit: (r) => ({ value: r.limits.fsyncOpsPerSec, label: 'append+fdatasync/s' }) },
-  { workload: 'random point reads', unit: 'gets/s', higher: true, value: (e) => e.randomReads?.opsPerSec },
+  { workload: 'random point reads, cold', unit: 'gets/s', higher: true, value: (e) => e.randomReads?.opsPerSec },
+  { workload: 'random point reads, warm', unit: 'gets/s', higher: true, value: (e) => e.randomReadsWarm?.opsPerSec },
+  { workload: 'resident before cold reads', unit: 'MB', higher: false, value: (e) => (e.residentBeforeReads ?? NaN) / MB, context: true },
   { workload: 'mixed 90/10', unit: 'ops/s', higher: true, value: (e) => e.mixed?.opsPerSec },
   { workload: 'prefix scan 10k', unit: 'keys/s', higher: true, value: (e) => e.prefixScan?.keysPerSec },
   { workload: 'open from data files', unit: 's', higher: false, value: (e) => e.openFromData?.seconds },
@@ -129,7 +140,7 @@ export function sideBySide(r: BenchResult): string {
     const peers = PEERS.map((p) => (byName.has(p) ? row.value(byName.get(p)!) : undefined));
     const lim = row.limit?.(r);
     const digits = row.unit === 's' ? 3 : row.unit === 'MB' || row.unit === 'bytes/key' ? 1 : 0;
-    const adv = peers.map((p) => (kv === undefined || p === undefined ? undefined : row.higher ? kv / p : p / kv));
+    const adv = peers.map((p) => (kv === undefined || p === undefined || row.context ? undefined : row.higher ? kv / p : p / kv));
     return [row.workload, row.unit, fmt(kv, digits), ...peers.map((p) => fmt(p, digits)), lim ? `${fmt(lim.value)} ${lim.label}` : '', ...adv.map(ratio)];
   });
   return `${table(header, body)}\n\n"kvscope vs X" is how many times better kvscope is (higher throughput, or less time / space); below 1× it is worse.`;
@@ -166,8 +177,19 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   add('group commit (8 writers) well above append+fdatasync/s (≥ 2×)', `${fmt(k?.groupCommit?.opsPerSec)} vs ${fmt(L.fsyncOpsPerSec)}/s`, k?.groupCommit && k.groupCommit.opsPerSec / L.fsyncOpsPerSec, 2);
   add('bulk load ≥ 2 × classic-level', `${fmt(k?.bulkLoad?.opsPerSec)} vs ${fmt(lvl?.bulkLoad?.opsPerSec)} keys/s`, k?.bulkLoad && lvl?.bulkLoad && k.bulkLoad.opsPerSec / lvl.bulkLoad.opsPerSec, 2);
   add('bulk load ≥ 50% of sequential write bandwidth', `${fmt(k?.bulkLoad?.fileMiBs)} vs ${fmt(L.seqWriteMBs)} MiB/s`, k?.bulkLoad?.fileMiBs !== undefined ? k.bulkLoad.fileMiBs / L.seqWriteMBs : undefined, 0.5);
-  add('random point reads ≥ 2 × classic-level', `${fmt(k?.randomReads?.opsPerSec)} vs ${fmt(lvl?.randomReads?.opsPerSec)} gets/s`, k?.randomReads && lvl?.randomReads && k.randomReads.opsPerSec / lvl.randomReads.opsPerSec, 2);
-  add('random point reads ≥ lmdb', `${fmt(k?.randomReads?.opsPerSec)} vs ${fmt(lm?.randomReads?.opsPerSec)} gets/s`, k?.randomReads && lm?.randomReads && k.randomReads.opsPerSec / lm.randomReads.opsPerSec, 1);
+  // Both passes must meet a read target: the ratio shown is the smaller of the two.
+  const reads = (peer: EngineResult | undefined, need: number, label: string) => {
+    const cold = k?.randomReads && peer?.randomReads && k.randomReads.opsPerSec / peer.randomReads.opsPerSec;
+    const warm = k?.randomReadsWarm && peer?.randomReadsWarm && k.randomReadsWarm.opsPerSec / peer.randomReadsWarm.opsPerSec;
+    add(
+      label,
+      `cold ${fmt(k?.randomReads?.opsPerSec)} vs ${fmt(peer?.randomReads?.opsPerSec)} (${ratio(cold)}), warm ${fmt(k?.randomReadsWarm?.opsPerSec)} vs ${fmt(peer?.randomReadsWarm?.opsPerSec)} gets/s (${ratio(warm)})`,
+      cold === undefined || warm === undefined ? undefined : Math.min(cold, warm),
+      need,
+    );
+  };
+  reads(lvl, 2, 'random point reads ≥ 2 × classic-level (cold and warm)');
+  reads(lm, 1, 'random point reads ≥ lmdb (cold and warm)');
   add('open from data files ≥ 70% of sequential read bandwidth', `${fmt(k?.openFromData?.dataMiBs)} vs ${fmt(L.seqReadMBs)} MiB/s`, k?.openFromData && k.openFromData.dataMiBs / L.seqReadMBs, 0.7);
   add('open from hints ≥ 3× faster than from data', `${fmt(k?.openFromHints?.seconds, 3)} s vs ${fmt(k?.openFromData?.seconds, 3)} s`, k?.openFromHints && k.openFromData && k.openFromData.seconds / k.openFromHints.seconds, 3);
   add('keydir ≤ 64 bytes + key length (16) per key', `${fmt(k?.keydirBytesPerKey, 1)} bytes/key`, k?.keydirBytesPerKey, 80, true);

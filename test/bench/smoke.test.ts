@@ -36,6 +36,9 @@ describe('npm run bench --quick', () => {
       expect(e.durablePuts?.opsPerSec, e.name).toBeGreaterThan(0);
       expect(e.durablePuts?.fsyncLoopOpsPerSec, `${e.name}: the fsync loop taking turns with the puts`).toBeGreaterThan(0);
       expect(e.randomReads?.opsPerSec, e.name).toBeGreaterThan(0);
+      expect(e.randomReadsWarm?.opsPerSec, e.name).toBeGreaterThan(0);
+      // fincore answered: how much of the store was in the page cache as the cold reads began.
+      expect(e.residentBeforeReads, e.name).toBeGreaterThanOrEqual(0);
       expect(e.mixed?.opsPerSec, e.name).toBeGreaterThan(0);
       expect(e.prefixScan?.keys, e.name).toBe(2000);
       expect(e.reopenSeconds, e.name).toBeGreaterThan(0);
