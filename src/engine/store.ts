@@ -468,17 +468,38 @@ export class Store implements BrowsableStore {
     return this.getSync(key);
   }
 
-  /** One keydir lookup on the key's bytes, one positioned read into a reused buffer, a CRC check, a copy of the value. */
+  /**
+   * One keydir lookup on the key's hash, one read (block cache or pread), a
+   * CRC check, a copy of the value. The record itself confirms the key: only
+   * when it does not (another key with the same hash, or damage) is the key
+   * looked up again by its bytes, and that slot's record read with the usual
+   * errors.
+   */
   getSync(key: Uint8Array | string): Buffer | undefined {
     this.assertOpen();
     const keyBytes = toBytes(key);
-    const slot = this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length);
-    if (slot < 0) return undefined;
-    return this.readSlot(slot, keyBytes);
+    const kd = this.keydir;
+    const candidate = kd.slotWithHashOf(keyBytes, 0, keyBytes.length);
+    if (candidate < 0) return undefined;
+    let value: Buffer | undefined;
+    try {
+      value = this.readSlot(candidate, keyBytes, false);
+    } catch {
+      // Said again below by the key's own slot, if the key has one.
+    }
+    if (value !== undefined) return value;
+    const slot = kd.slotOfBytes(keyBytes, 0, keyBytes.length);
+    return slot < 0 ? undefined : this.readSlot(slot, keyBytes);
   }
 
-  /** The value of the record a keydir slot points at, checked (CRC, sequence, key); a copy. */
-  private readSlot(slot: number, keyBytes: Uint8Array): Buffer {
+  /**
+   * The value of the record a keydir slot points at, checked (CRC, sequence,
+   * key); a copy. With `strict` false, a record that is not keyBytes' (or a
+   * damaged one) gives undefined instead of an error.
+   */
+  private readSlot(slot: number, keyBytes: Uint8Array): Buffer;
+  private readSlot(slot: number, keyBytes: Uint8Array, strict: false): Buffer | undefined;
+  private readSlot(slot: number, keyBytes: Uint8Array, strict = true): Buffer | undefined {
     const kd = this.keydir;
     const segmentId = kd.segmentAt(slot);
     const offset = kd.offsetAt(slot);
@@ -522,14 +543,20 @@ export class Store implements BrowsableStore {
     }
     if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
     // The record is buf[view, view + length).
-    if (crc32Range(buf, view + RECORD_HEADER.type, view + length) !== buf.readUInt32LE(view + RECORD_HEADER.crc)) throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
+    if (crc32Range(buf, view + RECORD_HEADER.type, view + length) !== buf.readUInt32LE(view + RECORD_HEADER.crc)) {
+      if (!strict) return undefined;
+      throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
+    }
     const keyLength = buf.readUInt32LE(view + RECORD_HEADER.keyLength);
     const keyEnd = view + RECORD_HEADER.size + keyLength;
     const valueLength = buf.readUInt32LE(view + RECORD_HEADER.valueLength);
     const sequence = readU64(buf, view + RECORD_HEADER.sequence);
     let sameKey = RECORD_HEADER.size + keyLength + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
     for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[view + RECORD_HEADER.size + i] === keyBytes[i];
-    if (!sameKey) throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
+    if (!sameKey) {
+      if (!strict) return undefined;
+      throw new CorruptRecordError(seg.file, offset, 'record does not hold the key the index expects');
+    }
     const value = Buffer.allocUnsafe(valueLength);
     if (valueLength <= 128) for (let i = 0; i < valueLength; i++) value[i] = buf[keyEnd + i]!;
     else buf.copy(value, 0, keyEnd, view + length);

@@ -1,0 +1,77 @@
+/**
+ * A point read finds its slot by the key's 32-bit hash and lets the record
+ * confirm the key. Keys that share a hash must still read their own values,
+ * an absent key sharing a live key's hash must read as absent, and a damaged
+ * record must only fail reads of its own key.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CorruptRecordError } from '../../src/engine/errors.js';
+import { hashBytes } from '../../src/engine/keydir.js';
+import { Store } from '../../src/engine/store.js';
+import { cleanTempDirs, tempDir } from './helpers.js';
+
+afterEach(cleanTempDirs);
+
+/** `count` pairs of distinct keys with equal hashes (this process's seed). */
+function collidingPairs(count: number): Array<[string, string]> {
+  const seen = new Map<number, string>();
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; pairs.length < count; i++) {
+    const key = `k${i}`;
+    const bytes = Buffer.from(key, 'latin1');
+    const h = hashBytes(bytes, 0, bytes.length);
+    const other = seen.get(h);
+    if (other === undefined) seen.set(h, key);
+    else pairs.push([other, key]);
+  }
+  return pairs;
+}
+
+describe('keys sharing a hash', () => {
+  const [[a, b], [c, absent]] = collidingPairs(2);
+
+  async function build(segmentSize?: number): Promise<string> {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize });
+    // a is in the table before b: a read of b meets a's slot first.
+    await store.put(a, 'value of a');
+    await store.put(b, 'value of b');
+    await store.put(c, 'value of c');
+    await store.put('filler', 'x'.repeat(200));
+    await store.close();
+    return dir;
+  }
+
+  it('read their own values; a key sharing a live key hash reads as absent', async () => {
+    expect(a).not.toBe(b);
+    for (const segmentSize of [undefined, 60]) {
+      const store = await Store.open(await build(segmentSize), { readOnly: true });
+      expect(store.getSync(a)?.toString()).toBe('value of a');
+      expect(store.getSync(b)?.toString()).toBe('value of b');
+      expect(store.getSync(c)?.toString()).toBe('value of c');
+      expect(store.getSync(absent)).toBeUndefined();
+      expect(store.has(absent)).toBe(false);
+      await store.close();
+    }
+  });
+
+  it('a damaged record fails only its own key', async () => {
+    const dir = await build();
+    const store = await Store.open(dir, { readOnly: true });
+    const at = store.locate(a)!;
+    await store.close();
+    // Flip a byte of a's value on disk.
+    const file = path.join(dir, at.file);
+    const bytes = fs.readFileSync(file);
+    bytes[at.offset + at.length - 1] ^= 0xff;
+    fs.writeFileSync(file, bytes);
+
+    const damaged = await Store.open(dir, { readOnly: true });
+    expect(damaged.getSync(b)?.toString()).toBe('value of b');
+    expect(() => damaged.getSync(a)).toThrow(CorruptRecordError);
+    expect(() => damaged.getSync(a)).toThrow(/checksum mismatch/);
+    await damaged.close();
+  });
+});
