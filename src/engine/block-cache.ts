@@ -1,7 +1,13 @@
 /**
  * Recently read 64 KiB blocks of segment files that no longer change, up to a
- * byte budget, least recently used out first. A point read served from here
- * costs no system call (lmdb's reads come from its mmap; ours from here).
+ * byte budget. A point read served from here costs no system call (lmdb's
+ * reads come from its mmap; ours from here).
+ *
+ * Which block goes when the budget is full is decided by a CLOCK (second
+ * chance): a hit sets its slot's bit, and the hand clears bits until it finds
+ * a slot whose bit is clear. A hit is then two typed-array reads and a write;
+ * an exact least-recently-used order (a Map delete and set per hit) cost
+ * ~0.15 µs of a ~2 µs point read.
  *
  * Only immutable bytes may be cached: the store caches sealed segments (a
  * writer's active segment is read with pread), and forgets a segment's blocks
@@ -13,16 +19,22 @@
  * often enough to cost more than the cache saved on a cold store.
  */
 export const BLOCK_BYTES = 64 * 1024;
-/** Blocks per segment id in the key space (segments are < 4 GiB: offsets are u32). */
+/** Blocks per segment (segments are < 4 GiB: offsets are u32). */
 const BLOCKS_PER_SEGMENT = 0x1_0000;
 const BLOCKS_PER_SLAB = 64;
+const NO_SEGMENT = -1;
 
 export class BlockCache {
-  /** Block key → slot, least recently used first (Map keeps insertion order). */
-  private readonly slotOf = new Map<number, number>();
+  /** Segment id → per block index, the slot holding it plus one (0: not cached). */
+  private readonly slotsOf = new Map<number, Int32Array>();
   private readonly views: Buffer[] = [];
+  /** Per slot: bytes of its block, the segment and block it holds (NO_SEGMENT: none), and its CLOCK bit. */
   private lengths = new Uint32Array(0);
-  /** Slots holding no block (after dropSegment or clear). */
+  private segmentOf = new Int32Array(0);
+  private indexOf = new Int32Array(0);
+  private referenced = new Uint8Array(0);
+  private hand = 0;
+  /** Slots holding no block (after dropSegment). */
   private free: number[] = [];
   private readonly capacity: number;
   /** Bytes of the block the last block() call returned. */
@@ -38,7 +50,7 @@ export class BlockCache {
 
   get cachedBytes(): number {
     let n = 0;
-    for (const slot of this.slotOf.values()) n += this.lengths[slot]!;
+    for (let slot = 0; slot < this.views.length; slot++) if (this.segmentOf[slot] !== NO_SEGMENT) n += this.lengths[slot]!;
     return n;
   }
 
@@ -48,19 +60,25 @@ export class BlockCache {
    * how many bytes it read) and kept. Valid until the next call.
    */
   block(segment: number, index: number, read: (into: Buffer) => number): Buffer {
-    const key = segment * BLOCKS_PER_SEGMENT + index;
-    const hit = this.slotOf.get(key);
-    if (hit !== undefined) {
-      this.slotOf.delete(key);
-      this.slotOf.set(key, hit);
+    const slots = this.slotsOf.get(segment);
+    const hit = slots !== undefined && index < slots.length ? slots[index]! - 1 : -1;
+    if (hit >= 0) {
+      this.referenced[hit] = 1;
       this.lastLength = this.lengths[hit]!;
       return this.views[hit]!;
     }
+    // Hold the slot before reading: `read` may put() neighbouring blocks, which must not take it.
     const slot = this.freeSlot();
+    this.hold(slot, segment, index);
     const view = this.views[slot]!;
-    const length = read(view);
+    let length: number;
+    try {
+      length = read(view);
+    } catch (err) {
+      this.release(slot);
+      throw err;
+    }
     this.lengths[slot] = length;
-    this.slotOf.set(key, slot);
     this.lastLength = length;
     return view;
   }
@@ -71,7 +89,8 @@ export class BlockCache {
   }
 
   has(segment: number, index: number): boolean {
-    return this.slotOf.has(segment * BLOCKS_PER_SEGMENT + index);
+    const slots = this.slotsOf.get(segment);
+    return slots !== undefined && index < slots.length && slots[index] !== 0;
   }
 
   /** Keep a copy of `bytes` (at most BLOCK_BYTES) as block `index` of `segment`, which must not be cached yet. */
@@ -79,9 +98,33 @@ export class BlockCache {
     const slot = this.freeSlot();
     this.views[slot]!.set(bytes);
     this.lengths[slot] = bytes.length;
-    this.slotOf.set(segment * BLOCKS_PER_SEGMENT + index, slot);
+    this.hold(slot, segment, index);
   }
 
+  private hold(slot: number, segment: number, index: number): void {
+    let slots = this.slotsOf.get(segment);
+    if (slots === undefined || index >= slots.length) {
+      const grown = new Int32Array(Math.min(BLOCKS_PER_SEGMENT, Math.max(64, 2 ** Math.ceil(Math.log2(index + 1)))));
+      if (slots !== undefined) grown.set(slots);
+      this.slotsOf.set(segment, (slots = grown));
+    }
+    slots[index] = slot + 1;
+    this.segmentOf[slot] = segment;
+    this.indexOf[slot] = index;
+    // A block's bit is set by its second use: one read alone does not protect it from the hand.
+    this.referenced[slot] = 0;
+  }
+
+  /** Forget the block a slot holds, and put the slot on the free list. */
+  private release(slot: number): void {
+    const slots = this.slotsOf.get(this.segmentOf[slot]!);
+    if (slots !== undefined) slots[this.indexOf[slot]!] = 0;
+    this.segmentOf[slot] = NO_SEGMENT;
+    this.referenced[slot] = 0;
+    this.free.push(slot);
+  }
+
+  /** A slot holding no block: a freed one, a new one while under budget, or the CLOCK's victim. */
   private freeSlot(): number {
     const reuse = this.free.pop();
     if (reuse !== undefined) return reuse;
@@ -94,32 +137,53 @@ export class BlockCache {
       for (let slot = this.views.length - 1; slot > first; slot--) this.free.push(slot);
       return first;
     }
-    // Reuse the least recently used block's slot.
-    const [key, slot] = this.slotOf.entries().next().value!;
-    this.slotOf.delete(key);
-    return slot;
+    // Every slot holds a block: pass over recently used ones, clearing their bit, up to one that was not.
+    for (;;) {
+      const slot = this.hand;
+      this.hand = slot + 1 === this.views.length ? 0 : slot + 1;
+      if (this.referenced[slot] === 1) {
+        this.referenced[slot] = 0;
+        continue;
+      }
+      this.release(slot);
+      return this.free.pop()!;
+    }
   }
 
   private grow(slots: number): void {
     if (slots <= this.lengths.length) return;
-    const lengths = new Uint32Array(Math.max(slots, this.lengths.length * 2));
+    const size = Math.max(slots, this.lengths.length * 2);
+    const lengths = new Uint32Array(size);
     lengths.set(this.lengths);
     this.lengths = lengths;
+    const segmentOf = new Int32Array(size).fill(NO_SEGMENT);
+    segmentOf.set(this.segmentOf);
+    this.segmentOf = segmentOf;
+    const indexOf = new Int32Array(size);
+    indexOf.set(this.indexOf);
+    this.indexOf = indexOf;
+    const referenced = new Uint8Array(size);
+    referenced.set(this.referenced);
+    this.referenced = referenced;
   }
 
   /** Forget every block of a segment (its file is gone). */
   dropSegment(segment: number): void {
-    for (const [key, slot] of this.slotOf) {
-      if (Math.floor(key / BLOCKS_PER_SEGMENT) !== segment) continue;
-      this.slotOf.delete(key);
-      this.free.push(slot);
-    }
+    const slots = this.slotsOf.get(segment);
+    if (slots === undefined) return;
+    for (let index = 0; index < slots.length; index++) if (slots[index] !== 0) this.release(slots[index]! - 1);
+    this.slotsOf.delete(segment);
   }
 
   /** Forget every block and give the memory back. */
   clear(): void {
-    this.slotOf.clear();
+    this.slotsOf.clear();
     this.views.length = 0;
     this.free = [];
+    this.hand = 0;
+    this.lengths = new Uint32Array(0);
+    this.segmentOf = new Int32Array(0);
+    this.indexOf = new Int32Array(0);
+    this.referenced = new Uint8Array(0);
   }
 }

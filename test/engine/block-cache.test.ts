@@ -11,13 +11,13 @@ function reader(segment: number, index: number, reads: string[]) {
 }
 
 describe('BlockCache', () => {
-  it('keeps at most its budget of blocks, evicting the least recently used, and reuses their memory', () => {
+  it('keeps at most its budget of blocks, evicting one not used again since the clock hand passed, and reuses their memory', () => {
     const cache = new BlockCache(8 * BLOCK_BYTES);
     const reads: string[] = [];
     const get = (s: number, i: number) => cache.block(s, i, reader(s, i, reads))[0];
     for (let i = 0; i < 8; i++) expect(get(1, i)).toBe((16 + i) & 0xff);
     expect(reads).toHaveLength(8);
-    // Block 0 is used again, so block 1 is now the least recently used.
+    // Block 0 is used again (its bit is set), so the hand passes it and takes block 1.
     expect(get(1, 0)).toBe(16);
     expect(reads).toHaveLength(8);
     get(2, 0);
@@ -43,6 +43,37 @@ describe('BlockCache', () => {
     cache.block(5, 0, reader(5, 0, reads));
     expect(reads.filter((r) => r === '5:0')).toHaveLength(2);
     expect((cache as unknown as { views: Buffer[] }).views.length).toBe(4);
+  });
+
+  it('gives a block used again a second chance over blocks read once', () => {
+    const cache = new BlockCache(4 * BLOCK_BYTES);
+    const reads: string[] = [];
+    for (let i = 0; i < 4; i++) cache.block(1, i, reader(1, i, reads));
+    cache.block(1, 0, reader(1, 0, reads));
+    cache.block(1, 2, reader(1, 2, reads));
+    cache.block(2, 0, reader(2, 0, reads));
+    cache.block(2, 1, reader(2, 1, reads));
+    expect([0, 1, 2, 3].map((i) => cache.has(1, i))).toEqual([true, false, true, false]);
+    expect(cache.has(2, 0) && cache.has(2, 1)).toBe(true);
+    // Passing them cleared their bits: next, blocks 0 and 2 go (in the hand's order) unless used again.
+    cache.block(1, 2, reader(1, 2, reads));
+    cache.block(3, 0, reader(3, 0, reads));
+    expect(cache.has(1, 0)).toBe(false);
+    expect(cache.has(1, 2)).toBe(true);
+  });
+
+  it('keeps nothing of a read that failed', () => {
+    const cache = new BlockCache(2 * BLOCK_BYTES);
+    expect(() =>
+      cache.block(1, 0, () => {
+        throw new Error('EIO');
+      }),
+    ).toThrow('EIO');
+    expect(cache.has(1, 0)).toBe(false);
+    expect(cache.spareBlocks).toBe(2);
+    const reads: string[] = [];
+    expect(cache.block(1, 0, reader(1, 0, reads))[0]).toBe(16);
+    expect(reads).toEqual(['1:0']);
   });
 
   it('is off below one block', () => {
