@@ -14,31 +14,40 @@
  * when compaction deletes the file. Segment ids are never reused within a
  * store's life, so a block can never be served for another file.
  *
- * Blocks live in 4 MiB slabs allocated as the cache fills and reused on
- * eviction: one 64 KiB allocation per miss made the garbage collector run
- * often enough to cost more than the cache saved on a cold store.
+ * Blocks live in 4 MiB slabs (SharedArrayBuffers) allocated as the cache
+ * fills and reused on eviction: one 64 KiB allocation per miss made the
+ * garbage collector run often enough to cost more than the cache saved on a
+ * cold store. Shared, so that a worker thread can fill reserved runs of
+ * slots (cache-fill.ts) while reads go on.
  */
 export const BLOCK_BYTES = 64 * 1024;
 /** Blocks per segment (segments are < 4 GiB: offsets are u32). */
 const BLOCKS_PER_SEGMENT = 0x1_0000;
-const BLOCKS_PER_SLAB = 64;
+/** segmentOf values of slots holding no block: free, or reserved for a run being filled. */
 const NO_SEGMENT = -1;
+export const BLOCKS_PER_SLAB = 64;
+const RESERVED = -2;
+
+/** Asked on a miss, before a slot is taken: may put the block (and its neighbours) in the cache; true if it did. */
+export type MissHandler = (segment: number, index: number) => boolean;
 
 export class BlockCache {
   /** Segment id → per block index, the slot holding it plus one (0: not cached). */
   private readonly slotsOf = new Map<number, Int32Array>();
+  private readonly slabs: SharedArrayBuffer[] = [];
   private readonly views: Buffer[] = [];
-  /** Per slot: bytes of its block, the segment and block it holds (NO_SEGMENT: none), and its CLOCK bit. */
+  /** Per slot: bytes of its block, the segment and block it holds (NO_SEGMENT, RESERVED: none), and its CLOCK bit. */
   private lengths = new Uint32Array(0);
   private segmentOf = new Int32Array(0);
   private indexOf = new Int32Array(0);
   private referenced = new Uint8Array(0);
   private hand = 0;
-  /** Slots holding no block (after dropSegment). */
+  /** Slots holding no block (after dropSegment, a released run, a failed read). */
   private free: number[] = [];
   private readonly capacity: number;
   /** Bytes of the block the last block() call returned. */
   lastLength = 0;
+  onMiss: MissHandler | undefined;
 
   constructor(readonly budget: number) {
     this.capacity = Math.floor(Math.max(0, budget) / BLOCK_BYTES);
@@ -50,55 +59,114 @@ export class BlockCache {
 
   get cachedBytes(): number {
     let n = 0;
-    for (let slot = 0; slot < this.views.length; slot++) if (this.segmentOf[slot] !== NO_SEGMENT) n += this.lengths[slot]!;
+    for (let slot = 0; slot < this.views.length; slot++) if (this.segmentOf[slot]! >= 0) n += this.lengths[slot]!;
     return n;
   }
 
   /**
    * Block `index` of `segment`, as a 64 KiB view whose first `lastLength`
-   * bytes are the block: from the cache, or filled by `read` (which returns
-   * how many bytes it read) and kept. Valid until the next call.
+   * bytes are the block: from the cache, or put there by onMiss, or filled by
+   * `read` (which returns how many bytes it read) and kept. Valid until the
+   * next call.
    */
   block(segment: number, index: number, read: (into: Buffer) => number): Buffer {
-    const slots = this.slotsOf.get(segment);
-    const hit = slots !== undefined && index < slots.length ? slots[index]! - 1 : -1;
+    let hit = this.slotAt(segment, index);
+    if (hit < 0 && this.onMiss !== undefined && this.onMiss(segment, index)) hit = this.slotAt(segment, index);
     if (hit >= 0) {
       this.referenced[hit] = 1;
       this.lastLength = this.lengths[hit]!;
       return this.views[hit]!;
     }
-    // Hold the slot before reading: `read` may put() neighbouring blocks, which must not take it.
     const slot = this.freeSlot();
-    this.hold(slot, segment, index);
     const view = this.views[slot]!;
     let length: number;
     try {
       length = read(view);
     } catch (err) {
-      this.release(slot);
+      this.free.push(slot);
       throw err;
     }
     this.lengths[slot] = length;
+    this.hold(slot, segment, index);
     this.lastLength = length;
     return view;
   }
 
-  /** Blocks that can still be added without evicting one (never-used capacity plus freed slots). */
-  get spareBlocks(): number {
-    return this.capacity - this.views.length + this.free.length;
+  private slotAt(segment: number, index: number): number {
+    const slots = this.slotsOf.get(segment);
+    return slots !== undefined && index < slots.length ? slots[index]! - 1 : -1;
   }
 
   has(segment: number, index: number): boolean {
-    const slots = this.slotsOf.get(segment);
-    return slots !== undefined && index < slots.length && slots[index] !== 0;
+    return this.slotAt(segment, index) >= 0;
   }
 
-  /** Keep a copy of `bytes` (at most BLOCK_BYTES) as block `index` of `segment`, which must not be cached yet. */
-  put(segment: number, index: number, bytes: Uint8Array): void {
-    const slot = this.freeSlot();
-    this.views[slot]!.set(bytes);
-    this.lengths[slot] = bytes.length;
-    this.hold(slot, segment, index);
+  /** Slots never used yet: what reserveRun can still hand out. */
+  get freshBlocks(): number {
+    return this.capacity - this.views.length;
+  }
+
+  /**
+   * `count` (at most BLOCKS_PER_SLAB) contiguous slots never used before, in
+   * one slab, reserved (no read takes or evicts them) until adoptRun or
+   * releaseRun; the first one's number, or -1 when there is no such room.
+   * The rest of a slab too short for the run goes to the free list.
+   */
+  reserveRun(count: number): number {
+    if (count < 1 || count > BLOCKS_PER_SLAB) return -1;
+    const inSlab = this.views.length % BLOCKS_PER_SLAB;
+    const leftInSlab = inSlab === 0 ? 0 : Math.min(BLOCKS_PER_SLAB - inSlab, this.freshBlocks);
+    if (leftInSlab < count) {
+      if (this.freshBlocks - leftInSlab < count) return -1;
+      for (let i = 0; i < leftInSlab; i++) this.free.push(this.newSlots(1));
+    }
+    const first = this.newSlots(count);
+    this.segmentOf.fill(RESERVED, first, first + count);
+    return first;
+  }
+
+  /** The bytes of a run of slots (in one slab), one after another. */
+  runBytes(first: number, count: number): Buffer {
+    const { memory, offset } = this.whereIs(first);
+    return Buffer.from(memory, offset, count * BLOCK_BYTES);
+  }
+
+  /** The slab holding a slot, and where in it the slot's block starts: for a thread filling runs. */
+  whereIs(slot: number): { memory: SharedArrayBuffer; slab: number; offset: number } {
+    const slab = Math.floor(slot / BLOCKS_PER_SLAB);
+    return { memory: this.slabs[slab]!, slab, offset: (slot % BLOCKS_PER_SLAB) * BLOCK_BYTES };
+  }
+
+  /** The slabs so far (a worker is given them once; runs reserved later may be in new ones). */
+  get sharedSlabs(): readonly SharedArrayBuffer[] {
+    return this.slabs;
+  }
+
+  /**
+   * A reserved run holds `bytes` bytes of `segment` from block `index` on: its
+   * blocks are cached (those already cached elsewhere, and slots past the
+   * bytes, go back to the free list).
+   */
+  adoptRun(segment: number, index: number, first: number, count: number, bytes: number): void {
+    for (let i = 0; i < count; i++) {
+      const slot = first + i;
+      const length = Math.max(0, Math.min(BLOCK_BYTES, bytes - i * BLOCK_BYTES));
+      if (length === 0 || this.has(segment, index + i)) {
+        this.segmentOf[slot] = NO_SEGMENT;
+        this.free.push(slot);
+        continue;
+      }
+      this.lengths[slot] = length;
+      this.hold(slot, segment, index + i);
+    }
+  }
+
+  /** Give a reserved run's slots back unused. */
+  releaseRun(first: number, count: number): void {
+    for (let slot = first; slot < first + count; slot++) {
+      this.segmentOf[slot] = NO_SEGMENT;
+      this.free.push(slot);
+    }
   }
 
   private hold(slot: number, segment: number, index: number): void {
@@ -124,23 +192,28 @@ export class BlockCache {
     this.free.push(slot);
   }
 
+  /** Views for `count` slots never used before (not crossing a slab's end); the first one's number. */
+  private newSlots(count: number): number {
+    const first = this.views.length;
+    for (let slot = first; slot < first + count; slot++) {
+      if (slot % BLOCKS_PER_SLAB === 0) this.slabs.push(new SharedArrayBuffer(Math.min(BLOCKS_PER_SLAB, this.capacity - slot) * BLOCK_BYTES));
+      const { memory, offset } = this.whereIs(slot);
+      this.views.push(Buffer.from(memory, offset, BLOCK_BYTES));
+    }
+    this.grow(this.views.length);
+    return first;
+  }
+
   /** A slot holding no block: a freed one, a new one while under budget, or the CLOCK's victim. */
   private freeSlot(): number {
     const reuse = this.free.pop();
     if (reuse !== undefined) return reuse;
-    if (this.views.length < this.capacity) {
-      const slab = Buffer.allocUnsafeSlow(Math.min(BLOCKS_PER_SLAB, this.capacity - this.views.length) * BLOCK_BYTES);
-      const first = this.views.length;
-      for (let at = 0; at < slab.length; at += BLOCK_BYTES) this.views.push(slab.subarray(at, at + BLOCK_BYTES));
-      this.grow(this.views.length);
-      // The slab's other slots are free, lowest first.
-      for (let slot = this.views.length - 1; slot > first; slot--) this.free.push(slot);
-      return first;
-    }
-    // Every slot holds a block: pass over recently used ones, clearing their bit, up to one that was not.
-    for (;;) {
+    if (this.views.length < this.capacity) return this.newSlots(1);
+    // Pass over recently used blocks, clearing their bit, up to one that was not; reserved runs are not the hand's.
+    for (let passed = 0; passed <= 2 * this.views.length; passed++) {
       const slot = this.hand;
       this.hand = slot + 1 === this.views.length ? 0 : slot + 1;
+      if (this.segmentOf[slot] === RESERVED) continue;
       if (this.referenced[slot] === 1) {
         this.referenced[slot] = 0;
         continue;
@@ -148,6 +221,7 @@ export class BlockCache {
       this.release(slot);
       return this.free.pop()!;
     }
+    throw new Error('block cache: every slot is reserved');
   }
 
   private grow(slots: number): void {
@@ -178,6 +252,7 @@ export class BlockCache {
   /** Forget every block and give the memory back. */
   clear(): void {
     this.slotsOf.clear();
+    this.slabs.length = 0;
     this.views.length = 0;
     this.free = [];
     this.hand = 0;

@@ -51,6 +51,7 @@ import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintByt
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
+import { CacheFill, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
 import { Yielder } from './yielder.js';
 import { finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
@@ -92,9 +93,6 @@ interface PendingRecord {
   value?: Buffer;
 }
 
-/** Blocks a cold cache miss reads at once while the cache is filling (1 MiB). */
-const EXTENT_BLOCKS = 16;
-
 /** Appends up to this size are encoded in one reused buffer; larger ones get their own. */
 const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -117,8 +115,8 @@ export class Store implements BrowsableStore {
   private readBuffer = Buffer.allocUnsafeSlow(64 * 1024);
   /** Scratch for readAhead (its bytes are never used). */
   private readAheadBuffer: Buffer | undefined;
-  /** One 1 MiB extent read by readExtent (allocated on the first cold miss). */
-  private extentBuffer: Buffer | undefined;
+  /** How the cache fills while it has room: extents, then a worker thread (cache-fill.ts). */
+  private readonly cacheFill: CacheFill;
   private readonly segments = new Map<number, Segment>();
   /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
   private readonly batchTails = new Map<Segment, Problem>();
@@ -143,6 +141,15 @@ export class Store implements BrowsableStore {
   ) {
     this.efs = options.fs ?? realFs;
     this.cache = new BlockCache(options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+    this.cacheFill = new CacheFill({
+      cache: this.cache,
+      efs: this.efs,
+      fileOf: (id) => this.cacheableFile(this.segments.get(id)),
+      files: () => [...this.segments.values()].sort((a, b) => a.id - b.id).flatMap((seg) => this.cacheableFile(seg) ?? []),
+      // A worker thread reads with node:fs: never with a test's EngineFs.
+      background: options.fs === undefined && options.cacheWorker !== false,
+    });
+    this.cache.onMiss = (segment, index) => this.cacheFill.fill(segment, index);
     this.segmentSize = Math.min(Math.max(options.segmentSize ?? DEFAULT_SEGMENT_SIZE, SEGMENT_HEADER.size + RECORD_HEADER.size), MAX_SEGMENT_SIZE);
     this.fsyncPolicy = options.fsync ?? 'always';
     this.groupCommit = new GroupCommit(this.efs);
@@ -565,32 +572,28 @@ export class Store implements BrowsableStore {
 
   /**
    * Block `index` of a sealed segment into `into`; how many bytes there were.
-   * While the cache has room to spare (it is filling, nothing is evicted
-   * yet), a miss reads the aligned 1 MiB extent around the block in one
-   * pread and keeps its other blocks too: a cold store then warms in 16
-   * times fewer disk reads, each paying the latency once. Once the cache is
-   * full, a miss reads its block only, so a store larger than the cache does
-   * not churn it with neighbours nobody asked for.
+   * (While the cache has never-used room, a miss reads the 1 MiB extent
+   * around the block instead, before this is asked: CacheFill.)
    */
   private readBlock(seg: Segment, index: number, into: Buffer): number {
-    if (this.cache.spareBlocks >= EXTENT_BLOCKS && seg.size > BLOCK_BYTES) return this.readExtent(seg, index, into);
     const at = index * BLOCK_BYTES;
     return readInto(this.efs, seg.fd, into, 0, Math.max(0, Math.min(BLOCK_BYTES, seg.size - at)), at);
   }
 
-  private readExtent(seg: Segment, index: number, into: Buffer): number {
-    const first = index - (index % EXTENT_BLOCKS);
-    const from = first * BLOCK_BYTES;
-    const want = Math.max(0, Math.min(EXTENT_BLOCKS * BLOCK_BYTES, seg.size - from));
-    const extent = (this.extentBuffer ??= Buffer.allocUnsafeSlow(EXTENT_BLOCKS * BLOCK_BYTES));
-    const done = readInto(this.efs, seg.fd, extent, 0, want, from);
-    let length = 0;
-    for (let b = first; b < first + EXTENT_BLOCKS && (b - first) * BLOCK_BYTES < done; b++) {
-      const bytes = extent.subarray((b - first) * BLOCK_BYTES, Math.min(done, (b - first + 1) * BLOCK_BYTES));
-      if (b === index) length = bytes.copy(into);
-      else if (!this.cache.has(seg.id, b)) this.cache.put(seg.id, b, bytes);
-    }
-    return length;
+  /** A segment whose blocks may be cached: sealed (never the active one), as the cache's filling reads it. */
+  private cacheableFile(seg: Segment | undefined): CacheableFile | undefined {
+    if (seg === undefined || seg === this.active) return undefined;
+    return { segment: seg.id, fd: seg.fd, size: seg.size, path: pathOf(this.dir, seg.file) };
+  }
+
+  /** How the block cache is filling in the background: 'off', 'waiting' (for reads to keep missing), 'running', 'finished'. */
+  get cacheWorker(): BackgroundFill {
+    return this.cacheFill.background;
+  }
+
+  /** Resolves when the cache's worker thread has read all it planned to (at once if it never started). */
+  cacheWorkerDone(): Promise<void> {
+    return this.cacheFill.backgroundDone();
   }
 
   /**
@@ -978,6 +981,7 @@ export class Store implements BrowsableStore {
           }
           for (const seg of inputs) {
             this.segments.delete(seg.id);
+            this.cacheFill.forget(seg.id);
             this.cache.dropSegment(seg.id);
             this.efs.closeSync(seg.fd);
           }
@@ -1018,6 +1022,7 @@ export class Store implements BrowsableStore {
   // ------------------------------------------------------------------ closing
 
   async close(): Promise<void> {
+    this.cacheFill.stop();
     this.cache.clear();
     if (this.closed) return;
     if (this.compacting) await this.compacting.catch(() => undefined);
@@ -1049,6 +1054,7 @@ export class Store implements BrowsableStore {
 
   private releaseResources(): void {
     this.closed = true;
+    this.cacheFill.stop();
     for (const seg of this.segments.values()) {
       try {
         this.efs.closeSync(seg.fd);

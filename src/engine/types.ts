@@ -21,9 +21,16 @@ export interface OpenOptions {
   fsync?: FsyncPolicy;
   /**
    * Bytes of sealed segment files kept in memory for point reads (64 KiB
-   * blocks, least recently used out first). 0 turns the cache off. Default 256 MiB.
+   * blocks; the CLOCK picks which goes when it is full). 0 turns the cache off. Default 256 MiB.
    */
   cacheBytes?: number;
+  /**
+   * Once random reads keep missing a cache with never-used room, read the
+   * rest of the sealed segments into it from a worker thread, ahead of the
+   * reads (never evicting anything). Default true; always off with a custom
+   * `fs` (tests).
+   */
+  cacheWorker?: boolean;
   /** Compact automatically when dead bytes / total bytes of sealed segments exceeds this (0..1). Default: off. */
   autoCompactRatio?: number;
   /** Progress of the initial replay. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOCK_BYTES, BlockCache } from '../../src/engine/block-cache.js';
+import { BLOCK_BYTES, BLOCKS_PER_SLAB, BlockCache } from '../../src/engine/block-cache.js';
 
 /** A fake file: block i of segment s is filled with the byte (s * 16 + i) & 0xff; counts reads. */
 function reader(segment: number, index: number, reads: string[]) {
@@ -70,10 +70,39 @@ describe('BlockCache', () => {
       }),
     ).toThrow('EIO');
     expect(cache.has(1, 0)).toBe(false);
-    expect(cache.spareBlocks).toBe(2);
     const reads: string[] = [];
     expect(cache.block(1, 0, reader(1, 0, reads))[0]).toBe(16);
-    expect(reads).toEqual(['1:0']);
+    expect(cache.block(1, 1, reader(1, 1, reads))[0]).toBe(17);
+    // Both fit: the failed read's slot was given back, nothing was evicted.
+    expect(cache.block(1, 0, reader(1, 0, reads))[0]).toBe(16);
+    expect(reads).toEqual(['1:0', '1:1']);
+  });
+
+  it('reserves runs inside one slab, and adopts them as blocks (those cached already and past the bytes freed)', () => {
+    const cache = new BlockCache(2 * BLOCKS_PER_SLAB * BLOCK_BYTES);
+    const reads: string[] = [];
+    cache.block(1, 40, reader(1, 40, reads));
+    // Slab 0 has 63 never-used slots left, too few for a whole slab's run: it starts slab 1, the 63 become free.
+    const run = cache.reserveRun(BLOCKS_PER_SLAB);
+    expect(run).toBe(BLOCKS_PER_SLAB);
+    expect(cache.freshBlocks).toBe(0);
+    expect(cache.reserveRun(1)).toBe(-1);
+    const bytes = cache.runBytes(run, BLOCKS_PER_SLAB);
+    expect(bytes.length).toBe(BLOCKS_PER_SLAB * BLOCK_BYTES);
+    for (let i = 0; i < BLOCKS_PER_SLAB; i++) bytes.fill(i, i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES);
+    // Blocks 0..63 of segment 1; only 41.5 blocks' worth of bytes were read; block 40 is cached already.
+    cache.adoptRun(1, 0, run, BLOCKS_PER_SLAB, 41 * BLOCK_BYTES + 100);
+    expect(cache.block(1, 3, reader(1, 3, reads))[0]).toBe(3);
+    expect(cache.block(1, 41, reader(1, 41, reads))[0]).toBe(41);
+    expect(cache.lastLength).toBe(100);
+    expect(cache.has(1, 42)).toBe(false);
+    expect(cache.block(1, 40, reader(1, 40, reads))[0]).toBe((16 + 40) & 0xff);
+    expect(reads).toEqual(['1:40']);
+    expect(cache.cachedBytes).toBe(40 * BLOCK_BYTES + 100 + 100);
+    // The run's slot for block 40 and those past the bytes are free: 63 + 1 + 22 more blocks fit without evicting.
+    for (let i = 0; i < 86; i++) cache.block(2, i, reader(2, i, reads));
+    for (let i = 0; i <= 41; i++) expect(cache.has(1, i)).toBe(true);
+    expect(cache.cachedBytes).toBe(40 * BLOCK_BYTES + 200 + 86 * 100);
   });
 
   it('is off below one block', () => {

@@ -1,0 +1,306 @@
+/**
+ * How the block cache fills while it has room: a miss reads the aligned 1 MiB
+ * extent around its block straight into a run of fresh slots, and once reads
+ * keep missing, a worker thread reads the rest of the sealed segments into
+ * the cache ahead of them, on the other core.
+ *
+ * A cold store's first random reads each wait for a disk read, and the first
+ * write to each page of the cache's memory is a page fault (about a third of
+ * a cold read pass at 1M keys). The worker takes both off the reading thread:
+ * it preads extents into runs of slots the cache reserved for it, one job per
+ * extent, and publishes each job's state in shared memory, so that a read
+ * that is never interrupted by the event loop still sees a job finish:
+ *
+ *   QUEUED --worker--> READING --> DONE (bytes read) | FAILED
+ *      \--reader--> TAKEN (the reader reads that extent itself, now)
+ *      \--forget/stop--> CANCELLED
+ *
+ * A miss on a block whose job is DONE adopts the run's blocks into the cache;
+ * QUEUED, the reader takes the job and reads the extent itself; READING, it
+ * waits for the worker (one 1 MiB read). Every record served is still
+ * CRC-checked by the store, whoever read its bytes.
+ *
+ * The worker only starts after START_AFTER_EXTENTS extent misses (a one-shot
+ * `kvscope get` never pays for it), only with the real file system (a test's
+ * EngineFs cannot be called from another thread), and only fills capacity the
+ * cache has never used: it never evicts anything.
+ */
+import { Worker } from 'node:worker_threads';
+import { BLOCK_BYTES, type BlockCache } from './block-cache.js';
+import type { EngineFs } from './fs.js';
+import { readInto } from './fs.js';
+
+/** Blocks a cold miss reads at once while the cache has never-used room (1 MiB). */
+export const EXTENT_BLOCKS = 16;
+const EXTENT_BYTES = EXTENT_BLOCKS * BLOCK_BYTES;
+/** Extent misses before the worker starts. */
+export const START_AFTER_EXTENTS = 8;
+/** Never-used slots the worker leaves for the reader's own misses (so the CLOCK always has a victim). */
+const KEEP_FRESH_BLOCKS = 4 * EXTENT_BLOCKS;
+/** How long a reader waits for a job the worker is reading before giving up on it. */
+const WAIT_MS = 10_000;
+
+const QUEUED = 0;
+const READING = 1;
+const DONE = 2;
+const FAILED = 3;
+const TAKEN = 4;
+const CANCELLED = 5;
+
+/** A sealed segment's file, as the cache may read it. */
+export interface CacheableFile {
+  segment: number;
+  fd: number;
+  size: number;
+  path: string;
+}
+
+export interface CacheFillOptions {
+  cache: BlockCache;
+  efs: EngineFs;
+  /** The file of a segment whose blocks may be cached (sealed, not deleted), or undefined. */
+  fileOf(segment: number): CacheableFile | undefined;
+  /** Every such file, for the worker's plan. */
+  files(): CacheableFile[];
+  /** Whether a worker may fill the cache (the real file system, option not off). */
+  background: boolean;
+}
+
+/** The worker: plain JavaScript (no module to resolve in any build), node:fs only. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { slabs, state, bytesRead, paths, fileOfJob, offsets, lengths, slabOfJob, slabOffsets } = workerData;
+const targets = slabs.map((memory) => new Uint8Array(memory));
+let fd = -1, open = -1;
+for (let job = 0; job < state.length; job++) {
+  if (Atomics.compareExchange(state, job, ${QUEUED}, ${READING}) !== ${QUEUED}) continue;
+  let done = 0, failed = false;
+  try {
+    if (open !== fileOfJob[job]) {
+      if (fd >= 0) fs.closeSync(fd);
+      fd = -1;
+      fd = fs.openSync(paths[fileOfJob[job]], 'r');
+      open = fileOfJob[job];
+    }
+    const target = targets[slabOfJob[job]], at = slabOffsets[job];
+    while (done < lengths[job]) {
+      const n = fs.readSync(fd, target, at + done, lengths[job] - done, offsets[job] + done);
+      if (n === 0) break;
+      done += n;
+    }
+  } catch {
+    failed = true;
+  }
+  Atomics.store(bytesRead, job, done);
+  Atomics.store(state, job, failed ? ${FAILED} : ${DONE});
+  Atomics.notify(state, job);
+}
+if (fd >= 0) fs.closeSync(fd);
+`;
+
+export type BackgroundFill = 'off' | 'waiting' | 'running' | 'finished';
+
+export class CacheFill {
+  private extentMisses = 0;
+  private worker: Worker | undefined;
+  private finished: Promise<void> | undefined;
+  /** Per job: its state (shared), bytes the worker read (shared), segment, first block, first slot, blocks. */
+  private state: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private bytesRead: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private jobSegment = new Int32Array(0);
+  private jobBlock = new Int32Array(0);
+  private jobSlot = new Int32Array(0);
+  private jobBlocks = new Int32Array(0);
+  /** Segment → per extent (block / EXTENT_BLOCKS), its job + 1 while not settled (0: none). */
+  private readonly jobsOf = new Map<number, Int32Array>();
+  private stopped = false;
+
+  constructor(private readonly o: CacheFillOptions) {}
+
+  get background(): BackgroundFill {
+    if (!this.o.background || this.stopped) return 'off';
+    if (this.finished === undefined) return 'waiting';
+    return this.worker === undefined ? 'finished' : 'running';
+  }
+
+  /** Resolves when the worker has no job left (at once when there is none). For tests and tools. */
+  backgroundDone(): Promise<void> {
+    return this.finished ?? Promise.resolve();
+  }
+
+  /** The cache's miss handler: true when block `index` of `segment` is now cached. */
+  fill(segment: number, index: number): boolean {
+    const { cache } = this.o;
+    const job = this.jobAt(segment, index);
+    if (job >= 0 && this.settle(job)) return cache.has(segment, index);
+    const file = this.o.fileOf(segment);
+    // Extents only while a whole one fits in never-used room: a nearly full cache reads single blocks, so a
+    // store larger than the cache does not churn it with neighbours nobody asked for.
+    if (file === undefined || file.size <= BLOCK_BYTES || cache.freshBlocks < EXTENT_BLOCKS) return false;
+    const first = index - (index % EXTENT_BLOCKS);
+    const count = Math.ceil(Math.min(EXTENT_BYTES, file.size - first * BLOCK_BYTES) / BLOCK_BYTES);
+    const slot = cache.reserveRun(count);
+    if (slot < 0 || !this.readRun(segment, first, slot, count)) return false;
+    if (++this.extentMisses === START_AFTER_EXTENTS && this.o.background && !this.stopped) this.start();
+    return cache.has(segment, index);
+  }
+
+  private jobAt(segment: number, index: number): number {
+    const jobs = this.jobsOf.get(segment);
+    const extent = Math.floor(index / EXTENT_BLOCKS);
+    return jobs !== undefined && extent < jobs.length ? jobs[extent]! - 1 : -1;
+  }
+
+  /**
+   * Bring a job to an end and give its run to the cache: adopted as the
+   * worker read it (DONE), or read now by this thread (QUEUED, which it takes
+   * from the worker, or FAILED). False only when the worker is still reading
+   * it after WAIT_MS: the run then stays reserved (lost capacity, never a
+   * block overwritten later) and the caller reads the block itself.
+   */
+  private settle(job: number): boolean {
+    let s = Atomics.compareExchange(this.state, job, QUEUED, TAKEN);
+    if (s === READING) {
+      Atomics.wait(this.state, job, READING, WAIT_MS);
+      s = Atomics.load(this.state, job);
+    }
+    this.unlist(job);
+    if (s === READING) return false;
+    const segment = this.jobSegment[job]!;
+    const first = this.jobBlock[job]!;
+    if (s === DONE) {
+      this.o.cache.adoptRun(segment, first, this.jobSlot[job]!, this.jobBlocks[job]!, Atomics.load(this.bytesRead, job));
+      return true;
+    }
+    return this.readRun(segment, first, this.jobSlot[job]!, this.jobBlocks[job]!);
+  }
+
+  /** Read blocks [first, first + count) of a segment into a reserved run on this thread, and give them to the cache. */
+  private readRun(segment: number, first: number, slot: number, count: number): boolean {
+    const { cache } = this.o;
+    const file = this.o.fileOf(segment);
+    if (file === undefined) {
+      cache.releaseRun(slot, count);
+      return false;
+    }
+    const from = first * BLOCK_BYTES;
+    let done: number;
+    try {
+      done = readInto(this.o.efs, file.fd, cache.runBytes(slot, count), 0, Math.max(0, Math.min(count * BLOCK_BYTES, file.size - from)), from);
+    } catch (err) {
+      cache.releaseRun(slot, count);
+      throw err;
+    }
+    cache.adoptRun(segment, first, slot, count, done);
+    return true;
+  }
+
+  /** Give the cache every run the worker finished that no read has asked for yet (when it exits). */
+  private adoptFinished(): void {
+    for (const jobs of this.jobsOf.values()) {
+      for (let extent = 0; extent < jobs.length; extent++) {
+        const job = jobs[extent]! - 1;
+        if (job < 0 || Atomics.load(this.state, job) !== DONE) continue;
+        this.unlist(job);
+        this.o.cache.adoptRun(this.jobSegment[job]!, this.jobBlock[job]!, this.jobSlot[job]!, this.jobBlocks[job]!, Atomics.load(this.bytesRead, job));
+      }
+    }
+  }
+
+  private unlist(job: number): void {
+    const jobs = this.jobsOf.get(this.jobSegment[job]!);
+    if (jobs !== undefined) jobs[this.jobBlock[job]! / EXTENT_BLOCKS] = 0;
+  }
+
+  /** Plan a job for every extent of every cacheable file not cached yet, as far as never-used room goes, and start the worker. */
+  private start(): void {
+    const { cache } = this.o;
+    const files = this.o.files();
+    const plan: Array<{ file: number; segment: number; block: number; slot: number; blocks: number; offset: number; length: number }> = [];
+    for (let f = 0; f < files.length; f++) {
+      const { segment, size } = files[f]!;
+      for (let from = 0; from < size; from += EXTENT_BYTES) {
+        const block = from / BLOCK_BYTES;
+        const length = Math.min(EXTENT_BYTES, size - from);
+        const blocks = Math.ceil(length / BLOCK_BYTES);
+        if (cache.freshBlocks - blocks < KEEP_FRESH_BLOCKS) break;
+        if (cache.has(segment, block)) continue;
+        const slot = cache.reserveRun(blocks);
+        if (slot < 0) break;
+        plan.push({ file: f, segment, block, slot, blocks, offset: from, length });
+      }
+    }
+    if (plan.length === 0) return;
+    const n = plan.length;
+    this.state = new Int32Array(new SharedArrayBuffer(4 * n));
+    this.bytesRead = new Int32Array(new SharedArrayBuffer(4 * n));
+    this.jobSegment = Int32Array.from(plan, (j) => j.segment);
+    this.jobBlock = Int32Array.from(plan, (j) => j.block);
+    this.jobSlot = Int32Array.from(plan, (j) => j.slot);
+    this.jobBlocks = Int32Array.from(plan, (j) => j.blocks);
+    for (let job = 0; job < n; job++) {
+      const { segment, block } = plan[job]!;
+      const size = files.find((f) => f.segment === segment)!.size;
+      let jobs = this.jobsOf.get(segment);
+      if (jobs === undefined) this.jobsOf.set(segment, (jobs = new Int32Array(Math.ceil(size / EXTENT_BYTES))));
+      jobs[block / EXTENT_BLOCKS] = job + 1;
+    }
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        slabs: [...cache.sharedSlabs],
+        state: this.state,
+        bytesRead: this.bytesRead,
+        paths: files.map((f) => f.path),
+        fileOfJob: Int32Array.from(plan, (j) => j.file),
+        offsets: Float64Array.from(plan, (j) => j.offset),
+        lengths: Int32Array.from(plan, (j) => j.length),
+        slabOfJob: Int32Array.from(plan, (j) => cache.whereIs(j.slot).slab),
+        slabOffsets: Int32Array.from(plan, (j) => cache.whereIs(j.slot).offset),
+      },
+    });
+    // Never keeps the process alive; an error only ends the filling (jobs it never reached stay QUEUED for the reader).
+    worker.unref();
+    this.worker = worker;
+    this.finished = new Promise<void>((resolve) => {
+      worker.once('exit', () => {
+        if (this.worker === worker) this.worker = undefined;
+        if (!this.stopped) this.adoptFinished();
+        resolve();
+      });
+      worker.once('error', () => undefined);
+    });
+  }
+
+  /**
+   * A segment's file is going away (compaction deleted it): cancel its jobs
+   * and give back their runs, waiting for one the worker is reading. The
+   * caller then drops the segment's cached blocks.
+   */
+  forget(segment: number): void {
+    const jobs = this.jobsOf.get(segment);
+    if (jobs === undefined) return;
+    for (let extent = 0; extent < jobs.length; extent++) {
+      const job = jobs[extent]! - 1;
+      if (job < 0) continue;
+      let s = Atomics.compareExchange(this.state, job, QUEUED, CANCELLED);
+      if (s === READING) {
+        Atomics.wait(this.state, job, READING, WAIT_MS);
+        s = Atomics.load(this.state, job);
+      }
+      // A run still being read stays reserved; any other one is free again (a DONE run's blocks were never adopted).
+      if (s !== READING) this.o.cache.releaseRun(this.jobSlot[job]!, this.jobBlocks[job]!);
+    }
+    this.jobsOf.delete(segment);
+  }
+
+  /** Stop filling (the store is closing): jobs not started are cancelled, the worker ends. */
+  stop(): void {
+    this.stopped = true;
+    for (let job = 0; job < this.state.length; job++) Atomics.compareExchange(this.state, job, QUEUED, CANCELLED);
+    this.jobsOf.clear();
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+}
