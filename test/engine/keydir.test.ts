@@ -110,4 +110,24 @@ describe('Keydir (open addressing over typed arrays)', () => {
     expect(kd.sortedKeys()).toEqual(['a', 'b']);
     expect(kd.size).toBe(2);
   });
+
+  it('trim gives back reserved room only when more than an eighth of it is unused', () => {
+    type Sizes = { capacity: number; arena: Buffer };
+    const fill = (reserved: number, used: number): Keydir => {
+      const kd = new Keydir();
+      kd.reserve(reserved, reserved * 8);
+      for (let i = 0; i < used; i++) kd.set(`key${String(i).padStart(5, '0')}`, { segment: 1, offset: i, length: 10, sequence: i + 1 });
+      kd.trim();
+      return kd;
+    };
+    // 10% spare: kept (a copy of the columns would cost more than the room is worth).
+    const close = fill(11_000, 10_000) as unknown as Sizes;
+    expect(close.capacity).toBe(11_000);
+    expect(close.arena.length).toBe(88_000);
+    // 50% spare: given back.
+    const loose = fill(20_000, 10_000);
+    expect((loose as unknown as Sizes).capacity).toBe(10_000);
+    expect((loose as unknown as Sizes).arena.length).toBe(80_000);
+    expect(loose.get('key09999')).toEqual({ segment: 1, offset: 9999, length: 10, sequence: 10_000 });
+  });
 });
