@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import type { EngineFs } from './fs.js';
-import { grown } from './arrays.js';
+import { grown, radixOrder } from './arrays.js';
 import { readAt, readInto, realFs, writeFully } from './fs.js';
 import {
   AbortedError,
@@ -1085,30 +1085,4 @@ export class Store implements BrowsableStore {
   get name(): string {
     return basename(this.dir);
   }
-}
-
-/**
- * Indices 0..n-1 ordered by digits, least significant first (an LSD radix
- * sort: one stable counting sort per digit). A digit is (column[i] >>> shift) & mask.
- */
-function radixOrder(n: number, digits: ReadonlyArray<readonly [Uint32Array, number, number]>): Uint32Array {
-  let order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  let next = new Uint32Array(n);
-  for (const [column, shift, mask] of digits) {
-    let max = 0;
-    for (let i = 0; i < n; i++) {
-      const d = ((column[i]! >>> shift) & mask) >>> 0;
-      if (d > max) max = d;
-    }
-    const counts = new Uint32Array(max + 2);
-    for (let i = 0; i < n; i++) counts[(((column[i]! >>> shift) & mask) >>> 0) + 1]!++;
-    for (let d = 1; d < counts.length; d++) counts[d]! += counts[d - 1]!;
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      next[counts[((column[i]! >>> shift) & mask) >>> 0]!++] = i;
-    }
-    [order, next] = [next, order];
-  }
-  return order;
 }

@@ -1,12 +1,15 @@
 /**
- * HintBuilder writes hint files byte for byte as encodeHint does, whether
- * entries come as fields (add) or are copied from the records' own bytes
- * (addRecord, what compaction and hint building use).
+ * HintBuilder writes hint files byte for byte as encodeHint does with the
+ * entries in the order of the top bits of their keys' hash (KEY_ORDER_SEED,
+ * ties in the order added), whether entries come as fields (add), are copied from the records'
+ * own bytes (addRecord, what compaction and hint building use), or are a
+ * loaded hint's (addEncoded).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HintBuilder } from '../../src/engine/hints.js';
-import { encodeHint, encodeRecord, type HintEntry } from '../../src/engine/native/codec.js';
+import { HintBuilder, ORDER_BITS } from '../../src/engine/hints.js';
+import { hashBytes } from '../../src/engine/keydir.js';
+import { decodeHint, encodeHint, encodeRecord, type HintEntry } from '../../src/engine/native/codec.js';
 import { RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE } from '../../src/engine/native/layout.js';
 
 const entry = fc.record({
@@ -18,6 +21,13 @@ const entry = fc.record({
   offset: fc.nat(),
   pad: fc.nat({ max: 7 }),
 });
+
+/** Entries by the top ORDER_BITS bits of their key's hash with the keydir's fixed seed, ties in the given order. */
+const bucketOf = (key: Uint8Array) => hashBytes(key, 0, key.length) >>> (32 - ORDER_BITS);
+function inKeyHashOrder(entries: HintEntry[]): HintEntry[] {
+  const hash = (e: HintEntry) => bucketOf(e.key);
+  return entries.map((e, i) => ({ e, i })).sort((a, b) => hash(a.e) - hash(b.e) || a.i - b.i).map(({ e }) => e);
+}
 
 describe('HintBuilder', () => {
   it('add and addRecord give what encodeHint gives, growing past the first buffer', () => {
@@ -36,11 +46,36 @@ describe('HintBuilder', () => {
           byRecord.addRecord(window, e.pad, e.offset, record.length);
           expected.push({ type: e.type, sequence: e.sequence, offset: e.offset, recordLength: record.length, key: Buffer.from(e.key) });
         }
-        const want = encodeHint(segmentId, dataSize, expected);
-        expect(byFields.finish(segmentId, dataSize).equals(want)).toBe(true);
+        const want = encodeHint(segmentId, dataSize, inKeyHashOrder(expected));
+        const built = byFields.finish(segmentId, dataSize);
+        expect(built.equals(want)).toBe(true);
         expect(byRecord.finish(segmentId, dataSize).equals(want)).toBe(true);
+        // A loaded hint's entries taken as they are (a writer reopening the segment), then more: same order rule.
+        const reopened = new HintBuilder();
+        const end = built.length - 8;
+        reopened.addEncoded(built, 20, end, expected.length);
+        const more = { type: RECORD_PUT, sequence: 2 ** 40, offset: 7, recordLength: 30, key: Buffer.from('more') };
+        reopened.add(more.type, more.sequence, more.offset, more.recordLength, more.key, 0, more.key.length);
+        expect(reopened.finish(segmentId, dataSize).equals(encodeHint(segmentId, dataSize, inKeyHashOrder([...expected, more])))).toBe(true);
       }),
       { numRuns: 150 },
     );
+  });
+
+  it('a large hint lists every entry once, by ascending key hash bucket, in the order added within one', () => {
+    const builder = new HintBuilder();
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const key = Buffer.from(`key-${i}`);
+      builder.add(RECORD_PUT, i + 1, 24 + i * 40, 40, key, 0, key.length);
+    }
+    const decoded = decodeHint(builder.finish(3, 24 + n * 40));
+    if (!decoded.ok) throw new Error(decoded.reason);
+    const entries = decoded.hint.entries;
+    expect(entries).toHaveLength(n);
+    const buckets = entries.map((e) => bucketOf(e.key));
+    for (let i = 1; i < n; i++) expect(buckets[i - 1]! < buckets[i]! || (buckets[i - 1] === buckets[i] && entries[i - 1]!.sequence < entries[i]!.sequence)).toBe(true);
+    expect(new Set(entries.map((e) => e.sequence)).size).toBe(n);
+    for (const e of entries) expect(e.key.toString()).toBe(`key-${e.sequence - 1}`);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Keydir } from '../../src/engine/keydir.js';
+import { hashBytes, Keydir } from '../../src/engine/keydir.js';
 import { rng } from '../../bench/rng.js';
 
 
@@ -129,5 +129,50 @@ describe('Keydir (open addressing over typed arrays)', () => {
     expect((loose as unknown as Sizes).capacity).toBe(10_000);
     expect((loose as unknown as Sizes).arena.length).toBe(80_000);
     expect(loose.get('key09999')).toEqual({ segment: 1, offset: 9999, length: 10, sequence: 10_000 });
+  });
+
+  it('keys that cluster under the fixed seed make it move to a seed of its own, and stay found', () => {
+    // 1,200 keys whose hash shares its top 11 bits: one home slot in a 2,048-entry table, whatever its size
+    // they share a run of home slots (found by brute force: anyone can, the seed being fixed).
+    const colliding: string[] = [];
+    const b = Buffer.alloc(16);
+    for (let i = 0; colliding.length < 1200; i++) {
+      const length = b.write(`c${i}`, 0, 'latin1');
+      if (hashBytes(b, 0, length) >>> 21 === 0x2a5) colliding.push(`c${i}`);
+    }
+    const kd = new Keydir();
+    colliding.forEach((k, i) => kd.set(k, { segment: 1, offset: i, length: 10, sequence: i + 1 }));
+    expect(kd.reseeded).toBe(true);
+    colliding.forEach((k, i) => expect(kd.get(k)?.offset).toBe(i));
+    // After the move no probe is long: the table's largest displacement is small.
+    const { table, shift, mask } = kd as unknown as { table: Uint32Array; shift: number; mask: number };
+    let longest = 0;
+    for (let i = 0; i < table.length / 2; i++) if (table[2 * i + 1] !== 0) longest = Math.max(longest, (i - (table[2 * i]! >>> shift)) & mask);
+    expect(longest).toBeLessThan(64);
+    kd.delete(colliding[5]!);
+    expect(kd.has(colliding[5]!)).toBe(false);
+    expect(kd.get(colliding[6]!)?.offset).toBe(6);
+  });
+
+  it('ordinary keys keep the fixed seed (hint files stay in table order)', () => {
+    const kd = new Keydir();
+    for (let i = 0; i < 200_000; i++) kd.set(`user:${String(i * 7919).padStart(11, '0')}`, { segment: 1, offset: i, length: 10, sequence: i + 1 });
+    expect(kd.reseeded).toBe(false);
+  });
+
+  it('places keys by the top bits of their hash: keys inserted in hash order fill the table front to back', () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => Buffer.from(`key:${i}`));
+    keys.sort((a, b) => hashBytes(a, 0, a.length) - hashBytes(b, 0, b.length));
+    const kd = new Keydir();
+    kd.reserve(keys.length, keys.length * 10);
+    keys.forEach((k, i) => kd.setIfNewerBytes(k, 0, k.length, 1, i, 10, i + 1));
+    // Slots are numbered in insertion order; walking the table front to back meets them in that order
+    // (but for the few that wrapped around from the table's end to its start).
+    const { table } = kd as unknown as { table: Uint32Array };
+    const slots: number[] = [];
+    for (let i = 0; i < table.length / 2; i++) if (table[2 * i + 1] !== 0) slots.push(table[2 * i + 1]! - 1);
+    let outOfOrder = 0;
+    for (let i = 1; i < slots.length; i++) if (slots[i]! < slots[i - 1]!) outOfOrder++;
+    expect(outOfOrder).toBeLessThanOrEqual(1);
   });
 });
