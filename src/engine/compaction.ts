@@ -85,8 +85,13 @@ export interface CompactionContext {
   inputs: Segment[];
   sequenceFloor: number;
   allocateSegmentId(): number;
-  /** The keydir slot of the key in bytes [keyStart, keyStart + keyLength) when it points at this very record, else -1. */
-  liveSlot(key: Uint8Array, keyStart: number, keyLength: number, segment: number, offset: number): number;
+  /**
+   * The keydir slot of the record at `offset` of input `segment` when it was
+   * live as compaction started, else -1; asked in ascending offsets per
+   * segment. A record overwritten or deleted since is copied all the same:
+   * commit() leaves such a key alone.
+   */
+  liveSlot(segment: number, offset: number): number;
   /** Called once the manifest is durable: swap the outputs in, in memory. */
   commit(outputs: Segment[], moved: MovedRecords): void;
   hooks?: CompactionHooks | undefined;
@@ -141,8 +146,8 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
 
   let out: OutputFile | undefined;
   /** Copy one committed record (bytes[at, at + length), found at fileOffset of input) if the keydir points at it. */
-  const take = (input: Segment, bytes: Buffer, at: number, fileOffset: number, type: number, sequence: number, keyLength: number, length: number): void => {
-    const slot = type === RECORD_PUT ? ctx.liveSlot(bytes, at + RECORD_HEADER.size, keyLength, input.id, fileOffset) : -1;
+  const take = (input: Segment, bytes: Buffer, at: number, fileOffset: number, type: number, sequence: number, _keyLength: number, length: number): void => {
+    const slot = type === RECORD_PUT ? ctx.liveSlot(input.id, fileOffset) : -1;
     if (slot < 0) {
       recordsDropped++;
       return;

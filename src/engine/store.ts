@@ -884,6 +884,59 @@ export class Store implements BrowsableStore {
 
   // ------------------------------------------------------------------ compaction
 
+  /**
+   * The live records of `inputs` as (segment, offset) → keydir slot, taken
+   * now: one pass over the keydir in slot order and a radix sort by
+   * location, so that a walk through a segment front to back finds each
+   * record's slot by stepping a cursor. (Probing the keydir by key for every
+   * record touched the key's slot at random: slot order follows the order
+   * keys were inserted in, which for a store opened from hints is their hash
+   * order, not their place on disk.)
+   */
+  private liveRecordLookup(inputs: readonly Segment[]): (segment: number, offset: number) => number {
+    const rankOf = new Map(inputs.map((s, i) => [s.id, i]));
+    let n = 0;
+    let rank = new Uint32Array(1024);
+    let offsets = new Uint32Array(1024);
+    let slots = new Uint32Array(1024);
+    this.keydir.forEachSlot((slot, segment, offset) => {
+      const r = rankOf.get(segment);
+      if (r === undefined) return;
+      if (n === rank.length) {
+        rank = grown(rank, n * 2);
+        offsets = grown(offsets, n * 2);
+        slots = grown(slots, n * 2);
+      }
+      rank[n] = r;
+      offsets[n] = offset;
+      slots[n] = slot;
+      n++;
+    });
+    const order = radixOrder(n, [
+      [offsets, 0, 0xffff],
+      [offsets, 16, 0xffff],
+      [rank, 0, 0xffff_ffff],
+    ]);
+    // Each input's live records are order[first[r], first[r + 1]), by offset; cursor[r] is where the walk is.
+    const first = new Uint32Array(inputs.length + 1);
+    for (let k = 0; k < n; k++) first[rank[order[k]!]! + 1]!++;
+    for (let r = 0; r < inputs.length; r++) first[r + 1]! += first[r]!;
+    const cursor = first.slice(0, inputs.length);
+    const offsetAt = (k: number) => offsets[order[k]!]!;
+    return (segment, offset) => {
+      const r = rankOf.get(segment);
+      if (r === undefined) return -1;
+      const start = first[r]!;
+      const end = first[r + 1]!;
+      let k = cursor[r]!;
+      // Asked out of order (never, by compaction's walk): search from the start.
+      if (k > start && offsetAt(k - 1) >= offset) k = start;
+      while (k < end && offsetAt(k) < offset) k++;
+      cursor[r] = k;
+      return k < end && offsetAt(k) === offset ? slots[order[k]!]! : -1;
+    };
+  }
+
   /** What a compaction would do now, without doing it. */
   compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number } {
     const inputs = [...this.segments.values()].filter((s) => s !== this.active || s.size > SEGMENT_HEADER.size);
@@ -963,11 +1016,7 @@ export class Store implements BrowsableStore {
         inputs,
         sequenceFloor: this.nextSequence - 1,
         allocateSegmentId: () => this.nextSegmentId++,
-        liveSlot: (key, keyStart, keyLength, segment, offset) => {
-          const kd = this.keydir;
-          const slot = kd.slotOfBytes(key, keyStart, keyLength);
-          return slot >= 0 && kd.segmentAt(slot) === segment && kd.offsetAt(slot) === offset ? slot : -1;
-        },
+        liveSlot: this.liveRecordLookup(inputs),
         commit: (outputs, moved) => {
           for (const out of outputs) this.segments.set(out.id, out);
           const kd = this.keydir;
