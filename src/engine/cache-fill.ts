@@ -101,6 +101,22 @@ if (fd >= 0) fs.closeSync(fd);
 
 export type BackgroundFill = 'off' | 'waiting' | 'running' | 'finished';
 
+/**
+ * Wait until a[index] is no longer `value`, at most `ms`. Atomics.wait where
+ * the thread may block (Node's main thread, workers); a thread that may not
+ * (a host that disallows it) spins on Atomics.load instead: the wait is one
+ * 1 MiB read at most.
+ */
+function waitWhile(a: Int32Array<ArrayBufferLike>, index: number, value: number, ms: number): void {
+  try {
+    Atomics.wait(a, index, value, ms);
+    return;
+  } catch {
+    const until = performance.now() + ms;
+    while (Atomics.load(a, index) === value && performance.now() < until);
+  }
+}
+
 export class CacheFill {
   private extentMisses = 0;
   private worker: Worker | undefined;
@@ -162,7 +178,7 @@ export class CacheFill {
   private settle(job: number): boolean {
     let s = Atomics.compareExchange(this.state, job, QUEUED, TAKEN);
     if (s === READING) {
-      Atomics.wait(this.state, job, READING, WAIT_MS);
+      waitWhile(this.state, job, READING, WAIT_MS);
       s = Atomics.load(this.state, job);
     }
     this.unlist(job);
@@ -231,7 +247,10 @@ export class CacheFill {
         plan.push({ file: f, segment, block, slot, blocks, offset: from, length });
       }
     }
-    if (plan.length === 0) return;
+    if (plan.length === 0) {
+      this.finished = Promise.resolve();
+      return;
+    }
     const n = plan.length;
     this.state = new Int32Array(new SharedArrayBuffer(4 * n));
     this.bytesRead = new Int32Array(new SharedArrayBuffer(4 * n));
@@ -286,7 +305,7 @@ export class CacheFill {
       if (job < 0) continue;
       let s = Atomics.compareExchange(this.state, job, QUEUED, CANCELLED);
       if (s === READING) {
-        Atomics.wait(this.state, job, READING, WAIT_MS);
+        waitWhile(this.state, job, READING, WAIT_MS);
         s = Atomics.load(this.state, job);
       }
       // A run still being read stays reserved; any other one is free again (a DONE run's blocks were never adopted).

@@ -119,6 +119,19 @@ describe('CacheFill', () => {
     fs.closeSync(file.fd);
   });
 
+  it('has nothing to start when the first misses read everything: finished, not waiting', async () => {
+    const dir = tempDir();
+    const size = START_AFTER_EXTENTS * EXTENT;
+    const p = patternFile(dir, 'f', size);
+    const file = { segment: 2, fd: fs.openSync(p, 'r'), size, path: p };
+    const { cache, fill } = fillOver([file], 64 * MiB);
+    for (let e = 0; e < START_AFTER_EXTENTS; e++) fill.fill(2, e * EXTENT_BLOCKS);
+    expect(fill.background).toBe('finished');
+    await fill.backgroundDone();
+    expect(cache.cachedBytes).toBe(size);
+    fs.closeSync(file.fd);
+  });
+
   it('leaves never-used room for the reader and never plans past the budget', async () => {
     const dir = tempDir();
     const size = 40 * EXTENT;
