@@ -20,6 +20,8 @@
  * cold store. Shared, so that a worker thread can fill reserved runs of
  * slots (cache-fill.ts) while reads go on.
  */
+import { grown } from './arrays.js';
+
 export const BLOCK_BYTES = 64 * 1024;
 /** Blocks per segment (segments are < 4 GiB: offsets are u32). */
 const BLOCKS_PER_SEGMENT = 0x1_0000;
@@ -227,18 +229,11 @@ export class BlockCache {
   private grow(slots: number): void {
     if (slots <= this.lengths.length) return;
     const size = Math.max(slots, this.lengths.length * 2);
-    const lengths = new Uint32Array(size);
-    lengths.set(this.lengths);
-    this.lengths = lengths;
-    const segmentOf = new Int32Array(size).fill(NO_SEGMENT);
-    segmentOf.set(this.segmentOf);
-    this.segmentOf = segmentOf;
-    const indexOf = new Int32Array(size);
-    indexOf.set(this.indexOf);
-    this.indexOf = indexOf;
-    const referenced = new Uint8Array(size);
-    referenced.set(this.referenced);
-    this.referenced = referenced;
+    const had = this.segmentOf.length;
+    this.lengths = grown(this.lengths, size);
+    this.segmentOf = grown(this.segmentOf, size).fill(NO_SEGMENT, had);
+    this.indexOf = grown(this.indexOf, size);
+    this.referenced = grown(this.referenced, size);
   }
 
   /** Forget every block of a segment (its file is gone). */

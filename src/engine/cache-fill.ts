@@ -176,11 +176,7 @@ export class CacheFill {
    * block overwritten later) and the caller reads the block itself.
    */
   private settle(job: number): boolean {
-    let s = Atomics.compareExchange(this.state, job, QUEUED, TAKEN);
-    if (s === READING) {
-      waitWhile(this.state, job, READING, WAIT_MS);
-      s = Atomics.load(this.state, job);
-    }
+    const s = this.endJob(job, TAKEN);
     this.unlist(job);
     if (s === READING) return false;
     const segment = this.jobSegment[job]!;
@@ -224,6 +220,18 @@ export class CacheFill {
     }
   }
 
+  /**
+   * A job's state once the worker is done with it: a QUEUED job becomes
+   * `claim` (TAKEN or CANCELLED) and QUEUED is returned; one being read is
+   * waited for (WAIT_MS at most, after which READING is returned).
+   */
+  private endJob(job: number, claim: typeof TAKEN | typeof CANCELLED): number {
+    const s = Atomics.compareExchange(this.state, job, QUEUED, claim);
+    if (s !== READING) return s;
+    waitWhile(this.state, job, READING, WAIT_MS);
+    return Atomics.load(this.state, job);
+  }
+
   private unlist(job: number): void {
     const jobs = this.jobsOf.get(this.jobSegment[job]!);
     if (jobs !== undefined) jobs[this.jobBlock[job]! / EXTENT_BLOCKS] = 0;
@@ -259,8 +267,8 @@ export class CacheFill {
     this.jobSlot = Int32Array.from(plan, (j) => j.slot);
     this.jobBlocks = Int32Array.from(plan, (j) => j.blocks);
     for (let job = 0; job < n; job++) {
-      const { segment, block } = plan[job]!;
-      const size = files.find((f) => f.segment === segment)!.size;
+      const { file, segment, block } = plan[job]!;
+      const size = files[file]!.size;
       let jobs = this.jobsOf.get(segment);
       if (jobs === undefined) this.jobsOf.set(segment, (jobs = new Int32Array(Math.ceil(size / EXTENT_BYTES))));
       jobs[block / EXTENT_BLOCKS] = job + 1;
@@ -303,11 +311,7 @@ export class CacheFill {
     for (let extent = 0; extent < jobs.length; extent++) {
       const job = jobs[extent]! - 1;
       if (job < 0) continue;
-      let s = Atomics.compareExchange(this.state, job, QUEUED, CANCELLED);
-      if (s === READING) {
-        waitWhile(this.state, job, READING, WAIT_MS);
-        s = Atomics.load(this.state, job);
-      }
+      const s = this.endJob(job, CANCELLED);
       // A run still being read stays reserved; any other one is free again (a DONE run's blocks were never adopted).
       if (s !== READING) this.o.cache.releaseRun(this.jobSlot[job]!, this.jobBlocks[job]!);
     }

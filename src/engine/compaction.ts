@@ -146,7 +146,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
 
   let out: OutputFile | undefined;
   /** Copy one committed record (bytes[at, at + length), found at fileOffset of input) if the keydir points at it. */
-  const take = (input: Segment, bytes: Buffer, at: number, fileOffset: number, type: number, sequence: number, _keyLength: number, length: number): void => {
+  const take = (input: Segment, bytes: Buffer, at: number, fileOffset: number, type: number, sequence: number, length: number): void => {
     const slot = type === RECORD_PUT ? ctx.liveSlot(input.id, fileOffset) : -1;
     if (slot < 0) {
       recordsDropped++;
@@ -195,7 +195,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
         input.fd,
         input.size,
         start,
-        (bytes, at, fileOffset, type, sequence, keyLength, length) => take(input, bytes, at, fileOffset, type, sequence, keyLength, length),
+        (bytes, at, fileOffset, type, sequence, _keyLength, length) => take(input, bytes, at, fileOffset, type, sequence, length),
         (offset) => yielder.tick(done + offset, totalBytes),
       );
       if (stopped < input.size) {
@@ -203,7 +203,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
         for (const ev of committedRecords(scanRecords(src, stopped))) {
           await yielder.step(done + ev.offset, totalBytes);
           if (ev.kind !== 'record') continue;
-          take(input, src.view(ev.offset, ev.length), 0, ev.offset, ev.header.type, ev.header.sequence, ev.header.keyLength, ev.length);
+          take(input, src.view(ev.offset, ev.length), 0, ev.offset, ev.header.type, ev.header.sequence, ev.length);
         }
       }
       done += input.size;

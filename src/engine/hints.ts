@@ -95,7 +95,7 @@ export class HintBuilder {
    */
   addRecord(record: Uint8Array, at: number, offset: number, recordLength: number): void {
     const kl = at + RECORD_HEADER.keyLength;
-    const keyLength = (record[kl]! | (record[kl + 1]! << 8) | (record[kl + 2]! << 16) | (record[kl + 3]! << 24)) >>> 0;
+    const keyLength = readU32(record, kl);
     const to = this.reserve(HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;

@@ -674,10 +674,7 @@ export class Keydir {
       const at = meta[slot * STRIDE + KEY_AT]!;
       const h = hashBytes(arena, at, at + length, this.seed);
       meta[slot * STRIDE + HASH] = h;
-      let i = h >>> this.shift;
-      while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
-      table[2 * i] = h;
-      table[2 * i + 1] = slot + 1;
+      place(table, h, slot + 1, this.shift, mask);
     }
   }
 
@@ -693,12 +690,7 @@ export class Keydir {
     const shift = 32 - Math.log2(size);
     for (let j = 0; j < old.length; j += 2) {
       const slot1 = old[j + 1]!;
-      if (slot1 === 0) continue;
-      const h = old[j]!;
-      let i = h >>> shift;
-      while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
-      table[2 * i] = h;
-      table[2 * i + 1] = slot1;
+      if (slot1 !== 0) place(table, old[j]!, slot1, shift, mask);
     }
     this.table = table;
     this.tableSize = size;
@@ -769,6 +761,14 @@ export class Keydir {
       this.arena = arena;
     }
   }
+}
+
+/** Put the entry (h, slot + 1) in the first free place from h's home in a table with room for it. */
+function place(table: Uint32Array, h: number, slot1: number, shift: number, mask: number): void {
+  let i = h >>> shift;
+  while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+  table[2 * i] = h;
+  table[2 * i + 1] = slot1;
 }
 
 /** values[order[0]], values[order[1]], …: a column put in the order a sort gave. */
