@@ -13,7 +13,7 @@ import { CacheFill, EXTENT_BLOCKS, START_AFTER_EXTENTS, type CacheableFile } fro
 import { CorruptRecordError } from '../../src/engine/errors.js';
 import { realFs } from '../../src/engine/fs.js';
 import { Store } from '../../src/engine/store.js';
-import { cleanTempDirs, tempDir } from './helpers.js';
+import { cleanTempDirs, damageValueOf, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -42,6 +42,29 @@ function fillOver(files: CacheableFile[], budget: number, background = true): { 
   cache.onMiss = (segment, index) => fill.fill(segment, index);
   return { cache, fill };
 }
+
+/**
+ * One pattern file of `size` bytes as `segment`, a CacheFill over it with
+ * `budget`, and its first START_AFTER_EXTENTS extents missed (so the worker
+ * is started). The worker opens the file by path; with `hiddenFromWorker`
+ * that path is one that does not exist, while the reader's descriptor reads
+ * the file.
+ */
+function startedFill(segment: number, size: number, budget: number, hiddenFromWorker = false) {
+  const dir = tempDir();
+  const p = patternFile(dir, 'f', size);
+  const fd = fs.openSync(p, 'r');
+  opened.push(fd);
+  const file = { segment, fd, size, path: hiddenFromWorker ? path.join(dir, 'gone') : p };
+  const { cache, fill } = fillOver([file], budget);
+  for (let e = 0; e < START_AFTER_EXTENTS; e++) fill.fill(segment, e * EXTENT_BLOCKS);
+  return { cache, fill, file, content: fs.readFileSync(p) };
+}
+
+const opened: number[] = [];
+afterEach(() => {
+  for (const fd of opened.splice(0)) fs.closeSync(fd);
+});
 
 function expectBlockIsFile(cache: BlockCache, file: CacheableFile, index: number, content: Buffer): void {
   const view = cache.block(file.segment, index, () => {
@@ -79,32 +102,21 @@ describe('CacheFill', () => {
   });
 
   it('when the worker cannot read a file, the reader reads each extent into the run planned for it', async () => {
-    const dir = tempDir();
     const size = 14 * EXTENT;
-    const p = patternFile(dir, 'f', size);
-    // The worker opens files by path: this one is not there for it. The reader's descriptor still reads it.
-    const file = { segment: 7, fd: fs.openSync(p, 'r'), size, path: path.join(dir, 'gone') };
     // Room for 16 extents: 8 read by the first misses, 4 planned for the worker (4 kept never-used), so the
     // last 2 extents fit only if the failed jobs' runs are used rather than lost.
-    const { cache, fill } = fillOver([file], 16 * EXTENT);
-    for (let e = 0; e < START_AFTER_EXTENTS; e++) fill.fill(7, e * EXTENT_BLOCKS);
+    const { cache, fill, file, content } = startedFill(7, size, 16 * EXTENT, true);
     await fill.backgroundDone();
-    const content = fs.readFileSync(p);
     for (let i = 0; i * BLOCK_BYTES < size; i++) {
       expect(cache.has(7, i) || fill.fill(7, i)).toBe(true);
       expectBlockIsFile(cache, file, i, content);
     }
     expect(cache.cachedBytes).toBe(size);
-    fs.closeSync(file.fd);
   });
 
   it('forgets a segment at once: jobs not read are cancelled, runs given back, nothing of it adopted later', async () => {
-    const dir = tempDir();
     const size = 40 * EXTENT;
-    const p = patternFile(dir, 'f', size);
-    const file = { segment: 3, fd: fs.openSync(p, 'r'), size, path: p };
-    const { cache, fill } = fillOver([file], 64 * MiB);
-    for (let e = 0; e < START_AFTER_EXTENTS; e++) fill.fill(3, e * EXTENT_BLOCKS);
+    const { cache, fill } = startedFill(3, size, 64 * MiB);
     // As compaction's commit does, before the worker can have finished (no await in between).
     fill.forget(3);
     cache.dropSegment(3);
@@ -116,40 +128,28 @@ describe('CacheFill', () => {
     const blocks = (64 * MiB) / BLOCK_BYTES;
     for (let i = 0; i < blocks; i++) cache.block(9, i, (into) => into.writeUInt32LE(i, 0) && 4);
     for (let i = 0; i < blocks; i++) expect(cache.has(9, i)).toBe(true);
-    fs.closeSync(file.fd);
   });
 
   it('has nothing to start when the first misses read everything: finished, not waiting', async () => {
-    const dir = tempDir();
     const size = START_AFTER_EXTENTS * EXTENT;
-    const p = patternFile(dir, 'f', size);
-    const file = { segment: 2, fd: fs.openSync(p, 'r'), size, path: p };
-    const { cache, fill } = fillOver([file], 64 * MiB);
-    for (let e = 0; e < START_AFTER_EXTENTS; e++) fill.fill(2, e * EXTENT_BLOCKS);
+    const { cache, fill } = startedFill(2, size, 64 * MiB);
     expect(fill.background).toBe('finished');
     await fill.backgroundDone();
     expect(cache.cachedBytes).toBe(size);
-    fs.closeSync(file.fd);
   });
 
   it('leaves never-used room for the reader and never plans past the budget', async () => {
-    const dir = tempDir();
     const size = 40 * EXTENT;
-    const p = patternFile(dir, 'f', size);
-    const file = { segment: 1, fd: fs.openSync(p, 'r'), size, path: p };
     const budget = 24 * EXTENT;
-    const { cache, fill } = fillOver([file], budget);
-    for (let e = 0; e < START_AFTER_EXTENTS; e++) fill.fill(1, e * EXTENT_BLOCKS);
+    const { cache, fill, file, content } = startedFill(1, size, budget);
     await fill.backgroundDone();
     expect(cache.cachedBytes).toBeLessThanOrEqual(budget - 4 * EXTENT);
     expect(cache.freshBlocks).toBeGreaterThanOrEqual(4 * EXTENT_BLOCKS);
     // Reads past what was planned still work, through the CLOCK once the room is used.
-    const content = fs.readFileSync(p);
     for (let i = 0; i * BLOCK_BYTES < size; i += 5) {
       const view = cache.block(1, i, (into) => fs.readSync(file.fd, into, 0, BLOCK_BYTES, i * BLOCK_BYTES));
       expect(view.subarray(0, 64).equals(content.subarray(i * BLOCK_BYTES, i * BLOCK_BYTES + 64))).toBe(true);
     }
-    fs.closeSync(file.fd);
   });
 });
 
@@ -193,13 +193,7 @@ describe('the store with its cache worker', () => {
 
   it('still finds a damaged record that the worker read', async () => {
     const dir = await build();
-    const probe = await Store.open(dir, { readOnly: true });
-    const at = probe.locate(key(4321))!;
-    await probe.close();
-    const file = path.join(dir, at.file);
-    const bytes = fs.readFileSync(file);
-    bytes[at.offset + at.length - 10] ^= 0x55;
-    fs.writeFileSync(file, bytes);
+    await damageValueOf(dir, key(4321), 10, 0x55);
     const store = await Store.open(dir, { readOnly: true });
     missUntilStarted(store);
     await store.cacheWorkerDone();

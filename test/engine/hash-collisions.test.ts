@@ -4,13 +4,11 @@
  * an absent key sharing a live key's hash must read as absent, and a damaged
  * record must only fail reads of its own key.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../src/engine/errors.js';
 import { hashBytes } from '../../src/engine/keydir.js';
 import { Store } from '../../src/engine/store.js';
-import { cleanTempDirs, tempDir } from './helpers.js';
+import { cleanTempDirs, damageValueOf, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -59,14 +57,8 @@ describe('keys sharing a hash', () => {
 
   it('a damaged record fails only its own key', async () => {
     const dir = await build();
-    const store = await Store.open(dir, { readOnly: true });
-    const at = store.locate(a)!;
-    await store.close();
-    // Flip a byte of a's value on disk.
-    const file = path.join(dir, at.file);
-    const bytes = fs.readFileSync(file);
-    bytes[at.offset + at.length - 1] ^= 0xff;
-    fs.writeFileSync(file, bytes);
+    // Flip the last byte of a's value on disk.
+    await damageValueOf(dir, a, 1, 0xff);
 
     const damaged = await Store.open(dir, { readOnly: true });
     expect(damaged.getSync(b)?.toString()).toBe('value of b');

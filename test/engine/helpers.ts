@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Store } from '../../src/engine/store.js';
 
 const made: string[] = [];
 
@@ -48,3 +49,18 @@ export function dataFiles(dir: string): string[] {
 
 export const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 export const fromLatin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+
+/**
+ * Damage the record holding `key`'s value on disk: XOR `mask` into the byte
+ * `fromEnd` bytes before the record's end (a value byte). The store is opened
+ * read-only to find it and closed again.
+ */
+export async function damageValueOf(dir: string, key: string, fromEnd: number, mask: number): Promise<void> {
+  const store = await Store.open(dir, { readOnly: true });
+  const at = store.locate(key)!;
+  await store.close();
+  const file = path.join(dir, at.file);
+  const bytes = fs.readFileSync(file);
+  bytes[at.offset + at.length - fromEnd]! ^= mask;
+  fs.writeFileSync(file, bytes);
+}
