@@ -26,11 +26,7 @@ const STEP_WORK = 1 << 18;
  * keys come out next to each other.
  */
 export function byteOrder(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n = start.length): Uint32Array {
-  const steps = byteOrderSteps(bytes, start, length, n);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(byteOrderSteps(bytes, start, length, n));
 }
 
 /**
@@ -38,8 +34,20 @@ export function byteOrder(bytes: Uint8Array, start: Uint32Array, length: Uint32A
  * (so that a server keeps answering while it sorts millions of keys). The
  * key bytes must not change until it returns.
  */
-export async function byteOrderInSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n: number, pause: () => Promise<void>): Promise<Uint32Array> {
-  const steps = byteOrderSteps(bytes, start, length, n);
+export function byteOrderInSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n: number, pause: () => Promise<void>): Promise<Uint32Array> {
+  return runStepsPausing(byteOrderSteps(bytes, start, length, n), pause);
+}
+
+/** Work written as a generator that yields between steps, run to its end in one go. */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same, awaiting `pause` at every step. */
+export async function runStepsPausing<T>(steps: Generator<void, T>, pause: () => Promise<void>): Promise<T> {
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
@@ -60,10 +68,25 @@ function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Ar
   const counts = new Uint32Array(256);
   let work = 0;
 
-  /** One stable counting pass over [from, to) by a digit of the chunk (shift) or by the byte count (shift < 0). */
-  const pass = (from: number, to: number, shift: number): void => {
+  /** Whether `done` more keys' worth of work make a step: then the caller yields. */
+  const stepDone = (done: number): boolean => {
+    if ((work += done) < STEP_WORK) return false;
+    work = 0;
+    return true;
+  };
+
+  /**
+   * One stable counting pass over [from, to) by a digit of the chunk (shift)
+   * or by the byte count (shift < 0), in slices of STEP_WORK keys: a pass
+   * over ten million keys is a third of a second.
+   */
+  function* pass(from: number, to: number, shift: number): Generator<void> {
     counts.fill(0);
-    for (let i = from; i < to; i++) counts[shift < 0 ? present[i]! : (chunk[i]! >>> shift) & 0xff]!++;
+    for (let slice = from; slice < to; slice += STEP_WORK) {
+      const end = Math.min(to, slice + STEP_WORK);
+      for (let i = slice; i < end; i++) counts[shift < 0 ? present[i]! : (chunk[i]! >>> shift) & 0xff]!++;
+      if (stepDone(end - slice)) yield;
+    }
     for (let d = 0; d < 256; d++) if (counts[d] === to - from) return; // one digit for all: nothing to do
     let sum = from;
     for (let d = 0; d < 256; d++) {
@@ -71,16 +94,21 @@ function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Ar
       counts[d] = sum;
       sum += c;
     }
-    for (let i = from; i < to; i++) {
-      const to_ = counts[shift < 0 ? present[i]! : (chunk[i]! >>> shift) & 0xff]!++;
-      spareOrder[to_] = order[i]!;
-      spareChunk[to_] = chunk[i]!;
-      sparePresent[to_] = present[i]!;
+    for (let slice = from; slice < to; slice += STEP_WORK) {
+      const end = Math.min(to, slice + STEP_WORK);
+      for (let i = slice; i < end; i++) {
+        const to_ = counts[shift < 0 ? present[i]! : (chunk[i]! >>> shift) & 0xff]!++;
+        spareOrder[to_] = order[i]!;
+        spareChunk[to_] = chunk[i]!;
+        sparePresent[to_] = present[i]!;
+      }
+      if (stepDone(end - slice)) yield;
     }
     order.set(spareOrder.subarray(from, to), from);
     chunk.set(spareChunk.subarray(from, to), from);
     present.set(sparePresent.subarray(from, to), from);
-  };
+    if (stepDone((to - from) >>> 2)) yield;
+  }
 
   // Groups still to sort: (from, to, byte offset) triples.
   const groups: number[] = [0, n, 0];
@@ -90,10 +118,7 @@ function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Ar
     const from = groups.pop()!;
     if (to - from <= SMALL_GROUP) {
       insertionSort(bytes, start, length, order, from, to, at);
-      if ((work += to - from) >= STEP_WORK) {
-        work = 0;
-        yield;
-      }
+      if (stepDone(to - from)) yield;
       continue;
     }
     // A large group's chunks are read in slices, and each of its passes is a step of its own.
@@ -109,24 +134,21 @@ function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Ar
         chunk[i] = c >>> 0;
         present[i] = p;
       }
-      if ((work += end - slice) >= STEP_WORK) {
-        work = 0;
-        yield;
-      }
+      if (stepDone(end - slice)) yield;
     }
-    for (const shift of [-1, 0, 8, 16, 24]) {
-      pass(from, to, shift);
-      if ((work += to - from) >= STEP_WORK) {
-        work = 0;
-        yield;
-      }
-    }
+    for (const shift of [-1, 0, 8, 16, 24]) yield* pass(from, to, shift);
     // Runs that tie on a whole chunk go on to the next one.
+    let scanned = 0;
     for (let i = from; i < to; ) {
       let j = i + 1;
       if (present[i] === 4) while (j < to && present[j] === 4 && chunk[j] === chunk[i]) j++;
       if (j - i > 1) groups.push(i, j, at + 4);
+      scanned += j - i;
       i = j;
+      if (scanned >= STEP_WORK) {
+        scanned = 0;
+        if (stepDone(STEP_WORK >>> 2)) yield;
+      }
     }
   }
   return order;

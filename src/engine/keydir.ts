@@ -24,7 +24,8 @@
  */
 
 import { copyBytes } from './arrays.js';
-import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
+import { SlotKeyList, type KeyList } from './key-list.js';
+import { byteOrder, byteOrderInSteps, compareBytes, runSteps, runStepsPausing } from './key-sort.js';
 
 export interface Location {
   segment: number;
@@ -48,8 +49,8 @@ const KEY_AT = 6;
 const KEY_LEN = 7;
 const FREE_SLOT = 0xffff_ffff;
 const TWO_32 = 0x1_0000_0000;
-/** Key strings made per step by sortedKeysInSteps (about 10 ms of work). */
-const STRINGS_PER_STEP = 1 << 15;
+/** Slots visited per step of work done in steps (sorting for a server that must keep answering): a few milliseconds. */
+const STEP_SLOTS = 1 << 19;
 /** Grow the table when it would be fuller than this. */
 const MAX_LOAD = 0.75;
 /** trim() copies the columns or the arena to shrink them only when more than 1/TRIM_SLACK of them is unused. */
@@ -485,13 +486,18 @@ export class Keydir {
     }
   }
 
-  /** Bumped whenever a key is added or removed (the sorted list is then stale). */
-  private keySetVersion = 0;
+  /** Bumped whenever a key is added or removed: sorted lists made before are stale. */
+  private version = 0;
+  get keySetVersion(): number {
+    return this.version;
+  }
+  private sortedList: SlotKeyList | undefined;
 
   private keysChanged(): void {
     this.sorted = undefined;
     this.sortedSlotList = undefined;
-    this.keySetVersion++;
+    this.sortedList = undefined;
+    this.version++;
   }
 
   /** Live slots in key byte order, cached until a key is added or removed. */
@@ -504,23 +510,32 @@ export class Keydir {
    */
   sortedSlots(): Uint32Array {
     if (!this.sortedSlotList) {
-      const { slots, start, length } = this.liveKeyColumns();
-      this.sortedSlotList = permuted(slots, byteOrder(this.arena, start, length, slots.length));
+      const { slots, start, length } = runSteps(this.liveKeyColumns());
+      this.sortedSlotList = runSteps(permuted(slots, byteOrder(this.arena, start, length, slots.length)));
     }
     return this.sortedSlotList;
   }
 
-  /** Every live slot, with where its key lies in the arena: the input of the byte-order sort. */
-  private liveKeyColumns(): { slots: Uint32Array; start: Uint32Array; length: Uint32Array } {
+  /**
+   * Every live slot, with where its key lies in the arena: the input of the
+   * byte-order sort. Yields between steps of STEP_SLOTS slots.
+   */
+  private *liveKeyColumns(): Generator<void, { slots: Uint32Array; start: Uint32Array; length: Uint32Array }> {
+    // The columns as they are now: a key added or removed between steps makes the caller discard the result.
     const meta = this.meta;
+    const end = this.nextSlot;
     const slots = new Uint32Array(this.size);
     let n = 0;
-    for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot)) slots[n++] = slot;
+    for (let slot = 0; slot < end && n < slots.length; slot++) {
+      if (meta[slot * STRIDE + KEY_LEN] !== FREE_SLOT && meta[slot * STRIDE + LEN] !== 0) slots[n++] = slot;
+      if (slot % STEP_SLOTS === STEP_SLOTS - 1) yield;
+    }
     const start = new Uint32Array(n);
     const length = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       start[i] = meta[slots[i]! * STRIDE + KEY_AT]!;
       length[i] = meta[slots[i]! * STRIDE + KEY_LEN]!;
+      if (i % STEP_SLOTS === STEP_SLOTS - 1) yield;
     }
     return { slots: n === slots.length ? slots : slots.subarray(0, n), start, length };
   }
@@ -540,40 +555,47 @@ export class Keydir {
     return true;
   }
 
+  keyLengthAt(slot: number): number {
+    return this.meta[slot * STRIDE + KEY_LEN]!;
+  }
+
+  /** Copies a slot's key bytes into `into` at `at`; returns how many. */
+  copyKeyTo(slot: number, into: Uint8Array, at: number): number {
+    const length = this.meta[slot * STRIDE + KEY_LEN]!;
+    copyBytes(this.arena, this.meta[slot * STRIDE + KEY_AT]!, into, at, length);
+    return length;
+  }
+
   /** Key bytes of a slot, as a view of the keydir's memory (valid until the next change to the keydir). */
   keyBytesAt(slot: number): Buffer {
     const at = this.meta[slot * STRIDE + KEY_AT]!;
     return this.arena.subarray(at, at + this.meta[slot * STRIDE + KEY_LEN]!);
   }
 
+  /** The live keys in byte order as a KeyList (no string per key); cached until a key is added or removed. */
+  sortedKeyList(): KeyList {
+    if (this.sortedList?.isCurrent()) return this.sortedList;
+    return (this.sortedList = new SlotKeyList(this, this.sortedSlots()));
+  }
+
   /**
-   * The sorted keys, sorted in steps (awaiting `pause` between them) when
-   * they are not cached; the result is cached unless keys changed meanwhile.
+   * sortedKeyList(), sorted in steps (awaiting `pause` between them) when it
+   * is not cached; a key added or removed meanwhile makes the result sorted
+   * again in one go.
    */
-  async sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
-    if (this.sorted) return this.sorted;
-    const version = this.keySetVersion;
-    let slots = this.sortedSlotList;
-    if (!slots) {
+  async sortedKeyListInSteps(pause: () => Promise<void>): Promise<KeyList> {
+    if (this.sortedList?.isCurrent()) return this.sortedList;
+    if (!this.sortedSlotList) {
+      const version = this.keySetVersion;
       // The sort reads this arena; an arena replaced meanwhile (growth, compaction) leaves the old one intact,
       // and a key added or removed meanwhile is caught by the version check.
-      const { slots: live, start, length } = this.liveKeyColumns();
+      const { slots: live, start, length } = await runStepsPausing(this.liveKeyColumns(), pause);
       await pause();
       const order = await byteOrderInSteps(this.arena, start, length, live.length, pause);
-      if (version !== this.keySetVersion) return this.sortedKeys();
-      slots = this.sortedSlotList = permuted(live, order);
+      const slots = await runStepsPausing(permuted(live, order), pause);
+      if (version === this.keySetVersion) this.sortedSlotList = slots;
     }
-    const keys: string[] = [];
-    for (let i = 0; i < slots.length; i++) {
-      keys.push(this.keyAt(slots[i]!));
-      if ((i + 1) % STRINGS_PER_STEP === 0) {
-        await pause();
-        if (version !== this.keySetVersion) return this.sortedKeys();
-      }
-    }
-    if (version !== this.keySetVersion) return this.sortedKeys();
-    this.sorted ??= keys;
-    return this.sorted;
+    return this.sortedKeyList();
   }
 
   /** Every live key in no particular order, without sorting (the sorted list when it is cached). */
@@ -772,8 +794,12 @@ function place(table: Uint32Array, h: number, slot1: number, shift: number, mask
 }
 
 /** values[order[0]], values[order[1]], …: a column put in the order a sort gave. */
-function permuted(values: Uint32Array, order: Uint32Array): Uint32Array {
+/** values in the given order, yielding between steps of STEP_SLOTS. */
+function* permuted(values: Uint32Array, order: Uint32Array): Generator<void, Uint32Array> {
   const out = new Uint32Array(order.length);
-  for (let i = 0; i < order.length; i++) out[i] = values[order[i]!]!;
+  for (let i = 0; i < order.length; i++) {
+    out[i] = values[order[i]!]!;
+    if (i % STEP_SLOTS === STEP_SLOTS - 1) yield;
+  }
   return out;
 }

@@ -19,6 +19,7 @@ import {
   TooLargeError,
 } from './errors.js';
 import { Keydir, type Location } from './keydir.js';
+import type { KeyList } from './key-list.js';
 import { toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
 import { computeRecordCrc, encodeRecordInto, readRecordHeader, readU64, recordLength } from './native/codec.js';
@@ -454,10 +455,16 @@ export class Store implements BrowsableStore {
     return this.keydir.smallestKeys(n);
   }
 
-  /** sortedKeys() without blocking: sorts in steps, awaiting `pause` between them, and caches the result. */
-  sortedKeysInSteps(pause: () => Promise<void>): Promise<readonly string[]> {
+  /** The sorted keys as a KeyList: the keydir's slots in key order, no string per key. */
+  sortedKeyList(): KeyList {
     this.assertOpen();
-    return this.keydir.sortedKeysInSteps(pause);
+    return this.keydir.sortedKeyList();
+  }
+
+  /** sortedKeyList() without blocking: sorts in steps, awaiting `pause` between them, and caches the result. */
+  sortedKeyListInSteps(pause: () => Promise<void>): Promise<KeyList> {
+    this.assertOpen();
+    return this.keydir.sortedKeyListInSteps(pause);
   }
 
   has(key: Uint8Array | string): boolean {

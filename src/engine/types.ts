@@ -7,6 +7,9 @@
  * sorts exactly like the bytes and is cheap to hash. Use keyToString /
  * keyFromString in ./keys.ts to convert.
  */
+import type { KeyList } from './key-list.js';
+
+export type { KeyList };
 
 export type FsyncPolicy = 'always' | 'batch' | 'never';
 
@@ -178,8 +181,10 @@ export interface BrowsableStore {
   unorderedKeys?(): Iterable<string>;
   /** The n smallest keys, sorted, and how many keys there are, in one pass without a full sort. */
   smallestKeys?(n: number): { keys: string[]; count: number };
-  /** sortedKeys() computed in steps, awaiting `pause` between them (for a server that must keep answering). */
-  sortedKeysInSteps?(pause: () => Promise<void>): Promise<readonly string[]>;
+  /** The sorted keys read by position, without a string per key (a store with millions of keys offers this). */
+  sortedKeyList?(): KeyList;
+  /** sortedKeyList() computed in steps, awaiting `pause` between them (for a server that must keep answering). */
+  sortedKeyListInSteps?(pause: () => Promise<void>): Promise<KeyList>;
   has(key: Uint8Array | string): boolean;
   locate(key: Uint8Array | string): RecordLocation | undefined;
   get(key: Uint8Array | string): Promise<Buffer | undefined>;

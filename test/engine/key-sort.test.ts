@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { byteOrder, byteOrderInSteps } from '../../src/engine/key-sort.js';
+import type { KeyList } from '../../src/engine/key-list.js';
 import { Keydir } from '../../src/engine/keydir.js';
 
 function packed(keys: Buffer[]): { bytes: Buffer; start: Uint32Array; length: Uint32Array } {
@@ -106,33 +107,36 @@ describe('sorting in steps', () => {
   it("caches the keydir's stepwise sort, unless keys were added or removed while it ran", async () => {
     const kd = new Keydir();
     for (let i = 0; i < 100_000; i++) kd.set(`k${(i * 31) % 100_000}`, { segment: 1, offset: i, length: 10, sequence: i + 1 });
-    const sorted = await kd.sortedKeysInSteps(tick);
-    expect(sorted).toEqual([...sorted].sort());
-    expect(sorted).toHaveLength(100_000);
-    expect(kd.sortedKeys()).toBe(sorted);
+    const keysOf = (list: KeyList) => Array.from({ length: list.length }, (_, i) => list.keyAt(i));
+    let pauses = 0;
+    const sorted = await kd.sortedKeyListInSteps(async () => void (pauses++, await tick()));
+    expect(pauses).toBeGreaterThan(1);
+    const keys = keysOf(sorted);
+    expect(keys).toEqual([...keys].sort());
+    expect(keys).toHaveLength(100_000);
+    expect(kd.sortedKeyList()).toBe(sorted);
     // A key added while sorting: the stepwise result is not cached stale.
     kd.set('zz-new', { segment: 1, offset: 0, length: 10, sequence: 200_001 });
-    const racing = kd.sortedKeysInSteps(tick);
+    const racing = kd.sortedKeyListInSteps(tick);
     kd.set('aa-new', { segment: 1, offset: 0, length: 10, sequence: 200_002 });
-    const got = await racing;
+    const got = keysOf(await racing);
     expect(got).toContain('aa-new');
+    expect(got).toContain('zz-new');
     expect(got).toEqual([...got].sort());
-    expect(kd.sortedKeys()).toHaveLength(100_002);
-    // A key removed while the strings are being made (after the sort itself): at the next-to-last pause
-    // (the strings are made in several steps; a first run with one key fewer counts the pauses).
-    kd.set('mm-new', { segment: 1, offset: 0, length: 10, sequence: 200_003 });
-    let total = 0;
-    await kd.sortedKeysInSteps(async () => void total++);
-    kd.set('mm-newer', { segment: 1, offset: 0, length: 10, sequence: 200_004 });
-    let pauses = 0;
-    const after = await kd.sortedKeysInSteps(async () => {
-      if (++pauses === total - 1) kd.delete('k5');
-      await tick();
-    });
-    expect(total).toBeGreaterThan(3);
-    expect(after).not.toContain('k5');
-    expect(after).toContain('mm-newer');
-    expect(after).toEqual([...after].sort());
-    expect(kd.sortedKeys()).toEqual(after);
+    expect(kd.sortedKeyList().length).toBe(100_002);
+  });
+
+  it('a sorted key list made before a key was added or removed refuses to answer', () => {
+    const kd = new Keydir();
+    for (const [i, key] of ['b', 'a', 'c'].entries()) kd.set(key, { segment: 1, offset: i, length: 10, sequence: i + 1 });
+    const list = kd.sortedKeyList();
+    expect([list.keyAt(0), list.keyAt(2)]).toEqual(['a', 'c']);
+    kd.set('b', { segment: 1, offset: 9, length: 10, sequence: 9 }); // an overwrite: the same keys
+    expect(list.isCurrent()).toBe(true);
+    expect(kd.sortedKeyList()).toBe(list);
+    kd.delete('a');
+    expect(list.isCurrent()).toBe(false);
+    expect(() => list.keyAt(0)).toThrow(/changed/);
+    expect(kd.sortedKeyList().keyAt(0)).toBe('b');
   });
 });
