@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { globLiteral, KeyIndex, prefixRange, smallestKeys } from '../../src/inspector/key-index.js';
+import { prefixRange, StringKeyList, type KeyList } from '../../src/engine/key-list.js';
+import { Keydir } from '../../src/engine/keydir.js';
+import { globLiteral, KeyIndex, smallestKeys, type KeyRange } from '../../src/inspector/key-index.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../../src/shared/keytext.js';
 
 const KEYS = [
@@ -16,12 +18,19 @@ const KEYS = [
   textToKeyString('user:é'),
 ].sort();
 
+const keysOf = (list: KeyList, start = 0, end = list.length) => Array.from({ length: end - start }, (_, i) => list.keyAt(start + i));
+const keysIn = (range: KeyRange) => keysOf(range.list, range.start, range.end);
+
 describe('KeyIndex', () => {
   it('finds prefix ranges by binary search', () => {
-    const [start, end] = prefixRange(KEYS, 'user:1');
+    const list = new StringKeyList(KEYS);
+    const [start, end] = prefixRange(list, 'user:1');
     // Bytewise: '0' (0x30) sorts before ':' (0x3a).
     expect(KEYS.slice(start, end)).toEqual(['user:10:name', 'user:1:name', 'user:1:profile']);
-    expect(prefixRange(KEYS, 'zzz')).toEqual([KEYS.length, KEYS.length]);
+    expect(prefixRange(list, 'zzz')).toEqual([KEYS.length, KEYS.length]);
+    expect(prefixRange(list, '\u0000')).toEqual([0, 1]);
+    // A prefix of 0xff bytes has no successor: its range runs to the end.
+    expect(prefixRange(new StringKeyList(['a', '\u00ff', '\u00ff\u00ff', '\u00ff\u00ffz']), '\u00ff\u00ff')).toEqual([2, 4]);
   });
 
   it('windows the filtered list and reports its total', () => {
@@ -124,17 +133,18 @@ describe('KeyIndex at scale: first window without the full sort, substring and g
 
   it('lets a filter wait for the background sort instead of sorting again in one blocking call', async () => {
     const keys = Array.from({ length: 20_000 }, (_, i) => `k:${String((i * 7919) % 20_000).padStart(5, '0')}`);
-    let cached: string[] | undefined;
+    let cached: StringKeyList | undefined;
     let blockingSorts = 0;
     let steps = 0;
     const index = new KeyIndex(
       {
         // Like the store: the sorted list is cached once computed, in steps or not.
-        sortedKeys: () => cached ?? (blockingSorts++, (cached = [...keys].sort())),
+        sortedKeys: () => (blockingSorts++, [...keys].sort()),
+        sortedKeyList: () => cached ?? (blockingSorts++, (cached = new StringKeyList([...keys].sort()))),
         unorderedKeys: () => keys,
-        sortedKeysInSteps: async (pause) => {
+        sortedKeyListInSteps: async (pause) => {
           for (let i = 0; i < 5; i++, steps++) await pause();
-          return (cached ??= [...keys].sort());
+          return (cached ??= new StringKeyList([...keys].sort()));
         },
       },
       1000,
@@ -160,7 +170,7 @@ describe('KeyIndex at scale: first window without the full sort, substring and g
         // One string of every key, and strings cut every few keys (as at tens of millions).
         for (const chunkChars of [undefined, 7]) {
           const got = new KeyIndex(() => sorted, chunkChars).filtered({ mode: 'substring', pattern: needle });
-          expect(got.keys.slice(got.start, got.end)).toEqual(want);
+          expect(keysIn(got)).toEqual(want);
         }
       }),
     );
@@ -178,9 +188,66 @@ describe('KeyIndex at scale: first window without the full sort, substring and g
         const sorted = [...keys].sort();
         const got = new KeyIndex(() => sorted).filtered({ mode: 'glob', pattern });
         const want = sorted.filter(naiveGlob(textToKeyString(pattern)));
-        expect(got.keys.slice(got.start, got.end)).toEqual(want);
+        expect(keysIn(got)).toEqual(want);
       }),
     );
+  });
+});
+
+describe("KeyIndex over a keydir's slots", () => {
+  const keyArb = fc.string({ unit: fc.constantFrom('a', 'b', ':', '/', '\u0000', '\u00ff', 'x'), maxLength: 8 });
+  const filterArb = fc.record({
+    mode: fc.constantFrom('substring' as const, 'glob' as const, 'prefix' as const),
+    pattern: fc.string({ unit: fc.constantFrom('a', 'b', ':', '*', '\u00ff', 'x'), maxLength: 3 }),
+  });
+
+  it('answers windows, filters and tree levels exactly as over the sorted strings', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(keyArb, { maxLength: 80 }), fc.array(filterArb, { maxLength: 4 }), (keys, filters) => {
+        const kd = new Keydir();
+        keys.forEach((key, i) => kd.set(key, { segment: 1, offset: i, length: 10, sequence: i + 1 }));
+        const sorted = [...keys].sort();
+        // Small chunks, so that keys fall on both sides of a chunk's end.
+        const slots = new KeyIndex({ sortedKeys: () => kd.sortedKeys(), sortedKeyList: () => kd.sortedKeyList() }, 9);
+        const strings = new KeyIndex(() => sorted);
+        expect(keysIn(slots.filtered())).toEqual(sorted);
+        for (const filter of filters) {
+          expect(slots.window(filter, 1, 5)).toEqual(strings.window(filter, 1, 5));
+          for (const delimiter of [':', '/'] as const) expect(slots.tree(filter, delimiter, '')).toEqual(strings.tree(filter, delimiter, ''));
+        }
+      }),
+    );
+  });
+
+  it('gives filtered keys in key order, however few or many match, though it searches them in storage order', () => {
+    const kd = new Keydir();
+    const keys = Array.from({ length: 5000 }, (_, i) => `user:${String((i * 7919) % 5000).padStart(5, '0')}${i % 7 === 0 ? ':vip' : ''}`);
+    keys.forEach((key, i) => kd.set(key, { segment: 1, offset: i, length: 10, sequence: i + 1 }));
+    const slots = new KeyIndex({ sortedKeys: () => kd.sortedKeys(), sortedKeyList: () => kd.sortedKeyList() }, 4096);
+    const strings = new KeyIndex(() => [...keys].sort());
+    // 50, 715 and 5000 matches: a sort of the few, one pass of marks for the many.
+    for (const filter of [
+      { mode: 'substring', pattern: '7:' },
+      { mode: 'substring', pattern: '7' },
+      { mode: 'substring', pattern: 'user' },
+      { mode: 'glob', pattern: '*1*:vip' },
+    ] as const) {
+      const got = slots.window(filter, 0, 5000);
+      expect(got.total).toBeGreaterThan(20);
+      expect(got).toEqual(strings.window(filter, 0, 5000));
+    }
+  });
+
+  it("sees a store's writes: the list and every cached filter are made again", () => {
+    const kd = new Keydir();
+    ['user:2', 'user:1', 'order:1'].forEach((key, i) => kd.set(key, { segment: 1, offset: i, length: 10, sequence: i + 1 }));
+    const index = new KeyIndex({ sortedKeys: () => kd.sortedKeys(), sortedKeyList: () => kd.sortedKeyList() });
+    const users = { mode: 'substring' as const, pattern: 'user' };
+    expect(index.window(users, 0, 10).keys.map((k) => k.key)).toEqual(['user:1', 'user:2']);
+    kd.delete('user:1');
+    kd.set('user:0', { segment: 1, offset: 9, length: 10, sequence: 9 });
+    expect(index.window(users, 0, 10).keys.map((k) => k.key)).toEqual(['user:0', 'user:2']);
+    expect(index.window(undefined, 0, 10).keys.map((k) => k.key)).toEqual(['order:1', 'user:0', 'user:2']);
   });
 });
 
