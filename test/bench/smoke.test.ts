@@ -56,3 +56,19 @@ describe('npm run bench --quick', () => {
     expect(checkTargets(result).filter((t) => t.met === undefined)).toEqual([]);
   }, 150_000);
 });
+
+describe('npm run bench:keys', () => {
+  it('loads a store and measures the key list through the service, with the answers it got', () => {
+    const stdout = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/keys.ts', '--keys', '3000'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(stdout).toContain('| first window (no sort yet) |');
+    expect(stdout).toMatch(/\| first window \(no sort yet\) \| [\d.]+ ms \| 3,000 keys \|/);
+    expect(stdout).toMatch(/\| substring filter "user:", once warm \| [\d.]+ ms \| 3,000 matches \|/);
+    expect(stdout).toMatch(/\| key tree, top level \(":" delimiter\) \| [\d.]+ ms \| user: 3,000 \|/);
+    expect(stdout).toContain('| process memory after all this (after gc) |');
+  }, 90_000);
+});
