@@ -1,12 +1,14 @@
 /**
- * A key list taller than the browser can scroll: Chromium stops at ~33.5 M px,
- * i.e. about 1.29 M rows of 26 px. With 1.5 M keys the last ones are only
- * reachable because the list scales its scrolling past that height.
+ * Lists taller than the browser can scroll: Chromium stops at ~33.5 M px,
+ * i.e. about 1.29 M key rows of 26 px or 1.4 M record rows of 24 px. With
+ * 1.5 M keys (and their 1.5 M records in one segment) the last ones are only
+ * reachable because the lists scale their scrolling past that height.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store } from '../src/engine/store.js';
+import type { Locator } from '@playwright/test';
 import { expect, keyOption, openFromScreen, shot, test } from './fixtures.js';
 
 const KEYS = 1_500_000;
@@ -30,6 +32,22 @@ test.beforeAll(async () => {
 test.afterAll(() => {
   if (dir) rmSync(join(dir, '..'), { recursive: true, force: true });
 });
+
+/** Rows drawn inside a list's visible box (overscan rows outside it are not counted): an attribute of each, or its text. */
+async function visibleRows(list: Locator, row: string, attribute?: string): Promise<string[]> {
+  return list.evaluate(
+    (el, [row, attribute]) => {
+      const box = el.getBoundingClientRect();
+      return [...el.querySelectorAll(row!)]
+        .filter((r) => {
+          const b = r.getBoundingClientRect();
+          return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
+        })
+        .map((r) => (attribute ? r.getAttribute(attribute) : r.textContent) ?? '');
+    },
+    [row, attribute] as const,
+  );
+}
 
 test('1.5 million keys: the list reaches its last key by keyboard and by scrolling', async ({ page, kv }) => {
   test.setTimeout(120_000);
@@ -56,18 +74,7 @@ test('1.5 million keys: the list reaches its last key by keyboard and by scrolli
 
   // Scrolling: the middle of the scrollbar shows the middle of the list; the bottom shows the end.
   await list.evaluate((el) => (el.scrollTop = (el.scrollHeight - el.clientHeight) / 2));
-  // Rows drawn inside the list's visible box (overscan rows outside it are not counted).
-  const visibleKeys = () =>
-    list.evaluate((el) => {
-      const box = el.getBoundingClientRect();
-      return [...el.querySelectorAll('.key-row')]
-        .filter((r) => {
-          const b = r.getBoundingClientRect();
-          return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
-        })
-        .map((r) => r.textContent ?? '');
-    });
-  await expect.poll(async () => (await visibleKeys())[0], { timeout: 30_000 }).toMatch(/^k:07[45]\d{4}$/);
+  await expect.poll(async () => (await visibleRows(list, '.key-row'))[0], { timeout: 30_000 }).toMatch(/^k:07[45]\d{4}$/);
   await list.evaluate((el) => (el.scrollTop = 0));
   await expect(keyOption(page, keyName(0))).toBeInViewport({ timeout: 30_000 });
   await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
@@ -75,4 +82,45 @@ test('1.5 million keys: the list reaches its last key by keyboard and by scrolli
   // Rows are drawn one row height apart, not stretched by the scaling.
   const tops = await list.locator('.key-row').evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().top).sort((a, b) => a - b));
   for (let i = 1; i < tops.length; i++) expect(tops[i]! - tops[i - 1]!).toBeCloseTo(26, 0);
+});
+
+test('1.5 million records in one segment: the record table reaches the last one by keyboard and by scrolling', async ({ page, kv }) => {
+  test.setTimeout(120_000);
+  // Records of 32 bytes (22-byte header, 9-byte key, 1-byte value) after the 24-byte segment header, in key order.
+  const offsetOf = (i: number) => 24 + 32 * i;
+  await page.goto(kv.url);
+  await openFromScreen(page, dir);
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Records' }).click();
+  // The segment header is a row of its own.
+  await expect(page.getByTestId('record-count')).toHaveText(/^1,500,001 records/, { timeout: 60_000 });
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  expect(await table.evaluate((el) => el.scrollHeight)).toBeLessThan(33_000_000);
+
+  // End selects the very last record, far past row 1.4 M; arrows and Page Up move from there.
+  await table.locator('.record-row[data-offset="0"]').click();
+  await table.press('End');
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', String(offsetOf(KEYS - 1)), { timeout: 30_000 });
+  await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', String(offsetOf(KEYS - 1)));
+  await table.press('ArrowUp');
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', String(offsetOf(KEYS - 2)));
+  await expect(table.locator('.record-row.selected')).toBeInViewport();
+  await table.press('PageUp');
+  const afterPageUp = Number(await table.locator('.record-row.selected').getAttribute('data-offset'));
+  expect((offsetOf(KEYS - 2) - afterPageUp) / 32).toBeGreaterThan(5);
+  await expect(table.locator('.record-row.selected')).toBeInViewport();
+  await table.press('Home');
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', '0');
+  await shot(page, '41-record-table-of-1.5M');
+
+  // The middle of the scrollbar shows the middle of the file; the bottom shows its end.
+  await table.evaluate((el) => (el.scrollTop = (el.scrollHeight - el.clientHeight) / 2));
+  await expect
+    .poll(async () => Number((await visibleRows(table, '.record-row[data-offset]', 'data-offset'))[0] ?? -1), { timeout: 30_000 })
+    .toBeGreaterThan(offsetOf(740_000));
+  expect(Number((await visibleRows(table, '.record-row[data-offset]', 'data-offset'))[0])).toBeLessThan(offsetOf(760_000));
+  await table.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(table.locator(`.record-row[data-offset="${offsetOf(KEYS - 1)}"]`)).toBeInViewport({ timeout: 30_000 });
+  const tops = await table.locator('.record-row').evaluateAll((rows) => rows.map((r) => r.getBoundingClientRect().top).sort((a, b) => a - b));
+  for (let i = 1; i < tops.length; i++) expect(tops[i]! - tops[i - 1]!).toBeCloseTo(24, 0);
+  await shot(page, '42-record-table-end-of-1.5M');
 });

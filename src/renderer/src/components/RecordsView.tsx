@@ -9,18 +9,20 @@
  * background: until a response says `complete`, the table shows what there
  * is, the count grows, a progress note says how far indexing or filtering
  * got, and the pages on screen are asked for again every POLL_MS.
+ *
+ * The table scrolls through all of a file's records in one list, millions
+ * included: past what a browser can lay out, it scales its scrolling (the
+ * key list's scaled-list.ts). Keyboard: arrows, Page Up/Down, Home, End.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
 import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
 import { formatBytes, formatCount } from '../format.js';
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
+import { useScaledList } from './scaled-list.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 24;
-/** Rows shown at a time (browsers cap element heights): a huge segment is browsed in windows. */
-const TABLE_WINDOW = 400_000;
 /** How often the table asks again while the file is being indexed or filtered. */
 const POLL_MS = 400;
 
@@ -96,7 +98,9 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const pagesFor = useRef('');
   const pending = useRef(new Map<number, Promise<RecordRow[] | undefined>>());
   const generation = useRef(0);
-  const tableRef = useRef<HTMLDivElement>(null);
+  const tableRef = useRef<HTMLDivElement | null>(null);
+  /** Position in the table (filtered list) of the selected record, when known: where the keyboard moves from. */
+  const selectedPos = useRef<number | null>(null);
 
   const [record, setRecord] = useState<RecordDetail | null>(null);
   const [fieldIndex, setFieldIndex] = useState(-1);
@@ -178,40 +182,26 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     void loadPage(0);
   }, [loadPage, version]);
 
-  const [rowBase, setRowBase] = useState(0);
-  const pendingRow = useRef<number | null>(null);
-  useEffect(() => setRowBase(0), [filterKey]);
-  const windowCount = Math.max(0, Math.min(TABLE_WINDOW, total - rowBase));
-  const virtualizer = useVirtualizer({ count: windowCount, getScrollElement: () => tableRef.current, estimateSize: () => ROW_HEIGHT, overscan: 20 });
-  const items = virtualizer.getVirtualItems();
-  /** Scroll the table to row `pos` (of the filtered list), moving the window when needed. */
-  const showRow = (pos: number, align: 'auto' | 'center') => {
-    const base = Math.floor(pos / TABLE_WINDOW) * TABLE_WINDOW;
-    if (base !== rowBase) {
-      pendingRow.current = pos;
-      setRowBase(base);
-      return;
-    }
-    virtualizer.scrollToIndex(pos - base, { align });
-  };
+  const list = useScaledList({ count: total, rowHeight: ROW_HEIGHT, scrollRef: tableRef });
+  const items = list.rows;
+  // Another file or filter: a new list, from its top.
   useEffect(() => {
-    const pos = pendingRow.current;
-    if (pos === null) return;
-    pendingRow.current = null;
-    virtualizer.scrollToIndex(pos - rowBase, { align: 'center' });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [rowBase]);
+    selectedPos.current = null;
+    if (tableRef.current) tableRef.current.scrollTop = 0;
+  }, [filterKey]);
+  /** Scroll the table to row `pos` (of the filtered list). */
+  const showRow = (pos: number, align: 'auto' | 'center') => list.scrollToIndex(pos, align);
   useEffect(() => {
     if (items.length === 0) return;
-    const first = Math.floor((rowBase + items[0]!.index) / PAGE);
-    const last = Math.floor((rowBase + items[items.length - 1]!.index) / PAGE);
+    const first = Math.floor(items[0]!.index / PAGE);
+    const last = Math.floor(items[items.length - 1]!.index / PAGE);
     for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
   });
   // While the service is still indexing or filtering: ask again for the short pages on screen (or the first one) to see the count grow.
   useEffect(() => {
     if (!ready || complete) return;
     const timer = setTimeout(() => {
-      const shown = items.length > 0 ? [Math.floor((rowBase + items[0]!.index) / PAGE), Math.floor((rowBase + items[items.length - 1]!.index) / PAGE)] : [0, 0];
+      const shown = items.length > 0 ? [Math.floor(items[0]!.index / PAGE), Math.floor(items[items.length - 1]!.index / PAGE)] : [0, 0];
       const again = new Set<number>([shown[0]!]);
       for (let p = shown[0]!; p <= shown[1]!; p++) if (partial.current.has(p)) again.add(p);
       void Promise.all([...again].map((p) => loadPage(p, true))).finally(() => setPollTick((t) => t + 1));
@@ -236,16 +226,18 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const selectRow = async (pos: number) => {
     const gen = generation.current;
     const r = rowAt(pos) ?? (await loadPage(Math.floor(pos / PAGE)))?.[pos % PAGE];
-    if (r && gen === generation.current) void selectAt(file, r.offset);
+    if (r && gen === generation.current) void selectAt(file, r.offset, { pos });
   };
 
   /** Select the record holding `offset` (and the field holding it, when `byte`). */
   const selectAt = useCallback(
-    async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean } = {}) => {
+    /** `pos`: the record's row in the table, when the table chose it (else known only without a filter: its index). */
+    async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean; pos?: number } = {}) => {
       try {
         const res = await api.recordAt({ sessionId, file: inFile, offset });
         const rec = res.record;
         setRecord(rec);
+        selectedPos.current = opts.pos ?? (rec && !filtered ? rec.index : null);
         if (!rec) return;
         const fi = opts.byte ? fieldAt(rec.fields, offset) : -1;
         setFieldIndex(fi);
@@ -302,18 +294,32 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     setHexScroll((s) => ({ offset: record.fields[i]!.start, nonce: s.nonce + 1 }));
   };
 
+  /** The selected record's row in the table: known, or found among the pages loaded (-1: none). */
+  const selectedRow = (): number => {
+    if (selectedPos.current !== null) return selectedPos.current;
+    if (!record) return -1;
+    for (const [p, rows] of pages.current) {
+      const i = rows.findIndex((r) => r.offset === record.offset);
+      if (i >= 0) return p * PAGE + i;
+    }
+    return -1;
+  };
+
   const onTableKey = async (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+    const screen = Math.max(1, Math.floor((tableRef.current?.clientHeight ?? 0) / ROW_HEIGHT) - 1);
+    const step = { ArrowDown: 1, ArrowUp: -1, PageDown: screen, PageUp: -screen }[e.key];
+    if (step === undefined && e.key !== 'Home' && e.key !== 'End') return;
     e.preventDefault();
-    const visible = items.map((it) => rowAt(rowBase + it.index)).filter((r): r is RecordRow => !!r);
-    const all = [...pages.current.entries()].sort((a, b) => a[0] - b[0]).flatMap(([p, rows]) => rows.map((r, i) => ({ r, pos: p * PAGE + i })));
-    const pos = record ? all.findIndex((x) => x.r.offset === record.offset) : -1;
-    const nextPos = pos < 0 ? 0 : pos + (e.key === 'ArrowDown' ? 1 : -1);
-    if (nextPos < 0 || nextPos >= total) return;
-    const next = rowAt(nextPos) ?? (await loadPage(Math.floor(nextPos / PAGE)))?.[nextPos % PAGE] ?? visible[0];
-    if (!next) return;
-    showRow(nextPos, 'auto');
-    void selectAt(file, next.offset);
+    if (total === 0) return;
+    const from = selectedRow();
+    const to = e.key === 'Home' ? 0 : e.key === 'End' ? total - 1 : from < 0 ? 0 : Math.max(0, Math.min(total - 1, from + step!));
+    if (to === from) return;
+    selectedPos.current = to;
+    showRow(to, 'auto');
+    const gen = generation.current;
+    const next = rowAt(to) ?? (await loadPage(Math.floor(to / PAGE)))?.[to % PAGE];
+    // Another key may have moved on meanwhile: select only what is still wanted.
+    if (next && gen === generation.current && selectedPos.current === to) void selectAt(file, next.offset, { pos: to });
   };
 
   const doJump = () => {
@@ -374,18 +380,6 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
                 {progressText(progress.indexedBytes, fileSize, filtered, progress.scanned, unfilteredTotal)}
               </span>
             )}
-            {total > TABLE_WINDOW && (
-              <span className="table-window">
-                {' '}
-                · rows {formatCount(rowBase + 1)}–{formatCount(rowBase + windowCount)}{' '}
-                <button type="button" className="small-button" disabled={rowBase === 0} onClick={() => setRowBase(rowBase - TABLE_WINDOW)} aria-label="Previous rows">
-                  ◀
-                </button>
-                <button type="button" className="small-button" disabled={rowBase + TABLE_WINDOW >= total} onClick={() => setRowBase(rowBase + TABLE_WINDOW)} aria-label="Next rows">
-                  ▶
-                </button>
-              </span>
-            )}
           </div>
         </div>
         <div className="record-table-head mono small" aria-hidden="true">
@@ -399,26 +393,26 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           <span className="c-crc">computed</span>
           <span className="c-status">status</span>
         </div>
-        <div ref={tableRef} className="record-table mono small" role="listbox" aria-label="Record table" tabIndex={0} onKeyDown={(e) => void onTableKey(e)}>
+        <div ref={list.ref} className="record-table mono small" role="listbox" aria-label="Record table" tabIndex={0} onKeyDown={(e) => void onTableKey(e)}>
           {ready && total === 0 && (
             <div className="empty muted">{!complete ? (filtered ? 'Searching…' : 'Indexing…') : filtered ? 'No record matches.' : 'No records in this file.'}</div>
           )}
-          <div style={{ height: virtualizer.getTotalSize(), position: 'relative', width: '100%' }}>
+          <div style={{ height: list.height, position: 'relative', width: '100%' }}>
             {items.map((item) => {
-              const r = rowAt(rowBase + item.index);
+              const r = rowAt(item.index);
               const selected = !!r && !!record && r.offset === record.offset;
               const crcMismatch = r && r.storedCrc !== undefined && r.computedCrc !== undefined && r.storedCrc !== r.computedCrc;
               return (
                 <div
-                  key={item.key}
+                  key={item.index}
                   role="option"
                   aria-selected={selected}
                   className={`record-row st-${r?.status ?? 'loading'}${selected ? ' selected' : ''}`}
-                  style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
+                  style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.top}px)` }}
                   data-offset={r?.offset}
                   data-status={r?.status}
                   title={r?.problem}
-                  onClick={() => void selectRow(rowBase + item.index)}
+                  onClick={() => void selectRow(item.index)}
                 >
                   {r ? (
                     <>
