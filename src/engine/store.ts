@@ -928,6 +928,31 @@ export class Store implements BrowsableStore {
   }
 
   /**
+   * Bytes of the live records (the ones the keydir points at) of data file
+   * `file` that begin within one of `ranges` ([start, end) byte ranges,
+   * sorted, not overlapping). The inspector takes them out of a segment's
+   * live bytes where its records are damaged: the keydir, from a hint, may
+   * point at a record whose checksum no longer matches.
+   */
+  liveBytesWithin(file: string, ranges: readonly (readonly [number, number])[]): number {
+    this.assertOpen();
+    const seg = [...this.segments.values()].find((s) => s.file === file);
+    if (!seg || ranges.length === 0) return 0;
+    const { n, offsets, lengths, order } = this.liveRecordsByLocation([seg]);
+    let bytes = 0;
+    for (let k = 0, r = 0; k < n && r < ranges.length; ) {
+      const offset = offsets[order[k]!]!;
+      const [start, end] = ranges[r]!;
+      if (offset >= end) r++;
+      else {
+        if (offset >= start) bytes += lengths[order[k]!]!;
+        k++;
+      }
+    }
+    return bytes;
+  }
+
+  /**
    * The live records of `inputs` as (segment, offset) → keydir slot, taken
    * now, so that a walk through a segment front to back finds each record's
    * slot by stepping a cursor. (Probing the keydir by key for every record

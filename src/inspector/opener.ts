@@ -14,6 +14,8 @@ export interface WritableStore extends BrowsableStore {
   compact(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CompactResult>;
   compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number };
   locate(key: Uint8Array | string): RecordLocation | undefined;
+  /** Bytes of the live records of a data file that begin within the given [start, end) ranges (sorted). */
+  liveBytesWithin(file: string, ranges: readonly (readonly [number, number])[]): number;
 }
 
 export interface OpenedHandle {

@@ -223,7 +223,8 @@ describe('verify through the service', () => {
     const rowsActive = await allRows(s0, active);
     await service.dispatch('closeStore', { sessionId: s0 });
 
-    const badCrc = rows1[5]!;
+    // A live record: the keydir (from the hint) will still point at it.
+    const badCrc = rows1.filter((r) => r.status === 'live')[2]!;
     xorByte('000001.data', badCrc.offset + badCrc.length - 1);
     const badLength = rows2[4]!;
     patch('000002.data', badLength.offset + 14, [0xff, 0xff, 0xff, 0x7f]); // keyLength far past the limit
@@ -253,6 +254,10 @@ describe('verify through the service', () => {
     expect(ra.at(-1)).toMatchObject({ offset: torn.offset, status: 'torn', length: 10 });
     const seg = (await service.dispatch('segments', { sessionId })).files.find((f) => f.file === '000001.data')!;
     expect(seg.corruptBytes).toBe(badCrc.length);
+    // The keydir still points at the damaged record (it came from the hint): its bytes count as corrupt, not also as live.
+    const sum = (status: string) => r1.filter((r) => r.status === status).reduce((n, r) => n + r.length, 0);
+    expect(seg).toMatchObject({ liveBytes: sum('live'), staleBytes: sum('shadowed') });
+    expect(seg.liveBytes + seg.staleBytes + seg.tombstoneBytes + seg.corruptBytes + seg.metaBytes).toBe(seg.bytes);
   });
 
   it('reports a duplicate sequence number at the record that reuses it', async () => {
