@@ -13,6 +13,7 @@
  * This is the order of JavaScript's string comparison on latin1 key strings
  * (one code unit per byte), which is how kvscope orders keys everywhere.
  */
+import { runSteps, runStepsPausing } from './yielder.js';
 
 /** Groups this small are sorted by comparing bytes instead of by counting passes. */
 const SMALL_GROUP = 24;
@@ -38,22 +39,6 @@ export function byteOrderInSteps(bytes: Uint8Array, start: Uint32Array, length: 
   return runStepsPausing(byteOrderSteps(bytes, start, length, n), pause);
 }
 
-/** Work written as a generator that yields between steps, run to its end in one go. */
-export function runSteps<T>(steps: Generator<void, T>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
-/** The same, awaiting `pause` at every step. */
-export async function runStepsPausing<T>(steps: Generator<void, T>, pause: () => Promise<void>): Promise<T> {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-    await pause();
-  }
-}
 
 /** The sort, yielding whenever about STEP_WORK keys' worth of work has been done since the last yield. */
 function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n: number): Generator<void, Uint32Array> {

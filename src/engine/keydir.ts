@@ -25,7 +25,8 @@
 
 import { copyBytes } from './arrays.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
-import { byteOrder, byteOrderInSteps, compareBytes, runSteps, runStepsPausing } from './key-sort.js';
+import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
+import { runSteps, runStepsPausing } from './yielder.js';
 
 export interface Location {
   segment: number;
@@ -589,9 +590,10 @@ export class Keydir {
       const version = this.keySetVersion;
       // The sort reads this arena; an arena replaced meanwhile (growth, compaction) leaves the old one intact,
       // and a key added or removed meanwhile is caught by the version check.
+      const arena = this.arena;
       const { slots: live, start, length } = await runStepsPausing(this.liveKeyColumns(), pause);
       await pause();
-      const order = await byteOrderInSteps(this.arena, start, length, live.length, pause);
+      const order = await byteOrderInSteps(arena, start, length, live.length, pause);
       const slots = await runStepsPausing(permuted(live, order), pause);
       if (version === this.keySetVersion) this.sortedSlotList = slots;
     }

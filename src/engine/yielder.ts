@@ -45,3 +45,23 @@ export class Yielder {
     if (this.signal?.aborted) throw new AbortedError(this.what);
   }
 }
+
+/**
+ * Work written as a generator that yields between steps (a sort of ten
+ * million keys, say), run to its end in one go.
+ */
+export function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The same, awaiting `pause` at every step. */
+export async function runStepsPausing<T>(steps: Generator<void, T>, pause: () => Promise<void>): Promise<T> {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await pause();
+  }
+}
