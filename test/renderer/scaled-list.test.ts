@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SCROLL_PX, rowWindow, scrollScale, scrollTopFor } from '../../src/renderer/src/components/scaled-list.js';
+import { MAX_SCROLL_PX, rowWindow, scrollScale, scrollTopFor, scrollTopKeeping } from '../../src/renderer/src/components/scaled-list.js';
 
 const ROW = 26;
 const VIEW = 600;
@@ -47,6 +47,25 @@ describe('scaled list: ten million rows in a browser that scrolls 33 M px', () =
           const w = rowWindow({ ...opts, scrollTop: top, overscan: 0 });
           expect(w.topOf(index)).toBeGreaterThanOrEqual(top - 1e-6);
           expect(w.topOf(index) + ROW).toBeLessThanOrEqual(top + VIEW + 1e-6);
+        }
+      }),
+    );
+  });
+
+  it('keeps the rows on screen where they are when the count grows past the limit (a file being indexed)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 700_000, max: 10_000_000 }), fc.integer({ min: 1, max: 10_000_000 }), fc.double({ min: 0, max: 1, noNaN: true }), (count, more, at) => {
+        const before = rowWindow({ count, rowHeight: ROW, scrollTop: 0, viewport: VIEW, overscan: 0 });
+        const scrollTop = Math.floor(at * (before.height - VIEW));
+        const first = rowWindow({ count, rowHeight: ROW, scrollTop, viewport: VIEW, overscan: 0 }).first;
+        const grown = count + more;
+        const kept = scrollTopKeeping(scrollTop, before.scale, rowWindow({ count: grown, rowHeight: ROW, scrollTop: 0, viewport: VIEW, overscan: 0 }).scale);
+        const after = rowWindow({ count: grown, rowHeight: ROW, scrollTop: kept, viewport: VIEW, overscan: 0 });
+        // The same row at the top, within the one pixel a whole scroll position can miss by at this scale.
+        expect(Math.abs(after.first - first)).toBeLessThanOrEqual(Math.ceil(after.scale / ROW));
+        // Without keeping it, the row at the top would move by the change of scale.
+        if (after.scale > before.scale * 1.5 && first > 100) {
+          expect(rowWindow({ count: grown, rowHeight: ROW, scrollTop, viewport: VIEW, overscan: 0 }).first).toBeGreaterThan(first + 1);
         }
       }),
     );

@@ -10,7 +10,7 @@
  * other lists): its scroll bookkeeping reads `scrollTop` directly in several
  * places, so it cannot be taught a scaled scroll position.
  */
-import { useCallback, useEffect, useState, type MutableRefObject } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type MutableRefObject } from 'react';
 
 /** Tallest scrolled content we create (well under Chromium's limit). */
 export const MAX_SCROLL_PX = 16_000_000;
@@ -50,6 +50,16 @@ export function rowWindow(opts: { count: number; rowHeight: number; scrollTop: n
   const first = Math.max(0, Math.floor(listTop / rowHeight) - overscan);
   const end = Math.min(count, Math.ceil((listTop + viewport) / rowHeight) + overscan);
   return { first, end, height, scale, topOf: (index) => scrollTop + (index * rowHeight - listTop) };
+}
+
+/**
+ * The scroll position that keeps the list where it was when its scale
+ * changes from `oldScale` (the count grew or shrank past MAX_SCROLL_PX: a
+ * file's records while they are being indexed): the same list pixel at the
+ * top of the viewport, so the rows on screen do not jump.
+ */
+export function scrollTopKeeping(scrollTop: number, oldScale: number, newScale: number): number {
+  return Math.round((scrollTop * oldScale) / newScale);
 }
 
 /** The scroll position that shows row `index` (align 'auto': only as far as needed). */
@@ -102,6 +112,15 @@ export function useScaledList(opts: { count: number; rowHeight: number; scrollRe
   }, [el]);
 
   const window = rowWindow({ count, rowHeight, scrollTop, viewport, overscan: opts.overscan ?? 20 });
+  // A new scale (the count changed past what the browser can lay out): keep the same rows on screen.
+  const lastScale = useRef(window.scale);
+  useLayoutEffect(() => {
+    const old = lastScale.current;
+    lastScale.current = window.scale;
+    if (!el || old === window.scale) return;
+    el.scrollTop = scrollTopKeeping(el.scrollTop, old, window.scale);
+    setScrollTop(el.scrollTop);
+  }, [el, window.scale]);
   const rows: ListRow[] = [];
   for (let i = window.first; i < window.end; i++) rows.push({ index: i, top: window.topOf(i) });
 
