@@ -125,15 +125,28 @@ const del: Command = async (args, opts, io) => {
   return EXIT_OK;
 };
 
-function keysWithPrefix(keys: readonly string[], prefix: string | undefined): string[] {
-  if (prefix === undefined) return [...keys];
-  const p = toBytes(prefix).toString('latin1');
-  return keys.filter((k) => k.startsWith(p));
+/**
+ * The live keys (key strings) in order, those starting with `prefix` when
+ * given, at most `limit`. A native store sorts only the prefix's keys (a
+ * prefix query on ten million keys took 13 s and 1.3 GB, sorting and
+ * stringing every key); other formats filter their sorted strings.
+ */
+function keysWithPrefix(opened: OpenedStore, prefix: string | undefined, limit = Infinity): string[] {
+  const bytes = prefix === undefined ? undefined : toBytes(prefix);
+  if (opened.native) return opened.native.scanKeys({ ...(bytes ? { prefix: bytes } : {}), ...(limit < Infinity ? { limit } : {}) });
+  const keys = opened.store.sortedKeys();
+  const p = bytes?.toString('latin1') ?? '';
+  const out: string[] = [];
+  for (const k of keys) {
+    if (out.length >= limit) break;
+    if (k.startsWith(p)) out.push(k);
+  }
+  return out;
 }
 
 const list: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('list takes no arguments (use --prefix P)');
-  const keys = await withStore(opts, false, async (o) => keysWithPrefix(o.store.sortedKeys(), opts.prefix).slice(0, opts.limit ?? Infinity));
+  const keys = await withStore(opts, false, async (o) => keysWithPrefix(o, opts.prefix, opts.limit));
   if (opts.json) io.out(JSON.stringify(keys.map((k) => bytesToJson(keyFromString(k)))));
   else for (const k of keys) io.out(printableKey(keyFromString(k)));
   return EXIT_OK;
@@ -142,7 +155,7 @@ const list: Command = async (args, opts, io) => {
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
   await withStore(opts, false, async (o) => {
-    for (const k of keysWithPrefix(o.store.sortedKeys(), opts.prefix).slice(0, opts.limit ?? Infinity)) {
+    for (const k of keysWithPrefix(o, opts.prefix, opts.limit)) {
       const key = keyFromString(k);
       const value = (await o.store.get(key)) ?? Buffer.alloc(0);
       io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`);
@@ -276,7 +289,7 @@ const importCmd: Command = async (args, opts, io) => {
 const exportCmd: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('export takes no arguments');
   await withStore(opts, false, async (o) => {
-    for (const k of keysWithPrefix(o.store.sortedKeys(), opts.prefix)) {
+    for (const k of keysWithPrefix(o, opts.prefix)) {
       const key = keyFromString(k);
       io.out(exportLine(key, (await o.store.get(key))!));
     }

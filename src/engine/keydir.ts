@@ -23,7 +23,7 @@
  * put read later cannot resurrect a deleted key; endReplay() drops them.
  */
 
-import { copyBytes } from './arrays.js';
+import { copyBytes, grown } from './arrays.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
 import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
 import { runSteps, runStepsPausing } from './yielder.js';
@@ -518,6 +518,52 @@ export class Keydir {
   }
 
   /**
+   * The live slots whose key starts with `prefix`, in key order: a range of
+   * sortedSlots() when that is cached, else one pass over the slots and a
+   * sort of the matches only (a prefix query on ten million keys need not
+   * sort them all). Not cached.
+   */
+  sortedSlotsWithPrefix(prefix: Uint8Array): Uint32Array {
+    if (prefix.length === 0) return this.sortedSlots();
+    const sorted = this.sortedSlotList;
+    if (sorted) {
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.compareKeyAt(sorted[mid]!, prefix, 0, prefix.length) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      let end = lo;
+      while (end < sorted.length && this.keyStartsWith(sorted[end]!, prefix)) end++;
+      return sorted.subarray(lo, end);
+    }
+    let matches = new Uint32Array(1024);
+    let n = 0;
+    for (let slot = 0; slot < this.nextSlot; slot++) {
+      if (!this.isLiveSlot(slot) || !this.keyStartsWith(slot, prefix)) continue;
+      if (n === matches.length) matches = grown(matches, n * 2);
+      matches[n++] = slot;
+    }
+    const slots = matches.subarray(0, n);
+    const { start, length } = runSteps(this.keyColumnsOf(slots));
+    return runSteps(permuted(slots, byteOrder(this.arena, start, length, n)));
+  }
+
+  /** Where the keys of `slots` lie in the arena: the input of the byte-order sort. Yields between steps of STEP_SLOTS slots. */
+  private *keyColumnsOf(slots: Uint32Array): Generator<void, { start: Uint32Array; length: Uint32Array }> {
+    const meta = this.meta;
+    const start = new Uint32Array(slots.length);
+    const length = new Uint32Array(slots.length);
+    for (let i = 0; i < slots.length; i++) {
+      start[i] = meta[slots[i]! * STRIDE + KEY_AT]!;
+      length[i] = meta[slots[i]! * STRIDE + KEY_LEN]!;
+      if (i % STEP_SLOTS === STEP_SLOTS - 1) yield;
+    }
+    return { start, length };
+  }
+
+  /**
    * Every live slot, with where its key lies in the arena: the input of the
    * byte-order sort. Yields between steps of STEP_SLOTS slots.
    */
@@ -531,14 +577,8 @@ export class Keydir {
       if (meta[slot * STRIDE + KEY_LEN] !== FREE_SLOT && meta[slot * STRIDE + LEN] !== 0) slots[n++] = slot;
       if (slot % STEP_SLOTS === STEP_SLOTS - 1) yield;
     }
-    const start = new Uint32Array(n);
-    const length = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      start[i] = meta[slots[i]! * STRIDE + KEY_AT]!;
-      length[i] = meta[slots[i]! * STRIDE + KEY_LEN]!;
-      if (i % STEP_SLOTS === STEP_SLOTS - 1) yield;
-    }
-    return { slots: n === slots.length ? slots : slots.subarray(0, n), start, length };
+    const live = n === slots.length ? slots : slots.subarray(0, n);
+    return { slots: live, ...(yield* this.keyColumnsOf(live)) };
   }
 
   /** Compare a slot's key with key bytes b[start, end) in byte order (negative when the slot's key comes first). */
@@ -614,6 +654,22 @@ export class Keydir {
    */
   smallestKeys(n: number): { keys: string[]; count: number } {
     if (this.sorted) return { keys: this.sorted.slice(0, Math.max(0, n)), count: this.sorted.length };
+    return { keys: this.smallestSlots(n).map((slot) => this.keyAt(slot)), count: this.size };
+  }
+
+  /** Whether sortedSlots() is cached (answering from it costs no sort). */
+  get hasSortedSlots(): boolean {
+    return this.sortedSlotList !== undefined;
+  }
+
+  /**
+   * The live slots of the `n` smallest keys, in key order: one pass over the
+   * slots keeping a sorted buffer of n (a key enters it only when it is
+   * smaller than the buffer's largest, rare after the first few); from
+   * sortedSlots() when it is cached.
+   */
+  smallestSlots(n: number): number[] {
+    if (this.sortedSlotList) return Array.from(this.sortedSlotList.subarray(0, Math.max(0, n)));
     const best: number[] = [];
     const meta = this.meta;
     for (let slot = 0; n > 0 && slot < this.nextSlot; slot++) {
@@ -631,7 +687,7 @@ export class Keydir {
       }
       best.splice(lo, 0, slot);
     }
-    return { keys: best.map((slot) => this.keyAt(slot)), count: this.size };
+    return best;
   }
 
   /** Bytewise order of two slots' keys (a proper prefix sorts first), as for key strings. */

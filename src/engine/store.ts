@@ -85,6 +85,8 @@ export interface StoreOptions extends OpenOptions {
 const HINT_ENTRIES_PER_SLICE = 16_384;
 /** Default budget of the block cache for point reads. */
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
+/** A scan for at most this many keys from the start picks them in one pass instead of sorting every key. */
+const SMALLEST_PICK_MAX = 10_000;
 /** getSync reads records into one reused buffer up to this size; larger records get their own. */
 const MAX_READ_BUFFER_BYTES = 1024 * 1024;
 
@@ -648,7 +650,11 @@ export class Store implements BrowsableStore {
   private scanSlots(options: ScanOptions): number[] {
     this.assertOpen();
     const kd = this.keydir;
-    const slots = kd.sortedSlots();
+    // The first few keys of a store not sorted yet: picked in one pass (`kvscope list --limit 10` on ten million keys).
+    const limited = options.limit !== undefined && options.limit <= SMALLEST_PICK_MAX;
+    if (limited && !options.prefix && !options.start && !options.end && !options.reverse && !kd.hasSortedSlots) return kd.smallestSlots(options.limit!);
+    // With a prefix, only its keys are sorted (unless every key is sorted already).
+    const slots = options.prefix ? kd.sortedSlotsWithPrefix(options.prefix) : kd.sortedSlots();
     /** Index of the first slot whose key is not below b. */
     const lowerBound = (b: Uint8Array): number => {
       let lo = 0;

@@ -95,6 +95,9 @@ describe('one-shot commands', () => {
 
     expect(lines(kv([...d, 'list']).out)).toEqual(['user:1', 'user:2']);
     expect(lines(kv(['list', '--prefix', 'user:2', ...d]).out)).toEqual(['user:2']);
+    expect(lines(kv(['list', '--prefix', 'user:', '--limit', '1', ...d]).out)).toEqual(['user:1']);
+    expect(lines(kv(['list', '--prefix', 'nobody', ...d]).out)).toEqual([]);
+    expect(lines(kv([...d, 'scan', '--limit', '1']).out)).toEqual(['user:1\talice2']);
     expect(JSON.parse(kv([...d, 'list', '--json']).out)).toEqual(['user:1', 'user:2']);
     expect(lines(kv([...d, 'scan']).out)).toEqual(['user:1\talice2', 'user:2\tbob']);
     expect(lines(kv([...d, 'scan', '--json', '-p', 'user:1']).out).map((l) => JSON.parse(l))).toEqual([{ key: 'user:1', value: 'alice2' }]);

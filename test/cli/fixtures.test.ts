@@ -39,6 +39,13 @@ describe('CLI on every fixture, with --format', () => {
     expect(list.code, list.err.join('\n')).toBe(0);
     const keys = (JSON.parse(list.out.join('')) as Array<string | { base64: string }>).map((k) => jsonBytes(k).toString('latin1'));
     expect(keys).toEqual([...live.keys()].sort());
+    // A prefix (typed as text: the first two bytes of a key, when they are printable ASCII) and a limit.
+    const prefix = keys.find((k) => /^[\x20-\x7e]{2}/.test(k))?.slice(0, 2);
+    if (prefix !== undefined) {
+      const some = await kvscope(['list', '--json', '--prefix', prefix, '--limit', '2', ...common]);
+      const got = (JSON.parse(some.out.join('')) as Array<string | { base64: string }>).map((k) => jsonBytes(k).toString('latin1'));
+      expect(got).toEqual(keys.filter((k) => k.startsWith(prefix)).slice(0, 2));
+    }
 
     const scan = await kvscope([...common, 'scan', '--json']);
     expect(scan.code).toBe(0);

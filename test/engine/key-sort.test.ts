@@ -90,6 +90,24 @@ describe('Keydir.sortedSlots', () => {
   });
 });
 
+describe('Keydir.sortedSlotsWithPrefix', () => {
+  it("gives a prefix's keys in byte order, sorting only those until every key is sorted, then as a range of that", () => {
+    const unit = fc.constantFrom('a', 'b', ':', '\u0000', '\u00ff');
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ unit, maxLength: 6 }), { maxLength: 80 }), fc.string({ unit, maxLength: 3 }), (keys, prefix) => {
+        const kd = new Keydir();
+        keys.forEach((key, i) => kd.set(key, { segment: 1, offset: i, length: 10, sequence: i + 1 }));
+        const want = [...keys].filter((k) => k.startsWith(prefix)).sort();
+        const keysOf = (slots: Uint32Array) => Array.from(slots, (slot) => kd.keyAt(slot));
+        const p = Buffer.from(prefix, 'latin1');
+        expect(keysOf(kd.sortedSlotsWithPrefix(p))).toEqual(want);
+        kd.sortedSlots();
+        expect(keysOf(kd.sortedSlotsWithPrefix(p))).toEqual(want);
+      }),
+    );
+  });
+});
+
 describe('sorting in steps', () => {
   it("byteOrderInSteps gives byteOrder's order, pausing between steps of bounded work", async () => {
     const keys: Buffer[] = [];
