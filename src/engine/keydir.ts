@@ -493,8 +493,11 @@ export class Keydir {
     return this.version;
   }
   private sortedList: SlotKeyList | undefined;
+  /** Prefix queries answered by a pass over the slots since the key set last changed (see sortedSlotsWithPrefix). */
+  private prefixPasses = 0;
 
   private keysChanged(): void {
+    this.prefixPasses = 0;
     this.sorted = undefined;
     this.sortedSlotList = undefined;
     this.sortedList = undefined;
@@ -525,6 +528,8 @@ export class Keydir {
    */
   sortedSlotsWithPrefix(prefix: Uint8Array): Uint32Array {
     if (prefix.length === 0) return this.sortedSlots();
+    // A second prefix query on the same keys: every key is sorted once, and this and later ones are binary searches.
+    if (!this.sortedSlotList && this.prefixPasses++ > 0) this.sortedSlots();
     const sorted = this.sortedSlotList;
     if (sorted) {
       let lo = 0;

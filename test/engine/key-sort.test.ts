@@ -100,8 +100,11 @@ describe('Keydir.sortedSlotsWithPrefix', () => {
         const want = [...keys].filter((k) => k.startsWith(prefix)).sort();
         const keysOf = (slots: Uint32Array) => Array.from(slots, (slot) => kd.keyAt(slot));
         const p = Buffer.from(prefix, 'latin1');
+        // The first query sorts only the prefix's keys; the second sorts every key, the third reads that.
         expect(keysOf(kd.sortedSlotsWithPrefix(p))).toEqual(want);
-        kd.sortedSlots();
+        expect(kd.hasSortedSlots).toBe(prefix === '');
+        expect(keysOf(kd.sortedSlotsWithPrefix(p))).toEqual(want);
+        expect(kd.hasSortedSlots).toBe(true);
         expect(keysOf(kd.sortedSlotsWithPrefix(p))).toEqual(want);
       }),
     );
