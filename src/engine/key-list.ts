@@ -48,6 +48,7 @@ interface StorageOrder {
   positionOf(j: number): number;
 }
 
+/** The keys in the order `keys` gives them, in batches of about batchBytes (a key longer than that makes a batch of its own). */
 function* batchesOf(keys: StorageOrder, batchBytes: number): Generator<KeyBatch> {
   let j = 0;
   while (j < keys.count) {
