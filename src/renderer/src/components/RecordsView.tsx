@@ -225,19 +225,20 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   /** Select the row at `pos`; a row still loading is selected once its page arrives. */
   const selectRow = async (pos: number) => {
     const gen = generation.current;
+    selectedPos.current = pos;
     const r = rowAt(pos) ?? (await loadPage(Math.floor(pos / PAGE)))?.[pos % PAGE];
-    if (r && gen === generation.current) void selectAt(file, r.offset, { pos });
+    if (r && gen === generation.current && selectedPos.current === pos) void selectAt(file, r.offset, { pos });
   };
 
   /** Select the record holding `offset` (and the field holding it, when `byte`). */
   const selectAt = useCallback(
-    /** `pos`: the record's row in the table, when the table chose it (else known only without a filter: its index). */
+    /** `pos`: the record's row in the table, when the table chose it (and set selectedPos); else it is known only without a filter (its index). */
     async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean; pos?: number } = {}) => {
       try {
         const res = await api.recordAt({ sessionId, file: inFile, offset });
         const rec = res.record;
         setRecord(rec);
-        selectedPos.current = opts.pos ?? (rec && !filtered ? rec.index : null);
+        if (opts.pos === undefined) selectedPos.current = rec && !filtered ? rec.index : null;
         if (!rec) return;
         const fi = opts.byte ? fieldAt(rec.fields, offset) : -1;
         setFieldIndex(fi);
