@@ -9,6 +9,8 @@
  * Keys are compared as bytes; a key string is the key's bytes as latin1 (one
  * char per byte), so string order and byte order agree.
  */
+import { keyFromString } from './keys.js';
+
 export interface KeyList {
   readonly length: number;
   /** Key i as a key string. */
@@ -71,11 +73,6 @@ function* batchesOf(keys: StorageOrder, batchBytes: number): Generator<KeyBatch>
 /** Keys visited per step of work done in steps. */
 const STEP_KEYS = 1 << 19;
 
-/** A key string's bytes. */
-export function keyBytes(key: string): Buffer {
-  return Buffer.from(key, 'latin1');
-}
-
 /** The first position in [lo, hi) whose key is not below `bytes` (hi when there is none). */
 export function lowerBound(list: KeyList, bytes: Uint8Array, lo = 0, hi = list.length): number {
   while (lo < hi) {
@@ -89,8 +86,9 @@ export function lowerBound(list: KeyList, bytes: Uint8Array, lo = 0, hi = list.l
 /** The positions [start, end) within [lo, hi) of the keys starting with `prefix` (a key string), by binary search. */
 export function prefixRange(list: KeyList, prefix: string, lo = 0, hi = list.length): [number, number] {
   if (prefix === '') return [lo, hi];
-  const start = lowerBound(list, keyBytes(prefix), lo, hi);
-  const after = prefixSuccessor(keyBytes(prefix));
+  const bytes = keyFromString(prefix);
+  const start = lowerBound(list, bytes, lo, hi);
+  const after = prefixSuccessor(bytes);
   return [start, after === undefined ? hi : lowerBound(list, after, start, hi)];
 }
 

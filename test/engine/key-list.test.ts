@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyBytes, lowerBound, prefixRange, StringKeyList, type KeyBatch, type KeyList } from '../../src/engine/key-list.js';
+import { lowerBound, prefixRange, StringKeyList, type KeyBatch, type KeyList } from '../../src/engine/key-list.js';
+import { keyFromString } from '../../src/engine/keys.js';
 import { Keydir } from '../../src/engine/keydir.js';
 
 const keyArb = fc.string({ unit: fc.constantFrom('a', 'b', ':', '\u0000', '\u00fe', '\u00ff'), maxLength: 6 });
@@ -52,8 +53,8 @@ describe('KeyList', () => {
         const want = sorted.filter((k) => k.startsWith(probe));
         const first = sorted.findIndex((k) => k >= probe);
         for (const list of [new StringKeyList(sorted), keydirWith(keys).sortedKeyList()]) {
-          sorted.forEach((key, i) => expect(Math.sign(list.compareAt(i, keyBytes(probe)))).toBe(key < probe ? -1 : key > probe ? 1 : 0));
-          expect(lowerBound(list, keyBytes(probe))).toBe(first < 0 ? sorted.length : first);
+          sorted.forEach((key, i) => expect(Math.sign(list.compareAt(i, keyFromString(probe)))).toBe(key < probe ? -1 : key > probe ? 1 : 0));
+          expect(lowerBound(list, keyFromString(probe))).toBe(first < 0 ? sorted.length : first);
           const [start, end] = prefixRange(list, probe);
           expect(sorted.slice(start, end)).toEqual(probe === '' ? sorted : want);
         }
