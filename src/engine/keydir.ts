@@ -532,13 +532,7 @@ export class Keydir {
     if (!this.sortedSlotList && this.prefixPasses++ > 0) this.sortedSlots();
     const sorted = this.sortedSlotList;
     if (sorted) {
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.compareKeyAt(sorted[mid]!, prefix, 0, prefix.length) < 0) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = this.lowerBoundIn(sorted, prefix);
       let end = lo;
       while (end < sorted.length && this.keyStartsWith(sorted[end]!, prefix)) end++;
       return sorted.subarray(lo, end);
@@ -553,6 +547,18 @@ export class Keydir {
     const slots = matches.subarray(0, n);
     const { start, length } = runSteps(this.keyColumnsOf(slots));
     return runSteps(permuted(slots, byteOrder(this.arena, start, length, n)));
+  }
+
+  /** In slots sorted by key, the index of the first whose key is not below `bytes` (slots.length when none). */
+  lowerBoundIn(slots: Uint32Array, bytes: Uint8Array): number {
+    let lo = 0;
+    let hi = slots.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compareKeyAt(slots[mid]!, bytes, 0, bytes.length) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Where the keys of `slots` lie in the arena: the input of the byte-order sort. Yields between steps of STEP_SLOTS slots. */

@@ -655,17 +655,7 @@ export class Store implements BrowsableStore {
     if (limited && !options.prefix && !options.start && !options.end && !options.reverse && !kd.hasSortedSlots) return kd.smallestSlots(options.limit!);
     // With a prefix, only its keys are sorted (unless every key is sorted already).
     const slots = options.prefix ? kd.sortedSlotsWithPrefix(options.prefix) : kd.sortedSlots();
-    /** Index of the first slot whose key is not below b. */
-    const lowerBound = (b: Uint8Array): number => {
-      let lo = 0;
-      let hi = slots.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (kd.compareKeyAt(slots[mid]!, b, 0, b.length) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
+    const lowerBound = (b: Uint8Array): number => kd.lowerBoundIn(slots, b);
     let lo = 0;
     let hi = slots.length;
     if (options.start) lo = Math.max(lo, lowerBound(options.start));
