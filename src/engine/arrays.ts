@@ -18,6 +18,20 @@ export function grown<T extends Column>(a: T, capacity: number): T {
   return b;
 }
 
+/** Numbers (u32) collected one at a time into a Uint32Array that grows. */
+export class Uint32List {
+  private a = new Uint32Array(1024);
+  private n = 0;
+  push(value: number): void {
+    if (this.n === this.a.length) this.a = grown(this.a, this.n * 2);
+    this.a[this.n++] = value;
+  }
+  /** What was pushed, as an array of its own. */
+  done(): Uint32Array {
+    return this.a.slice(0, this.n);
+  }
+}
+
 /**
  * Indices 0..n-1 ordered by digits, least significant first (an LSD radix
  * sort: one stable counting sort per digit). A digit is (column[i] >>> shift) & mask.

@@ -23,7 +23,7 @@
  * put read later cannot resurrect a deleted key; endReplay() drops them.
  */
 
-import { copyBytes, grown } from './arrays.js';
+import { copyBytes, Uint32List } from './arrays.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
 import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
 import { runSteps, runStepsPausing } from './yielder.js';
@@ -537,16 +537,11 @@ export class Keydir {
       while (end < sorted.length && this.keyStartsWith(sorted[end]!, prefix)) end++;
       return sorted.subarray(lo, end);
     }
-    let matches = new Uint32Array(1024);
-    let n = 0;
-    for (let slot = 0; slot < this.nextSlot; slot++) {
-      if (!this.isLiveSlot(slot) || !this.keyStartsWith(slot, prefix)) continue;
-      if (n === matches.length) matches = grown(matches, n * 2);
-      matches[n++] = slot;
-    }
-    const slots = matches.subarray(0, n);
+    const matches = new Uint32List();
+    for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot) && this.keyStartsWith(slot, prefix)) matches.push(slot);
+    const slots = matches.done();
     const { start, length } = runSteps(this.keyColumnsOf(slots));
-    return runSteps(permuted(slots, byteOrder(this.arena, start, length, n)));
+    return runSteps(permuted(slots, byteOrder(this.arena, start, length, slots.length)));
   }
 
   /** In slots sorted by key, the index of the first whose key is not below `bytes` (slots.length when none). */

@@ -16,7 +16,7 @@
  */
 import picomatch from 'picomatch';
 import type { Delimiter, KeyEntry, KeyFilter, TreeNode } from '../shared/contract.js';
-import { grown } from '../engine/arrays.js';
+import { Uint32List } from '../engine/arrays.js';
 import type { KeyBatch, KeyList } from '../engine/key-list.js';
 import { batchesInPositionOrder, prefixRange, StringKeyList } from '../engine/key-list.js';
 import { LIMITS } from '../shared/contract.js';
@@ -59,19 +59,6 @@ export class PickedKeyList implements KeyList {
   }
   keyBatches(batchBytes: number): Generator<KeyBatch> {
     return batchesInPositionOrder(this, batchBytes);
-  }
-}
-
-/** Positions collected one at a time into a Uint32Array that grows. */
-class Positions {
-  private a = new Uint32Array(1024);
-  private n = 0;
-  push(i: number): void {
-    if (this.n === this.a.length) this.a = grown(this.a, this.a.length * 2);
-    this.a[this.n++] = i;
-  }
-  done(): Uint32Array {
-    return this.a.slice(0, this.n);
   }
 }
 
@@ -176,7 +163,7 @@ function buildHaystack(source: KeyList, chunkBytes = HAYSTACK_CHUNK): Haystack {
  * Without a needle, every key is tested.
  */
 function search(h: Haystack, needle: string | undefined, test?: (key: string) => boolean): Uint32Array {
-  const out = new Positions();
+  const out = new Uint32List();
   for (const { text, starts, positions } of h.chunks) {
     const take = (k: number) => {
       if (test === undefined || test(text.slice(starts[k]!, starts[k + 1]! - 1))) out.push(positions[k]!);
