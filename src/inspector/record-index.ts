@@ -105,6 +105,8 @@ export interface RecordSummary {
   tombstoneBytes: number;
   uncommittedBytes: number;
   corruptBytes: number;
+  /** The corrupt and torn rows, as [start, end) byte ranges in file order. */
+  damaged: Array<[number, number]>;
   metaBytes: number;
   oldestSequence: number | null;
   newestSequence: number | null;
@@ -324,14 +326,16 @@ class DecodedFileRecords extends Progressing implements FileRecords {
 }
 
 function summarize(records: FileRecords, sequenceAt: (i: number) => number | undefined, isRecord: (i: number) => boolean): RecordSummary {
-  const s: RecordSummary = { bytes: 0, records: 0, putBytes: 0, tombstoneBytes: 0, uncommittedBytes: 0, corruptBytes: 0, metaBytes: 0, oldestSequence: null, newestSequence: null };
+  const s: RecordSummary = { bytes: 0, records: 0, putBytes: 0, tombstoneBytes: 0, uncommittedBytes: 0, corruptBytes: 0, damaged: [], metaBytes: 0, oldestSequence: null, newestSequence: null };
   for (let i = 0; i < records.count; i++) {
     const length = records.lengthAt(i);
     const cls = records.classAt(i);
     s.bytes += length;
     if (isRecord(i)) s.records++;
-    if (cls === CLASS_CORRUPT || cls === CLASS_TORN) s.corruptBytes += length;
-    else {
+    if (cls === CLASS_CORRUPT || cls === CLASS_TORN) {
+      s.corruptBytes += length;
+      s.damaged.push([records.offsetAt(i), records.offsetAt(i) + length]);
+    } else {
       const seq = sequenceAt(i);
       if (seq !== undefined) {
         s.oldestSequence = s.oldestSequence === null ? seq : Math.min(s.oldestSequence, seq);

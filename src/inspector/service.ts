@@ -573,14 +573,7 @@ export class InspectorService implements KvscopeHandlers {
     if (records instanceof NativeSegmentIndex && kept && native) {
       // The keydir's figure for the segment (reading every key of a large segment again would take seconds),
       // less what it points at in damaged records: those bytes count as corrupt.
-      const damaged: [number, number][] = [];
-      if (s.corruptBytes > 0) {
-        for (let i = 0; i < records.count; i++) {
-          const cls = records.classAt(i);
-          if (cls === CLASS_CORRUPT || cls === CLASS_TORN) damaged.push([records.offsetAt(i), records.offsetAt(i) + records.lengthAt(i)]);
-        }
-      }
-      live = Math.max(0, Math.min(kept.liveBytes - native.liveBytesWithin(file.name, damaged), s.putBytes));
+      live = Math.max(0, Math.min(kept.liveBytes - native.liveBytesWithin(file.name, s.damaged), s.putBytes));
     } else {
       records.forEachKey(0, records.count, (i, key) => {
         if (this.classStatus(session, file.name, records.classAt(i), key, records.offsetAt(i)) === 'live') live += records.lengthAt(i);
