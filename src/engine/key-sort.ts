@@ -39,7 +39,6 @@ export function byteOrderInSteps(bytes: Uint8Array, start: Uint32Array, length: 
   return runStepsPausing(byteOrderSteps(bytes, start, length, n), pause);
 }
 
-
 /** The sort, yielding whenever about STEP_WORK keys' worth of work has been done since the last yield. */
 function* byteOrderSteps(bytes: Uint8Array, start: Uint32Array, length: Uint32Array, n: number): Generator<void, Uint32Array> {
   const order = new Uint32Array(n);

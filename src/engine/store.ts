@@ -384,9 +384,15 @@ export class Store implements BrowsableStore {
    * and with them an unfinished batch they end (replay ignores it; left in
    * place it would stay an incomplete-batch problem forever). Write mode only.
    */
+  /** The open segment whose data file is named `file`, if any. */
+  private segmentNamed(file: string): Segment | undefined {
+    for (const seg of this.segments.values()) if (seg.file === file) return seg;
+    return undefined;
+  }
+
   private cutTornTails(): void {
     for (const problem of this.recovery.tornTails) {
-      const seg = [...this.segments.values()].find((s) => s.file === problem.file);
+      const seg = this.segmentNamed(problem.file);
       if (!seg || problem.offset < SEGMENT_HEADER.size) continue;
       seg.corruptBytes -= seg.size - problem.offset;
       this.truncateSegment(seg, problem.offset);
@@ -932,7 +938,7 @@ export class Store implements BrowsableStore {
    */
   liveBytesWithin(file: string, ranges: readonly (readonly [number, number])[]): number {
     this.assertOpen();
-    const seg = [...this.segments.values()].find((s) => s.file === file);
+    const seg = this.segmentNamed(file);
     if (!seg || ranges.length === 0) return 0;
     const { n, offsets, lengths, order } = this.liveRecordsByLocation([seg]);
     let bytes = 0;
