@@ -188,6 +188,34 @@ test('record table, hex pane and details tree on a native segment', async ({ pag
   await shot(page, '22-hint-file');
 });
 
+test('the record table lights up the chosen row at once, before the service answers with its record', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  const details = page.getByTestId('record-details');
+  await table.locator('.record-row[data-offset="24"]').click();
+  await expect(details).toHaveAttribute('data-record-offset', '24');
+  const second = await table.locator('.record-row').nth(2).getAttribute('data-offset');
+  const third = await table.locator('.record-row').nth(3).getAttribute('data-offset');
+  // Hold back the record's details, as a host busy indexing a big file would.
+  const held: (() => Promise<void>)[] = [];
+  await page.route('**/api/recordAt', (route) => void held.push(() => route.continue()));
+  await table.press('ArrowDown');
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', second!);
+  await expect(table.locator('.record-row.selected')).toHaveCount(1);
+  await table.locator(`.record-row[data-offset="${third}"]`).click();
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', third!);
+  // The details still show the record that arrived last.
+  await expect.poll(() => held.length).toBe(2);
+  await expect(details).toHaveAttribute('data-record-offset', '24');
+  for (const release of held) await release();
+  await page.unroute('**/api/recordAt');
+  // Only the last choice is selected once the answers arrive.
+  await expect(details).toHaveAttribute('data-record-offset', third!);
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', third!);
+});
+
 test('verify finds injected damage and jumps to it; the scan resynchronises', async ({ page, kv }) => {
   // Damage one record in the middle of segment 2 (a value byte), on this test's own copy of the store.
   const file = '000002.data';

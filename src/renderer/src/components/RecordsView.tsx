@@ -101,6 +101,12 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const tableRef = useRef<HTMLDivElement | null>(null);
   /** Position in the table (filtered list) of the selected record, when known: where the keyboard moves from. */
   const selectedPos = useRef<number | null>(null);
+  /** The same position as state, so the chosen row lights up at once, before its record arrives from the service. */
+  const [chosenRow, setChosenRow] = useState<number | null>(null);
+  const choose = (pos: number | null) => {
+    selectedPos.current = pos;
+    setChosenRow(pos);
+  };
 
   const [record, setRecord] = useState<RecordDetail | null>(null);
   const [fieldIndex, setFieldIndex] = useState(-1);
@@ -186,7 +192,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const items = list.rows;
   // Another file or filter: a new list, from its top.
   useEffect(() => {
-    selectedPos.current = null;
+    choose(null);
     if (tableRef.current) tableRef.current.scrollTop = 0;
   }, [filterKey]);
   /** Scroll the table to row `pos` (of the filtered list). */
@@ -225,7 +231,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   /** Select the row at `pos`; a row still loading is selected once its page arrives. */
   const selectRow = async (pos: number) => {
     const gen = generation.current;
-    selectedPos.current = pos;
+    choose(pos);
     const r = rowAt(pos) ?? (await loadPage(Math.floor(pos / PAGE)))?.[pos % PAGE];
     if (r && gen === generation.current && selectedPos.current === pos) void selectAt(file, r.offset, { pos });
   };
@@ -238,7 +244,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
         const res = await api.recordAt({ sessionId, file: inFile, offset });
         const rec = res.record;
         setRecord(rec);
-        if (opts.pos === undefined) selectedPos.current = rec && !filtered ? rec.index : null;
+        if (opts.pos === undefined) choose(rec && !filtered ? rec.index : null);
         if (!rec) return;
         const fi = opts.byte ? fieldAt(rec.fields, offset) : -1;
         setFieldIndex(fi);
@@ -315,7 +321,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     const from = selectedRow();
     const to = e.key === 'Home' ? 0 : e.key === 'End' ? total - 1 : from < 0 ? 0 : Math.max(0, Math.min(total - 1, from + step!));
     if (to === from) return;
-    selectedPos.current = to;
+    choose(to);
     showRow(to, 'auto');
     const gen = generation.current;
     const next = rowAt(to) ?? (await loadPage(Math.floor(to / PAGE)))?.[to % PAGE];
@@ -401,7 +407,8 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           <div style={{ height: list.height, position: 'relative', width: '100%' }}>
             {items.map((item) => {
               const r = rowAt(item.index);
-              const selected = !!r && !!record && r.offset === record.offset;
+              // The row chosen by position when known (it may still be loading), else the one holding the selected record.
+              const selected = chosenRow !== null ? item.index === chosenRow : !!r && !!record && r.offset === record.offset;
               const crcMismatch = r && r.storedCrc !== undefined && r.computedCrc !== undefined && r.storedCrc !== r.computedCrc;
               return (
                 <div
