@@ -34,7 +34,7 @@ import {
   type DirectoryListing,
 } from './native/files.js';
 import { RECORD_HEADER, RECORD_PUT, SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
-import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
+import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { createSegmentFile, Segment } from './segment.js';
 import { Yielder } from './yielder.js';
 import type { Progress } from './types.js';
@@ -186,18 +186,17 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     moved.push(slot, sequence, input.id, out.seg.id, offset, length);
   };
 
+  // The walk's callbacks are the same two functions for every input (a new closure per input made V8
+  // throw away the walk's optimized code when the second input began).
+  let walked: Segment | undefined;
+  const walkedRecord: CommittedRecordFn = (bytes, at, fileOffset, type, sequence, _keyLength, length) => take(walked!, bytes, at, fileOffset, type, sequence, length);
+  const walkPause = (offset: number): Promise<void> => yielder.tick(done + offset, totalBytes);
   try {
     for (const input of ctx.inputs) {
       const start = input.header ? SEGMENT_HEADER.size : 0;
+      walked = input;
       // The fast walk while records are plain; the generic scanner from the first anomaly on.
-      const stopped = await walkCommittedRecords(
-        efs,
-        input.fd,
-        input.size,
-        start,
-        (bytes, at, fileOffset, type, sequence, _keyLength, length) => take(input, bytes, at, fileOffset, type, sequence, length),
-        (offset) => yielder.tick(done + offset, totalBytes),
-      );
+      const stopped = await walkCommittedRecords(efs, input.fd, input.size, start, walkedRecord, walkPause);
       if (stopped < input.size) {
         const src = fileSource(efs, input.fd, input.size);
         for (const ev of committedRecords(scanRecords(src, stopped))) {

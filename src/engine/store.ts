@@ -47,7 +47,7 @@ import {
   RECORD_TOMBSTONE,
   SEGMENT_HEADER,
 } from './native/layout.js';
-import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
+import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
@@ -294,6 +294,19 @@ export class Store implements BrowsableStore {
   }
 
   /**
+   * The segment replaySegment is walking, for the walk's callbacks. Those are
+   * the same two functions for every segment: a new closure per segment made
+   * V8 throw away the walk's optimized code when the second segment began.
+   */
+  private walking: { seg: Segment; gather: HintBuilder | undefined; yielder: Yielder; done: number; total: number } | undefined;
+  private readonly walkedRecord: CommittedRecordFn = (buf, at, fileOffset, type, sequence, keyLength, length) => {
+    const { seg, gather } = this.walking!;
+    this.applyRecord(buf, at + RECORD_HEADER.size, keyLength, type, sequence, seg, fileOffset, length, true);
+    gather?.addRecord(buf, at, fileOffset, length);
+  };
+  private readonly walkPause = (offset: number): Promise<void> => this.walking!.yielder.tick(this.walking!.done + offset, this.walking!.total);
+
+  /**
    * Replay one segment into the keydir, from its hint when it has a sound one, else from its records.
    * `gather`, when given, also collects the segment's hint entries (byte for byte what a scan would build).
    */
@@ -322,17 +335,13 @@ export class Store implements BrowsableStore {
     }
     const start = seg.header ? SEGMENT_HEADER.size : Math.min(seg.size, SEGMENT_HEADER.size);
     // The fast walk while every record is plain; the generic scanner from the first anomaly on.
-    const stopped = await walkCommittedRecords(
-      this.efs,
-      seg.fd,
-      seg.size,
-      start,
-      (buf, at, fileOffset, type, sequence, keyLength, length) => {
-        this.applyRecord(buf, at + RECORD_HEADER.size, keyLength, type, sequence, seg, fileOffset, length, true);
-        gather?.addRecord(buf, at, fileOffset, length);
-      },
-      (offset) => yielder.tick(done + offset, total),
-    );
+    this.walking = { seg, gather, yielder, done, total };
+    let stopped: number;
+    try {
+      stopped = await walkCommittedRecords(this.efs, seg.fd, seg.size, start, this.walkedRecord, this.walkPause);
+    } finally {
+      this.walking = undefined;
+    }
     if (stopped >= seg.size) return;
     let batchTail: Problem | undefined;
     for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), stopped))) {

@@ -188,10 +188,6 @@ export async function walkCommittedRecords(
   let pending = -1;
   let pendingSequence = 0;
   let sincePause = 0;
-  const fill = (from: number): void => {
-    winStart = from;
-    winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - from), from);
-  };
   for (;;) {
     const resume = pending >= 0 ? pending : at;
     if (at >= size) return resume === at ? size : resume;
@@ -202,7 +198,8 @@ export async function walkCommittedRecords(
     let rel = at - winStart;
     if (rel + RECORD_HEADER.size > winLen) {
       if (resume === winStart && winLen > 0) return resume; // the batch so far fills the window
-      fill(resume);
+      winStart = resume;
+      winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
       rel = at - winStart;
       if (rel + RECORD_HEADER.size > winLen) return resume;
     }
@@ -222,7 +219,8 @@ export async function walkCommittedRecords(
     if (at + length > size) return resume;
     if (rel + length > winLen) {
       if (resume === winStart) return resume; // a record or batch larger than the window
-      fill(resume);
+      winStart = resume;
+      winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
       rel = at - winStart;
       if (rel + length > winLen) return resume;
     }
