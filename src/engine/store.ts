@@ -388,17 +388,17 @@ export class Store implements BrowsableStore {
     seg.liveBytes += length;
   }
 
-  /**
-   * Cut off incomplete records at the end of segments (a crash mid-append),
-   * and with them an unfinished batch they end (replay ignores it; left in
-   * place it would stay an incomplete-batch problem forever). Write mode only.
-   */
   /** The open segment whose data file is named `file`, if any. */
   private segmentNamed(file: string): Segment | undefined {
     for (const seg of this.segments.values()) if (seg.file === file) return seg;
     return undefined;
   }
 
+  /**
+   * Cut off incomplete records at the end of segments (a crash mid-append),
+   * and with them an unfinished batch they end (replay ignores it; left in
+   * place it would stay an incomplete-batch problem forever). Write mode only.
+   */
   private cutTornTails(): void {
     for (const problem of this.recovery.tornTails) {
       const seg = this.segmentNamed(problem.file);
