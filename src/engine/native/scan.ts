@@ -198,6 +198,9 @@ export async function walkCommittedRecords(
     let rel = at - winStart;
     if (rel + RECORD_HEADER.size > winLen) {
       if (resume === winStart && winLen > 0) return resume; // the batch so far fills the window
+      // The window refill is written out here and below on purpose: as a closure made per walk it made V8
+      // drop the walk's optimized code, and as a function of the module some fresh-process opens took 0.82
+      // instead of 0.6 s (3 of 11 runs, against none of 22 written out).
       winStart = resume;
       winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
       rel = at - winStart;
