@@ -331,24 +331,40 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
  * its own (same code, same store), while opening from hints took 0.30 s either way.
  */
 function openInChild(dir: string): { seconds: number; keys: number; hintFallbacks: string[] } {
-  evictDirectory(dir);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'open-child.ts'), dir], { cwd: ROOT, encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`open in a child process failed (status ${child.status}): ${child.stderr.trim()}`);
-  return JSON.parse(child.stdout) as { seconds: number; keys: number; hintFallbacks: string[] };
+  return runChild('open-child.ts', dir) as { seconds: number; keys: number; hintFallbacks: string[] };
 }
 
-/** Open read-only (nothing written) from hints, then with the hints moved away, from the data files; each in a fresh process. */
+/** bench/hint-open-floor.ts on the store, in a fresh process after evicting its pages. */
+function bareHintLoopInChild(dir: string): { seconds: number; keys: number } {
+  return runChild('hint-open-floor.ts', dir) as { seconds: number; keys: number };
+}
+
+function runChild(script: string, dir: string): unknown {
+  evictDirectory(dir);
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), dir], { cwd: ROOT, encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`${script} in a child process failed (status ${child.status}): ${child.stderr.trim()}`);
+  return JSON.parse(child.stdout);
+}
+
+/**
+ * Open read-only (nothing written) from hints, then with the hints moved away, from the data files; each in a fresh process.
+ * Beside them, a bare loop reading and inserting the same hints: how close open from hints is to what its inserts alone cost.
+ */
 async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Promise<void> {
   const hints = fs.readdirSync(dir).filter((f) => f.endsWith('.hint'));
   const aside = `${dir}.hints`;
   fs.mkdirSync(aside, { recursive: true });
   const bytes = dataFileBytes(dir);
-  const times = { hints: [] as number[], data: [] as number[] };
+  const times = { hints: [] as number[], data: [] as number[], bare: [] as number[] };
+  let bareEntries = 0;
   for (let r = 0; r < 3; r++) {
     const fromHints = openInChild(dir);
     if (fromHints.keys !== n) throw new Error(`open from hints: ${fromHints.keys} keys, expected ${n}`);
     if (fromHints.hintFallbacks.length > 0) throw new Error(`open from hints fell back: ${fromHints.hintFallbacks.join('; ')}`);
     times.hints.push(fromHints.seconds);
+    const bare = bareHintLoopInChild(dir);
+    times.bare.push(bare.seconds);
+    bareEntries = bare.keys;
 
     for (const h of hints) fs.renameSync(join(dir, h), join(aside, h));
     try {
@@ -363,6 +379,7 @@ async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Pr
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
   res.openFromHints = { seconds: med(times.hints), keysPerSec: n / med(times.hints), hintFiles: hints.length };
   res.openFromData = { seconds: med(times.data), keysPerSec: n / med(times.data), dataMiBs: bytes / MiB / med(times.data) };
+  res.openHintsBareLoop = { seconds: med(times.bare), entries: bareEntries };
 }
 
 async function measureKeydirMemory(dir: string, n: number): Promise<number> {

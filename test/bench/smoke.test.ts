@@ -50,6 +50,8 @@ describe('npm run bench --quick', () => {
     expect(kv.groupCommit?.opsPerSec).toBeGreaterThan(0);
     expect(kv.openFromData?.seconds).toBeGreaterThan(0);
     expect(kv.openFromHints?.seconds).toBeGreaterThan(0);
+    // The bare loop inserted every hint entry: one per key, since the opens come after compaction.
+    expect(kv.openHintsBareLoop?.entries).toBe(2000);
     // Measured (a heap delta: at 2,000 keys GC noise can make it any sign, so only its presence is checked).
     expect(Number.isFinite(kv.keydirBytesPerKey)).toBe(true);
     // Every target is evaluated (met or not); none is silently missing.

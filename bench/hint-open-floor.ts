@@ -1,0 +1,85 @@
+/**
+ * The least an open from hint files can take while it inserts every key into
+ * an in-memory table, measured on a real store: read every hint file, check
+ * its CRC, and insert each entry into a bare open-addressing table of typed
+ * arrays (the keydir's layout: 8 u32 per slot, a (hash, slot) table at most
+ * half full, key bytes in one arena), in the files' order. Nothing else: no
+ * bounds checks, no sequence comparison, no tombstones, no segment
+ * statistics, no progress or cancellation. One JSON line: the seconds it took
+ * and the keys it inserted (loading the code is not counted).
+ *
+ *   node --import tsx bench/hint-open-floor.ts DIR
+ *
+ * Run it in a fresh process after evicting the store's pages, beside
+ * bench/open-child.ts on the same store, as docs/BENCHMARKS.md does: the
+ * difference is what kvscope's open spends beyond inserting.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32 } from '../src/engine/crc.js';
+import { hashBytes } from '../src/engine/keydir.js';
+import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER } from '../src/engine/native/layout.js';
+
+const dir = process.argv[2];
+if (!dir) {
+  process.stderr.write('usage: hint-open-floor.ts DIR\n');
+  process.exit(2);
+}
+const names = readdirSync(dir)
+  .filter((name) => name.endsWith('.hint'))
+  .sort();
+
+const started = performance.now();
+const files = names.map((name) => readFileSync(join(dir, name)));
+let entries = 0;
+let keyBytes = 0;
+for (const bytes of files) {
+  const trailerAt = bytes.length - HINT_TRAILER.size;
+  if (bytes.readUInt32LE(trailerAt + HINT_TRAILER.crc) !== crc32(bytes.subarray(0, trailerAt + HINT_TRAILER.crc))) throw new Error('hint checksum does not match');
+  const count = bytes.readUInt32LE(trailerAt + HINT_TRAILER.entryCount);
+  entries += count;
+  keyBytes += trailerAt - HINT_HEADER.size - count * HINT_ENTRY.size;
+}
+const keys = insertAll(files, entries, keyBytes);
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(`${JSON.stringify({ seconds, keys })}\n`);
+
+/** Every entry of the hint files into a table sized for `entries` keys of `keyBytes` bytes in all; returns the slots used. */
+function insertAll(files: Buffer[], entries: number, keyBytes: number): number {
+  let size = 1024;
+  while (size < 2 * entries) size *= 2;
+  const mask = size - 1;
+  const shift = 32 - Math.log2(size);
+  const table = new Uint32Array(2 * size);
+  const meta = new Uint32Array(8 * entries);
+  const arena = Buffer.allocUnsafeSlow(keyBytes);
+  let slots = 0;
+  let arenaUsed = 0;
+  for (let f = 0; f < files.length; f++) {
+    const b = files[f]!;
+    const end = b.length - HINT_TRAILER.size;
+    for (let at = HINT_HEADER.size; at < end; ) {
+      const keyLength = b.readUInt32LE(at + HINT_ENTRY.keyLength);
+      const keyStart = at + HINT_ENTRY.size;
+      const h = hashBytes(b, keyStart, keyStart + keyLength);
+      let i = h >>> shift;
+      while (table[2 * i + 1] !== 0) i = (i + 1) & mask;
+      const slot = slots++;
+      for (let k = 0; k < keyLength; k++) arena[arenaUsed + k] = b[keyStart + k]!;
+      const m = slot * 8;
+      meta[m] = h;
+      meta[m + 1] = f;
+      meta[m + 2] = b.readUInt32LE(at + HINT_ENTRY.offset);
+      meta[m + 3] = b.readUInt32LE(at + HINT_ENTRY.recordLength);
+      meta[m + 4] = b.readUInt32LE(at + HINT_ENTRY.sequence);
+      meta[m + 5] = b.readUInt32LE(at + HINT_ENTRY.sequence + 4);
+      meta[m + 6] = arenaUsed;
+      meta[m + 7] = keyLength;
+      arenaUsed += keyLength;
+      table[2 * i] = h;
+      table[2 * i + 1] = slot + 1;
+      at = keyStart + keyLength;
+    }
+  }
+  return slots;
+}
