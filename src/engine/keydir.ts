@@ -35,9 +35,14 @@ export interface Location {
   sequence: number;
 }
 
+/** u32 words per slot in KeydirState.slots. */
+export const SLOT_WORDS = 8;
+/** Key length word of a free slot. */
+export const FREE_SLOT_MARK = 0xffff_ffff;
+
 const INITIAL_SLOTS = 1024;
 const INITIAL_ARENA_BYTES = 64 * 1024;
-const STRIDE = 8;
+const STRIDE = SLOT_WORDS;
 const HASH = 0;
 const SEG = 1;
 const OFF = 2;
@@ -48,7 +53,7 @@ const SEQ_HI = 5;
 const KEY_AT = 6;
 /** Length of the slot's key bytes; FREE_SLOT for a slot on the free list. */
 const KEY_LEN = 7;
-const FREE_SLOT = 0xffff_ffff;
+const FREE_SLOT = FREE_SLOT_MARK;
 const TWO_32 = 0x1_0000_0000;
 /** Slots visited per step of work done in steps (sorting for a server that must keep answering): a few milliseconds. */
 const STEP_SLOTS = 1 << 19;
@@ -100,6 +105,26 @@ export function hashString(s: string, seed = KEY_ORDER_SEED): number {
 }
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(s: string, offset: number, length: number): number };
+
+/**
+ * A keydir's whole state in its own layout, for a keydir image
+ * (keydir-image.ts): what a writer's keydir holds at a clean close, and what
+ * a reader adopts instead of inserting every key again.
+ */
+export interface KeydirState {
+  /** The key hash's seed. */
+  seed: number;
+  /** SLOT_WORDS u32 words per slot (see Keydir.meta), for every slot up to the highest used one. */
+  slots: Uint32Array<ArrayBuffer>;
+  /** Free slots among them (their key length word is FREE_SLOT_MARK). */
+  freeSlots: Uint32Array<ArrayBuffer>;
+  /** The hash table: (hash, slot + 1) pairs, a power of two of them. */
+  table: Uint32Array<ArrayBuffer>;
+  /** The key bytes the slots point into. */
+  arena: Uint8Array<ArrayBuffer>;
+  /** Bytes of the arena no slot points at any more. */
+  arenaGarbage: number;
+}
 
 export class Keydir {
   /**
@@ -821,6 +846,89 @@ export class Keydir {
     this.arena = arena;
     this.arenaUsed = to;
     this.arenaGarbage = 0;
+  }
+
+  /**
+   * The keydir's state, for a keydir image: views of its used columns, table
+   * and arena (not copies: write them out before changing the keydir).
+   * Not during replay (its tombstone entries are not part of the state).
+   */
+  exportState(): KeydirState {
+    if (this.tombstoneEntries > 0) throw new Error('keydir: no state to export during replay');
+    return {
+      seed: this.seed,
+      slots: this.meta.subarray(0, this.nextSlot * STRIDE),
+      freeSlots: Uint32Array.from(this.freeSlots),
+      table: this.table,
+      arena: this.arena.subarray(0, this.arenaUsed) as Uint8Array<ArrayBuffer>,
+      arenaGarbage: this.arenaGarbage,
+    };
+  }
+
+  /**
+   * Take over a state (from a keydir image) instead of inserting its keys:
+   * this keydir must be empty. The state's arrays become the keydir's own.
+   * Checked first, whole, so that a state that passed its checksum but is
+   * not one a keydir could have (written by a faulty program) cannot make a
+   * lookup loop forever or read outside the arrays; returns why not, or
+   * undefined when adopted. `segmentKnown` says which segment ids may appear.
+   */
+  adoptState(state: KeydirState, segmentKnown: (id: number) => boolean): string | undefined {
+    if (this.entryCount > 0 || this.nextSlot > 0) throw new Error('keydir: adoptState needs an empty keydir');
+    const { slots, freeSlots, table, arena } = state;
+    const slotCount = slots.length / STRIDE;
+    const size = table.length / 2;
+    if (!Number.isInteger(slotCount) || size < 2 || (size & (size - 1)) !== 0) return 'slot or table size impossible';
+    const live = slotCount - freeSlots.length;
+    if (live < 0 || live > size * MAX_LOAD) return `${live} keys in a table of ${size}`;
+    for (let i = 0; i < freeSlots.length; i++) {
+      const slot = freeSlots[i]!;
+      if (slot >= slotCount || slots[slot * STRIDE + KEY_LEN] !== FREE_SLOT) return `free slot ${slot} is not free`;
+    }
+    let free = 0;
+    let keyBytes = 0;
+    let lastSegment = -1;
+    for (let slot = 0; slot < slotCount; slot++) {
+      const keyLength = slots[slot * STRIDE + KEY_LEN]!;
+      if (keyLength === FREE_SLOT) {
+        free++;
+        continue;
+      }
+      if (slots[slot * STRIDE + KEY_AT]! + keyLength > arena.length) return `slot ${slot}: key outside the key bytes`;
+      if (slots[slot * STRIDE + LEN] === 0) return `slot ${slot}: no record length`;
+      const segment = slots[slot * STRIDE + SEG]!;
+      if (segment !== lastSegment) {
+        if (!segmentKnown(segment)) return `slot ${slot}: unknown segment ${segment}`;
+        lastSegment = segment;
+      }
+      keyBytes += keyLength;
+    }
+    if (free !== freeSlots.length) return `${free} free slots, ${freeSlots.length} listed`;
+    if (keyBytes + state.arenaGarbage !== arena.length) return 'key bytes do not add up';
+    let occupied = 0;
+    const shift = 32 - Math.log2(size);
+    for (let i = 0; i < size; i++) {
+      const slot1 = table[2 * i + 1]!;
+      if (slot1 === 0) continue;
+      occupied++;
+      if (slot1 > slotCount || slots[(slot1 - 1) * STRIDE + KEY_LEN] === FREE_SLOT || slots[(slot1 - 1) * STRIDE + HASH] !== table[2 * i]) return `table entry ${i} is not a slot's`;
+    }
+    if (occupied !== live) return `${occupied} table entries for ${live} keys`;
+    this.meta = slots;
+    this.capacity = slotCount;
+    this.nextSlot = slotCount;
+    this.freeSlots = Array.from(freeSlots);
+    this.table = table;
+    this.tableSize = size;
+    this.mask = size - 1;
+    this.shift = shift;
+    this.seed = state.seed;
+    this.arena = (Buffer.isBuffer(arena) ? arena : Buffer.from(arena.buffer, arena.byteOffset, arena.length)) as Latin1Buffer;
+    this.arenaUsed = arena.length;
+    this.arenaGarbage = state.arenaGarbage;
+    this.entryCount = live;
+    this.keysChanged();
+    return undefined;
   }
 
   /**

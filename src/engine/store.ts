@@ -27,6 +27,7 @@ import { fileSource } from './native/byte-source.js';
 import {
   dataFileName,
   hintFileName,
+  KEYDIR_IMAGE_FILE,
   listDirectory,
   pathOf,
   type DirectoryListing,
@@ -49,6 +50,7 @@ import {
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
+import { deleteKeydirImage, imagesSupported, readKeydirImage, writeKeydirImage, type KeydirImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
@@ -201,6 +203,8 @@ export class Store implements BrowsableStore {
     if (!this.readOnly) {
       this.lock = acquireLock(efs, dir);
       if (this.lock.tookOverFrom !== undefined) this.recovery.staleLockTakenOver = this.lock.tookOverFrom;
+      // Before anything changes: no keydir image may outlive a change it does not describe.
+      if (listing.hasKeydirImage) deleteKeydirImage(efs, dir);
       const finished = finishInterruptedCompaction(efs, dir, listing);
       if (finished) this.recovery.compactionRecovered = finished;
       for (const tmp of listing.tmpFiles) efs.unlinkSync(pathOf(dir, tmp));
@@ -242,6 +246,11 @@ export class Store implements BrowsableStore {
       const seg = new Segment(id, name, fd, size, header);
       this.segments.set(id, seg);
       if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
+    }
+
+    if (this.readOnly && listing.hasKeydirImage && this.adoptKeydirImage(listing)) {
+      new Yielder('open', this.options.signal, this.options.onProgress).report(totalBytes, totalBytes);
+      return;
     }
 
     // Room in the keydir for every hint entry at once (their trailers give the counts), instead of growing step by step.
@@ -305,6 +314,49 @@ export class Store implements BrowsableStore {
     gather?.addRecord(buf, at, fileOffset, length);
   };
   private readonly walkPause = (offset: number): Promise<void> => this.walking!.yielder.tick(this.walking!.done + offset, this.walking!.total);
+
+  /**
+   * A read-only open takes its keydir, and its segments' figures, over from
+   * the keydir image when the image describes the data files as they are
+   * (the same segments with the same sizes): no hint and no segment is read.
+   * Otherwise the open goes on from hints and data, and reports why.
+   */
+  private adoptKeydirImage(listing: DirectoryListing): boolean {
+    const loaded = readKeydirImage(this.efs, this.dir);
+    const why = loaded.ok ? this.takeOverImage(loaded.image, listing) : loaded.reason;
+    if (why === undefined) return true;
+    this.recovery.hintFallbacks.push(why);
+    return false;
+  }
+
+  private takeOverImage(image: KeydirImage, listing: DirectoryListing): string | undefined {
+    const segments = [...this.segments.values()];
+    const stale = `${KEYDIR_IMAGE_FILE}: stale, not used`;
+    if (image.segments.length !== segments.length) return `${stale} (it describes ${image.segments.length} segments, the directory has ${segments.length})`;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const described = image.segments[i]!;
+      if (described.id !== seg.id) return `${stale} (it describes segment ${described.id} where the directory has ${seg.file})`;
+      if (described.size !== seg.size) return `${stale} (written for ${described.size} bytes of ${seg.file}, which has ${seg.size})`;
+      if (!seg.header) return `${KEYDIR_IMAGE_FILE}: not used (${seg.file} has no sound header)`;
+    }
+    const problem = this.keydir.adoptState(image.keydir, (id) => this.segments.has(id));
+    if (problem) return `${KEYDIR_IMAGE_FILE}: not a keydir, not used (${problem})`;
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]!;
+      const described = image.segments[i]!;
+      seg.records = described.records;
+      if (described.records > 0) {
+        seg.oldestSequence = described.oldestSequence;
+        seg.newestSequence = described.newestSequence;
+        this.nextSequence = Math.max(this.nextSequence, described.newestSequence + 1);
+      }
+      seg.liveBytes = described.liveBytes;
+      seg.tombstoneBytes = described.tombstoneBytes;
+      seg.hasHint = listing.hintIds.has(seg.id);
+    }
+    return undefined;
+  }
 
   /**
    * Replay one segment into the keydir, from its hint when it has a sound one, else from its records.
@@ -1117,8 +1169,36 @@ export class Store implements BrowsableStore {
       } catch {
         /* nothing more can be done on close; without its hint the segment is scanned at the next open */
       }
+      try {
+        this.writeKeydirImage();
+      } catch {
+        /* without an image, the next open reads the hints */
+      }
     }
     this.releaseResources();
+  }
+
+  /**
+   * On a clean close, the keydir image (keydir-image.ts), so that the next
+   * read-only open takes the keydir over instead of inserting every key from
+   * the hints. Not when a segment is damaged: its problems are found and
+   * reported again by an open that scans it.
+   */
+  private writeKeydirImage(): void {
+    const segments = [...this.segments.values()];
+    if (!imagesSupported || segments.some((seg) => !seg.header || seg.corruptBytes > 0)) return;
+    writeKeydirImage(this.efs, this.dir, {
+      keydir: this.keydir.exportState(),
+      segments: segments.map((seg) => ({
+        id: seg.id,
+        size: seg.size,
+        records: seg.records,
+        oldestSequence: seg.records > 0 ? seg.oldestSequence : 0,
+        newestSequence: seg.records > 0 ? seg.newestSequence : 0,
+        liveBytes: seg.liveBytes,
+        tombstoneBytes: seg.tombstoneBytes,
+      })),
+    });
   }
 
   /**

@@ -2,13 +2,17 @@
  * Verify a native store directory without changing it: every segment header,
  * every record's CRC, batches, every hint file against the records it points
  * at, and sequence numbers (no duplicates; ascending inside a segment that
- * compaction did not write). Works while another process writes.
+ * compaction did not write), and the keydir image: intact, describing the
+ * segments as they are, and every key in it pointing at its record. Works
+ * while another process writes.
  */
 import type { EngineFs } from './fs.js';
 import { readAt, realFs } from './fs.js';
 import { decodeHint, readRecordHeader, computeRecordCrc } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
-import { COMPACTION_MANIFEST, dataFileName, hintFileName, listDirectory, pathOf } from './native/files.js';
+import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
+import { IMAGE_HEADER, IMAGE_SEGMENT, readKeydirImage } from './keydir-image.js';
+import { Keydir, SLOT_WORDS } from './keydir.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { readSegmentHeader } from './segment.js';
@@ -104,6 +108,10 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   for (const id of listing.hintIds) {
     if (!sizes.has(id)) problems.push({ file: hintFileName(id), offset: 0, kind: 'bad-hint', message: `hint file without a data segment ${dataFileName(id)}` });
   }
+  if (listing.hasKeydirImage) {
+    files++;
+    problems.push(...verifyKeydirImage(efs, dir, sizes));
+  }
   yielder.report(total, total);
   return { ok: problems.length === 0, filesChecked: files, recordsChecked: records, problems };
 }
@@ -132,5 +140,55 @@ function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, dataSize
     if (!ok) problems.push({ file, offset: at, kind: 'hint-mismatch', message: `entry points at ${dataFileName(id)}@${e.offset} (${e.recordLength} bytes), which is not the record it describes` });
     at += 22 + e.key.length;
   }
+  return problems;
+}
+
+/** Mismatched keys of a keydir image reported one by one; the rest are counted in one more problem. */
+const MAX_IMAGE_MISMATCHES = 20;
+
+/**
+ * Check the keydir image: intact, not stale (the same segments with the same
+ * sizes as the directory), a keydir a keydir could have, and every key in it
+ * pointing at a record with that key and sequence number.
+ */
+function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, number>): Problem[] {
+  const file = KEYDIR_IMAGE_FILE;
+  const loaded = readKeydirImage(efs, dir);
+  if (!loaded.ok) return [{ file, offset: 0, kind: 'bad-hint', message: loaded.reason }];
+  const { segments, keydir: state } = loaded.image;
+  if (segments.length !== sizes.size || segments.some((seg) => sizes.get(seg.id) !== seg.size)) {
+    return [{ file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: 'describes other segments or sizes than the directory holds (the image will be ignored)' }];
+  }
+  const keydir = new Keydir();
+  const impossible = keydir.adoptState(state, (id) => sizes.has(id));
+  if (impossible) return [{ file, offset: IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes, kind: 'bad-hint', message: `not a keydir: ${impossible}` }];
+  const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes;
+  const problems: Problem[] = [];
+  let mismatches = 0;
+  const fds = new Map<number, number>();
+  try {
+    keydir.forEachSlot((slot, segment, offset, length) => {
+      let fd = fds.get(segment);
+      if (fd === undefined) fds.set(segment, (fd = efs.openSync(pathOf(dir, dataFileName(segment)), 'r')));
+      const size = sizes.get(segment)!;
+      const bytes = length >= RECORD_HEADER.size && offset + length <= size ? readAt(efs, fd, length, offset) : undefined;
+      const h = bytes ? readRecordHeader(bytes, 0) : undefined;
+      const key = keydir.keyAt(slot);
+      const ok =
+        bytes &&
+        h &&
+        h.crc === computeRecordCrc(bytes) &&
+        h.sequence === keydir.sequenceAt(slot) &&
+        RECORD_HEADER.size + h.keyLength + h.valueLength === length &&
+        bytes.toString('latin1', RECORD_HEADER.size, RECORD_HEADER.size + h.keyLength) === key;
+      if (ok) return;
+      if (++mismatches <= MAX_IMAGE_MISMATCHES) {
+        problems.push({ file, offset: slotsAt + slot * SLOT_WORDS * 4, kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${dataFileName(segment)}@${offset} (${length} bytes), which is not its record` });
+      }
+    });
+  } finally {
+    for (const fd of fds.values()) efs.closeSync(fd);
+  }
+  if (mismatches > MAX_IMAGE_MISMATCHES) problems.push({ file, offset: slotsAt, kind: 'hint-mismatch', message: `${mismatches - MAX_IMAGE_MISMATCHES} more keys point at records that are not theirs` });
   return problems;
 }

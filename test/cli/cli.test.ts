@@ -161,9 +161,14 @@ describe('one-shot commands', () => {
     const bucketOf = (k: string) => hashBytes(Buffer.from(k), 0, k.length) >>> 20;
     const before = (k: string) => bucketOf(k) < bucketOf('second') || (k === 'first' && bucketOf(k) === bucketOf('second'));
     const secondHintEntry = 20 + ['first', 'third'].filter(before).reduce((n, k) => n + 22 + k.length, 0);
+    // The keydir image (written when the last `set` closed the store) holds the key too: its slots
+    // (32 bytes each, after a 40-byte header and one 48-byte segment) in the order that session made
+    // them, first the two keys of the hint it opened from, in the hint's order, then "third".
+    const secondSlot = before('first') ? 1 : 0;
     expect(badJson.problems.map((p) => [p.file, p.offset, p.kind])).toEqual([
       ['000001.data', second, 'bad-crc'],
       ['000001.hint', secondHintEntry, 'hint-mismatch'],
+      ['KEYDIR', 40 + 48 + 32 * secondSlot, 'hint-mismatch'],
     ]);
     // Reading the damaged record fails loudly, naming it; the others remain.
     const damaged = kv([...d, 'get', 'second']);
@@ -171,8 +176,9 @@ describe('one-shot commands', () => {
     expect(damaged.out).toBe('');
     expect(damaged.err).toContain('corrupt record in 000001.data at offset ' + second);
     expect(kv([...d, 'get', 'third']).out).toBe('three\n');
-    // Without the hint (as after a crash) the damaged record is skipped at open, and its key is not found.
+    // Without the hint and the keydir image (as after a crash) the damaged record is skipped at open, and its key is not found.
     fs.rmSync(path.join(cwd, 'damaged', '000001.hint'));
+    fs.rmSync(path.join(cwd, 'damaged', 'KEYDIR'));
     expect(JSON.parse(kv([...d, 'verify', '--json']).out).problems.map((p: { file: string; offset: number; kind: string }) => [p.file, p.offset, p.kind])).toEqual([['000001.data', second, 'bad-crc']]);
     expect(kv([...d, 'get', 'second']).code).toBe(1);
     expect(kv([...d, 'get', 'third']).out).toBe('three\n');

@@ -10,7 +10,7 @@ import { Store } from '../../src/engine/store.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { FailedStoreError, IoError, TooLargeError } from '../../src/engine/errors.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
-import { cleanTempDirs, dataFiles, hashDir, tempDir } from './helpers.js';
+import { cleanTempDirs, dataFiles, hashDir, removeKeydirImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -288,6 +288,12 @@ describe('failures during rotation and hint writing', () => {
     await store.close();
     expect(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);
 
+    // The keydir image was written at close: a read-only open takes it over and needs no hint.
+    const fromImage = await Store.open(dir, { readOnly: true });
+    expect(fromImage.recovery.hintFallbacks).toEqual([]);
+    for (const [k, v] of Object.entries(written)) expect((await fromImage.get(k))?.toString()).toBe(v);
+    await fromImage.close();
+    removeKeydirImage(dir);
     const ro = await Store.open(dir, { readOnly: true });
     expect(ro.recovery.hintFallbacks).toEqual(['000001.hint: missing']);
     await ro.close();

@@ -31,6 +31,15 @@ export function hashDir(dir: string): Record<string, string> {
   return out;
 }
 
+/**
+ * Remove the keydir image a writer's clean close leaves (KEYDIR), as a crash
+ * would: a read-only open then reads the hints and segments, which is what
+ * tests of those paths are about (with the image, it reads neither).
+ */
+export function removeKeydirImage(dir: string): void {
+  fs.rmSync(path.join(dir, 'KEYDIR'), { force: true });
+}
+
 export function copyDir(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });
   for (const name of fs.readdirSync(from)) {

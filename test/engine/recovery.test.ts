@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { CorruptRecordError } from '../../src/engine/errors.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, hashDir, tempDir } from './helpers.js';
+import { cleanTempDirs, hashDir, removeKeydirImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -188,11 +188,13 @@ describe('hint files', () => {
     }
     expect(await store.flushBackground()).toEqual([]);
     await store.close();
+    removeKeydirImage(dir);
     return { dir, expected };
   }
 
   async function expectData(dir: string, expected: Map<string, string>, fallbacks: number): Promise<void> {
     for (const readOnly of [true, false]) {
+      removeKeydirImage(dir);
       const store = await Store.open(dir, { readOnly });
       expect(store.recovery.hintFallbacks.length).toBe(fallbacks);
       expect([...store.sortedKeys()]).toEqual([...expected.keys()].sort());

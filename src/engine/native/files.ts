@@ -4,6 +4,7 @@
  *   000001.hint        hint file of segment 1
  *   LOCK               the writer's lock (pid)
  *   COMPACTION         manifest of a committed compaction being finished
+ *   KEYDIR             keydir image written by a writer's clean close (keydir-image.ts)
  *   *.compacting       compaction output not yet committed
  *   *.tmp              a file being written before its atomic rename
  */
@@ -12,6 +13,7 @@ import type { EngineFs } from '../fs.js';
 
 export const LOCK_FILE = 'LOCK';
 export const COMPACTION_MANIFEST = 'COMPACTION';
+export const KEYDIR_IMAGE_FILE = 'KEYDIR';
 export const COMPACTING_SUFFIX = '.compacting';
 export const TMP_SUFFIX = '.tmp';
 
@@ -46,11 +48,12 @@ export interface DirectoryListing {
   tmpFiles: string[];
   hasManifest: boolean;
   hasLock: boolean;
+  hasKeydirImage: boolean;
   others: string[];
 }
 
 export function listDirectory(efs: EngineFs, dir: string): DirectoryListing {
-  const out: DirectoryListing = { dataIds: [], hintIds: new Set(), compactingIds: [], compactingHintIds: [], tmpFiles: [], hasManifest: false, hasLock: false, others: [] };
+  const out: DirectoryListing = { dataIds: [], hintIds: new Set(), compactingIds: [], compactingHintIds: [], tmpFiles: [], hasManifest: false, hasLock: false, hasKeydirImage: false, others: [] };
   for (const name of efs.readdirSync(dir)) {
     const dataId = parseDataFileName(name);
     const hintId = parseHintFileName(name);
@@ -66,6 +69,7 @@ export function listDirectory(efs: EngineFs, dir: string): DirectoryListing {
     } else if (name.endsWith(TMP_SUFFIX)) out.tmpFiles.push(name);
     else if (name === COMPACTION_MANIFEST) out.hasManifest = true;
     else if (name === LOCK_FILE) out.hasLock = true;
+    else if (name === KEYDIR_IMAGE_FILE) out.hasKeydirImage = true;
     else out.others.push(name);
   }
   out.dataIds.sort((a, b) => a - b);

@@ -1,0 +1,217 @@
+/**
+ * The keydir image: a writer's whole keydir, and its segments' figures,
+ * written when it closes cleanly, so that a read-only open takes the keydir
+ * over in a few large reads instead of inserting every key from the hint
+ * files again (docs/FORMAT.md, "Keydir image"). It holds the keydir in its
+ * own in-memory layout (little-endian u32 words), section after section.
+ *
+ * An image describes the data files exactly as they were at that close: it
+ * is used only if the directory holds the same segments with the same
+ * sizes. A writer deletes it (unlink, fsync the directory) before it changes
+ * anything, so no image outlives a change it does not describe.
+ */
+import { endianness } from 'node:os';
+import { crc32 } from './crc.js';
+import { readAt, writeFully, type EngineFs } from './fs.js';
+import { SLOT_WORDS, type KeydirState } from './keydir.js';
+import { KEYDIR_IMAGE_FILE, pathOf, TMP_SUFFIX } from './native/files.js';
+
+const MAGIC = 'KVSK';
+const VERSION = 1;
+const TWO_32 = 0x1_0000_0000;
+
+/** Header: magic, version, flags, seed, then the section sizes. */
+export const IMAGE_HEADER = {
+  magic: 0,
+  version: 4,
+  flags: 6,
+  seed: 8,
+  segmentCount: 12,
+  slotCount: 16,
+  freeSlotCount: 20,
+  tableSize: 24,
+  arenaBytes: 28,
+  arenaGarbage: 32,
+  reserved: 36,
+  size: 40,
+} as const;
+
+/** One segment: id, size, and the figures its replay would have counted. */
+export const IMAGE_SEGMENT = {
+  id: 0,
+  records: 4,
+  size: 8,
+  oldestSequence: 16,
+  newestSequence: 24,
+  liveBytes: 32,
+  tombstoneBytes: 40,
+  bytes: 48,
+} as const;
+
+const TRAILER_BYTES = 4;
+
+/** A segment as an image records it. Sequences are 0 when the segment holds no record. */
+export interface ImageSegment {
+  id: number;
+  size: number;
+  records: number;
+  oldestSequence: number;
+  newestSequence: number;
+  liveBytes: number;
+  tombstoneBytes: number;
+}
+
+export interface KeydirImage {
+  segments: ImageSegment[];
+  keydir: KeydirState;
+}
+
+export type LoadedImage = { ok: true; image: KeydirImage } | { ok: false; reason: string };
+
+function putU64(b: Buffer, at: number, value: number): void {
+  b.writeUInt32LE(value % TWO_32, at);
+  b.writeUInt32LE(Math.floor(value / TWO_32), at + 4);
+}
+
+function getU64(b: Buffer, at: number): number {
+  return b.readUInt32LE(at + 4) * TWO_32 + b.readUInt32LE(at);
+}
+
+/** The bytes of a typed array's elements, as a Buffer over the same memory. */
+function bytesOf(a: Uint32Array | Uint8Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Only a little-endian host reads or writes images: the sections are its typed arrays' own bytes. */
+export const imagesSupported = endianness() === 'LE';
+
+/** Write the image atomically: a .tmp file, fdatasync, rename, fsync the directory. */
+export function writeKeydirImage(efs: EngineFs, dir: string, image: KeydirImage): void {
+  const { segments, keydir } = image;
+  const head = Buffer.alloc(IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes);
+  head.write(MAGIC, IMAGE_HEADER.magic, 'latin1');
+  head.writeUInt16LE(VERSION, IMAGE_HEADER.version);
+  head.writeUInt32LE(keydir.seed, IMAGE_HEADER.seed);
+  head.writeUInt32LE(segments.length, IMAGE_HEADER.segmentCount);
+  head.writeUInt32LE(keydir.slots.length / SLOT_WORDS, IMAGE_HEADER.slotCount);
+  head.writeUInt32LE(keydir.freeSlots.length, IMAGE_HEADER.freeSlotCount);
+  head.writeUInt32LE(keydir.table.length / 2, IMAGE_HEADER.tableSize);
+  head.writeUInt32LE(keydir.arena.length, IMAGE_HEADER.arenaBytes);
+  head.writeUInt32LE(keydir.arenaGarbage, IMAGE_HEADER.arenaGarbage);
+  segments.forEach((seg, i) => {
+    const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.bytes;
+    head.writeUInt32LE(seg.id, at + IMAGE_SEGMENT.id);
+    head.writeUInt32LE(seg.records, at + IMAGE_SEGMENT.records);
+    putU64(head, at + IMAGE_SEGMENT.size, seg.size);
+    putU64(head, at + IMAGE_SEGMENT.oldestSequence, seg.oldestSequence);
+    putU64(head, at + IMAGE_SEGMENT.newestSequence, seg.newestSequence);
+    putU64(head, at + IMAGE_SEGMENT.liveBytes, seg.liveBytes);
+    putU64(head, at + IMAGE_SEGMENT.tombstoneBytes, seg.tombstoneBytes);
+  });
+  const sections = [head, bytesOf(keydir.slots), bytesOf(keydir.freeSlots), bytesOf(keydir.table), bytesOf(keydir.arena)];
+  let crc = 0;
+  for (const section of sections) crc = crc32(section, crc);
+  const trailer = Buffer.alloc(TRAILER_BYTES);
+  trailer.writeUInt32LE(crc, 0);
+  sections.push(trailer);
+
+  const tmp = pathOf(dir, KEYDIR_IMAGE_FILE + TMP_SUFFIX);
+  const fd = efs.openSync(tmp, 'w', 0o644);
+  try {
+    let at = 0;
+    for (const section of sections) {
+      writeFully(efs, fd, section, at);
+      at += section.length;
+    }
+    efs.fdatasyncSync(fd);
+  } finally {
+    efs.closeSync(fd);
+  }
+  efs.renameSync(tmp, pathOf(dir, KEYDIR_IMAGE_FILE));
+  efs.fsyncDirSync(dir);
+}
+
+/** Delete the image, if there is one, durably (unlink, fsync the directory). */
+export function deleteKeydirImage(efs: EngineFs, dir: string): void {
+  const path = pathOf(dir, KEYDIR_IMAGE_FILE);
+  if (!efs.existsSync(path)) return;
+  efs.unlinkSync(path);
+  efs.fsyncDirSync(dir);
+}
+
+/** Read `length` bytes at `at` of fd into a: exactly, or throw. */
+function readInto(efs: EngineFs, fd: number, a: Uint32Array | Uint8Array, at: number): void {
+  const bytes = bytesOf(a);
+  let done = 0;
+  while (done < bytes.length) {
+    const n = efs.readSync(fd, bytes, done, bytes.length - done, at + done);
+    if (n === 0) throw new Error('file ended early');
+    done += n;
+  }
+}
+
+/**
+ * Read the image, checked whole: header, sizes that add up to the file's,
+ * and its checksum. Whether it describes the directory as it is now, and
+ * whether its keydir is one a keydir could have, the caller checks
+ * (Store, Keydir.adoptState).
+ */
+export function readKeydirImage(efs: EngineFs, dir: string): LoadedImage {
+  if (!imagesSupported) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: not read on a big-endian host` };
+  let fd: number;
+  try {
+    fd = efs.openSync(pathOf(dir, KEYDIR_IMAGE_FILE), 'r');
+  } catch (err) {
+    return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: ${(err as Error).message}` };
+  }
+  try {
+    const fileSize = efs.fstatSize(fd);
+    if (fileSize < IMAGE_HEADER.size + TRAILER_BYTES) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: shorter than its header` };
+    const header = readAt(efs, fd, IMAGE_HEADER.size, 0);
+    if (header.toString('latin1', 0, 4) !== MAGIC) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: bad magic` };
+    const version = header.readUInt16LE(IMAGE_HEADER.version);
+    if (version !== VERSION) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: unknown version ${version}` };
+    const segmentCount = header.readUInt32LE(IMAGE_HEADER.segmentCount);
+    const slotCount = header.readUInt32LE(IMAGE_HEADER.slotCount);
+    const freeSlotCount = header.readUInt32LE(IMAGE_HEADER.freeSlotCount);
+    const tableSize = header.readUInt32LE(IMAGE_HEADER.tableSize);
+    const arenaBytes = header.readUInt32LE(IMAGE_HEADER.arenaBytes);
+    // Sizes first: nothing is allocated for sections the file could not hold.
+    const expected = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.bytes + slotCount * SLOT_WORDS * 4 + freeSlotCount * 4 + tableSize * 8 + arenaBytes + TRAILER_BYTES;
+    if (expected !== fileSize) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: its sections take ${expected} bytes, the file has ${fileSize}` };
+
+    const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.bytes, IMAGE_HEADER.size);
+    const slots = new Uint32Array(slotCount * SLOT_WORDS);
+    const freeSlots = new Uint32Array(freeSlotCount);
+    const table = new Uint32Array(tableSize * 2);
+    const arena = Buffer.allocUnsafeSlow(arenaBytes);
+    let at = IMAGE_HEADER.size + segmentBytes.length;
+    let crc = crc32(segmentBytes, crc32(header));
+    for (const section of [slots, freeSlots, table, arena]) {
+      readInto(efs, fd, section, at);
+      at += section.byteLength;
+      crc = crc32(bytesOf(section), crc);
+    }
+    if (readAt(efs, fd, TRAILER_BYTES, at).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
+
+    const segments: ImageSegment[] = [];
+    for (let i = 0; i < segmentCount; i++) {
+      const s = i * IMAGE_SEGMENT.bytes;
+      segments.push({
+        id: segmentBytes.readUInt32LE(s + IMAGE_SEGMENT.id),
+        records: segmentBytes.readUInt32LE(s + IMAGE_SEGMENT.records),
+        size: getU64(segmentBytes, s + IMAGE_SEGMENT.size),
+        oldestSequence: getU64(segmentBytes, s + IMAGE_SEGMENT.oldestSequence),
+        newestSequence: getU64(segmentBytes, s + IMAGE_SEGMENT.newestSequence),
+        liveBytes: getU64(segmentBytes, s + IMAGE_SEGMENT.liveBytes),
+        tombstoneBytes: getU64(segmentBytes, s + IMAGE_SEGMENT.tombstoneBytes),
+      });
+    }
+    const keydir: KeydirState = { seed: header.readUInt32LE(IMAGE_HEADER.seed), slots, freeSlots, table, arena, arenaGarbage: header.readUInt32LE(IMAGE_HEADER.arenaGarbage) };
+    return { ok: true, image: { segments, keydir } };
+  } catch (err) {
+    return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: ${(err as Error).message}` };
+  } finally {
+    efs.closeSync(fd);
+  }
+}

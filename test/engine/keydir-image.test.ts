@@ -1,0 +1,249 @@
+/**
+ * The keydir image (KEYDIR): written by a writer's clean close, taken over by
+ * a read-only open instead of reading the hints, deleted by the next writer
+ * before it changes anything, and ignored (with the reason reported) when it
+ * is damaged, stale, or not a keydir at all.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { realFs, type EngineFs } from '../../src/engine/fs.js';
+import { Store } from '../../src/engine/store.js';
+import { verifyNativeDirectory } from '../../src/engine/verify.js';
+import { cleanTempDirs, copyDir, hashDir, removeKeydirImage, tempDir } from './helpers.js';
+
+afterEach(cleanTempDirs);
+
+const IMAGE = 'KEYDIR';
+
+/** A deterministic mix of puts, overwrites, deletes and batches over small segments, with a compaction in the middle. */
+async function workload(dir: string, seed: number): Promise<Map<string, string>> {
+  let state = seed;
+  const rand = (n: number) => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state % n;
+  };
+  const expected = new Map<string, string>();
+  const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 600 });
+  for (let i = 0; i < 160; i++) {
+    const key = `key-${rand(40)}`;
+    const roll = rand(10);
+    if (roll < 2) {
+      await store.delete(key);
+      expected.delete(key);
+    } else if (roll < 3) {
+      const other = `key-${rand(40)}`;
+      await store.batch([
+        { type: 'put', key, value: `batch ${i}` },
+        { type: 'delete', key: other },
+      ]);
+      expected.set(key, `batch ${i}`);
+      if (other !== key) expected.delete(other);
+    } else {
+      const value = `value ${i} ${'x'.repeat(rand(30))}`;
+      await store.put(key, value);
+      expected.set(key, value);
+    }
+    if (i === 80) await store.compact();
+  }
+  expect(await store.flushBackground()).toEqual([]);
+  await store.close();
+  return expected;
+}
+
+/** Everything a reader can see of an open store. */
+async function seen(store: Store): Promise<unknown> {
+  const values: Record<string, string | undefined> = {};
+  for (const key of store.sortedKeys()) values[key] = (await store.get(key))?.toString();
+  return { keys: store.keyCount(), values, stats: store.stats() };
+}
+
+/** realFs, noting every path opened or read whole. */
+function watchedFs(): { efs: EngineFs; touched: string[] } {
+  const touched: string[] = [];
+  const efs: EngineFs = {
+    ...realFs,
+    openSync: (p, flags, mode) => (touched.push(path.basename(p)), realFs.openSync(p, flags, mode)),
+    readFileSync: (p) => (touched.push(path.basename(p)), realFs.readFileSync(p)),
+  };
+  return { efs, touched };
+}
+
+/** A read-only open of dir reports this (or no) reason for not using the image, and sees exactly `expected`. */
+async function expectOpen(dir: string, expected: Map<string, string>, reason?: string): Promise<void> {
+  const before = hashDir(dir);
+  const store = await Store.open(dir, { readOnly: true });
+  if (reason === undefined) expect(store.recovery.hintFallbacks).toEqual([]);
+  else expect(store.recovery.hintFallbacks.join('\n')).toContain(reason);
+  expect([...store.sortedKeys()]).toEqual([...expected.keys()].sort());
+  for (const [k, v] of expected) expect((await store.get(k))?.toString(), k).toBe(v);
+  await store.close();
+  expect(hashDir(dir), 'a read-only open changes nothing').toEqual(before);
+}
+
+/** The image's bytes with their checksum made right again after `change`. */
+function resealed(bytes: Buffer, change: (b: Buffer) => void): Buffer {
+  const b = Buffer.from(bytes);
+  change(b);
+  b.writeUInt32LE(crc32(b.subarray(0, b.length - 4)), b.length - 4);
+  return b;
+}
+
+describe('keydir image', () => {
+  it('a clean close writes it; a read-only open takes it over and opens no hint', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 1);
+    expect(fs.existsSync(path.join(dir, IMAGE))).toBe(true);
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.hint')).length).toBeGreaterThan(2);
+
+    const { efs, touched } = watchedFs();
+    const store = await Store.open(dir, { readOnly: true, fs: efs });
+    expect(touched.filter((n) => n.endsWith('.hint'))).toEqual([]);
+    expect(touched).toContain(IMAGE);
+    expect(store.recovery.hintFallbacks).toEqual([]);
+    await store.close();
+    await expectOpen(dir, expected);
+  });
+
+  for (const seed of [1, 2, 3, 4]) {
+    it(`opens to the same store as the hints and segments do (workload ${seed})`, async () => {
+      const dir = tempDir() + '/s';
+      await workload(dir, seed);
+      const withoutImage = tempDir() + '/copy';
+      copyDir(dir, withoutImage);
+      removeKeydirImage(withoutImage);
+
+      const fromImage = await Store.open(dir, { readOnly: true });
+      const fromHints = await Store.open(withoutImage, { readOnly: true });
+      expect(fromImage.recovery.hintFallbacks).toEqual([]);
+      expect(await seen(fromImage)).toEqual(await seen(fromHints));
+      await fromImage.close();
+      await fromHints.close();
+    });
+  }
+
+  it('a writer deletes it as it opens, and a crash after its writes leaves none behind', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 5);
+    const writer = await Store.open(dir);
+    expect(fs.existsSync(path.join(dir, IMAGE))).toBe(false);
+    await writer.put('after', 'the image');
+    expected.set('after', 'the image');
+    // A crash: the directory as it is now, without a close.
+    const crashed = tempDir() + '/crashed';
+    copyDir(dir, crashed);
+    await writer.close();
+    expect(fs.existsSync(path.join(crashed, IMAGE))).toBe(false);
+    await expectOpen(crashed, expected, '');
+    // The writer's close wrote a new image, which has the new key.
+    expect(fs.existsSync(path.join(dir, IMAGE))).toBe(true);
+    await expectOpen(dir, expected);
+  });
+
+  it('a stale image (the segments have changed since) is not used', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 6);
+    const old = fs.readFileSync(path.join(dir, IMAGE));
+    const writer = await Store.open(dir);
+    await writer.put('key-1', 'newer');
+    expected.set('key-1', 'newer');
+    await writer.close();
+    fs.writeFileSync(path.join(dir, IMAGE), old);
+    await expectOpen(dir, expected, 'KEYDIR: stale, not used');
+    expect((await verifyNativeDirectory(dir)).problems.map((p) => [p.file, p.kind])).toEqual([[IMAGE, 'stale-hint']]);
+  });
+
+  it('every single-bit flip and every cut of the image: not used, the same data, verify names it', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 7);
+    const good = fs.readFileSync(path.join(dir, IMAGE));
+    expect((await verifyNativeDirectory(dir)).problems).toEqual([]);
+    // Every byte of the header and the segment table, then a spread over the rest.
+    const positions = new Set<number>();
+    for (let i = 0; i < 200; i++) positions.add(i);
+    for (let i = 200; i < good.length; i += 397) positions.add(i);
+    positions.add(good.length - 1);
+    for (const at of positions) {
+      const bad = Buffer.from(good);
+      bad[at]! ^= 1 << (at % 8);
+      fs.writeFileSync(path.join(dir, IMAGE), bad);
+      await expectOpen(dir, expected, 'KEYDIR');
+      const problems = (await verifyNativeDirectory(dir)).problems;
+      expect(problems.length, `flip at ${at}`).toBeGreaterThan(0);
+      expect(problems.every((p) => p.file === IMAGE), `flip at ${at}`).toBe(true);
+    }
+    for (const length of [0, 3, 39, 40, 200, good.length >> 1, good.length - 1]) {
+      fs.writeFileSync(path.join(dir, IMAGE), good.subarray(0, length));
+      await expectOpen(dir, expected, 'KEYDIR');
+    }
+  });
+
+  it('an image whose checksum holds but whose keydir is impossible is not used', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 8);
+    const good = fs.readFileSync(path.join(dir, IMAGE));
+    const segments = good.readUInt32LE(12);
+    const slots = good.readUInt32LE(16);
+    const free = good.readUInt32LE(20);
+    const slotsAt = 40 + segments * 48;
+    const tableAt = slotsAt + slots * 32 + free * 4;
+    const tableSize = good.readUInt32LE(24);
+    const firstEntry = (b: Buffer) => {
+      for (let i = 0; i < tableSize; i++) if (b.readUInt32LE(tableAt + 8 * i + 4) !== 0) return tableAt + 8 * i;
+      throw new Error('empty table');
+    };
+    const cases: Array<[string, (b: Buffer) => void]> = [
+      ['a table entry naming a slot past the last', (b) => b.writeUInt32LE(slots + 5, firstEntry(b) + 4)],
+      ['a key outside the key bytes', (b) => b.writeUInt32LE(0x7fff_0000, slotsAt + 6 * 4)],
+      ['a key in a segment the directory lacks', (b) => b.writeUInt32LE(999, slotsAt + 4)],
+      ['a slot listed twice in the table', (b) => {
+        const entry = firstEntry(b);
+        for (let i = 0; i < tableSize; i++) {
+          if (b.readUInt32LE(tableAt + 8 * i + 4) !== 0) continue;
+          b.writeUInt32LE(b.readUInt32LE(entry), tableAt + 8 * i);
+          b.writeUInt32LE(b.readUInt32LE(entry + 4), tableAt + 8 * i + 4);
+          return;
+        }
+      }],
+      ['a table with no free entry', (b) => {
+        for (let i = 0; i < tableSize; i++) if (b.readUInt32LE(tableAt + 8 * i + 4) === 0) b.writeUInt32LE(1, tableAt + 8 * i + 4);
+      }],
+    ];
+    for (const [what, change] of cases) {
+      fs.writeFileSync(path.join(dir, IMAGE), resealed(good, change));
+      await expectOpen(dir, expected, 'KEYDIR: not a keydir');
+      const problems = (await verifyNativeDirectory(dir)).problems;
+      expect(problems.map((p) => [p.file, p.kind]), what).toEqual([[IMAGE, 'bad-hint']]);
+    }
+  });
+
+  it('verify names a key the image points at the wrong record', async () => {
+    const dir = tempDir() + '/s';
+    await workload(dir, 9);
+    const good = fs.readFileSync(path.join(dir, IMAGE));
+    const slotsAt = 40 + good.readUInt32LE(12) * 48;
+    // The first slot's record offset moved by one byte: the checksum is made right, the keydir is sound.
+    const bad = resealed(good, (b) => b.writeUInt32LE(b.readUInt32LE(slotsAt + 8) + 1, slotsAt + 8));
+    fs.writeFileSync(path.join(dir, IMAGE), bad);
+    const problems = (await verifyNativeDirectory(dir)).problems;
+    expect(problems.map((p) => [p.file, p.offset, p.kind])).toEqual([[IMAGE, slotsAt, 'hint-mismatch']]);
+  });
+
+  it('no image is written when a segment is damaged', async () => {
+    const dir = tempDir() + '/s';
+    await workload(dir, 10);
+    removeKeydirImage(dir);
+    // Damage the first segment's last byte and take its hint away: the writer scans it and finds the damage.
+    fs.rmSync(path.join(dir, '000001.hint'), { force: true });
+    const first = fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort()[0]!;
+    fs.rmSync(path.join(dir, first.replace('.data', '.hint')), { force: true });
+    const bytes = fs.readFileSync(path.join(dir, first));
+    bytes[bytes.length - 1]! ^= 0xff;
+    fs.writeFileSync(path.join(dir, first), bytes);
+    const writer = await Store.open(dir);
+    expect(writer.stats().perSegment.some((s) => s.corruptBytes > 0)).toBe(true);
+    await writer.close();
+    expect(fs.existsSync(path.join(dir, IMAGE))).toBe(false);
+  });
+});
