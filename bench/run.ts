@@ -347,36 +347,52 @@ function runChild(script: string, dir: string): unknown {
 }
 
 /**
- * Open read-only (nothing written) from hints, then with the hints moved away, from the data files; each in a fresh process.
- * Beside them, a bare loop reading and inserting the same hints: how close open from hints is to what its inserts alone cost.
+ * Open read-only (nothing written) three ways, each in a fresh process: as the writer's clean close left
+ * the store (from its keydir image), with the image moved away (from the hints), and with the hints moved
+ * away too (from the data files). Beside them, a bare loop reading and inserting the same hints: how close
+ * open from hints is to what its inserts alone cost.
  */
 async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Promise<void> {
   const hints = fs.readdirSync(dir).filter((f) => f.endsWith('.hint'));
-  const aside = `${dir}.hints`;
+  if (!fs.existsSync(join(dir, 'KEYDIR'))) throw new Error('the store has no keydir image after a clean close');
+  const aside = `${dir}.aside`;
   fs.mkdirSync(aside, { recursive: true });
   const bytes = dataFileBytes(dir);
-  const times = { hints: [] as number[], data: [] as number[], bare: [] as number[] };
+  const times = { image: [] as number[], hints: [] as number[], data: [] as number[], bare: [] as number[] };
   let bareEntries = 0;
-  for (let r = 0; r < 3; r++) {
-    const fromHints = openInChild(dir);
-    if (fromHints.keys !== n) throw new Error(`open from hints: ${fromHints.keys} keys, expected ${n}`);
-    if (fromHints.hintFallbacks.length > 0) throw new Error(`open from hints fell back: ${fromHints.hintFallbacks.join('; ')}`);
-    times.hints.push(fromHints.seconds);
-    const bare = bareHintLoopInChild(dir);
-    times.bare.push(bare.seconds);
-    bareEntries = bare.keys;
-
-    for (const h of hints) fs.renameSync(join(dir, h), join(aside, h));
+  const moved = (names: string[], fn: () => void) => {
+    for (const f of names) fs.renameSync(join(dir, f), join(aside, f));
     try {
-      const fromData = openInChild(dir);
-      if (fromData.keys !== n) throw new Error(`open from data: ${fromData.keys} keys, expected ${n}`);
-      times.data.push(fromData.seconds);
+      fn();
     } finally {
-      for (const h of hints) fs.renameSync(join(aside, h), join(dir, h));
+      for (const f of names) fs.renameSync(join(aside, f), join(dir, f));
     }
+  };
+  const expectKeys = (what: string, r: { keys: number; hintFallbacks: string[] }, fallbacks: boolean) => {
+    if (r.keys !== n) throw new Error(`${what}: ${r.keys} keys, expected ${n}`);
+    if (!fallbacks && r.hintFallbacks.length > 0) throw new Error(`${what} fell back: ${r.hintFallbacks.join('; ')}`);
+  };
+  for (let r = 0; r < 3; r++) {
+    const fromImage = openInChild(dir);
+    expectKeys('open from the keydir image', fromImage, false);
+    times.image.push(fromImage.seconds);
+    moved(['KEYDIR'], () => {
+      const fromHints = openInChild(dir);
+      expectKeys('open from hints', fromHints, false);
+      times.hints.push(fromHints.seconds);
+      const bare = bareHintLoopInChild(dir);
+      times.bare.push(bare.seconds);
+      bareEntries = bare.keys;
+      moved(hints, () => {
+        const fromData = openInChild(dir);
+        expectKeys('open from data', fromData, true);
+        times.data.push(fromData.seconds);
+      });
+    });
   }
   fs.rmSync(aside, { recursive: true, force: true });
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+  res.openFromImage = { seconds: med(times.image), keysPerSec: n / med(times.image), imageBytes: fs.statSync(join(dir, 'KEYDIR')).size };
   res.openFromHints = { seconds: med(times.hints), keysPerSec: n / med(times.hints), hintFiles: hints.length };
   res.openFromData = { seconds: med(times.data), keysPerSec: n / med(times.data), dataMiBs: bytes / MiB / med(times.data) };
   res.openHintsBareLoop = { seconds: med(times.bare), entries: bareEntries };

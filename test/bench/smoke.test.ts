@@ -50,6 +50,7 @@ describe('npm run bench --quick', () => {
     expect(kv.groupCommit?.opsPerSec).toBeGreaterThan(0);
     expect(kv.openFromData?.seconds).toBeGreaterThan(0);
     expect(kv.openFromHints?.seconds).toBeGreaterThan(0);
+    expect(kv.openFromImage?.seconds).toBeGreaterThan(0);
     // The bare loop inserted every hint entry: one per key, since the opens come after compaction.
     expect(kv.openHintsBareLoop?.entries).toBe(2000);
     // Measured (a heap delta: at 2,000 keys GC noise can make it any sign, so only its presence is checked).
