@@ -1,14 +1,15 @@
 /**
  * The keydir image: a writer's whole keydir, and its segments' figures,
- * written when it closes cleanly, so that a read-only open takes the keydir
- * over in a few large reads instead of inserting every key from the hint
- * files again (docs/FORMAT.md, "Keydir image"). It holds the keydir in its
+ * written when it closes cleanly, so that the next open (a reader's, or a
+ * writer's) takes the keydir over in a few large reads instead of inserting
+ * every key from the hint files again (docs/FORMAT.md, "Keydir image"). It holds the keydir in its
  * own in-memory layout (little-endian u32 words), section after section.
  *
  * An image describes the data files exactly as they were at that close: it
  * is used only if the directory holds the same segments with the same
- * sizes. A writer deletes it (unlink, fsync the directory) before it changes
- * anything, so no image outlives a change it does not describe.
+ * sizes. A writer reads it, then deletes it (unlink, fsync the directory)
+ * before it changes anything, so no image outlives a change it does not
+ * describe.
  */
 import { endianness } from 'node:os';
 import { crc32 } from './crc.js';

@@ -50,7 +50,7 @@ import {
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
-import { deleteKeydirImage, imagesSupported, readKeydirImage, writeKeydirImage, type KeydirImage } from './keydir-image.js';
+import { deleteKeydirImage, imagesSupported, readKeydirImage, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
@@ -200,11 +200,17 @@ export class Store implements BrowsableStore {
       throw new NotAStoreError(dir, listing.others.length > 0 ? `no kvscope segment files (NNNNNN.data) among ${listing.others.length} other entries` : 'the directory is empty');
     }
 
+    // The keydir image, taken over below if it describes the segments as they are opened.
+    let image: LoadedImage | undefined = this.readOnly && listing.hasKeydirImage ? readKeydirImage(efs, dir) : undefined;
     if (!this.readOnly) {
       this.lock = acquireLock(efs, dir);
       if (this.lock.tookOverFrom !== undefined) this.recovery.staleLockTakenOver = this.lock.tookOverFrom;
-      // Before anything changes: no keydir image may outlive a change it does not describe.
-      if (listing.hasKeydirImage) deleteKeydirImage(efs, dir);
+      // Under the lock (a writer that held it until we took it may have closed and written one since the
+      // listing), read, then delete before anything changes: no image may outlive a change it does not describe.
+      if (efs.existsSync(pathOf(dir, KEYDIR_IMAGE_FILE))) {
+        image = readKeydirImage(efs, dir);
+        deleteKeydirImage(efs, dir);
+      }
       const finished = finishInterruptedCompaction(efs, dir, listing);
       if (finished) this.recovery.compactionRecovered = finished;
       for (const tmp of listing.tmpFiles) efs.unlinkSync(pathOf(dir, tmp));
@@ -248,11 +254,22 @@ export class Store implements BrowsableStore {
       if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
     }
 
-    if (this.readOnly && listing.hasKeydirImage && this.adoptKeydirImage(listing)) {
-      new Yielder('open', this.options.signal, this.options.onProgress).report(totalBytes, totalBytes);
-      return;
-    }
+    const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
+    if (!(image && this.adoptKeydirImage(image, listing))) await this.replayAll(ids, listing, yielder, totalBytes);
+    yielder.report(totalBytes, totalBytes);
 
+    if (!this.readOnly) {
+      this.cutTornTails();
+      this.openActiveSegment();
+      for (const seg of this.segments.values()) {
+        if (seg !== this.active && !seg.hasHint && seg.header) this.scheduleHint(seg);
+      }
+    }
+  }
+
+  /** Replay every segment into the keydir, in id order: from its hint when it has a sound one, else from its records. */
+  private async replayAll(ids: number[], listing: DirectoryListing, yielder: Yielder, totalBytes: number): Promise<void> {
+    const { efs, dir } = this;
     // Room in the keydir for every hint entry at once (their trailers give the counts), instead of growing step by step.
     let hintEntries = 0;
     let hintKeyBytes = 0;
@@ -267,7 +284,6 @@ export class Store implements BrowsableStore {
     }
     this.keydir.reserve(hintEntries, hintKeyBytes);
 
-    const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
     let scannedBytes = 0;
@@ -291,15 +307,6 @@ export class Store implements BrowsableStore {
       }
     }
     this.keydir.endReplay();
-    yielder.report(totalBytes, totalBytes);
-
-    if (!this.readOnly) {
-      this.cutTornTails();
-      this.openActiveSegment();
-      for (const seg of this.segments.values()) {
-        if (seg !== this.active && !seg.hasHint && seg.header) this.scheduleHint(seg);
-      }
-    }
   }
 
   /**
@@ -316,13 +323,14 @@ export class Store implements BrowsableStore {
   private readonly walkPause = (offset: number): Promise<void> => this.walking!.yielder.tick(this.walking!.done + offset, this.walking!.total);
 
   /**
-   * A read-only open takes its keydir, and its segments' figures, over from
-   * the keydir image when the image describes the data files as they are
-   * (the same segments with the same sizes): no hint and no segment is read.
-   * Otherwise the open goes on from hints and data, and reports why.
+   * Take the keydir, and the segments' figures, over from the keydir image
+   * when it describes the data files as they are (the same segments with the
+   * same sizes): no segment is read, and no hint but, in a writer, the one of
+   * the newest segment it will append to (its entries are gathered for the
+   * hint written when it is sealed or closed). Otherwise the open goes on
+   * from hints and data, and reports why.
    */
-  private adoptKeydirImage(listing: DirectoryListing): boolean {
-    const loaded = readKeydirImage(this.efs, this.dir);
+  private adoptKeydirImage(loaded: LoadedImage, listing: DirectoryListing): boolean {
     const why = loaded.ok ? this.takeOverImage(loaded.image, listing) : loaded.reason;
     if (why === undefined) return true;
     this.recovery.hintFallbacks.push(why);
@@ -340,8 +348,20 @@ export class Store implements BrowsableStore {
       if (described.size !== seg.size) return `${stale} (written for ${described.size} bytes of ${seg.file}, which has ${seg.size})`;
       if (!seg.header) return `${KEYDIR_IMAGE_FILE}: not used (${seg.file} has no sound header)`;
     }
+    // A writer appends to the newest segment again when it has room: its hint must go on from every entry so far.
+    const newest = segments.at(-1);
+    let reopened: HintBuilder | undefined;
+    if (!this.readOnly && newest && this.hasRoomToAppend(newest)) {
+      reopened = new HintBuilder();
+      if (newest.size > SEGMENT_HEADER.size) {
+        const hint = listing.hintIds.has(newest.id) ? loadHint(this.efs, this.dir, newest.id, newest.size) : ({ ok: false, reason: `${hintFileName(newest.id)}: missing` } as const);
+        if (!hint.ok) return `${KEYDIR_IMAGE_FILE}: not used by a writer without the newest segment's hint (${hint.reason})`;
+        reopened.addEncoded(hint.bytes, HINT_HEADER.size, hint.entriesEnd, hint.entryCount);
+      }
+    }
     const problem = this.keydir.adoptState(image.keydir, (id) => this.segments.has(id));
     if (problem) return `${KEYDIR_IMAGE_FILE}: not a keydir, not used (${problem})`;
+    if (reopened) this.reopenedHint = { seg: newest!, builder: reopened };
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!;
       const described = image.segments[i]!;

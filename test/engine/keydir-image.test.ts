@@ -123,6 +123,84 @@ describe('keydir image', () => {
     });
   }
 
+  for (const seed of [11, 12, 13]) {
+    it(`a writer takes it over too, and goes on as one that replayed the hints (workload ${seed})`, async () => {
+      const dir = tempDir() + '/s';
+      await workload(dir, seed);
+      const withoutImage = tempDir() + '/copy';
+      copyDir(dir, withoutImage);
+      removeKeydirImage(withoutImage);
+      const { efs, touched } = watchedFs();
+      const fromImage = await Store.open(dir, { fs: efs, segmentSize: 600 });
+      // At most the newest segment's hint, which the writer goes on from.
+      expect(touched.filter((n) => n.endsWith('.hint')).length).toBeLessThanOrEqual(1);
+      expect(fromImage.recovery.hintFallbacks).toEqual([]);
+      const fromHints = await Store.open(withoutImage, { fsync: 'never', segmentSize: 600 });
+      expect(await seen(fromImage)).toEqual(await seen(fromHints));
+      // The same writes on both, across a rotation, then closed: both directories open to the same store, with or without their images.
+      for (const store of [fromImage, fromHints]) {
+        for (let i = 0; i < 30; i++) await store.put(`key-${i % 13}`, `after ${i}`);
+        await store.delete('key-3');
+        expect(await store.flushBackground()).toEqual([]);
+        await store.close();
+      }
+      for (const d of [dir, withoutImage]) expect((await verifyNativeDirectory(d)).problems, d).toEqual([]);
+      const views: unknown[] = [];
+      for (const d of [dir, withoutImage]) {
+        const store = await Store.open(d, { readOnly: true });
+        views.push(await seen(store));
+        await store.close();
+        removeKeydirImage(d);
+        const replayed = await Store.open(d, { readOnly: true });
+        expect(replayed.recovery.hintFallbacks).toEqual([]);
+        views.push(await seen(replayed));
+        await replayed.close();
+      }
+      expect(views[1]).toEqual(views[0]);
+      expect(views[2]).toEqual(views[0]);
+      expect(views[3]).toEqual(views[0]);
+    });
+  }
+
+  it('a writer from the image appends to the newest segment, and its hint at close lists every record of it', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 15);
+    const newest = fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort().at(-1)!;
+    const sizeBefore = fs.statSync(path.join(dir, newest)).size;
+    const writer = await Store.open(dir, { segmentSize: 600 });
+    expect(writer.recovery.hintFallbacks).toEqual([]);
+    await writer.put('k', 'v');
+    expected.set('k', 'v');
+    await writer.close();
+    // No rotation: the record went to the same segment, whose hint was written whole at close.
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort().at(-1)).toBe(newest);
+    expect(fs.statSync(path.join(dir, newest)).size).toBeGreaterThan(sizeBefore);
+    expect(fs.existsSync(path.join(dir, newest.replace('.data', '.hint')))).toBe(true);
+    removeKeydirImage(dir);
+    const { efs, touched } = watchedFs();
+    const fromHints = await Store.open(dir, { readOnly: true, fs: efs });
+    // Every segment opened from its hint (none scanned for want of one).
+    expect(fromHints.recovery.hintFallbacks).toEqual([]);
+    const hintsRead = [...new Set(touched.filter((n) => n.endsWith('.hint')))].sort();
+    expect(hintsRead).toEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort().map((n) => n.replace('.data', '.hint')));
+    await fromHints.close();
+    await expectOpen(dir, expected);
+  });
+
+  it('a writer does not take it over without the hint of the newest segment, which it appends to', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 14);
+    const newest = fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort().at(-1)!;
+    fs.rmSync(path.join(dir, newest.replace('.data', '.hint')), { force: true });
+    const writer = await Store.open(dir, { segmentSize: 600 });
+    expect(writer.recovery.hintFallbacks.join('\n')).toContain('KEYDIR: not used by a writer');
+    await writer.put('one', 'more');
+    expected.set('one', 'more');
+    await writer.close();
+    removeKeydirImage(dir);
+    await expectOpen(dir, expected);
+  });
+
   it('a writer deletes it as it opens, and a crash after its writes leaves none behind', async () => {
     const dir = tempDir() + '/s';
     const expected = await workload(dir, 5);
