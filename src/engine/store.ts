@@ -1183,14 +1183,17 @@ export class Store implements BrowsableStore {
     await this.background;
     await this.groupCommit.idle();
     if (!this.readOnly && this.active && this.failure === undefined) {
+      let synced = false;
       try {
         this.efs.fdatasyncSync(this.active.fd);
+        synced = true;
         this.writeActiveHint();
       } catch {
         /* nothing more can be done on close; without its hint the segment is scanned at the next open */
       }
       try {
-        this.writeKeydirImage();
+        // Only over data known to be on disk.
+        if (synced) this.writeKeydirImage();
       } catch {
         /* without an image, the next open reads the hints */
       }
@@ -1200,12 +1203,13 @@ export class Store implements BrowsableStore {
 
   /**
    * On a clean close, the keydir image (keydir-image.ts), so that the next
-   * read-only open takes the keydir over instead of inserting every key from
-   * the hints. Not when a segment is damaged: its problems are found and
+   * open takes the keydir over instead of inserting every key from the
+   * hints. Not when a segment is damaged: its problems are found and
    * reported again by an open that scans it.
    */
   private writeKeydirImage(): void {
-    const segments = [...this.segments.values()];
+    // In id order, as an open lists them.
+    const segments = [...this.segments.values()].sort((a, b) => a.id - b.id);
     if (!imagesSupported || segments.some((seg) => !seg.header || seg.corruptBytes > 0)) return;
     writeKeydirImage(this.efs, this.dir, {
       keydir: this.keydir.exportState(),

@@ -308,6 +308,32 @@ describe('keydir image', () => {
     expect(problems.map((p) => [p.file, p.offset, p.kind])).toEqual([[IMAGE, slotsAt, 'hint-mismatch']]);
   });
 
+  it('no image is written when the close cannot make the active segment durable', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 16);
+    const paths = new Map<number, string>();
+    let failDataSync = false;
+    const efs: EngineFs = {
+      ...realFs,
+      openSync: (p, flags, mode) => {
+        const fd = realFs.openSync(p, flags, mode);
+        paths.set(fd, p);
+        return fd;
+      },
+      fdatasyncSync: (fd) => {
+        if (failDataSync && paths.get(fd)?.endsWith('.data')) throw Object.assign(new Error('EIO: i/o error (injected)'), { code: 'EIO' });
+        realFs.fdatasyncSync(fd);
+      },
+    };
+    const writer = await Store.open(dir, { fs: efs, fsync: 'never' });
+    await writer.put('late', 'write');
+    expected.set('late', 'write');
+    failDataSync = true;
+    await writer.close();
+    expect(fs.existsSync(path.join(dir, IMAGE))).toBe(false);
+    await expectOpen(dir, expected, '');
+  });
+
   it('no image is written when a segment is damaged', async () => {
     const dir = tempDir() + '/s';
     await workload(dir, 10);
