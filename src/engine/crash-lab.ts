@@ -12,7 +12,7 @@ import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readSync, statSync
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { StoreError } from './errors.js';
-import { LOCK_FILE } from './native/files.js';
+import { KEYDIR_IMAGE_FILE, LOCK_FILE } from './native/files.js';
 import { filePath } from './formats/fs-probe.js';
 import { openStore, type OpenedStore } from './open.js';
 import { assertFreshTarget } from './repair.js';
@@ -134,7 +134,9 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
   } else {
     copyDir = mkdtempSync(join(tmpdir(), `kvscope-crashlab-${basename(source).replace(/[^A-Za-z0-9_-]/g, '') || 'store'}-`));
   }
-  cpSync(source, copyDir, { recursive: true, filter: (src) => basename(src) !== LOCK_FILE });
+  // Not the lock, nor the keydir image a clean close leaves: a program restarting after a crash finds
+  // neither (a writer deletes the image as it opens), and it is recovery from the files that is shown.
+  cpSync(source, copyDir, { recursive: true, filter: (src) => basename(src) !== LOCK_FILE && basename(src) !== KEYDIR_IMAGE_FILE });
   const copyRoot = join(copyDir, rootInside);
   applyDamage(copyRoot, opts.damage);
 
