@@ -129,6 +129,37 @@ describe('durability protocol order', () => {
     everyNameChangeIsSynced(log, dir);
   });
 
+  it('keydir image: written at close after the active segment is durable (.tmp, fdatasync, close, rename, directory fsync); deleted by the next writer before anything else changes', async () => {
+    const dir = tempDir();
+    const efs = new FaultFs();
+    const store = await Store.open(dir, { create: true, fs: efs, fsync: 'never' });
+    await store.put('a', v(30));
+    efs.arm();
+    await store.close();
+    let log = efs.log;
+    const dataSync = find(log, 'fdatasyncSync', '000001.data');
+    const open = find(log, 'openSync', 'KEYDIR.tmp');
+    const write = find(log, 'writeSync', 'KEYDIR.tmp', open);
+    const sync = find(log, 'fdatasyncSync', 'KEYDIR.tmp', write);
+    const close = find(log, 'closeSync', 'KEYDIR.tmp', sync);
+    const rename = find(log, 'renameSync', 'KEYDIR.tmp', close);
+    expect(base(log[rename]!.detail!)).toBe('KEYDIR');
+    inOrder(dataSync, open, write, sync, close, rename, dirSyncAfter(log, rename, dir));
+    everyNameChangeIsSynced(log, dir);
+
+    efs.arm();
+    const writer = await Store.open(dir, { fs: efs, fsync: 'never' });
+    await writer.put('b', v(30));
+    log = efs.log;
+    const unlink = find(log, 'unlinkSync', 'KEYDIR');
+    const unlinkSynced = dirSyncAfter(log, unlink, dir);
+    inOrder(unlink, unlinkSynced);
+    // Nothing but the lock was written, truncated, renamed or removed before the image was gone for good.
+    const firstChange = log.findIndex((c, i) => i !== unlink && base(c.path) !== 'LOCK' && ['writeSync', 'ftruncateSync', 'renameSync', 'unlinkSync'].includes(c.kind));
+    expect(firstChange).toBeGreaterThan(unlinkSynced);
+    await writer.close();
+  });
+
   it('cutting a torn tail: ftruncate, then fdatasync, before anything is appended', async () => {
     const dir = tempDir();
     const s = await Store.open(dir, { create: true });
