@@ -13,6 +13,7 @@
  */
 import { endianness } from 'node:os';
 import { crc32 } from './crc.js';
+import { AbortedError } from './errors.js';
 import { readAt, writeFully, type EngineFs } from './fs.js';
 import { SLOT_WORDS, type KeydirState } from './keydir.js';
 import { KEYDIR_IMAGE_FILE, pathOf, TMP_SUFFIX } from './native/files.js';
@@ -140,24 +141,39 @@ export function deleteKeydirImage(efs: EngineFs, dir: string): void {
   efs.fsyncDirSync(dir);
 }
 
-/** Read `length` bytes at `at` of fd into a: exactly, or throw. */
-function readInto(efs: EngineFs, fd: number, a: Uint32Array | Uint8Array, at: number): void {
+/** Sections are read (and their CRC taken) this much at a time, pausing between. */
+const READ_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Fill a with the bytes at `at` of fd, exactly (or throw), a chunk at a time;
+ * returns the CRC continued over them. `pause` gets the file offset reached.
+ */
+async function readInto(efs: EngineFs, fd: number, a: Uint32Array | Uint8Array, at: number, crc: number, pause: (offset: number) => Promise<void>): Promise<number> {
   const bytes = bytesOf(a);
   let done = 0;
   while (done < bytes.length) {
-    const n = efs.readSync(fd, bytes, done, bytes.length - done, at + done);
-    if (n === 0) throw new Error('file ended early');
-    done += n;
+    const want = Math.min(READ_CHUNK_BYTES, bytes.length - done);
+    let got = 0;
+    while (got < want) {
+      const n = efs.readSync(fd, bytes, done + got, want - got, at + done + got);
+      if (n === 0) throw new Error('file ended early');
+      got += n;
+    }
+    crc = crc32(bytes.subarray(done, done + want), crc);
+    done += want;
+    await pause(at + done);
   }
+  return crc;
 }
 
 /**
  * Read the image, checked whole: header, sizes that add up to the file's,
  * and its checksum. Whether it describes the directory as it is now, and
  * whether its keydir is one a keydir could have, the caller checks
- * (Store, Keydir.adoptState).
+ * (Store, Keydir.adoptState). `pause`, awaited between chunks of the large
+ * sections, gets the bytes of the file read so far and its size.
  */
-export function readKeydirImage(efs: EngineFs, dir: string): LoadedImage {
+export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: number, total: number) => Promise<void> = async () => {}): Promise<LoadedImage> {
   if (!imagesSupported) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: not read on a big-endian host` };
   let fd: number;
   try {
@@ -189,9 +205,8 @@ export function readKeydirImage(efs: EngineFs, dir: string): LoadedImage {
     let at = IMAGE_HEADER.size + segmentBytes.length;
     let crc = crc32(segmentBytes, crc32(header));
     for (const section of [slots, freeSlots, table, arena]) {
-      readInto(efs, fd, section, at);
+      crc = await readInto(efs, fd, section, at, crc, (offset) => pause(offset, fileSize));
       at += section.byteLength;
-      crc = crc32(bytesOf(section), crc);
     }
     if (readAt(efs, fd, TRAILER_BYTES, at).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
 
@@ -211,6 +226,8 @@ export function readKeydirImage(efs: EngineFs, dir: string): LoadedImage {
     const keydir: KeydirState = { seed: header.readUInt32LE(IMAGE_HEADER.seed), slots, freeSlots, table, arena, arenaGarbage: header.readUInt32LE(IMAGE_HEADER.arenaGarbage) };
     return { ok: true, image: { segments, keydir } };
   } catch (err) {
+    // Cancelled while reading: the open is cancelled, not an image to do without.
+    if (err instanceof AbortedError) throw err;
     return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: ${(err as Error).message}` };
   } finally {
     efs.closeSync(fd);

@@ -201,14 +201,18 @@ export class Store implements BrowsableStore {
     }
 
     // The keydir image, taken over below if it describes the segments as they are opened.
-    let image: LoadedImage | undefined = this.readOnly && listing.hasKeydirImage ? readKeydirImage(efs, dir) : undefined;
+    // The keydir image, taken over below if it describes the segments as they are opened. Its reading is
+    // the open's progress (in bytes of the image) until then; a replay, if it comes to one, starts over.
+    const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
+    const readImage = (): Promise<LoadedImage> => readKeydirImage(efs, dir, (done, total) => yielder.tick(done, total));
+    let image: LoadedImage | undefined = this.readOnly && listing.hasKeydirImage ? await readImage() : undefined;
     if (!this.readOnly) {
       this.lock = acquireLock(efs, dir);
       if (this.lock.tookOverFrom !== undefined) this.recovery.staleLockTakenOver = this.lock.tookOverFrom;
       // Under the lock (a writer that held it until we took it may have closed and written one since the
       // listing), read, then delete before anything changes: no image may outlive a change it does not describe.
       if (efs.existsSync(pathOf(dir, KEYDIR_IMAGE_FILE))) {
-        image = readKeydirImage(efs, dir);
+        image = await readImage();
         deleteKeydirImage(efs, dir);
       }
       const finished = finishInterruptedCompaction(efs, dir, listing);
@@ -254,8 +258,7 @@ export class Store implements BrowsableStore {
       if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
     }
 
-    const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
-    if (!(image && this.adoptKeydirImage(image, listing))) await this.replayAll(ids, listing, yielder, totalBytes);
+    if (!(image && (await this.adoptKeydirImage(image, listing, yielder)))) await this.replayAll(ids, listing, yielder, totalBytes);
     yielder.report(totalBytes, totalBytes);
 
     if (!this.readOnly) {
@@ -330,14 +333,14 @@ export class Store implements BrowsableStore {
    * hint written when it is sealed or closed). Otherwise the open goes on
    * from hints and data, and reports why.
    */
-  private adoptKeydirImage(loaded: LoadedImage, listing: DirectoryListing): boolean {
-    const why = loaded.ok ? this.takeOverImage(loaded.image, listing) : loaded.reason;
+  private async adoptKeydirImage(loaded: LoadedImage, listing: DirectoryListing, yielder: Yielder): Promise<boolean> {
+    const why = loaded.ok ? await this.takeOverImage(loaded.image, listing, yielder) : loaded.reason;
     if (why === undefined) return true;
     this.recovery.hintFallbacks.push(why);
     return false;
   }
 
-  private takeOverImage(image: KeydirImage, listing: DirectoryListing): string | undefined {
+  private async takeOverImage(image: KeydirImage, listing: DirectoryListing, yielder: Yielder): Promise<string | undefined> {
     const segments = [...this.segments.values()];
     const stale = `${KEYDIR_IMAGE_FILE}: stale, not used`;
     if (image.segments.length !== segments.length) return `${stale} (it describes ${image.segments.length} segments, the directory has ${segments.length})`;
@@ -359,7 +362,11 @@ export class Store implements BrowsableStore {
         reopened.addEncoded(hint.bytes, HINT_HEADER.size, hint.entriesEnd, hint.entryCount);
       }
     }
-    const problem = this.keydir.adoptState(image.keydir, (id) => this.segments.has(id));
+    const problem = await this.keydir.adoptState(
+      image.keydir,
+      (id) => this.segments.has(id),
+      () => yielder.tick(1, 1),
+    );
     if (problem) return `${KEYDIR_IMAGE_FILE}: not a keydir, not used (${problem})`;
     if (reopened) this.reopenedHint = { seg: newest!, builder: reopened };
     for (let i = 0; i < segments.length; i++) {

@@ -13,6 +13,7 @@ import { fileSource } from './native/byte-source.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
 import { IMAGE_HEADER, IMAGE_SEGMENT, readKeydirImage } from './keydir-image.js';
 import { Keydir, SLOT_WORDS } from './keydir.js';
+import { Uint32List } from './arrays.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { readSegmentHeader } from './segment.js';
@@ -98,7 +99,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       }
       if (listing.hintIds.has(id)) {
         files++;
-        problems.push(...verifyHint(efs, dir, id, fd, size));
+        problems.push(...(await verifyHint(efs, dir, id, fd, size, () => yielder.step(done + size, total))));
       }
     } finally {
       efs.closeSync(fd);
@@ -110,14 +111,18 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   }
   if (listing.hasKeydirImage) {
     files++;
-    problems.push(...verifyKeydirImage(efs, dir, sizes));
+    // Counted in the progress as the segments' bytes plus the image's.
+    const imageBytes = efs.statSize(pathOf(dir, KEYDIR_IMAGE_FILE));
+    const segmentBytes = total;
+    total += imageBytes;
+    problems.push(...(await verifyKeydirImage(efs, dir, sizes, (fraction) => yielder.step(segmentBytes + Math.floor(fraction * imageBytes), total))));
   }
   yielder.report(total, total);
   return { ok: problems.length === 0, filesChecked: files, recordsChecked: records, problems };
 }
 
 /** Check a hint file: intact, not stale, and every entry points at the record it describes. */
-function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, dataSize: number): Problem[] {
+async function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, dataSize: number, step: () => Promise<void>): Promise<Problem[]> {
   const file = hintFileName(id);
   const decoded = decodeHint(efs.readFileSync(pathOf(dir, file)));
   if (!decoded.ok) return [{ file, offset: decoded.offset, kind: 'bad-hint', message: decoded.reason }];
@@ -139,6 +144,7 @@ function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, dataSize
       bytes.subarray(RECORD_HEADER.size, RECORD_HEADER.size + h.keyLength).equals(e.key);
     if (!ok) problems.push({ file, offset: at, kind: 'hint-mismatch', message: `entry points at ${dataFileName(id)}@${e.offset} (${e.recordLength} bytes), which is not the record it describes` });
     at += 22 + e.key.length;
+    await step();
   }
   return problems;
 }
@@ -151,23 +157,32 @@ const MAX_IMAGE_MISMATCHES = 20;
  * sizes as the directory), a keydir a keydir could have, and every key in it
  * pointing at a record with that key and sequence number.
  */
-function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, number>): Problem[] {
+async function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, number>, step: (fraction: number) => Promise<void>): Promise<Problem[]> {
   const file = KEYDIR_IMAGE_FILE;
-  const loaded = readKeydirImage(efs, dir);
+  // Reading and checking the image count as the first half of its part of the progress, its keys as the second.
+  const loaded = await readKeydirImage(efs, dir, (done, total) => step(done / total / 2));
   if (!loaded.ok) return [{ file, offset: 0, kind: 'bad-hint', message: loaded.reason }];
   const { segments, keydir: state } = loaded.image;
   if (segments.length !== sizes.size || segments.some((seg) => sizes.get(seg.id) !== seg.size)) {
     return [{ file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: 'describes other segments or sizes than the directory holds (the image will be ignored)' }];
   }
   const keydir = new Keydir();
-  const impossible = keydir.adoptState(state, (id) => sizes.has(id));
+  const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => step(0.5));
   if (impossible) return [{ file, offset: IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes, kind: 'bad-hint', message: `not a keydir: ${impossible}` }];
   const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes;
   const problems: Problem[] = [];
   let mismatches = 0;
   const fds = new Map<number, number>();
+  const live = new Uint32List();
+  keydir.forEachSlot((slot) => live.push(slot));
+  const slots = live.done();
   try {
-    keydir.forEachSlot((slot, segment, offset, length) => {
+    for (let i = 0; i < slots.length; i++) {
+      await step(0.5 + i / slots.length / 2);
+      const slot = slots[i]!;
+      const segment = keydir.segmentAt(slot);
+      const offset = keydir.offsetAt(slot);
+      const length = keydir.lengthAt(slot);
       let fd = fds.get(segment);
       if (fd === undefined) fds.set(segment, (fd = efs.openSync(pathOf(dir, dataFileName(segment)), 'r')));
       const size = sizes.get(segment)!;
@@ -181,11 +196,11 @@ function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, number
         h.sequence === keydir.sequenceAt(slot) &&
         RECORD_HEADER.size + h.keyLength + h.valueLength === length &&
         bytes.toString('latin1', RECORD_HEADER.size, RECORD_HEADER.size + h.keyLength) === key;
-      if (ok) return;
+      if (ok) continue;
       if (++mismatches <= MAX_IMAGE_MISMATCHES) {
         problems.push({ file, offset: slotsAt + slot * SLOT_WORDS * 4, kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${dataFileName(segment)}@${offset} (${length} bytes), which is not its record` });
       }
-    });
+    }
   } finally {
     for (const fd of fds.values()) efs.closeSync(fd);
   }

@@ -10,6 +10,9 @@ import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { Store } from '../../src/engine/store.js';
+import { AbortedError } from '../../src/engine/errors.js';
+import { Keydir } from '../../src/engine/keydir.js';
+import { readKeydirImage, type KeydirImage } from '../../src/engine/keydir-image.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
 import { cleanTempDirs, copyDir, hashDir, removeKeydirImage, tempDir } from './helpers.js';
 
@@ -306,6 +309,37 @@ describe('keydir image', () => {
     fs.writeFileSync(path.join(dir, IMAGE), bad);
     const problems = (await verifyNativeDirectory(dir)).problems;
     expect(problems.map((p) => [p.file, p.offset, p.kind])).toEqual([[IMAGE, slotsAt, 'hint-mismatch']]);
+  });
+
+  it('reading and checking a large image pause between steps, and a cancel there cancels the open', async () => {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    for (let b = 0; b < 30; b++) {
+      await store.batch(Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `k${b * 10_000 + i}`, value: 'v' })));
+    }
+    await store.close();
+    const size = fs.statSync(path.join(dir, IMAGE)).size;
+
+    // The read pauses after every chunk of every section, with the bytes read so far, up to the trailer.
+    const seenDone: number[] = [];
+    const loaded = await readKeydirImage(realFs, dir, async (done, total) => {
+      expect(total).toBe(size);
+      seenDone.push(done);
+    });
+    expect(loaded.ok).toBe(true);
+    expect(seenDone.length).toBeGreaterThanOrEqual(3); // slots, table and key bytes (no free slot here)
+    expect(seenDone).toEqual([...seenDone].sort((a, b) => a - b));
+    expect(seenDone.at(-1)).toBe(size - 4);
+    // The check of its 300,000 keys (a table of 524,288 entries) pauses too.
+    let checkPauses = 0;
+    const keydir = new Keydir();
+    expect(await keydir.adoptState((loaded as { ok: true; image: KeydirImage }).image.keydir, () => true, async () => void checkPauses++)).toBeUndefined();
+    expect(checkPauses).toBeGreaterThan(0);
+    expect(keydir.size).toBe(300_000);
+
+    // A cancel met while reading is the open's, not a reason to do without the image.
+    await expect(readKeydirImage(realFs, dir, async () => { throw new AbortedError('open'); })).rejects.toBeInstanceOf(AbortedError);
+    await expect(new Keydir().adoptState((loaded as { ok: true; image: KeydirImage }).image.keydir, () => true, async () => { throw new AbortedError('open'); })).rejects.toBeInstanceOf(AbortedError);
   });
 
   it('no image is written when the close cannot make the active segment durable', async () => {
