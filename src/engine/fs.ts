@@ -4,6 +4,8 @@
  * a buffer) without touching the engine. Production code uses `realFs`.
  */
 import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { TMP_SUFFIX } from './native/files.js';
 
 export interface EngineFs {
   openSync(path: string, flags: string, mode?: number): number;
@@ -60,6 +62,29 @@ export function writeFully(efs: EngineFs, fd: number, buffer: Uint8Array, positi
     if (n <= 0) throw new Error(`short write: ${done} of ${buffer.length} bytes written`);
     done += n;
   }
+}
+
+/**
+ * Write a file whole under `finalName` in dir, atomically and durably: its
+ * parts one after another to `finalName.tmp`, fdatasync, close, rename,
+ * fsync the directory. A crash leaves the old file or the new one, and at
+ * most a .tmp that a writer's next open removes.
+ */
+export function writeFileAtomically(efs: EngineFs, dir: string, finalName: string, parts: readonly Uint8Array[]): void {
+  const tmp = join(dir, finalName + TMP_SUFFIX);
+  const fd = efs.openSync(tmp, 'w', 0o644);
+  try {
+    let at = 0;
+    for (const part of parts) {
+      writeFully(efs, fd, part, at);
+      at += part.length;
+    }
+    efs.fdatasyncSync(fd);
+  } finally {
+    efs.closeSync(fd);
+  }
+  efs.renameSync(tmp, join(dir, finalName));
+  efs.fsyncDirSync(dir);
 }
 
 /** Read length bytes at position into buf at offset, looping over short reads; returns how many (fewer only at end of file). */

@@ -3,7 +3,7 @@
  * record of a sealed segment (key, type, sequence, offset, length) so that
  * opening reads the hint instead of the whole segment.
  */
-import { readAt, realFs, writeFully, type EngineFs } from './fs.js';
+import { readAt, realFs, writeFileAtomically, type EngineFs } from './fs.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { checkHint, encodeHint, writeHintHeader, type HintEntry } from './native/codec.js';
 import { copyBytes } from './arrays.js';
@@ -11,7 +11,7 @@ import { hashBytes } from './keydir.js';
 import { crc32 } from './crc.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';
-import { hintFileName, pathOf, TMP_SUFFIX } from './native/files.js';
+import { hintFileName, pathOf } from './native/files.js';
 import type { Yielder } from './yielder.js';
 
 const TWO_32 = 0x1_0000_0000;
@@ -193,16 +193,7 @@ export async function buildHintBytes(efs: EngineFs, segmentId: number, fd: numbe
 
 /** Write a hint file's bytes atomically: to a .tmp name, fsync, rename, fsync the directory. */
 export function writeHintBytes(efs: EngineFs, dir: string, finalName: string, bytes: Buffer): void {
-  const tmp = pathOf(dir, finalName + TMP_SUFFIX);
-  const fd = efs.openSync(tmp, 'w', 0o644);
-  try {
-    writeFully(efs, fd, bytes, 0);
-    efs.fdatasyncSync(fd);
-  } finally {
-    efs.closeSync(fd);
-  }
-  efs.renameSync(tmp, pathOf(dir, finalName));
-  efs.fsyncDirSync(dir);
+  writeFileAtomically(efs, dir, finalName, [bytes]);
 }
 
 /** Write a hint file atomically: to a .tmp name, fsync, rename, fsync the directory. */

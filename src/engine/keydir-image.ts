@@ -14,9 +14,9 @@
 import { endianness } from 'node:os';
 import { crc32 } from './crc.js';
 import { AbortedError } from './errors.js';
-import { readAt, writeFully, type EngineFs } from './fs.js';
+import { readAt, readInto, writeFileAtomically, type EngineFs } from './fs.js';
 import { SLOT_WORDS, type KeydirState } from './keydir.js';
-import { KEYDIR_IMAGE_FILE, pathOf, TMP_SUFFIX } from './native/files.js';
+import { KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 
 const MAGIC = 'KVSK';
 const VERSION = 1;
@@ -117,20 +117,7 @@ export function writeKeydirImage(efs: EngineFs, dir: string, image: KeydirImage)
   trailer.writeUInt32LE(crc, 0);
   sections.push(trailer);
 
-  const tmp = pathOf(dir, KEYDIR_IMAGE_FILE + TMP_SUFFIX);
-  const fd = efs.openSync(tmp, 'w', 0o644);
-  try {
-    let at = 0;
-    for (const section of sections) {
-      writeFully(efs, fd, section, at);
-      at += section.length;
-    }
-    efs.fdatasyncSync(fd);
-  } finally {
-    efs.closeSync(fd);
-  }
-  efs.renameSync(tmp, pathOf(dir, KEYDIR_IMAGE_FILE));
-  efs.fsyncDirSync(dir);
+  writeFileAtomically(efs, dir, KEYDIR_IMAGE_FILE, sections);
 }
 
 /** Delete the image, if there is one, durably (unlink, fsync the directory). */
@@ -148,17 +135,12 @@ const READ_CHUNK_BYTES = 16 * 1024 * 1024;
  * Fill a with the bytes at `at` of fd, exactly (or throw), a chunk at a time;
  * returns the CRC continued over them. `pause` gets the file offset reached.
  */
-async function readInto(efs: EngineFs, fd: number, a: Uint32Array | Uint8Array, at: number, crc: number, pause: (offset: number) => Promise<void>): Promise<number> {
+async function readSection(efs: EngineFs, fd: number, a: Uint32Array | Uint8Array, at: number, crc: number, pause: (offset: number) => Promise<void>): Promise<number> {
   const bytes = bytesOf(a);
   let done = 0;
   while (done < bytes.length) {
     const want = Math.min(READ_CHUNK_BYTES, bytes.length - done);
-    let got = 0;
-    while (got < want) {
-      const n = efs.readSync(fd, bytes, done + got, want - got, at + done + got);
-      if (n === 0) throw new Error('file ended early');
-      got += n;
-    }
+    if (readInto(efs, fd, bytes, done, want, at + done) < want) throw new Error('file ended early');
     crc = crc32(bytes.subarray(done, done + want), crc);
     done += want;
     await pause(at + done);
@@ -205,7 +187,7 @@ export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: 
     let at = IMAGE_HEADER.size + segmentBytes.length;
     let crc = crc32(segmentBytes, crc32(header));
     for (const section of [slots, freeSlots, table, arena]) {
-      crc = await readInto(efs, fd, section, at, crc, (offset) => pause(offset, fileSize));
+      crc = await readSection(efs, fd, section, at, crc, (offset) => pause(offset, fileSize));
       at += section.byteLength;
     }
     if (readAt(efs, fd, TRAILER_BYTES, at).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
