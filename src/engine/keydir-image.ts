@@ -16,7 +16,7 @@ import { crc32 } from './crc.js';
 import { AbortedError } from './errors.js';
 import { readAt, readInto, writeFileAtomically, type EngineFs } from './fs.js';
 import { SLOT_WORDS, type KeydirState } from './keydir.js';
-import { KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
+import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 
 const MAGIC = 'KVSK';
 const VERSION = 1;
@@ -82,6 +82,21 @@ function getU64(b: Buffer, at: number): number {
 /** The bytes of a typed array's elements, as a Buffer over the same memory. */
 function bytesOf(a: Uint32Array | Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * Why the image does not describe these segments (id and size, in id order)
+ * as they are now, or undefined when it does: an image is used only then.
+ */
+export function staleness(image: KeydirImage, segments: readonly { id: number; size: number }[]): string | undefined {
+  if (image.segments.length !== segments.length) return `it describes ${image.segments.length} segments, the directory has ${segments.length}`;
+  for (let i = 0; i < segments.length; i++) {
+    const { id, size } = segments[i]!;
+    const described = image.segments[i]!;
+    if (described.id !== id) return `it describes segment ${described.id} where the directory has ${dataFileName(id)}`;
+    if (described.size !== size) return `written for ${described.size} bytes of ${dataFileName(id)}, which has ${size}`;
+  }
+  return undefined;
 }
 
 /** Only a little-endian host reads or writes images: the sections are its typed arrays' own bytes. */

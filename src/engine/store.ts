@@ -50,7 +50,7 @@ import {
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
-import { deleteKeydirImage, imagesSupported, readKeydirImage, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
+import { deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
@@ -342,15 +342,10 @@ export class Store implements BrowsableStore {
 
   private async takeOverImage(image: KeydirImage, listing: DirectoryListing, yielder: Yielder): Promise<string | undefined> {
     const segments = [...this.segments.values()];
-    const stale = `${KEYDIR_IMAGE_FILE}: stale, not used`;
-    if (image.segments.length !== segments.length) return `${stale} (it describes ${image.segments.length} segments, the directory has ${segments.length})`;
-    for (let i = 0; i < segments.length; i++) {
-      const seg = segments[i]!;
-      const described = image.segments[i]!;
-      if (described.id !== seg.id) return `${stale} (it describes segment ${described.id} where the directory has ${seg.file})`;
-      if (described.size !== seg.size) return `${stale} (written for ${described.size} bytes of ${seg.file}, which has ${seg.size})`;
-      if (!seg.header) return `${KEYDIR_IMAGE_FILE}: not used (${seg.file} has no sound header)`;
-    }
+    const stale = staleness(image, segments);
+    if (stale !== undefined) return `${KEYDIR_IMAGE_FILE}: stale, not used (${stale})`;
+    const headless = segments.find((seg) => !seg.header);
+    if (headless) return `${KEYDIR_IMAGE_FILE}: not used (${headless.file} has no sound header)`;
     // A writer appends to the newest segment again when it has room: its hint must go on from every entry so far.
     const newest = segments.at(-1);
     let reopened: HintBuilder | undefined;

@@ -8,10 +8,10 @@
  */
 import type { EngineFs } from './fs.js';
 import { readAt, realFs } from './fs.js';
-import { decodeHint, readRecordHeader, computeRecordCrc } from './native/codec.js';
+import { decodeHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
-import { IMAGE_HEADER, IMAGE_SEGMENT, readKeydirImage } from './keydir-image.js';
+import { IMAGE_HEADER, IMAGE_SEGMENT, readKeydirImage, staleness } from './keydir-image.js';
 import { Keydir, SLOT_WORDS } from './keydir.js';
 import { Uint32List } from './arrays.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
@@ -121,6 +121,19 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   return { ok: problems.length === 0, filesChecked: files, recordsChecked: records, problems };
 }
 
+/**
+ * The record at [offset, offset + length) of a data file of `dataSize` bytes,
+ * when one is there whole: inside the file, its checksum right, and its own
+ * lengths adding up to `length`. What hint entries and keydir images point at.
+ */
+function recordAt(efs: EngineFs, fd: number, dataSize: number, offset: number, length: number): { header: RecordHeader; key: Buffer } | undefined {
+  if (length < RECORD_HEADER.size || offset + length > dataSize) return undefined;
+  const bytes = readAt(efs, fd, length, offset);
+  const header = readRecordHeader(bytes, 0);
+  if (header.crc !== computeRecordCrc(bytes) || RECORD_HEADER.size + header.keyLength + header.valueLength !== length) return undefined;
+  return { header, key: bytes.subarray(RECORD_HEADER.size, RECORD_HEADER.size + header.keyLength) };
+}
+
 /** Check a hint file: intact, not stale, and every entry points at the record it describes. */
 async function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, dataSize: number, step: () => Promise<void>): Promise<Problem[]> {
   const file = hintFileName(id);
@@ -132,16 +145,8 @@ async function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, da
   const problems: Problem[] = [];
   let at = 20;
   for (const e of hint.entries) {
-    const bytes = e.recordLength >= RECORD_HEADER.size && e.offset + e.recordLength <= dataSize ? readAt(efs, fd, e.recordLength, e.offset) : undefined;
-    const h = bytes ? readRecordHeader(bytes, 0) : undefined;
-    const ok =
-      bytes &&
-      h &&
-      h.crc === computeRecordCrc(bytes) &&
-      h.type === e.type &&
-      h.sequence === e.sequence &&
-      RECORD_HEADER.size + h.keyLength + h.valueLength === e.recordLength &&
-      bytes.subarray(RECORD_HEADER.size, RECORD_HEADER.size + h.keyLength).equals(e.key);
+    const found = recordAt(efs, fd, dataSize, e.offset, e.recordLength);
+    const ok = found && found.header.type === e.type && found.header.sequence === e.sequence && found.key.equals(e.key);
     if (!ok) problems.push({ file, offset: at, kind: 'hint-mismatch', message: `entry points at ${dataFileName(id)}@${e.offset} (${e.recordLength} bytes), which is not the record it describes` });
     at += 22 + e.key.length;
     await step();
@@ -163,9 +168,8 @@ async function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, 
   const loaded = await readKeydirImage(efs, dir, (done, total) => step(done / total / 2));
   if (!loaded.ok) return [{ file, offset: 0, kind: 'bad-hint', message: loaded.reason }];
   const { segments, keydir: state } = loaded.image;
-  if (segments.length !== sizes.size || segments.some((seg) => sizes.get(seg.id) !== seg.size)) {
-    return [{ file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: 'describes other segments or sizes than the directory holds (the image will be ignored)' }];
-  }
+  const stale = staleness(loaded.image, [...sizes].map(([id, size]) => ({ id, size })));
+  if (stale !== undefined) return [{ file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: `${stale} (the image will be ignored)` }];
   const keydir = new Keydir();
   const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => step(0.5));
   if (impossible) return [{ file, offset: IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes, kind: 'bad-hint', message: `not a keydir: ${impossible}` }];
@@ -185,18 +189,9 @@ async function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, 
       const length = keydir.lengthAt(slot);
       let fd = fds.get(segment);
       if (fd === undefined) fds.set(segment, (fd = efs.openSync(pathOf(dir, dataFileName(segment)), 'r')));
-      const size = sizes.get(segment)!;
-      const bytes = length >= RECORD_HEADER.size && offset + length <= size ? readAt(efs, fd, length, offset) : undefined;
-      const h = bytes ? readRecordHeader(bytes, 0) : undefined;
+      const found = recordAt(efs, fd, sizes.get(segment)!, offset, length);
       const key = keydir.keyAt(slot);
-      const ok =
-        bytes &&
-        h &&
-        h.crc === computeRecordCrc(bytes) &&
-        h.sequence === keydir.sequenceAt(slot) &&
-        RECORD_HEADER.size + h.keyLength + h.valueLength === length &&
-        bytes.toString('latin1', RECORD_HEADER.size, RECORD_HEADER.size + h.keyLength) === key;
-      if (ok) continue;
+      if (found && found.header.sequence === keydir.sequenceAt(slot) && found.key.toString('latin1') === key) continue;
       if (++mismatches <= MAX_IMAGE_MISMATCHES) {
         problems.push({ file, offset: slotsAt + slot * SLOT_WORDS * 4, kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${dataFileName(segment)}@${offset} (${length} bytes), which is not its record` });
       }
