@@ -51,6 +51,25 @@ function inOrder(...indexes: number[]): void {
   for (let k = 1; k < indexes.length; k++) expect(indexes[k]!).toBeGreaterThan(indexes[k - 1]!);
 }
 
+/**
+ * A file written atomically (fs.ts writeFileAtomically): `name.tmp` opened, written, fdatasync'ed,
+ * closed, renamed to `name`, then the directory fsync'ed, in that order, before any other file is
+ * opened, written, renamed, cut or removed. Returns where the .tmp was opened.
+ */
+function writtenAtomically(log: Call[], name: string, dir: string): number {
+  const open = find(log, 'openSync', `${name}.tmp`);
+  const write = find(log, 'writeSync', `${name}.tmp`, open);
+  const sync = find(log, 'fdatasyncSync', `${name}.tmp`, write);
+  const close = find(log, 'closeSync', `${name}.tmp`, sync);
+  const rename = find(log, 'renameSync', `${name}.tmp`, close);
+  expect(base(log[rename]!.detail!)).toBe(name);
+  const dirSync = dirSyncAfter(log, rename, dir);
+  inOrder(open, write, sync, close, rename, dirSync);
+  const nextChange = log.findIndex((c, i) => i > rename && ['openSync', 'writeSync', 'renameSync', 'ftruncateSync', 'unlinkSync'].includes(c.kind));
+  if (nextChange >= 0) expect(dirSync, `${name}: the directory is fsync'ed before the next change`).toBeLessThan(nextChange);
+  return open;
+}
+
 /** Every rename and unlink in the log is followed by a directory fsync before the log ends. */
 function everyNameChangeIsSynced(log: Call[], dir: string): void {
   log.forEach((c, i) => {
@@ -116,14 +135,7 @@ describe('durability protocol order', () => {
     await store.flushBackground();
     await store.close();
     const log = efs.log;
-    const open = find(log, 'openSync', '000001.hint.tmp');
-    const write = find(log, 'writeSync', '000001.hint.tmp', open);
-    const sync = find(log, 'fdatasyncSync', '000001.hint.tmp', write);
-    const close = find(log, 'closeSync', '000001.hint.tmp', sync);
-    const rename = find(log, 'renameSync', '000001.hint.tmp', close);
-    expect(base(log[rename]!.detail!)).toBe('000001.hint');
-    const dirSync = dirSyncAfter(log, rename, dir);
-    inOrder(open, write, sync, close, rename, dirSync);
+    const open = writtenAtomically(log, '000001.hint', dir);
     // The hint describes a sealed segment: that segment was fdatasync'ed before the hint was written.
     inOrder(find(log, 'fdatasyncSync', '000001.data'), open);
     everyNameChangeIsSynced(log, dir);
@@ -137,14 +149,8 @@ describe('durability protocol order', () => {
     efs.arm();
     await store.close();
     let log = efs.log;
-    const dataSync = find(log, 'fdatasyncSync', '000001.data');
-    const open = find(log, 'openSync', 'KEYDIR.tmp');
-    const write = find(log, 'writeSync', 'KEYDIR.tmp', open);
-    const sync = find(log, 'fdatasyncSync', 'KEYDIR.tmp', write);
-    const close = find(log, 'closeSync', 'KEYDIR.tmp', sync);
-    const rename = find(log, 'renameSync', 'KEYDIR.tmp', close);
-    expect(base(log[rename]!.detail!)).toBe('KEYDIR');
-    inOrder(dataSync, open, write, sync, close, rename, dirSyncAfter(log, rename, dir));
+    // Only after the active segment is durable.
+    inOrder(find(log, 'fdatasyncSync', '000001.data'), writtenAtomically(log, 'KEYDIR', dir));
     everyNameChangeIsSynced(log, dir);
 
     efs.arm();
