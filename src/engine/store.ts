@@ -6,7 +6,6 @@
  */
 import { basename } from 'node:path';
 import type { EngineFs } from './fs.js';
-import { grown, radixOrder } from './arrays.js';
 import { readAt, readInto, realFs, writeFully } from './fs.js';
 import {
   AbortedError,
@@ -977,42 +976,6 @@ export class Store implements BrowsableStore {
   // ------------------------------------------------------------------ compaction
 
   /**
-   * Every live record in `segments` as columns (its segment's rank in the
-   * list, offset, length, keydir slot) from one pass over the keydir in slot
-   * order, and `order`: the records by (rank, offset), from a radix sort.
-   * No object per key: a million live keys take tens of milliseconds.
-   */
-  private liveRecordsByLocation(segments: readonly Segment[]) {
-    const rankOf = new Map(segments.map((s, i) => [s.id, i]));
-    let n = 0;
-    let rank = new Uint32Array(1024);
-    let offsets = new Uint32Array(1024);
-    let lengths = new Uint32Array(1024);
-    let slots = new Uint32Array(1024);
-    this.keydir.forEachSlot((slot, segment, offset, length) => {
-      const r = rankOf.get(segment);
-      if (r === undefined) return;
-      if (n === rank.length) {
-        rank = grown(rank, n * 2);
-        offsets = grown(offsets, n * 2);
-        lengths = grown(lengths, n * 2);
-        slots = grown(slots, n * 2);
-      }
-      rank[n] = r;
-      offsets[n] = offset;
-      lengths[n] = length;
-      slots[n] = slot;
-      n++;
-    });
-    const order = radixOrder(n, [
-      [offsets, 0, 0xffff],
-      [offsets, 16, 0xffff],
-      [rank, 0, 0xffff_ffff],
-    ]);
-    return { n, rankOf, rank, offsets, lengths, slots, order };
-  }
-
-  /**
    * Bytes of the live records (the ones the keydir points at) of data file
    * `file` that begin within one of `ranges` ([start, end) byte ranges,
    * sorted, not overlapping). The inspector takes them out of a segment's
@@ -1023,7 +986,7 @@ export class Store implements BrowsableStore {
     this.assertOpen();
     const seg = this.segmentNamed(file);
     if (!seg || ranges.length === 0) return 0;
-    const { n, offsets, lengths, order } = this.liveRecordsByLocation([seg]);
+    const { n, offsets, lengths, order } = this.keydir.slotsByLocation([seg.id]);
     let bytes = 0;
     for (let k = 0, r = 0; k < n && r < ranges.length; ) {
       const offset = offsets[order[k]!]!;
@@ -1046,11 +1009,8 @@ export class Store implements BrowsableStore {
    * their place on disk.)
    */
   private liveRecordLookup(inputs: readonly Segment[]): (segment: number, offset: number) => number {
-    const { n, rankOf, rank, offsets, slots, order } = this.liveRecordsByLocation(inputs);
-    // Each input's live records are order[first[r], first[r + 1]), by offset; cursor[r] is where the walk is.
-    const first = new Uint32Array(inputs.length + 1);
-    for (let k = 0; k < n; k++) first[rank[order[k]!]! + 1]!++;
-    for (let r = 0; r < inputs.length; r++) first[r + 1]! += first[r]!;
+    const { rankOf, offsets, slots, order, first } = this.keydir.slotsByLocation(inputs.map((s) => s.id));
+    // cursor[r] is where the walk through input r is.
     const cursor = first.slice(0, inputs.length);
     const offsetAt = (k: number) => offsets[order[k]!]!;
     return (segment, offset) => {
@@ -1073,7 +1033,7 @@ export class Store implements BrowsableStore {
     const total = inputs.reduce((n, s) => n + s.size, 0);
     const records = inputs.reduce((n, s) => n + s.records, 0);
     // Pack the live records into outputs the way compaction will: input order, then offset order.
-    const { n, lengths, order } = this.liveRecordsByLocation(inputs);
+    const { n, lengths, order } = this.keydir.slotsByLocation(inputs.map((s) => s.id));
     let outputBytes = 0;
     let current = 0;
     for (let k = 0; k < n; k++) {
