@@ -8,14 +8,14 @@
  */
 import type { EngineFs } from './fs.js';
 import { readAt, realFs } from './fs.js';
-import { decodeHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
+import { checkHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
 import { IMAGE_HEADER, IMAGE_SEGMENT, readKeydirImage, staleness } from './keydir-image.js';
-import { Keydir, SLOT_WORDS } from './keydir.js';
-import { Uint32List } from './arrays.js';
-import { RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
-import { committedRecords, scanRecords } from './native/scan.js';
+import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
+import { RECORD_HEADER, RECORD_PUT, SEGMENT_HEADER } from './native/layout.js';
+import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
+import { HintClaims, KeydirClaims } from './record-claims.js';
 import { readSegmentHeader } from './segment.js';
 import { readManifest } from './compaction.js';
 import { Yielder } from './yielder.js';
@@ -62,14 +62,51 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
     sizes.set(id, size);
     total += size;
   }
-  // sequence → first place seen, to find duplicates across the store.
-  const seen = new Map<number, string>();
-  let records = 0;
-  let done = 0;
   let files = 0;
+  let done = 0;
 
-  for (const id of ids) {
-    const file = dataFileName(id);
+  // The keydir image first (its bytes count first in the progress): its keys are checked as the segments are read.
+  let image: CheckedImage | undefined;
+  const imageProblems: Problem[] = [];
+  if (listing.hasKeydirImage) {
+    files++;
+    const imageBytes = efs.statSize(pathOf(dir, KEYDIR_IMAGE_FILE));
+    total += imageBytes;
+    const checked = await checkKeydirImage(efs, dir, ids, sizes, (fraction) => yielder.tick(Math.floor(fraction * imageBytes), total));
+    if ('problem' in checked) imageProblems.push(checked.problem);
+    else image = checked;
+    done = imageBytes;
+  }
+
+  // sequence → where it was first seen (segment id · 2^32 + offset), to find duplicates across the store.
+  const seen = new Map<number, number>();
+  let records = 0;
+  // The segment being read, for the record callback (one function for every segment: see walkCommittedRecords).
+  let file = '';
+  let id = 0;
+  let ascending = true;
+  let lastSequence = -1;
+  let hintClaims: HintClaims | undefined;
+  let keyClaims: KeydirClaims | undefined;
+  const checkRecord = (offset: number, length: number, type: number, sequence: number, key: Uint8Array, keyStart: number, keyLength: number): void => {
+    records++;
+    const first = seen.get(sequence);
+    if (first !== undefined) {
+      const where = `${dataFileName(Math.floor(first / TWO_32))}@${first % TWO_32}`;
+      problems.push({ file, offset, kind: 'duplicate-sequence', length, message: `sequence ${sequence} also used at ${where}` });
+    } else seen.set(sequence, id * TWO_32 + offset);
+    if (ascending && sequence <= lastSequence) problems.push({ file, offset, kind: 'out-of-order-sequence', length, message: `sequence ${sequence} follows ${lastSequence}` });
+    lastSequence = Math.max(lastSequence, sequence);
+    hintClaims?.meet(offset, length, type, sequence, key, keyStart, keyLength);
+    keyClaims?.meet(offset, length, type, sequence, key, keyStart, keyLength);
+  };
+  const walkedRecord: CommittedRecordFn = (buf, at, offset, type, sequence, keyLength, length) =>
+    checkRecord(offset, length, type, sequence, buf, at + RECORD_HEADER.size, keyLength);
+  const pause = (offset: number): Promise<void> => yielder.tick(done + offset, total);
+
+  for (const segmentId of ids) {
+    id = segmentId;
+    file = dataFileName(id);
     const size = sizes.get(id)!;
     const fd = efs.openSync(pathOf(dir, file), 'r');
     try {
@@ -77,18 +114,24 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       const { header, problem } = readSegmentHeader(efs, fd, file, size);
       if (problem) problems.push(problem);
       if (header && header.segmentId !== id) problems.push({ file, offset: 8, kind: 'bad-header', message: `header says segment ${header.segmentId}, file name says ${id}` });
-      const ascending = header ? (header.flags & 1) === 0 : true;
-      let lastSequence = -1;
-      for (const ev of committedRecords(scanRecords(fileSource(efs, fd, size), header ? SEGMENT_HEADER.size : Math.min(size, SEGMENT_HEADER.size)))) {
+      ascending = header ? (header.flags & 1) === 0 : true;
+      lastSequence = -1;
+      const hintProblems: Problem[] = [];
+      hintClaims = undefined;
+      if (listing.hintIds.has(id)) {
+        files++;
+        const hint = readHintClaims(efs, dir, id, size);
+        if ('problem' in hint) hintProblems.push(hint.problem);
+        else hintClaims = hint.claims;
+      }
+      keyClaims = image ? new KeydirClaims(image.keydir, image.byLocation, image.byLocation.rankOf.get(id)!) : undefined;
+
+      // The fast walk while records are plain; the generic scanner, with its reports, from the first anomaly on.
+      const start = header ? SEGMENT_HEADER.size : Math.min(size, SEGMENT_HEADER.size);
+      const stopped = await walkCommittedRecords(efs, fd, size, start, walkedRecord, pause);
+      for (const ev of committedRecords(scanRecords(fileSource(efs, fd, size), stopped))) {
         if (ev.kind === 'record') {
-          records++;
-          const seq = ev.header.sequence;
-          const where = `${file}@${ev.offset}`;
-          const first = seen.get(seq);
-          if (first !== undefined) problems.push({ file, offset: ev.offset, kind: 'duplicate-sequence', length: ev.length, message: `sequence ${seq} also used at ${first}` });
-          else seen.set(seq, where);
-          if (ascending && seq <= lastSequence) problems.push({ file, offset: ev.offset, kind: 'out-of-order-sequence', length: ev.length, message: `sequence ${seq} follows ${lastSequence}` });
-          lastSequence = Math.max(lastSequence, seq);
+          checkRecord(ev.offset, ev.length, ev.header.type, ev.header.sequence, ev.key, 0, ev.key.length);
         } else if (ev.kind === 'incomplete-batch') {
           problems.push({ file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch: ${ev.reason}` });
         } else {
@@ -97,34 +140,47 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
         }
         await yielder.step(done + ('offset' in ev ? ev.offset : 0), total);
       }
-      if (listing.hintIds.has(id)) {
-        files++;
-        problems.push(...(await verifyHint(efs, dir, id, fd, size, () => yielder.step(done + size, total))));
+
+      // Claims no committed record matched: what a reader following them would find there.
+      if (hintClaims) {
+        for (const i of hintClaims.unmatched()) {
+          const e = hintClaims.entry(i);
+          const found = recordAt(efs, fd, size, e.offset, e.recordLength);
+          if (found && found.header.type === e.type && found.header.sequence === e.sequence && found.key.equals(e.key)) continue;
+          hintProblems.push({ file: hintFileName(id), offset: hintClaims.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${file}@${e.offset} (${e.recordLength} bytes), which is not the record it describes` });
+        }
+      }
+      problems.push(...hintProblems);
+      if (keyClaims && image) {
+        for (const i of keyClaims.unmatched()) {
+          const slot = keyClaims.slotOf(i);
+          const { keydir } = image;
+          const found = recordAt(efs, fd, size, keydir.offsetAt(slot), keydir.lengthAt(slot));
+          if (found && found.header.type === RECORD_PUT && found.header.sequence === keydir.sequenceAt(slot) && keydir.compareKeyAt(slot, found.key, 0, found.key.length) === 0) continue;
+          image.mismatch(slot, id);
+        }
       }
     } finally {
       efs.closeSync(fd);
     }
     done += size;
   }
-  for (const id of listing.hintIds) {
-    if (!sizes.has(id)) problems.push({ file: hintFileName(id), offset: 0, kind: 'bad-hint', message: `hint file without a data segment ${dataFileName(id)}` });
+  for (const hintId of listing.hintIds) {
+    if (!sizes.has(hintId)) problems.push({ file: hintFileName(hintId), offset: 0, kind: 'bad-hint', message: `hint file without a data segment ${dataFileName(hintId)}` });
   }
-  if (listing.hasKeydirImage) {
-    files++;
-    // Counted in the progress as the segments' bytes plus the image's.
-    const imageBytes = efs.statSize(pathOf(dir, KEYDIR_IMAGE_FILE));
-    const segmentBytes = total;
-    total += imageBytes;
-    problems.push(...(await verifyKeydirImage(efs, dir, sizes, (fraction) => yielder.step(segmentBytes + Math.floor(fraction * imageBytes), total))));
-  }
+  if (image) imageProblems.push(...image.problems());
+  problems.push(...imageProblems);
   yielder.report(total, total);
   return { ok: problems.length === 0, filesChecked: files, recordsChecked: records, problems };
 }
 
+const TWO_32 = 0x1_0000_0000;
+
 /**
  * The record at [offset, offset + length) of a data file of `dataSize` bytes,
  * when one is there whole: inside the file, its checksum right, and its own
- * lengths adding up to `length`. What hint entries and keydir images point at.
+ * lengths adding up to `length`. What a reader following a hint entry or a
+ * keydir image's key finds.
  */
 function recordAt(efs: EngineFs, fd: number, dataSize: number, offset: number, length: number): { header: RecordHeader; key: Buffer } | undefined {
   if (length < RECORD_HEADER.size || offset + length > dataSize) return undefined;
@@ -134,71 +190,69 @@ function recordAt(efs: EngineFs, fd: number, dataSize: number, offset: number, l
   return { header, key: bytes.subarray(RECORD_HEADER.size, RECORD_HEADER.size + header.keyLength) };
 }
 
-/** Check a hint file: intact, not stale, and every entry points at the record it describes. */
-async function verifyHint(efs: EngineFs, dir: string, id: number, fd: number, dataSize: number, step: () => Promise<void>): Promise<Problem[]> {
+/** A segment's hint file as claims to check against its records, or why it cannot be used. */
+function readHintClaims(efs: EngineFs, dir: string, id: number, dataSize: number): { claims: HintClaims } | { problem: Problem } {
   const file = hintFileName(id);
-  const decoded = decodeHint(efs.readFileSync(pathOf(dir, file)));
-  if (!decoded.ok) return [{ file, offset: decoded.offset, kind: 'bad-hint', message: decoded.reason }];
-  const { hint } = decoded;
-  if (hint.segmentId !== id) return [{ file, offset: 8, kind: 'bad-hint', message: `describes segment ${hint.segmentId}` }];
-  if (hint.dataSize !== dataSize) return [{ file, offset: 12, kind: 'stale-hint', message: `written for ${hint.dataSize} bytes of data, segment has ${dataSize} (the hint will be ignored)` }];
-  const problems: Problem[] = [];
-  let at = 20;
-  for (const e of hint.entries) {
-    const found = recordAt(efs, fd, dataSize, e.offset, e.recordLength);
-    const ok = found && found.header.type === e.type && found.header.sequence === e.sequence && found.key.equals(e.key);
-    if (!ok) problems.push({ file, offset: at, kind: 'hint-mismatch', message: `entry points at ${dataFileName(id)}@${e.offset} (${e.recordLength} bytes), which is not the record it describes` });
-    at += 22 + e.key.length;
-    await step();
+  const bytes = efs.readFileSync(pathOf(dir, file));
+  const check = checkHint(bytes);
+  if (!check.ok) return { problem: { file, offset: check.offset, kind: 'bad-hint', message: check.reason } };
+  if (check.segmentId !== id) return { problem: { file, offset: 8, kind: 'bad-hint', message: `describes segment ${check.segmentId}` } };
+  if (check.dataSize !== dataSize) {
+    return { problem: { file, offset: 12, kind: 'stale-hint', message: `written for ${check.dataSize} bytes of data, segment has ${dataSize} (the hint will be ignored)` } };
   }
-  return problems;
+  return { claims: HintClaims.of(bytes, check.entriesEnd, check.entryCount) };
 }
 
 /** Mismatched keys of a keydir image reported one by one; the rest are counted in one more problem. */
 const MAX_IMAGE_MISMATCHES = 20;
 
+/** A keydir image that is intact, describes the directory's segments as they are, and is a keydir a keydir could have. */
+interface CheckedImage {
+  keydir: Keydir;
+  byLocation: SlotsByLocation;
+  /** Note a key that does not point at its record. */
+  mismatch(slot: number, segment: number): void;
+  /** The mismatches noted, the first MAX_IMAGE_MISMATCHES by name. */
+  problems(): Problem[];
+}
+
 /**
- * Check the keydir image: intact, not stale (the same segments with the same
- * sizes as the directory), a keydir a keydir could have, and every key in it
- * pointing at a record with that key and sequence number.
+ * Read and check the keydir image: intact, not stale (the same segments with
+ * the same sizes as the directory), and a keydir a keydir could have. Its
+ * keys are then checked against the records as verify reads the segments.
  */
-async function verifyKeydirImage(efs: EngineFs, dir: string, sizes: Map<number, number>, step: (fraction: number) => Promise<void>): Promise<Problem[]> {
+async function checkKeydirImage(
+  efs: EngineFs,
+  dir: string,
+  ids: readonly number[],
+  sizes: Map<number, number>,
+  pause: (fraction: number) => Promise<void>,
+): Promise<CheckedImage | { problem: Problem }> {
   const file = KEYDIR_IMAGE_FILE;
-  // Reading and checking the image count as the first half of its part of the progress, its keys as the second.
-  const loaded = await readKeydirImage(efs, dir, (done, total) => step(done / total / 2));
-  if (!loaded.ok) return [{ file, offset: 0, kind: 'bad-hint', message: loaded.reason }];
+  const loaded = await readKeydirImage(efs, dir, (done, total) => pause((done / total) * 0.8));
+  if (!loaded.ok) return { problem: { file, offset: 0, kind: 'bad-hint', message: loaded.reason } };
   const { segments, keydir: state } = loaded.image;
-  const stale = staleness(loaded.image, [...sizes].map(([id, size]) => ({ id, size })));
-  if (stale !== undefined) return [{ file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: `${stale} (the image will be ignored)` }];
+  const stale = staleness(loaded.image, ids.map((id) => ({ id, size: sizes.get(id)! })));
+  if (stale !== undefined) return { problem: { file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: `${stale} (the image will be ignored)` } };
   const keydir = new Keydir();
-  const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => step(0.5));
-  if (impossible) return [{ file, offset: IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes, kind: 'bad-hint', message: `not a keydir: ${impossible}` }];
+  const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => pause(0.9));
   const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes;
-  const problems: Problem[] = [];
+  if (impossible) return { problem: { file, offset: slotsAt, kind: 'bad-hint', message: `not a keydir: ${impossible}` } };
+  const byLocation = keydir.slotsByLocation(ids);
+  const named: Problem[] = [];
   let mismatches = 0;
-  const fds = new Map<number, number>();
-  const live = new Uint32List();
-  keydir.forEachSlot((slot) => live.push(slot));
-  const slots = live.done();
-  try {
-    for (let i = 0; i < slots.length; i++) {
-      await step(0.5 + i / slots.length / 2);
-      const slot = slots[i]!;
-      const segment = keydir.segmentAt(slot);
-      const offset = keydir.offsetAt(slot);
-      const length = keydir.lengthAt(slot);
-      let fd = fds.get(segment);
-      if (fd === undefined) fds.set(segment, (fd = efs.openSync(pathOf(dir, dataFileName(segment)), 'r')));
-      const found = recordAt(efs, fd, sizes.get(segment)!, offset, length);
+  return {
+    keydir,
+    byLocation,
+    mismatch(slot, segment) {
+      if (++mismatches > MAX_IMAGE_MISMATCHES) return;
       const key = keydir.keyAt(slot);
-      if (found && found.header.sequence === keydir.sequenceAt(slot) && found.key.toString('latin1') === key) continue;
-      if (++mismatches <= MAX_IMAGE_MISMATCHES) {
-        problems.push({ file, offset: slotsAt + slot * SLOT_WORDS * 4, kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${dataFileName(segment)}@${offset} (${length} bytes), which is not its record` });
-      }
-    }
-  } finally {
-    for (const fd of fds.values()) efs.closeSync(fd);
-  }
-  if (mismatches > MAX_IMAGE_MISMATCHES) problems.push({ file, offset: slotsAt, kind: 'hint-mismatch', message: `${mismatches - MAX_IMAGE_MISMATCHES} more keys point at records that are not theirs` });
-  return problems;
+      const where = `${dataFileName(segment)}@${keydir.offsetAt(slot)} (${keydir.lengthAt(slot)} bytes)`;
+      named.push({ file, offset: slotsAt + slot * SLOT_WORDS * 4, kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${where}, which is not its record` });
+    },
+    problems() {
+      if (mismatches <= MAX_IMAGE_MISMATCHES) return named;
+      return [...named, { file, offset: slotsAt, kind: 'hint-mismatch', message: `${mismatches - MAX_IMAGE_MISMATCHES} more keys point at records that are not theirs` }];
+    },
+  };
 }
