@@ -16,6 +16,7 @@ import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
 import { RECORD_HEADER, RECORD_PUT, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { HintClaims, KeydirClaims } from './record-claims.js';
+import { FirstSeen } from './first-seen.js';
 import { readSegmentHeader } from './segment.js';
 import { readManifest } from './compaction.js';
 import { Yielder } from './yielder.js';
@@ -79,7 +80,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   }
 
   // sequence → where it was first seen (segment id · 2^32 + offset), to find duplicates across the store.
-  const seen = new Map<number, number>();
+  const seen = new FirstSeen();
   let records = 0;
   // The segment being read, for the record callback (one function for every segment: see walkCommittedRecords).
   let file = '';
@@ -90,11 +91,11 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   let keyClaims: KeydirClaims | undefined;
   const checkRecord = (offset: number, length: number, type: number, sequence: number, key: Uint8Array, keyStart: number, keyLength: number): void => {
     records++;
-    const first = seen.get(sequence);
-    if (first !== undefined) {
+    const first = seen.firstPlace(sequence, id * TWO_32 + offset);
+    if (first >= 0) {
       const where = `${dataFileName(Math.floor(first / TWO_32))}@${first % TWO_32}`;
       problems.push({ file, offset, kind: 'duplicate-sequence', length, message: `sequence ${sequence} also used at ${where}` });
-    } else seen.set(sequence, id * TWO_32 + offset);
+    }
     if (ascending && sequence <= lastSequence) problems.push({ file, offset, kind: 'out-of-order-sequence', length, message: `sequence ${sequence} follows ${lastSequence}` });
     lastSequence = Math.max(lastSequence, sequence);
     hintClaims?.meet(offset, length, type, sequence, key, keyStart, keyLength);
