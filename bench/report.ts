@@ -41,6 +41,8 @@ export interface EngineResult {
   /** The same hints read, checked and inserted by a bare loop (bench/hint-open-floor.ts): what the per-key inserts alone cost. */
   openHintsBareLoop?: { seconds: number; entries: number };
   keydirBytesPerKey?: number;
+  /** `verify` of the store as its last clean close left it (data, hints and keydir image), in a fresh process, pages evicted. */
+  verify?: { seconds: number; recordsPerSec: number };
   /** Internal: the kvscope directory kept for the inspector run. */
   dir?: string;
 }
@@ -85,6 +87,7 @@ export const WORKLOADS = [
   'open from hint files, bare insert loop',
   'reopen',
   'compaction',
+  'verify',
   'disk after load',
   'disk after compaction',
   'keydir memory',
@@ -130,6 +133,7 @@ const rows: Row[] = [
   { workload: 'open from hint files, bare insert loop', unit: 's', higher: false, value: (e) => e.openHintsBareLoop?.seconds, context: true },
   { workload: 'reopen', unit: 's', higher: false, value: (e) => e.reopenSeconds },
   { workload: 'compaction', unit: 's', higher: false, value: (e) => e.compaction?.seconds },
+  { workload: 'verify', unit: 's', higher: false, value: (e) => e.verify?.seconds },
   { workload: 'disk after load', unit: 'MB', higher: false, value: (e) => (e.diskBytesAfterLoad ?? NaN) / MB },
   { workload: 'disk after compaction', unit: 'MB', higher: false, value: (e) => (e.diskBytesFinal ?? NaN) / MB },
   { workload: 'keydir memory', unit: 'bytes/key', higher: false, value: (e) => e.keydirBytesPerKey },

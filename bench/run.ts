@@ -314,6 +314,9 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
 
     if (adapter instanceof KvscopeAdapter) {
       await measureKvscopeOpen(dir, res, n);
+      const verified = verifyInChild(dir);
+      if (verified.problems !== 0) throw new Error(`verify found ${verified.problems} problems in the bench's store`);
+      res.verify = { seconds: verified.seconds, recordsPerSec: verified.records / verified.seconds };
       res.keydirBytesPerKey = await measureKeydirMemory(dir, n);
       res.dir = dir;
     }
@@ -332,6 +335,11 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
  */
 function openInChild(dir: string): { seconds: number; keys: number; hintFallbacks: string[] } {
   return runChild('open-child.ts', dir) as { seconds: number; keys: number; hintFallbacks: string[] };
+}
+
+/** bench/verify-child.ts on the store, in a fresh process after evicting its pages. */
+function verifyInChild(dir: string): { seconds: number; records: number; problems: number } {
+  return runChild('verify-child.ts', dir) as { seconds: number; records: number; problems: number };
 }
 
 /** bench/hint-open-floor.ts on the store, in a fresh process after evicting its pages. */
