@@ -17,40 +17,14 @@ import { AbortedError } from './errors.js';
 import { readAt, readInto, writeFileAtomically, type EngineFs } from './fs.js';
 import { SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
+import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
 
-const MAGIC = 'KVSK';
 const VERSION = 1;
 const TWO_32 = 0x1_0000_0000;
 
-/** Header: magic, version, flags, seed, then the section sizes. */
-export const IMAGE_HEADER = {
-  magic: 0,
-  version: 4,
-  flags: 6,
-  seed: 8,
-  segmentCount: 12,
-  slotCount: 16,
-  freeSlotCount: 20,
-  tableSize: 24,
-  arenaBytes: 28,
-  arenaGarbage: 32,
-  reserved: 36,
-  size: 40,
-} as const;
+export { IMAGE_HEADER, IMAGE_SEGMENT };
 
-/** One segment: id, size, and the figures its replay would have counted. */
-export const IMAGE_SEGMENT = {
-  id: 0,
-  records: 4,
-  size: 8,
-  oldestSequence: 16,
-  newestSequence: 24,
-  liveBytes: 32,
-  tombstoneBytes: 40,
-  bytes: 48,
-} as const;
-
-const TRAILER_BYTES = 4;
+const TRAILER_BYTES = IMAGE_TRAILER.size;
 
 /** A segment as an image records it. Sequences are 0 when the segment holds no record. */
 export interface ImageSegment {
@@ -105,8 +79,8 @@ export const imagesSupported = endianness() === 'LE';
 /** Write the image atomically: a .tmp file, fdatasync, rename, fsync the directory. */
 export function writeKeydirImage(efs: EngineFs, dir: string, image: KeydirImage): void {
   const { segments, keydir } = image;
-  const head = Buffer.alloc(IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes);
-  head.write(MAGIC, IMAGE_HEADER.magic, 'latin1');
+  const head = Buffer.alloc(IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.size);
+  head.write(IMAGE_MAGIC, IMAGE_HEADER.magic, 'latin1');
   head.writeUInt16LE(VERSION, IMAGE_HEADER.version);
   head.writeUInt32LE(keydir.seed, IMAGE_HEADER.seed);
   head.writeUInt32LE(segments.length, IMAGE_HEADER.segmentCount);
@@ -116,10 +90,10 @@ export function writeKeydirImage(efs: EngineFs, dir: string, image: KeydirImage)
   head.writeUInt32LE(keydir.arena.length, IMAGE_HEADER.arenaBytes);
   head.writeUInt32LE(keydir.arenaGarbage, IMAGE_HEADER.arenaGarbage);
   segments.forEach((seg, i) => {
-    const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.bytes;
+    const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.size;
     head.writeUInt32LE(seg.id, at + IMAGE_SEGMENT.id);
     head.writeUInt32LE(seg.records, at + IMAGE_SEGMENT.records);
-    putU64(head, at + IMAGE_SEGMENT.size, seg.size);
+    putU64(head, at + IMAGE_SEGMENT.dataSize, seg.size);
     putU64(head, at + IMAGE_SEGMENT.oldestSequence, seg.oldestSequence);
     putU64(head, at + IMAGE_SEGMENT.newestSequence, seg.newestSequence);
     putU64(head, at + IMAGE_SEGMENT.liveBytes, seg.liveBytes);
@@ -182,7 +156,7 @@ export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: 
     const fileSize = efs.fstatSize(fd);
     if (fileSize < IMAGE_HEADER.size + TRAILER_BYTES) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: shorter than its header` };
     const header = readAt(efs, fd, IMAGE_HEADER.size, 0);
-    if (header.toString('latin1', 0, 4) !== MAGIC) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: bad magic` };
+    if (header.toString('latin1', 0, 4) !== IMAGE_MAGIC) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: bad magic` };
     const version = header.readUInt16LE(IMAGE_HEADER.version);
     if (version !== VERSION) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: unknown version ${version}` };
     const segmentCount = header.readUInt32LE(IMAGE_HEADER.segmentCount);
@@ -191,10 +165,10 @@ export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: 
     const tableSize = header.readUInt32LE(IMAGE_HEADER.tableSize);
     const arenaBytes = header.readUInt32LE(IMAGE_HEADER.arenaBytes);
     // Sizes first: nothing is allocated for sections the file could not hold.
-    const expected = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.bytes + slotCount * SLOT_WORDS * 4 + freeSlotCount * 4 + tableSize * 8 + arenaBytes + TRAILER_BYTES;
+    const expected = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.size + slotCount * SLOT_WORDS * 4 + freeSlotCount * 4 + tableSize * 8 + arenaBytes + TRAILER_BYTES;
     if (expected !== fileSize) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: its sections take ${expected} bytes, the file has ${fileSize}` };
 
-    const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.bytes, IMAGE_HEADER.size);
+    const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.size, IMAGE_HEADER.size);
     const slots = new Uint32Array(slotCount * SLOT_WORDS);
     const freeSlots = new Uint32Array(freeSlotCount);
     const table = new Uint32Array(tableSize * 2);
@@ -209,11 +183,11 @@ export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: 
 
     const segments: ImageSegment[] = [];
     for (let i = 0; i < segmentCount; i++) {
-      const s = i * IMAGE_SEGMENT.bytes;
+      const s = i * IMAGE_SEGMENT.size;
       segments.push({
         id: segmentBytes.readUInt32LE(s + IMAGE_SEGMENT.id),
         records: segmentBytes.readUInt32LE(s + IMAGE_SEGMENT.records),
-        size: getU64(segmentBytes, s + IMAGE_SEGMENT.size),
+        size: getU64(segmentBytes, s + IMAGE_SEGMENT.dataSize),
         oldestSequence: getU64(segmentBytes, s + IMAGE_SEGMENT.oldestSequence),
         newestSequence: getU64(segmentBytes, s + IMAGE_SEGMENT.newestSequence),
         liveBytes: getU64(segmentBytes, s + IMAGE_SEGMENT.liveBytes),

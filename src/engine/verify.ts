@@ -237,7 +237,7 @@ async function checkKeydirImage(
   if (stale !== undefined) return { problem: { file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: `${stale} (the image will be ignored)` } };
   const keydir = new Keydir();
   const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => pause(0.9));
-  const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.bytes;
+  const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.size;
   if (impossible) return { problem: { file, offset: slotsAt, kind: 'bad-hint', message: `not a keydir: ${impossible}` } };
   const byLocation = keydir.slotsByLocation(ids);
   const named: Problem[] = [];

@@ -10,6 +10,7 @@ import { offsetsOf } from '../formats/field-layout.js';
 export const FORMAT_VERSION = 1;
 export const SEGMENT_MAGIC = 'KVSD';
 export const HINT_MAGIC = 'KVSH';
+export const IMAGE_MAGIC = 'KVSK';
 
 export const RECORD_PUT = 1;
 export const RECORD_TOMBSTONE = 2;
@@ -74,8 +75,50 @@ export const HINT_TRAILER_FIELDS = [
   { name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of every byte of the hint file before this field (u32).' },
 ] as const satisfies readonly FieldSpec[];
 
+/** The keydir image (KEYDIR, ../keydir-image.ts): a header, then segmentCount segments, slotCount slots, ... */
+export const IMAGE_HEADER_FIELDS = [
+  { name: 'magic', role: 'magic', size: 4, explain: 'The bytes "KVSK": this file is a kvscope keydir image.' },
+  { name: 'version', role: 'version', size: 2, explain: 'Image version (u16); this kvscope reads version 1.' },
+  { name: 'flags', role: 'flags', size: 2, explain: 'Reserved (u16), 0.' },
+  { name: 'seed', role: 'other', size: 4, explain: 'Seed of the keydir\'s key hash (u32).' },
+  { name: 'segmentCount', role: 'other', size: 4, explain: 'Segments described after the header (u32).' },
+  { name: 'slotCount', role: 'other', size: 4, explain: 'Slots, up to the highest one used (u32).' },
+  { name: 'freeSlotCount', role: 'other', size: 4, explain: 'Free slots among them (u32), listed after the slots.' },
+  { name: 'tableSize', role: 'other', size: 4, explain: 'Entries of the hash table (u32, a power of two).' },
+  { name: 'arenaBytes', role: 'other', size: 4, explain: 'Bytes of keys, stored back to back after the table (u32).' },
+  { name: 'arenaGarbage', role: 'other', size: 4, explain: 'Of those, bytes no slot points at any more (u32).' },
+  { name: 'reserved', role: 'padding', size: 4, explain: 'Reserved (u32), 0.' },
+] as const satisfies readonly FieldSpec[];
+
+export const IMAGE_SEGMENT_FIELDS = [
+  { name: 'id', role: 'other', size: 4, explain: 'Segment id (u32): the data file NNNNNN.data.' },
+  { name: 'records', role: 'other', size: 4, explain: 'Committed records in the segment (u32).' },
+  { name: 'dataSize', role: 'other', size: 8, explain: 'Size of the data file when the image was written (u64); the image is used only if it still has it.' },
+  { name: 'oldestSequence', role: 'sequence', size: 8, explain: 'Lowest sequence number in the segment (u64), 0 if none.' },
+  { name: 'newestSequence', role: 'sequence', size: 8, explain: 'Highest sequence number in the segment (u64), 0 if none.' },
+  { name: 'liveBytes', role: 'other', size: 8, explain: 'Bytes of the records the keydir points at (u64).' },
+  { name: 'tombstoneBytes', role: 'other', size: 8, explain: 'Bytes of tombstones (u64).' },
+] as const satisfies readonly FieldSpec[];
+
+export const IMAGE_TRAILER_FIELDS = [{ name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of every byte of the image before this field (u32).' }] as const satisfies readonly FieldSpec[];
+
+/** One key: the keydir's slot, eight u32 words. */
+export const IMAGE_SLOT_FIELDS = [
+  { name: 'hash', role: 'other', size: 4, explain: 'Hash of the key under the image\'s seed (u32).' },
+  { name: 'segment', role: 'other', size: 4, explain: 'Segment id of the key\'s live record (u32).' },
+  { name: 'offset', role: 'offset', size: 4, explain: 'Offset of the record in that segment (u32).' },
+  { name: 'recordLength', role: 'other', size: 4, explain: 'Total length of the record in bytes (u32).' },
+  { name: 'sequence', role: 'sequence', size: 8, explain: 'Sequence number of the record (u64).' },
+  { name: 'keyAt', role: 'offset', size: 4, explain: 'Offset of the key in the key bytes (u32).' },
+  { name: 'keyLength', role: 'key-length', size: 4, explain: 'Key length in bytes (u32); 0xffffffff marks a free slot.' },
+] as const satisfies readonly FieldSpec[];
+
 export const SEGMENT_HEADER = offsetsOf(SEGMENT_HEADER_FIELDS);
 export const RECORD_HEADER = offsetsOf(RECORD_FIELDS);
 export const HINT_HEADER = offsetsOf(HINT_HEADER_FIELDS);
 export const HINT_ENTRY = offsetsOf(HINT_ENTRY_FIELDS);
 export const HINT_TRAILER = offsetsOf(HINT_TRAILER_FIELDS);
+export const IMAGE_HEADER = offsetsOf(IMAGE_HEADER_FIELDS);
+export const IMAGE_SEGMENT = offsetsOf(IMAGE_SEGMENT_FIELDS);
+export const IMAGE_SLOT = offsetsOf(IMAGE_SLOT_FIELDS);
+export const IMAGE_TRAILER = offsetsOf(IMAGE_TRAILER_FIELDS);
