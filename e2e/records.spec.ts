@@ -188,6 +188,34 @@ test('record table, hex pane and details tree on a native segment', async ({ pag
   await shot(page, '22-hint-file');
 });
 
+test('the keydir image: listed in Segments, decoded key by key in Records with its fields lit in the hex pane', async ({ page, kv }) => {
+  const imagePath = join(kv.dir, 'KEYDIR');
+  const rows = nativeFormat.decodeFile({ name: 'KEYDIR', role: 'keydir', id: -1, size: statSync(imagePath).size }, readFileSync(imagePath));
+  const slot = rows.find((r) => r.kind === 'slot' && r.key !== undefined)!;
+  const keys = rows.filter((r) => r.kind === 'slot' && r.key !== undefined).length;
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+
+  await openTab(page, 'Segments');
+  const image = page.getByRole('table', { name: 'Segments' }).locator('tr[data-file="KEYDIR"]');
+  await expect(image).toContainText('KEYDIR');
+  await expect(image).toContainText(keys.toLocaleString('en-US'));
+  await shot(page, '22a-keydir-in-segments');
+
+  await openTab(page, 'Records');
+  await page.getByLabel('File', { exact: true }).selectOption('KEYDIR');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await expect(table.locator('.record-row').first()).toContainText('header');
+  await table.locator(`.record-row[data-offset="${slot.offset}"]`).click();
+  const details = page.getByTestId('record-details');
+  await expect(details).toContainText(`slot @ ${slot.offset}`);
+  await expect(details).toContainText(Buffer.from(slot.key!).toString('latin1'));
+  const fields = await expectHighlightMatchesFields(page);
+  expect(fields.map((f) => f.role)).toEqual(['other', 'other', 'offset', 'other', 'sequence', 'offset', 'key-length']);
+  await expect(details).toContainText('Segment id of the key');
+  await shot(page, '22b-keydir-image');
+});
+
 test('the record table lights up the chosen row at once, before the service answers with its record', async ({ page, kv }) => {
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);

@@ -13,7 +13,7 @@ import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
-import type { DecodedRecord, FormatDescription } from '../engine/formats/format.js';
+import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import type { StoreStats, VerifyReport } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
 import { exportLine, parseImportLine, bytesToJson } from './jsonl.js';
@@ -216,7 +216,7 @@ const dump: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('dump takes no arguments (use --segment N)');
   await withStore(opts, false, async (o) => {
     const format: FormatDescription = getFormat(o.detection.format) ?? nativeFormat;
-    const files = format.listFiles(o.detection.root).filter((f) => f.role === 'data' || f.role === 'hint');
+    const files = format.listFiles(o.detection.root).filter(hasRecords);
     const chosen = opts.segment === undefined ? files.filter((f) => f.role === 'data') : files.filter((f) => f.name === opts.segment || String(f.id) === opts.segment);
     if (chosen.length === 0) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
     for (const file of chosen) {

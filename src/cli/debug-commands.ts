@@ -11,7 +11,7 @@ import { scanRecords } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { getFormat } from '../engine/formats/registry.js';
-import type { DecodedRecord, FormatDescription, FormatFile } from '../engine/formats/format.js';
+import { countsAsRecord, hasRecords, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
 import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
@@ -73,12 +73,12 @@ const segments: Command = async (args, opts, io) => {
     const format = formatOf(o.detection.format);
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
-    for (const file of format.listFiles(o.detection.root).filter((f) => f.role === 'data' || f.role === 'hint')) {
+    for (const file of format.listFiles(o.detection.root).filter(hasRecords)) {
       let records = 0;
       let oldest: number | null = null;
       let newest: number | null = null;
       for await (const r of recordsOf(format, o.detection.root, file)) {
-        if (r.kind === 'put' || r.kind === 'delete' || r.kind === 'hint') records++;
+        if (countsAsRecord(r)) records++;
         if (r.status === 'valid' && r.sequence !== undefined && r.kind !== 'header') {
           oldest = oldest === null ? r.sequence : Math.min(oldest, r.sequence);
           newest = newest === null ? r.sequence : Math.max(newest, r.sequence);
@@ -103,11 +103,11 @@ const segments: Command = async (args, opts, io) => {
       io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}) }));
       return;
     }
-    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(5)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
+    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
     const n = (v: number | null) => (v === null ? '-' : String(v)).padStart(10);
     for (const r of rows) {
       io.out(
-        `${r.file.padEnd(22)} ${r.role.padEnd(5)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}`,
+        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}`,
       );
     }
     if (o.native) {
@@ -125,7 +125,7 @@ const records: Command = async (args, opts, io) => {
   const from = opts.offset ?? 0;
   await withStore(opts, false, async (o) => {
     const format = formatOf(o.detection.format);
-    const files = format.listFiles(o.detection.root).filter((f) => f.role === 'data' || f.role === 'hint');
+    const files = format.listFiles(o.detection.root).filter(hasRecords);
     const file = files.find((f) => f.name === opts.segment) ?? files.find((f) => f.role === 'data' && String(f.id) === opts.segment);
     if (!file) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
     let shown = 0;

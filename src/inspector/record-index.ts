@@ -43,7 +43,7 @@ import { scanRecords, type ScanEvent, type ScannedDamage } from '../engine/nativ
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
-import type { DecodedRecord, FormatDescription, FormatFile } from '../engine/formats/format.js';
+import { countsAsRecord, hasRecords, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { keyToString } from '../engine/keys.js';
 import { Waiters } from './waiters.js';
 
@@ -319,7 +319,7 @@ class DecodedFileRecords extends Progressing implements FileRecords {
     return summarize(
       this,
       (i) => (this.list[i]!.kind === 'header' ? undefined : this.list[i]!.sequence),
-      (i) => ['put', 'delete', 'hint'].includes(this.list[i]!.kind),
+      (i) => countsAsRecord(this.list[i]!),
     );
   }
   refresh(): void {}
@@ -799,7 +799,7 @@ export class RecordIndexCache {
   ) {}
 
   files(): FormatFile[] {
-    return this.format.listFiles(this.root).filter((f) => f.role === 'data' || f.role === 'hint');
+    return this.format.listFiles(this.root).filter(hasRecords);
   }
 
   /** The file's index when it exists in this session and covers the whole file (as it is now). */

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHintEntryCount } from '../engine/hints.js';
+import { readKeydirImageKeyCount } from '../engine/keydir-image.js';
 import type { RecordLocation, SegmentStats, VerifyReport } from '../engine/types.js';
 import type { FormatFile } from '../engine/formats/format.js';
 import { getFormat } from '../engine/formats/registry.js';
@@ -525,8 +526,8 @@ export class InspectorService implements KvscopeHandlers {
       const kept = perSegment.get(file.name);
       let records = fromStore ? await cache.completed(file.name) : undefined;
       if (fromStore && !records) {
-        if (file.role === 'hint') {
-          files.push(hintFileInfo(session.handle.detection.root, file));
+        if (file.role === 'hint' || file.role === 'keydir') {
+          files.push(metadataFileInfo(session.handle.detection.root, file));
           continue;
         }
         if (kept) {
@@ -551,7 +552,7 @@ export class InspectorService implements KvscopeHandlers {
     const s = records.summary();
     const info: SegmentFileInfo = {
       file: file.name,
-      role: file.role === 'hint' ? 'hint' : 'data',
+      role: file.role === 'hint' || file.role === 'keydir' ? file.role : 'data',
       id: file.id,
       bytes: s.bytes,
       records: s.records,
@@ -564,7 +565,7 @@ export class InspectorService implements KvscopeHandlers {
       newestSequence: s.newestSequence,
       active: kept?.active ?? false,
     };
-    if (info.role === 'hint') {
+    if (info.role !== 'data') {
       info.metaBytes = s.bytes;
       return info;
     }
@@ -850,14 +851,18 @@ function segmentInfoFromStats(s: SegmentStats): SegmentFileInfo {
   };
 }
 
-/** A native hint file: all of it is metadata; its entry count is in its trailer. */
-function hintFileInfo(root: string, file: FormatFile): SegmentFileInfo {
+/**
+ * A native hint file or keydir image: all of it is metadata. A hint's entry
+ * count is in its trailer, an image's keys in its header.
+ */
+function metadataFileInfo(root: string, file: FormatFile): SegmentFileInfo {
+  const path = join(root, file.name);
   return {
     file: file.name,
-    role: 'hint',
+    role: file.role === 'keydir' ? 'keydir' : 'hint',
     id: file.id,
     bytes: file.size,
-    records: readHintEntryCount(join(root, file.name)) ?? 0,
+    records: (file.role === 'keydir' ? readKeydirImageKeyCount(path) : readHintEntryCount(path)) ?? 0,
     liveBytes: 0,
     staleBytes: 0,
     tombstoneBytes: 0,

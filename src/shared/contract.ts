@@ -321,7 +321,8 @@ export interface FormatInfo {
 
 export interface SegmentFileInfo {
   file: string;
-  role: 'data' | 'hint';
+  /** keydir: the native keydir image (KEYDIR). */
+  role: 'data' | 'hint' | 'keydir';
   id: number;
   bytes: number;
   records: number;
@@ -362,7 +363,7 @@ export interface RecordRow {
   index: number;
   offset: number;
   length: number;
-  kind: 'put' | 'delete' | 'header' | 'hint' | 'trailer' | 'garbage';
+  kind: 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage';
   status: RecordRowStatus;
   sequence?: number;
   /** Key string (latin1) and its escaped display form. */

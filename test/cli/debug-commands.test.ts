@@ -43,6 +43,8 @@ describe('segments and records', () => {
     expect(s.files.filter((f: any) => f.role === 'data').length).toBeGreaterThan(1);
     expect(s.files.some((f: any) => f.role === 'hint')).toBe(true);
     expect(s.files[0]).toMatchObject({ file: '000001.data', oldestSequence: expect.any(Number) });
+    // The keydir image the last command's clean close wrote: one record per live key (80 set, one deleted).
+    expect(s.files.at(-1)).toMatchObject({ file: 'KEYDIR', role: 'keydir', records: 79 });
     expect(s.compactionPlan.recordsToDrop).toBeGreaterThan(0);
     expect(kv(['-d', 'store', 'segments']).out).toContain('Compaction would rewrite');
   });
@@ -57,6 +59,8 @@ describe('segments and records', () => {
     expect(page.map((r) => r.offset)).toEqual([all[3].offset, all[4].offset]);
     const text = kv(['-d', 'store', 'records', '--segment', '000001.data', '--limit', '3']);
     expect(text.out.split('\n')[0]).toMatch(/offset\s+length\s+type/);
+    const slots = jsonLines(kv(['records', '--segment', 'KEYDIR', '-d', 'store', '--json', '--limit', '1000']).out).filter((r) => r.kind === 'slot' && r.key != null);
+    expect(slots.map((r) => r.key).sort()).toEqual(Array.from({ length: 80 }, (_, i) => `k${String(i).padStart(2, '0')}`).filter((k) => k !== 'k02'));
     expect(kv(['-d', 'store', 'records'])).toMatchObject({ code: 2 });
     expect(kv(['-d', 'store', 'records', '--segment', 'nope'])).toMatchObject({ code: 2 });
   });

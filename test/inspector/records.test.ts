@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { computeRecordCrc } from '../../src/engine/native/codec.js';
+import { crc32 } from '../../src/engine/crc.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import type { KvscopeEvent, RecordRow, VerifyResult } from '../../src/shared/contract.js';
@@ -196,6 +197,45 @@ describe('records, recordAt, readBytes', () => {
     expect(rows.map((r) => `${r.key ?? r.kind}:${r.status}`)).toEqual(['header:meta', 'before:live', 'b1:uncommitted', 'b2:uncommitted', 'garbage:torn']);
     expect(rows[2]!.problem).toMatch(/unfinished atomic batch/);
     expect((await allRows(sessionId, b3.file, { status: 'uncommitted' })).length).toBe(2);
+  });
+
+  it('lists the keydir image and pages its keys, and a verify problem in it opens at the key’s slot', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const segs = await service.dispatch('segments', { sessionId });
+    const image = segs.files.find((f) => f.file === 'KEYDIR')!;
+    expect(image).toMatchObject({ role: 'keydir', bytes: statSync(join(dir, 'KEYDIR')).size, liveBytes: 0, metaBytes: statSync(join(dir, 'KEYDIR')).size });
+    const stats = await service.dispatch('stats', { sessionId });
+    expect(image.records).toBe(stats.keys);
+    const rows = await allRows(sessionId, 'KEYDIR');
+    const slots = rows.filter((r) => r.kind === 'slot' && r.key !== undefined);
+    const keys = (await service.dispatch('listKeys', { sessionId, offset: 0, limit: 1000 })).keys.map((k) => k.key);
+    expect(slots.map((r) => r.key).sort()).toEqual([...keys].sort());
+    expect(rows.every((r) => r.status === 'meta')).toBe(true);
+    await service.dispatch('closeStore', { sessionId });
+
+    // The first key's slot now points one byte into its record; its checksum made right again.
+    const bytes = readFileSync(join(dir, 'KEYDIR'));
+    const slot = slots[0]!;
+    bytes.writeUInt32LE(bytes.readUInt32LE(slot.offset + 8) + 1, slot.offset + 8);
+    bytes.writeUInt32LE(crc32(bytes.subarray(0, bytes.length - 4)), bytes.length - 4);
+    const fd = openSync(join(dir, 'KEYDIR'), 'r+');
+    writeSync(fd, bytes, 0, bytes.length, 0);
+    closeSync(fd);
+    const { sessionId: s2 } = await service.dispatch('openStore', { path: dir });
+    const report = await verifyThroughService(s2);
+    const problem = report.problems.find((p) => p.file === 'KEYDIR')!;
+    expect(problem).toMatchObject({ kind: 'hint-mismatch', offset: slot.offset });
+    const at = (await service.dispatch('recordAt', { sessionId: s2, file: 'KEYDIR', offset: problem.offset })).record!;
+    expect(at).toMatchObject({ kind: 'slot', offset: slot.offset, length: 32, key: slot.key });
+    expect(at.fields.map((f) => [f.name, f.end - f.start])).toEqual([
+      ['hash', 4],
+      ['segment', 4],
+      ['offset', 4],
+      ['recordLength', 4],
+      ['sequence', 8],
+      ['keyAt', 4],
+      ['keyLength', 4],
+    ]);
   });
 
   it('works the same on a foreign format (one decoder: the format description)', async () => {

@@ -38,7 +38,18 @@ export interface DecodedField {
   explain: string;
 }
 
-export type RecordKind = 'put' | 'delete' | 'header' | 'hint' | 'trailer' | 'garbage';
+/**
+ * put, delete: a key version. header, trailer: a file's own fields. hint: a
+ * hint file's entry. slot: a key of a keydir image (where its live record
+ * is). section: a large block of one kind (an image's hash table). garbage:
+ * bytes that decode as nothing.
+ */
+export type RecordKind = 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage';
+
+/** Whether a decoded row counts as one of a file's records: a key version, a hint entry, a used slot (a free one has no key). */
+export function countsAsRecord(r: { kind: RecordKind; key?: unknown }): boolean {
+  return r.kind === 'put' || r.kind === 'delete' || r.kind === 'hint' || (r.kind === 'slot' && r.key !== undefined);
+}
 
 /**
  * valid: decoded and checksum (if any) matches.
@@ -76,7 +87,13 @@ export interface DecodedRecord {
   pointsTo?: { offset: number; length: number; kind: 'put' | 'delete' };
 }
 
-export type FileRole = 'data' | 'hint' | 'lock' | 'manifest' | 'other';
+/** keydir: the native keydir image (KEYDIR). */
+export type FileRole = 'data' | 'hint' | 'keydir' | 'lock' | 'manifest' | 'other';
+
+/** Files whose bytes kvscope decodes record by record: data, hint and keydir-image files. */
+export function hasRecords(file: { role: FileRole }): boolean {
+  return file.role === 'data' || file.role === 'hint' || file.role === 'keydir';
+}
 
 export interface FormatFile {
   /** Path relative to the format's root directory, with '/' separators. */

@@ -7,7 +7,8 @@ import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeHint, decodeSegmentHeader, readU64 } from '../native/codec.js';
 import { memorySource } from '../native/byte-source.js';
-import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, LOCK_FILE } from '../native/files.js';
+import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
+import { decodeKeydirImageFile } from './native-keydir-image.js';
 import {
   HINT_ENTRY,
   HINT_ENTRY_BODY_FIELDS,
@@ -221,7 +222,7 @@ export const nativeFormat: FormatDescription = {
   id: 'kvscope',
   title: 'kvscope (native)',
   summary:
-    'Segments NNNNNN.data with a 24-byte header ("KVSD", version, flags, id, sequence floor, CRC) and records crc32 · type · flags · sequence u64 · key length u32 · value length u32 · key · value, little-endian. Deletes are tombstone records (type 2). The record with the highest sequence number wins, whatever file holds it. Hint files NNNNNN.hint list the records of sealed segments. Compaction writes NNNNNN.data.compacting, commits through a COMPACTION manifest, renames, then deletes its inputs.',
+    'Segments NNNNNN.data with a 24-byte header ("KVSD", version, flags, id, sequence floor, CRC) and records crc32 · type · flags · sequence u64 · key length u32 · value length u32 · key · value, little-endian. Deletes are tombstone records (type 2). The record with the highest sequence number wins, whatever file holds it. Hint files NNNNNN.hint list the records of sealed segments. A clean close writes KEYDIR, the keydir itself (a slot per key: segment, offset, length, sequence), which the next open takes over if the segments are still exactly as it describes them. Compaction writes NNNNNN.data.compacting, commits through a COMPACTION manifest, renames, then deletes its inputs.',
   writable: true,
   looksFor: ['NNNNNN.data segment files starting with the magic "KVSD"'],
   winner: 'sequence',
@@ -250,16 +251,20 @@ export const nativeFormat: FormatDescription = {
     for (const name of readdirSync(root)) {
       const dataId = parseDataFileName(name);
       const hintId = parseHintFileName(name);
-      const role = dataId !== undefined ? 'data' : hintId !== undefined ? 'hint' : name === LOCK_FILE ? 'lock' : name === COMPACTION_MANIFEST ? 'manifest' : undefined;
+      const role =
+        dataId !== undefined ? 'data' : hintId !== undefined ? 'hint' : name === KEYDIR_IMAGE_FILE ? 'keydir' : name === LOCK_FILE ? 'lock' : name === COMPACTION_MANIFEST ? 'manifest' : undefined;
       if (!role) continue;
       files.push({ name, role, id: dataId ?? hintId ?? -1, size: statSync(join(root, name)).size });
     }
-    const rank = { data: 0, hint: 1, manifest: 2, lock: 3, other: 4 } as const;
-    return files.sort((a, b) => a.id - b.id || rank[a.role] - rank[b.role]);
+    const rank = { data: 0, hint: 1, keydir: 2, manifest: 3, lock: 4, other: 5 } as const;
+    // Segments and their hints by id, then the store's own files (the keydir image, a manifest, the lock).
+    const idOf = (f: FormatFile) => (f.id < 0 ? Number.MAX_SAFE_INTEGER : f.id);
+    return files.sort((a, b) => idOf(a) - idOf(b) || rank[a.role] - rank[b.role]);
   },
   decodeFile(file: FormatFile, bytes: Uint8Array): DecodedRecord[] {
     if (file.role === 'data') return decodeSegment(bytes);
     if (file.role === 'hint') return decodeHintFile(bytes);
+    if (file.role === 'keydir') return decodeKeydirImageFile(bytes);
     return [];
   },
 };

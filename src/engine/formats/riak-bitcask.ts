@@ -311,7 +311,7 @@ function roleOf(name: string): { role: FileRole; id: number } | undefined {
   return undefined;
 }
 
-const ROLE_ORDER: Record<FileRole, number> = { data: 0, hint: 1, lock: 2, manifest: 3, other: 4 };
+const ROLE_ORDER: Record<FileRole, number> = { data: 0, hint: 1, keydir: 2, lock: 3, manifest: 4, other: 5 };
 
 function listFiles(root: string): FormatFile[] {
   const files: FormatFile[] = [];

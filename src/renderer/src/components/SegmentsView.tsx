@@ -32,7 +32,7 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
     <div className="view-pad segments-view">
       <div className="legend small">
         <span className="swatch seg-live" /> live <span className="swatch seg-stale" /> stale (shadowed) <span className="swatch seg-tomb" /> tombstones{' '}
-        <span className="swatch seg-corrupt" /> corrupt / torn <span className="swatch seg-meta" /> headers, hints
+        <span className="swatch seg-corrupt" /> corrupt / torn <span className="swatch seg-meta" /> headers, hints, keydir image
       </div>
       <table className="segments-table small" aria-label="Segments">
         <thead>

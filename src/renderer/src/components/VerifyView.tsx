@@ -21,8 +21,8 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
   return (
     <div className="view-pad verify-view">
       <p className="small muted">
-        Verify reads every file and changes nothing: segment headers, every record's checksum, lengths, batches, sequence numbers, and every hint entry against the
-        record it points at.
+        Verify reads every file and changes nothing: segment headers, every record's checksum, lengths, batches, sequence numbers, and every hint entry and every key
+        of the keydir image against the record it points at.
       </p>
       <div className="controls-row">
         <button type="button" className="primary" onClick={onStart} disabled={job !== null}>

@@ -1,0 +1,164 @@
+/**
+ * The keydir image (KEYDIR, docs/FORMAT.md "Keydir image") decoded for the
+ * record table and the hex pane: the header, one row per segment it
+ * describes, one row per slot (a key: where its live record is), the free
+ * slot list, the hash table and the key bytes as a row each, and the
+ * checksum. Field ranges come from the layout tables the engine writes the
+ * image with (../native/layout.ts).
+ *
+ * Decoding shows what the bytes say; whether the image still describes the
+ * directory (and is used at open) is for verify and the open to say.
+ */
+import { crc32 } from '../crc.js';
+import { readU64 } from '../native/codec.js';
+import {
+  IMAGE_HEADER,
+  IMAGE_HEADER_FIELDS,
+  IMAGE_MAGIC,
+  IMAGE_SEGMENT,
+  IMAGE_SEGMENT_FIELDS,
+  IMAGE_SLOT,
+  IMAGE_SLOT_FIELDS,
+  IMAGE_TRAILER,
+  IMAGE_TRAILER_FIELDS,
+} from '../native/layout.js';
+import { dataFileName } from '../native/files.js';
+import { hex32, layoutFields, type FieldValue } from './field-layout.js';
+import type { DecodedRecord } from './format.js';
+
+/** keyLength of a free slot. */
+const FREE_SLOT = 0xffff_ffff;
+
+function shown(display: Record<string, string>): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const [name, text] of Object.entries(display)) out[name] = { display: text };
+  return out;
+}
+
+function unreadable(buf: Buffer, reason: string): DecodedRecord[] {
+  return [{ offset: 0, length: buf.length, kind: 'garbage', status: 'corrupt', problem: reason, problemKind: 'bad-hint', fields: [{ name: 'keydir image', role: 'other', start: 0, end: buf.length, display: `${buf.length} bytes`, explain: reason }] }];
+}
+
+/** One opaque section (free slots, table, key bytes) as a row with one field; none when it is empty. */
+function section(at: number, length: number, name: string, role: 'other' | 'key', display: string, explain: string): DecodedRecord[] {
+  if (length === 0) return [];
+  return [{ offset: at, length, kind: 'section', status: 'valid', fields: [{ name, role, start: at, end: at + length, display, explain }] }];
+}
+
+export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length < IMAGE_HEADER.size + IMAGE_TRAILER.size) return unreadable(buf, 'shorter than a keydir image header and checksum');
+  if (buf.toString('latin1', 0, 4) !== IMAGE_MAGIC) return unreadable(buf, `bad magic (not "${IMAGE_MAGIC}")`);
+  const u32 = (name: keyof typeof IMAGE_HEADER) => buf.readUInt32LE(IMAGE_HEADER[name]);
+  const segmentCount = u32('segmentCount');
+  const slotCount = u32('slotCount');
+  const freeSlotCount = u32('freeSlotCount');
+  const tableSize = u32('tableSize');
+  const arenaBytes = u32('arenaBytes');
+  const slotsAt = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.size;
+  const freeAt = slotsAt + slotCount * IMAGE_SLOT.size;
+  const tableAt = freeAt + freeSlotCount * 4;
+  const arenaAt = tableAt + tableSize * 8;
+  const trailerAt = arenaAt + arenaBytes;
+  if (trailerAt + IMAGE_TRAILER.size !== buf.length) {
+    return unreadable(buf, `the header's section sizes add up to ${trailerAt + IMAGE_TRAILER.size} bytes, the file has ${buf.length}`);
+  }
+
+  const out: DecodedRecord[] = [
+    {
+      offset: 0,
+      length: IMAGE_HEADER.size,
+      kind: 'header',
+      status: 'valid',
+      fields: layoutFields(IMAGE_HEADER_FIELDS, 0, shown({
+        magic: JSON.stringify(IMAGE_MAGIC),
+        version: String(buf.readUInt16LE(IMAGE_HEADER.version)),
+        flags: String(buf.readUInt16LE(IMAGE_HEADER.flags)),
+        seed: hex32(u32('seed')),
+        segmentCount: String(segmentCount),
+        slotCount: String(slotCount),
+        freeSlotCount: String(freeSlotCount),
+        tableSize: String(tableSize),
+        arenaBytes: String(arenaBytes),
+        arenaGarbage: String(u32('arenaGarbage')),
+        reserved: String(u32('reserved')),
+      })),
+    },
+  ];
+
+  for (let i = 0; i < segmentCount; i++) {
+    const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.size;
+    const id = buf.readUInt32LE(at + IMAGE_SEGMENT.id);
+    out.push({
+      offset: at,
+      length: IMAGE_SEGMENT.size,
+      kind: 'header',
+      status: 'valid',
+      fields: layoutFields(IMAGE_SEGMENT_FIELDS, at, shown({
+        id: `${id} (${dataFileName(id)})`,
+        records: String(buf.readUInt32LE(at + IMAGE_SEGMENT.records)),
+        dataSize: String(readU64(buf, at + IMAGE_SEGMENT.dataSize)),
+        oldestSequence: String(readU64(buf, at + IMAGE_SEGMENT.oldestSequence)),
+        newestSequence: String(readU64(buf, at + IMAGE_SEGMENT.newestSequence)),
+        liveBytes: String(readU64(buf, at + IMAGE_SEGMENT.liveBytes)),
+        tombstoneBytes: String(readU64(buf, at + IMAGE_SEGMENT.tombstoneBytes)),
+      })),
+    });
+  }
+
+  for (let slot = 0; slot < slotCount; slot++) {
+    const at = slotsAt + slot * IMAGE_SLOT.size;
+    const keyAt = buf.readUInt32LE(at + IMAGE_SLOT.keyAt);
+    const keyLength = buf.readUInt32LE(at + IMAGE_SLOT.keyLength);
+    const sequence = readU64(buf, at + IMAGE_SLOT.sequence);
+    const segment = buf.readUInt32LE(at + IMAGE_SLOT.segment);
+    const free = keyLength === FREE_SLOT;
+    const row: DecodedRecord = {
+      offset: at,
+      length: IMAGE_SLOT.size,
+      kind: 'slot',
+      status: 'valid',
+      fields: layoutFields(IMAGE_SLOT_FIELDS, at, shown({
+        hash: hex32(buf.readUInt32LE(at + IMAGE_SLOT.hash)),
+        segment: free ? '(free slot)' : `${segment} (${dataFileName(segment)})`,
+        offset: String(buf.readUInt32LE(at + IMAGE_SLOT.offset)),
+        recordLength: String(buf.readUInt32LE(at + IMAGE_SLOT.recordLength)),
+        sequence: String(sequence),
+        keyAt: String(keyAt),
+        keyLength: free ? '0xffffffff (free slot)' : String(keyLength),
+      })),
+    };
+    if (!free) {
+      row.sequence = sequence;
+      if (keyAt + keyLength <= arenaBytes) row.key = buf.subarray(arenaAt + keyAt, arenaAt + keyAt + keyLength);
+      else {
+        row.status = 'corrupt';
+        row.problem = `the key (${keyLength} bytes at ${keyAt}) lies outside the ${arenaBytes} key bytes`;
+        row.problemKind = 'bad-hint';
+      }
+    }
+    out.push(row);
+  }
+
+  out.push(...section(freeAt, tableAt - freeAt, 'free slots', 'other', `${freeSlotCount} slot indexes (u32)`, 'Indexes of the free slots among the slots (u32 each), reused before new slots.'));
+  out.push(...section(tableAt, arenaAt - tableAt, 'hash table', 'other', `${tableSize} entries`, "Open addressing with linear probing: per entry the key hash (u32) and slot index + 1 (u32), 0 where empty; a key's home entry is the top bits of its hash."));
+  out.push(...section(arenaAt, trailerAt - arenaAt, 'key bytes', 'key', `${arenaBytes} bytes, ${u32('arenaGarbage')} of them unused`, 'Every key, back to back; a slot points at its key with keyAt and keyLength.'));
+
+  const storedCrc = buf.readUInt32LE(trailerAt + IMAGE_TRAILER.crc);
+  const computedCrc = crc32(buf.subarray(0, trailerAt)) >>> 0;
+  const trailer: DecodedRecord = {
+    offset: trailerAt,
+    length: IMAGE_TRAILER.size,
+    kind: 'trailer',
+    status: storedCrc === computedCrc ? 'valid' : 'corrupt',
+    storedCrc,
+    computedCrc,
+    fields: layoutFields(IMAGE_TRAILER_FIELDS, trailerAt, shown({ crc: storedCrc === computedCrc ? hex32(storedCrc) : `${hex32(storedCrc)} (computed ${hex32(computedCrc)})` })),
+  };
+  if (storedCrc !== computedCrc) {
+    trailer.problem = 'checksum does not match the image: an open will not use it';
+    trailer.problemKind = 'bad-hint';
+  }
+  out.push(trailer);
+  return out;
+}
