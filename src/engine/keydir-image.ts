@@ -62,7 +62,7 @@ function bytesOf(a: Uint32Array | Uint8Array): Buffer {
  * Why the image does not describe these segments (id and size, in id order)
  * as they are now, or undefined when it does: an image is used only then.
  */
-export function staleness(image: KeydirImage, segments: readonly { id: number; size: number }[]): string | undefined {
+export function staleness(image: Pick<KeydirImage, 'segments'>, segments: readonly { id: number; size: number }[]): string | undefined {
   if (image.segments.length !== segments.length) return `it describes ${image.segments.length} segments, the directory has ${segments.length}`;
   for (let i = 0; i < segments.length; i++) {
     const { id, size } = segments[i]!;
@@ -137,14 +137,42 @@ async function readSection(efs: EngineFs, fd: number, a: Uint32Array | Uint8Arra
   return crc;
 }
 
+function decodeSegments(bytes: Buffer, count: number): ImageSegment[] {
+  const segments: ImageSegment[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = i * IMAGE_SEGMENT.size;
+    segments.push({
+      id: bytes.readUInt32LE(s + IMAGE_SEGMENT.id),
+      records: bytes.readUInt32LE(s + IMAGE_SEGMENT.records),
+      size: getU64(bytes, s + IMAGE_SEGMENT.dataSize),
+      oldestSequence: getU64(bytes, s + IMAGE_SEGMENT.oldestSequence),
+      newestSequence: getU64(bytes, s + IMAGE_SEGMENT.newestSequence),
+      liveBytes: getU64(bytes, s + IMAGE_SEGMENT.liveBytes),
+      tombstoneBytes: getU64(bytes, s + IMAGE_SEGMENT.tombstoneBytes),
+    });
+  }
+  return segments;
+}
+
 /**
  * Read the image, checked whole: header, sizes that add up to the file's,
  * and its checksum. Whether it describes the directory as it is now, and
  * whether its keydir is one a keydir could have, the caller checks
  * (Store, Keydir.adoptState). `pause`, awaited between chunks of the large
  * sections, gets the bytes of the file read so far and its size.
+ *
+ * With `segmentsNow` (the directory's data files and their sizes as the
+ * caller just found them), an image whose segment table does not describe
+ * them is not read any further: a stale image costs its header, not its
+ * keys (65 MB at a million). The caller still compares the image it gets
+ * with the segments it opens.
  */
-export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: number, total: number) => Promise<void> = async () => {}): Promise<LoadedImage> {
+export async function readKeydirImage(
+  efs: EngineFs,
+  dir: string,
+  pause: (done: number, total: number) => Promise<void> = async () => {},
+  segmentsNow?: readonly { id: number; size: number }[],
+): Promise<LoadedImage> {
   if (!imagesSupported) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: not read on a big-endian host` };
   let fd: number;
   try {
@@ -169,6 +197,9 @@ export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: 
     if (expected !== fileSize) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: its sections take ${expected} bytes, the file has ${fileSize}` };
 
     const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.size, IMAGE_HEADER.size);
+    const segments = decodeSegments(segmentBytes, segmentCount);
+    const stale = segmentsNow && staleness({ segments }, segmentsNow);
+    if (stale !== undefined) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: stale, not used (${stale})` };
     const slots = new Uint32Array(slotCount * SLOT_WORDS);
     const freeSlots = new Uint32Array(freeSlotCount);
     const table = new Uint32Array(tableSize * 2);
@@ -181,19 +212,6 @@ export async function readKeydirImage(efs: EngineFs, dir: string, pause: (done: 
     }
     if (readAt(efs, fd, TRAILER_BYTES, at).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
 
-    const segments: ImageSegment[] = [];
-    for (let i = 0; i < segmentCount; i++) {
-      const s = i * IMAGE_SEGMENT.size;
-      segments.push({
-        id: segmentBytes.readUInt32LE(s + IMAGE_SEGMENT.id),
-        records: segmentBytes.readUInt32LE(s + IMAGE_SEGMENT.records),
-        size: getU64(segmentBytes, s + IMAGE_SEGMENT.dataSize),
-        oldestSequence: getU64(segmentBytes, s + IMAGE_SEGMENT.oldestSequence),
-        newestSequence: getU64(segmentBytes, s + IMAGE_SEGMENT.newestSequence),
-        liveBytes: getU64(segmentBytes, s + IMAGE_SEGMENT.liveBytes),
-        tombstoneBytes: getU64(segmentBytes, s + IMAGE_SEGMENT.tombstoneBytes),
-      });
-    }
     const keydir: KeydirState = { seed: header.readUInt32LE(IMAGE_HEADER.seed), slots, freeSlots, table, arena, arenaGarbage: header.readUInt32LE(IMAGE_HEADER.arenaGarbage) };
     return { ok: true, image: { segments, keydir } };
   } catch (err) {

@@ -199,11 +199,17 @@ export class Store implements BrowsableStore {
       throw new NotAStoreError(dir, listing.others.length > 0 ? `no kvscope segment files (NNNNNN.data) among ${listing.others.length} other entries` : 'the directory is empty');
     }
 
-    // The keydir image, taken over below if it describes the segments as they are opened.
     // The keydir image, taken over below if it describes the segments as they are opened. Its reading is
     // the open's progress (in bytes of the image) until then; a replay, if it comes to one, starts over.
     const yielder = new Yielder('open', this.options.signal, this.options.onProgress);
-    const readImage = (): Promise<LoadedImage> => readKeydirImage(efs, dir, (done, total) => yielder.tick(done, total));
+    // Not read past its segment table when that already differs from the data files' sizes now.
+    const readImage = (): Promise<LoadedImage> =>
+      readKeydirImage(
+        efs,
+        dir,
+        (done, total) => yielder.tick(done, total),
+        dataFileSizesNow(efs, dir),
+      );
     let image: LoadedImage | undefined = this.readOnly && listing.hasKeydirImage ? await readImage() : undefined;
     if (!this.readOnly) {
       this.lock = acquireLock(efs, dir);
@@ -1232,5 +1238,14 @@ export class Store implements BrowsableStore {
   /** Name of the store directory, for messages. */
   get name(): string {
     return basename(this.dir);
+  }
+}
+
+/** The data files of dir and their sizes as they are now, or undefined if one vanished meanwhile (a writer compacting). */
+function dataFileSizesNow(efs: EngineFs, dir: string): { id: number; size: number }[] | undefined {
+  try {
+    return nativeDataFiles(efs, dir).map((f) => ({ id: f.id, size: efs.statSize(pathOf(dir, f.name)) }));
+  } catch {
+    return undefined;
   }
 }
