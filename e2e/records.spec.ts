@@ -283,6 +283,19 @@ test('verify finds injected damage and jumps to it; the scan resynchronises', as
   const nextRow = page.getByRole('listbox', { name: 'Record table' }).locator(`.record-row[data-offset="${victim.offset + victim.length}"]`);
   await expect(nextRow).not.toHaveAttribute('data-status', 'corrupt');
   await shot(page, '24-jump-to-corrupt-record');
+
+  // The keydir image's key for the damaged record: its problem opens the image at that key's slot.
+  await openTab(page, 'Verify');
+  const imageProblem = result.locator('tr.problem-row[data-file="KEYDIR"]');
+  await expect(imageProblem).toContainText(`points at ${file}@${victim.offset}`);
+  const slotOffset = await imageProblem.getAttribute('data-offset');
+  await imageProblem.click();
+  await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('File', { exact: true })).toHaveValue('KEYDIR');
+  await expect(details).toHaveAttribute('data-record-offset', slotOffset!);
+  await expect(details).toContainText(`slot @ ${slotOffset}`);
+  await expect(details).toContainText(Buffer.from(victim.key!).toString('latin1'));
+  await expect(details.locator('li.field[data-role="offset"]').first()).toContainText(String(victim.offset));
 });
 
 test('history lists every version; view an old one and restore it', async ({ page, kv }) => {
