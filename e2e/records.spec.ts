@@ -206,6 +206,9 @@ test('the keydir image: listed in Segments, decoded key by key in Records with i
   await page.getByLabel('File', { exact: true }).selectOption('KEYDIR');
   const table = page.getByRole('listbox', { name: 'Record table' });
   await expect(table.locator('.record-row').first()).toContainText('header');
+  // The demo deleted keys: their slots are free, and say so.
+  const free = rows.find((r) => r.kind === 'slot' && r.key === undefined)!;
+  await expect(table.locator(`.record-row[data-offset="${free.offset}"]`)).toContainText('free slot');
   await table.locator(`.record-row[data-offset="${slot.offset}"]`).click();
   const details = page.getByTestId('record-details');
   await expect(details).toContainText(`slot @ ${slot.offset}`);
