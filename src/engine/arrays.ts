@@ -37,6 +37,15 @@ export class Uint32List {
  * sort: one stable counting sort per digit). A digit is (column[i] >>> shift) & mask.
  */
 export function radixOrder(n: number, digits: ReadonlyArray<readonly [Uint32Array, number, number]>): Uint32Array {
+  const steps = radixOrderSteps(n, digits);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** radixOrder, yielding after each digit's pass (a caller on the event loop can pause there). */
+export function* radixOrderSteps(n: number, digits: ReadonlyArray<readonly [Uint32Array, number, number]>): Generator<void, Uint32Array> {
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let next = new Uint32Array(n);
@@ -54,6 +63,7 @@ export function radixOrder(n: number, digits: ReadonlyArray<readonly [Uint32Arra
       next[counts[((column[i]! >>> shift) & mask) >>> 0]!++] = i;
     }
     [order, next] = [next, order];
+    yield;
   }
   return order;
 }

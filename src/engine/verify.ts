@@ -19,7 +19,7 @@ import { HintClaims, KeydirClaims } from './record-claims.js';
 import { FirstSeen } from './first-seen.js';
 import { readSegmentHeader } from './segment.js';
 import { readManifest } from './compaction.js';
-import { Yielder } from './yielder.js';
+import { runStepsPausing, Yielder } from './yielder.js';
 import type { Problem, Progress, VerifyReport } from './types.js';
 
 export interface VerifyOptions {
@@ -239,7 +239,7 @@ async function checkKeydirImage(
   const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => pause(0.9));
   const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.size;
   if (impossible) return { problem: { file, offset: slotsAt, kind: 'bad-hint', message: `not a keydir: ${impossible}` } };
-  const byLocation = keydir.slotsByLocation(ids);
+  const byLocation = await runStepsPausing(keydir.slotsByLocationSteps(ids), () => pause(0.95));
   const named: Problem[] = [];
   let mismatches = 0;
   return {

@@ -176,3 +176,33 @@ describe('Keydir (open addressing over typed arrays)', () => {
     expect(outOfOrder).toBeLessThanOrEqual(1);
   });
 });
+
+describe('Keydir.slotsByLocation', () => {
+  it('orders the live slots of the segments asked for by (segment rank, offset), in steps or at once', () => {
+    const kd = new Keydir();
+    const rand = rng(11);
+    const where = new Map<number, [number, number]>();
+    for (let i = 0; i < 5000; i++) {
+      const key = Buffer.from(`key-${i}`);
+      const segment = 1 + Math.floor(rand() * 4);
+      const offset = 24 + Math.floor(rand() * 0x3fff_ffff);
+      kd.setIfNewerBytes(key, 0, key.length, segment, offset, 40, i);
+      where.set(kd.slotOfBytes(key, 0, key.length), [segment, offset]);
+    }
+    const ids = [3, 1, 4];
+    const at = kd.slotsByLocation(ids);
+    const steps = kd.slotsByLocationSteps(ids);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses, 'a pause after gathering and after each digit of the sort').toBe(4);
+    expect([...step.value.order]).toEqual([...at.order]);
+    // Every live slot of segments 3, 1, 4 once, by the segment's place in ids, then by offset; each segment's range in `first`.
+    const expected = [...where].filter(([, [s]]) => ids.includes(s)).sort(([, [sa, oa]], [, [sb, ob]]) => ids.indexOf(sa) - ids.indexOf(sb) || oa - ob);
+    expect([...at.order].map((i) => at.slots[i])).toEqual(expected.map(([slot]) => slot));
+    for (let r = 0; r < ids.length; r++) {
+      const inRange = [...at.order.subarray(at.first[r], at.first[r + 1])].map((i) => where.get(at.slots[i]!)![0]);
+      expect(new Set(inRange), `segment ${ids[r]}`).toEqual(new Set([ids[r]]));
+    }
+  });
+});
