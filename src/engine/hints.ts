@@ -4,8 +4,8 @@
  * opening reads the hint instead of the whole segment.
  */
 import { readAt, realFs, writeFileAtomically, type EngineFs } from './fs.js';
-import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
-import { checkHint, encodeHint, writeHintHeader, type HintEntry } from './native/codec.js';
+import { FORMAT_VERSION, HINT_ENTRY, HINT_HEADER, HINT_MAGIC, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
+import { checkHint, encodeHint, readU64, writeHintHeader, type HintEntry } from './native/codec.js';
 import { copyBytes } from './arrays.js';
 import { hashBytes } from './keydir.js';
 import { crc32 } from './crc.js';
@@ -217,6 +217,33 @@ export function loadHint(efs: EngineFs, dir: string, segmentId: number, dataSize
   if (check.segmentId !== segmentId) return { ok: false, reason: `${name}: describes segment ${check.segmentId}` };
   if (check.dataSize !== dataSize) return { ok: false, reason: `${name}: stale (written for ${check.dataSize} bytes, segment has ${dataSize})` };
   return { ok: true, bytes, entriesEnd: check.entriesEnd, entryCount: check.entryCount };
+}
+
+/**
+ * Whether the hint file of segment `segmentId` says in its header that it
+ * describes that segment at `dataSize` bytes (magic, version, id, size; its
+ * entries and checksum are not read). What a writer that took the keydir
+ * over from the image checks of each sealed segment's hint, so that a
+ * missing or stale one is written again, as a replay would have.
+ */
+export function hintHeaderDescribes(efs: EngineFs, dir: string, segmentId: number, dataSize: number): boolean {
+  try {
+    const fd = efs.openSync(pathOf(dir, hintFileName(segmentId)), 'r');
+    try {
+      const h = readAt(efs, fd, HINT_HEADER.size, 0);
+      return (
+        h.length === HINT_HEADER.size &&
+        h.toString('latin1', 0, 4) === HINT_MAGIC &&
+        h.readUInt16LE(HINT_HEADER.version) === FORMAT_VERSION &&
+        h.readUInt32LE(HINT_HEADER.segmentId) === segmentId &&
+        readU64(h, HINT_HEADER.dataSize) === dataSize
+      );
+    } finally {
+      efs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }
 
 /** Entry count from a hint file's trailer (no checks; for listings), or undefined when it cannot be read. */

@@ -48,7 +48,7 @@ import {
   SEGMENT_HEADER,
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
-import { buildHintBytes, HintBuilder, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
+import { buildHintBytes, HintBuilder, hintHeaderDescribes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
 import { deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
@@ -380,7 +380,8 @@ export class Store implements BrowsableStore {
       }
       seg.liveBytes = described.liveBytes;
       seg.tombstoneBytes = described.tombstoneBytes;
-      seg.hasHint = listing.hintIds.has(seg.id);
+      // A writer writes a sealed segment's missing or stale hint again (in the background), as after a replay.
+      seg.hasHint = listing.hintIds.has(seg.id) && (this.readOnly || hintHeaderDescribes(this.efs, this.dir, seg.id, seg.size));
     }
     return undefined;
   }
