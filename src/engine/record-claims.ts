@@ -40,14 +40,22 @@ export abstract class RecordClaims {
     this.k = k;
   }
 
+  /** Where claim i says its record is. */
+  offsetOf(i: number): number {
+    return this.offsets[i]!;
+  }
+
+  /** How long claim i says its record is. */
+  abstract lengthOf(i: number): number;
+
   /** After the scan: the claims no record matched (by offset), and the claims past the last record. */
   unmatched(): Uint32Array {
     while (this.k < this.to) this.missed.push(this.order[this.k++]!);
     return this.missed.done();
   }
 
-  /** Whether claim i describes this record. */
-  protected abstract describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean;
+  /** Whether claim i describes this record (its key is bytes[keyStart, keyStart + keyLength)). */
+  abstract describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean;
 }
 
 /** The entries of a hint file (checked whole by checkHint); claim i is the entry at byte entryAt(i) of the file. */
@@ -82,21 +90,11 @@ export class HintClaims extends RecordClaims {
     return this.entries[i]!;
   }
 
-  /** Claim i's entry, decoded. */
-  entry(i: number): { type: number; sequence: number; offset: number; recordLength: number; key: Buffer } {
-    const h = this.hint;
-    const at = this.entries[i]!;
-    const key = at + HINT_ENTRY.size;
-    return {
-      type: h[at + HINT_ENTRY.type]!,
-      sequence: readU64(h, at + HINT_ENTRY.sequence),
-      offset: h.readUInt32LE(at + HINT_ENTRY.offset),
-      recordLength: h.readUInt32LE(at + HINT_ENTRY.recordLength),
-      key: h.subarray(key, key + h.readUInt32LE(at + HINT_ENTRY.keyLength)),
-    };
+  lengthOf(i: number): number {
+    return this.hint.readUInt32LE(this.entries[i]! + HINT_ENTRY.recordLength);
   }
 
-  protected describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {
+  describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {
     const h = this.hint;
     const at = this.entries[i]!;
     if (h[at + HINT_ENTRY.type] !== type || h.readUInt32LE(at + HINT_ENTRY.recordLength) !== length) return false;
@@ -121,7 +119,11 @@ export class KeydirClaims extends RecordClaims {
     return this.byLocation.slots[i]!;
   }
 
-  protected describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {
+  lengthOf(i: number): number {
+    return this.byLocation.lengths[i]!;
+  }
+
+  describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {
     const slot = this.byLocation.slots[i]!;
     return (
       type === RECORD_PUT &&

@@ -13,9 +13,9 @@ import { fileSource } from './native/byte-source.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
 import { IMAGE_HEADER, IMAGE_SEGMENT, readKeydirImage, staleness } from './keydir-image.js';
 import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
-import { RECORD_HEADER, RECORD_PUT, SEGMENT_HEADER } from './native/layout.js';
+import { RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
-import { HintClaims, KeydirClaims } from './record-claims.js';
+import { HintClaims, KeydirClaims, type RecordClaims } from './record-claims.js';
 import { FirstSeen } from './first-seen.js';
 import { readSegmentHeader } from './segment.js';
 import { readManifest } from './compaction.js';
@@ -142,25 +142,16 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
         await yielder.step(done + ('offset' in ev ? ev.offset : 0), total);
       }
 
-      // Claims no committed record matched: what a reader following them would find there.
-      if (hintClaims) {
-        for (const i of hintClaims.unmatched()) {
-          const e = hintClaims.entry(i);
-          const found = recordAt(efs, fd, size, e.offset, e.recordLength);
-          if (found && found.header.type === e.type && found.header.sequence === e.sequence && found.key.equals(e.key)) continue;
-          hintProblems.push({ file: hintFileName(id), offset: hintClaims.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${file}@${e.offset} (${e.recordLength} bytes), which is not the record it describes` });
+      // Claims no committed record matched, and wrong even read on their own.
+      const [hints, keys] = [hintClaims, keyClaims];
+      if (hints) {
+        for (const i of falseClaims(efs, fd, size, hints)) {
+          const where = `${file}@${hints.offsetOf(i)} (${hints.lengthOf(i)} bytes)`;
+          hintProblems.push({ file: hintFileName(id), offset: hints.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${where}, which is not the record it describes` });
         }
       }
       problems.push(...hintProblems);
-      if (keyClaims && image) {
-        for (const i of keyClaims.unmatched()) {
-          const slot = keyClaims.slotOf(i);
-          const { keydir } = image;
-          const found = recordAt(efs, fd, size, keydir.offsetAt(slot), keydir.lengthAt(slot));
-          if (found && found.header.type === RECORD_PUT && found.header.sequence === keydir.sequenceAt(slot) && keydir.compareKeyAt(slot, found.key, 0, found.key.length) === 0) continue;
-          image.mismatch(slot, id);
-        }
-      }
+      if (keys && image) for (const i of falseClaims(efs, fd, size, keys)) image.mismatch(keys.slotOf(i), id);
     } finally {
       efs.closeSync(fd);
     }
@@ -189,6 +180,21 @@ function recordAt(efs: EngineFs, fd: number, dataSize: number, offset: number, l
   const header = readRecordHeader(bytes, 0);
   if (header.crc !== computeRecordCrc(bytes) || RECORD_HEADER.size + header.keyLength + header.valueLength !== length) return undefined;
   return { header, key: bytes.subarray(RECORD_HEADER.size, RECORD_HEADER.size + header.keyLength) };
+}
+
+/**
+ * The claims no committed record of the segment matched that are wrong
+ * even read on their own: what a reader following one finds at its place is
+ * not a whole record it describes.
+ */
+function falseClaims(efs: EngineFs, fd: number, dataSize: number, claims: RecordClaims): number[] {
+  const wrong: number[] = [];
+  for (const i of claims.unmatched()) {
+    const length = claims.lengthOf(i);
+    const found = recordAt(efs, fd, dataSize, claims.offsetOf(i), length);
+    if (!found || !claims.describes(i, length, found.header.type, found.header.sequence, found.key, 0, found.key.length)) wrong.push(i);
+  }
+  return wrong;
 }
 
 /** A segment's hint file as claims to check against its records, or why it cannot be used. */

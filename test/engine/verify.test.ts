@@ -153,6 +153,25 @@ describe('verify: what hints and the keydir image claim', () => {
     expect(report.problems[20]!.message).toBe(`${slotCount - 20} more keys point at records that are not theirs`);
   });
 
+  it('a claim on a whole record of a batch that damage left unfinished holds, as a reader following it would find', async () => {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    await store.batch(['a', 'b', 'c'].map((k) => ({ type: 'put' as const, key: `key-${k}`, value: `value-${k}` })));
+    await store.close();
+    // The batch's last record damaged (a value byte): the scan drops the batch as unfinished, but the first two
+    // records are whole, and the hint and the image point at them.
+    const data = path.join(dir, '000001.data');
+    const bytes = fs.readFileSync(data);
+    bytes[bytes.length - 1]! ^= 0xff;
+    fs.writeFileSync(data, bytes);
+    const problems = (await verifyNativeDirectory(dir)).problems;
+    const last = 24 + 2 * (22 + 5 + 7);
+    expect(problems.filter((p) => p.file === '000001.data').map((p) => p.kind).sort()).toEqual(['bad-crc', 'incomplete-batch']);
+    // Only the claims on the damaged record are wrong.
+    expect(problems.filter((p) => p.file === HINT).map((p) => [p.kind, p.message])).toEqual([['hint-mismatch', expect.stringContaining(`000001.data@${last} `)]]);
+    expect(problems.filter((p) => p.file === IMAGE).map((p) => [p.kind, p.message])).toEqual([['hint-mismatch', expect.stringContaining('key "key-c"')]]);
+  });
+
   it('reads each file about once: a claim that holds costs no read of its record', async () => {
     const dir = await cleanStore();
     let bytesRead = 0;
