@@ -104,6 +104,13 @@ export function offsetsOf<const T extends readonly FieldSpec[]>(table: T): { [K 
   return out as { [K in T[number]['name']]: number } & { size: number };
 }
 
+/** Field values for layoutFields from display strings, and the sizes of variable fields. */
+export function fieldValues(display: Record<string, string>, sizes: Record<string, number> = {}): Record<string, FieldValue> {
+  const out: Record<string, FieldValue> = {};
+  for (const [name, text] of Object.entries(display)) out[name] = sizes[name] !== undefined ? { display: text, size: sizes[name] } : { display: text };
+  return out;
+}
+
 export function hex32(n: number): string {
   return `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 }

@@ -23,20 +23,15 @@ import {
   IMAGE_TRAILER_FIELDS,
 } from '../native/layout.js';
 import { dataFileName } from '../native/files.js';
-import { hex32, layoutFields, type FieldValue } from './field-layout.js';
+import { damagedRecord } from './decode-helpers.js';
+import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedRecord } from './format.js';
 
 /** keyLength of a free slot. */
 const FREE_SLOT = 0xffff_ffff;
 
-function shown(display: Record<string, string>): Record<string, FieldValue> {
-  const out: Record<string, FieldValue> = {};
-  for (const [name, text] of Object.entries(display)) out[name] = { display: text };
-  return out;
-}
-
 function unreadable(buf: Buffer, reason: string): DecodedRecord[] {
-  return [{ offset: 0, length: buf.length, kind: 'garbage', status: 'corrupt', problem: reason, problemKind: 'bad-hint', fields: [{ name: 'keydir image', role: 'other', start: 0, end: buf.length, display: `${buf.length} bytes`, explain: reason }] }];
+  return [damagedRecord(0, buf.length, 'corrupt', 'bad-hint', reason)];
 }
 
 /** One opaque section (free slots, table, key bytes) as a row with one field; none when it is empty. */
@@ -70,7 +65,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
       length: IMAGE_HEADER.size,
       kind: 'header',
       status: 'valid',
-      fields: layoutFields(IMAGE_HEADER_FIELDS, 0, shown({
+      fields: layoutFields(IMAGE_HEADER_FIELDS, 0, fieldValues({
         magic: JSON.stringify(IMAGE_MAGIC),
         version: String(buf.readUInt16LE(IMAGE_HEADER.version)),
         flags: String(buf.readUInt16LE(IMAGE_HEADER.flags)),
@@ -94,7 +89,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
       length: IMAGE_SEGMENT.size,
       kind: 'header',
       status: 'valid',
-      fields: layoutFields(IMAGE_SEGMENT_FIELDS, at, shown({
+      fields: layoutFields(IMAGE_SEGMENT_FIELDS, at, fieldValues({
         id: `${id} (${dataFileName(id)})`,
         records: String(buf.readUInt32LE(at + IMAGE_SEGMENT.records)),
         dataSize: String(readU64(buf, at + IMAGE_SEGMENT.dataSize)),
@@ -118,7 +113,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
       length: IMAGE_SLOT.size,
       kind: 'slot',
       status: 'valid',
-      fields: layoutFields(IMAGE_SLOT_FIELDS, at, shown({
+      fields: layoutFields(IMAGE_SLOT_FIELDS, at, fieldValues({
         hash: hex32(buf.readUInt32LE(at + IMAGE_SLOT.hash)),
         segment: free ? '(free slot)' : `${segment} (${dataFileName(segment)})`,
         offset: String(buf.readUInt32LE(at + IMAGE_SLOT.offset)),
@@ -153,7 +148,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
     status: storedCrc === computedCrc ? 'valid' : 'corrupt',
     storedCrc,
     computedCrc,
-    fields: layoutFields(IMAGE_TRAILER_FIELDS, trailerAt, shown({ crc: storedCrc === computedCrc ? hex32(storedCrc) : `${hex32(storedCrc)} (computed ${hex32(computedCrc)})` })),
+    fields: layoutFields(IMAGE_TRAILER_FIELDS, trailerAt, fieldValues({ crc: storedCrc === computedCrc ? hex32(storedCrc) : `${hex32(storedCrc)} (computed ${hex32(computedCrc)})` })),
   };
   if (storedCrc !== computedCrc) {
     trailer.problem = 'checksum does not match the image: an open will not use it';

@@ -26,15 +26,8 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent } from '../native/scan.js';
-import { hex32, layoutFields, type FieldValue } from './field-layout.js';
+import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
-
-/** Field values for layoutFields from display strings and the sizes of variable fields. */
-function values(display: Record<string, string>, sizes: Record<string, number> = {}): Record<string, FieldValue> {
-  const out: Record<string, FieldValue> = {};
-  for (const [name, text] of Object.entries(display)) out[name] = sizes[name] !== undefined ? { display: text, size: sizes[name] } : { display: text };
-  return out;
-}
 
 function recordTypeName(type: number): string {
   return type === 1 ? 'put' : type === 2 ? 'tombstone' : `unknown (${type})`;
@@ -65,7 +58,7 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
       storedCrc: h.crc,
       computedCrc: ev.computedCrc,
       fields: [
-        ...layoutFields(RECORD_FIELDS, ev.offset, values({
+        ...layoutFields(RECORD_FIELDS, ev.offset, fieldValues({
           crc: hex32(h.crc),
           type: recordTypeName(h.type),
           flags: flagsText(h.flags),
@@ -76,7 +69,7 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
         ...layoutFields(
           RECORD_BODY_FIELDS,
           ev.offset + RECORD_HEADER.size,
-          values({ key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
+          fieldValues({ key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
         ),
       ],
     };
@@ -104,7 +97,7 @@ function damagedFields(ev: Exclude<ScanEvent, { kind: 'record' }>): DecodedField
   const h = ev.header;
   if (!h || ev.length < RECORD_HEADER.size) return [whole];
   const crc = ev.computedCrc !== undefined && ev.computedCrc !== h.crc ? `${hex32(h.crc)} (computed ${hex32(ev.computedCrc)})` : hex32(h.crc);
-  const fields = layoutFields(RECORD_FIELDS, ev.offset, values({
+  const fields = layoutFields(RECORD_FIELDS, ev.offset, fieldValues({
     crc,
     type: recordTypeName(h.type),
     flags: flagsText(h.flags),
@@ -115,7 +108,7 @@ function damagedFields(ev: Exclude<ScanEvent, { kind: 'record' }>): DecodedField
   let at = ev.offset + RECORD_HEADER.size;
   const end = ev.offset + ev.length;
   if (RECORD_HEADER.size + h.keyLength + h.valueLength <= ev.length) {
-    fields.push(...layoutFields(RECORD_BODY_FIELDS, at, values({ key: `${h.keyLength} bytes`, value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength })));
+    fields.push(...layoutFields(RECORD_BODY_FIELDS, at, fieldValues({ key: `${h.keyLength} bytes`, value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength })));
     at += h.keyLength + h.valueLength;
   }
   if (at < end) fields.push({ name: 'damaged bytes', role: 'other', start: at, end, display: `${end - at} bytes`, explain: ev.reason });
@@ -138,7 +131,7 @@ function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
       kind: 'header',
       status: header.ok ? 'valid' : 'corrupt',
       ...(problem ? { problem } : {}),
-      fields: layoutFields(SEGMENT_HEADER_FIELDS, 0, values({
+      fields: layoutFields(SEGMENT_HEADER_FIELDS, 0, fieldValues({
         magic: JSON.stringify(buf.toString('latin1', 0, 4)),
         version: String(buf.readUInt16LE(SEGMENT_HEADER.version)),
         flags: `0x${buf.readUInt16LE(SEGMENT_HEADER.flags).toString(16).padStart(4, '0')}`,
@@ -164,7 +157,7 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
       length: HINT_HEADER.size,
       kind: 'header',
       status: 'valid',
-      fields: layoutFields(HINT_HEADER_FIELDS, 0, values({
+      fields: layoutFields(HINT_HEADER_FIELDS, 0, fieldValues({
         magic: JSON.stringify(buf.toString('latin1', 0, 4)),
         version: String(buf.readUInt16LE(HINT_HEADER.version)),
         flags: '0',
@@ -184,7 +177,7 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
       key: e.key,
       sequence: e.sequence,
       fields: [
-        ...layoutFields(HINT_ENTRY_FIELDS, at, values({
+        ...layoutFields(HINT_ENTRY_FIELDS, at, fieldValues({
           type: recordTypeName(e.type),
           flags: '0',
           sequence: String(e.sequence),
@@ -192,7 +185,7 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
           recordLength: String(e.recordLength),
           keyLength: String(e.key.length),
         })),
-        ...layoutFields(HINT_ENTRY_BODY_FIELDS, at + HINT_ENTRY.size, values({ key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length })),
+        ...layoutFields(HINT_ENTRY_BODY_FIELDS, at + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length })),
       ],
     });
     at += length;
@@ -203,7 +196,7 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
     kind: 'trailer',
     status: 'valid',
     storedCrc: buf.readUInt32LE(at + HINT_TRAILER.crc),
-    fields: layoutFields(HINT_TRAILER_FIELDS, at, values({ entryCount: String(decoded.hint.entries.length), crc: hex32(buf.readUInt32LE(at + HINT_TRAILER.crc)) })),
+    fields: layoutFields(HINT_TRAILER_FIELDS, at, fieldValues({ entryCount: String(decoded.hint.entries.length), crc: hex32(buf.readUInt32LE(at + HINT_TRAILER.crc)) })),
   });
   return out;
 }
