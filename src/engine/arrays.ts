@@ -1,4 +1,5 @@
 /** Small helpers for byte arrays and typed-array columns, used on the engine's and the inspector's hot paths. */
+import { runSteps } from './yielder.js';
 
 /** Copies up to this long go byte by byte: cheaper than making a view for TypedArray#set. */
 const SHORT_COPY_BYTES = 64;
@@ -37,11 +38,7 @@ export class Uint32List {
  * sort: one stable counting sort per digit). A digit is (column[i] >>> shift) & mask.
  */
 export function radixOrder(n: number, digits: ReadonlyArray<readonly [Uint32Array, number, number]>): Uint32Array {
-  const steps = radixOrderSteps(n, digits);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
+  return runSteps(radixOrderSteps(n, digits));
 }
 
 /** radixOrder, yielding after each digit's pass (a caller on the event loop can pause there). */

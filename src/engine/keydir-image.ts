@@ -22,8 +22,6 @@ import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_SEGMENT, IMAGE_TRAILER } from './nativ
 const VERSION = 1;
 const TWO_32 = 0x1_0000_0000;
 
-export { IMAGE_HEADER, IMAGE_SEGMENT };
-
 const TRAILER_BYTES = IMAGE_TRAILER.size;
 
 /** A segment as an image records it. Sequences are 0 when the segment holds no record. */
