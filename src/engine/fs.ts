@@ -98,6 +98,16 @@ export function readInto(efs: EngineFs, fd: number, buf: Uint8Array, offset: num
   return done;
 }
 
+/** readAt on the file at path: opened, read, closed. */
+export function readFileAt(efs: EngineFs, path: string, length: number, position: number): Buffer {
+  const fd = efs.openSync(path, 'r');
+  try {
+    return readAt(efs, fd, length, position);
+  } finally {
+    efs.closeSync(fd);
+  }
+}
+
 /** Read exactly length bytes at position, or fewer at end of file. */
 export function readAt(efs: EngineFs, fd: number, length: number, position: number): Buffer {
   const buf = Buffer.allocUnsafe(length);

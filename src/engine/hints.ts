@@ -3,7 +3,7 @@
  * record of a sealed segment (key, type, sequence, offset, length) so that
  * opening reads the hint instead of the whole segment.
  */
-import { readAt, realFs, writeFileAtomically, type EngineFs } from './fs.js';
+import { readFileAt, realFs, writeFileAtomically, type EngineFs } from './fs.js';
 import { FORMAT_VERSION, HINT_ENTRY, HINT_HEADER, HINT_MAGIC, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { checkHint, encodeHint, readU64, writeHintHeader, type HintEntry } from './native/codec.js';
 import { copyBytes } from './arrays.js';
@@ -228,19 +228,14 @@ export function loadHint(efs: EngineFs, dir: string, segmentId: number, dataSize
  */
 export function hintHeaderDescribes(efs: EngineFs, dir: string, segmentId: number, dataSize: number): boolean {
   try {
-    const fd = efs.openSync(pathOf(dir, hintFileName(segmentId)), 'r');
-    try {
-      const h = readAt(efs, fd, HINT_HEADER.size, 0);
-      return (
-        h.length === HINT_HEADER.size &&
-        h.toString('latin1', 0, 4) === HINT_MAGIC &&
-        h.readUInt16LE(HINT_HEADER.version) === FORMAT_VERSION &&
-        h.readUInt32LE(HINT_HEADER.segmentId) === segmentId &&
-        readU64(h, HINT_HEADER.dataSize) === dataSize
-      );
-    } finally {
-      efs.closeSync(fd);
-    }
+    const h = readFileAt(efs, pathOf(dir, hintFileName(segmentId)), HINT_HEADER.size, 0);
+    return (
+      h.length === HINT_HEADER.size &&
+      h.toString('latin1', 0, 4) === HINT_MAGIC &&
+      h.readUInt16LE(HINT_HEADER.version) === FORMAT_VERSION &&
+      h.readUInt32LE(HINT_HEADER.segmentId) === segmentId &&
+      readU64(h, HINT_HEADER.dataSize) === dataSize
+    );
   } catch {
     return false;
   }
@@ -251,12 +246,7 @@ export function readHintEntryCount(path: string, efs: EngineFs = realFs): number
   try {
     const size = efs.statSize(path);
     if (size < HINT_HEADER.size + HINT_TRAILER.size) return undefined;
-    const fd = efs.openSync(path, 'r');
-    try {
-      return readAt(efs, fd, 4, size - HINT_TRAILER.size + HINT_TRAILER.entryCount).readUInt32LE(0);
-    } finally {
-      efs.closeSync(fd);
-    }
+    return readFileAt(efs, path, 4, size - HINT_TRAILER.size + HINT_TRAILER.entryCount).readUInt32LE(0);
   } catch {
     return undefined;
   }

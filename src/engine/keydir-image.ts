@@ -14,7 +14,7 @@
 import { endianness } from 'node:os';
 import { crc32 } from './crc.js';
 import { AbortedError } from './errors.js';
-import { readAt, readInto, realFs, writeFileAtomically, type EngineFs } from './fs.js';
+import { readAt, readFileAt, readInto, realFs, writeFileAtomically, type EngineFs } from './fs.js';
 import { SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
@@ -224,14 +224,9 @@ export async function readKeydirImage(
 /** Keys an image's header counts (used slots; no other check, for listings), or undefined when it cannot be read. */
 export function readKeydirImageKeyCount(path: string, efs: EngineFs = realFs): number | undefined {
   try {
-    const fd = efs.openSync(path, 'r');
-    try {
-      const header = readAt(efs, fd, IMAGE_HEADER.size, 0);
-      if (header.length < IMAGE_HEADER.size || header.toString('latin1', 0, 4) !== IMAGE_MAGIC) return undefined;
-      return Math.max(0, header.readUInt32LE(IMAGE_HEADER.slotCount) - header.readUInt32LE(IMAGE_HEADER.freeSlotCount));
-    } finally {
-      efs.closeSync(fd);
-    }
+    const header = readFileAt(efs, path, IMAGE_HEADER.size, 0);
+    if (header.length < IMAGE_HEADER.size || header.toString('latin1', 0, 4) !== IMAGE_MAGIC) return undefined;
+    return Math.max(0, header.readUInt32LE(IMAGE_HEADER.slotCount) - header.readUInt32LE(IMAGE_HEADER.freeSlotCount));
   } catch {
     return undefined;
   }

@@ -4,7 +4,7 @@
  */
 import { grown } from './arrays.js';
 import type { EngineFs } from './fs.js';
-import { readAt, writeFully } from './fs.js';
+import { readAt, readFileAt, writeFully } from './fs.js';
 import { decodeSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './native/codec.js';
 import { SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
 import { FormatVersionError } from './errors.js';
@@ -91,13 +91,7 @@ export function isInterruptedCreation(efs: EngineFs, path: string, id: number): 
   const size = efs.statSize(path);
   if (size >= SEGMENT_HEADER.size) return false;
   if (size === 0) return true;
-  const fd = efs.openSync(path, 'r');
-  try {
-    const bytes = readAt(efs, fd, size, 0);
-    return bytes.equals(encodeSegmentHeader({ flags: 0, segmentId: id, sequenceFloor: 0 }).subarray(0, size));
-  } finally {
-    efs.closeSync(fd);
-  }
+  return readFileAt(efs, path, size, 0).equals(encodeSegmentHeader({ flags: 0, segmentId: id, sequenceFloor: 0 }).subarray(0, size));
 }
 
 /** Create a new, empty segment file (header only), durable with its directory entry. */
