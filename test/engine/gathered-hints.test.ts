@@ -11,11 +11,11 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { buildHintBytes } from '../../src/engine/hints.js';
-import { realFs, type EngineFs } from '../../src/engine/fs.js';
+import { realFs } from '../../src/engine/fs.js';
 import { encodeRecord } from '../../src/engine/native/codec.js';
 import { FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_PUT, SEGMENT_HEADER } from '../../src/engine/native/layout.js';
 import { rng } from '../../bench/rng.js';
-import { cleanTempDirs, copyDir, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, countingFs, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -29,40 +29,16 @@ async function scannedHint(dir: string, hintName: string): Promise<Buffer> {
   }
 }
 
-/** An EngineFs that counts the bytes read from data files (NNNNNN.data), to tell an open from hints from a scan. */
-function countingFs(): { fs: EngineFs; dataBytesRead: () => number } {
-  const dataFds = new Set<number>();
-  let bytes = 0;
-  const counting: EngineFs = {
-    ...realFs,
-    openSync: (p, flags, mode) => {
-      const fd = realFs.openSync(p, flags, mode);
-      if (p.endsWith('.data')) dataFds.add(fd);
-      return fd;
-    },
-    closeSync: (fd) => {
-      dataFds.delete(fd);
-      realFs.closeSync(fd);
-    },
-    readSync: (fd, buf, off, len, pos) => {
-      const n = realFs.readSync(fd, buf, off, len, pos);
-      if (dataFds.has(fd)) bytes += n;
-      return n;
-    },
-  };
-  return { fs: counting, dataBytesRead: () => bytes };
-}
-
 /** Every hint in dir equals a scan of its segment; a read-only open reads only segment headers and finds the live data. */
 async function expectWholeHints(dir: string, live: Map<string, string>): Promise<void> {
   const hints = fs.readdirSync(dir).filter((n) => n.endsWith('.hint'));
   const data = fs.readdirSync(dir).filter((n) => n.endsWith('.data'));
   expect(hints.map((h) => h.slice(0, 6))).toEqual(data.map((d) => d.slice(0, 6)));
   for (const name of hints) expect(fs.readFileSync(path.join(dir, name)).equals(await scannedHint(dir, name)), name).toBe(true);
-  const counting = countingFs();
-  const store = await Store.open(dir, { readOnly: true, fs: counting.fs });
+  const { efs, bytesReadFrom } = countingFs();
+  const store = await Store.open(dir, { readOnly: true, fs: efs });
   expect(store.recovery.hintFallbacks).toEqual([]);
-  expect(counting.dataBytesRead()).toBe(data.length * SEGMENT_HEADER.size);
+  expect(bytesReadFrom((name) => name.endsWith('.data'))).toBe(data.length * SEGMENT_HEADER.size);
   expect([...store.sortedKeys()]).toEqual([...live.keys()].sort());
   for (const [k, v] of live) expect((await store.get(k))?.toString(), k).toBe(v);
   await store.close();

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Store } from '../../src/engine/store.js';
+import { realFs, type EngineFs } from '../../src/engine/fs.js';
 
 const made: string[] = [];
 
@@ -72,4 +73,38 @@ export async function damageValueOf(dir: string, key: string, fromEnd: number, m
   const bytes = fs.readFileSync(file);
   bytes[at.offset + at.length - fromEnd]! ^= mask;
   fs.writeFileSync(file, bytes);
+}
+
+/**
+ * realFs, counting the bytes read from each file by name (reads through an
+ * open fd, and whole-file reads): what an open or a verify read, and what not.
+ */
+export function countingFs(): { efs: EngineFs; bytesRead: Map<string, number>; bytesReadFrom: (which: (name: string) => boolean) => number } {
+  const bytesRead = new Map<string, number>();
+  const names = new Map<number, string>();
+  const add = (name: string, n: number) => bytesRead.set(name, (bytesRead.get(name) ?? 0) + n);
+  const efs: EngineFs = {
+    ...realFs,
+    openSync: (p, flags, mode) => {
+      const fd = realFs.openSync(p, flags, mode);
+      names.set(fd, path.basename(p));
+      return fd;
+    },
+    closeSync: (fd) => {
+      names.delete(fd);
+      realFs.closeSync(fd);
+    },
+    readSync: (fd, buf, off, len, pos) => {
+      const n = realFs.readSync(fd, buf, off, len, pos);
+      add(names.get(fd) ?? '?', n);
+      return n;
+    },
+    readFileSync: (p) => {
+      const b = realFs.readFileSync(p);
+      add(path.basename(p), b.length);
+      return b;
+    },
+  };
+  const bytesReadFrom = (which: (name: string) => boolean) => [...bytesRead].reduce((n, [name, bytes]) => (which(name) ? n + bytes : n), 0);
+  return { efs, bytesRead, bytesReadFrom };
 }

@@ -15,7 +15,7 @@ import { Keydir } from '../../src/engine/keydir.js';
 import { readKeydirImage, type KeydirImage } from '../../src/engine/keydir-image.js';
 import { decodeHint, encodeHint } from '../../src/engine/native/codec.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, copyDir, hashDir, removeKeydirImage, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, countingFs, hashDir, removeKeydirImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -72,36 +72,6 @@ function watchedFs(): { efs: EngineFs; touched: string[] } {
     readFileSync: (p) => (touched.push(path.basename(p)), realFs.readFileSync(p)),
   };
   return { efs, touched };
-}
-
-/** realFs, counting the bytes read from each file (by name). */
-function countingFs(): { efs: EngineFs; bytesRead: Map<string, number> } {
-  const bytesRead = new Map<string, number>();
-  const names = new Map<number, string>();
-  const add = (name: string, n: number) => bytesRead.set(name, (bytesRead.get(name) ?? 0) + n);
-  const efs: EngineFs = {
-    ...realFs,
-    openSync: (p, flags, mode) => {
-      const fd = realFs.openSync(p, flags, mode);
-      names.set(fd, path.basename(p));
-      return fd;
-    },
-    closeSync: (fd) => {
-      names.delete(fd);
-      realFs.closeSync(fd);
-    },
-    readSync: (fd, buf, off, len, pos) => {
-      const n = realFs.readSync(fd, buf, off, len, pos);
-      add(names.get(fd) ?? '?', n);
-      return n;
-    },
-    readFileSync: (p) => {
-      const b = realFs.readFileSync(p);
-      add(path.basename(p), b.length);
-      return b;
-    },
-  };
-  return { efs, bytesRead };
 }
 
 /** A read-only open of dir reports this (or no) reason for not using the image, and sees exactly `expected`. */
@@ -280,7 +250,8 @@ describe('keydir image', () => {
     await expectOpen(dir, expected);
   });
 
-  it('a stale image (the segments have changed since) is not used', async () => {
+  /** A store whose image was written before its last writer's change, put back after that writer closed. */
+  async function staleImage(): Promise<{ dir: string; expected: Map<string, string>; old: Buffer }> {
     const dir = tempDir() + '/s';
     const expected = await workload(dir, 6);
     const old = fs.readFileSync(path.join(dir, IMAGE));
@@ -289,48 +260,27 @@ describe('keydir image', () => {
     expected.set('key-1', 'newer');
     await writer.close();
     fs.writeFileSync(path.join(dir, IMAGE), old);
+    return { dir, expected, old };
+  }
+
+  it('a stale image (the segments have changed since) is not used', async () => {
+    const { dir, expected } = await staleImage();
     await expectOpen(dir, expected, 'KEYDIR: stale, not used');
     expect((await verifyNativeDirectory(dir)).problems.map((p) => [p.file, p.kind])).toEqual([[IMAGE, 'stale-hint']]);
   });
 
   it('a stale image costs an open its header and segment table, not its keys', async () => {
-    const dir = tempDir() + '/s';
-    const expected = await workload(dir, 6);
-    const old = fs.readFileSync(path.join(dir, IMAGE));
-    const writer = await Store.open(dir);
-    await writer.put('key-1', 'newer');
-    expected.set('key-1', 'newer');
-    await writer.close();
-    fs.writeFileSync(path.join(dir, IMAGE), old);
+    const { dir, old } = await staleImage();
     const headAndTable = 40 + old.readUInt32LE(12) * 48;
     expect(old.length).toBeGreaterThan(2 * headAndTable);
+    // The reader leaves the image in place; the writer (last) deletes it, and writes a current one at its close.
     for (const readOnly of [true, false]) {
-      let imageFd = -1;
-      let imageBytesRead = 0;
-      const efs: EngineFs = {
-        ...realFs,
-        openSync: (p, flags, mode) => {
-          const fd = realFs.openSync(p, flags, mode);
-          if (path.basename(p) === IMAGE) imageFd = fd;
-          return fd;
-        },
-        closeSync: (fd) => {
-          if (fd === imageFd) imageFd = -1;
-          realFs.closeSync(fd);
-        },
-        readSync: (fd, buf, off, len, pos) => {
-          const n = realFs.readSync(fd, buf, off, len, pos);
-          if (fd === imageFd) imageBytesRead += n;
-          return n;
-        },
-      };
+      const { efs, bytesRead } = countingFs();
       const store = await Store.open(dir, { readOnly, fs: efs });
       expect(store.recovery.hintFallbacks.join('\n')).toContain('KEYDIR: stale, not used');
-      expect(imageBytesRead, readOnly ? 'reader' : 'writer').toBe(headAndTable);
+      expect(bytesRead.get(IMAGE), readOnly ? 'reader' : 'writer').toBe(headAndTable);
       expect((await store.get('key-1'))?.toString()).toBe('newer');
       await store.close();
-      if (!readOnly) break;
-      // The reader left it in place; the writer deletes it (and writes a current one at its close).
     }
   });
 

@@ -11,10 +11,9 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { crc32 } from '../../src/engine/crc.js';
-import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { decodeHint, encodeHint } from '../../src/engine/native/codec.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, hashDir, tempDir } from './helpers.js';
+import { cleanTempDirs, countingFs, hashDir, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -174,22 +173,10 @@ describe('verify: what hints and the keydir image claim', () => {
 
   it('reads each file about once: a claim that holds costs no read of its record', async () => {
     const dir = await cleanStore();
-    let bytesRead = 0;
-    const counting: EngineFs = {
-      ...realFs,
-      readSync: (fd, buf, off, len, pos) => {
-        const n = realFs.readSync(fd, buf, off, len, pos);
-        bytesRead += n;
-        return n;
-      },
-      readFileSync: (p) => {
-        const b = realFs.readFileSync(p);
-        bytesRead += b.length;
-        return b;
-      },
-    };
+    const { efs, bytesReadFrom } = countingFs();
     const fileBytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
-    expect((await verifyNativeDirectory(dir, { fs: counting })).ok).toBe(true);
+    expect((await verifyNativeDirectory(dir, { fs: efs })).ok).toBe(true);
+    const bytesRead = bytesReadFrom(() => true);
     // Segment headers are read once more on their own (24 bytes each); reading every record again for
     // the hints and the image would read the segments' 1,360 bytes of records twice more.
     expect(bytesRead).toBeGreaterThanOrEqual(fileBytes);
