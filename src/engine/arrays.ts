@@ -10,7 +10,7 @@ export function copyBytes(from: Uint8Array, fromStart: number, to: Uint8Array, t
   else for (let i = 0; i < length; i++) to[toStart + i] = from[fromStart + i]!;
 }
 
-type Column = Uint8Array | Int32Array | Uint32Array | Float64Array;
+type Column = Uint8Array | Uint16Array | Int32Array | Uint32Array | Float64Array;
 
 /** A column of the same kind with room for `capacity` entries, holding a's entries at the start (capacity >= a.length). */
 export function grown<T extends Column>(a: T, capacity: number): T {

@@ -6,7 +6,7 @@
 import { readFileAt, realFs, writeFileAtomically, type EngineFs } from './fs.js';
 import { FORMAT_VERSION, HINT_ENTRY, HINT_HEADER, HINT_MAGIC, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { checkHint, encodeHint, readU64, writeHintHeader, type HintEntry } from './native/codec.js';
-import { copyBytes } from './arrays.js';
+import { copyBytes, grown } from './arrays.js';
 import { hashBytes } from './keydir.js';
 import { crc32 } from './crc.js';
 import { fileSource } from './native/byte-source.js';
@@ -61,6 +61,17 @@ export class HintBuilder {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private at = HINT_HEADER.size;
   count = 0;
+  /**
+   * Each entry's bucket (the top ORDER_BITS of its key's hash) and each
+   * bucket's bytes, noted as entries are added, so that finish() moves the
+   * entries without reading them twice; undefined once addEncoded() added
+   * entries whose buckets were not noted (finish() then works them out).
+   */
+  private buckets: { digits: Uint16Array; bytes: Uint32Array; ordered: boolean } | undefined = {
+    digits: new Uint16Array(1024),
+    bytes: new Uint32Array(ORDER_BUCKETS + 1),
+    ordered: true,
+  };
 
   /** Room for entryBytes more bytes of entries (and the trailer); returns where they go. */
   private reserve(entryBytes: number): number {
@@ -73,8 +84,21 @@ export class HintBuilder {
     return this.at;
   }
 
+  /** Note the bucket of the entry about to be added (its key's hash with KEY_ORDER_SEED, and its size in bytes). */
+  private noteBucket(keyHash: number, entryBytes: number): void {
+    const b = this.buckets;
+    if (!b) return;
+    const digit = keyHash >>> (32 - ORDER_BITS);
+    const i = this.count;
+    if (i === b.digits.length) b.digits = grown(b.digits, 2 * i);
+    if (i > 0 && digit < b.digits[i - 1]!) b.ordered = false;
+    b.digits[i] = digit;
+    b.bytes[digit + 1]! += entryBytes;
+  }
+
   add(type: number, sequence: number, offset: number, recordLength: number, key: Uint8Array, keyStart: number, keyLength: number): void {
     const at = this.reserve(HINT_ENTRY.size + keyLength);
+    if (this.buckets) this.noteBucket(hashBytes(key, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[at + HINT_ENTRY.type] = type;
     b[at + HINT_ENTRY.flags] = 0;
@@ -92,11 +116,15 @@ export class HintBuilder {
    * add() for a record whose bytes are at hand (record[at, at + recordLength),
    * checked): the entry's type, sequence, key length and key are copied from
    * the record's header and key, which hold them in the same encoding.
+   * `keyHash` is the key's hash with KEY_ORDER_SEED when the caller has it
+   * (compaction has it from the keydir), else -1.
    */
-  addRecord(record: Uint8Array, at: number, offset: number, recordLength: number): void {
+  addRecord(record: Uint8Array, at: number, offset: number, recordLength: number, keyHash = -1): void {
     const kl = at + RECORD_HEADER.keyLength;
     const keyLength = readU32(record, kl);
     const to = this.reserve(HINT_ENTRY.size + keyLength);
+    const keyStart = at + RECORD_HEADER.size;
+    if (this.buckets) this.noteBucket(keyHash >= 0 ? keyHash : hashBytes(record, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;
     b[to + HINT_ENTRY.flags] = 0;
@@ -104,37 +132,46 @@ export class HintBuilder {
     putU32(b, to + HINT_ENTRY.offset, offset);
     putU32(b, to + HINT_ENTRY.recordLength, recordLength);
     copyBytes(record, kl, b, to + HINT_ENTRY.keyLength, 4);
-    copyBytes(record, at + RECORD_HEADER.size, b, to + HINT_ENTRY.size, keyLength);
+    copyBytes(record, keyStart, b, to + HINT_ENTRY.size, keyLength);
     this.at = to + HINT_ENTRY.size + keyLength;
     this.count++;
   }
 
-  /**
-   * Put the entries in the order of the top ORDER_BITS bits of their key's
-   * hash, file order within (a stable counting sort that moves the entries:
-   * one pass to count each bucket's bytes, one to place them, both reading
-   * the entries front to back). Nothing to do when they already are in that
-   * order (a loaded hint's entries, nothing added).
-   */
-  private orderByKeyHash(): void {
+  /** Each entry's bucket and each bucket's bytes, worked out from the entries (after addEncoded()). */
+  private bucketsFromEntries(): { digits: Uint16Array; bytes: Uint32Array; ordered: boolean } {
     const n = this.count;
-    if (n < 2) return;
     const b = this.buf;
-    const end = this.at;
     const digits = new Uint16Array(n);
-    const bucketStart = new Uint32Array(ORDER_BUCKETS + 1);
+    const bytes = new Uint32Array(ORDER_BUCKETS + 1);
     let ordered = true;
     for (let i = 0, at = HINT_HEADER.size, last = 0; i < n; i++) {
       const keyLength = readU32(b, at + HINT_ENTRY.keyLength);
       const key = at + HINT_ENTRY.size;
       const digit = hashBytes(b, key, key + keyLength) >>> (32 - ORDER_BITS);
       digits[i] = digit;
-      bucketStart[digit + 1]! += HINT_ENTRY.size + keyLength;
+      bytes[digit + 1]! += HINT_ENTRY.size + keyLength;
       if (digit < last) ordered = false;
       last = digit;
       at = key + keyLength;
     }
+    return { digits, bytes, ordered };
+  }
+
+  /**
+   * Put the entries in the order of the top ORDER_BITS bits of their key's
+   * hash, file order within (a stable counting sort that moves the entries
+   * front to back, by the buckets noted as they were added). Nothing to do
+   * when they already are in that order (a loaded hint's entries, nothing
+   * added).
+   */
+  private orderByKeyHash(): void {
+    const n = this.count;
+    if (n < 2) return;
+    const { digits, bytes: bucketStart, ordered } = this.buckets ?? this.bucketsFromEntries();
+    this.buckets = undefined;
     if (ordered) return;
+    const b = this.buf;
+    const end = this.at;
     bucketStart[0] = HINT_HEADER.size;
     for (let d = 1; d <= ORDER_BUCKETS; d++) bucketStart[d]! += bucketStart[d - 1]!;
     const out = Buffer.allocUnsafe(end + HINT_TRAILER.size);
@@ -149,6 +186,7 @@ export class HintBuilder {
 
   /** Entries already encoded (a loaded hint's bytes[start, end), holding count entries), appended as they are. */
   addEncoded(bytes: Uint8Array, start: number, end: number, count: number): void {
+    this.buckets = undefined;
     const at = this.reserve(end - start);
     copyBytes(bytes, start, this.buf, at, end - start);
     this.at = at + end - start;
@@ -178,7 +216,7 @@ export async function buildHintBytes(efs: EngineFs, segmentId: number, fd: numbe
     size,
     start,
     (buf, at, fileOffset, _type, _sequence, _keyLength, length) => builder.addRecord(buf, at, fileOffset, length),
-    pause,
+    { pause },
   );
   if (stopped < size) {
     for (const ev of committedRecords(scanRecords(fileSource(efs, fd, size), stopped))) {

@@ -295,6 +295,13 @@ export class Keydir {
   sequenceAt(slot: number): number {
     return this.seqAt(slot);
   }
+  /** The hash of the slot's key with KEY_ORDER_SEED, by which hint files are ordered: the one held, unless the keydir moved to a seed of its own. */
+  keyOrderHashAt(slot: number): number {
+    const m = slot * STRIDE;
+    if (this.seed === KEY_ORDER_SEED) return this.meta[m + HASH]!;
+    const at = this.meta[m + KEY_AT]!;
+    return hashBytes(this.arena, at, at + this.meta[m + KEY_LEN]!);
+  }
   /** The slot's key as a key string (made now: the keydir keeps bytes). */
   keyAt(slot: number): string {
     const at = this.meta[slot * STRIDE + KEY_AT]!;

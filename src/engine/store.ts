@@ -418,7 +418,7 @@ export class Store implements BrowsableStore {
     this.walking = { seg, gather, yielder, done, total };
     let stopped: number;
     try {
-      stopped = await walkCommittedRecords(this.efs, seg.fd, seg.size, start, this.walkedRecord, this.walkPause);
+      stopped = await walkCommittedRecords(this.efs, seg.fd, seg.size, start, this.walkedRecord, { pause: this.walkPause });
     } finally {
       this.walking = undefined;
     }
@@ -1105,6 +1105,7 @@ export class Store implements BrowsableStore {
         sequenceFloor: this.nextSequence - 1,
         allocateSegmentId: () => this.nextSegmentId++,
         liveSlot,
+        keyOrderHash: (slot, segment, offset) => (this.keydir.segmentAt(slot) === segment && this.keydir.offsetAt(slot) === offset ? this.keydir.keyOrderHashAt(slot) : -1),
         commit: (outputs, moved) => {
           for (const out of outputs) this.segments.set(out.id, out);
           const kd = this.keydir;

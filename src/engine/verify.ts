@@ -129,7 +129,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
 
       // The fast walk while records are plain; the generic scanner, with its reports, from the first anomaly on.
       const start = header ? SEGMENT_HEADER.size : Math.min(size, SEGMENT_HEADER.size);
-      const stopped = await walkCommittedRecords(efs, fd, size, start, walkedRecord, pause);
+      const stopped = await walkCommittedRecords(efs, fd, size, start, walkedRecord, { pause });
       for (const ev of committedRecords(scanRecords(fileSource(efs, fd, size), stopped))) {
         if (ev.kind === 'record') {
           checkRecord(ev.offset, ev.length, ev.header.type, ev.header.sequence, ev.key, 0, ev.key.length);

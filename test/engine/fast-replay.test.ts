@@ -94,8 +94,7 @@ describe('fast replay walk', () => {
               expect(sequence).toBeGreaterThan(0);
               fast.push(`record@${fileOffset}`);
             },
-            undefined,
-            windowBytes,
+            { windowBytes },
           );
           const rest = stop >= size ? [] : [...committedRecords(scanRecords(fileSource(realFs, fd, size), stop))].map(describeEvent);
           expect([...fast, ...rest]).toEqual(reference);
