@@ -4,6 +4,7 @@
  * single-writer lock. docs/FORMAT.md describes the files; this class keeps
  * them and the keydir in step.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { EngineFs } from './fs.js';
 import { readAt, readInto, realFs, writeFully } from './fs.js';
@@ -88,6 +89,9 @@ const HINT_ENTRIES_PER_SLICE = 16_384;
 const DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
 /** A scan for at most this many keys from the start picks them in one pass instead of sorting every key. */
 const SMALLEST_PICK_MAX = 10_000;
+/** How many times a reader opens again when a file it listed is gone (a writer's compaction removed it meanwhile). */
+const READER_OPEN_ATTEMPTS = 10;
+
 /** getSync reads records into one reused buffer up to this size; larger records get their own. */
 const MAX_READ_BUFFER_BYTES = 1024 * 1024;
 
@@ -169,8 +173,10 @@ export class Store implements BrowsableStore {
       } catch (err) {
         store.releaseResources();
         // A reader takes no lock: a writer in another process may finish a compaction
-        // between our listing and our opening its files. Read the directory again.
-        if (!store.readOnly || (err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw err;
+        // between our listing and our opening its files. Read the directory again, after
+        // a pause of random length, so as not to keep step with a writer that compacts back to back.
+        if (!store.readOnly || (err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= READER_OPEN_ATTEMPTS) throw err;
+        await sleep(Math.random() * 2 * attempt);
       }
     }
   }

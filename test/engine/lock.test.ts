@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { LockedError } from '../../src/engine/errors.js';
+import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { cleanTempDirs, tempDir } from './helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -107,6 +108,40 @@ describe('writer lock across processes', () => {
     }
     expect(failures).toEqual([]);
     expect(opens).toBeGreaterThan(50);
+  });
+
+  it('a reader whose listed files vanish before it opens them reads the directory again; a writer does not', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const seed = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024 });
+    for (let i = 0; i < 300; i++) await seed.put(`k${i % 50}`, `value ${i}`);
+    await seed.close();
+    // As if a compaction in another process removed the files between the listing and the open, `times` times.
+    const vanishing = (times: number): { efs: EngineFs; failed: () => number } => {
+      let failed = 0;
+      const efs: EngineFs = {
+        ...realFs,
+        openSync: (p, flags, mode) => {
+          if (p.endsWith('.data') && failed < times) {
+            failed++;
+            throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
+          }
+          return realFs.openSync(p, flags, mode);
+        },
+      };
+      return { efs, failed: () => failed };
+    };
+    const few = vanishing(6);
+    const reader = await Store.open(dir, { readOnly: true, fs: few.efs });
+    expect(few.failed()).toBe(6);
+    expect(reader.keyCount()).toBe(50);
+    await reader.close();
+    const forever = vanishing(Infinity);
+    await expect(Store.open(dir, { readOnly: true, fs: forever.efs })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(forever.failed()).toBe(10);
+    const writer = vanishing(1);
+    await expect(Store.open(dir, { fs: writer.efs })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(writer.failed()).toBe(1);
+    expect(Store.lockHolder(dir)).toBeUndefined();
   });
 
   it('a second writer in the same process is refused too', async () => {
