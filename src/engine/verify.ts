@@ -248,6 +248,18 @@ async function checkKeydirImage(
   const byLocation = await runStepsPausing(keydir.slotsByLocationSteps(ids), () => pause(0.95));
   const named: Problem[] = [];
   let mismatches = 0;
+  // Keys a lookup by key would not find (an open takes the image over without this check).
+  const lost = await runStepsPausing(keydir.slotsNotFoundByKeySteps(), () => pause(0.97));
+  const slotOffset = (slot: number) => slotsAt + slot * SLOT_WORDS * 4;
+  const lostProblems: Problem[] = lost.slice(0, MAX_IMAGE_MISMATCHES).map((slot) => ({
+    file,
+    offset: slotOffset(slot),
+    kind: 'bad-hint',
+    message: `key ${JSON.stringify(keydir.keyAt(slot))} (slot ${slot}) is not found by a lookup of that key: the hash the slot holds is not the key's, or another slot holds the same key (delete ${file}: the next open rebuilds the keydir from hints and data)`,
+  }));
+  if (lost.length > MAX_IMAGE_MISMATCHES) {
+    lostProblems.push({ file, offset: slotsAt, kind: 'bad-hint', message: `${lost.length - MAX_IMAGE_MISMATCHES} more keys are not found by a lookup of their own key` });
+  }
   return {
     keydir,
     byLocation,
@@ -255,11 +267,11 @@ async function checkKeydirImage(
       if (++mismatches > MAX_IMAGE_MISMATCHES) return;
       const key = keydir.keyAt(slot);
       const where = `${dataFileName(segment)}@${keydir.offsetAt(slot)} (${keydir.lengthAt(slot)} bytes)`;
-      named.push({ file, offset: slotsAt + slot * SLOT_WORDS * 4, kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${where}, which is not its record` });
+      named.push({ file, offset: slotOffset(slot), kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${where}, which is not its record` });
     },
     problems() {
-      if (mismatches <= MAX_IMAGE_MISMATCHES) return named;
-      return [...named, { file, offset: slotsAt, kind: 'hint-mismatch', message: `${mismatches - MAX_IMAGE_MISMATCHES} more keys point at records that are not theirs` }];
+      if (mismatches <= MAX_IMAGE_MISMATCHES) return [...lostProblems, ...named];
+      return [...lostProblems, ...named, { file, offset: slotsAt, kind: 'hint-mismatch', message: `${mismatches - MAX_IMAGE_MISMATCHES} more keys point at records that are not theirs` }];
     },
   };
 }

@@ -206,3 +206,60 @@ describe('Keydir.slotsByLocation', () => {
     }
   });
 });
+
+describe('Keydir.slotsNotFoundByKeySteps', () => {
+  /** A state of 70,000 keys (more than one step), copied so that it can be changed and adopted. */
+  function state() {
+    const kd = new Keydir();
+    for (let i = 0; i < 70_000; i++) {
+      const key = Buffer.from(`key-${i}`);
+      kd.setIfNewerBytes(key, 0, key.length, 1, 24 + 40 * i, 40, i + 1);
+    }
+    kd.delete('key-5');
+    const s = kd.exportState();
+    return { ...s, slots: s.slots.slice(), table: s.table.slice(), arena: Buffer.from(s.arena), freeSlots: s.freeSlots.slice() };
+  }
+  const SLOT_WORDS = 8;
+  const slotOf = (s: ReturnType<typeof state>, key: string) => {
+    for (let slot = 0; slot < s.slots.length / SLOT_WORDS; slot++) {
+      const at = s.slots[slot * SLOT_WORDS + 6]!;
+      const length = s.slots[slot * SLOT_WORDS + 7]!;
+      if (length === key.length && s.arena.toString('latin1', at, at + length) === key) return slot;
+    }
+    throw new Error(`no slot holds ${key}`);
+  };
+  const lost = async (s: ReturnType<typeof state>) => {
+    const kd = new Keydir();
+    expect(await kd.adoptState(s, () => true)).toBeUndefined();
+    const steps = kd.slotsNotFoundByKeySteps();
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(pauses).toBeGreaterThan(1);
+    return step.value;
+  };
+
+  it('finds none in a keydir built by inserts', async () => {
+    expect(await lost(state())).toEqual([]);
+  });
+
+  it('finds a slot whose hash, in the slot and the table alike, is not its key’s', async () => {
+    const s = state();
+    const slot = slotOf(s, 'key-123');
+    const h = s.slots[slot * SLOT_WORDS]!;
+    const entry = [...Array(s.table.length / 2).keys()].find((i) => s.table[2 * i + 1] === slot + 1)!;
+    s.slots[slot * SLOT_WORDS] = (h ^ 1) >>> 0;
+    s.table[2 * entry] = (h ^ 1) >>> 0;
+    expect(await lost(s)).toEqual([slot]);
+  });
+
+  it('finds the second of two slots that hold the same key', async () => {
+    const s = state();
+    const first = slotOf(s, 'key-7');
+    const second = slotOf(s, 'key-8');
+    // key-8's slot now points at key-7's bytes (same length): its table entry still carries key-8's hash.
+    s.slots[second * SLOT_WORDS + 6] = s.slots[first * SLOT_WORDS + 6]!;
+    expect(await lost(s)).toEqual([second]);
+  });
+});
+

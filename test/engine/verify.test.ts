@@ -25,6 +25,7 @@ const IMAGE_SEGMENT_BYTES = 48;
 const SLOT_BYTES = 32;
 const SLOT_OFFSET_WORD = 2;
 const SLOT_LENGTH_WORD = 3;
+const SLOT_KEY_AT_WORD = 6;
 
 /** Keys of the same length with values of the same length: every record is 22 + 4 + 8 bytes. */
 const KEYS = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(3, '0')}`);
@@ -135,6 +136,26 @@ describe('verify: what hints and the keydir image claim', () => {
     image.writeUInt32LE(image.readUInt32LE(word(1, SLOT_LENGTH_WORD)), word(0, SLOT_LENGTH_WORD));
     resealImage(dir, image);
     expect(await problemsOf(dir)).toEqual([[IMAGE, slotsAt, 'hint-mismatch']]);
+  });
+
+  it('names a key of the image that a lookup of that key would not find', async () => {
+    const dir = await cleanStore();
+    const { image, slotsAt } = imageSlots(dir);
+    // Slot 1 (k001) gets slot 0's key bytes (k000, same length), its hash unchanged: two slots hold
+    // k000, a lookup of k000 finds slot 0, and slot 1 also claims k000 for k001's record.
+    const word = (slot: number, w: number) => slotsAt + slot * SLOT_BYTES + 4 * w;
+    image.writeUInt32LE(image.readUInt32LE(word(0, SLOT_KEY_AT_WORD)), word(1, SLOT_KEY_AT_WORD));
+    resealImage(dir, image);
+    const report = await verifyNativeDirectory(dir);
+    expect(report.problems.map((p) => [p.file, p.offset, p.kind])).toEqual([
+      [IMAGE, slotsAt + SLOT_BYTES, 'bad-hint'],
+      [IMAGE, slotsAt + SLOT_BYTES, 'hint-mismatch'],
+    ]);
+    expect(report.problems[0]!.message).toMatch(/^key "k000" \(slot 1\) is not found by a lookup of that key/);
+    // An open takes such an image over (it does not look every key up); verify is where it shows.
+    const store = await Store.open(dir, { readOnly: true });
+    expect(store.recovery.hintFallbacks).toEqual([]);
+    await store.close();
   });
 
   it('names at most 20 keys of the image one by one, and counts the rest', async () => {
