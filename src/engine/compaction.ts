@@ -172,6 +172,18 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     buffered = 0;
   };
 
+  // An output is complete when the next one starts: its hint is written then, and its data and hint
+  // are fdatasync'ed on the thread pool while the walk goes on (~0.1 s of a 1M-key compaction's
+  // fdatasyncs). The manifest waits for all of them.
+  const syncing: Promise<unknown>[] = [];
+  const complete = (o: OutputFile): void => {
+    for (const synced of [efs.fdatasync(o.seg.fd), writeWholeDurably(efs, pathOf(dir, hintFileName(o.seg.id) + COMPACTING_SUFFIX), o.hint.finish(o.seg.id, o.seg.size))]) {
+      // Awaited (and its error thrown) before the manifest is written; marked handled until then.
+      synced.catch(() => undefined);
+      syncing.push(synced);
+    }
+  };
+
   let out: OutputFile | undefined;
   /**
    * Copy one committed record (bytes[at, at + length), found at fileOffset of
@@ -186,6 +198,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     }
     if (!out || (out.seg.size + length > ctx.segmentSize && out.seg.size > SEGMENT_HEADER.size)) {
       flush();
+      if (out) complete(out);
       out = newOutput();
     }
     const offset = out.seg.size;
@@ -253,15 +266,19 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
       await yielder.tick(done, totalBytes);
     }
     flush();
-    for (const o of outputs) {
-      efs.fdatasyncSync(o.seg.fd);
-      writeWhole(efs, pathOf(dir, hintFileName(o.seg.id) + COMPACTING_SUFFIX), o.hint.finish(o.seg.id, o.seg.size));
-      o.seg.hasHint = true;
+    // The last output has nothing left to overlap with.
+    if (out) {
+      efs.fdatasyncSync(out.seg.fd);
+      writeWhole(efs, pathOf(dir, hintFileName(out.seg.id) + COMPACTING_SUFFIX), out.hint.finish(out.seg.id, out.seg.size));
     }
+    if (syncing.length > 0) await Promise.all(syncing);
+    for (const o of outputs) o.seg.hasHint = true;
     efs.fsyncDirSync(dir);
     ctx.hooks?.afterStep?.('outputs-written');
     yielder.check();
   } catch (err) {
+    // No output's fd may close under an fdatasync still running on the thread pool.
+    await Promise.allSettled(syncing);
     discardOutputs(efs, dir, outputs);
     throw err;
   }
@@ -387,6 +404,17 @@ function discardOutputs(efs: EngineFs, dir: string, outputs: OutputFile[]): void
 function clearBatchFlags(record: Buffer, at: number, crc: number): void {
   record[at + RECORD_HEADER.flags] = 0;
   record.writeUInt32LE(crc, at + RECORD_HEADER.crc);
+}
+
+/** writeWhole with the fdatasync on the thread pool: the bytes are written before it returns, durable when it resolves. */
+async function writeWholeDurably(efs: EngineFs, path: string, bytes: Buffer): Promise<void> {
+  const fd = efs.openSync(path, 'w', 0o644);
+  try {
+    writeFully(efs, fd, bytes, 0);
+    await efs.fdatasync(fd);
+  } finally {
+    efs.closeSync(fd);
+  }
 }
 
 function writeWhole(efs: EngineFs, path: string, bytes: Buffer): void {

@@ -162,6 +162,57 @@ describe('compaction', () => {
     await again.close();
   });
 
+  it('outputs finished mid-walk are made durable on the thread pool before the manifest; a failed fdatasync there fails the compaction and changes nothing', async () => {
+    const dir = tempDir() + '/s';
+    const paths = new Map<number, string>();
+    let started = 0;
+    let finished = 0;
+    let failOutputs = true;
+    const efs: EngineFs = {
+      ...realFs,
+      openSync: (p, flags, mode) => {
+        const fd = realFs.openSync(p, flags, mode);
+        paths.set(fd, p);
+        return fd;
+      },
+      fdatasync: async (fd) => {
+        started++;
+        try {
+          if (failOutputs && paths.get(fd)?.endsWith('.data.compacting')) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+          await realFs.fdatasync(fd);
+        } finally {
+          finished++;
+        }
+      },
+    };
+    let unfinishedAtManifest = -1;
+    // 300 live keys of ~40-byte records over 1 KiB segments, each written twice: compaction writes ~12 outputs.
+    const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024, fs: efs, compactionHooks: { afterStep: (step) => void (step === 'outputs-written' && (unfinishedAtManifest = started - finished)) } });
+    const model: Model = new Map();
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 300; i++) {
+        await store.put(`key-${i}`, `value ${round}.${i}`);
+        model.set(`key-${i}`, `value ${round}.${i}`);
+      }
+    }
+    const files = dataFiles(dir);
+    await expect(store.compact()).rejects.toMatchObject({ code: 'EIO' });
+    expect(started).toBeGreaterThan(0);
+    expect(leftovers(dir)).toEqual([]);
+    for (const f of files) expect(fs.existsSync(path.join(dir, f)), f).toBe(true);
+    await expectLive(store, model);
+    failOutputs = false;
+    started = finished = 0;
+    const result = await store.compact();
+    expect(result.outputSegments.length).toBeGreaterThan(5);
+    // Every output but the last went through the thread pool (data and hint), all done before the manifest.
+    expect(started).toBe(2 * (result.outputSegments.length - 1));
+    expect(unfinishedAtManifest).toBe(0);
+    await expectLive(store, model);
+    expect((await store.verify()).problems).toEqual([]);
+    await store.close();
+  });
+
   it('compactionPlan() figures match what compact() then does', async () => {
     await fc.assert(
       fc.asyncProperty(
