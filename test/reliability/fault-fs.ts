@@ -14,6 +14,8 @@ export type CallKind =
   | 'writeSync'
   | 'fdatasyncSync'
   | 'fdatasync'
+  /** Logged (not counted, never failed) when an fdatasync on the thread pool has finished. */
+  | 'fdatasync-done'
   | 'ftruncateSync'
   | 'renameSync'
   | 'unlinkSync'
@@ -131,7 +133,9 @@ export class FaultFs implements EngineFs {
   async fdatasync(fd: number): Promise<void> {
     const m = this.at('fdatasync', this.pathOf(fd));
     if (m) this.fail(m, `fdatasync ${this.pathOf(fd)}`);
+    const path = this.pathOf(fd);
     await realFs.fdatasync(fd);
+    if (this.recording) this.log.push({ kind: 'fdatasync-done', path });
   }
   ftruncateSync(fd: number, len: number): void {
     const m = this.at('ftruncateSync', this.pathOf(fd), String(len));

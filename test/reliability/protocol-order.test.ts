@@ -211,21 +211,34 @@ describe('durability protocol order', () => {
     inOrder(manifestOpen, manifestWrite, manifestSync, manifestRename, commitDirSync);
 
     // Step 1: every output (data and hint) created, written, fdatasync'ed; the directory fsync'ed; all before the manifest.
+    // An output finished while compaction goes on is fdatasync'ed on the thread pool ('fdatasync', then
+    // 'fdatasync-done' when it has finished), the last one in line ('fdatasyncSync').
+    const outputSync = (name: string): { start: number; done: number } => {
+      const inLine = findLast(log, 'fdatasyncSync', name, manifestOpen);
+      const pooled = findLast(log, 'fdatasync', name, manifestOpen);
+      if (inLine > pooled) return { start: inLine, done: inLine };
+      return { start: pooled, done: pooled < 0 ? -1 : find(log, 'fdatasync-done', name, pooled) };
+    };
+    let pooledOutputs = 0;
     for (const id of result.outputSegments) {
       const name = `${String(id).padStart(6, '0')}`;
       const dataOpen = find(log, 'openSync', `${name}.data.compacting`);
       expect(log[dataOpen]!.detail).toBe('wx+');
       const lastDataWrite = findLast(log, 'writeSync', `${name}.data.compacting`, manifestOpen);
-      const dataSync = findLast(log, 'fdatasyncSync', `${name}.data.compacting`, manifestOpen);
+      const dataSync = outputSync(`${name}.data.compacting`);
       const hintOpen = find(log, 'openSync', `${name}.hint.compacting`);
       const hintWrite = find(log, 'writeSync', `${name}.hint.compacting`, hintOpen);
-      const hintSync = find(log, 'fdatasyncSync', `${name}.hint.compacting`, hintWrite);
-      inOrder(dataOpen, lastDataWrite, dataSync, manifestOpen);
-      inOrder(hintOpen, hintWrite, hintSync, manifestOpen);
-      // No write to an output after its fdatasync.
-      expect(find(log, 'writeSync', `${name}.data.compacting`, dataSync)).toBe(-1);
+      const hintSync = outputSync(`${name}.hint.compacting`);
+      if (dataSync.start !== dataSync.done) pooledOutputs++;
+      inOrder(dataOpen, lastDataWrite, dataSync.start, manifestOpen);
+      inOrder(dataSync.start - 1, dataSync.done, manifestOpen);
+      inOrder(hintOpen, hintWrite, hintSync.start, manifestOpen);
+      inOrder(hintSync.start - 1, hintSync.done, manifestOpen);
+      // No write to an output after its fdatasync started.
+      expect(find(log, 'writeSync', `${name}.data.compacting`, dataSync.start)).toBe(-1);
     }
-    const lastOutputSync = Math.max(...result.outputSegments.flatMap((id) => [`${String(id).padStart(6, '0')}.data.compacting`, `${String(id).padStart(6, '0')}.hint.compacting`].map((n) => findLast(log, 'fdatasyncSync', n))));
+    expect(pooledOutputs, 'every output but the last synced on the thread pool').toBe(result.outputSegments.length - 1);
+    const lastOutputSync = Math.max(...result.outputSegments.flatMap((id) => [`${String(id).padStart(6, '0')}.data.compacting`, `${String(id).padStart(6, '0')}.hint.compacting`].map((n) => outputSync(n).done)));
     inOrder(lastOutputSync, dirSyncAfter(log, lastOutputSync, dir), manifestOpen);
 
     // Step 3: outputs renamed only after the commit point's directory fsync; then a directory fsync.
