@@ -34,7 +34,7 @@ export interface EngineResult {
   residentBeforeReads?: number;
   mixed?: Rate;
   prefixScan?: { keys: number; seconds: number; keysPerSec: number };
-  compaction?: { seconds: number; bytesBefore: number; bytesAfter: number; writtenMiBs: number; note?: string };
+  compaction?: { seconds: number; bytesBefore: number; bytesAfter: number; writtenMiBs: number; note?: string; /** kvscope: the same compaction of a copy, in a fresh process. */ freshProcessSeconds?: number };
   diskBytesFinal?: number;
   openFromData?: { seconds: number; keysPerSec: number; dataMiBs: number };
   openFromHints?: { seconds: number; keysPerSec: number; hintFiles: number };
@@ -89,6 +89,7 @@ export const WORKLOADS = [
   'open from hint files, bare insert loop',
   'reopen',
   'compaction',
+  'compaction, in a fresh process',
   'verify',
   'disk after load',
   'disk after compaction',
@@ -135,6 +136,7 @@ const rows: Row[] = [
   { workload: 'open from hint files, bare insert loop', unit: 's', higher: false, value: (e) => e.openHintsBareLoop?.seconds, context: true },
   { workload: 'reopen', unit: 's', higher: false, value: (e) => e.reopenSeconds },
   { workload: 'compaction', unit: 's', higher: false, value: (e) => e.compaction?.seconds },
+  { workload: 'compaction, in a fresh process', unit: 's', higher: false, value: (e) => e.compaction?.freshProcessSeconds, context: true },
   { workload: 'verify', unit: 's', higher: false, value: (e) => e.verify?.seconds },
   { workload: 'disk after load', unit: 'MB', higher: false, value: (e) => (e.diskBytesAfterLoad ?? NaN) / MB },
   { workload: 'disk after compaction', unit: 'MB', higher: false, value: (e) => (e.diskBytesFinal ?? NaN) / MB },
@@ -212,7 +214,13 @@ export function checkTargets(r: BenchResult): TargetCheck[] {
   add('open from hints ≥ 3× faster than from data', `${fmt(k?.openFromHints?.seconds, 3)} s vs ${fmt(k?.openFromData?.seconds, 3)} s${bare || ''}`, k?.openFromHints && k.openFromData && k.openFromData.seconds / k.openFromHints.seconds, 3);
   add('open from the keydir image (a clean close) ≥ 3× faster than from data', `${fmt(k?.openFromImage?.seconds, 3)} s vs ${fmt(k?.openFromData?.seconds, 3)} s`, k?.openFromImage && k.openFromData && k.openFromData.seconds / k.openFromImage.seconds, 3);
   add('keydir ≤ 64 bytes + key length (16) per key', `${fmt(k?.keydirBytesPerKey, 1)} bytes/key`, k?.keydirBytesPerKey, 80, true);
-  add('compaction ≥ 50% of sequential write bandwidth', `${fmt(k?.compaction?.writtenMiBs)} vs ${fmt(L.seqWriteMBs)} MiB/s`, k?.compaction && k.compaction.writtenMiBs / L.seqWriteMBs, 0.5);
+  const fresh = k?.compaction?.freshProcessSeconds;
+  add(
+    'compaction ≥ 50% of sequential write bandwidth',
+    `${fmt(k?.compaction?.writtenMiBs)} vs ${fmt(L.seqWriteMBs)} MiB/s${fresh !== undefined && k?.compaction ? ` (in a fresh process ${fmt((k.compaction.writtenMiBs * k.compaction.seconds) / fresh)} MiB/s)` : ''}`,
+    k?.compaction && k.compaction.writtenMiBs / L.seqWriteMBs,
+    0.5,
+  );
   if (ins && !ins.error) {
     add('inspector: first keys < 1.5 s', `${fmt(ins.firstKeysMs)} ms`, ins.firstKeysMs, 1500, true);
     add('inspector: filter keystroke < 100 ms (to filtered list)', `${fmt(ins.filterResultMs)} ms (echo ${fmt(ins.filterEchoMs, 1)} ms, no debounce)`, ins.filterResultMs, 100, true);
