@@ -64,3 +64,14 @@ export function* radixOrderSteps(n: number, digits: ReadonlyArray<readonly [Uint
   }
   return order;
 }
+
+/** values[order[0]], values[order[1]], …: a column put in the order a sort gave; yields every `step` values. */
+export function* permutedSteps(values: Uint32Array, order: Uint32Array, step = 1 << 19): Generator<void, Uint32Array> {
+  const out = new Uint32Array(order.length);
+  for (let from = 0; from < order.length; from += step) {
+    const to = Math.min(order.length, from + step);
+    for (let i = from; i < to; i++) out[i] = values[order[i]!]!;
+    yield;
+  }
+  return out;
+}

@@ -92,12 +92,6 @@ export interface CompactionContext {
    * commit() leaves such a key alone.
    */
   liveSlot(segment: number, offset: number): number;
-  /**
-   * The hash with KEY_ORDER_SEED of the key of the record at `offset` of
-   * input `segment`, which liveSlot() said is `slot`'s, if the keydir still
-   * knows it (the order of the outputs' hint entries); else -1.
-   */
-  keyOrderHash(slot: number, segment: number, offset: number): number;
   /** Called once the manifest is durable: swap the outputs in, in memory. */
   commit(outputs: Segment[], moved: MovedRecords): void;
   hooks?: CompactionHooks | undefined;
@@ -237,7 +231,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     }
     out.seg.size += length;
     out.seg.noteRecord(sequence);
-    out.hint.addRecord(bytes, at, offset, length, ctx.keyOrderHash(slot, input.id, fileOffset));
+    out.hint.addRecord(bytes, at, offset, length);
     moved.push(slot, sequence, input.id, out.seg.id, offset, length);
   };
 

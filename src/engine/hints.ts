@@ -116,15 +116,15 @@ export class HintBuilder {
    * add() for a record whose bytes are at hand (record[at, at + recordLength),
    * checked): the entry's type, sequence, key length and key are copied from
    * the record's header and key, which hold them in the same encoding.
-   * `keyHash` is the key's hash with KEY_ORDER_SEED when the caller has it
-   * (compaction has it from the keydir), else -1.
    */
-  addRecord(record: Uint8Array, at: number, offset: number, recordLength: number, keyHash = -1): void {
+  addRecord(record: Uint8Array, at: number, offset: number, recordLength: number): void {
     const kl = at + RECORD_HEADER.keyLength;
     const keyLength = readU32(record, kl);
     const to = this.reserve(HINT_ENTRY.size + keyLength);
     const keyStart = at + RECORD_HEADER.size;
-    if (this.buckets) this.noteBucket(keyHash >= 0 ? keyHash : hashBytes(record, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
+    // Hashed here, from the record's bytes at hand: reading the hash the keydir holds instead was slower
+    // for a keydir whose slots are in hash order (one opened from hints), a random access per record.
+    if (this.buckets) this.noteBucket(hashBytes(record, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;
     b[to + HINT_ENTRY.flags] = 0;

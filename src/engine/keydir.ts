@@ -23,7 +23,7 @@
  * put read later cannot resurrect a deleted key; endReplay() drops them.
  */
 
-import { copyBytes, grown, radixOrderSteps, Uint32List } from './arrays.js';
+import { copyBytes, grown, permutedSteps, radixOrderSteps, Uint32List } from './arrays.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
 import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
 import { runSteps, runStepsPausing } from './yielder.js';
@@ -296,13 +296,6 @@ export class Keydir {
   }
   sequenceAt(slot: number): number {
     return this.seqAt(slot);
-  }
-  /** The hash of the slot's key with KEY_ORDER_SEED, by which hint files are ordered: the one held, unless the keydir moved to a seed of its own. */
-  keyOrderHashAt(slot: number): number {
-    const m = slot * STRIDE;
-    if (this.seed === KEY_ORDER_SEED) return this.meta[m + HASH]!;
-    const at = this.meta[m + KEY_AT]!;
-    return hashBytes(this.arena, at, at + this.meta[m + KEY_LEN]!);
   }
   /** The slot's key as a key string (made now: the keydir keeps bytes). */
   keyAt(slot: number): string {
@@ -637,7 +630,7 @@ export class Keydir {
   sortedSlots(): Uint32Array {
     if (!this.sortedSlotList) {
       const { slots, start, length } = runSteps(this.liveKeyColumns());
-      this.sortedSlotList = runSteps(permuted(slots, byteOrder(this.arena, start, length, slots.length)));
+      this.sortedSlotList = runSteps(permutedSteps(slots, byteOrder(this.arena, start, length, slots.length)));
     }
     return this.sortedSlotList;
   }
@@ -663,7 +656,7 @@ export class Keydir {
     for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot) && this.keyStartsWith(slot, prefix)) matches.push(slot);
     const slots = matches.done();
     const { start, length } = runSteps(this.keyColumnsOf(slots));
-    return runSteps(permuted(slots, byteOrder(this.arena, start, length, slots.length)));
+    return runSteps(permutedSteps(slots, byteOrder(this.arena, start, length, slots.length)));
   }
 
   /** In slots sorted by key, the index of the first whose key is not below `bytes` (slots.length when none). */
@@ -762,7 +755,7 @@ export class Keydir {
       const { slots: live, start, length } = await runStepsPausing(this.liveKeyColumns(), pause);
       await pause();
       const order = await byteOrderInSteps(arena, start, length, live.length, pause);
-      const slots = await runStepsPausing(permuted(live, order), pause);
+      const slots = await runStepsPausing(permutedSteps(live, order), pause);
       if (version === this.keySetVersion) this.sortedSlotList = slots;
     }
     return this.sortedKeyList();
@@ -1104,13 +1097,3 @@ function place(table: Uint32Array, h: number, slot1: number, shift: number, mask
   table[2 * i + 1] = slot1;
 }
 
-/** values[order[0]], values[order[1]], …: a column put in the order a sort gave. */
-/** values in the given order, yielding between steps of STEP_SLOTS. */
-function* permuted(values: Uint32Array, order: Uint32Array): Generator<void, Uint32Array> {
-  const out = new Uint32Array(order.length);
-  for (let i = 0; i < order.length; i++) {
-    out[i] = values[order[i]!]!;
-    if (i % STEP_SLOTS === STEP_SLOTS - 1) yield;
-  }
-  return out;
-}

@@ -56,6 +56,7 @@ import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentH
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
+import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import { finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
@@ -1023,10 +1024,16 @@ export class Store implements BrowsableStore {
    */
   private async liveRecordLookup(inputs: readonly Segment[], pause: () => Promise<void>): Promise<(segment: number, offset: number) => number> {
     // Gathered at once (the snapshot), sorted in steps: ~140 ms at a million keys would stall the event loop.
-    const { rankOf, offsets, slots, order, first } = await runStepsPausing(this.keydir.slotsByLocationSteps(inputs.map((s) => s.id)), pause);
+    const byLocation = await runStepsPausing(this.keydir.slotsByLocationSteps(inputs.map((s) => s.id)), pause);
+    const { rankOf, order, first } = byLocation;
+    // The offsets and slots in location order, gathered once, so that the walk reads them front to back.
+    // Read through `order` instead, they were read at random when the keydir's slots are in hash order (as
+    // after an open from hints), one cache miss each, in the middle of every record's copy.
+    const offsets = await runStepsPausing(permutedSteps(byLocation.offsets, order), pause);
+    const slots = await runStepsPausing(permutedSteps(byLocation.slots, order), pause);
     // cursor[r] is where the walk through input r is.
     const cursor = first.slice(0, inputs.length);
-    const offsetAt = (k: number) => offsets[order[k]!]!;
+    const offsetAt = (k: number) => offsets[k]!;
     return (segment, offset) => {
       const r = rankOf.get(segment);
       if (r === undefined) return -1;
@@ -1037,7 +1044,7 @@ export class Store implements BrowsableStore {
       if (k > start && offsetAt(k - 1) >= offset) k = start;
       while (k < end && offsetAt(k) < offset) k++;
       cursor[r] = k;
-      return k < end && offsetAt(k) === offset ? slots[order[k]!]! : -1;
+      return k < end && offsetAt(k) === offset ? slots[k]! : -1;
     };
   }
 
@@ -1111,7 +1118,6 @@ export class Store implements BrowsableStore {
         sequenceFloor: this.nextSequence - 1,
         allocateSegmentId: () => this.nextSegmentId++,
         liveSlot,
-        keyOrderHash: (slot, segment, offset) => (this.keydir.segmentAt(slot) === segment && this.keydir.offsetAt(slot) === offset ? this.keydir.keyOrderHashAt(slot) : -1),
         commit: (outputs, moved) => {
           for (const out of outputs) this.segments.set(out.id, out);
           const kd = this.keydir;

@@ -2,8 +2,8 @@
  * HintBuilder writes hint files byte for byte as encodeHint does with the
  * entries in the order of the top bits of their keys' hash (KEY_ORDER_SEED,
  * ties in the order added), whether entries come as fields (add), are copied from the records'
- * own bytes (addRecord, what compaction and hint building use; compaction
- * passes the key's hash from the keydir), or are a loaded hint's (addEncoded),
+ * own bytes (addRecord, what compaction and hint building use), or are a
+ * loaded hint's (addEncoded),
  * and when more entries come after a finish().
  */
 import fc from 'fast-check';
@@ -36,8 +36,6 @@ describe('HintBuilder', () => {
       fc.property(fc.array(entry, { maxLength: 400 }), fc.nat(), fc.nat(), (entries, segmentId, dataSize) => {
         const byFields = new HintBuilder();
         const byRecord = new HintBuilder();
-        // Compaction passes the key's hash when the keydir still has it (-1 when not).
-        const byRecordHashed = new HintBuilder();
         const expected: HintEntry[] = [];
         for (const e of entries) {
           const value = e.type === RECORD_PUT ? e.value : undefined;
@@ -47,14 +45,12 @@ describe('HintBuilder', () => {
           record.copy(window, e.pad);
           byFields.add(e.type, e.sequence, e.offset, record.length, window, e.pad + RECORD_HEADER.size, e.key.length);
           byRecord.addRecord(window, e.pad, e.offset, record.length);
-          byRecordHashed.addRecord(window, e.pad, e.offset, record.length, e.offset % 2 === 0 ? hashBytes(e.key, 0, e.key.length) : -1);
           expected.push({ type: e.type, sequence: e.sequence, offset: e.offset, recordLength: record.length, key: Buffer.from(e.key) });
         }
         const want = encodeHint(segmentId, dataSize, inKeyHashOrder(expected));
         const built = byFields.finish(segmentId, dataSize);
         expect(built.equals(want)).toBe(true);
         expect(byRecord.finish(segmentId, dataSize).equals(want)).toBe(true);
-        expect(byRecordHashed.finish(segmentId, dataSize).equals(want)).toBe(true);
         // Finished, then added to and finished again: the same order rule (finish() forgets the buckets it used).
         const later = { type: RECORD_PUT, sequence: 2 ** 41, offset: 9, recordLength: 31, key: Buffer.from('later') };
         byFields.add(later.type, later.sequence, later.offset, later.recordLength, later.key, 0, later.key.length);
