@@ -45,6 +45,27 @@ export async function buildHintEntries(efs: EngineFs, fd: number, size: number, 
 export const ORDER_BITS = 12;
 const ORDER_BUCKETS = 1 << ORDER_BITS;
 
+/** Each entry's bucket (the top ORDER_BITS of its key's hash), each bucket's bytes, and whether the buckets ascend so far. */
+interface Buckets {
+  digits: Uint16Array;
+  /** bytes[d + 1]: the bytes of bucket d's entries. */
+  bytes: Uint32Array;
+  ordered: boolean;
+}
+
+function newBuckets(capacity: number): Buckets {
+  return { digits: new Uint16Array(Math.max(1, capacity)), bytes: new Uint32Array(ORDER_BUCKETS + 1), ordered: true };
+}
+
+/** Note entry i's bucket (its key's hash with KEY_ORDER_SEED, and its size in bytes); entries come in order. */
+function noteBucket(b: Buckets, i: number, keyHash: number, entryBytes: number): void {
+  const digit = keyHash >>> (32 - ORDER_BITS);
+  if (i === b.digits.length) b.digits = grown(b.digits, 2 * i);
+  if (i > 0 && digit < b.digits[i - 1]!) b.ordered = false;
+  b.digits[i] = digit;
+  b.bytes[digit + 1]! += entryBytes;
+}
+
 function readU32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
@@ -62,16 +83,12 @@ export class HintBuilder {
   private at = HINT_HEADER.size;
   count = 0;
   /**
-   * Each entry's bucket (the top ORDER_BITS of its key's hash) and each
-   * bucket's bytes, noted as entries are added, so that finish() moves the
-   * entries without reading them twice; undefined once addEncoded() added
-   * entries whose buckets were not noted (finish() then works them out).
+   * Each entry's bucket and each bucket's bytes, noted as entries are added,
+   * so that finish() moves the entries without reading them twice;
+   * undefined once addEncoded() added entries whose buckets were not noted
+   * (finish() then works them out).
    */
-  private buckets: { digits: Uint16Array; bytes: Uint32Array; ordered: boolean } | undefined = {
-    digits: new Uint16Array(1024),
-    bytes: new Uint32Array(ORDER_BUCKETS + 1),
-    ordered: true,
-  };
+  private buckets: Buckets | undefined = newBuckets(1024);
 
   /** Room for entryBytes more bytes of entries (and the trailer); returns where they go. */
   private reserve(entryBytes: number): number {
@@ -84,21 +101,9 @@ export class HintBuilder {
     return this.at;
   }
 
-  /** Note the bucket of the entry about to be added (its key's hash with KEY_ORDER_SEED, and its size in bytes). */
-  private noteBucket(keyHash: number, entryBytes: number): void {
-    const b = this.buckets;
-    if (!b) return;
-    const digit = keyHash >>> (32 - ORDER_BITS);
-    const i = this.count;
-    if (i === b.digits.length) b.digits = grown(b.digits, 2 * i);
-    if (i > 0 && digit < b.digits[i - 1]!) b.ordered = false;
-    b.digits[i] = digit;
-    b.bytes[digit + 1]! += entryBytes;
-  }
-
   add(type: number, sequence: number, offset: number, recordLength: number, key: Uint8Array, keyStart: number, keyLength: number): void {
     const at = this.reserve(HINT_ENTRY.size + keyLength);
-    if (this.buckets) this.noteBucket(hashBytes(key, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
+    if (this.buckets) noteBucket(this.buckets, this.count, hashBytes(key, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[at + HINT_ENTRY.type] = type;
     b[at + HINT_ENTRY.flags] = 0;
@@ -124,7 +129,7 @@ export class HintBuilder {
     const keyStart = at + RECORD_HEADER.size;
     // Hashed here, from the record's bytes at hand: reading the hash the keydir holds instead was slower
     // for a keydir whose slots are in hash order (one opened from hints), a random access per record.
-    if (this.buckets) this.noteBucket(hashBytes(record, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
+    if (this.buckets) noteBucket(this.buckets, this.count, hashBytes(record, keyStart, keyStart + keyLength), HINT_ENTRY.size + keyLength);
     const b = this.buf;
     b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;
     b[to + HINT_ENTRY.flags] = 0;
@@ -138,23 +143,16 @@ export class HintBuilder {
   }
 
   /** Each entry's bucket and each bucket's bytes, worked out from the entries (after addEncoded()). */
-  private bucketsFromEntries(): { digits: Uint16Array; bytes: Uint32Array; ordered: boolean } {
-    const n = this.count;
+  private bucketsFromEntries(): Buckets {
     const b = this.buf;
-    const digits = new Uint16Array(n);
-    const bytes = new Uint32Array(ORDER_BUCKETS + 1);
-    let ordered = true;
-    for (let i = 0, at = HINT_HEADER.size, last = 0; i < n; i++) {
+    const buckets = newBuckets(this.count);
+    for (let i = 0, at = HINT_HEADER.size; i < this.count; i++) {
       const keyLength = readU32(b, at + HINT_ENTRY.keyLength);
       const key = at + HINT_ENTRY.size;
-      const digit = hashBytes(b, key, key + keyLength) >>> (32 - ORDER_BITS);
-      digits[i] = digit;
-      bytes[digit + 1]! += HINT_ENTRY.size + keyLength;
-      if (digit < last) ordered = false;
-      last = digit;
+      noteBucket(buckets, i, hashBytes(b, key, key + keyLength), HINT_ENTRY.size + keyLength);
       at = key + keyLength;
     }
-    return { digits, bytes, ordered };
+    return buckets;
   }
 
   /**
