@@ -210,8 +210,15 @@ function readHintClaims(efs: EngineFs, dir: string, id: number, dataSize: number
   return { claims: HintClaims.of(bytes, check.entriesEnd, check.entryCount) };
 }
 
-/** Mismatched keys of a keydir image reported one by one; the rest are counted in one more problem. */
+/** Keys of a keydir image reported one by one, of each kind of problem; the rest are counted in one more problem. */
 const MAX_IMAGE_MISMATCHES = 20;
+
+/** A problem for each of the first MAX_IMAGE_MISMATCHES slots, and one that counts the rest. */
+function namedThenCounted(slots: readonly number[], named: (slot: number, i: number) => Problem, counted: (more: number) => Problem): Problem[] {
+  const out = slots.slice(0, MAX_IMAGE_MISMATCHES).map(named);
+  if (slots.length > MAX_IMAGE_MISMATCHES) out.push(counted(slots.length - MAX_IMAGE_MISMATCHES));
+  return out;
+}
 
 /** A keydir image that is intact, describes the directory's segments as they are, and is a keydir a keydir could have. */
 interface CheckedImage {
@@ -246,32 +253,39 @@ async function checkKeydirImage(
   const slotsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.size;
   if (impossible) return { problem: { file, offset: slotsAt, kind: 'bad-hint', message: `not a keydir: ${impossible}` } };
   const byLocation = await runStepsPausing(keydir.slotsByLocationSteps(ids), () => pause(0.95));
-  const named: Problem[] = [];
-  let mismatches = 0;
+  const slotOffset = (slot: number) => slotsAt + slot * SLOT_WORDS * 4;
   // Keys a lookup by key would not find (an open takes the image over without this check).
   const lost = await runStepsPausing(keydir.slotsNotFoundByKeySteps(), () => pause(0.97));
-  const slotOffset = (slot: number) => slotsAt + slot * SLOT_WORDS * 4;
-  const lostProblems: Problem[] = lost.slice(0, MAX_IMAGE_MISMATCHES).map((slot) => ({
-    file,
-    offset: slotOffset(slot),
-    kind: 'bad-hint',
-    message: `key ${JSON.stringify(keydir.keyAt(slot))} (slot ${slot}) is not found by a lookup of that key: the hash the slot holds is not the key's, or another slot holds the same key (delete ${file}: the next open rebuilds the keydir from hints and data)`,
-  }));
-  if (lost.length > MAX_IMAGE_MISMATCHES) {
-    lostProblems.push({ file, offset: slotsAt, kind: 'bad-hint', message: `${lost.length - MAX_IMAGE_MISMATCHES} more keys are not found by a lookup of their own key` });
-  }
+  const mismatched: number[] = [];
+  const mismatchedIn: number[] = [];
   return {
     keydir,
     byLocation,
     mismatch(slot, segment) {
-      if (++mismatches > MAX_IMAGE_MISMATCHES) return;
-      const key = keydir.keyAt(slot);
-      const where = `${dataFileName(segment)}@${keydir.offsetAt(slot)} (${keydir.lengthAt(slot)} bytes)`;
-      named.push({ file, offset: slotOffset(slot), kind: 'hint-mismatch', message: `key ${JSON.stringify(key)} points at ${where}, which is not its record` });
+      mismatched.push(slot);
+      mismatchedIn.push(segment);
     },
     problems() {
-      if (mismatches <= MAX_IMAGE_MISMATCHES) return [...lostProblems, ...named];
-      return [...lostProblems, ...named, { file, offset: slotsAt, kind: 'hint-mismatch', message: `${mismatches - MAX_IMAGE_MISMATCHES} more keys point at records that are not theirs` }];
+      return [
+        ...namedThenCounted(
+          lost,
+          (slot) => ({
+            file,
+            offset: slotOffset(slot),
+            kind: 'bad-hint',
+            message: `key ${JSON.stringify(keydir.keyAt(slot))} (slot ${slot}) is not found by a lookup of that key: the hash the slot holds is not the key's, or another slot holds the same key (delete ${file}: the next open rebuilds the keydir from hints and data)`,
+          }),
+          (more) => ({ file, offset: slotsAt, kind: 'bad-hint', message: `${more} more keys are not found by a lookup of their own key` }),
+        ),
+        ...namedThenCounted(
+          mismatched,
+          (slot, i) => {
+            const where = `${dataFileName(mismatchedIn[i]!)}@${keydir.offsetAt(slot)} (${keydir.lengthAt(slot)} bytes)`;
+            return { file, offset: slotOffset(slot), kind: 'hint-mismatch', message: `key ${JSON.stringify(keydir.keyAt(slot))} points at ${where}, which is not its record` };
+          },
+          (more) => ({ file, offset: slotsAt, kind: 'hint-mismatch', message: `${more} more keys point at records that are not theirs` }),
+        ),
+      ];
     },
   };
 }
