@@ -21,7 +21,7 @@ import { AbortedError } from '../../src/engine/errors.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import type { CompactionStep } from '../../src/engine/compaction.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
-import { cleanTempDirs, copyDir, dataFiles, hashDir, latin1, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, dataFiles, hashDir, latin1, pathAwareFs, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -164,27 +164,20 @@ describe('compaction', () => {
 
   it('outputs finished mid-walk are made durable on the thread pool before the manifest; a failed fdatasync there fails the compaction and changes nothing', async () => {
     const dir = tempDir() + '/s';
-    const paths = new Map<number, string>();
     let started = 0;
     let finished = 0;
     let failOutputs = true;
-    const efs: EngineFs = {
-      ...realFs,
-      openSync: (p, flags, mode) => {
-        const fd = realFs.openSync(p, flags, mode);
-        paths.set(fd, p);
-        return fd;
-      },
+    const efs = pathAwareFs((pathOf) => ({
       fdatasync: async (fd) => {
         started++;
         try {
-          if (failOutputs && paths.get(fd)?.endsWith('.data.compacting')) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
+          if (failOutputs && pathOf(fd)?.endsWith('.data.compacting')) throw Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' });
           await realFs.fdatasync(fd);
         } finally {
           finished++;
         }
       },
-    };
+    }));
     let unfinishedAtManifest = -1;
     // 300 live keys of ~40-byte records over 1 KiB segments, each written twice: compaction writes ~12 outputs.
     const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024, fs: efs, compactionHooks: { afterStep: (step) => void (step === 'outputs-written' && (unfinishedAtManifest = started - finished)) } });

@@ -76,27 +76,39 @@ export async function damageValueOf(dir: string, key: string, fromEnd: number, m
 }
 
 /**
+ * realFs that knows the path of each fd it opened (`pathOf`, undefined once
+ * closed), with the calls `overrides` makes from it in front: the file
+ * systems tests use to fail or count the calls on some files only.
+ */
+export function pathAwareFs(overrides: (pathOf: (fd: number) => string | undefined) => Partial<EngineFs>): EngineFs {
+  const paths = new Map<number, string>();
+  return {
+    ...realFs,
+    openSync: (p, flags, mode) => {
+      const fd = realFs.openSync(p, flags, mode);
+      paths.set(fd, p);
+      return fd;
+    },
+    closeSync: (fd) => {
+      paths.delete(fd);
+      realFs.closeSync(fd);
+    },
+    ...overrides((fd) => paths.get(fd)),
+  };
+}
+
+/**
  * realFs, counting the bytes read from each file by name (reads through an
  * open fd, and whole-file reads): what an open or a verify read, and what not.
  */
 export function countingFs(): { efs: EngineFs; bytesRead: Map<string, number>; bytesReadFrom: (which: (name: string) => boolean) => number } {
   const bytesRead = new Map<string, number>();
-  const names = new Map<number, string>();
   const add = (name: string, n: number) => bytesRead.set(name, (bytesRead.get(name) ?? 0) + n);
-  const efs: EngineFs = {
-    ...realFs,
-    openSync: (p, flags, mode) => {
-      const fd = realFs.openSync(p, flags, mode);
-      names.set(fd, path.basename(p));
-      return fd;
-    },
-    closeSync: (fd) => {
-      names.delete(fd);
-      realFs.closeSync(fd);
-    },
+  const efs = pathAwareFs((pathOf) => ({
     readSync: (fd, buf, off, len, pos) => {
       const n = realFs.readSync(fd, buf, off, len, pos);
-      add(names.get(fd) ?? '?', n);
+      const p = pathOf(fd);
+      add(p === undefined ? '?' : path.basename(p), n);
       return n;
     },
     readFileSync: (p) => {
@@ -104,7 +116,7 @@ export function countingFs(): { efs: EngineFs; bytesRead: Map<string, number>; b
       add(path.basename(p), b.length);
       return b;
     },
-  };
+  }));
   const bytesReadFrom = (which: (name: string) => boolean) => [...bytesRead].reduce((n, [name, bytes]) => (which(name) ? n + bytes : n), 0);
   return { efs, bytesRead, bytesReadFrom };
 }

@@ -15,7 +15,7 @@ import { Keydir } from '../../src/engine/keydir.js';
 import { readKeydirImage, type KeydirImage } from '../../src/engine/keydir-image.js';
 import { decodeHint, encodeHint } from '../../src/engine/native/codec.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, copyDir, countingFs, hashDir, removeKeydirImage, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, countingFs, hashDir, pathAwareFs, removeKeydirImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -394,20 +394,13 @@ describe('keydir image', () => {
   it('no image is written when the close cannot make the active segment durable', async () => {
     const dir = tempDir() + '/s';
     const expected = await workload(dir, 16);
-    const paths = new Map<number, string>();
     let failDataSync = false;
-    const efs: EngineFs = {
-      ...realFs,
-      openSync: (p, flags, mode) => {
-        const fd = realFs.openSync(p, flags, mode);
-        paths.set(fd, p);
-        return fd;
-      },
+    const efs = pathAwareFs((pathOf) => ({
       fdatasyncSync: (fd) => {
-        if (failDataSync && paths.get(fd)?.endsWith('.data')) throw Object.assign(new Error('EIO: i/o error (injected)'), { code: 'EIO' });
+        if (failDataSync && pathOf(fd)?.endsWith('.data')) throw Object.assign(new Error('EIO: i/o error (injected)'), { code: 'EIO' });
         realFs.fdatasyncSync(fd);
       },
-    };
+    }));
     const writer = await Store.open(dir, { fs: efs, fsync: 'never' });
     await writer.put('late', 'write');
     expected.set('late', 'write');
