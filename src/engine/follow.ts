@@ -49,6 +49,8 @@ interface SegmentState {
   /** Everything before this offset has been read. */
   position: number;
   size: number;
+  /** Whether the file ended in preallocated space when last read: appends go over it without growing the file. */
+  preallocated?: boolean;
 }
 
 export class StoreFollower {
@@ -144,13 +146,19 @@ export class StoreFollower {
           state = { name: f.name, position: SEGMENT_HEADER.size, size: 0 };
           this.segments.set(f.id, state);
         }
-        if (size === state.size || size <= state.position) {
+        // Appends grow the file, or go over the zeros a syncing writer preallocated (read again while the file ends in them: at most ~1 MiB).
+        if (size <= state.position || (size === state.size && !state.preallocated)) {
           state.size = size;
           continue;
         }
         state.size = size;
         let safe = state.position;
+        state.preallocated = false;
+        /** The end of damage in the middle: skipped (as replay does) once something other than preallocated space follows it. */
+        let damageEnd = -1;
         for (const ev of committedRecords(scanRecords(fileSource(this.efs, fd, size), state.position))) {
+          if (damageEnd >= 0 && ev.kind !== 'preallocated') safe = damageEnd;
+          damageEnd = -1;
           if (ev.kind === 'record') {
             safe = ev.offset + ev.length;
             const key = ev.key.toString('latin1');
@@ -159,10 +167,12 @@ export class StoreFollower {
             if (known && known.sequence >= ev.header.sequence) continue;
             this.keydir.set(key, { sequence: ev.header.sequence, kind });
             changes.push({ key, kind, sequence: ev.header.sequence, file: f.name, offset: ev.offset, valueLength: ev.header.valueLength });
+          } else if (ev.kind === 'preallocated') {
+            state.preallocated = true;
           } else if (ev.kind !== 'incomplete-batch' && ev.offset + ev.length < size) {
-            safe = ev.offset + ev.length; // damage in the middle: skip it, as replay does
+            damageEnd = ev.offset + ev.length;
           }
-          // A torn or unfinished tail stays unread: the writer may be appending it right now.
+          // A torn or unfinished tail, and the damage right before preallocated space, stay unread: the writer may be appending it right now.
         }
         state.position = safe;
       } finally {

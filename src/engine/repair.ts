@@ -138,7 +138,7 @@ async function repairNative(source: string, target: string, opts: RepairOptions)
         } else if (ev.kind === 'incomplete-batch') {
           lostRecords += ev.records;
           notes.push(`${f.name}@${ev.offset}: ${ev.records} record(s) of an unfinished batch dropped (${ev.reason})`);
-        } else {
+        } else if (ev.kind !== 'preallocated') {
           lostRegions.push({ file: f.name, offset: ev.offset, length: ev.length, reason: `${ev.kind === 'torn' ? 'torn tail' : 'corrupt'}: ${ev.reason}` });
         }
         await yielder.step(done + ('offset' in ev ? ev.offset : 0), total);

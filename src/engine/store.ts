@@ -52,7 +52,7 @@ import { committedRecords, scanRecords, walkCommittedRecords, type CommittedReco
 import { buildHintBytes, HintBuilder, hintHeaderDescribes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
 import { deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
-import { createSegmentFile, isInterruptedCreation, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
+import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
@@ -436,6 +436,9 @@ export class Store implements BrowsableStore {
         batchTail = undefined;
         this.applyRecord(ev.key, 0, ev.key.length, ev.header.type, ev.header.sequence, seg, ev.offset, ev.length, true);
         gather?.add(ev.header.type, ev.header.sequence, ev.offset, ev.length, ev.key, 0, ev.key.length);
+      } else if (ev.kind === 'preallocated') {
+        // Zeros a syncing writer reserved: the data ends where they begin (a writer cuts them off below).
+        seg.size = ev.offset;
       } else if (ev.kind === 'incomplete-batch') {
         batchTail = { file: seg.file, offset: ev.offset, kind: 'incomplete-batch', message: `${ev.records} record(s) of an unfinished batch ignored: ${ev.reason}` };
         this.recovery.skipped.push(batchTail);
@@ -487,6 +490,10 @@ export class Store implements BrowsableStore {
    * place it would stay an incomplete-batch problem forever). Write mode only.
    */
   private cutTornTails(): void {
+    for (const seg of this.segments.values()) {
+      // Zeros a syncing writer wrote ahead of its appends: no data, so not reported (the active segment's are written again as it goes).
+      if (seg.fileSize > seg.size) this.truncateSegment(seg, seg.size);
+    }
     for (const problem of this.recovery.tornTails) {
       const seg = this.segmentNamed(problem.file);
       if (!seg || problem.offset < SEGMENT_HEADER.size) continue;
@@ -506,6 +513,7 @@ export class Store implements BrowsableStore {
     this.efs.ftruncateSync(seg.fd, size);
     this.efs.fdatasyncSync(seg.fd);
     seg.size = size;
+    seg.fileSize = size;
   }
 
   /** Whether appending may go on in this segment: an ordinary one (its header read, not a compaction output) with room left. */
@@ -897,6 +905,8 @@ export class Store implements BrowsableStore {
       at += encodeRecordInto(buf, at, r.type, flags, firstSequence + i, r.key, r.value);
     });
     try {
+      // A small append that syncs goes over zeros written ahead of it, so that its fdatasync need not commit a new file size.
+      if (this.fsyncPolicy !== 'never' && start + total > seg.fileSize && total <= PREALLOCATE_BYTES / 4) seg.preallocate(this.efs, start + PREALLOCATE_BYTES);
       writeFully(this.efs, seg.fd, buf, start);
     } catch (err) {
       this.undoPartialAppend(seg, start, err);
@@ -904,6 +914,7 @@ export class Store implements BrowsableStore {
     }
     this.nextSequence += records.length;
     seg.size = start + total;
+    if (seg.size > seg.fileSize) seg.fileSize = seg.size;
     at = start;
     const hint = this.activeHint?.seg === seg ? this.activeHint.builder : undefined;
     records.forEach((r, i) => {
@@ -945,6 +956,7 @@ export class Store implements BrowsableStore {
   private undoPartialAppend(seg: Segment, size: number, cause: unknown): void {
     try {
       this.efs.ftruncateSync(seg.fd, size);
+      seg.fileSize = size;
     } catch {
       this.failure = cause;
     }
@@ -954,6 +966,7 @@ export class Store implements BrowsableStore {
   private rotate(): void {
     const sealed = this.active!;
     try {
+      sealed.cutPreallocated(this.efs);
       this.efs.fdatasyncSync(sealed.fd);
       sealed.sealed = true;
       this.active = this.createSegment();
@@ -1181,6 +1194,7 @@ export class Store implements BrowsableStore {
     if (!this.readOnly && this.active && this.failure === undefined) {
       let synced = false;
       try {
+        this.active.cutPreallocated(this.efs);
         this.efs.fdatasyncSync(this.active.fd);
         synced = true;
         this.writeActiveHint();

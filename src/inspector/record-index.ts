@@ -39,7 +39,7 @@ import { readInto, realFs } from '../engine/fs.js';
 import { memorySource, windowedSource, type ByteSource } from '../engine/native/byte-source.js';
 import { computeRecordCrc, implausibleHeader, readRecordHeader, type RecordHeader } from '../engine/native/codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from '../engine/native/layout.js';
-import { scanRecords, type ScanEvent, type ScannedDamage } from '../engine/native/scan.js';
+import { scanRecords, type ScanEvent, type ScannedDamage, type ScannedPreallocated } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
@@ -370,7 +370,8 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
   private header: DecodedRecord[] = [];
   /** The header bytes the index was built on: a file whose header changed is indexed again. */
   private headerBytes: Buffer = Buffer.alloc(0);
-  private damage = new Map<number, ScannedDamage>();
+  /** Regions that are not records, by index: damage, and preallocated space at the end. */
+  private damage = new Map<number, ScannedDamage | ScannedPreallocated>();
   /** Why a record is uncommitted, by index. */
   private batchProblems = new Map<number, string>();
   private batch: OpenBatch | undefined;
@@ -477,8 +478,11 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
       return;
     }
     if (st.size === this.size && st.mtimeMs === this.mtimeMs) return;
+    // Appends grow the file, or go over the preallocated space it ends in.
+    const last = this.damage.get(this.n - 1);
+    const appendedFrom = this.complete && last?.kind === 'preallocated' ? last.offset : this.size;
     const appended =
-      st.size > this.size &&
+      (st.size > this.size || (appendedFrom < this.size && st.size >= appendedFrom)) &&
       this.headerBytes.length === SEGMENT_HEADER.size &&
       readRange(this.path, 0, SEGMENT_HEADER.size).equals(this.headerBytes);
     if (!appended) {
@@ -548,7 +552,11 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
   }
 
   private finish(): void {
-    const tailDamage = this.n > 0 && this.damage.has(this.n - 1) ? this.n - 1 : this.n;
+    // The uncertain tail, read again when the file changes: damage at the end (a torn record may be whole
+    // by then), and preallocated space with the damage right before it (a writer appends over the zeros).
+    let tailDamage = this.n;
+    if (this.damage.get(tailDamage - 1)?.kind === 'preallocated') tailDamage--;
+    if (tailDamage > this.header.length && this.damage.has(tailDamage - 1)) tailDamage--;
     let resume = tailDamage;
     if (this.cutBatch && this.cutBatch.damage === tailDamage) resume = Math.min(resume, this.cutBatch.first);
     if (this.batch) resume = Math.min(resume, this.batch.first);
@@ -624,9 +632,9 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
         if (ev.kind === 'record') this.onRecord(at, ev.length, ev.header);
         else {
           if (this.batch) this.cutBatch = { damage: this.n, first: this.batch.first };
-          this.dropBatch('the batch is cut by damaged bytes');
+          this.dropBatch(ev.kind === 'preallocated' ? 'the file ends inside the batch' : 'the batch is cut by damaged bytes');
           this.damage.set(this.n, ev);
-          this.push(at, ev.kind === 'torn' ? CLASS_TORN : CLASS_CORRUPT);
+          this.push(at, ev.kind === 'preallocated' ? CLASS_META : ev.kind === 'torn' ? CLASS_TORN : CLASS_CORRUPT);
           this.at = at + ev.length;
           // Back to the fast path after the first few damaged regions; then one scanner (one resynchronisation budget) to the end.
           if (this.scanners < FRESH_SCANNERS) this.scanner = undefined;

@@ -4,7 +4,8 @@
  * within a second, and names the lock holder's pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followStore, type FollowChange, type StoreFollower } from '../../src/engine/follow.js';
 import { Store } from '../../src/engine/store.js';
@@ -27,8 +28,8 @@ interface Writer {
   send(line: string): Promise<void>;
 }
 
-async function startWriter(dir: string): Promise<Writer> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/engine/follow-writer.ts'), dir], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+async function startWriter(dir: string, ...args: string[]): Promise<Writer> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'test/engine/follow-writer.ts'), dir, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   child = proc;
   let out = '';
   const waiters: (() => void)[] = [];
@@ -105,6 +106,27 @@ describe('followStore', () => {
     expect(follower.keyCount()).toBe(1);
     // The initial contents were not reported as changes.
     expect(seen.changes.filter((x) => x.key === 'existing' && x.kind === 'put')).toEqual([]);
+  });
+
+  it('sees appends that go over preallocated space, where the file does not grow', async () => {
+    const dir = tempDir();
+    const writer = await startWriter(dir, 'sync');
+    const seen = collector();
+    follower = await followStore(dir, { onChanges: (c) => seen.changes.push(...c), pollMs: 100 });
+    await writer.send('put first 1');
+    await seen.waitFor((c) => c.some((x) => x.key === 'first'));
+    const file = join(dir, '000001.data');
+    const size = statSync(file).size;
+    expect(size).toBeGreaterThan(1024 * 1024); // the writer preallocated
+    for (const k of ['second', 'third']) {
+      await writer.send(`put ${k} ${k}`);
+      await seen.waitFor((c) => c.some((x) => x.key === k));
+    }
+    await writer.send('del first');
+    await seen.waitFor((c) => c.some((x) => x.key === 'first' && x.kind === 'delete'));
+    expect(statSync(file).size).toBe(size);
+    expect(seen.changes.map((x) => `${x.kind} ${x.key}`)).toEqual(['put first', 'put second', 'put third', 'delete first']);
+    expect(follower.keyCount()).toBe(2);
   });
 
   it('follows rotation into new segments and ignores compaction outputs', async () => {

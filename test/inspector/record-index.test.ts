@@ -17,7 +17,7 @@ import { committedRecords, scanRecords } from '../../src/engine/native/scan.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
-import { NativeSegmentIndex } from '../../src/inspector/record-index.js';
+import { NativeSegmentIndex, range } from '../../src/inspector/record-index.js';
 import type { RecordRow, RecordRowStatus } from '../../src/shared/contract.js';
 import { describeKey } from '../../src/shared/keytext.js';
 
@@ -315,6 +315,36 @@ describe('the record index of a native segment', () => {
     expect(after.slice(0, before.length).map((r) => r.offset)).toEqual(before.map((r) => r.offset));
     expect(after.slice(before.length).map((r) => r.key)).toEqual(Array.from({ length: 20 }, (_, i) => `third:${i}`));
     expect(after.map((r) => [r.offset, r.length])).toEqual((await expectedRows(dir, file)).map((e) => [e.offset, e.length]));
+  });
+
+  it('shows the preallocated space a syncing writer leaves at the end as one row, and indexes the appends that go over it', async () => {
+    const dir = join(base, `prealloc-${n}`);
+    const writer = await Store.open(dir, { create: true, fsync: 'always' });
+    for (let i = 0; i < 40; i++) await writer.put(`first:${i}`, `v${i}`);
+    const file = writer.locate('first:0')!.file;
+    const path = join(dir, file);
+    const size = statSync(path).size;
+    const index = new NativeSegmentIndex({ name: file, role: 'data', id: 1, size }, path);
+    await index.waitFor(() => false);
+    expect(index.count).toBe(42); // the header, 40 records, the zeros
+    const dataEnd = writer.stats().perSegment[0]!.bytes;
+    expect(index.entries([41])[0]).toMatchObject({ offset: dataEnd, length: size - dataEnd, kind: 'section', status: 'valid' });
+    expect(index.detail(41).fields).toMatchObject([{ name: 'preallocated space', role: 'padding', start: dataEnd, end: size }]);
+    const first = index.entries(range(0, 41));
+    for (let i = 0; i < 10; i++) await writer.put(`second:${i}`, `w${i}`);
+    expect(statSync(path).size).toBe(size); // over the zeros: the file did not grow
+    index.refresh();
+    await index.waitFor(() => false);
+    expect(index.count).toBe(52);
+    expect(index.entries(range(0, 41))).toEqual(first);
+    expect(index.entries([50])[0]).toMatchObject({ key: 'second:9', status: 'valid' });
+    expect(index.entries([51])[0]).toMatchObject({ kind: 'section', offset: writer.stats().perSegment[0]!.bytes });
+    await writer.close(); // cuts the zeros off
+    index.refresh();
+    await index.waitFor(() => false);
+    expect(index.count).toBe(51);
+    expect(index.entries([50])[0]).toMatchObject({ key: 'second:9', status: 'valid' });
+    index.stop();
   });
 
   it('indexes a rewritten file from scratch', async () => {

@@ -25,7 +25,7 @@ import {
   SEGMENT_HEADER_FIELDS,
   SEGMENT_MAGIC,
 } from '../native/layout.js';
-import { scanRecords, type ScanEvent } from '../native/scan.js';
+import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -74,6 +74,10 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
       ],
     };
   }
+  if (ev.kind === 'preallocated') {
+    const explain = 'Zeros a writer that syncs its appends wrote ahead of them; its next appends go over them, and a clean close cuts them off.';
+    return { offset: ev.offset, length: ev.length, kind: 'section', status: 'valid', fields: [{ name: 'preallocated space', role: 'padding', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} zero bytes`, explain }] };
+  }
   return {
     offset: ev.offset,
     length: ev.length,
@@ -92,7 +96,7 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
  * what that header claims (and the key and value it announces, when they fit
  * in the region), then the rest as damaged bytes; otherwise one field.
  */
-function damagedFields(ev: Exclude<ScanEvent, { kind: 'record' }>): DecodedField[] {
+function damagedFields(ev: ScannedDamage): DecodedField[] {
   const whole: DecodedField = { name: 'damaged bytes', role: 'other', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} bytes`, explain: ev.reason };
   const h = ev.header;
   if (!h || ev.length < RECORD_HEADER.size) return [whole];

@@ -10,6 +10,17 @@
  * damaged tail: "torn" when the record at X is incomplete (the file ends
  * inside its header or inside the bytes its lengths announce), "corrupt"
  * otherwise. A random match is a 1 in 2^32 event per candidate offset.
+ *
+ * Preallocated space: a writer that syncs its appends writes zeros ahead of
+ * them (docs/FORMAT.md, "Preallocated space"), so the file may end in zero
+ * bytes that no record has been written over yet. When the bytes that are not
+ * a valid record run as zeros to the end of the file, they are that space, not
+ * damage: the scan ends with a `preallocated` event. No record can start in
+ * such a run (a record's type byte is never 0), so resynchronisation stops
+ * where it begins; and damage right before it is torn when the record it
+ * starts would reach into the zeros (an append cut short: its first bytes
+ * written, the rest still the zeros it was written over). A record that runs
+ * past the end of the file is torn as before, zeros or not.
  */
 import { computeRecordCrc, implausibleHeader, readRecordHeader, readU64, recordLength, type RecordHeader } from './codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
@@ -37,7 +48,14 @@ export interface ScannedDamage {
   computedCrc?: number;
 }
 
-export type ScanEvent = ScannedRecord | ScannedDamage;
+/** Zeros from `offset` to the end of the file: space a writer reserved ahead of its appends. */
+export interface ScannedPreallocated {
+  kind: 'preallocated';
+  offset: number;
+  length: number;
+}
+
+export type ScanEvent = ScannedRecord | ScannedDamage | ScannedPreallocated;
 
 type Probe =
   | { ok: true; header: RecordHeader; length: number; crc: number }
@@ -75,10 +93,28 @@ function probe(src: ByteSource, at: number, budget: { left: number }): Probe {
   return { ok: true, header, length, crc };
 }
 
-/** Every record and damaged region of a segment, in file order, from `start`. */
+const ZERO_PROBE_BYTES = 64 * 1024;
+
+/** Where the run of zero bytes that ends the file begins (`size` when the last byte is not zero), looking no further back than `floor`. */
+export function trailingZerosFrom(src: ByteSource, floor: number): number {
+  let end = src.size;
+  while (end > floor) {
+    const from = Math.max(floor, end - ZERO_PROBE_BYTES);
+    const bytes = src.view(from, end - from);
+    let i = bytes.length;
+    while (i > 0 && bytes[i - 1] === 0) i--;
+    if (i > 0) return from + i;
+    end = from;
+  }
+  return floor;
+}
+
+/** Every record and damaged region of a segment, in file order, from `start`; preallocated space last, if the file ends in it. */
 export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Generator<ScanEvent> {
   let at = start;
   const budget = crcBudget(src.size);
+  /** Start of the zeros that end the file: looked for at the first bytes that are not a record. */
+  let zeros = -1;
   while (at < src.size) {
     const p = probe(src, at, budget);
     if (p.ok) {
@@ -87,15 +123,26 @@ export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Gene
       at += p.length;
       continue;
     }
-    let next = at + 1;
-    while (next < src.size && !probe(src, next, budget).ok) next++;
-    if (next < src.size) {
-      yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc };
-      at = next;
-    } else {
-      yield { kind: p.incomplete ? 'torn' : 'corrupt', offset: at, length: src.size - at, reason: p.reason, header: p.header, computedCrc: p.crc };
+    // A record that runs past the end of the file is torn whatever bytes it has: the file ends inside it.
+    if (zeros < 0 && !p.incomplete) zeros = trailingZerosFrom(src, at);
+    const end = p.incomplete ? src.size : zeros;
+    if (end <= at) {
+      yield { kind: 'preallocated', offset: at, length: src.size - at };
       return;
     }
+    let next = at + 1;
+    while (next < end && !probe(src, next, budget).ok) next++;
+    if (next < end) {
+      yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc };
+      at = next;
+      continue;
+    }
+    // The damaged tail of what was written; a record it starts that would reach into the zeros is an append cut short.
+    const cutByZeros = end < src.size && (at + RECORD_HEADER.size > end || (p.crc !== undefined && at + recordLength(p.header!.keyLength, p.header!.valueLength) > end));
+    const reason = cutByZeros ? `record cut short: its bytes from offset ${end} on are still the zeros of preallocated space (${p.reason})` : p.reason;
+    yield { kind: p.incomplete || cutByZeros ? 'torn' : 'corrupt', offset: at, length: end - at, reason, header: p.header, computedCrc: p.crc };
+    if (end < src.size) yield { kind: 'preallocated', offset: end, length: src.size - end };
+    return;
   }
 }
 
@@ -112,13 +159,18 @@ export interface IncompleteBatch {
  * of the file, and batch members whose first record is missing, are dropped
  * whole and reported.
  */
-export function* committedRecords(events: Iterable<ScanEvent>): Generator<ScannedRecord | ScannedDamage | IncompleteBatch> {
+export function* committedRecords(events: Iterable<ScanEvent>): Generator<ScanEvent | IncompleteBatch> {
   let pending: ScannedRecord[] = [];
   const dropPending = function* (reason: string): Generator<IncompleteBatch> {
     if (pending.length > 0) yield { kind: 'incomplete-batch', offset: pending[0]!.offset, records: pending.length, reason };
     pending = [];
   };
   for (const ev of events) {
+    if (ev.kind === 'preallocated') {
+      yield* dropPending('the file ends inside the batch');
+      yield ev;
+      continue;
+    }
     if (ev.kind !== 'record') {
       yield* dropPending('the batch is cut by damaged bytes');
       yield ev;
