@@ -4,7 +4,7 @@
  * verify with jump-to-problem, history view/restore, segments and the merge
  * dry run, the crash lab, repair, and every fixture case opened in the browser.
  */
-import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
@@ -299,6 +299,43 @@ test('verify finds injected damage and jumps to it; the scan resynchronises', as
   await expect(details).toContainText(`slot @ ${slotOffset}`);
   await expect(details).toContainText(Buffer.from(victim.key!).toString('latin1'));
   await expect(details.locator('li.field[data-role="offset"]').first()).toContainText(String(victim.offset));
+});
+
+test('a syncing writer that crashed: its zeros ahead of the data are one preallocated row, not damage', async ({ page, kv }) => {
+  // A writer that syncs every put, copied while it runs (no LOCK): the files a crash leaves.
+  const live = join(kv.base, 'live');
+  const crashed = join(kv.base, 'crashed');
+  const writer = await Store.open(live, { create: true, fsync: 'always' });
+  for (let i = 0; i < 12; i++) await writer.put(`sensor:${i}`, JSON.stringify({ reading: i }));
+  const dataEnd = writer.stats().perSegment[0]!.bytes;
+  mkdirSync(crashed);
+  for (const name of readdirSync(live)) if (name !== 'LOCK') copyFileSync(join(live, name), join(crashed, name));
+  await writer.close();
+  const size = statSync(join(crashed, '000001.data')).size;
+  expect(size).toBeGreaterThan(dataEnd);
+
+  await page.goto(kv.url);
+  await openFromScreen(page, crashed);
+  await expect(page.getByRole('listbox', { name: 'Keys' }).getByRole('option')).toHaveCount(12);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  const row = table.locator(`.record-row[data-offset="${dataEnd}"]`);
+  await row.click();
+  await expect(row).not.toHaveAttribute('data-status', /corrupt|torn/);
+  const details = page.getByTestId('record-details');
+  await expect(details).toHaveAttribute('data-record-offset', String(dataEnd));
+  await expect(details).toContainText('preallocated space');
+  await expect(details).toContainText(`${size - dataEnd} zero bytes`);
+  // The hex pane shows where the zeros begin, lit as padding.
+  const firstZero = page.getByTestId('file-hex').locator(`.hx-b[data-offset="${dataEnd}"]`);
+  await expect(firstZero).toBeInViewport();
+  await expect(firstZero).toHaveAttribute('data-role', 'padding');
+  await shot(page, '24a-preallocated-space');
+  // Verify finds nothing wrong, and looking changed no byte.
+  await openTab(page, 'Verify');
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Verify result' })).toContainText('No problems');
+  expect(statSync(join(crashed, '000001.data')).size).toBe(size);
 });
 
 test('history lists every version; view an old one and restore it', async ({ page, kv }) => {

@@ -334,6 +334,7 @@ describe('the record index of a native segment', () => {
     for (let i = 0; i < 10; i++) await writer.put(`second:${i}`, `w${i}`);
     expect(statSync(path).size).toBe(size); // over the zeros: the file did not grow
     index.refresh();
+    expect(index.count).toBe(41); // indexing goes on where the zeros began, not from the start
     await index.waitFor(() => false);
     expect(index.count).toBe(52);
     expect(index.entries(range(0, 41))).toEqual(first);

@@ -97,9 +97,12 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
       return;
     }
     const row = Math.floor((offset - start) / HEX_ROW);
-    // A jump to a record shows it with context unless it is already on screen.
-    const shown = virtualizer.getVirtualItems();
-    const onScreen = shown.length > 0 && row > shown[0]!.index + 1 && row < shown[shown.length - 1]!.index - 1;
+    // A jump to a record shows it with context unless it is already on screen (the rows in view, not the
+    // virtualizer's items: those include the overscan rows rendered out of view).
+    const el = scrollRef.current;
+    const firstInView = el ? Math.ceil(el.scrollTop / ROW_HEIGHT) : 0;
+    const lastInView = el ? Math.floor((el.scrollTop + el.clientHeight) / ROW_HEIGHT) - 1 : -1;
+    const onScreen = row > firstInView && row < lastInView;
     if (align === 'center' && onScreen) return;
     virtualizer.scrollToIndex(row, { align: align === 'center' ? 'start' : 'auto' });
     if (align === 'center' && row > 2) virtualizer.scrollToOffset(Math.max(0, (row - 3) * ROW_HEIGHT));
