@@ -99,6 +99,30 @@ export function appendFdatasyncLoop(path: string, count: number, latencies?: num
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * The same loop over preallocated space: `count` 100-byte writes, each
+ * fdatasync'ed, over zeros written and synced beforehand (not timed), so that
+ * no write grows the file. What kvscope's durable puts do (docs/FORMAT.md,
+ * "Preallocated space"); the loop that appends is the target's yardstick.
+ */
+export function overwriteFdatasyncLoop(path: string, count: number): number {
+  const fd = fs.openSync(path, 'w');
+  const small = randomBytes(100);
+  try {
+    fs.writeSync(fd, Buffer.alloc(count * small.length));
+    fs.fdatasyncSync(fd);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      fs.writeSync(fd, small, 0, small.length, i * small.length);
+      fs.fdatasyncSync(fd);
+    }
+    return (performance.now() - t0) / 1000;
+  } finally {
+    fs.closeSync(fd);
+    fs.rmSync(path, { force: true });
+  }
+}
+
 export function measureMachine(dir: string, opts: { fileMiB: number; fsyncs: number; runs: number }): MachineLimits {
   const chunk = randomBytes(MiB);
   const path = join(dir, 'seq.bin');

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../src/engine/store.js';
 import { KvscopeAdapter, LevelAdapter, LmdbAdapter, SqliteAdapter, type Adapter } from './engines.js';
-import { evictDirectory, machineInfo, measureMachine, appendFdatasyncLoop, residentBytes, type MachineLimits } from './machine.js';
+import { evictDirectory, machineInfo, measureMachine, appendFdatasyncLoop, overwriteFdatasyncLoop, residentBytes, type MachineLimits } from './machine.js';
 import { renderReport, writeBenchmarksDoc, type BenchResult, type EngineResult, type Rate } from './report.js';
 import { rng } from './rng.js';
 
@@ -237,9 +237,11 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     const warmupLoopSecs = appendFdatasyncLoop(loopFile, warmup);
     secs = 0;
     let loopSecs = 0;
+    let overwriteSecs = 0;
     for (let round = 0, done = 0; round < DURABLE_ROUNDS; round++) {
       const count = Math.round((opts.durablePuts * (round + 1)) / DURABLE_ROUNDS) - done;
       loopSecs += appendFdatasyncLoop(loopFile, count);
+      overwriteSecs += overwriteFdatasyncLoop(`${loopFile}.preallocated`, count);
       t = now();
       for (let i = 0; i < count; i++) {
         const k = pick();
@@ -253,6 +255,7 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
       ops: opts.durablePuts,
       opsPerSec: opts.durablePuts / secs,
       fsyncLoopOpsPerSec: opts.durablePuts / loopSecs,
+      overwriteLoopOpsPerSec: opts.durablePuts / overwriteSecs,
       warmup: { opsPerSec: warmup / warmupSecs, fsyncLoopOpsPerSec: warmup / warmupLoopSecs },
     };
 

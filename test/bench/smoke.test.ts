@@ -53,6 +53,7 @@ describe('npm run bench --quick', () => {
     expect(kv.openFromImage?.seconds).toBeGreaterThan(0);
     expect(kv.compaction?.freshProcessSeconds, 'the compaction of a copy in a fresh process').toBeGreaterThan(0);
     expect(kv.durablePuts?.warmup?.opsPerSec, 'the untimed warm-up round').toBeGreaterThan(0);
+    expect(kv.durablePuts?.overwriteLoopOpsPerSec, 'the fdatasync loop over preallocated space').toBeGreaterThan(0);
     // The bare loop inserted every hint entry: one per key, since the opens come after compaction.
     expect(kv.openHintsBareLoop?.entries).toBe(2000);
     // Measured (a heap delta: at 2,000 keys GC noise can make it any sign, so only its presence is checked).
