@@ -12,12 +12,16 @@ import type { Problem } from './types.js';
 
 /**
  * How far ahead of its appends a writer that syncs them reserves the file,
- * as zeros (docs/FORMAT.md, "Preallocated space"). An fdatasync after an
- * append that grows the file also commits the new size to the file system's
- * journal; one after writing over bytes the file already has does not, and
- * measured ~25% faster here (docs/BENCHMARKS.md, eleventh pass).
+ * at most, as zeros (docs/FORMAT.md, "Preallocated space"). An fdatasync
+ * after an append that grows the file also commits the new size to the file
+ * system's journal; one after writing over bytes the file already has does
+ * not, and measured ~25% faster here (docs/BENCHMARKS.md, eleventh pass).
+ * A writer starts with PREALLOCATE_FIRST_BYTES and doubles the step while it
+ * keeps appending, so that a one-shot `kvscope put` writes one page of zeros,
+ * not a megabyte.
  */
 export const PREALLOCATE_BYTES = 1024 * 1024;
+export const PREALLOCATE_FIRST_BYTES = 4096;
 const ZEROS = Buffer.alloc(PREALLOCATE_BYTES);
 
 /** Size and alignment of the blocks a point read pulls in on first touch. */
@@ -41,6 +45,8 @@ export class Segment {
    * value above `size` means anything.
    */
   fileSize: number;
+  /** Bytes of zeros this process has preallocated in the segment (the next step is as many again, within limits). */
+  private preallocated = 0;
   /** One bit per READAHEAD_BYTES block of the file: set once a read has pulled that block in whole. */
   private readAhead = new Uint8Array(0);
 
@@ -78,12 +84,21 @@ export class Segment {
     return missing;
   }
 
-  /** Write zeros from the end of the file up to `end` (at most PREALLOCATE_BYTES past it), so that appends up to there do not grow the file. */
+  /** How many bytes of zeros to reserve past the next append: what was preallocated so far, from PREALLOCATE_FIRST_BYTES up to PREALLOCATE_BYTES. */
+  get preallocationStep(): number {
+    return Math.min(PREALLOCATE_BYTES, Math.max(PREALLOCATE_FIRST_BYTES, this.preallocated));
+  }
+
+  /** Write zeros from the end of the file up to `end`, so that appends up to there do not grow the file. Does not sync. */
   preallocate(efs: EngineFs, end: number): void {
     const from = Math.max(this.fileSize, this.size);
-    if (end <= from) return;
-    writeFully(efs, this.fd, ZEROS.subarray(0, Math.min(end - from, PREALLOCATE_BYTES)), from);
-    this.fileSize = from + Math.min(end - from, PREALLOCATE_BYTES);
+    for (let at = from; at < end; ) {
+      const n = Math.min(end - at, ZEROS.length);
+      writeFully(efs, this.fd, ZEROS.subarray(0, n), at);
+      at += n;
+      this.fileSize = at;
+    }
+    if (end > from) this.preallocated += end - from;
   }
 
   /** Cut the file back to where its data ends, dropping preallocated space. Does not sync. */

@@ -906,7 +906,7 @@ export class Store implements BrowsableStore {
     });
     try {
       // A small append that syncs goes over zeros written ahead of it, so that its fdatasync need not commit a new file size.
-      if (this.fsyncPolicy !== 'never' && start + total > seg.fileSize && total <= PREALLOCATE_BYTES / 4) seg.preallocate(this.efs, start + PREALLOCATE_BYTES);
+      if (this.fsyncPolicy !== 'never' && start + total > seg.fileSize && total <= PREALLOCATE_BYTES / 4) seg.preallocate(this.efs, start + total + seg.preallocationStep);
       writeFully(this.efs, seg.fd, buf, start);
     } catch (err) {
       this.undoPartialAppend(seg, start, err);

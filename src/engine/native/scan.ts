@@ -20,7 +20,7 @@
  * where it begins; and damage right before it is torn when the record it
  * starts would reach into the zeros (an append cut short: its first bytes
  * written, the rest still the zeros it was written over). A record that runs
- * past the end of the file is torn as before, zeros or not.
+ * past the end of the file is torn as before, unless every byte it has is 0.
  */
 import { computeRecordCrc, implausibleHeader, readRecordHeader, readU64, recordLength, type RecordHeader } from './codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
@@ -123,13 +123,14 @@ export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Gene
       at += p.length;
       continue;
     }
-    // A record that runs past the end of the file is torn whatever bytes it has: the file ends inside it.
-    if (zeros < 0 && !p.incomplete) zeros = trailingZerosFrom(src, at);
-    const end = p.incomplete ? src.size : zeros;
-    if (end <= at) {
+    if (zeros < 0) zeros = trailingZerosFrom(src, at);
+    if (zeros <= at) {
+      // Nothing but zeros to the end of the file (however few: appends may leave less room than a header).
       yield { kind: 'preallocated', offset: at, length: src.size - at };
       return;
     }
+    // A record that runs past the end of the file is torn whatever bytes it has: the file ends inside it.
+    const end = p.incomplete ? src.size : zeros;
     let next = at + 1;
     while (next < end && !probe(src, next, budget).ok) next++;
     if (next < end) {
