@@ -320,6 +320,7 @@ test('a syncing writer that crashed: its zeros ahead of the data are one preallo
   await openTab(page, 'Records');
   const table = page.getByRole('listbox', { name: 'Record table' });
   const row = table.locator(`.record-row[data-offset="${dataEnd}"]`);
+  await expect(row).toContainText('preallocated space');
   await row.click();
   await expect(row).not.toHaveAttribute('data-status', /corrupt|torn/);
   const details = page.getByTestId('record-details');

@@ -209,7 +209,7 @@ function recordLine(file: string, r: DecodedRecord): string {
   const key = r.key ? printableKey(r.key) : '';
   const seq = r.sequence !== undefined ? String(r.sequence) : '-';
   const value = r.valueLength !== undefined ? String(r.valueLength) : '-';
-  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\tseq=${seq}\tkey=${JSON.stringify(key)}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}`;
+  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\tseq=${seq}\tkey=${JSON.stringify(key)}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${r.label ? `\t${r.label}` : ''}`;
 }
 
 const dump: Command = async (args, opts, io) => {

@@ -148,10 +148,11 @@ const records: Command = async (args, opts, io) => {
             storedCrc: r.storedCrc ?? null,
             computedCrc: r.computedCrc ?? null,
             ...(r.problem ? { problem: r.problem } : {}),
+            ...(r.label ? { label: r.label } : {}),
           }),
         );
       } else {
-        const key = r.key ? printableKey(r.key) : r.problem ?? '';
+        const key = r.key ? printableKey(r.key) : r.problem ?? (r.label ? `(${r.label})` : '');
         io.out(
           `${String(r.offset).padStart(10)} ${String(r.length).padStart(7)} ${r.kind.padEnd(7)} ${String(r.sequence ?? '-').padStart(12)} ${String(r.valueLength ?? '-').padStart(8)} ${hex32(r.storedCrc).padEnd(8)} ${hex32(r.computedCrc).padEnd(8)} ${status.padEnd(9)} ${key}`,
         );

@@ -63,6 +63,7 @@ export interface IndexEntry {
   problemKind?: DecodedRecord['problemKind'];
   /** A valid record of an atomic batch that never completed (native): replay ignores it. */
   uncommitted?: boolean;
+  label?: string;
 }
 
 /** What a record is, without reading it: enough for every status but live/shadowed. */
@@ -92,6 +93,7 @@ function entryOf(r: DecodedRecord): IndexEntry {
   if (r.computedCrc !== undefined) e.computedCrc = r.computedCrc;
   if (r.problem !== undefined) e.problem = r.problem;
   if (r.problemKind !== undefined) e.problemKind = r.problemKind;
+  if (r.label !== undefined) e.label = r.label;
   return e;
 }
 

@@ -503,6 +503,7 @@ export class InspectorService implements KvscopeHandlers {
     if (e.storedCrc !== undefined) row.storedCrc = e.storedCrc;
     if (e.computedCrc !== undefined) row.computedCrc = e.computedCrc;
     if (e.problem !== undefined) row.problem = e.problem;
+    if (e.label !== undefined) row.label = e.label;
     return row;
   }
 

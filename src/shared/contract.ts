@@ -374,6 +374,8 @@ export interface RecordRow {
   computedCrc?: number;
   /** For corrupt and torn rows: why, in one sentence. */
   problem?: string;
+  /** For a section (preallocated space, an image's hash table): what it is, shown where a key would be. */
+  label?: string;
 }
 
 export interface RecordsResponse {

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
+import { Store } from '../../src/engine/store.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/kvscope.js');
@@ -63,6 +64,24 @@ describe('segments and records', () => {
     expect(slots.map((r) => r.key).sort()).toEqual(Array.from({ length: 80 }, (_, i) => `k${String(i).padStart(2, '0')}`).filter((k) => k !== 'k02'));
     expect(kv(['-d', 'store', 'records'])).toMatchObject({ code: 2 });
     expect(kv(['-d', 'store', 'records', '--segment', 'nope'])).toMatchObject({ code: 2 });
+  });
+
+  it('names the preallocated space a syncing writer that crashed leaves, and verify passes it', async () => {
+    const live = path.join(cwd, 'syncing');
+    const writer = await Store.open(live, { create: true, fsync: 'always' });
+    for (let i = 0; i < 5; i++) await writer.put(`s${i}`, `value ${i}`);
+    const dataEnd = writer.stats().perSegment[0]!.bytes;
+    const crashed = path.join(cwd, 'crashed');
+    fs.mkdirSync(crashed);
+    for (const name of fs.readdirSync(live)) if (name !== 'LOCK') fs.copyFileSync(path.join(live, name), path.join(crashed, name));
+    await writer.close();
+    const size = fs.statSync(path.join(crashed, '000001.data')).size;
+    const rows = jsonLines(kv(['records', '--segment', '000001.data', '-d', 'crashed', '--read-only', '--json']).out);
+    expect(rows.at(-1)).toEqual(expect.objectContaining({ offset: dataEnd, length: size - dataEnd, kind: 'section', status: 'meta', label: 'preallocated space' }));
+    expect(rows.filter((r) => r.kind === 'put')).toHaveLength(5);
+    expect(kv(['records', '--segment', '000001.data', '-d', 'crashed', '--read-only']).out.trim().split('\n').at(-1)).toMatch(/section .* meta +\(preallocated space\)$/);
+    expect(kv(['verify', '-d', 'crashed', '--read-only'])).toMatchObject({ code: 0 });
+    expect(fs.statSync(path.join(crashed, '000001.data')).size).toBe(size);
   });
 
   it.skipIf(!fs.existsSync(RIAK))('works on a foreign directory', () => {

@@ -80,6 +80,8 @@ export interface DecodedRecord {
   fields: DecodedField[];
   /** For corrupt/torn records: which kind of problem verify should report. */
   problemKind?: Problem['kind'];
+  /** For a section: what it is, in a few words ("preallocated space", "hash table"), where a record would show its key. */
+  label?: string;
   /**
    * For hint entries: the record this entry says exists in the data file
    * with the same id as the hint file, so verify can check it is really there.

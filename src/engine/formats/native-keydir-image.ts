@@ -37,7 +37,7 @@ function unreadable(buf: Buffer, reason: string): DecodedRecord[] {
 /** One opaque section (free slots, table, key bytes) as a row with one field; none when it is empty. */
 function section(at: number, length: number, name: string, role: 'other' | 'key', display: string, explain: string): DecodedRecord[] {
   if (length === 0) return [];
-  return [{ offset: at, length, kind: 'section', status: 'valid', fields: [{ name, role, start: at, end: at + length, display, explain }] }];
+  return [{ offset: at, length, kind: 'section', status: 'valid', label: name, fields: [{ name, role, start: at, end: at + length, display, explain }] }];
 }
 
 export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {

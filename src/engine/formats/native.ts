@@ -76,7 +76,7 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
   }
   if (ev.kind === 'preallocated') {
     const explain = 'Zeros a writer that syncs its appends wrote ahead of them; its next appends go over them, and a clean close cuts them off.';
-    return { offset: ev.offset, length: ev.length, kind: 'section', status: 'valid', fields: [{ name: 'preallocated space', role: 'padding', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} zero bytes`, explain }] };
+    return { offset: ev.offset, length: ev.length, kind: 'section', status: 'valid', label: 'preallocated space', fields: [{ name: 'preallocated space', role: 'padding', start: ev.offset, end: ev.offset + ev.length, display: `${ev.length} zero bytes`, explain }] };
   }
   return {
     offset: ev.offset,
