@@ -16,9 +16,9 @@ import type { Problem } from './types.js';
  * after an append that grows the file also commits the new size to the file
  * system's journal; one after writing over bytes the file already has does
  * not, and measured ~25% faster here (docs/BENCHMARKS.md, eleventh pass).
- * A writer starts with PREALLOCATE_FIRST_BYTES and doubles the step while it
- * keeps appending, so that a one-shot `kvscope put` writes one page of zeros,
- * not a megabyte.
+ * A writer reserves PREALLOCATE_FIRST_BYTES past its first append, then each
+ * time as much again as it has reserved in the segment so far, so that a
+ * one-shot `kvscope put` writes one page of zeros, not a megabyte.
  */
 export const PREALLOCATE_BYTES = 1024 * 1024;
 export const PREALLOCATE_FIRST_BYTES = 4096;

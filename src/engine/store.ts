@@ -487,7 +487,8 @@ export class Store implements BrowsableStore {
   /**
    * Cut off incomplete records at the end of segments (a crash mid-append),
    * and with them an unfinished batch they end (replay ignores it; left in
-   * place it would stay an incomplete-batch problem forever). Write mode only.
+   * place it would stay an incomplete-batch problem forever); and the
+   * preallocated space a syncing writer that did not close left. Write mode only.
    */
   private cutTornTails(): void {
     for (const seg of this.segments.values()) {

@@ -93,7 +93,8 @@ function probe(src: ByteSource, at: number, budget: { left: number }): Probe {
   return { ok: true, header, length, crc };
 }
 
-const ZERO_PROBE_BYTES = 64 * 1024;
+/** Bytes looked at per step back from the end for zeros: a writer's preallocated space is at most ~1 MiB, so one step or two. */
+const ZERO_PROBE_BYTES = 1024 * 1024;
 
 /** Where the run of zero bytes that ends the file begins (`size` when the last byte is not zero), looking no further back than `floor`. */
 export function trailingZerosFrom(src: ByteSource, floor: number): number {
