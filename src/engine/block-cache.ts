@@ -94,6 +94,15 @@ export class BlockCache {
     return view;
   }
 
+  /** Block `index` of `segment` when the cache holds it (as block() would return it), else undefined: a hit without a read function. */
+  cached(segment: number, index: number): Buffer | undefined {
+    const hit = this.slotAt(segment, index);
+    if (hit < 0) return undefined;
+    this.referenced[hit] = 1;
+    this.lastLength = this.lengths[hit]!;
+    return this.views[hit]!;
+  }
+
   private slotAt(segment: number, index: number): number {
     const slots = this.slotsOf.get(segment);
     return slots !== undefined && index < slots.length ? slots[index]! - 1 : -1;

@@ -653,7 +653,7 @@ export class Store implements BrowsableStore {
       const last = Math.floor((offset + length - 1) / BLOCK_BYTES);
       if (first === last) {
         // Within one block: check the record where it lies, no copy.
-        buf = this.cache.block(seg.id, first, (into) => this.readBlock(seg, first, into));
+        buf = this.cache.cached(seg.id, first) ?? this.cache.block(seg.id, first, (into) => this.readBlock(seg, first, into));
         view = offset - first * BLOCK_BYTES;
         done = Math.max(0, Math.min(length, this.cache.lastLength - view));
       }
