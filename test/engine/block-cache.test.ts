@@ -32,6 +32,23 @@ describe('BlockCache', () => {
     expect(cache.cachedBytes).toBe(8 * 100);
   });
 
+  it('cached() answers a hit as block() does, without reading, and counts as a use for the clock', () => {
+    const cache = new BlockCache(2 * BLOCK_BYTES);
+    const reads: string[] = [];
+    expect(cache.cached(1, 0)).toBeUndefined();
+    const view = cache.block(1, 0, reader(1, 0, reads));
+    cache.block(1, 1, reader(1, 1, reads));
+    cache.lastLength = 0;
+    expect(cache.cached(1, 0)).toBe(view);
+    expect(cache.lastLength).toBe(100);
+    expect(reads).toEqual(['1:0', '1:1']);
+    // Block 0 was used again through cached(): the next miss passes it and takes block 1's slot.
+    cache.block(2, 0, reader(2, 0, reads));
+    expect(cache.cached(1, 1)).toBeUndefined();
+    expect(cache.cached(1, 0)?.[0]).toBe(16);
+    expect(reads).toEqual(['1:0', '1:1', '2:0']);
+  });
+
   it('forgets a deleted segment and serves its slots to others', () => {
     const cache = new BlockCache(4 * BLOCK_BYTES);
     const reads: string[] = [];
