@@ -330,7 +330,7 @@ export interface SegmentFileInfo {
   staleBytes: number;
   tombstoneBytes: number;
   corruptBytes: number;
-  /** Headers, hint entries, trailers: bytes that are not key versions. */
+  /** Headers, hint entries, trailers, preallocated space: bytes that are not key versions. */
   metaBytes: number;
   oldestSequence: number | null;
   newestSequence: number | null;
