@@ -4,7 +4,7 @@
  * verify with jump-to-problem, history view/restore, segments and the merge
  * dry run, the crash lab, repair, and every fixture case opened in the browser.
  */
-import { copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
@@ -12,6 +12,7 @@ import { decodeFormatFile } from '../src/engine/foreign-store.js';
 import { nativeFormat } from '../src/engine/formats/native.js';
 import { Store } from '../src/engine/store.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
+import { copyDir } from '../test/engine/helpers.js';
 
 const FIXTURES = `${SHARED_DIR}/fixtures`;
 const RIAK = `${FIXTURES}/riak-bitcask/basic/data`;
@@ -308,8 +309,7 @@ test('a syncing writer that crashed: its zeros ahead of the data are one preallo
   const writer = await Store.open(live, { create: true, fsync: 'always' });
   for (let i = 0; i < 12; i++) await writer.put(`sensor:${i}`, JSON.stringify({ reading: i }));
   const dataEnd = writer.stats().perSegment[0]!.bytes;
-  mkdirSync(crashed);
-  for (const name of readdirSync(live)) if (name !== 'LOCK') copyFileSync(join(live, name), join(crashed, name));
+  copyDir(live, crashed);
   await writer.close();
   const size = statSync(join(crashed, '000001.data')).size;
   expect(size).toBeGreaterThan(dataEnd);

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
 import { Store } from '../../src/engine/store.js';
+import { copyDir } from '../engine/helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/kvscope.js');
@@ -72,8 +73,7 @@ describe('segments and records', () => {
     for (let i = 0; i < 5; i++) await writer.put(`s${i}`, `value ${i}`);
     const dataEnd = writer.stats().perSegment[0]!.bytes;
     const crashed = path.join(cwd, 'crashed');
-    fs.mkdirSync(crashed);
-    for (const name of fs.readdirSync(live)) if (name !== 'LOCK') fs.copyFileSync(path.join(live, name), path.join(crashed, name));
+    copyDir(live, crashed); // while the writer runs: what a crash leaves
     await writer.close();
     const size = fs.statSync(path.join(crashed, '000001.data')).size;
     const rows = jsonLines(kv(['records', '--segment', '000001.data', '-d', 'crashed', '--read-only', '--json']).out);

@@ -99,6 +99,19 @@ function dataEnd(dir: string, file: string): number {
   return last.kind === 'preallocated' ? last.offset : fs.statSync(path.join(dir, file)).size;
 }
 
+/**
+ * The files a syncing writer that crashed leaves: `n` keys written, the
+ * directory copied while the writer still runs (no close, no image, no LOCK).
+ */
+async function crashedCopy(n: number): Promise<{ crashed: string; file: string; end: number }> {
+  const dir = path.join(tempDir(), 's');
+  const live = await writeKeys(dir, n);
+  const crashed = path.join(tempDir(), 'crashed');
+  copyDir(dir, crashed);
+  await live.close();
+  return { crashed, file: path.join(crashed, '000001.data'), end: dataEnd(crashed, '000001.data') };
+}
+
 async function expectKeys(store: Store, n: number): Promise<void> {
   expect(store.keyCount()).toBe(n);
   for (let i = 0; i < n; i++) expect((await store.get(`key:${i}`))?.toString()).toBe(value(i));
@@ -165,13 +178,7 @@ describe('a writer that syncs its appends', () => {
   });
 
   it('after a crash: readers and verify leave the zeros alone, the next writer cuts them off, and nothing is reported', async () => {
-    const dir = path.join(tempDir(), 's');
-    const live = await writeKeys(dir, 50);
-    const crashed = path.join(tempDir(), 'crashed');
-    copyDir(dir, crashed); // the files as a crash would leave them (no close, no image)
-    await live.close();
-    const file = path.join(crashed, '000001.data');
-    const end = dataEnd(crashed, '000001.data');
+    const { crashed, file, end } = await crashedCopy(50);
     expect(fs.statSync(file).size).toBeGreaterThan(end);
 
     const before = hashDir(crashed);
@@ -196,13 +203,7 @@ describe('a writer that syncs its appends', () => {
   });
 
   it('after a crash mid-append: the record cut short in the zeros is a torn tail, cut off by the next writer', async () => {
-    const dir = path.join(tempDir(), 's');
-    const live = await writeKeys(dir, 10);
-    const crashed = path.join(tempDir(), 'crashed');
-    copyDir(dir, crashed);
-    await live.close();
-    const file = path.join(crashed, '000001.data');
-    const end = dataEnd(crashed, '000001.data');
+    const { crashed, file, end } = await crashedCopy(10);
     const fd = fs.openSync(file, 'r+');
     fs.writeSync(fd, record(11, 'key:10', value(10)).subarray(0, 30), 0, 30, end);
     fs.closeSync(fd);

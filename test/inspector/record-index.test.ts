@@ -160,6 +160,17 @@ async function damagedStore(): Promise<{ dir: string; file: string; damaged: num
   return { dir, file, damaged };
 }
 
+/** A writer holding keys first:0 .. first:(count - 1) in its first segment, and a record index of that segment, indexed to the end. */
+async function writerAndIndex(dir: string, fsync: 'always' | 'never', count: number): Promise<{ writer: Store; file: string; path: string; index: NativeSegmentIndex }> {
+  const writer = await Store.open(dir, { create: true, fsync });
+  for (let i = 0; i < count; i++) await writer.put(`first:${i}`, `v${i}`);
+  const file = writer.locate('first:0')!.file;
+  const path = join(dir, file);
+  const index = new NativeSegmentIndex({ name: file, role: 'data', id: 1, size: statSync(path).size }, path);
+  await index.waitFor(() => false);
+  return { writer, file, path, index };
+}
+
 describe('the record index of a native segment', () => {
   it('pages exactly what the engine scanner finds, damage, cut batches and torn tail included', async () => {
     const { dir, file, damaged } = await damagedStore();
@@ -276,12 +287,7 @@ describe('the record index of a native segment', () => {
 
   it('indexes appended records from where it stopped, and re-reads a torn tail that the appended bytes complete', async () => {
     const dir = join(base, `grow-${n}`);
-    const writer = await Store.open(dir, { create: true, fsync: 'never' });
-    for (let i = 0; i < 100; i++) await writer.put(`first:${i}`, `v${i}`);
-    const file = writer.locate('first:0')!.file;
-    const path = join(dir, file);
-    const index = new NativeSegmentIndex({ name: file, role: 'data', id: 1, size: statSync(path).size }, path);
-    await index.waitFor(() => false);
+    const { writer, file, path, index } = await writerAndIndex(dir, 'never', 100);
     expect(index.count).toBe(101);
     const generation = index.generation;
     for (let i = 0; i < 50; i++) await writer.put(`second:${i}`, `w${i}`);
@@ -318,14 +324,8 @@ describe('the record index of a native segment', () => {
   });
 
   it('shows the preallocated space a syncing writer leaves at the end as one row, and indexes the appends that go over it', async () => {
-    const dir = join(base, `prealloc-${n}`);
-    const writer = await Store.open(dir, { create: true, fsync: 'always' });
-    for (let i = 0; i < 40; i++) await writer.put(`first:${i}`, `v${i}`);
-    const file = writer.locate('first:0')!.file;
-    const path = join(dir, file);
+    const { writer, path, index } = await writerAndIndex(join(base, `prealloc-${n}`), 'always', 40);
     const size = statSync(path).size;
-    const index = new NativeSegmentIndex({ name: file, role: 'data', id: 1, size }, path);
-    await index.waitFor(() => false);
     expect(index.count).toBe(42); // the header, 40 records, the zeros
     const dataEnd = writer.stats().perSegment[0]!.bytes;
     expect(index.entries([41])[0]).toMatchObject({ offset: dataEnd, length: size - dataEnd, kind: 'section', status: 'valid' });
