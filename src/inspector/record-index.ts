@@ -63,7 +63,7 @@ export interface IndexEntry {
   problemKind?: DecodedRecord['problemKind'];
   /** A valid record of an atomic batch that never completed (native): replay ignores it. */
   uncommitted?: boolean;
-  /** For a section (preallocated space, an image's table): what it is (DecodedRecord.label). */
+  /** For a row that holds no key (preallocated space, an image's table, a free slot): what it is (DecodedRecord.label). */
   label?: string;
 }
 

@@ -374,7 +374,7 @@ export interface RecordRow {
   computedCrc?: number;
   /** For corrupt and torn rows: why, in one sentence. */
   problem?: string;
-  /** For a section (preallocated space, an image's hash table): what it is, shown where a key would be. */
+  /** For a row that holds no key (preallocated space, an image's hash table, a free slot): what it is, shown where a key would be. */
   label?: string;
 }
 

@@ -67,6 +67,8 @@ describe('native keydir image decoder', () => {
     const free = rows.filter((r) => r.kind === 'slot' && r.key === undefined);
     expect(free).toHaveLength(freeSlots);
     expect(free.every((r) => field(r, 'keyLength') === '0xffffffff (free slot)')).toBe(true);
+    expect(free.every((r) => r.label === 'free slot')).toBe(true);
+    expect(rows.filter((r) => r.kind === 'slot' && r.key !== undefined).every((r) => r.label === undefined)).toBe(true);
     // One row per segment the image describes, after the header.
     const segmentRows = rows.filter((r, i) => i > 0 && r.kind === 'header');
     expect(segmentRows.map((r) => field(r, 'id'))).toEqual(['1 (000001.data)', '2 (000002.data)', '3 (000003.data)']);

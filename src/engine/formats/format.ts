@@ -80,7 +80,7 @@ export interface DecodedRecord {
   fields: DecodedField[];
   /** For corrupt/torn records: which kind of problem verify should report. */
   problemKind?: Problem['kind'];
-  /** For a section: what it is, in a few words ("preallocated space", "hash table"), where a record would show its key. */
+  /** For a row that holds no key (a section, a free slot): what it is, in a few words ("preallocated space", "hash table", "free slot"), where a record would show its key. */
   label?: string;
   /**
    * For hint entries: the record this entry says exists in the data file

@@ -113,6 +113,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
       length: IMAGE_SLOT.size,
       kind: 'slot',
       status: 'valid',
+      ...(free ? { label: 'free slot' } : {}),
       fields: layoutFields(IMAGE_SLOT_FIELDS, at, fieldValues({
         hash: hex32(buf.readUInt32LE(at + IMAGE_SLOT.hash)),
         segment: free ? '(free slot)' : `${segment} (${dataFileName(segment)})`,

@@ -428,7 +428,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
                       <span className="c-len">{r.length}</span>
                       <span className="c-type">{r.kind}</span>
                       <span className="c-seq">{r.sequence ?? ''}</span>
-                      <span className="c-key">{r.status === 'corrupt' || r.status === 'torn' ? <i>{r.problem}</i> : r.kind === 'slot' && r.keyDisplay === undefined ? <i className="muted">free slot</i> : r.label !== undefined && r.keyDisplay === undefined ? <i className="muted">{r.label}</i> : (r.keyDisplay ?? '')}</span>
+                      <span className="c-key">{r.status === 'corrupt' || r.status === 'torn' ? <i>{r.problem}</i> : r.label !== undefined && r.keyDisplay === undefined ? <i className="muted">{r.label}</i> : (r.keyDisplay ?? '')}</span>
                       <span className="c-val">{r.valueLength ?? ''}</span>
                       <span className="c-crc">{hex32(r.storedCrc)}</span>
                       <span className={`c-crc${crcMismatch ? ' bad' : ''}`}>{hex32(r.computedCrc)}</span>
