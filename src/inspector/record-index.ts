@@ -507,6 +507,8 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
       this.cutBatch = undefined;
       this.scanner = undefined;
     }
+    // The window may hold zeros that appends have gone over since it was read.
+    this.windowLength = 0;
     this.size = st.size;
     this.mtimeMs = st.mtimeMs;
     this.ensureRunning();
@@ -575,7 +577,11 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
 
   /** `length` bytes at `position` from the indexing window (reading the next window when needed). */
   private view(fd: number, position: number, length: number): Buffer {
-    if (!this.window) this.window = Buffer.allocUnsafe(WINDOW_BYTES);
+    if (!this.window) {
+      // A fresh buffer holds none of the file: the old window's bounds must not vouch for it.
+      this.window = Buffer.allocUnsafe(WINDOW_BYTES);
+      this.windowLength = 0;
+    }
     if (position < this.windowStart || position + length > this.windowStart + this.windowLength) {
       this.windowStart = position;
       this.windowLength = readFd(fd, position, Math.min(WINDOW_BYTES, this.size - position), this.window).length;
