@@ -171,6 +171,11 @@ function pathSource(path: string, size: number): ByteSource {
   return windowedSource(size, (position, length) => readRange(path, position, length));
 }
 
+function nonZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return true;
+  return false;
+}
+
 function statOf(path: string): { size: number; mtimeMs: number } {
   const info = statSync(path);
   return { size: info.size, mtimeMs: info.mtimeMs };
@@ -480,10 +485,13 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
     } catch {
       return;
     }
-    if (st.size === this.size && st.mtimeMs === this.mtimeMs) return;
     // Appends grow the file, or go over the preallocated space it ends in.
     const last = this.damage.get(this.n - 1);
     const appendedFrom = this.complete && last?.kind === 'preallocated' ? last.offset : this.size;
+    // Appends over the zeros change neither the size nor, within one tick of the file system's clock, the
+    // mtime: then the first bytes of the zeros say it (a record's type byte is never 0).
+    const unchanged = st.size === this.size && st.mtimeMs === this.mtimeMs;
+    if (unchanged && (appendedFrom === this.size || !nonZero(readRange(this.path, appendedFrom, RECORD_HEADER.size)))) return;
     const appended =
       (st.size > this.size || (appendedFrom < this.size && st.size >= appendedFrom)) &&
       this.headerBytes.length === SEGMENT_HEADER.size &&

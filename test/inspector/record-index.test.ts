@@ -6,7 +6,7 @@
  * while the index is still incomplete; key and status filters; a file that
  * grows is indexed on from where the index stopped. No timing assertions.
  */
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, utimesSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -331,8 +331,17 @@ describe('the record index of a native segment', () => {
     expect(index.entries([41])[0]).toMatchObject({ offset: dataEnd, length: size - dataEnd, kind: 'section', status: 'valid' });
     expect(index.detail(41).fields).toMatchObject([{ name: 'preallocated space', role: 'padding', start: dataEnd, end: size }]);
     const first = index.entries(range(0, 41));
+    // A file time in whole seconds, which utimes can set back exactly; the index takes it in.
+    const stamp = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(path, stamp, stamp);
+    index.refresh();
+    await index.waitFor(() => false);
+    expect(index.count).toBe(42);
     for (let i = 0; i < 10; i++) await writer.put(`second:${i}`, `w${i}`);
     expect(statSync(path).size).toBe(size); // over the zeros: the file did not grow
+    // Within one tick of the file system's clock the file's mtime does not move either: neither may tell the index.
+    utimesSync(path, stamp, stamp);
+    expect(statSync(path).mtimeMs).toBe(stamp.getTime());
     index.refresh();
     expect(index.count).toBe(41); // indexing goes on where the zeros began, not from the start
     await index.waitFor(() => false);
