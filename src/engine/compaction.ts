@@ -33,6 +33,7 @@ import {
   TMP_SUFFIX,
   type DirectoryListing,
 } from './native/files.js';
+import { readU32, writeU32 } from './native/codec.js';
 import { RECORD_HEADER, RECORD_PUT, SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { createSegmentFile, Segment } from './segment.js';
@@ -205,7 +206,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
     // flags byte changes, so the CRC (checked when the record was read) is fixed up for that byte
     // instead of recomputed over the whole record.
     const flags = bytes[at + RECORD_HEADER.flags]!;
-    const crc = flags === 0 ? 0 : crc32AfterByteChange(bytes.readUInt32LE(at + RECORD_HEADER.crc), flags, length - RECORD_HEADER.flags - 1);
+    const crc = flags === 0 ? 0 : crc32AfterByteChange(readU32(bytes, at + RECORD_HEADER.crc), flags, length - RECORD_HEADER.flags - 1);
     if (length > buffer.length) {
       const own = Buffer.allocUnsafe(length);
       bytes.copy(own, 0, at, at + length);
@@ -397,7 +398,7 @@ function discardOutputs(efs: EngineFs, dir: string, outputs: OutputFile[]): void
 /** A record written alone (record[at, ...)): its batch flags cleared and its CRC set to `crc`, the CRC with them cleared. */
 function clearBatchFlags(record: Buffer, at: number, crc: number): void {
   record[at + RECORD_HEADER.flags] = 0;
-  record.writeUInt32LE(crc, at + RECORD_HEADER.crc);
+  writeU32(record, crc, at + RECORD_HEADER.crc);
 }
 
 /** writeWhole with the fdatasync on the thread pool: the bytes are written before it returns, durable when it resolves. */

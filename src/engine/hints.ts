@@ -5,7 +5,7 @@
  */
 import { readFileAt, realFs, writeFileAtomically, type EngineFs } from './fs.js';
 import { FORMAT_VERSION, HINT_ENTRY, HINT_HEADER, HINT_MAGIC, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
-import { checkHint, encodeHint, readU64, writeHintHeader, type HintEntry } from './native/codec.js';
+import { checkHint, encodeHint, readU32, readU64, writeHintHeader, writeU32, writeU64, type HintEntry } from './native/codec.js';
 import { copyBytes, grown } from './arrays.js';
 import { hashBytes } from './keydir.js';
 import { crc32 } from './crc.js';
@@ -14,15 +14,6 @@ import { committedRecords, scanRecords, walkCommittedRecords } from './native/sc
 import { hintFileName, pathOf } from './native/files.js';
 import type { Yielder } from './yielder.js';
 
-const TWO_32 = 0x1_0000_0000;
-
-/** u32 little-endian at b[at] (value in [0, 2^32)). */
-function putU32(b: Uint8Array, at: number, value: number): void {
-  b[at] = value;
-  b[at + 1] = value >>> 8;
-  b[at + 2] = value >>> 16;
-  b[at + 3] = value >>> 24;
-}
 
 /** Scan a segment and collect hint entries for its committed records. */
 export async function buildHintEntries(efs: EngineFs, fd: number, size: number, yielder?: Yielder): Promise<HintEntry[]> {
@@ -66,10 +57,6 @@ function noteBucket(b: Buckets, i: number, keyHash: number, entryBytes: number):
   b.bytes[digit + 1]! += entryBytes;
 }
 
-function readU32(b: Uint8Array, at: number): number {
-  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
-}
-
 /**
  * A hint file built entry by entry straight into its bytes (no object per
  * entry). finish() puts the entries in the order of the top bits of their
@@ -107,11 +94,10 @@ export class HintBuilder {
     const b = this.buf;
     b[at + HINT_ENTRY.type] = type;
     b[at + HINT_ENTRY.flags] = 0;
-    putU32(b, at + HINT_ENTRY.sequence, sequence % TWO_32);
-    putU32(b, at + HINT_ENTRY.sequence + 4, Math.floor(sequence / TWO_32));
-    putU32(b, at + HINT_ENTRY.offset, offset);
-    putU32(b, at + HINT_ENTRY.recordLength, recordLength);
-    putU32(b, at + HINT_ENTRY.keyLength, keyLength);
+    writeU64(b, sequence, at + HINT_ENTRY.sequence);
+    writeU32(b, offset, at + HINT_ENTRY.offset);
+    writeU32(b, recordLength, at + HINT_ENTRY.recordLength);
+    writeU32(b, keyLength, at + HINT_ENTRY.keyLength);
     copyBytes(key, keyStart, b, at + HINT_ENTRY.size, keyLength);
     this.at = at + HINT_ENTRY.size + keyLength;
     this.count++;
@@ -134,8 +120,8 @@ export class HintBuilder {
     b[to + HINT_ENTRY.type] = record[at + RECORD_HEADER.type]!;
     b[to + HINT_ENTRY.flags] = 0;
     copyBytes(record, at + RECORD_HEADER.sequence, b, to + HINT_ENTRY.sequence, 8);
-    putU32(b, to + HINT_ENTRY.offset, offset);
-    putU32(b, to + HINT_ENTRY.recordLength, recordLength);
+    writeU32(b, offset, to + HINT_ENTRY.offset);
+    writeU32(b, recordLength, to + HINT_ENTRY.recordLength);
     copyBytes(record, kl, b, to + HINT_ENTRY.keyLength, 4);
     copyBytes(record, keyStart, b, to + HINT_ENTRY.size, keyLength);
     this.at = to + HINT_ENTRY.size + keyLength;
@@ -197,8 +183,8 @@ export class HintBuilder {
     const b = this.buf;
     writeHintHeader(b, segmentId, dataSize);
     const at = this.at;
-    b.writeUInt32LE(this.count, at + HINT_TRAILER.entryCount);
-    b.writeUInt32LE(crc32(b.subarray(0, at + HINT_TRAILER.crc)), at + HINT_TRAILER.crc);
+    writeU32(b, this.count, at + HINT_TRAILER.entryCount);
+    writeU32(b, crc32(b.subarray(0, at + HINT_TRAILER.crc)), at + HINT_TRAILER.crc);
     return b.subarray(0, at + HINT_TRAILER.size);
   }
 }

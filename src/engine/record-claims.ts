@@ -11,7 +11,7 @@
  */
 import { Uint32List, radixOrder } from './arrays.js';
 import type { Keydir, SlotsByLocation } from './keydir.js';
-import { readU64 } from './native/codec.js';
+import { readU32, readU64 } from './native/codec.js';
 import { HINT_ENTRY, HINT_HEADER, RECORD_PUT } from './native/layout.js';
 
 export abstract class RecordClaims {
@@ -75,8 +75,8 @@ export class HintClaims extends RecordClaims {
     let n = 0;
     for (let at = HINT_HEADER.size; at < entriesEnd && n < entryCount; n++) {
       entries[n] = at;
-      offsets[n] = hint.readUInt32LE(at + HINT_ENTRY.offset);
-      at += HINT_ENTRY.size + hint.readUInt32LE(at + HINT_ENTRY.keyLength);
+      offsets[n] = readU32(hint, at + HINT_ENTRY.offset);
+      at += HINT_ENTRY.size + readU32(hint, at + HINT_ENTRY.keyLength);
     }
     const order = radixOrder(n, [
       [offsets, 0, 0xffff],
@@ -91,14 +91,14 @@ export class HintClaims extends RecordClaims {
   }
 
   lengthOf(i: number): number {
-    return this.hint.readUInt32LE(this.entries[i]! + HINT_ENTRY.recordLength);
+    return readU32(this.hint, this.entries[i]! + HINT_ENTRY.recordLength);
   }
 
   describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {
     const h = this.hint;
     const at = this.entries[i]!;
-    if (h[at + HINT_ENTRY.type] !== type || h.readUInt32LE(at + HINT_ENTRY.recordLength) !== length) return false;
-    if (h.readUInt32LE(at + HINT_ENTRY.keyLength) !== keyLength || readU64(h, at + HINT_ENTRY.sequence) !== sequence) return false;
+    if (h[at + HINT_ENTRY.type] !== type || readU32(h, at + HINT_ENTRY.recordLength) !== length) return false;
+    if (readU32(h, at + HINT_ENTRY.keyLength) !== keyLength || readU64(h, at + HINT_ENTRY.sequence) !== sequence) return false;
     const key = at + HINT_ENTRY.size;
     for (let j = 0; j < keyLength; j++) if (h[key + j] !== bytes[keyStart + j]) return false;
     return true;

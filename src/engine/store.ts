@@ -22,7 +22,7 @@ import { Keydir, type Location } from './keydir.js';
 import type { KeyList } from './key-list.js';
 import { toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
-import { computeRecordCrc, encodeRecordInto, readRecordHeader, readU64, recordLength } from './native/codec.js';
+import { computeRecordCrc, encodeRecordInto, readRecordHeader, readU32, readU64, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import {
   dataFileName,
@@ -408,10 +408,10 @@ export class Store implements BrowsableStore {
         gather?.addEncoded(bytes, HINT_HEADER.size, end, hint.entryCount);
         for (let at = HINT_HEADER.size; at < end; ) {
           for (let n = 0; n < HINT_ENTRIES_PER_SLICE && at < end; n++) {
-            const keyLength = bytes.readUInt32LE(at + HINT_ENTRY.keyLength);
+            const keyLength = readU32(bytes, at + HINT_ENTRY.keyLength);
             const sequence = readU64(bytes, at + HINT_ENTRY.sequence);
             const keyStart = at + HINT_ENTRY.size;
-            this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, bytes.readUInt32LE(at + HINT_ENTRY.offset), bytes.readUInt32LE(at + HINT_ENTRY.recordLength), true);
+            this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, readU32(bytes, at + HINT_ENTRY.offset), readU32(bytes, at + HINT_ENTRY.recordLength), true);
             at = keyStart + keyLength;
           }
           await yielder.step(done + Math.floor((seg.size * at) / end), total);
@@ -670,13 +670,13 @@ export class Store implements BrowsableStore {
     }
     if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
     // The record is buf[view, view + length).
-    if (crc32Range(buf, view + RECORD_HEADER.type, view + length) !== buf.readUInt32LE(view + RECORD_HEADER.crc)) {
+    if (crc32Range(buf, view + RECORD_HEADER.type, view + length) !== readU32(buf, view + RECORD_HEADER.crc)) {
       if (!strict) return undefined;
       throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
     }
-    const keyLength = buf.readUInt32LE(view + RECORD_HEADER.keyLength);
+    const keyLength = readU32(buf, view + RECORD_HEADER.keyLength);
     const keyEnd = view + RECORD_HEADER.size + keyLength;
-    const valueLength = buf.readUInt32LE(view + RECORD_HEADER.valueLength);
+    const valueLength = readU32(buf, view + RECORD_HEADER.valueLength);
     const sequence = readU64(buf, view + RECORD_HEADER.sequence);
     let sameKey = RECORD_HEADER.size + keyLength + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
     for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[view + RECORD_HEADER.size + i] === keyBytes[i];

@@ -22,7 +22,7 @@
  * written, the rest still the zeros it was written over). A record that runs
  * past the end of the file is torn as before, unless every byte it has is 0.
  */
-import { computeRecordCrc, implausibleHeader, readRecordHeader, readU64, recordLength, type RecordHeader } from './codec.js';
+import { computeRecordCrc, implausibleHeader, readRecordHeader, readU32, readU64, recordLength, type RecordHeader } from './codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
 import type { ByteSource } from './byte-source.js';
 import { readInto, type EngineFs } from '../fs.js';
@@ -267,8 +267,8 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
     }
     const type = buf[rel + RECORD_HEADER.type]!;
     const flags = buf[rel + RECORD_HEADER.flags]!;
-    const keyLength = buf.readUInt32LE(rel + RECORD_HEADER.keyLength);
-    const valueLength = buf.readUInt32LE(rel + RECORD_HEADER.valueLength);
+    const keyLength = readU32(buf, rel + RECORD_HEADER.keyLength);
+    const valueLength = readU32(buf, rel + RECORD_HEADER.valueLength);
     if (
       (type !== RECORD_PUT && (type !== RECORD_TOMBSTONE || valueLength !== 0)) ||
       (flags & ~(FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END)) !== 0 ||
@@ -287,7 +287,7 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
       rel = at - winStart;
       if (rel + length > winLen) return resume;
     }
-    if (crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== buf.readUInt32LE(rel + RECORD_HEADER.crc)) return resume;
+    if (crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== readU32(buf, rel + RECORD_HEADER.crc)) return resume;
     const sequence = readU64(buf, rel + RECORD_HEADER.sequence);
     if ((flags & FLAG_IN_BATCH) === 0) {
       if (pending >= 0) return pending; // "the batch never ended"
@@ -304,8 +304,8 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
         // Apply the whole batch, now complete: its records are in the window, already checked.
         for (let p = pending; p <= at; ) {
           const r = p - winStart;
-          const kl = buf.readUInt32LE(r + RECORD_HEADER.keyLength);
-          const len = RECORD_HEADER.size + kl + buf.readUInt32LE(r + RECORD_HEADER.valueLength);
+          const kl = readU32(buf, r + RECORD_HEADER.keyLength);
+          const len = RECORD_HEADER.size + kl + readU32(buf, r + RECORD_HEADER.valueLength);
           const seq = readU64(buf, r + RECORD_HEADER.sequence);
           onRecord(buf, r, p, buf[r + RECORD_HEADER.type]!, seq, kl, len);
           p += len;

@@ -1,0 +1,55 @@
+/**
+ * The little-endian integer helpers every record and hint entry goes
+ * through (codec.ts): checked against Buffer's own readers and writers and
+ * BigInt, at the values where a hand-written shift goes wrong (the top bit of
+ * a word, 2^32, 2^53 - 1), at unaligned offsets, and at the array's ends.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readU32, readU64, writeU32, writeU64 } from '../../src/engine/native/codec.js';
+
+describe('little-endian integers', () => {
+  it('read and write u32 as Buffer does, top bit included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 0, max: 5 }), (value, at) => {
+        const ours = Buffer.alloc(12, 0xaa);
+        const theirs = Buffer.alloc(12, 0xaa);
+        writeU32(ours, value, at);
+        theirs.writeUInt32LE(value, at);
+        expect(ours).toEqual(theirs);
+        expect(readU32(theirs, at)).toBe(value);
+      }),
+    );
+    const b = Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    expect(readU32(b, 0)).toBe(0xffff_ffff);
+    expect(readU32(new Uint8Array([0, 0, 0, 0x80]), 0)).toBe(0x8000_0000);
+  });
+
+  it('read and write u64 as BigInt does, up to 2^53 - 1', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 3 }), (value, at) => {
+        const ours = Buffer.alloc(12, 0x55);
+        const theirs = Buffer.alloc(12, 0x55);
+        writeU64(ours, value, at);
+        theirs.writeBigUInt64LE(BigInt(value), at);
+        expect(ours).toEqual(theirs);
+        expect(readU64(theirs, at)).toBe(value);
+      }),
+    );
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(2n ** 32n);
+    expect(readU64(b, 0)).toBe(2 ** 32);
+  });
+
+  it('throw a RangeError for bytes outside the array, as Buffer does, instead of reading them as 0', () => {
+    const b = new Uint8Array(8);
+    expect(readU32(b, 4)).toBe(0);
+    expect(() => readU32(b, 5)).toThrow(RangeError);
+    expect(() => readU32(b, -1)).toThrow(RangeError);
+    expect(() => readU64(b, 1)).toThrow(RangeError);
+    expect(() => writeU32(b, 1, 5)).toThrow(RangeError);
+    expect(() => writeU64(b, 1, 1)).toThrow(RangeError);
+    expect(() => readU32(b, Number.NaN)).toThrow(RangeError);
+    expect(b).toEqual(new Uint8Array(8));
+  });
+});
