@@ -5,7 +5,8 @@
  * arrays (the keydir's layout: 8 u32 per slot, a (hash, slot) table at most
  * half full, key bytes in one arena), in the files' order. Nothing else: no
  * bounds checks, no sequence comparison, no tombstones, no segment
- * statistics, no progress or cancellation. One JSON line: the seconds it took
+ * statistics, no progress or cancellation. Its integers are read with the
+ * engine's own readU32, as the engine's replay reads them. One JSON line: the seconds it took
  * and the keys it inserted (loading the code is not counted).
  *
  *   node --import tsx bench/hint-open-floor.ts DIR
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { crc32 } from '../src/engine/crc.js';
 import { hashBytes } from '../src/engine/keydir.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER } from '../src/engine/native/layout.js';
+import { readU32 } from '../src/engine/native/codec.js';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -59,7 +61,7 @@ function insertAll(files: Buffer[], entries: number, keyBytes: number): number {
     const b = files[f]!;
     const end = b.length - HINT_TRAILER.size;
     for (let at = HINT_HEADER.size; at < end; ) {
-      const keyLength = b.readUInt32LE(at + HINT_ENTRY.keyLength);
+      const keyLength = readU32(b, at + HINT_ENTRY.keyLength);
       const keyStart = at + HINT_ENTRY.size;
       const h = hashBytes(b, keyStart, keyStart + keyLength);
       let i = h >>> shift;
@@ -69,10 +71,10 @@ function insertAll(files: Buffer[], entries: number, keyBytes: number): number {
       const m = slot * 8;
       meta[m] = h;
       meta[m + 1] = f;
-      meta[m + 2] = b.readUInt32LE(at + HINT_ENTRY.offset);
-      meta[m + 3] = b.readUInt32LE(at + HINT_ENTRY.recordLength);
-      meta[m + 4] = b.readUInt32LE(at + HINT_ENTRY.sequence);
-      meta[m + 5] = b.readUInt32LE(at + HINT_ENTRY.sequence + 4);
+      meta[m + 2] = readU32(b, at + HINT_ENTRY.offset);
+      meta[m + 3] = readU32(b, at + HINT_ENTRY.recordLength);
+      meta[m + 4] = readU32(b, at + HINT_ENTRY.sequence);
+      meta[m + 5] = readU32(b, at + HINT_ENTRY.sequence + 4);
       meta[m + 6] = arenaUsed;
       meta[m + 7] = keyLength;
       arenaUsed += keyLength;
