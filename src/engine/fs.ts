@@ -23,6 +23,8 @@ export interface EngineFs {
   existsSync(path: string): boolean;
   statSize(path: string): number;
   readFileSync(path: string): Buffer;
+  /** A whole file read on the thread pool, in one read where it can be (see readWholeFile), so the calling thread goes on meanwhile. */
+  readFile(path: string): Promise<Buffer>;
   /** fsync a directory so that entries created, renamed or removed in it are durable. */
   fsyncDirSync(path: string): void;
 }
@@ -44,6 +46,7 @@ export const realFs: EngineFs = {
   existsSync: (p) => fs.existsSync(p),
   statSize: (p) => fs.statSync(p).size,
   readFileSync: (p) => fs.readFileSync(p),
+  readFile: (p) => readWholeFile(p),
   fsyncDirSync: (p) => {
     const fd = fs.openSync(p, 'r');
     try {
@@ -53,6 +56,36 @@ export const realFs: EngineFs = {
     }
   },
 };
+
+/**
+ * A whole file, read on the thread pool with one read call for all of it
+ * (more only after a short read). fs.promises.readFile reads 512 KiB at a
+ * time, and each next chunk waits for the calling thread's event loop: a
+ * thread busy inserting a hint file's keys would hold up the read of the
+ * next one.
+ */
+function readWholeFile(path: string): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    fs.open(path, 'r', (openErr, fd) => {
+      if (openErr) return reject(openErr);
+      const finish = (err: Error | null, result?: Buffer) => fs.close(fd, () => (err ? reject(err) : resolve(result!)));
+      fs.fstat(fd, (statErr, stat) => {
+        if (statErr) return finish(statErr);
+        const buf = Buffer.allocUnsafeSlow(stat.size);
+        const readFrom = (done: number): void => {
+          if (done === buf.length) return finish(null, buf);
+          fs.read(fd, buf, done, buf.length - done, done, (readErr, n) => {
+            if (readErr) return finish(readErr);
+            // The file shrank while it was read: what is there.
+            if (n === 0) return finish(null, buf.subarray(0, done));
+            readFrom(done + n);
+          });
+        };
+        readFrom(0);
+      });
+    });
+  });
+}
 
 /** Write all of buffer at position, looping over short writes. */
 export function writeFully(efs: EngineFs, fd: number, buffer: Uint8Array, position: number): void {

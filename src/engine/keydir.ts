@@ -845,6 +845,21 @@ export class Keydir {
     if (this.arenaUsed + keyBytes > this.arena.length) this.growArena(Math.min(MAX_ARENA_BYTES, this.arenaUsed + keyBytes));
   }
 
+  /**
+   * The memory reserve() set aside that nothing has written yet, as byte
+   * views: the columns past the last slot, the arena past its last key, and
+   * the table while it holds no entry. Writing zeros over them changes
+   * nothing (see prefault.ts), until the keydir changes next.
+   */
+  untouchedMemory(): Uint8Array[] {
+    const views = [
+      new Uint8Array(this.meta.buffer, this.meta.byteOffset + this.nextSlot * STRIDE * 4, (this.capacity - this.nextSlot) * STRIDE * 4),
+      new Uint8Array(this.arena.buffer, this.arena.byteOffset + this.arenaUsed, this.arena.length - this.arenaUsed),
+    ];
+    if (this.entryCount === 0) views.push(new Uint8Array(this.table.buffer, this.table.byteOffset, this.table.byteLength));
+    return views;
+  }
+
   private allocateSlot(): number {
     if (this.nextSlot === this.capacity) this.resizeColumns(Math.max(INITIAL_SLOTS, this.capacity * 2));
     return this.nextSlot++;

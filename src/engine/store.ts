@@ -49,7 +49,8 @@ import {
   SEGMENT_HEADER,
 } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
-import { buildHintBytes, HintBuilder, hintHeaderDescribes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
+import { buildHintBytes, HintBuilder, HintReadAhead, hintHeaderDescribes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
+import { prefault } from './prefault.js';
 import { deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
@@ -298,6 +299,10 @@ export class Store implements BrowsableStore {
       hintKeyBytes += room - count * HINT_ENTRY.size;
     }
     this.keydir.reserve(hintEntries, hintKeyBytes);
+    // Off this thread while it reads and checks the first hint: the keydir's new memory faulted in, and
+    // each next hint file read while the one before is inserted.
+    const memoryReady = prefault(this.keydir.untouchedMemory());
+    const hints = new HintReadAhead(efs, dir, ids.filter((id) => listing.hintIds.has(id) && this.segments.get(id)!.header));
 
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
@@ -314,7 +319,7 @@ export class Store implements BrowsableStore {
       // A writer may append to the newest segment again: gather its hint entries for when it does.
       const gather = !this.readOnly && id === ids.at(-1) && this.hasRoomToAppend(seg) ? new HintBuilder() : undefined;
       if (gather) this.reopenedHint = { seg, builder: gather };
-      await this.replaySegment(seg, listing.hintIds.has(id), yielder, done, totalBytes, gather);
+      await this.replaySegment(seg, listing.hintIds.has(id) ? hints : undefined, memoryReady, yielder, done, totalBytes, gather);
       done += seg.size;
       if (scanned) {
         scannedBytes += seg.size;
@@ -394,12 +399,22 @@ export class Store implements BrowsableStore {
   }
 
   /**
-   * Replay one segment into the keydir, from its hint when it has a sound one, else from its records.
+   * Replay one segment into the keydir, from its hint (read by `hints`, when it has one) if that is
+   * sound, else from its records; nothing is inserted before `memoryReady` settles (see prefault.ts).
    * `gather`, when given, also collects the segment's hint entries (byte for byte what a scan would build).
    */
-  private async replaySegment(seg: Segment, hintExists: boolean, yielder: Yielder, done: number, total: number, gather?: HintBuilder): Promise<void> {
-    if (hintExists && seg.header) {
-      const hint = loadHint(this.efs, this.dir, seg.id, seg.size);
+  private async replaySegment(
+    seg: Segment,
+    hints: HintReadAhead | undefined,
+    memoryReady: Promise<void>,
+    yielder: Yielder,
+    done: number,
+    total: number,
+    gather?: HintBuilder,
+  ): Promise<void> {
+    if (hints && seg.header) {
+      const hint = await hints.load(seg.id, seg.size);
+      await memoryReady;
       if (hint.ok) {
         seg.hasHint = true;
         // Entries straight from the hint's bytes (checked whole by loadHint).
@@ -421,6 +436,7 @@ export class Store implements BrowsableStore {
       this.recovery.hintFallbacks.push(hint.reason);
     }
     const start = seg.header ? SEGMENT_HEADER.size : Math.min(seg.size, SEGMENT_HEADER.size);
+    if (seg.size > start) await memoryReady;
     // The fast walk while every record is plain; the generic scanner from the first anomaly on.
     this.walking = { seg, gather, yielder, done, total };
     let stopped: number;

@@ -111,6 +111,9 @@ class FaultFs implements EngineFs {
   readFileSync(p: string): Buffer {
     return realFs.readFileSync(p);
   }
+  readFile(p: string): Promise<Buffer> {
+    return realFs.readFile(p);
+  }
   fsyncDirSync(p: string): void {
     if (this.check('fsyncDirSync', p, [])) throw FaultFs.eio('fsync dir');
     realFs.fsyncDirSync(p);

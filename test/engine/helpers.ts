@@ -116,6 +116,11 @@ export function countingFs(): { efs: EngineFs; bytesRead: Map<string, number>; b
       add(path.basename(p), b.length);
       return b;
     },
+    readFile: async (p) => {
+      const b = await realFs.readFile(p);
+      add(path.basename(p), b.length);
+      return b;
+    },
   }));
   const bytesReadFrom = (which: (name: string) => boolean) => [...bytesRead].reduce((n, [name, bytes]) => (which(name) ? n + bytes : n), 0);
   return { efs, bytesRead, bytesReadFrom };

@@ -171,6 +171,9 @@ export class FaultFs implements EngineFs {
   readFileSync(p: string): Buffer {
     return realFs.readFileSync(p);
   }
+  readFile(p: string): Promise<Buffer> {
+    return realFs.readFile(p);
+  }
   fsyncDirSync(p: string): void {
     const m = this.at('fsyncDirSync', p);
     if (m) this.fail(m, `fsync directory ${p}`);
