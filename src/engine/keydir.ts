@@ -281,8 +281,9 @@ export class Keydir {
   }
 
   private setSeq(slot: number, sequence: number): void {
-    this.meta[slot * STRIDE + SEQ_LO] = sequence % TWO_32;
-    this.meta[slot * STRIDE + SEQ_HI] = Math.floor(sequence / TWO_32);
+    // >>> 0 is the low 32 bits of any integer below 2^53; a floating-point % would cost a call.
+    this.meta[slot * STRIDE + SEQ_LO] = sequence >>> 0;
+    this.meta[slot * STRIDE + SEQ_HI] = sequence < TWO_32 ? 0 : Math.floor(sequence / TWO_32);
   }
 
   segmentAt(slot: number): number {

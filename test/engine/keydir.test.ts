@@ -4,6 +4,19 @@ import { rng } from '../../bench/rng.js';
 
 
 describe('Keydir (open addressing over typed arrays)', () => {
+  it('keeps sequence numbers beyond 32 bits exactly, and compares them as numbers', () => {
+    const kd = new Keydir();
+    const key = Buffer.from('k');
+    for (const sequence of [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40 + 5, 2 ** 53 - 1]) {
+      expect(kd.setIfNewerBytes(key, 0, 1, 1, 24, 30, sequence)).toBe(true);
+      expect(kd.sequenceOf('k')).toBe(sequence);
+      // Not older than itself, and an older one loses.
+      expect(kd.setIfNewerBytes(key, 0, 1, 2, 24, 30, sequence)).toBe(false);
+      expect(kd.setIfNewerBytes(key, 0, 1, 2, 24, 30, sequence - 1)).toBe(false);
+    }
+    expect(kd.get('k')).toEqual({ segment: 1, offset: 24, length: 30, sequence: 2 ** 53 - 1 });
+  });
+
   it('agrees with a Map through inserts, overwrites, deletes, growth and trim', () => {
     const kd = new Keydir();
     const model = new Map<string, { segment: number; offset: number; length: number; sequence: number }>();

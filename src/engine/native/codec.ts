@@ -56,8 +56,9 @@ export function writeU32(buf: Uint8Array, value: number, at: number): void {
 /** Write value (an integer in [0, 2^53)) as u64 little-endian at buf[at]. */
 export function writeU64(buf: Uint8Array, value: number, at: number): void {
   if (!(at >= 0 && at + 8 <= buf.length)) throw outOfRange(buf, at, 8);
-  writeU32(buf, value % TWO_32, at);
-  writeU32(buf, Math.floor(value / TWO_32), at + 4);
+  // >>> 0 is the low 32 bits of any integer below 2^53; a floating-point % would cost a call.
+  writeU32(buf, value >>> 0, at);
+  writeU32(buf, value < TWO_32 ? 0 : Math.floor(value / TWO_32), at + 4);
 }
 
 /** u64 little-endian at buf[at], as a number (exact below 2^53). */
