@@ -68,7 +68,12 @@ function readWholeFile(path: string): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     fs.open(path, 'r', (openErr, fd) => {
       if (openErr) return reject(openErr);
-      const finish = (err: Error | null, result?: Buffer) => fs.close(fd, () => (err ? reject(err) : resolve(result!)));
+      // Settled at once, closed in the background: a read-only descriptor has nothing to report at close.
+      const finish = (err: Error | null, result?: Buffer) => {
+        fs.close(fd, () => undefined);
+        if (err) reject(err);
+        else resolve(result!);
+      };
       fs.fstat(fd, (statErr, stat) => {
         if (statErr) return finish(statErr);
         const buf = Buffer.allocUnsafeSlow(stat.size);

@@ -14,7 +14,6 @@ import { committedRecords, scanRecords, walkCommittedRecords } from './native/sc
 import { hintFileName, pathOf } from './native/files.js';
 import type { Yielder } from './yielder.js';
 
-
 /** Scan a segment and collect hint entries for its committed records. */
 export async function buildHintEntries(efs: EngineFs, fd: number, size: number, yielder?: Yielder): Promise<HintEntry[]> {
   const entries: HintEntry[] = [];

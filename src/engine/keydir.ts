@@ -849,8 +849,9 @@ export class Keydir {
   /**
    * The memory reserve() set aside that nothing has written yet, as byte
    * views: the columns past the last slot, the arena past its last key, and
-   * the table while it holds no entry. Writing zeros over them changes
-   * nothing (see prefault.ts), until the keydir changes next.
+   * the table while it holds no entry. Nothing reads those bytes before
+   * writing them, so zeros may be written over them (see prefault.ts) until
+   * the keydir changes next.
    */
   untouchedMemory(): Uint8Array[] {
     const views = [

@@ -7,8 +7,9 @@
  * ~64 MB of keydir that way, ~33 ms of faults on this machine, all on the
  * thread that inserts the keys. Reading /dev/zero into the arrays makes the
  * kernel take those faults on a thread-pool thread (the other core), while
- * the opening thread reads and checks the first hint file. The bytes written
- * are zeros, which the fresh memory held already.
+ * the opening thread reads and checks the first hint file. The views are
+ * memory nothing has written yet (Keydir.untouchedMemory), so zeros there
+ * change nothing anyone reads.
  *
  * Where /dev/zero cannot be opened (Windows), nothing is done.
  */
@@ -35,9 +36,14 @@ export function prefault(views: readonly Uint8Array[]): Promise<void> {
   // All views in one readv: one thread-pool thread, one request the opening thread need not come back
   // to. The opening thread's own reads (the hint files) need a thread too, and this machine has two cores.
   return new Promise<void>((resolve) => {
-    fs.readv(fd, big, null, () => {
+    const done = (): void => {
       fs.close(fd, () => undefined);
       resolve();
-    });
+    };
+    try {
+      fs.readv(fd, big, null, done);
+    } catch {
+      done();
+    }
   });
 }
