@@ -46,7 +46,7 @@ export interface EngineResult {
   openHintsBareLoop?: { seconds: number; entries: number };
   keydirBytesPerKey?: number;
   /** `verify` of the store as its last clean close left it (data, hints and keydir image), in a fresh process, pages evicted. */
-  verify?: { seconds: number; recordsPerSec: number };
+  verify?: { seconds: number; recordsPerSec: number; longestStallMs?: number };
   /** Internal: the kvscope directory kept for the inspector run. */
   dir?: string;
 }
@@ -93,6 +93,7 @@ export const WORKLOADS = [
   'compaction',
   'compaction, in a fresh process',
   'verify',
+  'verify, longest event-loop stall',
   'disk after load',
   'disk after compaction',
   'keydir memory',
@@ -140,6 +141,7 @@ const rows: Row[] = [
   { workload: 'compaction', unit: 's', higher: false, value: (e) => e.compaction?.seconds },
   { workload: 'compaction, in a fresh process', unit: 's', higher: false, value: (e) => e.compaction?.freshProcessSeconds, context: true },
   { workload: 'verify', unit: 's', higher: false, value: (e) => e.verify?.seconds },
+  { workload: 'verify, longest event-loop stall', unit: 'ms', higher: false, value: (e) => e.verify?.longestStallMs, context: true },
   { workload: 'disk after load', unit: 'MB', higher: false, value: (e) => (e.diskBytesAfterLoad ?? NaN) / MB },
   { workload: 'disk after compaction', unit: 'MB', higher: false, value: (e) => (e.diskBytesFinal ?? NaN) / MB },
   { workload: 'keydir memory', unit: 'bytes/key', higher: false, value: (e) => e.keydirBytesPerKey },

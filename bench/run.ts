@@ -361,7 +361,7 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
       await measureKvscopeOpen(dir, res, n);
       const verified = verifyInChild(dir);
       if (verified.problems !== 0) throw new Error(`verify found ${verified.problems} problems in the bench's store`);
-      res.verify = { seconds: verified.seconds, recordsPerSec: verified.records / verified.seconds };
+      res.verify = { seconds: verified.seconds, recordsPerSec: verified.records / verified.seconds, longestStallMs: verified.longestStallMs };
       res.keydirBytesPerKey = await measureKeydirMemory(dir, n);
       res.dir = dir;
     }
@@ -383,8 +383,8 @@ function openInChild(dir: string): { seconds: number; keys: number; hintFallback
 }
 
 /** bench/verify-child.ts on the store, in a fresh process after evicting its pages. */
-function verifyInChild(dir: string): { seconds: number; records: number; problems: number } {
-  return runChild('verify-child.ts', dir) as { seconds: number; records: number; problems: number };
+function verifyInChild(dir: string): { seconds: number; records: number; problems: number; longestStallMs: number } {
+  return runChild('verify-child.ts', dir) as { seconds: number; records: number; problems: number; longestStallMs: number };
 }
 
 /** bench/hint-open-floor.ts on the store, in a fresh process after evicting its pages. */

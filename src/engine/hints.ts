@@ -271,17 +271,23 @@ export class HintReadAhead {
   }
 
   /**
-   * The hint of a segment, checked as loadHint checks it. Once its bytes are
-   * in, the next segment's hint starts reading (not before: two reads at once
-   * would only share the disk and the thread pool).
+   * The bytes of a segment's hint file, or why they could not be read. Once
+   * they are in, the next segment's hint starts reading (not before: two
+   * reads at once would only share the disk and the thread pool).
    */
-  async load(segmentId: number, dataSize: number): Promise<LoadedHint> {
+  async bytes(segmentId: number): Promise<Buffer | Error> {
     const index = this.segmentIds.indexOf(segmentId);
     this.read(index);
-    const name = hintFileName(segmentId);
     const bytes = await (this.reads.get(segmentId) ?? Promise.resolve(new Error('not among the hints to read')));
     this.reads.delete(segmentId);
     if (index >= 0) this.read(index + 1);
+    return bytes;
+  }
+
+  /** The hint of a segment, checked as loadHint checks it (see bytes()). */
+  async load(segmentId: number, dataSize: number): Promise<LoadedHint> {
+    const bytes = await this.bytes(segmentId);
+    const name = hintFileName(segmentId);
     if (bytes instanceof Error) return { ok: false, reason: `${name}: ${bytes.message}` };
     return usableHint(bytes, name, segmentId, dataSize);
   }

@@ -9,7 +9,7 @@
  * A claim no committed record of the scan matches comes out of `unmatched()`;
  * verify then reads the bytes it points at, as a reader following it would.
  */
-import { Uint32List, radixOrder } from './arrays.js';
+import { Uint32List, radixOrderSteps } from './arrays.js';
 import type { Keydir, SlotsByLocation } from './keydir.js';
 import { readU32, readU64 } from './native/codec.js';
 import { HINT_ENTRY, HINT_HEADER, RECORD_PUT } from './native/layout.js';
@@ -69,7 +69,8 @@ export class HintClaims extends RecordClaims {
     super(offsets, order, 0, order.length);
   }
 
-  static of(hint: Buffer, entriesEnd: number, entryCount: number): HintClaims {
+  /** The claims of a hint's entries, in steps (a pass over the entries, then each pass of the order's sort): a caller on the event loop can pause between them. */
+  static *ofSteps(hint: Buffer, entriesEnd: number, entryCount: number): Generator<void, HintClaims> {
     const entries = new Uint32Array(entryCount);
     const offsets = new Uint32Array(entryCount);
     let n = 0;
@@ -78,7 +79,8 @@ export class HintClaims extends RecordClaims {
       offsets[n] = readU32(hint, at + HINT_ENTRY.offset);
       at += HINT_ENTRY.size + readU32(hint, at + HINT_ENTRY.keyLength);
     }
-    const order = radixOrder(n, [
+    yield;
+    const order = yield* radixOrderSteps(n, [
       [offsets, 0, 0xffff],
       [offsets, 16, 0xffff],
     ]);

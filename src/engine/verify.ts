@@ -16,6 +16,7 @@ import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
 import { IMAGE_HEADER, IMAGE_SEGMENT, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { HintClaims, KeydirClaims, type RecordClaims } from './record-claims.js';
+import { HintReadAhead } from './hints.js';
 import { FirstSeen } from './first-seen.js';
 import { readSegmentHeader } from './segment.js';
 import { readManifest } from './compaction.js';
@@ -65,6 +66,9 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   }
   let files = 0;
   let done = 0;
+
+  // Each hint read on the thread pool while the segment before it is checked (the first one while the image is).
+  const hintReads = new HintReadAhead(efs, dir, ids.filter((segmentId) => listing.hintIds.has(segmentId)));
 
   // The keydir image first (its bytes count first in the progress): its keys are checked as the segments are read.
   let image: CheckedImage | undefined;
@@ -121,7 +125,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       hintClaims = undefined;
       if (listing.hintIds.has(id)) {
         files++;
-        const hint = readHintClaims(efs, dir, id, size);
+        const hint = await readHintClaims(hintReads, id, size, () => pause(0));
         if ('problem' in hint) hintProblems.push(hint.problem);
         else hintClaims = hint.claims;
       }
@@ -199,16 +203,20 @@ function falseClaims(efs: EngineFs, fd: number, dataSize: number, claims: Record
 }
 
 /** A segment's hint file as claims to check against its records, or why it cannot be used. */
-function readHintClaims(efs: EngineFs, dir: string, id: number, dataSize: number): { claims: HintClaims } | { problem: Problem } {
+async function readHintClaims(hints: HintReadAhead, id: number, dataSize: number, pause: () => Promise<void>): Promise<{ claims: HintClaims } | { problem: Problem }> {
   const file = hintFileName(id);
-  const bytes = efs.readFileSync(pathOf(dir, file));
+  const bytes = await hints.bytes(id);
+  // As a read in line would: a hint that vanished (a compaction finished) makes verify start over.
+  if (bytes instanceof Error) throw bytes;
+  await pause();
   const check = checkHint(bytes);
   if (!check.ok) return { problem: { file, offset: check.offset, kind: 'bad-hint', message: check.reason } };
   if (check.segmentId !== id) return { problem: { file, offset: 8, kind: 'bad-hint', message: `describes segment ${check.segmentId}` } };
   if (check.dataSize !== dataSize) {
     return { problem: { file, offset: 12, kind: 'stale-hint', message: `written for ${check.dataSize} bytes of data, segment has ${dataSize} (the hint will be ignored)` } };
   }
-  return { claims: HintClaims.of(bytes, check.entriesEnd, check.entryCount) };
+  await pause();
+  return { claims: await runStepsPausing(HintClaims.ofSteps(bytes, check.entriesEnd, check.entryCount), pause) };
 }
 
 /** Keys of a keydir image reported one by one, of each kind of problem; the rest are counted in one more problem. */

@@ -56,6 +56,7 @@ describe('npm run bench --quick', () => {
     expect(kv.durablePuts?.overwriteLoopOpsPerSec, 'the fdatasync loop over preallocated space').toBeGreaterThan(0);
     // The bare loop inserted every hint entry: one per key, since the opens come after compaction.
     expect(kv.openHintsBareLoop?.entries).toBe(2000);
+    expect(kv.verify?.longestStallMs, "verify's longest event-loop stall").toBeGreaterThan(0);
     // Measured (a heap delta: at 2,000 keys GC noise can make it any sign, so only its presence is checked).
     expect(Number.isFinite(kv.keydirBytesPerKey)).toBe(true);
     // Every target is evaluated (met or not); none is silently missing.

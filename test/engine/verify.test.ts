@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
+import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { crc32 } from '../../src/engine/crc.js';
 import { decodeHint, encodeHint } from '../../src/engine/native/codec.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
@@ -190,6 +191,22 @@ describe('verify: what hints and the keydir image claim', () => {
     // Only the claims on the damaged record are wrong.
     expect(problems.filter((p) => p.file === HINT).map((p) => [p.kind, p.message])).toEqual([['hint-mismatch', expect.stringContaining(`000001.data@${last} `)]]);
     expect(problems.filter((p) => p.file === IMAGE).map((p) => [p.kind, p.message])).toEqual([['hint-mismatch', expect.stringContaining('key "key-c"')]]);
+  });
+
+  it('reads hints ahead on the thread pool, and starts over when one vanished after the listing (a compaction finished)', async () => {
+    const dir = await cleanStore();
+    let vanished = 0;
+    const efs: EngineFs = {
+      ...realFs,
+      readFile: (p) => {
+        if (path.basename(p) === HINT && vanished++ === 0) return Promise.reject(Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' }));
+        return realFs.readFile(p);
+      },
+    };
+    const report = await verifyNativeDirectory(dir, { fs: efs });
+    expect(vanished).toBe(2);
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
   });
 
   it('reads each file about once: a claim that holds costs no read of its record', async () => {
