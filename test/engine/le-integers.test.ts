@@ -52,4 +52,15 @@ describe('little-endian integers', () => {
     expect(() => readU32(b, Number.NaN)).toThrow(RangeError);
     expect(b).toEqual(new Uint8Array(8));
   });
+
+  it('refuse a value the field cannot hold, as Buffer does, and write nothing', () => {
+    const b = new Uint8Array(8);
+    expect(() => Buffer.alloc(8).writeUInt32LE(-1, 0)).toThrow(RangeError);
+    expect(() => writeU32(b, -1, 0)).toThrow(RangeError);
+    expect(() => writeU32(b, 2 ** 32, 0)).toThrow(RangeError);
+    expect(() => writeU64(b, -1, 0)).toThrow(RangeError);
+    expect(() => writeU64(b, -Infinity, 0)).toThrow(RangeError);
+    expect(() => writeU64(b, 2 ** 64, 0)).toThrow(RangeError);
+    expect(b).toEqual(new Uint8Array(8));
+  });
 });

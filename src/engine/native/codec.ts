@@ -22,6 +22,7 @@ import {
 } from './layout.js';
 
 const TWO_32 = 0x1_0000_0000;
+const TWO_64 = 2 ** 64;
 const KNOWN_RECORD_FLAGS = FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END;
 
 /*
@@ -31,7 +32,8 @@ const KNOWN_RECORD_FLAGS = FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END;
  * inline, ~14 ns a call against ~4 ns (measured on this machine), and a
  * replayed hint entry or record takes five or six of them. Like Buffer's,
  * these throw a RangeError for bytes outside the array, so a bounds slip
- * stays an error instead of reading undefined as 0.
+ * stays an error instead of reading undefined as 0, and the writers one for
+ * a value the field cannot hold.
  */
 
 function outOfRange(buf: Uint8Array, at: number, width: number): RangeError {
@@ -44,18 +46,20 @@ export function readU32(buf: Uint8Array, at: number): number {
   return (buf[at]! | (buf[at + 1]! << 8) | (buf[at + 2]! << 16) | (buf[at + 3]! << 24)) >>> 0;
 }
 
-/** Write value (an integer in [0, 2^32)) as u32 little-endian at buf[at]. */
+/** Write value (an integer in [0, 2^32)) as u32 little-endian at buf[at]; a value outside that range is a RangeError, as with Buffer#writeUInt32LE. */
 export function writeU32(buf: Uint8Array, value: number, at: number): void {
   if (!(at >= 0 && at + 4 <= buf.length)) throw outOfRange(buf, at, 4);
+  if (value < 0 || value > 0xffff_ffff) throw new RangeError(`${value} is not a u32`);
   buf[at] = value;
   buf[at + 1] = value >>> 8;
   buf[at + 2] = value >>> 16;
   buf[at + 3] = value >>> 24;
 }
 
-/** Write value (an integer in [0, 2^53)) as u64 little-endian at buf[at]. */
+/** Write value (an integer in [0, 2^53), exactly) as u64 little-endian at buf[at]; a negative value or one of 2^64 or more is a RangeError. */
 export function writeU64(buf: Uint8Array, value: number, at: number): void {
   if (!(at >= 0 && at + 8 <= buf.length)) throw outOfRange(buf, at, 8);
+  if (value < 0 || value >= TWO_64) throw new RangeError(`${value} is not a u64`);
   // >>> 0 is the low 32 bits of any integer below 2^53; a floating-point % would cost a call.
   writeU32(buf, value >>> 0, at);
   writeU32(buf, value < TWO_32 ? 0 : Math.floor(value / TWO_32), at + 4);
