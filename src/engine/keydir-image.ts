@@ -17,10 +17,10 @@ import { AbortedError } from './errors.js';
 import { readAt, readFileAt, readInto, realFs, writeFileAtomically, type EngineFs } from './fs.js';
 import { SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
+import { readU64, writeU64 } from './native/codec.js';
 import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
 
 const VERSION = 1;
-const TWO_32 = 0x1_0000_0000;
 
 const TRAILER_BYTES = IMAGE_TRAILER.size;
 
@@ -41,15 +41,6 @@ export interface KeydirImage {
 }
 
 export type LoadedImage = { ok: true; image: KeydirImage } | { ok: false; reason: string };
-
-function putU64(b: Buffer, at: number, value: number): void {
-  b.writeUInt32LE(value % TWO_32, at);
-  b.writeUInt32LE(Math.floor(value / TWO_32), at + 4);
-}
-
-function getU64(b: Buffer, at: number): number {
-  return b.readUInt32LE(at + 4) * TWO_32 + b.readUInt32LE(at);
-}
 
 /** The bytes of a typed array's elements, as a Buffer over the same memory. */
 function bytesOf(a: Uint32Array | Uint8Array): Buffer {
@@ -91,11 +82,11 @@ export function writeKeydirImage(efs: EngineFs, dir: string, image: KeydirImage)
     const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.size;
     head.writeUInt32LE(seg.id, at + IMAGE_SEGMENT.id);
     head.writeUInt32LE(seg.records, at + IMAGE_SEGMENT.records);
-    putU64(head, at + IMAGE_SEGMENT.dataSize, seg.size);
-    putU64(head, at + IMAGE_SEGMENT.oldestSequence, seg.oldestSequence);
-    putU64(head, at + IMAGE_SEGMENT.newestSequence, seg.newestSequence);
-    putU64(head, at + IMAGE_SEGMENT.liveBytes, seg.liveBytes);
-    putU64(head, at + IMAGE_SEGMENT.tombstoneBytes, seg.tombstoneBytes);
+    writeU64(head, seg.size, at + IMAGE_SEGMENT.dataSize);
+    writeU64(head, seg.oldestSequence, at + IMAGE_SEGMENT.oldestSequence);
+    writeU64(head, seg.newestSequence, at + IMAGE_SEGMENT.newestSequence);
+    writeU64(head, seg.liveBytes, at + IMAGE_SEGMENT.liveBytes);
+    writeU64(head, seg.tombstoneBytes, at + IMAGE_SEGMENT.tombstoneBytes);
   });
   const sections = [head, bytesOf(keydir.slots), bytesOf(keydir.freeSlots), bytesOf(keydir.table), bytesOf(keydir.arena)];
   let crc = 0;
@@ -142,11 +133,11 @@ function decodeSegments(bytes: Buffer, count: number): ImageSegment[] {
     segments.push({
       id: bytes.readUInt32LE(s + IMAGE_SEGMENT.id),
       records: bytes.readUInt32LE(s + IMAGE_SEGMENT.records),
-      size: getU64(bytes, s + IMAGE_SEGMENT.dataSize),
-      oldestSequence: getU64(bytes, s + IMAGE_SEGMENT.oldestSequence),
-      newestSequence: getU64(bytes, s + IMAGE_SEGMENT.newestSequence),
-      liveBytes: getU64(bytes, s + IMAGE_SEGMENT.liveBytes),
-      tombstoneBytes: getU64(bytes, s + IMAGE_SEGMENT.tombstoneBytes),
+      size: readU64(bytes, s + IMAGE_SEGMENT.dataSize),
+      oldestSequence: readU64(bytes, s + IMAGE_SEGMENT.oldestSequence),
+      newestSequence: readU64(bytes, s + IMAGE_SEGMENT.newestSequence),
+      liveBytes: readU64(bytes, s + IMAGE_SEGMENT.liveBytes),
+      tombstoneBytes: readU64(bytes, s + IMAGE_SEGMENT.tombstoneBytes),
     });
   }
   return segments;
