@@ -302,7 +302,9 @@ export class Store implements BrowsableStore {
     // Off this thread while it reads and checks the first hint: the keydir's new memory faulted in, and
     // each next hint file read while the one before is inserted.
     const memoryReady = prefault(this.keydir.untouchedMemory());
-    const hints = new HintReadAhead(efs, dir, ids.filter((id) => listing.hintIds.has(id) && this.segments.get(id)!.header));
+    // A hint is used only with its segment's header (a headerless segment is scanned).
+    const hinted = new Set(ids.filter((id) => listing.hintIds.has(id) && this.segments.get(id)!.header));
+    const hints = new HintReadAhead(efs, dir, [...hinted]);
 
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
@@ -319,7 +321,7 @@ export class Store implements BrowsableStore {
       // A writer may append to the newest segment again: gather its hint entries for when it does.
       const gather = !this.readOnly && id === ids.at(-1) && this.hasRoomToAppend(seg) ? new HintBuilder() : undefined;
       if (gather) this.reopenedHint = { seg, builder: gather };
-      await this.replaySegment(seg, listing.hintIds.has(id) ? hints : undefined, memoryReady, yielder, done, totalBytes, gather);
+      await this.replaySegment(seg, hinted.has(id) ? hints : undefined, memoryReady, yielder, done, totalBytes, gather);
       done += seg.size;
       if (scanned) {
         scannedBytes += seg.size;
@@ -399,8 +401,8 @@ export class Store implements BrowsableStore {
   }
 
   /**
-   * Replay one segment into the keydir, from its hint (read by `hints`, when it has one) if that is
-   * sound, else from its records; nothing is inserted before `memoryReady` settles (see prefault.ts).
+   * Replay one segment into the keydir, from its hint (read by `hints`, when it has one to use) if that
+   * is sound, else from its records; nothing is inserted before `memoryReady` settles (see prefault.ts).
    * `gather`, when given, also collects the segment's hint entries (byte for byte what a scan would build).
    */
   private async replaySegment(
@@ -412,12 +414,12 @@ export class Store implements BrowsableStore {
     total: number,
     gather?: HintBuilder,
   ): Promise<void> {
-    if (hints && seg.header) {
+    if (hints) {
       const hint = await hints.load(seg.id, seg.size);
       await memoryReady;
       if (hint.ok) {
         seg.hasHint = true;
-        // Entries straight from the hint's bytes (checked whole by loadHint).
+        // Entries straight from the hint's bytes (checked whole by hints.load).
         const bytes = hint.bytes;
         const end = hint.entriesEnd;
         gather?.addEncoded(bytes, HINT_HEADER.size, end, hint.entryCount);
