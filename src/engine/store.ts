@@ -97,6 +97,26 @@ const READER_OPEN_ATTEMPTS = 10;
 /** getSync reads records into one reused buffer up to this size; larger records get their own. */
 const MAX_READ_BUFFER_BYTES = 1024 * 1024;
 
+/** Records whose keys and values are touched together before any of them is copied (touchBytes). */
+const TOUCH_GROUP = 32;
+const touched = { sum: 0 };
+
+/**
+ * Load the first and last byte of the keys and values of records [from, to),
+ * so that their cache misses overlap: a batch's buffers lie anywhere in the
+ * caller's memory, and copying them one after another waits for each miss in
+ * turn (at 1M keys in the bench's random order, 0.5 of ~1 µs a record).
+ */
+function touchBytes(records: readonly PendingRecord[], from: number, to: number): void {
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const { key, value } = records[i]!;
+    if (key.length > 0) sum += key[0]! + key[key.length - 1]!;
+    if (value !== undefined && value.length > 0) sum += value[0]! + value[value.length - 1]!;
+  }
+  touched.sum = sum;
+}
+
 interface PendingRecord {
   type: number;
   key: Buffer;
@@ -919,10 +939,15 @@ export class Store implements BrowsableStore {
     const buf = this.encodeBuffer(total);
     const firstSequence = this.nextSequence;
     let at = 0;
-    records.forEach((r, i) => {
-      const flags = records.length === 1 ? 0 : FLAG_IN_BATCH | (i === 0 ? FLAG_BATCH_FIRST : 0) | (i === records.length - 1 ? FLAG_BATCH_END : 0);
-      at += encodeRecordInto(buf, at, r.type, flags, firstSequence + i, r.key, r.value);
-    });
+    for (let group = 0; group < records.length; group += TOUCH_GROUP) {
+      const end = Math.min(records.length, group + TOUCH_GROUP);
+      touchBytes(records, group, end);
+      for (let i = group; i < end; i++) {
+        const r = records[i]!;
+        const flags = records.length === 1 ? 0 : FLAG_IN_BATCH | (i === 0 ? FLAG_BATCH_FIRST : 0) | (i === records.length - 1 ? FLAG_BATCH_END : 0);
+        at += encodeRecordInto(buf, at, r.type, flags, firstSequence + i, r.key, r.value);
+      }
+    }
     try {
       // A small append that syncs goes over zeros written ahead of it, so that its fdatasync need not commit a new file size.
       if (this.fsyncPolicy !== 'never' && start + total > seg.fileSize && total <= PREALLOCATE_BYTES / 4) seg.preallocate(this.efs, start + total + seg.preallocationStep);

@@ -2,7 +2,7 @@
  * Encoding and decoding of native records, segment headers and hint files,
  * at the offsets laid down in ./layout.ts. Pure functions over bytes.
  */
-import { crc32 } from '../crc.js';
+import { crc32, crc32Range } from '../crc.js';
 import {
   FLAG_BATCH_END,
   FLAG_BATCH_FIRST,
@@ -147,7 +147,7 @@ export function encodeRecordInto(
   out.set(key, at + RECORD_HEADER.size);
   if (value) out.set(value, at + RECORD_HEADER.size + key.length);
   const end = at + RECORD_HEADER.size + key.length + valueLength;
-  writeU32(out, crc32(out.subarray(at + RECORD_HEADER.type, end)), at + RECORD_HEADER.crc);
+  writeU32(out, crc32Range(out, at + RECORD_HEADER.type, end), at + RECORD_HEADER.crc);
   return end - at;
 }
 
