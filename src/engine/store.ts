@@ -789,10 +789,39 @@ export class Store implements BrowsableStore {
 
   /** Keys and values in key order within the bounds. */
   async scan(options: ScanOptions = {}): Promise<Array<{ key: Buffer; value: Buffer }>> {
-    return this.scanSlots(options).map((slot) => {
-      const key = Buffer.from(this.keydir.keyBytesAt(slot));
-      return { key, value: this.readSlot(slot, key) };
-    });
+    const slots = this.scanSlots(options);
+    const kd = this.keydir;
+    const out = new Array<{ key: Buffer; value: Buffer }>(slots.length);
+    for (let group = 0; group < slots.length; group += TOUCH_GROUP) {
+      const end = Math.min(slots.length, group + TOUCH_GROUP);
+      this.touchRecords(slots, group, end);
+      for (let i = group; i < end; i++) {
+        const key = kd.keyCopyAt(slots[i]!);
+        out[i] = { key, value: this.readSlot(slots[i]!, key) };
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Load the first byte of the records of slots [from, to) that the block
+   * cache holds, so that their cache misses overlap before they are read one
+   * by one (a range's records lie anywhere in the segments, in write order).
+   */
+  private touchRecords(slots: readonly number[], from: number, to: number): void {
+    if (!this.cache.enabled) return;
+    const kd = this.keydir;
+    let sum = 0;
+    for (let i = from; i < to; i++) {
+      const slot = slots[i]!;
+      sum += kd.firstKeyByte(slot);
+      const seg = this.segments.get(kd.segmentAt(slot));
+      if (seg === undefined || seg === this.active) continue;
+      const offset = kd.offsetAt(slot);
+      const block = this.cache.cached(seg.id, Math.floor(offset / BLOCK_BYTES));
+      if (block !== undefined) sum += block[offset % BLOCK_BYTES]! + kd.lengthAt(slot);
+    }
+    touched.sum = sum;
   }
 
   /** Keydir slots of the keys within the bounds, in key order (binary searches over the keydir's byte-sorted slots). */
