@@ -123,6 +123,32 @@ export function overwriteFdatasyncLoop(path: string, count: number): number {
   }
 }
 
+/** Write a new file of `mib` MiB in 1 MiB writeSync calls, then fsync it; its MiB/s. The file stays. */
+function writeSequentially(path: string, mib: number, chunk: Buffer): number {
+  const fd = fs.openSync(path, 'w');
+  try {
+    const t0 = performance.now();
+    for (let i = 0; i < mib; i++) fs.writeSync(fd, chunk, 0, MiB, i * MiB);
+    fs.fsyncSync(fd);
+    return mib / ((performance.now() - t0) / 1000);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * The sequential write bandwidth measured again, at a moment of the run's
+ * choosing (a file of `mib` MiB beside a store, removed after): writes into
+ * the page cache swing by up to 10x within minutes on these machines.
+ */
+export function sequentialWriteMiBs(path: string, mib: number): number {
+  try {
+    return writeSequentially(path, Math.max(1, Math.round(mib)), randomBytes(MiB));
+  } finally {
+    fs.rmSync(path, { force: true });
+  }
+}
+
 export function measureMachine(dir: string, opts: { fileMiB: number; fsyncs: number; runs: number }): MachineLimits {
   const chunk = randomBytes(MiB);
   const path = join(dir, 'seq.bin');
@@ -130,12 +156,7 @@ export function measureMachine(dir: string, opts: { fileMiB: number; fsyncs: num
   const reads: number[] = [];
   let cold = true;
   for (let r = 0; r < opts.runs; r++) {
-    const fd = fs.openSync(path, 'w');
-    const t0 = performance.now();
-    for (let i = 0; i < opts.fileMiB; i++) fs.writeSync(fd, chunk, 0, MiB, i * MiB);
-    fs.fsyncSync(fd);
-    writes.push(opts.fileMiB / ((performance.now() - t0) / 1000));
-    fs.closeSync(fd);
+    writes.push(writeSequentially(path, opts.fileMiB, chunk));
 
     cold = evictFromCache(path) && cold;
     const rfd = fs.openSync(path, 'r');

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../src/engine/store.js';
 import { KvscopeAdapter, LevelAdapter, LmdbAdapter, SqliteAdapter, type Adapter } from './engines.js';
-import { evictDirectory, machineInfo, measureMachine, appendFdatasyncLoop, overwriteFdatasyncLoop, residentBytes, type MachineLimits } from './machine.js';
+import { evictDirectory, machineInfo, measureMachine, appendFdatasyncLoop, overwriteFdatasyncLoop, residentBytes, sequentialWriteMiBs, type MachineLimits } from './machine.js';
 import { renderReport, writeBenchmarksDoc, type BenchResult, type EngineResult, type Rate } from './report.js';
 import { rng } from './rng.js';
 
@@ -179,6 +179,11 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
   try {
     // Bulk load: shuffled, batches of batchSize, one durable commit per batch.
     await adapter.open(dir);
+    // kvscope's bandwidth targets compare with the disk's write bandwidth measured right before and right
+    // after (a file as large as the keys and values): it swings by up to 10x within minutes here.
+    const loadedBytes = n * (data.keyBytes + opts.valueSize);
+    const writeLine = (): number | undefined => (adapter instanceof KvscopeAdapter ? sequentialWriteMiBs(join(tmpRoot, 'write-line.bin'), loadedBytes / MiB) : undefined);
+    const loadLineBefore = writeLine();
     let t = now();
     for (let at = 0; at < n; at += opts.batchSize) {
       const end = Math.min(n, at + opts.batchSize);
@@ -191,8 +196,9 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
       await adapter.putBatch(ks, vs);
     }
     let secs = (now() - t) / 1000;
-    const loadedBytes = n * (data.keyBytes + opts.valueSize);
+    const loadLineAfter = writeLine();
     res.bulkLoad = { seconds: secs, opsPerSec: n / secs, userMiBs: loadedBytes / MiB / secs };
+    if (loadLineBefore !== undefined && loadLineAfter !== undefined) res.bulkLoad.writeLineMiBs = [loadLineBefore, loadLineAfter];
     await adapter.close();
     res.diskBytesAfterLoad = dirBytes(dir);
     if (adapter.name === 'kvscope') res.bulkLoad.fileMiBs = dataFileBytes(dir) / MiB / secs;
@@ -343,13 +349,16 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
       await adapter.open(dir);
     }
     if (adapter.compact) {
+      const compactLineBefore = writeLine();
       t = now();
       await adapter.compact();
       secs = (now() - t) / 1000;
+      const compactLineAfter = writeLine();
       await adapter.close();
       const after = dirBytes(dir);
       const written = adapter.name === 'kvscope' ? dataFileBytes(dir) : after;
       res.compaction = { seconds: secs, bytesBefore: before, bytesAfter: after, writtenMiBs: written / MiB / secs, ...(freshSeconds !== undefined ? { freshProcessSeconds: freshSeconds } : {}) };
+      if (compactLineBefore !== undefined && compactLineAfter !== undefined) res.compaction.writeLineMiBs = [compactLineBefore, compactLineAfter];
     } else {
       await adapter.close();
       res.compaction = { seconds: NaN, bytesBefore: before, bytesAfter: dirBytes(dir), writtenMiBs: NaN, note: 'no compaction: the B+tree reuses freed pages' };
