@@ -117,6 +117,16 @@ function touchBytes(records: readonly PendingRecord[], from: number, to: number)
   touched.sum = sum;
 }
 
+/** touchBytes one level up: the caller's key and value objects themselves, before batch() reads them one by one. */
+function touchOps(ops: readonly BatchOp[], from: number, to: number): void {
+  let sum = 0;
+  for (let i = from; i < to; i++) {
+    const op = ops[i]!;
+    sum += op.key.length + (op.type === 'put' ? op.value.length : 0);
+  }
+  touched.sum = sum;
+}
+
 interface PendingRecord {
   type: number;
   key: Buffer;
@@ -951,7 +961,16 @@ export class Store implements BrowsableStore {
   /** Apply puts and deletes atomically: after a crash, all of them or none. */
   async batch(ops: readonly BatchOp[]): Promise<void> {
     if (ops.length === 0) return;
-    await this.write(ops.map((op) => (op.type === 'put' ? { type: RECORD_PUT, key: toBytes(op.key), value: toBytes(op.value) } : { type: RECORD_TOMBSTONE, key: toBytes(op.key) })));
+    const records = new Array<PendingRecord>(ops.length);
+    for (let group = 0; group < ops.length; group += TOUCH_GROUP) {
+      const end = Math.min(ops.length, group + TOUCH_GROUP);
+      touchOps(ops, group, end);
+      for (let i = group; i < end; i++) {
+        const op = ops[i]!;
+        records[i] = op.type === 'put' ? { type: RECORD_PUT, key: toBytes(op.key), value: toBytes(op.value) } : { type: RECORD_TOMBSTONE, key: toBytes(op.key) };
+      }
+    }
+    await this.write(records);
   }
 
   private async write(records: PendingRecord[]): Promise<void> {
