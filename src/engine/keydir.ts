@@ -1038,11 +1038,37 @@ export class Keydir {
   }
 }
 
-/** What checking a keydir state has counted so far (see stateProblems). */
+/**
+ * What checking a keydir state has counted so far (see stateProblems); the
+ * two sums are over the (hash, slot) pairs the used slots hold and the table
+ * entries name (pairTerms), which must be the same pairs.
+ */
 interface StateCount {
   free: number;
   keyBytes: number;
   occupied: number;
+  slotPairs: [number, number];
+  tablePairs: [number, number];
+}
+
+/**
+ * Add the pair (hash, slot + 1)'s two terms to `sums` (each mod 2^32): the
+ * same set of pairs gives the same sums in any order, so the table's
+ * entries can be matched with the slots in two passes in memory order
+ * instead of one read of a slot at random per entry (70 ms for a 1M-key
+ * image against ~10). Two terms from two mixes of the pair: a table that is
+ * not the slots' (a hash or a slot changed, a slot named twice or not at
+ * all) passes only if both 32-bit sums happen to agree.
+ */
+function addPair(sums: [number, number], hash: number, slot1: number): void {
+  let x = (hash ^ Math.imul(slot1, 0x9e3779b1)) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  x ^= x >>> 16;
+  let y = Math.imul(x ^ slot1 ^ 0x5bd1e995, 0x27d4eb2f);
+  y ^= y >>> 15;
+  sums[0] = (sums[0] + (x >>> 0)) >>> 0;
+  sums[1] = (sums[1] + (y >>> 0)) >>> 0;
 }
 
 /**
@@ -1062,7 +1088,7 @@ async function stateProblems(state: KeydirState, segmentKnown: (id: number) => b
     const slot = freeSlots[i]!;
     if (slot >= slotCount || slots[slot * STRIDE + KEY_LEN] !== FREE_SLOT) return `free slot ${slot} is not free`;
   }
-  const count: StateCount = { free: 0, keyBytes: 0, occupied: 0 };
+  const count: StateCount = { free: 0, keyBytes: 0, occupied: 0, slotPairs: [0, 0], tablePairs: [0, 0] };
   for (let from = 0; from < slotCount; from += STEP_SLOTS) {
     const problem = checkSlots(state, from, Math.min(slotCount, from + STEP_SLOTS), segmentKnown, count);
     if (problem !== undefined) return problem;
@@ -1076,6 +1102,7 @@ async function stateProblems(state: KeydirState, segmentKnown: (id: number) => b
     if (pause) await pause();
   }
   if (count.occupied !== live) return `${count.occupied} table entries for ${live} keys`;
+  if (count.tablePairs[0] !== count.slotPairs[0] || count.tablePairs[1] !== count.slotPairs[1]) return 'the table entries are not the slots’ hashes';
   return undefined;
 }
 
@@ -1091,6 +1118,7 @@ function checkSlots(state: KeydirState, from: number, to: number, segmentKnown: 
     }
     if (slots[slot * STRIDE + KEY_AT]! + keyLength > arena.length) return `slot ${slot}: key outside the key bytes`;
     if (slots[slot * STRIDE + LEN] === 0) return `slot ${slot}: no record length`;
+    addPair(count.slotPairs, slots[slot * STRIDE + HASH]!, slot + 1);
     const segment = slots[slot * STRIDE + SEG]!;
     if (segment !== lastSegment) {
       if (!segmentKnown(segment)) return `slot ${slot}: unknown segment ${segment}`;
@@ -1101,7 +1129,7 @@ function checkSlots(state: KeydirState, from: number, to: number, segmentKnown: 
   return undefined;
 }
 
-/** Table entries [from, to) of a state: each names a used slot whose hash it carries; counts them. */
+/** Table entries [from, to) of a state: each names a slot there is; counts them and sums their pairs (that they are the used slots' is checked from the sums). */
 function checkTable(state: KeydirState, from: number, to: number, count: StateCount): string | undefined {
   const { slots, table } = state;
   const slotCount = slots.length / STRIDE;
@@ -1109,7 +1137,8 @@ function checkTable(state: KeydirState, from: number, to: number, count: StateCo
     const slot1 = table[2 * i + 1]!;
     if (slot1 === 0) continue;
     count.occupied++;
-    if (slot1 > slotCount || slots[(slot1 - 1) * STRIDE + KEY_LEN] === FREE_SLOT || slots[(slot1 - 1) * STRIDE + HASH] !== table[2 * i]) return `table entry ${i} is not a slot's`;
+    if (slot1 > slotCount) return `table entry ${i} is not a slot's`;
+    addPair(count.tablePairs, table[2 * i]!, slot1);
   }
   return undefined;
 }

@@ -336,6 +336,28 @@ describe('keydir image', () => {
           return;
         }
       }],
+      ['a table entry whose hash is not its slot’s', (b) => b.writeUInt32LE((b.readUInt32LE(firstEntry(b)) ^ 0x10) >>> 0, firstEntry(b))],
+      ['two table entries that swapped their slots', (b) => {
+        const first = firstEntry(b);
+        for (let i = (first - tableAt) / 8 + 1; i < tableSize; i++) {
+          const other = tableAt + 8 * i;
+          if (b.readUInt32LE(other + 4) === 0) continue;
+          const slot = b.readUInt32LE(first + 4);
+          b.writeUInt32LE(b.readUInt32LE(other + 4), first + 4);
+          b.writeUInt32LE(slot, other + 4);
+          return;
+        }
+      }],
+      ['a table entry naming a slot another entry names, instead of its own', (b) => {
+        const first = firstEntry(b);
+        for (let i = (first - tableAt) / 8 + 1; i < tableSize; i++) {
+          const other = tableAt + 8 * i;
+          if (b.readUInt32LE(other + 4) === 0) continue;
+          b.writeUInt32LE(b.readUInt32LE(first), other);
+          b.writeUInt32LE(b.readUInt32LE(first + 4), other + 4);
+          return;
+        }
+      }],
       ['a table with no free entry', (b) => {
         for (let i = 0; i < tableSize; i++) if (b.readUInt32LE(tableAt + 8 * i + 4) === 0) b.writeUInt32LE(1, tableAt + 8 * i + 4);
       }],
