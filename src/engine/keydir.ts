@@ -1041,7 +1041,7 @@ export class Keydir {
 /**
  * What checking a keydir state has counted so far (see stateProblems); the
  * two sums are over the (hash, slot) pairs the used slots hold and the table
- * entries name (pairTerms), which must be the same pairs.
+ * entries name (addPair), which must be the same pairs.
  */
 interface StateCount {
   free: number;
