@@ -57,3 +57,30 @@ describe('random read targets', () => {
     expect(table).toContain('| random point reads, cold | gets/s | 420 | 200 | 400 |');
   });
 });
+
+describe('write-bandwidth targets', () => {
+  const kvscope = (turns?: [number, number]): EngineResult => ({
+    name: 'kvscope',
+    version: '1',
+    bulkLoad: { seconds: 1, opsPerSec: 1000, userMiBs: 10, fileMiBs: 60, ...(turns ? { writeLineMiBs: turns } : {}) },
+    compaction: { seconds: 1, bytesBefore: 1, bytesAfter: 1, writtenMiBs: 90, ...(turns ? { writeLineMiBs: turns } : {}) },
+  });
+
+  it('compare with the mean of the turns measured right before and after, and print the run’s first line beside it', () => {
+    const r = result([kvscope([800, 400])]);
+    const bulk = target(r, 'bulk load ≥ 50% of sequential write bandwidth');
+    expect(bulk.ratio).toBeCloseTo(60 / 600);
+    expect(bulk.measured).toContain('60 vs 600 MiB/s');
+    expect(bulk.measured).toContain('800 and 400');
+    expect(bulk.measured).toContain("the run's line at its start: 1,000 MiB/s, 0.06×");
+    const compaction = target(r, 'compaction ≥ 50% of sequential write bandwidth');
+    expect(compaction.ratio).toBeCloseTo(90 / 600);
+    expect(compaction.met).toBe(false);
+  });
+
+  it('compare with the run’s line when there are no turns (a run of older code, a peer)', () => {
+    const r = result([kvscope()]);
+    expect(target(r, 'bulk load ≥ 50% of sequential write bandwidth').ratio).toBeCloseTo(60 / 1000);
+    expect(target(r, 'compaction ≥ 50% of sequential write bandwidth').measured).toBe('90 vs 1,000 MiB/s');
+  });
+});

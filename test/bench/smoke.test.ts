@@ -57,6 +57,11 @@ describe('npm run bench --quick', () => {
     // The bare loop inserted every hint entry: one per key, since the opens come after compaction.
     expect(kv.openHintsBareLoop?.entries).toBe(2000);
     expect(kv.verify?.longestStallMs, "verify's longest event-loop stall").toBeGreaterThan(0);
+    // The write bandwidth measured right before and right after the bulk load and the compaction.
+    for (const turns of [kv.bulkLoad?.writeLineMiBs, kv.compaction?.writeLineMiBs]) {
+      expect(turns).toHaveLength(2);
+      for (const miBs of turns!) expect(miBs).toBeGreaterThan(0);
+    }
     // Measured (a heap delta: at 2,000 keys GC noise can make it any sign, so only its presence is checked).
     expect(Number.isFinite(kv.keydirBytesPerKey)).toBe(true);
     // Every target is evaluated (met or not); none is silently missing.
