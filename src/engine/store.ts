@@ -129,6 +129,18 @@ function touchOps(ops: readonly BatchOp[], from: number, to: number): void {
   touched.sum = sum;
 }
 
+/**
+ * Load the keydir rows of slots [from, to), so that their cache misses
+ * overlap: compaction's commit visits the moved records' slots in file
+ * order, which for a keydir whose slots are in hash order (opened from
+ * hints) is no order at all.
+ */
+function touchSlots(kd: Keydir, slots: Int32Array, from: number, to: number): void {
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += kd.segmentAt(slots[i]!);
+  touched.sum = sum;
+}
+
 interface PendingRecord {
   type: number;
   key: Buffer;
@@ -1235,11 +1247,15 @@ export class Store implements BrowsableStore {
           const kd = this.keydir;
           // A slot still points at the copied record unless its key was written, deleted (and the slot
           // perhaps reused) meanwhile: then its segment or sequence differ (new writes go to the active segment).
-          for (let i = 0; i < moved.count; i++) {
-            const slot = moved.slots[i]!;
-            if (!kd.isLiveSlot(slot) || kd.segmentAt(slot) !== moved.from[i] || kd.sequenceAt(slot) !== moved.sequences[i]) continue;
-            kd.moveSlot(slot, moved.to[i]!, moved.offsets[i]!, moved.lengths[i]!);
-            this.segments.get(moved.to[i]!)!.liveBytes += moved.lengths[i]!;
+          for (let group = 0; group < moved.count; group += TOUCH_GROUP) {
+            const end = Math.min(moved.count, group + TOUCH_GROUP);
+            touchSlots(kd, moved.slots, group, end);
+            for (let i = group; i < end; i++) {
+              const slot = moved.slots[i]!;
+              if (!kd.isLiveSlot(slot) || kd.segmentAt(slot) !== moved.from[i] || kd.sequenceAt(slot) !== moved.sequences[i]) continue;
+              kd.moveSlot(slot, moved.to[i]!, moved.offsets[i]!, moved.lengths[i]!);
+              this.segments.get(moved.to[i]!)!.liveBytes += moved.lengths[i]!;
+            }
           }
           for (const seg of inputs) {
             this.segments.delete(seg.id);
