@@ -820,8 +820,9 @@ export class Store implements BrowsableStore {
       const end = Math.min(slots.length, group + TOUCH_GROUP);
       this.touchRecords(slots, group, end);
       for (let i = group; i < end; i++) {
-        const key = kd.keyCopyAt(slots[i]!);
-        out[i] = { key, value: this.readSlot(slots[i]!, key) };
+        const slot = slots[i]!;
+        const key = kd.keyCopyAt(slot);
+        out[i] = { key, value: this.readSlot(slot, key) };
       }
     }
     return out;
@@ -843,7 +844,7 @@ export class Store implements BrowsableStore {
       if (seg === undefined || seg === this.active) continue;
       const offset = kd.offsetAt(slot);
       const block = this.cache.cached(seg.id, Math.floor(offset / BLOCK_BYTES));
-      if (block !== undefined) sum += block[offset % BLOCK_BYTES]! + kd.lengthAt(slot);
+      if (block !== undefined) sum += block[offset % BLOCK_BYTES]!;
     }
     touched.sum = sum;
   }
