@@ -40,12 +40,13 @@ const TABLES = (() => {
 
 /**
  * CRC-32 of bytes[start, end) without making a view of them (the read and
- * replay paths call it once per record). Same checksum as crc32.
+ * replay paths call it once per record), continuing from a previous CRC when
+ * `previous` is given. Same checksum as crc32.
  */
-export function crc32Range(b: Uint8Array, start: number, end: number): number {
-  if (end - start >= CROSSOVER_BYTES) return zlibCrc32(b.subarray(start, end), 0) >>> 0;
+export function crc32Range(b: Uint8Array, start: number, end: number, previous = 0): number {
+  if (end - start >= CROSSOVER_BYTES) return zlibCrc32(b.subarray(start, end), previous >>> 0) >>> 0;
   const t = TABLES;
-  let c = -1;
+  let c = ~previous;
   let i = start;
   for (const last = end - 8; i <= last; i += 8) {
     c ^= b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
@@ -161,4 +162,82 @@ export function crc32AfterByteChange(crc: number, deltaByte: number, bytesAfter:
     term = timesX(term);
   }
   return (crc ^ diff) >>> 0;
+}
+
+// ------------------------------------------------------------ concatenation
+//
+// The CRC of A followed by B is crc32(A) times x^(8|B|) modulo P, xor'ed with
+// crc32(B) (the standard init and final xor cancel out, as above; zlib calls
+// this crc32_combine). Multiplying a 32-bit value by a fixed polynomial
+// modulo P is linear in the value's bits, so it is four lookups in tables of
+// 256 entries, one per byte of the value: SHIFT_TABLES[k] multiplies by
+// x^(8 * 2^k), and |B| bytes take one lookup round per bit set in |B|.
+
+/** SHIFT_TABLES[1024 k, 1024 k + 1024): 4 x 256 entries multiplying by x^(8 * 2^k) modulo P, built when first needed (bit k of shiftTablesBuilt). */
+const SHIFT_TABLES = new Int32Array(32 * 1024);
+let shiftTablesBuilt = 0;
+
+function buildShiftTable(k: number): void {
+  const factor = X_POW_2K[k + 3]!;
+  const t = SHIFT_TABLES;
+  for (let j = 0; j < 4; j++) {
+    const row = 1024 * k + 256 * j;
+    // Linear in the byte: the entry for v is the entry for v without its lowest bit, xor'ed with that bit's.
+    for (let bit = 0; bit < 8; bit++) t[row + (1 << bit)] = multiplyModP((1 << (8 * j + bit)) >>> 0, factor);
+    for (let v = 3; v < 256; v++) if ((v & (v - 1)) !== 0) t[row + v] = t[row + (v & (v - 1))]! ^ t[row + (v & -v)]!;
+  }
+  shiftTablesBuilt |= 1 << k;
+}
+
+/** The one length B (-1: none yet) whose shift ONE_LENGTH_TABLE holds: the length a run of records of one size shares. */
+let oneLength = -1;
+const ONE_LENGTH_TABLE = new Int32Array(1024);
+let candidateLength = -1;
+let candidateRepeats = 0;
+/** A length that comes this many times in a row gets a table of its own (one lookup round instead of one per bit set). */
+const REPEATS_FOR_A_TABLE = 64;
+
+/** Shift c by x^(8n) modulo P, one lookup round per bit set in n. */
+function shiftByRounds(c: number, n: number): number {
+  const t = SHIFT_TABLES;
+  for (let k = 0; n !== 0; k++, n >>>= 1) {
+    if ((n & 1) === 0) continue;
+    if (((shiftTablesBuilt >>> k) & 1) === 0) buildShiftTable(k);
+    const row = 1024 * k;
+    c = t[row + (c & 0xff)]! ^ t[row + 256 + ((c >>> 8) & 0xff)]! ^ t[row + 512 + ((c >>> 16) & 0xff)]! ^ t[row + 768 + (c >>> 24)]!;
+  }
+  return c;
+}
+
+/** ONE_LENGTH_TABLE shifting by x^(8n), from each byte position's 8 bits shifted by rounds. */
+function buildOneLengthTable(n: number): void {
+  const t = ONE_LENGTH_TABLE;
+  for (let j = 0; j < 4; j++) {
+    const row = 256 * j;
+    for (let bit = 0; bit < 8; bit++) t[row + (1 << bit)] = shiftByRounds((1 << (8 * j + bit)) | 0, n);
+    for (let v = 3; v < 256; v++) if ((v & (v - 1)) !== 0) t[row + v] = t[row + (v & (v - 1))]! ^ t[row + (v & -v)]!;
+  }
+  oneLength = n;
+}
+
+/**
+ * The CRC-32 of A followed by B, from crc32(A), crc32(B) and B's length in
+ * bytes (below 2^32): four table lookups per bit set in the length, or four
+ * in all for a length that came many times in a row (records of one size).
+ */
+export function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  if (lengthB >>> 0 !== lengthB) throw new RangeError(`crc32Combine: length ${lengthB}`);
+  let c = crcA | 0;
+  if (lengthB === oneLength) {
+    const t = ONE_LENGTH_TABLE;
+    c = t[c & 0xff]! ^ t[256 + ((c >>> 8) & 0xff)]! ^ t[512 + ((c >>> 16) & 0xff)]! ^ t[768 + (c >>> 24)]!;
+    return (c ^ crcB) >>> 0;
+  }
+  if (lengthB !== candidateLength) {
+    candidateLength = lengthB;
+    candidateRepeats = 0;
+  } else if (++candidateRepeats === REPEATS_FOR_A_TABLE) {
+    buildOneLengthTable(lengthB);
+  }
+  return (shiftByRounds(c, lengthB) ^ crcB) >>> 0;
 }

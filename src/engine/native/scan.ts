@@ -26,7 +26,8 @@ import { computeRecordCrc, implausibleHeader, readRecordHeader, readU32, readU64
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
 import type { ByteSource } from './byte-source.js';
 import { readInto, type EngineFs } from '../fs.js';
-import { crc32Range } from '../crc.js';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { crc32Combine, crc32Range } from '../crc.js';
 
 export interface ScannedRecord {
   kind: 'record';
@@ -236,11 +237,44 @@ export interface WalkOptions {
   windowBytes?: number | undefined;
 }
 
+/**
+ * The end of the run of whole records at the start of buf[0, length) whose
+ * stored checksums all match, checked at once: the CRC-32 of the run's bytes
+ * in one native call (zlib's, ~4.6 GiB/s here, against ~1 GiB/s for a CRC of
+ * each 138-byte record in JavaScript) against the CRC the run would have if
+ * each record's checksum is right, put together from the stored checksums
+ * (crc32Combine). The run ends at the first header that cannot be a
+ * record's. 0 when they differ, or when no whole record is there: then the
+ * caller checks each record on its own. One bad record always makes them
+ * differ (its error is multiplied by a power of x, never 0 modulo P); errors
+ * in several records cancel out with odds of 1 in 2^32.
+ */
+export function soundRecordsEnd(buf: Buffer, length: number): number {
+  let combined = 0;
+  let at = 0;
+  while (at + RECORD_HEADER.size <= length) {
+    const type = buf[at + RECORD_HEADER.type]!;
+    if (type !== RECORD_PUT && type !== RECORD_TOMBSTONE) break; // not a record (zeros a writer reserved, damage): the run ends
+    const keyLength = readU32(buf, at + RECORD_HEADER.keyLength);
+    const valueLength = readU32(buf, at + RECORD_HEADER.valueLength);
+    if (keyLength > MAX_KEY_BYTES || valueLength > MAX_VALUE_BYTES) break;
+    const end = at + RECORD_HEADER.size + keyLength + valueLength;
+    if (end > length) break;
+    // The record is its stored checksum's 4 bytes, then the bytes that checksum covers.
+    combined = crc32Combine(crc32Range(buf, at, at + RECORD_HEADER.type, combined), readU32(buf, at + RECORD_HEADER.crc), end - at - RECORD_HEADER.type);
+    at = end;
+  }
+  if (at === 0 || zlibCrc32(buf.subarray(0, at)) >>> 0 !== combined) return 0;
+  return at;
+}
+
 export async function walkCommittedRecords(efs: EngineFs, fd: number, size: number, start: number, onRecord: CommittedRecordFn, opts: WalkOptions = {}): Promise<number> {
   const { pause, beforeRefill, windowBytes = WALK_WINDOW_BYTES } = opts;
   const buf = Buffer.allocUnsafeSlow(Math.min(windowBytes, Math.max(0, size - start)));
   let winStart = start;
   let winLen = 0;
+  /** The window's records before this (window-relative) offset are known to match their checksums (soundRecordsEnd). */
+  let checkedEnd = 0;
   let at = start;
   /** File offset of the first record of a batch whose last record has not come yet, or -1. */
   let pending = -1;
@@ -262,6 +296,7 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
       beforeRefill?.();
       winStart = resume;
       winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
+      checkedEnd = soundRecordsEnd(buf, winLen);
       rel = at - winStart;
       if (rel + RECORD_HEADER.size > winLen) return resume;
     }
@@ -284,10 +319,11 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
       beforeRefill?.();
       winStart = resume;
       winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
+      checkedEnd = soundRecordsEnd(buf, winLen);
       rel = at - winStart;
       if (rel + length > winLen) return resume;
     }
-    if (crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== readU32(buf, rel + RECORD_HEADER.crc)) return resume;
+    if (rel + length > checkedEnd && crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== readU32(buf, rel + RECORD_HEADER.crc)) return resume;
     const sequence = readU64(buf, rel + RECORD_HEADER.sequence);
     if ((flags & FLAG_IN_BATCH) === 0) {
       if (pending >= 0) return pending; // "the batch never ended"
