@@ -396,6 +396,11 @@ function verifyInChild(dir: string): { seconds: number; records: number; problem
   return runChild('verify-child.ts', dir) as { seconds: number; records: number; problems: number; longestStallMs: number };
 }
 
+/** bench/data-walk-floor.ts on the store, in a fresh process after evicting its pages. */
+function bareDataWalkInChild(dir: string): { seconds: number; records: number; bytes: number } {
+  return runChild('data-walk-floor.ts', dir) as { seconds: number; records: number; bytes: number };
+}
+
 /** bench/hint-open-floor.ts on the store, in a fresh process after evicting its pages. */
 function bareHintLoopInChild(dir: string): { seconds: number; keys: number } {
   return runChild('hint-open-floor.ts', dir) as { seconds: number; keys: number };
@@ -412,7 +417,8 @@ function runChild(script: string, dir: string, evict = true): unknown {
  * Open read-only (nothing written) three ways, each in a fresh process: as the writer's clean close left
  * the store (from its keydir image), with the image moved away (from the hints), and with the hints moved
  * away too (from the data files). Beside them, a bare loop reading and inserting the same hints: how close
- * open from hints is to what its inserts alone cost.
+ * open from hints is to what its inserts alone cost; and a bare walk reading the data files and checking
+ * every record, no index: the least an open from data can take.
  */
 async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Promise<void> {
   const hints = fs.readdirSync(dir).filter((f) => f.endsWith('.hint'));
@@ -420,8 +426,9 @@ async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Pr
   const aside = `${dir}.aside`;
   fs.mkdirSync(aside, { recursive: true });
   const bytes = dataFileBytes(dir);
-  const times = { image: [] as number[], hints: [] as number[], data: [] as number[], bare: [] as number[] };
+  const times = { image: [] as number[], hints: [] as number[], data: [] as number[], bare: [] as number[], walk: [] as number[] };
   let bareEntries = 0;
+  let walkRecords = 0;
   const moved = (names: string[], fn: () => void) => {
     for (const f of names) fs.renameSync(join(dir, f), join(aside, f));
     try {
@@ -449,6 +456,10 @@ async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Pr
         const fromData = openInChild(dir);
         expectKeys('open from data', fromData, true);
         times.data.push(fromData.seconds);
+        const walk = bareDataWalkInChild(dir);
+        if (walk.bytes !== bytes) throw new Error(`the bare walk read ${walk.bytes} bytes of data files, expected ${bytes}`);
+        times.walk.push(walk.seconds);
+        walkRecords = walk.records;
       });
     });
   }
@@ -458,6 +469,7 @@ async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Pr
   res.openFromHints = { seconds: med(times.hints), keysPerSec: n / med(times.hints), hintFiles: hints.length };
   res.openFromData = { seconds: med(times.data), keysPerSec: n / med(times.data), dataMiBs: bytes / MiB / med(times.data) };
   res.openHintsBareLoop = { seconds: med(times.bare), entries: bareEntries };
+  res.openDataBareWalk = { seconds: med(times.walk), records: walkRecords, dataMiBs: bytes / MiB / med(times.walk) };
 }
 
 async function measureKeydirMemory(dir: string, n: number): Promise<number> {

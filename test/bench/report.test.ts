@@ -84,3 +84,28 @@ describe('write-bandwidth targets', () => {
     expect(target(r, 'compaction ≥ 50% of sequential write bandwidth').measured).toBe('90 vs 1,000 MiB/s');
   });
 });
+
+describe('the open-from-data target', () => {
+  const kvscope = (walkMiBs?: number): EngineResult => ({
+    name: 'kvscope',
+    version: '1',
+    openFromData: { seconds: 2, keysPerSec: 500, dataMiBs: 150 },
+    ...(walkMiBs === undefined ? {} : { openDataBareWalk: { seconds: 0.3, records: 1000, dataMiBs: walkMiBs } }),
+  });
+
+  it('is judged by the open alone, with the bare walk over the same files printed beside it', () => {
+    const r = result([kvscope(900)]);
+    const open = target(r, 'open from data files ≥ 70% of sequential read bandwidth');
+    expect(open.ratio).toBeCloseTo(0.15);
+    expect(open.met).toBe(false);
+    expect(open.measured).toBe('150 vs 1,000 MiB/s; a bare walk reading and checking the same records, no index: 900 MiB/s, 0.90×');
+    const row = sideBySide(r)
+      .split('\n')
+      .find((line) => line.startsWith('| open from data files, bare walk (no index) |'))!;
+    expect(row).toContain('| 0.300 |');
+  });
+
+  it('says nothing of a walk that was not measured', () => {
+    expect(target(result([kvscope()]), 'open from data files ≥ 70%').measured).toBe('150 vs 1,000 MiB/s');
+  });
+});
