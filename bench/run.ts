@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../src/engine/store.js';
+import { bareAppendLoop } from './append-floor.js';
 import { KvscopeAdapter, LevelAdapter, LmdbAdapter, SqliteAdapter, type Adapter } from './engines.js';
 import { evictDirectory, machineInfo, measureMachine, appendFdatasyncLoop, overwriteFdatasyncLoop, residentBytes, sequentialWriteMiBs, type MachineLimits } from './machine.js';
 import { renderReport, writeBenchmarksDoc, type BenchResult, type EngineResult, type Rate } from './report.js';
@@ -201,7 +202,12 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     if (loadLineBefore !== undefined && loadLineAfter !== undefined) res.bulkLoad.writeLineMiBs = [loadLineBefore, loadLineAfter];
     await adapter.close();
     res.diskBytesAfterLoad = dirBytes(dir);
-    if (adapter.name === 'kvscope') res.bulkLoad.fileMiBs = dataFileBytes(dir) / MiB / secs;
+    if (adapter.name === 'kvscope') {
+      res.bulkLoad.fileMiBs = dataFileBytes(dir) / MiB / secs;
+      // The same records appended by a bare loop, after the line's second turn: what writing them alone costs.
+      const bare = bareAppendLoop(join(tmpRoot, 'bare-append.bin'), data, opts.batchSize);
+      res.bulkLoad.bareAppend = { seconds: bare.seconds, opsPerSec: n / bare.seconds, fileMiBs: bare.bytes / MiB / bare.seconds };
+    }
     log(`  ${adapter.name}: bulk load ${secs.toFixed(2)} s`);
 
     // Reopen (for peers: their open; kvscope's open is measured in detail below).

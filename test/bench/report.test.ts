@@ -78,6 +78,21 @@ describe('write-bandwidth targets', () => {
     expect(compaction.met).toBe(false);
   });
 
+  it('print the bare append loop beside the bulk load, compared with the same line, and judge the load alone', () => {
+    const withBare = kvscope([800, 400]);
+    withBare.bulkLoad!.bareAppend = { seconds: 0.5, opsPerSec: 2000, fileMiBs: 300 };
+    const r = result([withBare]);
+    const bulk = target(r, 'bulk load ≥ 50% of sequential write bandwidth');
+    expect(bulk.measured).toContain('; a bare loop encoding and appending the same records in the same durable batches, no index: 300 MiB/s, 0.50×');
+    expect(bulk.ratio).toBeCloseTo(60 / 600);
+    expect(bulk.met).toBe(false);
+    const row = sideBySide(r)
+      .split('\n')
+      .find((line) => line.startsWith('| bulk load, bare append loop (no index) |'))!;
+    expect(row).toContain('| 2,000 |');
+    expect(row.trimEnd().endsWith('| – | – | – |')).toBe(true);
+  });
+
   it('compare with the run’s line when there are no turns (a run of older code, a peer)', () => {
     const r = result([kvscope()]);
     expect(target(r, 'bulk load ≥ 50% of sequential write bandwidth').ratio).toBeCloseTo(60 / 1000);

@@ -56,6 +56,9 @@ describe('npm run bench --quick', () => {
     expect(kv.durablePuts?.overwriteLoopOpsPerSec, 'the fdatasync loop over preallocated space').toBeGreaterThan(0);
     // The bare loop inserted every hint entry: one per key, since the opens come after compaction.
     expect(kv.openHintsBareLoop?.entries).toBe(2000);
+    // The bare loop appended the load's records: at least the keys and values themselves.
+    expect(kv.bulkLoad?.bareAppend?.opsPerSec).toBeGreaterThan(0);
+    expect(kv.bulkLoad?.bareAppend?.fileMiBs).toBeGreaterThan(0);
     // The bare walk checked every record of the data files (the load and the overwritten third, compacted).
     expect(kv.openDataBareWalk?.records).toBeGreaterThanOrEqual(2000);
     expect(kv.openDataBareWalk?.dataMiBs).toBeGreaterThan(0);
