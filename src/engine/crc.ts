@@ -170,8 +170,10 @@ export function crc32AfterByteChange(crc: number, deltaByte: number, bytesAfter:
 // crc32(B) (the standard init and final xor cancel out, as above; zlib calls
 // this crc32_combine). Multiplying a 32-bit value by a fixed polynomial
 // modulo P is linear in the value's bits, so it is four lookups in tables of
-// 256 entries, one per byte of the value: SHIFT_TABLES[k] multiplies by
-// x^(8 * 2^k), and |B| bytes take one lookup round per bit set in |B|.
+// 256 entries, one per byte of the value. The k-th table of SHIFT_TABLES
+// multiplies by x^(8 * 2^k), so |B| bytes take one lookup round per bit set
+// in |B|; a length that comes many times in a row (records of one size) gets
+// a table of its own (ONE_LENGTH_TABLE), one round in all.
 
 /** SHIFT_TABLES[1024 k, 1024 k + 1024): 4 x 256 entries multiplying by x^(8 * 2^k) modulo P, built when first needed (bit k of shiftTablesBuilt). */
 const SHIFT_TABLES = new Int32Array(32 * 1024);

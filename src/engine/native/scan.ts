@@ -22,11 +22,11 @@
  * written, the rest still the zeros it was written over). A record that runs
  * past the end of the file is torn as before, unless every byte it has is 0.
  */
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { computeRecordCrc, implausibleHeader, readRecordHeader, readU32, readU64, recordLength, type RecordHeader } from './codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
 import type { ByteSource } from './byte-source.js';
 import { readInto, type EngineFs } from '../fs.js';
-import { crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32Combine, crc32Range } from '../crc.js';
 
 export interface ScannedRecord {
