@@ -20,7 +20,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from '../src/engine/crc.js';
-import { hashBytes } from '../src/engine/keydir.js';
+import { hashBytes } from '../src/engine/native/key-hash.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER } from '../src/engine/native/layout.js';
 import { readU32 } from '../src/engine/native/codec.js';
 import { prefault } from '../src/engine/prefault.js';

@@ -7,7 +7,7 @@ import { readFileAt, realFs, writeFileAtomically, type EngineFs } from './fs.js'
 import { FORMAT_VERSION, HINT_ENTRY, HINT_HEADER, HINT_MAGIC, HINT_TRAILER, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { checkHint, encodeHint, readU32, readU64, writeHintHeader, writeU32, writeU64, type HintEntry } from './native/codec.js';
 import { copyBytes, grown } from './arrays.js';
-import { hashBytes } from './keydir.js';
+import { hashBytes } from './native/key-hash.js';
 import { crc32 } from './crc.js';
 import { fileSource } from './native/byte-source.js';
 import { committedRecords, scanRecords, walkCommittedRecords } from './native/scan.js';

@@ -24,6 +24,7 @@
  */
 
 import { copyBytes, grown, permutedSteps, radixOrderSteps, Uint32List } from './arrays.js';
+import { hashBytes, hashString, KEY_ORDER_SEED } from './native/key-hash.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
 import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
 import { runSteps, runStepsPausing } from './yielder.js';
@@ -83,42 +84,11 @@ const SHORT_KEY = 64;
 const MAX_ARENA_BYTES = 2 ** 32 - 1;
 
 /**
- * The seed of the key hash every keydir starts with, fixed so that a key's
- * hash, and so its home slot, is the same in every process: hint files list
- * their entries in the order of this hash (hints.ts), and opening inserts
- * them into the table front to back instead of at random (2.4x faster
- * inserts at 1M keys).
- */
-export const KEY_ORDER_SEED = 0x9e3779b9;
-/**
  * A probe this long while inserting means the keys cluster under the fixed
  * seed (chosen to, or very unlucky): the keydir then moves to a random seed
  * of its own, so keys made to collide on every machine do not collide here.
  */
 const MAX_PROBE = 1024;
-
-function finish(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** Hash of key bytes [start, end). Equal to hashString of the same key's latin1 string with the same seed. */
-export function hashBytes(b: Uint8Array, start: number, end: number, seed = KEY_ORDER_SEED): number {
-  let h = seed ^ (end - start);
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return finish(h);
-}
-
-export function hashString(s: string, seed = KEY_ORDER_SEED): number {
-  const n = s.length;
-  let h = seed ^ n;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return finish(h);
-}
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string; latin1Write(s: string, offset: number, length: number): number };
 

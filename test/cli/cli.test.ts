@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
-import { hashBytes } from '../../src/engine/keydir.js';
+import { hashBytes } from '../../src/engine/native/key-hash.js';
 
 // Every command is a fresh node process (about half a second each, more on a busy machine).
 vi.setConfig({ testTimeout: 180_000 });

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../src/engine/errors.js';
-import { hashBytes } from '../../src/engine/keydir.js';
+import { hashBytes } from '../../src/engine/native/key-hash.js';
 import { Store } from '../../src/engine/store.js';
 import { cleanTempDirs, damageValueOf, tempDir } from './helpers.js';
 

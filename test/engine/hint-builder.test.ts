@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HintBuilder, ORDER_BITS } from '../../src/engine/hints.js';
-import { hashBytes } from '../../src/engine/keydir.js';
+import { hashBytes } from '../../src/engine/native/key-hash.js';
 import { decodeHint, encodeHint, encodeRecord, type HintEntry } from '../../src/engine/native/codec.js';
 import { RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE } from '../../src/engine/native/layout.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashBytes, Keydir } from '../../src/engine/keydir.js';
+import { Keydir } from '../../src/engine/keydir.js';
+import { hashBytes } from '../../src/engine/native/key-hash.js';
 import { rng } from '../../bench/rng.js';
 
 
