@@ -1,8 +1,8 @@
 /**
  * The key hash, part of the format: hint files list their entries in the
- * order of its top bits and store it with each entry (docs/FORMAT.md), and
- * the keydir places a key by it (keydir.ts), so that opening inserts a hint's
- * entries into the table front to back, without hashing them again.
+ * order of its top bits (docs/FORMAT.md), and the keydir places a key by it
+ * (keydir.ts), so that opening inserts a hint's entries into the table front
+ * to back.
  */
 
 /**
