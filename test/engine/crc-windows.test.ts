@@ -11,19 +11,7 @@ import { crc32Combine, crc32Range } from '../../src/engine/crc.js';
 import { encodeRecord } from '../../src/engine/native/codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE } from '../../src/engine/native/layout.js';
 import { soundRecordsEnd } from '../../src/engine/native/scan.js';
-
-/** Deterministic pseudo-random bytes (xorshift32). */
-function noise(length: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(length);
-  let s = seed | 1;
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b[i] = s & 0xff;
-  }
-  return b;
-}
+import { noise } from './helpers.js';
 
 describe('crc32Combine', () => {
   it('gives zlib’s CRC of A followed by B, for random lengths of both', () => {

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crc32AfterByteChange } from '../../src/engine/crc.js';
 import { Store } from '../../src/engine/store.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from '../../src/engine/native/layout.js';
-import { cleanTempDirs, dataFiles, tempDir } from './helpers.js';
+import { cleanTempDirs, dataFiles, noise, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -23,19 +23,6 @@ function both(bytes: Uint8Array, at: number, delta: number): { fixedUp: number; 
   const recomputed = crc32(bytes);
   bytes[at]! ^= delta;
   return { fixedUp, recomputed };
-}
-
-/** Deterministic pseudo-random bytes (xorshift32), fast enough for tens of MiB. */
-function noise(length: number, seed: number): Buffer {
-  const b = Buffer.allocUnsafe(length);
-  let s = seed | 1;
-  for (let i = 0; i < length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    b[i] = s & 0xff;
-  }
-  return b;
 }
 
 describe('crc32AfterByteChange', () => {

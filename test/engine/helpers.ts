@@ -1,6 +1,6 @@
 /**
  * Shared helpers for the engine tests: temp dirs, directory hashes and
- * copies, bytewise key order.
+ * copies, bytewise key order, deterministic noise bytes.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -124,4 +124,17 @@ export function countingFs(): { efs: EngineFs; bytesRead: Map<string, number>; b
   }));
   const bytesReadFrom = (which: (name: string) => boolean) => [...bytesRead].reduce((n, [name, bytes]) => (which(name) ? n + bytes : n), 0);
   return { efs, bytesRead, bytesReadFrom };
+}
+
+/** Deterministic pseudo-random bytes (xorshift32), fast enough for tens of MiB. */
+export function noise(length: number, seed: number): Buffer {
+  const b = Buffer.allocUnsafe(length);
+  let s = seed | 1;
+  for (let i = 0; i < length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    b[i] = s & 0xff;
+  }
+  return b;
 }
