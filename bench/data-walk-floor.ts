@@ -20,7 +20,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32Range } from '../src/engine/crc.js';
-import { readU32 } from '../src/engine/native/codec.js';
+import { readU32, recordLength } from '../src/engine/native/codec.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from '../src/engine/native/layout.js';
 import { soundRecordsEnd } from '../src/engine/native/scan.js';
 
@@ -56,22 +56,28 @@ process.stdout.write(`${JSON.stringify({ seconds, records, bytes })}\n`);
 function checkRecords(fd: number, size: number): number {
   let count = 0;
   let winStart = SEGMENT_HEADER.size;
-  let winLen = readSync(fd, window, 0, Math.min(WINDOW_BYTES, size - winStart), winStart);
-  let checkedEnd = soundRecordsEnd(window, winLen);
+  let winLen = 0;
+  let checkedEnd = 0;
   for (let at = winStart; at < size; ) {
     let rel = at - winStart;
-    if (rel + RECORD_HEADER.size > winLen || rel + RECORD_HEADER.size + readU32(window, rel + RECORD_HEADER.keyLength) + readU32(window, rel + RECORD_HEADER.valueLength) > winLen) {
+    let length = rel + RECORD_HEADER.size <= winLen ? lengthAt(rel) : Infinity;
+    if (rel + length > winLen) {
       winStart = at;
       winLen = readSync(fd, window, 0, Math.min(WINDOW_BYTES, size - winStart), winStart);
       checkedEnd = soundRecordsEnd(window, winLen);
       rel = 0;
       if (RECORD_HEADER.size > winLen) throw new Error(`a record header runs past the end of the file at ${at}`);
+      length = lengthAt(0);
+      if (length > winLen) throw new Error(`a record at ${at} does not fit in the window`);
     }
-    const length = RECORD_HEADER.size + readU32(window, rel + RECORD_HEADER.keyLength) + readU32(window, rel + RECORD_HEADER.valueLength);
-    if (rel + length > winLen) throw new Error(`a record at ${at} does not fit in the window`);
     if (rel + length > checkedEnd && crc32Range(window, rel + RECORD_HEADER.type, rel + length) !== readU32(window, rel + RECORD_HEADER.crc)) throw new Error(`the record at ${at} fails its checksum`);
     count++;
     at += length;
   }
   return count;
+}
+
+/** The length of the record whose header starts at window[rel]. */
+function lengthAt(rel: number): number {
+  return recordLength(readU32(window, rel + RECORD_HEADER.keyLength), readU32(window, rel + RECORD_HEADER.valueLength));
 }
