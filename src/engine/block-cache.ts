@@ -9,9 +9,10 @@
  * an exact least-recently-used order (a Map delete and set per hit) cost
  * ~0.15 µs of a ~2 µs point read.
  *
- * Only immutable bytes may be cached: the store caches sealed segments (a
- * writer's active segment is read with pread), and forgets a segment's blocks
- * when compaction deletes the file. Segment ids are never reused within a
+ * Only immutable bytes may be cached: the store caches sealed segments and
+ * the whole blocks below the active segment's end (its last block, still
+ * being filled, is read with pread), and forgets a segment's blocks when
+ * compaction deletes the file. Segment ids are never reused within a
  * store's life, so a block can never be served for another file.
  *
  * Blocks live in 4 MiB slabs (SharedArrayBuffers) allocated as the cache

@@ -1,8 +1,9 @@
 /**
  * How the block cache fills while it has room: a miss reads the aligned 1 MiB
  * extent around its block straight into a run of fresh slots, and once reads
- * keep missing, a worker thread reads the rest of the sealed segments into
- * the cache ahead of them, on the other core.
+ * keep missing, a worker thread reads the rest of the segments' unchanging
+ * bytes (sealed segments, the active one's whole blocks) into the cache ahead
+ * of them, on the other core.
  *
  * A cold store's first random reads each wait for a disk read, and the first
  * write to each page of the cache's memory is a page fault (about a third of
@@ -47,7 +48,7 @@ const FAILED = 3;
 const TAKEN = 4;
 const CANCELLED = 5;
 
-/** A sealed segment's file, as the cache may read it. */
+/** A segment's file, as the cache may read it: `size` bytes that no longer change. */
 export interface CacheableFile {
   segment: number;
   fd: number;
@@ -58,7 +59,7 @@ export interface CacheableFile {
 export interface CacheFillOptions {
   cache: BlockCache;
   efs: EngineFs;
-  /** The file of a segment whose blocks may be cached (sealed, not deleted), or undefined. */
+  /** The file of a segment whose blocks may be cached (not deleted, unchanging bytes), or undefined. */
   fileOf(segment: number): CacheableFile | undefined;
   /** Every such file, for the worker's plan. */
   files(): CacheableFile[];

@@ -709,8 +709,8 @@ export class Store implements BrowsableStore {
     }
     let done = 0;
     let view = 0;
-    if (this.cache.enabled && seg !== this.active && length <= BLOCK_BYTES) {
-      // A sealed segment never changes: serve it from cached blocks (a record may straddle two).
+    if (this.cache.enabled && length <= BLOCK_BYTES && offset + length <= this.unchangingBytes(seg)) {
+      // Bytes that never change while the store is open: serve them from cached blocks (a record may straddle two).
       const first = Math.floor(offset / BLOCK_BYTES);
       const last = Math.floor((offset + length - 1) / BLOCK_BYTES);
       if (first === last) {
@@ -762,10 +762,22 @@ export class Store implements BrowsableStore {
     return readInto(this.efs, seg.fd, into, 0, Math.max(0, Math.min(BLOCK_BYTES, seg.size - at)), at);
   }
 
-  /** A segment whose blocks may be cached: sealed (never the active one), as the cache's filling reads it. */
+  /**
+   * How many of a segment's first bytes can no longer change while the store
+   * is open, so that the block cache may hold them: all of a sealed segment;
+   * of the active one, the whole blocks below its end. Appends only add bytes
+   * after the end, and a failed one is cut back to where it began, never
+   * below; the block the end falls in is still being filled.
+   */
+  private unchangingBytes(seg: Segment): number {
+    return seg === this.active ? seg.size - (seg.size % BLOCK_BYTES) : seg.size;
+  }
+
+  /** A segment's unchanging bytes as the cache's filling reads them (none: undefined). */
   private cacheableFile(seg: Segment | undefined): CacheableFile | undefined {
-    if (seg === undefined || seg === this.active) return undefined;
-    return { segment: seg.id, fd: seg.fd, size: seg.size, path: pathOf(this.dir, seg.file) };
+    const size = seg === undefined ? 0 : this.unchangingBytes(seg);
+    if (seg === undefined || size === 0) return undefined;
+    return { segment: seg.id, fd: seg.fd, size, path: pathOf(this.dir, seg.file) };
   }
 
   /** How the block cache is filling in the background: 'off', 'waiting' (for reads to keep missing), 'running', 'finished'. */
@@ -841,7 +853,7 @@ export class Store implements BrowsableStore {
       const slot = slots[i]!;
       sum += kd.firstKeyByte(slot);
       const seg = this.segments.get(kd.segmentAt(slot));
-      if (seg === undefined || seg === this.active) continue;
+      if (seg === undefined) continue;
       const offset = kd.offsetAt(slot);
       const block = this.cache.cached(seg.id, Math.floor(offset / BLOCK_BYTES));
       if (block !== undefined) sum += block[offset % BLOCK_BYTES]!;

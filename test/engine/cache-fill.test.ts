@@ -191,6 +191,25 @@ describe('the store with its cache worker', () => {
     expect(store.cacheWorker).toBe('off');
   });
 
+  it("for a writer, fills the sealed segments and the active one's whole blocks, and reads stay right as it appends", async () => {
+    const dir = await build();
+    const store = await Store.open(dir, { fsync: 'never', segmentSize: 2 * MiB });
+    const active = store.stats().perSegment.find((s) => s.active)!;
+    // The writer goes on appending to the last segment the build left, which holds records.
+    expect(active.bytes).toBeGreaterThan(2 * BLOCK_BYTES);
+    missUntilStarted(store);
+    await store.cacheWorkerDone();
+    const sizes = fs
+      .readdirSync(dir)
+      .filter((n) => n.endsWith('.data'))
+      .map((n) => [n, fs.statSync(path.join(dir, n)).size] as const);
+    const expected = sizes.reduce((sum, [name, size]) => sum + (name === active.file ? size - (size % BLOCK_BYTES) : size), 0);
+    expect((store as unknown as { cache: BlockCache }).cache.cachedBytes).toBe(expected);
+    for (let i = 0; i < KEYS; i += 3) await store.put(key(i), `again ${i}`);
+    for (let i = 0; i < KEYS; i++) expect(store.getSync(key(i))).toEqual(i % 3 === 0 ? Buffer.from(`again ${i}`) : valueOf(i));
+    await store.close();
+  });
+
   it('still finds a damaged record that the worker read', async () => {
     const dir = await build();
     await damageValueOf(dir, key(4321), 10, 0x55);

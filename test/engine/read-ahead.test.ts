@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { BLOCK_BYTES } from '../../src/engine/block-cache.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { READAHEAD_BYTES } from '../../src/engine/segment.js';
 import { Store } from '../../src/engine/store.js';
@@ -76,18 +77,52 @@ describe('the block cache', () => {
     await store.close();
   });
 
-  it('never caches the segment a writer appends to, and forgets segments compaction deletes', async () => {
+  it("caches the whole blocks below a writer's end, never the block still being filled", async () => {
+    const dir = tempDir();
+    const log: Array<{ length: number; position: number }> = [];
+    const store = await Store.open(dir, { create: true, fs: countingFs(log), fsync: 'never' });
+    const value = (i: number) => Buffer.alloc(1000, i % 251);
+    const key = (i: number) => `k${String(i).padStart(4, '0')}`;
+    // About 150 KiB in the active segment: blocks 0 and 1 whole, block 2 partly written.
+    for (let i = 0; i < 150; i++) await store.put(key(i), value(i));
+    const blockOf = (k: string) => Math.floor(store.locate(k)!.offset / BLOCK_BYTES);
+    const lastOf = (k: string) => Math.floor((store.locate(k)!.offset + store.locate(k)!.length - 1) / BLOCK_BYTES);
+    const inWhole = key(10);
+    const inTail = key(149);
+    expect(blockOf(inWhole)).toBe(0);
+    expect(blockOf(inTail)).toBe(2);
+    log.length = 0;
+    expect(store.getSync(inWhole)).toEqual(value(10));
+    // The first miss reads the unchanging bytes around it, whole blocks only (an extent cut at the end of block 1).
+    expect(log).toEqual([{ length: 2 * BLOCK_BYTES, position: 0 }]);
+    log.length = 0;
+    for (let i = 0; i < 3; i++) expect(store.getSync(inWhole)).toEqual(value(10));
+    expect(log).toHaveLength(0);
+    // The tail block is read from the file each time.
+    const tail = store.locate(inTail)!;
+    for (let i = 0; i < 2; i++) expect(store.getSync(inTail)).toEqual(value(149));
+    expect(log.filter((r) => r.position === tail.offset && r.length === tail.length)).toHaveLength(2);
+    // Once appends fill block 2, it is cached like the others, and holds what was appended after the first reads.
+    for (let i = 150; i < 250; i++) await store.put(key(i), value(i));
+    const filledLater = Array.from({ length: 250 }, (_, i) => key(i)).filter((k) => blockOf(k) === 2 && lastOf(k) === 2);
+    expect(filledLater).toContain(inTail);
+    expect(filledLater.some((k) => Number(k.slice(1)) >= 150)).toBe(true);
+    for (const k of filledLater) expect(store.getSync(k)).toEqual(value(Number(k.slice(1))));
+    log.length = 0;
+    for (const k of filledLater) expect(store.getSync(k)).toEqual(value(Number(k.slice(1))));
+    expect(log).toHaveLength(0);
+    // Every value reads back right, records straddling block edges and the one over the end of the whole blocks included.
+    for (let i = 0; i < 250; i++) expect(store.getSync(key(i))).toEqual(value(i));
+    // An overwrite is a new record at the end: the cached block still holds the old one, the read the new one.
+    await store.put(inWhole, 'new value');
+    expect(store.getSync(inWhole)!.toString()).toBe('new value');
+    await store.close();
+  });
+
+  it('forgets segments compaction deletes', async () => {
     const dir = tempDir();
     await makeStore(dir);
-    const log: Array<{ length: number; position: number }> = [];
-    const store = await Store.open(dir, { fs: countingFs(log), fsync: 'never', segmentSize: 128 * 1024 });
-    await store.put('fresh', 'in the active segment');
-    log.length = 0;
-    expect(store.getSync('fresh')!.toString()).toBe('in the active segment');
-    expect(store.getSync('fresh')!.toString()).toBe('in the active segment');
-    const fresh = store.locate('fresh')!;
-    // Each get reads the record itself from the file (plus a read-ahead the first time).
-    expect(log.filter((r) => r.position === fresh.offset && r.length === fresh.length)).toHaveLength(2);
+    const store = await Store.open(dir, { fsync: 'never', segmentSize: 128 * 1024 });
     // Overwrite half, cache the old blocks, compact: reads come from the new files, right.
     for (let i = 0; i < 400; i += 2) await store.put(`k${String(i).padStart(4, '0')}`, `new ${i}`);
     for (let i = 1; i < 400; i += 2) store.getSync(`k${String(i).padStart(4, '0')}`);
