@@ -31,6 +31,8 @@ export interface BenchOptions {
   durablePuts: number;
   groupCommitPuts: number;
   reads: number;
+  /** Rounds of random reads with every engine in turn, on copies of the stores as their bulk loads left them. */
+  readRounds: number;
   mixedOps: number;
   machineFileMiB: number;
   fsyncs: number;
@@ -60,6 +62,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     durablePuts: num('durable-puts') ?? (quick ? 200 : 3_000),
     groupCommitPuts: num('group-puts') ?? (quick ? 800 : 16_000),
     reads: Math.min(num('reads') ?? (quick ? 20_000 : 200_000), keys * 10),
+    readRounds: num('read-rounds') ?? (quick ? 1 : 3),
     mixedOps: num('mixed') ?? (quick ? 2_000 : 20_000),
     machineFileMiB: num('machine-mib') ?? (quick ? 64 : 512),
     fsyncs: num('fsyncs') ?? (quick ? 200 : 2_000),
@@ -202,6 +205,11 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     if (loadLineBefore !== undefined && loadLineAfter !== undefined) res.bulkLoad.writeLineMiBs = [loadLineBefore, loadLineAfter];
     await adapter.close();
     res.diskBytesAfterLoad = dirBytes(dir);
+    // A copy of the store as the load left it, for the reads side by side with the other engines (readRounds).
+    if (opts.readRounds > 0) {
+      res.readsDir = join(tmpRoot, `reads-${adapter.name}`);
+      fs.cpSync(dir, res.readsDir, { recursive: true });
+    }
     if (adapter.name === 'kvscope') {
       res.bulkLoad.fileMiBs = dataFileBytes(dir) / MiB / secs;
       // The same records appended by a bare loop, after the line's second turn: what writing them alone costs.
@@ -224,16 +232,8 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     const readKeys = new Array<Buffer>(opts.reads);
     for (let i = 0; i < opts.reads; i++) readKeys[i] = data.keys[pick()]!;
     res.residentBeforeReads = residentBytes(dir);
-    const readPass = (): Rate => {
-      let found = 0;
-      const start = now();
-      for (let i = 0; i < opts.reads; i++) if (adapter.get(readKeys[i]!) !== undefined) found++;
-      const passSecs = (now() - start) / 1000;
-      if (found !== opts.reads) throw new Error(`${adapter.name}: ${opts.reads - found} of ${opts.reads} reads missed`);
-      return { ops: opts.reads, opsPerSec: opts.reads / passSecs };
-    };
-    res.randomReads = readPass();
-    res.randomReadsWarm = readPass();
+    res.randomReads = readPass(adapter, readKeys);
+    res.randomReadsWarm = readPass(adapter, readKeys);
 
     // Durable single puts: overwrite random keys, one fsync'ed commit each. In rounds that alternate
     // with the append+fdatasync loop on a file beside the store, so that both see the disk at the
@@ -478,6 +478,74 @@ async function measureKvscopeOpen(dir: string, res: EngineResult, n: number): Pr
   res.openDataBareWalk = { seconds: med(times.walk), records: walkRecords, dataMiBs: bytes / MiB / med(times.walk) };
 }
 
+/**
+ * Random reads with the engines side by side: rounds in which each engine in
+ * turn (the first one moving along each round) opens a fresh copy of the store
+ * its bulk load left, pages evicted, and reads the same keys twice, cold then
+ * warm. Each engine's own turn measured its reads minutes apart from the
+ * others'; here they are seconds apart, so the ratios in a round share the
+ * machine's moment. A fresh copy each round, because an open may change a
+ * store (LevelDB compacts the tables the load left, and a later round would
+ * read a store compacted further); written to disk before its pages are
+ * evicted, so no writeback runs under another engine's reads.
+ */
+async function readsSideBySide(engines: EngineResult[], factories: Record<string, () => Adapter>, data: Dataset, opts: BenchOptions): Promise<void> {
+  const n = data.keys.length;
+  const rand = rng(11);
+  const readKeys = new Array<Buffer>(opts.reads);
+  for (let i = 0; i < opts.reads; i++) readKeys[i] = data.keys[Math.floor(rand() * n)]!;
+  const present = engines.filter((e) => e.readsDir !== undefined);
+  for (const e of present) e.readRounds = [];
+  for (let round = 0; round < opts.readRounds; round++) {
+    for (let i = 0; i < present.length; i++) {
+      const e = present[(round + i) % present.length]!;
+      const adapter = factories[e.name]!();
+      const roundDir = `${e.readsDir!}-round`;
+      copyDurably(e.readsDir!, roundDir);
+      evictDirectory(roundDir);
+      await adapter.open(roundDir);
+      try {
+        const resident = residentBytes(roundDir);
+        const cold = readPass(adapter, readKeys);
+        const warm = readPass(adapter, readKeys);
+        e.readRounds!.push({ cold: cold.opsPerSec, warm: warm.opsPerSec, ...(resident !== undefined ? { residentBytes: resident } : {}) });
+      } finally {
+        await adapter.close();
+        fs.rmSync(roundDir, { recursive: true, force: true });
+      }
+    }
+  }
+  for (const e of present) {
+    fs.rmSync(e.readsDir!, { recursive: true, force: true });
+    delete e.readsDir;
+  }
+}
+
+/** A directory's files copied and each one fsync'ed. */
+function copyDurably(from: string, to: string): void {
+  fs.cpSync(from, to, { recursive: true });
+  for (const name of fs.readdirSync(to)) {
+    const p = join(to, name);
+    if (!fs.statSync(p).isFile()) continue;
+    const fd = fs.openSync(p, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** One pass of gets over the keys; every key must be found. */
+function readPass(adapter: Adapter, keys: readonly Buffer[]): Rate {
+  let found = 0;
+  const start = now();
+  for (let i = 0; i < keys.length; i++) if (adapter.get(keys[i]!) !== undefined) found++;
+  const secs = (now() - start) / 1000;
+  if (found !== keys.length) throw new Error(`${adapter.name}: ${keys.length - found} of ${keys.length} reads missed`);
+  return { ops: keys.length, opsPerSec: keys.length / secs };
+}
+
 async function measureKeydirMemory(dir: string, n: number): Promise<number> {
   const mem = () => {
     gc();
@@ -527,10 +595,14 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
       engines.push(r);
       gc();
     }
+    if (opts.readRounds > 0) {
+      log('random reads, the engines side by side…');
+      await readsSideBySide(engines, factories, data, opts);
+    }
     const result: BenchResult = {
       date: started.toISOString(),
       seconds: (Date.now() - started.getTime()) / 1000,
-      options: { keys: opts.keys, valueSize: opts.valueSize, quick: opts.quick, batchSize: opts.batchSize, durablePuts: opts.durablePuts, groupCommitPuts: opts.groupCommitPuts, reads: opts.reads, mixedOps: opts.mixedOps },
+      options: { keys: opts.keys, valueSize: opts.valueSize, quick: opts.quick, batchSize: opts.batchSize, durablePuts: opts.durablePuts, groupCommitPuts: opts.groupCommitPuts, reads: opts.reads, readRounds: opts.readRounds, mixedOps: opts.mixedOps },
       machine: info,
       limits,
       engines,

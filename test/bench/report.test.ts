@@ -44,6 +44,28 @@ describe('random read targets', () => {
     expect(target(warmShort, 'random point reads ≥ lmdb').ratio).toBeCloseTo(700 / 790);
   });
 
+  it('with rounds side by side, are judged by the median of the rounds\' ratios, own turns printed beside', () => {
+    const rounds = (...pairs: Array<[number, number]>) => pairs.map(([cold, warm]) => ({ cold, warm }));
+    // Own turns say 1.5x; the rounds say 2.1x, 1.9x and 2.5x cold (median 2.1x), 2.2x, 2.0x and 1.8x warm (median 2.0x).
+    const k = { ...reads('kvscope', 300, 600), readRounds: rounds([420, 880], [380, 800], [500, 720]) };
+    const lv = { ...reads('classic-level', 200, 400), readRounds: rounds([200, 400], [200, 400], [200, 400]) };
+    const lm = { ...reads('lmdb', 400, 790), readRounds: rounds([400, 900], [400, 790], [400, 700]) };
+    const t = target(result([k, lv, lm]), 'random point reads ≥ 2 × classic-level');
+    expect(t.ratio).toBeCloseTo(2.0);
+    expect(t.met).toBe(true);
+    expect(t.measured).toContain('side by side, 3 rounds: cold 2.10× / 1.90× / 2.50× (median 2.10×), warm 2.20× / 2.00× / 1.80× (median 2.00×)');
+    expect(t.measured).toContain("in the engines' own turns: cold 300 vs 200 (1.50×)");
+    // Round by round against lmdb: cold 1.05, 0.95, 1.25 (median 1.05); warm 0.98, 1.01, 1.03 (median 1.01).
+    expect(target(result([k, lv, lm]), 'random point reads ≥ lmdb').ratio).toBeCloseTo(800 / 790);
+    // A peer without rounds (or with another count of them): the own turns are judged.
+    const alone = target(result([k, reads('classic-level', 200, 400), lm]), 'random point reads ≥ 2 × classic-level');
+    expect(alone.ratio).toBeCloseTo(1.5);
+    expect(alone.measured).not.toContain('side by side');
+    const table = sideBySide(result([k, lv, lm]));
+    expect(table).toContain('| random point reads side by side, cold | gets/s | 420 | 200 | 400 |');
+    expect(table).toContain('| random point reads side by side, warm | gets/s | 800 | 400 | 790 |');
+  });
+
   it('are not evaluated when a pass is missing', () => {
     const r = result([{ ...reads('kvscope', 420, 800), randomReadsWarm: undefined }, reads('classic-level', 200, 390), reads('lmdb', 400, 790)]);
     expect(target(r, 'random point reads ≥ lmdb').met).toBeUndefined();

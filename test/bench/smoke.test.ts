@@ -39,6 +39,11 @@ describe('npm run bench --quick', () => {
       expect(e.randomReadsWarm?.opsPerSec, e.name).toBeGreaterThan(0);
       // fincore answered: how much of the store was in the page cache as the cold reads began.
       expect(e.residentBeforeReads, e.name).toBeGreaterThanOrEqual(0);
+      // The reads again, side by side with the others (one round in a quick run), on a copy of the loaded store.
+      expect(e.readRounds, e.name).toHaveLength(1);
+      expect(e.readRounds![0]!.cold, e.name).toBeGreaterThan(0);
+      expect(e.readRounds![0]!.warm, e.name).toBeGreaterThan(0);
+      expect(e.readsDir, `${e.name}: the copy is gone`).toBeUndefined();
       expect(e.mixed?.opsPerSec, e.name).toBeGreaterThan(0);
       expect(e.prefixScan?.keys, e.name).toBe(2000);
       expect(e.reopenSeconds, e.name).toBeGreaterThan(0);
@@ -72,6 +77,7 @@ describe('npm run bench --quick', () => {
     expect(Number.isFinite(kv.keydirBytesPerKey)).toBe(true);
     // Every target is evaluated (met or not); none is silently missing.
     expect(checkTargets(result).filter((t) => t.met === undefined)).toEqual([]);
+    expect(checkTargets(result).find((t) => t.target.startsWith('random point reads ≥ 2 × classic-level'))!.measured).toContain('side by side, 1 round:');
   }, 150_000);
 });
 
