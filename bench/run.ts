@@ -205,10 +205,11 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     if (loadLineBefore !== undefined && loadLineAfter !== undefined) res.bulkLoad.writeLineMiBs = [loadLineBefore, loadLineAfter];
     await adapter.close();
     res.diskBytesAfterLoad = dirBytes(dir);
-    // A copy of the store as the load left it, for the reads side by side with the other engines (readRounds).
+    // A copy of the store as the load left it, for the reads side by side with the other engines (readRounds);
+    // synced, so that no writeback of it runs under the workloads that follow.
     if (opts.readRounds > 0) {
       res.readsDir = join(tmpRoot, `reads-${adapter.name}`);
-      fs.cpSync(dir, res.readsDir, { recursive: true });
+      copyDurably(dir, res.readsDir);
     }
     if (adapter.name === 'kvscope') {
       res.bulkLoad.fileMiBs = dataFileBytes(dir) / MiB / secs;
