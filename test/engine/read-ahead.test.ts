@@ -119,6 +119,44 @@ describe('the block cache', () => {
     await store.close();
   });
 
+  it("agrees with a Map while a writer's active segment grows over many blocks (reads between appends, evictions, a reopen)", async () => {
+    for (const cacheBytes of [undefined, 4 * BLOCK_BYTES]) {
+      const dir = tempDir();
+      let store = await Store.open(dir, { create: true, fsync: 'never', ...(cacheBytes ? { cacheBytes } : {}) });
+      const model = new Map<string, Buffer>();
+      let seed = 12345;
+      const next = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return seed % n;
+      };
+      const keys = Array.from({ length: 400 }, (_, i) => `key-${i}`);
+      const check = (k: string) => expect(store.getSync(k), k).toEqual(model.get(k));
+      for (let step = 0; step < 3000; step++) {
+        const k = keys[next(keys.length)]!;
+        if (next(10) === 0) {
+          await store.delete(k);
+          model.delete(k);
+        } else {
+          const value = Buffer.alloc(1 + next(3000), step % 251);
+          if (value.length >= 4) value.writeUInt32LE(step, 0);
+          await store.put(k, value);
+          model.set(k, value);
+        }
+        check(k);
+        check(keys[next(keys.length)]!);
+        if (step === 1500) {
+          await store.close();
+          store = await Store.open(dir, { fsync: 'never', ...(cacheBytes ? { cacheBytes } : {}) });
+        }
+      }
+      // All of it in one segment, many blocks long: the reads above went through the active segment's cache.
+      expect(store.stats().perSegment).toHaveLength(1);
+      expect(store.stats().totalBytes).toBeGreaterThan(40 * BLOCK_BYTES);
+      for (const k of keys) check(k);
+      await store.close();
+    }
+  });
+
   it('forgets segments compaction deletes', async () => {
     const dir = tempDir();
     await makeStore(dir);
