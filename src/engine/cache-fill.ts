@@ -141,8 +141,14 @@ export class CacheFill {
     return this.worker === undefined ? 'finished' : 'running';
   }
 
-  /** Resolves when the worker has no job left (at once when there is none). For tests and tools. */
+  /**
+   * Resolves when the worker has no job left (at once when there is none).
+   * For tests and tools. The worker never keeps the process alive on its own;
+   * once someone waits for it, it does, or a script whose only pending work
+   * is this wait would exit before it resolves.
+   */
   backgroundDone(): Promise<void> {
+    this.worker?.ref();
     return this.finished ?? Promise.resolve();
   }
 

@@ -5,6 +5,7 @@
  * worker failed), one-shot reads never start it, and compaction or close
  * while it runs leave reads right.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -208,6 +209,23 @@ describe('the store with its cache worker', () => {
     for (let i = 0; i < KEYS; i += 3) await store.put(key(i), `again ${i}`);
     for (let i = 0; i < KEYS; i++) expect(store.getSync(key(i))).toEqual(i % 3 === 0 ? Buffer.from(`again ${i}`) : valueOf(i));
     await store.close();
+  });
+
+  it('keeps a process alive while someone waits for it, and never otherwise', async () => {
+    const dir = await build();
+    const storeModule = path.resolve(import.meta.dirname, '../../src/engine/store.ts');
+    const script = (wait: boolean) => `
+      import { Store } from ${JSON.stringify(storeModule)};
+      const store = await Store.open(${JSON.stringify(dir)}, { readOnly: true });
+      for (let i = 1; store.cacheWorker === 'waiting' && i < ${KEYS}; i += 194) store.getSync('key-' + String(i).padStart(5, '0'));
+      console.log(store.cacheWorker);
+      ${wait ? "await store.cacheWorkerDone(); console.log(store.cacheWorker);" : ''}
+    `;
+    const run = (wait: boolean) => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(wait)], { encoding: 'utf8', timeout: 60_000 });
+    // Waited for: the script sees it finish (an unreferenced worker let the process end with the wait unsettled, exit code 13).
+    expect(run(true).trim().split('\n')).toEqual(['running', 'finished']);
+    // Not waited for, and the store left open: the worker does not hold the process.
+    expect(run(false).trim()).toBe('running');
   });
 
   it('still finds a damaged record that the worker read', async () => {
