@@ -341,13 +341,8 @@ async function benchEngine(make: () => Adapter, data: Dataset, opts: BenchOption
     if (adapter instanceof KvscopeAdapter) {
       await adapter.close();
       const copy = `${dir}-compacted-apart`;
-      fs.cpSync(dir, copy, { recursive: true });
       // Written back before the compaction starts, so that it does not wait behind the copy's writeback.
-      for (const name of fs.readdirSync(copy)) {
-        const fd = fs.openSync(join(copy, name), 'r');
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-      }
+      copyDurably(dir, copy);
       try {
         freshSeconds = (runChild('compact-child.ts', copy, false) as { seconds: number }).seconds;
       } finally {
