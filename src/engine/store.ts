@@ -775,9 +775,9 @@ export class Store implements BrowsableStore {
 
   /** A segment's unchanging bytes as the cache's filling reads them (none: undefined). */
   private cacheableFile(seg: Segment | undefined): CacheableFile | undefined {
-    const size = seg === undefined ? 0 : this.unchangingBytes(seg);
-    if (seg === undefined || size === 0) return undefined;
-    return { segment: seg.id, fd: seg.fd, size, path: pathOf(this.dir, seg.file) };
+    if (seg === undefined) return undefined;
+    const size = this.unchangingBytes(seg);
+    return size === 0 ? undefined : { segment: seg.id, fd: seg.fd, size, path: pathOf(this.dir, seg.file) };
   }
 
   /** How the block cache is filling in the background: 'off', 'waiting' (for reads to keep missing), 'running', 'finished'. */
