@@ -11,6 +11,8 @@ export interface EngineFs {
   openSync(path: string, flags: string, mode?: number): number;
   closeSync(fd: number): void;
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
+  /** readSync on the thread pool: the calling thread goes on meanwhile (several may be in flight). */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): Promise<number>;
   writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number): number;
   fdatasyncSync(fd: number): void;
   fdatasync(fd: number): Promise<void>;
@@ -33,6 +35,8 @@ export const realFs: EngineFs = {
   openSync: (p, flags, mode) => fs.openSync(p, flags, mode),
   closeSync: (fd) => fs.closeSync(fd),
   readSync: (fd, buf, off, len, pos) => fs.readSync(fd, buf, off, len, pos),
+  read: (fd, buf, off, len, pos) =>
+    new Promise<number>((resolve, reject) => fs.read(fd, buf, off, len, pos, (err, n) => (err ? reject(err) : resolve(n)))),
   writeSync: (fd, buf, off, len, pos) => fs.writeSync(fd, buf, off, len, pos),
   fdatasyncSync: (fd) => fs.fdatasyncSync(fd),
   fdatasync: (fd) =>
@@ -130,6 +134,17 @@ export function readInto(efs: EngineFs, fd: number, buf: Uint8Array, offset: num
   let done = 0;
   while (done < length) {
     const n = efs.readSync(fd, buf, offset + done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** readInto on the thread pool (EngineFs.read): how many bytes, fewer only at end of file. */
+export async function readIntoAsync(efs: EngineFs, fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const n = await efs.read(fd, buf, offset + done, length - done, position + done);
     if (n === 0) break;
     done += n;
   }

@@ -14,8 +14,8 @@
 import { endianness } from 'node:os';
 import { crc32 } from './crc.js';
 import { AbortedError } from './errors.js';
-import { readAt, readFileAt, readInto, realFs, writeFileAtomically, type EngineFs } from './fs.js';
-import { SLOT_WORDS, type KeydirState } from './keydir.js';
+import { readAt, readFileAt, readIntoAsync, realFs, writeFileAtomically, type EngineFs } from './fs.js';
+import { KeydirStateCheck, SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { readU64, writeU64 } from './native/codec.js';
 import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
@@ -106,24 +106,67 @@ export function deleteKeydirImage(efs: EngineFs, dir: string): void {
   efs.fsyncDirSync(dir);
 }
 
-/** Sections are read (and their CRC taken) this much at a time, pausing between. */
-const READ_CHUNK_BYTES = 16 * 1024 * 1024;
+/** The large sections are read this much at a time, on the thread pool: whole slots and table entries. */
+const READ_CHUNK_BYTES = 4 * 1024 * 1024;
+const SLOT_BYTES = SLOT_WORDS * 4;
+const TABLE_ENTRY_BYTES = 8;
+/**
+ * Chunk reads in flight at once: while this thread takes the CRC of the
+ * chunks that have arrived, the thread pool reads the next ones and faults
+ * in their fresh memory (a third of reading a 65 MB image into new arrays).
+ */
+const READS_IN_FLIGHT = 4;
 
 /**
- * Fill a with the bytes at `at` of fd, exactly (or throw), a chunk at a time;
- * returns the CRC continued over them. `pause` gets the file offset reached.
+ * Fill the sections, one after another, with the file's bytes from `at` on,
+ * exactly (or throw), and return the CRC continued over them: chunks read on
+ * the thread pool, READS_IN_FLIGHT at a time, their CRC taken here in file
+ * order as they arrive. `arrived` is told of each chunk (its section, and
+ * its byte range there) as it arrives, then `pause` gets the file offset
+ * reached. Returns or throws only once no read is in flight, so the caller may
+ * close the fd and nothing writes into the sections after.
  */
-async function readSection(efs: EngineFs, fd: number, a: Uint32Array | Uint8Array, at: number, crc: number, pause: (offset: number) => Promise<void>): Promise<number> {
-  const bytes = bytesOf(a);
-  let done = 0;
-  while (done < bytes.length) {
-    const want = Math.min(READ_CHUNK_BYTES, bytes.length - done);
-    if (readInto(efs, fd, bytes, done, want, at + done) < want) throw new Error('file ended early');
-    crc = crc32(bytes.subarray(done, done + want), crc);
-    done += want;
-    await pause(at + done);
+async function readSections(
+  efs: EngineFs,
+  fd: number,
+  sections: readonly (Uint32Array | Uint8Array)[],
+  at: number,
+  crc: number,
+  pause: (offset: number) => Promise<void>,
+  arrived: (section: number, from: number, to: number) => void,
+): Promise<number> {
+  const chunks: Array<{ bytes: Buffer; position: number; section: number; from: number }> = [];
+  let position = at;
+  sections.forEach((s, section) => {
+    const bytes = bytesOf(s);
+    for (let from = 0; from < bytes.length; from += READ_CHUNK_BYTES) {
+      chunks.push({ bytes: bytes.subarray(from, Math.min(bytes.length, from + READ_CHUNK_BYTES)), position: position + from, section, from });
+    }
+    position += bytes.length;
+  });
+  const reads: Promise<number>[] = [];
+  const startRead = (i: number): void => {
+    const { bytes, position } = chunks[i]!;
+    const read = readIntoAsync(efs, fd, bytes, 0, bytes.length, position);
+    // Awaited in turn below; until then its failure is not unhandled.
+    read.catch(() => undefined);
+    reads.push(read);
+  };
+  try {
+    for (let i = 0; i < Math.min(READS_IN_FLIGHT, chunks.length); i++) startRead(i);
+    for (let i = 0; i < chunks.length; i++) {
+      const { bytes, position, section, from } = chunks[i]!;
+      const n = await reads[i]!;
+      if (i + READS_IN_FLIGHT < chunks.length) startRead(i + READS_IN_FLIGHT);
+      if (n < bytes.length) throw new Error('file ended early');
+      crc = crc32(bytes, crc);
+      arrived(section, from, from + bytes.length);
+      await pause(position + bytes.length);
+    }
+    return crc;
+  } finally {
+    await Promise.allSettled(reads);
   }
-  return crc;
 }
 
 function decodeSegments(bytes: Buffer, count: number): ImageSegment[] {
@@ -145,9 +188,11 @@ function decodeSegments(bytes: Buffer, count: number): ImageSegment[] {
 
 /**
  * Read the image, checked whole: header, sizes that add up to the file's,
- * and its checksum. Whether it describes the directory as it is now, and
- * whether its keydir is one a keydir could have, the caller checks
- * (Store, Keydir.adoptState). `pause`, awaited between chunks of the large
+ * its checksum, and that its keydir is one a keydir could have, naming only
+ * the segments the image describes (KeydirStateCheck, as the slots and the
+ * table arrive; Keydir.adoptState then takes the state over without a
+ * second check). Whether it describes the directory as it is now, the
+ * caller checks (staleness). `pause`, awaited between chunks of the large
  * sections, gets the bytes of the file read so far and its size.
  *
  * With `segmentsNow` (the directory's data files and their sizes as the
@@ -193,15 +238,23 @@ export async function readKeydirImage(
     const freeSlots = new Uint32Array(freeSlotCount);
     const table = new Uint32Array(tableSize * 2);
     const arena = Buffer.allocUnsafeSlow(arenaBytes);
-    let at = IMAGE_HEADER.size + segmentBytes.length;
-    let crc = crc32(segmentBytes, crc32(header));
-    for (const section of [slots, freeSlots, table, arena]) {
-      crc = await readSection(efs, fd, section, at, crc, (offset) => pause(offset, fileSize));
-      at += section.byteLength;
-    }
-    if (readAt(efs, fd, TRAILER_BYTES, at).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
+    const arenaGarbage = header.readUInt32LE(IMAGE_HEADER.arenaGarbage);
+    // The keydir is checked as its slots and table arrive, while the next chunks are read.
+    const ids = new Set(segments.map((seg) => seg.id));
+    const check = new KeydirStateCheck({ slotCount, freeSlotCount, tableSize, arenaBytes, arenaGarbage }, (id) => ids.has(id));
+    const sections = [slots, freeSlots, table, arena];
+    const arrived = (section: number, from: number, to: number): void => {
+      if (section === 0) check.slotsArrived(slots, from / SLOT_BYTES, to / SLOT_BYTES);
+      else if (section === 2) check.tableArrived(table, from / TABLE_ENTRY_BYTES, to / TABLE_ENTRY_BYTES);
+    };
+    const at = IMAGE_HEADER.size + segmentBytes.length;
+    const crc = await readSections(efs, fd, sections, at, crc32(segmentBytes, crc32(header)), (offset) => pause(offset, fileSize), arrived);
+    const end = at + sections.reduce((n, section) => n + section.byteLength, 0);
+    if (readAt(efs, fd, TRAILER_BYTES, end).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
 
-    const keydir: KeydirState = { seed: header.readUInt32LE(IMAGE_HEADER.seed), slots, freeSlots, table, arena, arenaGarbage: header.readUInt32LE(IMAGE_HEADER.arenaGarbage) };
+    const keydir: KeydirState = { seed: header.readUInt32LE(IMAGE_HEADER.seed), slots, freeSlots, table, arena, arenaGarbage };
+    const problem = check.finish(keydir);
+    if (problem !== undefined) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: not a keydir, not used (${problem})` };
     return { ok: true, image: { segments, keydir } };
   } catch (err) {
     // Cancelled while reading: the open is cancelled, not an image to do without.

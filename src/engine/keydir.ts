@@ -957,12 +957,16 @@ export class Keydir {
    * not one a keydir could have (written by a faulty program) cannot make a
    * lookup loop forever or read outside the arrays; returns why not, or
    * undefined when adopted. `segmentKnown` says which segment ids may appear;
-   * `pause`, when given, is awaited between steps of the check.
+   * `pause`, when given, is awaited between steps of the check. A state that
+   * a KeydirStateCheck passed as it arrived is not checked again (its
+   * segments were the ones that check knew).
    */
   async adoptState(state: KeydirState, segmentKnown: (id: number) => boolean, pause?: () => Promise<void>): Promise<string | undefined> {
     if (this.entryCount > 0 || this.nextSlot > 0) throw new Error('keydir: adoptState needs an empty keydir');
-    const problem = await stateProblems(state, segmentKnown, pause);
-    if (problem !== undefined) return problem;
+    if (!checkedStates.has(state)) {
+      const problem = await stateProblems(state, segmentKnown, pause);
+      if (problem !== undefined) return problem;
+    }
     const { slots, freeSlots, table, arena } = state;
     const size = table.length / 2;
     this.meta = slots;
@@ -1008,27 +1012,128 @@ export class Keydir {
   }
 }
 
+/** The sizes of a keydir state's parts, known before its arrays are (a keydir image's header gives them). */
+export interface KeydirStateSizes {
+  slotCount: number;
+  freeSlotCount: number;
+  tableSize: number;
+  arenaBytes: number;
+  arenaGarbage: number;
+}
+
+/** States a KeydirStateCheck passed: adoptState takes them without checking them again. */
+const checkedStates = new WeakSet<KeydirState>();
+
 /**
- * What checking a keydir state has counted so far (see stateProblems); the
- * two sums are over the (hash, slot) pairs the used slots hold and the table
- * entries name (addPair), which must be the same pairs.
+ * The check Keydir.adoptState makes of a state (that a keydir could have
+ * it), made part by part as the state's arrays arrive: the slots and the
+ * table entries as each run of them is read (slotsArrived, tableArrived:
+ * runs in any order, each slot and entry once), the rest when the whole
+ * state is there (finish). A reader of a keydir image checks each chunk
+ * while the next ones are read, instead of the whole state after.
+ *
+ * The table's entries are matched with the slots by two sums over the
+ * (hash, slot + 1) pairs each side holds (addPair): the same set of pairs
+ * gives the same sums in any order, so both sides are read in memory order
+ * instead of one slot at random per entry (70 ms for a 1M-key image against
+ * ~10).
  */
-interface StateCount {
-  free: number;
-  keyBytes: number;
-  occupied: number;
-  slotPairs: [number, number];
-  tablePairs: [number, number];
+export class KeydirStateCheck {
+  private problem: string | undefined;
+  private free = 0;
+  private keyBytes = 0;
+  private occupied = 0;
+  private readonly slotPairs: [number, number] = [0, 0];
+  private readonly tablePairs: [number, number] = [0, 0];
+
+  constructor(
+    private readonly sizes: KeydirStateSizes,
+    private readonly segmentKnown: (id: number) => boolean,
+  ) {
+    const { slotCount, freeSlotCount, tableSize } = sizes;
+    const live = slotCount - freeSlotCount;
+    // Found before any slot is looked at: the runs need whole slots, and a lookup a free table entry.
+    if (!Number.isInteger(slotCount) || tableSize < 2 || (tableSize & (tableSize - 1)) !== 0) this.problem = 'slot or table size impossible';
+    else if (live < 0 || live > tableSize * MAX_LOAD) this.problem = `${live} keys in a table of ${tableSize}`;
+  }
+
+  /** Slots [from, to) of `slots` (the state's whole slot array) have arrived. */
+  slotsArrived(slots: Uint32Array, from: number, to: number): void {
+    this.problem ??= this.checkSlots(slots, from, to);
+  }
+
+  /** Table entries [from, to) of `table` (the state's whole table) have arrived. */
+  tableArrived(table: Uint32Array, from: number, to: number): void {
+    this.problem ??= this.checkTable(table, from, to);
+  }
+
+  /** The whole state has arrived, every slot and table entry passed on once: why it could not be a keydir's, or undefined. */
+  finish(state: KeydirState): string | undefined {
+    this.problem ??= this.finalProblem(state);
+    if (this.problem === undefined) checkedStates.add(state);
+    return this.problem;
+  }
+
+  private finalProblem(state: KeydirState): string | undefined {
+    const { slots, freeSlots, table, arena } = state;
+    const { slotCount, freeSlotCount, tableSize, arenaBytes, arenaGarbage } = this.sizes;
+    if (slots.length !== slotCount * STRIDE || freeSlots.length !== freeSlotCount || table.length !== 2 * tableSize || arena.length !== arenaBytes || state.arenaGarbage !== arenaGarbage) {
+      return 'the state is not the size its check was given';
+    }
+    for (let i = 0; i < freeSlots.length; i++) {
+      const slot = freeSlots[i]!;
+      if (slot >= slotCount || slots[slot * STRIDE + KEY_LEN] !== FREE_SLOT) return `free slot ${slot} is not free`;
+    }
+    if (this.free !== freeSlotCount) return `${this.free} free slots, ${freeSlotCount} listed`;
+    if (this.keyBytes + arenaGarbage !== arenaBytes) return 'key bytes do not add up';
+    const live = slotCount - freeSlotCount;
+    if (this.occupied !== live) return `${this.occupied} table entries for ${live} keys`;
+    if (this.tablePairs[0] !== this.slotPairs[0] || this.tablePairs[1] !== this.slotPairs[1]) return 'the table entries are not the slots’ hashes';
+    return undefined;
+  }
+
+  /** Keys inside the key bytes, a record length, known segments; counts free slots and key bytes. */
+  private checkSlots(slots: Uint32Array, from: number, to: number): string | undefined {
+    const arenaBytes = this.sizes.arenaBytes;
+    let lastSegment = -1;
+    for (let slot = from; slot < to; slot++) {
+      const keyLength = slots[slot * STRIDE + KEY_LEN]!;
+      if (keyLength === FREE_SLOT) {
+        this.free++;
+        continue;
+      }
+      if (slots[slot * STRIDE + KEY_AT]! + keyLength > arenaBytes) return `slot ${slot}: key outside the key bytes`;
+      if (slots[slot * STRIDE + LEN] === 0) return `slot ${slot}: no record length`;
+      addPair(this.slotPairs, slots[slot * STRIDE + HASH]!, slot + 1);
+      const segment = slots[slot * STRIDE + SEG]!;
+      if (segment !== lastSegment) {
+        if (!this.segmentKnown(segment)) return `slot ${slot}: unknown segment ${segment}`;
+        lastSegment = segment;
+      }
+      this.keyBytes += keyLength;
+    }
+    return undefined;
+  }
+
+  /** Each entry names a slot there is; counts them and sums their pairs (that they are the used slots' is checked from the sums). */
+  private checkTable(table: Uint32Array, from: number, to: number): string | undefined {
+    const slotCount = this.sizes.slotCount;
+    for (let i = from; i < to; i++) {
+      const slot1 = table[2 * i + 1]!;
+      if (slot1 === 0) continue;
+      this.occupied++;
+      if (slot1 > slotCount) return `table entry ${i} is not a slot's`;
+      addPair(this.tablePairs, table[2 * i]!, slot1);
+    }
+    return undefined;
+  }
 }
 
 /**
- * Add the pair (hash, slot + 1)'s two terms to `sums` (each mod 2^32): the
- * same set of pairs gives the same sums in any order, so the table's
- * entries can be matched with the slots in two passes in memory order
- * instead of one read of a slot at random per entry (70 ms for a 1M-key
- * image against ~10). Two terms from two mixes of the pair: a table that is
- * not the slots' (a hash or a slot changed, a slot named twice or not at
- * all) passes only if both 32-bit sums happen to agree.
+ * Add the pair (hash, slot + 1)'s two terms to `sums` (each mod 2^32), from
+ * two mixes of the pair: a table that is not the slots' (a hash or a slot
+ * changed, a slot named twice or not at all) passes only if both 32-bit
+ * sums happen to agree.
  */
 function addPair(sums: [number, number], hash: number, slot1: number): void {
   let x = (hash ^ Math.imul(slot1, 0x9e3779b1)) >>> 0;
@@ -1043,74 +1148,23 @@ function addPair(sums: [number, number], hash: number, slot1: number): void {
 
 /**
  * Why a keydir state could not be a keydir's (see Keydir.adoptState), or
- * undefined; awaits `pause` every STEP_SLOTS slots or table entries. Each
- * step is a plain loop (checkSlots, checkTable): written as one generator,
- * the check made an open from a 1M-key image ~25 ms slower.
+ * undefined: a KeydirStateCheck over the whole state, awaiting `pause` every
+ * STEP_SLOTS slots or table entries.
  */
 async function stateProblems(state: KeydirState, segmentKnown: (id: number) => boolean, pause: (() => Promise<void>) | undefined): Promise<string | undefined> {
-  const { slots, freeSlots, table } = state;
+  const { slots, freeSlots, table, arena } = state;
   const slotCount = slots.length / STRIDE;
-  const size = table.length / 2;
-  if (!Number.isInteger(slotCount) || size < 2 || (size & (size - 1)) !== 0) return 'slot or table size impossible';
-  const live = slotCount - freeSlots.length;
-  if (live < 0 || live > size * MAX_LOAD) return `${live} keys in a table of ${size}`;
-  for (let i = 0; i < freeSlots.length; i++) {
-    const slot = freeSlots[i]!;
-    if (slot >= slotCount || slots[slot * STRIDE + KEY_LEN] !== FREE_SLOT) return `free slot ${slot} is not free`;
-  }
-  const count: StateCount = { free: 0, keyBytes: 0, occupied: 0, slotPairs: [0, 0], tablePairs: [0, 0] };
+  const tableSize = table.length / 2;
+  const check = new KeydirStateCheck({ slotCount, freeSlotCount: freeSlots.length, tableSize, arenaBytes: arena.length, arenaGarbage: state.arenaGarbage }, segmentKnown);
   for (let from = 0; from < slotCount; from += STEP_SLOTS) {
-    const problem = checkSlots(state, from, Math.min(slotCount, from + STEP_SLOTS), segmentKnown, count);
-    if (problem !== undefined) return problem;
+    check.slotsArrived(slots, from, Math.min(slotCount, from + STEP_SLOTS));
     if (pause) await pause();
   }
-  if (count.free !== freeSlots.length) return `${count.free} free slots, ${freeSlots.length} listed`;
-  if (count.keyBytes + state.arenaGarbage !== state.arena.length) return 'key bytes do not add up';
-  for (let from = 0; from < size; from += STEP_SLOTS) {
-    const problem = checkTable(state, from, Math.min(size, from + STEP_SLOTS), count);
-    if (problem !== undefined) return problem;
+  for (let from = 0; from < tableSize; from += STEP_SLOTS) {
+    check.tableArrived(table, from, Math.min(tableSize, from + STEP_SLOTS));
     if (pause) await pause();
   }
-  if (count.occupied !== live) return `${count.occupied} table entries for ${live} keys`;
-  if (count.tablePairs[0] !== count.slotPairs[0] || count.tablePairs[1] !== count.slotPairs[1]) return 'the table entries are not the slots’ hashes';
-  return undefined;
-}
-
-/** Slots [from, to) of a state: keys inside the key bytes, a record length, known segments; counts free slots and key bytes. */
-function checkSlots(state: KeydirState, from: number, to: number, segmentKnown: (id: number) => boolean, count: StateCount): string | undefined {
-  const { slots, arena } = state;
-  let lastSegment = -1;
-  for (let slot = from; slot < to; slot++) {
-    const keyLength = slots[slot * STRIDE + KEY_LEN]!;
-    if (keyLength === FREE_SLOT) {
-      count.free++;
-      continue;
-    }
-    if (slots[slot * STRIDE + KEY_AT]! + keyLength > arena.length) return `slot ${slot}: key outside the key bytes`;
-    if (slots[slot * STRIDE + LEN] === 0) return `slot ${slot}: no record length`;
-    addPair(count.slotPairs, slots[slot * STRIDE + HASH]!, slot + 1);
-    const segment = slots[slot * STRIDE + SEG]!;
-    if (segment !== lastSegment) {
-      if (!segmentKnown(segment)) return `slot ${slot}: unknown segment ${segment}`;
-      lastSegment = segment;
-    }
-    count.keyBytes += keyLength;
-  }
-  return undefined;
-}
-
-/** Table entries [from, to) of a state: each names a slot there is; counts them and sums their pairs (that they are the used slots' is checked from the sums). */
-function checkTable(state: KeydirState, from: number, to: number, count: StateCount): string | undefined {
-  const { slots, table } = state;
-  const slotCount = slots.length / STRIDE;
-  for (let i = from; i < to; i++) {
-    const slot1 = table[2 * i + 1]!;
-    if (slot1 === 0) continue;
-    count.occupied++;
-    if (slot1 > slotCount) return `table entry ${i} is not a slot's`;
-    addPair(count.tablePairs, table[2 * i]!, slot1);
-  }
-  return undefined;
+  return check.finish(state);
 }
 
 /** Put the entry (h, slot + 1) in the first free place from h's home in a table with room for it. */

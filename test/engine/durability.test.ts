@@ -60,6 +60,9 @@ class FaultFs implements EngineFs {
   readSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
     return realFs.readSync(fd, b, o, l, pos);
   }
+  read(fd: number, b: Uint8Array, o: number, l: number, pos: number): Promise<number> {
+    return realFs.read(fd, b, o, l, pos);
+  }
   writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
     const what = this.check('writeSync', this.paths.get(fd), [l, pos]);
     if (what === 'partial') {

@@ -111,6 +111,12 @@ export function countingFs(): { efs: EngineFs; bytesRead: Map<string, number>; b
       add(p === undefined ? '?' : path.basename(p), n);
       return n;
     },
+    read: async (fd, buf, off, len, pos) => {
+      const n = await realFs.read(fd, buf, off, len, pos);
+      const p = pathOf(fd);
+      add(p === undefined ? '?' : path.basename(p), n);
+      return n;
+    },
     readFileSync: (p) => {
       const b = realFs.readFileSync(p);
       add(path.basename(p), b.length);

@@ -401,16 +401,75 @@ describe('keydir image', () => {
     expect(seenDone.length).toBeGreaterThanOrEqual(3); // slots, table and key bytes (no free slot here)
     expect(seenDone).toEqual([...seenDone].sort((a, b) => a - b));
     expect(seenDone.at(-1)).toBe(size - 4);
-    // The check of its 300,000 keys (a table of 524,288 entries) pauses too.
+    // The reader checked the keydir as it arrived: taking it over checks nothing again.
+    const state = (loaded as { ok: true; image: KeydirImage }).image.keydir;
     let checkPauses = 0;
     const keydir = new Keydir();
-    expect(await keydir.adoptState((loaded as { ok: true; image: KeydirImage }).image.keydir, () => true, async () => void checkPauses++)).toBeUndefined();
-    expect(checkPauses).toBeGreaterThan(0);
+    expect(await keydir.adoptState(state, () => true, async () => void checkPauses++)).toBeUndefined();
+    expect(checkPauses).toBe(0);
     expect(keydir.size).toBe(300_000);
+    // A state no check has seen (here a copy of that one) is checked whole, and the check of its 300,000 keys
+    // (a table of 524,288 entries) pauses too.
+    const unchecked = () => ({ ...state, slots: state.slots.slice(), table: state.table.slice(), arena: state.arena.slice(), freeSlots: state.freeSlots.slice() });
+    expect(await new Keydir().adoptState(unchecked(), () => true, async () => void checkPauses++)).toBeUndefined();
+    expect(checkPauses).toBeGreaterThan(0);
+    expect(await new Keydir().adoptState(unchecked(), (id) => id !== state.slots[1], async () => undefined)).toMatch(/unknown segment/);
 
     // A cancel met while reading is the open's, not a reason to do without the image.
     await expect(readKeydirImage(realFs, dir, async () => { throw new AbortedError('open'); })).rejects.toBeInstanceOf(AbortedError);
-    await expect(new Keydir().adoptState((loaded as { ok: true; image: KeydirImage }).image.keydir, () => true, async () => { throw new AbortedError('open'); })).rejects.toBeInstanceOf(AbortedError);
+    await expect(new Keydir().adoptState(unchecked(), () => true, async () => { throw new AbortedError('open'); })).rejects.toBeInstanceOf(AbortedError);
+  });
+
+  it('reading a large image: no read is left in flight when it fails or is cancelled part way, and the files stay as they were', async () => {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    for (let b = 0; b < 30; b++) {
+      await store.batch(Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `k${b * 10_000 + i}`, value: 'v' })));
+    }
+    await store.close();
+    const before = hashDir(dir);
+    let inFlight = 0;
+    let reads = 0;
+    let most = 0;
+    let failAt = -1;
+    const efs: EngineFs = {
+      ...realFs,
+      read: async (fd, buf, off, len, pos) => {
+        const n = ++reads;
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          // Later reads finish first, so that a failure meets reads still running.
+          await new Promise((resolve) => setTimeout(resolve, n === failAt ? 1 : 20));
+          if (n === failAt) throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+          return await realFs.read(fd, buf, off, len, pos);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+
+    // Read whole: several chunks at once, and the same image as a plain read gives.
+    const whole = await readKeydirImage(efs, dir);
+    expect(whole.ok).toBe(true);
+    expect(most).toBeGreaterThan(1);
+    const plain = (await readKeydirImage(realFs, dir)) as { ok: true; image: KeydirImage };
+    expect(Buffer.from((whole as { ok: true; image: KeydirImage }).image.keydir.table.buffer).equals(Buffer.from(plain.image.keydir.table.buffer))).toBe(true);
+
+    // A read that fails while others run: the image is not used, for that reason, and nothing still reads.
+    reads = 0;
+    failAt = 3;
+    const failed = await readKeydirImage(efs, dir);
+    expect(failed).toEqual({ ok: false, reason: 'KEYDIR: EIO: i/o error, read' });
+    expect(inFlight).toBe(0);
+
+    // A cancel between chunks: thrown, and nothing still reads.
+    reads = 0;
+    failAt = -1;
+    let pauses = 0;
+    await expect(readKeydirImage(efs, dir, async () => { if (++pauses === 2) throw new AbortedError('open'); })).rejects.toBeInstanceOf(AbortedError);
+    expect(inFlight).toBe(0);
+    expect(hashDir(dir)).toEqual(before);
   });
 
   it('no image is written when the close cannot make the active segment durable', async () => {

@@ -115,6 +115,9 @@ export class FaultFs implements EngineFs {
   readSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
     return realFs.readSync(fd, b, o, l, pos);
   }
+  read(fd: number, b: Uint8Array, o: number, l: number, pos: number): Promise<number> {
+    return realFs.read(fd, b, o, l, pos);
+  }
   writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
     const m = this.at('writeSync', this.pathOf(fd), `${l}@${pos}`);
     if (this.enospcAfterPartial.delete(fd)) this.fail('ENOSPC', `write to ${this.pathOf(fd)} after a short write`);
