@@ -9,6 +9,11 @@
  * an exact least-recently-used order (a Map delete and set per hit) cost
  * ~0.15 µs of a ~2 µs point read.
  *
+ * Each slot also keeps a bit per record start (isChecked, markChecked): the
+ * store checks a record's CRC the first time it serves it from the block the
+ * slot holds, not at every hit. The bits are cleared whenever the slot takes
+ * a block in, so bytes read from the file again are checked again.
+ *
  * Only immutable bytes may be cached: the store caches sealed segments and
  * the whole blocks below the active segment's end (its last block, still
  * being filled, is read with pread), and forgets a segment's blocks when
@@ -30,6 +35,12 @@ const BLOCKS_PER_SEGMENT = 0x1_0000;
 const NO_SEGMENT = -1;
 export const BLOCKS_PER_SLAB = 64;
 const RESERVED = -2;
+/**
+ * Bytes of a slot's "checked" bits: one bit per 8 bytes of its block, for
+ * the record that starts there (records are longer than 8 bytes, so no two
+ * start in the same 8).
+ */
+const CHECKED_BYTES_PER_SLOT = BLOCK_BYTES / 8 / 8;
 
 /** Asked on a miss, before a slot is taken: may put the block (and its neighbours) in the cache; true if it did. */
 export type MissHandler = (segment: number, index: number) => boolean;
@@ -44,12 +55,15 @@ export class BlockCache {
   private segmentOf = new Int32Array(0);
   private indexOf = new Int32Array(0);
   private referenced = new Uint8Array(0);
+  /** Per slot, CHECKED_BYTES_PER_SLOT bytes of bits: the records in the block as it is held now whose checksum held (markChecked). */
+  private checked = new Uint8Array(0);
   private hand = 0;
   /** Slots holding no block (after dropSegment, a released run, a failed read). */
   private free: number[] = [];
   private readonly capacity: number;
-  /** Bytes of the block the last block() call returned. */
+  /** Bytes of the block the last block() or cached() call returned, and the slot holding it. */
   lastLength = 0;
+  lastSlot = -1;
   onMiss: MissHandler | undefined;
 
   constructor(readonly budget: number) {
@@ -78,6 +92,7 @@ export class BlockCache {
     if (hit >= 0) {
       this.referenced[hit] = 1;
       this.lastLength = this.lengths[hit]!;
+      this.lastSlot = hit;
       return this.views[hit]!;
     }
     const slot = this.freeSlot();
@@ -92,6 +107,7 @@ export class BlockCache {
     this.lengths[slot] = length;
     this.hold(slot, segment, index);
     this.lastLength = length;
+    this.lastSlot = slot;
     return view;
   }
 
@@ -101,7 +117,21 @@ export class BlockCache {
     if (hit < 0) return undefined;
     this.referenced[hit] = 1;
     this.lastLength = this.lengths[hit]!;
+    this.lastSlot = hit;
     return this.views[hit]!;
+  }
+
+  /**
+   * Whether the record at byte `at` of the block in `slot` was marked checked
+   * since the slot took that block in: its bytes are the ones checked then.
+   */
+  isChecked(slot: number, at: number): boolean {
+    return ((this.checked[slot * CHECKED_BYTES_PER_SLOT + (at >>> 6)]! >>> ((at >>> 3) & 7)) & 1) === 1;
+  }
+
+  /** The record at byte `at` of the block in `slot` passed its checksum (until the slot holds another block). */
+  markChecked(slot: number, at: number): void {
+    this.checked[slot * CHECKED_BYTES_PER_SLOT + (at >>> 6)]! |= 1 << ((at >>> 3) & 7);
   }
 
   private slotAt(segment: number, index: number): number {
@@ -191,6 +221,8 @@ export class BlockCache {
     slots[index] = slot + 1;
     this.segmentOf[slot] = segment;
     this.indexOf[slot] = index;
+    // New bytes in the slot: none of its records has been checked.
+    this.checked.fill(0, slot * CHECKED_BYTES_PER_SLOT, (slot + 1) * CHECKED_BYTES_PER_SLOT);
     // A block's bit is set by its second use: one read alone does not protect it from the hand.
     this.referenced[slot] = 0;
   }
@@ -244,6 +276,7 @@ export class BlockCache {
     this.segmentOf = grown(this.segmentOf, size).fill(NO_SEGMENT, had);
     this.indexOf = grown(this.indexOf, size);
     this.referenced = grown(this.referenced, size);
+    this.checked = grown(this.checked, size * CHECKED_BYTES_PER_SLOT);
   }
 
   /** Forget every block of a segment (its file is gone). */
@@ -265,5 +298,6 @@ export class BlockCache {
     this.segmentOf = new Int32Array(0);
     this.indexOf = new Int32Array(0);
     this.referenced = new Uint8Array(0);
+    this.checked = new Uint8Array(0);
   }
 }

@@ -18,8 +18,8 @@
  *
  * A miss on a block whose job is DONE adopts the run's blocks into the cache;
  * QUEUED, the reader takes the job and reads the extent itself; READING, it
- * waits for the worker (one 1 MiB read). Every record served is still
- * CRC-checked by the store, whoever read its bytes.
+ * waits for the worker (one 1 MiB read). The store CRC-checks each record
+ * the first time it serves it from a block, whoever read the block's bytes.
  *
  * The worker only starts after START_AFTER_EXTENTS extent misses (a one-shot
  * `kvscope get` never pays for it), only with the real file system (a test's

@@ -709,6 +709,8 @@ export class Store implements BrowsableStore {
     }
     let done = 0;
     let view = 0;
+    /** The cache slot whose block holds the whole record, where it lies (else -1). */
+    let slotHolding = -1;
     if (this.cache.enabled && length <= BLOCK_BYTES && offset + length <= this.unchangingBytes(seg)) {
       // Bytes that never change while the store is open: serve them from cached blocks (a record may straddle two).
       const first = Math.floor(offset / BLOCK_BYTES);
@@ -718,6 +720,7 @@ export class Store implements BrowsableStore {
         buf = this.cache.cached(seg.id, first) ?? this.cache.block(seg.id, first, (into) => this.readBlock(seg, first, into));
         view = offset - first * BLOCK_BYTES;
         done = Math.max(0, Math.min(length, this.cache.lastLength - view));
+        slotHolding = this.cache.lastSlot;
       }
       for (let b = first; first !== last && b <= last; b++) {
         const block = this.cache.block(seg.id, b, (into) => this.readBlock(seg, b, into));
@@ -731,8 +734,10 @@ export class Store implements BrowsableStore {
       done = readInto(this.efs, seg.fd, buf, 0, length, offset);
     }
     if (done < length) throw new CorruptRecordError(seg.file, offset, `record is cut short: ${done} of ${length} bytes`);
-    // The record is buf[view, view + length).
-    if (crc32Range(buf, view + RECORD_HEADER.type, view + length) !== readU32(buf, view + RECORD_HEADER.crc)) {
+    // The record is buf[view, view + length). Its checksum is taken each time its bytes come from the file,
+    // and once per stay of its block in the cache (as LevelDB checks a block read into its cache, not each hit).
+    const checked = slotHolding >= 0 && this.cache.isChecked(slotHolding, view);
+    if (!checked && crc32Range(buf, view + RECORD_HEADER.type, view + length) !== readU32(buf, view + RECORD_HEADER.crc)) {
       if (!strict) return undefined;
       throw new CorruptRecordError(seg.file, offset, 'checksum mismatch');
     }
@@ -740,7 +745,10 @@ export class Store implements BrowsableStore {
     const keyEnd = view + RECORD_HEADER.size + keyLength;
     const valueLength = readU32(buf, view + RECORD_HEADER.valueLength);
     const sequence = readU64(buf, view + RECORD_HEADER.sequence);
-    let sameKey = RECORD_HEADER.size + keyLength + valueLength === length && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
+    const wholeRecord = RECORD_HEADER.size + keyLength + valueLength === length;
+    // Marked only when the bytes checked were the record its header describes, no more and no less.
+    if (!checked && wholeRecord && slotHolding >= 0) this.cache.markChecked(slotHolding, view);
+    let sameKey = wholeRecord && sequence === kd.sequenceAt(slot) && keyLength === keyBytes.length;
     for (let i = 0; sameKey && i < keyLength; i++) sameKey = buf[view + RECORD_HEADER.size + i] === keyBytes[i];
     if (!sameKey) {
       if (!strict) return undefined;

@@ -122,6 +122,36 @@ describe('BlockCache', () => {
     expect(cache.cachedBytes).toBe(40 * BLOCK_BYTES + 200 + 86 * 100);
   });
 
+  it("marks a slot's records checked only while the slot holds that block", () => {
+    const cache = new BlockCache(2 * BLOCK_BYTES);
+    const reads: string[] = [];
+    cache.block(1, 0, reader(1, 0, reads));
+    const slot = cache.lastSlot;
+    cache.block(1, 1, reader(1, 1, reads));
+    const other = cache.lastSlot;
+    expect(other).not.toBe(slot);
+    cache.markChecked(slot, 40);
+    cache.markChecked(slot, BLOCK_BYTES - 24);
+    expect(cache.isChecked(slot, 40)).toBe(true);
+    expect(cache.isChecked(slot, BLOCK_BYTES - 24)).toBe(true);
+    // Only the record starting there: not its neighbours' starts, not the same place in another slot.
+    expect([32, 48, 104, BLOCK_BYTES - 32].map((at) => cache.isChecked(slot, at))).toEqual([false, false, false, false]);
+    expect(cache.isChecked(other, 40)).toBe(false);
+    cache.cached(1, 0);
+    expect(cache.lastSlot).toBe(slot);
+    // The slot takes another block (block 1's bit is clear, so the hand takes it first, then block 0's).
+    cache.block(2, 0, reader(2, 0, reads));
+    cache.block(2, 1, reader(2, 1, reads));
+    expect(cache.cached(1, 0)).toBeUndefined();
+    expect([cache.isChecked(slot, 40), cache.isChecked(slot, BLOCK_BYTES - 24)]).toEqual([false, false]);
+    // A run a worker filled starts unchecked too, whatever its slots held before.
+    const fresh = new BlockCache(BLOCKS_PER_SLAB * BLOCK_BYTES);
+    const run = fresh.reserveRun(2);
+    fresh.markChecked(run, 8);
+    fresh.adoptRun(3, 0, run, 2, 2 * BLOCK_BYTES);
+    expect(fresh.isChecked(run, 8)).toBe(false);
+  });
+
   it('is off below one block', () => {
     expect(new BlockCache(0).enabled).toBe(false);
     expect(new BlockCache(BLOCK_BYTES - 1).enabled).toBe(false);

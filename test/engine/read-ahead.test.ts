@@ -237,5 +237,28 @@ describe('the block cache', () => {
     expect(store.getSync('k0051')).toEqual(Buffer.alloc(1000, 7));
     await store.close();
   });
+
+  it('checks a record again whenever its block comes from the file again: damage done while it was cached is found once the block is read back', async () => {
+    const dir = tempDir();
+    await makeStore(dir);
+    const probe = await Store.open(dir, { readOnly: true });
+    const loc = probe.locate('k0050')!;
+    const elsewhere = probe.locate('k0250')!;
+    await probe.close();
+    expect(Math.floor(elsewhere.offset / BLOCK_BYTES)).not.toBe(Math.floor(loc.offset / BLOCK_BYTES));
+    // One slot: every block read goes through it.
+    const store = await Store.open(dir, { readOnly: true, cacheBytes: BLOCK_BYTES });
+    expect(store.getSync('k0050')).toEqual(Buffer.alloc(1000, 7));
+    expect(store.getSync('k0050')).toEqual(Buffer.alloc(1000, 7));
+    const { openSync, writeSync, closeSync } = await import('node:fs');
+    const fd = openSync(`${dir}/${loc.file}`, 'r+');
+    writeSync(fd, Buffer.from([0xee]), 0, 1, loc.offset + loc.length - 3);
+    closeSync(fd);
+    // Another block takes the slot; k0050's block is then read again, damaged: its check is not the earlier one's.
+    expect(store.getSync('k0250')).toEqual(Buffer.alloc(1000, 7));
+    expect(() => store.getSync('k0050')).toThrow(/checksum/);
+    expect(() => store.getSync('k0050')).toThrow(/checksum/);
+    await store.close();
+  });
 });
 
