@@ -21,10 +21,12 @@
  * waits for the worker (one 1 MiB read). The store CRC-checks each record
  * the first time it serves it from a block, whoever read the block's bytes.
  *
- * The worker only starts after START_AFTER_EXTENTS extent misses (a one-shot
- * `kvscope get` never pays for it), only with the real file system (a test's
- * EngineFs cannot be called from another thread), and only fills capacity the
- * cache has never used: it never evicts anything.
+ * The worker only reads after START_AFTER_EXTENTS extent misses (a one-shot
+ * `kvscope get` never pays for the reading), only with the real file system
+ * (a test's EngineFs cannot be called from another thread), and only fills
+ * capacity the cache has never used: it never evicts anything. A large
+ * store starts its thread as it opens (prepare), idle until then, so that
+ * the thread's own start is not waited out when reads begin.
  */
 import { Worker } from 'node:worker_threads';
 import { BLOCK_BYTES, type BlockCache } from './block-cache.js';
@@ -36,6 +38,8 @@ export const EXTENT_BLOCKS = 16;
 const EXTENT_BYTES = EXTENT_BLOCKS * BLOCK_BYTES;
 /** Extent misses before the worker starts. */
 export const START_AFTER_EXTENTS = 8;
+/** Bytes of data files from which a store starts the worker's thread as it opens (CacheFill.prepare). */
+export const PREPARE_FROM_BYTES = 16 * 1024 * 1024;
 /** Never-used slots the worker leaves for the reader's own misses (so the CLOCK always has a victim). */
 const KEEP_FRESH_BLOCKS = 4 * EXTENT_BLOCKS;
 /** How long a reader waits for a job the worker is reading before giving up on it. */
@@ -67,11 +71,14 @@ export interface CacheFillOptions {
   background: boolean;
 }
 
-/** The worker: plain JavaScript (no module to resolve in any build), node:fs only. */
+/**
+ * The worker: plain JavaScript (no module to resolve in any build), node:fs
+ * only. It waits for its plan (a message), reads the jobs in it, and ends.
+ */
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
-const { slabs, state, bytesRead, paths, fileOfJob, offsets, lengths, slabOfJob, slabOffsets } = workerData;
+parentPort.once('message', ({ slabs, state, bytesRead, paths, fileOfJob, offsets, lengths, slabOfJob, slabOffsets }) => {
 const targets = slabs.map((memory) => new Uint8Array(memory));
 let fd = -1, open = -1;
 for (let job = 0; job < state.length; job++) {
@@ -98,6 +105,7 @@ for (let job = 0; job < state.length; job++) {
   Atomics.notify(state, job);
 }
 if (fd >= 0) fs.closeSync(fd);
+});
 `;
 
 export type BackgroundFill = 'off' | 'waiting' | 'running' | 'finished';
@@ -121,6 +129,8 @@ function waitWhile(a: Int32Array<ArrayBufferLike>, index: number, value: number,
 export class CacheFill {
   private extentMisses = 0;
   private worker: Worker | undefined;
+  /** A worker started ahead (prepare), waiting for its plan. */
+  private ready: Worker | undefined;
   private finished: Promise<void> | undefined;
   /** Per job: its state (shared), bytes the worker read (shared), segment, first block, first slot, blocks. */
   private state: Int32Array<ArrayBufferLike> = new Int32Array(0);
@@ -150,6 +160,25 @@ export class CacheFill {
   backgroundDone(): Promise<void> {
     this.worker?.ref();
     return this.finished ?? Promise.resolve();
+  }
+
+  /**
+   * Start the worker thread now, idle until reads keep missing and it is
+   * given its plan: a thread takes ~20 ms to start, which a cold read pass
+   * would otherwise wait out with the disk half used. For a store whose
+   * reads will likely need it (the store decides: a large one, as it opens).
+   * Never keeps the process alive; stop() ends it.
+   */
+  prepare(): void {
+    if (!this.o.background || !this.o.cache.enabled || this.stopped || this.ready !== undefined || this.finished !== undefined) return;
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    worker.once('error', () => undefined);
+    // One that ended before it was used is not used: start() starts another.
+    worker.once('exit', () => {
+      if (this.ready === worker) this.ready = undefined;
+    });
+    this.ready = worker;
   }
 
   /** The cache's miss handler: true when block `index` of `segment` is now cached. */
@@ -280,19 +309,19 @@ export class CacheFill {
       if (jobs === undefined) this.jobsOf.set(segment, (jobs = new Int32Array(Math.ceil(size / EXTENT_BYTES))));
       jobs[block / EXTENT_BLOCKS] = job + 1;
     }
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: {
-        slabs: [...cache.sharedSlabs],
-        state: this.state,
-        bytesRead: this.bytesRead,
-        paths: files.map((f) => f.path),
-        fileOfJob: Int32Array.from(plan, (j) => j.file),
-        offsets: Float64Array.from(plan, (j) => j.offset),
-        lengths: Int32Array.from(plan, (j) => j.length),
-        slabOfJob: Int32Array.from(plan, (j) => cache.whereIs(j.slot).slab),
-        slabOffsets: Int32Array.from(plan, (j) => cache.whereIs(j.slot).offset),
-      },
+    const worker = this.ready ?? new Worker(WORKER_SOURCE, { eval: true });
+    this.ready = undefined;
+    // The shared memory is shared, not copied.
+    worker.postMessage({
+      slabs: [...cache.sharedSlabs],
+      state: this.state,
+      bytesRead: this.bytesRead,
+      paths: files.map((f) => f.path),
+      fileOfJob: Int32Array.from(plan, (j) => j.file),
+      offsets: Float64Array.from(plan, (j) => j.offset),
+      lengths: Int32Array.from(plan, (j) => j.length),
+      slabOfJob: Int32Array.from(plan, (j) => cache.whereIs(j.slot).slab),
+      slabOffsets: Int32Array.from(plan, (j) => cache.whereIs(j.slot).offset),
     });
     // Never keeps the process alive; an error only ends the filling (jobs it never reached stay QUEUED for the reader).
     worker.unref();
@@ -332,5 +361,7 @@ export class CacheFill {
     this.jobsOf.clear();
     void this.worker?.terminate();
     this.worker = undefined;
+    void this.ready?.terminate();
+    this.ready = undefined;
   }
 }

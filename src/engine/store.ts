@@ -55,7 +55,7 @@ import { deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKe
 import { crc32Range } from './crc.js';
 import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
-import { CacheFill, type BackgroundFill, type CacheableFile } from './cache-fill.js';
+import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
@@ -250,6 +250,11 @@ export class Store implements BrowsableStore {
     if (!looksNative && !(this.options.create && !this.readOnly)) {
       throw new NotAStoreError(dir, listing.others.length > 0 ? `no kvscope segment files (NNNNNN.data) among ${listing.others.length} other entries` : 'the directory is empty');
     }
+
+    // A store this large is likely to be read at random: the cache's fill thread starts now, while the open
+    // runs, and waits (reading nothing) until reads keep missing.
+    const sizesAtOpen = dataFileSizesNow(efs, dir);
+    if (sizesAtOpen !== undefined && sizesAtOpen.reduce((n, f) => n + f.size, 0) >= PREPARE_FROM_BYTES) this.cacheFill.prepare();
 
     // The keydir image, taken over below if it describes the segments as they are opened. Its reading is
     // the open's progress (in bytes of the image) until then; a replay, if it comes to one, starts over.
