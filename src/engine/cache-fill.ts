@@ -25,8 +25,8 @@
  * `kvscope get` never pays for the reading), only with the real file system
  * (a test's EngineFs cannot be called from another thread), and only fills
  * capacity the cache has never used: it never evicts anything. A large
- * store starts its thread as it opens (prepare), idle until then, so that
- * the thread's own start is not waited out when reads begin.
+ * store starts its thread as its open ends (prepare), idle until then, so
+ * that the thread's own start is not waited out when reads begin.
  */
 import { Worker } from 'node:worker_threads';
 import { BLOCK_BYTES, type BlockCache } from './block-cache.js';
@@ -166,7 +166,8 @@ export class CacheFill {
    * Start the worker thread now, idle until reads keep missing and it is
    * given its plan: a thread takes ~20 ms to start, which a cold read pass
    * would otherwise wait out with the disk half used. For a store whose
-   * reads will likely need it (the store decides: a large one, as it opens).
+   * reads will likely need it (the store decides: a large one, as its open
+   * ends; earlier, the start took the other core from the open's own reads).
    * Never keeps the process alive; stop() ends it.
    */
   prepare(): void {
