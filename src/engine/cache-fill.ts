@@ -171,7 +171,9 @@ export class CacheFill {
    * Never keeps the process alive; stop() ends it.
    */
   prepare(): void {
-    if (!this.o.background || !this.o.cache.enabled || this.stopped || this.ready !== undefined || this.finished !== undefined) return;
+    if (!this.o.background || this.stopped || this.ready !== undefined || this.finished !== undefined) return;
+    // A cache too small for the misses that start the filling, and the extents after them, never starts it.
+    if (this.o.cache.freshBlocks < (START_AFTER_EXTENTS + 1) * EXTENT_BLOCKS) return;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
     worker.once('error', () => undefined);

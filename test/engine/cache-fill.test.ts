@@ -235,6 +235,31 @@ describe('the store with its cache worker', () => {
     expect(run(false, 1).trim()).toBe('waiting');
   });
 
+  it('a large store starts the thread as its open ends, idle; not a small store, nor one whose cache could never start it', async () => {
+    const dir = await build();
+    const ready = (store: Store) => (store as unknown as { cacheFill: { ready: unknown } }).cacheFill.ready !== undefined;
+    const large = await Store.open(dir, { readOnly: true });
+    expect(ready(large)).toBe(true);
+    expect(large.cacheWorker).toBe('waiting');
+    // Its plan goes to that thread: no other is started, and the filling finishes.
+    missUntilStarted(large);
+    expect(ready(large)).toBe(false);
+    await large.cacheWorkerDone();
+    expect(large.cacheWorker).toBe('finished');
+    await large.close();
+    // A cache of 1 MiB cannot hold the extents that would start the filling.
+    const tinyCache = await Store.open(dir, { readOnly: true, cacheBytes: MiB });
+    expect(ready(tinyCache)).toBe(false);
+    await tinyCache.close();
+    const small = tempDir() + '/small';
+    const writer = await Store.open(small, { create: true, fsync: 'never' });
+    for (let i = 0; i < 1000; i++) await writer.put(key(i), valueOf(i));
+    await writer.close();
+    const smallStore = await Store.open(small, { readOnly: true });
+    expect(ready(smallStore)).toBe(false);
+    await smallStore.close();
+  });
+
   it('still finds a damaged record that the worker read', async () => {
     const dir = await build();
     await damageValueOf(dir, key(4321), 10, 0x55);
