@@ -56,6 +56,17 @@ async function workload(dir: string, seed: number): Promise<Map<string, string>>
   return expected;
 }
 
+/** A store of 300,000 keys closed cleanly: an image of several read chunks (a table of 524,288 entries). */
+async function largeImageStore(): Promise<string> {
+  const dir = tempDir() + '/s';
+  const store = await Store.open(dir, { create: true, fsync: 'never' });
+  for (let b = 0; b < 30; b++) {
+    await store.batch(Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `k${b * 10_000 + i}`, value: 'v' })));
+  }
+  await store.close();
+  return dir;
+}
+
 /** Everything a reader can see of an open store. */
 async function seen(store: Store): Promise<unknown> {
   const values: Record<string, string | undefined> = {};
@@ -383,12 +394,7 @@ describe('keydir image', () => {
   });
 
   it('reading and checking a large image pause between steps, and a cancel there cancels the open', async () => {
-    const dir = tempDir() + '/s';
-    const store = await Store.open(dir, { create: true, fsync: 'never' });
-    for (let b = 0; b < 30; b++) {
-      await store.batch(Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `k${b * 10_000 + i}`, value: 'v' })));
-    }
-    await store.close();
+    const dir = await largeImageStore();
     const size = fs.statSync(path.join(dir, IMAGE)).size;
 
     // The read pauses after every chunk of every section, with the bytes read so far, up to the trailer.
@@ -421,12 +427,7 @@ describe('keydir image', () => {
   });
 
   it('reading a large image: no read is left in flight when it fails or is cancelled part way, and the files stay as they were', async () => {
-    const dir = tempDir() + '/s';
-    const store = await Store.open(dir, { create: true, fsync: 'never' });
-    for (let b = 0; b < 30; b++) {
-      await store.batch(Array.from({ length: 10_000 }, (_, i) => ({ type: 'put' as const, key: `k${b * 10_000 + i}`, value: 'v' })));
-    }
-    await store.close();
+    const dir = await largeImageStore();
     const before = hashDir(dir);
     let inFlight = 0;
     let reads = 0;
