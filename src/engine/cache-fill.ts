@@ -38,7 +38,7 @@ export const EXTENT_BLOCKS = 16;
 const EXTENT_BYTES = EXTENT_BLOCKS * BLOCK_BYTES;
 /** Extent misses before the worker starts. */
 export const START_AFTER_EXTENTS = 8;
-/** Bytes of data files from which a store starts the worker's thread as it opens (CacheFill.prepare). */
+/** Bytes of data files from which a store starts the worker's thread as its open ends (CacheFill.prepare). */
 export const PREPARE_FROM_BYTES = 16 * 1024 * 1024;
 /** Never-used slots the worker leaves for the reader's own misses (so the CLOCK always has a victim). */
 const KEEP_FRESH_BLOCKS = 4 * EXTENT_BLOCKS;
