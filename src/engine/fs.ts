@@ -63,36 +63,47 @@ export const realFs: EngineFs = {
 
 /**
  * A whole file, read on the thread pool with one read call for all of it
- * (more only after a short read). fs.promises.readFile reads 512 KiB at a
- * time, and each next chunk waits for the calling thread's event loop: a
- * thread busy inserting a hint file's keys would hold up the read of the
- * next one.
+ * (more only after a short read). Every step after the first must not wait
+ * for the calling thread's event loop, or a thread busy inserting a hint
+ * file's keys holds up the read of the next one: fs.promises.readFile reads
+ * 512 KiB at a time, each chunk asked for from that loop; and an fs.open
+ * then fs.fstat on the pool each came back to it before the read could
+ * start (traced: the next hint read only after the inserts ended). So the
+ * file is opened and sized here, in line (microseconds), and the read goes
+ * to the pool at once.
  */
 function readWholeFile(path: string): Promise<Buffer> {
+  let fd: number;
+  let size: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+  try {
+    size = fs.fstatSync(fd).size;
+  } catch (err) {
+    fs.closeSync(fd);
+    return Promise.reject(err as Error);
+  }
   return new Promise<Buffer>((resolve, reject) => {
-    fs.open(path, 'r', (openErr, fd) => {
-      if (openErr) return reject(openErr);
-      // Settled at once, closed in the background: a read-only descriptor has nothing to report at close.
-      const finish = (err: Error | null, result?: Buffer) => {
-        fs.close(fd, () => undefined);
-        if (err) reject(err);
-        else resolve(result!);
-      };
-      fs.fstat(fd, (statErr, stat) => {
-        if (statErr) return finish(statErr);
-        const buf = Buffer.allocUnsafeSlow(stat.size);
-        const readFrom = (done: number): void => {
-          if (done === buf.length) return finish(null, buf);
-          fs.read(fd, buf, done, buf.length - done, done, (readErr, n) => {
-            if (readErr) return finish(readErr);
-            // The file shrank while it was read: what is there.
-            if (n === 0) return finish(null, buf.subarray(0, done));
-            readFrom(done + n);
-          });
-        };
-        readFrom(0);
+    // Settled at once, closed in the background: a read-only descriptor has nothing to report at close.
+    const finish = (err: Error | null, result?: Buffer) => {
+      fs.close(fd, () => undefined);
+      if (err) reject(err);
+      else resolve(result!);
+    };
+    const buf = Buffer.allocUnsafeSlow(size);
+    const readFrom = (done: number): void => {
+      if (done === buf.length) return finish(null, buf);
+      fs.read(fd, buf, done, buf.length - done, done, (readErr, n) => {
+        if (readErr) return finish(readErr);
+        // The file shrank while it was read: what is there.
+        if (n === 0) return finish(null, buf.subarray(0, done));
+        readFrom(done + n);
       });
-    });
+    };
+    readFrom(0);
   });
 }
 

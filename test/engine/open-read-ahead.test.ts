@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { HintReadAhead, loadHint } from '../../src/engine/hints.js';
@@ -54,6 +55,36 @@ describe('EngineFs.readFile', () => {
     expect((await realFs.readFile(path.join(dir, 'f'))).equals(bytes)).toBe(true);
     expect((await realFs.readFile(path.join(dir, 'empty'))).length).toBe(0);
     await expect(realFs.readFile(path.join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('reads while the calling thread is busy: no step of it waits for that thread', async () => {
+    // What a read ahead is for: the next hint file comes in while this thread inserts the current one's keys.
+    const dir = tempDir();
+    const file = path.join(dir, 'f');
+    const before = Buffer.alloc(1024 * 1024, 0x5a);
+    fs.writeFileSync(file, before);
+    // Another thread rewrites the file half a second after it is told to, and says when it has.
+    const rewritten = new Int32Array(new SharedArrayBuffer(4));
+    const rewriter = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const fs = require('node:fs');
+       parentPort.once('message', () => {
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+         fs.writeFileSync(workerData.file, Buffer.alloc(1024 * 1024, 0xa5));
+         Atomics.store(workerData.rewritten, 0, 1);
+         Atomics.notify(workerData.rewritten, 0);
+       });`,
+      { eval: true, workerData: { file, rewritten } },
+    );
+    await new Promise((resolve) => rewriter.once('online', resolve));
+    rewriter.postMessage('go');
+    const reading = realFs.readFile(file);
+    // This thread blocked until the file is rewritten, as in a long insert loop: none of its callbacks run.
+    expect(Atomics.wait(rewritten, 0, 0, 10_000)).toBe('ok');
+    // The read was done meanwhile, on the thread pool: the bytes from before. Had it waited for this
+    // thread to open and size the file first, it would read them only now, rewritten.
+    expect((await reading).equals(before)).toBe(true);
+    await rewriter.terminate();
   });
 });
 
