@@ -464,8 +464,9 @@ export class Store implements BrowsableStore {
   ): Promise<void> {
     if (hints) {
       const hint = await hints.load(seg.id, seg.size);
-      await memoryReady;
       if (hint.ok) {
+        // A hint with no entries inserts nothing: the next one is read and checked while the memory is faulted in.
+        if (hint.entryCount > 0) await memoryReady;
         seg.hasHint = true;
         // Entries straight from the hint's bytes (checked whole by hints.load).
         const bytes = hint.bytes;
