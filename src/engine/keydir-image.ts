@@ -169,6 +169,52 @@ async function readSections(
   }
 }
 
+/** An image's header and segment table, and where its other sections lie. */
+export interface ImageLayout {
+  fileSize: number;
+  header: Buffer;
+  segmentBytes: Buffer;
+  segments: ImageSegment[];
+  seed: number;
+  slotCount: number;
+  freeSlotCount: number;
+  tableSize: number;
+  arenaBytes: number;
+  /** File offsets of the slots, the table and the key bytes. */
+  slotsAt: number;
+  tableAt: number;
+  arenaAt: number;
+}
+
+/**
+ * Read an image's header and segment table from its open file, checked:
+ * magic, version, and section sizes that add up to the file's size. The
+ * reason it is not an image otherwise (without the file name).
+ */
+export function readImageLayout(efs: EngineFs, fd: number): ImageLayout | string {
+  const fileSize = efs.fstatSize(fd);
+  if (fileSize < IMAGE_HEADER.size + TRAILER_BYTES) return 'shorter than its header';
+  const header = readAt(efs, fd, IMAGE_HEADER.size, 0);
+  if (header.toString('latin1', 0, 4) !== IMAGE_MAGIC) return 'bad magic';
+  const version = header.readUInt16LE(IMAGE_HEADER.version);
+  if (version !== VERSION) return `unknown version ${version}`;
+  const segmentCount = header.readUInt32LE(IMAGE_HEADER.segmentCount);
+  const slotCount = header.readUInt32LE(IMAGE_HEADER.slotCount);
+  const freeSlotCount = header.readUInt32LE(IMAGE_HEADER.freeSlotCount);
+  const tableSize = header.readUInt32LE(IMAGE_HEADER.tableSize);
+  const arenaBytes = header.readUInt32LE(IMAGE_HEADER.arenaBytes);
+  // Sizes first: nothing is allocated for sections the file could not hold.
+  const slotsAt = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.size;
+  const tableAt = slotsAt + slotCount * SLOT_BYTES + freeSlotCount * 4;
+  const arenaAt = tableAt + tableSize * TABLE_ENTRY_BYTES;
+  const expected = arenaAt + arenaBytes + TRAILER_BYTES;
+  if (expected !== fileSize) return `its sections take ${expected} bytes, the file has ${fileSize}`;
+  const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.size, IMAGE_HEADER.size);
+  const segments = decodeSegments(segmentBytes, segmentCount);
+  const seed = header.readUInt32LE(IMAGE_HEADER.seed);
+  return { fileSize, header, segmentBytes, segments, seed, slotCount, freeSlotCount, tableSize, arenaBytes, slotsAt, tableAt, arenaAt };
+}
+
 function decodeSegments(bytes: Buffer, count: number): ImageSegment[] {
   const segments: ImageSegment[] = [];
   for (let i = 0; i < count; i++) {
@@ -215,23 +261,9 @@ export async function readKeydirImage(
     return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: ${(err as Error).message}` };
   }
   try {
-    const fileSize = efs.fstatSize(fd);
-    if (fileSize < IMAGE_HEADER.size + TRAILER_BYTES) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: shorter than its header` };
-    const header = readAt(efs, fd, IMAGE_HEADER.size, 0);
-    if (header.toString('latin1', 0, 4) !== IMAGE_MAGIC) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: bad magic` };
-    const version = header.readUInt16LE(IMAGE_HEADER.version);
-    if (version !== VERSION) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: unknown version ${version}` };
-    const segmentCount = header.readUInt32LE(IMAGE_HEADER.segmentCount);
-    const slotCount = header.readUInt32LE(IMAGE_HEADER.slotCount);
-    const freeSlotCount = header.readUInt32LE(IMAGE_HEADER.freeSlotCount);
-    const tableSize = header.readUInt32LE(IMAGE_HEADER.tableSize);
-    const arenaBytes = header.readUInt32LE(IMAGE_HEADER.arenaBytes);
-    // Sizes first: nothing is allocated for sections the file could not hold.
-    const expected = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.size + slotCount * SLOT_WORDS * 4 + freeSlotCount * 4 + tableSize * 8 + arenaBytes + TRAILER_BYTES;
-    if (expected !== fileSize) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: its sections take ${expected} bytes, the file has ${fileSize}` };
-
-    const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.size, IMAGE_HEADER.size);
-    const segments = decodeSegments(segmentBytes, segmentCount);
+    const layout = readImageLayout(efs, fd);
+    if (typeof layout === 'string') return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: ${layout}` };
+    const { fileSize, header, segmentBytes, segments, slotCount, freeSlotCount, tableSize, arenaBytes } = layout;
     const stale = segmentsNow && staleness({ segments }, segmentsNow);
     if (stale !== undefined) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: stale, not used (${stale})` };
     const slots = new Uint32Array(slotCount * SLOT_WORDS);
@@ -247,12 +279,12 @@ export async function readKeydirImage(
       if (section === 0) check.slotsArrived(slots, from / SLOT_BYTES, to / SLOT_BYTES);
       else if (section === 2) check.tableArrived(table, from / TABLE_ENTRY_BYTES, to / TABLE_ENTRY_BYTES);
     };
-    const at = IMAGE_HEADER.size + segmentBytes.length;
+    const at = layout.slotsAt;
     const crc = await readSections(efs, fd, sections, at, crc32(segmentBytes, crc32(header)), (offset) => pause(offset, fileSize), arrived);
     const end = at + sections.reduce((n, section) => n + section.byteLength, 0);
     if (readAt(efs, fd, TRAILER_BYTES, end).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
 
-    const keydir: KeydirState = { seed: header.readUInt32LE(IMAGE_HEADER.seed), slots, freeSlots, table, arena, arenaGarbage };
+    const keydir: KeydirState = { seed: layout.seed, slots, freeSlots, table, arena, arenaGarbage };
     const problem = check.finish(keydir);
     if (problem !== undefined) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: not a keydir, not used (${problem})` };
     return { ok: true, image: { segments, keydir } };

@@ -55,19 +55,32 @@ export const SLOT_WORDS = 8;
 /** Key length word of a free slot. */
 export const FREE_SLOT_MARK = 0xffff_ffff;
 
+/** The words of a slot, in order (docs/FORMAT.md, "Keydir image"). */
+export const SLOT_WORD = {
+  hash: 0,
+  segment: 1,
+  offset: 2,
+  /** The record's length; 0 for a key a replay saw deleted (not live). */
+  length: 3,
+  sequenceLow: 4,
+  sequenceHigh: 5,
+  /** Offset of the slot's key bytes in the arena. */
+  keyAt: 6,
+  /** Length of the slot's key bytes; FREE_SLOT_MARK for a slot on the free list. */
+  keyLength: 7,
+} as const;
+
 const INITIAL_SLOTS = 1024;
 const INITIAL_ARENA_BYTES = 64 * 1024;
 const STRIDE = SLOT_WORDS;
-const HASH = 0;
-const SEG = 1;
-const OFF = 2;
-const LEN = 3;
-const SEQ_LO = 4;
-const SEQ_HI = 5;
-/** Offset of the slot's key bytes in the arena. */
-const KEY_AT = 6;
-/** Length of the slot's key bytes; FREE_SLOT for a slot on the free list. */
-const KEY_LEN = 7;
+const HASH = SLOT_WORD.hash;
+const SEG = SLOT_WORD.segment;
+const OFF = SLOT_WORD.offset;
+const LEN = SLOT_WORD.length;
+const SEQ_LO = SLOT_WORD.sequenceLow;
+const SEQ_HI = SLOT_WORD.sequenceHigh;
+const KEY_AT = SLOT_WORD.keyAt;
+const KEY_LEN = SLOT_WORD.keyLength;
 const FREE_SLOT = FREE_SLOT_MARK;
 const TWO_32 = 0x1_0000_0000;
 /** Slots visited per step of work done in steps (sorting for a server that must keep answering): a few milliseconds. */
