@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
+import { getThroughKeydirImage } from '../engine/image-lookup.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
@@ -105,7 +106,9 @@ const set: Command = async (args, opts, io) => {
 
 const get: Command = async (args, opts, io) => {
   const key = one(args, 'get');
-  const value = await withStore(opts, false, (o) => o.store.get(key));
+  // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads); else it is opened.
+  const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
+  const value = throughImage ?? (await withStore(opts, false, (o) => o.store.get(key)));
   if (value === undefined) {
     io.err('Key not found');
     return EXIT_NOT_FOUND;

@@ -1,0 +1,186 @@
+/**
+ * A one-shot read through the keydir image (getThroughKeydirImage): what
+ * matters is that it never gives a wrong value. It answers only with a
+ * value the data files confirm, and says "cannot tell" (undefined, so the
+ * caller opens the store) for anything else: a key the image lacks, a stale
+ * or damaged image, a record that is not the key's. And that it reads a few
+ * small pieces of the image, not all of it, and changes nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { getThroughKeydirImage } from '../../src/engine/image-lookup.js';
+import { readImageLayout } from '../../src/engine/keydir-image.js';
+import { realFs } from '../../src/engine/fs.js';
+import { KEYDIR_IMAGE_FILE } from '../../src/engine/native/files.js';
+import { Store } from '../../src/engine/store.js';
+import { cleanTempDirs, countingFs, damageValueOf, hashDir, tempDir } from './helpers.js';
+
+afterAll(cleanTempDirs);
+
+const KEYS = 20_000;
+const key = (i: number) => `user:${String(i).padStart(6, '0')}`;
+
+/** A store closed cleanly (so with an image), over several segments: keys overwritten, some deleted; what each key holds now. */
+async function closedStore(): Promise<{ dir: string; live: Map<string, Buffer>; deleted: string[] }> {
+  const dir = path.join(tempDir(), 'store');
+  const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 256 * 1024 });
+  const live = new Map<string, Buffer>();
+  for (let i = 0; i < KEYS; i++) {
+    const value = Buffer.from(`first ${i} `.repeat(1 + (i % 5)));
+    await store.put(key(i), value);
+    live.set(key(i), value);
+  }
+  for (let i = 0; i < KEYS; i += 7) {
+    const value = Buffer.from(`second ${i}`);
+    await store.put(key(i), value);
+    live.set(key(i), value);
+  }
+  const deleted: string[] = [];
+  for (let i = 3; i < KEYS; i += 11) {
+    await store.delete(key(i));
+    live.delete(key(i));
+    deleted.push(key(i));
+  }
+  await store.close();
+  expect(fs.existsSync(path.join(dir, KEYDIR_IMAGE_FILE))).toBe(true);
+  return { dir, live, deleted };
+}
+
+describe('getThroughKeydirImage', () => {
+  it('gives every live key its value, and cannot tell for deleted or unknown keys', async () => {
+    const { dir, live, deleted } = await closedStore();
+    for (const [k, value] of live) expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(value);
+    for (const k of deleted) expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
+    expect(getThroughKeydirImage(dir, Buffer.from('nobody'))).toBeUndefined();
+    expect(getThroughKeydirImage(dir, Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('reads a few small pieces of the image, not the image, and changes no byte of the directory', async () => {
+    const { dir, live } = await closedStore();
+    const before = hashDir(dir);
+    const imageBytes = fs.statSync(path.join(dir, KEYDIR_IMAGE_FILE)).size;
+    expect(imageBytes).toBeGreaterThan(1024 * 1024);
+    const { efs, bytesReadFrom } = countingFs();
+    const probe = [...live.keys()].filter((_, i) => i % 1000 === 0);
+    for (const k of probe) expect(getThroughKeydirImage(dir, Buffer.from(k), efs)).toEqual(live.get(k));
+    // Per lookup: the header, the segment table, 64 table entries, a slot (and again on a shared hash).
+    expect(bytesReadFrom((name) => name === KEYDIR_IMAGE_FILE) / probe.length).toBeLessThan(2048);
+    expect(hashDir(dir)).toEqual(before);
+  });
+
+  it('cannot tell once the data files are not the ones the image describes', async () => {
+    const { dir, live } = await closedStore();
+    const [k, value] = [...live.entries()][100]!;
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(value);
+    // A segment grown behind the image's back (the image is not deleted, as a writer would).
+    const newest = fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort().at(-1)!;
+    fs.appendFileSync(path.join(dir, newest), Buffer.alloc(10));
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
+    // And once a writer has opened it: the image is gone.
+    fs.truncateSync(path.join(dir, newest), fs.statSync(path.join(dir, newest)).size - 10);
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(value);
+    const writer = await Store.open(dir);
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
+    await writer.close();
+  });
+
+  it('never gives a wrong value from a damaged image: any byte changed, the answer is the right value or none', async () => {
+    const { dir, live } = await closedStore();
+    const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
+    const original = fs.readFileSync(imagePath);
+    const fd = fs.openSync(imagePath, 'r');
+    const layout = readImageLayout(realFs, fd);
+    fs.closeSync(fd);
+    if (typeof layout === 'string') throw new Error(layout);
+    const keys = [...live.keys()];
+    let seed = 12345;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    // Damage aimed where a lookup reads (the header, the segment table, the slots, the table) and anywhere.
+    const regions = [
+      [0, layout.slotsAt],
+      [layout.slotsAt, layout.tableAt],
+      [layout.tableAt, layout.arenaAt],
+      [0, original.length],
+    ] as const;
+    let answered = 0;
+    for (let round = 0; round < 400; round++) {
+      const damaged = Buffer.from(original);
+      const [from, to] = regions[round % regions.length]!;
+      for (let n = 0; n < 1 + (round % 4); n++) damaged[from + Math.floor(random() * (to - from))]! ^= 1 + Math.floor(random() * 255);
+      fs.writeFileSync(imagePath, damaged);
+      for (let j = 0; j < 5; j++) {
+        const k = keys[Math.floor(random() * keys.length)]!;
+        const got = getThroughKeydirImage(dir, Buffer.from(k));
+        if (got !== undefined) {
+          expect(got).toEqual(live.get(k));
+          answered++;
+        }
+      }
+    }
+    // Most damage misses the few bytes a lookup reads: the lookups did answer.
+    expect(answered).toBeGreaterThan(1000);
+  });
+
+  it('cannot tell when the record is damaged (opened, the store reports it)', async () => {
+    const { dir, live } = await closedStore();
+    const k = key(4242);
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(live.get(k));
+    await damageValueOf(dir, k, 2, 0x20);
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
+    expect(getThroughKeydirImage(dir, Buffer.from(key(4243)))).toEqual(live.get(key(4243)));
+  });
+
+  it('does not give an older value of the key when its slot points at an older record of it', async () => {
+    const { dir, live } = await closedStore();
+    const k = key(7 * 100); // written twice: an older put of it is still in the data
+    const reader = await Store.open(dir, { readOnly: true });
+    const [older, newest] = await reader.history(k);
+    await reader.close();
+    expect(older!.kind).toBe('put');
+    expect(newest!.status).toBe('live');
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(live.get(k));
+    // The key's slot made to say the older record's segment, offset and length (its sequence left as it was).
+    const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
+    const image = fs.readFileSync(imagePath);
+    const fd = fs.openSync(imagePath, 'r');
+    const layout = readImageLayout(realFs, fd);
+    fs.closeSync(fd);
+    if (typeof layout === 'string') throw new Error(layout);
+    let patched = 0;
+    for (let slot = 0; slot < layout.slotCount; slot++) {
+      const at = layout.slotsAt + slot * 32;
+      const keyAt = image.readUInt32LE(at + 24);
+      const keyLength = image.readUInt32LE(at + 28);
+      if (keyLength !== k.length || image.toString('latin1', layout.arenaAt + keyAt, layout.arenaAt + keyAt + keyLength) !== k) continue;
+      image.writeUInt32LE(older!.location.segment, at + 4);
+      image.writeUInt32LE(older!.location.offset, at + 8);
+      image.writeUInt32LE(older!.location.length, at + 12);
+      patched++;
+    }
+    expect(patched).toBe(1);
+    fs.writeFileSync(imagePath, image);
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
+  });
+
+  it('does not give another key\'s value when a table entry names that key\'s slot', async () => {
+    const { dir, live } = await closedStore();
+    const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
+    const image = fs.readFileSync(imagePath);
+    const fd = fs.openSync(imagePath, 'r');
+    const layout = readImageLayout(realFs, fd);
+    fs.closeSync(fd);
+    if (typeof layout === 'string') throw new Error(layout);
+    // Every table entry now names the slot of the entry after it (slot + 1 wraps through the used slots).
+    for (let e = 0; e < layout.tableSize; e++) {
+      const at = layout.tableAt + e * 8 + 4;
+      const slotPlusOne = image.readUInt32LE(at);
+      if (slotPlusOne !== 0) image.writeUInt32LE((slotPlusOne % layout.slotCount) + 1, at);
+    }
+    fs.writeFileSync(imagePath, image);
+    for (const k of [...live.keys()].slice(0, 500)) {
+      const got = getThroughKeydirImage(dir, Buffer.from(k));
+      if (got !== undefined) expect(got).toEqual(live.get(k));
+    }
+  });
+});
