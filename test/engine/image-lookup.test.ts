@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getThroughKeydirImage } from '../../src/engine/image-lookup.js';
-import { readImageLayout } from '../../src/engine/keydir-image.js';
+import { readImageLayout, type ImageLayout } from '../../src/engine/keydir-image.js';
 import { realFs } from '../../src/engine/fs.js';
 import { KEYDIR_IMAGE_FILE } from '../../src/engine/native/files.js';
 import { Store } from '../../src/engine/store.js';
@@ -45,6 +45,18 @@ async function closedStore(): Promise<{ dir: string; live: Map<string, Buffer>; 
   await store.close();
   expect(fs.existsSync(path.join(dir, KEYDIR_IMAGE_FILE))).toBe(true);
   return { dir, live, deleted };
+}
+
+/** Where the sections of an image file lie. */
+function layoutOf(imagePath: string): ImageLayout {
+  const fd = fs.openSync(imagePath, 'r');
+  try {
+    const layout = readImageLayout(realFs, fd);
+    if (typeof layout === 'string') throw new Error(layout);
+    return layout;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 describe('getThroughKeydirImage', () => {
@@ -89,10 +101,7 @@ describe('getThroughKeydirImage', () => {
     const { dir, live } = await closedStore();
     const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
     const original = fs.readFileSync(imagePath);
-    const fd = fs.openSync(imagePath, 'r');
-    const layout = readImageLayout(realFs, fd);
-    fs.closeSync(fd);
-    if (typeof layout === 'string') throw new Error(layout);
+    const layout = layoutOf(imagePath);
     const keys = [...live.keys()];
     let seed = 12345;
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
@@ -143,10 +152,7 @@ describe('getThroughKeydirImage', () => {
     // The key's slot made to say the older record's segment, offset and length (its sequence left as it was).
     const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
     const image = fs.readFileSync(imagePath);
-    const fd = fs.openSync(imagePath, 'r');
-    const layout = readImageLayout(realFs, fd);
-    fs.closeSync(fd);
-    if (typeof layout === 'string') throw new Error(layout);
+    const layout = layoutOf(imagePath);
     let patched = 0;
     for (let slot = 0; slot < layout.slotCount; slot++) {
       const at = layout.slotsAt + slot * 32;
@@ -167,10 +173,7 @@ describe('getThroughKeydirImage', () => {
     const { dir, live } = await closedStore();
     const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
     const image = fs.readFileSync(imagePath);
-    const fd = fs.openSync(imagePath, 'r');
-    const layout = readImageLayout(realFs, fd);
-    fs.closeSync(fd);
-    if (typeof layout === 'string') throw new Error(layout);
+    const layout = layoutOf(imagePath);
     // Every table entry now names the slot of the entry after it (slot + 1 wraps through the used slots).
     for (let e = 0; e < layout.tableSize; e++) {
       const at = layout.tableAt + e * 8 + 4;
