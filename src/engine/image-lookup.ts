@@ -24,7 +24,7 @@ import { readU32, readU64 } from './native/codec.js';
 import { nativeDataFiles } from './compaction.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { hashBytes } from './native/key-hash.js';
-import { RECORD_HEADER, RECORD_PUT } from './native/layout.js';
+import { MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT } from './native/layout.js';
 
 /** Table entries read at once from the key's home on. */
 const ENTRIES_PER_READ = 64;
@@ -77,7 +77,8 @@ export function getThroughKeydirImage(dir: string, key: Uint8Array, efs: EngineF
         const length = word(SLOT_WORD.length);
         const sequence = word(SLOT_WORD.sequenceHigh) * TWO_32 + word(SLOT_WORD.sequenceLow);
         const size = sizeOf.get(segment);
-        if (size === undefined || length < RECORD_HEADER.size + key.length || offset + length > size) return undefined;
+        // Read only what a record of this key can be: a damaged length never makes a large allocation.
+        if (size === undefined || length < RECORD_HEADER.size + key.length || length > RECORD_HEADER.size + key.length + MAX_VALUE_BYTES || offset + length > size) return undefined;
         const value = confirmedValue(efs, pathOf(dir, dataFileName(segment)), offset, length, key, sequence);
         // Another key with the same hash: go on along the run.
         if (value === 'other key') continue;

@@ -13,6 +13,7 @@ import { getThroughKeydirImage } from '../../src/engine/image-lookup.js';
 import { readImageLayout, type ImageLayout } from '../../src/engine/keydir-image.js';
 import { realFs } from '../../src/engine/fs.js';
 import { KEYDIR_IMAGE_FILE } from '../../src/engine/native/files.js';
+import { IMAGE_HEADER, IMAGE_SEGMENT } from '../../src/engine/native/layout.js';
 import { Store } from '../../src/engine/store.js';
 import { cleanTempDirs, countingFs, damageValueOf, hashDir, tempDir } from './helpers.js';
 
@@ -167,6 +168,36 @@ describe('getThroughKeydirImage', () => {
     expect(patched).toBe(1);
     fs.writeFileSync(imagePath, image);
     expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
+  });
+
+  it('reads no more than a record of the key can be, whatever length its slot claims', async () => {
+    const { dir, live } = await closedStore();
+    const k = key(1234);
+    const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
+    const image = fs.readFileSync(imagePath);
+    const layout = layoutOf(imagePath);
+    // The image made to describe segments of 4 GiB, and the key's slot a record of 1 GiB; the file system agrees on the sizes.
+    const claimed = 2 ** 32 - 1;
+    for (let i = 0; i < layout.segments.length; i++) image.writeUInt32LE(claimed, IMAGE_HEADER.size + i * IMAGE_SEGMENT.size + IMAGE_SEGMENT.dataSize);
+    for (let slot = 0; slot < layout.slotCount; slot++) {
+      const at = layout.slotsAt + slot * 32;
+      const keyAt = image.readUInt32LE(at + 24);
+      if (image.toString('latin1', layout.arenaAt + keyAt, layout.arenaAt + keyAt + image.readUInt32LE(at + 28)) === k) image.writeUInt32LE(2 ** 30, at + 12);
+    }
+    fs.writeFileSync(imagePath, image);
+    let largestRead = 0;
+    const efs = {
+      ...realFs,
+      statSize: (p: string) => (p.endsWith('.data') ? claimed : realFs.statSize(p)),
+      readSync: (fd: number, buf: Uint8Array, off: number, len: number, pos: number) => {
+        largestRead = Math.max(largestRead, len);
+        return realFs.readSync(fd, buf, off, len, pos);
+      },
+    };
+    expect(getThroughKeydirImage(dir, Buffer.from(k), efs)).toBeUndefined();
+    expect(largestRead).toBeLessThan(64 * 1024);
+    // The other keys' slots still say their own lengths: answered (their data files are as long as needed).
+    expect(getThroughKeydirImage(dir, Buffer.from(key(1235)), efs)).toEqual(live.get(key(1235)));
   });
 
   it('does not give another key\'s value when a table entry names that key\'s slot', async () => {
