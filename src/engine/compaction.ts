@@ -348,6 +348,15 @@ export function nativeDataFiles(efs: EngineFs, dir: string, listing: DirectoryLi
   return [...files.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name }));
 }
 
+/** nativeDataFiles with their sizes as they are now, or undefined if one vanished meanwhile (a writer compacting). */
+export function dataFileSizesNow(efs: EngineFs, dir: string): { id: number; name: string; size: number }[] | undefined {
+  try {
+    return nativeDataFiles(efs, dir).map((f) => ({ ...f, size: efs.statSize(pathOf(dir, f.name)) }));
+  } catch {
+    return undefined;
+  }
+}
+
 export function readManifest(efs: EngineFs, dir: string): Manifest | undefined {
   try {
     const parsed = JSON.parse(efs.readFileSync(pathOf(dir, COMPACTION_MANIFEST)).toString('utf8')) as Partial<Manifest>;

@@ -21,8 +21,8 @@ import { readAt, realFs, type EngineFs } from './fs.js';
 import { readImageLayout, staleness } from './keydir-image.js';
 import { FREE_SLOT_MARK, SLOT_WORD, SLOT_WORDS } from './keydir.js';
 import { readU32, readU64 } from './native/codec.js';
-import { nativeDataFiles } from './compaction.js';
-import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
+import { dataFileSizesNow } from './compaction.js';
+import { KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { hashBytes } from './native/key-hash.js';
 import { MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT } from './native/layout.js';
 
@@ -49,10 +49,9 @@ export function getThroughKeydirImage(dir: string, key: Uint8Array, efs: EngineF
   try {
     const layout = readImageLayout(efs, fd);
     if (typeof layout === 'string' || layout.tableSize === 0 || (layout.tableSize & (layout.tableSize - 1)) !== 0) return undefined;
-    const dataFiles = nativeDataFiles(efs, dir);
-    const segmentsNow = dataFiles.map((f) => ({ id: f.id, size: efs.statSize(pathOf(dir, f.name)) }));
-    if (staleness(layout, segmentsNow) !== undefined) return undefined;
-    const sizeOf = new Map(segmentsNow.map((s) => [s.id, s.size]));
+    const dataFiles = dataFileSizesNow(efs, dir);
+    if (dataFiles === undefined || staleness(layout, dataFiles) !== undefined) return undefined;
+    const fileOf = new Map(dataFiles.map((f) => [f.id, f]));
 
     const hash = hashBytes(key, 0, key.length, layout.seed);
     const mask = layout.tableSize - 1;
@@ -76,10 +75,10 @@ export function getThroughKeydirImage(dir: string, key: Uint8Array, efs: EngineF
         const offset = word(SLOT_WORD.offset);
         const length = word(SLOT_WORD.length);
         const sequence = word(SLOT_WORD.sequenceHigh) * TWO_32 + word(SLOT_WORD.sequenceLow);
-        const size = sizeOf.get(segment);
+        const file = fileOf.get(segment);
         // Read only what a record of this key can be: a damaged length never makes a large allocation.
-        if (size === undefined || length < RECORD_HEADER.size + key.length || length > RECORD_HEADER.size + key.length + MAX_VALUE_BYTES || offset + length > size) return undefined;
-        const value = confirmedValue(efs, pathOf(dir, dataFileName(segment)), offset, length, key, sequence);
+        if (file === undefined || length < RECORD_HEADER.size + key.length || length > RECORD_HEADER.size + key.length + MAX_VALUE_BYTES || offset + length > file.size) return undefined;
+        const value = confirmedValue(efs, pathOf(dir, file.name), offset, length, key, sequence);
         // Another key with the same hash: go on along the run.
         if (value === 'other key') continue;
         return value;

@@ -59,7 +59,7 @@ import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile 
 import { GroupCommit } from './group-commit.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
-import { finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
+import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
 import type {
   BatchOp,
@@ -1421,14 +1421,5 @@ export class Store implements BrowsableStore {
   /** Name of the store directory, for messages. */
   get name(): string {
     return basename(this.dir);
-  }
-}
-
-/** The data files of dir and their sizes as they are now, or undefined if one vanished meanwhile (a writer compacting). */
-function dataFileSizesNow(efs: EngineFs, dir: string): { id: number; size: number }[] | undefined {
-  try {
-    return nativeDataFiles(efs, dir).map((f) => ({ id: f.id, size: efs.statSize(pathOf(dir, f.name)) }));
-  } catch {
-    return undefined;
   }
 }
