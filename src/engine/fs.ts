@@ -69,42 +69,20 @@ export const realFs: EngineFs = {
  * 512 KiB at a time, each chunk asked for from that loop; and an fs.open
  * then fs.fstat on the pool each came back to it before the read could
  * start (traced: the next hint read only after the inserts ended). So the
- * file is opened and sized here, in line (microseconds), and the read goes
- * to the pool at once.
+ * file is opened and sized here, in line (microseconds: an async function
+ * runs to its first await at once), and the read goes to the pool at once.
  */
-function readWholeFile(path: string): Promise<Buffer> {
-  let fd: number;
-  let size: number;
+async function readWholeFile(path: string): Promise<Buffer> {
+  const fd = fs.openSync(path, 'r');
   try {
-    fd = fs.openSync(path, 'r');
-  } catch (err) {
-    return Promise.reject(err as Error);
+    const buf = Buffer.allocUnsafeSlow(fs.fstatSync(fd).size);
+    // The file shrank while it was read: what is there.
+    const done = await readIntoAsync(realFs, fd, buf, 0, buf.length, 0);
+    return done === buf.length ? buf : buf.subarray(0, done);
+  } finally {
+    // Closed in the background: a read-only descriptor has nothing to report at close.
+    fs.close(fd, () => undefined);
   }
-  try {
-    size = fs.fstatSync(fd).size;
-  } catch (err) {
-    fs.closeSync(fd);
-    return Promise.reject(err as Error);
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    // Settled at once, closed in the background: a read-only descriptor has nothing to report at close.
-    const finish = (err: Error | null, result?: Buffer) => {
-      fs.close(fd, () => undefined);
-      if (err) reject(err);
-      else resolve(result!);
-    };
-    const buf = Buffer.allocUnsafeSlow(size);
-    const readFrom = (done: number): void => {
-      if (done === buf.length) return finish(null, buf);
-      fs.read(fd, buf, done, buf.length - done, done, (readErr, n) => {
-        if (readErr) return finish(readErr);
-        // The file shrank while it was read: what is there.
-        if (n === 0) return finish(null, buf.subarray(0, done));
-        readFrom(done + n);
-      });
-    };
-    readFrom(0);
-  });
 }
 
 /** Write all of buffer at position, looping over short writes. */

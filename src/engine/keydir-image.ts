@@ -281,8 +281,7 @@ export async function readKeydirImage(
     };
     const at = layout.slotsAt;
     const crc = await readSections(efs, fd, sections, at, crc32(segmentBytes, crc32(header)), (offset) => pause(offset, fileSize), arrived);
-    const end = at + sections.reduce((n, section) => n + section.byteLength, 0);
-    if (readAt(efs, fd, TRAILER_BYTES, end).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
+    if (readAt(efs, fd, TRAILER_BYTES, layout.arenaAt + arenaBytes).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
 
     const keydir: KeydirState = { seed: layout.seed, slots, freeSlots, table, arena, arenaGarbage };
     const problem = check.finish(keydir);
