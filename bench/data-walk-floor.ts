@@ -20,7 +20,7 @@
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32Range } from '../src/engine/crc.js';
-import { readU32, recordLength } from '../src/engine/native/codec.js';
+import { fieldsOf, recordLength } from '../src/engine/native/codec.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from '../src/engine/native/layout.js';
 import { soundRecordsEnd } from '../src/engine/native/scan.js';
 
@@ -37,6 +37,7 @@ const names = readdirSync(dir)
 
 const started = performance.now();
 const window = Buffer.allocUnsafeSlow(WINDOW_BYTES);
+const fields = fieldsOf(window);
 let records = 0;
 let bytes = 0;
 for (const name of names) {
@@ -64,13 +65,13 @@ function checkRecords(fd: number, size: number): number {
     if (rel + length > winLen) {
       winStart = at;
       winLen = readSync(fd, window, 0, Math.min(WINDOW_BYTES, size - winStart), winStart);
-      checkedEnd = soundRecordsEnd(window, winLen);
+      checkedEnd = soundRecordsEnd(window, winLen, fields);
       rel = 0;
       if (RECORD_HEADER.size > winLen) throw new Error(`a record header runs past the end of the file at ${at}`);
       length = lengthAt(0);
       if (length > winLen) throw new Error(`a record at ${at} does not fit in the window`);
     }
-    if (rel + length > checkedEnd && crc32Range(window, rel + RECORD_HEADER.type, rel + length) !== readU32(window, rel + RECORD_HEADER.crc)) throw new Error(`the record at ${at} fails its checksum`);
+    if (rel + length > checkedEnd && crc32Range(window, rel + RECORD_HEADER.type, rel + length) !== fields.getUint32(rel + RECORD_HEADER.crc, true)) throw new Error(`the record at ${at} fails its checksum`);
     count++;
     at += length;
   }
@@ -79,5 +80,5 @@ function checkRecords(fd: number, size: number): number {
 
 /** The length of the record whose header starts at window[rel]. */
 function lengthAt(rel: number): number {
-  return recordLength(readU32(window, rel + RECORD_HEADER.keyLength), readU32(window, rel + RECORD_HEADER.valueLength));
+  return recordLength(fields.getUint32(rel + RECORD_HEADER.keyLength, true), fields.getUint32(rel + RECORD_HEADER.valueLength, true));
 }

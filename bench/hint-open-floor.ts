@@ -6,7 +6,7 @@
  * half full, key bytes in one arena), in the files' order. Nothing else: no
  * bounds checks, no sequence comparison, no tombstones, no segment
  * statistics, no progress or cancellation. Its integers are read with the
- * engine's own readU32, and its tables faulted in on the thread pool while
+ * engine's own way (a DataView, fieldsOf), and its tables faulted in on the thread pool while
  * the files are read (prefault), as the engine's replay does. One JSON line:
  * the seconds it took and the keys it inserted (loading the code is not
  * counted).
@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { crc32 } from '../src/engine/crc.js';
 import { hashBytes } from '../src/engine/native/key-hash.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER } from '../src/engine/native/layout.js';
-import { readU32 } from '../src/engine/native/codec.js';
+import { fieldsOf } from '../src/engine/native/codec.js';
 import { prefault } from '../src/engine/prefault.js';
 
 const dir = process.argv[2];
@@ -85,8 +85,9 @@ function insertAll(files: Buffer[], { table, meta, arena }: Memory): number {
   for (let f = 0; f < files.length; f++) {
     const b = files[f]!;
     const end = b.length - HINT_TRAILER.size;
+    const fields = fieldsOf(b, end);
     for (let at = HINT_HEADER.size; at < end; ) {
-      const keyLength = readU32(b, at + HINT_ENTRY.keyLength);
+      const keyLength = fields.getUint32(at + HINT_ENTRY.keyLength, true);
       const keyStart = at + HINT_ENTRY.size;
       const h = hashBytes(b, keyStart, keyStart + keyLength);
       let i = h >>> shift;
@@ -96,10 +97,10 @@ function insertAll(files: Buffer[], { table, meta, arena }: Memory): number {
       const m = slot * 8;
       meta[m] = h;
       meta[m + 1] = f;
-      meta[m + 2] = readU32(b, at + HINT_ENTRY.offset);
-      meta[m + 3] = readU32(b, at + HINT_ENTRY.recordLength);
-      meta[m + 4] = readU32(b, at + HINT_ENTRY.sequence);
-      meta[m + 5] = readU32(b, at + HINT_ENTRY.sequence + 4);
+      meta[m + 2] = fields.getUint32(at + HINT_ENTRY.offset, true);
+      meta[m + 3] = fields.getUint32(at + HINT_ENTRY.recordLength, true);
+      meta[m + 4] = fields.getUint32(at + HINT_ENTRY.sequence, true);
+      meta[m + 5] = fields.getUint32(at + HINT_ENTRY.sequence + 4, true);
       meta[m + 6] = arenaUsed;
       meta[m + 7] = keyLength;
       arenaUsed += keyLength;

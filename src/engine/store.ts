@@ -22,7 +22,7 @@ import { Keydir, type Location } from './keydir.js';
 import type { KeyList } from './key-list.js';
 import { toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
-import { computeRecordCrc, encodeRecordInto, readRecordHeader, readU32, readU64, recordLength } from './native/codec.js';
+import { computeRecordCrc, encodeRecordInto, fieldsOf, getU64, readRecordHeader, readU32, readU64, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import {
   dataFileName,
@@ -472,12 +472,15 @@ export class Store implements BrowsableStore {
         const bytes = hint.bytes;
         const end = hint.entriesEnd;
         gather?.addEncoded(bytes, HINT_HEADER.size, end, hint.entryCount);
+        const fields = fieldsOf(bytes, end);
         for (let at = HINT_HEADER.size; at < end; ) {
           for (let n = 0; n < HINT_ENTRIES_PER_SLICE && at < end; n++) {
-            const keyLength = readU32(bytes, at + HINT_ENTRY.keyLength);
-            const sequence = readU64(bytes, at + HINT_ENTRY.sequence);
+            const keyLength = fields.getUint32(at + HINT_ENTRY.keyLength, true);
+            const sequence = getU64(fields, at + HINT_ENTRY.sequence);
             const keyStart = at + HINT_ENTRY.size;
-            this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, readU32(bytes, at + HINT_ENTRY.offset), readU32(bytes, at + HINT_ENTRY.recordLength), true);
+            const offset = fields.getUint32(at + HINT_ENTRY.offset, true);
+            const recordLength = fields.getUint32(at + HINT_ENTRY.recordLength, true);
+            this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, offset, recordLength, true);
             at = keyStart + keyLength;
           }
           await yielder.step(done + Math.floor((seg.size * at) / end), total);

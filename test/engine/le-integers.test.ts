@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readU32, readU64, writeU32, writeU64 } from '../../src/engine/native/codec.js';
+import { fieldsOf, getU64, readU32, readU64, writeU32, writeU64 } from '../../src/engine/native/codec.js';
 
 describe('little-endian integers', () => {
   it('read and write u32 as Buffer does, top bit included', () => {
@@ -62,5 +62,30 @@ describe('little-endian integers', () => {
     expect(() => writeU64(b, -Infinity, 0)).toThrow(RangeError);
     expect(() => writeU64(b, 2 ** 64, 0)).toThrow(RangeError);
     expect(b).toEqual(new Uint8Array(8));
+  });
+
+  it('read through fieldsOf as through readU32 and readU64, in a buffer that starts inside a larger one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 0xffff_ffff }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 3 }), (big, small, start, at) => {
+        // A view that starts `start` bytes into its memory, as a pooled Buffer or a hint's subarray does.
+        const whole = Buffer.alloc(32, 0xcc);
+        const b = whole.subarray(start, start + 20);
+        writeU64(b, big, at);
+        writeU32(b, small, at + 8);
+        const fields = fieldsOf(b);
+        expect(getU64(fields, at)).toBe(readU64(b, at));
+        expect(getU64(fields, at)).toBe(big);
+        expect(fields.getUint32(at + 8, true)).toBe(small);
+      }),
+    );
+  });
+
+  it('throw a RangeError through fieldsOf outside the bytes it was given', () => {
+    const b = Buffer.alloc(16).subarray(4, 12);
+    expect(() => fieldsOf(b).getUint32(5, true)).toThrow(RangeError);
+    expect(() => getU64(fieldsOf(b), 1)).toThrow(RangeError);
+    // A length short of the buffer ends the view there (a hint's entries end at its trailer).
+    expect(fieldsOf(b, 4).getUint32(0, true)).toBe(0);
+    expect(() => fieldsOf(b, 4).getUint32(1, true)).toThrow(RangeError);
   });
 });

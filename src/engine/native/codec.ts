@@ -33,11 +33,29 @@ const KNOWN_RECORD_FLAGS = FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END;
  * replayed hint entry or record takes five or six of them. Like Buffer's,
  * these throw a RangeError for bytes outside the array, so a bounds slip
  * stays an error instead of reading undefined as 0, and the writers one for
- * a value the field cannot hold.
+ * a value the field cannot hold. The two hottest loops, a hint's entries at
+ * open and the data walk, read through a DataView instead (fieldsOf), one
+ * load a field.
  */
 
 function outOfRange(buf: Uint8Array, at: number, width: number): RangeError {
   return new RangeError(`${width}-byte integer at offset ${at} lies outside ${buf.length} bytes`);
+}
+
+/**
+ * A DataView over bytes [0, length) of buf, for the hottest loops (a hint's
+ * entries at open, the data walk): in optimized code `getUint32(at, true)` is
+ * one load, where readU32 takes four and their shifts (five fields of 1M hint
+ * entries: ~6 ms against ~18 ms). It throws a RangeError outside the bytes,
+ * as readU32 does.
+ */
+export function fieldsOf(buf: Uint8Array, length = buf.length): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, length);
+}
+
+/** u64 little-endian at `at` of a fieldsOf view (exact below 2^53, as readU64). */
+export function getU64(fields: DataView, at: number): number {
+  return fields.getUint32(at + 4, true) * TWO_32 + fields.getUint32(at, true);
 }
 
 /** u32 little-endian at buf[at]. */

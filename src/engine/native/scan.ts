@@ -23,7 +23,7 @@
  * past the end of the file is torn as before, unless every byte it has is 0.
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
-import { computeRecordCrc, implausibleHeader, readRecordHeader, readU32, readU64, recordLength, type RecordHeader } from './codec.js';
+import { computeRecordCrc, fieldsOf, getU64, implausibleHeader, readRecordHeader, recordLength, type RecordHeader } from './codec.js';
 import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, MAX_KEY_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT, RECORD_TOMBSTONE, SEGMENT_HEADER } from './layout.js';
 import type { ByteSource } from './byte-source.js';
 import { readInto, type EngineFs } from '../fs.js';
@@ -249,19 +249,19 @@ export interface WalkOptions {
  * differ (its error is multiplied by a power of x, never 0 modulo P); errors
  * in several records cancel out with odds of 1 in 2^32.
  */
-export function soundRecordsEnd(buf: Buffer, length: number): number {
+export function soundRecordsEnd(buf: Buffer, length: number, fields: DataView = fieldsOf(buf)): number {
   let combined = 0;
   let at = 0;
   while (at + RECORD_HEADER.size <= length) {
     const type = buf[at + RECORD_HEADER.type]!;
     if (type !== RECORD_PUT && type !== RECORD_TOMBSTONE) break; // not a record (zeros a writer reserved, damage): the run ends
-    const keyLength = readU32(buf, at + RECORD_HEADER.keyLength);
-    const valueLength = readU32(buf, at + RECORD_HEADER.valueLength);
+    const keyLength = fields.getUint32(at + RECORD_HEADER.keyLength, true);
+    const valueLength = fields.getUint32(at + RECORD_HEADER.valueLength, true);
     if (keyLength > MAX_KEY_BYTES || valueLength > MAX_VALUE_BYTES) break;
     const end = at + RECORD_HEADER.size + keyLength + valueLength;
     if (end > length) break;
     // The record is its stored checksum's 4 bytes, then the bytes that checksum covers.
-    combined = crc32Combine(crc32Range(buf, at, at + RECORD_HEADER.type, combined), readU32(buf, at + RECORD_HEADER.crc), end - at - RECORD_HEADER.type);
+    combined = crc32Combine(crc32Range(buf, at, at + RECORD_HEADER.type, combined), fields.getUint32(at + RECORD_HEADER.crc, true), end - at - RECORD_HEADER.type);
     at = end;
   }
   if (at === 0 || zlibCrc32(buf.subarray(0, at)) >>> 0 !== combined) return 0;
@@ -271,6 +271,7 @@ export function soundRecordsEnd(buf: Buffer, length: number): number {
 export async function walkCommittedRecords(efs: EngineFs, fd: number, size: number, start: number, onRecord: CommittedRecordFn, opts: WalkOptions = {}): Promise<number> {
   const { pause, beforeRefill, windowBytes = WALK_WINDOW_BYTES } = opts;
   const buf = Buffer.allocUnsafeSlow(Math.min(windowBytes, Math.max(0, size - start)));
+  const fields = fieldsOf(buf);
   let winStart = start;
   let winLen = 0;
   /** The window's records before this (window-relative) offset are known to match their checksums (soundRecordsEnd). */
@@ -296,14 +297,14 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
       beforeRefill?.();
       winStart = resume;
       winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
-      checkedEnd = soundRecordsEnd(buf, winLen);
+      checkedEnd = soundRecordsEnd(buf, winLen, fields);
       rel = at - winStart;
       if (rel + RECORD_HEADER.size > winLen) return resume;
     }
     const type = buf[rel + RECORD_HEADER.type]!;
     const flags = buf[rel + RECORD_HEADER.flags]!;
-    const keyLength = readU32(buf, rel + RECORD_HEADER.keyLength);
-    const valueLength = readU32(buf, rel + RECORD_HEADER.valueLength);
+    const keyLength = fields.getUint32(rel + RECORD_HEADER.keyLength, true);
+    const valueLength = fields.getUint32(rel + RECORD_HEADER.valueLength, true);
     if (
       (type !== RECORD_PUT && (type !== RECORD_TOMBSTONE || valueLength !== 0)) ||
       (flags & ~(FLAG_IN_BATCH | FLAG_BATCH_FIRST | FLAG_BATCH_END)) !== 0 ||
@@ -319,12 +320,12 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
       beforeRefill?.();
       winStart = resume;
       winLen = readInto(efs, fd, buf, 0, Math.min(buf.length, size - resume), resume);
-      checkedEnd = soundRecordsEnd(buf, winLen);
+      checkedEnd = soundRecordsEnd(buf, winLen, fields);
       rel = at - winStart;
       if (rel + length > winLen) return resume;
     }
-    if (rel + length > checkedEnd && crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== readU32(buf, rel + RECORD_HEADER.crc)) return resume;
-    const sequence = readU64(buf, rel + RECORD_HEADER.sequence);
+    if (rel + length > checkedEnd && crc32Range(buf, rel + RECORD_HEADER.type, rel + length) !== fields.getUint32(rel + RECORD_HEADER.crc, true)) return resume;
+    const sequence = getU64(fields, rel + RECORD_HEADER.sequence);
     if ((flags & FLAG_IN_BATCH) === 0) {
       if (pending >= 0) return pending; // "the batch never ended"
       onRecord(buf, rel, at, type, sequence, keyLength, length);
@@ -340,9 +341,9 @@ export async function walkCommittedRecords(efs: EngineFs, fd: number, size: numb
         // Apply the whole batch, now complete: its records are in the window, already checked.
         for (let p = pending; p <= at; ) {
           const r = p - winStart;
-          const kl = readU32(buf, r + RECORD_HEADER.keyLength);
-          const len = RECORD_HEADER.size + kl + readU32(buf, r + RECORD_HEADER.valueLength);
-          const seq = readU64(buf, r + RECORD_HEADER.sequence);
+          const kl = fields.getUint32(r + RECORD_HEADER.keyLength, true);
+          const len = RECORD_HEADER.size + kl + fields.getUint32(r + RECORD_HEADER.valueLength, true);
+          const seq = getU64(fields, r + RECORD_HEADER.sequence);
           onRecord(buf, r, p, buf[r + RECORD_HEADER.type]!, seq, kl, len);
           p += len;
         }
