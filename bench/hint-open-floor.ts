@@ -5,9 +5,10 @@
  * arrays (the keydir's layout: 8 u32 per slot, a (hash, slot) table at most
  * half full, key bytes in one arena), in the files' order. Nothing else: no
  * bounds checks, no sequence comparison, no tombstones, no segment
- * statistics, no progress or cancellation. Its integers are read with the
- * engine's own way (a DataView, fieldsOf), and its tables faulted in on the thread pool while
- * the files are read (prefault), as the engine's replay does. One JSON line:
+ * statistics, no progress or cancellation. Its integers are read as the
+ * engine's replay reads them (a DataView, fieldsOf), and its tables faulted
+ * in on the thread pool while the files are read (prefault), as the
+ * engine's replay does. One JSON line:
  * the seconds it took and the keys it inserted (loading the code is not
  * counted).
  *
