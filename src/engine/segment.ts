@@ -67,6 +67,13 @@ export class Segment {
     if (sequence > this.newestSequence) this.newestSequence = sequence;
   }
 
+  /** Count `count` committed records of the segment, their sequence numbers from `oldest` to `newest`. */
+  noteRecords(count: number, oldest: number, newest: number): void {
+    this.records += count;
+    if (oldest < this.oldestSequence) this.oldestSequence = oldest;
+    if (newest > this.newestSequence) this.newestSequence = newest;
+  }
+
   /**
    * Whether the blocks under [offset, end) still need reading ahead; marks
    * them as read. Used by point reads: the first read that lands in a block

@@ -18,7 +18,7 @@ import {
   ReadOnlyError,
   TooLargeError,
 } from './errors.js';
-import { Keydir, type Location } from './keydir.js';
+import { Keydir, type Location, type PlacedEntries } from './keydir.js';
 import type { KeyList } from './key-list.js';
 import { toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
@@ -422,6 +422,21 @@ export class Store implements BrowsableStore {
     const entries = Math.ceil((walking.records * (walking.seg.size - walking.end)) / (walking.end - walking.start));
     this.keydir.reserve(entries, Math.ceil(entries * this.keydir.averageKeyBytes));
   };
+  /**
+   * The hint replaySegment is replaying, for hintEntryApplied: the entries
+   * the keydir does not place itself (Keydir.replayHintEntries) come back
+   * here one at a time, to be applied as any replayed record.
+   */
+  private replayingHint: { seg: Segment; bytes: Buffer; fields: DataView } | undefined;
+  private readonly placedEntries: PlacedEntries = { count: 0, bytes: 0, oldest: Infinity, newest: -1 };
+  private readonly hintEntryApplied = (at: number): void => {
+    const { seg, bytes, fields } = this.replayingHint!;
+    const keyLength = fields.getUint32(at + HINT_ENTRY.keyLength, true);
+    const sequence = getU64(fields, at + HINT_ENTRY.sequence);
+    const offset = fields.getUint32(at + HINT_ENTRY.offset, true);
+    const recordLength = fields.getUint32(at + HINT_ENTRY.recordLength, true);
+    this.applyRecord(bytes, at + HINT_ENTRY.size, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, offset, recordLength, true);
+  };
   private readonly walkPause = (offset: number): Promise<void> => this.walking!.yielder.tick(this.walking!.done + offset, this.walking!.total);
 
   /**
@@ -507,17 +522,20 @@ export class Store implements BrowsableStore {
         const end = hint.entriesEnd;
         gather?.addEncoded(bytes, HINT_HEADER.size, end, hint.entryCount);
         const fields = fieldsOf(bytes, end);
-        for (let at = HINT_HEADER.size; at < end; ) {
-          for (let n = 0; n < HINT_ENTRIES_PER_SLICE && at < end; n++) {
-            const keyLength = fields.getUint32(at + HINT_ENTRY.keyLength, true);
-            const sequence = getU64(fields, at + HINT_ENTRY.sequence);
-            const keyStart = at + HINT_ENTRY.size;
-            const offset = fields.getUint32(at + HINT_ENTRY.offset, true);
-            const recordLength = fields.getUint32(at + HINT_ENTRY.recordLength, true);
-            this.applyRecord(bytes, keyStart, keyLength, bytes[at + HINT_ENTRY.type]!, sequence, seg, offset, recordLength, true);
-            at = keyStart + keyLength;
+        this.replayingHint = { seg, bytes, fields };
+        const placed = this.placedEntries;
+        try {
+          for (let at = HINT_HEADER.size; at < end; ) {
+            at = this.keydir.replayHintEntries(bytes, fields, at, end, HINT_ENTRIES_PER_SLICE, seg.id, this.hintEntryApplied, placed);
+            if (placed.count > 0) {
+              seg.noteRecords(placed.count, placed.oldest, placed.newest);
+              seg.liveBytes += placed.bytes;
+              if (placed.newest >= this.nextSequence) this.nextSequence = placed.newest + 1;
+            }
+            await yielder.step(done + Math.floor((seg.size * at) / end), total);
           }
-          await yielder.step(done + Math.floor((seg.size * at) / end), total);
+        } finally {
+          this.replayingHint = undefined;
         }
         return;
       }
