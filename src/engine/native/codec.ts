@@ -267,9 +267,11 @@ export function checkHint(bytes: Buffer): HintCheck {
   const expectedCount = bytes.readUInt32LE(trailerAt + HINT_TRAILER.entryCount);
   let count = 0;
   let at = HINT_HEADER.size;
+  // The walk reads each key length with one load (fieldsOf), inside the bounds checked just before.
+  const fields = fieldsOf(bytes, trailerAt);
   while (at < trailerAt) {
     if (at + HINT_ENTRY.size > trailerAt) return { ok: false, offset: at, reason: 'hint entry runs into the trailer' };
-    const keyLength = readU32(bytes, at + HINT_ENTRY.keyLength);
+    const keyLength = fields.getUint32(at + HINT_ENTRY.keyLength, true);
     if (keyLength > MAX_KEY_BYTES || at + HINT_ENTRY.size + keyLength > trailerAt) {
       return { ok: false, offset: at, reason: `impossible key length ${keyLength}` };
     }
