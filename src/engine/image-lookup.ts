@@ -16,11 +16,10 @@
  * or replays the hints and data, and so answers "not found" or reports
  * damage with the store's usual checks.
  */
-import { crc32Range } from './crc.js';
 import { readAt, realFs, type EngineFs } from './fs.js';
 import { readImageLayout, staleness } from './keydir-image.js';
 import { FREE_SLOT_MARK, SLOT_WORD, SLOT_WORDS } from './keydir.js';
-import { readU32, readU64 } from './native/codec.js';
+import { computeRecordCrc, readRecordHeader, readU32, recordLength } from './native/codec.js';
 import { dataFileSizesNow } from './compaction.js';
 import { KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { hashBytes } from './native/key-hash.js';
@@ -107,11 +106,11 @@ function confirmedValue(efs: EngineFs, path: string, offset: number, length: num
     efs.closeSync(fd);
   }
   if (record.length < length) return undefined;
-  if (crc32Range(record, RECORD_HEADER.type, length) !== readU32(record, RECORD_HEADER.crc)) return undefined;
-  const keyLength = readU32(record, RECORD_HEADER.keyLength);
-  const valueLength = readU32(record, RECORD_HEADER.valueLength);
-  if (RECORD_HEADER.size + keyLength + valueLength !== length) return undefined;
+  const header = readRecordHeader(record, 0);
+  if (computeRecordCrc(record) !== header.crc) return undefined;
+  const { keyLength } = header;
+  if (recordLength(keyLength, header.valueLength) !== length) return undefined;
   if (keyLength !== key.length || !record.subarray(RECORD_HEADER.size, RECORD_HEADER.size + keyLength).equals(key)) return 'other key';
-  if (record[RECORD_HEADER.type] !== RECORD_PUT || readU64(record, RECORD_HEADER.sequence) !== sequence) return undefined;
+  if (header.type !== RECORD_PUT || header.sequence !== sequence) return undefined;
   return record.subarray(RECORD_HEADER.size + keyLength);
 }
