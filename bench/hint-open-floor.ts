@@ -18,13 +18,14 @@
  * bench/open-child.ts on the same store, as docs/BENCHMARKS.md does: the
  * difference is what kvscope's open spends beyond inserting.
  */
-import { closeSync, fstatSync, openSync, read, readdirSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from '../src/engine/crc.js';
 import { hashBytes } from '../src/engine/native/key-hash.js';
 import { HINT_ENTRY, HINT_HEADER, HINT_TRAILER } from '../src/engine/native/layout.js';
 import { fieldsOf } from '../src/engine/native/codec.js';
 import { prefault } from '../src/engine/prefault.js';
+import { realFs } from '../src/engine/fs.js';
 
 const dir = process.argv[2];
 if (!dir) {
@@ -53,10 +54,11 @@ for (const name of names) {
 }
 const memory = allocate(entries, keyBytes);
 const faulted = prefault([new Uint8Array(memory.table.buffer), new Uint8Array(memory.meta.buffer), memory.arena]);
-// Every file's read started at once on the thread pool, so that the later files are read while the
-// first one's keys are inserted, as kvscope's open reads each next hint (HintReadAhead): reading every
-// file before any insert, the loop came out slower than kvscope's open.
-const reads = names.map((name) => readWhole(join(dir, name)));
+// Every file's read started at once on the thread pool, each one read call (the engine's own
+// EngineFs.readFile), so that the later files are read while the first one's keys are inserted, as
+// kvscope's open reads each next hint (HintReadAhead): reading every file before any insert, the loop
+// came out slower than kvscope's open.
+const reads = names.map((name) => realFs.readFile(join(dir, name)));
 const state: InsertState = { slots: 0, arenaUsed: 0 };
 for (let f = 0; f < reads.length; f++) {
   const bytes = await reads[f]!;
@@ -80,27 +82,6 @@ function allocate(entries: number, keyBytes: number): Memory {
   let size = 1024;
   while (size < 2 * entries) size *= 2;
   return { table: new Uint32Array(2 * size), meta: new Uint32Array(8 * entries), arena: Buffer.allocUnsafeSlow(keyBytes) };
-}
-
-/**
- * A whole file in one read on the thread pool (opened and sized in line): fs.promises.readFile reads
- * 512 KiB at a time, each next piece asked for from this thread, which is busy inserting.
- */
-function readWhole(path: string): Promise<Buffer> {
-  const fd = openSync(path, 'r');
-  const bytes = Buffer.allocUnsafeSlow(fstatSync(fd).size);
-  return new Promise((resolve, reject) => {
-    const from = (at: number): void =>
-      read(fd, bytes, at, bytes.length - at, at, (err, n) => {
-        if (err || n === 0 || at + n === bytes.length) {
-          closeSync(fd);
-          if (err) reject(err);
-          else if (at + n < bytes.length) reject(new Error(`${path}: shorter than its size`));
-          else resolve(bytes);
-        } else from(at + n);
-      });
-    from(0);
-  });
 }
 
 interface InsertState {
