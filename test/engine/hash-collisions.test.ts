@@ -6,26 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../src/engine/errors.js';
-import { hashBytes } from '../../src/engine/native/key-hash.js';
 import { Store } from '../../src/engine/store.js';
-import { cleanTempDirs, damageValueOf, tempDir } from './helpers.js';
+import { cleanTempDirs, collidingPairs, damageValueOf, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
-
-/** `count` pairs of distinct keys with equal hashes (this process's seed). */
-function collidingPairs(count: number): Array<[string, string]> {
-  const seen = new Map<number, string>();
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; pairs.length < count; i++) {
-    const key = `k${i}`;
-    const bytes = Buffer.from(key, 'latin1');
-    const h = hashBytes(bytes, 0, bytes.length);
-    const other = seen.get(h);
-    if (other === undefined) seen.set(h, key);
-    else pairs.push([other, key]);
-  }
-  return pairs;
-}
 
 describe('keys sharing a hash', () => {
   const [[a, b], [c, absent]] = collidingPairs(2);

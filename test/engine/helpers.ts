@@ -1,6 +1,7 @@
 /**
  * Shared helpers for the engine tests: temp dirs, directory hashes and
- * copies, bytewise key order, deterministic noise bytes.
+ * copies, bytewise key order, deterministic noise bytes, keys that share a
+ * hash.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -8,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Store } from '../../src/engine/store.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
+import { hashBytes } from '../../src/engine/native/key-hash.js';
 
 const made: string[] = [];
 
@@ -143,4 +145,18 @@ export function noise(length: number, seed: number): Buffer {
     b[i] = s & 0xff;
   }
   return b;
+}
+
+/** `count` pairs of distinct keys ("k0", "k1", ...) with equal hashes under the fixed seed. */
+export function collidingPairs(count: number): Array<[string, string]> {
+  const seen = new Map<number, string>();
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; pairs.length < count; i++) {
+    const key = `k${i}`;
+    const h = hashBytes(Buffer.from(key, 'latin1'), 0, key.length);
+    const other = seen.get(h);
+    if (other === undefined) seen.set(h, key);
+    else pairs.push([other, key]);
+  }
+  return pairs;
 }

@@ -14,7 +14,7 @@ import { checkHint, encodeHint, fieldsOf, getU64, type HintEntry } from '../../s
 import { hashBytes } from '../../src/engine/native/key-hash.js';
 import { HINT_ENTRY, HINT_HEADER, RECORD_PUT, RECORD_TOMBSTONE } from '../../src/engine/native/layout.js';
 import { Store } from '../../src/engine/store.js';
-import { cleanTempDirs, copyDir, removeKeydirImage, tempDir } from './helpers.js';
+import { cleanTempDirs, collidingPairs, copyDir, removeKeydirImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -86,20 +86,6 @@ function contents(kd: Keydir): { entries: Map<string, unknown>; size: number } {
   const size = kd.size;
   kd.endReplay();
   return { entries: new Map(kd.entries()), size };
-}
-
-/** `count` pairs of distinct keys with equal hashes under the fixed seed. */
-function collidingPairs(count: number): Array<[string, string]> {
-  const seen = new Map<number, string>();
-  const pairs: Array<[string, string]> = [];
-  for (let i = 0; pairs.length < count; i++) {
-    const key = `h${i}`;
-    const h = hashBytes(Buffer.from(key, 'latin1'), 0, key.length);
-    const other = seen.get(h);
-    if (other === undefined) seen.set(h, key);
-    else pairs.push([other, key]);
-  }
-  return pairs;
 }
 
 /** Random hints over a small key space: repeated keys within and across hints, tombstones, sequences in any order, some past 2^32. */
