@@ -106,9 +106,10 @@ const set: Command = async (args, opts, io) => {
 
 const get: Command = async (args, opts, io) => {
   const key = one(args, 'get');
-  // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads); else it is opened.
+  // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads), for a key
+  // it has and (a version 2 image) for a key it has not; when the image cannot say, the store is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
-  const value = throughImage ?? (await withStore(opts, false, (o) => o.store.get(key)));
+  const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, false, (o) => o.store.get(key))));
   if (value === undefined) {
     io.err('Key not found');
     return EXIT_NOT_FOUND;

@@ -5,6 +5,10 @@
  * every key from the hint files again (docs/FORMAT.md, "Keydir image"). It holds the keydir in its
  * own in-memory layout (little-endian u32 words), section after section.
  *
+ * Version 2 adds a checksum of the header and segment table, and one per
+ * page of the slots and the table, so that a one-shot lookup (image-lookup.ts)
+ * can trust the few pages it reads, and so say that a key is absent.
+ *
  * An image describes the data files exactly as they were at that close: it
  * is used only if the directory holds the same segments with the same
  * sizes. A writer reads it, then deletes it (unlink, fsync the directory)
@@ -18,9 +22,10 @@ import { readAt, readFileAt, readIntoAsync, realFs, writeFileAtomically, type En
 import { KeydirStateCheck, SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { readU64, writeU64 } from './native/codec.js';
-import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
+import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_PAGE_BYTES, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
 
-const VERSION = 1;
+/** The version written. Version 1 (no header checksum, no page checksums) is read too. */
+const VERSION = 2;
 
 const TRAILER_BYTES = IMAGE_TRAILER.size;
 
@@ -38,6 +43,8 @@ export interface ImageSegment {
 export interface KeydirImage {
   segments: ImageSegment[];
   keydir: KeydirState;
+  /** Version 2: the page checksums as the image holds them (pageSumsProblem checks them). */
+  pageSums?: Uint32Array;
 }
 
 export type LoadedImage = { ok: true; image: KeydirImage } | { ok: false; reason: string };
@@ -58,6 +65,55 @@ export function staleness(image: Pick<KeydirImage, 'segments'>, segments: readon
     const described = image.segments[i]!;
     if (described.id !== id) return `it describes segment ${described.id} where the directory has ${dataFileName(id)}`;
     if (described.size !== size) return `written for ${described.size} bytes of ${dataFileName(id)}, which has ${size}`;
+  }
+  return undefined;
+}
+
+/**
+ * The CRC-32 of each IMAGE_PAGE_BYTES page of `parts` taken as one run of
+ * bytes (the last page may be shorter): the slots, the free slots and the
+ * table of a version 2 image.
+ */
+export function imagePageSums(parts: readonly Uint8Array[]): Uint32Array {
+  const total = parts.reduce((n, part) => n + part.length, 0);
+  const sums = new Uint32Array(Math.ceil(total / IMAGE_PAGE_BYTES));
+  let page = 0;
+  let filled = 0;
+  let crc = 0;
+  for (const part of parts) {
+    for (let at = 0; at < part.length; ) {
+      const take = Math.min(IMAGE_PAGE_BYTES - filled, part.length - at);
+      crc = crc32(part.subarray(at, at + take), crc);
+      at += take;
+      filled += take;
+      if (filled === IMAGE_PAGE_BYTES) {
+        sums[page++] = crc;
+        crc = 0;
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) sums[page] = crc;
+  return sums;
+}
+
+/** The CRC-32 a version 2 header carries: of its bytes before the field, then the segment table. */
+function headerCrcOf(header: Uint8Array, segmentBytes: Uint8Array): number {
+  return crc32(segmentBytes, crc32(header.subarray(0, IMAGE_HEADER.headerCrc)));
+}
+
+/**
+ * Why a version 2 image's page checksums do not match its slots, free slots
+ * and table, or undefined when they do (or it is version 1). An open does
+ * not need them (it takes the whole image's checksum); verify asks.
+ */
+export function pageSumsProblem(image: KeydirImage): string | undefined {
+  if (image.pageSums === undefined) return undefined;
+  const { slots, freeSlots, table } = image.keydir;
+  const expected = imagePageSums([bytesOf(slots), bytesOf(freeSlots), bytesOf(table)]);
+  if (expected.length !== image.pageSums.length) return `${image.pageSums.length} page checksums for ${expected.length} pages`;
+  for (let page = 0; page < expected.length; page++) {
+    if (expected[page] !== image.pageSums[page]) return `the checksum of page ${page} of the slots and table does not match (a one-shot get will not trust that page)`;
   }
   return undefined;
 }
@@ -88,7 +144,9 @@ export function writeKeydirImage(efs: EngineFs, dir: string, image: KeydirImage)
     writeU64(head, seg.liveBytes, at + IMAGE_SEGMENT.liveBytes);
     writeU64(head, seg.tombstoneBytes, at + IMAGE_SEGMENT.tombstoneBytes);
   });
-  const sections = [head, bytesOf(keydir.slots), bytesOf(keydir.freeSlots), bytesOf(keydir.table), bytesOf(keydir.arena)];
+  head.writeUInt32LE(headerCrcOf(head.subarray(0, IMAGE_HEADER.size), head.subarray(IMAGE_HEADER.size)), IMAGE_HEADER.headerCrc);
+  const paged = [bytesOf(keydir.slots), bytesOf(keydir.freeSlots), bytesOf(keydir.table)];
+  const sections = [head, ...paged, bytesOf(keydir.arena), bytesOf(imagePageSums(paged))];
   let crc = 0;
   for (const section of sections) crc = crc32(section, crc);
   const trailer = Buffer.alloc(TRAILER_BYTES);
@@ -171,6 +229,7 @@ async function readSections(
 
 /** An image's header and segment table, and where its other sections lie. */
 export interface ImageLayout {
+  version: number;
   fileSize: number;
   header: Buffer;
   segmentBytes: Buffer;
@@ -184,12 +243,16 @@ export interface ImageLayout {
   slotsAt: number;
   tableAt: number;
   arenaAt: number;
+  /** Version 2: the page checksums' file offset and count (pages of [slotsAt, arenaAt)); version 1: none (0). */
+  pageSumsAt: number;
+  pageCount: number;
 }
 
 /**
  * Read an image's header and segment table from its open file, checked:
- * magic, version, and section sizes that add up to the file's size. The
- * reason it is not an image otherwise (without the file name).
+ * magic, version, section sizes that add up to the file's size, and (version
+ * 2) their checksum. The reason it is not an image otherwise (without the
+ * file name).
  */
 export function readImageLayout(efs: EngineFs, fd: number): ImageLayout | string {
   const fileSize = efs.fstatSize(fd);
@@ -197,7 +260,7 @@ export function readImageLayout(efs: EngineFs, fd: number): ImageLayout | string
   const header = readAt(efs, fd, IMAGE_HEADER.size, 0);
   if (header.toString('latin1', 0, 4) !== IMAGE_MAGIC) return 'bad magic';
   const version = header.readUInt16LE(IMAGE_HEADER.version);
-  if (version !== VERSION) return `unknown version ${version}`;
+  if (version !== 1 && version !== 2) return `unknown version ${version}`;
   const segmentCount = header.readUInt32LE(IMAGE_HEADER.segmentCount);
   const slotCount = header.readUInt32LE(IMAGE_HEADER.slotCount);
   const freeSlotCount = header.readUInt32LE(IMAGE_HEADER.freeSlotCount);
@@ -207,12 +270,15 @@ export function readImageLayout(efs: EngineFs, fd: number): ImageLayout | string
   const slotsAt = IMAGE_HEADER.size + segmentCount * IMAGE_SEGMENT.size;
   const tableAt = slotsAt + slotCount * SLOT_BYTES + freeSlotCount * 4;
   const arenaAt = tableAt + tableSize * TABLE_ENTRY_BYTES;
-  const expected = arenaAt + arenaBytes + TRAILER_BYTES;
+  const pageSumsAt = arenaAt + arenaBytes;
+  const pageCount = version === 1 ? 0 : Math.ceil((arenaAt - slotsAt) / IMAGE_PAGE_BYTES);
+  const expected = pageSumsAt + pageCount * 4 + TRAILER_BYTES;
   if (expected !== fileSize) return `its sections take ${expected} bytes, the file has ${fileSize}`;
   const segmentBytes = readAt(efs, fd, segmentCount * IMAGE_SEGMENT.size, IMAGE_HEADER.size);
+  if (version === 2 && header.readUInt32LE(IMAGE_HEADER.headerCrc) !== headerCrcOf(header, segmentBytes)) return 'the checksum of its header and segment table does not match';
   const segments = decodeSegments(segmentBytes, segmentCount);
   const seed = header.readUInt32LE(IMAGE_HEADER.seed);
-  return { fileSize, header, segmentBytes, segments, seed, slotCount, freeSlotCount, tableSize, arenaBytes, slotsAt, tableAt, arenaAt };
+  return { version, fileSize, header, segmentBytes, segments, seed, slotCount, freeSlotCount, tableSize, arenaBytes, slotsAt, tableAt, arenaAt, pageSumsAt, pageCount };
 }
 
 function decodeSegments(bytes: Buffer, count: number): ImageSegment[] {
@@ -274,19 +340,20 @@ export async function readKeydirImage(
     // The keydir is checked as its slots and table arrive, while the next chunks are read.
     const ids = new Set(segments.map((seg) => seg.id));
     const check = new KeydirStateCheck({ slotCount, freeSlotCount, tableSize, arenaBytes, arenaGarbage }, (id) => ids.has(id));
-    const sections = [slots, freeSlots, table, arena];
+    const pageSums = layout.version === 1 ? undefined : new Uint32Array(layout.pageCount);
+    const sections = pageSums ? [slots, freeSlots, table, arena, pageSums] : [slots, freeSlots, table, arena];
     const arrived = (section: number, from: number, to: number): void => {
       if (section === 0) check.slotsArrived(slots, from / SLOT_BYTES, to / SLOT_BYTES);
       else if (section === 2) check.tableArrived(table, from / TABLE_ENTRY_BYTES, to / TABLE_ENTRY_BYTES);
     };
     const at = layout.slotsAt;
     const crc = await readSections(efs, fd, sections, at, crc32(segmentBytes, crc32(header)), (offset) => pause(offset, fileSize), arrived);
-    if (readAt(efs, fd, TRAILER_BYTES, layout.arenaAt + arenaBytes).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
+    if (readAt(efs, fd, TRAILER_BYTES, layout.pageSumsAt + layout.pageCount * 4).readUInt32LE(0) !== crc) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: checksum does not match its contents` };
 
     const keydir: KeydirState = { seed: layout.seed, slots, freeSlots, table, arena, arenaGarbage };
     const problem = check.finish(keydir);
     if (problem !== undefined) return { ok: false, reason: `${KEYDIR_IMAGE_FILE}: not a keydir, not used (${problem})` };
-    return { ok: true, image: { segments, keydir } };
+    return { ok: true, image: { segments, keydir, ...(pageSums ? { pageSums } : {}) } };
   } catch (err) {
     // Cancelled while reading: the open is cancelled, not an image to do without.
     if (err instanceof AbortedError) throw err;

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { Store } from '../../src/engine/store.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { hashBytes } from '../../src/engine/native/key-hash.js';
@@ -159,4 +160,26 @@ export function collidingPairs(count: number): Array<[string, string]> {
     else pairs.push([other, key]);
   }
   return pairs;
+}
+
+/**
+ * A keydir image's bytes made whole again after `change`, as a faulty
+ * writer would have written them: for version 2 the header checksum and the
+ * page checksums, then the image's checksum. Computed here from
+ * docs/FORMAT.md ("Keydir image"), not with the engine's code.
+ */
+export function resealedImage(bytes: Buffer, change: (b: Buffer) => void = () => {}): Buffer {
+  const b = Buffer.from(bytes);
+  change(b);
+  const slotsAt = 40 + b.readUInt32LE(12) * 48;
+  const arenaAt = slotsAt + b.readUInt32LE(16) * 32 + b.readUInt32LE(20) * 4 + b.readUInt32LE(24) * 8;
+  if (b.readUInt16LE(4) === 2) {
+    b.writeUInt32LE(zlibCrc32(b.subarray(40, slotsAt), zlibCrc32(b.subarray(0, 36))), 36);
+    const sumsAt = arenaAt + b.readUInt32LE(28);
+    for (let page = 0; slotsAt + page * 4096 < arenaAt; page++) {
+      b.writeUInt32LE(zlibCrc32(b.subarray(slotsAt + page * 4096, Math.min(arenaAt, slotsAt + (page + 1) * 4096))), sumsAt + page * 4);
+    }
+  }
+  b.writeUInt32LE(zlibCrc32(b.subarray(0, b.length - 4)), b.length - 4);
+  return b;
 }

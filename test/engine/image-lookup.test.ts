@@ -1,10 +1,11 @@
 /**
  * A one-shot read through the keydir image (getThroughKeydirImage): what
- * matters is that it never gives a wrong value. It answers only with a
- * value the data files confirm, and says "cannot tell" (undefined, so the
- * caller opens the store) for anything else: a key the image lacks, a stale
- * or damaged image, a record that is not the key's. And that it reads a few
- * small pieces of the image, not all of it, and changes nothing.
+ * matters is that it never gives a wrong answer. It answers with a value
+ * only when the data files confirm it, with "absent" only when the pages of
+ * the image it read match their checksums (version 2), and says "cannot
+ * tell" (undefined, so the caller opens the store) for anything else: a
+ * stale or damaged image, a record that is not the key's. And that it reads
+ * a few small pieces of the image, not all of it, and changes nothing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +16,7 @@ import { realFs } from '../../src/engine/fs.js';
 import { KEYDIR_IMAGE_FILE } from '../../src/engine/native/files.js';
 import { IMAGE_HEADER, IMAGE_SEGMENT } from '../../src/engine/native/layout.js';
 import { Store } from '../../src/engine/store.js';
-import { cleanTempDirs, countingFs, damageValueOf, hashDir, tempDir } from './helpers.js';
+import { cleanTempDirs, countingFs, damageValueOf, hashDir, resealedImage, tempDir } from './helpers.js';
 
 afterAll(cleanTempDirs);
 
@@ -61,12 +62,69 @@ function layoutOf(imagePath: string): ImageLayout {
 }
 
 describe('getThroughKeydirImage', () => {
-  it('gives every live key its value, and cannot tell for deleted or unknown keys', async () => {
+  it('gives every live key its value, and says "absent" for deleted and unknown keys', async () => {
     const { dir, live, deleted } = await closedStore();
     for (const [k, value] of live) expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(value);
-    for (const k of deleted) expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
-    expect(getThroughKeydirImage(dir, Buffer.from('nobody'))).toBeUndefined();
+    for (const k of deleted) expect(getThroughKeydirImage(dir, Buffer.from(k))).toBe('absent');
+    for (let i = 0; i < 2000; i++) expect(getThroughKeydirImage(dir, Buffer.from(`nobody-${i}`))).toBe('absent');
     expect(getThroughKeydirImage(dir, Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('a version 1 image (no page checksums) gives values, and cannot tell for a key it lacks', async () => {
+    const { dir, live, deleted } = await closedStore();
+    const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
+    const layout = layoutOf(imagePath);
+    const v2 = fs.readFileSync(imagePath);
+    fs.writeFileSync(imagePath, resealedImage(Buffer.concat([v2.subarray(0, layout.pageSumsAt), Buffer.alloc(4)]), (b) => {
+      b.writeUInt16LE(1, IMAGE_HEADER.version);
+      b.writeUInt32LE(0, IMAGE_HEADER.headerCrc);
+    }));
+    expect(layoutOf(imagePath).version).toBe(1);
+    const [k, value] = [...live.entries()][321]!;
+    expect(getThroughKeydirImage(dir, Buffer.from(k))).toEqual(value);
+    expect(getThroughKeydirImage(dir, Buffer.from(deleted[5]!))).toBeUndefined();
+    expect(getThroughKeydirImage(dir, Buffer.from('nobody'))).toBeUndefined();
+  });
+
+  it('says "absent" only when the table and slot pages it read match their checksums', async () => {
+    const { dir, live } = await closedStore();
+    const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
+    const good = fs.readFileSync(imagePath);
+    const layout = layoutOf(imagePath);
+    const pageOf = (at: number) => Math.floor((at - layout.slotsAt) / 4096);
+    const missing = Array.from({ length: 300 }, (_, i) => `missing-${i}`);
+    for (const k of missing) expect(getThroughKeydirImage(dir, Buffer.from(k))).toBe('absent');
+    // One byte changed in each page of the table in turn (its checksum not made right): the keys whose probe
+    // reads that page cannot be told apart from a key dropped by the damage, so no "absent" for them.
+    const tablePages = new Set<number>();
+    for (let e = 0; e < layout.tableSize; e += 512) tablePages.add(pageOf(layout.tableAt + e * 8));
+    let undecided = 0;
+    for (const page of tablePages) {
+      const bad = Buffer.from(good);
+      const at = Math.max(layout.tableAt, layout.slotsAt + page * 4096) + 5;
+      bad[at]! ^= 0x40;
+      fs.writeFileSync(imagePath, bad);
+      for (const k of missing) {
+        const got = getThroughKeydirImage(dir, Buffer.from(k));
+        expect(got === 'absent' || got === undefined, k).toBe(true);
+        if (got === undefined) undecided++;
+      }
+      for (const [k, value] of [...live].slice(0, 300)) {
+        const got = getThroughKeydirImage(dir, Buffer.from(k));
+        if (got !== undefined) expect(got).toEqual(value);
+      }
+    }
+    // Every missing key's probe read one of the damaged pages once.
+    expect(undecided).toBeGreaterThanOrEqual(missing.length);
+    // A byte changed in slot 1: slot 0's key, on the same page, is not answered from that page.
+    const keyAt = good.readUInt32LE(layout.slotsAt + 24);
+    const slot0Key = good.toString('latin1', layout.arenaAt + keyAt, layout.arenaAt + keyAt + good.readUInt32LE(layout.slotsAt + 28));
+    fs.writeFileSync(imagePath, good);
+    expect(getThroughKeydirImage(dir, Buffer.from(slot0Key))).toEqual(live.get(slot0Key));
+    const bad = Buffer.from(good);
+    bad[layout.slotsAt + 32 + 8]! ^= 0x01;
+    fs.writeFileSync(imagePath, bad);
+    expect(getThroughKeydirImage(dir, Buffer.from(slot0Key))).toBeUndefined();
   });
 
   it('reads a few small pieces of the image, not the image, and changes no byte of the directory', async () => {
@@ -77,8 +135,14 @@ describe('getThroughKeydirImage', () => {
     const { efs, bytesReadFrom } = countingFs();
     const probe = [...live.keys()].filter((_, i) => i % 1000 === 0);
     for (const k of probe) expect(getThroughKeydirImage(dir, Buffer.from(k), efs)).toEqual(live.get(k));
-    // Per lookup: the header, the segment table, 64 table entries, a slot (and again on a shared hash).
-    expect(bytesReadFrom((name) => name === KEYDIR_IMAGE_FILE) / probe.length).toBeLessThan(2048);
+    // Per lookup: the header, the segment table, a page of table entries, a page of slots, their checksums.
+    expect(bytesReadFrom((name) => name === KEYDIR_IMAGE_FILE) / probe.length).toBeLessThan(12 * 1024);
+    // A key it does not hold: no more of the image, and nothing of the data files.
+    const dataBefore = bytesReadFrom((name) => name.endsWith('.data'));
+    const imageBefore = bytesReadFrom((name) => name === KEYDIR_IMAGE_FILE);
+    for (let i = 0; i < probe.length; i++) expect(getThroughKeydirImage(dir, Buffer.from(`nobody-${i}`), efs)).toBe('absent');
+    expect(bytesReadFrom((name) => name.endsWith('.data'))).toBe(dataBefore);
+    expect((bytesReadFrom((name) => name === KEYDIR_IMAGE_FILE) - imageBefore) / probe.length).toBeLessThan(12 * 1024);
     expect(hashDir(dir)).toEqual(before);
   });
 
@@ -98,8 +162,8 @@ describe('getThroughKeydirImage', () => {
     await writer.close();
   });
 
-  it('never gives a wrong value from a damaged image: any byte changed, the answer is the right value or none', async () => {
-    const { dir, live } = await closedStore();
+  it('never gives a wrong answer from a damaged image: any byte changed, the answer is the right one or none', async () => {
+    const { dir, live, deleted } = await closedStore();
     const imagePath = path.join(dir, KEYDIR_IMAGE_FILE);
     const original = fs.readFileSync(imagePath);
     const layout = layoutOf(imagePath);
@@ -126,6 +190,8 @@ describe('getThroughKeydirImage', () => {
           expect(got).toEqual(live.get(k));
           answered++;
         }
+        const gone = getThroughKeydirImage(dir, Buffer.from(deleted[Math.floor(random() * deleted.length)]!));
+        expect(gone === 'absent' || gone === undefined).toBe(true);
       }
     }
     // Most damage misses the few bytes a lookup reads: the lookups did answer.
@@ -166,7 +232,7 @@ describe('getThroughKeydirImage', () => {
       patched++;
     }
     expect(patched).toBe(1);
-    fs.writeFileSync(imagePath, image);
+    fs.writeFileSync(imagePath, resealedImage(image));
     expect(getThroughKeydirImage(dir, Buffer.from(k))).toBeUndefined();
   });
 
@@ -184,7 +250,7 @@ describe('getThroughKeydirImage', () => {
       const keyAt = image.readUInt32LE(at + 24);
       if (image.toString('latin1', layout.arenaAt + keyAt, layout.arenaAt + keyAt + image.readUInt32LE(at + 28)) === k) image.writeUInt32LE(2 ** 30, at + 12);
     }
-    fs.writeFileSync(imagePath, image);
+    fs.writeFileSync(imagePath, resealedImage(image));
     let largestRead = 0;
     const efs = {
       ...realFs,
@@ -197,7 +263,8 @@ describe('getThroughKeydirImage', () => {
     expect(getThroughKeydirImage(dir, Buffer.from(k), efs)).toBeUndefined();
     expect(largestRead).toBeLessThan(64 * 1024);
     // The other keys' slots still say their own lengths: answered (their data files are as long as needed).
-    expect(getThroughKeydirImage(dir, Buffer.from(key(1235)), efs)).toEqual(live.get(key(1235)));
+    expect(live.get(key(1236))).toBeDefined();
+    expect(getThroughKeydirImage(dir, Buffer.from(key(1236)), efs)).toEqual(live.get(key(1236)));
   });
 
   it('does not give another key\'s value when a table entry names that key\'s slot', async () => {
@@ -211,7 +278,8 @@ describe('getThroughKeydirImage', () => {
       const slotPlusOne = image.readUInt32LE(at);
       if (slotPlusOne !== 0) image.writeUInt32LE((slotPlusOne % layout.slotCount) + 1, at);
     }
-    fs.writeFileSync(imagePath, image);
+    // Checksums made right, as a faulty writer would: the entries and the slots they name disagree on the hash.
+    fs.writeFileSync(imagePath, resealedImage(image));
     for (const k of [...live.keys()].slice(0, 500)) {
       const got = getThroughKeydirImage(dir, Buffer.from(k));
       if (got !== undefined) expect(got).toEqual(live.get(k));

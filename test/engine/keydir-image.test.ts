@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { Store } from '../../src/engine/store.js';
@@ -15,9 +15,14 @@ import { Keydir } from '../../src/engine/keydir.js';
 import { readKeydirImage, type KeydirImage } from '../../src/engine/keydir-image.js';
 import { decodeHint, encodeHint } from '../../src/engine/native/codec.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, copyDir, countingFs, hashDir, pathAwareFs, removeKeydirImage, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, countingFs, hashDir, pathAwareFs, removeKeydirImage, resealedImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
+
+/** The checksum an image's last four bytes hold: of every byte before them. */
+function crc32OfImage(b: Buffer): number {
+  return zlibCrc32(b.subarray(0, b.length - 4));
+}
 
 const IMAGE = 'KEYDIR';
 
@@ -97,13 +102,6 @@ async function expectOpen(dir: string, expected: Map<string, string>, reason?: s
   expect(hashDir(dir), 'a read-only open changes nothing').toEqual(before);
 }
 
-/** The image's bytes with their checksum made right again after `change`. */
-function resealed(bytes: Buffer, change: (b: Buffer) => void): Buffer {
-  const b = Buffer.from(bytes);
-  change(b);
-  b.writeUInt32LE(crc32(b.subarray(0, b.length - 4)), b.length - 4);
-  return b;
-}
 
 describe('keydir image', () => {
   it('a clean close writes it; a read-only open takes it over and opens no hint', async () => {
@@ -374,7 +372,7 @@ describe('keydir image', () => {
       }],
     ];
     for (const [what, change] of cases) {
-      fs.writeFileSync(path.join(dir, IMAGE), resealed(good, change));
+      fs.writeFileSync(path.join(dir, IMAGE), resealedImage(good, change));
       await expectOpen(dir, expected, 'KEYDIR: not a keydir');
       const problems = (await verifyNativeDirectory(dir)).problems;
       expect(problems.map((p) => [p.file, p.kind]), what).toEqual([[IMAGE, 'bad-hint']]);
@@ -387,10 +385,48 @@ describe('keydir image', () => {
     const good = fs.readFileSync(path.join(dir, IMAGE));
     const slotsAt = 40 + good.readUInt32LE(12) * 48;
     // The first slot's record offset moved by one byte: the checksum is made right, the keydir is sound.
-    const bad = resealed(good, (b) => b.writeUInt32LE(b.readUInt32LE(slotsAt + 8) + 1, slotsAt + 8));
+    const bad = resealedImage(good, (b) => b.writeUInt32LE(b.readUInt32LE(slotsAt + 8) + 1, slotsAt + 8));
     fs.writeFileSync(path.join(dir, IMAGE), bad);
     const problems = (await verifyNativeDirectory(dir)).problems;
     expect(problems.map((p) => [p.file, p.offset, p.kind])).toEqual([[IMAGE, slotsAt, 'hint-mismatch']]);
+  });
+
+  it('is written as version 2; a version 1 image (no header or page checksums) is still taken over', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 10);
+    const good = fs.readFileSync(path.join(dir, IMAGE));
+    expect(good.readUInt16LE(4)).toBe(2);
+    // The same image as version 1 wrote it: version 1, the header checksum's field 0, no page checksums.
+    const slotsAt = 40 + good.readUInt32LE(12) * 48;
+    const arenaEnd = slotsAt + good.readUInt32LE(16) * 32 + good.readUInt32LE(20) * 4 + good.readUInt32LE(24) * 8 + good.readUInt32LE(28);
+    const v1 = resealedImage(Buffer.concat([good.subarray(0, arenaEnd), Buffer.alloc(4)]), (b) => {
+      b.writeUInt16LE(1, 4);
+      b.writeUInt32LE(0, 36);
+    });
+    fs.writeFileSync(path.join(dir, IMAGE), v1);
+    await expectOpen(dir, expected);
+    expect((await verifyNativeDirectory(dir)).problems).toEqual([]);
+    // A version 2 image without its page checksums does not add up.
+    const cut = Buffer.concat([good.subarray(0, arenaEnd), Buffer.alloc(4)]);
+    cut.writeUInt32LE(crc32OfImage(cut), cut.length - 4);
+    fs.writeFileSync(path.join(dir, IMAGE), cut);
+    await expectOpen(dir, expected, 'KEYDIR: its sections take');
+  });
+
+  it('a page checksum that does not match its page: an open still takes the image (its checksum holds), verify names it', async () => {
+    const dir = tempDir() + '/s';
+    const expected = await workload(dir, 11);
+    const good = fs.readFileSync(path.join(dir, IMAGE));
+    const slotsAt = 40 + good.readUInt32LE(12) * 48;
+    const sumsAt = slotsAt + good.readUInt32LE(16) * 32 + good.readUInt32LE(20) * 4 + good.readUInt32LE(24) * 8 + good.readUInt32LE(28);
+    const bad = Buffer.from(good);
+    bad.writeUInt32LE((bad.readUInt32LE(sumsAt) ^ 1) >>> 0, sumsAt);
+    bad.writeUInt32LE(crc32OfImage(bad), bad.length - 4);
+    fs.writeFileSync(path.join(dir, IMAGE), bad);
+    await expectOpen(dir, expected);
+    const problems = (await verifyNativeDirectory(dir)).problems;
+    expect(problems.map((p) => [p.file, p.offset, p.kind])).toEqual([[IMAGE, sumsAt, 'bad-hint']]);
+    expect(problems[0]!.message).toContain('page 0');
   });
 
   it('reading and checking a large image pause between steps, and a cancel there cancels the open', async () => {

@@ -11,10 +11,9 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
-import { crc32 } from '../../src/engine/crc.js';
 import { decodeHint, encodeHint } from '../../src/engine/native/codec.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, countingFs, hashDir, tempDir } from './helpers.js';
+import { cleanTempDirs, countingFs, hashDir, resealedImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -78,9 +77,9 @@ function imageSlots(dir: string): { image: Buffer; slotsAt: number; slotCount: n
   return { image, slotsAt, slotCount: image.readUInt32LE(16) };
 }
 
+/** The image written back with its checksums made right again (resealedImage), as a faulty writer would have left it. */
 function resealImage(dir: string, image: Buffer): void {
-  image.writeUInt32LE(crc32(image.subarray(0, image.length - 4)), image.length - 4);
-  fs.writeFileSync(path.join(dir, IMAGE), image);
+  fs.writeFileSync(path.join(dir, IMAGE), resealedImage(image));
 }
 
 describe('verify: what hints and the keydir image claim', () => {

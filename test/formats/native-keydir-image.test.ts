@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { SLOT_WORDS } from '../../src/engine/keydir.js';
@@ -91,7 +92,9 @@ describe('native keydir image decoder', () => {
     }
     expect(at).toBe(fs.statSync(path.join(dir, 'KEYDIR')).size);
     expect(rows.at(-1)).toMatchObject({ kind: 'trailer', status: 'valid' });
-    expect(rows.filter((r) => r.kind === 'section').map((r) => r.fields[0]!.name)).toEqual(['free slots', 'hash table', 'key bytes']);
+    expect(rows.filter((r) => r.kind === 'section').map((r) => r.fields[0]!.name)).toEqual(['free slots', 'hash table', 'key bytes', 'page checksums']);
+    expect(rows.every((r) => r.status === 'valid')).toBe(true);
+    expect(field(rows[0]!, 'version')).toBe('2');
   });
 
   it('a slot is the keydir’s eight u32 words', () => {
@@ -101,14 +104,31 @@ describe('native keydir image decoder', () => {
   it('shows damage instead of throwing: a bad checksum, a key outside the key bytes, a short file', async () => {
     const { dir } = await closedStore();
     const good = fs.readFileSync(path.join(dir, 'KEYDIR'));
+    const slotsAt = 40 + good.readUInt32LE(12) * 48;
+    const arenaAt = slotsAt + good.readUInt32LE(16) * 32 + good.readUInt32LE(20) * 4 + good.readUInt32LE(24) * 8;
+    const pageSumsAt = arenaAt + good.readUInt32LE(28);
     const flipped = Buffer.from(good);
-    flipped[flipped.length - 10]! ^= 1; // a key byte
+    flipped[arenaAt + 2]! ^= 1; // a key byte
     const rows = nativeFormat.decodeFile({ name: 'KEYDIR', role: 'keydir', id: -1, size: flipped.length }, flipped);
     expect(rows.at(-1)).toMatchObject({ kind: 'trailer', status: 'corrupt', problemKind: 'bad-hint' });
     expect(rows.at(-1)!.storedCrc).not.toBe(rows.at(-1)!.computedCrc);
 
+    // A page checksum that does not match its page, the image's checksum made right: that row says so.
+    const wrongSum = Buffer.from(good);
+    wrongSum.writeUInt32LE((wrongSum.readUInt32LE(pageSumsAt) ^ 0x100) >>> 0, pageSumsAt);
+    wrongSum.writeUInt32LE(zlibCrc32(wrongSum.subarray(0, wrongSum.length - 4)), wrongSum.length - 4);
+    const sums = nativeFormat.decodeFile({ name: 'KEYDIR', role: 'keydir', id: -1, size: wrongSum.length }, wrongSum);
+    expect(sums.filter((r) => r.status !== 'valid').map((r) => [r.kind, r.offset, r.problemKind])).toEqual([['section', pageSumsAt, 'bad-hint']]);
+    expect(sums.find((r) => r.status !== 'valid')!.problem).toContain('1 page checksum');
+    // The header's seed changed, the image's checksum made right: the header's own checksum says so.
+    const seed = Buffer.from(good);
+    seed.writeUInt32LE((seed.readUInt32LE(8) ^ 1) >>> 0, 8);
+    seed.writeUInt32LE(zlibCrc32(seed.subarray(0, seed.length - 4)), seed.length - 4);
+    const header = nativeFormat.decodeFile({ name: 'KEYDIR', role: 'keydir', id: -1, size: seed.length }, seed);
+    expect(header.filter((r) => r.status !== 'valid').map((r) => [r.kind, r.offset, r.problemKind])).toEqual([['header', 0, 'bad-hint']]);
+    expect(field(header[0]!, 'headerCrc')).toContain('computed');
+
     const outside = Buffer.from(good);
-    const slotsAt = 40 + outside.readUInt32LE(12) * 48;
     const firstUsed = rows.findIndex((r) => r.kind === 'slot' && r.key !== undefined);
     const slotAt = rows[firstUsed]!.offset;
     expect((slotAt - slotsAt) % 32).toBe(0);

@@ -12,13 +12,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { computeRecordCrc } from '../../src/engine/native/codec.js';
-import { crc32 } from '../../src/engine/crc.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import type { KvscopeEvent, RecordRow, VerifyResult } from '../../src/shared/contract.js';
 import { ApiError } from '../../src/shared/errors.js';
 import { validateRequest } from '../../src/shared/validate.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { resealedImage } from '../engine/helpers.js';
 import { rejection } from './rejection.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -216,10 +216,9 @@ describe('records, recordAt, readBytes', () => {
     // The first key's slot now points one byte into its record; its checksum made right again.
     const bytes = readFileSync(join(dir, 'KEYDIR'));
     const slot = slots[0]!;
-    bytes.writeUInt32LE(bytes.readUInt32LE(slot.offset + 8) + 1, slot.offset + 8);
-    bytes.writeUInt32LE(crc32(bytes.subarray(0, bytes.length - 4)), bytes.length - 4);
+    const resealed = resealedImage(bytes, (b) => b.writeUInt32LE(b.readUInt32LE(slot.offset + 8) + 1, slot.offset + 8));
     const fd = openSync(join(dir, 'KEYDIR'), 'r+');
-    writeSync(fd, bytes, 0, bytes.length, 0);
+    writeSync(fd, resealed, 0, resealed.length, 0);
     closeSync(fd);
     const { sessionId: s2 } = await service.dispatch('openStore', { path: dir });
     const report = await verifyThroughService(s2);

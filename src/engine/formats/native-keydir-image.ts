@@ -2,19 +2,21 @@
  * The keydir image (KEYDIR, docs/FORMAT.md "Keydir image") decoded for the
  * record table and the hex pane: the header, one row per segment it
  * describes, one row per slot (a key: where its live record is), the free
- * slot list, the hash table and the key bytes as a row each, and the
- * checksum. Field ranges come from the layout tables the engine writes the
- * image with (../native/layout.ts).
+ * slot list, the hash table and the key bytes as a row each, the page
+ * checksums (version 2), and the checksum. Field ranges come from the
+ * layout tables the engine writes the image with (../native/layout.ts).
  *
  * Decoding shows what the bytes say; whether the image still describes the
  * directory (and is used at open) is for verify and the open to say.
  */
 import { crc32 } from '../crc.js';
 import { readU64 } from '../native/codec.js';
+import { imagePageSums } from '../keydir-image.js';
 import {
   IMAGE_HEADER,
   IMAGE_HEADER_FIELDS,
   IMAGE_MAGIC,
+  IMAGE_PAGE_BYTES,
   IMAGE_SEGMENT,
   IMAGE_SEGMENT_FIELDS,
   IMAGE_SLOT,
@@ -54,32 +56,42 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
   const freeAt = slotsAt + slotCount * IMAGE_SLOT.size;
   const tableAt = freeAt + freeSlotCount * 4;
   const arenaAt = tableAt + tableSize * 8;
-  const trailerAt = arenaAt + arenaBytes;
+  const version = buf.readUInt16LE(IMAGE_HEADER.version);
+  const pageSumsAt = arenaAt + arenaBytes;
+  const pageCount = version === 1 ? 0 : Math.ceil((arenaAt - slotsAt) / IMAGE_PAGE_BYTES);
+  const trailerAt = pageSumsAt + pageCount * 4;
   if (trailerAt + IMAGE_TRAILER.size !== buf.length) {
     return unreadable(buf, `the header's section sizes add up to ${trailerAt + IMAGE_TRAILER.size} bytes, the file has ${buf.length}`);
   }
 
-  const out: DecodedRecord[] = [
-    {
-      offset: 0,
-      length: IMAGE_HEADER.size,
-      kind: 'header',
-      status: 'valid',
-      fields: layoutFields(IMAGE_HEADER_FIELDS, 0, fieldValues({
-        magic: JSON.stringify(IMAGE_MAGIC),
-        version: String(buf.readUInt16LE(IMAGE_HEADER.version)),
-        flags: String(buf.readUInt16LE(IMAGE_HEADER.flags)),
-        seed: hex32(u32('seed')),
-        segmentCount: String(segmentCount),
-        slotCount: String(slotCount),
-        freeSlotCount: String(freeSlotCount),
-        tableSize: String(tableSize),
-        arenaBytes: String(arenaBytes),
-        arenaGarbage: String(u32('arenaGarbage')),
-        reserved: String(u32('reserved')),
-      })),
-    },
-  ];
+  const storedHeaderCrc = u32('headerCrc');
+  const computedHeaderCrc = crc32(buf.subarray(IMAGE_HEADER.size, slotsAt), crc32(buf.subarray(0, IMAGE_HEADER.headerCrc)));
+  const headerIntact = version === 1 || storedHeaderCrc === computedHeaderCrc;
+  const header: DecodedRecord = {
+    offset: 0,
+    length: IMAGE_HEADER.size,
+    kind: 'header',
+    status: headerIntact ? 'valid' : 'corrupt',
+    fields: layoutFields(IMAGE_HEADER_FIELDS, 0, fieldValues({
+      magic: JSON.stringify(IMAGE_MAGIC),
+      version: String(version),
+      flags: String(buf.readUInt16LE(IMAGE_HEADER.flags)),
+      seed: hex32(u32('seed')),
+      segmentCount: String(segmentCount),
+      slotCount: String(slotCount),
+      freeSlotCount: String(freeSlotCount),
+      tableSize: String(tableSize),
+      arenaBytes: String(arenaBytes),
+      arenaGarbage: String(u32('arenaGarbage')),
+      headerCrc:
+        version === 1 ? `${storedHeaderCrc} (version 1: reserved)` : headerIntact ? hex32(storedHeaderCrc) : `${hex32(storedHeaderCrc)} (computed ${hex32(computedHeaderCrc)})`,
+    })),
+  };
+  if (!headerIntact) {
+    header.problem = 'the checksum of the header and segment table does not match: an open will not use the image';
+    header.problemKind = 'bad-hint';
+  }
+  const out: DecodedRecord[] = [header];
 
   for (let i = 0; i < segmentCount; i++) {
     const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.size;
@@ -138,7 +150,20 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
 
   out.push(...section(freeAt, tableAt - freeAt, 'free slots', 'other', `${freeSlotCount} slot indexes (u32)`, 'Indexes of the free slots among the slots (u32 each), reused before new slots.'));
   out.push(...section(tableAt, arenaAt - tableAt, 'hash table', 'other', `${tableSize} entries`, "Open addressing with linear probing: per entry the key hash (u32) and slot index + 1 (u32), 0 where empty; a key's home entry is the top bits of its hash."));
-  out.push(...section(arenaAt, trailerAt - arenaAt, 'key bytes', 'key', `${arenaBytes} bytes, ${u32('arenaGarbage')} of them unused`, 'Every key, back to back; a slot points at its key with keyAt and keyLength.'));
+  out.push(...section(arenaAt, pageSumsAt - arenaAt, 'key bytes', 'key', `${arenaBytes} bytes, ${u32('arenaGarbage')} of them unused`, 'Every key, back to back; a slot points at its key with keyAt and keyLength.'));
+
+  if (pageCount > 0) {
+    const expected = imagePageSums([buf.subarray(slotsAt, arenaAt)]);
+    let wrong = 0;
+    for (let page = 0; page < pageCount; page++) if (buf.readUInt32LE(pageSumsAt + page * 4) !== expected[page]) wrong++;
+    const [row] = section(pageSumsAt, pageCount * 4, 'page checksums', 'other', `${pageCount} pages of ${IMAGE_PAGE_BYTES} bytes${wrong > 0 ? `, ${wrong} not matching` : ''}`, `CRC-32 of each ${IMAGE_PAGE_BYTES}-byte page of the slots, free slots and table, taken as one run of bytes (u32 each): a one-shot get trusts the pages it reads by them.`);
+    if (wrong > 0) {
+      row!.status = 'corrupt';
+      row!.problem = `${wrong} page checksum(s) do not match their pages: a one-shot get will not trust those pages`;
+      row!.problemKind = 'bad-hint';
+    }
+    out.push(row!);
+  }
 
   const storedCrc = buf.readUInt32LE(trailerAt + IMAGE_TRAILER.crc);
   const computedCrc = crc32(buf.subarray(0, trailerAt)) >>> 0;

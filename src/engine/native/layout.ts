@@ -78,7 +78,7 @@ export const HINT_TRAILER_FIELDS = [
 /** The keydir image (KEYDIR, ../keydir-image.ts): a header, then segmentCount segments, slotCount slots, ... */
 export const IMAGE_HEADER_FIELDS = [
   { name: 'magic', role: 'magic', size: 4, explain: 'The bytes "KVSK": this file is a kvscope keydir image.' },
-  { name: 'version', role: 'version', size: 2, explain: 'Image version (u16); this kvscope reads version 1.' },
+  { name: 'version', role: 'version', size: 2, explain: 'Image version (u16): 2 (written now; page checksums after the key bytes) or 1 (read too).' },
   { name: 'flags', role: 'flags', size: 2, explain: 'Reserved (u16), 0.' },
   { name: 'seed', role: 'other', size: 4, explain: 'Seed of the keydir\'s key hash (u32).' },
   { name: 'segmentCount', role: 'other', size: 4, explain: 'Segments described after the header (u32).' },
@@ -87,7 +87,7 @@ export const IMAGE_HEADER_FIELDS = [
   { name: 'tableSize', role: 'other', size: 4, explain: 'Entries of the hash table (u32, a power of two).' },
   { name: 'arenaBytes', role: 'other', size: 4, explain: 'Bytes of keys, stored back to back after the table (u32).' },
   { name: 'arenaGarbage', role: 'other', size: 4, explain: 'Of those, bytes no slot points at any more (u32).' },
-  { name: 'reserved', role: 'padding', size: 4, explain: 'Reserved (u32), 0.' },
+  { name: 'headerCrc', role: 'crc', size: 4, explain: 'Version 2: CRC-32 of the 36 header bytes before this field, then the segment table (u32). Version 1: reserved, 0.' },
 ] as const satisfies readonly FieldSpec[];
 
 export const IMAGE_SEGMENT_FIELDS = [
@@ -99,6 +99,14 @@ export const IMAGE_SEGMENT_FIELDS = [
   { name: 'liveBytes', role: 'other', size: 8, explain: 'Bytes of the records the keydir points at (u64).' },
   { name: 'tombstoneBytes', role: 'other', size: 8, explain: 'Bytes of tombstones (u64).' },
 ] as const satisfies readonly FieldSpec[];
+
+/**
+ * Version 2: the slots, the free slots and the table, taken as one run of
+ * bytes, have a CRC-32 per page of this size (the last page may be
+ * shorter), so that a one-shot lookup can trust the few pages it reads,
+ * without the whole image's checksum.
+ */
+export const IMAGE_PAGE_BYTES = 4096;
 
 export const IMAGE_TRAILER_FIELDS = [{ name: 'crc', role: 'crc', size: 4, explain: 'CRC-32 of every byte of the image before this field (u32).' }] as const satisfies readonly FieldSpec[];
 
