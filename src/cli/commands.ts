@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { getThroughKeydirImage } from '../engine/image-lookup.js';
+import { statsThroughKeydirImage } from '../engine/image-stats.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
@@ -186,7 +187,9 @@ const history: Command = async (args, opts, io) => {
 
 const stats: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('stats takes no arguments');
-  const s = await withStore(opts, false, async (o) => o.store.stats());
+  // A kvscope store closed cleanly gives its figures from its keydir image's header, unopened; else it is opened.
+  const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? statsThroughKeydirImage(opts.dir) : undefined;
+  const s = throughImage ?? (await withStore(opts, false, async (o) => o.store.stats()));
   io.out(opts.json ? JSON.stringify(s) : statsText(s));
   return EXIT_OK;
 };

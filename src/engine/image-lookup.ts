@@ -82,6 +82,17 @@ class CheckedPages {
  */
 export function getThroughKeydirImage(dir: string, key: Uint8Array, efs: EngineFs = realFs): Buffer | 'absent' | undefined {
   if (key.length === 0) return undefined;
+  return throughCurrentImage(dir, efs, (fd, layout, dataFiles) => lookUp(efs, dir, fd, layout, dataFiles, key));
+}
+
+/**
+ * For a one-shot read of the image as it lies (a key here, the stats in
+ * image-stats.ts): `read` given the image's open file, its layout (checked
+ * by readImageLayout) and the data files as they are now, when the image
+ * describes them (the same segments, the same sizes). Undefined when there
+ * is no such image, or anything throws: the caller then opens the store.
+ */
+export function throughCurrentImage<T>(dir: string, efs: EngineFs, read: (fd: number, layout: ImageLayout, dataFiles: DataFileNow[]) => T | undefined): T | undefined {
   let fd: number;
   try {
     fd = efs.openSync(pathOf(dir, KEYDIR_IMAGE_FILE), 'r');
@@ -90,58 +101,67 @@ export function getThroughKeydirImage(dir: string, key: Uint8Array, efs: EngineF
   }
   try {
     const layout = readImageLayout(efs, fd);
-    if (typeof layout === 'string' || layout.tableSize === 0 || (layout.tableSize & (layout.tableSize - 1)) !== 0) return undefined;
+    if (typeof layout === 'string') return undefined;
     const dataFiles = dataFileSizesNow(efs, dir);
     if (dataFiles === undefined || staleness(layout, dataFiles) !== undefined) return undefined;
-    const fileOf = new Map(dataFiles.map((f) => [f.id, f]));
-    // A version 1 image has no page checksums: what it says is read as it lies, and never taken for "absent".
-    const checked = layout.version === 1 ? undefined : new CheckedPages(efs, fd, layout);
-    const readImage = (length: number, position: number): Buffer | undefined => {
-      if (checked) return checked.read(length, position);
-      const bytes = readAt(efs, fd, length, position);
-      return bytes.length < length ? undefined : bytes;
-    };
-
-    const hash = hashBytes(key, 0, key.length, layout.seed);
-    const mask = layout.tableSize - 1;
-    const bits = Math.log2(layout.tableSize);
-    let index = bits === 0 ? 0 : hash >>> (32 - bits);
-    for (let probed = 0; probed < Math.min(layout.tableSize, MAX_PROBE); ) {
-      const count = Math.min(ENTRIES_PER_READ, layout.tableSize - index);
-      const entries = readImage(count * 8, layout.tableAt + index * 8);
-      if (entries === undefined) return undefined;
-      for (let e = 0; e < count; e++, probed++) {
-        const slotPlusOne = readU32(entries, e * 8 + 4);
-        // The end of the run the key would be in, every entry before it checked: the key has no value.
-        if (slotPlusOne === 0) return checked ? 'absent' : undefined;
-        if (readU32(entries, e * 8) !== hash) continue;
-        if (slotPlusOne > layout.slotCount) return undefined;
-        const slot = readImage(SLOT_BYTES, layout.slotsAt + (slotPlusOne - 1) * SLOT_BYTES);
-        if (slot === undefined) return undefined;
-        const word = (w: number) => readU32(slot, w * 4);
-        // A table entry and the slot it names disagree on the hash: not a keydir (the open's check would say so).
-        if (word(SLOT_WORD.hash) !== hash) return undefined;
-        if (word(SLOT_WORD.keyLength) === FREE_SLOT_MARK || word(SLOT_WORD.keyLength) !== key.length) continue;
-        const segment = word(SLOT_WORD.segment);
-        const offset = word(SLOT_WORD.offset);
-        const length = word(SLOT_WORD.length);
-        const sequence = word(SLOT_WORD.sequenceHigh) * TWO_32 + word(SLOT_WORD.sequenceLow);
-        const file = fileOf.get(segment);
-        // Read only what a record of this key can be: a damaged length never makes a large allocation.
-        if (file === undefined || length < RECORD_HEADER.size + key.length || length > RECORD_HEADER.size + key.length + MAX_VALUE_BYTES || offset + length > file.size) return undefined;
-        const value = confirmedValue(efs, pathOf(dir, file.name), offset, length, key, sequence);
-        // Another key with the same hash: go on along the run.
-        if (value === 'other key') continue;
-        return value;
-      }
-      index = (index + count) & mask;
-    }
-    return undefined;
+    return read(fd, layout, dataFiles);
   } catch {
     return undefined;
   } finally {
     efs.closeSync(fd);
   }
+}
+
+/** A data file of the directory, as dataFileSizesNow found it. */
+type DataFileNow = { id: number; name: string; size: number };
+
+/** The key looked up in an image that describes the data files as they are (see above). */
+function lookUp(efs: EngineFs, dir: string, fd: number, layout: ImageLayout, dataFiles: DataFileNow[], key: Uint8Array): Buffer | 'absent' | undefined {
+  if (layout.tableSize === 0 || (layout.tableSize & (layout.tableSize - 1)) !== 0) return undefined;
+  const fileOf = new Map(dataFiles.map((f) => [f.id, f]));
+  // A version 1 image has no page checksums: what it says is read as it lies, and never taken for "absent".
+  const checked = layout.version === 1 ? undefined : new CheckedPages(efs, fd, layout);
+  const readImage = (length: number, position: number): Buffer | undefined => {
+    if (checked) return checked.read(length, position);
+    const bytes = readAt(efs, fd, length, position);
+    return bytes.length < length ? undefined : bytes;
+  };
+
+  const hash = hashBytes(key, 0, key.length, layout.seed);
+  const mask = layout.tableSize - 1;
+  const bits = Math.log2(layout.tableSize);
+  let index = bits === 0 ? 0 : hash >>> (32 - bits);
+  for (let probed = 0; probed < Math.min(layout.tableSize, MAX_PROBE); ) {
+    const count = Math.min(ENTRIES_PER_READ, layout.tableSize - index);
+    const entries = readImage(count * 8, layout.tableAt + index * 8);
+    if (entries === undefined) return undefined;
+    for (let e = 0; e < count; e++, probed++) {
+      const slotPlusOne = readU32(entries, e * 8 + 4);
+      // The end of the run the key would be in, every entry before it checked: the key has no value.
+      if (slotPlusOne === 0) return checked ? 'absent' : undefined;
+      if (readU32(entries, e * 8) !== hash) continue;
+      if (slotPlusOne > layout.slotCount) return undefined;
+      const slot = readImage(SLOT_BYTES, layout.slotsAt + (slotPlusOne - 1) * SLOT_BYTES);
+      if (slot === undefined) return undefined;
+      const word = (w: number) => readU32(slot, w * 4);
+      // A table entry and the slot it names disagree on the hash: not a keydir (the open's check would say so).
+      if (word(SLOT_WORD.hash) !== hash) return undefined;
+      if (word(SLOT_WORD.keyLength) === FREE_SLOT_MARK || word(SLOT_WORD.keyLength) !== key.length) continue;
+      const segment = word(SLOT_WORD.segment);
+      const offset = word(SLOT_WORD.offset);
+      const length = word(SLOT_WORD.length);
+      const sequence = word(SLOT_WORD.sequenceHigh) * TWO_32 + word(SLOT_WORD.sequenceLow);
+      const file = fileOf.get(segment);
+      // Read only what a record of this key can be: a damaged length never makes a large allocation.
+      if (file === undefined || length < RECORD_HEADER.size + key.length || length > RECORD_HEADER.size + key.length + MAX_VALUE_BYTES || offset + length > file.size) return undefined;
+      const value = confirmedValue(efs, pathOf(dir, file.name), offset, length, key, sequence);
+      // Another key with the same hash: go on along the run.
+      if (value === 'other key') continue;
+      return value;
+    }
+    index = (index + count) & mask;
+  }
+  return undefined;
 }
 
 /**

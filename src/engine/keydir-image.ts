@@ -22,6 +22,7 @@ import { readAt, readFileAt, readIntoAsync, realFs, writeFileAtomically, type En
 import { KeydirStateCheck, SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { readU64, writeU64 } from './native/codec.js';
+import type { Segment } from './segment.js';
 import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_PAGE_BYTES, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
 
 /** The version written. Version 1 (no header checksum, no page checksums) is read too. */
@@ -116,6 +117,17 @@ export function pageSumsProblem(image: KeydirImage): string | undefined {
     if (expected[page] !== image.pageSums[page]) return `the checksum of page ${page} of the slots and table does not match (a one-shot get will not trust that page)`;
   }
   return undefined;
+}
+
+/** Give a segment the figures an image describes it with (an open that takes the image over, image-stats). */
+export function adoptSegmentFigures(seg: Segment, described: ImageSegment): void {
+  seg.records = described.records;
+  if (described.records > 0) {
+    seg.oldestSequence = described.oldestSequence;
+    seg.newestSequence = described.newestSequence;
+  }
+  seg.liveBytes = described.liveBytes;
+  seg.tombstoneBytes = described.tombstoneBytes;
 }
 
 /** Only a little-endian host reads or writes images: the sections are its typed arrays' own bytes. */

@@ -51,8 +51,9 @@ import {
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { buildHintBytes, HintBuilder, HintReadAhead, hintHeaderDescribes, loadHint, readHintEntryCount, writeHintBytes } from './hints.js';
 import { prefault } from './prefault.js';
-import { deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
+import { adoptSegmentFigures, deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
+import { segmentStats, storeStats } from './stats.js';
 import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile } from './cache-fill.js';
@@ -481,14 +482,8 @@ export class Store implements BrowsableStore {
     for (let i = 0; i < segments.length; i++) {
       const seg = segments[i]!;
       const described = image.segments[i]!;
-      seg.records = described.records;
-      if (described.records > 0) {
-        seg.oldestSequence = described.oldestSequence;
-        seg.newestSequence = described.newestSequence;
-        this.nextSequence = Math.max(this.nextSequence, described.newestSequence + 1);
-      }
-      seg.liveBytes = described.liveBytes;
-      seg.tombstoneBytes = described.tombstoneBytes;
+      adoptSegmentFigures(seg, described);
+      if (described.records > 0) this.nextSequence = Math.max(this.nextSequence, described.newestSequence + 1);
       // A writer writes a sealed segment's missing or stale hint again (in the background), as after a replay.
       seg.hasHint = listing.hintIds.has(seg.id) && (this.readOnly || hintHeaderDescribes(this.efs, this.dir, seg.id, seg.size));
     }
@@ -1004,31 +999,11 @@ export class Store implements BrowsableStore {
   }
 
   stats(): StoreStats {
-    const perSegment = [...this.segments.values()].map((s) => ({
-      file: s.file,
-      segment: s.id,
-      bytes: s.size,
-      records: s.records,
-      liveBytes: s.liveBytes,
-      staleBytes: s.staleBytes,
-      tombstoneBytes: s.tombstoneBytes,
-      corruptBytes: s.corruptBytes,
-      hasHint: s.hasHint,
-      active: s === this.active,
-      ...(s.records > 0 ? { oldestSequence: s.oldestSequence, newestSequence: s.newestSequence } : {}),
-    }));
-    const totalBytes = perSegment.reduce((n, s) => n + s.bytes, 0);
-    const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);
-    return {
-      format: this.format,
-      keys: this.keydir.size,
-      segments: perSegment.length,
-      totalBytes,
-      liveBytes,
-      deadBytes: totalBytes - liveBytes,
-      spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Infinity : 1,
-      perSegment,
-    };
+    return storeStats(
+      this.format,
+      this.keydir.size,
+      [...this.segments.values()].map((s) => segmentStats(s, s === this.active)),
+    );
   }
 
   async verify(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<VerifyReport> {

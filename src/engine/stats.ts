@@ -1,0 +1,39 @@
+/**
+ * A store's figures (`stats()`, `kvscope stats`) from its segments' figures:
+ * the one place the per-segment rows and the totals are made, whether the
+ * segments are an open store's or the ones a keydir image describes
+ * (image-stats.ts).
+ */
+import type { Segment } from './segment.js';
+import type { SegmentStats, StoreStats } from './types.js';
+
+export function segmentStats(seg: Segment, active: boolean): SegmentStats {
+  return {
+    file: seg.file,
+    segment: seg.id,
+    bytes: seg.size,
+    records: seg.records,
+    liveBytes: seg.liveBytes,
+    staleBytes: seg.staleBytes,
+    tombstoneBytes: seg.tombstoneBytes,
+    corruptBytes: seg.corruptBytes,
+    hasHint: seg.hasHint,
+    active,
+    ...(seg.records > 0 ? { oldestSequence: seg.oldestSequence, newestSequence: seg.newestSequence } : {}),
+  };
+}
+
+export function storeStats(format: string, keys: number, perSegment: SegmentStats[]): StoreStats {
+  const totalBytes = perSegment.reduce((n, s) => n + s.bytes, 0);
+  const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);
+  return {
+    format,
+    keys,
+    segments: perSegment.length,
+    totalBytes,
+    liveBytes,
+    deadBytes: totalBytes - liveBytes,
+    spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Infinity : 1,
+    perSegment,
+  };
+}
