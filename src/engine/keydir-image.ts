@@ -99,7 +99,7 @@ export function imagePageSums(parts: readonly Uint8Array[]): Uint32Array {
 }
 
 /** The CRC-32 a version 2 header carries: of its bytes before the field, then the segment table. */
-function headerCrcOf(header: Uint8Array, segmentBytes: Uint8Array): number {
+export function headerCrcOf(header: Uint8Array, segmentBytes: Uint8Array): number {
   return crc32(segmentBytes, crc32(header.subarray(0, IMAGE_HEADER.headerCrc)));
 }
 

@@ -11,7 +11,7 @@
  */
 import { crc32 } from '../crc.js';
 import { readU64 } from '../native/codec.js';
-import { imagePageSums } from '../keydir-image.js';
+import { headerCrcOf, imagePageSums } from '../keydir-image.js';
 import {
   IMAGE_HEADER,
   IMAGE_HEADER_FIELDS,
@@ -65,7 +65,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
   }
 
   const storedHeaderCrc = u32('headerCrc');
-  const computedHeaderCrc = crc32(buf.subarray(IMAGE_HEADER.size, slotsAt), crc32(buf.subarray(0, IMAGE_HEADER.headerCrc)));
+  const computedHeaderCrc = headerCrcOf(buf.subarray(0, IMAGE_HEADER.size), buf.subarray(IMAGE_HEADER.size, slotsAt));
   const headerIntact = version === 1 || storedHeaderCrc === computedHeaderCrc;
   const header: DecodedRecord = {
     offset: 0,
