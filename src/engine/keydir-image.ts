@@ -23,6 +23,7 @@ import { KeydirStateCheck, SLOT_WORDS, type KeydirState } from './keydir.js';
 import { dataFileName, KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
 import { readU64, writeU64 } from './native/codec.js';
 import type { Segment } from './segment.js';
+import { runSteps } from './yielder.js';
 import { IMAGE_HEADER, IMAGE_MAGIC, IMAGE_PAGE_BYTES, IMAGE_SEGMENT, IMAGE_TRAILER } from './native/layout.js';
 
 /** The version written. Version 1 (no header checksum, no page checksums) is read too. */
@@ -76,6 +77,14 @@ export function staleness(image: Pick<KeydirImage, 'segments'>, segments: readon
  * table of a version 2 image.
  */
 export function imagePageSums(parts: readonly Uint8Array[]): Uint32Array {
+  return runSteps(imagePageSumsSteps(parts));
+}
+
+/** Pages summed between two steps of imagePageSumsSteps (4 MiB, ~2 ms). */
+const PAGES_PER_STEP = 1024;
+
+/** imagePageSums, yielding every PAGES_PER_STEP pages (verify runs on the loop that serves the inspector). */
+function* imagePageSumsSteps(parts: readonly Uint8Array[]): Generator<void, Uint32Array> {
   const total = parts.reduce((n, part) => n + part.length, 0);
   const sums = new Uint32Array(Math.ceil(total / IMAGE_PAGE_BYTES));
   let page = 0;
@@ -91,6 +100,7 @@ export function imagePageSums(parts: readonly Uint8Array[]): Uint32Array {
         sums[page++] = crc;
         crc = 0;
         filled = 0;
+        if (page % PAGES_PER_STEP === 0) yield;
       }
     }
   }
@@ -105,13 +115,14 @@ export function headerCrcOf(header: Uint8Array, segmentBytes: Uint8Array): numbe
 
 /**
  * Why a version 2 image's page checksums do not match its slots, free slots
- * and table, or undefined when they do (or it is version 1). An open does
- * not need them (it takes the whole image's checksum); verify asks.
+ * and table, or undefined when they do (or it is version 1), yielding
+ * between steps of the summing. An open does not need them (it takes the
+ * whole image's checksum); verify asks.
  */
-export function pageSumsProblem(image: KeydirImage): string | undefined {
+export function* pageSumsProblemSteps(image: KeydirImage): Generator<void, string | undefined> {
   if (image.pageSums === undefined) return undefined;
   const { slots, freeSlots, table } = image.keydir;
-  const expected = imagePageSums([bytesOf(slots), bytesOf(freeSlots), bytesOf(table)]);
+  const expected = yield* imagePageSumsSteps([bytesOf(slots), bytesOf(freeSlots), bytesOf(table)]);
   if (expected.length !== image.pageSums.length) return `${image.pageSums.length} page checksums for ${expected.length} pages`;
   for (let page = 0; page < expected.length; page++) {
     if (expected[page] !== image.pageSums[page]) return `the checksum of page ${page} of the slots and table does not match (a one-shot get will not trust that page)`;

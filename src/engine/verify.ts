@@ -11,7 +11,7 @@ import { readAt, realFs } from './fs.js';
 import { checkHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
-import { pageSumsProblem, readKeydirImage, staleness } from './keydir-image.js';
+import { pageSumsProblemSteps, readKeydirImage, staleness } from './keydir-image.js';
 import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
 import { IMAGE_HEADER, IMAGE_SEGMENT, RECORD_HEADER, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
@@ -258,7 +258,7 @@ async function checkKeydirImage(
   const stale = staleness(loaded.image, ids.map((id) => ({ id, size: sizes.get(id)! })));
   if (stale !== undefined) return { problem: { file, offset: IMAGE_HEADER.size, kind: 'stale-hint', message: `${stale} (the image will be ignored)` } };
   // The page checksums a one-shot get trusts (version 2); an open takes the whole image's checksum instead.
-  const pages = pageSumsProblem(loaded.image);
+  const pages = await runStepsPausing(pageSumsProblemSteps(loaded.image), () => pause(0.85));
   const pageSumsAt = IMAGE_HEADER.size + segments.length * IMAGE_SEGMENT.size + state.slots.byteLength + state.freeSlots.byteLength + state.table.byteLength + state.arena.byteLength;
   const keydir = new Keydir();
   const impossible = await keydir.adoptState(state, (id) => sizes.has(id), () => pause(0.9));
