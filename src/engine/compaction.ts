@@ -348,10 +348,17 @@ export function nativeDataFiles(efs: EngineFs, dir: string, listing: DirectoryLi
   return [...files.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name }));
 }
 
+/** A data file of a directory, with its size as dataFileSizesNow found it. */
+export interface DataFileNow {
+  id: number;
+  name: string;
+  size: number;
+}
+
 /** nativeDataFiles with their sizes as they are now, or undefined if one vanished meanwhile (a writer compacting). */
-export function dataFileSizesNow(efs: EngineFs, dir: string): { id: number; name: string; size: number }[] | undefined {
+export function dataFileSizesNow(efs: EngineFs, dir: string, listing?: DirectoryListing): DataFileNow[] | undefined {
   try {
-    return nativeDataFiles(efs, dir).map((f) => ({ ...f, size: efs.statSize(pathOf(dir, f.name)) }));
+    return nativeDataFiles(efs, dir, listing ?? listDirectory(efs, dir)).map((f) => ({ ...f, size: efs.statSize(pathOf(dir, f.name)) }));
   } catch {
     return undefined;
   }

@@ -23,8 +23,8 @@ import { readAt, realFs, type EngineFs } from './fs.js';
 import { readImageLayout, staleness, type ImageLayout } from './keydir-image.js';
 import { FREE_SLOT_MARK, SLOT_WORD, SLOT_WORDS } from './keydir.js';
 import { computeRecordCrc, readRecordHeader, readU32, recordLength } from './native/codec.js';
-import { dataFileSizesNow } from './compaction.js';
-import { KEYDIR_IMAGE_FILE, pathOf } from './native/files.js';
+import { dataFileSizesNow, type DataFileNow } from './compaction.js';
+import { KEYDIR_IMAGE_FILE, listDirectory, pathOf, type DirectoryListing } from './native/files.js';
 import { hashBytes } from './native/key-hash.js';
 import { IMAGE_PAGE_BYTES, MAX_VALUE_BYTES, RECORD_HEADER, RECORD_PUT } from './native/layout.js';
 import { crc32 } from './crc.js';
@@ -88,11 +88,16 @@ export function getThroughKeydirImage(dir: string, key: Uint8Array, efs: EngineF
 /**
  * For a one-shot read of the image as it lies (a key here, the stats in
  * image-stats.ts): `read` given the image's open file, its layout (checked
- * by readImageLayout) and the data files as they are now, when the image
- * describes them (the same segments, the same sizes). Undefined when there
- * is no such image, or anything throws: the caller then opens the store.
+ * by readImageLayout), the data files as they are now, when the image
+ * describes them (the same segments, the same sizes), and the directory's
+ * listing they came from. Undefined when there is no such image, or
+ * anything throws: the caller then opens the store.
  */
-export function throughCurrentImage<T>(dir: string, efs: EngineFs, read: (fd: number, layout: ImageLayout, dataFiles: DataFileNow[]) => T | undefined): T | undefined {
+export function throughCurrentImage<T>(
+  dir: string,
+  efs: EngineFs,
+  read: (fd: number, layout: ImageLayout, dataFiles: DataFileNow[], listing: DirectoryListing) => T | undefined,
+): T | undefined {
   let fd: number;
   try {
     fd = efs.openSync(pathOf(dir, KEYDIR_IMAGE_FILE), 'r');
@@ -102,18 +107,16 @@ export function throughCurrentImage<T>(dir: string, efs: EngineFs, read: (fd: nu
   try {
     const layout = readImageLayout(efs, fd);
     if (typeof layout === 'string') return undefined;
-    const dataFiles = dataFileSizesNow(efs, dir);
+    const listing = listDirectory(efs, dir);
+    const dataFiles = dataFileSizesNow(efs, dir, listing);
     if (dataFiles === undefined || staleness(layout, dataFiles) !== undefined) return undefined;
-    return read(fd, layout, dataFiles);
+    return read(fd, layout, dataFiles, listing);
   } catch {
     return undefined;
   } finally {
     efs.closeSync(fd);
   }
 }
-
-/** A data file of the directory, as dataFileSizesNow found it. */
-type DataFileNow = { id: number; name: string; size: number };
 
 /** The key looked up in an image that describes the data files as they are (see above). */
 function lookUp(efs: EngineFs, dir: string, fd: number, layout: ImageLayout, dataFiles: DataFileNow[], key: Uint8Array): Buffer | 'absent' | undefined {

@@ -14,17 +14,16 @@ import { readFileAt, realFs, type EngineFs } from './fs.js';
 import { throughCurrentImage } from './image-lookup.js';
 import { adoptSegmentFigures } from './keydir-image.js';
 import { decodeSegmentHeader } from './native/codec.js';
-import { listDirectory, pathOf } from './native/files.js';
+import { pathOf } from './native/files.js';
 import { SEGMENT_HEADER } from './native/layout.js';
 import { Segment } from './segment.js';
 import { segmentStats, storeStats } from './stats.js';
 import type { StoreStats } from './types.js';
 
 export function statsThroughKeydirImage(dir: string, efs: EngineFs = realFs): StoreStats | undefined {
-  return throughCurrentImage(dir, efs, (_fd, layout, dataFiles) => {
+  return throughCurrentImage(dir, efs, (_fd, layout, dataFiles, listing) => {
     // Version 1 has no checksum of its own over the figures read here.
     if (layout.version === 1) return undefined;
-    const listing = listDirectory(efs, dir);
     if (listing.hasManifest || listing.compactingIds.length > 0) return undefined;
     const perSegment = [];
     for (let i = 0; i < dataFiles.length; i++) {
