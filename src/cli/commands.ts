@@ -29,6 +29,8 @@ export const EXIT_STORE = 3;
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Write out lines `out` may have gathered (before anything written to stdout another way). */
+  flush?(): void;
   stdin: NodeJS.ReadableStream;
 }
 

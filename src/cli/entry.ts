@@ -4,15 +4,24 @@
  * out/cli/kvscope.mjs when that build is current, else from source.
  */
 import { main } from './main.js';
+import { lineWriter } from './output.js';
 
 // A reader that stops early (`kvscope list | head`) is not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw err;
 });
+// Lines to a file or pipe are gathered into chunks (output.ts); a message on stderr first writes out
+// the lines before it.
+const stdout = lineWriter(process.stdout);
 const code = await main(process.argv.slice(2), {
-  out: (text) => process.stdout.write(text + '\n'),
-  err: (text) => process.stderr.write(text + '\n'),
+  out: stdout.line,
+  err: (text) => {
+    stdout.flush();
+    process.stderr.write(text + '\n');
+  },
+  flush: stdout.flush,
   stdin: process.stdin,
 });
+stdout.flush();
 process.exitCode = code;

@@ -38,7 +38,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       });
       try {
         const interactive = Boolean((io.stdin as NodeJS.ReadStream).isTTY);
-        return await runRepl(store, { input: io.stdin, interactive, out: io.out, err: io.err, prompt: (t) => process.stdout.write(t) });
+        const prompt = (text: string): void => {
+          io.flush?.();
+          process.stdout.write(text);
+        };
+        return await runRepl(store, { input: io.stdin, interactive, out: io.out, err: io.err, prompt });
       } finally {
         await store.close();
       }

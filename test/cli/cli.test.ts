@@ -250,6 +250,18 @@ describe('JSON Lines import and export', () => {
     expect(kv(['--dir', 'jsonl2', 'get', 'plain']).code).toBe(1);
   });
 
+  it('exports thousands of keys through a pipe whole, in key order', () => {
+    // Several hundred kilobytes of lines (under spawnSync's 1 MiB limit): the CLI writes them to a pipe in
+    // 64 KiB chunks (src/cli/output.ts).
+    const input: string[] = [];
+    for (let i = 0; i < 4000; i++) input.push(JSON.stringify({ key: `k${String(i).padStart(5, '0')}`, value: `value ${i} ${'x'.repeat(i % 300)}` }));
+    expect(kv(['--dir', 'thousands', 'import', '-'], input.join('\n') + '\n').code).toBe(0);
+    const out = kv(['--dir', 'thousands', 'export']);
+    expect(out.code).toBe(0);
+    expect(out.out.length).toBeGreaterThan(500_000);
+    expect(out.out).toBe(input.join('\n') + '\n');
+  });
+
   it('a bad line imports nothing and exits 2', () => {
     const r = kv(['--dir', 'badimport', 'import', '-'], '{"key":"a","value":"1"}\nnot json\n');
     expect(r.code).toBe(2);
@@ -259,6 +271,19 @@ describe('JSON Lines import and export', () => {
 });
 
 describe('REPL through a pipe', () => {
+  it('keeps stdout and stderr lines in the order written when both go to one file', () => {
+    const file = path.join(cwd, 'both.txt');
+    const fd = fs.openSync(file, 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, '--dir', 'ordered', 'repl'], { cwd, input: 'set a 1\nget nope\nget a\ndelete nope\nget a\n', stdio: ['pipe', fd, fd], timeout: 30_000 });
+      expect(r.status).toBe(0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe('OK\nKey not found\n1\nKey not found\n1\n');
+  });
+
+
   /** The "Example Session" block of the mini-kvstore-v2 README: "> " lines are input, the rest output. */
   function exampleSession(): { input: string; output: string } {
     const md = fs.readFileSync(SEED, 'utf8');
