@@ -1,0 +1,65 @@
+/**
+ * The JSON Lines exchange format's bytes: a string exactly when the bytes are
+ * UTF-8 that decodes and encodes back to themselves, base64 otherwise, and
+ * always the same bytes back after import.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { bytesToJson, jsonToBytes } from '../../src/cli/jsonl.js';
+
+/** Pieces that valid and invalid UTF-8 are made of. */
+const PIECES = [
+  [0x41], // ASCII
+  [0x00], // NUL
+  [0xc3, 0xa9], // é
+  [0xe2, 0x82, 0xac], // €
+  [0xf0, 0x9f, 0x98, 0x80], // an emoji (4 bytes)
+  [0xef, 0xbb, 0xbf], // a byte-order mark, kept as a character
+  [0xed, 0xa0, 0x80], // a UTF-16 surrogate: not UTF-8
+  [0xc0, 0x80], // an overlong NUL
+  [0xe0, 0x80, 0xaf], // an overlong '/'
+  [0xf4, 0x90, 0x80, 0x80], // past U+10FFFF
+  [0x80], // a lone continuation byte
+  [0xff],
+];
+
+function byteStrings(): Buffer[] {
+  const out: Buffer[] = [Buffer.alloc(0)];
+  let seed = 12345;
+  const next = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const bytes: number[] = [];
+    for (let j = next(6); j > 0; j--) {
+      const piece = PIECES[next(PIECES.length)]!;
+      // Sometimes cut a piece short: a truncated sequence.
+      bytes.push(...(next(5) === 0 ? piece.slice(0, Math.max(1, piece.length - 1)) : piece));
+    }
+    out.push(Buffer.from(bytes));
+  }
+  for (let i = 0; i < 2_000; i++) out.push(randomBytes(i % 120));
+  return out;
+}
+
+describe('bytesToJson', () => {
+  it('gives a string exactly when decoding and encoding again gives the same bytes', () => {
+    let strings = 0;
+    for (const bytes of byteStrings()) {
+      const roundTrips = Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+      const json = bytesToJson(bytes);
+      expect(typeof json === 'string', bytes.toString('hex')).toBe(roundTrips);
+      if (typeof json === 'string') strings++;
+      expect(jsonToBytes(json, 'value').equals(bytes), bytes.toString('hex')).toBe(true);
+    }
+    // Both kinds were met.
+    expect(strings).toBeGreaterThan(1000);
+  });
+
+  it('reads a view inside a larger buffer, not the whole buffer', () => {
+    const whole = Buffer.from('xx\u00e9yy', 'utf8');
+    expect(bytesToJson(whole.subarray(2, 4))).toBe('\u00e9');
+    expect(bytesToJson(whole.subarray(2, 3))).toEqual({ base64: Buffer.from([0xc3]).toString('base64') });
+  });
+});
