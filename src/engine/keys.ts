@@ -5,6 +5,8 @@
  * V8 as compact one-byte strings, and convert back without loss.
  */
 
+import { isUtf8 } from 'node:buffer';
+
 export function keyToString(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
@@ -19,14 +21,34 @@ export function toBytes(data: Uint8Array | string): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** A key for people: UTF-8 when it is printable text, otherwise escaped (\xNN). */
+/** Escapes of printableKey, by byte: printable ASCII as itself, a backslash doubled, the rest \xNN (lower-case hex). */
+const ESCAPES: readonly string[] = Array.from({ length: 256 }, (_, b) =>
+  b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`,
+);
+
+/**
+ * A key (or value) for people: its UTF-8 text when the bytes are valid UTF-8
+ * holding no control character (U+0000–U+001F, U+007F) and no U+FFFD (which
+ * would hide where bytes were not text); otherwise every byte escaped: a
+ * printable ASCII byte as itself, a backslash as `\\`, any other as `\xNN`.
+ *
+ * Decided on the bytes (in UTF-8, those characters are exactly the bytes
+ * 0x00–0x1F and 0x7F, and U+FFFD is EF BF BD), without decoding first: `kvscope
+ * scan` prints a million values this way.
+ */
 export function printableKey(bytes: Uint8Array): string {
-  const text = Buffer.from(bytes).toString('utf8');
-  if (!text.includes('\uFFFD') && !/[\x00-\x1f\x7f]/.test(text)) return text;
-  let out = '';
-  for (const b of bytes) {
-    out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : b === 0x5c ? '\\\\' : `\\x${b.toString(16).padStart(2, '0')}`;
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let text = true;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x20 || b === 0x7f || (b === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd)) {
+      text = false;
+      break;
+    }
   }
+  if (text && isUtf8(view)) return view.toString('utf8');
+  let out = '';
+  for (let i = 0; i < bytes.length; i++) out += ESCAPES[bytes[i]!]!;
   return out;
 }
 

@@ -1,0 +1,72 @@
+/**
+ * printableKey, against its rule stated on decoded text: the UTF-8 text when
+ * the bytes decode without a replacement character and hold no control
+ * character, else each byte escaped. Keys and values of every shape, the
+ * tricky UTF-8 ones included.
+ */
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { printableKey } from '../../src/engine/keys.js';
+
+/** The rule, on decoded text (as people read it). */
+function byTheRule(bytes: Buffer): string {
+  const text = bytes.toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(bytes) && !text.includes('\uFFFD') && !/[\u0000-\u001f\u007f]/.test(text);
+  if (isText) return text;
+  return [...bytes].map((b) => (b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+}
+
+const PIECES = [
+  [0x61],
+  [0x5c], // a backslash
+  [0x00],
+  [0x0a],
+  [0x1f],
+  [0x7f],
+  [0xc2, 0x85], // U+0085, a C1 control: text
+  [0xc3, 0xa9],
+  [0xe2, 0x82, 0xac],
+  [0xf0, 0x9f, 0x98, 0x80],
+  [0xef, 0xbf, 0xbd], // U+FFFD itself
+  [0xef, 0xbf], // U+FFFD cut short
+  [0xed, 0xa0, 0x80], // a surrogate
+  [0xc0, 0x80], // overlong
+  [0x80],
+  [0xff],
+];
+
+describe('printableKey', () => {
+  it('follows its rule on 20,000 made-up byte strings and on random bytes', () => {
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const cases: Buffer[] = [Buffer.alloc(0)];
+    for (let i = 0; i < 20_000; i++) {
+      const bytes: number[] = [];
+      for (let j = next(7); j > 0; j--) bytes.push(...PIECES[next(PIECES.length)]!);
+      cases.push(Buffer.from(bytes));
+    }
+    for (let i = 0; i < 2_000; i++) cases.push(randomBytes(i % 130));
+    let escaped = 0;
+    for (const bytes of cases) {
+      const want = byTheRule(bytes);
+      expect(printableKey(bytes), bytes.toString('hex')).toBe(want);
+      if (want !== bytes.toString('utf8')) escaped++;
+    }
+    expect(escaped).toBeGreaterThan(1000);
+    expect(escaped).toBeLessThan(cases.length - 1000);
+  });
+
+  it('shows examples as documented', () => {
+    expect(printableKey(Buffer.from('user:42'))).toBe('user:42');
+    expect(printableKey(Buffer.from('naïve ✓'))).toBe('naïve ✓');
+    expect(printableKey(Buffer.from([0x00, 0xff, 0x10, 0x6b]))).toBe('\\x00\\xff\\x10k');
+    expect(printableKey(Buffer.from('a\\b\n'))).toBe('a\\\\b\\x0a');
+    // A view inside a larger buffer is read, not the whole buffer.
+    const whole = Buffer.from('\u0000ok\u0000');
+    expect(printableKey(whole.subarray(1, 3))).toBe('ok');
+    expect(printableKey(new Uint8Array(whole.buffer, whole.byteOffset, 2))).toBe('\\x00o');
+  });
+});
