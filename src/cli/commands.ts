@@ -159,15 +159,27 @@ const list: Command = async (args, opts, io) => {
   return EXIT_OK;
 };
 
+/**
+ * Each live key and its value in key order (those starting with `prefix`, at
+ * most `limit`) to `visit`. A native store hands them over as it reads them
+ * (Store.forEachEntry); other formats look each key up.
+ */
+async function forEachEntry(opened: OpenedStore, prefix: string | undefined, limit: number | undefined, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
+  if (opened.native) {
+    opened.native.forEachEntry({ ...(prefix !== undefined ? { prefix: toBytes(prefix) } : {}), ...(limit !== undefined ? { limit } : {}) }, visit);
+    return;
+  }
+  for (const k of keysWithPrefix(opened, prefix, limit)) {
+    const key = keyFromString(k);
+    visit(key, (await opened.store.get(key)) ?? Buffer.alloc(0));
+  }
+}
+
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
-  await withStore(opts, false, async (o) => {
-    for (const k of keysWithPrefix(o, opts.prefix, opts.limit)) {
-      const key = keyFromString(k);
-      const value = (await o.store.get(key)) ?? Buffer.alloc(0);
-      io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`);
-    }
-  });
+  await withStore(opts, false, (o) =>
+    forEachEntry(o, opts.prefix, opts.limit, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`)),
+  );
   return EXIT_OK;
 };
 
@@ -297,12 +309,7 @@ const importCmd: Command = async (args, opts, io) => {
 
 const exportCmd: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('export takes no arguments');
-  await withStore(opts, false, async (o) => {
-    for (const k of keysWithPrefix(o, opts.prefix)) {
-      const key = keyFromString(k);
-      io.out(exportLine(key, (await o.store.get(key))!));
-    }
-  });
+  await withStore(opts, false, (o) => forEachEntry(o, opts.prefix, undefined, (key, value) => io.out(exportLine(key, value))));
   return EXIT_OK;
 };
 

@@ -888,19 +888,30 @@ export class Store implements BrowsableStore {
 
   /** Keys and values in key order within the bounds. */
   async scan(options: ScanOptions = {}): Promise<Array<{ key: Buffer; value: Buffer }>> {
+    const out: Array<{ key: Buffer; value: Buffer }> = [];
+    this.forEachEntry(options, (key, value) => void out.push({ key, value }));
+    return out;
+  }
+
+  /**
+   * scan() one entry at a time, holding none of them: `visit` gets each key
+   * and value (copies, the caller's to keep) in key order. For a caller that
+   * writes the entries out as it goes (`kvscope scan`, `kvscope export` of a
+   * whole store), without an array of them all and without looking each key
+   * up again.
+   */
+  forEachEntry(options: ScanOptions, visit: (key: Buffer, value: Buffer) => void): void {
     const slots = this.scanSlots(options);
     const kd = this.keydir;
-    const out = new Array<{ key: Buffer; value: Buffer }>(slots.length);
     for (let group = 0; group < slots.length; group += TOUCH_GROUP) {
       const end = Math.min(slots.length, group + TOUCH_GROUP);
       this.touchRecords(slots, group, end);
       for (let i = group; i < end; i++) {
         const slot = slots[i]!;
         const key = kd.keyCopyAt(slot);
-        out[i] = { key, value: this.readSlot(slot, key) };
+        visit(key, this.readSlot(slot, key));
       }
     }
-    return out;
   }
 
   /**

@@ -74,6 +74,11 @@ describe('grouped writes and scans', () => {
       const reversed = await s.scan({ prefix: Buffer.from('k02'), reverse: true, limit: 40 });
       expect(reversed.map((e) => e.key.toString())).toEqual(keys.slice(200, 300).reverse().slice(0, 40));
       for (const e of reversed) expect(e.value).toEqual(valueOf(e.key.toString()));
+      // One at a time (kvscope scan and export): the same entries in the same order, each the caller's own copy.
+      const visited: Array<{ key: Buffer; value: Buffer }> = [];
+      s.forEachEntry({ prefix: Buffer.from('k01'), limit: 60 }, (key, value) => visited.push({ key, value }));
+      expect(visited.map((e) => e.key.toString())).toEqual(keys.slice(100, 160));
+      for (const e of visited) expect(e.value).toEqual(valueOf(e.key.toString()));
       await s.close();
     }
   });
