@@ -11,7 +11,8 @@ import { scanRecords } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { getFormat } from '../engine/formats/registry.js';
-import { countsAsRecord, hasRecords, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
+import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
+import { summarizeNativeFile } from '../engine/formats/native-summary.js';
 import { decodeFormatFile } from '../engine/foreign-store.js';
 import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
@@ -45,6 +46,21 @@ function statusOf(store: BrowsableStore, file: string, r: DecodedRecord): RowSta
   return 'meta';
 }
 
+/** A file's record count and sequence range: a native file's without decoding each record (native-summary.ts). */
+async function summaryOf(format: FormatDescription, root: string, file: FormatFile): Promise<FileSummary> {
+  if (format.id === nativeFormat.id) {
+    try {
+      const summary = summarizeNativeFile(realFs, filePath(root, file.name), file);
+      if (summary) return summary;
+    } catch {
+      // Unreadable as a whole: the decoders say what they can of it, below.
+    }
+  }
+  const summary = emptySummary();
+  for await (const r of recordsOf(format, root, file)) addToSummary(summary, r);
+  return summary;
+}
+
 /** Records of a file in order, without holding a whole native segment in memory. */
 async function* recordsOf(format: FormatDescription, root: string, file: FormatFile): AsyncGenerator<DecodedRecord> {
   if (format.id === nativeFormat.id && file.role === 'data') {
@@ -74,16 +90,7 @@ const segments: Command = async (args, opts, io) => {
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
     for (const file of format.listFiles(o.detection.root).filter(hasRecords)) {
-      let records = 0;
-      let oldest: number | null = null;
-      let newest: number | null = null;
-      for await (const r of recordsOf(format, o.detection.root, file)) {
-        if (countsAsRecord(r)) records++;
-        if (r.status === 'valid' && r.sequence !== undefined && r.kind !== 'header') {
-          oldest = oldest === null ? r.sequence : Math.min(oldest, r.sequence);
-          newest = newest === null ? r.sequence : Math.max(newest, r.sequence);
-        }
-      }
+      const { records, oldestSequence: oldest, newestSequence: newest } = await summaryOf(format, o.detection.root, file);
       const s = stats.get(file.name);
       rows.push({
         file: file.name,

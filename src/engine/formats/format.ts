@@ -51,6 +51,33 @@ export function countsAsRecord(r: { kind: RecordKind; key?: unknown }): boolean 
   return r.kind === 'put' || r.kind === 'delete' || r.kind === 'hint' || (r.kind === 'slot' && r.key !== undefined);
 }
 
+/** How many records a file holds (countsAsRecord) and the range of the sequences its valid records carry. */
+export interface FileSummary {
+  records: number;
+  oldestSequence: number | null;
+  newestSequence: number | null;
+}
+
+export function emptySummary(): FileSummary {
+  return { records: 0, oldestSequence: null, newestSequence: null };
+}
+
+/** Count one more record, with its sequence. */
+export function addSequence(summary: FileSummary, sequence: number): void {
+  summary.records++;
+  if (summary.oldestSequence === null || sequence < summary.oldestSequence) summary.oldestSequence = sequence;
+  if (summary.newestSequence === null || sequence > summary.newestSequence) summary.newestSequence = sequence;
+}
+
+/** Add a decoded record to a file's summary: what `kvscope segments` counts, for any format. */
+export function addToSummary(summary: FileSummary, r: DecodedRecord): void {
+  if (countsAsRecord(r)) summary.records++;
+  if (r.status === 'valid' && r.sequence !== undefined && r.kind !== 'header') {
+    if (summary.oldestSequence === null || r.sequence < summary.oldestSequence) summary.oldestSequence = r.sequence;
+    if (summary.newestSequence === null || r.sequence > summary.newestSequence) summary.newestSequence = r.sequence;
+  }
+}
+
 /**
  * valid: decoded and checksum (if any) matches.
  * corrupt: bytes that could not be decoded as a valid record (bad CRC,

@@ -27,7 +27,7 @@ import {
 import { dataFileName } from '../native/files.js';
 import { damagedRecord } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
-import type { DecodedRecord } from './format.js';
+import { addSequence, emptySummary, type DecodedRecord, type FileSummary } from './format.js';
 
 /** keyLength of a free slot. */
 const FREE_SLOT = 0xffff_ffff;
@@ -42,10 +42,27 @@ function section(at: number, length: number, name: string, role: 'other' | 'key'
   return [{ offset: at, length, kind: 'section', status: 'valid', label: name, fields: [{ name, role, start: at, end: at + length, display, explain }] }];
 }
 
-export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < IMAGE_HEADER.size + IMAGE_TRAILER.size) return unreadable(buf, 'shorter than a keydir image header and checksum');
-  if (buf.toString('latin1', 0, 4) !== IMAGE_MAGIC) return unreadable(buf, `bad magic (not "${IMAGE_MAGIC}")`);
+/** Where an image's sections lie, from the counts in its header (the decoder's own reading: damaged files included). */
+interface SectionsOf {
+  version: number;
+  segmentCount: number;
+  slotCount: number;
+  freeSlotCount: number;
+  tableSize: number;
+  arenaBytes: number;
+  slotsAt: number;
+  freeAt: number;
+  tableAt: number;
+  arenaAt: number;
+  pageSumsAt: number;
+  pageCount: number;
+  trailerAt: number;
+}
+
+/** The sections of the image in `buf`, or why the bytes cannot be read as one. */
+function sectionsOf(buf: Buffer): SectionsOf | string {
+  if (buf.length < IMAGE_HEADER.size + IMAGE_TRAILER.size) return 'shorter than a keydir image header and checksum';
+  if (buf.toString('latin1', 0, 4) !== IMAGE_MAGIC) return `bad magic (not "${IMAGE_MAGIC}")`;
   const u32 = (name: keyof typeof IMAGE_HEADER) => buf.readUInt32LE(IMAGE_HEADER[name]);
   const segmentCount = u32('segmentCount');
   const slotCount = u32('slotCount');
@@ -60,9 +77,35 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
   const pageSumsAt = arenaAt + arenaBytes;
   const pageCount = version === 1 ? 0 : Math.ceil((arenaAt - slotsAt) / IMAGE_PAGE_BYTES);
   const trailerAt = pageSumsAt + pageCount * 4;
-  if (trailerAt + IMAGE_TRAILER.size !== buf.length) {
-    return unreadable(buf, `the header's section sizes add up to ${trailerAt + IMAGE_TRAILER.size} bytes, the file has ${buf.length}`);
+  if (trailerAt + IMAGE_TRAILER.size !== buf.length) return `the header's section sizes add up to ${trailerAt + IMAGE_TRAILER.size} bytes, the file has ${buf.length}`;
+  return { version, segmentCount, slotCount, freeSlotCount, tableSize, arenaBytes, slotsAt, freeAt, tableAt, arenaAt, pageSumsAt, pageCount, trailerAt };
+}
+
+/**
+ * The records decodeKeydirImageFile gives for the image's slots, counted
+ * (the slots that hold a key within the key bytes) with the range of their
+ * sequences, without making a record of each: `kvscope segments`.
+ */
+export function summarizeKeydirImageFile(bytes: Uint8Array): FileSummary {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const summary = emptySummary();
+  const sections = sectionsOf(buf);
+  if (typeof sections === 'string') return summary;
+  for (let slot = 0; slot < sections.slotCount; slot++) {
+    const at = sections.slotsAt + slot * IMAGE_SLOT.size;
+    const keyLength = buf.readUInt32LE(at + IMAGE_SLOT.keyLength);
+    if (keyLength === FREE_SLOT || buf.readUInt32LE(at + IMAGE_SLOT.keyAt) + keyLength > sections.arenaBytes) continue;
+    addSequence(summary, readU64(buf, at + IMAGE_SLOT.sequence));
   }
+  return summary;
+}
+
+export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const sections = sectionsOf(buf);
+  if (typeof sections === 'string') return unreadable(buf, sections);
+  const { version, segmentCount, slotCount, freeSlotCount, tableSize, arenaBytes, slotsAt, freeAt, tableAt, arenaAt, pageSumsAt, pageCount, trailerAt } = sections;
+  const u32 = (name: keyof typeof IMAGE_HEADER) => buf.readUInt32LE(IMAGE_HEADER[name]);
 
   const storedHeaderCrc = u32('headerCrc');
   const computedHeaderCrc = headerCrcOf(buf.subarray(0, IMAGE_HEADER.size), buf.subarray(IMAGE_HEADER.size, slotsAt));
