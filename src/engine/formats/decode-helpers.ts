@@ -4,7 +4,21 @@
  * past the end, and showing bytes to people.
  */
 import type { Problem } from '../types.js';
-import type { DecodedRecord, RecordStatus } from './format.js';
+import type { DecodedField, DecodedRecord, RecordStatus } from './format.js';
+
+/**
+ * Make `fields` a plain property of `record` holding `fields`, and return
+ * them. The native decoders give a record's fields (the hex view's ranges and
+ * texts, which cost several times the rest of it) as a getter that makes them
+ * when first read and keeps them with this, and a setter that keeps what is
+ * assigned: `kvscope dump` and `segments` never read them. Either way the
+ * property stays own and enumerable, so spreading the record or writing it
+ * as JSON includes the fields.
+ */
+export function keepFields(record: object, fields: DecodedField[]): DecodedField[] {
+  Object.defineProperty(record, 'fields', { value: fields, writable: true, enumerable: true, configurable: true });
+  return fields;
+}
 
 /**
  * A record for bytes that could not be decoded: one opaque field covering

@@ -25,9 +25,9 @@ import {
   IMAGE_TRAILER_FIELDS,
 } from '../native/layout.js';
 import { dataFileName } from '../native/files.js';
-import { damagedRecord } from './decode-helpers.js';
+import { damagedRecord, keepFields } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
-import { addSequence, emptySummary, type DecodedRecord, type FileSummary } from './format.js';
+import { addSequence, emptySummary, type DecodedField, type DecodedRecord, type FileSummary } from './format.js';
 
 /** keyLength of a free slot. */
 const FREE_SLOT = 0xffff_ffff;
@@ -163,13 +163,8 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
     const sequence = readU64(buf, at + IMAGE_SLOT.sequence);
     const segment = buf.readUInt32LE(at + IMAGE_SLOT.segment);
     const free = keyLength === FREE_SLOT;
-    const row: DecodedRecord = {
-      offset: at,
-      length: IMAGE_SLOT.size,
-      kind: 'slot',
-      status: 'valid',
-      ...(free ? { label: 'free slot' } : {}),
-      fields: layoutFields(IMAGE_SLOT_FIELDS, at, fieldValues({
+    const slotFields = (): DecodedField[] =>
+      layoutFields(IMAGE_SLOT_FIELDS, at, fieldValues({
         hash: hex32(buf.readUInt32LE(at + IMAGE_SLOT.hash)),
         segment: free ? '(free slot)' : `${segment} (${dataFileName(segment)})`,
         offset: String(buf.readUInt32LE(at + IMAGE_SLOT.offset)),
@@ -177,7 +172,21 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
         sequence: String(sequence),
         keyAt: String(keyAt),
         keyLength: free ? '0xffffffff (free slot)' : String(keyLength),
-      })),
+      }));
+    // Fields made when first read (decode-helpers.ts, keepFields).
+    const row: DecodedRecord = {
+      offset: at,
+      length: IMAGE_SLOT.size,
+      kind: 'slot',
+      status: 'valid',
+      // (Undefined for a slot in use: left out of JSON, as before.)
+      label: free ? 'free slot' : undefined,
+      get fields(): DecodedField[] {
+        return keepFields(this, slotFields());
+      },
+      set fields(value: DecodedField[]) {
+        keepFields(this, value);
+      },
     };
     if (!free) {
       row.sequence = sequence;

@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeHint, decodeSegmentHeader, readU64 } from '../native/codec.js';
+import { decodeHint, decodeSegmentHeader, readU64, type RecordHeader } from '../native/codec.js';
 import { memorySource } from '../native/byte-source.js';
 import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
 import { decodeKeydirImageFile } from './native-keydir-image.js';
@@ -26,6 +26,7 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
+import { keepFields } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -39,6 +40,25 @@ function flagsText(flags: number): string {
   return `0x${flags.toString(16).padStart(2, '0')} (${parts.join(', ')})`;
 }
 
+/** The fields of a key version: its header's, then its key and value. */
+function recordFields(offset: number, h: RecordHeader, key: Buffer): DecodedField[] {
+  return [
+    ...layoutFields(RECORD_FIELDS, offset, fieldValues({
+      crc: hex32(h.crc),
+      type: recordTypeName(h.type),
+      flags: flagsText(h.flags),
+      sequence: String(h.sequence),
+      keyLength: String(h.keyLength),
+      valueLength: String(h.valueLength),
+    })),
+    ...layoutFields(
+      RECORD_BODY_FIELDS,
+      offset + RECORD_HEADER.size,
+      fieldValues({ key: JSON.stringify(key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
+    ),
+  ];
+}
+
 /**
  * One scanner event of a data segment as a DecodedRecord with its fields (the
  * same decoding decodeFile does), so a caller that scans a window of a large
@@ -47,31 +67,28 @@ function flagsText(flags: number): string {
 export function decodedFromScan(ev: ScanEvent): DecodedRecord {
   if (ev.kind === 'record') {
     const h = ev.header;
+    const { offset, key } = ev;
+    // The fields (the hex view's ranges and texts) cost several times the rest of the record: made when
+    // first read, then kept (keepFields). A caller that prints or counts records never reads them.
+    const tombstone = h.type === RECORD_TOMBSTONE;
+    // (A tombstone's value fields are undefined: left out of JSON, as before.)
     return {
-      offset: ev.offset,
+      offset,
       length: ev.length,
-      kind: h.type === RECORD_TOMBSTONE ? 'delete' : 'put',
+      kind: tombstone ? 'delete' : 'put',
       status: 'valid',
-      key: ev.key,
-      ...(h.type === RECORD_TOMBSTONE ? {} : { valueOffset: ev.offset + RECORD_HEADER.size + h.keyLength, valueLength: h.valueLength }),
+      key,
+      valueOffset: tombstone ? undefined : offset + RECORD_HEADER.size + h.keyLength,
+      valueLength: tombstone ? undefined : h.valueLength,
       sequence: h.sequence,
       storedCrc: h.crc,
       computedCrc: ev.computedCrc,
-      fields: [
-        ...layoutFields(RECORD_FIELDS, ev.offset, fieldValues({
-          crc: hex32(h.crc),
-          type: recordTypeName(h.type),
-          flags: flagsText(h.flags),
-          sequence: String(h.sequence),
-          keyLength: String(h.keyLength),
-          valueLength: String(h.valueLength),
-        })),
-        ...layoutFields(
-          RECORD_BODY_FIELDS,
-          ev.offset + RECORD_HEADER.size,
-          fieldValues({ key: JSON.stringify(ev.key.toString('latin1')), value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength }),
-        ),
-      ],
+      get fields(): DecodedField[] {
+        return keepFields(this, recordFields(offset, h, key));
+      },
+      set fields(value: DecodedField[]) {
+        keepFields(this, value);
+      },
     };
   }
   if (ev.kind === 'preallocated') {
@@ -173,24 +190,32 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
   let at = HINT_HEADER.size;
   for (const e of decoded.hint.entries) {
     const length = HINT_ENTRY.size + e.key.length;
+    const entryAt = at;
+    const entryFields = (): DecodedField[] => [
+      ...layoutFields(HINT_ENTRY_FIELDS, entryAt, fieldValues({
+        type: recordTypeName(e.type),
+        flags: '0',
+        sequence: String(e.sequence),
+        offset: String(e.offset),
+        recordLength: String(e.recordLength),
+        keyLength: String(e.key.length),
+      })),
+      ...layoutFields(HINT_ENTRY_BODY_FIELDS, entryAt + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length })),
+    ];
+    // Fields made when first read, as a data record's (decodedFromScan).
     out.push({
-      offset: at,
+      offset: entryAt,
       length,
       kind: 'hint',
       status: 'valid',
       key: e.key,
       sequence: e.sequence,
-      fields: [
-        ...layoutFields(HINT_ENTRY_FIELDS, at, fieldValues({
-          type: recordTypeName(e.type),
-          flags: '0',
-          sequence: String(e.sequence),
-          offset: String(e.offset),
-          recordLength: String(e.recordLength),
-          keyLength: String(e.key.length),
-        })),
-        ...layoutFields(HINT_ENTRY_BODY_FIELDS, at + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length })),
-      ],
+      get fields(): DecodedField[] {
+        return keepFields(this, entryFields());
+      },
+      set fields(value: DecodedField[]) {
+        keepFields(this, value);
+      },
     });
     at += length;
   }
