@@ -58,6 +58,7 @@ import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
+import { keyHistory } from './key-history.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
@@ -972,27 +973,11 @@ export class Store implements BrowsableStore {
     return out;
   }
 
-  /** Every version of a key in the log, oldest first, tombstones included. */
+  /** Every version of a key in the log, oldest first, tombstones included (key-history.ts). */
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.assertOpen();
     const keyBytes = toBytes(key);
-    const live = this.locate(keyBytes);
-    const versions: KeyVersion[] = [];
-    const yielder = new Yielder('history');
-    for (const seg of [...this.segments.values()]) {
-      for (const ev of committedRecords(scanRecords(fileSource(this.efs, seg.fd, seg.size), seg.header ? SEGMENT_HEADER.size : 0))) {
-        if (ev.kind !== 'record' || !ev.key.equals(keyBytes)) continue;
-        const isTombstone = ev.header.type === RECORD_TOMBSTONE;
-        versions.push({
-          location: { file: seg.file, segment: seg.id, offset: ev.offset, length: ev.length, sequence: ev.header.sequence },
-          kind: isTombstone ? 'delete' : 'put',
-          valueLength: ev.header.valueLength,
-          status: isTombstone ? 'tombstone' : live && live.segment === seg.id && live.offset === ev.offset ? 'live' : 'shadowed',
-        });
-        await yielder.step(0, 0);
-      }
-    }
-    return versions.sort((a, b) => a.location.sequence - b.location.sequence);
+    return keyHistory(this.efs, this.dir, [...this.segments.values()], keyBytes, this.locate(keyBytes), new Yielder('history'));
   }
 
   /** The value bytes of any record (for showing an old version). */
