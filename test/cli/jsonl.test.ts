@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bytesToJson, jsonToBytes } from '../../src/cli/jsonl.js';
+import { bytesToJson, isBase64, jsonToBytes } from '../../src/cli/jsonl.js';
 
 /** Pieces that valid and invalid UTF-8 are made of. */
 const PIECES = [
@@ -61,5 +61,27 @@ describe('bytesToJson', () => {
     const whole = Buffer.from('xx\u00e9yy', 'utf8');
     expect(bytesToJson(whole.subarray(2, 4))).toBe('\u00e9');
     expect(bytesToJson(whole.subarray(2, 3))).toEqual({ base64: Buffer.from([0xc3]).toString('base64') });
+  });
+});
+
+describe('isBase64', () => {
+  it('accepts what the rule accepts: a multiple of 4 letters, then at most two "="', () => {
+    const rule = (t: string) => /^[A-Za-z0-9+/]*={0,2}$/.test(t) && t.length % 4 === 0;
+    const alphabet = 'AZaz09+/=-_ \u00e9\n';
+    let seed = 3;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const cases = ['', 'QQ==', 'QUI=', 'QUJD', 'Q===', '====', '=QQ=', 'QQ=A', 'QQ', 'Q\u00e9==', randomBytes(90).toString('base64')];
+    // Mostly letters, sometimes '=' or a character base64 does not have.
+    const letters = 'AZaz09+/';
+    for (let i = 0; i < 20_000; i++) cases.push(Array.from({ length: next(10) }, () => (next(6) === 0 ? alphabet[next(alphabet.length)] : letters[next(letters.length)])).join(''));
+    let accepted = 0;
+    for (const t of cases) {
+      expect(isBase64(t), JSON.stringify(t)).toBe(rule(t));
+      if (rule(t)) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(200);
   });
 });
