@@ -12,7 +12,7 @@ import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
 import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
-import { decodeFormatFile } from '../engine/foreign-store.js';
+import { decodedRecordsOf } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
@@ -241,8 +241,7 @@ const dump: Command = async (args, opts, io) => {
     const chosen = opts.segment === undefined ? files.filter((f) => f.role === 'data') : files.filter((f) => f.name === opts.segment || String(f.id) === opts.segment);
     if (chosen.length === 0) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
     for (const file of chosen) {
-      const records = await decodeFormatFile(format, o.detection.root, file);
-      for (const r of records) {
+      for await (const r of decodedRecordsOf(format, o.detection.root, file)) {
         if (opts.json) {
           io.out(JSON.stringify({ file: file.name, ...r, key: r.key ? bytesToJson(r.key) : undefined }));
         } else io.out(recordLine(file.name, r));

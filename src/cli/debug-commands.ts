@@ -5,15 +5,12 @@
  * detected) wherever that makes sense; follow needs a kvscope store.
  */
 import { realFs } from '../engine/fs.js';
-import { fileSource } from '../engine/native/byte-source.js';
-import { SEGMENT_HEADER } from '../engine/native/layout.js';
-import { scanRecords } from '../engine/native/scan.js';
-import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
+import { nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { getFormat } from '../engine/formats/registry.js';
 import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { summarizeNativeFile } from '../engine/formats/native-summary.js';
-import { decodeFormatFile } from '../engine/foreign-store.js';
+import { decodedRecordsOf } from '../engine/foreign-store.js';
 import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab, type Damage } from '../engine/crash-lab.js';
@@ -57,27 +54,10 @@ async function summaryOf(format: FormatDescription, root: string, file: FormatFi
     }
   }
   const summary = emptySummary();
-  for await (const r of recordsOf(format, root, file)) addToSummary(summary, r);
+  for await (const r of decodedRecordsOf(format, root, file)) addToSummary(summary, r);
   return summary;
 }
 
-/** Records of a file in order, without holding a whole native segment in memory. */
-async function* recordsOf(format: FormatDescription, root: string, file: FormatFile): AsyncGenerator<DecodedRecord> {
-  if (format.id === nativeFormat.id && file.role === 'data') {
-    const fd = realFs.openSync(filePath(root, file.name), 'r');
-    try {
-      const size = realFs.fstatSize(fd);
-      const header = Buffer.alloc(Math.min(size, SEGMENT_HEADER.size));
-      realFs.readSync(fd, header, 0, header.length, 0);
-      yield* nativeFormat.decodeFile(file, header);
-      if (size > SEGMENT_HEADER.size) for (const ev of scanRecords(fileSource(realFs, fd, size), SEGMENT_HEADER.size)) yield decodedFromScan(ev);
-    } finally {
-      realFs.closeSync(fd);
-    }
-    return;
-  }
-  yield* await decodeFormatFile(format, root, file);
-}
 
 function hex32(n: number | undefined): string {
   return n === undefined ? '-' : (n >>> 0).toString(16).padStart(8, '0');
@@ -137,7 +117,7 @@ const records: Command = async (args, opts, io) => {
     if (!file) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
     let shown = 0;
     if (!opts.json) io.out(`${'offset'.padStart(10)} ${'length'.padStart(7)} ${'type'.padEnd(7)} ${'sequence'.padStart(12)} ${'value'.padStart(8)} ${'stored'.padEnd(8)} ${'computed'.padEnd(8)} ${'status'.padEnd(9)} key`);
-    for await (const r of recordsOf(format, o.detection.root, file)) {
+    for await (const r of decodedRecordsOf(format, o.detection.root, file)) {
       if (r.offset + r.length <= from) continue;
       if (shown++ >= limit) break;
       const status = statusOf(o.store, file.name, r);
