@@ -271,17 +271,28 @@ const importCmd: Command = async (args, opts, io) => {
     try {
       const target = await Store.open(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
       try {
-        let batch: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
-        for (const k of source.store.sortedKeys()) {
-          const key = keyFromString(k);
-          batch.push({ type: 'put', key, value: (await source.store.get(key))! });
-          if (batch.length === IMPORT_BATCH) {
-            await target.batch(batch);
-            batch = [];
+        if (source.native) {
+          // A native source hands over its entries IMPORT_BATCH at a time, in key order, each chunk starting
+          // just after the last key of the one before (that key and a 0x00 byte: the next possible key).
+          let start: Buffer | undefined;
+          for (let chunk = await source.native.scan({ limit: IMPORT_BATCH }); chunk.length > 0; chunk = await source.native.scan({ start, limit: IMPORT_BATCH })) {
+            await target.batch(chunk.map(({ key, value }) => ({ type: 'put' as const, key, value })));
+            count += chunk.length;
+            start = Buffer.concat([chunk[chunk.length - 1]!.key, Buffer.alloc(1)]);
           }
-          count++;
+        } else {
+          let batch: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
+          for (const k of source.store.sortedKeys()) {
+            const key = keyFromString(k);
+            batch.push({ type: 'put', key, value: (await source.store.get(key))! });
+            if (batch.length === IMPORT_BATCH) {
+              await target.batch(batch);
+              batch = [];
+            }
+            count++;
+          }
+          await target.batch(batch);
         }
-        await target.batch(batch);
       } finally {
         await target.close();
       }

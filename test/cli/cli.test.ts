@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
 import { hashBytes } from '../../src/engine/native/key-hash.js';
+import { Store } from '../../src/engine/store.js';
 
 // Every command is a fresh node process (about half a second each, more on a busy machine).
 vi.setConfig({ testTimeout: 180_000 });
@@ -260,6 +261,32 @@ describe('JSON Lines import and export', () => {
     expect(out.code).toBe(0);
     expect(out.out.length).toBeGreaterThan(500_000);
     expect(out.out).toBe(input.join('\n') + '\n');
+  });
+
+  it('import --from a kvscope store copies every live key, over several batches', async () => {
+    // 25,000 keys: three of the import's 10,000-key batches. The first batch ends at "b"; the next must
+    // start at "b\x00", the next possible key, and not skip it.
+    const source = path.join(cwd, 'from-source');
+    const s = await Store.open(source, { create: true, fsync: 'never', segmentSize: 256 * 1024 });
+    const entries: Array<[Buffer, Buffer]> = [];
+    for (let i = 0; i < 9_999; i++) entries.push([Buffer.from(`a${String(i).padStart(5, '0')}`), Buffer.from(`value ${i}`)]);
+    entries.push([Buffer.from('b'), Buffer.from('b alone')], [Buffer.from('b\x00'), Buffer.from('b and a zero byte')], [Buffer.from('b\x00\x00'), Buffer.from([0xff, 0])]);
+    for (let i = 0; i < 14_998; i++) entries.push([Buffer.from(`c${String(i).padStart(5, '0')}`), Buffer.from(`later ${i}`)]);
+    for (let i = 0; i < entries.length; i += 5_000) await s.batch(entries.slice(i, i + 5_000).map(([key, value]) => ({ type: 'put' as const, key, value })));
+    await s.delete('a00007');
+    await s.close();
+    const r = kv(['import', '--from', 'from-source', '--dir', 'from-target']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toBe(`Imported ${entries.length - 1} keys from kvscope directory from-source\n`);
+    const copy = await Store.open(path.join(cwd, 'from-target'), { readOnly: true });
+    try {
+      const got = await copy.scan();
+      const want = entries.filter(([key]) => key.toString() !== 'a00007').sort(([a], [b]) => Buffer.compare(a, b));
+      expect(got.map((e) => e.key.toString('hex'))).toEqual(want.map(([key]) => key.toString('hex')));
+      expect(got.every((e, i) => e.value.equals(want[i]![1]))).toBe(true);
+    } finally {
+      await copy.close();
+    }
   });
 
   it('a bad line imports nothing and exits 2', () => {

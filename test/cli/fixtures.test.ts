@@ -5,6 +5,9 @@
  * itself reported (expected.json). The CLI's own main() runs in-process, with
  * its output captured, so the 16 fixtures take seconds, not minutes.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -23,6 +26,29 @@ function jsonBytes(v: string | { base64: string }): Buffer {
 }
 
 const cases = discoverFixtures();
+
+describe('import --from every fixture', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s: a new kvscope store holds exactly its live keys; the source is unchanged', async (_name, c) => {
+    const before = hashTree(c.dataDir);
+    const target = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-import-from-'));
+    try {
+      const dir = path.join(target, 'store');
+      const r = await kvscope(['import', '--from', c.dataDir, '--dir', dir]);
+      expect(r.code, r.err.join('\n')).toBe(0);
+      const scan = await kvscope(['scan', '--json', '--dir', dir]);
+      const got = new Map(
+        scan.out.map((line) => {
+          const { key, value } = JSON.parse(line) as { key: string | { base64: string }; value: string | { base64: string } };
+          return [jsonBytes(key).toString('latin1'), jsonBytes(value)] as const;
+        }),
+      );
+      expect(got).toEqual(expectedLive(c.expected));
+    } finally {
+      fs.rmSync(target, { recursive: true, force: true });
+    }
+    expect(hashTree(c.dataDir)).toEqual(before);
+  });
+});
 
 describe('CLI on every fixture, with --format', () => {
   it('finds the fixtures', () => {
