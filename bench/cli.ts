@@ -1,7 +1,7 @@
 /**
  * The `kvscope` command on a large store: each command run as a user runs it
  * (a fresh `node bin/kvscope.js` process, stdout to /dev/null), median of
- * `--runs` runs, wall time and peak resident memory.
+ * `--runs` runs, wall time and peak resident memory (with GNU time).
  *
  *   node --import tsx bench/cli.ts [--keys 1000000] [--runs 3] [--dir DIR] [--keep]
  *
@@ -14,7 +14,7 @@
  * Figures from a shared machine vary from run to run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../src/engine/store.js';
 import { makeDataset } from './run.js';
@@ -39,13 +39,18 @@ async function load(dir: string, n: number): Promise<void> {
   await store.close();
 }
 
-/** One run of the command: seconds and peak resident MB (GNU time); an error when it exits otherwise than `exit`. */
+/** GNU time, for a child's peak resident memory (Debian's `time` package); without it, times only. */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** One run of the command: seconds and peak resident MB (NaN without GNU time); an error when it exits otherwise than `exit`. */
 function runOnce(argv: string[], exit: number, prepare?: () => void): { seconds: number; mb: number } {
   prepare?.();
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, BIN, ...argv], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const last = r.stderr.trim().split('\n').pop() ?? '';
-  const [seconds, kb] = last.split(' ').map(Number);
-  if (r.status !== exit || !Number.isFinite(seconds) || !Number.isFinite(kb)) throw new Error(`kvscope ${argv.join(' ')}: exit ${r.status}\n${r.stderr}`);
+  const command = GNU_TIME ? [GNU_TIME, ['-f', '%e %M', process.execPath, BIN, ...argv]] as const : [process.execPath, [BIN, ...argv]] as const;
+  const started = performance.now();
+  const r = spawnSync(command[0], [...command[1]], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const wall = (performance.now() - started) / 1000;
+  const [seconds, kb] = GNU_TIME ? (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number) : [wall, NaN];
+  if (r.status !== exit || !Number.isFinite(seconds)) throw new Error(`kvscope ${argv.join(' ')}: exit ${r.status}\n${r.stderr}`);
   return { seconds: seconds!, mb: kb! / 1024 };
 }
 
@@ -93,7 +98,8 @@ async function main(): Promise<void> {
       process.stderr.write(`${what}…\n`);
       const runs = Array.from({ length: RUNS }, () => runOnce(argv, exit, prepare));
       const secs = runs.map((r) => r.seconds);
-      rows.push(`| \`kvscope ${what}\` | ${median(secs).toFixed(2)} s (${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)}) | ${median(runs.map((r) => r.mb)).toFixed(0)} MB |`);
+      const mb = median(runs.map((r) => r.mb));
+      rows.push(`| \`kvscope ${what}\` | ${median(secs).toFixed(2)} s (${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)}) | ${Number.isNaN(mb) ? '–' : `${mb.toFixed(0)} MB`} |`);
     }
     process.stdout.write(`${KEYS.toLocaleString('en-US')} keys, ${new Date().toISOString()}, Node ${process.version}, median of ${RUNS}\n\n`);
     process.stdout.write(`| command | wall time | peak resident |\n|---|---:|---:|\n${rows.join('\n')}\n`);

@@ -96,3 +96,21 @@ describe('npm run bench:keys', () => {
     expect(stdout).toContain('| process memory after all this (after gc) |');
   }, 90_000);
 });
+
+describe('npm run bench:cli', () => {
+  it('runs every command on a small store and prints a row for each', () => {
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--keys', '2000', '--runs', '1'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(stdout).toContain('2,000 keys');
+    const rows = stdout.split('\n').filter((l) => l.startsWith('| `kvscope '));
+    for (const command of ['get', 'stats', 'list', 'scan', 'export', 'history', 'segments', 'dump', 'verify', 'import']) {
+      expect(rows.some((r) => r.startsWith(`| \`kvscope ${command}`)), command).toBe(true);
+    }
+    // Each row has a time and a memory figure.
+    for (const r of rows) expect(r).toMatch(/\| \d+\.\d\d s \(\d+\.\d\d–\d+\.\d\d\) \| (\d+ MB|–) \|$/);
+  });
+});
