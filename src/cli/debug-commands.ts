@@ -58,7 +58,6 @@ async function summaryOf(format: FormatDescription, root: string, file: FormatFi
   return summary;
 }
 
-
 function hex32(n: number | undefined): string {
   return n === undefined ? '-' : (n >>> 0).toString(16).padStart(8, '0');
 }

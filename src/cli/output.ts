@@ -8,7 +8,7 @@
  * - when it is full;
  * - when the event loop comes round again, so `follow`, `serve` and a REPL
  *   on a pipe still print as they go;
- * - before anything is written to standard error (`beforeMessage`), so the
+ * - before anything is written to standard error (the entry flushes first), so the
  *   two streams keep the order in which the lines were written;
  * - when the command ends (`flush`).
  *
