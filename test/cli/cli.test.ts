@@ -289,6 +289,31 @@ describe('JSON Lines import and export', () => {
     }
   });
 
+  it('a bad last line of a long import imports nothing; standard input is spooled to a temporary file that goes', () => {
+    // 25,000 good lines (more than one of the import's batches), then a bad one.
+    const good = Array.from({ length: 25_000 }, (_, i) => JSON.stringify({ key: `long:${i}`, value: `v${i}` }));
+    const input = `${good.join('\n')}\n{"key":"last","value":{"base64":"not base64!"}}\n`;
+    fs.writeFileSync(path.join(cwd, 'long.jsonl'), input);
+    const fromFile = kv(['--dir', 'longimport', 'import', 'long.jsonl']);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.err).toContain('long.jsonl:25001: "value" is not valid base64; nothing was imported');
+    const spoolParent = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-spool-test-'));
+    try {
+      const fromStdin = spawnSync(process.execPath, [BIN, '--dir', 'longimport', 'import', '-'], { cwd, input, timeout: 60_000, env: { ...process.env, TMPDIR: spoolParent } });
+      expect(fromStdin.status).toBe(2);
+      expect(fromStdin.stderr.toString()).toContain('-:25001:');
+      expect(kv(['--dir', 'longimport', 'list']).out).toBe('');
+      // A good import through standard input: all of it, and no spool left behind.
+      const ok = spawnSync(process.execPath, [BIN, '--dir', 'longimport', 'import', '-'], { cwd, input: `${good.join('\n')}\n`, timeout: 60_000, env: { ...process.env, TMPDIR: spoolParent } });
+      expect(ok.status, ok.stderr.toString()).toBe(0);
+      expect(ok.stdout.toString()).toBe('Imported 25000 lines\n');
+      expect(lines(kv(['--dir', 'longimport', 'list']).out)).toHaveLength(25_000);
+      expect(fs.readdirSync(spoolParent)).toEqual([]);
+    } finally {
+      fs.rmSync(spoolParent, { recursive: true, force: true });
+    }
+  });
+
   it('a bad line imports nothing and exits 2', () => {
     const r = kv(['--dir', 'badimport', 'import', '-'], '{"key":"a","value":"1"}\nnot json\n');
     expect(r.code).toBe(2);

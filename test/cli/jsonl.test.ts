@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bytesToJson, isBase64, jsonToBytes } from '../../src/cli/jsonl.js';
+import { bytesToJson, checkImportLine, isBase64, jsonToBytes, parseImportLine } from '../../src/cli/jsonl.js';
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../../src/engine/native/layout.js';
 
 /** Pieces that valid and invalid UTF-8 are made of. */
 const PIECES = [
@@ -83,5 +84,48 @@ describe('isBase64', () => {
       if (rule(t)) accepted++;
     }
     expect(accepted).toBeGreaterThan(200);
+  });
+});
+
+describe('checkImportLine', () => {
+  it('accepts and refuses exactly the lines parseImportLine does, with the same message', () => {
+    const big = 'x'.repeat(MAX_VALUE_BYTES + 1);
+    const lines = [
+      '{"key":"a","value":"1"}',
+      '{"key":{"base64":"AP8="},"value":{"base64":"QUJD"}}',
+      '{"key":"gone","deleted":true}',
+      '{"key":"gone","deleted":true,"value":{"base64":"!!"}}',
+      '{"key":"k","value":""}',
+      'not json',
+      '[1,2]',
+      'null',
+      '{"value":"no key"}',
+      '{"key":"no value"}',
+      '{"key":7,"value":"x"}',
+      '{"key":"a","value":{"base64":"QQ="}}',
+      '{"key":"a","value":{"base64":"Q$=="}}',
+      '{"key":"a","value":{"hex":"00"}}',
+      JSON.stringify({ key: 'k'.repeat(MAX_KEY_BYTES + 1), value: '' }),
+      JSON.stringify({ key: 'k'.repeat(MAX_KEY_BYTES), value: '' }),
+      JSON.stringify({ key: 'é'.repeat(MAX_KEY_BYTES / 2 + 1), value: '' }),
+      JSON.stringify({ key: 'v', value: big }),
+      JSON.stringify({ key: 'v', value: { base64: Buffer.alloc(MAX_VALUE_BYTES + 1).toString('base64') } }),
+      JSON.stringify({ key: 'v', value: { base64: Buffer.alloc(MAX_VALUE_BYTES).toString('base64') } }),
+    ];
+    const outcome = (f: () => unknown): string => {
+      try {
+        f();
+        return 'ok';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    let refused = 0;
+    for (const line of lines) {
+      const want = outcome(() => parseImportLine(line));
+      expect(outcome(() => checkImportLine(line)), line.slice(0, 60)).toBe(want);
+      if (want !== 'ok') refused++;
+    }
+    expect(refused).toBeGreaterThan(10);
   });
 });
