@@ -45,14 +45,20 @@ export function isBase64(text: string): boolean {
   return true;
 }
 
-export function jsonToBytes(value: unknown, what: string): Buffer {
-  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+/** A key or value as a line gives it, checked: UTF-8 text, or the letters of base64. */
+function jsonBytesText(value: unknown, what: string): { text: string; encoding: 'utf8' | 'base64' } {
+  if (typeof value === 'string') return { text: value, encoding: 'utf8' };
   if (value && typeof value === 'object' && typeof (value as { base64?: unknown }).base64 === 'string') {
     const text = (value as { base64: string }).base64;
     if (!isBase64(text)) throw new Error(`${what} is not valid base64`);
-    return Buffer.from(text, 'base64');
+    return { text, encoding: 'base64' };
   }
   throw new Error(`${what} must be a string or {"base64": "..."}`);
+}
+
+export function jsonToBytes(value: unknown, what: string): Buffer {
+  const { text, encoding } = jsonBytesText(value, what);
+  return Buffer.from(text, encoding);
 }
 
 export type ImportLine = { type: 'put'; key: Buffer; value: Buffer } | { type: 'delete'; key: Buffer };
@@ -72,13 +78,8 @@ export function checkImportLine(line: string): void {
 
 /** The length of the bytes jsonToBytes would give, checked as it checks them. */
 function jsonByteLength(value: unknown, what: string): number {
-  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
-  if (value && typeof value === 'object' && typeof (value as { base64?: unknown }).base64 === 'string') {
-    const text = (value as { base64: string }).base64;
-    if (!isBase64(text)) throw new Error(`${what} is not valid base64`);
-    return Buffer.byteLength(text, 'base64');
-  }
-  throw new Error(`${what} must be a string or {"base64": "..."}`);
+  const { text, encoding } = jsonBytesText(value, what);
+  return Buffer.byteLength(text, encoding);
 }
 
 /** A line read with `bytesOf` for its key and value (bytes, or only their length), every check in order. */
