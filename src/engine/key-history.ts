@@ -20,8 +20,8 @@ import type { EngineFs } from './fs.js';
 import { readAt } from './fs.js';
 import { loadHint } from './hints.js';
 import { fileSource } from './native/byte-source.js';
-import { computeRecordCrc, readRecordHeader, readU32, readU64, recordLength } from './native/codec.js';
-import { HINT_ENTRY, HINT_HEADER, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from './native/layout.js';
+import { computeRecordCrc, forEachHintEntry, readRecordHeader, recordLength } from './native/codec.js';
+import { HINT_HEADER, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from './native/layout.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import type { Segment } from './segment.js';
 import type { KeyVersion } from './types.js';
@@ -59,18 +59,13 @@ function versionsThroughHint(efs: EngineFs, dir: string, seg: Segment, key: Buff
   const hint = loadHint(efs, dir, seg.id, seg.size);
   if (!hint.ok) return undefined;
   const bytes = hint.bytes;
+  const listed: Array<{ type: number; sequence: number; offset: number; length: number }> = [];
+  forEachHintEntry(bytes, HINT_HEADER.size, hint.entriesEnd, Infinity, (keyAt, keyLength, type, sequence, offset, length) => {
+    // The first byte before the comparison: most keys differ there, and the comparison is a call.
+    if (keyLength === key.length && (keyLength === 0 || bytes[keyAt] === key[0]) && bytes.compare(key, 0, key.length, keyAt, keyAt + keyLength) === 0) listed.push({ type, sequence, offset, length });
+  });
   const out: KeyVersion[] = [];
-  const first = key.length > 0 ? key[0]! : -1;
-  for (let at = HINT_HEADER.size; at < hint.entriesEnd; ) {
-    const keyLength = readU32(bytes, at + HINT_ENTRY.keyLength);
-    const keyAt = at + HINT_ENTRY.size;
-    const entryAt = at;
-    at = keyAt + keyLength;
-    if (keyLength !== key.length || (first >= 0 && bytes[keyAt] !== first) || bytes.compare(key, 0, key.length, keyAt, keyAt + keyLength) !== 0) continue;
-    const type = bytes[entryAt + HINT_ENTRY.type]!;
-    const sequence = readU64(bytes, entryAt + HINT_ENTRY.sequence);
-    const offset = readU32(bytes, entryAt + HINT_ENTRY.offset);
-    const length = readU32(bytes, entryAt + HINT_ENTRY.recordLength);
+  for (const { type, sequence, offset, length } of listed) {
     if (length < RECORD_HEADER.size || offset + length > seg.size) return undefined;
     const record = readAt(efs, seg.fd, length, offset);
     if (record.length !== length) return undefined;

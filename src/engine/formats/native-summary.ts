@@ -41,6 +41,6 @@ function summarizeHint(bytes: Buffer): FileSummary {
   const summary = emptySummary();
   const check = checkHint(bytes);
   if (!check.ok) return summary;
-  forEachHintEntry(bytes, HINT_HEADER.size, check.entriesEnd, Infinity, (_key, _type, sequence) => addSequence(summary, sequence));
+  forEachHintEntry(bytes, HINT_HEADER.size, check.entriesEnd, Infinity, (_keyAt, _keyLength, _type, sequence) => addSequence(summary, sequence));
   return summary;
 }

@@ -284,27 +284,23 @@ export function checkHint(bytes: Buffer): HintCheck {
 
 /**
  * Call fn for up to `max` entries of a hint file checked by checkHint,
- * starting at byte `from`; returns where it stopped. Keys come as key strings.
+ * starting at byte `from`; returns where it stopped. A key comes as where it
+ * lies in `bytes` (keyAt, keyLength), no copy or string made: the caller
+ * takes what it needs of it.
  */
 export function forEachHintEntry(
   bytes: Buffer,
   from: number,
   end: number,
   max: number,
-  fn: (key: string, type: number, sequence: number, offset: number, recordLength: number) => void,
+  fn: (keyAt: number, keyLength: number, type: number, sequence: number, offset: number, recordLength: number) => void,
 ): number {
   let at = from;
   for (let n = 0; n < max && at < end; n++) {
     const keyLength = readU32(bytes, at + HINT_ENTRY.keyLength);
-    const keyStart = at + HINT_ENTRY.size;
-    fn(
-      bytes.toString('latin1', keyStart, keyStart + keyLength),
-      bytes[at + HINT_ENTRY.type]!,
-      readU64(bytes, at + HINT_ENTRY.sequence),
-      readU32(bytes, at + HINT_ENTRY.offset),
-      readU32(bytes, at + HINT_ENTRY.recordLength),
-    );
-    at = keyStart + keyLength;
+    const keyAt = at + HINT_ENTRY.size;
+    fn(keyAt, keyLength, bytes[at + HINT_ENTRY.type]!, readU64(bytes, at + HINT_ENTRY.sequence), readU32(bytes, at + HINT_ENTRY.offset), readU32(bytes, at + HINT_ENTRY.recordLength));
+    at = keyAt + keyLength;
   }
   return at;
 }
@@ -314,8 +310,8 @@ export function decodeHint(bytes: Buffer): HintResult {
   const check = checkHint(bytes);
   if (!check.ok) return check;
   const entries: HintEntry[] = [];
-  forEachHintEntry(bytes, HINT_HEADER.size, check.entriesEnd, Infinity, (key, type, sequence, offset, recordLength) => {
-    entries.push({ type, sequence, offset, recordLength, key: Buffer.from(key, 'latin1') });
+  forEachHintEntry(bytes, HINT_HEADER.size, check.entriesEnd, Infinity, (keyAt, keyLength, type, sequence, offset, recordLength) => {
+    entries.push({ type, sequence, offset, recordLength, key: Buffer.from(bytes.subarray(keyAt, keyAt + keyLength)) });
   });
   return { ok: true, hint: { segmentId: check.segmentId, dataSize: check.dataSize, entries } };
 }
