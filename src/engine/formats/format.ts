@@ -62,20 +62,22 @@ export function emptySummary(): FileSummary {
   return { records: 0, oldestSequence: null, newestSequence: null };
 }
 
+/** Widen the summary's sequence range to hold `sequence`. */
+function widenRange(summary: FileSummary, sequence: number): void {
+  if (summary.oldestSequence === null || sequence < summary.oldestSequence) summary.oldestSequence = sequence;
+  if (summary.newestSequence === null || sequence > summary.newestSequence) summary.newestSequence = sequence;
+}
+
 /** Count one more record, with its sequence. */
 export function addSequence(summary: FileSummary, sequence: number): void {
   summary.records++;
-  if (summary.oldestSequence === null || sequence < summary.oldestSequence) summary.oldestSequence = sequence;
-  if (summary.newestSequence === null || sequence > summary.newestSequence) summary.newestSequence = sequence;
+  widenRange(summary, sequence);
 }
 
 /** Add a decoded record to a file's summary: what `kvscope segments` counts, for any format. */
 export function addToSummary(summary: FileSummary, r: DecodedRecord): void {
   if (countsAsRecord(r)) summary.records++;
-  if (r.status === 'valid' && r.sequence !== undefined && r.kind !== 'header') {
-    if (summary.oldestSequence === null || r.sequence < summary.oldestSequence) summary.oldestSequence = r.sequence;
-    if (summary.newestSequence === null || r.sequence > summary.newestSequence) summary.newestSequence = r.sequence;
-  }
+  if (r.status === 'valid' && r.sequence !== undefined && r.kind !== 'header') widenRange(summary, r.sequence);
 }
 
 /**
