@@ -14,10 +14,11 @@
  * Figures from a shared machine vary from run to run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../src/engine/store.js';
 import { makeDataset } from './run.js';
+import { makeScratch } from './scratch.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/kvscope.js');
@@ -62,8 +63,8 @@ function median(xs: number[]): number {
 async function main(): Promise<void> {
   if (!(KEYS > 0 && RUNS > 0)) throw new Error('--keys and --runs must be positive');
   const base = join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  const work = mkdtempSync(join(base, 'bench-cli-'));
+  const scratch = makeScratch(base, 'bench-cli', { keep: KEEP });
+  const work = scratch.dir;
   const dir = REUSE ? resolve(REUSE) : join(work, 'store');
   try {
     if (!REUSE) {
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${KEYS.toLocaleString('en-US')} keys, ${new Date().toISOString()}, Node ${process.version}, median of ${RUNS}\n\n`);
     process.stdout.write(`| command | wall time | peak resident |\n|---|---:|---:|\n${rows.join('\n')}\n`);
   } finally {
-    if (!KEEP) rmSync(work, { recursive: true, force: true });
+    scratch.remove();
   }
 }
 

@@ -12,13 +12,13 @@
  * and deleted at the end unless --keep; --dir reuses a store kept before.
  * Figures from a shared machine vary from run to run.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Store } from '../src/engine/store.js';
 import { createEngineOpener } from '../src/inspector/engine-opener.js';
 import { InspectorService } from '../src/inspector/service.js';
 import type { KeyFilter } from '../src/shared/contract.js';
+import { makeScratch } from './scratch.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -50,8 +50,8 @@ async function load(dir: string, n: number): Promise<void> {
 async function main(): Promise<void> {
   if (!(KEYS > 0 && KEYS % 7919 !== 0)) throw new Error('--keys must be a positive number, not a multiple of 7919');
   const base = join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  const work = mkdtempSync(join(base, 'bench-keys-'));
+  const scratch = makeScratch(base, 'bench-keys', { keep: KEEP });
+  const work = scratch.dir;
   const dir = REUSE ? resolve(REUSE) : join(work, 'store');
   const rows: [string, string, string?][] = [];
   const timed = async <T>(what: string, fn: () => Promise<T>, note?: (r: T) => string): Promise<T> => {
@@ -89,8 +89,8 @@ async function main(): Promise<void> {
     rows.push(['process memory after all this (after gc)', mib(m.rss), `JS heap ${mib(m.heapUsed)}, array buffers ${mib(m.arrayBuffers)}`]);
   } finally {
     await service.close();
-    if (!KEEP) rmSync(work, { recursive: true, force: true });
-    else console.log(`kept ${work}`);
+    scratch.remove();
+    if (KEEP) console.log(`kept ${work}`);
   }
   console.log(`\nThe key list at ${KEYS.toLocaleString('en-US')} keys, through the inspector service (node ${process.version}; a shared machine: figures vary between runs)\n`);
   console.log('| measurement | value | note |');

@@ -11,7 +11,7 @@
  * and deleted at the end unless --keep. Figures from a shared machine vary
  * from run to run.
  */
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encodeRecordInto, encodeSegmentHeader } from '../src/engine/native/codec.js';
@@ -19,6 +19,7 @@ import { RECORD_PUT, RECORD_TOMBSTONE } from '../src/engine/native/layout.js';
 import { createEngineOpener } from '../src/inspector/engine-opener.js';
 import { NativeSegmentIndex } from '../src/inspector/record-index.js';
 import { InspectorService } from '../src/inspector/service.js';
+import { makeScratch } from './scratch.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -76,8 +77,8 @@ interface Row {
 
 async function main(): Promise<void> {
   const base = join(ROOT, '.tmp');
-  mkdirSync(base, { recursive: true });
-  const work = mkdtempSync(join(base, 'bench-records-'));
+  const scratch = makeScratch(base, 'bench-records', { keep: KEEP });
+  const work = scratch.dir;
   const dir = join(work, 'store');
   mkdirSync(dir);
   const rows: Row[] = [];
@@ -168,8 +169,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await service.close();
-    if (!KEEP) rmSync(work, { recursive: true, force: true });
-    else console.log(`kept ${work}`);
+    scratch.remove();
+    if (KEEP) console.log(`kept ${work}`);
   }
   console.log(`\nRecord table on a ${MIB} MiB native segment (node ${process.version}; a shared machine: figures vary between runs)\n`);
   console.log('| measurement | value | note |');

@@ -20,6 +20,7 @@ import { KvscopeAdapter, LevelAdapter, LmdbAdapter, SqliteAdapter, type Adapter 
 import { evictDirectory, machineInfo, measureMachine, appendFdatasyncLoop, overwriteFdatasyncLoop, residentBytes, sequentialWriteMiBs, type MachineLimits } from './machine.js';
 import { renderReport, writeBenchmarksDoc, type BenchResult, type EngineResult, type Rate } from './report.js';
 import { rng } from './rng.js';
+import { makeScratch } from './scratch.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -560,8 +561,8 @@ async function measureKeydirMemory(dir: string, n: number): Promise<number> {
 
 export async function runBench(opts: BenchOptions): Promise<BenchResult> {
   const started = new Date();
-  const tmpRoot = join(ROOT, '.tmp', `bench-${process.pid}`);
-  fs.mkdirSync(tmpRoot, { recursive: true });
+  const scratch = makeScratch(join(ROOT, '.tmp'), 'bench');
+  const tmpRoot = scratch.dir;
   try {
     log(`kvscope bench: ${opts.keys.toLocaleString('en-US')} keys, ${opts.valueSize}-byte values${opts.quick ? ' (quick)' : ''}`);
     const info = machineInfo(tmpRoot);
@@ -606,7 +607,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResult> {
     };
     return result;
   } finally {
-    fs.rmSync(tmpRoot, { recursive: true, force: true });
+    scratch.remove();
   }
 }
 
