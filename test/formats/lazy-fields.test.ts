@@ -1,5 +1,5 @@
 /**
- * The native decoders make a record's fields when they are first read
+ * The native and Riak Bitcask decoders make a record's fields when they are first read
  * (decode-helpers.ts, keepFields). To everyone else they must look like a
  * plain property: written as JSON, spread, read twice (the same array), and
  * replaced by an assignment.
@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nativeFormat } from '../../src/engine/formats/native.js';
-import type { DecodedRecord } from '../../src/engine/formats/format.js';
+import { riakBitcask } from '../../src/engine/formats/riak-bitcask.js';
+import type { DecodedRecord, FormatDescription } from '../../src/engine/formats/format.js';
 import { Store } from '../../src/engine/store.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 
@@ -23,31 +24,48 @@ async function smallStore(): Promise<string> {
   return dir;
 }
 
+/** What a plain property does: JSON, spreading, reading twice, and an assignment that replaces it. */
+function expectPlainFields(records: DecodedRecord[], again: () => DecodedRecord[], kinds: Set<string>): void {
+  for (const r of records.filter((x) => x.kind === 'put' || x.kind === 'delete' || x.kind === 'hint' || x.kind === 'slot')) {
+    kinds.add(r.kind);
+    const first = r.fields;
+    expect(first.length).toBeGreaterThan(3);
+    expect(first.every((f) => f.start >= r.offset && f.end <= r.offset + r.length)).toBe(true);
+    // Kept: the same array when read again.
+    expect(r.fields).toBe(first);
+    // Own and enumerable: JSON and spreading carry them.
+    expect(Object.keys(r)).toContain('fields');
+    expect((JSON.parse(JSON.stringify(r)) as DecodedRecord).fields).toEqual(JSON.parse(JSON.stringify(first)));
+    expect({ ...r }.fields).toBe(first);
+  }
+  // An assignment before any read replaces them.
+  const fresh = again().find((x) => x.kind !== 'header' && x.kind !== 'trailer')!;
+  fresh.fields = [];
+  expect(fresh.fields).toEqual([]);
+}
+
+function decodeAll(format: FormatDescription, dir: string, role: string, kinds: Set<string>): void {
+  for (const file of format.listFiles(dir).filter((f) => f.role === role)) {
+    const decode = () => format.decodeFile(file, fs.readFileSync(path.join(dir, file.name)));
+    expectPlainFields(decode(), decode, kinds);
+    // One at a time (replay's way): the same records.
+    if (format.decodeRecords) expect(JSON.stringify([...format.decodeRecords(file, fs.readFileSync(path.join(dir, file.name)))])).toBe(JSON.stringify(decode()));
+  }
+}
+
 describe('fields made when first read', () => {
   it('behave as a plain property for key versions, hint entries and keydir slots', async () => {
     const dir = await smallStore();
-    const files = nativeFormat.listFiles(dir);
     const kinds = new Set<string>();
-    for (const role of ['data', 'hint', 'keydir'] as const) {
-      const file = files.find((f) => f.role === role)!;
-      const records = nativeFormat.decodeFile(file, fs.readFileSync(path.join(dir, file.name)));
-      for (const r of records.filter((x) => x.kind === 'put' || x.kind === 'delete' || x.kind === 'hint' || x.kind === 'slot')) {
-        kinds.add(r.kind);
-        const first = r.fields;
-        expect(first.length).toBeGreaterThan(3);
-        expect(first.every((f) => f.start >= r.offset && f.end <= r.offset + r.length)).toBe(true);
-        // Kept: the same array when read again.
-        expect(r.fields).toBe(first);
-        // Own and enumerable: JSON and spreading carry them.
-        expect(Object.keys(r)).toContain('fields');
-        expect((JSON.parse(JSON.stringify(r)) as DecodedRecord).fields).toEqual(JSON.parse(JSON.stringify(first)));
-        expect({ ...r }.fields).toBe(first);
-      }
-      // An assignment before any read replaces them.
-      const fresh = nativeFormat.decodeFile(file, fs.readFileSync(path.join(dir, file.name))).find((x) => x.kind !== 'header' && x.kind !== 'trailer')!;
-      fresh.fields = [];
-      expect(fresh.fields).toEqual([]);
-    }
+    for (const role of ['data', 'hint', 'keydir'] as const) decodeAll(nativeFormat, dir, role, kinds);
     expect(kinds).toEqual(new Set(['put', 'delete', 'hint', 'slot']));
+  });
+
+  it('behave as a plain property for Riak Bitcask data records and hint entries', () => {
+    // The fixture written by Riak's own code: puts, tombstones and hint entries.
+    const dir = path.resolve(import.meta.dirname, '../../../shared/fixtures/riak-bitcask/merged/data');
+    const kinds = new Set<string>();
+    for (const role of ['data', 'hint'] as const) decodeAll(riakBitcask, dir, role, kinds);
+    expect(kinds).toEqual(new Set(['put', 'delete', 'hint']));
   });
 });

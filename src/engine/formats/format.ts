@@ -181,6 +181,12 @@ export interface FormatDescription {
    */
   decodeFile(file: FormatFile, bytes: Uint8Array): DecodedRecord[];
   /**
+   * decodeFile's records one at a time, where a format can give them so: a
+   * caller that does not keep them (a replay) then never holds a large
+   * file's records at once. The same records in the same order.
+   */
+  decodeRecords?(file: FormatFile, bytes: Uint8Array): Iterable<DecodedRecord>;
+  /**
    * How records become live keys. 'file-order': replay files in listFiles
    * order and records in file order; the last put or delete of a key wins.
    * 'sequence': the record with the highest `sequence` wins, wherever it is.

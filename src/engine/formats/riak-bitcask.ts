@@ -20,9 +20,9 @@
  * `bitcask.write.lock` / `bitcask.merge.lock` hold "<pid> <file>" while a
  * writer or a merge runs.
  */
-import { crc32 } from '../crc.js';
-import type { DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, pastEndRecord, showBytes, viewOf } from './decode-helpers.js';
+import { crc32, crc32Range } from '../crc.js';
+import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
+import { damagedRecord, hex32, keepFields, pastEndRecord, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
@@ -100,8 +100,11 @@ const LOCK_NAMES = ['bitcask.write.lock', 'bitcask.merge.lock'];
 
 // ------------------------------------------------------------------ data files
 
-function isTombstone(value: Uint8Array): boolean {
-  return value.length >= TOMBSTONE_PREFIX.length && Buffer.from(value.subarray(0, TOMBSTONE_PREFIX.length)).equals(TOMBSTONE_PREFIX);
+/** Whether the value at bytes[start, end) starts with the tombstone marker. */
+function isTombstone(bytes: Uint8Array, start: number, end: number): boolean {
+  if (end - start < TOMBSTONE_PREFIX.length) return false;
+  for (let i = 0; i < TOMBSTONE_PREFIX.length; i++) if (bytes[start + i] !== TOMBSTONE_PREFIX[i]) return false;
+  return true;
 }
 
 /** Splits a tombstone value into its marker and (for versions 1 and 2) the 4-byte file id. */
@@ -114,13 +117,38 @@ function splitTombstone(value: Uint8Array): { markerSize: number; fileId?: numbe
   return { markerSize: value.length };
 }
 
+/** The hex view's fields of the data record at `pos` (its header already read). */
+function dataRecordFields(bytes: Uint8Array, pos: number, storedCrc: number, computedCrc: number, tstamp: number, keySize: number, valueSize: number): DecodedField[] {
+  const keyStart = pos + DATA_HEADER;
+  const valueStart = keyStart + keySize;
+  const value = bytes.subarray(valueStart, valueStart + valueSize);
+  const header = {
+    crc: { display: hex32(storedCrc) + (storedCrc === computedCrc ? '' : ` (computed ${hex32(computedCrc)})`) },
+    tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
+    key_sz: { display: String(keySize) },
+    value_sz: { display: String(valueSize) },
+    key: { display: showBytes(bytes.subarray(keyStart, valueStart)), size: keySize },
+  };
+  if (!isTombstone(bytes, valueStart, valueStart + valueSize)) return layoutFields(DATA_FIELDS, pos, { ...header, value: { display: showBytes(value), size: valueSize } });
+  const { markerSize, fileId } = splitTombstone(value);
+  return layoutFields(TOMBSTONE_FIELDS, pos, {
+    ...header,
+    tombstone: { display: showBytes(value.subarray(0, markerSize)), size: markerSize },
+    removed_file_id: { display: fileId === undefined ? '' : String(fileId), size: valueSize - markerSize },
+  });
+}
+
 export function decodeDataFile(bytes: Uint8Array): DecodedRecord[] {
+  return [...dataRecords(bytes)];
+}
+
+/** A data file's records one at a time (decodeDataFile's), so that replay need not hold them all. */
+function* dataRecords(bytes: Uint8Array): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  const records: DecodedRecord[] = [];
   let pos = 0;
   while (pos < bytes.length) {
     if (bytes.length - pos < DATA_HEADER) {
-      records.push(pastEndRecord(pos, bytes.length, pos + DATA_HEADER, 'record header'));
+      yield pastEndRecord(pos, bytes.length, pos + DATA_HEADER, 'record header');
       break;
     }
     const storedCrc = view.getUint32(pos + AT_CRC);
@@ -129,56 +157,39 @@ export function decodeDataFile(bytes: Uint8Array): DecodedRecord[] {
     const valueSize = view.getUint32(pos + AT_VALUE_SZ);
     const length = DATA_HEADER + keySize + valueSize;
     if (pos + length > bytes.length) {
-      records.push(pastEndRecord(pos, bytes.length, pos + length, `record (key ${keySize} bytes, value ${valueSize} bytes)`));
+      yield pastEndRecord(pos, bytes.length, pos + length, `record (key ${keySize} bytes, value ${valueSize} bytes)`);
       break;
     }
-    const keyStart = pos + DATA_HEADER;
-    const valueStart = keyStart + keySize;
-    const key = bytes.subarray(keyStart, valueStart);
-    const value = bytes.subarray(valueStart, pos + length);
-    const computedCrc = crc32(bytes.subarray(pos + AT_CRC + 4, pos + length));
-    const tombstone = isTombstone(value);
-    const header = {
-      crc: { display: hex32(storedCrc) + (storedCrc === computedCrc ? '' : ` (computed ${hex32(computedCrc)})`) },
-      tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
-      key_sz: { display: String(keySize) },
-      value_sz: { display: String(valueSize) },
-      key: { display: showBytes(key), size: keySize },
-    };
-    let fields;
-    if (tombstone) {
-      const { markerSize, fileId } = splitTombstone(value);
-      fields = layoutFields(TOMBSTONE_FIELDS, pos, {
-        ...header,
-        tombstone: { display: showBytes(value.subarray(0, markerSize)), size: markerSize },
-        removed_file_id: { display: fileId === undefined ? '' : String(fileId), size: valueSize - markerSize },
-      });
-    } else {
-      fields = layoutFields(DATA_FIELDS, pos, { ...header, value: { display: showBytes(value), size: valueSize } });
-    }
-    const record: DecodedRecord = {
+    const at = pos;
+    const valueStart = pos + DATA_HEADER + keySize;
+    const computedCrc = crc32Range(bytes, pos + AT_CRC + 4, pos + length);
+    const tombstone = isTombstone(bytes, valueStart, pos + length);
+    const valid = storedCrc === computedCrc;
+    // The fields (the hex view's ranges and texts) cost several times the rest of the record: made
+    // when first read, then kept (keepFields). Opening a cask never reads them.
+    yield {
       offset: pos,
       length,
       kind: tombstone ? 'delete' : 'put',
-      status: storedCrc === computedCrc ? 'valid' : 'corrupt',
-      key,
+      status: valid ? 'valid' : 'corrupt',
+      key: bytes.subarray(pos + DATA_HEADER, valueStart),
       sequence: tstamp,
       storedCrc,
       computedCrc,
-      fields,
+      get fields(): DecodedField[] {
+        return keepFields(this, dataRecordFields(bytes, at, storedCrc, computedCrc, tstamp, keySize, valueSize));
+      },
+      set fields(value: DecodedField[]) {
+        keepFields(this, value);
+      },
+      // (Undefined for a tombstone, and the problem for a sound record: left out of JSON, as before.)
+      valueOffset: tombstone ? undefined : valueStart,
+      valueLength: tombstone ? undefined : valueSize,
+      problemKind: valid ? undefined : 'bad-crc',
+      problem: valid ? undefined : `stored CRC ${hex32(storedCrc)} does not match computed ${hex32(computedCrc)}`,
     };
-    if (!tombstone) {
-      record.valueOffset = valueStart;
-      record.valueLength = valueSize;
-    }
-    if (record.status === 'corrupt') {
-      record.problemKind = 'bad-crc';
-      record.problem = `stored CRC ${hex32(storedCrc)} does not match computed ${hex32(computedCrc)}`;
-    }
-    records.push(record);
     pos += length;
   }
-  return records;
 }
 
 // ------------------------------------------------------------------ hint files
@@ -221,6 +232,15 @@ export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
     // 63-bit offset: exact as long as it is below 2^53, which any real file is.
     const offset = offsetHigh * 2 ** 32 + low;
     const key = bytes.subarray(pos + HINT_HEADER, pos + length);
+    const at = pos;
+    const entryFields = (): DecodedField[] =>
+      layoutFields(HINT_FIELDS, at, {
+        tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
+        key_sz: { display: String(keySize) },
+        total_sz: { display: String(totalSize) },
+        tombstone_offset: { display: `tombstone=${tombstoneBit} offset=${offset}` },
+        key: { display: showBytes(key), size: keySize },
+      });
     const record: DecodedRecord = {
       offset: pos,
       length,
@@ -228,13 +248,13 @@ export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
       status: 'valid',
       key,
       sequence: tstamp,
-      fields: layoutFields(HINT_FIELDS, pos, {
-        tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
-        key_sz: { display: String(keySize) },
-        total_sz: { display: String(totalSize) },
-        tombstone_offset: { display: `tombstone=${tombstoneBit} offset=${offset}` },
-        key: { display: showBytes(key), size: keySize },
-      }),
+      // Made when first read, as a data record's.
+      get fields(): DecodedField[] {
+        return keepFields(this, entryFields());
+      },
+      set fields(value: DecodedField[]) {
+        keepFields(this, value);
+      },
       pointsTo: { offset, length: totalSize, kind: tombstoneBit ? 'delete' : 'put' },
     };
     if (totalSize < DATA_HEADER + keySize || !Number.isSafeInteger(offset)) {
@@ -382,6 +402,7 @@ export const riakBitcask: FormatDescription = {
   detect,
   listFiles,
   decodeFile,
+  decodeRecords: (file, bytes) => (file.role === 'data' ? dataRecords(bytes) : decodeFile(file, bytes)),
   winner: 'sequence',
   stopsFileAtFirstBadRecord: false,
   looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],
