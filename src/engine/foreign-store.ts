@@ -38,6 +38,8 @@ import { realFs } from './fs.js';
 import { fileSource } from './native/byte-source.js';
 import { SEGMENT_HEADER } from './native/layout.js';
 import { scanRecords } from './native/scan.js';
+import { Yielder } from './yielder.js';
+import { VersionTable, type Version } from './foreign-versions.js';
 import { UnknownFormatError, detectFormat, lookedFor, requireFormat } from './formats/registry.js';
 
 export interface OpenForeignOptions {
@@ -47,19 +49,18 @@ export interface OpenForeignOptions {
   signal?: AbortSignal;
 }
 
-/** One put or delete of a key, as replay saw it. */
-interface Version {
-  file: FormatFile;
-  /** Position in the whole replay (all data files, all records). */
-  ordinal: number;
-  offset: number;
-  length: number;
-  kind: 'put' | 'delete';
-  valueOffset: number;
-  valueLength: number;
-  sequence: number | undefined;
-  /** False when the record came after a bad record in a format that stops there. */
-  replayed: boolean;
+/** The record standing for bytes[start, end) that the format's decoder failed on (a decoder bug). */
+function undecodedRecord(format: FormatDescription, err: unknown, start: number, end: number): DecodedRecord {
+  const message = `the ${format.id} decoder failed on this file: ${err instanceof Error ? err.message : String(err)}`;
+  return {
+    offset: start,
+    length: end - start,
+    kind: 'garbage',
+    status: 'corrupt',
+    problemKind: 'unreadable',
+    problem: message,
+    fields: [{ name: 'undecoded bytes', role: 'other', start, end, display: `${end - start} bytes`, explain: message }],
+  };
 }
 
 /** Decode one file; a decoder bug becomes one unreadable record instead of an exception. */
@@ -67,18 +68,28 @@ export function decodeSafely(format: FormatDescription, file: FormatFile, bytes:
   try {
     return format.decodeFile(file, bytes);
   } catch (err) {
-    const message = `the ${format.id} decoder failed on this file: ${err instanceof Error ? err.message : String(err)}`;
-    return [
-      {
-        offset: 0,
-        length: bytes.length,
-        kind: 'garbage',
-        status: 'corrupt',
-        problemKind: 'unreadable',
-        problem: message,
-        fields: [{ name: 'undecoded bytes', role: 'other', start: 0, end: bytes.length, display: `${bytes.length} bytes`, explain: message }],
-      },
-    ];
+    return [undecodedRecord(format, err, 0, bytes.length)];
+  }
+}
+
+/**
+ * decodeSafely's records one at a time, through the format's decodeRecords
+ * where it has one. A decoder bug after some records becomes one unreadable
+ * record for the rest of the file.
+ */
+export function* decodeSafelyOneByOne(format: FormatDescription, file: FormatFile, bytes: Uint8Array): Generator<DecodedRecord> {
+  if (!format.decodeRecords) {
+    yield* decodeSafely(format, file, bytes);
+    return;
+  }
+  let end = 0;
+  try {
+    for (const record of format.decodeRecords(file, bytes)) {
+      end = record.offset + record.length;
+      yield record;
+    }
+  } catch (err) {
+    yield undecodedRecord(format, err, end, bytes.length);
   }
 }
 
@@ -149,8 +160,9 @@ export class ForeignStore implements BrowsableStore {
   /** Directory the format's files live in (may be a subfolder of `dir`). */
   readonly root: string;
 
-  private readonly versionsByKey = new Map<string, Version[]>();
-  private readonly live = new Map<string, Version>();
+  private readonly versions: VersionTable;
+  /** The data files, in replay order (Version.fileIndex). */
+  private readonly dataFiles: readonly FormatFile[];
   private sorted: string[] | undefined;
   private readonly handles = new Map<string, Promise<fsp.FileHandle>>();
   private readonly replayProblems: Problem[] = [];
@@ -166,6 +178,8 @@ export class ForeignStore implements BrowsableStore {
   ) {
     this.format = description.id;
     this.root = detection.root;
+    this.versions = new VersionTable(description.winner === 'sequence');
+    this.dataFiles = fileList.filter((f) => f.role === 'data');
   }
 
   /** Use openForeign(). */
@@ -183,18 +197,23 @@ export class ForeignStore implements BrowsableStore {
   // ---------------------------------------------------------------- replay
 
   private async replay(opts: OpenForeignOptions): Promise<void> {
-    const dataFiles = this.fileList.filter((f) => f.role === 'data');
+    const dataFiles = this.dataFiles;
     const hintIds = new Set(this.fileList.filter((f) => f.role === 'hint').map((f) => f.id));
+    // Progress in bytes of the data files; the event loop is given back every few milliseconds
+    // (a cask's file can hold millions of records), and a cancel is seen there.
+    const yielder = new Yielder('open', opts.signal, opts.onProgress);
+    const total = dataFiles.reduce((n, f) => n + f.size, 0);
+    let before = 0;
     let ordinal = 0;
     for (const [i, file] of dataFiles.entries()) {
-      if (opts.signal?.aborted) throw new AbortedError('opening the store');
-      opts.onProgress?.({ phase: 'replay', done: i, total: dataFiles.length });
+      yielder.check();
+      yielder.report(before, total);
       const seg = emptySegmentStats(file, hintIds.has(file.id));
       const bytes = await readWhole(this.root, file);
       seg.bytes = bytes.length;
       let stopped = false;
-      for (const record of decodeSafely(this.description, file, bytes)) {
-        ordinal++;
+      for (const record of decodeSafelyOneByOne(this.description, file, bytes)) {
+        if ((++ordinal & 1023) === 0) await yielder.tick(before + record.offset, total);
         seg.records++;
         if (record.status !== 'valid') {
           seg.corruptBytes += record.length;
@@ -206,8 +225,8 @@ export class ForeignStore implements BrowsableStore {
           seg.staleBytes += record.length; // a line the program ignores, a header, ...
           continue;
         }
-        this.addVersion(keyToString(record.key), {
-          file,
+        this.versions.add(keyToString(record.key), {
+          fileIndex: i,
           ordinal,
           offset: record.offset,
           length: record.length,
@@ -219,48 +238,19 @@ export class ForeignStore implements BrowsableStore {
         });
       }
       this.segmentStats.push(seg);
+      before += file.size;
     }
-    opts.onProgress?.({ phase: 'replay', done: dataFiles.length, total: dataFiles.length });
-    this.pickWinners();
+    yielder.report(total, total);
     this.countBytes();
   }
 
-  private addVersion(key: string, version: Version): void {
-    const list = this.versionsByKey.get(key);
-    if (list) list.push(version);
-    else this.versionsByKey.set(key, [version]);
-  }
-
-  /** Replay precedence: positive when `a` beats `b`. */
-  private compare(a: Version, b: Version): number {
-    if (this.description.winner === 'sequence') {
-      const bySequence = (a.sequence ?? -1) - (b.sequence ?? -1);
-      if (bySequence !== 0) return bySequence;
-    }
-    return a.ordinal - b.ordinal;
-  }
-
-  private pickWinners(): void {
-    for (const [key, versions] of this.versionsByKey) {
-      let winner: Version | undefined;
-      for (const v of versions) {
-        if (v.replayed && (winner === undefined || this.compare(v, winner) > 0)) winner = v;
-      }
-      if (winner?.kind === 'put') this.live.set(key, winner);
-    }
-  }
-
   private countBytes(): void {
-    const byFile = new Map(this.segmentStats.map((s) => [s.file, s]));
-    for (const [key, versions] of this.versionsByKey) {
-      const winner = this.live.get(key);
-      for (const v of versions) {
-        const seg = byFile.get(v.file.name)!;
-        if (v === winner) seg.liveBytes += v.length;
-        else if (v.kind === 'delete') seg.tombstoneBytes += v.length;
-        else seg.staleBytes += v.length;
-      }
-    }
+    this.versions.forEachStanding((fileIndex, length, standing) => {
+      const seg = this.segmentStats[fileIndex]!;
+      if (standing === 'live') seg.liveBytes += length;
+      else if (standing === 'tombstone') seg.tombstoneBytes += length;
+      else seg.staleBytes += length;
+    });
     // The file written last: the highest id for formats that number their files, else the last in replay order.
     const last = this.segmentStats.reduce<SegmentStats | undefined>((best, s) => (best === undefined || s.segment >= best.segment ? s : best), undefined);
     if (last) last.active = true;
@@ -277,7 +267,14 @@ export class ForeignStore implements BrowsableStore {
   }
 
   private location(v: Version): RecordLocation {
-    return { file: v.file.name, segment: v.file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
+    const file = this.dataFiles[v.fileIndex]!;
+    return { file: file.name, segment: file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
+  }
+
+  /** The live version of a key, if it has one. */
+  private liveVersion(key: Uint8Array | string): Version | undefined {
+    const row = this.versions.liveRow(this.keyString(key));
+    return row < 0 ? undefined : this.versions.version(row);
   }
 
   /** The files of the store as listed when it was opened, in replay order (data, hints, locks...). */
@@ -297,28 +294,28 @@ export class ForeignStore implements BrowsableStore {
 
   keyCount(): number {
     this.check();
-    return this.live.size;
+    return this.versions.liveKeys;
   }
 
   sortedKeys(): readonly string[] {
     this.check();
-    this.sorted ??= [...this.live.keys()].sort();
+    this.sorted ??= [...this.versions.liveKeyNames()].sort();
     return this.sorted;
   }
 
   unorderedKeys(): Iterable<string> {
     this.check();
-    return this.live.keys();
+    return this.versions.liveKeyNames();
   }
 
   has(key: Uint8Array | string): boolean {
     this.check();
-    return this.live.has(this.keyString(key));
+    return this.versions.liveRow(this.keyString(key)) >= 0;
   }
 
   locate(key: Uint8Array | string): RecordLocation | undefined {
     this.check();
-    const v = this.live.get(this.keyString(key));
+    const v = this.liveVersion(key);
     return v && this.location(v);
   }
 
@@ -328,7 +325,7 @@ export class ForeignStore implements BrowsableStore {
 
   async getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined> {
     this.check();
-    const v = this.live.get(this.keyString(key));
+    const v = this.liveVersion(key);
     if (!v) return undefined;
     return { value: await this.readValue(v), location: this.location(v) };
   }
@@ -345,18 +342,19 @@ export class ForeignStore implements BrowsableStore {
 
   /** Positioned read of a value; its length was checked against the file size when decoded. */
   private async readValue(v: Version): Promise<Buffer> {
+    const file = this.dataFiles[v.fileIndex]!;
     let fh: fsp.FileHandle;
     try {
-      fh = await this.handle(v.file);
+      fh = await this.handle(file);
     } catch (err) {
-      throw new IoError(`opening ${v.file.name}`, err);
+      throw new IoError(`opening ${file.name}`, err);
     }
     const value = Buffer.alloc(v.valueLength);
     let done = 0;
     while (done < value.length) {
       const { bytesRead } = await fh.read(value, done, value.length - done, v.valueOffset + done);
       if (bytesRead === 0) {
-        throw new CorruptRecordError(v.file.name, v.offset, 'the file is shorter than when the store was opened');
+        throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
       }
       done += bytesRead;
     }
@@ -365,15 +363,16 @@ export class ForeignStore implements BrowsableStore {
 
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.check();
-    const k = this.keyString(key);
-    const versions = [...(this.versionsByKey.get(k) ?? [])].sort((a, b) => this.compare(a, b));
-    const winner = this.live.get(k);
-    return versions.map((v) => ({
-      location: this.location(v),
-      kind: v.kind,
-      valueLength: v.kind === 'put' ? v.valueLength : 0,
-      status: v.kind === 'delete' ? 'tombstone' : v === winner ? 'live' : 'shadowed',
-    }));
+    const { rows, live } = this.versions.history(this.keyString(key));
+    return rows.map((row) => {
+      const v = this.versions.version(row);
+      return {
+        location: this.location(v),
+        kind: v.kind,
+        valueLength: v.kind === 'put' ? v.valueLength : 0,
+        status: v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
+      };
+    });
   }
 
   stats(): StoreStats {
@@ -383,7 +382,7 @@ export class ForeignStore implements BrowsableStore {
     const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);
     return {
       format: this.format,
-      keys: this.live.size,
+      keys: this.versions.liveKeys,
       segments: perSegment.length,
       totalBytes,
       liveBytes,

@@ -221,3 +221,74 @@ describe('winner rule on a hand-made cask', () => {
     await store.close();
   });
 });
+
+describe('a large cask', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  /** 60,000 puts in 1.bitcask.data, then 2.bitcask.data overwriting every third key and deleting every seventh. */
+  function largeCask(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-riak-large-'));
+    dirs.push(dir);
+    const n = 60_000;
+    const first: Buffer[] = [];
+    for (let i = 0; i < n; i++) first.push(dataRecord(1000, `key:${i}`, `v1-${i}`));
+    const second: Buffer[] = [];
+    for (let i = 0; i < n; i += 3) second.push(dataRecord(2000, `key:${i}`, `v2-${i}`));
+    for (let i = 0; i < n; i += 7) second.push(dataRecord(2000, `key:${i}`, tombstone2(1)));
+    fs.writeFileSync(path.join(dir, '1.bitcask.data'), Buffer.concat(first));
+    fs.writeFileSync(path.join(dir, '2.bitcask.data'), Buffer.concat(second));
+    return dir;
+  }
+
+  it('opens with the right keys, giving the event loop back and reporting progress in bytes', async () => {
+    const dir = largeCask();
+    const firstSize = fs.statSync(path.join(dir, '1.bitcask.data')).size;
+    const total = firstSize + fs.statSync(path.join(dir, '2.bitcask.data')).size;
+    const progress: number[] = [];
+    let turns = 0;
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const store = await openForeign(dir, { onProgress: (p) => progress.push(p.done) });
+    ticking = false;
+    // Replaying a file's 60,000 records in one go would leave the loop no turn in between, and say
+    // nothing between the file's start and its end.
+    expect(turns).toBeGreaterThan(2);
+    expect(progress.filter((d) => d > 0 && d < firstSize).length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe(total);
+    for (let i = 1; i < progress.length; i++) expect(progress[i]).toBeGreaterThanOrEqual(progress[i - 1]!);
+
+    const live = (i: number): string | undefined => (i % 7 === 0 ? undefined : i % 3 === 0 ? `v2-${i}` : `v1-${i}`);
+    let expected = 0;
+    for (let i = 0; i < 60_000; i++) if (live(i) !== undefined) expected++;
+    expect(store.keyCount()).toBe(expected);
+    for (const i of [0, 1, 3, 7, 21, 59_997, 59_998, 59_999]) expect((await store.get(`key:${i}`))?.toString(), `key:${i}`).toBe(live(i));
+    expect((await store.history('key:21')).map((v) => v.status)).toEqual(['shadowed', 'shadowed', 'tombstone']);
+    const stats = store.stats();
+    expect(stats.perSegment.map((s) => s.liveBytes + s.staleBytes + s.tombstoneBytes + s.corruptBytes)).toEqual(stats.perSegment.map((s) => s.bytes));
+    await store.close();
+  });
+
+  it('stops opening when cancelled midway', async () => {
+    const dir = largeCask();
+    const controller = new AbortController();
+    let seen = 0;
+    const opening = openForeign(dir, {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.done > 0) {
+          seen = p.done;
+          controller.abort();
+        }
+      },
+    });
+    await expect(opening).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(seen).toBeGreaterThan(0);
+  });
+});
