@@ -18,7 +18,7 @@
  * record of a file is replayed either (those records are still listed).
  */
 import * as fsp from 'node:fs/promises';
-import { AbortedError, ClosedError, CorruptRecordError, IoError } from './errors.js';
+import { ClosedError, CorruptRecordError, IoError } from './errors.js';
 import { keyToString, toBytes } from './keys.js';
 import type {
   BrowsableStore,
@@ -110,7 +110,8 @@ export async function decodeFormatFile(format: FormatDescription, root: string, 
 /**
  * decodeFormatFile's records one at a time. A native segment is read a
  * window at a time (a 1M-key segment's records held at once took `kvscope
- * dump` to 0.9 GB); other files are decoded whole.
+ * dump` to 0.9 GB); other files are read whole, and their records decoded
+ * one at a time where the format can (decodeRecords), else all at once.
  */
 export async function* decodedRecordsOf(format: FormatDescription, root: string, file: FormatFile): AsyncGenerator<DecodedRecord> {
   if (format.id === nativeFormat.id && file.role === 'data') {
@@ -126,7 +127,7 @@ export async function* decodedRecordsOf(format: FormatDescription, root: string,
     }
     return;
   }
-  yield* await decodeFormatFile(format, root, file);
+  yield* decodeSafelyOneByOne(format, file, await readWhole(root, file));
 }
 
 function problemOf(file: FormatFile, record: DecodedRecord): Problem {
@@ -415,24 +416,36 @@ export class ForeignStore implements BrowsableStore {
     const dataById = new Map<number, Map<number, DataSummary>>();
     const hints: { file: FormatFile; records: DecodedRecord[] }[] = [];
     let recordsChecked = 0;
-    for (const [i, file] of files.entries()) {
-      if (opts.signal?.aborted) throw new AbortedError('verify');
-      opts.onProgress?.({ phase: 'verify', done: i, total: files.length });
+    // Progress in bytes, the event loop given back every few milliseconds (as the open).
+    const yielder = new Yielder('verify', opts.signal, opts.onProgress);
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let before = 0;
+    for (const file of files) {
+      yielder.check();
+      yielder.report(before, total);
       let bytes: Buffer;
       try {
         bytes = await readWhole(this.root, file);
       } catch (err) {
         problems.push({ file: file.name, offset: 0, kind: 'unreadable', message: err instanceof Error ? err.message : String(err) });
+        before += file.size;
         continue;
       }
-      const records = decodeSafely(this.description, file, bytes);
-      recordsChecked += records.length;
-      for (const r of records) if (r.status !== 'valid') problems.push(problemOf(file, r));
-      if (file.role === 'hint') hints.push({ file, records });
-      if (file.role === 'data' && hintIds.has(file.id)) dataById.set(file.id, summarize(records));
+      // Kept: a hint's records, for the checks below; of a data file with a hint, what they are checked against.
+      const kept: DecodedRecord[] | undefined = file.role === 'hint' ? [] : undefined;
+      const byOffset = file.role === 'data' && hintIds.has(file.id) ? new Map<number, DataSummary>() : undefined;
+      for (const r of decodeSafelyOneByOne(this.description, file, bytes)) {
+        if ((++recordsChecked & 1023) === 0) await yielder.tick(before + r.offset, total);
+        if (r.status !== 'valid') problems.push(problemOf(file, r));
+        kept?.push(r);
+        byOffset?.set(r.offset, dataSummary(r));
+      }
+      if (kept) hints.push({ file, records: kept });
+      if (byOffset) dataById.set(file.id, byOffset);
+      before += file.size;
     }
     for (const hint of hints) problems.push(...checkHint(hint.file, hint.records, dataById.get(hint.file.id)));
-    opts.onProgress?.({ phase: 'verify', done: files.length, total: files.length });
+    yielder.report(total, total);
     return { ok: problems.length === 0, filesChecked: files.length, recordsChecked, problems };
   }
 
@@ -461,18 +474,15 @@ interface DataSummary {
   valid: boolean;
 }
 
-function summarize(records: readonly DecodedRecord[]): Map<number, DataSummary> {
-  const byOffset = new Map<number, DataSummary>();
-  for (const r of records) {
-    byOffset.set(r.offset, {
-      key: r.key ? keyToString(r.key) : '',
-      length: r.length,
-      kind: r.kind,
-      sequence: r.sequence,
-      valid: r.status === 'valid',
-    });
-  }
-  return byOffset;
+/** What a hint entry is checked against, of one data record. */
+function dataSummary(r: DecodedRecord): DataSummary {
+  return {
+    key: r.key ? keyToString(r.key) : '',
+    length: r.length,
+    kind: r.kind,
+    sequence: r.sequence,
+    valid: r.status === 'valid',
+  };
 }
 
 /** Each hint entry must describe a valid data record at its offset: same key, length, timestamp and kind. */

@@ -272,6 +272,13 @@ describe('a large cask', () => {
     expect((await store.history('key:21')).map((v) => v.status)).toEqual(['shadowed', 'shadowed', 'tombstone']);
     const stats = store.stats();
     expect(stats.perSegment.map((s) => s.liveBytes + s.staleBytes + s.tombstoneBytes + s.corruptBytes)).toEqual(stats.perSegment.map((s) => s.bytes));
+
+    // Verify goes the same way: progress inside the first file, every record checked.
+    const verifying: number[] = [];
+    const report = await store.verify({ onProgress: (p) => verifying.push(p.done) });
+    expect(report).toMatchObject({ ok: true, filesChecked: 2, recordsChecked: 60_000 + 20_000 + 8_572 });
+    expect(verifying.filter((d) => d > 0 && d < firstSize).length).toBeGreaterThan(0);
+    expect(verifying.at(-1)).toBe(total);
     await store.close();
   });
 
