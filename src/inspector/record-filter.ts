@@ -12,7 +12,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { grown } from '../engine/arrays.js';
 import type { RecordRowStatus } from '../shared/contract.js';
 import { describeKey } from '../shared/keytext.js';
-import { CLASS_CORRUPT, CLASS_DELETE, CLASS_TORN, CLASS_UNCOMMITTED, CLASS_PUT, type FileRecords } from './record-index.js';
+import { CLASS_CORRUPT, CLASS_DELETE, CLASS_TORN, CLASS_UNCOMMITTED, CLASS_PUT, type FileRecords } from './file-records.js';
 import { Waiters } from './waiters.js';
 
 const SLICE_MS = 8;

@@ -42,7 +42,8 @@ import { JobRunner } from './jobs.js';
 import { KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
-import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, NativeSegmentIndex, RecordIndexCache, range, type FileRecords, type IndexEntry } from './record-index.js';
+import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
+import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
 
 /** At most this many problems travel in one verify report. */
