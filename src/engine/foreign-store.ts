@@ -39,6 +39,8 @@ import { fileSource } from './native/byte-source.js';
 import { SEGMENT_HEADER } from './native/layout.js';
 import { scanRecords } from './native/scan.js';
 import { Yielder } from './yielder.js';
+import { StringKeyList, type KeyList } from './key-list.js';
+import { sortStringsInSteps } from './key-sort.js';
 import { VersionTable, type Version } from './foreign-versions.js';
 import { UnknownFormatError, detectFormat, lookedFor, requireFormat } from './formats/registry.js';
 
@@ -94,7 +96,7 @@ export function* decodeSafelyOneByOne(format: FormatDescription, file: FormatFil
 }
 
 /** Read a whole format file, read-only. */
-async function readWhole(root: string, file: FormatFile): Promise<Buffer> {
+export async function readWhole(root: string, file: FormatFile): Promise<Buffer> {
   try {
     return await fsp.readFile(filePath(root, file.name), { flag: 'r' });
   } catch (err) {
@@ -165,6 +167,7 @@ export class ForeignStore implements BrowsableStore {
   /** The data files, in replay order (Version.fileIndex). */
   private readonly dataFiles: readonly FormatFile[];
   private sorted: string[] | undefined;
+  private sortedList: StringKeyList | undefined;
   private readonly handles = new Map<string, Promise<fsp.FileHandle>>();
   private readonly replayProblems: Problem[] = [];
   private segmentStats: SegmentStats[] = [];
@@ -302,6 +305,23 @@ export class ForeignStore implements BrowsableStore {
     this.check();
     this.sorted ??= [...this.versions.liveKeyNames()].sort();
     return this.sorted;
+  }
+
+  /** sortedKeys as a KeyList (the same object until the keys are sorted again). */
+  sortedKeyList(): KeyList {
+    const keys = this.sortedKeys();
+    if (this.sortedList?.keys !== keys) this.sortedList = new StringKeyList(keys);
+    return this.sortedList;
+  }
+
+  /** sortedKeyList, sorted in steps of a few milliseconds with `pause` awaited between them. */
+  async sortedKeyListInSteps(pause: () => Promise<void>): Promise<KeyList> {
+    this.check();
+    if (this.sorted === undefined) {
+      const sorted = await sortStringsInSteps([...this.versions.liveKeyNames()], pause);
+      this.sorted ??= sorted;
+    }
+    return this.sortedKeyList();
   }
 
   unorderedKeys(): Iterable<string> {

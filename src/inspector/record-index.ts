@@ -26,10 +26,13 @@
  * ignores (records of an atomic batch that never completed) follows the same
  * rules as committedRecords.
  *
- * Every other file (hint files, foreign formats: small) goes through its
- * format description's decodeFile; those records are kept whole. Both answer
- * through the FileRecords interface, and the field layout always comes from
- * the format's DecodedRecord.fields.
+ * A file whose format decodes it one record at a time (decodeRecords: hint
+ * files, Riak Bitcask files) is indexed the same way from its decoder
+ * (StreamedFileRecords, streamed-file-records.ts). Every other file (the
+ * seed programs' small logs) goes through its format description's
+ * decodeFile; those records are kept whole (DecodedFileRecords). All answer
+ * through the FileRecords interface (file-records.ts), and the field layout
+ * always comes from the format's DecodedRecord.fields.
  */
 import { closeSync, openSync, statSync } from 'node:fs';
 import { crc32 } from '../engine/crc.js';
@@ -41,7 +44,8 @@ import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_
 import { scanRecords, type ScanEvent, type ScannedDamage, type ScannedPreallocated } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
-import { decodeFormatFile } from '../engine/foreign-store.js';
+import { decodeFormatFile, readWhole } from '../engine/foreign-store.js';
+import { StreamedFileRecords } from './streamed-file-records.js';
 import { countsAsRecord, hasRecords, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import {
   CLASS_CORRUPT,
@@ -102,7 +106,7 @@ const KEY_CHUNK_BYTES = 1024 * 1024;
 const HEAD_GUESS = RECORD_HEADER.size + 1024;
 
 /** A file decoded whole by its format description (hint files, foreign formats). */
-class DecodedFileRecords extends Progressing implements FileRecords {
+export class DecodedFileRecords extends Progressing implements FileRecords {
   readonly complete = true;
   readonly generation: number;
   private readonly list: IndexEntry[];
@@ -673,10 +677,13 @@ export class RecordIndexCache {
       if (have && cached.stamp === stamp) return have;
       have?.stop();
     }
+    const format = this.format;
     const records: Promise<FileRecords> =
-      this.format.id === nativeFormat.id && file.role === 'data'
+      format.id === nativeFormat.id && file.role === 'data'
         ? Promise.resolve().then(() => new NativeSegmentIndex(file, path))
-        : decodeFormatFile(this.format, this.root, file).then((decoded) => new DecodedFileRecords(file, decoded, stamp, st.size));
+        : format.decodeRecords
+          ? readWhole(this.root, file).then((bytes) => new StreamedFileRecords(file, bytes, format, stamp, st.size))
+          : decodeFormatFile(format, this.root, file).then((decoded) => new DecodedFileRecords(file, decoded, stamp, st.size));
     this.cache.set(name, { records, stamp });
     records.catch(() => this.cache.delete(name));
     return records;

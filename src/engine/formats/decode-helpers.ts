@@ -101,3 +101,12 @@ export function pastEndRecord(offset: number, fileEnd: number, claimedEnd: numbe
   }
   return damagedRecord(offset, fileEnd, 'torn', 'torn-tail', `${what} needs ${claimedEnd - offset} bytes but only ${fileEnd - offset} are left: the write was cut short`);
 }
+
+/**
+ * The records at or after byte `from`, for a file whose decoder cannot start
+ * in the middle (FormatDescription.decodeRecords): every record is decoded,
+ * the earlier ones dropped.
+ */
+export function* recordsFrom(records: Iterable<DecodedRecord>, from = 0): Generator<DecodedRecord> {
+  for (const r of records) if (r.offset >= from) yield r;
+}

@@ -5,7 +5,7 @@
  */
 import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeHint, decodeSegmentHeader, readU64, type RecordHeader } from '../native/codec.js';
+import { checkHint, decodeSegmentHeader, forEachHintEntry, readU64, type RecordHeader } from '../native/codec.js';
 import { memorySource } from '../native/byte-source.js';
 import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
 import { decodeKeydirImageFile } from './native-keydir-image.js';
@@ -26,7 +26,7 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
-import { keepFields } from './decode-helpers.js';
+import { keepFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -167,13 +167,19 @@ function decodeSegment(bytes: Uint8Array): DecodedRecord[] {
 }
 
 function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
+  return [...hintRecords(bytes)];
+}
+
+/** A hint file's records one at a time (decodeHintFile's), from the record at `from`. */
+function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const decoded = decodeHint(buf);
-  if (!decoded.ok) {
-    return [{ offset: 0, length: buf.length, kind: 'garbage', status: 'corrupt', problem: decoded.reason, fields: [{ name: 'hint file', role: 'other', start: 0, end: buf.length, display: `${buf.length} bytes`, explain: decoded.reason }] }];
+  const check = checkHint(buf);
+  if (!check.ok) {
+    if (from === 0) yield { offset: 0, length: buf.length, kind: 'garbage', status: 'corrupt', problem: check.reason, fields: [{ name: 'hint file', role: 'other', start: 0, end: buf.length, display: `${buf.length} bytes`, explain: check.reason }] };
+    return;
   }
-  const out: DecodedRecord[] = [
-    {
+  if (from === 0) {
+    yield {
       offset: 0,
       length: HINT_HEADER.size,
       kind: 'header',
@@ -182,52 +188,55 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
         magic: JSON.stringify(buf.toString('latin1', 0, 4)),
         version: String(buf.readUInt16LE(HINT_HEADER.version)),
         flags: '0',
-        segmentId: String(decoded.hint.segmentId),
-        dataSize: String(decoded.hint.dataSize),
+        segmentId: String(check.segmentId),
+        dataSize: String(check.dataSize),
       })),
-    },
-  ];
-  let at = HINT_HEADER.size;
-  for (const e of decoded.hint.entries) {
-    const length = HINT_ENTRY.size + e.key.length;
-    const entryAt = at;
-    const entryFields = (): DecodedField[] => [
-      ...layoutFields(HINT_ENTRY_FIELDS, entryAt, fieldValues({
-        type: recordTypeName(e.type),
-        flags: '0',
-        sequence: String(e.sequence),
-        offset: String(e.offset),
-        recordLength: String(e.recordLength),
-        keyLength: String(e.key.length),
-      })),
-      ...layoutFields(HINT_ENTRY_BODY_FIELDS, entryAt + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(e.key.toString('latin1')) }, { key: e.key.length })),
-    ];
-    // Fields made when first read, as a data record's (decodedFromScan).
-    out.push({
-      offset: entryAt,
-      length,
-      kind: 'hint',
-      status: 'valid',
-      key: e.key,
-      sequence: e.sequence,
-      get fields(): DecodedField[] {
-        return keepFields(this, entryFields());
-      },
-      set fields(value: DecodedField[]) {
-        keepFields(this, value);
-      },
-    });
-    at += length;
+    };
   }
-  out.push({
-    offset: at,
+  let at = Math.max(from, HINT_HEADER.size);
+  while (at < check.entriesEnd) {
+    const entryAt = at;
+    const entry: DecodedRecord[] = [];
+    at = forEachHintEntry(buf, at, check.entriesEnd, 1, (keyAt, keyLength, type, sequence, offset, recordLength) => {
+      const key = buf.subarray(keyAt, keyAt + keyLength);
+      const entryFields = (): DecodedField[] => [
+        ...layoutFields(HINT_ENTRY_FIELDS, entryAt, fieldValues({
+          type: recordTypeName(type),
+          flags: '0',
+          sequence: String(sequence),
+          offset: String(offset),
+          recordLength: String(recordLength),
+          keyLength: String(keyLength),
+        })),
+        ...layoutFields(HINT_ENTRY_BODY_FIELDS, entryAt + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(key.toString('latin1')) }, { key: keyLength })),
+      ];
+      // Fields made when first read, as a data record's (decodedFromScan).
+      entry.push({
+        offset: entryAt,
+        length: HINT_ENTRY.size + keyLength,
+        kind: 'hint',
+        status: 'valid',
+        key,
+        sequence,
+        get fields(): DecodedField[] {
+          return keepFields(this, entryFields());
+        },
+        set fields(value: DecodedField[]) {
+          keepFields(this, value);
+        },
+      });
+    });
+    yield entry[0]!;
+  }
+  const trailerAt = check.entriesEnd;
+  yield {
+    offset: trailerAt,
     length: HINT_TRAILER.size,
     kind: 'trailer',
     status: 'valid',
-    storedCrc: buf.readUInt32LE(at + HINT_TRAILER.crc),
-    fields: layoutFields(HINT_TRAILER_FIELDS, at, fieldValues({ entryCount: String(decoded.hint.entries.length), crc: hex32(buf.readUInt32LE(at + HINT_TRAILER.crc)) })),
-  });
-  return out;
+    storedCrc: buf.readUInt32LE(trailerAt + HINT_TRAILER.crc),
+    fields: layoutFields(HINT_TRAILER_FIELDS, trailerAt, fieldValues({ entryCount: String(check.entryCount), crc: hex32(buf.readUInt32LE(trailerAt + HINT_TRAILER.crc)) })),
+  };
 }
 
 function startsWithMagic(path: string): boolean {
@@ -288,5 +297,10 @@ export const nativeFormat: FormatDescription = {
     if (file.role === 'hint') return decodeHintFile(bytes);
     if (file.role === 'keydir') return decodeKeydirImageFile(bytes);
     return [];
+  },
+  decodeRecords(file: FormatFile, bytes: Uint8Array, from = 0): Iterable<DecodedRecord> {
+    // A data segment has an index of its own in the record table (NativeSegmentIndex).
+    if (file.role === 'hint') return hintRecords(bytes, from);
+    return recordsFrom(this.decodeFile(file, bytes), from);
   },
 };

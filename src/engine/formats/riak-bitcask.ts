@@ -22,7 +22,7 @@
  */
 import { crc32, crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, keepFields, pastEndRecord, showBytes, viewOf } from './decode-helpers.js';
+import { damagedRecord, hex32, keepFields, pastEndRecord, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
@@ -142,10 +142,10 @@ export function decodeDataFile(bytes: Uint8Array): DecodedRecord[] {
   return [...dataRecords(bytes)];
 }
 
-/** A data file's records one at a time (decodeDataFile's), so that replay need not hold them all. */
-function* dataRecords(bytes: Uint8Array): Generator<DecodedRecord> {
+/** A data file's records one at a time (decodeDataFile's), from the record at `from`. */
+function* dataRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  let pos = 0;
+  let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < DATA_HEADER) {
       yield pastEndRecord(pos, bytes.length, pos + DATA_HEADER, 'record header');
@@ -197,13 +197,23 @@ function* dataRecords(bytes: Uint8Array): Generator<DecodedRecord> {
 const OFFSET_HIGH_MASK = 0x7fffffff;
 
 export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
+  return [...hintRecords(bytes)];
+}
+
+/**
+ * A hint file's records one at a time (decodeHintFile's), from the record at
+ * `from`. (The end marker of a hint without a trailer is given when no
+ * damage was seen from `from` on.)
+ */
+function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  const records: DecodedRecord[] = [];
-  let pos = 0;
+  let pos = from;
   let sawTrailer = false;
+  let sawDamage = false;
   while (pos < bytes.length) {
     if (bytes.length - pos < HINT_HEADER) {
-      records.push(damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint file ends inside an entry header (${bytes.length - pos} bytes left)`));
+      sawDamage = true;
+      yield damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint file ends inside an entry header (${bytes.length - pos} bytes left)`);
       break;
     }
     const tstamp = view.getUint32(pos + AT_H_TSTAMP);
@@ -215,18 +225,17 @@ export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
     const offsetHigh = high & OFFSET_HIGH_MASK;
 
     if (tstamp === 0 && keySize === 0 && tombstoneBit === 0 && offsetHigh === OFFSET_HIGH_MASK && low === 0xffffffff) {
-      records.push(trailerRecord(bytes, pos, totalSize));
+      yield trailerRecord(bytes, pos, totalSize);
       sawTrailer = true;
       pos += HINT_HEADER;
-      if (pos < bytes.length) {
-        records.push(damagedRecord(pos, bytes.length, 'corrupt', 'bad-hint', 'bytes after the hint trailer'));
-      }
+      if (pos < bytes.length) yield damagedRecord(pos, bytes.length, 'corrupt', 'bad-hint', 'bytes after the hint trailer');
       break;
     }
 
     const length = HINT_HEADER + keySize;
     if (pos + length > bytes.length) {
-      records.push(damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint entry with a ${keySize}-byte key runs past the end of the file`));
+      sawDamage = true;
+      yield damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint entry with a ${keySize}-byte key runs past the end of the file`);
       break;
     }
     // 63-bit offset: exact as long as it is below 2^53, which any real file is.
@@ -262,15 +271,15 @@ export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
       record.problemKind = 'bad-hint';
       record.problem = `impossible hint entry: total_sz ${totalSize} or offset ${offset} cannot describe a record with a ${keySize}-byte key`;
       delete record.pointsTo;
+      sawDamage = true;
     }
-    records.push(record);
+    yield record;
     pos += length;
   }
-  if (!sawTrailer && !records.some((r) => r.status !== 'valid')) {
+  if (!sawTrailer && !sawDamage) {
     // Zero-length marker at the end: the trailer is missing (hint of a file still being written, or cut short).
-    records.push(damagedRecord(bytes.length, bytes.length, 'torn', 'bad-hint', 'hint file has no trailer: it was not closed cleanly'));
+    yield damagedRecord(bytes.length, bytes.length, 'torn', 'bad-hint', 'hint file has no trailer: it was not closed cleanly');
   }
-  return records;
 }
 
 function trailerRecord(bytes: Uint8Array, pos: number, storedCrc: number): DecodedRecord {
@@ -402,7 +411,8 @@ export const riakBitcask: FormatDescription = {
   detect,
   listFiles,
   decodeFile,
-  decodeRecords: (file, bytes) => (file.role === 'data' ? dataRecords(bytes) : decodeFile(file, bytes)),
+  decodeRecords: (file, bytes, from) =>
+    file.role === 'data' ? dataRecords(bytes, from) : file.role === 'hint' ? hintRecords(bytes, from) : recordsFrom(decodeFile(file, bytes), from),
   winner: 'sequence',
   stopsFileAtFirstBadRecord: false,
   looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],

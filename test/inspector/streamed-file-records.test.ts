@@ -1,0 +1,130 @@
+/**
+ * StreamedFileRecords keeps a file's records in columns and decodes a record
+ * again when it is shown. Whatever it answers must be what the whole-file
+ * decode answers (DecodedFileRecords): rows, classes, keys, offsets, the
+ * summary and every record's fields, on the real Riak fixtures, on a native
+ * store's hints, and on damaged copies of them. And decodeRecords(from) must
+ * start with the record at `from`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { FormatDescription, FormatFile } from '../../src/engine/formats/format.js';
+import { nativeFormat } from '../../src/engine/formats/native.js';
+import { riakBitcask } from '../../src/engine/formats/riak-bitcask.js';
+import { Store } from '../../src/engine/store.js';
+import { DecodedFileRecords, range } from '../../src/inspector/record-index.js';
+import { StreamedFileRecords } from '../../src/inspector/streamed-file-records.js';
+import { cleanTempDirs, tempDir } from '../engine/helpers.js';
+import { discoverFixtures } from '../formats/helpers.js';
+
+afterAll(cleanTempDirs);
+
+interface Sample {
+  name: string;
+  format: FormatDescription;
+  file: FormatFile;
+  bytes: Buffer;
+}
+
+const json = (x: unknown): unknown => JSON.parse(JSON.stringify(x));
+
+async function expectSameAsWhole(format: FormatDescription, file: FormatFile, bytes: Buffer): Promise<void> {
+  const whole = format.decodeFile(file, bytes);
+  const decoded = new DecodedFileRecords(file, whole, 'stamp', bytes.length);
+  const streamed = new StreamedFileRecords(file, bytes, format, 'stamp', bytes.length);
+  await streamed.waitFor(() => false);
+  expect(streamed.complete).toBe(true);
+  expect(streamed.count).toBe(decoded.count);
+  expect(streamed.indexedBytes).toBe(decoded.indexedBytes);
+  const all = range(0, decoded.count);
+  expect(json(streamed.entries(all))).toEqual(json(decoded.entries(all)));
+  expect(Array.from(all, (i) => streamed.classAt(i))).toEqual(Array.from(all, (i) => decoded.classAt(i)));
+  expect(json(streamed.summary())).toEqual(json(decoded.summary()));
+  const keys = (r: StreamedFileRecords | DecodedFileRecords): string[] => {
+    const out: string[] = [];
+    r.forEachKey(0, r.count, (i, key) => out.push(`${i}:${key.toString('hex')}`));
+    return out;
+  };
+  expect(keys(streamed)).toEqual(keys(decoded));
+  for (let at = 0; at <= bytes.length + 1; at += Math.max(1, Math.floor(bytes.length / 97))) expect(streamed.indexAt(at), `indexAt(${at})`).toBe(decoded.indexAt(at));
+  for (const i of all) {
+    expect(json(streamed.detail(i)), `record ${i}`).toEqual(json(whole[i]));
+    // Where the record table starts decoding again to show it.
+    const [first] = format.decodeRecords!(file, bytes, whole[i]!.offset);
+    expect(json(first), `decodeRecords from record ${i} at ${whole[i]!.offset}`).toEqual(json(whole[i]));
+  }
+}
+
+function riakSamples(): Sample[] {
+  const out: Sample[] = [];
+  for (const fixture of discoverFixtures().filter((f) => f.engine === 'riak-bitcask')) {
+    const detection = riakBitcask.detect(fixture.dataDir)!;
+    for (const file of riakBitcask.listFiles(detection.root)) {
+      out.push({ name: `${fixture.name} ${file.name}`, format: riakBitcask, file, bytes: fs.readFileSync(path.join(detection.root, file.name)) });
+    }
+  }
+  return out;
+}
+
+async function nativeSamples(): Promise<Sample[]> {
+  const dir = tempDir();
+  const s = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 4096 });
+  for (let i = 0; i < 300; i++) await s.put(`key-${i % 120}`, `value ${i}`);
+  await s.delete('key-7');
+  await s.close();
+  return nativeFormat
+    .listFiles(dir)
+    .filter((f) => f.role === 'hint')
+    .map((file) => ({ name: `native ${file.name}`, format: nativeFormat, file, bytes: fs.readFileSync(path.join(dir, file.name)) }));
+}
+
+describe('StreamedFileRecords', () => {
+  it('answers as the whole-file decode on every Riak fixture file and native hint file', async () => {
+    const samples = [...riakSamples(), ...(await nativeSamples())];
+    expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'data').length).toBeGreaterThan(3);
+    expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'hint').length).toBeGreaterThan(3);
+    expect(samples.filter((s) => s.format === nativeFormat).length).toBeGreaterThan(1);
+    for (const s of samples) await expectSameAsWhole(s.format, s.file, s.bytes);
+  });
+
+  it('answers as the whole-file decode on damaged files', async () => {
+    const samples = [...riakSamples().filter((s) => s.file.role !== 'lock' && s.bytes.length > 0).slice(0, 4), ...(await nativeSamples()).slice(0, 1)];
+    for (const s of samples) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.option(fc.nat(), { nil: undefined }), async (edits, cut) => {
+          const bytes = Buffer.from(s.bytes);
+          for (const [pos, value] of edits) bytes[pos % bytes.length] = value;
+          const damaged = cut === undefined ? bytes : bytes.subarray(0, cut % (bytes.length + 1));
+          await expectSameAsWhole(s.format, { ...s.file, size: damaged.length }, damaged);
+        }),
+        { numRuns: 40 },
+      );
+    }
+  });
+
+  it('indexes in slices, answering the first page before the whole file is read', async () => {
+    const records: Buffer[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      const body = Buffer.alloc(10 + 12 + 20);
+      body.writeUInt32BE(1000 + i, 0);
+      body.writeUInt16BE(12, 4);
+      body.writeUInt32BE(20, 6);
+      body.write(`key-${String(i).padStart(8, '0')}`, 10, 'latin1');
+      const crc = Buffer.alloc(4);
+      crc.writeUInt32BE((await import('../../src/engine/crc.js')).crc32(body), 0);
+      records.push(crc, body);
+    }
+    const bytes = Buffer.concat(records);
+    const file: FormatFile = { name: '1.bitcask.data', role: 'data', id: 1, size: bytes.length };
+    const streamed = new StreamedFileRecords(file, bytes, riakBitcask, 'stamp', bytes.length);
+    await streamed.waitFor(() => streamed.count >= 200);
+    expect(streamed.count).toBeGreaterThanOrEqual(200);
+    expect(streamed.complete).toBe(false);
+    expect(streamed.entries([0, 199]).map((e) => e.key)).toEqual(['key-00000000', 'key-00000199']);
+    await streamed.waitFor(() => false);
+    expect(streamed.count).toBe(50_000);
+    expect(streamed.detail(49_999).key?.toString()).toBe('key-00049999');
+  });
+});
