@@ -165,3 +165,45 @@ export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uin
   }
   return la - lb;
 }
+
+/** Strings sorted a run at a time before the runs are merged, and merged this many at a time between pauses. */
+const STRING_RUN = 1 << 15;
+
+/**
+ * Key strings in order (JavaScript's string order: byte order for latin1 key
+ * strings), in steps of a few milliseconds, awaiting `pause` between them: a
+ * foreign store's million keys took 0.35 s in one sort. Runs of STRING_RUN
+ * keys are sorted, then merged pairwise. Returns a new array.
+ */
+export function sortStringsInSteps(keys: readonly string[], pause: () => Promise<void>): Promise<string[]> {
+  return runStepsPausing(stringSortSteps(keys), pause);
+}
+
+function* stringSortSteps(keys: readonly string[]): Generator<void, string[]> {
+  let from = keys.slice();
+  const n = from.length;
+  for (let at = 0; at < n; at += STRING_RUN) {
+    const run = from.slice(at, at + STRING_RUN).sort();
+    for (let i = 0; i < run.length; i++) from[at + i] = run[i]!;
+    yield;
+  }
+  let to = new Array<string>(n);
+  let budget = STRING_RUN;
+  for (let width = STRING_RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++) {
+        to[k] = j >= hi || (i < mid && from[i]! <= from[j]!) ? from[i++]! : from[j++]!;
+        if (--budget === 0) {
+          budget = STRING_RUN;
+          yield;
+        }
+      }
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}
