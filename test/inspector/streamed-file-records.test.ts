@@ -3,7 +3,7 @@
  * again when it is shown. Whatever it answers must be what the whole-file
  * decode answers (DecodedFileRecords): rows, classes, keys, offsets, the
  * summary and every record's fields, on the real Riak fixtures, on a native
- * store's hints, and on damaged copies of them. And decodeRecords(from) must
+ * store's hints and keydir image, and on damaged copies of them. And decodeRecords(from) must
  * start with the record at `from`.
  */
 import * as fs from 'node:fs';
@@ -76,7 +76,7 @@ async function nativeSamples(): Promise<Sample[]> {
   await s.close();
   return nativeFormat
     .listFiles(dir)
-    .filter((f) => f.role === 'hint')
+    .filter((f) => f.role === 'hint' || f.role === 'keydir')
     .map((file) => ({ name: `native ${file.name}`, format: nativeFormat, file, bytes: fs.readFileSync(path.join(dir, file.name)) }));
 }
 
@@ -85,12 +85,18 @@ describe('StreamedFileRecords', () => {
     const samples = [...riakSamples(), ...(await nativeSamples())];
     expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'data').length).toBeGreaterThan(3);
     expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'hint').length).toBeGreaterThan(3);
-    expect(samples.filter((s) => s.format === nativeFormat).length).toBeGreaterThan(1);
+    expect(samples.filter((s) => s.format === nativeFormat && s.file.role === 'hint').length).toBeGreaterThan(1);
+    expect(samples.filter((s) => s.format === nativeFormat && s.file.role === 'keydir').length).toBe(1);
     for (const s of samples) await expectSameAsWhole(s.format, s.file, s.bytes);
   });
 
   it('answers as the whole-file decode on damaged files', async () => {
-    const samples = [...riakSamples().filter((s) => s.file.role !== 'lock' && s.bytes.length > 0).slice(0, 4), ...(await nativeSamples()).slice(0, 1)];
+    const native = await nativeSamples();
+    const samples = [
+      ...riakSamples().filter((s) => s.file.role !== 'lock' && s.bytes.length > 0).slice(0, 4),
+      native.find((s) => s.file.role === 'hint')!,
+      native.find((s) => s.file.role === 'keydir')!,
+    ];
     for (const s of samples) {
       await fc.assert(
         fc.asyncProperty(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.option(fc.nat(), { nil: undefined }), async (edits, cut) => {

@@ -25,7 +25,7 @@ import {
   IMAGE_TRAILER_FIELDS,
 } from '../native/layout.js';
 import { dataFileName } from '../native/files.js';
-import { damagedRecord, keepFields } from './decode-helpers.js';
+import { damagedRecord, keepFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import { addSequence, emptySummary, type DecodedField, type DecodedRecord, type FileSummary } from './format.js';
 
@@ -101,45 +101,59 @@ export function summarizeKeydirImageFile(bytes: Uint8Array): FileSummary {
 }
 
 export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
+  return [...keydirImageRecords(bytes)];
+}
+
+/** decodeKeydirImageFile's records one at a time, from the record at `from` (a slot's place is computed, not walked to). */
+export function* keydirImageRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const sections = sectionsOf(buf);
-  if (typeof sections === 'string') return unreadable(buf, sections);
+  if (typeof sections === 'string') {
+    yield* recordsFrom(unreadable(buf, sections), from);
+    return;
+  }
   const { version, segmentCount, slotCount, freeSlotCount, tableSize, arenaBytes, slotsAt, freeAt, tableAt, arenaAt, pageSumsAt, pageCount, trailerAt } = sections;
   const u32 = (name: keyof typeof IMAGE_HEADER) => buf.readUInt32LE(IMAGE_HEADER[name]);
 
-  const storedHeaderCrc = u32('headerCrc');
-  const computedHeaderCrc = headerCrcOf(buf.subarray(0, IMAGE_HEADER.size), buf.subarray(IMAGE_HEADER.size, slotsAt));
-  const headerIntact = version === 1 || storedHeaderCrc === computedHeaderCrc;
-  const header: DecodedRecord = {
-    offset: 0,
-    length: IMAGE_HEADER.size,
-    kind: 'header',
-    status: headerIntact ? 'valid' : 'corrupt',
-    fields: layoutFields(IMAGE_HEADER_FIELDS, 0, fieldValues({
-      magic: JSON.stringify(IMAGE_MAGIC),
-      version: String(version),
-      flags: String(buf.readUInt16LE(IMAGE_HEADER.flags)),
-      seed: hex32(u32('seed')),
-      segmentCount: String(segmentCount),
-      slotCount: String(slotCount),
-      freeSlotCount: String(freeSlotCount),
-      tableSize: String(tableSize),
-      arenaBytes: String(arenaBytes),
-      arenaGarbage: String(u32('arenaGarbage')),
-      headerCrc:
-        version === 1 ? `${storedHeaderCrc} (version 1: reserved)` : headerIntact ? hex32(storedHeaderCrc) : `${hex32(storedHeaderCrc)} (computed ${hex32(computedHeaderCrc)})`,
-    })),
-  };
-  if (!headerIntact) {
-    header.problem = 'the checksum of the header and segment table does not match: an open will not use the image';
-    header.problemKind = 'bad-hint';
+  if (from <= 0) yield headerRecord();
+
+  /** The image's header, its checksum checked. */
+  function headerRecord(): DecodedRecord {
+    const storedHeaderCrc = u32('headerCrc');
+    const computedHeaderCrc = headerCrcOf(buf.subarray(0, IMAGE_HEADER.size), buf.subarray(IMAGE_HEADER.size, slotsAt));
+    const headerIntact = version === 1 || storedHeaderCrc === computedHeaderCrc;
+    const header: DecodedRecord = {
+      offset: 0,
+      length: IMAGE_HEADER.size,
+      kind: 'header',
+      status: headerIntact ? 'valid' : 'corrupt',
+      fields: layoutFields(IMAGE_HEADER_FIELDS, 0, fieldValues({
+        magic: JSON.stringify(IMAGE_MAGIC),
+        version: String(version),
+        flags: String(buf.readUInt16LE(IMAGE_HEADER.flags)),
+        seed: hex32(u32('seed')),
+        segmentCount: String(segmentCount),
+        slotCount: String(slotCount),
+        freeSlotCount: String(freeSlotCount),
+        tableSize: String(tableSize),
+        arenaBytes: String(arenaBytes),
+        arenaGarbage: String(u32('arenaGarbage')),
+        headerCrc:
+          version === 1 ? `${storedHeaderCrc} (version 1: reserved)` : headerIntact ? hex32(storedHeaderCrc) : `${hex32(storedHeaderCrc)} (computed ${hex32(computedHeaderCrc)})`,
+      })),
+    };
+    if (!headerIntact) {
+      header.problem = 'the checksum of the header and segment table does not match: an open will not use the image';
+      header.problemKind = 'bad-hint';
+    }
+    return header;
   }
-  const out: DecodedRecord[] = [header];
 
   for (let i = 0; i < segmentCount; i++) {
     const at = IMAGE_HEADER.size + i * IMAGE_SEGMENT.size;
+    if (at < from) continue;
     const id = buf.readUInt32LE(at + IMAGE_SEGMENT.id);
-    out.push({
+    yield {
       offset: at,
       length: IMAGE_SEGMENT.size,
       kind: 'header',
@@ -153,10 +167,10 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
         liveBytes: String(readU64(buf, at + IMAGE_SEGMENT.liveBytes)),
         tombstoneBytes: String(readU64(buf, at + IMAGE_SEGMENT.tombstoneBytes)),
       })),
-    });
+    };
   }
 
-  for (let slot = 0; slot < slotCount; slot++) {
+  for (let slot = Math.max(0, Math.ceil((from - slotsAt) / IMAGE_SLOT.size)); slot < slotCount; slot++) {
     const at = slotsAt + slot * IMAGE_SLOT.size;
     const keyAt = buf.readUInt32LE(at + IMAGE_SLOT.keyAt);
     const keyLength = buf.readUInt32LE(at + IMAGE_SLOT.keyLength);
@@ -197,14 +211,14 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
         row.problemKind = 'bad-hint';
       }
     }
-    out.push(row);
+    yield row;
   }
 
-  out.push(...section(freeAt, tableAt - freeAt, 'free slots', 'other', `${freeSlotCount} slot indexes (u32)`, 'Indexes of the free slots among the slots (u32 each), reused before new slots.'));
-  out.push(...section(tableAt, arenaAt - tableAt, 'hash table', 'other', `${tableSize} entries`, "Open addressing with linear probing: per entry the key hash (u32) and slot index + 1 (u32), 0 where empty; a key's home entry is the top bits of its hash."));
-  out.push(...section(arenaAt, pageSumsAt - arenaAt, 'key bytes', 'key', `${arenaBytes} bytes, ${u32('arenaGarbage')} of them unused`, 'Every key, back to back; a slot points at its key with keyAt and keyLength.'));
+  if (freeAt >= from) yield* section(freeAt, tableAt - freeAt, 'free slots', 'other', `${freeSlotCount} slot indexes (u32)`, 'Indexes of the free slots among the slots (u32 each), reused before new slots.');
+  if (tableAt >= from) yield* section(tableAt, arenaAt - tableAt, 'hash table', 'other', `${tableSize} entries`, "Open addressing with linear probing: per entry the key hash (u32) and slot index + 1 (u32), 0 where empty; a key's home entry is the top bits of its hash.");
+  if (arenaAt >= from) yield* section(arenaAt, pageSumsAt - arenaAt, 'key bytes', 'key', `${arenaBytes} bytes, ${u32('arenaGarbage')} of them unused`, 'Every key, back to back; a slot points at its key with keyAt and keyLength.');
 
-  if (pageCount > 0) {
+  if (pageCount > 0 && pageSumsAt >= from) {
     const expected = imagePageSums([buf.subarray(slotsAt, arenaAt)]);
     let wrong = 0;
     for (let page = 0; page < pageCount; page++) if (buf.readUInt32LE(pageSumsAt + page * 4) !== expected[page]) wrong++;
@@ -214,7 +228,7 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
       row!.problem = `${wrong} page checksum(s) do not match their pages: a one-shot get will not trust those pages`;
       row!.problemKind = 'bad-hint';
     }
-    out.push(row!);
+    yield row!;
   }
 
   const storedCrc = buf.readUInt32LE(trailerAt + IMAGE_TRAILER.crc);
@@ -232,6 +246,5 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
     trailer.problem = 'checksum does not match the image: an open will not use it';
     trailer.problemKind = 'bad-hint';
   }
-  out.push(trailer);
-  return out;
+  yield trailer;
 }

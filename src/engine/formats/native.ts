@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { checkHint, decodeSegmentHeader, forEachHintEntry, readU64, type RecordHeader } from '../native/codec.js';
 import { memorySource } from '../native/byte-source.js';
 import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
-import { decodeKeydirImageFile } from './native-keydir-image.js';
+import { decodeKeydirImageFile, keydirImageRecords } from './native-keydir-image.js';
 import {
   HINT_ENTRY,
   HINT_ENTRY_BODY_FIELDS,
@@ -299,8 +299,9 @@ export const nativeFormat: FormatDescription = {
     return [];
   },
   decodeRecords(file: FormatFile, bytes: Uint8Array, from = 0): Iterable<DecodedRecord> {
-    // A data segment has an index of its own in the record table (NativeSegmentIndex).
     if (file.role === 'hint') return hintRecords(bytes, from);
+    if (file.role === 'keydir') return keydirImageRecords(bytes, from);
+    // A data segment has an index of its own in the record table (NativeSegmentIndex).
     return recordsFrom(this.decodeFile(file, bytes), from);
   },
 };
