@@ -14,11 +14,12 @@
  * Figures from a shared machine vary from run to run.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Store } from '../src/engine/store.js';
 import { makeDataset } from './run.js';
 import { makeScratch } from './scratch.js';
+import { timedRow } from './command-timing.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin/kvscope.js');
@@ -38,26 +39,6 @@ async function load(dir: string, n: number): Promise<void> {
     await store.batch(ops);
   }
   await store.close();
-}
-
-/** GNU time, for a child's peak resident memory (Debian's `time` package); without it, times only. */
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
-/** One run of the command: seconds and peak resident MB (NaN without GNU time); an error when it exits otherwise than `exit`. */
-function runOnce(argv: string[], exit: number, prepare?: () => void): { seconds: number; mb: number } {
-  prepare?.();
-  const command = GNU_TIME ? [GNU_TIME, ['-f', '%e %M', process.execPath, BIN, ...argv]] as const : [process.execPath, [BIN, ...argv]] as const;
-  const started = performance.now();
-  const r = spawnSync(command[0], [...command[1]], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const wall = (performance.now() - started) / 1000;
-  const [seconds, kb] = GNU_TIME ? (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number) : [wall, NaN];
-  if (r.status !== exit || !Number.isFinite(seconds)) throw new Error(`kvscope ${argv.join(' ')}: exit ${r.status}\n${r.stderr}`);
-  return { seconds: seconds!, mb: kb! / 1024 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 async function main(): Promise<void> {
@@ -97,10 +78,7 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     for (const [what, argv, exit, prepare] of commands) {
       process.stderr.write(`${what}…\n`);
-      const runs = Array.from({ length: RUNS }, () => runOnce(argv, exit, prepare));
-      const secs = runs.map((r) => r.seconds);
-      const mb = median(runs.map((r) => r.mb));
-      rows.push(`| \`kvscope ${what}\` | ${median(secs).toFixed(2)} s (${Math.min(...secs).toFixed(2)}–${Math.max(...secs).toFixed(2)}) | ${Number.isNaN(mb) ? '–' : `${mb.toFixed(0)} MB`} |`);
+      rows.push(timedRow(what, argv, exit, RUNS, prepare));
     }
     process.stdout.write(`${KEYS.toLocaleString('en-US')} keys, ${new Date().toISOString()}, Node ${process.version}, median of ${RUNS}\n\n`);
     process.stdout.write(`| command | wall time | peak resident |\n|---|---:|---:|\n${rows.join('\n')}\n`);

@@ -20,8 +20,8 @@ import { constants } from 'node:os';
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** The scratch directories' names, and the id of the process that made each. */
-export type ScratchName = 'bench' | 'bench-cli' | 'bench-keys' | 'bench-records';
-const SCRATCH_DIR = /^bench(?:-cli|-keys|-records)?-(\d+)$/;
+export type ScratchName = 'bench' | 'bench-cli' | 'bench-keys' | 'bench-records' | 'bench-foreign';
+const SCRATCH_DIR = /^bench(?:-cli|-keys|-records|-foreign)?-(\d+)$/;
 
 /** Whether a process with this id exists (one we may not signal still exists). */
 function processExists(pid: number): boolean {

@@ -114,3 +114,24 @@ describe('npm run bench:cli', () => {
     for (const r of rows) expect(r).toMatch(/\| \d+\.\d\d s \(\d+\.\d\d–\d+\.\d\d\) \| (\d+ MB|–) \|$/);
   });
 });
+
+describe('npm run bench:foreign', () => {
+  it('writes a Riak cask, runs the commands on it and the inspector service, with the answers it got', () => {
+    const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'bench/foreign.ts', '--keys', '2000', '--runs', '1'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(stdout).toContain('A Riak Bitcask cask of 2,000 keys');
+    const rows = stdout.split('\n').filter((l) => l.startsWith('| `kvscope '));
+    for (const command of ['stats', 'get', 'list', 'history', 'verify', 'segments', 'dump']) {
+      expect(rows.some((r) => r.startsWith(`| \`kvscope ${command}`)), command).toBe(true);
+    }
+    // What the service answered: every tenth key deleted, every third overwritten (key 3: shadowed, then live), a sound cask.
+    expect(stdout).toMatch(/\| open the directory \| \d+ ms \| \d+ ms \| riak-bitcask, 1,800 keys \|/);
+    expect(stdout).toMatch(/\| versions of a key \| \d+ ms \| \d+ ms \| shadowed, live \|/);
+    expect(stdout).toMatch(/\| record table of 1\.bitcask\.hint, first page \| \d+ ms \| \d+ ms \| 200 rows \|/);
+    expect(stdout).toMatch(/\| verify, as a job, to its report \| \d+ ms \| \d+ ms \| 0 problems \|/);
+  });
+});
