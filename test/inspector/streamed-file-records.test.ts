@@ -2,8 +2,9 @@
  * StreamedFileRecords keeps a file's records in columns and decodes a record
  * again when it is shown. Whatever it answers must be what the whole-file
  * decode answers (DecodedFileRecords): rows, classes, keys, offsets, the
- * summary and every record's fields, on the real Riak fixtures, on a native
- * store's hints and keydir image, and on damaged copies of them. And decodeRecords(from) must
+ * summary and every record's fields, on every fixture file of the formats
+ * that decode a record at a time (Riak Bitcask and the three text logs), on
+ * a native store's hints and keydir image, and on damaged copies of them. And decodeRecords(from) must
  * start with the record at `from`.
  */
 import * as fs from 'node:fs';
@@ -13,6 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FormatDescription, FormatFile } from '../../src/engine/formats/format.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
 import { riakBitcask } from '../../src/engine/formats/riak-bitcask.js';
+import { FORMATS } from '../../src/engine/formats/registry.js';
 import { Store } from '../../src/engine/store.js';
 import { DecodedFileRecords, range } from '../../src/inspector/record-index.js';
 import { StreamedFileRecords } from '../../src/inspector/streamed-file-records.js';
@@ -57,12 +59,16 @@ async function expectSameAsWhole(format: FormatDescription, file: FormatFile, by
   }
 }
 
-function riakSamples(): Sample[] {
+/** Every fixture file of every format that decodes a record at a time. */
+function fixtureSamples(): Sample[] {
   const out: Sample[] = [];
-  for (const fixture of discoverFixtures().filter((f) => f.engine === 'riak-bitcask')) {
-    const detection = riakBitcask.detect(fixture.dataDir)!;
-    for (const file of riakBitcask.listFiles(detection.root)) {
-      out.push({ name: `${fixture.name} ${file.name}`, format: riakBitcask, file, bytes: fs.readFileSync(path.join(detection.root, file.name)) });
+  for (const fixture of discoverFixtures()) {
+    for (const format of FORMATS.filter((f) => f.decodeRecords)) {
+      const detection = format.detect(fixture.dataDir);
+      if (!detection || detection.confidence < 0.5) continue;
+      for (const file of format.listFiles(detection.root)) {
+        out.push({ name: `${fixture.name} ${file.name}`, format, file, bytes: fs.readFileSync(path.join(detection.root, file.name)) });
+      }
     }
   }
   return out;
@@ -81,8 +87,9 @@ async function nativeSamples(): Promise<Sample[]> {
 }
 
 describe('StreamedFileRecords', () => {
-  it('answers as the whole-file decode on every Riak fixture file and native hint file', async () => {
-    const samples = [...riakSamples(), ...(await nativeSamples())];
+  it('answers as the whole-file decode on every fixture file, native hint and keydir image', async () => {
+    const samples = [...fixtureSamples(), ...(await nativeSamples())];
+    expect(new Set(samples.map((s) => s.format.id))).toEqual(new Set(['riak-bitcask', 'tiny-log-kv', 'kvdb', 'kvstore-rs', 'kvscope']));
     expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'data').length).toBeGreaterThan(3);
     expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'hint').length).toBeGreaterThan(3);
     expect(samples.filter((s) => s.format === nativeFormat && s.file.role === 'hint').length).toBeGreaterThan(1);
@@ -93,7 +100,8 @@ describe('StreamedFileRecords', () => {
   it('answers as the whole-file decode on damaged files', async () => {
     const native = await nativeSamples();
     const samples = [
-      ...riakSamples().filter((s) => s.file.role !== 'lock' && s.bytes.length > 0).slice(0, 4),
+      ...fixtureSamples().filter((s) => s.format === riakBitcask && s.file.role !== 'lock' && s.bytes.length > 0).slice(0, 4),
+      ...['tiny-log-kv', 'kvdb', 'kvstore-rs'].map((id) => fixtureSamples().find((s) => s.format.id === id && s.bytes.length > 0)!),
       native.find((s) => s.file.role === 'hint')!,
       native.find((s) => s.file.role === 'keydir')!,
     ];

@@ -19,7 +19,7 @@ import type { DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, splitLines, tornLine, utf8Length, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, tornLine, utf8Length, type TextLine } from './text-lines.js';
 
 /** Where the log may be, relative to a root, most likely first. */
 const LOG_LOCATIONS: readonly { name: string; confidence: number; confirmed: boolean }[] = [
@@ -138,6 +138,7 @@ export const kvdb: FormatDescription = {
   detect,
   listFiles,
   decodeFile: (_file, bytes) => decodeWal(bytes),
+  decodeRecords: (_file, bytes, from) => lineRecords(bytes, from, decodeLine),
   winner: 'file-order',
   stopsFileAtFirstBadRecord: false,
   looksFor: ['logs/wal.log (or wal.log when opened at logs/; .kvdb/wal.log per the README)'],

@@ -13,7 +13,7 @@ import type { DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { damagedRecord, showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, newlineValue, splitLines, tornLine, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, newlineValue, lineRecords, splitLines, tornLine, type TextLine } from './text-lines.js';
 
 const FILE_NAME = 'default.json';
 const DELETED = Buffer.from('__DELETED__', 'latin1');
@@ -104,6 +104,7 @@ export const kvstoreRs: FormatDescription = {
   detect,
   listFiles,
   decodeFile: (_file, bytes) => decodeDefaultJson(bytes),
+  decodeRecords: (_file, bytes, from) => lineRecords(bytes, from, decodeLine),
   winner: 'file-order',
   stopsFileAtFirstBadRecord: false,
   looksFor: ['default.json with "<key>\\t<value>" lines in the folder'],

@@ -23,19 +23,30 @@ export interface TextLine {
 
 /** Split bytes into lines the way Rust's BufRead::lines() does. Never loops forever. */
 export function splitLines(bytes: Uint8Array): TextLine[] {
-  const lines: TextLine[] = [];
-  let start = 0;
+  return [...linesFrom(bytes)];
+}
+
+/** splitLines' lines one at a time, from the line that starts at `from`. */
+export function* linesFrom(bytes: Uint8Array, from = 0): Generator<TextLine> {
+  let start = from;
   while (start < bytes.length) {
     const nl = bytes.indexOf(0x0a, start);
     if (nl < 0) {
-      lines.push({ start, contentEnd: bytes.length, end: bytes.length, terminated: false });
+      yield { start, contentEnd: bytes.length, end: bytes.length, terminated: false };
       break;
     }
     const contentEnd = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
-    lines.push({ start, contentEnd, end: nl + 1, terminated: true });
+    yield { start, contentEnd, end: nl + 1, terminated: true };
     start = nl + 1;
   }
-  return lines;
+}
+
+/**
+ * A line format's records one at a time, from the line at `from`, for a
+ * format whose every line decodes on its own (FormatDescription.decodeRecords).
+ */
+export function* lineRecords(bytes: Uint8Array, from: number | undefined, decodeLine: (bytes: Uint8Array, line: TextLine) => DecodedRecord): Generator<DecodedRecord> {
+  for (const line of linesFrom(bytes, from)) yield decodeLine(bytes, line);
 }
 
 /** The characters Rust's `str::trim` removes (Unicode White_Space), which differ from JS `trim`. */
