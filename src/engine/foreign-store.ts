@@ -39,6 +39,7 @@ import { fileSource } from './native/byte-source.js';
 import { SEGMENT_HEADER } from './native/layout.js';
 import { scanRecords } from './native/scan.js';
 import { Yielder } from './yielder.js';
+import { DataRecords, HintChecker } from './foreign-hint-check.js';
 import { StringKeyList, type KeyList } from './key-list.js';
 import { sortStringsInSteps } from './key-sort.js';
 import { VersionTable, type Version } from './foreign-versions.js';
@@ -433,8 +434,12 @@ export class ForeignStore implements BrowsableStore {
     const files = this.description.listFiles(this.root);
     const problems: Problem[] = [];
     const hintIds = new Set(files.filter((f) => f.role === 'hint').map((f) => f.id));
-    const dataById = new Map<number, Map<number, DataSummary>>();
-    const hints: { file: FormatFile; records: DecodedRecord[] }[] = [];
+    // A data file with a hint keeps what the hint's entries are checked against; a hint is checked as it is
+    // read when its data file came before it (Riak's order), else after every file (read again then).
+    const dataById = new Map<number, DataRecords>();
+    const dataLeft = new Set(files.filter((f) => f.role === 'data').map((f) => f.id));
+    const hintProblems: Problem[][] = [];
+    const hintsLater: { file: FormatFile; at: number }[] = [];
     let recordsChecked = 0;
     // Progress in bytes, the event loop given back every few milliseconds (as the open).
     const yielder = new Yielder('verify', opts.signal, opts.onProgress);
@@ -451,20 +456,39 @@ export class ForeignStore implements BrowsableStore {
         before += file.size;
         continue;
       }
-      // Kept: a hint's records, for the checks below; of a data file with a hint, what they are checked against.
-      const kept: DecodedRecord[] | undefined = file.role === 'hint' ? [] : undefined;
-      const byOffset = file.role === 'data' && hintIds.has(file.id) ? new Map<number, DataSummary>() : undefined;
+      const data = file.role === 'data' && hintIds.has(file.id) ? new DataRecords() : undefined;
+      let hint: HintChecker | undefined;
+      if (file.role === 'hint') {
+        if (dataLeft.has(file.id)) {
+          hintsLater.push({ file, at: hintProblems.length });
+          hintProblems.push([]);
+        } else hint = new HintChecker(file, dataById.get(file.id));
+      }
       for (const r of decodeSafelyOneByOne(this.description, file, bytes)) {
         if ((++recordsChecked & 1023) === 0) await yielder.tick(before + r.offset, total);
         if (r.status !== 'valid') problems.push(problemOf(file, r));
-        kept?.push(r);
-        byOffset?.set(r.offset, dataSummary(r));
+        data?.add(r);
+        hint?.entry(r);
       }
-      if (kept) hints.push({ file, records: kept });
-      if (byOffset) dataById.set(file.id, byOffset);
+      if (data) dataById.set(file.id, data);
+      if (file.role === 'data') dataLeft.delete(file.id);
+      if (hint) hintProblems.push(hint.finish());
       before += file.size;
     }
-    for (const hint of hints) problems.push(...checkHint(hint.file, hint.records, dataById.get(hint.file.id)));
+    for (const { file, at } of hintsLater) {
+      const hint = new HintChecker(file, dataById.get(file.id));
+      let n = 0;
+      try {
+        for (const r of decodeSafelyOneByOne(this.description, file, await readWhole(this.root, file))) {
+          if ((++n & 1023) === 0) await yielder.tick(total, total);
+          hint.entry(r);
+        }
+      } catch {
+        // Unreadable now: its records' problems were said when it was read.
+      }
+      hintProblems[at] = hint.finish();
+    }
+    for (const list of hintProblems) problems.push(...list);
     yielder.report(total, total);
     return { ok: problems.length === 0, filesChecked: files.length, recordsChecked, problems };
   }
@@ -482,64 +506,6 @@ export class ForeignStore implements BrowsableStore {
       }
     }
   }
-}
-
-// ---------------------------------------------------------------- hint checks
-
-interface DataSummary {
-  key: string;
-  length: number;
-  kind: DecodedRecord['kind'];
-  sequence: number | undefined;
-  valid: boolean;
-}
-
-/** What a hint entry is checked against, of one data record. */
-function dataSummary(r: DecodedRecord): DataSummary {
-  return {
-    key: r.key ? keyToString(r.key) : '',
-    length: r.length,
-    kind: r.kind,
-    sequence: r.sequence,
-    valid: r.status === 'valid',
-  };
-}
-
-/** Each hint entry must describe a valid data record at its offset: same key, length, timestamp and kind. */
-function checkHint(file: FormatFile, records: readonly DecodedRecord[], data: Map<number, DataSummary> | undefined): Problem[] {
-  if (!data) {
-    return [{ file: file.name, offset: 0, kind: 'stale-hint', message: `hint file without a data file with id ${file.id}` }];
-  }
-  const problems: Problem[] = [];
-  for (const r of records) {
-    if (r.status !== 'valid' || !r.pointsTo || !r.key) continue;
-    const target = data.get(r.pointsTo.offset);
-    const where = `hint entry says offset ${r.pointsTo.offset}, ${r.pointsTo.length} bytes`;
-    let mismatch: string | undefined;
-    if (!target) mismatch = `${where}, but no record starts there`;
-    else if (!target.valid) mismatch = `${where}, but the record there is damaged`;
-    else if (target.length !== r.pointsTo.length) mismatch = `${where}, but the record there is ${target.length} bytes`;
-    else if (target.key !== keyToString(r.key)) mismatch = `${where}, but the record there has a different key`;
-    else if (target.kind !== r.pointsTo.kind) mismatch = `${where} (${r.pointsTo.kind}), but the record there is a ${target.kind}`;
-    else if (r.sequence !== undefined && target.sequence !== r.sequence) mismatch = `${where}, but the record there has timestamp ${target.sequence}, not ${r.sequence}`;
-    if (mismatch) problems.push({ file: file.name, offset: r.offset, kind: 'hint-mismatch', length: r.length, message: mismatch });
-  }
-  // A complete hint file has an entry for every record of its data file.
-  const complete = records.some((r) => r.kind === 'trailer' && r.status === 'valid');
-  if (complete) {
-    const described = new Set(records.map((r) => r.pointsTo?.offset));
-    const missing = [...data].filter(([offset, d]) => d.valid && (d.kind === 'put' || d.kind === 'delete') && !described.has(offset));
-    if (missing.length > 0) {
-      const end = records.reduce((n, r) => Math.max(n, r.offset + r.length), 0);
-      problems.push({
-        file: file.name,
-        offset: end,
-        kind: 'stale-hint',
-        message: `${missing.length} record(s) of the data file (first at offset ${missing[0]![0]}) have no entry in this hint file`,
-      });
-    }
-  }
-  return problems;
 }
 
 // ---------------------------------------------------------------- entry points
