@@ -12,11 +12,9 @@
  * 1.5 s when they were.
  */
 import { grown } from './arrays.js';
-import type { DecodedRecord, FormatFile, RecordKind } from './formats/format.js';
+import { RECORD_KINDS, recordKindIndex, type DecodedRecord, type FormatFile, type RecordKind } from './formats/format.js';
 import type { Problem } from './types.js';
 
-const KINDS: readonly RecordKind[] = ['put', 'delete', 'header', 'hint', 'slot', 'section', 'trailer', 'garbage'];
-const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
 
 /** What a hint entry is checked against: every record of one data file, by offset. */
 export class DataRecords {
@@ -55,7 +53,7 @@ export class DataRecords {
     this.offsets[i] = r.offset;
     this.lengths[i] = r.length;
     this.sequences[i] = r.sequence ?? Number.NaN;
-    this.kinds[i] = KIND_CODE.get(r.kind)!;
+    this.kinds[i] = recordKindIndex(r.kind);
     this.valid[i] = r.status === 'valid' ? 1 : 0;
     const key = r.key ?? new Uint8Array(0);
     if (this.keyBytes + key.length > this.keys.length) {
@@ -92,7 +90,7 @@ export class DataRecords {
     return this.lengths[i]!;
   }
   kindAt(i: number): RecordKind {
-    return KINDS[this.kinds[i]!]!;
+    return RECORD_KINDS[this.kinds[i]!]!;
   }
   isValid(i: number): boolean {
     return this.valid[i] === 1;

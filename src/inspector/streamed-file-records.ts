@@ -14,12 +14,10 @@
  */
 import { decodeSafelyOneByOne } from '../engine/foreign-store.js';
 import { grown } from '../engine/arrays.js';
-import { countsAsRecord, type DecodedRecord, type FormatDescription, type FormatFile, type RecordKind } from '../engine/formats/format.js';
+import { countsAsRecord, RECORD_KINDS, recordKindIndex, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { keyToString } from '../engine/keys.js';
 import { classOf, CLASS_CORRUPT, CLASS_TORN, nextGeneration, Progressing, summarize, type FileRecords, type IndexEntry, type RecordSummary } from './file-records.js';
 
-const KINDS: readonly RecordKind[] = ['put', 'delete', 'header', 'hint', 'slot', 'section', 'trailer', 'garbage'];
-const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
 const INITIAL_ROWS = 1024;
 
 /** What few records carry: a problem, a label. */
@@ -90,7 +88,7 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
     this.lengths[i] = r.length;
     this.end = Math.max(this.end, r.offset + r.length);
     this.classes[i] = classOf(r);
-    this.kinds[i] = KIND_CODE.get(r.kind)!;
+    this.kinds[i] = recordKindIndex(r.kind);
     this.sequences[i] = r.sequence ?? Number.NaN;
     this.valueOffsets[i] = r.valueOffset ?? Number.NaN;
     this.valueLengths[i] = r.valueLength ?? Number.NaN;
@@ -164,7 +162,7 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
   /** Record i as the record table's row (what entryOf makes of the decoded record). */
   private entry(i: number): IndexEntry {
     const cls = this.classes[i]!;
-    const e: IndexEntry = { offset: this.offsets[i]!, length: this.lengths[i]!, kind: KINDS[this.kinds[i]!]!, status: cls === CLASS_CORRUPT ? 'corrupt' : cls === CLASS_TORN ? 'torn' : 'valid' };
+    const e: IndexEntry = { offset: this.offsets[i]!, length: this.lengths[i]!, kind: RECORD_KINDS[this.kinds[i]!]!, status: cls === CLASS_CORRUPT ? 'corrupt' : cls === CLASS_TORN ? 'torn' : 'valid' };
     const key = this.keyOf(i);
     if (key !== undefined) e.key = keyToString(key);
     const optional = [
@@ -213,8 +211,8 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
   summary(): RecordSummary {
     return summarize(
       this,
-      (i) => (KINDS[this.kinds[i]!] === 'header' || Number.isNaN(this.sequences[i]!) ? undefined : this.sequences[i]!),
-      (i) => countsAsRecord({ kind: KINDS[this.kinds[i]!]!, key: this.keyAt[i]! < 0 ? undefined : true }),
+      (i) => (RECORD_KINDS[this.kinds[i]!] === 'header' || Number.isNaN(this.sequences[i]!) ? undefined : this.sequences[i]!),
+      (i) => countsAsRecord({ kind: RECORD_KINDS[this.kinds[i]!]!, key: this.keyAt[i]! < 0 ? undefined : true }),
     );
   }
 

@@ -15,6 +15,11 @@ const out = mkdtempSync(join(tmpdir(), 'kvscope-bench-smoke-'));
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+/** A bench script run as `node ARGS` from the checkout; its stdout. */
+function benchScript(args: string[], timeout = 120_000): string {
+  return execFileSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 describe('npm run bench --quick', () => {
   it('prints a side-by-side table and writes JSON with every workload', () => {
     const stdout = execFileSync(
@@ -83,12 +88,7 @@ describe('npm run bench --quick', () => {
 
 describe('npm run bench:keys', () => {
   it('loads a store and measures the key list through the service, with the answers it got', () => {
-    const stdout = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/keys.ts', '--keys', '3000'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdout = benchScript(['--expose-gc', '--import', 'tsx', 'bench/keys.ts', '--keys', '3000'], 60_000);
     expect(stdout).toContain('| first window (no sort yet) |');
     expect(stdout).toMatch(/\| first window \(no sort yet\) \| [\d.]+ ms \| 3,000 keys \|/);
     expect(stdout).toMatch(/\| substring filter "user:", once warm \| [\d.]+ ms \| 3,000 matches \|/);
@@ -99,12 +99,7 @@ describe('npm run bench:keys', () => {
 
 describe('npm run bench:cli', () => {
   it('runs every command on a small store and prints a row for each', () => {
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'bench/cli.ts', '--keys', '2000', '--runs', '1'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdout = benchScript(['--import', 'tsx', 'bench/cli.ts', '--keys', '2000', '--runs', '1']);
     expect(stdout).toContain('2,000 keys');
     const rows = stdout.split('\n').filter((l) => l.startsWith('| `kvscope '));
     for (const command of ['get', 'stats', 'list', 'scan', 'export', 'history', 'segments', 'dump', 'verify', 'import']) {
@@ -117,12 +112,7 @@ describe('npm run bench:cli', () => {
 
 describe('npm run bench:foreign', () => {
   it('writes a Riak cask, runs the commands on it and the inspector service, with the answers it got', () => {
-    const stdout = execFileSync(process.execPath, ['--import', 'tsx', 'bench/foreign.ts', '--keys', '2000', '--runs', '1'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const stdout = benchScript(['--import', 'tsx', 'bench/foreign.ts', '--keys', '2000', '--runs', '1']);
     expect(stdout).toContain('A Riak Bitcask cask of 2,000 keys');
     const rows = stdout.split('\n').filter((l) => l.startsWith('| `kvscope '));
     for (const command of ['stats', 'get', 'list', 'history', 'verify', 'segments', 'dump']) {

@@ -46,6 +46,15 @@ export interface DecodedField {
  */
 export type RecordKind = 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage';
 
+/** Every record kind, so that a kind can be kept as its index in one byte (columns of records). */
+export const RECORD_KINDS: readonly RecordKind[] = ['put', 'delete', 'header', 'hint', 'slot', 'section', 'trailer', 'garbage'];
+const KIND_INDEX = new Map(RECORD_KINDS.map((k, i) => [k, i]));
+
+/** The kind's index in RECORD_KINDS. */
+export function recordKindIndex(kind: RecordKind): number {
+  return KIND_INDEX.get(kind)!;
+}
+
 /** Whether a decoded row counts as one of a file's records: a key version, a hint entry, a used slot (a free one has no key). */
 export function countsAsRecord(r: { kind: RecordKind; key?: unknown }): boolean {
   return r.kind === 'put' || r.kind === 'delete' || r.kind === 'hint' || (r.kind === 'slot' && r.key !== undefined);
