@@ -18,6 +18,7 @@ import { decodedRecordsOf } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
+import { recordAsObject } from '../engine/formats/decode-helpers.js';
 import type { StoreStats, VerifyReport } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
@@ -245,7 +246,7 @@ const dump: Command = async (args, opts, io) => {
     for (const file of chosen) {
       for await (const r of decodedRecordsOf(format, o.detection.root, file)) {
         if (opts.json) {
-          io.out(JSON.stringify({ file: file.name, ...r, key: r.key ? bytesToJson(r.key) : undefined }));
+          io.out(JSON.stringify({ file: file.name, ...recordAsObject(r), key: r.key ? bytesToJson(r.key) : undefined }));
         } else io.out(recordLine(file.name, r));
       }
     }

@@ -21,6 +21,17 @@ export function keepFields(record: object, fields: DecodedField[]): DecodedField
 }
 
 /**
+ * A decoded record as a plain object with its own properties, fields
+ * included, in the record's order: what JSON.stringify makes of it. (A record
+ * class may keep its fields on its prototype until they are read, where
+ * spreading it would leave them out.)
+ */
+export function recordAsObject(record: DecodedRecord): DecodedRecord {
+  const json = (record as { toJSON?: () => DecodedRecord }).toJSON;
+  return json ? json.call(record) : record;
+}
+
+/**
  * A record for bytes that could not be decoded: one opaque field covering
  * [offset, end). `status` says whether they were cut short by the end of the
  * file ('torn') or are simply wrong ('corrupt').
