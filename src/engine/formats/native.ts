@@ -26,7 +26,7 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
-import { keepFields, recordsFrom } from './decode-helpers.js';
+import { keepFields, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -60,14 +60,10 @@ function recordFields(offset: number, h: RecordHeader, key: Buffer): DecodedFiel
 }
 
 /**
- * A put or tombstone of a data segment. Its fields (the hex view's ranges and
- * texts, which cost several times the rest of it) are made when first read,
- * then kept (keepFields): a caller that prints or counts records never reads
- * them. A class, with the getter on its prototype: an object literal with its
- * own getter takes ~0.9 µs to make (formats/riak-bitcask.ts, RiakDataRecord).
- * toJSON gives the record with its fields, in the record's order.
+ * A put or tombstone of a data segment, its fields made when first read (a
+ * caller that prints or counts records never reads them).
  */
-class NativeDataRecord implements DecodedRecord {
+class NativeDataRecord extends RecordWithLazyFields implements DecodedRecord {
   readonly kind: 'put' | 'delete';
   readonly status = 'valid' as const;
   /** Undefined for a tombstone (left out of JSON). */
@@ -84,6 +80,7 @@ class NativeDataRecord implements DecodedRecord {
     readonly key: Buffer,
     readonly computedCrc: number,
   ) {
+    super();
     const tombstone = header.type === RECORD_TOMBSTONE;
     this.kind = tombstone ? 'delete' : 'put';
     this.valueOffset = tombstone ? undefined : offset + RECORD_HEADER.size + header.keyLength;
@@ -93,12 +90,8 @@ class NativeDataRecord implements DecodedRecord {
     this.#header = header;
   }
 
-  get fields(): DecodedField[] {
-    return keepFields(this, recordFields(this.offset, this.#header, this.key));
-  }
-
-  set fields(value: DecodedField[]) {
-    keepFields(this, value);
+  protected makeFields(): DecodedField[] {
+    return recordFields(this.offset, this.#header, this.key);
   }
 
   toJSON(): object {
@@ -230,7 +223,7 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   let at = Math.max(from, HINT_HEADER.size);
   while (at < check.entriesEnd) {
     const entryAt = at;
-    const entry: DecodedRecord[] = [];
+    let entry!: DecodedRecord;
     at = forEachHintEntry(buf, at, check.entriesEnd, 1, (keyAt, keyLength, type, sequence, offset, recordLength) => {
       const key = buf.subarray(keyAt, keyAt + keyLength);
       const entryFields = (): DecodedField[] => [
@@ -245,7 +238,7 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
         ...layoutFields(HINT_ENTRY_BODY_FIELDS, entryAt + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(key.toString('latin1')) }, { key: keyLength })),
       ];
       // Fields made when first read, as a data record's (decodedFromScan).
-      entry.push({
+      entry = {
         offset: entryAt,
         length: HINT_ENTRY.size + keyLength,
         kind: 'hint',
@@ -258,9 +251,9 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
         set fields(value: DecodedField[]) {
           keepFields(this, value);
         },
-      });
+      };
     });
-    yield entry[0]!;
+    yield entry;
   }
   const trailerAt = check.entriesEnd;
   yield {

@@ -22,7 +22,7 @@
  */
 import { crc32, crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, keepFields, pastEndRecord, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
+import { damagedRecord, hex32, keepFields, pastEndRecord, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
@@ -118,7 +118,7 @@ function splitTombstone(value: Uint8Array): { markerSize: number; fileId?: numbe
 }
 
 /** The hex view's fields of the data record at `pos` (its header already read). */
-function dataRecordFields(bytes: Uint8Array, pos: number, storedCrc: number, computedCrc: number, tstamp: number, keySize: number, valueSize: number): DecodedField[] {
+function dataRecordFields(bytes: Uint8Array, pos: number, storedCrc: number, computedCrc: number, tstamp: number, keySize: number, valueSize: number, tombstone: boolean): DecodedField[] {
   const keyStart = pos + DATA_HEADER;
   const valueStart = keyStart + keySize;
   const value = bytes.subarray(valueStart, valueStart + valueSize);
@@ -129,7 +129,7 @@ function dataRecordFields(bytes: Uint8Array, pos: number, storedCrc: number, com
     value_sz: { display: String(valueSize) },
     key: { display: showBytes(bytes.subarray(keyStart, valueStart)), size: keySize },
   };
-  if (!isTombstone(bytes, valueStart, valueStart + valueSize)) return layoutFields(DATA_FIELDS, pos, { ...header, value: { display: showBytes(value), size: valueSize } });
+  if (!tombstone) return layoutFields(DATA_FIELDS, pos, { ...header, value: { display: showBytes(value), size: valueSize } });
   const { markerSize, fileId } = splitTombstone(value);
   return layoutFields(TOMBSTONE_FIELDS, pos, {
     ...header,
@@ -140,14 +140,10 @@ function dataRecordFields(bytes: Uint8Array, pos: number, storedCrc: number, com
 
 /**
  * A data record of a cask, read from `bytes` at `offset` (its header already
- * checked to fit). Its fields (the hex view's ranges and texts, which cost
- * several times the rest of it) are made when first read, then kept
- * (keepFields): opening a cask never reads them. A class, with the getter on
- * its prototype: an object literal with its own getter took ~0.9 µs to make,
- * most of a cask's open; JSON (toJSON) still carries the fields, in the
- * record's order.
+ * checked to fit), its fields made when first read (opening a cask never
+ * reads them).
  */
-class RiakDataRecord implements DecodedRecord {
+class RiakDataRecord extends RecordWithLazyFields implements DecodedRecord {
   readonly offset: number;
   readonly length: number;
   readonly kind: 'put' | 'delete';
@@ -165,6 +161,7 @@ class RiakDataRecord implements DecodedRecord {
   readonly #bytes: Uint8Array;
 
   constructor(bytes: Uint8Array, offset: number, storedCrc: number, tstamp: number, keySize: number, valueSize: number) {
+    super();
     const length = DATA_HEADER + keySize + valueSize;
     const valueStart = offset + DATA_HEADER + keySize;
     const computedCrc = crc32Range(bytes, offset + AT_CRC + 4, offset + length);
@@ -185,12 +182,9 @@ class RiakDataRecord implements DecodedRecord {
     this.#bytes = bytes;
   }
 
-  get fields(): DecodedField[] {
-    return keepFields(this, dataRecordFields(this.#bytes, this.offset, this.storedCrc, this.computedCrc, this.sequence, this.key.length, this.length - DATA_HEADER - this.key.length));
-  }
-
-  set fields(value: DecodedField[]) {
-    keepFields(this, value);
+  protected makeFields(): DecodedField[] {
+    const keySize = this.key.length;
+    return dataRecordFields(this.#bytes, this.offset, this.storedCrc, this.computedCrc, this.sequence, keySize, this.length - DATA_HEADER - keySize, this.kind === 'delete');
   }
 
   toJSON(): object {
