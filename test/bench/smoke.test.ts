@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FOREIGN_FORMATS } from '../../bench/foreign-directories.js';
 import { checkTargets, WORKLOADS, type BenchResult } from '../../bench/report.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -111,17 +112,23 @@ describe('npm run bench:cli', () => {
 });
 
 describe('npm run bench:foreign', () => {
-  it('writes a Riak cask, runs the commands on it and the inspector service, with the answers it got', () => {
+  it('writes a directory in every foreign format, runs the commands on each and the inspector service, with the answers it got', () => {
     const stdout = benchScript(['--import', 'tsx', 'bench/foreign.ts', '--keys', '2000', '--runs', '1']);
-    expect(stdout).toContain('A Riak Bitcask cask of 2,000 keys');
-    const rows = stdout.split('\n').filter((l) => l.startsWith('| `kvscope '));
-    for (const command of ['stats', 'get', 'list', 'history', 'verify', 'segments', 'dump']) {
-      expect(rows.some((r) => r.startsWith(`| \`kvscope ${command}`)), command).toBe(true);
+    const sections = stdout.split(/^### /m).slice(1);
+    expect(sections.map((s) => s.slice(0, s.indexOf(':')))).toEqual([...FOREIGN_FORMATS]);
+    for (const section of sections) {
+      const format = section.slice(0, section.indexOf(':'));
+      expect(section, format).toContain(`${format}: 2,000 keys, 2,867 records`);
+      const rows = section.split('\n').filter((l) => l.startsWith('| `kvscope '));
+      for (const command of ['stats', 'get', 'list', 'history', 'verify', 'segments', 'dump']) {
+        expect(rows.some((r) => r.startsWith(`| \`kvscope ${command}`)), `${format} ${command}`).toBe(true);
+      }
+      // What the service answered: every tenth key deleted, every third overwritten (key 3: shadowed, then live), nothing damaged.
+      expect(section).toMatch(new RegExp(`\\| open the directory \\| \\d+ ms \\| \\d+ ms \\| ${format}, 1,800 keys \\|`));
+      expect(section).toMatch(/\| versions of a key \| \d+ ms \| \d+ ms \| shadowed, live \|/);
+      expect(section).toMatch(/\| record table of \S+, first page \| \d+ ms \| \d+ ms \| 200 rows \|/);
+      expect(section).toMatch(/\| verify, as a job, to its report \| \d+ ms \| \d+ ms \| 0 problems \|/);
     }
-    // What the service answered: every tenth key deleted, every third overwritten (key 3: shadowed, then live), a sound cask.
-    expect(stdout).toMatch(/\| open the directory \| \d+ ms \| \d+ ms \| riak-bitcask, 1,800 keys \|/);
-    expect(stdout).toMatch(/\| versions of a key \| \d+ ms \| \d+ ms \| shadowed, live \|/);
     expect(stdout).toMatch(/\| record table of 1\.bitcask\.hint, first page \| \d+ ms \| \d+ ms \| 200 rows \|/);
-    expect(stdout).toMatch(/\| verify, as a job, to its report \| \d+ ms \| \d+ ms \| 0 problems \|/);
   });
 });
