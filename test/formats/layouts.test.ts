@@ -108,6 +108,20 @@ describe('mini-kvstore-v2 b22e80f', () => {
     expect(records[1]!.valueOffset).toBeUndefined();
   });
 
+  it('reports a bad CRC or a bad tombstone flag as corrupt, with no value to read', () => {
+    const badCrc = rec('ab', 'xyz');
+    badCrc[badCrc.length - 1]! ^= 0xff;
+    const badFlag = rec('cd', 'uvw', 2);
+    const records = decodeB22Segment(Buffer.concat([badCrc, badFlag]));
+    expect(records[0]).toMatchObject({ kind: 'put', status: 'corrupt', problemKind: 'bad-crc', offset: 0, length: 18 });
+    expect(records[0]!.problem).toMatch(/^stored CRC 0x[0-9a-f]{8} does not match computed 0x[0-9a-f]{8}: the program stops reading/);
+    expect(records[0]!.valueOffset).toBeUndefined();
+    expect(records[0]!.fields.at(-1)!.display).toMatch(/ \(computed 0x[0-9a-f]{8}\)$/);
+    expect(records[1]).toMatchObject({ kind: 'put', status: 'corrupt', problemKind: 'bad-header', problem: 'tombstone flag 2 is neither 0 nor 1', offset: 18 });
+    expect(records[1]!.valueOffset).toBeUndefined();
+    expect(records[1]!.fields.find((f) => f.name === 'tombstone')!.display).toBe('2 (invalid)');
+  });
+
   it('matches the CRC the real program wrote (fixture bytes)', () => {
     // First record of legacy-b22e80f-crc segment_0.log: user=alice.
     const bytes = Buffer.from('04000000050000000075736572616c6963653dfd9438', 'hex');

@@ -3,7 +3,8 @@
  * again when it is shown. Whatever it answers must be what the whole-file
  * decode answers (DecodedFileRecords): rows, classes, keys, offsets, the
  * summary and every record's fields, on every fixture file of the formats
- * that decode a record at a time (Riak Bitcask and the three text logs), on
+ * that decode a record at a time (Riak Bitcask, the three mini-kvstore-v2
+ * eras and the three text logs), on
  * a native store's hints and keydir image, and on damaged copies of them. And decodeRecords(from) must
  * start with the record at `from`.
  */
@@ -89,7 +90,9 @@ async function nativeSamples(): Promise<Sample[]> {
 describe('StreamedFileRecords', () => {
   it('answers as the whole-file decode on every fixture file, native hint and keydir image', async () => {
     const samples = [...fixtureSamples(), ...(await nativeSamples())];
-    expect(new Set(samples.map((s) => s.format.id))).toEqual(new Set(['riak-bitcask', 'tiny-log-kv', 'kvdb', 'kvstore-rs', 'kvscope']));
+    expect(new Set(samples.map((s) => s.format.id))).toEqual(
+      new Set(['riak-bitcask', 'mini-kvstore-v2', 'mini-kvstore-v2-b22e80f', 'mini-kvstore-v2-c548bfb', 'tiny-log-kv', 'kvdb', 'kvstore-rs', 'kvscope']),
+    );
     expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'data').length).toBeGreaterThan(3);
     expect(samples.filter((s) => s.format === riakBitcask && s.file.role === 'hint').length).toBeGreaterThan(3);
     expect(samples.filter((s) => s.format === nativeFormat && s.file.role === 'hint').length).toBeGreaterThan(1);
@@ -101,7 +104,9 @@ describe('StreamedFileRecords', () => {
     const native = await nativeSamples();
     const samples = [
       ...fixtureSamples().filter((s) => s.format === riakBitcask && s.file.role !== 'lock' && s.bytes.length > 0).slice(0, 4),
-      ...['tiny-log-kv', 'kvdb', 'kvstore-rs'].map((id) => fixtureSamples().find((s) => s.format.id === id && s.bytes.length > 0)!),
+      ...['mini-kvstore-v2', 'mini-kvstore-v2-b22e80f', 'mini-kvstore-v2-c548bfb', 'tiny-log-kv', 'kvdb', 'kvstore-rs'].map(
+        (id) => fixtureSamples().find((s) => s.format.id === id && s.bytes.length > 0)!,
+      ),
       native.find((s) => s.file.role === 'hint')!,
       native.find((s) => s.file.role === 'keydir')!,
     ];

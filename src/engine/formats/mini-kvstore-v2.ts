@@ -18,9 +18,9 @@
  * program stops reading a segment at the first record it cannot read.
  */
 import * as path from 'node:path';
-import { crc32 } from '../crc.js';
-import type { DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, pastEndRecord, readU64LE, showBytes, viewOf } from './decode-helpers.js';
+import { crc32Range } from '../crc.js';
+import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
+import { damagedRecord, hex32, pastEndRecord, RecordWithLazyFields, readU64LE, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
@@ -109,74 +109,83 @@ const HEAD_VAL_LEN_SIZE = HEAD_PUT_FIELDS.find((f) => f.name === 'val_len')!.siz
 const OP_SET = 0;
 const OP_DELETE = 1;
 
+/** A HEAD set or delete, its fields made when first read. */
+class HeadRecord extends RecordWithLazyFields implements DecodedRecord {
+  readonly status = 'valid' as const;
+  readonly kind: 'put' | 'delete';
+  /** Undefined for a delete (left out of JSON). */
+  readonly valueOffset: number | undefined;
+  readonly valueLength: number | undefined;
+  readonly #bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array, readonly offset: number, readonly length: number, readonly key: Uint8Array, valueOffset?: number) {
+    super();
+    this.kind = valueOffset === undefined ? 'delete' : 'put';
+    this.valueOffset = valueOffset;
+    this.valueLength = valueOffset === undefined ? undefined : offset + length - valueOffset;
+    this.#bytes = bytes;
+  }
+
+  protected makeFields(): DecodedField[] {
+    const key = { key_len: { display: String(this.key.length) }, key: { display: showBytes(this.key), size: this.key.length } };
+    if (this.valueOffset === undefined) return layoutFields(HEAD_DELETE_FIELDS, this.offset, { op: { display: '1 (delete)' }, ...key });
+    const value = this.#bytes.subarray(this.valueOffset, this.offset + this.length);
+    return layoutFields(HEAD_PUT_FIELDS, this.offset, {
+      op: { display: '0 (set)' },
+      ...key,
+      val_len: { display: String(value.length) },
+      value: { display: showBytes(value), size: value.length },
+    });
+  }
+
+  toJSON(): object {
+    return { offset: this.offset, length: this.length, kind: this.kind, status: this.status, key: this.key, valueOffset: this.valueOffset, valueLength: this.valueLength, fields: this.fields };
+  }
+}
+
 export function decodeHeadSegment(bytes: Uint8Array): DecodedRecord[] {
+  return [...headRecords(bytes)];
+}
+
+/** A HEAD segment's records one at a time, from the record at `from`. */
+function* headRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  const records: DecodedRecord[] = [];
-  let pos = 0;
+  let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < HEAD_HEADER) {
-      records.push(pastEndRecord(pos, bytes.length, pos + HEAD_HEADER, 'record header'));
-      break;
+      yield pastEndRecord(pos, bytes.length, pos + HEAD_HEADER, 'record header');
+      return;
     }
     const op = view.getUint8(pos + HEAD_AT_OP);
     if (op !== OP_SET && op !== OP_DELETE) {
-      records.push(damagedRecord(pos, bytes.length, 'corrupt', 'bad-header', `unknown operation byte ${op} (expected 0 or 1): the program stops reading this segment here`));
-      break;
+      yield damagedRecord(pos, bytes.length, 'corrupt', 'bad-header', `unknown operation byte ${op} (expected 0 or 1): the program stops reading this segment here`);
+      return;
     }
     const keyLen = view.getUint32(pos + HEAD_AT_KEY_LEN, true);
     const keyStart = pos + HEAD_HEADER;
     const keyEnd = keyStart + keyLen;
-    const key = bytes.subarray(keyStart, Math.min(keyEnd, bytes.length));
     if (op === OP_DELETE) {
       if (keyEnd > bytes.length) {
-        records.push(pastEndRecord(pos, bytes.length, keyEnd, 'delete record'));
-        break;
+        yield pastEndRecord(pos, bytes.length, keyEnd, 'delete record');
+        return;
       }
-      records.push({
-        offset: pos,
-        length: keyEnd - pos,
-        kind: 'delete',
-        status: 'valid',
-        key,
-        fields: layoutFields(HEAD_DELETE_FIELDS, pos, {
-          op: { display: '1 (delete)' },
-          key_len: { display: String(keyLen) },
-          key: { display: showBytes(key), size: keyLen },
-        }),
-      });
+      yield new HeadRecord(bytes, pos, keyEnd - pos, bytes.subarray(keyStart, keyEnd));
       pos = keyEnd;
       continue;
     }
     if (keyEnd + HEAD_VAL_LEN_SIZE > bytes.length) {
-      records.push(pastEndRecord(pos, bytes.length, keyEnd + HEAD_VAL_LEN_SIZE, 'set record'));
-      break;
+      yield pastEndRecord(pos, bytes.length, keyEnd + HEAD_VAL_LEN_SIZE, 'set record');
+      return;
     }
-    const valLen = view.getUint32(keyEnd, true);
     const valueStart = keyEnd + HEAD_VAL_LEN_SIZE;
-    const end = valueStart + valLen;
+    const end = valueStart + view.getUint32(keyEnd, true);
     if (end > bytes.length) {
-      records.push(pastEndRecord(pos, bytes.length, end, 'set record'));
-      break;
+      yield pastEndRecord(pos, bytes.length, end, 'set record');
+      return;
     }
-    records.push({
-      offset: pos,
-      length: end - pos,
-      kind: 'put',
-      status: 'valid',
-      key,
-      valueOffset: valueStart,
-      valueLength: valLen,
-      fields: layoutFields(HEAD_PUT_FIELDS, pos, {
-        op: { display: '0 (set)' },
-        key_len: { display: String(keyLen) },
-        key: { display: showBytes(key), size: keyLen },
-        val_len: { display: String(valLen) },
-        value: { display: showBytes(bytes.subarray(valueStart, end)), size: valLen },
-      }),
-    });
+    yield new HeadRecord(bytes, pos, end - pos, bytes.subarray(keyStart, keyEnd), valueStart);
     pos = end;
   }
-  return records;
 }
 
 const HEAD_NAMING: SegmentNaming = {
@@ -198,6 +207,7 @@ export const miniKvstoreV2: FormatDescription = {
   detect: (dir) => detectSegments(dir, 'mini-kvstore-v2', HEAD_NAMING, decodeHeadSegment),
   listFiles: (root) => listSegments(root, HEAD_NAMING),
   decodeFile: (_file, bytes) => decodeHeadSegment(bytes),
+  decodeRecords: (_file, bytes, from) => headRecords(bytes, from),
   winner: 'file-order',
   stopsFileAtFirstBadRecord: true,
   looksFor: ['segment-<N>.dat in the folder or in db/ (op byte first)'],
@@ -219,63 +229,105 @@ const B22_AT_VAL_LEN = headerOffset(B22_FIELDS, 'val_len');
 const B22_AT_TOMB = headerOffset(B22_FIELDS, 'tombstone');
 const B22_CRC_SIZE = B22_FIELDS.find((f) => f.name === 'crc')!.size;
 
+/** A 0.1-era record (tomb 0 or 1, or a bad CRC or flag), its fields made when first read. */
+class B22Record extends RecordWithLazyFields implements DecodedRecord {
+  readonly kind: 'put' | 'delete';
+  readonly status: 'valid' | 'corrupt';
+  /** Undefined for a sound record (left out of JSON). */
+  readonly problemKind: 'bad-crc' | 'bad-header' | undefined;
+  readonly problem: string | undefined;
+  /** Set for a sound put only. */
+  readonly valueOffset: number | undefined;
+  readonly valueLength: number | undefined;
+  readonly #bytes: Uint8Array;
+  readonly #tomb: number;
+
+  constructor(
+    bytes: Uint8Array,
+    readonly offset: number,
+    readonly length: number,
+    readonly key: Uint8Array,
+    tomb: number,
+    readonly storedCrc: number,
+    readonly computedCrc: number,
+  ) {
+    super();
+    this.kind = tomb === 1 ? 'delete' : 'put';
+    const badCrc = storedCrc !== computedCrc;
+    const badFlag = !badCrc && tomb > 1;
+    this.status = badCrc || badFlag ? 'corrupt' : 'valid';
+    this.problemKind = badCrc ? 'bad-crc' : badFlag ? 'bad-header' : undefined;
+    this.problem = badCrc
+      ? `stored CRC ${hex32(storedCrc)} does not match computed ${hex32(computedCrc)}: the program stops reading this segment here`
+      : badFlag ? `tombstone flag ${tomb} is neither 0 nor 1` : undefined;
+    const live = !badCrc && tomb === 0;
+    this.valueOffset = live ? offset + B22_HEADER + key.length : undefined;
+    this.valueLength = live ? length - B22_HEADER - key.length - B22_CRC_SIZE : undefined;
+    this.#bytes = bytes;
+    this.#tomb = tomb;
+  }
+
+  protected makeFields(): DecodedField[] {
+    const tomb = this.#tomb;
+    const valueStart = this.offset + B22_HEADER + this.key.length;
+    const value = this.#bytes.subarray(valueStart, this.offset + this.length - B22_CRC_SIZE);
+    return layoutFields(B22_FIELDS, this.offset, {
+      key_len: { display: String(this.key.length) },
+      val_len: { display: String(value.length) },
+      tombstone: { display: tomb === 0 ? '0 (live)' : tomb === 1 ? '1 (deleted)' : `${tomb} (invalid)` },
+      key: { display: showBytes(this.key), size: this.key.length },
+      value: { display: showBytes(value), size: value.length },
+      crc: { display: hex32(this.storedCrc) + (this.storedCrc === this.computedCrc ? '' : ` (computed ${hex32(this.computedCrc)})`) },
+    });
+  }
+
+  toJSON(): object {
+    return {
+      offset: this.offset,
+      length: this.length,
+      kind: this.kind,
+      status: this.status,
+      key: this.key,
+      storedCrc: this.storedCrc,
+      computedCrc: this.computedCrc,
+      fields: this.fields,
+      problemKind: this.problemKind,
+      problem: this.problem,
+      valueOffset: this.valueOffset,
+      valueLength: this.valueLength,
+    };
+  }
+}
+
 export function decodeB22Segment(bytes: Uint8Array): DecodedRecord[] {
+  return [...b22Records(bytes)];
+}
+
+/** A 0.1-era segment's records one at a time, from the record at `from`. */
+function* b22Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  const records: DecodedRecord[] = [];
-  let pos = 0;
+  let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < B22_HEADER) {
-      records.push(pastEndRecord(pos, bytes.length, pos + B22_HEADER, 'record header'));
-      break;
+      yield pastEndRecord(pos, bytes.length, pos + B22_HEADER, 'record header');
+      return;
     }
     const keyLen = view.getUint32(pos + B22_AT_KEY_LEN, true);
     const valLen = view.getUint32(pos + B22_AT_VAL_LEN, true);
-    const tomb = view.getUint8(pos + B22_AT_TOMB);
+    const tombAt = pos + B22_AT_TOMB;
     const keyStart = pos + B22_HEADER;
     const valueStart = keyStart + keyLen;
     const crcAt = valueStart + valLen;
     const end = crcAt + B22_CRC_SIZE;
     if (end > bytes.length) {
-      records.push(pastEndRecord(pos, bytes.length, end, 'record'));
-      break;
+      yield pastEndRecord(pos, bytes.length, end, 'record');
+      return;
     }
-    const key = bytes.subarray(keyStart, valueStart);
-    const value = bytes.subarray(valueStart, crcAt);
-    const storedCrc = view.getUint32(crcAt, true);
-    const computedCrc = crc32(value, crc32(bytes.subarray(pos + B22_AT_TOMB, pos + B22_AT_TOMB + 1), crc32(key)));
-    const record: DecodedRecord = {
-      offset: pos,
-      length: end - pos,
-      kind: tomb === 1 ? 'delete' : 'put',
-      status: 'valid',
-      key,
-      storedCrc,
-      computedCrc,
-      fields: layoutFields(B22_FIELDS, pos, {
-        key_len: { display: String(keyLen) },
-        val_len: { display: String(valLen) },
-        tombstone: { display: tomb === 0 ? '0 (live)' : tomb === 1 ? '1 (deleted)' : `${tomb} (invalid)` },
-        key: { display: showBytes(key), size: keyLen },
-        value: { display: showBytes(value), size: valLen },
-        crc: { display: hex32(storedCrc) + (storedCrc === computedCrc ? '' : ` (computed ${hex32(computedCrc)})`) },
-      }),
-    };
-    if (storedCrc !== computedCrc) {
-      record.status = 'corrupt';
-      record.problemKind = 'bad-crc';
-      record.problem = `stored CRC ${hex32(storedCrc)} does not match computed ${hex32(computedCrc)}: the program stops reading this segment here`;
-    } else if (tomb > 1) {
-      record.status = 'corrupt';
-      record.problemKind = 'bad-header';
-      record.problem = `tombstone flag ${tomb} is neither 0 nor 1`;
-    } else if (tomb === 0) {
-      record.valueOffset = valueStart;
-      record.valueLength = valLen;
-    }
-    records.push(record);
+    // CRC-32 over key ‖ tomb ‖ value, three ranges that are not contiguous.
+    const computedCrc = crc32Range(bytes, valueStart, crcAt, crc32Range(bytes, tombAt, tombAt + 1, crc32Range(bytes, keyStart, valueStart)));
+    yield new B22Record(bytes, pos, end - pos, bytes.subarray(keyStart, valueStart), view.getUint8(tombAt), view.getUint32(crcAt, true), computedCrc);
     pos = end;
   }
-  return records;
 }
 
 const B22_NAMING: SegmentNaming = {
@@ -298,6 +350,7 @@ export const miniKvstoreV2B22e80f: FormatDescription = {
   detect: (dir) => detectSegments(dir, 'mini-kvstore-v2-b22e80f', B22_NAMING, decodeB22Segment),
   listFiles: (root) => listSegments(root, B22_NAMING),
   decodeFile: (_file, bytes) => decodeB22Segment(bytes),
+  decodeRecords: (_file, bytes, from) => b22Records(bytes, from),
   winner: 'file-order',
   stopsFileAtFirstBadRecord: true,
   looksFor: ['segment_<n>.log in the folder, in segments/ or in data/segments/'],
@@ -317,14 +370,51 @@ const C548_AT_KEY_LEN = headerOffset(C548_PUT_FIELDS, 'key_len');
 const C548_AT_VAL_LEN = headerOffset(C548_PUT_FIELDS, 'val_len');
 const U64_MAX = 0xffffffffffffffffn;
 
+/** A 0.2-era set or delete, its fields made when first read. */
+class C548Record extends RecordWithLazyFields implements DecodedRecord {
+  readonly status = 'valid' as const;
+  readonly kind: 'put' | 'delete';
+  /** Undefined for a delete (left out of JSON). */
+  readonly valueOffset: number | undefined;
+  readonly valueLength: number | undefined;
+  readonly #bytes: Uint8Array;
+
+  constructor(bytes: Uint8Array, readonly offset: number, readonly length: number, readonly key: Uint8Array, valueOffset?: number) {
+    super();
+    this.kind = valueOffset === undefined ? 'delete' : 'put';
+    this.valueOffset = valueOffset;
+    this.valueLength = valueOffset === undefined ? undefined : offset + length - valueOffset;
+    this.#bytes = bytes;
+  }
+
+  protected makeFields(): DecodedField[] {
+    const key = { key_len: { display: String(this.key.length) }, key: { display: showBytes(this.key), size: this.key.length } };
+    if (this.valueOffset === undefined) return layoutFields(C548_DELETE_FIELDS, this.offset, { ...key, val_len: { display: 'u64::MAX (delete)' } });
+    const value = this.#bytes.subarray(this.valueOffset, this.offset + this.length);
+    return layoutFields(C548_PUT_FIELDS, this.offset, {
+      ...key,
+      val_len: { display: String(value.length) },
+      value: { display: showBytes(value), size: value.length },
+    });
+  }
+
+  toJSON(): object {
+    return { offset: this.offset, length: this.length, kind: this.kind, status: this.status, key: this.key, valueOffset: this.valueOffset, valueLength: this.valueLength, fields: this.fields };
+  }
+}
+
 export function decodeC548Segment(bytes: Uint8Array): DecodedRecord[] {
+  return [...c548Records(bytes)];
+}
+
+/** A 0.2-era segment's records one at a time, from the record at `from`. */
+function* c548Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  const records: DecodedRecord[] = [];
-  let pos = 0;
+  let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < C548_HEADER) {
-      records.push(pastEndRecord(pos, bytes.length, pos + C548_HEADER, 'record header'));
-      break;
+      yield pastEndRecord(pos, bytes.length, pos + C548_HEADER, 'record header');
+      return;
     }
     const keyLen = readU64LE(view, pos + C548_AT_KEY_LEN);
     const valLen = readU64LE(view, pos + C548_AT_VAL_LEN);
@@ -334,42 +424,12 @@ export function decodeC548Segment(bytes: Uint8Array): DecodedRecord[] {
     const end = tombstone ? keyEnd : keyEnd + valLen.num;
     if (end > bytes.length) {
       // Infinity (a length beyond 2^53) always lands here and is reported as impossible.
-      records.push(pastEndRecord(pos, bytes.length, end, tombstone ? 'delete record' : 'set record'));
-      break;
+      yield pastEndRecord(pos, bytes.length, end, tombstone ? 'delete record' : 'set record');
+      return;
     }
-    const key = bytes.subarray(keyStart, keyEnd);
-    const header = {
-      key_len: { display: keyLen.big.toString() },
-      key: { display: showBytes(key), size: keyLen.num },
-    };
-    if (tombstone) {
-      records.push({
-        offset: pos,
-        length: end - pos,
-        kind: 'delete',
-        status: 'valid',
-        key,
-        fields: layoutFields(C548_DELETE_FIELDS, pos, { ...header, val_len: { display: 'u64::MAX (delete)' } }),
-      });
-    } else {
-      records.push({
-        offset: pos,
-        length: end - pos,
-        kind: 'put',
-        status: 'valid',
-        key,
-        valueOffset: keyEnd,
-        valueLength: valLen.num,
-        fields: layoutFields(C548_PUT_FIELDS, pos, {
-          ...header,
-          val_len: { display: valLen.big.toString() },
-          value: { display: showBytes(bytes.subarray(keyEnd, end)), size: valLen.num },
-        }),
-      });
-    }
+    yield new C548Record(bytes, pos, end - pos, bytes.subarray(keyStart, keyEnd), tombstone ? undefined : keyEnd);
     pos = end;
   }
-  return records;
 }
 
 const C548_NAMING: SegmentNaming = {
@@ -391,6 +451,7 @@ export const miniKvstoreV2C548bfb: FormatDescription = {
   detect: (dir) => detectSegments(dir, 'mini-kvstore-v2-c548bfb', C548_NAMING, decodeC548Segment),
   listFiles: (root) => listSegments(root, C548_NAMING),
   decodeFile: (_file, bytes) => decodeC548Segment(bytes),
+  decodeRecords: (_file, bytes, from) => c548Records(bytes, from),
   winner: 'file-order',
   stopsFileAtFirstBadRecord: true,
   looksFor: ['segment-<id>.dat in the folder or in data/ (u64 lengths first)'],
