@@ -15,11 +15,11 @@
  * program run has produced it).
  */
 import * as path from 'node:path';
-import type { DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
+import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, tornLine, utf8Length, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, TextLineRecord, tornLine, utf8Length, type TextLine } from './text-lines.js';
 
 /** Where the log may be, relative to a root, most likely first. */
 const LOG_LOCATIONS: readonly { name: string; confidence: number; confirmed: boolean }[] = [
@@ -39,50 +39,62 @@ const SET_FIELDS: readonly FieldSpec[] = [COMMAND, SEP, KEY, SEP2, VALUE, NEWLIN
 const DEL_FIELDS: readonly FieldSpec[] = [COMMAND, SEP, KEY, NEWLINE_FIELD];
 const COMMAND_BYTES = COMMAND.size + SEP.size;
 
-function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+/** A SET or DEL line replay applies, as replay splits it. */
+interface Command {
+  isSet: boolean;
+  keySize: number;
+}
+
+/** The command a line holds, or the record of a line replay skips. */
+function parseLine(bytes: Uint8Array, line: TextLine): Command | { skipped: DecodedRecord } {
   const text = lineText(bytes, line);
-  if (text === undefined) return nonUtf8Line(line, 'the real program fails to open the log');
+  if (text === undefined) return { skipped: nonUtf8Line(line, 'the real program fails to open the log') };
   const isSetLine = text.startsWith('SET ');
   const isDelLine = text.startsWith('DEL ');
   const rest = text.slice(COMMAND_BYTES);
   const space = rest.indexOf(' ');
   if (!isDelLine && !(isSetLine && space >= 0)) {
     const record = ignoredLine(bytes, line, isSetLine ? 'ignored on replay: SET without a space between key and value' : 'ignored on replay: not a "SET " or "DEL " line');
-    return line.terminated ? record : tornLine(line, record.fields);
+    return { skipped: line.terminated ? record : tornLine(line, record.fields) };
   }
-  const keyText = isSetLine ? rest.slice(0, space) : rest;
+  return { isSet: isSetLine, keySize: utf8Length(isSetLine ? rest.slice(0, space) : rest) };
+}
+
+function commandFields(bytes: Uint8Array, line: TextLine, c: Command): DecodedField[] {
   const keyStart = line.start + COMMAND_BYTES;
-  const keySize = utf8Length(keyText);
-  const key = bytes.subarray(keyStart, keyStart + keySize);
-  const valueStart = keyStart + keySize + SEP2.size;
-  const valueSize = line.contentEnd - valueStart;
+  const valueStart = keyStart + c.keySize + SEP2.size;
   const common = {
-    command: { display: isSetLine ? 'SET' : 'DEL' },
+    command: { display: c.isSet ? 'SET' : 'DEL' },
     separator: { display: '" "' },
-    key: { display: showBytes(key), size: keySize },
+    key: { display: showBytes(bytes.subarray(keyStart, keyStart + c.keySize)), size: c.keySize },
     newline: newlineValue(line),
   };
-  const fields = isSetLine
+  return c.isSet
     ? layoutFields(SET_FIELDS, line.start, {
         ...common,
         separator_2: { display: '" "' },
-        value: { display: showBytes(bytes.subarray(valueStart, line.contentEnd)), size: valueSize },
+        value: { display: showBytes(bytes.subarray(valueStart, line.contentEnd)), size: line.contentEnd - valueStart },
       })
     : layoutFields(DEL_FIELDS, line.start, common);
-  if (!line.terminated) return tornLine(line, fields);
-  const record: DecodedRecord = {
-    offset: line.start,
-    length: line.end - line.start,
-    kind: isSetLine ? 'put' : 'delete',
-    status: 'valid',
-    key,
-    fields,
-  };
-  if (isSetLine) {
-    record.valueOffset = valueStart;
-    record.valueLength = valueSize;
-  }
-  return record;
+}
+
+/** The fields of a line decodeLine took as a command (it is parsed again). */
+function lineFields(bytes: Uint8Array, line: TextLine): DecodedField[] {
+  const c = parseLine(bytes, line);
+  if ('skipped' in c) throw new Error(`line at ${line.start} is not a command`);
+  return commandFields(bytes, line, c);
+}
+
+function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+  const c = parseLine(bytes, line);
+  if ('skipped' in c) return c.skipped;
+  if (!line.terminated) return tornLine(line, commandFields(bytes, line, c));
+  const keyStart = line.start + COMMAND_BYTES;
+  const key = bytes.subarray(keyStart, keyStart + c.keySize);
+  const valueStart = keyStart + c.keySize + SEP2.size;
+  return c.isSet
+    ? new TextLineRecord(bytes, line, 'put', key, valueStart, line.contentEnd - valueStart, lineFields)
+    : new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields);
 }
 
 export function decodeWal(bytes: Uint8Array): DecodedRecord[] {

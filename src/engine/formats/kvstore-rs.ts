@@ -9,11 +9,11 @@
  * from the files and the program's behaviour: a line splits at its first
  * tab; a line without a tab is reported as unreadable.
  */
-import type { DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
+import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { damagedRecord, showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, newlineValue, lineRecords, splitLines, tornLine, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, newlineValue, lineRecords, splitLines, TextLineRecord, tornLine, type TextLine } from './text-lines.js';
 
 const FILE_NAME = 'default.json';
 const DELETED = Buffer.from('__DELETED__', 'latin1');
@@ -31,39 +31,41 @@ const DELETE_FIELDS: readonly FieldSpec[] = [
   NEWLINE_FIELD,
 ];
 
-function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
-  const content = bytes.subarray(line.start, line.contentEnd);
-  const tab = content.indexOf(TAB);
-  if (tab < 0) {
-    const problem = 'line has no tab between key and value';
-    return line.terminated ? damagedRecord(line.start, line.end, 'corrupt', 'unreadable', problem) : tornLine(line);
-  }
-  const key = content.subarray(0, tab);
-  const value = content.subarray(tab + 1);
-  const tombstone = Buffer.from(value).equals(DELETED);
-  const valueOffset = line.start + tab + 1;
+/** Where a line's tab is, or -1. */
+function tabOf(bytes: Uint8Array, line: TextLine): number {
+  const tab = bytes.subarray(line.start, line.contentEnd).indexOf(TAB);
+  return tab < 0 ? -1 : line.start + tab;
+}
+
+const isTombstone = (value: Uint8Array): boolean => value.length === DELETED.length && DELETED.equals(value);
+
+/** The fields of a line with a tab (the line is parsed again). */
+function lineFields(bytes: Uint8Array, line: TextLine): DecodedField[] {
+  const tab = tabOf(bytes, line);
+  if (tab < 0) throw new Error(`line at ${line.start} has no tab`);
+  const key = bytes.subarray(line.start, tab);
+  const value = bytes.subarray(tab + 1, line.contentEnd);
   const common = {
     key: { display: showBytes(key), size: key.length },
     separator: { display: '"\\t"' },
     newline: newlineValue(line),
   };
-  const fields = tombstone
+  return isTombstone(value)
     ? layoutFields(DELETE_FIELDS, line.start, { ...common, tombstone: { display: '__DELETED__', size: value.length } })
     : layoutFields(PUT_FIELDS, line.start, { ...common, value: { display: showBytes(value), size: value.length } });
-  if (!line.terminated) return tornLine(line, fields);
-  const record: DecodedRecord = {
-    offset: line.start,
-    length: line.end - line.start,
-    kind: tombstone ? 'delete' : 'put',
-    status: 'valid',
-    key,
-    fields,
-  };
-  if (!tombstone) {
-    record.valueOffset = valueOffset;
-    record.valueLength = value.length;
+}
+
+function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+  const tab = tabOf(bytes, line);
+  if (tab < 0) {
+    const problem = 'line has no tab between key and value';
+    return line.terminated ? damagedRecord(line.start, line.end, 'corrupt', 'unreadable', problem) : tornLine(line);
   }
-  return record;
+  if (!line.terminated) return tornLine(line, lineFields(bytes, line));
+  const key = bytes.subarray(line.start, tab);
+  return isTombstone(bytes.subarray(tab + 1, line.contentEnd))
+    ? new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields)
+    : new TextLineRecord(bytes, line, 'put', key, tab + 1, line.contentEnd - tab - 1, lineFields);
 }
 
 export function decodeDefaultJson(bytes: Uint8Array): DecodedRecord[] {

@@ -12,7 +12,7 @@
  * `DEL my key` (spaced key) are ignored, and a value with a newline is split
  * into a record plus an ignored line.
  */
-import type { DecodedRecord, FieldSpec, FormatDescription, FormatFile } from './format.js';
+import type { DecodedField, DecodedRecord, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
@@ -24,6 +24,7 @@ import {
   nonUtf8Line,
   rustTrim,
   lineRecords, splitLines,
+  TextLineRecord,
   tornLine,
   utf8Length,
   type TextLine,
@@ -42,9 +43,22 @@ const TRAIL: FieldSpec = { name: 'trailing_space', role: 'padding', size: -1, ex
 const SET_FIELDS: readonly FieldSpec[] = [LEAD, COMMAND, SEP1, KEY, SEP2, VALUE, TRAIL, NEWLINE_FIELD];
 const DEL_FIELDS: readonly FieldSpec[] = [LEAD, COMMAND, SEP1, KEY, TRAIL, NEWLINE_FIELD];
 
-function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+/** A SET or DEL line replay applies, as replay splits it. */
+interface Command {
+  isSet: boolean;
+  command: string;
+  leadBytes: number;
+  trailBytes: number;
+  keyStart: number;
+  keySize: number;
+  valueStart: number;
+  valueSize: number;
+}
+
+/** The command a line holds, or the record of a line replay skips. */
+function parseLine(bytes: Uint8Array, line: TextLine): Command | { skipped: DecodedRecord } {
   const text = lineText(bytes, line);
-  if (text === undefined) return nonUtf8Line(line, 'the program skips it');
+  if (text === undefined) return { skipped: nonUtf8Line(line, 'the program skips it') };
   const { trimmed, leadBytes, trailBytes } = rustTrim(text);
   const parts = splitn(trimmed, ' ', 3);
   const command = parts[0]!;
@@ -56,42 +70,46 @@ function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
       command === 'DEL' ? 'DEL with more than one word (a key with a space) is ignored' :
       'not a SET or DEL command';
     const record = ignoredLine(bytes, line, `ignored on replay: ${why}`);
-    return line.terminated ? record : tornLine(line, record.fields);
+    return { skipped: line.terminated ? record : tornLine(line, record.fields) };
   }
   const keyStart = line.start + leadBytes + utf8Length(command) + 1;
   const keySize = utf8Length(parts[1]!);
-  const key = bytes.subarray(keyStart, keyStart + keySize);
-  const valueStart = keyStart + keySize + 1;
-  const valueSize = isSet ? utf8Length(parts[2]!) : 0;
+  return { isSet, command, leadBytes, trailBytes, keyStart, keySize, valueStart: keyStart + keySize + 1, valueSize: isSet ? utf8Length(parts[2]!) : 0 };
+}
+
+function commandFields(bytes: Uint8Array, line: TextLine, c: Command): DecodedField[] {
   const common = {
-    leading_space: { display: `${leadBytes} bytes`, size: leadBytes },
-    command: { display: command, size: utf8Length(command) },
+    leading_space: { display: `${c.leadBytes} bytes`, size: c.leadBytes },
+    command: { display: c.command, size: utf8Length(c.command) },
     separator: { display: '" "', size: 1 },
-    key: { display: showBytes(key), size: keySize },
-    trailing_space: { display: `${trailBytes} bytes`, size: trailBytes },
+    key: { display: showBytes(bytes.subarray(c.keyStart, c.keyStart + c.keySize)), size: c.keySize },
+    trailing_space: { display: `${c.trailBytes} bytes`, size: c.trailBytes },
     newline: newlineValue(line),
   };
-  const fields = isSet
+  return c.isSet
     ? layoutFields(SET_FIELDS, line.start, {
         ...common,
         separator_2: { display: '" "', size: 1 },
-        value: { display: showBytes(bytes.subarray(valueStart, valueStart + valueSize)), size: valueSize },
+        value: { display: showBytes(bytes.subarray(c.valueStart, c.valueStart + c.valueSize)), size: c.valueSize },
       })
     : layoutFields(DEL_FIELDS, line.start, common);
-  if (!line.terminated) return tornLine(line, fields);
-  const record: DecodedRecord = {
-    offset: line.start,
-    length: line.end - line.start,
-    kind: isSet ? 'put' : 'delete',
-    status: 'valid',
-    key,
-    fields,
-  };
-  if (isSet) {
-    record.valueOffset = valueStart;
-    record.valueLength = valueSize;
-  }
-  return record;
+}
+
+/** The fields of a line decodeLine took as a command (it is parsed again). */
+function lineFields(bytes: Uint8Array, line: TextLine): DecodedField[] {
+  const c = parseLine(bytes, line);
+  if ('skipped' in c) throw new Error(`line at ${line.start} is not a command`);
+  return commandFields(bytes, line, c);
+}
+
+function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+  const c = parseLine(bytes, line);
+  if ('skipped' in c) return c.skipped;
+  if (!line.terminated) return tornLine(line, commandFields(bytes, line, c));
+  const key = bytes.subarray(c.keyStart, c.keyStart + c.keySize);
+  return c.isSet
+    ? new TextLineRecord(bytes, line, 'put', key, c.valueStart, c.valueSize, lineFields)
+    : new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields);
 }
 
 /** Rust `str::splitn(n, sep)`. */
