@@ -19,7 +19,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import { ClosedError, CorruptRecordError, IoError } from './errors.js';
-import { keyToString, toBytes } from './keys.js';
+import { toBytes } from './keys.js';
 import type {
   BrowsableStore,
   KeyVersion,
@@ -230,7 +230,7 @@ export class ForeignStore implements BrowsableStore {
           seg.staleBytes += record.length; // a line the program ignores, a header, ...
           continue;
         }
-        this.versions.add(keyToString(record.key), {
+        this.versions.add(record.key, {
           fileIndex: i,
           ordinal,
           offset: record.offset,
@@ -267,10 +267,6 @@ export class ForeignStore implements BrowsableStore {
     if (this.closed) throw new ClosedError();
   }
 
-  private keyString(key: Uint8Array | string): string {
-    return keyToString(toBytes(key));
-  }
-
   private location(v: Version): RecordLocation {
     const file = this.dataFiles[v.fileIndex]!;
     return { file: file.name, segment: file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
@@ -278,7 +274,7 @@ export class ForeignStore implements BrowsableStore {
 
   /** The live version of a key, if it has one. */
   private liveVersion(key: Uint8Array | string): Version | undefined {
-    const row = this.versions.liveRow(this.keyString(key));
+    const row = this.versions.liveRow(toBytes(key));
     return row < 0 ? undefined : this.versions.version(row);
   }
 
@@ -332,7 +328,7 @@ export class ForeignStore implements BrowsableStore {
 
   has(key: Uint8Array | string): boolean {
     this.check();
-    return this.versions.liveRow(this.keyString(key)) >= 0;
+    return this.versions.liveRow(toBytes(key)) >= 0;
   }
 
   locate(key: Uint8Array | string): RecordLocation | undefined {
@@ -385,7 +381,7 @@ export class ForeignStore implements BrowsableStore {
 
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.check();
-    const { rows, live } = this.versions.history(this.keyString(key));
+    const { rows, live } = this.versions.history(toBytes(key));
     return rows.map((row) => {
       const v = this.versions.version(row);
       return {

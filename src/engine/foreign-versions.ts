@@ -15,6 +15,7 @@
  * a file there) is kept for history and byte counts but never wins.
  */
 import { grown } from './arrays.js';
+import { KeyInterner } from './key-interner.js';
 
 /** One put or delete of a key, as replay saw it. */
 export interface Version {
@@ -51,8 +52,8 @@ export class VersionTable {
   private previous = new Int32Array(INITIAL_ROWS);
   private keyOfRow = new Uint32Array(INITIAL_ROWS);
 
-  /** Key → key index, in the order keys were first seen. */
-  private readonly keyIndex = new Map<string, number>();
+  /** Key bytes → key index, in the order keys were first seen. */
+  private readonly keys = new KeyInterner();
   /** Per key index: its newest-added row; its winning row, or -1. */
   private newest = new Int32Array(INITIAL_ROWS);
   private winner = new Int32Array(INITIAL_ROWS);
@@ -70,7 +71,7 @@ export class VersionTable {
     return this.live;
   }
 
-  add(key: string, v: Version): void {
+  add(key: Uint8Array, v: Version): void {
     const row = this.rows;
     if (row === this.fileIndex.length) this.growRows();
     this.rows++;
@@ -82,10 +83,9 @@ export class VersionTable {
     this.valueLength[row] = v.valueLength;
     this.sequence[row] = v.sequence ?? Number.NaN;
     this.flags[row] = (v.kind === 'delete' ? DELETE : 0) | (v.replayed ? REPLAYED : 0);
-    let k = this.keyIndex.get(key);
-    if (k === undefined) {
-      k = this.keyIndex.size;
-      this.keyIndex.set(key, k);
+    const known = this.keys.size;
+    const k = this.keys.intern(key);
+    if (k === known) {
       if (k === this.newest.length) {
         this.newest = grown(this.newest, 2 * k);
         this.winner = grown(this.winner, 2 * k);
@@ -147,30 +147,31 @@ export class VersionTable {
   }
 
   /** The live row of a key (its winner, when that is a put), or -1. */
-  liveRow(key: string): number {
-    const k = this.keyIndex.get(key);
-    if (k === undefined) return -1;
+  liveRow(key: Uint8Array): number {
+    const k = this.keys.indexOf(key);
+    if (k < 0) return -1;
+    return this.liveRowOf(k);
+  }
+
+  private liveRowOf(k: number): number {
     const w = this.winner[k]!;
     return w >= 0 && this.isPut(w) ? w : -1;
   }
 
-  /** The live keys, in the order they were first seen. */
+  /** The live keys as latin1 strings (keys.ts keyToString), in the order they were first seen. */
   *liveKeyNames(): IterableIterator<string> {
-    for (const [key, k] of this.keyIndex) {
-      const w = this.winner[k]!;
-      if (w >= 0 && this.isPut(w)) yield key;
-    }
+    for (let k = 0; k < this.keys.size; k++) if (this.liveRowOf(k) >= 0) yield this.keys.keyString(k);
   }
 
   /** A key's rows, in replay precedence (the winner-to-be last), and its live row or -1. */
-  history(key: string): { rows: number[]; live: number } {
-    const k = this.keyIndex.get(key);
-    if (k === undefined) return { rows: [], live: -1 };
+  history(key: Uint8Array): { rows: number[]; live: number } {
+    const k = this.keys.indexOf(key);
+    if (k < 0) return { rows: [], live: -1 };
     const rows: number[] = [];
     for (let r = this.newest[k]!; r >= 0; r = this.previous[r]!) rows.push(r);
     rows.reverse();
     if (this.bySequence) rows.sort((a, b) => this.sequenceOrNone(a) - this.sequenceOrNone(b) || a - b);
-    return { rows, live: this.liveRow(key) };
+    return { rows, live: this.liveRowOf(k) };
   }
 
   /**

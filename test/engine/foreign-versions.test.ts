@@ -57,6 +57,9 @@ function randomReplay(seed: number, rows: number, keys: number): Added[] {
   return added;
 }
 
+/** A key as the replay gives it: bytes (latin1, as liveKeyNames gives them back). */
+const bytes = (key: string): Buffer => Buffer.from(key, 'latin1');
+
 describe('VersionTable', () => {
   for (const bySequence of [false, true]) {
     it(`picks the same winners as the plain rule (${bySequence ? 'sequence' : 'file-order'})`, () => {
@@ -64,7 +67,7 @@ describe('VersionTable', () => {
         // Enough rows to grow the columns past their first size.
         const added = randomReplay(seed, 3000, seed % 2 ? 50 : 1500);
         const table = new VersionTable(bySequence);
-        for (const { key, v } of added) table.add(key, v);
+        for (const { key, v } of added) table.add(bytes(key), v);
         const winners = plainWinners(bySequence, added);
         const live = [...winners].filter(([, v]) => v.kind === 'put');
 
@@ -73,19 +76,19 @@ describe('VersionTable', () => {
         const firstSeen = [...new Set(added.map((a) => a.key))];
         expect([...table.liveKeyNames()]).toEqual(firstSeen.filter((k) => winners.get(k)?.kind === 'put'));
         for (const key of firstSeen) {
-          const row = table.liveRow(key);
+          const row = table.liveRow(bytes(key));
           const w = winners.get(key);
           if (w?.kind === 'put') expect(table.version(row)).toEqual(w);
           else expect(row).toBe(-1);
 
           // History: every version of the key, in precedence order, the live one marked.
-          const history = table.history(key);
+          const history = table.history(bytes(key));
           const plain = added.filter((a) => a.key === key).map((a) => a.v).sort((a, b) => beats(bySequence, a, b));
           expect(history.rows.map((r) => table.version(r))).toEqual(plain);
           expect(history.live).toBe(row);
         }
-        expect(table.liveRow('never-added')).toBe(-1);
-        expect(table.history('never-added')).toEqual({ rows: [], live: -1 });
+        expect(table.liveRow(bytes('never-added'))).toBe(-1);
+        expect(table.history(bytes('never-added'))).toEqual({ rows: [], live: -1 });
 
         // Standing per file: live is a winning put; a delete is a tombstone; every other put is stale.
         const sums = new Map<string, number>();
@@ -104,14 +107,14 @@ describe('VersionTable', () => {
   it('never lets a version that was not replayed win, even the newest', () => {
     const table = new VersionTable(true);
     const v = (sequence: number, replayed: boolean, kind: 'put' | 'delete' = 'put'): Version => ({ fileIndex: 0, ordinal: sequence, offset: sequence, length: 1, kind, valueOffset: 0, valueLength: 0, sequence, replayed });
-    table.add('a', v(1, true));
-    table.add('a', v(9, false));
-    table.add('b', v(2, false));
-    table.add('c', v(3, true));
-    table.add('c', v(4, false, 'delete'));
-    expect(table.version(table.liveRow('a')).sequence).toBe(1);
-    expect(table.liveRow('b')).toBe(-1);
-    expect(table.version(table.liveRow('c')).sequence).toBe(3);
+    table.add(bytes('a'), v(1, true));
+    table.add(bytes('a'), v(9, false));
+    table.add(bytes('b'), v(2, false));
+    table.add(bytes('c'), v(3, true));
+    table.add(bytes('c'), v(4, false, 'delete'));
+    expect(table.version(table.liveRow(bytes('a'))).sequence).toBe(1);
+    expect(table.liveRow(bytes('b'))).toBe(-1);
+    expect(table.version(table.liveRow(bytes('c'))).sequence).toBe(3);
     expect(table.liveKeys).toBe(2);
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * Keys as bytes → a dense index (0, 1, 2, … in the order keys were first
+ * seen), for a store that has no keydir of its own (another engine's
+ * directory, replayed by ForeignStore). The keys live in one byte arena and
+ * the table is open addressing over their indexes, so interning a key makes
+ * no string and no object: a Map<string, number> of a million latin1 key
+ * strings was most of replaying a million-key cask (~1.3 s of ~2.8 s, and
+ * the strings another ~0.3 s).
+ *
+ * The hash is seeded at random per interner, so keys chosen to collide
+ * under one seed do not collide here.
+ */
+import { randomInt } from 'node:crypto';
+import { copyBytes, grown } from './arrays.js';
+import { hashBytes } from './native/key-hash.js';
+
+const INITIAL_KEYS = 1024;
+
+export class KeyInterner {
+  private arena = new Uint8Array(16 * INITIAL_KEYS);
+  private arenaUsed = 0;
+  /** Key k's bytes are arena[ends[k - 1] (0 for k = 0), ends[k]). */
+  private ends = new Uint32Array(INITIAL_KEYS);
+  private hashes = new Uint32Array(INITIAL_KEYS);
+  /**
+   * Entries of two numbers: the key's index + 1 (0: empty) and its hash, so
+   * that a probe past another key reads no more than the entry. At most
+   * half the entries are used.
+   */
+  private table = new Int32Array(2 * 4 * INITIAL_KEYS);
+  private count = 0;
+  private readonly seed = randomInt(0x1_0000_0000 - 1);
+
+  /** Keys interned. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** The index of key bytes [start, end) of `bytes`, interning them first if they are new (size grows by one). */
+  intern(bytes: Uint8Array, start = 0, end = bytes.length): number {
+    const hash = hashBytes(bytes, start, end, this.seed);
+    const entry = this.find(bytes, start, end, hash);
+    const found = this.table[2 * entry]!;
+    if (found !== 0) return found - 1;
+    return this.add(bytes, start, end, hash, entry);
+  }
+
+  /** The index of key bytes [start, end) of `bytes`, or -1. */
+  indexOf(bytes: Uint8Array, start = 0, end = bytes.length): number {
+    return this.table[2 * this.find(bytes, start, end, hashBytes(bytes, start, end, this.seed))]! - 1;
+  }
+
+  /** Key k's bytes: a view into the arena, valid until the next intern. */
+  keyBytes(k: number): Uint8Array {
+    return this.arena.subarray(this.startOf(k), this.ends[k]);
+  }
+
+  /** Key k as a latin1 string (one character per byte; keys.ts keyToString). */
+  keyString(k: number): string {
+    const a = this.arena;
+    return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1', this.startOf(k), this.ends[k]);
+  }
+
+  private startOf(k: number): number {
+    return k === 0 ? 0 : this.ends[k - 1]!;
+  }
+
+  /** The table entry holding the key, or the empty entry where it would go. */
+  private find(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const table = this.table;
+    const mask = (table.length >>> 1) - 1;
+    const length = end - start;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const held = table[2 * i]!;
+      if (held === 0) return i;
+      if (table[2 * i + 1]! !== (hash | 0)) continue;
+      const k = held - 1;
+      const at = this.startOf(k);
+      if (this.ends[k]! - at !== length) continue;
+      let same = true;
+      for (let j = 0; j < length; j++) {
+        if (this.arena[at + j] !== bytes[start + j]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return i;
+    }
+  }
+
+  private add(bytes: Uint8Array, start: number, end: number, hash: number, entry: number): number {
+    const k = this.count;
+    if (k === this.ends.length) {
+      this.ends = grown(this.ends, 2 * k);
+      this.hashes = grown(this.hashes, 2 * k);
+    }
+    const length = end - start;
+    if (this.arenaUsed + length > this.arena.length) this.arena = grown(this.arena, Math.max(2 * this.arena.length, this.arenaUsed + length));
+    copyBytes(bytes, start, this.arena, this.arenaUsed, length);
+    this.arenaUsed += length;
+    this.ends[k] = this.arenaUsed;
+    this.hashes[k] = hash;
+    this.count++;
+    if (4 * this.count > this.table.length) this.rehash();
+    else {
+      this.table[2 * entry] = k + 1;
+      this.table[2 * entry + 1] = hash;
+    }
+    return k;
+  }
+
+  /** Doubles the table and places every key again (the newest included). */
+  private rehash(): void {
+    const table = (this.table = new Int32Array(2 * this.table.length));
+    const mask = (table.length >>> 1) - 1;
+    for (let k = 0; k < this.count; k++) {
+      const hash = this.hashes[k]!;
+      let i = hash & mask;
+      while (table[2 * i] !== 0) i = (i + 1) & mask;
+      table[2 * i] = k + 1;
+      table[2 * i + 1] = hash;
+    }
+  }
+}

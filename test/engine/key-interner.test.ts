@@ -1,0 +1,53 @@
+/**
+ * KeyInterner gives each distinct key, as bytes, the index of its first
+ * appearance, and finds it again. Checked against a Map of latin1 strings
+ * (the plain way) on random keys: binary bytes, the empty key, keys that
+ * are prefixes of each other, enough of them to grow every array and the
+ * table several times, given inside larger buffers.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { KeyInterner } from '../../src/engine/key-interner.js';
+
+const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
+
+describe('KeyInterner', () => {
+  it('numbers keys by first appearance and finds them again, as a Map of latin1 strings does', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 6 }), { minLength: 1, maxLength: 3000 }), fc.nat(7), (keys, pad) => {
+        const interner = new KeyInterner();
+        const plain = new Map<string, number>();
+        for (const key of keys) {
+          // The key inside a larger buffer, as a record's key is inside its file.
+          const around = new Uint8Array(pad + key.length + pad).fill(0xee);
+          around.set(key, pad);
+          const expected = plain.get(latin1(key)) ?? plain.size;
+          plain.set(latin1(key), expected);
+          expect(interner.intern(around, pad, pad + key.length)).toBe(expected);
+          expect(interner.size).toBe(plain.size);
+        }
+        for (const [key, k] of plain) {
+          expect(interner.indexOf(Buffer.from(key, 'latin1'))).toBe(k);
+          expect(interner.keyString(k)).toBe(key);
+          expect(latin1(interner.keyBytes(k))).toBe(key);
+        }
+        // A key never interned, and one that extends an interned key.
+        const absent = Buffer.from('never interned, longer than any');
+        expect(interner.indexOf(absent)).toBe(-1);
+        const first = Buffer.from(plain.keys().next().value!, 'latin1');
+        if (!plain.has(latin1(Buffer.concat([first, Buffer.from([0])])))) expect(interner.indexOf(Buffer.concat([first, Buffer.from([0])]))).toBe(-1);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('holds a hundred thousand distinct keys', () => {
+    const interner = new KeyInterner();
+    const key = (i: number) => Buffer.from(`user:${String(i).padStart(11, '0')}`, 'latin1');
+    for (let i = 0; i < 100_000; i++) expect(interner.intern(key(i))).toBe(i);
+    for (let i = 0; i < 100_000; i += 997) expect(interner.intern(key(i))).toBe(i);
+    expect(interner.size).toBe(100_000);
+    expect(interner.keyString(99_999)).toBe('user:00000099999');
+    expect(interner.indexOf(key(100_000))).toBe(-1);
+  });
+});
