@@ -40,8 +40,7 @@ import { SEGMENT_HEADER } from './native/layout.js';
 import { scanRecords } from './native/scan.js';
 import { Yielder } from './yielder.js';
 import { DataRecords, HintChecker } from './foreign-hint-check.js';
-import { StringKeyList, type KeyList } from './key-list.js';
-import { sortStringsInSteps } from './key-sort.js';
+import { SlotKeyList, type KeyList } from './key-list.js';
 import { VersionTable, type Version } from './foreign-versions.js';
 import { UnknownFormatError, detectFormat, lookedFor, requireFormat } from './formats/registry.js';
 
@@ -168,7 +167,9 @@ export class ForeignStore implements BrowsableStore {
   /** The data files, in replay order (Version.fileIndex). */
   private readonly dataFiles: readonly FormatFile[];
   private sorted: string[] | undefined;
-  private sortedList: StringKeyList | undefined;
+  /** The live keys' indexes (VersionTable.keys) in byte order, once sorted, and them as a KeyList. */
+  private sortedIndexes: Uint32Array | undefined;
+  private sortedList: SlotKeyList | undefined;
   private readonly handles = new Map<string, Promise<fsp.FileHandle>>();
   private readonly replayProblems: Problem[] = [];
   private segmentStats: SegmentStats[] = [];
@@ -300,25 +301,41 @@ export class ForeignStore implements BrowsableStore {
 
   sortedKeys(): readonly string[] {
     this.check();
-    this.sorted ??= [...this.versions.liveKeyNames()].sort();
+    this.sorted ??= Array.from(this.sortedKeyIndexes(), (k) => this.versions.keys.keyAt(k));
     return this.sorted;
   }
 
-  /** sortedKeys as a KeyList (the same object until the keys are sorted again). */
+  /** The live keys in byte order, without a string per key (the same object once sorted). */
   sortedKeyList(): KeyList {
-    const keys = this.sortedKeys();
-    if (this.sortedList?.keys !== keys) this.sortedList = new StringKeyList(keys);
-    return this.sortedList;
+    this.sortedKeyIndexes();
+    return this.sortedList!;
   }
 
   /** sortedKeyList, sorted in steps of a few milliseconds with `pause` awaited between them. */
   async sortedKeyListInSteps(pause: () => Promise<void>): Promise<KeyList> {
     this.check();
-    if (this.sorted === undefined) {
-      const sorted = await sortStringsInSteps([...this.versions.liveKeyNames()], pause);
-      this.sorted ??= sorted;
-    }
-    return this.sortedKeyList();
+    if (this.sortedIndexes === undefined) this.keepSorted(await this.versions.keys.inByteOrderInSteps(this.versions.liveKeyIndexes(), pause));
+    return this.sortedList!;
+  }
+
+  private sortedKeyIndexes(): Uint32Array {
+    this.check();
+    if (this.sortedIndexes === undefined) this.keepSorted(this.versions.keys.inByteOrder(this.versions.liveKeyIndexes()));
+    return this.sortedIndexes!;
+  }
+
+  private keepSorted(indexes: Uint32Array): void {
+    if (this.sortedIndexes !== undefined) return; // sorted meanwhile: keep the list already handed out
+    this.sortedIndexes = indexes;
+    this.sortedList = new SlotKeyList(this.versions.keys, indexes);
+  }
+
+  /** The n smallest live keys, sorted, and the key count, without sorting them all or making a string per key. */
+  smallestKeys(n: number): { keys: string[]; count: number } {
+    this.check();
+    const keys = this.versions.keys;
+    const best = this.sortedIndexes ? Array.from(this.sortedIndexes.subarray(0, Math.max(0, n))) : keys.smallest(this.versions.liveKeyIndexes(), n);
+    return { keys: best.map((k) => keys.keyAt(k)), count: this.versions.liveKeys };
   }
 
   unorderedKeys(): Iterable<string> {

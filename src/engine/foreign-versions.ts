@@ -53,7 +53,7 @@ export class VersionTable {
   private keyOfRow = new Uint32Array(INITIAL_ROWS);
 
   /** Key bytes → key index, in the order keys were first seen. */
-  private readonly keys = new KeyInterner();
+  readonly keys = new KeyInterner();
   /** Per key index: its newest-added row; its winning row, or -1. */
   private newest = new Int32Array(INITIAL_ROWS);
   private winner = new Int32Array(INITIAL_ROWS);
@@ -160,7 +160,14 @@ export class VersionTable {
 
   /** The live keys as latin1 strings (keys.ts keyToString), in the order they were first seen. */
   *liveKeyNames(): IterableIterator<string> {
-    for (let k = 0; k < this.keys.size; k++) if (this.liveRowOf(k) >= 0) yield this.keys.keyString(k);
+    for (let k = 0; k < this.keys.size; k++) if (this.liveRowOf(k) >= 0) yield this.keys.keyAt(k);
+  }
+
+  /** The live keys' indexes in `keys`, in the order they were first seen. */
+  liveKeyIndexes(): Uint32Array {
+    const out = new Uint32Array(this.live);
+    for (let k = 0, i = 0; k < this.keys.size; k++) if (this.liveRowOf(k) >= 0) out[i++] = k;
+    return out;
   }
 
   /** A key's rows, in replay precedence (the winner-to-be last), and its live row or -1. */

@@ -9,14 +9,19 @@
  *
  * The hash is seeded at random per interner, so keys chosen to collide
  * under one seed do not collide here.
+ *
+ * Its indexes serve as the slots of a SlotKeyList (KeysBySlot): keys are
+ * only ever added, so a list sorted once stays valid.
  */
 import { randomInt } from 'node:crypto';
 import { copyBytes, grown } from './arrays.js';
+import type { KeysBySlot } from './key-list.js';
+import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
 import { hashBytes } from './native/key-hash.js';
 
 const INITIAL_KEYS = 1024;
 
-export class KeyInterner {
+export class KeyInterner implements KeysBySlot {
   private arena = new Uint8Array(16 * INITIAL_KEYS);
   private arenaUsed = 0;
   /** Key k's bytes are arena[ends[k - 1] (0 for k = 0), ends[k]). */
@@ -30,6 +35,9 @@ export class KeyInterner {
   private table = new Int32Array(2 * 4 * INITIAL_KEYS);
   private count = 0;
   private readonly seed = randomInt(0x1_0000_0000 - 1);
+
+  /** Interned keys are never removed or changed. */
+  readonly keySetVersion = 0;
 
   /** Keys interned. */
   get size(): number {
@@ -56,9 +64,79 @@ export class KeyInterner {
   }
 
   /** Key k as a latin1 string (one character per byte; keys.ts keyToString). */
-  keyString(k: number): string {
+  keyAt(k: number): string {
     const a = this.arena;
     return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1', this.startOf(k), this.ends[k]);
+  }
+
+  keyLengthAt(k: number): number {
+    return this.ends[k]! - this.startOf(k);
+  }
+
+  copyKeyTo(k: number, into: Uint8Array, at: number): number {
+    const length = this.keyLengthAt(k);
+    copyBytes(this.arena, this.startOf(k), into, at, length);
+    return length;
+  }
+
+  /** Byte order of key k against b[start, end): negative when key k comes first. */
+  compareKeyAt(k: number, b: Uint8Array, start: number, end: number): number {
+    return compareBytes(this.arena, this.startOf(k), this.ends[k]!, b, start, end);
+  }
+
+  /** The keys `ks` in byte order (a permutation of them). */
+  inByteOrder(ks: Uint32Array): Uint32Array {
+    return this.permuted(ks, byteOrder(this.arena, ...this.ranges(ks), ks.length));
+  }
+
+  /** inByteOrder in steps of a few milliseconds, awaiting `pause` between them. */
+  async inByteOrderInSteps(ks: Uint32Array, pause: () => Promise<void>): Promise<Uint32Array> {
+    return this.permuted(ks, await byteOrderInSteps(this.arena, ...this.ranges(ks), ks.length, pause));
+  }
+
+  /**
+   * The `n` smallest of the keys `ks`, in byte order: one pass keeping a
+   * sorted buffer of n (a key enters it only when it is smaller than the
+   * buffer's largest, rare after the first few), with no string made.
+   */
+  smallest(ks: Uint32Array, n: number): number[] {
+    const best: number[] = [];
+    for (let i = 0; n > 0 && i < ks.length; i++) {
+      const k = ks[i]!;
+      if (best.length === n) {
+        if (this.compareKeys(k, best[n - 1]!) >= 0) continue;
+        best.pop();
+      }
+      let lo = 0;
+      let hi = best.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.compareKeys(best[mid]!, k) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      best.splice(lo, 0, k);
+    }
+    return best;
+  }
+
+  private compareKeys(a: number, b: number): number {
+    return compareBytes(this.arena, this.startOf(a), this.ends[a]!, this.arena, this.startOf(b), this.ends[b]!);
+  }
+
+  private ranges(ks: Uint32Array): [Uint32Array, Uint32Array] {
+    const start = new Uint32Array(ks.length);
+    const length = new Uint32Array(ks.length);
+    for (let i = 0; i < ks.length; i++) {
+      start[i] = this.startOf(ks[i]!);
+      length[i] = this.ends[ks[i]!]! - start[i]!;
+    }
+    return [start, length];
+  }
+
+  private permuted(ks: Uint32Array, order: Uint32Array): Uint32Array {
+    const out = new Uint32Array(ks.length);
+    for (let i = 0; i < ks.length; i++) out[i] = ks[order[i]!]!;
+    return out;
   }
 
   private startOf(k: number): number {

@@ -28,7 +28,7 @@ describe('KeyInterner', () => {
         }
         for (const [key, k] of plain) {
           expect(interner.indexOf(Buffer.from(key, 'latin1'))).toBe(k);
-          expect(interner.keyString(k)).toBe(key);
+          expect(interner.keyAt(k)).toBe(key);
           expect(latin1(interner.keyBytes(k))).toBe(key);
         }
         // A key never interned, and one that extends an interned key.
@@ -47,7 +47,34 @@ describe('KeyInterner', () => {
     for (let i = 0; i < 100_000; i++) expect(interner.intern(key(i))).toBe(i);
     for (let i = 0; i < 100_000; i += 997) expect(interner.intern(key(i))).toBe(i);
     expect(interner.size).toBe(100_000);
-    expect(interner.keyString(99_999)).toBe('user:00000099999');
+    expect(interner.keyAt(99_999)).toBe('user:00000099999');
     expect(interner.indexOf(key(100_000))).toBe(-1);
+  });
+
+  it('orders keys bytewise, as latin1 strings sort, at once, in steps and for the n smallest', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 9 }), { maxLength: 400 }), fc.nat(12), async (keys, n) => {
+        const interner = new KeyInterner();
+        for (const key of keys) interner.intern(key);
+        // Some of the keys, in the order they were first seen, as the live keys are given.
+        const some = Uint32Array.from({ length: interner.size }, (_, k) => k).filter((k) => k % 3 !== 1);
+        const expected = Array.from(some, (k) => interner.keyAt(k)).sort();
+        const names = (ks: ArrayLike<number>) => Array.from(ks, (k) => interner.keyAt(k));
+        expect(names(interner.inByteOrder(some))).toEqual(expected);
+        expect(names(await interner.inByteOrderInSteps(some, async () => undefined))).toEqual(expected);
+        expect(names(interner.smallest(some, n))).toEqual(expected.slice(0, n));
+        // What a SlotKeyList reads.
+        for (const k of some) {
+          const key = Buffer.from(interner.keyAt(k), 'latin1');
+          expect(interner.keyLengthAt(k)).toBe(key.length);
+          const into = Buffer.alloc(key.length + 2);
+          expect(interner.copyKeyTo(k, into, 1)).toBe(key.length);
+          expect(into.subarray(1, 1 + key.length)).toEqual(key);
+          expect(interner.compareKeyAt(k, key, 0, key.length)).toBe(0);
+          expect(Math.sign(interner.compareKeyAt(k, Buffer.concat([key, Buffer.from([0])]), 0, key.length + 1))).toBe(-1);
+        }
+      }),
+      { numRuns: 80 },
+    );
   });
 });

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { byteOrder, byteOrderInSteps, sortStringsInSteps } from '../../src/engine/key-sort.js';
+import { byteOrder, byteOrderInSteps } from '../../src/engine/key-sort.js';
 import type { KeyList } from '../../src/engine/key-list.js';
 import { Keydir } from '../../src/engine/keydir.js';
 
@@ -159,21 +159,5 @@ describe('sorting in steps', () => {
     expect(list.isCurrent()).toBe(false);
     expect(() => list.keyAt(0)).toThrow(/changed/);
     expect(kd.sortedKeyList().keyAt(0)).toBe('b');
-  });
-});
-
-describe('sortStringsInSteps (a foreign store\'s key strings)', () => {
-  it('gives the order of Array#sort, pausing between steps on large inputs', async () => {
-    const RUN = 1 << 15;
-    let seed = 7;
-    const byte = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
-    const key = () => String.fromCharCode(...Array.from({ length: 1 + (byte() % 6) }, () => (byte() % 3 === 0 ? 0x61 : byte())));
-    for (const n of [0, 1, 2, 17, RUN - 1, RUN, RUN + 1, 3 * RUN + 5]) {
-      const keys = Array.from({ length: n }, key);
-      let pauses = 0;
-      const sorted = await sortStringsInSteps(keys, async () => void pauses++);
-      expect(sorted, `n = ${n}`).toEqual([...keys].sort());
-      if (n > RUN) expect(pauses, `n = ${n}`).toBeGreaterThan(2);
-    }
   });
 });

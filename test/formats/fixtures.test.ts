@@ -68,6 +68,16 @@ describe.each(cases.map((c) => [c.name, c] as const))('fixture %s', (_name, fixt
       expect(got, `value of ${key}`).toEqual(value);
     }
     expect(store.keyCount()).toBe(want.size);
+    // The key list (no string per key), sorted in steps or at once, and the first window before any sort.
+    const sorted = [...want.keys()].sort();
+    const fresh = await openForeign(fixture.dataDir);
+    stores.push(fresh);
+    expect(fresh.smallestKeys(3)).toEqual({ keys: sorted.slice(0, 3), count: want.size });
+    let pauses = 0;
+    const list = await fresh.sortedKeyListInSteps(async () => void pauses++);
+    expect(Array.from({ length: list.length }, (_, i) => list.keyAt(i))).toEqual(sorted);
+    expect(fresh.sortedKeyList()).toBe(list);
+    expect(fresh.smallestKeys(2)).toEqual({ keys: sorted.slice(0, 2), count: want.size });
   });
 
   it('decodes every file into records that tile the file, with fields tiling every valid record', async () => {
