@@ -155,6 +155,18 @@ describe('Riak hint files', () => {
     expect(records[0]!.pointsTo!.offset).toBe(5 * 2 ** 32 + 12);
   });
 
+  it('flags an entry that cannot describe a record, pointing nowhere', () => {
+    // total_sz 15 is below a data header (14 bytes) plus the 2-byte key.
+    const records = decodeHintFile(withTrailer(Buffer.concat([hintEntry(7, 'ab', 15, 0), hintEntry(8, 'cd', 20, 40, true)])));
+    expect(records[0]).toMatchObject({ kind: 'hint', status: 'corrupt', problemKind: 'bad-hint', offset: 0, length: 20, sequence: 7 });
+    expect(records[0]!.problem).toBe('impossible hint entry: total_sz 15 or offset 0 cannot describe a record with a 2-byte key');
+    expect(records[0]!.pointsTo).toBeUndefined();
+    expect(Object.keys(JSON.parse(JSON.stringify(records[0])))).toEqual(['offset', 'length', 'kind', 'status', 'key', 'sequence', 'fields', 'problemKind', 'problem']);
+    expect(records[1]).toMatchObject({ status: 'valid', pointsTo: { offset: 40, length: 20, kind: 'delete' } });
+    expect(Object.keys(JSON.parse(JSON.stringify(records[1])))).toEqual(['offset', 'length', 'kind', 'status', 'key', 'sequence', 'fields', 'pointsTo']);
+    expect(records[1]!.fields.find((f) => f.name === 'tombstone_offset')!.display).toBe('tombstone=1 offset=40');
+  });
+
   it('flags a trailer whose CRC does not match the entries', () => {
     const entries = hintEntry(7, 'ab', 19, 0);
     const records = decodeHintFile(withTrailer(entries, crc32(entries) ^ 1));

@@ -26,7 +26,7 @@ export function keepFields(record: object, fields: DecodedField[]): DecodedField
  * what order its JSON lists its properties (toJSON, fields included). The
  * getter sits on the prototype: an object literal with a getter of its own
  * takes ~0.9 µs to make, which was most of decoding a million records.
- * (Hint entries and keydir slots still are such literals.)
+ * (Native hint entries and keydir slots still are such literals.)
  */
 export abstract class RecordWithLazyFields {
   protected abstract makeFields(): DecodedField[];

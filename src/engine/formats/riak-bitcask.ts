@@ -22,7 +22,7 @@
  */
 import { crc32, crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, keepFields, pastEndRecord, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
+import { damagedRecord, hex32, pastEndRecord, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
@@ -241,6 +241,62 @@ export function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
   return [...hintRecords(bytes)];
 }
 
+/** A hint entry, its fields made when first read (as a data record's). */
+class RiakHintRecord extends RecordWithLazyFields implements DecodedRecord {
+  readonly length: number;
+  readonly kind = 'hint' as const;
+  readonly status: 'valid' | 'corrupt';
+  readonly key: Uint8Array;
+  readonly sequence: number;
+  /** Undefined for an impossible entry (left out of JSON), which says why instead. */
+  readonly pointsTo: { offset: number; length: number; kind: 'put' | 'delete' } | undefined;
+  readonly problemKind: 'bad-hint' | undefined;
+  readonly problem: string | undefined;
+  readonly #totalSize: number;
+  readonly #tombstoneBit: number;
+  readonly #dataOffset: number;
+
+  constructor(bytes: Uint8Array, readonly offset: number, tstamp: number, keySize: number, totalSize: number, tombstoneBit: number, dataOffset: number) {
+    super();
+    this.length = HINT_HEADER + keySize;
+    this.key = bytes.subarray(offset + HINT_HEADER, offset + this.length);
+    this.sequence = tstamp;
+    const possible = totalSize >= DATA_HEADER + keySize && Number.isSafeInteger(dataOffset);
+    this.status = possible ? 'valid' : 'corrupt';
+    this.pointsTo = possible ? { offset: dataOffset, length: totalSize, kind: tombstoneBit ? 'delete' : 'put' } : undefined;
+    this.problemKind = possible ? undefined : 'bad-hint';
+    this.problem = possible ? undefined : `impossible hint entry: total_sz ${totalSize} or offset ${dataOffset} cannot describe a record with a ${keySize}-byte key`;
+    this.#totalSize = totalSize;
+    this.#tombstoneBit = tombstoneBit;
+    this.#dataOffset = dataOffset;
+  }
+
+  protected makeFields(): DecodedField[] {
+    return layoutFields(HINT_FIELDS, this.offset, {
+      tstamp: { display: `${this.sequence} (${new Date(this.sequence * 1000).toISOString()})` },
+      key_sz: { display: String(this.key.length) },
+      total_sz: { display: String(this.#totalSize) },
+      tombstone_offset: { display: `tombstone=${this.#tombstoneBit} offset=${this.#dataOffset}` },
+      key: { display: showBytes(this.key), size: this.key.length },
+    });
+  }
+
+  toJSON(): object {
+    return {
+      offset: this.offset,
+      length: this.length,
+      kind: this.kind,
+      status: this.status,
+      key: this.key,
+      sequence: this.sequence,
+      fields: this.fields,
+      pointsTo: this.pointsTo,
+      problemKind: this.problemKind,
+      problem: this.problem,
+    };
+  }
+}
+
 /**
  * A hint file's records one at a time (decodeHintFile's), from the record at
  * `from`. (The end marker of a hint without a trailer is given when no
@@ -280,40 +336,8 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
       break;
     }
     // 63-bit offset: exact as long as it is below 2^53, which any real file is.
-    const offset = offsetHigh * 2 ** 32 + low;
-    const key = bytes.subarray(pos + HINT_HEADER, pos + length);
-    const at = pos;
-    const entryFields = (): DecodedField[] =>
-      layoutFields(HINT_FIELDS, at, {
-        tstamp: { display: `${tstamp} (${new Date(tstamp * 1000).toISOString()})` },
-        key_sz: { display: String(keySize) },
-        total_sz: { display: String(totalSize) },
-        tombstone_offset: { display: `tombstone=${tombstoneBit} offset=${offset}` },
-        key: { display: showBytes(key), size: keySize },
-      });
-    const record: DecodedRecord = {
-      offset: pos,
-      length,
-      kind: 'hint',
-      status: 'valid',
-      key,
-      sequence: tstamp,
-      // Made when first read, as a data record's.
-      get fields(): DecodedField[] {
-        return keepFields(this, entryFields());
-      },
-      set fields(value: DecodedField[]) {
-        keepFields(this, value);
-      },
-      pointsTo: { offset, length: totalSize, kind: tombstoneBit ? 'delete' : 'put' },
-    };
-    if (totalSize < DATA_HEADER + keySize || !Number.isSafeInteger(offset)) {
-      record.status = 'corrupt';
-      record.problemKind = 'bad-hint';
-      record.problem = `impossible hint entry: total_sz ${totalSize} or offset ${offset} cannot describe a record with a ${keySize}-byte key`;
-      delete record.pointsTo;
-      sawDamage = true;
-    }
+    const record = new RiakHintRecord(bytes, pos, tstamp, keySize, totalSize, tombstoneBit, offsetHigh * 2 ** 32 + low);
+    if (record.status !== 'valid') sawDamage = true;
     yield record;
     pos += length;
   }
