@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/engine/crc.js';
 import { openForeign } from '../../src/engine/foreign-store.js';
 import type { DecodedRecord } from '../../src/engine/formats/format.js';
-import { decodeDataFile, decodeHintFile, decodeLockFile } from '../../src/engine/formats/riak-bitcask.js';
+import { decodeDataFile, decodeHintFile, decodeLockFile, riakBitcask } from '../../src/engine/formats/riak-bitcask.js';
 
 function dataRecord(tstamp: number, key: string | Buffer, value: string | Buffer): Buffer {
   const k = Buffer.isBuffer(key) ? key : Buffer.from(key);
@@ -165,6 +165,21 @@ describe('Riak hint files', () => {
     expect(records[1]).toMatchObject({ status: 'valid', pointsTo: { offset: 40, length: 20, kind: 'delete' } });
     expect(Object.keys(JSON.parse(JSON.stringify(records[1])))).toEqual(['offset', 'length', 'kind', 'status', 'key', 'sequence', 'fields', 'pointsTo']);
     expect(records[1]!.fields.find((f) => f.name === 'tombstone_offset')!.display).toBe('tombstone=1 offset=40');
+  });
+
+  it('decodes from any record as from the start: after the trailer, and after an impossible entry', () => {
+    const file = { name: '1.bitcask.hint', role: 'hint' as const, id: 1, size: 0 };
+    // Bytes after the trailer that would read as entries on their own.
+    const trailed = Buffer.concat([withTrailer(hintEntry(7, 'ab', 19, 0)), hintEntry(8, 'cd', 19, 19), hintEntry(9, 'ef', 19, 38)]);
+    // An impossible entry, and no trailer: no end marker for the file.
+    const untrailed = Buffer.concat([hintEntry(7, 'ab', 15, 0), hintEntry(8, 'cd', 19, 19)]);
+    for (const bytes of [trailed, untrailed]) {
+      const whole = decodeHintFile(bytes);
+      for (const [i, r] of whole.entries()) {
+        expect(JSON.stringify([...riakBitcask.decodeRecords!(file, bytes, r.offset)]), `from record ${i}`).toBe(JSON.stringify(whole.slice(i)));
+      }
+    }
+    expect(decodeHintFile(trailed).at(-1)).toMatchObject({ kind: 'garbage', problem: 'bytes after the hint trailer', length: 40 });
   });
 
   it('flags a trailer whose CRC does not match the entries', () => {

@@ -297,16 +297,49 @@ class RiakHintRecord extends RecordWithLazyFields implements DecodedRecord {
   }
 }
 
+/** Whether the 18 header bytes at `pos` are the trailer's (tstamp 0, key_sz 0, tombstone 0, offset 2^63 - 1). */
+function isTrailer(view: DataView, pos: number): boolean {
+  return (
+    view.getUint32(pos + AT_H_TSTAMP) === 0 &&
+    view.getUint16(pos + AT_H_KEY_SZ) === 0 &&
+    view.getUint32(pos + AT_H_OFFSET) === OFFSET_HIGH_MASK &&
+    view.getUint32(pos + AT_H_OFFSET + 4) === 0xffffffff
+  );
+}
+
+/**
+ * What a decode from the start has seen by the record at `from`: whether a
+ * trailer ended there (what follows a trailer is one run of bytes after it)
+ * and whether an impossible entry came before (no end marker is given
+ * then). A walk over the entries' headers only.
+ */
+function hintStateAt(view: DataView, from: number): { afterTrailer: boolean; sawDamage: boolean } {
+  let sawDamage = false;
+  for (let pos = 0; pos < from && view.byteLength - pos >= HINT_HEADER; ) {
+    if (isTrailer(view, pos)) return { afterTrailer: pos + HINT_HEADER === from, sawDamage };
+    const keySize = view.getUint16(pos + AT_H_KEY_SZ);
+    const dataOffset = (view.getUint32(pos + AT_H_OFFSET) & OFFSET_HIGH_MASK) * 2 ** 32 + view.getUint32(pos + AT_H_OFFSET + 4);
+    if (view.getUint32(pos + AT_H_TOTAL_SZ) < DATA_HEADER + keySize || !Number.isSafeInteger(dataOffset)) sawDamage = true;
+    pos += HINT_HEADER + keySize;
+  }
+  return { afterTrailer: false, sawDamage };
+}
+
 /**
  * A hint file's records one at a time (decodeHintFile's), from the record at
- * `from`. (The end marker of a hint without a trailer is given when no
- * damage was seen from `from` on.)
+ * `from` (which a walk over the headers before it puts in context: see
+ * hintStateAt).
  */
 function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
   let pos = from;
   let sawTrailer = false;
-  let sawDamage = false;
+  const before = from > 0 ? hintStateAt(view, from) : { afterTrailer: false, sawDamage: false };
+  let sawDamage = before.sawDamage;
+  if (before.afterTrailer) {
+    if (from < bytes.length) yield damagedRecord(from, bytes.length, 'corrupt', 'bad-hint', 'bytes after the hint trailer');
+    return;
+  }
   while (pos < bytes.length) {
     if (bytes.length - pos < HINT_HEADER) {
       sawDamage = true;
@@ -321,7 +354,7 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const tombstoneBit = high >>> 31;
     const offsetHigh = high & OFFSET_HIGH_MASK;
 
-    if (tstamp === 0 && keySize === 0 && tombstoneBit === 0 && offsetHigh === OFFSET_HIGH_MASK && low === 0xffffffff) {
+    if (isTrailer(view, pos)) {
       yield trailerRecord(bytes, pos, totalSize);
       sawTrailer = true;
       pos += HINT_HEADER;
