@@ -16,7 +16,7 @@
 import { randomInt } from 'node:crypto';
 import { copyBytes, grown } from './arrays.js';
 import type { KeysBySlot } from './key-list.js';
-import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
+import { byteOrder, byteOrderInSteps, compareBytes, SmallestN } from './key-sort.js';
 import { hashBytes } from './native/key-hash.js';
 
 const INITIAL_KEYS = 1024;
@@ -94,29 +94,11 @@ export class KeyInterner implements KeysBySlot {
     return this.permuted(ks, await byteOrderInSteps(this.arena, ...this.ranges(ks), ks.length, pause));
   }
 
-  /**
-   * The `n` smallest of the keys `ks`, in byte order: one pass keeping a
-   * sorted buffer of n (a key enters it only when it is smaller than the
-   * buffer's largest, rare after the first few), with no string made.
-   */
+  /** The `n` smallest of the keys `ks`, in byte order, with no string made (key-sort.ts SmallestN). */
   smallest(ks: Uint32Array, n: number): number[] {
-    const best: number[] = [];
-    for (let i = 0; n > 0 && i < ks.length; i++) {
-      const k = ks[i]!;
-      if (best.length === n) {
-        if (this.compareKeys(k, best[n - 1]!) >= 0) continue;
-        best.pop();
-      }
-      let lo = 0;
-      let hi = best.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.compareKeys(best[mid]!, k) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      best.splice(lo, 0, k);
-    }
-    return best;
+    const best = new SmallestN<number>(n, (a, b) => this.compareKeys(a, b));
+    for (let i = 0; n > 0 && i < ks.length; i++) best.offer(ks[i]!);
+    return best.items;
   }
 
   private compareKeys(a: number, b: number): number {

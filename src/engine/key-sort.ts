@@ -165,3 +165,37 @@ export function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uin
   }
   return la - lb;
 }
+
+/**
+ * The n smallest items offered, in order by `compare`, without sorting them
+ * all: a sorted buffer of n that an item enters only when it is smaller
+ * than the buffer's largest (rare after the first few, for items offered in
+ * no particular order). The first window of a key list before its sort.
+ */
+export class SmallestN<T> {
+  /** The smallest offered so far, in order. */
+  readonly items: T[] = [];
+
+  constructor(
+    private readonly n: number,
+    private readonly compare: (a: T, b: T) => number,
+  ) {}
+
+  offer(item: T): void {
+    const best = this.items;
+    const n = this.n;
+    if (n <= 0) return;
+    if (best.length === n) {
+      if (this.compare(item, best[n - 1]!) >= 0) return;
+      best.pop();
+    }
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.compare(best[mid]!, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, item);
+  }
+}

@@ -27,7 +27,7 @@ import { copyBytes, grown, permutedSteps, radixOrderSteps, Uint32List } from './
 import { hashBytes, hashString, KEY_ORDER_SEED } from './native/key-hash.js';
 import { HINT_ENTRY, RECORD_PUT } from './native/layout.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
-import { byteOrder, byteOrderInSteps, compareBytes } from './key-sort.js';
+import { byteOrder, byteOrderInSteps, compareBytes, SmallestN } from './key-sort.js';
 import { runSteps, runStepsPausing } from './yielder.js';
 
 /** Keydir.slotsByLocation: entry i is slot slots[i], of the segment ranked rank[i], at offsets[i]. */
@@ -879,24 +879,12 @@ export class Keydir {
    */
   smallestSlots(n: number): number[] {
     if (this.sortedSlotList) return Array.from(this.sortedSlotList.subarray(0, Math.max(0, n)));
-    const best: number[] = [];
+    const best = new SmallestN<number>(n, (a, b) => this.compareSlotKeys(a, b));
     const meta = this.meta;
     for (let slot = 0; n > 0 && slot < this.nextSlot; slot++) {
-      if (meta[slot * STRIDE + KEY_LEN] === FREE_SLOT || meta[slot * STRIDE + LEN] === 0) continue;
-      if (best.length === n) {
-        if (this.compareSlotKeys(slot, best[n - 1]!) >= 0) continue;
-        best.pop();
-      }
-      let lo = 0;
-      let hi = best.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.compareSlotKeys(best[mid]!, slot) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      best.splice(lo, 0, slot);
+      if (meta[slot * STRIDE + KEY_LEN] !== FREE_SLOT && meta[slot * STRIDE + LEN] !== 0) best.offer(slot);
     }
-    return best;
+    return best.items;
   }
 
   /** Bytewise order of two slots' keys (a proper prefix sorts first), as for key strings. */

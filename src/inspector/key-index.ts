@@ -19,6 +19,7 @@ import type { Delimiter, KeyEntry, KeyFilter, TreeNode } from '../shared/contrac
 import { Uint32List } from '../engine/arrays.js';
 import type { KeyBatch, KeyList } from '../engine/key-list.js';
 import { batchesInPositionOrder, prefixRange, StringKeyList } from '../engine/key-list.js';
+import { SmallestN } from '../engine/key-sort.js';
 import { LIMITS } from '../shared/contract.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../shared/keytext.js';
 
@@ -102,25 +103,13 @@ export const FIRST_WINDOW_MAX = 1000;
  * is smaller than the buffer's largest, which is rare after the first few).
  */
 export function smallestKeys(keys: Iterable<string>, n: number): { keys: string[]; count: number } {
-  const best: string[] = [];
+  const best = new SmallestN<string>(n, (a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let count = 0;
   for (const key of keys) {
     count++;
-    if (n <= 0) continue;
-    if (best.length === n) {
-      if (key >= best[n - 1]!) continue;
-      best.pop();
-    }
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (best[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    best.splice(lo, 0, key);
+    best.offer(key);
   }
-  return { keys: best, count };
+  return { keys: best.items, count };
 }
 
 /**

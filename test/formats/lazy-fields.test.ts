@@ -26,6 +26,9 @@ async function smallStore(): Promise<string> {
   return dir;
 }
 
+/** DecodedRecord's properties. */
+const RECORD_PROPERTIES = ['offset', 'length', 'kind', 'status', 'key', 'valueOffset', 'valueLength', 'sequence', 'storedCrc', 'computedCrc', 'problem', 'fields', 'problemKind', 'label', 'pointsTo'];
+
 /** What a plain property does: JSON, spreading, reading twice, and an assignment that replaces it. */
 function expectPlainFields(records: DecodedRecord[], again: () => DecodedRecord[], kinds: Set<string>): void {
   for (const r of records.filter((x) => x.kind === 'put' || x.kind === 'delete' || x.kind === 'hint' || x.kind === 'slot')) {
@@ -35,8 +38,9 @@ function expectPlainFields(records: DecodedRecord[], again: () => DecodedRecord[
     expect(first.every((f) => f.start >= r.offset && f.end <= r.offset + r.length)).toBe(true);
     // Kept: the same array when read again.
     expect(r.fields).toBe(first);
-    // Own and enumerable: JSON and spreading carry them.
+    // Own and enumerable: JSON and spreading carry them. Nothing else is (a record's file bytes would go with it).
     expect(Object.keys(r)).toContain('fields');
+    for (const name of Object.keys(r)) expect(RECORD_PROPERTIES, name).toContain(name);
     expect((JSON.parse(JSON.stringify(r)) as DecodedRecord).fields).toEqual(JSON.parse(JSON.stringify(first)));
     expect({ ...r }.fields).toBe(first);
   }

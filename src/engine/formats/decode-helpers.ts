@@ -41,6 +41,17 @@ export abstract class RecordWithLazyFields {
 }
 
 /**
+ * `record`'s properties `names`, in that order, for a record class's toJSON
+ * (JSON leaves out the undefined ones; reading `fields` makes them). Each
+ * class lists its order once, as the object literal it replaced wrote it.
+ */
+export function propertiesInOrder(record: DecodedRecord, names: readonly (keyof DecodedRecord)[]): object {
+  const out: Record<string, unknown> = {};
+  for (const name of names) out[name] = record[name];
+  return out;
+}
+
+/**
  * A decoded record as a plain object with its own properties, fields
  * included, in the record's order: what JSON.stringify makes of it. (A record
  * class may keep its fields on its prototype until they are read, where

@@ -19,7 +19,7 @@ import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescripti
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, TextLineRecord, tornLine, utf8Length, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, commandLineDecoder, tornLine, utf8Length, type ParsedCommand, type TextLine } from './text-lines.js';
 
 /** Where the log may be, relative to a root, most likely first. */
 const LOG_LOCATIONS: readonly { name: string; confidence: number; confirmed: boolean }[] = [
@@ -40,10 +40,7 @@ const DEL_FIELDS: readonly FieldSpec[] = [COMMAND, SEP, KEY, NEWLINE_FIELD];
 const COMMAND_BYTES = COMMAND.size + SEP.size;
 
 /** A SET or DEL line replay applies, as replay splits it. */
-interface Command {
-  isSet: boolean;
-  keySize: number;
-}
+type Command = ParsedCommand;
 
 /** The command a line holds, or the record of a line replay skips. */
 function parseLine(bytes: Uint8Array, line: TextLine): Command | { skipped: DecodedRecord } {
@@ -57,45 +54,29 @@ function parseLine(bytes: Uint8Array, line: TextLine): Command | { skipped: Deco
     const record = ignoredLine(bytes, line, isSetLine ? 'ignored on replay: SET without a space between key and value' : 'ignored on replay: not a "SET " or "DEL " line');
     return { skipped: line.terminated ? record : tornLine(line, record.fields) };
   }
-  return { isSet: isSetLine, keySize: utf8Length(isSetLine ? rest.slice(0, space) : rest) };
+  const keyStart = line.start + COMMAND_BYTES;
+  const keySize = utf8Length(isSetLine ? rest.slice(0, space) : rest);
+  const valueStart = keyStart + keySize + SEP2.size;
+  return { isSet: isSetLine, keyStart, keySize, valueStart, valueSize: isSetLine ? line.contentEnd - valueStart : 0 };
 }
 
 function commandFields(bytes: Uint8Array, line: TextLine, c: Command): DecodedField[] {
-  const keyStart = line.start + COMMAND_BYTES;
-  const valueStart = keyStart + c.keySize + SEP2.size;
   const common = {
     command: { display: c.isSet ? 'SET' : 'DEL' },
     separator: { display: '" "' },
-    key: { display: showBytes(bytes.subarray(keyStart, keyStart + c.keySize)), size: c.keySize },
+    key: { display: showBytes(bytes.subarray(c.keyStart, c.keyStart + c.keySize)), size: c.keySize },
     newline: newlineValue(line),
   };
   return c.isSet
     ? layoutFields(SET_FIELDS, line.start, {
         ...common,
         separator_2: { display: '" "' },
-        value: { display: showBytes(bytes.subarray(valueStart, line.contentEnd)), size: line.contentEnd - valueStart },
+        value: { display: showBytes(bytes.subarray(c.valueStart, c.valueStart + c.valueSize)), size: c.valueSize },
       })
     : layoutFields(DEL_FIELDS, line.start, common);
 }
 
-/** The fields of a line decodeLine took as a command (it is parsed again). */
-function lineFields(bytes: Uint8Array, line: TextLine): DecodedField[] {
-  const c = parseLine(bytes, line);
-  if ('skipped' in c) throw new Error(`line at ${line.start} is not a command`);
-  return commandFields(bytes, line, c);
-}
-
-function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
-  const c = parseLine(bytes, line);
-  if ('skipped' in c) return c.skipped;
-  if (!line.terminated) return tornLine(line, commandFields(bytes, line, c));
-  const keyStart = line.start + COMMAND_BYTES;
-  const key = bytes.subarray(keyStart, keyStart + c.keySize);
-  const valueStart = keyStart + c.keySize + SEP2.size;
-  return c.isSet
-    ? new TextLineRecord(bytes, line, 'put', key, valueStart, line.contentEnd - valueStart, lineFields)
-    : new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields);
-}
+const decodeLine = commandLineDecoder(parseLine, commandFields);
 
 export function decodeWal(bytes: Uint8Array): DecodedRecord[] {
   return splitLines(bytes).map((line) => decodeLine(bytes, line));

@@ -20,8 +20,8 @@
 import * as path from 'node:path';
 import { crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, pastEndRecord, RecordWithLazyFields, readU64LE, showBytes, viewOf } from './decode-helpers.js';
-import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
+import { damagedRecord, hex32, pastEndRecord, propertiesInOrder, RecordWithLazyFields, readU64LE, showBytes, viewOf } from './decode-helpers.js';
+import { type FieldValue, fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
 // ------------------------------------------------------------------ shared: segment folders
@@ -109,13 +109,17 @@ const HEAD_VAL_LEN_SIZE = HEAD_PUT_FIELDS.find((f) => f.name === 'val_len')!.siz
 const OP_SET = 0;
 const OP_DELETE = 1;
 
-/** A HEAD set or delete, its fields made when first read. */
-class HeadRecord extends RecordWithLazyFields implements DecodedRecord {
+/**
+ * A set or delete of the eras without a checksum (HEAD and 0.2), its fields
+ * made when first read by the era's subclass.
+ */
+abstract class SetOrDeleteRecord extends RecordWithLazyFields implements DecodedRecord {
   readonly status = 'valid' as const;
   readonly kind: 'put' | 'delete';
   /** Undefined for a delete (left out of JSON). */
   readonly valueOffset: number | undefined;
   readonly valueLength: number | undefined;
+  /** Private (#): never spread, cloned or written as JSON with the record. */
   readonly #bytes: Uint8Array;
 
   constructor(bytes: Uint8Array, readonly offset: number, readonly length: number, readonly key: Uint8Array, valueOffset?: number) {
@@ -126,20 +130,26 @@ class HeadRecord extends RecordWithLazyFields implements DecodedRecord {
     this.#bytes = bytes;
   }
 
-  protected makeFields(): DecodedField[] {
-    const key = { key_len: { display: String(this.key.length) }, key: { display: showBytes(this.key), size: this.key.length } };
-    if (this.valueOffset === undefined) return layoutFields(HEAD_DELETE_FIELDS, this.offset, { op: { display: '1 (delete)' }, ...key });
-    const value = this.#bytes.subarray(this.valueOffset, this.offset + this.length);
-    return layoutFields(HEAD_PUT_FIELDS, this.offset, {
-      op: { display: '0 (set)' },
-      ...key,
-      val_len: { display: String(value.length) },
-      value: { display: showBytes(value), size: value.length },
-    });
+  /** The key's fields as the layouts name them. */
+  protected keyFields(): Record<'key_len' | 'key', FieldValue> {
+    return { key_len: { display: String(this.key.length) }, key: { display: showBytes(this.key), size: this.key.length } };
+  }
+
+  /** The value's fields, for a set. */
+  protected valueFields(valueOffset: number): Record<'val_len' | 'value', FieldValue> {
+    const value = this.#bytes.subarray(valueOffset, this.offset + this.length);
+    return { val_len: { display: String(value.length) }, value: { display: showBytes(value), size: value.length } };
   }
 
   toJSON(): object {
-    return { offset: this.offset, length: this.length, kind: this.kind, status: this.status, key: this.key, valueOffset: this.valueOffset, valueLength: this.valueLength, fields: this.fields };
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'valueOffset', 'valueLength', 'fields']);
+  }
+}
+
+class HeadRecord extends SetOrDeleteRecord {
+  protected makeFields(): DecodedField[] {
+    if (this.valueOffset === undefined) return layoutFields(HEAD_DELETE_FIELDS, this.offset, { op: { display: '1 (delete)' }, ...this.keyFields() });
+    return layoutFields(HEAD_PUT_FIELDS, this.offset, { op: { display: '0 (set)' }, ...this.keyFields(), ...this.valueFields(this.valueOffset) });
   }
 }
 
@@ -282,20 +292,7 @@ class B22Record extends RecordWithLazyFields implements DecodedRecord {
   }
 
   toJSON(): object {
-    return {
-      offset: this.offset,
-      length: this.length,
-      kind: this.kind,
-      status: this.status,
-      key: this.key,
-      storedCrc: this.storedCrc,
-      computedCrc: this.computedCrc,
-      fields: this.fields,
-      problemKind: this.problemKind,
-      problem: this.problem,
-      valueOffset: this.valueOffset,
-      valueLength: this.valueLength,
-    };
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'storedCrc', 'computedCrc', 'fields', 'problemKind', 'problem', 'valueOffset', 'valueLength']);
   }
 }
 
@@ -370,36 +367,10 @@ const C548_AT_KEY_LEN = headerOffset(C548_PUT_FIELDS, 'key_len');
 const C548_AT_VAL_LEN = headerOffset(C548_PUT_FIELDS, 'val_len');
 const U64_MAX = 0xffffffffffffffffn;
 
-/** A 0.2-era set or delete, its fields made when first read. */
-class C548Record extends RecordWithLazyFields implements DecodedRecord {
-  readonly status = 'valid' as const;
-  readonly kind: 'put' | 'delete';
-  /** Undefined for a delete (left out of JSON). */
-  readonly valueOffset: number | undefined;
-  readonly valueLength: number | undefined;
-  readonly #bytes: Uint8Array;
-
-  constructor(bytes: Uint8Array, readonly offset: number, readonly length: number, readonly key: Uint8Array, valueOffset?: number) {
-    super();
-    this.kind = valueOffset === undefined ? 'delete' : 'put';
-    this.valueOffset = valueOffset;
-    this.valueLength = valueOffset === undefined ? undefined : offset + length - valueOffset;
-    this.#bytes = bytes;
-  }
-
+class C548Record extends SetOrDeleteRecord {
   protected makeFields(): DecodedField[] {
-    const key = { key_len: { display: String(this.key.length) }, key: { display: showBytes(this.key), size: this.key.length } };
-    if (this.valueOffset === undefined) return layoutFields(C548_DELETE_FIELDS, this.offset, { ...key, val_len: { display: 'u64::MAX (delete)' } });
-    const value = this.#bytes.subarray(this.valueOffset, this.offset + this.length);
-    return layoutFields(C548_PUT_FIELDS, this.offset, {
-      ...key,
-      val_len: { display: String(value.length) },
-      value: { display: showBytes(value), size: value.length },
-    });
-  }
-
-  toJSON(): object {
-    return { offset: this.offset, length: this.length, kind: this.kind, status: this.status, key: this.key, valueOffset: this.valueOffset, valueLength: this.valueLength, fields: this.fields };
+    if (this.valueOffset === undefined) return layoutFields(C548_DELETE_FIELDS, this.offset, { ...this.keyFields(), val_len: { display: 'u64::MAX (delete)' } });
+    return layoutFields(C548_PUT_FIELDS, this.offset, { ...this.keyFields(), ...this.valueFields(this.valueOffset) });
   }
 }
 

@@ -26,7 +26,7 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
-import { keepFields, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
+import { keepFields, propertiesInOrder, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -95,19 +95,7 @@ class NativeDataRecord extends RecordWithLazyFields implements DecodedRecord {
   }
 
   toJSON(): object {
-    return {
-      offset: this.offset,
-      length: this.length,
-      kind: this.kind,
-      status: this.status,
-      key: this.key,
-      valueOffset: this.valueOffset,
-      valueLength: this.valueLength,
-      sequence: this.sequence,
-      storedCrc: this.storedCrc,
-      computedCrc: this.computedCrc,
-      fields: this.fields,
-    };
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'valueOffset', 'valueLength', 'sequence', 'storedCrc', 'computedCrc', 'fields']);
   }
 }
 

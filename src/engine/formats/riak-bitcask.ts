@@ -22,7 +22,7 @@
  */
 import { crc32, crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
-import { damagedRecord, hex32, pastEndRecord, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
+import { damagedRecord, hex32, pastEndRecord, propertiesInOrder, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
 
@@ -188,21 +188,7 @@ class RiakDataRecord extends RecordWithLazyFields implements DecodedRecord {
   }
 
   toJSON(): object {
-    return {
-      offset: this.offset,
-      length: this.length,
-      kind: this.kind,
-      status: this.status,
-      key: this.key,
-      sequence: this.sequence,
-      storedCrc: this.storedCrc,
-      computedCrc: this.computedCrc,
-      fields: this.fields,
-      valueOffset: this.valueOffset,
-      valueLength: this.valueLength,
-      problemKind: this.problemKind,
-      problem: this.problem,
-    };
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'sequence', 'storedCrc', 'computedCrc', 'fields', 'valueOffset', 'valueLength', 'problemKind', 'problem']);
   }
 }
 
@@ -282,18 +268,7 @@ class RiakHintRecord extends RecordWithLazyFields implements DecodedRecord {
   }
 
   toJSON(): object {
-    return {
-      offset: this.offset,
-      length: this.length,
-      kind: this.kind,
-      status: this.status,
-      key: this.key,
-      sequence: this.sequence,
-      fields: this.fields,
-      pointsTo: this.pointsTo,
-      problemKind: this.problemKind,
-      problem: this.problem,
-    };
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'sequence', 'fields', 'pointsTo', 'problemKind', 'problem']);
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { DecodedField, DecodedRecord, FieldSpec } from './format.js';
-import { damagedRecord, RecordWithLazyFields, showBytes } from './decode-helpers.js';
+import { damagedRecord, propertiesInOrder, RecordWithLazyFields, showBytes } from './decode-helpers.js';
 import { layoutFields } from './field-layout.js';
 
 export interface TextLine {
@@ -129,8 +129,45 @@ export class TextLineRecord extends RecordWithLazyFields implements DecodedRecor
   }
 
   toJSON(): object {
-    return { offset: this.offset, length: this.length, kind: this.kind, status: this.status, key: this.key, fields: this.fields, valueOffset: this.valueOffset, valueLength: this.valueLength };
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'fields', 'valueOffset', 'valueLength']);
   }
+}
+
+/** A SET or DEL line as a format's replay splits it: where its key and value are. */
+export interface ParsedCommand {
+  isSet: boolean;
+  keyStart: number;
+  keySize: number;
+  /** For a SET. */
+  valueStart: number;
+  valueSize: number;
+}
+
+/**
+ * The line decoder of a format whose lines are SET and DEL commands.
+ * `parse` finds a line's command, or gives the record of a line replay
+ * skips; `fieldsOf` lays out a command's fields. A command is a
+ * TextLineRecord (its fields made when read, by parsing the line again),
+ * unless its line was cut short.
+ */
+export function commandLineDecoder<C extends ParsedCommand>(
+  parse: (bytes: Uint8Array, line: TextLine) => C | { skipped: DecodedRecord },
+  fieldsOf: (bytes: Uint8Array, line: TextLine, command: C) => DecodedField[],
+): (bytes: Uint8Array, line: TextLine) => DecodedRecord {
+  const lineFields: LineFields = (bytes, line) => {
+    const c = parse(bytes, line);
+    if ('skipped' in c) throw new Error(`line at ${line.start} is not a command`);
+    return fieldsOf(bytes, line, c);
+  };
+  return (bytes, line) => {
+    const c = parse(bytes, line);
+    if ('skipped' in c) return c.skipped;
+    if (!line.terminated) return tornLine(line, fieldsOf(bytes, line, c));
+    const key = bytes.subarray(c.keyStart, c.keyStart + c.keySize);
+    return c.isSet
+      ? new TextLineRecord(bytes, line, 'put', key, c.valueStart, c.valueSize, lineFields)
+      : new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields);
+  };
 }
 
 /** Field table shared by the text formats for the line terminator. */

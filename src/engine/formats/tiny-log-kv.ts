@@ -24,7 +24,8 @@ import {
   nonUtf8Line,
   rustTrim,
   lineRecords, splitLines,
-  TextLineRecord,
+  commandLineDecoder,
+  type ParsedCommand,
   tornLine,
   utf8Length,
   type TextLine,
@@ -44,15 +45,10 @@ const SET_FIELDS: readonly FieldSpec[] = [LEAD, COMMAND, SEP1, KEY, SEP2, VALUE,
 const DEL_FIELDS: readonly FieldSpec[] = [LEAD, COMMAND, SEP1, KEY, TRAIL, NEWLINE_FIELD];
 
 /** A SET or DEL line replay applies, as replay splits it. */
-interface Command {
-  isSet: boolean;
+interface Command extends ParsedCommand {
   command: string;
   leadBytes: number;
   trailBytes: number;
-  keyStart: number;
-  keySize: number;
-  valueStart: number;
-  valueSize: number;
 }
 
 /** The command a line holds, or the record of a line replay skips. */
@@ -95,22 +91,7 @@ function commandFields(bytes: Uint8Array, line: TextLine, c: Command): DecodedFi
     : layoutFields(DEL_FIELDS, line.start, common);
 }
 
-/** The fields of a line decodeLine took as a command (it is parsed again). */
-function lineFields(bytes: Uint8Array, line: TextLine): DecodedField[] {
-  const c = parseLine(bytes, line);
-  if ('skipped' in c) throw new Error(`line at ${line.start} is not a command`);
-  return commandFields(bytes, line, c);
-}
-
-function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
-  const c = parseLine(bytes, line);
-  if ('skipped' in c) return c.skipped;
-  if (!line.terminated) return tornLine(line, commandFields(bytes, line, c));
-  const key = bytes.subarray(c.keyStart, c.keyStart + c.keySize);
-  return c.isSet
-    ? new TextLineRecord(bytes, line, 'put', key, c.valueStart, c.valueSize, lineFields)
-    : new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields);
-}
+const decodeLine = commandLineDecoder(parseLine, commandFields);
 
 /** Rust `str::splitn(n, sep)`. */
 function splitn(text: string, sep: string, n: number): string[] {
