@@ -26,7 +26,7 @@ export function keepFields(record: object, fields: DecodedField[]): DecodedField
  * what order its JSON lists its properties (toJSON, fields included). The
  * getter sits on the prototype: an object literal with a getter of its own
  * takes ~0.9 µs to make, which was most of decoding a million records.
- * (Native hint entries and keydir slots still are such literals.)
+ * (Every record class that has fields to make is one now.)
  */
 export abstract class RecordWithLazyFields {
   protected abstract makeFields(): DecodedField[];

@@ -25,7 +25,7 @@ import {
   IMAGE_TRAILER_FIELDS,
 } from '../native/layout.js';
 import { dataFileName } from '../native/files.js';
-import { damagedRecord, keepFields, recordsFrom } from './decode-helpers.js';
+import { damagedRecord, propertiesInOrder, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import { addSequence, emptySummary, type DecodedField, type DecodedRecord, type FileSummary } from './format.js';
 
@@ -104,6 +104,56 @@ export function decodeKeydirImageFile(bytes: Uint8Array): DecodedRecord[] {
   return [...keydirImageRecords(bytes)];
 }
 
+/** A slot of the image, its fields made when first read (as a data record's). */
+class KeydirSlotRecord extends RecordWithLazyFields implements DecodedRecord {
+  readonly length = IMAGE_SLOT.size;
+  readonly kind = 'slot' as const;
+  readonly status: 'valid' | 'corrupt';
+  /** "free slot" for a free one (undefined, left out of JSON, for a slot in use). */
+  readonly label: string | undefined;
+  readonly sequence: number | undefined;
+  readonly key: Buffer | undefined;
+  readonly problem: string | undefined;
+  readonly problemKind: 'bad-hint' | undefined;
+  readonly #buf: Buffer;
+
+  constructor(buf: Buffer, readonly offset: number, arenaAt: number, arenaBytes: number) {
+    super();
+    const keyAt = buf.readUInt32LE(offset + IMAGE_SLOT.keyAt);
+    const keyLength = buf.readUInt32LE(offset + IMAGE_SLOT.keyLength);
+    const free = keyLength === FREE_SLOT;
+    const keyInArena = keyAt + keyLength <= arenaBytes;
+    this.label = free ? 'free slot' : undefined;
+    this.sequence = free ? undefined : readU64(buf, offset + IMAGE_SLOT.sequence);
+    this.key = !free && keyInArena ? buf.subarray(arenaAt + keyAt, arenaAt + keyAt + keyLength) : undefined;
+    this.status = free || keyInArena ? 'valid' : 'corrupt';
+    this.problem = free || keyInArena ? undefined : `the key (${keyLength} bytes at ${keyAt}) lies outside the ${arenaBytes} key bytes`;
+    this.problemKind = free || keyInArena ? undefined : 'bad-hint';
+    this.#buf = buf;
+  }
+
+  protected makeFields(): DecodedField[] {
+    const buf = this.#buf;
+    const at = this.offset;
+    const keyLength = buf.readUInt32LE(at + IMAGE_SLOT.keyLength);
+    const segment = buf.readUInt32LE(at + IMAGE_SLOT.segment);
+    const free = keyLength === FREE_SLOT;
+    return layoutFields(IMAGE_SLOT_FIELDS, at, fieldValues({
+      hash: hex32(buf.readUInt32LE(at + IMAGE_SLOT.hash)),
+      segment: free ? '(free slot)' : `${segment} (${dataFileName(segment)})`,
+      offset: String(buf.readUInt32LE(at + IMAGE_SLOT.offset)),
+      recordLength: String(buf.readUInt32LE(at + IMAGE_SLOT.recordLength)),
+      sequence: String(readU64(buf, at + IMAGE_SLOT.sequence)),
+      keyAt: String(buf.readUInt32LE(at + IMAGE_SLOT.keyAt)),
+      keyLength: free ? '0xffffffff (free slot)' : String(keyLength),
+    }));
+  }
+
+  toJSON(): object {
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'label', 'fields', 'sequence', 'key', 'problem', 'problemKind']);
+  }
+}
+
 /** decodeKeydirImageFile's records one at a time, from the record at `from` (a slot's place is computed, not walked to). */
 export function* keydirImageRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -171,47 +221,7 @@ export function* keydirImageRecords(bytes: Uint8Array, from = 0): Generator<Deco
   }
 
   for (let slot = Math.max(0, Math.ceil((from - slotsAt) / IMAGE_SLOT.size)); slot < slotCount; slot++) {
-    const at = slotsAt + slot * IMAGE_SLOT.size;
-    const keyAt = buf.readUInt32LE(at + IMAGE_SLOT.keyAt);
-    const keyLength = buf.readUInt32LE(at + IMAGE_SLOT.keyLength);
-    const sequence = readU64(buf, at + IMAGE_SLOT.sequence);
-    const segment = buf.readUInt32LE(at + IMAGE_SLOT.segment);
-    const free = keyLength === FREE_SLOT;
-    const slotFields = (): DecodedField[] =>
-      layoutFields(IMAGE_SLOT_FIELDS, at, fieldValues({
-        hash: hex32(buf.readUInt32LE(at + IMAGE_SLOT.hash)),
-        segment: free ? '(free slot)' : `${segment} (${dataFileName(segment)})`,
-        offset: String(buf.readUInt32LE(at + IMAGE_SLOT.offset)),
-        recordLength: String(buf.readUInt32LE(at + IMAGE_SLOT.recordLength)),
-        sequence: String(sequence),
-        keyAt: String(keyAt),
-        keyLength: free ? '0xffffffff (free slot)' : String(keyLength),
-      }));
-    // Fields made when first read (decode-helpers.ts, keepFields).
-    const row: DecodedRecord = {
-      offset: at,
-      length: IMAGE_SLOT.size,
-      kind: 'slot',
-      status: 'valid',
-      // (Undefined for a slot in use: left out of JSON, as before.)
-      label: free ? 'free slot' : undefined,
-      get fields(): DecodedField[] {
-        return keepFields(this, slotFields());
-      },
-      set fields(value: DecodedField[]) {
-        keepFields(this, value);
-      },
-    };
-    if (!free) {
-      row.sequence = sequence;
-      if (keyAt + keyLength <= arenaBytes) row.key = buf.subarray(arenaAt + keyAt, arenaAt + keyAt + keyLength);
-      else {
-        row.status = 'corrupt';
-        row.problem = `the key (${keyLength} bytes at ${keyAt}) lies outside the ${arenaBytes} key bytes`;
-        row.problemKind = 'bad-hint';
-      }
-    }
-    yield row;
+    yield new KeydirSlotRecord(buf, slotsAt + slot * IMAGE_SLOT.size, arenaAt, arenaBytes);
   }
 
   if (freeAt >= from) yield* section(freeAt, tableAt - freeAt, 'free slots', 'other', `${freeSlotCount} slot indexes (u32)`, 'Indexes of the free slots among the slots (u32 each), reused before new slots.');

@@ -26,7 +26,7 @@ import {
   SEGMENT_MAGIC,
 } from '../native/layout.js';
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
-import { keepFields, propertiesInOrder, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
+import { propertiesInOrder, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
 import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
 
@@ -185,6 +185,43 @@ function decodeHintFile(bytes: Uint8Array): DecodedRecord[] {
   return [...hintRecords(bytes)];
 }
 
+/** A hint entry, its fields made when first read (as a data record's). */
+class NativeHintRecord extends RecordWithLazyFields implements DecodedRecord {
+  readonly length: number;
+  readonly kind = 'hint' as const;
+  readonly status = 'valid' as const;
+  readonly #type: number;
+  readonly #dataOffset: number;
+  readonly #recordLength: number;
+
+  constructor(readonly offset: number, readonly key: Buffer, type: number, readonly sequence: number, dataOffset: number, recordLength: number) {
+    super();
+    this.length = HINT_ENTRY.size + key.length;
+    this.#type = type;
+    this.#dataOffset = dataOffset;
+    this.#recordLength = recordLength;
+  }
+
+  protected makeFields(): DecodedField[] {
+    const keyLength = this.key.length;
+    return [
+      ...layoutFields(HINT_ENTRY_FIELDS, this.offset, fieldValues({
+        type: recordTypeName(this.#type),
+        flags: '0',
+        sequence: String(this.sequence),
+        offset: String(this.#dataOffset),
+        recordLength: String(this.#recordLength),
+        keyLength: String(keyLength),
+      })),
+      ...layoutFields(HINT_ENTRY_BODY_FIELDS, this.offset + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(this.key.toString('latin1')) }, { key: keyLength })),
+    ];
+  }
+
+  toJSON(): object {
+    return propertiesInOrder(this, ['offset', 'length', 'kind', 'status', 'key', 'sequence', 'fields']);
+  }
+}
+
 /** A hint file's records one at a time (decodeHintFile's), from the record at `from`. */
 function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -213,33 +250,7 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const entryAt = at;
     let entry!: DecodedRecord;
     at = forEachHintEntry(buf, at, check.entriesEnd, 1, (keyAt, keyLength, type, sequence, offset, recordLength) => {
-      const key = buf.subarray(keyAt, keyAt + keyLength);
-      const entryFields = (): DecodedField[] => [
-        ...layoutFields(HINT_ENTRY_FIELDS, entryAt, fieldValues({
-          type: recordTypeName(type),
-          flags: '0',
-          sequence: String(sequence),
-          offset: String(offset),
-          recordLength: String(recordLength),
-          keyLength: String(keyLength),
-        })),
-        ...layoutFields(HINT_ENTRY_BODY_FIELDS, entryAt + HINT_ENTRY.size, fieldValues({ key: JSON.stringify(key.toString('latin1')) }, { key: keyLength })),
-      ];
-      // Fields made when first read, as a data record's (decodedFromScan).
-      entry = {
-        offset: entryAt,
-        length: HINT_ENTRY.size + keyLength,
-        kind: 'hint',
-        status: 'valid',
-        key,
-        sequence,
-        get fields(): DecodedField[] {
-          return keepFields(this, entryFields());
-        },
-        set fields(value: DecodedField[]) {
-          keepFields(this, value);
-        },
-      };
+      entry = new NativeHintRecord(entryAt, buf.subarray(keyAt, keyAt + keyLength), type, sequence, offset, recordLength);
     });
     yield entry;
   }
