@@ -8,14 +8,14 @@ import type { DecodedField, DecodedRecord, RecordStatus } from './format.js';
 
 /**
  * Make `fields` a plain property of `record` holding `fields`, and return
- * them. The native decoders give a record's fields (the hex view's ranges and
- * texts, which cost several times the rest of it) as a getter that makes them
- * when first read and keeps them with this, and a setter that keeps what is
- * assigned: `kvscope dump` and `segments` never read them. Either way the
- * property stays own and enumerable, so spreading the record or writing it
- * as JSON includes the fields.
+ * them. A record class (RecordWithLazyFields) gives a record's fields (the
+ * hex view's ranges and texts, which cost several times the rest of it) by a
+ * getter that makes them when first read and keeps them with this, and a
+ * setter that keeps what is assigned: replay, `kvscope dump` and `segments`
+ * never read them. Either way the property then is own and enumerable, so
+ * spreading the record or writing it as JSON includes the fields.
  */
-export function keepFields(record: object, fields: DecodedField[]): DecodedField[] {
+function keepFields(record: object, fields: DecodedField[]): DecodedField[] {
   Object.defineProperty(record, 'fields', { value: fields, writable: true, enumerable: true, configurable: true });
   return fields;
 }
