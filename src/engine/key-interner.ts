@@ -26,7 +26,6 @@ export class KeyInterner implements KeysBySlot {
   private arenaUsed = 0;
   /** Key k's bytes are arena[ends[k - 1] (0 for k = 0), ends[k]). */
   private ends = new Uint32Array(INITIAL_KEYS);
-  private hashes = new Uint32Array(INITIAL_KEYS);
   /**
    * Entries of two numbers: the key's index + 1 (0: empty) and its hash, so
    * that a probe past another key reads no more than the entry. At most
@@ -150,35 +149,30 @@ export class KeyInterner implements KeysBySlot {
 
   private add(bytes: Uint8Array, start: number, end: number, hash: number, entry: number): number {
     const k = this.count;
-    if (k === this.ends.length) {
-      this.ends = grown(this.ends, 2 * k);
-      this.hashes = grown(this.hashes, 2 * k);
-    }
+    if (k === this.ends.length) this.ends = grown(this.ends, 2 * k);
     const length = end - start;
     if (this.arenaUsed + length > this.arena.length) this.arena = grown(this.arena, Math.max(2 * this.arena.length, this.arenaUsed + length));
     copyBytes(bytes, start, this.arena, this.arenaUsed, length);
     this.arenaUsed += length;
     this.ends[k] = this.arenaUsed;
-    this.hashes[k] = hash;
     this.count++;
+    this.table[2 * entry] = k + 1;
+    this.table[2 * entry + 1] = hash;
     if (4 * this.count > this.table.length) this.rehash();
-    else {
-      this.table[2 * entry] = k + 1;
-      this.table[2 * entry + 1] = hash;
-    }
     return k;
   }
 
-  /** Doubles the table and places every key again (the newest included). */
+  /** Doubles the table and places every entry of the old one again. */
   private rehash(): void {
-    const table = (this.table = new Int32Array(2 * this.table.length));
+    const old = this.table;
+    const table = (this.table = new Int32Array(2 * old.length));
     const mask = (table.length >>> 1) - 1;
-    for (let k = 0; k < this.count; k++) {
-      const hash = this.hashes[k]!;
-      let i = hash & mask;
+    for (let j = 0; j < old.length; j += 2) {
+      if (old[j] === 0) continue;
+      let i = old[j + 1]! & mask;
       while (table[2 * i] !== 0) i = (i + 1) & mask;
-      table[2 * i] = k + 1;
-      table[2 * i + 1] = hash;
+      table[2 * i] = old[j]!;
+      table[2 * i + 1] = old[j + 1]!;
     }
   }
 }
