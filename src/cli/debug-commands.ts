@@ -10,7 +10,7 @@ import { filePath } from '../engine/formats/fs-probe.js';
 import { getFormat } from '../engine/formats/registry.js';
 import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { summarizeNativeFile } from '../engine/formats/native-summary.js';
-import { decodedRecordsOf } from '../engine/foreign-store.js';
+import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
 import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab, type Damage } from '../engine/crash-lab.js';
@@ -43,8 +43,14 @@ function statusOf(store: BrowsableStore, file: string, r: DecodedRecord): RowSta
   return 'meta';
 }
 
-/** A file's record count and sequence range: a native file's without decoding each record (native-summary.ts). */
-async function summaryOf(format: FormatDescription, root: string, file: FormatFile): Promise<FileSummary> {
+/**
+ * A file's record count and sequence range: a native file's without
+ * decoding each record (native-summary.ts), a foreign data file's as the
+ * store's replay counted it.
+ */
+async function summaryOf(format: FormatDescription, root: string, file: FormatFile, store: BrowsableStore): Promise<FileSummary> {
+  const replayed = store instanceof ForeignStore ? store.dataFileSummary(file) : undefined;
+  if (replayed) return replayed;
   if (format.id === nativeFormat.id) {
     try {
       const summary = summarizeNativeFile(realFs, filePath(root, file.name), file);
@@ -69,7 +75,7 @@ const segments: Command = async (args, opts, io) => {
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
     for (const file of format.listFiles(o.detection.root).filter(hasRecords)) {
-      const { records, oldestSequence: oldest, newestSequence: newest } = await summaryOf(format, o.detection.root, file);
+      const { records, oldestSequence: oldest, newestSequence: newest } = await summaryOf(format, o.detection.root, file, o.store);
       const s = stats.get(file.name);
       rows.push({
         file: file.name,

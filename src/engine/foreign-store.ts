@@ -31,7 +31,7 @@ import type {
   ValueWithLocation,
   VerifyReport,
 } from './types.js';
-import type { DecodedRecord, Detection, FormatDescription, FormatFile } from './formats/format.js';
+import { addToSummary, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile } from './formats/format.js';
 import { filePath } from './formats/fs-probe.js';
 import { decodedFromScan, nativeFormat } from './formats/native.js';
 import { realFs } from './fs.js';
@@ -173,6 +173,8 @@ export class ForeignStore implements BrowsableStore {
   private readonly handles = new Map<string, Promise<fsp.FileHandle>>();
   private readonly replayProblems: Problem[] = [];
   private segmentStats: SegmentStats[] = [];
+  /** Per data file read by the replay: its record count and sequence range (what `kvscope segments` shows), and its size then. */
+  private readonly summaries = new Map<string, { size: number; summary: FileSummary }>();
   private closed = false;
 
   private constructor(
@@ -218,9 +220,11 @@ export class ForeignStore implements BrowsableStore {
       const bytes = await readWhole(this.root, file);
       seg.bytes = bytes.length;
       let stopped = false;
+      const summary = emptySummary();
       for (const record of decodeSafelyOneByOne(this.description, file, bytes)) {
         if ((++ordinal & 1023) === 0) await yielder.tick(before + record.offset, total);
         seg.records++;
+        addToSummary(summary, record);
         if (record.status !== 'valid') {
           seg.corruptBytes += record.length;
           this.replayProblems.push(problemOf(file, record));
@@ -244,6 +248,7 @@ export class ForeignStore implements BrowsableStore {
         });
       }
       this.segmentStats.push(seg);
+      this.summaries.set(file.name, { size: bytes.length, summary });
       before += file.size;
     }
     yielder.report(total, total);
@@ -282,6 +287,16 @@ export class ForeignStore implements BrowsableStore {
   /** The files of the store as listed when it was opened, in replay order (data, hints, locks...). */
   files(): readonly FormatFile[] {
     return this.fileList;
+  }
+
+  /**
+   * A data file's record count and sequence range as the replay decoded it
+   * (the summary decoding the file again gives), while the file still has
+   * the size it had then; else undefined.
+   */
+  dataFileSummary(file: FormatFile): FileSummary | undefined {
+    const replayed = this.summaries.get(file.name);
+    return replayed && replayed.size === file.size ? { ...replayed.summary } : undefined;
   }
 
   /** Damage found while opening (torn tails, corrupt records skipped), one line each. */
