@@ -75,3 +75,55 @@ export function* permutedSteps(values: Uint32Array, order: Uint32Array, step = 1
   }
   return out;
 }
+
+/**
+ * Byte strings (keys) appended back to back into one buffer that grows by
+ * doubling, each found again by where it starts and its length: a million
+ * keys kept without an object each. A view or `bytes` is valid until the
+ * next append.
+ */
+export class ByteArena {
+  private buf: Buffer;
+  private used = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Bytes appended so far. */
+  get length(): number {
+    return this.used;
+  }
+
+  /** The buffer the bytes are in (its first `length` bytes), for readers that compare or sort in place. */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /** Appends from[start, end); returns where they start in the arena. */
+  append(from: Uint8Array, start = 0, end = from.length): number {
+    const at = this.used;
+    const length = end - start;
+    if (at + length > this.buf.length) {
+      const buf = Buffer.allocUnsafe(Math.max(2 * this.buf.length, at + length));
+      this.buf.copy(buf, 0, 0, at);
+      this.buf = buf;
+    }
+    copyBytes(from, start, this.buf, at, length);
+    this.used = at + length;
+    return at;
+  }
+
+  /** The `length` bytes at `at`, as a view. */
+  view(at: number, length: number): Buffer {
+    return this.buf.subarray(at, at + length);
+  }
+
+  /** Whether the `length` bytes at `at` are b[start, end), byte for byte. */
+  equals(at: number, length: number, b: Uint8Array, start = 0, end = b.length): boolean {
+    if (end - start !== length) return false;
+    const buf = this.buf;
+    for (let j = 0; j < length; j++) if (buf[at + j] !== b[start + j]) return false;
+    return true;
+  }
+}

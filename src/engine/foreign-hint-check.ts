@@ -11,7 +11,7 @@
  * objects: a cask of a million keys took 1.6 GB and held the event loop for
  * 1.5 s when they were.
  */
-import { grown } from './arrays.js';
+import { ByteArena, grown } from './arrays.js';
 import { RECORD_KINDS, recordKindIndex, type DecodedRecord, type FormatFile, type RecordKind } from './formats/format.js';
 import type { Problem } from './types.js';
 
@@ -27,8 +27,7 @@ export class DataRecords {
   private valid = new Uint8Array(1024);
   private keyAt = new Float64Array(1024);
   private keyLengths = new Uint32Array(1024);
-  private keys = Buffer.allocUnsafe(64 * 1024);
-  private keyBytes = 0;
+  private readonly keys = new ByteArena();
   /** Whether records came in ascending offsets (else find() scans back for the last one at an offset). */
   private ordered = true;
 
@@ -56,15 +55,8 @@ export class DataRecords {
     this.kinds[i] = recordKindIndex(r.kind);
     this.valid[i] = r.status === 'valid' ? 1 : 0;
     const key = r.key ?? new Uint8Array(0);
-    if (this.keyBytes + key.length > this.keys.length) {
-      const keys = Buffer.allocUnsafe(Math.max(2 * this.keys.length, this.keyBytes + key.length));
-      this.keys.copy(keys, 0, 0, this.keyBytes);
-      this.keys = keys;
-    }
-    this.keys.set(key, this.keyBytes);
-    this.keyAt[i] = this.keyBytes;
+    this.keyAt[i] = this.keys.append(key);
     this.keyLengths[i] = key.length;
-    this.keyBytes += key.length;
   }
 
   /** The record at `offset` (the last one added there), or -1. */
@@ -101,11 +93,7 @@ export class DataRecords {
   }
   /** Whether record i's key is `key`, byte for byte (a record without a key has the empty one). */
   hasKey(i: number, key: Uint8Array): boolean {
-    const length = this.keyLengths[i]!;
-    if (length !== key.length) return false;
-    const at = this.keyAt[i]!;
-    for (let j = 0; j < length; j++) if (this.keys[at + j] !== key[j]) return false;
-    return true;
+    return this.keys.equals(this.keyAt[i]!, this.keyLengths[i]!, key);
   }
 }
 

@@ -14,7 +14,7 @@
  * only ever added, so a list sorted once stays valid.
  */
 import { randomInt } from 'node:crypto';
-import { copyBytes, grown } from './arrays.js';
+import { ByteArena, copyBytes, grown } from './arrays.js';
 import type { KeysBySlot } from './key-list.js';
 import { byteOrder, byteOrderInSteps, compareBytes, SmallestN } from './key-sort.js';
 import { hashBytes } from './native/key-hash.js';
@@ -22,8 +22,7 @@ import { hashBytes } from './native/key-hash.js';
 const INITIAL_KEYS = 1024;
 
 export class KeyInterner implements KeysBySlot {
-  private arena = new Uint8Array(16 * INITIAL_KEYS);
-  private arenaUsed = 0;
+  private readonly arena = new ByteArena(16 * INITIAL_KEYS);
   /** Key k's bytes are arena[ends[k - 1] (0 for k = 0), ends[k]). */
   private ends = new Uint32Array(INITIAL_KEYS);
   /**
@@ -59,13 +58,12 @@ export class KeyInterner implements KeysBySlot {
 
   /** Key k's bytes: a view into the arena, valid until the next intern. */
   keyBytes(k: number): Uint8Array {
-    return this.arena.subarray(this.startOf(k), this.ends[k]);
+    return this.arena.view(this.startOf(k), this.keyLengthAt(k));
   }
 
   /** Key k as a latin1 string (one character per byte; keys.ts keyToString). */
   keyAt(k: number): string {
-    const a = this.arena;
-    return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('latin1', this.startOf(k), this.ends[k]);
+    return this.arena.bytes.toString('latin1', this.startOf(k), this.ends[k]);
   }
 
   keyLengthAt(k: number): number {
@@ -74,23 +72,23 @@ export class KeyInterner implements KeysBySlot {
 
   copyKeyTo(k: number, into: Uint8Array, at: number): number {
     const length = this.keyLengthAt(k);
-    copyBytes(this.arena, this.startOf(k), into, at, length);
+    copyBytes(this.arena.bytes, this.startOf(k), into, at, length);
     return length;
   }
 
   /** Byte order of key k against b[start, end): negative when key k comes first. */
   compareKeyAt(k: number, b: Uint8Array, start: number, end: number): number {
-    return compareBytes(this.arena, this.startOf(k), this.ends[k]!, b, start, end);
+    return compareBytes(this.arena.bytes, this.startOf(k), this.ends[k]!, b, start, end);
   }
 
   /** The keys `ks` in byte order (a permutation of them). */
   inByteOrder(ks: Uint32Array): Uint32Array {
-    return this.permuted(ks, byteOrder(this.arena, ...this.ranges(ks), ks.length));
+    return this.permuted(ks, byteOrder(this.arena.bytes, ...this.ranges(ks), ks.length));
   }
 
   /** inByteOrder in steps of a few milliseconds, awaiting `pause` between them. */
   async inByteOrderInSteps(ks: Uint32Array, pause: () => Promise<void>): Promise<Uint32Array> {
-    return this.permuted(ks, await byteOrderInSteps(this.arena, ...this.ranges(ks), ks.length, pause));
+    return this.permuted(ks, await byteOrderInSteps(this.arena.bytes, ...this.ranges(ks), ks.length, pause));
   }
 
   /** The `n` smallest of the keys `ks`, in byte order, with no string made (key-sort.ts SmallestN). */
@@ -101,7 +99,8 @@ export class KeyInterner implements KeysBySlot {
   }
 
   private compareKeys(a: number, b: number): number {
-    return compareBytes(this.arena, this.startOf(a), this.ends[a]!, this.arena, this.startOf(b), this.ends[b]!);
+    const bytes = this.arena.bytes;
+    return compareBytes(bytes, this.startOf(a), this.ends[a]!, bytes, this.startOf(b), this.ends[b]!);
   }
 
   private ranges(ks: Uint32Array): [Uint32Array, Uint32Array] {
@@ -128,33 +127,21 @@ export class KeyInterner implements KeysBySlot {
   private find(bytes: Uint8Array, start: number, end: number, hash: number): number {
     const table = this.table;
     const mask = (table.length >>> 1) - 1;
-    const length = end - start;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const held = table[2 * i]!;
       if (held === 0) return i;
       if (table[2 * i + 1]! !== (hash | 0)) continue;
       const k = held - 1;
       const at = this.startOf(k);
-      if (this.ends[k]! - at !== length) continue;
-      let same = true;
-      for (let j = 0; j < length; j++) {
-        if (this.arena[at + j] !== bytes[start + j]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return i;
+      if (this.arena.equals(at, this.ends[k]! - at, bytes, start, end)) return i;
     }
   }
 
   private add(bytes: Uint8Array, start: number, end: number, hash: number, entry: number): number {
     const k = this.count;
     if (k === this.ends.length) this.ends = grown(this.ends, 2 * k);
-    const length = end - start;
-    if (this.arenaUsed + length > this.arena.length) this.arena = grown(this.arena, Math.max(2 * this.arena.length, this.arenaUsed + length));
-    copyBytes(bytes, start, this.arena, this.arenaUsed, length);
-    this.arenaUsed += length;
-    this.ends[k] = this.arenaUsed;
+    this.arena.append(bytes, start, end);
+    this.ends[k] = this.arena.length;
     this.count++;
     this.table[2 * entry] = k + 1;
     this.table[2 * entry + 1] = hash;

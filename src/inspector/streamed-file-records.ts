@@ -13,7 +13,7 @@
  * The file's bytes are read once and kept while the index lives.
  */
 import { decodeSafelyOneByOne } from '../engine/foreign-store.js';
-import { grown } from '../engine/arrays.js';
+import { ByteArena, grown } from '../engine/arrays.js';
 import { countsAsRecord, RECORD_KINDS, recordKindIndex, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { keyToString } from '../engine/keys.js';
 import { classOf, CLASS_CORRUPT, CLASS_TORN, nextGeneration, Progressing, summarize, type FileRecords, type IndexEntry, type RecordSummary } from './file-records.js';
@@ -45,8 +45,7 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
   /** Where the record's key is in `keys`; -1 for a record without one. */
   private keyAt = new Float64Array(INITIAL_ROWS);
   private keyLengths = new Uint32Array(INITIAL_ROWS);
-  private keys = Buffer.allocUnsafe(64 * 1024);
-  private keyBytes = 0;
+  private readonly keys = new ByteArena();
   private readonly rare = new Map<number, RareText>();
 
   constructor(
@@ -98,16 +97,8 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
       this.keyAt[i] = -1;
       this.keyLengths[i] = 0;
     } else {
-      const length = r.key.length;
-      if (this.keyBytes + length > this.keys.length) {
-        const keys = Buffer.allocUnsafe(Math.max(2 * this.keys.length, this.keyBytes + length));
-        this.keys.copy(keys, 0, 0, this.keyBytes);
-        this.keys = keys;
-      }
-      this.keys.set(r.key, this.keyBytes);
-      this.keyAt[i] = this.keyBytes;
-      this.keyLengths[i] = length;
-      this.keyBytes += length;
+      this.keyAt[i] = this.keys.append(r.key);
+      this.keyLengths[i] = r.key.length;
     }
     if (r.problem !== undefined || r.problemKind !== undefined || r.label !== undefined) {
       const rare: RareText = {};
@@ -156,7 +147,7 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
 
   private keyOf(i: number): Buffer | undefined {
     const at = this.keyAt[i]!;
-    return at < 0 ? undefined : this.keys.subarray(at, at + this.keyLengths[i]!);
+    return at < 0 ? undefined : this.keys.view(at, this.keyLengths[i]!);
   }
 
   /** Record i as the record table's row (what entryOf makes of the decoded record). */
