@@ -75,15 +75,11 @@ export function decodeSafely(format: FormatDescription, file: FormatFile, bytes:
 }
 
 /**
- * decodeSafely's records one at a time, through the format's decodeRecords
- * where it has one. A decoder bug after some records becomes one unreadable
+ * decodeSafely's records one at a time, through the format's
+ * decodeRecords. A decoder bug after some records becomes one unreadable
  * record for the rest of the file.
  */
 export function* decodeSafelyOneByOne(format: FormatDescription, file: FormatFile, bytes: Uint8Array): Generator<DecodedRecord> {
-  if (!format.decodeRecords) {
-    yield* decodeSafely(format, file, bytes);
-    return;
-  }
   let end = 0;
   try {
     for (const record of format.decodeRecords(file, bytes)) {
@@ -113,7 +109,7 @@ export async function decodeFormatFile(format: FormatDescription, root: string, 
  * decodeFormatFile's records one at a time. A native segment is read a
  * window at a time (a 1M-key segment's records held at once took `kvscope
  * dump` to 0.9 GB); other files are read whole, and their records decoded
- * one at a time where the format can (decodeRecords), else all at once.
+ * one at a time (decodeRecords).
  */
 export async function* decodedRecordsOf(format: FormatDescription, root: string, file: FormatFile): AsyncGenerator<DecodedRecord> {
   if (format.id === nativeFormat.id && file.role === 'data') {

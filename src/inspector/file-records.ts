@@ -4,8 +4,9 @@
  * class byte a record is filtered by, waiting for indexing that runs in the
  * background in time slices, and the byte summary of a whole file.
  *
- * The indexes: NativeSegmentIndex and DecodedFileRecords (record-index.ts),
- * StreamedFileRecords (streamed-file-records.ts).
+ * The indexes: NativeSegmentIndex (record-index.ts) for native data
+ * segments, StreamedFileRecords (streamed-file-records.ts) for every other
+ * file.
  */
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { DecodedRecord, FormatFile } from '../engine/formats/format.js';

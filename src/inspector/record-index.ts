@@ -26,13 +26,11 @@
  * ignores (records of an atomic batch that never completed) follows the same
  * rules as committedRecords.
  *
- * A file whose format decodes it one record at a time (decodeRecords: hint
- * files, Riak Bitcask files) is indexed the same way from its decoder
- * (StreamedFileRecords, streamed-file-records.ts). Every other file (the
- * seed programs' small logs) goes through its format description's
- * decodeFile; those records are kept whole (DecodedFileRecords). All answer
- * through the FileRecords interface (file-records.ts), and the field layout
- * always comes from the format's DecodedRecord.fields.
+ * Every other file (hint files, the keydir image, other engines' files) is
+ * indexed the same way from its format's decodeRecords
+ * (StreamedFileRecords, streamed-file-records.ts). Both answer through the
+ * FileRecords interface (file-records.ts), and the field layout always
+ * comes from the format's DecodedRecord.fields.
  */
 import { closeSync, openSync, statSync } from 'node:fs';
 import { crc32 } from '../engine/crc.js';
@@ -44,9 +42,9 @@ import { FLAG_BATCH_END, FLAG_BATCH_FIRST, FLAG_IN_BATCH, RECORD_HEADER, RECORD_
 import { scanRecords, type ScanEvent, type ScannedDamage, type ScannedPreallocated } from '../engine/native/scan.js';
 import { decodedFromScan, nativeFormat } from '../engine/formats/native.js';
 import { filePath } from '../engine/formats/fs-probe.js';
-import { decodeFormatFile, readWhole } from '../engine/foreign-store.js';
+import { readWhole } from '../engine/foreign-store.js';
 import { StreamedFileRecords } from './streamed-file-records.js';
-import { countsAsRecord, hasRecords, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
+import { hasRecords, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import {
   CLASS_CORRUPT,
   CLASS_DELETE,
@@ -56,7 +54,6 @@ import {
   CLASS_UNCOMMITTED,
   classOf,
   entryOf,
-  nextGeneration,
   Progressing,
   summarize,
   type FileRecords,
@@ -104,80 +101,6 @@ const FRESH_SCANNERS = 16;
 const KEY_CHUNK_BYTES = 1024 * 1024;
 /** Bytes of a record read to find its key when the record is large (its key is read again if longer). */
 const HEAD_GUESS = RECORD_HEADER.size + 1024;
-
-/** A file decoded whole by its format description (hint files, foreign formats). */
-export class DecodedFileRecords extends Progressing implements FileRecords {
-  readonly complete = true;
-  readonly generation: number;
-  private readonly list: IndexEntry[];
-  private readonly classes: Uint8Array;
-  readonly fileSize: number;
-
-  constructor(
-    readonly file: FormatFile,
-    private readonly records: DecodedRecord[],
-    private readonly stampText: string,
-    size: number,
-  ) {
-    super();
-    this.list = records.map(entryOf);
-    this.classes = Uint8Array.from(this.list, classOf);
-    this.fileSize = size;
-    this.generation = nextGeneration();
-  }
-
-  get stamp(): string {
-    return this.stampText;
-  }
-  get count(): number {
-    return this.list.length;
-  }
-  get indexedBytes(): number {
-    return this.list.reduce((n, e) => Math.max(n, e.offset + e.length), 0);
-  }
-  protected advance(): void {}
-  offsetAt(i: number): number {
-    return this.list[i]!.offset;
-  }
-  lengthAt(i: number): number {
-    return this.list[i]!.length;
-  }
-  classAt(i: number): number {
-    return this.classes[i]!;
-  }
-  indexAt(offset: number): number {
-    const list = this.list;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const e = list[mid]!;
-      if (e.offset + e.length <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < list.length ? lo : -1;
-  }
-  entries(indices: ArrayLike<number>): IndexEntry[] {
-    return Array.from(indices, (i) => this.list[i]!);
-  }
-  forEachKey(from: number, to: number, visit: (i: number, key: Buffer) => void): void {
-    for (let i = from; i < Math.min(to, this.list.length); i++) {
-      const key = this.records[i]!.key;
-      if (key !== undefined) visit(i, Buffer.from(key.buffer, key.byteOffset, key.byteLength));
-    }
-  }
-  detail(i: number): DecodedRecord {
-    return this.records[i]!;
-  }
-  summary(): RecordSummary {
-    return summarize(
-      this,
-      (i) => (this.list[i]!.kind === 'header' ? undefined : this.list[i]!.sequence),
-      (i) => countsAsRecord(this.list[i]!),
-    );
-  }
-  refresh(): void {}
-}
 
 /** An atomic batch whose last record has not been seen yet. */
 interface OpenBatch {
@@ -681,9 +604,7 @@ export class RecordIndexCache {
     const records: Promise<FileRecords> =
       format.id === nativeFormat.id && file.role === 'data'
         ? Promise.resolve().then(() => new NativeSegmentIndex(file, path))
-        : format.decodeRecords
-          ? readWhole(this.root, file).then((bytes) => new StreamedFileRecords(file, bytes, format, stamp, st.size))
-          : decodeFormatFile(format, this.root, file).then((decoded) => new DecodedFileRecords(file, decoded, stamp, st.size));
+        : readWhole(this.root, file).then((bytes) => new StreamedFileRecords(file, bytes, format, stamp, st.size));
     this.cache.set(name, { records, stamp });
     records.catch(() => this.cache.delete(name));
     return records;

@@ -1,7 +1,8 @@
 /**
- * The records of a file whose format decodes it one record at a time
- * (FormatDescription.decodeRecords): a Riak Bitcask data or hint file, a
- * native hint file. Such a file can hold millions of records, so they are
+ * The records of any file but a native data segment (which has
+ * NativeSegmentIndex), from its format's decodeRecords: a Riak Bitcask
+ * data or hint file, a native hint file or keydir image, a seed program's
+ * segment or log. Such a file can hold millions of records, so they are
  * indexed like a native segment, not kept whole:
  * - indexing pulls records from the decoder in time slices in the
  *   background, and stops early when a request waits for a record it has
@@ -184,15 +185,13 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
   detail(i: number): DecodedRecord {
     const offset = this.offsets[i]!;
     const length = this.lengths[i]!;
-    if (this.format.decodeRecords) {
-      try {
-        for (const r of this.format.decodeRecords(this.file, this.bytes, offset)) {
-          if (r.offset === offset && r.length === length) return r;
-          break;
-        }
-      } catch {
-        // The record is the one that stands for a decoder failure: found below, as indexing found it.
+    try {
+      for (const r of this.format.decodeRecords(this.file, this.bytes, offset)) {
+        if (r.offset === offset && r.length === length) return r;
+        break;
       }
+    } catch {
+      // The record is the one that stands for a decoder failure: found below, as indexing found it.
     }
     let j = 0;
     for (const r of decodeSafelyOneByOne(this.format, this.file, this.bytes)) if (j++ === i) return r;

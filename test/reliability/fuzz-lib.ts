@@ -160,7 +160,7 @@ function checkRecords(records: DecodedRecord[], size: number): string | undefine
 
 /** decodeRecords gives decodeFile's records, and from a record's offset that record first (the record table decodes again from there). */
 function checkOneAtATime(format: FormatDescription, file: FormatFile, bytes: Buffer, records: DecodedRecord[]): string | undefined {
-  const one = [...format.decodeRecords!(file, bytes)];
+  const one = [...format.decodeRecords(file, bytes)];
   if (one.length !== records.length) return `decodeRecords gave ${one.length} records, decodeFile ${records.length}`;
   for (let i = 0; i < records.length; i++) {
     if (one[i]!.offset !== records[i]!.offset || one[i]!.length !== records[i]!.length || one[i]!.status !== records[i]!.status) return `decodeRecords differs from decodeFile at record ${i}`;
@@ -168,7 +168,7 @@ function checkOneAtATime(format: FormatDescription, file: FormatFile, bytes: Buf
   for (const i of [1, records.length >> 1, records.length - 1]) {
     const r = records[i];
     if (r === undefined) continue;
-    const [first] = format.decodeRecords!(file, bytes, r.offset);
+    const [first] = format.decodeRecords(file, bytes, r.offset);
     if (JSON.stringify(first) !== JSON.stringify(r)) return `decodeRecords from ${r.offset} does not start with the record there`;
   }
   return undefined;
@@ -182,7 +182,7 @@ function decoderTarget(format: FormatDescription, file: FormatFile, seeds: Buffe
       const sized = { ...file, size: bytes.length };
       const records = format.decodeFile(sized, bytes);
       if (!Array.isArray(records)) return 'decodeFile did not return an array';
-      return checkRecords(records, bytes.length) ?? (format.decodeRecords && checkOneAtATime(format, sized, bytes, records));
+      return checkRecords(records, bytes.length) ?? checkOneAtATime(format, sized, bytes, records);
     },
   };
 }

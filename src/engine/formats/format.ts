@@ -190,14 +190,15 @@ export interface FormatDescription {
    */
   decodeFile(file: FormatFile, bytes: Uint8Array): DecodedRecord[];
   /**
-   * decodeFile's records one at a time, where a format can give them so: a
-   * caller that does not keep them (a replay) then never holds a large
-   * file's records at once. The same records in the same order. With
-   * `from`, the offset of a record decodeFile gives for these bytes, the
-   * records start with that one: the record table keeps only where each
-   * record is and decodes a record again when it is shown.
+   * decodeFile's records one at a time: a caller that does not keep them (a
+   * replay) then never holds a large file's records at once. The same
+   * records in the same order. With `from`, the offset of a record
+   * decodeFile gives for these bytes, the records start with that one: the
+   * record table keeps only where each record is and decodes a record again
+   * when it is shown. A decoder that cannot start in the middle gives
+   * recordsFrom(decodeFile(file, bytes), from) (decode-helpers.ts).
    */
-  decodeRecords?(file: FormatFile, bytes: Uint8Array, from?: number): Iterable<DecodedRecord>;
+  decodeRecords(file: FormatFile, bytes: Uint8Array, from?: number): Iterable<DecodedRecord>;
   /**
    * How records become live keys. 'file-order': replay files in listFiles
    * order and records in file order; the last put or delete of a key wins.
