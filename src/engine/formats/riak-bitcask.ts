@@ -247,7 +247,7 @@ class RiakHintRecord extends RecordWithLazyFields implements DecodedRecord {
     this.length = HINT_HEADER + keySize;
     this.key = bytes.subarray(offset + HINT_HEADER, offset + this.length);
     this.sequence = tstamp;
-    const possible = totalSize >= DATA_HEADER + keySize && Number.isSafeInteger(dataOffset);
+    const possible = isPossibleEntry(keySize, totalSize, dataOffset);
     this.status = possible ? 'valid' : 'corrupt';
     this.pointsTo = possible ? { offset: dataOffset, length: totalSize, kind: tombstoneBit ? 'delete' : 'put' } : undefined;
     this.problemKind = possible ? undefined : 'bad-hint';
@@ -273,6 +273,16 @@ class RiakHintRecord extends RecordWithLazyFields implements DecodedRecord {
 }
 
 /** Whether the 18 header bytes at `pos` are the trailer's (tstamp 0, key_sz 0, tombstone 0, offset 2^63 - 1). */
+/** The offset (63 bits) of the data record named by the hint entry at `pos`: exact below 2^53, which any real file is. */
+function entryDataOffset(view: DataView, pos: number): number {
+  return (view.getUint32(pos + AT_H_OFFSET) & OFFSET_HIGH_MASK) * 2 ** 32 + view.getUint32(pos + AT_H_OFFSET + 4);
+}
+
+/** Whether a hint entry's total_sz and offset can describe a data record with a `keySize`-byte key. */
+function isPossibleEntry(keySize: number, totalSize: number, dataOffset: number): boolean {
+  return totalSize >= DATA_HEADER + keySize && Number.isSafeInteger(dataOffset);
+}
+
 function isTrailer(view: DataView, pos: number): boolean {
   return (
     view.getUint32(pos + AT_H_TSTAMP) === 0 &&
@@ -293,8 +303,7 @@ function hintStateAt(view: DataView, from: number): { afterTrailer: boolean; saw
   for (let pos = 0; pos < from && view.byteLength - pos >= HINT_HEADER; ) {
     if (isTrailer(view, pos)) return { afterTrailer: pos + HINT_HEADER === from, sawDamage };
     const keySize = view.getUint16(pos + AT_H_KEY_SZ);
-    const dataOffset = (view.getUint32(pos + AT_H_OFFSET) & OFFSET_HIGH_MASK) * 2 ** 32 + view.getUint32(pos + AT_H_OFFSET + 4);
-    if (view.getUint32(pos + AT_H_TOTAL_SZ) < DATA_HEADER + keySize || !Number.isSafeInteger(dataOffset)) sawDamage = true;
+    if (!isPossibleEntry(keySize, view.getUint32(pos + AT_H_TOTAL_SZ), entryDataOffset(view, pos))) sawDamage = true;
     pos += HINT_HEADER + keySize;
   }
   return { afterTrailer: false, sawDamage };
@@ -324,10 +333,6 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const tstamp = view.getUint32(pos + AT_H_TSTAMP);
     const keySize = view.getUint16(pos + AT_H_KEY_SZ);
     const totalSize = view.getUint32(pos + AT_H_TOTAL_SZ);
-    const high = view.getUint32(pos + AT_H_OFFSET);
-    const low = view.getUint32(pos + AT_H_OFFSET + 4);
-    const tombstoneBit = high >>> 31;
-    const offsetHigh = high & OFFSET_HIGH_MASK;
 
     if (isTrailer(view, pos)) {
       yield trailerRecord(bytes, pos, totalSize);
@@ -343,8 +348,8 @@ function* hintRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
       yield damagedRecord(pos, bytes.length, 'torn', 'bad-hint', `hint entry with a ${keySize}-byte key runs past the end of the file`);
       break;
     }
-    // 63-bit offset: exact as long as it is below 2^53, which any real file is.
-    const record = new RiakHintRecord(bytes, pos, tstamp, keySize, totalSize, tombstoneBit, offsetHigh * 2 ** 32 + low);
+    const tombstoneBit = view.getUint32(pos + AT_H_OFFSET) >>> 31;
+    const record = new RiakHintRecord(bytes, pos, tstamp, keySize, totalSize, tombstoneBit, entryDataOffset(view, pos));
     if (record.status !== 'valid') sawDamage = true;
     yield record;
     pos += length;
