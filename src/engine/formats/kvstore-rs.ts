@@ -13,7 +13,7 @@ import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescripti
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
 import { damagedRecord, showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, newlineValue, lineRecords, splitLines, TextLineRecord, tornLine, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, commandLineDecoder, newlineValue, lineRecords, splitLines, tornLine, type ParsedCommand, type TextLine } from './text-lines.js';
 
 const FILE_NAME = 'default.json';
 const DELETED = Buffer.from('__DELETED__', 'latin1');
@@ -39,34 +39,30 @@ function tabOf(bytes: Uint8Array, line: TextLine): number {
 
 const isTombstone = (value: Uint8Array): boolean => value.length === DELETED.length && DELETED.equals(value);
 
-/** The fields of a line with a tab (the line is parsed again). */
-function lineFields(bytes: Uint8Array, line: TextLine): DecodedField[] {
-  const tab = tabOf(bytes, line);
-  if (tab < 0) throw new Error(`line at ${line.start} has no tab`);
-  const key = bytes.subarray(line.start, tab);
-  const value = bytes.subarray(tab + 1, line.contentEnd);
-  const common = {
-    key: { display: showBytes(key), size: key.length },
-    separator: { display: '"\\t"' },
-    newline: newlineValue(line),
-  };
-  return isTombstone(value)
-    ? layoutFields(DELETE_FIELDS, line.start, { ...common, tombstone: { display: '__DELETED__', size: value.length } })
-    : layoutFields(PUT_FIELDS, line.start, { ...common, value: { display: showBytes(value), size: value.length } });
-}
-
-function decodeLine(bytes: Uint8Array, line: TextLine): DecodedRecord {
+/** A line with a tab: a put, or a delete when its value is __DELETED__; else the record of an unreadable line. */
+function parseLine(bytes: Uint8Array, line: TextLine): ParsedCommand | { skipped: DecodedRecord } {
   const tab = tabOf(bytes, line);
   if (tab < 0) {
     const problem = 'line has no tab between key and value';
-    return line.terminated ? damagedRecord(line.start, line.end, 'corrupt', 'unreadable', problem) : tornLine(line);
+    return { skipped: line.terminated ? damagedRecord(line.start, line.end, 'corrupt', 'unreadable', problem) : tornLine(line) };
   }
-  if (!line.terminated) return tornLine(line, lineFields(bytes, line));
-  const key = bytes.subarray(line.start, tab);
-  return isTombstone(bytes.subarray(tab + 1, line.contentEnd))
-    ? new TextLineRecord(bytes, line, 'delete', key, undefined, undefined, lineFields)
-    : new TextLineRecord(bytes, line, 'put', key, tab + 1, line.contentEnd - tab - 1, lineFields);
+  const valueStart = tab + 1;
+  return { isSet: !isTombstone(bytes.subarray(valueStart, line.contentEnd)), keyStart: line.start, keySize: tab - line.start, valueStart, valueSize: line.contentEnd - valueStart };
 }
+
+function lineFields(bytes: Uint8Array, line: TextLine, c: ParsedCommand): DecodedField[] {
+  const value = bytes.subarray(c.valueStart, c.valueStart + c.valueSize);
+  const common = {
+    key: { display: showBytes(bytes.subarray(c.keyStart, c.keyStart + c.keySize)), size: c.keySize },
+    separator: { display: '"\\t"' },
+    newline: newlineValue(line),
+  };
+  return c.isSet
+    ? layoutFields(PUT_FIELDS, line.start, { ...common, value: { display: showBytes(value), size: value.length } })
+    : layoutFields(DELETE_FIELDS, line.start, { ...common, tombstone: { display: '__DELETED__', size: value.length } });
+}
+
+const decodeLine = commandLineDecoder(parseLine, lineFields);
 
 export function decodeDefaultJson(bytes: Uint8Array): DecodedRecord[] {
   return splitLines(bytes).map((line) => decodeLine(bytes, line));

@@ -133,20 +133,20 @@ export class TextLineRecord extends RecordWithLazyFields implements DecodedRecor
   }
 }
 
-/** A SET or DEL line as a format's replay splits it: where its key and value are. */
+/** A line replay applies as a put (SET) or a delete, as it splits it: where its key and value are. */
 export interface ParsedCommand {
   isSet: boolean;
   keyStart: number;
   keySize: number;
-  /** For a SET. */
+  /** Where a put's value is (a delete's bytes there are the format's to describe). */
   valueStart: number;
   valueSize: number;
 }
 
 /**
- * The line decoder of a format whose lines are SET and DEL commands.
- * `parse` finds a line's command, or gives the record of a line replay
- * skips; `fieldsOf` lays out a command's fields. A command is a
+ * The line decoder of a format whose lines are puts and deletes (SET and
+ * DEL commands, or kvstore-rs's key-tab-value lines). `parse` finds a
+ * line's command, or gives the record of a line replay skips; `fieldsOf` lays out a command's fields. A command is a
  * TextLineRecord (its fields made when read, by parsing the line again),
  * unless its line was cut short.
  */
