@@ -185,7 +185,7 @@ function parseDamage(opts: CliOptions): Damage {
   if (parts.length < 3) throw new UsageError('--flip takes FILE:OFFSET:MASK (MASK in hex, e.g. ff or 0180)');
   const maskText = parts.pop()!.replace(/^0x/i, '');
   const offset = int(parts.pop(), '--flip offset');
-  if (!/^([0-9a-f]{2})+$/i.test(maskText)) throw new UsageError(`--flip mask "${maskText}" is not hex bytes (e.g. ff or 0180)`);
+  if (!/^([0-9a-f]{2})+$/i.test(maskText)) throw new UsageError(`--flip mask "${maskText}" must be whole bytes in hex, two digits each (e.g. ff or 0180)`);
   const mask = (maskText.match(/../g) ?? []).map((h) => parseInt(h, 16));
   if (mask.some((m) => m === 0)) throw new UsageError('--flip mask bytes must not be 00');
   return { kind: 'flip', file: parts.join(':'), offset, mask };

@@ -8,9 +8,9 @@
  * compared. The original is only read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, isAbsolute, join, relative } from 'node:path';
 import { StoreError } from './errors.js';
 import { KEYDIR_IMAGE_FILE, LOCK_FILE } from './native/files.js';
 import { filePath } from './formats/fs-probe.js';
@@ -68,25 +68,51 @@ async function snapshot(store: BrowsableStore): Promise<Map<string, { hash: stri
   return out;
 }
 
-/** Apply the damage to a file of the copy. */
-export function applyDamage(root: string, damage: Damage): void {
-  const path = filePath(root, damage.file);
+/**
+ * The path of the file a damage names inside `root`, checked: a path inside
+ * the store as `segments` lists it (no absolute path, no "." or ".."
+ * segment, so that nothing outside the copy is ever touched), a regular file
+ * the copy holds, and an offset (and mask) that fit in it. Run on the
+ * original before anything is copied, so a bad request leaves nothing behind.
+ */
+export function damagedFilePath(root: string, damage: Damage): string {
+  const file = damage.file;
+  const parts = file.split('/');
+  if (isAbsolute(file) || file.includes('\\') || file.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw new StoreError('BAD_REQUEST', `"${file}" is not a file of the store: name it by its path inside the store, as \`segments\` lists it`);
+  }
+  const name = parts[parts.length - 1]!;
+  if (name === LOCK_FILE || name === KEYDIR_IMAGE_FILE) {
+    throw new StoreError('BAD_REQUEST', `${file} is left out of the copy: after a crash there is no ${name} to damage (recovery works from the data and hint files)`);
+  }
+  const path = filePath(root, file);
   let size: number;
   try {
-    size = statSync(path).size;
+    const info = lstatSync(path);
+    if (!info.isFile()) throw new Error('not a regular file');
+    size = info.size;
   } catch {
-    throw new StoreError('BAD_REQUEST', `no file ${damage.file} in the store`);
+    throw new StoreError('BAD_REQUEST', `no file ${file} in the store`);
   }
   if (damage.kind === 'tear') {
-    if (damage.offset > size) throw new StoreError('BAD_REQUEST', `${damage.file} has ${size} bytes; cannot tear it at ${damage.offset}`);
-    truncateSync(path, damage.offset);
-    return;
+    if (damage.offset > size) throw new StoreError('BAD_REQUEST', `${file} has ${size} bytes; cannot tear it at ${damage.offset}`);
+    return path;
   }
   if (damage.mask.length === 0 || damage.mask.some((m) => !Number.isInteger(m) || m < 1 || m > 255)) {
     throw new StoreError('BAD_REQUEST', 'a flip mask is one or more bytes from 0x01 to 0xff');
   }
   if (damage.offset + damage.mask.length > size) {
-    throw new StoreError('BAD_REQUEST', `${damage.file} has ${size} bytes; cannot flip ${damage.mask.length} byte(s) at ${damage.offset}`);
+    throw new StoreError('BAD_REQUEST', `${file} has ${size} bytes; cannot flip ${damage.mask.length} byte(s) at ${damage.offset}`);
+  }
+  return path;
+}
+
+/** Apply the damage to a file of the copy. */
+export function applyDamage(root: string, damage: Damage): void {
+  const path = damagedFilePath(root, damage);
+  if (damage.kind === 'tear') {
+    truncateSync(path, damage.offset);
+    return;
   }
   const fd = openSync(path, 'r+');
   try {
@@ -121,6 +147,7 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
   const formatId = before.detection.format;
   const rootInside = relative(source, before.detection.root);
   try {
+    damagedFilePath(before.detection.root, opts.damage);
     beforeKeys = await snapshot(before.store);
   } finally {
     await before.store.close();

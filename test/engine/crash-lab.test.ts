@@ -80,5 +80,27 @@ describe('runCrashLab', () => {
     const to = join(tempDir(), 'c');
     await expect(runCrashLab(dir, { to, damage: { kind: 'tear', file, offset: 1e9 } })).rejects.toThrow(/cannot tear/);
     expect(readdirSync(dir).some((n) => n.includes('crash'))).toBe(false);
+    // Checked on the original before copying: a refused request leaves no copy behind to block the next try.
+    expect(existsSync(to)).toBe(false);
+    await expect(runCrashLab(dir, { to, damage: { kind: 'flip', file: 'KEYDIR', offset: 0, mask: [1] } })).rejects.toThrow(/left out of the copy/);
+    await expect(runCrashLab(dir, { to, damage: { kind: 'tear', file: 'nope.data', offset: 0 } })).rejects.toThrow(/no file nope.data/);
+    expect(existsSync(to)).toBe(false);
+  });
+
+  it('never damages a file outside the copy, whatever path the damage names', async () => {
+    const parent = tempDir();
+    const dir = join(parent, 'store');
+    const locs = await build(dir);
+    const file = locs.get('k00')!.file;
+    const neighbour = join(parent, 'other');
+    await build(neighbour);
+    const before = { store: hashDir(dir), neighbour: hashDir(neighbour) };
+    for (const name of [`../store/${file}`, `../other/${file}`, `./${file}`, join(dir, file), `x/../${file}`, `${file}/`, '..']) {
+      const to = join(parent, `lab-${Math.random().toString(36).slice(2)}`);
+      await expect(runCrashLab(dir, { to, damage: { kind: 'tear', file: name, offset: 0 } })).rejects.toThrow(/not a file of the store/);
+      await expect(runCrashLab(dir, { to, damage: { kind: 'flip', file: name, offset: 0, mask: [0xff] } })).rejects.toThrow(/not a file of the store/);
+    }
+    expect(hashDir(dir)).toEqual(before.store);
+    expect(hashDir(neighbour)).toEqual(before.neighbour);
   });
 });
