@@ -132,8 +132,8 @@ Commands on a kvscope store (DIR defaults to ./data):
   import FILE             load JSON Lines ({"key":..,"value":..}); "-" reads stdin
   import --from DIR       copy the live keys of any supported directory into DIR
   export                  write every live key as JSON Lines
-  repl                    interactive shell (set/get/delete/list/compact/stats/help/quit)
-  demo DIR                create a demo store
+  repl                    interactive shell (set/get/delete/list/compact/stats/help/quit); read-only on other formats
+  demo DIR                create a demo store (DIR missing or empty)
   serve [DIR]             start the inspector in the browser (127.0.0.1 only)
   formats                 list the formats kvscope reads
 

@@ -3,16 +3,16 @@
  * an output sink, writes data to `out` and messages to `err`, and returns
  * the exit code.
  */
-import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { getThroughKeydirImage } from '../engine/image-lookup.js';
 import { statsThroughKeydirImage } from '../engine/image-stats.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
+import { assertSeparateDirectories } from '../engine/repair.js';
 import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
 import { decodedRecordsOf } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
@@ -54,7 +54,7 @@ export async function withStore<T>(opts: CliOptions, write: boolean, fn: (opened
   }
 }
 
-function nativeOrRefuse(opened: OpenedStore, what: string): Store {
+export function nativeOrRefuse(opened: OpenedStore, what: string): Store {
   if (!opened.native) {
     throw new StoreError('READ_ONLY', `cannot ${what}: ${opened.detection.format} directories are read-only in kvscope (copy them into a kvscope store with "kvscope import --from DIR")`);
   }
@@ -269,10 +269,19 @@ const IMPORT_BATCH = 10_000;
 const importCmd: Command = async (args, opts, io) => {
   if (opts.from !== undefined) {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
+    assertSeparateDirectories(opts.from, opts.dir, 'import --from');
     const source = await openStore(opts.from, { format: opts.format, readOnly: true });
     let count = 0;
     try {
-      const target = await Store.open(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
+      // The target is a kvscope store, new or existing: never another engine's directory (detected, not written into).
+      const opened = await openStore(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
+      let target: Store;
+      try {
+        target = nativeOrRefuse(opened, 'import into it');
+      } catch (err) {
+        await opened.store.close();
+        throw err;
+      }
       try {
         if (source.native) {
           // A native source hands over its entries IMPORT_BATCH at a time, in key order, each chunk starting
@@ -398,10 +407,12 @@ const exportCmd: Command = async (args, opts, io) => {
 const demo: Command = async (args, _opts, io) => {
   const dir = args[0];
   if (!dir || args.length > 1) throw new UsageError('demo takes a DIR');
-  const existing = await readFile(`${dir}/000001.data`).then(() => true, () => false);
-  if (existing) {
+  if (nativeFormat.detect(dir) !== null) {
     io.err(`${dir} already holds a store; left as it is`);
     return EXIT_OK;
+  }
+  if (existsSync(dir) && readdirSync(dir).length > 0) {
+    throw new StoreError('NOT_EMPTY', `${dir} is not empty and holds no kvscope store; name a new or empty directory for the demo`);
   }
   const summary = await makeDemoStore(dir);
   io.err(`Demo store in ${summary.dir}: ${summary.keys} keys in ${summary.segments} segments`);

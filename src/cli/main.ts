@@ -4,9 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { StoreError } from '../engine/errors.js';
-import { Store } from '../engine/store.js';
 import { parseCommandLine, USAGE, UsageError } from './args.js';
-import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, type Io } from './commands.js';
+import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, type Io } from './commands.js';
 import { runRepl } from './repl.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
 
@@ -30,22 +29,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (command === 'repl') {
       if (args.length > 0) throw new UsageError('repl takes no arguments');
-      const store = await Store.open(options.dir, {
-        create: !options.readOnly,
-        readOnly: options.readOnly,
-        ...(options.fsync ? { fsync: options.fsync } : {}),
-        ...(options.segmentSize ? { segmentSize: options.segmentSize } : {}),
-      });
-      try {
+      return await withStore(options, !options.readOnly, async (opened) => {
         const interactive = Boolean((io.stdin as NodeJS.ReadStream).isTTY);
         const prompt = (text: string): void => {
           io.flush?.();
           process.stdout.write(text);
         };
-        return await runRepl(store, { input: io.stdin, interactive, out: io.out, err: io.err, prompt });
-      } finally {
-        await store.close();
-      }
+        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt });
+      });
     }
     if (command === 'serve') {
       const { serve } = await import('./serve.js');

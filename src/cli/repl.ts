@@ -2,12 +2,14 @@
  * The interactive shell, speaking the mini-kvstore-v2 commands:
  *   set KEY VALUE...   get KEY   delete KEY   list   compact   stats   help   quit | exit
  * plus history KEY and verify. It prints a "> " prompt only when stdin is a
- * terminal, so a piped script gets nothing but the answers.
+ * terminal, so a piped script gets nothing but the answers. On another
+ * engine's directory it is read-only: the reading commands work, the
+ * writing ones say why they cannot.
  */
 import { createInterface } from 'node:readline';
-import type { Store } from '../engine/store.js';
+import type { OpenedStore } from '../engine/open.js';
 import { keyFromString, printableKey } from '../engine/keys.js';
-import { formatBytes, statsText } from './commands.js';
+import { formatBytes, nativeOrRefuse, statsText } from './commands.js';
 
 export const REPL_HELP = `Commands:
   set <key> <value>   store or update a key-value pair
@@ -30,7 +32,8 @@ export interface ReplIo {
 }
 
 /** Run one line; returns false when the session should end. */
-export async function runReplLine(store: Store, line: string, io: Pick<ReplIo, 'out' | 'err'>): Promise<boolean> {
+export async function runReplLine(opened: OpenedStore, line: string, io: Pick<ReplIo, 'out' | 'err'>): Promise<boolean> {
+  const store = opened.store;
   const trimmed = line.trim();
   if (trimmed === '') return true;
   const space = trimmed.indexOf(' ');
@@ -44,7 +47,7 @@ export async function runReplLine(store: Store, line: string, io: Pick<ReplIo, '
         io.err('Usage: set <key> <value>');
         return true;
       }
-      await store.put(rest.slice(0, sep), rest.slice(sep + 1));
+      await nativeOrRefuse(opened, 'set').put(rest.slice(0, sep), rest.slice(sep + 1));
       io.out('OK');
       return true;
     }
@@ -58,7 +61,7 @@ export async function runReplLine(store: Store, line: string, io: Pick<ReplIo, '
     case 'delete':
     case 'del': {
       if (!key) return usage(io, 'delete <key>');
-      if (await store.delete(key)) io.out('Deleted');
+      if (await nativeOrRefuse(opened, 'delete').delete(key)) io.out('Deleted');
       else io.err('Key not found');
       return true;
     }
@@ -76,7 +79,7 @@ export async function runReplLine(store: Store, line: string, io: Pick<ReplIo, '
       return true;
     }
     case 'compact': {
-      const r = await store.compact();
+      const r = await nativeOrRefuse(opened, 'compact').compact();
       io.out('Compaction finished');
       io.err(`Reclaimed ${formatBytes(r.reclaimedBytes)}, dropped ${r.recordsDropped} records`);
       return true;
@@ -108,17 +111,18 @@ function usage(io: Pick<ReplIo, 'err'>, text: string): true {
 }
 
 /** Read lines until quit/exit or end of input. Errors of one line are reported and the session goes on. */
-export async function runRepl(store: Store, io: ReplIo): Promise<number> {
+export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> {
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   let failures = 0;
   if (io.interactive) {
-    io.err(`kvscope ${store.dir} — type "help" for commands`);
+    const { format, root } = opened.detection;
+    io.err(`kvscope ${root}${opened.native ? '' : ` (${format}, read-only)`} — type "help" for commands`);
     io.prompt('> ');
   }
   for await (const line of rl) {
     let goOn = true;
     try {
-      goOn = await runReplLine(store, line, io);
+      goOn = await runReplLine(opened, line, io);
     } catch (err) {
       failures++;
       io.err(`Error: ${(err as Error).message}`);

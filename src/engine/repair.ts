@@ -77,16 +77,21 @@ function real(path: string): string {
   }
 }
 
+/** Neither directory is the other nor inside it (a copy or an import into its own source would read what it writes). */
+export function assertSeparateDirectories(source: string, target: string, what: string): void {
+  const s = real(source);
+  const t = real(target);
+  if (isInside(s, t) || isInside(t, s)) {
+    throw new StoreError('BAD_REQUEST', `${what} must go outside the source: ${target} and ${source} overlap`);
+  }
+}
+
 /**
  * A directory a copy may be written to: missing or empty, and neither the
  * source nor inside it (nor the source inside it).
  */
 export function assertFreshTarget(source: string, target: string): void {
-  const s = real(source);
-  const t = real(target);
-  if (isInside(s, t) || isInside(t, s)) {
-    throw new StoreError('BAD_REQUEST', `the copy must go outside the store: ${target} and ${source} overlap`);
-  }
+  assertSeparateDirectories(source, target, 'the copy');
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new StoreError('BAD_REQUEST', `${target} is not empty; name a new or empty directory`);
   }

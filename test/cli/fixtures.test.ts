@@ -14,10 +14,12 @@ import { main } from '../../src/cli/main.js';
 import { detectFormat } from '../../src/engine/formats/registry.js';
 import { discoverFixtures, expectedLive, hashTree } from '../formats/helpers.js';
 
-async function kvscope(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+async function kvscope(argv: string[], input?: string): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: new PassThrough() });
+  const stdin = new PassThrough();
+  if (input !== undefined) stdin.end(input);
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin });
   return { code, out, err };
 }
 
@@ -103,6 +105,57 @@ describe('CLI on every fixture, with --format', () => {
 
     // Only looked at: not a byte changed.
     expect(hashTree(c.dataDir)).toEqual(before);
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))(
+    '%s: no command writes a kvscope store into it: the REPL reads it, import --from and demo refuse it',
+    async (_name, c) => {
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-foreign-'));
+      try {
+        fs.cpSync(c.dataDir, copy, { recursive: true });
+        const before = hashTree(copy);
+        const live = expectedLive(c.expected);
+        // The REPL opens any format: the reading commands answer, the writing ones say why they cannot.
+        const repl = await kvscope(['repl', '--dir', copy], 'list\nset k v\ndelete k\ncompact\nstats\nquit\n');
+        expect(repl.out[0]).toBe(`Keys (${live.size}):`);
+        expect(repl.out.slice(1, 1 + live.size)).toHaveLength(live.size);
+        expect(repl.out.join('\n')).toContain(`Keys:                ${live.size}`);
+        expect(repl.err.filter((l) => /read-only in kvscope/.test(l))).toHaveLength(3);
+        expect(repl.code).toBe(1);
+        const source = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-source-'));
+        try {
+          expect((await kvscope(['set', 'a', 'b', '--dir', source])).code).toBe(0);
+          const into = await kvscope(['import', '--from', source, '--dir', copy]);
+          expect(into.code).toBe(3);
+          expect(into.err.join('\n')).toMatch(/read-only in kvscope/);
+        } finally {
+          fs.rmSync(source, { recursive: true, force: true });
+        }
+        const demo = await kvscope(['demo', copy]);
+        expect(demo.code).toBe(3);
+        expect(demo.err.join('\n')).toMatch(/not empty/);
+        expect(hashTree(copy)).toEqual(before);
+        expect(detectFormat(copy)[0]!.format).toBe(detectFormat(c.dataDir)[0]!.format);
+      } finally {
+        fs.rmSync(copy, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it('import --from refuses to import a directory into itself or into a directory inside it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-self-'));
+    try {
+      expect((await kvscope(['set', 'a', 'b', '--dir', dir])).code).toBe(0);
+      const before = hashTree(dir);
+      for (const target of [dir, path.join(dir, 'inside')]) {
+        const r = await kvscope(['import', '--from', dir, '--dir', target]);
+        expect(r.code).toBe(2);
+        expect(r.err.join('\n')).toMatch(/overlap/);
+      }
+      expect(hashTree(dir)).toEqual(before);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses to write to a foreign directory with a clear error and exit 3', async () => {
