@@ -12,6 +12,7 @@ import { statsThroughKeydirImage } from '../engine/image-stats.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
+import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
 import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
 import { decodedRecordsOf } from '../engine/foreign-store.js';
@@ -39,7 +40,25 @@ export interface Io {
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
 
-export async function withStore<T>(opts: CliOptions, write: boolean, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+/** Open the directory for reading (never changes a byte), run fn, close. */
+export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+  return withOpened(opts, false, fn);
+}
+
+/**
+ * Open the directory as its writer (a kvscope store, created when missing or
+ * empty; another engine's directory opens read-only), run fn, close. A
+ * writer's open may change files (a torn tail cut off, a compaction
+ * finished): what it found goes to stderr, one line each.
+ */
+export async function withWriter<T>(opts: CliOptions, io: Pick<Io, 'err'>, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+  return withOpened(opts, true, async (opened) => {
+    if (opened.native) for (const note of recoveryNotes(opened.native.recovery)) io.err(`kvscope: recovery: ${note}`);
+    return fn(opened);
+  });
+}
+
+async function withOpened<T>(opts: CliOptions, write: boolean, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(opts.dir, {
     format: opts.format,
     readOnly: !write || opts.readOnly,
@@ -105,7 +124,7 @@ function verifyText(report: VerifyReport): string {
 
 const set: Command = async (args, opts, io) => {
   if (args.length < 2) throw new UsageError('set takes KEY VALUE');
-  await withStore(opts, true, async (o) => nativeOrRefuse(o, 'set').put(args[0]!, args.slice(1).join(' ')));
+  await withWriter(opts, io, async (o) => nativeOrRefuse(o, 'set').put(args[0]!, args.slice(1).join(' ')));
   io.out(opts.json ? JSON.stringify({ ok: true }) : 'OK');
   return EXIT_OK;
 };
@@ -115,7 +134,7 @@ const get: Command = async (args, opts, io) => {
   // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads), for a key
   // it has and (a version 2 image) for a key it has not; when the image cannot say, the store is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
-  const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, false, (o) => o.store.get(key))));
+  const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, (o) => o.store.get(key))));
   if (value === undefined) {
     io.err('Key not found');
     return EXIT_NOT_FOUND;
@@ -126,7 +145,7 @@ const get: Command = async (args, opts, io) => {
 
 const del: Command = async (args, opts, io) => {
   const key = one(args, 'delete');
-  const deleted = await withStore(opts, true, (o) => nativeOrRefuse(o, 'delete').delete(key));
+  const deleted = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'delete').delete(key));
   if (!deleted) {
     io.err('Key not found');
     return EXIT_NOT_FOUND;
@@ -156,7 +175,7 @@ function keysWithPrefix(opened: OpenedStore, prefix: string | undefined, limit =
 
 const list: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('list takes no arguments (use --prefix P)');
-  const keys = await withStore(opts, false, async (o) => keysWithPrefix(o, opts.prefix, opts.limit));
+  const keys = await withStore(opts, async (o) => keysWithPrefix(o, opts.prefix, opts.limit));
   if (opts.json) io.out(JSON.stringify(keys.map((k) => bytesToJson(keyFromString(k)))));
   else for (const k of keys) io.out(printableKey(keyFromString(k)));
   return EXIT_OK;
@@ -180,7 +199,7 @@ async function forEachEntry(opened: OpenedStore, prefix: string | undefined, lim
 
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
-  await withStore(opts, false, (o) =>
+  await withStore(opts, (o) =>
     forEachEntry(o, opts.prefix, opts.limit, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`)),
   );
   return EXIT_OK;
@@ -188,7 +207,7 @@ const scan: Command = async (args, opts, io) => {
 
 const history: Command = async (args, opts, io) => {
   const key = one(args, 'history');
-  const versions = await withStore(opts, false, (o) => o.store.history(key));
+  const versions = await withStore(opts, (o) => o.store.history(key));
   if (opts.json) {
     io.out(JSON.stringify(versions));
   } else if (versions.length === 0) {
@@ -206,14 +225,14 @@ const stats: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('stats takes no arguments');
   // A kvscope store closed cleanly gives its figures from its keydir image's header, unopened; else it is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? statsThroughKeydirImage(opts.dir) : undefined;
-  const s = throughImage ?? (await withStore(opts, false, async (o) => o.store.stats()));
+  const s = throughImage ?? (await withStore(opts, async (o) => o.store.stats()));
   io.out(opts.json ? JSON.stringify(s) : statsText(s));
   return EXIT_OK;
 };
 
 const compact: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('compact takes no arguments');
-  const result = await withStore(opts, true, (o) => nativeOrRefuse(o, 'compact').compact());
+  const result = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'compact').compact());
   if (opts.json) io.out(JSON.stringify(result));
   else {
     io.out('Compaction finished');
@@ -224,7 +243,7 @@ const compact: Command = async (args, opts, io) => {
 
 const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
-  const report = await withStore(opts, false, (o) => o.store.verify());
+  const report = await withStore(opts, (o) => o.store.verify());
   io.out(opts.json ? JSON.stringify(report) : verifyText(report));
   return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
 };
@@ -238,7 +257,7 @@ function recordLine(file: string, r: DecodedRecord): string {
 
 const dump: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('dump takes no arguments (use --segment N)');
-  await withStore(opts, false, async (o) => {
+  await withStore(opts, async (o) => {
     const format: FormatDescription = getFormat(o.detection.format) ?? nativeFormat;
     const files = format.listFiles(o.detection.root).filter(hasRecords);
     const chosen = opts.segment === undefined ? files.filter((f) => f.role === 'data') : files.filter((f) => f.name === opts.segment || String(f.id) === opts.segment);
@@ -342,7 +361,7 @@ const importCmd: Command = async (args, opts, io) => {
       spool?.close();
     }
     let imported = 0;
-    await withStore(opts, true, async (o) => {
+    await withWriter(opts, io, async (o) => {
       const store = nativeOrRefuse(o, 'import');
       let batch: ReturnType<typeof parseImportLine>[] = [];
       let at = 0;
@@ -400,7 +419,7 @@ class LineSpool {
 
 const exportCmd: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('export takes no arguments');
-  await withStore(opts, false, (o) => forEachEntry(o, opts.prefix, undefined, (key, value) => io.out(exportLine(key, value))));
+  await withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, (key, value) => io.out(exportLine(key, value))));
   return EXIT_OK;
 };
 

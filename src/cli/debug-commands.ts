@@ -70,7 +70,7 @@ function hex32(n: number | undefined): string {
 
 const segments: Command = async (args, opts, io) => {
   noArgs(args, 'segments');
-  await withStore(opts, false, async (o) => {
+  await withStore(opts, async (o) => {
     const format = formatOf(o.detection.format);
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
@@ -115,7 +115,7 @@ const records: Command = async (args, opts, io) => {
   if (opts.segment === undefined) throw new UsageError('records needs --segment FILE');
   const limit = opts.limit ?? 100;
   const from = opts.offset ?? 0;
-  await withStore(opts, false, async (o) => {
+  await withStore(opts, async (o) => {
     const format = formatOf(o.detection.format);
     const files = format.listFiles(o.detection.root).filter(hasRecords);
     const file = files.find((f) => f.name === opts.segment) ?? files.find((f) => f.role === 'data' && String(f.id) === opts.segment);

@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { StoreError } from '../engine/errors.js';
 import { parseCommandLine, USAGE, UsageError } from './args.js';
-import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, type Io } from './commands.js';
+import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, withWriter, type Io } from './commands.js';
+import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
 
@@ -29,14 +30,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (command === 'repl') {
       if (args.length > 0) throw new UsageError('repl takes no arguments');
-      return await withStore(options, !options.readOnly, async (opened) => {
+      const session = async (opened: OpenedStore): Promise<number> => {
         const interactive = Boolean((io.stdin as NodeJS.ReadStream).isTTY);
         const prompt = (text: string): void => {
           io.flush?.();
           process.stdout.write(text);
         };
         return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt });
-      });
+      };
+      return await (options.readOnly ? withStore(options, session) : withWriter(options, io, session));
     }
     if (command === 'serve') {
       const { serve } = await import('./serve.js');

@@ -17,6 +17,7 @@ import { filePath } from './formats/fs-probe.js';
 import { openStore, type OpenedStore } from './open.js';
 import { assertFreshTarget } from './repair.js';
 import { ForeignStore } from './foreign-store.js';
+import { recoveryNotes } from './recovery.js';
 import { keyFromString } from './keys.js';
 import type { BrowsableStore, Problem } from './types.js';
 
@@ -126,15 +127,7 @@ export function applyDamage(root: string, damage: Damage): void {
 }
 
 function recoveryLines(opened: OpenedStore): string[] {
-  if (opened.native) {
-    const r = opened.native.recovery;
-    return [
-      ...r.tornTails.map((p) => `torn tail in ${p.file} at ${p.offset}: ${p.message}`),
-      ...r.skipped.map((p) => `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}`),
-      ...r.hintFallbacks.map((h) => `hint not used: ${h}`),
-      ...(r.compactionRecovered ? [`interrupted compaction ${r.compactionRecovered}`] : []),
-    ];
-  }
+  if (opened.native) return recoveryNotes(opened.native.recovery);
   return opened.store instanceof ForeignStore ? opened.store.warnings() : [];
 }
 

@@ -279,7 +279,10 @@ export class Store implements BrowsableStore {
       for (const tmp of listing.tmpFiles) efs.unlinkSync(pathOf(dir, tmp));
       // A crash between creating a segment and its header's fdatasync leaves a
       // file shorter than the header: it holds no record, so it goes (a torn tail cut off).
-      const unborn = listing.dataIds.filter((id) => efs.existsSync(pathOf(dir, dataFileName(id))) && isInterruptedCreation(efs, pathOf(dir, dataFileName(id)), id));
+      // Only the newest file can be one (rotation syncs a segment's header before appending to it); an older
+      // one that short was damaged later, and stays for verify and repair to show.
+      const newestId = Math.max(...listing.dataIds);
+      const unborn = listing.dataIds.filter((id) => id === newestId && efs.existsSync(pathOf(dir, dataFileName(id))) && isInterruptedCreation(efs, pathOf(dir, dataFileName(id)), id));
       for (const id of unborn) {
         const size = efs.statSize(pathOf(dir, dataFileName(id)));
         efs.unlinkSync(pathOf(dir, dataFileName(id)));
@@ -603,29 +606,52 @@ export class Store implements BrowsableStore {
   }
 
   /**
-   * Cut off incomplete records at the end of segments (a crash mid-append),
-   * and with them an unfinished batch they end (replay ignores it; left in
-   * place it would stay an incomplete-batch problem forever); and the
-   * preallocated space a syncing writer that did not close left. Write mode only.
+   * Cut off incomplete records at the end of the segment a writer was
+   * appending to (a crash mid-append), and with them an unfinished batch they
+   * end (replay ignores it; left in place it would stay an incomplete-batch
+   * problem forever); and the preallocated space a syncing writer that did
+   * not close left. Write mode only.
+   *
+   * Only the newest ordinary segment can end that way: rotation fdatasyncs a
+   * segment before the next one is created, and compaction outputs are synced
+   * before they count. A sealed segment that ends inside a record was damaged
+   * after it was written, so its bytes stay for verify and repair to show.
    */
   private cutTornTails(): void {
     for (const seg of this.segments.values()) {
       // Zeros a syncing writer wrote ahead of its appends: no data, so not reported (the active segment's are written again as it goes).
       if (seg.fileSize > seg.size) this.truncateSegment(seg, seg.size);
     }
+    const appendedTo = this.newestOrdinarySegment();
+    const leftInPlace = ' (left in place: not the newest segment, so no crash of a writer explains it; the file was damaged after it was written)';
     for (const problem of this.recovery.tornTails) {
       const seg = this.segmentNamed(problem.file);
       if (!seg || problem.offset < SEGMENT_HEADER.size) continue;
+      if (seg !== appendedTo) {
+        problem.message += leftInPlace;
+        continue;
+      }
       seg.corruptBytes -= seg.size - problem.offset;
       this.truncateSegment(seg, problem.offset);
       problem.message += ' (cut off)';
     }
     for (const [seg, problem] of this.batchTails) {
       if (problem.offset < SEGMENT_HEADER.size || problem.offset >= seg.size) continue;
+      if (seg !== appendedTo) {
+        problem.message += leftInPlace;
+        continue;
+      }
       this.truncateSegment(seg, problem.offset);
       problem.message += ' (cut off)';
     }
     this.batchTails.clear();
+  }
+
+  /** The ordinary (not compacted) segment with the highest id: the one a writer appended to last. */
+  private newestOrdinarySegment(): Segment | undefined {
+    let newest: Segment | undefined;
+    for (const seg of this.segments.values()) if (!seg.compacted && (!newest || seg.id > newest.id)) newest = seg;
+    return newest;
   }
 
   private truncateSegment(seg: Segment, size: number): void {

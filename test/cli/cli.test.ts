@@ -185,6 +185,21 @@ describe('one-shot commands', () => {
     expect(kv([...d, 'get', 'third']).out).toBe('three\n');
   });
 
+  it("a writer's open says on stderr what recovery found and did; a clean store says nothing", () => {
+    const d = ['--dir', 'recovered'];
+    expect(kv([...d, 'set', 'a', '1'])).toEqual({ code: 0, out: 'OK\n', err: '' });
+    expect(kv([...d, 'set', 'b', '2'])).toEqual({ code: 0, out: 'OK\n', err: '' });
+    const file = path.join(cwd, 'recovered', '000001.data');
+    const size = fs.statSync(file).size;
+    fs.appendFileSync(file, Buffer.from([0x00, 0x01, 0x02])); // a crash mid-append
+    const r = kv([...d, 'set', 'c', '3']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('OK\n');
+    expect(r.err).toMatch(new RegExp(`^kvscope: recovery: torn tail in 000001\\.data at ${size}: .*\\(cut off\\)$`, 'm'));
+    expect(kv([...d, 'set', 'd', '4'])).toEqual({ code: 0, out: 'OK\n', err: '' });
+    expect(lines(kv([...d, 'list']).out)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('a locked store exits 3 while another process writes it; reads still work', async () => {
     const dir = path.join(cwd, 'locked');
     const child = spawn(process.execPath, [BIN, '--dir', dir, 'repl'], { cwd, stdio: 'pipe' });

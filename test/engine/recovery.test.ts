@@ -83,6 +83,54 @@ describe('torn tail at every byte offset of the last record', () => {
   }
 });
 
+describe('a sealed segment cut short (damage, not a crash)', () => {
+  /** Three segments of 40 keys k00..k39 written in order; their files, oldest first. */
+  async function threeSegments(): Promise<{ dir: string; files: string[] }> {
+    const dir = await buildStore(
+      Array.from({ length: 40 }, (_, i): [string, string] => [`k${String(i).padStart(2, '0')}`, `value-${i}`]),
+      { segmentSize: 400 },
+    );
+    const files = fs.readdirSync(dir).filter((n) => n.endsWith('.data')).sort();
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    return { dir, files };
+  }
+
+  it('a writer leaves its bytes in place and says so; only the newest segment is cut', async () => {
+    const { dir, files } = await threeSegments();
+    removeKeydirImage(dir);
+    const middle = files[1]!;
+    const size = fs.statSync(path.join(dir, middle)).size;
+    const cut = size - 5; // inside its last record
+    fs.truncateSync(path.join(dir, middle), cut);
+    const newest = files.at(-1)!;
+    const newestSize = fs.statSync(path.join(dir, newest)).size;
+    fs.appendFileSync(path.join(dir, newest), Buffer.from([1, 2, 3])); // a crash mid-append: a torn tail to cut
+
+    const rw = await Store.open(dir, { fsync: 'never' });
+    const torn = Object.fromEntries(rw.recovery.tornTails.map((p) => [p.file, p.message]));
+    expect(torn[middle]).toMatch(/left in place/);
+    expect(torn[newest]).toMatch(/cut off/);
+    await rw.put('after', 'x');
+    await rw.close();
+    expect(fs.statSync(path.join(dir, middle)).size).toBe(cut);
+    expect(fs.statSync(path.join(dir, newest)).size).toBeGreaterThanOrEqual(newestSize);
+    const report = await verifyNativeDirectory(dir);
+    expect(report.problems.filter((p) => p.kind === 'torn-tail').map((p) => p.file)).toEqual([middle]);
+  });
+
+  it('an emptied older segment file stays for verify to show; only the newest unfinished one is removed', async () => {
+    const { dir, files } = await threeSegments();
+    removeKeydirImage(dir);
+    fs.truncateSync(path.join(dir, files[1]!), 0);
+    const rw = await Store.open(dir, { fsync: 'never' });
+    await rw.put('after', 'x');
+    await rw.close();
+    expect(fs.existsSync(path.join(dir, files[1]!))).toBe(true);
+    const report = await verifyNativeDirectory(dir);
+    expect(report.problems.some((p) => p.file === files[1] && p.kind === 'torn-tail')).toBe(true);
+  });
+});
+
 describe('every single-bit flip', () => {
   const entries: Array<[string, string]> = [
     ['k1', 'value-1'],
