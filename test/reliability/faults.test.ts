@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { StoreError } from '../../src/engine/errors.js';
+import { verifyNativeDirectory } from '../../src/engine/verify.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 import { FAULT_KINDS, FaultFs, type CallKind, type Fault, type FaultMode } from './fault-fs.js';
@@ -363,23 +364,39 @@ describe('regressions found by the reliability tests', () => {
   });
 
   it('a segment file left empty by a crash inside its creation is removed by the next writer (and reported), not left for verify to flag forever', async () => {
+    for (const start of [Buffer.alloc(0), Buffer.from('KVSD')]) {
+      const dir = tempDir();
+      const s = await Store.open(dir, { create: true });
+      await s.put('a', '1');
+      await s.close();
+      // The newest file, cut inside its header: rotation was creating it when the crash came.
+      fs.writeFileSync(path.join(dir, '000002.data'), start);
+      const ro = await Store.open(dir, { readOnly: true });
+      await ro.close();
+      expect(fs.existsSync(path.join(dir, '000002.data'))).toBe(true); // read-only changes nothing
+      const w = await Store.open(dir);
+      expect(w.recovery.tornTails.map((p) => p.file)).toEqual(['000002.data']);
+      expect((await w.get('a'))?.toString()).toBe('1');
+      await w.close();
+      expect(fs.existsSync(path.join(dir, '000002.data'))).toBe(false);
+      expect((await verifyNativeDirectory(dir)).problems).toEqual([]);
+    }
+  });
+
+  it('an older segment file that short, or bytes that are not our header, stay for verify to report', async () => {
     const dir = tempDir();
     const s = await Store.open(dir, { create: true });
     await s.put('a', '1');
     await s.close();
-    fs.writeFileSync(path.join(dir, '000002.data'), Buffer.alloc(0));
-    fs.writeFileSync(path.join(dir, '000003.data'), Buffer.from('KVSD'));
-    // Not a torn creation: bytes that are not the start of our header stay for verify to report.
-    fs.writeFileSync(path.join(dir, '000004.data'), Buffer.from('junk'));
-    const ro = await Store.open(dir, { readOnly: true });
-    await ro.close();
-    expect(fs.existsSync(path.join(dir, '000002.data'))).toBe(true); // read-only changes nothing
+    // Rotation syncs a header before the next file exists: a short file with a newer one after it is damage.
+    fs.writeFileSync(path.join(dir, '000002.data'), Buffer.from('KVSD'));
+    fs.writeFileSync(path.join(dir, '000003.data'), Buffer.from('junk'));
     const w = await Store.open(dir);
-    expect(w.recovery.tornTails.map((p) => p.file)).toEqual(expect.arrayContaining(['000002.data']));
     expect((await w.get('a'))?.toString()).toBe('1');
     await w.close();
-    expect(fs.existsSync(path.join(dir, '000002.data'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, '000003.data'))).toBe(false);
-    expect(fs.existsSync(path.join(dir, '000004.data'))).toBe(true);
+    expect(fs.readFileSync(path.join(dir, '000002.data')).toString()).toBe('KVSD');
+    expect(fs.readFileSync(path.join(dir, '000003.data')).toString()).toBe('junk');
+    const files = (await verifyNativeDirectory(dir)).problems.map((p) => p.file);
+    expect(files).toEqual(expect.arrayContaining(['000002.data', '000003.data']));
   });
 });
