@@ -93,6 +93,13 @@ export interface CompactionContext {
    * commit() leaves such a key alone.
    */
   liveSlot(segment: number, offset: number): number;
+  /**
+   * After the walk: an error naming a record liveSlot had but the walk did not
+   * find (its checksum fails, its bytes are gone), else undefined. Such a
+   * compaction stops before its commit: the keydir would point into deleted
+   * inputs, and the damaged bytes would go with them.
+   */
+  unreadLiveRecords(): Error | undefined;
   /** Called once the manifest is durable: swap the outputs in, in memory. */
   commit(outputs: Segment[], moved: MovedRecords): void;
   hooks?: CompactionHooks | undefined;
@@ -260,6 +267,8 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
       done += input.size;
       await yielder.tick(done, totalBytes);
     }
+    const unread = ctx.unreadLiveRecords();
+    if (unread) throw unread;
     flush();
     // The last output has nothing left to overlap with.
     if (out) {

@@ -20,7 +20,7 @@ import {
 } from './errors.js';
 import { Keydir, type Location, type PlacedEntries } from './keydir.js';
 import type { KeyList } from './key-list.js';
-import { toBytes } from './keys.js';
+import { printableKey, toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
 import { computeRecordCrc, encodeRecordInto, fieldsOf, getU64, readRecordHeader, readU32, readU64, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
@@ -61,7 +61,7 @@ import { GroupCommit } from './group-commit.js';
 import { keyHistory } from './key-history.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
-import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionHooks } from './compaction.js';
+import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
 import type {
   BatchOp,
@@ -1224,7 +1224,7 @@ export class Store implements BrowsableStore {
    * inserted in, which for a store opened from hints is their hash order, not
    * their place on disk.)
    */
-  private async liveRecordLookup(inputs: readonly Segment[], pause: () => Promise<void>): Promise<(segment: number, offset: number) => number> {
+  private async liveRecordLookup(inputs: readonly Segment[], pause: () => Promise<void>): Promise<Pick<CompactionContext, 'liveSlot' | 'unreadLiveRecords'>> {
     // Gathered at once (the snapshot), sorted in steps: ~140 ms at a million keys would stall the event loop.
     const byLocation = await runStepsPausing(this.keydir.slotsByLocationSteps(inputs.map((s) => s.id)), pause);
     const { rankOf, order, first } = byLocation;
@@ -1236,7 +1236,9 @@ export class Store implements BrowsableStore {
     // cursor[r] is where the walk through input r is.
     const cursor = first.slice(0, inputs.length);
     const offsetAt = (k: number) => offsets[k]!;
-    return (segment, offset) => {
+    // Which live records the walk found: one it did not is unreadable (damaged after it was indexed).
+    const found = new Uint8Array(offsets.length);
+    const liveSlot = (segment: number, offset: number): number => {
       const r = rankOf.get(segment);
       if (r === undefined) return -1;
       const start = first[r]!;
@@ -1246,8 +1248,28 @@ export class Store implements BrowsableStore {
       if (k > start && offsetAt(k - 1) >= offset) k = start;
       while (k < end && offsetAt(k) < offset) k++;
       cursor[r] = k;
-      return k < end && offsetAt(k) === offset ? slots[k]! : -1;
+      if (k < end && offsetAt(k) === offset) {
+        found[k] = 1;
+        return slots[k]!;
+      }
+      return -1;
     };
+    const unreadLiveRecords = (): Error | undefined => {
+      const missed = found.indexOf(0);
+      if (missed < 0) return undefined;
+      let count = 0;
+      for (let k = missed; k < found.length; k++) count += found[k] === 0 ? 1 : 0;
+      let r = 0;
+      while (first[r + 1]! <= missed) r++;
+      const key = printableKey(Buffer.from(this.keydir.keyAt(slots[missed]!), 'latin1'));
+      const more = count > 1 ? ` (and ${count - 1} more live record(s) like it)` : '';
+      return new CorruptRecordError(
+        inputs[r]!.file,
+        offsetAt(missed),
+        `the live record of key ${key} cannot be read: its checksum fails or its bytes are gone${more}. Compaction stopped: no record was moved or deleted. verify shows the damage; repair writes a copy without it`,
+      );
+    };
+    return { liveSlot, unreadLiveRecords };
   }
 
   /** What a compaction would do now, without doing it. */
@@ -1310,7 +1332,7 @@ export class Store implements BrowsableStore {
     const bytesBefore = this.stats().totalBytes;
     const segmentsBefore = this.segments.size;
     const snapshot = new Yielder('compact', opts.signal, opts.onProgress);
-    const liveSlot = await this.liveRecordLookup(inputs, () => snapshot.tick(0, 1));
+    const live = await this.liveRecordLookup(inputs, () => snapshot.tick(0, 1));
     try {
       const result = await runCompaction({
         efs: this.efs,
@@ -1319,7 +1341,7 @@ export class Store implements BrowsableStore {
         inputs,
         sequenceFloor: this.nextSequence - 1,
         allocateSegmentId: () => this.nextSegmentId++,
-        liveSlot,
+        ...live,
         commit: (outputs, moved) => {
           for (const out of outputs) this.segments.set(out.id, out);
           const kd = this.keydir;

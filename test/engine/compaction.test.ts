@@ -17,7 +17,7 @@ import { fileSource } from '../../src/engine/native/byte-source.js';
 import { committedRecords, scanRecords } from '../../src/engine/native/scan.js';
 import { decodeSegmentHeader } from '../../src/engine/native/codec.js';
 import { SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } from '../../src/engine/native/layout.js';
-import { AbortedError } from '../../src/engine/errors.js';
+import { AbortedError, CorruptRecordError } from '../../src/engine/errors.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import type { CompactionStep } from '../../src/engine/compaction.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
@@ -322,6 +322,40 @@ describe('compaction', () => {
       expect((await third.verify()).problems).toEqual([]);
       await third.close();
     }
+  });
+
+  it('a live record damaged since it was indexed stops the compaction: nothing moved or deleted, the damage still there', async () => {
+    const dir = tempDir() + '/s';
+    const { store, model } = await churn(dir);
+    await store.close();
+    // Damage one live record of a sealed segment; its hint still lists it, so the open indexes it unread.
+    const reopened = await Store.open(dir);
+    const located = [...model.keys()].map((k) => [k, reopened.locate(k)!] as const);
+    const newest = Math.max(...located.map(([, l]) => l.segment));
+    const victim = located.find(([, l]) => l.segment < newest)!;
+    await reopened.close();
+    const file = path.join(dir, victim[1].file);
+    const bytes = fs.readFileSync(file);
+    bytes[victim[1].offset + victim[1].length - 1]! ^= 0xff;
+    fs.writeFileSync(file, bytes);
+    const store2 = await Store.open(dir);
+    const inputs = Object.fromEntries(dataFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+    const err = await store2.compact().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptRecordError);
+    expect((err as Error).message).toContain(`${victim[1].file} at offset ${victim[1].offset}`);
+    expect((err as Error).message).toContain(victim[0]);
+    expect(leftovers(dir)).toEqual([]);
+    // Every input is still there, byte for byte (compaction may have sealed the active segment first).
+    for (const [f, b] of Object.entries(inputs)) expect(fs.readFileSync(path.join(dir, f)).equals(b), f).toBe(true);
+    const others = new Map([...model].filter(([k]) => k !== victim[0]));
+    for (const [k, v] of others) expect((await store2.get(k))?.toString(), k).toBe(v);
+    await expect(store2.get(victim[0])).rejects.toBeInstanceOf(CorruptRecordError);
+    await store2.close();
+    const again = await Store.open(dir);
+    expect((await again.verify()).problems.some((p) => p.kind === 'bad-crc' && p.file === victim[1].file && p.offset === victim[1].offset)).toBe(true);
+    expect(again.recovery.hintFallbacks.filter((h) => h.startsWith('KEYDIR'))).toEqual([]);
+    expect([...again.sortedKeys()]).toEqual([...model.keys()].sort());
+    await again.close();
   });
 
   it('cancelling via AbortSignal leaves the store intact', async () => {
