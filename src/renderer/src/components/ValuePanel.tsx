@@ -20,6 +20,7 @@ import { decodeText, formatBytes, formatCount } from '../format.js';
 import type { Selection } from './Workspace.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { HexView } from './HexView.js';
+import { formatJson, type JsonNotes } from '../json-text.js';
 
 type View = 'text' | 'json' | 'hex' | 'base64';
 type EditFormat = 'text' | 'json' | 'hex';
@@ -49,35 +50,38 @@ interface Loaded {
   bytes: Uint8Array;
 }
 
-function prettyJson(text: string): { ok: true; text: string } | { ok: false; error: string } {
-  try {
-    return { ok: true, text: JSON.stringify(JSON.parse(text), null, 2) };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-/** Turns an edited draft into bytes, or explains why it cannot be saved. */
+/** Turns an edited draft into bytes, or explains why it cannot be saved. The draft's own text is saved: JSON is checked, never re-serialized. */
 function draftToBytes(format: EditFormat, draft: string): { bytes: Uint8Array } | { error: string } {
   if (format === 'hex') {
     const bytes = hexToBytes(draft);
     return bytes ? { bytes } : { error: 'Invalid hex: use pairs of hex digits, e.g. "de ad be ef".' };
   }
   if (format === 'json') {
-    const parsed = prettyJson(draft);
-    if (!parsed.ok) return { error: `Invalid JSON: ${parsed.error}` };
+    const checked = formatJson(draft);
+    if (!checked.ok) return { error: `Invalid JSON: ${checked.error}` };
   }
   return { bytes: new TextEncoder().encode(draft) };
 }
 
+/** The value as editable text: its own text, in every format (a JSON value is not re-indented unless the user asks). */
 function bytesToDraft(format: EditFormat, bytes: Uint8Array): string {
   if (format === 'hex') return bytesToHex(bytes, ' ');
-  const text = decodeText(bytes).text;
-  if (format === 'json') {
-    const pretty = prettyJson(text);
-    return pretty.ok ? pretty.text : text;
-  }
-  return text;
+  return decodeText(bytes).text;
+}
+
+function JsonNotesView({ notes }: { notes: JsonNotes }) {
+  if (notes.inexactNumbers.length === 0 && notes.duplicateKeys.length === 0) return null;
+  const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ', …' : '');
+  return (
+    <div className="notice small" role="note" aria-label="JSON notes">
+      {notes.inexactNumbers.length > 0 && (
+        <div>
+          Shown as stored: {list(notes.inexactNumbers)} cannot be held exactly by a JavaScript number (JSON.parse would change {notes.inexactNumbers.length === 1 ? 'it' : 'them'}).
+        </div>
+      )}
+      {notes.duplicateKeys.length > 0 && <div>Duplicate key {list(notes.duplicateKeys)} in one object: every occurrence is shown; most JSON readers keep only the last.</div>}
+    </div>
+  );
 }
 
 export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onOpenRecord, onError }: Props) {
@@ -121,7 +125,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   const viewBytes = shown ? shown.bytes : loaded?.bytes;
   const text = useMemo(() => (viewBytes ? decodeText(viewBytes) : null), [viewBytes]);
-  const json = useMemo(() => (text && view === 'json' ? prettyJson(text.text) : null), [text, view]);
+  const json = useMemo(() => (text && view === 'json' ? formatJson(text.text) : null), [text, view]);
 
   /** Fetches the next window of a large value and appends it. */
   const loadMore = async () => {
@@ -221,6 +225,15 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setEditing({ format, draft: 'bytes' in current ? bytesToDraft(format, current.bytes) : editing.draft });
   };
 
+  /** The explicit "Format" action: re-indents the draft, keeping every token's text. */
+  const formatDraft = () => {
+    if (!editing) return;
+    const formatted = formatJson(editing.draft);
+    if (!formatted.ok) return setLocalError(`Invalid JSON: ${formatted.error}`);
+    setLocalError(null);
+    setEditing({ ...editing, draft: formatted.text });
+  };
+
   if (selection === null) {
     return (
       <section className="pane value-pane" aria-label="Selected key">
@@ -242,6 +255,11 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
             </button>
           ))}
         </div>
+        {editing.format === 'json' && (
+          <button type="button" className="small-button" onClick={formatDraft} title="Re-indent the JSON; numbers, strings and keys stay exactly as written">
+            Format
+          </button>
+        )}
       </div>
       <textarea
         aria-label="Value"
@@ -383,7 +401,10 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
                 {view === 'json' &&
                   json &&
                   (json.ok ? (
-                    <pre className="mono value-text json">{json.text}</pre>
+                    <>
+                      <JsonNotesView notes={json.notes} />
+                      <pre className="mono value-text json">{json.text}</pre>
+                    </>
                   ) : (
                     <div className="inline-error">Not valid JSON: {json.error}</div>
                   ))}
