@@ -72,3 +72,20 @@ test('JSON: shown as stored, and saving without a change writes the same bytes',
 
   expect((await storedValue(page, kv, 'json:bignum'))?.toString('latin1')).toBe(BIGNUM);
 });
+
+test('a value with CR bytes is edited as hex, and saving keeps every byte', async ({ page, kv }) => {
+  const crlf = 'line1\nline2\r\nline3';
+  await seed(kv, { 'text:crlf': crlf });
+  await openReadWrite(page, kv);
+  await select(page, 'text:crlf');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByRole('radio', { name: 'hex' })).toBeChecked();
+  await expect(page.getByRole('radio', { name: 'text' })).toBeDisabled();
+  await expect(page.getByRole('radio', { name: 'json' })).toBeDisabled();
+  await expect(page.getByRole('note', { name: 'Why hex' })).toContainText('carriage returns (CR');
+  await expect(page.getByRole('textbox', { name: 'Value' })).toHaveValue(Buffer.from(crlf).toString('hex').replace(/(..)(?!$)/g, '$1 '));
+  await shot(page, 'value-crlf-edit-as-hex');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('button', { name: 'Edit' })).toBeVisible();
+  expect((await storedValue(page, kv, 'text:crlf'))?.toString('latin1')).toBe(crlf);
+});

@@ -51,3 +51,18 @@ export function decodeText(bytes: Uint8Array): { text: string; valid: boolean } 
     return { text: utf8.decode(bytes), valid: false };
   }
 }
+
+/**
+ * Why a text box cannot hold these bytes unchanged, or null when it can. An
+ * HTML textarea turns CR and CRLF into LF, invalid UTF-8 would come back as
+ * U+FFFD, and a leading byte-order mark is dropped by the decoder: each
+ * would change bytes the user never edited, so such values are edited as hex.
+ */
+export function textEditProblem(bytes: Uint8Array): string | null {
+  const decoded = decodeText(bytes);
+  if (!decoded.valid) return 'This value is not valid UTF-8, so it can only be edited as hex (a text box would replace the invalid bytes).';
+  if (bytes.includes(0x0d)) return 'This value contains carriage returns (CR, \\r), so it can only be edited as hex (a text box turns them into line feeds).';
+  const again = new TextEncoder().encode(decoded.text);
+  if (again.length !== bytes.length || again.some((b, i) => b !== bytes[i])) return 'This value would not come back unchanged from a text box (it starts with a byte-order mark), so it can only be edited as hex.';
+  return null;
+}

@@ -16,7 +16,7 @@ import {
   textToKeyString,
   bytesToKeyString,
 } from '../../../shared/keytext.js';
-import { decodeText, formatBytes, formatCount } from '../format.js';
+import { decodeText, formatBytes, formatCount, textEditProblem } from '../format.js';
 import type { Selection } from './Workspace.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { HexView } from './HexView.js';
@@ -213,15 +213,21 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   const startEdit = () => {
     if (!loaded) return;
-    const format: EditFormat = view === 'hex' || view === 'base64' ? 'hex' : view === 'json' ? 'json' : text?.valid ? 'text' : 'hex';
+    const asText = textEditProblem(loaded.bytes) === null;
+    const format: EditFormat = view === 'hex' || view === 'base64' || !asText ? 'hex' : view === 'json' ? 'json' : 'text';
     setLocalError(null);
     setEditing({ format, draft: bytesToDraft(format, loaded.bytes) });
   };
 
   const changeEditFormat = (format: EditFormat) => {
     if (!editing) return;
-    // Re-express the current draft in the new format when it converts cleanly.
+    // Re-express the current draft in the new format when it converts cleanly, and only if no byte would change.
     const current = draftToBytes(editing.format, editing.draft);
+    if ('bytes' in current && format !== 'hex') {
+      const problem = textEditProblem(current.bytes);
+      if (problem) return setLocalError(problem);
+    }
+    setLocalError(null);
     setEditing({ format, draft: 'bytes' in current ? bytesToDraft(format, current.bytes) : editing.draft });
   };
 
@@ -244,13 +250,24 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   const keyInfo = key !== null ? describeKey(key) : null;
   const response = loaded?.response;
+  /** Why the value cannot be edited as text (it is edited as hex then), or null. */
+  const textProblem = editing && editing.format === 'hex' && loaded && selection.kind === 'key' ? textEditProblem(loaded.bytes) : null;
   const editor = editing && (
     <div className="editor">
       <div className="controls-row">
         <span className="small muted">Edit as</span>
         <div className="segmented" role="radiogroup" aria-label="Edit as">
           {(['text', 'json', 'hex'] as const).map((f) => (
-            <button key={f} type="button" role="radio" aria-checked={editing.format === f} className={editing.format === f ? 'on' : ''} onClick={() => changeEditFormat(f)}>
+            <button
+              key={f}
+              type="button"
+              role="radio"
+              aria-checked={editing.format === f}
+              className={editing.format === f ? 'on' : ''}
+              disabled={textProblem !== null && f !== 'hex'}
+              title={textProblem !== null && f !== 'hex' ? textProblem : undefined}
+              onClick={() => changeEditFormat(f)}
+            >
               {f}
             </button>
           ))}
@@ -261,6 +278,11 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           </button>
         )}
       </div>
+      {textProblem && (
+        <div className="notice small" role="note" aria-label="Why hex">
+          {textProblem}
+        </div>
+      )}
       <textarea
         aria-label="Value"
         className="mono value-editor"
