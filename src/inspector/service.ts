@@ -17,7 +17,9 @@ import { getFormat } from '../engine/formats/registry.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type StoreFollower } from '../engine/follow.js';
+import { RECORD_HEADER } from '../engine/native/layout.js';
 import type {
+  VersionInfo,
   EventListener,
   KvscopeEvent,
   KvscopeHandlers,
@@ -352,16 +354,22 @@ export class InspectorService implements KvscopeHandlers {
 
   async history(req: RequestOf<'history'>): Promise<ResponseOf<'history'>> {
     const session = this.session(req.sessionId);
-    const versions = await session.handle.store.history(keyBytes(req.key));
-    return {
-      key: req.key,
-      versions: versions.map((v) => ({
-        location: toLocation(v.location),
-        kind: v.kind,
-        valueLength: v.valueLength,
-        status: v.status,
-      })),
-    };
+    const key = keyBytes(req.key);
+    const versions: VersionInfo[] = (await session.handle.store.history(key)).map((v) => ({
+      location: toLocation(v.location),
+      kind: v.kind,
+      valueLength: v.valueLength,
+      status: v.status,
+    }));
+    // The log's history lists only records that read back intact. When the
+    // key's live record is damaged (its value cannot be read), list it too,
+    // as corrupt, so the older good versions are seen next to it.
+    const live = session.handle.native?.locate(key);
+    if (live && !versions.some((v) => v.location.file === live.file && v.location.offset === live.offset)) {
+      versions.push({ location: toLocation(live), kind: 'put', valueLength: Math.max(0, live.length - RECORD_HEADER.size - key.length), status: 'corrupt' });
+      versions.sort((a, b) => a.location.sequence - b.location.sequence);
+    }
+    return { key: req.key, versions };
   }
 
   async stats(req: RequestOf<'stats'>): Promise<StatsResponse> {

@@ -251,7 +251,8 @@ export interface VersionInfo {
   location: Location;
   kind: 'put' | 'delete';
   valueLength: number;
-  status: 'live' | 'shadowed' | 'tombstone';
+  /** corrupt: the record the keydir holds as the key's live value fails its checksum (its value cannot be read). */
+  status: 'live' | 'shadowed' | 'tombstone' | 'corrupt';
 }
 
 export interface HistoryResponse {

@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { LIMITS } from '../../../shared/limits.js';
+import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import {
   base64ToBytes,
   bytesToBase64,
@@ -69,6 +70,33 @@ function bytesToDraft(format: EditFormat, bytes: Uint8Array): string {
   return decodeText(bytes).text;
 }
 
+/** The live value could not be read: what failed and where, inside the value pane. */
+function LoadErrorView({ error, onOpenRecord, hasHistory }: { error: ApiErrorShape; onOpenRecord: ((file: string, offset: number) => void) | undefined; hasHistory: boolean }) {
+  const file = typeof error.details?.file === 'string' ? error.details.file : null;
+  const offset = typeof error.details?.offset === 'number' ? error.details.offset : null;
+  return (
+    <div className="inline-error" role="alert" aria-label="Value error">
+      <div>
+        <strong>{error.code === 'CORRUPT' ? 'The live value cannot be read: its record is corrupt.' : 'The live value cannot be read.'}</strong>
+      </div>
+      <div className="mono small">{error.message}</div>
+      {file !== null && offset !== null && (
+        <div className="small notice-row">
+          <span>
+            Record at <span className="mono">{file}</span> offset <span className="mono">{offset}</span>.
+            {hasHistory ? ' The history below lists every version of this key; an older one can be viewed or restored.' : ''}
+          </span>
+          {onOpenRecord && (
+            <button type="button" className="small-button" onClick={() => onOpenRecord(file, offset)}>
+              Show bytes
+            </button>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}
+
 function JsonNotesView({ notes }: { notes: JsonNotes }) {
   if (notes.inexactNumbers.length === 0 && notes.duplicateKeys.length === 0) return null;
   const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ', …' : '');
@@ -86,6 +114,8 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
 
 export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onOpenRecord, onError }: Props) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
+  /** Why the live value could not be read (shown in this pane, not as a page-wide error). */
+  const [loadError, setLoadError] = useState<ApiErrorShape | null>(null);
   const [shown, setShown] = useState<ShownVersion | null>(null);
   const [restoring, setRestoring] = useState(false);
   const [history, setHistory] = useState<HistoryResponse | null>(null);
@@ -106,6 +136,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   useEffect(() => {
     setLoaded(null);
+    setLoadError(null);
     setHistory(null);
     setShown(null);
     if (key === null) return;
@@ -113,7 +144,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     api
       .getValue({ sessionId, key })
       .then((response) => live && setLoaded({ response, bytes: base64ToBytes(response.base64) }))
-      .catch((err: unknown) => live && onError(err));
+      .catch((err: unknown) => live && setLoadError(asApiError(err).toJSON()));
     api
       .history({ sessionId, key })
       .then((h) => live && setHistory(h))
@@ -240,6 +271,49 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setEditing({ ...editing, draft: formatted.text });
   };
 
+  const valueViews = viewBytes && (
+    <>
+      {shown && (
+        <div className="notice small notice-row" role="status" aria-label="Shown version">
+          <span>
+            Showing version seq {shown.version.location.sequence} ({shown.version.status}) from {shown.version.location.file} @ {shown.version.location.offset}, {formatBytes(shown.size)}
+            {shown.truncated ? ' (first part)' : ''}.
+          </span>
+          <button type="button" className="small-button" onClick={() => setShown(null)}>
+            Back to live value
+          </button>
+        </div>
+      )}
+      <div className="tabs" role="tablist" aria-label="Value view">
+        {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
+          <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => setView(v)}>
+            {v === 'json' ? 'JSON' : v === 'base64' ? 'Base64' : v === 'hex' ? 'Hex' : 'Text'}
+          </button>
+        ))}
+      </div>
+      <div role="region" aria-label="Value" className="value-view">
+        {view === 'text' && text && (
+          <>
+            {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
+            <pre className="mono value-text">{text.text}</pre>
+          </>
+        )}
+        {view === 'json' &&
+          json &&
+          (json.ok ? (
+            <>
+              <JsonNotesView notes={json.notes} />
+              <pre className="mono value-text json">{json.text}</pre>
+            </>
+          ) : (
+            <div className="inline-error">Not valid JSON: {json.error}</div>
+          ))}
+        {view === 'hex' && <HexView bytes={viewBytes} baseOffset={shown ? 0 : (loaded?.response.offset ?? 0)} />}
+        {view === 'base64' && <pre className="mono value-text wrap">{bytesToBase64(viewBytes)}</pre>}
+      </div>
+    </>
+  );
+
   if (selection === null) {
     return (
       <section className="pane value-pane" aria-label="Selected key">
@@ -347,16 +421,24 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? 'Switch to read-write to edit' : undefined}>
             Edit
           </button>
-          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || !response?.found || editing !== null} title={readOnly ? 'Switch to read-write to delete' : undefined}>
+          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || (!response?.found && !loadError) || editing !== null} title={readOnly ? 'Switch to read-write to delete' : undefined}>
             Delete
           </button>
         </div>
       </div>
       {key !== null && <div className="muted small mono key-hex">hex {keyStringToHex(key)}</div>}
-      {!loaded ? (
+      {loadError ? (
+        <>
+          <LoadErrorView error={loadError} onOpenRecord={onOpenRecord} hasHistory={(history?.versions.length ?? 0) > 0} />
+          {shown && valueViews}
+        </>
+      ) : !loaded ? (
         <div className="muted">Loading…</div>
       ) : !response?.found ? (
-        <div className="muted">This key has no live value (it was deleted).</div>
+        <>
+          <div className="muted">This key has no live value (it was deleted).</div>
+          {shown && valueViews}
+        </>
       ) : (
         <>
           <dl className="location small" aria-label="Location">
@@ -394,46 +476,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           {editing ? (
             editor
           ) : (
-            <>
-              {shown && (
-                <div className="notice small notice-row" role="status" aria-label="Shown version">
-                  <span>
-                    Showing version seq {shown.version.location.sequence} ({shown.version.status}) from {shown.version.location.file} @ {shown.version.location.offset}, {formatBytes(shown.size)}
-                    {shown.truncated ? ' (first part)' : ''}.
-                  </span>
-                  <button type="button" className="small-button" onClick={() => setShown(null)}>
-                    Back to live value
-                  </button>
-                </div>
-              )}
-              <div className="tabs" role="tablist" aria-label="Value view">
-                {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
-                  <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => setView(v)}>
-                    {v === 'json' ? 'JSON' : v === 'base64' ? 'Base64' : v === 'hex' ? 'Hex' : 'Text'}
-                  </button>
-                ))}
-              </div>
-              <div role="region" aria-label="Value" className="value-view">
-                {view === 'text' && text && (
-                  <>
-                    {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
-                    <pre className="mono value-text">{text.text}</pre>
-                  </>
-                )}
-                {view === 'json' &&
-                  json &&
-                  (json.ok ? (
-                    <>
-                      <JsonNotesView notes={json.notes} />
-                      <pre className="mono value-text json">{json.text}</pre>
-                    </>
-                  ) : (
-                    <div className="inline-error">Not valid JSON: {json.error}</div>
-                  ))}
-                {view === 'hex' && <HexView bytes={viewBytes ?? loaded.bytes} baseOffset={shown ? 0 : response.offset} />}
-                {view === 'base64' && <pre className="mono value-text wrap">{bytesToBase64(viewBytes ?? loaded.bytes)}</pre>}
-              </div>
-            </>
+            valueViews
           )}
         </>
       )}
@@ -466,12 +509,12 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
                   <td>{v.kind === 'put' ? formatBytes(v.valueLength) : '—'}</td>
                   <td className={`status-${v.status}`}>{v.status}</td>
                   <td className="history-actions">
-                    {v.kind === 'put' && (
+                    {v.kind === 'put' && v.status !== 'corrupt' && (
                       <button type="button" className="small-button" onClick={() => void showVersion(v)} aria-label={`View version ${v.location.sequence}`}>
                         View
                       </button>
                     )}
-                    {v.kind === 'put' && v.status !== 'live' && (
+                    {v.kind === 'put' && v.status !== 'live' && v.status !== 'corrupt' && (
                       <button
                         type="button"
                         className="small-button"

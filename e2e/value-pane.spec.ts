@@ -1,0 +1,55 @@
+/**
+ * The value pane with keys and values that are hard to show: a corrupt live
+ * record, keys with runs of spaces, very long keys, a read-only host.
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { Store } from '../src/engine/store.js';
+import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+
+async function select(page: Page, key: string): Promise<void> {
+  await page.getByLabel('Filter keys').fill(key);
+  await keyOption(page, key).click();
+}
+
+test('a corrupt live record: the error is in the value pane, with the key history', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('damaged:key', 'the good old value');
+  await store.put('damaged:key', 'the newest value, damaged below');
+  const live = store.locate('damaged:key')!;
+  await store.close();
+  const fd = openSync(join(kv.dir, live.file), 'r+');
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, live.offset + live.length - 4);
+  writeSync(fd, Buffer.from([byte[0]! ^ 0xff]), 0, 1, live.offset + live.length - 4);
+  closeSync(fd);
+
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'damaged:key');
+  const error = page.getByRole('alert', { name: 'Value error' });
+  await expect(error).toContainText('its record is corrupt');
+  await expect(error).toContainText(`${live.file} offset ${live.offset}`);
+  await expect(page.getByText('Loading…')).toHaveCount(0);
+  // No page-wide banner: only the pane's own alert.
+  await expect(page.getByRole('alert')).toHaveCount(1);
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr')).toHaveCount(2);
+  await expect(history.locator('tbody tr').nth(0)).toContainText('shadowed');
+  await expect(history.locator('tbody tr').nth(1)).toContainText('corrupt');
+  await expect(history.locator('tbody tr').nth(1)).toContainText(`${live.file} @ ${live.offset}`);
+  await shot(page, 'value-corrupt-record');
+
+  // The older good version can be viewed; the other panes still work.
+  await history.locator('tbody tr').nth(0).getByRole('button', { name: /^View version/ }).click();
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('the good old value');
+  await expect(page.getByRole('complementary', { name: 'Statistics' })).toContainText('Keys');
+  await select(page, 'greeting');
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('hello world');
+
+  // "Show bytes" opens the damaged record in the Records view.
+  await select(page, 'damaged:key');
+  await error.getByRole('button', { name: 'Show bytes' }).click();
+  await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+});
