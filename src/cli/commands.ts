@@ -235,7 +235,7 @@ const compact: Command = async (args, opts, io) => {
   const result = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'compact').compact());
   if (opts.json) io.out(JSON.stringify(result));
   else {
-    io.out('Compaction finished');
+    io.out(result.inputSegments.length === 0 ? 'Nothing to compact: every record is live and no segment is empty' : 'Compaction finished');
     io.out(`Reclaimed ${formatBytes(result.reclaimedBytes)} (${result.bytesBefore} → ${result.bytesAfter} bytes), dropped ${result.recordsDropped} records, ${result.segmentsBefore} → ${result.segmentsAfter} segments`);
   }
   return EXIT_OK;

@@ -104,7 +104,8 @@ const segments: Command = async (args, opts, io) => {
     }
     if (o.native) {
       const plan = o.native.compactionPlan();
-      io.out(`Compaction would rewrite ${plan.inputSegments.length} segment(s), drop ${plan.recordsToDrop} record(s), reclaim ${formatBytes(plan.bytesToReclaim)} (${plan.bytesToReclaim} bytes)`);
+      if (plan.inputSegments.length === 0) io.out('Compaction would do nothing: every record is live and no segment is empty');
+      else io.out(`Compaction would rewrite ${plan.inputSegments.length} segment(s), drop ${plan.recordsToDrop} record(s), reclaim ${formatBytes(plan.bytesToReclaim)} (${plan.bytesToReclaim} bytes)`);
     }
   });
   return EXIT_OK;

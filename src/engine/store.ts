@@ -149,6 +149,16 @@ interface PendingRecord {
   value?: Buffer;
 }
 
+/**
+ * Whether compacting these segments would drop nothing: every record live,
+ * no tombstone, no file empty. Rewriting them would change nothing but the
+ * file names, so compaction leaves them (a second compaction in a row is a
+ * no-op instead of a rewrite of the whole store).
+ */
+function nothingToDrop(segments: readonly Segment[]): boolean {
+  return segments.every((s) => s.size > SEGMENT_HEADER.size && s.staleBytes === 0 && s.tombstoneBytes === 0);
+}
+
 /** Appends up to this size are encoded in one reused buffer; larger ones get their own. */
 const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -373,8 +383,8 @@ export class Store implements BrowsableStore {
       // Every segment but the last ordinary one (the active segment when the store was closed) is sealed
       // and should have a hint; scanning one without is a fallback.
       if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
-      // A writer may append to the newest segment again: gather its hint entries for when it does.
-      const gather = !this.readOnly && id === ids.at(-1) && this.hasRoomToAppend(seg) ? new HintBuilder() : undefined;
+      // A writer may append to the newest ordinary segment again: gather its hint entries for when it does.
+      const gather = !this.readOnly && id === lastOrdinary && this.hasRoomToAppend(seg) ? new HintBuilder() : undefined;
       if (gather) this.reopenedHint = { seg, builder: gather };
       await this.replaySegment(seg, hinted.has(id) ? hints : undefined, memoryReady, yielder, done, totalBytes, sized, gather);
       done += seg.size;
@@ -667,8 +677,15 @@ export class Store implements BrowsableStore {
   }
 
   /** Append to the newest segment when it is an ordinary one with room (and no damage); otherwise start a new one. */
+  /**
+   * Append to the segment the last writer appended to, when it has room (the
+   * newest ordinary one: compaction outputs, which may have higher ids, are
+   * never appended to); else start a new one. A writer that opens and writes
+   * nothing (a `compact`, a REPL that only reads) so leaves no new empty
+   * segment behind each time.
+   */
   private openActiveSegment(): void {
-    const newest = [...this.segments.values()].at(-1);
+    const newest = this.newestOrdinarySegment();
     if (newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0) {
       this.active = newest;
       if (this.reopenedHint?.seg === newest) this.activeHint = this.reopenedHint;
@@ -1274,7 +1291,8 @@ export class Store implements BrowsableStore {
 
   /** What a compaction would do now, without doing it. */
   compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number } {
-    const inputs = [...this.segments.values()].filter((s) => s !== this.active || s.size > SEGMENT_HEADER.size);
+    const candidates = this.compactionCandidates();
+    const inputs = nothingToDrop(candidates) ? [] : candidates;
     // Every write takes a sequence number and every compaction changes the segments: until one of them,
     // the plan (a pass over every live key, ~0.1 s at a million) is the one computed last time.
     const state = `${this.nextSequence}|${inputs.map((s) => `${s.id}:${s.size}:${s.records}`).join(',')}`;
@@ -1326,6 +1344,13 @@ export class Store implements BrowsableStore {
 
   private async runCompaction(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CompactResult> {
     await this.background;
+    const candidates = this.compactionCandidates();
+    this.refuseDamagedInputs(candidates);
+    if (nothingToDrop(candidates)) {
+      const bytes = this.stats().totalBytes;
+      const segments = this.segments.size;
+      return { segmentsBefore: segments, segmentsAfter: segments, bytesBefore: bytes, bytesAfter: bytes, reclaimedBytes: 0, recordsDropped: 0, inputSegments: [], outputSegments: [] };
+    }
     if (this.active!.size > SEGMENT_HEADER.size) this.rotate();
     await this.background;
     const inputs = [...this.segments.values()].filter((s) => s !== this.active);
@@ -1383,6 +1408,34 @@ export class Store implements BrowsableStore {
       if (!(err instanceof AbortedError) && (err as { committed?: boolean }).committed) this.failure = err;
       throw err;
     }
+  }
+
+  /**
+   * What a compaction starting now would rewrite: every segment but an empty
+   * active one (read-only, the one a writer would append to: see openActiveSegment).
+   */
+  private compactionCandidates(): Segment[] {
+    const newest = this.newestOrdinarySegment();
+    const active = this.active ?? (newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0 ? newest : undefined);
+    return [...this.segments.values()].filter((s) => s !== active || s.size > SEGMENT_HEADER.size);
+  }
+
+  /**
+   * Compaction keeps only the records the keydir points at: the bytes of a
+   * damaged region (a bad checksum, a torn tail left in place, a damaged
+   * segment header) in its inputs would go with them, and with them what
+   * verify and repair could still show or save. So it does not start.
+   */
+  private refuseDamagedInputs(inputs: readonly Segment[]): void {
+    const damaged = inputs.find((s) => s.corruptBytes > 0 || !s.header);
+    if (!damaged) return;
+    const problem = [...this.recovery.skipped, ...this.recovery.tornTails].find((p) => p.file === damaged.file);
+    const what = damaged.header ? `${damaged.corruptBytes} damaged byte(s) in this segment (${problem?.kind ?? 'corrupt'})` : 'the segment header is damaged';
+    throw new CorruptRecordError(
+      damaged.file,
+      problem?.offset ?? 0,
+      `${what}; compaction would delete them, so it did not start. verify shows the damage; repair writes a copy without it`,
+    );
   }
 
   private maybeAutoCompact(): void {

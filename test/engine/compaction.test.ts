@@ -358,6 +358,64 @@ describe('compaction', () => {
     await again.close();
   });
 
+  it('damaged bytes in its inputs (a bad record, a damaged segment header) stop it before it starts', async () => {
+    for (const damage of ['record', 'header'] as const) {
+      const dir = tempDir() + '/s';
+      const { store, model } = await churn(dir);
+      await store.close();
+      const victim = dataFiles(dir)[1]!;
+      const file = path.join(dir, victim);
+      const bytes = fs.readFileSync(file);
+      // A byte inside the first record's key, or the segment header's magic.
+      bytes[damage === 'record' ? SEGMENT_HEADER.size + 22 : 0]! ^= 0xff;
+      fs.writeFileSync(file, bytes);
+      for (const f of fs.readdirSync(dir)) if (f.endsWith('.hint') || f === 'KEYDIR') fs.rmSync(path.join(dir, f)); // so the open reads the data
+      const store2 = await Store.open(dir);
+      const before = Object.fromEntries(dataFiles(dir).map((f) => [f, fs.readFileSync(path.join(dir, f))]));
+      const err = await store2.compact().catch((e: unknown) => e);
+      expect(err, damage).toBeInstanceOf(CorruptRecordError);
+      expect((err as Error).message).toContain(victim);
+      expect((err as Error).message).toMatch(/did not start/);
+      expect(dataFiles(dir)).toEqual(Object.keys(before));
+      for (const [f, b] of Object.entries(before)) expect(fs.readFileSync(path.join(dir, f)).equals(b), f).toBe(true);
+      expect(store2.compactionPlan().recordsToDrop).toBeGreaterThan(0);
+      for (const [k, v] of model) if (store2.locate(k)?.file !== victim) expect((await store2.get(k))?.toString(), k).toBe(v);
+      await store2.close();
+    }
+  });
+
+  it('a second compaction in a row drops nothing and rewrites nothing; reopening for writing adds no empty segment', async () => {
+    const dir = tempDir() + '/s';
+    const { store, model } = await churn(dir);
+    const first = await store.compact();
+    expect(first.recordsDropped).toBeGreaterThan(0);
+    expect(store.compactionPlan()).toEqual({ inputSegments: [], recordsToDrop: 0, bytesToReclaim: 0 });
+    const files = fs.readdirSync(dir).sort();
+    const second = await store.compact();
+    expect(second).toMatchObject({ inputSegments: [], outputSegments: [], recordsDropped: 0, reclaimedBytes: 0 });
+    expect(fs.readdirSync(dir).sort()).toEqual(files);
+    await store.close();
+    const filesAfterClose = dataFiles(dir);
+    for (let round = 0; round < 3; round++) {
+      const again = await Store.open(dir);
+      expect((await again.compact()).inputSegments).toEqual([]);
+      await again.close();
+      expect(dataFiles(dir)).toEqual(filesAfterClose);
+    }
+    const ro = await Store.open(dir, { readOnly: true });
+    expect(ro.compactionPlan().inputSegments).toEqual([]);
+    await ro.close();
+    // A write after all this goes into the segment the last writer had, and compaction has work again only once there is some.
+    const writer = await Store.open(dir);
+    const overwritten = [...model.keys()][0]!;
+    await writer.put(overwritten, 'overwritten');
+    model.set(overwritten, 'overwritten');
+    expect(dataFiles(writer.dir)).toEqual(filesAfterClose);
+    expect((await writer.compact()).recordsDropped).toBe(1);
+    await expectLive(writer, model);
+    await writer.close();
+  });
+
   it('cancelling via AbortSignal leaves the store intact', async () => {
     // Aborted before it starts, at the end of writing outputs, and while copying records.
     for (const when of ['before', 'outputs-written', 'progress'] as const) {
