@@ -35,6 +35,8 @@ export interface Io {
   err(text: string): void;
   /** Write out lines `out` may have gathered (before anything written to stdout another way). */
   flush?(): void;
+  /** Write bytes as they are, then a newline (a value need not be UTF-8 text); else `out` gets them as UTF-8. */
+  outBytes?(bytes: Uint8Array): void;
   stdin: NodeJS.ReadableStream;
 }
 
@@ -139,7 +141,9 @@ const get: Command = async (args, opts, io) => {
     io.err('Key not found');
     return EXIT_NOT_FOUND;
   }
-  io.out(opts.json ? JSON.stringify({ key: bytesToJson(toBytes(key)), value: bytesToJson(value) }) : value.toString('utf8'));
+  if (opts.json) io.out(JSON.stringify({ key: bytesToJson(toBytes(key)), value: bytesToJson(value) }));
+  else if (io.outBytes) io.outBytes(value); // `kvscope get k > file` gets the value's own bytes
+  else io.out(value.toString('utf8'));
   return EXIT_OK;
 };
 

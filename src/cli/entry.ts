@@ -21,6 +21,11 @@ const code = await main(process.argv.slice(2), {
     process.stderr.write(text + '\n');
   },
   flush: stdout.flush,
+  outBytes: (bytes) => {
+    stdout.flush();
+    process.stdout.write(bytes);
+    process.stdout.write('\n');
+  },
   stdin: process.stdin,
 });
 stdout.flush();

@@ -266,6 +266,17 @@ describe('JSON Lines import and export', () => {
     expect(kv(['--dir', 'jsonl2', 'get', 'plain']).code).toBe(1);
   });
 
+  it('get writes a value that is not UTF-8 as its own bytes', () => {
+    const value = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a, 0xc3]);
+    const line = JSON.stringify({ key: 'bin', value: { base64: value.toString('base64') } });
+    expect(kv(['--dir', 'rawget', 'import', '-'], line + '\n').code).toBe(0);
+    const r = spawnSync(process.execPath, [BIN, '--dir', 'rawget', 'get', 'bin'], { cwd, timeout: 30_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout.equals(Buffer.concat([value, Buffer.from('\n')]))).toBe(true);
+    expect(kv(['--dir', 'rawget', 'set', 'text', 'héllo']).code).toBe(0);
+    expect(kv(['--dir', 'rawget', 'get', 'text']).out).toBe('héllo\n');
+  });
+
   it('exports thousands of keys through a pipe whole, in key order', () => {
     // Several hundred kilobytes of lines (under spawnSync's 1 MiB limit): the CLI writes them to a pipe in
     // 64 KiB chunks (src/cli/output.ts).
