@@ -56,6 +56,8 @@ const MAX_PROBLEMS = 5000;
  * table asks again.
  */
 const RECORDS_WAIT_MS = 250;
+/** Waits (ms) before each new try of a followed store's reopen that failed: ~4.5 s in all. */
+const FOLLOW_REOPEN_RETRIES = [50, 100, 200, 400, 800, 1000, 1000, 1000];
 
 interface Session {
   id: string;
@@ -68,8 +70,10 @@ interface Session {
   /** The last record-table filter: it goes on scanning in the background and is reused while paging. */
   filtered?: RecordFilter;
   follower?: StoreFollower;
-  /** A reopen of a followed store is scheduled. */
+  /** The newest reopen of a followed store, running or waiting for the one before it. */
   reopening?: Promise<void>;
+  /** A reopen that has not started yet: changes seen now are read by it too. */
+  reopenQueued?: Promise<void>;
 }
 
 export interface InspectorOptions {
@@ -773,24 +777,58 @@ export class InspectorService implements KvscopeHandlers {
     await session.reopening?.catch(() => undefined);
   }
 
-  /** Reopen a followed (read-only) store so keys and values include what the other process wrote. */
+  /**
+   * Reopen a followed (read-only) store so keys and values include what the
+   * other process wrote. A reopen that is already running may have read the
+   * files before the newest write, so it is not reused: one more runs after
+   * it (reopens asked for while that one waits share it).
+   */
   private reopenFollowed(session: Session): Promise<void> {
-    session.reopening ??= (async () => {
-      const old = session.handle;
-      const fresh = await this.opener.open(session.path, { format: session.requestedFormat, readOnly: true });
-      if (!this.sessions.has(session.id) || !session.follower) {
-        await fresh.store.close();
-        return;
+    if (session.reopenQueued) return session.reopenQueued;
+    const previous = session.reopening ?? Promise.resolve();
+    const next: Promise<void> = previous
+      .catch(() => undefined)
+      .then(() => {
+        session.reopenQueued = undefined;
+        return this.reopenWithRetries(session);
+      })
+      .finally(() => {
+        if (session.reopening === next) session.reopening = undefined;
+      });
+    session.reopening = next;
+    session.reopenQueued = next;
+    return next;
+  }
+
+  /**
+   * A read-only open can fail while the writer is in the middle of changing a
+   * file (a closing writer trims its preallocated tail and writes hints and a
+   * keydir image), so a failed reopen is tried again a few times before the
+   * failure is reported.
+   */
+  private async reopenWithRetries(session: Session): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.reopenOnce(session);
+      } catch (err) {
+        if (attempt >= FOLLOW_REOPEN_RETRIES.length || !session.follower || !this.sessions.has(session.id)) throw err;
+        await new Promise((resolveDelay) => setTimeout(resolveDelay, FOLLOW_REOPEN_RETRIES[attempt]));
       }
-      session.handle = fresh;
-      this.writes++;
-      this.replaceIndex(session);
-      // Requests still reading the old store get a moment to finish.
-      setTimeout(() => void old.store.close().catch(() => undefined), 2000).unref();
-    })().finally(() => {
-      session.reopening = undefined;
-    });
-    return session.reopening;
+    }
+  }
+
+  private async reopenOnce(session: Session): Promise<void> {
+    const old = session.handle;
+    const fresh = await this.opener.open(session.path, { format: session.requestedFormat, readOnly: true });
+    if (!this.sessions.has(session.id) || !session.follower) {
+      await fresh.store.close();
+      return;
+    }
+    session.handle = fresh;
+    this.writes++;
+    this.replaceIndex(session);
+    // Requests still reading the old store get a moment to finish.
+    setTimeout(() => void old.store.close().catch(() => undefined), 2000).unref();
   }
 
   async follow(req: RequestOf<'follow'>): Promise<ResponseOf<'follow'>> {
@@ -809,9 +847,13 @@ export class InspectorService implements KvscopeHandlers {
           if (!follower) return;
           const shown = changes.slice(-200);
           void this.reopenFollowed(session)
-            .catch(() => undefined)
-            .then(() => {
+            .then(
+              () => undefined,
+              (err: unknown) => toApiError(err).toJSON(),
+            )
+            .then((reloadError) => {
               this.emit({
+                ...(reloadError ? { reloadError } : {}),
                 type: 'follow-changes',
                 sessionId: session.id,
                 changes: shown.map((c) => ({ ...c, display: describeKey(c.key).display })),

@@ -545,7 +545,16 @@ export type KvscopeEvent =
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'compact'; result: CompactSummary }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'verify'; report: VerifyResult }
   /** Another process appended to a followed store. */
-  | { type: 'follow-changes'; sessionId: string; changes: FollowChange[]; dropped: number; keyCount: number; lockPid: number | null }
+  | {
+      type: 'follow-changes';
+      sessionId: string;
+      changes: FollowChange[];
+      dropped: number;
+      keyCount: number;
+      lockPid: number | null;
+      /** The store could not be read again after these changes: keys, values and statistics are as before them. */
+      reloadError?: ApiErrorShape;
+    }
   | { type: 'job-failed'; jobId: string; sessionId: string; error: ApiErrorShape }
   | { type: 'store-changed'; sessionId: string }
   /** The shell asks the page to open a directory (menu, command line, dropped folder). */

@@ -58,7 +58,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const [switching, setSwitching] = useState(false);
   const [target, setTarget] = useState<RecordTarget | null>(null);
   const [formats, setFormats] = useState<FormatInfo[]>([]);
-  const [follow, setFollow] = useState<{ lockPid: number | null; changes: FollowChange[]; count: number } | null>(null);
+  const [follow, setFollow] = useState<{ lockPid: number | null; changes: FollowChange[]; count: number; reloadError?: ApiErrorShape } | null>(null);
   const jobKinds = useRef(new Map<string, 'compact' | 'verify'>());
   const { sessionId } = session;
   const needsSegments = tab !== 'keys';
@@ -116,7 +116,16 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
           else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
           if (kind === 'compact') bump();
         } else if (event.type === 'follow-changes') {
-          setFollow((f) => (f ? { lockPid: event.lockPid, changes: [...event.changes.slice().reverse(), ...f.changes].slice(0, 50), count: f.count + event.changes.length + event.dropped } : f));
+          setFollow((f) =>
+            f
+              ? {
+                  lockPid: event.lockPid,
+                  changes: [...event.changes.slice().reverse(), ...f.changes].slice(0, 50),
+                  count: f.count + event.changes.length + event.dropped,
+                  ...(event.reloadError ? { reloadError: event.reloadError } : {}),
+                }
+              : f,
+          );
           bump();
         }
       }),
@@ -254,6 +263,11 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       {follow && (
         <div className="follow-strip small" role="status" aria-label="Follow mode">
           <b>Following</b> · {follow.lockPid !== null ? `writer pid ${follow.lockPid}` : 'no writer holds the lock'} · {follow.count} change(s) seen
+          {follow.reloadError && (
+            <div className="inline-error small" role="alert" aria-label="Follow reload error">
+              The store could not be read again after the latest changes, so keys and statistics may be behind them: {follow.reloadError.message}
+            </div>
+          )}
           {follow.changes.length > 0 && (
             <ul className="mono follow-list" aria-label="Recent changes">
               {follow.changes.slice(0, 6).map((c) => (
