@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { FsyncPolicy } from '../engine/types.js';
+import { MAX_SEGMENT_SIZE, RECORD_HEADER, SEGMENT_HEADER } from '../engine/native/layout.js';
 
 export class UsageError extends Error {}
 
@@ -60,7 +61,11 @@ function parseSize(text: string): number {
   if (!m) throw new UsageError(`--segment-size: "${text}" is not a size (examples: 4096, 64k, 64MiB)`);
   const unit = (m[2] ?? '').toLowerCase()[0];
   const mult = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
-  return Number(m[1]) * mult;
+  const size = Number(m[1]) * mult;
+  // Sizes are binary (1k = 1024 bytes). A segment holds its header and at least one record header, and at most 1 GiB.
+  const min = SEGMENT_HEADER.size + RECORD_HEADER.size;
+  if (size < min || size > MAX_SEGMENT_SIZE) throw new UsageError(`--segment-size: "${text}" is outside ${min} bytes to 1GiB`);
+  return size;
 }
 
 function parseInteger(name: string, text: string | undefined, min: number, max: number): number | undefined {
@@ -75,7 +80,10 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   try {
     parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^.*?: /, ''));
+    const message = (err as Error).message;
+    // Node's own wording for this one has an unbalanced quote ("as in '-- "--x"").
+    const unknown = /^Unknown option '([^']*)'/.exec(message);
+    throw new UsageError(unknown ? `unknown option "${unknown[1]}" (a value that starts with "-" goes after "--")` : message.replace(/^.*?: /, ''));
   }
   const v = parsed.values;
   const fsync = v.fsync;

@@ -82,8 +82,8 @@ export function nativeOrRefuse(opened: OpenedStore, what: string): Store {
   return opened.native;
 }
 
-function one(args: string[], name: string): string {
-  if (args.length !== 1) throw new UsageError(`${name} takes exactly one KEY`);
+function one(args: string[], name: string, what = 'KEY'): string {
+  if (args.length !== 1) throw new UsageError(`${name} takes exactly one ${what}`);
   return args[0]!;
 }
 
@@ -277,9 +277,14 @@ const dump: Command = async (args, opts, io) => {
   return EXIT_OK;
 };
 
+/** The lines of a text stream; a UTF-8 byte order mark before the first (some editors write one) is not part of it. */
 async function* lines(source: NodeJS.ReadableStream): AsyncGenerator<string> {
   const rl = createInterface({ input: source, crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+  let first = true;
+  for await (const line of rl) {
+    yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
+    first = false;
+  }
 }
 
 /**
@@ -337,7 +342,7 @@ const importCmd: Command = async (args, opts, io) => {
     io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
     return EXIT_OK;
   }
-  const file = one(args, 'import');
+  const file = one(args, 'import', 'FILE ("-" for standard input), or --from DIR');
   // Two passes over the lines, so that a bad line imports nothing and no file is held in memory (holding
   // every parsed line took 0.6 GB at a million lines): the first checks every line, the second parses them
   // again and writes them IMPORT_BATCH at a time. Standard input is read once: the first pass keeps a copy

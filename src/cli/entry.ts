@@ -7,9 +7,11 @@ import { main } from './main.js';
 import { lineWriter } from './output.js';
 
 // A reader that stops early (`kvscope list | head`) is not an error.
+// Any other write error (a full disk, say) leaves the output incomplete: said once, and not a success.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  process.stderr.write(`kvscope: cannot write the output: ${err.message}\n`);
+  process.exit(3);
 });
 // Lines to a file or pipe are gathered into chunks (output.ts); a message on stderr first writes out
 // the lines before it.
@@ -28,5 +30,13 @@ const code = await main(process.argv.slice(2), {
   },
   stdin: process.stdin,
 });
-stdout.flush();
-process.exitCode = code;
+try {
+  stdout.flush();
+  process.exitCode = code;
+} catch (err) {
+  // The last lines could not be written (a full disk, say): the output is incomplete, so not a success.
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EPIPE') process.exit(code);
+  process.stderr.write(`kvscope: cannot write the output: ${e.message}\n`);
+  process.exitCode = 3;
+}

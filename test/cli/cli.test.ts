@@ -266,6 +266,35 @@ describe('JSON Lines import and export', () => {
     expect(kv(['--dir', 'jsonl2', 'get', 'plain']).code).toBe(1);
   });
 
+  it('says what is wrong in words of its own: options, arguments, sizes, missing files, a full disk', () => {
+    const unknown = kv(['list', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('kvscope: unknown option "--bogus" (a value that starts with "-" goes after "--")');
+    expect(kv(['import']).err).toContain('import takes exactly one FILE ("-" for standard input), or --from DIR');
+    for (const size of ['1', '5GiB']) {
+      const r = kv(['--dir', 'sizes', 'set', 'a', 'b', '--segment-size', size]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--segment-size: "${size}" is outside 46 bytes to 1GiB`);
+    }
+    expect(fs.existsSync(path.join(cwd, 'sizes'))).toBe(false);
+    const missing = kv(['--dir', 'msgs', 'import', 'no-such-file.jsonl']);
+    expect(missing.code).toBe(3);
+    expect(missing.err).toMatch(/^kvscope: ENOENT: no such file or directory/);
+    // A byte order mark before the first line is not part of it.
+    expect(kv(['--dir', 'msgs', 'import', '-'], Buffer.from('\uFEFF{"key":"k","value":"v"}\n', 'utf8')).code).toBe(0);
+    expect(kv(['--dir', 'msgs', 'get', 'k']).out).toBe('v\n');
+    if (fs.existsSync('/dev/full')) {
+      const fd = fs.openSync('/dev/full', 'w');
+      try {
+        const r = spawnSync(process.execPath, [BIN, '--dir', 'msgs', 'export'], { cwd, stdio: ['pipe', fd, 'pipe'], timeout: 30_000 });
+        expect(r.status).toBe(3);
+        expect(r.stderr.toString()).toBe('kvscope: cannot write the output: ENOSPC: no space left on device, write\n');
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  });
+
   it('get writes a value that is not UTF-8 as its own bytes', () => {
     const value = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a, 0xc3]);
     const line = JSON.stringify({ key: 'bin', value: { base64: value.toString('base64') } });
