@@ -89,3 +89,14 @@ test('a value with CR bytes is edited as hex, and saving keeps every byte', asyn
   await expect(page.getByRole('button', { name: 'Edit' })).toBeVisible();
   expect((await storedValue(page, kv, 'text:crlf'))?.toString('latin1')).toBe(crlf);
 });
+
+test('the New key form can be cancelled', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await page.getByRole('button', { name: 'New key' }).click();
+  await expect(page.getByRole('heading', { name: 'New key' })).toBeVisible();
+  const cancel = page.getByRole('button', { name: 'Cancel' });
+  await expect(cancel).toBeEnabled();
+  await cancel.click();
+  await expect(page.getByRole('heading', { name: 'New key' })).toHaveCount(0);
+  await expect(page.getByText('Select a key to see its value.')).toBeVisible();
+});

@@ -33,6 +33,8 @@ interface Props {
   readOnly: boolean;
   selection: Selection;
   onWritten: (selectKey?: string | null) => void;
+  /** Leave the New key form without creating a key. */
+  onCancelNew: () => void;
   /** Show a record's bytes in the Records view. */
   onOpenRecord?: (file: string, offset: number) => void;
   onError: (err: unknown) => void;
@@ -112,7 +114,7 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
   );
 }
 
-export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onOpenRecord, onError }: Props) {
+export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onCancelNew, onOpenRecord, onError }: Props) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   /** Why the live value could not be read (shown in this pane, not as a page-wide error). */
   const [loadError, setLoadError] = useState<ApiErrorShape | null>(null);
@@ -378,8 +380,9 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           onClick={() => {
             setEditing(null);
             setLocalError(null);
+            if (selection.kind === 'new') onCancelNew();
           }}
-          disabled={saving || selection.kind === 'new'}
+          disabled={saving}
         >
           Cancel
         </button>

@@ -305,6 +305,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             readOnly={readOnly}
             selection={selection}
             onWritten={afterWrite}
+            onCancelNew={() => setSelection(null)}
             onOpenRecord={openRecord}
             onError={report}
           />
