@@ -190,23 +190,44 @@ const list: Command = async (args, opts, io) => {
  * most `limit`) to `visit`. A native store hands them over as it reads them
  * (Store.forEachEntry); other formats look each key up.
  */
-async function forEachEntry(opened: OpenedStore, prefix: string | undefined, limit: number | undefined, visit: (key: Buffer, value: Buffer) => void): Promise<void> {
+/**
+ * Every live key and its value in key order, for scan and export. A key
+ * whose record cannot be read is left out, said on stderr, and counted: the
+ * rest still comes out (what a user salvaging a damaged store needs), and
+ * the command then exits 1, so a script knows the output is not whole.
+ */
+async function forEachEntry(opened: OpenedStore, prefix: string | undefined, limit: number | undefined, io: Pick<Io, 'err'>, visit: (key: Buffer, value: Buffer) => void): Promise<number> {
+  let unreadable = 0;
+  const onUnreadable = (key: Buffer, err: Error): void => {
+    unreadable++;
+    io.err(`kvscope: ${printableKey(key)}: ${err.message}; left out`);
+  };
   if (opened.native) {
-    opened.native.forEachEntry({ ...(prefix !== undefined ? { prefix: toBytes(prefix) } : {}), ...(limit !== undefined ? { limit } : {}) }, visit);
-    return;
+    opened.native.forEachEntry({ ...(prefix !== undefined ? { prefix: toBytes(prefix) } : {}), ...(limit !== undefined ? { limit } : {}), onUnreadable }, visit);
+  } else {
+    for (const k of keysWithPrefix(opened, prefix, limit)) {
+      const key = keyFromString(k);
+      let value: Buffer | undefined;
+      try {
+        value = await opened.store.get(key);
+      } catch (err) {
+        if (!(err instanceof StoreError)) throw err;
+        onUnreadable(key, err);
+        continue;
+      }
+      if (value === undefined) onUnreadable(key, new Error('listed, but its value cannot be found'));
+      else visit(key, value);
+    }
   }
-  for (const k of keysWithPrefix(opened, prefix, limit)) {
-    const key = keyFromString(k);
-    visit(key, (await opened.store.get(key)) ?? Buffer.alloc(0));
-  }
+  if (unreadable > 0) io.err(`kvscope: ${unreadable} key(s) could not be read and were left out; "kvscope verify" shows the damage`);
+  return unreadable > 0 ? EXIT_NOT_FOUND : EXIT_OK;
 }
 
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
-  await withStore(opts, (o) =>
-    forEachEntry(o, opts.prefix, opts.limit, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`)),
+  return withStore(opts, (o) =>
+    forEachEntry(o, opts.prefix, opts.limit, io, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`)),
   );
-  return EXIT_OK;
 };
 
 const history: Command = async (args, opts, io) => {
@@ -428,8 +449,7 @@ class LineSpool {
 
 const exportCmd: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('export takes no arguments');
-  await withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, (key, value) => io.out(exportLine(key, value))));
-  return EXIT_OK;
+  return withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, io, (key, value) => io.out(exportLine(key, value))));
 };
 
 const demo: Command = async (args, _opts, io) => {

@@ -947,13 +947,22 @@ export class Store implements BrowsableStore {
   forEachEntry(options: ScanOptions, visit: (key: Buffer, value: Buffer) => void): void {
     const slots = this.scanSlots(options);
     const kd = this.keydir;
+    const onUnreadable = options.onUnreadable;
     for (let group = 0; group < slots.length; group += TOUCH_GROUP) {
       const end = Math.min(slots.length, group + TOUCH_GROUP);
       this.touchRecords(slots, group, end);
       for (let i = group; i < end; i++) {
         const slot = slots[i]!;
         const key = kd.keyCopyAt(slot);
-        visit(key, this.readSlot(slot, key));
+        let value: Buffer;
+        try {
+          value = this.readSlot(slot, key);
+        } catch (err) {
+          if (!onUnreadable || !(err instanceof CorruptRecordError)) throw err;
+          onUnreadable(key, err);
+          continue;
+        }
+        visit(key, value);
       }
     }
   }
@@ -1017,10 +1026,23 @@ export class Store implements BrowsableStore {
   }
 
   /** Every version of a key in the log, oldest first, tombstones included (key-history.ts). */
+  /**
+   * Every version of the key in the log that reads back intact, oldest first;
+   * and the record the keydir holds as its live value when that one does not
+   * (damaged since it was indexed), as 'corrupt', so that the older good
+   * versions are seen beside it.
+   */
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.assertOpen();
     const keyBytes = toBytes(key);
-    return keyHistory(this.efs, this.dir, [...this.segments.values()], keyBytes, this.locate(keyBytes), new Yielder('history'));
+    const live = this.locate(keyBytes);
+    const versions = await keyHistory(this.efs, this.dir, [...this.segments.values()], keyBytes, live, new Yielder('history'));
+    if (live && !versions.some((v) => v.location.segment === live.segment && v.location.offset === live.offset)) {
+      const valueLength = Math.max(0, live.length - RECORD_HEADER.size - keyBytes.length);
+      versions.push({ location: live, kind: 'put', valueLength, status: 'corrupt' });
+      versions.sort((a, b) => a.location.sequence - b.location.sequence);
+    }
+    return versions;
   }
 
   /** The value bytes of any record (for showing an old version). */

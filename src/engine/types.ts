@@ -63,7 +63,8 @@ export interface ValueWithLocation {
   location: RecordLocation;
 }
 
-export type VersionStatus = 'live' | 'shadowed' | 'tombstone';
+/** corrupt: the record the keydir holds as the key's live value, which no longer reads back intact. */
+export type VersionStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt';
 
 export interface KeyVersion {
   location: RecordLocation;
@@ -109,6 +110,12 @@ export interface ScanOptions {
   end?: Uint8Array;
   limit?: number;
   reverse?: boolean;
+  /**
+   * forEachEntry: a key whose record cannot be read (its checksum fails, its
+   * bytes are gone) goes here and the scan goes on; without it, the error is
+   * thrown and the scan stops.
+   */
+  onUnreadable?: (key: Buffer, err: Error) => void;
 }
 
 export interface Problem {

@@ -177,6 +177,19 @@ describe('one-shot commands', () => {
     expect(damaged.out).toBe('');
     expect(damaged.err).toContain('corrupt record in 000001.data at offset ' + second);
     expect(kv([...d, 'get', 'third']).out).toBe('three\n');
+    // export and scan give every other key, say which one they left out, and exit 1: the output is not whole.
+    const exported = kv([...d, 'export']);
+    expect(exported.code).toBe(1);
+    expect(lines(exported.out).map((l) => (JSON.parse(l) as { key: string }).key)).toEqual(['first', 'third']);
+    expect(exported.err).toContain(`kvscope: second: corrupt record in 000001.data at offset ${second}: checksum mismatch; left out`);
+    expect(exported.err).toContain('1 key(s) could not be read and were left out');
+    const scanned = kv([...d, 'scan']);
+    expect(scanned.code).toBe(1);
+    expect(lines(scanned.out)).toEqual(['first\tone', 'third\tthree']);
+    // history shows the damaged live version as corrupt (the key is still listed).
+    const hist = kv([...d, 'history', 'second', '--json']);
+    expect(hist.code).toBe(0);
+    expect((JSON.parse(hist.out) as Array<{ status: string; location: { offset: number } }>).map((v) => [v.status, v.location.offset])).toEqual([['corrupt', second]]);
     // Without the hint and the keydir image (as after a crash) the damaged record is skipped at open, and its key is not found.
     fs.rmSync(path.join(cwd, 'damaged', '000001.hint'));
     fs.rmSync(path.join(cwd, 'damaged', 'KEYDIR'));
