@@ -100,3 +100,52 @@ test('the New key form can be cancelled', async ({ page, kv }) => {
   await expect(page.getByRole('heading', { name: 'New key' })).toHaveCount(0);
   await expect(page.getByText('Select a key to see its value.')).toBeVisible();
 });
+
+test('unsaved edits: asked before discarding; Escape cancels; Ctrl+Enter saves', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const editor = page.getByRole('textbox', { name: 'Value' });
+  const discard = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  const value = page.getByRole('region', { name: 'Value' });
+
+  // No change: another key is opened without asking.
+  await select(page, 'greeting');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await select(page, 'config/app.json');
+  await expect(discard).toHaveCount(0);
+
+  // A change: clicking another key asks; "Cancel" keeps the edit.
+  await select(page, 'greeting');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await editor.fill('changed but not saved');
+  await page.getByLabel('Filter keys').fill('config/app.json');
+  await keyOption(page, 'config/app.json').click();
+  await expect(discard).toBeVisible();
+  await shot(page, 'value-discard-confirm');
+  await discard.getByRole('button', { name: 'Cancel' }).click();
+  await expect(editor).toHaveValue('changed but not saved');
+  await expect(page.getByRole('heading', { name: 'greeting', exact: true })).toBeVisible();
+  // ... and "Discard" moves on.
+  await keyOption(page, 'config/app.json').click();
+  await discard.getByRole('button', { name: 'Discard' }).click();
+  await expect(page.getByRole('heading', { name: 'config/app.json', exact: true })).toBeVisible();
+
+  // Escape: cancels at once without changes, asks with changes.
+  await select(page, 'greeting');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await editor.press('Escape');
+  await expect(editor).toHaveCount(0);
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await editor.fill('changed again');
+  await editor.press('Escape');
+  await expect(discard).toBeVisible();
+  await discard.getByRole('button', { name: 'Discard' }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(value).toContainText('hello world');
+
+  // Ctrl+Enter saves.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await editor.fill('saved from the keyboard');
+  await editor.press('Control+Enter');
+  await expect(editor).toHaveCount(0);
+  await expect(value).toContainText('saved from the keyboard');
+});

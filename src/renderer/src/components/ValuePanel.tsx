@@ -35,6 +35,8 @@ interface Props {
   onWritten: (selectKey?: string | null) => void;
   /** Leave the New key form without creating a key. */
   onCancelNew: () => void;
+  /** Told whether there are unsaved changes (an edit or a new key that differs from what is stored). */
+  onDirtyChange?: (dirty: boolean) => void;
   /** Show a record's bytes in the Records view. */
   onOpenRecord?: (file: string, offset: number) => void;
   onError: (err: unknown) => void;
@@ -114,7 +116,7 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
   );
 }
 
-export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onCancelNew, onOpenRecord, onError }: Props) {
+export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onCancelNew, onDirtyChange, onOpenRecord, onError }: Props) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   /** Why the live value could not be read (shown in this pane, not as a page-wide error). */
   const [loadError, setLoadError] = useState<ApiErrorShape | null>(null);
@@ -128,7 +130,22 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [saving, setSaving] = useState(false);
   const [loadingMore, setLoadingMore] = useState(false);
+  const [confirmDiscard, setConfirmDiscard] = useState(false);
   const key = selection?.kind === 'key' ? selection.key : null;
+
+  /** Whether the edit would change what is stored (a format switch alone changes nothing). */
+  const dirty = useMemo(() => {
+    if (!editing) return false;
+    if (selection?.kind === 'new') return editing.draft !== '' || newKey.text !== '';
+    if (!loaded) return false;
+    const current = draftToBytes(editing.format, editing.draft);
+    if (!('bytes' in current)) return true;
+    const original = loaded.bytes;
+    return current.bytes.length !== original.length || current.bytes.some((b, i) => b !== original[i]);
+  }, [editing, selection, newKey.text, loaded]);
+
+  useEffect(() => onDirtyChange?.(dirty), [dirty, onDirtyChange]);
+  useEffect(() => () => onDirtyChange?.(false), [onDirtyChange]);
 
   useEffect(() => {
     setEditing(selection?.kind === 'new' ? { format: 'text', draft: '' } : null);
@@ -264,6 +281,27 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setEditing({ format, draft: 'bytes' in current ? bytesToDraft(format, current.bytes) : editing.draft });
   };
 
+  const cancelEdit = () => {
+    setConfirmDiscard(false);
+    setEditing(null);
+    setLocalError(null);
+    if (selection?.kind === 'new') onCancelNew();
+  };
+
+  /** Escape cancels (asking first when there are changes); Ctrl+Enter or Cmd+Enter saves. */
+  const editorKeys = (e: React.KeyboardEvent) => {
+    if (!editing || saving) return;
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      if (dirty) setConfirmDiscard(true);
+      else cancelEdit();
+    } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void save();
+    }
+  };
+
   /** The explicit "Format" action: re-indents the draft, keeping every token's text. */
   const formatDraft = () => {
     if (!editing) return;
@@ -328,8 +366,18 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const response = loaded?.response;
   /** Why the value cannot be edited as text (it is edited as hex then), or null. */
   const textProblem = editing && editing.format === 'hex' && loaded && selection.kind === 'key' ? textEditProblem(loaded.bytes) : null;
+  const discardDialog = confirmDiscard && (
+    <ConfirmDialog
+      title="Discard unsaved changes?"
+      message={selection?.kind === 'new' ? 'The new key has not been created.' : 'Your changes to this value have not been saved.'}
+      confirmLabel="Discard"
+      onConfirm={cancelEdit}
+      onCancel={() => setConfirmDiscard(false)}
+    />
+  );
   const editor = editing && (
-    <div className="editor">
+    <div className="editor" onKeyDown={editorKeys}>
+      <div className="small muted">Ctrl+Enter saves · Escape cancels</div>
       <div className="controls-row">
         <span className="small muted">Edit as</span>
         <div className="segmented" role="radiogroup" aria-label="Edit as">
@@ -377,11 +425,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
         </button>
         <button
           type="button"
-          onClick={() => {
-            setEditing(null);
-            setLocalError(null);
-            if (selection.kind === 'new') onCancelNew();
-          }}
+          onClick={cancelEdit}
           disabled={saving}
         >
           Cancel
@@ -394,7 +438,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     return (
       <section className="pane value-pane" aria-label="Selected key">
         <h2 className="pane-title">New key</h2>
-        <div className="new-key">
+        <div className="new-key" onKeyDown={editorKeys}>
           <label htmlFor="new-key-input">Key</label>
           <input
             id="new-key-input"
@@ -410,6 +454,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           </label>
         </div>
         {editor}
+        {discardDialog}
       </section>
     );
   }
@@ -541,6 +586,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           </table>
         </details>
       )}
+      {discardDialog}
       {confirmDelete && keyInfo && (
         <ConfirmDialog
           title="Delete key?"

@@ -18,6 +18,7 @@ import type {
   VerifyResult,
 } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
 import { KeyBrowser } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
 import { RecordsView, type RecordTarget } from './RecordsView.js';
@@ -60,6 +61,17 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const [formats, setFormats] = useState<FormatInfo[]>([]);
   const [follow, setFollow] = useState<{ lockPid: number | null; changes: FollowChange[]; count: number; reloadError?: ApiErrorShape } | null>(null);
   const jobKinds = useRef(new Map<string, 'compact' | 'verify'>());
+  /** Whether the value panel holds unsaved changes; leaving it asks first. */
+  const dirty = useRef(false);
+  const [pendingLeave, setPendingLeave] = useState<(() => void) | null>(null);
+  const onDirtyChange = useCallback((d: boolean) => {
+    dirty.current = d;
+  }, []);
+  /** Runs `action` now, or after the user agrees to discard unsaved changes. */
+  const leaveEdit = (action: () => void) => {
+    if (dirty.current) setPendingLeave(() => action);
+    else action();
+  };
   const { sessionId } = session;
   const needsSegments = tab !== 'keys';
 
@@ -242,7 +254,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             <span className="switch-thumb" />
           </button>
         </label>
-        <button type="button" className="ghost" onClick={onClose}>
+        <button type="button" className="ghost" onClick={() => leaveEdit(onClose)}>
           Close
         </button>
       </header>
@@ -281,7 +293,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       )}
       <nav className="view-tabs" role="tablist" aria-label="Views">
         {TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => setTab(t.id)}>
+          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => (t.id === tab ? undefined : leaveEdit(() => setTab(t.id)))}>
             {t.label}
           </button>
         ))}
@@ -294,8 +306,11 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             version={version}
             readOnly={readOnly}
             selectedKey={selection?.kind === 'key' ? selection.key : null}
-            onSelect={(key) => setSelection({ kind: 'key', key })}
-            onNewKey={() => setSelection({ kind: 'new' })}
+            onSelect={(key) => {
+              if (selection?.kind === 'key' && selection.key === key) return;
+              leaveEdit(() => setSelection({ kind: 'key', key }));
+            }}
+            onNewKey={() => leaveEdit(() => setSelection({ kind: 'new' }))}
             onError={report}
           />
           <ValuePanel
@@ -306,6 +321,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             selection={selection}
             onWritten={afterWrite}
             onCancelNew={() => setSelection(null)}
+            onDirtyChange={onDirtyChange}
             onOpenRecord={openRecord}
             onError={report}
           />
@@ -352,6 +368,20 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
         </div>
       )}
       <StatusBar session={session} stats={stats} />
+      {pendingLeave && (
+        <ConfirmDialog
+          title="Discard unsaved changes?"
+          message="The value you are editing has changes that are not saved. Discard them?"
+          confirmLabel="Discard"
+          onConfirm={() => {
+            const action = pendingLeave;
+            setPendingLeave(null);
+            dirty.current = false;
+            action();
+          }}
+          onCancel={() => setPendingLeave(null)}
+        />
+      )}
     </div>
   );
 }
