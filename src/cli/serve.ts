@@ -2,11 +2,17 @@
  * `kvscope serve [DIR] [--port N] [--read-write]`: the inspector in a
  * browser, served on 127.0.0.1 only, until interrupted.
  */
+import { statSync } from 'node:fs';
+import { StoreError } from '../engine/errors.js';
 import { UsageError, type CliOptions } from './args.js';
 import { EXIT_OK, type Io } from './commands.js';
 
 export async function serve(args: string[], opts: CliOptions, io: Io): Promise<number> {
   if (args.length > 1) throw new UsageError('serve takes at most one DIR');
+  // Said here, before a browser is pointed at a page that could only say the same.
+  if (args[0] !== undefined && !statSync(args[0], { throwIfNoEntry: false })?.isDirectory()) {
+    throw new StoreError('NOT_FOUND', `${args[0]}: not a directory (or it does not exist)`);
+  }
   const { startHost } = await import('../host/index.js');
   const host = await startHost({
     ...(args[0] !== undefined ? { dir: args[0] } : {}),

@@ -290,6 +290,8 @@ describe('JSON Lines import and export', () => {
       expect(r.err).toContain(`--segment-size: "${size}" is outside 46 bytes to 1GiB`);
     }
     expect(fs.existsSync(path.join(cwd, 'sizes'))).toBe(false);
+    const noDir = kv(['serve', 'no-such-dir']);
+    expect(noDir).toEqual({ code: 3, out: '', err: 'kvscope: no-such-dir: not a directory (or it does not exist)\n' });
     const missing = kv(['--dir', 'msgs', 'import', 'no-such-file.jsonl']);
     expect(missing.code).toBe(3);
     expect(missing.err).toMatch(/^kvscope: ENOENT: no such file or directory/);
