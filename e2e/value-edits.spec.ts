@@ -149,3 +149,28 @@ test('unsaved edits: asked before discarding; Escape cancels; Ctrl+Enter saves',
   await expect(editor).toHaveCount(0);
   await expect(value).toContainText('saved from the keyboard');
 });
+
+test('New key warns when the key exists and overwrites only when told to', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill('greeting');
+  await page.getByRole('textbox', { name: 'Value' }).fill('would overwrite');
+  const warning = page.getByRole('alert', { name: 'Key exists' });
+  await expect(warning).toContainText('A key “greeting” already exists');
+  await shot(page, 'value-new-key-exists');
+  // Save does not overwrite without the explicit yes.
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { name: 'New key' })).toBeVisible();
+  await warning.getByRole('button', { name: 'Overwrite it' }).click();
+  await expect(warning).toContainText('Saving will overwrite');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('heading', { name: 'greeting', exact: true })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('would overwrite');
+
+  // "Edit it instead" opens the existing key.
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill('config/app.json');
+  await warning.getByRole('button', { name: 'Edit it instead' }).click();
+  await expect(page.getByRole('heading', { name: 'config/app.json', exact: true })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('"theme": "dark"');
+});

@@ -3,7 +3,7 @@
  * location (file, segment, offset, sequence) and history; editing, creating
  * and deleting keys when the store is read-write.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { LIMITS } from '../../../shared/limits.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
@@ -101,6 +101,21 @@ function LoadErrorView({ error, onOpenRecord, hasHistory }: { error: ApiErrorSha
   );
 }
 
+/** The key the New key form names, or why it names none. */
+function newKeyString(newKey: { text: string; asHex: boolean }): { key: string } | { error: string } {
+  let key: string;
+  if (newKey.asHex) {
+    const bytes = hexToBytes(newKey.text);
+    if (!bytes || bytes.length === 0) return { error: 'Invalid key: enter the key as pairs of hex digits.' };
+    key = bytesToKeyString(bytes);
+  } else {
+    if (newKey.text === '') return { error: 'Enter a key.' };
+    key = textToKeyString(newKey.text);
+  }
+  if (key.length > LIMITS.keyChars) return { error: 'The key is too long.' };
+  return { key };
+}
+
 function JsonNotesView({ notes }: { notes: JsonNotes }) {
   if (notes.inexactNumbers.length === 0 && notes.duplicateKeys.length === 0) return null;
   const list = (items: string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? ', …' : '');
@@ -131,6 +146,10 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [saving, setSaving] = useState(false);
   const [loadingMore, setLoadingMore] = useState(false);
   const [confirmDiscard, setConfirmDiscard] = useState(false);
+  /** New key form: the named key already exists (checked as it is typed and again on save). */
+  const [existing, setExisting] = useState<string | null>(null);
+  /** New key form: the key the user agreed to overwrite. */
+  const [overwrite, setOverwrite] = useState<string | null>(null);
   const key = selection?.kind === 'key' ? selection.key : null;
 
   /** Whether the edit would change what is stored (a format switch alone changes nothing). */
@@ -151,6 +170,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setEditing(selection?.kind === 'new' ? { format: 'text', draft: '' } : null);
     setLocalError(null);
     if (selection?.kind === 'new') setNewKey({ text: '', asHex: false });
+    setOverwrite(null);
   }, [selection]);
 
   useEffect(() => {
@@ -196,6 +216,33 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     }
   };
 
+  const keyExists = useCallback(
+    async (k: string) => {
+      try {
+        return (await api.getValue({ sessionId, key: k, maxBytes: 0 })).found;
+      } catch {
+        return true; // it cannot be read (a corrupt record), but the keydir has it
+      }
+    },
+    [api, sessionId],
+  );
+
+  // New key form: say as the key is typed whether it exists already.
+  useEffect(() => {
+    if (selection?.kind !== 'new') return;
+    setExisting(null);
+    const named = newKeyString(newKey);
+    if ('error' in named) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      void keyExists(named.key).then((found) => live && setExisting(found ? named.key : null));
+    }, 200);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [selection, newKey, keyExists, version]);
+
   const save = async () => {
     if (!editing) return;
     setLocalError(null);
@@ -203,15 +250,14 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     if ('error' in converted) return setLocalError(converted.error);
     let targetKey = key;
     if (selection?.kind === 'new') {
-      if (newKey.asHex) {
-        const bytes = hexToBytes(newKey.text);
-        if (!bytes || bytes.length === 0) return setLocalError('Invalid key: enter the key as pairs of hex digits.');
-        targetKey = bytesToKeyString(bytes);
-      } else {
-        if (newKey.text === '') return setLocalError('Enter a key.');
-        targetKey = textToKeyString(newKey.text);
+      const named = newKeyString(newKey);
+      if ('error' in named) return setLocalError(named.error);
+      targetKey = named.key;
+      // Never overwrite an existing key from the New key form without an explicit yes.
+      if (overwrite !== targetKey && (await keyExists(targetKey))) {
+        setExisting(targetKey);
+        return;
       }
-      if (targetKey.length > LIMITS.keyChars) return setLocalError('The key is too long.');
     }
     if (targetKey === null) return;
     setSaving(true);
@@ -447,12 +493,42 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
             value={newKey.text}
             spellCheck={false}
             placeholder={newKey.asHex ? '75 73 65 72 3a 31' : 'user:42'}
-            onChange={(e) => setNewKey({ ...newKey, text: e.target.value })}
+            onChange={(e) => {
+              setOverwrite(null);
+              setNewKey({ ...newKey, text: e.target.value });
+            }}
           />
           <label className="check small">
-            <input type="checkbox" checked={newKey.asHex} onChange={(e) => setNewKey({ ...newKey, asHex: e.target.checked })} /> key as hex
+            <input
+              type="checkbox"
+              checked={newKey.asHex}
+              onChange={(e) => {
+                setOverwrite(null);
+                setNewKey({ ...newKey, asHex: e.target.checked });
+              }}
+            />{' '}
+            key as hex
           </label>
         </div>
+        {existing !== null && (
+          <div className="notice small notice-row" role="alert" aria-label="Key exists">
+            <span>
+              {overwrite === existing
+                ? `Saving will overwrite the existing value of “${describeKey(existing).display}”.`
+                : `A key “${describeKey(existing).display}” already exists. Saving here would overwrite its value.`}
+            </span>
+            <span className="inline-actions">
+              <button type="button" className="small-button" onClick={() => onWritten(existing)}>
+                Edit it instead
+              </button>
+              {overwrite !== existing && (
+                <button type="button" className="small-button danger-outline" onClick={() => setOverwrite(existing)}>
+                  Overwrite it
+                </button>
+              )}
+            </span>
+          </div>
+        )}
         {editor}
         {discardDialog}
       </section>
