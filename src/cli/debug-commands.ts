@@ -75,17 +75,22 @@ const segments: Command = async (args, opts, io) => {
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
     for (const file of format.listFiles(o.detection.root).filter(hasRecords)) {
-      const { records, oldestSequence: oldest, newestSequence: newest } = await summaryOf(format, o.detection.root, file, o.store);
+      const { records, oldestSequence: oldest, newestSequence: newest, damaged } = await summaryOf(format, o.detection.root, file, o.store);
       const s = stats.get(file.name);
+      // What reading the file found damaged, where the open (from hints or the image) counted those records live.
+      const damagedBytes = (damaged ?? []).reduce((n, r) => n + r.length, 0);
+      const unread = s && o.native && damagedBytes > s.corruptBytes ? o.native.liveBytesWithin(file.name, damaged!.map((r) => [r.offset, r.offset + r.length] as const)) : 0;
+      const corruptBytes = s ? Math.max(s.corruptBytes, damagedBytes) : null;
+      const staleBytes = s ? Math.max(0, s.staleBytes + unread - (corruptBytes! - s.corruptBytes)) : null;
       rows.push({
         file: file.name,
         role: file.role,
         bytes: file.size,
         records,
-        liveBytes: s?.liveBytes ?? null,
-        staleBytes: s?.staleBytes ?? null,
+        liveBytes: s ? s.liveBytes - unread : null,
+        staleBytes,
         tombstoneBytes: s?.tombstoneBytes ?? null,
-        corruptBytes: s?.corruptBytes ?? null,
+        corruptBytes,
         oldestSequence: oldest,
         newestSequence: newest,
         active: s?.active ?? false,

@@ -190,6 +190,9 @@ describe('one-shot commands', () => {
     const hist = kv([...d, 'history', 'second', '--json']);
     expect(hist.code).toBe(0);
     expect((JSON.parse(hist.out) as Array<{ status: string; location: { offset: number } }>).map((v) => [v.status, v.location.offset])).toEqual([['corrupt', second]]);
+    // segments reads the file: the damaged record's 31 bytes are corrupt, not live, though the hint-fed keydir points at them.
+    const segs = JSON.parse(kv([...d, 'segments', '--json']).out) as { files: Array<{ file: string; liveBytes: number; staleBytes: number; corruptBytes: number }> };
+    expect(segs.files.find((f) => f.file === '000001.data')).toMatchObject({ liveBytes: 30 + 32, staleBytes: 0, corruptBytes: 31 });
     // Without the hint and the keydir image (as after a crash) the damaged record is skipped at open, and its key is not found.
     fs.rmSync(path.join(cwd, 'damaged', '000001.hint'));
     fs.rmSync(path.join(cwd, 'damaged', 'KEYDIR'));

@@ -65,6 +65,8 @@ export interface FileSummary {
   records: number;
   oldestSequence: number | null;
   newestSequence: number | null;
+  /** A native segment's regions that hold no valid record (bad checksum, torn tail), found reading it. */
+  damaged?: Array<{ offset: number; length: number }>;
 }
 
 export function emptySummary(): FileSummary {

@@ -22,14 +22,17 @@ export function summarizeNativeFile(efs: EngineFs, path: string, file: FormatFil
   return undefined;
 }
 
-/** A segment's records (the segment header is not one), read a window at a time. */
+/** A segment's records (the segment header is not one), read a window at a time, and its damaged regions. */
 function summarizeSegment(efs: EngineFs, path: string): FileSummary {
   const summary = emptySummary();
   const fd = efs.openSync(path, 'r');
   try {
     const size = efs.fstatSize(fd);
     if (size <= SEGMENT_HEADER.size) return summary;
-    for (const ev of scanRecords(fileSource(efs, fd, size), SEGMENT_HEADER.size)) if (ev.kind === 'record') addSequence(summary, ev.header.sequence);
+    for (const ev of scanRecords(fileSource(efs, fd, size), SEGMENT_HEADER.size)) {
+      if (ev.kind === 'record') addSequence(summary, ev.header.sequence);
+      else if (ev.kind !== 'preallocated') (summary.damaged ??= []).push({ offset: ev.offset, length: ev.length });
+    }
   } finally {
     efs.closeSync(fd);
   }
