@@ -6,7 +6,8 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
-import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+import { startHost } from '../src/host/index.js';
+import { test, expect, openFromScreen, keyOption, shot, RENDERER_DIR } from './fixtures.js';
 
 async function select(page: Page, key: string): Promise<void> {
   await page.getByLabel('Filter keys').fill(key);
@@ -52,4 +53,25 @@ test('a corrupt live record: the error is in the value pane, with the key histor
   await select(page, 'damaged:key');
   await error.getByRole('button', { name: 'Show bytes' }).click();
   await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('a host started without --read-write says how to get one that writes', async ({ page, kv }) => {
+  const host = await startHost({ readWrite: false, configDir: join(kv.base, 'config-ro'), rendererDir: RENDERER_DIR });
+  try {
+    await page.goto(`http://127.0.0.1:${host.port}/?token=${host.token}`);
+    await openFromScreen(page, kv.dir);
+    const how = 'This inspector was started read-only: restart it with --read-write';
+    await expect(page.locator('label.switch')).toHaveAttribute('title', how);
+    await expect(page.getByRole('switch', { name: 'Read-write mode' })).toBeDisabled();
+    const stats = page.getByRole('complementary', { name: 'Statistics' });
+    await expect(stats).toContainText(`${how}.`);
+    await expect(stats).not.toContainText('Switch to read-write');
+    await expect(page.getByRole('button', { name: 'New key' })).toHaveAttribute('title', how);
+    await select(page, 'greeting');
+    await expect(page.getByRole('button', { name: 'Edit' })).toHaveAttribute('title', how);
+    await shot(page, 'value-host-read-only');
+  } finally {
+    await page.goto('about:blank');
+    await host.close();
+  }
 });

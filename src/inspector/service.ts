@@ -196,6 +196,11 @@ export class InspectorService implements KvscopeHandlers {
       root: detection.root,
       format: store.format,
       writable: this.allowWrites && this.opener.isWritable(store.format),
+      ...(!this.allowWrites
+        ? { notWritableReason: 'This inspector was started read-only: restart it with --read-write' }
+        : !this.opener.isWritable(store.format)
+          ? { notWritableReason: `kvscope writes only its own format, and this store is ${store.format} (Repair makes a writable kvscope copy)` }
+          : {}),
       readOnly: store.readOnly,
       keyCount: store.keyCount(),
       detection: { format: detection.format, confidence: detection.confidence, reason: detection.reason },

@@ -184,6 +184,8 @@ export interface SessionInfo {
   format: string;
   /** Whether this format can be written at all (only the native one). */
   writable: boolean;
+  /** When writable is false: why, and what to do about it, in words for a person. */
+  notWritableReason?: string;
   readOnly: boolean;
   keyCount: number;
   detection: { format: string; confidence: number; reason: string };

@@ -3,6 +3,7 @@
  * the sorted keys that fetches windows on demand, or a tree grouped by ':' or
  * '/'. Non-printable keys are shown escaped; a toggle shows every key as hex.
  */
+import { useWriteHint } from '../write-hint.js';
 import { useScaledList } from './scaled-list.js';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
@@ -52,6 +53,7 @@ function useCoalesced<T>(value: T): { applied: T; started: () => () => void } {
 }
 
 export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onSelect, onNewKey, onError }: Props) {
+  const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
   const [view, setView] = useState<'list' | 'tree'>('list');
@@ -206,7 +208,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
           <label className="check small" title="Show keys as hex bytes">
             <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
           </label>
-          <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? 'Switch to read-write to create keys' : undefined}>
+          <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? createHint : undefined}>
             New key
           </button>
         </div>

@@ -5,6 +5,7 @@
  * rewrite, records it would drop, bytes it would reclaim) and, after a real
  * compaction, the plan side by side with what it did.
  */
+import { useWriteHint } from '../write-hint.js';
 import type { CompactSummary, SegmentsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
@@ -23,6 +24,7 @@ function pct(part: number, whole: number): string {
 }
 
 export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, onOpenFile }: Props) {
+  const compactHint = useWriteHint('compact');
   if (!data) return <div className="view-pad muted">Reading every file…</div>;
   const plan = data.compactionPlan;
   const planned = lastCompaction?.planned;
@@ -86,10 +88,10 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
           <b>{formatCount(plan.recordsToDrop)}</b> record(s) and reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> ({formatCount(plan.bytesToReclaim)} bytes).
           </div>
           <div className="controls-row">
-            <button type="button" className="primary" disabled={readOnly || job !== null} onClick={onCompact} title={readOnly ? 'Switch to read-write to compact' : undefined}>
+            <button type="button" className="primary" disabled={readOnly || job !== null} onClick={onCompact} title={readOnly ? compactHint : undefined}>
               {job ? `Compacting… ${job.total > 0 ? Math.round((job.done / job.total) * 100) : 0}%` : 'Compact now'}
             </button>
-            {readOnly && <span className="muted">Switch to read-write to compact.</span>}
+            {readOnly && <span className="muted">{compactHint}.</span>}
           </div>
         </div>
       ) : (

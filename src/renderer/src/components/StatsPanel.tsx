@@ -1,3 +1,4 @@
+import { useWriteHint } from '../write-hint.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount, formatRatio } from '../format.js';
 
@@ -29,6 +30,7 @@ function Figure({ label, value }: { label: string; value: string }) {
 }
 
 export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel }: Props) {
+  const compactHint = useWriteHint('compact');
   const plan = stats?.compactionPlan;
   const livePct = stats && stats.totalBytes > 0 ? (stats.liveBytes / stats.totalBytes) * 100 : 100;
   const percent = job && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
@@ -88,12 +90,12 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
               className="primary"
               onClick={onCompact}
               disabled={!plan || readOnly || !writable}
-              title={readOnly ? 'Switch to read-write to compact' : undefined}
+              title={readOnly || !writable ? compactHint : undefined}
             >
               Compact
             </button>
           )}
-          {readOnly && plan && <p className="small muted">Switch to read-write to compact.</p>}
+          {(readOnly || !writable) && plan && <p className="small muted">{compactHint}.</p>}
           {lastCompaction && (
             <div className="compaction-result" role="status" aria-label="Compaction result">
               <div className="small">

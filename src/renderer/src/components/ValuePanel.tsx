@@ -3,6 +3,7 @@
  * location (file, segment, offset, sequence) and history; editing, creating
  * and deleting keys when the store is read-write.
  */
+import { useWriteHint } from '../write-hint.js';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { LIMITS } from '../../../shared/limits.js';
@@ -132,6 +133,9 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
 }
 
 export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onCancelNew, onDirtyChange, onOpenRecord, onError }: Props) {
+  const editHint = useWriteHint('edit');
+  const deleteHint = useWriteHint('delete');
+  const restoreHint = useWriteHint('restore');
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   /** Why the live value could not be read (shown in this pane, not as a page-wide error). */
   const [loadError, setLoadError] = useState<ApiErrorShape | null>(null);
@@ -542,10 +546,10 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           {keyInfo?.display}
         </h2>
         <div className="value-actions">
-          <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? 'Switch to read-write to edit' : undefined}>
+          <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? editHint : undefined}>
             Edit
           </button>
-          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || (!response?.found && !loadError) || editing !== null} title={readOnly ? 'Switch to read-write to delete' : undefined}>
+          <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || (!response?.found && !loadError) || editing !== null} title={readOnly ? deleteHint : undefined}>
             Delete
           </button>
         </div>
@@ -643,7 +647,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
                         type="button"
                         className="small-button"
                         disabled={readOnly || restoring}
-                        title={readOnly ? 'Switch to read-write to restore' : 'Write this value again as the newest version'}
+                        title={readOnly ? restoreHint : 'Write this value again as the newest version'}
                         onClick={() => void restore(v)}
                         aria-label={`Restore version ${v.location.sequence}`}
                       >

@@ -18,6 +18,7 @@ import type {
   VerifyResult,
 } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
+import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { KeyBrowser } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
@@ -200,6 +201,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const confidence = Math.round(session.detection.confidence * 100);
   const compactJob = job && job.kind !== 'verify' ? job : null;
   return (
+    <NotWritableReason.Provider value={session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here')}>
     <div className="workspace">
       <header className="toolbar">
         <span className="brand">
@@ -240,7 +242,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             {follow ? '● Following' : 'Follow'}
           </button>
         )}
-        <label className="switch" title={session.writable ? 'Switch between read-only and read-write' : 'This store cannot be written here'}>
+        <label className="switch" title={session.writable ? 'Switch between read-only and read-write' : (session.notWritableReason ?? 'This store cannot be written here')}>
           <span>{readOnly ? 'Read-only' : 'Read-write'}</span>
           <button
             type="button"
@@ -383,5 +385,6 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
         />
       )}
     </div>
+    </NotWritableReason.Provider>
   );
 }
