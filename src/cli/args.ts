@@ -15,6 +15,8 @@ export interface CliOptions {
   fsync: FsyncPolicy | undefined;
   readOnly: boolean;
   json: boolean;
+  /** KEY arguments are hex bytes (a key that is not text). */
+  keyHex: boolean;
   prefix: string | undefined;
   segment: string | undefined;
   from: string | undefined;
@@ -42,6 +44,7 @@ const OPTION_SPEC = {
   fsync: { type: 'string' },
   'read-only': { type: 'boolean' },
   json: { type: 'boolean' },
+  'key-hex': { type: 'boolean' },
   prefix: { type: 'string', short: 'p' },
   segment: { type: 'string' },
   from: { type: 'string' },
@@ -101,6 +104,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       fsync,
       readOnly: v['read-only'] ?? false,
       json: v.json ?? false,
+      keyHex: v['key-hex'] ?? false,
       prefix: v.prefix,
       segment: v.segment,
       from: v.from,
@@ -152,6 +156,7 @@ Options (anywhere on the line):
       --fsync POLICY      always (default) | batch | never
       --read-only         open without the writer lock; never changes a byte
       --json              machine-readable output
+      --key-hex           KEY arguments are hex bytes, for keys that are not text (list shows them as \\xNN)
       --port N            serve: port (default: a free one)
       --read-write        serve: allow writes from the inspector
   -h, --help              this help

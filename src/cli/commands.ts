@@ -82,6 +82,13 @@ export function nativeOrRefuse(opened: OpenedStore, what: string): Store {
   return opened.native;
 }
 
+/** A KEY argument: its text (as UTF-8), or with --key-hex the bytes its hex digits spell. */
+function keyArg(opts: CliOptions, text: string): string | Buffer {
+  if (!opts.keyHex) return text;
+  if (!/^([0-9a-f]{2})*$/i.test(text)) throw new UsageError(`--key-hex: "${text}" is not hex bytes (two digits a byte, e.g. 00ff106b)`);
+  return Buffer.from(text, 'hex');
+}
+
 function one(args: string[], name: string, what = 'KEY'): string {
   if (args.length !== 1) throw new UsageError(`${name} takes exactly one ${what}`);
   return args[0]!;
@@ -126,13 +133,14 @@ function verifyText(report: VerifyReport): string {
 
 const set: Command = async (args, opts, io) => {
   if (args.length < 2) throw new UsageError('set takes KEY VALUE');
-  await withWriter(opts, io, async (o) => nativeOrRefuse(o, 'set').put(args[0]!, args.slice(1).join(' ')));
+  const key = keyArg(opts, args[0]!);
+  await withWriter(opts, io, async (o) => nativeOrRefuse(o, 'set').put(key, args.slice(1).join(' ')));
   io.out(opts.json ? JSON.stringify({ ok: true }) : 'OK');
   return EXIT_OK;
 };
 
 const get: Command = async (args, opts, io) => {
-  const key = one(args, 'get');
+  const key = keyArg(opts, one(args, 'get'));
   // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads), for a key
   // it has and (a version 2 image) for a key it has not; when the image cannot say, the store is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
@@ -148,7 +156,7 @@ const get: Command = async (args, opts, io) => {
 };
 
 const del: Command = async (args, opts, io) => {
-  const key = one(args, 'delete');
+  const key = keyArg(opts, one(args, 'delete'));
   const deleted = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'delete').delete(key));
   if (!deleted) {
     io.err('Key not found');
@@ -231,7 +239,7 @@ const scan: Command = async (args, opts, io) => {
 };
 
 const history: Command = async (args, opts, io) => {
-  const key = one(args, 'history');
+  const key = keyArg(opts, one(args, 'history'));
   const versions = await withStore(opts, (o) => o.store.history(key));
   if (opts.json) {
     io.out(JSON.stringify(versions));

@@ -324,6 +324,19 @@ describe('JSON Lines import and export', () => {
     expect(kv(['--dir', 'rawget', 'get', 'text']).out).toBe('héllo\n');
   });
 
+  it('--key-hex reaches a key that is not text: set, get, history, delete', () => {
+    const d = ['--dir', 'hexkeys'];
+    expect(kv([...d, 'set', '--key-hex', '00ff0a5c', 'binary', 'key'])).toEqual({ code: 0, out: 'OK\n', err: '' });
+    expect(kv([...d, 'list']).out).toBe('\\x00\\xff\\x0a\\\\\n');
+    expect(kv([...d, 'get', '00ff0a5c', '--key-hex']).out).toBe('binary key\n');
+    expect(JSON.parse(kv([...d, 'get', '--key-hex', '00FF0A5C', '--json']).out)).toEqual({ key: { base64: Buffer.from('00ff0a5c', 'hex').toString('base64') }, value: 'binary key' });
+    expect(JSON.parse(kv([...d, 'history', '--key-hex', '00ff0a5c', '--json']).out)).toHaveLength(1);
+    expect(kv([...d, 'get', '00ff0a5c']).code).toBe(1); // as text, another key
+    expect(kv([...d, 'get', '--key-hex', '0f0']).code).toBe(2);
+    expect(kv([...d, 'delete', '--key-hex', '00ff0a5c'])).toEqual({ code: 0, out: 'Deleted\n', err: '' });
+    expect(kv([...d, 'list']).out).toBe('');
+  });
+
   it('exports thousands of keys through a pipe whole, in key order', () => {
     // Several hundred kilobytes of lines (under spawnSync's 1 MiB limit): the CLI writes them to a pipe in
     // 64 KiB chunks (src/cli/output.ts).
