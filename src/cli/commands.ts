@@ -460,10 +460,11 @@ const exportCmd: Command = async (args, opts, io) => {
   return withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, io, (key, value) => io.out(exportLine(key, value))));
 };
 
-const demo: Command = async (args, _opts, io) => {
+const demo: Command = async (args, opts, io) => {
   const dir = args[0];
   if (!dir || args.length > 1) throw new UsageError('demo takes a DIR');
   if (nativeFormat.detect(dir) !== null) {
+    if (opts.json) io.out(JSON.stringify({ dir, created: false }));
     io.err(`${dir} already holds a store; left as it is`);
     return EXIT_OK;
   }
@@ -471,6 +472,7 @@ const demo: Command = async (args, _opts, io) => {
     throw new StoreError('NOT_EMPTY', `${dir} is not empty and holds no kvscope store; name a new or empty directory for the demo`);
   }
   const summary = await makeDemoStore(dir);
+  if (opts.json) io.out(JSON.stringify({ dir, created: true, keys: summary.keys, segments: summary.segments }));
   io.err(`Demo store in ${summary.dir}: ${summary.keys} keys in ${summary.segments} segments`);
   return EXIT_OK;
 };

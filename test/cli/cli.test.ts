@@ -324,6 +324,11 @@ describe('JSON Lines import and export', () => {
     expect(kv(['--dir', 'rawget', 'get', 'text']).out).toBe('héllo\n');
   });
 
+  it('demo --json says what it made, on stdout', () => {
+    expect(JSON.parse(kv(['demo', 'demo-json', '--json']).out)).toEqual({ dir: 'demo-json', created: true, keys: 3654, segments: 5 });
+    expect(JSON.parse(kv(['demo', 'demo-json', '--json']).out)).toEqual({ dir: 'demo-json', created: false });
+  });
+
   it('--key-hex reaches a key that is not text: set, get, history, delete', () => {
     const d = ['--dir', 'hexkeys'];
     expect(kv([...d, 'set', '--key-hex', '00ff0a5c', 'binary', 'key'])).toEqual({ code: 0, out: 'OK\n', err: '' });
