@@ -1,7 +1,7 @@
 /**
  * `kvscope segments` counts a native file's records without decoding each
- * one (native-summary.ts). Its counts and sequence ranges must be exactly
- * those of the decoded records, on a sound store (overwrites, deletes,
+ * one (native-summary.ts). Its counts, sequence ranges and damaged regions
+ * must be exactly those of the decoded records, on a sound store (overwrites, deletes,
  * batches, a compaction, free slots in the keydir image) and on hundreds of
  * damaged copies of each file.
  */
@@ -18,9 +18,13 @@ import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 
 afterAll(cleanTempDirs);
 
+/** The decoders' summary; for a data file, with the regions they call corrupt or torn, as the walk finds them. */
 function decodedSummary(file: FormatFile, bytes: Buffer): FileSummary {
   const summary = emptySummary();
-  for (const r of decodeSafely(nativeFormat, file, bytes)) addToSummary(summary, r);
+  for (const r of decodeSafely(nativeFormat, file, bytes)) {
+    addToSummary(summary, r);
+    if (file.role === 'data' && (r.status === 'corrupt' || r.status === 'torn')) (summary.damaged ??= []).push({ offset: r.offset, length: r.length });
+  }
   return summary;
 }
 

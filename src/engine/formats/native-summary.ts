@@ -6,11 +6,11 @@
  * file's decoder would give and addToSummary would count (the tests compare
  * them on sound and damaged files).
  */
-import { checkHint, forEachHintEntry } from '../native/codec.js';
+import { checkHint, decodeSegmentHeader, forEachHintEntry } from '../native/codec.js';
 import { fileSource } from '../native/byte-source.js';
 import { SEGMENT_HEADER, HINT_HEADER } from '../native/layout.js';
 import { scanRecords } from '../native/scan.js';
-import type { EngineFs } from '../fs.js';
+import { readAt, type EngineFs } from '../fs.js';
 import { summarizeKeydirImageFile } from './native-keydir-image.js';
 import { addSequence, emptySummary, type FileSummary, type FormatFile } from './format.js';
 
@@ -28,6 +28,10 @@ function summarizeSegment(efs: EngineFs, path: string): FileSummary {
   const fd = efs.openSync(path, 'r');
   try {
     const size = efs.fstatSize(fd);
+    // A segment header cut short or damaged is a damaged region too, as its decoder says.
+    if (size > 0 && (size < SEGMENT_HEADER.size || !decodeSegmentHeader(readAt(efs, fd, SEGMENT_HEADER.size, 0)).ok)) {
+      summary.damaged = [{ offset: 0, length: Math.min(size, SEGMENT_HEADER.size) }];
+    }
     if (size <= SEGMENT_HEADER.size) return summary;
     for (const ev of scanRecords(fileSource(efs, fd, size), SEGMENT_HEADER.size)) {
       if (ev.kind === 'record') addSequence(summary, ev.header.sequence);
