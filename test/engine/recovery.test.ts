@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { CorruptRecordError } from '../../src/engine/errors.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
-import { cleanTempDirs, hashDir, removeKeydirImage, tempDir } from './helpers.js';
+import { cleanTempDirs, hashDir, pathAwareFs, removeKeydirImage, tempDir } from './helpers.js';
+import { realFs } from '../../src/engine/fs.js';
 
 afterEach(cleanTempDirs);
 
@@ -128,6 +129,25 @@ describe('a sealed segment cut short (damage, not a crash)', () => {
     expect(fs.existsSync(path.join(dir, files[1]!))).toBe(true);
     const report = await verifyNativeDirectory(dir);
     expect(report.problems.some((p) => p.file === files[1] && p.kind === 'torn-tail')).toBe(true);
+  });
+});
+
+describe('a segment that shrinks while a reader opens it', () => {
+  it('ends where its bytes end, never a RangeError', async () => {
+    // A writer closing cuts the zeros it wrote ahead of its appends: a reader that took the size before sees fewer bytes.
+    for (const extra of [1, 5, 40, 4096]) {
+      const dir = await buildStore([['alpha', 'one'], ['beta', 'two']]);
+      removeKeydirImage(dir);
+      for (const f of fs.readdirSync(dir)) if (f.endsWith('.hint')) fs.rmSync(path.join(dir, f));
+      const efs = pathAwareFs((pathOf) => ({ fstatSize: (fd) => realFs.fstatSize(fd) + (pathOf(fd)?.endsWith('.data') ? extra : 0) }));
+      const ro = await Store.open(dir, { readOnly: true, fs: efs });
+      expect((await ro.get('alpha'))?.toString()).toBe('one');
+      expect((await ro.get('beta'))?.toString()).toBe('two');
+      // The bytes that went were the zeros a writer reserves: the data ends where the file does, nothing damaged.
+      expect(ro.recovery).toEqual({ tornTails: [], skipped: [], hintFallbacks: [] });
+      expect(ro.stats().perSegment.map((s) => [s.bytes, s.corruptBytes])).toEqual([[fs.statSync(path.join(dir, '000001.data')).size, 0]]);
+      await ro.close();
+    }
   });
 });
 

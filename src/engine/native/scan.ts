@@ -77,7 +77,10 @@ function crcBudget(size: number): { left: number } {
 
 function probe(src: ByteSource, at: number, budget: { left: number }): Probe {
   if (at + RECORD_HEADER.size > src.size) return { ok: false, incomplete: true, reason: `file ends ${src.size - at} bytes into a ${RECORD_HEADER.size}-byte record header` };
-  const header = readRecordHeader(src.view(at, RECORD_HEADER.size), 0);
+  const head = src.view(at, RECORD_HEADER.size);
+  // Fewer bytes than the size said: the file shrank while it was read (a writer closing cuts the zeros it wrote ahead).
+  if (head.length < RECORD_HEADER.size) return { ok: false, incomplete: true, reason: `file ends ${head.length} bytes into a ${RECORD_HEADER.size}-byte record header (it shrank while it was read)` };
+  const header = readRecordHeader(head, 0);
   const bad = implausibleHeader(header);
   if (bad) return { ok: false, incomplete: false, reason: bad, header };
   const length = recordLength(header.keyLength, header.valueLength);
@@ -85,7 +88,9 @@ function probe(src: ByteSource, at: number, budget: { left: number }): Probe {
     return { ok: false, incomplete: true, reason: `record of ${length} bytes runs ${at + length - src.size} bytes past the end of the file`, header };
   }
   if (length > budget.left) return { ok: false, incomplete: false, reason: 'not checked: this file has used up the checksum work allowed for resynchronising after damage', header };
-  const crc = computeRecordCrc(src.view(at, length));
+  const whole = src.view(at, length);
+  if (whole.length < length) return { ok: false, incomplete: true, reason: `record of ${length} bytes runs past the end of the file (it shrank while it was read)`, header };
+  const crc = computeRecordCrc(whole);
   if (crc !== header.crc) {
     // Only failed checks are charged: a valid record moves the scan past its bytes.
     budget.left -= length;
