@@ -17,7 +17,6 @@ import { getFormat } from '../engine/formats/registry.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type StoreFollower } from '../engine/follow.js';
-import { RECORD_HEADER } from '../engine/native/layout.js';
 import type {
   VersionInfo,
   EventListener,
@@ -364,20 +363,13 @@ export class InspectorService implements KvscopeHandlers {
   async history(req: RequestOf<'history'>): Promise<ResponseOf<'history'>> {
     const session = this.session(req.sessionId);
     const key = keyBytes(req.key);
+    // Every version that reads back intact, and a damaged live one as 'corrupt' (Store.history).
     const versions: VersionInfo[] = (await session.handle.store.history(key)).map((v) => ({
       location: toLocation(v.location),
       kind: v.kind,
       valueLength: v.valueLength,
       status: v.status,
     }));
-    // The log's history lists only records that read back intact. When the
-    // key's live record is damaged (its value cannot be read), list it too,
-    // as corrupt, so the older good versions are seen next to it.
-    const live = session.handle.native?.locate(key);
-    if (live && !versions.some((v) => v.location.file === live.file && v.location.offset === live.offset)) {
-      versions.push({ location: toLocation(live), kind: 'put', valueLength: Math.max(0, live.length - RECORD_HEADER.size - key.length), status: 'corrupt' });
-      versions.sort((a, b) => a.location.sequence - b.location.sequence);
-    }
     return { key: req.key, versions };
   }
 
