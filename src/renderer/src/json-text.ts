@@ -70,6 +70,20 @@ export function formatJson(source: string, indent = 2): JsonResult {
     return m[0];
   };
 
+  /** After a member of an object or array: true at a comma (another follows), false at its close (written). */
+  const goesOn = (depth: number, close: '}' | ']'): boolean => {
+    skip();
+    if (source[pos] === ',') {
+      pos++;
+      out.push(',');
+      return true;
+    }
+    if (source[pos] !== close) fail(`“,” or “${close}”`);
+    pos++;
+    out.push(pad(depth), close);
+    return false;
+  };
+
   const value = (depth: number): void => {
     skip();
     const c = source[pos];
@@ -95,18 +109,7 @@ export function formatJson(source: string, indent = 2): JsonResult {
         pos++;
         out.push(': ');
         value(depth + 1);
-        skip();
-        if (source[pos] === ',') {
-          pos++;
-          out.push(',');
-          continue;
-        }
-        if (source[pos] === '}') {
-          pos++;
-          out.push(pad(depth), '}');
-          return;
-        }
-        fail('“,” or “}”');
+        if (!goesOn(depth, '}')) return;
       }
     }
     if (c === '[') {
@@ -121,18 +124,7 @@ export function formatJson(source: string, indent = 2): JsonResult {
       for (;;) {
         out.push(pad(depth + 1));
         value(depth + 1);
-        skip();
-        if (source[pos] === ',') {
-          pos++;
-          out.push(',');
-          continue;
-        }
-        if (source[pos] === ']') {
-          pos++;
-          out.push(pad(depth), ']');
-          return;
-        }
-        fail('“,” or “]”');
+        if (!goesOn(depth, ']')) return;
       }
     }
     if (c === '"') {
