@@ -329,6 +329,12 @@ const importCmd: Command = async (args, opts, io) => {
     assertSeparateDirectories(opts.from, opts.dir, 'import --from');
     const source = await openStore(opts.from, { format: opts.format, readOnly: true });
     let count = 0;
+    // A key whose record cannot be read is left out, named, and counted (as export does); the rest is imported.
+    let unreadable = 0;
+    const onUnreadable = (key: Buffer, err: Error): void => {
+      unreadable++;
+      io.err(`kvscope: ${printableKey(key)}: ${err.message}; left out`);
+    };
     try {
       // The target is a kvscope store, new or existing: never another engine's directory (detected, not written into).
       const opened = await openStore(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
@@ -341,19 +347,47 @@ const importCmd: Command = async (args, opts, io) => {
       }
       try {
         if (source.native) {
-          // A native source hands over its entries IMPORT_BATCH at a time, in key order, each chunk starting
-          // just after the last key of the one before (that key and a 0x00 byte: the next possible key).
+          // A native source hands over its entries IMPORT_BATCH keys at a time, in key order, each chunk starting
+          // just after the last key of the one before, read or not (that key and a 0x00 byte: the next possible key).
           let start: Buffer | undefined;
-          for (let chunk = await source.native.scan({ limit: IMPORT_BATCH }); chunk.length > 0; chunk = await source.native.scan({ start, limit: IMPORT_BATCH })) {
-            await target.batch(chunk.map(({ key, value }) => ({ type: 'put' as const, key, value })));
-            count += chunk.length;
-            start = Buffer.concat([chunk[chunk.length - 1]!.key, Buffer.alloc(1)]);
+          for (;;) {
+            let lastSeen: Buffer | undefined;
+            const seen = (key: Buffer): void => {
+              if (!lastSeen || Buffer.compare(key, lastSeen) > 0) lastSeen = key;
+            };
+            const chunk = await source.native.scan({
+              ...(start ? { start } : {}),
+              limit: IMPORT_BATCH,
+              onUnreadable: (key, err) => {
+                seen(key);
+                onUnreadable(key, err);
+              },
+            });
+            if (chunk.length > 0) {
+              await target.batch(chunk.map(({ key, value }) => ({ type: 'put' as const, key, value })));
+              count += chunk.length;
+              seen(chunk[chunk.length - 1]!.key);
+            }
+            if (!lastSeen) break;
+            start = Buffer.concat([lastSeen, Buffer.alloc(1)]);
           }
         } else {
           let batch: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
           for (const k of source.store.sortedKeys()) {
             const key = keyFromString(k);
-            batch.push({ type: 'put', key, value: (await source.store.get(key))! });
+            let value: Buffer | undefined;
+            try {
+              value = await source.store.get(key);
+            } catch (err) {
+              if (!(err instanceof StoreError)) throw err;
+              onUnreadable(key, err);
+              continue;
+            }
+            if (value === undefined) {
+              onUnreadable(key, new Error('listed, but its value cannot be found'));
+              continue;
+            }
+            batch.push({ type: 'put', key, value });
             if (batch.length === IMPORT_BATCH) {
               await target.batch(batch);
               batch = [];
@@ -368,8 +402,9 @@ const importCmd: Command = async (args, opts, io) => {
     } finally {
       await source.store.close();
     }
-    io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
-    return EXIT_OK;
+    io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format, ...(unreadable > 0 ? { leftOut: unreadable } : {}) }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
+    if (unreadable > 0) io.err(`kvscope: ${unreadable} key(s) could not be read and were left out; "kvscope verify" shows the damage`);
+    return unreadable > 0 ? EXIT_NOT_FOUND : EXIT_OK;
   }
   const file = one(args, 'import', 'FILE ("-" for standard input), or --from DIR');
   // Two passes over the lines, so that a bad line imports nothing and no file is held in memory (holding

@@ -183,6 +183,11 @@ describe('one-shot commands', () => {
     expect(lines(exported.out).map((l) => (JSON.parse(l) as { key: string }).key)).toEqual(['first', 'third']);
     expect(exported.err).toContain(`kvscope: second: corrupt record in 000001.data at offset ${second}: checksum mismatch; left out`);
     expect(exported.err).toContain('1 key(s) could not be read and were left out');
+    const copied = kv(['import', '--from', 'damaged', '--dir', 'damaged-copy', '--json']);
+    expect(copied.code).toBe(1);
+    expect(JSON.parse(copied.out)).toEqual({ imported: 2, from: 'kvscope', leftOut: 1 });
+    expect(copied.err).toContain('kvscope: second: corrupt record');
+    expect(lines(kv(['--dir', 'damaged-copy', 'list']).out)).toEqual(['first', 'third']);
     const scanned = kv([...d, 'scan']);
     expect(scanned.code).toBe(1);
     expect(lines(scanned.out)).toEqual(['first\tone', 'third\tthree']);
