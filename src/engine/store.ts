@@ -1460,15 +1460,21 @@ export class Store implements BrowsableStore {
     );
   }
 
+  /** Damage that stopped an automatic compaction: none is tried again while this store is open (each would stop the same way). */
+  private autoCompactStoppedBy: CorruptRecordError | undefined;
+
   private maybeAutoCompact(): void {
     const ratio = this.options.autoCompactRatio;
-    if (ratio === undefined || this.compacting) return;
+    if (ratio === undefined || this.compacting || this.autoCompactStoppedBy) return;
     const sealed = [...this.segments.values()].filter((s) => s !== this.active);
     if (sealed.length < 2) return;
     const total = sealed.reduce((n, s) => n + s.size, 0);
     const live = sealed.reduce((n, s) => n + s.liveBytes, 0);
     if (total > 0 && (total - live) / total > ratio) {
-      this.compact().catch((err: Error) => this.backgroundErrors.push(err));
+      this.compact().catch((err: Error) => {
+        this.backgroundErrors.push(err);
+        if (err instanceof CorruptRecordError) this.autoCompactStoppedBy = err;
+      });
     }
   }
 
