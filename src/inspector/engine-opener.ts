@@ -4,20 +4,11 @@
  * formats always read-only), the format list from the registry.
  */
 import { openStore } from '../engine/open.js';
+import { recoveryNotes } from '../engine/recovery.js';
 import { Store } from '../engine/store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import type { FormatInfo } from '../shared/contract.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
-
-function describeRecovery(store: Store): string[] {
-  const r = store.recovery;
-  const lines: string[] = [];
-  for (const p of r.tornTails) lines.push(`Torn tail in ${p.file} at offset ${p.offset}: ${p.message}`);
-  for (const p of r.skipped) lines.push(`Skipped corrupt record in ${p.file} at offset ${p.offset}: ${p.message}`);
-  if (r.staleLockTakenOver !== undefined) lines.push(`Took over a stale lock left by pid ${r.staleLockTakenOver}`);
-  if (r.compactionRecovered) lines.push(`Recovered an interrupted compaction (${r.compactionRecovered})`);
-  return lines;
-}
 
 export function createEngineOpener(): StoreOpener {
   return {
@@ -31,7 +22,7 @@ export function createEngineOpener(): StoreOpener {
         detection: opened.detection,
         // Store satisfies WritableStore structurally; the cast only narrows put/delete's key types.
         native: opened.native as WritableStore | undefined,
-        warnings: opened.native ? describeRecovery(opened.native) : [],
+        warnings: opened.native ? recoveryNotes(opened.native.recovery) : [],
       };
     },
     lockHolder(dir) {
