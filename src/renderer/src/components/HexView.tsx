@@ -14,7 +14,7 @@ export function HexView({ bytes, baseOffset }: { bytes: Uint8Array; baseOffset: 
         <span className="hex-bytes">00 01 02 03 04 05 06 07  08 09 0a 0b 0c 0d 0e 0f</span>
         <span className="hex-ascii">ascii</span>
       </div>
-      {rows === 0 && <div className="muted small">(empty value)</div>}
+      {rows === 0 && <div className="muted small hex-empty">(empty value)</div>}
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {virtualizer.getVirtualItems().map((item) => {
           const row = hexDumpRow(bytes, item.index * HEX_ROW, baseOffset);

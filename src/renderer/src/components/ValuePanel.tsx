@@ -381,7 +381,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           </button>
         ))}
       </div>
-      <div role="region" aria-label="Value" className="value-view">
+      <div role="region" aria-label="Value" className={`value-view${view === 'hex' ? ' holds-hex' : ''}`}>
         {view === 'text' && text && (
           <>
             {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
