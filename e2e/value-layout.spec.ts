@@ -35,6 +35,64 @@ async function box(l: Locator): Promise<Box> {
   return b!;
 }
 
+/** Width of characters [from, to) of the text inside `el`, as laid out. */
+async function textWidth(el: Locator, from: number, to: number): Promise<number> {
+  return el.evaluate(
+    (node, [a, b]) => {
+      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      let pos = 0;
+      let started = false;
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        const len = t.textContent!.length;
+        if (!started && a! < pos + len) {
+          range.setStart(t, a! - pos);
+          started = true;
+        }
+        if (started && b! <= pos + len) {
+          range.setEnd(t, b! - pos);
+          break;
+        }
+        pos += len;
+      }
+      return range.getBoundingClientRect().width;
+    },
+    [from, to],
+  );
+}
+
+test('keys with runs of spaces and spaces at the ends are shown as they are, in the list and the value pane', async ({ page, kv }) => {
+  await addKeys(kv.dir);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'space key with');
+  const option = page.getByRole('listbox', { name: 'Keys' }).getByRole('option').first();
+  const heading = page.locator('.value-key');
+  await expect(heading).toHaveText(SPACE_KEY, { useInnerText: false });
+  for (const el of [option, heading]) {
+    expect(await el.textContent()).toBe(SPACE_KEY);
+    await expect(el).toHaveCSS('white-space', 'pre');
+    await expect(el).toHaveCSS('text-overflow', 'ellipsis');
+    // The two inner spaces take two characters' room; the trailing one is marked and takes room too.
+    const inner = SPACE_KEY.indexOf('  ');
+    const one = await textWidth(el, 0, 1);
+    expect(await textWidth(el, inner, inner + 2)).toBeCloseTo(2 * one, 0);
+    const trailing = el.locator('.edge-space');
+    await expect(trailing).toHaveCount(1);
+    expect(await trailing.textContent()).toBe(' ');
+    expect((await box(trailing)).width).toBeGreaterThan(one / 2);
+  }
+  await expect(option).toHaveAttribute('title', /^“space key with {2}spaces ” \(1 trailing space\)\nhex /);
+  await expect(heading).toHaveAttribute('title', '“space key with  spaces ” (1 trailing space)');
+  await shot(page, 'layout-space-key');
+
+  await select(page, 'lead');
+  await expect(heading).toHaveAttribute('title', '“  lead” (2 leading spaces)');
+  expect(await heading.locator('.edge-space').textContent()).toBe('  ');
+  expect((await box(heading.locator('.edge-space'))).width).toBeGreaterThan(await textWidth(heading, 2, 3));
+});
+
 test('Hex tab: one scrollbar for a large value, nothing of its rows clipped; "(empty value)" lines up with the columns', async ({ page, kv }) => {
   await addKeys(kv.dir);
   await page.setViewportSize({ width: 1280, height: 800 });

@@ -9,6 +9,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
+import { KeyText, keyTitle } from './KeyText.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 26;
@@ -256,13 +257,15 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
                     setActiveIndex(item.index);
                     onSelect(entry.key);
                   }}
-                  title={entry ? `${entry.display}\nhex ${entry.hex}` : undefined}
+                  title={entry ? `${keyTitle(entry.display)}\nhex ${entry.hex}` : undefined}
                 >
                   {entry ? (
                     showHex ? (
                       <span className="hex-key">{entry.hex}</span>
                     ) : (
-                      <span className={entry.printable ? '' : 'escaped'}>{entry.display}</span>
+                      <span className={entry.printable ? '' : 'escaped'}>
+                        <KeyText display={entry.display} />
+                      </span>
                     )
                   ) : (
                     <span className="muted">…</span>

@@ -22,6 +22,7 @@ import { decodeText, formatBytes, formatCount, textEditProblem } from '../format
 import type { Selection } from './Workspace.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { HexView } from './HexView.js';
+import { KeyText, keyTitle } from './KeyText.js';
 import { formatJson, type JsonNotes } from '../json-text.js';
 
 type View = 'text' | 'json' | 'hex' | 'base64';
@@ -542,8 +543,8 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   return (
     <section className="pane value-pane" aria-label="Selected key">
       <div className="value-head">
-        <h2 className="pane-title mono value-key" title={keyInfo?.display}>
-          {keyInfo?.display}
+        <h2 className="pane-title mono value-key" title={keyInfo ? keyTitle(keyInfo.display) : undefined}>
+          {keyInfo && <KeyText display={keyInfo.display} />}
         </h2>
         <div className="value-actions">
           <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? editHint : undefined}>
