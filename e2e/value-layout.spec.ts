@@ -93,6 +93,42 @@ test('keys with runs of spaces and spaces at the ends are shown as they are, in 
   expect((await box(heading.locator('.edge-space'))).width).toBeGreaterThan(await textWidth(heading, 2, 3));
 });
 
+test('a long key: its hex is one line until asked for, then the whole key and hex can be read', async ({ page, kv }) => {
+  await addKeys(kv.dir);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'long:');
+  const heading = page.locator('.value-key');
+  const hex = page.getByTestId('key-hex');
+  await expect(heading).toHaveText(LONG_KEY);
+  const line = parseFloat(await hex.evaluate((el) => getComputedStyle(el).lineHeight));
+  expect((await box(hex)).height).toBeLessThan(line * 1.5);
+  // The value's location follows right below the key.
+  const location = await box(page.getByRole('definition').first());
+  const head = await box(heading);
+  expect(location.y - (head.y + head.height)).toBeLessThan(60);
+  const toggle = page.getByRole('button', { name: 'Show whole key' });
+  await expect(toggle).toHaveAttribute('aria-expanded', 'false');
+  await shot(page, 'layout-long-key');
+
+  await toggle.click();
+  await expect(page.getByRole('button', { name: 'Hide whole key' })).toHaveAttribute('aria-expanded', 'true');
+  expect((await box(hex)).height).toBeGreaterThan(line * 10);
+  await expect(hex).toHaveText(`hex ${Buffer.from(LONG_KEY).toString('hex')}`);
+  // The heading wraps: all of it is on screen, nothing cut.
+  expect(await heading.evaluate((el) => el.scrollWidth <= el.clientWidth && el.scrollHeight <= el.clientHeight + 1)).toBe(true);
+  expect((await box(heading)).height).toBeGreaterThan(head.height * 3);
+  await shot(page, 'layout-long-key-open');
+
+  await page.getByRole('button', { name: 'Hide whole key' }).click();
+  expect((await box(hex)).height).toBeLessThan(line * 1.5);
+  // A short key has nothing to show whole.
+  await select(page, 'greeting');
+  await expect(page.getByTestId('key-hex')).toHaveText(/^hex /);
+  await expect(page.getByRole('button', { name: /whole key/ })).toHaveCount(0);
+});
+
 test('Hex tab: one scrollbar for a large value, nothing of its rows clipped; "(empty value)" lines up with the columns', async ({ page, kv }) => {
   await addKeys(kv.dir);
   await page.setViewportSize({ width: 1280, height: 800 });

@@ -4,7 +4,7 @@
  * and deleting keys when the store is read-write.
  */
 import { useWriteHint } from '../write-hint.js';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { LIMITS } from '../../../shared/limits.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
@@ -156,6 +156,21 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   /** New key form: the key the user agreed to overwrite. */
   const [overwrite, setOverwrite] = useState<string | null>(null);
   const key = selection?.kind === 'key' ? selection.key : null;
+  /** The key shown whole (heading wrapped, all of its hex), and whether either is cut short when it is not. */
+  const [keyOpen, setKeyOpen] = useState(false);
+  const [keyCut, setKeyCut] = useState(false);
+  const keyHeadRef = useRef<HTMLHeadingElement>(null);
+  const keyHexRef = useRef<HTMLDivElement>(null);
+  useEffect(() => setKeyOpen(false), [key]);
+  useLayoutEffect(() => {
+    const els = [keyHeadRef.current, keyHexRef.current].filter((e): e is HTMLHeadingElement | HTMLDivElement => e !== null);
+    if (keyOpen || els.length === 0) return;
+    const measure = () => setKeyCut(els.some((e) => e.scrollWidth > e.clientWidth + 1));
+    measure();
+    const observer = new ResizeObserver(measure);
+    for (const e of els) observer.observe(e);
+    return () => observer.disconnect();
+  }, [key, keyOpen, selection]);
 
   /** Whether the edit would change what is stored (a format switch alone changes nothing). */
   const dirty = useMemo(() => {
@@ -543,7 +558,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   return (
     <section className="pane value-pane" aria-label="Selected key">
       <div className="value-head">
-        <h2 className="pane-title mono value-key" title={keyInfo ? keyTitle(keyInfo.display) : undefined}>
+        <h2 ref={keyHeadRef} className={`pane-title mono value-key${keyOpen ? ' open' : ''}`} title={keyInfo ? keyTitle(keyInfo.display) : undefined}>
           {keyInfo && <KeyText display={keyInfo.display} />}
         </h2>
         <div className="value-actions">
@@ -555,7 +570,18 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           </button>
         </div>
       </div>
-      {key !== null && <div className="muted small mono key-hex">hex {keyStringToHex(key)}</div>}
+      {key !== null && (
+        <div className="key-hex-row">
+          <div ref={keyHexRef} className={`muted small mono key-hex${keyOpen ? ' open' : ''}`} data-testid="key-hex">
+            hex {keyStringToHex(key)}
+          </div>
+          {(keyOpen || keyCut) && (
+            <button type="button" className="link small key-toggle" aria-expanded={keyOpen} onClick={() => setKeyOpen(!keyOpen)}>
+              {keyOpen ? 'Hide whole key' : 'Show whole key'}
+            </button>
+          )}
+        </div>
+      )}
       {loadError ? (
         <>
           <LoadErrorView error={loadError} onOpenRecord={onOpenRecord} hasHistory={(history?.versions.length ?? 0) > 0} />
