@@ -70,6 +70,7 @@ export function fieldAt(fields: readonly FieldInfo[], offset: number): number {
 
 export function HexPane({ api, sessionId, file, fileSize, version, record, fieldIndex, cursor, scrollTo, scrollNonce, onByte, onError }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLDivElement>(null);
   const pages = useRef(new Map<number, Uint8Array>());
   const pending = useRef(new Set<number>());
   const generation = useRef(0);
@@ -248,7 +249,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
           </button>
         </div>
       )}
-      <div className="hex-row hex-head mono">
+      <div ref={headRef} className="hex-row hex-head mono">
         <span className="hex-offset">offset</span>
         <span className="hex-bytes">
           {Array.from({ length: HEX_ROW }, (_, i) => (
@@ -267,6 +268,10 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
         aria-label="File bytes"
         data-testid="file-hex"
         onKeyDown={onKeyDown}
+        onScroll={(e) => {
+          // A pane narrower than a row scrolls sideways: the column titles go with it.
+          if (headRef.current) headRef.current.scrollLeft = e.currentTarget.scrollLeft;
+        }}
       >
         {fileSize === 0 && <div className="muted small empty">(empty file)</div>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>

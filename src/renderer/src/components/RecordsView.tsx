@@ -20,6 +20,7 @@ import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
 import { formatBytes, formatCount } from '../format.js';
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
+import { KeyText, keyTitle } from './KeyText.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 24;
@@ -99,6 +100,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const pending = useRef(new Map<number, Promise<RecordRow[] | undefined>>());
   const generation = useRef(0);
   const tableRef = useRef<HTMLDivElement | null>(null);
+  const headRef = useRef<HTMLDivElement | null>(null);
   /** Position in the table (filtered list) of the selected record, when known: where the keyboard moves from. */
   const selectedPos = useRef<number | null>(null);
   /** The same position as state, so the chosen row lights up at once, before its record arrives from the service. */
@@ -389,22 +391,36 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
             )}
           </div>
         </div>
-        <div className="record-table-head mono small" aria-hidden="true">
-          <span className="c-off">offset</span>
-          <span className="c-len">len</span>
-          <span className="c-type">type</span>
-          <span className="c-seq">seq</span>
-          <span className="c-key">key</span>
-          <span className="c-val">value</span>
-          <span className="c-crc">crc</span>
-          <span className="c-crc">computed</span>
-          <span className="c-status">status</span>
+        {/* The column titles scroll sideways with the rows (the table is wider than its pane when the window is narrow). */}
+        <div ref={headRef} className="record-table-head-wrap mono small" aria-hidden="true">
+          <div className="record-table-head">
+            <span className="c-off">offset</span>
+            <span className="c-len">len</span>
+            <span className="c-type">type</span>
+            <span className="c-seq">seq</span>
+            <span className="c-key">key</span>
+            <span className="c-val">value</span>
+            <span className="c-crc" title="The CRC stored in the record; marked ≠ when the CRC computed over its bytes differs">
+              crc
+            </span>
+            <span className="c-status">status</span>
+          </div>
         </div>
-        <div ref={list.ref} className="record-table mono small" role="listbox" aria-label="Record table" tabIndex={0} onKeyDown={(e) => void onTableKey(e)}>
+        <div
+          ref={list.ref}
+          className="record-table mono small"
+          role="listbox"
+          aria-label="Record table"
+          tabIndex={0}
+          onKeyDown={(e) => void onTableKey(e)}
+          onScroll={(e) => {
+            if (headRef.current) headRef.current.scrollLeft = e.currentTarget.scrollLeft;
+          }}
+        >
           {ready && total === 0 && (
             <div className="empty muted">{!complete ? (filtered ? 'Searching…' : 'Indexing…') : filtered ? 'No record matches.' : 'No records in this file.'}</div>
           )}
-          <div style={{ height: list.height, position: 'relative', width: '100%' }}>
+          <div className="record-table-body" style={{ height: list.height }}>
             {items.map((item) => {
               const r = rowAt(item.index);
               // The row chosen by position when known (it may still be loading), else the one holding the selected record.
@@ -428,10 +444,27 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
                       <span className="c-len">{r.length}</span>
                       <span className="c-type">{r.kind}</span>
                       <span className="c-seq">{r.sequence ?? ''}</span>
-                      <span className="c-key">{r.status === 'corrupt' || r.status === 'torn' ? <i>{r.problem}</i> : r.label !== undefined && r.keyDisplay === undefined ? <i className="muted">{r.label}</i> : (r.keyDisplay ?? '')}</span>
+                      {r.status === 'corrupt' || r.status === 'torn' ? (
+                        <span className="c-key">
+                          <i>{r.problem}</i>
+                        </span>
+                      ) : r.label !== undefined && r.keyDisplay === undefined ? (
+                        <span className="c-key" title={r.label}>
+                          <i className="muted">{r.label}</i>
+                        </span>
+                      ) : (
+                        <span className="c-key" title={r.keyDisplay !== undefined ? keyTitle(r.keyDisplay) : undefined}>
+                          <KeyText display={r.keyDisplay ?? ''} />
+                        </span>
+                      )}
                       <span className="c-val">{r.valueLength ?? ''}</span>
-                      <span className="c-crc">{hex32(r.storedCrc)}</span>
-                      <span className={`c-crc${crcMismatch ? ' bad' : ''}`}>{hex32(r.computedCrc)}</span>
+                      <span
+                        className={`c-crc${crcMismatch ? ' bad' : ''}`}
+                        title={r.storedCrc === undefined ? undefined : `stored ${hex32(r.storedCrc)}${r.computedCrc !== undefined ? `, computed ${hex32(r.computedCrc)}` : ''}`}
+                      >
+                        {hex32(r.storedCrc)}
+                        {crcMismatch ? ' ≠' : ''}
+                      </span>
                       <span className="c-status">
                         <span className={`status-pill st-${r.status}`}>{r.status}</span>
                       </span>

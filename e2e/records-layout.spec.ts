@@ -1,0 +1,115 @@
+/**
+ * The record table beside the hex pane, held to what a person sees at common
+ * window sizes, by boxes, computed styles, text and scroll positions.
+ */
+import type { Locator, Page } from '@playwright/test';
+import { Store } from '../src/engine/store.js';
+import { test, expect, openFromScreen, shot } from './fixtures.js';
+
+const TABLE_KEY = `table:${'k'.repeat(80)}`;
+
+
+/** Adds a key wider than the table's key column; returns the file holding it. */
+async function addTableKey(dir: string): Promise<string> {
+  const store = await Store.open(dir);
+  await store.put(TABLE_KEY, 'a key wider than its column');
+  const file = store.locate(TABLE_KEY)!.file;
+  await store.close();
+  return file;
+}
+
+type Box = { x: number; y: number; width: number; height: number };
+async function box(l: Locator): Promise<Box> {
+  const b = await l.boundingBox();
+  expect(b, 'element has a box').not.toBeNull();
+  return b!;
+}
+
+/** Left edges of the table's column titles and of the same columns in `row`, for the columns shown. */
+async function columnEdges(page: Page, row: Locator): Promise<{ name: string; head: number; cell: number }[]> {
+  const head = await page.locator('.record-table-head > span').evaluateAll((els) =>
+    els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => ({ name: e.className, x: e.getBoundingClientRect().left })),
+  );
+  const cells = await row.locator(':scope > span').evaluateAll((els) =>
+    els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => ({ name: e.className.split(' ')[0]!, x: e.getBoundingClientRect().left })),
+  );
+  return head.map((h) => ({ name: h.name, head: h.x, cell: cells.find((c) => c.name === h.name)?.x ?? NaN }));
+}
+
+/** What scrolls sideways in the Records view: the view itself must not. */
+async function viewOverflow(page: Page): Promise<number> {
+  return page.locator('.view').first().evaluate((el) => el.scrollWidth - el.clientWidth);
+}
+
+async function openRecords(page: Page, file: string): Promise<Locator> {
+  await page.getByRole('tab', { name: 'Records' }).click();
+  await page.getByLabel('File', { exact: true }).selectOption(file);
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await expect(table.locator('.record-row[data-status]').first()).toBeVisible();
+  return table;
+}
+
+test('record table: fits its pane at 1280x800 and 800x600, its titles scroll with the rows, the selected row is lit full width', async ({ page, kv }) => {
+  const file = await addTableKey(kv.dir);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const table = await openRecords(page, file);
+  await page.getByLabel('Filter records by key').fill('table:');
+  const row = table.locator('.record-row[data-status]').filter({ hasText: 'table:' }).first();
+  await row.click();
+  await expect(row).toHaveAttribute('aria-selected', 'true');
+
+  // 1280x800: no sideways scrolling anywhere; the status column is on screen; the key column has room.
+  expect(await viewOverflow(page)).toBeLessThanOrEqual(0);
+  expect(await table.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+  const tableBox = await box(table);
+  const status = await box(page.locator('.record-table-head .c-status'));
+  expect(status.x + status.width).toBeLessThanOrEqual(tableBox.x + tableBox.width);
+  const statusCell = await box(row.locator('.c-status'));
+  expect(statusCell.x + statusCell.width).toBeLessThanOrEqual(tableBox.x + tableBox.width);
+  for (const c of await columnEdges(page, row)) expect(Math.abs(c.head - c.cell), `column ${c.name}`).toBeLessThanOrEqual(1);
+  const keyCell = row.locator('.c-key');
+  expect((await box(keyCell)).width).toBeGreaterThanOrEqual(150);
+  // A key wider than its column: cut with an ellipsis, whole in the tooltip.
+  await expect(keyCell).toHaveCSS('text-overflow', 'ellipsis');
+  expect(await keyCell.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+  await expect(keyCell).toHaveAttribute('title', TABLE_KEY);
+  await expect(keyCell).toHaveText(TABLE_KEY);
+  // The selected row is lit across the whole table.
+  const rowBox = await box(row);
+  expect(rowBox.width).toBeGreaterThanOrEqual(await table.evaluate((el) => el.clientWidth));
+  await shot(page, 'layout-records-1280x800');
+
+  // 800x600: the table stays in its pane; nothing of it is drawn over the hex pane.
+  await page.setViewportSize({ width: 800, height: 600 });
+  await expect.poll(() => viewOverflow(page)).toBeLessThanOrEqual(0);
+  const hexPane = await box(page.getByRole('region', { name: 'Bytes and fields' }));
+  const headWrap = await box(page.locator('.record-table-head-wrap'));
+  expect(headWrap.x + headWrap.width).toBeLessThanOrEqual(hexPane.x + 1);
+  const drawnAt = await page.evaluate(
+    ({ x, y }) => !!document.elementFromPoint(x, y)?.closest('[aria-label="Bytes and fields"]'),
+    { x: hexPane.x + 30, y: headWrap.y + headWrap.height / 2 },
+  );
+  expect(drawnAt, 'the hex pane is what shows beside the column titles').toBe(true);
+  const narrowTable = await box(table);
+  const narrowStatus = await box(page.locator('.record-table-head .c-status'));
+  expect(narrowStatus.x + narrowStatus.width).toBeLessThanOrEqual(narrowTable.x + narrowTable.width);
+  await expect(row.locator('.c-status')).toBeVisible();
+  await shot(page, 'layout-records-800x600');
+
+  // Narrower still, the table scrolls sideways: its titles go with the rows, and the lit row spans what scrolls.
+  await page.setViewportSize({ width: 600, height: 600 });
+  await expect.poll(() => table.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeGreaterThan(10);
+  await table.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+  await expect.poll(() => page.locator('.record-table-head-wrap').evaluate((el) => el.scrollLeft)).toBeGreaterThan(10);
+  for (const c of await columnEdges(page, row)) expect(Math.abs(c.head - c.cell), `column ${c.name} after scrolling`).toBeLessThanOrEqual(1);
+  const lit = await row.evaluate((el) => {
+    const last = [...el.children].filter((c) => getComputedStyle(c).display !== 'none').at(-1)!;
+    return { rowRight: el.getBoundingClientRect().right, lastRight: last.getBoundingClientRect().right, rowWidth: el.getBoundingClientRect().width, scrollWidth: el.parentElement!.parentElement!.scrollWidth };
+  });
+  expect(lit.rowRight).toBeGreaterThanOrEqual(lit.lastRight);
+  expect(lit.rowWidth).toBeGreaterThanOrEqual(lit.scrollWidth - 1);
+  expect(await viewOverflow(page)).toBeLessThanOrEqual(0);
+  await shot(page, 'layout-records-600x600');
+});
