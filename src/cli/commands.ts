@@ -20,7 +20,7 @@ import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
-import type { StoreStats, VerifyReport } from '../engine/types.js';
+import type { BrowsableStore, StoreStats, VerifyReport } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
@@ -194,41 +194,60 @@ const list: Command = async (args, opts, io) => {
 };
 
 /**
+ * The keys a command could not read and left out: each named on stderr as it
+ * comes, then counted in a closing line. The rest still comes out (what a
+ * user salvaging a damaged store needs), and the command exits 1, so a
+ * script knows its output is not whole.
+ */
+class LeftOut {
+  count = 0;
+  constructor(private readonly io: Pick<Io, 'err'>) {}
+
+  readonly add = (key: Buffer, err: Error): void => {
+    this.count++;
+    this.io.err(`kvscope: ${printableKey(key)}: ${err.message}; left out`);
+  };
+
+  /** The key's value from a store of another format, or undefined (said and counted) when it cannot be read. */
+  async valueOf(store: BrowsableStore, key: Buffer): Promise<Buffer | undefined> {
+    let value: Buffer | undefined;
+    try {
+      value = await store.get(key);
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      this.add(key, err);
+      return undefined;
+    }
+    if (value === undefined) this.add(key, new Error('listed, but its value cannot be found'));
+    return value;
+  }
+
+  /** The closing line, if any key was left out, and the exit code. */
+  finish(): number {
+    if (this.count === 0) return EXIT_OK;
+    this.io.err(`kvscope: ${this.count} key(s) could not be read and were left out; "kvscope verify" shows the damage`);
+    return EXIT_NOT_FOUND;
+  }
+}
+
+/**
  * Each live key and its value in key order (those starting with `prefix`, at
- * most `limit`) to `visit`. A native store hands them over as it reads them
+ * most `limit`) to `visit`, for scan and export; a key that cannot be read is
+ * left out (LeftOut). A native store hands them over as it reads them
  * (Store.forEachEntry); other formats look each key up.
  */
-/**
- * Every live key and its value in key order, for scan and export. A key
- * whose record cannot be read is left out, said on stderr, and counted: the
- * rest still comes out (what a user salvaging a damaged store needs), and
- * the command then exits 1, so a script knows the output is not whole.
- */
 async function forEachEntry(opened: OpenedStore, prefix: string | undefined, limit: number | undefined, io: Pick<Io, 'err'>, visit: (key: Buffer, value: Buffer) => void): Promise<number> {
-  let unreadable = 0;
-  const onUnreadable = (key: Buffer, err: Error): void => {
-    unreadable++;
-    io.err(`kvscope: ${printableKey(key)}: ${err.message}; left out`);
-  };
+  const leftOut = new LeftOut(io);
   if (opened.native) {
-    opened.native.forEachEntry({ ...(prefix !== undefined ? { prefix: toBytes(prefix) } : {}), ...(limit !== undefined ? { limit } : {}), onUnreadable }, visit);
+    opened.native.forEachEntry({ ...(prefix !== undefined ? { prefix: toBytes(prefix) } : {}), ...(limit !== undefined ? { limit } : {}), onUnreadable: leftOut.add }, visit);
   } else {
     for (const k of keysWithPrefix(opened, prefix, limit)) {
       const key = keyFromString(k);
-      let value: Buffer | undefined;
-      try {
-        value = await opened.store.get(key);
-      } catch (err) {
-        if (!(err instanceof StoreError)) throw err;
-        onUnreadable(key, err);
-        continue;
-      }
-      if (value === undefined) onUnreadable(key, new Error('listed, but its value cannot be found'));
-      else visit(key, value);
+      const value = await leftOut.valueOf(opened.store, key);
+      if (value !== undefined) visit(key, value);
     }
   }
-  if (unreadable > 0) io.err(`kvscope: ${unreadable} key(s) could not be read and were left out; "kvscope verify" shows the damage`);
-  return unreadable > 0 ? EXIT_NOT_FOUND : EXIT_OK;
+  return leftOut.finish();
 }
 
 const scan: Command = async (args, opts, io) => {
@@ -330,11 +349,7 @@ const importCmd: Command = async (args, opts, io) => {
     const source = await openStore(opts.from, { format: opts.format, readOnly: true });
     let count = 0;
     // A key whose record cannot be read is left out, named, and counted (as export does); the rest is imported.
-    let unreadable = 0;
-    const onUnreadable = (key: Buffer, err: Error): void => {
-      unreadable++;
-      io.err(`kvscope: ${printableKey(key)}: ${err.message}; left out`);
-    };
+    const leftOut = new LeftOut(io);
     try {
       // The target is a kvscope store, new or existing: never another engine's directory (detected, not written into).
       const opened = await openStore(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
@@ -360,7 +375,7 @@ const importCmd: Command = async (args, opts, io) => {
               limit: IMPORT_BATCH,
               onUnreadable: (key, err) => {
                 seen(key);
-                onUnreadable(key, err);
+                leftOut.add(key, err);
               },
             });
             if (chunk.length > 0) {
@@ -375,18 +390,8 @@ const importCmd: Command = async (args, opts, io) => {
           let batch: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
           for (const k of source.store.sortedKeys()) {
             const key = keyFromString(k);
-            let value: Buffer | undefined;
-            try {
-              value = await source.store.get(key);
-            } catch (err) {
-              if (!(err instanceof StoreError)) throw err;
-              onUnreadable(key, err);
-              continue;
-            }
-            if (value === undefined) {
-              onUnreadable(key, new Error('listed, but its value cannot be found'));
-              continue;
-            }
+            const value = await leftOut.valueOf(source.store, key);
+            if (value === undefined) continue;
             batch.push({ type: 'put', key, value });
             if (batch.length === IMPORT_BATCH) {
               await target.batch(batch);
@@ -402,9 +407,8 @@ const importCmd: Command = async (args, opts, io) => {
     } finally {
       await source.store.close();
     }
-    io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format, ...(unreadable > 0 ? { leftOut: unreadable } : {}) }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
-    if (unreadable > 0) io.err(`kvscope: ${unreadable} key(s) could not be read and were left out; "kvscope verify" shows the damage`);
-    return unreadable > 0 ? EXIT_NOT_FOUND : EXIT_OK;
+    io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format, ...(leftOut.count > 0 ? { leftOut: leftOut.count } : {}) }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
+    return leftOut.finish();
   }
   const file = one(args, 'import', 'FILE ("-" for standard input), or --from DIR');
   // Two passes over the lines, so that a bad line imports nothing and no file is held in memory (holding
