@@ -14,15 +14,31 @@ export interface LockInfo {
   host: string;
 }
 
+/** What a lock file says: pid 0 when it names no process (empty, cut short, garbage). */
+function parseLock(text: string): LockInfo {
+  const [pidText, host = ''] = text.trim().split(/\s+/);
+  const pid = Number(pidText);
+  // A writer writes its line whole, newline last: without the newline it is still being written (or never was).
+  return text.endsWith('\n') && Number.isInteger(pid) && pid > 0 ? { pid, host } : { pid: 0, host };
+}
+
 export function readLock(efs: EngineFs, dir: string): LockInfo | undefined {
+  return readLockText(efs, pathOf(dir, LOCK_FILE), (text) => parseLock(text));
+}
+
+function readLockText<T>(efs: EngineFs, path: string, then: (text: string) => T): T | undefined {
   try {
-    const text = efs.readFileSync(pathOf(dir, LOCK_FILE)).toString('utf8');
-    const [pidText, host = ''] = text.trim().split(/\s+/);
-    const pid = Number(pidText);
-    return Number.isInteger(pid) && pid > 0 ? { pid, host } : { pid: 0, host };
+    return then(efs.readFileSync(path).toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** How long a lock that names no process may still be in the middle of its creation (O_EXCL, then the pid written). */
+const LOCK_BEING_WRITTEN_MS = 200;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 export function isProcessAlive(pid: number): boolean {
@@ -52,7 +68,7 @@ export interface AcquiredLock {
 export function acquireLock(efs: EngineFs, dir: string): AcquiredLock {
   const path = pathOf(dir, LOCK_FILE);
   let tookOverFrom: number | undefined;
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     try {
       const fd = efs.openSync(path, 'wx', 0o644);
       try {
@@ -85,16 +101,33 @@ export function acquireLock(efs: EngineFs, dir: string): AcquiredLock {
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = readLock(efs, dir);
-      if (holder && (holder.pid === process.pid || isProcessAlive(holder.pid) || (holder.host && holder.host !== hostname()))) {
+      // A lock that names no process may be one another writer has just created and not yet written: wait for it.
+      let text = readLockText(efs, path, (t) => t);
+      for (let waited = 0; text !== undefined && parseLock(text).pid === 0 && waited < LOCK_BEING_WRITTEN_MS; waited += 10) {
+        sleepSync(10);
+        text = readLockText(efs, path, (t) => t);
+      }
+      if (text === undefined) continue; // gone meanwhile: try to create it again
+      const holder = parseLock(text);
+      if (holder.pid === process.pid || isProcessAlive(holder.pid) || (holder.host && holder.host !== hostname())) {
         throw new LockedError(dir, holder.pid);
       }
-      tookOverFrom = holder?.pid ?? 0;
+      // Stale. Another writer may be taking it over too: each moves it to a name of its own, and only the one
+      // that moved the very lock it judged stale goes on. One that moved a newer lock (the other's, just made)
+      // puts it back, and then finds it held.
+      const claimed = `${path}.${process.pid}.stale`;
       try {
-        efs.unlinkSync(path);
-      } catch (unlinkErr) {
-        if ((unlinkErr as NodeJS.ErrnoException).code !== 'ENOENT') throw unlinkErr;
+        efs.renameSync(path, claimed);
+      } catch (renameErr) {
+        if ((renameErr as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw renameErr;
       }
+      if (readLockText(efs, claimed, (t) => t) !== text) {
+        efs.renameSync(claimed, path);
+        continue;
+      }
+      efs.unlinkSync(claimed);
+      tookOverFrom = holder.pid;
     }
   }
   const holder = readLock(efs, dir);

@@ -12,6 +12,8 @@ export function recoveryNotes(r: RecoveryReport): string[] {
     ...r.skipped.map((p) => `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}`),
     ...r.hintFallbacks.map((h) => `read from the data instead: ${h}`),
     ...(r.compactionRecovered ? [`interrupted compaction ${r.compactionRecovered}`] : []),
-    ...(r.staleLockTakenOver !== undefined ? [`took over the lock of process ${r.staleLockTakenOver}, which is no longer running`] : []),
+    ...(r.staleLockTakenOver === undefined
+      ? []
+      : [r.staleLockTakenOver > 0 ? `took over the lock of process ${r.staleLockTakenOver}, which is no longer running` : 'took over a lock file that named no process (empty or damaged)']),
   ];
 }

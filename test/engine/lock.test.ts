@@ -4,6 +4,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
@@ -143,6 +145,30 @@ describe('writer lock across processes', () => {
     expect(writer.failed()).toBe(1);
     expect(Store.lockHolder(dir)).toBeUndefined();
   });
+
+  it('writers racing to take over a stale lock: exactly one gets it, every time', async () => {
+    // A killed writer leaves a LOCK naming a dead pid; a LOCK cut short names none. Both are taken over, by one racer.
+    for (const stale of [`999999 ${hostname()}\n`, '', '4242']) {
+      for (let trial = 0; trial < 2; trial++) {
+        const dir = tempDir();
+        writeFileSync(path.join(dir, 'LOCK'), stale);
+        const startAt = Date.now() + 2500;
+        const racers = Array.from({ length: 5 }, () => {
+          const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/engine/lock-racer.ts'), dir, String(startAt)], { cwd: ROOT, stdio: 'pipe' });
+          children.push(child);
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          let err = '';
+          child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          return once(child, 'exit').then(([code]) => ({ code, out: out.trim(), err }));
+        });
+        const results = await Promise.all(racers);
+        expect(results.map((r) => r.code), results.map((r) => r.err).join('\n')).toEqual([0, 0, 0, 0, 0]);
+        expect(results.filter((r) => r.out === 'acquired'), JSON.stringify(stale)).toHaveLength(1);
+        expect(readdirSync(dir)).toEqual([]);
+      }
+    }
+  }, 120_000);
 
   it('a second writer in the same process is refused too', async () => {
     const dir = path.join(tempDir(), 'store');
