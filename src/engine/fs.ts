@@ -19,6 +19,8 @@ export interface EngineFs {
   ftruncateSync(fd: number, length: number): void;
   fstatSize(fd: number): number;
   renameSync(from: string, to: string): void;
+  /** A second name for a file; fails (EEXIST) when `to` exists: how a whole file is put in place only if none is. */
+  linkSync(existing: string, to: string): void;
   unlinkSync(path: string): void;
   readdirSync(path: string): string[];
   mkdirSync(path: string): void;
@@ -44,6 +46,7 @@ export const realFs: EngineFs = {
   ftruncateSync: (fd, len) => fs.ftruncateSync(fd, len),
   fstatSize: (fd) => fs.fstatSync(fd).size,
   renameSync: (a, b) => fs.renameSync(a, b),
+  linkSync: (a, b) => fs.linkSync(a, b),
   unlinkSync: (p) => fs.unlinkSync(p),
   readdirSync: (p) => fs.readdirSync(p),
   mkdirSync: (p) => void fs.mkdirSync(p, { recursive: true }),

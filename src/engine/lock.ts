@@ -1,7 +1,9 @@
 /**
- * The single-writer lock: a file named LOCK holding the writer's pid. It is
- * created with O_EXCL, so two writers cannot both create it. A lock whose pid
- * is no longer running is stale: it is taken over, and that is reported.
+ * The single-writer lock: a file named LOCK holding the writer's pid and
+ * host. It is written whole under another name and linked to LOCK, which
+ * fails when a LOCK exists, so two writers cannot both create it. A lock
+ * whose pid is no longer running is stale: it is taken over (by one writer,
+ * however many race for it), and that is reported.
  */
 import { hostname } from 'node:os';
 import type { EngineFs } from './fs.js';
@@ -31,6 +33,48 @@ function readLockText<T>(efs: EngineFs, path: string, then: (text: string) => T)
     return then(efs.readFileSync(path).toString('utf8'));
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Remove the stale lock at `path` if it still reads `staleText`, holding
+ * `path`.takeover (linked from `fresh`) meanwhile. False when another writer
+ * holds the takeover (it is quick: try again), or the lock changed.
+ */
+function takeOverStale(efs: EngineFs, path: string, fresh: string, staleText: string): boolean {
+  const takeover = `${path}.takeover`;
+  try {
+    efs.linkSync(fresh, takeover);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Held by another writer taking over, unless that one died doing it.
+    const other = readLockText(efs, takeover, parseLock);
+    if (other && other.pid !== process.pid && !isProcessAlive(other.pid) && !(other.host && other.host !== hostname())) {
+      try {
+        efs.unlinkSync(takeover);
+      } catch {
+        /* gone already */
+      }
+    }
+    return false;
+  }
+  try {
+    if (readLockText(efs, path, (t) => t) !== staleText) return false;
+    efs.unlinkSync(path);
+    return true;
+  } finally {
+    efs.unlinkSync(takeover);
+  }
+}
+
+/** This process's lock line, written whole and made durable at `path`. */
+function writeLockFile(efs: EngineFs, path: string): void {
+  const fd = efs.openSync(path, 'w', 0o644);
+  try {
+    writeFully(efs, fd, Buffer.from(`${process.pid} ${hostname()}\n`), 0);
+    efs.fdatasyncSync(fd);
+  } finally {
+    efs.closeSync(fd);
   }
 }
 
@@ -67,67 +111,63 @@ export interface AcquiredLock {
 
 export function acquireLock(efs: EngineFs, dir: string): AcquiredLock {
   const path = pathOf(dir, LOCK_FILE);
+  // Our lock is written whole under a name of our own, then given the name LOCK by a hard link, which fails
+  // when a LOCK exists: no writer ever sees a LOCK empty or half written, and each lock's text is its own.
+  const fresh = `${path}.${process.pid}.new`;
+  writeLockFile(efs, fresh);
   let tookOverFrom: number | undefined;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    try {
-      const fd = efs.openSync(path, 'wx', 0o644);
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
       try {
+        efs.linkSync(fresh, path);
         try {
-          writeFully(efs, fd, Buffer.from(`${process.pid} ${hostname()}\n`), 0);
-          efs.fdatasyncSync(fd);
-        } finally {
-          efs.closeSync(fd);
-        }
-        efs.fsyncDirSync(dir);
-      } catch (err) {
-        // A lock we failed to finish must not stay behind naming this (live) process.
-        try {
-          efs.unlinkSync(path);
-        } catch {
-          /* left behind: empty or partial, the next writer takes it over as stale */
-        }
-        throw err;
-      }
-      return {
-        ...(tookOverFrom !== undefined ? { tookOverFrom } : {}),
-        release() {
-          const now = readLock(efs, dir);
-          if (now && now.pid === process.pid) {
+          efs.fsyncDirSync(dir);
+        } catch (syncErr) {
+          // A lock we failed to make durable must not stay behind naming this (live) process.
+          try {
             efs.unlinkSync(path);
-            // Like every unlink (docs/FORMAT.md, "Durability"): a LOCK that came back after a crash would name a pid that may be reused.
-            efs.fsyncDirSync(dir);
+          } catch {
+            /* left behind: it names this process, which will have exited before anyone judges it */
           }
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      // A lock that names no process may be one another writer has just created and not yet written: wait for it.
-      let text = readLockText(efs, path, (t) => t);
-      for (let waited = 0; text !== undefined && parseLock(text).pid === 0 && waited < LOCK_BEING_WRITTEN_MS; waited += 10) {
-        sleepSync(10);
-        text = readLockText(efs, path, (t) => t);
+          throw syncErr;
+        }
+        return {
+          ...(tookOverFrom !== undefined ? { tookOverFrom } : {}),
+          release() {
+            const now = readLock(efs, dir);
+            if (now && now.pid === process.pid) {
+              efs.unlinkSync(path);
+              // Like every unlink (docs/FORMAT.md, "Durability"): a LOCK that came back after a crash would name a pid that may be reused.
+              efs.fsyncDirSync(dir);
+            }
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        // A lock that names no process may be one an older kvscope has just created and not yet written: wait for it.
+        let text = readLockText(efs, path, (t) => t);
+        for (let waited = 0; text !== undefined && parseLock(text).pid === 0 && waited < LOCK_BEING_WRITTEN_MS; waited += 10) {
+          sleepSync(10);
+          text = readLockText(efs, path, (t) => t);
+        }
+        if (text === undefined) continue; // gone meanwhile: try again
+        const holder = parseLock(text);
+        if (holder.pid === process.pid || isProcessAlive(holder.pid) || (holder.host && holder.host !== hostname())) {
+          throw new LockedError(dir, holder.pid);
+        }
+        // Stale: taken over under a second lock (LOCK.takeover, made the same way), so that of writers racing
+        // for it only one removes it, and only while it is still the lock judged stale: LOCK is removed by
+        // nobody else, and created only where there is none.
+        if (takeOverStale(efs, path, fresh, text)) tookOverFrom = holder.pid;
+        else sleepSync(5);
       }
-      if (text === undefined) continue; // gone meanwhile: try to create it again
-      const holder = parseLock(text);
-      if (holder.pid === process.pid || isProcessAlive(holder.pid) || (holder.host && holder.host !== hostname())) {
-        throw new LockedError(dir, holder.pid);
-      }
-      // Stale. Another writer may be taking it over too: each moves it to a name of its own, and only the one
-      // that moved the very lock it judged stale goes on. One that moved a newer lock (the other's, just made)
-      // puts it back, and then finds it held.
-      const claimed = `${path}.${process.pid}.stale`;
-      try {
-        efs.renameSync(path, claimed);
-      } catch (renameErr) {
-        if ((renameErr as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw renameErr;
-      }
-      if (readLockText(efs, claimed, (t) => t) !== text) {
-        efs.renameSync(claimed, path);
-        continue;
-      }
-      efs.unlinkSync(claimed);
-      tookOverFrom = holder.pid;
+    }
+  } finally {
+    // Our own name for the lock goes, whether LOCK now names it too or not.
+    try {
+      efs.unlinkSync(fresh);
+    } catch {
+      /* left behind: a file no reader looks at */
     }
   }
   const holder = readLock(efs, dir);

@@ -95,6 +95,10 @@ class FaultFs implements EngineFs {
     if (this.check('renameSync', a, [b])) throw FaultFs.eio('rename');
     realFs.renameSync(a, b);
   }
+  linkSync(a: string, b: string): void {
+    if (this.check('linkSync', a, [b])) throw FaultFs.eio('link');
+    realFs.linkSync(a, b);
+  }
   unlinkSync(p: string): void {
     if (this.check('unlinkSync', p, [])) throw FaultFs.eio('unlink');
     realFs.unlinkSync(p);

@@ -18,13 +18,14 @@ export type CallKind =
   | 'fdatasync-done'
   | 'ftruncateSync'
   | 'renameSync'
+  | 'linkSync'
   | 'unlinkSync'
   | 'readdirSync'
   | 'mkdirSync'
   | 'fsyncDirSync';
 
 /** The calls that change something on disk (or make it durable): the ones faults are injected into. */
-export const FAULT_KINDS: CallKind[] = ['openSync', 'writeSync', 'fdatasyncSync', 'fdatasync', 'ftruncateSync', 'renameSync', 'unlinkSync', 'fsyncDirSync'];
+export const FAULT_KINDS: CallKind[] = ['openSync', 'writeSync', 'fdatasyncSync', 'fdatasync', 'ftruncateSync', 'renameSync', 'linkSync', 'unlinkSync', 'fsyncDirSync'];
 
 export type FaultMode = 'EIO' | 'ENOSPC' | 'partial';
 
@@ -152,6 +153,11 @@ export class FaultFs implements EngineFs {
     const m = this.at('renameSync', a, b);
     if (m) this.fail(m, `rename ${a}`);
     realFs.renameSync(a, b);
+  }
+  linkSync(a: string, b: string): void {
+    const m = this.at('linkSync', a, b);
+    if (m) this.fail(m, `link ${a}`);
+    realFs.linkSync(a, b);
   }
   unlinkSync(p: string): void {
     const m = this.at('unlinkSync', p);
