@@ -475,8 +475,9 @@ export class Store implements BrowsableStore {
     if (stale !== undefined) return `${KEYDIR_IMAGE_FILE}: stale, not used (${stale})`;
     const headless = segments.find((seg) => !seg.header);
     if (headless) return `${KEYDIR_IMAGE_FILE}: not used (${headless.file} has no sound header)`;
-    // A writer appends to the newest segment again when it has room: its hint must go on from every entry so far.
-    const newest = segments.at(-1);
+    // A writer appends to the newest ordinary segment again when it has room (openActiveSegment): its hint must go
+    // on from every entry so far.
+    const newest = this.newestOrdinarySegment();
     let reopened: HintBuilder | undefined;
     if (!this.readOnly && newest && this.hasRoomToAppend(newest)) {
       reopened = new HintBuilder();

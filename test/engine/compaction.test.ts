@@ -416,6 +416,26 @@ describe('compaction', () => {
     await writer.close();
   });
 
+  it('the segment a writer appends to after a compaction gets its hint at close, taken over from the image or not', async () => {
+    for (const withImage of [true, false]) {
+      const dir = tempDir() + '/s';
+      const { store } = await churn(dir);
+      await store.compact();
+      await store.close();
+      if (!withImage) fs.rmSync(path.join(dir, 'KEYDIR'));
+      const writer = await Store.open(dir);
+      await writer.put('after', 'compaction');
+      await writer.close();
+      const hints = new Set(fs.readdirSync(dir).filter((n) => n.endsWith('.hint')).map((n) => n.replace('.hint', '.data')));
+      expect(dataFiles(dir).filter((f) => !hints.has(f)), `image ${withImage}`).toEqual([]);
+      fs.rmSync(path.join(dir, 'KEYDIR'));
+      const again = await Store.open(dir, { readOnly: true });
+      expect(again.recovery.hintFallbacks).toEqual([]);
+      expect((await again.get('after'))?.toString()).toBe('compaction');
+      await again.close();
+    }
+  });
+
   it('cancelling via AbortSignal leaves the store intact', async () => {
     // Aborted before it starts, at the end of writing outputs, and while copying records.
     for (const when of ['before', 'outputs-written', 'progress'] as const) {
