@@ -7,6 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { Store, type StoreOptions } from './store.js';
 import { openForeign } from './foreign-store.js';
 import { nativeFormat } from './formats/native.js';
+import { LOCK_FILE } from './native/files.js';
 import type { Detection } from './formats/format.js';
 import type { BrowsableStore } from './types.js';
 
@@ -22,8 +23,13 @@ export interface OpenedStore {
   native: Store | undefined;
 }
 
+/**
+ * Missing, empty, or holding nothing but lock files: a writer killed right
+ * after it took the lock of a new store leaves only its LOCK (which the next
+ * writer takes over, or is refused by while its holder lives).
+ */
 function isEmptyOrMissing(dir: string): boolean {
-  return !existsSync(dir) || readdirSync(dir).length === 0;
+  return !existsSync(dir) || readdirSync(dir).every((name) => name === LOCK_FILE || name.startsWith(`${LOCK_FILE}.`));
 }
 
 export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {

@@ -221,6 +221,16 @@ describe('one-shot commands', () => {
     expect(lines(kv([...d, 'list']).out)).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('a new store whose first writer was killed right after taking the lock: the next writer takes it over', () => {
+    const dir = path.join(cwd, 'lock-only');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'LOCK'), `999999 ${os.hostname()}\n`);
+    const r = kv(['--dir', 'lock-only', 'set', 'a', '1']);
+    expect(r).toMatchObject({ code: 0, out: 'OK\n' });
+    expect(r.err).toContain('kvscope: recovery: took over the lock of process 999999, which is no longer running');
+    expect(kv(['--dir', 'lock-only', 'get', 'a']).out).toBe('1\n');
+  });
+
   it('a locked store exits 3 while another process writes it; reads still work', async () => {
     const dir = path.join(cwd, 'locked');
     const child = spawn(process.execPath, [BIN, '--dir', dir, 'repl'], { cwd, stdio: 'pipe' });
