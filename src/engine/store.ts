@@ -291,8 +291,8 @@ export class Store implements BrowsableStore {
       // file shorter than the header: it holds no record, so it goes (a torn tail cut off).
       // Only the newest file can be one (rotation syncs a segment's header before appending to it); an older
       // one that short was damaged later, and stays for verify and repair to show.
-      const newestId = Math.max(...listing.dataIds);
-      const unborn = listing.dataIds.filter((id) => id === newestId && efs.existsSync(pathOf(dir, dataFileName(id))) && isInterruptedCreation(efs, pathOf(dir, dataFileName(id)), id));
+      const newestId = listing.dataIds.at(-1);
+      const unborn = newestId !== undefined && efs.existsSync(pathOf(dir, dataFileName(newestId))) && isInterruptedCreation(efs, pathOf(dir, dataFileName(newestId)), newestId) ? [newestId] : [];
       for (const id of unborn) {
         const size = efs.statSize(pathOf(dir, dataFileName(id)));
         efs.unlinkSync(pathOf(dir, dataFileName(id)));
@@ -477,9 +477,9 @@ export class Store implements BrowsableStore {
     if (headless) return `${KEYDIR_IMAGE_FILE}: not used (${headless.file} has no sound header)`;
     // A writer appends to the newest ordinary segment again when it has room (openActiveSegment): its hint must go
     // on from every entry so far.
-    const newest = this.newestOrdinarySegment();
+    const newest = this.segmentToReopen();
     let reopened: HintBuilder | undefined;
-    if (!this.readOnly && newest && this.hasRoomToAppend(newest)) {
+    if (!this.readOnly && newest) {
       reopened = new HintBuilder();
       if (newest.size > SEGMENT_HEADER.size) {
         const hint = listing.hintIds.has(newest.id) ? loadHint(this.efs, this.dir, newest.id, newest.size) : ({ ok: false, reason: `${hintFileName(newest.id)}: missing` } as const);
@@ -658,6 +658,12 @@ export class Store implements BrowsableStore {
     this.batchTails.clear();
   }
 
+  /** The segment a writer opening now appends to: the newest ordinary one, when it has room and no damage. */
+  private segmentToReopen(): Segment | undefined {
+    const newest = this.newestOrdinarySegment();
+    return newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0 ? newest : undefined;
+  }
+
   /** The ordinary (not compacted) segment with the highest id: the one a writer appended to last. */
   private newestOrdinarySegment(): Segment | undefined {
     let newest: Segment | undefined;
@@ -677,7 +683,6 @@ export class Store implements BrowsableStore {
     return seg.header !== undefined && !seg.compacted && seg.size < this.segmentSize;
   }
 
-  /** Append to the newest segment when it is an ordinary one with room (and no damage); otherwise start a new one. */
   /**
    * Append to the segment the last writer appended to, when it has room (the
    * newest ordinary one: compaction outputs, which may have higher ids, are
@@ -686,8 +691,8 @@ export class Store implements BrowsableStore {
    * segment behind each time.
    */
   private openActiveSegment(): void {
-    const newest = this.newestOrdinarySegment();
-    if (newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0) {
+    const newest = this.segmentToReopen();
+    if (newest) {
       this.active = newest;
       if (this.reopenedHint?.seg === newest) this.activeHint = this.reopenedHint;
       if (this.efs.existsSync(pathOf(this.dir, hintFileName(newest.id)))) {
@@ -1026,9 +1031,9 @@ export class Store implements BrowsableStore {
     return out;
   }
 
-  /** Every version of a key in the log, oldest first, tombstones included (key-history.ts). */
   /**
-   * Every version of the key in the log that reads back intact, oldest first;
+   * Every version of the key in the log that reads back intact, oldest first,
+   * tombstones included (key-history.ts);
    * and the record the keydir holds as its live value when that one does not
    * (damaged since it was indexed), as 'corrupt', so that the older good
    * versions are seen beside it.
@@ -1438,8 +1443,7 @@ export class Store implements BrowsableStore {
    * active one (read-only, the one a writer would append to: see openActiveSegment).
    */
   private compactionCandidates(): Segment[] {
-    const newest = this.newestOrdinarySegment();
-    const active = this.active ?? (newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0 ? newest : undefined);
+    const active = this.active ?? this.segmentToReopen();
     return [...this.segments.values()].filter((s) => s !== active || s.size > SEGMENT_HEADER.size);
   }
 
