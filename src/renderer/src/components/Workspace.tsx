@@ -200,8 +200,9 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const native = session.format === 'kvscope';
   const confidence = Math.round(session.detection.confidence * 100);
   const compactJob = job && job.kind !== 'verify' ? job : null;
+  const notWritableReason = session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here');
   return (
-    <NotWritableReason.Provider value={session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here')}>
+    <NotWritableReason.Provider value={notWritableReason}>
     <div className="workspace">
       <header className="toolbar">
         <span className="brand">
@@ -242,7 +243,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             {follow ? '● Following' : 'Follow'}
           </button>
         )}
-        <label className="switch" title={session.writable ? 'Switch between read-only and read-write' : (session.notWritableReason ?? 'This store cannot be written here')}>
+        <label className="switch" title={notWritableReason ?? 'Switch between read-only and read-write'}>
           <span>{readOnly ? 'Read-only' : 'Read-write'}</span>
           <button
             type="button"
