@@ -126,6 +126,7 @@ const records: Command = async (args, opts, io) => {
     const files = format.listFiles(o.detection.root).filter(hasRecords);
     const file = files.find((f) => f.name === opts.segment) ?? files.find((f) => f.role === 'data' && String(f.id) === opts.segment);
     if (!file) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
+    if (from > 0 && from >= file.size) throw new UsageError(`--offset ${from} is past the end of ${file.name} (${file.size} bytes: offsets 0 to ${Math.max(0, file.size - 1)})`);
     let shown = 0;
     if (!opts.json) io.out(`${'offset'.padStart(10)} ${'length'.padStart(7)} ${'type'.padEnd(7)} ${'sequence'.padStart(12)} ${'value'.padStart(8)} ${'stored'.padEnd(8)} ${'computed'.padEnd(8)} ${'status'.padEnd(9)} key`);
     for await (const r of decodedRecordsOf(format, o.detection.root, file)) {

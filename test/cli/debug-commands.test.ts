@@ -67,6 +67,21 @@ describe('segments and records', () => {
     expect(kv(['-d', 'store', 'records', '--segment', 'nope'])).toMatchObject({ code: 2 });
   });
 
+  it('records --offset past the end of the file is a usage error (exit 2), not an empty table', () => {
+    const size = fs.statSync(path.join(cwd, 'store', '000001.data')).size;
+    for (const offset of [size, size + 1000]) {
+      for (const json of [[], ['--json']]) {
+        const r = kv(['records', '--segment', '000001.data', '--offset', String(offset), '-d', 'store', ...json]);
+        expect(r).toMatchObject({ code: 2, out: '' });
+        expect(r.err).toContain(`--offset ${offset} is past the end of 000001.data (${size} bytes`);
+      }
+    }
+    // The last byte is still inside the file: its record is shown.
+    const last = jsonLines(kv(['records', '--segment', '000001.data', '--offset', String(size - 1), '-d', 'store', '--json']).out);
+    expect(last).toHaveLength(1);
+    expect(last[0].offset + last[0].length).toBe(size);
+  });
+
   it('names the preallocated space a syncing writer that crashed leaves, and verify passes it', async () => {
     const live = path.join(cwd, 'syncing');
     const writer = await Store.open(live, { create: true, fsync: 'always' });
