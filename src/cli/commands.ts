@@ -146,6 +146,8 @@ const get: Command = async (args, opts, io) => {
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
   const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, (o) => o.store.get(key))));
   if (value === undefined) {
+    // --json answers on stdout either way: the value null when there is none (as other --json output says absence).
+    if (opts.json) io.out(JSON.stringify({ key: bytesToJson(toBytes(key)), value: null }));
     io.err('Key not found');
     return EXIT_NOT_FOUND;
   }

@@ -64,6 +64,22 @@ describe('one-shot commands', () => {
     expect(r.err).toContain('Key not found');
   });
 
+  it('get --json of a missing key says so on stdout ({"key": K, "value": null}), still exit 1', () => {
+    kv(['--dir', 'missing-json', 'set', 'a', '1']);
+    // Answered through the keydir image the clean close left, then by opening the store (no image).
+    for (const removeImage of [false, true]) {
+      if (removeImage) fs.rmSync(path.join(cwd, 'missing-json', 'KEYDIR'));
+      const r = kv(['--dir', 'missing-json', 'get', 'nope', '--json']);
+      expect(r.code).toBe(1);
+      expect(JSON.parse(r.out)).toEqual({ key: 'nope', value: null });
+      expect(r.err).toContain('Key not found');
+    }
+    const hex = kv(['--dir', 'missing-json', '--json', '--key-hex', 'get', '00ff']);
+    expect(hex.code).toBe(1);
+    expect(JSON.parse(hex.out)).toEqual({ key: { base64: 'AP8=' }, value: null });
+    expect(JSON.parse(kv(['--dir', 'missing-json', 'get', 'a', '--json']).out)).toEqual({ key: 'a', value: '1' });
+  });
+
   it('usage errors exit 2', () => {
     const unknown = kv(['--dir', 'x', 'frobnicate']);
     expect(unknown.code).toBe(2);
