@@ -1,7 +1,9 @@
 /**
  * The interactive shell, speaking the mini-kvstore-v2 commands:
  *   set KEY VALUE...   get KEY   delete KEY   list   compact   stats   help   quit | exit
- * plus history KEY and verify. It prints a "> " prompt only when stdin is a
+ * plus history KEY and verify. A line is split into words as a shell would
+ * (repl-words.ts: quotes and backslashes, no expansions), so a key or value
+ * with spaces can be given. It prints a "> " prompt only when stdin is a
  * terminal, so a piped script gets nothing but the answers. On another
  * engine's directory it is read-only: the reading commands work, the
  * writing ones say why they cannot.
@@ -10,6 +12,7 @@ import { createInterface } from 'node:readline';
 import type { OpenedStore } from '../engine/open.js';
 import { keyFromString, printableKey } from '../engine/keys.js';
 import { formatBytes, nativeOrRefuse, statsText } from './commands.js';
+import { splitWords } from './repl-words.js';
 
 export const REPL_HELP = `Commands:
   set <key> <value>   store or update a key-value pair
@@ -21,7 +24,13 @@ export const REPL_HELP = `Commands:
   verify              check every record's checksum
   stats               display store metrics
   help                show this help
-  quit | exit         close the store`;
+  quit | exit         close the store
+
+A line is split into words as in a shell: quote a key or value that has
+spaces, as in  set "my key" 'a value'.  Inside "..." \\" and \\\\ stand for
+" and \\; inside '...' every character stands for itself; outside quotes a
+backslash makes the next character ordinary (\\  a space, \\" a quote).
+The words of a value are joined with one space.`;
 
 export interface ReplIo {
   input: NodeJS.ReadableStream;
@@ -34,25 +43,25 @@ export interface ReplIo {
 /** Run one line; returns false when the session should end. */
 export async function runReplLine(opened: OpenedStore, line: string, io: Pick<ReplIo, 'out' | 'err'>): Promise<boolean> {
   const store = opened.store;
-  const trimmed = line.trim();
-  if (trimmed === '') return true;
-  const space = trimmed.indexOf(' ');
-  const command = (space < 0 ? trimmed : trimmed.slice(0, space)).toLowerCase();
-  const rest = space < 0 ? '' : trimmed.slice(space + 1);
-  const key = rest.split(' ')[0] ?? '';
+  // An unterminated quote throws (LineSyntaxError): the line is not run, and the error is said as any other.
+  const words = splitWords(line);
+  if (words.length === 0) return true;
+  const command = words[0]!.toLowerCase();
+  const args = words.slice(1);
+  // The one key of get, delete and history; undefined (a usage message) when there is none or more than one.
+  const key = args.length === 1 ? args[0]! : undefined;
   switch (command) {
     case 'set': {
-      const sep = rest.indexOf(' ');
-      if (rest === '' || sep < 0) {
+      if (args.length < 2) {
         io.err('Usage: set <key> <value>');
         return true;
       }
-      await nativeOrRefuse(opened, 'set').put(rest.slice(0, sep), rest.slice(sep + 1));
+      await nativeOrRefuse(opened, 'set').put(args[0]!, args.slice(1).join(' '));
       io.out('OK');
       return true;
     }
     case 'get': {
-      if (!key) return usage(io, 'get <key>');
+      if (key === undefined) return usage(io, 'get <key>');
       const value = await store.get(key);
       if (value === undefined) io.err('Key not found');
       else io.out(value.toString('utf8'));
@@ -60,7 +69,7 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
     }
     case 'delete':
     case 'del': {
-      if (!key) return usage(io, 'delete <key>');
+      if (key === undefined) return usage(io, 'delete <key>');
       if (await nativeOrRefuse(opened, 'delete').delete(key)) io.out('Deleted');
       else io.err('Key not found');
       return true;
@@ -72,7 +81,7 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
       return true;
     }
     case 'history': {
-      if (!key) return usage(io, 'history <key>');
+      if (key === undefined) return usage(io, 'history <key>');
       const versions = await store.history(key);
       if (versions.length === 0) io.err('Key not found in the log');
       for (const v of versions) io.out(`  seq ${v.location.sequence}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
@@ -106,7 +115,7 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
 }
 
 function usage(io: Pick<ReplIo, 'err'>, text: string): true {
-  io.err(`Usage: ${text}`);
+  io.err(`Usage: ${text} (quote a key that has spaces: "my key")`);
   return true;
 }
 

@@ -485,6 +485,17 @@ describe('REPL through a pipe', () => {
     expect(r.err).not.toContain('> ');
   });
 
+  it('takes keys and values with spaces in quotes; an unterminated quote is an error, the line not run', () => {
+    const input = [`set "x y" z`, `get "x y"`, `set 'a b' "two  spaces"`, `get a\\ b`, `set bad "open`, `get x y`, 'list', ''].join('\n');
+    const r = kv(['--dir', 'repl-quotes', 'repl'], input);
+    expect(r.out).toBe('OK\nz\nOK\ntwo  spaces\nKeys (2):\n  a b\n  x y\n');
+    expect(r.err).toContain('Error: unterminated " quote at column 9');
+    expect(r.err).toContain('Usage: get <key>'); // two words: not the key "x"
+    expect(r.code).toBe(1); // a piped session in which a line failed
+    expect(kv(['--dir', 'repl-quotes', 'get', 'x y']).out).toBe('z\n');
+    expect(kv(['--dir', 'repl-quotes', 'get', '"x']).code).toBe(1);
+  });
+
   it('joins the words of a value and keeps the store across sessions', () => {
     const r = kv(['repl', '--dir', 'repl-words'], 'set greeting hello world\nget greeting\n');
     expect(r).toMatchObject({ code: 0, out: 'OK\nhello world\n' });
