@@ -339,22 +339,44 @@ export function finishInterruptedCompaction(efs: EngineFs, dir: string, listing:
   return 'rolled-back';
 }
 
+/** A data segment as a native reader finds it: its file, and the hint file that describes it, if there is one. */
+export interface NativeSegmentFile {
+  id: number;
+  name: string;
+  /** The hint file of the segment (named *.hint.compacting beside a *.data.compacting output), if the directory has one. */
+  hint: string | undefined;
+}
+
 /**
  * The data segments a native reader replays, by id: a committed compaction
  * whose cleanup a crash interrupted hides its inputs and shows its outputs
- * (still named *.compacting), even to a read-only reader.
+ * (still named *.compacting, with their *.hint.compacting), even to a
+ * read-only reader. Every tool that reads segments one by one (open, verify,
+ * the file list of `segments`, `records` and the inspector) takes them from here.
  */
-export function nativeDataFiles(efs: EngineFs, dir: string, listing: DirectoryListing = listDirectory(efs, dir)): { id: number; name: string }[] {
-  const files = new Map<number, string>();
-  for (const id of listing.dataIds) files.set(id, dataFileName(id));
-  if (listing.hasManifest) {
-    const manifest = readManifest(efs, dir);
-    if (manifest) {
-      for (const id of manifest.inputs) files.delete(id);
-      for (const id of listing.compactingIds) if (manifest.outputs.includes(id)) files.set(id, dataFileName(id) + COMPACTING_SUFFIX);
+export function nativeDataFiles(efs: EngineFs, dir: string, listing: DirectoryListing = listDirectory(efs, dir)): NativeSegmentFile[] {
+  const files = new Map<number, NativeSegmentFile>();
+  for (const id of listing.dataIds) files.set(id, { id, name: dataFileName(id), hint: listing.hintIds.has(id) ? hintFileName(id) : undefined });
+  const manifest = listing.hasManifest ? readManifest(efs, dir) : undefined;
+  if (manifest) {
+    for (const id of manifest.inputs) files.delete(id);
+    for (const id of listing.compactingIds) {
+      if (!manifest.outputs.includes(id)) continue;
+      const hint = listing.compactingHintIds.includes(id) ? hintFileName(id) + COMPACTING_SUFFIX : undefined;
+      files.set(id, { id, name: dataFileName(id) + COMPACTING_SUFFIX, hint });
     }
   }
-  return [...files.entries()].sort((a, b) => a[0] - b[0]).map(([id, name]) => ({ id, name }));
+  return [...files.values()].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * The inputs of a committed compaction a crash interrupted before it deleted
+ * them (hidden from readers; the next writer deletes them), or undefined when
+ * there is none.
+ */
+export function unfinishedCompactionInputs(efs: EngineFs, dir: string, listing: DirectoryListing = listDirectory(efs, dir)): number[] | undefined {
+  const manifest = listing.hasManifest ? readManifest(efs, dir) : undefined;
+  return manifest?.inputs.filter((id) => listing.dataIds.includes(id) || listing.hintIds.has(id));
 }
 
 /** A data file of a directory, with its size as dataFileSizesNow found it. */
@@ -367,7 +389,7 @@ export interface DataFileNow {
 /** nativeDataFiles with their sizes as they are now, or undefined if one vanished meanwhile (a writer compacting). */
 export function dataFileSizesNow(efs: EngineFs, dir: string, listing?: DirectoryListing): DataFileNow[] | undefined {
   try {
-    return nativeDataFiles(efs, dir, listing ?? listDirectory(efs, dir)).map((f) => ({ ...f, size: efs.statSize(pathOf(dir, f.name)) }));
+    return nativeDataFiles(efs, dir, listing ?? listDirectory(efs, dir)).map((f) => ({ id: f.id, name: f.name, size: efs.statSize(pathOf(dir, f.name)) }));
   } catch {
     return undefined;
   }

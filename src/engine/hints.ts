@@ -253,21 +253,30 @@ export function usableHint(bytes: Buffer, name: string, segmentId: number, dataS
  */
 export class HintReadAhead {
   private readonly reads = new Map<number, Promise<Buffer | Error>>();
+  private readonly ids: number[];
+  private readonly names: Map<number, string>;
 
-  /** `segmentIds`: the segments whose hints will be loaded, in the order they will be. */
+  /** `hints`: the segments whose hint files will be loaded, in the order they will be, each with its hint file's name. */
   constructor(
     private readonly efs: EngineFs,
     private readonly dir: string,
-    private readonly segmentIds: readonly number[],
+    hints: ReadonlyArray<{ id: number; hint: string }>,
   ) {
+    this.ids = hints.map((h) => h.id);
+    this.names = new Map(hints.map((h) => [h.id, h.hint]));
     this.read(0);
   }
 
   private read(index: number): void {
-    const id = this.segmentIds[index];
+    const id = this.ids[index];
     if (id === undefined || this.reads.has(id)) return;
     // Never rejects: a failed read is a reason not to use the hint, as in loadHint.
-    this.reads.set(id, this.efs.readFile(pathOf(this.dir, hintFileName(id))).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+    this.reads.set(id, this.efs.readFile(pathOf(this.dir, this.nameOf(id))).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+  }
+
+  /** The name of a segment's hint file. */
+  nameOf(segmentId: number): string {
+    return this.names.get(segmentId) ?? hintFileName(segmentId);
   }
 
   /**
@@ -276,7 +285,7 @@ export class HintReadAhead {
    * reads at once would only share the disk and the thread pool).
    */
   async bytes(segmentId: number): Promise<Buffer | Error> {
-    const index = this.segmentIds.indexOf(segmentId);
+    const index = this.ids.indexOf(segmentId);
     this.read(index);
     const bytes = await (this.reads.get(segmentId) ?? Promise.resolve(new Error('not among the hints to read')));
     this.reads.delete(segmentId);
@@ -287,7 +296,7 @@ export class HintReadAhead {
   /** The hint of a segment, checked as loadHint checks it (see bytes()). */
   async load(segmentId: number, dataSize: number): Promise<LoadedHint> {
     const bytes = await this.bytes(segmentId);
-    const name = hintFileName(segmentId);
+    const name = this.nameOf(segmentId);
     if (bytes instanceof Error) return { ok: false, reason: `${name}: ${bytes.message}` };
     return usableHint(bytes, name, segmentId, dataSize);
   }

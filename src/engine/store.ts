@@ -61,7 +61,7 @@ import { GroupCommit } from './group-commit.js';
 import { keyHistory } from './key-history.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
-import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks } from './compaction.js';
+import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
 import type {
   BatchOp,
@@ -305,7 +305,8 @@ export class Store implements BrowsableStore {
     }
 
     // Which files hold the data (a committed compaction's manifest decides, even read-only).
-    const files = new Map(nativeDataFiles(efs, dir, listing).map((f) => [f.id, f.name]));
+    const segmentFiles = nativeDataFiles(efs, dir, listing);
+    const files = new Map(segmentFiles.map((f) => [f.id, f.name]));
     const ids = [...files.keys()];
     const allIds = [...ids, ...listing.compactingIds];
     this.nextSegmentId = (allIds.length ? Math.max(...allIds) : 0) + 1;
@@ -330,7 +331,7 @@ export class Store implements BrowsableStore {
       if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
     }
 
-    if (!(image && (await this.adoptKeydirImage(image, listing, yielder)))) await this.replayAll(ids, listing, yielder, totalBytes);
+    if (!(image && (await this.adoptKeydirImage(image, listing, yielder)))) await this.replayAll(ids, segmentFiles, yielder, totalBytes);
     yielder.report(totalBytes, totalBytes);
 
     if (!this.readOnly) {
@@ -347,14 +348,16 @@ export class Store implements BrowsableStore {
   }
 
   /** Replay every segment into the keydir, in id order: from its hint when it has a sound one, else from its records. */
-  private async replayAll(ids: number[], listing: DirectoryListing, yielder: Yielder, totalBytes: number): Promise<void> {
+  private async replayAll(ids: number[], segmentFiles: readonly NativeSegmentFile[], yielder: Yielder, totalBytes: number): Promise<void> {
     const { efs, dir } = this;
+    const hintOf = new Map(segmentFiles.flatMap((f) => (f.hint === undefined ? [] : [[f.id, f.hint] as const])));
     // Room in the keydir for every hint entry at once (their trailers give the counts), instead of growing step by step.
     let hintEntries = 0;
     let hintKeyBytes = 0;
     for (const id of ids) {
-      if (!listing.hintIds.has(id)) continue;
-      const path = pathOf(dir, hintFileName(id));
+      const hint = hintOf.get(id);
+      if (hint === undefined) continue;
+      const path = pathOf(dir, hint);
       // Unchecked until the hint is loaded: a damaged trailer must not make the keydir reserve more than the file could hold.
       const room = Math.max(0, efs.statSize(path) - HINT_HEADER.size - HINT_TRAILER.size);
       const count = Math.min(readHintEntryCount(path, efs) ?? 0, Math.floor(room / HINT_ENTRY.size));
@@ -366,8 +369,8 @@ export class Store implements BrowsableStore {
     // each next hint file read while the one before is inserted.
     const memoryReady = prefault(this.keydir.untouchedMemory());
     // A hint is used only with its segment's header (a headerless segment is scanned).
-    const hinted = new Set(ids.filter((id) => listing.hintIds.has(id) && this.segments.get(id)!.header));
-    const hints = new HintReadAhead(efs, dir, [...hinted]);
+    const hinted = new Set(ids.filter((id) => hintOf.has(id) && this.segments.get(id)!.header));
+    const hints = new HintReadAhead(efs, dir, [...hinted].map((id) => ({ id, hint: hintOf.get(id)! })));
 
     const lastOrdinary = ids.filter((id) => !this.segments.get(id)!.compacted).at(-1);
     let done = 0;
@@ -375,14 +378,14 @@ export class Store implements BrowsableStore {
     let scannedRecords = 0;
     for (const id of ids) {
       const seg = this.segments.get(id)!;
-      const scanned = !listing.hintIds.has(id);
+      const scanned = !hintOf.has(id);
       // Segments scanned without a hint: room in the keydir for as many records as the ones scanned so far had per
       // byte; before any had a record, the walk makes room from its first window (walkWindowDone).
       const sized = !scanned || scannedRecords > 0;
       if (scanned && scannedRecords > 0) this.keydir.reserve(Math.ceil((seg.size * scannedRecords) / scannedBytes), Math.ceil((seg.size * scannedRecords * this.keydir.averageKeyBytes) / scannedBytes));
       // Every segment but the last ordinary one (the active segment when the store was closed) is sealed
       // and should have a hint; scanning one without is a fallback.
-      if (!listing.hintIds.has(id) && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
+      if (scanned && seg.header && id !== lastOrdinary) this.recovery.hintFallbacks.push(`${hintFileName(id)}: missing`);
       // A writer may append to the newest ordinary segment again: gather its hint entries for when it does.
       const gather = !this.readOnly && id === lastOrdinary && this.hasRoomToAppend(seg) ? new HintBuilder() : undefined;
       if (gather) this.reopenedHint = { seg, builder: gather };

@@ -19,7 +19,7 @@ import { HintClaims, KeydirClaims, type RecordClaims } from './record-claims.js'
 import { HintReadAhead } from './hints.js';
 import { FirstSeen } from './first-seen.js';
 import { readSegmentHeader } from './segment.js';
-import { readManifest } from './compaction.js';
+import { nativeDataFiles, readManifest } from './compaction.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import type { Problem, Progress, VerifyReport } from './types.js';
 
@@ -46,21 +46,18 @@ export async function verifyNativeDirectory(dir: string, opts: VerifyOptions = {
 async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyReport> {
   const efs = opts.fs ?? realFs;
   const listing = listDirectory(efs, dir);
-  let ids = listing.dataIds;
-  if (listing.hasManifest) {
-    const manifest = readManifest(efs, dir);
-    if (manifest) ids = ids.filter((id) => !manifest.inputs.includes(id));
-    else listingProblem(`${COMPACTION_MANIFEST} cannot be read`);
-  }
   const problems: Problem[] = [];
-  function listingProblem(message: string): void {
-    problems.push({ file: COMPACTION_MANIFEST, offset: 0, kind: 'unreadable', message });
-  }
+  // The segments a reader replays: a committed compaction a crash interrupted shows its outputs (*.compacting) instead of its inputs.
+  const manifest = listing.hasManifest ? readManifest(efs, dir) : undefined;
+  if (listing.hasManifest && !manifest) problems.push({ file: COMPACTION_MANIFEST, offset: 0, kind: 'unreadable', message: `${COMPACTION_MANIFEST} cannot be read (the next writer rolls the compaction back)` });
+  const segments = nativeDataFiles(efs, dir, listing);
+  const ids = segments.map((s) => s.id);
+  const nameOf = new Map(segments.map((s) => [s.id, s.name]));
   const yielder = new Yielder('verify', opts.signal, opts.onProgress);
   const sizes = new Map<number, number>();
   let total = 0;
-  for (const id of ids) {
-    const size = efs.statSize(pathOf(dir, dataFileName(id)));
+  for (const { id, name } of segments) {
+    const size = efs.statSize(pathOf(dir, name));
     sizes.set(id, size);
     total += size;
   }
@@ -68,7 +65,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   let done = 0;
 
   // Each hint read on the thread pool while the segment before it is checked (the first one while the image is).
-  const hintReads = new HintReadAhead(efs, dir, ids.filter((segmentId) => listing.hintIds.has(segmentId)));
+  const hintReads = new HintReadAhead(efs, dir, segments.flatMap(({ id, hint }) => (hint === undefined ? [] : [{ id, hint }])));
 
   // The keydir image first (its bytes count first in the progress): its keys are checked as the segments are read.
   let image: CheckedImage | undefined;
@@ -97,7 +94,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
     records++;
     const first = seen.firstPlace(sequence, id * TWO_32 + offset);
     if (first >= 0) {
-      const where = `${dataFileName(Math.floor(first / TWO_32))}@${first % TWO_32}`;
+      const where = `${nameOf.get(Math.floor(first / TWO_32))}@${first % TWO_32}`;
       problems.push({ file, offset, kind: 'duplicate-sequence', length, message: `sequence ${sequence} also used at ${where}` });
     }
     if (ascending && sequence <= lastSequence) problems.push({ file, offset, kind: 'out-of-order-sequence', length, message: `sequence ${sequence} follows ${lastSequence}` });
@@ -109,9 +106,9 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
     checkRecord(offset, length, type, sequence, buf, at + RECORD_HEADER.size, keyLength);
   const pause = (offset: number): Promise<void> => yielder.tick(done + offset, total);
 
-  for (const segmentId of ids) {
-    id = segmentId;
-    file = dataFileName(id);
+  for (const segment of segments) {
+    id = segment.id;
+    file = segment.name;
     const size = sizes.get(id)!;
     const fd = efs.openSync(pathOf(dir, file), 'r');
     try {
@@ -123,7 +120,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       lastSequence = -1;
       const hintProblems: Problem[] = [];
       hintClaims = undefined;
-      if (listing.hintIds.has(id)) {
+      if (segment.hint !== undefined) {
         files++;
         const hint = await readHintClaims(hintReads, id, size, () => pause(0));
         if ('problem' in hint) hintProblems.push(hint.problem);
@@ -152,7 +149,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       if (hints) {
         for (const i of falseClaims(efs, fd, size, hints)) {
           const where = `${file}@${hints.offsetOf(i)} (${hints.lengthOf(i)} bytes)`;
-          hintProblems.push({ file: hintFileName(id), offset: hints.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${where}, which is not the record it describes` });
+          hintProblems.push({ file: segment.hint!, offset: hints.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${where}, which is not the record it describes` });
         }
       }
       problems.push(...hintProblems);
@@ -162,8 +159,9 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
     }
     done += size;
   }
+  // The hints of a committed compaction's inputs are no problem: the next writer deletes them with their segments.
   for (const hintId of listing.hintIds) {
-    if (!sizes.has(hintId)) problems.push({ file: hintFileName(hintId), offset: 0, kind: 'bad-hint', message: `hint file without a data segment ${dataFileName(hintId)}` });
+    if (!sizes.has(hintId) && !manifest?.inputs.includes(hintId)) problems.push({ file: hintFileName(hintId), offset: 0, kind: 'bad-hint', message: `hint file without a data segment ${dataFileName(hintId)}` });
   }
   if (image) imageProblems.push(...image.problems());
   problems.push(...imageProblems);
@@ -204,7 +202,7 @@ function falseClaims(efs: EngineFs, fd: number, dataSize: number, claims: Record
 
 /** A segment's hint file as claims to check against its records, or why it cannot be used. */
 async function readHintClaims(hints: HintReadAhead, id: number, dataSize: number, pause: () => Promise<void>): Promise<{ claims: HintClaims } | { problem: Problem }> {
-  const file = hintFileName(id);
+  const file = hints.nameOf(id);
   const bytes = await hints.bytes(id);
   // As a read in line would: a hint that vanished (a compaction finished) makes verify start over.
   if (bytes instanceof Error) throw bytes;

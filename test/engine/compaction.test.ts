@@ -512,6 +512,16 @@ describe('compaction', () => {
         const before = hashDir(crashed);
         const ro = await Store.open(crashed, { readOnly: true });
         await expectLive(ro, model);
+        // The record-level tools read the files the open read: verify finds nothing wrong, the file list
+        // (segments, records, the inspector) is the open's segments, committed outputs still named *.compacting.
+        const read = ro.stats().perSegment.map((s) => s.file);
+        expect(read.some((f) => f.endsWith('.compacting'))).toBe(step === 'manifest-committed');
+        expect(nativeFormat.listFiles(crashed).filter((f) => f.role === 'data').map((f) => f.name)).toEqual(read);
+        const listedHints = nativeFormat.listFiles(crashed).filter((f) => f.role === 'hint').map((f) => f.name);
+        expect(listedHints.every((h) => read.includes(h.replace('.hint', '.data'))), `hints ${listedHints} of segments ${read}`).toBe(true);
+        // Every sealed segment's hint was used, the outputs' *.hint.compacting included.
+        expect(ro.recovery.hintFallbacks).toEqual([]);
+        expect((await ro.verify()).problems).toEqual([]);
         await ro.close();
         expect(hashDir(crashed)).toEqual(before);
 

@@ -102,7 +102,7 @@ describe('HintReadAhead', () => {
         return bytes;
       },
     };
-    const ahead = new HintReadAhead(efs, dir, ids);
+    const ahead = new HintReadAhead(efs, dir, ids.map((id) => ({ id, hint: hintFileName(id) })));
     expect(events).toEqual([`start ${hintFileName(ids[0]!)}`]);
     for (const id of ids) {
       const loaded = await ahead.load(id, sizeOfData(dir, id));
@@ -125,7 +125,7 @@ describe('HintReadAhead', () => {
     const damaged = fs.readFileSync(hintB);
     damaged[40]! ^= 0xff;
     fs.writeFileSync(hintB, damaged);
-    const ahead = new HintReadAhead(realFs, dir, [a, b, c]);
+    const ahead = new HintReadAhead(realFs, dir, [a, b, c].map((id) => ({ id, hint: hintFileName(id) })));
     const missing = await ahead.load(a, sizeOfData(dir, a));
     expect(missing).toMatchObject({ ok: false, reason: expect.stringMatching(new RegExp(`^${hintFileName(a)}: .*ENOENT`)) });
     expect(await ahead.load(b, sizeOfData(dir, b))).toMatchObject({ ok: false, reason: expect.stringContaining('checksum') });

@@ -88,6 +88,14 @@ describe('verify: what hints and the keydir image claim', () => {
     expect(await problemsOf(dir)).toEqual([]);
   });
 
+  it('reports a COMPACTION manifest it cannot read, and goes on to check the segments', async () => {
+    const dir = await cleanStore();
+    fs.writeFileSync(path.join(dir, 'COMPACTION'), '{"version":1,"inputs":[1');
+    expect(await problemsOf(dir)).toEqual([['COMPACTION', 0, 'unreadable']]);
+    const report = await verifyNativeDirectory(dir);
+    expect(report.recordsChecked).toBe(KEYS.length);
+  });
+
   it('names a hint entry that points at another whole record of the segment', async () => {
     const dir = await cleanStore();
     const starts = rewriteHint(dir, (entries) => {

@@ -7,7 +7,9 @@ import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkHint, decodeSegmentHeader, forEachHintEntry, readU64, type RecordHeader } from '../native/codec.js';
 import { memorySource } from '../native/byte-source.js';
-import { parseDataFileName, parseHintFileName, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
+import { parseDataFileName, hintFileName, listDirectory, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
+import { realFs } from '../fs.js';
+import { nativeDataFiles, unfinishedCompactionInputs } from '../compaction.js';
 import { decodeKeydirImageFile, keydirImageRecords } from './native-keydir-image.js';
 import {
   HINT_ENTRY,
@@ -28,7 +30,7 @@ import {
 import { scanRecords, type ScanEvent, type ScannedDamage } from '../native/scan.js';
 import { propertiesInOrder, RecordWithLazyFields, recordsFrom } from './decode-helpers.js';
 import { fieldValues, hex32, layoutFields } from './field-layout.js';
-import type { DecodedField, DecodedRecord, Detection, FormatDescription, FormatFile } from './format.js';
+import type { DecodedField, DecodedRecord, Detection, FileRole, FormatDescription, FormatFile } from './format.js';
 
 function recordTypeName(type: number): string {
   return type === 1 ? 'put' : type === 2 ? 'tombstone' : `unknown (${type})`;
@@ -304,15 +306,22 @@ export const nativeFormat: FormatDescription = {
     return { format: 'kvscope', confidence: withMagic === data.length ? 1 : 0.8, root: dir, reason: `${withMagic} of ${data.length} segment file(s) NNNNNN.data start with the magic "KVSD"` };
   },
   listFiles(root: string): FormatFile[] {
+    // The files a reader reads: a committed compaction a crash interrupted shows its outputs (*.compacting)
+    // and hides its inputs, which the next writer deletes (nativeDataFiles).
+    const listing = listDirectory(realFs, root);
+    const segments = nativeDataFiles(realFs, root, listing);
+    const replaced = new Set(unfinishedCompactionInputs(realFs, root, listing));
     const files: FormatFile[] = [];
-    for (const name of readdirSync(root)) {
-      const dataId = parseDataFileName(name);
-      const hintId = parseHintFileName(name);
-      const role =
-        dataId !== undefined ? 'data' : hintId !== undefined ? 'hint' : name === KEYDIR_IMAGE_FILE ? 'keydir' : name === LOCK_FILE ? 'lock' : name === COMPACTION_MANIFEST ? 'manifest' : undefined;
-      if (!role) continue;
-      files.push({ name, role, id: dataId ?? hintId ?? -1, size: statSync(join(root, name)).size });
+    const add = (name: string, role: FileRole, id: number) => files.push({ name, role, id, size: statSync(join(root, name)).size });
+    for (const segment of segments) {
+      add(segment.name, 'data', segment.id);
+      if (segment.hint !== undefined) add(segment.hint, 'hint', segment.id);
     }
+    // A hint without its segment is listed (verify reports it), unless a compaction replaced that segment.
+    for (const id of listing.hintIds) if (!segments.some((s) => s.id === id) && !replaced.has(id)) add(hintFileName(id), 'hint', id);
+    if (listing.hasKeydirImage) add(KEYDIR_IMAGE_FILE, 'keydir', -1);
+    if (listing.hasManifest) add(COMPACTION_MANIFEST, 'manifest', -1);
+    if (listing.hasLock) add(LOCK_FILE, 'lock', -1);
     const rank = { data: 0, hint: 1, keydir: 2, manifest: 3, lock: 4, other: 5 } as const;
     // Segments and their hints by id, then the store's own files (the keydir image, a manifest, the lock).
     const idOf = (f: FormatFile) => (f.id < 0 ? Number.MAX_SAFE_INTEGER : f.id);
