@@ -3,7 +3,9 @@
  * host. It is written whole under another name and linked to LOCK, which
  * fails when a LOCK exists, so two writers cannot both create it. A lock
  * whose pid is no longer running is stale: it is taken over (by one writer,
- * however many race for it), and that is reported.
+ * however many race for it), and that is reported. What a writer killed
+ * while taking the lock left (its LOCK.<pid>.new, a LOCK.takeover) is
+ * removed by the next writer that holds it.
  */
 import { hostname } from 'node:os';
 import type { EngineFs } from './fs.js';
@@ -65,6 +67,39 @@ function takeOverStale(efs: EngineFs, path: string, fresh: string, staleText: st
   } finally {
     efs.unlinkSync(takeover);
   }
+}
+
+/** LOCK.<pid>.new: a writer's own name for its lock line while it takes the lock. */
+const FRESH_NAME = /^LOCK\.(\d+)\.new$/;
+
+/**
+ * Remove the files of lock takings that died: a LOCK.<pid>.new (and a
+ * LOCK.takeover linked from one) whose process is not running, on this
+ * host. Called by the writer that holds LOCK, so no other writer can be
+ * taking it now but one about to find it held (alive: its files stay). A
+ * file that names another host (or a host cut short), or a process that
+ * runs, is never touched: its owner removes it. One cut short before its
+ * host is judged by the pid in its name.
+ */
+function removeDeadTakings(efs: EngineFs, dir: string): void {
+  let removed = false;
+  for (const name of efs.readdirSync(dir)) {
+    const fresh = FRESH_NAME.exec(name);
+    if (!fresh && name !== `${LOCK_FILE}.takeover`) continue;
+    const text = readLockText(efs, pathOf(dir, name), (t) => t);
+    if (text === undefined) continue; // gone meanwhile
+    const [pidText = '', host = ''] = text.trim().split(/\s+/);
+    const pid = fresh ? Number(fresh[1]) : Number(pidText);
+    if (pid === process.pid || isProcessAlive(pid) || (host !== '' && host !== hostname())) continue;
+    try {
+      efs.unlinkSync(pathOf(dir, name));
+      removed = true;
+    } catch {
+      /* gone already */
+    }
+  }
+  // As after every unlink (docs/FORMAT.md, "Durability"); one that came back after a crash is removed again.
+  if (removed) efs.fsyncDirSync(dir);
 }
 
 /** This process's lock line, written whole and made durable at `path`. */
@@ -130,6 +165,11 @@ export function acquireLock(efs: EngineFs, dir: string): AcquiredLock {
             /* left behind: it names this process, which will have exited before anyone judges it */
           }
           throw syncErr;
+        }
+        try {
+          removeDeadTakings(efs, dir);
+        } catch {
+          /* left for the next writer: files no reader looks at */
         }
         return {
           ...(tookOverFrom !== undefined ? { tookOverFrom } : {}),

@@ -170,6 +170,54 @@ describe('writer lock across processes', () => {
     }
   }, 120_000);
 
+  it("the next writer removes what writers killed while taking the lock left, and never a live process's files", async () => {
+    const dir = path.join(tempDir(), 'store');
+    const seed = await Store.open(dir, { create: true });
+    await seed.put('k', 'v');
+    await seed.close();
+    // A writer killed in the middle of taking the lock: its own name for the lock line is written, LOCK not yet made.
+    const killed = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `import { acquireLock } from './src/engine/lock.ts';
+         import { realFs } from './src/engine/fs.ts';
+         const efs = { ...realFs, linkSync: () => { process.stdout.write('linking\\n'); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); } };
+         acquireLock(efs, process.argv[1]);`,
+        dir,
+      ],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
+    children.push(killed);
+    await waitFor(killed, 'linking');
+    expect(readdirSync(dir)).toContain(`LOCK.${killed.pid}.new`);
+    killed.kill('SIGKILL');
+    await once(killed, 'exit');
+    // Another died before writing its line (an empty file), and one that was taking over a stale lock left LOCK.takeover.
+    const dead = spawn(process.execPath, ['-e', ''], { stdio: 'pipe' });
+    await once(dead, 'exit');
+    writeFileSync(path.join(dir, `LOCK.${dead.pid}.new`), '');
+    writeFileSync(path.join(dir, 'LOCK.takeover'), `${dead.pid} ${hostname()}\n`);
+    // A live process's file (a writer taking the lock right now, say) and another host's stay.
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'pipe' });
+    children.push(live);
+    writeFileSync(path.join(dir, `LOCK.${live.pid}.new`), `${live.pid} ${hostname()}\n`);
+    writeFileSync(path.join(dir, `LOCK.${dead.pid + 1}.new`), `${dead.pid + 1} elsewhere.example\n`);
+
+    // Readers leave everything as it is.
+    const reader = await Store.open(dir, { readOnly: true });
+    await reader.close();
+    expect(readdirSync(dir).filter((n) => n.startsWith('LOCK'))).toHaveLength(5);
+
+    const writer = await Store.open(dir);
+    expect((await writer.get('k'))?.toString()).toBe('v');
+    expect(readdirSync(dir).filter((n) => n.startsWith('LOCK.')).sort()).toEqual([`LOCK.${dead.pid + 1}.new`, `LOCK.${live.pid}.new`].sort());
+    await writer.close();
+  });
+
   it('a second writer in the same process is refused too', async () => {
     const dir = path.join(tempDir(), 'store');
     const a = await Store.open(dir, { create: true });
