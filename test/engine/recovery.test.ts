@@ -385,3 +385,50 @@ describe('incomplete batch at the tail', () => {
     }
   });
 });
+
+describe('a record damaged inside a batch after it was committed', () => {
+  it('a scan drops the whole batch; an open from hints or the image keeps the rest and fails only on the damaged record; verify names both', async () => {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    await store.put('a', 'A');
+    await store.batch([
+      { type: 'put', key: 'b', value: 'B' },
+      { type: 'put', key: 'c', value: 'CC' },
+      { type: 'delete', key: 'a' },
+    ]);
+    await store.close();
+    expect(fs.existsSync(path.join(dir, '000001.hint')) && fs.existsSync(path.join(dir, 'KEYDIR'))).toBe(true);
+    // Flip the last byte of c's value: c's record fails its checksum, b's and the tombstone's are intact.
+    const file = path.join(dir, '000001.data');
+    const bytes = fs.readFileSync(file);
+    const cEnd = SEG_HEADER + recLen('a', 'A') + recLen('b', 'B') + recLen('c', 'CC');
+    bytes[cEnd - 1]! ^= 0x01;
+    fs.writeFileSync(file, bytes);
+
+    // From the image, then from the hint: the batch as it was committed; c's read says where the damage is.
+    for (const from of ['image', 'hint'] as const) {
+      if (from === 'hint') removeKeydirImage(dir);
+      const ro = await Store.open(dir, { readOnly: true });
+      expect([...ro.sortedKeys()], from).toEqual(['b', 'c']);
+      expect((await ro.get('b'))?.toString()).toBe('B');
+      await expect(ro.get('c')).rejects.toThrow(CorruptRecordError);
+      await ro.close();
+    }
+
+    // A scan cannot tell this damage from a batch never finished: the whole batch goes, and a is live again.
+    fs.rmSync(path.join(dir, '000001.hint'));
+    const scanned = await Store.open(dir, { readOnly: true });
+    expect([...scanned.sortedKeys()]).toEqual(['a']);
+    expect((await scanned.get('a'))?.toString()).toBe('A');
+    await scanned.close();
+
+    // verify names the damaged record and both parts of the batch it cut.
+    const batchStart = SEG_HEADER + recLen('a', 'A');
+    const problems = (await verifyNativeDirectory(dir)).problems.map((p) => [p.offset, p.kind]);
+    expect(problems).toEqual([
+      [batchStart, 'incomplete-batch'],
+      [batchStart + recLen('b', 'B'), 'bad-crc'],
+      [cEnd, 'incomplete-batch'],
+    ]);
+  });
+});
