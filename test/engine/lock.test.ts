@@ -197,8 +197,9 @@ describe('writer lock across processes', () => {
     killed.kill('SIGKILL');
     await once(killed, 'exit');
     // Another died before writing its line (an empty file), and one that was taking over a stale lock left LOCK.takeover.
-    const dead = spawn(process.execPath, ['-e', ''], { stdio: 'pipe' });
-    await once(dead, 'exit');
+    const exited = spawn(process.execPath, ['-e', ''], { stdio: 'pipe' });
+    await once(exited, 'exit');
+    const dead = { pid: exited.pid! };
     writeFileSync(path.join(dir, `LOCK.${dead.pid}.new`), '');
     writeFileSync(path.join(dir, 'LOCK.takeover'), `${dead.pid} ${hostname()}\n`);
     // A live process's file (a writer taking the lock right now, say) and another host's stay.
