@@ -170,6 +170,8 @@ const repair: Command = async (args, opts, io) => {
     io.out(`Repaired copy written to ${report.target}: ${report.recordsWritten} record(s), ${report.keys} live key(s) (${report.method === 'replay' ? 'every committed record replayed in sequence order' : 'live keys imported'})`);
     io.out(`Lost: ${report.lostRegions.length} damaged region(s), ${report.lostBytes} bytes${report.lostRecords ? `, ${report.lostRecords} record(s) of unfinished batches` : ''}`);
     for (const r of report.lostRegions) io.out(`  ${r.file}@${r.offset}  ${r.length} bytes  ${r.reason}`);
+    if (report.removedFiles.length > 0) io.out(`Removed: ${report.removedFiles.length} file(s) that never held a record, left out of the copy`);
+    for (const r of report.removedFiles) io.out(`  ${r.file}  ${r.length} bytes  ${r.reason}`);
     io.out(`The damaged store listed ${report.keysBefore} live key(s); the copy lacks ${report.lostKeyCount}${report.lostKeys.length ? `: ${report.lostKeys.map((k) => printableKey(Buffer.from(k, 'latin1'))).join(' ')}` : ''}`);
     for (const n of report.notes) io.err(n);
   }

@@ -19,8 +19,9 @@ import { StoreError } from './errors.js';
 import { readAt, realFs } from './fs.js';
 import { decodeSegmentHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
-import { pathOf } from './native/files.js';
+import { dataFileName, pathOf } from './native/files.js';
 import { RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from './native/layout.js';
+import { isInterruptedCreation } from './segment.js';
 import { committedRecords, scanRecords } from './native/scan.js';
 import { nativeDataFiles } from './compaction.js';
 import { keyFromString } from './keys.js';
@@ -38,6 +39,14 @@ export interface LostRegion {
   reason: string;
 }
 
+/** A data file the copy leaves out whole because it never held a record (not damage: nothing in it is lost). */
+export interface RemovedFile {
+  file: string;
+  /** Its size in bytes. */
+  length: number;
+  reason: string;
+}
+
 export interface RepairReport {
   source: string;
   target: string;
@@ -48,6 +57,8 @@ export interface RepairReport {
   lostRegions: LostRegion[];
   lostBytes: number;
   lostRecords: number;
+  /** Data files left out of the copy that held no record: the newest segment when its creation was cut short (a writer's open removes it too). */
+  removedFiles: RemovedFile[];
   /** Live keys the damaged store listed when opened read-only. */
   keysBefore: number;
   /** Keys it listed that the copy does not have (key strings, latin1; at most 1000), and how many. */
@@ -113,7 +124,12 @@ async function repairNative(source: string, target: string, opts: RepairOptions)
   const efs = realFs;
   const files = nativeDataFiles(efs, source);
   const lostRegions: LostRegion[] = [];
+  const removedFiles: RemovedFile[] = [];
   const notes: string[] = [];
+  // The newest segment, when its creation was cut short (shorter than its header, which is all it would hold): it never
+  // held a record, and a writer's open removes it (store.ts); an older one that short was damaged later, and is damage.
+  const newest = files.filter((f) => f.name === dataFileName(f.id)).at(-1);
+  const unborn = newest && isInterruptedCreation(efs, pathOf(source, newest.name), newest.id) ? newest : undefined;
   let lostRecords = 0;
   const salvaged: Salvaged[] = [];
   const fds = new Map<number, number>();
@@ -132,6 +148,11 @@ async function repairNative(source: string, target: string, opts: RepairOptions)
     for (const f of files) {
       const fd = fds.get(f.id)!;
       const size = sizes.get(f.id)!;
+      if (f === unborn) {
+        removedFiles.push({ file: f.name, length: size, reason: `shorter than the ${SEGMENT_HEADER.size}-byte segment header: its creation was cut short` });
+        done += size;
+        continue;
+      }
       const header = decodeSegmentHeader(readAt(efs, fd, Math.min(size, SEGMENT_HEADER.size), 0));
       if (!header.ok) {
         if (header.reason === 'version') throw new StoreError('FORMAT_VERSION', `${f.name}: unknown format version ${header.version ?? '?'}; cannot repair it`);
@@ -187,6 +208,7 @@ async function repairNative(source: string, target: string, opts: RepairOptions)
         lostRegions,
         lostBytes: lostRegions.reduce((n, r) => n + r.length, 0),
         lostRecords,
+        removedFiles,
         notes,
       };
     } catch (err) {
@@ -237,6 +259,7 @@ async function repairForeign(source: string, target: string, opts: RepairOptions
         lostRegions,
         lostBytes: lostRegions.reduce((n, r) => n + r.length, 0),
         lostRecords: 0,
+        removedFiles: [],
         notes,
       };
     } catch (err) {

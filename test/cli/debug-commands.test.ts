@@ -121,6 +121,22 @@ describe('repair and crash-lab', () => {
     expect(kv(['repair', '-d', 'store'])).toMatchObject({ code: 2 });
   });
 
+  it('repair says a newest segment whose creation was cut short is removed, in text and --json', () => {
+    copyDir(path.join(cwd, 'store'), path.join(cwd, 'unborn'));
+    const ids = fs.readdirSync(path.join(cwd, 'unborn')).flatMap((n) => (/^\d+\.data$/.test(n) ? [Number(n.slice(0, -5))] : []));
+    const name = `${String(Math.max(...ids) + 1).padStart(6, '0')}.data`;
+    fs.writeFileSync(path.join(cwd, 'unborn', name), ''); // a writer killed as it created the segment it rotated to
+    const text = kv(['repair', '-d', 'unborn', '--to', 'unborn-copy']);
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('Lost: 0 damaged region(s), 0 bytes\n');
+    expect(text.out).toContain(`Removed: 1 file(s) that never held a record, left out of the copy\n  ${name}  0 bytes  shorter than the 24-byte segment header: its creation was cut short\n`);
+    const json = JSON.parse(kv(['repair', '-d', 'unborn', '--to', 'unborn-copy2', '--json']).out);
+    expect(json).toMatchObject({ lostRegions: [], lostBytes: 0, keys: 79, removedFiles: [{ file: name, length: 0, reason: expect.stringContaining('cut short') }] });
+    // Without such a file there is nothing removed, and the text says nothing of it.
+    expect(JSON.parse(kv(['repair', '-d', 'store', '--to', 'plain-copy', '--json']).out).removedFiles).toEqual([]);
+    expect(kv(['repair', '-d', 'store', '--to', 'plain-copy2']).out).not.toContain('Removed');
+  });
+
   it('crash-lab tears or flips a copy and reports lost keys', () => {
     const recs = jsonLines(kv(['records', '--segment', '000001.data', '-d', 'store', '--json', '--limit', '1000']).out);
     const victim = recs.find((r) => r.key === 'k05');

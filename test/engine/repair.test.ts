@@ -2,11 +2,12 @@
  * Repair writes a copy that holds exactly the valid records: compared with a
  * model that replays every write except the damaged ones.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { repairStore } from '../../src/engine/repair.js';
+import { encodeSegmentHeader } from '../../src/engine/native/codec.js';
 import type { RecordLocation } from '../../src/engine/types.js';
 import { cleanTempDirs, hashDir, tempDir } from './helpers.js';
 import { SHARED_DIR } from '../shared-dir.js';
@@ -103,6 +104,32 @@ describe('repairStore (native)', () => {
     // Every other record was written again (tombstones of keys already gone are not needed).
     expect(report.recordsWritten).toBeGreaterThanOrEqual(written.length - skip.size - 6);
     expect(hashDir(dir)).toEqual(before);
+  });
+
+  it('says a newest segment whose creation was cut short is removed (it held no record), not a damaged region', async () => {
+    const dir = tempDir();
+    const written = await build(dir);
+    const ids = readdirSync(dir).flatMap((n) => (/^\d+\.data$/.test(n) ? [Number(n.slice(0, -5))] : []));
+    const id = Math.max(...ids) + 1;
+    const name = `${String(id).padStart(6, '0')}.data`;
+    // A writer killed while creating the segment it rotated to: nothing of it written yet, or part of its header.
+    for (const bytes of [Buffer.alloc(0), encodeSegmentHeader({ flags: 0, segmentId: id, sequenceFloor: 0 }).subarray(0, 10)]) {
+      writeFileSync(join(dir, name), bytes);
+      const before = hashDir(dir);
+      const to = join(tempDir(), 'copy');
+      const report = await repairStore(dir, to);
+      expect(report).toMatchObject({ lostRegions: [], lostBytes: 0, lostRecords: 0, lostKeyCount: 0 });
+      expect(report.removedFiles).toEqual([{ file: name, length: bytes.length, reason: expect.stringContaining('its creation was cut short') }]);
+      expect(await contents(to)).toEqual(model(written, new Set()));
+      expect(existsSync(join(to, name))).toBe(false);
+      expect(hashDir(dir)).toEqual(before);
+    }
+    // An older segment that short was damaged after it was written: its records are lost, and said so.
+    writeFileSync(join(dir, name), encodeSegmentHeader({ flags: 0, segmentId: id, sequenceFloor: 0 }));
+    truncateSync(join(dir, '000001.data'), 0);
+    const report = await repairStore(dir, join(tempDir(), 'copy'));
+    expect(report.removedFiles).toEqual([]);
+    expect(report.lostRegions.map((r) => `${r.file}@${r.offset}`)).toEqual(['000001.data@0']);
   });
 
   it('names the keys the damaged store listed that the copy lacks', async () => {
