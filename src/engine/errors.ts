@@ -38,8 +38,8 @@ export class ReadOnlyError extends StoreError {
 }
 
 export class TooLargeError extends StoreError {
-  constructor(readonly what: 'key' | 'value', readonly size: number, readonly max: number) {
-    super('TOO_LARGE', `${what} of ${size} bytes is larger than the maximum of ${max} bytes`);
+  constructor(readonly what: 'key' | 'value' | 'batch', readonly size: number, readonly max: number) {
+    super('TOO_LARGE', `${what} of ${size} bytes is larger than the maximum of ${max} bytes${what === 'batch' ? ' (a batch is written into one segment, whose offsets are 32-bit)' : ''}`);
   }
 }
 

@@ -40,6 +40,7 @@ import {
   MAX_KEY_BYTES,
   MAX_SEGMENT_SIZE,
   MAX_VALUE_BYTES,
+  SEGMENT_ADDRESS_LIMIT,
   HINT_ENTRY,
   HINT_HEADER,
   HINT_TRAILER,
@@ -85,6 +86,23 @@ export interface StoreOptions extends OpenOptions {
   fs?: EngineFs;
   /** Test hooks called between the steps of compaction. */
   compactionHooks?: CompactionHooks;
+  /** Tests: the bytes a segment can address (SEGMENT_ADDRESS_LIMIT, 4 GiB), smaller so as not to write gigabytes. */
+  segmentAddressLimit?: number;
+}
+
+/**
+ * Where an append of `total` bytes (one record, or a batch, which never
+ * spans segments) goes when the active segment holds `activeSize` bytes:
+ * 'append' to it; 'rotate' first, when it would take the segment past the
+ * segment size or past what a segment can address (a record offset or end
+ * beyond `addressLimit`), unless the segment holds no record yet (a record
+ * larger than the segment size gets a segment of its own); 'too-large' when
+ * even a new segment could not address it all.
+ */
+export function appendPlacement(activeSize: number, total: number, segmentSize: number, addressLimit = SEGMENT_ADDRESS_LIMIT): 'append' | 'rotate' | 'too-large' {
+  if (SEGMENT_HEADER.size + total > addressLimit) return 'too-large';
+  if (activeSize > SEGMENT_HEADER.size && (activeSize + total > segmentSize || activeSize + total > addressLimit)) return 'rotate';
+  return 'append';
 }
 
 /** Hint entries applied between two looks at the event loop. */
@@ -198,6 +216,7 @@ export class Store implements BrowsableStore {
   private readonly groupCommit: GroupCommit;
   private readonly efs: EngineFs;
   private readonly segmentSize: number;
+  private readonly addressLimit: number;
   readonly fsyncPolicy: FsyncPolicy;
 
   private constructor(
@@ -217,6 +236,7 @@ export class Store implements BrowsableStore {
     });
     this.cache.onMiss = (segment, index) => this.cacheFill.fill(segment, index);
     this.segmentSize = Math.min(Math.max(options.segmentSize ?? DEFAULT_SEGMENT_SIZE, SEGMENT_HEADER.size + RECORD_HEADER.size), MAX_SEGMENT_SIZE);
+    this.addressLimit = options.segmentAddressLimit ?? SEGMENT_ADDRESS_LIMIT;
     this.fsyncPolicy = options.fsync ?? 'always';
     this.groupCommit = new GroupCommit(this.efs);
   }
@@ -1121,7 +1141,9 @@ export class Store implements BrowsableStore {
       if (r.value && r.value.length > MAX_VALUE_BYTES) throw new TooLargeError('value', r.value.length, MAX_VALUE_BYTES);
       total += recordLength(r.key.length, r.value?.length ?? 0);
     }
-    if (this.active!.size + total > this.segmentSize && this.active!.size > SEGMENT_HEADER.size) this.rotate();
+    const placement = appendPlacement(this.active!.size, total, this.segmentSize, this.addressLimit);
+    if (placement === 'too-large') throw new TooLargeError('batch', total, this.addressLimit - SEGMENT_HEADER.size);
+    if (placement === 'rotate') this.rotate();
     const seg = this.active!;
     const start = seg.size;
     const buf = this.encodeBuffer(total);

@@ -27,6 +27,13 @@ export const MAX_VALUE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
 /** Offsets are stored as u32: a segment may not grow past this. */
 export const MAX_SEGMENT_SIZE = 1024 * 1024 * 1024;
+/**
+ * What a segment can address: a record's offset and length are u32 in hint
+ * files and the keydir (image), so every record must end at or below 4 GiB.
+ * The segment size (MAX_SEGMENT_SIZE at most) keeps single records far
+ * below it; a batch, written whole into one segment, is checked against it.
+ */
+export const SEGMENT_ADDRESS_LIMIT = 2 ** 32;
 
 export const SEGMENT_HEADER_FIELDS = [
   { name: 'magic', role: 'magic', size: 4, explain: 'The bytes "KVSD": this file is a kvscope data segment.' },
