@@ -1,8 +1,9 @@
 /** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch. */
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
-import { keyStringToHex } from '../../../shared/keytext.js';
+import { describeKey, keyStringToHex } from '../../../shared/keytext.js';
 import { formatCount } from '../format.js';
+import { KeyText, keyTitle } from './KeyText.js';
 
 interface Props {
   api: KvscopeApi;
@@ -47,15 +48,32 @@ function Level(props: Props & { prefix: string; depth: number }) {
   );
 }
 
+/**
+ * A node's part of the key as the flat list shows keys (KeyText: every space
+ * kept, those at its ends marked; escaped bytes in the escaped colour), and
+ * after a branch's part its delimiter.
+ */
+function NodeLabel({ node, parentPrefix, delimiter }: { node: TreeNode; parentPrefix: string; delimiter: Delimiter }) {
+  const branch = node.kind === 'branch';
+  const part = node.prefix.slice(parentPrefix.length, branch ? -delimiter.length : undefined);
+  const display = branch ? node.label.slice(0, -delimiter.length) : node.label;
+  return (
+    <span className={`tree-label${describeKey(part).printable ? '' : ' escaped'}`}>
+      <KeyText display={display} />
+      {branch && delimiter}
+    </span>
+  );
+}
+
 function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode }) {
-  const { node, depth, selectedKey, onSelect, showHex } = props;
+  const { node, depth, selectedKey, onSelect, showHex, prefix, delimiter } = props;
   const [open, setOpen] = useState(false);
-  const label = showHex ? keyStringToHex(node.kind === 'key' ? node.prefix : node.prefix) : node.label;
+  const label = showHex ? <span className="tree-label">{keyStringToHex(node.prefix)}</span> : <NodeLabel node={node} parentPrefix={prefix} delimiter={delimiter} />;
   if (node.kind === 'key') {
     const selected = node.prefix === selectedKey;
     return (
       <li role="treeitem" aria-selected={selected} className={`tree-item mono${selected ? ' selected' : ''}`} style={{ paddingLeft: 12 + depth * 14 }}>
-        <button type="button" className="tree-button" onClick={() => onSelect(node.prefix)}>
+        <button type="button" className="tree-button" onClick={() => onSelect(node.prefix)} title={keyTitle(describeKey(node.prefix).display)}>
           <span className="tree-icon">·</span>
           {label}
         </button>
@@ -64,7 +82,7 @@ function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode
   }
   return (
     <li role="treeitem" aria-expanded={open} className="tree-branch">
-      <button type="button" className="tree-button mono" style={{ paddingLeft: 12 + depth * 14 }} onClick={() => setOpen(!open)}>
+      <button type="button" className="tree-button mono" style={{ paddingLeft: 12 + depth * 14 }} onClick={() => setOpen(!open)} title={keyTitle(describeKey(node.prefix).display)}>
         <span className="tree-icon">{open ? '▾' : '▸'}</span>
         {label}
         <span className="count">{formatCount(node.count)}</span>

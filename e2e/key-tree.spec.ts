@@ -1,0 +1,88 @@
+/**
+ * The key browser's tree shows keys as the flat list does (KeyText): runs of
+ * spaces as they are, spaces at the ends of a node's part marked, bytes that
+ * are not printable escaped.
+ */
+import type { Locator } from '@playwright/test';
+import { Store } from '../src/engine/store.js';
+import { test, expect, openFromScreen, shot } from './fixtures.js';
+
+/** Width of characters [from, to) of the text inside `el`, as laid out. */
+async function textWidth(el: Locator, from: number, to: number): Promise<number> {
+  return el.evaluate(
+    (node, [a, b]) => {
+      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+      const range = document.createRange();
+      let pos = 0;
+      let started = false;
+      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+        const len = t.textContent!.length;
+        if (!started && a! < pos + len) {
+          range.setStart(t, a! - pos);
+          started = true;
+        }
+        if (started && b! <= pos + len) {
+          range.setEnd(t, b! - pos);
+          break;
+        }
+        pos += len;
+      }
+      return range.getBoundingClientRect().width;
+    },
+    [from, to],
+  );
+}
+
+test('tree labels keep the key\'s spaces, mark those at the ends and escape what is not printable, as the list does', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('ws: two  inner ', 'a'); // a leaf: a run of two spaces, one at each end
+  await store.put('ws:bell\x07', 'b'); // a leaf that is not printable
+  await store.put(' pad :k', 'c'); // a branch whose part starts and ends with a space
+  await store.close();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('radio', { name: 'tree' }).click();
+  const tree = page.getByRole('tree', { name: 'Key tree' });
+
+  // A branch: its part " pad " has a space at each end, the delimiter follows.
+  await page.getByLabel('Filter keys').fill('pad');
+  const branch = tree.getByRole('button', { name: /pad\s*:/ });
+  await expect(branch.locator('.edge-space')).toHaveCount(2);
+  const branchLabel = branch.locator('.tree-label');
+  expect(await branchLabel.textContent()).toBe(' pad :');
+  await expect(branchLabel).toHaveCSS('white-space', 'pre');
+  await expect(branchLabel.locator('.edge-space')).toHaveCount(2);
+  await expect(branch).toHaveAttribute('title', '“ pad :” (1 leading space)');
+
+  await page.getByLabel('Filter keys').fill('ws:');
+  await tree.getByRole('button', { name: /ws\s*:/ }).click();
+  const leaf = tree.getByRole('button', { name: /two\s+inner/ });
+  await expect(leaf.locator('.edge-space')).toHaveCount(2);
+  const label = leaf.locator('.tree-label');
+  expect(await label.textContent()).toBe(' two  inner ');
+  await expect(label).toHaveCSS('white-space', 'pre');
+  await expect(label).toHaveCSS('text-overflow', 'ellipsis');
+  // The two inner spaces take two characters' room; the spaces at the ends are marked and take room too.
+  const one = await textWidth(label, 1, 2);
+  const inner = ' two  inner '.indexOf('  ');
+  expect(await textWidth(label, inner, inner + 2)).toBeCloseTo(2 * one, 0);
+  const edges = label.locator('.edge-space');
+  await expect(edges).toHaveCount(2);
+  for (const edge of await edges.all()) {
+    expect(await edge.textContent()).toBe(' ');
+    expect((await edge.boundingBox())!.width).toBeGreaterThan(one / 2);
+  }
+  await expect(leaf).toHaveAttribute('title', '“ws: two  inner ” (1 trailing space)');
+  await expect(label).not.toHaveClass(/escaped/);
+
+  // Not printable: escaped, in the escaped colour, as in the list.
+  const bell = tree.getByRole('button', { name: /bell/ }).locator('.tree-label');
+  expect(await bell.textContent()).toBe('bell\\x07');
+  await expect(bell).toHaveClass(/escaped/);
+  await shot(page, 'key-tree-spaces');
+
+  // Selecting the leaf opens that exact key.
+  await leaf.click();
+  await expect(page.locator('.value-key')).toHaveText('ws: two  inner ', { useInnerText: false });
+});
