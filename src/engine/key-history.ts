@@ -37,8 +37,19 @@ export async function keyHistory(efs: EngineFs, dir: string, segments: readonly 
   const versions: KeyVersion[] = [];
   for (const seg of segments) {
     const fromHint = versionsThroughHint(efs, dir, seg, key, live);
-    if (fromHint !== undefined) versions.push(...fromHint);
-    else for await (const v of versionsByScan(efs, seg, key, live, yielder)) versions.push(v);
+    if (Array.isArray(fromHint)) {
+      versions.push(...fromHint);
+    } else {
+      const scanned: KeyVersion[] = [];
+      for await (const v of versionsByScan(efs, seg, key, live, yielder)) scanned.push(v);
+      // What the hint lists under the key that the scan did not find whole: damaged since the hint was written.
+      for (const e of fromHint.listed) {
+        if (scanned.some((v) => v.location.offset === e.offset)) continue;
+        const valueLength = Math.max(0, e.length - RECORD_HEADER.size - key.length);
+        versions.push({ location: { file: seg.file, segment: seg.id, offset: e.offset, length: e.length, sequence: e.sequence }, kind: e.type === RECORD_TOMBSTONE ? 'delete' : 'put', valueLength, status: 'corrupt' });
+      }
+      versions.push(...scanned);
+    }
     await yielder.tick(0, 0);
   }
   return versions.sort((a, b) => a.location.sequence - b.location.sequence);
@@ -54,21 +65,33 @@ function version(seg: Segment, offset: number, length: number, type: number, seq
   };
 }
 
-/** The key's versions in a segment as its hint lists them, each checked against its record; undefined to scan instead. */
-function versionsThroughHint(efs: EngineFs, dir: string, seg: Segment, key: Buffer, live: LiveAt | undefined): KeyVersion[] | undefined {
+/** A hint entry of the key: the record it says the segment holds. */
+interface ListedVersion {
+  type: number;
+  sequence: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * The key's versions in a segment as its hint lists them, each checked
+ * against its record; or, to scan instead, what the hint listed (nothing
+ * when there is no usable hint).
+ */
+function versionsThroughHint(efs: EngineFs, dir: string, seg: Segment, key: Buffer, live: LiveAt | undefined): KeyVersion[] | { listed: ListedVersion[] } {
   const hint = loadHint(efs, dir, seg.id, seg.size);
-  if (!hint.ok) return undefined;
+  if (!hint.ok) return { listed: [] };
   const bytes = hint.bytes;
-  const listed: Array<{ type: number; sequence: number; offset: number; length: number }> = [];
+  const listed: ListedVersion[] = [];
   forEachHintEntry(bytes, HINT_HEADER.size, hint.entriesEnd, Infinity, (keyAt, keyLength, type, sequence, offset, length) => {
     // The first byte before the comparison: most keys differ there, and the comparison is a call.
     if (keyLength === key.length && (keyLength === 0 || bytes[keyAt] === key[0]) && bytes.compare(key, 0, key.length, keyAt, keyAt + keyLength) === 0) listed.push({ type, sequence, offset, length });
   });
   const out: KeyVersion[] = [];
   for (const { type, sequence, offset, length } of listed) {
-    if (length < RECORD_HEADER.size || offset + length > seg.size) return undefined;
+    if (length < RECORD_HEADER.size || offset + length > seg.size) return { listed };
     const record = readAt(efs, seg.fd, length, offset);
-    if (record.length !== length) return undefined;
+    if (record.length !== length) return { listed };
     const h = readRecordHeader(record, 0);
     const holdsIt =
       recordLength(h.keyLength, h.valueLength) === length &&
@@ -76,7 +99,7 @@ function versionsThroughHint(efs: EngineFs, dir: string, seg: Segment, key: Buff
       h.sequence === sequence &&
       computeRecordCrc(record) === h.crc &&
       record.compare(key, 0, key.length, RECORD_HEADER.size, RECORD_HEADER.size + h.keyLength) === 0;
-    if (!holdsIt) return undefined;
+    if (!holdsIt) return { listed };
     out.push(version(seg, offset, length, type, sequence, h.valueLength, live));
   }
   return out;

@@ -1056,10 +1056,10 @@ export class Store implements BrowsableStore {
 
   /**
    * Every version of the key in the log that reads back intact, oldest first,
-   * tombstones included (key-history.ts);
-   * and the record the keydir holds as its live value when that one does not
-   * (damaged since it was indexed), as 'corrupt', so that the older good
-   * versions are seen beside it.
+   * tombstones included (key-history.ts); a version its segment's hint lists
+   * that does not read back (damaged since the hint was written), as
+   * 'corrupt'; and so is the record the keydir holds as its live value when
+   * it does not read back, so that the older good versions are seen beside it.
    */
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.assertOpen();
