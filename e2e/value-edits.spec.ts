@@ -174,3 +174,46 @@ test('New key warns when the key exists and overwrites only when told to', async
   await expect(page.getByRole('heading', { name: 'config/app.json', exact: true })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Value' })).toContainText('"theme": "dark"');
 });
+
+test('New key: "Edit it instead" opens the existing key\'s editor with the typed value kept as an unsaved draft', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const editor = page.getByRole('textbox', { name: 'Value' });
+  const warning = page.getByRole('alert', { name: 'Key exists' });
+  const discard = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  const value = page.getByRole('region', { name: 'Value' });
+
+  // The typed value comes along, in the format it was typed in, and is unsaved.
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill('config/app.json');
+  await page.getByRole('radio', { name: 'json' }).click();
+  await editor.fill('{"theme": "light"}');
+  await warning.getByRole('button', { name: 'Edit it instead' }).click();
+  await expect(page.getByRole('heading', { name: 'config/app.json', exact: true })).toBeVisible();
+  await expect(editor).toHaveValue('{"theme": "light"}');
+  await expect(page.getByRole('radio', { name: 'json' })).toBeChecked();
+  await shot(page, 'value-edit-instead-draft');
+  // Leaving asks first, as for any unsaved edit; Cancel keeps the draft.
+  await page.getByLabel('Filter keys').fill('greeting');
+  await keyOption(page, 'greeting').click();
+  await expect(discard).toBeVisible();
+  await discard.getByRole('button', { name: 'Cancel' }).click();
+  await expect(editor).toHaveValue('{"theme": "light"}');
+  // Discarding it leaves the stored value as it was.
+  await editor.press('Escape');
+  await expect(discard).toBeVisible();
+  await discard.getByRole('button', { name: 'Discard' }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(value).toContainText('"theme": "dark"');
+
+  // Saving the carried draft writes it to the existing key.
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill('greeting');
+  await editor.fill('typed in New key');
+  await warning.getByRole('button', { name: 'Edit it instead' }).click();
+  await expect(page.getByRole('heading', { name: 'greeting', exact: true })).toBeVisible();
+  await expect(editor).toHaveValue('typed in New key');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(value).toContainText('typed in New key');
+  expect((await storedValue(page, kv, 'greeting'))?.toString()).toBe('typed in New key');
+});

@@ -118,6 +118,8 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [existing, setExisting] = useState<string | null>(null);
   /** New key form: the key the user agreed to overwrite. */
   const [overwrite, setOverwrite] = useState<string | null>(null);
+  /** "Edit it instead": the value typed in the New key form, to open in that key's editor once its value has loaded. */
+  const [carried, setCarried] = useState<{ key: string; draft: EditDraft } | null>(null);
   const key = selection?.kind === 'key' ? selection.key : null;
 
   /** Whether the edit would change what is stored (a format switch alone changes nothing). */
@@ -160,6 +162,19 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       live = false;
     };
   }, [api, sessionId, key, version, onError]);
+
+  // The carried draft becomes the edit of the key it was carried to, as an unsaved change (saved, or discarded
+  // with the usual question). It is dropped if another key is selected first or the live value cannot be read.
+  useEffect(() => {
+    if (!carried) return;
+    if (key !== carried.key || loadError) return setCarried(null);
+    if (!loaded || loaded.response.key !== carried.key) return;
+    if (loaded.response.found) {
+      setLocalError(null);
+      setEditing(carried.draft);
+    }
+    setCarried(null);
+  }, [carried, key, loaded, loadError]);
 
   const viewBytes = shown ? shown.bytes : loaded?.bytes;
 
@@ -354,7 +369,10 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           existing={existing}
           overwrite={overwrite}
           onOverwrite={setOverwrite}
-          onEditInstead={(k) => onWritten(k)}
+          onEditInstead={(k) => {
+            if (editing && editing.draft !== '') setCarried({ key: k, draft: editing });
+            onWritten(k);
+          }}
           onKeyDown={editorKeys}
         />
         {editor}
