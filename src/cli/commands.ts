@@ -20,7 +20,9 @@ import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
-import type { BrowsableStore, StoreStats, VerifyReport } from '../engine/types.js';
+import type { BatchOp, BrowsableStore, StoreStats, VerifyReport } from '../engine/types.js';
+import { recordLength } from '../engine/native/codec.js';
+import { DEFAULT_SEGMENT_SIZE } from '../engine/native/layout.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
@@ -344,6 +346,52 @@ async function* lines(source: NodeJS.ReadableStream): AsyncGenerator<string> {
  */
 const IMPORT_BATCH = 10_000;
 
+/**
+ * An import's writes, in atomic batches of IMPORT_BATCH keys and of at most
+ * the segment size in records: a batch is written whole into one segment, so
+ * a batch of large values made a segment far larger than asked for (and,
+ * past 4 GiB, one the format cannot address, which the store refuses).
+ */
+class ImportBatches {
+  private ops: BatchOp[] = [];
+  private bytes = 0;
+  /** Keys written so far. */
+  written = 0;
+  private readonly maxBytes: number;
+
+  constructor(
+    private readonly store: Store,
+    opts: CliOptions,
+  ) {
+    this.maxBytes = opts.segmentSize ?? DEFAULT_SEGMENT_SIZE;
+  }
+
+  /** Add op to the batch being gathered; false (nothing added) when that batch cannot take it: flush, then add. */
+  tryAdd(op: BatchOp): boolean {
+    const length = (data: Uint8Array | string): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.length);
+    const bytes = recordLength(length(op.key), op.type === 'put' ? length(op.value) : 0);
+    if (this.ops.length === IMPORT_BATCH || (this.ops.length > 0 && this.bytes + bytes > this.maxBytes)) return false;
+    this.ops.push(op);
+    this.bytes += bytes;
+    return true;
+  }
+
+  /** Add op, writing the batch gathered before it first when it is full. */
+  async add(op: BatchOp): Promise<void> {
+    if (this.tryAdd(op)) return;
+    await this.flush();
+    this.tryAdd(op);
+  }
+
+  async flush(): Promise<void> {
+    if (this.ops.length === 0) return;
+    await this.store.batch(this.ops);
+    this.written += this.ops.length;
+    this.ops = [];
+    this.bytes = 0;
+  }
+}
+
 const importCmd: Command = async (args, opts, io) => {
   if (opts.from !== undefined) {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
@@ -363,6 +411,7 @@ const importCmd: Command = async (args, opts, io) => {
         throw err;
       }
       try {
+        const batches = new ImportBatches(target, opts);
         if (source.native) {
           // A native source hands over its entries IMPORT_BATCH keys at a time, in key order, each chunk starting
           // just after the last key of the one before, read or not (that key and a 0x00 byte: the next possible key).
@@ -381,7 +430,10 @@ const importCmd: Command = async (args, opts, io) => {
               },
             });
             if (chunk.length > 0) {
-              await target.batch(chunk.map(({ key, value }) => ({ type: 'put' as const, key, value })));
+              for (const { key, value } of chunk) {
+                const op = { type: 'put' as const, key, value };
+                if (!batches.tryAdd(op)) await batches.add(op);
+              }
               count += chunk.length;
               seen(chunk[chunk.length - 1]!.key);
             }
@@ -389,20 +441,15 @@ const importCmd: Command = async (args, opts, io) => {
             start = Buffer.concat([lastSeen, Buffer.alloc(1)]);
           }
         } else {
-          let batch: Array<{ type: 'put'; key: Buffer; value: Buffer }> = [];
           for (const k of source.store.sortedKeys()) {
             const key = keyFromString(k);
             const value = await leftOut.valueOf(source.store, key);
             if (value === undefined) continue;
-            batch.push({ type: 'put', key, value });
-            if (batch.length === IMPORT_BATCH) {
-              await target.batch(batch);
-              batch = [];
-            }
+            await batches.add({ type: 'put', key, value });
             count++;
           }
-          await target.batch(batch);
         }
+        await batches.flush();
       } finally {
         await target.close();
       }
@@ -441,8 +488,7 @@ const importCmd: Command = async (args, opts, io) => {
     }
     let imported = 0;
     await withWriter(opts, io, async (o) => {
-      const store = nativeOrRefuse(o, 'import');
-      let batch: ReturnType<typeof parseImportLine>[] = [];
+      const batches = new ImportBatches(nativeOrRefuse(o, 'import'), opts);
       let at = 0;
       for await (const line of lines(createReadStream(source))) {
         at++;
@@ -451,17 +497,12 @@ const importCmd: Command = async (args, opts, io) => {
         try {
           op = parseImportLine(line);
         } catch (err) {
-          throw new StoreError('IO', `${file}:${at} changed while it was imported (${(err as Error).message}); ${imported} lines were imported`);
+          throw new StoreError('IO', `${file}:${at} changed while it was imported (${(err as Error).message}); ${batches.written} lines were imported`);
         }
-        batch.push(op);
-        if (batch.length === IMPORT_BATCH) {
-          await store.batch(batch);
-          imported += batch.length;
-          batch = [];
-        }
+        if (!batches.tryAdd(op)) await batches.add(op); // awaited only when a batch is full, not at every line
       }
-      await store.batch(batch);
-      imported += batch.length;
+      await batches.flush();
+      imported = batches.written;
     });
     if (imported !== count) throw new StoreError('IO', `${file} changed while it was imported: ${count} lines checked, ${imported} imported`);
     io.out(opts.json ? JSON.stringify({ imported }) : `Imported ${imported} lines`);

@@ -414,6 +414,18 @@ describe('JSON Lines import and export', () => {
     }
   });
 
+  it('import cuts its batches at the segment size: large values do not make one segment of them all', () => {
+    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ key: `big:${i}`, value: String(i).repeat(1000) }));
+    fs.writeFileSync(path.join(cwd, 'big.jsonl'), `${lines.join('\n')}\n`);
+    const sizes = (dir: string): number[] => (JSON.parse(kv(['--dir', dir, 'stats', '--json']).out) as { perSegment: Array<{ bytes: number }> }).perSegment.map((s) => s.bytes);
+    expect(kv(['import', 'big.jsonl', '--dir', 'big-import', '--segment-size', '4k'])).toMatchObject({ code: 0, out: 'Imported 10 lines\n' });
+    // 10 records of 1,027 bytes: three a segment, each within 4 KiB (one batch of all ten made one segment of 10,294 bytes).
+    expect(sizes('big-import')).toEqual([3105, 3105, 3105, 1051]);
+    expect(kv(['import', '--from', 'big-import', '--dir', 'big-copy', '--segment-size', '4k'])).toMatchObject({ code: 0 });
+    expect(sizes('big-copy')).toEqual([3105, 3105, 3105, 1051]);
+    expect(kv(['--dir', 'big-copy', 'get', 'big:9']).out).toBe(`${'9'.repeat(1000)}\n`);
+  });
+
   it('a bad last line of a long import imports nothing; standard input is spooled to a temporary file that goes', () => {
     // 25,000 good lines (more than one of the import's batches), then a bad one.
     const good = Array.from({ length: 25_000 }, (_, i) => JSON.stringify({ key: `long:${i}`, value: `v${i}` }));
