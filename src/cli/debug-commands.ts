@@ -6,6 +6,8 @@
  */
 import { realFs } from '../engine/fs.js';
 import { nativeFormat } from '../engine/formats/native.js';
+import { unfinishedCompactionInputs } from '../engine/compaction.js';
+import { dataFileName } from '../engine/native/files.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { getFormat } from '../engine/formats/registry.js';
 import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
@@ -96,8 +98,11 @@ const segments: Command = async (args, opts, io) => {
         active: s?.active ?? false,
       });
     }
+    // A committed compaction a crash interrupted: its outputs are listed (*.compacting), its inputs are not.
+    const replaced = o.native ? unfinishedCompactionInputs(realFs, o.detection.root) : undefined;
     if (opts.json) {
-      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}) }));
+      const unfinished = replaced ? { unfinishedCompaction: { replacedSegments: replaced.map((id) => dataFileName(id)) } } : {};
+      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}), ...unfinished }));
       return;
     }
     io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
@@ -106,6 +111,9 @@ const segments: Command = async (args, opts, io) => {
       io.out(
         `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}`,
       );
+    }
+    if (replaced) {
+      io.out(`A compaction was interrupted after its commit (COMPACTION): its outputs (*.compacting) are read in place of ${replaced.map((id) => dataFileName(id)).join(', ')}, which the next writer deletes`);
     }
     if (o.native) {
       const plan = o.native.compactionPlan();

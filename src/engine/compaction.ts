@@ -372,11 +372,12 @@ export function nativeDataFiles(efs: EngineFs, dir: string, listing: DirectoryLi
 /**
  * The inputs of a committed compaction a crash interrupted before it deleted
  * them (hidden from readers; the next writer deletes them), or undefined when
- * there is none.
+ * none is left.
  */
 export function unfinishedCompactionInputs(efs: EngineFs, dir: string, listing: DirectoryListing = listDirectory(efs, dir)): number[] | undefined {
   const manifest = listing.hasManifest ? readManifest(efs, dir) : undefined;
-  return manifest?.inputs.filter((id) => listing.dataIds.includes(id) || listing.hintIds.has(id));
+  const left = manifest?.inputs.filter((id) => listing.dataIds.includes(id) || listing.hintIds.has(id));
+  return left?.length ? left : undefined;
 }
 
 /** A data file of a directory, with its size as dataFileSizesNow found it. */

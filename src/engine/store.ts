@@ -951,7 +951,9 @@ export class Store implements BrowsableStore {
   }
 
   private toRecordLocation(loc: Location): RecordLocation {
-    return { file: dataFileName(loc.segment), segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
+    // The segment's file as it is named now (a committed compaction's output may still be *.compacting).
+    const file = this.segments.get(loc.segment)?.file ?? dataFileName(loc.segment);
+    return { file, segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
   }
 
   /** Keys (as key strings) in key order within the bounds. */

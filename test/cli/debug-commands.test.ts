@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
 import { Store } from '../../src/engine/store.js';
-import { copyDir } from '../engine/helpers.js';
+import { copyDir, hashDir } from '../engine/helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/kvscope.js');
@@ -106,6 +106,46 @@ describe('segments and records', () => {
     const s = JSON.parse(kv(['segments', '-d', RIAK, '--json', '--format', 'riak-bitcask']).out);
     expect(s.format).toBe('riak-bitcask');
     expect(s.compactionPlan).toBeUndefined();
+  });
+});
+
+describe('a compaction interrupted after its commit', () => {
+  it('segments, records and verify read its outputs (*.compacting) in place of its inputs, and change nothing', async () => {
+    // The directory as a crash right after the COMPACTION manifest was committed would leave it.
+    const source = path.join(cwd, 'to-compact');
+    const crashed = path.join(cwd, 'crashed-compaction');
+    copyDir(path.join(cwd, 'store'), source);
+    const store = await Store.open(source, {
+      fsync: 'never',
+      compactionHooks: {
+        afterStep(step) {
+          if (step !== 'manifest-committed') return;
+          copyDir(source, crashed);
+          throw new Error('simulated crash');
+        },
+      },
+    });
+    await expect(store.compact()).rejects.toThrow('simulated crash');
+    await store.close();
+    const manifest = JSON.parse(fs.readFileSync(path.join(crashed, 'COMPACTION'), 'utf8')) as { inputs: number[]; outputs: number[] };
+    const inputs = manifest.inputs.map((id) => `${String(id).padStart(6, '0')}.data`);
+    const outputs = manifest.outputs.map((id) => `${String(id).padStart(6, '0')}.data.compacting`);
+    const before = hashDir(crashed);
+
+    const segs = JSON.parse(kv(['segments', '-d', crashed, '--json']).out) as { files: Array<{ file: string; role: string; records: number }>; unfinishedCompaction: { replacedSegments: string[] } };
+    const data = segs.files.filter((f) => f.role === 'data').map((f) => f.file);
+    expect(data).toEqual(expect.arrayContaining(outputs));
+    expect(data.filter((f) => inputs.includes(f))).toEqual([]);
+    expect(segs.unfinishedCompaction.replacedSegments).toEqual(inputs);
+    expect(kv(['segments', '-d', crashed]).out).toContain(`read in place of ${inputs.join(', ')}, which the next writer deletes`);
+
+    const records = kv(['records', '--segment', outputs[0]!, '-d', crashed, '--json', '--limit', '1000']);
+    expect(records.code).toBe(0);
+    expect(jsonLines(records.out).filter((r) => r.kind === 'put' && r.status === 'live').length).toBeGreaterThan(0);
+    expect(kv(['records', '--segment', inputs[0]!, '-d', crashed])).toMatchObject({ code: 2 });
+
+    expect(kv(['verify', '-d', crashed])).toMatchObject({ code: 0, out: expect.stringMatching(/^OK: /) });
+    expect(hashDir(crashed)).toEqual(before);
   });
 });
 
