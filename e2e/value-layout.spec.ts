@@ -168,3 +168,58 @@ async function textLeftOf(el: Locator): Promise<number> {
     return range.getBoundingClientRect().left;
   });
 }
+
+test('History fits the value pane at 800x600 without scrolling sideways, and stays a table at a wide window', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('hist', 'one');
+  await store.put('hist', 'two two');
+  await store.delete('hist');
+  await store.put('hist', new Uint8Array(123_456).fill(0x41));
+  await store.put('hist', 'five');
+  await store.close();
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'hist');
+  const table = page.getByRole('table', { name: 'History' });
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(5);
+
+  /** How far the history and the pane holding it reach past what they show, and past the pane's right edge. */
+  const overflow = () =>
+    table.evaluate((t) => {
+      const details = t.closest('details')!;
+      const section = t.closest('section')!;
+      const right = section.getBoundingClientRect().left + section.clientLeft + section.clientWidth;
+      const parts = [t, ...t.querySelectorAll('td, button')].map((e) => e.getBoundingClientRect().right);
+      return {
+        table: Math.max(0, t.getBoundingClientRect().width - details.clientWidth),
+        details: details.scrollWidth - details.clientWidth,
+        pane: section.scrollWidth - section.clientWidth,
+        pastPane: Math.max(0, Math.max(...parts) - right),
+      };
+    });
+  expect(await overflow()).toEqual({ table: 0, details: 0, pane: 0, pastPane: 0 });
+  // Every version still says what it is and where, and has its buttons.
+  await expect(rows.nth(0)).toContainText('shadowed');
+  await expect(rows.nth(2)).toContainText('tombstone');
+  await expect(rows.nth(4)).toContainText('live');
+  await expect(rows.nth(4)).toContainText(/\d+\.data @ \d+/);
+  await expect(rows.nth(0).getByRole('button', { name: /^Restore version/ })).toBeVisible();
+  await table.scrollIntoViewIfNeeded();
+  await shot(page, 'layout-history-800x600');
+
+  // Viewing an old version lights its row here too.
+  await rows.nth(1).getByRole('button', { name: /^View version/ }).click();
+  await expect(rows.nth(1)).toHaveClass(/shown/);
+  expect(await overflow()).toEqual({ table: 0, details: 0, pane: 0, pastPane: 0 });
+
+  // A wide window: the same table with its column titles, a version a line.
+  await page.setViewportSize({ width: 1400, height: 860 });
+  await expect(table.getByRole('columnheader', { name: 'status' })).toBeVisible();
+  expect((await box(table.getByRole('columnheader', { name: 'status' }))).height).toBeGreaterThan(10);
+  const line = (await box(rows.nth(0).getByRole('button', { name: /^View version/ }))).height;
+  for (let i = 0; i < 5; i++) expect((await box(rows.nth(i))).height).toBeLessThan(line * 1.6);
+  expect(await overflow()).toEqual({ table: 0, details: 0, pane: 0, pastPane: 0 });
+  await shot(page, 'layout-history-1400x860');
+});

@@ -341,17 +341,22 @@ describe('hint files', () => {
   });
 });
 
+/** A store closed cleanly: a = 'A', then one batch putting b and c and deleting a. */
+async function writeABatch(dir: string): Promise<void> {
+  const store = await Store.open(dir, { create: true, fsync: 'never' });
+  await store.put('a', 'A');
+  await store.batch([
+    { type: 'put', key: 'b', value: 'B' },
+    { type: 'put', key: 'c', value: 'CC' },
+    { type: 'delete', key: 'a' },
+  ]);
+  await store.close();
+}
+
 describe('incomplete batch at the tail', () => {
   it('is dropped whole wherever the file is cut inside it', async () => {
     const src = tempDir() + '/src';
-    const store = await Store.open(src, { create: true, fsync: 'never' });
-    await store.put('a', 'A');
-    await store.batch([
-      { type: 'put', key: 'b', value: 'B' },
-      { type: 'put', key: 'c', value: 'CC' },
-      { type: 'delete', key: 'a' },
-    ]);
-    await store.close();
+    await writeABatch(src);
     const full = fs.readFileSync(path.join(src, '000001.data'));
     const batchStart = SEG_HEADER + recLen('a', 'A');
     const batchEnd = batchStart + recLen('b', 'B') + recLen('c', 'CC') + recLen('a', '');
@@ -389,14 +394,7 @@ describe('incomplete batch at the tail', () => {
 describe('a record damaged inside a batch after it was committed', () => {
   it('a scan drops the whole batch; an open from hints or the image keeps the rest and fails only on the damaged record; verify names both', async () => {
     const dir = tempDir() + '/s';
-    const store = await Store.open(dir, { create: true, fsync: 'never' });
-    await store.put('a', 'A');
-    await store.batch([
-      { type: 'put', key: 'b', value: 'B' },
-      { type: 'put', key: 'c', value: 'CC' },
-      { type: 'delete', key: 'a' },
-    ]);
-    await store.close();
+    await writeABatch(dir);
     expect(fs.existsSync(path.join(dir, '000001.hint')) && fs.existsSync(path.join(dir, 'KEYDIR'))).toBe(true);
     // Flip the last byte of c's value: c's record fails its checksum, b's and the tombstone's are intact.
     const file = path.join(dir, '000001.data');

@@ -2,6 +2,8 @@
  * A key's history: every version the log holds, oldest first, with its
  * sequence, kind, place, size and status, and buttons to view an old value,
  * restore it (write it again as the newest version) or show its record's bytes.
+ * A table where it fits; in a narrow pane each version is a block of three
+ * lines (styles.css, the `history` container).
  */
 import type { VersionInfo } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -43,9 +45,9 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
               className={shown && shown.location.file === v.location.file && shown.location.offset === v.location.offset ? 'shown' : ''}
               data-sequence={v.location.sequence}
             >
-              <td>{v.location.sequence}</td>
+              <td className="history-seq">{v.location.sequence}</td>
               <td>{v.kind}</td>
-              <td>
+              <td className="history-where">
                 {v.location.file} @ {v.location.offset}
               </td>
               <td>{v.kind === 'put' ? formatBytes(v.valueLength) : '—'}</td>
