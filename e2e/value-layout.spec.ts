@@ -1,7 +1,8 @@
 /**
  * The value pane held to what a person sees, by boxes, computed styles, text
  * and scroll positions: keys with runs of spaces or spaces at their ends,
- * very long keys, and the Hex tab of a large and of an empty value.
+ * very long keys, the Hex tab of a large and of an empty value, and the
+ * history in an 800x600 window.
  */
 import type { Locator, Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
