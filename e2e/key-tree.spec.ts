@@ -3,35 +3,9 @@
  * spaces as they are, spaces at the ends of a node's part marked, bytes that
  * are not printable escaped.
  */
-import type { Locator } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
-
-/** Width of characters [from, to) of the text inside `el`, as laid out. */
-async function textWidth(el: Locator, from: number, to: number): Promise<number> {
-  return el.evaluate(
-    (node, [a, b]) => {
-      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
-      const range = document.createRange();
-      let pos = 0;
-      let started = false;
-      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-        const len = t.textContent!.length;
-        if (!started && a! < pos + len) {
-          range.setStart(t, a! - pos);
-          started = true;
-        }
-        if (started && b! <= pos + len) {
-          range.setEnd(t, b! - pos);
-          break;
-        }
-        pos += len;
-      }
-      return range.getBoundingClientRect().width;
-    },
-    [from, to],
-  );
-}
+import { textWidth } from './helpers/text-width.js';
 
 test('tree labels keep the key\'s spaces, mark those at the ends and escape what is not printable, as the list does', async ({ page, kv }) => {
   const store = await Store.open(kv.dir);

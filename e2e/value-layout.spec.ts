@@ -7,6 +7,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
+import { textWidth } from './helpers/text-width.js';
 
 const SPACE_KEY = 'space key with  spaces ';
 const LEAD_KEY = '  lead';
@@ -34,32 +35,6 @@ async function box(l: Locator): Promise<Box> {
   const b = await l.boundingBox();
   expect(b, 'element has a box').not.toBeNull();
   return b!;
-}
-
-/** Width of characters [from, to) of the text inside `el`, as laid out. */
-async function textWidth(el: Locator, from: number, to: number): Promise<number> {
-  return el.evaluate(
-    (node, [a, b]) => {
-      const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
-      const range = document.createRange();
-      let pos = 0;
-      let started = false;
-      for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-        const len = t.textContent!.length;
-        if (!started && a! < pos + len) {
-          range.setStart(t, a! - pos);
-          started = true;
-        }
-        if (started && b! <= pos + len) {
-          range.setEnd(t, b! - pos);
-          break;
-        }
-        pos += len;
-      }
-      return range.getBoundingClientRect().width;
-    },
-    [from, to],
-  );
 }
 
 test('keys with runs of spaces and spaces at the ends are shown as they are, in the list and the value pane', async ({ page, kv }) => {
