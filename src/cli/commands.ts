@@ -162,11 +162,13 @@ const get: Command = async (args, opts, io) => {
 const del: Command = async (args, opts, io) => {
   const key = keyArg(opts, one(args, 'delete'));
   const deleted = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'delete').delete(key));
+  // --json answers on stdout either way, as get does.
+  if (opts.json) io.out(JSON.stringify({ deleted }));
   if (!deleted) {
     io.err('Key not found');
     return EXIT_NOT_FOUND;
   }
-  io.out(opts.json ? JSON.stringify({ deleted: true }) : 'Deleted');
+  if (!opts.json) io.out('Deleted');
   return EXIT_OK;
 };
 

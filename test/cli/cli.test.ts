@@ -80,6 +80,15 @@ describe('one-shot commands', () => {
     expect(JSON.parse(kv(['--dir', 'missing-json', 'get', 'a', '--json']).out)).toEqual({ key: 'a', value: '1' });
   });
 
+  it('delete --json says on stdout whether it deleted ({"deleted": false} for a missing key, still exit 1)', () => {
+    kv(['--dir', 'delete-json', 'set', 'a', '1']);
+    const missing = kv(['--dir', 'delete-json', 'delete', 'nope', '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out)).toEqual({ deleted: false });
+    expect(missing.err).toContain('Key not found');
+    expect(kv(['--dir', 'delete-json', '--json', 'delete', 'a'])).toMatchObject({ code: 0, out: '{"deleted":true}\n' });
+  });
+
   it('usage errors exit 2', () => {
     const unknown = kv(['--dir', 'x', 'frobnicate']);
     expect(unknown.code).toBe(2);
