@@ -4,7 +4,7 @@
  * verify with jump-to-problem, history view/restore, segments and the merge
  * dry run, the crash lab, repair, and every fixture case opened in the browser.
  */
-import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
@@ -442,6 +442,12 @@ test('repair writes a copy that keeps every valid record and says what was lost'
   const fd = openSync(join(kv.dir, file), 'r+');
   writeSync(fd, Buffer.from([0xee, 0xee]), 0, 2, victim.offset + 6); // the sequence field
   closeSync(fd);
+  // And a newest segment whose creation was cut short: 10 bytes of its 24-byte header.
+  const newestId = readdirSync(kv.dir).filter((n) => n.endsWith('.data')).length + 1;
+  const newest = `${String(newestId).padStart(6, '0')}.data`;
+  const headerStart = Buffer.from('KVSD\x01\x00\x00\x00\x00\x00', 'latin1'); // magic, version 1, flags 0, the id's low bytes
+  headerStart.writeUInt16LE(newestId, 8);
+  writeFileSync(join(kv.dir, newest), headerStart);
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);
   await openTab(page, 'Repair & crash lab');
@@ -452,6 +458,7 @@ test('repair writes a copy that keeps every valid record and says what was lost'
   await expect(result).toContainText('replaying every committed record');
   await expect(result.getByRole('list', { name: 'Lost regions' })).toContainText(`${file}@${victim.offset} (${victim.length} B)`);
   await expect(result.getByTestId('repair-lost-keys')).toContainText(/The damaged store listed 3,654 live key\(s\); the copy lacks \d+/);
+  await expect(result.getByTestId('repair-removed-files')).toContainText(`Left out: 1 file(s) that never held a record (${newest}, 10 B: shorter than the 24-byte segment header`);
   await shot(page, '30-repair');
   await result.getByRole('button', { name: 'Open the repaired copy' }).click();
   await expect(page.getByRole('status', { name: 'Store status' })).toContainText(target);

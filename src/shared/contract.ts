@@ -446,6 +446,14 @@ export interface LostRegion {
   reason: string;
 }
 
+/** A data file a repair left out of its copy because it never held a record (a segment whose creation was cut short). */
+export interface RemovedFile {
+  file: string;
+  /** Its size in bytes. */
+  length: number;
+  reason: string;
+}
+
 export interface RepairResult {
   source: string;
   target: string;
@@ -458,6 +466,7 @@ export interface RepairResult {
   lostBytes: number;
   /** Records known to be lost (incomplete batches); bytes in lost regions may have held more. */
   lostRecords: number;
+  removedFiles: RemovedFile[];
   /** Live keys the damaged store listed; those the copy lacks (display form, capped) and how many. */
   keysBefore: number;
   lostKeys: string[];

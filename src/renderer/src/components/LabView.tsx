@@ -118,6 +118,11 @@ export function LabView({ api, session, files, onOpenDirectory, onError }: Props
               Lost: {formatCount(repair.lostRegions.length)} damaged region(s), {formatCount(repair.lostBytes)} bytes
               {repair.lostRecords ? `, ${formatCount(repair.lostRecords)} record(s) of unfinished batches` : ''}.
             </div>
+            {repair.removedFiles.length > 0 && (
+              <div className="muted" data-testid="repair-removed-files">
+                Left out: {formatCount(repair.removedFiles.length)} file(s) that never held a record ({repair.removedFiles.map((f) => `${f.file}, ${formatCount(f.length)} B: ${f.reason}`).join('; ')}).
+              </div>
+            )}
             <div className={repair.lostKeyCount ? 'bad' : 'muted'} data-testid="repair-lost-keys">
               The damaged store listed {formatCount(repair.keysBefore)} live key(s); the copy lacks {formatCount(repair.lostKeyCount)} of them
               {repair.lostKeyCount ? ` (their only readable version was damaged): ${repair.lostKeys.slice(0, 50).join(', ')}${repair.lostKeyCount > 50 ? ', …' : ''}` : ''}.
