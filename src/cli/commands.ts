@@ -348,6 +348,9 @@ async function* lines(source: NodeJS.ReadableStream): AsyncGenerator<string> {
  */
 const IMPORT_BATCH = 10_000;
 
+/** Bytes of values `import --from` a kvscope store holds at a time: 10,000 values of 1 MiB would be 10 GB. */
+const IMPORT_CHUNK_BYTES = 64 * 1024 * 1024;
+
 /**
  * An import's writes, in atomic batches of IMPORT_BATCH keys and of at most
  * the segment size in records: a batch is written whole into one segment, so
@@ -415,8 +418,9 @@ const importCmd: Command = async (args, opts, io) => {
       try {
         const batches = new ImportBatches(target, opts);
         if (source.native) {
-          // A native source hands over its entries IMPORT_BATCH keys at a time, in key order, each chunk starting
-          // just after the last key of the one before, read or not (that key and a 0x00 byte: the next possible key).
+          // A native source hands over its entries IMPORT_BATCH keys (at most IMPORT_CHUNK_BYTES of values) at a
+          // time, in key order, each chunk starting just after the last key of the one before, read or not (that
+          // key and a 0x00 byte: the next possible key).
           let start: Buffer | undefined;
           for (;;) {
             let lastSeen: Buffer | undefined;
@@ -426,6 +430,7 @@ const importCmd: Command = async (args, opts, io) => {
             const chunk = await source.native.scan({
               ...(start ? { start } : {}),
               limit: IMPORT_BATCH,
+              maxValueBytes: IMPORT_CHUNK_BYTES,
               onUnreadable: (key, err) => {
                 seen(key);
                 leftOut.add(key, err);

@@ -964,7 +964,13 @@ export class Store implements BrowsableStore {
   /** Keys and values in key order within the bounds. */
   async scan(options: ScanOptions = {}): Promise<Array<{ key: Buffer; value: Buffer }>> {
     const out: Array<{ key: Buffer; value: Buffer }> = [];
-    this.forEachEntry(options, (key, value) => void out.push({ key, value }));
+    const maxBytes = options.maxValueBytes ?? Infinity;
+    let bytes = 0;
+    this.forEachEntry(options, (key, value) => {
+      out.push({ key, value });
+      bytes += value.length;
+      return bytes < maxBytes;
+    });
     return out;
   }
 
@@ -973,9 +979,9 @@ export class Store implements BrowsableStore {
    * and value (copies, the caller's to keep) in key order. For a caller that
    * writes the entries out as it goes (`kvscope scan`, `kvscope export` of a
    * whole store), without an array of them all and without looking each key
-   * up again.
+   * up again. A visit that returns false ends the scan there.
    */
-  forEachEntry(options: ScanOptions, visit: (key: Buffer, value: Buffer) => void): void {
+  forEachEntry(options: ScanOptions, visit: (key: Buffer, value: Buffer) => boolean | void): void {
     const slots = this.scanSlots(options);
     const kd = this.keydir;
     const onUnreadable = options.onUnreadable;
@@ -993,7 +999,7 @@ export class Store implements BrowsableStore {
           onUnreadable(key, err);
           continue;
         }
-        visit(key, value);
+        if (visit(key, value) === false) return;
       }
     }
   }

@@ -109,6 +109,8 @@ export interface ScanOptions {
   /** Exclusive upper bound. */
   end?: Uint8Array;
   limit?: number;
+  /** scan(): stop once the values gathered add up to this many bytes (after at least one entry). */
+  maxValueBytes?: number;
   reverse?: boolean;
   /**
    * forEachEntry: a key whose record cannot be read (its checksum fails, its

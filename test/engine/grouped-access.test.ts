@@ -76,9 +76,19 @@ describe('grouped writes and scans', () => {
       for (const e of reversed) expect(e.value).toEqual(valueOf(e.key.toString()));
       // One at a time (kvscope scan and export): the same entries in the same order, each the caller's own copy.
       const visited: Array<{ key: Buffer; value: Buffer }> = [];
-      s.forEachEntry({ prefix: Buffer.from('k01'), limit: 60 }, (key, value) => visited.push({ key, value }));
+      s.forEachEntry({ prefix: Buffer.from('k01'), limit: 60 }, (key, value) => void visited.push({ key, value }));
       expect(visited.map((e) => e.key.toString())).toEqual(keys.slice(100, 160));
       for (const e of visited) expect(e.value).toEqual(valueOf(e.key.toString()));
+      // A visit that returns false ends the scan; scan() stops once its values reach maxValueBytes.
+      const stopped: string[] = [];
+      s.forEachEntry({ prefix: Buffer.from('k01') }, (key) => stopped.push(key.toString()) < 7);
+      expect(stopped).toEqual(keys.slice(100, 107));
+      const valueBytes = (from: number, to: number) => keys.slice(from, to).reduce((n, k) => n + valueOf(k).length, 0);
+      const capped = await s.scan({ start: Buffer.from(keys[100]!), maxValueBytes: valueBytes(100, 110) });
+      expect(capped.map((e) => e.key.toString())).toEqual(keys.slice(100, 110));
+      const justOver = await s.scan({ start: Buffer.from(keys[100]!), maxValueBytes: valueBytes(100, 110) - 1 });
+      expect(justOver.map((e) => e.key.toString())).toEqual(keys.slice(100, 110));
+      expect((await s.scan({ maxValueBytes: 0 })).length).toBe(1);
       await s.close();
     }
   });
