@@ -282,6 +282,12 @@ export class Store implements BrowsableStore {
     if (!looksNative && !(this.options.create && !this.readOnly)) {
       throw new NotAStoreError(dir, listing.others.length > 0 ? `no kvscope segment files (NNNNNN.data) among ${listing.others.length} other entries` : 'the directory is empty');
     }
+    // A new store only where there is nothing else: never beside another engine's files (whose keys kvscope would
+    // then hide, detecting its own store first), nor among a directory's unrelated files.
+    if (!looksNative && listing.others.length > 0) {
+      const shown = listing.others.slice(0, 3).join(', ') + (listing.others.length > 3 ? ', …' : '');
+      throw new NotAStoreError(dir, `no kvscope segment files (NNNNNN.data) among ${listing.others.length} other entries (${shown}); a new store is made only in an empty directory`);
+    }
 
     // The keydir image, taken over below if it describes the segments as they are opened. Its reading is
     // the open's progress (in bytes of the image) until then; a replay, if it comes to one, starts over.

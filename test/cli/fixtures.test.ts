@@ -134,6 +134,18 @@ describe('CLI on every fixture, with --format', () => {
         const demo = await kvscope(['demo', copy]);
         expect(demo.code).toBe(3);
         expect(demo.err.join('\n')).toMatch(/not empty/);
+        // Not even when told the directory is a kvscope store: a new store is made only in an empty directory.
+        const lines = path.join(os.tmpdir(), `kvscope-lines-${process.pid}.jsonl`);
+        fs.writeFileSync(lines, JSON.stringify({ key: 'k', value: 'v' }) + '\n');
+        try {
+          for (const args of [['set', 'k', 'v'], ['delete', 'k'], ['compact'], ['import', lines], ['repl']]) {
+            const r = await kvscope(['--format', 'kvscope', '--dir', copy, ...args], 'set k v\nquit\n');
+            expect(r.code, args.join(' ')).toBe(3);
+            expect(r.err.join('\n'), args.join(' ')).toMatch(/is not a kvscope store: .*a new store is made only in an empty directory/);
+          }
+        } finally {
+          fs.rmSync(lines, { force: true });
+        }
         expect(hashTree(copy)).toEqual(before);
         expect(detectFormat(copy)[0]!.format).toBe(detectFormat(c.dataDir)[0]!.format);
       } finally {
