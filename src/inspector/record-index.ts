@@ -32,7 +32,9 @@
  * FileRecords interface (file-records.ts), and the field layout always
  * comes from the format's DecodedRecord.fields.
  */
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, statSync } from 'node:fs';
+import { relative, isAbsolute } from 'node:path';
+import { ApiError } from '../shared/errors.js';
 import { crc32 } from '../engine/crc.js';
 import { grown } from '../engine/arrays.js';
 import { readInto, realFs } from '../engine/fs.js';
@@ -571,6 +573,26 @@ export class RecordIndexCache {
     return this.format.listFiles(this.root).filter(hasRecords);
   }
 
+  /**
+   * The path of a file the format lists, when it lies inside the store: a
+   * symbolic link in the store to a file elsewhere (/etc/passwd) is not read
+   * for the renderer. Undefined when there is no such file.
+   */
+  private pathOf(name: string): string | undefined {
+    const file = this.files().find((f) => f.name === name);
+    if (!file) return undefined;
+    const path = filePath(this.root, file.name);
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      return path; // unreadable: the read says why
+    }
+    const inside = relative(realpathSync(this.root), real);
+    if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new ApiError('FORBIDDEN', `${name} is a link to a file outside the store; it is not read`, { file: name });
+    return path;
+  }
+
   /** The file's index when it exists in this session and covers the whole file (as it is now). */
   async completed(name: string): Promise<FileRecords | undefined> {
     if (!this.cache.has(name)) return undefined;
@@ -581,8 +603,8 @@ export class RecordIndexCache {
   /** The file's index, started when the file is first asked for; indexing goes on in the background. */
   async get(name: string): Promise<FileRecords | undefined> {
     const file = this.files().find((f) => f.name === name);
-    if (!file) return undefined;
-    const path = filePath(this.root, file.name);
+    const path = this.pathOf(name);
+    if (!file || !path) return undefined;
     let st: { size: number; mtimeMs: number };
     try {
       st = statOf(path);
@@ -612,9 +634,8 @@ export class RecordIndexCache {
 
   /** Bytes [offset, offset+length) of a file of the store (clipped to its size). */
   readBytes(name: string, offset: number, length: number): { size: number; bytes: Buffer } | undefined {
-    const file = this.files().find((f) => f.name === name);
-    if (!file) return undefined;
-    const path = filePath(this.root, file.name);
+    const path = this.pathOf(name);
+    if (!path) return undefined;
     const size = statSync(path).size;
     const start = Math.min(offset, size);
     return { size, bytes: readRange(path, start, Math.min(length, size - start)) };

@@ -6,7 +6,7 @@
  * process, and the contract refusing malformed requests for all of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeSync, writeFileSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -178,6 +178,31 @@ describe('records, recordAt, readBytes', () => {
     expect(past.base64).toBe('');
     expect((await rejection(service.dispatch('readBytes', { sessionId, file: 'LOCK', offset: 0, length: 4 }))).code).toBe('NOT_FOUND');
     expect((await rejection(service.dispatch('readBytes', { sessionId, file: 'nope.data', offset: 0, length: 4 }))).code).toBe('NOT_FOUND');
+  });
+
+  it('does not read a file of the store that is a link to a file outside it', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const secret = join(base, `secret-${n}.txt`);
+    writeFileSync(secret, 'not a segment: a file outside the store');
+    const link = join(dir, '000099.data');
+    symlinkSync(secret, link);
+    try {
+      for (const request of [
+        service.dispatch('readBytes', { sessionId, file: '000099.data', offset: 0, length: 64 }),
+        service.dispatch('records', { sessionId, file: '000099.data', start: 0, limit: 10 }),
+      ]) {
+        const err = await rejection(request);
+        expect(err.code).toBe('FORBIDDEN');
+        expect(err.message).toContain('000099.data is a link to a file outside the store');
+      }
+      // A link that stays inside the store is read as the file it names.
+      unlinkSync(link);
+      symlinkSync(join(dir, '000001.data'), link);
+      const page = await service.dispatch('readBytes', { sessionId, file: '000099.data', offset: 0, length: 4 });
+      expect(Buffer.from(page.base64, 'base64').toString('latin1')).toBe('KVSD');
+    } finally {
+      unlinkSync(link);
+    }
   });
 
   it('marks the records of an unfinished atomic batch as uncommitted', async () => {
