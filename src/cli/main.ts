@@ -58,7 +58,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return STORE_ERROR_EXIT[err.code] ?? EXIT_STORE;
     }
     const e = err as NodeJS.ErrnoException;
-    io.err(`kvscope: ${e.code && !e.message.startsWith(`${e.code}:`) ? `${e.code}: ` : ''}${e.message}`);
+    // The OS error's code once: Node's messages usually hold it already ("listen EADDRINUSE: …").
+    io.err(`kvscope: ${e.code && !e.message.includes(e.code) ? `${e.code}: ` : ''}${e.message}`);
     return EXIT_STORE;
   }
 }

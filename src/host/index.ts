@@ -128,9 +128,14 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   });
 
   await new Promise<void>((resolvePromise, reject) => {
-    server.once('error', reject);
+    const failed = (err: NodeJS.ErrnoException): void => {
+      // The one listen error a person can act on, in words: the port is taken.
+      if (err.code === 'EADDRINUSE') reject(new Error(`port ${options.port} on ${bindHost} is already in use (choose another with --port, or 0 for any free port)`));
+      else reject(err);
+    };
+    server.once('error', failed);
     server.listen(options.port ?? 0, bindHost, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolvePromise();
     });
   });

@@ -5,6 +5,7 @@
  * mini-kvstore-v2 README reproduced exactly through a pipe.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import * as net from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -320,6 +321,25 @@ describe('JSON Lines import and export', () => {
     // And a deletion line applied to the copy removes the key.
     expect(kv(['--dir', 'jsonl2', 'import', '-'], JSON.stringify({ key: 'plain', deleted: true }) + '\n').code).toBe(0);
     expect(kv(['--dir', 'jsonl2', 'get', 'plain']).code).toBe(1);
+  });
+
+  it('serve on a port that is taken says so once, in words, with exit 3', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+    const port = (taken.address() as net.AddressInfo).port;
+    try {
+      kv(['--dir', 'port-taken', 'set', 'a', 'b']);
+      // Asynchronously: the port is held by this process, whose event loop must go on answering.
+      const r = await new Promise<{ code: number | null; err: string }>((done) => {
+        const child = spawn(process.execPath, [BIN, 'serve', 'port-taken', '--port', String(port)], { cwd });
+        let err = '';
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.on('close', (code) => done({ code, err }));
+      });
+      expect(r).toEqual({ code: 3, err: `kvscope: port ${port} on 127.0.0.1 is already in use (choose another with --port, or 0 for any free port)\n` });
+    } finally {
+      taken.close();
+    }
   });
 
   it('says what is wrong in words of its own: options, arguments, sizes, missing files, a full disk', () => {
