@@ -49,6 +49,9 @@ import { RecordFilter } from './record-filter.js';
 
 /** At most this many problems travel in one verify report. */
 const MAX_PROBLEMS = 5000;
+
+/** Sessions kept open at once (a page has one; the host may serve several tabs). */
+export const MAX_SESSIONS = 16;
 /**
  * How long a records request waits for indexing or a filter to reach its
  * page; after that it answers with what there is (complete: false) and the
@@ -109,6 +112,8 @@ function keyBytes(key: string): Buffer {
 
 export class InspectorService implements KvscopeHandlers {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions closed by closeSessionsBeyondLimit, to say so when one is asked for again (the latest 1000). */
+  private readonly evicted = new Set<string>();
   private readonly listeners = new Set<EventListener>();
   private readonly jobs: JobRunner;
   private readonly recent: RecentList;
@@ -172,8 +177,31 @@ export class InspectorService implements KvscopeHandlers {
 
   private session(sessionId: string): Session {
     const session = this.sessions.get(sessionId);
-    if (!session) throw new ApiError('NO_SESSION', 'This store is not open (it may have been closed); open it again');
+    if (!session) {
+      if (this.evicted.has(sessionId)) {
+        throw new ApiError('NO_SESSION', `This store was closed because ${MAX_SESSIONS} others were opened after it was last used (at most ${MAX_SESSIONS} stay open); open it again`);
+      }
+      throw new ApiError('NO_SESSION', 'This store is not open (it may have been closed); open it again');
+    }
+    // Most recently used last: the first session of the map is the one to close when too many are open.
+    this.sessions.delete(sessionId);
+    this.sessions.set(sessionId, session);
     return session;
+  }
+
+  /**
+   * Close the least recently used sessions beyond MAX_SESSIONS (those running
+   * a job are kept): a page that crashed or never said goodbye leaves its
+   * session open, and each holds its store's keydir (~0.4 GB at 1M keys).
+   */
+  private async closeSessionsBeyondLimit(): Promise<void> {
+    for (const session of [...this.sessions.values()]) {
+      if (this.sessions.size <= MAX_SESSIONS) return;
+      if (this.jobs.runningFor(session.id)) continue;
+      this.evicted.add(session.id);
+      if (this.evicted.size > 1000) this.evicted.delete(this.evicted.values().next().value!);
+      await this.closeStore({ sessionId: session.id });
+    }
   }
 
   private writable(session: Session, what: string): WritableStore {
@@ -272,6 +300,7 @@ export class InspectorService implements KvscopeHandlers {
       records: undefined,
     };
     this.sessions.set(id, session);
+    await this.closeSessionsBeyondLimit();
     await this.recent.add(req.path, handle.store.format).catch(() => undefined);
     return this.info(session);
   }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
-import { InspectorService } from '../../src/inspector/service.js';
+import { InspectorService, MAX_SESSIONS } from '../../src/inspector/service.js';
 import type { KvscopeEvent } from '../../src/shared/contract.js';
 import { textToKeyString } from '../../src/shared/keytext.js';
 import { SHARED_DIR } from '../shared-dir.js';
@@ -98,6 +98,21 @@ describe('InspectorService on a real store', () => {
     await service.dispatch('stats', { sessionId });
     await service.dispatch('closeStore', { sessionId });
     expect(fingerprint(dir)).toEqual(before);
+  });
+
+  it(`keeps at most ${MAX_SESSIONS} sessions open, closing the least recently used, and says so to it`, async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < MAX_SESSIONS; i++) ids.push((await service.dispatch('openStore', { path: dir })).sessionId);
+    // The first is used again: the second is now the least recently used.
+    await service.dispatch('stats', { sessionId: ids[0]! });
+    const newest = (await service.dispatch('openStore', { path: dir })).sessionId;
+    const closed = await rejection(service.dispatch('stats', { sessionId: ids[1]! }));
+    expect(closed.code).toBe('NO_SESSION');
+    expect(closed.message).toContain(`closed because ${MAX_SESSIONS} others were opened after it was last used`);
+    for (const id of [ids[0]!, ...ids.slice(2), newest]) expect((await service.dispatch('stats', { sessionId: id })).keys).toBe(202);
+    // A session closed by its page is simply not open.
+    await service.dispatch('closeStore', { sessionId: newest });
+    expect((await rejection(service.dispatch('stats', { sessionId: newest }))).message).toContain('This store is not open');
   });
 
   it('remembers recent directories in the config dir, not in the store', async () => {
