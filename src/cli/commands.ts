@@ -14,7 +14,7 @@ import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
-import { keyFromString, printableKey, toBytes } from '../engine/keys.js';
+import { keyFromString, printableKey, printableValue, toBytes } from '../engine/keys.js';
 import { decodedRecordsOf } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
@@ -259,7 +259,7 @@ async function forEachEntry(opened: OpenedStore, prefix: string | undefined, lim
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
   return withStore(opts, (o) =>
-    forEachEntry(o, opts.prefix, opts.limit, io, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableKey(value)}`)),
+    forEachEntry(o, opts.prefix, opts.limit, io, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableValue(value)}`)),
   );
 };
 

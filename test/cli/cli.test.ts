@@ -405,6 +405,14 @@ describe('JSON Lines import and export', () => {
     expect(kv([...d, 'list']).out).toBe('');
   });
 
+  it('list and scan print no two keys alike: a text key holding a backslash is escaped too', () => {
+    const d = ['--dir', 'backslash-keys'];
+    kv([...d, 'set', 'a\\xff', 'text']); // the six characters a \ x f f
+    kv([...d, 'set', '--key-hex', '61ff', 'bytes']); // a, then the byte 0xff
+    expect(kv([...d, 'list']).out).toBe('a\\\\xff\na\\xff\n');
+    expect(kv([...d, 'scan']).out).toBe('a\\\\xff\ttext\na\\xff\tbytes\n');
+  });
+
   it('exports thousands of keys through a pipe whole, in key order', () => {
     // Several hundred kilobytes of lines (under spawnSync's 1 MiB limit): the CLI writes them to a pipe in
     // 64 KiB chunks (src/cli/output.ts).

@@ -1,17 +1,19 @@
 /**
- * printableKey, against its rule stated on decoded text: the UTF-8 text when
- * the bytes decode without a replacement character and hold no control
- * character, else each byte escaped. Keys and values of every shape, the
- * tricky UTF-8 ones included.
+ * printableKey and printableValue, against their rule stated on decoded
+ * text: the UTF-8 text when the bytes decode without a replacement character
+ * and hold no control character (and, for a key, no backslash), else each
+ * byte escaped. Keys and values of every shape, the tricky UTF-8 ones
+ * included.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { printableKey } from '../../src/engine/keys.js';
+import { printableKey, printableValue } from '../../src/engine/keys.js';
+import { describeKey } from '../../src/shared/keytext.js';
 
 /** The rule, on decoded text (as people read it). */
-function byTheRule(bytes: Buffer): string {
+function byTheRule(bytes: Buffer, isKey = true): string {
   const text = bytes.toString('utf8');
-  const isText = Buffer.from(text, 'utf8').equals(bytes) && !text.includes('\uFFFD') && !/[\u0000-\u001f\u007f]/.test(text);
+  const isText = Buffer.from(text, 'utf8').equals(bytes) && !text.includes('\uFFFD') && !/[\u0000-\u001f\u007f]/.test(text) && !(isKey && text.includes('\\'));
   if (isText) return text;
   return [...bytes].map((b) => (b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
@@ -53,6 +55,7 @@ describe('printableKey', () => {
     for (const bytes of cases) {
       const want = byTheRule(bytes);
       expect(printableKey(bytes), bytes.toString('hex')).toBe(want);
+      expect(printableValue(bytes), bytes.toString('hex')).toBe(byTheRule(bytes, false));
       if (want !== bytes.toString('utf8')) escaped++;
     }
     expect(escaped).toBeGreaterThan(1000);
@@ -64,6 +67,13 @@ describe('printableKey', () => {
     expect(printableKey(Buffer.from('naïve ✓'))).toBe('naïve ✓');
     expect(printableKey(Buffer.from([0x00, 0xff, 0x10, 0x6b]))).toBe('\\x00\\xff\\x10k');
     expect(printableKey(Buffer.from('a\\b\n'))).toBe('a\\\\b\\x0a');
+    // No two keys print alike: a text key holding a backslash is escaped, as the inspector shows it.
+    expect(printableKey(Buffer.from('a\\xff'))).toBe('a\\\\xff');
+    expect(printableKey(Buffer.from([0x61, 0xff]))).toBe('a\\xff');
+    expect(printableKey(Buffer.from('C:\\dir'))).toBe('C:\\\\dir');
+    expect(printableKey(Buffer.from('C:\\dir'))).toBe(describeKey('C:\\dir').display);
+    // A value keeps its backslashes (a JSON value's escapes read as written).
+    expect(printableValue(Buffer.from('{"a":"x\\"y"}'))).toBe('{"a":"x\\"y"}');
     // A view inside a larger buffer is read, not the whole buffer.
     const whole = Buffer.from('\u0000ok\u0000');
     expect(printableKey(whole.subarray(1, 3))).toBe('ok');
