@@ -19,6 +19,7 @@
 import type { EngineFs } from './fs.js';
 import { readAt } from './fs.js';
 import { loadHint } from './hints.js';
+import { hintFileNameBeside } from './native/files.js';
 import { fileSource } from './native/byte-source.js';
 import { computeRecordCrc, forEachHintEntry, readRecordHeader, recordLength } from './native/codec.js';
 import { HINT_HEADER, RECORD_HEADER, RECORD_TOMBSTONE, SEGMENT_HEADER } from './native/layout.js';
@@ -79,7 +80,7 @@ interface ListedVersion {
  * when there is no usable hint).
  */
 function versionsThroughHint(efs: EngineFs, dir: string, seg: Segment, key: Buffer, live: LiveAt | undefined): KeyVersion[] | { listed: ListedVersion[] } {
-  const hint = loadHint(efs, dir, seg.id, seg.size);
+  const hint = loadHint(efs, dir, seg.id, seg.size, hintFileNameBeside(seg.file, seg.id));
   if (!hint.ok) return { listed: [] };
   const bytes = hint.bytes;
   const listed: ListedVersion[] = [];

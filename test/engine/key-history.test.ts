@@ -78,6 +78,36 @@ describe('history through hints', () => {
     }
   });
 
+  it('reads through the hints of a committed compaction\'s outputs (*.hint.compacting) when a crash left them unrenamed', async () => {
+    const dir = await storeWithHistory();
+    const crashed = tempDir();
+    const s = await Store.open(dir, {
+      fsync: 'never',
+      compactionHooks: {
+        afterStep(step) {
+          if (step !== 'manifest-committed') return;
+          copyDir(dir, crashed);
+          throw new Error('simulated crash');
+        },
+      },
+    });
+    await expect(s.compact()).rejects.toThrow('simulated crash');
+    await s.close();
+    expect(fs.readdirSync(crashed).some((n) => n.endsWith('.hint.compacting'))).toBe(true);
+    const { efs, bytesReadFrom } = countingFs();
+    const ro = await Store.open(crashed, { readOnly: true, fs: efs, cacheBytes: 0 });
+    try {
+      const isData = (n: string) => n.endsWith('.data') || n.endsWith('.data.compacting');
+      const before = bytesReadFrom(isData);
+      const versions = await ro.history('key:7');
+      expect(versions.some((v) => v.location.file.endsWith('.compacting'))).toBe(true);
+      // Only the records the hints list were read, the outputs' included: no segment was scanned.
+      expect(bytesReadFrom(isData) - before).toBe(versions.reduce((n, v) => n + v.location.length, 0));
+    } finally {
+      await ro.close();
+    }
+  });
+
   it('scans a segment whose listed record no longer matches its hint, and shows that record as corrupt', async () => {
     const dir = await storeWithHistory();
     const s = await Store.open(dir, { readOnly: true });

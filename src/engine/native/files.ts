@@ -28,6 +28,11 @@ export function hintFileName(id: number): string {
   return `${String(id).padStart(6, '0')}.hint`;
 }
 
+/** The hint file beside a data file, by its name: 000005.data → 000005.hint, 000005.data.compacting → 000005.hint.compacting. */
+export function hintFileNameBeside(dataFile: string, id: number): string {
+  return dataFile.endsWith(COMPACTING_SUFFIX) ? hintFileName(id) + COMPACTING_SUFFIX : hintFileName(id);
+}
+
 export function parseDataFileName(name: string): number | undefined {
   const m = DATA_RE.exec(name);
   return m ? Number(m[1]) : undefined;
