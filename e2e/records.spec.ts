@@ -372,6 +372,33 @@ test('history lists every version; view an old one and restore it', async ({ pag
   await shot(page, '26-history-restored-bytes');
 });
 
+test('a compaction interrupted after its commit: the segments view shows its outputs and says what they replace', async ({ page, kv }) => {
+  // The directory as a crash right after the COMPACTION manifest was committed would leave it.
+  const crashed = join(kv.base, 'crashed-compaction');
+  const store = await Store.open(kv.dir, {
+    fsync: 'never',
+    compactionHooks: {
+      afterStep(step) {
+        if (step !== 'manifest-committed') return;
+        copyDir(kv.dir, crashed);
+        throw new Error('simulated crash');
+      },
+    },
+  });
+  await expect(store.compact()).rejects.toThrow('simulated crash');
+  await store.close();
+  const manifest = JSON.parse(readFileSync(join(crashed, 'COMPACTION'), 'utf8')) as { inputs: number[]; outputs: number[] };
+  const name = (id: number) => `${String(id).padStart(6, '0')}.data`;
+  await page.goto(kv.url);
+  await openFromScreen(page, crashed);
+  await openTab(page, 'Segments');
+  const table = page.getByRole('table', { name: 'Segments' });
+  for (const id of manifest.outputs) await expect(table.locator(`tr[data-file="${name(id)}.compacting"]`)).toBeVisible();
+  for (const id of manifest.inputs) await expect(table.locator(`tr[data-file="${name(id)}"]`)).toHaveCount(0);
+  await expect(page.getByRole('note', { name: 'Unfinished compaction' })).toContainText(`read in place of ${manifest.inputs.map(name).join(', ')}, which the next writer deletes`);
+  await shot(page, '27b-segments-unfinished-compaction');
+});
+
 test('segments view with bars, merge dry run, and plan versus result after compaction', async ({ page, kv }) => {
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);

@@ -17,6 +17,9 @@ import { getFormat } from '../engine/formats/registry.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type StoreFollower } from '../engine/follow.js';
+import { unfinishedCompactionInputs } from '../engine/compaction.js';
+import { realFs } from '../engine/fs.js';
+import { dataFileName } from '../engine/native/files.js';
 import type {
   VersionInfo,
   EventListener,
@@ -585,6 +588,8 @@ export class InspectorService implements KvscopeHandlers {
     }
     const response: ResponseOf<'segments'> = { format: session.handle.store.format, files };
     if (native && this.opener.isWritable(session.handle.store.format)) response.compactionPlan = native.compactionPlan();
+    const replaced = native ? unfinishedCompactionInputs(realFs, session.handle.detection.root) : undefined;
+    if (replaced) response.unfinishedCompaction = { replacedSegments: replaced.map((id) => dataFileName(id)) };
     return response;
   }
 

@@ -350,6 +350,12 @@ export interface SegmentsResponse {
   format: string;
   files: SegmentFileInfo[];
   compactionPlan?: CompactionPlanInfo;
+  /**
+   * A committed compaction a crash interrupted: its outputs (files still
+   * named *.compacting) are read in place of these segments, which the next
+   * writer deletes (they are not among `files`).
+   */
+  unfinishedCompaction?: { replacedSegments: string[] };
 }
 
 export interface FieldInfo {

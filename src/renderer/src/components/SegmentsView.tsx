@@ -32,6 +32,12 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
   const dataFiles = data.files.filter((f) => f.role === 'data');
   return (
     <div className="view-pad segments-view">
+      {data.unfinishedCompaction && (
+        <div className="warn-box small" role="note" aria-label="Unfinished compaction">
+          A compaction was interrupted after its commit (COMPACTION): its output{dataFiles.filter((f) => f.file.endsWith('.compacting')).length === 1 ? ' is' : 's are'} read in place of{' '}
+          <span className="mono">{data.unfinishedCompaction.replacedSegments.join(', ')}</span>, which the next writer deletes (it also renames the outputs).
+        </div>
+      )}
       <div className="legend small">
         <span className="swatch seg-live" /> live <span className="swatch seg-stale" /> stale (shadowed) <span className="swatch seg-tomb" /> tombstones{' '}
         <span className="swatch seg-corrupt" /> corrupt / torn <span className="swatch seg-meta" /> headers, hints, keydir image
