@@ -15,7 +15,7 @@ import { StoreError } from '../engine/errors.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
 import { keyFromString, printableKey, printableValue, toBytes } from '../engine/keys.js';
-import { decodedRecordsOf } from '../engine/foreign-store.js';
+import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
@@ -44,9 +44,55 @@ export interface Io {
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
 
-/** Open the directory for reading (never changes a byte), run fn, close. */
-export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
-  return withOpened(opts, false, fn);
+/**
+ * Open the directory for reading (never changes a byte), run fn, close.
+ * With `io`, what the open found (damage the replay skipped, a torn tail,
+ * a file it cannot read) goes to stderr first (openNotes).
+ */
+export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) => Promise<T>, io?: Pick<Io, 'err'>): Promise<T> {
+  return withOpened(opts, false, async (opened) => {
+    if (io) sayOpenNotes(opened, io);
+    return fn(opened);
+  });
+}
+
+/** At most this many lines of what an open found go to stderr; the rest are counted ("kvscope verify" lists them all). */
+export const MAX_OPEN_NOTES = 10;
+
+/** What the open found, one line each: recoveryNotes for a kvscope store, the replay's problems for another format. */
+export function openNotes(opened: OpenedStore): string[] {
+  if (opened.native) return recoveryNotes(opened.native.recovery);
+  return opened.store instanceof ForeignStore ? opened.store.warnings() : [];
+}
+
+/** Say what the open found on stderr (`kvscope: recovery: …`), at most MAX_OPEN_NOTES lines. */
+export function sayOpenNotes(opened: OpenedStore, io: Pick<Io, 'err'>): void {
+  const notes = openNotes(opened);
+  for (const note of notes.slice(0, MAX_OPEN_NOTES)) io.err(`kvscope: recovery: ${note}`);
+  if (notes.length > MAX_OPEN_NOTES) io.err(`kvscope: recovery: … and ${notes.length - MAX_OPEN_NOTES} more; "kvscope verify" lists every problem`);
+}
+
+/**
+ * How many damaged records or files the open skipped that may have held
+ * committed keys or versions: all it found but a torn last write at the end
+ * of the newest file (a crash's, said and not counted).
+ */
+export function damageSkipped(opened: OpenedStore): number {
+  if (opened.native) return opened.native.damageSkipped().length;
+  return opened.store instanceof ForeignStore ? opened.store.damageSkipped().length : 0;
+}
+
+/**
+ * A command that promises the data (export, scan, import --from) exits 1
+ * when the open skipped damage (damageSkipped): what it gave may lack keys,
+ * or give an older value of a key whose newest record is damaged. Said in a
+ * closing line; the code to return.
+ */
+function finishAfterDamage(opened: OpenedStore, io: Pick<Io, 'err'>, code: number): number {
+  const skipped = damageSkipped(opened);
+  if (skipped === 0) return code;
+  io.err(`kvscope: the open skipped ${skipped} damaged record(s) or file(s) (above): keys they held may be missing, or older, in this output; "kvscope verify" shows the damage`);
+  return EXIT_NOT_FOUND;
 }
 
 /**
@@ -57,7 +103,7 @@ export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) =
  */
 export async function withWriter<T>(opts: CliOptions, io: Pick<Io, 'err'>, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   return withOpened(opts, true, async (opened) => {
-    if (opened.native) for (const note of recoveryNotes(opened.native.recovery)) io.err(`kvscope: recovery: ${note}`);
+    sayOpenNotes(opened, io);
     return fn(opened);
   });
 }
@@ -146,7 +192,7 @@ const get: Command = async (args, opts, io) => {
   // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads), for a key
   // it has and (a version 2 image) for a key it has not; when the image cannot say, the store is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
-  const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, (o) => o.store.get(key))));
+  const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, (o) => o.store.get(key), io)));
   if (value === undefined) {
     // --json answers on stdout either way: the value null when there is none (as other --json output says absence).
     if (opts.json) io.out(JSON.stringify({ key: bytesToJson(toBytes(key)), value: null }));
@@ -193,7 +239,7 @@ function keysWithPrefix(opened: OpenedStore, prefix: string | undefined, limit =
 
 const list: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('list takes no arguments (use --prefix P)');
-  const keys = await withStore(opts, async (o) => keysWithPrefix(o, opts.prefix, opts.limit));
+  const keys = await withStore(opts, async (o) => keysWithPrefix(o, opts.prefix, opts.limit), io);
   if (opts.json) io.out(JSON.stringify(keys.map((k) => bytesToJson(keyFromString(k)))));
   else for (const k of keys) io.out(printableKey(keyFromString(k)));
   return EXIT_OK;
@@ -253,19 +299,19 @@ async function forEachEntry(opened: OpenedStore, prefix: string | undefined, lim
       if (value !== undefined) visit(key, value);
     }
   }
-  return leftOut.finish();
+  return finishAfterDamage(opened, io, leftOut.finish());
 }
 
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
   return withStore(opts, (o) =>
     forEachEntry(o, opts.prefix, opts.limit, io, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableValue(value)}`)),
-  );
+  io);
 };
 
 const history: Command = async (args, opts, io) => {
   const key = keyArg(opts, one(args, 'history'));
-  const versions = await withStore(opts, (o) => o.store.history(key));
+  const versions = await withStore(opts, (o) => o.store.history(key), io);
   if (opts.json) {
     io.out(JSON.stringify(versions));
   } else if (versions.length === 0) {
@@ -283,7 +329,7 @@ const stats: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('stats takes no arguments');
   // A kvscope store closed cleanly gives its figures from its keydir image's header, unopened; else it is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? statsThroughKeydirImage(opts.dir) : undefined;
-  const s = throughImage ?? (await withStore(opts, async (o) => o.store.stats()));
+  const s = throughImage ?? (await withStore(opts, async (o) => o.store.stats(), io));
   io.out(opts.json ? JSON.stringify(s) : statsText(s));
   return EXIT_OK;
 };
@@ -301,6 +347,7 @@ const compact: Command = async (args, opts, io) => {
 
 const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
+  // Its report says what the open would (every problem, on stdout): no notes on stderr besides.
   const report = await withStore(opts, (o) => o.store.verify());
   io.out(opts.json ? JSON.stringify(report) : verifyText(report));
   return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
@@ -327,7 +374,7 @@ const dump: Command = async (args, opts, io) => {
         } else io.out(recordLine(file.name, r));
       }
     }
-  });
+  }, io);
   return EXIT_OK;
 };
 
@@ -402,6 +449,7 @@ const importCmd: Command = async (args, opts, io) => {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
     assertSeparateDirectories(opts.from, opts.dir, 'import --from');
     const source = await openStore(opts.from, { format: opts.format, readOnly: true });
+    sayOpenNotes(source, io);
     let count = 0;
     // A key whose record cannot be read is left out, named, and counted (as export does); the rest is imported.
     const leftOut = new LeftOut(io);
@@ -464,7 +512,7 @@ const importCmd: Command = async (args, opts, io) => {
       await source.store.close();
     }
     io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format, ...(leftOut.count > 0 ? { leftOut: leftOut.count } : {}) }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
-    return leftOut.finish();
+    return finishAfterDamage(source, io, leftOut.finish());
   }
   const file = one(args, 'import', 'FILE ("-" for standard input), or --from DIR');
   // Two passes over the lines, so that a bad line imports nothing and no file is held in memory (holding
@@ -546,7 +594,7 @@ class LineSpool {
 
 const exportCmd: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('export takes no arguments');
-  return withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, io, (key, value) => io.out(exportLine(key, value))));
+  return withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, io, (key, value) => io.out(exportLine(key, value))), io);
 };
 
 const demo: Command = async (args, opts, io) => {

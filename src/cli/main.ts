@@ -38,7 +38,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         };
         return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt });
       };
-      return await (options.readOnly ? withStore(options, session) : withWriter(options, io, session));
+      return await (options.readOnly ? withStore(options, session, io) : withWriter(options, io, session));
     }
     if (command === 'serve') {
       const { serve } = await import('./serve.js');

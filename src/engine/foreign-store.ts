@@ -295,9 +295,32 @@ export class ForeignStore implements BrowsableStore {
     return replayed && replayed.size === file.size ? { ...replayed.summary } : undefined;
   }
 
-  /** Damage found while opening (torn tails, corrupt records skipped), one line each. */
+  /**
+   * Damage found while opening (torn tails, corrupt records skipped, files
+   * that cannot be read), one line each, in the words of a native open's
+   * recoveryNotes.
+   */
   warnings(): string[] {
-    return this.replayProblems.map((p) => `${p.file} @ ${p.offset}: ${p.message}`);
+    return this.replayProblems.map((p) => {
+      if (p.kind === 'torn-tail') return `torn tail in ${p.file} at ${p.offset}: ${p.message}${this.isUnfinishedLastWrite(p) ? ' (the last write, cut short: left in place)' : ''}`;
+      return `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}`;
+    });
+  }
+
+  /**
+   * The damage the open met that may have cost committed keys or versions:
+   * every problem but a torn tail at the end of the file written last (the
+   * newest non-empty data file), which is a write a crash cut short.
+   */
+  damageSkipped(): Problem[] {
+    return this.replayProblems.filter((p) => !this.isUnfinishedLastWrite(p));
+  }
+
+  private isUnfinishedLastWrite(p: Problem): boolean {
+    if (p.kind !== 'torn-tail') return false;
+    let newest: FormatFile | undefined;
+    for (const f of this.dataFiles) if (f.size > 0 && (newest === undefined || f.id >= newest.id)) newest = f;
+    return newest !== undefined && p.file === newest.name && p.offset + (p.length ?? 0) >= newest.size;
   }
 
   /** Damage found while opening, as problems. */

@@ -373,6 +373,19 @@ export class Store implements BrowsableStore {
     if (totalBytes >= PREPARE_FROM_BYTES) this.cacheFill.prepare();
   }
 
+  /**
+   * The damage this open met that may have cost committed keys or versions
+   * (what export and scan exit 1 for): every skipped problem and torn tail
+   * but those at the end of the newest ordinary segment, the write a crash
+   * cut short (a torn tail, an unfinished batch, a header never finished).
+   */
+  damageSkipped(): Problem[] {
+    const newest = this.newestOrdinarySegment();
+    const batchTail = newest && this.batchTails.get(newest);
+    const unfinished = (p: Problem): boolean => p.file === newest?.file && (p.kind === 'torn-tail' || p === batchTail);
+    return [...this.recovery.skipped, ...this.recovery.tornTails].filter((p) => !unfinished(p));
+  }
+
   /** Replay every segment into the keydir, in id order: from its hint when it has a sound one, else from its records. */
   private async replayAll(ids: number[], segmentFiles: readonly NativeSegmentFile[], yielder: Yielder, totalBytes: number): Promise<void> {
     const { efs, dir } = this;

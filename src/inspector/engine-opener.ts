@@ -6,6 +6,7 @@
 import { openStore } from '../engine/open.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { Store } from '../engine/store.js';
+import { ForeignStore } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import type { FormatInfo } from '../shared/contract.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
@@ -22,7 +23,8 @@ export function createEngineOpener(): StoreOpener {
         detection: opened.detection,
         // Store satisfies WritableStore structurally; the cast only narrows put/delete's key types.
         native: opened.native as WritableStore | undefined,
-        warnings: opened.native ? recoveryNotes(opened.native.recovery) : [],
+        // What the open found: a native store's recovery, another format's replay (damage skipped, torn tails, unreadable files).
+        warnings: opened.native ? recoveryNotes(opened.native.recovery) : opened.store instanceof ForeignStore ? opened.store.warnings() : [],
       };
     },
     lockHolder(dir) {
