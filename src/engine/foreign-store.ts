@@ -217,6 +217,7 @@ export class ForeignStore implements BrowsableStore {
       seg.bytes = bytes.length;
       let stopped = false;
       const summary = emptySummary();
+      let hintClaims: Map<number, DecodedRecord> | null | undefined;
       for (const record of decodeSafelyOneByOne(this.description, file, bytes)) {
         if ((++ordinal & 1023) === 0) await yielder.tick(before + record.offset, total);
         seg.records++;
@@ -224,6 +225,37 @@ export class ForeignStore implements BrowsableStore {
         if (record.status !== 'valid') {
           seg.corruptBytes += record.length;
           this.replayProblems.push(problemOf(file, record));
+          // A damaged record a trusted hint names is the key's record to the program (listed, failing to read);
+          // one whose key bytes read is kept for the key's history. Neither gives a value.
+          if (this.description.keysFromValidHint && hintIds.has(file.id)) hintClaims ??= await this.validHintClaims(file);
+          const claim = hintClaims?.get(record.offset);
+          if (claim?.key !== undefined && claim.pointsTo !== undefined) {
+            this.versions.add(claim.key, {
+              fileIndex: i,
+              ordinal,
+              offset: record.offset,
+              length: record.length,
+              kind: claim.pointsTo.kind,
+              valueOffset: 0,
+              valueLength: Math.max(0, claim.pointsTo.length - (record.length - (record.valueLength ?? 0))),
+              sequence: claim.sequence,
+              replayed: !stopped,
+              damaged: true,
+            });
+          } else if ((record.kind === 'put' || record.kind === 'delete') && record.key !== undefined) {
+            this.versions.add(record.key, {
+              fileIndex: i,
+              ordinal,
+              offset: record.offset,
+              length: record.length,
+              kind: record.kind,
+              valueOffset: 0,
+              valueLength: record.valueLength ?? 0,
+              sequence: record.sequence,
+              replayed: false,
+              damaged: true,
+            });
+          }
           if (this.description.stopsFileAtFirstBadRecord) stopped = true;
           continue;
         }
@@ -249,6 +281,32 @@ export class ForeignStore implements BrowsableStore {
     }
     yielder.report(total, total);
     this.countBytes();
+  }
+
+  /**
+   * The entries of the data file's hint, by the offset of the record each
+   * names, when the hint checks out whole (every entry possible, the
+   * trailer's CRC right): what a program that trusts such a hint
+   * (keysFromValidHint) takes the file's keys from. null when there is no
+   * such hint or it does not check out.
+   */
+  private async validHintClaims(data: FormatFile): Promise<Map<number, DecodedRecord> | null> {
+    const hint = this.fileList.find((f) => f.role === 'hint' && f.id === data.id);
+    if (!hint) return null;
+    let bytes: Buffer;
+    try {
+      bytes = await readWhole(this.root, hint);
+    } catch {
+      return null;
+    }
+    const claims = new Map<number, DecodedRecord>();
+    let trailer = false;
+    for (const r of decodeSafelyOneByOne(this.description, hint, bytes)) {
+      if (r.status !== 'valid') return null;
+      if (r.kind === 'trailer') trailer = true;
+      else if (r.pointsTo !== undefined) claims.set(r.pointsTo.offset, r);
+    }
+    return trailer ? claims : null;
   }
 
   private countBytes(): void {
@@ -412,6 +470,10 @@ export class ForeignStore implements BrowsableStore {
   /** Positioned read of a value; its length was checked against the file size when decoded. */
   private async readValue(v: Version): Promise<Buffer> {
     const file = this.dataFiles[v.fileIndex]!;
+    if (v.damaged) {
+      const problem = this.replayProblems.find((p) => p.file === file.name && p.offset === v.offset);
+      throw new CorruptRecordError(file.name, v.offset, `the key's record is damaged (${problem?.message ?? 'it fails its checks'})`);
+    }
     let fh: fsp.FileHandle;
     try {
       fh = await this.handle(file);
@@ -439,7 +501,7 @@ export class ForeignStore implements BrowsableStore {
         location: this.location(v),
         kind: v.kind,
         valueLength: v.kind === 'put' ? v.valueLength : 0,
-        status: v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
+        status: v.damaged ? 'corrupt' : v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
       };
     });
   }

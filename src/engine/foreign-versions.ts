@@ -31,10 +31,18 @@ export interface Version {
   sequence: number | undefined;
   /** False when the record came after a bad record in a format that stops there. */
   replayed: boolean;
+  /**
+   * A record that fails its checks, kept because its key is known (its key
+   * bytes read, or a valid hint names it): listed in history as corrupt;
+   * where it wins (a hint the program trusts names it) the key is live but
+   * its value cannot be read.
+   */
+  damaged?: boolean;
 }
 
 const DELETE = 1;
 const REPLAYED = 2;
+const DAMAGED = 4;
 const INITIAL_ROWS = 1024;
 
 export class VersionTable {
@@ -82,7 +90,7 @@ export class VersionTable {
     this.valueOffset[row] = v.valueOffset;
     this.valueLength[row] = v.valueLength;
     this.sequence[row] = v.sequence ?? Number.NaN;
-    this.flags[row] = (v.kind === 'delete' ? DELETE : 0) | (v.replayed ? REPLAYED : 0);
+    this.flags[row] = (v.kind === 'delete' ? DELETE : 0) | (v.replayed ? REPLAYED : 0) | (v.damaged ? DAMAGED : 0);
     const known = this.keys.size;
     const k = this.keys.intern(key);
     if (k === known) {
@@ -143,6 +151,7 @@ export class VersionTable {
       valueLength: this.valueLength[row]!,
       sequence: Number.isNaN(sequence) ? undefined : sequence,
       replayed: (this.flags[row]! & REPLAYED) !== 0,
+      damaged: (this.flags[row]! & DAMAGED) !== 0,
     };
   }
 
@@ -183,10 +192,12 @@ export class VersionTable {
 
   /**
    * Each row's standing: 'live' (its key's winning put), 'tombstone' (a
-   * delete) or 'stale' (any other put), with its data file and length.
+   * delete) or 'stale' (any other put), with its data file and length. A
+   * damaged row is not visited (its bytes count as corrupt).
    */
   forEachStanding(visit: (fileIndex: number, length: number, standing: 'live' | 'tombstone' | 'stale') => void): void {
     for (let row = 0; row < this.rows; row++) {
+      if ((this.flags[row]! & DAMAGED) !== 0) continue;
       const standing = this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';
       visit(this.fileIndex[row]!, this.length[row]!, standing);
     }

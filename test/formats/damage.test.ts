@@ -92,10 +92,11 @@ describe.each(cases.map((c) => [c.name, c] as const))('damaged copy of %s', (_na
     const store = await openForeign(dir);
     const report = await store.verify();
     expect(report.problems).toContainEqual(expect.objectContaining({ file: file.name, offset: record.offset, kind: how!.kind }));
-    // The damaged record is never served as a live value.
+    // The damaged record is never served as a live value: where it is still the key's record (a Riak hint the
+    // program trusts names it), reading the key fails.
     for (const key of store.sortedKeys()) {
       const loc = store.locate(Buffer.from(key, 'latin1'))!;
-      expect(loc.file === file.name && loc.offset === record.offset).toBe(false);
+      if (loc.file === file.name && loc.offset === record.offset) await expect(store.get(Buffer.from(key, 'latin1'))).rejects.toThrow(/corrupt record/);
     }
     await store.close();
   });

@@ -210,6 +210,15 @@ export interface FormatDescription {
   /** Whether the real program stops replaying a file at its first bad record. */
   stopsFileAtFirstBadRecord: boolean;
   /**
+   * Whether the real program takes a data file's keys from its hint file
+   * (the hint with the same id) when that hint checks out whole, without
+   * reading the data (Riak: the trailer's CRC). A damaged data record such a
+   * hint names is then still the key's record to the program: the key is
+   * listed, and reading it fails. Without this, a damaged record is never
+   * replayed.
+   */
+  keysFromValidHint?: boolean;
+  /**
    * What the detector looks for, for people ("N.bitcask.data in the folder"),
    * listed when no format matches a directory.
    */

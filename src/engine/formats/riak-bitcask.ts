@@ -493,5 +493,6 @@ export const riakBitcask: FormatDescription = {
     file.role === 'data' ? dataRecords(bytes, from) : file.role === 'hint' ? hintRecords(bytes, from) : recordsFrom(decodeFile(file, bytes), from),
   winner: 'sequence',
   stopsFileAtFirstBadRecord: false,
+  keysFromValidHint: true,
   looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],
 };
