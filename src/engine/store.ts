@@ -64,6 +64,7 @@ import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
+import { listedFile } from './formats/fs-probe.js';
 import type {
   BatchOp,
   BrowsableStore,
@@ -302,6 +303,18 @@ export class Store implements BrowsableStore {
       );
     let image: LoadedImage | undefined = this.readOnly && listing.hasKeydirImage ? await readImage() : undefined;
     if (!this.readOnly) {
+      // A segment it cannot read refuses the writer before it changes anything (its keydir image deleted, a lock taken).
+      for (const id of listing.dataIds) {
+        const name = dataFileName(id);
+        let fd: number | undefined;
+        try {
+          fd = efs.openSync(pathOf(dir, name), 'r+');
+        } catch (err) {
+          this.unreadableSegment(name, err);
+        } finally {
+          if (fd !== undefined) efs.closeSync(fd);
+        }
+      }
       this.lock = acquireLock(efs, dir);
       if (this.lock.tookOverFrom !== undefined) this.recovery.staleLockTakenOver = this.lock.tookOverFrom;
       // Under the lock (a writer that held it until we took it may have closed and written one since the
@@ -338,11 +351,18 @@ export class Store implements BrowsableStore {
     this.nextSegmentId = (allIds.length ? Math.max(...allIds) : 0) + 1;
 
     let totalBytes = 0;
+    const unreadable = new Set<number>();
     for (const id of ids) {
       const name = files.get(id)!;
-      const fd = efs.openSync(pathOf(dir, name), this.readOnly ? 'r' : 'r+');
+      let fd: number;
+      try {
+        fd = efs.openSync(pathOf(dir, name), this.readOnly ? 'r' : 'r+');
+      } catch (err) {
+        this.unreadableSegment(name, err);
+        unreadable.add(id);
+        continue;
+      }
       const size = efs.fstatSize(fd);
-      totalBytes += size;
       let header;
       try {
         const read = readSegmentHeader(efs, fd, name, size);
@@ -350,14 +370,18 @@ export class Store implements BrowsableStore {
         if (read.problem) this.recovery.skipped.push(read.problem);
       } catch (err) {
         efs.closeSync(fd);
-        throw err;
+        this.unreadableSegment(name, err);
+        unreadable.add(id);
+        continue;
       }
+      totalBytes += size;
       const seg = new Segment(id, name, fd, size, header);
       this.segments.set(id, seg);
       if (header) this.nextSequence = Math.max(this.nextSequence, header.sequenceFloor + 1);
     }
 
-    if (!(image && (await this.adoptKeydirImage(image, listing, yielder)))) await this.replayAll(ids, segmentFiles, yielder, totalBytes);
+    const readable = ids.filter((id) => !unreadable.has(id));
+    if (!(image && unreadable.size === 0 && (await this.adoptKeydirImage(image, listing, yielder)))) await this.replayAll(readable, segmentFiles, yielder, totalBytes);
     yielder.report(totalBytes, totalBytes);
 
     if (!this.readOnly) {
@@ -371,6 +395,31 @@ export class Store implements BrowsableStore {
     // (reading nothing) until reads keep missing. Not earlier: its start would take the other core from the
     // open's reads on the thread pool (a 1M-key open from the image: ~85 → ~103 ms).
     if (totalBytes >= PREPARE_FROM_BYTES) this.cacheFill.prepare();
+  }
+
+  /**
+   * A segment of the listing that cannot be opened or read (a dangling or
+   * looping symbolic link, a directory with a segment's name, an I/O error).
+   * Gone from the directory meanwhile (a writer's compaction): the error
+   * goes on, so that a reader lists the directory again. Else a read-only
+   * open goes on without it, said as a skipped problem (its keys are
+   * missing, and export and scan say so); a writer refuses to open: it
+   * would write over a store whose data it cannot see.
+   */
+  private unreadableSegment(name: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    let listed = true;
+    try {
+      listed = this.efs.readdirSync(this.dir).includes(name);
+    } catch {
+      // The directory itself unreadable now: the error below says the file's.
+    }
+    if (code === undefined || !listed) throw err;
+    const why = listedFile(pathOf(this.dir, name))?.unreadable ?? (err as Error).message;
+    if (!this.readOnly) {
+      throw new IoError(`opening ${name}`, new Error(`the segment cannot be read (${why}); a writer does not open a store with a segment it cannot see ("kvscope verify" and read-only opens show the rest)`));
+    }
+    this.recovery.skipped.push({ file: name, offset: 0, length: 0, kind: 'unreadable', message: `the segment cannot be read (${why}): none of its records were replayed` });
   }
 
   /**

@@ -10,6 +10,7 @@ import type { EngineFs } from './fs.js';
 import { readAt, realFs } from './fs.js';
 import { checkHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
+import { listedFile } from './formats/fs-probe.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
 import { pageSumsProblemSteps, readKeydirImage, staleness } from './keydir-image.js';
 import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
@@ -55,9 +56,18 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   const nameOf = new Map(segments.map((s) => [s.id, s.name]));
   const yielder = new Yielder('verify', opts.signal, opts.onProgress);
   const sizes = new Map<number, number>();
+  // Segments listed but not readable as files (a dangling or looping link, a directory): why, for a problem each.
+  const unreadable = new Map<number, string>();
   let total = 0;
   for (const { id, name } of segments) {
-    const size = efs.statSize(pathOf(dir, name));
+    let size: number;
+    try {
+      size = efs.statSize(pathOf(dir, name));
+    } catch (err) {
+      unreadable.set(id, unreadableWhy(efs, dir, name, err));
+      sizes.set(id, 0);
+      continue;
+    }
     sizes.set(id, size);
     total += size;
   }
@@ -110,10 +120,32 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
     id = segment.id;
     file = segment.name;
     const size = sizes.get(id)!;
-    const fd = efs.openSync(pathOf(dir, file), 'r');
+    const cannotRead = (why: string): void => {
+      files++;
+      problems.push({ file, offset: 0, kind: 'unreadable', length: 0, message: `the segment cannot be read (${why}): a reader replays none of its records` });
+    };
+    if (unreadable.has(id)) {
+      cannotRead(unreadable.get(id)!);
+      continue;
+    }
+    let fd: number;
+    try {
+      fd = efs.openSync(pathOf(dir, file), 'r');
+    } catch (err) {
+      cannotRead(unreadableWhy(efs, dir, file, err));
+      continue;
+    }
+    let headerRead: ReturnType<typeof readSegmentHeader>;
+    try {
+      headerRead = readSegmentHeader(efs, fd, file, size);
+    } catch (err) {
+      efs.closeSync(fd);
+      cannotRead(unreadableWhy(efs, dir, file, err));
+      continue;
+    }
     try {
       files++;
-      const { header, problem } = readSegmentHeader(efs, fd, file, size);
+      const { header, problem } = headerRead;
       if (problem) problems.push(problem);
       if (header && header.segmentId !== id) problems.push({ file, offset: 8, kind: 'bad-header', message: `header says segment ${header.segmentId}, file name says ${id}` });
       ascending = header ? (header.flags & 1) === 0 : true;
@@ -170,6 +202,23 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
 }
 
 const TWO_32 = 0x1_0000_0000;
+
+/**
+ * Why a listed segment cannot be read, when it is still there (a dangling or
+ * looping link, a directory with its name, an I/O error); a file gone from
+ * the directory meanwhile (a writer's compaction) rethrows, so that verify
+ * lists the directory again.
+ */
+function unreadableWhy(efs: EngineFs, dir: string, name: string, err: unknown): string {
+  let listed = false;
+  try {
+    listed = efs.readdirSync(dir).includes(name);
+  } catch {
+    // The directory unreadable now: rethrown below.
+  }
+  if ((err as NodeJS.ErrnoException).code === undefined || !listed) throw err;
+  return listedFile(pathOf(dir, name))?.unreadable ?? (err as Error).message;
+}
 
 /**
  * The record at [offset, offset + length) of a data file of `dataSize` bytes,

@@ -144,6 +144,12 @@ export interface FormatFile {
   /** Numeric id used for ordering (segment number), or -1. */
   id: number;
   size: number;
+  /**
+   * Set when the name is there but cannot be read as a file (a dangling or
+   * looping symbolic link, a directory): why, in a few words. Its size is
+   * then 0; a replay and verify report it instead of reading it.
+   */
+  unreadable?: string;
 }
 
 export interface Detection {

@@ -34,6 +34,40 @@ export function fileSize(p: string): number {
   }
 }
 
+/**
+ * A format file's size as listed: a regular file's size; else, for a name
+ * that is there but cannot be read as a file (a symbolic link to nothing or
+ * to itself, a directory, a device or pipe), size 0 and why, so the file is
+ * listed and reported instead of passed over (its keys would vanish
+ * unsaid). undefined when there is no such name at all.
+ */
+export function listedFile(p: string): { size: number; unreadable?: string } | undefined {
+  let link: fs.Stats;
+  try {
+    link = fs.lstatSync(p);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fs.statSync(p);
+    if (st.isFile()) return { size: st.size };
+    return { size: 0, unreadable: st.isDirectory() ? 'a directory, not a file' : 'not a regular file' };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (link.isSymbolicLink()) {
+      let target = '';
+      try {
+        target = ` to ${fs.readlinkSync(p)}`;
+      } catch {
+        // Unreadable link: said without its target.
+      }
+      if (code === 'ELOOP') return { size: 0, unreadable: `a symbolic link${target} that loops` };
+      if (code === 'ENOENT') return { size: 0, unreadable: `a symbolic link${target}, which does not exist` };
+    }
+    return { size: 0, unreadable: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 /** The first `max` bytes of a file (fewer if it is shorter), or undefined if unreadable. */
 export function readHead(p: string, max: number): Uint8Array | undefined {
   let fd: number | undefined;

@@ -11,7 +11,7 @@
  */
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
+import { candidateRoots, fileSize, filePath, listedFile, readHead } from './fs-probe.js';
 import { damagedRecord, showBytes } from './decode-helpers.js';
 import { NEWLINE_FIELD, commandLineDecoder, newlineValue, lineRecords, splitLines, tornLine, type ParsedCommand, type TextLine } from './text-lines.js';
 
@@ -69,8 +69,8 @@ export function decodeDefaultJson(bytes: Uint8Array): DecodedRecord[] {
 }
 
 function listFiles(root: string): FormatFile[] {
-  const size = fileSize(filePath(root, FILE_NAME));
-  return size < 0 ? [] : [{ name: FILE_NAME, role: 'data', id: 0, size }];
+  const listed = listedFile(filePath(root, FILE_NAME));
+  return listed ? [{ name: FILE_NAME, role: 'data', id: 0, ...listed }] : [];
 }
 
 function detect(dir: string): Detection | null {

@@ -22,7 +22,7 @@ import { crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { damagedRecord, hex32, pastEndRecord, propertiesInOrder, RecordWithLazyFields, readU64LE, showBytes, viewOf } from './decode-helpers.js';
 import { type FieldValue, fixedSize, headerOffset, layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
+import { candidateRoots, filePath, listedFile, listDir, readHead } from './fs-probe.js';
 
 // ------------------------------------------------------------------ shared: segment folders
 
@@ -42,9 +42,9 @@ function listSegments(root: string, naming: SegmentNaming): FormatFile[] {
   for (const name of listDir(root)) {
     const m = naming.pattern.exec(name);
     if (!m) continue;
-    const size = fileSize(filePath(root, name));
-    if (size < 0) continue;
-    files.push({ name, role: 'data', id: Number(m[1]), size });
+    const listed = listedFile(filePath(root, name));
+    if (!listed) continue;
+    files.push({ name, role: 'data', id: Number(m[1]), ...listed });
   }
   if (naming.order === 'numeric') files.sort((a, b) => a.id - b.id || (a.name < b.name ? -1 : 1));
   else files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -24,7 +24,7 @@ import { crc32, crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
 import { damagedRecord, hex32, pastEndRecord, propertiesInOrder, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, listDir, readHead } from './fs-probe.js';
+import { candidateRoots, filePath, listedFile, listDir, readHead } from './fs-probe.js';
 
 // ------------------------------------------------------------------ layouts
 
@@ -425,9 +425,9 @@ function listFiles(root: string): FormatFile[] {
   for (const name of listDir(root)) {
     const kind = roleOf(name);
     if (!kind) continue;
-    const size = fileSize(filePath(root, name));
-    if (size < 0) continue;
-    files.push({ name, role: kind.role, id: kind.id, size });
+    const listed = listedFile(filePath(root, name));
+    if (!listed) continue;
+    files.push({ name, role: kind.role, id: kind.id, ...listed });
   }
   // Numeric id order, each data file before its hint, locks last.
   files.sort((a, b) => {

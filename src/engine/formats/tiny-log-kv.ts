@@ -14,7 +14,7 @@
  */
 import type { DecodedField, DecodedRecord, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
+import { candidateRoots, fileSize, filePath, listedFile, readHead } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
 import {
   NEWLINE_FIELD,
@@ -112,8 +112,8 @@ export function decodeStoreLog(bytes: Uint8Array): DecodedRecord[] {
 }
 
 function listFiles(root: string): FormatFile[] {
-  const size = fileSize(filePath(root, FILE_NAME));
-  return size < 0 ? [] : [{ name: FILE_NAME, role: 'data', id: 0, size }];
+  const listed = listedFile(filePath(root, FILE_NAME));
+  return listed ? [{ name: FILE_NAME, role: 'data', id: 0, ...listed }] : [];
 }
 
 function detect(dir: string) {
