@@ -11,15 +11,16 @@
  * - substring filters search a few big strings holding every key
  *   (`indexOf` over them is ~10× faster than testing a million strings),
  *   glob filters test only the keys containing the pattern's longest
- *   literal; a filter's result is the positions of its keys in the sorted
+ *   literal, in place in those strings, in time linear in the key (glob.ts:
+ *   a lazily built DFA, never a backtracking regex); a filter's result is the positions of its keys in the sorted
  *   list, cached until the store's key list changes.
  */
-import picomatch from 'picomatch';
 import type { Delimiter, KeyEntry, KeyFilter, TreeNode } from '../shared/contract.js';
 import { Uint32List } from '../engine/arrays.js';
 import type { KeyBatch, KeyList } from '../engine/key-list.js';
 import { batchesInPositionOrder, prefixRange, StringKeyList } from '../engine/key-list.js';
 import { SmallestN } from '../engine/key-sort.js';
+import { GlobMatcher } from './glob.js';
 import { LIMITS } from '../shared/contract.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../shared/keytext.js';
 
@@ -29,9 +30,6 @@ export interface KeyRange {
   readonly start: number;
   readonly end: number;
 }
-
-/** Not latin1, so never part of a key string. */
-const SLASH_STAND_IN = '\u0101';
 
 /** The keys of `base` at `positions` (ascending), in that order: a filter's result. */
 export class PickedKeyList implements KeyList {
@@ -66,18 +64,6 @@ export class PickedKeyList implements KeyList {
 export function entryFor(key: string): KeyEntry {
   const { display, printable } = describeKey(key);
   return { key, display, hex: keyStringToHex(key), printable };
-}
-
-function compileMatcher(filter: KeyFilter): (key: string) => boolean {
-  // What a person types is text; keys are bytes: match against the UTF-8 bytes as latin1.
-  const pattern = textToKeyString(filter.pattern);
-  if (filter.mode === 'substring') return (key) => key.includes(pattern);
-  if (filter.mode === 'prefix') return (key) => key.startsWith(pattern);
-  // Keys are not paths: '*' should match any run of bytes, '/' included (as Redis KEYS does).
-  // picomatch treats '/' as a separator, so hide it behind a char no key string can contain.
-  const hide = (s: string) => (s.includes('/') ? s.replaceAll('/', SLASH_STAND_IN) : s);
-  const isMatch = picomatch(hide(pattern), { dot: true, noextglob: true });
-  return (key) => isMatch(hide(key));
 }
 
 /** Where the keys come from: the store. */
@@ -148,14 +134,15 @@ function buildHaystack(source: KeyList, chunkBytes = HAYSTACK_CHUNK): Haystack {
 
 /**
  * Positions (ascending) of the keys containing `needle` (a key string; a
- * match running across a separator is not one) and accepted by `test`.
- * Without a needle, every key is tested.
+ * match running across a separator is not one) and accepted by `glob`
+ * (tested in place: no string is made per key). Without a needle, every key
+ * is tested.
  */
-function search(h: Haystack, needle: string | undefined, test?: (key: string) => boolean): Uint32Array {
+function search(h: Haystack, needle: string | undefined, glob?: GlobMatcher): Uint32Array {
   const out = new Uint32List();
   for (const { text, starts, positions } of h.chunks) {
     const take = (k: number) => {
-      if (test === undefined || test(text.slice(starts[k]!, starts[k + 1]! - 1))) out.push(positions[k]!);
+      if (glob === undefined || glob.matchRange(text, starts[k]!, starts[k + 1]! - 1)) out.push(positions[k]!);
     };
     if (needle === undefined) {
       for (let k = 0; k < positions.length; k++) take(k);
@@ -188,7 +175,7 @@ function inOrder(positions: Uint32Array, n: number): Uint32Array {
   return positions;
 }
 
-/** Characters that are literal in a glob wherever they appear (picomatch, noextglob). */
+/** Characters that are literal in a glob wherever they appear (see glob.ts). */
 const GLOB_LITERAL = /[A-Za-z0-9:_\-/. ,=#%~\u0080-\u00ff]/;
 
 /**
@@ -327,8 +314,9 @@ export class KeyIndex {
     const pattern = textToKeyString(filter.pattern);
     const haystack = this.haystackFor(source);
     if (filter.mode === 'substring') return search(haystack, pattern);
+    // What a person types is text; keys are bytes: the glob is matched against the UTF-8 bytes as latin1.
     const literal = globLiteral(pattern);
-    return search(haystack, literal || undefined, compileMatcher(filter));
+    return search(haystack, literal || undefined, new GlobMatcher(pattern));
   }
 
   /** The filtered, sorted keys (cached per filter until the store's key list changes). */
