@@ -64,7 +64,7 @@ import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
-import { listedFile } from './formats/fs-probe.js';
+import { isSymbolicLink, listedFile } from './formats/fs-probe.js';
 import type {
   BatchOp,
   BrowsableStore,
@@ -414,7 +414,8 @@ export class Store implements BrowsableStore {
     } catch {
       // The directory itself unreadable now: the error below says the file's.
     }
-    if (code === undefined || !listed) throw err;
+    // ENOENT from a name still listed is a link to nothing; from anything else, a file that went (compaction).
+    if (code === undefined || !listed || (code === 'ENOENT' && !isSymbolicLink(pathOf(this.dir, name)))) throw err;
     const why = listedFile(pathOf(this.dir, name))?.unreadable ?? (err as Error).message;
     if (!this.readOnly) {
       throw new IoError(`opening ${name}`, new Error(`the segment cannot be read (${why}); a writer does not open a store with a segment it cannot see ("kvscope verify" and read-only opens show the rest)`));

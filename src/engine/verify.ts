@@ -10,7 +10,7 @@ import type { EngineFs } from './fs.js';
 import { readAt, realFs } from './fs.js';
 import { checkHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
-import { listedFile } from './formats/fs-probe.js';
+import { isSymbolicLink, listedFile } from './formats/fs-probe.js';
 import { COMPACTION_MANIFEST, dataFileName, hintFileName, KEYDIR_IMAGE_FILE, listDirectory, pathOf } from './native/files.js';
 import { pageSumsProblemSteps, readKeydirImage, staleness } from './keydir-image.js';
 import { Keydir, SLOT_WORDS, type SlotsByLocation } from './keydir.js';
@@ -216,7 +216,9 @@ function unreadableWhy(efs: EngineFs, dir: string, name: string, err: unknown): 
   } catch {
     // The directory unreadable now: rethrown below.
   }
-  if ((err as NodeJS.ErrnoException).code === undefined || !listed) throw err;
+  const code = (err as NodeJS.ErrnoException).code;
+  // ENOENT from a name still listed is a link to nothing; from anything else, a file that went (compaction).
+  if (code === undefined || !listed || (code === 'ENOENT' && !isSymbolicLink(pathOf(dir, name)))) throw err;
   return listedFile(pathOf(dir, name))?.unreadable ?? (err as Error).message;
 }
 

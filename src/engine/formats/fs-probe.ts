@@ -68,6 +68,15 @@ export function listedFile(p: string): { size: number; unreadable?: string } | u
   }
 }
 
+/** Whether p is a symbolic link itself (followed or not); false when there is nothing at p. */
+export function isSymbolicLink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** The first `max` bytes of a file (fewer if it is shorter), or undefined if unreadable. */
 export function readHead(p: string, max: number): Uint8Array | undefined {
   let fd: number | undefined;
