@@ -151,7 +151,7 @@ export class VersionTable {
       valueLength: this.valueLength[row]!,
       sequence: Number.isNaN(sequence) ? undefined : sequence,
       replayed: (this.flags[row]! & REPLAYED) !== 0,
-      damaged: (this.flags[row]! & DAMAGED) !== 0,
+      ...((this.flags[row]! & DAMAGED) !== 0 ? { damaged: true } : {}),
     };
   }
 
