@@ -321,7 +321,11 @@ export class GlobMatcher {
   private target: Int32Array;
   /** The start state's target value. */
   private start = 0;
-  /** Literal text every matching key starts / ends with (checked first, natively: most keys fail there). */
+  /**
+   * The literal text the glob starts and ends with: checked first, natively
+   * (most keys fail there), and left out of the DFA, which matches only what
+   * lies between them (their lengths are fixed, so the split is unique).
+   */
   readonly prefix: string;
   readonly suffix: string;
   /** Cap on the DFA's states (its table holds states × classes transitions). */
@@ -368,7 +372,7 @@ export class GlobMatcher {
         }
       }
     };
-    compile(parsed.nodes);
+    compile(nodes.slice(head, tail));
     emit(MATCH);
     this.op = Uint8Array.from(op);
     this.arg = Int32Array.from(arg);
@@ -488,8 +492,13 @@ export class GlobMatcher {
   /** Whether s[from, to) matches (the whole of it: a glob is anchored at both ends). */
   matchRange(s: string, from: number, to: number): boolean {
     const { prefix, suffix } = this;
-    if (prefix.length > 0 && (to - from < prefix.length || !s.startsWith(prefix, from))) return this.negated;
-    if (suffix.length > 0 && (to - from < suffix.length || !s.endsWith(suffix, to))) return this.negated;
+    if (prefix.length + suffix.length > 0) {
+      if (to - from < prefix.length + suffix.length) return this.negated;
+      if (prefix.length > 0 && !s.startsWith(prefix, from)) return this.negated;
+      if (suffix.length > 0 && !s.endsWith(suffix, to)) return this.negated;
+      from += prefix.length;
+      to -= suffix.length;
+    }
     let row = this.start;
     if (row < 0) return (row === ALWAYS) !== this.negated;
     let trans = this.trans;
