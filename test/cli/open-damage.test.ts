@@ -9,34 +9,18 @@
  * byte (hashes before and after).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { MAX_OPEN_NOTES } from '../../src/cli/commands.js';
 import { Store } from '../../src/engine/store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
-import { copyToTemp, FIXTURES, hashTree, removeTemp } from '../formats/helpers.js';
+import { FIXTURES, hashTree, kvscope, tempDirs } from '../formats/helpers.js';
 
-async function kvscope(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: new PassThrough() });
-  return { code, out, err };
-}
 
-const temps: string[] = [];
-afterEach(() => {
-  while (temps.length > 0) removeTemp(temps.pop()!);
-});
 
-function copyOf(fixture: string): string {
-  const dir = copyToTemp(path.join(FIXTURES, fixture, 'data'));
-  temps.push(dir);
-  return dir;
-}
+const temps = tempDirs();
+const copyOf = temps.fixture;
 
 function patch(file: string, offset: number, bytes: number[]): void {
   const fd = fs.openSync(file, 'r+');
@@ -129,8 +113,7 @@ describe('another engine\'s damaged files, through the CLI', () => {
 describe('a kvscope store opened read-only', () => {
   /** A store of three keys in one segment read from its records: no hint, no keydir image. */
   async function threeKeys(): Promise<{ dir: string; offsets: number[]; segment: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-open-damage-'));
-    temps.push(dir);
+    const dir = temps.empty('kvscope-open-damage-');
     const store = await Store.open(dir, { create: true });
     for (const k of ['a', 'b', 'c']) await store.put(k, `value of ${k}`);
     const offsets = ['a', 'b', 'c'].map((k) => store.locate(k)!.offset);
@@ -166,8 +149,7 @@ describe('the inspector opening a damaged copy', () => {
   it('returns the replay\'s problems as warnings (the renderer\'s banner shows them)', async () => {
     const dir = copyOf('riak-bitcask/basic');
     patch(path.join(dir, '4.bitcask.data'), 2165, [0x01]);
-    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-open-damage-config-'));
-    temps.push(configDir);
+    const configDir = temps.empty('kvscope-open-damage-config-');
     const service = new InspectorService({ opener: createEngineOpener(), configDir });
     const before = hashTree(dir);
     try {

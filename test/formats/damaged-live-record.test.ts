@@ -13,30 +13,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { CorruptRecordError } from '../../src/engine/errors.js';
 import { openForeign } from '../../src/engine/foreign-store.js';
-import { copyToTemp, FIXTURES, hashTree, removeTemp } from './helpers.js';
+import { hashTree, kvscope, tempDirs } from './helpers.js';
 
-async function kvscope(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: new PassThrough() });
-  return { code, out, err };
-}
 
-const temps: string[] = [];
-afterEach(() => {
-  while (temps.length > 0) removeTemp(temps.pop()!);
-});
 
-function copyOf(fixture: string): string {
-  const dir = copyToTemp(path.join(FIXTURES, fixture, 'data'));
-  temps.push(dir);
-  return dir;
-}
+const temps = tempDirs();
+const copyOf = temps.fixture;
 
 function flip(file: string, offset: number): void {
   const bytes = fs.readFileSync(file);

@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { SHARED_DIR } from '../shared-dir.js';
 
 export const FIXTURES = `${SHARED_DIR}/fixtures`;
@@ -72,6 +75,30 @@ export function copyToTemp(src: string): string {
 
 export function removeTemp(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * For a test file: temp dirs removed after the test that made them, empty
+ * ones and writable copies of a fixture's data/ folder.
+ */
+export function tempDirs(): { fixture: (fixture: string) => string; empty: (prefix: string) => string } {
+  const temps: string[] = [];
+  afterEach(() => {
+    while (temps.length > 0) removeTemp(temps.pop()!);
+  });
+  const kept = (dir: string): string => (temps.push(dir), dir);
+  return {
+    fixture: (fixture) => kept(copyToTemp(path.join(FIXTURES, fixture, 'data'))),
+    empty: (prefix) => kept(fs.mkdtempSync(path.join(os.tmpdir(), prefix))),
+  };
+}
+
+/** The CLI run in this process (src/cli/main.ts), its stdout and stderr lines gathered. */
+export async function kvscope(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: new PassThrough() });
+  return { code, out, err };
 }
 
 export function walk(dir: string): string[] {

@@ -7,26 +7,15 @@
  * clear error (exit 3). Nothing is written into the directory.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
 import { openForeign } from '../../src/engine/foreign-store.js';
 import { Store } from '../../src/engine/store.js';
-import { copyToTemp, FIXTURES, removeTemp } from './helpers.js';
+import { kvscope, tempDirs } from './helpers.js';
 
-async function kvscope(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (t) => out.push(t), err: (t) => err.push(t), stdin: new PassThrough() });
-  return { code, out, err };
-}
 
-const temps: string[] = [];
-afterEach(() => {
-  while (temps.length > 0) removeTemp(temps.pop()!);
-});
+const temps = tempDirs();
+const copyOf = temps.fixture;
 
 /** Names and link targets of everything under dir (hashTree skips links and directories). */
 function listing(dir: string): string[] {
@@ -46,8 +35,7 @@ const BREAKAGES: Array<[string, (file: string) => void, RegExp]> = [
 
 describe.each(BREAKAGES)('mini-kvstore-v2 with segment-5.dat replaced by %s', (_what, breakIt, why) => {
   it('verify reports it (exit 1); the open warns and export exits 1; nothing changes', async () => {
-    const dir = copyToTemp(path.join(FIXTURES, 'mini-kvstore-v2/many-segments/data'));
-    temps.push(dir);
+    const dir = copyOf('mini-kvstore-v2/many-segments');
     const seg = path.join(dir, 'db', 'segment-5.dat');
     fs.rmSync(seg);
     breakIt(seg);
@@ -73,8 +61,7 @@ describe.each(BREAKAGES)('mini-kvstore-v2 with segment-5.dat replaced by %s', (_
 
 describe('Riak with a data file replaced by a dangling link', () => {
   it('is reported by verify and the open', async () => {
-    const dir = copyToTemp(path.join(FIXTURES, 'riak-bitcask/basic/data'));
-    temps.push(dir);
+    const dir = copyOf('riak-bitcask/basic');
     fs.rmSync(path.join(dir, '2.bitcask.data'));
     fs.symlinkSync('/nonexistent/2.bitcask.data', path.join(dir, '2.bitcask.data'));
     const verify = await kvscope(['verify', '--dir', dir]);
@@ -88,8 +75,7 @@ describe('Riak with a data file replaced by a dangling link', () => {
 
 describe('a kvscope store with a segment replaced by a dangling link', () => {
   async function store(): Promise<{ dir: string; segment: string }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-unreadable-'));
-    temps.push(dir);
+    const dir = temps.empty('kvscope-unreadable-');
     let s = await Store.open(dir, { create: true, segmentSize: 100 });
     await s.put('a', 'x'.repeat(60));
     await s.put('b', 'y'.repeat(60));
