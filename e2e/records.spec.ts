@@ -12,7 +12,7 @@ import { decodeFormatFile } from '../src/engine/foreign-store.js';
 import { nativeFormat } from '../src/engine/formats/native.js';
 import { Store } from '../src/engine/store.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
-import { copyDir } from '../test/engine/helpers.js';
+import { copyDir, crashAfterCompactionCommit } from '../test/engine/helpers.js';
 
 const FIXTURES = `${SHARED_DIR}/fixtures`;
 const RIAK = `${FIXTURES}/riak-bitcask/basic/data`;
@@ -375,19 +375,7 @@ test('history lists every version; view an old one and restore it', async ({ pag
 test('a compaction interrupted after its commit: the segments view shows its outputs and says what they replace', async ({ page, kv }) => {
   // The directory as a crash right after the COMPACTION manifest was committed would leave it.
   const crashed = join(kv.base, 'crashed-compaction');
-  const store = await Store.open(kv.dir, {
-    fsync: 'never',
-    compactionHooks: {
-      afterStep(step) {
-        if (step !== 'manifest-committed') return;
-        copyDir(kv.dir, crashed);
-        throw new Error('simulated crash');
-      },
-    },
-  });
-  await expect(store.compact()).rejects.toThrow('simulated crash');
-  await store.close();
-  const manifest = JSON.parse(readFileSync(join(crashed, 'COMPACTION'), 'utf8')) as { inputs: number[]; outputs: number[] };
+  const manifest = await crashAfterCompactionCommit(kv.dir, crashed);
   const name = (id: number) => `${String(id).padStart(6, '0')}.data`;
   await page.goto(kv.url);
   await openFromScreen(page, crashed);

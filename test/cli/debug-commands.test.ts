@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
 import { Store } from '../../src/engine/store.js';
-import { copyDir, hashDir } from '../engine/helpers.js';
+import { copyDir, crashAfterCompactionCommit, hashDir } from '../engine/helpers.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/kvscope.js');
@@ -115,19 +115,7 @@ describe('a compaction interrupted after its commit', () => {
     const source = path.join(cwd, 'to-compact');
     const crashed = path.join(cwd, 'crashed-compaction');
     copyDir(path.join(cwd, 'store'), source);
-    const store = await Store.open(source, {
-      fsync: 'never',
-      compactionHooks: {
-        afterStep(step) {
-          if (step !== 'manifest-committed') return;
-          copyDir(source, crashed);
-          throw new Error('simulated crash');
-        },
-      },
-    });
-    await expect(store.compact()).rejects.toThrow('simulated crash');
-    await store.close();
-    const manifest = JSON.parse(fs.readFileSync(path.join(crashed, 'COMPACTION'), 'utf8')) as { inputs: number[]; outputs: number[] };
+    const manifest = await crashAfterCompactionCommit(source, crashed);
     const inputs = manifest.inputs.map((id) => `${String(id).padStart(6, '0')}.data`);
     const outputs = manifest.outputs.map((id) => `${String(id).padStart(6, '0')}.data.compacting`);
     const before = hashDir(crashed);

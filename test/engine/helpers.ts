@@ -44,6 +44,34 @@ export function removeKeydirImage(dir: string): void {
   fs.rmSync(path.join(dir, 'KEYDIR'), { force: true });
 }
 
+/**
+ * Compact the store in `dir`, and copy the directory to `crashed` right
+ * after the COMPACTION manifest is committed: `crashed` is then as a crash
+ * at that point leaves it (outputs still *.compacting, inputs still there).
+ * Returns the manifest: the ids of the inputs and of the outputs.
+ */
+export async function crashAfterCompactionCommit(dir: string, crashed: string): Promise<{ inputs: number[]; outputs: number[] }> {
+  const store = await Store.open(dir, {
+    fsync: 'never',
+    compactionHooks: {
+      afterStep(step) {
+        if (step !== 'manifest-committed') return;
+        copyDir(dir, crashed);
+        throw new Error('simulated crash');
+      },
+    },
+  });
+  try {
+    await store.compact();
+    throw new Error('the compaction did not reach its commit');
+  } catch (err) {
+    if ((err as Error).message !== 'simulated crash') throw err;
+  } finally {
+    await store.close();
+  }
+  return JSON.parse(fs.readFileSync(path.join(crashed, 'COMPACTION'), 'utf8')) as { inputs: number[]; outputs: number[] };
+}
+
 export function copyDir(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });
   for (const name of fs.readdirSync(from)) {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import type { KeyVersion } from '../../src/engine/types.js';
-import { cleanTempDirs, copyDir, countingFs, tempDir } from './helpers.js';
+import { cleanTempDirs, copyDir, countingFs, crashAfterCompactionCommit, tempDir } from './helpers.js';
 
 afterAll(cleanTempDirs);
 
@@ -81,18 +81,7 @@ describe('history through hints', () => {
   it('reads through the hints of a committed compaction\'s outputs (*.hint.compacting) when a crash left them unrenamed', async () => {
     const dir = await storeWithHistory();
     const crashed = tempDir();
-    const s = await Store.open(dir, {
-      fsync: 'never',
-      compactionHooks: {
-        afterStep(step) {
-          if (step !== 'manifest-committed') return;
-          copyDir(dir, crashed);
-          throw new Error('simulated crash');
-        },
-      },
-    });
-    await expect(s.compact()).rejects.toThrow('simulated crash');
-    await s.close();
+    await crashAfterCompactionCommit(dir, crashed);
     expect(fs.readdirSync(crashed).some((n) => n.endsWith('.hint.compacting'))).toBe(true);
     const { efs, bytesReadFrom } = countingFs();
     const ro = await Store.open(crashed, { readOnly: true, fs: efs, cacheBytes: 0 });
