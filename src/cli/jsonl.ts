@@ -45,9 +45,16 @@ export function isBase64(text: string): boolean {
   return true;
 }
 
+/** A UTF-16 surrogate without its other half (String.prototype.isWellFormed is ES2024). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A key or value as a line gives it, checked: UTF-8 text, or the letters of base64. */
 function jsonBytesText(value: unknown, what: string): { text: string; encoding: 'utf8' | 'base64' } {
-  if (typeof value === 'string') return { text: value, encoding: 'utf8' };
+  if (typeof value === 'string') {
+    // JSON can spell a lone surrogate (\ud800), which has no UTF-8: stored, it would become U+FFFD's bytes.
+    if (LONE_SURROGATE.test(value)) throw new Error(`${what} holds a lone surrogate (\\ud800-\\udfff without its pair), which is not text; give such bytes as {"base64": "..."}`);
+    return { text: value, encoding: 'utf8' };
+  }
   if (value && typeof value === 'object' && typeof (value as { base64?: unknown }).base64 === 'string') {
     const text = (value as { base64: string }).base64;
     if (!isBase64(text)) throw new Error(`${what} is not valid base64`);

@@ -87,6 +87,15 @@ describe('isBase64', () => {
   });
 });
 
+describe('parseImportLine', () => {
+  it('refuses a lone surrogate (JSON can spell one; UTF-8 cannot), and takes a pair', () => {
+    for (const line of ['{"key":"lone\\ud800","value":"x"}', '{"key":"k","value":"a\\udc00"}', '{"key":"k","value":"\\ud800\\ud800\\udc00"}']) {
+      expect(() => parseImportLine(line), line).toThrow(/lone surrogate .*give such bytes as \{"base64"/);
+    }
+    expect(parseImportLine('{"key":"k","value":"\\ud83d\\ude00"}')).toEqual({ type: 'put', key: Buffer.from('k'), value: Buffer.from('😀') });
+  });
+});
+
 describe('checkImportLine', () => {
   it('accepts and refuses exactly the lines parseImportLine does, with the same message', () => {
     const big = 'x'.repeat(MAX_VALUE_BYTES + 1);
@@ -111,6 +120,9 @@ describe('checkImportLine', () => {
       JSON.stringify({ key: 'v', value: big }),
       JSON.stringify({ key: 'v', value: { base64: Buffer.alloc(MAX_VALUE_BYTES + 1).toString('base64') } }),
       JSON.stringify({ key: 'v', value: { base64: Buffer.alloc(MAX_VALUE_BYTES).toString('base64') } }),
+      '{"key":"lone\\ud800","value":"x"}',
+      '{"key":"k","value":"\\udc00 low first"}',
+      '{"key":"pair \\ud83d\\ude00","value":"x"}',
     ];
     const outcome = (f: () => unknown): string => {
       try {
