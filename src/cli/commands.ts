@@ -59,9 +59,18 @@ export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) =
 /** At most this many lines of what an open found go to stderr; the rest are counted ("kvscope verify" lists them all). */
 export const MAX_OPEN_NOTES = 10;
 
-/** What the open found, one line each: recoveryNotes for a kvscope store, the replay's problems for another format. */
+/**
+ * What the open found, one line each: recoveryNotes for a kvscope store, the
+ * replay's problems for another format. A reader leaves out the hints it
+ * did not use: that costs time, not data, and a hint a writer's compaction
+ * deleted while the reader opened is no news (a writer says it: it writes
+ * them again).
+ */
 export function openNotes(opened: OpenedStore): string[] {
-  if (opened.native) return recoveryNotes(opened.native.recovery);
+  if (opened.native) {
+    const recovery = opened.native.recovery;
+    return recoveryNotes(opened.native.readOnly ? { ...recovery, hintFallbacks: [] } : recovery);
+  }
   return opened.store instanceof ForeignStore ? opened.store.warnings() : [];
 }
 

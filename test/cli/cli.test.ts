@@ -405,6 +405,18 @@ describe('JSON Lines import and export', () => {
     expect(kv([...d, 'list']).out).toBe('');
   });
 
+  it('a reader says nothing of a hint it did not use (time, not data); a writer says it, as it writes the hint again', () => {
+    const d = ['--dir', 'hint-gone', '--segment-size', '1k'];
+    const lines = Array.from({ length: 60 }, (_, i) => JSON.stringify({ key: `k${i}`, value: 'v'.repeat(40) })).join('\n');
+    expect(kv([...d, 'import', '-'], lines + '\n').code).toBe(0);
+    fs.rmSync(path.join(cwd, 'hint-gone', '000001.hint'));
+    fs.rmSync(path.join(cwd, 'hint-gone', 'KEYDIR'));
+    for (const command of [['list'], ['stats'], ['export'], ['get', 'k1']]) expect(kv([...d, ...command]), command.join(' ')).toMatchObject({ code: 0, err: '' });
+    const writer = kv([...d, 'set', 'k1', 'again']);
+    expect(writer.code).toBe(0);
+    expect(writer.err).toContain('kvscope: recovery: read from the data instead: 000001.hint: missing');
+  });
+
   it('list and scan print no two keys alike: a text key holding a backslash is escaped too', () => {
     const d = ['--dir', 'backslash-keys'];
     kv([...d, 'set', 'a\\xff', 'text']); // the six characters a \ x f f
