@@ -4,6 +4,7 @@
  * on stderr, exit codes 0/1/2/3. They work on foreign formats (--format or
  * detected) wherever that makes sense; follow needs a kvscope store.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { realFs } from '../engine/fs.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -17,7 +18,7 @@ import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab, type Damage } from '../engine/crash-lab.js';
 import { followStore } from '../engine/follow.js';
-import { StoreError } from '../engine/errors.js';
+import { isFileGone, StoreError } from '../engine/errors.js';
 import type { BrowsableStore } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
 import { EXIT_OK, withStore, formatBytes, type Io } from './commands.js';
@@ -70,8 +71,23 @@ function hex32(n: number | undefined): string {
   return n === undefined ? '-' : (n >>> 0).toString(16).padStart(8, '0');
 }
 
+/** Times `segments` starts over because a file vanished while it read them (a writer compacting meanwhile). */
+const SEGMENTS_ATTEMPTS = 10;
+
 const segments: Command = async (args, opts, io) => {
   noArgs(args, 'segments');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Nothing is printed before every file has been read: a start over prints nothing twice.
+      return await segmentsOnce(opts, io);
+    } catch (err) {
+      if (!isFileGone(err) || attempt >= SEGMENTS_ATTEMPTS) throw err;
+      await sleep(Math.random() * 5 * attempt);
+    }
+  }
+};
+
+async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
   await withStore(opts, async (o) => {
     const format = formatOf(o.detection.format);
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
@@ -122,7 +138,7 @@ const segments: Command = async (args, opts, io) => {
     }
   });
   return EXIT_OK;
-};
+}
 
 const records: Command = async (args, opts, io) => {
   noArgs(args, 'records (use --segment FILE)');

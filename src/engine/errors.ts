@@ -77,3 +77,11 @@ export class IoError extends StoreError {
 function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
+
+/** Whether err (or an error it wraps, as IoError does) is ENOENT: a file that went between a listing and its read. */
+export function isFileGone(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+  }
+  return false;
+}

@@ -137,6 +137,29 @@ describe('a compaction interrupted after its commit', () => {
   });
 });
 
+describe('segments and verify beside a writer that compacts back to back', () => {
+  it('start over when a file they listed went, and never fail for it', async () => {
+    const dir = path.join(cwd, 'compacting');
+    const writer = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/engine/compacting-writer.ts'), dir], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((ready, failed) => {
+        writer.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && ready());
+        writer.on('exit', (code) => failed(new Error(`writer exited ${code}`)));
+      });
+      // Each run lists the files while the writer compacts: most would meet one gone.
+      for (let i = 0; i < 12; i++) {
+        const r = kv(['segments', '-d', dir, '--json']);
+        expect(r.code, r.err).toBe(0);
+        expect(JSON.parse(r.out).files.length).toBeGreaterThan(0);
+      }
+      for (let i = 0; i < 4; i++) expect(kv(['verify', '-d', dir]).code).toBe(0);
+    } finally {
+      writer.kill('SIGTERM');
+      await new Promise((done) => writer.once('exit', done));
+    }
+  }, 60_000);
+});
+
 describe('repair and crash-lab', () => {
   it('repair writes a copy and refuses a non-empty target', () => {
     const r = kv(['repair', '-d', 'store', '--to', 'repaired', '--json']);
