@@ -242,32 +242,12 @@ export class ForeignStore implements BrowsableStore {
           // one whose key bytes read is kept for the key's history. Neither gives a value.
           if (this.description.keysFromValidHint && hintIds.has(file.id)) hintClaims ??= await this.validHintClaims(file);
           const claim = hintClaims?.get(record.offset);
+          const damaged = (key: Uint8Array, kind: 'put' | 'delete', valueLength: number, sequence: number | undefined, replayed: boolean): void =>
+            this.versions.add(key, { fileIndex: i, ordinal, offset: record.offset, length: record.length, kind, valueOffset: 0, valueLength, sequence, replayed, damaged: true });
           if (claim?.key !== undefined && claim.pointsTo !== undefined) {
-            this.versions.add(claim.key, {
-              fileIndex: i,
-              ordinal,
-              offset: record.offset,
-              length: record.length,
-              kind: claim.pointsTo.kind,
-              valueOffset: 0,
-              valueLength: Math.max(0, claim.pointsTo.length - (record.length - (record.valueLength ?? 0))),
-              sequence: claim.sequence,
-              replayed: !stopped,
-              damaged: true,
-            });
+            damaged(claim.key, claim.pointsTo.kind, Math.max(0, claim.pointsTo.length - (record.length - (record.valueLength ?? 0))), claim.sequence, !stopped);
           } else if ((record.kind === 'put' || record.kind === 'delete') && record.key !== undefined) {
-            this.versions.add(record.key, {
-              fileIndex: i,
-              ordinal,
-              offset: record.offset,
-              length: record.length,
-              kind: record.kind,
-              valueOffset: 0,
-              valueLength: record.valueLength ?? 0,
-              sequence: record.sequence,
-              replayed: false,
-              damaged: true,
-            });
+            damaged(record.key, record.kind, record.valueLength ?? 0, record.sequence, false);
           }
           if (this.description.stopsFileAtFirstBadRecord) stopped = true;
           continue;
