@@ -258,7 +258,8 @@ test('unreadable directories show clear errors', async ({ page, kv }) => {
   await page.goto(kv.url);
   await page.getByLabel('Directory').fill(`${kv.base}/does-not-exist`);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
-  await expect(page.getByRole('alert')).toContainText('Directory not found');
+  await expect(page.getByRole('alert')).toContainText('Not found');
+  await expect(page.getByRole('alert')).toContainText('does-not-exist');
   await page.getByLabel('Directory').fill(kv.base);
   await page.getByRole('button', { name: 'Open', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText(/NOT_A_STORE|not a/i);

@@ -1,7 +1,7 @@
 import type { ApiErrorShape } from '../../../shared/errors.js';
 
 const TITLES: Record<string, string> = {
-  NOT_FOUND: 'Directory not found',
+  NOT_FOUND: 'Not found',
   NOT_A_STORE: 'Not a key-value store',
   LOCKED: 'Store is locked by another writer',
   READ_ONLY: 'Store is read-only',
@@ -17,10 +17,12 @@ const TITLES: Record<string, string> = {
 
 export function ErrorBanner({ error, onDismiss }: { error: ApiErrorShape; onDismiss: () => void }) {
   const title = TITLES[error.code] ?? 'Something went wrong';
+  // A job the user cancelled did what was asked: said as a status, not raised as an error.
+  const cancelled = error.code === 'ABORTED';
   return (
-    <div className="error-banner" role="alert">
+    <div className={cancelled ? 'error-banner cancelled-banner' : 'error-banner'} role={cancelled ? 'status' : 'alert'}>
       <div>
-        <strong>{title}</strong> <code className="error-code">{error.code}</code>
+        <strong>{title}</strong> {!cancelled && <code className="error-code">{error.code}</code>}
         <div className="error-message">{error.message}</div>
       </div>
       <button type="button" className="ghost" onClick={onDismiss} aria-label="Dismiss error">
