@@ -4,7 +4,6 @@
  * on stderr, exit codes 0/1/2/3. They work on foreign formats (--format or
  * detected) wherever that makes sense; follow needs a kvscope store.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { realFs } from '../engine/fs.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -18,7 +17,8 @@ import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab, type Damage } from '../engine/crash-lab.js';
 import { followStore } from '../engine/follow.js';
-import { isFileGone, StoreError } from '../engine/errors.js';
+import { StoreError } from '../engine/errors.js';
+import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
 import { EXIT_OK, withStore, formatBytes, type Io } from './commands.js';
@@ -71,20 +71,10 @@ function hex32(n: number | undefined): string {
   return n === undefined ? '-' : (n >>> 0).toString(16).padStart(8, '0');
 }
 
-/** Times `segments` starts over because a file vanished while it read them (a writer compacting meanwhile). */
-const SEGMENTS_ATTEMPTS = 10;
-
 const segments: Command = async (args, opts, io) => {
   noArgs(args, 'segments');
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // Nothing is printed before every file has been read: a start over prints nothing twice.
-      return await segmentsOnce(opts, io);
-    } catch (err) {
-      if (!isFileGone(err) || attempt >= SEGMENTS_ATTEMPTS) throw err;
-      await sleep(Math.random() * 5 * attempt);
-    }
-  }
+  // A file gone while they are read (a writer compacting): start over. Nothing is printed before every file is read.
+  return startingOverWhileFilesGo(() => segmentsOnce(opts, io));
 };
 
 async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {

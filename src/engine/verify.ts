@@ -6,9 +6,8 @@
  * segments as they are, and every key in it pointing at its record. Works
  * while another process writes.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EngineFs } from './fs.js';
-import { isFileGone } from './errors.js';
+import { startingOverWhileFilesGo } from './start-over.js';
 import { readAt, realFs } from './fs.js';
 import { checkHint, readRecordHeader, computeRecordCrc, type RecordHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
@@ -32,24 +31,12 @@ export interface VerifyOptions {
   signal?: AbortSignal;
 }
 
-/** Times verify starts over because a file of its listing vanished (a writer compacting back to back). */
-const VERIFY_ATTEMPTS = 10;
-
 /**
  * Verify a directory. A file of the listing that vanishes meanwhile (a writer
- * finished a compaction) makes the listing stale: verify starts over, after
- * a pause of random length (so as not to keep step with a writer that
- * compacts back to back), as a reader's open does.
+ * finished a compaction) makes the listing stale: verify starts over.
  */
 export async function verifyNativeDirectory(dir: string, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await verifyOnce(dir, opts);
-    } catch (err) {
-      if (!isFileGone(err) || attempt >= VERIFY_ATTEMPTS) throw err;
-      await sleep(Math.random() * 5 * attempt);
-    }
-  }
+  return startingOverWhileFilesGo(() => verifyOnce(dir, opts));
 }
 
 async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyReport> {
