@@ -574,11 +574,11 @@ export class RecordIndexCache {
   }
 
   /**
-   * The path of a file the format lists, when it lies inside the store: a
+   * A file the format lists, and its path, when it lies inside the store: a
    * symbolic link in the store to a file elsewhere (/etc/passwd) is not read
    * for the renderer. Undefined when there is no such file.
    */
-  private pathOf(name: string): string | undefined {
+  private fileNamed(name: string): { file: FormatFile; path: string } | undefined {
     const file = this.files().find((f) => f.name === name);
     if (!file) return undefined;
     const path = filePath(this.root, file.name);
@@ -586,11 +586,11 @@ export class RecordIndexCache {
     try {
       real = realpathSync(path);
     } catch {
-      return path; // unreadable: the read says why
+      return { file, path }; // unreadable: the read says why
     }
     const inside = relative(realpathSync(this.root), real);
     if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) throw new ApiError('FORBIDDEN', `${name} is a link to a file outside the store; it is not read`, { file: name });
-    return path;
+    return { file, path };
   }
 
   /** The file's index when it exists in this session and covers the whole file (as it is now). */
@@ -602,9 +602,9 @@ export class RecordIndexCache {
 
   /** The file's index, started when the file is first asked for; indexing goes on in the background. */
   async get(name: string): Promise<FileRecords | undefined> {
-    const file = this.files().find((f) => f.name === name);
-    const path = this.pathOf(name);
-    if (!file || !path) return undefined;
+    const named = this.fileNamed(name);
+    if (!named) return undefined;
+    const { file, path } = named;
     let st: { size: number; mtimeMs: number };
     try {
       st = statOf(path);
@@ -634,7 +634,7 @@ export class RecordIndexCache {
 
   /** Bytes [offset, offset+length) of a file of the store (clipped to its size). */
   readBytes(name: string, offset: number, length: number): { size: number; bytes: Buffer } | undefined {
-    const path = this.pathOf(name);
+    const path = this.fileNamed(name)?.path;
     if (!path) return undefined;
     const size = statSync(path).size;
     const start = Math.min(offset, size);
