@@ -1481,14 +1481,18 @@ export class Store implements BrowsableStore {
       const segments = this.segments.size;
       return { segmentsBefore: segments, segmentsAfter: segments, bytesBefore: bytes, bytesAfter: bytes, reclaimedBytes: 0, recordsDropped: 0, inputSegments: [], outputSegments: [] };
     }
-    if (this.active!.size > SEGMENT_HEADER.size) this.rotate();
+    // The active segment becomes an input: writes go on in a new one. A compaction that stops before its
+    // commit undoes this (undoRotation) while the new segment is still empty.
+    const sealed = this.active!.size > SEGMENT_HEADER.size ? this.active! : undefined;
+    if (sealed) this.rotate();
+    const started = this.active!;
     await this.background;
     const inputs = [...this.segments.values()].filter((s) => s !== this.active);
     const bytesBefore = this.stats().totalBytes;
     const segmentsBefore = this.segments.size;
-    const snapshot = new Yielder('compact', opts.signal, opts.onProgress);
-    const live = await this.liveRecordLookup(inputs, () => snapshot.tick(0, 1));
     try {
+      const snapshot = new Yielder('compact', opts.signal, opts.onProgress);
+      const live = await this.liveRecordLookup(inputs, () => snapshot.tick(0, 1));
       const result = await runCompaction({
         efs: this.efs,
         dir: this.dir,
@@ -1536,9 +1540,58 @@ export class Store implements BrowsableStore {
       };
     } catch (err) {
       if (!(err instanceof AbortedError) && (err as { committed?: boolean }).committed) this.failure = err;
+      else if (sealed) this.undoRotation(sealed, started);
       throw err;
     }
   }
+
+  /**
+   * A compaction that stopped before its commit (cancelled, or damage found)
+   * leaves no trace of itself: the segment it sealed becomes the active one
+   * again, and the one it started for the writes meanwhile goes, while no
+   * write has gone into it (else both stay, as a rotation leaves them). A
+   * cancelled compaction left an empty segment behind (24 bytes) each time.
+   */
+  private undoRotation(sealed: Segment, started: Segment): void {
+    if (this.closed || this.failure !== undefined || this.active !== started || started.size > SEGMENT_HEADER.size || !this.segments.has(sealed.id)) return;
+    // The hint the rotation wrote goes (a segment being appended to has none), its entries kept for the close's.
+    const hintPath = pathOf(this.dir, hintFileName(sealed.id));
+    let builder: HintBuilder | undefined;
+    try {
+      if (this.efs.existsSync(hintPath)) {
+        const hint = loadHint(this.efs, this.dir, sealed.id, sealed.size);
+        if (hint.ok) {
+          builder = new HintBuilder();
+          builder.addEncoded(hint.bytes, HINT_HEADER.size, hint.entriesEnd, hint.entryCount);
+        }
+        this.efs.unlinkSync(hintPath);
+        sealed.hasHint = false;
+      }
+    } catch {
+      return; // left as the rotation made it
+    }
+    try {
+      this.efs.unlinkSync(pathOf(this.dir, started.file));
+    } catch {
+      // The new segment stays in use; the sealed one gets its hint again.
+      this.scheduleHint(sealed, undefined);
+      return;
+    }
+    this.segments.delete(started.id);
+    try {
+      this.efs.closeSync(started.fd);
+      this.efs.fsyncDirSync(this.dir);
+    } catch {
+      // An empty segment a crash might bring back holds nothing.
+    }
+    sealed.sealed = false;
+    // The block cache may hold the sealed segment's last, partial block: appends will fill it.
+    this.cacheFill.forget(sealed.id);
+    this.cache.dropSegment(sealed.id);
+    this.active = sealed;
+    this.activeHint = builder ? { seg: sealed, builder } : undefined;
+  }
+
 
   /**
    * What a compaction starting now would rewrite: every segment but an empty
