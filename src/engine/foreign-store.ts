@@ -18,7 +18,7 @@
  * record of a file is replayed either (those records are still listed).
  */
 import * as fsp from 'node:fs/promises';
-import { ClosedError, CorruptRecordError, IoError } from './errors.js';
+import { ClosedError, CorruptRecordError, IoError, StoreError } from './errors.js';
 import { toBytes } from './keys.js';
 import type {
   BrowsableStore,
@@ -130,6 +130,18 @@ export async function* decodedRecordsOf(format: FormatDescription, root: string,
   yield* decodeSafelyOneByOne(format, file, await readWhole(root, file));
 }
 
+/** No data file of a foreign store could be read: the open fails (exit 3), naming each file and why. */
+export class UnreadableDataError extends StoreError {
+  constructor(
+    readonly format: FormatDescription,
+    /** Each data file's name and why it cannot be read. */
+    readonly files: ReadonlyMap<string, string>,
+  ) {
+    const said = [...files].map(([name, why]) => `${name} cannot be read: ${why}`);
+    super('IO', said.length === 1 ? `${format.id} data file ${said[0]}` : `none of the ${said.length} ${format.id} data files can be read: ${said.join('; ')}`);
+  }
+}
+
 function problemOf(file: FormatFile, record: DecodedRecord): Problem {
   return {
     file: file.name,
@@ -211,6 +223,7 @@ export class ForeignStore implements BrowsableStore {
     const total = dataFiles.reduce((n, f) => n + f.size, 0);
     let before = 0;
     let ordinal = 0;
+    const unreadableWhy = new Map<string, string>();
     for (const [i, file] of dataFiles.entries()) {
       yielder.check();
       yielder.report(before, total);
@@ -222,6 +235,7 @@ export class ForeignStore implements BrowsableStore {
         if (!(err instanceof IoError)) throw err;
         // Its keys and deletes are missing from what follows: said (a warning, and verify's problem), not passed over.
         const why = file.unreadable ?? (err.cause instanceof Error ? err.cause.message : err.message);
+        unreadableWhy.set(file.name, why);
         this.replayProblems.push({ file: file.name, offset: 0, kind: 'unreadable', length: 0, message: `the file cannot be read (${why}): none of its records were replayed` });
         this.segmentStats.push(seg);
         before += file.size;
@@ -273,6 +287,9 @@ export class ForeignStore implements BrowsableStore {
       before += file.size;
     }
     yielder.report(total, total);
+    // Nothing at all could be read (a single-file format's one file, say): the open fails, naming the files and why,
+    // as the format's own program fails to open it; an empty store with a note would hide that.
+    if (dataFiles.length > 0 && unreadableWhy.size === dataFiles.length) throw new UnreadableDataError(this.description, unreadableWhy);
     this.countBytes();
   }
 

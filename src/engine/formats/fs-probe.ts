@@ -68,6 +68,30 @@ export function listedFile(p: string): { size: number; unreadable?: string } | u
   }
 }
 
+/**
+ * The one file a single-file format keeps its data in, as detection sees
+ * it: its size and first `max` bytes, or, for a name that is there but
+ * cannot be read (listedFile's cases, and a regular file whose open fails:
+ * permission denied), why — so a directory holding only such a file is
+ * still recognised, and its open can say what is wrong with the file
+ * instead of "no known store format". undefined when there is no such name.
+ */
+export function probeDataFile(p: string, max: number): { size: number; head: Uint8Array } | { size: number; unreadable: string } | undefined {
+  const listed = listedFile(p);
+  if (listed === undefined) return undefined;
+  if (listed.unreadable !== undefined) return { size: 0, unreadable: listed.unreadable };
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(p, 'r');
+    const buf = Buffer.alloc(Math.max(0, Math.min(max, fs.fstatSync(fd).size)));
+    return { size: listed.size, head: buf.subarray(0, readInto(realFs, fd, buf, 0, buf.length, 0)) };
+  } catch (err) {
+    return { size: listed.size, unreadable: err instanceof Error ? err.message : String(err) };
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 /** Whether p is a symbolic link itself (followed or not); false when there is nothing at p. */
 export function isSymbolicLink(p: string): boolean {
   try {

@@ -17,7 +17,7 @@
 import * as path from 'node:path';
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, readHead } from './fs-probe.js';
+import { candidateRoots, filePath, listedFile, probeDataFile } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
 import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, commandLineDecoder, tornLine, utf8Length, type ParsedCommand, type TextLine } from './text-lines.js';
 
@@ -82,13 +82,17 @@ export function decodeWal(bytes: Uint8Array): DecodedRecord[] {
   return splitLines(bytes).map((line) => decodeLine(bytes, line));
 }
 
-/** The log file directly in `root` (opened at logs/ or .kvdb/) or in one of its usual places. */
+/**
+ * The log file directly in `root` (opened at logs/ or .kvdb/) or in one of
+ * its usual places: any name there, a file or not (one that cannot be read
+ * is listed as such, and the open says why).
+ */
 function findLog(root: string): { name: string; confidence: number; confirmed: boolean } | undefined {
   for (const loc of LOG_LOCATIONS) {
-    if (fileSize(filePath(root, loc.name)) >= 0) return loc;
+    if (listedFile(filePath(root, loc.name)) !== undefined) return loc;
   }
   // Opened at the log's own folder: the log sits directly in root.
-  if (fileSize(filePath(root, BARE_LOG)) >= 0) {
+  if (listedFile(filePath(root, BARE_LOG)) !== undefined) {
     const folder = path.basename(root);
     if (folder === 'logs') return { name: BARE_LOG, confidence: 0.85, confirmed: true };
     if (folder === '.kvdb') return { name: BARE_LOG, confidence: 0.55, confirmed: false };
@@ -99,22 +103,28 @@ function findLog(root: string): { name: string; confidence: number; confirmed: b
 function listFiles(root: string): FormatFile[] {
   const log = findLog(root);
   if (!log) return [];
-  return [{ name: log.name, role: 'data', id: 0, size: fileSize(filePath(root, log.name)) }];
+  const listed = listedFile(filePath(root, log.name));
+  return listed ? [{ name: log.name, role: 'data', id: 0, ...listed }] : [];
 }
 
 function detect(dir: string): Detection | null {
   for (const root of candidateRoots(dir, [])) {
     const log = findLog(root);
     if (!log) continue;
-    const size = fileSize(filePath(root, log.name));
-    const head = Buffer.from(readHead(filePath(root, log.name), 256) ?? new Uint8Array()).toString('latin1');
-    const looksRight = /^(SET|DEL) /.test(head);
+    const probe = probeDataFile(filePath(root, log.name), 256);
+    if (!probe) continue;
+    const where = log.confirmed ? '' : ' (location from the README, not seen in a real run)';
+    if ('unreadable' in probe) {
+      return { format: kvdb.id, confidence: log.confidence * 0.5, root, reason: `${log.name}, which cannot be read (${probe.unreadable})${where}` };
+    }
+    const { size } = probe;
+    const looksRight = /^(SET|DEL) /.test(Buffer.from(probe.head).toString('latin1'));
     const confidence = size === 0 ? log.confidence * 0.6 : looksRight ? log.confidence : 0.15;
     return {
       format: kvdb.id,
       confidence,
       root,
-      reason: `${log.name} (${size} bytes)${looksRight ? ' starting with a SET/DEL line' : size === 0 ? ', empty' : ' that does not start with SET/DEL'}${log.confirmed ? '' : ' (location from the README, not seen in a real run)'}`,
+      reason: `${log.name} (${size} bytes)${looksRight ? ' starting with a SET/DEL line' : size === 0 ? ', empty' : ' that does not start with SET/DEL'}${where}`,
     };
   }
   return null;

@@ -11,7 +11,7 @@
  */
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, listedFile, readHead } from './fs-probe.js';
+import { candidateRoots, filePath, listedFile, probeDataFile } from './fs-probe.js';
 import { damagedRecord, showBytes } from './decode-helpers.js';
 import { NEWLINE_FIELD, commandLineDecoder, newlineValue, lineRecords, splitLines, tornLine, type ParsedCommand, type TextLine } from './text-lines.js';
 
@@ -75,9 +75,11 @@ function listFiles(root: string): FormatFile[] {
 
 function detect(dir: string): Detection | null {
   for (const root of candidateRoots(dir, [])) {
-    const size = fileSize(filePath(root, FILE_NAME));
-    if (size < 0) continue;
-    const head = Buffer.from(readHead(filePath(root, FILE_NAME), 256) ?? new Uint8Array()).toString('latin1');
+    const probe = probeDataFile(filePath(root, FILE_NAME), 256);
+    if (!probe) continue;
+    if ('unreadable' in probe) return { format: kvstoreRs.id, confidence: 0.3, root, reason: `${FILE_NAME}, which cannot be read (${probe.unreadable})` };
+    const { size } = probe;
+    const head = Buffer.from(probe.head).toString('latin1');
     const firstLine = head.split('\n')[0] ?? '';
     const realJson = /^\s*[[{]/.test(head);
     const looksRight = !realJson && firstLine.includes('\t');

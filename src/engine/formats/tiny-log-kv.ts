@@ -14,7 +14,7 @@
  */
 import type { DecodedField, DecodedRecord, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
-import { candidateRoots, fileSize, filePath, listedFile, readHead } from './fs-probe.js';
+import { candidateRoots, filePath, listedFile, probeDataFile } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
 import {
   NEWLINE_FIELD,
@@ -118,9 +118,11 @@ function listFiles(root: string): FormatFile[] {
 
 function detect(dir: string) {
   for (const root of candidateRoots(dir, [])) {
-    const size = fileSize(filePath(root, FILE_NAME));
-    if (size < 0) continue;
-    const head = Buffer.from(readHead(filePath(root, FILE_NAME), 256) ?? new Uint8Array()).toString('latin1');
+    const probe = probeDataFile(filePath(root, FILE_NAME), 256);
+    if (!probe) continue;
+    if ('unreadable' in probe) return { format: tinyLogKv.id, confidence: 0.3, root, reason: `${FILE_NAME}, which cannot be read (${probe.unreadable})` };
+    const { size } = probe;
+    const head = Buffer.from(probe.head).toString('latin1');
     const looksRight = /^\s*(SET|DEL) /.test(head);
     return {
       format: tinyLogKv.id,
