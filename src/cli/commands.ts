@@ -14,6 +14,9 @@ import { Store } from '../engine/store.js';
 import { StoreError } from '../engine/errors.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
+import { uncommittedCompactionFiles } from '../engine/compaction.js';
+import { liveLockHolder } from '../engine/lock.js';
+import { realFs } from '../engine/fs.js';
 import { keyFromString, printableKey, printableValue, toBytes } from '../engine/keys.js';
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
@@ -181,6 +184,28 @@ export function statsText(s: StoreStats): string {
   return lines.join('\n');
 }
 
+/**
+ * A compaction that has not reached its commit in a kvscope store's
+ * directory (uncommittedCompactionFiles): interrupted (a crash, a kill), so
+ * that the next writer deletes its files, or under way in the writer that
+ * holds the lock. stats, verify and segments say it: its field for --json
+ * and its line of text; undefined when there is none.
+ */
+export function uncommittedCompaction(root: string): { json: { uncommittedCompaction: { files: { file: string; bytes: number }[]; bytes: number; writerPid?: number } }; text: string } | undefined {
+  const files = uncommittedCompactionFiles(realFs, root);
+  if (!files) return undefined;
+  const bytes = files.reduce((n, f) => n + f.bytes, 0);
+  const writerPid = liveLockHolder(realFs, root);
+  const which = `${files.length} file(s), ${bytes} bytes${bytes >= 1024 ? ` (${formatBytes(bytes)})` : ''}: ${files.map((f) => f.file).join(', ')}`;
+  return {
+    json: { uncommittedCompaction: { files, bytes, ...(writerPid !== undefined ? { writerPid } : {}) } },
+    text:
+      writerPid !== undefined
+        ? `A compaction is under way in the writer (pid ${writerPid}), not yet committed: ${which}`
+        : `An unfinished compaction was found (interrupted before its commit), which the next writer rolls back: ${which}. Nothing reads them; the next writer deletes them`,
+  };
+}
+
 function verifyText(report: VerifyReport): string {
   if (report.ok) return `OK: ${report.recordsChecked} records in ${report.filesChecked} files, no problems`;
   const lines = [`${report.problems.length} problem(s) in ${report.filesChecked} files (${report.recordsChecked} good records):`];
@@ -338,8 +363,11 @@ const stats: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('stats takes no arguments');
   // A kvscope store closed cleanly gives its figures from its keydir image's header, unopened; else it is opened.
   const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? statsThroughKeydirImage(opts.dir) : undefined;
-  const s = throughImage ?? (await withStore(opts, async (o) => o.store.stats(), io));
-  io.out(opts.json ? JSON.stringify(s) : statsText(s));
+  const { s, unfinished } = throughImage
+    ? { s: throughImage, unfinished: uncommittedCompaction(opts.dir) }
+    : await withStore(opts, async (o) => ({ s: o.store.stats(), unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined }), io);
+  io.out(opts.json ? JSON.stringify({ ...s, ...unfinished?.json }) : statsText(s));
+  if (unfinished && !opts.json) io.out(unfinished.text);
   return EXIT_OK;
 };
 
@@ -357,8 +385,13 @@ const compact: Command = async (args, opts, io) => {
 const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
   // Its report says what the open would (every problem, on stdout): no notes on stderr besides.
-  const report = await withStore(opts, (o) => o.store.verify());
-  io.out(opts.json ? JSON.stringify(report) : verifyText(report));
+  const { report, unfinished } = await withStore(opts, async (o) => {
+    const report = await o.store.verify();
+    // Not a problem (the store reads the same), but files the directory holds: said beside the report.
+    return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
+  });
+  io.out(opts.json ? JSON.stringify({ ...report, ...unfinished?.json }) : verifyText(report));
+  if (unfinished && !opts.json) io.out(unfinished.text);
   return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
 };
 

@@ -21,7 +21,7 @@ import { StoreError } from '../engine/errors.js';
 import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_OK, withStore, formatBytes, type Io } from './commands.js';
+import { EXIT_OK, withStore, formatBytes, uncommittedCompaction, type Io } from './commands.js';
 import { bytesToJson } from './jsonl.js';
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
@@ -106,9 +106,11 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     }
     // A committed compaction a crash interrupted: its outputs are listed (*.compacting), its inputs are not.
     const replaced = o.native ? unfinishedCompactionInputs(realFs, o.detection.root) : undefined;
+    // One that has not reached its commit: its *.compacting files are not listed (nothing reads them).
+    const uncommitted = o.native ? uncommittedCompaction(o.detection.root) : undefined;
     if (opts.json) {
       const unfinished = replaced ? { unfinishedCompaction: { replacedSegments: replaced.map((id) => dataFileName(id)) } } : {};
-      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}), ...unfinished }));
+      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}), ...unfinished, ...uncommitted?.json }));
       return;
     }
     io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
@@ -121,6 +123,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     if (replaced) {
       io.out(`A compaction was interrupted after its commit (COMPACTION): its outputs (*.compacting) are read in place of ${replaced.map((id) => dataFileName(id)).join(', ')}, which the next writer deletes`);
     }
+    if (uncommitted) io.out(uncommitted.text);
     if (o.native) {
       const plan = o.native.compactionPlan();
       if (plan.inputSegments.length === 0) io.out('Compaction would do nothing: every record is live and no segment is empty');

@@ -380,6 +380,38 @@ export function unfinishedCompactionInputs(efs: EngineFs, dir: string, listing: 
   return left?.length ? left : undefined;
 }
 
+/** A file of a compaction that has not reached its commit, and its size. */
+export interface UncommittedCompactionFile {
+  file: string;
+  bytes: number;
+}
+
+/**
+ * The files of a compaction that has not reached its commit (step 2): its
+ * outputs (*.data.compacting, *.hint.compacting) and a manifest not yet
+ * renamed (COMPACTION.tmp), with no readable COMPACTION to commit them. A
+ * reader ignores them; the next writer to open the store deletes them (rolls
+ * the compaction back). A compaction a writer is running has them too.
+ * Undefined when there are none; a file gone meanwhile is left out.
+ */
+export function uncommittedCompactionFiles(efs: EngineFs, dir: string, listing: DirectoryListing = listDirectory(efs, dir)): UncommittedCompactionFile[] | undefined {
+  if (listing.hasManifest && readManifest(efs, dir)) return undefined;
+  const names = [
+    ...listing.compactingIds.map((id) => dataFileName(id) + COMPACTING_SUFFIX),
+    ...[...listing.compactingHintIds].sort((a, b) => a - b).map((id) => hintFileName(id) + COMPACTING_SUFFIX),
+    ...listing.tmpFiles.filter((name) => name === COMPACTION_MANIFEST + TMP_SUFFIX),
+  ];
+  const files: UncommittedCompactionFile[] = [];
+  for (const file of names) {
+    try {
+      files.push({ file, bytes: efs.statSize(pathOf(dir, file)) });
+    } catch {
+      // Gone: a writer rolled it back or committed it meanwhile.
+    }
+  }
+  return files.length > 0 ? files : undefined;
+}
+
 /** A data file of a directory, with its size as dataFileSizesNow found it. */
 export interface DataFileNow {
   id: number;

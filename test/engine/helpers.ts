@@ -72,6 +72,35 @@ export async function crashAfterCompactionCommit(dir: string, crashed: string): 
   return JSON.parse(fs.readFileSync(path.join(crashed, 'COMPACTION'), 'utf8')) as { inputs: number[]; outputs: number[] };
 }
 
+/**
+ * Compact the store in `dir`, and copy the directory to `crashed` when its
+ * outputs are written and synced but the manifest that commits them is not
+ * (a crash before the commit point): `crashed` holds *.data.compacting and
+ * *.hint.compacting files and no COMPACTION. The compaction in `dir` is
+ * cancelled there. Returns the names of the *.compacting files.
+ */
+export async function crashBeforeCompactionCommit(dir: string, crashed: string): Promise<string[]> {
+  const store = await Store.open(dir, {
+    fsync: 'never',
+    compactionHooks: {
+      afterStep(step) {
+        if (step !== 'outputs-written') return;
+        copyDir(dir, crashed);
+        throw new Error('simulated crash');
+      },
+    },
+  });
+  try {
+    await store.compact();
+    throw new Error('the compaction did not reach its outputs');
+  } catch (err) {
+    if ((err as Error).message !== 'simulated crash') throw err;
+  } finally {
+    await store.close();
+  }
+  return fs.readdirSync(crashed).filter((n) => n.endsWith('.compacting')).sort();
+}
+
 export function copyDir(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });
   for (const name of fs.readdirSync(from)) {
