@@ -603,12 +603,16 @@ export class RecordIndexCache {
   /** The file's index, started when the file is first asked for; indexing goes on in the background. */
   async get(name: string): Promise<FileRecords | undefined> {
     const named = this.fileNamed(name);
-    if (!named) return undefined;
+    if (!named) {
+      this.forget(name);
+      return undefined;
+    }
     const { file, path } = named;
     let st: { size: number; mtimeMs: number };
     try {
       st = statOf(path);
     } catch {
+      this.forget(name);
       return undefined;
     }
     const stamp = `${st.size}:${st.mtimeMs}`;
@@ -636,9 +640,23 @@ export class RecordIndexCache {
   readBytes(name: string, offset: number, length: number): { size: number; bytes: Buffer } | undefined {
     const path = this.fileNamed(name)?.path;
     if (!path) return undefined;
-    const size = statSync(path).size;
-    const start = Math.min(offset, size);
-    return { size, bytes: readRange(path, start, Math.min(length, size - start)) };
+    try {
+      const size = statSync(path).size;
+      const start = Math.min(offset, size);
+      return { size, bytes: readRange(path, start, Math.min(length, size - start)) };
+    } catch (err) {
+      // Listed a moment ago, removed since (a writer's compaction): the same answer as a file not listed.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  /** A file that is gone: its index (and any indexing still going on) is dropped. */
+  private forget(name: string): void {
+    const cached = this.cache.get(name);
+    if (!cached) return;
+    this.cache.delete(name);
+    void cached.records.then((r) => r.stop()).catch(() => undefined);
   }
 
   clear(): void {

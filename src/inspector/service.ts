@@ -512,7 +512,7 @@ export class InspectorService implements KvscopeHandlers {
   /** The file's record index (indexing goes on in the background until the whole file is indexed). */
   private async fileRecords(session: Session, file: string): Promise<FileRecords> {
     const records = await this.recordCache(session).get(file);
-    if (!records) throw new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`);
+    if (!records) throw noSuchFile(file);
     records.start();
     return records;
   }
@@ -714,7 +714,7 @@ export class InspectorService implements KvscopeHandlers {
   async readBytes(req: RequestOf<'readBytes'>): Promise<ResponseOf<'readBytes'>> {
     const session = this.session(req.sessionId);
     const read = this.recordCache(session).readBytes(req.file, req.offset, req.length);
-    if (!read) throw new ApiError('NOT_FOUND', `No data or hint file named ${req.file} in this store`);
+    if (!read) throw noSuchFile(req.file);
     return { file: req.file, fileSize: read.size, offset: Math.min(req.offset, read.size), base64: read.bytes.toString('base64') };
   }
 
@@ -917,6 +917,15 @@ export class InspectorService implements KvscopeHandlers {
   async chooseDirectory(_req: RequestOf<'chooseDirectory'>): Promise<ResponseOf<'chooseDirectory'>> {
     throw new ApiError('NOT_SUPPORTED', 'No native directory picker here: type the directory path instead');
   }
+}
+
+/**
+ * The answer for a file the store does not have (any more: a compaction
+ * removes its input segments and their hints). `details.file` names it, so a
+ * view showing that file can tell it went from other things not found.
+ */
+function noSuchFile(file: string): ApiError {
+  return new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`, { file });
 }
 
 /** A native segment's figures as the store keeps them from replay. */

@@ -129,7 +129,11 @@ export const requestSchemas = {
   chooseDirectory: z.strictObject({ title: z.string().max(200).optional() }),
   /** Every data and hint file with its byte breakdown (decodes each file once per session). */
   segments: z.strictObject({ ...session }),
-  /** A page of the records of one file, optionally filtered by key substring and status. */
+  /**
+   * A page of the records of one file, optionally filtered by key substring and status. A file the store does
+   * not have (any more: a compaction removes the files it merges) is NOT_FOUND with `details: { file }`, here
+   * and in recordAt, readBytes and recordValue.
+   */
   records: z.strictObject({
     ...session,
     file: FileNameSchema,

@@ -306,3 +306,30 @@ describe('InspectorService on a real store', () => {
     });
   });
 });
+
+describe('a file compacted away under a read-only session', () => {
+  it('is NOT_FOUND with details.file naming it, for records, recordAt and readBytes alike', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const first = (await service.dispatch('records', { sessionId, file: '000001.data', start: 0, limit: 10 })).rows;
+    expect(first.length).toBeGreaterThan(0);
+    // Another writer (the session is read-only and holds no lock) compacts: every sealed segment goes.
+    const writer = await Store.open(dir, { segmentSize: 32 * 1024, fsync: 'never' });
+    await writer.compact();
+    await writer.close();
+    expect(existsSync(join(dir, '000001.data'))).toBe(false);
+    for (const call of [
+      service.dispatch('records', { sessionId, file: '000001.data', start: 0, limit: 10 }),
+      service.dispatch('recordAt', { sessionId, file: '000001.data', offset: first[1]!.offset }),
+      service.dispatch('readBytes', { sessionId, file: '000001.data', offset: 0, length: 64 }),
+    ]) {
+      const err = await rejection(call);
+      expect(err.code).toBe('NOT_FOUND');
+      expect(err.details).toEqual({ file: '000001.data' });
+    }
+    // A file that is there is no such error.
+    const { files } = await service.dispatch('segments', { sessionId });
+    expect(files.some((f) => f.file === '000001.data')).toBe(false);
+    const data = files.find((f) => f.role === 'data')!.file;
+    expect((await service.dispatch('records', { sessionId, file: data, start: 0, limit: 10 })).rows.length).toBeGreaterThan(0);
+  });
+});

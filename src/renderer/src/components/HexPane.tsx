@@ -51,7 +51,8 @@ interface Props {
   scrollTo: number | null;
   scrollNonce: number;
   onByte: (offset: number) => void;
-  onError: (err: unknown) => void;
+  /** A read of `file` failed (the file it was for: the pane may show another by the time the answer comes). */
+  onError: (err: unknown, file: string) => void;
 }
 
 /** Index of the field holding byte `offset`, -1 when none. Fields are in byte order. */
@@ -120,7 +121,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
         pages.current.set(page, base64ToBytes(res.base64));
         setTick((t) => t + 1);
       } catch (err) {
-        if (gen === generation.current) onError(err);
+        if (gen === generation.current) onError(err, file);
       } finally {
         pending.current.delete(page);
       }

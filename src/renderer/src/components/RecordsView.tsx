@@ -17,6 +17,7 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
 import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
+import { asApiError } from '../../../shared/errors.js';
 import { formatBytes, formatCount } from '../format.js';
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
@@ -39,7 +40,31 @@ interface Props {
   version: number;
   files: SegmentFileInfo[];
   target: RecordTarget | null;
+  /** The file list may be out of date: a file the view showed is gone. */
+  onFilesGone: () => void;
   onError: (err: unknown) => void;
+}
+
+/** Whether `err` says that `file` is not in the store (any more). */
+export function isFileGone(err: unknown, file: string): boolean {
+  const e = asApiError(err);
+  return e.code === 'NOT_FOUND' && e.details?.file === file;
+}
+
+/**
+ * The file to show instead of one that went (`gone`: every file found gone): the data file holding the oldest
+ * records now. A compaction merges the live records of the files it removes into new files, so that is where
+ * the oldest of what the user was reading went; the first data file by number is often only the newest one (a
+ * compaction's outputs are numbered after the segment being written). Without data files left, the first file.
+ */
+export function fileAfterRemoval(files: readonly SegmentFileInfo[], gone: ReadonlySet<string>): string {
+  const left = files.filter((f) => !gone.has(f.file));
+  let best: SegmentFileInfo | undefined;
+  for (const f of left) {
+    if (f.role !== 'data') continue;
+    if (!best || (f.oldestSequence ?? Infinity) < (best.oldestSequence ?? Infinity)) best = f;
+  }
+  return best?.file ?? left[0]?.file ?? '';
 }
 
 function hex32(n: number | undefined): string {
@@ -74,7 +99,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-export function RecordsView({ api, sessionId, version, files, target, onError }: Props) {
+export function RecordsView({ api, sessionId, version, files, target, onFilesGone, onError }: Props) {
   const [file, setFile] = useState<string>(target?.file ?? files.find((f) => f.role === 'data')?.file ?? files[0]?.file ?? '');
   const [keyFilter, setKeyFilter] = useState('');
   const [status, setStatus] = useState<RecordRowStatus | ''>('');
@@ -117,10 +142,60 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
   const filterKey = `${file}\u0000${debouncedKey}\u0000${status}`;
   const filtered = debouncedKey !== '' || status !== '';
 
-  // Keep the chosen file when the list refreshes; fall back to the first data file.
+  /**
+   * A file the view showed that the store no longer has (a compaction, ours or a followed writer's, removes the
+   * files it merges), and the file shown instead: said in a status line, not raised as an error.
+   */
+  const [removed, setRemoved] = useState<{ file: string; now: string | null } | null>(null);
+  /** Files found gone: never chosen again, even from a file list older than the discovery. */
+  const goneFiles = useRef(new Set<string>());
+  const filesRef = useRef(files);
+  filesRef.current = files;
+  const fileRef = useRef(file);
+  fileRef.current = file;
+  const onFilesGoneRef = useRef(onFilesGone);
+  onFilesGoneRef.current = onFilesGone;
+
+  /** The file list that was current when a read found the file shown gone: the next file is chosen from a newer one. */
+  const staleFiles = useRef<readonly SegmentFileInfo[] | null>(null);
+
+  /**
+   * Leave `goneFile`, and say so: for the file `next` (from a list that no longer has it), or for none until the
+   * file list has been read again (`null`).
+   */
+  const leaveGone = useCallback((goneFile: string, next: string | null) => {
+    goneFiles.current.add(goneFile);
+    // A file chosen after a removal that turns out gone too: the notice still names the one the user was looking at.
+    setRemoved((r) => ({ file: r && r.now === goneFile ? r.file : goneFile, now: next }));
+    fileRef.current = next ?? '';
+    setFile(next ?? '');
+  }, []);
+
+  /** A failed request about `inFile`: a file that went is left quietly (and the file list asked for again); anything else is an error. */
+  const failed = useCallback(
+    (err: unknown, inFile: string) => {
+      if (!isFileGone(err, inFile)) return onError(err);
+      if (inFile !== fileRef.current) return; // already left
+      // The list on hand was read before the file went: it may name other files that went with it.
+      staleFiles.current = filesRef.current;
+      leaveGone(inFile, null);
+      onFilesGoneRef.current();
+    },
+    [onError, leaveGone],
+  );
+
+  // Keep the chosen file when the list refreshes; a file no longer listed is gone.
   useEffect(() => {
-    if (files.length > 0 && !files.some((f) => f.file === file)) setFile(files.find((f) => f.role === 'data')?.file ?? files[0]!.file);
-  }, [files, file]);
+    if (files.length === 0 || files === staleFiles.current) return;
+    staleFiles.current = null;
+    if (!file) {
+      const next = fileAfterRemoval(files, goneFiles.current);
+      setFile(next);
+      setRemoved((r) => (r && r.now === null ? { ...r, now: next } : r));
+    } else if (!files.some((f) => f.file === file) || goneFiles.current.has(file)) {
+      leaveGone(file, fileAfterRemoval(files, goneFiles.current));
+    }
+  }, [files, file, leaveGone]);
 
   const loadPage = useCallback(
     /** `again`: ask even when the page is cached (the count may have grown). */
@@ -161,7 +236,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           setTick((t) => t + 1);
           return res.rows;
         } catch (err) {
-          if (gen === generation.current) onError(err);
+          if (gen === generation.current) failed(err, file);
           return undefined;
         }
       };
@@ -174,7 +249,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
     },
     // filterKey stands for file, key filter and status
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, sessionId, filterKey, onError],
+    [api, sessionId, filterKey, failed],
   );
 
   useEffect(() => {
@@ -259,11 +334,11 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           setWantRow((w) => ({ pos: rec.index, nonce: (w?.nonce ?? 0) + 1 }));
         }
       } catch (err) {
-        onError(err);
+        failed(err, inFile);
       }
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, sessionId, onError, filtered],
+    [api, sessionId, failed, filtered],
   );
 
   // Jumps from elsewhere (verify problems, history, segments): open the file at the offset.
@@ -348,7 +423,16 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
             <label className="small muted" htmlFor="records-file">
               File
             </label>
-            <select id="records-file" aria-label="File" value={file} onChange={(e) => setFile(e.target.value)}>
+            <select
+              id="records-file"
+              aria-label="File"
+              value={file}
+              onChange={(e) => {
+                setRemoved(null);
+                setFile(e.target.value);
+              }}
+            >
+              {!file && <option value="">—</option>}
               {files.map((f) => (
                 <option key={f.file} value={f.file}>
                   {f.file} ({f.role}, {formatBytes(f.bytes)})
@@ -380,6 +464,25 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
               ))}
             </select>
           </div>
+          {removed && (
+            <div className="records-notice small" role="status" aria-label="File removed">
+              <span>
+                <b className="mono">{removed.file}</b> is no longer in the store: a compaction merges files into new ones and removes them.{' '}
+                {removed.now === null ? (
+                  'Reading the list of files again…'
+                ) : removed.now ? (
+                  <>
+                    Showing <b className="mono">{removed.now}</b>, which holds the oldest records now.
+                  </>
+                ) : (
+                  'No file is left to show.'
+                )}
+              </span>
+              <button type="button" className="ghost small-button" aria-label="Dismiss" onClick={() => setRemoved(null)}>
+                ×
+              </button>
+            </div>
+          )}
           <div className="small muted" data-testid="record-count">
             {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total)} records`}
             {info ? ` · ${formatBytes(fileSize)}` : ''}
@@ -483,7 +586,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           api={api}
           sessionId={sessionId}
           file={file}
-          fileSize={fileSize}
+          fileSize={file ? fileSize : 0}
           version={version}
           record={record}
           fieldIndex={fieldIndex}
@@ -491,7 +594,7 @@ export function RecordsView({ api, sessionId, version, files, target, onError }:
           scrollTo={hexScroll.offset}
           scrollNonce={hexScroll.nonce}
           onByte={onByte}
-          onError={onError}
+          onError={failed}
         />
         <FieldTree record={record} fieldIndex={fieldIndex} onSelect={selectField} />
       </section>

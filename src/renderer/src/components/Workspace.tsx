@@ -60,6 +60,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const [switching, setSwitching] = useState(false);
   const [target, setTarget] = useState<RecordTarget | null>(null);
   const [formats, setFormats] = useState<FormatInfo[]>([]);
+  /** Asks for the file list again (a view found a file it showed gone). */
+  const [filesAsked, setFilesAsked] = useState(0);
   const [follow, setFollow] = useState<{ lockPid: number | null; changes: FollowChange[]; count: number; reloadError?: ApiErrorShape } | null>(null);
   const jobKinds = useRef(new Map<string, 'compact' | 'verify'>());
   /** Whether the value panel holds unsaved changes; leaving it asks first. */
@@ -100,7 +102,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
     return () => {
       live = false;
     };
-  }, [api, sessionId, version, report, needsSegments]);
+  }, [api, sessionId, version, report, needsSegments, filesAsked]);
 
   useEffect(() => {
     api
@@ -354,7 +356,15 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       {tab === 'records' && (
         <div className="view">
           {segments ? (
-            <RecordsView api={api} sessionId={sessionId} version={version} files={segments.files} target={target} onError={report} />
+            <RecordsView
+              api={api}
+              sessionId={sessionId}
+              version={version}
+              files={segments.files}
+              target={target}
+              onFilesGone={() => setFilesAsked((n) => n + 1)}
+              onError={report}
+            />
           ) : (
             <div className="view-pad muted">Reading every file…</div>
           )}
