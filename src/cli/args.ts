@@ -27,6 +27,8 @@ export interface CliOptions {
   to: string | undefined;
   tear: string | undefined;
   flip: string | undefined;
+  /** No progress line on a terminal's stderr (import, compact, verify). */
+  noProgress: boolean;
   help: boolean;
   version: boolean;
 }
@@ -55,6 +57,7 @@ const OPTION_SPEC = {
   to: { type: 'string' },
   tear: { type: 'string' },
   flip: { type: 'string' },
+  'no-progress': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -115,6 +118,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       to: v.to,
       tear: v.tear,
       flip: v.flip,
+      noProgress: v['no-progress'] ?? false,
       help: v.help ?? false,
       version: v.version ?? false,
     },
@@ -157,6 +161,7 @@ Options (anywhere on the line):
       --read-only         open without the writer lock; never changes a byte
       --json              machine-readable output
       --key-hex           KEY arguments are hex bytes, for keys that are not text (list shows them as \\xNN)
+      --no-progress       import, compact, verify: no progress line on a terminal's stderr
       --port N            serve: port (default: a free one)
       --read-write        serve: allow writes from the inspector
   -h, --help              this help

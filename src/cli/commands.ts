@@ -23,12 +23,13 @@ import { getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
-import type { BatchOp, BrowsableStore, StoreStats, VerifyReport } from '../engine/types.js';
+import type { BatchOp, BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
 import { recordLength } from '../engine/native/codec.js';
 import { DEFAULT_SEGMENT_SIZE } from '../engine/native/layout.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
+import { engineProgress, progressText, type StatusLine } from './progress.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
@@ -43,6 +44,24 @@ export interface Io {
   /** Write bytes as they are, then a newline (a value need not be UTF-8 text); else `out` gets them as UTF-8. */
   outBytes?(bytes: Uint8Array): void;
   stdin: NodeJS.ReadableStream;
+  /** A line on a terminal's stderr for the progress of long work (none when stderr is not a terminal); `err` erases it first. */
+  status?: StatusLine | undefined;
+}
+
+/** The progress line import, compact and verify draw: none with --json or --no-progress, or off a terminal. */
+function statusFor(opts: CliOptions, io: Io): StatusLine | undefined {
+  return opts.json || opts.noProgress ? undefined : io.status;
+}
+
+/** What long work is given besides: the engine's progress, and the signal that stops it. */
+interface Work {
+  onProgress?: ((p: Progress) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Work's options, without the ones it has not (an engine option set to undefined is not the same as absent). */
+function workOptions(work: Work | undefined): { onProgress?: (p: Progress) => void; signal?: AbortSignal } {
+  return { ...(work?.onProgress ? { onProgress: work.onProgress } : {}), ...(work?.signal ? { signal: work.signal } : {}) };
 }
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
@@ -52,8 +71,8 @@ type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
  * With `io`, what the open found (damage the replay skipped, a torn tail,
  * a file it cannot read) goes to stderr first (openNotes).
  */
-export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) => Promise<T>, io?: Pick<Io, 'err'>): Promise<T> {
-  return withOpened(opts, false, async (opened) => {
+export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) => Promise<T>, io?: Pick<Io, 'err'>, work?: Work): Promise<T> {
+  return withOpened(opts, false, work, async (opened) => {
     if (io) sayOpenNotes(opened, io);
     return fn(opened);
   });
@@ -113,15 +132,16 @@ function finishAfterDamage(opened: OpenedStore, io: Pick<Io, 'err'>, code: numbe
  * writer's open may change files (a torn tail cut off, a compaction
  * finished): what it found goes to stderr, one line each.
  */
-export async function withWriter<T>(opts: CliOptions, io: Pick<Io, 'err'>, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
-  return withOpened(opts, true, async (opened) => {
+export async function withWriter<T>(opts: CliOptions, io: Pick<Io, 'err'>, fn: (opened: OpenedStore) => Promise<T>, work?: Work): Promise<T> {
+  return withOpened(opts, true, work, async (opened) => {
     sayOpenNotes(opened, io);
     return fn(opened);
   });
 }
 
-async function withOpened<T>(opts: CliOptions, write: boolean, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
   const opened = await openStore(opts.dir, {
+    ...workOptions(work),
     format: opts.format,
     readOnly: !write || opts.readOnly,
     create: write,
@@ -373,7 +393,14 @@ const stats: Command = async (args, opts, io) => {
 
 const compact: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('compact takes no arguments');
-  const result = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'compact').compact());
+  const status = statusFor(opts, io);
+  const work: Work = { onProgress: status && engineProgress(status) };
+  let result;
+  try {
+    result = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'compact').compact(workOptions(work)), work);
+  } finally {
+    status?.clear();
+  }
   if (opts.json) io.out(JSON.stringify(result));
   else {
     io.out(result.inputSegments.length === 0 ? 'Nothing to compact: every record is live and no segment is empty' : 'Compaction finished');
@@ -385,11 +412,24 @@ const compact: Command = async (args, opts, io) => {
 const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
   // Its report says what the open would (every problem, on stdout): no notes on stderr besides.
-  const { report, unfinished } = await withStore(opts, async (o) => {
-    const report = await o.store.verify();
-    // Not a problem (the store reads the same), but files the directory holds: said beside the report.
-    return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
-  });
+  const status = statusFor(opts, io);
+  const work: Work = { onProgress: status && engineProgress(status) };
+  let verified;
+  try {
+    verified = await withStore(
+      opts,
+      async (o) => {
+        const report = await o.store.verify(workOptions(work));
+        // Not a problem (the store reads the same), but files the directory holds: said beside the report.
+        return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
+      },
+      undefined,
+      work,
+    );
+  } finally {
+    status?.clear();
+  }
+  const { report, unfinished } = verified;
   io.out(opts.json ? JSON.stringify({ ...report, ...unfinished?.json }) : verifyText(report));
   if (unfinished && !opts.json) io.out(unfinished.text);
   return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
@@ -487,17 +527,30 @@ class ImportBatches {
 }
 
 const importCmd: Command = async (args, opts, io) => {
+  const status = statusFor(opts, io);
+  try {
+    return await importing(args, opts, io, status);
+  } finally {
+    status?.clear();
+  }
+};
+
+/** Lines between two looks at the progress line's clock. */
+const PROGRESS_EVERY_LINES = 1024;
+
+async function importing(args: string[], opts: CliOptions, io: Io, status: StatusLine | undefined): Promise<number> {
+  const work: Work = { onProgress: status && engineProgress(status) };
   if (opts.from !== undefined) {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
     assertSeparateDirectories(opts.from, opts.dir, 'import --from');
-    const source = await openStore(opts.from, { format: opts.format, readOnly: true });
+    const source = await openStore(opts.from, { ...workOptions(work), format: opts.format, readOnly: true });
     sayOpenNotes(source, io);
     let count = 0;
     // A key whose record cannot be read is left out, named, and counted (as export does); the rest is imported.
     const leftOut = new LeftOut(io);
     try {
       // The target is a kvscope store, new or existing: never another engine's directory (detected, not written into).
-      const opened = await openStore(opts.dir, { create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
+      const opened = await openStore(opts.dir, { ...workOptions(work), create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
       let target: Store;
       try {
         target = nativeOrRefuse(opened, 'import into it');
@@ -507,6 +560,7 @@ const importCmd: Command = async (args, opts, io) => {
       }
       try {
         const batches = new ImportBatches(target, opts);
+        const keys = source.store.keyCount();
         if (source.native) {
           // A native source hands over its entries IMPORT_BATCH keys (at most IMPORT_CHUNK_BYTES of values) at a
           // time, in key order, each chunk starting just after the last key of the one before, read or not (that
@@ -533,6 +587,7 @@ const importCmd: Command = async (args, opts, io) => {
               }
               count += chunk.length;
               seen(chunk[chunk.length - 1]!.key);
+              status?.update(progressText('import', count, keys, 'keys'));
             }
             if (!lastSeen) break;
             start = Buffer.concat([lastSeen, Buffer.alloc(1)]);
@@ -544,6 +599,7 @@ const importCmd: Command = async (args, opts, io) => {
             if (value === undefined) continue;
             await batches.add({ type: 'put', key, value });
             count++;
+            if (count % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', count, keys, 'keys'));
           }
         }
         await batches.flush();
@@ -571,6 +627,7 @@ const importCmd: Command = async (args, opts, io) => {
       for await (const line of lines(file === '-' ? io.stdin : createReadStream(file))) {
         n++;
         spool?.add(line);
+        if (n % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import (checking)', n, undefined, 'lines'));
         if (line.trim() === '') continue;
         try {
           checkImportLine(line);
@@ -589,6 +646,7 @@ const importCmd: Command = async (args, opts, io) => {
       let at = 0;
       for await (const line of lines(createReadStream(source))) {
         at++;
+        if (at % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', at, n, 'lines'));
         if (line.trim() === '') continue;
         let op: ReturnType<typeof parseImportLine>;
         try {
@@ -600,14 +658,14 @@ const importCmd: Command = async (args, opts, io) => {
       }
       await batches.flush();
       imported = batches.written;
-    });
+    }, work);
     if (imported !== count) throw new StoreError('IO', `${file} changed while it was imported: ${count} lines checked, ${imported} imported`);
     io.out(opts.json ? JSON.stringify({ imported }) : `Imported ${imported} lines`);
     return EXIT_OK;
   } finally {
     if (spoolDir !== undefined) rmSync(spoolDir, { recursive: true, force: true });
   }
-};
+}
 
 /** Lines written to a new file, gathered into 1 MiB writes (the copy of standard input an import reads twice). */
 class LineSpool {

@@ -5,6 +5,7 @@
  */
 import { main } from './main.js';
 import { lineWriter } from './output.js';
+import { terminalStatusLine } from './progress.js';
 
 // A reader that stops early (`kvscope list | head`) is not an error.
 // Any other write error (a full disk, say) leaves the output incomplete: said once, and not a success.
@@ -16,19 +17,28 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 // Lines to a file or pipe are gathered into chunks (output.ts); a message on stderr first writes out
 // the lines before it.
 const stdout = lineWriter(process.stdout);
+// Progress of long work, on stderr only when it is a terminal; erased before any other line is written.
+const status = terminalStatusLine(process.stderr);
 const code = await main(process.argv.slice(2), {
-  out: stdout.line,
+  out: (text) => {
+    status?.clear();
+    stdout.line(text);
+  },
   err: (text) => {
+    status?.clear();
     stdout.flush();
     process.stderr.write(text + '\n');
   },
+  status,
   flush: stdout.flush,
   outBytes: (bytes) => {
+    status?.clear();
     stdout.flush();
     process.stdout.write(bytes);
     process.stdout.write('\n');
   },
   stdin: process.stdin,
 });
+status?.clear();
 stdout.flush();
 process.exitCode = code;

@@ -1,0 +1,99 @@
+/**
+ * Progress of long work (import, compact, verify, and the open before them)
+ * on a terminal: one line on standard error that overwrites itself
+ * (`verify: 41.2 MiB / 100.0 MiB  41%`), at most every PROGRESS_INTERVAL_MS,
+ * and erased before anything else is written, so that the messages and the
+ * output that follow stand on clean lines. The entry gives commands a
+ * StatusLine only when standard error is a terminal; commands leave it alone
+ * with --json and --no-progress. Nothing here writes to a file or a pipe.
+ *
+ * No dependency: a carriage return and "erase to end of line" (ESC [ K) are
+ * all it takes, and every terminal Node runs in understands both.
+ */
+import type { Progress } from '../engine/types.js';
+
+/** Lines drawn at most this often (ms): ten a second. */
+export const PROGRESS_INTERVAL_MS = 100;
+
+/** Where the line goes: process.stderr, or a test's stand-in. */
+export interface StatusStream {
+  write(text: string): unknown;
+  /** Characters a line has room for; a longer one would wrap, and the next could not overwrite it. */
+  columns?: number;
+}
+
+const ERASE = '\r\x1b[K';
+
+export class StatusLine {
+  private shown = false;
+  private lastDrawn: number;
+
+  /**
+   * `now` (ms) is the clock (performance.now); the first line is drawn an
+   * interval after the StatusLine is made, so quick work shows none.
+   */
+  constructor(
+    private readonly stream: StatusStream,
+    private readonly now: () => number = () => performance.now(),
+    private readonly intervalMs = PROGRESS_INTERVAL_MS,
+  ) {
+    this.lastDrawn = now();
+  }
+
+  /** Draw `text` over the line, unless one was drawn less than an interval ago. */
+  update(text: string): void {
+    const now = this.now();
+    if (now - this.lastDrawn < this.intervalMs) return;
+    this.lastDrawn = now;
+    // A terminal that does not say its width (0, as under script(1)) is taken to be 80 wide.
+    const columns = this.stream.columns !== undefined && this.stream.columns > 1 ? this.stream.columns : 80;
+    const room = columns - 1;
+    const line = text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
+    this.stream.write(`${this.shown ? ERASE : '\r'}${line}`);
+    this.shown = true;
+  }
+
+  /** Erase the line, if one is drawn (before any other output, and at the end of the work). */
+  clear(): void {
+    if (!this.shown) return;
+    this.stream.write(ERASE);
+    this.shown = false;
+  }
+}
+
+/** A StatusLine on `stream` when it is a terminal (the entry's stderr); none on a file or a pipe. */
+export function terminalStatusLine(stream: StatusStream & { isTTY?: boolean }): StatusLine | undefined {
+  return stream.isTTY ? new StatusLine(stream) : undefined;
+}
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+/** Bytes as the line shows them: binary units, one decimal. */
+export function progressBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = -1;
+  do {
+    v /= 1024;
+    u++;
+  } while (v >= 1024 && u < units.length - 1);
+  return `${v.toFixed(1)} ${units[u]}`;
+}
+
+/**
+ * The text of a progress line: `verify: 41.2 MiB / 100.0 MiB  41%`, or with
+ * a unit of things, `import: 41,000 / 1,000,000 lines  4%`; without a
+ * total, `import: 41,000 lines read`.
+ */
+export function progressText(label: string, done: number, total: number | undefined, unit: 'bytes' | string): string {
+  if (total === undefined || total <= 0) return unit === 'bytes' ? `${label}: ${progressBytes(done)}` : `${label}: ${count(done)} ${unit}`;
+  const percent = `${Math.min(100, Math.floor((done / total) * 100))}%`;
+  if (unit === 'bytes') return `${label}: ${progressBytes(done)} / ${progressBytes(total)}  ${percent}`;
+  return `${label}: ${count(done)} / ${count(total)} ${unit}  ${percent}`;
+}
+
+/** The engine's progress (bytes of a phase: open, compact, verify) as lines on `status`. */
+export function engineProgress(status: StatusLine): (p: Progress) => void {
+  return (p) => status.update(progressText(p.phase, p.done, p.total, 'bytes'));
+}
