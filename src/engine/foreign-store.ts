@@ -33,6 +33,7 @@ import type {
 } from './types.js';
 import { addToSummary, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile } from './formats/format.js';
 import { filePath } from './formats/fs-probe.js';
+import { showBytes } from './formats/decode-helpers.js';
 import { decodedFromScan, nativeFormat } from './formats/native.js';
 import { realFs } from './fs.js';
 import { fileSource } from './native/byte-source.js';
@@ -43,6 +44,9 @@ import { DataRecords, HintChecker } from './foreign-hint-check.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
 import { VersionTable, type Version } from './foreign-versions.js';
 import { UnknownFormatError, detectFormat, lookedFor, requireFormat } from './formats/registry.js';
+
+/** How many keys of the records a stop left unread a note names. */
+const UNREAD_KEYS_SHOWN = 3;
 
 export interface OpenForeignOptions {
   /** Format id to use instead of detecting one (`--format <id>`). */
@@ -243,6 +247,9 @@ export class ForeignStore implements BrowsableStore {
       }
       seg.bytes = bytes.length;
       let stopped = false;
+      // The problem the program stops reading this file at, and the records after it it never reads.
+      let stoppedAt: Problem | undefined;
+      const unread = { records: 0, keys: [] as Uint8Array[] };
       const summary = emptySummary();
       let hintClaims: Map<number, DecodedRecord> | null | undefined;
       for (const record of decodeSafelyOneByOne(this.description, file, bytes)) {
@@ -251,7 +258,8 @@ export class ForeignStore implements BrowsableStore {
         addToSummary(summary, record);
         if (record.status !== 'valid') {
           seg.corruptBytes += record.length;
-          this.replayProblems.push(problemOf(file, record));
+          const problem = problemOf(file, record);
+          this.replayProblems.push(problem);
           // A damaged record a trusted hint names is the key's record to the program (listed, failing to read);
           // one whose key bytes read is kept for the key's history. Neither gives a value.
           if (this.description.keysFromValidHint && hintIds.has(file.id)) hintClaims ??= await this.validHintClaims(file);
@@ -263,12 +271,21 @@ export class ForeignStore implements BrowsableStore {
           } else if ((record.kind === 'put' || record.kind === 'delete') && record.key !== undefined) {
             damaged(record.key, record.kind, record.valueLength ?? 0, record.sequence, false);
           }
-          if (this.description.stopsFileAtFirstBadRecord) stopped = true;
+          // Riak reads a file through lengths that a 'garbage' region's damage broke only without a hint that checks out.
+          const lostStep = this.description.stopsAtLostStep === true && record.kind === 'garbage' && !hintClaims;
+          if (!stopped && (this.description.stopsFileAtFirstBadRecord || lostStep)) {
+            stopped = true;
+            stoppedAt = problem;
+          }
           continue;
         }
         if ((record.kind !== 'put' && record.kind !== 'delete') || record.key === undefined) {
           seg.staleBytes += record.length; // a line the program ignores, a header, ...
           continue;
+        }
+        if (stopped) {
+          unread.records++;
+          if (unread.keys.length < UNREAD_KEYS_SHOWN + 1) unread.keys.push(record.key);
         }
         this.versions.add(record.key, {
           fileIndex: i,
@@ -282,6 +299,7 @@ export class ForeignStore implements BrowsableStore {
           replayed: !stopped,
         });
       }
+      if (stoppedAt && unread.records > 0) stoppedAt.message += this.unreadAfter(unread);
       this.segmentStats.push(seg);
       this.summaries.set(file.name, { size: bytes.length, summary });
       before += file.size;
@@ -291,6 +309,19 @@ export class ForeignStore implements BrowsableStore {
     // as the format's own program fails to open it; an empty store with a note would hide that.
     if (dataFiles.length > 0 && unreadableWhy.size === dataFiles.length) throw new UnreadableDataError(this.description, unreadableWhy);
     this.countBytes();
+  }
+
+  /**
+   * What stopping at a problem cost, for its note (the problem that stops a file):
+   * how many later records of the file it never reads, and whose.
+   */
+  private unreadAfter(unread: { records: number; keys: Uint8Array[] }): string {
+    const reader = this.description.stopsFileAtFirstBadRecord
+      ? 'the program stops reading this file here'
+      : `with no hint that checks out, ${this.description.title} reads this file by the damaged lengths and nothing sound after them`;
+    const shown = unread.keys.slice(0, UNREAD_KEYS_SHOWN).map((k) => showBytes(k));
+    const more = unread.records - shown.length;
+    return `; ${reader}: ${unread.records} later record${unread.records === 1 ? '' : 's'} not replayed (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
   }
 
   /**

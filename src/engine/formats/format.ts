@@ -216,6 +216,14 @@ export interface FormatDescription {
   /** Whether the real program stops replaying a file at its first bad record. */
   stopsFileAtFirstBadRecord: boolean;
   /**
+   * Whether the real program, reading a data file's records itself (not
+   * through a hint that checks out, see keysFromValidHint), reads nothing
+   * after a 'garbage' region its decoder resynchronised over: damaged
+   * lengths it trusts and walks on from, out of step (Riak's fold). Records
+   * after it are then listed but not replayed.
+   */
+  stopsAtLostStep?: boolean;
+  /**
    * Whether the real program takes a data file's keys from its hint file
    * (the hint with the same id) when that hint checks out whole, without
    * reading the data (Riak: the trailer's CRC). A damaged data record such a

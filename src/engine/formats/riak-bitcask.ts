@@ -196,9 +196,64 @@ export function decodeDataFile(bytes: Uint8Array): DecodedRecord[] {
   return [...dataRecords(bytes)];
 }
 
-/** A data file's records one at a time (decodeDataFile's), from the record at `from`. */
+/**
+ * The CRC bytes the search for the next sound record may compute in one
+ * decode of a file, beyond four times the file's size: real damage needs a
+ * few records' worth; a file crafted with a plausible header every few bytes
+ * would otherwise cost time quadratic in its size. Once spent, a candidate
+ * whose CRC would have to be computed is taken as not a record.
+ */
+const RESYNC_CRC_ALLOWANCE = 64 * 1024 * 1024;
+
+/** A complete record whose CRC matches starts at `pos` (the search's test; `budget` pays for the CRC). */
+function soundRecordAt(view: DataView, bytes: Uint8Array, pos: number, budget: { left: number }): boolean {
+  if (bytes.length - pos < DATA_HEADER) return false;
+  const length = DATA_HEADER + view.getUint16(pos + AT_KEY_SZ) + view.getUint32(pos + AT_VALUE_SZ);
+  if (pos + length > bytes.length || budget.left < length) return false;
+  budget.left -= length;
+  return view.getUint32(pos + AT_CRC) === crc32Range(bytes, pos + AT_CRC + 4, pos + length);
+}
+
+/** The first offset after `pos` where a sound record starts, or undefined. */
+function nextSoundRecord(view: DataView, bytes: Uint8Array, pos: number, budget: { left: number }): number | undefined {
+  for (let at = pos + 1; at + DATA_HEADER <= bytes.length; at++) if (soundRecordAt(view, bytes, at, budget)) return at;
+  return undefined;
+}
+
+/**
+ * Where the records from `pos` end when walked by their own lengths up to
+ * `end`: `end` itself when they tile [pos, end) exactly (their lengths are
+ * sound, only their contents damaged), else -1.
+ */
+function walksTo(view: DataView, pos: number, end: number): number {
+  let at = pos;
+  while (at < end) {
+    if (end - at < DATA_HEADER) return -1;
+    at += DATA_HEADER + view.getUint16(at + AT_KEY_SZ) + view.getUint32(at + AT_VALUE_SZ);
+  }
+  return at === end ? end : -1;
+}
+
+/**
+ * A data file's records one at a time (decodeDataFile's), from the record at `from`.
+ *
+ * A record that fails (bad CRC, or lengths running past the end of the
+ * file) whose lengths still lead, record by record, to the next sound
+ * record (or the end of the file) is damaged only in its bytes: it is
+ * given as itself, key and all, and decoding goes on after it. One whose
+ * lengths do not — a damaged key_sz or value_sz, which throws a reader that
+ * trusts them out of step — makes the bytes up to the next offset where a
+ * sound record starts one corrupt region, and decoding goes on there (as a
+ * kvscope segment resynchronises). Riak's own data-file fold trusts the
+ * lengths and walks on out of step, reading nothing sound after such damage;
+ * it reads those records through a valid hint, which names where each
+ * starts: the replay applies that (stopsAtLostStep). With no sound record
+ * after the damage, the rest of the file is one torn or corrupt tail.
+ */
 function* dataRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
+  const budget = { left: RESYNC_CRC_ALLOWANCE + 4 * bytes.length };
+  let found: { at: number | undefined } | null = null;
   let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < DATA_HEADER) {
@@ -210,11 +265,29 @@ function* dataRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const keySize = view.getUint16(pos + AT_KEY_SZ);
     const valueSize = view.getUint32(pos + AT_VALUE_SZ);
     const length = DATA_HEADER + keySize + valueSize;
-    if (pos + length > bytes.length) {
+    const fits = pos + length <= bytes.length;
+    const record = fits ? new RiakDataRecord(bytes, pos, storedCrc, tstamp, keySize, valueSize) : undefined;
+    if (record?.status === 'valid') {
+      yield record;
+      pos += length;
+      continue;
+    }
+    // One search serves every damaged record before the sound one it finds (or, finding none, the rest of the file).
+    if (found === null || (found.at !== undefined && found.at <= pos)) found = { at: nextSoundRecord(view, bytes, pos, budget) };
+    const next = found.at;
+    if (next !== undefined && walksTo(view, pos, next) < 0) {
+      const claim = `record header claims ${length} bytes (key ${keySize}, value ${valueSize})`;
+      const why = fits ? 'but its CRC fails and no record starts where it would end' : `, more than the ${bytes.length - pos} left in the file`;
+      yield damagedRecord(pos, next, 'corrupt', fits ? 'bad-crc' : 'impossible-length',
+        `${claim}${fits ? ' ' : ''}${why}: its lengths are damaged; ${next - pos} bytes skipped, up to the next sound record at ${next}`);
+      pos = next;
+      continue;
+    }
+    if (!record) {
       yield pastEndRecord(pos, bytes.length, pos + length, `record (key ${keySize} bytes, value ${valueSize} bytes)`);
       break;
     }
-    yield new RiakDataRecord(bytes, pos, storedCrc, tstamp, keySize, valueSize);
+    yield record;
     pos += length;
   }
 }
@@ -493,6 +566,7 @@ export const riakBitcask: FormatDescription = {
     file.role === 'data' ? dataRecords(bytes, from) : file.role === 'hint' ? hintRecords(bytes, from) : recordsFrom(decodeFile(file, bytes), from),
   winner: 'sequence',
   stopsFileAtFirstBadRecord: false,
+  stopsAtLostStep: true,
   keysFromValidHint: true,
   looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],
 };
