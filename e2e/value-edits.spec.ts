@@ -4,6 +4,8 @@
  * values a text box would alter are edited as hex, and unsaved edits are not
  * thrown away without asking.
  */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, keyOption, shot, type Kv } from './fixtures.js';
@@ -216,4 +218,71 @@ test('New key: "Edit it instead" opens the existing key\'s editor with the typed
   await expect(editor).toHaveCount(0);
   await expect(value).toContainText('typed in New key');
   expect((await storedValue(page, kv, 'greeting'))?.toString()).toBe('typed in New key');
+});
+
+test('"Edit it instead" scrolls the key list to that key and selects it', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const keys = page.getByRole('listbox', { name: 'Keys' });
+  // Far down the sorted list (3,654 keys): not among the rows on screen, nor in the first window fetched.
+  const far = 'user:01200:name';
+  await expect(keyOption(page, far)).toHaveCount(0);
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill(far);
+  await page.getByRole('alert', { name: 'Key exists' }).getByRole('button', { name: 'Edit it instead' }).click();
+  await expect(page.getByRole('heading', { name: far, exact: true })).toBeVisible();
+  await expect(keyOption(page, far)).toBeInViewport();
+  await expect(keyOption(page, far)).toHaveAttribute('aria-selected', 'true');
+  // The keyboard goes on from it.
+  await keys.focus();
+  await keys.press('ArrowDown');
+  await expect(page.getByRole('heading', { name: 'user:01200:profile', exact: true })).toBeVisible();
+  await expect(keyOption(page, 'user:01200:profile')).toHaveAttribute('aria-selected', 'true');
+
+  // Under a filter that hides the key, the list says so and offers to clear the filter, which shows it.
+  await page.getByLabel('Filter keys').fill('session/');
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill('user:01300:name');
+  await page.getByRole('alert', { name: 'Key exists' }).getByRole('button', { name: 'Edit it instead' }).click();
+  const hidden = page.getByRole('status', { name: 'Selected key hidden' });
+  await expect(hidden).toContainText('hidden by the filter');
+  await hidden.getByRole('button', { name: 'Clear filter' }).click();
+  await expect(keyOption(page, 'user:01300:name')).toBeInViewport();
+  await expect(keyOption(page, 'user:01300:name')).toHaveAttribute('aria-selected', 'true');
+  await shot(page, 'value-edit-instead-revealed');
+});
+
+test('"Edit it instead" keeps the typed value when the key\'s stored value cannot be read, and says why', async ({ page, kv }) => {
+  // Damage the live record of a key in a sealed segment (its value's last byte).
+  const damaged = 'user:00042:name';
+  const store = await Store.open(kv.dir, { readOnly: true });
+  const live = store.locate(damaged)!;
+  await store.close();
+  const fd = openSync(join(kv.dir, live.file), 'r+');
+  const at = live.offset + live.length - 1;
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, at);
+  writeSync(fd, Buffer.from([byte[0]! ^ 0xff]), 0, 1, at);
+  closeSync(fd);
+
+  await openReadWrite(page, kv);
+  const editor = page.getByRole('textbox', { name: 'Value' });
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill(damaged);
+  await editor.fill('typed for a damaged key');
+  await page.getByRole('alert', { name: 'Key exists' }).getByRole('button', { name: 'Edit it instead' }).click();
+  await expect(page.getByRole('heading', { name: damaged, exact: true })).toBeVisible();
+  await expect(page.getByRole('alert', { name: 'Value error' })).toContainText('cannot be read');
+  await expect(editor).toHaveValue('typed for a damaged key');
+  await expect(page.getByRole('status', { name: 'Draft kept' })).toContainText('cannot be read');
+  await shot(page, 'value-edit-instead-damaged');
+  // It is an unsaved change like any other: Escape asks.
+  await editor.press('Escape');
+  const discard = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  await expect(discard).toBeVisible();
+  await discard.getByRole('button', { name: 'Cancel' }).click();
+  // Saving writes it as the key's value.
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('typed for a damaged key');
+  expect((await storedValue(page, kv, damaged))?.toString()).toBe('typed for a damaged key');
 });

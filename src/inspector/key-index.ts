@@ -18,7 +18,7 @@
 import type { Delimiter, KeyEntry, KeyFilter, TreeNode } from '../shared/contract.js';
 import { Uint32List } from '../engine/arrays.js';
 import type { KeyBatch, KeyList } from '../engine/key-list.js';
-import { batchesInPositionOrder, prefixRange, StringKeyList } from '../engine/key-list.js';
+import { batchesInPositionOrder, lowerBound, prefixRange, StringKeyList } from '../engine/key-list.js';
 import { SmallestN } from '../engine/key-sort.js';
 import { GlobMatcher } from './glob.js';
 import { LIMITS } from '../shared/contract.js';
@@ -345,6 +345,14 @@ export class KeyIndex {
   private isFirstWindow(filter: KeyFilter | undefined, offset: number, limit: number): boolean {
     const unfiltered = !filter || filter.pattern === '';
     return unfiltered && !this.sortedOnce && !!(this.source.smallestKeys || this.source.unorderedKeys) && offset + limit <= FIRST_WINDOW_MAX;
+  }
+
+  /** The position of `key` (a key string) in the filtered, sorted keys, or -1 when they do not hold it. */
+  indexOf(filter: KeyFilter | undefined, key: string): number {
+    const range = this.filtered(filter);
+    const bytes = Buffer.from(key, 'latin1');
+    const at = lowerBound(range.list, bytes, range.start, range.end);
+    return at < range.end && range.list.compareAt(at, bytes) === 0 ? at - range.start : -1;
   }
 
   window(filter: KeyFilter | undefined, offset: number, limit: number): { total: number; keys: KeyEntry[] } {

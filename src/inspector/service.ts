@@ -360,9 +360,12 @@ export class InspectorService implements KvscopeHandlers {
 
   async listKeys(req: RequestOf<'listKeys'>): Promise<ResponseOf<'listKeys'>> {
     const session = this.session(req.sessionId);
-    await session.index.prepare(req.filter, req.offset, req.limit);
+    // Finding a key needs the sorted list, as a window past the first one does.
+    await session.index.prepare(req.filter, req.offset, req.find === undefined ? req.limit : Number.MAX_SAFE_INTEGER);
     const { total, keys } = session.index.window(req.filter, req.offset, req.limit);
-    return { total, unfilteredTotal: session.handle.store.keyCount(), offset: req.offset, keys };
+    const response: ResponseOf<'listKeys'> = { total, unfilteredTotal: session.handle.store.keyCount(), offset: req.offset, keys };
+    if (req.find !== undefined) response.found = session.index.indexOf(req.filter, req.find);
+    return response;
   }
 
   async keyTree(req: RequestOf<'keyTree'>): Promise<ResponseOf<'keyTree'>> {

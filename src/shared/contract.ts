@@ -102,6 +102,8 @@ export const requestSchemas = {
     filter: FilterSchema.optional(),
     offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     limit: z.number().int().min(0).max(LIMITS.windowMax),
+    /** A key to find in the (filtered) list: the answer says where it is (`found`), to scroll to it. */
+    find: KeySchema.optional(),
   }),
   keyTree: z.strictObject({
     ...session,
@@ -213,6 +215,8 @@ export interface ListKeysResponse {
   unfilteredTotal: number;
   offset: number;
   keys: KeyEntry[];
+  /** With `find`: that key's position in the (filtered) list, or -1 when the list does not hold it. */
+  found?: number;
 }
 
 export interface TreeNode {
@@ -257,8 +261,11 @@ export interface VersionInfo {
   location: Location;
   kind: 'put' | 'delete';
   valueLength: number;
-  /** corrupt: the record the keydir holds as the key's live value fails its checksum (its value cannot be read). */
-  status: 'live' | 'shadowed' | 'tombstone' | 'corrupt';
+  /**
+   * corrupt: the record the keydir holds as the key's live value fails its checksum (its value cannot be read).
+   * unread: after damage at which another engine's program stops reading the file: it never read this version.
+   */
+  status: 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'unread';
 }
 
 export interface HistoryResponse {

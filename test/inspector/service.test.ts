@@ -333,3 +333,23 @@ describe('a file compacted away under a read-only session', () => {
     expect((await service.dispatch('records', { sessionId, file: data, start: 0, limit: 10 })).rows.length).toBeGreaterThan(0);
   });
 });
+
+describe('listKeys with find', () => {
+  it('says where a key is in the list as filtered, or -1, whatever window it asks for', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const all = await service.dispatch('listKeys', { sessionId, offset: 0, limit: 1000 });
+    const at = all.keys.findIndex((k) => k.key === 'user:150');
+    expect(at).toBeGreaterThan(100);
+    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0, find: 'user:150' })).found).toBe(at);
+    const filter = { mode: 'substring' as const, pattern: ':15' };
+    const filtered = await service.dispatch('listKeys', { sessionId, offset: 0, limit: 100, filter, find: 'user:150' });
+    expect(filtered.found).toBe(filtered.keys.findIndex((k) => k.key === 'user:150'));
+    expect(filtered.found).toBeGreaterThanOrEqual(0);
+    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0, filter, find: 'user:001' })).found).toBe(-1);
+    // A deleted key, and one that never was, are not in the list.
+    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0, find: 'user:199' })).found).toBe(-1);
+    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0, find: 'user:1500' })).found).toBe(-1);
+    // Without find, no answer to it.
+    expect('found' in all).toBe(false);
+  });
+});

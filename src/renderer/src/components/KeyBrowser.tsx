@@ -20,6 +20,8 @@ interface Props {
   version: number;
   readOnly: boolean;
   selectedKey: string | null;
+  /** A key selected from elsewhere (a saved new key, "Edit it instead"): scrolled to and made the keyboard position. */
+  reveal: { key: string; nonce: number } | null;
   onSelect: (key: string) => void;
   onNewKey: () => void;
   onError: (err: unknown) => void;
@@ -53,7 +55,7 @@ function useCoalesced<T>(value: T): { applied: T; started: () => () => void } {
   return { applied, started };
 }
 
-export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onSelect, onNewKey, onError }: Props) {
+export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, onSelect, onNewKey, onError }: Props) {
   const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
@@ -135,6 +137,43 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
     for (let p = first; p <= last; p++) if (!pages.current.has(p)) void loadPage(p);
   });
 
+  /** A revealed key the filter hides: said, with a way to clear the filter. */
+  const [hidden, setHidden] = useState<string | null>(null);
+  const hiddenRef = useRef(hidden);
+  hiddenRef.current = hidden;
+  /** A row to scroll to once the list has that many rows. */
+  const [wantIndex, setWantIndex] = useState<number | null>(null);
+  const sought = useRef(0);
+  // A reveal asks where the key is in the list as filtered now (after the write that came with it), and again when
+  // the filter changes while it hides the key; other filter changes and later writes leave the list where it is.
+  useEffect(() => {
+    if (!reveal || (reveal.nonce === sought.current && hiddenRef.current !== reveal.key)) return;
+    sought.current = reveal.nonce;
+    let live = true;
+    setHidden(null);
+    api
+      .listKeys({ sessionId, offset: 0, limit: 0, find: reveal.key, ...(filter ? { filter } : {}) })
+      .then((res) => {
+        if (!live) return;
+        const at = res.found ?? -1;
+        if (at < 0) return setHidden(reveal.key);
+        setTotal(res.total);
+        setActiveIndex(at);
+        setWantIndex(at);
+      })
+      .catch((err: unknown) => live && onError(err));
+    return () => {
+      live = false;
+    };
+    // filterKey stands for filter
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [reveal, filterKey]);
+  useEffect(() => {
+    if (wantIndex === null || wantIndex >= total) return;
+    setWantIndex(null);
+    list.scrollToIndex(wantIndex, 'center');
+  }, [wantIndex, total, list]);
+
   const entryAt = (index: number): KeyEntry | undefined => pages.current.get(Math.floor(index / PAGE))?.[index % PAGE];
 
   const selectIndex = async (index: number) => {
@@ -205,6 +244,14 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, onS
           <span className="muted small" aria-live="polite" aria-busy={!ready} data-testid="key-count">
             {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys` : `${formatCount(total)} keys`}
           </span>
+          {hidden !== null && hidden === selectedKey && filtered && view === 'list' && (
+            <span className="small muted" role="status" aria-label="Selected key hidden">
+              the selected key is hidden by the filter{' '}
+              <button type="button" className="small-button" onClick={() => setPattern('')}>
+                Clear filter
+              </button>
+            </span>
+          )}
           <span className="spacer" />
           <label className="check small" title="Show keys as hex bytes">
             <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex

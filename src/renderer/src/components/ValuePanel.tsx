@@ -120,13 +120,16 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [overwrite, setOverwrite] = useState<string | null>(null);
   /** "Edit it instead": the value typed in the New key form, to open in that key's editor once its value has loaded. */
   const [carried, setCarried] = useState<{ key: string; draft: EditDraft } | null>(null);
+  /** Why a carried draft is edited without the key's live value beside it (it cannot be read, or it was deleted meanwhile). */
+  const [keptWithout, setKeptWithout] = useState<string | null>(null);
   const key = selection?.kind === 'key' ? selection.key : null;
 
   /** Whether the edit would change what is stored (a format switch alone changes nothing). */
   const dirty = useMemo(() => {
     if (!editing) return false;
     if (selection?.kind === 'new') return editing.draft !== '' || newKey.text !== '';
-    if (!loaded) return false;
+    // No live value to compare with (a carried draft kept beside a value that cannot be read): any text is a change.
+    if (!loaded || !loaded.response.found) return editing.draft !== '';
     const current = draftToBytes(editing.format, editing.draft);
     if (!('bytes' in current)) return true;
     const original = loaded.bytes;
@@ -139,6 +142,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   useEffect(() => {
     setEditing(selection?.kind === 'new' ? { format: 'text', draft: '' } : null);
     setLocalError(null);
+    setKeptWithout(null);
     if (selection?.kind === 'new') setNewKey({ text: '', asHex: false });
     setOverwrite(null);
   }, [selection]);
@@ -164,15 +168,21 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   }, [api, sessionId, key, version, onError]);
 
   // The carried draft becomes the edit of the key it was carried to, as an unsaved change (saved, or discarded
-  // with the usual question). It is dropped if another key is selected first or the live value cannot be read.
+  // with the usual question). When the key's live value cannot be read (a damaged record) or the key was deleted
+  // meanwhile, the draft is kept all the same, and the pane says why the value is not beside it: saving writes it
+  // as the key's value. It is dropped only if another key is selected first.
   useEffect(() => {
     if (!carried) return;
-    if (key !== carried.key || loadError) return setCarried(null);
-    if (!loaded || loaded.response.key !== carried.key) return;
-    if (loaded.response.found) {
-      setLocalError(null);
-      setEditing(carried.draft);
+    if (key !== carried.key) return setCarried(null);
+    if (loadError) {
+      setKeptWithout('The value you typed is kept as an unsaved edit; the key’s stored value cannot be read (above). Saving writes your value as the key’s new one.');
+    } else if (!loaded || loaded.response.key !== carried.key) {
+      return;
+    } else if (!loaded.response.found) {
+      setKeptWithout('This key was deleted since the New key form found it. The value you typed is kept as an unsaved edit; saving creates the key again with it.');
     }
+    setLocalError(null);
+    setEditing(carried.draft);
     setCarried(null);
   }, [carried, key, loaded, loadError]);
 
@@ -245,6 +255,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     try {
       await api.putValue({ sessionId, key: targetKey, valueBase64: bytesToBase64(converted.bytes) });
       setEditing(null);
+      setKeptWithout(null);
       onWritten(targetKey);
     } catch (err) {
       onError(err);
@@ -299,6 +310,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const cancelEdit = () => {
     setConfirmDiscard(false);
     setEditing(null);
+    setKeptWithout(null);
     setLocalError(null);
     if (selection?.kind === 'new') onCancelNew();
   };
@@ -341,6 +353,11 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       onConfirm={cancelEdit}
       onCancel={() => setConfirmDiscard(false)}
     />
+  );
+  const keptNotice = keptWithout && editing && (
+    <div className="notice small" role="status" aria-label="Draft kept">
+      {keptWithout}
+    </div>
   );
   const editor = editing && (
     <ValueEditor
@@ -401,14 +418,28 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       {loadError ? (
         <>
           <LoadErrorView error={loadError} onOpenRecord={onOpenRecord} hasHistory={(history?.versions.length ?? 0) > 0} />
-          {shown && valueViews}
+          {editing ? (
+            <>
+              {keptNotice}
+              {editor}
+            </>
+          ) : (
+            shown && valueViews
+          )}
         </>
       ) : !loaded ? (
         <div className="muted">Loading…</div>
       ) : !response?.found ? (
         <>
           <div className="muted">This key has no live value (it was deleted).</div>
-          {shown && valueViews}
+          {editing ? (
+            <>
+              {keptNotice}
+              {editor}
+            </>
+          ) : (
+            shown && valueViews
+          )}
         </>
       ) : (
         <>

@@ -52,6 +52,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const [version, setVersion] = useState(0);
   const [tab, setTab] = useState<Tab>('keys');
   const [selection, setSelection] = useState<Selection>(null);
+  /** A key selected from outside the key list (a saved new key, "Edit it instead"): the list scrolls to it. */
+  const [reveal, setReveal] = useState<{ key: string; nonce: number } | null>(null);
   const [stats, setStats] = useState<StatsResponse | null>(null);
   const [segments, setSegments] = useState<SegmentsResponse | null>(null);
   const [job, setJob] = useState<JobState | null>(null);
@@ -188,6 +190,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const afterWrite = useCallback(
     (selectKey?: string | null) => {
       if (selectKey !== undefined) setSelection(selectKey === null ? null : { kind: 'key', key: selectKey });
+      if (typeof selectKey === 'string') setReveal((r) => ({ key: selectKey, nonce: (r?.nonce ?? 0) + 1 }));
       bump();
     },
     [bump],
@@ -311,6 +314,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             version={version}
             readOnly={readOnly}
             selectedKey={selection?.kind === 'key' ? selection.key : null}
+            reveal={reveal}
             onSelect={(key) => {
               if (selection?.kind === 'key' && selection.key === key) return;
               leaveEdit(() => setSelection({ kind: 'key', key }));
