@@ -316,12 +316,13 @@ export class ForeignStore implements BrowsableStore {
    * how many later records of the file it never reads, and whose.
    */
   private unreadAfter(unread: { records: number; keys: Uint8Array[] }): string {
+    // A format that stops a file at its first bad record says so in the problem already.
     const reader = this.description.stopsFileAtFirstBadRecord
-      ? 'the program stops reading this file here'
-      : `with no hint that checks out, ${this.description.title} reads this file by the damaged lengths and nothing sound after them`;
+      ? ''
+      : ` with no hint that checks out, ${this.description.title} reads this file by the damaged lengths and nothing sound after them:`;
     const shown = unread.keys.slice(0, UNREAD_KEYS_SHOWN).map((k) => showBytes(k));
     const more = unread.records - shown.length;
-    return `; ${reader}: ${unread.records} later record${unread.records === 1 ? '' : 's'} not replayed (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+    return `;${reader} ${unread.records} later record${unread.records === 1 ? '' : 's'} not replayed (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
   }
 
   /**
@@ -542,7 +543,7 @@ export class ForeignStore implements BrowsableStore {
         location: this.location(v),
         kind: v.kind,
         valueLength: v.kind === 'put' ? v.valueLength : 0,
-        status: v.damaged ? 'corrupt' : v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
+        status: v.damaged ? 'corrupt' : !v.replayed ? 'unread' : v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
       };
     });
   }

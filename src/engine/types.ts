@@ -63,8 +63,13 @@ export interface ValueWithLocation {
   location: RecordLocation;
 }
 
-/** corrupt: the record the keydir holds as the key's live value, which no longer reads back intact. */
-export type VersionStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt';
+/**
+ * corrupt: the record the keydir holds as the key's live value, which no longer reads back intact.
+ * unread: a sound record of another engine's file that its program never reads: it comes after
+ * damage at which the program stops reading that file (mini-kvstore-v2 0.1 era; Riak without a
+ * valid hint, after a damaged length). It takes no part in which version wins.
+ */
+export type VersionStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'unread';
 
 export interface KeyVersion {
   location: RecordLocation;

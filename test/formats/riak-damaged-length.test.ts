@@ -137,7 +137,7 @@ describe('riak-bitcask/basic with a damaged value_sz', () => {
       ]);
       expect(store.has('key-010')).toBe(false);
       const history = await store.history('key-010');
-      expect(history.map((v) => [v.location.file, v.location.offset])).toEqual([['1.bitcask.data', 3410]]);
+      expect(history.map((v) => [v.location.file, v.location.offset, v.status])).toEqual([['1.bitcask.data', 3410, 'unread']]);
     } finally {
       await store.close();
     }

@@ -51,7 +51,9 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
                 {v.location.file} @ {v.location.offset}
               </td>
               <td>{v.kind === 'put' ? formatBytes(v.valueLength) : '—'}</td>
-              <td className={`status-${v.status}`}>{v.status}</td>
+              <td className={`status-${v.status}`} title={v.status === 'unread' ? 'After damage earlier in this file its engine stops reading the file: it never read this version' : undefined}>
+                {v.status}
+              </td>
               <td className="history-actions">
                 {v.kind === 'put' && v.status !== 'corrupt' && (
                   <button type="button" className="small-button" onClick={() => onView(v)} aria-label={`View version ${v.location.sequence}`}>

@@ -1,0 +1,61 @@
+/**
+ * mini-kvstore-v2 in the 0.1 era (b22e80f) stops reading a segment at its
+ * first bad CRC (replay breaks out of the file's loop): the sound records
+ * after it were never read by that program. `kvscope history` labelled them
+ * "shadowed", as if a newer version had replaced them, in the CLI's text and
+ * --json and in the inspector's history. They are "unread" now, everywhere
+ * history is shown, and the open's note counts them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createEngineOpener } from '../../src/inspector/engine-opener.js';
+import { InspectorService } from '../../src/inspector/service.js';
+import { textToKeyString } from '../../src/shared/keytext.js';
+import { kvscope, tempDirs } from './helpers.js';
+
+const temps = tempDirs();
+
+/** legacy-b22e80f-crc with the first record of segment_0.log damaged (a key byte of "user"). */
+function damagedCopy(): string {
+  const dir = temps.fixture('mini-kvstore-v2/legacy-b22e80f-crc');
+  const seg = path.join(dir, 'data', 'segments', 'segment_0.log');
+  const bytes = fs.readFileSync(seg);
+  bytes[9] ^= 0xff;
+  fs.writeFileSync(seg, bytes);
+  return dir;
+}
+
+describe('versions after the damage the program stops at', () => {
+  it('are "unread" in history text and --json; the note counts them once', async () => {
+    const dir = damagedCopy();
+    const text = await kvscope(['history', 'city', '--dir', dir]);
+    expect(text.code).toBe(0);
+    expect(text.out.slice(1).map((l) => l.split(/\s+/).slice(1, 3).concat(l.split(/\s+/).at(-1)!))).toEqual([
+      ['segment_0.log', '22', 'unread'],
+      ['segment_1.log', '90', 'tombstone'],
+      ['segment_2.log', '27', 'live'],
+    ]);
+    expect(text.err).toEqual([
+      'kvscope: recovery: skipped bad-crc in segment_0.log at 0: stored CRC 0x3894fd3d does not match computed 0xd9d32a29: the program stops reading this segment here; 5 later records not replayed ("city", "greeting", "count" and 2 more)',
+    ]);
+    const json = await kvscope(['history', 'count', '--dir', dir, '--json']);
+    expect((JSON.parse(json.out[0]!) as Array<{ location: { file: string; offset: number }; status: string }>).map((v) => [v.location.file, v.location.offset, v.status])).toEqual([
+      ['segment_0.log', 76, 'unread'],
+      ['segment_0.log', 95, 'unread'],
+      ['segment_1.log', 0, 'live'],
+    ]);
+  });
+
+  it('are "unread" in the inspector\'s history', async () => {
+    const dir = damagedCopy();
+    const service = new InspectorService({ opener: createEngineOpener(), configDir: temps.empty('kvscope-unread-config-') });
+    try {
+      const { sessionId } = await service.openStore({ path: dir });
+      const { versions } = await service.history({ sessionId, key: textToKeyString('pad') });
+      expect(versions.map((v) => [v.location.file, v.location.offset, v.status])).toEqual([['segment_0.log', 114, 'unread']]);
+    } finally {
+      await service.close();
+    }
+  });
+});
