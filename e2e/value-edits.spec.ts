@@ -70,7 +70,9 @@ test('JSON: shown as stored, and saving without a change writes the same bytes',
   await page.getByRole('radio', { name: 'json' }).click();
   await page.getByRole('button', { name: 'Format' }).click();
   await expect(page.getByRole('textbox', { name: 'Value' })).toHaveValue('{\n  "id": 12345678901234567890,\n  "f": 1.0,\n  "e": 1e400,\n  "dup": 1,\n  "dup": 2\n}');
+  // The formatted draft differs from the stored text: Cancel asks before dropping it.
   await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog', { name: 'Discard unsaved changes?' }).getByRole('button', { name: 'Discard' }).click();
 
   expect((await storedValue(page, kv, 'json:bignum'))?.toString('latin1')).toBe(BIGNUM);
 });
@@ -285,4 +287,43 @@ test('"Edit it instead" keeps the typed value when the key\'s stored value canno
   await expect(editor).toHaveCount(0);
   await expect(page.getByRole('region', { name: 'Value' })).toContainText('typed for a damaged key');
   expect((await storedValue(page, kv, damaged))?.toString()).toBe('typed for a damaged key');
+});
+
+test('the editor\'s Cancel button asks before dropping unsaved changes, as Escape does', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const editor = page.getByRole('textbox', { name: 'Value' });
+  const discard = page.getByRole('dialog', { name: 'Discard unsaved changes?' });
+  const cancelEdit = page.getByRole('region', { name: 'Selected key' }).getByRole('button', { name: 'Cancel', exact: true }).first();
+
+  // Without a change: Cancel closes the editor at once.
+  await select(page, 'greeting');
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await cancelEdit.click();
+  await expect(discard).toHaveCount(0);
+  await expect(editor).toHaveCount(0);
+
+  // With a change: Cancel asks; the dialog's Cancel keeps the edit, Discard drops it.
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await editor.fill('typed, then Cancel');
+  await cancelEdit.click();
+  await expect(discard).toBeVisible();
+  await shot(page, 'value-cancel-asks');
+  await discard.getByRole('button', { name: 'Cancel' }).click();
+  await expect(discard).toHaveCount(0);
+  await expect(editor).toHaveValue('typed, then Cancel');
+  await cancelEdit.click();
+  await discard.getByRole('button', { name: 'Discard' }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('hello world');
+
+  // The New key form too, once something is typed.
+  await page.getByRole('button', { name: 'New key' }).click();
+  await page.getByLabel('Key', { exact: true }).fill('cancel:me');
+  await cancelEdit.click();
+  await expect(discard).toBeVisible();
+  await discard.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByLabel('Key', { exact: true })).toHaveValue('cancel:me');
+  await cancelEdit.click();
+  await discard.getByRole('button', { name: 'Discard' }).click();
+  await expect(page.getByRole('heading', { name: 'New key' })).toHaveCount(0);
 });

@@ -315,14 +315,19 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     if (selection?.kind === 'new') onCancelNew();
   };
 
+  /** Cancel (the button or Escape): at once without changes, after asking with them. */
+  const askCancel = () => {
+    if (dirty) setConfirmDiscard(true);
+    else cancelEdit();
+  };
+
   /** Escape cancels (asking first when there are changes); Ctrl+Enter or Cmd+Enter saves. */
   const editorKeys = (e: React.KeyboardEvent) => {
     if (!editing || saving) return;
     if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation();
-      if (dirty) setConfirmDiscard(true);
-      else cancelEdit();
+      askCancel();
     } else if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       void save();
@@ -368,7 +373,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       onError={setLocalError}
       saving={saving}
       onSave={() => void save()}
-      onCancel={cancelEdit}
+      onCancel={askCancel}
       onKeyDown={editorKeys}
     />
   );
