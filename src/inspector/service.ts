@@ -382,15 +382,18 @@ export class InspectorService implements KvscopeHandlers {
     if (!found) return { key: req.key, found: false, size: 0, offset, base64: '', truncated: false };
     const maxBytes = req.maxBytes ?? LIMITS.valueWindowDefault;
     const value = found.value;
-    const start = Math.min(offset, value.length);
-    const end = Math.min(value.length, start + maxBytes);
+    // A window starts inside the value or exactly at its end (an empty window: nothing more to read).
+    if (offset > value.length) {
+      throw new ApiError('BAD_REQUEST', `offset ${offset} is past the end of the value (${value.length} bytes)`, { offset, size: value.length });
+    }
+    const end = Math.min(value.length, offset + maxBytes);
     return {
       key: req.key,
       found: true,
       size: value.length,
-      offset: start,
-      base64: value.subarray(start, end).toString('base64'),
-      truncated: start > 0 || end < value.length,
+      offset,
+      base64: value.subarray(offset, end).toString('base64'),
+      truncated: end < value.length,
       location: toLocation(found.location),
     };
   }

@@ -112,6 +112,11 @@ export const requestSchemas = {
     prefix: z.string().max(LIMITS.keyChars),
     filter: FilterSchema.optional(),
   }),
+  /**
+   * The live value of `key`, or the window of it from `offset` (default 0) of at most `maxBytes`. `offset` may be
+   * at most the value's size: exactly at the end answers an empty window (truncated false); past it is BAD_REQUEST
+   * with `details: { offset, size }`. A key without a live value answers found false, whatever the offset.
+   */
   getValue: z.strictObject({
     ...session,
     key: KeySchema,
@@ -240,9 +245,11 @@ export interface GetValueResponse {
   found: boolean;
   /** Full value length in bytes. */
   size: number;
+  /** Where the returned bytes start in the value (the request's offset). */
   offset: number;
   /** Bytes [offset, offset + returned) of the value, base64. */
   base64: string;
+  /** Whether bytes of the value follow the returned ones (offset + returned < size): ask again from there to read on. */
   truncated: boolean;
   location?: Location;
 }

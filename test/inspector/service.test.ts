@@ -353,3 +353,25 @@ describe('listKeys with find', () => {
     expect('found' in all).toBe(false);
   });
 });
+
+describe('getValue windows', () => {
+  it('answers an offset past the value\'s end with BAD_REQUEST, and one exactly at the end with an empty, complete window', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const size = 3 * 1024 * 1024;
+    const past = await rejection(service.dispatch('getValue', { sessionId, key: 'big', offset: size + 1 }));
+    expect(past.code).toBe('BAD_REQUEST');
+    expect(past.message).toBe(`offset ${size + 1} is past the end of the value (${size} bytes)`);
+    expect(past.details).toEqual({ offset: size + 1, size });
+    const atEnd = await service.dispatch('getValue', { sessionId, key: 'big', offset: size });
+    expect(atEnd).toMatchObject({ found: true, size, offset: size, base64: '', truncated: false });
+    // truncated says whether bytes follow the window: a window that reaches the end is complete, one that stops short is not.
+    const tail = await service.dispatch('getValue', { sessionId, key: 'big', offset: size - 10 });
+    expect(tail).toMatchObject({ offset: size - 10, truncated: false });
+    expect(Buffer.from(tail.base64, 'base64').length).toBe(10);
+    const middle = await service.dispatch('getValue', { sessionId, key: 'big', offset: 1024 * 1024 });
+    expect(middle).toMatchObject({ offset: 1024 * 1024, truncated: true });
+    // A small value at offset 0 (its whole self), and a key without a live value at any offset.
+    expect(await service.dispatch('getValue', { sessionId, key: 'user:000', offset: 0 })).toMatchObject({ truncated: false });
+    expect(await service.dispatch('getValue', { sessionId, key: 'user:199', offset: 5 })).toMatchObject({ found: false, truncated: false });
+  });
+});

@@ -193,7 +193,17 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     if (!loaded || key === null) return;
     setLoadingMore(true);
     try {
-      const next = await api.getValue({ sessionId, key, offset: loaded.response.offset + loaded.bytes.length });
+      const sameValue = (r: GetValueResponse) => r.found && r.location?.sequence === loaded.response.location?.sequence;
+      const next = await api
+        .getValue({ sessionId, key, offset: loaded.response.offset + loaded.bytes.length })
+        // A window past the end: the value was replaced by a shorter one meanwhile (a followed writer).
+        .catch((err: unknown) => (asApiError(err).details?.size !== undefined ? null : Promise.reject(err)));
+      if (!next || !sameValue(next)) {
+        // Another value now: show it from its start rather than append its bytes to the old one's.
+        const fresh = await api.getValue({ sessionId, key });
+        setLoaded({ response: fresh, bytes: base64ToBytes(fresh.base64) });
+        return;
+      }
       const chunk = base64ToBytes(next.base64);
       const bytes = new Uint8Array(loaded.bytes.length + chunk.length);
       bytes.set(loaded.bytes);
