@@ -199,3 +199,67 @@ test('History fits the value pane at 800x600 without scrolling sideways, and sta
   expect(await overflow()).toEqual({ table: 0, details: 0, pane: 0, pastPane: 0 });
   await shot(page, 'layout-history-1400x860');
 });
+
+test('History is a table exactly while every version fits on one line: at 1280x800 a table, at 1200x760 and 800x600 a block per version', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('hist', 'one');
+  await store.put('hist', 'two two');
+  await store.delete('hist');
+  await store.put('hist', new Uint8Array(123_456).fill(0x41));
+  await store.put('hist', 'five');
+  await store.close();
+  await page.setViewportSize({ width: 1400, height: 860 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'hist');
+  const table = page.getByRole('table', { name: 'History' });
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(5);
+  const header = table.getByRole('columnheader', { name: 'status' });
+  await expect(header).toBeVisible();
+
+  // The width a one-line table needs, from the rendered text: each text column's widest cell (title included)
+  // plus its 8px padding, and the widest set of buttons with their 4px gaps.
+  let need = 0;
+  for (let c = 0; c < 5; c++) {
+    let widest = 0;
+    for (const cell of await table.locator(`tr > :nth-child(${c + 1})`).all()) {
+      const text = (await cell.textContent())!;
+      widest = Math.max(widest, await textWidth(cell, 0, text.length));
+    }
+    need += widest + 8;
+  }
+  let buttons = 0;
+  for (const row of await rows.all()) {
+    const widths = await Promise.all((await row.getByRole('button').all()).map(async (b) => (await box(b)).width));
+    buttons = Math.max(buttons, widths.reduce((a, b) => a + b, 0) + 4 * (widths.length - 1));
+  }
+  need += buttons;
+  const line = (await box(rows.nth(0).getByRole('button', { name: /^View version/ }))).height;
+  const paneWidth = () => table.evaluate((t) => t.closest('details')!.clientWidth);
+
+  for (const [width, height, expected] of [
+    [1400, 860, 'table'],
+    [1280, 800, 'table'],
+    [1200, 760, 'stacked'],
+    [800, 600, 'stacked'],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await table.scrollIntoViewIfNeeded();
+    const room = await paneWidth();
+    // What a person sees agrees with the measurement: a table where the versions fit on a line, blocks where not.
+    expect(room >= need ? 'table' : 'stacked', `${width}x${height}: ${room}px for ${need.toFixed(1)}px`).toBe(expected);
+    if (expected === 'table') {
+      await expect(header).toBeVisible();
+      expect(await table.evaluate((t) => getComputedStyle(t).display)).toBe('table');
+      for (let i = 0; i < 5; i++) expect((await box(rows.nth(i))).height, `${width}x${height} row ${i}`).toBeLessThan(line * 1.6);
+    } else {
+      // The column titles are kept for screen readers only; the table is laid out as blocks.
+      expect(await table.evaluate((t) => getComputedStyle(t).display)).toBe('block');
+      // A block a version: seq, kind, size and status; where; its buttons.
+      expect((await box(rows.nth(0))).height).toBeGreaterThan(line * 2.5);
+    }
+    expect(await table.evaluate((t) => t.closest('details')!.scrollWidth - t.closest('details')!.clientWidth)).toBe(0);
+    await shot(page, `layout-history-${width}x${height}`);
+  }
+});

@@ -2,9 +2,10 @@
  * A key's history: every version the log holds, oldest first, with its
  * sequence, kind, place, size and status, and buttons to view an old value,
  * restore it (write it again as the newest version) or show its record's bytes.
- * A table where it fits; in a narrow pane each version is a block of three
- * lines (styles.css, the `history` container).
+ * A table where every version fits on one line; in a narrower pane each
+ * version is a block of three lines (styles.css, `.history.stacked`).
  */
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { VersionInfo } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
 import { useWriteHint } from '../write-hint.js';
@@ -22,12 +23,60 @@ interface Props {
   onOpenRecord: ((file: string, offset: number) => void) | undefined;
 }
 
+/** Right padding of a table cell but the last (styles.css). */
+const CELL_PADDING = 8;
+/** Gap between the buttons of a version (styles.css, .history-actions). */
+const BUTTON_GAP = 4;
+
+/**
+ * The width the history's table needs to show every version on one line: for each text column its longest text
+ * (title included) in the table's monospaced font, whose character width `charWidth` is measured; the buttons
+ * of the row that has the most; the cells' padding. Undefined while nothing is laid out (no buttons measured).
+ */
+export function tableWidthNeeded(table: HTMLTableElement, charWidth: number): number | undefined {
+  const textColumns = 5;
+  const chars = new Array<number>(textColumns).fill(0);
+  let buttons = 0;
+  for (const row of table.rows) {
+    for (let c = 0; c < textColumns && c < row.cells.length; c++) chars[c] = Math.max(chars[c]!, row.cells[c]!.textContent!.length);
+    const actions = row.cells[textColumns];
+    if (!actions || row.parentElement?.tagName === 'THEAD') continue;
+    const widths = [...actions.querySelectorAll('button')].map((b) => b.getBoundingClientRect().width);
+    if (widths.length > 0) buttons = Math.max(buttons, widths.reduce((a, b) => a + b, 0) + BUTTON_GAP * (widths.length - 1));
+  }
+  if (charWidth <= 0) return undefined;
+  return Math.ceil(chars.reduce((a, b) => a + b, 0) * charWidth + textColumns * CELL_PADDING + buttons);
+}
+
 export function ValueHistory({ versions, shown, readOnly, restoring, onView, onRestore, onOpenRecord }: Props) {
   const restoreHint = useWriteHint('restore');
+  const detailsRef = useRef<HTMLDetailsElement>(null);
+  const tableRef = useRef<HTMLTableElement>(null);
+  const measureRef = useRef<HTMLSpanElement>(null);
+  const [stacked, setStacked] = useState(false);
+  // A table while every version fits on one line, else a block per version: checked as the pane's width changes
+  // and whenever the versions (their texts, their buttons) change.
+  useLayoutEffect(() => {
+    const details = detailsRef.current;
+    const table = tableRef.current;
+    const sample = measureRef.current;
+    if (!details || !table || !sample) return;
+    const fit = () => {
+      const need = tableWidthNeeded(table, sample.getBoundingClientRect().width / sample.textContent!.length);
+      if (need !== undefined) setStacked(details.clientWidth < need);
+    };
+    fit();
+    const observer = new ResizeObserver(fit);
+    observer.observe(details);
+    return () => observer.disconnect();
+  }, [versions, readOnly, onOpenRecord]);
   return (
-    <details className="history small" open>
+    <details ref={detailsRef} className={stacked ? 'history small stacked' : 'history small'} open>
       <summary>History ({formatCount(versions.length)} version{versions.length === 1 ? '' : 's'}, oldest first)</summary>
-      <table className="mono" aria-label="History">
+      <span ref={measureRef} className="mono history-measure" aria-hidden="true">
+        0123456789abcdef
+      </span>
+      <table ref={tableRef} className="mono" aria-label="History">
         <thead>
           <tr>
             <th>seq</th>
