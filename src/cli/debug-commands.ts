@@ -21,7 +21,7 @@ import { StoreError } from '../engine/errors.js';
 import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_OK, withStore, formatBytes, uncommittedCompaction, type Io } from './commands.js';
+import { EXIT_OK, withStore, formatBytes, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
 import { bytesToJson } from './jsonl.js';
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
@@ -108,6 +108,9 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     const replaced = o.native ? unfinishedCompactionInputs(realFs, o.detection.root) : undefined;
     // One that has not reached its commit: its *.compacting files are not listed (nothing reads them).
     const uncommitted = o.native ? uncommittedCompaction(o.detection.root) : undefined;
+    // What the open skipped, as every read command says it (the table counts damaged bytes, not whose keys they cost),
+    // once every file is read: an attempt that starts over says nothing.
+    sayOpenNotes(o, io);
     if (opts.json) {
       const unfinished = replaced ? { unfinishedCompaction: { replacedSegments: replaced.map((id) => dataFileName(id)) } } : {};
       io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}), ...unfinished, ...uncommitted?.json }));
@@ -174,7 +177,7 @@ const records: Command = async (args, opts, io) => {
         );
       }
     }
-  });
+  }, io);
   return EXIT_OK;
 };
 
