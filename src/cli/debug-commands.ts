@@ -17,7 +17,7 @@ import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab, type Damage } from '../engine/crash-lab.js';
 import { followStore } from '../engine/follow.js';
-import { StoreError } from '../engine/errors.js';
+import { IoError, isFileGone, StoreError } from '../engine/errors.js';
 import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
@@ -83,7 +83,19 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
     for (const file of format.listFiles(o.detection.root).filter(hasRecords)) {
-      const { records, oldestSequence: oldest, newestSequence: newest, damaged } = await summaryOf(format, o.detection.root, file, o.store);
+      // A file that cannot be read (a link to nothing, a directory, permission denied) is a row that says so, as the
+      // open's note does, not the command's failure; one a compaction removed meanwhile still starts it over.
+      let unreadable = file.unreadable;
+      let summary = emptySummary();
+      if (unreadable === undefined) {
+        try {
+          summary = await summaryOf(format, o.detection.root, file, o.store);
+        } catch (err) {
+          if (!(err instanceof IoError) || isFileGone(err)) throw err;
+          unreadable = err.cause instanceof Error ? err.cause.message : err.message;
+        }
+      }
+      const { records, oldestSequence: oldest, newestSequence: newest, damaged } = summary;
       const s = stats.get(file.name);
       // What reading the file found damaged, where the open (from hints or the image) counted those records live.
       const damagedBytes = (damaged ?? []).reduce((n, r) => n + r.length, 0);
@@ -102,6 +114,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
         oldestSequence: oldest,
         newestSequence: newest,
         active: s?.active ?? false,
+        ...(unreadable !== undefined ? { unreadable } : {}),
       });
     }
     // A committed compaction a crash interrupted: its outputs are listed (*.compacting), its inputs are not.
@@ -120,7 +133,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     const n = (v: number | null) => (v === null ? '-' : String(v)).padStart(10);
     for (const r of rows) {
       io.out(
-        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}`,
+        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}${r.unreadable !== undefined ? `  (cannot be read: ${r.unreadable})` : ''}`,
       );
     }
     if (replaced) {
