@@ -40,6 +40,13 @@ export interface FollowOptions {
   /** Poll interval in ms (also the fallback when fs.watch says nothing). Default 250, at most 500. */
   pollMs?: number;
   onChanges: (changes: FollowChange[]) => void;
+  /**
+   * The set of data files changed without a change to report: a compaction
+   * that rewrote no key's newest version still removes its inputs and adds
+   * its outputs (and a rotation adds an empty segment). Called with the
+   * files' names; a view showing files can list them again.
+   */
+  onFilesChanged?: (files: { added: string[]; removed: string[] }) => void;
   onError?: (err: Error) => void;
   efs?: EngineFs;
 }
@@ -115,8 +122,9 @@ export class StoreFollower {
       do {
         this.again = false;
         try {
-          const changes = this.readNewBytes();
+          const { changes, added, removed } = this.readNewBytes();
           if (changes.length > 0) this.opts.onChanges(changes);
+          else if (added.length > 0 || removed.length > 0) this.opts.onFilesChanged?.({ added, removed });
         } catch (err) {
           this.opts.onError?.(err as Error);
         }
@@ -127,11 +135,18 @@ export class StoreFollower {
     return this.running;
   }
 
-  private readNewBytes(): FollowChange[] {
+  /** The changes since the last read, and the data files that came and went (by name) since then. */
+  private readNewBytes(): { changes: FollowChange[]; added: string[]; removed: string[] } {
     const changes: FollowChange[] = [];
     const files = nativeDataFiles(this.efs, this.dir);
-    const present = new Set(files.map((f) => f.id));
-    for (const id of [...this.segments.keys()]) if (!present.has(id)) this.segments.delete(id);
+    const present = new Map(files.map((f) => [f.id, f.name]));
+    const removed: string[] = [];
+    for (const [id, state] of [...this.segments]) {
+      if (present.get(id) === state.name) continue;
+      removed.push(state.name);
+      this.segments.delete(id);
+    }
+    const known = new Set(this.segments.keys());
     for (const f of files) {
       let fd: number;
       try {
@@ -179,7 +194,9 @@ export class StoreFollower {
         this.efs.closeSync(fd);
       }
     }
-    return changes;
+    // A file is added once it has been read (one that could not be opened is tried again next time).
+    const added = files.filter((f) => !known.has(f.id) && this.segments.has(f.id)).map((f) => f.name);
+    return { changes, added, removed };
   }
 
   async stop(): Promise<void> {

@@ -16,7 +16,7 @@ import type { FormatFile } from '../engine/formats/format.js';
 import { getFormat } from '../engine/formats/registry.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab } from '../engine/crash-lab.js';
-import { followStore, type StoreFollower } from '../engine/follow.js';
+import { followStore, type FollowChange as EngineFollowChange, type StoreFollower } from '../engine/follow.js';
 import { unfinishedCompactionInputs } from '../engine/compaction.js';
 import { realFs } from '../engine/fs.js';
 import { dataFileName } from '../engine/native/files.js';
@@ -878,29 +878,30 @@ export class InspectorService implements KvscopeHandlers {
     if (!session.handle.native) throw new ApiError('NOT_SUPPORTED', `Follow mode reads kvscope segments; the ${session.handle.store.format} format cannot be followed`);
     if (!session.handle.store.readOnly) throw new ApiError('NOT_SUPPORTED', 'Follow mode watches another process writing; switch this session to read-only first');
     if (!session.follower) {
-      session.follower = await followStore(root, {
-        onChanges: (changes) => {
-          const follower = session.follower;
-          if (!follower) return;
-          const shown = changes.slice(-200);
-          void this.reopenFollowed(session)
-            .then(
-              () => undefined,
-              (err: unknown) => toApiError(err).toJSON(),
-            )
-            .then((reloadError) => {
-              this.emit({
-                ...(reloadError ? { reloadError } : {}),
-                type: 'follow-changes',
-                sessionId: session.id,
-                changes: shown.map((c) => ({ ...c, display: describeKey(c.key).display })),
-                dropped: changes.length - shown.length,
-                keyCount: session.handle.store.keyCount(),
-                lockPid: follower.lockHolder() ?? null,
-              });
+      // Changes, or files that came and went without one (a compaction that rewrote no newest version): the
+      // session is opened again, and the views read what they show again.
+      const reopenAndSay = (changes: EngineFollowChange[]) => {
+        const follower = session.follower;
+        if (!follower) return;
+        const shown = changes.slice(-200);
+        void this.reopenFollowed(session)
+          .then(
+            () => undefined,
+            (err: unknown) => toApiError(err).toJSON(),
+          )
+          .then((reloadError) => {
+            this.emit({
+              ...(reloadError ? { reloadError } : {}),
+              type: 'follow-changes',
+              sessionId: session.id,
+              changes: shown.map((c) => ({ ...c, display: describeKey(c.key).display })),
+              dropped: changes.length - shown.length,
+              keyCount: session.handle.store.keyCount(),
+              lockPid: follower.lockHolder() ?? null,
             });
-        },
-      });
+          });
+      };
+      session.follower = await followStore(root, { onChanges: reopenAndSay, onFilesChanged: () => reopenAndSay([]) });
     }
     return { following: true, lockPid: session.follower.lockHolder() ?? null };
   }

@@ -579,7 +579,10 @@ export type KvscopeEvent =
   | { type: 'job-progress'; jobId: string; sessionId: string; phase: string; done: number; total: number }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'compact'; result: CompactSummary }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'verify'; report: VerifyResult }
-  /** Another process appended to a followed store. */
+  /**
+   * Another process appended to a followed store, or changed its files without a change to a key (a
+   * compaction: `changes` is empty). The session has been opened again: views read what they show again.
+   */
   | {
       type: 'follow-changes';
       sessionId: string;

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { followStore, type FollowChange, type StoreFollower } from '../../src/engine/follow.js';
 import { Store } from '../../src/engine/store.js';
+import { nativeDataFiles } from '../../src/engine/compaction.js';
+import { realFs } from '../../src/engine/fs.js';
 import { cleanTempDirs, tempDir } from './helpers.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -190,5 +192,36 @@ describe('followStore', () => {
     // Compaction moved records to new files: nothing new to report but the put.
     expect(seen.changes.slice(count).map((x) => x.key)).toEqual(['after']);
     expect(follower.keyCount()).toBe(61);
+  });
+
+  it('says which files came and went when a compaction alone changes no key', async () => {
+    const dir = tempDir();
+    const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024 });
+    for (let i = 0; i < 60; i++) await store.put(`k${i % 20}`, `value-${i}`);
+    const seen = collector();
+    const fileChanges: { added: string[]; removed: string[] }[] = [];
+    follower = await followStore(dir, { onChanges: (c) => seen.changes.push(...c), onFilesChanged: (f) => fileChanges.push(f), pollMs: 500 });
+    const before = nativeDataFiles(realFs, dir).map((f) => f.name);
+    await follower.tick();
+    expect(fileChanges).toEqual([]);
+    const result = await store.compact();
+    expect(result.inputSegments.length).toBeGreaterThan(1);
+    await follower.tick();
+    const after = nativeDataFiles(realFs, dir).map((f) => f.name);
+    expect(seen.changes).toEqual([]);
+    // The watcher may have looked in the middle of the compaction too: the reports, applied in turn, lead from before to after.
+    expect(fileChanges.length).toBeGreaterThan(0);
+    const files = new Set(before);
+    for (const f of fileChanges) {
+      for (const name of f.removed) expect(files.delete(name), name).toBe(true);
+      for (const name of f.added) files.add(name);
+    }
+    expect([...files].sort()).toEqual([...after].sort());
+    expect(before.some((f) => !after.includes(f))).toBe(true);
+    // Nothing changed since: nothing said.
+    const reports = fileChanges.length;
+    await follower.tick();
+    expect(fileChanges).toHaveLength(reports);
+    await store.close();
   });
 });
