@@ -11,7 +11,7 @@ import { getThroughKeydirImage } from '../engine/image-lookup.js';
 import { statsThroughKeydirImage } from '../engine/image-stats.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
-import { StoreError } from '../engine/errors.js';
+import { AbortedError, StoreError } from '../engine/errors.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
 import { uncommittedCompactionFiles } from '../engine/compaction.js';
@@ -29,12 +29,28 @@ import { DEFAULT_SEGMENT_SIZE } from '../engine/native/layout.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
-import { engineProgress, progressText, type StatusLine } from './progress.js';
+import { engineProgress, formatCount, progressText, type StatusLine } from './progress.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_STORE = 3;
+/** Stopped by Ctrl-C (SIGINT): 128 + the signal's number, as a shell says a process killed by it. */
+export const EXIT_INTERRUPTED = 130;
+
+/**
+ * Ctrl-C (SIGINT) while long work runs (import, compact, verify): instead of
+ * Node's default, dying at once without a word, the work is stopped through
+ * `signal` (the engine's cancellation, as the inspector's Cancel), the
+ * store closed cleanly, and the command says what was done. A second Ctrl-C
+ * meanwhile kills the process as before (the handler is there once).
+ */
+function onInterrupt(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const interrupted = (): void => controller.abort();
+  process.once('SIGINT', interrupted);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', interrupted) };
+}
 
 export interface Io {
   out(text: string): void;
@@ -394,11 +410,29 @@ const stats: Command = async (args, opts, io) => {
 const compact: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('compact takes no arguments');
   const status = statusFor(opts, io);
-  const work: Work = { onProgress: status && engineProgress(status) };
+  const interrupt = onInterrupt();
+  let compacting = false;
+  const work: Work = { onProgress: status && engineProgress(status), signal: interrupt.signal };
   let result;
   try {
-    result = await withWriter(opts, io, (o) => nativeOrRefuse(o, 'compact').compact(workOptions(work)), work);
+    result = await withWriter(
+      opts,
+      io,
+      (o) => {
+        const store = nativeOrRefuse(o, 'compact');
+        compacting = true;
+        return store.compact(workOptions(work));
+      },
+      work,
+    );
+  } catch (err) {
+    if (!(err instanceof AbortedError)) throw err;
+    status?.clear();
+    // Stopped before its commit (after it, it is not stopped): its outputs deleted, the segments as they were.
+    io.err(compacting ? 'kvscope: compaction interrupted; the store is unchanged' : 'kvscope: interrupted while opening the store; nothing was compacted');
+    return EXIT_INTERRUPTED;
   } finally {
+    interrupt.dispose();
     status?.clear();
   }
   if (opts.json) io.out(JSON.stringify(result));
@@ -413,12 +447,23 @@ const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
   // Its report says what the open would (every problem, on stdout): no notes on stderr besides.
   const status = statusFor(opts, io);
-  const work: Work = { onProgress: status && engineProgress(status) };
+  const interrupt = onInterrupt();
+  const drawn = status && engineProgress(status);
+  // How far verify got, for the message when it is interrupted.
+  let checked: Progress | undefined;
+  const work: Work = {
+    onProgress: (p) => {
+      if (p.phase === 'verify') checked = p;
+      drawn?.(p);
+    },
+    signal: interrupt.signal,
+  };
   let verified;
   try {
     verified = await withStore(
       opts,
       async (o) => {
+        checked = { phase: 'verify', done: 0, total: 0 };
         const report = await o.store.verify(workOptions(work));
         // Not a problem (the store reads the same), but files the directory holds: said beside the report.
         return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
@@ -426,7 +471,14 @@ const verify: Command = async (args, opts, io) => {
       undefined,
       work,
     );
+  } catch (err) {
+    if (!(err instanceof AbortedError)) throw err;
+    status?.clear();
+    const where = checked === undefined ? 'while opening the store; nothing was checked' : checked.total > 0 ? `after ${formatBytes(checked.done)} of ${formatBytes(checked.total)} (${Math.floor((checked.done / checked.total) * 100)}%); no report` : 'as it began; no report';
+    io.err(`kvscope: verify interrupted ${where}`);
+    return EXIT_INTERRUPTED;
   } finally {
+    interrupt.dispose();
     status?.clear();
   }
   const { report, unfinished } = verified;
@@ -461,12 +513,24 @@ const dump: Command = async (args, opts, io) => {
 };
 
 /** The lines of a text stream; a UTF-8 byte order mark before the first (some editors write one) is not part of it. */
-async function* lines(source: NodeJS.ReadableStream): AsyncGenerator<string> {
+async function* lines(source: NodeJS.ReadableStream, signal?: AbortSignal): AsyncGenerator<string> {
   const rl = createInterface({ input: source, crlfDelay: Infinity });
-  let first = true;
-  for await (const line of rl) {
-    yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
-    first = false;
+  // Stopped: no more lines (a pipe or terminal may hold the reader waiting for one; closing ends the wait).
+  const stop = (): void => {
+    rl.close();
+    (source as Partial<NodeJS.ReadStream>).destroy?.();
+  };
+  if (signal?.aborted) stop();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    let first = true;
+    for await (const line of rl) {
+      if (signal?.aborted) return;
+      yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
+      first = false;
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
 }
 
@@ -491,6 +555,10 @@ class ImportBatches {
   private bytes = 0;
   /** Keys written so far. */
   written = 0;
+  /** Where the last op written came from (a line number), and its key: what an interrupted import names. */
+  writtenThrough = 0;
+  lastKeyWritten: Uint8Array | string | undefined;
+  private gatheredThrough = 0;
   private readonly maxBytes: number;
 
   constructor(
@@ -501,26 +569,30 @@ class ImportBatches {
   }
 
   /** Add op to the batch being gathered; false (nothing added) when that batch cannot take it: flush, then add. */
-  tryAdd(op: BatchOp): boolean {
+  tryAdd(op: BatchOp, from = 0): boolean {
     const length = (data: Uint8Array | string): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     const bytes = recordLength(length(op.key), op.type === 'put' ? length(op.value) : 0);
     if (this.ops.length === IMPORT_BATCH || (this.ops.length > 0 && this.bytes + bytes > this.maxBytes)) return false;
     this.ops.push(op);
     this.bytes += bytes;
+    this.gatheredThrough = from;
     return true;
   }
 
-  /** Add op, writing the batch gathered before it first when it is full. */
-  async add(op: BatchOp): Promise<void> {
-    if (this.tryAdd(op)) return;
+  /** Add op (from line `from`), writing the batch gathered before it first when it is full. */
+  async add(op: BatchOp, from = 0): Promise<void> {
+    if (this.tryAdd(op, from)) return;
     await this.flush();
-    this.tryAdd(op);
+    this.tryAdd(op, from);
   }
 
+  /** Write the gathered batch: once this resolves, its keys are in the store (durable by the fsync policy, and at the close). */
   async flush(): Promise<void> {
     if (this.ops.length === 0) return;
     await this.store.batch(this.ops);
     this.written += this.ops.length;
+    this.writtenThrough = this.gatheredThrough;
+    this.lastKeyWritten = this.ops[this.ops.length - 1]!.key;
     this.ops = [];
     this.bytes = 0;
   }
@@ -528,24 +600,46 @@ class ImportBatches {
 
 const importCmd: Command = async (args, opts, io) => {
   const status = statusFor(opts, io);
+  const interrupt = onInterrupt();
   try {
-    return await importing(args, opts, io, status);
+    return await importing(args, opts, io, status, interrupt.signal);
+  } catch (err) {
+    // Interrupted while a store was being opened: nothing was written.
+    if (!(err instanceof AbortedError)) throw err;
+    status?.clear();
+    if (opts.json) io.out(JSON.stringify({ imported: 0, interrupted: true }));
+    io.err('kvscope: interrupted: nothing was imported');
+    return EXIT_INTERRUPTED;
   } finally {
+    interrupt.dispose();
     status?.clear();
   }
 };
 
+/**
+ * An import that Ctrl-C stopped: it stops between batches, so what went in
+ * is the whole batches written before it (each atomic, and durable once the
+ * store is closed, which the caller has done), in the order they were read.
+ */
+function sayInterruptedImport(io: Io, opts: CliOptions, json: Record<string, unknown>, text: string): number {
+  if (opts.json) io.out(JSON.stringify({ ...json, interrupted: true }));
+  io.err(`kvscope: interrupted: ${text}`);
+  return EXIT_INTERRUPTED;
+}
+
 /** Lines between two looks at the progress line's clock. */
 const PROGRESS_EVERY_LINES = 1024;
 
-async function importing(args: string[], opts: CliOptions, io: Io, status: StatusLine | undefined): Promise<number> {
-  const work: Work = { onProgress: status && engineProgress(status) };
+async function importing(args: string[], opts: CliOptions, io: Io, status: StatusLine | undefined, signal: AbortSignal): Promise<number> {
+  const work: Work = { onProgress: status && engineProgress(status), signal };
   if (opts.from !== undefined) {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
     assertSeparateDirectories(opts.from, opts.dir, 'import --from');
     const source = await openStore(opts.from, { ...workOptions(work), format: opts.format, readOnly: true });
     sayOpenNotes(source, io);
     let count = 0;
+    let keys = 0;
+    let batches: ImportBatches | undefined;
     // A key whose record cannot be read is left out, named, and counted (as export does); the rest is imported.
     const leftOut = new LeftOut(io);
     try {
@@ -559,14 +653,14 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
         throw err;
       }
       try {
-        const batches = new ImportBatches(target, opts);
-        const keys = source.store.keyCount();
+        batches = new ImportBatches(target, opts);
+        keys = source.store.keyCount();
         if (source.native) {
           // A native source hands over its entries IMPORT_BATCH keys (at most IMPORT_CHUNK_BYTES of values) at a
           // time, in key order, each chunk starting just after the last key of the one before, read or not (that
           // key and a 0x00 byte: the next possible key).
           let start: Buffer | undefined;
-          for (;;) {
+          while (!signal.aborted) {
             let lastSeen: Buffer | undefined;
             const seen = (key: Buffer): void => {
               if (!lastSeen || Buffer.compare(key, lastSeen) > 0) lastSeen = key;
@@ -584,6 +678,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
               for (const { key, value } of chunk) {
                 const op = { type: 'put' as const, key, value };
                 if (!batches.tryAdd(op)) await batches.add(op);
+                if (signal.aborted) break;
               }
               count += chunk.length;
               seen(chunk[chunk.length - 1]!.key);
@@ -594,6 +689,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
           }
         } else {
           for (const k of source.store.sortedKeys()) {
+            if (signal.aborted) break;
             const key = keyFromString(k);
             const value = await leftOut.valueOf(source.store, key);
             if (value === undefined) continue;
@@ -602,12 +698,23 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
             if (count % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', count, keys, 'keys'));
           }
         }
-        await batches.flush();
+        // Interrupted: the batch gathered is not written (the keys before it are, in key order).
+        if (!signal.aborted) await batches.flush();
       } finally {
         await target.close();
       }
     } finally {
       await source.store.close();
+    }
+    if (signal.aborted) {
+      const written = batches?.written ?? 0;
+      const last = batches?.lastKeyWritten;
+      return sayInterruptedImport(
+        io,
+        opts,
+        { imported: written, from: source.detection.format },
+        written === 0 ? 'nothing was imported' : `${formatCount(written)} of the source's ${formatCount(keys)} keys were imported (in key order, through ${printableKey(toBytes(last!))}); the rest were not`,
+      );
     }
     io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format, ...(leftOut.count > 0 ? { leftOut: leftOut.count } : {}) }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
     return finishAfterDamage(source, io, leftOut.finish());
@@ -624,7 +731,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     let n = 0;
     let count = 0;
     try {
-      for await (const line of lines(file === '-' ? io.stdin : createReadStream(file))) {
+      for await (const line of lines(file === '-' ? io.stdin : createReadStream(file), signal)) {
         n++;
         spool?.add(line);
         if (n % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import (checking)', n, undefined, 'lines'));
@@ -640,11 +747,13 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     } finally {
       spool?.close();
     }
+    if (signal.aborted) return sayInterruptedImport(io, opts, { imported: 0 }, `nothing was imported (stopped while checking the lines, at line ${formatCount(n)})`);
     let imported = 0;
+    let through = 0;
     await withWriter(opts, io, async (o) => {
       const batches = new ImportBatches(nativeOrRefuse(o, 'import'), opts);
       let at = 0;
-      for await (const line of lines(createReadStream(source))) {
+      for await (const line of lines(createReadStream(source), signal)) {
         at++;
         if (at % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', at, n, 'lines'));
         if (line.trim() === '') continue;
@@ -654,11 +763,24 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
         } catch (err) {
           throw new StoreError('IO', `${file}:${at} changed while it was imported (${(err as Error).message}); ${batches.written} lines were imported`);
         }
-        if (!batches.tryAdd(op)) await batches.add(op); // awaited only when a batch is full, not at every line
+        if (!batches.tryAdd(op, at)) await batches.add(op, at); // awaited only when a batch is full, not at every line
+        if (signal.aborted) break;
       }
-      await batches.flush();
+      // Interrupted: the batch gathered is not written; the whole batches before it are.
+      if (!signal.aborted) await batches.flush();
       imported = batches.written;
+      through = batches.writtenThrough;
     }, work);
+    // The store is closed: what was written is durable.
+    if (signal.aborted) {
+      const input = file === '-' ? "the input's" : "the file's";
+      return sayInterruptedImport(
+        io,
+        opts,
+        { imported, throughLine: through },
+        imported === 0 ? 'nothing was imported' : `${formatCount(imported)} of ${input} ${formatCount(count)} lines were imported (lines 1–${formatCount(through)}${file === '-' ? '' : ` of ${file}`}); the rest were not`,
+      );
+    }
     if (imported !== count) throw new StoreError('IO', `${file} changed while it was imported: ${count} lines checked, ${imported} imported`);
     io.out(opts.json ? JSON.stringify({ imported }) : `Imported ${imported} lines`);
     return EXIT_OK;

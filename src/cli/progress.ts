@@ -66,7 +66,9 @@ export function terminalStatusLine(stream: StatusStream & { isTTY?: boolean }): 
   return stream.isTTY ? new StatusLine(stream) : undefined;
 }
 
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** A count as people read it: 41,000. */
+export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
+const count = formatCount;
 
 /** Bytes as the line shows them: binary units, one decimal. */
 export function progressBytes(n: number): string {
