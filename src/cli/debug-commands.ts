@@ -266,6 +266,11 @@ const follow: Command = async (args, opts, io) => {
         else io.out(`${c.kind === 'put' ? 'put   ' : 'delete'} ${printableKey(Buffer.from(c.key, 'latin1'))}  seq ${c.sequence}  ${c.file}@${c.offset}${c.kind === 'put' ? `  ${c.valueLength} bytes` : ''}`);
       }
     },
+    // Files that came and went with no key changed (a compaction, a rotation): a message, not a change.
+    onFilesChanged: ({ added, removed }) => {
+      const parts = [...(added.length ? [`added ${added.join(', ')}`] : []), ...(removed.length ? [`removed ${removed.join(', ')}`] : [])];
+      io.err(`kvscope: files changed, no key did: ${parts.join('; ')}`);
+    },
     onError: (err) => io.err(`kvscope: ${err.message}`),
   });
   const pid = follower.lockHolder();

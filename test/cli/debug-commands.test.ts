@@ -216,6 +216,16 @@ describe('follow', () => {
     await expect.poll(() => out, { timeout: 5_000, interval: 20 }).toContain('"followed"');
     expect(Date.now() - start).toBeLessThan(1000);
     expect(JSON.parse(out.trim().split('\n')[0]!)).toMatchObject({ kind: 'put', key: 'followed', valueLength: 3 });
+    // A compaction changes no key: stdout says nothing, stderr names the files that came and went.
+    expect(kv(['-d', 'store', 'set', 'followed', 'again']).code).toBe(0);
+    await expect.poll(() => out.trim().split('\n').length, { timeout: 5_000, interval: 20 }).toBe(2);
+    const before = fs.readdirSync(path.join(cwd, 'store')).filter((f) => f.endsWith('.data'));
+    expect(kv(['-d', 'store', 'compact']).code).toBe(0);
+    const removed = before.filter((f) => !fs.existsSync(path.join(cwd, 'store', f)));
+    expect(removed.length).toBeGreaterThan(0);
+    await expect.poll(() => err, { timeout: 5_000, interval: 20 }).toMatch(/kvscope: files changed, no key did: .*removed /);
+    for (const f of removed) expect(err).toContain(f);
+    expect(out.trim().split('\n')).toHaveLength(2);
     child.kill('SIGINT');
     const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
     expect(code).toBe(0);
