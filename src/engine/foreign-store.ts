@@ -95,10 +95,14 @@ export function* decodeSafelyOneByOne(format: FormatDescription, file: FormatFil
   }
 }
 
+/** A listed file that cannot be read (FormatFile.unreadable): never opened, as a pipe would block and a directory or a dangling link has nothing to read. */
+function unreadableFileError(file: FormatFile): IoError {
+  return new IoError(`reading ${file.name}`, new Error(`${file.name} cannot be read: ${file.unreadable}`));
+}
+
 /** Read a whole format file, read-only. */
 export async function readWhole(root: string, file: FormatFile): Promise<Buffer> {
-  // Never opened: a pipe would block, and a directory or a dangling link has nothing to read.
-  if (file.unreadable !== undefined) throw new IoError(`reading ${file.name}`, new Error(`${file.name} cannot be read: ${file.unreadable}`));
+  if (file.unreadable !== undefined) throw unreadableFileError(file);
   try {
     return await fsp.readFile(filePath(root, file.name), { flag: 'r' });
   } catch (err) {
@@ -119,7 +123,13 @@ export async function decodeFormatFile(format: FormatDescription, root: string, 
  */
 export async function* decodedRecordsOf(format: FormatDescription, root: string, file: FormatFile): AsyncGenerator<DecodedRecord> {
   if (format.id === nativeFormat.id && file.role === 'data') {
-    const fd = realFs.openSync(filePath(root, file.name), 'r');
+    if (file.unreadable !== undefined) throw unreadableFileError(file);
+    let fd: number;
+    try {
+      fd = realFs.openSync(filePath(root, file.name), 'r');
+    } catch (err) {
+      throw new IoError(`reading ${file.name}`, err);
+    }
     try {
       const size = realFs.fstatSize(fd);
       const header = Buffer.alloc(Math.min(size, SEGMENT_HEADER.size));

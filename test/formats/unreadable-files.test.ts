@@ -103,6 +103,24 @@ describe('a kvscope store with a segment replaced by a dangling link', () => {
     expect(listing(dir)).toEqual(before);
   });
 
+  it('segments lists it as a row that says why; records of another file work; records of it name why (exit 3)', async () => {
+    const { dir, segment } = await store();
+    const before = listing(dir);
+    const segments = await kvscope(['segments', '--dir', dir]);
+    expect(segments.code).toBe(0);
+    expect(segments.out.find((l) => l.startsWith(segment))).toMatch(/\(cannot be read: a symbolic link to \/nonexistent\/segment, which does not exist\)$/);
+    const json = await kvscope(['segments', '--dir', dir, '--json']);
+    expect(JSON.parse(json.out.join('\n')).files).toContainEqual(expect.objectContaining({ file: segment, unreadable: 'a symbolic link to /nonexistent/segment, which does not exist' }));
+    const other = (await Store.open(dir, { readOnly: true }).then(async (s) => [s.locate('a')!.file, await s.close()]))[0] as string;
+    const records = await kvscope(['records', '--segment', other, '--dir', dir]);
+    expect(records.code).toBe(0);
+    expect(records.out.some((l) => /\blive\s+a$/.test(l))).toBe(true);
+    const broken = await kvscope(['records', '--segment', segment, '--dir', dir]);
+    expect(broken.code).toBe(3);
+    expect(broken.err.at(-1)).toBe(`kvscope: reading ${segment} failed: ${segment} cannot be read: a symbolic link to /nonexistent/segment, which does not exist`);
+    expect(listing(dir)).toEqual(before);
+  });
+
   it('a writer refuses to open it, naming the file (exit 3)', async () => {
     const { dir, segment } = await store();
     const before = listing(dir);

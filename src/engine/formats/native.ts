@@ -3,12 +3,13 @@
  * and a record decoder whose field ranges come from the same layout tables
  * the engine's codec uses (../native/layout.ts).
  */
-import { readdirSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { readdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkHint, decodeSegmentHeader, forEachHintEntry, readU64, type RecordHeader } from '../native/codec.js';
 import { memorySource } from '../native/byte-source.js';
 import { parseDataFileName, hintFileName, listDirectory, COMPACTION_MANIFEST, KEYDIR_IMAGE_FILE, LOCK_FILE } from '../native/files.js';
 import { realFs } from '../fs.js';
+import { listedFile } from './fs-probe.js';
 import { nativeDataFiles, unfinishedCompactionInputs } from '../compaction.js';
 import { decodeKeydirImageFile, keydirImageRecords } from './native-keydir-image.js';
 import {
@@ -312,7 +313,12 @@ export const nativeFormat: FormatDescription = {
     const segments = nativeDataFiles(realFs, root, listing);
     const replaced = new Set(unfinishedCompactionInputs(realFs, root, listing));
     const files: FormatFile[] = [];
-    const add = (name: string, role: FileRole, id: number) => files.push({ name, role, id, size: statSync(join(root, name)).size });
+    // A name that cannot be read as a file (a link to nothing, a directory) is listed as such, as in other formats: the
+    // tools show it and verify reports it. One gone since the listing (a writer's compaction) is left out.
+    const add = (name: string, role: FileRole, id: number) => {
+      const listed = listedFile(join(root, name));
+      if (listed) files.push({ name, role, id, size: listed.size, ...(listed.unreadable !== undefined ? { unreadable: listed.unreadable } : {}) });
+    };
     for (const segment of segments) {
       add(segment.name, 'data', segment.id);
       if (segment.hint !== undefined) add(segment.hint, 'hint', segment.id);
