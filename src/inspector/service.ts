@@ -572,6 +572,10 @@ export class InspectorService implements KvscopeHandlers {
     const perSegment = new Map(stats.perSegment.map((s) => [s.file, s]));
     const files: SegmentFileInfo[] = [];
     for (const file of cache.files()) {
+      if (file.unreadable !== undefined) {
+        files.push(unreadableFileInfo(file));
+        continue;
+      }
       const kept = perSegment.get(file.name);
       let records = fromStore ? await cache.completed(file.name) : undefined;
       if (fromStore && !records) {
@@ -933,6 +937,12 @@ export class InspectorService implements KvscopeHandlers {
  */
 function noSuchFile(file: string): ApiError {
   return new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`, { file });
+}
+
+/** A listed file that cannot be read: a row that says why, with nothing counted. */
+function unreadableFileInfo(file: FormatFile): SegmentFileInfo {
+  const role = file.role === 'hint' || file.role === 'keydir' ? file.role : 'data';
+  return { file: file.name, role, id: file.id, bytes: 0, records: 0, liveBytes: 0, staleBytes: 0, tombstoneBytes: 0, corruptBytes: 0, metaBytes: 0, oldestSequence: null, newestSequence: null, active: false, unreadable: file.unreadable };
 }
 
 /** A native segment's figures as the store keeps them from replay. */

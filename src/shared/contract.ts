@@ -356,6 +356,13 @@ export interface SegmentFileInfo {
   oldestSequence: number | null;
   newestSequence: number | null;
   active: boolean;
+  /**
+   * The name is in the directory but cannot be read as a file (a symbolic link
+   * to nothing or looping, a directory, permission denied): why, in a few
+   * words. Its figures are 0, and the record table cannot show it; the open
+   * warned that its records were not read.
+   */
+  unreadable?: string;
 }
 
 export interface CompactionPlanInfo {

@@ -57,33 +57,45 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
           </tr>
         </thead>
         <tbody>
-          {data.files.map((f) => (
-            <tr key={f.file} className={inputs.has(f.id) && f.role === 'data' ? 'will-compact' : ''} data-file={f.file}>
-              <td className="mono">
-                <button type="button" className="link mono" onClick={() => onOpenFile(f.file)} title="Open in the record table">
+          {data.files.map((f) =>
+            f.unreadable !== undefined ? (
+              <tr key={f.file} className="unreadable" data-file={f.file}>
+                <td className="mono">
                   {f.file}
-                </button>
-                {f.active ? <span className="badge">active</span> : null}
-                {inputs.has(f.id) && f.role === 'data' ? <span className="badge badge-warn">rewritten</span> : null}
-              </td>
-              <td className="mono">{formatBytes(f.bytes)}</td>
-              <td className="mono">{formatCount(f.records)}</td>
-              <td className="mono">{f.role === 'data' ? formatBytes(f.liveBytes) : '—'}</td>
-              <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
-              <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
-              <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
-              <td className="mono">{f.oldestSequence === null ? '—' : `${f.oldestSequence} … ${f.newestSequence}`}</td>
-              <td className="bar-col">
-                <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes} · other ${f.metaBytes}`}>
-                  <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />
-                  <span className="seg-stale" style={{ width: pct(f.staleBytes, f.bytes) }} />
-                  <span className="seg-tomb" style={{ width: pct(f.tombstoneBytes, f.bytes) }} />
-                  <span className="seg-corrupt" style={{ width: pct(f.corruptBytes, f.bytes) }} />
-                  <span className="seg-meta" style={{ width: pct(f.metaBytes, f.bytes) }} />
-                </div>
-              </td>
-            </tr>
-          ))}
+                  <span className="badge badge-warn">cannot be read</span>
+                </td>
+                <td colSpan={8} className="bad">
+                  {f.unreadable}: none of its records were read
+                </td>
+              </tr>
+            ) : (
+              <tr key={f.file} className={inputs.has(f.id) && f.role === 'data' ? 'will-compact' : ''} data-file={f.file}>
+                <td className="mono">
+                  <button type="button" className="link mono" onClick={() => onOpenFile(f.file)} title="Open in the record table">
+                    {f.file}
+                  </button>
+                  {f.active ? <span className="badge">active</span> : null}
+                  {inputs.has(f.id) && f.role === 'data' ? <span className="badge badge-warn">rewritten</span> : null}
+                </td>
+                <td className="mono">{formatBytes(f.bytes)}</td>
+                <td className="mono">{formatCount(f.records)}</td>
+                <td className="mono">{f.role === 'data' ? formatBytes(f.liveBytes) : '—'}</td>
+                <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
+                <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
+                <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
+                <td className="mono">{f.oldestSequence === null ? '—' : `${f.oldestSequence} … ${f.newestSequence}`}</td>
+                <td className="bar-col">
+                  <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes} · other ${f.metaBytes}`}>
+                    <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />
+                    <span className="seg-stale" style={{ width: pct(f.staleBytes, f.bytes) }} />
+                    <span className="seg-tomb" style={{ width: pct(f.tombstoneBytes, f.bytes) }} />
+                    <span className="seg-corrupt" style={{ width: pct(f.corruptBytes, f.bytes) }} />
+                    <span className="seg-meta" style={{ width: pct(f.metaBytes, f.bytes) }} />
+                  </div>
+                </td>
+              </tr>
+            ),
+          )}
         </tbody>
       </table>
       <h3 className="section-title">Merge dry run</h3>

@@ -12,6 +12,7 @@ import type {
   FollowChange,
   FormatInfo,
   KvscopeApi,
+  SegmentFileInfo,
   SegmentsResponse,
   SessionInfo,
   StatsResponse,
@@ -36,6 +37,11 @@ interface Props {
   onClose: () => void;
   onError: (error: ApiErrorShape) => void;
   onOpenDirectory: (path: string, format?: string) => void;
+}
+
+/** Files the record table and the lab can read: not one listed as unreadable (the Segments view says why). */
+function readableFiles(files: SegmentFileInfo[]): SegmentFileInfo[] {
+  return files.filter((f) => f.unreadable === undefined);
 }
 
 export type Selection = { kind: 'key'; key: string } | { kind: 'new' } | null;
@@ -364,7 +370,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
               api={api}
               sessionId={sessionId}
               version={version}
-              files={segments.files}
+              files={readableFiles(segments.files)}
               target={target}
               onFilesGone={() => setFilesAsked((n) => n + 1)}
               onError={report}
@@ -381,7 +387,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       )}
       {tab === 'lab' && (
         <div className="view">
-          <LabView api={api} session={session} files={segments?.files ?? []} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} />
+          <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} />
         </div>
       )}
       <StatusBar session={session} stats={stats} />
