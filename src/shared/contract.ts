@@ -381,6 +381,13 @@ export interface SegmentsResponse {
    * writer deletes (they are not among `files`).
    */
   unfinishedCompaction?: { replacedSegments: string[] };
+  /**
+   * A compaction that has not reached its commit: its files (*.compacting, a
+   * manifest not yet renamed), which no reader reads. Interrupted (a crash, a
+   * kill: the next writer deletes them) when no live writer holds the lock;
+   * else under way in that writer (`writerPid`).
+   */
+  uncommittedCompaction?: { files: { file: string; bytes: number }[]; bytes: number; writerPid: number | null };
 }
 
 export interface FieldInfo {

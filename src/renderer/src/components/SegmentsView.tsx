@@ -38,6 +38,14 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
           <span className="mono">{data.unfinishedCompaction.replacedSegments.join(', ')}</span>, which the next writer deletes (it also renames the outputs).
         </div>
       )}
+      {data.uncommittedCompaction && (
+        <div className="warn-box small" role="note" aria-label="Uncommitted compaction">
+          {data.uncommittedCompaction.writerPid !== null
+            ? `A compaction is under way in the writer (pid ${data.uncommittedCompaction.writerPid}), not yet committed: `
+            : 'A compaction was interrupted before its commit: nothing reads its files, and the next writer deletes them: '}
+          <span className="mono">{data.uncommittedCompaction.files.map((f) => f.file).join(', ')}</span> ({formatBytes(data.uncommittedCompaction.bytes)}).
+        </div>
+      )}
       <div className="legend small">
         <span className="swatch seg-live" /> live <span className="swatch seg-stale" /> stale (shadowed) <span className="swatch seg-tomb" /> tombstones{' '}
         <span className="swatch seg-corrupt" /> corrupt / torn <span className="swatch seg-meta" /> headers, hints, keydir image
