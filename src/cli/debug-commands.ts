@@ -34,10 +34,12 @@ function formatOf(id: string): FormatDescription {
   return getFormat(id) ?? nativeFormat;
 }
 
-type RowStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'torn' | 'meta';
+type RowStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'torn' | 'unread' | 'meta';
 
 function statusOf(store: BrowsableStore, file: string, r: DecodedRecord): RowStatus {
   if (r.status === 'corrupt' || r.status === 'torn') return r.status;
+  // A sound record after damage at which the engine stops reading its file: never read by it.
+  if ((r.kind === 'put' || r.kind === 'delete') && r.offset >= (store.unreadFrom?.(file) ?? Infinity)) return 'unread';
   if (r.kind === 'delete') return 'tombstone';
   if (r.kind === 'put' && r.key) {
     const loc = store.locate(r.key);

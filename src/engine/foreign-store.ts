@@ -199,6 +199,8 @@ export class ForeignStore implements BrowsableStore {
   private segmentStats: SegmentStats[] = [];
   /** Per data file read by the replay: its record count and sequence range (what `kvscope segments` shows), and its size then. */
   private readonly summaries = new Map<string, { size: number; summary: FileSummary }>();
+  /** Per data file the program stops reading at damage: the offset from which it reads nothing (unreadFrom). */
+  private readonly stopOffsets = new Map<string, number>();
   private closed = false;
 
   private constructor(
@@ -286,6 +288,7 @@ export class ForeignStore implements BrowsableStore {
           if (!stopped && (this.description.stopsFileAtFirstBadRecord || lostStep)) {
             stopped = true;
             stoppedAt = problem;
+            this.stopOffsets.set(file.name, record.offset + record.length);
           }
           continue;
         }
@@ -496,6 +499,10 @@ export class ForeignStore implements BrowsableStore {
     this.check();
     const v = this.liveVersion(key);
     return v && this.location(v);
+  }
+
+  unreadFrom(file: string): number | undefined {
+    return this.stopOffsets.get(file);
   }
 
   async get(key: Uint8Array | string): Promise<Buffer | undefined> {

@@ -201,6 +201,13 @@ export interface BrowsableStore {
   sortedKeyListInSteps?(pause: () => Promise<void>): Promise<KeyList>;
   has(key: Uint8Array | string): boolean;
   locate(key: Uint8Array | string): RecordLocation | undefined;
+  /**
+   * Where the engine stops reading data file `file`, for a format whose
+   * program stops a file at damage (see VersionStatus 'unread'): sound
+   * records from this offset on are never read. undefined when it reads the
+   * whole file (and for kvscope's own stores).
+   */
+  unreadFrom?(file: string): number | undefined;
   get(key: Uint8Array | string): Promise<Buffer | undefined>;
   getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined>;
   history(key: Uint8Array | string): Promise<KeyVersion[]>;

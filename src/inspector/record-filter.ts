@@ -125,7 +125,13 @@ export class RecordFilter {
           this.push(i);
         });
       } else {
-        for (let i = from; i < to; i++) if (classStatus(records.classAt(i)) === this.status) this.push(i);
+        for (let i = from; i < to; i++) {
+          const cls = records.classAt(i);
+          const byClass = classStatus(cls);
+          // A sound put or tombstone after damage at which its engine stops reading the file is 'unread': statusOf knows.
+          const status: RecordRowStatus | undefined = this.status === 'unread' || byClass === 'tombstone' ? this.statusOf(cls, undefined, records.offsetAt(i)) : byClass;
+          if (status === this.status) this.push(i);
+        }
       }
       this.scanned = to;
     }

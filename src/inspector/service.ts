@@ -528,6 +528,8 @@ export class InspectorService implements KvscopeHandlers {
     if (cls === CLASS_CORRUPT) return 'corrupt';
     if (cls === CLASS_TORN) return 'torn';
     if (cls & CLASS_UNCOMMITTED) return 'uncommitted';
+    // A sound record after damage at which the engine stops reading its file: never read by it.
+    if ((cls === CLASS_DELETE || cls === CLASS_PUT) && offset >= (session.handle.store.unreadFrom?.(file) ?? Infinity)) return 'unread';
     if (cls === CLASS_DELETE) return 'tombstone';
     if (cls === CLASS_PUT && key !== undefined) {
       const loc = session.handle.store.locate(key);

@@ -45,6 +45,11 @@ describe('versions after the damage the program stops at', () => {
       ['segment_0.log', 95, 'unread'],
       ['segment_1.log', 0, 'live'],
     ]);
+    // records shows them so too; the other files' records keep their statuses.
+    const records = await kvscope(['records', '--segment', 'segment_0.log', '--dir', dir, '--json']);
+    expect(records.out.map((l) => JSON.parse(l) as { offset: number; status: string }).map((r) => [r.offset, r.status])).toEqual([[0, 'corrupt'], ...[22, 44, 76, 95, 114].map((o) => [o, 'unread'])]);
+    const other = await kvscope(['records', '--segment', 'segment_2.log', '--dir', dir, '--json']);
+    expect(other.out.map((l) => (JSON.parse(l) as { status: string }).status)).not.toContain('unread');
   });
 
   it('are "unread" in the inspector\'s history', async () => {
@@ -54,6 +59,15 @@ describe('versions after the damage the program stops at', () => {
       const { sessionId } = await service.openStore({ path: dir });
       const { versions } = await service.history({ sessionId, key: textToKeyString('pad') });
       expect(versions.map((v) => [v.location.file, v.location.offset, v.status])).toEqual([['segment_0.log', 114, 'unread']]);
+      // The record table says the same of those records.
+      const read = async (status?: 'unread') => {
+        for (;;) {
+          const answer = await service.records({ sessionId, file: 'segment_0.log', start: 0, limit: 100, ...(status ? { status } : {}) });
+          if (answer.complete) return answer.rows;
+        }
+      };
+      expect((await read()).map((r) => [r.offset, r.status])).toEqual([[0, 'corrupt'], ...[22, 44, 76, 95, 114].map((o) => [o, 'unread'])]);
+      expect((await read('unread')).map((r) => r.offset)).toEqual([22, 44, 76, 95, 114]);
     } finally {
       await service.close();
     }

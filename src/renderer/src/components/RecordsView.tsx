@@ -67,6 +67,9 @@ export function fileAfterRemoval(files: readonly SegmentFileInfo[], gone: Readon
   return best?.file ?? left[0]?.file ?? '';
 }
 
+/** Why a record is 'unread' (the history says the same of such a version). */
+const UNREAD_TITLE = 'After damage earlier in this file its engine stops reading the file: it never reads this record';
+
 function hex32(n: number | undefined): string {
   return n === undefined ? '' : (n >>> 0).toString(16).padStart(8, '0');
 }
@@ -569,7 +572,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                         {crcMismatch ? ' ≠' : ''}
                       </span>
                       <span className="c-status">
-                        <span className={`status-pill st-${r.status}`}>{r.status}</span>
+                        <span className={`status-pill st-${r.status}`} title={r.status === 'unread' ? UNREAD_TITLE : undefined}>
+                          {r.status}
+                        </span>
                       </span>
                     </>
                   ) : (
