@@ -72,7 +72,7 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
                   {f.file}
                   <span className="badge badge-warn">cannot be read</span>
                 </td>
-                <td colSpan={8} className="bad">
+                <td colSpan={8} className="bad why">
                   {f.unreadable}: none of its records were read
                 </td>
               </tr>
