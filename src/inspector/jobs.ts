@@ -16,8 +16,13 @@ interface Job {
 
 export type JobWork<T> = (ctx: { signal: AbortSignal; onProgress: (p: Progress) => void }) => Promise<T>;
 
+/** Ids of finished jobs remembered, so cancelling one that just ended is told apart from an unknown id. */
+const FINISHED_KEPT = 1000;
+
 export class JobRunner {
   private readonly jobs = new Map<string, Job>();
+  /** The latest FINISHED_KEPT jobs that ended (done, failed or cancelled). */
+  private readonly finished = new Set<string>();
 
   constructor(private readonly emit: (event: KvscopeEvent) => void) {}
 
@@ -53,11 +58,11 @@ export class JobRunner {
     setImmediate(() => {
       work({ signal: controller.signal, onProgress })
         .then((result) => {
-          this.jobs.delete(id);
+          this.ended(id);
           this.emit({ ...finish(result), jobId: id, sessionId });
         })
         .catch((err: unknown) => {
-          this.jobs.delete(id);
+          this.ended(id);
           const error: ApiErrorShape = controller.signal.aborted
             ? { code: 'ABORTED', message: 'Cancelled' }
             : toError(err).toJSON();
@@ -67,9 +72,23 @@ export class JobRunner {
     return id;
   }
 
+  private ended(id: string): void {
+    this.jobs.delete(id);
+    this.finished.add(id);
+    if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.values().next().value!);
+  }
+
+  /**
+   * Cancels a running job: true. A job that has already ended (its job-done or
+   * job-failed event is sent, or about to be): false, nothing to cancel. An id
+   * this runner never started (or ended too long ago to remember) is NO_JOB.
+   */
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
-    if (!job) return false;
+    if (!job) {
+      if (this.finished.has(jobId)) return false;
+      throw new ApiError('NO_JOB', `No job ${jobId}: it was never started here, or ended long ago`, { jobId });
+    }
     job.controller.abort();
     return true;
   }

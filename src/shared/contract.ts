@@ -128,6 +128,10 @@ export const requestSchemas = {
   history: z.strictObject({ ...session, key: KeySchema }),
   stats: z.strictObject({ ...session }),
   compact: z.strictObject({ ...session }),
+  /**
+   * Cancels a running job: `cancelled: true`, and the job ends with job-failed ABORTED. A job that already ended
+   * answers `cancelled: false`; an id of no job this inspector started is NO_JOB (HTTP 404).
+   */
   cancelJob: z.strictObject({ jobId: JobIdSchema }),
   listRecent: z.strictObject({}),
   addRecent: z.strictObject({ path: PathSchema, format: FormatIdSchema.optional() }),

@@ -154,6 +154,12 @@ describe('browser host', () => {
     expect(JSON.parse(form.body).error.code).toBe('BAD_REQUEST');
   });
 
+  it('answers 404 NO_JOB when asked to cancel a job it never started', async () => {
+    const reply = await api('cancelJob', { jobId: 'job_ffffffffffffffff' });
+    expect(reply.status).toBe(404);
+    expect(JSON.parse(reply.body)).toMatchObject({ ok: false, error: { code: 'NO_JOB' } });
+  });
+
   it('pushes events over a WebSocket that also needs the token and our Origin', async () => {
     const wsUrl = `ws://127.0.0.1:${host.port}/events`;
     const refused = (url: string, origin?: string) =>

@@ -218,6 +218,14 @@ describe('InspectorService on a real store', () => {
     expect(await service.dispatch('cancelJob', { jobId })).toEqual({ cancelled: false });
   });
 
+  it('answers NO_JOB for a job id it never started, and cancelled: false for one that ended', async () => {
+    expect(await rejection(service.dispatch('cancelJob', { jobId: 'job_0123456789abcdef' }))).toMatchObject({ code: 'NO_JOB', details: { jobId: 'job_0123456789abcdef' } });
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const { jobId } = await service.dispatch('verify', { sessionId });
+    await waitForEvent((e) => e.type === 'job-done' && e.jobId === jobId);
+    expect(await service.dispatch('cancelJob', { jobId })).toEqual({ cancelled: false });
+  });
+
   it('explains missing and non-store directories and malformed requests', async () => {
     expect((await rejection(service.dispatch('openStore', { path: join(base, 'nope') }))).code).toBe('NOT_FOUND');
     mkdirSync(join(base, 'empty'), { recursive: true });
