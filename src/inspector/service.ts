@@ -46,6 +46,7 @@ import { JobRunner } from './jobs.js';
 import { KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
+import { userPath } from './paths.js';
 import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
@@ -272,7 +273,8 @@ export class InspectorService implements KvscopeHandlers {
 
   // ------------------------------------------------------------ sessions
 
-  async openStore(req: RequestOf<'openStore'>): Promise<SessionInfo> {
+  async openStore(request: RequestOf<'openStore'>): Promise<SessionInfo> {
+    const req = { ...request, path: userPath(request.path) };
     const info = await stat(req.path).catch((err: unknown) => {
       throw toApiError(err);
     });
@@ -795,7 +797,7 @@ export class InspectorService implements KvscopeHandlers {
   async repair(req: RequestOf<'repair'>): Promise<ResponseOf<'repair'>> {
     const session = this.session(req.sessionId);
     this.assertFilesMayBeWritten('write a repaired copy');
-    const report = await repairStore(session.path, req.to, { format: session.handle.store.format });
+    const report = await repairStore(session.path, userPath(req.to), { format: session.handle.store.format });
     return { ...report, lostKeys: report.lostKeys.map((k) => describeKey(k).display) };
   }
 
@@ -805,7 +807,7 @@ export class InspectorService implements KvscopeHandlers {
     const report = await runCrashLab(session.path, {
       damage: req.damage,
       format: session.handle.store.format,
-      ...(req.to !== undefined ? { to: req.to } : {}),
+      ...(req.to !== undefined ? { to: userPath(req.to) } : {}),
     });
     return {
       ...report,
@@ -924,7 +926,7 @@ export class InspectorService implements KvscopeHandlers {
   }
 
   async addRecent(req: RequestOf<'addRecent'>): Promise<ResponseOf<'addRecent'>> {
-    return { entries: await this.recent.add(req.path, req.format) };
+    return { entries: await this.recent.add(userPath(req.path), req.format) };
   }
 
   async formats(_req: RequestOf<'formats'>): Promise<ResponseOf<'formats'>> {

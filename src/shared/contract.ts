@@ -23,14 +23,18 @@ export { RECORD_ROW_STATUSES } from './record-status.js';
 
 // ---------------------------------------------------------------- primitives
 
-/** An absolute directory path: bounded, no NUL byte, no `..` segment. */
+/**
+ * A directory path: bounded, no NUL byte, absolute or starting with `~` (the home directory: `~` or `~/…`). The
+ * service resolves `~`, `.` and `..` (inspector/paths.ts): an absolute path may name any directory anyway, so a
+ * `..` segment reaches nothing more. (A file name inside a store, FileNameSchema, is what must not escape: it
+ * still refuses `..`.)
+ */
 export const PathSchema = z
   .string()
   .min(1, 'path is empty')
   .max(LIMITS.pathChars, `path is longer than ${LIMITS.pathChars} characters`)
   .refine((p) => !p.includes('\0'), 'path contains a NUL byte')
-  .refine((p) => !p.split(/[\\/]/).includes('..'), 'path contains a ".." segment')
-  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'path must be absolute');
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || /^~([\\/]|$)/.test(p), 'path must be absolute (or start with ~/)');
 
 /** A key string: latin1, one char per byte. The empty key is a key like any other (formats allow it). */
 export const KeySchema = z

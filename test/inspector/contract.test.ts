@@ -64,11 +64,10 @@ describe('contract', () => {
   });
 
   it.each([
-    ['a ".." segment', '/data/../etc'],
-    ['a trailing ".."', '/data/..'],
-    ['a Windows ".." segment', 'C:\\data\\..\\x'],
     ['a NUL byte', '/data/st\u0000ore'],
     ['a relative path', 'data/store'],
+    ['a relative path going up', '../data/store'],
+    ['another user\'s home (~user)', '~root/store'],
     ['an empty path', ''],
   ])('rejects paths with %s', (_name, path) => {
     expect(rejection(() => validateRequest('openStore', { path })).code).toBe('BAD_REQUEST');
@@ -77,5 +76,13 @@ describe('contract', () => {
 
   it('allows dots that are not a ".." segment', () => {
     expect(validateRequest('openStore', { path: '/data/..store/x.y' }).path).toBe('/data/..store/x.y');
+  });
+
+  it('lets ".." segments and a leading ~/ through, as typed (the service resolves them)', () => {
+    for (const path of ['/data/../etc', '/data/..', 'C:\\data\\..\\x', '~', '~/stores/a', '~/../x']) {
+      expect(validateRequest('openStore', { path }).path).toBe(path);
+      expect(validateRequest('addRecent', { path }).path).toBe(path);
+      expect(validateRequest('repair', { sessionId: 's_1', to: path }).to).toBe(path);
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
@@ -218,6 +218,28 @@ describe('InspectorService on a real store', () => {
     expect(await service.dispatch('cancelJob', { jobId })).toEqual({ cancelled: false });
   });
 
+  it('resolves ".." segments and a leading ~/ in the paths it is given', async () => {
+    const up = `${dir}/../${basename(dir)}/./`;
+    const viaDots = await service.dispatch('openStore', { path: up });
+    expect(viaDots.path).toBe(dir);
+    expect(viaDots.keyCount).toBe(202);
+    expect((await service.dispatch('listRecent', {})).entries.map((e) => e.path)).toEqual([dir]);
+    const home = process.env.HOME;
+    process.env.HOME = base;
+    try {
+      const viaHome = await service.dispatch('openStore', { path: `~/${basename(dir)}` });
+      expect(viaHome.path).toBe(dir);
+      expect((await service.dispatch('addRecent', { path: '~/elsewhere/../other' })).entries[0]!.path).toBe(join(base, 'other'));
+      // repair's and the crash lab's copies go where the resolved path says.
+      const repaired = await service.dispatch('repair', { sessionId: viaHome.sessionId, to: `~/repaired-${n}/../repaired-${n}-b` });
+      expect(repaired.target).toBe(join(base, `repaired-${n}-b`));
+      expect(existsSync(join(base, `repaired-${n}-b`))).toBe(true);
+      expect(existsSync(join(base, `repaired-${n}`))).toBe(false);
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
   it('answers NO_JOB for a job id it never started, and cancelled: false for one that ended', async () => {
     expect(await rejection(service.dispatch('cancelJob', { jobId: 'job_0123456789abcdef' }))).toMatchObject({ code: 'NO_JOB', details: { jobId: 'job_0123456789abcdef' } });
     const { sessionId } = await service.dispatch('openStore', { path: dir });
@@ -230,7 +252,8 @@ describe('InspectorService on a real store', () => {
     expect((await rejection(service.dispatch('openStore', { path: join(base, 'nope') }))).code).toBe('NOT_FOUND');
     mkdirSync(join(base, 'empty'), { recursive: true });
     expect((await rejection(service.dispatch('openStore', { path: join(base, 'empty') }))).code).toBe('NOT_A_STORE');
-    expect((await rejection(service.dispatch('openStore', { path: `${dir}/../x` }))).code).toBe('BAD_REQUEST');
+    expect((await rejection(service.dispatch('openStore', { path: `${dir}/../x` }))).code).toBe('NOT_FOUND');
+    expect((await rejection(service.dispatch('openStore', { path: 'relative/x' }))).code).toBe('BAD_REQUEST');
     expect((await rejection(service.dispatch('stats', { sessionId: 'nope' }))).code).toBe('NO_SESSION');
   });
 
