@@ -11,7 +11,7 @@ import { getThroughKeydirImage } from '../engine/image-lookup.js';
 import { statsThroughKeydirImage } from '../engine/image-stats.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
-import { AbortedError, StoreError } from '../engine/errors.js';
+import { AbortedError, ReadOnlyError, StoreError } from '../engine/errors.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
 import { uncommittedCompactionFiles } from '../engine/compaction.js';
@@ -634,6 +634,8 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
   const work: Work = { onProgress: status && engineProgress(status), signal };
   if (opts.from !== undefined) {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
+    // It writes into --dir (a writer's lock, new segments): --read-only refuses it before anything is opened.
+    if (opts.readOnly) throw new ReadOnlyError(`import into ${opts.dir}`);
     assertSeparateDirectories(opts.from, opts.dir, 'import --from');
     const source = await openStore(opts.from, { ...workOptions(work), format: opts.format, readOnly: true });
     sayOpenNotes(source, io);
@@ -822,6 +824,8 @@ const exportCmd: Command = async (args, opts, io) => {
 const demo: Command = async (args, opts, io) => {
   const dir = args[0];
   if (!dir || args.length > 1) throw new UsageError('demo takes a DIR');
+  // It creates a store: refused as every writer is under --read-only (exit 3), before anything is created.
+  if (opts.readOnly) throw new ReadOnlyError(`create a demo store in ${dir}`);
   if (nativeFormat.detect(dir) !== null) {
     if (opts.json) io.out(JSON.stringify({ dir, created: false }));
     io.err(`${dir} already holds a store; left as it is`);

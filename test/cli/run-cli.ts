@@ -1,0 +1,20 @@
+/**
+ * The real `kvscope` command as a child process, for the CLI tests: its exit
+ * code and its output (stdout and stderr as text).
+ */
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+
+export const BIN = path.resolve(__dirname, '../../bin/kvscope.js');
+
+export interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/** Run `kvscope ...args` in `cwd`, with `input` on its stdin (empty by default). */
+export function kvscope(cwd: string, args: string[], input?: string | Buffer): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input: input ?? '', timeout: 60_000 });
+  return { code: r.status, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
