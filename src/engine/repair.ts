@@ -14,7 +14,7 @@
  * into a native store (their history is not carried over).
  */
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
-import { relative, resolve, isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { StoreError } from './errors.js';
 import { readAt, realFs } from './fs.js';
 import { decodeSegmentHeader } from './native/codec.js';
@@ -80,18 +80,32 @@ function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
-function real(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return resolve(path);
+/**
+ * Where `path` is once every symbolic link on the way is followed. A path
+ * that does not exist yet is where its nearest existing ancestor really is,
+ * and the missing rest after it: a target `link/inner`, `link` a symbolic
+ * link to the source, is inside the source, though `link/inner` is not yet
+ * there to be resolved.
+ */
+export function realPathOf(path: string): string {
+  let existing = resolve(path);
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(existing), ...rest);
+    } catch {
+      const parent = dirname(existing);
+      if (parent === existing) return resolve(path);
+      rest.unshift(basename(existing));
+      existing = parent;
+    }
   }
 }
 
 /** Neither directory is the other nor inside it (a copy or an import into its own source would read what it writes). */
 export function assertSeparateDirectories(source: string, target: string, what: string): void {
-  const s = real(source);
-  const t = real(target);
+  const s = realPathOf(source);
+  const t = realPathOf(target);
   if (isInside(s, t) || isInside(t, s)) {
     throw new StoreError('BAD_REQUEST', `${what} must go outside the source: ${target} and ${source} overlap`);
   }

@@ -1,0 +1,36 @@
+/**
+ * The directories repair and crash-lab write their copy to: never inside
+ * the source (also through a symbolic link to it, when the target does not
+ * exist yet), and a target they cannot create is a clear error, with
+ * nothing created when they refuse.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { cleanTempDirs, tempDir } from '../engine/helpers.js';
+import { kvscope } from './run-cli.js';
+
+vi.setConfig({ testTimeout: 180_000 });
+afterAll(cleanTempDirs);
+
+describe('a target inside the source through a symbolic link', () => {
+  const commands: [string, string[]][] = [
+    ['repair', ['repair']],
+    ['crash-lab', ['crash-lab', '--tear', '000001.data:10']],
+  ];
+  for (const [name, args] of commands) {
+    it(`${name} --to link/inner (link -> the source): refused, exit 2, nothing created`, () => {
+      const cwd = tempDir();
+      expect(kvscope(cwd, ['-d', 'd1', 'set', 'a', '1']).code).toBe(0);
+      fs.symlinkSync('d1', path.join(cwd, 'd1link'));
+      const before = fs.readdirSync(path.join(cwd, 'd1')).sort();
+      const r = kvscope(cwd, ['-d', 'd1', ...args, '--to', 'd1link/inner']);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain('must go outside the source');
+      expect(fs.readdirSync(path.join(cwd, 'd1')).sort()).toEqual(before);
+      // Deeper, too: d1link/a/b would be d1/a/b.
+      expect(kvscope(cwd, ['-d', 'd1', ...args, '--to', 'd1link/a/b']).code).toBe(2);
+      expect(fs.readdirSync(path.join(cwd, 'd1')).sort()).toEqual(before);
+    });
+  }
+});
