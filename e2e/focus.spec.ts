@@ -4,6 +4,8 @@
  * what opened it), and after an action focus lands on a sensible control,
  * never on <body>.
  */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, openFromScreen, keyOption, shot, type Kv } from './fixtures.js';
 
@@ -72,4 +74,87 @@ test('the Discard changes? dialog holds focus too, and Cancel gives focus back t
   await expect(dialog).toHaveCount(0);
   await expect(editor).toBeFocused();
   await expect(editor).toHaveValue('changed');
+});
+
+test('focus after actions: the switch keeps it, Edit gives it to the editor, Save / Delete / Discard / New key move it somewhere useful', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const sw = page.getByRole('switch', { name: 'Read-write mode' });
+  // The switch keeps focus, by click and by Space.
+  await sw.click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await expect(sw).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-only');
+  await expect(sw).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await expect(sw).toBeFocused();
+
+  const keyList = page.getByRole('listbox', { name: 'Keys' });
+  await select(page, 'greeting');
+  const editor = page.getByRole('textbox', { name: 'Value' });
+  const edit = page.getByRole('button', { name: 'Edit', exact: true });
+  // Edit: the value editor.
+  await edit.click();
+  await expect(editor).toBeFocused();
+  // Save: the key list, on the saved key's row.
+  await editor.fill('saved by click');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('saved by click');
+  await expect(keyList).toBeFocused();
+  await expect(keyList).toHaveAttribute('aria-activedescendant', /key-row-/);
+  // Ctrl+Enter saves the same way.
+  await edit.click();
+  await expect(editor).toBeFocused();
+  await page.keyboard.press('ControlOrMeta+a');
+  await page.keyboard.type('saved by keyboard');
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('saved by keyboard');
+  await expect(keyList).toBeFocused();
+  // Discard (Escape, then Discard): back on Edit.
+  await edit.click();
+  await editor.fill('thrown away');
+  await editor.press('Escape');
+  await page.getByRole('dialog', { name: 'Discard unsaved changes?' }).getByRole('button', { name: 'Discard' }).click();
+  await expect(edit).toBeFocused();
+
+  // New key: the key field.
+  await page.getByRole('button', { name: 'New key' }).click();
+  await expect(page.getByLabel('Key', { exact: true })).toBeFocused();
+  await page.keyboard.type('focus:new');
+  await editor.fill('v');
+  await page.keyboard.press('Control+Enter');
+  await expect(page.getByRole('heading', { name: 'focus:new', exact: true })).toBeVisible();
+  await expect(keyList).toBeFocused();
+
+  // Delete, confirmed: the key list.
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog', { name: 'Delete key?' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('region', { name: 'Selected key' })).toContainText('Select a key');
+  await expect(keyList).toBeFocused();
+  await shot(page, 'focus-after-delete');
+});
+
+test('focus after Verify: the end of a run gives it back to Verify, a problem opens the record table focused', async ({ page, kv }) => {
+  // Damage one byte in the middle of the first segment: verify finds a bad checksum there.
+  const fd = openSync(join(kv.dir, '000001.data'), 'r+');
+  const b = Buffer.alloc(1);
+  readSync(fd, b, 0, 1, 5000);
+  b[0] = b[0]! ^ 0xff;
+  writeSync(fd, b, 0, 1, 5000);
+  closeSync(fd);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const tabs = page.getByRole('tablist', { name: 'Views' });
+  await tabs.getByRole('tab', { name: 'Verify' }).click();
+  const verify = page.getByRole('button', { name: /^Verify/ });
+  await verify.click();
+  const problems = page.getByRole('table', { name: 'Problems' });
+  await expect(problems).toBeVisible();
+  // The run's end (or its Cancel) takes the Cancel button away: focus is back on the button that ran it.
+  await expect(verify).toBeFocused();
+  await problems.locator('tr.problem-row').first().click();
+  await expect(tabs.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('listbox', { name: 'Record table' })).toBeFocused();
 });

@@ -22,6 +22,8 @@ interface Props {
   selectedKey: string | null;
   /** A key selected from elsewhere (a saved new key, "Edit it instead"): scrolled to and made the keyboard position. */
   reveal: { key: string; nonce: number } | null;
+  /** Changes when the key list (or tree) should take focus. */
+  focusRequest?: number;
   onSelect: (key: string) => void;
   onNewKey: () => void;
   onError: (err: unknown) => void;
@@ -55,7 +57,7 @@ function useCoalesced<T>(value: T): { applied: T; started: () => () => void } {
   return { applied, started };
 }
 
-export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, onSelect, onNewKey, onError }: Props) {
+export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, focusRequest = 0, onSelect, onNewKey, onError }: Props) {
   const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
@@ -201,10 +203,17 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     }
   };
 
+  const sectionRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (focusRequest === 0) return;
+    const target = sectionRef.current?.querySelector<HTMLElement>('[role=listbox], [role=tree] [role=treeitem] button, [role=tree] button');
+    (target ?? sectionRef.current?.querySelector<HTMLElement>('input[type=search]'))?.focus();
+  }, [focusRequest]);
+
   const filtered = appliedPattern !== '';
   const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
   return (
-    <section className="pane keys-pane" aria-label="Key browser">
+    <section className="pane keys-pane" aria-label="Key browser" ref={sectionRef}>
       <div className="pane-head">
         <div className="filter-row">
           <input

@@ -28,6 +28,7 @@ export function NewKeyForm({ newKey, onChange, existing, overwrite, onOverwrite,
         <label htmlFor="new-key-input">Key</label>
         <input
           id="new-key-input"
+          autoFocus
           className="mono"
           type="text"
           value={newKey.text}

@@ -354,6 +354,8 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
     setStatus('');
     // Let the new file's first page arrive so the table can scroll to the row.
     setTimeout(() => void selectAt(target.file, target.offset, { scrollTable: true }), 50);
+    // The control that asked (a Verify problem, a history row) is gone with its view: the table takes focus.
+    tableRef.current?.focus({ preventScroll: true });
   }, [target, selectAt]);
 
   // A new file clears the selection.

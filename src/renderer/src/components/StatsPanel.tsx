@@ -1,4 +1,6 @@
+import { useRef } from 'react';
 import { useWriteHint } from '../write-hint.js';
+import { useRefocusAfter } from '../focus.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount, formatRatio } from '../format.js';
 
@@ -34,6 +36,9 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
   const plan = stats?.compactionPlan;
   const livePct = stats && stats.totalBytes > 0 ? (stats.liveBytes / stats.totalBytes) * 100 : 100;
   const percent = job && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
+  // The Cancel button goes with the job: focus goes back to Compact.
+  const compact = useRef<HTMLButtonElement>(null);
+  useRefocusAfter(job !== null, compact);
   return (
     <aside className="pane stats-pane" aria-label="Statistics">
       <h2 className="pane-title">Statistics</h2>
@@ -88,6 +93,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
             <button
               type="button"
               className="primary"
+              ref={compact}
               onClick={onCompact}
               disabled={!plan || readOnly || !writable}
               title={readOnly || !writable ? compactHint : undefined}

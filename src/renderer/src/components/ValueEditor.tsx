@@ -22,9 +22,11 @@ interface Props {
   onCancel: () => void;
   /** Escape and Ctrl+Enter, handled by the pane. */
   onKeyDown: (e: KeyboardEvent) => void;
+  /** Focus the text box when the editor opens (Edit); the New key form focuses its key field instead. */
+  autoFocus?: boolean;
 }
 
-export function ValueEditor({ editing, onChange, textProblem, error, onError, saving, onSave, onCancel, onKeyDown }: Props) {
+export function ValueEditor({ editing, onChange, textProblem, error, onError, saving, onSave, onCancel, onKeyDown, autoFocus = false }: Props) {
   const changeEditFormat = (format: EditFormat) => {
     // Re-express the current draft in the new format when it converts cleanly, and only if no byte would change.
     const current = draftToBytes(editing.format, editing.draft);
@@ -40,6 +42,7 @@ export function ValueEditor({ editing, onChange, textProblem, error, onError, sa
   const formatDraft = () => {
     const formatted = formatJson(editing.draft);
     if (!formatted.ok) return onError(`Invalid JSON: ${formatted.error}`);
+    if (!formatted.indented) return onError(`Valid JSON, but too deeply nested to re-indent (${formatted.depth.toLocaleString('en-US')} levels); it is left as it is.`);
     onError(null);
     onChange({ ...editing, draft: formatted.text });
   };
@@ -78,6 +81,7 @@ export function ValueEditor({ editing, onChange, textProblem, error, onError, sa
       )}
       <textarea
         aria-label="Value"
+        autoFocus={autoFocus}
         className="mono value-editor"
         spellCheck={false}
         value={editing.draft}

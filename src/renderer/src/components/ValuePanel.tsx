@@ -7,7 +7,7 @@
  * unsaved changes are dropped.
  */
 import { useWriteHint } from '../write-hint.js';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { base64ToBytes, bytesToBase64, describeKey } from '../../../shared/keytext.js';
@@ -27,7 +27,8 @@ interface Props {
   version: number;
   readOnly: boolean;
   selection: Selection;
-  onWritten: (selectKey?: string | null) => void;
+  /** A write was made (or a key is to be selected): `focusList` moves focus to the key list, as the control that had it is gone. */
+  onWritten: (selectKey?: string | null, focusList?: boolean) => void;
   /** Leave the New key form without creating a key. */
   onCancelNew: () => void;
   /** Told whether there are unsaved changes (an edit or a new key that differs from what is stored). */
@@ -123,6 +124,12 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   /** Why a carried draft is edited without the key's live value beside it (it cannot be read, or it was deleted meanwhile). */
   const [keptWithout, setKeptWithout] = useState<string | null>(null);
   const key = selection?.kind === 'key' ? selection.key : null;
+  const editButton = useRef<HTMLButtonElement>(null);
+  /** Asks the Edit button to take focus (after an edit was cancelled or discarded: the editor that had it is gone). */
+  const [focusEdit, setFocusEdit] = useState(0);
+  useEffect(() => {
+    if (focusEdit > 0) editButton.current?.focus();
+  }, [focusEdit]);
 
   /** Whether the edit would change what is stored (a format switch alone changes nothing). */
   const dirty = useMemo(() => {
@@ -266,7 +273,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       await api.putValue({ sessionId, key: targetKey, valueBase64: bytesToBase64(converted.bytes) });
       setEditing(null);
       setKeptWithout(null);
-      onWritten(targetKey);
+      onWritten(targetKey, true);
     } catch (err) {
       onError(err);
     } finally {
@@ -290,7 +297,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     try {
       await api.restoreVersion({ sessionId, key, file: v.location.file, offset: v.location.offset });
       setShown(null);
-      onWritten(key);
+      onWritten(key, true);
     } catch (err) {
       onError(err);
     } finally {
@@ -303,7 +310,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     if (key === null) return;
     try {
       await api.deleteKey({ sessionId, key });
-      onWritten(null);
+      onWritten(null, true);
     } catch (err) {
       onError(err);
     }
@@ -323,6 +330,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setKeptWithout(null);
     setLocalError(null);
     if (selection?.kind === 'new') onCancelNew();
+    else setFocusEdit((n) => n + 1);
   };
 
   /** Cancel (the button or Escape): at once without changes, after asking with them. */
@@ -385,6 +393,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       onSave={() => void save()}
       onCancel={askCancel}
       onKeyDown={editorKeys}
+      autoFocus={selection?.kind === 'key'}
     />
   );
 
@@ -420,7 +429,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           keyString={key}
           actions={
             <>
-              <button type="button" onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? editHint : undefined}>
+              <button type="button" ref={editButton} onClick={startEdit} disabled={readOnly || !loaded || !response?.found || response.truncated || editing !== null} title={readOnly ? editHint : undefined}>
                 Edit
               </button>
               <button type="button" className="danger-outline" onClick={() => setConfirmDelete(true)} disabled={readOnly || (!response?.found && !loadError) || editing !== null} title={readOnly ? deleteHint : undefined}>

@@ -3,7 +3,9 @@
  * offset. A problem opens its file's record table and hex pane at the
  * offset; a region the scanner skipped says where reading resumed.
  */
+import { useRef } from 'react';
 import type { VerifyResult } from '../../../shared/contract.js';
+import { useRefocusAfter } from '../focus.js';
 import { formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
 
@@ -18,6 +20,9 @@ interface Props {
 export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
   const running = job?.kind === 'verify';
   const percent = running && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
+  // Cancel (or the end of the run) takes the Cancel button away: focus goes back to the Verify button.
+  const start = useRef<HTMLButtonElement>(null);
+  useRefocusAfter(job !== null, start);
   return (
     <div className="view-pad verify-view">
       <p className="small muted">
@@ -25,7 +30,7 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
         of the keydir image against the record it points at.
       </p>
       <div className="controls-row">
-        <button type="button" className="primary" onClick={onStart} disabled={job !== null}>
+        <button type="button" className="primary" ref={start} onClick={onStart} disabled={job !== null}>
           {result ? 'Verify again' : 'Verify'}
         </button>
         {running && (

@@ -60,6 +60,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   const [selection, setSelection] = useState<Selection>(null);
   /** A key selected from outside the key list (a saved new key, "Edit it instead"): the list scrolls to it. */
   const [reveal, setReveal] = useState<{ key: string; nonce: number } | null>(null);
+  /** Asks the key list to take focus (after a save, restore or delete took it away with the control that had it). */
+  const [focusKeys, setFocusKeys] = useState(0);
   const [stats, setStats] = useState<StatsResponse | null>(null);
   const [segments, setSegments] = useState<SegmentsResponse | null>(null);
   const [job, setJob] = useState<JobState | null>(null);
@@ -194,9 +196,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
   };
 
   const afterWrite = useCallback(
-    (selectKey?: string | null) => {
+    (selectKey?: string | null, focusList?: boolean) => {
       if (selectKey !== undefined) setSelection(selectKey === null ? null : { kind: 'key', key: selectKey });
       if (typeof selectKey === 'string') setReveal((r) => ({ key: selectKey, nonce: (r?.nonce ?? 0) + 1 }));
+      if (focusList) setFocusKeys((n) => n + 1);
       bump();
     },
     [bump],
@@ -261,8 +264,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             role="switch"
             aria-checked={!readOnly}
             aria-label="Read-write mode"
-            disabled={switching || !session.writable || job !== null}
-            onClick={() => void setMode(readOnly)}
+            // Not disabled while switching: a disabled button drops focus to <body>; a click meanwhile is ignored.
+            aria-disabled={switching || undefined}
+            disabled={!session.writable || job !== null}
+            onClick={() => !switching && void setMode(readOnly)}
             className={readOnly ? 'switch-track' : 'switch-track on'}
           >
             <span className="switch-thumb" />
@@ -321,6 +326,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             readOnly={readOnly}
             selectedKey={selection?.kind === 'key' ? selection.key : null}
             reveal={reveal}
+            focusRequest={focusKeys}
             onSelect={(key) => {
               if (selection?.kind === 'key' && selection.key === key) return;
               leaveEdit(() => setSelection({ kind: 'key', key }));
@@ -335,7 +341,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
             readOnly={readOnly}
             selection={selection}
             onWritten={afterWrite}
-            onCancelNew={() => setSelection(null)}
+            onCancelNew={() => {
+              setSelection(null);
+              setFocusKeys((n) => n + 1);
+            }}
             onDirtyChange={onDirtyChange}
             onOpenRecord={openRecord}
             onError={report}
