@@ -14,7 +14,14 @@ export interface JsonNotes {
   duplicateKeys: string[];
 }
 
-export type JsonResult = { ok: true; text: string; notes: JsonNotes } | { ok: false; error: string };
+/**
+ * ok: the text is JSON. `text` is it re-indented, or, when `indented` is false, the source as it stands: valid
+ * JSON nested so deeply (`depth` levels) that its indented text would be too large to build and show.
+ */
+export type JsonResult = { ok: true; text: string; notes: JsonNotes; indented: boolean; depth: number } | { ok: false; error: string };
+
+/** At most this many characters of indented text are built; deeper nesting than that allows is shown as stored. */
+export const INDENTED_CHARS_MAX = 32 * 1024 * 1024;
 
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
@@ -45,13 +52,36 @@ function significand(literal: string): string {
   return `${literal.startsWith('-') ? '-' : ''}${digits}e${exponent}`;
 }
 
-/** Checks `source` as JSON and re-indents it by `indent` spaces, keeping every token's text. */
-export function formatJson(source: string, indent = 2): JsonResult {
+/**
+ * Checks `source` as JSON and re-indents it by `indent` spaces, keeping every token's text. Iterative (an explicit
+ * stack, no recursion), so any depth of nesting is checked; when the indented text would pass `maxChars`
+ * characters (deep nesting: its indentation grows with the square of the depth), the source is kept as it is.
+ */
+export function formatJson(source: string, indent = 2, maxChars = INDENTED_CHARS_MAX): JsonResult {
   let pos = 0;
-  const out: string[] = [];
+  let out: string[] = [];
+  let outChars = 0;
+  let indented = true;
+  let depth = 0;
   const notes: JsonNotes = { inexactNumbers: [], duplicateKeys: [] };
-  const pad = (depth: number) => '\n' + ' '.repeat(depth * indent);
+  /** The open objects and arrays, innermost last: an object's keys seen so far, null for an array. */
+  const stack: (Set<string> | null)[] = [];
 
+  /** Past the budget: stop building the indented text (the source is shown as it is). */
+  const tooLarge = (chars: number): boolean => {
+    if (outChars + chars <= maxChars) return false;
+    indented = false;
+    out = [];
+    return true;
+  };
+  const emit = (text: string) => {
+    if (!indented || tooLarge(text.length)) return;
+    outChars += text.length;
+    out.push(text);
+  };
+  const newline = (level: number) => {
+    if (indented && !tooLarge(1 + level * indent)) emit('\n' + ' '.repeat(level * indent));
+  };
   const skip = () => {
     WHITESPACE.lastIndex = pos;
     WHITESPACE.exec(source);
@@ -59,7 +89,8 @@ export function formatJson(source: string, indent = 2): JsonResult {
   };
   const fail = (what: string): never => {
     const found = pos < source.length ? `“${source.slice(pos, pos + 12)}”` : 'the end of the text';
-    const line = source.slice(0, pos).split('\n').length;
+    let line = 1;
+    for (let i = source.indexOf('\n'); i !== -1 && i < pos; i = source.indexOf('\n', i + 1)) line++;
     throw new SyntaxError(`expected ${what} at line ${line} (offset ${pos}), found ${found}`);
   };
   const match = (re: RegExp): string | null => {
@@ -69,87 +100,82 @@ export function formatJson(source: string, indent = 2): JsonResult {
     pos = re.lastIndex;
     return m[0];
   };
-
-  /** After a member of an object or array: true at a comma (another follows), false at its close (written). */
-  const goesOn = (depth: number, close: '}' | ']'): boolean => {
+  /** An object member's key and colon, at the current level. */
+  const memberKey = (seen: Set<string>) => {
     skip();
-    if (source[pos] === ',') {
-      pos++;
-      out.push(',');
-      return true;
-    }
-    if (source[pos] !== close) fail(`“,” or “${close}”`);
+    const key = match(STRING) ?? fail('a string key');
+    if (seen.has(key)) {
+      if (!notes.duplicateKeys.includes(key)) notes.duplicateKeys.push(key);
+    } else seen.add(key);
+    newline(stack.length);
+    emit(key);
+    skip();
+    if (source[pos] !== ':') fail('“:”');
     pos++;
-    out.push(pad(depth), close);
-    return false;
+    emit(': ');
   };
-
-  const value = (depth: number): void => {
-    skip();
-    const c = source[pos];
-    if (c === '{') {
-      pos++;
-      skip();
-      if (source[pos] === '}') {
-        pos++;
-        out.push('{}');
-        return;
-      }
-      out.push('{');
-      const seen = new Set<string>();
-      for (;;) {
-        skip();
-        const key = match(STRING) ?? fail('a string key');
-        if (seen.has(key)) {
-          if (!notes.duplicateKeys.includes(key)) notes.duplicateKeys.push(key);
-        } else seen.add(key);
-        out.push(pad(depth + 1), key);
-        skip();
-        if (source[pos] !== ':') fail('“:”');
-        pos++;
-        out.push(': ');
-        value(depth + 1);
-        if (!goesOn(depth, '}')) return;
-      }
-    }
-    if (c === '[') {
-      pos++;
-      skip();
-      if (source[pos] === ']') {
-        pos++;
-        out.push('[]');
-        return;
-      }
-      out.push('[');
-      for (;;) {
-        out.push(pad(depth + 1));
-        value(depth + 1);
-        if (!goesOn(depth, ']')) return;
-      }
-    }
-    if (c === '"') {
-      out.push(match(STRING) ?? fail('a valid string'));
-      return;
-    }
+  /** A scalar value at `pos` (a string, literal or number). */
+  const scalar = () => {
+    if (source[pos] === '"') return emit(match(STRING) ?? fail('a valid string'));
     for (const literal of ['true', 'false', 'null']) {
       if (source.startsWith(literal, pos)) {
         pos += literal.length;
-        out.push(literal);
-        return;
+        return emit(literal);
       }
     }
     const number = match(NUMBER);
     if (number === null) return fail('a value');
     if (!isExact(number) && !notes.inexactNumbers.includes(number)) notes.inexactNumbers.push(number);
-    out.push(number);
+    emit(number);
   };
 
   try {
-    value(0);
+    // Each turn reads one value; an opened object or array goes on the stack, and its members are read by later turns.
+    value: for (;;) {
+      skip();
+      const c = source[pos];
+      if (c === '{' || c === '[') {
+        const close = c === '{' ? '}' : ']';
+        pos++;
+        skip();
+        if (source[pos] === close) {
+          pos++;
+          emit(c + close);
+          depth = Math.max(depth, stack.length + 1);
+        } else {
+          emit(c);
+          const seen = c === '{' ? new Set<string>() : null;
+          stack.push(seen);
+          depth = Math.max(depth, stack.length);
+          if (seen) memberKey(seen);
+          else newline(stack.length);
+          continue value;
+        }
+      } else scalar();
+      // A value ended: a comma goes on to the next member, a close ends the container (and so a value of the one around it).
+      for (;;) {
+        const seen = stack.at(-1);
+        if (seen === undefined) break value;
+        const close = seen ? '}' : ']';
+        skip();
+        if (source[pos] === ',') {
+          pos++;
+          emit(',');
+          if (seen) memberKey(seen);
+          else newline(stack.length);
+          continue value;
+        }
+        if (source[pos] !== close) fail(`“,” or “${close}”`);
+        pos++;
+        stack.pop();
+        newline(stack.length);
+        emit(close);
+      }
+    }
     skip();
     if (pos < source.length) fail('the end of the text');
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-  return { ok: true, text: out.join(''), notes };
+  return indented ? { ok: true, text: out.join(''), notes, indented, depth } : { ok: true, text: source, notes, indented, depth };
 }

@@ -81,6 +81,11 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
           json &&
           (json.ok ? (
             <>
+              {!json.indented && (
+                <div className="notice small" role="note" aria-label="JSON shown as stored">
+                  Valid JSON, too deeply nested to show indented ({json.depth.toLocaleString('en-US')} levels); shown as stored.
+                </div>
+              )}
               <JsonNotesView notes={json.notes} />
               <pre className="mono value-text json">{json.text}</pre>
             </>
