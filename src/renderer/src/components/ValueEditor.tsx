@@ -43,7 +43,6 @@ export function ValueEditor({ editing, onChange, textProblem, error, onError, sa
     const formatted = formatJson(editing.draft);
     if (!formatted.ok) return onError(`Invalid JSON: ${formatted.error}`);
     if (!formatted.indented) return onError(`Valid JSON, but too deeply nested to re-indent (${formatted.depth.toLocaleString('en-US')} levels); it is left as it is.`);
-    if (!formatted.indented) return onError(`Valid JSON, but too deeply nested to re-indent (${formatted.depth.toLocaleString('en-US')} levels); it is left as it is.`);
     onError(null);
     onChange({ ...editing, draft: formatted.text });
   };
