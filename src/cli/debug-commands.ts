@@ -11,7 +11,7 @@ import { dataFileName } from '../engine/native/files.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { getFormat } from '../engine/formats/registry.js';
 import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
-import { summarizeNativeFile } from '../engine/formats/native-summary.js';
+import { figuresWithDamage, summarizeNativeFile } from '../engine/formats/native-summary.js';
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
 import { printableKey } from '../engine/keys.js';
 import { repairStore } from '../engine/repair.js';
@@ -100,19 +100,17 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
       const { records, oldestSequence: oldest, newestSequence: newest, damaged } = summary;
       const s = stats.get(file.name);
       // What reading the file found damaged, where the open (from hints or the image) counted those records live.
-      const damagedBytes = (damaged ?? []).reduce((n, r) => n + r.length, 0);
-      const unread = s && o.native && damagedBytes > s.corruptBytes ? o.native.liveBytesWithin(file.name, damaged!.map((r) => [r.offset, r.offset + r.length] as const)) : 0;
-      const corruptBytes = s ? Math.max(s.corruptBytes, damagedBytes) : null;
-      const staleBytes = s ? Math.max(0, s.staleBytes + unread - (corruptBytes! - s.corruptBytes)) : null;
+      const native = o.native;
+      const figures = s ? figuresWithDamage(s, damaged, native ? (ranges) => native.liveBytesWithin(file.name, ranges) : undefined) : undefined;
       rows.push({
         file: file.name,
         role: file.role,
         bytes: file.size,
         records,
-        liveBytes: s ? s.liveBytes - unread : null,
-        staleBytes,
+        liveBytes: figures?.liveBytes ?? null,
+        staleBytes: figures?.staleBytes ?? null,
         tombstoneBytes: s?.tombstoneBytes ?? null,
-        corruptBytes,
+        corruptBytes: figures?.corruptBytes ?? null,
         oldestSequence: oldest,
         newestSequence: newest,
         active: s?.active ?? false,

@@ -12,7 +12,7 @@ import { realFs } from '../../src/engine/fs.js';
 import { decodeSafely } from '../../src/engine/foreign-store.js';
 import { addToSummary, emptySummary, type FileSummary, type FormatFile } from '../../src/engine/formats/format.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
-import { summarizeNativeFile } from '../../src/engine/formats/native-summary.js';
+import { summarizeNativeFile, summarizeSegmentWalking } from '../../src/engine/formats/native-summary.js';
 import { Store } from '../../src/engine/store.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 
@@ -119,5 +119,37 @@ describe('native file summaries', () => {
     // The damage did change what the files hold, often.
     expect(differing).toBeGreaterThan(600);
     expect(threw).toBeLessThan(90);
+  });
+
+  it('give the same data-file summary walking (the inspector) as scanning, on sound and damaged copies', async () => {
+    const dir = await storeWithEverything();
+    const data = nativeFormat.listFiles(dir).filter((f) => f.role === 'data');
+    const scratch = tempDir();
+    let pauses = 0;
+    const pause = async () => {
+      pauses++;
+    };
+    let damagedSeen = 0;
+    for (const file of data) {
+      const bytes = fs.readFileSync(path.join(dir, file.name));
+      for (let seed = -1; seed < 300; seed++) {
+        const p = path.join(scratch, file.name);
+        fs.writeFileSync(p, seed < 0 ? bytes : damaged(bytes, seed));
+        let want: FileSummary | 'threw';
+        try {
+          want = summarizeNativeFile(realFs, p, file)!;
+        } catch {
+          want = 'threw';
+        }
+        if (want === 'threw') continue;
+        if (want.damaged) damagedSeen++;
+        // A small window makes the walk stop and start again often (records and batches larger than it).
+        for (const windowBytes of [undefined, 256]) {
+          expect(await summarizeSegmentWalking(realFs, p, { pause, windowBytes }), `${file.name}, damage ${seed}, window ${windowBytes}`).toEqual(want);
+        }
+      }
+    }
+    expect(damagedSeen).toBeGreaterThan(300);
+    expect(pauses).toBeGreaterThan(0);
   });
 });
