@@ -756,6 +756,10 @@ export class InspectorService implements KvscopeHandlers {
   async recordAt(req: RequestOf<'recordAt'>): Promise<ResponseOf<'recordAt'>> {
     const session = this.session(req.sessionId);
     const records = await this.fileRecords(session, req.file);
+    // Exactly at the end: no record there (null); past it: not an offset of this file.
+    if (req.offset > records.fileSize) {
+      throw new ApiError('BAD_REQUEST', `offset ${req.offset} is past the end of ${req.file} (${records.fileSize} bytes)`, { offset: req.offset, size: records.fileSize });
+    }
     const index = await this.indexHolding(records, req.offset);
     const indexed = { indexedRecords: records.count, complete: records.complete };
     if (index < 0) return { file: req.file, record: null, ...indexed };

@@ -163,7 +163,8 @@ describe('records, recordAt, readBytes', () => {
     expect(rec.fields.at(-1)!.end).toBe(r.offset + r.length);
     expect(rec.fields[3]!.display).toBe(String(r.sequence));
     expect(rec.fields[0]!.explain).toMatch(/CRC-32/);
-    expect((await service.dispatch('recordAt', { sessionId, file: '000002.data', offset: 1e9 })).record).toBeNull();
+    // Past the end of the file: not an offset of it (exactly at the end: no record, below).
+    expect((await rejection(service.dispatch('recordAt', { sessionId, file: '000002.data', offset: 1e9 }))).code).toBe('BAD_REQUEST');
   });
 
   it('serves pages of a file\'s bytes', async () => {
@@ -178,6 +179,20 @@ describe('records, recordAt, readBytes', () => {
     expect(past.base64).toBe('');
     expect((await rejection(service.dispatch('readBytes', { sessionId, file: 'LOCK', offset: 0, length: 4 }))).code).toBe('NOT_FOUND');
     expect((await rejection(service.dispatch('readBytes', { sessionId, file: 'nope.data', offset: 0, length: 4 }))).code).toBe('NOT_FOUND');
+  });
+
+  it('recordAt: an offset that is malformed or past the end of the file is BAD_REQUEST, exactly at the end no record', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const size = statSync(join(dir, '000001.data')).size;
+    expect((await service.dispatch('recordAt', { sessionId, file: '000001.data', offset: size })).record).toBeNull();
+    const past = await rejection(service.dispatch('recordAt', { sessionId, file: '000001.data', offset: size + 1 }));
+    expect(past.code).toBe('BAD_REQUEST');
+    expect(past.details).toEqual({ offset: size + 1, size });
+    expect(past.message).toBe(`offset ${size + 1} is past the end of 000001.data (${size} bytes)`);
+    expect((await rejection(service.dispatch('recordAt', { sessionId, file: '000001.data', offset: 99_999_999 }))).code).toBe('BAD_REQUEST');
+    for (const offset of [-1, 1.5, Number.NaN, 'abc', '1e3', 2 ** 41]) {
+      expect((await rejection(service.dispatch('recordAt', { sessionId, file: '000001.data', offset } as never))).code, String(offset)).toBe('BAD_REQUEST');
+    }
   });
 
   it('does not read a file of the store that is a link to a file outside it', async () => {

@@ -74,10 +74,20 @@ function hex32(n: number | undefined): string {
   return n === undefined ? '' : (n >>> 0).toString(16).padStart(8, '0');
 }
 
-function parseOffset(text: string): number | undefined {
+/**
+ * The byte offset typed in "Jump to offset" (decimal, or hex after 0x), or why it is not one: said next to the
+ * field. `fileSize` 0 (not known yet) leaves the past-the-end check to the service.
+ */
+export function parseJumpOffset(text: string, fileSize: number): { offset: number } | { error: string } {
   const t = text.trim().toLowerCase();
-  const n = t.startsWith('0x') ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
+  const n = /^0x[0-9a-f]+$/.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!Number.isSafeInteger(n)) return { error: 'not an offset: use a decimal or 0x… number' };
+  if (fileSize > 0 && n >= fileSize) return { error: pastEnd(fileSize) };
+  return { offset: n };
+}
+
+function pastEnd(fileSize: number): string {
+  return `offset is past the end of the file (${formatCount(fileSize)} bytes)`;
 }
 
 /** "indexing… 41%" while the file is being indexed, then "filtering… 41%" while a filter goes through the index. */
@@ -107,6 +117,8 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   const [keyFilter, setKeyFilter] = useState('');
   const [status, setStatus] = useState<RecordRowStatus | ''>('');
   const [jump, setJump] = useState('');
+  /** Why the typed offset cannot be jumped to, said next to the field. */
+  const [jumpError, setJumpError] = useState<string | null>(null);
   const debouncedKey = useDebounced(keyFilter, 150);
   const [total, setTotal] = useState(0);
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
@@ -319,7 +331,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   /** Select the record holding `offset` (and the field holding it, when `byte`). */
   const selectAt = useCallback(
     /** `pos`: the record's row in the table, when the table chose it (and set selectedPos); else it is known only without a filter (its index). */
-    async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean; pos?: number } = {}) => {
+    async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean; pos?: number; jump?: boolean } = {}) => {
       try {
         const res = await api.recordAt({ sessionId, file: inFile, offset });
         const rec = res.record;
@@ -337,6 +349,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           setWantRow((w) => ({ pos: rec.index, nonce: (w?.nonce ?? 0) + 1 }));
         }
       } catch (err) {
+        // A typed offset the service finds past the end (the file shrank, or its size was not known yet): said by the field.
+        const e = asApiError(err);
+        if (opts.jump && e.code === 'BAD_REQUEST' && typeof e.details?.size === 'number') return setJumpError(pastEnd(e.details.size));
         failed(err, inFile);
       }
     },
@@ -361,6 +376,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   // A new file clears the selection.
   useEffect(() => {
     setRecord((r) => (r && target?.file === file ? r : null));
+    setJumpError(null);
     setFieldIndex(-1);
     setCursor(null);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -412,11 +428,12 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   };
 
   const doJump = () => {
-    const offset = parseOffset(jump);
-    if (offset === undefined) return onError(new Error(`"${jump}" is not an offset (decimal or 0x hex)`));
+    const parsed = parseJumpOffset(jump, fileSize);
+    if ('error' in parsed) return setJumpError(parsed.error);
+    setJumpError(null);
     setKeyFilter('');
     setStatus('');
-    void selectAt(file, offset, { byte: true, scrollTable: true });
+    void selectAt(file, parsed.offset, { byte: true, scrollTable: true, jump: true });
   };
 
   const info = files.find((f) => f.file === file);
@@ -452,10 +469,28 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                 doJump();
               }}
             >
-              <input type="text" className="mono" aria-label="Jump to offset" placeholder="offset or 0x…" value={jump} onChange={(e) => setJump(e.target.value)} size={12} />
+              <input
+                type="text"
+                className="mono"
+                aria-label="Jump to offset"
+                aria-invalid={jumpError !== null}
+                aria-describedby={jumpError !== null ? 'jump-error' : undefined}
+                placeholder="offset or 0x…"
+                value={jump}
+                onChange={(e) => {
+                  setJump(e.target.value);
+                  setJumpError(null);
+                }}
+                size={12}
+              />
               <button type="submit" className="small-button">
                 Go
               </button>
+              {jumpError !== null && (
+                <span id="jump-error" className="inline-error small jump-error" role="alert" aria-label="Jump error">
+                  {jumpError}
+                </span>
+              )}
             </form>
           </div>
           <div className="controls-row">
