@@ -8,14 +8,14 @@
  * compared. The original is only read.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, lstatSync, mkdirSync, mkdtempSync, openSync, readSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, lstatSync, mkdtempSync, openSync, readSync, truncateSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { StoreError } from './errors.js';
 import { KEYDIR_IMAGE_FILE, LOCK_FILE } from './native/files.js';
 import { filePath } from './formats/fs-probe.js';
 import { openStore, type OpenedStore } from './open.js';
-import { assertFreshTarget } from './repair.js';
+import { assertFreshTarget, makeDirectory } from './repair.js';
 import { ForeignStore } from './foreign-store.js';
 import { recoveryNotes } from './recovery.js';
 import { keyFromString } from './keys.js';
@@ -149,7 +149,7 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
   let copyDir: string;
   if (opts.to !== undefined) {
     assertFreshTarget(source, opts.to);
-    mkdirSync(opts.to, { recursive: true });
+    makeDirectory(opts.to);
     copyDir = opts.to;
   } else {
     copyDir = mkdtempSync(join(tmpdir(), `kvscope-crashlab-${basename(source).replace(/[^A-Za-z0-9_-]/g, '') || 'store'}-`));

@@ -34,3 +34,29 @@ describe('a target inside the source through a symbolic link', () => {
     });
   }
 });
+
+describe('a target that cannot be created', () => {
+  // Node's recursive mkdir looped for ever under /proc (ENOENT for /proc/nope, EEXIST for /proc) at 100% CPU:
+  // the child was killed by the run's timeout, with no exit code.
+  for (const [name, args] of [
+    ['repair', ['repair']],
+    ['crash-lab', ['crash-lab', '--tear', '000001.data:10']],
+  ] as [string, string[]][]) {
+    it(`${name} --to /proc/nope/x: a clear error, exit 3`, () => {
+      const cwd = tempDir();
+      expect(kvscope(cwd, ['-d', 'd1', 'set', 'a', '1']).code).toBe(0);
+      const r = kvscope(cwd, ['-d', 'd1', ...args, '--to', '/proc/kvscope-nope/x']);
+      expect(r.code).toBe(3);
+      expect(r.err).toContain('cannot create /proc/kvscope-nope/x: mkdir /proc/kvscope-nope failed (ENOENT');
+    });
+  }
+
+  it('repair --to FILE/inner: its parent is not a directory, exit 3', () => {
+    const cwd = tempDir();
+    expect(kvscope(cwd, ['-d', 'd1', 'set', 'a', '1']).code).toBe(0);
+    fs.writeFileSync(path.join(cwd, 'afile'), 'x');
+    const r = kvscope(cwd, ['-d', 'd1', 'repair', '--to', 'afile/inner']);
+    expect(r.code).toBe(3);
+    expect(r.err).toContain('is not a directory');
+  });
+});
