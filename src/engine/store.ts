@@ -304,19 +304,19 @@ export class Store implements BrowsableStore {
     let image: LoadedImage | undefined = this.readOnly && listing.hasKeydirImage ? await readImage() : undefined;
     if (!this.readOnly) {
       // A segment it cannot read refuses the writer before it changes anything (its keydir image deleted, a lock taken).
-      for (const id of listing.dataIds) {
-        const name = dataFileName(id);
-        let fd: number | undefined;
-        try {
-          fd = efs.openSync(pathOf(dir, name), 'r+');
-        } catch (err) {
-          this.unreadableSegment(name, err);
-        } finally {
-          if (fd !== undefined) efs.closeSync(fd);
-        }
-      }
+      // One gone since the listing was removed by a writer that holds the lock, or held it: the lock decides.
+      const checked = this.refuseUnreadableSegments(listing.dataIds, true);
       this.lock = acquireLock(efs, dir);
       if (this.lock.tookOverFrom !== undefined) this.recovery.staleLockTakenOver = this.lock.tookOverFrom;
+      // Everything a writer does goes by what the directory holds under the lock: the writer that held it until
+      // now may have rotated, compacted or left temporary files of its own since the listing above.
+      try {
+        listing = listDirectory(efs, dir);
+      } catch (err) {
+        throw new NotAStoreError(dir, `cannot read the directory (${(err as Error).message})`);
+      }
+      // Segments that came since (or went missing before the lock): checked too, still before anything changes.
+      this.refuseUnreadableSegments(listing.dataIds.filter((id) => !checked.has(id)), false);
       // Under the lock (a writer that held it until we took it may have closed and written one since the
       // listing), read, then delete before anything changes: no image may outlive a change it does not describe.
       if (efs.existsSync(pathOf(dir, KEYDIR_IMAGE_FILE))) {
@@ -395,6 +395,31 @@ export class Store implements BrowsableStore {
     // (reading nothing) until reads keep missing. Not earlier: its start would take the other core from the
     // open's reads on the thread pool (a 1M-key open from the image: ~85 → ~103 ms).
     if (totalBytes >= PREPARE_FROM_BYTES) this.cacheFill.prepare();
+  }
+
+  /**
+   * A writer's check that it can open every segment of `ids` for writing,
+   * before it changes anything. `beforeLock`: a segment gone since the
+   * listing is passed over (a writer holding the lock compacted it away;
+   * the lock then refuses us, or we list again under it). Returns the ids
+   * found openable.
+   */
+  private refuseUnreadableSegments(ids: readonly number[], beforeLock: boolean): Set<number> {
+    const openable = new Set<number>();
+    for (const id of ids) {
+      const name = dataFileName(id);
+      let fd: number | undefined;
+      try {
+        fd = this.efs.openSync(pathOf(this.dir, name), 'r+');
+        openable.add(id);
+      } catch (err) {
+        if (beforeLock && (err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        this.unreadableSegment(name, err);
+      } finally {
+        if (fd !== undefined) this.efs.closeSync(fd);
+      }
+    }
+    return openable;
   }
 
   /**

@@ -112,7 +112,7 @@ describe('writer lock across processes', () => {
     expect(opens).toBeGreaterThan(50);
   });
 
-  it('a reader whose listed files vanish before it opens them reads the directory again; a writer does not', async () => {
+  it('a reader whose listed files vanish before it opens them reads the directory again; a writer lists it again under its lock', async () => {
     const dir = path.join(tempDir(), 'store');
     const seed = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 1024 });
     for (let i = 0; i < 300; i++) await seed.put(`k${i % 50}`, `value ${i}`);
@@ -140,9 +140,17 @@ describe('writer lock across processes', () => {
     const forever = vanishing(Infinity);
     await expect(Store.open(dir, { readOnly: true, fs: forever.efs })).rejects.toMatchObject({ code: 'ENOENT' });
     expect(forever.failed()).toBe(10);
+    // A writer goes by the listing it takes under the lock (no other writer removes files then): a file gone
+    // before it is passed over, and one listed under the lock that it cannot open refuses it.
     const writer = vanishing(1);
-    await expect(Store.open(dir, { fs: writer.efs })).rejects.toMatchObject({ code: 'ENOENT' });
+    const opened = await Store.open(dir, { fs: writer.efs });
     expect(writer.failed()).toBe(1);
+    expect(opened.keyCount()).toBe(50);
+    await opened.close();
+    const stuck = vanishing(Infinity);
+    await expect(Store.open(dir, { fs: stuck.efs })).rejects.toMatchObject({ code: 'ENOENT' });
+    const segments = readdirSync(dir).filter((n) => n.endsWith('.data')).length;
+    expect(stuck.failed()).toBe(segments + 1);
     expect(Store.lockHolder(dir)).toBeUndefined();
   });
 
