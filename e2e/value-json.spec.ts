@@ -51,3 +51,78 @@ test('JSON tab and editor: 100,000 levels of nesting are valid JSON, shown as st
   expect((await saved.get('deep:draft'))?.toString() === DEEP).toBe(true);
   await saved.close();
 });
+
+/** A JSON array of `n` strings of 1 KiB each (1,026 bytes with quotes and comma): valid only as a whole. */
+function bigJson(n: number): string {
+  const item = JSON.stringify('x'.repeat(1022));
+  return '[' + Array.from({ length: n }, () => item).join(',') + ']';
+}
+
+test('JSON tab on a value only partly loaded: says so and loads the rest in large windows, with progress and Cancel', async ({ page, kv }) => {
+  const MiB = 1024 * 1024;
+  const small = bigJson(Math.floor((7.94 * MiB) / 1025)); // QA's 7.94 MiB value
+  const large = bigJson(20 * 1023); // ~20 MiB: windows at 1, 9 and 17 MiB
+  const store = await Store.open(kv.dir);
+  await store.put('big:json8m', small);
+  await store.put('big:json20m', large);
+  await store.close();
+  const reads: { offset: number; maxBytes: number | undefined }[] = [];
+  let release: (() => void) | null = null;
+  let hold = true;
+  await page.route('**/api/getValue', async (route) => {
+    const body = JSON.parse(route.request().postData() ?? '{}') as { key: string; offset?: number; maxBytes?: number };
+    if (body.key.startsWith('big:') && (body.offset ?? 0) > 0) reads.push({ offset: body.offset!, maxBytes: body.maxBytes });
+    if (hold && body.key === 'big:json20m' && body.offset === 9 * MiB) await new Promise<void>((r) => (release = r));
+    await route.continue();
+  });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const frame = page.getByRole('region', { name: 'Value' });
+
+  await select(page, 'big:json8m');
+  await page.getByRole('tab', { name: 'JSON', exact: true }).click();
+  const notice = frame.getByRole('status', { name: 'JSON needs the whole value' });
+  await expect(notice).toContainText('Only 1.00 MiB of 7.94 MiB is loaded; load the rest to view it as JSON.');
+  await expect(frame).not.toContainText('Not valid JSON');
+  await shot(page, 'value-json-partial');
+  await notice.getByRole('button', { name: 'Load all' }).click();
+  await expect(frame.locator('pre.json')).toBeVisible();
+  await expect(frame).not.toContainText('Not valid JSON');
+  expect(await frame.locator('pre.json').evaluate((el) => ({ start: el.textContent!.slice(0, 5), end: el.textContent!.slice(-3), lines: el.textContent!.split('\n').length }))).toEqual({
+    start: '[\n  "',
+    end: '"\n]',
+    lines: small.split(',').length + 2,
+  });
+  await expect(page.getByText(/Showing the first/)).toHaveCount(0);
+  // The rest came in one window of the most a getValue call answers (8 MiB), not seven of 1 MiB.
+  expect(reads).toEqual([{ offset: MiB, maxBytes: small.length - MiB }]);
+
+  // 20 MiB: progress while it loads; Cancel keeps what was read and stops before the next window.
+  reads.length = 0;
+  await select(page, 'big:json20m');
+  await page.getByRole('tab', { name: 'JSON', exact: true }).click();
+  await expect(notice).toContainText(`Only 1.00 MiB of ${(large.length / MiB).toFixed(1)} MiB is loaded`);
+  await notice.getByRole('button', { name: 'Load all' }).click();
+  const progress = page.getByRole('status', { name: 'Loading the value' });
+  await expect(progress).toContainText(`Loading 9.00 MiB of ${(large.length / MiB).toFixed(1)} MiB…`);
+  await expect(progress.getByRole('progressbar', { name: 'Loaded' })).toHaveAttribute('value', String(9 * MiB));
+  await shot(page, 'value-json-loading');
+  await progress.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(() => release !== null).toBe(true);
+  release!();
+  await expect(progress).toHaveCount(0);
+  await expect(page.getByText(`Showing the first 17.0 MiB of ${(large.length / MiB).toFixed(1)} MiB.`)).toBeVisible();
+  await expect(notice).toContainText(`Only 17.0 MiB of ${(large.length / MiB).toFixed(1)} MiB is loaded`);
+  expect(reads).toEqual([
+    { offset: MiB, maxBytes: 8 * MiB },
+    { offset: 9 * MiB, maxBytes: 8 * MiB },
+  ]);
+  // Load all again reads only the rest.
+  hold = false;
+  await notice.getByRole('button', { name: 'Load all' }).click();
+  await expect(frame.locator('pre.json')).toBeVisible();
+  await expect(notice).toHaveCount(0);
+  expect(reads.at(-1)).toEqual({ offset: 17 * MiB, maxBytes: large.length - 17 * MiB });
+  expect(await frame.locator('pre.json').evaluate((el) => el.textContent!.split('\n').length)).toBe(20 * 1023 + 2);
+});

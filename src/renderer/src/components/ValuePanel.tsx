@@ -13,6 +13,8 @@ import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { base64ToBytes, bytesToBase64, describeKey } from '../../../shared/keytext.js';
 import { formatBytes, textEditProblem } from '../format.js';
 import { bytesToDraft, draftToBytes, newKeyString, type EditDraft, type EditFormat } from '../value-draft.js';
+import { LIMITS } from '../../../shared/limits.js';
+import { LOAD_ALL_MAX, LOAD_ALL_WINDOW, readOn, type LoadedValue } from '../value-load.js';
 import type { Selection } from './Workspace.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { KeyHeading } from './KeyHeading.js';
@@ -38,10 +40,7 @@ interface Props {
   onError: (err: unknown) => void;
 }
 
-interface Loaded {
-  response: GetValueResponse;
-  bytes: Uint8Array;
-}
+type Loaded = LoadedValue;
 
 /** The live value could not be read: what failed and where, inside the value pane. */
 function LoadErrorView({ error, onOpenRecord, hasHistory }: { error: ApiErrorShape; onOpenRecord: ((file: string, offset: number) => void) | undefined; hasHistory: boolean }) {
@@ -114,6 +113,10 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [saving, setSaving] = useState(false);
   const [loadingMore, setLoadingMore] = useState(false);
+  /** Load all in progress: bytes held so far of those wanted. */
+  const [loadingAll, setLoadingAll] = useState<{ have: number; want: number } | null>(null);
+  /** Set by Cancel (or another key, or a reload) to stop a Load all before its next window. */
+  const stopLoad = useRef<{ stopped: boolean } | null>(null);
   const [confirmDiscard, setConfirmDiscard] = useState(false);
   /** New key form: the named key already exists (checked as it is typed and again on save). */
   const [existing, setExisting] = useState<string | null>(null);
@@ -155,6 +158,11 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   }, [selection]);
 
   useEffect(() => {
+    // A Load all or Load more under way is for the value shown before: it stops, and its bytes are dropped.
+    if (stopLoad.current) stopLoad.current.stopped = true;
+    stopLoad.current = null;
+    setLoadingAll(null);
+    setLoadingMore(false);
     setLoaded(null);
     setLoadError(null);
     setHistory(null);
@@ -195,33 +203,53 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   const viewBytes = shown ? shown.bytes : loaded?.bytes;
 
-  /** Fetches the next window of a large value and appends it. */
-  const loadMore = async () => {
-    if (!loaded || key === null) return;
-    setLoadingMore(true);
+  /**
+   * Reads more of a large value: the next window (Load more), or all the rest in the largest windows the service
+   * answers, with progress and Cancel (Load all). Another value under the key meanwhile is shown from its start.
+   */
+  const readMore = async (all: boolean) => {
+    if (!loaded || key === null || loadingMore || loadingAll) return;
+    const token = { stopped: false };
+    stopLoad.current = token;
+    if (all) setLoadingAll({ have: loaded.bytes.length, want: loaded.response.size });
+    else setLoadingMore(true);
     try {
-      const sameValue = (r: GetValueResponse) => r.found && r.location?.sequence === loaded.response.location?.sequence;
-      const next = await api
-        .getValue({ sessionId, key, offset: loaded.response.offset + loaded.bytes.length })
-        // A window past the end: the value was replaced by a shorter one meanwhile (a followed writer).
-        .catch((err: unknown) => (asApiError(err).details?.size !== undefined ? null : Promise.reject(err)));
-      if (!next || !sameValue(next)) {
-        // Another value now: show it from its start rather than append its bytes to the old one's.
+      const result = await readOn(
+        (offset, maxBytes) =>
+          api
+            .getValue({ sessionId, key, offset, maxBytes })
+            // A window past the end: the value was replaced by a shorter one meanwhile (a followed writer).
+            .catch((err: unknown) => (asApiError(err).details?.size !== undefined ? null : Promise.reject(err))),
+        loaded,
+        {
+          until: all ? LOAD_ALL_MAX : loaded.bytes.length + LIMITS.valueWindowDefault,
+          windowBytes: all ? LOAD_ALL_WINDOW : LIMITS.valueWindowDefault,
+          onProgress: all ? (have, want) => !token.stopped && setLoadingAll({ have, want }) : undefined,
+          cancelled: () => token.stopped,
+        },
+      );
+      if (stopLoad.current !== token) return; // another key or a reload took over
+      if (result.kind === 'changed') {
         const fresh = await api.getValue({ sessionId, key });
-        setLoaded({ response: fresh, bytes: base64ToBytes(fresh.base64) });
+        if (stopLoad.current === token) setLoaded({ response: fresh, bytes: base64ToBytes(fresh.base64) });
         return;
       }
-      const chunk = base64ToBytes(next.base64);
-      const bytes = new Uint8Array(loaded.bytes.length + chunk.length);
-      bytes.set(loaded.bytes);
-      bytes.set(chunk, loaded.bytes.length);
-      const complete = loaded.response.offset === 0 && bytes.length >= next.size;
-      setLoaded({ response: { ...loaded.response, size: next.size, truncated: !complete }, bytes });
+      setLoaded(result.loaded);
     } catch (err) {
-      onError(err);
+      if (stopLoad.current === token) onError(err);
     } finally {
-      setLoadingMore(false);
+      if (stopLoad.current === token) {
+        stopLoad.current = null;
+        setLoadingMore(false);
+        setLoadingAll(null);
+      }
     }
+  };
+  const loadMore = () => readMore(false);
+  const loadAll = () => readMore(true);
+  /** Cancel of Load all: the bytes read so far are kept. */
+  const cancelLoadAll = () => {
+    if (stopLoad.current) stopLoad.current.stopped = true;
   };
 
   const keyExists = useCallback(
@@ -353,7 +381,16 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   };
 
   const valueViews = viewBytes && (
-    <ValueViewer bytes={viewBytes} baseOffset={shown ? 0 : (loaded?.response.offset ?? 0)} view={view} onViewChange={setView} shown={shown} onBackToLive={() => setShown(null)} />
+    <ValueViewer
+      bytes={viewBytes}
+      baseOffset={shown ? 0 : (loaded?.response.offset ?? 0)}
+      view={view}
+      onViewChange={setView}
+      shown={shown}
+      onBackToLive={() => setShown(null)}
+      partial={!shown && loaded?.response.truncated ? { loaded: loaded.bytes.length, size: loaded.response.size } : null}
+      onLoadAll={loadingAll || loadingMore ? null : () => void loadAll()}
+    />
   );
 
   if (selection === null) {
@@ -468,15 +505,35 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       ) : (
         <>
           <LocationView response={response} />
-          {response.truncated && (
-            <div className="notice small notice-row">
+          {loadingAll ? (
+            <div className="notice small notice-row" role="status" aria-label="Loading the value">
               <span>
-                Showing the first {formatBytes(loaded.bytes.length)} of {formatBytes(response.size)}. Load the rest to edit it.
+                Loading {formatBytes(loadingAll.have)} of {formatBytes(loadingAll.want)}…
               </span>
-              <button type="button" className="small-button" onClick={() => void loadMore()} disabled={loadingMore}>
-                {loadingMore ? 'Loading…' : 'Load more'}
+              <progress className="load-progress" max={loadingAll.want} value={loadingAll.have} aria-label="Loaded" />
+              <button type="button" className="small-button" onClick={cancelLoadAll}>
+                Cancel
               </button>
             </div>
+          ) : (
+            response.truncated && (
+              <div className="notice small notice-row">
+                <span>
+                  Showing the first {formatBytes(loaded.bytes.length)} of {formatBytes(response.size)}. Load the rest to edit it.
+                  {response.size > LOAD_ALL_MAX ? ` A value larger than ${formatBytes(LOAD_ALL_MAX)} is not loaded whole here.` : ''}
+                </span>
+                <span className="notice-buttons">
+                  <button type="button" className="small-button" onClick={() => void loadMore()} disabled={loadingMore}>
+                    {loadingMore ? 'Loading…' : 'Load more'}
+                  </button>
+                  {response.size <= LOAD_ALL_MAX && (
+                    <button type="button" className="small-button" onClick={() => void loadAll()} disabled={loadingMore}>
+                      Load all
+                    </button>
+                  )}
+                </span>
+              </div>
+            )
           )}
           {editing ? (
             editor

@@ -9,6 +9,7 @@ import type { VersionInfo } from '../../../shared/contract.js';
 import { bytesToBase64 } from '../../../shared/keytext.js';
 import { decodeText, formatBytes } from '../format.js';
 import { formatJson, type JsonNotes } from '../json-text.js';
+import { partialJsonNotice } from '../value-load.js';
 import { HexView } from './HexView.js';
 
 export type View = 'text' | 'json' | 'hex' | 'base64';
@@ -30,6 +31,10 @@ interface Props {
   onViewChange: (view: View) => void;
   shown: ShownVersion | null;
   onBackToLive: () => void;
+  /** Only the first part of the live value is loaded (`loaded` of its `size` bytes), or null. */
+  partial?: { loaded: number; size: number } | null;
+  /** Loads the rest of the live value (null while a load runs). */
+  onLoadAll?: (() => void) | null;
 }
 
 function JsonNotesView({ notes }: { notes: JsonNotes }) {
@@ -47,9 +52,12 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
   );
 }
 
-export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBackToLive }: Props) {
+export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBackToLive, partial = null, onLoadAll = null }: Props) {
   const text = useMemo(() => decodeText(bytes), [bytes]);
-  const json = useMemo(() => (view === 'json' ? formatJson(text.text) : null), [text, view]);
+  /** A value only partly loaded is not parsed: its first part is not JSON (the rest is missing), whatever the whole is. */
+  const incomplete = partial !== null || (shown?.truncated ?? false);
+  const json = useMemo(() => (view === 'json' && !incomplete ? formatJson(text.text) : null), [text, view, incomplete]);
+  const partialNotice = partial && partialJsonNotice(partial.loaded, partial.size);
   return (
     <>
       {shown && (
@@ -76,6 +84,21 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
             {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
             <pre className="mono value-text">{text.text}</pre>
           </>
+        )}
+        {view === 'json' && partialNotice && (
+          <div className="notice small notice-row" role="status" aria-label="JSON needs the whole value">
+            <span>{partialNotice.message}</span>
+            {partialNotice.canLoadAll && (
+              <button type="button" className="small-button" onClick={() => onLoadAll?.()} disabled={!onLoadAll}>
+                {onLoadAll ? 'Load all' : 'Loading…'}
+              </button>
+            )}
+          </div>
+        )}
+        {view === 'json' && !partial && shown?.truncated && (
+          <div className="notice small" role="status" aria-label="JSON needs the whole value">
+            Only the first {formatBytes(shown.bytes.length)} of this version ({formatBytes(shown.size)}) is read, so it cannot be viewed as JSON.
+          </div>
         )}
         {view === 'json' &&
           json &&
