@@ -63,6 +63,8 @@ export async function handleApi(
   req: IncomingMessage,
   res: ServerResponse,
   headers: Record<string, string>,
+  /** Called with the validated-and-answered call before the answer is sent (the host's page bookkeeping). */
+  onSuccess?: (method: string, request: unknown, value: unknown) => void,
 ): Promise<void> {
   try {
     if (req.method !== 'POST') throw new ApiError('BAD_REQUEST', 'Use POST for API calls');
@@ -79,6 +81,7 @@ export async function handleApi(
       throw new ApiError('BAD_REQUEST', 'Request body is not valid JSON');
     }
     const value = await service.dispatch(method, body);
+    onSuccess?.(method, body, value);
     sendJson(res, 200, { ok: true, value } satisfies Envelope<unknown>, headers);
   } catch (err) {
     sendError(res, toApiError(err), headers);

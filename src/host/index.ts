@@ -17,6 +17,14 @@ import { InspectorService } from '../inspector/service.js';
 import { handleApi, sendError } from './api.js';
 import { hasToken, isSameSite, newToken, SECURITY_HEADERS, TOKEN_COOKIE } from './security.js';
 import { resolveStaticFile } from './static-files.js';
+import { PAGE_GRACE_MS, PageSessions } from './page-sessions.js';
+import { PAGE_HEADER, PAGE_ID_PATTERN } from '../shared/limits.js';
+
+/** The page id a request names, if it is well formed. */
+function pageOf(value: string | string[] | null | undefined): string | undefined {
+  const id = Array.isArray(value) ? value[0] : value;
+  return typeof id === 'string' && PAGE_ID_PATTERN.test(id) ? id : undefined;
+}
 
 export interface HostOptions {
   /** A directory the page opens on start. */
@@ -33,6 +41,11 @@ export interface HostOptions {
   /** Override the token (tests). */
   token?: string;
   opener?: StoreOpener;
+  /**
+   * How long a page may be without its /events WebSocket before the stores it opened are closed (their
+   * writer locks released). Default PAGE_GRACE_MS.
+   */
+  pageGraceMs?: number;
 }
 
 export interface RunningHost {
@@ -64,6 +77,18 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     allowWrites: options.readWrite ?? false,
   });
   let port = 0;
+  // Stores opened by a page that is gone (killed, crashed: no goodbye) are closed after a grace period.
+  const pages = new PageSessions(options.pageGraceMs ?? PAGE_GRACE_MS, async (ids) => {
+    await Promise.allSettled(ids.map((sessionId) => service.closeStore({ sessionId })));
+  });
+  const noteCall = (page: string | undefined) => (method: string, request: unknown, value: unknown): void => {
+    if (method === 'closeStore') {
+      const id = (request as { sessionId?: unknown }).sessionId;
+      if (typeof id === 'string') pages.closed(id);
+    } else if (method === 'openStore' && page !== undefined) {
+      pages.opened(page, (value as { sessionId: string }).sessionId);
+    }
+  };
 
   const forbidden = (res: ServerResponse, message: string): void =>
     sendError(res, new ApiError('FORBIDDEN', message), SECURITY_HEADERS);
@@ -75,7 +100,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       if (!hasToken(req, url, token, { header: true, query: false, cookie: false })) {
         return forbidden(res, 'Missing or wrong token');
       }
-      return handleApi(service, url.pathname.slice('/api/'.length), req, res, SECURITY_HEADERS);
+      return handleApi(service, url.pathname.slice('/api/'.length), req, res, SECURITY_HEADERS, noteCall(pageOf(req.headers[PAGE_HEADER])));
     }
     if (!hasToken(req, url, token, { header: true, query: true, cookie: true })) {
       return forbidden(res, 'Missing or wrong token: open the URL kvscope printed');
@@ -115,10 +140,19 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       socket.destroy();
       return;
     }
+    const page = pageOf(url.searchParams.get('page'));
     sockets.handleUpgrade(req, socket, head, (ws) => {
       clients.add(ws);
-      ws.on('close', () => clients.delete(ws));
-      ws.on('error', () => clients.delete(ws));
+      if (page !== undefined) pages.connected(page);
+      let gone = false;
+      const leave = (): void => {
+        clients.delete(ws);
+        if (gone) return;
+        gone = true;
+        if (page !== undefined) pages.disconnected(page);
+      };
+      ws.on('close', leave);
+      ws.on('error', leave);
       // The socket only pushes; anything the page sends is ignored.
     });
   });
@@ -154,6 +188,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     close() {
       closed ??= (async () => {
         unsubscribe();
+        pages.dispose();
         for (const ws of clients) ws.terminate();
         sockets.close();
         server.closeAllConnections();

@@ -19,3 +19,13 @@ export const LIMITS = {
 
 /** The HTTP header the browser host expects the token in. */
 export const TOKEN_HEADER = 'x-kvscope-token';
+
+/**
+ * The HTTP header (and `page` query parameter of the /events WebSocket) naming
+ * the page a request comes from: a random id per page load. The browser host
+ * closes the stores a page opened once its WebSocket has been gone for a
+ * while (the page crashed or was killed), so they do not keep the writer lock.
+ */
+export const PAGE_HEADER = 'x-kvscope-page';
+/** What a page id looks like (anything else is ignored). */
+export const PAGE_ID_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;

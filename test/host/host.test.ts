@@ -196,3 +196,63 @@ describe('browser host', () => {
     await api('closeStore', { sessionId: opened.value.sessionId });
   });
 });
+
+describe('a page that is gone', () => {
+  const pageA = 'pageAAAAAAAAAAAA';
+  const pageB = 'pageBBBBBBBBBBBB';
+
+  it('has its stores closed, and their writer locks released, once its WebSocket stays away', async () => {
+    const dir = join(base, 'store-pages');
+    const store = await Store.open(dir, { create: true });
+    await store.put('k', 'v');
+    await store.close();
+    const other = await startHost({ rendererDir: join(base, 'renderer'), configDir: join(base, 'config-pages'), readWrite: true, pageGraceMs: 50 });
+    const call = (page: string, method: string, body: unknown) =>
+      new Promise<{ status: number; body: { ok: boolean; value?: { sessionId: string; readOnly: boolean }; error?: { code: string; message: string } } }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: '127.0.0.1', port: other.port, path: `/api/${method}`, method: 'POST', headers: { 'content-type': 'application/json', 'x-kvscope-token': other.token, 'x-kvscope-page': page } },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (text += d));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+          },
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const socket = async (page: string) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${other.port}/events?token=${other.token}&page=${page}`, { origin: `http://127.0.0.1:${other.port}` });
+      await new Promise((resolve, reject) => {
+        ws.on('open', resolve);
+        ws.on('error', reject);
+      });
+      return ws;
+    };
+    try {
+      const wsA = await socket(pageA);
+      const a = await call(pageA, 'openStore', { path: dir, readWrite: true });
+      expect(a.body.value!.readOnly).toBe(false);
+      const wsB = await socket(pageB);
+      const b = await call(pageB, 'openStore', { path: dir });
+      const refused = await call(pageB, 'setMode', { sessionId: b.body.value!.sessionId, readWrite: true });
+      expect(refused).toMatchObject({ status: 409, body: { error: { code: 'LOCKED' } } });
+      // Page A's browser dies: its socket drops without a closeStore.
+      wsA.terminate();
+      // Asked until the lock is free (a 50 ms grace here), at most 500 times.
+      let switched;
+      for (let tries = 0; tries < 500; tries++) {
+        await new Promise((r) => setTimeout(r, 20));
+        switched = await call(pageB, 'setMode', { sessionId: b.body.value!.sessionId, readWrite: true });
+        if (switched.status !== 409) break;
+      }
+      expect(switched).toMatchObject({ status: 200, body: { value: { readOnly: false } } });
+      expect(await call(pageA, 'stats', { sessionId: a.body.value!.sessionId })).toMatchObject({ status: 404, body: { error: { code: 'NO_SESSION' } } });
+      // Page B, still connected, keeps its session.
+      expect((await call(pageB, 'stats', { sessionId: b.body.value!.sessionId })).status).toBe(200);
+      wsB.close();
+    } finally {
+      await other.close();
+    }
+  });
+});

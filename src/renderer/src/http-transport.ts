@@ -3,7 +3,7 @@
  * over a WebSocket (/events), for the page served by the browser host.
  */
 import type { EventListener, KvscopeApi, KvscopeEvent, MethodName } from '../../shared/contract.js';
-import { TOKEN_HEADER } from '../../shared/limits.js';
+import { PAGE_HEADER, TOKEN_HEADER } from '../../shared/limits.js';
 import { METHOD_NAMES } from '../../shared/methods.js';
 import { ApiError, isApiErrorShape, type Envelope } from '../../shared/errors.js';
 
@@ -24,9 +24,11 @@ export function createHttpTransport(origin: string, token: string): KvscopeApi {
   const listeners = new Set<EventListener>();
   let socket: WebSocket | undefined;
   let retry = 0;
+  // This page load's id: the host closes the stores a page opened once the page's socket is gone for good.
+  const page = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
 
   function connect(): void {
-    const wsUrl = origin.replace(/^http/, 'ws') + '/events?token=' + encodeURIComponent(token);
+    const wsUrl = origin.replace(/^http/, 'ws') + '/events?token=' + encodeURIComponent(token) + '&page=' + page;
     const ws = new WebSocket(wsUrl);
     socket = ws;
     ws.onmessage = (message) => {
@@ -55,7 +57,7 @@ export function createHttpTransport(origin: string, token: string): KvscopeApi {
     try {
       response = await fetch(`${origin}/api/${method}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: token },
+        headers: { 'Content-Type': 'application/json', [TOKEN_HEADER]: token, [PAGE_HEADER]: page },
         body: JSON.stringify(request ?? {}),
         // closeStore is sent while the page unloads; keepalive lets it finish.
         keepalive: method === 'closeStore',
