@@ -33,7 +33,9 @@ export function toApiError(err: unknown): ApiError {
     const path = (err as NodeJS.ErrnoException).path;
     if (typeof code === 'string' && code in FS_MESSAGES) {
       const where = typeof path === 'string' ? `: ${path}` : '';
-      return new ApiError(code === 'ENOENT' || code === 'ENOTDIR' ? 'NOT_FOUND' : 'IO', `${FS_MESSAGES[code]}${where}`, {
+      // A path through an existing file (repair into /etc/passwd): something is there, but not a directory.
+      const apiCode = code === 'ENOENT' ? 'NOT_FOUND' : code === 'ENOTDIR' ? 'NOT_A_DIRECTORY' : 'IO';
+      return new ApiError(apiCode, `${FS_MESSAGES[code]}${where}`, {
         errno: code,
       });
     }

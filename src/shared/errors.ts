@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'NO_SESSION'
   | 'NO_JOB'
   | 'NOT_FOUND'
+  | 'NOT_A_DIRECTORY'
   | 'NOT_A_STORE'
   | 'NOT_WRITABLE'
   | 'LOCKED'

@@ -405,6 +405,12 @@ describe('old versions, repair, crash lab', () => {
     const repaired = await service.dispatch('repair', { sessionId, to });
     expect(repaired).toMatchObject({ method: 'replay', lostRegions: [], keys: 53 });
     expect((await rejection(service.dispatch('repair', { sessionId, to }))).code).toBe('BAD_REQUEST');
+    // Into an existing file: a path through it is not a directory (not "not found").
+    const file = join(base, `a-file-${n}`);
+    writeFileSync(file, 'not a directory');
+    const notDir = await rejection(service.dispatch('repair', { sessionId, to: file }));
+    expect(notDir.code).toBe('NOT_A_DIRECTORY');
+    expect(notDir.message).toBe(`Not a directory: ${file}`);
     const rows = await allRows(sessionId, '000001.data');
     const lab = await service.dispatch('crashLab', { sessionId, damage: { kind: 'flip', file: '000001.data', offset: rows[2]!.offset + 3, mask: [0x10] } });
     expect(lab.keysBefore).toBe(53);

@@ -20,4 +20,10 @@ describe('ErrorBanner', () => {
     expect(html).not.toContain('error-code');
     expect(html).toContain('Compaction was cancelled; the store is unchanged.');
   });
+
+  it('titles a path through an existing file "Not a directory", not "Not found"', () => {
+    const html = render('NOT_A_DIRECTORY', 'Not a directory: /etc/passwd');
+    expect(html).toContain('<strong>Not a directory</strong>');
+    expect(html).not.toContain('Not found');
+  });
 });

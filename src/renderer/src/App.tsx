@@ -18,6 +18,7 @@ export function App({ transport }: { transport: Transport }) {
   const [opening, setOpening] = useState(false);
   const sessionRef = useRef<SessionInfo | null>(null);
   const reportError = useCallback((err: ApiErrorShape) => setError(err), []);
+  const clearError = useCallback(() => setError(null), []);
   sessionRef.current = session;
 
   const openDirectory = useCallback(
@@ -85,6 +86,7 @@ export function App({ transport }: { transport: Transport }) {
             onSessionChange={setSession}
             onClose={closeStore}
             onError={reportError}
+            onClearError={clearError}
             onOpenDirectory={(path, format) => void openDirectory(path, format)}
           />
         </ErrorBoundary>

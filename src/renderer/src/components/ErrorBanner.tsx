@@ -2,6 +2,7 @@ import type { ApiErrorShape } from '../../../shared/errors.js';
 
 const TITLES: Record<string, string> = {
   NOT_FOUND: 'Not found',
+  NOT_A_DIRECTORY: 'Not a directory',
   NOT_A_STORE: 'Not a key-value store',
   LOCKED: 'Store is locked by another writer',
   READ_ONLY: 'Store is read-only',

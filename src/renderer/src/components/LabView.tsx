@@ -14,6 +14,8 @@ interface Props {
   files: SegmentFileInfo[];
   onOpenDirectory: (path: string) => void;
   onError: (err: unknown) => void;
+  /** A repair or crash-lab run succeeded (an earlier one's error banner goes). */
+  onSucceeded?: () => void;
 }
 
 function parseNumber(text: string): number | undefined {
@@ -32,7 +34,7 @@ function parseMask(text: string): number[] | undefined {
   return bytes.length > 0 && bytes.every((b) => b >= 1 && b <= 255) ? bytes : undefined;
 }
 
-export function LabView({ api, session, files, onOpenDirectory, onError }: Props) {
+export function LabView({ api, session, files, onOpenDirectory, onError, onSucceeded }: Props) {
   const foreign = !session.writable && session.format !== 'kvscope';
   const [repairTo, setRepairTo] = useState('');
   const [repairing, setRepairing] = useState(false);
@@ -53,6 +55,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError }: Props
     setRepair(null);
     try {
       setRepair(await api.repair({ sessionId: session.sessionId, to: repairTo.trim() }));
+      onSucceeded?.();
     } catch (err) {
       onError(err);
     } finally {
@@ -77,6 +80,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError }: Props
     setLab(null);
     try {
       setLab(await api.crashLab({ sessionId: session.sessionId, damage, ...(labTo.trim() ? { to: labTo.trim() } : {}) }));
+      onSucceeded?.();
     } catch (err) {
       const e = asApiError(err);
       setLabError(`${e.code}: ${e.message}`);

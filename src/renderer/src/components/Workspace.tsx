@@ -36,6 +36,8 @@ interface Props {
   onSessionChange: (session: SessionInfo) => void;
   onClose: () => void;
   onError: (error: ApiErrorShape) => void;
+  /** Takes down the error banner: a later action succeeded, or the user moved to another view. */
+  onClearError?: () => void;
   onOpenDirectory: (path: string, format?: string) => void;
 }
 
@@ -54,7 +56,9 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'lab', label: 'Repair & crash lab' },
 ];
 
-export function Workspace({ api, session, onSessionChange, onClose, onError, onOpenDirectory }: Props) {
+export function Workspace({ api, session, onSessionChange, onClose, onError, onClearError, onOpenDirectory }: Props) {
+  /** A user action succeeded: an error banner left by an earlier one no longer says how things stand. */
+  const succeeded = useCallback(() => onClearError?.(), [onClearError]);
   const [version, setVersion] = useState(0);
   const [tab, setTab] = useState<Tab>('keys');
   const [selection, setSelection] = useState<Selection>(null);
@@ -129,6 +133,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
           setJob({ jobId: event.jobId, kind: jobKinds.current.get(event.jobId) ?? 'compact', phase: event.phase, done: event.done, total: event.total });
         } else if (event.type === 'job-done') {
           setJob(null);
+          succeeded();
           if (event.kind === 'verify') setVerifyResult(event.report);
           else {
             setLastCompaction(event.result);
@@ -154,7 +159,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
           bump();
         }
       }),
-    [api, sessionId, bump, onError],
+    [api, sessionId, bump, onError, succeeded],
   );
 
   const setMode = async (readWrite: boolean) => {
@@ -162,6 +167,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
     try {
       if (follow) await toggleFollow();
       onSessionChange(await api.setMode({ sessionId, readWrite }));
+      succeeded();
       bump();
     } catch (err) {
       report(err);
@@ -200,9 +206,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       if (selectKey !== undefined) setSelection(selectKey === null ? null : { kind: 'key', key: selectKey });
       if (typeof selectKey === 'string') setReveal((r) => ({ key: selectKey, nonce: (r?.nonce ?? 0) + 1 }));
       if (focusList) setFocusKeys((n) => n + 1);
+      if (focusList) succeeded(); // a save, restore or delete went through
       bump();
     },
-    [bump],
+    [bump, succeeded],
   );
 
   const openRecord = useCallback((file: string, offset: number) => {
@@ -312,7 +319,15 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       )}
       <nav className="view-tabs" role="tablist" aria-label="Views">
         {TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => (t.id === tab ? undefined : leaveEdit(() => setTab(t.id)))}>
+          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() =>
+              t.id === tab
+                ? undefined
+                : leaveEdit(() => {
+                    // An error banner belongs to the view it came from.
+                    onClearError?.();
+                    setTab(t.id);
+                  })
+            }>
             {t.label}
           </button>
         ))}
@@ -396,7 +411,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onO
       )}
       {tab === 'lab' && (
         <div className="view">
-          <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} />
+          <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} onSucceeded={succeeded} />
         </div>
       )}
       <StatusBar session={session} stats={stats} />
