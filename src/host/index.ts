@@ -76,6 +76,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
     configDir: options.configDir ?? defaultConfigDir(),
     allowWrites: options.readWrite ?? false,
   });
+  // Crash-lab copies an inspector that died left in the temp directory (only those its marker proves ours).
+  service.sweepAbandonedLabCopies();
   let port = 0;
   // Stores opened by a page that is gone (killed, crashed: no goodbye) are closed after a grace period.
   const pages = new PageSessions(options.pageGraceMs ?? PAGE_GRACE_MS, async (ids) => {

@@ -50,6 +50,7 @@ import { KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
 import { userPath } from './paths.js';
+import { LabCopies } from './lab-copies.js';
 import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
@@ -93,6 +94,8 @@ export interface InspectorOptions {
   configDir: string;
   /** Whether stores may be switched to read-write at all (the host's --read-write). Default true. */
   allowWrites?: boolean;
+  /** Where crash-lab copies made without a `to` go. Default: the system temp directory. */
+  labDir?: string;
 }
 
 function toLocation(loc: RecordLocation): Location {
@@ -130,12 +133,31 @@ export class InspectorService implements KvscopeHandlers {
   private readonly allowWrites: boolean;
   /** Bumped by every write and reopen: cached record-table filters depend on the keydir. */
   private writes = 0;
+  /** Crash-lab copies this inspector made in the temp directory, deleted once nothing wants them. */
+  private readonly labCopies: LabCopies;
 
   constructor(options: InspectorOptions) {
     this.opener = options.opener;
     this.allowWrites = options.allowWrites ?? true;
     this.recent = new RecentList(options.configDir);
     this.jobs = new JobRunner((event) => this.emit(event));
+    this.labCopies = new LabCopies(options.labDir);
+  }
+
+  /**
+   * Deletes crash-lab copies that an inspector on this host left when it died
+   * (lab-copies.ts: only directories with its marker, made by a process that
+   * is gone, over ten minutes ago). Called by the host and the Electron main
+   * process as they start.
+   */
+  sweepAbandonedLabCopies(): string[] {
+    return this.labCopies.sweepAbandoned();
+  }
+
+  /** Crash-lab copies no longer wanted go: their session closed or made another, and none is open in a session. */
+  private pruneLabCopies(): void {
+    const open = [...this.sessions.values()].flatMap((s) => [s.path, s.handle.detection.root]);
+    this.labCopies.prune(new Set(this.sessions.keys()), open);
   }
 
   // ------------------------------------------------------------ plumbing
@@ -182,6 +204,7 @@ export class InspectorService implements KvscopeHandlers {
     for (const s of sessions) this.stopRecordWork(s);
     await Promise.allSettled(sessions.map((s) => this.stopFollowing(s)));
     await Promise.allSettled(sessions.map((s) => s.handle.store.close()));
+    this.labCopies.removeAll();
   }
 
   private session(sessionId: string): Session {
@@ -331,6 +354,7 @@ export class InspectorService implements KvscopeHandlers {
     this.stopRecordWork(session);
     await this.stopFollowing(session);
     await session.handle.store.close();
+    this.pruneLabCopies();
     return { ok: true };
   }
 
@@ -847,11 +871,23 @@ export class InspectorService implements KvscopeHandlers {
   async crashLab(req: RequestOf<'crashLab'>): Promise<ResponseOf<'crashLab'>> {
     const session = this.session(req.sessionId);
     this.assertFilesMayBeWritten('run the crash lab (it writes a damaged copy)');
-    const report = await runCrashLab(session.path, {
-      damage: req.damage,
-      format: session.handle.store.format,
-      ...(req.to !== undefined ? { to: userPath(req.to) } : {}),
-    });
+    // Without a `to`, the copy goes in a directory of our own, deleted once nothing wants it (lab-copies.ts).
+    const made = req.to === undefined ? this.labCopies.create(session.id, session.path) : undefined;
+    let report: Awaited<ReturnType<typeof runCrashLab>>;
+    try {
+      report = await runCrashLab(session.path, {
+        damage: req.damage,
+        format: session.handle.store.format,
+        to: made ? made.copyDir : userPath(req.to!),
+      });
+    } catch (err) {
+      if (made) this.labCopies.failed(made.dir);
+      throw err;
+    }
+    if (made) {
+      this.labCopies.made(session.id, made.dir);
+      this.pruneLabCopies();
+    }
     return {
       ...report,
       lost: report.lost.map((k) => describeKey(k).display),

@@ -21,6 +21,8 @@ const service = new InspectorService({
   configDir: process.env.KVSCOPE_CONFIG_DIR || app.getPath('userData'),
   allowWrites: true,
 });
+// Crash-lab copies an inspector that died left in the temp directory (only those its marker proves ours).
+service.sweepAbandonedLabCopies();
 const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL, join(__dirname, '../renderer/index.html'));
 let mainWindow: BrowserWindow | null = null;
 let pendingDirectory = directoryFromArgv(process.argv, app.isPackaged, process.cwd());
