@@ -42,13 +42,26 @@ export const EXIT_INTERRUPTED = 130;
  * Ctrl-C (SIGINT) while long work runs (import, compact, verify): instead of
  * Node's default, dying at once without a word, the work is stopped through
  * `signal` (the engine's cancellation, as the inspector's Cancel), the
- * store closed cleanly, and the command says what was done. A second Ctrl-C
- * meanwhile kills the process as before (the handler is there once).
+ * store closed cleanly, and the command says what was done. Stopping takes
+ * little (the batch being written, the close's hints and keydir image), so a
+ * second Ctrl-C meanwhile does not cut it short (which left the progress
+ * line drawn, a stale LOCK, no keydir image, and nothing said of what was
+ * imported): it says once that the store is being closed, and how to quit
+ * at once (Ctrl-\, SIGQUIT) if that is really wanted.
  */
-function onInterrupt(): { signal: AbortSignal; dispose(): void } {
+export function onInterrupt(io: Pick<Io, 'err'>): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
-  const interrupted = (): void => controller.abort();
-  process.once('SIGINT', interrupted);
+  let told = false;
+  const interrupted = (): void => {
+    if (!controller.signal.aborted) {
+      controller.abort();
+      return;
+    }
+    if (told) return;
+    told = true;
+    io.err('kvscope: stopping… the store is being closed (Ctrl-\\ quits at once, leaving it for the next open to recover)');
+  };
+  process.on('SIGINT', interrupted);
   return { signal: controller.signal, dispose: () => process.off('SIGINT', interrupted) };
 }
 
@@ -410,7 +423,7 @@ const stats: Command = async (args, opts, io) => {
 const compact: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('compact takes no arguments');
   const status = statusFor(opts, io);
-  const interrupt = onInterrupt();
+  const interrupt = onInterrupt(io);
   let compacting = false;
   const work: Work = { onProgress: status && engineProgress(status), signal: interrupt.signal };
   let result;
@@ -447,7 +460,7 @@ const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
   // Its report says what the open would (every problem, on stdout): no notes on stderr besides.
   const status = statusFor(opts, io);
-  const interrupt = onInterrupt();
+  const interrupt = onInterrupt(io);
   const drawn = status && engineProgress(status);
   // How far verify got, for the message when it is interrupted.
   let checked: Progress | undefined;
@@ -600,7 +613,7 @@ class ImportBatches {
 
 const importCmd: Command = async (args, opts, io) => {
   const status = statusFor(opts, io);
-  const interrupt = onInterrupt();
+  const interrupt = onInterrupt(io);
   try {
     return await importing(args, opts, io, status, interrupt.signal);
   } catch (err) {
