@@ -38,6 +38,8 @@ export interface ReplIo {
   out(text: string): void;
   err(text: string): void;
   prompt(text: string): void;
+  /** Where an interactive session's Ctrl-C (SIGINT) comes from: the process (its terminal), or a test's emitter. */
+  interrupts?: NodeJS.EventEmitter;
 }
 
 /** Run one line; returns false when the session should end. */
@@ -119,26 +121,55 @@ function usage(io: Pick<ReplIo, 'err'>, text: string): true {
   return true;
 }
 
-/** Read lines until quit/exit or end of input. Errors of one line are reported and the session goes on. */
+/** What an interactive session says at a Ctrl-C on its prompt. */
+export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or type quit)';
+
+/**
+ * Read lines until quit/exit or end of input. Errors of one line are reported and the session goes on.
+ *
+ * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed (the terminal discards
+ * it) and gives a new prompt; a second one in a row ends the session as quit, Ctrl-D or the end of input
+ * do, the store then closed cleanly by the caller (before, Node's default killed the process at once,
+ * leaving the LOCK, no keydir image and no hints).
+ */
 export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> {
   const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   let failures = 0;
+  const interrupts = io.interrupts ?? process;
+  let interruptedLast = false;
+  const onInterrupt = (): void => {
+    if (interruptedLast) {
+      io.prompt('\n');
+      rl.close();
+      return;
+    }
+    interruptedLast = true;
+    io.prompt('\n');
+    io.err(REPL_INTERRUPT_HINT);
+    io.prompt('> ');
+  };
   if (io.interactive) {
     const { format, root } = opened.detection;
     io.err(`kvscope ${root}${opened.native ? '' : ` (${format}, read-only)`} — type "help" for commands`);
     io.prompt('> ');
+    interrupts.on('SIGINT', onInterrupt);
   }
-  for await (const line of rl) {
-    let goOn = true;
-    try {
-      goOn = await runReplLine(opened, line, io);
-    } catch (err) {
-      failures++;
-      io.err(`Error: ${(err as Error).message}`);
+  try {
+    for await (const line of rl) {
+      interruptedLast = false;
+      let goOn = true;
+      try {
+        goOn = await runReplLine(opened, line, io);
+      } catch (err) {
+        failures++;
+        io.err(`Error: ${(err as Error).message}`);
+      }
+      if (!goOn) break;
+      if (io.interactive) io.prompt('> ');
     }
-    if (!goOn) break;
-    if (io.interactive) io.prompt('> ');
+  } finally {
+    interrupts.off('SIGINT', onInterrupt);
+    rl.close();
   }
-  rl.close();
   return failures === 0 || io.interactive ? 0 : 1;
 }
