@@ -99,12 +99,26 @@ export interface CompactionContext {
    * compaction stops before its commit: the keydir would point into deleted
    * inputs, and the damaged bytes would go with them.
    */
-  unreadLiveRecords(): Error | undefined;
+  unreadLiveRecords(damage: readonly WalkedDamage[]): Error | undefined;
   /** Called once the manifest is durable: swap the outputs in, in memory. */
   commit(outputs: Segment[], moved: MovedRecords): void;
   hooks?: CompactionHooks | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+}
+
+/**
+ * What the walk through the inputs did not take as committed records: a
+ * damaged region (`damage`: a bad checksum, impossible lengths, a torn
+ * tail), or intact records dropped with an atomic batch that damage or the
+ * end of the file cut (`batch`, docs/FORMAT.md "Atomic batches").
+ */
+export interface WalkedDamage {
+  segment: number;
+  kind: 'damage' | 'batch';
+  offset: number;
+  length: number;
+  reason: string;
 }
 
 interface Manifest {
@@ -248,6 +262,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
   let walked: Segment | undefined;
   const walkedRecord: CommittedRecordFn = (bytes, at, fileOffset, type, sequence, _keyLength, length) => take(walked!, bytes, at, fileOffset, type, sequence, length);
   const walkPause = (offset: number): Promise<void> => yielder.tick(done + offset, totalBytes);
+  const damage: WalkedDamage[] = [];
   try {
     for (const input of ctx.inputs) {
       const start = input.header ? SEGMENT_HEADER.size : 0;
@@ -259,6 +274,8 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
         const src = fileSource(efs, input.fd, input.size);
         for (const ev of committedRecords(scanRecords(src, stopped))) {
           await yielder.step(done + ev.offset, totalBytes);
+          if (ev.kind === 'corrupt' || ev.kind === 'torn') damage.push({ segment: input.id, kind: 'damage', offset: ev.offset, length: ev.length, reason: ev.reason });
+          else if (ev.kind === 'incomplete-batch') damage.push({ segment: input.id, kind: 'batch', offset: ev.offset, length: ev.length, reason: ev.reason });
           if (ev.kind !== 'record') continue;
           take(input, src.view(ev.offset, ev.length), 0, ev.offset, ev.header.type, ev.header.sequence, ev.length);
           copyRun(); // the view's bytes may not outlive the next record
@@ -267,7 +284,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
       done += input.size;
       await yielder.tick(done, totalBytes);
     }
-    const unread = ctx.unreadLiveRecords();
+    const unread = ctx.unreadLiveRecords(damage);
     if (unread) throw unread;
     flush();
     // The last output has nothing left to overlap with.

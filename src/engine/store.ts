@@ -62,7 +62,7 @@ import { GroupCommit } from './group-commit.js';
 import { keyHistory } from './key-history.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
-import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile } from './compaction.js';
+import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile, type WalkedDamage } from './compaction.js';
 import { verifyNativeDirectory } from './verify.js';
 import { isSymbolicLink, listedFile } from './formats/fs-probe.js';
 import type {
@@ -1426,20 +1426,57 @@ export class Store implements BrowsableStore {
       }
       return -1;
     };
-    const unreadLiveRecords = (): Error | undefined => {
+    const unreadLiveRecords = (damage: readonly WalkedDamage[]): Error | undefined => {
       const missed = found.indexOf(0);
       if (missed < 0) return undefined;
-      let count = 0;
-      for (let k = missed; k < found.length; k++) count += found[k] === 0 ? 1 : 0;
+      // Every live record the walk did not take, with what the walk met where it lies.
+      const misses: Array<{ k: number; input: Segment; why: WalkedDamage | undefined }> = [];
       let r = 0;
-      while (first[r + 1]! <= missed) r++;
-      const key = printableKey(Buffer.from(this.keydir.keyAt(slots[missed]!), 'latin1'));
-      const more = count > 1 ? ` (and ${count - 1} more live record(s) like it)` : '';
-      return new CorruptRecordError(
-        inputs[r]!.file,
-        offsetAt(missed),
-        `the live record of key ${key} cannot be read: its checksum fails or its bytes are gone${more}. Compaction stopped: no record was moved or deleted. verify shows the damage; repair writes a copy without it`,
-      );
+      for (let k = missed; k < found.length; k++) {
+        if (found[k] !== 0) continue;
+        while (first[r + 1]! <= k) r++;
+        const input = inputs[r]!;
+        const offset = offsetAt(k);
+        misses.push({ k, input, why: damage.find((d) => d.segment === input.id && offset >= d.offset && offset < d.offset + d.length) });
+      }
+      const keyOf = (k: number): string => printableKey(Buffer.from(this.keydir.keyAt(slots[k]!), 'latin1'));
+      const keys = (of: typeof misses): string => {
+        const shown = of.slice(0, 3).map((m) => keyOf(m.k)).join(', ');
+        return of.length > 3 ? `${shown} and ${of.length - 3} more` : shown;
+      };
+      const stopped = '. Compaction stopped: no record was moved or deleted. verify shows the damage; repair writes a copy without it';
+      // Damage and the incomplete batches side by side with it (before: the batch it cut; after: the
+      // records of that batch whose start it took) are one stretch of what a scan does not keep.
+      const stretchOf = (d: WalkedDamage): WalkedDamage[] => {
+        const around = damage.filter((e) => e.segment === d.segment).sort((a, b) => a.offset - b.offset);
+        let lo = around.indexOf(d);
+        let hi = lo;
+        while (lo > 0 && around[lo - 1]!.offset + around[lo - 1]!.length === around[lo]!.offset) lo--;
+        while (hi + 1 < around.length && around[hi]!.offset + around[hi]!.length === around[hi + 1]!.offset) hi++;
+        return around.slice(lo, hi + 1);
+      };
+      const damaged = misses.find((m) => m.why?.kind === 'damage');
+      const dropped = misses.find((m) => m.why?.kind === 'batch');
+      const lead = damaged ?? dropped;
+      if (!lead) {
+        const more = misses.length > 1 ? ` (and ${misses.length - 1} more live record(s) like it)` : '';
+        return new CorruptRecordError(misses[0]!.input.file, offsetAt(missed), `the live record of key ${keyOf(missed)} cannot be read: its checksum fails or its bytes are gone${more}${stopped}`);
+      }
+      const stretch = stretchOf(lead.why!);
+      const cause = stretch.find((d) => d.kind === 'damage');
+      const withIt = misses.filter((m) => m.why?.kind === 'batch' && stretch.includes(m.why));
+      const others = misses.length - withIt.length - (damaged ? 1 : 0);
+      const elsewhere = others > 0 ? `; ${others} more live record(s) cannot be read elsewhere (verify lists every problem)` : '';
+      const batchNote = (n: number): string =>
+        `${n === 1 ? 'is' : 'are'} intact, but ${n === 1 ? 'belongs' : 'belong'} to an atomic batch that is incomplete ${cause ? 'without the damaged bytes' : 'on disk'}, and a scan drops such a batch whole (docs/FORMAT.md, "Atomic batches")`;
+      if (damaged) {
+        const dropNote = withIt.length > 0 ? `; the live record(s) of key(s) ${keys(withIt)} ${batchNote(withIt.length)}` : '';
+        return new CorruptRecordError(lead.input.file, offsetAt(lead.k), `the live record of key ${keyOf(lead.k)} is damaged (${lead.why!.reason})${dropNote}${elsewhere}${stopped}`);
+      }
+      // No live record is damaged itself (the damaged one was overwritten since, say): the batch it cut holds some.
+      const where = cause ?? lead.why!;
+      const what = cause ? `damaged bytes (${cause.reason})` : `an incomplete atomic batch (${lead.why!.reason})`;
+      return new CorruptRecordError(lead.input.file, where.offset, `${what}: the live record(s) of key(s) ${keys(withIt)} ${batchNote(withIt.length)}${elsewhere}${stopped}`);
     };
     return { liveSlot, unreadLiveRecords };
   }

@@ -158,6 +158,8 @@ export interface IncompleteBatch {
   kind: 'incomplete-batch';
   offset: number;
   records: number;
+  /** Bytes from offset to the end of the last record dropped (the records are side by side). */
+  length: number;
   reason: string;
 }
 
@@ -170,7 +172,10 @@ export interface IncompleteBatch {
 export function* committedRecords(events: Iterable<ScanEvent>): Generator<ScanEvent | IncompleteBatch> {
   let pending: ScannedRecord[] = [];
   const dropPending = function* (reason: string): Generator<IncompleteBatch> {
-    if (pending.length > 0) yield { kind: 'incomplete-batch', offset: pending[0]!.offset, records: pending.length, reason };
+    if (pending.length > 0) {
+      const last = pending[pending.length - 1]!;
+      yield { kind: 'incomplete-batch', offset: pending[0]!.offset, records: pending.length, length: last.offset + last.length - pending[0]!.offset, reason };
+    }
     pending = [];
   };
   for (const ev of events) {
@@ -195,7 +200,7 @@ export function* committedRecords(events: Iterable<ScanEvent>): Generator<ScanEv
       pending.push(ev);
     } else if (pending.length === 0 || pending[pending.length - 1]!.header.sequence + 1 !== ev.header.sequence) {
       yield* dropPending('batch records are not consecutive');
-      yield { kind: 'incomplete-batch', offset: ev.offset, records: 1, reason: 'batch record whose batch start is missing' };
+      yield { kind: 'incomplete-batch', offset: ev.offset, records: 1, length: ev.length, reason: 'batch record whose batch start is missing' };
       continue;
     } else {
       pending.push(ev);
