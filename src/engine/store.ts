@@ -1546,12 +1546,14 @@ export class Store implements BrowsableStore {
     // The active segment becomes an input: writes go on in a new one. A compaction that stops before its
     // commit undoes this (undoRotation) while the new segment is still empty.
     const sealed = this.active!.size > SEGMENT_HEADER.size ? this.active! : undefined;
+    // The segments as they were when compaction was asked for: not the empty one the rotation below starts
+    // (it is counted after, where it is). The bytes are counted after it, as the plan's reclaimed bytes are.
+    const segmentsBefore = this.segments.size;
     if (sealed) this.rotate();
     const started = this.active!;
     await this.background;
     const inputs = [...this.segments.values()].filter((s) => s !== this.active);
     const bytesBefore = this.stats().totalBytes;
-    const segmentsBefore = this.segments.size;
     try {
       const snapshot = new Yielder('compact', opts.signal, opts.onProgress);
       const live = await this.liveRecordLookup(inputs, () => snapshot.tick(0, 1));

@@ -614,3 +614,19 @@ describe('compaction', () => {
     await store.close();
   });
 });
+
+describe('compaction result figures', () => {
+  it('counts the segments before as they were, not with the empty one the compaction starts for new writes', async () => {
+    const dir = tempDir();
+    const store = await Store.open(dir, { create: true, segmentSize: 2048, fsync: 'never' });
+    for (let i = 0; i < 200; i++) await store.put(`key-${i % 50}`, `value ${i} ${'.'.repeat(i % 20)}`);
+    const seen = store.stats().segments;
+    expect(dataFiles(dir)).toHaveLength(seen);
+    const result = await store.compact();
+    expect(result.segmentsBefore).toBe(seen);
+    expect(result.segmentsAfter).toBe(store.stats().segments);
+    expect(result.segmentsAfter).toBe(dataFiles(dir).length);
+    expect(result.reclaimedBytes).toBe(result.bytesBefore - result.bytesAfter);
+    await store.close();
+  });
+});
