@@ -191,11 +191,32 @@ export function nativeOrRefuse(opened: OpenedStore, what: string): Store {
   return opened.native;
 }
 
+/**
+ * A command-line argument's text, refused when it holds U+FFFD: Node turns
+ * bytes of the command line that are not UTF-8 into U+FFFD, and their own
+ * bytes cannot be known (`set $'k\xff' v` stored k\xef\xbf\xbd and said OK).
+ * A real U+FFFD is rare next to that mistake: it is still possible, through
+ * --key-hex (efbfbd) for a key and import for a value.
+ */
+export function textArg(what: string, text: string): string {
+  if (!text.includes('\uFFFD')) return text;
+  const way =
+    what === 'VALUE'
+      ? 'for a value that is not UTF-8 text (or holds U+FFFD), use "kvscope import" (JSON Lines: {"key": K, "value": {"base64": ...}})'
+      : 'for a key that is not UTF-8 text (or holds U+FFFD, ef bf bd), give its bytes with --key-hex (e.g. --key-hex 6bff)';
+  throw new UsageError(`the ${what} argument holds U+FFFD (\uFFFD), which is what bytes that are not UTF-8 become on the command line: its bytes cannot be known; ${way}`);
+}
+
 /** A KEY argument: its text (as UTF-8), or with --key-hex the bytes its hex digits spell. */
 function keyArg(opts: CliOptions, text: string): string | Buffer {
-  if (!opts.keyHex) return text;
+  if (!opts.keyHex) return textArg('KEY', text);
   if (!/^([0-9a-f]{2})*$/i.test(text)) throw new UsageError(`--key-hex: "${text}" is not hex bytes (two digits a byte, e.g. 00ff106b)`);
   return Buffer.from(text, 'hex');
+}
+
+/** The --prefix of list, scan and export: text (as UTF-8), as a KEY is. */
+function prefixArg(opts: CliOptions): string | Buffer | undefined {
+  return opts.prefix === undefined ? undefined : textArg('--prefix', opts.prefix);
 }
 
 function one(args: string[], name: string, what = 'KEY'): string {
@@ -265,7 +286,8 @@ function verifyText(report: VerifyReport): string {
 const set: Command = async (args, opts, io) => {
   if (args.length < 2) throw new UsageError('set takes KEY VALUE');
   const key = keyArg(opts, args[0]!);
-  await withWriter(opts, io, async (o) => nativeOrRefuse(o, 'set').put(key, args.slice(1).join(' ')));
+  const value = textArg('VALUE', args.slice(1).join(' '));
+  await withWriter(opts, io, async (o) => nativeOrRefuse(o, 'set').put(key, value));
   io.out(opts.json ? JSON.stringify({ ok: true }) : 'OK');
   return EXIT_OK;
 };
@@ -307,7 +329,7 @@ const del: Command = async (args, opts, io) => {
  * prefix query on ten million keys took 13 s and 1.3 GB, sorting and
  * stringing every key); other formats filter their sorted strings.
  */
-function keysWithPrefix(opened: OpenedStore, prefix: string | undefined, limit = Infinity): string[] {
+function keysWithPrefix(opened: OpenedStore, prefix: string | Buffer | undefined, limit = Infinity): string[] {
   const bytes = prefix === undefined ? undefined : toBytes(prefix);
   if (opened.native) return opened.native.scanKeys({ ...(bytes ? { prefix: bytes } : {}), ...(limit < Infinity ? { limit } : {}) });
   const keys = opened.store.sortedKeys();
@@ -322,7 +344,7 @@ function keysWithPrefix(opened: OpenedStore, prefix: string | undefined, limit =
 
 const list: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('list takes no arguments (use --prefix P)');
-  const keys = await withStore(opts, async (o) => keysWithPrefix(o, opts.prefix, opts.limit), io);
+  const keys = await withStore(opts, async (o) => keysWithPrefix(o, prefixArg(opts), opts.limit), io);
   if (opts.json) io.out(JSON.stringify(keys.map((k) => bytesToJson(keyFromString(k)))));
   else for (const k of keys) io.out(printableKey(keyFromString(k)));
   return EXIT_OK;
@@ -371,7 +393,7 @@ class LeftOut {
  * left out (LeftOut). A native store hands them over as it reads them
  * (Store.forEachEntry); other formats look each key up.
  */
-async function forEachEntry(opened: OpenedStore, prefix: string | undefined, limit: number | undefined, io: Pick<Io, 'err'>, visit: (key: Buffer, value: Buffer) => void): Promise<number> {
+async function forEachEntry(opened: OpenedStore, prefix: string | Buffer | undefined, limit: number | undefined, io: Pick<Io, 'err'>, visit: (key: Buffer, value: Buffer) => void): Promise<number> {
   const leftOut = new LeftOut(io);
   if (opened.native) {
     opened.native.forEachEntry({ ...(prefix !== undefined ? { prefix: toBytes(prefix) } : {}), ...(limit !== undefined ? { limit } : {}), onUnreadable: leftOut.add }, visit);
@@ -388,7 +410,7 @@ async function forEachEntry(opened: OpenedStore, prefix: string | undefined, lim
 const scan: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('scan takes no arguments (use --prefix P)');
   return withStore(opts, (o) =>
-    forEachEntry(o, opts.prefix, opts.limit, io, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableValue(value)}`)),
+    forEachEntry(o, prefixArg(opts), opts.limit, io, (key, value) => io.out(opts.json ? exportLine(key, value) : `${printableKey(key)}\t${printableValue(value)}`)),
   io);
 };
 
@@ -831,7 +853,7 @@ class LineSpool {
 
 const exportCmd: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('export takes no arguments');
-  return withStore(opts, (o) => forEachEntry(o, opts.prefix, undefined, io, (key, value) => io.out(exportLine(key, value))), io);
+  return withStore(opts, (o) => forEachEntry(o, prefixArg(opts), undefined, io, (key, value) => io.out(exportLine(key, value))), io);
 };
 
 const demo: Command = async (args, opts, io) => {
