@@ -23,6 +23,7 @@ import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { KeyBrowser } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
+import { OpenProblems } from './OpenProblems.js';
 import { RecordsView, type RecordTarget } from './RecordsView.js';
 import { SegmentsView } from './SegmentsView.js';
 import { StatsPanel, type JobState } from './StatsPanel.js';
@@ -293,11 +294,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           </span>
         )}
       </div>
-      {session.warnings.length > 0 && (
-        <div className="warning-strip" role="status">
-          {session.warnings.length} problem(s) found while opening: {session.warnings[0]}
-        </div>
-      )}
+      <OpenProblems warnings={session.warnings} />
       {follow && (
         <div className="follow-strip small" role="status" aria-label="Follow mode">
           <b>Following</b> · {follow.lockPid !== null ? `writer pid ${follow.lockPid}` : 'no writer holds the lock'} · {follow.count} change(s) seen
