@@ -160,7 +160,7 @@ Options (anywhere on the line):
       --fsync POLICY      always (default) | batch | never
       --read-only         open without the writer lock; never changes a byte
       --json              machine-readable output
-      --key-hex           KEY arguments are hex bytes, for keys that are not text (list shows them as \\xNN)
+      --key-hex           KEY arguments, --prefix and the repl's keys are hex bytes, for keys that are not text (list shows them as \\xNN)
       --no-progress       import, compact, verify: no progress line on a terminal's stderr
       --port N            serve: port (default: a free one)
       --read-write        serve: allow writes from the inspector

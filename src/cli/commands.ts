@@ -208,15 +208,15 @@ export function textArg(what: string, text: string): string {
 }
 
 /** A KEY argument: its text (as UTF-8), or with --key-hex the bytes its hex digits spell. */
-function keyArg(opts: CliOptions, text: string): string | Buffer {
-  if (!opts.keyHex) return textArg('KEY', text);
-  if (!/^([0-9a-f]{2})*$/i.test(text)) throw new UsageError(`--key-hex: "${text}" is not hex bytes (two digits a byte, e.g. 00ff106b)`);
+export function keyArg(opts: Pick<CliOptions, 'keyHex'>, text: string, what = 'KEY'): string | Buffer {
+  if (!opts.keyHex) return textArg(what, text);
+  if (!/^([0-9a-f]{2})*$/i.test(text)) throw new UsageError(`--key-hex: ${what === 'KEY' ? '' : `${what} `}"${text}" is not hex bytes (two digits a byte, e.g. 00ff106b)`);
   return Buffer.from(text, 'hex');
 }
 
-/** The --prefix of list, scan and export: text (as UTF-8), as a KEY is. */
+/** The --prefix of list, scan and export: text (as UTF-8), or with --key-hex hex bytes, as a KEY is. */
 function prefixArg(opts: CliOptions): string | Buffer | undefined {
-  return opts.prefix === undefined ? undefined : textArg('--prefix', opts.prefix);
+  return opts.prefix === undefined ? undefined : keyArg(opts, opts.prefix, '--prefix');
 }
 
 function one(args: string[], name: string, what = 'KEY'): string {

@@ -36,7 +36,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
           io.flush?.();
           process.stdout.write(text);
         };
-        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt });
+        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt, keyHex: options.keyHex });
       };
       return await (options.readOnly ? withStore(options, session, io) : withWriter(options, io, session));
     }

@@ -11,7 +11,7 @@
 import { createInterface } from 'node:readline';
 import type { OpenedStore } from '../engine/open.js';
 import { keyFromString, printableKey } from '../engine/keys.js';
-import { formatBytes, nativeOrRefuse, statsText } from './commands.js';
+import { formatBytes, keyArg, nativeOrRefuse, statsText } from './commands.js';
 import { splitWords } from './repl-words.js';
 
 export const REPL_HELP = `Commands:
@@ -38,27 +38,35 @@ export interface ReplIo {
   out(text: string): void;
   err(text: string): void;
   prompt(text: string): void;
+  /** kvscope --key-hex repl: every <key> is hex bytes. */
+  keyHex?: boolean;
   /** Where an interactive session's Ctrl-C (SIGINT) comes from: the process (its terminal), or a test's emitter. */
   interrupts?: NodeJS.EventEmitter;
 }
 
+/** How the session reads its lines: with keyHex (kvscope --key-hex repl), every <key> is hex bytes. */
+export interface ReplOptions {
+  keyHex?: boolean;
+}
+
 /** Run one line; returns false when the session should end. */
-export async function runReplLine(opened: OpenedStore, line: string, io: Pick<ReplIo, 'out' | 'err'>): Promise<boolean> {
+export async function runReplLine(opened: OpenedStore, line: string, io: Pick<ReplIo, 'out' | 'err'>, opts: ReplOptions = {}): Promise<boolean> {
   const store = opened.store;
   // An unterminated quote throws (LineSyntaxError): the line is not run, and the error is said as any other.
   const words = splitWords(line);
   if (words.length === 0) return true;
   const command = words[0]!.toLowerCase();
   const args = words.slice(1);
+  const keyOf = (text: string): string | Buffer => (opts.keyHex ? keyArg({ keyHex: true }, text) : text);
   // The one key of get, delete and history; undefined (a usage message) when there is none or more than one.
-  const key = args.length === 1 ? args[0]! : undefined;
+  const key = args.length === 1 ? keyOf(args[0]!) : undefined;
   switch (command) {
     case 'set': {
       if (args.length < 2) {
         io.err('Usage: set <key> <value>');
         return true;
       }
-      await nativeOrRefuse(opened, 'set').put(args[0]!, args.slice(1).join(' '));
+      await nativeOrRefuse(opened, 'set').put(keyOf(args[0]!), args.slice(1).join(' '));
       io.out('OK');
       return true;
     }
@@ -159,7 +167,7 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
       interruptedLast = false;
       let goOn = true;
       try {
-        goOn = await runReplLine(opened, line, io);
+        goOn = await runReplLine(opened, line, io, { keyHex: io.keyHex ?? false });
       } catch (err) {
         failures++;
         io.err(`Error: ${(err as Error).message}`);
