@@ -113,3 +113,63 @@ test('record table: fits its pane at 1280x800 and 800x600, its titles scroll wit
   expect(await viewOverflow(page)).toBeLessThanOrEqual(0);
   await shot(page, 'layout-records-600x600');
 });
+
+/** How far each hex row's last byte and last ASCII cell reach past what the hex pane shows (<= 0: on screen). */
+async function hexRowOverflow(page: Page): Promise<{ rowBytes: number; sideways: number; heads: number; byteOver: number; asciiOver: number }> {
+  const hex = page.getByTestId('file-hex');
+  return hex.evaluate((el) => {
+    const right = el.getBoundingClientRect().left + el.clientLeft + el.clientWidth;
+    const rows = [...el.querySelectorAll('.hex-row')].filter((r) => r.getBoundingClientRect().bottom <= el.getBoundingClientRect().bottom);
+    const far = (sel: string) => Math.max(...rows.map((r) => [...r.querySelectorAll(sel)].at(-1)!.getBoundingClientRect().right)) - right;
+    const full = rows.filter((r) => r.querySelectorAll('.hx-b').length === Number(el.getAttribute('data-row-bytes')));
+    return {
+      rowBytes: Number(el.getAttribute('data-row-bytes')),
+      sideways: el.scrollWidth - el.clientWidth,
+      heads: el.parentElement!.querySelectorAll('.hex-head .hx-b').length,
+      byteOver: full.length ? far('.hx-b') : NaN,
+      asciiOver: full.length ? far('.hx-a') : NaN,
+    };
+  });
+}
+
+test('hex pane: every column of its rows is on screen at 800x600 (8 bytes a row) and at 1000x700 and 1280x800 (16)', async ({ page, kv }) => {
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const table = await openRecords(page, '000001.data');
+  await table.locator('.record-row[data-offset="24"]').click();
+  const hex = page.getByTestId('file-hex');
+  await expect(hex.locator('.hx-b[data-offset="24"]')).toBeVisible();
+
+  // 800x600: the pane is half the window; its rows hold 8 bytes, offset, hex and ASCII all on screen.
+  const narrow = await hexRowOverflow(page);
+  expect(narrow).toMatchObject({ rowBytes: 8, heads: 8 });
+  expect(narrow.sideways).toBeLessThanOrEqual(0);
+  expect(narrow.byteOver).toBeLessThanOrEqual(0);
+  expect(narrow.asciiOver).toBeLessThanOrEqual(0);
+  expect(await viewOverflow(page)).toBeLessThanOrEqual(0);
+  // Bytes 8 apart are one above the other, and the cursor keys move by a row of 8.
+  const x24 = (await box(hex.locator('.hx-b[data-offset="24"]'))).x;
+  expect(Math.abs((await box(hex.locator('.hx-b[data-offset="32"]'))).x - x24)).toBeLessThanOrEqual(1);
+  await hex.locator('.hx-b[data-offset="30"]').click();
+  await page.keyboard.press('ArrowDown');
+  await expect(hex.locator('.hx-b.cursor')).toHaveAttribute('data-offset', '38');
+  await expect(hex.locator('.hx-a.cursor')).toHaveAttribute('data-offset', '38');
+  await shot(page, 'layout-records-hex-800x600');
+
+  // Wider, the pane takes what 16 bytes need while the table keeps 400px.
+  for (const [width, height] of [[1000, 700], [1280, 800]] as const) {
+    await page.setViewportSize({ width, height });
+    await expect.poll(async () => (await hexRowOverflow(page)).rowBytes).toBe(16);
+    const wide = await hexRowOverflow(page);
+    expect(wide.heads).toBe(16);
+    expect(wide.sideways).toBeLessThanOrEqual(0);
+    expect(wide.byteOver).toBeLessThanOrEqual(0);
+    expect(wide.asciiOver).toBeLessThanOrEqual(0);
+    expect((await box(table)).width).toBeGreaterThanOrEqual(Math.min(400, width / 2) - 20);
+    await expect(hex.locator('.hx-b.cursor')).toBeVisible();
+    await shot(page, `layout-records-hex-${width}x${height}`);
+  }
+  await page.keyboard.press('ArrowDown');
+  await expect(hex.locator('.hx-b.cursor')).toHaveAttribute('data-offset', '54');
+});

@@ -137,6 +137,46 @@ test('Hex tab: one scrollbar for a large value, nothing of its rows clipped; "(e
   expect(Math.abs(textLeft - columnLeft)).toBeLessThanOrEqual(1);
 });
 
+test('Hex tab at 800x600: the offset, bytes and ASCII of a row are all on screen (fewer bytes a row), 16 a row at 1280x800', async ({ page, kv }) => {
+  await addKeys(kv.dir);
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'bigvalue');
+  await page.getByRole('tab', { name: 'Hex' }).click();
+  const hexView = page.getByTestId('hex-view');
+  await expect(hexView.locator('.hex-row:not(.hex-head)').first()).toBeVisible();
+  const fit = () =>
+    hexView.evaluate((el) => {
+      const right = el.getBoundingClientRect().left + el.clientLeft + el.clientWidth;
+      const ascii = [...el.querySelectorAll('.hex-row:not(.hex-head) .hex-ascii')].map((a) => a.getBoundingClientRect().right);
+      const firstRow = el.querySelector('.hex-row:not(.hex-head)')!;
+      return {
+        rowBytes: Number(el.getAttribute('data-row-bytes')),
+        sideways: el.scrollWidth - el.clientWidth,
+        asciiOver: Math.max(...ascii) - right,
+        headOver: el.querySelector('.hex-head .hex-ascii')!.getBoundingClientRect().right - right,
+        firstAscii: firstRow.querySelector('.hex-ascii')!.textContent,
+        secondOffset: el.querySelectorAll('.hex-row:not(.hex-head)')[1]!.querySelector('.hex-offset')!.textContent,
+      };
+    });
+  const narrow = await fit();
+  expect(narrow.rowBytes).toBeLessThan(16);
+  expect(narrow.sideways).toBeLessThanOrEqual(0);
+  expect(narrow.asciiOver).toBeLessThanOrEqual(0);
+  expect(narrow.headOver).toBeLessThanOrEqual(0);
+  expect(narrow.firstAscii).toBe('A'.repeat(narrow.rowBytes));
+  expect(narrow.secondOffset).toBe(narrow.rowBytes.toString(16).padStart(8, '0'));
+  await shot(page, 'layout-value-hex-800x600');
+
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await expect.poll(async () => (await fit()).rowBytes).toBe(16);
+  const wide = await fit();
+  expect(wide.sideways).toBeLessThanOrEqual(0);
+  expect(wide.asciiOver).toBeLessThanOrEqual(0);
+  expect(wide.secondOffset).toBe('00000010');
+});
+
 async function textLeftOf(el: Locator): Promise<number> {
   return el.evaluate((node) => {
     const range = document.createRange();

@@ -23,13 +23,13 @@ export function formatRatio(n: number | null): string {
 
 export const HEX_ROW = 16;
 
-/** One line of a hex dump: offset | bytes | ASCII. */
-export function hexDumpRow(bytes: Uint8Array, rowStart: number, baseOffset = 0): { offset: string; hex: string; ascii: string } {
-  const row = bytes.subarray(rowStart, Math.min(bytes.length, rowStart + HEX_ROW));
+/** One line of a hex dump of `rowBytes` bytes (a gap after each 8): offset | bytes | ASCII. */
+export function hexDumpRow(bytes: Uint8Array, rowStart: number, baseOffset = 0, rowBytes = HEX_ROW): { offset: string; hex: string; ascii: string } {
+  const row = bytes.subarray(rowStart, Math.min(bytes.length, rowStart + rowBytes));
   let hex = '';
   let ascii = '';
-  for (let i = 0; i < HEX_ROW; i++) {
-    if (i === 8) hex += ' ';
+  for (let i = 0; i < rowBytes; i++) {
+    if (i > 0 && i % 8 === 0) hex += ' ';
     if (i < row.length) {
       const b = row[i]!;
       hex += b.toString(16).padStart(2, '0') + ' ';
@@ -39,6 +39,11 @@ export function hexDumpRow(bytes: Uint8Array, rowStart: number, baseOffset = 0):
     }
   }
   return { offset: (baseOffset + rowStart).toString(16).padStart(8, '0'), hex: hex.trimEnd(), ascii };
+}
+
+/** The column titles of a hex dump row of `rowBytes` bytes ("00 01 … 07  08 … 0f"). */
+export function hexDumpHead(rowBytes = HEX_ROW): string {
+  return Array.from({ length: rowBytes }, (_, i) => (i > 0 && i % 8 === 0 ? ' ' : '') + i.toString(16).padStart(2, '0')).join(' ');
 }
 
 const utf8 = new TextDecoder('utf-8');

@@ -12,7 +12,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { FieldInfo, KvscopeApi, RecordDetail } from '../../../shared/contract.js';
 import { base64ToBytes } from '../../../shared/keytext.js';
-import { HEX_ROW } from '../format.js';
+import { useRowBytes } from '../hex-fit.js';
 
 const PAGE_BYTES = 4096;
 const ROW_HEIGHT = 20;
@@ -69,16 +69,25 @@ export function fieldAt(fields: readonly FieldInfo[], offset: number): number {
   return -1;
 }
 
+/**
+ * A row's width in pixels: padding 2 × 12, two 14-pixel gaps, the 8-digit offset, a byte cell of 2.6ch, 1ch after
+ * the 8th byte, an ASCII cell of 1.2ch (styles.css: .hx-b, .hx-a).
+ */
+const rowWidth = (n: number, ch: number) => 24 + 28 + ch * (8 + 2.6 * n + 1 + 1.2 * n) + 1;
+
 export function HexPane({ api, sessionId, file, fileSize, version, record, fieldIndex, cursor, scrollTo, scrollNonce, onByte, onError }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLDivElement>(null);
+  const probeRef = useRef<HTMLSpanElement>(null);
+  /** Bytes a row: 16, or 8 or 4 when the pane is narrower than a 16-byte row (an 800-pixel window). */
+  const rowBytes = useRowBytes(scrollRef, probeRef, rowWidth);
   const pages = useRef(new Map<number, Uint8Array>());
   const pending = useRef(new Set<number>());
   const generation = useRef(0);
   const [, setTick] = useState(0);
   const [windowStart, setWindowStart] = useState(0);
   const windowEnd = Math.min(fileSize, windowStart + HEX_WINDOW);
-  const rows = Math.ceil(Math.max(0, windowEnd - windowStart) / HEX_ROW);
+  const rows = Math.ceil(Math.max(0, windowEnd - windowStart) / rowBytes);
   const pendingScroll = useRef<number | null>(null);
 
   useEffect(() => {
@@ -98,7 +107,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
       setWindowStart(start);
       return;
     }
-    const row = Math.floor((offset - start) / HEX_ROW);
+    const row = Math.floor((offset - start) / rowBytes);
     // A jump to a record shows it with context unless it is already on screen (the rows in view, not the
     // virtualizer's items: those include the overscan rows rendered out of view).
     const el = scrollRef.current;
@@ -134,8 +143,8 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
 
   useEffect(() => {
     if (items.length === 0) return;
-    const first = Math.floor((windowStart + items[0]!.index * HEX_ROW) / PAGE_BYTES);
-    const last = Math.floor((windowStart + items[items.length - 1]!.index * HEX_ROW + HEX_ROW - 1) / PAGE_BYTES);
+    const first = Math.floor((windowStart + items[0]!.index * rowBytes) / PAGE_BYTES);
+    const last = Math.floor((windowStart + items[items.length - 1]!.index * rowBytes + rowBytes - 1) / PAGE_BYTES);
     for (let p = first; p <= last; p++) void loadPage(p);
   });
 
@@ -150,9 +159,19 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
     const at = pendingScroll.current;
     if (at === null || rows === 0) return;
     pendingScroll.current = null;
-    virtualizer.scrollToOffset(Math.max(0, (Math.floor((at - windowStart) / HEX_ROW) - 3) * ROW_HEIGHT));
+    virtualizer.scrollToOffset(Math.max(0, (Math.floor((at - windowStart) / rowBytes) - 3) * ROW_HEIGHT));
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [windowStart, rows]);
+
+  // Another row width moves every byte to another row: bring the cursor (or the selected record) back into view.
+  const shownRowBytes = useRef(rowBytes);
+  useEffect(() => {
+    if (shownRowBytes.current === rowBytes) return;
+    shownRowBytes.current = rowBytes;
+    const at = cursor ?? record?.offset ?? null;
+    if (at !== null && fileSize > 0) reveal(Math.min(at, fileSize - 1), 'center');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [rowBytes]);
 
   const byteAt = (offset: number): number | undefined => pages.current.get(Math.floor(offset / PAGE_BYTES))?.[offset % PAGE_BYTES];
 
@@ -164,16 +183,16 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (fileSize === 0) return;
     const at = cursor ?? recordStart;
-    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1) * HEX_ROW;
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 1) * rowBytes;
     const moves: Record<string, number> = {
       ArrowRight: at + 1,
       ArrowLeft: at - 1,
-      ArrowDown: at + HEX_ROW,
-      ArrowUp: at - HEX_ROW,
+      ArrowDown: at + rowBytes,
+      ArrowUp: at - rowBytes,
       PageDown: at + page,
       PageUp: at - page,
-      Home: e.ctrlKey ? 0 : at - (at % HEX_ROW),
-      End: e.ctrlKey ? fileSize - 1 : Math.min(fileSize - 1, at - (at % HEX_ROW) + HEX_ROW - 1),
+      Home: e.ctrlKey ? 0 : at - (at % rowBytes),
+      End: e.ctrlKey ? fileSize - 1 : Math.min(fileSize - 1, at - (at % rowBytes) + rowBytes - 1),
     };
     if (!(e.key in moves)) return;
     e.preventDefault();
@@ -196,8 +215,8 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
     }
     if (selected && fi === fieldIndex) {
       cls += ' sel-field';
-      if (offset === selected.start || offset % HEX_ROW === 0) cls += ' sel-first';
-      if (offset === selected.end - 1 || offset % HEX_ROW === HEX_ROW - 1) cls += ' sel-last';
+      if (offset === selected.start || offset % rowBytes === 0) cls += ' sel-first';
+      if (offset === selected.end - 1 || offset % rowBytes === rowBytes - 1) cls += ' sel-last';
     }
     if (offset === cursor) cls += ' cursor';
     const text = b === undefined ? (ascii ? ' ' : '··') : ascii ? (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.') : b.toString(16).padStart(2, '0');
@@ -250,10 +269,13 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
           </button>
         </div>
       )}
+      <span ref={probeRef} className="hex-probe mono" aria-hidden="true">
+        0000000000
+      </span>
       <div ref={headRef} className="hex-row hex-head mono">
         <span className="hex-offset">offset</span>
         <span className="hex-bytes">
-          {Array.from({ length: HEX_ROW }, (_, i) => (
+          {Array.from({ length: rowBytes }, (_, i) => (
             <span key={i} className="hx-b head">
               {i.toString(16).padStart(2, '0')}
             </span>
@@ -268,6 +290,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
         role="grid"
         aria-label="File bytes"
         data-testid="file-hex"
+        data-row-bytes={rowBytes}
         onKeyDown={onKeyDown}
         onScroll={(e) => {
           // A pane narrower than a row scrolls sideways: the column titles go with it.
@@ -277,8 +300,8 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
         {fileSize === 0 && <div className="muted small empty">(empty file)</div>}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
-            const start = windowStart + item.index * HEX_ROW;
-            const count = Math.min(HEX_ROW, fileSize - start);
+            const start = windowStart + item.index * rowBytes;
+            const count = Math.min(rowBytes, fileSize - start);
             const offsets = Array.from({ length: count }, (_, i) => start + i);
             return (
               <div key={item.key} className="hex-row" role="row" style={{ position: 'absolute', top: 0, left: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
