@@ -26,13 +26,16 @@ export function segmentStats(seg: Segment, active: boolean): SegmentStats {
 export function storeStats(format: string, keys: number, perSegment: SegmentStats[]): StoreStats {
   const totalBytes = perSegment.reduce((n, s) => n + s.bytes, 0);
   const liveBytes = perSegment.reduce((n, s) => n + s.liveBytes, 0);
+  // Records that are not live: what compaction drops. A segment's header is neither live nor dead (a fresh
+  // store of live keys has no dead bytes, and compaction would reclaim none).
+  const deadBytes = perSegment.reduce((n, s) => n + s.staleBytes + s.tombstoneBytes + s.corruptBytes, 0);
   return {
     format,
     keys,
     segments: perSegment.length,
     totalBytes,
     liveBytes,
-    deadBytes: totalBytes - liveBytes,
+    deadBytes,
     spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Infinity : 1,
     perSegment,
   };

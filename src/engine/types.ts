@@ -101,6 +101,11 @@ export interface StoreStats {
   segments: number;
   totalBytes: number;
   liveBytes: number;
+  /**
+   * Bytes of records that are not live (stale, tombstones, damaged): what compaction drops. In a kvscope store,
+   * segment headers are counted in neither (totalBytes = live + dead + 24 B a segment); another format's figures
+   * count everything not live.
+   */
   deadBytes: number;
   /** totalBytes / liveBytes (1 when everything is live; Infinity-safe: 0 live -> totalBytes>0 ? Infinity : 1). */
   spaceAmplification: number;

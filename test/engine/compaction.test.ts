@@ -21,6 +21,7 @@ import { AbortedError, CorruptRecordError } from '../../src/engine/errors.js';
 import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import type { CompactionStep } from '../../src/engine/compaction.js';
 import { nativeFormat } from '../../src/engine/formats/native.js';
+import { statsThroughKeydirImage } from '../../src/engine/image-stats.js';
 import { cleanTempDirs, copyDir, dataFiles, hashDir, latin1, pathAwareFs, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
@@ -628,5 +629,26 @@ describe('compaction result figures', () => {
     expect(result.segmentsAfter).toBe(dataFiles(dir).length);
     expect(result.reclaimedBytes).toBe(result.bytesBefore - result.bytesAfter);
     await store.close();
+  });
+});
+
+describe('dead bytes', () => {
+  it('are the records compaction drops: none in a store of live keys, though its segments have headers', async () => {
+    const dir = tempDir();
+    const store = await Store.open(dir, { create: true, segmentSize: 2048, fsync: 'never' });
+    for (let i = 0; i < 100; i++) await store.put(`key-${i}`, `value ${i}`);
+    const fresh = store.stats();
+    expect(fresh.segments).toBeGreaterThan(1);
+    expect(fresh.deadBytes).toBe(0);
+    expect(store.compactionPlan().bytesToReclaim).toBe(0);
+    for (let i = 0; i < 100; i += 2) await store.put(`key-${i}`, `again ${i}`);
+    await store.delete('key-1');
+    const s = store.stats();
+    expect(s.deadBytes).toBe(s.perSegment.reduce((n, p) => n + p.staleBytes + p.tombstoneBytes + p.corruptBytes, 0));
+    expect(s.deadBytes).toBeGreaterThan(0);
+    expect(s.totalBytes).toBe(s.liveBytes + s.deadBytes + s.segments * SEGMENT_HEADER.size);
+    await store.close();
+    // The same from the keydir image (kvscope stats without an open).
+    expect(statsThroughKeydirImage(dir)!.deadBytes).toBe(s.deadBytes);
   });
 });
