@@ -211,6 +211,15 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   }, [focusRequest]);
 
   const filtered = appliedPattern !== '';
+  /** The count answers the filter as typed now: until its answer arrives the last one's figures would be wrong. */
+  const counted = ready && pattern === appliedPattern;
+  const countText = !counted
+    ? pattern !== ''
+      ? 'filtering…'
+      : 'counting…'
+    : filtered
+      ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys`
+      : `${formatCount(total)} keys`;
   const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
   return (
     <section className="pane keys-pane" aria-label="Key browser" ref={sectionRef}>
@@ -250,8 +259,8 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           )}
         </div>
         <div className="controls-row">
-          <span className="muted small" aria-live="polite" aria-busy={!ready} data-testid="key-count">
-            {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys` : `${formatCount(total)} keys`}
+          <span className="muted small" aria-live="polite" aria-busy={!counted} data-testid="key-count">
+            {countText}
           </span>
           {hidden !== null && hidden === selectedKey && filtered && view === 'list' && (
             <span className="small muted" role="status" aria-label="Selected key hidden">
