@@ -49,12 +49,19 @@ export interface ReplOptions {
   keyHex?: boolean;
 }
 
-/** Run one line; returns false when the session should end. */
-export async function runReplLine(opened: OpenedStore, line: string, io: Pick<ReplIo, 'out' | 'err'>, opts: ReplOptions = {}): Promise<boolean> {
+/**
+ * What a line did: 'ok', 'failed' (a usage error, an unknown command, a key
+ * not found, problems found: what makes the one-shot command exit non-zero),
+ * or 'quit' (the session should end).
+ */
+export type LineResult = 'ok' | 'failed' | 'quit';
+
+/** Run one line. */
+export async function runReplLine(opened: OpenedStore, line: string, io: Pick<ReplIo, 'out' | 'err'>, opts: ReplOptions = {}): Promise<LineResult> {
   const store = opened.store;
   // An unterminated quote throws (LineSyntaxError): the line is not run, and the error is said as any other.
   const words = splitWords(line);
-  if (words.length === 0) return true;
+  if (words.length === 0) return 'ok';
   const command = words[0]!.toLowerCase();
   const args = words.slice(1);
   const keyOf = (text: string): string | Buffer => (opts.keyHex ? keyArg({ keyHex: true }, text) : text);
@@ -64,69 +71,75 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
     case 'set': {
       if (args.length < 2) {
         io.err('Usage: set <key> <value>');
-        return true;
+        return 'failed';
       }
       await nativeOrRefuse(opened, 'set').put(keyOf(args[0]!), args.slice(1).join(' '));
       io.out('OK');
-      return true;
+      return 'ok';
     }
     case 'get': {
       if (key === undefined) return usage(io, 'get <key>');
       const value = await store.get(key);
-      if (value === undefined) io.err('Key not found');
-      else io.out(value.toString('utf8'));
-      return true;
+      if (value === undefined) {
+        io.err('Key not found');
+        return 'failed';
+      }
+      io.out(value.toString('utf8'));
+      return 'ok';
     }
     case 'delete':
     case 'del': {
       if (key === undefined) return usage(io, 'delete <key>');
-      if (await nativeOrRefuse(opened, 'delete').delete(key)) io.out('Deleted');
-      else io.err('Key not found');
-      return true;
+      if (await nativeOrRefuse(opened, 'delete').delete(key)) {
+        io.out('Deleted');
+        return 'ok';
+      }
+      io.err('Key not found');
+      return 'failed';
     }
     case 'list': {
       const keys = store.sortedKeys();
       io.out(`Keys (${keys.length}):`);
       for (const k of keys) io.out(`  ${printableKey(keyFromString(k))}`);
-      return true;
+      return 'ok';
     }
     case 'history': {
       if (key === undefined) return usage(io, 'history <key>');
       const versions = await store.history(key);
       if (versions.length === 0) io.err('Key not found in the log');
       for (const v of versions) io.out(`  seq ${v.location.sequence}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
-      return true;
+      return versions.length === 0 ? 'failed' : 'ok';
     }
     case 'compact': {
       const r = await nativeOrRefuse(opened, 'compact').compact();
       io.out('Compaction finished');
       io.err(`Reclaimed ${formatBytes(r.reclaimedBytes)}, dropped ${r.recordsDropped} records`);
-      return true;
+      return 'ok';
     }
     case 'verify': {
       const report = await store.verify();
       io.out(report.ok ? `OK: ${report.recordsChecked} records, no problems` : `${report.problems.length} problem(s):`);
       for (const p of report.problems) io.out(`  ${p.file}@${p.offset}  ${p.kind}  ${p.message}`);
-      return true;
+      return report.ok ? 'ok' : 'failed';
     }
     case 'stats':
       io.out(statsText(store.stats()));
-      return true;
+      return 'ok';
     case 'help':
       io.out(REPL_HELP);
-      return true;
+      return 'ok';
     case 'quit':
     case 'exit':
-      return false;
+      return 'quit';
     default:
       io.err(`Unknown command: ${command} (type "help")`);
-      return true;
+      return 'failed';
   }
 }
 
-function usage(io: Pick<ReplIo, 'err'>, text: string): true {
+function usage(io: Pick<ReplIo, 'err'>, text: string): 'failed' {
   io.err(`Usage: ${text} (quote a key that has spaces: "my key")`);
-  return true;
+  return 'failed';
 }
 
 /** What an interactive session says at a Ctrl-C on its prompt. */
@@ -134,6 +147,9 @@ export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or t
 
 /**
  * Read lines until quit/exit or end of input. Errors of one line are reported and the session goes on.
+ * Piped (stdin not a terminal), the session then exits 1 when any line failed (sqlite3's convention: every
+ * line runs, and the status says whether all went well), so that a script's mistakes are not a success;
+ * interactive, it exits 0.
  *
  * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed (the terminal discards
  * it) and gives a new prompt; a second one in a row ends the session as quit, Ctrl-D or the end of input
@@ -165,14 +181,15 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
   try {
     for await (const line of rl) {
       interruptedLast = false;
-      let goOn = true;
+      let result: LineResult;
       try {
-        goOn = await runReplLine(opened, line, io, { keyHex: io.keyHex ?? false });
+        result = await runReplLine(opened, line, io, { keyHex: io.keyHex ?? false });
       } catch (err) {
-        failures++;
+        result = 'failed';
         io.err(`Error: ${(err as Error).message}`);
       }
-      if (!goOn) break;
+      if (result === 'failed') failures++;
+      if (result === 'quit') break;
       if (io.interactive) io.prompt('> ');
     }
   } finally {
