@@ -762,6 +762,7 @@ export class InspectorService implements KvscopeHandlers {
       fileSize: records.fileSize,
       total,
       unfilteredTotal: records.count,
+      frameRows: frameRows(records),
       start: req.start,
       rows,
       complete,
@@ -1025,6 +1026,14 @@ export class InspectorService implements KvscopeHandlers {
  */
 function noSuchFile(file: string): ApiError {
   return new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`, { file });
+}
+
+/** The header row a file starts with and the trailer row it ends with, when it has them (not records). */
+function frameRows(records: FileRecords): Array<'header' | 'trailer'> {
+  const out: Array<'header' | 'trailer'> = [];
+  if (records.count > 0 && records.entries([0])[0]!.kind === 'header') out.push('header');
+  if (records.complete && records.count > 1 && records.entries([records.count - 1])[0]!.kind === 'trailer') out.push('trailer');
+  return out;
 }
 
 /** A listed file that cannot be read: a row that says why, with nothing counted. */

@@ -434,6 +434,12 @@ export interface RecordsResponse {
   total: number;
   /** Records of the file indexed so far. */
   unfilteredTotal: number;
+  /**
+   * Rows of unfilteredTotal that frame the file rather than hold a record: its header (first row: a kvscope
+   * segment's first 24 bytes, a hint's header) and trailer (last row, once `complete`: a hint's). The segments
+   * view does not count them, so the table says "965 records + header".
+   */
+  frameRows: Array<'header' | 'trailer'>;
   start: number;
   /** Fewer than asked for only at the end, or while not `complete`. */
   rows: RecordRow[];

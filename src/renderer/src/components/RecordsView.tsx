@@ -122,6 +122,8 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   const debouncedKey = useDebounced(keyFilter, 150);
   const [total, setTotal] = useState(0);
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
+  // The file's header and trailer rows are not records (the segments view does not count them): said apart.
+  const [frameRows, setFrameRows] = useState<Array<'header' | 'trailer'>>([]);
   const [fileSize, setFileSize] = useState(0);
   const [ready, setReady] = useState(false);
   /** Whether the last answer covered the whole file (indexing and filtering done). */
@@ -244,6 +246,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           else partial.current.delete(page);
           setTotal(res.total);
           setUnfilteredTotal(res.unfilteredTotal);
+          setFrameRows(res.frameRows);
           setFileSize(res.fileSize);
           setComplete(res.complete);
           setProgress({ indexedBytes: res.indexedBytes, scanned: res.scanned });
@@ -524,7 +527,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
             </div>
           )}
           <div className="small muted" data-testid="record-count">
-            {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total)} records`}
+            {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total - frameRows.length)} records${frameRows.length > 0 ? ` + ${frameRows.join(' and ')}` : ''}`}
             {info ? ` · ${formatBytes(fileSize)}` : ''}
             {ready && !complete && (
               <span className="record-progress" data-testid="record-progress" role="status" aria-label="Indexing progress">
