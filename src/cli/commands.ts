@@ -245,6 +245,8 @@ export function statsText(s: StoreStats): string {
     `Live data:           ${formatBytes(s.liveBytes)}`,
     `Dead data:           ${formatBytes(s.deadBytes)}`,
     `Space amplification: ${Number.isFinite(s.spaceAmplification) ? s.spaceAmplification.toFixed(2) : '∞'}x`,
+    // Hints and the keydir image describe the records as written: damage since is seen by what reads them.
+    ...(s.figuresFrom === 'index' ? ['Figures from:        hints / keydir image, records not read (damage since they were written: kvscope verify, segments)'] : []),
   ];
   for (const seg of s.perSegment) {
     lines.push(
@@ -464,6 +466,7 @@ const compact: Command = async (args, opts, io) => {
     if (!(err instanceof AbortedError)) throw err;
     status?.clear();
     // Stopped before its commit (after it, it is not stopped): its outputs deleted, the segments as they were.
+    if (opts.json) io.out(JSON.stringify({ interrupted: true, compacted: false, while: compacting ? 'compacting' : 'opening' }));
     io.err(compacting ? 'kvscope: compaction interrupted; the store is unchanged' : 'kvscope: interrupted while opening the store; nothing was compacted');
     return EXIT_INTERRUPTED;
   } finally {
@@ -510,6 +513,10 @@ const verify: Command = async (args, opts, io) => {
     if (!(err instanceof AbortedError)) throw err;
     status?.clear();
     const where = checked === undefined ? 'while opening the store; nothing was checked' : checked.total > 0 ? `after ${formatBytes(checked.done)} of ${formatBytes(checked.total)} (${Math.floor((checked.done / checked.total) * 100)}%); no report` : 'as it began; no report';
+    if (opts.json) {
+      const progress = checked === undefined ? { while: 'opening' } : { while: 'verifying', checkedBytes: checked.done, totalBytes: checked.total };
+      io.out(JSON.stringify({ interrupted: true, ...progress }));
+    }
     io.err(`kvscope: verify interrupted ${where}`);
     return EXIT_INTERRUPTED;
   } finally {
@@ -642,7 +649,7 @@ const importCmd: Command = async (args, opts, io) => {
     // Interrupted while a store was being opened: nothing was written.
     if (!(err instanceof AbortedError)) throw err;
     status?.clear();
-    if (opts.json) io.out(JSON.stringify({ imported: 0, interrupted: true }));
+    if (opts.json) io.out(JSON.stringify({ imported: 0, ...(opts.from === undefined ? { throughLine: 0 } : {}), interrupted: true }));
     io.err('kvscope: interrupted: nothing was imported');
     return EXIT_INTERRUPTED;
   } finally {
@@ -784,7 +791,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     } finally {
       spool?.close();
     }
-    if (signal.aborted) return sayInterruptedImport(io, opts, { imported: 0 }, `nothing was imported (stopped while checking the lines, at line ${formatCount(n)})`);
+    if (signal.aborted) return sayInterruptedImport(io, opts, { imported: 0, throughLine: 0 }, `nothing was imported (stopped while checking the lines, at line ${formatCount(n)})`);
     let imported = 0;
     let through = 0;
     await withWriter(opts, io, async (o) => {

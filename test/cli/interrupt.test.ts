@@ -168,6 +168,46 @@ describe('Ctrl-C', () => {
     expect(r.err).toMatch(/^kvscope: verify interrupted after [\d.]+ (B|KiB|MiB) of [\d.]+ MiB \(\d+%\); no report\n$/);
   });
 
+  it('during verify --json: an {"interrupted": true} object on stdout, with how far it got', async () => {
+    await built;
+    const run = start(['--dir', storeDir, 'verify', '--json'], { preload, holdIn: 'verifyOnce', marker: 'HELD' });
+    await run.ready;
+    run.interrupt();
+    const r = await run.ended;
+    expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
+    const said = JSON.parse(r.out) as Record<string, unknown>;
+    expect(said).toMatchObject({ interrupted: true, while: 'verifying' });
+    expect(said.totalBytes).toBeGreaterThan(0);
+  });
+
+  it('during compact --json: an {"interrupted": true, "compacted": false} object on stdout', async () => {
+    await built;
+    const run = start(['--dir', storeDir, 'compact', '--json'], { preload, holdIn: 'runCompaction', marker: 'HELD' });
+    await run.ready;
+    run.interrupt();
+    const r = await run.ended;
+    expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
+    expect(JSON.parse(r.out)).toEqual({ interrupted: true, compacted: false, while: 'compacting' });
+  });
+
+  it('during import --json, while its lines are checked: {"imported": 0, "throughLine": 0, "interrupted": true}', async () => {
+    const fifo = path.join(root, 'checking.fifo');
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [fifo]);
+    const run = start(['--dir', path.join(root, 'checked'), 'import', fifo, '--json']);
+    // The FIFO opens for writing once the import has opened it for reading: its Ctrl-C handler is there by then.
+    const writer = fs.createWriteStream(fifo);
+    writer.on('error', () => undefined);
+    await new Promise<void>((resolve) => writer.on('open', () => resolve()));
+    writer.write('{"key":"a","value":"1"}\n');
+    run.interrupt();
+    const r = await run.ended;
+    writer.destroy();
+    expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
+    expect(JSON.parse(r.out)).toEqual({ imported: 0, throughLine: 0, interrupted: true });
+    expect(r.err).toContain('nothing was imported');
+  });
+
   it('during compact: says the store is unchanged, and it is (every data and hint file as it was)', async () => {
     await built;
     const files = (): Record<string, string> => Object.fromEntries(Object.entries(hashDir(storeDir)).filter(([name]) => /\.(data|hint)$/.test(name)));
