@@ -664,7 +664,12 @@ function FieldTree({ record, fieldIndex, onSelect }: { record: RecordDetail | nu
         <span className={`status-pill st-${record.status}`}>{record.status}</span>{' '}
         <span className="muted mono">
           {record.length} bytes{record.sequence !== undefined ? ` · seq ${record.sequence}` : ''}
-          {record.keyDisplay !== undefined ? ` · key ${record.keyDisplay}` : ''}
+          {record.keyDisplay !== undefined && (
+            <>
+              {' · key '}
+              <span className="record-key-text">{record.keyDisplay}</span>
+            </>
+          )}
         </span>
         {record.problem && <div className="inline-error small">{record.problem}</div>}
       </div>

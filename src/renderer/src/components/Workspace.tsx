@@ -307,7 +307,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             <ul className="mono follow-list" aria-label="Recent changes">
               {follow.changes.slice(0, 6).map((c) => (
                 <li key={`${c.file}:${c.offset}`}>
-                  {c.kind === 'put' ? '+' : '−'} {c.display} <span className="muted">seq {c.sequence} · {c.file}@{c.offset}</span>
+                  {c.kind === 'put' ? '+' : '−'} <span className="follow-key">{c.display}</span> <span className="muted">seq {c.sequence} · {c.file}@{c.offset}</span>
                 </li>
               ))}
             </ul>
