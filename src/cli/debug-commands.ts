@@ -20,6 +20,7 @@ import { followStore } from '../engine/follow.js';
 import { IoError, isFileGone, StoreError } from '../engine/errors.js';
 import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
+import type { DamageFound } from '../engine/store.js';
 import { UsageError, type CliOptions } from './args.js';
 import { EXIT_OK, withStore, formatBytes, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
 import { bytesToJson } from './jsonl.js';
@@ -84,6 +85,8 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     const format = formatOf(o.detection.format);
     const stats = new Map(o.store.stats().perSegment.map((s) => [s.file, s]));
     const rows = [];
+    // What reading the data files found damaged: the compaction plan says it would stop there (compaction does).
+    const damageFound: DamageFound[] = [];
     for (const file of format.listFiles(o.detection.root).filter(hasRecords)) {
       // A file that cannot be read (a link to nothing, a directory, permission denied) is a row that says so, as the
       // open's note does, not the command's failure; one a compaction removed meanwhile still starts it over.
@@ -98,6 +101,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
         }
       }
       const { records, oldestSequence: oldest, newestSequence: newest, damaged } = summary;
+      if (file.role === 'data') for (const d of damaged ?? []) damageFound.push({ file: file.name, offset: d.offset, length: d.length });
       const s = stats.get(file.name);
       // What reading the file found damaged, where the open (from hints or the image) counted those records live.
       const native = o.native;
@@ -126,7 +130,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     sayOpenNotes(o, io);
     if (opts.json) {
       const unfinished = replaced ? { unfinishedCompaction: { replacedSegments: replaced.map((id) => dataFileName(id)) } } : {};
-      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan() } : {}), ...unfinished, ...uncommitted?.json }));
+      io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan(damageFound) } : {}), ...unfinished, ...uncommitted?.json }));
       return;
     }
     io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
@@ -141,8 +145,9 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     }
     if (uncommitted) io.out(uncommitted.text);
     if (o.native) {
-      const plan = o.native.compactionPlan();
-      if (plan.inputSegments.length === 0) io.out('Compaction would do nothing: every record is live and no segment is empty');
+      const plan = o.native.compactionPlan(damageFound);
+      if (plan.stops) io.out(`Compaction would ${plan.stops.starts ? 'stop before its commit' : 'not start'}: ${plan.stops.reason} in ${plan.stops.file} at offset ${plan.stops.offset}; verify shows the damage; repair --to DIR writes a copy without it`);
+      else if (plan.inputSegments.length === 0) io.out('Compaction would do nothing: every record is live and no segment is empty');
       else io.out(`Compaction would rewrite ${plan.inputSegments.length} segment(s), drop ${plan.recordsToDrop} record(s), reclaim ${formatBytes(plan.bytesToReclaim)} (${plan.bytesToReclaim} bytes)`);
     }
   });

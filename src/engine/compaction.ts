@@ -95,11 +95,12 @@ export interface CompactionContext {
   liveSlot(segment: number, offset: number): number;
   /**
    * After the walk: an error naming a record liveSlot had but the walk did not
-   * find (its checksum fails, its bytes are gone), else undefined. Such a
-   * compaction stops before its commit: the keydir would point into deleted
-   * inputs, and the damaged bytes would go with them.
+   * find (its checksum fails, its bytes are gone, its batch is incomplete),
+   * or else the first damaged region the walk met; undefined when there is
+   * neither. Such a compaction stops before its commit: the keydir would
+   * point into deleted inputs, and the damaged bytes would go with them.
    */
-  unreadLiveRecords(damage: readonly WalkedDamage[]): Error | undefined;
+  stoppedByDamage(damage: readonly WalkedDamage[]): Error | undefined;
   /** Called once the manifest is durable: swap the outputs in, in memory. */
   commit(outputs: Segment[], moved: MovedRecords): void;
   hooks?: CompactionHooks | undefined;
@@ -284,7 +285,7 @@ export async function runCompaction(ctx: CompactionContext): Promise<{ outputs: 
       done += input.size;
       await yielder.tick(done, totalBytes);
     }
-    const unread = ctx.unreadLiveRecords(damage);
+    const unread = ctx.stoppedByDamage(damage);
     if (unread) throw unread;
     flush();
     // The last output has nothing left to overlap with.

@@ -36,6 +36,6 @@ export function statsThroughKeydirImage(dir: string, efs: EngineFs = realFs): St
       seg.hasHint = listing.hintIds.has(id);
       perSegment.push(segmentStats(seg, false));
     }
-    return storeStats('kvscope', layout.slotCount - layout.freeSlotCount, perSegment);
+    return { ...storeStats('kvscope', layout.slotCount - layout.freeSlotCount, perSegment), figuresFrom: 'index' };
   });
 }

@@ -178,6 +178,26 @@ function nothingToDrop(segments: readonly Segment[]): boolean {
   return segments.every((s) => s.size > SEGMENT_HEADER.size && s.staleBytes === 0 && s.tombstoneBytes === 0);
 }
 
+/** Damage a caller found reading a segment's records (a region of `file`), for Store.compactionPlan. */
+export interface DamageFound {
+  file: string;
+  offset: number;
+  length: number;
+  reason?: string;
+}
+
+/** What a compaction would do (Store.compactionPlan). */
+export interface CompactionPlan {
+  inputSegments: number[];
+  recordsToDrop: number;
+  bytesToReclaim: number;
+  /**
+   * Damage in an input that would refuse the compaction (`starts` false: the open saw it) or stop it before
+   * its commit (`starts` true: found by whoever read the records and passed it): where, and what.
+   */
+  stops?: { file: string; offset: number; reason: string; starts: boolean };
+}
+
 /** Appends up to this size are encoded in one reused buffer; larger ones get their own. */
 const SCRATCH_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -203,6 +223,8 @@ export class Store implements BrowsableStore {
   /** How the cache fills while it has room: extents, then a worker thread (cache-fill.ts). */
   private readonly cacheFill: CacheFill;
   private readonly segments = new Map<number, Segment>();
+  /** Segments whose figures the open took from their hint or the keydir image, without reading their records. */
+  private readonly indexedSegments = new Set<Segment>();
   /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
   private readonly batchTails = new Map<Segment, Problem>();
   private active: Segment | undefined;
@@ -581,7 +603,10 @@ export class Store implements BrowsableStore {
    */
   private async adoptKeydirImage(loaded: LoadedImage, listing: DirectoryListing, yielder: Yielder): Promise<boolean> {
     const why = loaded.ok ? await this.takeOverImage(loaded.image, listing, yielder) : loaded.reason;
-    if (why === undefined) return true;
+    if (why === undefined) {
+      for (const seg of this.segments.values()) this.indexedSegments.add(seg);
+      return true;
+    }
     this.recovery.hintFallbacks.push(why);
     return false;
   }
@@ -644,6 +669,7 @@ export class Store implements BrowsableStore {
         // A hint with no entries inserts nothing: the next one is read and checked while the memory is faulted in.
         if (hint.entryCount > 0) await memoryReady;
         seg.hasHint = true;
+        this.indexedSegments.add(seg);
         // Entries straight from the hint's bytes (checked whole by hints.load).
         const bytes = hint.bytes;
         const end = hint.entriesEnd;
@@ -1191,11 +1217,15 @@ export class Store implements BrowsableStore {
   }
 
   stats(): StoreStats {
-    return storeStats(
-      this.format,
-      this.keydir.size,
-      [...this.segments.values()].map((s) => segmentStats(s, s === this.active)),
-    );
+    const segments = [...this.segments.values()];
+    return {
+      ...storeStats(
+        this.format,
+        this.keydir.size,
+        segments.map((s) => segmentStats(s, s === this.active)),
+      ),
+      figuresFrom: segments.some((s) => this.indexedSegments.has(s)) ? 'index' : 'records',
+    };
   }
 
   async verify(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<VerifyReport> {
@@ -1396,7 +1426,7 @@ export class Store implements BrowsableStore {
    * inserted in, which for a store opened from hints is their hash order, not
    * their place on disk.)
    */
-  private async liveRecordLookup(inputs: readonly Segment[], pause: () => Promise<void>): Promise<Pick<CompactionContext, 'liveSlot' | 'unreadLiveRecords'>> {
+  private async liveRecordLookup(inputs: readonly Segment[], pause: () => Promise<void>): Promise<Pick<CompactionContext, 'liveSlot' | 'stoppedByDamage'>> {
     // Gathered at once (the snapshot), sorted in steps: ~140 ms at a million keys would stall the event loop.
     const byLocation = await runStepsPausing(this.keydir.slotsByLocationSteps(inputs.map((s) => s.id)), pause);
     const { rankOf, order, first } = byLocation;
@@ -1426,9 +1456,19 @@ export class Store implements BrowsableStore {
       }
       return -1;
     };
-    const unreadLiveRecords = (damage: readonly WalkedDamage[]): Error | undefined => {
+    const stoppedByDamage = (damage: readonly WalkedDamage[]): Error | undefined => {
       const missed = found.indexOf(0);
-      if (missed < 0) return undefined;
+      if (missed < 0) {
+        // Every live record found, but damaged bytes among the stale ones: they would go with the inputs,
+        // and with them what verify and repair could still show or save (as when the open saw them).
+        const first = damage.find((d) => d.kind === 'damage');
+        if (!first) return undefined;
+        return new CorruptRecordError(
+          inputs.find((s) => s.id === first.segment)!.file,
+          first.offset,
+          `damaged bytes (${first.reason}) that hold no live record; compaction would delete them with its inputs, so it stopped: no record was moved or deleted. verify shows the damage; repair writes a copy without it`,
+        );
+      }
       // Every live record the walk did not take, with what the walk met where it lies.
       const misses: Array<{ k: number; input: Segment; why: WalkedDamage | undefined }> = [];
       let r = 0;
@@ -1478,24 +1518,39 @@ export class Store implements BrowsableStore {
       const what = cause ? `damaged bytes (${cause.reason})` : `an incomplete atomic batch (${lead.why!.reason})`;
       return new CorruptRecordError(lead.input.file, where.offset, `${what}: the live record(s) of key(s) ${keys(withIt)} ${batchNote(withIt.length)}${elsewhere}${stopped}`);
     };
-    return { liveSlot, unreadLiveRecords };
+    return { liveSlot, stoppedByDamage };
   }
 
-  /** What a compaction would do now, without doing it. */
-  compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number } {
+  /**
+   * What a compaction would do now, without doing it. With `stops`, it would
+   * not go through: an input holds damage the open saw (it would not
+   * start), or damage that `damageFound` names, found by a caller that read
+   * the inputs' records (`kvscope segments`): it would stop before its
+   * commit. An open from hints or the keydir image reads no record, so
+   * without `damageFound` the plan knows nothing of damage that came after
+   * they were written (docs/FORMAT.md, "Damage after the fact").
+   */
+  compactionPlan(damageFound: readonly DamageFound[] = []): CompactionPlan {
     const candidates = this.compactionCandidates();
     const inputs = nothingToDrop(candidates) ? [] : candidates;
+    const files = new Set(inputs.map((seg) => seg.file));
+    const found = damageFound.filter((d) => files.has(d.file)).sort((a, b) => (a.file === b.file ? a.offset - b.offset : a.file < b.file ? -1 : 1))[0];
     // Every write takes a sequence number and every compaction changes the segments: until one of them,
     // the plan (a pass over every live key, ~0.1 s at a million) is the one computed last time.
     const state = `${this.nextSequence}|${inputs.map((s) => `${s.id}:${s.size}:${s.records}`).join(',')}`;
     if (this.lastPlan?.state !== state) this.lastPlan = { state, plan: this.computeCompactionPlan(inputs) };
     const { plan } = this.lastPlan;
-    return { ...plan, inputSegments: [...plan.inputSegments] };
+    // The damage the open saw refuses it whatever the inputs hold (refuseDamagedInputs).
+    const seen = this.seenDamage(candidates);
+    const stops = seen
+      ? { file: seen.file, offset: seen.offset, reason: seen.what, starts: false }
+      : found && { file: found.file, offset: found.offset, reason: found.reason ?? `${found.length} damaged byte(s), found reading the records`, starts: true };
+    return { ...plan, inputSegments: [...plan.inputSegments], ...(stops ? { stops } : {}) };
   }
 
-  private lastPlan: { state: string; plan: ReturnType<Store['compactionPlan']> } | undefined;
+  private lastPlan: { state: string; plan: CompactionPlan } | undefined;
 
-  private computeCompactionPlan(inputs: readonly Segment[]): ReturnType<Store['compactionPlan']> {
+  private computeCompactionPlan(inputs: readonly Segment[]): CompactionPlan {
     const total = inputs.reduce((n, s) => n + s.size, 0);
     const records = inputs.reduce((n, s) => n + s.records, 0);
     // Pack the live records into outputs the way compaction will: input order, then offset order.
@@ -1673,15 +1728,20 @@ export class Store implements BrowsableStore {
    * verify and repair could still show or save. So it does not start.
    */
   private refuseDamagedInputs(inputs: readonly Segment[]): void {
+    const seen = this.seenDamage(inputs);
+    if (!seen) return;
+    throw new CorruptRecordError(seen.file, seen.offset, `${seen.what}; compaction would delete them, so it did not start. verify shows the damage; repair writes a copy without it`);
+  }
+
+  /** The first of `inputs` in which the open saw damage, and where. */
+  private seenDamage(inputs: readonly Segment[]): { file: string; offset: number; what: string } | undefined {
     const damaged = inputs.find((s) => s.corruptBytes > 0 || !s.header);
-    if (!damaged) return;
-    const problem = [...this.recovery.skipped, ...this.recovery.tornTails].find((p) => p.file === damaged.file);
+    if (!damaged) return undefined;
+    // The damaged bytes, not a batch they left incomplete (its records are intact).
+    const problems = [...this.recovery.skipped, ...this.recovery.tornTails].filter((p) => p.file === damaged.file);
+    const problem = problems.find((p) => p.kind !== 'incomplete-batch') ?? problems[0];
     const what = damaged.header ? `${damaged.corruptBytes} damaged byte(s) in this segment (${problem?.kind ?? 'corrupt'})` : 'the segment header is damaged';
-    throw new CorruptRecordError(
-      damaged.file,
-      problem?.offset ?? 0,
-      `${what}; compaction would delete them, so it did not start. verify shows the damage; repair writes a copy without it`,
-    );
+    return { file: damaged.file, offset: problem?.offset ?? 0, what };
   }
 
   /** Damage that stopped an automatic compaction: none is tried again while this store is open (each would stop the same way). */

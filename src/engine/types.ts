@@ -110,6 +110,14 @@ export interface StoreStats {
   /** totalBytes / liveBytes (1 when everything is live; Infinity-safe: 0 live -> totalBytes>0 ? Infinity : 1). */
   spaceAmplification: number;
   perSegment: SegmentStats[];
+  /**
+   * kvscope: where the segments' figures come from. 'records': the open read every segment's records (or this
+   * process wrote or compacted them), so damage in them is counted (corruptBytes). 'index': some come from hint
+   * files or the keydir image, which describe the records as they were written; damage since then is not
+   * counted here (reading the records costs a scan of the store): verify and `kvscope segments` read them and
+   * count it, and compaction stops at it (docs/FORMAT.md, "Damage after the fact").
+   */
+  figuresFrom?: 'records' | 'index';
 }
 
 export interface ScanOptions {

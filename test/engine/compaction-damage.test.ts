@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { CorruptRecordError } from '../../src/engine/errors.js';
+import { statsThroughKeydirImage } from '../../src/engine/image-stats.js';
 import { cleanTempDirs, dataFiles, hashDir, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
@@ -63,5 +64,71 @@ describe('compaction stopped by damage inside an atomic batch', () => {
     expect(err.offset).toBe(offset);
     expect(err.message).toMatch(/: damaged bytes \(checksum mismatch[^)]*\): the live record\(s\) of key\(s\) k8, k10, k11 and 2 more are intact/);
     expect(err.message).not.toContain('key k9');
+  });
+});
+
+describe('the compaction plan and damage', () => {
+  it('a plan given the damage a reader found says the compaction would stop there, as it does', async () => {
+    const { dir, file, offset } = await damagedBatch(async () => {});
+    const store = await Store.open(dir, { fsync: 'never' });
+    // From the keydir image the store knows of no damage; told of it, the plan says where compaction stops.
+    expect(store.compactionPlan().stops).toBeUndefined();
+    const plan = store.compactionPlan([{ file, offset, length: 72 }]);
+    expect(plan.inputSegments.length).toBeGreaterThan(0);
+    expect(plan.stops).toMatchObject({ file, offset, starts: true });
+    const err = await store.compact().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptRecordError);
+    expect((err as CorruptRecordError).offset).toBe(offset);
+    await store.close();
+  });
+
+  it('damage the open saw: the plan says compaction would not start, at the damaged record (not the batch it cut)', async () => {
+    const { dir, file, offset } = await damagedBatch(async () => {});
+    for (const f of fs.readdirSync(dir)) if (f.endsWith('.hint') || f === 'KEYDIR') fs.rmSync(path.join(dir, f));
+    const store = await Store.open(dir, { fsync: 'never' });
+    expect(store.compactionPlan().stops).toMatchObject({ file, offset, starts: false, reason: expect.stringContaining('bad-crc') });
+    const err = await store.compact().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptRecordError);
+    expect((err as CorruptRecordError).offset).toBe(offset);
+    expect((err as Error).message).toContain('did not start');
+    await store.close();
+  });
+
+  it('damage the open did not see, in records no key points at any more, stops it too: the damaged bytes stay', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const store = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 400 });
+    for (let i = 0; i < 6; i++) await store.put(`k${i}`, `old value ${i}`);
+    const stale = store.locate('k2')!;
+    for (let i = 0; i < 6; i++) await store.put(`k${i}`, `new value ${i}`);
+    await store.close();
+    const bytes = fs.readFileSync(path.join(dir, stale.file));
+    bytes[stale.offset + stale.length - 1]! ^= 0x55;
+    fs.writeFileSync(path.join(dir, stale.file), bytes);
+    const err = await compactError(dir);
+    expect(err.file).toBe(stale.file);
+    expect(err.offset).toBe(stale.offset);
+    expect(err.message).toMatch(/damaged bytes \(checksum mismatch.*\) that hold no live record/);
+    const reader = await Store.open(dir, { readOnly: true });
+    expect((await reader.verify()).problems.some((p) => p.kind === 'bad-crc' && p.file === stale.file && p.offset === stale.offset)).toBe(true);
+    await reader.close();
+  });
+});
+
+describe('stats and damage it cannot see', () => {
+  it('say whether their figures come from the records or from hints and the keydir image', async () => {
+    const { dir, file } = await damagedBatch(async () => {});
+    // A one-shot stats from the image's header, and a store opened from the image: 'index', no damage counted.
+    const fromImage = statsThroughKeydirImage(dir)!;
+    expect(fromImage.figuresFrom).toBe('index');
+    const opened = await Store.open(dir, { readOnly: true });
+    expect(opened.stats().figuresFrom).toBe('index');
+    expect(opened.stats().perSegment.find((s) => s.file === file)!.corruptBytes).toBe(0);
+    await opened.close();
+    // Opened from the records: the damage is counted, and the figures say where they come from.
+    for (const f of fs.readdirSync(dir)) if (f.endsWith('.hint') || f === 'KEYDIR') fs.rmSync(path.join(dir, f));
+    const scanned = await Store.open(dir, { readOnly: true });
+    expect(scanned.stats().figuresFrom).toBe('records');
+    expect(scanned.stats().perSegment.find((s) => s.file === file)!.corruptBytes).toBeGreaterThan(0);
+    await scanned.close();
   });
 });
