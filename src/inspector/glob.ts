@@ -528,3 +528,66 @@ export function compileGlob(pattern: string): (key: string) => boolean {
   const m = new GlobMatcher(pattern);
   return (key) => m.matchRange(key, 0, key.length);
 }
+
+/**
+ * What is wrong with a glob typed as a key filter, or null when nothing is:
+ * an unclosed '[' or '{', a reversed range ('[z-a]') or a trailing '\'.
+ * The matcher reads such a pattern leniently (a '[' without its ']' is
+ * literal, a reversed range holds nothing), so it would match nothing, or
+ * not what was meant, without saying why; the key filter refuses it
+ * instead, naming the problem (escape a literal one: '\[', '\{').
+ */
+export function globProblem(pattern: string): string | null {
+  const p = pattern;
+  let i = 0;
+  while (p[i] === '!') i++;
+  const braces: number[] = [];
+  while (i < p.length) {
+    const ch = p[i]!;
+    if (ch === '\\') {
+      if (i + 1 >= p.length) return `a trailing \\ escapes nothing (write \\\\ for a backslash)`;
+      i += 2;
+    } else if (ch === '[') {
+      const end = bracketEnd(p, i);
+      if (typeof end === 'string') return end;
+      i = end;
+    } else if (ch === '{') {
+      braces.push(i);
+      i++;
+    } else if (ch === '}') {
+      braces.pop(); // a '}' with no '{' is literal
+      i++;
+    } else {
+      i++;
+    }
+  }
+  if (braces.length > 0) return `the { at position ${braces[0]! + 1} is never closed (write \\{ for a literal one)`;
+  return null;
+}
+
+/** The index after the ']' closing the class at p[at] === '[' (the parser's reading of it), or what is wrong with it. */
+function bracketEnd(p: string, at: number): number | string {
+  let i = at + 1;
+  if (p[i] === '!' || p[i] === '^') i++;
+  const read = (k: number): [string, number] => (p[k] === '\\' && k + 1 < p.length ? [p[k + 1]!, k + 2] : [p[k]!, k + 1]);
+  for (let first = true; i < p.length; first = false) {
+    const ch = p[i]!;
+    if (ch === ']' && !first) return i + 1;
+    if (ch === '[' && p[i + 1] === ':') {
+      const close = p.indexOf(':]', i + 2);
+      if (close > 0 && POSIX[p.slice(i + 2, close)] !== undefined) {
+        i = close + 2;
+        continue;
+      }
+    }
+    const [lo, next] = read(i);
+    if (p[next] === '-' && next + 1 < p.length && p[next + 1] !== ']') {
+      const [hi, after] = read(next + 1);
+      if (hi.charCodeAt(0) < lo.charCodeAt(0)) return `the range ${lo}-${hi} is reversed (write ${hi}-${lo})`;
+      i = after;
+    } else {
+      i = next;
+    }
+  }
+  return `the [ at position ${at + 1} is never closed (write \\[ for a literal one)`;
+}

@@ -28,6 +28,7 @@ import type {
   EventListener,
   KvscopeEvent,
   KvscopeHandlers,
+  KeyFilter,
   Location,
   MethodName,
   RequestOf,
@@ -42,6 +43,7 @@ import type {
 } from '../shared/contract.js';
 import { LIMITS } from '../shared/contract.js';
 import { ApiError } from '../shared/errors.js';
+import { globProblem } from './glob.js';
 import { describeKey, keyStringToBytes } from '../shared/keytext.js';
 import { validateRequest } from '../shared/validate.js';
 import { toApiError } from './errors.js';
@@ -391,6 +393,7 @@ export class InspectorService implements KvscopeHandlers {
 
   async listKeys(req: RequestOf<'listKeys'>): Promise<ResponseOf<'listKeys'>> {
     const session = this.session(req.sessionId);
+    checkGlob(req.filter);
     // Finding a key needs the sorted list, as a window past the first one does.
     await session.index.prepare(req.filter, req.offset, req.find === undefined ? req.limit : Number.MAX_SAFE_INTEGER);
     const { total, keys } = session.index.window(req.filter, req.offset, req.limit);
@@ -401,6 +404,7 @@ export class InspectorService implements KvscopeHandlers {
 
   async keyTree(req: RequestOf<'keyTree'>): Promise<ResponseOf<'keyTree'>> {
     const session = this.session(req.sessionId);
+    checkGlob(req.filter);
     await session.index.prepare(req.filter);
     const { nodes, truncated } = session.index.tree(req.filter, req.delimiter, req.prefix);
     return { prefix: req.prefix, nodes, truncated };
@@ -1087,4 +1091,11 @@ function metadataFileInfo(root: string, file: FormatFile): SegmentFileInfo {
     newestSequence: null,
     active: false,
   };
+}
+
+/** A glob filter that is malformed is refused, saying what is wrong (BAD_REQUEST, details.pattern), not answered with no keys. */
+function checkGlob(filter: KeyFilter | undefined): void {
+  if (filter?.mode !== 'glob') return;
+  const problem = globProblem(filter.pattern);
+  if (problem) throw new ApiError('BAD_REQUEST', `invalid pattern: ${problem}`, { pattern: filter.pattern });
 }

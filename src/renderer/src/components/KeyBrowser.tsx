@@ -7,6 +7,7 @@ import { useWriteHint } from '../write-hint.js';
 import { useScaledList } from './scaled-list.js';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
+import { asApiError } from '../../../shared/errors.js';
 import { formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
 import { KeyText, keyTitle } from './KeyText.js';
@@ -27,6 +28,12 @@ interface Props {
   onSelect: (key: string) => void;
   onNewKey: () => void;
   onError: (err: unknown) => void;
+}
+
+/** The service's answer to a malformed glob ("invalid pattern: …"), or null for any other error. */
+function filterProblemOf(err: unknown): string | null {
+  const e = asApiError(err);
+  return e.code === 'BAD_REQUEST' && typeof e.details?.pattern === 'string' ? e.message : null;
 }
 
 /**
@@ -74,6 +81,8 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   const [activeIndex, setActiveIndex] = useState(-1);
   /** The filter and store version whose first answer has arrived: the list shows them when this matches. */
   const [answered, setAnswered] = useState<string | null>(null);
+  /** What is wrong with the filter as a glob (the service refused it), said under the field. */
+  const [filterProblem, setFilterProblem] = useState<string | null>(null);
   const ready = answered === `${filterKey}\u0000${version}`;
   const pages = useRef(new Map<number, KeyEntry[]>());
   const pending = useRef(new Set<number>());
@@ -91,13 +100,20 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
         const res = await api.listKeys({ sessionId, offset: page * PAGE, limit: PAGE, ...(filter ? { filter } : {}) });
         if (gen !== generation.current) return undefined;
         pages.current.set(page, res.keys);
+        setFilterProblem(null);
         setTotal(res.total);
         setUnfilteredTotal(res.unfilteredTotal);
         setAnswered(`${filterKey}\u0000${version}`);
         setTick((t) => t + 1);
         return res.keys;
       } catch (err) {
-        if (gen === generation.current) onError(err);
+        if (gen !== generation.current) return undefined;
+        const problem = filterProblemOf(err);
+        if (problem === null) return void onError(err);
+        // A malformed glob: no keys, and the reason by the field (not a page-wide error).
+        setFilterProblem(problem);
+        setTotal(0);
+        setAnswered(`${filterKey}\u0000${version}`);
         return undefined;
       } finally {
         pending.current.delete(page);
@@ -163,7 +179,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
         setActiveIndex(at);
         setWantIndex(at);
       })
-      .catch((err: unknown) => live && onError(err));
+      .catch((err: unknown) => live && filterProblemOf(err) === null && onError(err));
     return () => {
       live = false;
     };
@@ -203,6 +219,9 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     }
   };
 
+  /** The tree's errors: a malformed glob is said under the field (the list's request finds it too), anything else raised. */
+  const treeError = useCallback((err: unknown) => (filterProblemOf(err) === null ? onError(err) : undefined), [onError]);
+
   const sectionRef = useRef<HTMLElement>(null);
   useEffect(() => {
     if (focusRequest === 0) return;
@@ -217,9 +236,11 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     ? pattern !== ''
       ? 'filtering…'
       : 'counting…'
-    : filtered
-      ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys`
-      : `${formatCount(total)} keys`;
+    : filterProblem !== null
+      ? 'invalid pattern'
+      : filtered
+        ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys`
+        : `${formatCount(total)} keys`;
   const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
   return (
     <section className="pane keys-pane" aria-label="Key browser" ref={sectionRef}>
@@ -233,8 +254,15 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
             value={pattern}
             spellCheck={false}
             onChange={(e) => setPattern(e.target.value)}
+            aria-invalid={filterProblem !== null && counted}
+            aria-describedby={filterProblem !== null && counted ? 'key-filter-problem' : undefined}
           />
         </div>
+        {filterProblem !== null && counted && (
+          <div id="key-filter-problem" className="inline-error small filter-problem" role="alert" aria-label="Filter error">
+            {filterProblem}
+          </div>
+        )}
         <div className="controls-row">
           <div className="segmented" role="radiogroup" aria-label="Filter mode">
             {(['prefix', 'substring', 'glob'] as const).map((m) => (
@@ -289,7 +317,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           showHex={showHex}
           selectedKey={selectedKey}
           onSelect={onSelect}
-          onError={onError}
+          onError={treeError}
         />
       ) : (
         <div
@@ -301,7 +329,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           aria-activedescendant={activeIndex >= 0 ? `key-row-${activeIndex}` : undefined}
           onKeyDown={onKeyDown}
         >
-          {total === 0 && ready && (
+          {total === 0 && ready && filterProblem === null && (
             <div className="empty muted">{filtered ? 'No key matches the filter.' : 'This store has no live keys.'}</div>
           )}
           <div style={{ height: list.height, position: 'relative', width: '100%' }}>

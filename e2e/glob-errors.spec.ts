@@ -1,0 +1,37 @@
+/**
+ * A malformed glob in the key filter says what is wrong with it under the
+ * field, instead of "No key matches the filter".
+ */
+import { test, expect, openFromScreen, shot } from './fixtures.js';
+
+test('malformed globs: "invalid pattern: …" under the filter, no banner, and a fixed pattern lists keys again', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('radiogroup', { name: 'Filter mode' }).getByRole('radio', { name: 'glob' }).click();
+  const filter = page.getByLabel('Filter keys');
+  const problem = page.getByRole('alert', { name: 'Filter error' });
+  const count = page.getByTestId('key-count');
+  const cases: [string, string][] = [
+    ['[', 'invalid pattern: the [ at position 1 is never closed (write \\[ for a literal one)'],
+    ['{a,b', 'invalid pattern: the { at position 1 is never closed (write \\{ for a literal one)'],
+    ['[z-a]*', 'invalid pattern: the range z-a is reversed (write a-z)'],
+    ['\\', 'invalid pattern: a trailing \\ escapes nothing (write \\\\ for a backslash)'],
+  ];
+  for (const [pattern, message] of cases) {
+    await filter.fill(pattern);
+    await expect(problem).toHaveText(message);
+    await expect(count).toHaveText('invalid pattern');
+    await expect(page.getByText('No key matches the filter.')).toHaveCount(0);
+    await expect(page.locator('.error-banner')).toHaveCount(0);
+  }
+  await shot(page, 'glob-invalid-pattern');
+  // The tree view says it the same way, without a banner.
+  await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' }).click();
+  await expect(problem).toHaveText(cases.at(-1)![1]);
+  await expect(page.locator('.error-banner')).toHaveCount(0);
+  await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'list' }).click();
+
+  await filter.fill('user:0000[0-9]:name');
+  await expect(count).toHaveText('10 of 3,654 keys');
+  await expect(problem).toHaveCount(0);
+});
