@@ -17,7 +17,7 @@ export function OpenProblems({ warnings }: { warnings: readonly string[] }) {
     <div className="warning-strip" role="status" aria-label="Problems found while opening">
       <details className="open-problems">
         <summary>
-          {warnings.length} problems found while opening: {warnings[0]} <span className="muted">(show all)</span>
+          {warnings.length} problems found while opening: {warnings[0]} <span className="muted show-all">(show all)</span>
         </summary>
         <ol className="open-problem-list">
           {warnings.map((w, i) => (
