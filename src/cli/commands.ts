@@ -241,16 +241,18 @@ export function statsText(s: StoreStats): string {
     `Format:              ${s.format}`,
     `Keys:                ${s.keys}`,
     `Segments:            ${s.segments}`,
-    `Total size:          ${formatBytes(s.totalBytes)} (${s.totalBytes} bytes)`,
+    // Data bytes; a running writer's preallocated zeros make the files longer (docs/FORMAT.md, "Preallocated space").
+    `Total size:          ${formatBytes(s.totalBytes)} (${s.totalBytes} bytes of data${s.fileBytes !== undefined ? `; ${s.fileBytes} bytes on disk with preallocated space` : ''})`,
     `Live data:           ${formatBytes(s.liveBytes)}`,
     `Dead data:           ${formatBytes(s.deadBytes)}`,
+    ...(s.overheadBytes !== undefined ? [`Overhead:            ${formatBytes(s.overheadBytes)} (segment headers)`] : []),
     `Space amplification: ${Number.isFinite(s.spaceAmplification) ? s.spaceAmplification.toFixed(2) : '∞'}x`,
     // Hints and the keydir image describe the records as written: damage since is seen by what reads them.
     ...(s.figuresFrom === 'index' ? ['Figures from:        hints / keydir image, records not read (damage since they were written: kvscope verify, segments)'] : []),
   ];
   for (const seg of s.perSegment) {
     lines.push(
-      `  ${seg.file.padEnd(22)} ${String(seg.bytes).padStart(10)} B  ${String(seg.records).padStart(7)} records  live ${seg.liveBytes}  stale ${seg.staleBytes}  tombstones ${seg.tombstoneBytes}${seg.corruptBytes ? `  corrupt ${seg.corruptBytes}` : ''}${seg.active ? '  (active)' : ''}`,
+      `  ${seg.file.padEnd(22)} ${String(seg.bytes).padStart(10)} B  ${String(seg.records).padStart(7)} records${seg.fileBytes !== undefined ? `  (${seg.fileBytes} B on disk)` : ''}  live ${seg.liveBytes}  stale ${seg.staleBytes}  tombstones ${seg.tombstoneBytes}${seg.corruptBytes ? `  corrupt ${seg.corruptBytes}` : ''}${seg.active ? '  (active)' : ''}`,
     );
   }
   return lines.join('\n');

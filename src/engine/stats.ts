@@ -12,6 +12,8 @@ export function segmentStats(seg: Segment, active: boolean): SegmentStats {
     file: seg.file,
     segment: seg.id,
     bytes: seg.size,
+    // A running (or crashed) syncing writer's preallocated zeros past the data: on disk, not data.
+    ...(seg.fileSize > seg.size ? { fileBytes: seg.fileSize } : {}),
     records: seg.records,
     liveBytes: seg.liveBytes,
     staleBytes: seg.staleBytes,
@@ -29,6 +31,10 @@ export function storeStats(format: string, keys: number, perSegment: SegmentStat
   // Records that are not live: what compaction drops. A segment's header is neither live nor dead (a fresh
   // store of live keys has no dead bytes, and compaction would reclaim none).
   const deadBytes = perSegment.reduce((n, s) => n + s.staleBytes + s.tombstoneBytes + s.corruptBytes, 0);
+  // Segment headers (an empty segment is one): what any store of that many segments has, compaction or not.
+  const overheadBytes = totalBytes - liveBytes - deadBytes;
+  const fileBytes = perSegment.reduce((n, s) => n + (s.fileBytes ?? s.bytes), 0);
+  const recordBytes = liveBytes + deadBytes;
   return {
     format,
     keys,
@@ -36,7 +42,10 @@ export function storeStats(format: string, keys: number, perSegment: SegmentStat
     totalBytes,
     liveBytes,
     deadBytes,
-    spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Infinity : 1,
+    overheadBytes,
+    ...(fileBytes !== totalBytes ? { fileBytes } : {}),
+    // Of record bytes, as deadBytes: 1 when every record is live, however many segment headers there are.
+    spaceAmplification: liveBytes > 0 ? recordBytes / liveBytes : recordBytes > 0 ? Infinity : 1,
     perSegment,
   };
 }

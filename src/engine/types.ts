@@ -81,7 +81,13 @@ export interface KeyVersion {
 export interface SegmentStats {
   file: string;
   segment: number;
+  /** Bytes of the segment's data (its header and records): where the data ends. */
   bytes: number;
+  /**
+   * Bytes of the file, when it is longer than its data: it ends in zeros a syncing writer that is running
+   * (or crashed) preallocated ahead of its appends (docs/FORMAT.md, "Preallocated space"). Absent otherwise.
+   */
+  fileBytes?: number;
   records: number;
   liveBytes: number;
   /** Bytes of records overwritten or deleted later. */
@@ -99,6 +105,7 @@ export interface StoreStats {
   format: string;
   keys: number;
   segments: number;
+  /** Bytes of the segments' data (headers and records; not the preallocated zeros some file may end in: fileBytes). */
   totalBytes: number;
   liveBytes: number;
   /**
@@ -107,7 +114,15 @@ export interface StoreStats {
    * count everything not live.
    */
   deadBytes: number;
-  /** totalBytes / liveBytes (1 when everything is live; Infinity-safe: 0 live -> totalBytes>0 ? Infinity : 1). */
+  /** kvscope: segment headers (24 B a segment, an empty one included): totalBytes - liveBytes - deadBytes. Neither live nor dead. */
+  overheadBytes?: number;
+  /** kvscope: bytes of the data files on disk, when more than totalBytes (preallocated zeros: SegmentStats.fileBytes). */
+  fileBytes?: number;
+  /**
+   * kvscope: (liveBytes + deadBytes) / liveBytes, bytes of records per byte of live records: 1 when every
+   * record is live (compaction would reclaim nothing but headers of segments it merges). Infinity when no
+   * record is live but some are dead, 1 when there are no records.
+   */
   spaceAmplification: number;
   perSegment: SegmentStats[];
   /**
