@@ -62,6 +62,75 @@ const OPTION_SPEC = {
   version: { type: 'boolean', short: 'V' },
 } as const;
 
+type OptionName = keyof typeof OPTION_SPEC;
+
+/**
+ * Options of every command that opens a store: where it is, what format, and
+ * how it is opened (never a byte changed; a writer's segment size and fsync
+ * policy, which a reader does without, so that one set of them, an alias's,
+ * goes with every command).
+ */
+const STORE: readonly OptionName[] = ['dir', 'format', 'read-only', 'segment-size', 'fsync'];
+const WRITER = STORE;
+
+/**
+ * The options each command uses (--help and --version go with any). Any
+ * other is refused, naming it and the command: it would be ignored, and a
+ * user who gave it meant something by it (`set k v --prefix x`, `stats
+ * --segment 1`). --read-only goes with every command that opens a store;
+ * the ones that write refuse to run under it (exit 3).
+ */
+export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
+  set: [...WRITER, 'json', 'key-hex'],
+  get: [...STORE, 'json', 'key-hex'],
+  delete: [...WRITER, 'json', 'key-hex'],
+  list: [...STORE, 'json', 'key-hex', 'prefix', 'limit'],
+  scan: [...STORE, 'json', 'key-hex', 'prefix', 'limit'],
+  history: [...STORE, 'json', 'key-hex'],
+  stats: [...STORE, 'json'],
+  compact: [...WRITER, 'json', 'no-progress'],
+  verify: [...STORE, 'json', 'no-progress'],
+  dump: [...STORE, 'json', 'segment'],
+  segments: [...STORE, 'json'],
+  records: [...STORE, 'json', 'segment', 'offset', 'limit'],
+  repair: [...STORE, 'json', 'to'],
+  'crash-lab': [...STORE, 'json', 'to', 'tear', 'flip'],
+  follow: [...STORE, 'json'],
+  import: [...WRITER, 'json', 'from', 'no-progress'],
+  // Its output is JSON Lines with or without --json.
+  export: [...STORE, 'json', 'key-hex', 'prefix'],
+  repl: [...WRITER, 'key-hex'],
+  // DIR is its argument; it writes the demo store as it always does.
+  demo: ['read-only', 'json'],
+  serve: ['port', 'read-write'],
+  formats: ['json'],
+  help: [],
+};
+
+const ANY_COMMAND: readonly OptionName[] = ['help', 'version'];
+
+/**
+ * An option given to a command that does not use it, and a string option
+ * given twice (`-d r1 --dir r2`: which store was meant?), are usage errors.
+ */
+function checkOptions(command: string | undefined, tokens: readonly { kind: string; name?: string; rawName?: string; value?: string | undefined }[], help: boolean): void {
+  const seen = new Map<string, string>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || t.name === undefined) continue;
+    const name = t.name as OptionName;
+    if (OPTION_SPEC[name].type === 'string') {
+      const before = seen.get(name);
+      if (before !== undefined) throw new UsageError(`--${name} was given twice ("${before}", "${t.value ?? ''}"); give it once`);
+      seen.set(name, t.value ?? '');
+    }
+    if (help || command === undefined || ANY_COMMAND.includes(name)) continue;
+    const allowed = COMMAND_OPTIONS[command];
+    if (allowed === undefined || allowed.includes(name)) continue; // an unknown command is said by the caller
+    const shown = t.rawName !== undefined && t.rawName !== `--${name}` ? `${t.rawName} (--${name})` : `--${name}`;
+    throw new UsageError(`${command} does not take ${shown}${allowed.length > 0 ? ` (its options: ${allowed.map((o) => `--${o}`).join(', ')})` : ' (it takes no options)'}`);
+  }
+}
+
 function parseSize(text: string): number {
   const m = /^(\d+)([kmg]i?b?)?$/i.exec(text.trim());
   if (!m) throw new UsageError(`--segment-size: "${text}" is not a size (examples: 4096, 64k, 64MiB)`);
@@ -84,7 +153,7 @@ function parseInteger(name: string, text: string | undefined, min: number, max: 
 export function parseCommandLine(argv: string[]): ParsedCommand {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options: OPTION_SPEC, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
     const message = (err as Error).message;
     // Node's own wording for this one has an unbalanced quote ("as in '-- "--x"").
@@ -97,6 +166,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
     throw new UsageError(`--fsync must be always, batch or never, not "${fsync}"`);
   }
   const [command, ...args] = parsed.positionals;
+  checkOptions(command, parsed.tokens, v.help ?? false);
   return {
     command,
     args,
