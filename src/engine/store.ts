@@ -1265,6 +1265,27 @@ export class Store implements BrowsableStore {
     await this.write(records);
   }
 
+  /**
+   * How many bytes of records (one record, or a batch: it never spans
+   * segments) the next write can append without taking a segment past the
+   * segment size: `left` in the active segment, and `segment` in a new one
+   * (the segment size less its header), which a write that does not fit in
+   * `left` rotates to first (appendPlacement). A writer that gathers its own
+   * batches (import) keeps each one within `left`, or when its first record
+   * does not fit there within `segment`, and its segments then stay within
+   * the segment size as single writes do: a batch larger than `segment`
+   * gets a segment of its own, past the size.
+   */
+  appendRoom(): { left: number; segment: number } {
+    this.assertWritable('write');
+    const limit = Math.min(this.segmentSize, this.addressLimit);
+    const segment = Math.max(0, limit - SEGMENT_HEADER.size);
+    const active = this.active!;
+    // An empty active segment is as good as a new one (a write never rotates away from it).
+    const left = active.size <= SEGMENT_HEADER.size ? segment : Math.max(0, limit - active.size);
+    return { left, segment };
+  }
+
   private async write(records: PendingRecord[]): Promise<void> {
     this.assertWritable('write');
     let total = 0;
