@@ -95,7 +95,15 @@ export function progressText(label: string, done: number, total: number | undefi
   return `${label}: ${count(done)} / ${count(total)} ${unit}  ${percent}`;
 }
 
-/** The engine's progress (bytes of a phase: open, compact, verify) as lines on `status`. */
+/**
+ * The engine's progress (bytes of a phase: open, compact, verify) as lines on
+ * `status`. A report with nothing done yet, or with a stand-in total of one
+ * byte (the engine's "working, size not known yet"), is no frame: it drew
+ * `open: 0 B` and `compact: 0 B / 1 B  0%` before the real figures.
+ */
 export function engineProgress(status: StatusLine): (p: Progress) => void {
-  return (p) => status.update(progressText(p.phase, p.done, p.total, 'bytes'));
+  return (p) => {
+    if (p.done <= 0 || (p.total > 0 && p.total <= 1)) return;
+    status.update(progressText(p.phase, p.done, p.total, 'bytes'));
+  };
 }

@@ -160,3 +160,25 @@ describe('import, compact and verify on a terminal', () => {
     }
   });
 });
+
+describe('engineProgress', () => {
+  it('draws no frame before there is something to show (nothing done, or a stand-in total of 1 byte)', async () => {
+    const { engineProgress } = await import('../../src/cli/progress.js');
+    let now = 0;
+    const tty = terminal();
+    const draw = engineProgress(new StatusLine(tty, () => now, 10));
+    for (const [done, total] of [
+      [0, 0], // open: 0 B
+      [0, 1], // compact: 0 B / 1 B  0%
+      [1, 1],
+      [0, 2048],
+    ] as [number, number][]) {
+      now += 100;
+      draw({ phase: 'compact', done, total });
+    }
+    expect(tty.writes).toEqual([]);
+    now += 100;
+    draw({ phase: 'compact', done: 1024, total: 2048 });
+    expect(tty.writes).toEqual(['\rcompact: 1.0 KiB / 2.0 KiB  50%']);
+  });
+});
