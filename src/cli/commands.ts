@@ -236,6 +236,15 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
+/**
+ * What a compaction did to the store's size: `Reclaimed 1.2 MiB`, or, when
+ * its output is larger (smaller segments each with a header, and hints),
+ * `Grew by 408 B` (it said "Reclaimed -408 B").
+ */
+export function reclaimedText(reclaimedBytes: number): string {
+  return reclaimedBytes < 0 ? `Grew by ${formatBytes(-reclaimedBytes)}` : `Reclaimed ${formatBytes(reclaimedBytes)}`;
+}
+
 export function statsText(s: StoreStats): string {
   const lines = [
     `Format:              ${s.format}`,
@@ -478,7 +487,7 @@ const compact: Command = async (args, opts, io) => {
   if (opts.json) io.out(JSON.stringify(result));
   else {
     io.out(result.inputSegments.length === 0 ? 'Nothing to compact: every record is live and no segment is empty' : 'Compaction finished');
-    io.out(`Reclaimed ${formatBytes(result.reclaimedBytes)} (${result.bytesBefore} → ${result.bytesAfter} bytes), dropped ${result.recordsDropped} records, ${result.segmentsBefore} → ${result.segmentsAfter} segments`);
+    io.out(`${reclaimedText(result.reclaimedBytes)} (${result.bytesBefore} → ${result.bytesAfter} bytes), dropped ${result.recordsDropped} records, ${result.segmentsBefore} → ${result.segmentsAfter} segments`);
   }
   return EXIT_OK;
 };

@@ -11,7 +11,7 @@
 import { createInterface } from 'node:readline';
 import type { OpenedStore } from '../engine/open.js';
 import { keyFromString, printableKey } from '../engine/keys.js';
-import { formatBytes, keyArg, nativeOrRefuse, statsText } from './commands.js';
+import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js';
 import { splitWords } from './repl-words.js';
 
 export const REPL_HELP = `Commands:
@@ -113,7 +113,7 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
     case 'compact': {
       const r = await nativeOrRefuse(opened, 'compact').compact();
       io.out('Compaction finished');
-      io.err(`Reclaimed ${formatBytes(r.reclaimedBytes)}, dropped ${r.recordsDropped} records`);
+      io.err(`${reclaimedText(r.reclaimedBytes)}, dropped ${r.recordsDropped} records`);
       return 'ok';
     }
     case 'verify': {

@@ -1,0 +1,23 @@
+/**
+ * What the commands show: figures worded for what happened, keys shown the
+ * same way by every command.
+ */
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { cleanTempDirs, tempDir } from '../engine/helpers.js';
+import { kvscope } from './run-cli.js';
+
+vi.setConfig({ testTimeout: 180_000 });
+afterAll(cleanTempDirs);
+
+describe('compact', () => {
+  it('a compaction that makes the store larger says "Grew by", not "Reclaimed -N B"', () => {
+    const cwd = tempDir();
+    for (let i = 1; i <= 6; i++) expect(kvscope(cwd, ['-d', 'gr', 'set', `k${i}`, `value${i}`]).code).toBe(0);
+    expect(kvscope(cwd, ['-d', 'gr', 'set', 'k1', 'again']).code).toBe(0);
+    // Segments of 46 bytes: one record each, each with its header and hint.
+    const r = kvscope(cwd, ['-d', 'gr', 'compact', '--segment-size', '46']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Compaction finished\nGrew by \d+ B \((\d+) → (\d+) bytes\), dropped 1 records/);
+    expect(r.out).not.toContain('-');
+  });
+});
