@@ -544,7 +544,9 @@ function recordLine(file: string, r: DecodedRecord): string {
   const key = r.key ? printableKey(r.key) : '';
   const seq = r.sequence !== undefined ? String(r.sequence) : '-';
   const value = r.valueLength !== undefined ? String(r.valueLength) : '-';
-  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\tseq=${seq}\tkey=${JSON.stringify(key)}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${r.label ? `\t${r.label}` : ''}`;
+  // The key as list and records show it (printableKey escapes tabs and newlines): quoting it as JSON as well
+  // escaped it twice (key="back\\\\slash" for back\\slash).
+  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\tseq=${seq}\tkey=${key}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${r.label ? `\t${r.label}` : ''}`;
 }
 
 const dump: Command = async (args, opts, io) => {

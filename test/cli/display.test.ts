@@ -21,3 +21,16 @@ describe('compact', () => {
     expect(r.out).not.toContain('-');
   });
 });
+
+describe('dump', () => {
+  it('shows a key as list and records do (escaped once: back\\\\slash, not "back\\\\\\\\slash")', () => {
+    const cwd = tempDir();
+    expect(kvscope(cwd, ['-d', 'bs', 'set', 'back\\slash', 'v']).code).toBe(0);
+    expect(kvscope(cwd, ['-d', 'bs', 'set', 'a b', 'v']).code).toBe(0);
+    expect(kvscope(cwd, ['-d', 'bs', 'list']).out).toBe('a b\nback\\\\slash\n');
+    expect(kvscope(cwd, ['-d', 'bs', 'records', '--segment', '000001.data']).out).toContain(' back\\\\slash\n');
+    const dumped = kvscope(cwd, ['-d', 'bs', 'dump']).out.split('\n');
+    expect(dumped[1]).toBe('000001.data@24\t33\tput\tvalid\tseq=1\tkey=back\\\\slash\tvalue=1');
+    expect(dumped[2]).toBe('000001.data@57\t26\tput\tvalid\tseq=2\tkey=a b\tvalue=1');
+  });
+});
