@@ -210,7 +210,8 @@ const repair: Command = async (args, opts, io) => {
     for (const r of report.lostRegions) io.out(`  ${r.file}@${r.offset}  ${r.length} bytes  ${r.reason}`);
     if (report.removedFiles.length > 0) io.out(`Removed: ${report.removedFiles.length} file(s) that never held a record, left out of the copy`);
     for (const r of report.removedFiles) io.out(`  ${r.file}  ${r.length} bytes  ${r.reason}`);
-    io.out(`The damaged store listed ${report.keysBefore} live key(s); the copy lacks ${report.lostKeyCount}${report.lostKeys.length ? `: ${report.lostKeys.map((k) => printableKey(Buffer.from(k, 'latin1'))).join(' ')}` : ''}`);
+    // Said of any store (repair runs on sound ones too): not "the damaged store".
+    io.out(`The source listed ${report.keysBefore} live key(s); the copy lacks ${report.lostKeyCount}${report.lostKeys.length ? `: ${report.lostKeys.map((k) => printableKey(Buffer.from(k, 'latin1'))).join(' ')}` : ''}`);
     for (const n of report.notes) io.err(n);
   }
   return EXIT_OK;
