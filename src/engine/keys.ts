@@ -29,14 +29,16 @@ const ESCAPES: readonly string[] = Array.from({ length: 256 }, (_, b) =>
 /**
  * A key for people, as the inspector shows it (shared/keytext.ts): its UTF-8
  * text when the bytes are valid UTF-8 holding no control character
- * (U+0000–U+001F, U+007F), no U+FFFD (which would hide where bytes were not
- * text) and no backslash; otherwise every byte escaped: a printable ASCII
- * byte as itself, a backslash as `\\`, any other as `\xNN`. So no two keys
- * print alike: the text key `a\xff` prints as `a\\xff`, the bytes 61 ff
- * as `a\xff`.
+ * (U+0000–U+001F, U+007F) and no backslash; otherwise every byte escaped: a
+ * printable ASCII byte as itself, a backslash as `\\`, any other as `\xNN`.
+ * So no two keys print alike: the text key `a\xff` prints as `a\\xff`, the
+ * bytes 61 ff as `a\xff`. A U+FFFD the key really holds (EF BF BD, valid
+ * UTF-8) is shown as the character: bytes that are not UTF-8 are never shown
+ * as one, they make the key escaped (it showed `\xef\xbf\xbd`, as if they
+ * were bad bytes).
  *
  * Decided on the bytes (in UTF-8, those characters are exactly the bytes
- * 0x00–0x1F, 0x5C and 0x7F, and U+FFFD is EF BF BD), without decoding first.
+ * 0x00–0x1F, 0x5C and 0x7F), without decoding first.
  */
 export function printableKey(bytes: Uint8Array): string {
   return printable(bytes, true);
@@ -56,7 +58,7 @@ function printable(bytes: Uint8Array, backslashEscapes: boolean): string {
   let text = true;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;
-    if (b < 0x20 || b === 0x7f || (b === 0x5c && backslashEscapes) || (b === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd)) {
+    if (b < 0x20 || b === 0x7f || (b === 0x5c && backslashEscapes)) {
       text = false;
       break;
     }

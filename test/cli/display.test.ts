@@ -45,3 +45,14 @@ describe('repair', () => {
     expect(r.out).not.toContain('damaged store');
   });
 });
+
+describe('U+FFFD in keys and values', () => {
+  it('list and scan show a real U+FFFD (valid UTF-8) as the character, bytes that are not UTF-8 escaped', () => {
+    const cwd = tempDir();
+    expect(kvscope(cwd, ['-d', 'r', '--key-hex', 'set', '6befbfbd', 'v']).code).toBe(0); // k + U+FFFD
+    expect(kvscope(cwd, ['-d', 'r', '--key-hex', 'set', '6bff', 'w']).code).toBe(0); // k + a byte that is not UTF-8
+    expect(kvscope(cwd, ['-d', 'r', 'import', '-'], '{"key":"x","value":"a\\ufffdb"}\n').code).toBe(0);
+    expect(kvscope(cwd, ['-d', 'r', 'list']).out).toBe('k\uFFFD\nk\\xff\nx\n');
+    expect(kvscope(cwd, ['-d', 'r', 'scan']).out).toBe('k\uFFFD\tv\nk\\xff\tw\nx\ta\uFFFDb\n');
+  });
+});

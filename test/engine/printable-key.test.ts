@@ -1,7 +1,7 @@
 /**
  * printableKey and printableValue, against their rule stated on decoded
- * text: the UTF-8 text when the bytes decode without a replacement character
- * and hold no control character (and, for a key, no backslash), else each
+ * text: the UTF-8 text when the bytes are valid UTF-8 (a U+FFFD they hold
+ * shown as itself) and hold no control character (and, for a key, no backslash), else each
  * byte escaped. Keys and values of every shape, the tricky UTF-8 ones
  * included.
  */
@@ -13,7 +13,8 @@ import { describeKey } from '../../src/shared/keytext.js';
 /** The rule, on decoded text (as people read it). */
 function byTheRule(bytes: Buffer, isKey = true): string {
   const text = bytes.toString('utf8');
-  const isText = Buffer.from(text, 'utf8').equals(bytes) && !text.includes('\uFFFD') && !/[\u0000-\u001f\u007f]/.test(text) && !(isKey && text.includes('\\'));
+  // Valid UTF-8 is exactly what decodes and encodes back to the same bytes (a U+FFFD it holds included).
+  const isText = Buffer.from(text, 'utf8').equals(bytes) && !/[\u0000-\u001f\u007f]/.test(text) && !(isKey && text.includes('\\'));
   if (isText) return text;
   return [...bytes].map((b) => (b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
 }
