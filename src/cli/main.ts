@@ -9,6 +9,7 @@ import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, withWriter, type 
 import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
+import { notWritableText } from './error-text.js';
 
 const STORE_ERROR_EXIT: Record<string, number> = { TOO_LARGE: EXIT_USAGE, BAD_REQUEST: EXIT_USAGE };
 
@@ -18,8 +19,10 @@ function version(): string {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
+  let dir: string | undefined;
   try {
     const { command, args, options } = parseCommandLine(argv);
+    dir = options.dir;
     if (options.version) {
       io.out(version());
       return EXIT_OK;
@@ -48,6 +51,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!run) throw new UsageError(`unknown command "${command}"`);
     return await run(args, options, io);
   } catch (err) {
+    const notWritable = dir === undefined ? undefined : notWritableText(err, dir);
+    if (notWritable !== undefined) {
+      io.err(`kvscope: ${notWritable}`);
+      return EXIT_STORE;
+    }
     if (err instanceof UsageError) {
       io.err(`kvscope: ${err.message}`);
       io.err('Run "kvscope --help" for usage.');
