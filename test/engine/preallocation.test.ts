@@ -80,7 +80,7 @@ describe('the scanner and preallocated space', () => {
     const first = record(3, 'c', 'three', FLAG_IN_BATCH | FLAG_BATCH_FIRST);
     const file = Buffer.concat([header, a, first, Buffer.alloc(500)]);
     const events = [...committedRecords(scanRecords(memorySource(file)))];
-    expect(summary(events)).toEqual([`record@24+${a.length}`, `incomplete-batch@${24 + a.length}`, `preallocated@${24 + a.length + first.length}+500`]);
+    expect(summary(events)).toEqual([`record@24+${a.length}`, `incomplete-batch@${24 + a.length}+${first.length}`, `preallocated@${24 + a.length + first.length}+500`]);
     expect(events[1]).toMatchObject({ reason: 'the file ends inside the batch' });
   });
 });
