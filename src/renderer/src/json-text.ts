@@ -58,8 +58,26 @@ function significand(literal: string): string {
  * characters (deep nesting: its indentation grows with the square of the depth), the source is kept as it is.
  */
 export function formatJson(source: string, indent = 2, maxChars = INDENTED_CHARS_MAX): JsonResult {
+  const steps = formatJsonSteps(source, indent, maxChars);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Values read between two yields of formatJsonSteps. */
+const VALUES_A_STEP = 4096;
+
+/**
+ * formatJson as a generator that yields every few thousand values (the yields carry nothing), so a large value can
+ * be formatted in slices (runSliced) rather than in one long task.
+ */
+export function* formatJsonSteps(source: string, indent = 2, maxChars = INDENTED_CHARS_MAX): Generator<void, JsonResult, void> {
   let pos = 0;
   let out: string[] = [];
+  /** Joined pieces of `out`, one a step, so no array of millions of tokens is joined at the end. */
+  let parts: string[] = [];
+  let turns = 0;
   let outChars = 0;
   let indented = true;
   let depth = 0;
@@ -72,6 +90,7 @@ export function formatJson(source: string, indent = 2, maxChars = INDENTED_CHARS
     if (outChars + chars <= maxChars) return false;
     indented = false;
     out = [];
+    parts = [];
     return true;
   };
   const emit = (text: string) => {
@@ -132,6 +151,12 @@ export function formatJson(source: string, indent = 2, maxChars = INDENTED_CHARS
   try {
     // Each turn reads one value; an opened object or array goes on the stack, and its members are read by later turns.
     value: for (;;) {
+      if (++turns >= VALUES_A_STEP) {
+        turns = 0;
+        if (out.length > 0) parts.push(out.join(''));
+        out = [];
+        yield;
+      }
       skip();
       const c = source[pos];
       if (c === '{' || c === '[') {
@@ -177,5 +202,6 @@ export function formatJson(source: string, indent = 2, maxChars = INDENTED_CHARS
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }
-  return indented ? { ok: true, text: out.join(''), notes, indented, depth } : { ok: true, text: source, notes, indented, depth };
+  if (indented) parts.push(out.join(''));
+  return indented ? { ok: true, text: parts.join(''), notes, indented, depth } : { ok: true, text: source, notes, indented, depth };
 }
