@@ -30,7 +30,13 @@ test('JSON tab and editor: 100,000 levels of nesting are valid JSON, shown as st
   const frame = page.getByRole('region', { name: 'Value' });
   await expect(frame.getByRole('note', { name: 'JSON shown as stored' })).toHaveText('Valid JSON, too deeply nested to show indented (100,000 levels); shown as stored.');
   await expect(frame).not.toContainText('Not valid JSON');
-  expect(await frame.locator('pre.json').evaluate((el) => el.textContent === '['.repeat(100_000) + ']'.repeat(100_000))).toBe(true);
+  // 200,000 characters on one line: drawn by rows of 1,000 characters, the first all '[', the last all ']'.
+  const lines = frame.getByRole('document', { name: 'Value JSON' });
+  await expect(lines).toHaveAttribute('data-lines', '1');
+  await expect(lines).toHaveAttribute('data-rows', '200');
+  await expect(lines.locator('.text-line[data-row="0"]')).toHaveText('['.repeat(1000));
+  await lines.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(lines.locator('.text-line[data-row="199"]')).toHaveText(']'.repeat(1000));
   await shot(page, 'value-json-deep');
 
   // The JSON editor takes the same draft: Format says why it leaves it as it is, Save writes it.
@@ -87,13 +93,16 @@ test('JSON tab on a value only partly loaded: says so and loads the rest in larg
   await expect(frame).not.toContainText('Not valid JSON');
   await shot(page, 'value-json-partial');
   await notice.getByRole('button', { name: 'Load all' }).click();
-  await expect(frame.locator('pre.json')).toBeVisible();
+  const json = frame.getByRole('document', { name: 'Value JSON' });
+  await expect(json).toBeVisible();
   await expect(frame).not.toContainText('Not valid JSON');
-  expect(await frame.locator('pre.json').evaluate((el) => ({ start: el.textContent!.slice(0, 5), end: el.textContent!.slice(-3), lines: el.textContent!.split('\n').length }))).toEqual({
-    start: '[\n  "',
-    end: '"\n]',
-    lines: small.split(',').length + 2,
-  });
+  await expect(json).toHaveAttribute('data-lines', String(small.split(',').length + 2));
+  await expect(json.locator('.text-line[data-row="0"]')).toHaveText('[');
+  // Its lines of 1,027 characters come as a row of 1,000 and one of the rest.
+  expect(await json.locator('.text-line[data-row="1"]').textContent()).toBe('  "' + 'x'.repeat(997));
+  expect(await json.locator('.text-line[data-row="2"]').textContent()).toBe('x'.repeat(25) + '",');
+  await json.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(json.locator(`.text-line[data-row="${Number(await json.getAttribute('data-rows')) - 1}"]`)).toHaveText(']');
   await expect(page.getByText(/Showing the first/)).toHaveCount(0);
   // The rest came in one window of the most a getValue call answers (8 MiB), not seven of 1 MiB.
   expect(reads).toEqual([{ offset: MiB, maxBytes: small.length - MiB }]);
@@ -121,8 +130,8 @@ test('JSON tab on a value only partly loaded: says so and loads the rest in larg
   // Load all again reads only the rest.
   hold = false;
   await notice.getByRole('button', { name: 'Load all' }).click();
-  await expect(frame.locator('pre.json')).toBeVisible();
+  await expect(json).toBeVisible({ timeout: 60_000 });
   await expect(notice).toHaveCount(0);
   expect(reads.at(-1)).toEqual({ offset: 17 * MiB, maxBytes: large.length - 17 * MiB });
-  expect(await frame.locator('pre.json').evaluate((el) => el.textContent!.split('\n').length)).toBe(20 * 1023 + 2);
+  await expect(json).toHaveAttribute('data-lines', String(20 * 1023 + 2));
 });

@@ -4,13 +4,16 @@
  * change. When an old version is shown instead of the live value, a notice
  * says which one and leads back.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { VersionInfo } from '../../../shared/contract.js';
 import { bytesToBase64 } from '../../../shared/keytext.js';
 import { decodeText, formatBytes } from '../format.js';
-import { formatJson, type JsonNotes } from '../json-text.js';
+import { formatJson, formatJsonSteps, type JsonNotes, type JsonResult } from '../json-text.js';
+import { buildRowIndex, rowIndexSteps, type RowIndex } from '../line-index.js';
+import { runSliced } from '../sliced.js';
 import { partialJsonNotice } from '../value-load.js';
 import { HexView } from './HexView.js';
+import { LinesView } from './LinesView.js';
 
 export type View = 'text' | 'json' | 'hex' | 'base64';
 
@@ -52,11 +55,68 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
   );
 }
 
+/**
+ * Texts up to this many characters and SIMPLE_ROWS_MAX rows are drawn whole in one <pre> (wrapped); larger ones are
+ * drawn by rows (LinesView), their rows indexed and their JSON formatted in slices.
+ */
+export const SIMPLE_CHARS_MAX = 64 * 1024;
+export const SIMPLE_ROWS_MAX = 2000;
+
+/** Whether `text` is drawn whole: its row index when it is not (small texts are indexed at once, cheaply). */
+function isSmall(text: string): boolean {
+  if (text.length > SIMPLE_CHARS_MAX) return false;
+  return buildRowIndex(text).count <= SIMPLE_ROWS_MAX;
+}
+
+/** The JSON of a large value, formatted and indexed in slices. */
+function* prepareJson(text: string): Generator<void, { json: JsonResult; rows: RowIndex | null }, void> {
+  const json = yield* formatJsonSteps(text);
+  const rows = json.ok ? yield* rowIndexSteps(json.text) : null;
+  return { json, rows };
+}
+
+/**
+ * The result of a generator run in slices for `input` (null while it runs, or for a null input). A new input, or
+ * leaving (another key, another tab), cancels the run under way.
+ */
+function useSliced<I, T>(input: I | null, run: (input: I) => Generator<void, T, void>): T | null {
+  const [done, setDone] = useState<{ input: I; value: T } | null>(null);
+  /** What was done last: going back to an input (the JSON tab again) does not run it again. */
+  const last = useRef(done);
+  last.current = done;
+  useEffect(() => {
+    if (input === null || last.current?.input === input) return undefined;
+    let cancelled = false;
+    void runSliced(run(input), () => cancelled).then((value) => {
+      if (!cancelled && value !== null) setDone({ input, value });
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [input, run]);
+  return done && done.input === input ? done.value : null;
+}
+
+const indexText = (text: string) => rowIndexSteps(text);
+
+/** A React key per row index: another value's rows start a fresh view (scrolled to the top, no old copy note). */
+const indexIds = new WeakMap<RowIndex, number>();
+let lastIndexId = 0;
+function idOf(index: RowIndex): number {
+  let id = indexIds.get(index);
+  if (id === undefined) indexIds.set(index, (id = ++lastIndexId));
+  return id;
+}
+
 export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBackToLive, partial = null, onLoadAll = null }: Props) {
   const text = useMemo(() => decodeText(bytes), [bytes]);
   /** A value only partly loaded is not parsed: its first part is not JSON (the rest is missing), whatever the whole is. */
   const incomplete = partial !== null || (shown?.truncated ?? false);
-  const json = useMemo(() => (view === 'json' && !incomplete ? formatJson(text.text) : null), [text, view, incomplete]);
+  const small = useMemo(() => isSmall(text.text), [text]);
+  const json = useMemo(() => (small && view === 'json' && !incomplete ? formatJson(text.text) : null), [text, view, incomplete, small]);
+  /** A large value: its text's rows (Text tab, and the JSON tab while it is formatted), and its JSON formatted and indexed. */
+  const textRows = useSliced(!small && (view === 'text' || view === 'json') ? text.text : null, indexText);
+  const bigJson = useSliced(!small && view === 'json' && !incomplete ? text.text : null, prepareJson);
   const partialNotice = partial && partialJsonNotice(partial.loaded, partial.size);
   return (
     <>
@@ -78,11 +138,11 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
           </button>
         ))}
       </div>
-      <div role="region" aria-label="Value" className={`value-view${view === 'hex' ? ' holds-hex' : ''}`}>
+      <div role="region" aria-label="Value" className={`value-view${view === 'hex' ? ' holds-hex' : !small && (view === 'text' || view === 'json') ? ' holds-lines' : ''}`}>
         {view === 'text' && (
           <>
             {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
-            <pre className="mono value-text">{text.text}</pre>
+            {small ? <pre className="mono value-text">{text.text}</pre> : textRows ? <LinesView key={idOf(textRows)} index={textRows} label="Value text" /> : <div className="muted small lines-wait">Preparing the text…</div>}
           </>
         )}
         {view === 'json' && partialNotice && (
@@ -100,6 +160,29 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
             Only the first {formatBytes(shown.bytes.length)} of this version ({formatBytes(shown.size)}) is read, so it cannot be viewed as JSON.
           </div>
         )}
+        {view === 'json' && !small && !incomplete && !bigJson && (
+          <>
+            <div className="notice small" role="status" aria-label="Formatting">
+              Formatting… (shown as stored meanwhile)
+            </div>
+            {textRows && <LinesView key={idOf(textRows)} index={textRows} label="Value text" />}
+          </>
+        )}
+        {view === 'json' &&
+          bigJson &&
+          (bigJson.json.ok ? (
+            <>
+              {!bigJson.json.indented && (
+                <div className="notice small" role="note" aria-label="JSON shown as stored">
+                  Valid JSON, too deeply nested to show indented ({bigJson.json.depth.toLocaleString('en-US')} levels); shown as stored.
+                </div>
+              )}
+              <JsonNotesView notes={bigJson.json.notes} />
+              {bigJson.rows && <LinesView key={idOf(bigJson.rows)} index={bigJson.rows} className="json" label="Value JSON" />}
+            </>
+          ) : (
+            <div className="inline-error">Not valid JSON: {bigJson.json.error}</div>
+          ))}
         {view === 'json' &&
           json &&
           (json.ok ? (
