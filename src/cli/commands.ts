@@ -25,7 +25,6 @@ import { hasRecords, type DecodedRecord, type FormatDescription } from '../engin
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
 import type { BatchOp, BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
 import { recordLength } from '../engine/native/codec.js';
-import { DEFAULT_SEGMENT_SIZE } from '../engine/native/layout.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
@@ -614,19 +613,21 @@ class ImportBatches {
   writtenThrough = 0;
   lastKeyWritten: Uint8Array | string | undefined;
   private gatheredThrough = 0;
-  private readonly maxBytes: number;
+  /** Bytes of records the batch being gathered may hold: where it goes, within the segment size. */
+  private maxBytes = 0;
 
-  constructor(
-    private readonly store: Store,
-    opts: CliOptions,
-  ) {
-    this.maxBytes = opts.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-  }
+  constructor(private readonly store: Store) {}
 
   /** Add op to the batch being gathered; false (nothing added) when that batch cannot take it: flush, then add. */
   tryAdd(op: BatchOp, from = 0): boolean {
     const length = (data: Uint8Array | string): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     const bytes = recordLength(length(op.key), op.type === 'put' ? length(op.value) : 0);
+    if (this.ops.length === 0) {
+      // A batch never spans segments: it fills what is left of the active segment, or a new one (segment size
+      // less its header) when its first record does not fit there, so that no segment goes past the size.
+      const room = this.store.appendRoom();
+      this.maxBytes = bytes <= room.left ? room.left : room.segment;
+    }
     if (this.ops.length === IMPORT_BATCH || (this.ops.length > 0 && this.bytes + bytes > this.maxBytes)) return false;
     this.ops.push(op);
     this.bytes += bytes;
@@ -710,7 +711,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
         throw err;
       }
       try {
-        batches = new ImportBatches(target, opts);
+        batches = new ImportBatches(target);
         keys = source.store.keyCount();
         if (source.native) {
           // A native source hands over its entries IMPORT_BATCH keys (at most IMPORT_CHUNK_BYTES of values) at a
@@ -808,7 +809,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     let imported = 0;
     let through = 0;
     await withWriter(opts, io, async (o) => {
-      const batches = new ImportBatches(nativeOrRefuse(o, 'import'), opts);
+      const batches = new ImportBatches(nativeOrRefuse(o, 'import'));
       let at = 0;
       for await (const line of lines(createReadStream(source), signal)) {
         at++;
