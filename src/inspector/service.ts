@@ -457,6 +457,9 @@ export class InspectorService implements KvscopeHandlers {
       totalBytes: s.totalBytes,
       liveBytes: s.liveBytes,
       deadBytes: s.deadBytes,
+      ...(s.overheadBytes !== undefined ? { overheadBytes: s.overheadBytes } : {}),
+      ...(s.fileBytes !== undefined ? { fileBytes: s.fileBytes } : {}),
+      ...(s.figuresFrom !== undefined ? { figuresFrom: s.figuresFrom } : {}),
       spaceAmplification: Number.isFinite(s.spaceAmplification) ? s.spaceAmplification : null,
       perSegment: s.perSegment.map((p) => ({
         file: p.file,

@@ -306,12 +306,25 @@ export interface StatsResponse {
   segments: number;
   totalBytes: number;
   liveBytes: number;
+  /** Records that are not live (stale, tombstones, damaged): what compaction drops. */
   deadBytes: number;
-  /** totalBytes / liveBytes; null when there are no live bytes but some dead ones. */
+  /** kvscope: segment headers (24 B a segment, an empty one included), neither live nor dead. */
+  overheadBytes?: number;
+  /** kvscope: bytes of the data files on disk, when more than totalBytes (zeros a syncing writer preallocated). */
+  fileBytes?: number;
+  /**
+   * Bytes of records per byte of live records ((live + dead) / live in a kvscope store: 1 when every record
+   * is live); null when there are no live bytes but some dead ones.
+   */
   spaceAmplification: number | null;
+  /**
+   * kvscope: 'index' when some figures come from hint files or the keydir image, which describe the records
+   * as written: damage since is not counted here (Verify and the Segments view read the records).
+   */
+  figuresFrom?: 'records' | 'index';
   perSegment: SegmentInfo[];
   /** What compaction would do now; absent for read-only formats. */
-  compactionPlan?: { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number };
+  compactionPlan?: CompactionPlanInfo;
 }
 
 export interface CompactSummary {
@@ -377,6 +390,11 @@ export interface CompactionPlanInfo {
   inputSegments: number[];
   recordsToDrop: number;
   bytesToReclaim: number;
+  /**
+   * Damage in an input at which a compaction would stop: refused at once (`starts` false: the open saw it),
+   * or stopped before its commit (`starts` true: found when the records were read). Repair makes a clean copy.
+   */
+  stops?: { file: string; offset: number; reason: string; starts: boolean };
 }
 
 export interface SegmentsResponse {

@@ -34,7 +34,9 @@ function Figure({ label, value }: { label: string; value: string }) {
 export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel }: Props) {
   const compactHint = useWriteHint('compact');
   const plan = stats?.compactionPlan;
-  const livePct = stats && stats.totalBytes > 0 ? (stats.liveBytes / stats.totalBytes) * 100 : 100;
+  // Of the records' bytes (headers are neither live nor dead).
+  const recordBytes = stats ? stats.liveBytes + stats.deadBytes : 0;
+  const livePct = stats && recordBytes > 0 ? (stats.liveBytes / recordBytes) * 100 : 100;
   const percent = job && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
   // The Cancel button goes with the job: focus goes back to Compact.
   const compact = useRef<HTMLButtonElement>(null);
@@ -52,8 +54,15 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
             <Figure label="Total size" value={formatBytes(stats.totalBytes)} />
             <Figure label="Live bytes" value={formatBytes(stats.liveBytes)} />
             <Figure label="Dead bytes" value={formatBytes(stats.deadBytes)} />
+            {stats.overheadBytes !== undefined && stats.overheadBytes > 0 && <Figure label="Headers" value={formatBytes(stats.overheadBytes)} />}
+            {stats.fileBytes !== undefined && <Figure label="On disk" value={formatBytes(stats.fileBytes)} />}
             <Figure label="Space amplification" value={formatRatio(stats.spaceAmplification)} />
           </dl>
+          {stats.figuresFrom === 'index' && (
+            <p className="small muted" data-testid="figures-from">
+              Figures from hint files and the keydir image: damage since they were written is not counted here (Verify and the Segments view read the records).
+            </p>
+          )}
           <div className="live-bar" title={`${livePct.toFixed(1)}% live`}>
             <div className="live-bar-fill" style={{ width: `${livePct}%` }} />
           </div>
@@ -69,6 +78,15 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
             </p>
           ) : (
             <p className="small muted">This format cannot be compacted here.</p>
+          )}
+          {plan?.stops && (
+            <p className="small notice" role="note" aria-label="Compaction would stop">
+              {plan.stops.starts ? 'A compaction would stop before its commit' : 'A compaction is refused'} at damage in{' '}
+              <span className="mono">
+                {plan.stops.file} @ {plan.stops.offset}
+              </span>
+              : {plan.stops.reason}. Repair writes a clean copy.
+            </p>
           )}
           {!plan ? null : job ? (
             <div className="job">
@@ -95,8 +113,8 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
               className="primary"
               ref={compact}
               onClick={onCompact}
-              disabled={!plan || readOnly || !writable}
-              title={readOnly || !writable ? compactHint : undefined}
+              disabled={!plan || readOnly || !writable || plan.stops?.starts === false}
+              title={readOnly || !writable ? compactHint : plan?.stops?.starts === false ? 'Refused at the damage named above: Repair writes a clean copy' : undefined}
             >
               Compact
             </button>
