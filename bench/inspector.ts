@@ -130,7 +130,8 @@ export async function measureInspector(dir: string, keys: number): Promise<Inspe
           const t0 = performance.now();
           const check = () => {
             if (echo < 0 && input.value.endsWith('1')) echo = performance.now() - t0;
-            if (count.textContent !== before) {
+            // The new filter's answer, not the 'filtering…' the count says while it waits for it.
+            if (count.textContent !== before && count.getAttribute('aria-busy') === 'false') {
               resolveTimes({ echo, result: performance.now() - t0 });
               return;
             }
