@@ -28,7 +28,8 @@ import { recordLength } from '../engine/native/codec.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
-import { engineProgress, formatCount, progressText, type StatusLine } from './progress.js';
+import { engineProgress, progressText, type StatusLine } from './progress.js';
+import { formatBytes, formatCount } from './units.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
@@ -223,17 +224,6 @@ function one(args: string[], name: string, what = 'KEY'): string {
   return args[0]!;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
-}
 
 /**
  * What a compaction did to the store's size: `Reclaimed 1.2 MiB`, or, when

@@ -22,7 +22,8 @@ import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
 import type { DamageFound } from '../engine/store.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_OK, withStore, formatBytes, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
+import { EXIT_OK, withStore, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
+import { formatBytes } from './units.js';
 import { bytesToJson } from './jsonl.js';
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;

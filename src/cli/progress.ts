@@ -11,6 +11,7 @@
  * all it takes, and every terminal Node runs in understands both.
  */
 import type { Progress } from '../engine/types.js';
+import { formatBytes, formatCount } from './units.js';
 
 /** Lines drawn at most this often (ms): ten a second. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -67,32 +68,16 @@ export function terminalStatusLine(stream: StatusStream & { isTTY?: boolean }): 
 }
 
 /** A count as people read it: 41,000. */
-export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
-const count = formatCount;
-
-/** Bytes as the line shows them: binary units, one decimal. */
-export function progressBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = -1;
-  do {
-    v /= 1024;
-    u++;
-  } while (v >= 1024 && u < units.length - 1);
-  return `${v.toFixed(1)} ${units[u]}`;
-}
-
 /**
  * The text of a progress line: `verify: 41.2 MiB / 100.0 MiB  41%`, or with
  * a unit of things, `import: 41,000 / 1,000,000 lines  4%`; without a
  * total, `import: 41,000 lines read`.
  */
 export function progressText(label: string, done: number, total: number | undefined, unit: 'bytes' | string): string {
-  if (total === undefined || total <= 0) return unit === 'bytes' ? `${label}: ${progressBytes(done)}` : `${label}: ${count(done)} ${unit}`;
+  if (total === undefined || total <= 0) return unit === 'bytes' ? `${label}: ${formatBytes(done)}` : `${label}: ${formatCount(done)} ${unit}`;
   const percent = `${Math.min(100, Math.floor((done / total) * 100))}%`;
-  if (unit === 'bytes') return `${label}: ${progressBytes(done)} / ${progressBytes(total)}  ${percent}`;
-  return `${label}: ${count(done)} / ${count(total)} ${unit}  ${percent}`;
+  if (unit === 'bytes') return `${label}: ${formatBytes(done)} / ${formatBytes(total)}  ${percent}`;
+  return `${label}: ${formatCount(done)} / ${formatCount(total)} ${unit}  ${percent}`;
 }
 
 /**
