@@ -22,16 +22,20 @@ export function summarizeNativeFile(efs: EngineFs, path: string, file: FormatFil
   return undefined;
 }
 
+/** A segment header cut short or damaged is a damaged region too, as its decoder says: the summary's first. */
+function noteDamagedHeader(efs: EngineFs, fd: number, size: number, summary: FileSummary): void {
+  if (size > 0 && (size < SEGMENT_HEADER.size || !decodeSegmentHeader(readAt(efs, fd, SEGMENT_HEADER.size, 0)).ok)) {
+    summary.damaged = [{ offset: 0, length: Math.min(size, SEGMENT_HEADER.size) }];
+  }
+}
+
 /** A segment's records (the segment header is not one), read a window at a time, and its damaged regions. */
 function summarizeSegment(efs: EngineFs, path: string): FileSummary {
   const summary = emptySummary();
   const fd = efs.openSync(path, 'r');
   try {
     const size = efs.fstatSize(fd);
-    // A segment header cut short or damaged is a damaged region too, as its decoder says.
-    if (size > 0 && (size < SEGMENT_HEADER.size || !decodeSegmentHeader(readAt(efs, fd, SEGMENT_HEADER.size, 0)).ok)) {
-      summary.damaged = [{ offset: 0, length: Math.min(size, SEGMENT_HEADER.size) }];
-    }
+    noteDamagedHeader(efs, fd, size, summary);
     if (size <= SEGMENT_HEADER.size) return summary;
     for (const ev of scanRecords(fileSource(efs, fd, size), SEGMENT_HEADER.size)) {
       if (ev.kind === 'record') addSequence(summary, ev.header.sequence);
@@ -68,9 +72,7 @@ export async function summarizeSegmentWalking(efs: EngineFs, path: string, opts:
   const fd = efs.openSync(path, 'r');
   try {
     const size = efs.fstatSize(fd);
-    if (size > 0 && (size < SEGMENT_HEADER.size || !decodeSegmentHeader(readAt(efs, fd, SEGMENT_HEADER.size, 0)).ok)) {
-      summary.damaged = [{ offset: 0, length: Math.min(size, SEGMENT_HEADER.size) }];
-    }
+    noteDamagedHeader(efs, fd, size, summary);
     if (size <= SEGMENT_HEADER.size) return summary;
     const src = fileSource(efs, fd, size);
     const pause = opts.pause;
