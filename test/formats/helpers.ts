@@ -93,6 +93,20 @@ export function tempDirs(): { fixture: (fixture: string) => string; empty: (pref
   };
 }
 
+/**
+ * A copy (from `temps`) of mini-kvstore-v2's legacy-b22e80f-crc with the first
+ * record of segment_0.log damaged (a key byte of "user"): the 0.1-era program
+ * stops reading the segment there, so its five later records are never read.
+ */
+export function b22e80fWithDamagedFirstRecord(temps: ReturnType<typeof tempDirs>): string {
+  const dir = temps.fixture('mini-kvstore-v2/legacy-b22e80f-crc');
+  const seg = path.join(dir, 'data', 'segments', 'segment_0.log');
+  const bytes = fs.readFileSync(seg);
+  bytes[9] ^= 0xff;
+  fs.writeFileSync(seg, bytes);
+  return dir;
+}
+
 /** The CLI run in this process (src/cli/main.ts), its stdout and stderr lines gathered. */
 export async function kvscope(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

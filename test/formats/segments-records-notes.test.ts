@@ -7,24 +7,15 @@
  * reads, a file that cannot be read. They print the open's notes now, on
  * stderr only (stdout, --json included, is unchanged), once.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { kvscope, tempDirs } from './helpers.js';
+import { b22e80fWithDamagedFirstRecord, kvscope, tempDirs } from './helpers.js';
 
 const temps = tempDirs();
 
 const NOTE =
   'kvscope: recovery: skipped bad-crc in segment_0.log at 0: stored CRC 0x3894fd3d does not match computed 0xd9d32a29: the program stops reading this segment here; 5 later records not replayed ("city", "greeting", "count" and 2 more)';
 
-function damagedCopy(): string {
-  const dir = temps.fixture('mini-kvstore-v2/legacy-b22e80f-crc');
-  const seg = path.join(dir, 'data', 'segments', 'segment_0.log');
-  const bytes = fs.readFileSync(seg);
-  bytes[9] ^= 0xff;
-  fs.writeFileSync(seg, bytes);
-  return dir;
-}
+const damagedCopy = (): string => b22e80fWithDamagedFirstRecord(temps);
 
 describe('segments and records say what the open skipped', () => {
   it.each([

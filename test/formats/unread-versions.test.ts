@@ -6,25 +6,15 @@
  * --json and in the inspector's history. They are "unread" now, everywhere
  * history is shown, and the open's note counts them.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import { textToKeyString } from '../../src/shared/keytext.js';
-import { kvscope, tempDirs } from './helpers.js';
+import { b22e80fWithDamagedFirstRecord, kvscope, tempDirs } from './helpers.js';
 
 const temps = tempDirs();
 
-/** legacy-b22e80f-crc with the first record of segment_0.log damaged (a key byte of "user"). */
-function damagedCopy(): string {
-  const dir = temps.fixture('mini-kvstore-v2/legacy-b22e80f-crc');
-  const seg = path.join(dir, 'data', 'segments', 'segment_0.log');
-  const bytes = fs.readFileSync(seg);
-  bytes[9] ^= 0xff;
-  fs.writeFileSync(seg, bytes);
-  return dir;
-}
+const damagedCopy = (): string => b22e80fWithDamagedFirstRecord(temps);
 
 describe('versions after the damage the program stops at', () => {
   it('are "unread" in history text and --json; the note counts them once', async () => {
