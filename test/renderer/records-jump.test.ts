@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseJumpOffset } from '../../src/renderer/src/components/RecordsView.js';
+import { parseByteOffset } from '../../src/renderer/src/format.js';
 
 describe('Records: the Jump to offset field', () => {
   it('takes a decimal or 0x hex offset inside the file', () => {
@@ -19,5 +20,14 @@ describe('Records: the Jump to offset field', () => {
     }
     // The file's size not known yet: the service says whether it is past the end.
     expect(parseJumpOffset('99999999', 0)).toEqual({ offset: 99_999_999 });
+  });
+});
+
+describe('a byte offset as typed (the record table and the crash lab alike)', () => {
+  it('is decimal or 0x hex, nothing else', () => {
+    expect(parseByteOffset('4096')).toBe(4096);
+    expect(parseByteOffset(' 0x1000 ')).toBe(4096);
+    // The crash lab read '0x1g' as 1 (parseInt stops at the first bad digit), and '0x' as NaN only by luck.
+    for (const text of ['0x1g', '0x', '1e3', '-1', '1.5', '', 'abc', '99999999999999999999']) expect(parseByteOffset(text), text).toBeUndefined();
   });
 });

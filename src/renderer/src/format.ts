@@ -13,6 +13,13 @@ export function formatBytes(n: number): string {
   return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
+/** A byte offset as typed: a decimal number, or hex after 0x (`4096`, `0x1000`); undefined for anything else (`0x1g`, `1e3`, `-1`). */
+export function parseByteOffset(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  const n = /^0x[0-9a-f]+$/.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }

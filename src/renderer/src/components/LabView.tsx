@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import type { CrashLabResult, Damage, KvscopeApi, RepairResult, SegmentFileInfo, SessionInfo } from '../../../shared/contract.js';
 import { asApiError } from '../../../shared/errors.js';
-import { formatBytes, formatCount } from '../format.js';
+import { formatBytes, formatCount, parseByteOffset } from '../format.js';
 
 interface Props {
   api: KvscopeApi;
@@ -16,12 +16,6 @@ interface Props {
   onError: (err: unknown) => void;
   /** A repair or crash-lab run succeeded (an earlier one's error banner goes). */
   onSucceeded?: () => void;
-}
-
-function parseNumber(text: string): number | undefined {
-  const t = text.trim().toLowerCase();
-  const n = t.startsWith('0x') ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 function parseMask(text: string): number[] | undefined {
@@ -66,7 +60,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
   const runLab = async () => {
     setLabError(null);
     const file = labFile || dataFiles[0]?.file;
-    const at = parseNumber(offset);
+    const at = parseByteOffset(offset);
     if (!file) return setLabError('Choose a file.');
     if (at === undefined) return setLabError('Enter an offset (decimal or 0x hex).');
     let damage: Damage;

@@ -18,7 +18,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
 import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
 import { asApiError } from '../../../shared/errors.js';
-import { formatBytes, formatCount } from '../format.js';
+import { formatBytes, formatCount, parseByteOffset } from '../format.js';
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
 import { KeyText, keyTitle } from './KeyText.js';
@@ -79,9 +79,8 @@ function hex32(n: number | undefined): string {
  * field. `fileSize` 0 (not known yet) leaves the past-the-end check to the service.
  */
 export function parseJumpOffset(text: string, fileSize: number): { offset: number } | { error: string } {
-  const t = text.trim().toLowerCase();
-  const n = /^0x[0-9a-f]+$/.test(t) ? parseInt(t.slice(2), 16) : /^\d+$/.test(t) ? Number(t) : NaN;
-  if (!Number.isSafeInteger(n)) return { error: 'not an offset: use a decimal or 0x… number' };
+  const n = parseByteOffset(text);
+  if (n === undefined) return { error: 'not an offset: use a decimal or 0x… number' };
   if (fileSize > 0 && n >= fileSize) return { error: pastEnd(fileSize) };
   return { offset: n };
 }
