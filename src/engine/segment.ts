@@ -36,6 +36,8 @@ export class Segment {
   tombstoneBytes = 0;
   corruptBytes = 0;
   hasHint = false;
+  /** Set when the open took the segment's figures from its hint or the keydir image, without reading its records (StoreStats.figuresFrom). */
+  figuresFromIndex = false;
   /** Set when rotation sealed the segment with a successful fdatasync: every append to it is durable. */
   sealed = false;
   /**

@@ -223,8 +223,6 @@ export class Store implements BrowsableStore {
   /** How the cache fills while it has room: extents, then a worker thread (cache-fill.ts). */
   private readonly cacheFill: CacheFill;
   private readonly segments = new Map<number, Segment>();
-  /** Segments whose figures the open took from their hint or the keydir image, without reading their records. */
-  private readonly indexedSegments = new Set<Segment>();
   /** Offset of an unfinished batch that ends a segment (only a torn tail after it): cut off with the tail. */
   private readonly batchTails = new Map<Segment, Problem>();
   private active: Segment | undefined;
@@ -604,7 +602,7 @@ export class Store implements BrowsableStore {
   private async adoptKeydirImage(loaded: LoadedImage, listing: DirectoryListing, yielder: Yielder): Promise<boolean> {
     const why = loaded.ok ? await this.takeOverImage(loaded.image, listing, yielder) : loaded.reason;
     if (why === undefined) {
-      for (const seg of this.segments.values()) this.indexedSegments.add(seg);
+      for (const seg of this.segments.values()) seg.figuresFromIndex = true;
       return true;
     }
     this.recovery.hintFallbacks.push(why);
@@ -669,7 +667,7 @@ export class Store implements BrowsableStore {
         // A hint with no entries inserts nothing: the next one is read and checked while the memory is faulted in.
         if (hint.entryCount > 0) await memoryReady;
         seg.hasHint = true;
-        this.indexedSegments.add(seg);
+        seg.figuresFromIndex = true;
         // Entries straight from the hint's bytes (checked whole by hints.load).
         const bytes = hint.bytes;
         const end = hint.entriesEnd;
@@ -1224,7 +1222,7 @@ export class Store implements BrowsableStore {
         this.keydir.size,
         segments.map((s) => segmentStats(s, s === this.active)),
       ),
-      figuresFrom: segments.some((s) => this.indexedSegments.has(s)) ? 'index' : 'records',
+      figuresFrom: segments.some((s) => s.figuresFromIndex) ? 'index' : 'records',
     };
   }
 
@@ -1731,7 +1729,6 @@ export class Store implements BrowsableStore {
     this.active = sealed;
     this.activeHint = builder ? { seg: sealed, builder } : undefined;
   }
-
 
   /**
    * What a compaction starting now would rewrite: every segment but an empty
