@@ -14,8 +14,7 @@ import { Store } from '../engine/store.js';
 import { AbortedError, ReadOnlyError, StoreError } from '../engine/errors.js';
 import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
-import { uncommittedCompactionFiles } from '../engine/compaction.js';
-import { liveLockHolder } from '../engine/lock.js';
+import { uncommittedCompaction as findUncommittedCompaction } from '../engine/compaction.js';
 import { realFs } from '../engine/fs.js';
 import { keyFromString, printableKey, printableValue, toBytes } from '../engine/keys.js';
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
@@ -224,7 +223,6 @@ function one(args: string[], name: string, what = 'KEY'): string {
   return args[0]!;
 }
 
-
 /**
  * What a compaction did to the store's size: `Reclaimed 1.2 MiB`, or, when
  * its output is larger (smaller segments each with a header, and hints),
@@ -263,14 +261,13 @@ export function statsText(s: StoreStats): string {
  * holds the lock. stats, verify and segments say it: its field for --json
  * and its line of text; undefined when there is none.
  */
-export function uncommittedCompaction(root: string): { json: { uncommittedCompaction: { files: { file: string; bytes: number }[]; bytes: number; writerPid?: number } }; text: string } | undefined {
-  const files = uncommittedCompactionFiles(realFs, root);
-  if (!files) return undefined;
-  const bytes = files.reduce((n, f) => n + f.bytes, 0);
-  const writerPid = liveLockHolder(realFs, root);
+export function uncommittedCompaction(root: string): { json: { uncommittedCompaction: NonNullable<ReturnType<typeof findUncommittedCompaction>> }; text: string } | undefined {
+  const found = findUncommittedCompaction(realFs, root);
+  if (!found) return undefined;
+  const { files, bytes, writerPid } = found;
   const which = `${files.length} file(s), ${bytes} bytes${bytes >= 1024 ? ` (${formatBytes(bytes)})` : ''}: ${files.map((f) => f.file).join(', ')}`;
   return {
-    json: { uncommittedCompaction: { files, bytes, ...(writerPid !== undefined ? { writerPid } : {}) } },
+    json: { uncommittedCompaction: found },
     text:
       writerPid !== undefined
         ? `A compaction is under way in the writer (pid ${writerPid}), not yet committed: ${which}`

@@ -38,6 +38,7 @@ import { RECORD_HEADER, RECORD_PUT, SEGMENT_FLAG_COMPACTED, SEGMENT_HEADER } fro
 import { committedRecords, scanRecords, walkCommittedRecords, type CommittedRecordFn } from './native/scan.js';
 import { createSegmentFile, Segment } from './segment.js';
 import { Yielder } from './yielder.js';
+import { liveLockHolder } from './lock.js';
 import type { Progress } from './types.js';
 
 export type CompactionStep = 'outputs-written' | 'manifest-committed' | 'outputs-renamed' | 'inputs-deleted';
@@ -428,6 +429,19 @@ export function uncommittedCompactionFiles(efs: EngineFs, dir: string, listing: 
     }
   }
   return files.length > 0 ? files : undefined;
+}
+
+/**
+ * The compaction that has not reached its commit (uncommittedCompactionFiles),
+ * with its bytes in all, and the pid of the live writer holding the lock when
+ * there is one (the compaction is then under way there, not interrupted).
+ * What `stats`, `verify`, `segments` and the inspector's Segments view say.
+ */
+export function uncommittedCompaction(efs: EngineFs, dir: string): { files: UncommittedCompactionFile[]; bytes: number; writerPid?: number } | undefined {
+  const files = uncommittedCompactionFiles(efs, dir);
+  if (!files) return undefined;
+  const writerPid = liveLockHolder(efs, dir);
+  return { files, bytes: files.reduce((n, f) => n + f.bytes, 0), ...(writerPid !== undefined ? { writerPid } : {}) };
 }
 
 /** A data file of a directory, with its size as dataFileSizesNow found it. */

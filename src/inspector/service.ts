@@ -20,7 +20,7 @@ import { getFormat } from '../engine/formats/registry.js';
 import { repairStore } from '../engine/repair.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type FollowChange as EngineFollowChange, type StoreFollower } from '../engine/follow.js';
-import { uncommittedCompactionFiles, unfinishedCompactionInputs } from '../engine/compaction.js';
+import { uncommittedCompaction, unfinishedCompactionInputs } from '../engine/compaction.js';
 import { realFs } from '../engine/fs.js';
 import { dataFileName } from '../engine/native/files.js';
 import type {
@@ -648,11 +648,8 @@ export class InspectorService implements KvscopeHandlers {
     if (native && this.opener.isWritable(session.handle.store.format)) response.compactionPlan = native.compactionPlan();
     const replaced = native ? unfinishedCompactionInputs(realFs, session.handle.detection.root) : undefined;
     if (replaced) response.unfinishedCompaction = { replacedSegments: replaced.map((id) => dataFileName(id)) };
-    const uncommitted = native ? uncommittedCompactionFiles(realFs, session.handle.detection.root) : undefined;
-    if (uncommitted) {
-      const bytes = uncommitted.reduce((n, f) => n + f.bytes, 0);
-      response.uncommittedCompaction = { files: uncommitted, bytes, writerPid: this.opener.lockHolder(session.handle.detection.root) ?? null };
-    }
+    const uncommitted = native ? uncommittedCompaction(realFs, session.handle.detection.root) : undefined;
+    if (uncommitted) response.uncommittedCompaction = { files: uncommitted.files, bytes: uncommitted.bytes, writerPid: uncommitted.writerPid ?? null };
     return response;
   }
 
