@@ -1413,6 +1413,17 @@ export class Store implements BrowsableStore {
   // ------------------------------------------------------------------ compaction
 
   /**
+   * Whether data file `file`'s figures (stats) come from its hint or the
+   * keydir image, which the open took without reading its records: damage
+   * in them since is not counted there. False for a segment whose records
+   * the open read (it counted their damage), or this process wrote.
+   */
+  figuresFromIndex(file: string): boolean {
+    for (const seg of this.segments.values()) if (seg.file === file) return seg.figuresFromIndex;
+    return false;
+  }
+
+  /**
    * Bytes of the live records (the ones the keydir points at) of data file
    * `file` that begin within one of `ranges` ([start, end) byte ranges,
    * sorted, not overlapping). The inspector takes them out of a segment's

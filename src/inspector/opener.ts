@@ -5,6 +5,7 @@
  */
 import type { BrowsableStore, CompactResult, Progress, RecordLocation } from '../engine/types.js';
 import type { Detection } from '../engine/formats/format.js';
+import type { CompactionPlan } from '../engine/store.js';
 import type { FormatInfo } from '../shared/contract.js';
 
 /** The write side of the native store, as the inspector uses it. */
@@ -12,10 +13,13 @@ export interface WritableStore extends BrowsableStore {
   put(key: Uint8Array, value: Uint8Array): Promise<void>;
   delete(key: Uint8Array): Promise<boolean>;
   compact(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CompactResult>;
-  compactionPlan(): { inputSegments: number[]; recordsToDrop: number; bytesToReclaim: number };
+  /** What a compaction would do now, and damage it would stop at (`stops`). */
+  compactionPlan(): CompactionPlan;
   locate(key: Uint8Array | string): RecordLocation | undefined;
   /** Bytes of the live records of a data file that begin within the given [start, end) ranges (sorted). */
   liveBytesWithin(file: string, ranges: readonly (readonly [number, number])[]): number;
+  /** Whether a data file's figures come from its hint or the keydir image (its records not read by the open). */
+  figuresFromIndex(file: string): boolean;
 }
 
 export interface OpenedHandle {

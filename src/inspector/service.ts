@@ -630,8 +630,8 @@ export class InspectorService implements KvscopeHandlers {
         if (kept) {
           // The store's figures come from its replay, which from hints or the keydir image never read the records:
           // a record that fails its checksum counted live or stale. Reading the file (as `kvscope segments` does)
-          // finds it.
-          const summary = await this.segmentSummary(session, file);
+          // finds it. A segment whose records the open read (or this process wrote) has its damage counted already.
+          const summary = native.figuresFromIndex(file.name) ? await this.segmentSummary(session, file) : undefined;
           files.push(segmentInfoFromStats(kept, summary, (ranges) => native.liveBytesWithin(file.name, ranges)));
           continue;
         }
