@@ -258,8 +258,7 @@ export class ForeignStore implements BrowsableStore {
         continue;
       }
       seg.bytes = bytes.length;
-      let stopped = false;
-      // The problem the program stops reading this file at, and the records after it it never reads.
+      // The problem the program stops reading this file at (none: it reads the whole file), and the records after it it never reads.
       let stoppedAt: Problem | undefined;
       const unread = { records: 0, keys: [] as Uint8Array[] };
       const summary = emptySummary();
@@ -279,14 +278,13 @@ export class ForeignStore implements BrowsableStore {
           const damaged = (key: Uint8Array, kind: 'put' | 'delete', valueLength: number, sequence: number | undefined, replayed: boolean): void =>
             this.versions.add(key, { fileIndex: i, ordinal, offset: record.offset, length: record.length, kind, valueOffset: 0, valueLength, sequence, replayed, damaged: true });
           if (claim?.key !== undefined && claim.pointsTo !== undefined) {
-            damaged(claim.key, claim.pointsTo.kind, Math.max(0, claim.pointsTo.length - (record.length - (record.valueLength ?? 0))), claim.sequence, !stopped);
+            damaged(claim.key, claim.pointsTo.kind, Math.max(0, claim.pointsTo.length - (record.length - (record.valueLength ?? 0))), claim.sequence, stoppedAt === undefined);
           } else if ((record.kind === 'put' || record.kind === 'delete') && record.key !== undefined) {
             damaged(record.key, record.kind, record.valueLength ?? 0, record.sequence, false);
           }
           // Riak reads a file through lengths that a 'garbage' region's damage broke only without a hint that checks out.
           const lostStep = this.description.stopsAtLostStep === true && record.kind === 'garbage' && !hintClaims;
-          if (!stopped && (this.description.stopsFileAtFirstBadRecord || lostStep)) {
-            stopped = true;
+          if (stoppedAt === undefined && (this.description.stopsFileAtFirstBadRecord || lostStep)) {
             stoppedAt = problem;
             this.stopOffsets.set(file.name, record.offset + record.length);
           }
@@ -296,7 +294,7 @@ export class ForeignStore implements BrowsableStore {
           seg.staleBytes += record.length; // a line the program ignores, a header, ...
           continue;
         }
-        if (stopped) {
+        if (stoppedAt !== undefined) {
           unread.records++;
           if (unread.keys.length < UNREAD_KEYS_SHOWN + 1) unread.keys.push(record.key);
         }
@@ -309,7 +307,7 @@ export class ForeignStore implements BrowsableStore {
           valueOffset: record.valueOffset ?? 0,
           valueLength: record.valueLength ?? 0,
           sequence: record.sequence,
-          replayed: !stopped,
+          replayed: stoppedAt === undefined,
         });
       }
       if (stoppedAt && unread.records > 0) stoppedAt.message += this.unreadAfter(unread);
