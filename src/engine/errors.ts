@@ -85,3 +85,14 @@ export function isFileGone(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The errors that say a file or directory cannot be written here (a read-only
+ * file system, permissions), in words: the reason a writer gives when it
+ * cannot open a segment or take the lock, where a read-only open would work.
+ */
+export const NOT_WRITABLE: Readonly<Record<string, string>> = {
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};

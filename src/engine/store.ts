@@ -14,6 +14,7 @@ import {
   CorruptRecordError,
   FailedStoreError,
   IoError,
+  NOT_WRITABLE,
   NotAStoreError,
   ReadOnlyError,
   TooLargeError,
@@ -461,7 +462,12 @@ export class Store implements BrowsableStore {
     }
     // ENOENT from a name still listed is a link to nothing; from anything else, a file that went (compaction).
     if (code === undefined || !listed || (code === 'ENOENT' && !isSymbolicLink(pathOf(this.dir, name)))) throw err;
-    const why = listedFile(pathOf(this.dir, name))?.unreadable ?? (err as Error).message;
+    const unreadable = listedFile(pathOf(this.dir, name))?.unreadable;
+    // A file a writer cannot open for writing (a read-only file system, permissions) can still be read.
+    if (!this.readOnly && unreadable === undefined && NOT_WRITABLE[code] !== undefined) {
+      throw new IoError(`opening ${name}`, new Error(`the segment cannot be written (${NOT_WRITABLE[code]}); use --read-only to read it`));
+    }
+    const why = unreadable ?? (err as Error).message;
     if (!this.readOnly) {
       throw new IoError(`opening ${name}`, new Error(`the segment cannot be read (${why}); a writer does not open a store with a segment it cannot see ("kvscope verify" and read-only opens show the rest)`));
     }
