@@ -18,7 +18,10 @@ afterAll(cleanTempDirs);
 describe('Ctrl-C in an interactive repl', () => {
   it('clears the line; a second in a row closes the store cleanly and exits 0', async () => {
     const dir = path.join(tempDir(), 'store');
-    const child = spawn('script', ['-qfec', `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} -d ${JSON.stringify(dir)} repl`, '/dev/null'], {
+    // `exec`: script(1) runs the command through $SHELL -c, and a shell that stays as node's parent (dash,
+    // the /bin/sh script falls back to when SHELL is unset, as in CI) also gets the Ctrl-Cs and ends itself
+    // by SIGINT after node exits 0, so the test would see 130 whatever node did.
+    const child = spawn('script', ['-qfec', `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} -d ${JSON.stringify(dir)} repl`, '/dev/null'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let seen = '';
