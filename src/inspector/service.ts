@@ -12,7 +12,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHintEntryCount } from '../engine/hints.js';
 import { readKeydirImageKeyCount } from '../engine/keydir-image.js';
-import type { RecordLocation, SegmentStats, VerifyReport } from '../engine/types.js';
+import type { BrowsableStore, RecordLocation, SegmentStats, VerifyReport } from '../engine/types.js';
 import type { FileSummary, FormatFile } from '../engine/formats/format.js';
 import { figuresWithDamage, summarizeSegmentWalking } from '../engine/formats/native-summary.js';
 import { Yielder } from '../engine/yielder.js';
@@ -68,6 +68,14 @@ export const MAX_SESSIONS = 16;
  * table asks again.
  */
 const RECORDS_WAIT_MS = 250;
+/**
+ * The largest value getValue keeps between windows (see HeldValue): a native
+ * store's largest value. A larger one (another format's) is read again for
+ * each window.
+ */
+export const HELD_VALUE_MAX_BYTES = 64 * 1024 * 1024;
+/** How long a held value stays unasked for before it goes. */
+const HELD_VALUE_IDLE_MS = 30_000;
 /** Waits (ms) before each new try of a followed store's reopen that failed: ~4.5 s in all. */
 const FOLLOW_REOPEN_RETRIES = [50, 100, 200, 400, 800, 1000, 1000, 1000];
 
@@ -88,6 +96,27 @@ interface Session {
   reopenQueued?: Promise<void>;
   /** Native data files read for the segments view (records, sequences, damage), by name, while their size, mtime and inode stay the same. */
   segmentSummaries?: Map<string, { version: string; summary: Promise<FileSummary | undefined> }>;
+}
+
+/**
+ * The last value getValue read whole (and checked: its CRC covers all of it)
+ * while a window of it was asked for and more of it followed: the next
+ * windows (Load more, Load all) are cut from it instead of reading and
+ * checking the whole value again. One value for the whole inspector, known by
+ * the store object that read it and the record it came from (a new version
+ * of the key is another record; a reopened store another object).
+ */
+interface HeldValue {
+  sessionId: string;
+  store: BrowsableStore;
+  key: string;
+  location: RecordLocation;
+  value: Buffer;
+  idle: NodeJS.Timeout;
+}
+
+function sameRecord(a: RecordLocation, b: RecordLocation): boolean {
+  return a.file === b.file && a.segment === b.segment && a.offset === b.offset && a.length === b.length && a.sequence === b.sequence;
 }
 
 export interface InspectorOptions {
@@ -137,6 +166,8 @@ export class InspectorService implements KvscopeHandlers {
   private writes = 0;
   /** Crash-lab copies this inspector made in the temp directory, deleted once nothing wants them. */
   private readonly labCopies: LabCopies;
+  /** The value whose windows are being read (getValue), if any. */
+  private held: HeldValue | undefined;
 
   constructor(options: InspectorOptions) {
     this.opener = options.opener;
@@ -201,6 +232,7 @@ export class InspectorService implements KvscopeHandlers {
 
   async close(): Promise<void> {
     this.jobs.cancelAll();
+    this.dropHeldValue();
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
     for (const s of sessions) this.stopRecordWork(s);
@@ -342,6 +374,7 @@ export class InspectorService implements KvscopeHandlers {
 
   /** A new key index for the session's (re)opened store; the old one stops its background work. */
   private replaceIndex(session: Session): void {
+    this.dropHeldValue(session.id);
     session.index.dispose();
     session.index = new KeyIndex(session.handle.store);
   }
@@ -352,6 +385,7 @@ export class InspectorService implements KvscopeHandlers {
     const job = this.jobs.runningFor(session.id);
     if (job) this.jobs.cancel(job);
     this.sessions.delete(session.id);
+    this.dropHeldValue(session.id);
     session.index.dispose();
     this.stopRecordWork(session);
     await this.stopFollowing(session);
@@ -412,7 +446,10 @@ export class InspectorService implements KvscopeHandlers {
 
   async getValue(req: RequestOf<'getValue'>): Promise<ResponseOf<'getValue'>> {
     const session = this.session(req.sessionId);
-    const found = await session.handle.store.getWithLocation(keyBytes(req.key));
+    const store = session.handle.store;
+    const key = keyBytes(req.key);
+    // The key's live record still the one whose value is held: its next window without reading it again.
+    const found = this.heldValue(session.id, store, req.key, store.locate(key)) ?? (await store.getWithLocation(key));
     const offset = req.offset ?? 0;
     if (!found) return { key: req.key, found: false, size: 0, offset, base64: '', truncated: false };
     const maxBytes = req.maxBytes ?? LIMITS.valueWindowDefault;
@@ -422,6 +459,9 @@ export class InspectorService implements KvscopeHandlers {
       throw new ApiError('BAD_REQUEST', `offset ${offset} is past the end of the value (${value.length} bytes)`, { offset, size: value.length });
     }
     const end = Math.min(value.length, offset + maxBytes);
+    // Held while windows of it follow; the one that reaches the end lets it go.
+    if (end < value.length && value.length <= HELD_VALUE_MAX_BYTES) this.holdValue(session.id, store, req.key, found.location, value);
+    else if (this.held?.value === value) this.dropHeldValue();
     return {
       key: req.key,
       found: true,
@@ -431,6 +471,28 @@ export class InspectorService implements KvscopeHandlers {
       truncated: end < value.length,
       location: toLocation(found.location),
     };
+  }
+
+  private heldValue(sessionId: string, store: BrowsableStore, key: string, location: RecordLocation | undefined): { value: Buffer; location: RecordLocation } | undefined {
+    const held = this.held;
+    if (!held || !location || held.sessionId !== sessionId || held.store !== store || held.key !== key || !sameRecord(held.location, location)) return undefined;
+    held.idle.refresh();
+    return { value: held.value, location: held.location };
+  }
+
+  private holdValue(sessionId: string, store: BrowsableStore, key: string, location: RecordLocation, value: Buffer): void {
+    if (this.held?.value === value) return;
+    this.dropHeldValue();
+    const idle = setTimeout(() => this.dropHeldValue(), HELD_VALUE_IDLE_MS);
+    idle.unref();
+    this.held = { sessionId, store, key, location, value, idle };
+  }
+
+  /** Lets the held value go (only when it is that session's, given one). */
+  private dropHeldValue(sessionId?: string): void {
+    if (!this.held || (sessionId !== undefined && this.held.sessionId !== sessionId)) return;
+    clearTimeout(this.held.idle);
+    this.held = undefined;
   }
 
   async history(req: RequestOf<'history'>): Promise<ResponseOf<'history'>> {
