@@ -4,7 +4,8 @@
  * a buffer) without touching the engine. Production code uses `realFs`.
  */
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { NOT_WRITABLE, StoreError } from './errors.js';
 import { TMP_SUFFIX } from './native/files.js';
 
 export interface EngineFs {
@@ -23,6 +24,7 @@ export interface EngineFs {
   linkSync(existing: string, to: string): void;
   unlinkSync(path: string): void;
   readdirSync(path: string): string[];
+  /** Create one directory, whose parent exists (makeDirectory creates the ones above it first). */
   mkdirSync(path: string): void;
   existsSync(path: string): boolean;
   statSize(path: string): number;
@@ -49,7 +51,7 @@ export const realFs: EngineFs = {
   linkSync: (a, b) => fs.linkSync(a, b),
   unlinkSync: (p) => fs.unlinkSync(p),
   readdirSync: (p) => fs.readdirSync(p),
-  mkdirSync: (p) => void fs.mkdirSync(p, { recursive: true }),
+  mkdirSync: (p) => fs.mkdirSync(p),
   existsSync: (p) => fs.existsSync(p),
   statSize: (p) => fs.statSync(p).size,
   readFileSync: (p) => fs.readFileSync(p),
@@ -85,6 +87,53 @@ async function readWholeFile(path: string): Promise<Buffer> {
   } finally {
     // Closed in the background: a read-only descriptor has nothing to report at close.
     fs.close(fd, () => undefined);
+  }
+}
+
+/**
+ * Create the directory `path` (and the missing directories above it) one
+ * level at a time, failing with what went wrong, as `cannot create WHAT: …`
+ * (a StoreError, code IO): Node's recursive mkdir loops for ever where a
+ * directory exists but refuses new entries without saying so (under /proc,
+ * mkdir('/proc/x') is ENOENT and mkdir('/proc') EEXIST, again and again),
+ * and its error names neither what was being created nor why.
+ */
+export function makeDirectory(path: string, what: string = path, efs: EngineFs = realFs): void {
+  const missing: string[] = [];
+  let at = resolve(path);
+  while (!efs.existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  if (missing.length === 0 || at !== missing[0]) {
+    if (!isDirectory(at)) throw new StoreError('IO', `cannot create ${what}: ${at} is not a directory`);
+  }
+  for (const dir of missing) {
+    try {
+      efs.mkdirSync(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'EEXIST' && isDirectory(dir)) continue;
+      const why =
+        code === 'ENOENT'
+          ? `${dirname(dir)} takes no new directories`
+          : code === 'EEXIST'
+            ? `${dir} is there but is not a directory`
+            : code === 'EACCES' || code === 'EPERM'
+              ? `${dirname(dir)} is not writable`
+              : NOT_WRITABLE[code] ?? (err as Error).message;
+      throw new StoreError('IO', `cannot create ${what}: mkdir ${dir} failed (${code}: ${why})`, { cause: err });
+    }
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -13,10 +13,10 @@
  * Foreign formats: the live keys the format's replay yields are imported
  * into a native store (their history is not carried over).
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { StoreError } from './errors.js';
-import { readAt, realFs } from './fs.js';
+import { makeDirectory, readAt, realFs } from './fs.js';
 import { decodeSegmentHeader } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
 import { dataFileName, pathOf } from './native/files.js';
@@ -119,46 +119,6 @@ export function assertFreshTarget(source: string, target: string): void {
   assertSeparateDirectories(source, target, 'the copy');
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new StoreError('BAD_REQUEST', `${target} is not empty; name a new or empty directory`);
-  }
-}
-
-/**
- * Create the directory `path` (and the missing directories above it) one
- * level at a time, failing with what went wrong: Node's recursive mkdir
- * loops for ever where a directory exists but refuses new entries without
- * saying so (under /proc, mkdir('/proc/x') is ENOENT and mkdir('/proc')
- * EEXIST, again and again).
- */
-export function makeDirectory(path: string): void {
-  const missing: string[] = [];
-  let at = resolve(path);
-  while (!existsSync(at)) {
-    missing.unshift(at);
-    const parent = dirname(at);
-    if (parent === at) break;
-    at = parent;
-  }
-  if (missing.length === 0 || at !== missing[0]) {
-    if (!statSync(at).isDirectory()) throw new StoreError('IO', `cannot create ${path}: ${at} is not a directory`);
-  }
-  for (const dir of missing) {
-    try {
-      mkdirSync(dir);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'error';
-      if (code === 'EEXIST' && isDirectory(dir)) continue;
-      const why =
-        code === 'ENOENT' ? `${dirname(dir)} takes no new directories` : code === 'EEXIST' ? `${dir} is there but is not a directory` : code === 'EACCES' || code === 'EPERM' ? `${dirname(dir)} is not writable` : code === 'EROFS' ? 'read-only file system' : (err as Error).message;
-      throw new StoreError('IO', `cannot create ${path}: mkdir ${dir} failed (${code}: ${why})`, { cause: err });
-    }
-  }
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
   }
 }
 

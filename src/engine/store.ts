@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
 import type { EngineFs } from './fs.js';
-import { readAt, readInto, realFs, writeFully } from './fs.js';
+import { makeDirectory, readAt, readInto, realFs, writeFully } from './fs.js';
 import {
   AbortedError,
   ClosedError,
@@ -292,7 +292,9 @@ export class Store implements BrowsableStore {
     const { efs, dir } = this;
     if (!efs.existsSync(dir)) {
       if (!this.options.create || this.readOnly) throw new NotAStoreError(dir, 'the directory does not exist');
-      efs.mkdirSync(dir);
+      // One level at a time, saying which one could not be created and why (under a directory it may not write, on a
+      // read-only file system), where a recursive mkdir gave the raw `EACCES: permission denied, mkdir 'ro/new'`.
+      makeDirectory(dir, `the store directory ${dir}`, efs);
     }
     let listing: DirectoryListing;
     try {
