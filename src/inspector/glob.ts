@@ -18,18 +18,26 @@
  *   *            any run of bytes, the empty one included ('**' is the same)
  *   ?            any one byte
  *   [abc] [a-z]  one byte of the set; [!a-z] and [^a-z] any byte not in it;
- *                ']' first in the set is literal; [[:alpha:]] and the other
- *                POSIX classes (alnum alpha ascii blank cntrl digit graph
- *                lower print punct space upper word xdigit); a '[' with no
- *                closing ']' is literal
+ *                ']' first in the set is literal ('[]a]', '[!]a]'), so is a
+ *                '-' first or last ('[a-]'); [[:alpha:]] and the other POSIX
+ *                classes (alnum alpha ascii blank cntrl digit graph lower
+ *                print punct space upper word xdigit)
  *   {a,b,c}      any one of the alternatives, each a glob (nested, empty
- *                ones allowed: 'a{,s}'); {a..e} a range of single bytes,
- *                {1..12} of integers ({01..12}: zero-padded); a brace with
- *                neither a comma nor a range is literal text
+ *                ones allowed: 'a{,s}'); {a..e} a range of single bytes
+ *                (either order), {1..12} of integers ({01..12}: zero-padded;
+ *                at most MAX_RANGE_ITEMS in all); a brace with neither a
+ *                comma nor a range has literal braces ('{a}' is the text
+ *                "{a}", what it holds still read as a glob)
  *   \x           x itself (\* \? \[ \{ \, \\ ...)
  *   !glob        at the start: the keys that do not match glob
- * Every other character, '(' ')' '|' '+' '@' '.' included, is literal.
+ * Every other character, '(' ')' '|' '+' '@' '.' ']' '}' included, is literal.
+ * Malformed, refused by parseGlob with a GlobSyntaxError, never read some
+ * other way: a '[' or '{' never closed ('[', '[]', '[!]', '{a,b'), a
+ * reversed class range ('[z-a]'), a '\' that ends the pattern, a {m..n}
+ * range past MAX_RANGE_ITEMS. Escape a literal '[' or '{' ('\[', '\{').
  */
+
+import { textToKeyString } from '../shared/keytext.js';
 
 /** A set of bytes, 257 entries: 0–255, and 256 for any char above 0xff (never in a key string). */
 type ByteSet = Uint8Array;
@@ -77,13 +85,75 @@ function addRanges(set: ByteSet, spec: string): void {
 
 const ANY: ByteSet = new Uint8Array(OTHER + 1).fill(1);
 
+/**
+ * What is malformed in a pattern, by indices into the string the parser read
+ * (for the key filter, the UTF-8 bytes of what was typed: `parseKeyFilterGlob`
+ * says it again in terms of the text).
+ */
+export type GlobProblem =
+  /** A '[' or '{' with no closing ']' or '}'. */
+  | { kind: 'unclosed'; open: '[' | '{'; at: number }
+  /** A class range whose ends are the bytes at `lo` and `hi`, the first above the second. */
+  | { kind: 'reversed'; lo: number; hi: number }
+  /** A '\' that ends the pattern. */
+  | { kind: 'trailing-escape'; at: number }
+  /** A {m..n} brace, p[from, to), past MAX_RANGE_ITEMS integers (with the pattern's other ranges) or not a safe integer. */
+  | { kind: 'long-range'; from: number; to: number };
+
+/** How a problem's positions and text are said: the pattern read, or the text it was made from. */
+interface PatternView {
+  /** The 1-based position of the character holding the pattern's index `at`. */
+  position(at: number): number;
+  /** The characters holding the pattern's indices [from, to). */
+  text(from: number, to: number): string;
+}
+
+const ownView = (pattern: string): PatternView => ({ position: (at) => at + 1, text: (from, to) => pattern.slice(from, to) });
+
+function describe(problem: GlobProblem, view: PatternView): string {
+  switch (problem.kind) {
+    case 'unclosed':
+      return `the ${problem.open} at position ${view.position(problem.at)} is never closed (write \\${problem.open} for a literal one)`;
+    case 'reversed': {
+      const [lo, hi] = [view.text(problem.lo, problem.lo + 1), view.text(problem.hi, problem.hi + 1)];
+      return `the range ${lo}-${hi} is reversed (write ${hi}-${lo})`;
+    }
+    case 'trailing-escape':
+      return 'a trailing \\ escapes nothing (write \\\\ for a backslash)';
+    case 'long-range':
+      return `the range ${view.text(problem.from, problem.to)} is too long: a pattern's ranges hold at most ${MAX_RANGE_ITEMS} numbers in all (write \\{ for literal text)`;
+  }
+}
+
+/** A malformed pattern: thrown by `parseGlob` (and so by `new GlobMatcher`), with what is wrong and where. */
+export class GlobSyntaxError extends Error {
+  constructor(
+    readonly problem: GlobProblem,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GlobSyntaxError';
+  }
+}
+
+/** A class: its bytes and the index after its ']', and the first problem in it if any. */
+interface Bracket {
+  set: ByteSet;
+  end: number;
+  problem?: GlobProblem;
+}
+
 class Parser {
   private readonly literals = new Map<number, ByteSet>();
   /** bracket() and braceExtent() by start index: each scans the rest of the pattern once. */
-  private readonly brackets = new Map<number, { set: ByteSet; end: number } | undefined>();
+  private readonly brackets = new Map<number, Bracket | undefined>();
   private readonly braces = new Map<number, { close: number; commas: number[] } | undefined>();
   private rangeItems = 0;
   constructor(private readonly p: string) {}
+
+  fail(problem: GlobProblem): GlobSyntaxError {
+    return new GlobSyntaxError(problem, describe(problem, ownView(this.p)));
+  }
 
   literal(b: number): Node {
     let set = this.literals.get(b);
@@ -95,7 +165,11 @@ class Parser {
     return { kind: 'set', set };
   }
 
-  /** Nodes of p[from, to). */
+  /**
+   * Nodes of p[from, to). The whole pattern, or one alternative of a brace:
+   * a class, brace or escape never runs across an alternative's ends, since
+   * braceExtent() skipped classes and escapes as this does.
+   */
   sequence(from: number, to: number): Node[] {
     const p = this.p;
     const out: Node[] = [];
@@ -108,24 +182,25 @@ class Parser {
       } else if (ch === '?') {
         out.push({ kind: 'set', set: ANY });
         i++;
-      } else if (ch === '\\' && i + 1 < to) {
+      } else if (ch === '\\') {
+        if (i + 1 >= to) throw this.fail({ kind: 'trailing-escape', at: i });
         out.push(this.literal(byteOf(p[i + 1]!)));
         i += 2;
       } else if (ch === '[') {
-        const cls = this.bracket(i, to);
-        if (cls) {
-          out.push({ kind: 'set', set: cls.set });
-          i = cls.end;
-        } else {
-          out.push(this.literal(byteOf(ch)));
-          i++;
-        }
+        const cls = this.bracket(i);
+        if (!cls) throw this.fail({ kind: 'unclosed', open: '[', at: i });
+        if (cls.problem) throw this.fail(cls.problem);
+        out.push({ kind: 'set', set: cls.set });
+        i = cls.end;
       } else if (ch === '{') {
-        const brace = this.brace(i, to);
-        if (brace) {
-          out.push(brace.node);
-          i = brace.end;
+        const extent = this.braceExtent(i);
+        if (!extent) throw this.fail({ kind: 'unclosed', open: '{', at: i });
+        const node = this.brace(i, extent);
+        if (node) {
+          out.push(node);
+          i = extent.close + 1;
         } else {
+          // Neither alternatives nor a range: the braces are literal, what they hold is read on.
           out.push(this.literal(byteOf(ch)));
           i++;
         }
@@ -137,42 +212,43 @@ class Parser {
     return out;
   }
 
-  /** The class starting at p[at] === '[' and the index after its ']', or undefined when it has none before `to`. */
-  bracket(at: number, to: number): { set: ByteSet; end: number } | undefined {
+  /** The class starting at p[at] === '[', or undefined when no ']' closes it. */
+  bracket(at: number): Bracket | undefined {
     if (!this.brackets.has(at)) this.brackets.set(at, this.scanBracket(at));
-    const found = this.brackets.get(at);
-    return found && found.end <= to ? found : undefined;
+    return this.brackets.get(at);
   }
 
-  private scanBracket(at: number): { set: ByteSet; end: number } | undefined {
+  private scanBracket(at: number): Bracket | undefined {
     const p = this.p;
     const to = p.length;
     let i = at + 1;
     const negate = p[i] === '!' || p[i] === '^';
     if (negate) i++;
     const set = new Uint8Array(OTHER + 1);
+    let problem: GlobProblem | undefined;
     let first = true;
-    // A byte, escaped or not: [its value, the index after it].
-    const read = (at: number): [number, number] => (p[at] === '\\' && at + 1 < to ? [byteOf(p[at + 1]!), at + 2] : [byteOf(p[at]!), at + 1]);
+    // A byte, escaped or not: [its value, its index, the index after it].
+    const read = (at: number): [number, number, number] => (p[at] === '\\' && at + 1 < to ? [byteOf(p[at + 1]!), at + 1, at + 2] : [byteOf(p[at]!), at, at + 1]);
     for (; i < to; first = false) {
       const ch = p[i]!;
       if (ch === ']' && !first) {
         if (negate) for (let b = 0; b <= OTHER; b++) set[b] ^= 1;
-        return { set, end: i + 1 };
+        return { set, end: i + 1, ...(problem ? { problem } : {}) };
       }
       if (ch === '[' && p[i + 1] === ':') {
         const close = p.indexOf(':]', i + 2);
-        const spec = close > 0 && close + 2 <= to ? POSIX[p.slice(i + 2, close)] : undefined;
+        const spec = close > 0 ? POSIX[p.slice(i + 2, close)] : undefined;
         if (spec !== undefined) {
           addRanges(set, spec);
           i = close + 2;
           continue;
         }
       }
-      const [lo, next] = read(i);
-      // A range: an unescaped '-' between two bytes (not before the closing ']'); a reversed one holds nothing.
+      const [lo, loAt, next] = read(i);
+      // A range: an unescaped '-' between two bytes (not before the closing ']').
       if (p[next] === '-' && next + 1 < to && p[next + 1] !== ']') {
-        const [hi, after] = read(next + 1);
+        const [hi, hiAt, after] = read(next + 1);
+        if (hi < lo) problem ??= { kind: 'reversed', lo: loAt, hi: hiAt };
         for (let b = lo; b <= hi; b++) set[b] = 1;
         i = after;
       } else {
@@ -183,11 +259,10 @@ class Parser {
     return undefined;
   }
 
-  /** The index after the '}' closing the brace at p[at] === '{' and its top-level commas, or undefined. */
-  braceExtent(at: number, to: number): { close: number; commas: number[] } | undefined {
+  /** The index of the '}' closing the brace at p[at] === '{' and its top-level commas, or undefined when none does. */
+  braceExtent(at: number): { close: number; commas: number[] } | undefined {
     if (!this.braces.has(at)) this.braces.set(at, this.scanBrace(at));
-    const found = this.braces.get(at);
-    return found && found.close < to ? found : undefined;
+    return this.braces.get(at);
   }
 
   private scanBrace(at: number): { close: number; commas: number[] } | undefined {
@@ -199,7 +274,8 @@ class Parser {
       const ch = p[i]!;
       if (ch === '\\') i++;
       else if (ch === '[') {
-        const cls = this.bracket(i, to);
+        // An unclosed '[' is an error sequence() finds; here it is one character.
+        const cls = this.bracket(i);
         if (cls) i = cls.end - 1;
       } else if (ch === '{') depth++;
       else if (ch === '}') {
@@ -210,22 +286,20 @@ class Parser {
     return undefined;
   }
 
-  brace(at: number, to: number): { node: Node; end: number } | undefined {
-    const extent = this.braceExtent(at, to);
-    if (!extent) return undefined;
-    const { close, commas } = extent;
+  /** The brace at p[at] as alternatives or a range, or undefined when it is neither. */
+  brace(at: number, { close, commas }: { close: number; commas: number[] }): Node | undefined {
     if (commas.length > 0) {
       const bounds = [at, ...commas, close];
       const alts: Node[][] = [];
       for (let k = 0; k + 1 < bounds.length; k++) alts.push(this.sequence(bounds[k]! + 1, bounds[k + 1]!));
-      return { node: { kind: 'alt', alts }, end: close + 1 };
+      return { kind: 'alt', alts };
     }
-    const range = this.range(this.p.slice(at + 1, close));
-    return range && { node: range, end: close + 1 };
+    return this.range(at, close);
   }
 
-  /** {a..e} (single chars, either order) or {m..n} (integers), else undefined. */
-  range(body: string): Node | undefined {
+  /** {a..e} (single chars, either order) or {m..n} (integers) at p[at, close], else undefined. */
+  range(at: number, close: number): Node | undefined {
+    const body = this.p.slice(at + 1, close);
     const chars = /^([^\\])\.\.([^\\])$/s.exec(body);
     if (chars) {
       const [a, b] = [byteOf(chars[1]!), byteOf(chars[2]!)];
@@ -236,9 +310,10 @@ class Parser {
     const ints = /^(-?\d+)\.\.(-?\d+)$/.exec(body);
     if (!ints) return undefined;
     const [a, b] = [Number(ints[1]), Number(ints[2])];
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b)) return undefined;
     const items = Math.abs(a - b) + 1;
-    if (this.rangeItems + items > MAX_RANGE_ITEMS) return undefined;
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || this.rangeItems + items > MAX_RANGE_ITEMS) {
+      throw this.fail({ kind: 'long-range', from: at, to: close + 1 });
+    }
     this.rangeItems += items;
     const padded = /^-?0\d/.test(ints[1]!) || /^-?0\d/.test(ints[2]!);
     const width = padded ? Math.max(ints[1]!.replace('-', '').length, ints[2]!.replace('-', '').length) : 0;
@@ -264,6 +339,13 @@ function literalByte(node: Node): number {
   return found;
 }
 
+/**
+ * The one reading of the syntax: the parsed glob, or a GlobSyntaxError
+ * saying what is malformed (an unclosed '[' or '{', a reversed class range,
+ * a trailing '\', a {m..n} range too long). Matching and the key filter's
+ * refusal both come from here, so a pattern is refused exactly when it
+ * cannot be read as written.
+ */
 export function parseGlob(pattern: string): ParsedGlob {
   let start = 0;
   while (pattern[start] === '!') start++;
@@ -338,8 +420,9 @@ export class GlobMatcher {
 
   readonly stats: GlobStats = { built: 0, visits: 0, flushes: 0 };
 
-  constructor(pattern: string, maxStates?: number) {
-    const parsed = parseGlob(pattern);
+  /** Throws a GlobSyntaxError when `pattern` is malformed. */
+  constructor(pattern: string | ParsedGlob, maxStates?: number) {
+    const parsed = typeof pattern === 'string' ? parseGlob(pattern) : pattern;
     this.negated = parsed.negated;
     const nodes = parsed.nodes;
     let head = 0;
@@ -530,64 +613,35 @@ export function compileGlob(pattern: string): (key: string) => boolean {
 }
 
 /**
- * What is wrong with a glob typed as a key filter, or null when nothing is:
- * an unclosed '[' or '{', a reversed range ('[z-a]') or a trailing '\'.
- * The matcher reads such a pattern leniently (a '[' without its ']' is
- * literal, a reversed range holds nothing), so it would match nothing, or
- * not what was meant, without saying why; the key filter refuses it
- * instead, naming the problem (escape a literal one: '\[', '\{').
+ * The key filter's glob, typed as text: parsed over its UTF-8 bytes (what
+ * keys are matched as), or what is malformed in it, said in terms of the
+ * text (positions count its characters). The service refuses the filter with
+ * this problem; the key index matches with this glob.
  */
-export function globProblem(pattern: string): string | null {
-  const p = pattern;
-  let i = 0;
-  while (p[i] === '!') i++;
-  const braces: number[] = [];
-  while (i < p.length) {
-    const ch = p[i]!;
-    if (ch === '\\') {
-      if (i + 1 >= p.length) return `a trailing \\ escapes nothing (write \\\\ for a backslash)`;
-      i += 2;
-    } else if (ch === '[') {
-      const end = bracketEnd(p, i);
-      if (typeof end === 'string') return end;
-      i = end;
-    } else if (ch === '{') {
-      braces.push(i);
-      i++;
-    } else if (ch === '}') {
-      braces.pop(); // a '}' with no '{' is literal
-      i++;
-    } else {
-      i++;
-    }
+export function parseKeyFilterGlob(text: string): { glob: ParsedGlob; problem?: undefined } | { glob?: undefined; problem: string } {
+  try {
+    return { glob: parseGlob(textToKeyString(text)) };
+  } catch (err) {
+    if (!(err instanceof GlobSyntaxError)) throw err;
+    return { problem: describe(err.problem, textView(text)) };
   }
-  if (braces.length > 0) return `the { at position ${braces[0]! + 1} is never closed (write \\{ for a literal one)`;
-  return null;
 }
 
-/** The index after the ']' closing the class at p[at] === '[' (the parser's reading of it), or what is wrong with it. */
-function bracketEnd(p: string, at: number): number | string {
-  let i = at + 1;
-  if (p[i] === '!' || p[i] === '^') i++;
-  const read = (k: number): [string, number] => (p[k] === '\\' && k + 1 < p.length ? [p[k + 1]!, k + 2] : [p[k]!, k + 1]);
-  for (let first = true; i < p.length; first = false) {
-    const ch = p[i]!;
-    if (ch === ']' && !first) return i + 1;
-    if (ch === '[' && p[i + 1] === ':') {
-      const close = p.indexOf(':]', i + 2);
-      if (close > 0 && POSIX[p.slice(i + 2, close)] !== undefined) {
-        i = close + 2;
-        continue;
-      }
-    }
-    const [lo, next] = read(i);
-    if (p[next] === '-' && next + 1 < p.length && p[next + 1] !== ']') {
-      const [hi, after] = read(next + 1);
-      if (hi.charCodeAt(0) < lo.charCodeAt(0)) return `the range ${lo}-${hi} is reversed (write ${hi}-${lo})`;
-      i = after;
-    } else {
-      i = next;
-    }
-  }
-  return `the [ at position ${at + 1} is never closed (write \\[ for a literal one)`;
+/** What is malformed in a key filter's glob typed as text, or null when nothing is. */
+export function globProblem(text: string): string | null {
+  return parseKeyFilterGlob(text).problem ?? null;
+}
+
+/** Indices into the UTF-8 bytes of `text` said as its characters (code points; a lone surrogate is encoded as U+FFFD, 3 bytes). */
+function textView(text: string): PatternView {
+  const chars = [...text];
+  const charOfByte: number[] = [];
+  const encoder = new TextEncoder();
+  chars.forEach((ch, k) => {
+    for (let n = encoder.encode(ch).length; n > 0; n--) charOfByte.push(k);
+  });
+  return {
+    position: (at) => charOfByte[at]! + 1,
+    text: (from, to) => chars.slice(charOfByte[from], charOfByte[to - 1]! + 1).join(''),
+  };
 }

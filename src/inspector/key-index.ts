@@ -20,7 +20,7 @@ import { Uint32List } from '../engine/arrays.js';
 import type { KeyBatch, KeyList } from '../engine/key-list.js';
 import { batchesInPositionOrder, lowerBound, prefixRange, StringKeyList } from '../engine/key-list.js';
 import { SmallestN } from '../engine/key-sort.js';
-import { GlobMatcher } from './glob.js';
+import { GlobMatcher, parseKeyFilterGlob } from './glob.js';
 import { LIMITS } from '../shared/contract.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../shared/keytext.js';
 
@@ -315,8 +315,10 @@ export class KeyIndex {
     const haystack = this.haystackFor(source);
     if (filter.mode === 'substring') return search(haystack, pattern);
     // What a person types is text; keys are bytes: the glob is matched against the UTF-8 bytes as latin1.
+    const { glob, problem } = parseKeyFilterGlob(filter.pattern);
+    if (!glob) throw new Error(`invalid pattern: ${problem}`); // the service refuses it before asking
     const literal = globLiteral(pattern);
-    return search(haystack, literal || undefined, new GlobMatcher(pattern));
+    return search(haystack, literal || undefined, new GlobMatcher(glob));
   }
 
   /** The filtered, sorted keys (cached per filter until the store's key list changes). */

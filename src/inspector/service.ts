@@ -43,7 +43,7 @@ import type {
 } from '../shared/contract.js';
 import { LIMITS } from '../shared/contract.js';
 import { ApiError } from '../shared/errors.js';
-import { globProblem } from './glob.js';
+import { parseKeyFilterGlob } from './glob.js';
 import { describeKey, keyStringToBytes } from '../shared/keytext.js';
 import { validateRequest } from '../shared/validate.js';
 import { toApiError } from './errors.js';
@@ -1155,9 +1155,12 @@ function metadataFileInfo(root: string, file: FormatFile): SegmentFileInfo {
   };
 }
 
-/** A glob filter that is malformed is refused, saying what is wrong (BAD_REQUEST, details.pattern), not answered with no keys. */
+/**
+ * A glob filter that is malformed is refused, saying what is wrong (BAD_REQUEST, details.pattern), not answered with
+ * no keys: by the parse the key index matches with, so what is refused is exactly what could not be read as written.
+ */
 function checkGlob(filter: KeyFilter | undefined): void {
   if (filter?.mode !== 'glob') return;
-  const problem = globProblem(filter.pattern);
-  if (problem) throw new ApiError('BAD_REQUEST', `invalid pattern: ${problem}`, { pattern: filter.pattern });
+  const { problem } = parseKeyFilterGlob(filter.pattern);
+  if (problem !== undefined) throw new ApiError('BAD_REQUEST', `invalid pattern: ${problem}`, { pattern: filter.pattern });
 }

@@ -21,10 +21,12 @@ describe('globProblem', () => {
     expect(globProblem('[z-a]*')).toBe('the range z-a is reversed (write a-z)');
     expect(globProblem('\\')).toBe('a trailing \\ escapes nothing (write \\\\ for a backslash)');
     expect(globProblem('user\\')).toBe('a trailing \\ escapes nothing (write \\\\ for a backslash)');
+    expect(globProblem('v{1..5000}')).toBe("the range {1..5000} is too long: a pattern's ranges hold at most 1000 numbers in all (write \\{ for literal text)");
+    expect(globProblem('café:[0-9')).toBe('the [ at position 6 is never closed (write \\[ for a literal one)');
   });
 
   it('accepts every well-formed pattern, escapes and literal braces included', () => {
-    for (const p of ['', '*', 'user:*', '[a-z]*', '[!a-z]', '[^a]', '[]a]', '[[:digit:]]', '[\\]]', '{a,b}', 'a{,s}', '{a..e}', '{1..12}', '{abc}', '}', ']', '\\[', '\\{', '\\\\', '!user:*', '[{]', '{[,],x}', '[a-a]']) {
+    for (const p of ['', '*', 'user:*', '[a-z]*', '[!a-z]', '[^a]', '[]a]', '[[:digit:]]', '[\\]]', '{a,b}', 'a{,s}', '{a..e}', '{1..12}', '{abc}', '}', ']', '\\[', '\\{', '\\\\', '!user:*', '[{]', '{[,],x}', '[a-a]', '[a-]', '[!a]', '[]]', 'v{1..1000}']) {
       expect(globProblem(p), p).toBeNull();
     }
   });
@@ -48,7 +50,7 @@ describe('the key filter', () => {
   });
 
   it('refuses a malformed glob with BAD_REQUEST saying why, in the list and in the tree', async () => {
-    for (const pattern of ['[', '{a,b', '[z-a]*', '\\']) {
+    for (const pattern of ['[', '[]', '{a,b', '[z-a]*', '\\', 'a\\', 'v{1..5000}', 'é{']) {
       const filter = { mode: 'glob' as const, pattern };
       const list = await rejection(service.dispatch('listKeys', { sessionId, offset: 0, limit: 10, filter }));
       expect(list.code, pattern).toBe('BAD_REQUEST');

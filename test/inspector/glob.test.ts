@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { compileGlob, GlobMatcher, MAX_RANGE_ITEMS, parseGlob } from '../../src/inspector/glob.js';
+import { textToKeyString } from '../../src/shared/keytext.js';
+import { compileGlob, GlobMatcher, GlobSyntaxError, globProblem, MAX_RANGE_ITEMS, parseGlob } from '../../src/inspector/glob.js';
 
 const matches = (pattern: string, key: string) => compileGlob(pattern)(key);
 const keysMatching = (pattern: string, keys: string[]) => keys.filter(compileGlob(pattern));
@@ -71,17 +72,12 @@ describe('glob syntax', () => {
     expect(keysMatching('[-a]', ['a', '-', 'b'])).toEqual(['a', '-']);
     expect(keysMatching('[a\\-z]', ['a', '-', 'z', 'b'])).toEqual(['a', '-', 'z']);
     expect(keysMatching('[\\]]', [']', '\\'])).toEqual([']']);
-    expect(keysMatching('[z-a]', ['a', 'm', 'z'])).toEqual([]);
     expect(keysMatching('[[:digit:]x]', ['5', 'x', 'a'])).toEqual(['5', 'x']);
     expect(keysMatching('[[:alpha:]_]*', ['a1', 'Z', '_x', '1a'])).toEqual(['a1', 'Z', '_x']);
     expect(keysMatching('[[:upper:][:digit:]]', ['A', '7', 'a'])).toEqual(['A', '7']);
     expect(keysMatching('[[:space:]]', [' ', '\t', 'a'])).toEqual([' ', '\t']);
     expect(keysMatching('[[:punct:]]', ['!', '/', '~', '[', 'a', ' '])).toEqual(['!', '/', '~', '[']);
     expect(keysMatching('[\u0000-\u001f]', ['\u0000', '\u001f', ' '])).toEqual(['\u0000', '\u001f']);
-    // No closing ']': a literal '['.
-    expect(keysMatching('a[b', ['a[b', 'ab'])).toEqual(['a[b']);
-    expect(keysMatching('[', ['['])).toEqual(['[']);
-    expect(keysMatching('[]', ['[]'])).toEqual(['[]']);
   });
 
   it('{a,b} is any of the alternatives, each a glob; {a..e} and {1..12} are ranges; other braces are literal', () => {
@@ -98,16 +94,13 @@ describe('glob syntax', () => {
     expect(keysMatching('v{1..12}', ['v1', 'v9', 'v10', 'v12', 'v13', 'v0'])).toEqual(['v1', 'v9', 'v10', 'v12']);
     expect(keysMatching('v{3..-1}', ['v-1', 'v0', 'v3', 'v4'])).toEqual(['v-1', 'v0', 'v3']);
     expect(keysMatching('v{01..10}', ['v01', 'v1', 'v10', 'v09'])).toEqual(['v01', 'v10', 'v09']);
-    // Without a comma or a range, a brace is literal text; so is one never closed.
+    // Without a comma or a range, the braces are literal (what they hold is still a glob); so is a '}' with no '{'.
     expect(keysMatching('{a}', ['a', '{a}'])).toEqual(['{a}']);
     expect(keysMatching('{}', ['', '{}'])).toEqual(['{}']);
-    expect(keysMatching('{a,b', ['a', '{a,b'])).toEqual(['{a,b']);
     expect(keysMatching('a}', ['a}'])).toEqual(['a}']);
-    expect(keysMatching('{{a,b}', ['{a', '{b', 'a'])).toEqual(['{a', '{b']);
+    expect(keysMatching('\\{{a,b}', ['{a', '{b', 'a'])).toEqual(['{a', '{b']);
     expect(keysMatching('{a*}', ['{a}', '{ax}', 'a'])).toEqual(['{a}', '{ax}']);
-    // A range too large (or not safe as a number) is literal text.
-    expect(keysMatching(`v{1..${MAX_RANGE_ITEMS + 1}}`, ['v1', `v{1..${MAX_RANGE_ITEMS + 1}}`])).toEqual([`v{1..${MAX_RANGE_ITEMS + 1}}`]);
-    expect(keysMatching('{1..99999999999999999999}', ['1'])).toEqual([]);
+    expect(keysMatching(`v{1..${MAX_RANGE_ITEMS}}`, ['v1', `v${MAX_RANGE_ITEMS}`, `v${MAX_RANGE_ITEMS + 1}`])).toEqual(['v1', `v${MAX_RANGE_ITEMS}`]);
   });
 
   it('a backslash makes the next character literal; a leading ! negates', () => {
@@ -116,7 +109,7 @@ describe('glob syntax', () => {
     expect(keysMatching('\\[a]', ['[a]', 'a'])).toEqual(['[a]']);
     expect(keysMatching('\\{a,b}', ['{a,b}', 'a'])).toEqual(['{a,b}']);
     expect(keysMatching('a\\\\b', ['a\\b'])).toEqual(['a\\b']);
-    expect(keysMatching('a\\', ['a\\', 'a'])).toEqual(['a\\']);
+    expect(keysMatching('a\\\\', ['a\\', 'a'])).toEqual(['a\\']);
     expect(keysMatching('\\!a', ['!a', 'b'])).toEqual(['!a']);
     expect(keysMatching('!user:*', ['user:1', 'order:1', ''])).toEqual(['order:1', '']);
     expect(keysMatching('!!user:*', ['user:1', 'order:1'])).toEqual(['user:1']);
@@ -139,6 +132,125 @@ describe('glob syntax', () => {
     expect(m.matchRange(text, 14, 16)).toBe(false);
     expect(m.prefix).toBe('ab');
     expect(m.suffix).toBe('yz');
+  });
+});
+
+/** What the key filter makes of a pattern typed as text: the keys it matches, or what it refuses it for. */
+function read(pattern: string, keys: string[]): string[] | string {
+  const problem = globProblem(pattern);
+  let matcher: ((key: string) => boolean) | undefined;
+  try {
+    matcher = compileGlob(pattern);
+  } catch (err) {
+    if (!(err instanceof GlobSyntaxError)) throw err;
+    // The matcher refuses exactly what the filter refuses, for the same reason (an ASCII pattern: the same positions).
+    expect(problem, pattern).toBe(err.message);
+    return err.message;
+  }
+  expect(problem, `${pattern}: the matcher reads it`).toBeNull();
+  return keys.filter(matcher);
+}
+
+describe('one reading of the syntax: what the matcher cannot read as written, the filter refuses, and nothing else', () => {
+  const keys = ['', 'a', 'b', '-', '[', ']', '[]', '[a]', '{', '{a', '{a,b', '\\', 'a\\', '!a', 'ab'];
+  const unclosed = (open: string, at: number) => `the ${open} at position ${at} is never closed (write \\${open} for a literal one)`;
+  const trailing = 'a trailing \\ escapes nothing (write \\\\ for a backslash)';
+
+  it('[ ... ]: a class needs its ], and a ] first in it (after any ! or ^) is one of its bytes', () => {
+    expect(read('[', keys)).toBe(unclosed('[', 1));
+    expect(read('a[b', keys)).toBe(unclosed('[', 2));
+    expect(read('[]', keys)).toBe(unclosed('[', 1));
+    expect(read('[!]', keys)).toBe(unclosed('[', 1));
+    expect(read('[^]', keys)).toBe(unclosed('[', 1));
+    expect(read('[a\\]', keys)).toBe(unclosed('[', 1)); // the ] is escaped
+    expect(read('[a\\', keys)).toBe(unclosed('[', 1));
+    expect(read('[[:alpha:]', keys)).toBe(unclosed('[', 1));
+    expect(read('[]]', keys)).toEqual([']']);
+    expect(read('[]a]', keys)).toEqual(['a', ']']);
+    expect(read('[!a]', keys)).toEqual(['b', '-', '[', ']', '{', '\\']);
+    expect(read('[^a]', keys)).toEqual(read('[!a]', keys));
+    expect(read('[!]a]', keys)).toEqual(['b', '-', '[', '{', '\\']);
+    expect(read('[a-]', keys)).toEqual(['a', '-']);
+    expect(read('[-a]', keys)).toEqual(['a', '-']);
+    expect(read('[[]', keys)).toEqual(['[']);
+    expect(read('[\\]]', keys)).toEqual([']']);
+    expect(read('[a-a]', keys)).toEqual(['a']);
+    expect(read('[z-a]', keys)).toBe('the range z-a is reversed (write a-z)');
+    expect(read('[b-\\a]', keys)).toBe('the range b-a is reversed (write a-b)');
+    expect(read('{x,[z-a]}', keys)).toBe('the range z-a is reversed (write a-z)');
+    expect(read(']', keys)).toEqual([']']);
+  });
+
+  it('\\: the next character is literal; one that ends the pattern escapes nothing', () => {
+    expect(read('\\[', keys)).toEqual(['[']);
+    expect(read('\\[a]', keys)).toEqual(['[a]']);
+    expect(read('\\[]', keys)).toEqual(['[]']);
+    expect(read('\\{', keys)).toEqual(['{']);
+    expect(read('\\{a,b', keys)).toEqual(['{a,b']);
+    expect(read('\\!a', keys)).toEqual(['!a']);
+    expect(read('\\\\', keys)).toEqual(['\\']);
+    expect(read('a\\\\', keys)).toEqual(['a\\']);
+    expect(read('\\', keys)).toBe(trailing);
+    expect(read('a\\', keys)).toBe(trailing);
+    expect(read('\\\\\\', keys)).toBe(trailing); // an escaped \, then one escaping nothing
+    expect(read('!\\', keys)).toBe(trailing);
+  });
+
+  it('{ ... }: a brace needs its }; with commas it is alternatives, with a range a range, else literal text', () => {
+    expect(read('{a,b}', keys)).toEqual(['a', 'b']);
+    expect(read('{a,}b', keys)).toEqual(['b', 'ab']);
+    expect(read('{', keys)).toBe(unclosed('{', 1));
+    expect(read('{a,b', keys)).toBe(unclosed('{', 1));
+    expect(read('{a', keys)).toBe(unclosed('{', 1));
+    expect(read('x{a,{b,c}', keys)).toBe(unclosed('{', 2));
+    expect(read('{{a,b}', keys)).toBe(unclosed('{', 1));
+    expect(read('{a,\\}', keys)).toBe(unclosed('{', 1)); // the } is escaped
+    expect(read('{a,\\', keys)).toBe(unclosed('{', 1));
+    expect(read('{a,[}', keys)).toBe(unclosed('[', 4)); // the brace closes; its second alternative is an unclosed class
+    expect(read('{[,}]', keys)).toBe(unclosed('{', 1)); // the } is in the class [,}]
+    expect(read('{a}', keys)).toEqual([]);
+    expect(read('{a', ['{a}'])).toBe(unclosed('{', 1));
+    expect(read('{a}', ['{a}', 'a'])).toEqual(['{a}']);
+    expect(read('{}', ['{}', ''])).toEqual(['{}']);
+    expect(read('}', ['}'])).toEqual(['}']);
+    expect(read(`v{1..${MAX_RANGE_ITEMS + 1}}`, keys)).toBe(
+      `the range {1..${MAX_RANGE_ITEMS + 1}} is too long: a pattern's ranges hold at most ${MAX_RANGE_ITEMS} numbers in all (write \\{ for literal text)`,
+    );
+    expect(read(`{1..600}{1..600}`, keys)).toBe(
+      `the range {1..600} is too long: a pattern's ranges hold at most ${MAX_RANGE_ITEMS} numbers in all (write \\{ for literal text)`,
+    );
+    expect(read('{1..99999999999999999999}', keys)).toMatch(/^the range \{1\.\.99999999999999999999\} is too long/);
+    expect(read(`\\{1..${MAX_RANGE_ITEMS + 1}}`, [`{1..${MAX_RANGE_ITEMS + 1}}`])).toEqual([`{1..${MAX_RANGE_ITEMS + 1}}`]);
+  });
+
+  it('says where, in characters of the text typed, when the pattern holds characters of several bytes', () => {
+    expect(globProblem('é[')).toBe(unclosed('[', 2));
+    expect(globProblem('😀é{a,b')).toBe(unclosed('{', 3));
+    expect(globProblem('[é-a]')).toBe('the range é-a is reversed (write a-é)');
+    expect(globProblem('é\\')).toBe(trailing);
+    // The matcher, over the UTF-8 bytes as a key string, refuses the same patterns.
+    expect(() => compileGlob('\u00c3\u00a9[')).toThrow(unclosed('[', 3));
+  });
+
+  it('the filter refuses a pattern exactly when the matcher cannot read it, whatever it is made of', () => {
+    const units = ['a', 'b', '!', '-', ',', '*', '?', '[', ']', '{', '}', '\\', '^', ':', '.', '1', '[:alpha:]', '{1..3}', 'é'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...units), { maxLength: 8 }).map((u) => u.join('')), (pattern) => {
+        const problem = globProblem(pattern);
+        let thrown: unknown;
+        try {
+          // What the key index matches with: the pattern's UTF-8 bytes as a key string.
+          new GlobMatcher(textToKeyString(pattern));
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown === undefined || thrown instanceof GlobSyntaxError, pattern).toBe(true);
+        expect(problem === null, pattern).toBe(thrown === undefined);
+        // An ASCII pattern is its own bytes: the same words, the same positions.
+        if (!pattern.includes('é')) expect(problem, pattern).toBe(thrown === undefined ? null : (thrown as Error).message);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
@@ -167,6 +279,11 @@ describe('glob matching against picomatch and a reference', () => {
     const keyArb2 = fc.string({ unit: fc.constantFrom('a', 'b', 'c', '1', '2', '[', ']', '{', '}', ',', '!', '\\', '*'), maxLength: 8 });
     fc.assert(
       fc.property(anyPatternArb, fc.array(keyArb2, { maxLength: 20 }), (pattern, keys) => {
+        // A malformed pattern is refused, by the matcher as by the filter (above): nothing to compare.
+        if (globProblem(pattern) !== null) {
+          expect(() => compileGlob(pattern)).toThrow(GlobSyntaxError);
+          return;
+        }
         const ref = reference(pattern);
         const ours = compileGlob(pattern);
         // A DFA of at most 2 states is emptied again and again: the same answers.

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prefixRange, StringKeyList, type KeyList } from '../../src/engine/key-list.js';
 import { Keydir } from '../../src/engine/keydir.js';
-import { compileGlob } from '../../src/inspector/glob.js';
+import { compileGlob, globProblem } from '../../src/inspector/glob.js';
 import { globLiteral, KeyIndex, smallestKeys, type KeyRange } from '../../src/inspector/key-index.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../../src/shared/keytext.js';
 
@@ -183,6 +183,8 @@ describe('KeyIndex at scale: first window without the full sort, substring and g
     fc.assert(
       fc.property(keySetArb, patternArb, (keys, pattern) => {
         const sorted = [...keys].sort();
+        // A malformed pattern ('{' alone) is refused by the service before the index is asked.
+        if (globProblem(pattern) !== null) return;
         const got = new KeyIndex(() => sorted).filtered({ mode: 'glob', pattern });
         // The same matcher over every key: the literal skips none that match (glob.test.ts compares the matcher with picomatch).
         const want = sorted.filter(compileGlob(textToKeyString(pattern)));
