@@ -353,6 +353,28 @@ export function parseGlob(pattern: string): ParsedGlob {
   return { negated: start % 2 === 1, nodes: parser.sequence(start, pattern.length) };
 }
 
+/**
+ * The longest run of bytes every key matching the glob holds ('' when there
+ * is none: a negated glob, or no literal byte outside alternatives): read
+ * from the parsed glob, so a class, brace or escape is never taken for text.
+ * The key index looks for it first and tests only the keys that hold it.
+ */
+export function globLiteral({ negated, nodes }: ParsedGlob): string {
+  if (negated) return '';
+  let best = '';
+  let run = '';
+  for (const node of nodes) {
+    const b = literalByte(node);
+    if (b >= 0) {
+      run += String.fromCharCode(b);
+      if (run.length > best.length) best = run;
+    } else {
+      run = '';
+    }
+  }
+  return best;
+}
+
 // The NFA: one instruction per byte set, star and alternation (Thompson's construction).
 const CHAR = 0; // consume one byte of sets[arg]; then pc + 1
 const STAR = 1; // consume any byte and stay; or go on to pc + 1 without consuming

@@ -20,7 +20,7 @@ import { Uint32List } from '../engine/arrays.js';
 import type { KeyBatch, KeyList } from '../engine/key-list.js';
 import { batchesInPositionOrder, lowerBound, prefixRange, StringKeyList } from '../engine/key-list.js';
 import { SmallestN } from '../engine/key-sort.js';
-import { GlobMatcher, parseKeyFilterGlob } from './glob.js';
+import { GlobMatcher, globLiteral, parseKeyFilterGlob } from './glob.js';
 import { LIMITS } from '../shared/contract.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../shared/keytext.js';
 
@@ -175,32 +175,6 @@ function inOrder(positions: Uint32Array, n: number): Uint32Array {
   return positions;
 }
 
-/** Characters that are literal in a glob wherever they appear (see glob.ts). */
-const GLOB_LITERAL = /[A-Za-z0-9:_\-/. ,=#%~\u0080-\u00ff]/;
-
-/**
- * The longest run of characters every key matching the glob must contain
- * ('' when there is none we can be sure of): outside brackets and braces, up
- * to the next wildcard. Patterns with escapes, groups or negation get ''.
- */
-export function globLiteral(pattern: string): string {
-  if (/[\\()!]/.test(pattern) || pattern.startsWith('./')) return '';
-  let best = '';
-  let run = '';
-  let depth = 0;
-  for (const ch of pattern) {
-    if (ch === '[' || ch === '{') depth++;
-    else if ((ch === ']' || ch === '}') && depth > 0) depth--;
-    if (depth === 0 && GLOB_LITERAL.test(ch)) {
-      run += ch;
-      if (run.length > best.length) best = run;
-    } else {
-      run = '';
-    }
-  }
-  return best;
-}
-
 interface CacheEntry {
   source: KeyList;
   range: KeyRange;
@@ -317,8 +291,7 @@ export class KeyIndex {
     // What a person types is text; keys are bytes: the glob is matched against the UTF-8 bytes as latin1.
     const { glob, problem } = parseKeyFilterGlob(filter.pattern);
     if (!glob) throw new Error(`invalid pattern: ${problem}`); // the service refuses it before asking
-    const literal = globLiteral(pattern);
-    return search(haystack, literal || undefined, new GlobMatcher(glob));
+    return search(haystack, globLiteral(glob) || undefined, new GlobMatcher(glob));
   }
 
   /** The filtered, sorted keys (cached per filter until the store's key list changes). */

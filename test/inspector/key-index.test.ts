@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { prefixRange, StringKeyList, type KeyList } from '../../src/engine/key-list.js';
 import { Keydir } from '../../src/engine/keydir.js';
-import { compileGlob, globProblem } from '../../src/inspector/glob.js';
-import { globLiteral, KeyIndex, smallestKeys, type KeyRange } from '../../src/inspector/key-index.js';
+import { compileGlob, globLiteral, globProblem, parseGlob } from '../../src/inspector/glob.js';
+import { KeyIndex, smallestKeys, type KeyRange } from '../../src/inspector/key-index.js';
 import { describeKey, keyStringToHex, textToKeyString } from '../../src/shared/keytext.js';
 
 const KEYS = [
@@ -172,13 +172,22 @@ describe('KeyIndex at scale: first window without the full sort, substring and g
   });
 
   it('pre-filters a glob by its longest literal without losing a match', () => {
-    expect(globLiteral('user:*:profile')).toBe(':profile');
-    expect(globLiteral('a[bc]d*')).toBe('a');
-    expect(globLiteral('{foo,bar}x')).toBe('x');
-    expect(globLiteral('a\\*b')).toBe('');
-    expect(globLiteral('!(a)')).toBe('');
+    const literal = (pattern: string) => globLiteral(parseGlob(pattern));
+    expect(literal('user:*:profile')).toBe(':profile');
+    expect(literal('a[bc]d*')).toBe('a');
+    expect(literal('{foo,bar}x')).toBe('x');
+    expect(literal('a\\*b')).toBe('a*b');
+    expect(literal('(a)')).toBe('(a)');
+    expect(literal('!a')).toBe('');
+    expect(literal('x[a]y')).toBe('xay');
+    // A ']' first in a class is in it: the 'a' after it is in the class too, not text every key holds.
+    expect(literal('[]a]')).toBe('');
+    expect(literal('[^]a]')).toBe('');
+    const keys = [']', 'a', 'b'];
+    expect(keysIn(new KeyIndex(() => keys).filtered({ mode: 'glob', pattern: '[]a]' }))).toEqual([']', 'a']);
+    expect(keysIn(new KeyIndex(() => keys).filtered({ mode: 'glob', pattern: '[^]a]' }))).toEqual(['b']);
     const patternArb = fc
-      .string({ unit: fc.constantFrom('a', 'b', ':', '/', '*', '?', '[ab]', '{a,b}', '\u00e9', '[!a]', '{a..b}', '{a}', '\\*', '!', '(', '|', ']', '{', ','), maxLength: 6 })
+      .string({ unit: fc.constantFrom('a', 'b', ':', '/', '*', '?', '[ab]', '{a,b}', '\u00e9', '[!a]', '{a..b}', '{a}', '\\*', '!', '(', '|', ']', '{', ',', '[]a]', '[^]b]', '\\[', '[a]'), maxLength: 6 })
       .filter((p) => p !== '');
     fc.assert(
       fc.property(keySetArb, patternArb, (keys, pattern) => {
