@@ -25,6 +25,11 @@ export interface RowIndex {
   widest: number;
   /** Whether some line was broken into pieces. */
   broken: boolean;
+  /**
+   * Set for a text without line ends cut into rows of this many characters (fixedRowIndex): each row is a line
+   * of its own, none goes on from another.
+   */
+  width?: number;
 }
 
 /** How often the generator yields: every this many rows. */
@@ -82,8 +87,21 @@ export function buildRowIndex(text: string, rowChars = ROW_CHARS): RowIndex {
   }
 }
 
+/**
+ * A text without line ends (a value's Base64) as rows of `width` characters, the last one shorter when the text
+ * does not divide evenly: row i starts at i × width, so nothing of the text is read to index it. An empty text is
+ * one empty row.
+ */
+export function fixedRowIndex(text: string, width: number): RowIndex {
+  const count = Math.max(1, Math.ceil(text.length / width));
+  const starts = new Uint32Array(count);
+  for (let i = 0; i < count; i++) starts[i] = i * width;
+  return { text, starts, count, lines: count, widest: Math.min(width, text.length), broken: false, width };
+}
+
 /** Whether row `i` goes on from the row before it (a piece of a broken line other than its first). */
 export function continuesLine(index: RowIndex, i: number): boolean {
+  if (index.width !== undefined) return false;
   const start = index.starts[i]!;
   return start > 0 && index.text.charCodeAt(start - 1) !== 10;
 }
@@ -92,6 +110,7 @@ export function continuesLine(index: RowIndex, i: number): boolean {
 export function rowText(index: RowIndex, i: number): string {
   const { text, starts, count } = index;
   const start = starts[i]!;
+  if (index.width !== undefined) return text.slice(start, start + index.width);
   let end: number;
   if (i + 1 < count && !continuesLine(index, i + 1)) {
     end = starts[i + 1]! - 1; // the LF

@@ -2,7 +2,8 @@
  * A large text drawn by rows: only the rows in view (and a margin) are in the
  * DOM, each one fixed-height line with `white-space: pre`. Lines longer than
  * ROW_CHARS come as several rows (marked ↪ in the margin), so no single node
- * holds megabytes. Selecting can only take the rows drawn, so "Copy value"
+ * holds megabytes; a text without line ends (Base64) comes as rows of a
+ * fixed width. Selecting can only take the rows drawn, so "Copy value"
  * copies the whole text.
  */
 import { useRef, useState } from 'react';
@@ -31,6 +32,7 @@ export function LinesView({ index, className, label }: { index: RowIndex; classN
       <div className="lines-bar small muted">
         <span>
           {index.lines.toLocaleString('en-US')} {index.lines === 1 ? 'line' : 'lines'}
+          {index.width !== undefined ? ` of ${index.width.toLocaleString('en-US')} characters (${index.text.length.toLocaleString('en-US')} in all)` : ''}
           {index.broken ? ` · lines longer than ${ROW_CHARS.toLocaleString('en-US')} characters go on in the next row (↪)` : ''}
         </span>
         <span className="lines-bar-end">

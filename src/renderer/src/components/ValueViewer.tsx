@@ -9,6 +9,7 @@ import type { VersionInfo } from '../../../shared/contract.js';
 import { bytesToBase64 } from '../../../shared/keytext.js';
 import { decodeText, formatBytes } from '../format.js';
 import { formatJson, formatJsonSteps, type JsonNotes, type JsonResult } from '../json-text.js';
+import { base64RowSteps } from '../base64-rows.js';
 import { buildRowIndex, rowIndexSteps, type RowIndex } from '../line-index.js';
 import { runSliced } from '../sliced.js';
 import { partialJsonNotice } from '../value-load.js';
@@ -62,6 +63,9 @@ function JsonNotesView({ notes }: { notes: JsonNotes }) {
 export const SIMPLE_CHARS_MAX = 64 * 1024;
 export const SIMPLE_ROWS_MAX = 2000;
 
+/** Values up to this many bytes have their Base64 (SIMPLE_CHARS_MAX characters) drawn whole; larger ones by rows. */
+export const SIMPLE_BASE64_BYTES = (SIMPLE_CHARS_MAX / 4) * 3;
+
 /** Whether `text` is drawn whole: its row index when it is not (small texts are indexed at once, cheaply). */
 function isSmall(text: string): boolean {
   if (text.length > SIMPLE_CHARS_MAX) return false;
@@ -98,6 +102,7 @@ function useSliced<I, T>(input: I | null, run: (input: I) => Generator<void, T, 
 }
 
 const indexText = (text: string) => rowIndexSteps(text);
+const indexBase64 = (bytes: Uint8Array) => base64RowSteps(bytes);
 
 /** A React key per row index: another value's rows start a fresh view (scrolled to the top, no old copy note). */
 const indexIds = new WeakMap<RowIndex, number>();
@@ -117,6 +122,10 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
   /** A large value: its text's rows (Text tab, and the JSON tab while it is formatted), and its JSON formatted and indexed. */
   const textRows = useSliced(!small && (view === 'text' || view === 'json') ? text.text : null, indexText);
   const bigJson = useSliced(!small && view === 'json' && !incomplete ? text.text : null, prepareJson);
+  /** A large value's Base64, encoded and cut into rows in slices (a small one is drawn whole). */
+  const smallBase64 = bytes.length <= SIMPLE_BASE64_BYTES;
+  const base64Rows = useSliced(view === 'base64' && !smallBase64 ? bytes : null, indexBase64);
+  const holdsLines = (!small && (view === 'text' || view === 'json')) || (view === 'base64' && !smallBase64);
   const partialNotice = partial && partialJsonNotice(partial.loaded, partial.size);
   return (
     <>
@@ -138,7 +147,7 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
           </button>
         ))}
       </div>
-      <div role="region" aria-label="Value" className={`value-view${view === 'hex' ? ' holds-hex' : !small && (view === 'text' || view === 'json') ? ' holds-lines' : ''}`}>
+      <div role="region" aria-label="Value" className={`value-view${view === 'hex' ? ' holds-hex' : holdsLines ? ' holds-lines' : ''}`}>
         {view === 'text' && (
           <>
             {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
@@ -199,7 +208,14 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
             <div className="inline-error">Not valid JSON: {json.error}</div>
           ))}
         {view === 'hex' && <HexView bytes={bytes} baseOffset={baseOffset} />}
-        {view === 'base64' && <pre className="mono value-text wrap">{bytesToBase64(bytes)}</pre>}
+        {view === 'base64' &&
+          (smallBase64 ? (
+            <pre className="mono value-text wrap">{bytesToBase64(bytes)}</pre>
+          ) : base64Rows ? (
+            <LinesView key={idOf(base64Rows)} index={base64Rows} label="Value Base64" />
+          ) : (
+            <div className="muted small lines-wait">Preparing the Base64…</div>
+          ))}
       </div>
     </>
   );
