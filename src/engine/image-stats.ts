@@ -7,8 +7,15 @@
  * Given only when an open would take the image over and so report the same
  * figures: a version 2 image whose header and segment table match their
  * checksum, describing the data files as they are now (same segments, same
- * sizes), every data file with a sound header, and no compaction half done.
- * Otherwise undefined: the caller opens the store.
+ * sizes), every data file with a sound header, and no committed compaction
+ * left half done (a COMPACTION manifest, which decides which files hold the
+ * data). Otherwise undefined: the caller opens the store.
+ *
+ * The files of a compaction that did not reach its commit (*.compacting, a
+ * COMPACTION.tmp) are no reason to open it: no reader reads them (an open
+ * takes the image over beside them, with the same figures), and the next
+ * writer deletes them. The caller reports them (uncommittedCompaction), as
+ * it does after an open.
  */
 import { readFileAt, realFs, type EngineFs } from './fs.js';
 import { throughCurrentImage } from './image-lookup.js';
@@ -24,7 +31,7 @@ export function statsThroughKeydirImage(dir: string, efs: EngineFs = realFs): St
   return throughCurrentImage(dir, efs, (_fd, layout, dataFiles, listing) => {
     // Version 1 has no checksum of its own over the figures read here.
     if (layout.version === 1) return undefined;
-    if (listing.hasManifest || listing.compactingIds.length > 0) return undefined;
+    if (listing.hasManifest) return undefined;
     const perSegment = [];
     for (let i = 0; i < dataFiles.length; i++) {
       const { id, name, size } = dataFiles[i]!;

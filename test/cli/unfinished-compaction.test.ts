@@ -24,6 +24,8 @@ function kv(args: string[]): { code: number | null; out: string; err: string } {
 
 let crashed: string;
 let compacting: { file: string; bytes: number }[];
+/** The store closed cleanly (its keydir image written) after the compaction failed; its outputs not deleted. */
+let imaged: string;
 
 beforeAll(async () => {
   const dir = path.join(tempDir(), 'store');
@@ -35,6 +37,10 @@ beforeAll(async () => {
   expect(names.some((n) => n.endsWith('.data.compacting'))).toBe(true);
   expect(fs.existsSync(path.join(crashed, 'COMPACTION'))).toBe(false);
   compacting = names.map((file) => ({ file, bytes: fs.statSync(path.join(crashed, file)).size }));
+  // What the failed compaction leaves when its outputs cannot be deleted: the store closed cleanly beside them.
+  expect(fs.existsSync(path.join(dir, 'KEYDIR'))).toBe(true);
+  imaged = dir;
+  for (const name of names) fs.copyFileSync(path.join(crashed, name), path.join(imaged, name));
 });
 afterAll(cleanTempDirs);
 
@@ -62,6 +68,20 @@ describe('a compaction interrupted before its commit', () => {
       expect(out.uncommittedCompaction, command).toEqual({ files: compacting, bytes });
       if (command === 'verify') expect(out.ok).toBe(true);
     }
+  });
+
+  it('beside a keydir image (taken without an open: image-stats.test.ts): stats gives the figures of an open and names the files', async () => {
+    const bytes = compacting.reduce((n, f) => n + f.bytes, 0);
+    const store = await Store.open(imaged, { readOnly: true });
+    const opened = store.stats();
+    await store.close();
+    expect(opened.figuresFrom).toBe('index');
+    const r = kv(['--dir', imaged, 'stats', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ ...opened, uncommittedCompaction: { files: compacting, bytes } });
+    const text = kv(['--dir', imaged, 'stats']);
+    expect(text.out).toContain('An unfinished compaction was found');
+    expect(text.out).toContain('Figures from:        hints / keydir image');
   });
 
   it('says nothing once a writer has rolled it back', () => {

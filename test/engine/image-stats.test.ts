@@ -6,9 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { uncommittedCompaction } from '../../src/engine/compaction.js';
+import { realFs } from '../../src/engine/fs.js';
 import { statsThroughKeydirImage } from '../../src/engine/image-stats.js';
 import { Store } from '../../src/engine/store.js';
-import { cleanTempDirs, countingFs, hashDir, resealedImage, tempDir } from './helpers.js';
+import { cleanTempDirs, countingFs, hashDir, pathAwareFs, resealedImage, tempDir } from './helpers.js';
 
 afterEach(cleanTempDirs);
 
@@ -98,5 +100,62 @@ describe('statsThroughKeydirImage', () => {
     const writer = await Store.open(dir);
     expect(statsThroughKeydirImage(dir)).toBeUndefined();
     await writer.close();
+  });
+});
+
+/**
+ * A store closed cleanly (its keydir image written) beside the files of a
+ * compaction that stopped before its commit: it failed once its outputs were
+ * written, and they could not be deleted (EIO), as a crash would leave them.
+ */
+async function closedBesideUncommittedCompaction(): Promise<string> {
+  const dir = await closedStore(7);
+  const refusing = pathAwareFs(() => ({
+    unlinkSync: (p) => {
+      if (p.endsWith('.compacting')) throw Object.assign(new Error(`EIO: i/o error (injected), unlink '${p}'`), { code: 'EIO' });
+      realFs.unlinkSync(p);
+    },
+  }));
+  const store = await Store.open(dir, {
+    fs: refusing,
+    fsync: 'never',
+    segmentSize: 700,
+    compactionHooks: {
+      afterStep(step) {
+        if (step === 'outputs-written') throw new Error('simulated failure');
+      },
+    },
+  });
+  await store.put('after', 'the failed compaction');
+  await expect(store.compact()).rejects.toThrow('simulated failure');
+  expect(await store.flushBackground()).toEqual([]);
+  await store.close();
+  const names = fs.readdirSync(dir);
+  expect(names).toContain('KEYDIR');
+  expect(names.filter((n) => n.endsWith('.data.compacting')).length).toBeGreaterThan(0);
+  return dir;
+}
+
+describe('statsThroughKeydirImage beside an uncommitted compaction (*.compacting)', () => {
+  it('gives the figures an open gives, reading none of its files: nobody reads them, the next writer deletes them', async () => {
+    const dir = await closedBesideUncommittedCompaction();
+    const before = hashDir(dir);
+    const { efs, bytesReadFrom } = countingFs();
+    const stats = statsThroughKeydirImage(dir, efs);
+    // Taken through the image, as without those files (it used to give none, and the caller opened the store).
+    expect(stats).toBeDefined();
+    expect(stats!.figuresFrom).toBe('index');
+    expect(stats).toEqual(await statsOfOpen(dir));
+    expect(bytesReadFrom((name) => name.endsWith('.compacting'))).toBe(0);
+    expect(bytesReadFrom((name) => name === 'KEYDIR')).toBeLessThan(1024);
+    expect(bytesReadFrom((name) => name.endsWith('.data'))).toBe(24 * stats!.segments);
+    expect(hashDir(dir)).toEqual(before);
+    // Still there to be reported, as after an open.
+    expect(uncommittedCompaction(realFs, dir)?.files.some((f) => f.file.endsWith('.data.compacting'))).toBe(true);
+    // They changed no figure: a writer deletes them, and the store's figures are as they were.
+    const writer = await Store.open(dir);
+    await writer.close();
+    expect(fs.readdirSync(dir).filter((n) => n.endsWith('.compacting'))).toEqual([]);
+    expect(statsThroughKeydirImage(dir)).toEqual(stats);
   });
 });
