@@ -11,7 +11,7 @@ import { decodeText, formatBytes } from '../format.js';
 import { formatJson, formatJsonSteps, type JsonNotes, type JsonResult } from '../json-text.js';
 import { base64RowSteps } from '../base64-rows.js';
 import { buildRowIndex, rowIndexSteps, type RowIndex } from '../line-index.js';
-import { runSliced } from '../sliced.js';
+import { ResumableWork } from '../sliced.js';
 import { partialJsonNotice } from '../value-load.js';
 import { HexView } from './HexView.js';
 import { LinesView } from './LinesView.js';
@@ -80,24 +80,32 @@ function* prepareJson(text: string): Generator<void, { json: JsonResult; rows: R
 }
 
 /**
- * The result of a generator run in slices for `input` (null while it runs, or for a null input). A new input, or
- * leaving (another key, another tab), cancels the run under way.
+ * The result of a generator run in slices for `input` while `active` (null until it is done, and for a null
+ * input). Leaving (another tab: not active) stops the run under way and keeps what it did: going back to the same
+ * input goes on from there, and once done it is not run again. A new input (another key) drops the work.
+ * `start` is read once: pass a function that does not change.
  */
-function useSliced<I, T>(input: I | null, run: (input: I) => Generator<void, T, void>): T | null {
+function useSliced<I, T>(input: I | null, active: boolean, start: (input: I) => Generator<void, T, void>): T | null {
   const [done, setDone] = useState<{ input: I; value: T } | null>(null);
   /** What was done last: going back to an input (the JSON tab again) does not run it again. */
   const last = useRef(done);
   last.current = done;
+  const work = useRef<ResumableWork<I, T> | null>(null);
+  work.current ??= new ResumableWork(start);
   useEffect(() => {
-    if (input === null || last.current?.input === input) return undefined;
-    let cancelled = false;
-    void runSliced(run(input), () => cancelled).then((value) => {
-      if (!cancelled && value !== null) setDone({ input, value });
+    const sliced = work.current!;
+    // Work left unfinished for another value (a key shown while on another tab) is not wanted any more.
+    sliced.dropUnless(input);
+    if (input === null || !active || last.current?.input === input) return undefined;
+    let stopped = false;
+    void sliced.run(input, () => stopped).then((value) => {
+      if (value !== null) setDone({ input, value });
     });
     return () => {
-      cancelled = true;
+      stopped = true;
     };
-  }, [input, run]);
+  }, [input, active]);
+  useEffect(() => () => work.current?.drop(), []);
   return done && done.input === input ? done.value : null;
 }
 
@@ -120,11 +128,11 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
   const small = useMemo(() => isSmall(text.text), [text]);
   const json = useMemo(() => (small && view === 'json' && !incomplete ? formatJson(text.text) : null), [text, view, incomplete, small]);
   /** A large value: its text's rows (Text tab, and the JSON tab while it is formatted), and its JSON formatted and indexed. */
-  const textRows = useSliced(!small && (view === 'text' || view === 'json') ? text.text : null, indexText);
-  const bigJson = useSliced(!small && view === 'json' && !incomplete ? text.text : null, prepareJson);
+  const textRows = useSliced(small ? null : text.text, view === 'text' || view === 'json', indexText);
+  const bigJson = useSliced(small || incomplete ? null : text.text, view === 'json', prepareJson);
   /** A large value's Base64, encoded and cut into rows in slices (a small one is drawn whole). */
   const smallBase64 = bytes.length <= SIMPLE_BASE64_BYTES;
-  const base64Rows = useSliced(view === 'base64' && !smallBase64 ? bytes : null, indexBase64);
+  const base64Rows = useSliced(smallBase64 ? null : bytes, view === 'base64', indexBase64);
   const holdsLines = (!small && (view === 'text' || view === 'json')) || (view === 'base64' && !smallBase64);
   const partialNotice = partial && partialJsonNotice(partial.loaded, partial.size);
   return (
