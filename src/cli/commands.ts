@@ -599,6 +599,9 @@ class ImportBatches {
   /** Where the last op written came from (a line number), and its key: what an interrupted import names. */
   writtenThrough = 0;
   lastKeyWritten: Uint8Array | string | undefined;
+  /** The data file the last batch went into, and what had been written when the first batch went into it. */
+  private lastFile: string | undefined;
+  private beforeLastFile: WrittenSoFar = { written: 0, through: 0, lastKey: undefined };
   private gatheredThrough = 0;
   /** Bytes of records the batch being gathered may hold: where it goes, within the segment size. */
   private maxBytes = 0;
@@ -633,12 +636,38 @@ class ImportBatches {
   async flush(): Promise<void> {
     if (this.ops.length === 0) return;
     await this.store.batch(this.ops);
+    const file = this.store.activeFile;
+    if (file !== this.lastFile) {
+      this.beforeLastFile = { written: this.written, through: this.writtenThrough, lastKey: this.lastKeyWritten };
+      this.lastFile = file;
+    }
     this.written += this.ops.length;
     this.writtenThrough = this.gatheredThrough;
     this.lastKeyWritten = this.ops[this.ops.length - 1]!.key;
     this.ops = [];
     this.bytes = 0;
   }
+
+  /**
+   * Once the store is closed: undefined when every batch written is on disk
+   * (the close synced, or each batch was synced as it was written: --fsync
+   * batch or always). Else, under --fsync never when the close could not
+   * sync the active segment, what is known to be on disk (the batches in the
+   * segments before it, synced when they were sealed), and why the rest
+   * may not be.
+   */
+  notSynced(): { synced: WrittenSoFar; file: string; cause: Error } | undefined {
+    const failure = this.store.closeFailure;
+    if (failure === undefined || this.store.fsyncPolicy !== 'never' || failure.file !== this.lastFile) return undefined;
+    return { synced: this.beforeLastFile, file: failure.file, cause: failure.cause };
+  }
+}
+
+/** How far an import had written: keys (or lines), through line `through` (an import of a file), the last key. */
+interface WrittenSoFar {
+  written: number;
+  through: number;
+  lastKey: Uint8Array | string | undefined;
 }
 
 const importCmd: Command = async (args, opts, io) => {
@@ -668,6 +697,29 @@ function sayInterruptedImport(io: Io, opts: CliOptions, json: Record<string, unk
   if (opts.json) io.out(JSON.stringify({ ...json, interrupted: true }));
   io.err(`kvscope: interrupted: ${text}`);
   return EXIT_INTERRUPTED;
+}
+
+/**
+ * What an import whose close could not sync its last segment under --fsync
+ * never (ImportBatches.notSynced) says after "N … were written": the close's
+ * error, what is on disk (the batches in segments sealed before, synced
+ * then) and what may not be. Undefined when everything written is on disk.
+ */
+function notSyncedText(batches: ImportBatches, unit: 'lines' | 'keys'): { text: string; json: Record<string, unknown> } | undefined {
+  const n = batches.notSynced();
+  if (n === undefined) return undefined;
+  const { synced } = n;
+  const rest = batches.written - synced.written;
+  const known =
+    synced.written === 0
+      ? `none of them is known to be on disk (${n.file} held them all, and nothing had synced it)`
+      : unit === 'lines'
+        ? `lines 1–${formatCount(synced.through)} are on disk (synced when their segments were sealed), lines ${formatCount(synced.through + 1)}–${formatCount(batches.writtenThrough)} (in ${n.file}) may not be`
+        : `the first ${formatCount(synced.written)} (through ${printableKey(toBytes(synced.lastKey!))}) are on disk (synced when their segments were sealed), the other ${formatCount(rest)} (in ${n.file}) may not be`;
+  return {
+    text: `but closing the store failed (${n.cause.message}): under --fsync never, ${known}`,
+    json: { closeFailed: n.cause.message, synced: synced.written, ...(unit === 'lines' ? { syncedThroughLine: synced.through } : {}) },
+  };
 }
 
 /** Lines between two looks at the progress line's clock. */
@@ -751,16 +803,24 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     } finally {
       await source.store.close();
     }
+    // The store is closed: what was written is durable, unless the close could not sync it (--fsync never).
+    const notSynced = batches && notSyncedText(batches, 'keys');
     if (signal.aborted) {
       const written = batches?.written ?? 0;
       const last = batches?.lastKeyWritten;
+      const through = (): string => `in key order, through ${printableKey(toBytes(last!))}`;
       return sayInterruptedImport(
         io,
         opts,
-        { imported: written, from: source.detection.format },
-        written === 0 ? 'nothing was imported' : `${formatCount(written)} of the source's ${formatCount(keys)} keys were imported (in key order, through ${printableKey(toBytes(last!))}); the rest were not`,
+        { imported: written, from: source.detection.format, ...notSynced?.json },
+        written === 0
+          ? 'nothing was imported'
+          : notSynced
+            ? `${formatCount(written)} of the source's ${formatCount(keys)} keys were written (${through()}), ${notSynced.text}; the rest were not imported`
+            : `${formatCount(written)} of the source's ${formatCount(keys)} keys were imported (${through()}); the rest were not`,
       );
     }
+    if (notSynced) throw new StoreError('IO', `${formatCount(batches!.written)} keys were written from ${source.detection.format} directory ${opts.from}, ${notSynced.text}`);
     io.out(opts.json ? JSON.stringify({ imported: count, from: source.detection.format, ...(leftOut.count > 0 ? { leftOut: leftOut.count } : {}) }) : `Imported ${count} keys from ${source.detection.format} directory ${opts.from}`);
     return finishAfterDamage(source, io, leftOut.finish());
   }
@@ -795,8 +855,11 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     if (signal.aborted) return sayInterruptedImport(io, opts, { imported: 0, throughLine: 0 }, `nothing was imported (stopped while checking the lines, at line ${formatCount(n)})`);
     let imported = 0;
     let through = 0;
+    // Set in the callback (declared `let written: ImportBatches | undefined`, it would stay narrowed to undefined after it).
+    let written = undefined as ImportBatches | undefined;
     await withWriter(opts, io, async (o) => {
       const batches = new ImportBatches(nativeOrRefuse(o, 'import'));
+      written = batches;
       let at = 0;
       for await (const line of lines(createReadStream(source), signal)) {
         at++;
@@ -816,16 +879,23 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
       imported = batches.written;
       through = batches.writtenThrough;
     }, work);
-    // The store is closed: what was written is durable.
+    // The store is closed: what was written is durable, unless the close could not sync it (--fsync never).
+    const notSynced = written && notSyncedText(written, 'lines');
     if (signal.aborted) {
       const input = file === '-' ? "the input's" : "the file's";
+      const lines = `lines 1–${formatCount(through)}${file === '-' ? '' : ` of ${file}`}`;
       return sayInterruptedImport(
         io,
         opts,
-        { imported, throughLine: through },
-        imported === 0 ? 'nothing was imported' : `${formatCount(imported)} of ${input} ${formatCount(count)} lines were imported (lines 1–${formatCount(through)}${file === '-' ? '' : ` of ${file}`}); the rest were not`,
+        { imported, throughLine: through, ...notSynced?.json },
+        imported === 0
+          ? 'nothing was imported'
+          : notSynced
+            ? `${formatCount(imported)} of ${input} ${formatCount(count)} lines were written (${lines}), ${notSynced.text}; the rest were not imported`
+            : `${formatCount(imported)} of ${input} ${formatCount(count)} lines were imported (${lines}); the rest were not`,
       );
     }
+    if (notSynced) throw new StoreError('IO', `${formatCount(imported)} lines were written, ${notSynced.text}`);
     if (imported !== count) throw new StoreError('IO', `${file} changed while it was imported: ${count} lines checked, ${imported} imported`);
     io.out(opts.json ? JSON.stringify({ imported }) : `Imported ${imported} lines`);
     return EXIT_OK;

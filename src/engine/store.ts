@@ -232,6 +232,7 @@ export class Store implements BrowsableStore {
   private lock: AcquiredLock | undefined;
   private failure: unknown;
   private closed = false;
+  private unsyncedAtClose: { file: string; cause: Error } | undefined;
   private compacting: Promise<CompactResult> | undefined;
   private background: Promise<void> = Promise.resolve();
   private readonly backgroundErrors: Error[] = [];
@@ -1808,15 +1809,20 @@ export class Store implements BrowsableStore {
     if (this.compacting) await this.compacting.catch(() => undefined);
     await this.background;
     await this.groupCommit.idle();
-    if (!this.readOnly && this.active && this.failure === undefined) {
+    if (!this.readOnly && this.active && this.failure !== undefined) {
+      // Not synced: the store refuses writes since a write failed (that error was thrown to its writer).
+      this.unsyncedAtClose = { file: this.active.file, cause: new FailedStoreError(this.failure) };
+    } else if (!this.readOnly && this.active) {
       let synced = false;
       try {
         this.active.cutPreallocated(this.efs);
         this.efs.fdatasyncSync(this.active.fd);
         synced = true;
         this.writeActiveHint();
-      } catch {
-        /* nothing more can be done on close; without its hint the segment is scanned at the next open */
+      } catch (err) {
+        // Nothing more can be done on close; without its hint the segment is scanned at the next open. A sync
+        // that failed is said (closeFailure): under fsync 'never' it was the only one the segment's writes had.
+        if (!synced) this.unsyncedAtClose = { file: this.active.file, cause: new IoError(`syncing ${this.active.file} at close`, err) };
       }
       try {
         // Only over data known to be on disk.
@@ -1826,6 +1832,25 @@ export class Store implements BrowsableStore {
       }
     }
     this.releaseResources();
+  }
+
+  /**
+   * After close(): the active segment it could not sync (its fdatasync
+   * failed, or an earlier failed write had left the store refusing writes),
+   * and why. Writes to that segment that nothing synced before may then not
+   * be on disk: under fsync 'never', every write since the segment was begun
+   * (a segment is synced when it is sealed); under 'batch' and 'always', none
+   * that was acknowledged. Undefined before close, after a close that synced,
+   * and for a reader. close() itself does not throw for it: the store is
+   * closed all the same.
+   */
+  get closeFailure(): { file: string; cause: Error } | undefined {
+    return this.unsyncedAtClose;
+  }
+
+  /** The data file a writer's writes go to now (its active segment); undefined for a reader. */
+  get activeFile(): string | undefined {
+    return this.active?.file;
   }
 
   /**
