@@ -14,7 +14,9 @@
  *
  * Keys are not paths: '/' is an ordinary character. The syntax, over key
  * strings (one char per byte; a pattern typed as text is turned into its
- * UTF-8 bytes first, so a class matches one byte):
+ * UTF-8 bytes first, so a class matches one byte); the key filter shows it
+ * from shared/glob-syntax.ts, whose examples test/inspector/glob-syntax.test.ts
+ * checks against this parser:
  *   *            any run of bytes, the empty one included ('**' is the same)
  *   ?            any one byte
  *   [abc] [a-z]  one byte of the set; [!a-z] and [^a-z] any byte not in it;

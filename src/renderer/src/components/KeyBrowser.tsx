@@ -8,6 +8,7 @@ import { useScaledList } from './scaled-list.js';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { asApiError } from '../../../shared/errors.js';
+import { GLOB_REFUSED, GLOB_SUMMARY, GLOB_SYNTAX } from '../../../shared/glob-syntax.js';
 import { formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
 import { KeyText, keyTitle } from './KeyText.js';
@@ -253,6 +254,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
             placeholder={mode === 'glob' ? 'user:*:profile' : mode === 'prefix' ? 'user:' : 'filter keys'}
             value={pattern}
             spellCheck={false}
+            title={mode === 'glob' ? GLOB_SUMMARY : undefined}
             onChange={(e) => setPattern(e.target.value)}
             aria-invalid={filterProblem !== null && counted}
             aria-describedby={filterProblem !== null && counted ? 'key-filter-problem' : undefined}
@@ -286,6 +288,24 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
             </select>
           )}
         </div>
+        {mode === 'glob' && (
+          <details className="glob-help small">
+            <summary>Glob syntax</summary>
+            <table aria-label="Glob syntax">
+              <tbody>
+                {GLOB_SYNTAX.map(({ examples, meaning }) => (
+                  <tr key={examples.join(' ')}>
+                    <th scope="row" className="mono">
+                      {examples.join(' ')}
+                    </th>
+                    <td>{meaning}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <p className="muted">{GLOB_REFUSED}</p>
+          </details>
+        )}
         <div className="controls-row">
           <span className="muted small" aria-live="polite" aria-busy={!counted} data-testid="key-count">
             {countText}
