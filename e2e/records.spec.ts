@@ -248,6 +248,46 @@ test('the record table lights up the chosen row at once, before the service answ
   await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', third!);
 });
 
+test('the record table names its active row (aria-activedescendant), as the key list does, as the selection moves', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  const details = page.getByTestId('record-details');
+  await expect(table.locator('.record-row').first()).toContainText('header');
+  await expect(table).not.toHaveAttribute('aria-activedescendant');
+  /** The option the table names as active: there, in the table, selected, and holding the record the details show. */
+  const expectActive = async (offset: string) => {
+    await expect(details).toHaveAttribute('data-record-offset', offset);
+    await expect(table).toHaveAttribute('aria-activedescendant', /^record-row-\d+$/);
+    const active = table.locator(`#${await table.getAttribute('aria-activedescendant')}`);
+    await expect(active).toHaveAttribute('role', 'option');
+    await expect(active).toHaveAttribute('aria-selected', 'true');
+    await expect(active).toHaveAttribute('data-offset', offset);
+  };
+  await table.focus();
+  await page.keyboard.press('ArrowDown');
+  await expectActive('0');
+  await page.keyboard.press('ArrowDown');
+  await expectActive('24');
+  const third = await table.locator('.record-row').nth(2).getAttribute('data-offset');
+  await page.keyboard.press('ArrowDown');
+  await expectActive(third!);
+  await page.keyboard.press('ArrowUp');
+  await expectActive('24');
+  await expect(table).toBeFocused();
+  // End: the last row, scrolled into view and named.
+  await page.keyboard.press('End');
+  const last = table.locator('.record-row.selected');
+  await expect(last).toHaveAttribute('data-offset', /^\d+$/);
+  await expectActive((await last.getAttribute('data-offset'))!);
+  // A click names the clicked row.
+  await page.keyboard.press('Home');
+  await expectActive('0');
+  await table.locator('.record-row[data-offset="24"]').click();
+  await expectActive('24');
+});
+
 test('verify finds injected damage and jumps to it; the scan resynchronises', async ({ page, kv }) => {
   // Damage one record in the middle of segment 2 (a value byte), on this test's own copy of the store.
   const file = '000002.data';

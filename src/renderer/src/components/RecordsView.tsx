@@ -439,6 +439,14 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   };
 
   const info = files.find((f) => f.file === file);
+  /** The row chosen by position when known (it may still be loading), else the one holding the selected record. */
+  const isSelected = (index: number): boolean => {
+    if (chosenRow !== null) return index === chosenRow;
+    const r = rowAt(index);
+    return !!r && !!record && r.offset === record.offset;
+  };
+  /** The selected row, when it is drawn: the table's active option (as in the key list), since focus stays on the table. */
+  const activeRow = items.find((item) => isSelected(item.index))?.index;
   return (
     <div className="records-view">
       <section className="records-left" aria-label="Records">
@@ -557,6 +565,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           role="listbox"
           aria-label="Record table"
           tabIndex={0}
+          aria-activedescendant={activeRow !== undefined ? `record-row-${activeRow}` : undefined}
           onKeyDown={(e) => void onTableKey(e)}
           onScroll={(e) => {
             if (headRef.current) headRef.current.scrollLeft = e.currentTarget.scrollLeft;
@@ -568,12 +577,12 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           <div className="record-table-body" style={{ height: list.height }}>
             {items.map((item) => {
               const r = rowAt(item.index);
-              // The row chosen by position when known (it may still be loading), else the one holding the selected record.
-              const selected = chosenRow !== null ? item.index === chosenRow : !!r && !!record && r.offset === record.offset;
+              const selected = isSelected(item.index);
               const crcMismatch = r && r.storedCrc !== undefined && r.computedCrc !== undefined && r.storedCrc !== r.computedCrc;
               return (
                 <div
                   key={item.index}
+                  id={`record-row-${item.index}`}
                   role="option"
                   aria-selected={selected}
                   className={`record-row st-${r?.status ?? 'loading'}${selected ? ' selected' : ''}`}
