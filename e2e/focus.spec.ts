@@ -158,3 +158,53 @@ test('focus after Verify: the end of a run gives it back to Verify, a problem op
   await expect(tabs.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('listbox', { name: 'Record table' })).toBeFocused();
 });
+
+test('focus after Restore: the Restore button goes away with the old version shown, so the key list takes it, on the key', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await select(page, 'user:00000:name');
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr')).toHaveCount(2);
+  const oldSeq = await history.locator('tbody tr').nth(0).getAttribute('data-sequence');
+  const restore = page.getByRole('button', { name: `Restore version ${oldSeq}` });
+  // By keyboard: focus on Restore, then Enter.
+  await restore.focus();
+  await page.keyboard.press('Enter');
+  await expect(history.locator('tbody tr')).toHaveCount(3);
+  const keyList = page.getByRole('listbox', { name: 'Keys' });
+  await expect(keyList).toBeFocused();
+  // The active row is the restored key's: where the arrow keys move on from.
+  const active = await keyList.getAttribute('aria-activedescendant');
+  expect(active).toMatch(/^key-row-\d+$/);
+  await expect(page.locator(`#${active}`)).toHaveText('user:00000:name');
+  expect(await page.evaluate(() => document.activeElement === document.body)).toBe(false);
+});
+
+test('focus after Cancel of a running compaction: back on Compact, not on <body>', async ({ page, kv }) => {
+  // The job's events wait until Cancel has been answered, so the running
+  // compaction and its Cancel button are there however fast it is.
+  const held: (() => void)[] = [];
+  let holding = true;
+  await page.routeWebSocket(/\/events/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (holding && /"job-(progress|done|failed)"/.test(String(message))) held.push(() => ws.send(message));
+      else ws.send(message);
+    });
+  });
+  await openReadWrite(page, kv);
+  const stats = page.getByRole('complementary', { name: 'Statistics' });
+  const compact = stats.getByRole('button', { name: 'Compact', exact: true });
+  await compact.click();
+  const cancel = stats.getByRole('button', { name: 'Cancel', exact: true });
+  await expect(cancel).toBeVisible();
+  await cancel.focus();
+  const answered = page.waitForResponse('**/api/cancelJob');
+  await page.keyboard.press('Enter');
+  await answered;
+  // Cancelled, or finished before Cancel reached it: either way the job ends and its Cancel button goes.
+  holding = false;
+  for (const release of held) release();
+  await expect(cancel).toHaveCount(0);
+  await expect(compact).toBeFocused();
+  await shot(page, 'focus-after-compaction-cancel');
+});
