@@ -208,3 +208,33 @@ test('focus after Cancel of a running compaction: back on Compact, not on <body>
   await expect(compact).toBeFocused();
   await shot(page, 'focus-after-compaction-cancel');
 });
+
+test('focus after Compact now in Segments: the button is busy while the job runs, and keeps focus', async ({ page, kv }) => {
+  // The job's end waits, so the running job's button can be looked at.
+  let releaseDone: (() => void) | undefined;
+  await page.routeWebSocket(/\/events/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (String(message).includes('"job-done"')) releaseDone = () => ws.send(message);
+      else ws.send(message);
+    });
+  });
+  await openReadWrite(page, kv);
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Segments' }).click();
+  const compactNow = page.getByRole('button', { name: 'Compact now' });
+  await compactNow.focus();
+  let compactions = 0;
+  page.on('request', (r) => void (r.url().includes('/api/compact') && compactions++));
+  await page.keyboard.press('Enter');
+  const busy = page.getByRole('button', { name: /^Compacting… \d+%$/ });
+  await expect(busy).toBeFocused();
+  await expect(busy).toHaveAttribute('aria-disabled', 'true');
+  await shot(page, 'focus-segments-compacting');
+  // Enter on the busy button starts nothing.
+  await expect.poll(() => releaseDone !== undefined).toBe(true);
+  await page.keyboard.press('Enter');
+  releaseDone!();
+  await expect(page.getByRole('status', { name: 'Plan versus result' })).toContainText('Compaction finished');
+  await expect(compactNow).toBeFocused();
+  expect(compactions).toBe(1);
+});

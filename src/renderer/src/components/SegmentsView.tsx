@@ -114,7 +114,15 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
           <b>{formatCount(plan.recordsToDrop)}</b> record(s) and reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> ({formatCount(plan.bytesToReclaim)} bytes).
           </div>
           <div className="controls-row">
-            <button type="button" className="primary" disabled={readOnly || job !== null} onClick={onCompact} title={readOnly ? compactHint : undefined}>
+            <button
+              type="button"
+              className="primary"
+              disabled={readOnly}
+              // Not disabled while the job runs: a disabled button drops focus to <body>; a click meanwhile is ignored.
+              aria-disabled={job !== null || undefined}
+              onClick={() => job === null && onCompact()}
+              title={readOnly ? compactHint : undefined}
+            >
               {job ? `Compacting… ${job.total > 0 ? Math.round((job.done / job.total) * 100) : 0}%` : 'Compact now'}
             </button>
             {readOnly && <span className="muted">{compactHint}.</span>}
