@@ -8,6 +8,7 @@ import { Store, type StoreOptions } from './store.js';
 import { openForeign } from './foreign-store.js';
 import { nativeFormat } from './formats/native.js';
 import { LOCK_FILE } from './native/files.js';
+import { NotAStoreError } from './errors.js';
 import type { Detection } from './formats/format.js';
 import type { BrowsableStore } from './types.js';
 
@@ -29,7 +30,17 @@ export interface OpenedStore {
  * writer takes over, or is refused by while its holder lives).
  */
 function isEmptyOrMissing(dir: string): boolean {
-  return !existsSync(dir) || readdirSync(dir).every((name) => name === LOCK_FILE || name.startsWith(`${LOCK_FILE}.`));
+  if (!existsSync(dir)) return true;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    // A file where the store should be (ENOTDIR), or a directory that cannot be listed: said plainly, where
+    // readdir's own error ("ENOTDIR: not a directory, scandir 'x'") named neither the store nor the way out.
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new NotAStoreError(dir, code === 'ENOTDIR' ? 'it is a file, not a directory (a store is a directory of segment files)' : `cannot read the directory (${(err as Error).message})`);
+  }
+  return names.every((name) => name === LOCK_FILE || name.startsWith(`${LOCK_FILE}.`));
 }
 
 export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {

@@ -60,3 +60,18 @@ describe('a target that cannot be created', () => {
     expect(r.err).toContain('is not a directory');
   });
 });
+
+describe('a store directory that is a file', () => {
+  // Before, a write command's open listed the "directory" to see whether a new store could be made there, and
+  // readdir's raw "ENOTDIR: not a directory, scandir 'afile'" was all it said.
+  for (const args of [['set', 'k', 'v'], ['delete', 'k'], ['import', '-']]) {
+    it(`${args[0]} with -d FILE: says the store is a file, not a directory, exit 3, the file unchanged`, () => {
+      const cwd = tempDir();
+      fs.writeFileSync(path.join(cwd, 'afile'), 'not a store\n');
+      const r = kvscope(cwd, ['-d', 'afile', ...args], '');
+      expect(r.code).toBe(3);
+      expect(r.err).toBe('kvscope: afile is not a kvscope store: it is a file, not a directory (a store is a directory of segment files)\n');
+      expect(fs.readFileSync(path.join(cwd, 'afile'), 'utf8')).toBe('not a store\n');
+    });
+  }
+});
