@@ -160,14 +160,31 @@ function finishAfterDamage(opened: OpenedStore, io: Pick<Io, 'err'>, code: numbe
  * writer's open may change files (a torn tail cut off, a compaction
  * finished): what it found goes to stderr, one line each.
  */
-export async function withWriter<T>(opts: CliOptions, io: Pick<Io, 'err'>, fn: (opened: OpenedStore) => Promise<T>, work?: Work): Promise<T> {
-  return withOpened(opts, true, work, async (opened) => {
-    sayOpenNotes(opened, io);
-    return fn(opened);
-  });
+/**
+ * Runs fn on the store opened for writing, then closes it. A close that could not sync under --fsync never is
+ * an error (see withOpened), unless the caller says it itself (`saysCloseFailure`: import, which knows which
+ * of its lines were synced before).
+ */
+export async function withWriter<T>(
+  opts: CliOptions,
+  io: Pick<Io, 'err'>,
+  fn: (opened: OpenedStore) => Promise<T>,
+  work?: Work,
+  { saysCloseFailure = false }: { saysCloseFailure?: boolean } = {},
+): Promise<T> {
+  return withOpened(
+    opts,
+    true,
+    work,
+    async (opened) => {
+      sayOpenNotes(opened, io);
+      return fn(opened);
+    },
+    !saysCloseFailure,
+  );
 }
 
-async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | undefined, fn: (opened: OpenedStore) => Promise<T>): Promise<T> {
+async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | undefined, fn: (opened: OpenedStore) => Promise<T>, refuseUnsyncedClose = true): Promise<T> {
   const opened = await openStore(opts.dir, {
     ...workOptions(work),
     format: opts.format,
@@ -176,11 +193,19 @@ async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | unde
     ...(opts.segmentSize !== undefined ? { segmentSize: opts.segmentSize } : {}),
     ...(opts.fsync !== undefined ? { fsync: opts.fsync } : {}),
   });
+  let result: T;
   try {
-    return await fn(opened);
+    result = await fn(opened);
   } finally {
     await opened.store.close();
   }
+  // Under --fsync never, the close's fdatasync is the only one this command's writes had (a segment is synced
+  // only when it is sealed): one that failed means they may not be on disk, which "OK" and exit 0 would hide.
+  const failure = opened.native?.closeFailure;
+  if (refuseUnsyncedClose && failure !== undefined && opened.native!.fsyncPolicy === 'never') {
+    throw new StoreError('IO', `closing the store failed (${failure.cause.message}): under --fsync never, what this command wrote to ${failure.file} may not be on disk`);
+  }
+  return result;
 }
 
 export function nativeOrRefuse(opened: OpenedStore, what: string): Store {
@@ -878,7 +903,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
       if (!signal.aborted) await batches.flush();
       imported = batches.written;
       through = batches.writtenThrough;
-    }, work);
+    }, work, { saysCloseFailure: true });
     // The store is closed: what was written is durable, unless the close could not sync it (--fsync never).
     const notSynced = written && notSyncedText(written, 'lines');
     if (signal.aborted) {

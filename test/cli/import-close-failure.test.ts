@@ -172,3 +172,46 @@ describe('an import under --fsync never whose close cannot sync', () => {
     expect(r.err[0]).toMatch(/^kvscope: interrupted: [\d,]+ of the file's 30,000 lines were imported \(lines 1–[\d,]+ of .*\); the rest were not$/);
   });
 });
+
+describe('set, delete and the repl under --fsync never whose close cannot sync', () => {
+  /** `kvscope …argv` in this process, with `input` on stdin. */
+  async function runOnce(argv: string[], input = ''): Promise<{ code: number; out: string[]; err: string[] }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = { out: (t) => out.push(t), err: (t) => err.push(t), stdin: Readable.from([input]) };
+    return { code: await main(argv, io), out, err };
+  }
+  const closeFailed = 'kvscope: closing the store failed (syncing 000001.data at close failed: EIO: i/o error (injected), fdatasync): under --fsync never, what this command wrote to 000001.data may not be on disk';
+
+  it('set: exit 3 saying the write may not be on disk, no "OK" (before: "OK", exit 0)', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const r = await runOnce(['--dir', dir, '--fsync', 'never', 'set', 'k', 'v']);
+    expect(failedSyncs).toBe(1);
+    expect(r).toEqual({ code: EXIT_STORE, out: [], err: [closeFailed] });
+  });
+
+  it('delete and a piped repl: the same', async () => {
+    const dir = path.join(tempDir(), 'store');
+    fs.fdatasyncSync = fdatasyncSync;
+    syncBuiltinESMExports();
+    expect((await runOnce(['--dir', dir, 'set', 'k', 'v'])).code).toBe(0);
+    fs.fdatasyncSync = (fd: number): void => {
+      if (/\.data$/.test(fs.readlinkSync(`/proc/self/fd/${fd}`)) && /\bat Store\.close \(/.test(new Error().stack ?? '')) {
+        throw Object.assign(new Error('EIO: i/o error (injected), fdatasync'), { code: 'EIO' });
+      }
+      fdatasyncSync(fd);
+    };
+    syncBuiltinESMExports();
+    expect(await runOnce(['--dir', dir, '--fsync', 'never', 'delete', 'k'])).toEqual({ code: EXIT_STORE, out: [], err: [closeFailed] });
+    const repl = await runOnce(['--dir', dir, '--fsync', 'never', 'repl'], 'set a 1\n');
+    expect(repl.code).toBe(EXIT_STORE);
+    expect(repl.err.at(-1)).toBe(closeFailed);
+  });
+
+  it('with --fsync always (the default) the write was synced before "OK": as before', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const r = await runOnce(['--dir', dir, 'set', 'k', 'v']);
+    expect(failedSyncs).toBe(1);
+    expect(r).toEqual({ code: 0, out: ['OK'], err: [] });
+  });
+});
