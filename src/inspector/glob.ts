@@ -36,7 +36,10 @@
  * Malformed, refused by parseGlob with a GlobSyntaxError, never read some
  * other way: a '[' or '{' never closed ('[', '[]', '[!]', '{a,b'), a
  * reversed class range ('[z-a]'), a '\' that ends the pattern, a {m..n}
- * range past MAX_RANGE_ITEMS. Escape a literal '[' or '{' ('\[', '\{').
+ * range past MAX_RANGE_ITEMS; in a pattern typed as text (the key filter),
+ * a class holding a character wider than one byte in UTF-8 ('[é]', which
+ * would match one of its bytes, never it: write {é,è}). Escape a literal '['
+ * or '{' ('\[', '\{').
  */
 
 import { textToKeyString } from '../shared/keytext.js';
@@ -100,7 +103,9 @@ export type GlobProblem =
   /** A '\' that ends the pattern. */
   | { kind: 'trailing-escape'; at: number }
   /** A {m..n} brace, p[from, to), past MAX_RANGE_ITEMS integers (with the pattern's other ranges) or not a safe integer. */
-  | { kind: 'long-range'; from: number; to: number };
+  | { kind: 'long-range'; from: number; to: number }
+  /** In a pattern typed as text (parseKeyFilterGlob), a class holding a character that is more than one byte in UTF-8, its first byte at `at`. */
+  | { kind: 'wide-in-class'; at: number };
 
 /** How a problem's positions and text are said: the pattern read, or the text it was made from. */
 interface PatternView {
@@ -124,6 +129,10 @@ function describe(problem: GlobProblem, view: PatternView): string {
       return 'a trailing \\ escapes nothing (write \\\\ for a backslash)';
     case 'long-range':
       return `the range ${view.text(problem.from, problem.to)} is too long: a pattern's ranges hold at most ${MAX_RANGE_ITEMS} numbers in all (write \\{ for literal text)`;
+    case 'wide-in-class': {
+      const ch = view.text(problem.at, problem.at + 1);
+      return `the ${ch} at position ${view.position(problem.at)} is ${new TextEncoder().encode(ch).length} bytes in UTF-8, and a class [...] matches one byte (write {${ch},…} for a choice of characters)`;
+    }
   }
 }
 
@@ -151,7 +160,11 @@ class Parser {
   private readonly brackets = new Map<number, Bracket | undefined>();
   private readonly braces = new Map<number, { close: number; commas: number[] } | undefined>();
   private rangeItems = 0;
-  constructor(private readonly p: string) {}
+  /** `textBytes`: p is the UTF-8 bytes of a pattern typed as text, where a byte from 0x80 up in a class is part of a wider character. */
+  constructor(
+    private readonly p: string,
+    private readonly textBytes = false,
+  ) {}
 
   fail(problem: GlobProblem): GlobSyntaxError {
     return new GlobSyntaxError(problem, describe(problem, ownView(this.p)));
@@ -247,9 +260,12 @@ class Parser {
         }
       }
       const [lo, loAt, next] = read(i);
+      // Typed as text, such a byte is one of a wider character's: the class would match one of its bytes, never it.
+      if (this.textBytes && lo >= 0x80) problem ??= { kind: 'wide-in-class', at: loAt };
       // A range: an unescaped '-' between two bytes (not before the closing ']').
       if (p[next] === '-' && next + 1 < to && p[next + 1] !== ']') {
         const [hi, hiAt, after] = read(next + 1);
+        if (this.textBytes && hi >= 0x80) problem ??= { kind: 'wide-in-class', at: hiAt };
         if (hi < lo) problem ??= { kind: 'reversed', lo: loAt, hi: hiAt };
         for (let b = lo; b <= hi; b++) set[b] = 1;
         i = after;
@@ -348,10 +364,10 @@ function literalByte(node: Node): number {
  * refusal both come from here, so a pattern is refused exactly when it
  * cannot be read as written.
  */
-export function parseGlob(pattern: string): ParsedGlob {
+export function parseGlob(pattern: string, { textBytes = false }: { textBytes?: boolean } = {}): ParsedGlob {
   let start = 0;
   while (pattern[start] === '!') start++;
-  const parser = new Parser(pattern);
+  const parser = new Parser(pattern, textBytes);
   return { negated: start % 2 === 1, nodes: parser.sequence(start, pattern.length) };
 }
 
@@ -644,7 +660,7 @@ export function compileGlob(pattern: string): (key: string) => boolean {
  */
 export function parseKeyFilterGlob(text: string): { glob: ParsedGlob; problem?: undefined } | { glob?: undefined; problem: string } {
   try {
-    return { glob: parseGlob(textToKeyString(text)) };
+    return { glob: parseGlob(textToKeyString(text), { textBytes: true }) };
   } catch (err) {
     if (!(err instanceof GlobSyntaxError)) throw err;
     return { problem: describe(err.problem, textView(text)) };

@@ -15,7 +15,7 @@ export interface GlobSyntaxEntry {
 export const GLOB_SYNTAX: readonly GlobSyntaxEntry[] = [
   { examples: ['*'], meaning: "any run of bytes, the empty one too; '/' is a byte like any other" },
   { examples: ['?'], meaning: 'any one byte (a character outside ASCII is several)' },
-  { examples: ['[abc]', '[a-z]'], meaning: 'one byte of the set' },
+  { examples: ['[abc]', '[a-z]'], meaning: 'one byte of the set (ASCII only: for é or è, write {é,è})' },
   { examples: ['[!a-z]', '[^a-z]'], meaning: 'one byte not in the set' },
   { examples: ['[]a]', '[a-]'], meaning: "a ']' first, or a '-' first or last, is one of the set" },
   { examples: ['[[:digit:]]'], meaning: 'a POSIX class: alnum alpha digit lower upper space punct xdigit …' },
@@ -27,10 +27,10 @@ export const GLOB_SYNTAX: readonly GlobSyntaxEntry[] = [
 ];
 
 /** Patterns refused as malformed (the filter says why), never read some other way: what the list below says. */
-export const GLOB_REFUSED_EXAMPLES: readonly string[] = ['[', '[]', '{a,b', '[z-a]', 'a\\', '{1..5000}'];
+export const GLOB_REFUSED_EXAMPLES: readonly string[] = ['[', '[]', '{a,b', '[z-a]', 'a\\', '{1..5000}', '[é]'];
 
 export const GLOB_REFUSED =
-  "Refused, saying why: a '[' or '{' never closed ('[', '[]', '{a,b'; write \\[ or \\{ for a literal one), a reversed range ('[z-a]'), a '\\' at the end, a {m..n} past 1,000 numbers.";
+  "Refused, saying why: a '[' or '{' never closed ('[', '[]', '{a,b'; write \\[ or \\{ for a literal one), a reversed range ('[z-a]'), a '\\' at the end, a {m..n} past 1,000 numbers, a class holding a character outside ASCII ('[é]').";
 
 /** One line, for the filter field's tooltip. */
 export const GLOB_SUMMARY = "glob: * any run, ? one byte, [a-z] [!a-z] one byte, {a,b} either, {1..12} a range, \\ escapes, a leading ! negates";

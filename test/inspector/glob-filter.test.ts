@@ -25,6 +25,15 @@ describe('globProblem', () => {
     expect(globProblem('café:[0-9')).toBe('the [ at position 6 is never closed (write \\[ for a literal one)');
   });
 
+  it('refuses a class holding a character wider than one byte, which it could never match (before: [é] accepted, matching no key é)', () => {
+    expect(globProblem('[é]')).toBe('the é at position 2 is 2 bytes in UTF-8, and a class [...] matches one byte (write {é,…} for a choice of characters)');
+    expect(globProblem('user:[a-é]')).toBe('the é at position 9 is 2 bytes in UTF-8, and a class [...] matches one byte (write {é,…} for a choice of characters)');
+    expect(globProblem('[!€]')).toBe('the € at position 3 is 3 bytes in UTF-8, and a class [...] matches one byte (write {€,…} for a choice of characters)');
+    expect(globProblem('😀[\\😀]')).toBe('the 😀 at position 4 is 4 bytes in UTF-8, and a class [...] matches one byte (write {😀,…} for a choice of characters)');
+    // Outside a class, and in braces, a wide character is its bytes in order: accepted.
+    for (const p of ['é*', '{é,è}', 'café:?', '\é']) expect(globProblem(p), p).toBeNull();
+  });
+
   it('accepts every well-formed pattern, escapes and literal braces included', () => {
     for (const p of ['', '*', 'user:*', '[a-z]*', '[!a-z]', '[^a]', '[]a]', '[[:digit:]]', '[\\]]', '{a,b}', 'a{,s}', '{a..e}', '{1..12}', '{abc}', '}', ']', '\\[', '\\{', '\\\\', '!user:*', '[{]', '{[,],x}', '[a-a]', '[a-]', '[!a]', '[]]', 'v{1..1000}']) {
       expect(globProblem(p), p).toBeNull();
