@@ -110,6 +110,13 @@ export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
 const ANY_COMMAND: readonly OptionName[] = ['help', 'version'];
 
 /**
+ * Other names of commands, as the seeds' users type them: kvdb's REPL deletes
+ * with `del` (and the logs of kvdb and tiny-log-kv say DEL), as kvscope's
+ * repl accepts. An alias is its command everywhere, in messages too.
+ */
+export const COMMAND_ALIASES: Readonly<Record<string, string>> = { del: 'delete' };
+
+/**
  * An option given to a command that does not use it, and a string option
  * given twice (`-d r1 --dir r2`: which store was meant?), are usage errors.
  */
@@ -165,7 +172,8 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   if (fsync !== undefined && fsync !== 'always' && fsync !== 'batch' && fsync !== 'never') {
     throw new UsageError(`--fsync must be always, batch or never, not "${fsync}"`);
   }
-  const [command, ...args] = parsed.positionals;
+  const [given, ...args] = parsed.positionals;
+  const command = given === undefined ? undefined : (Object.hasOwn(COMMAND_ALIASES, given) ? COMMAND_ALIASES[given]! : given);
   checkOptions(command, parsed.tokens, v.help ?? false);
   return {
     command,
@@ -200,7 +208,7 @@ export const USAGE = `Usage: kvscope [--dir DIR] COMMAND [ARGS] [OPTIONS]
 Commands on a kvscope store (DIR defaults to ./data):
   set KEY VALUE...        store a value (words are joined with spaces); prints OK
   get KEY                 print the value; exit 1 with "Key not found" if missing
-  delete KEY              delete a key; prints Deleted; exit 1 if missing
+  delete KEY | del KEY    delete a key; prints Deleted; exit 1 if missing
   list [--prefix P]       live keys, one per line, sorted
   scan [--prefix P]       live keys and values, sorted (key<TAB>value)
   history KEY             every version of a key in the log

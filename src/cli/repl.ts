@@ -17,7 +17,7 @@ import { splitWords } from './repl-words.js';
 export const REPL_HELP = `Commands:
   set <key> <value>   store or update a key-value pair
   get <key>           retrieve a value
-  delete <key>        remove a key (tombstone)
+  delete <key> | del  remove a key (tombstone)
   list                show all keys
   history <key>       every version of a key in the log
   compact             merge segments and reclaim space
