@@ -131,7 +131,7 @@ function checkOptions(command: string | undefined, tokens: readonly { kind: stri
       seen.set(name, t.value ?? '');
     }
     if (help || command === undefined || ANY_COMMAND.includes(name)) continue;
-    const allowed = COMMAND_OPTIONS[command];
+    const allowed = Object.hasOwn(COMMAND_OPTIONS, command) ? COMMAND_OPTIONS[command] : undefined;
     if (allowed === undefined || allowed.includes(name)) continue; // an unknown command is said by the caller
     const shown = t.rawName !== undefined && t.rawName !== `--${name}` ? `${t.rawName} (--${name})` : `--${name}`;
     throw new UsageError(`${command} does not take ${shown}${allowed.length > 0 ? ` (its options: ${allowed.map((o) => `--${o}`).join(', ')})` : ' (it takes no options)'}`);

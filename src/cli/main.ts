@@ -47,7 +47,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
       const { serve } = await import('./serve.js');
       return await serve(args, options, io);
     }
-    const run = COMMANDS[command] ?? DEBUG_COMMANDS[command];
+    // Own names only: `kvscope constructor` is an unknown command, not Object's constructor run as one.
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : Object.hasOwn(DEBUG_COMMANDS, command) ? DEBUG_COMMANDS[command] : undefined;
     if (!run) throw new UsageError(`unknown command "${command}"`);
     return await run(args, options, io);
   } catch (err) {

@@ -32,3 +32,13 @@ describe('command names the seeds use', () => {
     expect(kvscope(cwd, ['-d', 'd', 'repl'], 'help\n').out).toMatch(/^ {2}delete <key> \| del/m);
   });
 });
+
+describe('unknown commands', () => {
+  it('a name Object.prototype has (constructor, toString, __proto__) is an unknown command, exit 2, not a crash', () => {
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      for (const args of [[name], ['-d', 'd', name]]) {
+        expect(kvscope(cwd, args)).toEqual({ code: 2, out: '', err: `kvscope: unknown command "${name}"\nRun "kvscope --help" for usage.\n` });
+      }
+    }
+  });
+});
