@@ -130,7 +130,8 @@ function checkOptions(command: string | undefined, tokens: readonly { kind: stri
       if (before !== undefined) throw new UsageError(`--${name} was given twice ("${before}", "${t.value ?? ''}"); give it once`);
       seen.set(name, t.value ?? '');
     }
-    if (help || command === undefined || ANY_COMMAND.includes(name)) continue;
+    // `kvscope help` is `kvscope --help`: it prints the usage whatever else the line holds.
+    if (help || command === undefined || command === 'help' || ANY_COMMAND.includes(name)) continue;
     const allowed = Object.hasOwn(COMMAND_OPTIONS, command) ? COMMAND_OPTIONS[command] : undefined;
     if (allowed === undefined || allowed.includes(name)) continue; // an unknown command is said by the caller
     const shown = t.rawName !== undefined && t.rawName !== `--${name}` ? `${t.rawName} (--${name})` : `--${name}`;

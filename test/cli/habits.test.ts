@@ -33,6 +33,16 @@ describe('command names the seeds use', () => {
   });
 });
 
+describe('help', () => {
+  it('the help command takes any option, as --help does (a shell alias kvscope="kvscope -d mydir" still gets help)', () => {
+    const help = kvscope(cwd, ['--help']);
+    expect(help.code).toBe(0);
+    expect(kvscope(cwd, ['-d', 'd', 'help'])).toEqual(help);
+    expect(kvscope(cwd, ['help', '--json', '--prefix', 'p'])).toEqual(help);
+    expect(kvscope(cwd, ['help'])).toEqual(help);
+  });
+});
+
 describe('unknown commands', () => {
   it('a name Object.prototype has (constructor, toString, __proto__) is an unknown command, exit 2, not a crash', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
