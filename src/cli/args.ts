@@ -37,6 +37,8 @@ export interface ParsedCommand {
   command: string | undefined;
   args: string[];
   options: CliOptions;
+  /** Whether --dir (-d) was on the line; options.dir is ./data when not. */
+  dirGiven: boolean;
 }
 
 const OPTION_SPEC = {
@@ -179,6 +181,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
   return {
     command,
     args,
+    dirGiven: v.dir !== undefined,
     options: {
       dir: v.dir ?? 'data',
       format: v.format,

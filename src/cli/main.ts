@@ -10,6 +10,7 @@ import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
 import { notWritableText } from './error-text.js';
+import { detectAll, UnknownFormatError } from '../engine/formats/registry.js';
 
 const STORE_ERROR_EXIT: Record<string, number> = { TOO_LARGE: EXIT_USAGE, BAD_REQUEST: EXIT_USAGE };
 
@@ -18,11 +19,27 @@ function version(): string {
   return pkg.version;
 }
 
+/**
+ * Where no --dir was given and ./data is no store, the working directory may
+ * be another engine's (tiny-log-kv's store.log, kvstore-rs's default.json,
+ * mini-kvstore-v2's db/, kvdb's logs/: their programs run there): say so,
+ * and how to read it.
+ */
+function workingDirectoryHint(err: unknown, defaultDir: { dir: string; command: string; args: string[] }): string | undefined {
+  // Only the error about ./data itself (not one about import --from DIR, say).
+  if (!(err instanceof UnknownFormatError) || err.dir !== defaultDir.dir) return undefined;
+  const here = detectAll('.');
+  if (here.length === 0) return undefined;
+  return `The working directory holds a ${here[0]!.format} store: give -d . (kvscope -d . ${defaultDir.command}${defaultDir.args.length > 0 ? ' ...' : ''})`;
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
   let dir: string | undefined;
+  let defaultDir: { dir: string; command: string; args: string[] } | undefined;
   try {
-    const { command, args, options } = parseCommandLine(argv);
+    const { command, args, options, dirGiven } = parseCommandLine(argv);
     dir = options.dir;
+    if (!dirGiven && command !== undefined) defaultDir = { dir: options.dir, command, args };
     if (options.version) {
       io.out(version());
       return EXIT_OK;
@@ -64,6 +81,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     if (err instanceof StoreError) {
       io.err(`kvscope: ${err.message}`);
+      const hint = defaultDir === undefined ? undefined : workingDirectoryHint(err, defaultDir);
+      if (hint !== undefined) io.err(hint);
       return STORE_ERROR_EXIT[err.code] ?? EXIT_STORE;
     }
     const e = err as NodeJS.ErrnoException;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SHARED_DIR } from '../shared-dir.js';
 import { kvscope } from './run-cli.js';
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -30,6 +31,36 @@ describe('command names the seeds use', () => {
     // Both help texts name it.
     expect(kvscope(cwd, ['--help']).out).toMatch(/^ {2}delete KEY \| del KEY/m);
     expect(kvscope(cwd, ['-d', 'd', 'repl'], 'help\n').out).toMatch(/^ {2}delete <key> \| del/m);
+  });
+});
+
+describe('the default directory', () => {
+  it("without --dir, where ./data is missing but the working directory is another engine's (store.log, db/, logs/wal.log), the error says to give -d .", () => {
+    const cases = [
+      ['tiny-log-kv', 'tiny-log-kv/basic/data', 'user', 'bob'],
+      ['mini-kvstore-v2', 'mini-kvstore-v2/edge-cases/data', 'k1', 'v1-again'],
+      ['kvdb', 'kvdb/basic/data', 'user', 'bob'],
+    ] as const;
+    for (const [format, fixture, key, value] of cases) {
+      const work = path.join(cwd, `workdir-${format}`);
+      fs.cpSync(path.join(SHARED_DIR, 'fixtures', fixture), work, { recursive: true });
+      const r = kvscope(work, ['get', key]);
+      expect(r.code).toBe(3);
+      expect(r.out).toBe('');
+      expect(r.err).toContain('data: not a directory (or it does not exist)');
+      expect(r.err).toContain(`The working directory holds a ${format} store: give -d . (kvscope -d . get ...)`);
+      // The hint is right: -d . reads it.
+      expect(kvscope(work, ['-d', '.', 'get', key])).toEqual({ code: 0, out: `${value}\n`, err: '' });
+      expect(kvscope(work, ['list']).err).toContain(`The working directory holds a ${format} store: give -d . (kvscope -d . list)`);
+      // An explicit --dir that is missing is that directory's error only, and so is import --from's missing directory.
+      expect(kvscope(work, ['-d', 'data', 'get', key]).err).not.toContain('working directory');
+      const from = kvscope(work, ['import', '--from', 'nowhere']);
+      expect(from.err).toContain('nowhere: not a directory');
+      expect(from.err).not.toContain('working directory');
+    }
+    // A working directory that holds no store gets no hint.
+    const empty = fs.mkdtempSync(path.join(cwd, 'empty-'));
+    expect(kvscope(empty, ['list']).err).not.toContain('working directory');
   });
 });
 
