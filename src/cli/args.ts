@@ -213,8 +213,10 @@ Commands on a kvscope store (DIR defaults to ./data):
   set KEY VALUE...        store a value (words are joined with spaces); prints OK
   get KEY                 print the value; exit 1 with "Key not found" if missing
   delete KEY | del KEY    delete a key; prints Deleted; exit 1 if missing
-  list [--prefix P]       live keys, one per line, sorted
-  scan [--prefix P]       live keys and values, sorted (key<TAB>value)
+  list [--prefix P] [--limit N]
+                          live keys, one per line, sorted (the first N)
+  scan [--prefix P] [--limit N]
+                          live keys and values, sorted (key<TAB>value; the first N)
   history KEY             every version of a key in the log
   stats                   keys, segments, live and dead bytes
   compact                 rewrite segments keeping only live records
@@ -229,7 +231,7 @@ Commands on a kvscope store (DIR defaults to ./data):
   follow                  print changes another process appends to a kvscope store (Ctrl-C stops)
   import FILE             load JSON Lines ({"key":..,"value":..}); "-" reads stdin
   import --from DIR       copy the live keys of any supported directory into DIR
-  export                  write every live key as JSON Lines
+  export [--prefix P]     write every live key as JSON Lines
   repl                    interactive shell (set/get/delete/list/compact/stats/help/quit); read-only on other formats
   demo DIR                create a demo store (DIR missing or empty)
   serve [DIR]             start the inspector in the browser (127.0.0.1 only)
@@ -238,6 +240,7 @@ Commands on a kvscope store (DIR defaults to ./data):
 Options (anywhere on the line):
   -d, --dir DIR           store directory (default ./data)
   -f, --format NAME       read another engine's directory (read-only); default: detect
+  -p, --prefix P          list, scan, export: only the keys that start with P
       --segment-size N    rotate segments at N bytes (e.g. 64MiB)
       --fsync POLICY      always (default) | batch | never
       --read-only         open without the writer lock; never changes a byte

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
 import { kvscope } from './run-cli.js';
+import { COMMAND_OPTIONS } from '../../src/cli/args.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -71,6 +72,33 @@ describe('help', () => {
     expect(kvscope(cwd, ['-d', 'd', 'help'])).toEqual(help);
     expect(kvscope(cwd, ['help', '--json', '--prefix', 'p'])).toEqual(help);
     expect(kvscope(cwd, ['help'])).toEqual(help);
+  });
+});
+
+describe('--help names what the commands take', () => {
+  it("every option a command takes (beyond where the store is and how it is opened) is on that command's line or in an Options line naming it; -p is shown", () => {
+    const help = kvscope(cwd, ['--help']).out;
+    const [commandsPart, optionsPart] = help.split('\nOptions');
+    // Each command's text: its line and the indented lines after it.
+    const blocks = new Map<string, string>();
+    let current: string | undefined;
+    for (const line of commandsPart!.split('\n')) {
+      const m = /^  ([a-z-]+)\b/.exec(line);
+      if (m) blocks.set((current = m[1]!), (blocks.get(m[1]!) ?? '') + line);
+      else if (current !== undefined && /^ {10,}/.test(line)) blocks.set(current, blocks.get(current)! + line);
+    }
+    const common = new Set(['dir', 'format', 'read-only', 'segment-size', 'fsync', 'json', 'key-hex', 'help', 'version']);
+    const missing: string[] = [];
+    for (const [command, options] of Object.entries(COMMAND_OPTIONS)) {
+      for (const option of options) {
+        if (common.has(option)) continue;
+        const onItsLine = blocks.get(command)?.includes(`--${option}`) ?? false;
+        const optionLine = optionsPart!.split('\n').find((l) => l.includes(`--${option} `)) ?? '';
+        if (!onItsLine && !new RegExp(`\\b${command}\\b`).test(optionLine)) missing.push(`${command} --${option}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(help).toContain('-p, --prefix P');
   });
 });
 
