@@ -2,12 +2,13 @@
  * The seeds' command-line habits, as their users type them: kvdb's `del`
  * (its REPL's word for delete, and the DEL of tiny-log-kv's and kvdb's logs).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SHARED_DIR } from '../shared-dir.js';
-import { kvscope } from './run-cli.js';
+import { BIN, kvscope } from './run-cli.js';
 import { COMMAND_OPTIONS } from '../../src/cli/args.js';
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -99,6 +100,24 @@ describe('--help names what the commands take', () => {
     }
     expect(missing).toEqual([]);
     expect(help).toContain('-p, --prefix P');
+  });
+});
+
+describe("README's repl example", () => {
+  it('is what a terminal shows: its stdout and stderr, in order', () => {
+    const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+    const m = /```\n\$ printf '([^']*)' \| kvscope repl\n([\s\S]*?)```/.exec(readme);
+    if (!m) throw new Error('no repl example in README.md');
+    const input = m[1]!.replace(/\\n/g, '\n');
+    const file = path.join(cwd, 'readme-repl.txt');
+    const fd = fs.openSync(file, 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, '--dir', 'readme-repl', 'repl'], { cwd, input, stdio: ['pipe', fd, fd], timeout: 60_000 });
+      expect(r.status).toBe(0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(fs.readFileSync(file, 'utf8')).toBe(m[2]);
   });
 });
 
