@@ -10,7 +10,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { OpenedStore } from '../engine/open.js';
-import { keyFromString, printableKey } from '../engine/keys.js';
+import { isUtf8 } from 'node:buffer';
+import { keyFromString, printableKey, printableValue } from '../engine/keys.js';
 import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js';
 import { splitWords } from './repl-words.js';
 
@@ -84,7 +85,9 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
         io.err('Key not found');
         return 'failed';
       }
-      io.out(value.toString('utf8'));
+      // Text as it is (tabs, newlines and all, as mini-kvstore-v2 prints it); bytes that are not UTF-8 escaped as scan
+      // shows them (\xNN), where decoding them would print U+FFFD in their place and lose them.
+      io.out(isUtf8(value) ? value.toString('utf8') : printableValue(value));
       return 'ok';
     }
     case 'delete':

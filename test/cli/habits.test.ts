@@ -103,6 +103,17 @@ describe('--help names what the commands take', () => {
   });
 });
 
+describe('repl get', () => {
+  it('a value that is not UTF-8 is shown escaped as scan shows it (\\xNN), not with its bytes lost to U+FFFD; text as it is', () => {
+    const riak = path.join(SHARED_DIR, 'fixtures', 'riak-bitcask', 'basic', 'data');
+    const r = kvscope(cwd, ['-d', riak, 'repl'], 'get binary-value\nget utf8-value\nget empty-value\n');
+    expect(r).toEqual({ code: 0, out: '\\x00\\x00\\x01\\x02\\xff\\xfe\\x00\\x80\\x00\nαβγ über café\n\n', err: '' });
+    expect(kvscope(cwd, ['-d', riak, 'scan', '--prefix', 'binary-value']).out).toBe('binary-value\t\\x00\\x00\\x01\\x02\\xff\\xfe\\x00\\x80\\x00\n');
+    // A text value keeps its tabs, newlines and backslashes, as mini-kvstore-v2 prints it.
+    expect(kvscope(cwd, ['-d', 'repl-text', 'repl'], 'set k "a\tb\\\\c"\nget k\n').out).toBe('OK\na\tb\\c\n');
+  });
+});
+
 describe("README's repl example", () => {
   it('is what a terminal shows: its stdout and stderr, in order', () => {
     const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
