@@ -466,6 +466,13 @@ const stats: Command = async (args, opts, io) => {
   return EXIT_OK;
 };
 
+/** Why a compaction has nothing to do: every record live and no segment empty, but the one writes go to (never an input). */
+export function nothingToCompactText(emptyActive: string | undefined): string {
+  return emptyActive
+    ? `every record is live, and the only empty segment is ${emptyActive}, the one writes go to`
+    : 'every record is live and no segment is empty';
+}
+
 const compact: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('compact takes no arguments');
   const status = statusFor(opts, io);
@@ -497,8 +504,9 @@ const compact: Command = async (args, opts, io) => {
   }
   if (opts.json) io.out(JSON.stringify(result));
   else {
-    io.out(result.inputSegments.length === 0 ? 'Nothing to compact: every record is live and no segment is empty' : 'Compaction finished');
-    io.out(`${reclaimedText(result.reclaimedBytes)} (${result.bytesBefore} → ${result.bytesAfter} bytes), dropped ${result.recordsDropped} records, ${result.segmentsBefore} → ${result.segmentsAfter} segments`);
+    io.out(result.inputSegments.length === 0 ? `Nothing to compact: ${nothingToCompactText(result.emptyActive)}` : 'Compaction finished');
+    const emptyActive = result.emptyActive ? ` (${result.emptyActive}, the one writes go to, is empty)` : '';
+    io.out(`${reclaimedText(result.reclaimedBytes)} (${result.bytesBefore} → ${result.bytesAfter} bytes), dropped ${result.recordsDropped} records, ${result.segmentsBefore} → ${result.segmentsAfter} segments${emptyActive}`);
   }
   return EXIT_OK;
 };

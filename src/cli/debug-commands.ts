@@ -22,7 +22,7 @@ import { startingOverWhileFilesGo } from '../engine/start-over.js';
 import type { BrowsableStore } from '../engine/types.js';
 import type { DamageFound } from '../engine/store.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_OK, withStore, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
+import { EXIT_OK, nothingToCompactText, withStore, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
 import { formatBytes } from './units.js';
 import { bytesToJson } from './jsonl.js';
 
@@ -148,7 +148,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
     if (o.native) {
       const plan = o.native.compactionPlan(damageFound);
       if (plan.stops) io.out(`Compaction would ${plan.stops.starts ? 'stop before its commit' : 'not start'}: ${plan.stops.reason} in ${plan.stops.file} at offset ${plan.stops.offset}; verify shows the damage; repair --to DIR writes a copy without it`);
-      else if (plan.inputSegments.length === 0) io.out('Compaction would do nothing: every record is live and no segment is empty');
+      else if (plan.inputSegments.length === 0) io.out(`Compaction would do nothing: ${nothingToCompactText(plan.emptyActive)}`);
       else io.out(`Compaction would rewrite ${plan.inputSegments.length} segment(s), drop ${plan.recordsToDrop} record(s), reclaim ${formatBytes(plan.bytesToReclaim)} (${plan.bytesToReclaim} bytes)`);
     }
   });

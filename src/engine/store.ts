@@ -197,6 +197,8 @@ export interface CompactionPlan {
    * its commit (`starts` true: found by whoever read the records and passed it): where, and what.
    */
   stops?: { file: string; offset: number; reason: string; starts: boolean };
+  /** As CompactResult.emptyActive: the data file writes go to (or the next writer appends to), when it holds no record. */
+  emptyActive?: string;
 }
 
 /** Appends up to this size are encoded in one reused buffer; larger ones get their own. */
@@ -1584,7 +1586,8 @@ export class Store implements BrowsableStore {
     const stops = seen
       ? { file: seen.file, offset: seen.offset, reason: seen.what, starts: false }
       : found && { file: found.file, offset: found.offset, reason: found.reason ?? `${found.length} damaged byte(s), found reading the records`, starts: true };
-    return { ...plan, inputSegments: [...plan.inputSegments], ...(stops ? { stops } : {}) };
+    const emptyActive = this.emptyActiveFile();
+    return { ...plan, inputSegments: [...plan.inputSegments], ...(stops ? { stops } : {}), ...(emptyActive ? { emptyActive } : {}) };
   }
 
   private lastPlan: { state: string; plan: CompactionPlan } | undefined;
@@ -1635,7 +1638,18 @@ export class Store implements BrowsableStore {
     if (nothingToDrop(candidates)) {
       const bytes = this.stats().totalBytes;
       const segments = this.segments.size;
-      return { segmentsBefore: segments, segmentsAfter: segments, bytesBefore: bytes, bytesAfter: bytes, reclaimedBytes: 0, recordsDropped: 0, inputSegments: [], outputSegments: [] };
+      const emptyActive = this.emptyActiveFile();
+      return {
+        segmentsBefore: segments,
+        segmentsAfter: segments,
+        bytesBefore: bytes,
+        bytesAfter: bytes,
+        reclaimedBytes: 0,
+        recordsDropped: 0,
+        inputSegments: [],
+        outputSegments: [],
+        ...(emptyActive ? { emptyActive } : {}),
+      };
     }
     // The active segment becomes an input: writes go on in a new one. A compaction that stops before its
     // commit undoes this (undoRotation) while the new segment is still empty.
@@ -1686,7 +1700,9 @@ export class Store implements BrowsableStore {
         onProgress: opts.onProgress,
       });
       const bytesAfter = this.stats().totalBytes;
+      const emptyActive = this.emptyActiveFile();
       return {
+        ...(emptyActive ? { emptyActive } : {}),
         segmentsBefore,
         segmentsAfter: this.segments.size,
         bytesBefore,
@@ -1754,6 +1770,12 @@ export class Store implements BrowsableStore {
    * What a compaction starting now would rewrite: every segment but an empty
    * active one (read-only, the one a writer would append to: see openActiveSegment).
    */
+  /** The data file writes go to (for a reader: the one the next writer appends to), when it holds no record. */
+  private emptyActiveFile(): string | undefined {
+    const active = this.active ?? this.segmentToReopen();
+    return active && active.size <= SEGMENT_HEADER.size ? active.file : undefined;
+  }
+
   private compactionCandidates(): Segment[] {
     const active = this.active ?? this.segmentToReopen();
     return [...this.segments.values()].filter((s) => s !== active || s.size > SEGMENT_HEADER.size);

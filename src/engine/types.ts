@@ -202,6 +202,12 @@ export interface CompactResult {
   recordsDropped: number;
   inputSegments: number[];
   outputSegments: number[];
+  /**
+   * The data file writes go to, when it holds no record: never an input (a compaction would only make it
+   * again), and below the outputs' ids when the compaction started it. Said, so that an empty segment left
+   * after a compaction is not taken for one it forgot.
+   */
+  emptyActive?: string;
 }
 
 export type BatchOp =

@@ -390,6 +390,8 @@ export interface CompactionPlanInfo {
   inputSegments: number[];
   recordsToDrop: number;
   bytesToReclaim: number;
+  /** The data file writes go to, when it holds no record (never an input: compacting it would only make it again). */
+  emptyActive?: string;
   /**
    * Damage in an input at which a compaction would stop: refused at once (`starts` false: the open saw it),
    * or stopped before its commit (`starts` true: found when the records were read). Repair makes a clean copy.

@@ -112,6 +112,12 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
           <div>
           A compaction now would rewrite <b>{plan.inputSegments.length}</b> of {dataFiles.length} segment(s) ({plan.inputSegments.join(', ') || 'none'}), drop{' '}
           <b>{formatCount(plan.recordsToDrop)}</b> record(s) and reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> ({formatCount(plan.bytesToReclaim)} bytes).
+          {plan.emptyActive && (
+            <>
+              {' '}
+              <span className="mono">{plan.emptyActive}</span> is empty: it is the segment writes go to, never rewritten.
+            </>
+          )}
           </div>
           <div className="controls-row">
             <button
