@@ -185,6 +185,9 @@ export async function withWriter<T>(
 }
 
 async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | undefined, fn: (opened: OpenedStore) => Promise<T>, refuseUnsyncedClose = true): Promise<T> {
+  // A write with --read-only is refused by the store it opens; where there is no store, say that, not only that
+  // the directory does not exist (as if leaving out --read-only would not create it).
+  if (write && opts.readOnly && !existsSync(opts.dir)) throw new StoreError('READ_ONLY', `cannot write: ${opts.dir} does not exist, and --read-only creates nothing`);
   const opened = await openStore(opts.dir, {
     ...workOptions(work),
     format: opts.format,

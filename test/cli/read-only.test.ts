@@ -13,6 +13,17 @@ vi.setConfig({ testTimeout: 180_000 });
 afterAll(cleanTempDirs);
 
 describe('--read-only refuses every writer', () => {
+  it('on a directory that does not exist: says --read-only creates nothing (not only that it does not exist), creates nothing', () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, 'x.jsonl'), '{"key": "a", "value": "b"}\n');
+    for (const args of [['set', 'a', 'b'], ['delete', 'a'], ['import', 'x.jsonl'], ['compact']]) {
+      const r = kvscope(cwd, ['-d', 'nope', '--read-only', ...args]);
+      expect(r.code, args[0]).toBe(3);
+      expect(r.err, args[0]).toBe('kvscope: cannot write: nope does not exist, and --read-only creates nothing\n');
+      expect(fs.existsSync(path.join(cwd, 'nope'))).toBe(false);
+    }
+  });
+
   it('import --from: exit 3, the store untouched (no lock taken, no file changed)', () => {
     const cwd = tempDir();
     expect(kvscope(cwd, ['-d', 'src', 'set', 'a', '1']).code).toBe(0);
