@@ -213,7 +213,8 @@ async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | unde
 
 export function nativeOrRefuse(opened: OpenedStore, what: string): Store {
   if (!opened.native) {
-    throw new StoreError('READ_ONLY', `cannot ${what}: ${opened.detection.format} directories are read-only in kvscope (copy them into a kvscope store with "kvscope import --from DIR")`);
+    const { format, root } = opened.detection;
+    throw new StoreError('READ_ONLY', `cannot ${what}: ${root} is a ${format} directory, read-only in kvscope (to change its data, copy it into a kvscope store: kvscope -d NEW_DIR import --from ${root})`);
   }
   return opened.native;
 }
@@ -780,7 +781,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
       const opened = await openStore(opts.dir, { ...workOptions(work), create: true, fsync: opts.fsync ?? 'batch', ...(opts.segmentSize ? { segmentSize: opts.segmentSize } : {}) });
       let target: Store;
       try {
-        target = nativeOrRefuse(opened, 'import into it');
+        target = nativeOrRefuse(opened, 'import');
       } catch (err) {
         await opened.store.close();
         throw err;
@@ -880,7 +881,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
         try {
           checkImportLine(line);
         } catch (err) {
-          io.err(`${file}:${n}: ${(err as Error).message}; nothing was imported`);
+          io.err(`kvscope: ${file}:${n}: ${(err as Error).message}; nothing was imported`);
           return EXIT_USAGE;
         }
         count++;

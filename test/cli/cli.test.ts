@@ -482,7 +482,8 @@ describe('JSON Lines import and export', () => {
     fs.writeFileSync(path.join(cwd, 'long.jsonl'), input);
     const fromFile = kv(['--dir', 'longimport', 'import', 'long.jsonl']);
     expect(fromFile.code).toBe(2);
-    expect(fromFile.err).toContain('long.jsonl:25001: "value" is not valid base64; nothing was imported');
+    // Prefixed as every other message is (before, the line began with the file name).
+    expect(fromFile.err).toBe('kvscope: long.jsonl:25001: "value" is not valid base64; nothing was imported\n');
     const spoolParent = fs.mkdtempSync(path.join(os.tmpdir(), 'kvscope-spool-test-'));
     try {
       const fromStdin = spawnSync(process.execPath, [BIN, '--dir', 'longimport', 'import', '-'], { cwd, input, timeout: 60_000, env: { ...process.env, TMPDIR: spoolParent } });

@@ -127,7 +127,11 @@ describe('CLI on every fixture, with --format', () => {
           expect((await kvscope(['set', 'a', 'b', '--dir', source])).code).toBe(0);
           const into = await kvscope(['import', '--from', source, '--dir', copy]);
           expect(into.code).toBe(3);
-          expect(into.err.join('\n')).toMatch(/read-only in kvscope/);
+          // Which directory, and the import that would copy it (before: "cannot import into it: …", its hint this very command).
+          const root = copy.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          expect(into.err.join('\n')).toMatch(
+            new RegExp(`^kvscope: cannot import: (${root}\\S*) is a \\S+ directory, read-only in kvscope \\(to change its data, copy it into a kvscope store: kvscope -d NEW_DIR import --from \\1\\)$`),
+          );
         } finally {
           fs.rmSync(source, { recursive: true, force: true });
         }
