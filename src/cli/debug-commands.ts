@@ -23,7 +23,7 @@ import type { BrowsableStore } from '../engine/types.js';
 import type { DamageFound } from '../engine/store.js';
 import { UsageError, type CliOptions } from './args.js';
 import { EXIT_OK, nothingToCompactText, withStore, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
-import { formatBytes } from './units.js';
+import { formatBytes, formatCount } from './units.js';
 import { bytesToJson } from './jsonl.js';
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
@@ -200,6 +200,21 @@ const records: Command = async (args, opts, io) => {
   return EXIT_OK;
 };
 
+/** Keys listed on the line that counts them up to this many; more, one per line under it. */
+const INLINE_KEYS = 8;
+
+/**
+ * The lines naming `count` keys of which `keys` are listed (a report lists 1,000 at most): after `head` on its
+ * line when few, else one per line, indented, under it (892 lost keys were one line), and how many are not listed.
+ */
+function keyLines(head: string, count: number, keys: readonly string[]): string[] {
+  const shown = keys.map((k) => printableKey(Buffer.from(k, 'latin1')));
+  const unlisted = count - keys.length;
+  const more = unlisted > 0 ? `… and ${formatCount(unlisted)} more, not listed (--json lists as many)` : undefined;
+  if (keys.length <= INLINE_KEYS) return [`${head}${shown.length > 0 ? `: ${shown.join(' ')}` : ''}${more ? ` ${more}` : ''}`];
+  return [`${head}:`, ...shown.map((k) => `  ${k}`), ...(more ? [`  ${more}`] : [])];
+}
+
 const repair: Command = async (args, opts, io) => {
   noArgs(args, 'repair (use --to DIR)');
   if (!opts.to) throw new UsageError('repair needs --to DIR (a new or empty directory)');
@@ -212,7 +227,7 @@ const repair: Command = async (args, opts, io) => {
     if (report.removedFiles.length > 0) io.out(`Removed: ${report.removedFiles.length} file(s) that never held a record, left out of the copy`);
     for (const r of report.removedFiles) io.out(`  ${r.file}  ${r.length} bytes  ${r.reason}`);
     // Said of any store (repair runs on sound ones too): not "the damaged store".
-    io.out(`The source listed ${report.keysBefore} live key(s); the copy lacks ${report.lostKeyCount}${report.lostKeys.length ? `: ${report.lostKeys.map((k) => printableKey(Buffer.from(k, 'latin1'))).join(' ')}` : ''}`);
+    for (const line of keyLines(`The source listed ${report.keysBefore} live key(s); the copy lacks ${report.lostKeyCount}`, report.lostKeyCount, report.lostKeys)) io.out(line);
     for (const n of report.notes) io.err(n);
   }
   return EXIT_OK;
@@ -248,12 +263,14 @@ const crashLab: Command = async (args, opts, io) => {
   if (opts.json) {
     io.out(JSON.stringify({ ...report, lost: report.lost.map((k) => bytesToJson(Buffer.from(k, 'latin1'))), appeared: report.appeared.map((k) => bytesToJson(Buffer.from(k, 'latin1'))) }));
   } else {
-    const show = (k: string) => printableKey(Buffer.from(k, 'latin1'));
     io.out(`Damaged copy: ${report.copyDir}`);
     io.out(`Keys before: ${report.keysBefore}, after recovery: ${report.keysAfter}`);
-    io.out(`Lost (${report.lostCount}):${report.lost.map((k) => ` ${show(k)}`).join('')}`);
-    io.out(`Changed (${report.changedCount}):${report.changed.map((c) => ` ${show(c.key)}`).join('')}`);
-    io.out(`Came back or appeared (${report.appearedCount}):${report.appeared.map((k) => ` ${show(k)}`).join('')}`);
+    const lists: [string, number, string[]][] = [
+      ['Lost', report.lostCount, report.lost],
+      ['Changed', report.changedCount, report.changed.map((c) => c.key)],
+      ['Came back or appeared', report.appearedCount, report.appeared],
+    ];
+    for (const [what, count, keys] of lists) for (const line of keyLines(`${what} (${count})`, count, keys)) io.out(line);
     for (const r of report.recovery) io.out(`recovery: ${r}`);
     for (const p of report.problems) io.out(`verify: ${p.kind} ${p.file}@${p.offset} ${p.message}`);
   }
