@@ -9,7 +9,8 @@ import { nativeFormat } from '../engine/formats/native.js';
 import { unfinishedCompactionInputs } from '../engine/compaction.js';
 import { dataFileName } from '../engine/native/files.js';
 import { filePath } from '../engine/formats/fs-probe.js';
-import { getFormat } from '../engine/formats/registry.js';
+import { existsSync } from 'node:fs';
+import { detectAll, getFormat } from '../engine/formats/registry.js';
 import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { figuresWithDamage, summarizeNativeFile } from '../engine/formats/native-summary.js';
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
@@ -282,7 +283,17 @@ const follow: Command = async (args, opts, io) => {
   if (opts.format !== undefined && opts.format !== nativeFormat.id) {
     throw new StoreError('NOT_SUPPORTED', `follow reads kvscope segments; ${opts.format} directories cannot be followed`);
   }
-  if (nativeFormat.detect(opts.dir) === null) throw new StoreError('NOT_A_STORE', `${opts.dir}: no kvscope segments to follow`);
+  if (nativeFormat.detect(opts.dir) === null) {
+    // Another engine's directory is named as such: follow reads kvscope segments only (their records' sequence
+    // numbers and segment headers are what it follows by).
+    const other = existsSync(opts.dir) ? detectAll(opts.dir)[0] : undefined;
+    throw new StoreError(
+      'NOT_A_STORE',
+      other
+        ? `${opts.dir}: a ${other.format} directory; follow reads kvscope stores only (the other commands read it: list, get, history, records, verify)`
+        : `${opts.dir}: no kvscope segments to follow`,
+    );
+  }
   const follower = await followStore(opts.dir, {
     onChanges: (changes) => {
       for (const c of changes) {

@@ -225,6 +225,15 @@ describe('repair and crash-lab', () => {
 });
 
 describe('follow', () => {
+  it("on another engine's directory: names its format and says follow reads kvscope stores only, exit 3", () => {
+    // Before: "no kvscope segments to follow", as for an empty directory.
+    const r = kv(['follow', '-d', RIAK]);
+    expect(r.code).toBe(3);
+    expect(r.err).toBe(`kvscope: ${RIAK}: a riak-bitcask directory; follow reads kvscope stores only (the other commands read it: list, get, history, records, verify)\n`);
+    fs.mkdirSync(path.join(cwd, 'empty-dir'));
+    expect(kv(['follow', '-d', 'empty-dir']).err).toBe('kvscope: empty-dir: no kvscope segments to follow\n');
+  });
+
   it('prints what another process appends, until Ctrl-C', async () => {
     const child = spawn(process.execPath, [BIN, 'follow', '-d', 'store', '--json'], { cwd });
     let out = '';
