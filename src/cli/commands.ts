@@ -273,7 +273,9 @@ export function statsText(s: StoreStats): string {
     ...(s.overheadBytes !== undefined ? [`Overhead:            ${formatBytes(s.overheadBytes)} (segment headers)`] : []),
     `Space amplification: ${Number.isFinite(s.spaceAmplification) ? s.spaceAmplification.toFixed(2) : '∞'}x`,
     // Hints and the keydir image describe the records as written: damage since is seen by what reads them.
-    ...(s.figuresFrom === 'index' ? ['Figures from:        hints / keydir image, records not read (damage since they were written: kvscope verify, segments)'] : []),
+    ...(s.figuresFrom === 'index' ? [`Figures from:        ${s.format === nativeFormat.id ? 'hints / keydir image' : 'hint files'}, records not read (damage since they were written: kvscope verify, segments)`] : []),
+    // Another engine's data files whose records the open read instead of the hint, and why.
+    ...(s.recordsReadBecause ?? []).map((r) => `Records read:        ${r.file} (${r.why})`),
   ];
   for (const seg of s.perSegment) {
     lines.push(

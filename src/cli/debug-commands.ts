@@ -68,7 +68,12 @@ async function summaryOf(format: FormatDescription, root: string, file: FormatFi
     }
   }
   const summary = emptySummary();
-  for await (const r of decodedRecordsOf(format, root, file)) addToSummary(summary, r);
+  // A data file the open took from its hint: what reading it finds damaged is counted here (ForeignStore.figuresWithDamage).
+  const damaged = store instanceof ForeignStore && store.figuresFromIndex(file.name) ? (summary.damaged = [] as Array<{ offset: number; length: number }>) : undefined;
+  for await (const r of decodedRecordsOf(format, root, file)) {
+    addToSummary(summary, r);
+    if (damaged && r.status !== 'valid') damaged.push({ offset: r.offset, length: r.length });
+  }
   return summary;
 }
 
@@ -107,7 +112,8 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
       const s = stats.get(file.name);
       // What reading the file found damaged, where the open (from hints or the image) counted those records live.
       const native = o.native;
-      const figures = s ? figuresWithDamage(s, damaged, native ? (ranges) => native.liveBytesWithin(file.name, ranges) : undefined) : undefined;
+      const foreign = o.store instanceof ForeignStore && o.store.figuresFromIndex(file.name) ? o.store.figuresWithDamage(file.name, (damaged ?? []).map((d) => [d.offset, d.offset + d.length] as const)) : undefined;
+      const figures = foreign ?? (s ? figuresWithDamage(s, damaged, native ? (ranges) => native.liveBytesWithin(file.name, ranges) : undefined) : undefined);
       rows.push({
         file: file.name,
         role: file.role,
@@ -115,7 +121,7 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
         records,
         liveBytes: figures?.liveBytes ?? null,
         staleBytes: figures?.staleBytes ?? null,
-        tombstoneBytes: s?.tombstoneBytes ?? null,
+        tombstoneBytes: foreign?.tombstoneBytes ?? s?.tombstoneBytes ?? null,
         corruptBytes: figures?.corruptBytes ?? null,
         oldestSequence: oldest,
         newestSequence: newest,

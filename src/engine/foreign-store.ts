@@ -16,6 +16,14 @@
  * A delete that wins removes the key. Corrupt and torn records are never
  * replayed; with `stopsFileAtFirstBadRecord` nothing after the first bad
  * record of a file is replayed either (those records are still listed).
+ *
+ * A format whose program opens a data file from its hint (Riak:
+ * FormatDescription.readHint) has that file's versions taken from the hint
+ * when the hint checks out and describes the whole file, without reading the
+ * data file; else the file is replayed, and openedFrom() says why. Such a
+ * version's record is checked when it is read (get, history): damage since
+ * the hint was written is found there, by verify and by `segments`, not by
+ * the open; stats say their figures come from hints (figuresFrom 'index').
  */
 import * as fsp from 'node:fs/promises';
 import { ClosedError, CorruptRecordError, IoError, StoreError } from './errors.js';
@@ -31,7 +39,7 @@ import type {
   ValueWithLocation,
   VerifyReport,
 } from './types.js';
-import { addToSummary, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile } from './formats/format.js';
+import { addToSummary, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile, type HintIndex } from './formats/format.js';
 import { filePath } from './formats/fs-probe.js';
 import { showBytes } from './formats/decode-helpers.js';
 import { decodedFromScan, nativeFormat } from './formats/native.js';
@@ -53,6 +61,23 @@ export interface OpenForeignOptions {
   format?: string;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /**
+   * Read every data file's records, even where the file's hint would do
+   * (FormatDescription.readHint): the open then finds every damaged record
+   * (repair wants them all), at the cost of reading the whole store.
+   */
+  replayData?: boolean;
+}
+
+/** How many data records whose kind a hint leaves unsure (HintIndex.unsure) an open reads before it reads the whole file instead. */
+const MAX_UNSURE_READS = 1024;
+
+/** Where the open took a data file's keys from: its hint (its records not read) or its records, and why not its hint. */
+export interface OpenedFrom {
+  file: string;
+  from: 'hint' | 'records';
+  /** Why the records were read, for a format whose hints could have stood for them (not said when the caller asked for it). */
+  why?: string;
 }
 
 /** The record standing for bytes[start, end) that the format's decoder failed on (a decoder bug). */
@@ -201,6 +226,10 @@ export class ForeignStore implements BrowsableStore {
   private readonly summaries = new Map<string, { size: number; summary: FileSummary }>();
   /** Per data file the program stops reading at damage: the offset from which it reads nothing (unreadFrom). */
   private readonly stopOffsets = new Map<string, number>();
+  /** Per data file, in replay order: where its keys came from. */
+  private readonly sources: OpenedFrom[] = [];
+  /** The data files whose keys came from their hints (by index in dataFiles). */
+  private readonly hinted = new Set<number>();
   private closed = false;
 
   private constructor(
@@ -244,6 +273,16 @@ export class ForeignStore implements BrowsableStore {
       yielder.check();
       yielder.report(before, total);
       const seg = emptySegmentStats(file, hintIds.has(file.id));
+      const fromHint = await this.keysFromHint(file, i, ordinal, seg, opts, yielder, before, total);
+      if (typeof fromHint === 'number') {
+        ordinal = fromHint;
+        this.hinted.add(i);
+        this.sources.push({ file: file.name, from: 'hint' });
+        this.segmentStats.push(seg);
+        before += file.size;
+        continue;
+      }
+      this.sources.push({ file: file.name, from: 'records', ...(fromHint !== undefined ? { why: fromHint } : {}) });
       let bytes: Buffer;
       try {
         bytes = await readWhole(this.root, file);
@@ -334,6 +373,96 @@ export class ForeignStore implements BrowsableStore {
     const shown = unread.keys.slice(0, UNREAD_KEYS_SHOWN).map((k) => showBytes(k));
     const more = unread.records - shown.length;
     return `;${reader} ${unread.records} later record${unread.records === 1 ? '' : 's'} not replayed (${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''})`;
+  }
+
+  /**
+   * The data file's key versions from its hint, without reading the data
+   * file, when the format can (readHint) and the hint stands for the file:
+   * the replay's ordinal after them. Otherwise why not (undefined when
+   * there is no reason to say: a format without such hints, or the caller
+   * asked for the records).
+   */
+  private async keysFromHint(file: FormatFile, fileIndex: number, ordinal: number, seg: SegmentStats, opts: OpenForeignOptions, yielder: Yielder, before: number, total: number): Promise<number | string | undefined> {
+    const readHint = this.description.readHint;
+    if (!readHint || opts.replayData === true || file.unreadable !== undefined) return undefined;
+    const hint = this.fileList.find((f) => f.role === 'hint' && f.id === file.id);
+    if (!hint) return 'it has no hint file';
+    let bytes: Buffer;
+    try {
+      bytes = await readWhole(this.root, hint);
+    } catch (err) {
+      return `its hint ${hint.name} cannot be read (${err instanceof IoError && err.cause instanceof Error ? err.cause.message : String(err)})`;
+    }
+    let index: HintIndex;
+    try {
+      index = readHint(bytes, file.size);
+    } catch (err) {
+      return `the ${this.description.id} hint reader failed on ${hint.name}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (!index.usable) return `its hint ${hint.name} was not used: ${index.why}`;
+    // The data file is opened (as Riak opens it before folding the hint), not read: one that cannot be is replayed, which says why.
+    try {
+      await this.handle(file);
+    } catch {
+      return undefined;
+    }
+    // The few records whose kind the hint cannot tell: read, each by itself.
+    const kinds = new Map<number, 'put' | 'delete'>();
+    if (index.unsure.length > MAX_UNSURE_READS) {
+      return `its hint ${hint.name} was not used: ${index.unsure.length} of its entries have a tombstone's size without the tombstone bit (a hint written before the bit existed?)`;
+    }
+    for (const { offset, length } of index.unsure) {
+      const record = await this.recordAt(file, offset, length);
+      if (record === undefined || record.status !== 'valid' || record.length !== length || (record.kind !== 'put' && record.kind !== 'delete')) {
+        return `its hint ${hint.name} was not used: the record at ${offset}, whose kind its entry does not say for sure, does not read`;
+      }
+      kinds.set(offset, record.kind);
+    }
+    let n = ordinal;
+    for (const e of index.entries()) {
+      if ((++n & 1023) === 0) await yielder.tick(before + e.offset, total);
+      const kind = kinds.get(e.offset) ?? e.kind;
+      const put = kind === 'put';
+      this.versions.add(e.key, {
+        fileIndex,
+        ordinal: n,
+        offset: e.offset,
+        length: e.length,
+        kind,
+        valueOffset: put ? e.valueOffset : 0,
+        valueLength: put ? e.valueLength : 0,
+        sequence: e.sequence,
+        replayed: true,
+        fromHint: true,
+      });
+    }
+    seg.bytes = file.size;
+    seg.records = index.count;
+    return n;
+  }
+
+  /** The `length`-byte record of a data file at `offset`, decoded from a positioned read (undefined where none reads there). */
+  private async recordAt(file: FormatFile, offset: number, length: number): Promise<DecodedRecord | undefined> {
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.handle(file);
+    } catch {
+      return undefined;
+    }
+    const want = length;
+    const bytes = Buffer.alloc(want);
+    let done = 0;
+    while (done < want) {
+      const { bytesRead } = await fh.read(bytes, done, want - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    try {
+      for (const r of this.description.decodeRecords(file, bytes.subarray(0, done))) return r.offset === 0 ? r : undefined;
+    } catch {
+      // A decoder bug: no record reads there.
+    }
+    return undefined;
   }
 
   /**
@@ -509,9 +638,10 @@ export class ForeignStore implements BrowsableStore {
 
   async getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined> {
     this.check();
-    const v = this.liveVersion(key);
+    const bytes = toBytes(key);
+    const v = this.liveVersion(bytes);
     if (!v) return undefined;
-    return { value: await this.readValue(v), location: this.location(v) };
+    return { value: await this.readValue(v, bytes), location: this.location(v) };
   }
 
   private handle(file: FormatFile): Promise<fsp.FileHandle> {
@@ -525,11 +655,17 @@ export class ForeignStore implements BrowsableStore {
   }
 
   /** Positioned read of a value; its length was checked against the file size when decoded. */
-  private async readValue(v: Version): Promise<Buffer> {
+  private async readValue(v: Version, key: Uint8Array): Promise<Buffer> {
     const file = this.dataFiles[v.fileIndex]!;
     if (v.damaged) {
       const problem = this.replayProblems.find((p) => p.file === file.name && p.offset === v.offset);
       throw new CorruptRecordError(file.name, v.offset, `the key's record is damaged (${problem?.message ?? 'it fails its checks'})`);
+    }
+    if (v.fromHint) {
+      // The open took this version from the hint without reading the record: it is read whole and checked now.
+      const checked = await this.checkedRecord(v, key);
+      if (typeof checked === 'string') throw new CorruptRecordError(file.name, v.offset, checked);
+      return checked;
     }
     let fh: fsp.FileHandle;
     try {
@@ -549,18 +685,64 @@ export class ForeignStore implements BrowsableStore {
     return value;
   }
 
+  /**
+   * The value of a version the open took from a hint, read with its whole
+   * record, which must check out (the format's decoder) and be the record the
+   * hint described (offset, length, key, kind); else why not. What a
+   * replay would have found at the open, found at the read.
+   */
+  private async checkedRecord(v: Version, key: Uint8Array): Promise<Buffer | string> {
+    const file = this.dataFiles[v.fileIndex]!;
+    let fh: fsp.FileHandle;
+    try {
+      fh = await this.handle(file);
+    } catch (err) {
+      throw new IoError(`opening ${file.name}`, err);
+    }
+    const bytes = Buffer.alloc(v.length);
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesRead } = await fh.read(bytes, done, bytes.length - done, v.offset + done);
+      if (bytesRead === 0) throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
+      done += bytesRead;
+    }
+    let record: DecodedRecord | undefined;
+    try {
+      for (const r of this.description.decodeRecords(file, bytes)) {
+        record = r;
+        break;
+      }
+    } catch {
+      record = undefined;
+    }
+    const named = `the hint names a ${v.length}-byte ${v.kind} here`;
+    if (record === undefined) return `the key's record does not read (${named})`;
+    if (record.status !== 'valid') return `the key's record is damaged (${record.problem ?? `${record.status} record`})`;
+    if (record.length !== v.length || record.kind !== v.kind) return `the key's record is not the one its hint names (${named}; the record there is a ${record.length}-byte ${record.kind})`;
+    if (record.key === undefined || Buffer.compare(record.key, key) !== 0) {
+      return `the key's record is not the one its hint names (${named}; the record there has another key)`;
+    }
+    const start = v.valueOffset - v.offset;
+    return bytes.subarray(start, start + v.valueLength);
+  }
+
   async history(key: Uint8Array | string): Promise<KeyVersion[]> {
     this.check();
-    const { rows, live } = this.versions.history(toBytes(key));
-    return rows.map((row) => {
+    const bytes = toBytes(key);
+    const { rows, live } = this.versions.history(bytes);
+    const out: KeyVersion[] = [];
+    for (const row of rows) {
       const v = this.versions.version(row);
-      return {
+      // A version taken from a hint is checked here, as a replay would have at the open.
+      const damaged = v.damaged === true || (v.fromHint === true && typeof (await this.checkedRecord(v, bytes).catch(() => 'unreadable')) === 'string');
+      out.push({
         location: this.location(v),
         kind: v.kind,
         valueLength: v.kind === 'put' ? v.valueLength : 0,
-        status: v.damaged ? 'corrupt' : !v.replayed ? 'unread' : v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
-      };
-    });
+        status: damaged ? 'corrupt' : !v.replayed ? 'unread' : v.kind === 'delete' ? 'tombstone' : row === live ? 'live' : 'shadowed',
+      });
+    }
+    return out;
   }
 
   stats(): StoreStats {
@@ -577,7 +759,53 @@ export class ForeignStore implements BrowsableStore {
       deadBytes: totalBytes - liveBytes,
       spaceAmplification: liveBytes > 0 ? totalBytes / liveBytes : totalBytes > 0 ? Number.POSITIVE_INFINITY : 1,
       perSegment,
+      // Hints describe the records as they were written: damage since is counted by what reads them (verify, segments).
+      ...(this.hinted.size > 0 ? { figuresFrom: 'index' as const } : {}),
+      ...(this.hinted.size > 0 && this.sources.some((s) => s.why !== undefined) ? { recordsReadBecause: this.sources.flatMap((s) => (s.why !== undefined ? [{ file: s.file, why: s.why }] : [])) } : {}),
     };
+  }
+
+  /**
+   * Per data file, in replay order: whether the open took its keys from its
+   * hint, without reading its records, or read them, and why not from the
+   * hint where the format's hints could have stood for them.
+   */
+  openedFrom(): readonly OpenedFrom[] {
+    return this.sources;
+  }
+
+  /** Whether the open took a data file's keys (and its figures) from its hint, without reading its records. */
+  figuresFromIndex(file: string): boolean {
+    const i = this.dataFiles.findIndex((f) => f.name === file);
+    return i >= 0 && this.hinted.has(i);
+  }
+
+  /**
+   * A data file's byte figures once reading it found the damaged regions
+   * `damaged` ([start, end)): the open's own where it read the file (it
+   * counted its damage); where it took them from the hint, the records that
+   * start in a damaged region are corrupt bytes, not live, stale or
+   * tombstone ones, which gives what an open reading the file counts.
+   */
+  figuresWithDamage(file: string, damaged: readonly (readonly [number, number])[]): { liveBytes: number; staleBytes: number; tombstoneBytes: number; corruptBytes: number } | undefined {
+    const i = this.dataFiles.findIndex((f) => f.name === file);
+    const seg = this.segmentStats[i];
+    if (!seg) return undefined;
+    const { liveBytes, staleBytes, tombstoneBytes, corruptBytes } = seg;
+    if (!this.hinted.has(i) || damaged.length === 0) return { liveBytes, staleBytes, tombstoneBytes, corruptBytes };
+    const within = this.versions.standingWithin(i, damaged);
+    return {
+      liveBytes: liveBytes - within.live,
+      staleBytes: staleBytes - within.stale,
+      tombstoneBytes: tombstoneBytes - within.tombstone,
+      corruptBytes: damaged.reduce((n, [start, end]) => n + end - start, 0),
+    };
+  }
+
+  /** Bytes of a data file's live records that start within the [start, end) ranges (the inspector's segments view, as the native store's). */
+  liveBytesWithin(file: string, ranges: readonly (readonly [number, number])[]): number {
+    const i = this.dataFiles.findIndex((f) => f.name === file);
+    return i < 0 ? 0 : this.versions.standingWithin(i, ranges).live;
   }
 
   // ---------------------------------------------------------------- inspection

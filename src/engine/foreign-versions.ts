@@ -38,11 +38,18 @@ export interface Version {
    * its value cannot be read.
    */
   damaged?: boolean;
+  /**
+   * Taken from the data file's hint, its record not read by the open: a
+   * read checks the record (damage since the hint was written is found
+   * then, not at the open).
+   */
+  fromHint?: boolean;
 }
 
 const DELETE = 1;
 const REPLAYED = 2;
 const DAMAGED = 4;
+const FROM_HINT = 8;
 const INITIAL_ROWS = 1024;
 
 export class VersionTable {
@@ -90,7 +97,7 @@ export class VersionTable {
     this.valueOffset[row] = v.valueOffset;
     this.valueLength[row] = v.valueLength;
     this.sequence[row] = v.sequence ?? Number.NaN;
-    this.flags[row] = (v.kind === 'delete' ? DELETE : 0) | (v.replayed ? REPLAYED : 0) | (v.damaged ? DAMAGED : 0);
+    this.flags[row] = (v.kind === 'delete' ? DELETE : 0) | (v.replayed ? REPLAYED : 0) | (v.damaged ? DAMAGED : 0) | (v.fromHint ? FROM_HINT : 0);
     const known = this.keys.size;
     const k = this.keys.intern(key);
     if (k === known) {
@@ -152,6 +159,7 @@ export class VersionTable {
       sequence: Number.isNaN(sequence) ? undefined : sequence,
       replayed: (this.flags[row]! & REPLAYED) !== 0,
       ...((this.flags[row]! & DAMAGED) !== 0 ? { damaged: true } : {}),
+      ...((this.flags[row]! & FROM_HINT) !== 0 ? { fromHint: true } : {}),
     };
   }
 
@@ -201,5 +209,22 @@ export class VersionTable {
       const standing = this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';
       visit(this.fileIndex[row]!, this.length[row]!, standing);
     }
+  }
+
+  /**
+   * The bytes of a data file's rows that start within the given [start, end)
+   * ranges, by standing (forEachStanding's; damaged rows are not counted).
+   */
+  standingWithin(fileIndex: number, ranges: readonly (readonly [number, number])[]): { live: number; stale: number; tombstone: number } {
+    const out = { live: 0, stale: 0, tombstone: 0 };
+    if (ranges.length === 0) return out;
+    for (let row = 0; row < this.rows; row++) {
+      if (this.fileIndex[row] !== fileIndex || (this.flags[row]! & DAMAGED) !== 0) continue;
+      const at = this.offset[row]!;
+      if (!ranges.some(([start, end]) => at >= start && at < end)) continue;
+      const standing = this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';
+      out[standing] += this.length[row]!;
+    }
+    return out;
   }
 }

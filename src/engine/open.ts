@@ -15,6 +15,8 @@ import type { BrowsableStore } from './types.js';
 export interface OpenStoreOptions extends StoreOptions {
   /** Format id (`--format`); detected when absent. */
   format?: string | undefined;
+  /** Another engine's store: read every data file's records, even where a hint would do (OpenForeignOptions.replayData). */
+  replayData?: boolean;
 }
 
 export interface OpenedStore {
@@ -44,7 +46,7 @@ function isEmptyOrMissing(dir: string): boolean {
 }
 
 export async function openStore(dir: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
-  const { format, ...storeOptions } = options;
+  const { format, replayData, ...storeOptions } = options;
   const wantsNative =
     format === nativeFormat.id || (format === undefined && (nativeFormat.detect(dir) !== null || (options.create === true && isEmptyOrMissing(dir))));
   if (wantsNative) {
@@ -56,6 +58,7 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
     ...(format !== undefined ? { format } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(replayData === true ? { replayData } : {}),
   });
   return { store, detection: store.detection, native: undefined };
 }

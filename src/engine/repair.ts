@@ -236,7 +236,8 @@ async function repairNative(source: string, target: string, opts: RepairOptions)
 
 /** Repair a foreign store: its live keys, imported into a native store at `target`. */
 async function repairForeign(source: string, target: string, opts: RepairOptions): Promise<PartialReport> {
-  const opened = await openStore(source, { ...(opts.format !== undefined ? { format: opts.format } : {}), readOnly: true });
+  // Every data record read (not keys from hints): the report names every damaged region the copy lacks.
+  const opened = await openStore(source, { ...(opts.format !== undefined ? { format: opts.format } : {}), readOnly: true, replayData: true });
   try {
     const store = opened.store;
     const problems = store instanceof ForeignStore ? store.openProblems() : [];

@@ -133,6 +133,12 @@ export interface StoreStats {
    * count it, and compaction stops at it (docs/FORMAT.md, "Damage after the fact").
    */
   figuresFrom?: 'records' | 'index';
+  /**
+   * Another engine's store whose figures come partly from hints: the data
+   * files whose records the open read instead, and why (no hint, a hint that
+   * does not check out or does not cover the file).
+   */
+  recordsReadBecause?: Array<{ file: string; why: string }>;
 }
 
 export interface ScanOptions {
@@ -242,6 +248,10 @@ export interface BrowsableStore {
    * whole file (and for kvscope's own stores).
    */
   unreadFrom?(file: string): number | undefined;
+  /** Whether the open took data file `file`'s figures from an index (a hint), without reading its records. */
+  figuresFromIndex?(file: string): boolean;
+  /** Bytes of data file `file`'s live records that start within the [start, end) ranges. */
+  liveBytesWithin?(file: string, ranges: readonly (readonly [number, number])[]): number;
   get(key: Uint8Array | string): Promise<Buffer | undefined>;
   getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined>;
   history(key: Uint8Array | string): Promise<KeyVersion[]>;

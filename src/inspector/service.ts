@@ -771,7 +771,10 @@ export class InspectorService implements KvscopeHandlers {
     } else if (kept && !native && kept.bytes === s.bytes) {
       // A foreign store counted its live records as it replayed the file, as large as it is now (a lookup per key took
       // 0.8 s at a million keys, holding the event loop).
-      live = Math.min(kept.liveBytes, s.putBytes);
+      // One the open took from its hint counted its records live whatever their state: those in damaged regions are not.
+      const store = session.handle.store;
+      const unread = s.damaged.length > 0 && store.figuresFromIndex?.(file.name) === true ? (store.liveBytesWithin?.(file.name, s.damaged) ?? 0) : 0;
+      live = Math.min(kept.liveBytes - unread, s.putBytes);
     } else {
       records.forEachKey(0, records.count, (i, key) => {
         if (this.classStatus(session, file.name, records.classAt(i), key, records.offsetAt(i)) === 'live') live += records.lengthAt(i);

@@ -78,13 +78,30 @@ describe('another engine\'s damaged files, through the CLI', () => {
     expect(r.err[0]).toMatch(/^kvscope: recovery: skipped bad-crc in segment_0\.log at 0: /);
   });
 
-  it('Riak: a byte of a live record changed: said by every read command; export exits 1', async () => {
+  it('Riak: a byte of a live record changed, in a file without a hint: said by every read command; export exits 1', async () => {
     const dir = copyOf('riak-bitcask/basic');
     patch(path.join(dir, '4.bitcask.data'), 2165, [0x01]);
+    fs.rmSync(path.join(dir, '4.bitcask.hint')); // the open reads the file's records
     const r = await readCommands(dir, 'utf8-value');
     for (const [name, run] of Object.entries(r)) expect(run.err.join('\n'), name).toContain('kvscope: recovery: skipped bad-crc in 4.bitcask.data at 2133');
     expect(r.export.code).toBe(1);
     expect(r.export.out.join('\n')).not.toContain('recovery');
+  });
+
+  it('Riak: the same with the file\'s hint sound: the open takes the keys from it (no note); reading the key says it, export exits 1', async () => {
+    const dir = copyOf('riak-bitcask/basic');
+    patch(path.join(dir, '4.bitcask.data'), 2165, [0x01]);
+    const r = await readCommands(dir, 'utf8-value');
+    for (const [name, run] of Object.entries(r)) expect(run.err.join('\n'), name).not.toContain('kvscope: recovery:');
+    expect(r.get.code).toBe(3);
+    expect(r.get.err.at(-1)).toMatch(/corrupt record in 4\.bitcask\.data at offset 2133/);
+    for (const run of [r.export, r.scan]) {
+      expect(run.code).toBe(1);
+      expect(run.err).toContainEqual(expect.stringMatching(/^kvscope: utf8-value: corrupt record in 4\.bitcask\.data at offset 2133.*; left out$/));
+    }
+    expect(r.stats.out.join('\n')).toContain('Figures from:        hint files, records not read (damage since they were written: kvscope verify, segments)');
+    expect(r.history.out.at(-1)).toMatch(/4\.bitcask\.data\s+2133\s+42\s+put\s+corrupt$/);
+    expect([r.list.code, r.stats.code, r.history.code]).toEqual([0, 0, 0]);
   });
 
   it('a torn tail at the end of the newest segment (a crash\'s last write) is a note: export exits 0', async () => {
@@ -149,6 +166,7 @@ describe('the inspector opening a damaged copy', () => {
   it('returns the replay\'s problems as warnings (the renderer\'s banner shows them)', async () => {
     const dir = copyOf('riak-bitcask/basic');
     patch(path.join(dir, '4.bitcask.data'), 2165, [0x01]);
+    fs.rmSync(path.join(dir, '4.bitcask.hint')); // the open reads the file's records (with a sound hint it reads none)
     const configDir = temps.empty('kvscope-open-damage-config-');
     const service = new InspectorService({ opener: createEngineOpener(), configDir });
     const before = hashTree(dir);

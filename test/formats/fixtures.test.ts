@@ -96,13 +96,18 @@ describe.each(cases.map((c) => [c.name, c] as const))('fixture %s', (_name, fixt
   });
 
   it('counts each data file in its replay as decoding it again does (kvscope segments)', async () => {
-    const store = await openForeign(fixture.dataDir);
-    stores.push(store);
+    // Every data file's records read (a Riak open takes a file's keys from a sound hint, without reading it: below).
+    const store = await openForeign(fixture.dataDir, { replayData: true });
+    const fromHints = await openForeign(fixture.dataDir);
+    stores.push(store, fromHints);
     for (const file of store.files()) {
       const again = emptySummary();
       for (const r of await listRecords(store, file.name)) addToSummary(again, r);
       if (file.role === 'data') expect(store.dataFileSummary(file), file.name).toEqual(again);
       else expect(store.dataFileSummary(file), file.name).toBeUndefined();
+      // A file whose records the open did not read has no such count: kvscope segments decodes it.
+      if (fromHints.figuresFromIndex(file.name)) expect(fromHints.dataFileSummary(file), file.name).toBeUndefined();
+      else expect(fromHints.dataFileSummary(file), file.name).toEqual(store.dataFileSummary(file));
       // A file whose size changed since the replay is not answered for.
       expect(store.dataFileSummary({ ...file, size: file.size + 1 })).toBeUndefined();
     }

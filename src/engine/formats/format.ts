@@ -129,6 +129,38 @@ export interface DecodedRecord {
   pointsTo?: { offset: number; length: number; kind: 'put' | 'delete' };
 }
 
+/**
+ * One hint entry as a key version of the data file (FormatDescription.readHint).
+ */
+export interface HintEntry {
+  key: Uint8Array;
+  /** The data record's offset and total length. */
+  offset: number;
+  length: number;
+  kind: 'put' | 'delete';
+  sequence: number;
+  valueOffset: number;
+  valueLength: number;
+}
+
+/** What a hint says of its data file: its entries, or why it cannot stand for the file. */
+export type HintIndex =
+  | { usable: false; why: string }
+  | {
+      usable: true;
+      /** How many entries (records of the data file) it has. */
+      count: number;
+      /**
+       * The data records (offset, length) whose kind the entry cannot tell for sure
+       * (a Riak entry without the tombstone bit whose value has a
+       * tombstone's size: a hint written before the bit existed would
+       * look so): the data record says.
+       */
+      unsure: Array<{ offset: number; length: number }>;
+      /** Every entry, in order (one object, reused from entry to entry). */
+      entries(): Iterable<HintEntry>;
+    };
+
 /** keydir: the native keydir image (KEYDIR). */
 export type FileRole = 'data' | 'hint' | 'keydir' | 'lock' | 'manifest' | 'other';
 
@@ -232,6 +264,15 @@ export interface FormatDescription {
    * replayed.
    */
   keysFromValidHint?: boolean;
+  /**
+   * A data file's key versions from its hint file alone, for an open that
+   * does not read the data file (as Riak opens a cask): given the hint's
+   * bytes and the data file's size, either the entries (in the data file's
+   * record order) or why the hint cannot stand for the data file. A usable
+   * hint checks out whole and describes every byte of the data file, record
+   * by record. Formats without such hints leave it out.
+   */
+  readHint?(hint: Uint8Array, dataSize: number): HintIndex;
   /**
    * What the detector looks for, for people ("N.bitcask.data in the folder"),
    * listed when no format matches a directory.

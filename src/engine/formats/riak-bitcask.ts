@@ -21,7 +21,7 @@
  * writer or a merge runs.
  */
 import { crc32, crc32Range } from '../crc.js';
-import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile } from './format.js';
+import type { DecodedField, DecodedRecord, FieldSpec, FileRole, FormatDescription, FormatFile, HintEntry, HintIndex } from './format.js';
 import { damagedRecord, hex32, pastEndRecord, propertiesInOrder, RecordWithLazyFields, recordsFrom, showBytes, viewOf } from './decode-helpers.js';
 import { fixedSize, headerOffset, layoutFields } from './field-layout.js';
 import { candidateRoots, filePath, listedFile, listDir, readHead } from './fs-probe.js';
@@ -457,6 +457,78 @@ function trailerRecord(bytes: Uint8Array, pos: number, storedCrc: number): Decod
   return record;
 }
 
+/** A tombstone's value sizes: "bitcask_tombstone" (version 0), and versions 1 and 2 with their 4-byte file id. */
+const TOMBSTONE_SIZES: readonly number[] = [TOMBSTONE_PREFIX.length, TOMBSTONE_PREFIX.length + 5];
+
+/**
+ * The hint as its data file's keys (FormatDescription.readHint), when it is
+ * one Riak would take them from and it describes the whole data file:
+ *  - it ends with the trailer, and the trailer's CRC is that of every byte
+ *    before it (bitcask_fileops has_valid_hintfile: what Riak's open checks
+ *    before folding the hint instead of the data file);
+ *  - its entries run up to the trailer exactly, each a possible one;
+ *  - they describe the data file record by record: the first at offset 0,
+ *    each next where the one before ends, the last ending where the data
+ *    file ends. A data file longer than its hint covers (records written
+ *    after the hint, as the active file's are) or shorter is read instead.
+ * The tombstone bit says a delete (Riak 2.x sets it for every tombstone).
+ * An entry without it whose value has a tombstone's size (17 or 22 bytes)
+ * may be a tombstone in a hint written before the bit existed: its offset is
+ * listed as unsure, for the caller to read the record.
+ */
+export function readHint(bytes: Uint8Array, dataSize: number): HintIndex {
+  if (bytes.length < HINT_HEADER) return { usable: false, why: 'it is too short to hold its trailer' };
+  const view = viewOf(bytes);
+  const end = bytes.length - HINT_HEADER;
+  if (!isTrailer(view, end)) return { usable: false, why: 'it does not end with its trailer (not closed cleanly, or cut short)' };
+  const stored = view.getUint32(end + AT_H_TOTAL_SZ);
+  const computed = crc32Range(bytes, 0, end);
+  if (stored !== computed) return { usable: false, why: `its trailer's CRC ${hex32(stored)} does not match the ${hex32(computed)} of its entries` };
+  let pos = 0;
+  let covered = 0;
+  let entries = 0;
+  const unsure: Array<{ offset: number; length: number }> = [];
+  while (pos < end) {
+    if (end - pos < HINT_HEADER) return { usable: false, why: `its entries do not end where its trailer starts (${end - pos} bytes left at ${pos})` };
+    const keySize = view.getUint16(pos + AT_H_KEY_SZ);
+    const totalSize = view.getUint32(pos + AT_H_TOTAL_SZ);
+    const dataOffset = entryDataOffset(view, pos);
+    if (pos + HINT_HEADER + keySize > end) return { usable: false, why: `its entry at ${pos} runs into its trailer` };
+    if (!isPossibleEntry(keySize, totalSize, dataOffset)) return { usable: false, why: `its entry at ${pos} is impossible (total_sz ${totalSize}, offset ${dataOffset}, key ${keySize} bytes)` };
+    if (dataOffset !== covered) return { usable: false, why: `its entry at ${pos} names offset ${dataOffset} where the data file's next record starts at ${covered}: it does not describe the data file record by record` };
+    if (view.getUint32(pos + AT_H_OFFSET) >>> 31 === 0 && TOMBSTONE_SIZES.includes(totalSize - DATA_HEADER - keySize)) unsure.push({ offset: dataOffset, length: totalSize });
+    covered += totalSize;
+    entries++;
+    pos += HINT_HEADER + keySize;
+  }
+  if (covered !== dataSize) {
+    return { usable: false, why: covered < dataSize ? `it covers ${covered} of the data file's ${dataSize} bytes (records written after it)` : `it describes ${covered} bytes of records; the data file has ${dataSize}` };
+  }
+  return {
+    usable: true,
+    count: entries,
+    unsure,
+    *entries(): Generator<HintEntry> {
+      const entry: HintEntry = { key: bytes.subarray(0, 0), offset: 0, length: 0, kind: 'put', sequence: 0, valueOffset: 0, valueLength: 0 };
+      for (let at = 0; at < end; ) {
+        const keySize = view.getUint16(at + AT_H_KEY_SZ);
+        const totalSize = view.getUint32(at + AT_H_TOTAL_SZ);
+        const offset = entryDataOffset(view, at);
+        const tombstone = view.getUint32(at + AT_H_OFFSET) >>> 31 === 1;
+        entry.key = bytes.subarray(at + HINT_HEADER, at + HINT_HEADER + keySize);
+        entry.offset = offset;
+        entry.length = totalSize;
+        entry.kind = tombstone ? 'delete' : 'put';
+        entry.sequence = view.getUint32(at + AT_H_TSTAMP);
+        entry.valueOffset = tombstone ? 0 : offset + DATA_HEADER + keySize;
+        entry.valueLength = tombstone ? 0 : totalSize - DATA_HEADER - keySize;
+        yield entry;
+        at += HINT_HEADER + keySize;
+      }
+    },
+  };
+}
+
 // ------------------------------------------------------------------ lock files
 
 export function decodeLockFile(bytes: Uint8Array): DecodedRecord[] {
@@ -568,5 +640,6 @@ export const riakBitcask: FormatDescription = {
   stopsFileAtFirstBadRecord: false,
   stopsAtLostStep: true,
   keysFromValidHint: true,
+  readHint,
   looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],
 };
