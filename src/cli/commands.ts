@@ -85,11 +85,13 @@ function statusFor(opts: CliOptions, io: Io): StatusLine | undefined {
 interface Work {
   onProgress?: ((p: Progress) => void) | undefined;
   signal?: AbortSignal | undefined;
+  /** Another engine's store: read every data file's records at the open, for a command that reads them anyway (OpenStoreOptions.replayData). */
+  replayData?: boolean | undefined;
 }
 
 /** Work's options, without the ones it has not (an engine option set to undefined is not the same as absent). */
-function workOptions(work: Work | undefined): { onProgress?: (p: Progress) => void; signal?: AbortSignal } {
-  return { ...(work?.onProgress ? { onProgress: work.onProgress } : {}), ...(work?.signal ? { signal: work.signal } : {}) };
+function workOptions(work: Work | undefined): { onProgress?: (p: Progress) => void; signal?: AbortSignal; replayData?: boolean } {
+  return { ...(work?.onProgress ? { onProgress: work.onProgress } : {}), ...(work?.signal ? { signal: work.signal } : {}), ...(work?.replayData ? { replayData: true } : {}) };
 }
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
