@@ -20,6 +20,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { openForeign } from '../src/engine/foreign-store.js';
+import { requireFormat } from '../src/engine/formats/registry.js';
 import { createEngineOpener } from '../src/inspector/engine-opener.js';
 import { InspectorService } from '../src/inspector/service.js';
 import { timedRow } from './command-timing.js';
@@ -94,6 +96,33 @@ async function serviceRows(written: ForeignDirectory): Promise<string[]> {
   return rows;
 }
 
+/**
+ * A format whose program opens a data file from its hint (Riak): the open in
+ * this process both ways, alternating, `--runs` times each: from the hints
+ * kvscope uses, and replaying every data file (as before it used them).
+ */
+async function hintOpenRows(dir: string, format: string): Promise<string> {
+  if (!requireFormat(format).readHint) return '';
+  const times: Record<'hints' | 'replay', number[]> = { hints: [], replay: [] };
+  let from = '';
+  for (let run = 0; run < RUNS; run++) {
+    for (const way of ['hints', 'replay'] as const) {
+      process.stderr.write(`${format}: open in this process (${way})…\n`);
+      const t = performance.now();
+      const store = await openForeign(dir, way === 'replay' ? { replayData: true } : {});
+      times[way].push(performance.now() - t);
+      if (way === 'hints') from = store.openedFrom().map((f) => `${f.file} from ${f.from === 'hint' ? 'its hint' : `its records (${f.why ?? 'asked'})`}`).join('; ');
+      await store.close();
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return (
+    `| open in this process (median of ${RUNS}, alternating) | time | note |\n|---|---:|---|\n` +
+    `| from the hints that check out | ${ms(median(times.hints))} ms | ${from} |\n` +
+    `| replaying every data file | ${ms(median(times.replay))} ms | every record read, its CRC checked |\n\n`
+  );
+}
+
 /** One format's directory: written, then every command and the service's actions on it. */
 async function benchFormat(format: ForeignFormat, into: string): Promise<string> {
   const dir = join(into, format);
@@ -117,10 +146,12 @@ async function benchFormat(format: ForeignFormat, into: string): Promise<string>
     cli.push(timedRow(what, argv, exit, RUNS));
   }
   const service = await serviceRows(written);
+  const opens = await hintOpenRows(dir, format);
   return (
     `### ${format}: ${KEYS.toLocaleString('en-US')} keys, ${written.records.toLocaleString('en-US')} records, ${new Date().toISOString()}, Node ${process.version}\n\n` +
     `| command (fresh process, median of ${RUNS}) | wall time | peak resident |\n|---|---:|---:|\n${cli.join('\n')}\n\n` +
-    `| inspector service | time | longest event-loop stall | note |\n|---|---:|---:|---|\n${service.join('\n')}\n\n`
+    `| inspector service | time | longest event-loop stall | note |\n|---|---:|---:|---|\n${service.join('\n')}\n\n` +
+    opens
   );
 }
 
