@@ -289,10 +289,15 @@ export class InspectorService implements KvscopeHandlers {
       root: detection.root,
       format: store.format,
       writable: this.allowWrites && this.opener.isWritable(store.format),
-      ...(!this.allowWrites
-        ? { notWritableReason: 'This inspector was started read-only: restart it with --read-write' }
-        : !this.opener.isWritable(store.format)
-          ? { notWritableReason: `kvscope writes only its own format, and this store is ${store.format} (Repair makes a writable kvscope copy)` }
+      // A foreign format is never written, whatever the host allows: restarting with --read-write would not help.
+      ...(!this.opener.isWritable(store.format)
+        ? {
+            notWritableReason: `kvscope writes only its own format, and this store is ${store.format} (Repair makes a writable kvscope copy${
+              this.allowWrites ? '' : ' in an inspector started with --read-write'
+            })`,
+          }
+        : !this.allowWrites
+          ? { notWritableReason: 'This inspector was started read-only: restart it with --read-write' }
           : {}),
       readOnly: store.readOnly,
       keyCount: store.keyCount(),
@@ -400,10 +405,10 @@ export class InspectorService implements KvscopeHandlers {
     if (req.readWrite === !store.readOnly) return this.info(session);
     if (this.jobs.runningFor(session.id)) throw new ApiError('BUSY', 'Wait for the running job to finish first');
     if (req.readWrite) {
-      this.assertWritesAllowed();
       if (!this.opener.isWritable(store.format)) {
         throw new ApiError('NOT_WRITABLE', `The ${store.format} format is read-only in kvscope`);
       }
+      this.assertWritesAllowed();
       this.assertNotLocked(session.handle.detection.root, session.id);
     }
     await this.stopFollowing(session);

@@ -270,6 +270,21 @@ describe('InspectorService on a real store', () => {
   });
 
   const foreign = `${SHARED_DIR}/fixtures/mini-kvstore-v2/segments/data`;
+  it.skipIf(!existsSync(foreign))('a foreign format in a read-only host is said read-only for its format, not for the host (--read-write would not help)', async () => {
+    const readOnlyService = new InspectorService({ opener: createEngineOpener(), configDir, allowWrites: false });
+    try {
+      const info = await readOnlyService.dispatch('openStore', { path: foreign });
+      expect(info.writable).toBe(false);
+      expect(info.notWritableReason).toBe(
+        `kvscope writes only its own format, and this store is ${info.format} (Repair makes a writable kvscope copy in an inspector started with --read-write)`,
+      );
+      const err = await rejection(readOnlyService.dispatch('setMode', { sessionId: info.sessionId, readWrite: true }));
+      expect(err.code).toBe('NOT_WRITABLE');
+    } finally {
+      await readOnlyService.close();
+    }
+  });
+
   it.skipIf(!existsSync(foreign))('opens a foreign format read-only, refuses read-write, and changes nothing', async () => {
     const before = fingerprint(foreign);
     const info = await service.dispatch('openStore', { path: foreign });
