@@ -79,6 +79,28 @@ describe('registry', () => {
     expect(detectAll(tempDir({ 'segment-1.dat': c548 }))[0]!.format).toBe('mini-kvstore-v2-c548bfb');
   });
 
+  it('a mini-kvstore-v2 segment whose last write was cut short still decodes as its era, and is said to be cut short', () => {
+    const headRecord = (k: string, v: string) => Buffer.concat([Buffer.from([0, k.length, 0, 0, 0]), Buffer.from(k), Buffer.from([v.length, 0, 0, 0]), Buffer.from(v)]);
+    const c548Record = (k: string, v: string) => {
+      const lengths = Buffer.alloc(16);
+      lengths.writeUInt32LE(k.length, 0);
+      lengths.writeUInt32LE(v.length, 8);
+      return Buffer.concat([lengths, Buffer.from(k), Buffer.from(v)]);
+    };
+    for (const [format, record] of [
+      ['mini-kvstore-v2', headRecord],
+      ['mini-kvstore-v2-c548bfb', c548Record],
+    ] as const) {
+      const whole = Buffer.concat([record('user', 'alice'), record('city', 'Lyon')]);
+      const cut = whole.subarray(0, whole.length - 3);
+      const found = detectAll(tempDir({ 'segment-0.dat': cut }))[0]!;
+      expect(found.format, format).toBe(format);
+      expect(found.confidence, format).toBeGreaterThanOrEqual(0.6);
+      expect(found.reason, format).toContain('segment-0.dat decodes cleanly up to its last record, cut short');
+      expect(detectAll(tempDir({ 'segment-0.dat': whole }))[0]!.reason, format).toContain('segment-0.dat decodes cleanly');
+    }
+  });
+
   it('accepts kvdb at logs/wal.log, at logs/ itself, and at .kvdb/ (README location)', () => {
     expect(detectAll(tempDir({ 'logs/wal.log': 'SET a b\n' }))[0]).toMatchObject({ format: 'kvdb' });
     const dir = tempDir({ 'logs/wal.log': 'SET a b\n' });

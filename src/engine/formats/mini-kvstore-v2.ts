@@ -77,15 +77,20 @@ function detectSegments(
     const head = readHead(filePath(root, sample.name), SNIFF_BYTES) ?? new Uint8Array();
     const records = decode(head);
     const cut = head.length < sample.size;
+    // A last record cut short after good ones is this layout: where the sniff stopped, or a write cut short (a crash).
+    // The latter is less sure (another era's bytes can read as a record or two, then a cut one), but far from 'not this layout'.
+    const tornEnd = records.length > 1 && records[records.length - 1]!.status === 'torn';
     const clean =
       records.length > 0 &&
       records[0]!.status === 'valid' &&
-      records.every((r, i) => r.status === 'valid' || (cut && i === records.length - 1 && r.status === 'torn'));
+      records.every((r, i) => r.status === 'valid' || (tornEnd && i === records.length - 1));
+    const cutShort = clean && tornEnd && !cut;
+    const how = !clean ? 'does not decode as this layout' : cutShort ? 'decodes cleanly up to its last record, cut short' : 'decodes cleanly';
     return {
       format,
-      confidence: (clean ? 0.9 : 0.1) + folderBonus,
+      confidence: (!clean ? 0.1 : cutShort ? 0.6 : 0.9) + folderBonus,
       root,
-      reason: `${segments.length} segment file(s) matching ${naming.pattern.source}; ${sample.name} ${clean ? 'decodes cleanly' : 'does not decode as this layout'}`,
+      reason: `${segments.length} segment file(s) matching ${naming.pattern.source}; ${sample.name} ${how}`,
     };
   }
   return null;
