@@ -39,7 +39,7 @@ import type {
   ValueWithLocation,
   VerifyReport,
 } from './types.js';
-import { addToSummary, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile, type HintIndex } from './formats/format.js';
+import { addToSummary, countsAsRecord, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile, type HintIndex } from './formats/format.js';
 import { filePath } from './formats/fs-probe.js';
 import { showBytes } from './formats/decode-helpers.js';
 import { decodedFromScan, nativeFormat } from './formats/native.js';
@@ -304,7 +304,8 @@ export class ForeignStore implements BrowsableStore {
       let hintClaims: Map<number, DecodedRecord> | null | undefined;
       for (const record of decodeSafelyOneByOne(this.description, file, bytes)) {
         if ((++ordinal & 1023) === 0) await yielder.tick(before + record.offset, total);
-        seg.records++;
+        // As the segments view counts (addToSummary): a line the program ignores, a header, is no record.
+        if (countsAsRecord(record)) seg.records++;
         addToSummary(summary, record);
         if (record.status !== 'valid') {
           seg.corruptBytes += record.length;
