@@ -2,12 +2,13 @@
  * The value pane with keys and values that are hard to show: a corrupt live
  * record, keys with runs of spaces, very long keys, a read-only host.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, cpSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { startHost } from '../src/host/index.js';
 import { test, expect, openFromScreen, keyOption, shot, RENDERER_DIR } from './fixtures.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
 
 async function select(page: Page, key: string): Promise<void> {
   await page.getByLabel('Filter keys').fill(key);
@@ -40,6 +41,7 @@ test('a corrupt live record: the error is in the value pane, with the key histor
   await expect(history.locator('tbody tr').nth(0)).toContainText('shadowed');
   await expect(history.locator('tbody tr').nth(1)).toContainText('corrupt');
   await expect(history.locator('tbody tr').nth(1)).toContainText(`${live.file} @ ${live.offset}`);
+  await expect(error).toContainText('an older one can be viewed or restored.');
   await shot(page, 'value-corrupt-record');
 
   // The older good version can be viewed; the other panes still work.
@@ -53,6 +55,28 @@ test('a corrupt live record: the error is in the value pane, with the key histor
   await select(page, 'damaged:key');
   await error.getByRole('button', { name: 'Show bytes' }).click();
   await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+});
+
+test('a corrupt live record of a foreign format with no other version: the pane offers no older version and no restore', async ({ page, kv }) => {
+  // Riak Bitcask as the real program wrote it, with one byte of key-013's only value flipped (its CRC no longer matches).
+  const dir = join(kv.base, 'riak');
+  cpSync(`${SHARED_DIR}/fixtures/riak-bitcask/basic/data`, dir, { recursive: true });
+  const data = join(dir, '2.bitcask.data');
+  const bytes = readFileSync(data);
+  const at = 341 + 14 + 'key-013'.length + 10; // the second record (key-013): header, key, then into the value
+  bytes[at] = bytes[at]! ^ 0xff;
+  writeFileSync(data, bytes);
+
+  await page.goto(kv.url);
+  await openFromScreen(page, dir);
+  await select(page, 'key-013');
+  const error = page.getByRole('alert', { name: 'Value error' });
+  await expect(error).toContainText('its record is corrupt');
+  await expect(error).toContainText('2.bitcask.data offset 341');
+  await expect(page.getByRole('table', { name: 'History' }).locator('tbody tr')).toHaveCount(1);
+  await expect(error).toContainText('none of them can be read.');
+  await expect(error).not.toContainText('restored');
+  await shot(page, 'value-corrupt-foreign-record');
 });
 
 test('a host started without --read-write says how to get one that writes', async ({ page, kv }) => {

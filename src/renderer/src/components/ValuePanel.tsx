@@ -6,8 +6,8 @@
  * the store is read-write, restoring an old version, and asking before
  * unsaved changes are dropped.
  */
-import { useWriteHint } from '../write-hint.js';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { NotWritableReason, useWriteHint } from '../write-hint.js';
+import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { base64ToBytes, bytesToBase64, describeKey } from '../../../shared/keytext.js';
@@ -43,7 +43,26 @@ interface Props {
 type Loaded = LoadedValue;
 
 /** The live value could not be read: what failed and where, inside the value pane. */
-function LoadErrorView({ error, onOpenRecord, hasHistory }: { error: ApiErrorShape; onOpenRecord: ((file: string, offset: number) => void) | undefined; hasHistory: boolean }) {
+function LoadErrorView({
+  error,
+  onOpenRecord,
+  versions,
+}: {
+  error: ApiErrorShape;
+  onOpenRecord: ((file: string, offset: number) => void) | undefined;
+  /** The key's history, when it has arrived. */
+  versions: readonly VersionInfo[] | undefined;
+}) {
+  // Restore is for a store that can be written (after switching to read-write): never a foreign format or a read-only host.
+  const canRestore = useContext(NotWritableReason) === null;
+  /** Versions the history can show (what its View button offers). */
+  const readable = versions?.filter((v) => v.kind === 'put' && v.status !== 'corrupt').length ?? 0;
+  const historyNote =
+    !versions || versions.length === 0
+      ? ''
+      : readable === 0
+        ? ' The history below lists every version of this key; none of them can be read.'
+        : ` The history below lists every version of this key; an older one can be viewed${canRestore ? ' or restored' : ''}.`;
   const file = typeof error.details?.file === 'string' ? error.details.file : null;
   const offset = typeof error.details?.offset === 'number' ? error.details.offset : null;
   return (
@@ -56,7 +75,7 @@ function LoadErrorView({ error, onOpenRecord, hasHistory }: { error: ApiErrorSha
         <div className="small notice-row">
           <span>
             Record at <span className="mono">{file}</span> offset <span className="mono">{offset}</span>.
-            {hasHistory ? ' The history below lists every version of this key; an older one can be viewed or restored.' : ''}
+            {historyNote}
           </span>
           {onOpenRecord && (
             <button type="button" className="small-button" onClick={() => onOpenRecord(file, offset)}>
@@ -478,7 +497,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       )}
       {loadError ? (
         <>
-          <LoadErrorView error={loadError} onOpenRecord={onOpenRecord} hasHistory={(history?.versions.length ?? 0) > 0} />
+          <LoadErrorView error={loadError} onOpenRecord={onOpenRecord} versions={history?.versions} />
           {editing ? (
             <>
               {keptNotice}
