@@ -24,6 +24,11 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** A count and its noun, singular for one: `1 key`, `2 keys`, `1,000 records`. */
+export function countOf(n: number, noun: string, plural = `${noun}s`): string {
+  return `${formatCount(n)} ${n === 1 ? noun : plural}`;
+}
+
 export function formatRatio(n: number | null): string {
   return n === null ? '∞' : `${n.toFixed(2)}×`;
 }

@@ -9,7 +9,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { asApiError } from '../../../shared/errors.js';
 import { GLOB_REFUSED, GLOB_SUMMARY, GLOB_SYNTAX } from '../../../shared/glob-syntax.js';
-import { formatCount } from '../format.js';
+import { countOf, formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
 import { KeyText, keyTitle } from './KeyText.js';
 
@@ -240,8 +240,8 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     : filterProblem !== null
       ? 'invalid pattern'
       : filtered
-        ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} keys`
-        : `${formatCount(total)} keys`;
+        ? `${formatCount(total)} of ${countOf(unfilteredTotal, 'key')}`
+        : countOf(total, 'key');
   const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
   return (
     <section className="pane keys-pane" aria-label="Key browser" ref={sectionRef}>

@@ -18,7 +18,7 @@ import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 're
 import type { KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
 import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
 import { asApiError } from '../../../shared/errors.js';
-import { formatBytes, formatCount, parseByteOffset } from '../format.js';
+import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js';
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
 import { KeyText, keyTitle } from './KeyText.js';
@@ -534,7 +534,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
             </div>
           )}
           <div className="small muted" data-testid="record-count">
-            {filtered ? `${formatCount(total)} of ${formatCount(unfilteredTotal)} records` : `${formatCount(total - frameRows.length)} records${frameRows.length > 0 ? ` + ${frameRows.join(' and ')}` : ''}`}
+            {filtered ? `${formatCount(total)} of ${countOf(unfilteredTotal, 'record')}` : `${countOf(total - frameRows.length, 'record')}${frameRows.length > 0 ? ` + ${frameRows.join(' and ')}` : ''}`}
             {info ? ` · ${formatBytes(fileSize)}` : ''}
             {ready && !complete && (
               <span className="record-progress" data-testid="record-progress" role="status" aria-label="Indexing progress">

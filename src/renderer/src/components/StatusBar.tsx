@@ -11,10 +11,10 @@ export function StatusBar({ session, stats }: { session: SessionInfo; stats: Sta
         format <b>{session.format}</b>
       </span>
       <span>
-        <b>{formatCount(stats?.keys ?? session.keyCount)}</b> keys
+        <b>{formatCount(stats?.keys ?? session.keyCount)}</b> {(stats?.keys ?? session.keyCount) === 1 ? 'key' : 'keys'}
       </span>
       <span>
-        <b>{stats ? formatCount(stats.segments) : '…'}</b> segments
+        <b>{stats ? formatCount(stats.segments) : '…'}</b> {stats?.segments === 1 ? 'segment' : 'segments'}
       </span>
       <span>
         <b>{stats ? formatBytes(stats.totalBytes) : '…'}</b>

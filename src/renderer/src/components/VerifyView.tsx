@@ -6,7 +6,7 @@
 import { useRef } from 'react';
 import type { VerifyResult } from '../../../shared/contract.js';
 import { useRefocusAfter } from '../focus.js';
-import { formatCount } from '../format.js';
+import { countOf, formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
 
 interface Props {
@@ -50,12 +50,12 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
         <div className="verify-result" role="status" aria-label="Verify result">
           {result.ok ? (
             <div className="ok-box">
-              ✓ No problems: {formatCount(result.recordsChecked)} records in {formatCount(result.filesChecked)} files.
+              ✓ No problems: {countOf(result.recordsChecked, 'record')} in {countOf(result.filesChecked, 'file')}.
             </div>
           ) : (
             <>
               <div className="bad-box">
-                {formatCount(result.problems.length)} problem(s) in {formatCount(result.filesChecked)} files ({formatCount(result.recordsChecked)} records checked). Click
+                {formatCount(result.problems.length)} problem(s) in {countOf(result.filesChecked, 'file')} ({countOf(result.recordsChecked, 'record')} checked). Click
                 one to see its bytes.
               </div>
               <table className="problems small" aria-label="Problems">
