@@ -283,5 +283,13 @@ test('a foreign format opens read-only and cannot be switched to read-write', as
   await page.getByRole('listbox', { name: 'Keys' }).getByRole('option').first().click();
   await expect(page.getByRole('region', { name: 'Value' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Edit' })).toBeDisabled();
+  // The format writes no sequence numbers: each version's place in the replay is shown as #N, and says so.
+  await page.getByRole('listbox', { name: 'Keys' }).getByRole('option', { name: 'count', exact: true }).click();
+  const seq = page.getByRole('table', { name: 'History' }).locator('td.history-seq');
+  await expect(seq.nth(2)).toBeVisible(); // count was set three times, and more
+  for (const cell of await seq.all()) {
+    await expect(cell).toHaveText(/^#\d+$/);
+    await expect(cell).toHaveAttribute('title', /writes no sequence numbers/);
+  }
   await shot(page, '12-foreign-format');
 });

@@ -29,6 +29,7 @@ import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jso
 import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
+import { SEQUENCE_IS_ORDER_NOTE, sequenceText } from '../shared/sequence-text.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
@@ -455,8 +456,9 @@ const history: Command = async (args, opts, io) => {
     io.err('Key not found in the log');
   } else {
     io.out('sequence  file                    offset    length  kind    status');
+    if (versions.some((v) => v.location.sequenceIsOrder)) io.err(`Note: ${SEQUENCE_IS_ORDER_NOTE}`);
     for (const v of versions) {
-      io.out(`${String(v.location.sequence).padEnd(9)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
+      io.out(`${sequenceText(v.location).padEnd(9)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
     }
   }
   return versions.length === 0 ? EXIT_NOT_FOUND : EXIT_OK;

@@ -14,6 +14,7 @@ import { isUtf8 } from 'node:buffer';
 import { keyFromString, printableKey, printableValue } from '../engine/keys.js';
 import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js';
 import { splitWords } from './repl-words.js';
+import { sequenceText } from '../shared/sequence-text.js';
 
 export const REPL_HELP = `Commands:
   set <key> <value>   store or update a key-value pair
@@ -110,7 +111,7 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
       if (key === undefined) return usage(io, 'history <key>');
       const versions = await store.history(key);
       if (versions.length === 0) io.err('Key not found in the log');
-      for (const v of versions) io.out(`  seq ${v.location.sequence}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
+      for (const v of versions) io.out(`  seq ${sequenceText(v.location)}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
       return versions.length === 0 ? 'failed' : 'ok';
     }
     case 'compact': {

@@ -512,7 +512,9 @@ export class ForeignStore implements BrowsableStore {
 
   private location(v: Version): RecordLocation {
     const file = this.dataFiles[v.fileIndex]!;
-    return { file: file.name, segment: file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
+    const location: RecordLocation = { file: file.name, segment: file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
+    if (v.sequence === undefined) location.sequenceIsOrder = true;
+    return location;
   }
 
   /** The live version of a key, if it has one. */

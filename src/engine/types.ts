@@ -56,6 +56,11 @@ export interface RecordLocation {
   /** Total record length in bytes. */
   length: number;
   sequence: number;
+  /**
+   * Set when the format carries no sequence numbers (some foreign ones): `sequence` is then the record's place
+   * in the replay (1, 2, …), which orders versions but is not in the file (shown as "#N": shared/sequence-text.ts).
+   */
+  sequenceIsOrder?: true;
 }
 
 export interface ValueWithLocation {

@@ -130,7 +130,9 @@ export interface InspectorOptions {
 }
 
 function toLocation(loc: RecordLocation): Location {
-  return { file: loc.file, segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
+  const location: Location = { file: loc.file, segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
+  if (loc.sequenceIsOrder) location.sequenceIsOrder = true;
+  return location;
 }
 
 function verifyResult(report: VerifyReport): VerifyResult {

@@ -193,6 +193,8 @@ export interface Location {
   offset: number;
   length: number;
   sequence: number;
+  /** Set when the format carries no sequence numbers: `sequence` is the record's place in the replay (sequence-text.ts). */
+  sequenceIsOrder?: true;
 }
 
 export interface SessionInfo {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeFormatFile, listRecords, openForeign, type ForeignStore } from '../../src/engine/foreign-store.js';
 import { addToSummary, emptySummary, type DecodedRecord } from '../../src/engine/formats/format.js';
 import { detectFormat } from '../../src/engine/formats/registry.js';
-import { FIXTURES, discoverFixtures, expectedLive, hashTree } from './helpers.js';
+import { FIXTURES, discoverFixtures, expectedLive, hashTree, kvscope } from './helpers.js';
 
 const cases = discoverFixtures();
 
@@ -164,8 +164,25 @@ describe('quirks confirmed by fixtures', () => {
     expect(await store.get('novalue')).toEqual(Buffer.alloc(0));
     const history = await store.history('tabbed');
     expect(history.map((v) => v.status)).toEqual(['shadowed', 'tombstone', 'live']);
+    // The format writes no sequence numbers: a version's sequence is its place in the replay, and says so.
+    expect(history.every((v) => v.location.sequenceIsOrder === true)).toBe(true);
+    expect(history.map((v) => v.location.sequence)).toEqual([...history.map((v) => v.location.sequence)].sort((a, b) => a - b));
     await store.close();
   });
+
+  it.runIf(byName.has('mini-kvstore-v2/edge-cases') && byName.has('riak-bitcask/basic'))(
+    'kvscope history shows a replay place as #N, with a note, where the format has no sequence numbers (before: a bare number, as if the file held it)',
+    async () => {
+      const mini = await kvscope(['history', 'tabbed', '--dir', byName.get('mini-kvstore-v2/edge-cases')!.dataDir]);
+      expect(mini.code).toBe(0);
+      expect(mini.out.slice(1).every((l) => /^#\d+ /.test(l))).toBe(true);
+      expect(mini.err).toEqual(["Note: this format writes no sequence numbers: #N is the record's place in the replay, oldest first"]);
+      // Riak's records carry a timestamp the program orders by: shown as it is, no note.
+      const riak = await kvscope(['history', 'key-007', '--dir', byName.get('riak-bitcask/basic')!.dataDir]);
+      expect(riak.out.slice(1).every((l) => /^\d+ /.test(l))).toBe(true);
+      expect(riak.err).toEqual([]);
+    },
+  );
 
   it.runIf(byName.has('riak-bitcask/basic'))('decodes Riak tombstones and hint files', async () => {
     const store = await openForeign(byName.get('riak-bitcask/basic')!.dataDir);

@@ -285,6 +285,18 @@ describe('InspectorService on a real store', () => {
     }
   });
 
+  it.skipIf(!existsSync(foreign))("a format without sequence numbers: history and values say a version's sequence is its place in the replay", async () => {
+    const info = await service.dispatch('openStore', { path: foreign });
+    try {
+      const { versions } = await service.dispatch('history', { sessionId: info.sessionId, key: 'count' });
+      expect(versions.length).toBeGreaterThan(1);
+      expect(versions.every((v) => v.location.sequenceIsOrder === true)).toBe(true);
+      expect((await service.dispatch('getValue', { sessionId: info.sessionId, key: 'count' })).location?.sequenceIsOrder).toBe(true);
+    } finally {
+      await service.dispatch('closeStore', { sessionId: info.sessionId });
+    }
+  });
+
   it.skipIf(!existsSync(foreign))('opens a foreign format read-only, refuses read-write, and changes nothing', async () => {
     const before = fingerprint(foreign);
     const info = await service.dispatch('openStore', { path: foreign });

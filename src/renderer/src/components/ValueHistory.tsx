@@ -8,6 +8,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import type { VersionInfo } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
+import { SEQUENCE_IS_ORDER_NOTE, sequenceText } from '../../../shared/sequence-text.js';
 import { useWriteHint } from '../write-hint.js';
 
 interface Props {
@@ -94,7 +95,9 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
               className={shown && shown.location.file === v.location.file && shown.location.offset === v.location.offset ? 'shown' : ''}
               data-sequence={v.location.sequence}
             >
-              <td className="history-seq">{v.location.sequence}</td>
+              <td className="history-seq" title={v.location.sequenceIsOrder ? SEQUENCE_IS_ORDER_NOTE : undefined}>
+                {sequenceText(v.location)}
+              </td>
               <td>{v.kind}</td>
               <td className="history-where">
                 {v.location.file} @ {v.location.offset}

@@ -12,6 +12,7 @@ import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from 
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { base64ToBytes, bytesToBase64, describeKey } from '../../../shared/keytext.js';
 import { formatBytes, textEditProblem } from '../format.js';
+import { SEQUENCE_IS_ORDER_NOTE, sequenceText } from '../../../shared/sequence-text.js';
 import { bytesToDraft, draftToBytes, newKeyString, type EditDraft, type EditFormat } from '../value-draft.js';
 import { LIMITS } from '../../../shared/limits.js';
 import { LOAD_ALL_MAX, LOAD_ALL_WINDOW, readOn, type LoadedValue } from '../value-load.js';
@@ -110,7 +111,9 @@ function LocationView({ response }: { response: GetValueResponse }) {
       </div>
       <div>
         <dt>sequence</dt>
-        <dd className="mono">{response.location?.sequence}</dd>
+        <dd className="mono" title={response.location?.sequenceIsOrder ? SEQUENCE_IS_ORDER_NOTE : undefined}>
+          {response.location && sequenceText(response.location)}
+        </dd>
       </div>
     </dl>
   );

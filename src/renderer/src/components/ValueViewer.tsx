@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { VersionInfo } from '../../../shared/contract.js';
 import { bytesToBase64 } from '../../../shared/keytext.js';
 import { decodeText, formatBytes } from '../format.js';
+import { sequenceText } from '../../../shared/sequence-text.js';
 import { formatJson, formatJsonSteps, type JsonNotes, type JsonResult } from '../json-text.js';
 import { base64RowSteps } from '../base64-rows.js';
 import { buildRowIndex, rowIndexSteps, type RowIndex } from '../line-index.js';
@@ -140,7 +141,8 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
       {shown && (
         <div className="notice small notice-row" role="status" aria-label="Shown version">
           <span>
-            Showing version seq {shown.version.location.sequence} ({shown.version.status}) from {shown.version.location.file} @ {shown.version.location.offset}, {formatBytes(shown.size)}
+            Showing version {shown.version.location.sequenceIsOrder ? '' : 'seq '}
+            {sequenceText(shown.version.location)} ({shown.version.status}) from {shown.version.location.file} @ {shown.version.location.offset}, {formatBytes(shown.size)}
             {shown.truncated ? ' (first part)' : ''}.
           </span>
           <button type="button" className="small-button" onClick={onBackToLive}>
