@@ -30,6 +30,7 @@ import { ClosedError, CorruptRecordError, IoError, StoreError } from './errors.j
 import { toBytes } from './keys.js';
 import type {
   BrowsableStore,
+  DeletedKey,
   KeyVersion,
   Problem,
   Progress,
@@ -746,6 +747,14 @@ export class ForeignStore implements BrowsableStore {
       });
     }
     return out;
+  }
+
+  /** The keys whose winning version is a delete, from the versions the open kept (nothing is read). */
+  async deletedKeys(): Promise<DeletedKey[]> {
+    this.check();
+    const out: DeletedKey[] = [];
+    for (const { key, row } of this.versions.deletedKeyRows()) out.push({ key, deletedAt: this.location(this.versions.version(row)) });
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   stats(): StoreStats {

@@ -187,6 +187,14 @@ export class VersionTable {
     return out;
   }
 
+  /** The keys whose winning row is a delete (deleted keys), each with that row, in the order they were first seen. */
+  *deletedKeyRows(): IterableIterator<{ key: string; row: number }> {
+    for (let k = 0; k < this.keys.size; k++) {
+      const w = this.winner[k]!;
+      if (w >= 0 && !this.isPut(w)) yield { key: this.keys.keyAt(k), row: w };
+    }
+  }
+
   /** A key's rows, in replay precedence (the winner-to-be last), and its live row or -1. */
   history(key: Uint8Array): { rows: number[]; live: number } {
     const k = this.keys.indexOf(key);

@@ -61,6 +61,7 @@ import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
 import { keyHistory } from './key-history.js';
+import { findDeletedKeys } from './deleted-keys.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile, type WalkedDamage } from './compaction.js';
@@ -71,6 +72,7 @@ import type {
   BrowsableStore,
   CompactResult,
   FsyncPolicy,
+  DeletedKey,
   KeyVersion,
   OpenOptions,
   Problem,
@@ -1209,6 +1211,12 @@ export class Store implements BrowsableStore {
       versions.sort((a, b) => a.location.sequence - b.location.sequence);
     }
     return versions;
+  }
+
+  /** The deleted keys, found by reading the hints (or records) of every segment (deleted-keys.ts). */
+  async deletedKeys(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<DeletedKey[]> {
+    this.assertOpen();
+    return findDeletedKeys(this.efs, this.dir, [...this.segments.values()], (key) => this.has(key), new Yielder('deleted keys', opts.signal, opts.onProgress));
   }
 
   /** The value bytes of any record (for showing an old version). */

@@ -83,6 +83,14 @@ export interface KeyVersion {
   status: VersionStatus;
 }
 
+/** A key with no live value whose newest record is a tombstone: where it was deleted. */
+export interface DeletedKey {
+  /** Key string (latin1). */
+  key: string;
+  /** The key's newest tombstone. */
+  deletedAt: RecordLocation;
+}
+
 export interface SegmentStats {
   file: string;
   segment: number;
@@ -260,6 +268,12 @@ export interface BrowsableStore {
   get(key: Uint8Array | string): Promise<Buffer | undefined>;
   getWithLocation(key: Uint8Array | string): Promise<ValueWithLocation | undefined>;
   history(key: Uint8Array | string): Promise<KeyVersion[]>;
+  /**
+   * The deleted keys (no live value, a tombstone as their newest record), sorted bytewise, each with its
+   * newest tombstone. Not kept by the open: found when asked for (a native store reads its hints, or the
+   * records of a segment without one).
+   */
+  deletedKeys(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<DeletedKey[]>;
   stats(): StoreStats;
   verify(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<VerifyReport>;
   close(): Promise<void>;

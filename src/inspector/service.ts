@@ -56,6 +56,7 @@ import { LabCopies } from './lab-copies.js';
 import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
+import { DeletedKeyList } from './deleted-key-list.js';
 
 /** At most this many problems travel in one verify report. */
 const MAX_PROBLEMS = 5000;
@@ -68,6 +69,8 @@ export const MAX_SESSIONS = 16;
  * table asks again.
  */
 const RECORDS_WAIT_MS = 250;
+/** How long a deletedKeys request waits for the search for deleted keys; after that it answers with its progress. */
+const DELETED_KEYS_WAIT_MS = 250;
 /**
  * The largest value getValue keeps between windows (see HeldValue): a native
  * store's largest value. A larger one (another format's) is read again for
@@ -89,6 +92,8 @@ interface Session {
   records: RecordIndexCache | undefined;
   /** The last record-table filter: it goes on scanning in the background and is reused while paging. */
   filtered?: RecordFilter;
+  /** The deleted keys, found when first asked for (deletedKeys). */
+  deleted?: DeletedKeyList;
   follower?: StoreFollower;
   /** The newest reopen of a followed store, running or waiting for the one before it. */
   reopening?: Promise<void>;
@@ -515,6 +520,46 @@ export class InspectorService implements KvscopeHandlers {
     return { key: req.key, versions };
   }
 
+  /**
+   * A window of the deleted keys. Found in the background on the first request (and again after a write or a
+   * reopen); a request waits for that at most DELETED_KEYS_WAIT_MS, then answers `complete: false` with progress.
+   */
+  async deletedKeys(req: RequestOf<'deletedKeys'>): Promise<ResponseOf<'deletedKeys'>> {
+    const session = this.session(req.sessionId);
+    checkGlob(req.filter);
+    const store = session.handle.store;
+    const empty = { total: 0, unfilteredTotal: 0, offset: req.offset, keys: [] };
+    let list = session.deleted;
+    if (list && (list.store !== store || list.writes !== this.writes || list.failed || (list.cancelled && !req.cancel))) {
+      list.dispose();
+      list = session.deleted = undefined;
+    }
+    if (req.cancel) {
+      list?.cancel();
+      if (!list || list.cancelled) return { complete: false, cancelled: true, ...empty };
+    }
+    if (!list) list = session.deleted = new DeletedKeyList(store, this.writes);
+    let found;
+    try {
+      found = await list.ready(DELETED_KEYS_WAIT_MS);
+    } catch (err) {
+      if (session.deleted === list) session.deleted = undefined;
+      throw err;
+    }
+    if (!found) return { complete: false, ...(list.cancelled ? { cancelled: true as const } : { progress: list.progress }), ...empty };
+    await found.index.prepare(req.filter, req.offset, req.find === undefined ? req.limit : Number.MAX_SAFE_INTEGER);
+    const { total, keys } = found.index.window(req.filter, req.offset, req.limit);
+    const response: ResponseOf<'deletedKeys'> = {
+      complete: true,
+      total,
+      unfilteredTotal: found.count,
+      offset: req.offset,
+      keys: keys.map((k) => ({ ...k, deletedAt: toLocation(found.deletedAt(k.key)!) })),
+    };
+    if (req.find !== undefined) response.found = found.index.indexOf(req.filter, req.find);
+    return response;
+  }
+
   async stats(req: RequestOf<'stats'>): Promise<StatsResponse> {
     const session = this.session(req.sessionId);
     const s = session.handle.store.stats();
@@ -617,6 +662,8 @@ export class InspectorService implements KvscopeHandlers {
 
   /** Background indexing and filtering of a closed session stop. */
   private stopRecordWork(session: Session): void {
+    session.deleted?.dispose();
+    session.deleted = undefined;
     session.filtered?.stop();
     session.filtered = undefined;
     session.records?.clear();

@@ -130,6 +130,20 @@ export const requestSchemas = {
   putValue: z.strictObject({ ...session, key: KeySchema, valueBase64: Base64Schema }),
   deleteKey: z.strictObject({ ...session, key: KeySchema }),
   history: z.strictObject({ ...session, key: KeySchema }),
+  /**
+   * A window of the deleted keys (no live value, a tombstone as their newest record), sorted and filtered like
+   * listKeys. The store does not keep them: the first request starts finding them (a kvscope store reads its
+   * hints, or the records of a segment without one) and waits a moment; until that is done the answer is
+   * `complete: false` with `progress`: ask again. `cancel: true` stops the search (the next request starts it again).
+   */
+  deletedKeys: z.strictObject({
+    ...session,
+    filter: FilterSchema.optional(),
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    limit: z.number().int().min(0).max(LIMITS.windowMax),
+    find: KeySchema.optional(),
+    cancel: z.literal(true).optional(),
+  }),
   stats: z.strictObject({ ...session }),
   compact: z.strictObject({ ...session }),
   /**
@@ -230,6 +244,27 @@ export interface ListKeysResponse {
   unfilteredTotal: number;
   offset: number;
   keys: KeyEntry[];
+  /** With `find`: that key's position in the (filtered) list, or -1 when the list does not hold it. */
+  found?: number;
+}
+
+export interface DeletedKeyEntry extends KeyEntry {
+  /** The key's newest tombstone: where it was deleted. */
+  deletedAt: Location;
+}
+
+export interface DeletedKeysResponse {
+  /** False while the deleted keys are still being found (or the search was cancelled): the rest is empty then. */
+  complete: boolean;
+  /** While not complete: bytes of the store's files read so far, of total. */
+  progress?: { done: number; total: number };
+  /** The search was cancelled (by this request or an earlier one); asking again without `cancel` starts it again. */
+  cancelled?: true;
+  total: number;
+  /** Deleted keys in the store, ignoring the filter. */
+  unfilteredTotal: number;
+  offset: number;
+  keys: DeletedKeyEntry[];
   /** With `find`: that key's position in the (filtered) list, or -1 when the list does not hold it. */
   found?: number;
 }
@@ -604,6 +639,7 @@ export interface ResponseTypes {
   putValue: PutValueResponse;
   deleteKey: DeleteKeyResponse;
   history: HistoryResponse;
+  deletedKeys: DeletedKeysResponse;
   stats: StatsResponse;
   compact: StartJobResponse;
   cancelJob: { cancelled: boolean };

@@ -13,6 +13,7 @@ export const METHOD_NAMES = [
   'putValue',
   'deleteKey',
   'history',
+  'deletedKeys',
   'stats',
   'compact',
   'cancelJob',

@@ -1,0 +1,201 @@
+/**
+ * deletedKeys: the keys whose newest record is a tombstone, listed, filtered and found like live keys, each with
+ * where it was deleted; found lazily (not at open), with progress and cancel; a kvscope store read through its
+ * hints or, without them, its records; foreign stores from what their open kept.
+ */
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/engine/store.js';
+import type { DeletedKey } from '../../src/engine/types.js';
+import { createEngineOpener } from '../../src/inspector/engine-opener.js';
+import type { StoreOpener } from '../../src/inspector/opener.js';
+import { InspectorService } from '../../src/inspector/service.js';
+import { validateRequest } from '../../src/shared/validate.js';
+import { SHARED_DIR } from '../shared-dir.js';
+
+let base: string;
+let template: string;
+
+/** 60 keys over several segments (hints for the sealed ones); key:010..key:019 deleted, key:015 put again, key:012 deleted twice. */
+async function buildTemplate(dir: string): Promise<void> {
+  const store = await Store.open(dir, { create: true, segmentSize: 4 * 1024, fsync: 'never' });
+  for (let i = 0; i < 60; i++) await store.put(`key:${String(i).padStart(3, '0')}`, `v1 of ${i} `.padEnd(40, '.'));
+  for (let i = 0; i < 60; i += 3) await store.put(`key:${String(i).padStart(3, '0')}`, `v2 of ${i}`);
+  for (let i = 10; i < 20; i++) await store.delete(`key:${String(i).padStart(3, '0')}`);
+  await store.put('key:015', 'back again');
+  await store.put('key:012', 'briefly');
+  await store.delete('key:012');
+  await store.close();
+}
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'kvscope-deleted-'));
+  template = join(base, 'template');
+  await buildTemplate(template);
+});
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+let n = 0;
+let dir: string;
+let service: InspectorService;
+
+function makeService(opener: StoreOpener = createEngineOpener()): InspectorService {
+  return new InspectorService({ opener, configDir: join(base, `config-${n}`) });
+}
+
+beforeEach(() => {
+  n++;
+  dir = join(base, `store-${n}`);
+  cpSync(template, dir, { recursive: true, filter: (src) => !src.endsWith('.lock') });
+  service = makeService();
+});
+afterEach(async () => {
+  await service.close();
+});
+
+const DELETED = ['key:010', 'key:011', 'key:012', 'key:013', 'key:014', 'key:016', 'key:017', 'key:018', 'key:019'];
+
+async function all(sessionId: string, extra: Record<string, unknown> = {}) {
+  for (;;) {
+    const res = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 1000, ...extra });
+    if (res.complete) return res;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('deletedKeys on a kvscope store', () => {
+  it('lists the keys whose newest record is a tombstone, each with its newest tombstone, and not the live ones', async () => {
+    const { sessionId, keyCount } = await service.dispatch('openStore', { path: dir });
+    expect(keyCount).toBe(51);
+    const res = await all(sessionId);
+    expect(res.keys.map((k) => k.key)).toEqual(DELETED);
+    expect(res.total).toBe(9);
+    expect(res.unfilteredTotal).toBe(9);
+    // Each entry's deletedAt is the tombstone the key's history ends with.
+    for (const entry of res.keys) {
+      const { versions } = await service.dispatch('history', { sessionId, key: entry.key });
+      const last = versions[versions.length - 1]!;
+      expect(last.kind).toBe('delete');
+      expect(entry.deletedAt).toEqual(last.location);
+      expect(entry.display).toBe(entry.key);
+    }
+    // key:012 was deleted twice: its newest tombstone.
+    const twice = (await service.dispatch('history', { sessionId, key: 'key:012' })).versions.filter((v) => v.kind === 'delete');
+    expect(twice).toHaveLength(2);
+    expect(res.keys.find((k) => k.key === 'key:012')!.deletedAt.sequence).toBe(twice[1]!.location.sequence);
+  });
+
+  it('filters (prefix, substring, glob), pages and finds a key like listKeys', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    await all(sessionId);
+    const sub = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 100, filter: { mode: 'substring', pattern: '01' } });
+    expect(sub.keys.map((k) => k.key)).toEqual(DELETED);
+    const glob = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 100, filter: { mode: 'glob', pattern: 'key:01[3-7]' } });
+    expect(glob.keys.map((k) => k.key)).toEqual(['key:013', 'key:014', 'key:016', 'key:017']);
+    expect(glob.unfilteredTotal).toBe(9);
+    const page = await service.dispatch('deletedKeys', { sessionId, offset: 2, limit: 3 });
+    expect(page.keys.map((k) => k.key)).toEqual(['key:012', 'key:013', 'key:014']);
+    expect(page.total).toBe(9);
+    const found = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 0, find: 'key:016' });
+    expect(found.found).toBe(5);
+    const live = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 0, find: 'key:015' });
+    expect(live.found).toBe(-1);
+    const prefix = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 100, filter: { mode: 'prefix', pattern: 'key:02' } });
+    expect(prefix.total).toBe(0);
+    await expect(service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 1, filter: { mode: 'glob', pattern: '[' } })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('reads the same keys without hints (the records of every segment)', async () => {
+    const hints = readdirSync(dir).filter((f) => f.endsWith('.hint') || f === 'KEYDIR');
+    expect(hints.length).toBeGreaterThan(0);
+    for (const f of hints) rmSync(join(dir, f));
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    expect((await all(sessionId)).keys.map((k) => k.key)).toEqual(DELETED);
+  });
+
+  it('follows writes: a deleted key restored is live again, a newly deleted one is listed', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    await all(sessionId);
+    const { versions } = await service.dispatch('history', { sessionId, key: 'key:013' });
+    const older = versions.filter((v) => v.kind === 'put');
+    expect(older.map((v) => v.status)).toEqual(['shadowed']);
+    await service.dispatch('restoreVersion', { sessionId, key: 'key:013', file: older[0]!.location.file, offset: older[0]!.location.offset });
+    await service.dispatch('deleteKey', { sessionId, key: 'key:040' });
+    const after = await all(sessionId);
+    expect(after.keys.map((k) => k.key)).toEqual([...DELETED.filter((k) => k !== 'key:013'), 'key:040']);
+    const value = await service.dispatch('getValue', { sessionId, key: 'key:013' });
+    expect(Buffer.from(value.base64, 'base64').toString()).toBe('v1 of 13 '.padEnd(40, '.'));
+    const listed = await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0, find: 'key:013' });
+    expect(listed.found).toBeGreaterThanOrEqual(0);
+  });
+
+  it('is not looked for at open: the first request starts the search, answers its progress, and can cancel it', async () => {
+    const engine = createEngineOpener();
+    let calls = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const opener: StoreOpener = {
+      ...engine,
+      async open(path, opts) {
+        const handle = await engine.open(path, opts);
+        const real = handle.store.deletedKeys.bind(handle.store);
+        handle.store.deletedKeys = async (o) => {
+          calls++;
+          o?.onProgress?.({ phase: 'deleted keys', done: 10, total: 40 });
+          await Promise.race([gate, new Promise((_, reject) => o?.signal?.addEventListener('abort', () => reject(new Error('aborted'))))]);
+          return real(o) as Promise<DeletedKey[]>;
+        };
+        return handle;
+      },
+    };
+    await service.close();
+    service = makeService(opener);
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    expect(calls).toBe(0);
+    const first = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 10 });
+    expect(first).toMatchObject({ complete: false, progress: { done: 10, total: 40 }, keys: [], total: 0 });
+    expect(calls).toBe(1);
+    const cancelled = await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 10, cancel: true });
+    expect(cancelled).toMatchObject({ complete: false, cancelled: true, keys: [] });
+    // Asked again: a new search, which this time is let through.
+    const again = service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 10 });
+    release();
+    expect((await again).complete || (await all(sessionId)).complete).toBe(true);
+    expect(calls).toBe(2);
+    expect((await all(sessionId)).keys.map((k) => k.key)).toEqual(DELETED);
+  });
+
+  it('validates its request', () => {
+    for (const bad of [{ offset: -1, limit: 1 }, { offset: 0, limit: 1, cancel: false }, { offset: 0, limit: 1, deleted: true }, { offset: 0, limit: 10 ** 9 }]) {
+      expect(() => validateRequest('deletedKeys', { sessionId: 's', ...bad })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    }
+    expect(validateRequest('deletedKeys', { sessionId: 's', offset: 0, limit: 5, find: 'k', filter: { mode: 'prefix', pattern: 'a' } })).toBeTruthy();
+  });
+});
+
+describe('deletedKeys on other engines’ directories (read-only)', () => {
+  const riak = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
+  const mini = `${SHARED_DIR}/fixtures/mini-kvstore-v2/edge-cases/data`;
+
+  it.skipIf(!existsSync(riak))('riak-bitcask: the deleted keys, each deleted at its tombstone; key-007 (deleted, put again) is live', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: riak });
+    const res = await all(sessionId);
+    expect(res.keys.map((k) => k.key)).toEqual(['key-005', 'key-012', 'key-020', 'key-029']);
+    for (const entry of res.keys) {
+      const { versions } = await service.dispatch('history', { sessionId, key: entry.key });
+      expect(versions.at(-1)).toMatchObject({ kind: 'delete', status: 'tombstone', location: entry.deletedAt });
+      expect(versions.some((v) => v.kind === 'put' && v.status === 'shadowed')).toBe(true);
+    }
+    const old = (await service.dispatch('history', { sessionId, key: 'key-005' })).versions.find((v) => v.kind === 'put')!;
+    await expect(service.dispatch('restoreVersion', { sessionId, key: 'key-005', file: old.location.file, offset: old.location.offset })).rejects.toMatchObject({ code: 'NOT_WRITABLE' });
+  });
+
+  it.skipIf(!existsSync(mini))('mini-kvstore-v2 edge cases: ghost and gone', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: mini });
+    const res = await all(sessionId);
+    expect(res.keys.map((k) => k.key)).toEqual(['ghost', 'gone']);
+    expect(res.keys[1]!.deletedAt).toMatchObject({ file: 'segment-3.dat', offset: 25, sequenceIsOrder: true });
+  });
+});
