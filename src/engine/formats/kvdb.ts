@@ -19,7 +19,7 @@ import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescripti
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, filePath, listedFile, probeDataFile } from './fs-probe.js';
 import { showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, splitLines, commandLineDecoder, tornLine, utf8Length, type ParsedCommand, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, ignoredLine, lineText, newlineValue, nonUtf8Line, lineRecords, allLineRecords, commandLineDecoder, tornLine, utf8Length, type ParsedCommand, type TextLine } from './text-lines.js';
 
 /** Where the log may be, relative to a root, most likely first. */
 const LOG_LOCATIONS: readonly { name: string; confidence: number; confirmed: boolean }[] = [
@@ -51,8 +51,9 @@ function parseLine(bytes: Uint8Array, line: TextLine): Command | { skipped: Deco
   const rest = text.slice(COMMAND_BYTES);
   const space = rest.indexOf(' ');
   if (!isDelLine && !(isSetLine && space >= 0)) {
-    const record = ignoredLine(bytes, line, isSetLine ? 'ignored on replay: SET without a space between key and value' : 'ignored on replay: not a "SET " or "DEL " line');
-    return { skipped: line.terminated ? record : tornLine(line, record.fields) };
+    const why = isSetLine ? 'SET without a space between key and value' : 'not a "SET " or "DEL " line';
+    const record = ignoredLine(bytes, line, `ignored on replay: ${why}`);
+    return { skipped: line.terminated ? record : tornLine(line, record.fields, `the real program reads this partial line and ignores it: ${why}`) };
   }
   const keyStart = line.start + COMMAND_BYTES;
   const keySize = utf8Length(isSetLine ? rest.slice(0, space) : rest);
@@ -79,7 +80,7 @@ function commandFields(bytes: Uint8Array, line: TextLine, c: Command): DecodedFi
 const decodeLine = commandLineDecoder(parseLine, commandFields);
 
 export function decodeWal(bytes: Uint8Array): DecodedRecord[] {
-  return splitLines(bytes).map((line) => decodeLine(bytes, line));
+  return allLineRecords(bytes, decodeLine);
 }
 
 /**

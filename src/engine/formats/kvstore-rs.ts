@@ -7,13 +7,15 @@
  *
  * Only the README of this repository is public, so the reader is inferred
  * from the files and the program's behaviour: a line splits at its first
- * tab; a line without a tab is reported as unreadable.
+ * tab; a line without a tab is reported as unreadable. A last line without
+ * '\n' is taken to be read as any Rust line reader (BufRead::lines(),
+ * str::lines()) returns it: applied as it stands when it has a tab.
  */
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
 import { layoutFields } from './field-layout.js';
 import { candidateRoots, filePath, listedFile, probeDataFile } from './fs-probe.js';
 import { damagedRecord, showBytes } from './decode-helpers.js';
-import { NEWLINE_FIELD, commandLineDecoder, newlineValue, lineRecords, splitLines, tornLine, type ParsedCommand, type TextLine } from './text-lines.js';
+import { NEWLINE_FIELD, commandLineDecoder, newlineValue, lineRecords, allLineRecords, tornLine, type ParsedCommand, type TextLine } from './text-lines.js';
 
 const FILE_NAME = 'default.json';
 const DELETED = Buffer.from('__DELETED__', 'latin1');
@@ -44,7 +46,7 @@ function parseLine(bytes: Uint8Array, line: TextLine): ParsedCommand | { skipped
   const tab = tabOf(bytes, line);
   if (tab < 0) {
     const problem = 'line has no tab between key and value';
-    return { skipped: line.terminated ? damagedRecord(line.start, line.end, 'corrupt', 'unreadable', problem) : tornLine(line) };
+    return { skipped: line.terminated ? damagedRecord(line.start, line.end, 'corrupt', 'unreadable', problem) : tornLine(line, undefined, `this partial ${problem}`) };
   }
   const valueStart = tab + 1;
   return { isSet: !isTombstone(bytes.subarray(valueStart, line.contentEnd)), keyStart: line.start, keySize: tab - line.start, valueStart, valueSize: line.contentEnd - valueStart };
@@ -65,7 +67,7 @@ function lineFields(bytes: Uint8Array, line: TextLine, c: ParsedCommand): Decode
 const decodeLine = commandLineDecoder(parseLine, lineFields);
 
 export function decodeDefaultJson(bytes: Uint8Array): DecodedRecord[] {
-  return splitLines(bytes).map((line) => decodeLine(bytes, line));
+  return allLineRecords(bytes, decodeLine);
 }
 
 function listFiles(root: string): FormatFile[] {

@@ -2,8 +2,12 @@
  * Helpers for the line-oriented text formats (tiny-log-kv, kvdb, kvstore-rs),
  * all written by Rust programs that read them back with `BufRead::lines()`:
  * a line ends at '\n', and a '\r' just before that '\n' is dropped too. A
- * last line without '\n' is still returned by Rust; kvscope reports it as a
- * torn record (an append cut short).
+ * last line without '\n' is still returned by Rust, and the program applies
+ * it as it stands when it parses ("SET city Ly", left by a write cut short
+ * inside "SET city Lyon", sets city to "Ly"): kvscope replays it so, and
+ * notes the missing newline after it (unterminatedLine), as the write may
+ * have been cut short. A last line the program would not apply ("SE", a
+ * write cut inside its command word) is a torn record (tornLine).
  */
 import { isUtf8 } from 'node:buffer';
 import type { DecodedField, DecodedRecord, FieldSpec } from './format.js';
@@ -46,7 +50,20 @@ export function* linesFrom(bytes: Uint8Array, from = 0): Generator<TextLine> {
  * format whose every line decodes on its own (FormatDescription.decodeRecords).
  */
 export function* lineRecords(bytes: Uint8Array, from: number | undefined, decodeLine: (bytes: Uint8Array, line: TextLine) => DecodedRecord): Generator<DecodedRecord> {
-  for (const line of linesFrom(bytes, from)) yield decodeLine(bytes, line);
+  // From the end of a file whose last line has no '\n' (where the note of the missing newline is): that line is read again, not given.
+  const at = from ?? 0;
+  const start = at > 0 && at >= bytes.length && bytes[bytes.length - 1] !== 0x0a ? bytes.lastIndexOf(0x0a) + 1 : at;
+  for (const line of linesFrom(bytes, start)) {
+    const record = decodeLine(bytes, line);
+    if (record.offset >= at) yield record;
+    // A last line without '\n' that the program applies: the missing newline, noted after it.
+    if (!line.terminated && record.status === 'valid' && (record.kind === 'put' || record.kind === 'delete')) yield unterminatedLine(bytes, line, record);
+  }
+}
+
+/** Every record of a line format's file, as lineRecords gives them. */
+export function allLineRecords(bytes: Uint8Array, decodeLine: (bytes: Uint8Array, line: TextLine) => DecodedRecord): DecodedRecord[] {
+  return [...lineRecords(bytes, 0, decodeLine)];
 }
 
 /** The characters Rust's `str::trim` removes (Unicode White_Space), which differ from JS `trim`. */
@@ -162,7 +179,7 @@ export function commandLineDecoder<C extends ParsedCommand>(
   return (bytes, line) => {
     const c = parse(bytes, line);
     if ('skipped' in c) return c.skipped;
-    if (!line.terminated) return tornLine(line, fieldsOf(bytes, line, c));
+    // A last line without '\n' is applied as it stands, as the program reads it (lineRecords notes the missing newline).
     const key = bytes.subarray(c.keyStart, c.keyStart + c.keySize);
     return c.isSet
       ? new TextLineRecord(bytes, line, 'put', key, c.valueStart, c.valueSize, lineFields)
@@ -213,18 +230,42 @@ export function nonUtf8Line(line: TextLine, consequence: string): DecodedRecord 
   return damagedRecord(line.start, line.end, 'corrupt', 'unreadable', `line is not valid UTF-8; ${consequence}`);
 }
 
+/** The start of what tornLine and unterminatedLine say of a last line without '\n'. */
+const NO_NEWLINE = 'last line has no newline, so its write may have been cut short';
+
 /**
- * The last line has no '\n': an append cut short. Returned as a torn record;
- * `fields` (if given) describe what could be parsed.
+ * A last line without '\n' that the program reads but does not apply (a
+ * write cut inside its command word, say): a torn record, whose `fields`
+ * (if given) describe what could be parsed. `what`: what the program makes
+ * of the line.
  */
-export function tornLine(line: TextLine, fields?: DecodedField[]): DecodedRecord {
-  const record = damagedRecord(
-    line.start,
-    line.end,
-    'torn',
-    'torn-tail',
-    'last line has no newline: the write was cut short (the real program would still read this partial line)',
-  );
+export function tornLine(line: TextLine, fields: DecodedField[] | undefined, what: string): DecodedRecord {
+  const record = damagedRecord(line.start, line.end, 'torn', 'torn-tail', `${NO_NEWLINE}; ${what}`);
   if (fields) record.fields = fields;
   return record;
+}
+
+/**
+ * The note after a last line without '\n' that the program applies as it
+ * stands (`record`, a put or a delete, replayed as any other): a torn row
+ * of no bytes at the end of the file, where the newline is missing, so that
+ * verify and the open say the write may have been cut short and what the
+ * program made of the line.
+ */
+export function unterminatedLine(bytes: Uint8Array, line: TextLine, record: DecodedRecord): DecodedRecord {
+  const key = showBytes(record.key ?? new Uint8Array(0));
+  const applied =
+    record.kind === 'put'
+      ? `sets ${key} to ${showBytes(bytes.subarray(record.valueOffset ?? 0, (record.valueOffset ?? 0) + (record.valueLength ?? 0)))}`
+      : `deletes ${key}`;
+  const problem = `${NO_NEWLINE}; the real program still reads the line at ${line.start} as it stands and applies it: it ${applied}`;
+  return {
+    offset: line.end,
+    length: 0,
+    kind: 'garbage',
+    status: 'torn',
+    problem,
+    problemKind: 'torn-tail',
+    fields: [{ name: 'missing newline', role: 'other', start: line.end, end: line.end, display: 'none', explain: problem }],
+  };
 }

@@ -23,7 +23,7 @@ import {
   newlineValue,
   nonUtf8Line,
   rustTrim,
-  lineRecords, splitLines,
+  lineRecords, allLineRecords,
   commandLineDecoder,
   type ParsedCommand,
   tornLine,
@@ -66,7 +66,7 @@ function parseLine(bytes: Uint8Array, line: TextLine): Command | { skipped: Deco
       command === 'DEL' ? 'DEL with more than one word (a key with a space) is ignored' :
       'not a SET or DEL command';
     const record = ignoredLine(bytes, line, `ignored on replay: ${why}`);
-    return { skipped: line.terminated ? record : tornLine(line, record.fields) };
+    return { skipped: line.terminated ? record : tornLine(line, record.fields, `the real program reads this partial line and ignores it: ${why}`) };
   }
   const keyStart = line.start + leadBytes + utf8Length(command) + 1;
   const keySize = utf8Length(parts[1]!);
@@ -108,7 +108,7 @@ function splitn(text: string, sep: string, n: number): string[] {
 }
 
 export function decodeStoreLog(bytes: Uint8Array): DecodedRecord[] {
-  return splitLines(bytes).map((line) => decodeLine(bytes, line));
+  return allLineRecords(bytes, decodeLine);
 }
 
 function listFiles(root: string): FormatFile[] {

@@ -1,0 +1,130 @@
+/**
+ * A text log whose last line has no newline (a write that may have been cut
+ * short): tiny-log-kv and kvdb read it with Rust's BufRead::lines(), which
+ * returns that line too, and apply it when it parses as a command ("SET city
+ * Ly", cut inside "SET city Lyon", sets city to "Ly"); kvstore-rs is taken
+ * to read the same way. kvscope replays it so, and notes the missing newline
+ * (a torn row of no bytes at the end) for verify and the open. A partial line
+ * that is no command ("SE") stays a torn record the program ignores.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { DecodedRecord } from '../../src/engine/formats/format.js';
+import { decodeWal } from '../../src/engine/formats/kvdb.js';
+import { decodeDefaultJson } from '../../src/engine/formats/kvstore-rs.js';
+import { decodeStoreLog, tinyLogKv } from '../../src/engine/formats/tiny-log-kv.js';
+import { kvscope, tempDirs } from './helpers.js';
+
+const temps = tempDirs();
+
+function rows(records: DecodedRecord[]): [number, number, string, string, string | undefined][] {
+  return records.map((r) => [r.offset, r.length, r.kind, r.status, r.key && Buffer.from(r.key).toString('utf8')]);
+}
+
+function value(bytes: Buffer, r: DecodedRecord): string {
+  return bytes.subarray(r.valueOffset!, r.valueOffset! + r.valueLength!).toString('utf8');
+}
+
+describe('a last line without newline, decoded', () => {
+  it('tiny-log-kv applies a partial line that is a whole command, and notes the missing newline after it', () => {
+    const bytes = Buffer.from('SET a b\nSET city Ly');
+    const records = decodeStoreLog(bytes);
+    expect(rows(records)).toEqual([
+      [0, 8, 'put', 'valid', 'a'],
+      [8, 11, 'put', 'valid', 'city'],
+      [19, 0, 'garbage', 'torn', undefined],
+    ]);
+    expect(value(bytes, records[1]!)).toBe('Ly');
+    expect(records[1]!.fields.map((f) => f.name)).toEqual(['command', 'separator', 'key', 'separator_2', 'value']);
+    expect(records[2]).toMatchObject({ problemKind: 'torn-tail' });
+    expect(records[2]!.problem).toMatch(/may have been cut short.*reads the line at 8 as it stands and applies it: it sets "city" to "Ly"/);
+    expect(records[2]!.problem).not.toMatch(/ignore/);
+    // The record table decodes again from a row's offset: from the note's, it is the note.
+    const file = { name: 'store.log', role: 'data' as const, id: 0, size: bytes.length };
+    expect(rows([...tinyLogKv.decodeRecords(file, bytes, 19)])).toEqual([[19, 0, 'garbage', 'torn', undefined]]);
+    expect(rows([...tinyLogKv.decodeRecords(file, bytes, 8)])).toEqual(rows(records.slice(1)));
+  });
+
+  it('tiny-log-kv: a partial line that is no command stays torn, and the program is said to ignore it', () => {
+    for (const tail of ['SE', 'SET cit', 'SET city ']) {
+      const records = decodeStoreLog(Buffer.from(`SET a b\n${tail}`));
+      expect(rows(records)).toEqual([
+        [0, 8, 'put', 'valid', 'a'],
+        [8, tail.length, 'garbage', 'torn', undefined],
+      ]);
+      expect(records[1]!.problem).toMatch(/may have been cut short; the real program reads this partial line and ignores it: /);
+    }
+    // A DEL of a whole word is applied (whatever key the cut left).
+    const del = decodeStoreLog(Buffer.from('DEL cit'));
+    expect(rows(del)).toEqual([
+      [0, 7, 'delete', 'valid', 'cit'],
+      [7, 0, 'garbage', 'torn', undefined],
+    ]);
+    expect(del[1]!.problem).toMatch(/it deletes "cit"$/);
+  });
+
+  it('kvdb applies "SET k v" and even "SET k " (an empty value) without newline, not "SET k"', () => {
+    const bytes = Buffer.from('SET city Ly');
+    expect(rows(decodeWal(bytes))).toEqual([
+      [0, 11, 'put', 'valid', 'city'],
+      [11, 0, 'garbage', 'torn', undefined],
+    ]);
+    expect(value(bytes, decodeWal(bytes)[0]!)).toBe('Ly');
+    const empty = decodeWal(Buffer.from('SET city '));
+    expect(rows(empty)[0]).toEqual([0, 9, 'put', 'valid', 'city']);
+    expect(empty[0]!.valueLength).toBe(0);
+    const cut = decodeWal(Buffer.from('SET a b\nSET city'));
+    expect(rows(cut)).toEqual([
+      [0, 8, 'put', 'valid', 'a'],
+      [8, 8, 'garbage', 'torn', undefined],
+    ]);
+    expect(cut[1]!.problem).toMatch(/ignores it: SET without a space between key and value$/);
+  });
+
+  it('kvstore-rs applies "key<TAB>partial value"; a partial line without a tab stays torn', () => {
+    const bytes = Buffer.from('user\talice\ncity\tLy');
+    const records = decodeDefaultJson(bytes);
+    expect(rows(records)).toEqual([
+      [0, 11, 'put', 'valid', 'user'],
+      [11, 7, 'put', 'valid', 'city'],
+      [18, 0, 'garbage', 'torn', undefined],
+    ]);
+    expect(value(bytes, records[1]!)).toBe('Ly');
+    expect(rows(decodeDefaultJson(Buffer.from('user\talice\nci')))[1]).toEqual([11, 2, 'garbage', 'torn', undefined]);
+  });
+});
+
+describe('a last line without newline, opened (the QA steps)', () => {
+  it('tiny-log-kv: list, get, verify, records, history and stats agree that city = "Ly"', async () => {
+    const dir = temps.fixture('tiny-log-kv/basic');
+    const log = path.join(dir, 'store.log');
+    const bytes = fs.readFileSync(log);
+    const at = bytes.indexOf('SET city Lyon');
+    fs.writeFileSync(log, bytes.subarray(0, at + 'SET city Ly'.length));
+    const end = at + 'SET city Ly'.length;
+
+    const list = await kvscope(['list', '--dir', dir]);
+    expect(list.out).toContain('city');
+    expect(list.err).toEqual([expect.stringContaining(`torn tail in store.log at ${end}: last line has no newline, so its write may have been cut short`)]);
+    const get = await kvscope(['get', 'city', '--dir', dir]);
+    expect([get.code, get.out]).toEqual([0, ['Ly']]);
+
+    const verify = await kvscope(['verify', '--dir', dir]);
+    expect(verify.code).toBe(1);
+    const problems = verify.out.filter((l) => l.includes('torn-tail'));
+    expect(problems).toEqual([expect.stringContaining(`store.log@${end}  torn-tail  last line has no newline`)]);
+    expect(problems[0]).toContain(`applies it: it sets "city" to "Ly"`);
+
+    const records = await kvscope(['records', '--segment', 'store.log', '--dir', dir]);
+    expect(records.out.at(-2)).toMatch(new RegExp(`^\\s+${at}\\s+11 put .* live\\s+city$`));
+    expect(records.out.at(-1)).toMatch(new RegExp(`^\\s+${end}\\s+0 garbage .* torn\\s+last line has no newline`));
+
+    const history = await kvscope(['history', 'city', '--dir', dir]);
+    expect(history.out.at(-1)).toMatch(new RegExp(`store\\.log\\s+${at}\\s+11\\s+put\\s+live$`));
+
+    const stats = await kvscope(['stats', '--dir', dir]);
+    expect(stats.out.join('\n')).toMatch(/^\s*store\.log\s.*12 records\s+live \d+\s+stale \d+\s+tombstones \d+\s+\(active\)$/m);
+    expect(stats.out.join('\n')).toMatch(/^Keys:\s+7$/m);
+  });
+});
