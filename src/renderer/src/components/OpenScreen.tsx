@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { FormatInfo, RecentEntry } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
+import { isAbsolutePathText, relativePathProblem } from '../../../shared/path-text.js';
 import type { Transport } from '../transport.js';
 
 interface Props {
@@ -16,6 +17,8 @@ export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
   const [recent, setRecent] = useState<RecentEntry[]>([]);
   const [formats, setFormats] = useState<FormatInfo[]>([]);
   const [format, setFormat] = useState('');
+  /** Why the typed path is not asked for (a relative one), said beside the field. */
+  const [pathProblem, setPathProblem] = useState<string | null>(null);
 
   useEffect(() => {
     api
@@ -31,7 +34,13 @@ export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const trimmed = path.trim();
-    if (trimmed) onOpen(trimmed, format || undefined);
+    if (!trimmed) return;
+    if (!isAbsolutePathText(trimmed)) {
+      setPathProblem(relativePathProblem(trimmed));
+      return;
+    }
+    setPathProblem(null);
+    onOpen(trimmed, format || undefined);
   };
 
   const choose = async () => {
@@ -66,12 +75,22 @@ export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
               value={path}
               spellCheck={false}
               autoComplete="off"
-              onChange={(e) => setPath(e.target.value)}
+              aria-invalid={pathProblem !== null}
+              aria-describedby={pathProblem !== null ? 'open-path-problem' : undefined}
+              onChange={(e) => {
+                setPath(e.target.value);
+                setPathProblem(null);
+              }}
             />
             <button type="submit" className="primary" disabled={busy || path.trim() === ''}>
               {busy ? 'Opening…' : 'Open'}
             </button>
           </div>
+          {pathProblem !== null && (
+            <div id="open-path-problem" className="inline-error small" role="alert" aria-label="Path problem">
+              {pathProblem}
+            </div>
+          )}
           <div className="format-row">
             <label htmlFor="open-format" className="small muted">
               Format
