@@ -164,8 +164,8 @@ test('focus after Restore: the Restore button goes away with the old version sho
   await select(page, 'user:00000:name');
   const history = page.getByRole('table', { name: 'History' });
   await expect(history.locator('tbody tr')).toHaveCount(2);
-  const oldSeq = await history.locator('tbody tr').nth(0).getAttribute('data-sequence');
-  const restore = page.getByRole('button', { name: `Restore version ${oldSeq}` });
+  const oldAt = await history.locator('tbody tr').nth(0).locator('td.history-where').textContent();
+  const restore = page.getByRole('button', { name: `Restore version at ${oldAt}` });
   // By keyboard: focus on Restore, then Enter.
   await restore.focus();
   await page.keyboard.press('Enter');

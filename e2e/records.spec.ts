@@ -393,21 +393,23 @@ test('history lists every version; view an old one and restore it', async ({ pag
   await expect(history.locator('tbody tr').nth(0)).toContainText('shadowed');
   await expect(history.locator('tbody tr').nth(1)).toContainText('live');
   const oldSeq = await history.locator('tbody tr').nth(0).getAttribute('data-sequence');
-  await page.getByRole('button', { name: `View version ${oldSeq}` }).click();
+  // The buttons name a version by where its record is (unique, where a sequence need not be).
+  const oldAt = await history.locator('tbody tr').nth(0).locator('td.history-where').textContent();
+  await page.getByRole('button', { name: `View version at ${oldAt}` }).click();
   await expect(page.getByRole('status', { name: 'Shown version' })).toContainText(`seq ${oldSeq}`);
   await expect(value).toHaveText('User 0');
   await page.getByRole('tab', { name: 'Hex' }).click();
   await expect(value).toContainText('55 73 65 72 20 30'); // "User 0"
   await page.getByRole('tab', { name: 'Text' }).click();
   await shot(page, '25-history-old-version');
-  await page.getByRole('button', { name: `Restore version ${oldSeq}` }).click();
+  await page.getByRole('button', { name: `Restore version at ${oldAt}` }).click();
   await expect(value).toHaveText('User 0');
   await expect(history.locator('tbody tr')).toHaveCount(3);
   await expect(history.locator('tbody tr').nth(2)).toContainText('live');
   await expect(history.locator('tbody tr').nth(1)).toContainText('shadowed');
   await expect(page.getByRole('status', { name: 'Shown version' })).toHaveCount(0);
   // Bytes of a version open the record in the record table.
-  await page.getByRole('button', { name: `Bytes of version ${oldSeq}` }).click();
+  await page.getByRole('button', { name: `Bytes of version at ${oldAt}` }).click();
   await expect(page.getByTestId('record-details')).toContainText('user:00000:name');
   await shot(page, '26-history-restored-bytes');
 });

@@ -29,7 +29,7 @@ import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jso
 import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
-import { SEQUENCE_IS_ORDER_NOTE, sequenceText } from '../shared/sequence-text.js';
+import { SEQUENCE_IS_ORDER_NOTE, SEQUENCE_IS_TIMESTAMP_NOTE, sequenceHeading, sequenceText } from '../shared/sequence-text.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
@@ -455,10 +455,14 @@ const history: Command = async (args, opts, io) => {
   } else if (versions.length === 0) {
     io.err('Key not found in the log');
   } else {
-    io.out('sequence  file                    offset    length  kind    status');
-    if (versions.some((v) => v.location.sequenceIsOrder)) io.err(`Note: ${SEQUENCE_IS_ORDER_NOTE}`);
+    // A format whose sequence is the writer's clock shows it as a time, in a column as wide as its dates.
+    const locations = versions.map((v) => v.location);
+    const width = Math.max(9, ...locations.map((l) => sequenceText(l).length));
+    io.out(`${sequenceHeading(locations, true).padEnd(width)} file                    offset    length  kind    status`);
+    if (locations.some((l) => l.sequenceIsOrder)) io.err(`Note: ${SEQUENCE_IS_ORDER_NOTE}`);
+    if (locations.some((l) => l.sequenceIsTimestamp)) io.err(`Note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
     for (const v of versions) {
-      io.out(`${sequenceText(v.location).padEnd(9)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
+      io.out(`${sequenceText(v.location).padEnd(width)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
     }
   }
   return versions.length === 0 ? EXIT_NOT_FOUND : EXIT_OK;

@@ -4,6 +4,7 @@
  * on stderr, exit codes 0/1/2/3. They work on foreign formats (--format or
  * detected) wherever that makes sense; follow needs a kvscope store.
  */
+import { sequenceRangeText } from '../shared/sequence-text.js';
 import { realFs } from '../engine/fs.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -125,6 +126,8 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
         corruptBytes: figures?.corruptBytes ?? null,
         oldestSequence: oldest,
         newestSequence: newest,
+        // The format's sequences are the writer's clock (Riak's tstamp): the range is a span of time.
+        ...(format.sequenceIsTimestamp && oldest !== null ? { sequenceIsTimestamp: true as const } : {}),
         active: s?.active ?? false,
         ...(unreadable !== undefined ? { unreadable } : {}),
       });
@@ -141,11 +144,11 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
       io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan(damageFound) } : {}), ...unfinished, ...uncommitted?.json }));
       return;
     }
-    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  sequences`);
+    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  ${format.sequenceIsTimestamp ? 'written (UTC)' : 'sequences'}`);
     const n = (v: number | null) => (v === null ? '-' : String(v)).padStart(10);
     for (const r of rows) {
       io.out(
-        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : `${r.oldestSequence}..${r.newestSequence}`}${r.active ? '  (active)' : ''}${r.unreadable !== undefined ? `  (cannot be read: ${r.unreadable})` : ''}`,
+        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : sequenceRangeText(r.oldestSequence, r.newestSequence ?? r.oldestSequence, r.sequenceIsTimestamp, '..')}${r.active ? '  (active)' : ''}${r.unreadable !== undefined ? `  (cannot be read: ${r.unreadable})` : ''}`,
       );
     }
     if (replaced) {

@@ -111,7 +111,7 @@ export async function runReplLine(opened: OpenedStore, line: string, io: Pick<Re
       if (key === undefined) return usage(io, 'history <key>');
       const versions = await store.history(key);
       if (versions.length === 0) io.err('Key not found in the log');
-      for (const v of versions) io.out(`  seq ${sequenceText(v.location)}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
+      for (const v of versions) io.out(`  ${v.location.sequenceIsTimestamp ? 'time' : 'seq'} ${sequenceText(v.location)}  ${v.location.file}@${v.location.offset}  ${v.kind}  ${v.status}`);
       return versions.length === 0 ? 'failed' : 'ok';
     }
     case 'compact': {

@@ -515,6 +515,7 @@ export class ForeignStore implements BrowsableStore {
     const file = this.dataFiles[v.fileIndex]!;
     const location: RecordLocation = { file: file.name, segment: file.id, offset: v.offset, length: v.length, sequence: v.sequence ?? v.ordinal };
     if (v.sequence === undefined) location.sequenceIsOrder = true;
+    else if (this.description.sequenceIsTimestamp) location.sequenceIsTimestamp = true;
     return location;
   }
 

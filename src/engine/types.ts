@@ -61,6 +61,11 @@ export interface RecordLocation {
    * in the replay (1, 2, …), which orders versions but is not in the file (shown as "#N": shared/sequence-text.ts).
    */
   sequenceIsOrder?: true;
+  /**
+   * Set when the format's sequence is the writer's clock (Riak's tstamp, seconds since 1970): it orders versions
+   * (the newest wins) but several may share one, so it is shown as a date and time, not a number (sequence-text.ts).
+   */
+  sequenceIsTimestamp?: true;
 }
 
 export interface ValueWithLocation {

@@ -134,9 +134,15 @@ export interface InspectorOptions {
   labDir?: string;
 }
 
+/** Whether the session's format stores the writer's clock where others store a sequence number (Riak's tstamp). */
+function sequenceIsTimestamp(session: Session): boolean {
+  return getFormat(session.handle.store.format)?.sequenceIsTimestamp === true;
+}
+
 function toLocation(loc: RecordLocation): Location {
   const location: Location = { file: loc.file, segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
   if (loc.sequenceIsOrder) location.sequenceIsOrder = true;
+  if (loc.sequenceIsTimestamp) location.sequenceIsTimestamp = true;
   return location;
 }
 
@@ -698,7 +704,10 @@ export class InspectorService implements KvscopeHandlers {
 
   private row(session: Session, file: string, index: number, e: IndexEntry): RecordRow {
     const row: RecordRow = { index, offset: e.offset, length: e.length, kind: e.kind, status: this.rowStatus(session, file, e) };
-    if (e.sequence !== undefined) row.sequence = e.sequence;
+    if (e.sequence !== undefined) {
+      row.sequence = e.sequence;
+      if (sequenceIsTimestamp(session)) row.sequenceIsTimestamp = true;
+    }
     if (e.key !== undefined) {
       row.key = e.key;
       row.keyDisplay = describeKey(e.key).display;
@@ -760,6 +769,7 @@ export class InspectorService implements KvscopeHandlers {
       }
       files.push(this.decodedFileInfo(session, file, records, kept));
     }
+    if (sequenceIsTimestamp(session)) for (const f of files) if (f.oldestSequence !== null) f.sequenceIsTimestamp = true;
     const response: ResponseOf<'segments'> = { format: session.handle.store.format, files };
     if (native && this.opener.isWritable(session.handle.store.format)) response.compactionPlan = native.compactionPlan();
     const replaced = native ? unfinishedCompactionInputs(realFs, session.handle.detection.root) : undefined;
@@ -954,7 +964,14 @@ export class InspectorService implements KvscopeHandlers {
       offset: 0,
       base64: bytes.toString('base64'),
       truncated: bytes.length < size,
-      location: { file: req.file, segment: (await this.fileRecords(session, req.file)).file.id, offset: entry.offset, length: entry.length, sequence: entry.sequence ?? 0 },
+      location: {
+        file: req.file,
+        segment: (await this.fileRecords(session, req.file)).file.id,
+        offset: entry.offset,
+        length: entry.length,
+        sequence: entry.sequence ?? 0,
+        ...(entry.sequence !== undefined && sequenceIsTimestamp(session) ? { sequenceIsTimestamp: true as const } : {}),
+      },
     };
   }
 

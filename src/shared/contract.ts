@@ -209,6 +209,8 @@ export interface Location {
   sequence: number;
   /** Set when the format carries no sequence numbers: `sequence` is the record's place in the replay (sequence-text.ts). */
   sequenceIsOrder?: true;
+  /** Set when the format's sequence is the writer's clock: `sequence` is seconds since 1970, shown as a date and time. */
+  sequenceIsTimestamp?: true;
 }
 
 export interface SessionInfo {
@@ -413,6 +415,8 @@ export interface SegmentFileInfo {
   metaBytes: number;
   oldestSequence: number | null;
   newestSequence: number | null;
+  /** Set when the format's sequences are the writer's clock (seconds since 1970): the range is a span of time. */
+  sequenceIsTimestamp?: true;
   active: boolean;
   /**
    * The name is in the directory but cannot be read as a file (a symbolic link
@@ -472,6 +476,8 @@ export interface RecordRow {
   kind: 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage';
   status: RecordRowStatus;
   sequence?: number;
+  /** Set with `sequence` when the format's sequence is the writer's clock (seconds since 1970, sequence-text.ts). */
+  sequenceIsTimestamp?: true;
   /** Key string (latin1) and its escaped display form. */
   key?: string;
   keyDisplay?: string;

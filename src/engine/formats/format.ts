@@ -245,6 +245,11 @@ export interface FormatDescription {
    * 'sequence': the record with the highest `sequence` wins, wherever it is.
    */
   winner: 'file-order' | 'sequence';
+  /**
+   * Whether a record's `sequence` is the writer's clock in seconds since 1970 (Riak's tstamp) rather than a
+   * count: locations then say sequenceIsTimestamp and are shown as a date and time (shared/sequence-text.ts).
+   */
+  sequenceIsTimestamp?: boolean;
   /** Whether the real program stops replaying a file at its first bad record. */
   stopsFileAtFirstBadRecord: boolean;
   /**

@@ -637,6 +637,7 @@ export const riakBitcask: FormatDescription = {
   decodeRecords: (file, bytes, from) =>
     file.role === 'data' ? dataRecords(bytes, from) : file.role === 'hint' ? hintRecords(bytes, from) : recordsFrom(decodeFile(file, bytes), from),
   winner: 'sequence',
+  sequenceIsTimestamp: true,
   stopsFileAtFirstBadRecord: false,
   stopsAtLostStep: true,
   keysFromValidHint: true,

@@ -22,6 +22,7 @@ import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
 import { KeyText, keyTitle } from './KeyText.js';
+import { sequenceText, sequenceTitle, timestampText } from '../../../shared/sequence-text.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 24;
@@ -42,6 +43,8 @@ interface Props {
   target: RecordTarget | null;
   /** The file list may be out of date: a file the view showed is gone. */
   onFilesGone: () => void;
+  /** Show a key's history (and value, if it has one) in the Keys view. */
+  onOpenKey?: (key: string) => void;
   onError: (err: unknown) => void;
 }
 
@@ -111,7 +114,7 @@ function useDebounced<T>(value: T, ms: number): T {
   return debounced;
 }
 
-export function RecordsView({ api, sessionId, version, files, target, onFilesGone, onError }: Props) {
+export function RecordsView({ api, sessionId, version, files, target, onFilesGone, onOpenKey, onError }: Props) {
   const [file, setFile] = useState<string>(target?.file ?? files.find((f) => f.role === 'data')?.file ?? files[0]?.file ?? '');
   const [keyFilter, setKeyFilter] = useState('');
   const [status, setStatus] = useState<RecordRowStatus | ''>('');
@@ -314,6 +317,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
     const page = Math.floor(i / PAGE);
     return (pages.current.get(page) ?? previous.current.get(page))?.[i % PAGE];
   };
+  // A format whose sequence is the writer's clock (Riak's tstamp): the column shows each record's date and time, in a
+  // column wide enough for it (styles.css, .seq-time), not a 10-digit count cut to "17953…".
+  const timeSeq = files.find((f) => f.file === file)?.sequenceIsTimestamp === true || items.some((item) => rowAt(item.index)?.sequenceIsTimestamp === true);
   /** A row to scroll to once the table has that many rows (a jump past what the table knew). */
   const [wantRow, setWantRow] = useState<{ pos: number; nonce: number } | null>(null);
   useEffect(() => {
@@ -546,11 +552,13 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
         </div>
         {/* The column titles scroll sideways with the rows (the table is wider than its pane when the window is narrow). */}
         <div ref={headRef} className="record-table-head-wrap mono small" aria-hidden="true">
-          <div className="record-table-head">
+          <div className={timeSeq ? 'record-table-head seq-time' : 'record-table-head'}>
             <span className="c-off">offset</span>
             <span className="c-len">len</span>
             <span className="c-type">type</span>
-            <span className="c-seq">seq</span>
+            <span className="c-seq" title={timeSeq ? 'When the record was written (the writer\'s clock, UTC): the newest wins' : undefined}>
+              {timeSeq ? 'time (UTC)' : 'seq'}
+            </span>
             <span className="c-key">key</span>
             <span className="c-val">value</span>
             <span className="c-crc" title="The CRC stored in the record; marked ≠ when the CRC computed over its bytes differs">
@@ -574,7 +582,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           {ready && total === 0 && (
             <div className="empty muted">{!complete ? (filtered ? 'Searching…' : 'Indexing…') : filtered ? 'No record matches.' : 'No records in this file.'}</div>
           )}
-          <div className="record-table-body" style={{ height: list.height }}>
+          <div className={timeSeq ? 'record-table-body seq-time' : 'record-table-body'} style={{ height: list.height }}>
             {items.map((item) => {
               const r = rowAt(item.index);
               const selected = isSelected(item.index);
@@ -597,7 +605,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                       <span className="c-off">{r.offset}</span>
                       <span className="c-len">{r.length}</span>
                       <span className="c-type">{r.kind}</span>
-                      <span className="c-seq">{r.sequence ?? ''}</span>
+                      <span className="c-seq" title={r.sequence === undefined ? undefined : (sequenceTitle({ sequence: r.sequence, ...(r.sequenceIsTimestamp ? { sequenceIsTimestamp: true as const } : {}) }) ?? String(r.sequence))}>
+                        {r.sequence === undefined ? '' : r.sequenceIsTimestamp ? timestampText(r.sequence).replace(/ UTC$/, '') : r.sequence}
+                      </span>
                       {r.status === 'corrupt' || r.status === 'torn' ? (
                         <span className="c-key">
                           <i>{r.problem}</i>
@@ -649,13 +659,13 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           onByte={onByte}
           onError={failed}
         />
-        <FieldTree record={record} fieldIndex={fieldIndex} onSelect={selectField} />
+        <FieldTree record={record} fieldIndex={fieldIndex} onSelect={selectField} onOpenKey={onOpenKey} />
       </section>
     </div>
   );
 }
 
-function FieldTree({ record, fieldIndex, onSelect }: { record: RecordDetail | null; fieldIndex: number; onSelect: (i: number) => void }) {
+function FieldTree({ record, fieldIndex, onSelect, onOpenKey }: { record: RecordDetail | null; fieldIndex: number; onSelect: (i: number) => void; onOpenKey?: (key: string) => void }) {
   if (!record) return <div className="field-tree muted small empty">Select a record or click a byte.</div>;
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -671,7 +681,12 @@ function FieldTree({ record, fieldIndex, onSelect }: { record: RecordDetail | nu
         </b>{' '}
         <span className={`status-pill st-${record.status}`}>{record.status}</span>{' '}
         <span className="muted mono">
-          {record.length} bytes{record.sequence !== undefined ? ` · seq ${record.sequence}` : ''}
+          {record.length} bytes
+          {record.sequence === undefined
+            ? ''
+            : record.sequenceIsTimestamp
+              ? ` · written ${sequenceText({ sequence: record.sequence, sequenceIsTimestamp: true })} (${record.sequence})`
+              : ` · seq ${record.sequence}`}
           {record.keyDisplay !== undefined && (
             <>
               {' · key '}
@@ -679,6 +694,16 @@ function FieldTree({ record, fieldIndex, onSelect }: { record: RecordDetail | nu
             </>
           )}
         </span>
+        {onOpenKey && record.key !== undefined && (record.kind === 'put' || record.kind === 'delete') && (
+          <button
+            type="button"
+            className="small-button key-history-button"
+            onClick={() => onOpenKey(record.key!)}
+            title={record.kind === 'delete' ? 'Every version of this deleted key: when it was written, overwritten and deleted' : 'Every version of this key, and its live value'}
+          >
+            Key history
+          </button>
+        )}
         {record.problem && <div className="inline-error small">{record.problem}</div>}
       </div>
       <ul className="fields" role="tree" aria-label="Fields" tabIndex={0} onKeyDown={onKeyDown}>

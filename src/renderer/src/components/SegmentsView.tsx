@@ -8,6 +8,7 @@
 import { useWriteHint } from '../write-hint.js';
 import type { CompactSummary, SegmentsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
+import { SEQUENCE_IS_TIMESTAMP_NOTE, sequenceRangeText } from '../../../shared/sequence-text.js';
 import type { JobState } from './StatsPanel.js';
 
 interface Props {
@@ -60,7 +61,7 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
             <th>Stale</th>
             <th>Tombstones</th>
             <th>Corrupt</th>
-            <th>Sequences</th>
+            <th>{data.files.some((f) => f.sequenceIsTimestamp) ? 'Written (UTC)' : 'Sequences'}</th>
             <th className="bar-col">Bytes</th>
           </tr>
         </thead>
@@ -91,7 +92,9 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
                 <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
                 <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
                 <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
-                <td className="mono">{f.oldestSequence === null ? '—' : `${f.oldestSequence} … ${f.newestSequence}`}</td>
+                <td className="mono" title={f.sequenceIsTimestamp && f.oldestSequence !== null ? `${f.oldestSequence} … ${f.newestSequence} seconds since 1970: ${SEQUENCE_IS_TIMESTAMP_NOTE}` : undefined}>
+                  {f.oldestSequence === null ? '—' : sequenceRangeText(f.oldestSequence, f.newestSequence ?? f.oldestSequence, f.sequenceIsTimestamp)}
+                </td>
                 <td className="bar-col">
                   <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes} · other ${f.metaBytes}`}>
                     <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />

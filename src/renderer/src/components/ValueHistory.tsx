@@ -8,7 +8,7 @@
 import { useLayoutEffect, useRef, useState } from 'react';
 import type { VersionInfo } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
-import { SEQUENCE_IS_ORDER_NOTE, sequenceText } from '../../../shared/sequence-text.js';
+import { sequenceHeading, sequenceText, sequenceTitle } from '../../../shared/sequence-text.js';
 import { useWriteHint } from '../write-hint.js';
 
 interface Props {
@@ -49,6 +49,14 @@ export function tableWidthNeeded(table: HTMLTableElement, charWidth: number): nu
   return Math.ceil(chars.reduce((a, b) => a + b, 0) * charWidth + textColumns * CELL_PADDING + buttons);
 }
 
+/**
+ * Where a version's record is, "file @ offset": what tells versions apart in the buttons' names (their sequences
+ * need not: a format that stores the writer's clock gives every version written in one second the same one).
+ */
+export function versionPlace(v: VersionInfo): string {
+  return `${v.location.file} @ ${v.location.offset}`;
+}
+
 export function ValueHistory({ versions, shown, readOnly, restoring, onView, onRestore, onOpenRecord }: Props) {
   const restoreHint = useWriteHint('restore');
   const detailsRef = useRef<HTMLDetailsElement>(null);
@@ -80,7 +88,7 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
       <table ref={tableRef} className="mono" aria-label="History">
         <thead>
           <tr>
-            <th>seq</th>
+            <th>{sequenceHeading(versions.map((v) => v.location))}</th>
             <th>kind</th>
             <th>file @ offset</th>
             <th>size</th>
@@ -95,20 +103,18 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
               className={shown && shown.location.file === v.location.file && shown.location.offset === v.location.offset ? 'shown' : ''}
               data-sequence={v.location.sequence}
             >
-              <td className="history-seq" title={v.location.sequenceIsOrder ? SEQUENCE_IS_ORDER_NOTE : undefined}>
+              <td className={v.location.sequenceIsTimestamp ? 'history-seq history-time' : 'history-seq'} title={sequenceTitle(v.location)}>
                 {sequenceText(v.location)}
               </td>
               <td>{v.kind}</td>
-              <td className="history-where">
-                {v.location.file} @ {v.location.offset}
-              </td>
+              <td className="history-where">{versionPlace(v)}</td>
               <td>{v.kind === 'put' ? formatBytes(v.valueLength) : '—'}</td>
               <td className={`status-${v.status}`} title={v.status === 'unread' ? 'After damage earlier in this file its engine stops reading the file: it never read this version' : undefined}>
                 {v.status}
               </td>
               <td className="history-actions">
                 {v.kind === 'put' && v.status !== 'corrupt' && (
-                  <button type="button" className="small-button" onClick={() => onView(v)} aria-label={`View version ${v.location.sequence}`}>
+                  <button type="button" className="small-button" onClick={() => onView(v)} aria-label={`View version at ${versionPlace(v)}`}>
                     View
                   </button>
                 )}
@@ -119,13 +125,13 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
                     disabled={readOnly || restoring}
                     title={readOnly ? restoreHint : 'Write this value again as the newest version'}
                     onClick={() => onRestore(v)}
-                    aria-label={`Restore version ${v.location.sequence}`}
+                    aria-label={`Restore version at ${versionPlace(v)}`}
                   >
                     Restore
                   </button>
                 )}
                 {onOpenRecord && (
-                  <button type="button" className="small-button" onClick={() => onOpenRecord(v.location.file, v.location.offset)} aria-label={`Bytes of version ${v.location.sequence}`}>
+                  <button type="button" className="small-button" onClick={() => onOpenRecord(v.location.file, v.location.offset)} aria-label={`Bytes of version at ${versionPlace(v)}`}>
                     Bytes
                   </button>
                 )}

@@ -12,12 +12,13 @@ import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from 
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { base64ToBytes, bytesToBase64, describeKey } from '../../../shared/keytext.js';
 import { formatBytes, textEditProblem } from '../format.js';
-import { SEQUENCE_IS_ORDER_NOTE, sequenceText } from '../../../shared/sequence-text.js';
+import { sequenceText, sequenceTitle } from '../../../shared/sequence-text.js';
 import { bytesToDraft, draftToBytes, newKeyString, type EditDraft, type EditFormat } from '../value-draft.js';
 import { LIMITS } from '../../../shared/limits.js';
 import { LOAD_ALL_MAX, LOAD_ALL_WINDOW, readOn, type LoadedValue } from '../value-load.js';
 import type { Selection } from './Workspace.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { DeletedNote } from './DeletedNote.js';
 import { KeyHeading } from './KeyHeading.js';
 import { NewKeyForm } from './NewKeyForm.js';
 import { ValueEditor } from './ValueEditor.js';
@@ -110,8 +111,8 @@ function LocationView({ response }: { response: GetValueResponse }) {
         <dd className="mono">{response.location?.offset}</dd>
       </div>
       <div>
-        <dt>sequence</dt>
-        <dd className="mono" title={response.location?.sequenceIsOrder ? SEQUENCE_IS_ORDER_NOTE : undefined}>
+        <dt>{response.location?.sequenceIsTimestamp ? 'written' : 'sequence'}</dt>
+        <dd className="mono" title={response.location && sequenceTitle(response.location)}>
           {response.location && sequenceText(response.location)}
         </dd>
       </div>
@@ -514,7 +515,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
         <div className="muted">Loading…</div>
       ) : !response?.found ? (
         <>
-          <div className="muted">This key has no live value (it was deleted).</div>
+          <DeletedNote versions={history?.versions} readOnly={readOnly} onOpenRecord={onOpenRecord} />
           {editing ? (
             <>
               {keptNotice}

@@ -141,7 +141,7 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
       {shown && (
         <div className="notice small notice-row" role="status" aria-label="Shown version">
           <span>
-            Showing version {shown.version.location.sequenceIsOrder ? '' : 'seq '}
+            Showing version {shown.version.location.sequenceIsOrder ? '' : shown.version.location.sequenceIsTimestamp ? 'written ' : 'seq '}
             {sequenceText(shown.version.location)} ({shown.version.status}) from {shown.version.location.file} @ {shown.version.location.offset}, {formatBytes(shown.size)}
             {shown.truncated ? ' (first part)' : ''}.
           </span>
