@@ -2,11 +2,15 @@
  * The key browser: filter (prefix / substring / glob), a virtualized list of
  * the sorted keys that fetches windows on demand, or a tree grouped by ':' or
  * '/'. Non-printable keys are shown escaped; a toggle shows every key as hex.
+ * "deleted" lists the deleted keys instead (those whose newest record is a
+ * tombstone: found by the service on first request, with progress and
+ * Cancel), filtered the same way and marked as deleted.
  */
 import { useWriteHint } from '../write-hint.js';
 import { useScaledList } from './scaled-list.js';
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
+import type { DeletedKeyEntry, Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
+import { formatBytes } from '../format.js';
 import { asApiError } from '../../../shared/errors.js';
 import { GLOB_REFUSED, GLOB_SUMMARY, GLOB_SYNTAX } from '../../../shared/glob-syntax.js';
 import { countOf, formatCount } from '../format.js';
@@ -15,6 +19,24 @@ import { KeyText, keyTitle } from './KeyText.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 26;
+/** How soon the deleted keys are asked for again while the service is still finding them. */
+const DELETED_POLL_MS = 150;
+
+/** Which keys the list shows: the live ones, or the deleted ones (a tombstone is their newest record). */
+export type KeySet = 'live' | 'deleted';
+
+/** A key of the list: a deleted one says where it was deleted. */
+type ListedKey = KeyEntry & { deletedAt?: DeletedKeyEntry['deletedAt'] };
+
+/** A window of keys as the list uses it, from listKeys or deletedKeys. */
+interface KeyWindow {
+  total: number;
+  unfilteredTotal: number;
+  keys: ListedKey[];
+  found?: number;
+  /** deletedKeys still finding them: how far it got (or that it was cancelled). */
+  searching?: { done: number; total: number } | 'cancelled';
+}
 
 interface Props {
   api: KvscopeApi;
@@ -29,6 +51,9 @@ interface Props {
   onSelect: (key: string) => void;
   onNewKey: () => void;
   onError: (err: unknown) => void;
+  /** Live keys (the default) or deleted ones. */
+  keySet?: KeySet;
+  onKeySetChange?: (set: KeySet) => void;
 }
 
 /** The service's answer to a malformed glob ("invalid pattern: …"), or null for any other error. */
@@ -65,16 +90,33 @@ function useCoalesced<T>(value: T): { applied: T; started: () => () => void } {
   return { applied, started };
 }
 
-export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, focusRequest = 0, onSelect, onNewKey, onError }: Props) {
+export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, focusRequest = 0, onSelect, onNewKey, onError, keySet = 'live', onKeySetChange }: Props) {
   const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
-  const [view, setView] = useState<'list' | 'tree'>('list');
+  const [chosenView, setView] = useState<'list' | 'tree'>('list');
+  const deleted = keySet === 'deleted';
+  // The deleted keys are a list only (their tree would be the live keys' shape with holes).
+  const view = deleted ? 'list' : chosenView;
+  /** deletedKeys is still finding the deleted keys (or was cancelled): asked again every DELETED_POLL_MS. */
+  const [searching, setSearching] = useState<KeyWindow['searching']>(undefined);
+  const [poll, setPoll] = useState(0);
+  const [searchAgain, setSearchAgain] = useState(0);
+  /** One window of keys, live or deleted. */
+  const fetchWindow = useCallback(
+    async (req: { offset: number; limit: number; filter?: KeyFilter; find?: string }): Promise<KeyWindow> => {
+      if (!deleted) return api.listKeys({ sessionId, ...req });
+      const res = await api.deletedKeys({ sessionId, ...req });
+      if (!res.complete) return { ...res, searching: res.cancelled ? 'cancelled' : (res.progress ?? { done: 0, total: 0 }) };
+      return res;
+    },
+    [api, sessionId, deleted],
+  );
   const [delimiter, setDelimiter] = useState<Delimiter>(':');
   const [showHex, setShowHex] = useState(false);
   const { applied: appliedPattern, started: filterRequestStarted } = useCoalesced(pattern);
   const filter: KeyFilter | undefined = appliedPattern ? { mode, pattern: appliedPattern } : undefined;
-  const filterKey = `${mode}\u0000${appliedPattern}`;
+  const filterKey = `${keySet}\u0000${mode}\u0000${appliedPattern}`;
 
   const [total, setTotal] = useState(0);
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
@@ -85,21 +127,29 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   /** What is wrong with the filter as a glob (the service refused it), said under the field. */
   const [filterProblem, setFilterProblem] = useState<string | null>(null);
   const ready = answered === `${filterKey}\u0000${version}`;
-  const pages = useRef(new Map<number, KeyEntry[]>());
+  const pages = useRef(new Map<number, ListedKey[]>());
   const pending = useRef(new Set<number>());
   const generation = useRef(0);
   const scrollRef = useRef<HTMLDivElement>(null);
 
   const loadPage = useCallback(
-    async (page: number): Promise<KeyEntry[] | undefined> => {
+    async (page: number): Promise<ListedKey[] | undefined> => {
       const have = pages.current.get(page);
       if (have) return have;
       if (pending.current.has(page)) return undefined;
       pending.current.add(page);
       const gen = generation.current;
       try {
-        const res = await api.listKeys({ sessionId, offset: page * PAGE, limit: PAGE, ...(filter ? { filter } : {}) });
+        const res = await fetchWindow({ offset: page * PAGE, limit: PAGE, ...(filter ? { filter } : {}) });
         if (gen !== generation.current) return undefined;
+        setSearching(res.searching);
+        if (res.searching !== undefined) {
+          // Not found yet: nothing to show; ask again soon (not after a Cancel: Search again does).
+          if (res.searching !== 'cancelled') setTimeout(() => gen === generation.current && setPoll((n) => n + 1), DELETED_POLL_MS);
+          setTotal(0);
+          setAnswered(null);
+          return undefined;
+        }
         pages.current.set(page, res.keys);
         setFilterProblem(null);
         setTotal(res.total);
@@ -120,9 +170,9 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
         pending.current.delete(page);
       }
     },
-    // filterKey stands for filter
+    // filterKey stands for filter; poll and searchAgain ask the deleted keys again
     // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api, sessionId, filterKey, version, onError],
+    [fetchWindow, filterKey, version, onError, poll, searchAgain],
   );
 
   const selectedRef = useRef(selectedKey);
@@ -170,10 +220,11 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     sought.current = reveal.nonce;
     let live = true;
     setHidden(null);
-    api
-      .listKeys({ sessionId, offset: 0, limit: 0, find: reveal.key, ...(filter ? { filter } : {}) })
+    fetchWindow({ offset: 0, limit: 0, find: reveal.key, ...(filter ? { filter } : {}) })
       .then((res) => {
         if (!live) return;
+        // The deleted keys not found yet: asked again when they are (the filter key changes then).
+        if (res.searching !== undefined) return;
         const at = res.found ?? -1;
         if (at < 0) return setHidden(reveal.key);
         setTotal(res.total);
@@ -186,14 +237,14 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     };
     // filterKey stands for filter
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [reveal, filterKey]);
+  }, [reveal, filterKey, searching === undefined]);
   useEffect(() => {
     if (wantIndex === null || wantIndex >= total) return;
     setWantIndex(null);
     list.scrollToIndex(wantIndex, 'center');
   }, [wantIndex, total, list]);
 
-  const entryAt = (index: number): KeyEntry | undefined => pages.current.get(Math.floor(index / PAGE))?.[index % PAGE];
+  const entryAt = (index: number): ListedKey | undefined => pages.current.get(Math.floor(index / PAGE))?.[index % PAGE];
 
   const selectIndex = async (index: number) => {
     if (total === 0) return;
@@ -233,15 +284,21 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   const filtered = appliedPattern !== '';
   /** The count answers the filter as typed now: until its answer arrives the last one's figures would be wrong. */
   const counted = ready && pattern === appliedPattern;
-  const countText = !counted
-    ? pattern !== ''
-      ? 'filtering…'
-      : 'counting…'
-    : filterProblem !== null
-      ? 'invalid pattern'
-      : filtered
-        ? `${formatCount(total)} of ${countOf(unfilteredTotal, 'key')}`
-        : countOf(total, 'key');
+  const noun = deleted ? 'deleted key' : 'key';
+  const countText =
+    searching === 'cancelled'
+      ? 'search for deleted keys cancelled'
+      : searching !== undefined
+        ? `finding deleted keys… ${searching.total > 0 ? `${formatBytes(searching.done)} of ${formatBytes(searching.total)} read` : ''}`
+        : !counted
+          ? pattern !== ''
+            ? 'filtering…'
+            : 'counting…'
+          : filterProblem !== null
+            ? 'invalid pattern'
+            : filtered
+              ? `${formatCount(total)} of ${countOf(unfilteredTotal, noun)}`
+              : countOf(total, noun);
   const activeEntry = activeIndex >= 0 ? entryAt(activeIndex) : undefined;
   return (
     <section className="pane keys-pane" aria-label="Key browser" ref={sectionRef}>
@@ -266,6 +323,13 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           </div>
         )}
         <div className="controls-row">
+          <div className="segmented" role="radiogroup" aria-label="Which keys" title="Live keys, or deleted ones: keys whose newest record is a tombstone">
+            {(['live', 'deleted'] as const).map((s) => (
+              <button key={s} type="button" role="radio" aria-checked={keySet === s} className={keySet === s ? 'on' : ''} onClick={() => onKeySetChange?.(s)}>
+                {s}
+              </button>
+            ))}
+          </div>
           <div className="segmented" role="radiogroup" aria-label="Filter mode">
             {(['prefix', 'substring', 'glob'] as const).map((m) => (
               <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
@@ -273,6 +337,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
               </button>
             ))}
           </div>
+          {!deleted && (
           <div className="segmented" role="radiogroup" aria-label="Key view">
             <button type="button" role="radio" aria-checked={view === 'list'} className={view === 'list' ? 'on' : ''} onClick={() => setView('list')}>
               list
@@ -281,6 +346,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
               tree
             </button>
           </div>
+          )}
           {view === 'tree' && (
             <select aria-label="Tree delimiter" value={delimiter} onChange={(e) => setDelimiter(e.target.value as Delimiter)}>
               <option value=":">:</option>
@@ -307,9 +373,22 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           </details>
         )}
         <div className="controls-row">
-          <span className="muted small" aria-live="polite" aria-busy={!counted} data-testid="key-count">
+          <span className="muted small" aria-live="polite" aria-busy={!counted || (searching !== undefined && searching !== 'cancelled')} data-testid="key-count">
             {countText}
           </span>
+          {searching !== undefined && searching !== 'cancelled' && (
+            <>
+              {searching.total > 0 && <progress className="load-progress" max={searching.total} value={searching.done} aria-label="Deleted keys search" />}
+              <button type="button" className="small-button" onClick={() => void api.deletedKeys({ sessionId, offset: 0, limit: 0, cancel: true }).then(() => setSearching('cancelled')).catch(onError)}>
+                Cancel
+              </button>
+            </>
+          )}
+          {searching === 'cancelled' && (
+            <button type="button" className="small-button" onClick={() => setSearchAgain((n) => n + 1)}>
+              Search again
+            </button>
+          )}
           {hidden !== null && hidden === selectedKey && filtered && view === 'list' && (
             <span className="small muted" role="status" aria-label="Selected key hidden">
               the selected key is hidden by the filter{' '}
@@ -344,13 +423,13 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           ref={list.ref}
           className="key-list"
           role="listbox"
-          aria-label="Keys"
+          aria-label={deleted ? 'Deleted keys' : 'Keys'}
           tabIndex={0}
           aria-activedescendant={activeIndex >= 0 ? `key-row-${activeIndex}` : undefined}
           onKeyDown={onKeyDown}
         >
           {total === 0 && ready && filterProblem === null && (
-            <div className="empty muted">{filtered ? 'No key matches the filter.' : 'This store has no live keys.'}</div>
+            <div className="empty muted">{filtered ? `No ${noun} matches the filter.` : deleted ? 'This store has no deleted keys: no key’s newest record is a tombstone.' : 'This store has no live keys.'}</div>
           )}
           <div style={{ height: list.height, position: 'relative', width: '100%' }}>
             {items.map((item) => {
@@ -362,7 +441,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
                   id={`key-row-${item.index}`}
                   role="option"
                   aria-selected={selected}
-                  className={`key-row mono${selected ? ' selected' : ''}${item.index === activeIndex ? ' active' : ''}`}
+                  className={`key-row mono${selected ? ' selected' : ''}${item.index === activeIndex ? ' active' : ''}${entry?.deletedAt ? ' deleted' : ''}`}
                   style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.top}px)` }}
                   // Select the key the user saw: a new filter's list may arrive between render and click.
                   onClick={() => {
@@ -370,7 +449,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
                     setActiveIndex(item.index);
                     onSelect(entry.key);
                   }}
-                  title={entry ? `${keyTitle(entry.display)}\nhex ${entry.hex}` : undefined}
+                  title={entry ? `${keyTitle(entry.display)}\nhex ${entry.hex}${entry.deletedAt ? `\ndeleted at ${entry.deletedAt.file} @ ${entry.deletedAt.offset}` : ''}` : undefined}
                 >
                   {entry ? (
                     showHex ? (
@@ -382,6 +461,11 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
                     )
                   ) : (
                     <span className="muted">…</span>
+                  )}
+                  {entry?.deletedAt && (
+                    <span className="deleted-badge" aria-hidden="true">
+                      deleted
+                    </span>
                   )}
                 </div>
               );

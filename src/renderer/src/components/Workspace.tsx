@@ -21,7 +21,7 @@ import type {
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
-import { KeyBrowser } from './KeyBrowser.js';
+import { KeyBrowser, type KeySet } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
 import { OpenProblems } from './OpenProblems.js';
 import { RecordsView, type RecordTarget } from './RecordsView.js';
@@ -65,6 +65,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const [selection, setSelection] = useState<Selection>(null);
   /** A key selected from outside the key list (a saved new key, "Edit it instead"): the list scrolls to it. */
   const [reveal, setReveal] = useState<{ key: string; nonce: number } | null>(null);
+  /** Whether the key list shows the live keys or the deleted ones. */
+  const [keySet, setKeySet] = useState<KeySet>('live');
   /** Asks the key list to take focus (after a save, restore or delete took it away with the control that had it). */
   const [focusKeys, setFocusKeys] = useState(0);
   const [stats, setStats] = useState<StatsResponse | null>(null);
@@ -205,6 +207,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const afterWrite = useCallback(
     (selectKey?: string | null, focusList?: boolean) => {
       if (selectKey !== undefined) setSelection(selectKey === null ? null : { kind: 'key', key: selectKey });
+      // A key saved or restored is live: the list of live keys shows it (a deleted key restored leaves the deleted ones).
+      if (typeof selectKey === 'string' && focusList) setKeySet('live');
       if (typeof selectKey === 'string') setReveal((r) => ({ key: selectKey, nonce: (r?.nonce ?? 0) + 1 }));
       if (focusList) setFocusKeys((n) => n + 1);
       if (focusList) succeeded(); // a save, restore or delete went through
@@ -217,6 +221,31 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     setTarget((t) => ({ file, offset, nonce: (t?.nonce ?? 0) + 1 }));
     setTab('records');
   }, []);
+
+  /**
+   * A record's key (the Records view's "Key history"): the Keys view with the key selected (its value, if it has
+   * one, and its history), in the live keys or, for a key without a live value, the deleted ones.
+   */
+  const openKey = useCallback(
+    (key: string) => {
+      leaveEdit(() => {
+        void api
+          .getValue({ sessionId, key, maxBytes: 0 })
+          .then((r) => r.found)
+          .catch(() => true) // a live value that cannot be read is still a live key
+          .then((live) => {
+            onClearError?.();
+            setKeySet(live ? 'live' : 'deleted');
+            setSelection({ kind: 'key', key });
+            setReveal((r) => ({ key, nonce: (r?.nonce ?? 0) + 1 }));
+            setTab('keys');
+          });
+      });
+    },
+    // leaveEdit reads a ref
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api, sessionId, onClearError],
+  );
 
   const readOnly = session.readOnly;
   const native = session.format === 'kvscope';
@@ -345,6 +374,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             }}
             onNewKey={() => leaveEdit(() => setSelection({ kind: 'new' }))}
             onError={report}
+            keySet={keySet}
+            onKeySetChange={setKeySet}
           />
           <ValuePanel
             api={api}
@@ -393,6 +424,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
               version={version}
               files={readableFiles(segments.files)}
               target={target}
+              onOpenKey={openKey}
               onFilesGone={() => setFilesAsked((n) => n + 1)}
               onError={report}
             />

@@ -1,0 +1,118 @@
+/**
+ * The history of a deleted key: the key list's "deleted" set lists the keys whose newest record is a tombstone
+ * (filterable, marked as deleted); selecting one shows where it was deleted and every version, an older one
+ * viewable and, in a read-write kvscope store, restorable (the key is live again); a record of the Records view
+ * opens its key's history; another engine's deleted key is shown read-only.
+ */
+import { existsSync } from 'node:fs';
+import type { Page } from '@playwright/test';
+import { Store } from '../src/engine/store.js';
+import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
+
+function deletedOption(page: Page, display: string) {
+  return page.getByRole('listbox', { name: 'Deleted keys' }).getByRole('option', { name: display, exact: true });
+}
+
+async function showDeleted(page: Page): Promise<void> {
+  await page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'deleted' }).click();
+  await expect(page.getByRole('listbox', { name: 'Deleted keys' })).toBeVisible();
+}
+
+test('a deleted key: found among deleted keys, its history shown, an older version restored and live again', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('doc:undelete-me', 'first version');
+  await store.put('doc:undelete-me', 'second version');
+  await store.close();
+
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('switch', { name: 'Read-write mode' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+
+  // Delete the key in the inspector.
+  await page.getByLabel('Filter keys').fill('undelete-me');
+  await keyOption(page, 'doc:undelete-me').click();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.getByTestId('key-count')).toHaveText('0 of ' + (await page.getByTestId('key-count').textContent())!.replace(/^0 of /, ''));
+  await expect(page.getByRole('listbox', { name: 'Keys' }).getByRole('option')).toHaveCount(0);
+
+  // Among the deleted keys, with the filter still applied; marked as deleted.
+  await showDeleted(page);
+  await expect(page.getByTestId('key-count')).toHaveText(/^1 of \d+ deleted keys?$/);
+  const option = deletedOption(page, 'doc:undelete-me');
+  await expect(option).toHaveClass(/deleted/);
+  await option.click();
+  await expect(page.getByRole('heading', { name: 'doc:undelete-me', exact: true })).toBeVisible();
+  const note = page.getByRole('status', { name: 'Deleted key' });
+  await expect(note).toContainText(/Deleted at \d{6}\.data @ \d+/);
+  await expect(note).toContainText('2 earlier values to View or Restore');
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr')).toHaveCount(3);
+  await expect(history.locator('tbody tr').last()).toContainText('tombstone');
+  await expect(page.getByRole('button', { name: 'Edit', exact: true })).toBeDisabled();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await shot(page, 'deleted-keys-history-1280');
+
+  // The tombstone's record, and back to the key's history from the Records view.
+  await note.getByRole('button', { name: /Bytes of the tombstone/ }).click();
+  const details = page.getByTestId('record-details');
+  await expect(details).toContainText('tombstone');
+  await expect(details).toContainText('doc:undelete-me');
+  await details.getByRole('button', { name: 'Key history' }).click();
+  await expect(page.getByRole('listbox', { name: 'Deleted keys' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'doc:undelete-me', exact: true })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Deleted key' })).toBeVisible();
+
+  // View the first version, then restore it: live again, with that value.
+  const first = history.locator('tbody tr').first();
+  await first.getByRole('button', { name: /^View version/ }).click();
+  await expect(page.getByLabel('Selected key')).toContainText('first version');
+  await page.setViewportSize({ width: 800, height: 600 });
+  await shot(page, 'deleted-keys-view-800');
+  await first.getByRole('button', { name: /^Restore version/ }).click();
+  await expect(page.getByRole('listbox', { name: 'Keys' })).toBeVisible();
+  await expect(page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'live' })).toHaveAttribute('aria-checked', 'true');
+  await expect(keyOption(page, 'doc:undelete-me')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('status', { name: 'Deleted key' })).toHaveCount(0);
+  await expect(page.getByLabel('Location')).toBeVisible();
+  await expect(page.getByLabel('Selected key')).toContainText('first version');
+  await expect(history.locator('tbody tr')).toHaveCount(4);
+  await expect(history.locator('tbody tr').last()).toContainText('live');
+
+  // No longer among the deleted keys.
+  await showDeleted(page);
+  await page.getByLabel('Filter keys').fill('undelete-me');
+  await expect(page.getByTestId('key-count')).toHaveText(/^0 of \d+ deleted keys?$/);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await shot(page, 'deleted-keys-restored-1280');
+});
+
+const riak = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
+
+test('another engine’s deleted key: listed, its history and older values shown, read-only', async ({ page, kv }) => {
+  test.skip(!existsSync(riak), 'no riak-bitcask fixture');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, riak);
+  await showDeleted(page);
+  await expect(page.getByTestId('key-count')).toHaveText('4 deleted keys');
+  const listed = page.getByRole('listbox', { name: 'Deleted keys' }).getByRole('option');
+  await expect(listed).toHaveText(['key-005deleted', 'key-012deleted', 'key-020deleted', 'key-029deleted']);
+  await page.getByLabel('Filter keys').fill('012');
+  await expect(page.getByTestId('key-count')).toHaveText('1 of 4 deleted keys');
+  await deletedOption(page, 'key-012').click();
+  const note = page.getByRole('status', { name: 'Deleted key' });
+  await expect(note).toContainText('Deleted at 4.bitcask.data @ 1713');
+  await expect(note).toContainText('1 earlier value to View.');
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr').last()).toContainText('tombstone');
+  const older = history.locator('tbody tr', { hasText: 'shadowed' }).first();
+  await expect(older.getByRole('button', { name: /^Restore version/ })).toBeDisabled();
+  await older.getByRole('button', { name: /^View version/ }).click();
+  await expect(page.getByLabel('Selected key')).toContainText('value of key-012');
+  await shot(page, 'deleted-keys-riak-1280');
+  await page.setViewportSize({ width: 800, height: 600 });
+  await shot(page, 'deleted-keys-riak-800');
+});
