@@ -5,7 +5,10 @@
  *  - `mini-kvstore-v2` (HEAD e0ee513): `db/segment-<N>.dat`, N from 1, no
  *    padding, replayed in NUMERIC order (by name, segment-10 would come
  *    before segment-2). Put: op:u8=0 · key_len:u32 LE · key · val_len:u32 LE ·
- *    value; delete: op:u8=1 · key_len:u32 LE · key. No CRC.
+ *    value; delete: op:u8=1 · key_len:u32 LE · key. No CRC. A record whose
+ *    lengths run past the end of the segment is a torn tail, unless sound
+ *    records follow it to the end of the file: then its length is damaged
+ *    (the decoder goes on at them; the program stops reading there).
  *  - `mini-kvstore-v2-b22e80f` (0.1 era): `data/segments/segment_<n>.log`,
  *    replayed in NAME order. key_len:u32 LE · val_len:u32 LE · tomb:u8 · key ·
  *    value · crc:u32 LE, CRC-32 over key ‖ tomb ‖ value. Replay stops a file
@@ -17,6 +20,7 @@
  * In every era the last record of a key wins in replay order, and the
  * program stops reading a segment at the first record it cannot read.
  */
+import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import { crc32Range } from '../crc.js';
 import type { DecodedField, DecodedRecord, Detection, FieldSpec, FormatDescription, FormatFile } from './format.js';
@@ -80,15 +84,24 @@ function detectSegments(
     // A last record cut short after good ones is this layout: where the sniff stopped, or a write cut short (a crash).
     // The latter is less sure (another era's bytes can read as a record or two, then a cut one), but far from 'not this layout'.
     const tornEnd = records.length > 1 && records[records.length - 1]!.status === 'torn';
+    // So is one record with a damaged length between good ones, where sound records follow it to the end (the HEAD decoder goes on after it only then).
+    const bad = records.filter((r) => r.status !== 'valid');
+    const damagedLength = bad.length === 1 && bad[0]!.problemKind === 'impossible-length' && bad[0] !== records[0] && bad[0] !== records[records.length - 1] ? bad[0] : undefined;
     const clean =
       records.length > 0 &&
       records[0]!.status === 'valid' &&
-      records.every((r, i) => r.status === 'valid' || (tornEnd && i === records.length - 1));
+      records.every((r, i) => r.status === 'valid' || (tornEnd && i === records.length - 1) || r === damagedLength);
     const cutShort = clean && tornEnd && !cut;
-    const how = !clean ? 'does not decode as this layout' : cutShort ? 'decodes cleanly up to its last record, cut short' : 'decodes cleanly';
+    const how = !clean
+      ? 'does not decode as this layout'
+      : cutShort
+        ? 'decodes cleanly up to its last record, cut short'
+        : damagedLength
+          ? `decodes cleanly but for one record with a damaged length (at ${damagedLength.offset})`
+          : 'decodes cleanly';
     return {
       format,
-      confidence: (!clean ? 0.1 : cutShort ? 0.6 : 0.9) + folderBonus,
+      confidence: (!clean ? 0.1 : cutShort || damagedLength ? 0.6 : 0.9) + folderBonus,
       root,
       reason: `${segments.length} segment file(s) matching ${naming.pattern.source}; ${sample.name} ${how}`,
     };
@@ -165,6 +178,7 @@ export function decodeHeadSegment(bytes: Uint8Array): DecodedRecord[] {
 /** A HEAD segment's records one at a time, from the record at `from`. */
 function* headRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
+  const budget = { left: HEAD_RESYNC_STEPS + bytes.length };
   let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < HEAD_HEADER) {
@@ -179,28 +193,110 @@ function* headRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const keyLen = view.getUint32(pos + HEAD_AT_KEY_LEN, true);
     const keyStart = pos + HEAD_HEADER;
     const keyEnd = keyStart + keyLen;
-    if (op === OP_DELETE) {
-      if (keyEnd > bytes.length) {
-        yield pastEndRecord(pos, bytes.length, keyEnd, 'delete record');
-        return;
-      }
-      yield new HeadRecord(bytes, pos, keyEnd - pos, bytes.subarray(keyStart, keyEnd));
-      pos = keyEnd;
+    // Where the record would end (past the end of the file when it runs over; a set's val_len unread then counts as 0).
+    let end = keyEnd;
+    if (op === OP_SET) end = keyEnd + HEAD_VAL_LEN_SIZE > bytes.length ? keyEnd + HEAD_VAL_LEN_SIZE : keyEnd + HEAD_VAL_LEN_SIZE + view.getUint32(keyEnd, true);
+    if (end > bytes.length) {
+      const next = nextSoundHeadRecord(bytes, view, pos + 1, budget);
+      yield pastEndHeadRecord(bytes, view, pos, end, next);
+      if (next === undefined) return;
+      pos = next;
       continue;
     }
-    if (keyEnd + HEAD_VAL_LEN_SIZE > bytes.length) {
-      yield pastEndRecord(pos, bytes.length, keyEnd + HEAD_VAL_LEN_SIZE, 'set record');
-      return;
-    }
-    const valueStart = keyEnd + HEAD_VAL_LEN_SIZE;
-    const end = valueStart + view.getUint32(keyEnd, true);
-    if (end > bytes.length) {
-      yield pastEndRecord(pos, bytes.length, end, 'set record');
-      return;
-    }
-    yield new HeadRecord(bytes, pos, end - pos, bytes.subarray(keyStart, keyEnd), valueStart);
+    yield new HeadRecord(bytes, pos, end - pos, bytes.subarray(keyStart, keyEnd), op === OP_SET ? keyEnd + HEAD_VAL_LEN_SIZE : undefined);
     pos = end;
   }
+}
+
+/** How many records nextSoundHeadRecord may walk in all, beyond one per byte of the segment. */
+const HEAD_RESYNC_STEPS = 1 << 16;
+
+/**
+ * The end of the HEAD record at `at` when it is sound (op 0 or 1, a UTF-8
+ * key, lengths inside the file), else -1.
+ */
+function soundHeadRecordEnd(bytes: Uint8Array, view: DataView, at: number): number {
+  if (bytes.length - at < HEAD_HEADER) return -1;
+  const op = bytes[at + HEAD_AT_OP]!;
+  if (op !== OP_SET && op !== OP_DELETE) return -1;
+  const keyEnd = at + HEAD_HEADER + view.getUint32(at + HEAD_AT_KEY_LEN, true);
+  if (keyEnd > bytes.length || !isUtf8(bytes.subarray(at + HEAD_HEADER, keyEnd))) return -1;
+  if (op === OP_DELETE) return keyEnd;
+  if (keyEnd + HEAD_VAL_LEN_SIZE > bytes.length) return -1;
+  const end = keyEnd + HEAD_VAL_LEN_SIZE + view.getUint32(keyEnd, true);
+  return end <= bytes.length ? end : -1;
+}
+
+/**
+ * The first offset at or after `from` from which sound HEAD records follow
+ * one another exactly to the end of the file, if any (within `budget.left`
+ * records walked): after a record whose lengths run past the end, such
+ * records show its length is damaged, as a write cut short leaves nothing
+ * after it.
+ */
+function nextSoundHeadRecord(bytes: Uint8Array, view: DataView, from: number, budget: { left: number }): number | undefined {
+  for (let q = from; q < bytes.length; q++) {
+    if (bytes[q]! > OP_DELETE) continue;
+    let at = q;
+    while (at < bytes.length && budget.left-- > 0) {
+      const end = soundHeadRecordEnd(bytes, view, at);
+      if (end < 0) break;
+      at = end;
+    }
+    if (at === bytes.length) return q;
+    if (budget.left <= 0) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A HEAD record whose lengths run past the end of the file, its fields
+ * decoded as far as they go (so that the hex view shows the length that
+ * runs over). With sound records from `next` to the end of the file it is
+ * no write cut short but a damaged length: the region up to `next` is
+ * corrupt. Otherwise it is the torn tail of the file.
+ */
+function pastEndHeadRecord(bytes: Uint8Array, view: DataView, pos: number, claimedEnd: number, next: number | undefined): DecodedRecord {
+  const op = bytes[pos + HEAD_AT_OP]!;
+  const keyLen = view.getUint32(pos + HEAD_AT_KEY_LEN, true);
+  const regionEnd = next ?? bytes.length;
+  const what = op === OP_SET ? 'set record' : 'delete record';
+  const lengths = `key_len ${keyLen}${op === OP_SET && pos + HEAD_HEADER + keyLen + HEAD_VAL_LEN_SIZE <= bytes.length ? `, val_len ${view.getUint32(pos + HEAD_HEADER + keyLen, true)}` : ''}`;
+  const claim = `${what} needs ${claimedEnd - pos} bytes (${lengths})`;
+  const record =
+    next === undefined
+      ? pastEndRecord(pos, regionEnd, claimedEnd, `${what} (${lengths})`)
+      : damagedRecord(
+          pos,
+          regionEnd,
+          'corrupt',
+          'impossible-length',
+          `${claim}, more than the ${bytes.length - pos} left in the file, yet sound records follow from ${next} to the end of the file: a length is damaged, not a write cut short; the program stops reading this segment here`,
+        );
+  // The fields as far as they lie inside the region (a torn key or value as far as it was written), then what is left of it.
+  const runsPast = ` (runs past ${next === undefined ? 'the end of the file' : `the next sound record at ${next}`})`;
+  const fields: DecodedField[] = [];
+  let at = pos;
+  let valLen = 0;
+  for (const spec of op === OP_SET ? HEAD_PUT_FIELDS : HEAD_DELETE_FIELDS) {
+    const full = spec.name === 'key' ? keyLen : spec.name === 'value' ? valLen : spec.size;
+    const size = Math.min(full, regionEnd - at);
+    // A fixed field that does not fit; a damaged record's key or value that does not (its bytes are another record's).
+    if (size < full && (spec.size >= 0 || next !== undefined)) break;
+    let display: string;
+    if (spec.name === 'op') display = op === OP_SET ? '0 (set)' : '1 (delete)';
+    else if (spec.name === 'key_len') display = `${keyLen}${pos + HEAD_HEADER + keyLen > regionEnd ? runsPast : ''}`;
+    else if (spec.name === 'val_len') {
+      valLen = view.getUint32(at, true);
+      display = `${valLen}${at + HEAD_VAL_LEN_SIZE + valLen > regionEnd ? runsPast : ''}`;
+    } else display = `${showBytes(bytes.subarray(at, at + size))}${size < full ? ` (cut short: ${size} of ${full} bytes)` : ''}`;
+    fields.push(...layoutFields([spec], at, { [spec.name]: { display, size } }));
+    at += size;
+    if (size < full) break;
+  }
+  if (at < regionEnd) fields.push({ ...record.fields[0]!, start: at, display: `${regionEnd - at} bytes` });
+  record.fields = fields;
+  return record;
 }
 
 const HEAD_NAMING: SegmentNaming = {
