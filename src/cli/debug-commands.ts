@@ -124,6 +124,8 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
         staleBytes: figures?.staleBytes ?? null,
         tombstoneBytes: foreign?.tombstoneBytes ?? s?.tombstoneBytes ?? null,
         corruptBytes: figures?.corruptBytes ?? null,
+        // Sound records after damage the format's program stops reading the file at: not stale, not tombstones.
+        unreadBytes: file.role === 'data' && s ? (foreign?.unreadBytes ?? s.unreadBytes ?? 0) : null,
         oldestSequence: oldest,
         newestSequence: newest,
         // The format's sequences are the writer's clock (Riak's tstamp): the range is a span of time.
@@ -144,13 +146,16 @@ async function segmentsOnce(opts: CliOptions, io: Io): Promise<number> {
       io.out(JSON.stringify({ format: o.detection.format, files: rows, ...(o.native ? { compactionPlan: o.native.compactionPlan(damageFound) } : {}), ...unfinished, ...uncommitted?.json }));
       return;
     }
-    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}  ${format.sequenceIsTimestamp ? 'written (UTC)' : 'sequences'}`);
+    // An 'unread' column only where some file has records its program never reads (after damage it stops at).
+    const anyUnread = rows.some((r) => (r.unreadBytes ?? 0) > 0);
+    io.out(`${'file'.padEnd(22)} ${'role'.padEnd(6)} ${'bytes'.padStart(10)} ${'records'.padStart(8)} ${'live'.padStart(10)} ${'stale'.padStart(10)} ${'tombst.'.padStart(10)} ${'corrupt'.padStart(10)}${anyUnread ? ` ${'unread'.padStart(10)}` : ''}  ${format.sequenceIsTimestamp ? 'written (UTC)' : 'sequences'}`);
     const n = (v: number | null) => (v === null ? '-' : String(v)).padStart(10);
     for (const r of rows) {
       io.out(
-        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}  ${r.oldestSequence === null ? '-' : sequenceRangeText(r.oldestSequence, r.newestSequence ?? r.oldestSequence, r.sequenceIsTimestamp, '..')}${r.active ? '  (active)' : ''}${r.unreadable !== undefined ? `  (cannot be read: ${r.unreadable})` : ''}`,
+        `${r.file.padEnd(22)} ${r.role.padEnd(6)} ${String(r.bytes).padStart(10)} ${String(r.records).padStart(8)} ${n(r.liveBytes)} ${n(r.staleBytes)} ${n(r.tombstoneBytes)} ${n(r.corruptBytes)}${anyUnread ? ` ${n(r.unreadBytes)}` : ''}  ${r.oldestSequence === null ? '-' : sequenceRangeText(r.oldestSequence, r.newestSequence ?? r.oldestSequence, r.sequenceIsTimestamp, '..')}${r.active ? '  (active)' : ''}${r.unreadable !== undefined ? `  (cannot be read: ${r.unreadable})` : ''}`,
       );
     }
+    if (anyUnread) io.out('unread: sound records after damage at which the program stops reading the file; it never read them, so they are neither stale nor tombstones to it');
     if (replaced) {
       io.out(`A compaction was interrupted after its commit (COMPACTION): its outputs (*.compacting) are read in place of ${replaced.map((id) => dataFileName(id)).join(', ')}, which the next writer deletes`);
     }

@@ -202,6 +202,7 @@ function emptySegmentStats(file: FormatFile, hasHint: boolean): SegmentStats {
     staleBytes: 0,
     tombstoneBytes: 0,
     corruptBytes: 0,
+    unreadBytes: 0,
     hasHint,
     active: false,
   };
@@ -498,6 +499,7 @@ export class ForeignStore implements BrowsableStore {
       const seg = this.segmentStats[fileIndex]!;
       if (standing === 'live') seg.liveBytes += length;
       else if (standing === 'tombstone') seg.tombstoneBytes += length;
+      else if (standing === 'unread') seg.unreadBytes! += length;
       else seg.staleBytes += length;
     });
     // The file written last: the highest id for formats that number their files, else the last in replay order.
@@ -800,17 +802,19 @@ export class ForeignStore implements BrowsableStore {
    * start in a damaged region are corrupt bytes, not live, stale or
    * tombstone ones, which gives what an open reading the file counts.
    */
-  figuresWithDamage(file: string, damaged: readonly (readonly [number, number])[]): { liveBytes: number; staleBytes: number; tombstoneBytes: number; corruptBytes: number } | undefined {
+  figuresWithDamage(file: string, damaged: readonly (readonly [number, number])[]): { liveBytes: number; staleBytes: number; tombstoneBytes: number; corruptBytes: number; unreadBytes: number } | undefined {
     const i = this.dataFiles.findIndex((f) => f.name === file);
     const seg = this.segmentStats[i];
     if (!seg) return undefined;
     const { liveBytes, staleBytes, tombstoneBytes, corruptBytes } = seg;
-    if (!this.hinted.has(i) || damaged.length === 0) return { liveBytes, staleBytes, tombstoneBytes, corruptBytes };
+    const unreadBytes = seg.unreadBytes ?? 0;
+    if (!this.hinted.has(i) || damaged.length === 0) return { liveBytes, staleBytes, tombstoneBytes, corruptBytes, unreadBytes };
     const within = this.versions.standingWithin(i, damaged);
     return {
       liveBytes: liveBytes - within.live,
       staleBytes: staleBytes - within.stale,
       tombstoneBytes: tombstoneBytes - within.tombstone,
+      unreadBytes: unreadBytes - within.unread,
       corruptBytes: damaged.reduce((n, [start, end]) => n + end - start, 0),
     };
   }

@@ -18,6 +18,9 @@ import { grown } from './arrays.js';
 import { KeyInterner } from './key-interner.js';
 
 /** One put or delete of a key, as replay saw it. */
+/** How a version's bytes count in a data file's figures (forEachStanding). */
+export type Standing = 'live' | 'tombstone' | 'stale' | 'unread';
+
 export interface Version {
   /** Index of the data file in replay order. */
   fileIndex: number;
@@ -208,30 +211,35 @@ export class VersionTable {
 
   /**
    * Each row's standing: 'live' (its key's winning put), 'tombstone' (a
-   * delete) or 'stale' (any other put), with its data file and length. A
+   * delete), 'stale' (any other put) or 'unread' (a sound record after damage
+   * at which the program stops reading its file: neither stale nor a
+   * tombstone to it, it never read it), with its data file and length. A
    * damaged row is not visited (its bytes count as corrupt).
    */
-  forEachStanding(visit: (fileIndex: number, length: number, standing: 'live' | 'tombstone' | 'stale') => void): void {
+  forEachStanding(visit: (fileIndex: number, length: number, standing: Standing) => void): void {
     for (let row = 0; row < this.rows; row++) {
       if ((this.flags[row]! & DAMAGED) !== 0) continue;
-      const standing = this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';
-      visit(this.fileIndex[row]!, this.length[row]!, standing);
+      visit(this.fileIndex[row]!, this.length[row]!, this.standingOf(row));
     }
+  }
+
+  private standingOf(row: number): Standing {
+    if ((this.flags[row]! & REPLAYED) === 0) return 'unread';
+    return this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';
   }
 
   /**
    * The bytes of a data file's rows that start within the given [start, end)
    * ranges, by standing (forEachStanding's; damaged rows are not counted).
    */
-  standingWithin(fileIndex: number, ranges: readonly (readonly [number, number])[]): { live: number; stale: number; tombstone: number } {
-    const out = { live: 0, stale: 0, tombstone: 0 };
+  standingWithin(fileIndex: number, ranges: readonly (readonly [number, number])[]): Record<Standing, number> {
+    const out = { live: 0, stale: 0, tombstone: 0, unread: 0 };
     if (ranges.length === 0) return out;
     for (let row = 0; row < this.rows; row++) {
       if (this.fileIndex[row] !== fileIndex || (this.flags[row]! & DAMAGED) !== 0) continue;
       const at = this.offset[row]!;
       if (!ranges.some(([start, end]) => at >= start && at < end)) continue;
-      const standing = this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';
-      out[standing] += this.length[row]!;
+      out[this.standingOf(row)] += this.length[row]!;
     }
     return out;
   }

@@ -112,6 +112,12 @@ export interface SegmentStats {
   staleBytes: number;
   tombstoneBytes: number;
   corruptBytes: number;
+  /**
+   * Bytes of sound records after damage at which the format's program stops reading the file (mini-kvstore-v2
+   * b22e80f at a bad CRC, Riak where a damaged length lost its step): it never read them, so they are neither
+   * live, stale nor tombstones to it. Foreign formats only; absent counts as 0.
+   */
+  unreadBytes?: number;
   hasHint: boolean;
   active: boolean;
   /** Sequence numbers of the segment's oldest and newest committed records (absent when it has none). */

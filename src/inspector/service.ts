@@ -844,9 +844,22 @@ export class InspectorService implements KvscopeHandlers {
         if (this.classStatus(session, file.name, records.classAt(i), key, records.offsetAt(i)) === 'live') live += records.lengthAt(i);
       });
     }
+    // Sound records after damage at which the program stops reading the file (their rows say 'unread'): it never read
+    // them, so they are neither stale nor tombstones; counted apart, as `kvscope segments` counts them.
+    const unreadFrom = session.handle.store.unreadFrom?.(file.name);
+    const unread = { put: 0, delete: 0 };
+    if (unreadFrom !== undefined) {
+      for (let i = 0; i < records.count; i++) {
+        if (records.offsetAt(i) < unreadFrom) continue;
+        const cls = records.classAt(i);
+        if (cls === CLASS_PUT) unread.put += records.lengthAt(i);
+        else if (cls === CLASS_DELETE) unread.delete += records.lengthAt(i);
+      }
+    }
     info.liveBytes = live;
-    info.staleBytes = s.putBytes - live + s.uncommittedBytes;
-    info.tombstoneBytes = s.tombstoneBytes;
+    info.staleBytes = s.putBytes - live - unread.put + s.uncommittedBytes;
+    info.tombstoneBytes = s.tombstoneBytes - unread.delete;
+    if (unread.put + unread.delete > 0) info.unreadBytes = unread.put + unread.delete;
     info.corruptBytes = s.corruptBytes;
     info.metaBytes = s.metaBytes;
     return info;

@@ -413,6 +413,11 @@ export interface SegmentFileInfo {
   corruptBytes: number;
   /** Headers, hint entries, trailers, preallocated space: bytes that are not key versions. */
   metaBytes: number;
+  /**
+   * Bytes of sound records after damage at which the format's program stops reading the file (mini-kvstore-v2
+   * b22e80f at a bad CRC): it never read them, so they are not counted live, stale or tombstones. Absent: none.
+   */
+  unreadBytes?: number;
   oldestSequence: number | null;
   newestSequence: number | null;
   /** Set when the format's sequences are the writer's clock (seconds since 1970): the range is a span of time. */

@@ -20,6 +20,10 @@ interface Props {
   onOpenFile: (file: string) => void;
 }
 
+/** What the unread bytes are, for a tooltip. */
+const UNREAD_EXPLAINED =
+  "Sound records after damage at which this format's program stops reading the file (the Records view marks them unread): it never read them, so they are not live, stale or tombstones to it";
+
 function pct(part: number, whole: number): string {
   return whole > 0 ? `${(part / whole) * 100}%` : '0%';
 }
@@ -31,6 +35,9 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
   const planned = lastCompaction?.planned;
   const inputs = new Set(plan?.inputSegments ?? []);
   const dataFiles = data.files.filter((f) => f.role === 'data');
+  // Records the format's program never reads (after damage it stops reading a file at): a column and a legend entry of
+  // their own where some file has them, not counted stale or tombstones.
+  const anyUnread = data.files.some((f) => (f.unreadBytes ?? 0) > 0);
   return (
     <div className="view-pad segments-view">
       {data.unfinishedCompaction && (
@@ -50,6 +57,11 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
       <div className="legend small">
         <span className="swatch seg-live" /> live <span className="swatch seg-stale" /> stale (shadowed) <span className="swatch seg-tomb" /> tombstones{' '}
         <span className="swatch seg-corrupt" /> corrupt / torn <span className="swatch seg-meta" /> headers, hints, keydir image
+        {anyUnread && (
+          <span className="legend-item" data-testid="legend-unread" title={UNREAD_EXPLAINED}>
+            <span className="swatch seg-unread" /> unread: after damage its program stops reading the file at, never read by it
+          </span>
+        )}
       </div>
       <table className="segments-table small" aria-label="Segments">
         <thead>
@@ -61,6 +73,7 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
             <th>Stale</th>
             <th>Tombstones</th>
             <th>Corrupt</th>
+            {anyUnread && <th title={UNREAD_EXPLAINED}>Unread</th>}
             <th>{data.files.some((f) => f.sequenceIsTimestamp) ? 'Written (UTC)' : 'Sequences'}</th>
             <th className="bar-col">Bytes</th>
           </tr>
@@ -73,7 +86,7 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
                   {f.file}
                   <span className="badge badge-warn">cannot be read</span>
                 </td>
-                <td colSpan={8} className="bad why">
+                <td colSpan={anyUnread ? 9 : 8} className="bad why">
                   {f.unreadable}: none of its records were read
                 </td>
               </tr>
@@ -92,15 +105,21 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
                 <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
                 <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
                 <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
+                {anyUnread && (
+                  <td className="mono" data-col="unread">
+                    {f.role === 'data' ? formatBytes(f.unreadBytes ?? 0) : '—'}
+                  </td>
+                )}
                 <td className="mono" title={f.sequenceIsTimestamp && f.oldestSequence !== null ? `${f.oldestSequence} … ${f.newestSequence} seconds since 1970: ${SEQUENCE_IS_TIMESTAMP_NOTE}` : undefined}>
                   {f.oldestSequence === null ? '—' : sequenceRangeText(f.oldestSequence, f.newestSequence ?? f.oldestSequence, f.sequenceIsTimestamp)}
                 </td>
                 <td className="bar-col">
-                  <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes} · other ${f.metaBytes}`}>
+                  <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes}${f.unreadBytes ? ` · unread ${f.unreadBytes}` : ''} · other ${f.metaBytes}`}>
                     <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />
                     <span className="seg-stale" style={{ width: pct(f.staleBytes, f.bytes) }} />
                     <span className="seg-tomb" style={{ width: pct(f.tombstoneBytes, f.bytes) }} />
                     <span className="seg-corrupt" style={{ width: pct(f.corruptBytes, f.bytes) }} />
+                    {f.unreadBytes ? <span className="seg-unread" style={{ width: pct(f.unreadBytes, f.bytes) }} /> : null}
                     <span className="seg-meta" style={{ width: pct(f.metaBytes, f.bytes) }} />
                   </div>
                 </td>
