@@ -45,7 +45,14 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
   const problems: Problem[] = [];
   // The segments a reader replays: a committed compaction a crash interrupted shows its outputs (*.compacting) instead of its inputs.
   const manifest = listing.hasManifest ? readManifest(efs, dir) : undefined;
-  if (listing.hasManifest && !manifest) problems.push({ file: COMPACTION_MANIFEST, offset: 0, kind: 'unreadable', message: `${COMPACTION_MANIFEST} cannot be read (the next writer rolls the compaction back)` });
+  if (listing.hasManifest && !manifest) {
+    // Gone since the listing: the compaction it committed has finished (it deletes the manifest last). Not a
+    // problem of the store, but a stale listing: start over (startingOverWhileFilesGo), as for any file that went.
+    if (!efs.existsSync(pathOf(dir, COMPACTION_MANIFEST))) {
+      throw Object.assign(new Error(`ENOENT: ${COMPACTION_MANIFEST} went after the directory was listed`), { code: 'ENOENT' });
+    }
+    problems.push({ file: COMPACTION_MANIFEST, offset: 0, kind: 'unreadable', message: `${COMPACTION_MANIFEST} cannot be read (the next writer rolls the compaction back)` });
+  }
   const segments = nativeDataFiles(efs, dir, listing);
   const ids = segments.map((s) => s.id);
   const nameOf = new Map(segments.map((s) => [s.id, s.name]));
