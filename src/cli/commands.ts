@@ -459,8 +459,9 @@ const history: Command = async (args, opts, io) => {
     const locations = versions.map((v) => v.location);
     const width = Math.max(9, ...locations.map((l) => sequenceText(l).length));
     io.out(`${sequenceHeading(locations, true).padEnd(width)} file                    offset    length  kind    status`);
-    if (locations.some((l) => l.sequenceIsOrder)) io.err(`Note: ${SEQUENCE_IS_ORDER_NOTE}`);
-    if (locations.some((l) => l.sequenceIsTimestamp)) io.err(`Note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
+    // On stderr, as every other message of the command: "kvscope: note: …".
+    if (locations.some((l) => l.sequenceIsOrder)) io.err(`kvscope: note: ${SEQUENCE_IS_ORDER_NOTE}`);
+    if (locations.some((l) => l.sequenceIsTimestamp)) io.err(`kvscope: note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
     for (const v of versions) {
       io.out(`${sequenceText(v.location).padEnd(width)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
     }

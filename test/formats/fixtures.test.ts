@@ -176,11 +176,11 @@ describe('quirks confirmed by fixtures', () => {
       const mini = await kvscope(['history', 'tabbed', '--dir', byName.get('mini-kvstore-v2/edge-cases')!.dataDir]);
       expect(mini.code).toBe(0);
       expect(mini.out.slice(1).every((l) => /^#\d+ /.test(l))).toBe(true);
-      expect(mini.err).toEqual(["Note: this format writes no sequence numbers: #N is the record's place in the replay, oldest first"]);
+      expect(mini.err).toEqual(["kvscope: note: this format writes no sequence numbers: #N is the record's place in the replay, oldest first"]);
       // Riak's records carry the writer's clock, which the program orders by: shown as a date and time, with a note.
       const riak = await kvscope(['history', 'key-007', '--dir', byName.get('riak-bitcask/basic')!.dataDir]);
       expect(riak.out.slice(1).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC /.test(l))).toBe(true);
-      expect(riak.err).toEqual([expect.stringMatching(/^Note: .*writer's clock/)]);
+      expect(riak.err).toEqual([expect.stringMatching(/^kvscope: note: .*writer's clock/)]);
     },
   );
 

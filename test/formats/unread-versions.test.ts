@@ -29,7 +29,7 @@ describe('versions after the damage the program stops at', () => {
     expect(text.err).toEqual([
       'kvscope: recovery: skipped bad-crc in segment_0.log at 0: stored CRC 0x3894fd3d does not match computed 0xd9d32a29: the program stops reading this segment here; 5 later records not replayed ("city", "greeting", "count" and 2 more)',
       // The era writes no sequence numbers: the column is the replay place (#N).
-      "Note: this format writes no sequence numbers: #N is the record's place in the replay, oldest first",
+      "kvscope: note: this format writes no sequence numbers: #N is the record's place in the replay, oldest first",
     ]);
     const json = await kvscope(['history', 'count', '--dir', dir, '--json']);
     expect((JSON.parse(json.out[0]!) as Array<{ location: { file: string; offset: number }; status: string }>).map((v) => [v.location.file, v.location.offset, v.status])).toEqual([

@@ -56,7 +56,7 @@ describe.runIf(existsSync(RIAK))('Riak: the sequence is the writer\'s clock', ()
     expect(text.code).toBe(0);
     expect(text.out[0]).toMatch(/^time +file +offset/);
     expect(text.out.slice(1).every((l) => l.startsWith('2026-11-22 23:55:55 UTC 1.bitcask.data') || l.startsWith('2026-11-22 23:55:55 UTC 4.bitcask.data'))).toBe(true);
-    expect(text.err).toEqual([expect.stringMatching(/^Note: .*writer's clock/)]);
+    expect(text.err).toEqual([expect.stringMatching(/^kvscope: note: .*writer's clock/)]);
     const json = await kvscope(['history', 'key-007', '--dir', RIAK, '--json']);
     const versions = JSON.parse(json.out[0]!) as Array<{ location: { sequence: number; sequenceIsTimestamp?: true } }>;
     expect(versions.every((v) => v.location.sequence === 1795391755 && v.location.sequenceIsTimestamp === true)).toBe(true);
