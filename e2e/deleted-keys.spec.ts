@@ -112,6 +112,13 @@ test('another engine’s deleted key: listed, its history and older values shown
   await expect(older.getByRole('button', { name: /^Restore version/ })).toBeDisabled();
   await older.getByRole('button', { name: /^View version/ }).click();
   await expect(page.getByLabel('Selected key')).toContainText('value of key-012');
+  // There is no live value to go back to: the button closes the version, back to the deleted key's note alone.
+  const shownVersion = page.getByRole('status', { name: 'Shown version' });
+  await expect(shownVersion.getByRole('button', { name: 'Back to live value' })).toHaveCount(0);
+  await shownVersion.getByRole('button', { name: 'Close this version' }).click();
+  await expect(shownVersion).toHaveCount(0);
+  await expect(page.getByRole('status', { name: 'Deleted key' })).toBeVisible();
+  await older.getByRole('button', { name: /^View version/ }).click();
   await shot(page, 'deleted-keys-riak-1280');
   await page.setViewportSize({ width: 800, height: 600 });
   await shot(page, 'deleted-keys-riak-800');

@@ -411,6 +411,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       onViewChange={setView}
       shown={shown}
       onBackToLive={() => setShown(null)}
+      noLiveValue={loaded?.response.found === false}
       partial={!shown && loaded?.response.truncated ? { loaded: loaded.bytes.length, size: loaded.response.size } : null}
       onLoadAll={loadingAll || loadingMore ? null : () => void loadAll()}
     />

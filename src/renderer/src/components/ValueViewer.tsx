@@ -36,6 +36,8 @@ interface Props {
   onViewChange: (view: View) => void;
   shown: ShownVersion | null;
   onBackToLive: () => void;
+  /** The key has no live value (it was deleted): leaving a shown version closes it, to the deleted key's note. */
+  noLiveValue?: boolean;
   /** Only the first part of the live value is loaded (`loaded` of its `size` bytes), or null. */
   partial?: { loaded: number; size: number } | null;
   /** Loads the rest of the live value (null while a load runs). */
@@ -122,7 +124,7 @@ function idOf(index: RowIndex): number {
   return id;
 }
 
-export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBackToLive, partial = null, onLoadAll = null }: Props) {
+export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBackToLive, noLiveValue = false, partial = null, onLoadAll = null }: Props) {
   const text = useMemo(() => decodeText(bytes), [bytes]);
   /** A value only partly loaded is not parsed: its first part is not JSON (the rest is missing), whatever the whole is. */
   const incomplete = partial !== null || (shown?.truncated ?? false);
@@ -146,7 +148,7 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
             {shown.truncated ? ' (first part)' : ''}.
           </span>
           <button type="button" className="small-button" onClick={onBackToLive}>
-            Back to live value
+            {noLiveValue ? 'Close this version' : 'Back to live value'}
           </button>
         </div>
       )}
