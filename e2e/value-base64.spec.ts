@@ -5,9 +5,9 @@
  * scrolling, and "Copy value" copies all of the Base64 (no line ends added).
  */
 import { createHash } from 'node:crypto';
-import type { Locator, Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+import { domSize, visibleRows } from './helpers/lines-view.js';
 
 const SIZE = 8 * 1024 * 1024;
 const ROW = 76;
@@ -27,30 +27,6 @@ function binaryValue(): Buffer {
 
 const VALUE = binaryValue();
 const BASE64 = VALUE.toString('base64');
-
-/** The rows drawn inside the lines view's visible box, by their text, top to bottom. */
-async function visibleRows(view: Locator): Promise<string[]> {
-  return view.evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    return [...el.querySelectorAll('.text-line')]
-      .filter((r) => {
-        const b = r.getBoundingClientRect();
-        return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
-      })
-      .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
-      .map((r) => r.textContent ?? '');
-  });
-}
-
-/** What the value region holds: row elements, and the longest run of text in any one DOM node. */
-async function domSize(page: Page): Promise<{ rows: number; longestNode: number }> {
-  return page.getByRole('region', { name: 'Value' }).evaluate((el) => {
-    let longestNode = 0;
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) longestNode = Math.max(longestNode, n.nodeValue?.length ?? 0);
-    return { rows: el.querySelectorAll('.text-line').length, longestNode };
-  });
-}
 
 test.beforeEach(async ({ kv }) => {
   const store = await Store.open(kv.dir, { fsync: 'never' });

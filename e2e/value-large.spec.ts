@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
 import { formatJson } from '../src/renderer/src/json-text.js';
 import { test, expect, openFromScreen, keyOption, shot, ROOT } from './fixtures.js';
+import { domSize, visibleRows } from './helpers/lines-view.js';
 
 const TEXT_LINES = 200_000;
 const LONG_LINE = 'L'.repeat(3_000_000);
@@ -47,30 +48,6 @@ async function select(page: Page, key: string): Promise<void> {
 async function loadAll(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Load all' }).click();
   await expect(page.getByText(/Showing the first/)).toHaveCount(0, { timeout: 60_000 });
-}
-
-/** The rows drawn inside the lines view's visible box, by their text. */
-async function visibleRows(view: Locator): Promise<string[]> {
-  return view.evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    return [...el.querySelectorAll('.text-line')]
-      .filter((r) => {
-        const b = r.getBoundingClientRect();
-        return b.top >= box.top - 1 && b.bottom <= box.bottom + 1;
-      })
-      .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
-      .map((r) => r.textContent ?? '');
-  });
-}
-
-/** What the value region holds: row elements, and the longest run of text in any one DOM node. */
-async function domSize(page: Page): Promise<{ rows: number; longestNode: number }> {
-  return page.getByRole('region', { name: 'Value' }).evaluate((el) => {
-    let longestNode = 0;
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode(); n; n = walker.nextNode()) longestNode = Math.max(longestNode, n.nodeValue?.length ?? 0);
-    return { rows: el.querySelectorAll('.text-line').length, longestNode };
-  });
 }
 
 /**
