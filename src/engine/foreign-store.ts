@@ -674,22 +674,26 @@ export class ForeignStore implements BrowsableStore {
       if (typeof checked === 'string') throw new CorruptRecordError(file.name, v.offset, checked);
       return checked;
     }
+    return this.readVersionBytes(v, v.valueOffset, v.valueLength);
+  }
+
+  /** `length` bytes of version v's data file from `position` (in v's record), read whole. */
+  private async readVersionBytes(v: Version, position: number, length: number): Promise<Buffer> {
+    const file = this.dataFiles[v.fileIndex]!;
     let fh: fsp.FileHandle;
     try {
       fh = await this.handle(file);
     } catch (err) {
       throw new IoError(`opening ${file.name}`, err);
     }
-    const value = Buffer.alloc(v.valueLength);
+    const bytes = Buffer.alloc(length);
     let done = 0;
-    while (done < value.length) {
-      const { bytesRead } = await fh.read(value, done, value.length - done, v.valueOffset + done);
-      if (bytesRead === 0) {
-        throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
-      }
+    while (done < bytes.length) {
+      const { bytesRead } = await fh.read(bytes, done, bytes.length - done, position + done);
+      if (bytesRead === 0) throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
       done += bytesRead;
     }
-    return value;
+    return bytes;
   }
 
   /**
@@ -700,19 +704,7 @@ export class ForeignStore implements BrowsableStore {
    */
   private async checkedRecord(v: Version, key: Uint8Array): Promise<Buffer | string> {
     const file = this.dataFiles[v.fileIndex]!;
-    let fh: fsp.FileHandle;
-    try {
-      fh = await this.handle(file);
-    } catch (err) {
-      throw new IoError(`opening ${file.name}`, err);
-    }
-    const bytes = Buffer.alloc(v.length);
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesRead } = await fh.read(bytes, done, bytes.length - done, v.offset + done);
-      if (bytesRead === 0) throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
-      done += bytesRead;
-    }
+    const bytes = await this.readVersionBytes(v, v.offset, v.length);
     let record: DecodedRecord | undefined;
     try {
       for (const r of this.description.decodeRecords(file, bytes)) {
