@@ -90,13 +90,14 @@ describe('VersionTable', () => {
         expect(table.liveRow(bytes('never-added'))).toBe(-1);
         expect(table.history(bytes('never-added'))).toEqual({ rows: [], live: -1 });
 
-        // Standing per file: live is a winning put; a delete is a tombstone; every other put is stale.
+        // Standing per file: a version not replayed is unread (after damage its program stops the file at); else
+        // live is a winning put; a delete is a tombstone; every other put is stale.
         const sums = new Map<string, number>();
         table.forEachStanding((file, length, standing) => sums.set(`${file}:${standing}`, (sums.get(`${file}:${standing}`) ?? 0) + length));
         const plainSums = new Map<string, number>();
         const liveSet = new Set(live.map(([, v]) => v));
         for (const { v } of added) {
-          const standing = liveSet.has(v) ? 'live' : v.kind === 'delete' ? 'tombstone' : 'stale';
+          const standing = !v.replayed ? 'unread' : liveSet.has(v) ? 'live' : v.kind === 'delete' ? 'tombstone' : 'stale';
           plainSums.set(`${v.fileIndex}:${standing}`, (plainSums.get(`${v.fileIndex}:${standing}`) ?? 0) + v.length);
         }
         expect(sums).toEqual(plainSums);
