@@ -91,7 +91,7 @@ export function App({ transport }: { transport: Transport }) {
           />
         </ErrorBoundary>
       ) : (
-        <OpenScreen transport={transport} busy={opening} onOpen={openDirectory} onError={reportError} />
+        <OpenScreen transport={transport} busy={opening} onOpen={openDirectory} onError={reportError} onClearError={clearError} />
       )}
     </div>
   );

@@ -9,9 +9,11 @@ interface Props {
   busy: boolean;
   onOpen: (path: string, format?: string) => void;
   onError: (error: ApiErrorShape) => void;
+  /** Drops the banner of an earlier open's error: a path refused beside the field is this attempt's only answer. */
+  onClearError: () => void;
 }
 
-export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
+export function OpenScreen({ transport, busy, onOpen, onError, onClearError }: Props) {
   const { api, kind } = transport;
   const [path, setPath] = useState('');
   const [recent, setRecent] = useState<RecentEntry[]>([]);
@@ -36,6 +38,7 @@ export function OpenScreen({ transport, busy, onOpen, onError }: Props) {
     const trimmed = path.trim();
     if (!trimmed) return;
     if (!isAbsolutePathText(trimmed)) {
+      onClearError();
       setPathProblem(relativePathProblem(trimmed));
       return;
     }
