@@ -58,6 +58,21 @@ export function keyOption(page: Page, display: string) {
   return page.getByRole('listbox', { name: 'Keys' }).getByRole('option', { name: display, exact: true });
 }
 
+/** Open the kv store from the open screen and switch it to read-write. */
+export async function openReadWrite(page: Page, kv: Kv): Promise<void> {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('switch', { name: 'Read-write mode' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+}
+
+/** Filter the key list down to `key`, select it, and wait for its value pane's heading. */
+export async function selectKey(page: Page, key: string): Promise<void> {
+  await page.getByLabel('Filter keys').fill(key);
+  await keyOption(page, key).click();
+  await expect(page.getByRole('heading', { name: key, exact: true })).toBeVisible();
+}
+
 /** Stop a writer process with SIGTERM and wait until it has exited (its close writes files into the store). */
 export async function stopWriter(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -6,25 +6,11 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
-import { test, expect, openFromScreen, keyOption, shot, type Kv } from './fixtures.js';
-
-async function openReadWrite(page: Page, kv: Kv): Promise<void> {
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
-}
-
-async function select(page: Page, key: string): Promise<void> {
-  await page.getByLabel('Filter keys').fill(key);
-  await keyOption(page, key).click();
-  await expect(page.getByRole('heading', { name: key, exact: true })).toBeVisible();
-}
+import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
 
 test('the Delete key? dialog holds focus: Tab cycles inside, the page behind is inert, Escape closes, focus returns', async ({ page, kv }) => {
   await openReadWrite(page, kv);
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   const del = page.getByRole('button', { name: 'Delete', exact: true });
   await del.click();
   const dialog = page.getByRole('dialog', { name: 'Delete key?' });
@@ -59,7 +45,7 @@ test('the Delete key? dialog holds focus: Tab cycles inside, the page behind is 
 
 test('the Discard changes? dialog holds focus too, and Cancel gives focus back to the editor', async ({ page, kv }) => {
   await openReadWrite(page, kv);
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   await page.getByRole('button', { name: 'Edit', exact: true }).click();
   const editor = page.getByRole('textbox', { name: 'Value' });
   await editor.fill('changed');
@@ -92,7 +78,7 @@ test('focus after actions: the switch keeps it, Edit gives it to the editor, Sav
   await expect(sw).toBeFocused();
 
   const keyList = page.getByRole('listbox', { name: 'Keys' });
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   const editor = page.getByRole('textbox', { name: 'Value' });
   const edit = page.getByRole('button', { name: 'Edit', exact: true });
   // Edit: the value editor.
@@ -161,7 +147,7 @@ test('focus after Verify: the end of a run gives it back to Verify, a problem op
 
 test('focus after Restore: the Restore button goes away with the old version shown, so the key list takes it, on the key', async ({ page, kv }) => {
   await openReadWrite(page, kv);
-  await select(page, 'user:00000:name');
+  await selectKey(page, 'user:00000:name');
   const history = page.getByRole('table', { name: 'History' });
   await expect(history.locator('tbody tr')).toHaveCount(2);
   const oldAt = await history.locator('tbody tr').nth(0).locator('td.history-where').textContent();

@@ -8,7 +8,7 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
-import { test, expect, openFromScreen, keyOption, shot, type Kv } from './fixtures.js';
+import { test, expect, openReadWrite, selectKey, keyOption, shot, type Kv } from './fixtures.js';
 
 const BIGNUM = '{"id": 12345678901234567890, "f": 1.0, "e": 1e400, "dup": 1, "dup": 2}';
 
@@ -31,23 +31,10 @@ async function storedValue(page: Page, kv: Kv, key: string): Promise<Buffer | un
   }
 }
 
-async function openReadWrite(page: Page, kv: Kv): Promise<void> {
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
-}
-
-async function select(page: Page, key: string): Promise<void> {
-  await page.getByLabel('Filter keys').fill(key);
-  await keyOption(page, key).click();
-  await expect(page.getByRole('heading', { name: key, exact: true })).toBeVisible();
-}
-
 test('JSON: shown as stored, and saving without a change writes the same bytes', async ({ page, kv }) => {
   await seed(kv, { 'json:bignum': BIGNUM });
   await openReadWrite(page, kv);
-  await select(page, 'json:bignum');
+  await selectKey(page, 'json:bignum');
   const value = page.getByRole('region', { name: 'Value' });
   await page.getByRole('tab', { name: 'JSON' }).click();
   await expect(value.locator('pre')).toHaveText('{\n  "id": 12345678901234567890,\n  "f": 1.0,\n  "e": 1e400,\n  "dup": 1,\n  "dup": 2\n}');
@@ -81,7 +68,7 @@ test('a value with CR bytes is edited as hex, and saving keeps every byte', asyn
   const crlf = 'line1\nline2\r\nline3';
   await seed(kv, { 'text:crlf': crlf });
   await openReadWrite(page, kv);
-  await select(page, 'text:crlf');
+  await selectKey(page, 'text:crlf');
   await page.getByRole('button', { name: 'Edit' }).click();
   await expect(page.getByRole('radio', { name: 'hex' })).toBeChecked();
   await expect(page.getByRole('radio', { name: 'text' })).toBeDisabled();
@@ -112,13 +99,13 @@ test('unsaved edits: asked before discarding; Escape cancels; Ctrl+Enter saves',
   const value = page.getByRole('region', { name: 'Value' });
 
   // No change: another key is opened without asking.
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   await page.getByRole('button', { name: 'Edit' }).click();
-  await select(page, 'config/app.json');
+  await selectKey(page, 'config/app.json');
   await expect(discard).toHaveCount(0);
 
   // A change: clicking another key asks; "Cancel" keeps the edit.
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   await page.getByRole('button', { name: 'Edit' }).click();
   await editor.fill('changed but not saved');
   await page.getByLabel('Filter keys').fill('config/app.json');
@@ -134,7 +121,7 @@ test('unsaved edits: asked before discarding; Escape cancels; Ctrl+Enter saves',
   await expect(page.getByRole('heading', { name: 'config/app.json', exact: true })).toBeVisible();
 
   // Escape: cancels at once without changes, asks with changes.
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   await page.getByRole('button', { name: 'Edit' }).click();
   await editor.press('Escape');
   await expect(editor).toHaveCount(0);
@@ -296,7 +283,7 @@ test('the editor\'s Cancel button asks before dropping unsaved changes, as Escap
   const cancelEdit = page.getByRole('region', { name: 'Selected key' }).getByRole('button', { name: 'Cancel', exact: true }).first();
 
   // Without a change: Cancel closes the editor at once.
-  await select(page, 'greeting');
+  await selectKey(page, 'greeting');
   await page.getByRole('button', { name: 'Edit' }).click();
   await cancelEdit.click();
   await expect(discard).toHaveCount(0);

@@ -177,6 +177,28 @@ test('Hex tab at 800x600: the offset, bytes and ASCII of a row are all on screen
   expect(wide.secondOffset).toBe('00000010');
 });
 
+/**
+ * Key "hist" with five versions (a delete and a 120 KiB value among them), selected at a window of the given
+ * size: its History table and rows.
+ */
+async function historyOfFive(page: Page, kv: { dir: string; url: string }, size: { width: number; height: number }): Promise<{ table: Locator; rows: Locator }> {
+  const store = await Store.open(kv.dir);
+  await store.put('hist', 'one');
+  await store.put('hist', 'two two');
+  await store.delete('hist');
+  await store.put('hist', new Uint8Array(123_456).fill(0x41));
+  await store.put('hist', 'five');
+  await store.close();
+  await page.setViewportSize(size);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'hist');
+  const table = page.getByRole('table', { name: 'History' });
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(5);
+  return { table, rows };
+}
+
 async function textLeftOf(el: Locator): Promise<number> {
   return el.evaluate((node) => {
     const range = document.createRange();
@@ -186,20 +208,7 @@ async function textLeftOf(el: Locator): Promise<number> {
 }
 
 test('History fits the value pane at 800x600 without scrolling sideways, and stays a table at a wide window', async ({ page, kv }) => {
-  const store = await Store.open(kv.dir);
-  await store.put('hist', 'one');
-  await store.put('hist', 'two two');
-  await store.delete('hist');
-  await store.put('hist', new Uint8Array(123_456).fill(0x41));
-  await store.put('hist', 'five');
-  await store.close();
-  await page.setViewportSize({ width: 800, height: 600 });
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await select(page, 'hist');
-  const table = page.getByRole('table', { name: 'History' });
-  const rows = table.locator('tbody tr');
-  await expect(rows).toHaveCount(5);
+  const { table, rows } = await historyOfFive(page, kv, { width: 800, height: 600 });
 
   /** How far the history and the pane holding it reach past what they show, and past the pane's right edge. */
   const overflow = () =>
@@ -241,20 +250,7 @@ test('History fits the value pane at 800x600 without scrolling sideways, and sta
 });
 
 test('History is a table exactly while every version fits on one line: at 1280x800 a table, at 1200x760 and 800x600 a block per version', async ({ page, kv }) => {
-  const store = await Store.open(kv.dir);
-  await store.put('hist', 'one');
-  await store.put('hist', 'two two');
-  await store.delete('hist');
-  await store.put('hist', new Uint8Array(123_456).fill(0x41));
-  await store.put('hist', 'five');
-  await store.close();
-  await page.setViewportSize({ width: 1400, height: 860 });
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await select(page, 'hist');
-  const table = page.getByRole('table', { name: 'History' });
-  const rows = table.locator('tbody tr');
-  await expect(rows).toHaveCount(5);
+  const { table, rows } = await historyOfFive(page, kv, { width: 1400, height: 860 });
   const header = table.getByRole('columnheader', { name: 'status' });
   await expect(header).toBeVisible();
 
