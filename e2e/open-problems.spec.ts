@@ -2,23 +2,15 @@
  * The problems the open found are all listed, behind a disclosure a
  * keyboard opens, not only the first one.
  */
-import { closeSync, openSync, readSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
-
-function flip(path: string, offset: number): void {
-  const fd = openSync(path, 'r+');
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, offset);
-  b[0] = b[0]! ^ 0xff;
-  writeSync(fd, b, 0, 1, offset);
-  closeSync(fd);
-}
+import { flipByte } from '../test/engine/helpers.js';
 
 test('three damaged records and missing hints: the notice lists every problem, opened with the keyboard', async ({ page, kv }) => {
   // Without hints or a keydir image the open replays every record and says which it skipped.
   for (const f of readdirSync(kv.dir)) if (f.endsWith('.hint') || f === 'KEYDIR') rmSync(join(kv.dir, f));
-  for (const f of ['000001.data', '000002.data', '000003.data']) flip(join(kv.dir, f), 5000);
+  for (const f of ['000001.data', '000002.data', '000003.data']) flipByte(join(kv.dir, f), 5000);
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);
   const notice = page.getByRole('status', { name: 'Problems found while opening' });

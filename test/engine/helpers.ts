@@ -109,6 +109,19 @@ export function copyDir(from: string, to: string): void {
   }
 }
 
+/** Flip every bit of the byte at `offset` of the file at `path`, in place (damage for a test). */
+export function flipByte(path: string, offset: number): void {
+  const fd = fs.openSync(path, 'r+');
+  try {
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, offset);
+    b[0] = b[0]! ^ 0xff;
+    fs.writeSync(fd, b, 0, 1, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }

@@ -6,11 +6,12 @@
  * while the index is still incomplete; key and status filters; a file that
  * grows is indexed on from where the index stopped. No timing assertions.
  */
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, utimesSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
+import { flipByte } from '../engine/helpers.js';
 import { encodeRecord, encodeRecordInto, encodeSegmentHeader } from '../../src/engine/native/codec.js';
 import { memorySource } from '../../src/engine/native/byte-source.js';
 import { committedRecords, scanRecords } from '../../src/engine/native/scan.js';
@@ -105,15 +106,6 @@ function shape(r: RecordRow): Expected {
   return e;
 }
 
-function xorByte(path: string, offset: number): void {
-  const fd = openSync(path, 'r+');
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, offset);
-  b[0] = b[0]! ^ 0xff;
-  writeSync(fd, b, 0, 1, offset);
-  closeSync(fd);
-}
-
 /** One segment of puts, re-puts, deletes, batches and binary keys, then damaged in the middle and torn at the end. */
 async function damagedStore(): Promise<{ dir: string; file: string; damaged: number[] }> {
   const dir = join(base, `damaged-${n}`);
@@ -141,7 +133,7 @@ async function damagedStore(): Promise<{ dir: string; file: string; damaged: num
   // More damaged regions than the index's fresh scanners, so both of its paths run.
   for (let k = 5; k < records.length - 40; k += 17) {
     const r = records[k]!;
-    xorByte(path, r.offset + r.length - 1); // bad CRC
+    flipByte(path, r.offset + r.length - 1); // bad CRC
     damaged.push(r.offset);
   }
   // An impossible key length.
@@ -152,7 +144,7 @@ async function damagedStore(): Promise<{ dir: string; file: string; damaged: num
   damaged.push(bad.offset);
   // The middle record of the batch written at i = 210: the batch is cut by damage.
   const batchB = records.find((r) => r.kind === 'record' && r.key.toString() === 'batch:210:b')!;
-  xorByte(path, batchB.offset + 30);
+  flipByte(path, batchB.offset + 30);
   damaged.push(batchB.offset);
   // A torn tail.
   const last = records[records.length - 1]!;

@@ -18,7 +18,7 @@ import type { KvscopeEvent, RecordRow, VerifyResult } from '../../src/shared/con
 import { ApiError } from '../../src/shared/errors.js';
 import { validateRequest } from '../../src/shared/validate.js';
 import { SHARED_DIR } from '../shared-dir.js';
-import { resealedImage } from '../engine/helpers.js';
+import { flipByte, resealedImage } from '../engine/helpers.js';
 import { rejection } from './rejection.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -91,15 +91,6 @@ async function verifyThroughService(sessionId: string): Promise<VerifyResult> {
 function patch(file: string, offset: number, bytes: number[]): void {
   const fd = openSync(join(dir, file), 'r+');
   writeSync(fd, Buffer.from(bytes), 0, bytes.length, offset);
-  closeSync(fd);
-}
-
-function xorByte(file: string, offset: number): void {
-  const fd = openSync(join(dir, file), 'r+');
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, offset);
-  b[0] = b[0]! ^ 0xff;
-  writeSync(fd, b, 0, 1, offset);
   closeSync(fd);
 }
 
@@ -304,13 +295,13 @@ describe('verify through the service', () => {
 
     // A live record: the keydir (from the hint) will still point at it.
     const badCrc = rows1.filter((r) => r.status === 'live')[2]!;
-    xorByte('000001.data', badCrc.offset + badCrc.length - 1);
+    flipByte(join(dir, '000001.data'), badCrc.offset + badCrc.length - 1);
     const badLength = rows2[4]!;
     patch('000002.data', badLength.offset + 14, [0xff, 0xff, 0xff, 0x7f]); // keyLength far past the limit
     const torn = rowsActive.at(-1)!;
     truncateSync(join(dir, active), torn.offset + 10);
     const hintSize = statSync(join(dir, '000003.hint')).size;
-    xorByte('000003.hint', hintSize - 1); // hint checksum
+    flipByte(join(dir, '000003.hint'), hintSize - 1); // hint checksum
 
     const { sessionId } = await service.dispatch('openStore', { path: dir });
     const report = await verifyThroughService(sessionId);
