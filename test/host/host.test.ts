@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Store } from '../../src/engine/store.js';
 import { startHost, type RunningHost } from '../../src/host/index.js';
+import { httpSend } from '../reliability/http-send.js';
 
 let base: string;
 let storeDir: string;
@@ -207,20 +208,15 @@ describe('a page that is gone', () => {
     await store.put('k', 'v');
     await store.close();
     const other = await startHost({ rendererDir: join(base, 'renderer'), configDir: join(base, 'config-pages'), readWrite: true, pageGraceMs: 50 });
-    const call = (page: string, method: string, body: unknown) =>
-      new Promise<{ status: number; body: { ok: boolean; value?: { sessionId: string; readOnly: boolean }; error?: { code: string; message: string } } }>((resolve, reject) => {
-        const req = httpRequest(
-          { host: '127.0.0.1', port: other.port, path: `/api/${method}`, method: 'POST', headers: { 'content-type': 'application/json', 'x-kvscope-token': other.token, 'x-kvscope-page': page } },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => (text += d));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-          },
-        );
-        req.on('error', reject);
-        req.end(JSON.stringify(body));
-      });
+    const call = async (
+      page: string,
+      method: string,
+      body: unknown,
+    ): Promise<{ status: number; body: { ok: boolean; value?: { sessionId: string; readOnly: boolean }; error?: { code: string; message: string } } }> => {
+      const headers = { 'content-type': 'application/json', 'x-kvscope-token': other.token, 'x-kvscope-page': page };
+      const reply = await httpSend(other.port, { path: `/api/${method}`, headers, body: JSON.stringify(body) }, { method: 'POST' });
+      return { status: reply.status, body: JSON.parse(reply.body) };
+    };
     const socket = async (page: string) => {
       const ws = new WebSocket(`ws://127.0.0.1:${other.port}/events?token=${other.token}&page=${page}`, { origin: `http://127.0.0.1:${other.port}` });
       await new Promise((resolve, reject) => {

@@ -2,7 +2,6 @@
  * deletedKeys through both transports: the Electron main process's IPC handler (validated, dispatched), the
  * preload's window.kvscope.deletedKeys, and the browser host's POST /api/deletedKeys against a real store.
  */
-import { request as httpRequest } from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { registerContractHandlers, type InvokeEventLike } from '../../src/main/i
 import { isTrustedUrl } from '../../src/main/security.js';
 import { buildPreloadApi } from '../../src/preload/api.js';
 import { ipcChannel } from '../../src/shared/contract.js';
+import { httpSend } from '../reliability/http-send.js';
 
 const PAGE = 'file:///app/out/renderer/index.html';
 type Handler = (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>;
@@ -63,20 +63,10 @@ describe('deletedKeys over the browser host', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
-  function api(method: string, body: unknown): Promise<{ status: number; body: { ok: boolean; value?: any; error?: any } }> {
-    return new Promise((resolve, reject) => {
-      const req = httpRequest(
-        { host: '127.0.0.1', port: host.port, path: `/api/${method}`, method: 'POST', headers: { 'content-type': 'application/json', 'x-kvscope-token': host.token } },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (d: string) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  async function api(method: string, body: unknown): Promise<{ status: number; body: { ok: boolean; value?: any; error?: any } }> {
+    const headers = { 'content-type': 'application/json', 'x-kvscope-token': host.token };
+    const reply = await httpSend(host.port, { path: `/api/${method}`, headers, body: JSON.stringify(body) }, { method: 'POST' });
+    return { status: reply.status, body: JSON.parse(reply.body) };
   }
 
   it('answers the deleted keys of a store, and 400 for a malformed request', async () => {
