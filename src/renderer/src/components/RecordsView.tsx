@@ -22,7 +22,7 @@ import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
 import { KeyText, keyTitle } from './KeyText.js';
-import { sequenceText, sequenceTitle, timestampText } from '../../../shared/sequence-text.js';
+import { sequenceTitle, timestampText } from '../../../shared/sequence-text.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 24;
@@ -685,7 +685,7 @@ function FieldTree({ record, fieldIndex, onSelect, onOpenKey }: { record: Record
           {record.sequence === undefined
             ? ''
             : record.sequenceIsTimestamp
-              ? ` · written ${sequenceText({ sequence: record.sequence, sequenceIsTimestamp: true })} (${record.sequence})`
+              ? ` · written ${timestampText(record.sequence)} (${record.sequence})`
               : ` · seq ${record.sequence}`}
           {record.keyDisplay !== undefined && (
             <>
