@@ -208,6 +208,18 @@ function emptySegmentStats(file: FormatFile, hasHint: boolean): SegmentStats {
   };
 }
 
+/** Up to `length` bytes of an open file from `position`: fewer only where the file ends first. */
+async function readUpTo(fh: fsp.FileHandle, length: number, position: number): Promise<Buffer> {
+  const bytes = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(bytes, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return bytes.subarray(0, done);
+}
+
 export class ForeignStore implements BrowsableStore {
   readonly readOnly = true;
   readonly format: string;
@@ -452,16 +464,9 @@ export class ForeignStore implements BrowsableStore {
     } catch {
       return undefined;
     }
-    const want = length;
-    const bytes = Buffer.alloc(want);
-    let done = 0;
-    while (done < want) {
-      const { bytesRead } = await fh.read(bytes, done, want - done, offset + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
+    const bytes = await readUpTo(fh, length, offset);
     try {
-      for (const r of this.description.decodeRecords(file, bytes.subarray(0, done))) return r.offset === 0 ? r : undefined;
+      for (const r of this.description.decodeRecords(file, bytes)) return r.offset === 0 ? r : undefined;
     } catch {
       // A decoder bug: no record reads there.
     }
@@ -686,13 +691,8 @@ export class ForeignStore implements BrowsableStore {
     } catch (err) {
       throw new IoError(`opening ${file.name}`, err);
     }
-    const bytes = Buffer.alloc(length);
-    let done = 0;
-    while (done < bytes.length) {
-      const { bytesRead } = await fh.read(bytes, done, bytes.length - done, position + done);
-      if (bytesRead === 0) throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
-      done += bytesRead;
-    }
+    const bytes = await readUpTo(fh, length, position);
+    if (bytes.length < length) throw new CorruptRecordError(file.name, v.offset, 'the file is shorter than when the store was opened');
     return bytes;
   }
 
