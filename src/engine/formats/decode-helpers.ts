@@ -136,12 +136,19 @@ export function showBytes(bytes: Uint8Array, max = 64): string {
  */
 const MAX_PLAUSIBLE_OVERSHOOT = 1 << 30;
 
-/** The record for [offset, fileEnd) when its header claims it ends at claimedEnd > fileEnd. */
-export function pastEndRecord(offset: number, fileEnd: number, claimedEnd: number, what: string): DecodedRecord {
+/**
+ * The record for [offset, fileEnd) when its header claims it ends at
+ * claimedEnd > fileEnd (Infinity: a u64 length beyond 2^53). `runsOver`, when
+ * given, says which field runs past the end ("its key, key_len 250, runs past
+ * the end of the file"), put in the problem before what that means.
+ */
+export function pastEndRecord(offset: number, fileEnd: number, claimedEnd: number, what: string, runsOver?: string): DecodedRecord {
+  const which = runsOver === undefined ? '' : ` (${runsOver})`;
   if (claimedEnd - fileEnd > MAX_PLAUSIBLE_OVERSHOOT) {
-    return damagedRecord(offset, fileEnd, 'corrupt', 'impossible-length', `${what} claims ${claimedEnd - offset} bytes, far more than the ${fileEnd - offset} left in the file`);
+    const claims = Number.isFinite(claimedEnd) ? `${claimedEnd - offset} bytes` : 'more than 2^53 bytes';
+    return damagedRecord(offset, fileEnd, 'corrupt', 'impossible-length', `${what} claims ${claims}, far more than the ${fileEnd - offset} left in the file${which}`);
   }
-  return damagedRecord(offset, fileEnd, 'torn', 'torn-tail', `${what} needs ${claimedEnd - offset} bytes but only ${fileEnd - offset} are left: the write was cut short`);
+  return damagedRecord(offset, fileEnd, 'torn', 'torn-tail', `${what} needs ${claimedEnd - offset} bytes but only ${fileEnd - offset} are left${which}: the write was cut short`);
 }
 
 /**

@@ -109,6 +109,54 @@ function detectSegments(
   return null;
 }
 
+/** A field of a record whose header was read: its value shown, and its size (a key or value: what its length says). */
+interface HeaderReadField {
+  display: string;
+  size: number;
+  /** For a key or a value: the field its size comes from, and that size as stored (a u64 may exceed 2^53). */
+  lengthField?: { name: string; stored: string };
+}
+
+/**
+ * A record of the 0.1 or 0.2 era (every length in its header, which is whole)
+ * whose lengths run past the end of the file: a torn tail, or an impossible
+ * length when it claims far more (pastEndRecord). Its fields are decoded as
+ * far as they lie inside the file, so that the hex view shows the length that
+ * runs over, and the problem names the field that runs past the end. A torn
+ * key or value is shown as far as it was written; one of a record that claims
+ * an impossible length is not (its bytes are likely other records'): what is
+ * left is one undecoded field.
+ */
+function pastEndHeaderRecord(bytes: Uint8Array, pos: number, what: string, specs: readonly FieldSpec[], values: Readonly<Record<string, HeaderReadField>>): DecodedRecord {
+  const sizeOf = (spec: FieldSpec): number => (spec.size >= 0 ? spec.size : values[spec.name]!.size);
+  let claimedEnd = pos;
+  let over: FieldSpec | undefined;
+  for (const spec of specs) {
+    claimedEnd += sizeOf(spec);
+    if (over === undefined && claimedEnd > bytes.length) over = spec;
+  }
+  const length = over && values[over.name]?.lengthField;
+  const runsOver = over && `its ${over.name}${length ? `, ${length.name} ${length.stored},` : ''} runs past the end of the file`;
+  const record = pastEndRecord(pos, bytes.length, claimedEnd, what, runsOver);
+  const fields: DecodedField[] = [];
+  let at = pos;
+  for (const spec of specs) {
+    const full = sizeOf(spec);
+    const size = Math.min(full, bytes.length - at);
+    // A fixed field that does not fit; a key or value that does not, of a record whose length is impossible.
+    if (size < full && (spec.size >= 0 || record.status !== 'torn')) break;
+    const value = values[spec.name]!;
+    const isOverLength = over !== undefined && values[over.name]?.lengthField?.name === spec.name;
+    const display = size < full ? `${value.display} (cut short: ${size} of ${Number.isFinite(full) ? full : value.lengthField?.stored} bytes)` : `${value.display}${isOverLength ? ' (runs past the end of the file)' : ''}`;
+    fields.push(...layoutFields([spec], at, { [spec.name]: { display, size } }));
+    at += size;
+    if (size < full) break;
+  }
+  if (at < bytes.length) fields.push({ ...record.fields[0]!, start: at, display: `${bytes.length - at} bytes` });
+  record.fields = fields;
+  return record;
+}
+
 // ------------------------------------------------------------------ HEAD (e0ee513)
 
 const HEAD_PUT_FIELDS: readonly FieldSpec[] = [
@@ -418,7 +466,16 @@ function* b22Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const crcAt = valueStart + valLen;
     const end = crcAt + B22_CRC_SIZE;
     if (end > bytes.length) {
-      yield pastEndRecord(pos, bytes.length, end, 'record');
+      const tomb = view.getUint8(tombAt);
+      const shown = (from: number, size: number): string => showBytes(bytes.subarray(from, Math.min(bytes.length, from + size)));
+      yield pastEndHeaderRecord(bytes, pos, 'record', B22_FIELDS, {
+        key_len: { display: String(keyLen), size: 4 },
+        val_len: { display: String(valLen), size: 4 },
+        tombstone: { display: tomb === 0 ? '0 (live)' : tomb === 1 ? '1 (deleted)' : `${tomb} (invalid)`, size: 1 },
+        key: { display: shown(keyStart, keyLen), size: keyLen, lengthField: { name: 'key_len', stored: String(keyLen) } },
+        value: { display: shown(valueStart, valLen), size: valLen, lengthField: { name: 'val_len', stored: String(valLen) } },
+        crc: { display: crcAt + B22_CRC_SIZE <= bytes.length ? hex32(view.getUint32(crcAt, true)) : '', size: B22_CRC_SIZE },
+      });
       return;
     }
     // CRC-32 over key ‖ tomb ‖ value, three ranges that are not contiguous.
@@ -496,7 +553,13 @@ function* c548Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const end = tombstone ? keyEnd : keyEnd + valLen.num;
     if (end > bytes.length) {
       // Infinity (a length beyond 2^53) always lands here and is reported as impossible.
-      yield pastEndRecord(pos, bytes.length, end, tombstone ? 'delete record' : 'set record');
+      const shown = (from: number, size: number): string => (from >= bytes.length ? '' : showBytes(bytes.subarray(from, Math.min(bytes.length, from + size))));
+      yield pastEndHeaderRecord(bytes, pos, tombstone ? 'delete record' : 'set record', tombstone ? C548_DELETE_FIELDS : C548_PUT_FIELDS, {
+        key_len: { display: String(keyLen.big), size: 8 },
+        val_len: { display: tombstone ? 'u64::MAX (delete)' : String(valLen.big), size: 8 },
+        key: { display: shown(keyStart, keyLen.num), size: keyLen.num, lengthField: { name: 'key_len', stored: String(keyLen.big) } },
+        value: { display: shown(keyEnd, valLen.num), size: valLen.num, lengthField: { name: 'val_len', stored: String(valLen.big) } },
+      });
       return;
     }
     yield new C548Record(bytes, pos, end - pos, bytes.subarray(keyStart, keyEnd), tombstone ? undefined : keyEnd);
