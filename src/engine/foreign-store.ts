@@ -507,9 +507,14 @@ export class ForeignStore implements BrowsableStore {
       else if (standing === 'unread') seg.unreadBytes! += length;
       else seg.staleBytes += length;
     });
-    // The file written last: the highest id for formats that number their files, else the last in replay order.
-    const last = this.segmentStats.reduce<SegmentStats | undefined>((best, s) => (best === undefined || s.segment >= best.segment ? s : best), undefined);
-    if (last) last.active = true;
+    // The file the format's writer appends to (Riak: the one its write lock names, else none); by default the
+    // highest id for formats that number their files, else the last in replay order.
+    const named = this.description.activeDataFile ? this.description.activeDataFile(this.root, this.fileList) : undefined;
+    const active =
+      named === undefined
+        ? this.segmentStats.reduce<SegmentStats | undefined>((best, s) => (best === undefined || s.segment >= best.segment ? s : best), undefined)
+        : this.segmentStats.find((s) => s.file === named);
+    if (active) active.active = true;
   }
 
   // ---------------------------------------------------------------- browsing

@@ -22,8 +22,8 @@ import { throughCurrentImage } from './image-lookup.js';
 import { adoptSegmentFigures } from './keydir-image.js';
 import { decodeSegmentHeader } from './native/codec.js';
 import { pathOf } from './native/files.js';
-import { SEGMENT_HEADER } from './native/layout.js';
-import { Segment } from './segment.js';
+import { DEFAULT_SEGMENT_SIZE, SEGMENT_HEADER } from './native/layout.js';
+import { Segment, segmentWriterReopens } from './segment.js';
 import { segmentStats, storeStats } from './stats.js';
 import type { StoreStats } from './types.js';
 
@@ -32,7 +32,7 @@ export function statsThroughKeydirImage(dir: string, efs: EngineFs = realFs): St
     // Version 1 has no checksum of its own over the figures read here.
     if (layout.version === 1) return undefined;
     if (listing.hasManifest) return undefined;
-    const perSegment = [];
+    const segments: Segment[] = [];
     for (let i = 0; i < dataFiles.length; i++) {
       const { id, name, size } = dataFiles[i]!;
       const header = decodeSegmentHeader(readFileAt(efs, pathOf(dir, name), SEGMENT_HEADER.size, 0));
@@ -41,8 +41,11 @@ export function statsThroughKeydirImage(dir: string, efs: EngineFs = realFs): St
       const seg = new Segment(id, name, -1, size, header.header);
       adoptSegmentFigures(seg, layout.segments[i]!);
       seg.hasHint = listing.hintIds.has(id);
-      perSegment.push(segmentStats(seg, false));
+      segments.push(seg);
     }
+    // The segment the next writer appends to, as an open store's stats mark it.
+    const active = segmentWriterReopens(segments, DEFAULT_SEGMENT_SIZE);
+    const perSegment = segments.map((seg) => segmentStats(seg, seg === active));
     return { ...storeStats('kvscope', layout.slotCount - layout.freeSlotCount, perSegment), figuresFrom: 'index' };
   });
 }

@@ -127,6 +127,20 @@ export class Segment {
 }
 
 /**
+ * The segment a writer opening the store appends to (Store.openActiveSegment):
+ * the newest ordinary one (compaction outputs, which may have higher ids, are
+ * never appended to) when its header is sound, it has room below
+ * `segmentSize` and no damage; undefined when a writer would start a new one.
+ * What stats and segments mark active in a reader, as a writer marks the
+ * segment it holds.
+ */
+export function segmentWriterReopens(segments: Iterable<Segment>, segmentSize: number): Segment | undefined {
+  let newest: Segment | undefined;
+  for (const seg of segments) if (!seg.compacted && (!newest || seg.id > newest.id)) newest = seg;
+  return newest && newest.header !== undefined && newest.size < segmentSize && newest.corruptBytes === 0 ? newest : undefined;
+}
+
+/**
  * Read and check a segment's header. An unknown version is an error (we
  * cannot read the file); a damaged header is reported and the records are
  * scanned anyway.

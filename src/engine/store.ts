@@ -56,7 +56,7 @@ import { prefault } from './prefault.js';
 import { adoptSegmentFigures, deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { segmentStats, storeStats } from './stats.js';
-import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment } from './segment.js';
+import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment, segmentWriterReopens } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
@@ -814,8 +814,7 @@ export class Store implements BrowsableStore {
 
   /** The segment a writer opening now appends to: the newest ordinary one, when it has room and no damage. */
   private segmentToReopen(): Segment | undefined {
-    const newest = this.newestOrdinarySegment();
-    return newest && this.hasRoomToAppend(newest) && newest.corruptBytes === 0 ? newest : undefined;
+    return segmentWriterReopens(this.segments.values(), this.segmentSize);
   }
 
   /** The ordinary (not compacted) segment with the highest id: the one a writer appended to last. */
@@ -1235,11 +1234,13 @@ export class Store implements BrowsableStore {
 
   stats(): StoreStats {
     const segments = [...this.segments.values()];
+    // Read-only, the segment the next writer appends to (as a writer marks the one it holds).
+    const active = this.active ?? this.segmentToReopen();
     return {
       ...storeStats(
         this.format,
         this.keydir.size,
-        segments.map((s) => segmentStats(s, s === this.active)),
+        segments.map((s) => segmentStats(s, s === active)),
       ),
       figuresFrom: segments.some((s) => s.figuresFromIndex) ? 'index' : 'records',
     };

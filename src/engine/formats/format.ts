@@ -279,6 +279,15 @@ export interface FormatDescription {
    */
   readHint?(hint: Uint8Array, dataSize: number): HintIndex;
   /**
+   * The data file the format's writer appends to (stats and segments mark it
+   * active), given `files` (listFiles' answer for `root`): a name, or null
+   * when the next write goes to a file that does not exist yet (Riak between
+   * writers: a writer's first write creates a file numbered above every
+   * other). Formats that leave it out: the data file with the highest id, or
+   * the last in replay order.
+   */
+  activeDataFile?(root: string, files: readonly FormatFile[]): string | null;
+  /**
    * What the detector looks for, for people ("N.bitcask.data in the folder"),
    * listed when no format matches a directory.
    */

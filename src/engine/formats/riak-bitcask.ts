@@ -552,6 +552,24 @@ export function decodeLockFile(bytes: Uint8Array): DecodedRecord[] {
   ];
 }
 
+/**
+ * The data file Riak's writer appends to: the one `bitcask.write.lock` names
+ * ("<pid> <dir>/<N>.bitcask.data"), which the writer takes at its first write
+ * and rewrites at each new file (bitcask_lockops:write_activefile). Without
+ * the lock no file is written: a writer opened later starts a fresh file
+ * numbered above every other (bitcask_fileops:create_file), never appends to
+ * an existing one, so neither the last file a writer closed nor a merge's
+ * output (higher-numbered than the file that was active) is active.
+ */
+function activeDataFile(root: string, files: readonly FormatFile[]): string | null {
+  const lock = files.find((f) => f.name === 'bitcask.write.lock' && f.unreadable === undefined);
+  const bytes = lock ? readHead(filePath(root, lock.name), 4096) : undefined;
+  if (!bytes) return null;
+  const named = /^\d+ ([^\n]*)/.exec(Buffer.from(bytes).toString('latin1'))?.[1];
+  const base = named?.split('/').pop();
+  return files.find((f) => f.role === 'data' && f.name === base)?.name ?? null;
+}
+
 // ------------------------------------------------------------------ description
 
 function roleOf(name: string): { role: FileRole; id: number } | undefined {
@@ -642,5 +660,6 @@ export const riakBitcask: FormatDescription = {
   stopsAtLostStep: true,
   keysFromValidHint: true,
   readHint,
+  activeDataFile,
   looksFor: ['<N>.bitcask.data (+ <N>.bitcask.hint) in the folder itself'],
 };
