@@ -19,6 +19,7 @@ import type {
   VerifyResult,
 } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
+import { jobsReducer, kindOf, noJobs, type JobAction, type JobKind } from '../job-state.js';
 import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { KeyBrowser, type KeySet } from './KeyBrowser.js';
@@ -26,7 +27,7 @@ import { LabView } from './LabView.js';
 import { OpenProblems } from './OpenProblems.js';
 import { RecordsView, type RecordTarget } from './RecordsView.js';
 import { SegmentsView } from './SegmentsView.js';
-import { StatsPanel, type JobState } from './StatsPanel.js';
+import { StatsPanel } from './StatsPanel.js';
 import { StatusBar } from './StatusBar.js';
 import { ValuePanel } from './ValuePanel.js';
 import { VerifyView } from './VerifyView.js';
@@ -71,7 +72,17 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const [focusKeys, setFocusKeys] = useState(0);
   const [stats, setStats] = useState<StatsResponse | null>(null);
   const [segments, setSegments] = useState<SegmentsResponse | null>(null);
-  const [job, setJob] = useState<JobState | null>(null);
+  /**
+   * The job running, from the start request's answer and the job's events in whatever order they come (job-state.ts);
+   * kept in a ref too, for the event handler to read the kind of a job that ended.
+   */
+  const jobs = useRef(noJobs);
+  const [jobsState, setJobsState] = useState(noJobs);
+  const dispatchJob = useCallback((action: JobAction) => {
+    jobs.current = jobsReducer(jobs.current, action);
+    setJobsState(jobs.current);
+  }, []);
+  const job = jobsState.job;
   const [lastCompaction, setLastCompaction] = useState<CompactSummary | null>(null);
   const [verifyResult, setVerifyResult] = useState<VerifyResult | null>(null);
   const [switching, setSwitching] = useState(false);
@@ -80,7 +91,6 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   /** Asks for the file list again (a view found a file it showed gone). */
   const [filesAsked, setFilesAsked] = useState(0);
   const [follow, setFollow] = useState<{ lockPid: number | null; changes: FollowChange[]; count: number; reloadError?: ApiErrorShape } | null>(null);
-  const jobKinds = useRef(new Map<string, 'compact' | 'verify'>());
   /** Whether the value panel holds unsaved changes; leaving it asks first. */
   const dirty = useRef(false);
   const [pendingLeave, setPendingLeave] = useState<(() => void) | null>(null);
@@ -133,9 +143,9 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
       api.onEvent((event) => {
         if (!('sessionId' in event) || event.sessionId !== sessionId) return;
         if (event.type === 'job-progress') {
-          setJob({ jobId: event.jobId, kind: jobKinds.current.get(event.jobId) ?? 'compact', phase: event.phase, done: event.done, total: event.total });
+          dispatchJob({ type: 'progress', jobId: event.jobId, phase: event.phase, done: event.done, total: event.total });
         } else if (event.type === 'job-done') {
-          setJob(null);
+          dispatchJob({ type: 'ended', jobId: event.jobId });
           succeeded();
           if (event.kind === 'verify') setVerifyResult(event.report);
           else {
@@ -143,8 +153,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             bump();
           }
         } else if (event.type === 'job-failed') {
-          const kind = jobKinds.current.get(event.jobId) ?? 'compact';
-          setJob(null);
+          const kind = kindOf(jobs.current, event.jobId) ?? 'compact';
+          dispatchJob({ type: 'ended', jobId: event.jobId });
           if (event.error.code !== 'ABORTED') onError(event.error);
           else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
           if (kind === 'compact') bump();
@@ -162,7 +172,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           bump();
         }
       }),
-    [api, sessionId, bump, onError, succeeded],
+    [api, sessionId, bump, onError, succeeded, dispatchJob],
   );
 
   const setMode = async (readWrite: boolean) => {
@@ -179,14 +189,16 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     }
   };
 
-  const startJob = async (kind: 'compact' | 'verify') => {
+  const startJob = async (kind: JobKind) => {
     try {
       if (kind === 'compact') setLastCompaction(null);
       else setVerifyResult(null);
+      dispatchJob({ type: 'requested', kind });
       const { jobId } = kind === 'compact' ? await api.compact({ sessionId }) : await api.verify({ sessionId });
-      jobKinds.current.set(jobId, kind);
-      setJob((current) => current ?? { jobId, kind, phase: 'starting', done: 0, total: 0 });
+      // Its progress, even its end, may have come first: the reducer keeps an ended job ended.
+      dispatchJob({ type: 'started', jobId, kind });
     } catch (err) {
+      dispatchJob({ type: 'refused' });
       report(err);
     }
   };
