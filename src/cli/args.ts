@@ -29,6 +29,8 @@ export interface CliOptions {
   flip: string | undefined;
   /** No progress line on a terminal's stderr (import, compact, verify). */
   noProgress: boolean;
+  /** Another engine's store: read every data file at the open, none taken from its hint file (OpenStoreOptions.replayData). */
+  noHints: boolean;
   help: boolean;
   version: boolean;
 }
@@ -60,6 +62,7 @@ const OPTION_SPEC = {
   tear: { type: 'string' },
   flip: { type: 'string' },
   'no-progress': { type: 'boolean' },
+  'no-hints': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -74,6 +77,12 @@ type OptionName = keyof typeof OPTION_SPEC;
  */
 const STORE: readonly OptionName[] = ['dir', 'format', 'read-only', 'segment-size', 'fsync'];
 const WRITER = STORE;
+/**
+ * The commands that read a store (another engine's too) and so may be asked to
+ * read its data files rather than take keys from its hints (--no-hints); the
+ * open refuses it where the store has no such hints (commands.ts, refuseNoHints).
+ */
+const READER: readonly OptionName[] = [...STORE, 'no-hints'];
 
 /**
  * The options each command uses (--help and --version go with any). Any
@@ -84,24 +93,26 @@ const WRITER = STORE;
  */
 export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
   set: [...WRITER, 'json', 'key-hex'],
-  get: [...STORE, 'json', 'key-hex'],
+  get: [...READER, 'json', 'key-hex'],
   delete: [...WRITER, 'json', 'key-hex'],
-  list: [...STORE, 'json', 'key-hex', 'prefix', 'limit'],
-  scan: [...STORE, 'json', 'key-hex', 'prefix', 'limit'],
-  history: [...STORE, 'json', 'key-hex'],
-  stats: [...STORE, 'json'],
+  list: [...READER, 'json', 'key-hex', 'prefix', 'limit'],
+  scan: [...READER, 'json', 'key-hex', 'prefix', 'limit'],
+  history: [...READER, 'json', 'key-hex'],
+  stats: [...READER, 'json'],
   compact: [...WRITER, 'json', 'no-progress'],
-  verify: [...STORE, 'json', 'no-progress'],
-  dump: [...STORE, 'json', 'segment'],
-  segments: [...STORE, 'json'],
-  records: [...STORE, 'json', 'segment', 'offset', 'limit'],
+  verify: [...READER, 'json', 'no-progress'],
+  dump: [...READER, 'json', 'segment'],
+  // It reads every data file anyway: --no-hints changes nothing there, and is taken.
+  segments: [...READER, 'json'],
+  records: [...READER, 'json', 'segment', 'offset', 'limit'],
   repair: [...STORE, 'json', 'to'],
   'crash-lab': [...STORE, 'json', 'to', 'tear', 'flip'],
   follow: [...STORE, 'json'],
-  import: [...WRITER, 'json', 'from', 'no-progress'],
+  // --no-hints: of import --from DIR's source.
+  import: [...WRITER, 'json', 'from', 'no-progress', 'no-hints'],
   // Its output is JSON Lines with or without --json.
-  export: [...STORE, 'json', 'key-hex', 'prefix'],
-  repl: [...WRITER, 'key-hex'],
+  export: [...READER, 'json', 'key-hex', 'prefix'],
+  repl: [...READER, 'key-hex'],
   // DIR is its argument; it writes the demo store as it always does.
   demo: ['read-only', 'json'],
   serve: ['port', 'read-write'],
@@ -201,6 +212,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       tear: v.tear,
       flip: v.flip,
       noProgress: v['no-progress'] ?? false,
+      noHints: v['no-hints'] ?? false,
       help: v.help ?? false,
       version: v.version ?? false,
     },
@@ -247,6 +259,9 @@ Options (anywhere on the line):
       --json              machine-readable output
       --key-hex           KEY arguments, --prefix and the repl's keys are hex bytes, for keys that are not text (list shows them as \\xNN)
       --no-progress       import, compact, verify: no progress line on a terminal's stderr
+      --no-hints          get, list, scan, history, stats, verify, dump, segments, records, export, repl, import --from:
+                          another engine's store (riak-bitcask) is opened by reading every data file, none taken
+                          from its hint file (stats says why each was read): to compare, when a hint is suspect
       --port N            serve: port (default: a free one)
       --read-write        serve: allow writes from the inspector
   -h, --help              this help

@@ -18,7 +18,7 @@ import { uncommittedCompaction as findUncommittedCompaction } from '../engine/co
 import { realFs } from '../engine/fs.js';
 import { keyFromString, printableKey, printableValue, toBytes } from '../engine/keys.js';
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
-import { getFormat, listFormats } from '../engine/formats/registry.js';
+import { detectAll, getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
@@ -187,12 +187,37 @@ export async function withWriter<T>(
   );
 }
 
+/**
+ * --no-hints is refused, before anything is opened, where it means nothing:
+ * a kvscope store (it opens from its own hints and keydir image; verify
+ * reads every record), another engine's format kvscope never opens from hints
+ * (its data files are always read), or, for a command that would create a
+ * kvscope store (repl), a directory with no store. Where no format is
+ * found, the open says so itself.
+ */
+export function refuseNoHints(dir: string, format: string | undefined, creates: boolean): void {
+  const withHints = listFormats().filter((f) => f.readHint !== undefined).map((f) => f.id);
+  const forWhat = `--no-hints reads every data file of another engine's store whose keys kvscope can take from hint files (${withHints.join(', ')})`;
+  if (format === nativeFormat.id || (format === undefined && nativeFormat.detect(dir) !== null)) {
+    throw new UsageError(`${forWhat}; ${dir} is a kvscope store (to read every one of its records, run kvscope verify)`);
+  }
+  const id = format ?? detectAll(dir)[0]?.format;
+  if (id === undefined) {
+    if (creates) throw new UsageError(`${forWhat}; ${dir} holds no store`);
+    return;
+  }
+  const description = getFormat(id);
+  if (description && description.readHint === undefined) throw new UsageError(`${forWhat}; ${dir} is a ${id} directory, whose data files kvscope always reads (it has no hint files to open from)`);
+}
+
 async function withOpened<T>(opts: CliOptions, write: boolean, work: Work | undefined, fn: (opened: OpenedStore) => Promise<T>, refuseUnsyncedClose = true): Promise<T> {
   // A write with --read-only is refused by the store it opens; where there is no store, say that, not only that
   // the directory does not exist (as if leaving out --read-only would not create it).
   if (write && opts.readOnly && !existsSync(opts.dir)) throw new StoreError('READ_ONLY', `cannot write: ${opts.dir} does not exist, and --read-only creates nothing`);
+  if (opts.noHints) refuseNoHints(opts.dir, opts.format, write);
   const opened = await openStore(opts.dir, {
     ...workOptions(work),
+    ...(opts.noHints ? { replayData: true } : {}),
     format: opts.format,
     readOnly: !write || opts.readOnly,
     create: write,
@@ -329,7 +354,7 @@ const get: Command = async (args, opts, io) => {
   const key = keyArg(opts, one(args, 'get'));
   // A kvscope store closed cleanly answers through its keydir image, unopened (a few small reads), for a key
   // it has and (a version 2 image) for a key it has not; when the image cannot say, the store is opened.
-  const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
+  const throughImage = !opts.noHints && (opts.format === undefined || opts.format === nativeFormat.id) ? getThroughKeydirImage(opts.dir, toBytes(key)) : undefined;
   const value = throughImage === 'absent' ? undefined : (throughImage ?? (await withStore(opts, (o) => o.store.get(key), io)));
   if (value === undefined) {
     // --json answers on stdout either way: the value null when there is none (as other --json output says absence).
@@ -472,7 +497,7 @@ const history: Command = async (args, opts, io) => {
 const stats: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('stats takes no arguments');
   // A kvscope store closed cleanly gives its figures from its keydir image's header, unopened; else it is opened.
-  const throughImage = opts.format === undefined || opts.format === nativeFormat.id ? statsThroughKeydirImage(opts.dir) : undefined;
+  const throughImage = !opts.noHints && (opts.format === undefined || opts.format === nativeFormat.id) ? statsThroughKeydirImage(opts.dir) : undefined;
   const { s, unfinished } = throughImage
     ? { s: throughImage, unfinished: uncommittedCompaction(opts.dir) }
     : await withStore(opts, async (o) => ({ s: o.store.stats(), unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined }), io);
@@ -780,7 +805,8 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     // It writes into --dir (a writer's lock, new segments): --read-only refuses it before anything is opened.
     if (opts.readOnly) throw new ReadOnlyError(`import into ${opts.dir}`);
     assertSeparateDirectories(opts.from, opts.dir, 'import --from');
-    const source = await openStore(opts.from, { ...workOptions(work), format: opts.format, readOnly: true });
+    if (opts.noHints) refuseNoHints(opts.from, opts.format, false);
+    const source = await openStore(opts.from, { ...workOptions(work), format: opts.format, readOnly: true, ...(opts.noHints ? { replayData: true } : {}) });
     sayOpenNotes(source, io);
     let count = 0;
     let keys = 0;
@@ -873,6 +899,7 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     return finishAfterDamage(source, io, leftOut.finish());
   }
   const file = one(args, 'import', 'FILE ("-" for standard input), or --from DIR');
+  if (opts.noHints) throw new UsageError('import takes --no-hints only with --from DIR (the store it reads): a FILE has no hints');
   // Two passes over the lines, so that a bad line imports nothing and no file is held in memory (holding
   // every parsed line took 0.6 GB at a million lines): the first checks every line, the second parses them
   // again and writes them IMPORT_BATCH at a time. Standard input is read once: the first pass keeps a copy

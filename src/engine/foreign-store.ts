@@ -77,7 +77,7 @@ const MAX_UNSURE_READS = 1024;
 export interface OpenedFrom {
   file: string;
   from: 'hint' | 'records';
-  /** Why the records were read, for a format whose hints could have stood for them (not said when the caller asked for it). */
+  /** Why the records were read, for a format whose hints could have stood for them (also when the caller asked for the records: replayData). */
   why?: string;
 }
 
@@ -394,14 +394,15 @@ export class ForeignStore implements BrowsableStore {
    * The data file's key versions from its hint, without reading the data
    * file, when the format can (readHint) and the hint stands for the file:
    * the replay's ordinal after them. Otherwise why not (undefined when
-   * there is no reason to say: a format without such hints, or the caller
-   * asked for the records).
+   * there is no reason to say: a format without such hints, or a data file
+   * that cannot be read, which the replay says).
    */
   private async keysFromHint(file: FormatFile, fileIndex: number, ordinal: number, seg: SegmentStats, opts: OpenForeignOptions, yielder: Yielder, before: number, total: number): Promise<number | string | undefined> {
     const readHint = this.description.readHint;
-    if (!readHint || opts.replayData === true || file.unreadable !== undefined) return undefined;
+    if (!readHint || file.unreadable !== undefined) return undefined;
     const hint = this.fileList.find((f) => f.role === 'hint' && f.id === file.id);
     if (!hint) return 'it has no hint file';
+    if (opts.replayData === true) return `the open was asked to read every data file, not its hint ${hint.name}`;
     let bytes: Buffer;
     try {
       bytes = await readWhole(this.root, hint);
@@ -773,7 +774,8 @@ export class ForeignStore implements BrowsableStore {
       perSegment,
       // Hints describe the records as they were written: damage since is counted by what reads them (verify, segments).
       ...(this.hinted.size > 0 ? { figuresFrom: 'index' as const } : {}),
-      ...(this.hinted.size > 0 && this.sources.some((s) => s.why !== undefined) ? { recordsReadBecause: this.sources.flatMap((s) => (s.why !== undefined ? [{ file: s.file, why: s.why }] : [])) } : {}),
+      // Why files of a format that opens from hints were read instead (also when no hint was used: every one damaged, or replayData).
+      ...(this.sources.some((s) => s.why !== undefined) ? { recordsReadBecause: this.sources.flatMap((s) => (s.why !== undefined ? [{ file: s.file, why: s.why }] : [])) } : {}),
     };
   }
 

@@ -158,9 +158,10 @@ export interface StoreStats {
    */
   figuresFrom?: 'records' | 'index';
   /**
-   * Another engine's store whose figures come partly from hints: the data
-   * files whose records the open read instead, and why (no hint, a hint that
-   * does not check out or does not cover the file).
+   * Another engine's store whose format opens data files from hints: the
+   * data files whose records the open read instead, and why (no hint, a hint
+   * that does not check out or does not cover the file, or the open was
+   * asked to read every data file: OpenForeignOptions.replayData).
    */
   recordsReadBecause?: Array<{ file: string; why: string }>;
 }

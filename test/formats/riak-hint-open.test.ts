@@ -127,9 +127,11 @@ describe('a Riak cask opened from its hints', () => {
       }
       const [a, b] = [store.stats(), replayed.stats()];
       expect(a.perSegment).toEqual(b.perSegment);
-      expect({ ...a, figuresFrom: undefined }).toEqual({ ...b, figuresFrom: undefined });
+      expect({ ...a, figuresFrom: undefined }).toEqual({ ...b, figuresFrom: undefined, recordsReadBecause: undefined });
       expect(a.figuresFrom).toBe('index');
       expect(b.figuresFrom).toBeUndefined();
+      // The replay says why it read each file: it was asked to (kvscope --no-hints).
+      expect(b.recordsReadBecause?.map((r) => r.why)).toEqual(replayed.openedFrom().map((f) => `the open was asked to read every data file, not its hint ${f.file.replace('.data', '.hint')}`));
     } finally {
       await store.close();
       await replayed.close();
