@@ -300,6 +300,74 @@ describe('tombstones in a Riak hint', () => {
   });
 });
 
+describe('the cap on records read for their kind (MAX_UNSURE_READS, 1,024 a file)', () => {
+  /**
+   * A cask of one data file and its hint (written without the tombstone bit, as before the bit existed): `unsure`
+   * records whose value has a tombstone's size (17 bytes), in threes (put a, put b, the tombstone of a), then
+   * three records the hint says for sure (values of another size). Their sizes, and the live keys a replay gives.
+   */
+  function caskWithUnsure(unsure: number): { dir: string; unsureBytes: number; dataSize: number } {
+    const dir = temps.empty('kvscope-hint-unsure-');
+    const records: Buffer[] = [];
+    const entries: Buffer[] = [];
+    let offset = 0;
+    let unsureBytes = 0;
+    const add = (key: string, value: string): void => {
+      const r = dataRecord(1795391760, key, value);
+      entries.push(hintEntry(1795391760, key, r.length, false, offset));
+      records.push(r);
+      offset += r.length;
+      if (value.length === 17) unsureBytes += r.length;
+    };
+    for (let i = 0; i < unsure; i++) {
+      const group = Math.floor(i / 3);
+      if (i % 3 === 0) add(`a-${group}`, 'seventeen bytes!!');
+      else if (i % 3 === 1) add(`b-${group}`, 'seventeen bytes!!');
+      else add(`a-${group}`, 'bitcask_tombstone');
+    }
+    for (const key of ['sure-1', 'sure-2', 'sure-3']) add(key, `the value of ${key}`); // 19 bytes: no tombstone's size
+    fs.writeFileSync(path.join(dir, '1.bitcask.data'), Buffer.concat(records));
+    fs.writeFileSync(path.join(dir, '1.bitcask.hint'), withTrailer(Buffer.concat(entries)));
+    return { dir, unsureBytes, dataSize: offset };
+  }
+
+  it('1,024 such entries: the hint is used, and those records alone are read, each by itself', async () => {
+    const { dir, unsureBytes, dataSize } = caskWithUnsure(1024);
+    const store = await openForeign(dir);
+    expect(reads.get('1.bitcask.data')).toBe(unsureBytes);
+    expect(unsureBytes).toBeLessThan(dataSize);
+    const replayed = await openForeign(dir, { replayData: true });
+    try {
+      expect(store.openedFrom()).toEqual([{ file: '1.bitcask.data', from: 'hint' }]);
+      expect(store.has('a-0')).toBe(false); // its tombstone, known from its record, not the hint
+      expect(store.sortedKeys()).toContain('b-0');
+      expect(await liveOf(store)).toEqual(await liveOf(replayed));
+    } finally {
+      await store.close();
+      await replayed.close();
+    }
+  });
+
+  it('1,025: past the cap the hint is not used; the data file is replayed (read once, whole), the open says why, and the keys are the same', async () => {
+    const { dir, dataSize } = caskWithUnsure(1025);
+    const store = await openForeign(dir);
+    expect(reads.get('1.bitcask.data')).toBe(dataSize);
+    const replayed = await openForeign(dir, { replayData: true });
+    try {
+      expect(store.openedFrom()).toEqual([
+        { file: '1.bitcask.data', from: 'records', why: 'its hint 1.bitcask.hint was not used: 1025 of its entries have a tombstone\'s size without the tombstone bit (a hint written before the bit existed?)' },
+      ]);
+      expect(store.stats().recordsReadBecause).toEqual([{ file: '1.bitcask.data', why: store.openedFrom()[0]!.why }]);
+      expect(store.has('a-0')).toBe(false);
+      expect(store.sortedKeys()).toContain('a-341'); // the 1,024th record puts it; its tombstone would be the 1,026th
+      expect(await liveOf(store)).toEqual(await liveOf(replayed));
+    } finally {
+      await store.close();
+      await replayed.close();
+    }
+  });
+});
+
 describe('damage since the hints were written: what reads the records counts it as a replay does', () => {
   /** Copies of riak-bitcask/basic damaged where a sound hint still names the record. */
   const damages: Array<[string, (dir: string) => void]> = [
