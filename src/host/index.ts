@@ -15,7 +15,7 @@ import { createEngineOpener } from '../inspector/engine-opener.js';
 import type { StoreOpener } from '../inspector/opener.js';
 import { InspectorService } from '../inspector/service.js';
 import { handleApi, sendError } from './api.js';
-import { hasToken, isSameSite, newToken, SECURITY_HEADERS, TOKEN_COOKIE } from './security.js';
+import { hasToken, isSameSite, newToken, securityHeaders, TOKEN_COOKIE } from './security.js';
 import { resolveStaticFile } from './static-files.js';
 import { PAGE_GRACE_MS, PageSessions } from './page-sessions.js';
 import { PAGE_HEADER, PAGE_ID_PATTERN } from '../shared/limits.js';
@@ -79,6 +79,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   // Crash-lab copies an inspector that died left in the temp directory (only those its marker proves ours).
   service.sweepAbandonedLabCopies();
   let port = 0;
+  // Named after the port once it is known (the policy's connect-src); nothing is answered before that.
+  let answerHeaders = securityHeaders(0);
   // Stores opened by a page that is gone (killed, crashed: no goodbye) are closed after a grace period.
   const pages = new PageSessions(options.pageGraceMs ?? PAGE_GRACE_MS, async (ids) => {
     await Promise.allSettled(ids.map((sessionId) => service.closeStore({ sessionId })));
@@ -93,7 +95,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   };
 
   const forbidden = (res: ServerResponse, message: string): void =>
-    sendError(res, new ApiError('FORBIDDEN', message), SECURITY_HEADERS);
+    sendError(res, new ApiError('FORBIDDEN', message), answerHeaders);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isSameSite(req, port)) return forbidden(res, 'Foreign Host or Origin refused');
@@ -102,18 +104,18 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
       if (!hasToken(req, url, token, { header: true, query: false, cookie: false })) {
         return forbidden(res, 'Missing or wrong token');
       }
-      return handleApi(service, url.pathname.slice('/api/'.length), req, res, SECURITY_HEADERS, noteCall(pageOf(req.headers[PAGE_HEADER])));
+      return handleApi(service, url.pathname.slice('/api/'.length), req, res, answerHeaders, noteCall(pageOf(req.headers[PAGE_HEADER])));
     }
     if (!hasToken(req, url, token, { header: true, query: true, cookie: true })) {
       return forbidden(res, 'Missing or wrong token: open the URL kvscope printed');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendError(res, new ApiError('BAD_REQUEST', 'Only GET is served here'), SECURITY_HEADERS);
+      return sendError(res, new ApiError('BAD_REQUEST', 'Only GET is served here'), answerHeaders);
     }
     const file = await resolveStaticFile(rendererDir, url.pathname);
-    if (!file) return sendError(res, new ApiError('NOT_FOUND', 'Not found'), SECURITY_HEADERS);
+    if (!file) return sendError(res, new ApiError('NOT_FOUND', 'Not found'), answerHeaders);
     res.writeHead(200, {
-      ...SECURITY_HEADERS,
+      ...answerHeaders,
       'Content-Type': file.contentType,
       'Content-Length': file.body.length,
       // Lets the page's own sub-requests (scripts, styles) carry the token.
@@ -124,7 +126,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, new ApiError('INTERNAL', String(err)), SECURITY_HEADERS);
+      if (!res.headersSent) sendError(res, new ApiError('INTERNAL', String(err)), answerHeaders);
       else res.destroy();
     });
   });
@@ -177,6 +179,7 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   });
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
+  answerHeaders = securityHeaders(port);
 
   const query = new URLSearchParams({ token });
   if (options.dir) query.set('open', resolve(options.dir));
