@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { KvscopeEvent, SessionInfo } from '../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../shared/errors.js';
+import { openAsLatest, OpenSequence } from './open-latest.js';
 import type { Transport } from './transport.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
@@ -17,23 +18,26 @@ export function App({ transport }: { transport: Transport }) {
   const [error, setError] = useState<ApiErrorShape | null>(null);
   const [opening, setOpening] = useState(false);
   const sessionRef = useRef<SessionInfo | null>(null);
+  /** Opens under way answer in any order: the latest is shown (open-latest.ts). */
+  const opens = useRef(new OpenSequence());
   const reportError = useCallback((err: ApiErrorShape) => setError(err), []);
   const clearError = useCallback(() => setError(null), []);
   sessionRef.current = session;
 
   const openDirectory = useCallback(
     async (path: string, format?: string) => {
+      const open = opens.current.begin();
       setOpening(true);
       setError(null);
       try {
-        const previous = sessionRef.current;
-        const info = await api.openStore(format ? { path, format } : { path });
-        if (previous) await api.closeStore({ sessionId: previous.sessionId }).catch(() => undefined);
-        setSession(info);
+        await openAsLatest(opens.current, open, api, format ? { path, format } : { path }, () => sessionRef.current, (info) => {
+          sessionRef.current = info;
+          setSession(info);
+        });
       } catch (err) {
-        setError(asApiError(err).toJSON());
+        if (opens.current.isLatest(open)) setError(asApiError(err).toJSON());
       } finally {
-        setOpening(false);
+        if (opens.current.isLatest(open)) setOpening(false);
       }
     },
     [api],
@@ -41,6 +45,10 @@ export function App({ transport }: { transport: Transport }) {
 
   const closeStore = useCallback(async () => {
     const current = sessionRef.current;
+    // An open under way is not shown after Close.
+    opens.current.supersede();
+    setOpening(false);
+    sessionRef.current = null;
     setSession(null);
     if (current) await api.closeStore({ sessionId: current.sessionId }).catch(() => undefined);
   }, [api]);
