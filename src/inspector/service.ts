@@ -580,6 +580,7 @@ export class InspectorService implements KvscopeHandlers {
       ...(s.overheadBytes !== undefined ? { overheadBytes: s.overheadBytes } : {}),
       ...(s.fileBytes !== undefined ? { fileBytes: s.fileBytes } : {}),
       ...(s.figuresFrom !== undefined ? { figuresFrom: s.figuresFrom } : {}),
+      ...(s.recordsReadBecause !== undefined ? { recordsReadBecause: s.recordsReadBecause.map(({ file, why }) => ({ file, why })) } : {}),
       spaceAmplification: Number.isFinite(s.spaceAmplification) ? s.spaceAmplification : null,
       perSegment: s.perSegment.map((p) => ({
         file: p.file,
@@ -770,6 +771,12 @@ export class InspectorService implements KvscopeHandlers {
       files.push(this.decodedFileInfo(session, file, records, kept));
     }
     if (sequenceIsTimestamp(session)) for (const f of files) if (f.oldestSequence !== null) f.sequenceIsTimestamp = true;
+    // Data files whose records the open read, not their hints (a Riak cask's), and why: as `kvscope stats` says.
+    const readBecause = new Map((stats.recordsReadBecause ?? []).map((r) => [r.file, r.why]));
+    for (const f of files) {
+      const why = f.role === 'data' ? readBecause.get(f.file) : undefined;
+      if (why !== undefined) f.readInsteadOfHint = why;
+    }
     const response: ResponseOf<'segments'> = { format: session.handle.store.format, files };
     if (native && this.opener.isWritable(session.handle.store.format)) response.compactionPlan = native.compactionPlan();
     const replaced = native ? unfinishedCompactionInputs(realFs, session.handle.detection.root) : undefined;

@@ -361,6 +361,11 @@ export interface StatsResponse {
    * as written: damage since is not counted here (Verify and the Segments view read the records).
    */
   figuresFrom?: 'records' | 'index';
+  /**
+   * Another engine's store whose format opens data files from hints (Riak): the data files whose records the open
+   * read instead of taking their keys from the hint, and why (no hint; a hint that does not check out or cover it).
+   */
+  recordsReadBecause?: Array<{ file: string; why: string }>;
   perSegment: SegmentInfo[];
   /** What compaction would do now; absent for read-only formats. */
   compactionPlan?: CompactionPlanInfo;
@@ -418,6 +423,11 @@ export interface SegmentFileInfo {
    * b22e80f at a bad CRC): it never read them, so they are not counted live, stale or tombstones. Absent: none.
    */
   unreadBytes?: number;
+  /**
+   * A data file of a format that opens data files from hints (Riak) whose records the open read instead of taking
+   * its keys from its hint: why (it has none; its hint does not check out, or does not describe the file to its end).
+   */
+  readInsteadOfHint?: string;
   oldestSequence: number | null;
   newestSequence: number | null;
   /** Set when the format's sequences are the writer's clock (seconds since 1970): the range is a span of time. */

@@ -5,6 +5,7 @@
  * rewrite, records it would drop, bytes it would reclaim) and, after a real
  * compaction, the plan side by side with what it did.
  */
+import { Fragment } from 'react';
 import { useWriteHint } from '../write-hint.js';
 import type { CompactSummary, SegmentsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -91,39 +92,48 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
                 </td>
               </tr>
             ) : (
-              <tr key={f.file} className={inputs.has(f.id) && f.role === 'data' ? 'will-compact' : ''} data-file={f.file}>
-                <td className="mono">
-                  <button type="button" className="link mono" onClick={() => onOpenFile(f.file)} title="Open in the record table">
-                    {f.file}
-                  </button>
-                  {f.active ? <span className="badge">active</span> : null}
-                  {inputs.has(f.id) && f.role === 'data' ? <span className="badge badge-warn">rewritten</span> : null}
-                </td>
-                <td className="mono">{formatBytes(f.bytes)}</td>
-                <td className="mono">{formatCount(f.records)}</td>
-                <td className="mono">{f.role === 'data' ? formatBytes(f.liveBytes) : '—'}</td>
-                <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
-                <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
-                <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
-                {anyUnread && (
-                  <td className="mono" data-col="unread">
-                    {f.role === 'data' ? formatBytes(f.unreadBytes ?? 0) : '—'}
+              <Fragment key={f.file}>
+                <tr className={inputs.has(f.id) && f.role === 'data' ? 'will-compact' : ''} data-file={f.file}>
+                  <td className="mono">
+                    <button type="button" className="link mono" onClick={() => onOpenFile(f.file)} title="Open in the record table">
+                      {f.file}
+                    </button>
+                    {f.active ? <span className="badge">active</span> : null}
+                    {inputs.has(f.id) && f.role === 'data' ? <span className="badge badge-warn">rewritten</span> : null}
                   </td>
+                  <td className="mono">{formatBytes(f.bytes)}</td>
+                  <td className="mono">{formatCount(f.records)}</td>
+                  <td className="mono">{f.role === 'data' ? formatBytes(f.liveBytes) : '—'}</td>
+                  <td className="mono">{f.role === 'data' ? formatBytes(f.staleBytes) : '—'}</td>
+                  <td className="mono">{f.role === 'data' ? formatBytes(f.tombstoneBytes) : '—'}</td>
+                  <td className={`mono${f.corruptBytes > 0 ? ' bad' : ''}`}>{f.role === 'data' ? formatBytes(f.corruptBytes) : '—'}</td>
+                  {anyUnread && (
+                    <td className="mono" data-col="unread">
+                      {f.role === 'data' ? formatBytes(f.unreadBytes ?? 0) : '—'}
+                    </td>
+                  )}
+                  <td className="mono" title={f.sequenceIsTimestamp && f.oldestSequence !== null ? `${f.oldestSequence} … ${f.newestSequence} seconds since 1970: ${SEQUENCE_IS_TIMESTAMP_NOTE}` : undefined}>
+                    {f.oldestSequence === null ? '—' : sequenceRangeText(f.oldestSequence, f.newestSequence ?? f.oldestSequence, f.sequenceIsTimestamp)}
+                  </td>
+                  <td className="bar-col">
+                    <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes}${f.unreadBytes ? ` · unread ${f.unreadBytes}` : ''} · other ${f.metaBytes}`}>
+                      <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />
+                      <span className="seg-stale" style={{ width: pct(f.staleBytes, f.bytes) }} />
+                      <span className="seg-tomb" style={{ width: pct(f.tombstoneBytes, f.bytes) }} />
+                      <span className="seg-corrupt" style={{ width: pct(f.corruptBytes, f.bytes) }} />
+                      {f.unreadBytes ? <span className="seg-unread" style={{ width: pct(f.unreadBytes, f.bytes) }} /> : null}
+                      <span className="seg-meta" style={{ width: pct(f.metaBytes, f.bytes) }} />
+                    </div>
+                  </td>
+                </tr>
+                {f.readInsteadOfHint !== undefined && (
+                  <tr className="read-instead" data-file-note={f.file}>
+                    <td colSpan={anyUnread ? 10 : 9} className="small muted">
+                      <span className="mono">{f.file}</span> was read record by record, its keys not taken from a hint: {f.readInsteadOfHint}
+                    </td>
+                  </tr>
                 )}
-                <td className="mono" title={f.sequenceIsTimestamp && f.oldestSequence !== null ? `${f.oldestSequence} … ${f.newestSequence} seconds since 1970: ${SEQUENCE_IS_TIMESTAMP_NOTE}` : undefined}>
-                  {f.oldestSequence === null ? '—' : sequenceRangeText(f.oldestSequence, f.newestSequence ?? f.oldestSequence, f.sequenceIsTimestamp)}
-                </td>
-                <td className="bar-col">
-                  <div className="seg-bar" title={`live ${f.liveBytes} · stale ${f.staleBytes} · tombstones ${f.tombstoneBytes} · corrupt ${f.corruptBytes}${f.unreadBytes ? ` · unread ${f.unreadBytes}` : ''} · other ${f.metaBytes}`}>
-                    <span className="seg-live" style={{ width: pct(f.liveBytes, f.bytes) }} />
-                    <span className="seg-stale" style={{ width: pct(f.staleBytes, f.bytes) }} />
-                    <span className="seg-tomb" style={{ width: pct(f.tombstoneBytes, f.bytes) }} />
-                    <span className="seg-corrupt" style={{ width: pct(f.corruptBytes, f.bytes) }} />
-                    {f.unreadBytes ? <span className="seg-unread" style={{ width: pct(f.unreadBytes, f.bytes) }} /> : null}
-                    <span className="seg-meta" style={{ width: pct(f.metaBytes, f.bytes) }} />
-                  </div>
-                </td>
-              </tr>
+              </Fragment>
             ),
           )}
         </tbody>

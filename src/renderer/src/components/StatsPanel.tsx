@@ -60,8 +60,21 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
           </dl>
           {stats.figuresFrom === 'index' && (
             <p className="small muted" data-testid="figures-from">
-              Figures from hint files and the keydir image: damage since they were written is not counted here (Verify and the Segments view read the records).
+              Figures from {stats.format === 'kvscope' ? 'hint files and the keydir image' : 'hint files'}: damage since they were written is not counted here (Verify and the Segments view read the records).
             </p>
+          )}
+          {stats.recordsReadBecause && stats.recordsReadBecause.length > 0 && (
+            <div className="small records-read" role="note" aria-label="Data files read instead of their hints">
+              {stats.recordsReadBecause.length === 1 ? 'One data file was' : `${formatCount(stats.recordsReadBecause.length)} data files were`} read record by record, not
+              from {stats.recordsReadBecause.length === 1 ? 'its hint' : 'their hints'}:
+              <ul>
+                {stats.recordsReadBecause.map((r) => (
+                  <li key={r.file} data-file={r.file}>
+                    <span className="mono">{r.file}</span>: {r.why}
+                  </li>
+                ))}
+              </ul>
+            </div>
           )}
           <div className="live-bar" title={`${livePct.toFixed(1)}% live`}>
             <div className="live-bar-fill" style={{ width: `${livePct}%` }} />
