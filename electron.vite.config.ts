@@ -21,7 +21,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
-    // Relative asset URLs: the same build loads from file:// (Electron) and http:// (browser host).
+    // Relative asset URLs: the same build loads from kvscope://app (Electron) and http:// (browser host).
     base: './',
     plugins: [react()],
     build: {

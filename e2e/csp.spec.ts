@@ -1,13 +1,14 @@
 /**
  * The page's Content-Security-Policy, tried in Chromium on the built page (out/renderer).
  *
- * In Electron the page is a file:// URL, and Electron (its GrantFileProtocolExtraPrivileges fuse, on unless an
- * app turns it off) lets a file:// page fetch, XHR and frame other file:// URLs, as Chromium does with
- * --allow-file-access-from-files. A CSP 'self' on a file:// page matches every file:// URL, so the page's old
- * policy (default-src, connect-src and img-src 'self') let a renderer that ran something it should not read any
- * file on disk: fetch('file:///etc/passwd'). The page's policy names 'self' for its own scripts and styles
- * only. Under the browser host, the host's header narrows connections to its own port: the old
- * ws://127.0.0.1:* let the page open a WebSocket to any other server on the machine.
+ * Electron loaded the page from its file:// URL (it now uses kvscope://app, test/main/renderer-protocol.test.ts),
+ * and Electron (its GrantFileProtocolExtraPrivileges fuse, on unless an app turns it off) lets a file:// page
+ * fetch, XHR and frame other file:// URLs, as Chromium does with --allow-file-access-from-files. A CSP 'self' on
+ * a file:// page matches every file:// URL, so the page's old policy (default-src, connect-src and img-src
+ * 'self') let a renderer that ran something it should not read any file on disk: fetch('file:///etc/passwd').
+ * The page's policy names 'self' for its own scripts and styles only, so it holds wherever it is loaded from.
+ * Under the browser host, the host's header narrows connections to its own port: the old ws://127.0.0.1:* let
+ * the page open a WebSocket to any other server on the machine.
  */
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

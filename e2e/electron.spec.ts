@@ -35,6 +35,10 @@ test('electron: open from the command line, browse, edit, delete, compact', asyn
     expect(exposed.hasProcess).toBe(false);
     expect(exposed.api).toContain('onEvent');
     expect(exposed.api).toContain('openStore');
+    // The page is kvscope://app (src/main/renderer-protocol.ts), not file://: another file on disk is not its to read.
+    expect(page.url()).toBe('kvscope://app/index.html');
+    const passwd = await page.evaluate(() => fetch('file:///etc/passwd').then((r) => r.text(), () => 'refused'));
+    expect(passwd).toBe('refused');
 
     const keys = page.getByRole('listbox', { name: 'Keys' });
     await expect(keys).toBeVisible();

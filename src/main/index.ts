@@ -4,7 +4,7 @@
  * contract served over IPC by the same inspector service the browser host
  * uses. Everything testable lives in ipc.ts, security.ts and menu.ts.
  */
-import { app, BrowserWindow, dialog, ipcMain, Menu, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, type MenuItemConstructorOptions } from 'electron';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { IPC_EVENT_CHANNEL, type KvscopeEvent, type MethodName } from '../shared/contract.js';
@@ -13,6 +13,7 @@ import { toApiError } from '../inspector/errors.js';
 import { InspectorService } from '../inspector/service.js';
 import { registerContractHandlers } from './ipc.js';
 import { buildMenuTemplate, directoryFromArgv } from './menu.js';
+import { RENDERER_SCHEME, rendererProtocolHandler, rendererSchemePrivileges } from './renderer-protocol.js';
 import { hardenWebContents, isTrustedUrl, rendererUrl, secureWebPreferences } from './security.js';
 
 const service = new InspectorService({
@@ -23,7 +24,10 @@ const service = new InspectorService({
 });
 // Crash-lab copies an inspector that died left in the temp directory (only those its marker proves ours).
 service.sweepAbandonedLabCopies();
-const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL, join(__dirname, '../renderer/index.html'));
+// The page is kvscope://app/index.html, not a file:// URL (renderer-protocol.ts says why); the scheme must be
+// registered before the app is ready, and is handled once it is.
+protocol.registerSchemesAsPrivileged([rendererSchemePrivileges()]);
+const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL);
 let mainWindow: BrowserWindow | null = null;
 let pendingDirectory = directoryFromArgv(process.argv, app.isPackaged, process.cwd());
 
@@ -130,6 +134,7 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.whenReady().then(async () => {
+  protocol.handle(RENDERER_SCHEME, rendererProtocolHandler(join(__dirname, '../renderer')));
   await refreshMenu();
   createWindow();
   app.on('activate', () => {

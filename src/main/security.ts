@@ -1,11 +1,12 @@
 /**
- * Window hardening: secure webPreferences, our own renderer URL as the only
- * trusted origin, navigation and new windows blocked, every permission
+ * Window hardening: secure webPreferences, our own renderer URL (kvscope://app,
+ * renderer-protocol.ts) as the only trusted origin, navigation and new windows blocked, every permission
  * request denied. A folder dropped on the window shows up as a navigation to
  * its file:// URL; that is turned into an "open this directory" request
  * instead of a navigation.
  */
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { RENDERER_PAGE_URL } from './renderer-protocol.js';
 
 export function secureWebPreferences(preloadPath: string) {
   return {
@@ -24,12 +25,19 @@ export function secureWebPreferences(preloadPath: string) {
   } as const;
 }
 
-/** The page we load: the dev server in development, else the built index.html. */
-export function rendererUrl(devServerUrl: string | undefined, builtIndexHtml: string): string {
-  return devServerUrl ? devServerUrl : pathToFileURL(builtIndexHtml).href;
+/**
+ * The page we load: the dev server in development, else the built renderer on kvscope://app (served from
+ * out/renderer by renderer-protocol.ts), never its file:// URL, whose origin is the whole disk.
+ */
+export function rendererUrl(devServerUrl: string | undefined): string {
+  return devServerUrl ? devServerUrl : RENDERER_PAGE_URL;
 }
 
-/** True for our renderer page (any hash/query), false for anything else. */
+/**
+ * True for our renderer page (any hash/query), false for anything else: the same scheme and host (with the
+ * port), and for a file:// page the same file. Not URL.origin, which is 'null' for every kvscope:// (and
+ * file://) URL alike.
+ */
 export function isTrustedUrl(url: string, trusted: string): boolean {
   let given: URL;
   let own: URL;
@@ -39,8 +47,8 @@ export function isTrustedUrl(url: string, trusted: string): boolean {
   } catch {
     return false;
   }
-  if (own.protocol === 'file:') return given.protocol === 'file:' && given.pathname === own.pathname;
-  return given.origin === own.origin;
+  if (given.protocol !== own.protocol || given.host !== own.host) return false;
+  return own.protocol !== 'file:' || given.pathname === own.pathname;
 }
 
 export interface WebContentsLike {

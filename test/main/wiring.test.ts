@@ -2,12 +2,13 @@ import { describe, expect, it, vi } from 'vitest';
 import { registerContractHandlers, type InvokeEventLike } from '../../src/main/ipc.js';
 import { buildMenuTemplate, directoryFromArgv, type MenuItem } from '../../src/main/menu.js';
 import { hardenWebContents, isTrustedUrl, rendererUrl, secureWebPreferences } from '../../src/main/security.js';
+import { RENDERER_PAGE_URL } from '../../src/main/renderer-protocol.js';
 import { buildPreloadApi, exposeApi } from '../../src/preload/api.js';
 import { IPC_EVENT_CHANNEL, METHOD_NAMES, ipcChannel } from '../../src/shared/contract.js';
 import { ApiError, asApiError } from '../../src/shared/errors.js';
 import { toApiError } from '../../src/inspector/errors.js';
 
-const PAGE = 'file:///app/out/renderer/index.html';
+const PAGE = RENDERER_PAGE_URL;
 type Handler = (event: InvokeEventLike, ...args: unknown[]) => Promise<unknown>;
 
 function fakeIpcMain() {
@@ -66,6 +67,9 @@ describe('main process IPC wiring', () => {
   it.each([
     ['a remote page', { senderFrame: { url: 'https://evil.example/' } }],
     ['another local file', { senderFrame: { url: 'file:///tmp/evil.html' } }],
+    ['the built page as a file:// URL', { senderFrame: { url: 'file:///app/out/renderer/index.html' } }],
+    ['another kvscope:// host', { senderFrame: { url: 'kvscope://evil/index.html' } }],
+    ['another scheme with the same host', { senderFrame: { url: 'evil://app/index.html' } }],
     ['a missing frame', { senderFrame: null }],
   ])('refuses calls from %s', async (_name, event) => {
     const { ipcMain, dispatch } = wire();
@@ -165,10 +169,22 @@ describe('window security', () => {
     });
   });
 
+  it('loads the page from kvscope://app, not from its file:// URL (whose origin is the whole disk)', () => {
+    expect(rendererUrl(undefined)).toBe('kvscope://app/index.html');
+    expect(rendererUrl('http://localhost:5173/')).toBe('http://localhost:5173/');
+  });
+
   it('trusts only our own renderer URL', () => {
-    expect(rendererUrl(undefined, '/app/out/renderer/index.html')).toBe(PAGE);
     expect(isTrustedUrl(`${PAGE}#x`, PAGE)).toBe(true);
-    expect(isTrustedUrl('file:///app/out/renderer/other.html', PAGE)).toBe(false);
+    expect(isTrustedUrl(`${PAGE}?open=1`, PAGE)).toBe(true);
+    // Node's URL gives every kvscope:// URL the origin 'null': scheme and host are compared instead.
+    expect(isTrustedUrl('kvscope://evil/index.html', PAGE)).toBe(false);
+    expect(isTrustedUrl('other://app/index.html', PAGE)).toBe(false);
+    expect(isTrustedUrl('file:///app/out/renderer/index.html', PAGE)).toBe(false);
+    const file = 'file:///app/out/renderer/index.html';
+    expect(isTrustedUrl(`${file}#x`, file)).toBe(true);
+    expect(isTrustedUrl('file:///app/out/renderer/other.html', file)).toBe(false);
+    expect(isTrustedUrl('file://evil-host/app/out/renderer/index.html', file)).toBe(false);
     expect(isTrustedUrl('http://localhost:5173/', 'http://localhost:5173/')).toBe(true);
     expect(isTrustedUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false);
     expect(isTrustedUrl('not a url', PAGE)).toBe(false);
