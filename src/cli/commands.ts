@@ -29,7 +29,7 @@ import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jso
 import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
-import { SEQUENCE_IS_ORDER_NOTE, SEQUENCE_IS_TIMESTAMP_NOTE, sequenceHeading, sequenceText } from '../shared/sequence-text.js';
+import { SEQUENCE_IS_ORDER_NOTE, SEQUENCE_IS_TIMESTAMP_NOTE, sequenceHeading, sequenceText, timestampFields, timestampText } from '../shared/sequence-text.js';
 
 export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
@@ -599,13 +599,14 @@ const verify: Command = async (args, opts, io) => {
   return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
 };
 
-function recordLine(file: string, r: DecodedRecord): string {
+/** `timed`: the format's sequence is the writer's clock (Riak's tstamp), shown as time=… in UTC, as history shows it. */
+function recordLine(file: string, r: DecodedRecord, timed: boolean): string {
   const key = r.key ? printableKey(r.key) : '';
-  const seq = r.sequence !== undefined ? String(r.sequence) : '-';
+  const seq = r.sequence === undefined ? (timed ? 'time=-' : 'seq=-') : timed ? `time=${timestampText(r.sequence)}` : `seq=${r.sequence}`;
   const value = r.valueLength !== undefined ? String(r.valueLength) : '-';
   // The key as list and records show it (printableKey escapes tabs and newlines): quoting it as JSON as well
   // escaped it twice (key="back\\\\slash" for back\\slash).
-  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\tseq=${seq}\tkey=${key}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${r.label ? `\t${r.label}` : ''}`;
+  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\t${seq}\tkey=${key}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${r.label ? `\t${r.label}` : ''}`;
 }
 
 const dump: Command = async (args, opts, io) => {
@@ -615,11 +616,14 @@ const dump: Command = async (args, opts, io) => {
     const files = format.listFiles(o.detection.root).filter(hasRecords);
     const chosen = opts.segment === undefined ? files.filter((f) => f.role === 'data') : files.filter((f) => f.name === opts.segment || String(f.id) === opts.segment);
     if (chosen.length === 0) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
+    // The seconds are kept in --json (with sequenceIsTimestamp and the ISO time beside them); the text says the time.
+    const timed = format.sequenceIsTimestamp === true;
+    if (timed && !opts.json) io.err(`kvscope: note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
     for (const file of chosen) {
       for await (const r of decodedRecordsOf(format, o.detection.root, file)) {
         if (opts.json) {
-          io.out(JSON.stringify({ file: file.name, ...recordAsObject(r), key: r.key ? bytesToJson(r.key) : undefined }));
-        } else io.out(recordLine(file.name, r));
+          io.out(JSON.stringify({ file: file.name, ...recordAsObject(r), ...timestampFields(r.sequence, timed), key: r.key ? bytesToJson(r.key) : undefined }));
+        } else io.out(recordLine(file.name, r, timed));
       }
     }
   }, io);

@@ -4,7 +4,7 @@
  * on stderr, exit codes 0/1/2/3. They work on foreign formats (--format or
  * detected) wherever that makes sense; follow needs a kvscope store.
  */
-import { sequenceRangeText } from '../shared/sequence-text.js';
+import { SEQUENCE_IS_TIMESTAMP_NOTE, sequenceRangeText, timestampFields, timestampText } from '../shared/sequence-text.js';
 import { realFs } from '../engine/fs.js';
 import { nativeFormat } from '../engine/formats/native.js';
 import { unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -182,7 +182,15 @@ const records: Command = async (args, opts, io) => {
     if (!file) throw new UsageError(`no file matches --segment ${opts.segment}; files: ${files.map((f) => f.name).join(', ')}`);
     if (from > 0 && from >= file.size) throw new UsageError(`--offset ${from} is past the end of ${file.name} (${file.size} bytes: offsets 0 to ${Math.max(0, file.size - 1)})`);
     let shown = 0;
-    if (!opts.json) io.out(`${'offset'.padStart(10)} ${'length'.padStart(7)} ${'type'.padEnd(7)} ${'sequence'.padStart(12)} ${'value'.padStart(8)} ${'stored'.padEnd(8)} ${'computed'.padEnd(8)} ${'status'.padEnd(9)} key`);
+    // A format whose sequence is the writer's clock (Riak's tstamp): a time column, in UTC, as history and the record table show it.
+    const timed = format.sequenceIsTimestamp === true;
+    const sequenceCell = (sequence: number | undefined): string =>
+      timed ? (sequence === undefined ? '-' : timestampText(sequence).replace(/ UTC$/, '')).padEnd(19) : String(sequence ?? '-').padStart(12);
+    if (!opts.json) {
+      io.out(`${'offset'.padStart(10)} ${'length'.padStart(7)} ${'type'.padEnd(7)} ${timed ? 'time (UTC)'.padEnd(19) : 'sequence'.padStart(12)} ${'value'.padStart(8)} ${'stored'.padEnd(8)} ${'computed'.padEnd(8)} ${'status'.padEnd(9)} key`);
+      // On stderr, as history's note: what the time is, and that the file stores it as seconds (--json keeps them).
+      if (timed) io.err(`kvscope: note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
+    }
     for await (const r of decodedRecordsOf(format, o.detection.root, file)) {
       if (r.offset + r.length <= from) continue;
       if (shown++ >= limit) break;
@@ -196,6 +204,7 @@ const records: Command = async (args, opts, io) => {
             kind: r.kind,
             status,
             sequence: r.sequence ?? null,
+            ...timestampFields(r.sequence, timed),
             key: r.key ? bytesToJson(r.key) : null,
             valueLength: r.valueLength ?? null,
             storedCrc: r.storedCrc ?? null,
@@ -207,7 +216,7 @@ const records: Command = async (args, opts, io) => {
       } else {
         const key = r.key ? printableKey(r.key) : r.problem ?? (r.label ? `(${r.label})` : '');
         io.out(
-          `${String(r.offset).padStart(10)} ${String(r.length).padStart(7)} ${r.kind.padEnd(7)} ${String(r.sequence ?? '-').padStart(12)} ${String(r.valueLength ?? '-').padStart(8)} ${hex32(r.storedCrc).padEnd(8)} ${hex32(r.computedCrc).padEnd(8)} ${status.padEnd(9)} ${key}`,
+          `${String(r.offset).padStart(10)} ${String(r.length).padStart(7)} ${r.kind.padEnd(7)} ${sequenceCell(r.sequence)} ${String(r.valueLength ?? '-').padStart(8)} ${hex32(r.storedCrc).padEnd(8)} ${hex32(r.computedCrc).padEnd(8)} ${status.padEnd(9)} ${key}`,
         );
       }
     }

@@ -24,6 +24,25 @@ export function timestampText(seconds: number): string {
   return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/**
+ * Seconds since 1970 as ISO 8601 in UTC, "2026-11-22T23:55:55Z", for JSON beside the number (undefined for a
+ * time outside Date's range).
+ */
+export function timestampIso(seconds: number): string | undefined {
+  const date = new Date(seconds * 1000);
+  return Number.isFinite(date.getTime()) ? date.toISOString().replace(/\.000Z$/, 'Z') : undefined;
+}
+
+/**
+ * A decoded record's sequence for JSON output, of a format whose sequence is the writer's clock: the number kept
+ * (`sequence`), said to be a time as locations say it (`sequenceIsTimestamp`), and that time in ISO 8601 (`time`).
+ */
+export function timestampFields(sequence: number | undefined, isTimestamp: boolean | undefined): { sequenceIsTimestamp?: true; time?: string } {
+  if (!isTimestamp || sequence === undefined) return {};
+  const time = timestampIso(sequence);
+  return time === undefined ? { sequenceIsTimestamp: true } : { sequenceIsTimestamp: true, time };
+}
+
 export function sequenceText(location: SequencedLocation): string {
   if (location.sequenceIsOrder) return `#${location.sequence}`;
   if (location.sequenceIsTimestamp) return timestampText(location.sequence);

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openForeign } from '../../src/engine/foreign-store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
-import { sequenceRangeText, sequenceText, sequenceTitle, timestampText } from '../../src/shared/sequence-text.js';
+import { sequenceRangeText, sequenceText, sequenceTitle, timestampIso, timestampText } from '../../src/shared/sequence-text.js';
 import { textToKeyString } from '../../src/shared/keytext.js';
 import { FIXTURES, kvscope } from '../formats/helpers.js';
 import { existsSync } from 'node:fs';
@@ -30,6 +30,8 @@ describe('sequence text', () => {
     expect(sequenceRangeText(5, 9, false)).toBe('5 … 9');
     expect(sequenceRangeText(1795391755, 1795391755, true)).toBe('2026-11-22 23:55:55 UTC');
     expect(sequenceRangeText(1795391755, 1795391762, true, '..')).toBe('2026-11-22 23:55:55..23:56:02 UTC');
+    expect(timestampIso(1795391755)).toBe('2026-11-22T23:55:55Z');
+    expect(timestampIso(1e300)).toBeUndefined();
   });
 });
 
@@ -62,10 +64,43 @@ describe.runIf(existsSync(RIAK))('Riak: the sequence is the writer\'s clock', ()
     expect(versions.every((v) => v.location.sequence === 1795391755 && v.location.sequenceIsTimestamp === true)).toBe(true);
   });
 
+  it('kvscope records and dump show each record\'s time in UTC, as history does; --json keeps the number, with the field and the ISO time', async () => {
+    const records = await kvscope(['records', '--segment', '1.bitcask.hint', '--dir', RIAK]);
+    expect(records.code).toBe(0);
+    expect(records.out[0]).toMatch(/^ +offset +length type +time \(UTC\) +value /);
+    expect(records.out[1]).toMatch(/^ +0 +25 hint +2026-11-22 23:55:55 +- /);
+    // The hint's trailer has no time.
+    expect(records.out.at(-1)).toMatch(/^ +\d+ +18 trailer -  /);
+    expect(records.out.join('\n')).not.toContain('1795391755');
+    expect(records.err).toEqual([expect.stringMatching(/^kvscope: note: .*writer's clock/)]);
+    const dump = await kvscope(['dump', '--segment', '1', '--dir', RIAK]);
+    expect(dump.out[0]).toBe('1.bitcask.data@0\t341\tput\tvalid\ttime=2026-11-22 23:55:55 UTC\tkey=key-000\tvalue=320');
+    expect(dump.err).toEqual([expect.stringMatching(/^kvscope: note: .*writer's clock/)]);
+
+    type Row = { sequence: number | null; sequenceIsTimestamp?: true; time?: string; kind: string };
+    const json = (await kvscope(['records', '--segment', '1.bitcask.hint', '--dir', RIAK, '--json'])).out.map((l) => JSON.parse(l) as Row);
+    expect(json[0]).toMatchObject({ sequence: 1795391755, sequenceIsTimestamp: true, time: '2026-11-22T23:55:55Z' });
+    expect(json.at(-1)).toMatchObject({ kind: 'trailer', sequence: null });
+    expect(json.at(-1)!.time).toBeUndefined();
+    const dumped = JSON.parse((await kvscope(['dump', '--segment', '1', '--dir', RIAK, '--json'])).out[0]!) as Row;
+    expect(dumped).toMatchObject({ sequence: 1795391755, sequenceIsTimestamp: true, time: '2026-11-22T23:55:55Z' });
+  });
+
+  it.runIf(existsSync(MINI))('records and dump of a format without a clock keep their sequence column, with no note', async () => {
+    const records = await kvscope(['records', '--segment', 'segment-1.dat', '--dir', MINI]);
+    expect(records.out[0]).toMatch(/^ +offset +length type +sequence +value /);
+    expect(records.err).toEqual([]);
+    const dump = await kvscope(['dump', '--dir', MINI]);
+    expect(dump.out[0]).toMatch(/\tseq=-\t/);
+    expect(dump.err).toEqual([]);
+    expect(JSON.parse((await kvscope(['dump', '--dir', MINI, '--json'])).out[0]!)).not.toHaveProperty('time');
+  });
+
   it('kvscope segments shows the span of time a file was written in', async () => {
     const text = await kvscope(['segments', '--dir', RIAK]);
     expect(text.out[0]).toMatch(/written \(UTC\)$/);
-    expect(text.out.find((l) => l.startsWith('4.bitcask.data'))).toMatch(/ 2026-11-22 23:55:55 UTC {2}\(active\)$/);
+    // No writer holds the cask (no bitcask.write.lock): no file is active, the next writer starts file 5.
+    expect(text.out.find((l) => l.startsWith('4.bitcask.data'))).toMatch(/ 2026-11-22 23:55:55 UTC$/);
     const json = JSON.parse((await kvscope(['segments', '--dir', RIAK, '--json'])).out[0]!) as { files: Array<{ oldestSequence: number | null; sequenceIsTimestamp?: true }> };
     expect(json.files.every((f) => f.oldestSequence === 1795391755 && f.sequenceIsTimestamp === true)).toBe(true);
   });
