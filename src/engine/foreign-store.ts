@@ -560,7 +560,7 @@ export class ForeignStore implements BrowsableStore {
    */
   warnings(): string[] {
     return this.replayProblems.map((p) => {
-      if (p.kind === 'torn-tail') return `torn tail in ${p.file} at ${p.offset}: ${p.message}${this.isUnfinishedLastWrite(p) ? ' (the last write, cut short: left in place)' : ''}`;
+      if (p.kind === 'torn-tail') return `torn tail in ${p.file} at ${p.offset}: ${p.message}${this.isUnfinishedLastWrite(p) ? this.lastWriteNote(p) : ''}`;
       return `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}`;
     });
   }
@@ -572,6 +572,16 @@ export class ForeignStore implements BrowsableStore {
    */
   damageSkipped(): Problem[] {
     return this.replayProblems.filter((p) => !this.isUnfinishedLastWrite(p));
+  }
+
+  /**
+   * What became of the last write, cut short: a torn record's bytes are left
+   * in place, unread; a text log's last line without '\n' the program applies
+   * as it stands (its problem is the note of no bytes at the end of the file
+   * that text-lines' unterminatedLine gives, the only torn tail of no bytes).
+   */
+  private lastWriteNote(p: Problem): string {
+    return p.length === 0 ? ` (that last line applied, as ${this.format} applies it)` : ' (the last write, cut short: left in place)';
   }
 
   private isUnfinishedLastWrite(p: Problem): boolean {
@@ -850,7 +860,10 @@ export class ForeignStore implements BrowsableStore {
     const dataLeft = new Set(files.filter((f) => f.role === 'data').map((f) => f.id));
     const hintProblems: Problem[][] = [];
     const hintsLater: { file: FormatFile; at: number }[] = [];
+    // The records that check out, as the segments view counts records (countsAsRecord: no header, trailer or
+    // ignored line), and none of the damaged rows or notes (a text log's missing final newline), which are problems.
     let recordsChecked = 0;
+    let decoded = 0;
     // Progress in bytes, the event loop given back every few milliseconds (as the open).
     const yielder = new Yielder('verify', opts.signal, opts.onProgress);
     const total = files.reduce((n, f) => n + f.size, 0);
@@ -876,8 +889,9 @@ export class ForeignStore implements BrowsableStore {
         } else hint = new HintChecker(file, dataById.get(file.id));
       }
       for (const r of decodeSafelyOneByOne(this.description, file, bytes)) {
-        if ((++recordsChecked & 1023) === 0) await yielder.tick(before + r.offset, total);
+        if ((++decoded & 1023) === 0) await yielder.tick(before + r.offset, total);
         if (r.status !== 'valid') problems.push(problemOf(file, r));
+        else if (countsAsRecord(r)) recordsChecked++;
         data?.add(r);
         hint?.entry(r);
       }

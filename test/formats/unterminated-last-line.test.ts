@@ -14,7 +14,7 @@ import type { DecodedRecord } from '../../src/engine/formats/format.js';
 import { decodeWal } from '../../src/engine/formats/kvdb.js';
 import { decodeDefaultJson } from '../../src/engine/formats/kvstore-rs.js';
 import { decodeStoreLog, tinyLogKv } from '../../src/engine/formats/tiny-log-kv.js';
-import { kvscope, tempDirs } from './helpers.js';
+import { discoverFixtures, kvscope, tempDirs } from './helpers.js';
 
 const temps = tempDirs();
 
@@ -107,11 +107,16 @@ describe('a last line without newline, opened (the QA steps)', () => {
     const list = await kvscope(['list', '--dir', dir]);
     expect(list.out).toContain('city');
     expect(list.err).toEqual([expect.stringContaining(`torn tail in store.log at ${end}: last line has no newline, so its write may have been cut short`)]);
+    // The line was applied, not left out: the open does not call it a write cut short and left in place.
+    expect(list.err[0]).toMatch(/\(that last line applied, as tiny-log-kv applies it\)$/);
+    expect(list.err[0]).not.toContain('left in place');
     const get = await kvscope(['get', 'city', '--dir', dir]);
     expect([get.code, get.out]).toEqual([0, ['Ly']]);
 
     const verify = await kvscope(['verify', '--dir', dir]);
     expect(verify.code).toBe(1);
+    // Twelve lines, twelve records: the note of the missing newline is a problem, no good record.
+    expect(verify.out[0]).toMatch(/^1 problem\(s\) in 1 files \(12 good records\):\n/);
     const problems = verify.out.filter((l) => l.includes('torn-tail'));
     expect(problems).toEqual([expect.stringContaining(`store.log@${end}  torn-tail  last line has no newline`)]);
     expect(problems[0]).toContain(`applies it: it sets "city" to "Ly"`);
@@ -126,5 +131,30 @@ describe('a last line without newline, opened (the QA steps)', () => {
     const stats = await kvscope(['stats', '--dir', dir]);
     expect(stats.out.join('\n')).toMatch(/^\s*store\.log\s.*12 records\s+live \d+\s+stale \d+\s+tombstones \d+\s+\(active\)$/m);
     expect(stats.out.join('\n')).toMatch(/^Keys:\s+7$/m);
+  });
+
+  it('the missing-newline note is no record: verify and segments count the twelve lines, as stats', async () => {
+    const dir = temps.fixture('tiny-log-kv/basic');
+    const log = path.join(dir, 'store.log');
+    const bytes = fs.readFileSync(log);
+    fs.writeFileSync(log, bytes.subarray(0, bytes.indexOf('SET city Lyon') + 'SET city Ly'.length));
+    const lines = fs.readFileSync(log, 'latin1').split('\n').length;
+
+    const verify = JSON.parse((await kvscope(['verify', '--json', '--dir', dir])).out[0]!) as { recordsChecked: number; problems: { kind: string; length: number }[] };
+    expect(verify.recordsChecked).toBe(lines);
+    expect(verify.problems).toEqual([expect.objectContaining({ kind: 'torn-tail', length: 0 })]);
+    const segments = JSON.parse((await kvscope(['segments', '--json', '--dir', dir])).out[0]!) as { files: { file: string; records: number }[] };
+    expect(segments.files.find((f) => f.file === 'store.log')?.records).toBe(lines);
+    const stats = JSON.parse((await kvscope(['stats', '--json', '--dir', dir])).out[0]!) as { perSegment: { records: number }[] };
+    expect(stats.perSegment[0]!.records).toBe(lines);
+  });
+
+  it('verify counts the records that check out as segments counts records, on every fixture (a hint\'s trailer is none)', async () => {
+    for (const c of discoverFixtures()) {
+      const verify = JSON.parse((await kvscope(['verify', '--json', '--dir', c.dataDir])).out[0]!) as { ok: boolean; recordsChecked: number };
+      const segments = JSON.parse((await kvscope(['segments', '--json', '--dir', c.dataDir])).out[0]!) as { files: { records: number }[] };
+      expect(verify.ok, c.name).toBe(true);
+      expect(verify.recordsChecked, c.name).toBe(segments.files.reduce((n, f) => n + f.records, 0));
+    }
   });
 });
