@@ -11,46 +11,7 @@ import { crc32 } from '../../src/engine/crc.js';
 import { openForeign } from '../../src/engine/foreign-store.js';
 import type { DecodedRecord } from '../../src/engine/formats/format.js';
 import { decodeDataFile, decodeHintFile, decodeLockFile, riakBitcask } from '../../src/engine/formats/riak-bitcask.js';
-
-function dataRecord(tstamp: number, key: string | Buffer, value: string | Buffer): Buffer {
-  const k = Buffer.isBuffer(key) ? key : Buffer.from(key);
-  const v = Buffer.isBuffer(value) ? value : Buffer.from(value);
-  const body = Buffer.alloc(10 + k.length + v.length);
-  body.writeUInt32BE(tstamp, 0);
-  body.writeUInt16BE(k.length, 4);
-  body.writeUInt32BE(v.length, 6);
-  k.copy(body, 10);
-  v.copy(body, 10 + k.length);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body), 0);
-  return Buffer.concat([crc, body]);
-}
-
-function tombstone2(fileId: number): Buffer {
-  const id = Buffer.alloc(4);
-  id.writeUInt32BE(fileId, 0);
-  return Buffer.concat([Buffer.from('bitcask_tombstone2'), id]);
-}
-
-function hintEntry(tstamp: number, key: string, totalSize: number, offset: number, tombstone = false): Buffer {
-  const k = Buffer.from(key);
-  const b = Buffer.alloc(18 + k.length);
-  b.writeUInt32BE(tstamp, 0);
-  b.writeUInt16BE(k.length, 4);
-  b.writeUInt32BE(totalSize, 6);
-  b.writeUInt32BE((tombstone ? 0x80000000 : 0) + Math.floor(offset / 2 ** 32), 10);
-  b.writeUInt32BE(offset >>> 0, 14);
-  k.copy(b, 18);
-  return b;
-}
-
-function withTrailer(entries: Buffer, crc = crc32(entries)): Buffer {
-  const t = Buffer.alloc(18);
-  t.writeUInt32BE(crc, 6);
-  t.writeUInt32BE(0x7fffffff, 10);
-  t.writeUInt32BE(0xffffffff, 14);
-  return Buffer.concat([entries, t]);
-}
+import { dataRecord, hintEntry, tombstone2, withTrailer } from './riak-files.js';
 
 function ranges(r: DecodedRecord): [string, number, number][] {
   return r.fields.map((f) => [f.name, f.start, f.end]);

@@ -18,10 +18,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../../src/engine/crc.js';
 import { openForeign } from '../../src/engine/foreign-store.js';
 import { decodeDataFile, riakBitcask } from '../../src/engine/formats/riak-bitcask.js';
 import { expectedLive, FIXTURES, kvscope, tempDirs, type ExpectedJson } from './helpers.js';
+import { dataRecord } from './riak-files.js';
 
 const temps = tempDirs();
 
@@ -36,18 +36,6 @@ function withValueSize(file: string, offset: number, valueSize: number): string 
   bytes.writeUInt32BE(valueSize, offset + 10);
   fs.writeFileSync(p, bytes);
   return dir;
-}
-
-function dataRecord(tstamp: number, key: string, value: string): Buffer {
-  const body = Buffer.alloc(10 + key.length + value.length);
-  body.writeUInt32BE(tstamp, 0);
-  body.writeUInt16BE(key.length, 4);
-  body.writeUInt32BE(value.length, 6);
-  body.write(key, 10, 'latin1');
-  body.write(value, 10 + key.length, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body), 0);
-  return Buffer.concat([crc, body]);
 }
 
 describe('the Riak data decoder after a damaged length', () => {

@@ -12,11 +12,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { crc32 } from '../../src/engine/crc.js';
 import { openForeign, type ForeignStore } from '../../src/engine/foreign-store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import { expectedLive, FIXTURES, kvscope, tempDirs, type ExpectedJson } from './helpers.js';
+import { dataRecord, hintEntry, withTrailer } from './riak-files.js';
+import { flipByte } from '../engine/helpers.js';
 
 /** Bytes read by the foreign store, by file name, since the last reset. */
 const reads = vi.hoisted(() => new Map<string, number>());
@@ -75,38 +76,6 @@ async function liveOf(store: ForeignStore): Promise<Map<string, Buffer>> {
   return live;
 }
 
-function dataRecord(tstamp: number, key: string, value: Buffer | string): Buffer {
-  const v = Buffer.from(value);
-  const body = Buffer.alloc(10 + key.length);
-  body.writeUInt32BE(tstamp, 0);
-  body.writeUInt16BE(key.length, 4);
-  body.writeUInt32BE(v.length, 6);
-  body.write(key, 10, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([body, v])), 0);
-  return Buffer.concat([crc, body, v]);
-}
-
-function hintEntry(tstamp: number, key: string, totalSize: number, tombstone: boolean, offset: number): Buffer {
-  const b = Buffer.alloc(18 + key.length);
-  b.writeUInt32BE(tstamp, 0);
-  b.writeUInt16BE(key.length, 4);
-  b.writeUInt32BE(totalSize, 6);
-  b.writeUInt32BE((tombstone ? 0x80000000 : 0) + Math.floor(offset / 2 ** 32), 10);
-  b.writeUInt32BE(offset % 2 ** 32, 14);
-  b.write(key, 18, 'latin1');
-  return b;
-}
-
-/** A hint file of `entries` with its trailer (CRC-32 of the entries, offset 2^63-1). */
-function withTrailer(entries: Buffer): Buffer {
-  const t = Buffer.alloc(18);
-  t.writeUInt32BE(crc32(entries), 6);
-  t.writeUInt32BE(0x7fffffff, 10);
-  t.writeUInt32BE(0xffffffff, 14);
-  return Buffer.concat([entries, t]);
-}
-
 beforeEach(() => reads.clear());
 
 describe('a Riak cask opened from its hints', () => {
@@ -152,10 +121,7 @@ describe('a Riak cask opened from its hints', () => {
 
   it('a hint with a byte changed does not check out: its data file is replayed, and the open says why', async () => {
     const dir = temps.fixture('riak-bitcask/basic');
-    const hint = path.join(dir, '3.bitcask.hint');
-    const bytes = fs.readFileSync(hint);
-    bytes[25] ^= 0x01; // a key byte of the first entry
-    fs.writeFileSync(hint, bytes);
+    flipByte(path.join(dir, '3.bitcask.hint'), 18); // the first entry's first key byte, after its 18-byte header
     const store = await openForeign(dir);
     try {
       expect(store.openedFrom()).toEqual([
@@ -284,7 +250,7 @@ describe('tombstones in a Riak hint', () => {
     fs.writeFileSync(path.join(dir, '9.bitcask.data'), Buffer.concat([put, tomb]));
     fs.writeFileSync(
       path.join(dir, '9.bitcask.hint'),
-      withTrailer(Buffer.concat([hintEntry(1795391760, 'twenty-two', put.length, false, 0), hintEntry(1795391760, 'key-001', tomb.length, false, put.length)])),
+      withTrailer(Buffer.concat([hintEntry(1795391760, 'twenty-two', put.length, 0, false), hintEntry(1795391760, 'key-001', tomb.length, put.length, false)])),
     );
     const store = await openForeign(dir);
     const replayed = await openForeign(dir, { replayData: true });
@@ -314,7 +280,7 @@ describe('the cap on records read for their kind (MAX_UNSURE_READS, 1,024 a file
     let unsureBytes = 0;
     const add = (key: string, value: string): void => {
       const r = dataRecord(1795391760, key, value);
-      entries.push(hintEntry(1795391760, key, r.length, false, offset));
+      entries.push(hintEntry(1795391760, key, r.length, offset, false));
       records.push(r);
       offset += r.length;
       if (value.length === 17) unsureBytes += r.length;
@@ -427,8 +393,3 @@ describe('damage since the hints were written: what reads the records counts it 
   });
 });
 
-function flipByte(file: string, offset: number): void {
-  const bytes = fs.readFileSync(file);
-  bytes[offset] ^= 0x01;
-  fs.writeFileSync(file, bytes);
-}

@@ -4,13 +4,14 @@
  * keydir image do not see damage since), and damage at which a compaction
  * would stop.
  */
-import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
+import { flipByte } from '../engine/helpers.js';
 
 const base = mkdtempSync(join(tmpdir(), 'kvscope-stats-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -21,14 +22,6 @@ async function storeOfLiveKeys(dir: string): Promise<{ file: string; offset: num
   const victim = store.locate('key-3')!;
   await store.close();
   return victim;
-}
-
-function flipByte(path: string, at: number): void {
-  const fd = openSync(path, 'r+');
-  const b = Buffer.alloc(1);
-  readSync(fd, b, 0, 1, at);
-  writeSync(fd, Buffer.from([b[0]! ^ 0xff]), 0, 1, at);
-  closeSync(fd);
 }
 
 it('headers are overhead, not dead; figures from the keydir image say so; damage the open saw stops the plan', async () => {
