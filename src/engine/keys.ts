@@ -39,10 +39,18 @@ const ESCAPES: readonly string[] = Array.from({ length: 256 }, (_, b) =>
  *
  * Decided on the bytes (in UTF-8, those characters are exactly the bytes
  * 0x00–0x1F, 0x5C and 0x7F), without decoding first.
+ *
+ * The empty key prints as EMPTY_KEY_TEXT, `\(empty key)`, not as nothing
+ * (`kvscope list` printed it as a blank line): the inspector's words, after a
+ * backslash as an escaped key's, so that no key prints alike (a key prints
+ * a backslash only as `\\` or in `\xNN`).
  */
 export function printableKey(bytes: Uint8Array): string {
-  return printable(bytes, true);
+  return bytes.length === 0 ? EMPTY_KEY_TEXT : printable(bytes, true);
 }
+
+/** How printableKey shows the empty key. */
+export const EMPTY_KEY_TEXT = '\\(empty key)';
 
 /**
  * A value for people (`kvscope scan`, which prints a million of them this

@@ -35,6 +35,20 @@ describe('dump', () => {
   });
 });
 
+describe('the empty key', () => {
+  it('list, scan, records and dump say it (\\(empty key)), where list printed a blank line; --json keeps ""', () => {
+    const cwd = tempDir();
+    expect(kvscope(cwd, ['-d', 'ek', 'set', '', 'empty']).code).toBe(0);
+    expect(kvscope(cwd, ['-d', 'ek', 'set', '(empty key)', 'spelled']).code).toBe(0);
+    // A key spelled like it prints as itself: the backslash tells them apart, as it marks an escaped key.
+    expect(kvscope(cwd, ['-d', 'ek', 'list']).out).toBe('\\(empty key)\n(empty key)\n');
+    expect(JSON.parse(kvscope(cwd, ['-d', 'ek', 'list', '--json']).out)).toEqual(['', '(empty key)']);
+    expect(kvscope(cwd, ['-d', 'ek', 'scan']).out).toBe('\\(empty key)\tempty\n(empty key)\tspelled\n');
+    expect(kvscope(cwd, ['-d', 'ek', 'records', '--segment', '000001.data']).out.split('\n')[2]).toMatch(/ live +\\\(empty key\)$/);
+    expect(kvscope(cwd, ['-d', 'ek', 'dump']).out.split('\n')[1]).toBe('000001.data@24\t27\tput\tvalid\tseq=1\tkey=\\(empty key)\tvalue=5');
+  });
+});
+
 describe('repair', () => {
   it('words the key count neutrally (the store need not be damaged)', () => {
     const cwd = tempDir();

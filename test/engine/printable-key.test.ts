@@ -12,6 +12,8 @@ import { describeKey } from '../../src/shared/keytext.js';
 
 /** The rule, on decoded text (as people read it). */
 function byTheRule(bytes: Buffer, isKey = true): string {
+  // The empty key: the inspector's words after a backslash, never a blank (a value is printed as it is).
+  if (isKey && bytes.length === 0) return '\\(empty key)';
   const text = bytes.toString('utf8');
   // Valid UTF-8 is exactly what decodes and encodes back to the same bytes (a U+FFFD it holds included).
   const isText = Buffer.from(text, 'utf8').equals(bytes) && !/[\u0000-\u001f\u007f]/.test(text) && !(isKey && text.includes('\\'));
@@ -73,6 +75,11 @@ describe('printableKey', () => {
     expect(printableKey(Buffer.from([0x61, 0xff]))).toBe('a\\xff');
     expect(printableKey(Buffer.from('C:\\dir'))).toBe('C:\\\\dir');
     expect(printableKey(Buffer.from('C:\\dir'))).toBe(describeKey('C:\\dir').display);
+    // The empty key is said, not a blank line; a key spelled so (no backslash) is itself, one with it escaped.
+    expect(printableKey(Buffer.alloc(0))).toBe('\\(empty key)');
+    expect(printableKey(Buffer.from('(empty key)'))).toBe('(empty key)');
+    expect(printableKey(Buffer.from('\\(empty key)'))).toBe('\\\\(empty key)');
+    expect(printableValue(Buffer.alloc(0))).toBe('');
     // A value keeps its backslashes (a JSON value's escapes read as written).
     expect(printableValue(Buffer.from('{"a":"x\\"y"}'))).toBe('{"a":"x\\"y"}');
     // A view inside a larger buffer is read, not the whole buffer.
