@@ -20,6 +20,15 @@ import { resolveStaticFile } from './static-files.js';
 import { PAGE_GRACE_MS, PageSessions } from './page-sessions.js';
 import { PAGE_HEADER, PAGE_ID_PATTERN } from '../shared/limits.js';
 
+/** The request's URL, or undefined when its target does not parse ("GET http://[ HTTP/1.1"). */
+function requestUrl(req: IncomingMessage, port: number): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The page id a request names, if it is well formed. */
 function pageOf(value: string | string[] | null | undefined): string | undefined {
   const id = Array.isArray(value) ? value[0] : value;
@@ -99,7 +108,8 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!isSameSite(req, port)) return forbidden(res, 'Foreign Host or Origin refused');
-    const url = new URL(req.url ?? '/', `http://${bindHost}:${port}`);
+    const url = requestUrl(req, port);
+    if (!url) return sendError(res, new ApiError('BAD_REQUEST', 'Malformed request target'), answerHeaders);
     if (url.pathname.startsWith('/api/')) {
       if (!hasToken(req, url, token, { header: true, query: false, cookie: false })) {
         return forbidden(res, 'Missing or wrong token');
@@ -134,8 +144,10 @@ export async function startHost(options: HostOptions = {}): Promise<RunningHost>
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const clients = new Set<WebSocket>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', `http://${bindHost}:${port}`);
+    // A target that does not parse threw here, outside any handler, and the exception ended the host.
+    const url = requestUrl(req, port);
     const ok =
+      url !== undefined &&
       url.pathname === '/events' &&
       isSameSite(req, port) &&
       hasToken(req, url, token, { header: true, query: true, cookie: true });

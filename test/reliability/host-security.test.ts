@@ -3,7 +3,8 @@
  * 127.0.0.1 only (not on other interfaces, not on ::1); the API takes the
  * token from the header only (not the query, not a cookie); Host and Origin
  * are checked on every route including the WebSocket, with no Host at all and
- * with look-alike names; the static server does not follow a directory
+ * with look-alike names, and a request target that does not parse neither
+ * ends the host nor gets past it; the static server does not follow a directory
  * symlink out of the renderer, nor double-encoded, overlong-UTF-8 or
  * backslash traversal, nor serve dot-directories; and no API method reads a
  * file outside the store it was pointed at: every string field of every
@@ -123,6 +124,19 @@ describe('browser host perimeter', () => {
       });
     expect(await ws({ host: `evil.example:${host.port}` })).toBe(403);
     expect(await ws({})).toBe(101);
+  });
+
+  it('a request target that does not parse is refused, on a WebSocket upgrade too, and the host keeps serving', async () => {
+    // new URL() threw on it outside any handler in the upgrade listener: no token, no Origin needed to end the host.
+    for (const target of ['http://[', '//[/events', 'http://a:b:c/events']) {
+      const upgrade = await raw(
+        `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+      );
+      expect(upgrade.split('\r\n')[0], target).toMatch(/ 403 /);
+      const plain = await raw(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`);
+      expect(plain.split('\r\n')[0], target).toMatch(/ 400 /);
+    }
+    expect((await api('formats', {})).status).toBe(200);
   });
 
   it.each([
