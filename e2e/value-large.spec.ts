@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { formatJson } from '../src/renderer/src/json-text.js';
+import { formatJson } from '../src/shared/json-text.js';
 import { test, expect, openFromScreen, keyOption, shot, ROOT } from './fixtures.js';
 import { domSize, visibleRows } from './helpers/lines-view.js';
 

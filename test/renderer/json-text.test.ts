@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatJson } from '../../src/renderer/src/json-text.js';
+import { formatJson } from '../../src/shared/json-text.js';
 import { draftToBytes } from '../../src/renderer/src/value-draft.js';
 
 describe('formatJson', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRowIndex, continuesLine, rowIndexSteps, rowText, type RowIndex } from '../../src/renderer/src/line-index.js';
-import { formatJsonSteps, formatJson } from '../../src/renderer/src/json-text.js';
+import { formatJsonSteps, formatJson } from '../../src/shared/json-text.js';
 import { runSliced } from '../../src/renderer/src/sliced.js';
 
 const rows = (index: RowIndex) => Array.from({ length: index.count }, (_, i) => rowText(index, i));

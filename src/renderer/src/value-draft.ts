@@ -5,7 +5,7 @@
 import { LIMITS } from '../../shared/limits.js';
 import { bytesToHex, bytesToKeyString, hexToBytes, textToKeyString } from '../../shared/keytext.js';
 import { decodeText } from './format.js';
-import { formatJson } from './json-text.js';
+import { formatJson } from '../../shared/json-text.js';
 
 /** The format a value is edited in. */
 export type EditFormat = 'text' | 'json' | 'hex';

@@ -6,7 +6,7 @@
  */
 import type { KeyboardEvent } from 'react';
 import { textEditProblem } from '../format.js';
-import { formatJson } from '../json-text.js';
+import { formatJson } from '../../../shared/json-text.js';
 import { bytesToDraft, draftToBytes, type EditDraft, type EditFormat } from '../value-draft.js';
 
 interface Props {

@@ -9,7 +9,7 @@ import type { VersionInfo } from '../../../shared/contract.js';
 import { bytesToBase64 } from '../../../shared/keytext.js';
 import { decodeText, formatBytes } from '../format.js';
 import { sequenceText } from '../../../shared/sequence-text.js';
-import { formatJson, formatJsonSteps, type JsonNotes, type JsonResult } from '../json-text.js';
+import { formatJson, formatJsonSteps, type JsonNotes, type JsonResult } from '../../../shared/json-text.js';
 import { base64RowSteps } from '../base64-rows.js';
 import { buildRowIndex, rowIndexSteps, type RowIndex } from '../line-index.js';
 import { ResumableWork } from '../sliced.js';
