@@ -22,8 +22,8 @@ import { detectAll, getFormat, listFormats } from '../engine/formats/registry.js
 import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
-import type { BatchOp, BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
-import { recordLength } from '../engine/native/codec.js';
+import type { BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
+import { copyLiveKeys, ImportBatches } from '../engine/copy-live.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
 import { makeDemoStore } from './demo.js';
@@ -652,101 +652,6 @@ async function* lines(source: NodeJS.ReadableStream, signal?: AbortSignal): Asyn
   }
 }
 
-/**
- * Keys an import writes per batch (each one atomic, and durable under the
- * fsync policy): 10,000, as the bench's bulk load. With 1,000, a million-line
- * import under fsync 'always' spent 0.4 s in a thousand fdatasyncs.
- */
-const IMPORT_BATCH = 10_000;
-
-/** Bytes of values `import --from` a kvscope store holds at a time: 10,000 values of 1 MiB would be 10 GB. */
-const IMPORT_CHUNK_BYTES = 64 * 1024 * 1024;
-
-/**
- * An import's writes, in atomic batches of IMPORT_BATCH keys and of at most
- * the segment size in records: a batch is written whole into one segment, so
- * a batch of large values made a segment far larger than asked for (and,
- * past 4 GiB, one the format cannot address, which the store refuses).
- */
-class ImportBatches {
-  private ops: BatchOp[] = [];
-  private bytes = 0;
-  /** Keys written so far. */
-  written = 0;
-  /** Where the last op written came from (a line number), and its key: what an interrupted import names. */
-  writtenThrough = 0;
-  lastKeyWritten: Uint8Array | string | undefined;
-  /** The data file the last batch went into, and what had been written when the first batch went into it. */
-  private lastFile: string | undefined;
-  private beforeLastFile: WrittenSoFar = { written: 0, through: 0, lastKey: undefined };
-  private gatheredThrough = 0;
-  /** Bytes of records the batch being gathered may hold: where it goes, within the segment size. */
-  private maxBytes = 0;
-
-  constructor(private readonly store: Store) {}
-
-  /** Add op to the batch being gathered; false (nothing added) when that batch cannot take it: flush, then add. */
-  tryAdd(op: BatchOp, from = 0): boolean {
-    const length = (data: Uint8Array | string): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.length);
-    const bytes = recordLength(length(op.key), op.type === 'put' ? length(op.value) : 0);
-    if (this.ops.length === 0) {
-      // A batch never spans segments: it fills what is left of the active segment, or a new one (segment size
-      // less its header) when its first record does not fit there, so that no segment goes past the size.
-      const room = this.store.appendRoom();
-      this.maxBytes = bytes <= room.left ? room.left : room.segment;
-    }
-    if (this.ops.length === IMPORT_BATCH || (this.ops.length > 0 && this.bytes + bytes > this.maxBytes)) return false;
-    this.ops.push(op);
-    this.bytes += bytes;
-    this.gatheredThrough = from;
-    return true;
-  }
-
-  /** Add op (from line `from`), writing the batch gathered before it first when it is full. */
-  async add(op: BatchOp, from = 0): Promise<void> {
-    if (this.tryAdd(op, from)) return;
-    await this.flush();
-    this.tryAdd(op, from);
-  }
-
-  /** Write the gathered batch: once this resolves, its keys are in the store (durable by the fsync policy, and at the close). */
-  async flush(): Promise<void> {
-    if (this.ops.length === 0) return;
-    await this.store.batch(this.ops);
-    const file = this.store.activeFile;
-    if (file !== this.lastFile) {
-      this.beforeLastFile = { written: this.written, through: this.writtenThrough, lastKey: this.lastKeyWritten };
-      this.lastFile = file;
-    }
-    this.written += this.ops.length;
-    this.writtenThrough = this.gatheredThrough;
-    this.lastKeyWritten = this.ops[this.ops.length - 1]!.key;
-    this.ops = [];
-    this.bytes = 0;
-  }
-
-  /**
-   * Once the store is closed: undefined when every batch written is on disk
-   * (the close synced, or each batch was synced as it was written: --fsync
-   * batch or always). Else, under --fsync never when the close could not
-   * sync the active segment, what is known to be on disk (the batches in the
-   * segments before it, synced when they were sealed), and why the rest
-   * may not be.
-   */
-  notSynced(): { synced: WrittenSoFar; file: string; cause: Error } | undefined {
-    const failure = this.store.closeFailure;
-    if (failure === undefined || this.store.fsyncPolicy !== 'never' || failure.file !== this.lastFile) return undefined;
-    return { synced: this.beforeLastFile, file: failure.file, cause: failure.cause };
-  }
-}
-
-/** How far an import had written: keys (or lines), through line `through` (an import of a file), the last key. */
-interface WrittenSoFar {
-  written: number;
-  through: number;
-  lastKey: Uint8Array | string | undefined;
-}
-
 const importCmd: Command = async (args, opts, io) => {
   const status = statusFor(opts, io);
   const interrupt = onInterrupt(io);
@@ -829,50 +734,11 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
       }
       try {
         batches = new ImportBatches(target);
-        keys = source.store.keyCount();
-        if (source.native) {
-          // A native source hands over its entries IMPORT_BATCH keys (at most IMPORT_CHUNK_BYTES of values) at a
-          // time, in key order, each chunk starting just after the last key of the one before, read or not (that
-          // key and a 0x00 byte: the next possible key).
-          let start: Buffer | undefined;
-          while (!signal.aborted) {
-            let lastSeen: Buffer | undefined;
-            const seen = (key: Buffer): void => {
-              if (!lastSeen || Buffer.compare(key, lastSeen) > 0) lastSeen = key;
-            };
-            const chunk = await source.native.scan({
-              ...(start ? { start } : {}),
-              limit: IMPORT_BATCH,
-              maxValueBytes: IMPORT_CHUNK_BYTES,
-              onUnreadable: (key, err) => {
-                seen(key);
-                leftOut.add(key, err);
-              },
-            });
-            if (chunk.length > 0) {
-              for (const { key, value } of chunk) {
-                const op = { type: 'put' as const, key, value };
-                if (!batches.tryAdd(op)) await batches.add(op);
-                if (signal.aborted) break;
-              }
-              count += chunk.length;
-              seen(chunk[chunk.length - 1]!.key);
-              status?.update(progressText('import', count, keys, 'keys'));
-            }
-            if (!lastSeen) break;
-            start = Buffer.concat([lastSeen, Buffer.alloc(1)]);
-          }
-        } else {
-          for (const k of source.store.sortedKeys()) {
-            if (signal.aborted) break;
-            const key = keyFromString(k);
-            const value = await leftOut.valueOf(source.store, key);
-            if (value === undefined) continue;
-            await batches.add({ type: 'put', key, value });
-            count++;
-            if (count % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', count, keys, 'keys'));
-          }
-        }
+        ({ copied: count, keys } = await copyLiveKeys(source, batches, {
+          signal,
+          onUnreadable: leftOut.add,
+          onProgress: (copied, total) => status?.update(progressText('import', copied, total, 'keys')),
+        }));
         // Interrupted: the batch gathered is not written (the keys before it are, in key order).
         if (!signal.aborted) await batches.flush();
       } finally {
