@@ -139,6 +139,39 @@ describe('browser host perimeter', () => {
     expect((await api('formats', {})).status).toBe(200);
   });
 
+  it('request bodies: prototype keys, out-of-range numbers and deep nesting are BAD_REQUEST; no CORS header is ever sent', async () => {
+    const opened = JSON.parse((await api('openStore', { path: storeDir })).body) as { value: { sessionId: string } };
+    const sessionId = opened.value.sessionId;
+    const text = (method: string, body: string) =>
+      send({ path: `/api/${method}`, method: 'POST', headers: { 'content-type': 'application/json', 'x-kvscope-token': host.token }, body });
+    const bodies: Array<[string, string]> = [
+      ['formats', '{"__proto__":{"polluted":true}}'],
+      ['stats', `{"sessionId":"${sessionId}","constructor":{"prototype":{"polluted":true}}}`],
+      ['listKeys', `{"sessionId":"${sessionId}","offset":0,"limit":1,"filter":{"mode":"prefix","pattern":"","__proto__":{"polluted":true}}}`],
+      ['readBytes', `{"sessionId":"${sessionId}","file":"000001.data","offset":1e400,"length":1}`],
+      ['readBytes', `{"sessionId":"${sessionId}","file":"000001.data","offset":-1,"length":1}`],
+      ['readBytes', `{"sessionId":"${sessionId}","file":"000001.data","offset":0.5,"length":1}`],
+      ['readBytes', `{"sessionId":"${sessionId}","file":"000001.data","offset":0,"length":${1024 * 1024}}`],
+      ['listKeys', `{"sessionId":"${sessionId}","offset":1e300,"limit":1}`],
+      ['openStore', `{"path":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`],
+      ['formats', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`],
+    ];
+    for (const [method, body] of bodies) {
+      const reply = await text(method, body);
+      expect(reply.status, body.slice(0, 80)).toBe(400);
+      expect(JSON.parse(reply.body).error.code).toBe('BAD_REQUEST');
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    const preflight = await raw(
+      `OPTIONS /api/formats HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: http://evil.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-kvscope-token\r\nConnection: close\r\n\r\n`,
+    );
+    expect(preflight.split('\r\n')[0]).toMatch(/ 403 /);
+    const answered = await raw(`POST /api/formats HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nContent-Type: application/json\r\nX-Kvscope-Token: ${host.token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+    expect(answered.split('\r\n')[0]).toMatch(/ 200 /);
+    for (const reply of [preflight, answered]) expect(reply.split('\r\n\r\n')[0]!.toLowerCase()).not.toContain('access-control-');
+    await api('closeStore', { sessionId });
+  });
+
   it.each([
     '/assets/dirlink/page.html', // a directory symlink leading out of the renderer
     '/assets/dirlink/../../secret.txt',
