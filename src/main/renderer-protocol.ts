@@ -16,7 +16,10 @@ export const RENDERER_SCHEME = 'kvscope';
 export const RENDERER_HOST = 'app';
 export const RENDERER_PAGE_URL = `${RENDERER_SCHEME}://${RENDERER_HOST}/index.html`;
 
-/** What protocol.registerSchemesAsPrivileged takes for the scheme (before the app is ready). */
+/**
+ * What protocol.registerSchemesAsPrivileged takes for the scheme (before the app is ready): Electron's documented
+ * set. Not corsEnabled: that lets other origins read the scheme's answers without any Access-Control header.
+ */
 export function rendererSchemePrivileges() {
   return { scheme: RENDERER_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } };
 }

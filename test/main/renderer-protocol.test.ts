@@ -30,7 +30,7 @@ beforeAll(() => {
 afterAll(cleanTempDirs);
 
 describe('the kvscope://app protocol', () => {
-  it('is a standard, secure scheme, and the page is its index.html', () => {
+  it('is a standard, secure scheme (not corsEnabled: other origins could read it), and the page is its index.html', () => {
     expect(rendererSchemePrivileges()).toEqual({ scheme: 'kvscope', privileges: { standard: true, secure: true, supportFetchAPI: true } });
     expect(RENDERER_PAGE_URL).toBe('kvscope://app/index.html');
   });
