@@ -139,7 +139,7 @@ describe('browser host perimeter', () => {
     expect((await api('formats', {})).status).toBe(200);
   });
 
-  it('request bodies: prototype keys, out-of-range numbers and deep nesting are BAD_REQUEST; no CORS header is ever sent', async () => {
+  it('request bodies: prototype keys, out-of-range numbers and deep nesting are BAD_REQUEST; API answers are not cached, sniffed or framed, and carry no CORS header', async () => {
     const opened = JSON.parse((await api('openStore', { path: storeDir })).body) as { value: { sessionId: string } };
     const sessionId = opened.value.sessionId;
     const text = (method: string, body: string) =>
@@ -168,7 +168,12 @@ describe('browser host perimeter', () => {
     expect(preflight.split('\r\n')[0]).toMatch(/ 403 /);
     const answered = await raw(`POST /api/formats HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nContent-Type: application/json\r\nX-Kvscope-Token: ${host.token}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
     expect(answered.split('\r\n')[0]).toMatch(/ 200 /);
-    for (const reply of [preflight, answered]) expect(reply.split('\r\n\r\n')[0]!.toLowerCase()).not.toContain('access-control-');
+    for (const reply of [preflight, answered]) {
+      const head = reply.split('\r\n\r\n')[0]!.toLowerCase();
+      expect(head).not.toContain('access-control-');
+      // API answers and refusals carry the page's headers too: not cached, not sniffed, not framed.
+      for (const h of ['cache-control: no-store', 'x-content-type-options: nosniff', 'x-frame-options: deny', "frame-ancestors 'none'", 'referrer-policy: no-referrer']) expect(head).toContain(h);
+    }
     await api('closeStore', { sessionId });
   });
 
