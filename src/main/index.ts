@@ -27,7 +27,7 @@ service.sweepAbandonedLabCopies();
 // The page is kvscope://app/index.html, not a file:// URL (renderer-protocol.ts says why); the scheme must be
 // registered before the app is ready, and is handled once it is.
 protocol.registerSchemesAsPrivileged([rendererSchemePrivileges()]);
-const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL);
+const pageUrl = rendererUrl(process.env.ELECTRON_RENDERER_URL, app.isPackaged);
 let mainWindow: BrowserWindow | null = null;
 let pendingDirectory = directoryFromArgv(process.argv, app.isPackaged, process.cwd());
 

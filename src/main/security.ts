@@ -26,11 +26,21 @@ export function secureWebPreferences(preloadPath: string) {
 }
 
 /**
- * The page we load: the dev server in development, else the built renderer on kvscope://app (served from
- * out/renderer by renderer-protocol.ts), never its file:// URL, whose origin is the whole disk.
+ * The page we load: the built renderer on kvscope://app (served from out/renderer by renderer-protocol.ts), never
+ * its file:// URL, whose origin is the whole disk. In development (`isPackaged` false) the dev server electron-vite
+ * names in ELECTRON_RENDERER_URL, when it is on this machine: a packaged app, or a URL elsewhere, would hand the
+ * preload's API (every store on disk) to whatever page the environment variable names.
  */
-export function rendererUrl(devServerUrl: string | undefined): string {
-  return devServerUrl ? devServerUrl : RENDERER_PAGE_URL;
+export function rendererUrl(devServerUrl: string | undefined, isPackaged: boolean): string {
+  if (!devServerUrl || isPackaged) return RENDERER_PAGE_URL;
+  let url: URL;
+  try {
+    url = new URL(devServerUrl);
+  } catch {
+    return RENDERER_PAGE_URL;
+  }
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]';
+  return (url.protocol === 'http:' || url.protocol === 'https:') && loopback ? devServerUrl : RENDERER_PAGE_URL;
 }
 
 /**

@@ -170,8 +170,18 @@ describe('window security', () => {
   });
 
   it('loads the page from kvscope://app, not from its file:// URL (whose origin is the whole disk)', () => {
-    expect(rendererUrl(undefined)).toBe('kvscope://app/index.html');
-    expect(rendererUrl('http://localhost:5173/')).toBe('http://localhost:5173/');
+    expect(rendererUrl(undefined, false)).toBe('kvscope://app/index.html');
+    expect(rendererUrl(undefined, true)).toBe('kvscope://app/index.html');
+  });
+
+  it('takes the dev server from ELECTRON_RENDERER_URL only unpackaged, and only on this machine', () => {
+    expect(rendererUrl('http://localhost:5173/', false)).toBe('http://localhost:5173/');
+    expect(rendererUrl('http://127.0.0.1:5173/', false)).toBe('http://127.0.0.1:5173/');
+    // A packaged app ignores it: the variable would give any page the preload's API.
+    expect(rendererUrl('http://localhost:5173/', true)).toBe('kvscope://app/index.html');
+    for (const elsewhere of ['https://evil.example/', 'http://localhost.evil.example/', 'file:///tmp/evil.html', 'javascript:alert(1)', 'not a url']) {
+      expect(rendererUrl(elsewhere, false), elsewhere).toBe('kvscope://app/index.html');
+    }
   });
 
   it('trusts only our own renderer URL', () => {
