@@ -5,8 +5,11 @@
  * new directory, removed again when the copy does not finish). Also the
  * batches every import writes in (`kvscope import FILE` too).
  */
+import { existsSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { StoreError } from './errors.js';
+import { AbortedError, StoreError } from './errors.js';
+import { makeDirectory } from './fs.js';
 import { keyFromString } from './keys.js';
 import { recordLength } from './native/codec.js';
 import { Store } from './store.js';
@@ -195,4 +198,64 @@ export async function copyLiveKeys(source: LiveKeySource, batches: ImportBatches
     }
   }
   return { copied: count, keys };
+}
+
+export interface NewStoreCopy {
+  /** Keys written into the new store. */
+  copied: number;
+  /** Live keys the source listed. */
+  keys: number;
+  /** Keys whose value could not be read, left out (key strings, latin1; at most 100), and how many. */
+  leftOut: string[];
+  leftOutCount: number;
+}
+
+/**
+ * Copy the live keys of `source` into a new kvscope store at `target`, which
+ * the caller has checked is missing or empty (assertFreshTarget). The source
+ * is only read. A copy that does not finish (cancelled, or failed) leaves
+ * nothing that looks like a store: the directory it created is removed, or
+ * the empty one it was given is emptied again; a cancelled copy then throws
+ * AbortedError.
+ */
+export async function copyIntoNewStore(source: LiveKeySource, target: string, opts: Omit<CopyLiveOptions, 'onUnreadable'>): Promise<NewStoreCopy> {
+  const created = !existsSync(target);
+  if (created) makeDirectory(target);
+  let out: Store;
+  try {
+    out = await Store.open(target, { create: true, fsync: 'batch' });
+  } catch (err) {
+    // Not ours to clear (another writer may hold it): only the directory made just now, if it is still empty.
+    if (created) {
+      try {
+        rmdirSync(target);
+      } catch {
+        // not empty: someone else's now
+      }
+    }
+    throw err;
+  }
+  const leftOut: string[] = [];
+  let leftOutCount = 0;
+  try {
+    const batches = new ImportBatches(out);
+    const { keys } = await copyLiveKeys(source, batches, {
+      ...opts,
+      onUnreadable: (key) => {
+        leftOutCount++;
+        if (leftOut.length < 100) leftOut.push(key.toString('latin1'));
+      },
+    });
+    if (opts.signal?.aborted) throw new AbortedError('copy');
+    await batches.flush();
+    await out.close();
+    if (out.closeFailure) throw new StoreError('IO', `the copy could not be synced to disk: ${out.closeFailure.cause.message}`);
+    return { copied: batches.written, keys, leftOut, leftOutCount };
+  } catch (err) {
+    await out.close().catch(() => undefined);
+    // The store is closed (we held its lock until now): what the copy wrote goes, whole.
+    if (created) rmSync(target, { recursive: true, force: true });
+    else for (const name of readdirSync(target)) rmSync(join(target, name), { recursive: true, force: true });
+    throw err;
+  }
 }

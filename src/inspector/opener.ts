@@ -3,7 +3,7 @@
  * the service does not care whether a store is native or foreign (and tests
  * can substitute it). engine-opener.ts implements it with the real engine.
  */
-import type { BrowsableStore, CompactResult, Progress, RecordLocation } from '../engine/types.js';
+import type { BrowsableStore, CompactResult, Progress, RecordLocation, ScanOptions } from '../engine/types.js';
 import type { Detection } from '../engine/formats/format.js';
 import type { CompactionPlan } from '../engine/store.js';
 import type { FormatInfo } from '../shared/contract.js';
@@ -18,6 +18,8 @@ export interface WritableStore extends BrowsableStore {
   locate(key: Uint8Array | string): RecordLocation | undefined;
   /** Bytes of the live records of a data file that begin within the given [start, end) ranges (sorted). */
   liveBytesWithin(file: string, ranges: readonly (readonly [number, number])[]): number;
+  /** Live entries in key order, a chunk at a time (Store.scan): what a copy of the store reads. */
+  scan(options?: ScanOptions): Promise<Array<{ key: Buffer; value: Buffer }>>;
   /** Whether a data file's figures come from its hint or the keydir image (its records not read by the open). */
   figuresFromIndex(file: string): boolean;
 }

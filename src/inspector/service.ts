@@ -17,7 +17,8 @@ import type { FileSummary, FormatFile } from '../engine/formats/format.js';
 import { figuresWithDamage, summarizeSegmentWalking } from '../engine/formats/native-summary.js';
 import { Yielder } from '../engine/yielder.js';
 import { getFormat } from '../engine/formats/registry.js';
-import { repairStore } from '../engine/repair.js';
+import { assertFreshTarget, assertSeparateDirectories, repairStore } from '../engine/repair.js';
+import { copyIntoNewStore } from '../engine/copy-live.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type FollowChange as EngineFollowChange, type StoreFollower } from '../engine/follow.js';
 import { uncommittedCompaction, unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -1056,6 +1057,41 @@ export class InspectorService implements KvscopeHandlers {
       changed: report.changed.map((c) => ({ key: c.key, display: describeKey(c.key).display, before: c.before, after: c.after })),
       problems: report.problems.slice(0, MAX_PROBLEMS).map((p) => ({ file: p.file, offset: p.offset, kind: p.kind, ...(p.length !== undefined ? { length: p.length } : {}), message: p.message })),
     };
+  }
+
+  /**
+   * A job copying the live keys into a new kvscope store at `to` (copy-live.ts, as `kvscope import --from`). The
+   * target is checked before the job starts: missing or empty, apart from the store's directory.
+   */
+  async copyStore(req: RequestOf<'copyStore'>): Promise<ResponseOf<'copyStore'>> {
+    const session = this.session(req.sessionId);
+    this.assertFilesMayBeWritten('copy the store (it writes a new store)');
+    const target = userPath(req.to);
+    const { store, native, detection } = session.handle;
+    assertFreshTarget(session.path, target);
+    assertSeparateDirectories(detection.root, target, 'the copy');
+    const jobId = this.jobs.start(
+      session.id,
+      ({ signal, onProgress }) =>
+        copyIntoNewStore({ store, native }, target, { signal, onProgress: (copied, keys) => onProgress({ phase: 'Copying keys', done: copied, total: keys }) }),
+      (copy) => ({
+        type: 'job-done',
+        jobId: '',
+        sessionId: session.id,
+        kind: 'copy',
+        result: {
+          source: session.path,
+          format: store.format,
+          target,
+          copied: copy.copied,
+          keys: copy.keys,
+          leftOut: copy.leftOut.map((k) => describeKey(k).display),
+          leftOutCount: copy.leftOutCount,
+        },
+      }),
+      toApiError,
+    );
+    return { jobId };
   }
 
   // ------------------------------------------------------------ follow

@@ -197,6 +197,13 @@ export const requestSchemas = {
   crashLab: z.strictObject({ ...session, to: PathSchema.optional(), damage: DamageSchema }),
   /** Follow another process's writes (read-only native sessions): events 'follow-changes'. */
   follow: z.strictObject({ ...session, enabled: z.boolean() }),
+  /**
+   * Starts a job copying the store's live keys (any format) into a new kvscope store at `to`, a directory that is
+   * missing or empty and neither the store's nor inside it (else BAD_REQUEST, before any job). The store is only
+   * read. Its result comes with job-done (kind 'copy'); a copy cancelled or failed removes the directory it
+   * created (or empties again the empty one it was given).
+   */
+  copyStore: z.strictObject({ ...session, to: PathSchema }),
 } satisfies Record<MethodName, z.ZodType>;
 
 // ---------------------------------------------------------------- responses
@@ -632,6 +639,20 @@ export interface CrashLabResult {
   problems: ProblemInfo[];
 }
 
+export interface CopyResult {
+  /** The directory of the store copied, and its format. */
+  source: string;
+  format: string;
+  /** The new kvscope store. */
+  target: string;
+  /** Keys written into it, of the live keys the store listed. */
+  copied: number;
+  keys: number;
+  /** Keys whose value could not be read (damage), left out: display form, capped; and how many. */
+  leftOut: string[];
+  leftOutCount: number;
+}
+
 export interface FollowChange {
   key: string;
   display: string;
@@ -678,6 +699,7 @@ export interface ResponseTypes {
   repair: RepairResult;
   crashLab: CrashLabResult;
   follow: FollowResponse;
+  copyStore: StartJobResponse;
 }
 
 // ---------------------------------------------------------------- events
@@ -686,6 +708,7 @@ export type KvscopeEvent =
   | { type: 'job-progress'; jobId: string; sessionId: string; phase: string; done: number; total: number }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'compact'; result: CompactSummary }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'verify'; report: VerifyResult }
+  | { type: 'job-done'; jobId: string; sessionId: string; kind: 'copy'; result: CopyResult }
   /**
    * Another process appended to a followed store, or changed its files without a change to a key (a
    * compaction: `changes` is empty). The session has been opened again: views read what they show again.

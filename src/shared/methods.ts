@@ -31,6 +31,7 @@ export const METHOD_NAMES = [
   'repair',
   'crashLab',
   'follow',
+  'copyStore',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

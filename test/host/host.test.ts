@@ -155,6 +155,32 @@ describe('browser host', () => {
     expect(JSON.parse(form.body).error.code).toBe('BAD_REQUEST');
   });
 
+  it('validates copyStore requests, and answers a copy into a directory that holds something with BAD_REQUEST', async () => {
+    const opened = JSON.parse((await api('openStore', { path: storeDir })).body);
+    const sessionId: string = opened.value.sessionId;
+    const target = join(base, 'copy-target');
+    for (const body of [
+      { sessionId },
+      { sessionId, to: 'relative/copy' },
+      { sessionId, to: 7 },
+      { sessionId, to: '' },
+      { sessionId, to: `${target}\u0000x` },
+      { sessionId, to: '/' + 'x'.repeat(10_000) },
+      { sessionId, to: target, overwrite: true },
+      { to: target },
+      { sessionId: '../s', to: target },
+    ]) {
+      const reply = await api('copyStore', body);
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(reply.body), JSON.stringify(body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    const full = await api('copyStore', { sessionId, to: join(base, 'renderer') });
+    expect(JSON.parse(full.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', message: `${join(base, 'renderer')} is not empty; name a new or empty directory` } });
+    const started = JSON.parse((await api('copyStore', { sessionId, to: target })).body);
+    expect(started).toMatchObject({ ok: true, value: { jobId: expect.stringMatching(/^job_/) } });
+    await api('closeStore', { sessionId });
+  });
+
   it('opens a path with ".." segments as the directory they name', async () => {
     const opened = JSON.parse((await api('openStore', { path: `${storeDir}/../store` })).body);
     expect(opened).toMatchObject({ ok: true, value: { path: storeDir, readOnly: true } });

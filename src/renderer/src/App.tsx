@@ -25,12 +25,12 @@ export function App({ transport }: { transport: Transport }) {
   sessionRef.current = session;
 
   const openDirectory = useCallback(
-    async (path: string, format?: string) => {
+    async (path: string, format?: string, readWrite?: boolean) => {
       const open = opens.current.begin();
       setOpening(true);
       setError(null);
       try {
-        await openAsLatest(opens.current, open, api, format ? { path, format } : { path }, () => sessionRef.current, (info) => {
+        await openAsLatest(opens.current, open, api, { path, ...(format ? { format } : {}), ...(readWrite ? { readWrite } : {}) }, () => sessionRef.current, (info) => {
           sessionRef.current = info;
           setSession(info);
         });
@@ -95,7 +95,8 @@ export function App({ transport }: { transport: Transport }) {
             onClose={closeStore}
             onError={reportError}
             onClearError={clearError}
-            onOpenDirectory={(path, format) => void openDirectory(path, format)}
+            onOpenDirectory={(path, format, readWrite) => void openDirectory(path, format, readWrite)}
+            canChooseDirectory={transport.kind === 'electron'}
           />
         </ErrorBoundary>
       ) : (

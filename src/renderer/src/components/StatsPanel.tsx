@@ -3,10 +3,11 @@ import { useWriteHint } from '../write-hint.js';
 import { useRefocusAfter } from '../focus.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount, formatRatio } from '../format.js';
+import type { JobKind } from '../job-state.js';
 
 export interface JobState {
   jobId: string;
-  kind?: 'compact' | 'verify';
+  kind?: JobKind;
   phase: string;
   done: number;
   total: number;

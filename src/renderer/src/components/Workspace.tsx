@@ -22,6 +22,7 @@ import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { jobsReducer, kindOf, noJobs, type JobAction, type JobKind } from '../job-state.js';
 import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
+import { CopyDialog, type CopyOutcome } from './CopyDialog.js';
 import { KeyBrowser, type KeySet } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
 import { OpenProblems } from './OpenProblems.js';
@@ -40,7 +41,9 @@ interface Props {
   onError: (error: ApiErrorShape) => void;
   /** Takes down the error banner: a later action succeeded, or the user moved to another view. */
   onClearError?: () => void;
-  onOpenDirectory: (path: string, format?: string) => void;
+  onOpenDirectory: (path: string, format?: string, readWrite?: boolean) => void;
+  /** Whether the shell has a folder chooser (the desktop app). */
+  canChooseDirectory?: boolean;
 }
 
 /** Files the record table and the lab can read: not one listed as unreadable (the Segments view says why). */
@@ -58,7 +61,7 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'lab', label: 'Repair & crash lab' },
 ];
 
-export function Workspace({ api, session, onSessionChange, onClose, onError, onClearError, onOpenDirectory }: Props) {
+export function Workspace({ api, session, onSessionChange, onClose, onError, onClearError, onOpenDirectory, canChooseDirectory }: Props) {
   /** A user action succeeded: an error banner left by an earlier one no longer says how things stand. */
   const succeeded = useCallback(() => onClearError?.(), [onClearError]);
   const [version, setVersion] = useState(0);
@@ -85,6 +88,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const job = jobsState.job;
   const [lastCompaction, setLastCompaction] = useState<CompactSummary | null>(null);
   const [verifyResult, setVerifyResult] = useState<VerifyResult | null>(null);
+  /** "Copy into a new kvscope store…": whether its dialog is open, and how the last copy asked for ended. */
+  const [copyOpen, setCopyOpen] = useState(false);
+  const [copyOutcome, setCopyOutcome] = useState<CopyOutcome | null>(null);
+  const copyTarget = useRef('');
   const [switching, setSwitching] = useState(false);
   const [target, setTarget] = useState<RecordTarget | null>(null);
   const [formats, setFormats] = useState<FormatInfo[]>([]);
@@ -148,6 +155,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           dispatchJob({ type: 'ended', jobId: event.jobId });
           succeeded();
           if (event.kind === 'verify') setVerifyResult(event.report);
+          else if (event.kind === 'copy') setCopyOutcome({ kind: 'done', result: event.result });
           else {
             setLastCompaction(event.result);
             bump();
@@ -155,7 +163,9 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         } else if (event.type === 'job-failed') {
           const kind = kindOf(jobs.current, event.jobId) ?? 'compact';
           dispatchJob({ type: 'ended', jobId: event.jobId });
-          if (event.error.code !== 'ABORTED') onError(event.error);
+          // A copy says how it ended in its dialog.
+          if (kind === 'copy') setCopyOutcome({ kind: 'failed', error: event.error, target: copyTarget.current });
+          else if (event.error.code !== 'ABORTED') onError(event.error);
           else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
           if (kind === 'compact') bump();
         } else if (event.type === 'follow-changes') {
@@ -200,6 +210,19 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     } catch (err) {
       dispatchJob({ type: 'refused' });
       report(err);
+    }
+  };
+
+  const startCopy = async (to: string) => {
+    copyTarget.current = to;
+    setCopyOutcome(null);
+    try {
+      dispatchJob({ type: 'requested', kind: 'copy' });
+      const { jobId } = await api.copyStore({ sessionId, to });
+      dispatchJob({ type: 'started', jobId, kind: 'copy' });
+    } catch (err) {
+      dispatchJob({ type: 'refused' });
+      setCopyOutcome({ kind: 'failed', error: asApiError(err).toJSON(), target: to });
     }
   };
 
@@ -262,7 +285,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const readOnly = session.readOnly;
   const native = session.format === 'kvscope';
   const confidence = Math.round(session.detection.confidence * 100);
-  const compactJob = job && job.kind !== 'verify' ? job : null;
+  const compactJob = job && (job.kind ?? 'compact') === 'compact' ? job : null;
+  const copyJob = job && job.kind === 'copy' ? job : null;
   const notWritableReason = session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here');
   return (
     <NotWritableReason.Provider value={notWritableReason}>
@@ -294,6 +318,16 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             ))}
         </select>
         <span className="spacer" />
+        <button
+          type="button"
+          onClick={() => {
+            setCopyOutcome(null);
+            setCopyOpen(true);
+          }}
+          title="Copy the live keys into a new kvscope store, which can be edited (this store is only read)"
+        >
+          Copy into a new kvscope store…
+        </button>
         {native && (
           <button
             type="button"
@@ -331,7 +365,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         {!native && (
           <span className="muted">
             {' '}
-            · Read-only: kvscope writes only its own format (use Repair to get a writable kvscope copy).
+            · Read-only: kvscope writes only its own format (Copy into a new kvscope store… makes a copy you can edit).
           </span>
         )}
       </div>
@@ -456,6 +490,25 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         </div>
       )}
       <StatusBar session={session} stats={stats} />
+      {copyOpen && (
+        <CopyDialog
+          session={session}
+          job={copyJob}
+          starting={jobsState.requested === 'copy'}
+          otherJob={job !== null && copyJob === null}
+          outcome={copyOutcome}
+          {...(canChooseDirectory
+            ? { onChoose: () => api.chooseDirectory({ title: 'Choose a directory for the new kvscope store' }).then((r) => r.path, (err: unknown) => (report(err), null)) }
+            : {})}
+          onStart={(to) => void startCopy(to)}
+          onCancelJob={() => void cancelJob()}
+          onOpenCopy={(path) => {
+            setCopyOpen(false);
+            leaveEdit(() => onOpenDirectory(path, 'kvscope', true));
+          }}
+          onClose={() => setCopyOpen(false)}
+        />
+      )}
       {pendingLeave && (
         <ConfirmDialog
           title="Discard unsaved changes?"
