@@ -29,6 +29,8 @@ export interface CliOptions {
   flip: string | undefined;
   /** No progress line on a terminal's stderr (import, compact, verify). */
   noProgress: boolean;
+  /** history: each version's diff against the one before it. */
+  diff: boolean;
   /** Another engine's store: read every data file at the open, none taken from its hint file (OpenStoreOptions.replayData). */
   noHints: boolean;
   help: boolean;
@@ -63,6 +65,7 @@ const OPTION_SPEC = {
   flip: { type: 'string' },
   'no-progress': { type: 'boolean' },
   'no-hints': { type: 'boolean' },
+  diff: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -97,7 +100,7 @@ export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
   delete: [...WRITER, 'json', 'key-hex'],
   list: [...READER, 'json', 'key-hex', 'prefix', 'limit'],
   scan: [...READER, 'json', 'key-hex', 'prefix', 'limit'],
-  history: [...READER, 'json', 'key-hex'],
+  history: [...READER, 'json', 'key-hex', 'diff'],
   stats: [...READER, 'json'],
   compact: [...WRITER, 'json', 'no-progress'],
   verify: [...READER, 'json', 'no-progress'],
@@ -213,6 +216,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       flip: v.flip,
       noProgress: v['no-progress'] ?? false,
       noHints: v['no-hints'] ?? false,
+      diff: v.diff ?? false,
       help: v.help ?? false,
       version: v.version ?? false,
     },
@@ -229,7 +233,7 @@ Commands on a kvscope store (DIR defaults to ./data):
                           live keys, one per line, sorted (the first N)
   scan [--prefix P] [--limit N]
                           live keys and values, sorted (key<TAB>value; the first N)
-  history KEY             every version of a key in the log
+  history KEY [--diff]    every version of a key in the log (--diff: after each, what changed from the one before)
   stats                   keys, segments, live and dead bytes
   compact                 rewrite segments keeping only live records
   verify                  check every record and hint; exit 1 when problems are found
@@ -258,6 +262,8 @@ Options (anywhere on the line):
       --read-only         open without the writer lock; never changes a byte
       --json              machine-readable output
       --key-hex           KEY arguments, --prefix and the repl's keys are hex bytes, for keys that are not text (list shows them as \\xNN)
+      --diff              history: each version's unified diff against the version before it (JSON: of its
+                          indented form; binary: the differing byte ranges); --json adds each one's hunks
       --no-progress       import, compact, verify: no progress line on a terminal's stderr
       --no-hints          get, list, scan, history, stats, verify, dump, segments, records, export, repl, import --from:
                           another engine's store (riak-bitcask) is opened by reading every data file, none taken

@@ -29,6 +29,7 @@ import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jso
 import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
+import { versionDiffs, versionDiffText } from './history-diff.js';
 import { SEQUENCE_IS_ORDER_NOTE, SEQUENCE_IS_TIMESTAMP_NOTE, sequenceHeading, sequenceText, timestampFields, timestampText } from '../shared/sequence-text.js';
 
 export const EXIT_OK = 0;
@@ -474,9 +475,16 @@ const scan: Command = async (args, opts, io) => {
 
 const history: Command = async (args, opts, io) => {
   const key = keyArg(opts, one(args, 'history'));
-  const versions = await withStore(opts, (o) => o.store.history(key), io);
+  const { versions, diffs } = await withStore(
+    opts,
+    async (o) => {
+      const versions = await o.store.history(key);
+      return { versions, diffs: opts.diff ? await versionDiffs(o, versions) : undefined };
+    },
+    io,
+  );
   if (opts.json) {
-    io.out(JSON.stringify(versions));
+    io.out(JSON.stringify(diffs ? versions.map((v, i) => (diffs.has(i) ? { ...v, diff: diffs.get(i) } : v)) : versions));
   } else if (versions.length === 0) {
     io.err('Key not found in the log');
   } else {
@@ -487,8 +495,11 @@ const history: Command = async (args, opts, io) => {
     // On stderr, as every other message of the command: "kvscope: note: …".
     if (locations.some((l) => l.sequenceIsOrder)) io.err(`kvscope: note: ${SEQUENCE_IS_ORDER_NOTE}`);
     if (locations.some((l) => l.sequenceIsTimestamp)) io.err(`kvscope: note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
-    for (const v of versions) {
+    for (const [i, v] of versions.entries()) {
       io.out(`${sequenceText(v.location).padEnd(width)} ${v.location.file.padEnd(23)} ${String(v.location.offset).padEnd(9)} ${String(v.location.length).padEnd(7)} ${v.kind.padEnd(7)} ${v.status}`);
+      // --diff: its patch after each version, as `git log -p` (the text ends with its own newline).
+      const diff = diffs?.get(i);
+      if (diff) io.out(versionDiffText(diff, v).replace(/\n$/, ''));
     }
   }
   return versions.length === 0 ? EXIT_NOT_FOUND : EXIT_OK;
