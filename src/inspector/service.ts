@@ -12,7 +12,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readHintEntryCount } from '../engine/hints.js';
 import { readKeydirImageKeyCount } from '../engine/keydir-image.js';
-import type { BrowsableStore, RecordLocation, SegmentStats, VerifyReport } from '../engine/types.js';
+import type { BrowsableStore, KeyVersion, RecordLocation, SegmentStats, VerifyReport } from '../engine/types.js';
+import { CorruptRecordError } from '../engine/errors.js';
 import type { FileSummary, FormatFile } from '../engine/formats/format.js';
 import { figuresWithDamage, summarizeSegmentWalking } from '../engine/formats/native-summary.js';
 import { Yielder } from '../engine/yielder.js';
@@ -26,6 +27,8 @@ import { realFs } from '../engine/fs.js';
 import { dataFileName } from '../engine/native/files.js';
 import type {
   VersionInfo,
+  DiffSide,
+  VersionRef,
   EventListener,
   KvscopeEvent,
   KvscopeHandlers,
@@ -58,6 +61,7 @@ import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, 
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
 import { DeletedKeyList } from './deleted-key-list.js';
+import { corruptDiff, diffValues } from './value-diff.js';
 
 /** At most this many problems travel in one verify report. */
 const MAX_PROBLEMS = 5000;
@@ -994,6 +998,57 @@ export class InspectorService implements KvscopeHandlers {
         ...(entry.sequence !== undefined && sequenceIsTimestamp(session) ? { sequenceIsTimestamp: true as const } : {}),
       },
     };
+  }
+
+  /**
+   * What changed from one version of a key to another (value-diff.ts). Each is a version the key's history lists
+   * (a file and offset) or its live value; one that fails its checks is said, not diffed.
+   */
+  async diffVersions(req: RequestOf<'diffVersions'>): Promise<ResponseOf<'diffVersions'>> {
+    const session = this.session(req.sessionId);
+    const versions = await session.handle.store.history(keyBytes(req.key));
+    const from = await this.versionToDiff(session, req.key, versions, req.from);
+    const to = await this.versionToDiff(session, req.key, versions, req.to);
+    const sides = { key: req.key, from: from.side, to: to.side };
+    if (from.value === undefined || to.value === undefined) {
+      const which = from.value === undefined && to.value === undefined ? 'neither version' : from.value === undefined ? 'the "from" version' : 'the "to" version';
+      return { ...sides, ...corruptDiff(from.side.size, to.side.size, `${which} reads back intact (${[from.side.corrupt, to.side.corrupt].filter(Boolean).join('; ')}): nothing compared`) };
+    }
+    return { ...sides, ...(await diffValues(from.value, to.value, { context: req.context })) };
+  }
+
+  /** A version to diff: its place and size, and its value, or why it fails its checks (`side.corrupt`, no value). */
+  private async versionToDiff(session: Session, key: string, versions: KeyVersion[], ref: VersionRef): Promise<{ side: DiffSide; value?: Buffer }> {
+    const store = session.handle.store;
+    const named = describeKey(key).display;
+    if ('live' in ref) {
+      const live = store.locate(keyBytes(key));
+      if (!live) throw new ApiError('NOT_FOUND', `${named} has no live value to compare`);
+      const side: DiffSide = { live: true, location: toLocation(live), size: versions.find((v) => sameRecord(v.location, live))?.valueLength ?? 0 };
+      try {
+        const found = await store.getWithLocation(keyBytes(key));
+        if (!found) throw new ApiError('NOT_FOUND', `${named} has no live value to compare`);
+        return { side: { ...side, location: toLocation(found.location), size: found.value.length }, value: found.value };
+      } catch (err) {
+        if (err instanceof CorruptRecordError) return { side: { ...side, corrupt: err.message } };
+        throw err;
+      }
+    }
+    const where = `${ref.file} @ ${ref.offset}`;
+    const version = versions.find((v) => v.location.file === ref.file && v.location.offset === ref.offset);
+    if (!version) throw new ApiError('NOT_FOUND', `The history of ${named} lists no version at ${where}`, { file: ref.file, offset: ref.offset });
+    if (version.kind === 'delete') throw new ApiError('BAD_REQUEST', `The version of ${named} at ${where} is a tombstone (the key deleted): it has no value to compare`);
+    const side: DiffSide = { live: version.status === 'live', location: toLocation(version.location), size: version.valueLength };
+    if (version.status === 'corrupt') return { side: { ...side, corrupt: `the record at ${where} fails its checks` } };
+    const records = await this.fileRecords(session, ref.file);
+    const index = await this.indexHolding(records, ref.offset);
+    const entry = index >= 0 ? records.entries([index])[0] : undefined;
+    if (!entry || entry.offset !== ref.offset || entry.status !== 'valid' || entry.valueOffset === undefined) {
+      return { side: { ...side, corrupt: `the record at ${where} ${entry?.problem ?? 'does not read back'}` } };
+    }
+    const read = this.recordCache(session).readBytes(ref.file, entry.valueOffset, entry.valueLength ?? 0);
+    if (!read || read.bytes.length !== (entry.valueLength ?? 0)) return { side: { ...side, corrupt: `the value at ${where} is cut short` } };
+    return { side: { ...side, size: read.bytes.length }, value: read.bytes };
   }
 
   async restoreVersion(req: RequestOf<'restoreVersion'>): Promise<ResponseOf<'restoreVersion'>> {

@@ -13,6 +13,8 @@ import { METHOD_NAMES, type MethodName } from './methods.js';
 
 export { METHOD_NAMES, IPC_PREFIX, IPC_EVENT_CHANNEL, ipcChannel, type MethodName } from './methods.js';
 export type { ApiErrorShape } from './errors.js';
+export type { ByteRange, DiffHunk, DiffLine, ValueDiff } from './value-diff.js';
+import type { ValueDiff } from './value-diff.js';
 
 // ---------------------------------------------------------------- limits
 
@@ -90,6 +92,16 @@ export const DamageSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type Damage = z.infer<typeof DamageSchema>;
+
+/**
+ * One version of a key, named as its history names it: the record at `offset` of `file`, or the key's live value
+ * (whichever record that is now).
+ */
+export const VersionRefSchema = z.union([
+  z.strictObject({ file: FileNameSchema, offset: FileOffsetSchema }),
+  z.strictObject({ live: z.literal(true) }),
+]);
+export type VersionRef = z.infer<typeof VersionRefSchema>;
 
 // ---------------------------------------------------------------- requests
 
@@ -186,6 +198,19 @@ export const requestSchemas = {
     file: FileNameSchema,
     offset: FileOffsetSchema,
     maxBytes: z.number().int().min(0).max(LIMITS.valueWindowMax).optional(),
+  }),
+  /**
+   * What changed from version `from` of `key` to version `to` (DiffVersionsResponse): a line diff of text, of the
+   * indented form of JSON, the differing byte ranges of binary values; neither above a size limit; a version that
+   * fails its checks is said, not diffed. A version its history does not list is NOT_FOUND, a tombstone BAD_REQUEST.
+   */
+  diffVersions: z.strictObject({
+    ...session,
+    key: KeySchema,
+    from: VersionRefSchema,
+    to: VersionRefSchema,
+    /** Lines of context around each change (default 3). */
+    context: z.number().int().min(0).max(100).optional(),
   }),
   /** Put the value of an old version of `key` again (a new record; native read-write only). */
   restoreVersion: z.strictObject({ ...session, key: KeySchema, file: FileNameSchema, offset: FileOffsetSchema }),
@@ -332,6 +357,21 @@ export interface VersionInfo {
 export interface HistoryResponse {
   key: string;
   versions: VersionInfo[];
+}
+
+export interface DiffSide {
+  /** Named as the live value. */
+  live: boolean;
+  location: Location;
+  size: number;
+  /** The version fails its checks: how (its value is not compared). */
+  corrupt?: string;
+}
+
+export interface DiffVersionsResponse extends ValueDiff {
+  key: string;
+  from: DiffSide;
+  to: DiffSide;
 }
 
 export interface SegmentInfo {
@@ -694,6 +734,7 @@ export interface ResponseTypes {
   recordAt: RecordAtResponse;
   readBytes: BytesResponse;
   recordValue: GetValueResponse;
+  diffVersions: DiffVersionsResponse;
   restoreVersion: PutValueResponse;
   verify: StartJobResponse;
   repair: RepairResult;

@@ -26,6 +26,7 @@ export const METHOD_NAMES = [
   'recordAt',
   'readBytes',
   'recordValue',
+  'diffVersions',
   'restoreVersion',
   'verify',
   'repair',
