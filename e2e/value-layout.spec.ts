@@ -249,7 +249,7 @@ test('History fits the value pane at 800x600 without scrolling sideways, and sta
   await shot(page, 'layout-history-1400x860');
 });
 
-test('History is a table exactly while every version fits on one line: at 1280x800 a table, at 1200x760 and 800x600 a block per version', async ({ page, kv }) => {
+test('History is a table exactly while every version fits on one line: at 1400x860 a table, at 1280x800 (since the Diff button), 1200x760 and 800x600 a block per version', async ({ page, kv }) => {
   const { table, rows } = await historyOfFive(page, kv, { width: 1400, height: 860 });
   const header = table.getByRole('columnheader', { name: 'status' });
   await expect(header).toBeVisible();
@@ -276,7 +276,7 @@ test('History is a table exactly while every version fits on one line: at 1280x8
 
   for (const [width, height, expected] of [
     [1400, 860, 'table'],
-    [1280, 800, 'table'],
+    [1280, 800, 'stacked'],
     [1200, 760, 'stacked'],
     [800, 600, 'stacked'],
   ] as const) {

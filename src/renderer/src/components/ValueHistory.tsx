@@ -1,7 +1,8 @@
 /**
  * A key's history: every version the log holds, oldest first, with its
  * sequence, kind, place, size and status, and buttons to view an old value,
- * restore it (write it again as the newest version) or show its record's bytes.
+ * restore it (write it again as the newest version), compare it with the version before it (Diff), or show its
+ * record's bytes; above them, a form compares any two versions.
  * A table where every version fits on one line; in a narrower pane each
  * version is a block of three lines (styles.css, `.history.stacked`).
  */
@@ -22,6 +23,8 @@ interface Props {
   onRestore: (v: VersionInfo) => void;
   /** Show a record's bytes in the Records view. */
   onOpenRecord: ((file: string, offset: number) => void) | undefined;
+  /** Show what changed from one version to another. */
+  onCompare: (from: VersionInfo, to: VersionInfo) => void;
 }
 
 /** Right padding of a table cell but the last (styles.css). */
@@ -57,7 +60,25 @@ export function versionPlace(v: VersionInfo): string {
   return `${v.location.file} @ ${v.location.offset}`;
 }
 
-export function ValueHistory({ versions, shown, readOnly, restoring, onView, onRestore, onOpenRecord }: Props) {
+/** The put before version `index` (a tombstone between them or not): what its Diff compares it with. */
+function previousPut(versions: readonly VersionInfo[], index: number): VersionInfo | undefined {
+  for (let i = index - 1; i >= 0; i--) if (versions[i]!.kind === 'put') return versions[i];
+  return undefined;
+}
+
+export function ValueHistory({ versions, shown, readOnly, restoring, onView, onRestore, onOpenRecord, onCompare }: Props) {
+  const puts = versions.filter((v) => v.kind === 'put');
+  /** The two versions the Compare form names, by place ("file @ offset"): the two newest puts to begin with. */
+  const [pair, setPair] = useState<{ from: string; to: string }>(() => ({
+    from: puts.length > 1 ? versionPlace(puts[puts.length - 2]!) : '',
+    to: puts.length > 0 ? versionPlace(puts[puts.length - 1]!) : '',
+  }));
+  const byPlace = (place: string) => puts.find((v) => versionPlace(v) === place);
+  const comparePair = () => {
+    const from = byPlace(pair.from);
+    const to = byPlace(pair.to);
+    if (from && to) onCompare(from, to);
+  };
   const restoreHint = useWriteHint('restore');
   const detailsRef = useRef<HTMLDetailsElement>(null);
   const tableRef = useRef<HTMLTableElement>(null);
@@ -82,6 +103,38 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
   return (
     <details ref={detailsRef} className={stacked ? 'history small stacked' : 'history small'} open>
       <summary>History ({formatCount(versions.length)} version{versions.length === 1 ? '' : 's'}, oldest first)</summary>
+      {puts.length > 1 && (
+        <form
+          className="history-compare small"
+          aria-label="Compare two versions"
+          onSubmit={(e) => {
+            e.preventDefault();
+            comparePair();
+          }}
+        >
+          <label>
+            Compare <select aria-label="Compare from version" value={pair.from} onChange={(e) => setPair({ ...pair, from: e.target.value })}>
+              {puts.map((v) => (
+                <option key={versionPlace(v)} value={versionPlace(v)}>
+                  {versionPlace(v)} ({v.status})
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            with <select aria-label="Compare to version" value={pair.to} onChange={(e) => setPair({ ...pair, to: e.target.value })}>
+              {puts.map((v) => (
+                <option key={versionPlace(v)} value={versionPlace(v)}>
+                  {versionPlace(v)} ({v.status})
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="small-button" disabled={pair.from === pair.to || !byPlace(pair.from) || !byPlace(pair.to)}>
+            Compare
+          </button>
+        </form>
+      )}
       <span ref={measureRef} className="mono history-measure" aria-hidden="true">
         0123456789abcdef
       </span>
@@ -97,7 +150,9 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
           </tr>
         </thead>
         <tbody>
-          {versions.map((v) => (
+          {versions.map((v, i) => {
+            const before = v.kind === 'put' ? previousPut(versions, i) : undefined;
+            return (
             <tr
               key={`${v.location.file}:${v.location.offset}`}
               className={shown && shown.location.file === v.location.file && shown.location.offset === v.location.offset ? 'shown' : ''}
@@ -130,6 +185,17 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
                     Restore
                   </button>
                 )}
+                {before && (
+                  <button
+                    type="button"
+                    className="small-button"
+                    onClick={() => onCompare(before, v)}
+                    title={`What changed from the version at ${versionPlace(before)}`}
+                    aria-label={`Diff version at ${versionPlace(v)} with the one before it`}
+                  >
+                    Diff
+                  </button>
+                )}
                 {onOpenRecord && (
                   <button type="button" className="small-button" onClick={() => onOpenRecord(v.location.file, v.location.offset)} aria-label={`Bytes of version at ${versionPlace(v)}`}>
                     Bytes
@@ -137,7 +203,8 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
                 )}
               </td>
             </tr>
-          ))}
+            );
+          })}
         </tbody>
       </table>
     </details>

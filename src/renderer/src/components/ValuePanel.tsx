@@ -22,7 +22,8 @@ import { DeletedNote } from './DeletedNote.js';
 import { KeyHeading } from './KeyHeading.js';
 import { NewKeyForm } from './NewKeyForm.js';
 import { ValueEditor } from './ValueEditor.js';
-import { ValueHistory } from './ValueHistory.js';
+import { ValueHistory, versionPlace } from './ValueHistory.js';
+import { VersionDiff, type DiffState } from './VersionDiff.js';
 import { ValueViewer, type ShownVersion, type View } from './ValueViewer.js';
 
 interface Props {
@@ -129,6 +130,11 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   const [shown, setShown] = useState<ShownVersion | null>(null);
   const [restoring, setRestoring] = useState(false);
   const [history, setHistory] = useState<HistoryResponse | null>(null);
+  /** Two versions being compared (the diff below the value), if any. */
+  const [diff, setDiff] = useState<DiffState | null>(null);
+  /** What had focus when the diff was asked for (a Diff or Compare button): it gets it back when the diff closes. */
+  const diffOpener = useRef<HTMLElement | null>(null);
+  const historyRef = useRef<HTMLDivElement>(null);
   const [view, setView] = useState<View>('text');
   const [editing, setEditing] = useState<EditDraft | null>(null);
   const [newKey, setNewKey] = useState({ text: '', asHex: false });
@@ -190,6 +196,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setLoadError(null);
     setHistory(null);
     setShown(null);
+    setDiff(null);
     if (key === null) return;
     let live = true;
     api
@@ -340,6 +347,37 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     } catch (err) {
       onError(err);
     }
+  };
+
+  const compare = async (from: VersionInfo, to: VersionInfo) => {
+    if (key === null) return;
+    const active = document.activeElement;
+    diffOpener.current = active instanceof HTMLElement && active !== document.body ? active : null;
+    const labels = { fromLabel: versionPlace(from), toLabel: versionPlace(to) };
+    setDiff(labels);
+    try {
+      const answer = await api.diffVersions({
+        sessionId,
+        key,
+        from: { file: from.location.file, offset: from.location.offset },
+        to: { file: to.location.file, offset: to.location.offset },
+      });
+      setDiff((now) => (now && now.fromLabel === labels.fromLabel && now.toLabel === labels.toLabel ? { ...labels, answer } : now));
+    } catch (err) {
+      const error = asApiError(err).message;
+      setDiff((now) => (now && now.fromLabel === labels.fromLabel && now.toLabel === labels.toLabel ? { ...labels, error } : now));
+    }
+  };
+
+  /** Closes the diff; focus goes back to the button that asked for it, or else to the history. */
+  const closeDiff = () => {
+    setDiff(null);
+    const opener = diffOpener.current;
+    diffOpener.current = null;
+    requestAnimationFrame(() => {
+      if (opener && opener.isConnected && !(opener as HTMLButtonElement).disabled) opener.focus();
+      else historyRef.current?.querySelector<HTMLElement>('summary')?.focus();
+    });
   };
 
   const restore = async (v: VersionInfo) => {
@@ -566,7 +604,9 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           )}
         </>
       )}
+      {diff && !editing && <VersionDiff state={diff} onClose={closeDiff} />}
       {history && history.versions.length > 0 && !editing && (
+        <div ref={historyRef}>
         <ValueHistory
           versions={history.versions}
           shown={shown?.version ?? null}
@@ -575,7 +615,9 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
           onView={(v) => void showVersion(v)}
           onRestore={(v) => void restore(v)}
           onOpenRecord={onOpenRecord}
+          onCompare={(from, to) => void compare(from, to)}
         />
+        </div>
       )}
       {discardDialog}
       {confirmDelete && keyInfo && (
