@@ -3,8 +3,9 @@
  * the one before it and Compare two named in the form; the diff's lines carry +/− markers and both line numbers, its
  * summary says the mode, Escape and Close give focus back to the button that opened it.
  */
-import { expect, openReadWrite, selectKey, shot, test } from './fixtures.js';
+import { expect, openFromScreen, openReadWrite, selectKey, shot, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
+import { Store } from '../src/engine/store.js';
 
 async function saveValue(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Edit' }).click();
@@ -89,4 +90,43 @@ test('a JSON value saved reformatted only: the diff says it is the same JSON val
   const summary = page.getByRole('region', { name: 'Version diff' }).getByRole('status', { name: 'Diff summary' });
   await expect(summary).toHaveAttribute('data-mode', 'json');
   await expect(summary).toHaveText(/The same JSON value, formatted differently/);
+});
+
+test('a long diff is drawn by rows, to its last line; binary values list the byte ranges that differ', async ({ page, kv }) => {
+  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i}`);
+  const store = await Store.open(kv.dir);
+  await store.put('long', lines.join('\n') + '\n');
+  await store.put('long', lines.map((l, i) => (i % 10 === 0 ? `${l} changed` : l)).join('\n') + '\n');
+  await store.put('bytes', Buffer.from([0, 1, 2, 3, 4, 5, 6, 7]));
+  await store.put('bytes', Buffer.from([0, 1, 9, 9, 4, 5, 6, 7, 8]));
+  await store.close();
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+
+  await selectKey(page, 'long');
+  const places = await page.getByRole('table', { name: 'History' }).locator('td.history-where').allTextContents();
+  await page.getByRole('button', { name: `Diff version at ${places[1]} with the one before it` }).click();
+  const region = page.getByRole('region', { name: 'Version diff' });
+  await expect(region.getByRole('status', { name: 'Diff summary' })).toHaveText(/500 lines added, 500 removed/);
+  const list = region.getByRole('list', { name: 'Changed lines' });
+  const total = Number(await list.getAttribute('data-rows'));
+  expect(total).toBeGreaterThan(2000);
+  // Only the rows in view (and a margin) are in the page.
+  expect(await list.getByRole('listitem').count()).toBeLessThan(100);
+  await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(list.locator('[data-kind="added"]').last()).toHaveText(/line 4990 changed$/);
+  await expect(list.locator('[data-kind="context"]').last()).toHaveText(/new line 4994: line 4993$/);
+
+  await selectKey(page, 'bytes');
+  await expect(region).toHaveCount(0);
+  const bytePlaces = await page.getByRole('table', { name: 'History' }).locator('td.history-where').allTextContents();
+  await page.getByRole('button', { name: `Diff version at ${bytePlaces[1]} with the one before it` }).click();
+  await expect(region.getByRole('status', { name: 'Diff summary' })).toHaveText(/Binary values \(neither value is UTF-8 text\): 3 bytes differ \(8 B → 9 B\)/);
+  const ranges = region.getByRole('table', { name: 'Differing bytes' }).locator('tbody tr');
+  await expect(ranges).toHaveCount(2);
+  await expect(ranges.nth(0)).toHaveText('22');
+  await expect(ranges.nth(1)).toHaveText('81');
+  await region.scrollIntoViewIfNeeded();
+  await shot(page, 'version-diff-binary');
 });
