@@ -25,7 +25,7 @@ import { recordAsObject } from '../engine/formats/decode-helpers.js';
 import type { BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
 import { copyLiveKeys, ImportBatches } from '../engine/copy-live.js';
 import { UsageError, type CliOptions } from './args.js';
-import { bytesToJson, checkImportLine, exportLine, parseImportLine } from './jsonl.js';
+import { bytesToJson, checkImportLine, exportLine, parseImportLine } from '../engine/jsonl.js';
 import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';

@@ -26,7 +26,7 @@ import type { DamageFound } from '../engine/store.js';
 import { UsageError, type CliOptions } from './args.js';
 import { EXIT_OK, nothingToCompactText, withStore, sayOpenNotes, uncommittedCompaction, type Io } from './commands.js';
 import { formatBytes, formatCount } from './units.js';
-import { bytesToJson } from './jsonl.js';
+import { bytesToJson } from '../engine/jsonl.js';
 
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
 

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readHintEntryCount } from '../engine/hints.js';
 import { readKeydirImageKeyCount } from '../engine/keydir-image.js';
 import type { BrowsableStore, KeyVersion, RecordLocation, SegmentStats, VerifyReport } from '../engine/types.js';
@@ -20,6 +20,7 @@ import { Yielder } from '../engine/yielder.js';
 import { getFormat } from '../engine/formats/registry.js';
 import { assertFreshTarget, assertSeparateDirectories, repairStore } from '../engine/repair.js';
 import { copyIntoNewStore } from '../engine/copy-live.js';
+import { exportToFile } from '../engine/export-file.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type FollowChange as EngineFollowChange, type StoreFollower } from '../engine/follow.js';
 import { uncommittedCompaction, unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -1144,6 +1145,49 @@ export class InspectorService implements KvscopeHandlers {
           leftOutCount: copy.leftOutCount,
         },
       }),
+      toApiError,
+    );
+    return { jobId };
+  }
+
+  /**
+   * A job writing the live keys the key list shows (its filter) to a file, as `kvscope export` writes them
+   * (export-file.ts). Where it goes is checked before the job starts.
+   */
+  async exportKeys(req: RequestOf<'exportKeys'>): Promise<ResponseOf<'exportKeys'>> {
+    const session = this.session(req.sessionId);
+    this.assertFilesMayBeWritten('export keys (it writes a file)');
+    checkGlob(req.filter);
+    const path = userPath(req.path);
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info?.isDirectory()) throw new ApiError('BAD_REQUEST', `${path} is a directory: name the file to write`);
+    if (info && !req.overwrite) throw new ApiError('BAD_REQUEST', `${path} already exists; replace it only if you mean to`, { exists: true, path });
+    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) throw new ApiError('NOT_FOUND', `${dirname(path)} does not exist or is not a directory: the file goes in an existing directory`);
+    // A file in the store's directory would be one more file there (detection and the file list read it).
+    assertSeparateDirectories(session.path, path, 'the export');
+    assertSeparateDirectories(session.handle.detection.root, path, 'the export');
+    const { store } = session.handle;
+    const index = session.index;
+    const jobId = this.jobs.start(
+      session.id,
+      async ({ signal, onProgress }) => {
+        await index.prepare(req.filter);
+        const range = index.filtered(req.filter);
+        const keys = { length: range.end - range.start, keyAt: (i: number) => range.list.keyAt(range.start + i) };
+        const leftOut: string[] = [];
+        let leftOutCount = 0;
+        const written = await exportToFile(store, keys, path, {
+          overwrite: req.overwrite === true,
+          signal,
+          onProgress: (done, total) => onProgress({ phase: 'Exporting keys', done, total }),
+          onUnreadable: (key) => {
+            leftOutCount++;
+            if (leftOut.length < 100) leftOut.push(describeKey(key.toString('latin1')).display);
+          },
+        });
+        return { path, ...written, keys: keys.length, leftOut, leftOutCount };
+      },
+      (result) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'export', result }),
       toApiError,
     );
     return { jobId };

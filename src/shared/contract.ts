@@ -229,6 +229,14 @@ export const requestSchemas = {
    * created (or empties again the empty one it was given).
    */
   copyStore: z.strictObject({ ...session, to: PathSchema }),
+  /**
+   * Starts a job writing the live keys the key list shows (`filter` applied) with their values to the file `path`,
+   * as JSON Lines, byte for byte what `kvscope export` writes. A file already there is BAD_REQUEST with
+   * `details: { exists: true }` unless `overwrite`; a directory, a missing parent or a path inside the store's
+   * directory is BAD_REQUEST or NOT_FOUND, before any job. Its result comes with job-done (kind 'export'); the
+   * file appears once whole: an export cancelled or failed leaves `path` as it was.
+   */
+  exportKeys: z.strictObject({ ...session, filter: FilterSchema.optional(), path: PathSchema, overwrite: z.literal(true).optional() }),
 } satisfies Record<MethodName, z.ZodType>;
 
 // ---------------------------------------------------------------- responses
@@ -693,6 +701,19 @@ export interface CopyResult {
   leftOutCount: number;
 }
 
+export interface ExportResult {
+  /** The file written. */
+  path: string;
+  /** Lines written (one per key) and the file's size. */
+  lines: number;
+  bytes: number;
+  /** Keys the list showed (the filter applied). */
+  keys: number;
+  /** Keys whose value could not be read (damage), left out: display form, capped; and how many. */
+  leftOut: string[];
+  leftOutCount: number;
+}
+
 export interface FollowChange {
   key: string;
   display: string;
@@ -741,6 +762,7 @@ export interface ResponseTypes {
   crashLab: CrashLabResult;
   follow: FollowResponse;
   copyStore: StartJobResponse;
+  exportKeys: StartJobResponse;
 }
 
 // ---------------------------------------------------------------- events
@@ -750,6 +772,7 @@ export type KvscopeEvent =
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'compact'; result: CompactSummary }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'verify'; report: VerifyResult }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'copy'; result: CopyResult }
+  | { type: 'job-done'; jobId: string; sessionId: string; kind: 'export'; result: ExportResult }
   /**
    * Another process appended to a followed store, or changed its files without a change to a key (a
    * compaction: `changes` is empty). The session has been opened again: views read what they show again.

@@ -33,6 +33,7 @@ export const METHOD_NAMES = [
   'crashLab',
   'follow',
   'copyStore',
+  'exportKeys',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -11,7 +11,10 @@ export function isAbsolutePathText(path: string): boolean {
   return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || /^~([\\/]|$)/.test(path);
 }
 
-/** What the open screen says about a path it will not ask for: empty paths are not submitted at all. */
-export function relativePathProblem(path: string): string {
-  return `"${path}" is a relative path. Type the directory's full path, starting with / (or ~/ for your home directory): a relative path is not opened, as this page cannot tell which directory it is relative to.`;
+/**
+ * What the open screen (and the copy and export dialogs) say about a path they will not ask for: empty paths are
+ * not submitted at all. `what` names what the path is for, and what is not done with a relative one.
+ */
+export function relativePathProblem(path: string, what: { thing: 'directory' | 'file'; done: string } = { thing: 'directory', done: 'opened' }): string {
+  return `"${path}" is a relative path. Type the ${what.thing}'s full path, starting with / (or ~/ for your home directory): a relative path is not ${what.done}, as this page cannot tell which directory it is relative to.`;
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { bytesToJson, checkImportLine, isBase64, jsonToBytes, parseImportLine } from '../../src/cli/jsonl.js';
+import { bytesToJson, checkImportLine, isBase64, jsonToBytes, parseImportLine } from '../../src/engine/jsonl.js';
 import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../../src/engine/native/layout.js';
 
 /** Pieces that valid and invalid UTF-8 are made of. */

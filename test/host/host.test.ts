@@ -181,6 +181,34 @@ describe('browser host', () => {
     await api('closeStore', { sessionId });
   });
 
+  it('validates exportKeys requests, and answers a file already there with BAD_REQUEST naming it', async () => {
+    const opened = JSON.parse((await api('openStore', { path: storeDir })).body);
+    const sessionId: string = opened.value.sessionId;
+    const path = join(base, 'keys.jsonl');
+    for (const body of [
+      { sessionId },
+      { sessionId, path: 'keys.jsonl' },
+      { sessionId, path: 7 },
+      { sessionId, path: `${path}\u0000x` },
+      { sessionId, path, overwrite: false },
+      { sessionId, path, overwrite: 'yes' },
+      { sessionId, path, filter: { mode: 'regex', pattern: '.*' } },
+      { sessionId, path, filter: { mode: 'prefix' } },
+      { sessionId, path, filter: { mode: 'glob', pattern: '[' } },
+      { sessionId, path, append: true },
+      { path },
+    ]) {
+      const reply = await api('exportKeys', body);
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(reply.body), JSON.stringify(body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    const there = await api('exportKeys', { sessionId, path: join(base, 'secret.txt') });
+    expect(JSON.parse(there.body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST', details: { exists: true } } });
+    const started = JSON.parse((await api('exportKeys', { sessionId, path })).body);
+    expect(started).toMatchObject({ ok: true, value: { jobId: expect.stringMatching(/^job_/) } });
+    await api('closeStore', { sessionId });
+  });
+
   it('opens a path with ".." segments as the directory they name', async () => {
     const opened = JSON.parse((await api('openStore', { path: `${storeDir}/../store` })).body);
     expect(opened).toMatchObject({ ok: true, value: { path: storeDir, readOnly: true } });

@@ -10,6 +10,7 @@ import type { ApiErrorShape } from '../../../shared/errors.js';
 import { isAbsolutePathText, relativePathProblem } from '../../../shared/path-text.js';
 import { formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
+import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
 
 /** How the last copy asked for ended, if it did. */
@@ -36,14 +37,13 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
   /** Why the typed path is not asked for (a relative one), said beside the field. */
   const [pathProblem, setPathProblem] = useState<string | null>(null);
   const running = job !== null || starting;
-  const percent = job && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const trimmed = path.trim();
     if (!trimmed || running) return;
     if (!isAbsolutePathText(trimmed)) {
-      setPathProblem(relativePathProblem(trimmed));
+      setPathProblem(relativePathProblem(trimmed, { thing: 'directory', done: 'copied into' }));
       return;
     }
     setPathProblem(null);
@@ -134,16 +134,7 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
               )}
             </div>
           )}
-          {running && (
-            <div className="job" aria-label="Copy job">
-              <div className="job-label small">
-                {job ? `${job.phase}: ${formatCount(job.done)} of ${formatCount(job.total)}` : 'starting'} · {job && job.total > 0 ? `${percent}%` : '…'}
-              </div>
-              <div className="progress" role="progressbar" aria-label="Copy progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
-                <div className="progress-fill" style={{ width: `${percent}%` }} />
-              </div>
-            </div>
-          )}
+          {running && <JobProgress job={job} label="Copy progress" />}
           {otherJob && !running && <p className="small muted">Another job is running on this store: wait for it to end.</p>}
           <div className="modal-actions">
             {running ? (

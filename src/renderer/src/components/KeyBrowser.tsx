@@ -54,6 +54,8 @@ interface Props {
   /** Live keys (the default) or deleted ones. */
   keySet?: KeySet;
   onKeySetChange?: (set: KeySet) => void;
+  /** "Export keys…": the live keys the list shows, by the filter applied now, and how many it counts. */
+  onExport?: (filter: KeyFilter | undefined, count: number) => void;
 }
 
 /** The service's answer to a malformed glob ("invalid pattern: …"), or null for any other error. */
@@ -90,7 +92,7 @@ function useCoalesced<T>(value: T): { applied: T; started: () => () => void } {
   return { applied, started };
 }
 
-export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, focusRequest = 0, onSelect, onNewKey, onError, keySet = 'live', onKeySetChange }: Props) {
+export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, reveal, focusRequest = 0, onSelect, onNewKey, onError, keySet = 'live', onKeySetChange, onExport }: Props) {
   const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
@@ -401,6 +403,17 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           <label className="check small" title="Show keys as hex bytes">
             <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
           </label>
+          {onExport && !deleted && (
+            <button
+              type="button"
+              className="small-button"
+              onClick={() => onExport(filter, total)}
+              disabled={!counted || filterProblem !== null}
+              title="Write the keys listed, with their values, to a file as JSON Lines (as kvscope export)"
+            >
+              Export…
+            </button>
+          )}
           <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? createHint : undefined}>
             New key
           </button>

@@ -11,6 +11,7 @@ import type {
   CompactSummary,
   FollowChange,
   FormatInfo,
+  KeyFilter,
   KvscopeApi,
   SegmentFileInfo,
   SegmentsResponse,
@@ -23,6 +24,7 @@ import { jobsReducer, kindOf, noJobs, type JobAction, type JobKind } from '../jo
 import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { CopyDialog, type CopyOutcome } from './CopyDialog.js';
+import { ExportDialog, type ExportOutcome } from './ExportDialog.js';
 import { KeyBrowser, type KeySet } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
 import { OpenProblems } from './OpenProblems.js';
@@ -92,6 +94,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const [copyOpen, setCopyOpen] = useState(false);
   const [copyOutcome, setCopyOutcome] = useState<CopyOutcome | null>(null);
   const copyTarget = useRef('');
+  /** "Export keys…": the dialog (with the key list's filter and count when it was opened), how the last export ended. */
+  const [exportAsked, setExportAsked] = useState<{ filter: KeyFilter | undefined; count: number } | null>(null);
+  const [exportOutcome, setExportOutcome] = useState<ExportOutcome | null>(null);
+  const exportPath = useRef('');
   const [switching, setSwitching] = useState(false);
   const [target, setTarget] = useState<RecordTarget | null>(null);
   const [formats, setFormats] = useState<FormatInfo[]>([]);
@@ -156,6 +162,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           succeeded();
           if (event.kind === 'verify') setVerifyResult(event.report);
           else if (event.kind === 'copy') setCopyOutcome({ kind: 'done', result: event.result });
+          else if (event.kind === 'export') setExportOutcome({ kind: 'done', result: event.result });
           else {
             setLastCompaction(event.result);
             bump();
@@ -165,6 +172,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           dispatchJob({ type: 'ended', jobId: event.jobId });
           // A copy says how it ended in its dialog.
           if (kind === 'copy') setCopyOutcome({ kind: 'failed', error: event.error, target: copyTarget.current });
+          else if (kind === 'export') setExportOutcome({ kind: 'failed', error: event.error, path: exportPath.current });
           else if (event.error.code !== 'ABORTED') onError(event.error);
           else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
           if (kind === 'compact') bump();
@@ -223,6 +231,20 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     } catch (err) {
       dispatchJob({ type: 'refused' });
       setCopyOutcome({ kind: 'failed', error: asApiError(err).toJSON(), target: to });
+    }
+  };
+
+  const startExport = async (path: string, overwrite: boolean) => {
+    exportPath.current = path;
+    setExportOutcome(null);
+    try {
+      dispatchJob({ type: 'requested', kind: 'export' });
+      const filter = exportAsked?.filter;
+      const { jobId } = await api.exportKeys({ sessionId, path, ...(filter ? { filter } : {}), ...(overwrite ? { overwrite: true as const } : {}) });
+      dispatchJob({ type: 'started', jobId, kind: 'export' });
+    } catch (err) {
+      dispatchJob({ type: 'refused' });
+      setExportOutcome({ kind: 'failed', error: asApiError(err).toJSON(), path });
     }
   };
 
@@ -287,6 +309,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const confidence = Math.round(session.detection.confidence * 100);
   const compactJob = job && (job.kind ?? 'compact') === 'compact' ? job : null;
   const copyJob = job && job.kind === 'copy' ? job : null;
+  const exportJob = job && job.kind === 'export' ? job : null;
   const notWritableReason = session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here');
   return (
     <NotWritableReason.Provider value={notWritableReason}>
@@ -422,6 +445,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             onError={report}
             keySet={keySet}
             onKeySetChange={setKeySet}
+            onExport={(filter, count) => {
+              setExportOutcome(null);
+              setExportAsked({ filter, count });
+            }}
           />
           <ValuePanel
             api={api}
@@ -507,6 +534,19 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             leaveEdit(() => onOpenDirectory(path, 'kvscope', true));
           }}
           onClose={() => setCopyOpen(false)}
+        />
+      )}
+      {exportAsked && (
+        <ExportDialog
+          filter={exportAsked.filter}
+          count={exportAsked.count}
+          job={exportJob}
+          starting={jobsState.requested === 'export'}
+          otherJob={job !== null && exportJob === null}
+          outcome={exportOutcome}
+          onStart={(path, overwrite) => void startExport(path, overwrite)}
+          onCancelJob={() => void cancelJob()}
+          onClose={() => setExportAsked(null)}
         />
       )}
       {pendingLeave && (

@@ -6,7 +6,7 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from '../engine/native/layout.js';
+import { MAX_KEY_BYTES, MAX_VALUE_BYTES } from './native/layout.js';
 
 export type JsonBytes = string | { base64: string };
 
