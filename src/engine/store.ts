@@ -1261,11 +1261,15 @@ export class Store implements BrowsableStore {
 
   /** Delete a key; false (and nothing written) when it did not exist. */
   async delete(key: Uint8Array | string): Promise<boolean> {
+    return (await this.deleteAndLocate(key)) !== undefined;
+  }
+
+  /** Delete a key and say where its tombstone was written (where it was deleted); undefined (nothing written) when it did not exist. */
+  async deleteAndLocate(key: Uint8Array | string): Promise<RecordLocation | undefined> {
     const keyBytes = toBytes(key);
     this.assertWritable('delete');
-    if (this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length) < 0) return false;
-    await this.write([{ type: RECORD_TOMBSTONE, key: keyBytes }]);
-    return true;
+    if (this.keydir.slotOfBytes(keyBytes, 0, keyBytes.length) < 0) return undefined;
+    return this.write([{ type: RECORD_TOMBSTONE, key: keyBytes }]);
   }
 
   /** Apply puts and deletes atomically: after a crash, all of them or none. */
@@ -1304,7 +1308,8 @@ export class Store implements BrowsableStore {
     return { left, segment };
   }
 
-  private async write(records: PendingRecord[]): Promise<void> {
+  /** Appends the records (one write: a batch when several); where the last one was written. */
+  private async write(records: PendingRecord[]): Promise<RecordLocation> {
     this.assertWritable('write');
     let total = 0;
     for (const r of records) {
@@ -1353,8 +1358,12 @@ export class Store implements BrowsableStore {
         at += len;
       }
     }
+    const last = records[records.length - 1]!;
+    const lastLength = recordLength(last.key.length, last.value?.length ?? 0);
+    const written: RecordLocation = { file: seg.file, segment: seg.id, offset: at - lastLength, length: lastLength, sequence: firstSequence + records.length - 1 };
     await this.makeDurable(seg);
     this.maybeAutoCompact();
+    return written;
   }
 
   /**

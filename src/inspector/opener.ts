@@ -12,6 +12,8 @@ import type { FormatInfo } from '../shared/contract.js';
 export interface WritableStore extends BrowsableStore {
   put(key: Uint8Array, value: Uint8Array): Promise<void>;
   delete(key: Uint8Array): Promise<boolean>;
+  /** delete, saying where the tombstone was written (undefined: the key did not exist, nothing written). */
+  deleteAndLocate(key: Uint8Array): Promise<RecordLocation | undefined>;
   compact(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<CompactResult>;
   /** What a compaction would do now, and damage it would stop at (`stops`). */
   compactionPlan(): CompactionPlan;

@@ -61,7 +61,7 @@ import { LabCopies } from './lab-copies.js';
 import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
-import { DeletedKeyList } from './deleted-key-list.js';
+import { DeletedKeyList, type FoundDeletedKeys } from './deleted-key-list.js';
 import { corruptDiff, diffValues } from './value-diff.js';
 
 /** At most this many problems travel in one verify report. */
@@ -533,31 +533,21 @@ export class InspectorService implements KvscopeHandlers {
   }
 
   /**
-   * A window of the deleted keys. Found in the background on the first request (and again after a write or a
-   * reopen); a request waits for that at most DELETED_KEYS_WAIT_MS, then answers `complete: false` with progress.
+   * A window of the deleted keys. Found in the background on the first request (and again after a compaction or a
+   * reopen; this service's writes update the list: deletedKeyWritten); a request waits for that at most
+   * DELETED_KEYS_WAIT_MS, then answers `complete: false` with progress.
    */
   async deletedKeys(req: RequestOf<'deletedKeys'>): Promise<ResponseOf<'deletedKeys'>> {
     const session = this.session(req.sessionId);
     checkGlob(req.filter);
-    const store = session.handle.store;
     const empty = { total: 0, unfilteredTotal: 0, offset: req.offset, keys: [] };
-    let list = session.deleted;
-    if (list && (list.store !== store || list.writes !== this.writes || list.failed || (list.cancelled && !req.cancel))) {
-      list.dispose();
-      list = session.deleted = undefined;
-    }
+    let list = this.deletedList(session, req.cancel === true);
     if (req.cancel) {
       list?.cancel();
       if (!list || list.cancelled) return { complete: false, cancelled: true, ...empty };
     }
-    if (!list) list = session.deleted = new DeletedKeyList(store, this.writes);
-    let found;
-    try {
-      found = await list.ready(DELETED_KEYS_WAIT_MS);
-    } catch (err) {
-      if (session.deleted === list) session.deleted = undefined;
-      throw err;
-    }
+    list ??= session.deleted = new DeletedKeyList(session.handle.store);
+    const found = await this.foundDeletedKeys(session, list, DELETED_KEYS_WAIT_MS);
     if (!found) return { complete: false, ...(list.cancelled ? { cancelled: true as const } : { progress: list.progress }), ...empty };
     await found.index.prepare(req.filter, req.offset, req.find === undefined ? req.limit : Number.MAX_SAFE_INTEGER);
     const { total, keys } = found.index.window(req.filter, req.offset, req.limit);
@@ -570,6 +560,27 @@ export class InspectorService implements KvscopeHandlers {
     };
     if (req.find !== undefined) response.found = found.index.indexOf(req.filter, req.find);
     return response;
+  }
+
+  /** The session's deleted-key list if it is for its store now (not failed; not cancelled unless `cancelled` is asked for); else none. */
+  private deletedList(session: Session, cancelled: boolean): DeletedKeyList | undefined {
+    const list = session.deleted;
+    if (list && (list.store !== session.handle.store || list.failed || (list.cancelled && !cancelled))) {
+      list.dispose();
+      session.deleted = undefined;
+      return undefined;
+    }
+    return list;
+  }
+
+  /** The list's keys once found, waiting at most `ms` for them; a search that failed is dropped (the next request searches again). */
+  private async foundDeletedKeys(session: Session, list: DeletedKeyList, ms: number): Promise<FoundDeletedKeys | undefined> {
+    try {
+      return await list.ready(ms);
+    } catch (err) {
+      if (session.deleted === list) session.deleted = undefined;
+      throw err;
+    }
   }
 
   async stats(req: RequestOf<'stats'>): Promise<StatsResponse> {
@@ -606,12 +617,18 @@ export class InspectorService implements KvscopeHandlers {
 
   // ------------------------------------------------------------ writes
 
+  /** A write of `key` (a put, or a delete that wrote `tombstone`) went through: the deleted-key list follows it, without searching again. */
+  private deletedKeyWritten(session: Session, store: WritableStore, key: string, tombstone?: RecordLocation): void {
+    if (session.deleted?.store === session.handle.store) session.deleted.written(key, store.has(keyBytes(key)), tombstone);
+  }
+
   async putValue(req: RequestOf<'putValue'>): Promise<ResponseOf<'putValue'>> {
     const session = this.session(req.sessionId);
     const store = this.writable(session, 'save a value');
     const key = keyBytes(req.key);
     await store.put(key, Buffer.from(req.valueBase64, 'base64'));
     this.writes++;
+    this.deletedKeyWritten(session, store, req.key);
     this.emit({ type: 'store-changed', sessionId: session.id });
     const location = store.locate(key);
     return { ...(location ? { location: toLocation(location) } : {}), keyCount: store.keyCount() };
@@ -620,10 +637,11 @@ export class InspectorService implements KvscopeHandlers {
   async deleteKey(req: RequestOf<'deleteKey'>): Promise<ResponseOf<'deleteKey'>> {
     const session = this.session(req.sessionId);
     const store = this.writable(session, 'delete a key');
-    const deleted = await store.delete(keyBytes(req.key));
+    const tombstone = await store.deleteAndLocate(keyBytes(req.key));
     this.writes++;
+    if (tombstone) this.deletedKeyWritten(session, store, req.key, tombstone);
     this.emit({ type: 'store-changed', sessionId: session.id });
-    return { deleted, keyCount: store.keyCount() };
+    return { deleted: tombstone !== undefined, keyCount: store.keyCount() };
   }
 
   async compact(req: RequestOf<'compact'>): Promise<ResponseOf<'compact'>> {
@@ -635,6 +653,11 @@ export class InspectorService implements KvscopeHandlers {
       ({ signal, onProgress }) =>
         store.compact({ signal, onProgress }).finally(() => {
           this.writes++;
+          // It dropped tombstones (and may have moved them): the deleted keys are found again when next asked for.
+          if (session.deleted?.store === store) {
+            session.deleted.dispose();
+            session.deleted = undefined;
+          }
         }),
       (result) => ({
         type: 'job-done',
@@ -1062,6 +1085,7 @@ export class InspectorService implements KvscopeHandlers {
     const key = keyBytes(req.key);
     await store.put(key, read.bytes);
     this.writes++;
+    this.deletedKeyWritten(session, store, req.key);
     this.emit({ type: 'store-changed', sessionId: session.id });
     const location = store.locate(key);
     return { ...(location ? { location: toLocation(location) } : {}), keyCount: store.keyCount() };

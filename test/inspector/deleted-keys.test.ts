@@ -14,6 +14,7 @@ import type { StoreOpener } from '../../src/inspector/opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
 import { validateRequest } from '../../src/shared/validate.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { rng } from '../reliability/rng.js';
 
 let base: string;
 let template: string;
@@ -172,6 +173,132 @@ describe('deletedKeys on a kvscope store', () => {
       expect(() => validateRequest('deletedKeys', { sessionId: 's', ...bad })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
     }
     expect(validateRequest('deletedKeys', { sessionId: 's', offset: 0, limit: 5, find: 'k', filter: { mode: 'prefix', pattern: 'a' } })).toBeTruthy();
+  });
+});
+
+describe('deletedKeys follows the service’s writes without searching again', () => {
+  /** An opener that hands out the opened store (for a full search to compare with) and counts the service's searches. */
+  function capturingOpener() {
+    const engine = createEngineOpener();
+    const seen = { store: undefined as DeletedKeysStore | undefined, searches: 0, gate: undefined as Promise<void> | undefined };
+    const opener: StoreOpener = {
+      ...engine,
+      async open(path, opts) {
+        const handle = await engine.open(path, opts);
+        const store = handle.store;
+        const full = store.deletedKeys.bind(store);
+        seen.store = { deletedKeys: () => full(), has: (key) => store.has(key) };
+        store.deletedKeys = async (o) => {
+          seen.searches++;
+          const found = await full(o);
+          // A gated search has read the store but not answered yet: writes made now are not in what it found.
+          if (seen.gate) await seen.gate;
+          return found;
+        };
+        return handle;
+      },
+    };
+    return { opener, seen };
+  }
+  type DeletedKeysStore = { deletedKeys(): Promise<DeletedKey[]>; has(key: string): boolean };
+
+  /** What a full search finds now (each key and where it was deleted), filtered by a substring. */
+  async function fullSearch(store: DeletedKeysStore, substring = '') {
+    return (await store.deletedKeys()).filter((d) => d.key.includes(substring)).map((d) => [d.key, d.deletedAt]);
+  }
+  async function listed(sessionId: string, substring = '') {
+    const res = await all(sessionId, substring === '' ? {} : { filter: { mode: 'substring', pattern: substring } });
+    return res.keys.map((k) => [k.key, k.deletedAt]);
+  }
+
+  it('a random run of puts, deletes and restores: after each step the list is what a full search finds, and no step searched again', async () => {
+    const { opener, seen } = capturingOpener();
+    await service.close();
+    service = makeService(opener);
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    const store = seen.store!;
+    expect(await listed(sessionId)).toEqual(await fullSearch(store));
+    const random = rng(0xde1e7ed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+    // Keys of the template and some it never had; the filter's substring changes the step's filtered window too.
+    const pool = Array.from({ length: 80 }, (_, i) => `key:${String(i).padStart(3, '0')}`);
+    const done = { put: 0, putDeleted: 0, delete: 0, deleteMissing: 0, restore: 0 };
+    for (let step = 0; step < 160; step++) {
+      const deletedNow = (await store.deletedKeys()).map((d) => d.key);
+      const r = random();
+      if (r < 0.25) {
+        await service.dispatch('putValue', { sessionId, key: pick(pool), valueBase64: Buffer.from(`step ${step}`).toString('base64') });
+        done.put++;
+      } else if (r < 0.4 && deletedNow.length > 0) {
+        await service.dispatch('putValue', { sessionId, key: pick(deletedNow), valueBase64: Buffer.from(`back at ${step}`).toString('base64') });
+        done.putDeleted++;
+      } else if (r < 0.8) {
+        const key = pick(pool);
+        const wasLive = store.has(key);
+        const { deleted } = await service.dispatch('deleteKey', { sessionId, key });
+        expect(deleted).toBe(wasLive);
+        if (deleted) done.delete++;
+        else done.deleteMissing++;
+      } else if (deletedNow.length > 0) {
+        const key = pick(deletedNow);
+        const older = (await service.dispatch('history', { sessionId, key })).versions.filter((v) => v.kind === 'put' && v.status !== 'corrupt');
+        if (older.length === 0) continue;
+        const v = pick(older);
+        await service.dispatch('restoreVersion', { sessionId, key, file: v.location.file, offset: v.location.offset });
+        done.restore++;
+      }
+      expect(await listed(sessionId), `step ${step}`).toEqual(await fullSearch(store));
+      const sub = pick(['01', '2', ':0']);
+      expect(await listed(sessionId, sub), `step ${step}, filtered by ${sub}`).toEqual(await fullSearch(store, sub));
+    }
+    // Every kind of step ran, and the list was found once.
+    for (const count of Object.values(done)) expect(count).toBeGreaterThan(3);
+    expect(seen.searches).toBe(1);
+  });
+
+  it('writes made while the search runs are in the list it ends with', async () => {
+    const { opener, seen } = capturingOpener();
+    let release!: () => void;
+    seen.gate = new Promise<void>((r) => (release = r));
+    await service.close();
+    service = makeService(opener);
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    expect(await service.dispatch('deletedKeys', { sessionId, offset: 0, limit: 10 })).toMatchObject({ complete: false });
+    // The search has read the store, not yet answered: a delete and a put it did not see, and a key deleted then put back.
+    await service.dispatch('deleteKey', { sessionId, key: 'key:041' });
+    await service.dispatch('putValue', { sessionId, key: 'key:016', valueBase64: Buffer.from('again').toString('base64') });
+    await service.dispatch('deleteKey', { sessionId, key: 'key:042' });
+    await service.dispatch('putValue', { sessionId, key: 'key:042', valueBase64: Buffer.from('and back').toString('base64') });
+    release();
+    const keys = (await all(sessionId)).keys.map((k) => k.key);
+    expect(keys).toEqual([...DELETED.filter((k) => k !== 'key:016'), 'key:041']);
+    expect(await listed(sessionId)).toEqual(await fullSearch(seen.store!));
+    expect(seen.searches).toBe(1);
+  });
+
+  it('a compaction (which drops tombstones) makes the list be found again', async () => {
+    const { opener, seen } = capturingOpener();
+    await service.close();
+    service = makeService(opener);
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    await all(sessionId);
+    await service.dispatch('deleteKey', { sessionId, key: 'key:050' });
+    const before = await listed(sessionId);
+    expect(seen.searches).toBe(1);
+    const done = new Promise<void>((resolve) => {
+      const off = service.onEvent((e) => {
+        if (e.type === 'job-done') {
+          off();
+          resolve();
+        }
+      });
+    });
+    await service.dispatch('compact', { sessionId });
+    await done;
+    const after = await listed(sessionId);
+    expect(seen.searches).toBe(2);
+    expect(after).toEqual(await fullSearch(seen.store!));
+    expect(after).not.toEqual(before);
   });
 });
 
