@@ -2,7 +2,7 @@
  * The history of a deleted key: the key list's "deleted" set lists the keys whose newest record is a tombstone
  * (filterable, marked as deleted); selecting one shows where it was deleted and every version, an older one
  * viewable and, in a read-write kvscope store, restorable (the key is live again); a record of the Records view
- * opens its key's history; another engine's deleted key is shown read-only.
+ * opens its key's history; the deleted keys as a tree; another engine's deleted key is shown read-only.
  */
 import { existsSync } from 'node:fs';
 import type { Page } from '@playwright/test';
@@ -89,6 +89,56 @@ test('a deleted key: found among deleted keys, its history shown, an older versi
   await page.setViewportSize({ width: 1280, height: 800 });
   await shot(page, 'deleted-keys-restored-1280');
 });
+
+test('the deleted keys as a tree: branches count them, a leaf opens the deleted key, a restore takes it out', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  for (const key of ['tree:a:1', 'tree:a:2', 'tree:b:1']) {
+    await store.put(key, `value of ${key}`);
+    await store.delete(key);
+  }
+  await store.put('tree:a:live', 'stays');
+  await store.close();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('switch', { name: 'Read-write mode' }).click();
+  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await page.getByRole('radio', { name: 'tree' }).click();
+  await expect(page.getByRole('tree', { name: 'Key tree' })).toBeVisible();
+  await showDeletedTree(page);
+  const tree = page.getByRole('tree', { name: 'Deleted key tree' });
+  await page.getByLabel('Filter keys').fill('tree:');
+  // Only the deleted keys, counted per branch: tree:a: holds two of them (not its live key).
+  await tree.getByRole('button', { name: /^▸\s*tree\s*:/ }).click();
+  const branchA = tree.getByRole('button', { name: /^▸\s*a\s*:/ });
+  await expect(branchA.locator('.count')).toHaveText('2');
+  await expect(tree.getByRole('button', { name: /^▸\s*b\s*:/ }).locator('.count')).toHaveText('1');
+  await branchA.click();
+  const leaf = tree.getByRole('treeitem', { name: /^·\s*2$/ });
+  await expect(leaf).toHaveClass(/deleted/);
+  await expect(tree.getByRole('button', { name: /live/ })).toHaveCount(0);
+  await leaf.getByRole('button').click();
+  await expect(page.getByRole('heading', { name: 'tree:a:2', exact: true })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Deleted key' })).toContainText('1 earlier value to View or Restore');
+  await shot(page, 'deleted-keys-tree-1280');
+  await page.setViewportSize({ width: 800, height: 600 });
+  await shot(page, 'deleted-keys-tree-800');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  // Restored: live again, so no longer in the deleted keys' tree.
+  const history = page.getByRole('table', { name: 'History' });
+  await history.locator('tbody tr').first().getByRole('button', { name: /^Restore version/ }).click();
+  await expect(page.getByRole('tree', { name: 'Key tree' })).toBeVisible();
+  await showDeletedTree(page);
+  await tree.getByRole('button', { name: /^▸\s*tree\s*:/ }).click();
+  await expect(tree.getByRole('button', { name: /^▸\s*a\s*:/ }).locator('.count')).toHaveText('1');
+});
+
+async function showDeletedTree(page: Page): Promise<void> {
+  await page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'deleted' }).click();
+  await expect(page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' })).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByRole('tree', { name: 'Deleted key tree' })).toBeVisible();
+}
 
 const riak = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
 

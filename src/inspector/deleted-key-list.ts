@@ -136,14 +136,14 @@ export class DeletedKeyList {
   }
 
   /**
-   * The deleted keys once found, waiting at most `ms` for the search; undefined while it runs (or once it was
-   * cancelled). A search that failed throws its error (the next list tries again).
+   * The deleted keys once found, waiting at most `ms` for the search (Infinity: until it ends); undefined while it
+   * runs (or once it was cancelled). A search that failed throws its error (the next list tries again).
    */
   async ready(ms: number): Promise<FoundDeletedKeys | undefined> {
     this.start();
     if (!this.found && this.failure === undefined && !this.cancelled) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.search, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+      await Promise.race([this.search, ...(ms === Infinity ? [] : [new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))])]);
       clearTimeout(timer);
     }
     if (this.failure !== undefined) throw this.failure;

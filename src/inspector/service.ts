@@ -463,9 +463,18 @@ export class InspectorService implements KvscopeHandlers {
   async keyTree(req: RequestOf<'keyTree'>): Promise<ResponseOf<'keyTree'>> {
     const session = this.session(req.sessionId);
     checkGlob(req.filter);
-    await session.index.prepare(req.filter);
-    const { nodes, truncated } = session.index.tree(req.filter, req.delimiter, req.prefix);
+    const index = req.deleted ? await this.deletedKeyIndex(session) : session.index;
+    await index.prepare(req.filter);
+    const { nodes, truncated } = index.tree(req.filter, req.delimiter, req.prefix);
     return { prefix: req.prefix, nodes, truncated };
+  }
+
+  /** The deleted keys' index, for their tree: waits for them to be found (as deletedKeys starts that, if need be). */
+  private async deletedKeyIndex(session: Session): Promise<KeyIndex> {
+    const list = this.deletedList(session, false) ?? (session.deleted = new DeletedKeyList(session.handle.store));
+    const found = await this.foundDeletedKeys(session, list, Infinity);
+    if (!found) throw new ApiError('ABORTED', 'The search for the deleted keys was cancelled: ask for them again');
+    return found.index;
   }
 
   async getValue(req: RequestOf<'getValue'>): Promise<ResponseOf<'getValue'>> {

@@ -127,6 +127,11 @@ export const requestSchemas = {
     /** Key-string prefix of the branch to expand ('' = root). */
     prefix: z.string().max(LIMITS.keyChars),
     filter: FilterSchema.optional(),
+    /**
+     * The tree of the deleted keys (as deletedKeys lists them) instead of the live ones. Waits for them to be
+     * found (started if need be); a search cancelled meanwhile is ABORTED.
+     */
+    deleted: z.literal(true).optional(),
   }),
   /**
    * The live value of `key`, or the window of it from `offset` (default 0) of at most `maxBytes`. `offset` may be

@@ -168,6 +168,24 @@ describe('deletedKeys on a kvscope store', () => {
     expect((await all(sessionId)).keys.map((k) => k.key)).toEqual(DELETED);
   });
 
+  it('keyTree with deleted: the deleted keys’ tree (counts of deleted keys only, filtered), following writes', async () => {
+    const { sessionId } = await service.dispatch('openStore', { path: dir, readWrite: true });
+    // Asked before deletedKeys ever was: it waits for the search.
+    const root = await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: '', deleted: true });
+    expect(root.nodes).toEqual([{ label: 'key:', prefix: 'key:', kind: 'branch', count: 9 }]);
+    const level = await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: 'key:', deleted: true });
+    expect(level.nodes.map((n) => [n.prefix, n.kind])).toEqual(DELETED.map((k) => [k, 'key']));
+    const globbed = await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: 'key:', deleted: true, filter: { mode: 'glob', pattern: '*01[3-7]' } });
+    expect(globbed.nodes.map((n) => n.prefix)).toEqual(['key:013', 'key:014', 'key:016', 'key:017']);
+    // The live keys' tree is unchanged by it.
+    expect((await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: '' })).nodes[0]!.count).toBe(51);
+    await service.dispatch('putValue', { sessionId, key: 'key:013', valueBase64: Buffer.from('back').toString('base64') });
+    await service.dispatch('deleteKey', { sessionId, key: 'key:030' });
+    const after = await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: 'key:', deleted: true });
+    expect(after.nodes.map((n) => n.prefix)).toEqual([...DELETED.filter((k) => k !== 'key:013'), 'key:030'].sort());
+    expect(() => validateRequest('keyTree', { sessionId, delimiter: ':', prefix: '', deleted: false })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
   it('validates its request', () => {
     for (const bad of [{ offset: -1, limit: 1 }, { offset: 0, limit: 1, cancel: false }, { offset: 0, limit: 1, deleted: true }, { offset: 0, limit: 10 ** 9 }]) {
       expect(() => validateRequest('deletedKeys', { sessionId: 's', ...bad })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));

@@ -4,7 +4,7 @@
  * '/'. Non-printable keys are shown escaped; a toggle shows every key as hex.
  * "deleted" lists the deleted keys instead (those whose newest record is a
  * tombstone: found by the service on first request, with progress and
- * Cancel), filtered the same way and marked as deleted.
+ * Cancel), filtered the same way, as a list or a tree, and marked as deleted.
  */
 import { useWriteHint } from '../write-hint.js';
 import { useScaledList } from './scaled-list.js';
@@ -96,10 +96,8 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
-  const [chosenView, setView] = useState<'list' | 'tree'>('list');
+  const [view, setView] = useState<'list' | 'tree'>('list');
   const deleted = keySet === 'deleted';
-  // The deleted keys are a list only (their tree would be the live keys' shape with holes).
-  const view = deleted ? 'list' : chosenView;
   /** deletedKeys is still finding the deleted keys (or was cancelled): asked again every DELETED_POLL_MS. */
   const [searching, setSearching] = useState<KeyWindow['searching']>(undefined);
   const [poll, setPoll] = useState(0);
@@ -273,8 +271,11 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
     }
   };
 
-  /** The tree's errors: a malformed glob is said under the field (the list's request finds it too), anything else raised. */
-  const treeError = useCallback((err: unknown) => (filterProblemOf(err) === null ? onError(err) : undefined), [onError]);
+  /**
+   * The tree's errors: a malformed glob is said under the field (the list's request finds it too), and a search for
+   * deleted keys cancelled meanwhile beside the count (Search again); anything else raised.
+   */
+  const treeError = useCallback((err: unknown) => (filterProblemOf(err) === null && asApiError(err).code !== 'ABORTED' ? onError(err) : undefined), [onError]);
 
   const sectionRef = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -339,7 +340,6 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
               </button>
             ))}
           </div>
-          {!deleted && (
           <div className="segmented" role="radiogroup" aria-label="Key view">
             <button type="button" role="radio" aria-checked={view === 'list'} className={view === 'list' ? 'on' : ''} onClick={() => setView('list')}>
               list
@@ -348,7 +348,6 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
               tree
             </button>
           </div>
-          )}
           {view === 'tree' && (
             <select aria-label="Tree delimiter" value={delimiter} onChange={(e) => setDelimiter(e.target.value as Delimiter)}>
               <option value=":">:</option>
@@ -419,12 +418,18 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           </button>
         </div>
       </div>
-      {view === 'tree' ? (
+      {view === 'tree' && deleted && searching !== undefined ? (
+        // Its branches count the deleted keys: drawn once they are found (the count above says how far that got).
+        <div className="key-tree muted small tree-loading" role="status" aria-label="Deleted key tree">
+          {searching === 'cancelled' ? 'The tree of deleted keys shows once they are found: Search again.' : 'The tree of deleted keys shows once they are found…'}
+        </div>
+      ) : view === 'tree' ? (
         <KeyTree
           key={`${delimiter}|${filterKey}|${version}`}
           api={api}
           sessionId={sessionId}
           delimiter={delimiter}
+          deleted={deleted}
           filter={filter}
           showHex={showHex}
           selectedKey={selectedKey}

@@ -1,4 +1,4 @@
-/** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch. */
+/** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch; the live keys or the deleted ones. */
 import { useEffect, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
 import { describeKey, keyStringToHex } from '../../../shared/keytext.js';
@@ -9,6 +9,8 @@ interface Props {
   api: KvscopeApi;
   sessionId: string;
   delimiter: Delimiter;
+  /** The tree of the deleted keys (leaves marked deleted), not the live ones. */
+  deleted?: boolean;
   filter: KeyFilter | undefined;
   showHex: boolean;
   selectedKey: string | null;
@@ -17,13 +19,13 @@ interface Props {
 }
 
 function Level(props: Props & { prefix: string; depth: number }) {
-  const { api, sessionId, delimiter, filter, prefix, depth, onError } = props;
+  const { api, sessionId, delimiter, deleted, filter, prefix, depth, onError } = props;
   const [nodes, setNodes] = useState<TreeNode[] | null>(null);
   const [truncated, setTruncated] = useState(false);
   useEffect(() => {
     let live = true;
     api
-      .keyTree({ sessionId, delimiter, prefix, ...(filter ? { filter } : {}) })
+      .keyTree({ sessionId, delimiter, prefix, ...(filter ? { filter } : {}), ...(deleted ? { deleted: true as const } : {}) })
       .then((res) => {
         if (!live) return;
         setNodes(res.nodes);
@@ -35,15 +37,15 @@ function Level(props: Props & { prefix: string; depth: number }) {
     };
     // filter identity changes every render; its content is part of the parent's key
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, sessionId, delimiter, prefix, onError]);
+  }, [api, sessionId, delimiter, deleted, prefix, onError]);
   if (!nodes) return <div className="muted small tree-loading">Loading…</div>;
   return (
-    <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? 'Key tree' : undefined} className="tree">
+    <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? (deleted ? 'Deleted key tree' : 'Key tree') : undefined} className="tree">
       {nodes.map((node) => (
         <TreeItem key={node.prefix} {...props} node={node} />
       ))}
       {truncated && <li className="muted small">… more (narrow the filter)</li>}
-      {nodes.length === 0 && <li className="muted small">No keys.</li>}
+      {nodes.length === 0 && <li className="muted small">{deleted ? 'No deleted keys.' : 'No keys.'}</li>}
     </ul>
   );
 }
@@ -66,16 +68,21 @@ function NodeLabel({ node, parentPrefix, delimiter }: { node: TreeNode; parentPr
 }
 
 function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode }) {
-  const { node, depth, selectedKey, onSelect, showHex, prefix, delimiter } = props;
+  const { node, depth, selectedKey, onSelect, showHex, prefix, delimiter, deleted } = props;
   const [open, setOpen] = useState(false);
   const label = showHex ? <span className="tree-label">{keyStringToHex(node.prefix)}</span> : <NodeLabel node={node} parentPrefix={prefix} delimiter={delimiter} />;
   if (node.kind === 'key') {
     const selected = node.prefix === selectedKey;
     return (
-      <li role="treeitem" aria-selected={selected} className={`tree-item mono${selected ? ' selected' : ''}`} style={{ paddingLeft: 12 + depth * 14 }}>
-        <button type="button" className="tree-button" onClick={() => onSelect(node.prefix)} title={keyTitle(describeKey(node.prefix).display)}>
+      <li role="treeitem" aria-selected={selected} className={`tree-item mono${selected ? ' selected' : ''}${deleted ? ' deleted' : ''}`} style={{ paddingLeft: 12 + depth * 14 }}>
+        <button type="button" className="tree-button" onClick={() => onSelect(node.prefix)} title={`${keyTitle(describeKey(node.prefix).display)}${deleted ? '\ndeleted' : ''}`}>
           <span className="tree-icon">·</span>
           {label}
+          {deleted && (
+            <span className="deleted-badge" aria-hidden="true">
+              deleted
+            </span>
+          )}
         </button>
       </li>
     );
