@@ -6,7 +6,6 @@
 import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { getThroughKeydirImage } from '../engine/image-lookup.js';
 import { statsThroughKeydirImage } from '../engine/image-stats.js';
 import { openStore, type OpenedStore } from '../engine/open.js';
@@ -24,8 +23,9 @@ import { hasRecords, type DecodedRecord, type FormatDescription } from '../engin
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
 import type { BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
 import { copyLiveKeys, ImportBatches } from '../engine/copy-live.js';
+import { checkImportLines, readLines, writeImportLines } from '../engine/import-lines.js';
 import { UsageError, type CliOptions } from './args.js';
-import { bytesToJson, checkImportLine, exportLine, parseImportLine } from '../engine/jsonl.js';
+import { bytesToJson, exportLine } from '../engine/jsonl.js';
 import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
@@ -641,28 +641,6 @@ const dump: Command = async (args, opts, io) => {
   return EXIT_OK;
 };
 
-/** The lines of a text stream; a UTF-8 byte order mark before the first (some editors write one) is not part of it. */
-async function* lines(source: NodeJS.ReadableStream, signal?: AbortSignal): AsyncGenerator<string> {
-  const rl = createInterface({ input: source, crlfDelay: Infinity });
-  // Stopped: no more lines (a pipe or terminal may hold the reader waiting for one; closing ends the wait).
-  const stop = (): void => {
-    rl.close();
-    (source as Partial<NodeJS.ReadStream>).destroy?.();
-  };
-  if (signal?.aborted) stop();
-  signal?.addEventListener('abort', stop, { once: true });
-  try {
-    let first = true;
-    for await (const line of rl) {
-      if (signal?.aborted) return;
-      yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
-      first = false;
-    }
-  } finally {
-    signal?.removeEventListener('abort', stop);
-  }
-}
-
 const importCmd: Command = async (args, opts, io) => {
   const status = statusFor(opts, io);
   const interrupt = onInterrupt(io);
@@ -789,24 +767,21 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
   try {
     const source = spoolDir === undefined ? file : join(spoolDir, 'stdin.jsonl');
     const spool = spoolDir === undefined ? undefined : new LineSpool(source);
-    let n = 0;
-    let count = 0;
+    let checked: Awaited<ReturnType<typeof checkImportLines>>;
     try {
-      for await (const line of lines(file === '-' ? io.stdin : createReadStream(file), signal)) {
-        n++;
-        spool?.add(line);
-        if (n % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import (checking)', n, undefined, 'lines'));
-        if (line.trim() === '') continue;
-        try {
-          checkImportLine(line);
-        } catch (err) {
-          io.err(`kvscope: ${file}:${n}: ${(err as Error).message}; nothing was imported`);
-          return EXIT_USAGE;
-        }
-        count++;
-      }
+      checked = await checkImportLines(readLines(file === '-' ? io.stdin : createReadStream(file), signal), {
+        onLine: (n, line) => {
+          spool?.add(line);
+          if (n % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import (checking)', n, undefined, 'lines'));
+        },
+      });
     } finally {
       spool?.close();
+    }
+    const { lines: n, records: count, bad } = checked;
+    if (bad) {
+      io.err(`kvscope: ${file}:${bad.line}: ${bad.message}; nothing was imported`);
+      return EXIT_USAGE;
     }
     if (signal.aborted) return sayInterruptedImport(io, opts, { imported: 0, throughLine: 0 }, `nothing was imported (stopped while checking the lines, at line ${formatCount(n)})`);
     let imported = 0;
@@ -816,22 +791,13 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
     await withWriter(opts, io, async (o) => {
       const batches = new ImportBatches(nativeOrRefuse(o, 'import'));
       written = batches;
-      let at = 0;
-      for await (const line of lines(createReadStream(source), signal)) {
-        at++;
-        if (at % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', at, n, 'lines'));
-        if (line.trim() === '') continue;
-        let op: ReturnType<typeof parseImportLine>;
-        try {
-          op = parseImportLine(line);
-        } catch (err) {
-          throw new StoreError('IO', `${file}:${at} changed while it was imported (${(err as Error).message}); ${batches.written} lines were imported`);
-        }
-        if (!batches.tryAdd(op, at)) await batches.add(op, at); // awaited only when a batch is full, not at every line
-        if (signal.aborted) break;
-      }
-      // Interrupted: the batch gathered is not written; the whole batches before it are.
-      if (!signal.aborted) await batches.flush();
+      await writeImportLines(readLines(createReadStream(source), signal), batches, {
+        file,
+        signal,
+        onLine: (at) => {
+          if (at % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import', at, n, 'lines'));
+        },
+      });
       imported = batches.written;
       through = batches.writtenThrough;
     }, work, { saysCloseFailure: true });
