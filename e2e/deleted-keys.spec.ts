@@ -2,7 +2,8 @@
  * The history of a deleted key: the key list's "deleted" set lists the keys whose newest record is a tombstone
  * (filterable, marked as deleted); selecting one shows where it was deleted and every version, an older one
  * viewable and, in a read-write kvscope store, restorable (the key is live again); a record of the Records view
- * opens its key's history; the deleted keys as a tree; another engine's deleted key is shown read-only.
+ * opens its key's history, a tombstone of a deleted key its pane among the deleted keys (Show deleted key); the
+ * deleted keys as a tree; another engine's deleted key is shown read-only.
  */
 import { existsSync } from 'node:fs';
 import type { Page } from '@playwright/test';
@@ -61,7 +62,8 @@ test('a deleted key: found among deleted keys, its history shown, an older versi
   const details = page.getByTestId('record-details');
   await expect(details).toContainText('tombstone');
   await expect(details).toContainText('doc:undelete-me');
-  await details.getByRole('button', { name: 'Key history' }).click();
+  await expect(details.getByRole('button', { name: 'Key history' })).toHaveCount(0);
+  await details.getByRole('button', { name: 'Show deleted key' }).click();
   await expect(page.getByRole('listbox', { name: 'Deleted keys' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'doc:undelete-me', exact: true })).toBeVisible();
   await expect(page.getByRole('status', { name: 'Deleted key' })).toBeVisible();
@@ -88,6 +90,50 @@ test('a deleted key: found among deleted keys, its history shown, an older versi
   await expect(page.getByTestId('key-count')).toHaveText(/^0 of \d+ deleted keys?$/);
   await page.setViewportSize({ width: 1280, height: 800 });
   await shot(page, 'deleted-keys-restored-1280');
+});
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name }).click();
+}
+
+test('a tombstone in the Records view: Show deleted key opens the deleted keys with that key selected; a key live again keeps Key history', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('doc:gone', 'a value');
+  const gone = (await store.deleteAndLocate('doc:gone'))!;
+  await store.put('doc:back', 'first');
+  const back = (await store.deleteAndLocate('doc:back'))!;
+  await store.put('doc:back', 'again');
+  await store.close();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  const details = page.getByTestId('record-details');
+
+  // The tombstone of a key live again: only its history (the live key), no deleted key to show.
+  await page.getByLabel('File', { exact: true }).selectOption(back.file);
+  await page.getByLabel('Filter records by key').fill('doc:');
+  await table.locator(`.record-row[data-offset="${back.offset}"]`).click();
+  await expect(details).toHaveAttribute('data-record-offset', String(back.offset));
+  await expect(details.getByRole('button', { name: 'Key history' })).toBeVisible();
+  await expect(details.getByRole('button', { name: 'Show deleted key' })).toHaveCount(0);
+
+  // The tombstone of a deleted key: straight to its pane among the deleted keys.
+  await page.getByLabel('File', { exact: true }).selectOption(gone.file);
+  await table.locator(`.record-row[data-offset="${gone.offset}"]`).click();
+  await expect(details).toHaveAttribute('data-record-offset', String(gone.offset));
+  await expect(details).toContainText('tombstone');
+  const show = details.getByRole('button', { name: 'Show deleted key' });
+  await expect(show).toBeVisible();
+  await expect(details.getByRole('button', { name: 'Key history' })).toHaveCount(0);
+  await shot(page, 'deleted-keys-show-button-1280');
+  await show.click();
+  await expect(page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'deleted' })).toHaveAttribute('aria-checked', 'true');
+  await expect(deletedOption(page, 'doc:gone')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('heading', { name: 'doc:gone', exact: true })).toBeVisible();
+  await expect(page.getByRole('status', { name: 'Deleted key' })).toContainText(`Deleted at ${gone.file} @ ${gone.offset}`);
+  await shot(page, 'deleted-keys-shown-from-records-1280');
 });
 
 test('the deleted keys as a tree: branches count them, a leaf opens the deleted key, a restore takes it out', async ({ page, kv }) => {

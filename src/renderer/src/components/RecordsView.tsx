@@ -453,6 +453,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   };
   /** The selected row, when it is drawn: the table's active option (as in the key list), since focus stays on the table. */
   const activeRow = items.find((item) => isSelected(item.index))?.index;
+  const deletedNow = useDeletedNow(api, sessionId, version, record);
   return (
     <div className="records-view">
       <section className="records-left" aria-label="Records">
@@ -659,14 +660,50 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           onByte={onByte}
           onError={failed}
         />
-        <FieldTree record={record} fieldIndex={fieldIndex} onSelect={selectField} onOpenKey={onOpenKey} />
+        <FieldTree record={record} fieldIndex={fieldIndex} onSelect={selectField} onOpenKey={onOpenKey} deletedNow={deletedNow} />
       </section>
     </div>
   );
 }
 
-function FieldTree({ record, fieldIndex, onSelect, onOpenKey }: { record: RecordDetail | null; fieldIndex: number; onSelect: (i: number) => void; onOpenKey?: (key: string) => void }) {
+/**
+ * For a tombstone: whether its key has no live value now (a deleted key: the key list's deleted set holds it), once
+ * asked (again after each change of the store); undefined for any other record, and while the answer is coming.
+ */
+function useDeletedNow(api: KvscopeApi, sessionId: string, version: number, record: RecordDetail | null): boolean | undefined {
+  const key = record?.kind === 'delete' && record.status === 'tombstone' ? record.key : undefined;
+  const [answer, setAnswer] = useState<{ key: string; version: number; deleted: boolean } | null>(null);
+  useEffect(() => {
+    if (key === undefined) return;
+    let live = true;
+    void api
+      .getValue({ sessionId, key, maxBytes: 0 })
+      .then((r) => !r.found)
+      .catch(() => false) // a live value that cannot be read is still a live key
+      .then((deleted) => live && setAnswer({ key, version, deleted }));
+    return () => {
+      live = false;
+    };
+  }, [api, sessionId, version, key]);
+  return key !== undefined && answer?.key === key && answer.version === version ? answer.deleted : undefined;
+}
+
+function FieldTree({
+  record,
+  fieldIndex,
+  onSelect,
+  onOpenKey,
+  deletedNow,
+}: {
+  record: RecordDetail | null;
+  fieldIndex: number;
+  onSelect: (i: number) => void;
+  onOpenKey?: (key: string) => void;
+  /** A tombstone's key has no live value now (useDeletedNow). */
+  deletedNow: boolean | undefined;
+}) {
   if (!record) return <div className="field-tree muted small empty">Select a record or click a byte.</div>;
+  const tombstone = record.kind === 'delete' && record.status === 'tombstone';
   const onKeyDown = (e: KeyboardEvent<HTMLUListElement>) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
@@ -694,12 +731,28 @@ function FieldTree({ record, fieldIndex, onSelect, onOpenKey }: { record: Record
             </>
           )}
         </span>
-        {onOpenKey && record.key !== undefined && (record.kind === 'put' || record.kind === 'delete') && (
+        {onOpenKey && record.key !== undefined && tombstone && deletedNow === true && (
           <button
             type="button"
             className="small-button key-history-button"
             onClick={() => onOpenKey(record.key!)}
-            title={record.kind === 'delete' ? 'Every version of this deleted key: when it was written, overwritten and deleted' : 'Every version of this key, and its live value'}
+            title="The key has no live value: the key list's deleted keys, with this key selected (where it was deleted, every version, View and Restore)"
+          >
+            Show deleted key
+          </button>
+        )}
+        {onOpenKey && record.key !== undefined && (record.kind === 'put' || record.kind === 'delete') && !(tombstone && deletedNow !== false) && (
+          <button
+            type="button"
+            className="small-button key-history-button"
+            onClick={() => onOpenKey(record.key!)}
+            title={
+              tombstone
+                ? 'The key is live again (written after this delete): every version of it, and its live value'
+                : record.kind === 'delete'
+                  ? 'Every version of this key: when it was written, overwritten and deleted'
+                  : 'Every version of this key, and its live value'
+            }
           >
             Key history
           </button>
