@@ -28,7 +28,9 @@ test('a Riak store copied into a new kvscope store, opened read-write and edited
   await page.goto(kv.url);
   await openFromScreen(page, source);
   await expect(page.getByTestId('format-badge')).toContainText('riak-bitcask');
+  await expect(page.getByTestId('key-count')).toHaveText(/^[\d,]+ keys$/);
   const keyCount = await page.getByTestId('key-count').textContent();
+  expect(keyCount).toBe('31 keys');
   await page.getByRole('button', { name: 'Copy into a new kvscope store…' }).click();
   const dialog = copyDialog(page);
   await expect(dialog).toContainText('live keys of this riak-bitcask store');

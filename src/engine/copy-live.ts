@@ -35,6 +35,9 @@ export interface WrittenSoFar {
   lastKey: Uint8Array | string | undefined;
 }
 
+/** What an import writes into: a kvscope store (Store), or what the inspector knows of one (WritableStore). */
+export type BatchTarget = Pick<Store, 'appendRoom' | 'batch' | 'activeFile' | 'closeFailure' | 'fsyncPolicy'>;
+
 /**
  * An import's writes, in atomic batches of IMPORT_BATCH keys and of at most
  * the segment size in records: a batch is written whole into one segment, so
@@ -56,7 +59,7 @@ export class ImportBatches {
   /** Bytes of records the batch being gathered may hold: where it goes, within the segment size. */
   private maxBytes = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: BatchTarget) {}
 
   /** Add op to the batch being gathered; false (nothing added) when that batch cannot take it: flush, then add. */
   tryAdd(op: BatchOp, from = 0): boolean {

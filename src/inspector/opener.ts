@@ -6,10 +6,11 @@
 import type { BrowsableStore, CompactResult, Progress, RecordLocation, ScanOptions } from '../engine/types.js';
 import type { Detection } from '../engine/formats/format.js';
 import type { CompactionPlan } from '../engine/store.js';
+import type { BatchTarget } from '../engine/copy-live.js';
 import type { FormatInfo } from '../shared/contract.js';
 
 /** The write side of the native store, as the inspector uses it. */
-export interface WritableStore extends BrowsableStore {
+export interface WritableStore extends BrowsableStore, BatchTarget {
   put(key: Uint8Array, value: Uint8Array): Promise<void>;
   delete(key: Uint8Array): Promise<boolean>;
   /** delete, saying where the tombstone was written (undefined: the key did not exist, nothing written). */

@@ -7,7 +7,7 @@
  * in its directory changes until the user switches the session to read-write.
  */
 import { randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readHintEntryCount } from '../engine/hints.js';
@@ -21,6 +21,9 @@ import { getFormat } from '../engine/formats/registry.js';
 import { assertFreshTarget, assertSeparateDirectories, repairStore } from '../engine/repair.js';
 import { copyIntoNewStore } from '../engine/copy-live.js';
 import { exportToFile } from '../engine/export-file.js';
+import { ImportBatches } from '../engine/copy-live.js';
+import { checkImportLines, readLines, writeImportLines } from '../engine/import-lines.js';
+import { AbortedError } from '../engine/errors.js';
 import { runCrashLab } from '../engine/crash-lab.js';
 import { followStore, type FollowChange as EngineFollowChange, type StoreFollower } from '../engine/follow.js';
 import { uncommittedCompaction, unfinishedCompactionInputs } from '../engine/compaction.js';
@@ -1221,6 +1224,64 @@ export class InspectorService implements KvscopeHandlers {
         return { path, ...written, keys: keys.length, leftOut, leftOutCount };
       },
       (result) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'export', result }),
+      toApiError,
+    );
+    return { jobId };
+  }
+
+  /**
+   * A job importing a JSON Lines file into the open kvscope store (read-write), in import-lines.ts's two passes,
+   * as `kvscope import FILE`: a bad line imports nothing.
+   */
+  async importFile(req: RequestOf<'importFile'>): Promise<ResponseOf<'importFile'>> {
+    const session = this.session(req.sessionId);
+    const store = this.writable(session, 'import keys');
+    const path = userPath(req.path);
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (!info) throw new ApiError('NOT_FOUND', `${path} does not exist`);
+    if (!info.isFile()) throw new ApiError('BAD_REQUEST', `${path} is not a file: name the JSON Lines file to import`);
+    const jobId = this.jobs.start(
+      session.id,
+      async ({ signal, onProgress }) => {
+        // Checked whole first: how far, by the bytes of the lines read.
+        let bytes = 0;
+        const checked = await checkImportLines(readLines(createReadStream(path), signal), {
+          onLine: (n, line) => {
+            bytes += Buffer.byteLength(line) + 1;
+            if (n % 1024 === 0) onProgress({ phase: 'Checking lines', done: Math.min(bytes, info.size), total: info.size });
+          },
+        });
+        if (signal.aborted) throw new AbortedError('import');
+        if (checked.bad) throw new ApiError('BAD_REQUEST', `${path}:${checked.bad.line}: ${checked.bad.message}; nothing was imported`, { line: checked.bad.line });
+        const batches = new ImportBatches(store);
+        try {
+          await writeImportLines(readLines(createReadStream(path), signal), batches, {
+            file: path,
+            signal,
+            onLine: (at) => {
+              if (at % 1024 === 0) onProgress({ phase: 'Importing', done: at, total: checked.lines });
+            },
+          });
+        } finally {
+          this.writes++;
+          // Its puts and deletes went in by batch, past the deleted-key list: it is found again when next asked for.
+          if (session.deleted?.store === store) {
+            session.deleted.dispose();
+            session.deleted = undefined;
+          }
+          this.emit({ type: 'store-changed', sessionId: session.id });
+        }
+        return {
+          path,
+          lines: checked.lines,
+          records: checked.records,
+          imported: batches.written,
+          throughLine: signal.aborted ? batches.writtenThrough : checked.lines,
+          interrupted: signal.aborted,
+          keyCount: store.keyCount(),
+        };
+      },
+      (result) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'import', result }),
       toApiError,
     );
     return { jobId };

@@ -242,6 +242,14 @@ export const requestSchemas = {
    * file appears once whole: an export cancelled or failed leaves `path` as it was.
    */
   exportKeys: z.strictObject({ ...session, filter: FilterSchema.optional(), path: PathSchema, overwrite: z.literal(true).optional() }),
+  /**
+   * Starts a job importing the JSON Lines file `path` (what exportKeys and `kvscope export` write) into the open
+   * kvscope store, read-write only, as `kvscope import FILE` does: every line is checked first, and a bad one
+   * imports nothing (the job fails BAD_REQUEST naming the line, `details: { line }`); then the lines are written
+   * in atomic batches. Cancelled while checking, nothing is imported (ABORTED); while writing, the whole batches
+   * written stay and the job ends done with `interrupted: true`, saying through which line.
+   */
+  importFile: z.strictObject({ ...session, path: PathSchema }),
 } satisfies Record<MethodName, z.ZodType>;
 
 // ---------------------------------------------------------------- responses
@@ -719,6 +727,19 @@ export interface ExportResult {
   leftOutCount: number;
 }
 
+export interface ImportResult {
+  path: string;
+  /** Lines in the file, and those holding a key (not blank). */
+  lines: number;
+  records: number;
+  /** Lines written, through line `throughLine`: all of them unless `interrupted` (Cancel while writing). */
+  imported: number;
+  throughLine: number;
+  interrupted: boolean;
+  /** Live keys of the store after it. */
+  keyCount: number;
+}
+
 export interface FollowChange {
   key: string;
   display: string;
@@ -768,6 +789,7 @@ export interface ResponseTypes {
   follow: FollowResponse;
   copyStore: StartJobResponse;
   exportKeys: StartJobResponse;
+  importFile: StartJobResponse;
 }
 
 // ---------------------------------------------------------------- events
@@ -778,6 +800,7 @@ export type KvscopeEvent =
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'verify'; report: VerifyResult }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'copy'; result: CopyResult }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'export'; result: ExportResult }
+  | { type: 'job-done'; jobId: string; sessionId: string; kind: 'import'; result: ImportResult }
   /**
    * Another process appended to a followed store, or changed its files without a change to a key (a
    * compaction: `changes` is empty). The session has been opened again: views read what they show again.

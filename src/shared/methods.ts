@@ -34,6 +34,7 @@ export const METHOD_NAMES = [
   'follow',
   'copyStore',
   'exportKeys',
+  'importFile',
 ] as const;
 
 export type MethodName = (typeof METHOD_NAMES)[number];

@@ -209,6 +209,19 @@ describe('browser host', () => {
     await api('closeStore', { sessionId });
   });
 
+  it('validates importFile requests; a read-only session is READ_ONLY', async () => {
+    const opened = JSON.parse((await api('openStore', { path: storeDir })).body);
+    const sessionId: string = opened.value.sessionId;
+    const path = join(base, 'secret.txt');
+    for (const body of [{ sessionId }, { sessionId, path: 'in.jsonl' }, { sessionId, path: ['/tmp/a'] }, { sessionId, path: `${path}\u0000` }, { sessionId, path, overwrite: true }, { path }]) {
+      const reply = await api('importFile', body);
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(reply.body), JSON.stringify(body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    expect(JSON.parse((await api('importFile', { sessionId, path })).body)).toMatchObject({ ok: false, error: { code: 'READ_ONLY' } });
+    await api('closeStore', { sessionId });
+  });
+
   it('opens a path with ".." segments as the directory they name', async () => {
     const opened = JSON.parse((await api('openStore', { path: `${storeDir}/../store` })).body);
     expect(opened).toMatchObject({ ok: true, value: { path: storeDir, readOnly: true } });

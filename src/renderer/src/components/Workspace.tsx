@@ -25,6 +25,7 @@ import { NotWritableReason } from '../write-hint.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { CopyDialog, type CopyOutcome } from './CopyDialog.js';
 import { ExportDialog, type ExportOutcome } from './ExportDialog.js';
+import { ImportDialog, type ImportOutcome } from './ImportDialog.js';
 import { KeyBrowser, type KeySet } from './KeyBrowser.js';
 import { LabView } from './LabView.js';
 import { OpenProblems } from './OpenProblems.js';
@@ -98,6 +99,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const [exportAsked, setExportAsked] = useState<{ filter: KeyFilter | undefined; count: number } | null>(null);
   const [exportOutcome, setExportOutcome] = useState<ExportOutcome | null>(null);
   const exportPath = useRef('');
+  /** "Import JSON Lines…": whether its dialog is open, and how the last import ended. */
+  const [importOpen, setImportOpen] = useState(false);
+  const [importOutcome, setImportOutcome] = useState<ImportOutcome | null>(null);
+  const importPath = useRef('');
   const [switching, setSwitching] = useState(false);
   const [target, setTarget] = useState<RecordTarget | null>(null);
   const [formats, setFormats] = useState<FormatInfo[]>([]);
@@ -163,6 +168,10 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           if (event.kind === 'verify') setVerifyResult(event.report);
           else if (event.kind === 'copy') setCopyOutcome({ kind: 'done', result: event.result });
           else if (event.kind === 'export') setExportOutcome({ kind: 'done', result: event.result });
+          else if (event.kind === 'import') {
+            setImportOutcome({ kind: 'done', result: event.result });
+            bump();
+          }
           else {
             setLastCompaction(event.result);
             bump();
@@ -173,9 +182,11 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           // A copy says how it ended in its dialog.
           if (kind === 'copy') setCopyOutcome({ kind: 'failed', error: event.error, target: copyTarget.current });
           else if (kind === 'export') setExportOutcome({ kind: 'failed', error: event.error, path: exportPath.current });
+          else if (kind === 'import') setImportOutcome({ kind: 'failed', error: event.error, path: importPath.current });
           else if (event.error.code !== 'ABORTED') onError(event.error);
           else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
-          if (kind === 'compact') bump();
+          // A compaction, or an import that failed after writing some batches, changed the store.
+          if (kind === 'compact' || kind === 'import') bump();
         } else if (event.type === 'follow-changes') {
           setFollow((f) =>
             f
@@ -248,6 +259,19 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     }
   };
 
+  const startImport = async (path: string) => {
+    importPath.current = path;
+    setImportOutcome(null);
+    try {
+      dispatchJob({ type: 'requested', kind: 'import' });
+      const { jobId } = await api.importFile({ sessionId, path });
+      dispatchJob({ type: 'started', jobId, kind: 'import' });
+    } catch (err) {
+      dispatchJob({ type: 'refused' });
+      setImportOutcome({ kind: 'failed', error: asApiError(err).toJSON(), path });
+    }
+  };
+
   const cancelJob = async () => {
     if (job) await api.cancelJob({ jobId: job.jobId }).catch(report);
   };
@@ -310,6 +334,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const compactJob = job && (job.kind ?? 'compact') === 'compact' ? job : null;
   const copyJob = job && job.kind === 'copy' ? job : null;
   const exportJob = job && job.kind === 'export' ? job : null;
+  const importJob = job && job.kind === 'import' ? job : null;
   const notWritableReason = session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here');
   return (
     <NotWritableReason.Provider value={notWritableReason}>
@@ -341,16 +366,6 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             ))}
         </select>
         <span className="spacer" />
-        <button
-          type="button"
-          onClick={() => {
-            setCopyOutcome(null);
-            setCopyOpen(true);
-          }}
-          title="Copy the live keys into a new kvscope store, which can be edited (this store is only read)"
-        >
-          Copy into a new kvscope store…
-        </button>
         {native && (
           <button
             type="button"
@@ -384,13 +399,41 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         </button>
       </header>
       <div className="detection-strip small" data-testid="detection">
-        Detected <b>{session.detection.format}</b> with {confidence}% confidence: {session.detection.reason}
-        {!native && (
-          <span className="muted">
-            {' '}
-            · Read-only: kvscope writes only its own format (Copy into a new kvscope store… makes a copy you can edit).
-          </span>
-        )}
+        <span className="grow">
+          Detected <b>{session.detection.format}</b> with {confidence}% confidence: {session.detection.reason}
+          {!native && (
+            <span className="muted">
+              {' '}
+              · Read-only: kvscope writes only its own format (Copy into a new kvscope store… makes a copy you can edit).
+            </span>
+          )}
+        </span>
+        <span className="strip-actions">
+          <button
+            type="button"
+            className="small-button"
+            onClick={() => {
+              setCopyOutcome(null);
+              setCopyOpen(true);
+            }}
+            title="Copy the live keys into a new kvscope store, which can be edited (this store is only read)"
+          >
+            Copy into a new kvscope store…
+          </button>
+          {native && !readOnly && (
+            <button
+              type="button"
+              className="small-button"
+              onClick={() => {
+                setImportOutcome(null);
+                setImportOpen(true);
+              }}
+              title="Import a JSON Lines file (what Export keys… and kvscope export write) into this store"
+            >
+              Import JSON Lines…
+            </button>
+          )}
+        </span>
       </div>
       <OpenProblems warnings={session.warnings} />
       {follow && (
@@ -547,6 +590,17 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           onStart={(path, overwrite) => void startExport(path, overwrite)}
           onCancelJob={() => void cancelJob()}
           onClose={() => setExportAsked(null)}
+        />
+      )}
+      {importOpen && (
+        <ImportDialog
+          job={importJob}
+          starting={jobsState.requested === 'import'}
+          otherJob={job !== null && importJob === null}
+          outcome={importOutcome}
+          onStart={(path) => void startImport(path)}
+          onCancelJob={() => void cancelJob()}
+          onClose={() => setImportOpen(false)}
         />
       )}
       {pendingLeave && (
