@@ -314,8 +314,8 @@ export class InspectorService implements KvscopeHandlers {
       // A foreign format is never written, whatever the host allows: restarting with --read-write would not help.
       ...(!this.opener.isWritable(store.format)
         ? {
-            notWritableReason: `kvscope writes only its own format, and this store is ${store.format} (Repair makes a writable kvscope copy${
-              this.allowWrites ? '' : ' in an inspector started with --read-write'
+            notWritableReason: `kvscope writes only its own format, and this store is ${store.format} (Copy into a new kvscope store… makes a copy you can edit${
+              this.allowWrites ? '' : ', in an inspector started with --read-write'
             })`,
           }
         : !this.allowWrites

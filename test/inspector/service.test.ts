@@ -276,7 +276,7 @@ describe('InspectorService on a real store', () => {
       const info = await readOnlyService.dispatch('openStore', { path: foreign });
       expect(info.writable).toBe(false);
       expect(info.notWritableReason).toBe(
-        `kvscope writes only its own format, and this store is ${info.format} (Repair makes a writable kvscope copy in an inspector started with --read-write)`,
+        `kvscope writes only its own format, and this store is ${info.format} (Copy into a new kvscope store… makes a copy you can edit, in an inspector started with --read-write)`,
       );
       const err = await rejection(readOnlyService.dispatch('setMode', { sessionId: info.sessionId, readWrite: true }));
       expect(err.code).toBe('NOT_WRITABLE');
