@@ -4,14 +4,14 @@
  * a job (progress, Cancel); then the copy can be opened read-write. The store
  * open is only read.
  */
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import type { CopyResult, SessionInfo } from '../../../shared/contract.js';
 import type { ApiErrorShape } from '../../../shared/errors.js';
-import { isAbsolutePathText, relativePathProblem } from '../../../shared/path-text.js';
 import { formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
 import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
+import { JobFormActions, LeftOutKeys, PathInput, usePathField } from './PathJobForm.js';
 
 /** How the last copy asked for ended, if it did. */
 export type CopyOutcome = { kind: 'done'; result: CopyResult } | { kind: 'failed'; error: ApiErrorShape; target: string };
@@ -33,29 +33,20 @@ interface Props {
 }
 
 export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose, onStart, onCancelJob, onOpenCopy, onClose }: Props) {
-  const [path, setPath] = useState('');
-  /** Why the typed path is not asked for (a relative one), said beside the field. */
-  const [pathProblem, setPathProblem] = useState<string | null>(null);
+  const field = usePathField('directory', 'copied into');
+  const path = field.path;
   const running = job !== null || starting;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const trimmed = path.trim();
-    if (!trimmed || running) return;
-    if (!isAbsolutePathText(trimmed)) {
-      setPathProblem(relativePathProblem(trimmed, { thing: 'directory', done: 'copied into' }));
-      return;
-    }
-    setPathProblem(null);
-    onStart(trimmed);
+    if (path.trim() === '' || running) return;
+    const accepted = field.accept();
+    if (accepted !== null) onStart(accepted);
   };
 
   const choose = async () => {
     const picked = await onChoose?.();
-    if (picked) {
-      setPath(picked);
-      setPathProblem(null);
-    }
+    if (picked) field.setPath(picked);
   };
 
   const done = outcome?.kind === 'done' ? outcome.result : null;
@@ -67,14 +58,7 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
         <>
           <p className="modal-message" role="status" aria-label="Copy result">
             Copied {formatCount(done.copied)} of {formatCount(done.keys)} live {done.keys === 1 ? 'key' : 'keys'} into the new kvscope store <span className="mono">{done.target}</span>.
-            {done.leftOutCount > 0 && (
-              <>
-                {' '}
-                {formatCount(done.leftOutCount)} {done.leftOutCount === 1 ? 'key' : 'keys'} could not be read and {done.leftOutCount === 1 ? 'was' : 'were'} left out
-                (Verify shows the damage): <span className="mono">{done.leftOut.join(', ')}</span>
-                {done.leftOut.length < done.leftOutCount ? ', …' : ''}.
-              </>
-            )}{' '}
+            <LeftOutKeys count={done.leftOutCount} keys={done.leftOut} />{' '}
             This store was not changed.
           </p>
           <div className="modal-actions">
@@ -92,35 +76,13 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
             Copies the {formatCount(session.keyCount)} live {session.keyCount === 1 ? 'key' : 'keys'} of this {session.format} store into a new kvscope store, which can
             then be opened read-write. This store is only read. Deleted keys and older versions are not copied.
           </p>
-          <label htmlFor="copy-path">New store directory (missing or empty)</label>
-          <div className="row">
-            <input
-              id="copy-path"
-              className="mono grow"
-              type="text"
-              placeholder="/path/to/new-store"
-              value={path}
-              spellCheck={false}
-              autoComplete="off"
-              disabled={running}
-              aria-invalid={pathProblem !== null}
-              aria-describedby={pathProblem !== null ? 'copy-path-problem' : undefined}
-              onChange={(e) => {
-                setPath(e.target.value);
-                setPathProblem(null);
-              }}
-            />
+          <PathInput id="copy-path" label="New store directory (missing or empty)" placeholder="/path/to/new-store" field={field} disabled={running}>
             {onChoose && (
               <button type="button" onClick={() => void choose()} disabled={running}>
                 Choose…
               </button>
             )}
-          </div>
-          {pathProblem !== null && (
-            <div id="copy-path-problem" className="inline-error small" role="alert" aria-label="Path problem">
-              {pathProblem}
-            </div>
-          )}
+          </PathInput>
           {failed && (
             <div className={failed.error.code === 'ABORTED' ? 'notice small' : 'inline-error small'} role="alert" aria-label="Copy problem">
               {failed.error.code === 'ABORTED' ? (
@@ -135,23 +97,7 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
             </div>
           )}
           {running && <JobProgress job={job} label="Copy progress" />}
-          {otherJob && !running && <p className="small muted">Another job is running on this store: wait for it to end.</p>}
-          <div className="modal-actions">
-            {running ? (
-              <button type="button" onClick={onCancelJob} disabled={job === null}>
-                Cancel copy
-              </button>
-            ) : (
-              <>
-                <button type="button" onClick={onClose}>
-                  Close
-                </button>
-                <button type="submit" className="primary" disabled={path.trim() === '' || otherJob}>
-                  Copy
-                </button>
-              </>
-            )}
-          </div>
+          <JobFormActions running={running} job={job} otherJob={otherJob} noun="copy" action="Copy" canSubmit={path.trim() !== ''} onCancelJob={onCancelJob} onClose={onClose} />
         </form>
       )}
     </Modal>

@@ -4,13 +4,13 @@
  * `kvscope export` prints; a job with progress and Cancel. A file already
  * there is replaced only once the person says so.
  */
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import type { ExportResult, KeyFilter } from '../../../shared/contract.js';
 import type { ApiErrorShape } from '../../../shared/errors.js';
-import { isAbsolutePathText, relativePathProblem } from '../../../shared/path-text.js';
 import { formatBytes, formatCount } from '../format.js';
 import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
+import { JobFormActions, LeftOutKeys, PathInput, usePathField } from './PathJobForm.js';
 import type { JobState } from './StatsPanel.js';
 
 /** How the last export asked for ended, if it did. */
@@ -36,20 +36,15 @@ function filterText(filter: KeyFilter | undefined): string {
 }
 
 export function ExportDialog({ filter, count, job, starting, otherJob, outcome, onStart, onCancelJob, onClose }: Props) {
-  const [path, setPath] = useState('');
-  const [pathProblem, setPathProblem] = useState<string | null>(null);
+  const field = usePathField('file', 'written');
+  const path = field.path;
   const running = job !== null || starting;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const trimmed = path.trim();
-    if (!trimmed || running) return;
-    if (!isAbsolutePathText(trimmed)) {
-      setPathProblem(relativePathProblem(trimmed, { thing: 'file', done: 'written' }));
-      return;
-    }
-    setPathProblem(null);
-    onStart(trimmed, false);
+    if (path.trim() === '' || running) return;
+    const accepted = field.accept();
+    if (accepted !== null) onStart(accepted, false);
   };
 
   const done = outcome?.kind === 'done' ? outcome.result : null;
@@ -62,14 +57,7 @@ export function ExportDialog({ filter, count, job, starting, otherJob, outcome, 
         <>
           <p className="modal-message" role="status" aria-label="Export result">
             Wrote {formatCount(done.lines)} {done.lines === 1 ? 'key' : 'keys'} ({formatBytes(done.bytes)}) to <span className="mono">{done.path}</span>.
-            {done.leftOutCount > 0 && (
-              <>
-                {' '}
-                {formatCount(done.leftOutCount)} {done.leftOutCount === 1 ? 'key' : 'keys'} could not be read and {done.leftOutCount === 1 ? 'was' : 'were'} left out
-                (Verify shows the damage): <span className="mono">{done.leftOut.join(', ')}</span>
-                {done.leftOut.length < done.leftOutCount ? ', …' : ''}.
-              </>
-            )}
+            <LeftOutKeys count={done.leftOutCount} keys={done.leftOut} />
           </p>
           <div className="modal-actions">
             <button type="button" onClick={onClose}>
@@ -84,30 +72,7 @@ export function ExportDialog({ filter, count, job, starting, otherJob, outcome, 
             one <span className="mono">{'{"key": …, "value": …}'}</span> per line: what <span className="mono">kvscope export</span> writes, which{' '}
             <span className="mono">kvscope import</span> reads.
           </p>
-          <label htmlFor="export-path">File</label>
-          <div className="row">
-            <input
-              id="export-path"
-              className="mono grow"
-              type="text"
-              placeholder="/path/to/keys.jsonl"
-              value={path}
-              spellCheck={false}
-              autoComplete="off"
-              disabled={running}
-              aria-invalid={pathProblem !== null}
-              aria-describedby={pathProblem !== null ? 'export-path-problem' : undefined}
-              onChange={(e) => {
-                setPath(e.target.value);
-                setPathProblem(null);
-              }}
-            />
-          </div>
-          {pathProblem !== null && (
-            <div id="export-path-problem" className="inline-error small" role="alert" aria-label="Path problem">
-              {pathProblem}
-            </div>
-          )}
+          <PathInput id="export-path" label="File" placeholder="/path/to/keys.jsonl" field={field} disabled={running} />
           {failed && exists && (
             <div className="notice small notice-row" role="alert" aria-label="File exists">
               <span>
@@ -130,23 +95,7 @@ export function ExportDialog({ filter, count, job, starting, otherJob, outcome, 
             </div>
           )}
           {running && <JobProgress job={job} label="Export progress" />}
-          {otherJob && !running && <p className="small muted">Another job is running on this store: wait for it to end.</p>}
-          <div className="modal-actions">
-            {running ? (
-              <button type="button" onClick={onCancelJob} disabled={job === null}>
-                Cancel export
-              </button>
-            ) : (
-              <>
-                <button type="button" onClick={onClose}>
-                  Close
-                </button>
-                <button type="submit" className="primary" disabled={path.trim() === '' || otherJob}>
-                  Export
-                </button>
-              </>
-            )}
-          </div>
+          <JobFormActions running={running} job={job} otherJob={otherJob} noun="export" action="Export" canSubmit={path.trim() !== ''} onCancelJob={onCancelJob} onClose={onClose} />
         </form>
       )}
     </Modal>

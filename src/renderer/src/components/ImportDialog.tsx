@@ -4,13 +4,13 @@
  * read-write, as `kvscope import FILE` does: every line checked first, a bad
  * one imports nothing; a job with progress and Cancel.
  */
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import type { ImportResult } from '../../../shared/contract.js';
 import type { ApiErrorShape } from '../../../shared/errors.js';
-import { isAbsolutePathText, relativePathProblem } from '../../../shared/path-text.js';
 import { formatCount } from '../format.js';
 import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
+import { JobFormActions, PathInput, usePathField } from './PathJobForm.js';
 import type { JobState } from './StatsPanel.js';
 
 /** How the last import asked for ended, if it did. */
@@ -31,20 +31,15 @@ function lines(n: number): string {
 }
 
 export function ImportDialog({ job, starting, otherJob, outcome, onStart, onCancelJob, onClose }: Props) {
-  const [path, setPath] = useState('');
-  const [pathProblem, setPathProblem] = useState<string | null>(null);
+  const field = usePathField('file', 'read');
+  const path = field.path;
   const running = job !== null || starting;
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    const trimmed = path.trim();
-    if (!trimmed || running) return;
-    if (!isAbsolutePathText(trimmed)) {
-      setPathProblem(relativePathProblem(trimmed, { thing: 'file', done: 'read' }));
-      return;
-    }
-    setPathProblem(null);
-    onStart(trimmed);
+    if (path.trim() === '' || running) return;
+    const accepted = field.accept();
+    if (accepted !== null) onStart(accepted);
   };
 
   const done = outcome?.kind === 'done' ? outcome.result : null;
@@ -73,53 +68,14 @@ export function ImportDialog({ job, starting, otherJob, outcome, onStart, onCanc
             Reads a file of <span className="mono">{'{"key": …, "value": …}'}</span> lines (<span className="mono">{'"deleted": true'}</span> deletes the key), what
             Export keys… and <span className="mono">kvscope export</span> write, into this store. Every line is checked first: if one is not right, nothing is imported.
           </p>
-          <label htmlFor="import-path">File</label>
-          <div className="row">
-            <input
-              id="import-path"
-              className="mono grow"
-              type="text"
-              placeholder="/path/to/keys.jsonl"
-              value={path}
-              spellCheck={false}
-              autoComplete="off"
-              disabled={running}
-              aria-invalid={pathProblem !== null}
-              aria-describedby={pathProblem !== null ? 'import-path-problem' : undefined}
-              onChange={(e) => {
-                setPath(e.target.value);
-                setPathProblem(null);
-              }}
-            />
-          </div>
-          {pathProblem !== null && (
-            <div id="import-path-problem" className="inline-error small" role="alert" aria-label="Path problem">
-              {pathProblem}
-            </div>
-          )}
+          <PathInput id="import-path" label="File" placeholder="/path/to/keys.jsonl" field={field} disabled={running} />
           {failed && (
             <div className={failed.error.code === 'ABORTED' ? 'notice small' : 'inline-error small'} role="alert" aria-label="Import problem">
               {failed.error.code === 'ABORTED' ? 'The import was cancelled while its lines were checked: nothing was imported.' : <>The import did not go through: {failed.error.message}</>}
             </div>
           )}
           {running && <JobProgress job={job} label="Import progress" />}
-          {otherJob && !running && <p className="small muted">Another job is running on this store: wait for it to end.</p>}
-          <div className="modal-actions">
-            {running ? (
-              <button type="button" onClick={onCancelJob} disabled={job === null}>
-                Cancel import
-              </button>
-            ) : (
-              <>
-                <button type="button" onClick={onClose}>
-                  Close
-                </button>
-                <button type="submit" className="primary" disabled={path.trim() === '' || otherJob}>
-                  Import
-                </button>
-              </>
-            )}
-          </div>
+          <JobFormActions running={running} job={job} otherJob={otherJob} noun="import" action="Import" canSubmit={path.trim() !== ''} onCancelJob={onCancelJob} onClose={onClose} />
         </form>
       )}
     </Modal>
