@@ -6,49 +6,22 @@
  * leaves no directory behind; a target that is not new is refused before any
  * job starts.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { InspectorService } from '../../src/inspector/service.js';
-import type { CopyResult, KvscopeEvent } from '../../src/shared/contract.js';
+import type { CopyResult } from '../../src/shared/contract.js';
 import { discoverFixtures, expectedLive, hashTree } from '../formats/helpers.js';
 import { rejection } from './rejection.js';
+import { jobHarness } from './job-harness.js';
 
-let base: string;
-let service: InspectorService;
-let events: KvscopeEvent[];
-
-beforeEach(() => {
-  base = mkdtempSync(join(tmpdir(), 'kvscope-copy-store-'));
-  service = new InspectorService({ opener: createEngineOpener(), configDir: join(base, 'config') });
-  events = [];
-  service.onEvent((e) => events.push(e));
-});
-afterEach(async () => {
-  await service.close();
-  rmSync(base, { recursive: true, force: true });
-});
-
-/** The job's end: job-done or job-failed. */
-function jobEnd(jobId: string): Promise<KvscopeEvent> {
-  return new Promise((resolve) => {
-    const found = events.find((e) => (e.type === 'job-done' || e.type === 'job-failed') && e.jobId === jobId);
-    if (found) return resolve(found);
-    const off = service.onEvent((e) => {
-      if ((e.type === 'job-done' || e.type === 'job-failed') && e.jobId === jobId) {
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
+const h = jobHarness('kvscope-copy-store-');
 
 async function copied(sessionId: string, to: string): Promise<CopyResult> {
-  const { jobId } = await service.dispatch('copyStore', { sessionId, to });
-  const end = await jobEnd(jobId);
+  const { jobId } = await h.service.dispatch('copyStore', { sessionId, to });
+  const end = await h.jobEnd(jobId);
   if (end.type !== 'job-done' || end.kind !== 'copy') throw new Error(`expected a copy's result, got ${JSON.stringify(end)}`);
   return end.result;
 }
@@ -72,17 +45,17 @@ describe('copyStore of every fixture', () => {
 
   it.each(cases.map((c) => [c.name, c] as const))('%s: the new kvscope store holds exactly its live keys; the source is unchanged', async (_name, c) => {
     const before = hashTree(c.dataDir);
-    const session = await service.dispatch('openStore', { path: c.dataDir });
-    const to = join(base, 'copy');
+    const session = await h.service.dispatch('openStore', { path: c.dataDir });
+    const to = join(h.base, 'copy');
     const result = await copied(session.sessionId, to);
     const live = expectedLive(c.expected);
     expect(result).toMatchObject({ source: c.dataDir, target: to, format: session.format, copied: live.size, keys: live.size, leftOutCount: 0 });
     expect(await liveEntries(to)).toEqual(live);
     expect(hashTree(c.dataDir)).toEqual(before);
     // The copy opens read-write in the inspector, and can be edited.
-    const copy = await service.dispatch('openStore', { path: to, readWrite: true });
+    const copy = await h.service.dispatch('openStore', { path: to, readWrite: true });
     expect(copy).toMatchObject({ format: 'kvscope', readOnly: false, keyCount: live.size });
-    await service.dispatch('putValue', { sessionId: copy.sessionId, key: 'added', valueBase64: Buffer.from('yes').toString('base64') });
+    await h.service.dispatch('putValue', { sessionId: copy.sessionId, key: 'added', valueBase64: Buffer.from('yes').toString('base64') });
     expect(hashTree(c.dataDir)).toEqual(before);
   });
 });
@@ -97,17 +70,17 @@ async function nativeStore(dir: string, n: number): Promise<void> {
 }
 
 describe('copyStore of a kvscope store', () => {
-  it('copies every live key, in progress events, and leaves the source as it was', async () => {
-    const source = join(base, 'source');
+  it('copies every live key, in progress h.events, and leaves the source as it was', async () => {
+    const source = join(h.base, 'source');
     await nativeStore(source, 25_000);
     const before = hashTree(source);
-    const session = await service.dispatch('openStore', { path: source });
-    const result = await copied(session.sessionId, join(base, 'copy'));
+    const session = await h.service.dispatch('openStore', { path: source });
+    const result = await copied(session.sessionId, join(h.base, 'copy'));
     expect(result).toMatchObject({ copied: 25_000, keys: 25_000, format: 'kvscope' });
-    const entries = await liveEntries(join(base, 'copy'));
+    const entries = await liveEntries(join(h.base, 'copy'));
     expect(entries.size).toBe(25_000);
     expect(entries.get('key:012345')?.toString()).toBe('value 12345');
-    expect(events.filter((e) => e.type === 'job-progress').map((e) => e.type === 'job-progress' && e.done)).toEqual([10_000, 20_000, 25_000]);
+    expect(h.events.filter((e) => e.type === 'job-progress').map((e) => e.type === 'job-progress' && e.done)).toEqual([10_000, 20_000, 25_000]);
     expect(hashTree(source)).toEqual(before);
   });
 
@@ -115,22 +88,22 @@ describe('copyStore of a kvscope store', () => {
     ['a directory it creates: removed', false],
     ['an empty directory it is given: left empty', true],
   ])('cancelled once a batch is written, into %s', async (_name, exists) => {
-    const source = join(base, 'source');
+    const source = join(h.base, 'source');
     await nativeStore(source, 25_000);
-    const to = join(base, 'copy');
+    const to = join(h.base, 'copy');
     if (exists) mkdirSync(to);
-    const session = await service.dispatch('openStore', { path: source });
+    const session = await h.service.dispatch('openStore', { path: source });
     // Cancelled at the second progress: the first 10,000 keys are written by then.
     let progress = 0;
     let writtenWhenCancelled: string[] = [];
-    const off = service.onEvent((e) => {
+    const off = h.service.onEvent((e) => {
       if (e.type === 'job-progress' && ++progress === 2) {
         writtenWhenCancelled = readdirSync(to);
-        void service.dispatch('cancelJob', { jobId: e.jobId });
+        void h.service.dispatch('cancelJob', { jobId: e.jobId });
       }
     });
-    const { jobId } = await service.dispatch('copyStore', { sessionId: session.sessionId, to });
-    const end = await jobEnd(jobId);
+    const { jobId } = await h.service.dispatch('copyStore', { sessionId: session.sessionId, to });
+    const end = await h.jobEnd(jobId);
     off();
     expect(end).toMatchObject({ type: 'job-failed', error: { code: 'ABORTED' } });
     expect(writtenWhenCancelled).toContain('000001.data');
@@ -143,26 +116,26 @@ describe('copyStore refuses a target that is not new, before any job', () => {
   let sessionId: string;
   let source: string;
   beforeEach(async () => {
-    source = join(base, 'source');
+    source = join(h.base, 'source');
     await nativeStore(source, 10);
-    sessionId = (await service.dispatch('openStore', { path: source })).sessionId;
+    sessionId = (await h.service.dispatch('openStore', { path: source })).sessionId;
   });
 
   it('a directory that holds something', async () => {
-    const to = join(base, 'full');
+    const to = join(h.base, 'full');
     mkdirSync(to);
     writeFileSync(join(to, 'notes.txt'), 'mine');
-    const err = await rejection(service.dispatch('copyStore', { sessionId, to }));
+    const err = await rejection(h.service.dispatch('copyStore', { sessionId, to }));
     expect(err.code).toBe('BAD_REQUEST');
     expect(err.message).toContain(`${to} is not empty`);
     expect(readdirSync(to)).toEqual(['notes.txt']);
-    expect(events.filter((e) => e.type.startsWith('job-'))).toEqual([]);
+    expect(h.events.filter((e) => e.type.startsWith('job-'))).toEqual([]);
   });
 
   it('a directory inside the store, or the store itself', async () => {
     const before = hashTree(source);
     for (const to of [join(source, 'copy'), source]) {
-      const err = await rejection(service.dispatch('copyStore', { sessionId, to }));
+      const err = await rejection(h.service.dispatch('copyStore', { sessionId, to }));
       expect(err.code).toBe('BAD_REQUEST');
       expect(err.message).toContain('must go outside the source');
     }
@@ -171,17 +144,17 @@ describe('copyStore refuses a target that is not new, before any job', () => {
   });
 
   it('a relative path, as the contract says', async () => {
-    const err = await rejection(service.dispatch('copyStore', { sessionId, to: 'copy' }));
+    const err = await rejection(h.service.dispatch('copyStore', { sessionId, to: 'copy' }));
     expect(err.code).toBe('BAD_REQUEST');
     expect(err.message).toContain('path must be absolute');
   });
 
   it('any copy in an inspector started read-only', async () => {
-    await service.close();
-    service = new InspectorService({ opener: createEngineOpener(), configDir: join(base, 'config'), allowWrites: false });
-    const id = (await service.dispatch('openStore', { path: source })).sessionId;
-    const err = await rejection(service.dispatch('copyStore', { sessionId: id, to: join(base, 'copy') }));
+    await h.service.close();
+    h.service = new InspectorService({ opener: createEngineOpener(), configDir: join(h.base, 'config'), allowWrites: false });
+    const id = (await h.service.dispatch('openStore', { path: source })).sessionId;
+    const err = await rejection(h.service.dispatch('copyStore', { sessionId: id, to: join(h.base, 'copy') }));
     expect(err.code).toBe('READ_ONLY');
-    expect(existsSync(join(base, 'copy'))).toBe(false);
+    expect(existsSync(join(h.base, 'copy'))).toBe(false);
   });
 });

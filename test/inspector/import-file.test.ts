@@ -5,48 +5,20 @@
  * a cancel while checking imports nothing, while writing keeps the whole
  * batches written and says through which line.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
-import { createEngineOpener } from '../../src/inspector/engine-opener.js';
-import { InspectorService } from '../../src/inspector/service.js';
-import type { ImportResult, KvscopeEvent } from '../../src/shared/contract.js';
+import type { ImportResult } from '../../src/shared/contract.js';
 import { discoverFixtures, hashTree } from '../formats/helpers.js';
 import { rejection } from './rejection.js';
+import { jobHarness } from './job-harness.js';
 
-let base: string;
-let service: InspectorService;
-let events: KvscopeEvent[];
-
-beforeEach(() => {
-  base = mkdtempSync(join(tmpdir(), 'kvscope-import-file-'));
-  service = new InspectorService({ opener: createEngineOpener(), configDir: join(base, 'config') });
-  events = [];
-  service.onEvent((e) => events.push(e));
-});
-afterEach(async () => {
-  await service.close();
-  rmSync(base, { recursive: true, force: true });
-});
-
-function jobEnd(jobId: string): Promise<KvscopeEvent> {
-  return new Promise((resolve) => {
-    const found = events.find((e) => (e.type === 'job-done' || e.type === 'job-failed') && e.jobId === jobId);
-    if (found) return resolve(found);
-    const off = service.onEvent((e) => {
-      if ((e.type === 'job-done' || e.type === 'job-failed') && e.jobId === jobId) {
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
+const h = jobHarness('kvscope-import-file-');
 
 async function imported(sessionId: string, path: string): Promise<ImportResult> {
-  const { jobId } = await service.dispatch('importFile', { sessionId, path });
-  const end = await jobEnd(jobId);
+  const { jobId } = await h.service.dispatch('importFile', { sessionId, path });
+  const end = await h.jobEnd(jobId);
   if (end.type !== 'job-done' || end.kind !== 'import') throw new Error(`expected an import's result, got ${JSON.stringify(end)}`);
   return end.result;
 }
@@ -60,12 +32,12 @@ async function entries(dir: string): Promise<Map<string, string>> {
   }
 }
 
-/** A new kvscope store open read-write in the service (holding `keep: old` to start with). */
+/** A new kvscope store open read-write in the h.service (holding `keep: old` to start with). */
 async function writableStore(dir: string): Promise<string> {
   const store = await Store.open(dir, { create: true, fsync: 'never' });
   await store.put('keep', 'old');
   await store.close();
-  return (await service.dispatch('openStore', { path: dir, readWrite: true })).sessionId;
+  return (await h.service.dispatch('openStore', { path: dir, readWrite: true })).sessionId;
 }
 
 function jsonLines(n: number): string {
@@ -76,17 +48,17 @@ describe('importFile', () => {
   it("what exportKeys wrote of another engine's store comes back whole, beside the keys there", async () => {
     const riak = discoverFixtures().find((c) => c.name === 'riak-bitcask/basic');
     if (!riak) throw new Error('no riak-bitcask/basic fixture');
-    const source = await service.dispatch('openStore', { path: riak.dataDir });
-    const file = join(base, 'riak.jsonl');
-    const { jobId } = await service.dispatch('exportKeys', { sessionId: source.sessionId, path: file });
-    expect(await jobEnd(jobId)).toMatchObject({ type: 'job-done', kind: 'export' });
-    const dir = join(base, 'target');
+    const source = await h.service.dispatch('openStore', { path: riak.dataDir });
+    const file = join(h.base, 'riak.jsonl');
+    const { jobId } = await h.service.dispatch('exportKeys', { sessionId: source.sessionId, path: file });
+    expect(await h.jobEnd(jobId)).toMatchObject({ type: 'job-done', kind: 'export' });
+    const dir = join(h.base, 'target');
     const sessionId = await writableStore(dir);
     const result = await imported(sessionId, file);
     expect(result).toMatchObject({ path: file, lines: source.keyCount, records: source.keyCount, imported: source.keyCount, throughLine: source.keyCount, interrupted: false, keyCount: source.keyCount + 1 });
-    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0 })).total).toBe(source.keyCount + 1);
-    expect(events).toContainEqual({ type: 'store-changed', sessionId });
-    await service.dispatch('closeStore', { sessionId });
+    expect((await h.service.dispatch('listKeys', { sessionId, offset: 0, limit: 0 })).total).toBe(source.keyCount + 1);
+    expect(h.events).toContainEqual({ type: 'store-changed', sessionId });
+    await h.service.dispatch('closeStore', { sessionId });
     const got = await entries(dir);
     expect(got.get('keep')).toBe('old');
     expect(got.size).toBe(source.keyCount + 1);
@@ -94,48 +66,48 @@ describe('importFile', () => {
   });
 
   it('a line with "deleted": true deletes the key; blank lines are skipped', async () => {
-    const dir = join(base, 'target');
+    const dir = join(h.base, 'target');
     const sessionId = await writableStore(dir);
-    const file = join(base, 'in.jsonl');
+    const file = join(h.base, 'in.jsonl');
     writeFileSync(file, '{"key": "a", "value": "1"}\n\n{"key": "keep", "deleted": true}\n{"key": {"base64": "AP8="}, "value": {"base64": "AQI="}}\n');
     expect(await imported(sessionId, file)).toMatchObject({ lines: 4, records: 3, imported: 3, keyCount: 2 });
-    await service.dispatch('closeStore', { sessionId });
+    await h.service.dispatch('closeStore', { sessionId });
     expect(await entries(dir)).toEqual(new Map([['a', '1'], ['\u0000\u00ff', '\u0001\u0002']]));
   });
 
   it('a bad line imports nothing, and is named', async () => {
-    const dir = join(base, 'target');
+    const dir = join(h.base, 'target');
     const sessionId = await writableStore(dir);
     const before = hashTree(dir);
-    const file = join(base, 'bad.jsonl');
+    const file = join(h.base, 'bad.jsonl');
     writeFileSync(file, `${jsonLines(20_000)}{"key": "x"}\n`);
-    const { jobId } = await service.dispatch('importFile', { sessionId, path: file });
-    expect(await jobEnd(jobId)).toMatchObject({ type: 'job-failed', error: { code: 'BAD_REQUEST', message: `${file}:20001: missing "value" (or "deleted": true); nothing was imported`, details: { line: 20001 } } });
+    const { jobId } = await h.service.dispatch('importFile', { sessionId, path: file });
+    expect(await h.jobEnd(jobId)).toMatchObject({ type: 'job-failed', error: { code: 'BAD_REQUEST', message: `${file}:20001: missing "value" (or "deleted": true); nothing was imported`, details: { line: 20001 } } });
     expect(hashTree(dir)).toEqual(before);
-    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0 })).total).toBe(1);
+    expect((await h.service.dispatch('listKeys', { sessionId, offset: 0, limit: 0 })).total).toBe(1);
   });
 
   it('cancelled while checking: nothing imported; while writing: the whole batches written stay, said', async () => {
-    const dir = join(base, 'target');
+    const dir = join(h.base, 'target');
     const sessionId = await writableStore(dir);
-    const file = join(base, 'many.jsonl');
+    const file = join(h.base, 'many.jsonl');
     writeFileSync(file, jsonLines(30_000));
     const cancelAt = (phase: string, done: number) =>
-      service.onEvent((e) => {
-        if (e.type === 'job-progress' && e.phase === phase && e.done >= done) void service.dispatch('cancelJob', { jobId: e.jobId }).catch(() => undefined);
+      h.service.onEvent((e) => {
+        if (e.type === 'job-progress' && e.phase === phase && e.done >= done) void h.service.dispatch('cancelJob', { jobId: e.jobId }).catch(() => undefined);
       });
     let off = cancelAt('Checking lines', 1);
-    let { jobId } = await service.dispatch('importFile', { sessionId, path: file });
-    expect(await jobEnd(jobId)).toMatchObject({ type: 'job-failed', error: { code: 'ABORTED' } });
+    let { jobId } = await h.service.dispatch('importFile', { sessionId, path: file });
+    expect(await h.jobEnd(jobId)).toMatchObject({ type: 'job-failed', error: { code: 'ABORTED' } });
     off();
-    expect((await service.dispatch('listKeys', { sessionId, offset: 0, limit: 0 })).total).toBe(1);
+    expect((await h.service.dispatch('listKeys', { sessionId, offset: 0, limit: 0 })).total).toBe(1);
 
     off = cancelAt('Importing', 15_000);
-    ({ jobId } = await service.dispatch('importFile', { sessionId, path: file }));
-    const end = await jobEnd(jobId);
+    ({ jobId } = await h.service.dispatch('importFile', { sessionId, path: file }));
+    const end = await h.jobEnd(jobId);
     off();
     expect(end).toMatchObject({ type: 'job-done', kind: 'import', result: { interrupted: true, imported: 10_000, throughLine: 10_000, lines: 30_000, keyCount: 10_001 } });
-    await service.dispatch('closeStore', { sessionId });
+    await h.service.dispatch('closeStore', { sessionId });
     const got = await entries(dir);
     expect(got.size).toBe(10_001);
     expect(got.get('k:009999')).toBe('v9999');
@@ -143,22 +115,22 @@ describe('importFile', () => {
   });
 
   it('refuses a read-only session, another format, a missing file, a directory, a relative path', async () => {
-    const dir = join(base, 'target');
+    const dir = join(h.base, 'target');
     const store = await Store.open(dir, { create: true, fsync: 'never' });
     await store.close();
-    const file = join(base, 'in.jsonl');
+    const file = join(h.base, 'in.jsonl');
     writeFileSync(file, jsonLines(3));
-    const readOnly = (await service.dispatch('openStore', { path: dir })).sessionId;
-    expect((await rejection(service.dispatch('importFile', { sessionId: readOnly, path: file }))).code).toBe('READ_ONLY');
+    const readOnly = (await h.service.dispatch('openStore', { path: dir })).sessionId;
+    expect((await rejection(h.service.dispatch('importFile', { sessionId: readOnly, path: file }))).code).toBe('READ_ONLY');
     const riak = discoverFixtures().find((c) => c.name === 'riak-bitcask/basic')!;
-    const foreign = (await service.dispatch('openStore', { path: riak.dataDir })).sessionId;
-    expect((await rejection(service.dispatch('importFile', { sessionId: foreign, path: file }))).code).toBe('NOT_WRITABLE');
-    await service.dispatch('closeStore', { sessionId: readOnly });
-    const sessionId = (await service.dispatch('openStore', { path: dir, readWrite: true })).sessionId;
-    expect(await rejection(service.dispatch('importFile', { sessionId, path: join(base, 'missing.jsonl') }))).toMatchObject({ code: 'NOT_FOUND' });
-    mkdirSync(join(base, 'a-dir'));
-    expect(await rejection(service.dispatch('importFile', { sessionId, path: join(base, 'a-dir') }))).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(await rejection(service.dispatch('importFile', { sessionId, path: 'in.jsonl' }))).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(events.filter((e) => e.type.startsWith('job-'))).toEqual([]);
+    const foreign = (await h.service.dispatch('openStore', { path: riak.dataDir })).sessionId;
+    expect((await rejection(h.service.dispatch('importFile', { sessionId: foreign, path: file }))).code).toBe('NOT_WRITABLE');
+    await h.service.dispatch('closeStore', { sessionId: readOnly });
+    const sessionId = (await h.service.dispatch('openStore', { path: dir, readWrite: true })).sessionId;
+    expect(await rejection(h.service.dispatch('importFile', { sessionId, path: join(h.base, 'missing.jsonl') }))).toMatchObject({ code: 'NOT_FOUND' });
+    mkdirSync(join(h.base, 'a-dir'));
+    expect(await rejection(h.service.dispatch('importFile', { sessionId, path: join(h.base, 'a-dir') }))).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await rejection(h.service.dispatch('importFile', { sessionId, path: 'in.jsonl' }))).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(h.events.filter((e) => e.type.startsWith('job-'))).toEqual([]);
   });
 });
