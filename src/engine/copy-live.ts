@@ -117,6 +117,23 @@ export class ImportBatches {
 }
 
 /** The store a copy reads: any store kvscope opens, and the same as a kvscope store when it is one (read in chunks). */
+/**
+ * The value of a key the store listed as live; undefined, told to `onUnreadable`, when it cannot be read (damaged:
+ * the StoreError) or is not there after all. Other errors are thrown.
+ */
+export async function listedValue(store: BrowsableStore, key: Buffer, onUnreadable: (key: Buffer, err: Error) => void): Promise<Buffer | undefined> {
+  let value: Buffer | undefined;
+  try {
+    value = await store.get(key);
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err;
+    onUnreadable(key, err);
+    return undefined;
+  }
+  if (value === undefined) onUnreadable(key, new Error('listed, but its value cannot be found'));
+  return value;
+}
+
 export interface LiveKeySource {
   store: BrowsableStore;
   native: Pick<Store, 'scan'> | undefined;
@@ -180,18 +197,8 @@ export async function copyLiveKeys(source: LiveKeySource, batches: ImportBatches
     for (const k of source.store.sortedKeys()) {
       if (signal?.aborted) break;
       const key = keyFromString(k);
-      let value: Buffer | undefined;
-      try {
-        value = await source.store.get(key);
-      } catch (err) {
-        if (!(err instanceof StoreError)) throw err;
-        opts.onUnreadable(key, err);
-        continue;
-      }
-      if (value === undefined) {
-        opts.onUnreadable(key, new Error('listed, but its value cannot be found'));
-        continue;
-      }
+      const value = await listedValue(source.store, key, opts.onUnreadable);
+      if (value === undefined) continue;
       await batches.add({ type: 'put', key, value });
       count++;
       if (count % KEYS_BETWEEN_REPORTS === 0) {

@@ -10,7 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { setImmediate as nextTick } from 'node:timers/promises';
-import { AbortedError, StoreError } from './errors.js';
+import { listedValue } from './copy-live.js';
+import { AbortedError } from './errors.js';
 import { exportLine } from './jsonl.js';
 import { keyFromString } from './keys.js';
 import type { BrowsableStore } from './types.js';
@@ -54,18 +55,8 @@ export async function exportToFile(store: BrowsableStore, keys: { length: number
       }
       if (opts.signal?.aborted) throw new AbortedError('export');
       const key = keyFromString(keys.keyAt(i));
-      let value: Buffer | undefined;
-      try {
-        value = await store.get(key);
-      } catch (err) {
-        if (!(err instanceof StoreError)) throw err;
-        opts.onUnreadable(key, err);
-        continue;
-      }
-      if (value === undefined) {
-        opts.onUnreadable(key, new Error('listed, but its value cannot be found'));
-        continue;
-      }
+      const value = await listedValue(store, key, opts.onUnreadable);
+      if (value === undefined) continue;
       gathered += `${exportLine(key, value)}\n`;
       lines++;
       if (gathered.length >= WRITE_BYTES) flush();
