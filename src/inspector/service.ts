@@ -34,6 +34,7 @@ import type {
   DiffSide,
   VersionRef,
   EventListener,
+  FrameRow,
   KvscopeEvent,
   KvscopeHandlers,
   KeyFilter,
@@ -1417,11 +1418,16 @@ function noSuchFile(file: string): ApiError {
   return new ApiError('NOT_FOUND', `No data or hint file named ${file} in this store`, { file });
 }
 
-/** The header row a file starts with and the trailer row it ends with, when it has them (not records). */
-function frameRows(records: FileRecords): Array<'header' | 'trailer'> {
-  const out: Array<'header' | 'trailer'> = [];
+/**
+ * The header row a file starts with and the trailer row it ends with, when it has them, and the note of no bytes
+ * after a text log's last line without '\n' (text-lines' unterminatedLine): not records.
+ */
+function frameRows(records: FileRecords): FrameRow[] {
+  const out: FrameRow[] = [];
   if (records.count > 0 && records.entries([0])[0]!.kind === 'header') out.push('header');
-  if (records.complete && records.count > 1 && records.entries([records.count - 1])[0]!.kind === 'trailer') out.push('trailer');
+  const last = records.complete && records.count > 1 ? records.entries([records.count - 1])[0]! : undefined;
+  if (last?.kind === 'trailer') out.push('trailer');
+  else if (last?.length === 0 && last.problemKind === 'torn-tail') out.push('missing-newline note');
   return out;
 }
 

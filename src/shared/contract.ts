@@ -573,6 +573,9 @@ export interface RecordRow {
   label?: string;
 }
 
+/** A row of the record table that holds no record (RecordsResponse.frameRows). */
+export type FrameRow = 'header' | 'trailer' | 'missing-newline note';
+
 export interface RecordsResponse {
   file: string;
   fileSize: number;
@@ -582,10 +585,12 @@ export interface RecordsResponse {
   unfilteredTotal: number;
   /**
    * Rows of unfilteredTotal that frame the file rather than hold a record: its header (first row: a kvscope
-   * segment's first 24 bytes, a hint's header) and trailer (last row, once `complete`: a hint's). The segments
-   * view does not count them, so the table says "965 records + header".
+   * segment's first 24 bytes, a hint's header) and trailer (last row, once `complete`: a hint's), or the note of
+   * no bytes a text log ends with when its last line has no '\n' (last row, once `complete`; the line before it is
+   * a record, applied). The segments view and verify do not count them, so the table says "965 records + header"
+   * and "12 records + missing-newline note".
    */
-  frameRows: Array<'header' | 'trailer'>;
+  frameRows: FrameRow[];
   start: number;
   /** Fewer than asked for only at the end, or while not `complete`. */
   rows: RecordRow[];

@@ -14,6 +14,8 @@ import type { DecodedRecord } from '../../src/engine/formats/format.js';
 import { decodeWal } from '../../src/engine/formats/kvdb.js';
 import { decodeDefaultJson } from '../../src/engine/formats/kvstore-rs.js';
 import { decodeStoreLog, tinyLogKv } from '../../src/engine/formats/tiny-log-kv.js';
+import { createEngineOpener } from '../../src/inspector/engine-opener.js';
+import { InspectorService } from '../../src/inspector/service.js';
 import { discoverFixtures, kvscope, tempDirs } from './helpers.js';
 
 const temps = tempDirs();
@@ -133,7 +135,7 @@ describe('a last line without newline, opened (the QA steps)', () => {
     expect(stats.out.join('\n')).toMatch(/^Keys:\s+7$/m);
   });
 
-  it('the missing-newline note is no record: verify and segments count the twelve lines, as stats', async () => {
+  it('the missing-newline note is no record: verify, segments and the record table count the twelve lines, as stats', async () => {
     const dir = temps.fixture('tiny-log-kv/basic');
     const log = path.join(dir, 'store.log');
     const bytes = fs.readFileSync(log);
@@ -147,6 +149,20 @@ describe('a last line without newline, opened (the QA steps)', () => {
     expect(segments.files.find((f) => f.file === 'store.log')?.records).toBe(lines);
     const stats = JSON.parse((await kvscope(['stats', '--json', '--dir', dir])).out[0]!) as { perSegment: { records: number }[] };
     expect(stats.perSegment[0]!.records).toBe(lines);
+
+    // The record table shows the note's row, and counts it apart from the records, as a header.
+    const service = new InspectorService({ opener: createEngineOpener(), configDir: temps.empty('kvscope-newline-config-') });
+    try {
+      const { sessionId } = await service.dispatch('openStore', { path: dir });
+      let page;
+      do page = await service.dispatch('records', { sessionId, file: 'store.log', start: 0, limit: 100 });
+      while (!page.complete);
+      expect(page.rows.at(-1)).toMatchObject({ offset: fs.statSync(log).size, length: 0, status: 'torn' });
+      expect(page.frameRows).toEqual(['missing-newline note']);
+      expect(page.unfilteredTotal - page.frameRows.length).toBe(lines);
+    } finally {
+      await service.close();
+    }
   });
 
   it('verify counts the records that check out as segments counts records, on every fixture (a hint\'s trailer is none)', async () => {

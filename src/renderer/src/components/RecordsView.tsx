@@ -15,7 +15,7 @@
  * key list's scaled-list.ts). Keyboard: arrows, Page Up/Down, Home, End.
  */
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
+import type { FrameRow, KvscopeApi, RecordDetail, RecordRow, RecordRowStatus, SegmentFileInfo } from '../../../shared/contract.js';
 import { RECORD_ROW_STATUSES } from '../../../shared/record-status.js';
 import { asApiError } from '../../../shared/errors.js';
 import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js';
@@ -124,8 +124,8 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   const debouncedKey = useDebounced(keyFilter, 150);
   const [total, setTotal] = useState(0);
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
-  // The file's header and trailer rows are not records (the segments view does not count them): said apart.
-  const [frameRows, setFrameRows] = useState<Array<'header' | 'trailer'>>([]);
+  // The file's header and trailer rows, and a text log's missing-newline note, are not records (the segments view does not count them): said apart.
+  const [frameRows, setFrameRows] = useState<FrameRow[]>([]);
   const [fileSize, setFileSize] = useState(0);
   const [ready, setReady] = useState(false);
   /** Whether the last answer covered the whole file (indexing and filtering done). */
