@@ -113,22 +113,10 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
           }}
         >
           <label>
-            Compare <select aria-label="Compare from version" value={pair.from} onChange={(e) => setPair({ ...pair, from: e.target.value })}>
-              {puts.map((v) => (
-                <option key={versionPlace(v)} value={versionPlace(v)}>
-                  {versionPlace(v)} ({v.status})
-                </option>
-              ))}
-            </select>
+            Compare <VersionSelect label="Compare from version" versions={puts} value={pair.from} onChange={(from) => setPair({ ...pair, from })} />
           </label>
           <label>
-            with <select aria-label="Compare to version" value={pair.to} onChange={(e) => setPair({ ...pair, to: e.target.value })}>
-              {puts.map((v) => (
-                <option key={versionPlace(v)} value={versionPlace(v)}>
-                  {versionPlace(v)} ({v.status})
-                </option>
-              ))}
-            </select>
+            with <VersionSelect label="Compare to version" versions={puts} value={pair.to} onChange={(to) => setPair({ ...pair, to })} />
           </label>
           <button type="submit" className="small-button" disabled={pair.from === pair.to || !byPlace(pair.from) || !byPlace(pair.to)}>
             Compare
@@ -208,5 +196,18 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
         </tbody>
       </table>
     </details>
+  );
+}
+
+/** A choice among a key's versions, each named by its place (file @ offset) and status. */
+function VersionSelect({ label, versions, value, onChange }: { label: string; versions: VersionInfo[]; value: string; onChange: (place: string) => void }) {
+  return (
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+      {versions.map((v) => (
+        <option key={versionPlace(v)} value={versionPlace(v)}>
+          {versionPlace(v)} ({v.status})
+        </option>
+      ))}
+    </select>
   );
 }
