@@ -248,7 +248,8 @@ Commands on a kvscope store (DIR defaults to ./data):
   import FILE             load JSON Lines ({"key":..,"value":..}); "-" reads stdin
   import --from DIR       copy the live keys of any supported directory into DIR
   export [--prefix P]     write every live key as JSON Lines
-  repl                    interactive shell (set/get/delete/list/compact/stats/help/quit); read-only on other formats
+  repl                    interactive shell (set/get/delete/list/compact/stats/help/quit); read-only on other formats;
+                          on a terminal: line editing, history (up and down arrows)
   demo DIR                create a demo store (DIR missing or empty)
   serve [DIR]             start the inspector in the browser (127.0.0.1 only)
   formats                 list the formats kvscope reads
@@ -272,6 +273,10 @@ Options (anywhere on the line):
       --read-write        serve: allow writes from the inspector
   -h, --help              this help
   -V, --version           version
+
+Environment:
+  KVSCOPE_REPL_HISTORY    the file an interactive repl keeps its history in (default ~/.kvscope_history,
+                          mode 0600, the last 1000 lines, values typed included); empty: no history file
 
 Exit codes: 0 success, 1 not found or problems found, 2 usage error,
 3 the store cannot be opened or written (locked, not a store, I/O error).`;

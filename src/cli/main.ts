@@ -8,6 +8,7 @@ import { parseCommandLine, USAGE, UsageError } from './args.js';
 import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, withWriter, type Io } from './commands.js';
 import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
+import { historyPath, ReplHistory } from './repl-history.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
 import { notWritableText } from './error-text.js';
 import { detectAll, UnknownFormatError } from '../engine/formats/registry.js';
@@ -56,7 +57,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
           io.flush?.();
           process.stdout.write(text);
         };
-        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt, keyHex: options.keyHex });
+        // A terminal on both sides: the line is edited (history, Tab completion); piped, no history file is touched.
+        const lineEditor = interactive && process.stdout.isTTY ? { output: process.stdout, history: new ReplHistory(historyPath(), io.err) } : undefined;
+        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt, keyHex: options.keyHex, lineEditor });
       };
       return await (options.readOnly ? withStore(options, session, io) : withWriter(options, io, session));
     }

@@ -8,12 +8,13 @@
  * engine's directory it is read-only: the reading commands work, the
  * writing ones say why they cannot.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { OpenedStore } from '../engine/open.js';
 import { isUtf8 } from 'node:buffer';
 import { keyFromString, printableKey, printableValue } from '../engine/keys.js';
 import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js';
 import { splitWords } from './repl-words.js';
+import { HISTORY_LINES, type ReplHistory } from './repl-history.js';
 import { sequenceText } from '../shared/sequence-text.js';
 
 export const REPL_HELP = `Commands:
@@ -44,6 +45,11 @@ export interface ReplIo {
   keyHex?: boolean;
   /** Where an interactive session's Ctrl-C (SIGINT) comes from: the process (its terminal), or a test's emitter. */
   interrupts?: NodeJS.EventEmitter;
+  /**
+   * Interactive with stdout a terminal as well: readline edits the line on `output` (the arrows, the
+   * history, the prompt drawn by it); `history` keeps the lines across sessions (none: in memory only).
+   */
+  lineEditor?: { output: NodeJS.WritableStream; history?: ReplHistory | undefined };
 }
 
 /** How the session reads its lines: with keyHex (kvscope --key-hex repl), every <key> is hex bytes. */
@@ -155,50 +161,92 @@ export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or t
  * line runs, and the status says whether all went well), so that a script's mistakes are not a success;
  * interactive, it exits 0.
  *
- * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed (the terminal discards
- * it) and gives a new prompt; a second one in a row ends the session as quit, Ctrl-D or the end of input
- * do, the store then closed cleanly by the caller (before, Node's default killed the process at once,
- * leaving the LOCK, no keydir image and no hints).
+ * Interactive with stdout a terminal too (io.lineEditor), readline edits the line as node's REPL does: the
+ * arrows go through the history (kept across sessions, repl-history.ts), and readline draws the prompt. Piped, nothing of that: no prompt, no banner,
+ * no history file read or written.
+ *
+ * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed and gives a new prompt;
+ * a second one in a row (editing, with nothing typed since) ends the session as quit, Ctrl-D (on an empty
+ * line) or the end of input do, the
+ * store then closed cleanly by the caller (before, Node's default killed the process at once, leaving the
+ * LOCK, no keydir image and no hints). Editing the line, the terminal is raw and readline gets the Ctrl-C
+ * as a key ('SIGINT' on the interface); otherwise the process gets the signal.
  */
 export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> {
-  const rl = createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
+  const editor = io.interactive ? io.lineEditor : undefined;
+  const history = editor?.history;
+  const keyHex = io.keyHex ?? false;
+  const rl = editor
+    ? createInterface({
+        input: io.input,
+        output: editor.output,
+        terminal: true,
+        prompt: '> ',
+        crlfDelay: Infinity,
+        history: history?.load() ?? [],
+        historySize: HISTORY_LINES,
+      })
+    : createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
+  const prompt = (): void => {
+    if (!editor) return io.prompt('> ');
+    io.prompt(''); // what the last line printed is written out before readline draws
+    rl.prompt(true); // the cursor stays where it is in a line typed ahead
+  };
+  if (history) rl.on('history', (lines: string[]) => history.save(lines));
   let failures = 0;
   const interrupts = io.interrupts ?? process;
   let interruptedLast = false;
+  // Not editing, the terminal dropped the line itself (it shows ^C); editing, readline's line is dropped here.
+  const newLine = (): void => (editor ? dropLine(rl, () => io.prompt('\n')) : io.prompt('\n'));
   const onInterrupt = (): void => {
-    if (interruptedLast) {
-      io.prompt('\n');
+    // Editing, keys typed since the last Ctrl-C (a line recalled, say) break the row: that line is dropped.
+    const inARow = interruptedLast && (!editor || rl.line === '');
+    newLine();
+    if (inARow) {
       rl.close();
       return;
     }
     interruptedLast = true;
-    io.prompt('\n');
     io.err(REPL_INTERRUPT_HINT);
-    io.prompt('> ');
+    prompt();
   };
   if (io.interactive) {
     const { format, root } = opened.detection;
     io.err(`kvscope ${root}${opened.native ? '' : ` (${format}, read-only)`} — type "help" for commands`);
-    io.prompt('> ');
+    prompt();
     interrupts.on('SIGINT', onInterrupt);
+    if (editor) rl.on('SIGINT', onInterrupt);
   }
   try {
     for await (const line of rl) {
       interruptedLast = false;
       let result: LineResult;
       try {
-        result = await runReplLine(opened, line, io, { keyHex: io.keyHex ?? false });
+        result = await runReplLine(opened, line, io, { keyHex });
       } catch (err) {
         result = 'failed';
         io.err(`Error: ${(err as Error).message}`);
       }
       if (result === 'failed') failures++;
       if (result === 'quit') break;
-      if (io.interactive) io.prompt('> ');
+      if (io.interactive) prompt();
     }
   } finally {
     interrupts.off('SIGINT', onInterrupt);
     rl.close();
   }
   return failures === 0 || io.interactive ? 0 : 1;
+}
+
+/**
+ * Drop the line being edited, as node's REPL does at a Ctrl-C: the cursor goes past what was typed (it stays
+ * on screen) to a new line, and readline's line is emptied. Interface.clearLine is what node's REPL calls
+ * for it, undocumented: where it is missing, Ctrl-E and Ctrl-U empty the line and a newline follows.
+ */
+function dropLine(rl: Interface, newline: () => void): void {
+  const clearLine = (rl as Interface & { clearLine?: () => void }).clearLine;
+  if (typeof clearLine === 'function') return clearLine.call(rl);
+  rl.write(null, { ctrl: true, name: 'e' });
+  rl.write(null, { ctrl: true, name: 'u' });
+  newline();
 }

@@ -5,12 +5,11 @@
  * LOCK left, a keydir image written), exit 0. Before, the first Ctrl-C
  * killed the process at once (130), leaving the LOCK and no keydir image.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
-import { BIN } from './run-cli.js';
+import { ptyKvscope } from './pty.js';
 
 vi.setConfig({ testTimeout: 120_000 });
 afterAll(cleanTempDirs);
@@ -18,45 +17,43 @@ afterAll(cleanTempDirs);
 describe('Ctrl-C in an interactive repl', () => {
   it('clears the line; a second in a row closes the store cleanly and exits 0', async () => {
     const dir = path.join(tempDir(), 'store');
-    // `exec`: script(1) runs the command through $SHELL -c, and a shell that stays as node's parent (dash,
-    // the /bin/sh script falls back to when SHELL is unset, as in CI) also gets the Ctrl-Cs and ends itself
-    // by SIGINT after node exits 0, so the test would see 130 whatever node did.
-    const child = spawn('script', ['-qfec', `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} -d ${JSON.stringify(dir)} repl`, '/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let seen = '';
-    let waiting: { text: string; from: number; resolve: () => void } | undefined;
-    const check = (): void => {
-      if (waiting && seen.indexOf(waiting.text, waiting.from) >= 0) {
-        const w = waiting;
-        waiting = undefined;
-        w.resolve();
-      }
-    };
-    child.stdout.on('data', (d: Buffer) => {
-      seen += d.toString('utf8');
-      check();
-    });
-    const ended = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    /** Type `keys`, then wait until the terminal shows `text` after what it showed so far. */
-    const typeAndWait = async (keys: string, text: string): Promise<void> => {
-      const from = seen.length;
-      const shown = new Promise<void>((resolve) => {
-        waiting = { text, from, resolve };
-      });
-      child.stdin.write(keys);
-      check();
-      await Promise.race([shown, ended.then(() => Promise.reject(new Error(`ended before showing ${JSON.stringify(text)}; it showed: ${seen}`)))]);
-    };
-    await typeAndWait('', '> ');
-    await typeAndWait('set a 1\n', 'OK');
-    await typeAndWait('half a line\x03', 'To exit, press Ctrl-C again');
+    const history = path.join(tempDir(), 'history');
+    const session = ptyKvscope(['-d', dir, 'repl'], { KVSCOPE_REPL_HISTORY: history });
+    await session.typeAndWait('', '> ');
+    await session.typeAndWait('set a 1\r', 'OK');
+    await session.typeAndWait('half a line\x03', 'To exit, press Ctrl-C again');
     // The session goes on: the dropped line was not run, the next one is.
-    await typeAndWait('get a\n', '1\r\n');
-    await typeAndWait('\x03', 'To exit');
-    child.stdin.write('\x03');
-    expect(await ended).toBe(0);
+    await session.typeAndWait('get a\r', '1\r\n');
+    await session.typeAndWait('\x03', 'To exit');
+    session.type('\x03');
+    expect(await session.ended).toBe(0);
     expect(fs.readdirSync(dir).sort()).toEqual(['000001.data', '000001.hint', 'KEYDIR']);
-    expect(seen).not.toContain('Unknown command');
+    expect(session.seen()).not.toContain('Unknown command');
+    // The dropped line is not history either.
+    expect(fs.readFileSync(history, 'utf8')).toBe('set a 1\nget a\n');
+  });
+
+  it('a Ctrl-C on a line typed since the last one drops that line instead of ending the session', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const session = ptyKvscope(['-d', dir, 'repl'], { KVSCOPE_REPL_HISTORY: '' });
+    await session.typeAndWait('set a 1\r', 'OK');
+    await session.typeAndWait('\x03', 'To exit');
+    // The line before recalled (up arrow): that Ctrl-C is not the second in a row.
+    await session.typeAndWait('\x1b[A', 'set a 1');
+    await session.typeAndWait('\x03', 'To exit');
+    await session.typeAndWait('get a\r', '1\r\n');
+    await session.typeAndWait('\x03', 'To exit');
+    session.type('\x03');
+    expect(await session.ended).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(['000001.data', '000001.hint', 'KEYDIR']);
+  });
+
+  it('Ctrl-D on an empty line ends the session with the store closed cleanly', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const session = ptyKvscope(['-d', dir, 'repl'], { KVSCOPE_REPL_HISTORY: '' });
+    await session.typeAndWait('set a 1\r', 'OK');
+    session.type('\x04');
+    expect(await session.ended).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(['000001.data', '000001.hint', 'KEYDIR']);
   });
 });

@@ -13,8 +13,18 @@ export interface Run {
   err: string;
 }
 
-/** Run `kvscope ...args` in `cwd`, with `input` on its stdin (empty by default). */
-export function kvscope(cwd: string, args: string[], input?: string | Buffer): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input: input ?? '', timeout: 60_000 });
+/** Run `kvscope ...args` in `cwd`, with `input` on its stdin (empty by default); `env` is added to the environment (undefined: removed). */
+export function kvscope(cwd: string, args: string[], input?: string | Buffer, env?: Record<string, string | undefined>): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, input: input ?? '', timeout: 60_000, ...(env ? { env: withEnv(env) } : {}) });
   return { code: r.status, out: r.stdout.toString('utf8'), err: r.stderr.toString('utf8') };
+}
+
+/** This process's environment with `changes` made: a name set to undefined is removed. */
+export function withEnv(changes: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === undefined) delete env[name];
+    else env[name] = value;
+  }
+  return env;
 }
