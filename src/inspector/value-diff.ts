@@ -42,6 +42,8 @@ export interface DiffOptions {
   context?: number;
   /** For tests: the size cap (default TEXT_DIFF_MAX_BYTES). */
   maxTextBytes?: number;
+  /** For tests: the time a line diff may take (default DIFF_TIMEOUT_MS); a test that counts its steps lifts it so a busy machine cannot cut them short. */
+  timeoutMs?: number;
 }
 
 /** Control characters that make a value binary rather than text (tab, LF, FF and CR are text). */
@@ -165,18 +167,18 @@ function toHunks(hunks: { oldStart: number; oldLines: number; newStart: number; 
 const SYNC_EDIT_LINES = 64;
 
 /** jsdiff's structuredPatch, in async mode beyond a few changes; undefined when it gave up (too many changes, too long). */
-function linePatch(from: string, to: string, context: number): Promise<ReturnType<typeof structuredPatch> | undefined> {
+function linePatch(from: string, to: string, context: number, timeoutMs: number): Promise<ReturnType<typeof structuredPatch> | undefined> {
   const quick = structuredPatch('from', 'to', from, to, undefined, undefined, { context, maxEditLength: SYNC_EDIT_LINES });
   if (quick) return Promise.resolve(quick);
-  return new Promise((resolve) => setImmediate(resolve)).then(() => asyncLinePatch(from, to, context));
+  return new Promise((resolve) => setImmediate(resolve)).then(() => asyncLinePatch(from, to, context, timeoutMs));
 }
 
-function asyncLinePatch(from: string, to: string, context: number): Promise<ReturnType<typeof structuredPatch> | undefined> {
+function asyncLinePatch(from: string, to: string, context: number, timeoutMs: number): Promise<ReturnType<typeof structuredPatch> | undefined> {
   return new Promise((resolve) => {
     structuredPatch('from', 'to', from, to, undefined, undefined, {
       context,
       maxEditLength: MAX_EDIT_LINES,
-      timeout: DIFF_TIMEOUT_MS,
+      timeout: timeoutMs,
       callback: (patch) => resolve(patch),
     });
   });
@@ -232,7 +234,7 @@ export async function diffValues(from: Uint8Array, to: Uint8Array, options: Diff
     return tooLarge(`${mode === 'json' ? 'JSON whose indented form has' : 'texts of'} more than ${TEXT_DIFF_MAX_LINES.toLocaleString('en-US')} lines are not diffed line by line`);
   }
   if (fromLines === toLines) return { mode, ...sizes, identical, firstDifference: first, hunks: [], added: 0, removed: 0 };
-  const patch = await linePatch(fromLines, toLines, context);
+  const patch = await linePatch(fromLines, toLines, context, options.timeoutMs ?? DIFF_TIMEOUT_MS);
   if (!patch) return tooLarge(`more than ${MAX_EDIT_LINES.toLocaleString('en-US')} lines are added or removed, or comparing them took over ${DIFF_TIMEOUT_MS / 1000} s`);
   return { mode, ...sizes, identical, firstDifference: first, ...toHunks(patch.hunks) };
 }
