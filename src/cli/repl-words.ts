@@ -24,10 +24,36 @@ export class LineSyntaxError extends Error {}
 const BLANK = /[ \t]/;
 
 export function splitWords(line: string): string[] {
+  const { words, current } = scanWords(line, false);
+  if (current.begun) words.push(current.text);
+  return words;
+}
+
+/**
+ * A line as typed so far (Tab completion): the words before the last one,
+ * and the last one, which may still be open. `start` is where its text
+ * begins in the line (the line's length when no word has begun: the line is
+ * empty or ends with a blank); `text` is what it reads as so far; `open` is
+ * the quote it is inside (a `"` or `'` not closed yet), or a backslash that
+ * ends the line, waiting for the character it escapes.
+ */
+export interface PartialLine {
+  words: string[];
+  current: { start: number; text: string; begun: boolean; open: '"' | "'" | '\\' | undefined };
+}
+
+/** splitWords for a line still being typed: never an error, the last word's state said instead (PartialLine). */
+export function splitPartialLine(line: string): PartialLine {
+  return scanWords(line, true);
+}
+
+function scanWords(line: string, partial: boolean): PartialLine {
   const words: string[] = [];
   let word = '';
-  /** Whether a word has begun (so that `""` makes an empty one). */
+  /** Whether a word has begun (so that `""` makes an empty one), and where. */
   let inWord = false;
+  let start = line.length;
+  const ended = (open: '"' | "'" | '\\', text: string): PartialLine => ({ words, current: { start, text, begun: true, open } });
   let i = 0;
   while (i < line.length) {
     const c = line[i]!;
@@ -36,17 +62,26 @@ export function splitWords(line: string): string[] {
       word = '';
       inWord = false;
       i++;
-    } else if (c === "'") {
+      continue;
+    }
+    if (!inWord) start = i;
+    inWord = true;
+    if (c === "'") {
       const end = line.indexOf("'", i + 1);
-      if (end < 0) throw new LineSyntaxError(`unterminated ' quote at column ${i + 1} (close it with ')`);
+      if (end < 0) {
+        if (partial) return ended("'", word + line.slice(i + 1));
+        throw new LineSyntaxError(`unterminated ' quote at column ${i + 1} (close it with ')`);
+      }
       word += line.slice(i + 1, end);
-      inWord = true;
       i = end + 1;
     } else if (c === '"') {
-      const start = i;
+      const quoteAt = i;
       i++;
       for (;;) {
-        if (i >= line.length) throw new LineSyntaxError(`unterminated " quote at column ${start + 1} (close it with ")`);
+        if (i >= line.length) {
+          if (partial) return ended('"', word);
+          throw new LineSyntaxError(`unterminated " quote at column ${quoteAt + 1} (close it with ")`);
+        }
         const d = line[i]!;
         if (d === '"') break;
         if (d === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) {
@@ -57,19 +92,18 @@ export function splitWords(line: string): string[] {
           i++;
         }
       }
-      inWord = true;
       i++;
     } else if (c === '\\') {
-      if (i + 1 >= line.length) throw new LineSyntaxError('the line ends with a backslash, which escapes nothing (write \\\\ for a backslash)');
+      if (i + 1 >= line.length) {
+        if (partial) return ended('\\', word);
+        throw new LineSyntaxError('the line ends with a backslash, which escapes nothing (write \\\\ for a backslash)');
+      }
       word += line[i + 1];
-      inWord = true;
       i += 2;
     } else {
       word += c;
-      inWord = true;
       i++;
     }
   }
-  if (inWord) words.push(word);
-  return words;
+  return { words, current: inWord ? { start, text: word, begun: true, open: undefined } : { start: line.length, text: '', begun: false, open: undefined } };
 }

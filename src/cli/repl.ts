@@ -14,6 +14,7 @@ import { isUtf8 } from 'node:buffer';
 import { keyFromString, printableKey, printableValue } from '../engine/keys.js';
 import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js';
 import { splitWords } from './repl-words.js';
+import { replCompleter } from './repl-complete.js';
 import { HISTORY_LINES, type ReplHistory } from './repl-history.js';
 import { sequenceText } from '../shared/sequence-text.js';
 
@@ -47,7 +48,8 @@ export interface ReplIo {
   interrupts?: NodeJS.EventEmitter;
   /**
    * Interactive with stdout a terminal as well: readline edits the line on `output` (the arrows, the
-   * history, the prompt drawn by it); `history` keeps the lines across sessions (none: in memory only).
+   * history, Tab completion, the prompt drawn by it); `history` keeps the lines across sessions (none: in
+   * memory only).
    */
   lineEditor?: { output: NodeJS.WritableStream; history?: ReplHistory | undefined };
 }
@@ -162,8 +164,9 @@ export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or t
  * interactive, it exits 0.
  *
  * Interactive with stdout a terminal too (io.lineEditor), readline edits the line as node's REPL does: the
- * arrows go through the history (kept across sessions, repl-history.ts), and readline draws the prompt. Piped, nothing of that: no prompt, no banner,
- * no history file read or written.
+ * arrows go through the history (kept across sessions, repl-history.ts), Tab completes a command or a key
+ * (repl-complete.ts), and readline draws the prompt. Piped, nothing of that: no prompt, no banner, no
+ * history file read or written.
  *
  * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed and gives a new prompt;
  * a second one in a row (editing, with nothing typed since) ends the session as quit, Ctrl-D (on an empty
@@ -185,6 +188,7 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
         crlfDelay: Infinity,
         history: history?.load() ?? [],
         historySize: HISTORY_LINES,
+        completer: replCompleter(opened, { keyHex }),
       })
     : createInterface({ input: io.input, terminal: false, crlfDelay: Infinity });
   const prompt = (): void => {

@@ -93,7 +93,7 @@ export function prefixRange(list: KeyList, prefix: string, lo = 0, hi = list.len
 }
 
 /** The smallest bytes greater than every key starting with `prefix`; undefined when there is none (all 0xff). */
-function prefixSuccessor(prefix: Buffer): Buffer | undefined {
+export function prefixSuccessor(prefix: Buffer): Buffer | undefined {
   let end = prefix.length;
   while (end > 0 && prefix[end - 1] === 0xff) end--;
   if (end === 0) return undefined;

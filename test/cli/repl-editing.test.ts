@@ -1,10 +1,10 @@
 /**
  * Line editing at an interactive `kvscope repl`, through a real terminal (a
- * pty made by script(1)): the up arrow recalls the previous line, and the
- * history is kept across sessions
+ * pty made by script(1)): the up arrow recalls the previous line, Tab
+ * completes a key from the store, and the history is kept across sessions
  * in ~/.kvscope_history (or the file KVSCOPE_REPL_HISTORY names). Before,
  * the REPL read its terminal as a pipe: the arrow's escape sequence became
- * part of the line (an unknown command).
+ * part of the line (an unknown command) and Tab a tab in the key.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -30,6 +30,20 @@ describe('line editing in an interactive repl', () => {
     await session.typeAndWait('quit\r', '\n');
     expect(await session.ended).toBe(0);
     expect(session.seen()).not.toContain('Unknown command');
+  });
+
+  it('Tab completes a key from the store, quoted as the REPL reads it', async () => {
+    const dir = path.join(tempDir(), 'store');
+    const session = ptyKvscope(['-d', dir, 'repl'], { KVSCOPE_REPL_HISTORY: '' });
+    await session.typeAndWait('set "my long key" v1\r', 'OK');
+    await session.typeAndWait('set other v2\r', 'OK');
+    await session.typeAndWait('get my', 'my');
+    // Alone in its write: readline takes a Tab that comes with other keys as pasted text.
+    await session.typeAndWait('\t', '\\ long\\ key ');
+    await session.typeAndWait('\r', 'v1\r\n');
+    await session.typeAndWait('quit\r', '\n');
+    expect(await session.ended).toBe(0);
+    expect(session.seen()).not.toContain('Key not found');
   });
 
   it('the history is kept in ~/.kvscope_history (mode 0600) and recalled by the next session', async () => {

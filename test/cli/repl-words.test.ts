@@ -4,7 +4,7 @@
  * unterminated quote as an error.
  */
 import { describe, expect, it } from 'vitest';
-import { LineSyntaxError, splitWords } from '../../src/cli/repl-words.js';
+import { LineSyntaxError, splitPartialLine, splitWords } from '../../src/cli/repl-words.js';
 
 describe('splitWords', () => {
   it('splits on runs of spaces and tabs', () => {
@@ -51,5 +51,17 @@ describe('splitWords', () => {
     expect(() => splitWords("set don't v")).toThrow("unterminated ' quote at column 8");
     expect(() => splitWords('set "a\\" b')).toThrow('unterminated " quote'); // the escaped quote does not close it
     expect(() => splitWords('set k v\\')).toThrow('ends with a backslash');
+  });
+});
+
+describe('splitPartialLine (a line still being typed, for Tab)', () => {
+  it('gives the words before the last one, and where the last begins, what it reads as and the quote it is in', () => {
+    expect(splitPartialLine('')).toEqual({ words: [], current: { start: 0, text: '', begun: false, open: undefined } });
+    expect(splitPartialLine('get ')).toEqual({ words: ['get'], current: { start: 4, text: '', begun: false, open: undefined } });
+    expect(splitPartialLine('get my\\ k')).toEqual({ words: ['get'], current: { start: 4, text: 'my k', begun: true, open: undefined } });
+    expect(splitPartialLine('get  "my \\"k')).toEqual({ words: ['get'], current: { start: 5, text: 'my "k', begun: true, open: '"' } });
+    expect(splitPartialLine("set a'b' 'it")).toEqual({ words: ['set', 'ab'], current: { start: 9, text: 'it', begun: true, open: "'" } });
+    expect(splitPartialLine('get my\\')).toEqual({ words: ['get'], current: { start: 4, text: 'my', begun: true, open: '\\' } });
+    expect(splitPartialLine('get ""')).toEqual({ words: ['get'], current: { start: 4, text: '', begun: true, open: undefined } });
   });
 });
