@@ -36,9 +36,18 @@ export interface FollowChange {
   valueLength: number;
 }
 
+/** The poll's interval when none is given, and the longest one a caller may ask for. */
+export const DEFAULT_POLL_MS = 250;
+export const MAX_POLL_MS = 500;
+
 export interface FollowOptions {
-  /** Poll interval in ms (also the fallback when fs.watch says nothing). Default 250, at most 500. */
-  pollMs?: number;
+  /**
+   * Poll interval in ms (also the fallback when fs.watch says nothing). Default DEFAULT_POLL_MS, at least 20,
+   * at most MAX_POLL_MS. For tests: false turns the poll off, leaving the watcher alone to notice appends.
+   */
+  pollMs?: number | false;
+  /** For tests: false turns fs.watch off, leaving the poll alone to notice appends (default true). */
+  watch?: boolean;
   onChanges: (changes: FollowChange[]) => void;
   /**
    * The set of data files changed without a change to report: a compaction
@@ -66,6 +75,7 @@ export class StoreFollower {
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private running: Promise<void> | undefined;
+  private pollInterval: number | undefined;
   private again = false;
   private stopped = false;
   private readonly efs: EngineFs;
@@ -81,8 +91,11 @@ export class StoreFollower {
   static async start(dir: string, opts: FollowOptions): Promise<StoreFollower> {
     const follower = new StoreFollower(dir, opts);
     follower.readNewBytes();
-    const pollMs = Math.min(Math.max(opts.pollMs ?? 250, 20), 500);
-    follower.timer = setInterval(() => follower.tick(), pollMs);
+    if (opts.pollMs !== false) {
+      follower.pollInterval = Math.min(Math.max(opts.pollMs ?? DEFAULT_POLL_MS, 20), MAX_POLL_MS);
+      follower.timer = setInterval(() => follower.tick(), follower.pollInterval);
+    }
+    if (opts.watch === false) return follower;
     try {
       follower.watcher = watch(dir, { persistent: false }, () => follower.tick());
       follower.watcher.on('error', () => {
@@ -93,6 +106,16 @@ export class StoreFollower {
       follower.watcher = undefined;
     }
     return follower;
+  }
+
+  /** The poll's interval in effect, in ms (undefined when a test turned the poll off). */
+  get pollMs(): number | undefined {
+    return this.pollInterval;
+  }
+
+  /** Whether fs.watch is watching the directory (else the poll alone notices appends). */
+  watching(): boolean {
+    return this.watcher !== undefined;
   }
 
   /** Live keys as the follower sees them. */

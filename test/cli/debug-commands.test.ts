@@ -242,9 +242,8 @@ describe('follow', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     await expect.poll(() => err, { timeout: 10_000 }).toContain('Following');
     expect(kv(['-d', 'store', 'set', 'followed', 'yes']).code).toBe(0);
-    const start = Date.now();
-    await expect.poll(() => out, { timeout: 5_000, interval: 20 }).toContain('"followed"');
-    expect(Date.now() - start).toBeLessThan(1000);
+    // A bound on waiting, not a measure of speed: how soon a change is noticed is the engine's follower's (test/engine/follow.test.ts).
+    await expect.poll(() => out, { timeout: 10_000, interval: 20 }).toContain('"followed"');
     expect(JSON.parse(out.trim().split('\n')[0]!)).toMatchObject({ kind: 'put', key: 'followed', valueLength: 3 });
     // A compaction changes no key: stdout says nothing, stderr names the files that came and went.
     expect(kv(['-d', 'store', 'set', 'followed', 'again']).code).toBe(0);
