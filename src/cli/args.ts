@@ -249,7 +249,7 @@ Commands on a kvscope store (DIR defaults to ./data):
   import --from DIR       copy the live keys of any supported directory into DIR
   export [--prefix P]     write every live key as JSON Lines
   repl                    interactive shell (set/get/delete/list/compact/stats/help/quit); read-only on other formats;
-                          on a terminal: line editing, history (up and down arrows), Tab completes commands and keys
+                          on a terminal: line editing, history (arrows, Ctrl-R), Tab completes commands and keys
   demo DIR                create a demo store (DIR missing or empty)
   serve [DIR]             start the inspector in the browser (127.0.0.1 only)
   formats                 list the formats kvscope reads

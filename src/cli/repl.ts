@@ -16,6 +16,7 @@ import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js'
 import { splitWords } from './repl-words.js';
 import { replCompleter } from './repl-complete.js';
 import { HISTORY_LINES, type ReplHistory } from './repl-history.js';
+import { addReverseSearch } from './repl-search.js';
 import { sequenceText } from '../shared/sequence-text.js';
 
 export const REPL_HELP = `Commands:
@@ -164,8 +165,8 @@ export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or t
  * interactive, it exits 0.
  *
  * Interactive with stdout a terminal too (io.lineEditor), readline edits the line as node's REPL does: the
- * arrows go through the history (kept across sessions, repl-history.ts), Tab completes a command or a key
- * (repl-complete.ts), and readline draws the prompt. Piped, nothing of that: no prompt, no banner, no
+ * arrows go through the history (kept across sessions, repl-history.ts), Ctrl-R searches it (repl-search.ts),
+ * Tab completes a command or a key (repl-complete.ts), and readline draws the prompt. Piped, nothing of that: no prompt, no banner, no
  * history file read or written.
  *
  * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed and gives a new prompt;
@@ -179,6 +180,8 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
   const editor = io.interactive ? io.lineEditor : undefined;
   const history = editor?.history;
   const keyHex = io.keyHex ?? false;
+  // readline's history, newest first: what the file held, then each line added (the 'history' event).
+  let lines: string[] = editor ? (history?.load() ?? []) : [];
   const rl = editor
     ? createInterface({
         input: io.input,
@@ -186,7 +189,7 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
         terminal: true,
         prompt: '> ',
         crlfDelay: Infinity,
-        history: history?.load() ?? [],
+        history: lines,
         historySize: HISTORY_LINES,
         completer: replCompleter(opened, { keyHex }),
       })
@@ -196,7 +199,13 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
     io.prompt(''); // what the last line printed is written out before readline draws
     rl.prompt(true); // the cursor stays where it is in a line typed ahead
   };
-  if (history) rl.on('history', (lines: string[]) => history.save(lines));
+  if (editor) {
+    rl.on('history', (now: string[]) => {
+      lines = now;
+      history?.save(now);
+    });
+    addReverseSearch(rl, () => lines, '> ');
+  }
   let failures = 0;
   const interrupts = io.interrupts ?? process;
   let interruptedLast = false;

@@ -1,10 +1,11 @@
 /**
  * Line editing at an interactive `kvscope repl`, through a real terminal (a
- * pty made by script(1)): the up arrow recalls the previous line, Tab
- * completes a key from the store, and the history is kept across sessions
- * in ~/.kvscope_history (or the file KVSCOPE_REPL_HISTORY names). Before,
- * the REPL read its terminal as a pipe: the arrow's escape sequence became
- * part of the line (an unknown command) and Tab a tab in the key.
+ * pty made by script(1)): the up arrow recalls the previous line, Ctrl-R
+ * searches the history, Tab completes a key from the store, and the history
+ * is kept across sessions in ~/.kvscope_history (or the file
+ * KVSCOPE_REPL_HISTORY names). Before, the REPL read its terminal as a pipe:
+ * the arrow's escape sequence became part of the line (an unknown command)
+ * and Tab a tab in the key.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -69,5 +70,21 @@ describe('line editing in an interactive repl', () => {
     await second.typeAndWait('quit\r', '\n');
     expect(await second.ended).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe('set x 42\nstats\nset x 43\nget x\nquit\n');
+  });
+
+  it('Ctrl-R finds a line of an earlier session by what it holds, and Enter runs it', async () => {
+    const file = path.join(tempDir(), 'history');
+    fs.writeFileSync(file, 'set x 42\nget x\nstats\n');
+    const dir = path.join(tempDir(), 'store');
+    const session = ptyKvscope(['-d', dir, 'repl'], { KVSCOPE_REPL_HISTORY: file });
+    await session.typeAndWait('', '> ');
+    await session.typeAndWait('\x12', "(reverse-i-search)'': ");
+    // One key a write: readline takes keys that come together as pasted text.
+    for (const [key, prompt] of [['x', "'x': "], [' ', "'x ': "], ['4', "'x 4': "]] as const) await session.typeAndWait(key, prompt);
+    await session.typeAndWait('\r', 'OK');
+    await session.typeAndWait('get x\r', '42\r\n');
+    await session.typeAndWait('quit\r', '\n');
+    expect(await session.ended).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe('set x 42\nget x\nstats\nset x 42\nget x\nquit\n');
   });
 });
