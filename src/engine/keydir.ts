@@ -26,7 +26,7 @@
 import { copyBytes, grown, permutedSteps, radixOrderSteps, Uint32List } from './arrays.js';
 import { hashBytes, hashString, KEY_ORDER_SEED } from './native/key-hash.js';
 import { HINT_ENTRY, RECORD_PUT } from './native/layout.js';
-import { SlotKeyList, type KeyList } from './key-list.js';
+import { prefixSuccessor, SlotKeyList, type KeyList } from './key-list.js';
 import { byteOrder, byteOrderInSteps, compareBytes, SmallestN } from './key-sort.js';
 import { runSteps, runStepsPausing } from './yielder.js';
 
@@ -727,10 +727,10 @@ export class Keydir {
     if (!this.sortedSlotList && this.prefixPasses++ > 0) this.sortedSlots();
     const sorted = this.sortedSlotList;
     if (sorted) {
+      // Both ends by binary search: a walk to the end of the prefix's keys was a pass over all of them.
       const lo = this.lowerBoundIn(sorted, prefix);
-      let end = lo;
-      while (end < sorted.length && this.keyStartsWith(sorted[end]!, prefix)) end++;
-      return sorted.subarray(lo, end);
+      const after = prefixSuccessor(Buffer.from(prefix.buffer, prefix.byteOffset, prefix.byteLength));
+      return sorted.subarray(lo, after === undefined ? sorted.length : this.lowerBoundIn(sorted, after));
     }
     const matches = new Uint32List();
     for (let slot = 0; slot < this.nextSlot; slot++) if (this.isLiveSlot(slot) && this.keyStartsWith(slot, prefix)) matches.push(slot);

@@ -9,7 +9,7 @@
  * sorted keys, which must not cache a list made stale by keys that changed
  * while it ran.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { byteOrder, byteOrderInSteps } from '../../src/engine/key-sort.js';
 import type { KeyList } from '../../src/engine/key-list.js';
@@ -108,6 +108,21 @@ describe('Keydir.sortedSlotsWithPrefix', () => {
         expect(keysOf(kd.sortedSlotsWithPrefix(p))).toEqual(want);
       }),
     );
+  });
+});
+
+describe('Keydir.sortedSlotsWithPrefix once every key is sorted', () => {
+  it("finds both ends of the prefix's range by binary search, not by looking at each of its keys", () => {
+    const kd = new Keydir();
+    for (let i = 0; i < 100_000; i++) kd.set(`user:${i}`, { segment: 1, offset: i, length: 10, sequence: i + 1 });
+    kd.set('zzz', { segment: 1, offset: 0, length: 10, sequence: 100_001 });
+    kd.sortedSlots();
+    const looks = vi.spyOn(kd, 'compareKeyAt');
+    const starts = vi.spyOn(kd, 'keyStartsWith');
+    expect(kd.sortedSlotsWithPrefix(Buffer.from('user:'))).toHaveLength(100_000);
+    // Two binary searches over 100,001 keys: 17 comparisons each at most. The walk to the end took 100,000.
+    expect(looks.mock.calls.length + starts.mock.calls.length).toBeLessThanOrEqual(40);
+    expect(kd.sortedSlotsWithPrefix(Buffer.from('user:9999')).length).toBe(11);
   });
 });
 
