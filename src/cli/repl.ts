@@ -165,9 +165,9 @@ export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or t
  * interactive, it exits 0.
  *
  * Interactive with stdout a terminal too (io.lineEditor), readline edits the line as node's REPL does: the
- * arrows go through the history (kept across sessions, repl-history.ts), Ctrl-R searches it (repl-search.ts),
- * Tab completes a command or a key (repl-complete.ts), and readline draws the prompt. Piped, nothing of that: no prompt, no banner, no
- * history file read or written.
+ * arrows go through the history (kept across sessions, repl-history.ts), Ctrl-R searches it
+ * (repl-search.ts), Tab completes a command or a key (repl-complete.ts), and readline draws the prompt.
+ * Piped, nothing of that: no prompt, no banner, no history file read or written.
  *
  * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed and gives a new prompt;
  * a second one in a row (editing, with nothing typed since) ends the session as quit, Ctrl-D (on an empty
