@@ -398,24 +398,26 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
               </button>
             </span>
           )}
-          <span className="spacer" />
-          <label className="check small" title="Show keys as hex bytes">
-            <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
-          </label>
-          {onExport && !deleted && (
-            <button
-              type="button"
-              className="small-button"
-              onClick={() => onExport(filter, total)}
-              disabled={!counted || filterProblem !== null}
-              title="Write the keys listed, with their values, to a file as JSON Lines (as kvscope export)"
-            >
-              Export…
+          {/* Kept together on one line at the right; in a narrow pane they move as one below the count. */}
+          <span className="key-actions">
+            <label className="check small" title="Show keys as hex bytes">
+              <input type="checkbox" checked={showHex} onChange={(e) => setShowHex(e.target.checked)} /> hex
+            </label>
+            {onExport && !deleted && (
+              <button
+                type="button"
+                className="small-button"
+                onClick={() => onExport(filter, total)}
+                disabled={!counted || filterProblem !== null}
+                title="Write the keys listed, with their values, to a file as JSON Lines (as kvscope export)"
+              >
+                Export…
+              </button>
+            )}
+            <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? createHint : undefined}>
+              New key
             </button>
-          )}
-          <button type="button" className="small-button" onClick={onNewKey} disabled={readOnly} title={readOnly ? createHint : undefined}>
-            New key
-          </button>
+          </span>
         </div>
       </div>
       {view === 'tree' && deleted && searching !== undefined ? (
