@@ -10,7 +10,7 @@ import { test, expect, openFromScreen, openReadWrite, shot } from './fixtures.js
 
 test.use({ viewport: { width: 800, height: 600 } });
 
-/** Holds the answer to /api/<method> until release() is called; resolves `answered` once the page has it. */
+/** Holds the answer to /api/<method> until release() lets it through; release returns once the page has read it and drawn the frames after. */
 async function holdAnswer(page: Page, method: string): Promise<{ release: () => Promise<void> }> {
   let held: { route: Route; body: string; status: number; headers: Record<string, string> } | undefined;
   await page.route(`**/api/${method}`, async (route) => {
@@ -20,11 +20,22 @@ async function holdAnswer(page: Page, method: string): Promise<{ release: () => 
   return {
     release: async () => {
       await expect.poll(() => held !== undefined).toBe(true);
-      const answered = page.waitForResponse(`**/api/${method}`);
+      // Counts the answers to the method the page has read (its transport's response.json()), so that what is waited
+      // for below is the page's handling of this one, not a time a loaded machine can overrun.
+      await page.evaluate((m) => {
+        const w = window as unknown as { answersRead: number };
+        w.answersRead = 0;
+        const json = Response.prototype.json;
+        Response.prototype.json = async function (this: Response) {
+          const value: unknown = await json.call(this);
+          if (new URL(this.url).pathname.endsWith(`/api/${m}`)) w.answersRead++;
+          return value;
+        };
+      }, method);
       await held!.route.fulfill({ status: held!.status, headers: held!.headers, body: held!.body });
-      await answered;
-      // The page has the answer: what it does with it is drawn by the next frames.
-      await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 300)));
+      await page.waitForFunction(() => (window as unknown as { answersRead: number }).answersRead > 0);
+      // The page has read the answer and acted on it: what it does with it is drawn by the next frames.
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
     },
   };
 }
