@@ -11,11 +11,17 @@
  *    (the decoder goes on at them; the program stops reading there).
  *  - `mini-kvstore-v2-b22e80f` (0.1 era): `data/segments/segment_<n>.log`,
  *    replayed in NAME order. key_len:u32 LE · val_len:u32 LE · tomb:u8 · key ·
- *    value · crc:u32 LE, CRC-32 over key ‖ tomb ‖ value. Replay stops a file
- *    at its first bad CRC or truncated record.
+ *    value · crc:u32 LE, CRC-32 over key ‖ tomb ‖ value (not the lengths).
+ *    Replay stops a file at its first bad CRC or truncated record. A record
+ *    whose lengths run past the end, or whose CRC fails where no sound record
+ *    starts at its end, has a damaged length when a record whose CRC checks
+ *    out starts after it (the decoder goes on there).
  *  - `mini-kvstore-v2-c548bfb` (0.2 era): `data/segment-<id>.dat`, id from 0,
  *    numeric order. key_len:u64 LE · val_len:u64 LE · key · value; a delete
- *    has val_len = u64::MAX and no value bytes. No CRC.
+ *    has val_len = u64::MAX and no value bytes. No CRC: as in HEAD, a record
+ *    whose lengths run past the end has a damaged length when sound records
+ *    follow it to the end of the file (a wrong length that stays inside the
+ *    file reads as a record; the damage shows at the next one).
  *
  * In every era the last record of a key wins in replay order, and the
  * program stops reading a segment at the first record it cannot read.
@@ -126,35 +132,121 @@ interface HeaderReadField {
  * key or value is shown as far as it was written; one of a record that claims
  * an impossible length is not (its bytes are likely other records'): what is
  * left is one undecoded field.
+ *
+ * With `next`, a sound record found after it (`next.why` says how it was
+ * found), it is no write cut short but a damaged length: the record is the
+ * region up to that record, corrupt.
  */
-function pastEndHeaderRecord(bytes: Uint8Array, pos: number, what: string, specs: readonly FieldSpec[], values: Readonly<Record<string, HeaderReadField>>): DecodedRecord {
-  const sizeOf = (spec: FieldSpec): number => (spec.size >= 0 ? spec.size : values[spec.name]!.size);
-  let claimedEnd = pos;
-  let over: FieldSpec | undefined;
-  for (const spec of specs) {
-    claimedEnd += sizeOf(spec);
-    if (over === undefined && claimedEnd > bytes.length) over = spec;
+function pastEndHeaderRecord(
+  bytes: Uint8Array,
+  pos: number,
+  what: string,
+  specs: readonly FieldSpec[],
+  values: Readonly<Record<string, HeaderReadField>>,
+  next?: SoundAfter,
+): DecodedRecord {
+  const claimedEnd = claimedEndOf(pos, specs, values);
+  if (next !== undefined) {
+    const needs = Number.isFinite(claimedEnd) ? `${claimedEnd - pos} bytes` : 'more than 2^53 bytes';
+    const problem = `${what} needs ${needs} (${lengthsOf(specs, values)}), more than the ${bytes.length - pos} left in the file, yet ${next.why}: a length is damaged, not a write cut short; the program stops reading this segment here`;
+    return withHeaderFields(pos, damagedRecord(pos, next.at, 'corrupt', 'impossible-length', problem), specs, values, `the next sound record at ${next.at}`);
   }
+  const over = fieldRunningPast(pos, specs, values, bytes.length);
   const length = over && values[over.name]?.lengthField;
   const runsOver = over && `its ${over.name}${length ? `, ${length.name} ${length.stored},` : ''} runs past the end of the file`;
-  const record = pastEndRecord(pos, bytes.length, claimedEnd, what, runsOver);
+  return withHeaderFields(pos, pastEndRecord(pos, bytes.length, claimedEnd, what, runsOver), specs, values, 'the end of the file');
+}
+
+/** A sound record found after a damaged one, and how it was found ("sound records follow from 48 to the end of the file"). */
+interface SoundAfter {
+  at: number;
+  why: string;
+}
+
+/** A field's size as the header says (a key or value: its length field). */
+function sizeOf(spec: FieldSpec, values: Readonly<Record<string, HeaderReadField>>): number {
+  return spec.size >= 0 ? spec.size : values[spec.name]!.size;
+}
+
+/** Where a record whose header was read says it ends (Infinity for a u64 length beyond 2^53). */
+function claimedEndOf(pos: number, specs: readonly FieldSpec[], values: Readonly<Record<string, HeaderReadField>>): number {
+  return specs.reduce((end, spec) => end + sizeOf(spec, values), pos);
+}
+
+/** The first field of the record at `pos` that ends past `limit`, if any. */
+function fieldRunningPast(pos: number, specs: readonly FieldSpec[], values: Readonly<Record<string, HeaderReadField>>, limit: number): FieldSpec | undefined {
+  let end = pos;
+  for (const spec of specs) {
+    end += sizeOf(spec, values);
+    if (end > limit) return spec;
+  }
+  return undefined;
+}
+
+/** "key_len 250, val_len 3": the lengths a header says. */
+function lengthsOf(specs: readonly FieldSpec[], values: Readonly<Record<string, HeaderReadField>>): string {
+  return specs.flatMap((spec) => (values[spec.name]?.lengthField ? [`${values[spec.name]!.lengthField!.name} ${values[spec.name]!.lengthField!.stored}`] : [])).join(', ');
+}
+
+/**
+ * `record` (a torn or damaged one, one opaque field from `pos` to its end)
+ * with its header's fields decoded as far as they lie inside it: a torn key
+ * or value as far as it was written; a damaged record's key or value that does
+ * not fit is not decoded (its bytes are other records'). The length field of
+ * the first field that runs past the record's end is marked so (`past`: what
+ * it runs past); what is left is one undecoded field.
+ */
+function withHeaderFields(
+  pos: number,
+  record: DecodedRecord,
+  specs: readonly FieldSpec[],
+  values: Readonly<Record<string, HeaderReadField>>,
+  past: string,
+): DecodedRecord {
+  const regionEnd = record.offset + record.length;
+  const over = fieldRunningPast(pos, specs, values, regionEnd);
   const fields: DecodedField[] = [];
   let at = pos;
   for (const spec of specs) {
-    const full = sizeOf(spec);
-    const size = Math.min(full, bytes.length - at);
-    // A fixed field that does not fit; a key or value that does not, of a record whose length is impossible.
+    const full = sizeOf(spec, values);
+    const size = Math.min(full, regionEnd - at);
+    // A fixed field that does not fit; a key or value that does not, of a record that is not torn.
     if (size < full && (spec.size >= 0 || record.status !== 'torn')) break;
     const value = values[spec.name]!;
     const isOverLength = over !== undefined && values[over.name]?.lengthField?.name === spec.name;
-    const display = size < full ? `${value.display} (cut short: ${size} of ${Number.isFinite(full) ? full : value.lengthField?.stored} bytes)` : `${value.display}${isOverLength ? ' (runs past the end of the file)' : ''}`;
+    const display = size < full ? `${value.display} (cut short: ${size} of ${Number.isFinite(full) ? full : value.lengthField?.stored} bytes)` : `${value.display}${isOverLength ? ` (runs past ${past})` : ''}`;
     fields.push(...layoutFields([spec], at, { [spec.name]: { display, size } }));
     at += size;
     if (size < full) break;
   }
-  if (at < bytes.length) fields.push({ ...record.fields[0]!, start: at, display: `${bytes.length - at} bytes` });
+  if (at < regionEnd) fields.push({ ...record.fields[0]!, start: at, display: `${regionEnd - at} bytes` });
   record.fields = fields;
   return record;
+}
+
+/** How many records a search for sound records may walk in all, beyond one per byte of the segment. */
+const RESYNC_STEPS = 1 << 16;
+
+/**
+ * The first offset at or after `from` from which sound records follow one
+ * another exactly to the end of the file, if any (within `budget.left`
+ * records walked). `soundEnd` gives the end of the record at an offset when
+ * it is sound, else -1. For the eras without a checksum: after a record whose
+ * lengths run past the end, such records show its length is damaged, as a
+ * write cut short leaves nothing after it.
+ */
+function nextSoundChain(bytes: Uint8Array, from: number, soundEnd: (at: number) => number, budget: { left: number }): SoundAfter | undefined {
+  for (let q = from; q < bytes.length; q++) {
+    let at = q;
+    while (at < bytes.length && budget.left-- > 0) {
+      const end = soundEnd(at);
+      if (end < 0) break;
+      at = end;
+    }
+    if (at === bytes.length) return { at: q, why: `sound records follow from ${q} to the end of the file` };
+    if (budget.left <= 0) return undefined;
+  }
+  return undefined;
 }
 
 // ------------------------------------------------------------------ HEAD (e0ee513)
@@ -226,7 +318,7 @@ export function decodeHeadSegment(bytes: Uint8Array): DecodedRecord[] {
 /** A HEAD segment's records one at a time, from the record at `from`. */
 function* headRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
-  const budget = { left: HEAD_RESYNC_STEPS + bytes.length };
+  const budget = { left: RESYNC_STEPS + bytes.length };
   let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < HEAD_HEADER) {
@@ -245,7 +337,7 @@ function* headRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     let end = keyEnd;
     if (op === OP_SET) end = keyEnd + HEAD_VAL_LEN_SIZE > bytes.length ? keyEnd + HEAD_VAL_LEN_SIZE : keyEnd + HEAD_VAL_LEN_SIZE + view.getUint32(keyEnd, true);
     if (end > bytes.length) {
-      const next = nextSoundHeadRecord(bytes, view, pos + 1, budget);
+      const next = nextSoundChain(bytes, pos + 1, (at) => soundHeadRecordEnd(bytes, view, at), budget)?.at;
       yield pastEndHeadRecord(bytes, view, pos, end, next);
       if (next === undefined) return;
       pos = next;
@@ -255,9 +347,6 @@ function* headRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     pos = end;
   }
 }
-
-/** How many records nextSoundHeadRecord may walk in all, beyond one per byte of the segment. */
-const HEAD_RESYNC_STEPS = 1 << 16;
 
 /**
  * The end of the HEAD record at `at` when it is sound (op 0 or 1, a UTF-8
@@ -273,28 +362,6 @@ function soundHeadRecordEnd(bytes: Uint8Array, view: DataView, at: number): numb
   if (keyEnd + HEAD_VAL_LEN_SIZE > bytes.length) return -1;
   const end = keyEnd + HEAD_VAL_LEN_SIZE + view.getUint32(keyEnd, true);
   return end <= bytes.length ? end : -1;
-}
-
-/**
- * The first offset at or after `from` from which sound HEAD records follow
- * one another exactly to the end of the file, if any (within `budget.left`
- * records walked): after a record whose lengths run past the end, such
- * records show its length is damaged, as a write cut short leaves nothing
- * after it.
- */
-function nextSoundHeadRecord(bytes: Uint8Array, view: DataView, from: number, budget: { left: number }): number | undefined {
-  for (let q = from; q < bytes.length; q++) {
-    if (bytes[q]! > OP_DELETE) continue;
-    let at = q;
-    while (at < bytes.length && budget.left-- > 0) {
-      const end = soundHeadRecordEnd(bytes, view, at);
-      if (end < 0) break;
-      at = end;
-    }
-    if (at === bytes.length) return q;
-    if (budget.left <= 0) return undefined;
-  }
-  return undefined;
 }
 
 /**
@@ -452,6 +519,7 @@ export function decodeB22Segment(bytes: Uint8Array): DecodedRecord[] {
 /** A 0.1-era segment's records one at a time, from the record at `from`. */
 function* b22Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
+  const budget = { left: B22_RESYNC_BYTES + 16 * bytes.length };
   let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < B22_HEADER) {
@@ -465,24 +533,77 @@ function* b22Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     const valueStart = keyStart + keyLen;
     const crcAt = valueStart + valLen;
     const end = crcAt + B22_CRC_SIZE;
-    if (end > bytes.length) {
+    const header = (): Record<string, HeaderReadField> => {
       const tomb = view.getUint8(tombAt);
       const shown = (from: number, size: number): string => showBytes(bytes.subarray(from, Math.min(bytes.length, from + size)));
-      yield pastEndHeaderRecord(bytes, pos, 'record', B22_FIELDS, {
+      return {
         key_len: { display: String(keyLen), size: 4 },
         val_len: { display: String(valLen), size: 4 },
         tombstone: { display: tomb === 0 ? '0 (live)' : tomb === 1 ? '1 (deleted)' : `${tomb} (invalid)`, size: 1 },
         key: { display: shown(keyStart, keyLen), size: keyLen, lengthField: { name: 'key_len', stored: String(keyLen) } },
         value: { display: shown(valueStart, valLen), size: valLen, lengthField: { name: 'val_len', stored: String(valLen) } },
         crc: { display: crcAt + B22_CRC_SIZE <= bytes.length ? hex32(view.getUint32(crcAt, true)) : '', size: B22_CRC_SIZE },
-      });
-      return;
+      };
+    };
+    if (end > bytes.length) {
+      // A write cut short leaves nothing after it; a record whose CRC checks out after it shows a damaged length.
+      const next = nextB22Record(bytes, view, pos + 1, budget);
+      yield pastEndHeaderRecord(bytes, pos, 'record', B22_FIELDS, header(), next);
+      if (next === undefined) return;
+      pos = next.at;
+      continue;
     }
-    // CRC-32 over key ‖ tomb ‖ value, three ranges that are not contiguous.
-    const computedCrc = crc32Range(bytes, valueStart, crcAt, crc32Range(bytes, tombAt, tombAt + 1, crc32Range(bytes, keyStart, valueStart)));
-    yield new B22Record(bytes, pos, end - pos, bytes.subarray(keyStart, valueStart), view.getUint8(tombAt), view.getUint32(crcAt, true), computedCrc);
+    const computedCrc = b22Crc(bytes, keyStart, valueStart, tombAt, crcAt);
+    const storedCrc = view.getUint32(crcAt, true);
+    if (storedCrc !== computedCrc && end < bytes.length && soundB22RecordEnd(bytes, view, end) < 0) {
+      // No sound record starts where this one says it ends: when one whose CRC checks out starts elsewhere, a length is damaged.
+      const next = nextB22Record(bytes, view, pos + 1, budget);
+      if (next !== undefined) {
+        const problem = `record (key_len ${keyLen}, val_len ${valLen}) would end at ${end}, where no sound record starts, and its CRC does not check out (stored ${hex32(storedCrc)}, computed ${hex32(computedCrc)}), yet ${next.why}: a length is damaged; the program stops reading this segment here`;
+        yield withHeaderFields(pos, damagedRecord(pos, next.at, 'corrupt', 'impossible-length', problem), B22_FIELDS, header(), `the next sound record at ${next.at}`);
+        pos = next.at;
+        continue;
+      }
+    }
+    yield new B22Record(bytes, pos, end - pos, bytes.subarray(keyStart, valueStart), view.getUint8(tombAt), storedCrc, computedCrc);
     pos = end;
   }
+}
+
+/** CRC-32 over key ‖ tomb ‖ value, three ranges that are not contiguous. */
+function b22Crc(bytes: Uint8Array, keyStart: number, valueStart: number, tombAt: number, crcAt: number): number {
+  return crc32Range(bytes, valueStart, crcAt, crc32Range(bytes, tombAt, tombAt + 1, crc32Range(bytes, keyStart, valueStart)));
+}
+
+/** The end of the 0.1-era record at `at` when it is sound (tomb 0 or 1, lengths inside the file, its CRC checks out), else -1. */
+function soundB22RecordEnd(bytes: Uint8Array, view: DataView, at: number): number {
+  if (bytes.length - at < B22_HEADER || bytes[at + B22_AT_TOMB]! > 1) return -1;
+  const keyStart = at + B22_HEADER;
+  const valueStart = keyStart + view.getUint32(at + B22_AT_KEY_LEN, true);
+  const crcAt = valueStart + view.getUint32(at + B22_AT_VAL_LEN, true);
+  if (crcAt + B22_CRC_SIZE > bytes.length) return -1;
+  return view.getUint32(crcAt, true) === b22Crc(bytes, keyStart, valueStart, at + B22_AT_TOMB, crcAt) ? crcAt + B22_CRC_SIZE : -1;
+}
+
+/** Bytes a search for a sound 0.1-era record may checksum in all, beyond 16 per byte of the segment. */
+const B22_RESYNC_BYTES = 1 << 24;
+
+/**
+ * The first record at or after `from` whose CRC checks out (within
+ * `budget.left` bytes checksummed): the CRC over its key, tomb and value
+ * makes one such record enough to show that a length before it is damaged
+ * (a write cut short leaves nothing after it, and a record whose CRC checks
+ * out found by chance inside other bytes is about one in 2^32).
+ */
+function nextB22Record(bytes: Uint8Array, view: DataView, from: number, budget: { left: number }): SoundAfter | undefined {
+  for (let q = from; q + B22_HEADER + B22_CRC_SIZE <= bytes.length && budget.left > 0; q++) {
+    if (bytes[q + B22_AT_TOMB]! > 1) continue;
+    const lengths = view.getUint32(q + B22_AT_KEY_LEN, true) + view.getUint32(q + B22_AT_VAL_LEN, true);
+    if (q + B22_HEADER + lengths + B22_CRC_SIZE > bytes.length) continue;
+    budget.left -= lengths + 1;
+    if (soundB22RecordEnd(bytes, view, q) >= 0) return { at: q, why: `a record whose CRC checks out starts at ${q}` };
+  }
+  return undefined;
 }
 
 const B22_NAMING: SegmentNaming = {
@@ -539,6 +660,7 @@ export function decodeC548Segment(bytes: Uint8Array): DecodedRecord[] {
 /** A 0.2-era segment's records one at a time, from the record at `from`. */
 function* c548Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
   const view = viewOf(bytes);
+  const budget = { left: RESYNC_STEPS + bytes.length };
   let pos = from;
   while (pos < bytes.length) {
     if (bytes.length - pos < C548_HEADER) {
@@ -554,17 +676,31 @@ function* c548Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     if (end > bytes.length) {
       // Infinity (a length beyond 2^53) always lands here and is reported as impossible.
       const shown = (from: number, size: number): string => (from >= bytes.length ? '' : showBytes(bytes.subarray(from, Math.min(bytes.length, from + size))));
+      // No checksum: sound records from somewhere after it exactly to the end of the file show a damaged length (as in HEAD).
+      const next = nextSoundChain(bytes, pos + 1, (at) => soundC548RecordEnd(bytes, view, at), budget);
       yield pastEndHeaderRecord(bytes, pos, tombstone ? 'delete record' : 'set record', tombstone ? C548_DELETE_FIELDS : C548_PUT_FIELDS, {
         key_len: { display: String(keyLen.big), size: 8 },
         val_len: { display: tombstone ? 'u64::MAX (delete)' : String(valLen.big), size: 8 },
         key: { display: shown(keyStart, keyLen.num), size: keyLen.num, lengthField: { name: 'key_len', stored: String(keyLen.big) } },
         value: { display: shown(keyEnd, valLen.num), size: valLen.num, lengthField: { name: 'val_len', stored: String(valLen.big) } },
-      });
-      return;
+      }, next);
+      if (next === undefined) return;
+      pos = next.at;
+      continue;
     }
     yield new C548Record(bytes, pos, end - pos, bytes.subarray(keyStart, keyEnd), tombstone ? undefined : keyEnd);
     pos = end;
   }
+}
+
+/** The end of the 0.2-era record at `at` when it is sound (a UTF-8 key, lengths inside the file), else -1. */
+function soundC548RecordEnd(bytes: Uint8Array, view: DataView, at: number): number {
+  if (bytes.length - at < C548_HEADER) return -1;
+  const keyEnd = at + C548_HEADER + readU64LE(view, at + C548_AT_KEY_LEN).num;
+  if (keyEnd > bytes.length || !isUtf8(bytes.subarray(at + C548_HEADER, keyEnd))) return -1;
+  const valLen = readU64LE(view, at + C548_AT_VAL_LEN);
+  if (valLen.big === U64_MAX) return keyEnd;
+  return keyEnd + valLen.num <= bytes.length ? keyEnd + valLen.num : -1;
 }
 
 const C548_NAMING: SegmentNaming = {
