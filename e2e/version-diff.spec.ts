@@ -6,6 +6,7 @@
 import { expect, openFromScreen, openReadWrite, selectKey, shot, test } from './fixtures.js';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
+import { contrastOf } from './helpers/contrast.js';
 
 async function saveValue(page: Page, text: string): Promise<void> {
   await page.getByRole('button', { name: 'Edit' }).click();
@@ -46,6 +47,13 @@ test('edit a key twice, diff a version with the one before it and two named ones
   await expect(added.nth(0)).toHaveText(/^2\s*\+added, new line 2: second line, edited$/);
   await expect(added.nth(1)).toContainText('sixth line');
   await expect(lines.locator('.diff-hunk').first()).toHaveText('@@ -1,5 +1,6 @@');
+  // Every part of a line, on its row's colour, is readable: WCAG AA, 4.5:1 for text of this size.
+  for (const row of [removed, added.nth(0), lines.locator('.diff-hunk').first(), lines.locator('[data-kind="context"]').first()]) {
+    for (const part of await row.locator('.diff-num, .diff-mark, .diff-text, .diff-eof').all()) {
+      expect(await contrastOf(part), `${await row.getAttribute('data-kind')} ${await part.getAttribute('class')}`).toBeGreaterThanOrEqual(4.5);
+    }
+  }
+  expect(await contrastOf(lines.locator('.diff-hunk').first())).toBeGreaterThanOrEqual(4.5);
   await shot(page, 'version-diff-1400');
   await page.setViewportSize({ width: 800, height: 600 });
   await region.scrollIntoViewIfNeeded();
@@ -69,6 +77,10 @@ test('edit a key twice, diff a version with the one before it and two named ones
   await compare.click();
   await expect(region.getByRole('heading')).toHaveText(`Changes from ${places[0]} to ${places[3]}`);
   await expect(summary).toHaveText(/text, line by line: 6 lines added, 1 removed/);
+  // The demo's value had no line end: said on its removed line, as readable there as the rest.
+  const noEnd = removed.locator('.diff-eof');
+  await expect(noEnd).toHaveText(' (no line end)');
+  expect(await contrastOf(noEnd)).toBeGreaterThanOrEqual(4.5);
   await region.getByRole('button', { name: 'Close' }).click();
   await expect(region).toHaveCount(0);
   await expect(compare).toBeFocused();
