@@ -35,7 +35,11 @@ A line is split into words as in a shell: quote a key or value that has
 spaces, as in  set "my key" 'a value'.  Inside "..." \\" and \\\\ stand for
 " and \\; inside '...' every character stands for itself; outside quotes a
 backslash makes the next character ordinary (\\  a space, \\" a quote).
-The words of a value are joined with one space.`;
+The words of a value are joined with one space.
+
+On a terminal: the up and down arrows recall earlier lines and Ctrl-R
+searches them (kept in ~/.kvscope_history, or the file KVSCOPE_REPL_HISTORY
+names; KVSCOPE_REPL_HISTORY= keeps none); Tab completes a command or a key.`;
 
 export interface ReplIo {
   input: NodeJS.ReadableStream;

@@ -8,7 +8,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { HISTORY_LINES, historyPath, ReplHistory } from '../../src/cli/repl-history.js';
+import { HISTORY_ENV, HISTORY_LINES, historyPath, ReplHistory } from '../../src/cli/repl-history.js';
+import { REPL_HELP } from '../../src/cli/repl.js';
+import { USAGE } from '../../src/cli/args.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 import { kvscope } from './run-cli.js';
 
@@ -22,6 +24,13 @@ describe('historyPath', () => {
     expect(historyPath({ KVSCOPE_REPL_HISTORY: ' /tmp/h ' }, () => '/home/ada')).toBe('/tmp/h');
     expect(historyPath({ KVSCOPE_REPL_HISTORY: '' }, () => '/home/ada')).toBeUndefined();
     expect(historyPath({ KVSCOPE_REPL_HISTORY: '  ' }, () => '/home/ada')).toBeUndefined();
+  });
+});
+
+describe('the help', () => {
+  it('names the variable historyPath reads, in kvscope --help and in the REPL\'s help', () => {
+    expect(USAGE).toContain(`${HISTORY_ENV}    the file an interactive repl keeps its history in (default ~/.kvscope_history`);
+    expect(REPL_HELP).toContain(`kept in ~/.kvscope_history, or the file ${HISTORY_ENV}`);
   });
 });
 
