@@ -87,4 +87,18 @@ describe('line editing in an interactive repl', () => {
     expect(await session.ended).toBe(0);
     expect(fs.readFileSync(file, 'utf8')).toBe('set x 42\nget x\nstats\nset x 42\nget x\nquit\n');
   });
+
+  it('a history file that cannot be read is said once, and the session goes on', async () => {
+    const notAFile = tempDir(); // a directory
+    const dir = path.join(tempDir(), 'store');
+    const session = ptyKvscope(['-d', dir, 'repl'], { KVSCOPE_REPL_HISTORY: notAFile });
+    await session.typeAndWait('', '> ');
+    await session.typeAndWait('set a 1\r', 'OK');
+    await session.typeAndWait('get a\r', '1\r\n');
+    await session.typeAndWait('\x1b[A', 'get a'); // kept in memory all the same
+    await session.typeAndWait('\x15quit\r', '\n');
+    expect(await session.ended).toBe(0);
+    expect(session.seen().split('cannot read the history file').length - 1).toBe(1);
+    expect(fs.readdirSync(notAFile)).toEqual([]);
+  });
 });
