@@ -112,7 +112,7 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
                       {f.role === 'data' ? formatBytes(f.unreadBytes ?? 0) : '—'}
                     </td>
                   )}
-                  <td className="mono" title={f.sequenceIsTimestamp && f.oldestSequence !== null ? `${f.oldestSequence} … ${f.newestSequence} seconds since 1970: ${SEQUENCE_IS_TIMESTAMP_NOTE}` : undefined}>
+                  <td className="mono seq-col" title={f.sequenceIsTimestamp && f.oldestSequence !== null ? `${f.oldestSequence} … ${f.newestSequence} seconds since 1970: ${SEQUENCE_IS_TIMESTAMP_NOTE}` : undefined}>
                     {f.oldestSequence === null ? '—' : sequenceRangeText(f.oldestSequence, f.newestSequence ?? f.oldestSequence, f.sequenceIsTimestamp)}
                   </td>
                   <td className="bar-col">
