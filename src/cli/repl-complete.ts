@@ -92,19 +92,25 @@ function completeKey(opened: OpenedStore, current: PartialLine['current'], typed
   const match = (text: string): boolean =>
     (hex ? text.startsWith(current.text.toLowerCase()) : text.startsWith(current.text)) && (current.open !== '\\' || text.length > current.text.length);
   const write = (text: string, close: boolean): string => typed + rest(text.slice(current.text.length), current.open) + (close ? closing(current.open) : '');
-  if (found.last !== undefined) {
-    // More keys than are offered: complete what every one of them shares (the first and the last in key order share it).
-    const shared = hex ? commonPrefix(found.keys[0]!.toString('hex'), found.last.toString('hex')) : typablePrefix(commonBytes(found.keys[0]!, found.last));
-    if (shared.length > current.text.length && match(shared)) return [[write(shared, false)], typed];
+  if (found.more) {
+    // More keys than are offered: complete what every one of them shares (the first and the last in key order
+    // share it). Only when the keys offered share more than was typed is the last one looked up: what they
+    // all share is no longer than that.
+    const sharedBy = (a: Buffer, b: Buffer): string => (hex ? commonPrefix(a.toString('hex'), b.toString('hex')) : typablePrefix(commonBytes(a, b)));
+    const extendsTyped = (shared: string): boolean => shared.length > current.text.length && match(shared);
+    if (extendsTyped(sharedBy(found.keys[0]!, found.keys.at(-1)!))) {
+      const shared = sharedBy(found.keys[0]!, found.last());
+      if (extendsTyped(shared)) return [[write(shared, false)], typed];
+    }
   }
   const texts: string[] = [];
   for (const key of found.keys) {
     const text = spelled(key);
     if (text !== undefined && match(text)) texts.push(text);
   }
-  if (found.last === undefined && texts.length === 1) return [[`${write(texts[0]!, true)} `], typed];
+  if (!found.more && texts.length === 1) return [[`${write(texts[0]!, true)} `], typed];
   const candidates = texts.map((text) => write(text, true));
-  return [found.last === undefined ? candidates : [...candidates, '', MORE_KEYS_NOTE], typed];
+  return [found.more ? [...candidates, '', MORE_KEYS_NOTE] : candidates, typed];
 }
 
 /** The keys to look at: those starting with `prefix`, and within [start, end) when given. */
@@ -125,14 +131,15 @@ function hexRange(digits: string): ByteRange {
   return { prefix, start, ...(end ? { end } : {}) };
 }
 
-/** The first `max` keys of the range in key order; `last`, the range's last key, only when there are more. */
-function keysIn(opened: OpenedStore, range: ByteRange, max: number): { keys: Buffer[]; last: Buffer | undefined } {
+/** The first `max` keys of the range in key order; whether there are more, and then `last()`, the range's last key. */
+function keysIn(opened: OpenedStore, range: ByteRange, max: number): { keys: Buffer[]; more: boolean; last: () => Buffer } {
   if (opened.native) {
+    const native = opened.native;
     // An empty prefix is no prefix: scanKeys then picks the smallest keys in one pass rather than sorting them all.
     const bounds = { ...(range.prefix.length > 0 ? { prefix: range.prefix } : {}), ...(range.start ? { start: range.start } : {}), ...(range.end ? { end: range.end } : {}) };
-    const keys = opened.native.scanKeys({ ...bounds, limit: max + 1 }).map(keyFromString);
-    if (keys.length <= max) return { keys, last: undefined };
-    return { keys: keys.slice(0, max), last: keyFromString(opened.native.scanKeys({ ...bounds, reverse: true, limit: 1 })[0]!) };
+    const keys = native.scanKeys({ ...bounds, limit: max + 1 }).map(keyFromString);
+    const more = keys.length > max;
+    return { keys: more ? keys.slice(0, max) : keys, more, last: () => keyFromString(native.scanKeys({ ...bounds, reverse: true, limit: 1 })[0]!) };
   }
   const store = opened.store;
   const list = store.sortedKeyList?.() ?? new StringKeyList(store.sortedKeys());
@@ -141,7 +148,7 @@ function keysIn(opened: OpenedStore, range: ByteRange, max: number): { keys: Buf
   const hi = end === undefined ? list.length : lowerBound(list, end, lo);
   const keys: Buffer[] = [];
   for (let i = lo; i < hi && i < lo + max; i++) keys.push(keyFromString(list.keyAt(i)));
-  return { keys, last: hi - lo > max ? keyFromString(list.keyAt(hi - 1)) : undefined };
+  return { keys, more: hi - lo > max, last: () => keyFromString(list.keyAt(hi - 1)) };
 }
 
 /** Bytes that type as text: UTF-8 with no control character (U+0000–U+001F, U+007F). */

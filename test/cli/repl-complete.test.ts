@@ -112,7 +112,10 @@ describe('keys', () => {
 
   it('an empty word offers the first keys of the store, and the note when there are more', async () => {
     const o = await storeWith(Array.from({ length: 150 }, (_, i) => `k${String(i).padStart(3, '0')}`).concat(['a']));
+    const scanKeys = vi.spyOn(o.native!, 'scanKeys');
     const r = complete(o, 'get ');
+    // The keys offered share nothing, so all of them do not either: the last key (a sort of them all) is not looked up.
+    expect(scanKeys.mock.calls.map(([options]) => options!.reverse ?? false)).toEqual([false]);
     expect(r[0].slice(0, 2)).toEqual(['a', 'k000']);
     expect(r[0]).toHaveLength(MAX_KEY_CANDIDATES + 2);
     expect(r[0].at(-1)).toBe(MORE_KEYS_NOTE);
