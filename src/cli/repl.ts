@@ -4,7 +4,8 @@
  * plus history KEY and verify. A line is split into words as a shell would
  * (repl-words.ts: quotes and backslashes, no expansions), so a key or value
  * with spaces can be given. It prints a "> " prompt only when stdin is a
- * terminal, so a piped script gets nothing but the answers. On another
+ * terminal, so a piped script gets nothing but the answers; with stdout a
+ * terminal too, readline edits the line (history, Ctrl-R, Tab). On another
  * engine's directory it is read-only: the reading commands work, the
  * writing ones say why they cannot.
  */
