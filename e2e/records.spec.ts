@@ -586,6 +586,8 @@ test('a text log whose last line has no newline: the record table counts its lin
   await expect(page.getByTestId('record-count')).toContainText(`${lines} records + missing-newline note`);
   const table = page.getByRole('listbox', { name: 'Record table' });
   await expect(table.locator(`.record-row[data-offset="${end}"]`)).toContainText('torn');
+  // The note is no garbage: nothing failed to decode there.
+  await expect(table.locator(`.record-row[data-offset="${end}"] .c-type`)).toHaveText('note');
   await shot(page, '33b-text-log-missing-newline');
 });
 

@@ -1427,7 +1427,7 @@ function frameRows(records: FileRecords): FrameRow[] {
   if (records.count > 0 && records.entries([0])[0]!.kind === 'header') out.push('header');
   const last = records.complete && records.count > 1 ? records.entries([records.count - 1])[0]! : undefined;
   if (last?.kind === 'trailer') out.push('trailer');
-  else if (last?.length === 0 && last.problemKind === 'torn-tail') out.push('missing-newline note');
+  else if (last?.kind === 'note') out.push('missing-newline note');
   return out;
 }
 

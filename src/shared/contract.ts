@@ -556,7 +556,8 @@ export interface RecordRow {
   index: number;
   offset: number;
   length: number;
-  kind: 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage';
+  /** note: a row of no bytes that is no record (a text log's missing final newline, said in `problem`). */
+  kind: 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage' | 'note';
   status: RecordRowStatus;
   sequence?: number;
   /** Set with `sequence` when the format's sequence is the writer's clock (seconds since 1970, sequence-text.ts). */

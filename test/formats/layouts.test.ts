@@ -188,7 +188,7 @@ describe('tiny-log-kv lines', () => {
     expect(records.map((r) => [r.offset, r.length, r.kind, r.status, r.problemKind])).toEqual([
       [0, 8, 'put', 'valid', undefined],
       [8, 7, 'put', 'valid', undefined],
-      [15, 0, 'garbage', 'torn', 'torn-tail'],
+      [15, 0, 'note', 'torn', 'torn-tail'],
     ]);
   });
 });

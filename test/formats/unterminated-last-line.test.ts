@@ -35,7 +35,7 @@ describe('a last line without newline, decoded', () => {
     expect(rows(records)).toEqual([
       [0, 8, 'put', 'valid', 'a'],
       [8, 11, 'put', 'valid', 'city'],
-      [19, 0, 'garbage', 'torn', undefined],
+      [19, 0, 'note', 'torn', undefined],
     ]);
     expect(value(bytes, records[1]!)).toBe('Ly');
     expect(records[1]!.fields.map((f) => f.name)).toEqual(['command', 'separator', 'key', 'separator_2', 'value']);
@@ -44,7 +44,7 @@ describe('a last line without newline, decoded', () => {
     expect(records[2]!.problem).not.toMatch(/ignore/);
     // The record table decodes again from a row's offset: from the note's, it is the note.
     const file = { name: 'store.log', role: 'data' as const, id: 0, size: bytes.length };
-    expect(rows([...tinyLogKv.decodeRecords(file, bytes, 19)])).toEqual([[19, 0, 'garbage', 'torn', undefined]]);
+    expect(rows([...tinyLogKv.decodeRecords(file, bytes, 19)])).toEqual([[19, 0, 'note', 'torn', undefined]]);
     expect(rows([...tinyLogKv.decodeRecords(file, bytes, 8)])).toEqual(rows(records.slice(1)));
   });
 
@@ -61,7 +61,7 @@ describe('a last line without newline, decoded', () => {
     const del = decodeStoreLog(Buffer.from('DEL cit'));
     expect(rows(del)).toEqual([
       [0, 7, 'delete', 'valid', 'cit'],
-      [7, 0, 'garbage', 'torn', undefined],
+      [7, 0, 'note', 'torn', undefined],
     ]);
     expect(del[1]!.problem).toMatch(/it deletes "cit"$/);
   });
@@ -70,7 +70,7 @@ describe('a last line without newline, decoded', () => {
     const bytes = Buffer.from('SET city Ly');
     expect(rows(decodeWal(bytes))).toEqual([
       [0, 11, 'put', 'valid', 'city'],
-      [11, 0, 'garbage', 'torn', undefined],
+      [11, 0, 'note', 'torn', undefined],
     ]);
     expect(value(bytes, decodeWal(bytes)[0]!)).toBe('Ly');
     const empty = decodeWal(Buffer.from('SET city '));
@@ -90,7 +90,7 @@ describe('a last line without newline, decoded', () => {
     expect(rows(records)).toEqual([
       [0, 11, 'put', 'valid', 'user'],
       [11, 7, 'put', 'valid', 'city'],
-      [18, 0, 'garbage', 'torn', undefined],
+      [18, 0, 'note', 'torn', undefined],
     ]);
     expect(value(bytes, records[1]!)).toBe('Ly');
     expect(rows(decodeDefaultJson(Buffer.from('user\talice\nci')))[1]).toEqual([11, 2, 'garbage', 'torn', undefined]);
@@ -125,7 +125,10 @@ describe('a last line without newline, opened (the QA steps)', () => {
 
     const records = await kvscope(['records', '--segment', 'store.log', '--dir', dir]);
     expect(records.out.at(-2)).toMatch(new RegExp(`^\\s+${at}\\s+11 put .* live\\s+city$`));
-    expect(records.out.at(-1)).toMatch(new RegExp(`^\\s+${end}\\s+0 garbage .* torn\\s+last line has no newline`));
+    expect(records.out.at(-1)).toMatch(new RegExp(`^\\s+${end}\\s+0 note .* torn\\s+last line has no newline`));
+    // The note is no garbage (nothing failed to decode there): dump says note too.
+    const dump = await kvscope(['dump', '--dir', dir]);
+    expect(dump.out.at(-1)).toMatch(new RegExp(`^store\\.log@${end}\\t0\\tnote\\ttorn\\t`));
 
     const history = await kvscope(['history', 'city', '--dir', dir]);
     expect(history.out.at(-1)).toMatch(new RegExp(`store\\.log\\s+${at}\\s+11\\s+put\\s+live$`));

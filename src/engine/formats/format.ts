@@ -42,12 +42,13 @@ export interface DecodedField {
  * put, delete: a key version. header, trailer: a file's own fields. hint: a
  * hint file's entry. slot: a key of a keydir image (where its live record
  * is). section: a large block of one kind (an image's hash table). garbage:
- * bytes that decode as nothing.
+ * bytes that decode as nothing. note: a row of no bytes that says something
+ * of the place it is at (a text log's missing final newline), no record.
  */
-export type RecordKind = 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage';
+export type RecordKind = 'put' | 'delete' | 'header' | 'hint' | 'slot' | 'section' | 'trailer' | 'garbage' | 'note';
 
 /** Every record kind, so that a kind can be kept as its index in one byte (columns of records). */
-export const RECORD_KINDS: readonly RecordKind[] = ['put', 'delete', 'header', 'hint', 'slot', 'section', 'trailer', 'garbage'];
+export const RECORD_KINDS: readonly RecordKind[] = ['put', 'delete', 'header', 'hint', 'slot', 'section', 'trailer', 'garbage', 'note'];
 const KIND_INDEX = new Map(RECORD_KINDS.map((k, i) => [k, i]));
 
 /** The kind's index in RECORD_KINDS. */

@@ -247,10 +247,10 @@ export function tornLine(line: TextLine, fields: DecodedField[] | undefined, wha
 
 /**
  * The note after a last line without '\n' that the program applies as it
- * stands (`record`, a put or a delete, replayed as any other): a torn row
- * of no bytes at the end of the file, where the newline is missing, so that
- * verify and the open say the write may have been cut short and what the
- * program made of the line.
+ * stands (`record`, a put or a delete, replayed as any other): a row of no
+ * bytes at the end of the file, where the newline is missing (kind 'note':
+ * nothing there failed to decode; status torn), so that verify and the open
+ * say the write may have been cut short and what the program made of the line.
  */
 export function unterminatedLine(bytes: Uint8Array, line: TextLine, record: DecodedRecord): DecodedRecord {
   const key = showBytes(record.key ?? new Uint8Array(0));
@@ -262,7 +262,7 @@ export function unterminatedLine(bytes: Uint8Array, line: TextLine, record: Deco
   return {
     offset: line.end,
     length: 0,
-    kind: 'garbage',
+    kind: 'note',
     status: 'torn',
     problem,
     problemKind: 'torn-tail',
