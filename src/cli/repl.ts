@@ -176,10 +176,10 @@ export const REPL_INTERRUPT_HINT = '(To exit, press Ctrl-C again or Ctrl-D, or t
  *
  * Interactive, Ctrl-C is a shell's or node's REPL's: it drops the line being typed and gives a new prompt;
  * a second one in a row (editing, with nothing typed since) ends the session as quit, Ctrl-D (on an empty
- * line) or the end of input do, the
- * store then closed cleanly by the caller (before, Node's default killed the process at once, leaving the
- * LOCK, no keydir image and no hints). Editing the line, the terminal is raw and readline gets the Ctrl-C
- * as a key ('SIGINT' on the interface); otherwise the process gets the signal.
+ * line) or the end of input do, the store then closed cleanly by the caller (before, Node's default killed
+ * the process at once, leaving the LOCK, no keydir image and no hints). Editing the line, the terminal is
+ * raw and readline gets the Ctrl-C as a key ('SIGINT' on the interface); otherwise the process gets the
+ * signal.
  */
 export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> {
   const editor = io.interactive ? io.lineEditor : undefined;
