@@ -12,6 +12,7 @@ import { Store } from '../src/engine/store.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
 import { hashTree } from '../test/formats/helpers.js';
 import { test, expect, openFromScreen, selectKey, shot } from './fixtures.js';
+import { cancelHeldJob, holdStoreCalls } from './helpers/held-store.js';
 
 const riak = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
 
@@ -91,12 +92,8 @@ test('a long copy shows its progress; Cancel leaves no directory behind', async 
   await store.batch(ops);
   await store.close();
   // The host runs in this process: each batch the copy writes (10,000 keys) takes half a second more, as on a
-  // slow disk, so that the copy is still running when Cancel is clicked, however fast the machine.
-  const batch = Store.prototype.batch;
-  Store.prototype.batch = async function (this: Store, ...args: Parameters<Store['batch']>) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    return batch.apply(this, args);
-  };
+  // slow disk, and those after the first wait until Cancel was answered: the copy is still running then.
+  const held = holdStoreCalls('batch', { delayMs: 500, after: 1 });
   try {
     await page.goto(kv.url);
     await openFromScreen(page, source);
@@ -109,7 +106,7 @@ test('a long copy shows its progress; Cancel leaves no directory behind', async 
     await expect(progress).toHaveAttribute('aria-valuenow', /^[1-9]\d?$/);
     await expect(dialog).toContainText(/Copying keys: [\d,]+ of 60,000/);
     await shot(page, 'copy-store-progress');
-    await dialog.getByRole('button', { name: 'Cancel copy' }).click();
+    await cancelHeldJob(page, dialog.getByRole('button', { name: 'Cancel copy' }), held);
     await expect(dialog.getByRole('alert', { name: 'Copy problem' })).toContainText(`The copy was cancelled. What it had written was removed: ${target} is as it was before`);
     await shot(page, 'copy-store-cancelled');
     expect(existsSync(target)).toBe(false);
@@ -118,6 +115,6 @@ test('a long copy shows its progress; Cancel leaves no directory behind', async 
     await expect(dialog).toHaveCount(0);
     await expect(page.getByTestId('key-count')).toContainText('60,000');
   } finally {
-    Store.prototype.batch = batch;
+    held.restore();
   }
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, ROOT, shot } from './fixtures.js';
+import { cancelHeldJob, holdStoreCalls } from './helpers/held-store.js';
 
 function exportDialog(page: Page) {
   return page.getByRole('dialog', { name: 'Export keys' });
@@ -65,13 +66,9 @@ test('a long export shows its progress; Cancel leaves no file', async ({ page, k
   for (let i = 0; i < 5000; i++) ops.push({ type: 'put' as const, key: `key:${String(i).padStart(5, '0')}`, value: `value ${i}` });
   await store.batch(ops);
   await store.close();
-  // The host runs in this process: each value read takes a millisecond more, as on a slow disk, so that the
-  // export is still running when Cancel is clicked, however fast the machine.
-  const get = Store.prototype.get;
-  Store.prototype.get = async function (this: Store, ...args: Parameters<Store['get']>) {
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    return get.apply(this, args);
-  };
+  // The host runs in this process: each value read takes a millisecond more, as on a slow disk, and those after
+  // the first 2,048 (it tells its progress every 1,024 keys) wait until Cancel was answered: the export is still running then.
+  const held = holdStoreCalls('get', { delayMs: 1, after: 2048 });
   try {
     await page.goto(kv.url);
     await openFromScreen(page, source);
@@ -83,12 +80,12 @@ test('a long export shows its progress; Cancel leaves no file', async ({ page, k
     await expect(dialog.getByRole('progressbar', { name: 'Export progress' })).toHaveAttribute('aria-valuenow', /^[1-9]\d?$/);
     await expect(dialog).toContainText(/Exporting keys: [\d,]+ of 5,000/);
     await shot(page, 'export-keys-progress');
-    await dialog.getByRole('button', { name: 'Cancel export' }).click();
+    await cancelHeldJob(page, dialog.getByRole('button', { name: 'Cancel export' }), held);
     await expect(dialog.getByRole('alert', { name: 'Export problem' })).toContainText(`The export was cancelled: no file was written, ${path} is as it was before.`);
     await shot(page, 'export-keys-cancelled');
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(kv.base).filter((n) => n.endsWith('.partial'))).toEqual([]);
   } finally {
-    Store.prototype.get = get;
+    held.restore();
   }
 });

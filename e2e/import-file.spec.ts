@@ -7,8 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { Store } from '../src/engine/store.js';
 import { test, expect, openReadWrite, selectKey, shot } from './fixtures.js';
+import { cancelHeldJob, holdStoreCalls } from './helpers/held-store.js';
 
 function importDialog(page: Page) {
   return page.getByRole('dialog', { name: 'Import JSON Lines' });
@@ -49,12 +49,8 @@ test('a long import shows its progress; cancelled while writing, it says how far
   writeFileSync(file, Array.from({ length: 30_000 }, (_, i) => JSON.stringify({ key: `bulk:${String(i).padStart(6, '0')}`, value: `v${i}` })).join('\n') + '\n');
   await openReadWrite(page, kv);
   // The host runs in this process: each batch written (10,000 lines) takes half a second more, as on a slow disk,
-  // so that the import is still writing when Cancel is clicked, however fast the machine.
-  const batch = Store.prototype.batch;
-  Store.prototype.batch = async function (this: Store, ...args: Parameters<Store['batch']>) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    return batch.apply(this, args);
-  };
+  // and those after the first wait until Cancel was answered: the import is still writing then.
+  const held = holdStoreCalls('batch', { delayMs: 500, after: 1 });
   try {
     await page.getByRole('button', { name: 'Import JSON Lines…' }).click();
     const dialog = importDialog(page);
@@ -62,11 +58,11 @@ test('a long import shows its progress; cancelled while writing, it says how far
     await dialog.getByRole('button', { name: 'Import', exact: true }).click();
     await expect(dialog).toContainText(/Importing: [\d,]+ of 30,000/);
     await shot(page, 'import-file-progress');
-    await dialog.getByRole('button', { name: 'Cancel import' }).click();
+    await cancelHeldJob(page, dialog.getByRole('button', { name: 'Cancel import' }), held);
     const result = dialog.getByRole('status', { name: 'Import result' });
     await expect(result).toContainText(/The import was cancelled while writing: [\d,]+ lines of 30,000 went in \(through line [\d,]+ of the file, in whole batches\); the rest did not\./);
     await shot(page, 'import-file-cancelled');
   } finally {
-    Store.prototype.batch = batch;
+    held.restore();
   }
 });
