@@ -48,3 +48,53 @@ test('key list controls: hex, Export… and New key share one line inside the ke
     }
   }
 });
+
+/** The focused element's outline, as drawn (its box grown by the outline's width and offset), and the box of `scroller` that shows it. */
+async function focusRing(page: import('@playwright/test').Page, scroller: string): Promise<{ drawn: boolean; left: number; right: number; top: number; bottom: number }> {
+  return page.evaluate((sel) => {
+    const el = document.activeElement as HTMLElement;
+    const style = getComputedStyle(el);
+    const grow = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
+    const r = el.getBoundingClientRect();
+    const box = el.closest(sel)!;
+    const b = box.getBoundingClientRect();
+    const [l, t] = [b.left + box.clientLeft, b.top + box.clientTop];
+    return {
+      drawn: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0,
+      // How far the ring reaches past each edge of what the scroller shows (0 or less: all of it seen; clientWidth is whole px).
+      left: l - (r.left - grow),
+      right: r.right + grow - (l + box.clientWidth),
+      top: t - (r.top - grow),
+      bottom: r.bottom + grow - (t + box.clientHeight),
+    };
+  }, scroller);
+}
+
+test('key tree: the focus ring of a branch and of a deleted key\'s leaf is drawn whole inside the tree, not cut by its edges', async ({ page, kv }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' }).click();
+  const tree = page.getByRole('tree', { name: 'Key tree' });
+  const branch = tree.getByRole('treeitem').filter({ hasText: 'blob:' }).getByRole('button').first();
+  await branch.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await expect(branch).toBeFocused();
+  const ring = await focusRing(page, '.key-tree');
+  expect(ring.drawn).toBe(true);
+  for (const side of ['left', 'right', 'top', 'bottom'] as const) expect(ring[side], `branch ring, ${side}`).toBeLessThan(0.5);
+  await shot(page, 'layout-keys-tree-focus');
+
+  await page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'deleted' }).click();
+  const deletedTree = page.getByRole('tree', { name: 'Deleted key tree' });
+  const leaf = deletedTree.locator('.tree-item.deleted button').first();
+  await leaf.focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowUp');
+  await expect(leaf).toBeFocused();
+  const leafRing = await focusRing(page, '.key-tree');
+  expect(leafRing.drawn).toBe(true);
+  for (const side of ['left', 'right', 'top', 'bottom'] as const) expect(leafRing[side], `deleted leaf ring, ${side}`).toBeLessThan(0.5);
+  await shot(page, 'layout-keys-deleted-tree-focus');
+});
