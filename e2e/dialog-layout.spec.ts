@@ -1,10 +1,11 @@
 /**
  * The job dialogs held to what a person sees in an 800x600 window, by boxes: a long path in a refusal wraps inside
  * the dialog (not past its edge and off the screen), and a dialog taller than the window scrolls within it, its
- * buttons reachable.
+ * buttons reachable; its main button's text reads at WCAG AA.
  */
 import type { Locator, Page } from '@playwright/test';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
+import { contrastOf } from './helpers/contrast.js';
 
 /** How far the dialog's contents reach past its right edge, and past the window's edges, in px. */
 async function overflow(page: Page, dialog: Locator): Promise<{ sideways: number; partsPastRight: number; pastWindowTop: number; pastWindowBottom: number }> {
@@ -28,6 +29,15 @@ test('a long path refused in the Copy and Export dialogs wraps inside them at 80
   await page.setViewportSize({ width: 800, height: 600 });
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);
+
+  // The dialog's main button reads at WCAG AA (4.5:1), as it is and under the pointer.
+  await page.getByRole('button', { name: 'Copy into a new kvscope store…' }).click();
+  const copyButton = page.getByRole('dialog', { name: 'Copy into a new kvscope store' }).getByRole('button', { name: 'Copy', exact: true });
+  await page.getByRole('dialog').getByLabel('New store directory (missing or empty)').fill(`${kv.base}/copy`);
+  expect(await contrastOf(copyButton), 'Copy').toBeGreaterThanOrEqual(4.5);
+  await copyButton.hover();
+  expect(await contrastOf(copyButton), 'Copy, hovered').toBeGreaterThanOrEqual(4.5);
+  await page.keyboard.press('Escape');
 
   // A path inside the store, of long names without a place to break: refused, the refusal naming it whole.
   const inside = `${kv.dir}/${'x'.repeat(200)}/${'y'.repeat(200)}`;
