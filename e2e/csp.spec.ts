@@ -54,7 +54,9 @@ function tryToRead(page: Page, url: string): Promise<Record<string, string>> {
           resolve(`refused: ${(err as Error).message}`);
         }
       };
-      setTimeout(() => resolve('refused (never loaded)'), 3000);
+      // A bound on waiting: a refused frame loads (an error page whose document is not ours) at once; a frame that
+      // reads the file may take long on a loaded machine, and must not be taken for refused (the control expects it read).
+      setTimeout(() => resolve('refused (never loaded)'), 20_000);
       frame.src = target;
       document.body.appendChild(frame);
     });
