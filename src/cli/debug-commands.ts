@@ -38,10 +38,12 @@ function formatOf(id: string): FormatDescription {
   return getFormat(id) ?? nativeFormat;
 }
 
-type RowStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'torn' | 'unread' | 'meta';
+type RowStatus = 'live' | 'shadowed' | 'tombstone' | 'corrupt' | 'torn' | 'unread' | 'ignored' | 'meta';
 
 function statusOf(store: BrowsableStore, file: string, r: DecodedRecord): RowStatus {
   if (r.status === 'corrupt' || r.status === 'torn') return r.status;
+  // A line the program reads and skips on replay (text-lines' ignoredLine): written whole, no record.
+  if (r.kind === 'garbage') return 'ignored';
   // A sound record after damage at which the engine stops reading its file: never read by it.
   if ((r.kind === 'put' || r.kind === 'delete') && r.offset >= (store.unreadFrom?.(file) ?? Infinity)) return 'unread';
   if (r.kind === 'delete') return 'tombstone';

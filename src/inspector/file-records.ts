@@ -39,6 +39,8 @@ export const CLASS_PUT = 1;
 export const CLASS_DELETE = 2;
 export const CLASS_CORRUPT = 3;
 export const CLASS_TORN = 4;
+/** A line the format's program reads and skips on replay (kind garbage, status valid: text-lines' ignoredLine). */
+export const CLASS_IGNORED = 5;
 /** Or'ed into the class of a valid record of an atomic batch that never completed. */
 export const CLASS_UNCOMMITTED = 8;
 
@@ -46,6 +48,7 @@ export const CLASS_UNCOMMITTED = 8;
 export function classOf(e: { kind: DecodedRecord['kind']; status: DecodedRecord['status']; uncommitted?: boolean }): number {
   if (e.status === 'corrupt') return CLASS_CORRUPT;
   if (e.status === 'torn') return CLASS_TORN;
+  if (e.kind === 'garbage') return CLASS_IGNORED;
   const base = e.kind === 'put' ? CLASS_PUT : e.kind === 'delete' ? CLASS_DELETE : CLASS_META;
   return e.uncommitted ? base | CLASS_UNCOMMITTED : base;
 }
@@ -86,6 +89,8 @@ export interface FileRecords {
   readonly file: FormatFile;
   /** Records indexed so far (all of them once `complete`). */
   readonly count: number;
+  /** Of `count`, the lines the format's program skips on replay (CLASS_IGNORED): rows, not records. */
+  readonly ignoredCount: number;
   /** Whether every byte of the file (as big as it was when last looked at) is indexed. */
   readonly complete: boolean;
   /** Bytes of the file indexed so far. */

@@ -12,7 +12,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { grown } from '../engine/arrays.js';
 import type { RecordRowStatus } from '../shared/contract.js';
 import { describeKey } from '../shared/keytext.js';
-import { CLASS_CORRUPT, CLASS_DELETE, CLASS_TORN, CLASS_UNCOMMITTED, CLASS_PUT, type FileRecords } from './file-records.js';
+import { CLASS_CORRUPT, CLASS_DELETE, CLASS_IGNORED, CLASS_TORN, CLASS_UNCOMMITTED, CLASS_PUT, type FileRecords } from './file-records.js';
 import { Waiters } from './waiters.js';
 
 const SLICE_MS = 8;
@@ -26,6 +26,7 @@ export type StatusOf = (cls: number, key: Buffer | undefined, offset: number) =>
 export function classStatus(cls: number): RecordRowStatus | undefined {
   if (cls === CLASS_CORRUPT) return 'corrupt';
   if (cls === CLASS_TORN) return 'torn';
+  if (cls === CLASS_IGNORED) return 'ignored';
   if (cls & CLASS_UNCOMMITTED) return 'uncommitted';
   if (cls === CLASS_DELETE) return 'tombstone';
   if (cls === CLASS_PUT) return undefined;

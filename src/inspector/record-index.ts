@@ -156,6 +156,10 @@ export class NativeSegmentIndex extends Progressing implements FileRecords {
   get count(): number {
     return this.n;
   }
+  /** A native segment holds no line its replay skips. */
+  get ignoredCount(): number {
+    return 0;
+  }
   get complete(): boolean {
     return this.at >= this.size;
   }

@@ -62,7 +62,7 @@ import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
 import { userPath } from './paths.js';
 import { LabCopies } from './lab-copies.js';
-import { CLASS_CORRUPT, CLASS_DELETE, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
+import { CLASS_CORRUPT, CLASS_DELETE, CLASS_IGNORED, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
 import { RecordFilter } from './record-filter.js';
 import { DeletedKeyList, type FoundDeletedKeys } from './deleted-key-list.js';
@@ -730,6 +730,7 @@ export class InspectorService implements KvscopeHandlers {
   private classStatus(session: Session, file: string, cls: number, key: Uint8Array | undefined, offset: number): RecordRowStatus {
     if (cls === CLASS_CORRUPT) return 'corrupt';
     if (cls === CLASS_TORN) return 'torn';
+    if (cls === CLASS_IGNORED) return 'ignored';
     if (cls & CLASS_UNCOMMITTED) return 'uncommitted';
     // A sound record after damage at which the engine stops reading its file: never read by it.
     if ((cls === CLASS_DELETE || cls === CLASS_PUT) && offset >= (session.handle.store.unreadFrom?.(file) ?? Infinity)) return 'unread';
@@ -958,6 +959,7 @@ export class InspectorService implements KvscopeHandlers {
       total,
       unfilteredTotal: records.count,
       frameRows: frameRows(records),
+      ignoredRows: records.ignoredCount,
       start: req.start,
       rows,
       complete,

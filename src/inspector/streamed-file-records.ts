@@ -17,7 +17,7 @@ import { decodeSafelyOneByOne } from '../engine/foreign-store.js';
 import { ByteArena, grown } from '../engine/arrays.js';
 import { countsAsRecord, RECORD_KINDS, recordKindIndex, type DecodedRecord, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { keyToString } from '../engine/keys.js';
-import { classOf, CLASS_CORRUPT, CLASS_TORN, nextGeneration, Progressing, summarize, type FileRecords, type IndexEntry, type RecordSummary } from './file-records.js';
+import { classOf, CLASS_CORRUPT, CLASS_IGNORED, CLASS_TORN, nextGeneration, Progressing, summarize, type FileRecords, type IndexEntry, type RecordSummary } from './file-records.js';
 
 const INITIAL_ROWS = 1024;
 
@@ -31,6 +31,7 @@ interface RareText {
 export class StreamedFileRecords extends Progressing implements FileRecords {
   readonly generation = nextGeneration();
   private n = 0;
+  private ignored = 0;
   private end = 0;
   private records: Iterator<DecodedRecord> | undefined;
   private offsets = new Float64Array(INITIAL_ROWS);
@@ -66,6 +67,9 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
   get count(): number {
     return this.n;
   }
+  get ignoredCount(): number {
+    return this.ignored;
+  }
   get indexedBytes(): number {
     return this.end;
   }
@@ -88,6 +92,7 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
     this.lengths[i] = r.length;
     this.end = Math.max(this.end, r.offset + r.length);
     this.classes[i] = classOf(r);
+    if (this.classes[i] === CLASS_IGNORED) this.ignored++;
     this.kinds[i] = recordKindIndex(r.kind);
     this.sequences[i] = r.sequence ?? Number.NaN;
     this.valueOffsets[i] = r.valueOffset ?? Number.NaN;

@@ -592,6 +592,12 @@ export interface RecordsResponse {
    * and "12 records + missing-newline note".
    */
   frameRows: FrameRow[];
+  /**
+   * Rows of unfilteredTotal (none of them frameRows) that hold a line the format's program reads and skips on
+   * replay (status 'ignored': tiny-log-kv's "SET empty ", a "DEL" of a key with a space): no records either, as the
+   * segments view and verify count, so the table says "5 records + 3 ignored lines".
+   */
+  ignoredRows: number;
   start: number;
   /** Fewer than asked for only at the end, or while not `complete`. */
   rows: RecordRow[];

@@ -4,7 +4,7 @@
  * index (src/inspector/streamed-file-records.ts) must answer.
  */
 import { countsAsRecord, type DecodedRecord, type FormatFile } from '../../src/engine/formats/format.js';
-import { classOf, entryOf, nextGeneration, Progressing, summarize, type FileRecords, type IndexEntry, type RecordSummary } from '../../src/inspector/file-records.js';
+import { CLASS_IGNORED, classOf, entryOf, nextGeneration, Progressing, summarize, type FileRecords, type IndexEntry, type RecordSummary } from '../../src/inspector/file-records.js';
 
 /**
  * A file's records decoded whole by its format's decodeFile and kept: the
@@ -36,6 +36,9 @@ export class DecodedFileRecords extends Progressing implements FileRecords {
   }
   get count(): number {
     return this.list.length;
+  }
+  get ignoredCount(): number {
+    return this.classes.filter((c) => c === CLASS_IGNORED).length;
   }
   get indexedBytes(): number {
     return this.list.reduce((n, e) => Math.max(n, e.offset + e.length), 0);

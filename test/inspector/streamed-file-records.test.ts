@@ -41,6 +41,7 @@ async function expectSameAsWhole(format: FormatDescription, file: FormatFile, by
   await streamed.waitFor(() => false);
   expect(streamed.complete).toBe(true);
   expect(streamed.count).toBe(decoded.count);
+  expect(streamed.ignoredCount).toBe(decoded.ignoredCount);
   expect(streamed.indexedBytes).toBe(decoded.indexedBytes);
   const all = range(0, decoded.count);
   expect(json(streamed.entries(all))).toEqual(json(decoded.entries(all)));

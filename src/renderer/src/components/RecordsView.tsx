@@ -72,6 +72,14 @@ export function fileAfterRemoval(files: readonly SegmentFileInfo[], gone: Readon
 
 /** Why a record is 'unread' (the history says the same of such a version). */
 const UNREAD_TITLE = 'After damage earlier in this file its engine stops reading the file: it never reads this record';
+const IGNORED_TITLE = 'Its engine reads this line and skips it on replay: written whole, it is no record';
+const STATUS_TITLES: Partial<Record<RecordRowStatus, string>> = { unread: UNREAD_TITLE, ignored: IGNORED_TITLE };
+
+/** "5 records + 3 ignored lines", "965 records + header and trailer": the rows that hold no record counted apart, as the segments view counts. */
+function recordCountText(rows: number, frameRows: readonly FrameRow[], ignoredRows: number): string {
+  const apart = [...frameRows, ...(ignoredRows > 0 ? [countOf(ignoredRows, 'ignored line')] : [])];
+  return `${countOf(rows - frameRows.length - ignoredRows, 'record')}${apart.length > 0 ? ` + ${apart.join(' and ')}` : ''}`;
+}
 
 function hex32(n: number | undefined): string {
   return n === undefined ? '' : (n >>> 0).toString(16).padStart(8, '0');
@@ -126,6 +134,8 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   const [unfilteredTotal, setUnfilteredTotal] = useState(0);
   // The file's header and trailer rows, and a text log's missing-newline note, are not records (the segments view does not count them): said apart.
   const [frameRows, setFrameRows] = useState<FrameRow[]>([]);
+  // So are the lines its engine reads and skips on replay.
+  const [ignoredRows, setIgnoredRows] = useState(0);
   const [fileSize, setFileSize] = useState(0);
   const [ready, setReady] = useState(false);
   /** Whether the last answer covered the whole file (indexing and filtering done). */
@@ -249,6 +259,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           setTotal(res.total);
           setUnfilteredTotal(res.unfilteredTotal);
           setFrameRows(res.frameRows);
+          setIgnoredRows(res.ignoredRows);
           setFileSize(res.fileSize);
           setComplete(res.complete);
           setProgress({ indexedBytes: res.indexedBytes, scanned: res.scanned });
@@ -541,7 +552,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
             </div>
           )}
           <div className="small muted" data-testid="record-count">
-            {filtered ? `${formatCount(total)} of ${countOf(unfilteredTotal, 'record')}` : `${countOf(total - frameRows.length, 'record')}${frameRows.length > 0 ? ` + ${frameRows.join(' and ')}` : ''}`}
+            {filtered ? `${formatCount(total)} of ${countOf(unfilteredTotal, 'row')}` : recordCountText(total, frameRows, ignoredRows)}
             {info ? ` · ${formatBytes(fileSize)}` : ''}
             {ready && !complete && (
               <span className="record-progress" data-testid="record-progress" role="status" aria-label="Indexing progress">
@@ -613,6 +624,10 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                         <span className="c-key">
                           <i>{r.problem}</i>
                         </span>
+                      ) : r.status === 'ignored' ? (
+                        <span className="c-key">
+                          <i className="muted">{r.problem}</i>
+                        </span>
                       ) : r.label !== undefined && r.keyDisplay === undefined ? (
                         <span className="c-key" title={r.label}>
                           <i className="muted">{r.label}</i>
@@ -631,7 +646,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                         {crcMismatch ? ' ≠' : ''}
                       </span>
                       <span className="c-status">
-                        <span className={`status-pill st-${r.status}`} title={r.status === 'unread' ? UNREAD_TITLE : undefined}>
+                        <span className={`status-pill st-${r.status}`} title={STATUS_TITLES[r.status]}>
                           {r.status}
                         </span>
                       </span>
