@@ -98,3 +98,27 @@ test('key tree: the focus ring of a branch and of a deleted key\'s leaf is drawn
   for (const side of ['left', 'right', 'top', 'bottom'] as const) expect(leafRing[side], `deleted leaf ring, ${side}`).toBeLessThan(0.5);
   await shot(page, 'layout-keys-deleted-tree-focus');
 });
+
+test('a deleted key\'s note: "Tombstone bytes" stays one line inside the note, beside its text or under it, at 1400x900 down to 800x600', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'deleted' }).click();
+  await page.getByLabel('Filter keys').fill('session/0');
+  await page.getByRole('listbox', { name: 'Deleted keys' }).getByRole('option', { name: 'session/0', exact: true }).click();
+  const note = page.getByRole('status', { name: 'Deleted key' });
+  const button = note.getByRole('button', { name: /^Bytes of the tombstone at / });
+  const text = note.locator(':scope > span').first();
+  const oneLine = (await box(page.getByRole('button', { name: 'New key' }))).height;
+  for (const [width, height] of [[1400, 900], [1280, 800], [1024, 700], [800, 600]] as const) {
+    await page.setViewportSize({ width, height });
+    const at = `${width}x${height}`;
+    const [n, b, t] = [await box(note), await box(button), await box(text)];
+    expect(b.height, `${at}: the button's label on one line`).toBeLessThan(oneLine * 1.5);
+    expect(b.x + b.width, `${at}: the button inside the note`).toBeLessThanOrEqual(n.x + n.width);
+    // The text has room: beside the button at least 200px wide, or over the whole note with the button below it.
+    const beside = t.x + t.width <= b.x && t.width >= 200;
+    const under = b.y >= t.y + t.height;
+    expect(beside || under, `${at}: text ${t.width.toFixed(0)}px wide, beside or over the button`).toBe(true);
+    await shot(page, `layout-deleted-note-${width}x${height}`);
+  }
+});
