@@ -609,6 +609,9 @@ test('a text log\'s lines its program ignores: rows of the table marked ignored,
   await expect(page.getByTestId('record-count')).toContainText('3 of 8 rows');
   await page.getByLabel('Status filter').selectOption('');
   await table.locator('.record-row[data-offset="91"]').click();
+  const details = page.getByTestId('record-details');
+  await expect(details).toContainText('ignored on replay: not a SET or DEL command');
+  await expect(details.locator('.inline-error')).toHaveCount(0);
   await shot(page, '33c-text-log-ignored-lines');
 });
 

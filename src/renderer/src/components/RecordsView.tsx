@@ -772,7 +772,8 @@ function FieldTree({
             Key history
           </button>
         )}
-        {record.problem && <div className="inline-error small">{record.problem}</div>}
+        {/* An ignored line's reason is no error: nothing there is damaged. */}
+        {record.problem && <div className={record.status === 'ignored' ? 'small muted' : 'inline-error small'}>{record.problem}</div>}
       </div>
       <ul className="fields" role="tree" aria-label="Fields" tabIndex={0} onKeyDown={onKeyDown}>
         {record.fields.map((f, i) => (
