@@ -374,44 +374,31 @@ function soundHeadRecordEnd(bytes: Uint8Array, view: DataView, at: number): numb
 function pastEndHeadRecord(bytes: Uint8Array, view: DataView, pos: number, claimedEnd: number, next: number | undefined): DecodedRecord {
   const op = bytes[pos + HEAD_AT_OP]!;
   const keyLen = view.getUint32(pos + HEAD_AT_KEY_LEN, true);
-  const regionEnd = next ?? bytes.length;
+  const keyStart = pos + HEAD_HEADER;
+  const valLenAt = keyStart + keyLen;
+  // A set's val_len when it lies inside the file (after the key: unread, it counts as 0).
+  const valLen = op === OP_SET && valLenAt + HEAD_VAL_LEN_SIZE <= bytes.length ? view.getUint32(valLenAt, true) : undefined;
   const what = op === OP_SET ? 'set record' : 'delete record';
-  const lengths = `key_len ${keyLen}${op === OP_SET && pos + HEAD_HEADER + keyLen + HEAD_VAL_LEN_SIZE <= bytes.length ? `, val_len ${view.getUint32(pos + HEAD_HEADER + keyLen, true)}` : ''}`;
-  const claim = `${what} needs ${claimedEnd - pos} bytes (${lengths})`;
+  const lengths = `key_len ${keyLen}${valLen === undefined ? '' : `, val_len ${valLen}`}`;
   const record =
     next === undefined
-      ? pastEndRecord(pos, regionEnd, claimedEnd, `${what} (${lengths})`)
+      ? pastEndRecord(pos, bytes.length, claimedEnd, `${what} (${lengths})`)
       : damagedRecord(
           pos,
-          regionEnd,
+          next,
           'corrupt',
           'impossible-length',
-          `${claim}, more than the ${bytes.length - pos} left in the file, yet sound records follow from ${next} to the end of the file: a length is damaged, not a write cut short; the program stops reading this segment here`,
+          `${what} needs ${claimedEnd - pos} bytes (${lengths}), more than the ${bytes.length - pos} left in the file, yet sound records follow from ${next} to the end of the file: a length is damaged, not a write cut short; the program stops reading this segment here`,
         );
-  // The fields as far as they lie inside the region (a torn key or value as far as it was written), then what is left of it.
-  const runsPast = ` (runs past ${next === undefined ? 'the end of the file' : `the next sound record at ${next}`})`;
-  const fields: DecodedField[] = [];
-  let at = pos;
-  let valLen = 0;
-  for (const spec of op === OP_SET ? HEAD_PUT_FIELDS : HEAD_DELETE_FIELDS) {
-    const full = spec.name === 'key' ? keyLen : spec.name === 'value' ? valLen : spec.size;
-    const size = Math.min(full, regionEnd - at);
-    // A fixed field that does not fit; a damaged record's key or value that does not (its bytes are another record's).
-    if (size < full && (spec.size >= 0 || next !== undefined)) break;
-    let display: string;
-    if (spec.name === 'op') display = op === OP_SET ? '0 (set)' : '1 (delete)';
-    else if (spec.name === 'key_len') display = `${keyLen}${pos + HEAD_HEADER + keyLen > regionEnd ? runsPast : ''}`;
-    else if (spec.name === 'val_len') {
-      valLen = view.getUint32(at, true);
-      display = `${valLen}${at + HEAD_VAL_LEN_SIZE + valLen > regionEnd ? runsPast : ''}`;
-    } else display = `${showBytes(bytes.subarray(at, at + size))}${size < full ? ` (cut short: ${size} of ${full} bytes)` : ''}`;
-    fields.push(...layoutFields([spec], at, { [spec.name]: { display, size } }));
-    at += size;
-    if (size < full) break;
-  }
-  if (at < regionEnd) fields.push({ ...record.fields[0]!, start: at, display: `${regionEnd - at} bytes` });
-  record.fields = fields;
-  return record;
+  const shown = (from: number, size: number): string => showBytes(bytes.subarray(from, Math.min(bytes.length, from + size)));
+  const values: Record<string, HeaderReadField> = {
+    op: { display: op === OP_SET ? '0 (set)' : '1 (delete)', size: 1 },
+    key_len: { display: String(keyLen), size: 4 },
+    key: { display: shown(keyStart, keyLen), size: keyLen, lengthField: { name: 'key_len', stored: String(keyLen) } },
+    val_len: { display: String(valLen ?? 0), size: HEAD_VAL_LEN_SIZE },
+    value: { display: shown(valLenAt + HEAD_VAL_LEN_SIZE, valLen ?? 0), size: valLen ?? 0, lengthField: { name: 'val_len', stored: String(valLen ?? 0) } },
+  };
+  return withHeaderFields(pos, record, op === OP_SET ? HEAD_PUT_FIELDS : HEAD_DELETE_FIELDS, values, next === undefined ? 'the end of the file' : `the next sound record at ${next}`);
 }
 
 const HEAD_NAMING: SegmentNaming = {
