@@ -240,7 +240,7 @@ Commands on a kvscope store (DIR defaults to ./data):
   dump [--segment N]      decoded records with offsets
   segments                every data and hint file: size, records, live/stale/tombstone/corrupt bytes, sequences
   records --segment FILE [--offset N] [--limit N]
-                          the records of one file from offset N, with status (live/shadowed/tombstone/corrupt/torn/unread)
+                          the records of one file from offset N, with status (live/shadowed/tombstone/corrupt/torn/unread/ignored/meta)
   repair --to DIR         write a repaired copy to DIR (missing or empty); the store is only read
   crash-lab --to DIR (--tear FILE:OFFSET | --flip FILE:OFFSET:MASK)
                           damage a copy in DIR, reopen it, and report what recovery kept and lost
