@@ -62,9 +62,9 @@ import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
 import { userPath } from './paths.js';
 import { LabCopies } from './lab-copies.js';
-import { CLASS_CORRUPT, CLASS_DELETE, CLASS_IGNORED, CLASS_PUT, CLASS_TORN, CLASS_UNCOMMITTED, classOf, type FileRecords, type IndexEntry } from './file-records.js';
+import { CLASS_DELETE, CLASS_PUT, classOf, type FileRecords, type IndexEntry } from './file-records.js';
 import { NativeSegmentIndex, RecordIndexCache, range } from './record-index.js';
-import { RecordFilter } from './record-filter.js';
+import { classStatus as statusOfClass, RecordFilter } from './record-filter.js';
 import { DeletedKeyList, type FoundDeletedKeys } from './deleted-key-list.js';
 import { corruptDiff, diffValues } from './value-diff.js';
 
@@ -728,18 +728,13 @@ export class InspectorService implements KvscopeHandlers {
 
   /** Status of a record from its class and, for a put, the keydir. */
   private classStatus(session: Session, file: string, cls: number, key: Uint8Array | undefined, offset: number): RecordRowStatus {
-    if (cls === CLASS_CORRUPT) return 'corrupt';
-    if (cls === CLASS_TORN) return 'torn';
-    if (cls === CLASS_IGNORED) return 'ignored';
-    if (cls & CLASS_UNCOMMITTED) return 'uncommitted';
     // A sound record after damage at which the engine stops reading its file: never read by it.
     if ((cls === CLASS_DELETE || cls === CLASS_PUT) && offset >= (session.handle.store.unreadFrom?.(file) ?? Infinity)) return 'unread';
-    if (cls === CLASS_DELETE) return 'tombstone';
-    if (cls === CLASS_PUT && key !== undefined) {
-      const loc = session.handle.store.locate(key);
-      return loc && loc.file === file && loc.offset === offset ? 'live' : 'shadowed';
-    }
-    return 'meta';
+    const byClass = statusOfClass(cls);
+    if (byClass !== undefined) return byClass;
+    if (key === undefined) return 'meta';
+    const loc = session.handle.store.locate(key);
+    return loc && loc.file === file && loc.offset === offset ? 'live' : 'shadowed';
   }
 
   private rowStatus(session: Session, file: string, e: IndexEntry): RecordRowStatus {
