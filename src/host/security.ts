@@ -6,6 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TOKEN_HEADER } from '../shared/contract.js';
+import { pagePolicy } from '../shared/page-policy.js';
 
 export const TOKEN_COOKIE = 'kvscope_token';
 
@@ -68,17 +69,7 @@ export function isSameSite(req: IncomingMessage, port: number): boolean {
  * a page that ran something it should not could otherwise talk to every other WebSocket server on the machine.
  */
 export function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    'img-src data:',
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return pagePolicy(`'self' ws://127.0.0.1:${port} ws://localhost:${port}`);
 }
 
 export function securityHeaders(port: number): Record<string, string> {

@@ -11,6 +11,7 @@
  * before the app is ready, and handled once it is. Kept free of Electron imports so tests can call it.
  */
 import { resolveStaticFile } from '../host/static-files.js';
+import { pagePolicy } from '../shared/page-policy.js';
 
 export const RENDERER_SCHEME = 'kvscope';
 export const RENDERER_HOST = 'app';
@@ -29,17 +30,7 @@ export function rendererSchemePrivileges() {
  * scripts and styles, no connection of any kind (not even to loopback, which the meta policy allows for
  * the browser host's page), no frames, no images but data: URLs.
  */
-export const ELECTRON_CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'none'",
-  'img-src data:',
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const ELECTRON_CONTENT_SECURITY_POLICY = pagePolicy("'none'");
 
 const HEADERS: Record<string, string> = {
   'Content-Security-Policy': ELECTRON_CONTENT_SECURITY_POLICY,
