@@ -32,6 +32,8 @@ test('a prefix filter exported is what kvscope export --prefix prints; a file al
   const dialog = exportDialog(page);
   await expect(dialog).toContainText(`Writes the live keys starting with “user:001” (${count} keys, as the list shows them)`);
   await expect(dialog.getByLabel('File')).toBeFocused();
+  // The browser host has no native file chooser: no Choose… that could only fail.
+  await expect(dialog.getByRole('button', { name: 'Choose…' })).toHaveCount(0);
   const path = join(kv.base, 'users.jsonl');
   await dialog.getByLabel('File').fill(path);
   await shot(page, 'export-keys-dialog');

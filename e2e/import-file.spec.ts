@@ -26,6 +26,8 @@ test('a file imported shows its keys; a bad line imports nothing', async ({ page
   await page.getByRole('button', { name: 'Import JSON Lines…' }).click();
   const dialog = importDialog(page);
   await expect(dialog.getByLabel('File')).toBeFocused();
+  // The browser host has no native file chooser: no Choose… that could only fail.
+  await expect(dialog.getByRole('button', { name: 'Choose…' })).toHaveCount(0);
   await dialog.getByLabel('File').fill(bad);
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
   await expect(dialog.getByRole('alert', { name: 'Import problem' })).toContainText(`${bad}:2: "value" is not valid base64; nothing was imported`);

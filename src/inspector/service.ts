@@ -1404,6 +1404,11 @@ export class InspectorService implements KvscopeHandlers {
   async chooseDirectory(_req: RequestOf<'chooseDirectory'>): Promise<ResponseOf<'chooseDirectory'>> {
     throw new ApiError('NOT_SUPPORTED', 'No native directory picker here: type the directory path instead');
   }
+
+  /** Only a shell with a native dialog (Electron) can pick a file; it overrides this. */
+  async chooseFile(_req: RequestOf<'chooseFile'>): Promise<ResponseOf<'chooseFile'>> {
+    throw new ApiError('NOT_SUPPORTED', 'No native file picker here: type the file path instead');
+  }
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
- * The Electron main process: one hardened window, the menu, the native open
- * dialog, a directory from the command line or dropped on the window, and the
+ * The Electron main process: one hardened window, the menu, the native
+ * open and save dialogs (dialogs.ts), a directory from the command line or dropped on the window, and the
  * contract served over IPC by the same inspector service the browser host
- * uses. Everything testable lives in ipc.ts, security.ts and menu.ts.
+ * uses. Everything testable lives in ipc.ts, dialogs.ts, security.ts and menu.ts.
  */
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, type MenuItemConstructorOptions } from 'electron';
 import { statSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { IPC_EVENT_CHANNEL, type KvscopeEvent, type MethodName } from '../shared
 import { createEngineOpener } from '../inspector/engine-opener.js';
 import { toApiError } from '../inspector/errors.js';
 import { InspectorService } from '../inspector/service.js';
+import { createChoosers, withChoosers } from './dialogs.js';
 import { registerContractHandlers } from './ipc.js';
 import { buildMenuTemplate, directoryFromArgv } from './menu.js';
 import { RENDERER_SCHEME, rendererProtocolHandler, rendererSchemePrivileges } from './renderer-protocol.js';
@@ -43,11 +44,11 @@ function isDirectory(path: string): boolean {
   }
 }
 
-async function chooseDirectory(title?: string): Promise<{ path: string | null }> {
-  const options = { title: title ?? 'Open a key-value store', properties: ['openDirectory' as const] };
-  const result = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-  return { path: result.canceled ? null : (result.filePaths[0] ?? null) };
-}
+// The dialogs are the window's (modal to it) once there is one.
+const choosers = createChoosers({
+  showOpenDialog: (options) => (mainWindow ? dialog.showOpenDialog(mainWindow, options) : dialog.showOpenDialog(options)),
+  showSaveDialog: (options) => (mainWindow ? dialog.showSaveDialog(mainWindow, options) : dialog.showSaveDialog(options)),
+});
 
 async function refreshMenu(): Promise<void> {
   const recent = (await service.listRecent({}).catch(() => ({ entries: [] }))).entries.map((e) => e.path);
@@ -55,7 +56,7 @@ async function refreshMenu(): Promise<void> {
     recent,
     {
       openDirectory: () => {
-        void chooseDirectory().then(({ path }) => path && send({ type: 'open-directory', path }));
+        void choosers.chooseDirectory({}).then(({ path }) => path && send({ type: 'open-directory', path }));
       },
       openRecent: (path) => send({ type: 'open-directory', path }),
       closeStore: () => send({ type: 'close-store' }),
@@ -113,12 +114,11 @@ registerContractHandlers({
   ipcMain,
   isTrustedUrl: (url) => isTrustedUrl(url, pageUrl),
   toError: toApiError,
-  dispatch: (method: MethodName, request: unknown) => {
-    if (method === 'chooseDirectory') return chooseDirectory((request as { title?: string }).title);
+  dispatch: withChoosers(choosers, (method: MethodName, request: unknown) => {
     const result = service.dispatch(method, request);
     if (method === 'openStore' || method === 'addRecent') void result.then(() => refreshMenu(), () => undefined);
     return result;
-  },
+  }),
 });
 service.onEvent(send);
 

@@ -173,6 +173,12 @@ export const requestSchemas = {
   formats: z.strictObject({}),
   /** Native directory picker; only the Electron shell implements it (the host answers NOT_SUPPORTED). */
   chooseDirectory: z.strictObject({ title: z.string().max(200).optional() }),
+  /**
+   * Native file picker, as chooseDirectory only the Electron shell's: 'save' names a file to write (Export keys…;
+   * a file already there is still the service's question), 'open' picks one file to read (Import JSON Lines…).
+   * `path: null` when the person cancels.
+   */
+  chooseFile: z.strictObject({ mode: z.enum(['save', 'open']), title: z.string().max(200).optional() }),
   /** Every data and hint file with its byte breakdown (decodes each file once per session). */
   segments: z.strictObject({ ...session }),
   /**
@@ -788,6 +794,7 @@ export interface ResponseTypes {
   addRecent: RecentResponse;
   formats: { formats: FormatInfo[] };
   chooseDirectory: { path: string | null };
+  chooseFile: { path: string | null };
   segments: SegmentsResponse;
   records: RecordsResponse;
   recordAt: RecordAtResponse;

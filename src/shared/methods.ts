@@ -21,6 +21,7 @@ export const METHOD_NAMES = [
   'addRecent',
   'formats',
   'chooseDirectory',
+  'chooseFile',
   'segments',
   'records',
   'recordAt',

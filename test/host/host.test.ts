@@ -222,6 +222,19 @@ describe('browser host', () => {
     await api('closeStore', { sessionId });
   });
 
+  it('has no native chooser: chooseFile and chooseDirectory answer NOT_SUPPORTED, a bad chooseFile request BAD_REQUEST', async () => {
+    for (const mode of ['save', 'open']) {
+      const reply = JSON.parse((await api('chooseFile', { mode })).body);
+      expect(reply).toMatchObject({ ok: false, error: { code: 'NOT_SUPPORTED', message: 'No native file picker here: type the file path instead' } });
+    }
+    expect(JSON.parse((await api('chooseDirectory', {})).body)).toMatchObject({ ok: false, error: { code: 'NOT_SUPPORTED' } });
+    for (const body of [{ mode: 'delete' }, {}, { mode: 'open', path: '/etc/passwd' }]) {
+      const reply = await api('chooseFile', body);
+      expect(reply.status, JSON.stringify(body)).toBe(400);
+      expect(JSON.parse(reply.body), JSON.stringify(body)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+  });
+
   it('opens a path with ".." segments as the directory they name', async () => {
     const opened = JSON.parse((await api('openStore', { path: `${storeDir}/../store` })).body);
     expect(opened).toMatchObject({ ok: true, value: { path: storeDir, readOnly: true } });

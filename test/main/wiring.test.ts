@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { createChoosers, withChoosers, type DialogLike } from '../../src/main/dialogs.js';
 import { registerContractHandlers, type InvokeEventLike } from '../../src/main/ipc.js';
 import { buildMenuTemplate, directoryFromArgv, type MenuItem } from '../../src/main/menu.js';
 import { hardenWebContents, isTrustedUrl, rendererUrl, secureWebPreferences } from '../../src/main/security.js';
@@ -253,5 +254,77 @@ describe('menu and command line', () => {
     expect(directoryFromArgv(['electron', '.', '--inspect', '/abs/store'], false, '/work')).toBe('/abs/store');
     expect(directoryFromArgv(['kvscope', '/abs/store'], true, '/work')).toBe('/abs/store');
     expect(directoryFromArgv(['electron', '.'], false, '/work')).toBeUndefined();
+  });
+});
+
+describe('native choosers', () => {
+  /** The main process's wiring with a fake Electron dialog answering `answer` and a service that records its calls. */
+  function wireChoosers(answer: { canceled: boolean; path?: string }) {
+    const dialog = {
+      showOpenDialog: vi.fn<DialogLike['showOpenDialog']>(async () => ({ canceled: answer.canceled, filePaths: answer.path ? [answer.path] : [] })),
+      showSaveDialog: vi.fn<DialogLike['showSaveDialog']>(async () => ({ canceled: answer.canceled, ...(answer.path ? { filePath: answer.path } : {}) })),
+    };
+    const service = vi.fn(async (method: string) => ({ from: 'service', method }));
+    const ipcMain = fakeIpcMain();
+    registerContractHandlers({ ipcMain, isTrustedUrl: (url) => isTrustedUrl(url, PAGE), toError: toApiError, dispatch: withChoosers(createChoosers(dialog), service) });
+    const call = (method: 'chooseFile' | 'chooseDirectory' | 'formats', request: unknown) => ipcMain.handlers.get(ipcChannel(method))!(fromPage, request);
+    return { dialog, service, call };
+  }
+
+  it("chooseFile 'save' asks the save dialog for a JSON Lines file named keys.jsonl and answers the path", async () => {
+    const { dialog, service, call } = wireChoosers({ canceled: false, path: '/home/me/out.jsonl' });
+    expect(await call('chooseFile', { mode: 'save', title: 'Export keys' })).toEqual({ ok: true, value: { path: '/home/me/out.jsonl' } });
+    expect(dialog.showSaveDialog).toHaveBeenCalledOnce();
+    const options = dialog.showSaveDialog.mock.calls[0]![0];
+    expect(options).toMatchObject({ title: 'Export keys', defaultPath: 'keys.jsonl' });
+    expect(options.filters[0]).toEqual({ name: 'JSON Lines', extensions: ['jsonl', 'ndjson'] });
+    // The service asks before a file is replaced, not the dialog (where the platform leaves that to us).
+    expect(options.properties).not.toContain('showOverwriteConfirmation');
+    expect(dialog.showOpenDialog).not.toHaveBeenCalled();
+    expect(service).not.toHaveBeenCalled();
+  });
+
+  it("chooseFile 'open' asks the open dialog for one file, not a directory nor several", async () => {
+    const { dialog, service, call } = wireChoosers({ canceled: false, path: '/home/me/in.jsonl' });
+    expect(await call('chooseFile', { mode: 'open' })).toEqual({ ok: true, value: { path: '/home/me/in.jsonl' } });
+    expect(dialog.showOpenDialog).toHaveBeenCalledOnce();
+    const options = dialog.showOpenDialog.mock.calls[0]![0];
+    expect(options.properties).toEqual(['openFile']);
+    expect(options.filters?.[0]?.extensions).toContain('jsonl');
+    expect(dialog.showSaveDialog).not.toHaveBeenCalled();
+    expect(service).not.toHaveBeenCalled();
+  });
+
+  it('answers path null when the person cancels, in both modes and for a directory', async () => {
+    // A cancelled dialog's path, if it gives one, is not taken.
+    const { call } = wireChoosers({ canceled: true, path: '/stale/choice' });
+    for (const mode of ['save', 'open']) expect(await call('chooseFile', { mode })).toEqual({ ok: true, value: { path: null } });
+    expect(await call('chooseDirectory', {})).toEqual({ ok: true, value: { path: null } });
+  });
+
+  it('chooseDirectory asks the open dialog for a directory', async () => {
+    const { dialog, call } = wireChoosers({ canceled: false, path: '/data/store' });
+    expect(await call('chooseDirectory', { title: 'Pick' })).toEqual({ ok: true, value: { path: '/data/store' } });
+    expect(dialog.showOpenDialog.mock.calls[0]![0]).toMatchObject({ title: 'Pick', properties: ['openDirectory'] });
+  });
+
+  it.each([
+    ['a bad mode', { mode: 'delete' }],
+    ['no mode', {}],
+    ['a path to fill in', { mode: 'save', defaultPath: '/etc/passwd' }],
+    ['a title too long', { mode: 'open', title: 'x'.repeat(201) }],
+  ])('refuses %s with BAD_REQUEST before any dialog opens', async (_name, request) => {
+    const { dialog, service, call } = wireChoosers({ canceled: false, path: '/x' });
+    expect(await call('chooseFile', request)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(dialog.showOpenDialog).not.toHaveBeenCalled();
+    expect(dialog.showSaveDialog).not.toHaveBeenCalled();
+    expect(service).not.toHaveBeenCalled();
+  });
+
+  it('leaves every other method to the service', async () => {
+    const { dialog, service, call } = wireChoosers({ canceled: false, path: '/x' });
+    expect(await call('formats', {})).toEqual({ ok: true, value: { from: 'service', method: 'formats' } });
+    expect(service).toHaveBeenCalledOnce();
+    expect(dialog.showOpenDialog).not.toHaveBeenCalled();
   });
 });

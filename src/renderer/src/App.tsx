@@ -96,7 +96,7 @@ export function App({ transport }: { transport: Transport }) {
             onError={reportError}
             onClearError={clearError}
             onOpenDirectory={(path, format, readWrite) => void openDirectory(path, format, readWrite)}
-            canChooseDirectory={transport.kind === 'electron'}
+            hasChoosers={transport.kind === 'electron'}
           />
         </ErrorBoundary>
       ) : (

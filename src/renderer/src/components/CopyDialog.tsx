@@ -11,7 +11,7 @@ import { formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
 import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
-import { JobFormActions, LeftOutKeys, PathInput, usePathField } from './PathJobForm.js';
+import { ChooseButton, JobFormActions, LeftOutKeys, PathInput, usePathField } from './PathJobForm.js';
 
 /** How the last copy asked for ended, if it did. */
 export type CopyOutcome = { kind: 'done'; result: CopyResult } | { kind: 'failed'; error: ApiErrorShape; target: string };
@@ -44,11 +44,6 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
     if (accepted !== null) onStart(accepted);
   };
 
-  const choose = async () => {
-    const picked = await onChoose?.();
-    if (picked) field.setPath(picked);
-  };
-
   const done = outcome?.kind === 'done' ? outcome.result : null;
   // What the service said of a path goes once another is typed.
   const failed = outcome?.kind === 'failed' && outcome.target === path.trim() ? outcome : null;
@@ -77,11 +72,7 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
             then be opened read-write. This store is only read. Deleted keys and older versions are not copied.
           </p>
           <PathInput id="copy-path" label="New store directory (missing or empty)" placeholder="/path/to/new-store" field={field} disabled={running}>
-            {onChoose && (
-              <button type="button" onClick={() => void choose()} disabled={running}>
-                Choose…
-              </button>
-            )}
+            {onChoose && <ChooseButton field={field} onChoose={onChoose} disabled={running} />}
           </PathInput>
           {failed && (
             <div className={failed.error.code === 'ABORTED' ? 'notice small' : 'inline-error small'} role="alert" aria-label="Copy problem">

@@ -10,7 +10,7 @@ import type { ApiErrorShape } from '../../../shared/errors.js';
 import { formatBytes, formatCount } from '../format.js';
 import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
-import { JobFormActions, LeftOutKeys, PathInput, usePathField } from './PathJobForm.js';
+import { ChooseButton, JobFormActions, LeftOutKeys, PathInput, usePathField } from './PathJobForm.js';
 import type { JobState } from './StatsPanel.js';
 
 /** How the last export asked for ended, if it did. */
@@ -24,6 +24,8 @@ interface Props {
   starting: boolean;
   otherJob: boolean;
   outcome: ExportOutcome | null;
+  /** The shell's save chooser, where it has one: the path chosen, or null. */
+  onChoose?: () => Promise<string | null>;
   onStart: (path: string, overwrite: boolean) => void;
   onCancelJob: () => void;
   onClose: () => void;
@@ -35,7 +37,7 @@ function filterText(filter: KeyFilter | undefined): string {
   return `the live keys ${how} “${filter.pattern}”`;
 }
 
-export function ExportDialog({ filter, count, job, starting, otherJob, outcome, onStart, onCancelJob, onClose }: Props) {
+export function ExportDialog({ filter, count, job, starting, otherJob, outcome, onChoose, onStart, onCancelJob, onClose }: Props) {
   const field = usePathField('file', 'written');
   const path = field.path;
   const running = job !== null || starting;
@@ -72,7 +74,9 @@ export function ExportDialog({ filter, count, job, starting, otherJob, outcome, 
             one <span className="mono">{'{"key": …, "value": …}'}</span> per line: what <span className="mono">kvscope export</span> writes, which{' '}
             <span className="mono">kvscope import</span> reads.
           </p>
-          <PathInput id="export-path" label="File" placeholder="/path/to/keys.jsonl" field={field} disabled={running} />
+          <PathInput id="export-path" label="File" placeholder="/path/to/keys.jsonl" field={field} disabled={running}>
+            {onChoose && <ChooseButton field={field} onChoose={onChoose} disabled={running} />}
+          </PathInput>
           {failed && exists && (
             <div className="notice small notice-row" role="alert" aria-label="File exists">
               <span>

@@ -10,7 +10,7 @@ import type { ApiErrorShape } from '../../../shared/errors.js';
 import { formatCount } from '../format.js';
 import { JobProgress } from './JobProgress.js';
 import { Modal } from './Modal.js';
-import { JobFormActions, PathInput, usePathField } from './PathJobForm.js';
+import { ChooseButton, JobFormActions, PathInput, usePathField } from './PathJobForm.js';
 import type { JobState } from './StatsPanel.js';
 
 /** How the last import asked for ended, if it did. */
@@ -21,6 +21,8 @@ interface Props {
   starting: boolean;
   otherJob: boolean;
   outcome: ImportOutcome | null;
+  /** The shell's open chooser, where it has one: the path chosen, or null. */
+  onChoose?: () => Promise<string | null>;
   onStart: (path: string) => void;
   onCancelJob: () => void;
   onClose: () => void;
@@ -30,7 +32,7 @@ function lines(n: number): string {
   return `${formatCount(n)} ${n === 1 ? 'line' : 'lines'}`;
 }
 
-export function ImportDialog({ job, starting, otherJob, outcome, onStart, onCancelJob, onClose }: Props) {
+export function ImportDialog({ job, starting, otherJob, outcome, onChoose, onStart, onCancelJob, onClose }: Props) {
   const field = usePathField('file', 'read');
   const path = field.path;
   const running = job !== null || starting;
@@ -68,7 +70,9 @@ export function ImportDialog({ job, starting, otherJob, outcome, onStart, onCanc
             Reads a file of <span className="mono">{'{"key": …, "value": …}'}</span> lines (<span className="mono">{'"deleted": true'}</span> deletes the key), what
             Export keys… and <span className="mono">kvscope export</span> write, into this store. Every line is checked first: if one is not right, nothing is imported.
           </p>
-          <PathInput id="import-path" label="File" placeholder="/path/to/keys.jsonl" field={field} disabled={running} />
+          <PathInput id="import-path" label="File" placeholder="/path/to/keys.jsonl" field={field} disabled={running}>
+            {onChoose && <ChooseButton field={field} onChoose={onChoose} disabled={running} />}
+          </PathInput>
           {failed && (
             <div className={failed.error.code === 'ABORTED' ? 'notice small' : 'inline-error small'} role="alert" aria-label="Import problem">
               {failed.error.code === 'ABORTED' ? 'The import was cancelled while its lines were checked: nothing was imported.' : <>The import did not go through: {failed.error.message}</>}

@@ -3,7 +3,8 @@
  * kvscope store…, Export keys…, Import JSON Lines…): the path typed, refused
  * beside its field when it is not absolute (the page cannot show which
  * directory a relative one would be taken from); the actions, Cancel while
- * the job runs and Close and the dialog's own action otherwise; and the
+ * the job runs and Close and the dialog's own action otherwise; Choose…
+ * where the shell has a chooser; and the
  * sentence naming keys a job could not read.
  */
 import { useState, type ReactNode } from 'react';
@@ -71,6 +72,22 @@ export function PathInput({ id, label, placeholder, field, disabled, children }:
         </div>
       )}
     </>
+  );
+}
+
+/**
+ * "Choose…" beside a path field, where the shell has a native chooser (the desktop app; the browser host's page
+ * gets no button): the path chosen fills the field, a cancelled chooser leaves it as it was.
+ */
+export function ChooseButton({ field, onChoose, disabled }: { field: PathField; onChoose: () => Promise<string | null>; disabled: boolean }) {
+  const choose = async () => {
+    const picked = await onChoose();
+    if (picked) field.setPath(picked);
+  };
+  return (
+    <button type="button" onClick={() => void choose()} disabled={disabled}>
+      Choose…
+    </button>
   );
 }
 

@@ -45,8 +45,8 @@ interface Props {
   /** Takes down the error banner: a later action succeeded, or the user moved to another view. */
   onClearError?: () => void;
   onOpenDirectory: (path: string, format?: string, readWrite?: boolean) => void;
-  /** Whether the shell has a folder chooser (the desktop app). */
-  canChooseDirectory?: boolean;
+  /** Whether the shell has native folder and file choosers (the desktop app). */
+  hasChoosers?: boolean;
 }
 
 /** Files the record table and the lab can read: not one listed as unreadable (the Segments view says why). */
@@ -64,7 +64,7 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'lab', label: 'Repair & crash lab' },
 ];
 
-export function Workspace({ api, session, onSessionChange, onClose, onError, onClearError, onOpenDirectory, canChooseDirectory }: Props) {
+export function Workspace({ api, session, onSessionChange, onClose, onError, onClearError, onOpenDirectory, hasChoosers }: Props) {
   /** A user action succeeded: an error banner left by an earlier one no longer says how things stand. */
   const succeeded = useCallback(() => onClearError?.(), [onClearError]);
   const [version, setVersion] = useState(0);
@@ -567,7 +567,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           starting={jobsState.requested === 'copy'}
           otherJob={job !== null && copyJob === null}
           outcome={copyOutcome}
-          {...(canChooseDirectory
+          {...(hasChoosers
             ? { onChoose: () => api.chooseDirectory({ title: 'Choose a directory for the new kvscope store' }).then((r) => r.path, (err: unknown) => (report(err), null)) }
             : {})}
           onStart={(to) => void startCopy(to)}
@@ -587,6 +587,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           starting={jobsState.requested === 'export'}
           otherJob={job !== null && exportJob === null}
           outcome={exportOutcome}
+          {...(hasChoosers ? { onChoose: () => api.chooseFile({ mode: 'save', title: 'Export keys to a JSON Lines file' }).then((r) => r.path, (err: unknown) => (report(err), null)) } : {})}
           onStart={(path, overwrite) => void startExport(path, overwrite)}
           onCancelJob={() => void cancelJob()}
           onClose={() => setExportAsked(null)}
@@ -598,6 +599,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           starting={jobsState.requested === 'import'}
           otherJob={job !== null && importJob === null}
           outcome={importOutcome}
+          {...(hasChoosers ? { onChoose: () => api.chooseFile({ mode: 'open', title: 'Import a JSON Lines file' }).then((r) => r.path, (err: unknown) => (report(err), null)) } : {})}
           onStart={(path) => void startImport(path)}
           onCancelJob={() => void cancelJob()}
           onClose={() => setImportOpen(false)}
