@@ -173,3 +173,31 @@ test('hex pane: every column of its rows is on screen at 800x600 (8 bytes a row)
   await page.keyboard.press('ArrowDown');
   await expect(hex.locator('.hx-b.cursor')).toHaveAttribute('data-offset', '54');
 });
+
+test('record details: a tombstone\'s Show deleted key sits on the summary\'s first line from 1400x900 to 1024x700, and at 800x600 under it at its left edge, not indented', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('doc:gone', 'a value');
+  const gone = (await store.deleteAndLocate('doc:gone'))!;
+  await store.close();
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const table = await openRecords(page, gone.file);
+  await page.getByLabel('Filter records by key').fill('doc:');
+  await table.locator(`.record-row[data-offset="${gone.offset}"]`).click();
+  const details = page.getByTestId('record-details');
+  const button = details.getByRole('button', { name: 'Show deleted key' });
+  await expect(button).toBeVisible();
+  const summary = details.locator('.field-tree-head .mono').first();
+  for (const [width, height] of [[1400, 900], [1280, 800], [1024, 700], [800, 600]] as const) {
+    await page.setViewportSize({ width, height });
+    const at = `${width}x${height}`;
+    const [b, s, head] = [await box(button), await box(summary), await box(details.locator('.field-tree-head'))];
+    const firstLine = Math.abs(b.y + b.height / 2 - (s.y + s.height / 2)) <= 4;
+    if (width >= 1024) expect(firstLine, `${at}: the button on the summary's first line`).toBe(true);
+    // Beside the summary, at the head's right edge; or on a line of its own at the head's left edge (no stray indent).
+    if (firstLine) expect(Math.abs(b.x + b.width - (head.x + head.width)), `${at}: at the right edge`).toBeLessThanOrEqual(1);
+    else expect(Math.abs(b.x - head.x), `${at}: wrapped, at the left edge`).toBeLessThanOrEqual(1);
+    expect(b.x + b.width, `${at}: inside the details`).toBeLessThanOrEqual(head.x + head.width + 0.5);
+    await shot(page, `layout-record-details-tombstone-${width}x${height}`);
+  }
+});

@@ -6,7 +6,7 @@
  */
 import type { Locator, Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
-import { test, expect, openFromScreen, shot } from './fixtures.js';
+import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
 import { textWidth } from './helpers/text-width.js';
 
 const SPACE_KEY = 'space key with  spaces ';
@@ -297,5 +297,48 @@ test('History is a table exactly while every version fits on one line: at 1400x8
     }
     expect(await table.evaluate((t) => t.closest('details')!.scrollWidth - t.closest('details')!.clientWidth)).toBe(0);
     await shot(page, `layout-history-${width}x${height}`);
+  }
+});
+
+test('History\'s diff heading breaks only between "from …" and "to …", Close beside it; the Compare form\'s button keeps to the second select\'s row (one row at 1400x900 and 1280x800)', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await selectKey(page, 'user:00000:name');
+  const history = page.getByRole('table', { name: 'History' });
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByRole('textbox', { name: 'Value' }).fill('edited\n');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(history.locator('tbody tr')).toHaveCount(3);
+  const places = await history.locator('td.history-where').allTextContents();
+  await page.getByRole('button', { name: `Diff version at ${places[2]} with the one before it` }).click();
+  const region = page.getByRole('region', { name: 'Version diff' });
+  const heading = region.getByRole('heading');
+  await expect(heading).toHaveText(`Changes from ${places[1]} to ${places[2]}`);
+  const form = page.getByRole('form', { name: 'Compare two versions' });
+  const [from, to, compare] = [form.getByLabel('Compare from version'), form.getByLabel('Compare to version'), form.getByRole('button', { name: 'Compare' })];
+  const middle = (b: Box) => b.y + b.height / 2;
+  for (const [width, height] of [[1400, 900], [1280, 800], [1024, 700], [800, 600]] as const) {
+    await page.setViewportSize({ width, height });
+    const at = `${width}x${height}`;
+    // Each version's name is drawn on one line (an inline box broken over lines has a rect per line).
+    const lines = await heading.locator('.mono').evaluateAll((els) => els.map((e) => e.getClientRects().length));
+    expect(lines, `${at}: each name on one line`).toEqual([1, 1]);
+    const [h, close, r] = [await box(heading), await box(region.getByRole('button', { name: 'Close' })), await box(region)];
+    expect(close.x, `${at}: Close right of the heading`).toBeGreaterThanOrEqual(h.x + h.width);
+    expect(close.y, `${at}: Close beside the heading, not under it`).toBeLessThan(h.y + h.height);
+    expect(close.x + close.width, `${at}: Close inside the diff`).toBeLessThanOrEqual(r.x + r.width);
+    await region.scrollIntoViewIfNeeded();
+    await shot(page, `layout-version-diff-head-${width}x${height}`);
+
+    const [f, fromBox, toBox, button] = [await box(form), await box(from), await box(to), await box(compare)];
+    if (width >= 1024) expect(Math.abs(middle(button) - middle(toBox)), `${at}: Compare beside the second select`).toBeLessThanOrEqual(2);
+    else if (Math.abs(middle(button) - middle(toBox)) > 2) expect(Math.abs(button.x - f.x), `${at}: Compare wrapped to the form's left edge`).toBeLessThanOrEqual(1);
+    if (width >= 1280) expect(Math.abs(middle(fromBox) - middle(toBox)), `${at}: the form on one row`).toBeLessThanOrEqual(2);
+    for (const [name, b] of [['from', fromBox], ['to', toBox], ['Compare', button]] as const) {
+      expect(b.x + b.width, `${at}: ${name} inside the form`).toBeLessThanOrEqual(f.x + f.width + 0.5);
+    }
+    // A select shrinks no narrower than a version's name.
+    for (const s of [from, to]) expect(await s.evaluate((e) => e.clientWidth), `${at}: a select shows a name`).toBeGreaterThanOrEqual(150);
+    await form.scrollIntoViewIfNeeded();
+    await shot(page, `layout-history-compare-${width}x${height}`);
   }
 });

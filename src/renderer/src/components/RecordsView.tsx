@@ -728,50 +728,54 @@ function FieldTree({
   return (
     <div className="field-tree" aria-label="Record details" role="region" data-testid="record-details" data-record-offset={record.offset} data-record-length={record.length}>
       <div className="field-tree-head small">
-        <b className="mono">
-          {record.kind} @ {record.offset}
-        </b>{' '}
-        <span className={`status-pill st-${record.status}`}>{record.status}</span>{' '}
-        <span className="muted mono">
-          {record.length} bytes
-          {record.sequence === undefined
-            ? ''
-            : record.sequenceIsTimestamp
-              ? ` · written ${timestampText(record.sequence)} (${record.sequence})`
-              : ` · seq ${record.sequence}`}
-          {record.keyDisplay !== undefined && (
-            <>
-              {' · key '}
-              <span className="record-key-text">{record.keyDisplay}</span>
-            </>
+        <span className="record-summary">
+          <b className="mono">
+            {record.kind} @ {record.offset}
+          </b>{' '}
+          <span className={`status-pill st-${record.status}`}>{record.status}</span>{' '}
+          <span className="muted mono">
+            {record.length} bytes
+            {record.sequence === undefined
+              ? ''
+              : record.sequenceIsTimestamp
+                ? ` · written ${timestampText(record.sequence)} (${record.sequence})`
+                : ` · seq ${record.sequence}`}
+            {record.keyDisplay !== undefined && (
+              <>
+                {' · key '}
+                <span className="record-key-text">{record.keyDisplay}</span>
+              </>
+            )}
+          </span>
+        </span>
+        <span className="record-actions">
+          {onOpenKey && record.key !== undefined && tombstone && deletedNow === true && (
+            <button
+              type="button"
+              className="small-button key-history-button"
+              onClick={() => onOpenKey(record.key!)}
+              title="The key has no live value: the key list's deleted keys, with this key selected (where it was deleted, every version, View and Restore)"
+            >
+              Show deleted key
+            </button>
+          )}
+          {onOpenKey && record.key !== undefined && (record.kind === 'put' || record.kind === 'delete') && !(tombstone && deletedNow !== false) && (
+            <button
+              type="button"
+              className="small-button key-history-button"
+              onClick={() => onOpenKey(record.key!)}
+              title={
+                tombstone
+                  ? 'The key is live again (written after this delete): every version of it, and its live value'
+                  : record.kind === 'delete'
+                    ? 'Every version of this key: when it was written, overwritten and deleted'
+                    : 'Every version of this key, and its live value'
+              }
+            >
+              Key history
+            </button>
           )}
         </span>
-        {onOpenKey && record.key !== undefined && tombstone && deletedNow === true && (
-          <button
-            type="button"
-            className="small-button key-history-button"
-            onClick={() => onOpenKey(record.key!)}
-            title="The key has no live value: the key list's deleted keys, with this key selected (where it was deleted, every version, View and Restore)"
-          >
-            Show deleted key
-          </button>
-        )}
-        {onOpenKey && record.key !== undefined && (record.kind === 'put' || record.kind === 'delete') && !(tombstone && deletedNow !== false) && (
-          <button
-            type="button"
-            className="small-button key-history-button"
-            onClick={() => onOpenKey(record.key!)}
-            title={
-              tombstone
-                ? 'The key is live again (written after this delete): every version of it, and its live value'
-                : record.kind === 'delete'
-                  ? 'Every version of this key: when it was written, overwritten and deleted'
-                  : 'Every version of this key, and its live value'
-            }
-          >
-            Key history
-          </button>
-        )}
         {/* An ignored line's reason is no error: nothing there is damaged. */}
         {record.problem && <div className={record.status === 'ignored' ? 'small muted' : 'inline-error small'}>{record.problem}</div>}
       </div>

@@ -112,15 +112,17 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
             comparePair();
           }}
         >
-          <label>
+          <label className="compare-from">
             Compare <VersionSelect label="Compare from version" versions={puts} value={pair.from} onChange={(from) => setPair({ ...pair, from })} />
           </label>
-          <label>
-            with <VersionSelect label="Compare to version" versions={puts} value={pair.to} onChange={(to) => setPair({ ...pair, to })} />
-          </label>
-          <button type="submit" className="small-button" disabled={pair.from === pair.to || !byPlace(pair.from) || !byPlace(pair.to)}>
-            Compare
-          </button>
+          <span className="compare-to">
+            <label>
+              with <VersionSelect label="Compare to version" versions={puts} value={pair.to} onChange={(to) => setPair({ ...pair, to })} />
+            </label>
+            <button type="submit" className="small-button" disabled={pair.from === pair.to || !byPlace(pair.from) || !byPlace(pair.to)}>
+              Compare
+            </button>
+          </span>
         </form>
       )}
       <span ref={measureRef} className="mono history-measure" aria-hidden="true">

@@ -144,7 +144,13 @@ export function VersionDiff({ state, onClose }: Props) {
     >
       <div className="version-diff-head">
         <h3>
-          Changes from <span className="mono">{state.fromLabel}</span> to <span className="mono">{state.toLabel}</span>
+          Changes{' '}
+          <span className="diff-side">
+            from <span className="mono">{state.fromLabel}</span>
+          </span>{' '}
+          <span className="diff-side">
+            to <span className="mono">{state.toLabel}</span>
+          </span>
         </h3>
         <button type="button" className="small-button" onClick={onClose}>
           Close
