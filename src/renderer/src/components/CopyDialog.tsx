@@ -4,7 +4,6 @@
  * a job (progress, Cancel); then the copy can be opened read-write. The store
  * open is only read.
  */
-import type { FormEvent } from 'react';
 import type { CopyResult, SessionInfo } from '../../../shared/contract.js';
 import type { ApiErrorShape } from '../../../shared/errors.js';
 import { formatCount } from '../format.js';
@@ -37,13 +36,6 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
   const path = field.path;
   const running = job !== null || starting;
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (path.trim() === '' || running) return;
-    const accepted = field.accept();
-    if (accepted !== null) onStart(accepted);
-  };
-
   const done = outcome?.kind === 'done' ? outcome.result : null;
   // What the service said of a path goes once another is typed.
   const failed = outcome?.kind === 'failed' && outcome.target === path.trim() ? outcome : null;
@@ -66,7 +58,7 @@ export function CopyDialog({ session, job, starting, otherJob, outcome, onChoose
           </div>
         </>
       ) : (
-        <form onSubmit={submit}>
+        <form onSubmit={field.onSubmit(running, (p) => onStart(p))}>
           <p className="modal-message small">
             Copies the {formatCount(session.keyCount)} live {session.keyCount === 1 ? 'key' : 'keys'} of this {session.format} store into a new kvscope store, which can
             then be opened read-write. This store is only read. Deleted keys and older versions are not copied.

@@ -4,7 +4,6 @@
  * `kvscope export` prints; a job with progress and Cancel. A file already
  * there is replaced only once the person says so.
  */
-import type { FormEvent } from 'react';
 import type { ExportResult, KeyFilter } from '../../../shared/contract.js';
 import type { ApiErrorShape } from '../../../shared/errors.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -42,13 +41,6 @@ export function ExportDialog({ filter, count, job, starting, otherJob, outcome, 
   const path = field.path;
   const running = job !== null || starting;
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (path.trim() === '' || running) return;
-    const accepted = field.accept();
-    if (accepted !== null) onStart(accepted, false);
-  };
-
   const done = outcome?.kind === 'done' ? outcome.result : null;
   // What the service said of a path goes once another is typed.
   const failed = outcome?.kind === 'failed' && outcome.path === path.trim() ? outcome : null;
@@ -68,7 +60,7 @@ export function ExportDialog({ filter, count, job, starting, otherJob, outcome, 
           </div>
         </>
       ) : (
-        <form onSubmit={submit}>
+        <form onSubmit={field.onSubmit(running, (p) => onStart(p, false))}>
           <p className="modal-message small">
             Writes {filterText(filter)} ({formatCount(count)} {count === 1 ? 'key' : 'keys'}, as the list shows them) with their values to a file as JSON Lines,
             one <span className="mono">{'{"key": …, "value": …}'}</span> per line: what <span className="mono">kvscope export</span> writes, which{' '}

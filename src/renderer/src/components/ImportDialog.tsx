@@ -4,7 +4,6 @@
  * read-write, as `kvscope import FILE` does: every line checked first, a bad
  * one imports nothing; a job with progress and Cancel.
  */
-import type { FormEvent } from 'react';
 import type { ImportResult } from '../../../shared/contract.js';
 import type { ApiErrorShape } from '../../../shared/errors.js';
 import { formatCount } from '../format.js';
@@ -37,13 +36,6 @@ export function ImportDialog({ job, starting, otherJob, outcome, onChoose, onSta
   const path = field.path;
   const running = job !== null || starting;
 
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (path.trim() === '' || running) return;
-    const accepted = field.accept();
-    if (accepted !== null) onStart(accepted);
-  };
-
   const done = outcome?.kind === 'done' ? outcome.result : null;
   // What the service said of a path goes once another is typed.
   const failed = outcome?.kind === 'failed' && outcome.path === path.trim() ? outcome : null;
@@ -65,7 +57,7 @@ export function ImportDialog({ job, starting, otherJob, outcome, onChoose, onSta
           </div>
         </>
       ) : (
-        <form onSubmit={submit}>
+        <form onSubmit={field.onSubmit(running, (p) => onStart(p))}>
           <p className="modal-message small">
             Reads a file of <span className="mono">{'{"key": …, "value": …}'}</span> lines (<span className="mono">{'"deleted": true'}</span> deletes the key), what
             Export keys… and <span className="mono">kvscope export</span> write, into this store. Every line is checked first: if one is not right, nothing is imported.

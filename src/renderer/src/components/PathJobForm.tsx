@@ -7,7 +7,7 @@
  * where the shell has a chooser; and the
  * sentence naming keys a job could not read.
  */
-import { useState, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { isAbsolutePathText, relativePathProblem } from '../../../shared/path-text.js';
 import { formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
@@ -20,12 +20,23 @@ export interface PathField {
   setPath: (path: string) => void;
   /** The trimmed path when it is absolute; else null, with the problem said. */
   accept: () => string | null;
+  /** The form's submit handler: `start` with the path accepted, unless the field is empty, `busy` or the path refused. */
+  onSubmit: (busy: boolean, start: (path: string) => void) => (e: FormEvent) => void;
 }
 
 /** A path field's state; `thing` and `done` word its refusal ("a relative file cannot be written"). */
 export function usePathField(thing: 'directory' | 'file', done: string): PathField {
   const [path, setPathText] = useState('');
   const [problem, setProblem] = useState<string | null>(null);
+  const accept = (): string | null => {
+    const trimmed = path.trim();
+    if (!isAbsolutePathText(trimmed)) {
+      setProblem(relativePathProblem(trimmed, { thing, done }));
+      return null;
+    }
+    setProblem(null);
+    return trimmed;
+  };
   return {
     path,
     problem,
@@ -33,14 +44,12 @@ export function usePathField(thing: 'directory' | 'file', done: string): PathFie
       setPathText(p);
       setProblem(null);
     },
-    accept: () => {
-      const trimmed = path.trim();
-      if (!isAbsolutePathText(trimmed)) {
-        setProblem(relativePathProblem(trimmed, { thing, done }));
-        return null;
-      }
-      setProblem(null);
-      return trimmed;
+    accept,
+    onSubmit: (busy, start) => (e) => {
+      e.preventDefault();
+      if (path.trim() === '' || busy) return;
+      const accepted = accept();
+      if (accepted !== null) start(accepted);
     },
   };
 }
