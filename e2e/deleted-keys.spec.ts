@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
-import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+import { test, expect, openFromScreen, keyOption, shot, openReadWrite } from './fixtures.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
 
 function deletedOption(page: Page, display: string) {
@@ -26,10 +26,7 @@ test('a deleted key: found among deleted keys, its history shown, an older versi
   await store.put('doc:undelete-me', 'second version');
   await store.close();
 
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await openReadWrite(page, kv);
 
   // Delete the key in the inspector.
   await page.getByLabel('Filter keys').fill('undelete-me');
@@ -145,10 +142,7 @@ test('the deleted keys as a tree: branches count them, a leaf opens the deleted 
   await store.put('tree:a:live', 'stays');
   await store.close();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await openReadWrite(page, kv);
   await page.getByRole('radio', { name: 'tree' }).click();
   await expect(page.getByRole('tree', { name: 'Key tree' })).toBeVisible();
   await showDeletedTree(page);

@@ -4,7 +4,7 @@
  * delete, compact, and see the changes after a reload.
  */
 import { existsSync } from 'node:fs';
-import { test, expect, openFromScreen, keyOption, shot, holdWriter, stopWriter } from './fixtures.js';
+import { test, expect, openFromScreen, keyOption, shot, holdWriter, stopWriter, openReadWrite } from './fixtures.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
 
 const FOREIGN = `${SHARED_DIR}/fixtures/mini-kvstore-v2/segments/data`;
@@ -118,10 +118,7 @@ test('edit, create, delete and compact; changes persist across a reload', async 
       else ws.send(message);
     });
   });
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await openReadWrite(page, kv);
 
   const filter = page.getByLabel('Filter keys');
   const value = page.getByRole('region', { name: 'Value' });

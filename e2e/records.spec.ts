@@ -7,7 +7,7 @@
 import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, openFromScreen, keyOption, shot } from './fixtures.js';
+import { test, expect, openFromScreen, keyOption, shot, openReadWrite } from './fixtures.js';
 import { decodeFormatFile } from '../src/engine/foreign-store.js';
 import { nativeFormat } from '../src/engine/formats/native.js';
 import { Store } from '../src/engine/store.js';
@@ -381,10 +381,7 @@ test('a syncing writer that crashed: its zeros ahead of the data are one preallo
 });
 
 test('history lists every version; view an old one and restore it', async ({ page, kv }) => {
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await openReadWrite(page, kv);
   await page.getByLabel('Filter keys').fill('user:00000:name');
   await keyOption(page, 'user:00000:name').click();
   const value = page.getByRole('region', { name: 'Value' });

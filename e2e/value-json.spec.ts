@@ -4,7 +4,7 @@
  */
 import type { Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
-import { test, expect, openFromScreen, shot } from './fixtures.js';
+import { test, expect, openFromScreen, shot, openReadWrite } from './fixtures.js';
 
 const DEEP = '['.repeat(100_000) + ']'.repeat(100_000);
 
@@ -20,10 +20,7 @@ test('JSON tab and editor: 100,000 levels of nesting are valid JSON, shown as st
   await store.put('deep:draft', '[]');
   await store.close();
   await page.setViewportSize({ width: 1280, height: 800 });
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await page.getByRole('switch', { name: 'Read-write mode' }).click();
-  await expect(page.getByRole('status', { name: 'Store status' })).toContainText('read-write');
+  await openReadWrite(page, kv);
 
   await select(page, 'deep:json');
   await page.getByRole('tab', { name: 'JSON', exact: true }).click();
