@@ -22,7 +22,7 @@ import { nativeFormat } from '../engine/formats/native.js';
 import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
 import type { BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
-import { copyLiveKeys, ImportBatches } from '../engine/copy-live.js';
+import { copyLiveKeys, ImportBatches, listedValue } from '../engine/copy-live.js';
 import { checkImportLines, readLines, writeImportLines } from '../engine/import-lines.js';
 import { UsageError, type CliOptions } from './args.js';
 import { bytesToJson, exportLine } from '../engine/jsonl.js';
@@ -425,17 +425,8 @@ class LeftOut {
   };
 
   /** The key's value from a store of another format, or undefined (said and counted) when it cannot be read. */
-  async valueOf(store: BrowsableStore, key: Buffer): Promise<Buffer | undefined> {
-    let value: Buffer | undefined;
-    try {
-      value = await store.get(key);
-    } catch (err) {
-      if (!(err instanceof StoreError)) throw err;
-      this.add(key, err);
-      return undefined;
-    }
-    if (value === undefined) this.add(key, new Error('listed, but its value cannot be found'));
-    return value;
+  valueOf(store: BrowsableStore, key: Buffer): Promise<Buffer | undefined> {
+    return listedValue(store, key, this.add);
   }
 
   /** The closing line, if any key was left out, and the exit code. */

@@ -116,7 +116,6 @@ export class ImportBatches {
   }
 }
 
-/** The store a copy reads: any store kvscope opens, and the same as a kvscope store when it is one (read in chunks). */
 /**
  * The value of a key the store listed as live; undefined, told to `onUnreadable`, when it cannot be read (damaged:
  * the StoreError) or is not there after all. Other errors are thrown.
@@ -134,6 +133,7 @@ export async function listedValue(store: BrowsableStore, key: Buffer, onUnreadab
   return value;
 }
 
+/** The store a copy reads: any store kvscope opens, and the same as a kvscope store when it is one (read in chunks). */
 export interface LiveKeySource {
   store: BrowsableStore;
   native: Pick<Store, 'scan'> | undefined;
