@@ -218,58 +218,46 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     }
   };
 
-  const startJob = async (kind: JobKind) => {
+  /** Asks for a job: the answer names it (its progress, even its end, may have come first: the reducer keeps an ended job ended), or its refusal goes to `refused`. */
+  const askForJob = async (kind: JobKind, ask: () => Promise<{ jobId: string }>, refused: (error: ApiErrorShape) => void) => {
     try {
-      if (kind === 'compact') setLastCompaction(null);
-      else setVerifyResult(null);
       dispatchJob({ type: 'requested', kind });
-      const { jobId } = kind === 'compact' ? await api.compact({ sessionId }) : await api.verify({ sessionId });
-      // Its progress, even its end, may have come first: the reducer keeps an ended job ended.
+      const { jobId } = await ask();
       dispatchJob({ type: 'started', jobId, kind });
     } catch (err) {
       dispatchJob({ type: 'refused' });
-      report(err);
+      refused(asApiError(err).toJSON());
     }
   };
 
-  const startCopy = async (to: string) => {
+  const startJob = (kind: 'compact' | 'verify') => {
+    if (kind === 'compact') setLastCompaction(null);
+    else setVerifyResult(null);
+    return askForJob(kind, () => (kind === 'compact' ? api.compact({ sessionId }) : api.verify({ sessionId })), onError);
+  };
+
+  // A copy, an export or an import says in its dialog how it ended, a refusal too.
+  const startCopy = (to: string) => {
     copyTarget.current = to;
     setCopyOutcome(null);
-    try {
-      dispatchJob({ type: 'requested', kind: 'copy' });
-      const { jobId } = await api.copyStore({ sessionId, to });
-      dispatchJob({ type: 'started', jobId, kind: 'copy' });
-    } catch (err) {
-      dispatchJob({ type: 'refused' });
-      setCopyOutcome({ kind: 'failed', error: asApiError(err).toJSON(), target: to });
-    }
+    return askForJob('copy', () => api.copyStore({ sessionId, to }), (error) => setCopyOutcome({ kind: 'failed', error, target: to }));
   };
 
-  const startExport = async (path: string, overwrite: boolean) => {
+  const startExport = (path: string, overwrite: boolean) => {
     exportPath.current = path;
     setExportOutcome(null);
-    try {
-      dispatchJob({ type: 'requested', kind: 'export' });
-      const filter = exportAsked?.filter;
-      const { jobId } = await api.exportKeys({ sessionId, path, ...(filter ? { filter } : {}), ...(overwrite ? { overwrite: true as const } : {}) });
-      dispatchJob({ type: 'started', jobId, kind: 'export' });
-    } catch (err) {
-      dispatchJob({ type: 'refused' });
-      setExportOutcome({ kind: 'failed', error: asApiError(err).toJSON(), path });
-    }
+    const filter = exportAsked?.filter;
+    return askForJob(
+      'export',
+      () => api.exportKeys({ sessionId, path, ...(filter ? { filter } : {}), ...(overwrite ? { overwrite: true as const } : {}) }),
+      (error) => setExportOutcome({ kind: 'failed', error, path }),
+    );
   };
 
-  const startImport = async (path: string) => {
+  const startImport = (path: string) => {
     importPath.current = path;
     setImportOutcome(null);
-    try {
-      dispatchJob({ type: 'requested', kind: 'import' });
-      const { jobId } = await api.importFile({ sessionId, path });
-      dispatchJob({ type: 'started', jobId, kind: 'import' });
-    } catch (err) {
-      dispatchJob({ type: 'refused' });
-      setImportOutcome({ kind: 'failed', error: asApiError(err).toJSON(), path });
-    }
+    return askForJob('import', () => api.importFile({ sessionId, path }), (error) => setImportOutcome({ kind: 'failed', error, path }));
   };
 
   const cancelJob = async () => {
