@@ -135,9 +135,20 @@ export class Segment {
  * segment it holds.
  */
 export function segmentWriterReopens(segments: Iterable<Segment>, segmentSize: number): Segment | undefined {
+  const newest = newestOrdinary(segments);
+  return newest && hasRoomToAppend(newest, segmentSize) && newest.corruptBytes === 0 ? newest : undefined;
+}
+
+/** The ordinary (not compacted) segment with the highest id: the one a writer appended to last. */
+export function newestOrdinary(segments: Iterable<Segment>): Segment | undefined {
   let newest: Segment | undefined;
   for (const seg of segments) if (!seg.compacted && (!newest || seg.id > newest.id)) newest = seg;
-  return newest && newest.header !== undefined && newest.size < segmentSize && newest.corruptBytes === 0 ? newest : undefined;
+  return newest;
+}
+
+/** Whether a writer may append to the segment: an ordinary one (not a compaction's output) with a sound header, below `segmentSize`. */
+export function hasRoomToAppend(seg: Segment, segmentSize: number): boolean {
+  return seg.header !== undefined && !seg.compacted && seg.size < segmentSize;
 }
 
 /**

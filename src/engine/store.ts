@@ -56,7 +56,7 @@ import { prefault } from './prefault.js';
 import { adoptSegmentFigures, deleteKeydirImage, imagesSupported, readKeydirImage, staleness, writeKeydirImage, type KeydirImage, type LoadedImage } from './keydir-image.js';
 import { crc32Range } from './crc.js';
 import { segmentStats, storeStats } from './stats.js';
-import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, Segment, segmentWriterReopens } from './segment.js';
+import { createSegmentFile, isInterruptedCreation, PREALLOCATE_BYTES, READAHEAD_BYTES, readSegmentHeader, hasRoomToAppend, newestOrdinary, Segment, segmentWriterReopens } from './segment.js';
 import { BLOCK_BYTES, BlockCache } from './block-cache.js';
 import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile } from './cache-fill.js';
 import { GroupCommit } from './group-commit.js';
@@ -819,9 +819,7 @@ export class Store implements BrowsableStore {
 
   /** The ordinary (not compacted) segment with the highest id: the one a writer appended to last. */
   private newestOrdinarySegment(): Segment | undefined {
-    let newest: Segment | undefined;
-    for (const seg of this.segments.values()) if (!seg.compacted && (!newest || seg.id > newest.id)) newest = seg;
-    return newest;
+    return newestOrdinary(this.segments.values());
   }
 
   private truncateSegment(seg: Segment, size: number): void {
@@ -833,7 +831,7 @@ export class Store implements BrowsableStore {
 
   /** Whether appending may go on in this segment: an ordinary one (its header read, not a compaction output) with room left. */
   private hasRoomToAppend(seg: Segment): boolean {
-    return seg.header !== undefined && !seg.compacted && seg.size < this.segmentSize;
+    return hasRoomToAppend(seg, this.segmentSize);
   }
 
   /**
