@@ -531,11 +531,16 @@ export function readHint(bytes: Uint8Array, dataSize: number): HintIndex {
 
 // ------------------------------------------------------------------ lock files
 
+/** A lock file's parts: "<pid> <file>" and whatever follows the line (each part empty where the bytes lack it). */
+function lockFileParts(bytes: Uint8Array): { pid: string; sep: string; file: string; rest: string } {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const [, pid = '', sep = '', file = '', rest = ''] = /^(\d*)( ?)([^\n]*)([\s\S]*)$/.exec(text)!;
+  return { pid, sep, file, rest };
+}
+
 export function decodeLockFile(bytes: Uint8Array): DecodedRecord[] {
   if (bytes.length === 0) return [];
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  const match = /^(\d*)( ?)([^\n]*)([\s\S]*)$/.exec(text)!;
-  const [, pid = '', sep = '', file = '', rest = ''] = match;
+  const { pid, sep, file, rest } = lockFileParts(bytes);
   return [
     {
       offset: 0,
@@ -565,8 +570,8 @@ function activeDataFile(root: string, files: readonly FormatFile[]): string | nu
   const lock = files.find((f) => f.name === 'bitcask.write.lock' && f.unreadable === undefined);
   const bytes = lock ? readHead(filePath(root, lock.name), 4096) : undefined;
   if (!bytes) return null;
-  const named = /^\d+ ([^\n]*)/.exec(Buffer.from(bytes).toString('latin1'))?.[1];
-  const base = named?.split('/').pop();
+  const { pid, sep, file } = lockFileParts(bytes);
+  const base = pid !== '' && sep === ' ' ? file.split('/').pop() : undefined;
   return files.find((f) => f.role === 'data' && f.name === base)?.name ?? null;
 }
 
