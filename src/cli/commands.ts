@@ -36,25 +36,44 @@ export const EXIT_OK = 0;
 export const EXIT_NOT_FOUND = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_STORE = 3;
-/** Stopped by Ctrl-C (SIGINT): 128 + the signal's number, as a shell says a process killed by it. */
+/**
+ * Stopped by Ctrl-C (SIGINT), SIGTERM or SIGHUP: main's code; the process itself then ends by that signal
+ * (interruptSignal), which a shell says as 128 + its number (130, 143, 129).
+ */
 export const EXIT_INTERRUPTED = 130;
 
 /**
- * Ctrl-C (SIGINT) while long work runs (import, compact, verify): instead of
- * Node's default, dying at once without a word, the work is stopped through
- * `signal` (the engine's cancellation, as the inspector's Cancel), the
- * store closed cleanly, and the command says what was done. Stopping takes
+ * The signals that stop long work as Ctrl-C does: SIGINT (Ctrl-C), SIGTERM
+ * (kill, a service manager, `timeout`) and SIGHUP (the terminal closed).
+ * Node's default for each is to die at once, leaving a stale LOCK, no hints
+ * and no keydir image.
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The signal that stopped the work last (onInterrupt): the entry ends the process by it once the store is closed. */
+let stoppedBy: NodeJS.Signals = 'SIGINT';
+export function interruptSignal(): NodeJS.Signals {
+  return stoppedBy;
+}
+
+/**
+ * Ctrl-C (SIGINT), SIGTERM or SIGHUP while long work runs (import, compact,
+ * verify): instead of Node's default, dying at once without a word, the work
+ * is stopped through `signal` (the engine's cancellation, as the inspector's
+ * Cancel), the store closed cleanly, and the command says what was done; the
+ * process then ends by the same signal (interruptSignal). Stopping takes
  * little (the batch being written, the close's hints and keydir image), so a
- * second Ctrl-C meanwhile does not cut it short (which left the progress
+ * second signal meanwhile does not cut it short (which left the progress
  * line drawn, a stale LOCK, no keydir image, and nothing said of what was
  * imported): it says once that the store is being closed, and how to quit
  * at once (Ctrl-\, SIGQUIT) if that is really wanted.
  */
-export function onInterrupt(io: Pick<Io, 'err'>): { signal: AbortSignal; dispose(): void } {
+export function onInterrupt(io: Pick<Io, 'err'>, signals: readonly NodeJS.Signals[] = STOP_SIGNALS): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   let told = false;
-  const interrupted = (): void => {
+  const interrupted = (by: NodeJS.Signals): void => {
     if (!controller.signal.aborted) {
+      stoppedBy = by;
       controller.abort();
       return;
     }
@@ -62,8 +81,8 @@ export function onInterrupt(io: Pick<Io, 'err'>): { signal: AbortSignal; dispose
     told = true;
     io.err('kvscope: stopping… the store is being closed (Ctrl-\\ quits at once, leaving it for the next open to recover)');
   };
-  process.on('SIGINT', interrupted);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', interrupted) };
+  for (const s of signals) process.on(s, interrupted);
+  return { signal: controller.signal, dispose: () => signals.forEach((s) => process.off(s, interrupted)) };
 }
 
 export interface Io {

@@ -4,7 +4,7 @@
  * out/cli/kvscope.mjs when that build is current, else from source.
  */
 import { main } from './main.js';
-import { EXIT_INTERRUPTED } from './commands.js';
+import { EXIT_INTERRUPTED, interruptSignal } from './commands.js';
 import { lineWriter } from './output.js';
 import { terminalStatusLine } from './progress.js';
 
@@ -43,8 +43,11 @@ const code = await main(process.argv.slice(2), {
 status?.clear();
 stdout.flush();
 process.exitCode = code;
-// Ctrl-C stopped the work, the store is closed and what was done is said: the process ends as one Ctrl-C
-// killed, by SIGINT again with Node's default (the command's handler is gone), so that a shell says 130 and
-// a shell script's loop stops as well. Nothing left is waited for (not even a read of a FIFO the work was
-// stopped in the middle of, which process.exit would wait for).
-if (code === EXIT_INTERRUPTED && process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
+// Ctrl-C (or SIGTERM, SIGHUP) stopped the work, the store is closed and what was done is said: the process
+// ends as that signal killed it, by the signal again with Node's default (the command's handler is gone), so
+// that a shell says 130 (143, 129) and a shell script's loop stops as well. Nothing left is waited for (not
+// even a read of a FIFO the work was stopped in the middle of, which process.exit would wait for).
+if (code === EXIT_INTERRUPTED) {
+  const signal = interruptSignal();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}

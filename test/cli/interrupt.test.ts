@@ -11,8 +11,8 @@
  *   the import waits for more lines;
  * - compact and verify run with a preload (HOLD_PRELOAD) that holds their
  *   first yield to the event loop (the engine's Yielder, in the function
- *   named by KVSCOPE_TEST_HOLD_IN) until SIGINT comes, and says "HELD" on
- *   stderr when it holds. Its SIGINT listener goes at the first SIGINT;
+ *   named by KVSCOPE_TEST_HOLD_IN) until SIGINT (or SIGTERM, SIGHUP) comes, and says "HELD" on
+ *   stderr when it holds. Its listener goes at the first such signal;
  *   where no other listener is there (the command before this change), it
  *   raises the signal again, so the process dies by it as Node's default
  *   does.
@@ -39,11 +39,14 @@ const holdIn = process.env.KVSCOPE_TEST_HOLD_IN;
 let held = false;
 let release;
 const interrupted = new Promise((resolve) => (release = resolve));
-process.on('SIGINT', function onSigint() {
-  process.off('SIGINT', onSigint);
-  if (process.listenerCount('SIGINT') === 0) process.kill(process.pid, 'SIGINT');
-  else release();
-});
+const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+for (const name of signals) {
+  process.on(name, function onSignal() {
+    for (const s of signals) process.off(s, onSignal);
+    if (process.listenerCount(name) === 0) process.kill(process.pid, name);
+    else release();
+  });
+}
 timers.setImmediate = function (...args) {
   if (!held && holdIn) {
     const limit = Error.stackTraceLimit;
@@ -72,7 +75,7 @@ interface Ended {
 }
 
 /** Start the command; `ready` resolves when its stderr has said `marker`. */
-function start(args: string[], options: { preload?: string; holdIn?: string; marker?: string } = {}): { ready: Promise<void>; ended: Promise<Ended>; interrupt(): void } {
+function start(args: string[], options: { preload?: string; holdIn?: string; marker?: string } = {}): { ready: Promise<void>; ended: Promise<Ended>; interrupt(signal?: NodeJS.Signals): void } {
   const child = spawn(process.execPath, [...(options.preload ? ['--import', options.preload] : []), BIN, ...args], {
     env: { ...process.env, ...(options.holdIn ? { KVSCOPE_TEST_HOLD_IN: options.holdIn } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -89,7 +92,7 @@ function start(args: string[], options: { preload?: string; holdIn?: string; mar
   const ended = new Promise<Ended>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, out, err: options.marker ? err.replace(`${options.marker}\n`, '') : err })));
   // A command that ends before it holds must not leave the test waiting.
   void ended.then(() => markSeen());
-  return { ready, ended, interrupt: () => child.kill('SIGINT') };
+  return { ready, ended, interrupt: (signal = 'SIGINT') => child.kill(signal) };
 }
 
 /** A store of `keys` keys, each written twice (so that compaction has something to drop). */
@@ -225,5 +228,40 @@ describe('Ctrl-C', () => {
     const store = await Store.open(storeDir, { readOnly: true });
     expect(store.keyCount()).toBe(100_000);
     await store.close();
+  });
+});
+
+describe('SIGTERM and SIGHUP', () => {
+  const root = tempDir();
+  const preload = path.join(root, 'hold.mjs');
+  fs.writeFileSync(preload, HOLD_PRELOAD);
+  const storeDir = path.join(root, 'big');
+  const built = bigStore(storeDir, 20_000);
+
+  // kill, timeout(1) or a service manager stop a long compaction with SIGTERM: before, Node's default ended the
+  // process at once, leaving its LOCK (the next writer said it took over a dead process's lock) and no keydir image.
+  it('during compact: stops it as Ctrl-C does (the store unchanged, the lock released), then ends by SIGTERM', async () => {
+    await built;
+    const files = (): Record<string, string> => Object.fromEntries(Object.entries(hashDir(storeDir)).filter(([name]) => /\.(data|hint)$/.test(name)));
+    const before = files();
+    const run = start(['--dir', storeDir, 'compact'], { preload, holdIn: 'runCompaction', marker: 'HELD' });
+    await run.ready;
+    run.interrupt('SIGTERM');
+    const r = await run.ended;
+    // What a shell shows as exit status 143.
+    expect([r.code, r.signal]).toEqual([null, 'SIGTERM']);
+    expect(r.err).toBe('kvscope: compaction interrupted; the store is unchanged\n');
+    expect(files()).toEqual(before);
+    expect(fs.readdirSync(storeDir).filter((n) => n.includes('.compacting') || n === 'LOCK')).toEqual([]);
+  });
+
+  it('during verify: says how far it got and ends by SIGHUP (a closed terminal)', async () => {
+    await built;
+    const run = start(['--dir', storeDir, 'verify'], { preload, holdIn: 'verifyOnce', marker: 'HELD' });
+    await run.ready;
+    run.interrupt('SIGHUP');
+    const r = await run.ended;
+    expect([r.code, r.signal]).toEqual([null, 'SIGHUP']);
+    expect(r.err).toMatch(/^kvscope: verify interrupted after [\d.]+ (B|KiB|MiB) of [\d.]+ MiB \(\d+%\); no report\n$/);
   });
 });
