@@ -95,6 +95,13 @@ export interface Io {
   stdin: NodeJS.ReadableStream;
   /** A line on a terminal's stderr for the progress of long work (none when stderr is not a terminal); `err` erases it first. */
   status?: StatusLine | undefined;
+  /**
+   * Aborted when stdout's reader has gone (EPIPE) and a command said it would end by itself (`keepsOnWhenOutputGone`, the
+   * repl, which holds the writer's lock); without that the entry ends the process at once.
+   */
+  outputGone?: AbortSignal;
+  /** Called by a command that ends itself, closing its store, when `outputGone` is aborted. */
+  keepsOnWhenOutputGone?(): void;
 }
 
 /** The progress line import, compact and verify draw: none with --json or --no-progress, or off a terminal. */

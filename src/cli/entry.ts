@@ -8,16 +8,24 @@ import { EXIT_INTERRUPTED, interruptSignal } from './commands.js';
 import { lineWriter } from './output.js';
 import { terminalStatusLine } from './progress.js';
 
-// A reader that stops early (`kvscope list | head`) is not an error.
+// A reader that stops early (`kvscope list | head`) is not an error: the process ends at once, with the status
+// it has (0), as nothing it would still write can be read. A command that holds the writer's lock (the repl)
+// says so (keepsOnWhenOutputGone): it is told through outputGone and ends by itself, its store closed.
 // Any other write error (a full disk, say) leaves the output incomplete: said once, and not a success.
+const outputGone = new AbortController();
+let endsItself = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (err.code === 'EPIPE') {
+    if (!endsItself) process.exit(process.exitCode ?? 0);
+    outputGone.abort();
+    return;
+  }
   process.stderr.write(`kvscope: cannot write the output: ${err.message}\n`);
   process.exit(3);
 });
 // Lines to a file or pipe are gathered into chunks (output.ts); a message on stderr first writes out
-// the lines before it.
-const stdout = lineWriter(process.stdout);
+// the lines before it. Once the reader has gone, nothing more is written.
+const stdout = lineWriter({ write: (text) => outputGone.signal.aborted || process.stdout.write(text), isTTY: process.stdout.isTTY });
 // Progress of long work, on stderr only when it is a terminal; erased before any other line is written.
 const status = terminalStatusLine(process.stderr);
 const code = await main(process.argv.slice(2), {
@@ -39,6 +47,10 @@ const code = await main(process.argv.slice(2), {
     process.stdout.write('\n');
   },
   stdin: process.stdin,
+  outputGone: outputGone.signal,
+  keepsOnWhenOutputGone: () => {
+    endsItself = true;
+  },
 });
 status?.clear();
 stdout.flush();
@@ -51,3 +63,5 @@ if (code === EXIT_INTERRUPTED) {
   const signal = interruptSignal();
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
+// The reader of stdout has gone and the store is closed: nothing left (a pipe still open on stdin) is waited for.
+if (outputGone.signal.aborted) process.exit(code);

@@ -55,11 +55,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
         const interactive = Boolean((io.stdin as NodeJS.ReadStream).isTTY);
         const prompt = (text: string): void => {
           io.flush?.();
-          process.stdout.write(text);
+          if (!io.outputGone?.aborted) process.stdout.write(text);
         };
         // A terminal on both sides: the line is edited (history, Tab completion); piped, no history file is touched.
         const lineEditor = interactive && process.stdout.isTTY ? { output: process.stdout, history: new ReplHistory(historyPath(), io.err) } : undefined;
-        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt, keyHex: options.keyHex, lineEditor });
+        // A writer's lock is held: a reader of stdout that goes ends the session, the store closed, not the process at once.
+        io.keepsOnWhenOutputGone?.();
+        return await runRepl(opened, { input: io.stdin, interactive, out: io.out, err: io.err, prompt, keyHex: options.keyHex, lineEditor, outputGone: io.outputGone });
       };
       return await (options.readOnly ? withStore(options, session, io) : withWriter(options, io, session));
     }

@@ -13,7 +13,7 @@ import { createInterface, type Interface } from 'node:readline';
 import type { OpenedStore } from '../engine/open.js';
 import { isUtf8 } from 'node:buffer';
 import { keyFromString, printableKey, printableValue } from '../engine/keys.js';
-import { keyArg, nativeOrRefuse, reclaimedText, statsText } from './commands.js';
+import { EXIT_INTERRUPTED, keyArg, nativeOrRefuse, onInterrupt as onStopSignal, reclaimedText, statsText, STOP_SIGNALS } from './commands.js';
 import { splitWords } from './repl-words.js';
 import { replCompleter } from './repl-complete.js';
 import { HISTORY_LINES, type ReplHistory } from './repl-history.js';
@@ -58,6 +58,8 @@ export interface ReplIo {
    * memory only).
    */
   lineEditor?: { output: NodeJS.WritableStream; history?: ReplHistory | undefined };
+  /** Aborted when standard output's reader has gone (`kvscope repl | head -1`): the session ends after its line. */
+  outputGone?: AbortSignal | undefined;
 }
 
 /** How the session reads its lines: with keyHex (kvscope --key-hex repl), every <key> is hex bytes. */
@@ -228,6 +230,14 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
     io.err(REPL_INTERRUPT_HINT);
     prompt();
   };
+  // SIGTERM and SIGHUP (piped, Ctrl-C too: there is no line to drop) end the session after the line being run,
+  // and so does a reader of stdout that has gone: the caller closes the store (before, the process died at
+  // once, leaving the LOCK and no hints or keydir image) and, after a signal, the process ends by it.
+  const stop = onStopSignal(io, io.interactive ? STOP_SIGNALS.filter((s) => s !== 'SIGINT') : STOP_SIGNALS);
+  const ending = (): boolean => stop.signal.aborted || io.outputGone?.aborted === true;
+  const end = (): void => rl.close();
+  stop.signal.addEventListener('abort', end);
+  io.outputGone?.addEventListener('abort', end);
   if (io.interactive) {
     const { format, root } = opened.detection;
     io.err(`kvscope ${root}${opened.native ? '' : ` (${format}, read-only)`} — type "help" for commands`);
@@ -237,6 +247,8 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
   }
   try {
     for await (const line of rl) {
+      // Lines read before the end was asked for are not run.
+      if (ending()) break;
       interruptedLast = false;
       let result: LineResult;
       try {
@@ -251,8 +263,11 @@ export async function runRepl(opened: OpenedStore, io: ReplIo): Promise<number> 
     }
   } finally {
     interrupts.off('SIGINT', onInterrupt);
+    stop.dispose();
+    io.outputGone?.removeEventListener('abort', end);
     rl.close();
   }
+  if (stop.signal.aborted) return EXIT_INTERRUPTED;
   return failures === 0 || io.interactive ? 0 : 1;
 }
 
