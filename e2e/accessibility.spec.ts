@@ -1,0 +1,125 @@
+/**
+ * Accessibility: axe-core (WCAG 2.0 and 2.1, levels A and AA) finds no violation in any view of the inspector, each
+ * audited as a person reaches it: the open screen, the key list with a text, JSON and hex value, a key's history and
+ * a version diff, Segments, Records with a record selected, a Verify report on a damaged store, Statistics after a
+ * compaction, the copy, export and import dialogs, and an error banner. A failure lists each violation's rule, impact
+ * and the nodes it names.
+ */
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
+import { flipByte } from '../test/engine/helpers.js';
+
+const WCAG_A_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * axe's violations on the page as it is now, one line per rule: its id, impact, what to fix and the nodes it names
+ * (the first five; a virtualized list repeats one fault on every row).
+ */
+async function violations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
+  return result.violations.map((v) => {
+    const nodes = v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`);
+    if (v.nodes.length > 5) nodes.push(`    … and ${v.nodes.length - 5} more`);
+    return [`${v.id} (${v.impact ?? 'no impact'}): ${v.help}`, ...nodes].join('\n');
+  });
+}
+
+/** Asserts (softly: every view of a test is audited) that axe finds nothing on the page as it is, naming the view. */
+async function expectAccessible(page: Page, view: string): Promise<void> {
+  const found = await violations(page);
+  expect.soft(found, `${view}: ${found.length} axe rule(s) violated:\n${found.join('\n')}`).toEqual([]);
+}
+
+async function openTab(page: Page, name: string): Promise<void> {
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name }).click();
+}
+
+test('the open screen', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await expect(page.getByLabel('Directory')).toBeVisible();
+  await expectAccessible(page, 'open screen');
+});
+
+test('the value history and a version diff', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await selectKey(page, 'user:00000:name');
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr')).toHaveCount(2);
+  await page.getByRole('button', { name: 'Edit' }).click();
+  await page.getByRole('textbox', { name: 'Value' }).fill('first line\nsecond line\n');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(history.locator('tbody tr')).toHaveCount(3);
+  await expectAccessible(page, 'value history');
+  await history.getByRole('button', { name: /^Diff version at .* with the one before it$/ }).last().click();
+  await expect(page.getByRole('region', { name: 'Version diff' })).toBeVisible();
+  await expectAccessible(page, 'version diff');
+});
+
+test('Segments', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Segments');
+  await expect(page.getByRole('table').first()).toBeVisible();
+  await expectAccessible(page, 'Segments');
+});
+
+test('the Verify report of a store with a flipped byte', async ({ page, kv }) => {
+  flipByte(join(kv.dir, '000002.data'), 5000);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Verify');
+  await expectAccessible(page, 'Verify, before a run');
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Verify result' }).locator('tr.problem-row[data-file="000002.data"]')).toContainText('bad-crc');
+  await expectAccessible(page, 'Verify report');
+});
+
+test('Statistics and a finished compaction', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const stats = page.getByRole('complementary', { name: 'Statistics' });
+  await expect(stats.getByTestId('compaction-plan')).toContainText(/Will reclaim/);
+  await expectAccessible(page, 'Statistics');
+  await stats.getByRole('button', { name: 'Compact' }).click();
+  await expect(page.getByRole('status', { name: 'Compaction result' })).toContainText('Compaction finished');
+  await expectAccessible(page, 'Statistics, compaction result');
+});
+
+test('the copy, export and import dialogs', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await page.getByRole('button', { name: 'Copy into a new kvscope store…' }).click();
+  const copy = page.getByRole('dialog', { name: 'Copy into a new kvscope store' });
+  await copy.getByLabel('New store directory (missing or empty)').fill('relative');
+  await copy.getByRole('button', { name: 'Copy', exact: true }).click();
+  await expect(copy.getByRole('alert', { name: 'Path problem' })).toBeVisible();
+  await expectAccessible(page, 'copy dialog');
+  await page.keyboard.press('Escape');
+  await expect(copy).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Export…' }).click();
+  const exp = page.getByRole('dialog', { name: 'Export keys' });
+  await exp.getByLabel('File').fill(join(kv.base, 'keys.jsonl'));
+  await expectAccessible(page, 'export dialog');
+  await exp.getByRole('button', { name: 'Export', exact: true }).click();
+  await expect(exp.getByRole('status', { name: 'Export result' })).toContainText('Wrote');
+  await expectAccessible(page, 'export dialog, done');
+  await exp.getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Import JSON Lines…' }).click();
+  const imp = page.getByRole('dialog', { name: 'Import JSON Lines' });
+  await expect(imp.getByLabel('File')).toBeFocused();
+  await expectAccessible(page, 'import dialog');
+});
+
+test('an error banner', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Repair & crash lab');
+  const into = page.getByLabel('Repair into directory');
+  await into.fill('/etc/passwd');
+  await into.press('Enter');
+  await expect(page.locator('.error-banner')).toContainText('Not a directory');
+  await shot(page, 'a11y-error-banner');
+  await expectAccessible(page, 'error banner');
+});
