@@ -5,6 +5,7 @@
  * compaction, the copy, export and import dialogs, and an error banner. A failure lists each violation's rule, impact
  * and the nodes it names.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -63,6 +64,34 @@ test('Segments', async ({ page, kv }) => {
   await openTab(page, 'Segments');
   await expect(page.getByRole('table').first()).toBeVisible();
   await expectAccessible(page, 'Segments');
+});
+
+test('Records with a record selected and its hex', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await table.locator('.record-row[data-offset="24"]').click();
+  await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', '24');
+  const hex = page.getByRole('grid', { name: 'File bytes' });
+  await expect(hex).toBeVisible();
+  await expectAccessible(page, 'Records');
+  // The grid's rows are placed among all of its rows (it renders only those near the view), each headed by its offset.
+  const rows = Number(await hex.getAttribute('aria-rowcount'));
+  const width = Number(await hex.getAttribute('data-row-bytes'));
+  const bytes = readFileSync(join(kv.dir, '000001.data'));
+  expect(bytes.length).toBeLessThan(1024 * 1024); // one window of the pane: every row of the file
+  expect(rows).toBe(Math.ceil(bytes.length / width));
+  await expect(hex.getByRole('row').nth(1)).toHaveAttribute('aria-rowindex', '2');
+  await expect(hex.getByRole('row').nth(1).getByRole('rowheader')).toHaveText(width.toString(16).padStart(8, '0'));
+  // Keyboard: the arrows move the grid's cursor, and a screen reader is told where it is and the byte there.
+  await hex.focus();
+  await page.keyboard.press('ArrowRight');
+  const said = `offset 25 (0x19): byte ${bytes[25]!.toString(16).padStart(2, '0')}`;
+  await expect(page.getByRole('status', { name: 'Hex cursor' })).toHaveText(new RegExp(`^${said.replace(/[()]/g, '\\$&')}`));
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('status', { name: 'Hex cursor' })).toContainText(`offset ${25 + width} (`);
+  await shot(page, 'a11y-records-hex-cursor');
 });
 
 test('the Verify report of a store with a flipped byte', async ({ page, kv }) => {

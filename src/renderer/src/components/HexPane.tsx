@@ -269,6 +269,10 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
           </button>
         </div>
       )}
+      {/* The grid's cursor said to a screen reader as the arrows move it (the boxed byte is only seen). */}
+      <span className="sr-only" role="status" aria-label="Hex cursor" data-testid="hex-cursor">
+        {cursor === null ? '' : cursorText(cursor, byteAt(cursor))}
+      </span>
       <span ref={probeRef} className="hex-probe mono" aria-hidden="true">
         0000000000
       </span>
@@ -289,6 +293,7 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
         tabIndex={0}
         role="grid"
         aria-label="File bytes"
+        aria-rowcount={rows}
         data-testid="file-hex"
         data-row-bytes={rowBytes}
         onKeyDown={onKeyDown}
@@ -304,10 +309,18 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
             const count = Math.min(rowBytes, fileSize - start);
             const offsets = Array.from({ length: count }, (_, i) => start + i);
             return (
-              <div key={item.key} className="hex-row" role="row" style={{ position: 'absolute', top: 0, left: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
-                <span className="hex-offset">{start.toString(16).padStart(8, '0')}</span>
-                <span className="hex-bytes">{offsets.map((o) => cell(o, false))}</span>
-                <span className="hex-ascii">{offsets.map((o) => cell(o, true))}</span>
+              // A row of the grid is its offset (the row's header), its bytes and their text; aria-rowindex places the
+              // rendered rows among all of the window's, as the virtualizer renders only those near the view.
+              <div key={item.key} className="hex-row" role="row" aria-rowindex={item.index + 1} style={{ position: 'absolute', top: 0, left: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}>
+                <span className="hex-offset" role="rowheader">
+                  {start.toString(16).padStart(8, '0')}
+                </span>
+                <span className="hex-bytes" role="gridcell">
+                  {offsets.map((o) => cell(o, false))}
+                </span>
+                <span className="hex-ascii" role="gridcell">
+                  {offsets.map((o) => cell(o, true))}
+                </span>
               </div>
             );
           })}
@@ -315,4 +328,12 @@ export function HexPane({ api, sessionId, file, fileSize, version, record, field
       </div>
     </div>
   );
+}
+
+/** What the hex cursor's live region says: the offset (decimal and hex) and the byte there, once read. */
+function cursorText(offset: number, byte: number | undefined): string {
+  const at = `offset ${offset} (0x${offset.toString(16)})`;
+  if (byte === undefined) return at;
+  const char = byte >= 0x20 && byte < 0x7f ? ` '${String.fromCharCode(byte)}'` : '';
+  return `${at}: byte ${byte.toString(16).padStart(2, '0')}${char}`;
 }
