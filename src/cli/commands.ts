@@ -3,7 +3,7 @@
  * an output sink, writes data to `out` and messages to `err`, and returns
  * the exit code.
  */
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getThroughKeydirImage } from '../engine/image-lookup.js';
@@ -779,14 +779,19 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
   // Two passes over the lines, so that a bad line imports nothing and no file is held in memory (holding
   // every parsed line took 0.6 GB at a million lines): the first checks every line, the second parses them
   // again and writes them IMPORT_BATCH at a time. Standard input is read once: the first pass keeps a copy
-  // of it in a temporary file for the second.
-  const spoolDir = file === '-' ? mkdtempSync(join(tmpdir(), 'kvscope-import-')) : undefined;
+  // of it in a temporary file for the second. So is any FILE that is not a regular file, which a second read
+  // would find empty or wait on (/dev/stdin, a FIFO, bash's <(…)): before, such an import failed, "changed
+  // while it was imported".
+  // /dev/stdin is read as "-" is: opened by its name, a socket (what a Node or Python parent may give as
+  // standard input) cannot be (ENXIO).
+  const fromStdin = file === '-' || STDIN_PATHS.includes(file);
+  const spoolDir = fromStdin || !isRegularFile(file) ? mkdtempSync(join(tmpdir(), 'kvscope-import-')) : undefined;
   try {
     const source = spoolDir === undefined ? file : join(spoolDir, 'stdin.jsonl');
     const spool = spoolDir === undefined ? undefined : new LineSpool(source);
     let checked: Awaited<ReturnType<typeof checkImportLines>>;
     try {
-      checked = await checkImportLines(readLines(file === '-' ? io.stdin : createReadStream(file), signal), {
+      checked = await checkImportLines(readLines(fromStdin ? io.stdin : createReadStream(file), signal), {
         onLine: (n, line) => {
           spool?.add(line);
           if (n % PROGRESS_EVERY_LINES === 0) status?.update(progressText('import (checking)', n, undefined, 'lines'));
@@ -843,7 +848,19 @@ async function importing(args: string[], opts: CliOptions, io: Io, status: Statu
   }
 }
 
-/** Lines written to a new file, gathered into 1 MiB writes (the copy of standard input an import reads twice). */
+/** The names of standard input, read as "-" is. */
+const STDIN_PATHS = ['/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'];
+
+/** Whether `path` is a regular file (one a second read finds as the first did); true when it cannot be looked at, for the read to say why. */
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true;
+  }
+}
+
+/** Lines written to a new file, gathered into 1 MiB writes (the copy of standard input, or of a FIFO, an import reads twice). */
 class LineSpool {
   private readonly fd: number;
   private gathered = '';

@@ -323,6 +323,31 @@ describe('JSON Lines import and export', () => {
     expect(kv(['--dir', 'jsonl2', 'get', 'plain']).code).toBe(1);
   });
 
+  // A file that is no regular file is read once, as "-" is (a copy kept for the second pass): before, the
+  // second pass found /dev/stdin's pipe empty ("changed while it was imported", exit 3) and waited for a
+  // FIFO's next writer.
+  it('import /dev/stdin from a pipe, and a FIFO written once (as bash\'s <(…) gives), imports every line', async () => {
+    const lines = ['{"key":"a","value":"1"}', '{"key":"b","value":"2"}', ''].join('\n');
+    const piped = kv(['--dir', 'devstdin', 'import', '/dev/stdin'], lines);
+    expect([piped.code, piped.out, piped.err]).toEqual([0, 'Imported 2 lines\n', '']);
+    expect(kv(['--dir', 'devstdin', 'list']).out).toBe('a\nb\n');
+
+    const fifo = path.join(cwd, 'lines.fifo');
+    spawnSync('mkfifo', [fifo]);
+    const child = spawn(process.execPath, [BIN, '--dir', 'fromfifo', 'import', fifo], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Written once, then closed (the writer goes, as a program feeding a FIFO does).
+    await new Promise<void>((resolve, reject) => fs.createWriteStream(fifo).on('error', reject).end(lines, resolve));
+    // Waiting for a second writer, it would never end: it is stopped after 20 s.
+    const stopper = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    expect(await ended).toBe(0);
+    clearTimeout(stopper);
+    expect(out).toBe('Imported 2 lines\n');
+    expect(kv(['--dir', 'fromfifo', 'list']).out).toBe('a\nb\n');
+  });
+
   it('serve on a port that is taken says so once, in words, with exit 3', async () => {
     const taken = net.createServer();
     await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));

@@ -6,8 +6,10 @@
  * the store.
  *
  * The child is stopped at a known point, never by timing:
- * - import reads a FIFO: the test writes the lines for two whole batches and
- *   some, waits until the store holds the two batches, then interrupts while
+ * - import reads a FIFO, once (it keeps a copy for its second pass), and a
+ *   preload (HOLD_PRELOAD, KVSCOPE_TEST_SPOOL_BYTES) lets its second pass
+ *   read two whole batches and some of that copy, then holds the read: the
+ *   test waits until the store holds the two batches, then interrupts while
  *   the import waits for more lines;
  * - compact and verify run with a preload (HOLD_PRELOAD) that holds their
  *   first yield to the event loop (the engine's Yielder, in the function
@@ -33,7 +35,8 @@ const BIN = path.resolve(__dirname, '../../bin/kvscope.js');
 const HOLD_PRELOAD = `
 import timers from 'node:timers/promises';
 import { syncBuiltinESMExports } from 'node:module';
-import { writeSync } from 'node:fs';
+import fs, { writeSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 const original = timers.setImmediate;
 const holdIn = process.env.KVSCOPE_TEST_HOLD_IN;
 let held = false;
@@ -64,6 +67,24 @@ timers.setImmediate = function (...args) {
   }
   return original(...args);
 };
+// The copy an import keeps of a FIFO (or of stdin) for its second pass, read up to KVSCOPE_TEST_SPOOL_BYTES:
+// then the read waits, as for a pipe whose writer is slow, until the import stops it.
+const spoolBytes = Number(process.env.KVSCOPE_TEST_SPOOL_BYTES ?? 0);
+if (spoolBytes > 0) {
+  const createReadStream = fs.createReadStream;
+  fs.createReadStream = function (file, ...rest) {
+    if (typeof file !== 'string' || !file.includes('kvscope-import-')) return createReadStream.call(this, file, ...rest);
+    const held = new PassThrough();
+    const read = createReadStream.call(this, file, { end: spoolBytes - 1 });
+    read.pipe(held, { end: false });
+    // Nothing else keeps the event loop alive meanwhile: Node would end with the read held.
+    read.on('end', () => {
+      const alive = setInterval(() => undefined, 1000);
+      held.on('close', () => clearInterval(alive));
+    });
+    return held;
+  };
+}
 syncBuiltinESMExports();
 `;
 
@@ -75,9 +96,9 @@ interface Ended {
 }
 
 /** Start the command; `ready` resolves when its stderr has said `marker`. */
-function start(args: string[], options: { preload?: string; holdIn?: string; marker?: string } = {}): { ready: Promise<void>; ended: Promise<Ended>; interrupt(signal?: NodeJS.Signals): void } {
+function start(args: string[], options: { preload?: string; holdIn?: string; marker?: string; env?: Record<string, string> } = {}): { ready: Promise<void>; ended: Promise<Ended>; interrupt(signal?: NodeJS.Signals): void } {
   const child = spawn(process.execPath, [...(options.preload ? ['--import', options.preload] : []), BIN, ...args], {
-    env: { ...process.env, ...(options.holdIn ? { KVSCOPE_TEST_HOLD_IN: options.holdIn } : {}) },
+    env: { ...process.env, ...(options.holdIn ? { KVSCOPE_TEST_HOLD_IN: options.holdIn } : {}), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -120,16 +141,11 @@ describe('Ctrl-C', () => {
     const line = (i: number): string => `${JSON.stringify({ key: `key-${String(i).padStart(6, '0')}`, value: `value-${i}` })}\n`;
     const all = Array.from({ length: 30_000 }, (_, i) => line(i + 1)).join('');
     const dir = path.join(root, 'imported');
-    const run = start(['--dir', dir, '--fsync', 'always', 'import', fifo]);
-    // First pass: every line is checked.
+    // The FIFO is read once (the import keeps a copy for its second pass); that second pass gets 25,000 lines
+    // (two batches of 10,000 and 5,000 gathered), then nothing more: the import waits.
+    const held = Buffer.byteLength(Array.from({ length: 25_000 }, (_, i) => line(i + 1)).join(''));
+    const run = start(['--dir', dir, '--fsync', 'always', 'import', fifo], { preload, env: { KVSCOPE_TEST_SPOOL_BYTES: String(held) } });
     await new Promise<void>((resolve, reject) => fs.createWriteStream(fifo).on('error', reject).end(all, resolve));
-    // The first pass has seen the end of the lines once the import opens the store (its LOCK): only then may
-    // the FIFO be opened again, or the lines written next would still count as the first pass's.
-    while (!fs.existsSync(path.join(dir, 'LOCK'))) await sleep(20);
-    // Second pass: 25,000 lines (two batches of 10,000 and 5,000 gathered), then nothing more: the import waits.
-    const second = fs.createWriteStream(fifo);
-    second.on('error', () => undefined);
-    second.write(all.slice(0, Buffer.byteLength(Array.from({ length: 25_000 }, (_, i) => line(i + 1)).join(''))));
     // Wait (not for a time: for the store) until the two batches are in.
     for (;;) {
       if (fs.existsSync(dir) && dataFiles(dir).length > 0) {
@@ -146,7 +162,6 @@ describe('Ctrl-C', () => {
     }
     run.interrupt();
     const r = await run.ended;
-    second.destroy();
     // Ended by SIGINT, after saying what it did: what a shell shows as exit status 130.
     expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
     expect(r.out).toBe('');
