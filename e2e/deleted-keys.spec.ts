@@ -89,6 +89,39 @@ test('a deleted key: found among deleted keys, its history shown, an older versi
   await shot(page, 'deleted-keys-restored-1280');
 });
 
+test('right after a delete the value pane says which key went and offers Show deleted key, one click from Restore', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  await store.put('doc:oops', 'keep me');
+  await store.close();
+
+  await openReadWrite(page, kv);
+  await page.getByLabel('Filter keys').fill('oops');
+  await keyOption(page, 'doc:oops').click();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(page.getByTestId('key-count')).toHaveText(/^0 of [\d,]+ keys$/);
+  // Not a blank pane ("Select a key to see its value."): the key deleted, and the way back to it.
+  const said = page.getByRole('status', { name: 'Key deleted' });
+  await expect(said).toContainText('Deleted doc:oops: a tombstone was appended');
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await shot(page, 'deleted-now-1024');
+  await said.getByRole('button', { name: 'Show deleted key' }).click();
+  await expect(page.getByRole('listbox', { name: 'Deleted keys' })).toBeVisible();
+  await expect(deletedOption(page, 'doc:oops')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('status', { name: 'Deleted key' })).toContainText('1 earlier value to View or Restore');
+  await page.getByRole('table', { name: 'History' }).getByRole('button', { name: /^Restore version/ }).click();
+  await expect(keyOption(page, 'doc:oops')).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByLabel('Selected key')).toContainText('keep me');
+
+  // Said only until something else is chosen.
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(said).toBeVisible();
+  await page.getByLabel('Filter keys').fill('greeting');
+  await keyOption(page, 'greeting').click();
+  await expect(said).toHaveCount(0);
+});
+
 async function openTab(page: Page, name: string): Promise<void> {
   await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name }).click();
 }

@@ -20,6 +20,7 @@ import type { Selection } from './Workspace.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { DeletedNote } from './DeletedNote.js';
 import { KeyHeading } from './KeyHeading.js';
+import { KeyText } from './KeyText.js';
 import { NewKeyForm } from './NewKeyForm.js';
 import { ValueEditor } from './ValueEditor.js';
 import { ValueHistory, versionPlace } from './ValueHistory.js';
@@ -41,6 +42,12 @@ interface Props {
   /** Show a record's bytes in the Records view. */
   onOpenRecord?: (file: string, offset: number) => void;
   onError: (err: unknown) => void;
+  /** The key this pane deleted last, while nothing else is selected: said in the pane, with the way to its history. */
+  deleted?: string | null;
+  /** A key was deleted here. */
+  onDeleted?: (key: string) => void;
+  /** The deleted keys, with this one selected (its history, View and Restore). */
+  onShowDeleted?: (key: string) => void;
 }
 
 type Loaded = LoadedValue;
@@ -121,7 +128,7 @@ function LocationView({ response }: { response: GetValueResponse }) {
   );
 }
 
-export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onCancelNew, onDirtyChange, onOpenRecord, onError }: Props) {
+export function ValuePanel({ api, sessionId, version, readOnly, selection, onWritten, onCancelNew, onDirtyChange, onOpenRecord, onError, deleted, onDeleted, onShowDeleted }: Props) {
   const editHint = useWriteHint('edit');
   const deleteHint = useWriteHint('delete');
   const [loaded, setLoaded] = useState<Loaded | null>(null);
@@ -400,6 +407,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     try {
       await api.deleteKey({ sessionId, key });
       onWritten(null, true);
+      onDeleted?.(key);
     } catch (err) {
       onError(err);
     }
@@ -458,7 +466,25 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   if (selection === null) {
     return (
       <section className="pane value-pane" aria-label="Selected key">
-        <div className="placeholder muted">Select a key to see its value.</div>
+        {deleted != null && onShowDeleted ? (
+          <div className="placeholder deleted-now" role="status" aria-label="Key deleted" style={{ maxWidth: '34em', padding: '0 16px' }}>
+            <p>
+              Deleted{' '}
+              <span className="mono" style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }}>
+                <KeyText display={describeKey(deleted).display} />
+              </span>
+              : a tombstone was appended, and the old value stays on disk until a compaction.
+            </p>
+            <p className="small">
+              <button type="button" className="small-button" onClick={() => onShowDeleted(deleted)}>
+                Show deleted key
+              </button>{' '}
+              <span className="muted">to see its versions and restore one.</span>
+            </p>
+          </div>
+        ) : (
+          <div className="placeholder muted">Select a key to see its value.</div>
+        )}
       </section>
     );
   }

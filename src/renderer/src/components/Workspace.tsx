@@ -74,6 +74,11 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const [reveal, setReveal] = useState<{ key: string; nonce: number } | null>(null);
   /** Whether the key list shows the live keys or the deleted ones. */
   const [keySet, setKeySet] = useState<KeySet>('live');
+  /** The key the value pane deleted last: said there (with Show deleted key) until another key or New key is chosen. */
+  const [deletedNow, setDeletedNow] = useState<string | null>(null);
+  useEffect(() => {
+    if (selection !== null) setDeletedNow(null);
+  }, [selection]);
   /** Asks the key list to take focus (after a save, restore or delete took it away with the control that had it). */
   const [focusKeys, setFocusKeys] = useState(0);
   const [stats, setStats] = useState<StatsResponse | null>(null);
@@ -495,6 +500,9 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             onDirtyChange={onDirtyChange}
             onOpenRecord={openRecord}
             onError={report}
+            deleted={deletedNow}
+            onDeleted={setDeletedNow}
+            onShowDeleted={openKey}
           />
           <StatsPanel
             stats={stats}
