@@ -306,7 +306,7 @@ test('verify finds injected damage and jumps to it; the scan resynchronises', as
   await openTab(page, 'Verify');
   await page.getByRole('button', { name: 'Verify', exact: true }).click();
   const result = page.getByRole('status', { name: 'Verify result' });
-  await expect(result).toContainText('problem(s)');
+  await expect(result).toContainText(/^\d+ problems in \d+ files/);
   const problem = result.locator(`tr.problem-row[data-file="${file}"][data-offset="${victim.offset}"]`);
   await expect(problem).toContainText('bad-crc');
   await expect(problem).toContainText(`resynchronised at offset ${victim.offset + victim.length}`);
@@ -514,8 +514,8 @@ test('repair writes a copy that keeps every valid record and says what was lost'
   const result = page.getByRole('status', { name: 'Repair result' });
   await expect(result).toContainText('replaying every committed record');
   await expect(result.getByRole('list', { name: 'Lost regions' })).toContainText(`${file}@${victim.offset} (${victim.length} B)`);
-  await expect(result.getByTestId('repair-lost-keys')).toContainText(/The damaged store listed 3,654 live key\(s\); the copy lacks \d+/);
-  await expect(result.getByTestId('repair-removed-files')).toContainText(`Left out: 1 file(s) that never held a record (${newest}, 10 B: shorter than the 24-byte segment header`);
+  await expect(result.getByTestId('repair-lost-keys')).toContainText(/The damaged store listed 3,654 live keys; the copy lacks \d+/);
+  await expect(result.getByTestId('repair-removed-files')).toContainText(`Left out: 1 file that never held a record (${newest}, 10 B: shorter than the 24-byte segment header`);
   await shot(page, '30-repair');
   await result.getByRole('button', { name: 'Open the repaired copy' }).click();
   await expect(page.getByRole('status', { name: 'Store status' })).toContainText(target);

@@ -6,7 +6,7 @@
 import { useState } from 'react';
 import type { CrashLabResult, Damage, KvscopeApi, RepairResult, SegmentFileInfo, SessionInfo } from '../../../shared/contract.js';
 import { asApiError } from '../../../shared/errors.js';
-import { formatBytes, formatCount, parseByteOffset } from '../format.js';
+import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js';
 
 interface Props {
   api: KvscopeApi;
@@ -109,20 +109,20 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
         {repair && (
           <div className="lab-result small" role="status" aria-label="Repair result">
             <div className="ok-box">
-              Wrote {formatCount(repair.recordsWritten)} record(s) ({formatCount(repair.keys)} live keys) to <span className="mono">{repair.target}</span> by{' '}
+              Wrote {countOf(repair.recordsWritten, 'record')} ({countOf(repair.keys, 'live key')}) to <span className="mono">{repair.target}</span> by{' '}
               {repair.method === 'replay' ? 'replaying every committed record' : 'importing the live keys'}.
             </div>
             <div className={repair.lostRegions.length || repair.lostRecords ? 'bad-box' : 'muted'}>
-              Lost: {formatCount(repair.lostRegions.length)} damaged region(s), {formatCount(repair.lostBytes)} bytes
-              {repair.lostRecords ? `, ${formatCount(repair.lostRecords)} record(s) of unfinished batches` : ''}.
+              Lost: {countOf(repair.lostRegions.length, 'damaged region')}, {countOf(repair.lostBytes, 'byte')}
+              {repair.lostRecords ? `, ${countOf(repair.lostRecords, 'record')} of unfinished batches` : ''}.
             </div>
             {repair.removedFiles.length > 0 && (
               <div className="muted" data-testid="repair-removed-files">
-                Left out: {formatCount(repair.removedFiles.length)} file(s) that never held a record ({repair.removedFiles.map((f) => `${f.file}, ${formatCount(f.length)} B: ${f.reason}`).join('; ')}).
+                Left out: {countOf(repair.removedFiles.length, 'file')} that never held a record ({repair.removedFiles.map((f) => `${f.file}, ${formatCount(f.length)} B: ${f.reason}`).join('; ')}).
               </div>
             )}
             <div className={repair.lostKeyCount ? 'bad' : 'muted'} data-testid="repair-lost-keys">
-              The damaged store listed {formatCount(repair.keysBefore)} live key(s); the copy lacks {formatCount(repair.lostKeyCount)} of them
+              The damaged store listed {countOf(repair.keysBefore, 'live key')}; the copy lacks {formatCount(repair.lostKeyCount)} of them
               {repair.lostKeyCount ? ` (their only readable version was damaged): ${repair.lostKeys.slice(0, 50).join(', ')}${repair.lostKeyCount > 50 ? ', …' : ''}` : ''}.
             </div>
             {repair.lostRegions.length > 0 && (
@@ -194,7 +194,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
         {lab && (
           <div className="lab-result small" role="status" aria-label="Crash lab result">
             <div className="muted">
-              {lab.damage.kind === 'tear' ? `Tore ${lab.damage.file} at offset ${lab.damage.offset}` : `Flipped ${lab.damage.mask.length} byte(s) of ${lab.damage.file} at offset ${lab.damage.offset}`} in the copy{' '}
+              {lab.damage.kind === 'tear' ? `Tore ${lab.damage.file} at offset ${lab.damage.offset}` : `Flipped ${countOf(lab.damage.mask.length, 'byte')} of ${lab.damage.file} at offset ${lab.damage.offset}`} in the copy{' '}
               <span className="mono">{lab.copyDir}</span>.
             </div>
             <div className="compare">

@@ -15,9 +15,11 @@ interface Props {
   onStart: () => void;
   onCancel: () => void;
   onOpen: (file: string, offset: number) => void;
+  /** The Repair & crash lab view, where a repaired copy is written: what to do about the problems found. */
+  onRepair: () => void;
 }
 
-export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
+export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair }: Props) {
   const running = job?.kind === 'verify';
   const percent = running && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
   // Cancel (or the end of the run) takes the Cancel button away: focus goes back to the Verify button.
@@ -55,8 +57,14 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen }: Props) {
           ) : (
             <>
               <div className="bad-box">
-                {formatCount(result.problems.length)} problem(s) in {countOf(result.filesChecked, 'file')} ({countOf(result.recordsChecked, 'record')} checked). Click
+                {countOf(result.problems.length, 'problem')} in {countOf(result.filesChecked, 'file')} ({countOf(result.recordsChecked, 'record')} checked). Click
                 one to see its bytes.
+              </div>
+              <div className="controls-row small">
+                <span className="muted">Nothing was changed. Repair writes a copy without the damage to a directory you name; this one stays as it is.</span>
+                <button type="button" onClick={onRepair}>
+                  Repair…
+                </button>
               </div>
               <table className="problems small" aria-label="Problems">
                 <thead>

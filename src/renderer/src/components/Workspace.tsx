@@ -547,7 +547,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
       )}
       {tab === 'verify' && (
         <div className="view">
-          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} />
+          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => setTab('lab')} />
         </div>
       )}
       {tab === 'lab' && (
