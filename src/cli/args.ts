@@ -280,3 +280,35 @@ Environment:
 
 Exit codes: 0 success, 1 not found or problems found, 2 usage error,
 3 the store cannot be opened or written (locked, not a store, I/O error).`;
+
+/** Every command name the line may start with: the commands, their aliases and help. */
+export function commandNames(): string[] {
+  return [...Object.keys(COMMAND_OPTIONS), ...Object.keys(COMMAND_ALIASES)];
+}
+
+/** The number of single-character edits (insert, delete, change, swap two neighbours) from `a` to `b`. */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const change = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + change);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The error for a command kvscope does not have, naming the closest ones, as git does ("The most similar
+ * command is"): those a typo or two away (`lsit`, `dlete`), or that it begins (`comp`).
+ */
+export function unknownCommand(name: string): UsageError {
+  const lower = name.toLowerCase();
+  const scored = commandNames()
+    .map((c) => ({ c, d: lower.length >= 2 && c.startsWith(lower) ? 0 : editDistance(lower, c) }))
+    .filter(({ c, d }) => d <= (c.length <= 4 ? 1 : 2))
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
+  const best = scored.filter(({ d }) => d === scored[0]?.d).map(({ c }) => `"${c}"`);
+  return new UsageError(`unknown command "${name}"${best.length > 0 ? ` (did you mean ${best.join(' or ')}?)` : ''}`);
+}

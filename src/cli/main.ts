@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { StoreError } from '../engine/errors.js';
-import { parseCommandLine, USAGE, UsageError } from './args.js';
+import { parseCommandLine, unknownCommand, USAGE, UsageError } from './args.js';
 import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, withWriter, type Io } from './commands.js';
 import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
@@ -71,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     // Own names only: `kvscope constructor` is an unknown command, not Object's constructor run as one.
     const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : Object.hasOwn(DEBUG_COMMANDS, command) ? DEBUG_COMMANDS[command] : undefined;
-    if (!run) throw new UsageError(`unknown command "${command}"`);
+    if (!run) throw unknownCommand(command);
     return await run(args, options, io);
   } catch (err) {
     const notWritable = dir === undefined ? undefined : notWritableText(err, dir);

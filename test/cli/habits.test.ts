@@ -133,6 +133,16 @@ describe("README's repl example", () => {
 });
 
 describe('unknown commands', () => {
+  it('a typo names the closest commands, as git does; a name near none names none', () => {
+    const said = (name: string): string => kvscope(cwd, ['-d', 'd', name]).err.split('\n')[0]!;
+    expect(said('lsit')).toBe('kvscope: unknown command "lsit" (did you mean "list"?)');
+    expect(said('dlete')).toBe('kvscope: unknown command "dlete" (did you mean "delete"?)');
+    expect(said('comp')).toBe('kvscope: unknown command "comp" (did you mean "compact"?)');
+    expect(said('exprot')).toBe('kvscope: unknown command "exprot" (did you mean "export"?)');
+    expect(said('xyz')).toBe('kvscope: unknown command "xyz"');
+    expect(kvscope(cwd, ['lsit']).code).toBe(2);
+  });
+
   it('a name Object.prototype has (constructor, toString, __proto__) is an unknown command, exit 2, not a crash', () => {
     for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       for (const args of [[name], ['-d', 'd', name]]) {
