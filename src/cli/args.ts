@@ -271,7 +271,7 @@ Options (anywhere on the line):
                           from its hint file (stats says why each was read): to compare, when a hint is suspect
       --port N            serve: port (default: a free one)
       --read-write        serve: allow writes from the inspector
-  -h, --help              this help
+  -h, --help              this help; COMMAND --help (or kvscope help COMMAND): that command's
   -V, --version           version
 
 Environment:
@@ -312,3 +312,43 @@ export function unknownCommand(name: string): UsageError {
   const best = scored.filter(({ d }) => d === scored[0]?.d).map(({ c }) => `"${c}"`);
   return new UsageError(`unknown command "${name}"${best.length > 0 ? ` (did you mean ${best.join(' or ')}?)` : ''}`);
 }
+
+/**
+ * `kvscope help COMMAND` and `kvscope COMMAND --help`: that command's lines
+ * of USAGE, and the lines of the options it takes; undefined for a name
+ * that is no command.
+ */
+export function commandUsage(given: string): string | undefined {
+  const command = Object.hasOwn(COMMAND_ALIASES, given) ? COMMAND_ALIASES[given]! : given;
+  if (!Object.hasOwn(COMMAND_OPTIONS, command)) return undefined;
+  const [commandsPart, rest] = USAGE.split('\nOptions (anywhere on the line):\n');
+  const optionsPart = rest!.split('\n\n')[0]!;
+  // A command's text is its line and the more deeply indented lines after it; import has two.
+  const entries = (part: string, start: RegExp, wanted: (m: RegExpExecArray) => boolean): string[][] => {
+    const found: string[][] = [];
+    let current: string[] | undefined;
+    for (const line of part.split('\n')) {
+      const m = start.exec(line);
+      if (m) {
+        current = wanted(m) ? [line] : undefined;
+        if (current) found.push(current);
+      } else if (/^ {3,}\S/.test(line)) current?.push(line);
+      else current = undefined;
+    }
+    return found;
+  };
+  const own = entries(commandsPart!, /^ {2}([a-z-]+)/, (m) => m[1] === command);
+  const taken = new Set<string>([...COMMAND_OPTIONS[command]!, ...ANY_COMMAND]);
+  const options = entries(optionsPart, /^ {2}(?:-\w, | {4})--([\w-]+)/, (m) => taken.has(m[1]!));
+  const dir = COMMAND_OPTIONS[command]!.includes('dir') ? '[--dir DIR] ' : '';
+  const lines: string[] = [];
+  for (const [first, ...more] of command === 'help' ? [['  help [COMMAND]          this help, or a command\'s']] : own) {
+    // The synopsis, then what it does (beside it in the column at 26, or on the lines after it).
+    const beside = first!.length > 26 && first!.slice(24, 26) === '  ';
+    lines.push(`Usage: kvscope ${dir}${beside ? first!.slice(2, 26).trim() : first!.trim()} [OPTIONS]`);
+    for (const text of [...(beside ? [first!.slice(26)] : []), ...more.map((l) => l.trim())]) lines.push(`  ${text}`);
+  }
+  lines.push('', 'Options:', ...options.flat(), '', 'Run "kvscope --help" for every command, the environment and the exit codes.');
+  return lines.join('\n');
+}
+

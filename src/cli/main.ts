@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { StoreError } from '../engine/errors.js';
-import { parseCommandLine, unknownCommand, USAGE, UsageError } from './args.js';
+import { commandUsage, parseCommandLine, unknownCommand, USAGE, UsageError } from './args.js';
 import { COMMANDS, EXIT_OK, EXIT_STORE, EXIT_USAGE, withStore, withWriter, type Io } from './commands.js';
 import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
@@ -43,6 +43,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!dirGiven && command !== undefined) defaultDir = { dir: options.dir, command, args };
     if (options.version) {
       io.out(version());
+      return EXIT_OK;
+    }
+    // `kvscope help set` and `kvscope set --help`: that command's usage; `kvscope help`, `kvscope --help`: all.
+    const about = command === 'help' ? args[0] : options.help ? command : undefined;
+    if (about !== undefined && about !== 'help') {
+      const text = commandUsage(about);
+      if (text === undefined) throw unknownCommand(about);
+      io.out(text);
       return EXIT_OK;
     }
     if (options.help || command === undefined || command === 'help') {

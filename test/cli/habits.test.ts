@@ -76,6 +76,41 @@ describe('help', () => {
   });
 });
 
+describe("a command's help", () => {
+  // As git's `git help log` and `git log -h`: before, each printed the whole usage, whatever the command, and
+  // `kvscope help nosuch` printed it too, with exit 0.
+  it('help CMD, CMD --help and CMD -h print that command\'s usage and the options it takes, exit 0', () => {
+    const help = kvscope(cwd, ['help', 'set']);
+    expect(help.code).toBe(0);
+    expect(kvscope(cwd, ['set', '--help'])).toEqual(help);
+    expect(kvscope(cwd, ['-d', 'x', 'set', '-h'])).toEqual(help);
+    expect(help.out).toMatch(/^Usage: kvscope \[--dir DIR\] set KEY VALUE\.\.\. \[OPTIONS\]\n {2}store a value/);
+    expect(help.out).toContain('--fsync POLICY');
+    expect(help.out).not.toMatch(/^ {2}-p, --prefix|--port N|import FILE/m);
+    // An alias's help is its command's.
+    expect(kvscope(cwd, ['del', '--help']).out).toBe(kvscope(cwd, ['help', 'delete']).out);
+    // import has two forms: both are shown.
+    expect(kvscope(cwd, ['help', 'import']).out).toMatch(/Usage: kvscope \[--dir DIR\] import FILE .*\n[\s\S]*Usage: kvscope \[--dir DIR\] import --from DIR/);
+  });
+
+  it("every command's help names it and each option it takes, on its usage line or in its Options", () => {
+    for (const [command, options] of Object.entries(COMMAND_OPTIONS)) {
+      if (command === 'help') continue;
+      const r = kvscope(cwd, ['help', command]);
+      expect(r.code, command).toBe(0);
+      expect(r.out.split('\n')[0], command).toMatch(new RegExp(`^Usage: kvscope (\\[--dir DIR\\] )?${command}\\b`));
+      // On its usage line (records --segment FILE) or a line of its Options.
+      for (const option of options) expect(r.out, `${command} --${option}`).toContain(`--${option} `);
+    }
+  });
+
+  it('help of a command there is none of is an unknown command, exit 2, naming the closest', () => {
+    for (const args of [['help', 'lsit'], ['lsit', '--help']]) {
+      expect(kvscope(cwd, args)).toEqual({ code: 2, out: '', err: 'kvscope: unknown command "lsit" (did you mean "list"?)\nRun "kvscope --help" for usage.\n' });
+    }
+  });
+});
+
 describe('--help names what the commands take', () => {
   it("every option a command takes (beyond where the store is and how it is opened) is on that command's line or in an Options line naming it; -p is shown", () => {
     const help = kvscope(cwd, ['--help']).out;
