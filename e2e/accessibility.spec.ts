@@ -14,12 +14,16 @@ import { flipByte } from '../test/engine/helpers.js';
 
 const WCAG_A_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
+/** axe's rules (of its best practices, not WCAG's criteria) on the page's landmarks and headings. */
+const STRUCTURE = ['landmark-one-main', 'landmark-no-duplicate-main', 'landmark-unique', 'page-has-heading-one', 'heading-order', 'region', 'aria-allowed-role', 'empty-table-header'];
+
 /**
  * axe's violations on the page as it is now, one line per rule: its id, impact, what to fix and the nodes it names
  * (the first five; a virtualized list repeats one fault on every row).
  */
-async function violations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(WCAG_A_AA).analyze();
+async function violations(page: Page, rules?: string[]): Promise<string[]> {
+  const axe = new AxeBuilder({ page });
+  const result = await (rules ? axe.withRules(rules) : axe.withTags(WCAG_A_AA)).analyze();
   return result.violations.map((v) => {
     const nodes = v.nodes.slice(0, 5).map((n) => `    ${n.target.join(' ')}: ${n.failureSummary?.replace(/\s+/g, ' ') ?? ''}`);
     if (v.nodes.length > 5) nodes.push(`    … and ${v.nodes.length - 5} more`);
@@ -28,8 +32,8 @@ async function violations(page: Page): Promise<string[]> {
 }
 
 /** Asserts (softly: every view of a test is audited) that axe finds nothing on the page as it is, naming the view. */
-async function expectAccessible(page: Page, view: string): Promise<void> {
-  const found = await violations(page);
+async function expectAccessible(page: Page, view: string, rules?: string[]): Promise<void> {
+  const found = await violations(page, rules);
   expect.soft(found, `${view}: ${found.length} axe rule(s) violated:\n${found.join('\n')}`).toEqual([]);
 }
 
@@ -41,6 +45,23 @@ test('the open screen', async ({ page, kv }) => {
   await page.goto(kv.url);
   await expect(page.getByLabel('Directory')).toBeVisible();
   await expectAccessible(page, 'open screen');
+});
+
+test('landmarks and headings: one main landmark and a level-one heading, every view named by a heading in order, all content in a landmark', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await expectAccessible(page, 'open screen', STRUCTURE);
+  await openFromScreen(page, kv.dir);
+  await selectKey(page, 'greeting');
+  await expectAccessible(page, 'Keys', STRUCTURE);
+  await shot(page, 'a11y-keys-landmarks');
+  await expect(page.getByRole('main').getByRole('listbox', { name: 'Keys' })).toBeVisible();
+  await expect(page.getByRole('contentinfo').getByRole('status', { name: 'Store status' })).toContainText('read-only');
+  for (const view of ['Segments', 'Records', 'Verify', 'Repair & crash lab']) {
+    await openTab(page, view);
+    await expect(page.getByRole('main').getByRole('heading', { level: 2, name: view })).toBeAttached();
+    await expectAccessible(page, view, STRUCTURE);
+    if (view === 'Segments') await shot(page, 'a11y-segments-landmarks');
+  }
 });
 
 test('the value history and a version diff', async ({ page, kv }) => {

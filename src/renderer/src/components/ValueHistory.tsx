@@ -136,7 +136,9 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
             <th>file @ offset</th>
             <th>size</th>
             <th>status</th>
-            <th />
+            <th>
+              <span className="sr-only">actions</span>
+            </th>
           </tr>
         </thead>
         <tbody>

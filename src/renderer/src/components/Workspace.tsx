@@ -333,9 +333,9 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     <NotWritableReason.Provider value={notWritableReason}>
     <div className="workspace">
       <header className="toolbar">
-        <span className="brand">
+        <h1 className="brand">
           <span className="logo">kv</span>scope
-        </span>
+        </h1>
         <span className="toolbar-path mono" title={session.path}>
           {session.path}
         </span>
@@ -391,6 +391,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           Close
         </button>
       </header>
+      {/* The page's main landmark: everything between the toolbar (banner) and the status bar (contentinfo). */}
+      <main className="workspace-main">
       <div className="detection-strip small" data-testid="detection">
         <span className="grow">
           Detected <b>{session.detection.format}</b> with {confidence}% confidence: {session.detection.reason}
@@ -463,6 +465,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           </button>
         ))}
       </nav>
+      {/* Every other view is named by a heading a screen reader can go to; the key view's panes are named by theirs. */}
+      {tab !== 'keys' && <h2 className="sr-only">{TABS.find((t) => t.id === tab)!.label}</h2>}
       {tab === 'keys' && (
         <div className="panes">
           <KeyBrowser
@@ -555,6 +559,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} onSucceeded={succeeded} />
         </div>
       )}
+      </main>
       <StatusBar session={session} stats={stats} />
       {copyOpen && (
         <CopyDialog
