@@ -8,7 +8,10 @@
  * with --json and --no-progress. Nothing here writes to a file or a pipe.
  *
  * No dependency: a carriage return and "erase to end of line" (ESC [ K) are
- * all it takes, and every terminal Node runs in understands both.
+ * all it takes, and every terminal Node runs in understands both; but for
+ * one that says it understands no escapes (TERM=dumb: Emacs's shell, an
+ * editor's output pane), where the line is overwritten with spaces instead,
+ * as git's progress does there.
  */
 import type { Progress } from '../engine/types.js';
 import { formatBytes, formatCount } from './units.js';
@@ -27,18 +30,26 @@ const ERASE = '\r\x1b[K';
 
 export class StatusLine {
   private shown = false;
+  /** Characters of the line drawn, which a dumb terminal's erase covers with spaces. */
+  private drawn = 0;
   private lastDrawn: number;
 
   /**
    * `now` (ms) is the clock (performance.now); the first line is drawn an
-   * interval after the StatusLine is made, so quick work shows none.
+   * interval after the StatusLine is made, so quick work shows none. `dumb`:
+   * the terminal takes no escapes (TERM=dumb).
    */
   constructor(
     private readonly stream: StatusStream,
     private readonly now: () => number = () => performance.now(),
     private readonly intervalMs = PROGRESS_INTERVAL_MS,
+    private readonly dumb = false,
   ) {
     this.lastDrawn = now();
+  }
+
+  private erase(): string {
+    return this.dumb ? `\r${' '.repeat(this.drawn)}\r` : ERASE;
   }
 
   /** Draw `text` over the line, unless one was drawn less than an interval ago. */
@@ -50,21 +61,22 @@ export class StatusLine {
     const columns = this.stream.columns !== undefined && this.stream.columns > 1 ? this.stream.columns : 80;
     const room = columns - 1;
     const line = text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
-    this.stream.write(`${this.shown ? ERASE : '\r'}${line}`);
+    this.stream.write(`${this.shown ? this.erase() : '\r'}${line}`);
     this.shown = true;
+    this.drawn = [...line].length;
   }
 
   /** Erase the line, if one is drawn (before any other output, and at the end of the work). */
   clear(): void {
     if (!this.shown) return;
-    this.stream.write(ERASE);
+    this.stream.write(this.erase());
     this.shown = false;
   }
 }
 
-/** A StatusLine on `stream` when it is a terminal (the entry's stderr); none on a file or a pipe. */
-export function terminalStatusLine(stream: StatusStream & { isTTY?: boolean }): StatusLine | undefined {
-  return stream.isTTY ? new StatusLine(stream) : undefined;
+/** A StatusLine on `stream` when it is a terminal (the entry's stderr); none on a file or a pipe. `env` says its TERM; `now` is the clock. */
+export function terminalStatusLine(stream: StatusStream & { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env, now?: () => number): StatusLine | undefined {
+  return stream.isTTY ? new StatusLine(stream, now, undefined, env.TERM === 'dumb') : undefined;
 }
 
 /** A count as people read it: 41,000. */

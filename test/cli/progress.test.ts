@@ -59,6 +59,25 @@ describe('StatusLine', () => {
     expect(unknown.writes[0]).toBe(`\r${'y'.repeat(78)}…`);
   });
 
+  // A dumb terminal (Emacs's shell, an editor's output pane) shows ESC [ K as garbage: before, every redraw
+  // left "^[[K" on the line. The line is overwritten with spaces there, as git's progress does.
+  it('on a dumb terminal (TERM=dumb) writes no escape: the line is overwritten with spaces', () => {
+    let now = 0;
+    const tty = terminal();
+    const line = terminalStatusLine(tty, { TERM: 'dumb' }, () => (now += PROGRESS_INTERVAL_MS))!;
+    line.update('import: 1,024 lines');
+    line.update('import: 2,048 lines');
+    line.clear();
+    expect(tty.writes.join('')).not.toContain('\x1b');
+    expect(tty.writes).toEqual(['\rimport: 1,024 lines', `\r${' '.repeat(19)}\rimport: 2,048 lines`, `\r${' '.repeat(19)}\r`]);
+    // Any other terminal keeps ESC [ K.
+    const xterm = terminal();
+    const other = terminalStatusLine(xterm, { TERM: 'xterm-256color' }, () => (now += PROGRESS_INTERVAL_MS))!;
+    other.update('a');
+    other.clear();
+    expect(xterm.writes).toEqual(['\ra', ERASE]);
+  });
+
   it('is made for a terminal only', () => {
     expect(terminalStatusLine(terminal())).toBeInstanceOf(StatusLine);
     expect(terminalStatusLine({ write: () => true })).toBeUndefined();
