@@ -77,6 +77,11 @@ test('the value history and a version diff', async ({ page, kv }) => {
   await history.getByRole('button', { name: /^Diff version at .* with the one before it$/ }).last().click();
   await expect(page.getByRole('region', { name: 'Version diff' })).toBeVisible();
   await expectAccessible(page, 'version diff');
+  // Each rendered row of the (virtualized) diff says its place among all of them.
+  const lines = page.getByRole('list', { name: 'Changed lines' });
+  const count = (await lines.getAttribute('data-rows'))!;
+  await expect(lines.getByRole('listitem').first()).toHaveAttribute('aria-posinset', '1');
+  await expect(lines.getByRole('listitem').last()).toHaveAttribute('aria-setsize', count);
 });
 
 test('Segments', async ({ page, kv }) => {
@@ -172,4 +177,38 @@ test('an error banner', async ({ page, kv }) => {
   await expect(page.locator('.error-banner')).toContainText('Not a directory');
   await shot(page, 'a11y-error-banner');
   await expectAccessible(page, 'error banner');
+});
+
+test('keyboard and screen readers: the key list and the record table move with the arrows, Home and End, and each rendered row says its place among all of them', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const keys = page.getByRole('listbox', { name: 'Keys' });
+  await expect(page.getByTestId('key-count')).toHaveText(/^[\d,]+ keys$/);
+  const total = Number((await page.getByTestId('key-count').textContent())!.replace(/\D/g, ''));
+  expect(total).toBeGreaterThan(1000);
+  const selectedKey = keys.getByRole('option', { selected: true });
+  await keys.focus();
+  await page.keyboard.press('Home');
+  await expect(selectedKey).toHaveAttribute('aria-posinset', '1');
+  await expect(selectedKey).toHaveAttribute('aria-setsize', String(total));
+  await page.keyboard.press('ArrowDown');
+  await expect(selectedKey).toHaveAttribute('aria-posinset', '2');
+  await page.keyboard.press('End');
+  await expect(selectedKey).toHaveAttribute('aria-posinset', String(total));
+  // The list renders only the rows near the view: their own count would be a wrong size.
+  expect(await keys.getByRole('option').count()).toBeLessThan(total);
+
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  await table.locator('.record-row[data-offset="24"]').click();
+  const selectedRow = table.getByRole('option', { selected: true });
+  await expect(selectedRow).toHaveAttribute('aria-posinset', '2'); // the file's header is the first row
+  await page.keyboard.press('ArrowDown');
+  await expect(selectedRow).toHaveAttribute('aria-posinset', '3');
+  await page.keyboard.press('End');
+  const rows = await selectedRow.getAttribute('aria-setsize');
+  expect(Number(rows)).toBeGreaterThan(await table.getByRole('option').count());
+  await expect(selectedRow).toHaveAttribute('aria-posinset', rows!);
+  await page.keyboard.press('Home');
+  await expect(selectedRow).toHaveAttribute('aria-posinset', '1');
 });

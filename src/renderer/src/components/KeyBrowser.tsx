@@ -461,6 +461,9 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
                   id={`key-row-${item.index}`}
                   role="option"
                   aria-selected={selected}
+                  // Only the rows near the view are rendered: each says where it is among all of the list's.
+                  aria-setsize={total}
+                  aria-posinset={item.index + 1}
                   className={`key-row mono${selected ? ' selected' : ''}${item.index === activeIndex ? ' active' : ''}${entry?.deletedAt ? ' deleted' : ''}`}
                   style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.top}px)` }}
                   // Select the key the user saw: a new filter's list may arrive between render and click.

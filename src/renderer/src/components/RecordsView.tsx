@@ -605,6 +605,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                   id={`record-row-${item.index}`}
                   role="option"
                   aria-selected={selected}
+                  // Only the rows near the view are rendered: each says where it is among all of the table's.
+                  aria-setsize={total}
+                  aria-posinset={item.index + 1}
                   className={`record-row st-${r?.status ?? 'loading'}${selected ? ' selected' : ''}`}
                   style={{ position: 'absolute', top: 0, left: 0, width: '100%', height: ROW_HEIGHT, transform: `translateY(${item.top}px)` }}
                   data-offset={r?.offset}

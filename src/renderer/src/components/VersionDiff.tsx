@@ -66,14 +66,15 @@ function DiffLines({ hunks }: { hunks: readonly DiffHunk[] }) {
           const row = rows[item.index]!;
           if (row.kind === 'hunk') {
             return (
-              <div key={item.index} role="listitem" className="diff-row diff-hunk" style={{ top: item.start }}>
+              <div key={item.index} role="listitem" aria-setsize={rows.length} aria-posinset={item.index + 1} className="diff-row diff-hunk" style={{ top: item.start }}>
                 {hunkText(row.hunk)}
               </div>
             );
           }
           const { line } = row;
           return (
-            <div key={item.index} role="listitem" className={`diff-row diff-${line.kind}`} style={{ top: item.start }} data-kind={line.kind}>
+            // Only the lines near the view are rendered: each says where it is among all of the diff's rows.
+            <div key={item.index} role="listitem" aria-setsize={rows.length} aria-posinset={item.index + 1} className={`diff-row diff-${line.kind}`} style={{ top: item.start }} data-kind={line.kind}>
               <span className="diff-num" aria-hidden="true">
                 {line.oldLine ?? ''}
               </span>
