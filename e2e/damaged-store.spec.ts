@@ -1,11 +1,15 @@
 /**
  * "Is my data directory damaged?": a store with a flipped byte in one segment and a lost tail in another. Verify's
  * report counts its problems in plain words and leads to Repair, where it was a dead end ("5 problem(s)", and nothing
- * said what next).
+ * said what next). What Verify checks is said for the store's format: another engine's has no segment headers or
+ * keydir image.
  */
-import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
+
+const RIAK = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
 
 test('Verify on a damaged store: the problems counted in words, and Repair… leads to a repaired copy naming the lost key', async ({ page, kv }) => {
   const flipped = join(kv.dir, '000002.data');
@@ -38,4 +42,24 @@ test('Verify on a damaged store: the problems counted in words, and Repair… le
   await shot(page, 'damaged-repaired');
   // Verify and Repair only read the damaged store.
   expect([flipped, torn].map((f) => readFileSync(f).toString('base64'))).toEqual(before);
+});
+
+test('Verify says what it checks in the store’s own format: a Riak cask has no segment headers, batches or keydir image', async ({ page, kv }) => {
+  test.skip(!existsSync(RIAK), 'fixture missing');
+  await page.goto(kv.url);
+  await openFromScreen(page, RIAK);
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Verify' }).click();
+  const view = page.locator('.verify-view');
+  await expect(view).toContainText("every record is decoded as riak-bitcask's program reads it");
+  await expect(view).not.toContainText('keydir image');
+  await expect(view).not.toContainText('segment headers');
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  await expect(page.getByRole('status', { name: 'Verify result' })).toContainText(/No problems: \d+ records in \d+ files/);
+  await shot(page, 'verify-riak');
+
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Verify' }).click();
+  await expect(view).toContainText('segment headers, every record');
+  await expect(view).toContainText('every key of the keydir image');
 });

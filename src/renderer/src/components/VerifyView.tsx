@@ -17,9 +17,12 @@ interface Props {
   onOpen: (file: string, offset: number) => void;
   /** The Repair & crash lab view, where a repaired copy is written: what to do about the problems found. */
   onRepair: () => void;
+  /** The store's format: what Verify checks is said for kvscope's own format (headers, batches, keydir image) or another's. */
+  format: string;
 }
 
-export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair }: Props) {
+export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair, format }: Props) {
+  const native = format === 'kvscope';
   const running = job?.kind === 'verify';
   const percent = running && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
   // Cancel (or the end of the run) takes the Cancel button away: focus goes back to the Verify button.
@@ -28,8 +31,9 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair }:
   return (
     <div className="view-pad verify-view">
       <p className="small muted">
-        Verify reads every file and changes nothing: segment headers, every record's checksum, lengths, batches, sequence numbers, and every hint entry and every key
-        of the keydir image against the record it points at.
+        {native
+          ? "Verify reads every file and changes nothing: segment headers, every record's checksum, lengths, batches, sequence numbers, and every hint entry and every key of the keydir image against the record it points at."
+          : `Verify reads every file and changes nothing: every record is decoded as ${format}'s program reads it (its checksum where the format keeps one, its lengths, its line), and every hint entry is checked against the record it points at.`}
       </p>
       <div className="controls-row">
         <button type="button" className="primary" ref={start} onClick={onStart} disabled={job !== null}>

@@ -551,7 +551,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
       )}
       {tab === 'verify' && (
         <div className="view">
-          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => setTab('lab')} />
+          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => setTab('lab')} format={session.format} />
         </div>
       )}
       {tab === 'lab' && (
