@@ -502,6 +502,8 @@ const history: Command = async (args, opts, io) => {
   );
   if (opts.json) {
     io.out(JSON.stringify(diffs ? versions.map((v, i) => (diffs.has(i) ? { ...v, diff: diffs.get(i) } : v)) : versions));
+    // Said on stderr as well, as get --json and delete --json say "Key not found": exit 1 is not silent.
+    if (versions.length === 0) io.err('Key not found in the log');
   } else if (versions.length === 0) {
     io.err('Key not found in the log');
   } else {
