@@ -8,8 +8,9 @@
 import { Fragment } from 'react';
 import { useWriteHint } from '../write-hint.js';
 import type { CompactSummary, SegmentsResponse } from '../../../shared/contract.js';
-import { formatBytes, formatCount } from '../format.js';
+import { countOf, formatBytes, formatCount } from '../format.js';
 import { SEQUENCE_IS_TIMESTAMP_NOTE, sequenceRangeText } from '../../../shared/sequence-text.js';
+import { COMPACTION_REFUSED, CompactionStops } from './CompactionStops.js';
 import type { JobState } from './StatsPanel.js';
 
 interface Props {
@@ -142,8 +143,8 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
       {plan ? (
         <div className="dry-run small" data-testid="dry-run">
           <div>
-          A compaction now would rewrite <b>{plan.inputSegments.length}</b> of {dataFiles.length} segment(s) ({plan.inputSegments.join(', ') || 'none'}), drop{' '}
-          <b>{formatCount(plan.recordsToDrop)}</b> record(s) and reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> ({formatCount(plan.bytesToReclaim)} bytes).
+          A compaction now would rewrite <b>{plan.inputSegments.length}</b> of {countOf(dataFiles.length, 'segment')} ({plan.inputSegments.join(', ') || 'none'}), drop{' '}
+          <b>{formatCount(plan.recordsToDrop)}</b> record{plan.recordsToDrop === 1 ? '' : 's'} and reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> ({formatCount(plan.bytesToReclaim)} bytes).
           {plan.emptyActive && (
             <>
               {' '}
@@ -151,15 +152,16 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
             </>
           )}
           </div>
+          {plan.stops && <CompactionStops stops={plan.stops} />}
           <div className="controls-row">
             <button
               type="button"
               className="primary"
-              disabled={readOnly}
+              disabled={readOnly || plan.stops?.starts === false}
               // Not disabled while the job runs: a disabled button drops focus to <body>; a click meanwhile is ignored.
               aria-disabled={job !== null || undefined}
               onClick={() => job === null && onCompact()}
-              title={readOnly ? compactHint : undefined}
+              title={readOnly ? compactHint : plan.stops?.starts === false ? COMPACTION_REFUSED : undefined}
             >
               {job ? `Compacting… ${job.total > 0 ? Math.round((job.done / job.total) * 100) : 0}%` : 'Compact now'}
             </button>

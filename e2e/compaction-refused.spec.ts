@@ -1,0 +1,25 @@
+/**
+ * A store whose older segment lost its tail: every place that offers a compaction says it is refused at the damage
+ * and does not offer it, not only the Statistics pane: the Segments view's merge dry run offered Compact now, whose
+ * click only then said the compaction would not start.
+ */
+import { statSync, truncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect, openReadWrite, shot } from './fixtures.js';
+
+test('a torn older segment: the Segments view says a compaction is refused there and does not offer Compact now', async ({ page, kv }) => {
+  const file = join(kv.dir, '000002.data');
+  truncateSync(file, statSync(file).size - 30);
+
+  await openReadWrite(page, kv);
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Segments' }).click();
+  const dry = page.getByTestId('dry-run');
+  await expect(dry).toContainText(/would rewrite \d+ of \d+ segment/);
+  const note = dry.getByRole('note', { name: 'Compaction would stop' });
+  await expect(note).toContainText(/A compaction is refused at damage in 000002\.data @ \d+/);
+  await expect(note).toContainText('Repair writes a clean copy');
+  const compactNow = dry.getByRole('button', { name: 'Compact now' });
+  await expect(compactNow).toBeDisabled();
+  await expect(compactNow).toHaveAttribute('title', /Repair writes a clean copy/);
+  await shot(page, 'damaged-segments-refused');
+});
