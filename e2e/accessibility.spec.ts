@@ -212,3 +212,46 @@ test('keyboard and screen readers: the key list and the record table move with t
   await page.keyboard.press('Home');
   await expect(selectedRow).toHaveAttribute('aria-posinset', '1');
 });
+
+test('keyboard: the key tree is one stop of Tab; the arrows, Home and End move in it, Left goes up to the branch', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' }).click();
+  const tree = page.getByRole('tree', { name: 'Key tree' });
+  const node = (name: string | RegExp) => tree.getByRole('button', { name, exact: true });
+  const blob = node(/^▸\s*blob:\s*300$/);
+  await expect(blob).toBeVisible();
+  // Tab from the control before the tree lands on its first node.
+  await page.getByRole('button', { name: 'Export…' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(tree.getByRole('button').first()).toBeFocused();
+  // Open blob: (300 keys) and walk into it: Tab then leaves the tree, where before it went through each of them.
+  await page.keyboard.press('ArrowDown');
+  await expect(blob).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(node(/^▾\s*blob:\s*300$/)).toBeVisible();
+  await expect(node('· 0')).toBeVisible();
+  await page.keyboard.press('ArrowRight');
+  await expect(node('· 0')).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(node('· 1')).toBeFocused();
+  await page.keyboard.press('Tab');
+  expect(await tree.evaluate((t) => t.contains(document.activeElement))).toBe(false);
+  // Shift+Tab comes back to the node left, not to the tree's last.
+  await page.keyboard.press('Shift+Tab');
+  await expect(node('· 1')).toBeFocused();
+  // Left goes up to the branch holding the node; Left again closes it.
+  await page.keyboard.press('ArrowLeft');
+  await expect(node(/^▾\s*blob:\s*300$/)).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await expect(node(/^▸\s*blob:\s*300$/)).toBeFocused();
+  await expect(node('· 1')).toHaveCount(0);
+  // End and Home: the last and first shown nodes; Enter on a key selects it.
+  await page.keyboard.press('End');
+  await expect(tree.getByRole('button').last()).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(tree.getByRole('button').first()).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('heading', { name: '\\x00\\xff\\x10k', exact: true })).toBeVisible();
+  await shot(page, 'a11y-key-tree-keyboard');
+});

@@ -1,5 +1,5 @@
 /** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch; the live keys or the deleted ones. */
-import { useEffect, useState, type KeyboardEvent } from 'react';
+import { createContext, useContext, useEffect, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
 import { describeKey, keyStringToHex } from '../../../shared/keytext.js';
 import { formatCount } from '../format.js';
@@ -17,6 +17,12 @@ interface Props {
   onSelect: (key: string) => void;
   onError: (err: unknown) => void;
 }
+
+/**
+ * The tree is one stop of Tab (ARIA's roving tabindex): the node focused last, else the first; the arrows, Home and End
+ * move within it. Without this every shown node was a stop, and a keyboard left an open branch of 300 keys in 300 Tabs.
+ */
+const TabStop = createContext<{ current: string | null; setCurrent: (prefix: string) => void }>({ current: null, setCurrent: () => {} });
 
 function Level(props: Props & { prefix: string; depth: number }) {
   const { api, sessionId, delimiter, deleted, filter, prefix, depth, onError } = props;
@@ -41,8 +47,8 @@ function Level(props: Props & { prefix: string; depth: number }) {
   if (!nodes) return <div className="muted small tree-loading">Loading…</div>;
   return (
     <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? (deleted ? 'Deleted key tree' : 'Key tree') : undefined} className="tree">
-      {nodes.map((node) => (
-        <TreeItem key={node.prefix} {...props} node={node} />
+      {nodes.map((node, i) => (
+        <TreeItem key={node.prefix} {...props} node={node} first={depth === 0 && i === 0} />
       ))}
       {truncated && <li className="muted small">… more (narrow the filter)</li>}
       {nodes.length === 0 && <li className="muted small">{deleted ? 'No deleted keys.' : 'No keys.'}</li>}
@@ -67,15 +73,17 @@ function NodeLabel({ node, parentPrefix, delimiter }: { node: TreeNode; parentPr
   );
 }
 
-function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode }) {
-  const { node, depth, selectedKey, onSelect, showHex, prefix, delimiter, deleted } = props;
+function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode; first: boolean }) {
+  const { node, depth, selectedKey, onSelect, showHex, prefix, delimiter, deleted, first } = props;
   const [open, setOpen] = useState(false);
+  const stop = useContext(TabStop);
+  const tabIndex = stop.current === node.prefix || (stop.current === null && first) ? 0 : -1;
   const label = showHex ? <span className="tree-label">{keyStringToHex(node.prefix)}</span> : <NodeLabel node={node} parentPrefix={prefix} delimiter={delimiter} />;
   if (node.kind === 'key') {
     const selected = node.prefix === selectedKey;
     return (
       <li role="treeitem" aria-selected={selected} className={`tree-item mono${selected ? ' selected' : ''}${deleted ? ' deleted' : ''}`} style={{ paddingLeft: 12 + depth * 14 }}>
-        <button type="button" className="tree-button" onClick={() => onSelect(node.prefix)} title={`${keyTitle(describeKey(node.prefix).display)}${deleted ? '\ndeleted' : ''}`}>
+        <button type="button" className="tree-button" tabIndex={tabIndex} data-prefix={node.prefix} onClick={() => onSelect(node.prefix)} title={`${keyTitle(describeKey(node.prefix).display)}${deleted ? '\ndeleted' : ''}`}>
           <span className="tree-icon">·</span>
           {label}
           {deleted && (
@@ -89,7 +97,18 @@ function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode
   }
   return (
     <li role="treeitem" aria-expanded={open} className="tree-branch">
-      <button type="button" className="tree-button mono" style={{ paddingLeft: 12 + depth * 14 }} onClick={() => setOpen(!open)} title={keyTitle(describeKey(node.prefix).display)}>
+      <button
+        type="button"
+        className="tree-button mono"
+        tabIndex={tabIndex}
+        data-prefix={node.prefix}
+        style={{ paddingLeft: 12 + depth * 14 }}
+        onClick={() => {
+          // Closing a branch hides its nodes: the tab stop, if it was one of them, comes back to the branch.
+          if (open && stop.current !== null && stop.current !== node.prefix && stop.current.startsWith(node.prefix)) stop.setCurrent(node.prefix);
+          setOpen(!open);
+        }}
+        title={keyTitle(describeKey(node.prefix).display)}>
         <span className="tree-icon">{open ? '▾' : '▸'}</span>
         {label}
         <span className="count">{formatCount(node.count)}</span>
@@ -99,24 +118,43 @@ function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode
   );
 }
 
-/** Arrow keys move between visible nodes; Right opens a branch, Left closes it; Enter selects. */
+/**
+ * Up and Down move between shown nodes, Home and End to the first and last; Right opens a branch (on an open one,
+ * moves to its first node), Left closes it (elsewhere, moves to the branch holding the node); Enter and Space select.
+ */
 function onTreeKeyDown(e: KeyboardEvent<HTMLDivElement>) {
   const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('button.tree-button'));
   const current = buttons.indexOf(document.activeElement as HTMLButtonElement);
-  const item = buttons[current]?.closest('li');
+  if (current < 0) return;
+  const item = buttons[current]!.closest('li');
   const expanded = item?.getAttribute('aria-expanded');
-  if (e.key === 'ArrowDown') buttons[Math.min(buttons.length - 1, current + 1)]?.focus();
-  else if (e.key === 'ArrowUp') buttons[Math.max(0, current - 1)]?.focus();
+  const parent = item?.parentElement?.closest('li')?.querySelector<HTMLButtonElement>(':scope > button.tree-button');
+  if (e.key === 'ArrowDown') buttons[Math.min(buttons.length - 1, current + 1)]!.focus();
+  else if (e.key === 'ArrowUp') buttons[Math.max(0, current - 1)]!.focus();
+  else if (e.key === 'Home') buttons[0]!.focus();
+  else if (e.key === 'End') buttons[buttons.length - 1]!.focus();
   else if (e.key === 'ArrowRight' && expanded === 'false') buttons[current]!.click();
+  else if (e.key === 'ArrowRight' && expanded === 'true' && item!.contains(buttons[current + 1] ?? null)) buttons[current + 1]!.focus();
   else if (e.key === 'ArrowLeft' && expanded === 'true') buttons[current]!.click();
+  else if (e.key === 'ArrowLeft' && parent) parent.focus();
   else return;
   e.preventDefault();
 }
 
 export function KeyTree(props: Props) {
+  const [current, setCurrent] = useState<string | null>(null);
   return (
-    <div className="key-tree" onKeyDown={onTreeKeyDown}>
-      <Level {...props} prefix="" depth={0} />
-    </div>
+    <TabStop.Provider value={{ current, setCurrent }}>
+      <div
+        className="key-tree"
+        onKeyDown={onTreeKeyDown}
+        onFocus={(e) => {
+          const prefix = (e.target as HTMLElement).dataset.prefix;
+          if (prefix !== undefined) setCurrent(prefix);
+        }}
+      >
+        <Level {...props} prefix="" depth={0} />
+      </div>
+    </TabStop.Provider>
   );
 }
