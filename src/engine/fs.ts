@@ -126,6 +126,16 @@ export function makeDirectory(path: string, what: string = path, efs: EngineFs =
               : NOT_WRITABLE[code] ?? (err as Error).message;
       throw new StoreError('IO', `cannot create ${what}: mkdir ${dir} failed (${code}: ${why})`, { cause: err });
     }
+    // The new entry is durable only once its parent is fsync'ed (docs/FORMAT.md, "Durability"): without it a
+    // power loss could take the directory, and every write acknowledged in it since, away. A parent this
+    // process may not read cannot be opened to be fsync'ed: the directory is made all the same, as before.
+    try {
+      efs.fsyncDirSync(dirname(dir));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      if (code === 'EACCES' || code === 'EPERM') continue;
+      throw new StoreError('IO', `cannot create ${what}: fsync of ${dirname(dir)} after creating ${dir} failed (${code}: ${(err as Error).message})`, { cause: err });
+    }
   }
 }
 
