@@ -140,4 +140,18 @@ describe('ForeignStore basics', () => {
     await expect(store.verify({ signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' });
     await store.close();
   });
+
+  it('says what detection found in words a person reads: file names as N, counts in the singular or plural, no pattern', () => {
+    const cases: [string, Record<string, string | Buffer>, string][] = [
+      ['mini-kvstore-v2', { 'segment-1.dat': Buffer.alloc(0), 'segment-2.dat': Buffer.alloc(0) }, '2 segment files named segment-N.dat, all empty'],
+      ['mini-kvstore-v2-b22e80f', { 'segments/segment_0.log': Buffer.alloc(0) }, '1 segment file named segment_N.log, all empty'],
+      ['riak-bitcask', { '1.bitcask.data': Buffer.alloc(0) }, '1 file named N.bitcask.data (all empty)'],
+      ['kvscope', { '000001.data': 'not a segment', '000002.data': 'nor this' }, '2 files named NNNNNN.data, none starting with the magic "KVSD"'],
+    ];
+    for (const [format, files, reason] of cases) {
+      const found = detectAll(tempDir(files)).find((d) => d.format === format)!;
+      expect(found.reason, format).toBe(reason);
+      expect(found.reason, format).not.toMatch(/\(s\)|\\d|\^/);
+    }
+  });
 });

@@ -39,6 +39,8 @@ import { candidateRoots, filePath, listedFile, listDir, readHead } from './fs-pr
 interface SegmentNaming {
   /** Matches a segment file name; group 1 is the id. */
   pattern: RegExp;
+  /** The names, for people ("segment-N.dat"): what detection says it found. */
+  shown: string;
   /** Replay order of segment files. */
   order: 'numeric' | 'name';
   /** The engine's own folders inside the directory it runs in. */
@@ -59,6 +61,11 @@ function listSegments(root: string, naming: SegmentNaming): FormatFile[] {
   if (naming.order === 'numeric') files.sort((a, b) => a.id - b.id || (a.name < b.name ? -1 : 1));
   else files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return files;
+}
+
+/** "3 segment files named segment-N.dat": what detection found, in words. */
+function segmentFiles(n: number, naming: SegmentNaming): string {
+  return `${n} segment file${n === 1 ? '' : 's'} named ${naming.shown}`;
 }
 
 /** How much of the first non-empty segment detection decodes to check the layout. */
@@ -82,7 +89,7 @@ function detectSegments(
     const folderBonus = path.basename(root) === naming.usualFolder ? 0.05 : 0;
     const sample = segments.find((f) => f.size > 0);
     if (!sample) {
-      return { format, confidence: 0.4 + folderBonus, root, reason: `${segments.length} segment file(s) matching ${naming.pattern.source}, all empty` };
+      return { format, confidence: 0.4 + folderBonus, root, reason: `${segmentFiles(segments.length, naming)}, all empty` };
     }
     const head = readHead(filePath(root, sample.name), SNIFF_BYTES) ?? new Uint8Array();
     const records = decode(head);
@@ -109,7 +116,7 @@ function detectSegments(
       format,
       confidence: (!clean ? 0.1 : cutShort || damagedLength ? 0.6 : 0.9) + folderBonus,
       root,
-      reason: `${segments.length} segment file(s) matching ${naming.pattern.source}; ${sample.name} ${how}`,
+      reason: `${segmentFiles(segments.length, naming)}; ${sample.name} ${how}`,
     };
   }
   return null;
@@ -403,6 +410,7 @@ function pastEndHeadRecord(bytes: Uint8Array, view: DataView, pos: number, claim
 
 const HEAD_NAMING: SegmentNaming = {
   pattern: /^segment-(\d+)\.dat$/,
+  shown: 'segment-N.dat',
   order: 'numeric',
   innerFolders: ['db'],
   usualFolder: 'db',
@@ -595,6 +603,7 @@ function nextB22Record(bytes: Uint8Array, view: DataView, from: number, budget: 
 
 const B22_NAMING: SegmentNaming = {
   pattern: /^segment_(\d+)\.log$/,
+  shown: 'segment_N.log',
   order: 'name',
   innerFolders: ['data/segments', 'segments'],
   usualFolder: 'segments',
@@ -692,6 +701,7 @@ function soundC548RecordEnd(bytes: Uint8Array, view: DataView, at: number): numb
 
 const C548_NAMING: SegmentNaming = {
   pattern: /^segment-(\d+)\.dat$/,
+  shown: 'segment-N.dat',
   order: 'numeric',
   innerFolders: ['data'],
   usualFolder: 'data',

@@ -303,8 +303,8 @@ export const nativeFormat: FormatDescription = {
         return false;
       }
     }).length;
-    if (withMagic === 0) return { format: 'kvscope', confidence: 0.3, root: dir, reason: `${data.length} file(s) named NNNNNN.data, none starting with the magic "KVSD"` };
-    return { format: 'kvscope', confidence: withMagic === data.length ? 1 : 0.8, root: dir, reason: `${withMagic} of ${data.length} segment file(s) NNNNNN.data start with the magic "KVSD"` };
+    if (withMagic === 0) return { format: 'kvscope', confidence: 0.3, root: dir, reason: `${data.length} file${data.length === 1 ? '' : 's'} named NNNNNN.data, none starting with the magic "KVSD"` };
+    return { format: 'kvscope', confidence: withMagic === data.length ? 1 : 0.8, root: dir, reason: `${withMagic} of ${data.length} segment file${data.length === 1 ? '' : 's'} named NNNNNN.data ${withMagic === 1 ? 'starts' : 'start'} with the magic "KVSD"` };
   },
   listFiles(root: string): FormatFile[] {
     // The files a reader reads: a committed compaction a crash interrupted shows its outputs (*.compacting)

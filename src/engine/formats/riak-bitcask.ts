@@ -624,7 +624,7 @@ function detect(dir: string) {
       format: riakBitcask.id,
       confidence: sample === undefined ? 0.6 : checks ? 0.95 : 0.3,
       root,
-      reason: `${data.length} *.bitcask.data file(s)` + (sample === undefined ? ' (all empty)' : checks ? `; first record of ${sample.name} has a valid CRC` : `; but the first record of ${sample.name} does not check out`),
+      reason: `${data.length} file${data.length === 1 ? '' : 's'} named N.bitcask.data` + (sample === undefined ? ' (all empty)' : checks ? `; first record of ${sample.name} has a valid CRC` : `; but the first record of ${sample.name} does not check out`),
     };
   }
   return null;
