@@ -255,3 +255,30 @@ test('keyboard: the key tree is one stop of Tab; the arrows, Home and End move i
   await expect(page.getByRole('heading', { name: '\\x00\\xff\\x10k', exact: true })).toBeVisible();
   await shot(page, 'a11y-key-tree-keyboard');
 });
+
+test('keyboard: a problem of the Verify report is a button, opened with Enter or Space, and the row keeps its highlight while it has focus', async ({ page, kv }) => {
+  flipByte(join(kv.dir, '000002.data'), 5000);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Verify');
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  const row = page.getByRole('table', { name: 'Problems' }).locator('tr.problem-row[data-file="000002.data"]');
+  await expect(row).toContainText('bad-crc');
+  const offset = (await row.getAttribute('data-offset'))!;
+  const open = page.getByRole('button', { name: `Open 000002.data at offset ${offset}` });
+  // The first stop of Tab after Repair… is the first problem's button.
+  await page.getByRole('button', { name: 'Repair…' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(open).toBeFocused();
+  await expect(row).toHaveCSS('background-color', 'rgb(29, 53, 80)');
+  await shot(page, 'a11y-verify-problem-focused');
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', offset);
+  // Back to the report (kept), and Enter does the same.
+  await openTab(page, 'Verify');
+  await open.focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', offset);
+});

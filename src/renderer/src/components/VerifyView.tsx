@@ -82,12 +82,26 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair, f
                 </thead>
                 <tbody>
                   {result.problems.map((p, i) => (
-                    <tr key={i} className="problem-row" tabIndex={0} onClick={() => onOpen(p.file, p.offset)} onKeyDown={(e) => e.key === 'Enter' && onOpen(p.file, p.offset)} data-file={p.file} data-offset={p.offset}>
+                    // The whole row takes a click; the keyboard and a screen reader open it by its offset, a button
+                    // (a focusable row was no control to a screen reader, and Space did nothing).
+                    <tr key={i} className="problem-row" onClick={() => onOpen(p.file, p.offset)} data-file={p.file} data-offset={p.offset}>
                       <td>
                         <span className={`status-pill kind-${p.kind}`}>{p.kind}</span>
                       </td>
                       <td className="mono">{p.file}</td>
-                      <td className="mono">{p.offset}</td>
+                      <td className="mono">
+                        <button
+                          type="button"
+                          className="link mono"
+                          aria-label={`Open ${p.file} at offset ${p.offset}`}
+                          onClick={(e) => {
+                            e.stopPropagation();
+                            onOpen(p.file, p.offset);
+                          }}
+                        >
+                          {p.offset}
+                        </button>
+                      </td>
                       <td className="mono">{p.length ?? ''}</td>
                       <td>
                         {p.message}
