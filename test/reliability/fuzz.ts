@@ -8,16 +8,18 @@
  * docs/RELIABILITY.md).
  */
 import { resyncWorstCase, runFuzz } from './fuzz-lib.js';
+import { scriptOptions } from './script-options.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+const USAGE = 'usage: fuzz [--inputs N] [--seed S] [--worst-case]';
+const opts = scriptOptions(USAGE, { inputs: { type: 'string' }, seed: { type: 'string' }, 'worst-case': { type: 'boolean' } });
+const inputs = Number(opts.inputs ?? '120000');
+const seed = Number(opts.seed ?? String(Date.now() % 1_000_000));
+if (!(inputs > 0) || !Number.isFinite(seed)) {
+  console.error(USAGE);
+  process.exit(2);
 }
-
-const inputs = Number(arg('inputs', '120000'));
-const seed = Number(arg('seed', String(Date.now() % 1_000_000)));
 console.error(`fuzz: ${inputs} inputs, seed ${seed}`);
 const summary = await runFuzz({ inputs, seed, log: (t) => console.error(t) });
-const worstCase = process.argv.includes('--worst-case') ? resyncWorstCase([65536, 262144, 1048576]) : undefined;
+const worstCase = opts['worst-case'] ? resyncWorstCase([65536, 262144, 1048576]) : undefined;
 console.log(JSON.stringify({ seed, ...summary, ...(worstCase ? { resyncWorstCase: worstCase } : {}) }, null, 2));
 process.exit(summary.findings.length === 0 ? 0 : 1);

@@ -7,20 +7,23 @@
  * exits 1 on any failure.
  */
 import type { FsyncPolicy } from '../../src/engine/types.js';
+import { scriptOptions } from './script-options.js';
 import { runTorture } from './torture-lib.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-const trials = Number(arg('trials', '1000'));
-const policyArg = arg('policy', 'all');
-const seed = Number(arg('seed', String(Date.now() % 1_000_000)));
-const segmentSize = Number(arg('segment-size', '4096'));
+const USAGE = 'usage: torture [--trials N] [--policy always|batch|never|all] [--seed S] [--segment-size B]';
+const opts = scriptOptions(USAGE, {
+  trials: { type: 'string' },
+  policy: { type: 'string' },
+  seed: { type: 'string' },
+  'segment-size': { type: 'string' },
+});
+const trials = Number(opts.trials ?? '1000');
+const policyArg = opts.policy ?? 'all';
+const seed = Number(opts.seed ?? String(Date.now() % 1_000_000));
+const segmentSize = Number(opts['segment-size'] ?? '4096');
 const policies: FsyncPolicy[] = policyArg === 'all' ? ['always', 'batch', 'never'] : [policyArg as FsyncPolicy];
-if (!policies.every((p) => ['always', 'batch', 'never'].includes(p)) || !(trials > 0)) {
-  console.error('usage: torture [--trials N] [--policy always|batch|never|all] [--seed S] [--segment-size B]');
+if (!policies.every((p) => ['always', 'batch', 'never'].includes(p)) || !(trials > 0) || !Number.isFinite(seed) || !(segmentSize > 0)) {
+  console.error(USAGE);
   process.exit(2);
 }
 
