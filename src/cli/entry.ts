@@ -4,24 +4,24 @@
  * out/cli/kvscope.mjs when that build is current, else from source.
  */
 import { main } from './main.js';
-import { EXIT_INTERRUPTED, interruptSignal } from './commands.js';
+import { EXIT_INTERRUPTED, EXIT_STORE, interruptSignal } from './commands.js';
 import { lineWriter } from './output.js';
 import { terminalStatusLine } from './progress.js';
 
 // A reader that stops early (`kvscope list | head`) is not an error: the process ends at once, with the status
-// it has (0), as nothing it would still write can be read. A command that holds the writer's lock (the repl)
+// it has (0), as nothing it would still write can be read. Any other write error (a full disk, say) leaves the
+// output incomplete: said once, and not a success (exit 3). A command that holds the writer's lock (the repl)
 // says so (keepsOnWhenOutputGone): it is told through outputGone and ends by itself, its store closed.
-// Any other write error (a full disk, say) leaves the output incomplete: said once, and not a success.
 const outputGone = new AbortController();
 let endsItself = false;
+let outputFailed = false;
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') {
-    if (!endsItself) process.exit(process.exitCode ?? 0);
-    outputGone.abort();
-    return;
-  }
-  process.stderr.write(`kvscope: cannot write the output: ${err.message}\n`);
-  process.exit(3);
+  if (outputGone.signal.aborted) return;
+  const readerGone = err.code === 'EPIPE';
+  if (!readerGone) process.stderr.write(`kvscope: cannot write the output: ${err.message}\n`);
+  if (!endsItself) process.exit(readerGone ? (process.exitCode ?? 0) : EXIT_STORE);
+  outputFailed = !readerGone;
+  outputGone.abort();
 });
 // Lines to a file or pipe are gathered into chunks (output.ts); a message on stderr first writes out
 // the lines before it. Once the reader has gone, nothing more is written.
@@ -63,5 +63,6 @@ if (code === EXIT_INTERRUPTED) {
   const signal = interruptSignal();
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
-// The reader of stdout has gone and the store is closed: nothing left (a pipe still open on stdin) is waited for.
-if (outputGone.signal.aborted) process.exit(code);
+// Stdout's reader has gone, or it could not be written, and the store is closed: nothing left (a pipe still open
+// on stdin) is waited for.
+if (outputGone.signal.aborted) process.exit(outputFailed ? EXIT_STORE : code);
