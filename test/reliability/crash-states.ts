@@ -765,6 +765,7 @@ export interface ExploreSummary {
   enumeratedPoints: number;
   acknowledged: number;
   failures: Failure[];
+  /** Distinct states by what their recovery reported (or, for the stricter-disk variant, verify after it). */
   notes: Record<string, number>;
 }
 
@@ -801,6 +802,8 @@ export async function explore(rec: Recorded, o: ExploreOptions): Promise<Explore
   const results = new Map<string, StateResult>();
   const failures: Failure[] = [];
   const notes: Record<string, number> = {};
+  /** Distinct states of the stricter-disk variant whose recovered store verify finds damaged. */
+  const damaged = new Set<string>();
   let statesGenerated = 0;
   let enumeratedPoints = 0;
   let scratchN = 0;
@@ -836,7 +839,7 @@ export async function explore(rec: Recorded, o: ExploreOptions): Promise<Explore
       if (reordered) {
         // Damage a write torn out of order leaves: counted, not failed (docs/RELIABILITY.md says what it costs).
         const damage = issues.filter((i) => i.startsWith('verify after recovery'));
-        if (damage.length > 0) notes['stricter disk: damage verify reports after recovery'] = (notes['stricter disk: damage verify reports after recovery'] ?? 0) + 1;
+        if (damage.length > 0) damaged.add(hash);
         issues = issues.filter((i) => !damage.includes(i));
       }
       if (issues.length > 0) {
@@ -852,6 +855,7 @@ export async function explore(rec: Recorded, o: ExploreOptions): Promise<Explore
     }
     if (failures.length >= (o.maxFailures ?? 20)) break;
   }
+  if (damaged.size > 0) notes['stricter disk: damage verify reports after recovery'] = damaged.size;
   return {
     workload: rec.workload.name,
     loggedCalls: n,
