@@ -282,3 +282,53 @@ test('keyboard: a problem of the Verify report is a button, opened with Enter or
   await expect(page.getByRole('tab', { name: 'Records' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', offset);
 });
+
+test('keyboard: the Views and Value view tablists are one stop of Tab each; Left, Right, Home and End move among the tabs, Enter or Space shows one', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const views = page.getByRole('tablist', { name: 'Views' });
+  const tab = (name: string) => views.getByRole('tab', { name, exact: true });
+  // Tab from the control before the tablist lands on the selected tab, and Tab again leaves the tablist.
+  await page.getByRole('button', { name: 'Copy into a new kvscope store…' }).focus();
+  await page.keyboard.press('Tab');
+  await expect(tab('Keys')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Filter keys')).toBeFocused();
+  await page.keyboard.press('Shift+Tab');
+  await expect(tab('Keys')).toBeFocused();
+  // The arrows move focus (wrapping round), Home and End go to the ends; nothing is shown until Enter or Space.
+  await page.keyboard.press('ArrowRight');
+  await expect(tab('Segments')).toBeFocused();
+  await expect(tab('Keys')).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('End');
+  await expect(tab('Repair & crash lab')).toBeFocused();
+  await page.keyboard.press('ArrowRight');
+  await expect(tab('Keys')).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await expect(tab('Repair & crash lab')).toBeFocused();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  await expect(tab('Segments')).toHaveAttribute('aria-selected', 'true');
+  // The view shown is the selected tab's panel.
+  await expect(page.getByRole('tabpanel', { name: 'Segments' }).getByRole('table').first()).toBeVisible();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Space');
+  await expect(page.getByRole('tabpanel', { name: 'Records' }).getByRole('listbox', { name: 'Record table' })).toBeVisible();
+
+  // The value's views: the same keys.
+  await tab('Keys').click();
+  await selectKey(page, 'config/app.json');
+  const valueTabs = page.getByRole('tablist', { name: 'Value view' });
+  await valueTabs.getByRole('tab', { name: 'Text' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(valueTabs.getByRole('tab', { name: 'JSON' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: 'Value' })).toContainText('"endpoints": [');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Space');
+  await expect(valueTabs.getByRole('tab', { name: 'Base64' })).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('Tab');
+  expect(await valueTabs.evaluate((t) => t.contains(document.activeElement))).toBe(false);
+  await shot(page, 'a11y-tabs-keyboard');
+});

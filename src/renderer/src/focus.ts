@@ -3,7 +3,7 @@
  * disabled while focused leaves focus on <body>, and a keyboard user has to
  * start over from the top. These helpers move it somewhere sensible instead.
  */
-import { useEffect, useRef, type RefObject } from 'react';
+import { useEffect, useRef, type KeyboardEvent, type RefObject } from 'react';
 
 /** Whether focus is nowhere in particular (on <body>, or on nothing). */
 export function focusLost(): boolean {
@@ -21,4 +21,18 @@ export function useRefocusAfter(busy: boolean, ref: RefObject<HTMLElement | null
     if (was.current && !busy && focusLost()) ref.current?.focus();
     was.current = busy;
   }, [busy, ref]);
+}
+
+/**
+ * ARIA's keys for a tablist: Left and Right (wrapping round), Home and End move focus among its tabs; Enter or Space
+ * (a tab is a button) then shows that tab's view. Only the selected tab is a stop of Tab (the others tabIndex -1).
+ */
+export function onTablistKeyDown(e: KeyboardEvent<HTMLElement>): void {
+  const tabs = Array.from(e.currentTarget.querySelectorAll<HTMLElement>('[role=tab]'));
+  const at = tabs.indexOf(document.activeElement as HTMLElement);
+  if (at < 0) return;
+  const moves: Record<string, number> = { ArrowRight: (at + 1) % tabs.length, ArrowLeft: (at - 1 + tabs.length) % tabs.length, Home: 0, End: tabs.length - 1 };
+  if (!(e.key in moves)) return;
+  e.preventDefault();
+  tabs[moves[e.key]!]!.focus();
 }

@@ -14,6 +14,7 @@ import { base64RowSteps } from '../base64-rows.js';
 import { buildRowIndex, rowIndexSteps, type RowIndex } from '../line-index.js';
 import { ResumableWork } from '../sliced.js';
 import { partialJsonNotice } from '../value-load.js';
+import { onTablistKeyDown } from '../focus.js';
 import { HexView } from './HexView.js';
 import { LinesView } from './LinesView.js';
 
@@ -152,9 +153,9 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
           </button>
         </div>
       )}
-      <div className="tabs" role="tablist" aria-label="Value view">
+      <div className="tabs" role="tablist" aria-label="Value view" onKeyDown={onTablistKeyDown}>
         {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
-          <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'on' : ''} onClick={() => onViewChange(v)}>
+          <button key={v} type="button" role="tab" aria-selected={view === v} tabIndex={view === v ? 0 : -1} className={view === v ? 'on' : ''} onClick={() => onViewChange(v)}>
             {v === 'json' ? 'JSON' : v === 'base64' ? 'Base64' : v === 'hex' ? 'Hex' : 'Text'}
           </button>
         ))}

@@ -22,6 +22,7 @@ import type {
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { jobsReducer, kindOf, noJobs, type JobAction, type JobKind } from '../job-state.js';
 import { NotWritableReason } from '../write-hint.js';
+import { onTablistKeyDown } from '../focus.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { CopyDialog, type CopyOutcome } from './CopyDialog.js';
 import { ExportDialog, type ExportOutcome } from './ExportDialog.js';
@@ -329,6 +330,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const exportJob = job && job.kind === 'export' ? job : null;
   const importJob = job && job.kind === 'import' ? job : null;
   const notWritableReason = session.writable ? null : (session.notWritableReason ?? 'This store cannot be written here');
+  // The shown view is the tab panel of the Views tablist's selected tab.
+  const viewPanel = { id: 'view-panel', role: 'tabpanel', 'aria-labelledby': `view-tab-${tab}` };
   return (
     <NotWritableReason.Provider value={notWritableReason}>
     <div className="workspace">
@@ -450,9 +453,18 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           )}
         </div>
       )}
-      <nav className="view-tabs" role="tablist" aria-label="Views">
+      <nav className="view-tabs" role="tablist" aria-label="Views" onKeyDown={onTablistKeyDown}>
         {TABS.map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() =>
+          <button
+            key={t.id}
+            id={`view-tab-${t.id}`}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            aria-controls="view-panel"
+            tabIndex={tab === t.id ? 0 : -1}
+            className={tab === t.id ? 'on' : ''}
+            onClick={() =>
               t.id === tab
                 ? undefined
                 : leaveEdit(() => {
@@ -460,7 +472,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
                     onClearError?.();
                     setTab(t.id);
                   })
-            }>
+            }
+          >
             {t.label}
           </button>
         ))}
@@ -468,7 +481,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
       {/* Every other view is named by a heading a screen reader can go to; the key view's panes are named by theirs. */}
       {tab !== 'keys' && <h2 className="sr-only">{TABS.find((t) => t.id === tab)!.label}</h2>}
       {tab === 'keys' && (
-        <div className="panes">
+        <div className="panes" {...viewPanel}>
           <KeyBrowser
             api={api}
             sessionId={sessionId}
@@ -520,7 +533,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         </div>
       )}
       {tab === 'segments' && (
-        <div className="view">
+        <div className="view" {...viewPanel}>
           <SegmentsView
             data={segments}
             readOnly={readOnly}
@@ -532,7 +545,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         </div>
       )}
       {tab === 'records' && (
-        <div className="view">
+        <div className="view" {...viewPanel}>
           {segments ? (
             <RecordsView
               api={api}
@@ -550,12 +563,12 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
         </div>
       )}
       {tab === 'verify' && (
-        <div className="view">
+        <div className="view" {...viewPanel}>
           <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => setTab('lab')} format={session.format} />
         </div>
       )}
       {tab === 'lab' && (
-        <div className="view">
+        <div className="view" {...viewPanel}>
           <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} onSucceeded={succeeded} />
         </div>
       )}
