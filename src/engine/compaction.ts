@@ -346,12 +346,15 @@ export function finishInterruptedCompaction(efs: EngineFs, dir: string, listing:
     if (manifest) {
       renameOutputs(efs, dir, manifest.outputs);
       deleteInputs(efs, dir, manifest.inputs);
+      efs.unlinkSync(pathOf(dir, COMPACTION_MANIFEST));
+      efs.fsyncDirSync(dir);
+      return 'rolled-forward';
     }
+    // Not the commit (see readManifest): rolled back with the outputs below, in this open, not the next.
     efs.unlinkSync(pathOf(dir, COMPACTION_MANIFEST));
-    efs.fsyncDirSync(dir);
-    return manifest ? 'rolled-forward' : 'rolled-back';
+  } else if (listing.compactingIds.length === 0 && listing.compactingHintIds.length === 0) {
+    return undefined;
   }
-  if (listing.compactingIds.length === 0 && listing.compactingHintIds.length === 0) return undefined;
   for (const id of listing.compactingIds) efs.unlinkSync(pathOf(dir, dataFileName(id) + COMPACTING_SUFFIX));
   for (const id of listing.compactingHintIds) efs.unlinkSync(pathOf(dir, hintFileName(id) + COMPACTING_SUFFIX));
   efs.fsyncDirSync(dir);

@@ -548,6 +548,32 @@ describe('compaction', () => {
     }
   });
 
+  it('an unreadable COMPACTION beside the outputs is rolled back whole at once: the manifest and the *.compacting files go, the data stays', async () => {
+    const dir = tempDir() + '/s';
+    const crashed = tempDir() + '/crashed';
+    const { store, model } = await churn(dir, {
+      compactionHooks: {
+        afterStep(s) {
+          if (s !== 'outputs-written') return;
+          copyDir(dir, crashed);
+          throw new Error('simulated crash after outputs-written');
+        },
+      },
+    });
+    await expect(store.compact()).rejects.toThrow(/simulated crash/);
+    await store.close();
+    // A manifest that is not whole JSON (its bytes damaged on disk): it cannot be the commit.
+    fs.writeFileSync(path.join(crashed, 'COMPACTION'), '{"version":1,"inp');
+    expect(fs.readdirSync(crashed).some((n) => n.endsWith('.compacting'))).toBe(true);
+
+    const rw = await Store.open(crashed);
+    expect(rw.recovery.compactionRecovered).toBe('rolled-back');
+    expect(leftovers(crashed)).toEqual([]);
+    await expectLive(rw, model);
+    expect((await rw.verify()).problems).toEqual([]);
+    await rw.close();
+  });
+
   it('compact() and verify() called while another compaction runs wait for it instead of failing', async () => {
     const dir = tempDir() + '/s';
     const { store, model } = await churn(dir, {}, 20000);
