@@ -14,20 +14,25 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { explore, record, workloads, type ExploreSummary } from './crash-states.js';
+import { scriptOptions } from './script-options.js';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-const seed = Number(arg('seed', String(Date.now() % 1_000_000)));
-const enumerateUpTo = Number(arg('enumerate', '4096'));
-const samples = Number(arg('samples', '64'));
-const reorderSamples = Number(arg('reorder', '0'));
-const sizes = arg('value-bytes', '30,700').split(',').map(Number);
-const only = arg('only', '');
-if (![seed, enumerateUpTo, samples, reorderSamples, ...sizes].every((n) => Number.isInteger(n) && n >= 0)) {
-  console.error('usage: crash-states [--seed S] [--enumerate N] [--samples N] [--reorder N] [--value-bytes B,…] [--only TEXT]');
+const USAGE = 'usage: crash-states [--seed S] [--enumerate N] [--samples N] [--reorder N] [--value-bytes B,…] [--only TEXT]';
+const opts = scriptOptions(USAGE, {
+  seed: { type: 'string' },
+  enumerate: { type: 'string' },
+  samples: { type: 'string' },
+  reorder: { type: 'string' },
+  'value-bytes': { type: 'string' },
+  only: { type: 'string' },
+});
+const seed = Number(opts.seed ?? String(Date.now() % 1_000_000));
+const enumerateUpTo = Number(opts.enumerate ?? '4096');
+const samples = Number(opts.samples ?? '64');
+const reorderSamples = Number(opts.reorder ?? '0');
+const sizes = (opts['value-bytes'] ?? '30,700').split(',').map(Number);
+const only = opts.only ?? '';
+if (![seed, enumerateUpTo, samples, reorderSamples, ...sizes].every((n) => Number.isInteger(n) && n >= 0) || sizes.some((n) => n === 0)) {
+  console.error(USAGE);
   process.exit(2);
 }
 

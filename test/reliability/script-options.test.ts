@@ -13,11 +13,11 @@ function run(script: string, ...args: string[]) {
 }
 
 describe('the reliability scripts’ command lines', () => {
-  for (const script of ['torture.ts', 'fuzz.ts']) {
+  for (const script of ['torture.ts', 'fuzz.ts', 'crash-states-run.ts']) {
     it(`${script} --help prints its usage and runs nothing`, () => {
       const r = run(script, '--help');
       expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/^usage: (torture|fuzz) /);
+      expect(r.stdout).toMatch(/^usage: (torture|fuzz|crash-states) /);
       expect(r.stderr).not.toMatch(/trials|inputs,/);
     });
 
