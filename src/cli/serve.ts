@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { StoreError } from '../engine/errors.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_OK, type Io } from './commands.js';
+import { EXIT_OK, STOP_SIGNALS, type Io } from './commands.js';
 
 export async function serve(args: string[], opts: CliOptions, io: Io): Promise<number> {
   if (args.length > 1) throw new UsageError('serve takes at most one DIR');
@@ -21,10 +21,14 @@ export async function serve(args: string[], opts: CliOptions, io: Io): Promise<n
   });
   io.out(host.url);
   io.err(`kvscope inspector at ${host.url} (127.0.0.1 only; the token in the URL is required). Ctrl-C to stop.`);
+  // Ctrl-C, SIGTERM or SIGHUP (the terminal closed) stops it, the stores it opened closed (their writer's LOCK
+  // released): before, SIGHUP killed it at once, leaving the LOCK of a store opened read-write.
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const stop = (): void => {
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      resolve();
+    };
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
   await host.close();
   return EXIT_OK;

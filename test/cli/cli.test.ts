@@ -367,6 +367,35 @@ describe('JSON Lines import and export', () => {
     }
   });
 
+  // A closed terminal (SIGHUP) killed serve at once, leaving the LOCK of a store the page had opened read-write.
+  it('serve --read-write, stopped by SIGINT, SIGTERM or SIGHUP, closes the stores it opened (no LOCK left), exit 0', async () => {
+    kv(['--dir', 'served', 'set', 'a', 'b']);
+    const dir = path.join(cwd, 'served');
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const child = spawn(process.execPath, [BIN, 'serve', '--read-write', '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+      const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('close', (code, sig) => done({ code, signal: sig })));
+      const url = new URL(
+        await new Promise<string>((resolve) => {
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('\n')) resolve(out.trim());
+          });
+        }),
+      );
+      const opened = await fetch(new URL('/api/openStore', url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-kvscope-token': url.searchParams.get('token')!, origin: url.origin },
+        body: JSON.stringify({ path: dir, readWrite: true }),
+      });
+      expect(((await opened.json()) as { value: { readOnly: boolean } }).value.readOnly, signal).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'LOCK')), signal).toBe(true);
+      child.kill(signal);
+      expect(await ended, signal).toEqual({ code: 0, signal: null });
+      expect(fs.existsSync(path.join(dir, 'LOCK')), signal).toBe(false);
+    }
+  });
+
   it('says what is wrong in words of its own: options, arguments, sizes, missing files, a full disk', () => {
     const unknown = kv(['list', '--bogus']);
     expect(unknown.code).toBe(2);
