@@ -1,6 +1,6 @@
 /**
  * The command lines of the reliability scripts (`npm run torture`, `npm run
- * fuzz`), parsed by Node's own util.parseArgs in strict mode: `--help`
+ * fuzz`, `npm run crash-states`), parsed by Node's own util.parseArgs in strict mode: `--help`
  * prints the usage and exits 0, an unknown option or a missing value is
  * refused with the usage and exit 2 (a typo such as `--trails 3` used to be
  * ignored, and the default 1,000-trial run started).
