@@ -332,3 +332,53 @@ test('keyboard: the Views and Value view tablists are one stop of Tab each; Left
   expect(await valueTabs.evaluate((t) => t.contains(document.activeElement))).toBe(false);
   await shot(page, 'a11y-tabs-keyboard');
 });
+
+test('keyboard: each radio group is one stop of Tab, on its checked radio, and the arrows check the next one', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const group = (name: string) => page.getByRole('radiogroup', { name });
+  const radio = (g: string, name: string) => group(g).getByRole('radio', { name, exact: true });
+  // Tab from the filter: Which keys, Filter mode and Key view, one stop each, on the radio checked.
+  await page.getByLabel('Filter keys').focus();
+  await page.keyboard.press('Tab');
+  await expect(radio('Which keys', 'live')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(radio('Filter mode', 'substring')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(radio('Key view', 'list')).toBeFocused();
+  // The arrows check the next radio (wrapping round) and move focus with it.
+  await page.keyboard.press('ArrowRight');
+  await expect(radio('Key view', 'tree')).toBeFocused();
+  await expect(radio('Key view', 'tree')).toHaveAttribute('aria-checked', 'true');
+  await expect(page.getByRole('tree', { name: 'Key tree' })).toBeVisible();
+  await page.keyboard.press('ArrowLeft');
+  await expect(radio('Key view', 'list')).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('Shift+Tab');
+  await expect(radio('Filter mode', 'substring')).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await expect(radio('Filter mode', 'prefix')).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('ArrowUp');
+  await expect(radio('Filter mode', 'glob')).toBeFocused();
+  await expect(radio('Filter mode', 'glob')).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('ArrowDown');
+  await expect(radio('Filter mode', 'prefix')).toHaveAttribute('aria-checked', 'true');
+
+  // The editor's Edit as.
+  await selectKey(page, 'greeting');
+  await page.getByRole('button', { name: 'Edit', exact: true }).click();
+  await radio('Edit as', 'text').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(radio('Edit as', 'json')).toBeFocused();
+  await expect(radio('Edit as', 'json')).toHaveAttribute('aria-checked', 'true');
+  await page.keyboard.press('ArrowRight');
+  await expect(radio('Edit as', 'hex')).toHaveAttribute('aria-checked', 'true');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog', { name: 'Discard unsaved changes?' }).getByRole('button', { name: 'Discard' }).click();
+
+  // The crash lab's Damage.
+  await openTab(page, 'Repair & crash lab');
+  await radio('Damage', 'tear tail').focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(radio('Damage', 'flip bytes')).toBeFocused();
+  await expect(radio('Damage', 'flip bytes')).toHaveAttribute('aria-checked', 'true');
+  await shot(page, 'a11y-radio-keyboard');
+});

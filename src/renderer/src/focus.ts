@@ -36,3 +36,23 @@ export function onTablistKeyDown(e: KeyboardEvent<HTMLElement>): void {
   e.preventDefault();
   tabs[moves[e.key]!]!.focus();
 }
+
+/**
+ * ARIA's keys for a radio group: the arrows (Right and Down forward, Left and Up back, wrapping round) check the next
+ * radio that is not disabled and give it focus. Only the checked radio is a stop of Tab (the others tabIndex -1).
+ */
+export function onRadioGroupKeyDown(e: KeyboardEvent<HTMLElement>): void {
+  const step = ({ ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 } as Record<string, number>)[e.key];
+  if (step === undefined) return;
+  const radios = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('[role=radio]'));
+  const at = radios.indexOf(document.activeElement as HTMLButtonElement);
+  if (at < 0) return;
+  e.preventDefault();
+  for (let i = 1; i < radios.length; i++) {
+    const next = radios[(at + step * i + radios.length * i) % radios.length]!;
+    if (next.disabled) continue;
+    next.focus();
+    next.click();
+    return;
+  }
+}

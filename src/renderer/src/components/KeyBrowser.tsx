@@ -16,6 +16,7 @@ import { GLOB_REFUSED, GLOB_SUMMARY, GLOB_SYNTAX } from '../../../shared/glob-sy
 import { countOf, formatCount } from '../format.js';
 import { KeyTree } from './KeyTree.js';
 import { KeyText, keyTitle } from './KeyText.js';
+import { onRadioGroupKeyDown } from '../focus.js';
 
 const PAGE = 200;
 const ROW_HEIGHT = 26;
@@ -326,25 +327,25 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           </div>
         )}
         <div className="controls-row">
-          <div className="segmented" role="radiogroup" aria-label="Which keys" title="Live keys, or deleted ones: keys whose newest record is a tombstone">
+          <div className="segmented" role="radiogroup" aria-label="Which keys" onKeyDown={onRadioGroupKeyDown} title="Live keys, or deleted ones: keys whose newest record is a tombstone">
             {(['live', 'deleted'] as const).map((s) => (
-              <button key={s} type="button" role="radio" aria-checked={keySet === s} className={keySet === s ? 'on' : ''} onClick={() => onKeySetChange?.(s)}>
+              <button key={s} type="button" role="radio" aria-checked={keySet === s} tabIndex={keySet === s ? 0 : -1} className={keySet === s ? 'on' : ''} onClick={() => onKeySetChange?.(s)}>
                 {s}
               </button>
             ))}
           </div>
-          <div className="segmented" role="radiogroup" aria-label="Filter mode">
+          <div className="segmented" role="radiogroup" aria-label="Filter mode" onKeyDown={onRadioGroupKeyDown}>
             {(['prefix', 'substring', 'glob'] as const).map((m) => (
-              <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
+              <button key={m} type="button" role="radio" aria-checked={mode === m} tabIndex={mode === m ? 0 : -1} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
                 {m}
               </button>
             ))}
           </div>
-          <div className="segmented" role="radiogroup" aria-label="Key view">
-            <button type="button" role="radio" aria-checked={view === 'list'} className={view === 'list' ? 'on' : ''} onClick={() => setView('list')}>
+          <div className="segmented" role="radiogroup" aria-label="Key view" onKeyDown={onRadioGroupKeyDown}>
+            <button type="button" role="radio" aria-checked={view === 'list'} tabIndex={view === 'list' ? 0 : -1} className={view === 'list' ? 'on' : ''} onClick={() => setView('list')}>
               list
             </button>
-            <button type="button" role="radio" aria-checked={view === 'tree'} className={view === 'tree' ? 'on' : ''} onClick={() => setView('tree')}>
+            <button type="button" role="radio" aria-checked={view === 'tree'} tabIndex={view === 'tree' ? 0 : -1} className={view === 'tree' ? 'on' : ''} onClick={() => setView('tree')}>
               tree
             </button>
           </div>

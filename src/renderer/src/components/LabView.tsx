@@ -7,6 +7,7 @@ import { useState } from 'react';
 import type { CrashLabResult, Damage, KvscopeApi, RepairResult, SegmentFileInfo, SessionInfo } from '../../../shared/contract.js';
 import { asApiError } from '../../../shared/errors.js';
 import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js';
+import { onRadioGroupKeyDown } from '../focus.js';
 
 interface Props {
   api: KvscopeApi;
@@ -163,11 +164,11 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
               ))}
             </select>
           </label>
-          <div className="segmented" role="radiogroup" aria-label="Damage">
-            <button type="button" role="radio" aria-checked={mode === 'tear'} className={mode === 'tear' ? 'on' : ''} onClick={() => setMode('tear')}>
+          <div className="segmented" role="radiogroup" aria-label="Damage" onKeyDown={onRadioGroupKeyDown}>
+            <button type="button" role="radio" aria-checked={mode === 'tear'} tabIndex={mode === 'tear' ? 0 : -1} className={mode === 'tear' ? 'on' : ''} onClick={() => setMode('tear')}>
               tear tail
             </button>
-            <button type="button" role="radio" aria-checked={mode === 'flip'} className={mode === 'flip' ? 'on' : ''} onClick={() => setMode('flip')}>
+            <button type="button" role="radio" aria-checked={mode === 'flip'} tabIndex={mode === 'flip' ? 0 : -1} className={mode === 'flip' ? 'on' : ''} onClick={() => setMode('flip')}>
               flip bytes
             </button>
           </div>

@@ -8,6 +8,7 @@ import type { KeyboardEvent } from 'react';
 import { textEditProblem } from '../format.js';
 import { formatJson } from '../../../shared/json-text.js';
 import { bytesToDraft, draftToBytes, type EditDraft, type EditFormat } from '../value-draft.js';
+import { onRadioGroupKeyDown } from '../focus.js';
 
 interface Props {
   editing: EditDraft;
@@ -52,13 +53,14 @@ export function ValueEditor({ editing, onChange, textProblem, error, onError, sa
       <div className="small muted">Ctrl+Enter saves · Escape cancels</div>
       <div className="controls-row">
         <span className="small muted">Edit as</span>
-        <div className="segmented" role="radiogroup" aria-label="Edit as">
+        <div className="segmented" role="radiogroup" aria-label="Edit as" onKeyDown={onRadioGroupKeyDown}>
           {(['text', 'json', 'hex'] as const).map((f) => (
             <button
               key={f}
               type="button"
               role="radio"
               aria-checked={editing.format === f}
+              tabIndex={editing.format === f ? 0 : -1}
               className={editing.format === f ? 'on' : ''}
               disabled={textProblem !== null && f !== 'hex'}
               title={textProblem !== null && f !== 'hex' ? textProblem : undefined}
