@@ -629,7 +629,9 @@ export class ForeignStore implements BrowsableStore {
   private keepSorted(indexes: Uint32Array): void {
     if (this.sortedIndexes !== undefined) return; // sorted meanwhile: keep the list already handed out
     this.sortedIndexes = indexes;
-    this.sortedList = new SlotKeyList(this.versions.keys, indexes);
+    // Read-only: a record's size never changes under the list (following another writer opens the store again).
+    const versions = this.versions;
+    this.sortedList = new SlotKeyList(versions.keys, indexes, { sizesVersion: 0, lengthAt: (k) => versions.liveLengthOf(k) });
   }
 
   /** The n smallest live keys, sorted, and the key count, without sorting them all or making a string per key. */

@@ -178,6 +178,12 @@ export class VersionTable {
     return w >= 0 && this.isPut(w) ? w : -1;
   }
 
+  /** Bytes of key k's live record (its winning put), as the format counts a record; 0 when it has none. */
+  liveLengthOf(k: number): number {
+    const row = this.liveRowOf(k);
+    return row < 0 ? 0 : this.length[row]!;
+  }
+
   /** The live keys as latin1 strings (keys.ts keyToString), in the order they were first seen. */
   *liveKeyNames(): IterableIterator<string> {
     for (let k = 0; k < this.keys.size; k++) if (this.liveRowOf(k) >= 0) yield this.keys.keyAt(k);

@@ -31,6 +31,13 @@ export interface KeyList {
    * undefined for a step of work that made no batch (the caller may pause).
    */
   keyBatches(batchBytes: number): Generator<KeyBatch | undefined>;
+  /**
+   * Bytes on disk of key i's live record (header, key and value, as its format counts them); absent from a list
+   * whose keys have no live record (the deleted keys).
+   */
+  recordBytesAt?(i: number): number;
+  /** With recordBytesAt: changes whenever a record's size may have (an overwrite keeps the keys but not their sizes). */
+  sizesVersion?(): number;
 }
 
 /** Keys' bytes back to back, each followed by a 0 byte. */
@@ -157,6 +164,12 @@ export interface KeysBySlot {
   compareKeyAt(slot: number, b: Uint8Array, start: number, end: number): number;
 }
 
+/** What a SlotKeyList's recordBytesAt reads: a slot's live record length in bytes, and a number that changes with any. */
+export interface SlotSizes {
+  readonly sizesVersion: number;
+  lengthAt(slot: number): number;
+}
+
 /**
  * Slots of a keydir in the byte order of their keys. Valid while the keydir's
  * key set is the one it was made for: a slot freed or reused by a later write
@@ -168,9 +181,17 @@ export class SlotKeyList implements KeyList {
   constructor(
     private readonly keys: KeysBySlot,
     private readonly slots: Uint32Array,
+    sizes?: SlotSizes,
   ) {
     this.version = keys.keySetVersion;
+    if (sizes) {
+      this.recordBytesAt = (i) => sizes.lengthAt(this.slotAt(i));
+      this.sizesVersion = () => sizes.sizesVersion;
+    }
   }
+
+  readonly recordBytesAt?: (i: number) => number;
+  readonly sizesVersion?: () => number;
 
   get length(): number {
     return this.slots.length;

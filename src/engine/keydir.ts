@@ -299,6 +299,7 @@ export class Keydir {
 
   /** Re-point a slot at a copy of its record (compaction's commit). */
   moveSlot(slot: number, segment: number, offset: number, length: number): void {
+    this.sizeChanges++;
     this.meta[slot * STRIDE + SEG] = segment;
     this.meta[slot * STRIDE + OFF] = offset;
     this.meta[slot * STRIDE + LEN] = length;
@@ -374,6 +375,7 @@ export class Keydir {
   }
 
   private setSlot(slot: number, segment: number, offset: number, length: number, sequence: number): void {
+    this.sizeChanges++;
     this.meta[slot * STRIDE + SEG] = segment;
     this.meta[slot * STRIDE + OFF] = offset;
     this.meta[slot * STRIDE + LEN] = length;
@@ -498,6 +500,7 @@ export class Keydir {
       at = next;
     }
     if (placed.count > 0) this.keysChanged();
+    this.sizeChanges++;
     return at;
   }
 
@@ -691,7 +694,14 @@ export class Keydir {
   /** Prefix queries answered by a pass over the slots since the key set last changed (see sortedSlotsWithPrefix). */
   private prefixPasses = 0;
 
+  /** Bumped whenever a slot's record may have changed (a write, a compaction's move): record sizes read before are stale. */
+  private sizeChanges = 0;
+  get sizesVersion(): number {
+    return this.sizeChanges;
+  }
+
   private keysChanged(): void {
+    this.sizeChanges++;
     this.prefixPasses = 0;
     this.sorted = undefined;
     this.sortedSlotList = undefined;
@@ -825,7 +835,7 @@ export class Keydir {
   /** The live keys in byte order as a KeyList (no string per key); cached until a key is added or removed. */
   sortedKeyList(): KeyList {
     if (this.sortedList?.isCurrent()) return this.sortedList;
-    return (this.sortedList = new SlotKeyList(this, this.sortedSlots()));
+    return (this.sortedList = new SlotKeyList(this, this.sortedSlots(), this));
   }
 
   /**

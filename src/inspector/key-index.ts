@@ -34,8 +34,8 @@ export interface KeyRange {
 /** The keys of `base` at `positions` (ascending), in that order: a filter's result. */
 export class PickedKeyList implements KeyList {
   constructor(
-    private readonly base: KeyList,
-    private readonly positions: Uint32Array,
+    readonly base: KeyList,
+    readonly positions: Uint32Array,
   ) {}
 
   get length(): number {
@@ -175,6 +175,85 @@ function inOrder(positions: Uint32Array, n: number): Uint32Array {
   return positions;
 }
 
+/**
+ * sums[i] = bytes of the live records of keys [0, i) of a list: a branch's bytes are sums[end] - sums[start], two
+ * reads, so the tree keeps jumping over branches by binary search. Made in one pass the first time a list's sizes
+ * are asked for, and again once a write changed them (the list's sizesVersion).
+ */
+interface SizeSums {
+  readonly version: number;
+  readonly sums: Float64Array;
+}
+
+/** The bytes of key i's live record in `list` (a filter's picked keys read their base list's), or undefined. */
+function recordBytesReader(list: KeyList): ((i: number) => number) | undefined {
+  if (list instanceof PickedKeyList) {
+    const bytesAt = list.base.recordBytesAt;
+    const positions = list.positions;
+    return bytesAt && ((i) => bytesAt(positions[i]!));
+  }
+  return list.recordBytesAt;
+}
+
+function sizesVersionOf(list: KeyList): number {
+  return (list instanceof PickedKeyList ? list.base : list).sizesVersion?.() ?? 0;
+}
+
+/** One of the largest live values: its key's position in the list and its record's bytes. */
+export interface LargeRecord {
+  readonly position: number;
+  readonly bytes: number;
+}
+
+/**
+ * The positions of the `n` largest of `bytes`, largest first (ties by position): a quickselect finds the n-th
+ * largest size in O(length) (no sort of them all), then only the n picked are sorted.
+ */
+export function largestN(bytes: Float64Array, n: number): LargeRecord[] {
+  const count = bytes.length;
+  if (n <= 0 || count === 0) return [];
+  let picked: number[];
+  if (n >= count) {
+    picked = Array.from({ length: count }, (_, i) => i);
+  } else {
+    const work = Float64Array.from(bytes);
+    const threshold = nthLargest(work, n - 1);
+    picked = [];
+    for (let i = 0; i < count; i++) if (bytes[i]! > threshold) picked.push(i);
+    for (let i = 0; i < count && picked.length < n; i++) if (bytes[i] === threshold) picked.push(i);
+  }
+  picked.sort((a, b) => bytes[b]! - bytes[a]! || a - b);
+  return picked.slice(0, n).map((position) => ({ position, bytes: bytes[position]! }));
+}
+
+/** The k-th largest (0-based) of `a`, reordering `a` (Hoare's quickselect, a middle pivot of three). */
+function nthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
+
 interface CacheEntry {
   source: KeyList;
   range: KeyRange;
@@ -194,6 +273,8 @@ export class KeyIndex {
   private sortedReady: Promise<void> | undefined;
   private haystackReady: Promise<void> | undefined;
   private disposed = false;
+  /** Per list (the sorted keys, a filter's picked keys): its size sums, while its sizes are the ones they add up. */
+  private sizeSums = new WeakMap<KeyList, SizeSums>();
 
   constructor(
     source: KeySource | (() => readonly string[]),
@@ -346,13 +427,49 @@ export class KeyIndex {
   }
 
   /**
+   * sums[i] = bytes of the live records of keys [0, i) of `list`, or undefined when its keys have no records (the
+   * deleted keys). Built once per list, again after a write changed a size.
+   */
+  private sumsFor(list: KeyList): Float64Array | undefined {
+    const bytesAt = recordBytesReader(list);
+    if (!bytesAt) return undefined;
+    const version = sizesVersionOf(list);
+    const hit = this.sizeSums.get(list);
+    if (hit && hit.version === version) return hit.sums;
+    const n = list.length;
+    const sums = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) sums[i + 1] = sums[i]! + bytesAt(i);
+    this.sizeSums.set(list, { version, sums });
+    return sums;
+  }
+
+  /**
+   * The `n` largest live records of the filtered keys, largest first: their keys and bytes. An O(count) selection
+   * over the keys' sizes, not a sort of them all. Empty when the keys have no records (the deleted keys).
+   */
+  largest(filter: KeyFilter | undefined, n: number): { total: number; records: Array<{ key: string; bytes: number }> } {
+    const range = this.filtered(filter);
+    const total = range.end - range.start;
+    const bytesAt = recordBytesReader(range.list);
+    if (!bytesAt) return { total, records: [] };
+    const sizes = new Float64Array(total);
+    for (let i = 0; i < total; i++) sizes[i] = bytesAt(range.start + i);
+    const records = largestN(sizes, n).map(({ position, bytes }) => ({ key: range.list.keyAt(range.start + position), bytes }));
+    return { total, records };
+  }
+
+  /**
    * One level of the tree under `prefix`: each distinct segment up to the next
-   * delimiter becomes a branch (with the number of keys below it); a key with
-   * no further delimiter is a leaf. Jumps over whole branches by binary search.
+   * delimiter becomes a branch (with the number of keys below it and the bytes
+   * of their live records); a key with no further delimiter is a leaf. Jumps
+   * over whole branches by binary search; a branch's bytes are two reads of
+   * the list's size sums.
    */
   tree(filter: KeyFilter | undefined, delimiter: Delimiter, prefix: string): { nodes: TreeNode[]; truncated: boolean } {
     const range = this.filtered(filter);
     const [lo, hi] = prefixRange(range.list, prefix, range.start, range.end);
+    const sums = this.sumsFor(range.list);
+    const bytesOf = (start: number, end: number): { bytes?: number } => (sums ? { bytes: sums[end]! - sums[start]! } : {});
     const nodes: TreeNode[] = [];
     let i = lo;
     while (i < hi) {
@@ -360,7 +477,7 @@ export class KeyIndex {
       const key = range.list.keyAt(i);
       const cut = key.indexOf(delimiter, prefix.length);
       if (cut === -1) {
-        nodes.push({ label: describeKey(key.slice(prefix.length)).display, prefix: key, kind: 'key', count: 1 });
+        nodes.push({ label: describeKey(key.slice(prefix.length)).display, prefix: key, kind: 'key', count: 1, ...bytesOf(i, i + 1) });
         i++;
         continue;
       }
@@ -371,6 +488,7 @@ export class KeyIndex {
         prefix: branch,
         kind: 'branch',
         count: end - i,
+        ...bytesOf(i, end),
       });
       i = end;
     }

@@ -338,6 +338,11 @@ export interface TreeNode {
   kind: 'branch' | 'key';
   /** Keys at or below this node. */
   count: number;
+  /**
+   * Bytes on disk of the live records at or below this node (header, key and value, as the format counts a
+   * record: their sum over the whole tree is the store's live bytes). Absent in the deleted keys' tree.
+   */
+  bytes?: number;
 }
 
 export interface KeyTreeResponse {
