@@ -7,17 +7,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
-import { realFs, type EngineFs } from '../../src/engine/fs.js';
 import { FailedStoreError, IoError, TooLargeError } from '../../src/engine/errors.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
 import { cleanTempDirs, dataFiles, hashDir, removeKeydirImage, tempDir } from './helpers.js';
+import { PassThroughFs } from './pass-through-fs.js';
 
 afterEach(cleanTempDirs);
 
 type Fault = (name: string, path: string | undefined, args: unknown[]) => 'fail' | 'partial' | undefined;
 
 /** realFs plus: fd → path bookkeeping, call counts, and one-shot faults. */
-class FaultFs implements EngineFs {
+class FaultFs extends PassThroughFs {
   readonly paths = new Map<number, string>();
   readonly calls = new Map<string, number>();
   private faults: Fault[] = [];
@@ -47,83 +47,56 @@ class FaultFs implements EngineFs {
     return this.calls.get(name) ?? 0;
   }
 
-  openSync(p: string, flags: string, mode?: number): number {
+  override openSync(p: string, flags: string, mode?: number): number {
     if (this.check('openSync', p, [flags])) throw FaultFs.eio('open');
-    const fd = realFs.openSync(p, flags, mode);
+    const fd = super.openSync(p, flags, mode);
     this.paths.set(fd, p);
     return fd;
   }
-  closeSync(fd: number): void {
+  override closeSync(fd: number): void {
     this.paths.delete(fd);
-    realFs.closeSync(fd);
+    super.closeSync(fd);
   }
-  readSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
-    return realFs.readSync(fd, b, o, l, pos);
-  }
-  read(fd: number, b: Uint8Array, o: number, l: number, pos: number): Promise<number> {
-    return realFs.read(fd, b, o, l, pos);
-  }
-  writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
+  override writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
     const what = this.check('writeSync', this.paths.get(fd), [l, pos]);
     if (what === 'partial') {
-      realFs.writeSync(fd, b, o, Math.max(1, l >> 1), pos);
+      super.writeSync(fd, b, o, Math.max(1, l >> 1), pos);
       throw FaultFs.eio('write (after a partial write)');
     }
     if (what) throw FaultFs.eio('write');
-    return realFs.writeSync(fd, b, o, l, pos);
+    return super.writeSync(fd, b, o, l, pos);
   }
-  fdatasyncSync(fd: number): void {
+  override fdatasyncSync(fd: number): void {
     if (this.check('fdatasyncSync', this.paths.get(fd), [])) throw FaultFs.eio('fdatasync');
-    realFs.fdatasyncSync(fd);
+    super.fdatasyncSync(fd);
   }
-  async fdatasync(fd: number): Promise<void> {
+  override async fdatasync(fd: number): Promise<void> {
     const size = fs.fstatSync(fd).size;
     if (this.check('fdatasync', this.paths.get(fd), [])) throw FaultFs.eio('fdatasync');
-    await realFs.fdatasync(fd);
+    await super.fdatasync(fd);
     this.synced.push({ path: this.paths.get(fd)!, size });
   }
   /** Sizes the files had when an async fdatasync that completed started. */
   readonly synced: Array<{ path: string; size: number }> = [];
-  ftruncateSync(fd: number, len: number): void {
+  override ftruncateSync(fd: number, len: number): void {
     if (this.check('ftruncateSync', this.paths.get(fd), [len])) throw FaultFs.eio('ftruncate');
-    realFs.ftruncateSync(fd, len);
+    super.ftruncateSync(fd, len);
   }
-  fstatSize(fd: number): number {
-    return realFs.fstatSize(fd);
-  }
-  renameSync(a: string, b: string): void {
+  override renameSync(a: string, b: string): void {
     if (this.check('renameSync', a, [b])) throw FaultFs.eio('rename');
-    realFs.renameSync(a, b);
+    super.renameSync(a, b);
   }
-  linkSync(a: string, b: string): void {
+  override linkSync(a: string, b: string): void {
     if (this.check('linkSync', a, [b])) throw FaultFs.eio('link');
-    realFs.linkSync(a, b);
+    super.linkSync(a, b);
   }
-  unlinkSync(p: string): void {
+  override unlinkSync(p: string): void {
     if (this.check('unlinkSync', p, [])) throw FaultFs.eio('unlink');
-    realFs.unlinkSync(p);
+    super.unlinkSync(p);
   }
-  readdirSync(p: string): string[] {
-    return realFs.readdirSync(p);
-  }
-  mkdirSync(p: string): void {
-    realFs.mkdirSync(p);
-  }
-  existsSync(p: string): boolean {
-    return realFs.existsSync(p);
-  }
-  statSize(p: string): number {
-    return realFs.statSize(p);
-  }
-  readFileSync(p: string): Buffer {
-    return realFs.readFileSync(p);
-  }
-  readFile(p: string): Promise<Buffer> {
-    return realFs.readFile(p);
-  }
-  fsyncDirSync(p: string): void {
+  override fsyncDirSync(p: string): void {
     if (this.check('fsyncDirSync', p, [])) throw FaultFs.eio('fsync dir');
-    realFs.fsyncDirSync(p);
+    super.fsyncDirSync(p);
   }
 }
 

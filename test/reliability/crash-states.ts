@@ -60,6 +60,7 @@ import { verifyNativeDirectory } from '../../src/engine/verify.js';
 import type { FsyncPolicy } from '../../src/engine/types.js';
 import { rng } from './rng.js';
 import { snapshot } from './snapshot.js';
+import { PassThroughFs } from '../engine/pass-through-fs.js';
 
 // ------------------------------------------------------------------ recording
 
@@ -85,7 +86,7 @@ const DIR_OPS = new Set(['create', 'mkdir', 'rename', 'link', 'unlink']);
  * changes something under root is logged in order (after it succeeded),
  * with the bytes of every write. Paths are kept relative to root.
  */
-export class RecordingFs implements EngineFs {
+export class RecordingFs extends PassThroughFs {
   readonly ops: FsOp[] = [];
   /** What root held when recording started, all of it counted durable. */
   readonly baseNames = new Map<string, number>();
@@ -95,6 +96,7 @@ export class RecordingFs implements EngineFs {
   private nextIno = 1;
 
   constructor(readonly root: string) {
+    super();
     const walk = (rel: string): void => {
       for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true })) {
         const r = rel === '' ? e.name : `${rel}/${e.name}`;
@@ -121,10 +123,10 @@ export class RecordingFs implements EngineFs {
     return this.fds.get(fd);
   }
 
-  openSync(p: string, flags: string, mode?: number): number {
+  override openSync(p: string, flags: string, mode?: number): number {
     const r = this.rel(p);
     const existed = r !== undefined && this.names.has(r);
-    const fd = realFs.openSync(p, flags, mode);
+    const fd = super.openSync(p, flags, mode);
     if (r === undefined) return fd;
     if (flags.startsWith('w')) {
       if (!existed) {
@@ -137,44 +139,35 @@ export class RecordingFs implements EngineFs {
     if (ino !== undefined) this.fds.set(fd, ino);
     return fd;
   }
-  closeSync(fd: number): void {
+  override closeSync(fd: number): void {
     this.fds.delete(fd);
-    realFs.closeSync(fd);
+    super.closeSync(fd);
   }
-  readSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
-    return realFs.readSync(fd, b, o, l, pos);
-  }
-  read(fd: number, b: Uint8Array, o: number, l: number, pos: number): Promise<number> {
-    return realFs.read(fd, b, o, l, pos);
-  }
-  writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
-    const n = realFs.writeSync(fd, b, o, l, pos);
+  override writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
+    const n = super.writeSync(fd, b, o, l, pos);
     const ino = this.inoOf(fd);
     if (ino !== undefined && n > 0) this.ops.push({ t: 'write', ino, offset: pos, bytes: Buffer.from(b.subarray(o, o + n)) });
     return n;
   }
-  fdatasyncSync(fd: number): void {
-    realFs.fdatasyncSync(fd);
+  override fdatasyncSync(fd: number): void {
+    super.fdatasyncSync(fd);
     const ino = this.inoOf(fd);
     if (ino !== undefined) this.ops.push({ t: 'sync', ino, from: this.ops.length });
   }
-  async fdatasync(fd: number): Promise<void> {
+  override async fdatasync(fd: number): Promise<void> {
     const ino = this.inoOf(fd);
     const from = this.ops.length;
     if (ino !== undefined) this.ops.push({ t: 'sync-start', ino });
-    await realFs.fdatasync(fd);
+    await super.fdatasync(fd);
     if (ino !== undefined) this.ops.push({ t: 'sync', ino, from });
   }
-  ftruncateSync(fd: number, len: number): void {
-    realFs.ftruncateSync(fd, len);
+  override ftruncateSync(fd: number, len: number): void {
+    super.ftruncateSync(fd, len);
     const ino = this.inoOf(fd);
     if (ino !== undefined) this.ops.push({ t: 'truncate', ino, length: len });
   }
-  fstatSize(fd: number): number {
-    return realFs.fstatSize(fd);
-  }
-  renameSync(a: string, b: string): void {
-    realFs.renameSync(a, b);
+  override renameSync(a: string, b: string): void {
+    super.renameSync(a, b);
     const from = this.rel(a);
     const to = this.rel(b);
     if (from === undefined || to === undefined) return;
@@ -183,8 +176,8 @@ export class RecordingFs implements EngineFs {
     if (ino !== undefined) this.names.set(to, ino);
     this.ops.push({ t: 'rename', from, to });
   }
-  linkSync(a: string, b: string): void {
-    realFs.linkSync(a, b);
+  override linkSync(a: string, b: string): void {
+    super.linkSync(a, b);
     const from = this.rel(a);
     const to = this.rel(b);
     if (from === undefined || to === undefined) return;
@@ -192,38 +185,23 @@ export class RecordingFs implements EngineFs {
     if (ino !== undefined) this.names.set(to, ino);
     this.ops.push({ t: 'link', from, to });
   }
-  unlinkSync(p: string): void {
-    realFs.unlinkSync(p);
+  override unlinkSync(p: string): void {
+    super.unlinkSync(p);
     const r = this.rel(p);
     if (r === undefined) return;
     this.names.delete(r);
     this.ops.push({ t: 'unlink', path: r });
   }
-  readdirSync(p: string): string[] {
-    return realFs.readdirSync(p);
-  }
-  mkdirSync(p: string): void {
-    realFs.mkdirSync(p);
+  override mkdirSync(p: string): void {
+    super.mkdirSync(p);
     const r = this.rel(p);
     if (r === undefined) return;
     const ino = this.nextIno++;
     this.names.set(r, ino);
     this.ops.push({ t: 'mkdir', path: r, ino });
   }
-  existsSync(p: string): boolean {
-    return realFs.existsSync(p);
-  }
-  statSize(p: string): number {
-    return realFs.statSize(p);
-  }
-  readFileSync(p: string): Buffer {
-    return realFs.readFileSync(p);
-  }
-  readFile(p: string): Promise<Buffer> {
-    return realFs.readFile(p);
-  }
-  fsyncDirSync(p: string): void {
-    realFs.fsyncDirSync(p);
+  override fsyncDirSync(p: string): void {
+    super.fsyncDirSync(p);
     const r = this.rel(p);
     if (r !== undefined) this.ops.push({ t: 'dirsync', path: r });
   }

@@ -5,7 +5,7 @@
  * returned, and the next write to that file fails with ENOSPC, the way a
  * full disk behaves).
  */
-import { realFs, type EngineFs } from '../../src/engine/fs.js';
+import { PassThroughFs } from '../engine/pass-through-fs.js';
 
 export type CallKind =
   | 'openSync'
@@ -49,7 +49,7 @@ function errnoError(code: 'EIO' | 'ENOSPC', what: string): Error {
   return Object.assign(new Error(`${code}: ${text} (injected), ${what}`), { code, injected: true });
 }
 
-export class FaultFs implements EngineFs {
+export class FaultFs extends PassThroughFs {
   readonly log: Call[] = [];
   private readonly paths = new Map<number, string>();
   private readonly counts = new Map<CallKind, number>();
@@ -100,92 +100,68 @@ export class FaultFs implements EngineFs {
     throw errnoError(mode === 'EIO' ? 'EIO' : 'ENOSPC', what);
   }
 
-  openSync(p: string, flags: string, mode?: number): number {
+  override openSync(p: string, flags: string, mode?: number): number {
     const m = this.at('openSync', p, flags);
     if (m) this.fail(m, `open ${p}`);
-    const fd = realFs.openSync(p, flags, mode);
+    const fd = super.openSync(p, flags, mode);
     this.paths.set(fd, p);
     return fd;
   }
-  closeSync(fd: number): void {
+  override closeSync(fd: number): void {
     this.at('closeSync', this.pathOf(fd));
     this.paths.delete(fd);
     this.enospcAfterPartial.delete(fd);
-    realFs.closeSync(fd);
+    super.closeSync(fd);
   }
-  readSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
-    return realFs.readSync(fd, b, o, l, pos);
-  }
-  read(fd: number, b: Uint8Array, o: number, l: number, pos: number): Promise<number> {
-    return realFs.read(fd, b, o, l, pos);
-  }
-  writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
+  override writeSync(fd: number, b: Uint8Array, o: number, l: number, pos: number): number {
     const m = this.at('writeSync', this.pathOf(fd), `${l}@${pos}`);
     if (this.enospcAfterPartial.delete(fd)) this.fail('ENOSPC', `write to ${this.pathOf(fd)} after a short write`);
     if (m === 'partial' && l > 1) {
       this.enospcAfterPartial.add(fd);
-      return realFs.writeSync(fd, b, o, l >> 1, pos);
+      return super.writeSync(fd, b, o, l >> 1, pos);
     }
     if (m) this.fail(m === 'partial' ? 'ENOSPC' : m, `write to ${this.pathOf(fd)}`);
-    return realFs.writeSync(fd, b, o, l, pos);
+    return super.writeSync(fd, b, o, l, pos);
   }
-  fdatasyncSync(fd: number): void {
+  override fdatasyncSync(fd: number): void {
     const m = this.at('fdatasyncSync', this.pathOf(fd));
     if (m) this.fail(m, `fdatasync ${this.pathOf(fd)}`);
-    realFs.fdatasyncSync(fd);
+    super.fdatasyncSync(fd);
   }
-  async fdatasync(fd: number): Promise<void> {
+  override async fdatasync(fd: number): Promise<void> {
     const m = this.at('fdatasync', this.pathOf(fd));
     if (m) this.fail(m, `fdatasync ${this.pathOf(fd)}`);
     const path = this.pathOf(fd);
-    await realFs.fdatasync(fd);
+    await super.fdatasync(fd);
     if (this.recording) this.log.push({ kind: 'fdatasync-done', path });
   }
-  ftruncateSync(fd: number, len: number): void {
+  override ftruncateSync(fd: number, len: number): void {
     const m = this.at('ftruncateSync', this.pathOf(fd), String(len));
     if (m) this.fail(m, `ftruncate ${this.pathOf(fd)}`);
-    realFs.ftruncateSync(fd, len);
+    super.ftruncateSync(fd, len);
   }
-  fstatSize(fd: number): number {
-    return realFs.fstatSize(fd);
-  }
-  renameSync(a: string, b: string): void {
+  override renameSync(a: string, b: string): void {
     const m = this.at('renameSync', a, b);
     if (m) this.fail(m, `rename ${a}`);
-    realFs.renameSync(a, b);
+    super.renameSync(a, b);
   }
-  linkSync(a: string, b: string): void {
+  override linkSync(a: string, b: string): void {
     const m = this.at('linkSync', a, b);
     if (m) this.fail(m, `link ${a}`);
-    realFs.linkSync(a, b);
+    super.linkSync(a, b);
   }
-  unlinkSync(p: string): void {
+  override unlinkSync(p: string): void {
     const m = this.at('unlinkSync', p);
     if (m) this.fail(m, `unlink ${p}`);
-    realFs.unlinkSync(p);
+    super.unlinkSync(p);
   }
-  readdirSync(p: string): string[] {
-    return realFs.readdirSync(p);
-  }
-  mkdirSync(p: string): void {
+  override mkdirSync(p: string): void {
     this.at('mkdirSync', p);
-    realFs.mkdirSync(p);
+    super.mkdirSync(p);
   }
-  existsSync(p: string): boolean {
-    return realFs.existsSync(p);
-  }
-  statSize(p: string): number {
-    return realFs.statSize(p);
-  }
-  readFileSync(p: string): Buffer {
-    return realFs.readFileSync(p);
-  }
-  readFile(p: string): Promise<Buffer> {
-    return realFs.readFile(p);
-  }
-  fsyncDirSync(p: string): void {
+  override fsyncDirSync(p: string): void {
     const m = this.at('fsyncDirSync', p);
     if (m) this.fail(m, `fsync directory ${p}`);
-    realFs.fsyncDirSync(p);
+    super.fsyncDirSync(p);
   }
 }
