@@ -57,7 +57,7 @@ import { describeKey, keyStringToBytes } from '../shared/keytext.js';
 import { validateRequest } from '../shared/validate.js';
 import { toApiError } from './errors.js';
 import { JobRunner } from './jobs.js';
-import { KeyIndex } from './key-index.js';
+import { entryFor, KeyIndex } from './key-index.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
 import { RecentList } from './recent.js';
 import { userPath } from './paths.js';
@@ -471,6 +471,16 @@ export class InspectorService implements KvscopeHandlers {
     await index.prepare(req.filter);
     const { nodes, truncated } = index.tree(req.filter, req.delimiter, req.prefix);
     return { prefix: req.prefix, nodes, truncated };
+  }
+
+  async largestValues(req: RequestOf<'largestValues'>): Promise<ResponseOf<'largestValues'>> {
+    const session = this.session(req.sessionId);
+    checkGlob(req.filter);
+    await session.index.prepare(req.filter);
+    const store = session.handle.store;
+    const { total, records } = session.index.largest(req.filter, req.limit);
+    const values = records.map(({ key, bytes }) => ({ ...entryFor(key), bytes, location: toLocation(store.locate(keyBytes(key))!) }));
+    return { total, values };
   }
 
   /** The deleted keys' index, for their tree: waits for them to be found (as deletedKeys starts that, if need be). */

@@ -134,6 +134,16 @@ export const requestSchemas = {
     deleted: z.literal(true).optional(),
   }),
   /**
+   * The `limit` largest live values of the keys the key list shows (`filter` applied), largest first (ties in key
+   * order): each key with its record's bytes on disk (header, key and value, as the key tree sums them) and where
+   * that record is. Picked in one pass over the keys' sizes, no sort of them all.
+   */
+  largestValues: z.strictObject({
+    ...session,
+    filter: FilterSchema.optional(),
+    limit: z.number().int().min(1).max(LIMITS.largestValuesMax),
+  }),
+  /**
    * The live value of `key`, or the window of it from `offset` (default 0) of at most `maxBytes`. `offset` may be
    * at most the value's size: exactly at the end answers an empty window (truncated false); past it is BAD_REQUEST
    * with `details: { offset, size }`. A key without a live value answers found false, whatever the offset.
@@ -349,6 +359,18 @@ export interface KeyTreeResponse {
   prefix: string;
   nodes: TreeNode[];
   truncated: boolean;
+}
+
+export interface LargeValue extends KeyEntry {
+  /** Bytes of the key's live record on disk (header, key and value). */
+  bytes: number;
+  location: Location;
+}
+
+export interface LargestValuesResponse {
+  /** Keys the filter keeps (all live keys without one): what the values were picked from. */
+  total: number;
+  values: LargeValue[];
 }
 
 export interface GetValueResponse {
@@ -787,6 +809,7 @@ export interface ResponseTypes {
   setMode: SessionInfo;
   listKeys: ListKeysResponse;
   keyTree: KeyTreeResponse;
+  largestValues: LargestValuesResponse;
   getValue: GetValueResponse;
   putValue: PutValueResponse;
   deleteKey: DeleteKeyResponse;

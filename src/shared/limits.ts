@@ -10,6 +10,8 @@ export const LIMITS = {
   valueWindowDefault: 1024 * 1024,
   valueWindowMax: 8 * 1024 * 1024,
   treeNodesMax: 5000,
+  /** Values one largestValues request lists. */
+  largestValuesMax: 1000,
   recentMax: 20,
   /** Rows of the record table per request. */
   recordWindowMax: 1000,

@@ -9,6 +9,7 @@ export const METHOD_NAMES = [
   'setMode',
   'listKeys',
   'keyTree',
+  'largestValues',
   'getValue',
   'putValue',
   'deleteKey',

@@ -3,7 +3,7 @@
  * hints, a tombstone, a batch, a torn tail) and for every fixture under
  * /work/shared/fixtures: hash every file (content, size, mtime) and the list
  * of entries, then look at it in every way there is — through the inspector
- * service's dispatch (open read-only, list keys, key tree, values, history,
+ * service's dispatch (open read-only, list keys, key tree, largest values, values, history,
  * stats with the merge dry-run, and the record-level methods the contract
  * declares: segments, records, recordAt, readBytes, verify) and through the
  * engine (open read-only, every key and every version, decode every record of
@@ -78,6 +78,10 @@ async function lookThroughService(dir: string): Promise<{ keys: number; calls: n
     }
     await call('keyTree', { sessionId, delimiter: ':', prefix: '' });
     await call('keyTree', { sessionId, delimiter: '/', prefix: '', filter: { mode: 'glob', pattern: '*' } });
+    if (has('largestValues')) {
+      await call('largestValues', { sessionId, limit: 1000 });
+      await call('largestValues', { sessionId, limit: 10, filter: { mode: 'substring', pattern: 'a' } });
+    }
     for (const key of keys) {
       // The contract refuses the empty key (KeySchema min 1) although stores have it (mini-kvstore-v2/edge-cases):
       // reported in docs/RELIABILITY.md; the engine pass below reads it.
