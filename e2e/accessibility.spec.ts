@@ -99,6 +99,15 @@ test('Records with a record selected and its hex', async ({ page, kv }) => {
   const table = page.getByRole('listbox', { name: 'Record table' });
   await table.locator('.record-row[data-offset="24"]').click();
   await expect(page.getByTestId('record-details')).toHaveAttribute('data-record-offset', '24');
+  // A row is named cell by cell, as its (visually separate) column titles name them, not its cells' text run together.
+  await expect(table.getByRole('option', { selected: true })).toHaveAccessibleName(
+    /^offset 24 length 43 type put sequence 1 key user:00000:name value length 6 crc [0-9a-f]{8} status shadowed$/,
+  );
+  // A narrow pane shows offset, type, key and status: the names of the cells it hides go with them.
+  await page.setViewportSize({ width: 800, height: 600 });
+  await expect(table.getByRole('option', { selected: true })).toHaveAccessibleName(/^offset 24 type put key user:00000:name status shadowed$/);
+  await shot(page, 'a11y-records-800');
+  await page.setViewportSize({ width: 1400, height: 860 });
   const hex = page.getByRole('grid', { name: 'File bytes' });
   await expect(hex).toBeVisible();
   await expectAccessible(page, 'Records');

@@ -617,12 +617,18 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                 >
                   {r ? (
                     <>
+                      {/* Each cell is named for a screen reader (the column titles are drawn apart, hidden from it). */}
+                      <span className="sr-only"> offset </span>
                       <span className="c-off">{r.offset}</span>
+                      <span className="sr-only l-len"> length </span>
                       <span className="c-len">{r.length}</span>
+                      <span className="sr-only"> type </span>
                       <span className="c-type">{r.kind}</span>
+                      {r.sequence !== undefined && <span className="sr-only l-seq">{r.sequenceIsTimestamp ? ' written ' : ' sequence '}</span>}
                       <span className="c-seq" title={r.sequence === undefined ? undefined : (sequenceTitle({ sequence: r.sequence, ...(r.sequenceIsTimestamp ? { sequenceIsTimestamp: true as const } : {}) }) ?? String(r.sequence))}>
                         {r.sequence === undefined ? '' : r.sequenceIsTimestamp ? timestampText(r.sequence).replace(/ UTC$/, '') : r.sequence}
                       </span>
+                      <span className="sr-only">{r.status === 'corrupt' || r.status === 'torn' || r.status === 'ignored' ? ' problem ' : r.label !== undefined && r.keyDisplay === undefined ? ' ' : ' key '}</span>
                       {r.status === 'corrupt' || r.status === 'torn' ? (
                         <span className="c-key">
                           <i>{r.problem}</i>
@@ -640,7 +646,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                           <KeyText display={r.keyDisplay ?? ''} />
                         </span>
                       )}
+                      {r.valueLength !== undefined && <span className="sr-only l-val"> value length </span>}
                       <span className="c-val">{r.valueLength ?? ''}</span>
+                      {r.storedCrc !== undefined && <span className="sr-only l-crc"> crc </span>}
                       <span
                         className={`c-crc${crcMismatch ? ' bad' : ''}`}
                         title={r.storedCrc === undefined ? undefined : `stored ${hex32(r.storedCrc)}${r.computedCrc !== undefined ? `, computed ${hex32(r.computedCrc)}` : ''}`}
@@ -648,6 +656,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                         {hex32(r.storedCrc)}
                         {crcMismatch ? ' ≠' : ''}
                       </span>
+                      <span className="sr-only"> status </span>
                       <span className="c-status">
                         <span className={`status-pill st-${r.status}`} title={STATUS_TITLES[r.status]}>
                           {r.status}
