@@ -33,6 +33,11 @@ export interface CliOptions {
   diff: boolean;
   /** Another engine's store: read every data file at the open, none taken from its hint file (OpenStoreOptions.replayData). */
   noHints: boolean;
+  /** du: the levels' separator (':' or '/'; checked by du), how many levels down, the N largest values instead, exact bytes. */
+  delimiter: string | undefined;
+  depth: number | undefined;
+  top: number | undefined;
+  bytes: boolean;
   help: boolean;
   version: boolean;
 }
@@ -66,6 +71,10 @@ const OPTION_SPEC = {
   'no-progress': { type: 'boolean' },
   'no-hints': { type: 'boolean' },
   diff: { type: 'boolean' },
+  delimiter: { type: 'string' },
+  depth: { type: 'string' },
+  top: { type: 'string' },
+  bytes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -102,6 +111,7 @@ export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
   scan: [...READER, 'json', 'key-hex', 'prefix', 'limit'],
   history: [...READER, 'json', 'key-hex', 'diff'],
   stats: [...READER, 'json'],
+  du: [...READER, 'json', 'key-hex', 'prefix', 'delimiter', 'depth', 'top', 'bytes'],
   compact: [...WRITER, 'json', 'no-progress'],
   verify: [...READER, 'json', 'no-progress'],
   dump: [...READER, 'json', 'segment'],
@@ -217,6 +227,10 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       noProgress: v['no-progress'] ?? false,
       noHints: v['no-hints'] ?? false,
       diff: v.diff ?? false,
+      delimiter: v.delimiter,
+      depth: parseInteger('depth', v.depth, 1, 1000),
+      top: parseInteger('top', v.top, 1, Number.MAX_SAFE_INTEGER),
+      bytes: v.bytes ?? false,
       help: v.help ?? false,
       version: v.version ?? false,
     },
@@ -235,6 +249,9 @@ Commands on a kvscope store (DIR defaults to ./data):
                           live keys and values, sorted (key<TAB>value; the first N)
   history KEY [--diff]    every version of a key in the log (--diff: after each, what changed from the one before)
   stats                   keys, segments, live and dead bytes
+  du [--prefix P] [--delimiter :|/] [--depth N] [--top N] [--bytes]
+                          where the space goes: each branch of the keys N levels below P (default 1) with its live
+                          records' bytes and key count, largest first; --top N: the N largest values instead
   compact                 rewrite segments keeping only live records
   verify                  check every record and hint; exit 1 when problems are found
   dump [--segment N]      decoded records with offsets
@@ -257,7 +274,7 @@ Commands on a kvscope store (DIR defaults to ./data):
 Options (anywhere on the line):
   -d, --dir DIR           store directory (default ./data)
   -f, --format NAME       read another engine's directory (read-only); default: detect
-  -p, --prefix P          list, scan, export: only the keys that start with P
+  -p, --prefix P          list, scan, export, du: only the keys that start with P
       --segment-size N    rotate segments at N bytes (e.g. 64MiB)
       --fsync POLICY      always (default) | batch | never
       --read-only         open without the writer lock; never changes a byte
@@ -266,7 +283,11 @@ Options (anywhere on the line):
       --diff              history: each version's unified diff against the version before it (JSON: of its
                           indented form; binary: the differing byte ranges); --json adds each one's hunks
       --no-progress       import, compact, verify: no progress line on a terminal's stderr
-      --no-hints          get, list, scan, history, stats, verify, dump, segments, records, export, repl, import --from:
+      --delimiter D       du: what separates the levels of a key, : (default) or /
+      --depth N           du: how many levels below --prefix a branch is (default 1)
+      --top N             du: the N largest live values (their record's bytes, key and file), not branches
+      --bytes             du: sizes in bytes, not KiB, MiB, GiB
+      --no-hints          get, list, scan, history, stats, du, verify, dump, segments, records, export, repl, import --from:
                           another engine's store (riak-bitcask) is opened by reading every data file, none taken
                           from its hint file (stats says why each was read): to compare, when a hint is suspect
       --port N            serve: port (default: a free one)

@@ -10,6 +10,7 @@ import type { OpenedStore } from '../engine/open.js';
 import { runRepl } from './repl.js';
 import { historyPath, ReplHistory } from './repl-history.js';
 import { DEBUG_COMMANDS } from './debug-commands.js';
+import { du } from './du.js';
 import { notWritableText } from './error-text.js';
 import { detectAll, UnknownFormatError } from '../engine/formats/registry.js';
 
@@ -78,7 +79,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       return await serve(args, options, io);
     }
     // Own names only: `kvscope constructor` is an unknown command, not Object's constructor run as one.
-    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : Object.hasOwn(DEBUG_COMMANDS, command) ? DEBUG_COMMANDS[command] : undefined;
+    const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : Object.hasOwn(DEBUG_COMMANDS, command) ? DEBUG_COMMANDS[command] : command === 'du' ? du : undefined;
     if (!run) throw unknownCommand(command);
     return await run(args, options, io);
   } catch (err) {

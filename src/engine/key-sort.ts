@@ -199,3 +199,58 @@ export class SmallestN<T> {
     best.splice(lo, 0, item);
   }
 }
+
+/** One of largestN's picks: its position in the sizes and its size. */
+export interface LargeRecord {
+  readonly position: number;
+  readonly bytes: number;
+}
+
+/**
+ * The positions of the `n` largest of `bytes`, largest first (ties by position): a quickselect finds the n-th
+ * largest size in O(length) (no sort of them all), then only the n picked are sorted.
+ */
+export function largestN(bytes: Float64Array, n: number): LargeRecord[] {
+  const count = bytes.length;
+  if (n <= 0 || count === 0) return [];
+  let picked: number[];
+  if (n >= count) {
+    picked = Array.from({ length: count }, (_, i) => i);
+  } else {
+    const work = Float64Array.from(bytes);
+    const threshold = nthLargest(work, n - 1);
+    picked = [];
+    for (let i = 0; i < count; i++) if (bytes[i]! > threshold) picked.push(i);
+    for (let i = 0; i < count && picked.length < n; i++) if (bytes[i] === threshold) picked.push(i);
+  }
+  picked.sort((a, b) => bytes[b]! - bytes[a]! || a - b);
+  return picked.slice(0, n).map((position) => ({ position, bytes: bytes[position]! }));
+}
+
+/** The k-th largest (0-based) of `a`, reordering `a` (Hoare's quickselect, a middle pivot of three). */
+function nthLargest(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!, y = a[mid]!, z = a[hi]!;
+    const pivot = x > y ? (y > z ? y : x > z ? z : x) : x > z ? x : y > z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! > pivot) i++;
+      while (a[j]! < pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}

@@ -7,7 +7,8 @@
  * stats with the merge dry-run, and the record-level methods the contract
  * declares: segments, records, recordAt, readBytes, verify) and through the
  * engine (open read-only, every key and every version, decode every record of
- * every file, verify, compaction plan) — close, and hash again: identical.
+ * every file, verify, compaction plan) and through the built CLI's `du` (branches, --depth, --top) — close,
+ * and hash again: identical.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,6 +23,7 @@ import { METHOD_NAMES, type KvscopeEvent } from '../../src/shared/contract.js';
 import { cleanTempDirs, tempDir } from '../engine/helpers.js';
 import { snapshot } from './snapshot.js';
 import { SHARED_DIR } from '../shared-dir.js';
+import { kvscope } from '../cli/run-cli.js';
 
 const FIXTURES = `${SHARED_DIR}/fixtures`;
 
@@ -159,6 +161,14 @@ async function lookThroughEngine(dir: string): Promise<number> {
   return decoded;
 }
 
+/** `kvscope du` as a person runs it: each answers (exit 0; damage the open met is said on stderr). */
+function lookThroughCli(dir: string): void {
+  for (const args of [[], ['--delimiter', '/', '--depth', '3', '--bytes'], ['--top', '20', '--json']]) {
+    const r = kvscope(dir, ['-d', dir, 'du', ...args]);
+    expect(r.code, r.err).toBe(0);
+  }
+}
+
 describe('looking never modifies', () => {
   it('a native store (segments, hints, tombstone, batch, torn tail): service and engine leave every byte, size and mtime as they were', async () => {
     const before = snapshot(nativeDir);
@@ -167,6 +177,7 @@ describe('looking never modifies', () => {
     expect(viaService.keys).toBeGreaterThan(5);
     const decoded = await lookThroughEngine(nativeDir);
     expect(decoded).toBeGreaterThan(20);
+    lookThroughCli(nativeDir);
     expect(snapshot(nativeDir)).toEqual(before);
   });
 
@@ -179,6 +190,7 @@ describe('looking never modifies', () => {
       const before = snapshot(dir);
       await lookThroughService(dir);
       await lookThroughEngine(dir);
+      lookThroughCli(dir);
       expect(snapshot(dir)).toEqual(before);
     });
   }
