@@ -396,6 +396,14 @@ test('history lists every version; view an old one and restore it', async ({ pag
   await page.getByRole('button', { name: `View version at ${oldAt}` }).click();
   await expect(page.getByRole('status', { name: 'Shown version' })).toContainText(`seq ${oldSeq}`);
   await expect(value).toHaveText('User 0');
+  // The location line describes the version shown (its file, offset, sequence and 6 bytes), not the live value.
+  const location = page.getByLabel('Location');
+  const [oldFile, oldOffset] = oldAt!.split(' @ ');
+  const field = (name: string) => location.locator('div').filter({ has: page.locator('dt', { hasText: name }) }).locator('dd');
+  await expect(field('size')).toHaveText('6 B');
+  await expect(field('file')).toHaveText(oldFile!);
+  await expect(field('offset')).toHaveText(oldOffset!);
+  await expect(field('sequence')).toHaveText(oldSeq!);
   await page.getByRole('tab', { name: 'Hex' }).click();
   await expect(value).toContainText('55 73 65 72 20 30'); // "User 0"
   await page.getByRole('tab', { name: 'Text' }).click();
@@ -406,6 +414,9 @@ test('history lists every version; view an old one and restore it', async ({ pag
   await expect(history.locator('tbody tr').nth(2)).toContainText('live');
   await expect(history.locator('tbody tr').nth(1)).toContainText('shadowed');
   await expect(page.getByRole('status', { name: 'Shown version' })).toHaveCount(0);
+  // Back on the live value (the restored copy, 6 bytes in a newer record), the location line is the live one's.
+  const liveAt = await history.locator('tbody tr').nth(2).locator('td.history-where').textContent();
+  await expect(field('offset')).toHaveText(liveAt!.split(' @ ')[1]!);
   // Bytes of a version open the record in the record table.
   await page.getByRole('button', { name: `Bytes of version at ${oldAt}` }).click();
   await expect(page.getByTestId('record-details')).toContainText('user:00000:name');

@@ -8,7 +8,7 @@
  */
 import { NotWritableReason, useWriteHint } from '../write-hint.js';
 import { useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import type { GetValueResponse, HistoryResponse, KvscopeApi, VersionInfo } from '../../../shared/contract.js';
+import type { HistoryResponse, KvscopeApi, Location, VersionInfo } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { base64ToBytes, bytesToBase64, describeKey } from '../../../shared/keytext.js';
 import { formatBytes, textEditProblem } from '../format.js';
@@ -98,30 +98,33 @@ function LoadErrorView({
   );
 }
 
-/** The live value's size and where its record is. */
-function LocationView({ response }: { response: GetValueResponse }) {
+/**
+ * The size of the value shown and where its record is: the live value's, or the old version's while one is shown
+ * from the history (the location line always describes the bytes below it).
+ */
+function LocationView({ size, location }: { size: number; location: Location | undefined }) {
   return (
     <dl className="location small" aria-label="Location">
       <div>
         <dt>size</dt>
-        <dd>{formatBytes(response.size)}</dd>
+        <dd>{formatBytes(size)}</dd>
       </div>
       <div>
         <dt>file</dt>
-        <dd className="mono">{response.location?.file}</dd>
+        <dd className="mono">{location?.file}</dd>
       </div>
       <div>
         <dt>segment</dt>
-        <dd className="mono">{response.location?.segment}</dd>
+        <dd className="mono">{location?.segment}</dd>
       </div>
       <div>
         <dt>offset</dt>
-        <dd className="mono">{response.location?.offset}</dd>
+        <dd className="mono">{location?.offset}</dd>
       </div>
       <div>
-        <dt>{response.location?.sequenceIsTimestamp ? 'written' : 'sequence'}</dt>
-        <dd className="mono" title={response.location && sequenceTitle(response.location)}>
-          {response.location && sequenceText(response.location)}
+        <dt>{location?.sequenceIsTimestamp ? 'written' : 'sequence'}</dt>
+        <dd className="mono" title={location && sequenceTitle(location)}>
+          {location && sequenceText(location)}
         </dd>
       </div>
     </dl>
@@ -592,7 +595,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
         </>
       ) : (
         <>
-          <LocationView response={response} />
+          <LocationView size={shown ? shown.size : response.size} location={shown ? shown.version.location : response.location} />
           {loadingAll ? (
             <div className="notice small notice-row" role="status" aria-label="Loading the value">
               <span>
