@@ -7,7 +7,7 @@
 import type { Locator, Page } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
-import { textWidth } from './helpers/text-width.js';
+import { selectShortfall, textWidth } from './helpers/text-width.js';
 
 const SPACE_KEY = 'space key with  spaces ';
 const LEAD_KEY = '  lead';
@@ -316,6 +316,10 @@ test('History\'s diff heading breaks only between "from …" and "to …", Close
   const form = page.getByRole('form', { name: 'Compare two versions' });
   const [from, to, compare] = [form.getByLabel('Compare from version'), form.getByLabel('Compare to version'), form.getByRole('button', { name: 'Compare' })];
   const middle = (b: Box) => b.y + b.height / 2;
+  // A choice is named by its place, its status said unless it is merely older (shadowed); its title says it all.
+  await expect(from.locator('option:checked')).toHaveText(places[1]!);
+  await expect(to.locator('option:checked')).toHaveText(`${places[2]} (live)`);
+  await expect(from).toHaveAttribute('title', new RegExp(`^${places[1]}: shadowed, seq \\d+, 16 B$`));
   for (const [width, height] of [[1400, 900], [1280, 800], [1024, 700], [800, 600]] as const) {
     await page.setViewportSize({ width, height });
     const at = `${width}x${height}`;
@@ -338,6 +342,8 @@ test('History\'s diff heading breaks only between "from …" and "to …", Close
     }
     // A select shrinks no narrower than a version's name.
     for (const s of [from, to]) expect(await s.evaluate((e) => e.clientWidth), `${at}: a select shows a name`).toBeGreaterThanOrEqual(150);
+    // From 1024 px up, each select shows every choice whole ("000004.data @ 57561", "… (live)"), not cut.
+    if (width >= 1024) for (const s of [from, to]) expect(await selectShortfall(s), `${at}: ${await s.getAttribute('aria-label')} cuts no choice`).toBeLessThanOrEqual(0);
     await form.scrollIntoViewIfNeeded();
     await shot(page, `layout-history-compare-${width}x${height}`);
   }

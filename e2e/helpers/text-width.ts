@@ -29,3 +29,19 @@ export async function textWidth(el: Locator, from: number, to: number): Promise<
     [from, to],
   );
 }
+
+/**
+ * How many pixels `select` lacks to show its widest option whole (0 or less: every option's text fits). Measured
+ * on a copy of it beside it, laid out at its natural width (the widest option, its padding and its arrow).
+ */
+export async function selectShortfall(select: Locator): Promise<number> {
+  return select.evaluate((s) => {
+    const copy = s.cloneNode(true) as HTMLElement;
+    copy.removeAttribute('id');
+    copy.style.cssText = 'position: absolute; visibility: hidden; width: max-content; min-width: 0; max-width: none; flex: none;';
+    s.parentElement!.appendChild(copy);
+    const natural = copy.getBoundingClientRect().width;
+    copy.remove();
+    return natural - s.getBoundingClientRect().width;
+  });
+}

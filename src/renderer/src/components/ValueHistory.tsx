@@ -203,13 +203,28 @@ export function ValueHistory({ versions, shown, readOnly, restoring, onView, onR
   );
 }
 
-/** A choice among a key's versions, each named by its place (file @ offset) and status. */
+/**
+ * A version as the Compare form's choices name it: its place, with its status unless it is merely an older value
+ * (shadowed), so that the name fits the select: "000004.data @ 8275", "000005.data @ 29200 (live)".
+ */
+export function versionChoice(v: VersionInfo): string {
+  return v.status === 'shadowed' ? versionPlace(v) : `${versionPlace(v)} (${v.status})`;
+}
+
+/** A version described in full, for a choice's title: its place, status, sequence and size. */
+function versionChoiceTitle(v: VersionInfo): string {
+  const seq = `${v.location.sequenceIsOrder ? '' : v.location.sequenceIsTimestamp ? 'written ' : 'seq '}${sequenceText(v.location)}`;
+  return `${versionPlace(v)}: ${v.status}, ${seq}, ${formatBytes(v.valueLength)}`;
+}
+
+/** A choice among a key's versions, each named by its place (file @ offset) and, unless shadowed, its status. */
 function VersionSelect({ label, versions, value, onChange }: { label: string; versions: VersionInfo[]; value: string; onChange: (place: string) => void }) {
+  const chosen = versions.find((v) => versionPlace(v) === value);
   return (
-    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)}>
+    <select aria-label={label} value={value} onChange={(e) => onChange(e.target.value)} title={chosen && versionChoiceTitle(chosen)}>
       {versions.map((v) => (
-        <option key={versionPlace(v)} value={versionPlace(v)}>
-          {versionPlace(v)} ({v.status})
+        <option key={versionPlace(v)} value={versionPlace(v)} title={versionChoiceTitle(v)}>
+          {versionChoice(v)}
         </option>
       ))}
     </select>
