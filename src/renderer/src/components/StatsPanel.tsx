@@ -43,7 +43,9 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
   const compact = useRef<HTMLButtonElement>(null);
   useRefocusAfter(job !== null, compact);
   return (
-    <aside className="pane stats-pane" aria-label="Statistics">
+    // The panel scrolls when its figures, notes and compaction outgrow the window; it takes focus so the keyboard can
+    // scroll it too (read-only, nothing inside it can be focused).
+    <aside className="pane stats-pane" aria-label="Statistics" tabIndex={0}>
       <h2 className="pane-title">Statistics</h2>
       {!stats ? (
         <p className="muted">Loading…</p>
@@ -142,7 +144,9 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
               <table className="before-after small">
                 <thead>
                   <tr>
-                    <th />
+                    <th>
+                      <span className="sr-only">figure</span>
+                    </th>
                     <th>Before</th>
                     <th>After</th>
                   </tr>
