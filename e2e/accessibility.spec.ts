@@ -1,9 +1,11 @@
 /**
  * Accessibility: axe-core (WCAG 2.0 and 2.1, levels A and AA) finds no violation in any view of the inspector, each
- * audited as a person reaches it: the open screen, the key list with a text, JSON and hex value, a key's history and
- * a version diff, Segments, Records with a record selected, a Verify report on a damaged store, Statistics after a
- * compaction, the copy, export and import dialogs, and an error banner. A failure lists each violation's rule, impact
- * and the nodes it names.
+ * audited as a person reaches it: the open screen, the key list with a text, JSON and hex value, the tree, the keys as
+ * hex and the deleted keys, a key's history and a version diff, Segments, Records with a record selected, a Verify
+ * report on a damaged store, Statistics with a compaction running and finished, the copy, export and import dialogs,
+ * and an error banner; axe's landmark and heading rules find nothing in any view either. A failure lists each
+ * violation's rule, impact and the nodes it names. Then the keyboard: the listboxes, the tree, the tablists, the radio
+ * groups and Verify's problems are each reached with Tab and worked with the keys ARIA gives them.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -173,12 +175,25 @@ test('the Verify report of a store with a flipped byte', async ({ page, kv }) =>
   await expectAccessible(page, 'Verify report');
 });
 
-test('Statistics and a finished compaction', async ({ page, kv }) => {
+test('Statistics, a compaction running and finished', async ({ page, kv }) => {
+  // The job's end is held back (as in inspector.spec.ts) so its progress and Cancel can be audited however fast it is.
+  let releaseDone: (() => void) | undefined;
+  await page.routeWebSocket(/\/events/, (ws) => {
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (String(message).includes('"job-done"')) releaseDone = () => ws.send(message);
+      else ws.send(message);
+    });
+  });
   await openReadWrite(page, kv);
   const stats = page.getByRole('complementary', { name: 'Statistics' });
   await expect(stats.getByTestId('compaction-plan')).toContainText(/Will reclaim/);
   await expectAccessible(page, 'Statistics');
   await stats.getByRole('button', { name: 'Compact' }).click();
+  await expect(page.getByRole('progressbar', { name: 'Compaction progress' })).toBeVisible();
+  await expect.poll(() => releaseDone !== undefined).toBe(true);
+  await expectAccessible(page, 'Statistics, compaction running');
+  releaseDone!();
   await expect(page.getByRole('status', { name: 'Compaction result' })).toContainText('Compaction finished');
   await expectAccessible(page, 'Statistics, compaction result');
   await expectAccessible(page, 'Statistics, compaction result', STRUCTURE);
