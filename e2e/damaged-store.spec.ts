@@ -32,14 +32,21 @@ test('Verify on a damaged store: the problems counted in words, and Repair… le
   await shot(page, 'damaged-verify');
   await result.getByRole('button', { name: 'Repair…' }).click();
   await expect(views.getByRole('tab', { name: 'Repair & crash lab' })).toHaveAttribute('aria-selected', 'true');
+  // The Repair… button is gone with the Verify view: its directory field has focus, ready to be typed in.
+  await expect(page.getByLabel('Repair into directory')).toBeFocused();
   const target = join(kv.base, 'repaired');
-  await page.getByLabel('Repair into directory').fill(target);
+  await page.keyboard.type(target);
+  await expect(page.getByLabel('Repair into directory')).toHaveValue(target);
   await page.getByRole('button', { name: 'Write repaired copy' }).click();
   const repair = page.getByRole('status', { name: 'Repair result' });
   await expect(repair).toContainText(/Wrote [\d,]+ records \([\d,]+ live keys\)/);
   await expect(repair).toContainText(/Lost: 2 damaged regions, \d+ bytes\./);
   await expect(repair.getByTestId('repair-lost-keys')).toContainText(/listed [\d,]+ live keys; the copy lacks 1 of them/);
   await shot(page, 'damaged-repaired');
+  // The lab's own tab, chosen by hand, keeps focus on the tab.
+  await views.getByRole('tab', { name: 'Verify' }).click();
+  await views.getByRole('tab', { name: 'Repair & crash lab' }).click();
+  await expect(views.getByRole('tab', { name: 'Repair & crash lab' })).toBeFocused();
   // Verify and Repair only read the damaged store.
   expect([flipped, torn].map((f) => readFileSync(f).toString('base64'))).toEqual(before);
 });

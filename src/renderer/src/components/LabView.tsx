@@ -17,6 +17,8 @@ interface Props {
   onError: (err: unknown) => void;
   /** A repair or crash-lab run succeeded (an earlier one's error banner goes). */
   onSucceeded?: () => void;
+  /** Opened by Verify's Repair… (whose button is gone): the repair's directory field takes focus. */
+  focusRepair?: boolean;
 }
 
 function parseMask(text: string): number[] | undefined {
@@ -29,7 +31,7 @@ function parseMask(text: string): number[] | undefined {
   return bytes.length > 0 && bytes.every((b) => b >= 1 && b <= 255) ? bytes : undefined;
 }
 
-export function LabView({ api, session, files, onOpenDirectory, onError, onSucceeded }: Props) {
+export function LabView({ api, session, files, onOpenDirectory, onError, onSucceeded, focusRepair = false }: Props) {
   const foreign = !session.writable && session.format !== 'kvscope';
   const [repairTo, setRepairTo] = useState('');
   const [repairing, setRepairing] = useState(false);
@@ -102,7 +104,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
             void runRepair();
           }}
         >
-          <input type="text" className="mono grow" aria-label="Repair into directory" placeholder="/path/to/new/directory" value={repairTo} onChange={(e) => setRepairTo(e.target.value)} />
+          <input type="text" className="mono grow" aria-label="Repair into directory" autoFocus={focusRepair} placeholder="/path/to/new/directory" value={repairTo} onChange={(e) => setRepairTo(e.target.value)} />
           <button type="submit" className="primary" disabled={repairing || repairTo.trim() === ''}>
             {repairing ? 'Repairing…' : 'Write repaired copy'}
           </button>

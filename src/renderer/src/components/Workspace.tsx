@@ -70,6 +70,11 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const succeeded = useCallback(() => onClearError?.(), [onClearError]);
   const [version, setVersion] = useState(0);
   const [tab, setTab] = useState<Tab>('keys');
+  /** The lab was opened by Verify's Repair…: its repair field takes focus (not when the lab's tab is chosen). */
+  const [repairAsked, setRepairAsked] = useState(false);
+  useEffect(() => {
+    if (tab !== 'lab') setRepairAsked(false);
+  }, [tab]);
   const [selection, setSelection] = useState<Selection>(null);
   /** A key selected from outside the key list (a saved new key, "Edit it instead"): the list scrolls to it. */
   const [reveal, setReveal] = useState<{ key: string; nonce: number } | null>(null);
@@ -564,12 +569,15 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
       )}
       {tab === 'verify' && (
         <div className="view" {...viewPanel}>
-          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => setTab('lab')} format={session.format} />
+          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => {
+              setRepairAsked(true);
+              setTab('lab');
+            }} format={session.format} />
         </div>
       )}
       {tab === 'lab' && (
         <div className="view" {...viewPanel}>
-          <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} onSucceeded={succeeded} />
+          <LabView api={api} session={session} files={readableFiles(segments?.files ?? [])} onOpenDirectory={(p) => onOpenDirectory(p)} onError={report} onSucceeded={succeeded} focusRepair={repairAsked} />
         </div>
       )}
       </main>
