@@ -13,6 +13,7 @@ import type { Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
 import { flipByte } from '../test/engine/helpers.js';
+import { contrastOf } from './helpers/contrast.js';
 
 const WCAG_A_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
@@ -117,6 +118,33 @@ test('the value history and a version diff', async ({ page, kv }) => {
   const count = (await lines.getAttribute('data-rows'))!;
   await expect(lines.getByRole('listitem').first()).toHaveAttribute('aria-posinset', '1');
   await expect(lines.getByRole('listitem').last()).toHaveAttribute('aria-setsize', count);
+});
+
+test('editing: the value editor, a refused draft, a new key and the Delete key? dialog', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await selectKey(page, 'greeting');
+  await page.getByRole('button', { name: 'Edit', exact: true }).click();
+  await page.getByRole('radiogroup', { name: 'Edit as' }).getByRole('radio', { name: 'json' }).click();
+  await page.getByRole('textbox', { name: 'Value' }).fill('{"oops": ');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('Invalid JSON');
+  await expectAccessible(page, 'value editor, invalid JSON');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('dialog', { name: 'Discard unsaved changes?' }).getByRole('button', { name: 'Discard' }).click();
+  await page.getByRole('button', { name: 'New key' }).click();
+  await expect(page.getByLabel('Key', { exact: true })).toBeVisible();
+  await expectAccessible(page, 'new key');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await selectKey(page, 'greeting');
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete key?' });
+  await expect(dialog).toBeVisible();
+  await expectAccessible(page, 'Delete key? dialog');
+  // The danger button's white text holds AA on its fill under the pointer too (axe sees it at rest).
+  const del = dialog.getByRole('button', { name: 'Delete' });
+  await del.hover();
+  expect(await contrastOf(del)).toBeGreaterThanOrEqual(4.5);
+  await shot(page, 'a11y-delete-dialog-hover');
 });
 
 test('Segments', async ({ page, kv }) => {
