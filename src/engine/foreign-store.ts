@@ -27,7 +27,7 @@
  */
 import * as fsp from 'node:fs/promises';
 import { ClosedError, CorruptRecordError, IoError, StoreError } from './errors.js';
-import { toBytes } from './keys.js';
+import { keyToString, toBytes } from './keys.js';
 import type {
   BrowsableStore,
   DeletedKey,
@@ -40,7 +40,7 @@ import type {
   ValueWithLocation,
   VerifyReport,
 } from './types.js';
-import { addToSummary, countsAsRecord, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile, type HintIndex } from './formats/format.js';
+import { addToSummary, countsAsRecord, damagedKeyOf, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile, type HintIndex } from './formats/format.js';
 import { filePath } from './formats/fs-probe.js';
 import { showBytes } from './formats/decode-helpers.js';
 import { decodedFromScan, nativeFormat } from './formats/native.js';
@@ -183,12 +183,14 @@ export class UnreadableDataError extends StoreError {
 }
 
 function problemOf(file: FormatFile, record: DecodedRecord): Problem {
+  const key = damagedKeyOf(record);
   return {
     file: file.name,
     offset: record.offset,
     kind: record.problemKind ?? (record.status === 'torn' ? 'torn-tail' : 'bad-header'),
     length: record.length,
     message: record.problem ?? `${record.status} record`,
+    ...(key ? { key: { key: keyToString(key), from: 'record' as const } } : {}),
   };
 }
 

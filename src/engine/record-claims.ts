@@ -48,6 +48,9 @@ export abstract class RecordClaims {
   /** How long claim i says its record is. */
   abstract lengthOf(i: number): number;
 
+  /** The key claim i gives for its record (key string, latin1). */
+  abstract keyOf(i: number): string;
+
   /** After the scan: the claims no record matched (by offset), and the claims past the last record. */
   unmatched(): Uint32Array {
     while (this.k < this.to) this.missed.push(this.order[this.k++]!);
@@ -96,6 +99,11 @@ export class HintClaims extends RecordClaims {
     return readU32(this.hint, this.entries[i]! + HINT_ENTRY.recordLength);
   }
 
+  keyOf(i: number): string {
+    const key = this.entries[i]! + HINT_ENTRY.size;
+    return this.hint.toString('latin1', key, key + readU32(this.hint, this.entries[i]! + HINT_ENTRY.keyLength));
+  }
+
   describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {
     const h = this.hint;
     const at = this.entries[i]!;
@@ -123,6 +131,10 @@ export class KeydirClaims extends RecordClaims {
 
   lengthOf(i: number): number {
     return this.byLocation.lengths[i]!;
+  }
+
+  keyOf(i: number): string {
+    return this.keydir.keyAt(this.byLocation.slots[i]!);
   }
 
   describes(i: number, length: number, type: number, sequence: number, bytes: Uint8Array, keyStart: number, keyLength: number): boolean {

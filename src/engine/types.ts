@@ -202,6 +202,22 @@ export interface Problem {
   /** Bytes affected, when known. */
   length?: number;
   message: string;
+  /** The key of the damaged record (or of the hint entry or keydir key that is wrong), when it can be told. */
+  key?: DamagedKey;
+}
+
+/**
+ * Which key a damaged record belonged to. `from` says how sure that is:
+ * record: the key as its bytes read in the damaged record (its header's lengths plausible, the key inside the
+ *   damaged bytes); the checksum that fails does not vouch for it.
+ * keydir: the keydir's key for this record (the keydir image holds that key at the record's place);
+ * hint: a hint entry's key for this record (the entry points at the record's place).
+ * The last two are known for sure to have pointed there, whatever the record's bytes now read.
+ */
+export interface DamagedKey {
+  /** Key string (latin1). */
+  key: string;
+  from: 'record' | 'keydir' | 'hint';
 }
 
 export interface VerifyReport {

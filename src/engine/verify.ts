@@ -165,6 +165,8 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       // The fast walk while records are plain; the generic scanner, with its reports, from the first anomaly on.
       const start = header ? SEGMENT_HEADER.size : Math.min(size, SEGMENT_HEADER.size);
       const stopped = await walkCommittedRecords(efs, fd, size, start, walkedRecord, { pause });
+      // The segment's damaged records by offset: a hint entry or a keydir key pointing at one names its key.
+      const damaged = new Map<number, Problem>();
       for (const ev of committedRecords(scanRecords(fileSource(efs, fd, size), stopped))) {
         if (ev.kind === 'record') {
           checkRecord(ev.offset, ev.length, ev.header.type, ev.header.sequence, ev.key, 0, ev.key.length);
@@ -173,7 +175,9 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
         } else if (ev.kind !== 'preallocated') {
           // Preallocated space is no problem: a writer's zeros ahead of its appends (cut off by its clean close or the next writer's open).
           const kind = ev.kind === 'torn' ? 'torn-tail' : ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length';
-          problems.push({ file, offset: ev.offset, kind, length: ev.length, message: ev.reason });
+          const problem: Problem = { file, offset: ev.offset, kind, length: ev.length, message: ev.reason, ...(ev.key ? { key: { key: ev.key.toString('latin1'), from: 'record' as const } } : {}) };
+          problems.push(problem);
+          damaged.set(ev.offset, problem);
         }
         await yielder.step(done + ('offset' in ev ? ev.offset : 0), total);
       }
@@ -183,11 +187,21 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
       if (hints) {
         for (const i of falseClaims(efs, fd, size, hints)) {
           const where = `${file}@${hints.offsetOf(i)} (${hints.lengthOf(i)} bytes)`;
-          hintProblems.push({ file: segment.hint!, offset: hints.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${where}, which is not the record it describes` });
+          const key = hints.keyOf(i);
+          hintProblems.push({ file: segment.hint!, offset: hints.entryAt(i), kind: 'hint-mismatch', message: `entry points at ${where}, which is not the record it describes`, key: { key, from: 'hint' } });
+          // The damaged record it points at: a hint entry's key, unless the keydir's names it (below).
+          const record = damaged.get(hints.offsetOf(i));
+          if (record) record.key = { key, from: 'hint' };
         }
       }
       problems.push(...hintProblems);
-      if (keys && image) for (const i of falseClaims(efs, fd, size, keys)) image.mismatch(keys.slotOf(i), id);
+      if (keys && image) {
+        for (const i of falseClaims(efs, fd, size, keys)) {
+          image.mismatch(keys.slotOf(i), id);
+          const record = damaged.get(keys.offsetOf(i));
+          if (record) record.key = { key: keys.keyOf(i), from: 'keydir' };
+        }
+      }
     } finally {
       efs.closeSync(fd);
     }
@@ -345,7 +359,7 @@ async function checkKeydirImage(
           mismatched,
           (slot, i) => {
             const where = `${dataFileName(mismatchedIn[i]!)}@${keydir.offsetAt(slot)} (${keydir.lengthAt(slot)} bytes)`;
-            return { file, offset: slotOffset(slot), kind: 'hint-mismatch', message: `key ${JSON.stringify(keydir.keyAt(slot))} points at ${where}, which is not its record` };
+            return { file, offset: slotOffset(slot), kind: 'hint-mismatch', message: `key ${JSON.stringify(keydir.keyAt(slot))} points at ${where}, which is not its record`, key: { key: keydir.keyAt(slot), from: 'keydir' } };
           },
           (more) => ({ file, offset: slotsAt, kind: 'hint-mismatch', message: `${more} more keys point at records that are not theirs` }),
         ),

@@ -108,6 +108,12 @@ export interface DecodedRecord {
   kind: RecordKind;
   status: RecordStatus;
   key?: Uint8Array;
+  /**
+   * For a corrupt or torn record whose header's lengths are plausible and whose key lies inside its bytes: the
+   * key as its bytes read. No checksum vouches for it. (A damaged record a format gives as itself, kind put or
+   * delete, carries it as `key`: damagedKeyOf reads both.)
+   */
+  unverifiedKey?: Uint8Array;
   /** Offset and length of the value bytes inside the file (absent for deletes). */
   valueOffset?: number;
   valueLength?: number;
@@ -128,6 +134,12 @@ export interface DecodedRecord {
    * with the same id as the hint file, so verify can check it is really there.
    */
   pointsTo?: { offset: number; length: number; kind: 'put' | 'delete' };
+}
+
+/** The key bytes of a corrupt or torn record, as they read (no checksum vouches for them); undefined for a sound one or where none can be told. */
+export function damagedKeyOf(r: DecodedRecord): Uint8Array | undefined {
+  if (r.status === 'valid') return undefined;
+  return r.unverifiedKey ?? r.key;
 }
 
 /**

@@ -122,6 +122,7 @@ export function decodedFromScan(ev: ScanEvent): DecodedRecord {
     problemKind: ev.kind === 'torn' ? 'torn-tail' : ev.header && ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length',
     ...(ev.header ? { storedCrc: ev.header.crc, sequence: ev.header.sequence } : {}),
     ...(ev.computedCrc !== undefined ? { computedCrc: ev.computedCrc } : {}),
+    ...(ev.key ? { unverifiedKey: ev.key } : {}),
     fields: damagedFields(ev),
   };
 }
@@ -147,7 +148,9 @@ function damagedFields(ev: ScannedDamage): DecodedField[] {
   let at = ev.offset + RECORD_HEADER.size;
   const end = ev.offset + ev.length;
   if (RECORD_HEADER.size + h.keyLength + h.valueLength <= ev.length) {
-    fields.push(...layoutFields(RECORD_BODY_FIELDS, at, fieldValues({ key: `${h.keyLength} bytes`, value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength })));
+    // The key as its bytes read (unverified: the checksum fails), where its lengths are plausible.
+    const key = ev.key ? `${JSON.stringify(ev.key.toString('latin1'))} (unverified)` : `${h.keyLength} bytes`;
+    fields.push(...layoutFields(RECORD_BODY_FIELDS, at, fieldValues({ key, value: `${h.valueLength} bytes` }, { key: h.keyLength, value: h.valueLength })));
     at += h.keyLength + h.valueLength;
   }
   if (at < end) fields.push({ name: 'damaged bytes', role: 'other', start: at, end, display: `${end - at} bytes`, explain: ev.reason });

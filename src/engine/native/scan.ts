@@ -47,6 +47,11 @@ export interface ScannedDamage {
   /** For a region that starts with a decodable header: what it said. */
   header?: RecordHeader;
   computedCrc?: number;
+  /**
+   * The key bytes that header announces, when its lengths are plausible (within the format's limits) and the key
+   * lies inside the region: a copy of the key as its bytes read. No checksum vouches for them (damagedKey).
+   */
+  key?: Buffer;
 }
 
 /** Zeros from `offset` to the end of the file: space a writer reserved ahead of its appends. */
@@ -99,6 +104,19 @@ function probe(src: ByteSource, at: number, budget: { left: number }): Probe {
   return { ok: true, header, length, crc };
 }
 
+/**
+ * The key a damaged region's header announces, when its key and value lengths are within the format's limits
+ * and the key lies inside [at, end): its bytes, copied. Undefined when the header cannot be read, a length is
+ * impossible, or the key is empty. Only damage pays for it: the scan of sound records never calls it.
+ */
+export function damagedKey(src: ByteSource, at: number, end: number, header: RecordHeader | undefined): Buffer | undefined {
+  if (!header || header.keyLength === 0 || header.keyLength > MAX_KEY_BYTES || header.valueLength > MAX_VALUE_BYTES) return undefined;
+  const from = at + RECORD_HEADER.size;
+  if (from + header.keyLength > end) return undefined;
+  const bytes = src.view(from, header.keyLength);
+  return bytes.length === header.keyLength ? Buffer.from(bytes) : undefined;
+}
+
 /** Bytes looked at per step back from the end for zeros: a writer's preallocated space is at most ~1 MiB, so one step or two. */
 const ZERO_PROBE_BYTES = 1024 * 1024;
 
@@ -141,14 +159,16 @@ export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Gene
     let next = at + 1;
     while (next < end && !probe(src, next, budget).ok) next++;
     if (next < end) {
-      yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc };
+      const key = damagedKey(src, at, next, p.header);
+      yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc, ...(key ? { key } : {}) };
       at = next;
       continue;
     }
     // The damaged tail of what was written; a record it starts that would reach into the zeros is an append cut short.
     const cutByZeros = end < src.size && (at + RECORD_HEADER.size > end || (p.crc !== undefined && at + recordLength(p.header!.keyLength, p.header!.valueLength) > end));
     const reason = cutByZeros ? `record cut short: its bytes from offset ${end} on are still the zeros of preallocated space (${p.reason})` : p.reason;
-    yield { kind: p.incomplete || cutByZeros ? 'torn' : 'corrupt', offset: at, length: end - at, reason, header: p.header, computedCrc: p.crc };
+    const key = damagedKey(src, at, end, p.header);
+    yield { kind: p.incomplete || cutByZeros ? 'torn' : 'corrupt', offset: at, length: end - at, reason, header: p.header, computedCrc: p.crc, ...(key ? { key } : {}) };
     if (end < src.size) yield { kind: 'preallocated', offset: end, length: src.size - end };
     return;
   }

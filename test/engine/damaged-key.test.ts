@@ -1,0 +1,118 @@
+/**
+ * Which key a damaged record belonged to: the key as its bytes read, when the
+ * record's header has plausible lengths (no checksum vouches for it), never
+ * when a length is impossible; and the key a keydir image or a hint entry
+ * holds at the damaged record's place, known for sure.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/engine/store.js';
+import { verifyNativeDirectory } from '../../src/engine/verify.js';
+import { memorySource } from '../../src/engine/native/byte-source.js';
+import { scanRecords } from '../../src/engine/native/scan.js';
+import { decodedFromScan } from '../../src/engine/formats/native.js';
+import { RECORD_HEADER, SEGMENT_HEADER } from '../../src/engine/native/layout.js';
+import type { Problem } from '../../src/engine/types.js';
+import { cleanTempDirs, flipByte, hashDir, latin1, removeKeydirImage, tempDir } from './helpers.js';
+
+afterEach(cleanTempDirs);
+
+const KEYS = Array.from({ length: 30 }, (_, i) => `user:${String(i).padStart(5, '0')}:profile`);
+
+/** A store of one segment; `keep` says which of the hint and the keydir image stay. Returns the dir and where `user:00012:profile`'s record is. */
+async function storeWith(keep: { hint: boolean; image: boolean }): Promise<{ dir: string; file: string; offset: number; length: number }> {
+  const dir = tempDir() + '/s';
+  const store = await Store.open(dir, { create: true, fsync: 'never' });
+  for (const k of KEYS) await store.put(k, `{"name":"${k}","plan":"free"}`);
+  const at = store.locate('user:00012:profile')!;
+  await store.close();
+  if (!keep.image) removeKeydirImage(dir);
+  if (!keep.hint) for (const n of fs.readdirSync(dir)) if (n.endsWith('.hint')) fs.rmSync(path.join(dir, n));
+  return { dir, file: at.file, offset: at.offset, length: at.length };
+}
+
+async function damageProblem(dir: string, offset: number): Promise<Problem> {
+  const before = hashDir(dir);
+  const report = await verifyNativeDirectory(dir);
+  expect(hashDir(dir), 'verify changes nothing').toEqual(before);
+  const found = report.problems.find((p) => p.offset === offset && p.kind !== 'hint-mismatch');
+  expect(found, JSON.stringify(report.problems)).toBeDefined();
+  return found!;
+}
+
+describe('the key of a damaged record', () => {
+  it('a flipped value byte: the key as its bytes read, unverified, from verify and the decoder', async () => {
+    const { dir, file, offset, length } = await storeWith({ hint: false, image: false });
+    flipByte(path.join(dir, file), offset + length - 5);
+    const problem = await damageProblem(dir, offset);
+    expect(problem.kind).toBe('bad-crc');
+    expect(problem.key).toEqual({ key: 'user:00012:profile', from: 'record' });
+
+    const bytes = fs.readFileSync(path.join(dir, file));
+    const damaged = [...scanRecords(memorySource(bytes), SEGMENT_HEADER.size)].filter((ev) => ev.kind !== 'record');
+    expect(damaged).toHaveLength(1);
+    const decoded = decodedFromScan(damaged[0]!);
+    expect(latin1(decoded.unverifiedKey!)).toBe('user:00012:profile');
+    expect(decoded.fields.find((f) => f.name === 'key')?.display).toBe('"user:00012:profile" (unverified)');
+  });
+
+  it('a torn last record whose key is whole: its key, unverified', async () => {
+    const { dir, file } = await storeWith({ hint: false, image: false });
+    const bytes = fs.readFileSync(path.join(dir, file));
+    // Cut the last record (user:00029:profile) 3 bytes into its value.
+    const last = bytes.length - (RECORD_HEADER.size + 18 + `{"name":"user:00029:profile","plan":"free"}`.length);
+    fs.truncateSync(path.join(dir, file), last + RECORD_HEADER.size + 18 + 3);
+    const problem = await damageProblem(dir, last);
+    expect(problem.kind).toBe('torn-tail');
+    expect(problem.key).toEqual({ key: 'user:00029:profile', from: 'record' });
+  });
+
+  it.each([
+    ['key', RECORD_HEADER.keyLength],
+    ['value', RECORD_HEADER.valueLength],
+  ])('a %s length made impossible: no key, though the key bytes are there', async (_, field) => {
+    const { dir, file, offset } = await storeWith({ hint: false, image: false });
+    // The length's high byte: 0xff0000NN bytes, past the format's limit (the key's own bytes untouched).
+    flipByte(path.join(dir, file), offset + field + 3);
+    const problem = await damageProblem(dir, offset);
+    expect(problem.kind).toBe('impossible-length');
+    expect(problem.key).toBeUndefined();
+    const bytes = fs.readFileSync(path.join(dir, file));
+    const damaged = [...scanRecords(memorySource(bytes), SEGMENT_HEADER.size)].filter((ev) => ev.kind !== 'record');
+    expect(damaged.map((ev) => decodedFromScan(ev).unverifiedKey)).toEqual([undefined]);
+  });
+
+  it('a key length that runs past the damaged bytes: no key', async () => {
+    const { dir, file, offset } = await storeWith({ hint: false, image: false });
+    // 18 → 0xed + 18: plausible by the format's limit, but the key would run over the next sound record.
+    flipByte(path.join(dir, file), offset + RECORD_HEADER.keyLength);
+    const problem = await damageProblem(dir, offset);
+    expect(problem.key).toBeUndefined();
+  });
+
+  it('a flipped key byte with the keydir image: the keydir names the key for sure', async () => {
+    const { dir, file, offset } = await storeWith({ hint: true, image: true });
+    flipByte(path.join(dir, file), offset + RECORD_HEADER.size + 7);
+    const problem = await damageProblem(dir, offset);
+    expect(problem.key).toEqual({ key: 'user:00012:profile', from: 'keydir' });
+  });
+
+  it('a flipped key byte with a hint but no image: the hint entry names the key for sure', async () => {
+    const { dir, file, offset } = await storeWith({ hint: true, image: false });
+    flipByte(path.join(dir, file), offset + RECORD_HEADER.size + 7);
+    const report = await verifyNativeDirectory(dir);
+    expect(report.problems.find((p) => p.offset === offset && p.file === file)?.key).toEqual({ key: 'user:00012:profile', from: 'hint' });
+    // The hint's own problem (its entry points at a record that is not the one it describes) names it too.
+    expect(report.problems.find((p) => p.kind === 'hint-mismatch')?.key).toEqual({ key: 'user:00012:profile', from: 'hint' });
+  });
+
+  it('a flipped key byte with neither: the key as it reads, which is not the key written', async () => {
+    const { dir, file, offset } = await storeWith({ hint: false, image: false });
+    flipByte(path.join(dir, file), offset + RECORD_HEADER.size + 7);
+    const problem = await damageProblem(dir, offset);
+    expect(problem.key?.from).toBe('record');
+    expect(problem.key?.key).not.toBe('user:00012:profile');
+    expect(problem.key?.key.length).toBe(18);
+  });
+});
