@@ -7,13 +7,16 @@
  * violation's rule, impact and the nodes it names. Then the keyboard: the listboxes, the tree, the tablists, the radio
  * groups and Verify's problems are each reached with Tab and worked with the keys ARIA gives them.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
 import { flipByte } from '../test/engine/helpers.js';
 import { contrastOf } from './helpers/contrast.js';
+import { SHARED_DIR } from '../test/shared-dir.js';
+
+const RIAK = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
 
 const WCAG_A_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
@@ -251,6 +254,43 @@ test('the copy, export and import dialogs', async ({ page, kv }) => {
   const imp = page.getByRole('dialog', { name: 'Import JSON Lines' });
   await expect(imp.getByLabel('File')).toBeFocused();
   await expectAccessible(page, 'import dialog');
+});
+
+test('Repair & crash lab: a repair and a crash lab run, with their results', async ({ page, kv }) => {
+  flipByte(join(kv.dir, '000002.data'), 5000);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Repair & crash lab');
+  await expectAccessible(page, 'Repair & crash lab');
+  await page.getByLabel('Repair into directory').fill(join(kv.base, 'repaired'));
+  await page.getByLabel('Repair into directory').press('Enter');
+  await expect(page.getByLabel('Repair result')).toBeVisible();
+  await page.getByLabel('Damage offset').fill('100');
+  await page.getByRole('button', { name: 'Damage the copy and reopen' }).click();
+  await expect(page.getByRole('status', { name: 'Crash lab result' })).toBeVisible();
+  await expectAccessible(page, 'Repair & crash lab, results');
+  await expectAccessible(page, 'Repair & crash lab, results', STRUCTURE);
+  // The lists of keys scroll: the keyboard reaches them and scrolls them.
+  const lost = page.getByRole('list', { name: 'Lost keys' });
+  expect(await lost.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await lost.focus();
+  await expect(lost).toBeFocused();
+  await page.keyboard.press('End');
+  await expect.poll(() => lost.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+  await shot(page, 'a11y-crash-lab-lost-keys');
+});
+
+test('another engine\'s store (Riak Bitcask), read-only: detection, keys and Segments', async ({ page, kv }) => {
+  const riak = join(kv.base, 'riak');
+  cpSync(RIAK, riak, { recursive: true });
+  await page.goto(kv.url);
+  await openFromScreen(page, riak);
+  await expect(page.getByTestId('format-badge')).toContainText('riak-bitcask');
+  await selectKey(page, 'key-013');
+  await expectAccessible(page, 'Riak store, keys');
+  await openTab(page, 'Segments');
+  await expect(page.getByRole('table').first()).toBeVisible();
+  await expectAccessible(page, 'Riak store, Segments');
 });
 
 test('an error banner', async ({ page, kv }) => {

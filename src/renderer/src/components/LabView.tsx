@@ -129,7 +129,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
               {repair.lostKeyCount ? ` (their only readable version was damaged): ${repair.lostKeys.slice(0, 50).join(', ')}${repair.lostKeyCount > 50 ? ', …' : ''}` : ''}.
             </div>
             {repair.lostRegions.length > 0 && (
-              <ul className="mono lost-list" aria-label="Lost regions">
+              <ul className="mono lost-list" tabIndex={0} aria-label="Lost regions">
                 {repair.lostRegions.slice(0, 200).map((r, i) => (
                   <li key={i}>
                     {r.file}@{r.offset} ({formatCount(r.length)} B): {r.reason}
@@ -219,7 +219,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
             <div className="compare">
               <div className="compare-col">
                 <h4 className={lab.lostCount ? 'bad' : ''}>Lost ({formatCount(lab.lostCount)})</h4>
-                <ul className="mono lost-list" aria-label="Lost keys">
+                <ul className="mono lost-list" tabIndex={0} aria-label="Lost keys">
                   {lab.lost.map((k) => (
                     <li key={k}>{k}</li>
                   ))}
@@ -227,7 +227,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
               </div>
               <div className="compare-col">
                 <h4>Changed value ({formatCount(lab.changedCount)})</h4>
-                <ul className="mono lost-list" aria-label="Changed keys">
+                <ul className="mono lost-list" tabIndex={0} aria-label="Changed keys">
                   {lab.changed.map((c) => (
                     <li key={c.key}>
                       {c.display}: {c.before} B → {c.after} B
@@ -240,7 +240,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
                 {lab.appearedCount > 0 && (
                   <>
                     <div className="muted">Keys recovery now shows that were not live before: a lost tombstone brings a deleted key back.</div>
-                    <ul className="mono lost-list" aria-label="Appeared keys">
+                    <ul className="mono lost-list" tabIndex={0} aria-label="Appeared keys">
                       {lab.appeared.map((k) => (
                         <li key={k}>{k}</li>
                       ))}
@@ -253,7 +253,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
             {lab.recovery.length === 0 ? (
               <div className="muted">Nothing.</div>
             ) : (
-              <ul className="mono lost-list" aria-label="Recovery report">
+              <ul className="mono lost-list" tabIndex={0} aria-label="Recovery report">
                 {lab.recovery.map((r, i) => (
                   <li key={i}>{r}</li>
                 ))}
@@ -263,7 +263,7 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
             {lab.problems.length === 0 ? (
               <div className="muted">No problems.</div>
             ) : (
-              <ul className="mono lost-list" aria-label="Problems in the copy">
+              <ul className="mono lost-list" tabIndex={0} aria-label="Problems in the copy">
                 {lab.problems.slice(0, 200).map((p, i) => (
                   <li key={i}>
                     {p.kind} {p.file}@{p.offset}: {p.message}
