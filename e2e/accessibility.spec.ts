@@ -7,7 +7,7 @@
  * violation's rule, impact and the nodes it names. Then the keyboard: the listboxes, the tree, the tablists, the radio
  * groups and Verify's problems are each reached with Tab and worked with the keys ARIA gives them.
  */
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -47,10 +47,33 @@ async function openTab(page: Page, name: string): Promise<void> {
   await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name }).click();
 }
 
-test('the open screen', async ({ page, kv }) => {
+test('the open screen, with a recent directory, a path refused and a directory that is no store', async ({ page, kv }) => {
   await page.goto(kv.url);
   await expect(page.getByLabel('Directory')).toBeVisible();
   await expectAccessible(page, 'open screen');
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('button', { name: 'Close', exact: true }).click();
+  await expect(page.getByRole('region', { name: 'Recent directories' })).toContainText(kv.dir);
+  await page.getByLabel('Directory').fill('relative/path');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByRole('alert', { name: 'Path problem' })).toBeVisible();
+  await expectAccessible(page, 'open screen, recent and a path refused');
+  await page.getByLabel('Directory').fill(kv.base);
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByRole('alert').first()).toBeVisible();
+  await shot(page, 'a11y-open-not-a-store');
+  await expectAccessible(page, 'open screen, a directory that is no store');
+});
+
+test('the problems found while opening, listed', async ({ page, kv }) => {
+  for (const f of ['000001.data', '000002.data', '000003.data']) flipByte(join(kv.dir, f), 5000);
+  for (const f of ['000001.hint', '000002.hint', 'KEYDIR']) rmSync(join(kv.dir, f));
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const notice = page.getByRole('status', { name: 'Problems found while opening' });
+  await notice.locator('summary').click();
+  await expect(notice.locator('li').first()).toBeVisible();
+  await expectAccessible(page, 'problems found while opening');
 });
 
 test('landmarks and headings: one main landmark and a level-one heading, every view named by a heading in order, all content in a landmark', async ({ page, kv }) => {
