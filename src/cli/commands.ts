@@ -19,7 +19,9 @@ import { keyFromString, printableKey, printableValue, toBytes } from '../engine/
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
 import { detectAll, getFormat, listFormats } from '../engine/formats/registry.js';
 import { nativeFormat } from '../engine/formats/native.js';
-import { hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
+import { damagedKeyIn, hasRecords, type DecodedRecord, type FormatDescription } from '../engine/formats/format.js';
+
+type DamagedKey = NonNullable<ReturnType<typeof damagedKeyIn>>;
 import { recordAsObject } from '../engine/formats/decode-helpers.js';
 import type { BrowsableStore, Progress, StoreStats, VerifyReport } from '../engine/types.js';
 import { copyLiveKeys, ImportBatches, listedValue } from '../engine/copy-live.js';
@@ -30,6 +32,7 @@ import { makeDemoStore } from './demo.js';
 import { engineProgress, progressText, type StatusLine } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
 import { versionDiffs, versionDiffText } from './history-diff.js';
+import { damagedHowOfKind, damagedHowOfRow, damagedKeyLabel } from '../shared/damaged-key.js';
 import { SEQUENCE_IS_ORDER_NOTE, SEQUENCE_IS_TIMESTAMP_NOTE, sequenceHeading, sequenceText, timestampFields, timestampText } from '../shared/sequence-text.js';
 
 export const EXIT_OK = 0;
@@ -364,8 +367,13 @@ export function uncommittedCompaction(root: string): { json: { uncommittedCompac
 function verifyText(report: VerifyReport): string {
   if (report.ok) return `OK: ${report.recordsChecked} records in ${report.filesChecked} files, no problems`;
   const lines = [`${report.problems.length} problem(s) in ${report.filesChecked} files (${report.recordsChecked} good records):`];
-  for (const p of report.problems) lines.push(`  ${p.file}@${p.offset}  ${p.kind}  ${p.message}`);
+  for (const p of report.problems) lines.push(`  ${p.file}@${p.offset}  ${p.kind}  ${p.message}${p.key ? `; ${damagedKeyLabel(p.key.from, damagedHowOfKind(p.kind))}: ${printableKey(keyFromString(p.key.key))}` : ''}`);
   return lines.join('\n');
+}
+
+/** verify --json: a problem's key as --json gives keys (UTF-8 text, else base64), and how sure it is (keyFrom). */
+function verifyJson(report: VerifyReport): object {
+  return { ...report, problems: report.problems.map(({ key, ...p }) => (key ? { ...p, key: bytesToJson(keyFromString(key.key)), keyFrom: key.from } : p)) };
 }
 
 const set: Command = async (args, opts, io) => {
@@ -624,19 +632,21 @@ const verify: Command = async (args, opts, io) => {
     status?.clear();
   }
   const { report, unfinished } = verified;
-  io.out(opts.json ? JSON.stringify({ ...report, ...unfinished?.json }) : verifyText(report));
+  io.out(opts.json ? JSON.stringify({ ...verifyJson(report), ...unfinished?.json }) : verifyText(report));
   if (unfinished && !opts.json) io.out(unfinished.text);
   return report.ok ? EXIT_OK : EXIT_NOT_FOUND;
 };
 
 /** `timed`: the format's sequence is the writer's clock (Riak's tstamp), shown as time=… in UTC, as history shows it. */
-function recordLine(file: string, r: DecodedRecord, timed: boolean): string {
-  const key = r.key ? printableKey(r.key) : '';
+function recordLine(file: string, r: DecodedRecord, timed: boolean, damaged: DamagedKey | undefined): string {
+  const key = damaged ? printableKey(damaged.key) : r.key ? printableKey(r.key) : '';
   const seq = r.sequence === undefined ? (timed ? 'time=-' : 'seq=-') : timed ? `time=${timestampText(r.sequence)}` : `seq=${r.sequence}`;
   const value = r.valueLength !== undefined ? String(r.valueLength) : '-';
   // The key as list and records show it (printableKey escapes tabs and newlines): quoting it as JSON as well
   // escaped it twice (key="back\\\\slash" for back\\slash).
-  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\t${seq}\tkey=${key}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${r.label ? `\t${r.label}` : ''}`;
+  // A damaged record's key says how sure it is, after the problem: "key (unverified, the record fails its checksum)".
+  const keyFrom = damaged ? `\t${damagedKeyLabel(damaged.from, damagedHowOfRow(r))}` : '';
+  return `${file}@${r.offset}\t${r.length}\t${r.kind}\t${r.status}\t${seq}\tkey=${key}\tvalue=${value}${r.problem ? `\t${r.problem}` : ''}${keyFrom}${r.label ? `\t${r.label}` : ''}`;
 }
 
 const dump: Command = async (args, opts, io) => {
@@ -651,9 +661,12 @@ const dump: Command = async (args, opts, io) => {
     if (timed && !opts.json) io.err(`kvscope: note: ${SEQUENCE_IS_TIMESTAMP_NOTE}`);
     for (const file of chosen) {
       for await (const r of decodedRecordsOf(format, o.detection.root, file)) {
+        const damaged = damagedKeyIn(o.store, file.name, r);
         if (opts.json) {
-          io.out(JSON.stringify({ file: file.name, ...recordAsObject(r), ...timestampFields(r.sequence, timed), key: r.key ? bytesToJson(r.key) : undefined }));
-        } else io.out(recordLine(file.name, r, timed));
+          const { unverifiedKey: _, ...record } = recordAsObject(r);
+          const key = damaged ? { key: bytesToJson(damaged.key), keyFrom: damaged.from } : { key: r.key ? bytesToJson(r.key) : undefined };
+          io.out(JSON.stringify({ file: file.name, ...record, ...timestampFields(r.sequence, timed), ...key }));
+        } else io.out(recordLine(file.name, r, timed, damaged));
       }
     }
   }, io);

@@ -4,6 +4,7 @@
  * on stderr, exit codes 0/1/2/3. They work on foreign formats (--format or
  * detected) wherever that makes sense; follow needs a kvscope store.
  */
+import { damagedHowOfRow, damagedKeyLabel } from '../shared/damaged-key.js';
 import { SEQUENCE_IS_TIMESTAMP_NOTE, sequenceRangeText, timestampFields, timestampText } from '../shared/sequence-text.js';
 import { realFs } from '../engine/fs.js';
 import { nativeFormat } from '../engine/formats/native.js';
@@ -12,7 +13,7 @@ import { dataFileName } from '../engine/native/files.js';
 import { filePath } from '../engine/formats/fs-probe.js';
 import { existsSync } from 'node:fs';
 import { detectAll, getFormat } from '../engine/formats/registry.js';
-import { addToSummary, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
+import { addToSummary, damagedKeyIn, emptySummary, hasRecords, type DecodedRecord, type FileSummary, type FormatDescription, type FormatFile } from '../engine/formats/format.js';
 import { figuresWithDamage, summarizeNativeFile } from '../engine/formats/native-summary.js';
 import { decodedRecordsOf, ForeignStore } from '../engine/foreign-store.js';
 import { printableKey } from '../engine/keys.js';
@@ -197,6 +198,7 @@ const records: Command = async (args, opts, io) => {
       if (r.offset + r.length <= from) continue;
       if (shown++ >= limit) break;
       const status = statusOf(o.store, file.name, r);
+      const damaged = damagedKeyIn(o.store, file.name, r);
       if (opts.json) {
         io.out(
           JSON.stringify({
@@ -207,7 +209,8 @@ const records: Command = async (args, opts, io) => {
             status,
             sequence: r.sequence ?? null,
             ...timestampFields(r.sequence, timed),
-            key: r.key ? bytesToJson(r.key) : null,
+            key: damaged ? bytesToJson(damaged.key) : r.key ? bytesToJson(r.key) : null,
+            ...(damaged ? { keyFrom: damaged.from } : {}),
             valueLength: r.valueLength ?? null,
             storedCrc: r.storedCrc ?? null,
             computedCrc: r.computedCrc ?? null,
@@ -216,7 +219,10 @@ const records: Command = async (args, opts, io) => {
           }),
         );
       } else {
-        const key = r.key ? printableKey(r.key) : r.problem ?? (r.label ? `(${r.label})` : '');
+        // A damaged record's key, where one can be told, says how sure it is; then what is wrong.
+        const key = damaged
+          ? `${damagedKeyLabel(damaged.from, damagedHowOfRow(r))}: ${printableKey(damaged.key)}${r.problem ? `; ${r.problem}` : ''}`
+          : r.key ? printableKey(r.key) : r.problem ?? (r.label ? `(${r.label})` : '');
         io.out(
           `${String(r.offset).padStart(10)} ${String(r.length).padStart(7)} ${r.kind.padEnd(7)} ${sequenceCell(r.sequence)} ${String(r.valueLength ?? '-').padStart(8)} ${hex32(r.storedCrc).padEnd(8)} ${hex32(r.computedCrc).padEnd(8)} ${status.padEnd(9)} ${key}`,
         );

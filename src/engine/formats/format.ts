@@ -1,4 +1,4 @@
-import type { Problem } from '../types.js';
+import type { BrowsableStore, Problem } from '../types.js';
 
 /**
  * A format description: everything kvscope knows about one engine's on-disk
@@ -140,6 +140,18 @@ export interface DecodedRecord {
 export function damagedKeyOf(r: DecodedRecord): Uint8Array | undefined {
   if (r.status === 'valid') return undefined;
   return r.unverifiedKey ?? r.key;
+}
+
+/**
+ * A damaged record's key in a store, and how sure it is: the keydir's key for this record when the store's
+ * keydir (from hints or the keydir image, which never read the record) holds that key at this record's place;
+ * else the key as its bytes read (damagedKeyOf). Undefined when no key can be told.
+ */
+export function damagedKeyIn(store: Pick<BrowsableStore, 'locate'>, file: string, r: DecodedRecord): { key: Uint8Array; from: 'record' | 'keydir' } | undefined {
+  const key = damagedKeyOf(r);
+  if (!key) return undefined;
+  const at = store.locate(key);
+  return { key, from: at && at.file === file && at.offset === r.offset ? 'keydir' : 'record' };
 }
 
 /**
