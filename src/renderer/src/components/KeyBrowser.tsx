@@ -1,7 +1,7 @@
 /**
  * The key browser: filter (prefix / substring / glob), a virtualized list of
- * the sorted keys that fetches windows on demand, or a tree grouped by ':' or
- * '/'. Non-printable keys are shown escaped; a toggle shows every key as hex.
+ * the sorted keys that fetches windows on demand, a tree grouped by ':' or
+ * '/' (with each node's live bytes), or the largest values. Non-printable keys are shown escaped; a toggle shows every key as hex.
  * "deleted" lists the deleted keys instead (those whose newest record is a
  * tombstone: found by the service on first request, with progress and
  * Cancel), filtered the same way, as a list or a tree, and marked as deleted.
@@ -14,7 +14,8 @@ import { formatBytes } from '../format.js';
 import { asApiError } from '../../../shared/errors.js';
 import { GLOB_REFUSED, GLOB_SUMMARY, GLOB_SYNTAX } from '../../../shared/glob-syntax.js';
 import { countOf, formatCount } from '../format.js';
-import { KeyTree } from './KeyTree.js';
+import { KeyTree, type TreeSort } from './KeyTree.js';
+import { LargestValues } from './LargestValues.js';
 import { KeyText, keyTitle } from './KeyText.js';
 import { onRadioGroupKeyDown } from '../focus.js';
 
@@ -97,8 +98,11 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   const createHint = useWriteHint('create keys');
   const [pattern, setPattern] = useState('');
   const [mode, setMode] = useState<FilterMode>('substring');
-  const [view, setView] = useState<'list' | 'tree'>('list');
+  const [chosenView, setView] = useState<'list' | 'tree' | 'largest'>('list');
   const deleted = keySet === 'deleted';
+  // The deleted keys have no live values: their largest is their list.
+  const view = deleted && chosenView === 'largest' ? 'list' : chosenView;
+  const [treeSort, setTreeSort] = useState<TreeSort>('name');
   /** deletedKeys is still finding the deleted keys (or was cancelled): asked again every DELETED_POLL_MS. */
   const [searching, setSearching] = useState<KeyWindow['searching']>(undefined);
   const [poll, setPoll] = useState(0);
@@ -348,12 +352,34 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
             <button type="button" role="radio" aria-checked={view === 'tree'} tabIndex={view === 'tree' ? 0 : -1} className={view === 'tree' ? 'on' : ''} onClick={() => setView('tree')}>
               tree
             </button>
+            {!deleted && (
+              <button
+                type="button"
+                role="radio"
+                aria-checked={view === 'largest'}
+                tabIndex={view === 'largest' ? 0 : -1}
+                className={view === 'largest' ? 'on' : ''}
+                onClick={() => setView('largest')}
+                title="The largest values of the keys listed, and their sizes on disk"
+              >
+                largest
+              </button>
+            )}
           </div>
           {view === 'tree' && (
             <select aria-label="Tree delimiter" value={delimiter} onChange={(e) => setDelimiter(e.target.value as Delimiter)}>
               <option value=":">:</option>
               <option value="/">/</option>
             </select>
+          )}
+          {view === 'tree' && !deleted && (
+            <div className="segmented" role="radiogroup" aria-label="Sort tree by" onKeyDown={onRadioGroupKeyDown} title="Each level in key order, or largest first">
+              {(['name', 'size'] as const).map((s) => (
+                <button key={s} type="button" role="radio" aria-checked={treeSort === s} tabIndex={treeSort === s ? 0 : -1} className={treeSort === s ? 'on' : ''} onClick={() => setTreeSort(s)}>
+                  {s}
+                </button>
+              ))}
+            </div>
           )}
         </div>
         {mode === 'glob' && (
@@ -433,6 +459,18 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
           sessionId={sessionId}
           delimiter={delimiter}
           deleted={deleted}
+          filter={filter}
+          showHex={showHex}
+          sortBy={deleted ? 'name' : treeSort}
+          selectedKey={selectedKey}
+          onSelect={onSelect}
+          onError={treeError}
+        />
+      ) : view === 'largest' ? (
+        <LargestValues
+          key={`${filterKey}|${version}`}
+          api={api}
+          sessionId={sessionId}
           filter={filter}
           showHex={showHex}
           selectedKey={selectedKey}

@@ -1,9 +1,15 @@
-/** Keys grouped by a delimiter, one level fetched at a time, with key counts per branch; the live keys or the deleted ones. */
+/**
+ * Keys grouped by a delimiter, one level fetched at a time, with key counts per branch and the bytes of the live
+ * records at or below each node (their sizes on disk); the live keys or the deleted ones. A level is in key order,
+ * or largest first.
+ */
 import { createContext, useContext, useEffect, useState, type KeyboardEvent } from 'react';
 import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
 import { describeKey, keyStringToHex } from '../../../shared/keytext.js';
-import { formatCount } from '../format.js';
+import { formatBytes, formatCount } from '../format.js';
 import { KeyText, keyTitle } from './KeyText.js';
+
+export type TreeSort = 'name' | 'size';
 
 interface Props {
   api: KvscopeApi;
@@ -13,6 +19,8 @@ interface Props {
   deleted?: boolean;
   filter: KeyFilter | undefined;
   showHex: boolean;
+  /** Each level in key order (the service's), or largest first (ties in key order). */
+  sortBy?: TreeSort;
   selectedKey: string | null;
   onSelect: (key: string) => void;
   onError: (err: unknown) => void;
@@ -25,7 +33,7 @@ interface Props {
 const TabStop = createContext<{ current: string | null; setCurrent: (prefix: string) => void }>({ current: null, setCurrent: () => {} });
 
 function Level(props: Props & { prefix: string; depth: number }) {
-  const { api, sessionId, delimiter, deleted, filter, prefix, depth, onError } = props;
+  const { api, sessionId, delimiter, deleted, filter, prefix, depth, sortBy, onError } = props;
   const [nodes, setNodes] = useState<TreeNode[] | null>(null);
   const [truncated, setTruncated] = useState(false);
   useEffect(() => {
@@ -45,9 +53,11 @@ function Level(props: Props & { prefix: string; depth: number }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, sessionId, delimiter, deleted, prefix, onError]);
   if (!nodes) return <div className="muted small tree-loading">Loading…</div>;
+  // Array.prototype.sort is stable: equal sizes keep the key order.
+  const shown = sortBy === 'size' ? [...nodes].sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0)) : nodes;
   return (
     <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? (deleted ? 'Deleted key tree' : 'Key tree') : undefined} className="tree">
-      {nodes.map((node, i) => (
+      {shown.map((node, i) => (
         <TreeItem key={node.prefix} {...props} node={node} first={depth === 0 && i === 0} />
       ))}
       {truncated && <li className="muted small">… more (narrow the filter)</li>}
@@ -73,6 +83,23 @@ function NodeLabel({ node, parentPrefix, delimiter }: { node: TreeNode; parentPr
   );
 }
 
+/**
+ * The bytes of a node's live records, right of its count (in a column of one width, so sizes line up); the deleted
+ * keys' tree has none.
+ */
+function NodeSize({ node }: { node: TreeNode }) {
+  if (node.bytes === undefined) return null;
+  return (
+    <span
+      className="count"
+      style={{ marginLeft: node.kind === 'branch' ? 0 : undefined, minWidth: '8.5ch', textAlign: 'right', flexShrink: 0 }}
+      title={`${formatCount(node.bytes)} bytes of live records (header, key and value)`}
+    >
+      {formatBytes(node.bytes)}
+    </span>
+  );
+}
+
 function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode; first: boolean }) {
   const { node, depth, selectedKey, onSelect, showHex, prefix, delimiter, deleted, first } = props;
   const [open, setOpen] = useState(false);
@@ -91,6 +118,7 @@ function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode
               deleted
             </span>
           )}
+          <NodeSize node={node} />
         </button>
       </li>
     );
@@ -112,6 +140,7 @@ function TreeItem(props: Props & { prefix: string; depth: number; node: TreeNode
         <span className="tree-icon">{open ? '▾' : '▸'}</span>
         {label}
         <span className="count">{formatCount(node.count)}</span>
+        <NodeSize node={node} />
       </button>
       {open && <Level {...props} prefix={node.prefix} depth={depth + 1} />}
     </li>
