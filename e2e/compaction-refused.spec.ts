@@ -7,7 +7,7 @@ import { statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, openReadWrite, shot } from './fixtures.js';
 
-test('a torn older segment: the Segments view says a compaction is refused there and does not offer Compact now', async ({ page, kv }) => {
+test('a torn older segment: the Segments view and the Statistics pane say a compaction is refused there, in the same words, and do not offer it', async ({ page, kv }) => {
   const file = join(kv.dir, '000002.data');
   truncateSync(file, statSync(file).size - 30);
 
@@ -22,4 +22,12 @@ test('a torn older segment: the Segments view says a compaction is refused there
   await expect(compactNow).toBeDisabled();
   await expect(compactNow).toHaveAttribute('title', /Repair writes a clean copy/);
   await shot(page, 'damaged-segments-refused');
+  // The Statistics pane says it in the same words (one CompactionStops), and its Compact is refused the same way.
+  const [noteText, refusedTitle] = [(await note.textContent())!, (await compactNow.getAttribute('title'))!];
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Keys' }).click();
+  const stats = page.getByRole('complementary', { name: 'Statistics' });
+  await expect(stats.getByRole('note', { name: 'Compaction would stop' })).toHaveText(noteText);
+  const compact = stats.getByRole('button', { name: 'Compact', exact: true });
+  await expect(compact).toBeDisabled();
+  await expect(compact).toHaveAttribute('title', refusedTitle);
 });

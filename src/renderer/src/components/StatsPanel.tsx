@@ -4,6 +4,7 @@ import { useRefocusAfter } from '../focus.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
 import { formatBytes, formatCount, formatRatio } from '../format.js';
 import type { JobKind } from '../job-state.js';
+import { COMPACTION_REFUSED, CompactionStops } from './CompactionStops.js';
 
 export interface JobState {
   jobId: string;
@@ -95,15 +96,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
           ) : (
             <p className="small muted">This format cannot be compacted here.</p>
           )}
-          {plan?.stops && (
-            <p className="small notice" role="note" aria-label="Compaction would stop">
-              {plan.stops.starts ? 'A compaction would stop before its commit' : 'A compaction is refused'} at damage in{' '}
-              <span className="mono">
-                {plan.stops.file} @ {plan.stops.offset}
-              </span>
-              : {plan.stops.reason}. Repair writes a clean copy.
-            </p>
-          )}
+          {plan?.stops && <CompactionStops stops={plan.stops} />}
           {!plan ? null : job ? (
             <div className="job">
               <div className="job-label small">
@@ -130,7 +123,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
               ref={compact}
               onClick={onCompact}
               disabled={!plan || readOnly || !writable || plan.stops?.starts === false}
-              title={readOnly || !writable ? compactHint : plan?.stops?.starts === false ? 'Refused at the damage named above: Repair writes a clean copy' : undefined}
+              title={readOnly || !writable ? compactHint : plan?.stops?.starts === false ? COMPACTION_REFUSED : undefined}
             >
               Compact
             </button>
