@@ -117,7 +117,8 @@ test('focus after actions: the switch keeps it, Edit gives it to the editor, Sav
   // Delete, confirmed: the key list.
   await page.getByRole('button', { name: 'Delete', exact: true }).click();
   await page.getByRole('dialog', { name: 'Delete key?' }).getByRole('button', { name: 'Delete' }).click();
-  await expect(page.getByRole('region', { name: 'Selected key' })).toContainText('Select a key');
+  // The pane says which key went (4315646); focus stays on the list, not on the note's button.
+  await expect(page.getByRole('status', { name: 'Key deleted' })).toContainText('Deleted focus:new');
   await expect(keyList).toBeFocused();
   await shot(page, 'focus-after-delete');
 });
@@ -193,6 +194,29 @@ test('focus after Cancel of a running compaction: back on Compact, not on <body>
   await expect(cancel).toHaveCount(0);
   await expect(compact).toBeFocused();
   await shot(page, 'focus-after-compaction-cancel');
+});
+
+test('focus after a compaction that leaves nothing to reclaim: Compact says so and does nothing, and keeps focus, not <body>', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  const stats = page.getByRole('complementary', { name: 'Statistics' });
+  const compact = stats.getByRole('button', { name: 'Compact', exact: true });
+  await expect(stats.getByTestId('compaction-plan')).toContainText('Will reclaim');
+  await compact.focus();
+  await page.keyboard.press('Enter');
+  await expect(stats.getByRole('status', { name: 'Compaction result' })).toContainText('Compaction finished');
+  // The figures are read again after the job: now nothing is left to drop, and Compact, focused, says so.
+  await expect(stats.getByTestId('compaction-plan')).toContainText('Nothing to reclaim');
+  await expect(compact).toHaveAttribute('aria-disabled', 'true');
+  await expect(compact).toBeFocused();
+  expect(await page.evaluate(() => document.activeElement === document.body)).toBe(false);
+  // Enter on it starts nothing; Tab goes on from it.
+  let compactions = 0;
+  page.on('request', (r) => void (r.url().includes('/api/compact') && compactions++));
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
+  expect(compactions).toBe(0);
+  await expect(compact).toBeFocused();
+  await shot(page, 'focus-nothing-to-compact');
 });
 
 test('focus after Compact now in Segments: the button is busy while the job runs, and keeps focus', async ({ page, kv }) => {
