@@ -120,6 +120,10 @@ test('the key tree, the keys as hex and the deleted keys', async ({ page, kv }) 
   await tree.getByRole('button', { name: /^▸\s*blob:\s*300\b/ }).click();
   await expect(tree.getByRole('treeitem', { name: /^· 0(\s|$)/ })).toBeVisible();
   await expectAccessible(page, 'key tree, a branch open');
+  await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'largest' }).click();
+  await expect(page.getByText(/^The 200 largest of [\d,]+ keys/)).toBeVisible();
+  await shot(page, 'a11y-largest');
+  await expectAccessible(page, 'largest values');
   await page.getByRole('radio', { name: 'list' }).click();
   await page.getByRole('radio', { name: 'deleted' }).click();
   await expect(page.getByRole('listbox', { name: 'Deleted keys' }).getByRole('option').first()).toBeVisible();
