@@ -177,6 +177,18 @@ test('editing: the value editor, a refused draft, a new key and the Delete key? 
   await shot(page, 'a11y-delete-dialog-hover');
 });
 
+test('Follow mode on, in the key view and Segments', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('button', { name: 'Follow' }).click();
+  await expect(page.getByRole('status', { name: 'Follow mode' })).toContainText('Following');
+  await expectAccessible(page, 'Follow mode');
+  await openTab(page, 'Segments');
+  await expect(page.getByRole('table').first()).toBeVisible();
+  await shot(page, 'a11y-segments-follow');
+  await expectAccessible(page, 'Segments, following');
+});
+
 test('Segments', async ({ page, kv }) => {
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);
