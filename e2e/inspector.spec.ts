@@ -88,8 +88,8 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
   await page.getByRole('radio', { name: 'tree' }).click();
   const tree = page.getByRole('tree', { name: 'Key tree' });
   // 1,500 users × (name + profile) − 150 deleted profiles.
-  await expect(tree.getByRole('button', { name: /^▸\s*user:\s*2,850$/ })).toBeVisible();
-  await expect(tree.getByRole('button', { name: /^▸\s*blob:\s*300$/ })).toBeVisible();
+  await expect(tree.getByRole('button', { name: /^▸\s*user:\s*2,850\b/ })).toBeVisible();
+  await expect(tree.getByRole('button', { name: /^▸\s*blob:\s*300\b/ })).toBeVisible();
   await page.getByLabel('Tree delimiter').selectOption('/');
   // Keyboard: Right opens the branch, Down moves to its first key, Enter selects it.
   await tree.getByRole('button', { name: /^▸\s*config\/\s*2$/ }).focus();
