@@ -27,6 +27,8 @@ export interface IndexEntry {
   computedCrc?: number;
   problem?: string;
   problemKind?: DecodedRecord['problemKind'];
+  /** For a corrupt or torn record: its key as its bytes read (key string, latin1; DecodedRecord.unverifiedKey). */
+  damagedKey?: string;
   /** A valid record of an atomic batch that never completed (native): replay ignores it. */
   uncommitted?: boolean;
   /** For a row that holds no key (preallocated space, an image's table, a free slot): what it is (DecodedRecord.label). */
@@ -63,6 +65,7 @@ export function entryOf(r: DecodedRecord): IndexEntry {
   if (r.computedCrc !== undefined) e.computedCrc = r.computedCrc;
   if (r.problem !== undefined) e.problem = r.problem;
   if (r.problemKind !== undefined) e.problemKind = r.problemKind;
+  if (r.unverifiedKey !== undefined) e.damagedKey = keyToString(r.unverifiedKey);
   if (r.label !== undefined) e.label = r.label;
   return e;
 }

@@ -31,6 +31,7 @@ import { realFs } from '../engine/fs.js';
 import { dataFileName } from '../engine/native/files.js';
 import type {
   VersionInfo,
+  DamagedKeyInfo,
   DiffSide,
   VersionRef,
   EventListener,
@@ -54,6 +55,7 @@ import { LIMITS } from '../shared/contract.js';
 import { ApiError } from '../shared/errors.js';
 import { parseKeyFilterGlob } from './glob.js';
 import { describeKey, keyStringToBytes } from '../shared/keytext.js';
+import type { DamagedKeyFrom } from '../shared/damaged-key.js';
 import { validateRequest } from '../shared/validate.js';
 import { toApiError } from './errors.js';
 import { JobRunner } from './jobs.js';
@@ -156,7 +158,16 @@ function toLocation(loc: RecordLocation): Location {
   return location;
 }
 
-function verifyResult(report: VerifyReport): VerifyResult {
+/** A damaged record's key for the contract: 'record' becomes 'keydir' where the store's keydir holds that key at the record's place. */
+function damagedKeyInfo(store: BrowsableStore, file: string, offset: number, key: string, from: DamagedKeyFrom): DamagedKeyInfo {
+  if (from === 'record') {
+    const at = store.locate(keyBytes(key));
+    if (at && at.file === file && at.offset === offset) from = 'keydir';
+  }
+  return { key, display: describeKey(key).display, from };
+}
+
+function verifyResult(report: VerifyReport, store: BrowsableStore): VerifyResult {
   return {
     ok: report.ok,
     filesChecked: report.filesChecked,
@@ -167,6 +178,7 @@ function verifyResult(report: VerifyReport): VerifyResult {
       kind: p.kind,
       ...(p.length !== undefined ? { length: p.length } : {}),
       message: p.message,
+      ...(p.key ? { damagedKey: damagedKeyInfo(store, p.file, p.offset, p.key.key, p.key.from) } : {}),
     })),
   };
 }
@@ -765,6 +777,9 @@ export class InspectorService implements KvscopeHandlers {
     if (e.storedCrc !== undefined) row.storedCrc = e.storedCrc;
     if (e.computedCrc !== undefined) row.computedCrc = e.computedCrc;
     if (e.problem !== undefined) row.problem = e.problem;
+    // A damaged record's key: as its bytes read (a format that gives the record as itself keeps it as its key).
+    const damaged = e.status === 'valid' ? undefined : (e.damagedKey ?? e.key);
+    if (damaged !== undefined) row.damagedKey = damagedKeyInfo(session.handle.store, file, e.offset, damaged, 'record');
     if (e.label !== undefined) row.label = e.label;
     return row;
   }
@@ -1116,11 +1131,32 @@ export class InspectorService implements KvscopeHandlers {
     const store = session.handle.store;
     const jobId = this.jobs.start(
       session.id,
-      ({ signal, onProgress }) => store.verify({ signal, onProgress }),
-      (report) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'verify', report: verifyResult(report) }),
+      async ({ signal, onProgress }) => this.withKeyStates(session, verifyResult(await store.verify({ signal, onProgress }), store)),
+      (report) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'verify', report }),
       toApiError,
     );
     return { jobId };
+  }
+
+  /**
+   * The report with each damaged record's key said to be live (it has a value now) or deleted (its newest record a
+   * tombstone), for Verify to offer going to it. The deleted keys are looked for only when some key is not live
+   * (the search the deleted-key list makes, kept for it); a search that fails or is cancelled says none.
+   */
+  private async withKeyStates(session: Session, report: VerifyResult): Promise<VerifyResult> {
+    const store = session.handle.store;
+    const keys = report.problems.flatMap((p) => (p.damagedKey ? [p.damagedKey] : []));
+    for (const k of keys) if (store.has(keyBytes(k.key))) k.state = 'live';
+    if (keys.every((k) => k.state === 'live')) return report;
+    let found: FoundDeletedKeys | undefined;
+    try {
+      const list = this.deletedList(session, false) ?? (session.deleted = new DeletedKeyList(store));
+      found = await this.foundDeletedKeys(session, list, Infinity);
+    } catch {
+      return report; // no deleted keys known: the keys that are not live offer nothing to go to
+    }
+    for (const k of keys) if (k.state === undefined && found?.deletedAt(k.key) !== undefined) k.state = 'deleted';
+    return report;
   }
 
   async repair(req: RequestOf<'repair'>): Promise<ResponseOf<'repair'>> {

@@ -21,6 +21,7 @@ import type { ValueDiff } from './value-diff.js';
 export { LIMITS, TOKEN_HEADER } from './limits.js';
 import { LIMITS } from './limits.js';
 import { RECORD_ROW_STATUSES } from './record-status.js';
+import type { DamagedKeyFrom } from './damaged-key.js';
 export { RECORD_ROW_STATUSES } from './record-status.js';
 
 // ---------------------------------------------------------------- primitives
@@ -603,6 +604,8 @@ export interface RecordRow {
   computedCrc?: number;
   /** For corrupt and torn rows: why, in one sentence. */
   problem?: string;
+  /** For corrupt and torn rows: the key the record belonged to, where one can be told. */
+  damagedKey?: DamagedKeyInfo;
   /** For a row that holds no key (preallocated space, an image's hash table, a free slot): what it is, shown where a key would be. */
   label?: string;
 }
@@ -673,6 +676,21 @@ export interface ProblemInfo {
   kind: string;
   length?: number;
   message: string;
+  /** The key of the damaged record (or of the hint entry or keydir key that is wrong), where one can be told. */
+  damagedKey?: DamagedKeyInfo;
+}
+
+/**
+ * The key a damaged record belonged to (shared/damaged-key.ts words it). from: 'record', the key as its bytes read
+ * (no checksum vouches for it); 'keydir' or 'hint', the key the keydir or a hint entry holds at the record's place.
+ */
+export interface DamagedKeyInfo {
+  /** Key string (latin1) and its escaped display form. */
+  key: string;
+  display: string;
+  from: DamagedKeyFrom;
+  /** In a verify report: the key has a live value now, or is deleted (its newest record a tombstone); absent: neither (nothing to go to). */
+  state?: 'live' | 'deleted';
 }
 
 export interface VerifyResult {

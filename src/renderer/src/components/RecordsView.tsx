@@ -22,6 +22,7 @@ import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js
 import { HexPane, fieldAt, ROLE_LABELS } from './HexPane.js';
 import { useScaledList } from './scaled-list.js';
 import { KeyText, keyTitle } from './KeyText.js';
+import { damagedHowOfRow, damagedKeyLabel } from '../../../shared/damaged-key.js';
 import { sequenceTitle, timestampText } from '../../../shared/sequence-text.js';
 
 const PAGE = 200;
@@ -631,6 +632,13 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
                       <span className="sr-only">{r.status === 'corrupt' || r.status === 'torn' || r.status === 'ignored' ? ' problem ' : r.label !== undefined && r.keyDisplay === undefined ? ' ' : ' key '}</span>
                       {r.status === 'corrupt' || r.status === 'torn' ? (
                         <span className="c-key">
+                          {/* The key the damaged record belonged to, where one can be told: first, as a key is elsewhere. */}
+                          {r.damagedKey && (
+                            <span className="damaged-key" title={`${damagedKeyLabel(r.damagedKey.from, damagedHowOfRow(r))}: ${r.damagedKey.display}`}>
+                              <KeyText display={r.damagedKey.display} />
+                              <span className="muted">{r.damagedKey.from === 'record' ? ' (unverified) ' : " (the keydir's) "}</span>
+                            </span>
+                          )}
                           <i>{r.problem}</i>
                         </span>
                       ) : r.status === 'ignored' ? (
@@ -790,6 +798,11 @@ function FieldTree({
         </span>
         {/* An ignored line's reason is no error: nothing there is damaged. */}
         {record.problem && <div className={record.status === 'ignored' ? 'small muted' : 'inline-error small'}>{record.problem}</div>}
+        {record.damagedKey && (
+          <div className="small damaged-key-line" data-testid="damaged-key">
+            {damagedKeyLabel(record.damagedKey.from, damagedHowOfRow(record))}: <span className="record-key-text">{record.damagedKey.display}</span>
+          </div>
+        )}
       </div>
       <ul className="fields" role="tree" aria-label="Fields" tabIndex={0} onKeyDown={onKeyDown}>
         {record.fields.map((f, i) => (

@@ -8,6 +8,7 @@ import type { VerifyResult } from '../../../shared/contract.js';
 import { useRefocusAfter } from '../focus.js';
 import { countOf, formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
+import { damagedHowOfKind, damagedKeyLabel } from '../../../shared/damaged-key.js';
 
 interface Props {
   job: JobState | null;
@@ -15,13 +16,15 @@ interface Props {
   onStart: () => void;
   onCancel: () => void;
   onOpen: (file: string, offset: number) => void;
+  /** A damaged record's key that is live or deleted: the Keys view with it selected (live keys or deleted ones). */
+  onOpenKey: (key: string) => void;
   /** The Repair & crash lab view, where a repaired copy is written: what to do about the problems found. */
   onRepair: () => void;
   /** The store's format: what Verify checks is said for kvscope's own format (headers, batches, keydir image) or another's. */
   format: string;
 }
 
-export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair, format }: Props) {
+export function VerifyView({ job, result, onStart, onCancel, onOpen, onOpenKey, onRepair, format }: Props) {
   const native = format === 'kvscope';
   const running = job?.kind === 'verify';
   const percent = running && job.total > 0 ? Math.round((job.done / job.total) * 100) : 0;
@@ -107,6 +110,25 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen, onRepair, f
                         {p.message}
                         {p.length !== undefined && (p.kind === 'bad-crc' || p.kind === 'impossible-length') && (
                           <span className="muted"> — skipped {formatCount(p.length)} bytes, resynchronised at offset {p.offset + p.length}</span>
+                        )}
+                        {p.damagedKey && (
+                          <div className="damaged-key-line" data-testid="problem-key">
+                            {damagedKeyLabel(p.damagedKey.from, damagedHowOfKind(p.kind))}: <span className="record-key-text">{p.damagedKey.display}</span>
+                            {p.damagedKey.state !== undefined && (
+                              <button
+                                type="button"
+                                className="small-button"
+                                aria-label={`${p.damagedKey.state === 'live' ? 'Show key' : 'Show deleted key'} ${p.damagedKey.display}`}
+                                title={p.damagedKey.state === 'live' ? 'The Keys view with this key selected: its live value and every version' : 'The key has no live value: the deleted keys, with this key selected (its versions, View and Restore)'}
+                                onClick={(e) => {
+                                  e.stopPropagation();
+                                  onOpenKey(p.damagedKey!.key);
+                                }}
+                              >
+                                {p.damagedKey.state === 'live' ? 'Show key' : 'Show deleted key'}
+                              </button>
+                            )}
+                          </div>
                         )}
                       </td>
                     </tr>

@@ -569,7 +569,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
       )}
       {tab === 'verify' && (
         <div className="view" {...viewPanel}>
-          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onRepair={() => {
+          <VerifyView job={job} result={verifyResult} onStart={() => void startJob('verify')} onCancel={() => void cancelJob()} onOpen={openRecord} onOpenKey={openKey} onRepair={() => {
               setRepairAsked(true);
               setTab('lab');
             }} format={session.format} />
