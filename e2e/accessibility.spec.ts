@@ -15,6 +15,7 @@ import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './
 import { flipByte } from '../test/engine/helpers.js';
 import { contrastOf } from './helpers/contrast.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
+import { holdJobEnd } from './helpers/held-job-end.js';
 
 const RIAK = `${SHARED_DIR}/fixtures/riak-bitcask/basic/data`;
 
@@ -247,23 +248,16 @@ test('the Verify report of a store with a flipped byte', async ({ page, kv }) =>
 
 test('Statistics, a compaction running and finished', async ({ page, kv }) => {
   // The job's end is held back (as in inspector.spec.ts) so its progress and Cancel can be audited however fast it is.
-  let releaseDone: (() => void) | undefined;
-  await page.routeWebSocket(/\/events/, (ws) => {
-    const server = ws.connectToServer();
-    server.onMessage((message) => {
-      if (String(message).includes('"job-done"')) releaseDone = () => ws.send(message);
-      else ws.send(message);
-    });
-  });
+  const jobEnd = await holdJobEnd(page);
   await openReadWrite(page, kv);
   const stats = page.getByRole('complementary', { name: 'Statistics' });
   await expect(stats.getByTestId('compaction-plan')).toContainText(/Will reclaim/);
   await expectAccessible(page, 'Statistics');
   await stats.getByRole('button', { name: 'Compact' }).click();
   await expect(page.getByRole('progressbar', { name: 'Compaction progress' })).toBeVisible();
-  await expect.poll(() => releaseDone !== undefined).toBe(true);
+  await jobEnd.arrived();
   await expectAccessible(page, 'Statistics, compaction running');
-  releaseDone!();
+  jobEnd.release();
   await expect(page.getByRole('status', { name: 'Compaction result' })).toContainText('Compaction finished');
   await expectAccessible(page, 'Statistics, compaction result');
   await expectAccessible(page, 'Statistics, compaction result', STRUCTURE);

@@ -7,6 +7,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
+import { holdJobEnd } from './helpers/held-job-end.js';
 
 test('the Delete key? dialog holds focus: Tab cycles inside, the page behind is inert, Escape closes, focus returns', async ({ page, kv }) => {
   await openReadWrite(page, kv);
@@ -221,14 +222,7 @@ test('focus after a compaction that leaves nothing to reclaim: Compact says so a
 
 test('focus after Compact now in Segments: the button is busy while the job runs, and keeps focus', async ({ page, kv }) => {
   // The job's end waits, so the running job's button can be looked at.
-  let releaseDone: (() => void) | undefined;
-  await page.routeWebSocket(/\/events/, (ws) => {
-    const server = ws.connectToServer();
-    server.onMessage((message) => {
-      if (String(message).includes('"job-done"')) releaseDone = () => ws.send(message);
-      else ws.send(message);
-    });
-  });
+  const jobEnd = await holdJobEnd(page);
   await openReadWrite(page, kv);
   await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Segments' }).click();
   const compactNow = page.getByRole('button', { name: 'Compact now' });
@@ -241,9 +235,9 @@ test('focus after Compact now in Segments: the button is busy while the job runs
   await expect(busy).toHaveAttribute('aria-disabled', 'true');
   await shot(page, 'focus-segments-compacting');
   // Enter on the busy button starts nothing.
-  await expect.poll(() => releaseDone !== undefined).toBe(true);
+  await jobEnd.arrived();
   await page.keyboard.press('Enter');
-  releaseDone!();
+  jobEnd.release();
   await expect(page.getByRole('status', { name: 'Plan versus result' })).toContainText('Compaction finished');
   await expect(compactNow).toBeFocused();
   expect(compactions).toBe(1);
