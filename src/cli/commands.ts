@@ -611,6 +611,11 @@ const verify: Command = async (args, opts, io) => {
       async (o) => {
         checked = { phase: 'verify', done: 0, total: 0 };
         const report = await o.store.verify(workOptions(work));
+        // A key read from a damaged record that the store's keydir (from hints) holds at that very place: the keydir's.
+        for (const p of report.problems) {
+          const at = p.key?.from === 'record' ? o.store.locate(keyFromString(p.key.key)) : undefined;
+          if (at && at.file === p.file && at.offset === p.offset) p.key = { key: p.key!.key, from: 'keydir' };
+        }
         // Not a problem (the store reads the same), but files the directory holds: said beside the report.
         return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
       },

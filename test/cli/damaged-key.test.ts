@@ -11,6 +11,8 @@ import { Store } from '../../src/engine/store.js';
 import { RECORD_HEADER } from '../../src/engine/native/layout.js';
 import { cleanTempDirs, flipByte, removeKeydirImage, tempDir } from '../engine/helpers.js';
 import { kvscope } from './run-cli.js';
+import { openForeign } from '../../src/engine/foreign-store.js';
+import { SHARED_DIR } from '../shared-dir.js';
 
 afterEach(cleanTempDirs);
 
@@ -72,4 +74,17 @@ describe('the CLI names the key of a damaged record', () => {
     expect(json.problems[0]).toMatchObject({ offset, kind: 'impossible-length' });
     expect(json.problems[0]).not.toHaveProperty('key');
   });
+
+  it.skipIf(!fs.existsSync(`${SHARED_DIR}/fixtures/riak-bitcask/basic/data`))("a Riak cask opened from its hints: verify names the keydir's key for a damaged live record", async () => {
+    const dir = tempDir() + '/riak';
+    fs.cpSync(`${SHARED_DIR}/fixtures/riak-bitcask/basic/data`, dir, { recursive: true });
+    const store = await openForeign(dir);
+    const key = [...store.sortedKeys()][0]!;
+    const at = store.locate(key)!;
+    await store.close();
+    flipByte(path.join(dir, at.file), at.offset + at.length - 3);
+    const json = JSON.parse(kvscope(dir, ['--dir', dir, 'verify', '--json']).out) as { problems: Array<Record<string, unknown>> };
+    expect(json.problems.find((p) => p.file === at.file && p.offset === at.offset)).toMatchObject({ kind: 'bad-crc', key: Buffer.from(key, 'latin1').toString('utf8'), keyFrom: 'keydir' });
+  });
 });
+
