@@ -91,8 +91,7 @@ function NodeSize({ node }: { node: TreeNode }) {
   if (node.bytes === undefined) return null;
   return (
     <span
-      className="count"
-      style={{ marginLeft: node.kind === 'branch' ? 0 : undefined, minWidth: '8.5ch', textAlign: 'right', flexShrink: 0 }}
+      className="count node-size"
       title={`${formatCount(node.bytes)} bytes of live records (header, key and value)`}
     >
       {formatBytes(node.bytes)}
