@@ -7,7 +7,7 @@ import type { BrowsableStore, CompactResult, Progress, RecordLocation, ScanOptio
 import type { Detection } from '../engine/formats/format.js';
 import type { CompactionPlan } from '../engine/store.js';
 import type { BatchTarget } from '../engine/copy-live.js';
-import type { FormatInfo } from '../shared/contract.js';
+import type { FormatInfo, OpenReportItem } from '../shared/contract.js';
 
 /** The write side of the native store, as the inspector uses it. */
 export interface WritableStore extends BrowsableStore, BatchTarget {
@@ -34,6 +34,8 @@ export interface OpenedHandle {
   native: WritableStore | undefined;
   /** One line per problem found while opening (torn tails, skipped records). */
   warnings: string[];
+  /** The same, and notes on how the open went, in plain words (problems apart from notes); else each warning a problem. */
+  openReport?: OpenReportItem[];
 }
 
 export interface StoreOpener {

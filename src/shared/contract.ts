@@ -296,8 +296,22 @@ export interface SessionInfo {
   readOnly: boolean;
   keyCount: number;
   detection: { format: string; confidence: number; reason: string };
-  /** Problems found while opening, in one line each (torn tails, skipped records). */
+  /** Problems found while opening, in one line each (torn tails, skipped records): the terse lines the CLI prints. */
   warnings: string[];
+  /** What the open found and did, in plain words for a person: damage that may have cost data, and notes. */
+  openReport: OpenReportItem[];
+}
+
+/**
+ * One thing the open found or did, said for a person. problem: damage that may have cost committed keys or
+ * versions (a record skipped, a file that cannot be read). note: how the open went, nothing lost (a hint or the
+ * keydir image not used, a crash's unfinished last write, an interrupted compaction finished, a stale lock).
+ */
+export interface OpenReportItem {
+  kind: 'problem' | 'note';
+  text: string;
+  /** The technical line behind it (the CLI's), for who wants the particulars. */
+  detail?: string;
 }
 
 export interface KeyEntry {

@@ -1,30 +1,58 @@
 /**
- * What the open found (records the replay skipped, torn tails, files that
- * cannot be read): the first problem in one line, and every one of them in
- * a disclosure (a native <details>, opened with Enter or Space) when there
- * are more.
+ * What the open found, in plain words, two strips: the problems (damage that
+ * may have cost keys or versions: records skipped, files that cannot be read)
+ * and, apart and quieter, notes on how the open went (a hint or the keydir
+ * image not used, a crash's unfinished last write, a compaction finished or
+ * undone, a stale lock taken over), where nothing is lost. Each strip says
+ * its first item in one line and every one of them in a disclosure (a native
+ * <details>, opened with Enter or Space) when there are more; each item's
+ * technical line follows it, muted.
  */
-export function OpenProblems({ warnings }: { warnings: readonly string[] }) {
-  if (warnings.length === 0) return null;
-  if (warnings.length === 1) {
+import type { OpenReportItem } from '../../../shared/contract.js';
+
+function Item({ item }: { item: OpenReportItem }) {
+  return (
+    <>
+      {item.text}
+      {item.detail !== undefined && <span className="muted mono open-detail"> ({item.detail})</span>}
+    </>
+  );
+}
+
+function Strip({ items, label, className, one, many }: { items: readonly OpenReportItem[]; label: string; className: string; one: string; many: (n: number) => string }) {
+  if (items.length === 0) return null;
+  if (items.length === 1) {
     return (
-      <div className="warning-strip" role="status" aria-label="Problems found while opening">
-        1 problem found while opening: {warnings[0]}
+      <div className={className} role="status" aria-label={label} title={items[0]!.detail}>
+        {one}: {items[0]!.text}
       </div>
     );
   }
   return (
-    <div className="warning-strip" role="status" aria-label="Problems found while opening">
+    <div className={className} role="status" aria-label={label}>
       <details className="open-problems">
         <summary>
-          {warnings.length} problems found while opening: {warnings[0]} <span className="muted show-all">(show all)</span>
+          {many(items.length)}: {items[0]!.text} <span className="muted show-all">(show all)</span>
         </summary>
         <ol className="open-problem-list">
-          {warnings.map((w, i) => (
-            <li key={i}>{w}</li>
+          {items.map((item, i) => (
+            <li key={i}>
+              <Item item={item} />
+            </li>
           ))}
         </ol>
       </details>
     </div>
+  );
+}
+
+export function OpenProblems({ report }: { report: readonly OpenReportItem[] }) {
+  const problems = report.filter((r) => r.kind === 'problem');
+  const notes = report.filter((r) => r.kind === 'note');
+  return (
+    <>
+      <Strip items={problems} label="Problems found while opening" className="warning-strip" one="1 problem found while opening" many={(n) => `${n} problems found while opening`} />
+      <Strip items={notes} label="Notes on the open" className="detection-strip open-notes" one="Note on the open" many={(n) => `${n} notes on the open, nothing lost`} />
+    </>
   );
 }

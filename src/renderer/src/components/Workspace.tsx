@@ -438,7 +438,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           )}
         </span>
       </div>
-      <OpenProblems warnings={session.warnings} />
+      <OpenProblems report={session.openReport} />
       {follow && (
         <div className="follow-strip small" role="status" aria-label="Follow mode">
           <b>Following</b> · {follow.lockPid !== null ? `writer pid ${follow.lockPid}` : 'no writer holds the lock'} · {follow.count} change(s) seen
