@@ -151,6 +151,9 @@ function sequenceIsTimestamp(session: Session): boolean {
   return getFormat(session.handle.store.format)?.sequenceIsTimestamp === true;
 }
 
+/** How long Verify's end waits for the deleted keys to say which damaged keys are deleted (see withKeyStates). */
+export const DELETED_STATE_WAIT_MS = 1000;
+
 function toLocation(loc: RecordLocation): Location {
   const location: Location = { file: loc.file, segment: loc.segment, offset: loc.offset, length: loc.length, sequence: loc.sequence };
   if (loc.sequenceIsOrder) location.sequenceIsOrder = true;
@@ -499,7 +502,7 @@ export class InspectorService implements KvscopeHandlers {
   /** The deleted keys' index, for their tree: waits for them to be found (as deletedKeys starts that, if need be). */
   private async deletedKeyIndex(session: Session): Promise<KeyIndex> {
     const list = this.deletedList(session, false) ?? (session.deleted = new DeletedKeyList(session.handle.store));
-    const found = await this.foundDeletedKeys(session, list, Infinity);
+    const found = await this.foundDeletedKeys(session, list, DELETED_STATE_WAIT_MS);
     if (!found) throw new ApiError('ABORTED', 'The search for the deleted keys was cancelled: ask for them again');
     return found.index;
   }
@@ -1142,7 +1145,9 @@ export class InspectorService implements KvscopeHandlers {
   /**
    * The report with each damaged record's key said to be live (it has a value now) or deleted (its newest record a
    * tombstone), for Verify to offer going to it. The deleted keys are looked for only when some key is not live
-   * (the search the deleted-key list makes, kept for it); a search that fails or is cancelled says none.
+   * (the search the deleted-key list makes, kept for it), and waited for at most DELETED_STATE_WAIT_MS: Verify's
+   * report is not held back by a long search of a large store (which goes on for the deleted-key list), and a key
+   * it has not placed by then says neither. A search that fails or is cancelled says none.
    */
   private async withKeyStates(session: Session, report: VerifyResult): Promise<VerifyResult> {
     const store = session.handle.store;
@@ -1152,7 +1157,7 @@ export class InspectorService implements KvscopeHandlers {
     let found: FoundDeletedKeys | undefined;
     try {
       const list = this.deletedList(session, false) ?? (session.deleted = new DeletedKeyList(store));
-      found = await this.foundDeletedKeys(session, list, Infinity);
+      found = await this.foundDeletedKeys(session, list, DELETED_STATE_WAIT_MS);
     } catch {
       return report; // no deleted keys known: the keys that are not live offer nothing to go to
     }

@@ -88,3 +88,23 @@ it("opened from the keydir image: the keydir's key for the damaged record, and i
   const detail = (await service.dispatch('recordAt', { sessionId, file: live.file, offset: live.offset })).record!;
   expect(detail.damagedKey).toEqual({ key: 'user:1', display: 'user:1', from: 'keydir' });
 });
+
+it("Verify's report is not held back by a deleted-key search that has not ended: the key it could not place says neither", async () => {
+  const { dir, deleted } = await damagedStore('slow-search', false);
+  service = new InspectorService({ opener: createEngineOpener(), configDir: join(base, 'config3') });
+  const { sessionId } = await service.dispatch('openStore', { path: dir });
+  // A search of a large store, still running when the verify ends (it ends when released, or is aborted).
+  const original = Store.prototype.deletedKeys;
+  let searches = 0;
+  Store.prototype.deletedKeys = function (opts) {
+    searches++;
+    return new Promise((_, reject) => opts?.signal?.addEventListener('abort', () => reject(new Error('aborted'))));
+  };
+  try {
+    const report = await verified(sessionId);
+    expect(searches).toBe(1);
+    expect(report.problems.find((p) => p.offset === deleted.offset)?.damagedKey).toEqual({ key: 'user:2', display: 'user:2', from: 'record' });
+  } finally {
+    Store.prototype.deletedKeys = original;
+  }
+}, 15_000);
