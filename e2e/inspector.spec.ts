@@ -175,6 +175,8 @@ test('edit, create, delete and compact; changes persist across a reload', async 
   await expect(stats.getByRole('button', { name: 'Cancel' })).toBeVisible();
   await expect.poll(() => releaseDone !== undefined).toBe(true);
   await expect(progress).toHaveAttribute('aria-valuenow', /^\d+$/);
+  // Said in words: what it is doing, not the job's name.
+  await expect(stats.getByTestId('compaction-job')).toHaveText(/^Compacting… \d+% — copying the live records of \d+ segments into new ones; the old ones are deleted at the end\.$/);
   await shot(page, '08a-compaction-progress');
   releaseDone!();
   const result = page.getByRole('status', { name: 'Compaction result' });

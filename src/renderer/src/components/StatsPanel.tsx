@@ -2,7 +2,7 @@ import { useRef } from 'react';
 import { useWriteHint } from '../write-hint.js';
 import { useRefocusAfter } from '../focus.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
-import { formatBytes, formatCount, formatRatio } from '../format.js';
+import { countOf, formatBytes, formatCount, formatRatio } from '../format.js';
 import type { JobKind } from '../job-state.js';
 import { COMPACTION_REFUSED, CompactionStops } from './CompactionStops.js';
 
@@ -99,8 +99,9 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
           {plan?.stops && <CompactionStops stops={plan.stops} />}
           {!plan ? null : job ? (
             <div className="job">
-              <div className="job-label small">
-                {job.phase} · {job.total > 0 ? `${percent}%` : '…'}
+              <div className="job-label small" data-testid="compaction-job">
+                Compacting…{job.total > 0 ? ` ${percent}%` : ''} — copying the live records of {countOf(plan.inputSegments.length, 'segment')} into new ones; the
+                old ones are deleted at the end.
               </div>
               <div
                 className="progress"
