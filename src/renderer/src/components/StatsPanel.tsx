@@ -24,6 +24,9 @@ interface Props {
   onCancel: () => void;
 }
 
+/** Why Compact does nothing when no segment holds a record to drop. */
+const NOTHING_TO_RECLAIM = 'Nothing to reclaim';
+
 function Figure({ label, value }: { label: string; value: string }) {
   return (
     <div className="figure">
@@ -36,6 +39,8 @@ function Figure({ label, value }: { label: string; value: string }) {
 export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel }: Props) {
   const compactHint = useWriteHint('compact');
   const plan = stats?.compactionPlan;
+  /** No segment holds a record a compaction would drop: it would do nothing. */
+  const nothingToCompact = plan != null && plan.inputSegments.length === 0;
   // Of the records' bytes (headers are neither live nor dead).
   const recordBytes = stats ? stats.liveBytes + stats.deadBytes : 0;
   const livePct = stats && recordBytes > 0 ? (stats.liveBytes / recordBytes) * 100 : 100;
@@ -88,7 +93,11 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
           </div>
 
           <h3 className="section-title">Compaction</h3>
-          {plan ? (
+          {plan && nothingToCompact ? (
+            <p className="small muted" data-testid="compaction-plan">
+              {NOTHING_TO_RECLAIM}: no segment holds an overwritten or deleted value, so a compaction would change nothing.
+            </p>
+          ) : plan ? (
             <p className="small" data-testid="compaction-plan">
               Will reclaim <b>{formatBytes(plan.bytesToReclaim)}</b> by dropping {formatCount(plan.recordsToDrop)} records from{' '}
               {plan.inputSegments.length} segment{plan.inputSegments.length === 1 ? '' : 's'}.
@@ -122,9 +131,12 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
               type="button"
               className="primary"
               ref={compact}
-              onClick={onCompact}
+              onClick={() => !nothingToCompact && onCompact()}
               disabled={!plan || readOnly || !writable || plan.stops?.starts === false}
-              title={readOnly || !writable ? compactHint : plan?.stops?.starts === false ? COMPACTION_REFUSED : undefined}
+              // Nothing to reclaim (as a compaction just finished): not disabled, which would drop the focus it has
+              // to <body>; it says why and a click does nothing.
+              aria-disabled={nothingToCompact || undefined}
+              title={readOnly || !writable ? compactHint : plan?.stops?.starts === false ? COMPACTION_REFUSED : nothingToCompact ? NOTHING_TO_RECLAIM : undefined}
             >
               Compact
             </button>
