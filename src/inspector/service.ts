@@ -502,7 +502,7 @@ export class InspectorService implements KvscopeHandlers {
   /** The deleted keys' index, for their tree: waits for them to be found (as deletedKeys starts that, if need be). */
   private async deletedKeyIndex(session: Session): Promise<KeyIndex> {
     const list = this.deletedList(session, false) ?? (session.deleted = new DeletedKeyList(session.handle.store));
-    const found = await this.foundDeletedKeys(session, list, DELETED_STATE_WAIT_MS);
+    const found = await this.foundDeletedKeys(session, list, Infinity);
     if (!found) throw new ApiError('ABORTED', 'The search for the deleted keys was cancelled: ask for them again');
     return found.index;
   }

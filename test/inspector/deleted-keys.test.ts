@@ -11,7 +11,7 @@ import { Store } from '../../src/engine/store.js';
 import type { DeletedKey } from '../../src/engine/types.js';
 import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import type { StoreOpener } from '../../src/inspector/opener.js';
-import { InspectorService } from '../../src/inspector/service.js';
+import { DELETED_STATE_WAIT_MS, InspectorService } from '../../src/inspector/service.js';
 import { validateRequest } from '../../src/shared/validate.js';
 import { SHARED_DIR } from '../shared-dir.js';
 import { rng } from '../reliability/rng.js';
@@ -184,6 +184,27 @@ describe('deletedKeys on a kvscope store', () => {
     const after = await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: 'key:', deleted: true });
     expect(after.nodes.map((n) => n.prefix)).toEqual([...DELETED.filter((k) => k !== 'key:013'), 'key:030'].sort());
     expect(() => validateRequest('keyTree', { sessionId, delimiter: ':', prefix: '', deleted: false })).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+  });
+
+  it('keyTree with deleted waits for a search however long it takes (not Verify\'s bounded wait)', async () => {
+    const engine = createEngineOpener();
+    const opener: StoreOpener = {
+      ...engine,
+      async open(path, opts) {
+        const handle = await engine.open(path, opts);
+        const real = handle.store.deletedKeys.bind(handle.store);
+        handle.store.deletedKeys = async (o) => {
+          await new Promise((resolve) => setTimeout(resolve, DELETED_STATE_WAIT_MS + 500));
+          return real(o) as Promise<DeletedKey[]>;
+        };
+        return handle;
+      },
+    };
+    await service.close();
+    service = makeService(opener);
+    const { sessionId } = await service.dispatch('openStore', { path: dir });
+    const root = await service.dispatch('keyTree', { sessionId, delimiter: ':', prefix: '', deleted: true });
+    expect(root.nodes).toEqual([{ label: 'key:', prefix: 'key:', kind: 'branch', count: 9 }]);
   });
 
   it('validates its request', () => {
