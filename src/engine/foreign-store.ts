@@ -42,6 +42,7 @@ import type {
 } from './types.js';
 import { addToSummary, countsAsRecord, damagedKeyOf, emptySummary, type DecodedRecord, type Detection, type FileSummary, type FormatDescription, type FormatFile, type HintIndex } from './formats/format.js';
 import { filePath } from './formats/fs-probe.js';
+import { keySuffix } from './recovery.js';
 import { showBytes } from './formats/decode-helpers.js';
 import { decodedFromScan, nativeFormat } from './formats/native.js';
 import { realFs } from './fs.js';
@@ -562,8 +563,8 @@ export class ForeignStore implements BrowsableStore {
    */
   warnings(): string[] {
     return this.replayProblems.map((p) => {
-      if (p.kind === 'torn-tail') return `torn tail in ${p.file} at ${p.offset}: ${p.message}${this.isUnfinishedLastWrite(p) ? this.lastWriteNote(p) : ''}`;
-      return `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}`;
+      if (p.kind === 'torn-tail') return `torn tail in ${p.file} at ${p.offset}: ${p.message}${keySuffix(p)}${this.isUnfinishedLastWrite(p) ? this.lastWriteNote(p) : ''}`;
+      return `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}${keySuffix(p)}`;
     });
   }
 

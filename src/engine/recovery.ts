@@ -6,11 +6,24 @@
  * words, the problems (damage that may have cost data) apart from the notes
  * on how the open went (openReport). Empty after a clean close.
  */
+import { damagedHowOfKind, damagedKeyLabel } from '../shared/damaged-key.js';
+import { keyFromString, printableKey } from './keys.js';
 import { KEYDIR_IMAGE_FILE } from './native/files.js';
 import type { Problem, RecoveryReport } from './types.js';
 
-const tornLine = (p: Problem): string => `torn tail in ${p.file} at ${p.offset}: ${p.message}`;
-const skippedLine = (p: Problem): string => `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}`;
+/**
+ * A damaged record's key as verify names it, where the problem carries one: "key (unverified, the record fails
+ * its checksum): user:00012:profile", escaped as list escapes keys. Empty where no key can be told.
+ */
+export function damagedKeyText(p: Problem): string {
+  return p.key ? `${damagedKeyLabel(p.key.from, damagedHowOfKind(p.kind))}: ${printableKey(keyFromString(p.key.key))}` : '';
+}
+
+/** The terse line's tail for a problem's key: "; key (unverified, …): K", or nothing. */
+export const keySuffix = (p: Problem): string => (p.key ? `; ${damagedKeyText(p)}` : '');
+
+const tornLine = (p: Problem): string => `torn tail in ${p.file} at ${p.offset}: ${p.message}${keySuffix(p)}`;
+const skippedLine = (p: Problem): string => `skipped ${p.kind} in ${p.file} at ${p.offset}: ${p.message}${keySuffix(p)}`;
 const compactionLine = (how: NonNullable<RecoveryReport['compactionRecovered']>): string => `interrupted compaction ${how}`;
 const lockLine = (pid: number): string =>
   pid > 0 ? `took over the lock of process ${pid}, which is no longer running` : 'took over a lock file that named no process (empty or damaged)';
@@ -89,11 +102,14 @@ export function openReport(f: OpenFindings): OpenReportItem[] {
   for (const p of f.problems) {
     const detail = f.lineOf(p);
     if (!damage.has(p)) {
-      notes.push({ kind: 'note', text: `The last write to ${p.file} was left unfinished, as a crash leaves it (at offset ${p.offset}); everything written before it is intact.`, detail });
+      const key = p.key ? `, ${damagedKeyText(p)}` : '';
+      notes.push({ kind: 'note', text: `The last write to ${p.file} was left unfinished, as a crash leaves it (at offset ${p.offset}${key}); everything written before it is intact.`, detail });
     } else if (p.kind === 'unreadable') {
       problems.push({ kind: 'problem', text: `${p.file} cannot be read, so the keys and versions it holds are missing.`, detail });
     } else {
-      problems.push({ kind: 'problem', text: `Skipped ${DAMAGE_WORDS[p.kind]} in ${p.file} at offset ${p.offset}; keys or versions it held may be missing.`, detail });
+      // Its key where one can be told (verify's words: unverified as its bytes read, or the keydir's or a hint's).
+      const key = p.key ? `, ${damagedKeyText(p)}` : '';
+      problems.push({ kind: 'problem', text: `Skipped ${DAMAGE_WORDS[p.kind]} in ${p.file} at offset ${p.offset}${key}; keys or versions it held may be missing.`, detail });
     }
   }
   for (const h of f.hintFallbacks ?? []) notes.push({ kind: 'note', text: hintFallbackText(h), detail: h });

@@ -21,7 +21,7 @@ import {
 } from './errors.js';
 import { Keydir, type Location, type PlacedEntries } from './keydir.js';
 import type { KeyList } from './key-list.js';
-import { printableKey, toBytes } from './keys.js';
+import { keyToString, printableKey, toBytes } from './keys.js';
 import { acquireLock, liveLockHolder, type AcquiredLock } from './lock.js';
 import { computeRecordCrc, encodeRecordInto, fieldsOf, getU64, readRecordHeader, readU32, readU64, recordLength } from './native/codec.js';
 import { fileSource } from './native/byte-source.js';
@@ -737,6 +737,8 @@ export class Store implements BrowsableStore {
           length: ev.length,
           kind: ev.kind === 'torn' ? 'torn-tail' : ev.header && ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length',
           message: ev.reason,
+          // Its key as its bytes read, where its lengths are plausible (unverified: verify's words, damagedKey).
+          ...(ev.key ? { key: { key: keyToString(ev.key), from: 'record' as const } } : {}),
         };
         (ev.kind === 'torn' ? this.recovery.tornTails : this.recovery.skipped).push(problem);
       }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/engine/store.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
+import { recoveryNotes, recoveryReport } from '../../src/engine/recovery.js';
 import { memorySource } from '../../src/engine/native/byte-source.js';
 import { scanRecords } from '../../src/engine/native/scan.js';
 import { decodedFromScan } from '../../src/engine/formats/native.js';
@@ -114,5 +115,51 @@ describe('the key of a damaged record', () => {
     expect(problem.key?.from).toBe('record');
     expect(problem.key?.key).not.toBe('user:00012:profile');
     expect(problem.key?.key.length).toBe(18);
+  });
+});
+
+describe('the open names the key of the damage it skipped', () => {
+  it('a flipped value byte: the open report and its terse line name the key, unverified', async () => {
+    const { dir, file, offset, length } = await storeWith({ hint: false, image: false });
+    flipByte(path.join(dir, file), offset + length - 5);
+    const before = hashDir(dir);
+    const store = await Store.open(dir, { readOnly: true });
+    try {
+      const items = recoveryReport(store.recovery, store.damageSkipped());
+      expect(items.filter((i) => i.kind === 'problem').map((i) => i.text)).toEqual([
+        `Skipped a damaged record (its checksum does not match its bytes) in ${file} at offset ${offset}, key (unverified, the record fails its checksum): user:00012:profile; keys or versions it held may be missing.`,
+      ]);
+      expect(recoveryNotes(store.recovery)).toEqual([expect.stringMatching(new RegExp(`^skipped bad-crc in ${file} at ${offset}: .*; key \\(unverified, the record fails its checksum\\): user:00012:profile$`))]);
+    } finally {
+      await store.close();
+    }
+    expect(hashDir(dir), 'a read-only open changes nothing').toEqual(before);
+  });
+
+  it('an impossible length names no key', async () => {
+    const { dir, file, offset } = await storeWith({ hint: false, image: false });
+    flipByte(path.join(dir, file), offset + RECORD_HEADER.valueLength + 3);
+    const store = await Store.open(dir, { readOnly: true });
+    try {
+      const [item] = recoveryReport(store.recovery, store.damageSkipped()).filter((i) => i.kind === 'problem');
+      expect(item?.text).toBe(`Skipped a damaged record (its length cannot be right) in ${file} at offset ${offset}; keys or versions it held may be missing.`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a crash’s torn last record whose key is whole: the note names it', async () => {
+    const { dir, file } = await storeWith({ hint: false, image: false });
+    const bytes = fs.readFileSync(path.join(dir, file));
+    const last = bytes.length - (RECORD_HEADER.size + 18 + `{"name":"user:00029:profile","plan":"free"}`.length);
+    fs.truncateSync(path.join(dir, file), last + RECORD_HEADER.size + 18 + 3);
+    const store = await Store.open(dir, { readOnly: true });
+    try {
+      expect(recoveryReport(store.recovery, store.damageSkipped()).map((i) => i.text)).toContain(
+        `The last write to ${file} was left unfinished, as a crash leaves it (at offset ${last}, key (unverified, the record is torn): user:00029:profile); everything written before it is intact.`,
+      );
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -27,7 +27,7 @@ describe('versions after the damage the program stops at', () => {
       ['segment_2.log', '27', 'live'],
     ]);
     expect(text.err).toEqual([
-      'kvscope: recovery: skipped bad-crc in segment_0.log at 0: stored CRC 0x3894fd3d does not match computed 0xd9d32a29: the program stops reading this segment here; 5 later records not replayed ("city", "greeting", "count" and 2 more)',
+      'kvscope: recovery: skipped bad-crc in segment_0.log at 0: stored CRC 0x3894fd3d does not match computed 0xd9d32a29: the program stops reading this segment here; 5 later records not replayed ("city", "greeting", "count" and 2 more); key (unverified, the record fails its checksum): \\x8aser',
       // The era writes no sequence numbers: the column is the replay place (#N).
       "kvscope: note: this format writes no sequence numbers: #N is the record's place in the replay, oldest first",
     ]);
