@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openForeign } from '../../src/engine/foreign-store.js';
+import { ForeignStore, openForeign } from '../../src/engine/foreign-store.js';
+import { createEngineOpener } from '../../src/inspector/engine-opener.js';
 import { tempDirs } from './helpers.js';
 import { dataRecord } from './riak-files.js';
 
@@ -41,5 +42,52 @@ describe('Riak: the key of a damaged record', () => {
     });
     expect(problems).toHaveLength(1);
     expect(problems[0]!.key).toBeUndefined();
+  });
+});
+
+describe('Riak: the key of a torn last record', () => {
+  /** user:1, user:2 sound, then user:3's record cut `keep` bytes in; the torn problem and the open's warnings and report. */
+  async function tornAfter(keep: number) {
+    const dir = temps.empty('riak-torn-key-');
+    const records = [dataRecord(1, 'user:1', 'one'), dataRecord(2, 'user:2', 'two-two'), dataRecord(3, 'user:3', 'three')];
+    const at = records[0]!.length + records[1]!.length;
+    fs.writeFileSync(path.join(dir, '1.bitcask.data'), Buffer.concat(records).subarray(0, at + keep));
+    const opened = await createEngineOpener().open(dir, { readOnly: true });
+    const store = opened.store as ForeignStore;
+    try {
+      const report = await store.verify();
+      return { at, problem: report.problems.find((p) => p.offset === at), warnings: opened.warnings, items: opened.openReport };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('cut inside its value: the key as its bytes read, in verify, the open’s line and its note', async () => {
+    const { at, problem, warnings, items } = await tornAfter(14 + 6 + 2);
+    expect(problem).toMatchObject({ kind: 'torn-tail', key: { key: 'user:3', from: 'record' } });
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^torn tail in 1\\.bitcask\\.data at ${at}: .*; key \\(unverified, the record is torn\\): user:3 \\(the last write, cut short: left in place\\)$`))]);
+    expect(items?.map((i) => i.text)).toEqual([
+      `The last write to 1.bitcask.data was left unfinished, as a crash leaves it (at offset ${at}, key (unverified, the record is torn): user:3); everything written before it is intact.`,
+    ]);
+  });
+
+  it('cut inside its key: no key', async () => {
+    const { problem, warnings } = await tornAfter(14 + 4);
+    expect(problem?.kind).toBe('torn-tail');
+    expect(problem?.key).toBeUndefined();
+    expect(warnings[0]).not.toContain('key (');
+  });
+
+  it('a flipped value byte mid-file: the open report names the key it skipped', async () => {
+    const dir = temps.empty('riak-open-key-');
+    const records = [dataRecord(1, 'user:1', 'one'), dataRecord(2, 'user:2', 'two-two'), dataRecord(3, 'user:3', 'three')];
+    const bytes = Buffer.concat(records);
+    bytes[records[0]!.length + 14 + 6 + 2]! ^= 0xff;
+    fs.writeFileSync(path.join(dir, '1.bitcask.data'), bytes);
+    const opened = await createEngineOpener().open(dir, { readOnly: true });
+    await opened.store.close();
+    expect(opened.openReport?.filter((i) => i.kind === 'problem').map((i) => i.text)).toEqual([
+      `Skipped a damaged record (its checksum does not match its bytes) in 1.bitcask.data at offset ${records[0]!.length}, key (unverified, the record fails its checksum): user:2; keys or versions it held may be missing.`,
+    ]);
   });
 });

@@ -284,7 +284,10 @@ function* dataRecords(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
       continue;
     }
     if (!record) {
-      yield pastEndRecord(pos, bytes.length, pos + length, `record (key ${keySize} bytes, value ${valueSize} bytes)`);
+      const torn = pastEndRecord(pos, bytes.length, pos + length, `record (key ${keySize} bytes, value ${valueSize} bytes)`);
+      // An append cut short after its key: the key as its bytes read (unverified; never from an impossible length).
+      const keyEnd = pos + DATA_HEADER + keySize;
+      yield torn.status === 'torn' && keySize > 0 && keyEnd <= bytes.length ? { ...torn, unverifiedKey: bytes.subarray(pos + DATA_HEADER, keyEnd) } : torn;
       break;
     }
     yield record;
