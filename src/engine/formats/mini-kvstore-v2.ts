@@ -161,7 +161,26 @@ function pastEndHeaderRecord(
   const over = fieldRunningPast(pos, specs, values, bytes.length);
   const length = over && values[over.name]?.lengthField;
   const runsOver = over && `its ${over.name}${length ? `, ${length.name} ${length.stored},` : ''} runs past the end of the file`;
-  return withHeaderFields(pos, pastEndRecord(pos, bytes.length, claimedEnd, what, runsOver), specs, values, 'the end of the file');
+  return withHeaderFields(pos, withTornKey(bytes, pos, pastEndRecord(pos, bytes.length, claimedEnd, what, runsOver), specs, values), specs, values, 'the end of the file');
+}
+
+/**
+ * A torn record (a write cut short, not an impossible length) whose key lies whole inside the file: `record`
+ * with the key as its bytes read (unverified: no checksum of the record is there to vouch for it). An empty key
+ * is not named (nothing to tell it by).
+ */
+function withTornKey(bytes: Uint8Array, pos: number, record: DecodedRecord, specs: readonly FieldSpec[], values: Readonly<Record<string, HeaderReadField>>): DecodedRecord {
+  if (record.status !== 'torn') return record;
+  let at = pos;
+  for (const spec of specs) {
+    const size = sizeOf(spec, values);
+    if (spec.name === 'key') {
+      if (size > 0 && at + size <= bytes.length) record.unverifiedKey = bytes.subarray(at, at + size);
+      break;
+    }
+    at += size;
+  }
+  return record;
 }
 
 /** A sound record found after a damaged one, and how it was found ("sound records follow from 48 to the end of the file"). */
@@ -405,7 +424,8 @@ function pastEndHeadRecord(bytes: Uint8Array, view: DataView, pos: number, claim
     val_len: { display: String(valLen ?? 0), size: HEAD_VAL_LEN_SIZE },
     value: { display: shown(valLenAt + HEAD_VAL_LEN_SIZE, valLen ?? 0), size: valLen ?? 0, lengthField: { name: 'val_len', stored: String(valLen ?? 0) } },
   };
-  return withHeaderFields(pos, record, op === OP_SET ? HEAD_PUT_FIELDS : HEAD_DELETE_FIELDS, values, next === undefined ? 'the end of the file' : `the next sound record at ${next}`);
+  const specs = op === OP_SET ? HEAD_PUT_FIELDS : HEAD_DELETE_FIELDS;
+  return withHeaderFields(pos, withTornKey(bytes, pos, record, specs, values), specs, values, next === undefined ? 'the end of the file' : `the next sound record at ${next}`);
 }
 
 const HEAD_NAMING: SegmentNaming = {
