@@ -92,9 +92,9 @@ test('browse, filter and read values in every view', async ({ page, kv }) => {
   await expect(tree.getByRole('button', { name: /^▸\s*blob:\s*300\b/ })).toBeVisible();
   await page.getByLabel('Tree delimiter').selectOption('/');
   // Keyboard: Right opens the branch, Down moves to its first key, Enter selects it.
-  await tree.getByRole('button', { name: /^▸\s*config\/\s*2$/ }).focus();
+  await tree.getByRole('button', { name: /^▸\s*config\/\s*2\b/ }).focus();
   await page.keyboard.press('ArrowRight');
-  await expect(tree.getByRole('button', { name: /^▾\s*config\/\s*2$/ })).toBeVisible();
+  await expect(tree.getByRole('button', { name: /^▾\s*config\/\s*2\b/ })).toBeVisible();
   // The branch's keys arrive from the service after it opens: Down moves to what is shown.
   await expect(tree.getByRole('button', { name: /app\.json/ })).toBeVisible();
   await page.keyboard.press('ArrowDown');
