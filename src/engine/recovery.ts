@@ -109,7 +109,11 @@ export function openReport(f: OpenFindings): OpenReportItem[] {
     } else {
       // Its key where one can be told (verify's words: unverified as its bytes read, or the keydir's or a hint's).
       const key = p.key ? `, ${damagedKeyText(p)}` : '';
-      problems.push({ kind: 'problem', text: `Skipped ${DAMAGE_WORDS[p.kind]} in ${p.file} at offset ${p.offset}${key}; keys or versions it held may be missing.`, detail });
+      // A region of several records side by side (their headers' lengths show it): the key named is the first's.
+      const more = p.records === 2 ? 'another damaged record' : `${(p.records ?? 0) - 1} more damaged records`;
+      const what = p.records ? `${DAMAGE_WORDS[p.kind]} and ${more} right after it` : DAMAGE_WORDS[p.kind];
+      const held = p.records ? 'they' : 'it';
+      problems.push({ kind: 'problem', text: `Skipped ${what} in ${p.file} at offset ${p.offset}${key}${p.records && p.key ? " (the first one's)" : ''}; keys or versions ${held} held may be missing.`, detail });
     }
   }
   for (const h of f.hintFallbacks ?? []) notes.push({ kind: 'note', text: hintFallbackText(h), detail: h });

@@ -739,6 +739,7 @@ export class Store implements BrowsableStore {
           message: ev.reason,
           // Its key as its bytes read, where its lengths are plausible (unverified: verify's words, damagedKey).
           ...(ev.key ? { key: { key: keyToString(ev.key), from: 'record' as const } } : {}),
+          ...(ev.records ? { records: ev.records } : {}),
         };
         (ev.kind === 'torn' ? this.recovery.tornTails : this.recovery.skipped).push(problem);
       }

@@ -204,6 +204,8 @@ export interface Problem {
   message: string;
   /** The key of the damaged record (or of the hint entry or keydir key that is wrong), when it can be told. */
   key?: DamagedKey;
+  /** For a damaged region whose headers' lengths show it holds several records side by side: how many (the key is the first's). */
+  records?: number;
 }
 
 /**

@@ -175,7 +175,7 @@ async function verifyOnce(dir: string, opts: VerifyOptions): Promise<VerifyRepor
         } else if (ev.kind !== 'preallocated') {
           // Preallocated space is no problem: a writer's zeros ahead of its appends (cut off by its clean close or the next writer's open).
           const kind = ev.kind === 'torn' ? 'torn-tail' : ev.computedCrc !== undefined ? 'bad-crc' : 'impossible-length';
-          const problem: Problem = { file, offset: ev.offset, kind, length: ev.length, message: ev.reason, ...(ev.key ? { key: { key: ev.key.toString('latin1'), from: 'record' as const } } : {}) };
+          const problem: Problem = { file, offset: ev.offset, kind, length: ev.length, message: ev.reason, ...(ev.key ? { key: { key: ev.key.toString('latin1'), from: 'record' as const } } : {}), ...(ev.records ? { records: ev.records } : {}) };
           problems.push(problem);
           damaged.set(ev.offset, problem);
         }

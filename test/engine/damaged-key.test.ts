@@ -11,9 +11,10 @@ import { Store } from '../../src/engine/store.js';
 import { verifyNativeDirectory } from '../../src/engine/verify.js';
 import { recoveryNotes, recoveryReport } from '../../src/engine/recovery.js';
 import { memorySource } from '../../src/engine/native/byte-source.js';
-import { scanRecords } from '../../src/engine/native/scan.js';
+import { recordsInRegion, scanRecords } from '../../src/engine/native/scan.js';
 import { decodedFromScan } from '../../src/engine/formats/native.js';
 import { RECORD_HEADER, SEGMENT_HEADER } from '../../src/engine/native/layout.js';
+import { readRecordHeader } from '../../src/engine/native/codec.js';
 import type { Problem } from '../../src/engine/types.js';
 import { cleanTempDirs, flipByte, hashDir, latin1, removeKeydirImage, tempDir } from './helpers.js';
 
@@ -160,6 +161,73 @@ describe('the open names the key of the damage it skipped', () => {
       );
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('a damaged region of two records side by side', () => {
+  /** user:00012 and user:00013 each with a value byte flipped: one region from the first to user:00014's record. */
+  async function twoDamaged(): Promise<{ dir: string; file: string; first: number; second: number; end: number }> {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    for (const k of KEYS) await store.put(k, `{"name":"${k}","plan":"free"}`);
+    const [a, b, c] = ['user:00012:profile', 'user:00013:profile', 'user:00014:profile'].map((k) => store.locate(k)!);
+    await store.close();
+    removeKeydirImage(dir);
+    for (const n of fs.readdirSync(dir)) if (n.endsWith('.hint')) fs.rmSync(path.join(dir, n));
+    flipByte(path.join(dir, a!.file), a!.offset + a!.length - 5);
+    flipByte(path.join(dir, b!.file), b!.offset + b!.length - 5);
+    return { dir, file: a!.file, first: a!.offset, second: b!.offset, end: c!.offset };
+  }
+
+  it('verify says the region holds two records by their lengths, and names the first one’s key only', async () => {
+    const { dir, first, second, end } = await twoDamaged();
+    const problem = await damageProblem(dir, first);
+    expect(problem.length).toBe(end - first);
+    expect(problem.message).toMatch(new RegExp(`^checksum mismatch: .*; by their headers' lengths these ${end - first} bytes hold 2 damaged records \\(at ${first} and ${second}\\), none sound$`));
+    expect(problem.key).toEqual({ key: 'user:00012:profile', from: 'record' });
+  });
+
+  it('one damaged record says nothing of more', async () => {
+    const { dir, file, offset, length } = await storeWith({ hint: false, image: false });
+    flipByte(path.join(dir, file), offset + length - 5);
+    expect((await damageProblem(dir, offset)).message).not.toContain('hold');
+  });
+
+  it('a second record whose header is not plausible is not counted: the region is said as one', async () => {
+    const { dir, file, first, second, end } = await twoDamaged();
+    // The second record's type byte made unknown: the first's length leads to bytes that are no record header.
+    const bytes = fs.readFileSync(path.join(dir, file));
+    bytes[second + RECORD_HEADER.type] = 0x7f;
+    fs.writeFileSync(path.join(dir, file), bytes);
+    const problem = await damageProblem(dir, first);
+    expect(problem.length).toBe(end - first);
+    expect(problem.message).not.toContain('hold');
+    expect(recordsInRegion(memorySource(bytes), first, end, readRecordHeader(bytes, first))).toBeUndefined();
+    bytes[second + RECORD_HEADER.type] = 1;
+    expect(recordsInRegion(memorySource(bytes), first, end, readRecordHeader(bytes, first))).toEqual([first, second]);
+  });
+});
+
+describe('the open of a damaged region of two records', () => {
+  it('says it skipped two records side by side, naming the first one’s key', async () => {
+    const dir = tempDir() + '/s';
+    const store = await Store.open(dir, { create: true, fsync: 'never' });
+    for (const k of KEYS) await store.put(k, `{"name":"${k}","plan":"free"}`);
+    const [a, b] = ['user:00012:profile', 'user:00013:profile'].map((k) => store.locate(k)!);
+    await store.close();
+    removeKeydirImage(dir);
+    for (const n of fs.readdirSync(dir)) if (n.endsWith('.hint')) fs.rmSync(path.join(dir, n));
+    for (const at of [a!, b!]) flipByte(path.join(dir, at.file), at.offset + at.length - 5);
+    const opened = await Store.open(dir, { readOnly: true });
+    try {
+      const items = recoveryReport(opened.recovery, opened.damageSkipped()).filter((i) => i.kind === 'problem');
+      expect(items.map((i) => i.text)).toEqual([
+        `Skipped a damaged record (its checksum does not match its bytes) and another damaged record right after it in ${a!.file} at offset ${a!.offset}, key (unverified, the record fails its checksum): user:00012:profile (the first one's); keys or versions they held may be missing.`,
+      ]);
+      expect(items[0]!.detail).toContain(`hold 2 damaged records (at ${a!.offset} and ${b!.offset}), none sound`);
+    } finally {
+      await opened.close();
     }
   });
 });

@@ -52,6 +52,8 @@ export interface ScannedDamage {
    * lies inside the region: a copy of the key as its bytes read. No checksum vouches for them (damagedKey).
    */
   key?: Buffer;
+  /** How many records the region holds, when its headers' lengths show more than one (recordsInRegion). */
+  records?: number;
 }
 
 /** Zeros from `offset` to the end of the file: space a writer reserved ahead of its appends. */
@@ -117,6 +119,40 @@ export function damagedKey(src: ByteSource, at: number, end: number, header: Rec
   return bytes.length === header.keyLength ? Buffer.from(bytes) : undefined;
 }
 
+/** Headers a damaged region's chain of lengths is followed through at most (recordsInRegion). */
+const MAX_REGION_HOPS = 4096;
+
+/**
+ * Where the records of a damaged region [at, end) start, when it holds more than one: the header at `at` is
+ * plausible (type, flags, lengths within the limits) and its length leads to another plausible header, and so on,
+ * landing exactly on `end` (the next sound record, or the end of what was written). Two records side by side
+ * that both fail their checksums make one region; their lengths, chained, show it. Undefined when the chain breaks,
+ * overshoots or holds one record: nothing is told from bytes no header's length leads to. Only damage pays for it.
+ */
+export function recordsInRegion(src: ByteSource, at: number, end: number, header: RecordHeader | undefined): number[] | undefined {
+  if (!header || implausibleHeader(header)) return undefined;
+  const starts = [at];
+  let q = at + recordLength(header.keyLength, header.valueLength);
+  while (q < end && starts.length < MAX_REGION_HOPS) {
+    if (q + RECORD_HEADER.size > end) return undefined;
+    const head = src.view(q, RECORD_HEADER.size);
+    if (head.length < RECORD_HEADER.size) return undefined;
+    const h = readRecordHeader(head, 0);
+    if (implausibleHeader(h)) return undefined;
+    starts.push(q);
+    q += recordLength(h.keyLength, h.valueLength);
+  }
+  return q === end && starts.length > 1 ? starts : undefined;
+}
+
+/** "; by their headers' lengths these 120 bytes hold 2 damaged records (at 4970 and 5030), none sound" for a region of several, else "". */
+function severalRecords(starts: number[] | undefined, length: number): string {
+  if (!starts) return '';
+  const shown = starts.length <= 4 ? starts : starts.slice(0, 3);
+  const list = shown.length === starts.length ? `${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}` : `${shown.join(', ')} and ${starts.length - 3} more`;
+  return `; by their headers' lengths these ${length} bytes hold ${starts.length} damaged records (at ${list}), none sound`;
+}
+
 /** Bytes looked at per step back from the end for zeros: a writer's preallocated space is at most ~1 MiB, so one step or two. */
 const ZERO_PROBE_BYTES = 1024 * 1024;
 
@@ -160,15 +196,18 @@ export function* scanRecords(src: ByteSource, start = SEGMENT_HEADER.size): Gene
     while (next < end && !probe(src, next, budget).ok) next++;
     if (next < end) {
       const key = damagedKey(src, at, next, p.header);
-      yield { kind: 'corrupt', offset: at, length: next - at, reason: p.reason, header: p.header, computedCrc: p.crc, ...(key ? { key } : {}) };
+      const starts = recordsInRegion(src, at, next, p.header);
+      const reason = p.reason + severalRecords(starts, next - at);
+      yield { kind: 'corrupt', offset: at, length: next - at, reason, header: p.header, computedCrc: p.crc, ...(key ? { key } : {}), ...(starts ? { records: starts.length } : {}) };
       at = next;
       continue;
     }
     // The damaged tail of what was written; a record it starts that would reach into the zeros is an append cut short.
     const cutByZeros = end < src.size && (at + RECORD_HEADER.size > end || (p.crc !== undefined && at + recordLength(p.header!.keyLength, p.header!.valueLength) > end));
-    const reason = cutByZeros ? `record cut short: its bytes from offset ${end} on are still the zeros of preallocated space (${p.reason})` : p.reason;
+    const starts = cutByZeros || p.incomplete ? undefined : recordsInRegion(src, at, end, p.header);
+    const reason = cutByZeros ? `record cut short: its bytes from offset ${end} on are still the zeros of preallocated space (${p.reason})` : p.reason + severalRecords(starts, end - at);
     const key = damagedKey(src, at, end, p.header);
-    yield { kind: p.incomplete || cutByZeros ? 'torn' : 'corrupt', offset: at, length: end - at, reason, header: p.header, computedCrc: p.crc, ...(key ? { key } : {}) };
+    yield { kind: p.incomplete || cutByZeros ? 'torn' : 'corrupt', offset: at, length: end - at, reason, header: p.header, computedCrc: p.crc, ...(key ? { key } : {}), ...(starts ? { records: starts.length } : {}) };
     if (end < src.size) yield { kind: 'preallocated', offset: end, length: src.size - end };
     return;
   }
