@@ -573,7 +573,9 @@ function* b22Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     if (storedCrc !== computedCrc && end < bytes.length && soundB22RecordEnd(bytes, view, end) < 0) {
       // No sound record starts where this one says it ends: when one whose CRC checks out starts elsewhere, a length is damaged.
       const next = nextB22Record(bytes, view, pos + 1, budget);
-      if (next !== undefined) {
+      // Records whose lengths lead, header by header, to that sound record are damaged only in their bytes (two side
+      // by side that both fail their CRC): each is given as itself, key and all, not one region of a damaged length.
+      if (next !== undefined && !b22LengthsLeadTo(bytes, view, end, next.at)) {
         const problem = `record (key_len ${keyLen}, val_len ${valLen}) would end at ${end}, where no sound record starts, and its CRC does not check out (stored ${hex32(storedCrc)}, computed ${hex32(computedCrc)}), yet ${next.why}: a length is damaged; the program stops reading this segment here`;
         yield withHeaderFields(pos, damagedRecord(pos, next.at, 'corrupt', 'impossible-length', problem), B22_FIELDS, header(), `the next sound record at ${next.at}`);
         pos = next.at;
@@ -583,6 +585,16 @@ function* b22Records(bytes: Uint8Array, from = 0): Generator<DecodedRecord> {
     yield new B22Record(bytes, pos, end - pos, bytes.subarray(keyStart, valueStart), view.getUint8(tombAt), storedCrc, computedCrc);
     pos = end;
   }
+}
+
+/** Whether 0.1-era headers (tomb 0 or 1), followed by their lengths from `from`, land exactly on `to`. Only damage pays for it. */
+function b22LengthsLeadTo(bytes: Uint8Array, view: DataView, from: number, to: number): boolean {
+  let q = from;
+  while (q < to) {
+    if (to - q < B22_HEADER + B22_CRC_SIZE || bytes[q + B22_AT_TOMB]! > 1) return false;
+    q += B22_HEADER + view.getUint32(q + B22_AT_KEY_LEN, true) + view.getUint32(q + B22_AT_VAL_LEN, true) + B22_CRC_SIZE;
+  }
+  return q === to;
 }
 
 /** CRC-32 over key ‖ tomb ‖ value, three ranges that are not contiguous. */
