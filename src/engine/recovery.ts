@@ -6,7 +6,7 @@
  * words, the problems (damage that may have cost data) apart from the notes
  * on how the open went (openReport). Empty after a clean close.
  */
-import { damagedHowOfKind, damagedKeyLabel } from '../shared/damaged-key.js';
+import { damagedHowOfKind, damagedKeyLabel } from './damaged-key.js';
 import { keyFromString, printableKey } from './keys.js';
 import { KEYDIR_IMAGE_FILE } from './native/files.js';
 import type { Problem, RecoveryReport } from './types.js';
