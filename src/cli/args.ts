@@ -37,6 +37,8 @@ export interface CliOptions {
   delimiter: string | undefined;
   depth: number | undefined;
   top: number | undefined;
+  /** du: the dead bytes (overwritten and deleted records) by prefix, or with --top the keys with most. */
+  dead: boolean;
   bytes: boolean;
   help: boolean;
   version: boolean;
@@ -75,6 +77,7 @@ const OPTION_SPEC = {
   depth: { type: 'string' },
   top: { type: 'string' },
   bytes: { type: 'boolean' },
+  dead: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const;
@@ -111,7 +114,7 @@ export const COMMAND_OPTIONS: Record<string, readonly OptionName[]> = {
   scan: [...READER, 'json', 'key-hex', 'prefix', 'limit'],
   history: [...READER, 'json', 'key-hex', 'diff'],
   stats: [...READER, 'json'],
-  du: [...READER, 'json', 'key-hex', 'prefix', 'delimiter', 'depth', 'top', 'bytes'],
+  du: [...READER, 'json', 'key-hex', 'prefix', 'delimiter', 'depth', 'top', 'bytes', 'dead', 'no-progress'],
   compact: [...WRITER, 'json', 'no-progress'],
   verify: [...READER, 'json', 'no-progress'],
   dump: [...READER, 'json', 'segment'],
@@ -231,6 +234,7 @@ export function parseCommandLine(argv: string[]): ParsedCommand {
       depth: parseInteger('depth', v.depth, 1, 1000),
       top: parseInteger('top', v.top, 1, Number.MAX_SAFE_INTEGER),
       bytes: v.bytes ?? false,
+      dead: v.dead ?? false,
       help: v.help ?? false,
       version: v.version ?? false,
     },
@@ -252,6 +256,9 @@ Commands on a kvscope store (DIR defaults to ./data):
   du [--prefix P] [--delimiter :|/] [--depth N] [--top N] [--bytes]
                           where the space goes: each branch of the keys N levels below P (default 1) with its live
                           records' bytes and key count, largest first; --top N: the N largest values instead
+  du --dead [--prefix P] [--delimiter :|/] [--depth N] [--top N] [--bytes]
+                          where the dead space is: each branch's overwritten and deleted records' bytes and count
+                          (every record read); --top N: the N keys with the most, with their version counts
   compact                 rewrite segments keeping only live records
   verify                  check every record and hint; exit 1 when problems are found
   dump [--segment N]      decoded records with offsets
@@ -282,11 +289,12 @@ Options (anywhere on the line):
       --key-hex           KEY arguments, --prefix and the repl's keys are hex bytes, for keys that are not text (list shows them as \\xNN)
       --diff              history: each version's unified diff against the version before it (JSON: of its
                           indented form; binary: the differing byte ranges); --json adds each one's hunks
-      --no-progress       import, compact, verify: no progress line on a terminal's stderr
+      --no-progress       import, compact, verify, du --dead: no progress line on a terminal's stderr
       --delimiter D       du: what separates the levels of a key, : (default) or /
       --depth N           du: how many levels below --prefix a branch is (default 1)
       --top N             du: the N largest live values (their record's bytes, key and file), not branches
       --bytes             du: sizes in bytes, not KiB, MiB, GiB
+      --dead              du: dead bytes (overwritten puts, tombstones) by prefix or key, not live ones
       --no-hints          get, list, scan, history, stats, du, verify, dump, segments, records, export, repl, import --from:
                           another engine's store (riak-bitcask) is opened by reading every data file, none taken
                           from its hint file (stats says why each was read): to compare, when a hint is suspect

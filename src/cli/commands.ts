@@ -108,12 +108,12 @@ export interface Io {
 }
 
 /** The progress line import, compact and verify draw: none with --json or --no-progress, or off a terminal. */
-function statusFor(opts: CliOptions, io: Io): StatusLine | undefined {
+export function statusFor(opts: CliOptions, io: Io): StatusLine | undefined {
   return opts.json || opts.noProgress ? undefined : io.status;
 }
 
 /** What long work is given besides: the engine's progress, and the signal that stops it. */
-interface Work {
+export interface Work {
   onProgress?: ((p: Progress) => void) | undefined;
   signal?: AbortSignal | undefined;
   /** Another engine's store: read every data file's records at the open, for a command that reads them anyway (OpenStoreOptions.replayData). */
@@ -121,7 +121,7 @@ interface Work {
 }
 
 /** Work's options, without the ones it has not (an engine option set to undefined is not the same as absent). */
-function workOptions(work: Work | undefined): { onProgress?: (p: Progress) => void; signal?: AbortSignal; replayData?: boolean } {
+export function workOptions(work: Work | undefined): { onProgress?: (p: Progress) => void; signal?: AbortSignal; replayData?: boolean } {
   return { ...(work?.onProgress ? { onProgress: work.onProgress } : {}), ...(work?.signal ? { signal: work.signal } : {}), ...(work?.replayData ? { replayData: true } : {}) };
 }
 

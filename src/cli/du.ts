@@ -4,14 +4,21 @@
  * prefix), largest first; --top N lists the N largest live values instead. A record's bytes are as its format
  * counts them (header, key and value), so the branches add up to the live bytes `stats` gives. Read-only: it
  * opens the store as `list` does.
+ *
+ * --dead: the dead bytes instead (overwritten puts and tombstones, engine/dead-space.ts), which takes reading
+ * every record of a kvscope store: progress on a terminal and Ctrl-C as verify has them.
  */
 import type { OpenedStore } from '../engine/open.js';
 import { keyFromString, printableKey } from '../engine/keys.js';
 import { bytesToJson } from '../engine/jsonl.js';
 import { prefixRange, StringKeyList, type KeyList } from '../engine/key-list.js';
 import { largestN } from '../engine/key-sort.js';
+import { branchEnd, type DeadSpace } from '../engine/dead-space.js';
+import { AbortedError } from '../engine/errors.js';
+import type { Progress } from '../engine/types.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_OK, keyArg, withStore, type Io } from './commands.js';
+import { EXIT_INTERRUPTED, EXIT_OK, keyArg, onInterrupt, statusFor, withStore, workOptions, type Io, type Work } from './commands.js';
+import { engineProgress } from './progress.js';
 import { formatBytes, formatCount } from './units.js';
 
 /** The live keys in order with each one's record bytes: the store's sorted KeyList, or its strings and locate. */
@@ -30,17 +37,6 @@ interface Branch {
   bytes: number;
 }
 
-/** Where key's branch at `depth` levels below `from` ends (after its depth-th delimiter), or -1 for a key above that depth. */
-function branchEnd(key: string, from: number, delimiter: string, depth: number): number {
-  let at = from;
-  for (let level = 0; level < depth; level++) {
-    const cut = key.indexOf(delimiter, at);
-    if (cut === -1) return -1;
-    at = cut + 1;
-  }
-  return at;
-}
-
 export async function du(args: string[], opts: CliOptions, io: Io): Promise<number> {
   if (args.length > 0) throw new UsageError('du takes no arguments (use --prefix P)');
   if (opts.top !== undefined && (opts.depth !== undefined || opts.delimiter !== undefined)) {
@@ -53,6 +49,7 @@ export async function du(args: string[], opts: CliOptions, io: Io): Promise<numb
   const prefix = given === undefined ? '' : Buffer.from(given).toString('latin1');
   const size = (n: number): string => (opts.bytes ? String(n) : formatBytes(n));
   const shownKey = (key: string): string => printableKey(keyFromString(key));
+  if (opts.dead) return deadDu(opts, io, { prefix, delimiter, depth, size, shownKey });
 
   return withStore(
     opts,
@@ -112,4 +109,80 @@ export async function du(args: string[], opts: CliOptions, io: Io): Promise<numb
     },
     io,
   );
+}
+
+interface DeadDuOptions {
+  prefix: string;
+  delimiter: string;
+  depth: number;
+  size: (n: number) => string;
+  shownKey: (key: string) => string;
+}
+
+/** `du --dead`: the dead bytes by branch, or the keys with the most (--top). */
+async function deadDu(opts: CliOptions, io: Io, { prefix, delimiter, depth, size, shownKey }: DeadDuOptions): Promise<number> {
+  const status = statusFor(opts, io);
+  const interrupt = onInterrupt(io);
+  const drawn = status && engineProgress(status);
+  let read: Progress | undefined;
+  const work: Work = {
+    onProgress: (p) => {
+      if (p.phase === 'dead space') read = p;
+      drawn?.(p);
+    },
+    signal: interrupt.signal,
+  };
+  let dead: DeadSpace;
+  try {
+    dead = await withStore(opts, (o) => o.store.deadSpace(workOptions(work)), io, work);
+  } catch (err) {
+    if (!(err instanceof AbortedError)) throw err;
+    status?.clear();
+    const where = read === undefined ? 'while opening the store' : read.total > 0 ? `after ${formatBytes(read.done)} of ${formatBytes(read.total)} (${Math.floor((read.done / read.total) * 100)}%)` : 'as it began';
+    if (opts.json) io.out(JSON.stringify({ interrupted: true, ...(read === undefined ? { while: 'opening' } : { while: 'reading', readBytes: read.done, totalBytes: read.total }) }));
+    io.err(`kvscope: du --dead interrupted ${where}; no report`);
+    return EXIT_INTERRUPTED;
+  } finally {
+    interrupt.dispose();
+    status?.clear();
+  }
+  const t = dead.totals;
+  const apart = { damagedBytes: t.damagedBytes, unreadBytes: t.unreadBytes };
+  if (opts.top !== undefined) {
+    const keys = dead.top(opts.top, prefix);
+    if (opts.json) {
+      const json = keys.map((k) => ({ key: bytesToJson(keyFromString(k.key)), deadBytes: k.deadBytes, overwritten: k.overwritten, tombstones: k.tombstones, live: k.live, versions: k.versions }));
+      io.out(JSON.stringify({ prefix: bytesToJson(keyFromString(prefix)), ...apart, keys: json }));
+      return EXIT_OK;
+    }
+    const sizes = keys.map((k) => size(k.deadBytes));
+    const width = Math.max(0, ...sizes.map((s) => s.length));
+    keys.forEach((k, i) => {
+      const what = [`${formatCount(k.versions)} version${k.versions === 1 ? '' : 's'}`, `${formatCount(k.overwritten)} overwritten`, `${formatCount(k.tombstones)} deleted`, k.live ? 'live' : 'deleted now'];
+      io.out(`${sizes[i]!.padStart(width)}  ${shownKey(k.key)}  (${what.join(', ')})`);
+    });
+    if (keys.length === 0) io.out('No dead records' + (prefix === '' ? '' : ` under ${shownKey(prefix)}`));
+    sayApart(io, apart, size);
+    return EXIT_OK;
+  }
+  const grouped = dead.branches(prefix, delimiter, depth);
+  if (opts.json) {
+    const json = grouped.branches.map((b) => ({ prefix: bytesToJson(keyFromString(b.prefix)), kind: b.kind, keys: b.keys, deadBytes: b.deadBytes, deadRecords: b.deadRecords }));
+    io.out(JSON.stringify({ prefix: bytesToJson(keyFromString(prefix)), delimiter, depth, keys: grouped.keys, deadBytes: grouped.deadBytes, deadRecords: grouped.deadRecords, ...apart, branches: json }));
+    return EXIT_OK;
+  }
+  const sizes = grouped.branches.map((b) => size(b.deadBytes));
+  const records = grouped.branches.map((b) => formatCount(b.deadRecords));
+  const sizeWidth = Math.max(0, ...sizes.map((s) => s.length));
+  const recordWidth = Math.max(0, ...records.map((s) => s.length));
+  grouped.branches.forEach((b, k) => io.out(`${sizes[k]!.padStart(sizeWidth)}  ${records[k]!.padStart(recordWidth)}  ${shownKey(b.prefix)}`));
+  if (grouped.branches.length === 0) io.out('No dead records' + (prefix === '' ? '' : ` under ${shownKey(prefix)}`));
+  sayApart(io, apart, size);
+  return EXIT_OK;
+}
+
+/** Damaged and unread bytes are nobody's dead bytes: said on stderr, after the lines. */
+function sayApart(io: Io, apart: { damagedBytes: number; unreadBytes: number }, size: (n: number) => string): void {
+  if (apart.damagedBytes > 0) io.err(`kvscope: ${size(apart.damagedBytes)} of damaged records not counted (kvscope verify shows them)`);
+  if (apart.unreadBytes > 0) io.err(`kvscope: ${size(apart.unreadBytes)} of records the format's program never reads (after damage) not counted`);
 }

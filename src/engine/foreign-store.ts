@@ -53,6 +53,7 @@ import { Yielder } from './yielder.js';
 import { DataRecords, HintChecker } from './foreign-hint-check.js';
 import { SlotKeyList, type KeyList } from './key-list.js';
 import { VersionTable, type Version } from './foreign-versions.js';
+import { foreignDeadSpace, type DeadSpace } from './dead-space.js';
 import { UnknownFormatError, detectFormat, lookedFor, requireFormat } from './formats/registry.js';
 
 /** How many keys of the records a stop left unread a note names. */
@@ -771,6 +772,16 @@ export class ForeignStore implements BrowsableStore {
     const out: DeletedKey[] = [];
     for (const { key, row } of this.versions.deletedKeyRows()) out.push({ key, deletedAt: this.location(this.versions.version(row)) });
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Dead bytes by key, from the versions the open kept (nothing is read; dead-space.ts). */
+  async deadSpace(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<DeadSpace> {
+    this.check();
+    const versions = this.versions;
+    const dead = await foreignDeadSpace(versions.keys, (visit) => versions.forEachRow(visit), (key) => versions.liveRow(key) >= 0, new Yielder('dead space', opts.signal, opts.onProgress));
+    // Damage whose key is unknown is in no version: the files' corrupt bytes, as stats counts them.
+    dead.totals.damagedBytes = this.segmentStats.reduce((n, s) => n + s.corruptBytes, 0);
+    return dead;
   }
 
   stats(): StoreStats {

@@ -229,6 +229,11 @@ export class VersionTable {
     }
   }
 
+  /** Every row with its key's index in `keys`, its length, its standing and whether it is damaged (dead-space.ts). */
+  forEachRow(visit: (k: number, length: number, standing: Standing, damaged: boolean) => void): void {
+    for (let row = 0; row < this.rows; row++) visit(this.keyOfRow[row]!, this.length[row]!, this.standingOf(row), (this.flags[row]! & DAMAGED) !== 0);
+  }
+
   private standingOf(row: number): Standing {
     if ((this.flags[row]! & REPLAYED) === 0) return 'unread';
     return this.winner[this.keyOfRow[row]!] === row && this.isPut(row) ? 'live' : this.isPut(row) ? 'stale' : 'tombstone';

@@ -62,6 +62,7 @@ import { CacheFill, PREPARE_FROM_BYTES, type BackgroundFill, type CacheableFile 
 import { GroupCommit } from './group-commit.js';
 import { keyHistory } from './key-history.js';
 import { findDeletedKeys } from './deleted-keys.js';
+import { nativeDeadSpace, type DeadSpace } from './dead-space.js';
 import { permutedSteps } from './arrays.js';
 import { runStepsPausing, Yielder } from './yielder.js';
 import { dataFileSizesNow, finishInterruptedCompaction, nativeDataFiles, runCompaction, type CompactionContext, type CompactionHooks, type NativeSegmentFile, type WalkedDamage } from './compaction.js';
@@ -1217,6 +1218,22 @@ export class Store implements BrowsableStore {
   async deletedKeys(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<DeletedKey[]> {
     this.assertOpen();
     return findDeletedKeys(this.efs, this.dir, [...this.segments.values()], (key) => this.has(key), new Yielder('deleted keys', opts.signal, opts.onProgress));
+  }
+
+  /**
+   * Dead bytes by key: every segment's committed records read (as verify reads them), a put dead unless the
+   * keydir holds its key at its place, a tombstone always (dead-space.ts).
+   */
+  async deadSpace(opts: { onProgress?: (p: Progress) => void; signal?: AbortSignal } = {}): Promise<DeadSpace> {
+    this.assertOpen();
+    // Our own compaction closes and deletes segments: walk them between compactions.
+    while (this.compacting) await this.compacting.catch(() => undefined);
+    const segments = [...this.segments.values()].sort((a, b) => a.id - b.id);
+    const liveAt = (key: Uint8Array, start: number, length: number, segment: number, offset: number): boolean => {
+      const slot = this.keydir.slotOfBytes(key, start, length);
+      return slot >= 0 && this.keydir.segmentAt(slot) === segment && this.keydir.offsetAt(slot) === offset;
+    };
+    return nativeDeadSpace(this.efs, segments, liveAt, (key) => this.has(key), new Yielder('dead space', opts.signal, opts.onProgress));
   }
 
   /** The value bytes of any record (for showing an old version). */

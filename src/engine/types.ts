@@ -7,6 +7,7 @@
  * sorts exactly like the bytes and is cheap to hash. Use keyToString /
  * keyFromString in ./keys.ts to convert.
  */
+import type { DeadSpace } from './dead-space.js';
 import type { KeyList } from './key-list.js';
 
 export type { KeyList };
@@ -304,6 +305,8 @@ export interface BrowsableStore {
    * records of a segment without one).
    */
   deletedKeys(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<DeletedKey[]>;
+  /** Dead bytes (overwritten puts, tombstones) by key and prefix: a native store reads every segment, a foreign one its version table. */
+  deadSpace(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<DeadSpace>;
   stats(): StoreStats;
   verify(opts?: { onProgress?: (p: Progress) => void; signal?: AbortSignal }): Promise<VerifyReport>;
   close(): Promise<void>;

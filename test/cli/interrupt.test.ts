@@ -279,4 +279,15 @@ describe('SIGTERM and SIGHUP', () => {
     expect([r.code, r.signal]).toEqual([null, 'SIGHUP']);
     expect(r.err).toMatch(/^kvscope: verify interrupted after [\d.]+ (B|KiB|MiB) of [\d.]+ MiB \(\d+%\); no report\n$/);
   });
+
+  it('during du --dead: stops reading the records, says how far it got, ends by SIGTERM', async () => {
+    await built;
+    const run = start(['--dir', storeDir, 'du', '--dead'], { preload, holdIn: 'nativeDeadSpace', marker: 'HELD' });
+    await run.ready;
+    run.interrupt('SIGTERM');
+    const r = await run.ended;
+    expect([r.code, r.signal]).toEqual([null, 'SIGTERM']);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^kvscope: du --dead interrupted after [\d.]+ (B|KiB|MiB) of [\d.]+ MiB \(\d+%\); no report\n$/);
+  });
 });
