@@ -50,6 +50,7 @@ import type {
   SessionInfo,
   StatsResponse,
   VerifyResult,
+  DeadSpaceResult,
 } from '../shared/contract.js';
 import { LIMITS } from '../shared/contract.js';
 import { ApiError } from '../shared/errors.js';
@@ -1137,6 +1138,41 @@ export class InspectorService implements KvscopeHandlers {
       session.id,
       async ({ signal, onProgress }) => this.withKeyStates(session, verifyResult(await store.verify({ signal, onProgress }), store)),
       (report) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'verify', report }),
+      toApiError,
+    );
+    return { jobId };
+  }
+
+  /** Where the dead space is, by prefix and key: a job reading every record of a kvscope store (dead-space.ts). */
+  async deadSpace(req: RequestOf<'deadSpace'>): Promise<ResponseOf<'deadSpace'>> {
+    const session = this.session(req.sessionId);
+    const store = session.handle.store;
+    const prefix = req.prefix ?? '';
+    const delimiter = req.delimiter ?? ':';
+    const depth = req.depth ?? 1;
+    const jobId = this.jobs.start(
+      session.id,
+      async ({ signal, onProgress }): Promise<DeadSpaceResult> => {
+        const dead = await store.deadSpace({ signal, onProgress });
+        const grouped = dead.branches(prefix, delimiter, depth);
+        const t = dead.totals;
+        return {
+          prefix,
+          delimiter,
+          depth,
+          keys: grouped.keys,
+          deadBytes: grouped.deadBytes,
+          deadRecords: grouped.deadRecords,
+          overwrittenBytes: t.overwrittenBytes,
+          tombstoneBytes: t.tombstoneBytes,
+          damagedBytes: t.damagedBytes,
+          unreadBytes: t.unreadBytes,
+          branches: grouped.branches.slice(0, req.limit).map((b) => ({ ...b, display: entryFor(b.prefix).display })),
+          branchCount: grouped.branches.length,
+          topKeys: dead.top(req.limit, prefix).map((k) => ({ ...k, display: entryFor(k.key).display })),
+        };
+      },
+      (result) => ({ type: 'job-done', jobId: '', sessionId: session.id, kind: 'dead-space', result }),
       toApiError,
     );
     return { jobId };

@@ -238,6 +238,19 @@ export const requestSchemas = {
   restoreVersion: z.strictObject({ ...session, key: KeySchema, file: FileNameSchema, offset: FileOffsetSchema }),
   /** Starts a verify job; its report comes with job-done (kind 'verify'). */
   verify: z.strictObject({ ...session }),
+  /**
+   * Starts a job finding where the dead space is: every record that is not live (an overwritten put, a tombstone)
+   * counted against its key (a kvscope store's segments are read whole; another engine's versions are known), the
+   * keys under `prefix` grouped `depth` levels of `delimiter` down (default ':' and 1), the `limit` branches and
+   * the `limit` keys with the most dead bytes. Its result comes with job-done (kind 'dead-space').
+   */
+  deadSpace: z.strictObject({
+    ...session,
+    prefix: KeySchema.optional(),
+    delimiter: z.enum([':', '/']).optional(),
+    depth: z.number().int().min(1).max(100).optional(),
+    limit: z.number().int().min(1).max(LIMITS.deadSpaceMax),
+  }),
   /** Writes a repaired copy of the store to `to` (missing or empty); never touches the original. */
   repair: z.strictObject({ ...session, to: PathSchema }),
   /** Copies the store (to `to`, or a new temporary directory), damages the copy, reopens it and compares. */
@@ -498,6 +511,51 @@ export interface CompactSummary {
   bytesAfter: number;
   reclaimedBytes: number;
   recordsDropped: number;
+}
+
+/** A branch (its prefix ends with the delimiter) or a key, with the dead bytes of the keys under it. */
+export interface DeadSpaceBranch {
+  /** Key string (latin1) of the prefix, and its printable form. */
+  prefix: string;
+  display: string;
+  kind: 'branch' | 'key';
+  /** Keys under it with dead records. */
+  keys: number;
+  deadBytes: number;
+  deadRecords: number;
+}
+
+/** A key with dead records: its overwritten puts and tombstones, and whether it is live now. */
+export interface DeadSpaceKey {
+  key: string;
+  display: string;
+  deadBytes: number;
+  overwritten: number;
+  tombstones: number;
+  live: boolean;
+  /** Its versions in the log (its dead records, and its live one). */
+  versions: number;
+}
+
+export interface DeadSpaceResult {
+  prefix: string;
+  delimiter: ':' | '/';
+  depth: number;
+  /** Under `prefix`: keys with dead records, their dead bytes and records. */
+  keys: number;
+  deadBytes: number;
+  deadRecords: number;
+  /** The whole store's: of overwritten puts and of tombstones. */
+  overwrittenBytes: number;
+  tombstoneBytes: number;
+  /** Damaged records (no key's dead bytes) and a foreign format's records after damage its program never reads. */
+  damagedBytes: number;
+  unreadBytes: number;
+  /** The branches with the most dead bytes, most first (at most `limit`), and how many there are. */
+  branches: DeadSpaceBranch[];
+  branchCount: number;
+  /** The keys with the most dead bytes, most first (at most `limit`). */
+  topKeys: DeadSpaceKey[];
 }
 
 export interface StartJobResponse {
@@ -863,6 +921,7 @@ export interface ResponseTypes {
   diffVersions: DiffVersionsResponse;
   restoreVersion: PutValueResponse;
   verify: StartJobResponse;
+  deadSpace: StartJobResponse;
   repair: RepairResult;
   crashLab: CrashLabResult;
   follow: FollowResponse;
@@ -880,6 +939,7 @@ export type KvscopeEvent =
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'copy'; result: CopyResult }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'export'; result: ExportResult }
   | { type: 'job-done'; jobId: string; sessionId: string; kind: 'import'; result: ImportResult }
+  | { type: 'job-done'; jobId: string; sessionId: string; kind: 'dead-space'; result: DeadSpaceResult }
   /**
    * Another process appended to a followed store, or changed its files without a change to a key (a
    * compaction: `changes` is empty). The session has been opened again: views read what they show again.

@@ -12,6 +12,8 @@ export const LIMITS = {
   treeNodesMax: 5000,
   /** Values one largestValues request lists. */
   largestValuesMax: 1000,
+  /** Prefixes and keys one dead-space result lists, each. */
+  deadSpaceMax: 500,
   recentMax: 20,
   /** Rows of the record table per request. */
   recordWindowMax: 1000,

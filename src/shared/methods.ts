@@ -31,6 +31,7 @@ export const METHOD_NAMES = [
   'diffVersions',
   'restoreVersion',
   'verify',
+  'deadSpace',
   'repair',
   'crashLab',
   'follow',

@@ -7,7 +7,7 @@
  * stats with the merge dry-run, and the record-level methods the contract
  * declares: segments, records, recordAt, readBytes, verify) and through the
  * engine (open read-only, every key and every version, decode every record of
- * every file, verify, compaction plan) and through the built CLI's `du` (branches, --depth, --top) — close,
+ * every file, verify, compaction plan) and through the built CLI's `du` (branches, --depth, --top, --dead) — close,
  * and hash again: identical.
  */
 import * as fs from 'node:fs';
@@ -115,6 +115,11 @@ async function lookThroughService(dir: string): Promise<{ keys: number; calls: n
       while (!events.some((e) => 'jobId' in e && e.jobId === jobId && (e.type === 'job-done' || e.type === 'job-failed'))) await new Promise((r) => setTimeout(r, 10));
       expect(events.some((e) => 'jobId' in e && e.jobId === jobId && e.type === 'job-done')).toBe(true);
     }
+    if (has('deadSpace')) {
+      const { jobId } = await call('deadSpace', { sessionId, limit: 50 });
+      while (!events.some((e) => 'jobId' in e && e.jobId === jobId && (e.type === 'job-done' || e.type === 'job-failed'))) await new Promise((r) => setTimeout(r, 10));
+      expect(events.some((e) => 'jobId' in e && e.jobId === jobId && e.type === 'job-done')).toBe(true);
+    }
     await call('closeStore', { sessionId });
     return { keys: keys.length, calls };
   } finally {
@@ -143,6 +148,7 @@ async function lookThroughEngine(dir: string): Promise<number> {
     }
     store.stats();
     await store.verify();
+    await store.deadSpace();
     const format = getFormat(opened.detection.format)!;
     const files = format.listFiles(opened.detection.root);
     for (const file of files) {
@@ -163,7 +169,7 @@ async function lookThroughEngine(dir: string): Promise<number> {
 
 /** `kvscope du` as a person runs it: each answers (exit 0; damage the open met is said on stderr). */
 function lookThroughCli(dir: string): void {
-  for (const args of [[], ['--delimiter', '/', '--depth', '3', '--bytes'], ['--top', '20', '--json']]) {
+  for (const args of [[], ['--delimiter', '/', '--depth', '3', '--bytes'], ['--top', '20', '--json'], ['--dead'], ['--dead', '--top', '5', '--json']]) {
     const r = kvscope(dir, ['-d', dir, 'du', ...args]);
     expect(r.code, r.err).toBe(0);
   }

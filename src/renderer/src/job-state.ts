@@ -1,5 +1,6 @@
 /**
- * The page's view of the session's job (compaction, verify, a copy into a new store, an export, an import), from what
+ * The page's view of the session's job (compaction, verify, a copy into a new store, an export, an import, the
+ * dead-space search), from what
  * reaches it in whatever order: the answer to the request that started the
  * job (its id) comes over HTTP (or IPC), its progress and its end (job-done,
  * job-failed) as events over another channel. A short job's end can arrive
@@ -9,7 +10,7 @@
  */
 import type { JobState } from './components/StatsPanel.js';
 
-export type JobKind = 'compact' | 'verify' | 'copy' | 'export' | 'import';
+export type JobKind = 'compact' | 'verify' | 'copy' | 'export' | 'import' | 'dead-space';
 
 export interface JobsState {
   /** The job running, as the page shows it; null when none. */

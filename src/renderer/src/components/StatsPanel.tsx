@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useRef, type ReactNode } from 'react';
 import { useWriteHint } from '../write-hint.js';
 import { useRefocusAfter } from '../focus.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
@@ -22,6 +22,8 @@ interface Props {
   lastCompaction: CompactSummary | null;
   onCompact: () => void;
   onCancel: () => void;
+  /** "Where is the dead space?" (DeadSpaceView), below the compaction. */
+  deadSpace?: ReactNode;
 }
 
 /** Why Compact does nothing when no segment holds a record to drop. */
@@ -36,7 +38,7 @@ function Figure({ label, value }: { label: string; value: string }) {
   );
 }
 
-export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel }: Props) {
+export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel, deadSpace }: Props) {
   const compactHint = useWriteHint('compact');
   const plan = stats?.compactionPlan;
   /** No segment holds a record a compaction would drop: it would do nothing. */
@@ -175,6 +177,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
               </div>
             </div>
           )}
+          {deadSpace}
           {stats.perSegment.length > 0 && (
             <>
               <h3 className="section-title">Segments</h3>

@@ -18,6 +18,7 @@ import type {
   SessionInfo,
   StatsResponse,
   VerifyResult,
+  DeadSpaceResult,
 } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { jobsReducer, kindOf, noJobs, type JobAction, type JobKind } from '../job-state.js';
@@ -36,6 +37,7 @@ import { StatsPanel } from './StatsPanel.js';
 import { StatusBar } from './StatusBar.js';
 import { ValuePanel } from './ValuePanel.js';
 import { VerifyView } from './VerifyView.js';
+import { DeadSpaceView, DEAD_SPACE_SHOWN } from './DeadSpaceView.js';
 
 interface Props {
   api: KvscopeApi;
@@ -102,6 +104,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const job = jobsState.job;
   const [lastCompaction, setLastCompaction] = useState<CompactSummary | null>(null);
   const [verifyResult, setVerifyResult] = useState<VerifyResult | null>(null);
+  /** The last dead-space search's result ("Where is the dead space?" in Statistics). */
+  const [deadSpace, setDeadSpace] = useState<DeadSpaceResult | null>(null);
   /** "Copy into a new kvscope store…": whether its dialog is open, and how the last copy asked for ended. */
   const [copyOpen, setCopyOpen] = useState(false);
   const [copyOutcome, setCopyOutcome] = useState<CopyOutcome | null>(null);
@@ -177,6 +181,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           dispatchJob({ type: 'ended', jobId: event.jobId });
           succeeded();
           if (event.kind === 'verify') setVerifyResult(event.report);
+          else if (event.kind === 'dead-space') setDeadSpace(event.result);
           else if (event.kind === 'copy') setCopyOutcome({ kind: 'done', result: event.result });
           else if (event.kind === 'export') setExportOutcome({ kind: 'done', result: event.result });
           else if (event.kind === 'import') {
@@ -195,7 +200,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
           else if (kind === 'export') setExportOutcome({ kind: 'failed', error: event.error, path: exportPath.current });
           else if (kind === 'import') setImportOutcome({ kind: 'failed', error: event.error, path: importPath.current });
           else if (event.error.code !== 'ABORTED') onError(event.error);
-          else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
+          else onError({ code: 'ABORTED', message: kind === 'verify' ? 'Verify was cancelled.' : kind === 'dead-space' ? 'The dead space search was cancelled.' : 'Compaction was cancelled; the store is unchanged.' });
           // A compaction, or an import that failed after writing some batches, changed the store.
           if (kind === 'compact' || kind === 'import') bump();
         } else if (event.type === 'follow-changes') {
@@ -246,6 +251,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     else setVerifyResult(null);
     return askForJob(kind, () => (kind === 'compact' ? api.compact({ sessionId }) : api.verify({ sessionId })), onError);
   };
+
+  const startDeadSpace = (prefix: string) => askForJob('dead-space', () => api.deadSpace({ sessionId, limit: DEAD_SPACE_SHOWN, ...(prefix ? { prefix } : {}) }), onError);
 
   // A copy, an export or an import says in its dialog how it ended, a refusal too.
   const startCopy = (to: string) => {
@@ -331,6 +338,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
   const native = session.format === 'kvscope';
   const confidence = Math.round(session.detection.confidence * 100);
   const compactJob = job && (job.kind ?? 'compact') === 'compact' ? job : null;
+  const deadSpaceJob = job && job.kind === 'dead-space' ? job : null;
   const copyJob = job && job.kind === 'copy' ? job : null;
   const exportJob = job && job.kind === 'export' ? job : null;
   const importJob = job && job.kind === 'import' ? job : null;
@@ -534,6 +542,16 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
             lastCompaction={lastCompaction}
             onCompact={() => void startJob('compact')}
             onCancel={() => void cancelJob()}
+            deadSpace={
+              <DeadSpaceView
+                job={deadSpaceJob}
+                busy={job !== null || jobsState.requested !== null}
+                result={deadSpace}
+                onStart={(prefix) => void startDeadSpace(prefix)}
+                onCancel={() => void cancelJob()}
+                onSelectKey={openKey}
+              />
+            }
           />
         </div>
       )}
