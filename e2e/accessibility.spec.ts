@@ -118,8 +118,8 @@ test('the key tree, the keys as hex and the deleted keys', async ({ page, kv }) 
   await page.getByRole('checkbox', { name: 'hex' }).uncheck();
   await page.getByRole('radio', { name: 'tree' }).click();
   const tree = page.getByRole('tree', { name: 'Key tree' });
-  await tree.getByRole('button', { name: /^▸\s*blob:\s*300\b/ }).click();
-  await expect(tree.getByRole('treeitem', { name: /^· 0(\s|$)/ })).toBeVisible();
+  await tree.getByRole('treeitem', { name: /^blob: 300 keys\b/ }).click();
+  await expect(tree.getByRole('treeitem', { name: /^0, / })).toBeVisible();
   await expectAccessible(page, 'key tree, a branch open');
   await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'largest' }).click();
   await expect(page.getByText(/^The 200 largest of [\d,]+ keys/)).toBeVisible();
@@ -377,42 +377,96 @@ test('keyboard: the key tree is one stop of Tab; the arrows, Home and End move i
   await openFromScreen(page, kv.dir);
   await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' }).click();
   const tree = page.getByRole('tree', { name: 'Key tree' });
-  const node = (name: string | RegExp) => tree.getByRole('button', { name, exact: true });
-  const blob = node(/^▸\s*blob:\s*300\b/);
+  const node = (name: RegExp) => tree.getByRole('treeitem', { name });
+  const blob = node(/^blob: 300 keys\b/);
   await expect(blob).toBeVisible();
   // Tab from the control before the tree lands on its first node.
   await page.getByRole('button', { name: 'Export…' }).focus();
   await page.keyboard.press('Tab');
-  await expect(tree.getByRole('button').first()).toBeFocused();
+  await expect(tree.getByRole('treeitem').first()).toBeFocused();
   // Open blob: (300 keys) and walk into it: Tab then leaves the tree, where before it went through each of them.
   await page.keyboard.press('ArrowDown');
   await expect(blob).toBeFocused();
   await page.keyboard.press('ArrowRight');
-  await expect(node(/^▾\s*blob:\s*300\b/)).toBeVisible();
-  await expect(node(/^· 0(\s|$)/)).toBeVisible();
+  await expect(blob).toHaveAttribute('aria-expanded', 'true');
+  await expect(node(/^0, /)).toBeVisible();
   await page.keyboard.press('ArrowRight');
-  await expect(node(/^· 0(\s|$)/)).toBeFocused();
+  await expect(node(/^0, /)).toBeFocused();
   await page.keyboard.press('ArrowDown');
-  await expect(node(/^· 1(\s|$)/)).toBeFocused();
+  await expect(node(/^1, /)).toBeFocused();
   await page.keyboard.press('Tab');
   expect(await tree.evaluate((t) => t.contains(document.activeElement))).toBe(false);
   // Shift+Tab comes back to the node left, not to the tree's last.
   await page.keyboard.press('Shift+Tab');
-  await expect(node(/^· 1(\s|$)/)).toBeFocused();
+  await expect(node(/^1, /)).toBeFocused();
   // Left goes up to the branch holding the node; Left again closes it.
   await page.keyboard.press('ArrowLeft');
-  await expect(node(/^▾\s*blob:\s*300\b/)).toBeFocused();
+  await expect(blob).toBeFocused();
+  await expect(blob).toHaveAttribute('aria-expanded', 'true');
   await page.keyboard.press('ArrowLeft');
-  await expect(node(/^▸\s*blob:\s*300\b/)).toBeFocused();
-  await expect(node(/^· 1(\s|$)/)).toHaveCount(0);
+  await expect(blob).toBeFocused();
+  await expect(blob).toHaveAttribute('aria-expanded', 'false');
+  await expect(node(/^1, /)).toHaveCount(0);
   // End and Home: the last and first shown nodes; Enter on a key selects it.
   await page.keyboard.press('End');
-  await expect(tree.getByRole('button').last()).toBeFocused();
+  await expect(tree.getByRole('treeitem').last()).toBeFocused();
   await page.keyboard.press('Home');
-  await expect(tree.getByRole('button').first()).toBeFocused();
+  await expect(tree.getByRole('treeitem').first()).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: '\\x00\\xff\\x10k', exact: true })).toBeVisible();
   await shot(page, 'a11y-key-tree-keyboard');
+});
+
+test('screen readers: a key tree node is the tree item itself, with its level, place, state and a name in words; its marks are not read', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' }).click();
+  const tree = page.getByRole('tree', { name: 'Key tree' });
+  const top = tree.locator(':scope > [role=treeitem]');
+  await expect(top.first()).toBeVisible();
+  // No button inside the items (a screen reader said "button", not the item's level and state).
+  await expect(tree.getByRole('button')).toHaveCount(0);
+  // A branch: its part of the key, then its count and size in words; its level, its place among the shown nodes, closed.
+  const user = tree.getByRole('treeitem', { name: /^user: 2,850 keys, [\d.]+ KiB$/ });
+  await expect(user).toHaveAttribute('aria-level', '1');
+  await expect(user).toHaveAttribute('aria-expanded', 'false');
+  await expect(user).toHaveAttribute('aria-setsize', String(await top.count()));
+  const place = await top.evaluateAll((items) => items.findIndex((i) => i.getAttribute('data-prefix') === 'user:') + 1);
+  await expect(user).toHaveAttribute('aria-posinset', String(place));
+  // Its ▸ mark is hidden from a screen reader.
+  await expect(user.locator('.tree-icon')).toHaveText('▸');
+  await expect(user.locator('.tree-icon')).toHaveAttribute('aria-hidden', 'true');
+  // The item itself takes the focus: Enter opens the branch, whose keys are a level down, each said with its size.
+  const blob = tree.getByRole('treeitem', { name: /^blob: 300 keys, [\d.]+ KiB$/ });
+  await blob.focus();
+  await page.keyboard.press('Enter');
+  await expect(blob).toHaveAttribute('aria-expanded', 'true');
+  const first = blob.getByRole('treeitem', { name: /^0, \d+ B$/ });
+  await expect(first).toHaveAttribute('aria-level', '2');
+  await expect(first).toHaveAttribute('aria-posinset', '1');
+  await expect(first).toHaveAttribute('aria-setsize', '300');
+  await expect(first).toHaveAttribute('aria-selected', 'false');
+  await expect(first).not.toHaveAttribute('aria-expanded', /.*/);
+  await expect(first.locator('.tree-icon')).toHaveAttribute('aria-hidden', 'true');
+  // Space on a key selects it; it says so, and keeps the focus.
+  await page.keyboard.press('ArrowRight');
+  await expect(first).toBeFocused();
+  await page.keyboard.press('Space');
+  await expect(first).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('heading', { name: 'blob:0', exact: true })).toBeVisible();
+  await expect(first).toBeFocused();
+  // Type-ahead: a character moves to the next shown node whose label starts with it, more characters narrow it.
+  await page.keyboard.press('Home');
+  await page.keyboard.press('u');
+  await expect(user).toBeFocused();
+  await page.waitForTimeout(700);
+  await page.keyboard.type('gr');
+  await expect(tree.getByRole('treeitem', { name: /^greeting, / })).toBeFocused();
+  // A click on a row focuses its item too (the tab stop moves there).
+  await user.click();
+  await expect(user).toBeFocused();
+  await expect(user).toHaveAttribute('aria-expanded', 'true');
+  await expect(user).toHaveAttribute('tabindex', '0');
 });
 
 test('keyboard: a problem of the Verify report is a button, opened with Enter or Space, and the row keeps its highlight while it has focus', async ({ page, kv }) => {

@@ -21,20 +21,22 @@ test('tree labels keep the key\'s spaces, mark those at the ends and escape what
 
   // A branch: its part " pad " has a space at each end, the delimiter follows.
   await page.getByLabel('Filter keys').fill('pad');
-  const branch = tree.getByRole('button', { name: /pad\s*:/ });
+  const branch = tree.getByRole('treeitem', { name: /pad\s*:/ });
   await expect(branch.locator('.edge-space')).toHaveCount(2);
   const branchLabel = branch.locator('.tree-label');
   expect(await branchLabel.textContent()).toBe(' pad :');
   await expect(branchLabel).toHaveCSS('white-space', 'pre');
   await expect(branchLabel.locator('.edge-space')).toHaveCount(2);
-  await expect(branch).toHaveAttribute('title', '“ pad :” (1 leading space)');
+  await expect(branch.locator(':scope > .tree-button')).toHaveAttribute('title', '“ pad :” (1 leading space)');
 
   await page.getByLabel('Filter keys').fill('ws:');
-  await tree.getByRole('button', { name: /ws\s*:/ }).click();
-  const leaf = tree.getByRole('button', { name: /two\s+inner/ });
+  await tree.getByRole('treeitem', { name: /ws\s*:/ }).click();
+  const leaf = tree.getByRole('treeitem', { name: /two\s+inner/ });
   await expect(leaf.locator('.edge-space')).toHaveCount(2);
   const label = leaf.locator('.tree-label');
-  expect(await label.textContent()).toBe(' two  inner ');
+  // After the key's part, the comma that its name says before its size, which takes no room.
+  expect(await label.textContent()).toBe(' two  inner ,');
+  expect((await label.locator('.tree-pause').boundingBox())!.width).toBe(0);
   await expect(label).toHaveCSS('white-space', 'pre');
   await expect(label).toHaveCSS('text-overflow', 'ellipsis');
   // The two inner spaces take two characters' room; the spaces at the ends are marked and take room too.
@@ -47,12 +49,12 @@ test('tree labels keep the key\'s spaces, mark those at the ends and escape what
     expect(await edge.textContent()).toBe(' ');
     expect((await edge.boundingBox())!.width).toBeGreaterThan(one / 2);
   }
-  await expect(leaf).toHaveAttribute('title', '“ws: two  inner ” (1 trailing space)');
+  await expect(leaf.locator(':scope > .tree-button')).toHaveAttribute('title', '“ws: two  inner ” (1 trailing space)');
   await expect(label).not.toHaveClass(/escaped/);
 
   // Not printable: escaped, in the escaped colour, as in the list.
-  const bell = tree.getByRole('button', { name: /bell/ }).locator('.tree-label');
-  expect(await bell.textContent()).toBe('bell\\x07');
+  const bell = tree.getByRole('treeitem', { name: /bell/ }).locator('.tree-label');
+  expect(await bell.textContent()).toBe('bell\\x07,');
   await expect(bell).toHaveClass(/escaped/);
   await shot(page, 'key-tree-spaces');
 

@@ -49,10 +49,13 @@ test('key list controls: hex, Export… and New key share one line inside the ke
   }
 });
 
-/** The focused element's outline, as drawn (its box grown by the outline's width and offset), and the box of `scroller` that shows it. */
-async function focusRing(page: import('@playwright/test').Page, scroller: string): Promise<{ drawn: boolean; left: number; right: number; top: number; bottom: number }> {
-  return page.evaluate((sel) => {
-    const el = document.activeElement as HTMLElement;
+/**
+ * The focused element's outline, as drawn (its box grown by the outline's width and offset), and the box of `scroller`
+ * that shows it; `drawnBy`: the focused element's child that draws its ring (a tree item's row).
+ */
+async function focusRing(page: import('@playwright/test').Page, scroller: string, drawnBy?: string): Promise<{ drawn: boolean; left: number; right: number; top: number; bottom: number }> {
+  return page.evaluate(([sel, drawnBy]) => {
+    const el = (drawnBy ? document.activeElement!.querySelector(drawnBy) : document.activeElement) as HTMLElement;
     const style = getComputedStyle(el);
     const grow = parseFloat(style.outlineWidth) + parseFloat(style.outlineOffset);
     const r = el.getBoundingClientRect();
@@ -67,7 +70,7 @@ async function focusRing(page: import('@playwright/test').Page, scroller: string
       top: t - (r.top - grow),
       bottom: r.bottom + grow - (t + box.clientHeight),
     };
-  }, scroller);
+  }, [scroller, drawnBy] as const);
 }
 
 test('key tree: the focus ring of a branch and of a deleted key\'s leaf is drawn whole inside the tree, not cut by its edges', async ({ page, kv }) => {
@@ -76,24 +79,26 @@ test('key tree: the focus ring of a branch and of a deleted key\'s leaf is drawn
   await openFromScreen(page, kv.dir);
   await page.getByRole('radiogroup', { name: 'Key view' }).getByRole('radio', { name: 'tree' }).click();
   const tree = page.getByRole('tree', { name: 'Key tree' });
-  const branch = tree.getByRole('treeitem').filter({ hasText: 'blob:' }).getByRole('button').first();
+  const branch = tree.getByRole('treeitem', { name: /^blob: / });
   await branch.focus();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');
   await expect(branch).toBeFocused();
-  const ring = await focusRing(page, '.key-tree');
+  const ring = await focusRing(page, '.key-tree', ':scope > .tree-button');
   expect(ring.drawn).toBe(true);
   for (const side of ['left', 'right', 'top', 'bottom'] as const) expect(ring[side], `branch ring, ${side}`).toBeLessThan(0.5);
+  // The ring is its row's only: the item itself (which holds an open branch's nodes) draws none.
+  await expect(branch).toHaveCSS('outline-style', 'none');
   await shot(page, 'layout-keys-tree-focus');
 
   await page.getByRole('radiogroup', { name: 'Which keys' }).getByRole('radio', { name: 'deleted' }).click();
   const deletedTree = page.getByRole('tree', { name: 'Deleted key tree' });
-  const leaf = deletedTree.locator('.tree-item.deleted button').first();
+  const leaf = deletedTree.locator('[role=treeitem].deleted').first();
   await leaf.focus();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowUp');
   await expect(leaf).toBeFocused();
-  const leafRing = await focusRing(page, '.key-tree');
+  const leafRing = await focusRing(page, '.key-tree', ':scope > .tree-button');
   expect(leafRing.drawn).toBe(true);
   for (const side of ['left', 'right', 'top', 'bottom'] as const) expect(leafRing[side], `deleted leaf ring, ${side}`).toBeLessThan(0.5);
   await shot(page, 'layout-keys-deleted-tree-focus');

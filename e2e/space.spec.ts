@@ -27,22 +27,25 @@ test('the tree shows each branch\'s bytes as the store counts them, and sorts a 
   const tree = page.getByRole('tree', { name: 'Key tree' });
 
   for (const prefix of ['user:', 'blob:']) {
-    const branch = tree.locator(`button[data-prefix="${prefix}"]`);
-    const size = branch.locator('.count').nth(1);
+    const branch = tree.locator(`[role=treeitem][data-prefix="${prefix}"]`);
+    const size = branch.locator('.node-size');
     await expect(size).toHaveText(formatBytes(under(prefix)));
     await expect(size).toHaveAttribute('title', `${formatCount(under(prefix))} bytes of live records (header, key and value)`);
-    await expect(branch.locator('.count').first()).toHaveText(formatCount([...sizes.keys()].filter((k) => k.startsWith(prefix)).length));
+    const keys = formatCount([...sizes.keys()].filter((k) => k.startsWith(prefix)).length);
+    await expect(branch.locator('.count').first()).toHaveText(new RegExp(`^${keys}\\b`));
+    await expect(branch).toHaveAccessibleName(`${prefix} ${keys} keys, ${formatBytes(under(prefix))}`);
   }
   // A leaf: its own record's bytes.
-  await expect(tree.locator('button[data-prefix="greeting"] .count')).toHaveText(formatBytes(sizes.get('greeting')!));
+  await expect(tree.locator('[data-prefix="greeting"] .node-size')).toHaveText(formatBytes(sizes.get('greeting')!));
+  await expect(tree.locator('[data-prefix="greeting"]')).toHaveAccessibleName(`greeting, ${formatBytes(sizes.get('greeting')!)}`);
 
   // Sorted by size: the top level's largest first; by name again: key order.
-  const firstPrefix = () => tree.locator(':scope > li > button.tree-button').first().getAttribute('data-prefix');
+  const firstPrefix = () => tree.locator(':scope > [role=treeitem]').first().getAttribute('data-prefix');
   const byName = await firstPrefix();
   await page.getByRole('radiogroup', { name: 'Sort tree by' }).getByRole('radio', { name: 'size' }).click();
   await expect.poll(firstPrefix).toBe('user:');
-  await tree.locator('button[data-prefix="user:"]').click();
-  const children = tree.locator('button[data-prefix="user:"] + ul > li > button.tree-button');
+  await tree.locator('[data-prefix="user:"]').click();
+  const children = tree.locator('[data-prefix="user:"] > [role=group] > [role=treeitem]');
   await expect(children.first()).toBeVisible();
   const shown = await children.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.prefix!));
   const childBytes = shown.map((p) => under(p));

@@ -285,7 +285,7 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   const sectionRef = useRef<HTMLElement>(null);
   useEffect(() => {
     if (focusRequest === 0) return;
-    const target = sectionRef.current?.querySelector<HTMLElement>('[role=listbox], [role=tree] [role=treeitem] button, [role=tree] button');
+    const target = sectionRef.current?.querySelector<HTMLElement>('[role=listbox], [role=tree] [role=treeitem][tabindex="0"]') ?? sectionRef.current?.querySelector<HTMLElement>('[role=tree] [role=treeitem]');
     (target ?? sectionRef.current?.querySelector<HTMLElement>('input[type=search]'))?.focus();
   }, [focusRequest]);
 
