@@ -469,6 +469,25 @@ test('screen readers: a key tree node is the tree item itself, with its level, p
   await expect(user).toHaveAttribute('tabindex', '0');
 });
 
+test('screen readers: the value shown is the tab panel of the selected tab, in the Value region with the tabs', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await selectKey(page, 'config/app.json');
+  const region = page.getByRole('region', { name: 'Value' });
+  const tabs = region.getByRole('tablist', { name: 'Value view' });
+  for (const name of ['Text', 'JSON', 'Hex', 'Base64']) {
+    const tab = tabs.getByRole('tab', { name, exact: true });
+    await tab.click();
+    await expect(tab).toHaveAttribute('aria-selected', 'true');
+    // One panel, named by its tab, which controls it.
+    await expect(region.getByRole('tabpanel')).toHaveCount(1);
+    const panel = region.getByRole('tabpanel', { name, exact: true });
+    await expect(panel).toBeVisible();
+    await expect(tab).toHaveAttribute('aria-controls', (await panel.getAttribute('id'))!);
+    if (name === 'JSON') await expect(panel).toContainText('"endpoints": [');
+  }
+});
+
 test('keyboard: a problem of the Verify report is a button, opened with Enter or Space, and the row keeps its highlight while it has focus', async ({ page, kv }) => {
   flipByte(join(kv.dir, '000002.data'), 5000);
   await page.goto(kv.url);

@@ -113,7 +113,8 @@ test('Hex tab: one scrollbar for a large value, nothing of its rows clipped; "(e
   await select(page, 'bigvalue');
   await expect(page.getByRole('button', { name: 'Load more' })).toBeVisible();
   await page.getByRole('tab', { name: 'Hex' }).click();
-  const frame = page.getByRole('region', { name: 'Value' });
+  // The hex dump's frame: the Hex tab's panel (the Value region holds the tabs above it too).
+  const frame = page.getByRole('region', { name: 'Value' }).getByRole('tabpanel', { name: 'Hex' });
   const hexView = page.getByTestId('hex-view');
   await expect(hexView.locator('.hex-row:not(.hex-head)').first()).toBeVisible();
   // Only the hex dump scrolls; its frame does not.

@@ -4,7 +4,7 @@
  * change. When an old version is shown instead of the live value, a notice
  * says which one and leads back.
  */
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { VersionInfo } from '../../../shared/contract.js';
 import { bytesToBase64 } from '../../../shared/keytext.js';
 import { decodeText, formatBytes } from '../format.js';
@@ -139,6 +139,7 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
   const base64Rows = useSliced(smallBase64 ? null : bytes, view === 'base64', indexBase64);
   const holdsLines = (!small && (view === 'text' || view === 'json')) || (view === 'base64' && !smallBase64);
   const partialNotice = partial && partialJsonNotice(partial.loaded, partial.size);
+  const ids = useId();
   return (
     <>
       {shown && (
@@ -153,82 +154,94 @@ export function ValueViewer({ bytes, baseOffset, view, onViewChange, shown, onBa
           </button>
         </div>
       )}
-      <div className="tabs" role="tablist" aria-label="Value view" onKeyDown={onTablistKeyDown}>
-        {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
-          <button key={v} type="button" role="tab" aria-selected={view === v} tabIndex={view === v ? 0 : -1} className={view === v ? 'on' : ''} onClick={() => onViewChange(v)}>
-            {v === 'json' ? 'JSON' : v === 'base64' ? 'Base64' : v === 'hex' ? 'Hex' : 'Text'}
-          </button>
-        ))}
-      </div>
-      <div role="region" aria-label="Value" className={`value-view${view === 'hex' ? ' holds-hex' : holdsLines ? ' holds-lines' : ''}`}>
-        {view === 'text' && (
-          <>
-            {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
-            {small ? <pre className="mono value-text">{text.text}</pre> : textRows ? <LinesView key={idOf(textRows)} index={textRows} label="Value text" /> : <div className="muted small lines-wait">Preparing the text…</div>}
-          </>
-        )}
-        {view === 'json' && partialNotice && (
-          <div className="notice small notice-row" role="status" aria-label="JSON needs the whole value">
-            <span>{partialNotice.message}</span>
-            {partialNotice.canLoadAll && (
-              <button type="button" className="small-button" onClick={() => onLoadAll?.()} disabled={!onLoadAll}>
-                {onLoadAll ? 'Load all' : 'Loading…'}
-              </button>
-            )}
-          </div>
-        )}
-        {view === 'json' && !partial && shown?.truncated && (
-          <div className="notice small" role="status" aria-label="JSON needs the whole value">
-            Only the first {formatBytes(shown.bytes.length)} of this version ({formatBytes(shown.size)}) is read, so it cannot be viewed as JSON.
-          </div>
-        )}
-        {view === 'json' && !small && !incomplete && !bigJson && (
-          <>
-            <div className="notice small" role="status" aria-label="Formatting">
-              Formatting… (shown as stored meanwhile)
+      {/* The value's region holds its tabs and the view shown, a tab panel named by its tab (ARIA's tabs pattern). */}
+      <div role="region" aria-label="Value">
+        <div className="tabs" role="tablist" aria-label="Value view" onKeyDown={onTablistKeyDown}>
+          {(['text', 'json', 'hex', 'base64'] as const).map((v) => (
+            <button
+              key={v}
+              id={`${ids}-tab-${v}`}
+              type="button"
+              role="tab"
+              aria-selected={view === v}
+              aria-controls={view === v ? `${ids}-panel` : undefined}
+              tabIndex={view === v ? 0 : -1}
+              className={view === v ? 'on' : ''}
+              onClick={() => onViewChange(v)}>
+              {v === 'json' ? 'JSON' : v === 'base64' ? 'Base64' : v === 'hex' ? 'Hex' : 'Text'}
+            </button>
+          ))}
+        </div>
+        <div role="tabpanel" id={`${ids}-panel`} aria-labelledby={`${ids}-tab-${view}`} className={`value-view${view === 'hex' ? ' holds-hex' : holdsLines ? ' holds-lines' : ''}`}>
+          {view === 'text' && (
+            <>
+              {!text.valid && <div className="notice small">Not valid UTF-8: invalid bytes are shown as �. Use Hex to see them.</div>}
+              {small ? <pre className="mono value-text">{text.text}</pre> : textRows ? <LinesView key={idOf(textRows)} index={textRows} label="Value text" /> : <div className="muted small lines-wait">Preparing the text…</div>}
+            </>
+          )}
+          {view === 'json' && partialNotice && (
+            <div className="notice small notice-row" role="status" aria-label="JSON needs the whole value">
+              <span>{partialNotice.message}</span>
+              {partialNotice.canLoadAll && (
+                <button type="button" className="small-button" onClick={() => onLoadAll?.()} disabled={!onLoadAll}>
+                  {onLoadAll ? 'Load all' : 'Loading…'}
+                </button>
+              )}
             </div>
-            {textRows && <LinesView key={idOf(textRows)} index={textRows} label="Value text" />}
-          </>
-        )}
-        {view === 'json' &&
-          bigJson &&
-          (bigJson.json.ok ? (
+          )}
+          {view === 'json' && !partial && shown?.truncated && (
+            <div className="notice small" role="status" aria-label="JSON needs the whole value">
+              Only the first {formatBytes(shown.bytes.length)} of this version ({formatBytes(shown.size)}) is read, so it cannot be viewed as JSON.
+            </div>
+          )}
+          {view === 'json' && !small && !incomplete && !bigJson && (
             <>
-              {!bigJson.json.indented && (
-                <div className="notice small" role="note" aria-label="JSON shown as stored">
-                  Valid JSON, too deeply nested to show indented ({bigJson.json.depth.toLocaleString('en-US')} levels); shown as stored.
-                </div>
-              )}
-              <JsonNotesView notes={bigJson.json.notes} />
-              {bigJson.rows && <LinesView key={idOf(bigJson.rows)} index={bigJson.rows} className="json" label="Value JSON" />}
+              <div className="notice small" role="status" aria-label="Formatting">
+                Formatting… (shown as stored meanwhile)
+              </div>
+              {textRows && <LinesView key={idOf(textRows)} index={textRows} label="Value text" />}
             </>
-          ) : (
-            <div className="inline-error">Not valid JSON: {bigJson.json.error}</div>
-          ))}
-        {view === 'json' &&
-          json &&
-          (json.ok ? (
-            <>
-              {!json.indented && (
-                <div className="notice small" role="note" aria-label="JSON shown as stored">
-                  Valid JSON, too deeply nested to show indented ({json.depth.toLocaleString('en-US')} levels); shown as stored.
-                </div>
-              )}
-              <JsonNotesView notes={json.notes} />
-              <pre className="mono value-text json">{json.text}</pre>
-            </>
-          ) : (
-            <div className="inline-error">Not valid JSON: {json.error}</div>
-          ))}
-        {view === 'hex' && <HexView bytes={bytes} baseOffset={baseOffset} />}
-        {view === 'base64' &&
-          (smallBase64 ? (
-            <pre className="mono value-text wrap">{bytesToBase64(bytes)}</pre>
-          ) : base64Rows ? (
-            <LinesView key={idOf(base64Rows)} index={base64Rows} label="Value Base64" />
-          ) : (
-            <div className="muted small lines-wait">Preparing the Base64…</div>
-          ))}
+          )}
+          {view === 'json' &&
+            bigJson &&
+            (bigJson.json.ok ? (
+              <>
+                {!bigJson.json.indented && (
+                  <div className="notice small" role="note" aria-label="JSON shown as stored">
+                    Valid JSON, too deeply nested to show indented ({bigJson.json.depth.toLocaleString('en-US')} levels); shown as stored.
+                  </div>
+                )}
+                <JsonNotesView notes={bigJson.json.notes} />
+                {bigJson.rows && <LinesView key={idOf(bigJson.rows)} index={bigJson.rows} className="json" label="Value JSON" />}
+              </>
+            ) : (
+              <div className="inline-error">Not valid JSON: {bigJson.json.error}</div>
+            ))}
+          {view === 'json' &&
+            json &&
+            (json.ok ? (
+              <>
+                {!json.indented && (
+                  <div className="notice small" role="note" aria-label="JSON shown as stored">
+                    Valid JSON, too deeply nested to show indented ({json.depth.toLocaleString('en-US')} levels); shown as stored.
+                  </div>
+                )}
+                <JsonNotesView notes={json.notes} />
+                <pre className="mono value-text json">{json.text}</pre>
+              </>
+            ) : (
+              <div className="inline-error">Not valid JSON: {json.error}</div>
+            ))}
+          {view === 'hex' && <HexView bytes={bytes} baseOffset={baseOffset} />}
+          {view === 'base64' &&
+            (smallBase64 ? (
+              <pre className="mono value-text wrap">{bytesToBase64(bytes)}</pre>
+            ) : base64Rows ? (
+              <LinesView key={idOf(base64Rows)} index={base64Rows} label="Value Base64" />
+            ) : (
+              <div className="muted small lines-wait">Preparing the Base64…</div>
+            ))}
+        </div>
       </div>
     </>
   );
