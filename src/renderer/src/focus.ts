@@ -56,3 +56,17 @@ export function onRadioGroupKeyDown(e: KeyboardEvent<HTMLElement>): void {
     return;
   }
 }
+
+/**
+ * A list of buttons that is one stop of Tab (the largest values, the dead space's rows): Up and Down move between
+ * its buttons, Home and End to the first and last.
+ */
+export function onRowListKeyDown(e: KeyboardEvent<HTMLElement>): void {
+  const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('button'));
+  const current = buttons.indexOf(document.activeElement as HTMLButtonElement);
+  if (current < 0) return;
+  const to = e.key === 'ArrowDown' ? current + 1 : e.key === 'ArrowUp' ? current - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : undefined;
+  if (to === undefined) return;
+  buttons[Math.max(0, Math.min(buttons.length - 1, to))]!.focus();
+  e.preventDefault();
+}

@@ -4,9 +4,9 @@
  * Its result lists the prefixes (one level of ':' below the one searched) and the keys with the most dead bytes;
  * a prefix row searches again under it (one level down), a key row selects the key in the Keys view.
  */
-import { useRef, type KeyboardEvent } from 'react';
+import { useRef } from 'react';
 import type { DeadSpaceResult } from '../../../shared/contract.js';
-import { useRefocusAfter } from '../focus.js';
+import { onRowListKeyDown, useRefocusAfter } from '../focus.js';
 import { countOf, formatBytes, formatCount } from '../format.js';
 import { KeyText, keyTitle } from './KeyText.js';
 import type { JobState } from './StatsPanel.js';
@@ -26,22 +26,6 @@ interface Props {
 }
 
 // Laid out here: styles.css holds other work in progress (its rules for these can follow).
-const LIST = { listStyle: 'none', margin: '4px 0 8px', padding: 0 } as const;
-const ROW = { display: 'flex', width: '100%', gap: 8, alignItems: 'baseline', textAlign: 'left', padding: '2px 6px', background: 'none', border: 'none', borderRadius: 4, cursor: 'pointer', color: 'inherit', font: 'inherit' } as const;
-const NAME = { flex: '1 1 auto', minWidth: 0, overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } as const;
-const FIGURE = { flex: '0 0 auto', fontVariantNumeric: 'tabular-nums' } as const;
-const ROW_BUTTONS = { display: 'flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' } as const;
-
-/** Up and Down move between a list's rows, Home and End to its first and last. */
-function onRowsKeyDown(e: KeyboardEvent<HTMLOListElement>) {
-  const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('button'));
-  const current = buttons.indexOf(document.activeElement as HTMLButtonElement);
-  if (current < 0) return;
-  const to = e.key === 'ArrowDown' ? current + 1 : e.key === 'ArrowUp' ? current - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : undefined;
-  if (to === undefined) return;
-  buttons[Math.max(0, Math.min(buttons.length - 1, to))]!.focus();
-  e.preventDefault();
-}
 
 export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKey }: Props) {
   const find = useRef<HTMLButtonElement>(null);
@@ -63,7 +47,7 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
           </button>
         </div>
       ) : (
-        <div className="dead-space-actions" style={ROW_BUTTONS}>
+        <div className="dead-space-actions">
           <button type="button" ref={find} onClick={() => onStart('')} disabled={busy} title={busy ? 'Another job is running' : undefined}>
             {result ? 'Search again' : 'Find dead space'}
           </button>
@@ -89,22 +73,22 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
           </p>
           {result.branches.length > 0 && (
             <>
-              <h4 className="small dead-space-heading" style={{ margin: '8px 0 0' }}>By prefix{result.branchCount > result.branches.length ? ` (the ${result.branches.length} of ${formatCount(result.branchCount)} with the most)` : ''}</h4>
-              <ol className="dead-space-list small" style={LIST} aria-label="Dead space by prefix" onKeyDown={onRowsKeyDown}>
+              <h4 className="small dead-space-heading">By prefix{result.branchCount > result.branches.length ? ` (the ${result.branches.length} of ${formatCount(result.branchCount)} with the most)` : ''}</h4>
+              <ol className="dead-space-list small" aria-label="Dead space by prefix" onKeyDown={onRowListKeyDown}>
                 {result.branches.map((b, i) => (
                   <li key={b.kind + b.prefix}>
                     <button
                       type="button"
-                      className="dead-space-row" style={ROW}
+                      className="dead-space-row"
                       tabIndex={i === 0 ? 0 : -1}
                       onClick={() => (b.kind === 'branch' ? onStart(b.prefix) : onSelectKey(b.prefix))}
                       title={`${keyTitle(b.display)}\n${formatCount(b.deadBytes)} dead bytes in ${countOf(b.deadRecords, 'record')} of ${countOf(b.keys, 'key')}${b.kind === 'branch' ? '\nClick: its prefixes and keys' : '\nClick: select the key'}`}
                     >
-                      <span className="dead-space-name mono" style={NAME}>
+                      <span className="dead-space-name mono">
                         <KeyText display={b.display} />
                       </span>
-                      <span className="dead-space-figure" style={FIGURE}>{formatBytes(b.deadBytes)}</span>
-                      <span className="dead-space-figure muted" style={FIGURE}>{formatCount(b.deadRecords)}</span>
+                      <span className="dead-space-figure">{formatBytes(b.deadBytes)}</span>
+                      <span className="dead-space-figure muted">{formatCount(b.deadRecords)}</span>
                     </button>
                   </li>
                 ))}
@@ -113,22 +97,22 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
           )}
           {result.topKeys.length > 0 && (
             <>
-              <h4 className="small dead-space-heading" style={{ margin: '8px 0 0' }}>Keys with the most</h4>
-              <ol className="dead-space-list small" style={LIST} aria-label="Keys with the most dead space" onKeyDown={onRowsKeyDown}>
+              <h4 className="small dead-space-heading">Keys with the most</h4>
+              <ol className="dead-space-list small" aria-label="Keys with the most dead space" onKeyDown={onRowListKeyDown}>
                 {result.topKeys.map((k, i) => (
                   <li key={k.key}>
                     <button
                       type="button"
-                      className="dead-space-row" style={ROW}
+                      className="dead-space-row"
                       tabIndex={i === 0 ? 0 : -1}
                       onClick={() => onSelectKey(k.key)}
                       title={`${keyTitle(k.display)}\n${formatCount(k.deadBytes)} dead bytes: ${countOf(k.versions, 'version')}, ${formatCount(k.overwritten)} overwritten, ${formatCount(k.tombstones)} deleted; ${k.live ? 'live' : 'deleted'} now`}
                     >
-                      <span className="dead-space-name mono" style={NAME}>
+                      <span className="dead-space-name mono">
                         <KeyText display={k.display} />
                       </span>
-                      <span className="dead-space-figure" style={FIGURE}>{formatBytes(k.deadBytes)}</span>
-                      <span className="dead-space-figure muted" style={FIGURE}>{countOf(k.versions, 'version')}</span>
+                      <span className="dead-space-figure">{formatBytes(k.deadBytes)}</span>
+                      <span className="dead-space-figure muted">{countOf(k.versions, 'version')}</span>
                     </button>
                   </li>
                 ))}

@@ -3,11 +3,12 @@
  * first, each with its record's bytes on disk (header, key and value: what the key tree sums) and where the record
  * is; a row selects its key. Drawn as the tree's rows are, a view of the key pane beside the list and the tree.
  */
-import { useEffect, useState, type KeyboardEvent } from 'react';
+import { useEffect, useState } from 'react';
 import type { KeyFilter, KvscopeApi, LargestValuesResponse } from '../../../shared/contract.js';
 import { keyStringToHex } from '../../../shared/keytext.js';
 import { countOf, formatBytes, formatCount } from '../format.js';
 import { KeyText, keyTitle } from './KeyText.js';
+import { onRowListKeyDown } from '../focus.js';
 
 /** Values asked for: a screenful and more (the service gives at most LIMITS.largestValuesMax). */
 export const LARGEST_SHOWN = 200;
@@ -20,17 +21,6 @@ interface Props {
   selectedKey: string | null;
   onSelect: (key: string) => void;
   onError: (err: unknown) => void;
-}
-
-/** Up and Down move between the rows, Home and End to the first and last: the list is one stop of Tab, as the tree is. */
-function onRowsKeyDown(e: KeyboardEvent<HTMLOListElement>) {
-  const buttons = Array.from(e.currentTarget.querySelectorAll<HTMLButtonElement>('button'));
-  const current = buttons.indexOf(document.activeElement as HTMLButtonElement);
-  if (current < 0) return;
-  const to = e.key === 'ArrowDown' ? current + 1 : e.key === 'ArrowUp' ? current - 1 : e.key === 'Home' ? 0 : e.key === 'End' ? buttons.length - 1 : undefined;
-  if (to === undefined) return;
-  buttons[Math.max(0, Math.min(buttons.length - 1, to))]!.focus();
-  e.preventDefault();
 }
 
 export function LargestValues({ api, sessionId, filter, showHex, selectedKey, onSelect, onError }: Props) {
@@ -60,7 +50,7 @@ export function LargestValues({ api, sessionId, filter, showHex, selectedKey, on
             ? `The ${formatCount(values.length)} largest of ${countOf(total, 'key')}: each live record's bytes (header, key and value)`
             : `${countOf(total, 'key')}, largest first: each live record's bytes (header, key and value)`}
       </p>
-      <ol className="tree" aria-label="Largest values" onKeyDown={onRowsKeyDown}>
+      <ol className="tree" aria-label="Largest values" onKeyDown={onRowListKeyDown}>
         {values.map((v, i) => {
           const selected = v.key === selectedKey;
           return (
