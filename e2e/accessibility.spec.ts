@@ -263,6 +263,21 @@ test('Statistics, a compaction running and finished', async ({ page, kv }) => {
   await expectAccessible(page, 'Statistics, compaction result', STRUCTURE);
 });
 
+test("Statistics' dead space, searching and its result", async ({ page, kv }) => {
+  const jobEnd = await holdJobEnd(page);
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  const section = page.getByRole('complementary', { name: 'Statistics' }).getByRole('region', { name: 'Dead space by key' });
+  await section.getByRole('button', { name: 'Find dead space' }).click();
+  await expect(section.getByRole('progressbar', { name: 'Dead space search progress' })).toBeVisible();
+  await jobEnd.arrived();
+  await expectAccessible(page, 'Statistics, dead space searching');
+  jobEnd.release();
+  await expect(section.getByRole('list', { name: 'Keys with the most dead space' })).toBeVisible();
+  await expectAccessible(page, 'Statistics, dead space result');
+  await expectAccessible(page, 'Statistics, dead space result', STRUCTURE);
+});
+
 test('the copy, export and import dialogs', async ({ page, kv }) => {
   await openReadWrite(page, kv);
   await page.getByRole('button', { name: 'Copy into a new kvscope store…' }).click();
