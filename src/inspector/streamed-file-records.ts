@@ -21,10 +21,11 @@ import { classOf, CLASS_CORRUPT, CLASS_IGNORED, CLASS_TORN, nextGeneration, Prog
 
 const INITIAL_ROWS = 1024;
 
-/** What few records carry: a problem, a label. */
+/** What few records carry: a problem, a damaged record's key as its bytes read, a label. */
 interface RareText {
   problem?: string;
   problemKind?: DecodedRecord['problemKind'];
+  damagedKey?: string;
   label?: string;
 }
 
@@ -106,10 +107,11 @@ export class StreamedFileRecords extends Progressing implements FileRecords {
       this.keyAt[i] = this.keys.append(r.key);
       this.keyLengths[i] = r.key.length;
     }
-    if (r.problem !== undefined || r.problemKind !== undefined || r.label !== undefined) {
+    if (r.problem !== undefined || r.problemKind !== undefined || r.unverifiedKey !== undefined || r.label !== undefined) {
       const rare: RareText = {};
       if (r.problem !== undefined) rare.problem = r.problem;
       if (r.problemKind !== undefined) rare.problemKind = r.problemKind;
+      if (r.unverifiedKey !== undefined) rare.damagedKey = keyToString(r.unverifiedKey);
       if (r.label !== undefined) rare.label = r.label;
       this.rare.set(i, rare);
     }

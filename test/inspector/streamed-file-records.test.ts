@@ -125,6 +125,16 @@ describe('StreamedFileRecords', () => {
     }
   });
 
+  it('names a torn record\'s key as the whole-file decode does, when the cut leaves it whole', async () => {
+    // A Riak record: crc 4, tstamp 4, key size 2, value size 4, then the key: cut one byte into its value.
+    const s = fixtureSamples().find((x) => x.format === riakBitcask && x.file.role === 'data' && x.bytes.length > 0)!;
+    const cut = 14 + s.bytes.readUInt16BE(8) + 1;
+    const bytes = Buffer.from(s.bytes).subarray(0, cut);
+    const whole = s.format.decodeFile({ ...s.file, size: cut }, bytes);
+    expect(whole[0]!.unverifiedKey).toBeDefined();
+    await expectSameAsWhole(s.format, { ...s.file, size: cut }, bytes);
+  });
+
   it('indexes in slices, answering the first page before the whole file is read', async () => {
     const records: Buffer[] = [];
     for (let i = 0; i < 50_000; i++) {
