@@ -384,7 +384,8 @@ test('history lists every version; view an old one and restore it', async ({ pag
   await openReadWrite(page, kv);
   await page.getByLabel('Filter keys').fill('user:00000:name');
   await keyOption(page, 'user:00000:name').click();
-  const value = page.getByRole('region', { name: 'Value' });
+  // The view shown (Text, Hex): the tab panel in the Value region, whose tabs are not the value.
+  const value = page.getByRole('region', { name: 'Value' }).getByRole('tabpanel');
   await expect(value).toContainText('User 0 (renamed)');
   const history = page.getByRole('table', { name: 'History' });
   await expect(history.locator('tbody tr')).toHaveCount(2);
