@@ -10,6 +10,7 @@ import { onRowListKeyDown, useRefocusAfter } from '../focus.js';
 import { countOf, formatBytes, formatCount } from '../format.js';
 import { KeyText, keyTitle } from './KeyText.js';
 import type { JobState } from './StatsPanel.js';
+import { ProgressBar } from './JobProgress.js';
 
 /** Prefixes and keys asked for (the service gives at most LIMITS.deadSpaceMax). */
 export const DEAD_SPACE_SHOWN = 20;
@@ -39,9 +40,7 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
       {job ? (
         <div className="job">
           <div className="job-label small">Reading every record… {percent}%</div>
-          <div className="progress" role="progressbar" aria-label="Dead space search progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
-            <div className="progress-fill" style={{ width: `${percent}%` }} />
-          </div>
+          <ProgressBar percent={percent} label="Dead space search progress" />
           <button type="button" onClick={onCancel}>
             Cancel
           </button>

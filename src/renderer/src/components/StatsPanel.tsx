@@ -5,6 +5,7 @@ import type { CompactSummary, StatsResponse } from '../../../shared/contract.js'
 import { countOf, formatBytes, formatCount, formatRatio } from '../format.js';
 import type { JobKind } from '../job-state.js';
 import { COMPACTION_REFUSED, CompactionStops } from './CompactionStops.js';
+import { ProgressBar } from './JobProgress.js';
 
 export interface JobState {
   jobId: string;
@@ -114,16 +115,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
                 Compacting…{job.total > 0 ? ` ${percent}%` : ''} — copying the live records of {countOf(plan.inputSegments.length, 'segment')} into new ones; the
                 old ones are deleted at the end.
               </div>
-              <div
-                className="progress"
-                role="progressbar"
-                aria-label="Compaction progress"
-                aria-valuemin={0}
-                aria-valuemax={100}
-                aria-valuenow={percent}
-              >
-                <div className="progress-fill" style={{ width: `${percent}%` }} />
-              </div>
+              <ProgressBar percent={percent} label="Compaction progress" />
               <button type="button" onClick={onCancel}>
                 Cancel
               </button>

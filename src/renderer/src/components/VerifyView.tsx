@@ -9,6 +9,7 @@ import { useRefocusAfter } from '../focus.js';
 import { countOf, formatCount } from '../format.js';
 import type { JobState } from './StatsPanel.js';
 import { damagedHowOfKind, damagedKeyLabel } from '../../../shared/damaged-key.js';
+import { ProgressBar } from './JobProgress.js';
 
 interface Props {
   job: JobState | null;
@@ -44,9 +45,7 @@ export function VerifyView({ job, result, onStart, onCancel, onOpen, onOpenKey, 
         </button>
         {running && (
           <>
-            <div className="progress grow" role="progressbar" aria-label="Verify progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
-              <div className="progress-fill" style={{ width: `${percent}%` }} />
-            </div>
+            <ProgressBar percent={percent} label="Verify progress" className="grow" />
             <span className="small mono">{percent}%</span>
             <button type="button" onClick={onCancel}>
               Cancel
