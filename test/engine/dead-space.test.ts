@@ -12,19 +12,10 @@ import { openStore } from '../../src/engine/open.js';
 import { AbortedError } from '../../src/engine/errors.js';
 import { RECORD_HEADER } from '../../src/engine/native/layout.js';
 import { cleanTempDirs, copyDir, dataFiles, tempDir } from './helpers.js';
+import { rng } from '../reliability/rng.js';
 
 afterAll(cleanTempDirs);
 
-/** A seeded generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Written {
   key: string;
@@ -34,7 +25,7 @@ interface Written {
 
 /** Random puts, overwrites, deletes and batches over a few segments; every record written, in order. */
 async function workload(dir: string, seed: number): Promise<Written[]> {
-  const rnd = random(seed);
+  const rnd = rng(seed);
   const written: Written[] = [];
   const live = new Set<string>();
   const keys = Array.from({ length: 90 }, (_, i) => `${['user', 'order', 'cart'][i % 3]}:${String(i % 7).padStart(2, '0')}:k${i}`).concat(['plain', 'other']);

@@ -46,6 +46,20 @@ function makeService(opener: StoreOpener = createEngineOpener()): InspectorServi
   return new InspectorService({ opener, configDir: join(base, `config-${n}`) });
 }
 
+/** An opener whose stores search for their deleted keys through `search`, given the real search (held, slowed, counted). */
+function searchingWith(search: (real: Store['deletedKeys'], opts: Parameters<Store['deletedKeys']>[0]) => Promise<DeletedKey[]>): StoreOpener {
+  const engine = createEngineOpener();
+  return {
+    ...engine,
+    async open(path, opts) {
+      const handle = await engine.open(path, opts);
+      const real = handle.store.deletedKeys.bind(handle.store) as Store['deletedKeys'];
+      handle.store.deletedKeys = (o) => search(real, o);
+      return handle;
+    },
+  };
+}
+
 beforeEach(() => {
   n++;
   dir = join(base, `store-${n}`);
@@ -133,24 +147,15 @@ describe('deletedKeys on a kvscope store', () => {
   });
 
   it('is not looked for at open: the first request starts the search, answers its progress, and can cancel it', async () => {
-    const engine = createEngineOpener();
     let calls = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const opener: StoreOpener = {
-      ...engine,
-      async open(path, opts) {
-        const handle = await engine.open(path, opts);
-        const real = handle.store.deletedKeys.bind(handle.store);
-        handle.store.deletedKeys = async (o) => {
-          calls++;
-          o?.onProgress?.({ phase: 'deleted keys', done: 10, total: 40 });
-          await Promise.race([gate, new Promise((_, reject) => o?.signal?.addEventListener('abort', () => reject(new Error('aborted'))))]);
-          return real(o) as Promise<DeletedKey[]>;
-        };
-        return handle;
-      },
-    };
+    const opener = searchingWith(async (real, o) => {
+      calls++;
+      o?.onProgress?.({ phase: 'deleted keys', done: 10, total: 40 });
+      await Promise.race([gate, new Promise((_, reject) => o?.signal?.addEventListener('abort', () => reject(new Error('aborted'))))]);
+      return real(o);
+    });
     await service.close();
     service = makeService(opener);
     const { sessionId } = await service.dispatch('openStore', { path: dir });
@@ -187,19 +192,10 @@ describe('deletedKeys on a kvscope store', () => {
   });
 
   it('keyTree with deleted waits for a search however long it takes (not Verify\'s bounded wait)', async () => {
-    const engine = createEngineOpener();
-    const opener: StoreOpener = {
-      ...engine,
-      async open(path, opts) {
-        const handle = await engine.open(path, opts);
-        const real = handle.store.deletedKeys.bind(handle.store);
-        handle.store.deletedKeys = async (o) => {
-          await new Promise((resolve) => setTimeout(resolve, DELETED_STATE_WAIT_MS + 500));
-          return real(o) as Promise<DeletedKey[]>;
-        };
-        return handle;
-      },
-    };
+    const opener = searchingWith(async (real, o) => {
+      await new Promise((resolve) => setTimeout(resolve, DELETED_STATE_WAIT_MS + 500));
+      return real(o);
+    });
     await service.close();
     service = makeService(opener);
     const { sessionId } = await service.dispatch('openStore', { path: dir });
