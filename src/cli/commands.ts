@@ -125,6 +125,60 @@ export function workOptions(work: Work | undefined): { onProgress?: (p: Progress
   return { ...(work?.onProgress ? { onProgress: work.onProgress } : {}), ...(work?.signal ? { signal: work.signal } : {}), ...(work?.replayData ? { replayData: true } : {}) };
 }
 
+/** What long work run by `interruptibly` is given. */
+export interface Interruptible {
+  /** The engine's progress (drawn on the progress line, statusFor) and the signal a stop signal aborts (onInterrupt). */
+  work: Work & { signal: AbortSignal };
+  status: StatusLine | undefined;
+  /** The phase has begun (the store is open) before any progress of it came: how far it got is then 0 of 0. */
+  begin(): void;
+}
+
+/** What `interruptibly` gives back when a stop signal ended the work: the command then returns EXIT_INTERRUPTED. */
+export const INTERRUPTED = Symbol('interrupted');
+
+/**
+ * Long work that Ctrl-C, SIGTERM or SIGHUP stops (import, compact, verify, du --dead): `run` gets its Work,
+ * the progress line drawn meanwhile; stopped (the engine's AbortedError), the line is cleared and
+ * `interrupted` says what was done, given the last progress of `phase` (undefined before the first, or
+ * before `begin`; howFar says it). The signals' handlers and the line are gone once it returns.
+ */
+export async function interruptibly<T>(
+  opts: CliOptions,
+  io: Io,
+  how: { phase?: string; run: (w: Interruptible) => Promise<T>; interrupted: (reached: Progress | undefined) => void },
+): Promise<T | typeof INTERRUPTED> {
+  const status = statusFor(opts, io);
+  const interrupt = onInterrupt(io);
+  const drawn = status && engineProgress(status);
+  const { phase } = how;
+  let reached: Progress | undefined;
+  const onProgress =
+    phase === undefined
+      ? drawn
+      : (p: Progress): void => {
+          if (p.phase === phase) reached = p;
+          drawn?.(p);
+        };
+  try {
+    return await how.run({ work: { onProgress, signal: interrupt.signal }, status, begin: () => (reached = { phase: phase ?? '', done: 0, total: 0 }) });
+  } catch (err) {
+    if (!(err instanceof AbortedError)) throw err;
+    status?.clear();
+    how.interrupted(reached);
+    return INTERRUPTED;
+  } finally {
+    interrupt.dispose();
+    status?.clear();
+  }
+}
+
+/** How far a phase of reading got when it was stopped: "after 1.2 MiB of 4.0 MiB (30%)", or "as it began" before its total was known; undefined before it began. */
+export function howFar(reached: Progress | undefined): string | undefined {
+  if (reached === undefined) return undefined;
+  return reached.total > 0 ? `after ${formatBytes(reached.done)} of ${formatBytes(reached.total)} (${Math.floor((reached.done / reached.total) * 100)}%)` : 'as it began';
+}
+
 type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
 
 /**
@@ -553,33 +607,26 @@ export function nothingToCompactText(emptyActive: string | undefined): string {
 
 const compact: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('compact takes no arguments');
-  const status = statusFor(opts, io);
-  const interrupt = onInterrupt(io);
   let compacting = false;
-  const work: Work = { onProgress: status && engineProgress(status), signal: interrupt.signal };
-  let result;
-  try {
-    result = await withWriter(
-      opts,
-      io,
-      (o) => {
-        const store = nativeOrRefuse(o, 'compact');
-        compacting = true;
-        return store.compact(workOptions(work));
-      },
-      work,
-    );
-  } catch (err) {
-    if (!(err instanceof AbortedError)) throw err;
-    status?.clear();
-    // Stopped before its commit (after it, it is not stopped): its outputs deleted, the segments as they were.
-    if (opts.json) io.out(JSON.stringify({ interrupted: true, compacted: false, while: compacting ? 'compacting' : 'opening' }));
-    io.err(compacting ? 'kvscope: compaction interrupted; the store is unchanged' : 'kvscope: interrupted while opening the store; nothing was compacted');
-    return EXIT_INTERRUPTED;
-  } finally {
-    interrupt.dispose();
-    status?.clear();
-  }
+  const result = await interruptibly(opts, io, {
+    run: ({ work }) =>
+      withWriter(
+        opts,
+        io,
+        (o) => {
+          const store = nativeOrRefuse(o, 'compact');
+          compacting = true;
+          return store.compact(workOptions(work));
+        },
+        work,
+      ),
+    interrupted: () => {
+      // Stopped before its commit (after it, it is not stopped): its outputs deleted, the segments as they were.
+      if (opts.json) io.out(JSON.stringify({ interrupted: true, compacted: false, while: compacting ? 'compacting' : 'opening' }));
+      io.err(compacting ? 'kvscope: compaction interrupted; the store is unchanged' : 'kvscope: interrupted while opening the store; nothing was compacted');
+    },
+  });
+  if (result === INTERRUPTED) return EXIT_INTERRUPTED;
   if (opts.json) io.out(JSON.stringify(result));
   else {
     io.out(result.inputSegments.length === 0 ? `Nothing to compact: ${nothingToCompactText(result.emptyActive)}` : 'Compaction finished');
@@ -592,50 +639,35 @@ const compact: Command = async (args, opts, io) => {
 const verify: Command = async (args, opts, io) => {
   if (args.length > 0) throw new UsageError('verify takes no arguments');
   // Its report says what the open would (every problem, on stdout): no notes on stderr besides.
-  const status = statusFor(opts, io);
-  const interrupt = onInterrupt(io);
-  const drawn = status && engineProgress(status);
-  // How far verify got, for the message when it is interrupted.
-  let checked: Progress | undefined;
-  const work: Work = {
-    onProgress: (p) => {
-      if (p.phase === 'verify') checked = p;
-      drawn?.(p);
+  const verified = await interruptibly(opts, io, {
+    phase: 'verify',
+    run: ({ work, begin }) =>
+      withStore(
+        opts,
+        async (o) => {
+          begin();
+          const report = await o.store.verify(workOptions(work));
+          // A key read from a damaged record that the store's keydir (from hints) holds at that very place: the keydir's.
+          for (const p of report.problems) {
+            const at = p.key?.from === 'record' ? o.store.locate(keyFromString(p.key.key)) : undefined;
+            if (at && at.file === p.file && at.offset === p.offset) p.key = { key: p.key!.key, from: 'keydir' };
+          }
+          // Not a problem (the store reads the same), but files the directory holds: said beside the report.
+          return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
+        },
+        undefined,
+        work,
+      ),
+    interrupted: (checked) => {
+      if (opts.json) {
+        const progress = checked === undefined ? { while: 'opening' } : { while: 'verifying', checkedBytes: checked.done, totalBytes: checked.total };
+        io.out(JSON.stringify({ interrupted: true, ...progress }));
+      }
+      const where = howFar(checked);
+      io.err(`kvscope: verify interrupted ${where === undefined ? 'while opening the store; nothing was checked' : `${where}; no report`}`);
     },
-    signal: interrupt.signal,
-  };
-  let verified;
-  try {
-    verified = await withStore(
-      opts,
-      async (o) => {
-        checked = { phase: 'verify', done: 0, total: 0 };
-        const report = await o.store.verify(workOptions(work));
-        // A key read from a damaged record that the store's keydir (from hints) holds at that very place: the keydir's.
-        for (const p of report.problems) {
-          const at = p.key?.from === 'record' ? o.store.locate(keyFromString(p.key.key)) : undefined;
-          if (at && at.file === p.file && at.offset === p.offset) p.key = { key: p.key!.key, from: 'keydir' };
-        }
-        // Not a problem (the store reads the same), but files the directory holds: said beside the report.
-        return { report, unfinished: o.native ? uncommittedCompaction(o.detection.root) : undefined };
-      },
-      undefined,
-      work,
-    );
-  } catch (err) {
-    if (!(err instanceof AbortedError)) throw err;
-    status?.clear();
-    const where = checked === undefined ? 'while opening the store; nothing was checked' : checked.total > 0 ? `after ${formatBytes(checked.done)} of ${formatBytes(checked.total)} (${Math.floor((checked.done / checked.total) * 100)}%); no report` : 'as it began; no report';
-    if (opts.json) {
-      const progress = checked === undefined ? { while: 'opening' } : { while: 'verifying', checkedBytes: checked.done, totalBytes: checked.total };
-      io.out(JSON.stringify({ interrupted: true, ...progress }));
-    }
-    io.err(`kvscope: verify interrupted ${where}`);
-    return EXIT_INTERRUPTED;
-  } finally {
-    interrupt.dispose();
-    status?.clear();
-  }
+  });
+  if (verified === INTERRUPTED) return EXIT_INTERRUPTED;
   const { report, unfinished } = verified;
   io.out(opts.json ? JSON.stringify({ ...verifyJson(report), ...unfinished?.json }) : verifyText(report));
   if (unfinished && !opts.json) io.out(unfinished.text);
@@ -679,21 +711,15 @@ const dump: Command = async (args, opts, io) => {
 };
 
 const importCmd: Command = async (args, opts, io) => {
-  const status = statusFor(opts, io);
-  const interrupt = onInterrupt(io);
-  try {
-    return await importing(args, opts, io, status, interrupt.signal);
-  } catch (err) {
+  const code = await interruptibly(opts, io, {
+    run: (w) => importing(args, opts, io, w),
     // Interrupted while a store was being opened: nothing was written.
-    if (!(err instanceof AbortedError)) throw err;
-    status?.clear();
-    if (opts.json) io.out(JSON.stringify({ imported: 0, ...(opts.from === undefined ? { throughLine: 0 } : {}), interrupted: true }));
-    io.err('kvscope: interrupted: nothing was imported');
-    return EXIT_INTERRUPTED;
-  } finally {
-    interrupt.dispose();
-    status?.clear();
-  }
+    interrupted: () => {
+      if (opts.json) io.out(JSON.stringify({ imported: 0, ...(opts.from === undefined ? { throughLine: 0 } : {}), interrupted: true }));
+      io.err('kvscope: interrupted: nothing was imported');
+    },
+  });
+  return code === INTERRUPTED ? EXIT_INTERRUPTED : code;
 };
 
 /**
@@ -733,8 +759,8 @@ function notSyncedText(batches: ImportBatches, unit: 'lines' | 'keys'): { text: 
 /** Lines between two looks at the progress line's clock. */
 const PROGRESS_EVERY_LINES = 1024;
 
-async function importing(args: string[], opts: CliOptions, io: Io, status: StatusLine | undefined, signal: AbortSignal): Promise<number> {
-  const work: Work = { onProgress: status && engineProgress(status), signal };
+async function importing(args: string[], opts: CliOptions, io: Io, { work, status }: Interruptible): Promise<number> {
+  const { signal } = work;
   if (opts.from !== undefined) {
     if (args.length > 0) throw new UsageError('import --from DIR takes no FILE');
     // It writes into --dir (a writer's lock, new segments): --read-only refuses it before anything is opened.

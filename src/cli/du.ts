@@ -13,12 +13,9 @@ import { keyFromString, printableKey } from '../engine/keys.js';
 import { bytesToJson } from '../engine/jsonl.js';
 import { prefixRange, StringKeyList, type KeyList } from '../engine/key-list.js';
 import { largestN } from '../engine/key-sort.js';
-import { branchEnd, type DeadSpace } from '../engine/dead-space.js';
-import { AbortedError } from '../engine/errors.js';
-import type { Progress } from '../engine/types.js';
+import { branchEnd } from '../engine/dead-space.js';
 import { UsageError, type CliOptions } from './args.js';
-import { EXIT_INTERRUPTED, EXIT_OK, keyArg, onInterrupt, statusFor, withStore, workOptions, type Io, type Work } from './commands.js';
-import { engineProgress } from './progress.js';
+import { EXIT_INTERRUPTED, EXIT_OK, howFar, INTERRUPTED, interruptibly, keyArg, withStore, workOptions, type Io } from './commands.js';
 import { formatBytes, formatCount } from './units.js';
 
 /** The live keys in order with each one's record bytes: the store's sorted KeyList, or its strings and locate. */
@@ -121,31 +118,16 @@ interface DeadDuOptions {
 
 /** `du --dead`: the dead bytes by branch, or the keys with the most (--top). */
 async function deadDu(opts: CliOptions, io: Io, { prefix, delimiter, depth, size, shownKey }: DeadDuOptions): Promise<number> {
-  const status = statusFor(opts, io);
-  const interrupt = onInterrupt(io);
-  const drawn = status && engineProgress(status);
-  let read: Progress | undefined;
-  const work: Work = {
-    onProgress: (p) => {
-      if (p.phase === 'dead space') read = p;
-      drawn?.(p);
+  const dead = await interruptibly(opts, io, {
+    phase: 'dead space',
+    run: ({ work }) => withStore(opts, (o) => o.store.deadSpace(workOptions(work)), io, work),
+    interrupted: (read) => {
+      if (opts.json) io.out(JSON.stringify({ interrupted: true, ...(read === undefined ? { while: 'opening' } : { while: 'reading', readBytes: read.done, totalBytes: read.total }) }));
+      // Begun at its first progress: stopped as the open ends, it was still opening the store.
+      io.err(`kvscope: du --dead interrupted ${howFar(read) ?? 'while opening the store'}; no report`);
     },
-    signal: interrupt.signal,
-  };
-  let dead: DeadSpace;
-  try {
-    dead = await withStore(opts, (o) => o.store.deadSpace(workOptions(work)), io, work);
-  } catch (err) {
-    if (!(err instanceof AbortedError)) throw err;
-    status?.clear();
-    const where = read === undefined ? 'while opening the store' : read.total > 0 ? `after ${formatBytes(read.done)} of ${formatBytes(read.total)} (${Math.floor((read.done / read.total) * 100)}%)` : 'as it began';
-    if (opts.json) io.out(JSON.stringify({ interrupted: true, ...(read === undefined ? { while: 'opening' } : { while: 'reading', readBytes: read.done, totalBytes: read.total }) }));
-    io.err(`kvscope: du --dead interrupted ${where}; no report`);
-    return EXIT_INTERRUPTED;
-  } finally {
-    interrupt.dispose();
-    status?.clear();
-  }
+  });
+  if (dead === INTERRUPTED) return EXIT_INTERRUPTED;
   const t = dead.totals;
   const apart = { damagedBytes: t.damagedBytes, unreadBytes: t.unreadBytes };
   if (opts.top !== undefined) {
