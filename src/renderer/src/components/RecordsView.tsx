@@ -340,6 +340,25 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
     showRow(wantRow.pos, 'center');
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [wantRow, total]);
+  /**
+   * The row End chose while the file was still being indexed (or filtered): the last row then, not the file's. The
+   * selection follows the end as the count grows, until the index is complete or the selection moves elsewhere.
+   */
+  const followingEnd = useRef<number | null>(null);
+  useEffect(() => {
+    const at = followingEnd.current;
+    if (at === null) return;
+    if (selectedPos.current !== at) {
+      followingEnd.current = null;
+      return;
+    }
+    if (complete) followingEnd.current = null;
+    if (total - 1 > at) {
+      if (!complete) followingEnd.current = total - 1;
+      void moveTo(total - 1);
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [total, complete]);
   /** Select the row at `pos`; a row still loading is selected once its page arrives. */
   const selectRow = async (pos: number) => {
     const gen = generation.current;
@@ -438,7 +457,13 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
     if (total === 0) return;
     const from = selectedRow();
     const to = e.key === 'Home' ? 0 : e.key === 'End' ? total - 1 : from < 0 ? 0 : Math.max(0, Math.min(total - 1, from + step!));
+    followingEnd.current = e.key === 'End' && !complete ? to : null;
     if (to === from) return;
+    await moveTo(to);
+  };
+
+  /** Select row `to` and scroll to it, from the keyboard (or the end growing under End). */
+  const moveTo = async (to: number) => {
     choose(to);
     showRow(to, 'auto');
     const gen = generation.current;
