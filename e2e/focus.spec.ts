@@ -6,6 +6,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { Store } from '../src/engine/store.js';
 import { test, expect, openFromScreen, openReadWrite, selectKey, shot } from './fixtures.js';
 import { holdJobEnd } from './helpers/held-job-end.js';
 
@@ -122,6 +123,46 @@ test('focus after actions: the switch keeps it, Edit gives it to the editor, Sav
   await expect(page.getByRole('status', { name: 'Key deleted' })).toContainText('Deleted focus:new');
   await expect(keyList).toBeFocused();
   await shot(page, 'focus-after-delete');
+});
+
+test('focus after Delete in the key tree: once it is read again, the next node of the branch, else the one before, its branch kept open', async ({ page, kv }) => {
+  const store = await Store.open(kv.dir);
+  for (const key of ['fruit:apple', 'fruit:banana', 'fruit:cherry', 'fruit:nuts:pecan']) await store.put(key, 'v');
+  await store.close();
+  await openReadWrite(page, kv);
+  await page.getByRole('radio', { name: 'tree' }).click();
+  await page.getByLabel('Filter keys').fill('fruit');
+  const tree = page.getByRole('tree', { name: 'Key tree' });
+  const node = (name: string) => tree.getByRole('treeitem', { name: new RegExp(`^${name}\\b`) });
+  await node('fruit').click();
+  const deleteSelected = async (key: string) => {
+    await expect(page.getByRole('heading', { name: key, exact: true })).toBeVisible();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Delete key?' }).getByRole('button', { name: 'Delete' }).click();
+    await expect(page.getByRole('status', { name: 'Key deleted' })).toContainText(`Deleted ${key}`);
+  };
+
+  // In the middle of its branch: the key after it, the branch still open.
+  await node('banana').click();
+  await deleteSelected('fruit:banana');
+  await expect(node('banana')).toHaveCount(0);
+  await expect(node('cherry')).toBeFocused();
+  await expect(node('fruit')).toHaveAttribute('aria-expanded', 'true');
+  await shot(page, 'focus-after-tree-delete');
+
+  // The only key of a branch: the branch goes, and the node before it takes focus (none comes after it).
+  await node('nuts').click();
+  await node('pecan').click();
+  await deleteSelected('fruit:nuts:pecan');
+  await expect(node('nuts')).toHaveCount(0);
+  await expect(node('cherry')).toBeFocused();
+
+  // The last of its branch, chosen by the keyboard: the key before it.
+  await page.keyboard.press('Enter');
+  await deleteSelected('fruit:cherry');
+  await expect(node('apple')).toBeFocused();
+  await expect(node('fruit')).toHaveAccessibleName(/^fruit\s*:\s*1 key/);
+  expect(await page.evaluate(() => document.activeElement === document.body)).toBe(false);
 });
 
 test('focus after Verify: the end of a run gives it back to Verify, a problem opens the record table focused', async ({ page, kv }) => {

@@ -8,13 +8,13 @@
  */
 import { useWriteHint } from '../write-hint.js';
 import { useScaledList } from './scaled-list.js';
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { DeletedKeyEntry, Delimiter, FilterMode, KeyEntry, KeyFilter, KvscopeApi } from '../../../shared/contract.js';
 import { formatBytes } from '../format.js';
 import { asApiError } from '../../../shared/errors.js';
 import { GLOB_REFUSED, GLOB_SUMMARY, GLOB_SYNTAX } from '../../../shared/glob-syntax.js';
 import { countOf, formatCount } from '../format.js';
-import { KeyTree, type TreeSort } from './KeyTree.js';
+import { KeyTree, type TreeFocusRequest, type TreeSort } from './KeyTree.js';
 import { LargestValues } from './LargestValues.js';
 import { KeyText, keyTitle } from './KeyText.js';
 import { onRadioGroupKeyDown } from '../focus.js';
@@ -283,10 +283,24 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
   const treeError = useCallback((err: unknown) => (filterProblemOf(err) === null && asApiError(err).code !== 'ABORTED' ? onError(err) : undefined), [onError]);
 
   const sectionRef = useRef<HTMLElement>(null);
+  const focusFilter = useCallback(() => sectionRef.current?.querySelector<HTMLElement>('input[type=search]')?.focus(), []);
+  /** The key selected last: a deleted key's selection is gone by the time focus is asked for, and the tree lands next to where it was. */
+  const lastSelected = useRef(selectedKey);
+  // The tree places the focus itself once it has been read again after the write (its nodes are not there before).
+  const treeFocus = useMemo<TreeFocusRequest | null>(
+    () => (focusRequest === 0 ? null : { key: selectedKey ?? lastSelected.current, version, taken: false }),
+    // asked for anew only by focusRequest; the key and version are those of the write that asked
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [focusRequest],
+  );
+  if (selectedKey !== null) lastSelected.current = selectedKey;
   useEffect(() => {
-    if (focusRequest === 0) return;
-    const target = sectionRef.current?.querySelector<HTMLElement>('[role=listbox], [role=tree] [role=treeitem][tabindex="0"]') ?? sectionRef.current?.querySelector<HTMLElement>('[role=tree] [role=treeitem]');
+    // A tree shown took it (its effects run first); one shown later must not.
+    if (focusRequest === 0 || !treeFocus || treeFocus.taken) return;
+    treeFocus.taken = true;
+    const target = sectionRef.current?.querySelector<HTMLElement>('[role=listbox]');
     (target ?? sectionRef.current?.querySelector<HTMLElement>('input[type=search]'))?.focus();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [focusRequest]);
 
   const filtered = appliedPattern !== '';
@@ -454,7 +468,10 @@ export function KeyBrowser({ api, sessionId, version, readOnly, selectedKey, rev
         </div>
       ) : view === 'tree' ? (
         <KeyTree
-          key={`${delimiter}|${filterKey}|${version}`}
+          key={`${delimiter}|${filterKey}`}
+          version={version}
+          focusRequest={treeFocus}
+          onFocusNowhere={focusFilter}
           api={api}
           sessionId={sessionId}
           delimiter={delimiter}

@@ -3,7 +3,7 @@
  * records at or below each node (their sizes on disk); the live keys or the deleted ones. A level is in key order,
  * or largest first.
  */
-import { createContext, useContext, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { createContext, useContext, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MutableRefObject, type ReactNode } from 'react';
 import type { Delimiter, KeyFilter, KvscopeApi, TreeNode } from '../../../shared/contract.js';
 import { describeKey, keyStringToHex } from '../../../shared/keytext.js';
 import { formatBytes, formatCount } from '../format.js';
@@ -24,6 +24,22 @@ interface Props {
   selectedKey: string | null;
   onSelect: (key: string) => void;
   onError: (err: unknown) => void;
+  /** The store's version: each shown level is read again when it changes, its branches left open. */
+  version: number;
+  /**
+   * Take focus once the tree has been read again at `version` (after a save or a delete): on `key`'s node, or where
+   * it was, the node after it in its branch, else the one before, else its branch. With no node to go to, onFocusNowhere.
+   */
+  focusRequest?: TreeFocusRequest | null;
+  onFocusNowhere?: () => void;
+}
+
+export interface TreeFocusRequest {
+  /** The key to land on, or next to where it was (a deleted key); null: the tree's tab stop. */
+  key: string | null;
+  version: number;
+  /** Set by the tree shown when it was asked (or by the list shown instead): a tree shown later leaves focus where it is. */
+  taken: boolean;
 }
 
 /**
@@ -32,18 +48,40 @@ interface Props {
  */
 const TabStop = createContext<{ current: string | null; setCurrent: (prefix: string) => void }>({ current: null, setCurrent: () => {} });
 
+/** The focus asked for and not yet placed: the level that holds its key's node (or held it) places it once read again. */
+const PendingFocus = createContext<MutableRefObject<TreeFocusRequest | null>>({ current: null });
+
+/**
+ * Where a pending focus goes in a level read again: the key's node, or a closed branch holding it ('open': an open
+ * one, whose own level places it); where the node was gone (the key deleted, or its branch emptied), the node after
+ * it as it was shown, else the one before. undefined: none of these.
+ */
+function focusTarget(key: string, before: readonly TreeNode[], now: readonly TreeNode[], open: (prefix: string) => boolean): TreeNode | 'open' | undefined {
+  const holds = (n: TreeNode) => n.prefix === key || (n.kind === 'branch' && key.startsWith(n.prefix));
+  const here = now.find(holds);
+  if (here) return here.kind === 'branch' && open(here.prefix) ? 'open' : here;
+  const at = before.findIndex(holds);
+  if (at < 0) return undefined;
+  const present = new Set(now.map((n) => n.prefix));
+  return before.slice(at + 1).find((n) => present.has(n.prefix)) ?? before.slice(0, at).reverse().find((n) => present.has(n.prefix));
+}
+
+/** A level's nodes as shown: in key order (the service's), or largest first (Array.prototype.sort is stable: equal sizes keep the key order). */
+const shownOrder = (nodes: TreeNode[], sortBy: TreeSort | undefined) => (sortBy === 'size' ? [...nodes].sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0)) : nodes);
+
 function Level(props: Props & { prefix: string; depth: number }) {
-  const { api, sessionId, delimiter, deleted, filter, prefix, depth, sortBy, onError } = props;
-  const [nodes, setNodes] = useState<TreeNode[] | null>(null);
-  const [truncated, setTruncated] = useState(false);
+  const { api, sessionId, delimiter, deleted, filter, prefix, depth, sortBy, onError, version, onFocusNowhere } = props;
+  /** The nodes read at `version`, and those shown before them (where a node gone was). Read again, the old ones stay until the new come. */
+  const [read, setRead] = useState<{ nodes: TreeNode[]; truncated: boolean; version: number; before: TreeNode[] } | null>(null);
+  const pending = useContext(PendingFocus);
+  const list = useRef<HTMLUListElement>(null);
   useEffect(() => {
     let live = true;
     api
       .keyTree({ sessionId, delimiter, prefix, ...(filter ? { filter } : {}), ...(deleted ? { deleted: true as const } : {}) })
       .then((res) => {
         if (!live) return;
-        setNodes(res.nodes);
-        setTruncated(res.truncated);
+        setRead((old) => ({ nodes: res.nodes, truncated: res.truncated, version, before: old ? shownOrder(old.nodes, sortBy) : [] }));
       })
       .catch((err: unknown) => live && onError(err));
     return () => {
@@ -51,12 +89,36 @@ function Level(props: Props & { prefix: string; depth: number }) {
     };
     // filter identity changes every render; its content is part of the parent's key
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [api, sessionId, delimiter, deleted, prefix, onError]);
-  if (!nodes) return <div className="muted small tree-loading">Loading…</div>;
-  // Array.prototype.sort is stable: equal sizes keep the key order.
-  const shown = sortBy === 'size' ? [...nodes].sort((a, b) => (b.bytes ?? 0) - (a.bytes ?? 0)) : nodes;
+  }, [api, sessionId, delimiter, deleted, prefix, onError, version]);
+  // A focus asked for after a write: placed by the level holding its key's node once it has been read again.
+  useEffect(() => {
+    const request = pending.current;
+    if (!read || !request || read.version < request.version || !list.current) return;
+    const items = Array.from(list.current.querySelectorAll<HTMLElement>(':scope > [role=treeitem]'));
+    const itemOf = (p: string) => items.find((el) => el.dataset.prefix === p);
+    const now = shownOrder(read.nodes, sortBy);
+    if (request.key === null || !request.key.startsWith(prefix)) {
+      if (depth > 0) return;
+      pending.current = null;
+      const first = items.find((el) => el.tabIndex === 0) ?? items[0];
+      return first ? first.focus() : onFocusNowhere?.();
+    }
+    const target = focusTarget(request.key, read.before, now, (p) => itemOf(p)?.getAttribute('aria-expanded') === 'true');
+    // An open branch holds it: placed by its level. An emptied branch's level: by the level above, where it is gone.
+    if (target === 'open' || (target === undefined && depth > 0 && now.length === 0)) return;
+    pending.current = null;
+    if (target) itemOf(target.prefix)?.focus();
+    // Nowhere else to go: the branch itself, or at the top out of the tree.
+    else if (depth > 0) list.current.parentElement?.closest<HTMLElement>('[role=treeitem]')?.focus();
+    else onFocusNowhere?.();
+    // sortBy: the order the nodes are shown in now
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [read]);
+  if (!read) return <div className="muted small tree-loading">Loading…</div>;
+  const { nodes, truncated } = read;
+  const shown = shownOrder(nodes, sortBy);
   return (
-    <ul role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? (deleted ? 'Deleted key tree' : 'Key tree') : undefined} className="tree">
+    <ul ref={list} role={depth === 0 ? 'tree' : 'group'} aria-label={depth === 0 ? (deleted ? 'Deleted key tree' : 'Key tree') : undefined} className="tree">
       {shown.map((node, i) => (
         <TreeItem key={node.prefix} {...props} node={node} first={depth === 0 && i === 0} position={i + 1} siblings={truncated ? -1 : shown.length} />
       ))}
@@ -214,18 +276,28 @@ function onTreeKeyDown(e: KeyboardEvent<HTMLDivElement>, typed: { text: string; 
 export function KeyTree(props: Props) {
   const [current, setCurrent] = useState<string | null>(null);
   const typed = useRef({ text: '', at: -Infinity });
+  const pending = useRef<TreeFocusRequest | null>(null);
+  // Set before the levels' effects run, which place it once they have been read again.
+  useLayoutEffect(() => {
+    const request = props.focusRequest;
+    if (!request || request.taken) return;
+    request.taken = true;
+    pending.current = request;
+  }, [props.focusRequest]);
   return (
-    <TabStop.Provider value={{ current, setCurrent }}>
-      <div
-        className="key-tree"
-        onKeyDown={(e) => onTreeKeyDown(e, typed.current)}
-        onFocus={(e) => {
-          const prefix = (e.target as HTMLElement).dataset.prefix;
-          if (prefix !== undefined) setCurrent(prefix);
-        }}
-      >
-        <Level {...props} prefix="" depth={0} />
-      </div>
-    </TabStop.Provider>
+    <PendingFocus.Provider value={pending}>
+      <TabStop.Provider value={{ current, setCurrent }}>
+        <div
+          className="key-tree"
+          onKeyDown={(e) => onTreeKeyDown(e, typed.current)}
+          onFocus={(e) => {
+            const prefix = (e.target as HTMLElement).dataset.prefix;
+            if (prefix !== undefined) setCurrent(prefix);
+          }}
+        >
+          <Level {...props} prefix="" depth={0} />
+        </div>
+      </TabStop.Provider>
+    </PendingFocus.Provider>
   );
 }
