@@ -283,3 +283,33 @@ test('focus after Compact now in Segments: the button is busy while the job runs
   await expect(compactNow).toBeFocused();
   expect(compactions).toBe(1);
 });
+
+test('Segments says up front when a compaction would reclaim nothing: Compact now, aria-disabled, says why beside it, keeps focus and starts nothing', async ({ page, kv }) => {
+  await openReadWrite(page, kv);
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Segments' }).click();
+  const dryRun = page.getByTestId('dry-run');
+  const compactNow = page.getByRole('button', { name: 'Compact now' });
+  // Something to reclaim: offered, and it works.
+  await expect(dryRun).not.toContainText('Nothing to reclaim');
+  await expect(compactNow).not.toHaveAttribute('aria-disabled', 'true');
+  await compactNow.click();
+  const result = page.getByRole('status', { name: 'Plan versus result' });
+  await expect(result).toContainText('Compaction finished');
+  // Read again after the job: nothing left to drop, said beside the button in Statistics' words, and the button says
+  // it too (its description); it keeps the focus it had.
+  const why = 'Nothing to reclaim: no segment holds an overwritten or deleted value, so a compaction would change nothing.';
+  await expect(dryRun).toContainText(why);
+  await expect(compactNow).toHaveAttribute('aria-disabled', 'true');
+  await expect(compactNow).toHaveAccessibleDescription(why);
+  await expect(compactNow).toHaveAttribute('title', 'Nothing to reclaim');
+  await expect(compactNow).toBeFocused();
+  await shot(page, 'segments-nothing-to-reclaim');
+  // Enter on it starts nothing: a compaction asked for would take the last one's result away at once.
+  await page.keyboard.press('Enter');
+  await expect(result).toContainText('Compaction finished');
+  await expect(compactNow).toBeFocused();
+  await expect(compactNow).toHaveText('Compact now');
+  // Statistics says the same.
+  await page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name: 'Keys' }).click();
+  await expect(page.getByTestId('compaction-plan')).toHaveText(why);
+});

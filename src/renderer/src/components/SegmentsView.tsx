@@ -10,7 +10,7 @@ import { useWriteHint } from '../write-hint.js';
 import type { CompactSummary, SegmentsResponse } from '../../../shared/contract.js';
 import { countOf, formatBytes, formatCount } from '../format.js';
 import { SEQUENCE_IS_TIMESTAMP_NOTE, sequenceRangeText } from '../../../shared/sequence-text.js';
-import { COMPACTION_REFUSED, CompactionStops } from './CompactionStops.js';
+import { COMPACTION_REFUSED, CompactionStops, NOTHING_TO_RECLAIM, NOTHING_TO_RECLAIM_SAID, nothingToReclaim } from './CompactionStops.js';
 import type { JobState } from './StatsPanel.js';
 
 interface Props {
@@ -36,6 +36,9 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
   const plan = data.compactionPlan;
   const planned = lastCompaction?.planned;
   const inputs = new Set(plan?.inputSegments ?? []);
+  // A compaction would change nothing (as after one): said beside Compact now, which stays focusable (one that just
+  // finished keeps focus) but does nothing.
+  const nothing = nothingToReclaim(plan) && !readOnly && job === null;
   const dataFiles = data.files.filter((f) => f.role === 'data');
   // Records the format's program never reads (after damage it stops reading a file at): a column and a legend entry of
   // their own where some file has them, not counted stale or tombstones.
@@ -156,16 +159,23 @@ export function SegmentsView({ data, readOnly, job, lastCompaction, onCompact, o
           <div className="controls-row">
             <button
               type="button"
-              className="primary"
+              className={`primary${nothing ? ' nothing-to-do' : ''}`}
               disabled={readOnly || plan.stops?.starts === false}
-              // Not disabled while the job runs: a disabled button drops focus to <body>; a click meanwhile is ignored.
-              aria-disabled={job !== null || undefined}
-              onClick={() => job === null && onCompact()}
-              title={readOnly ? compactHint : plan.stops?.starts === false ? COMPACTION_REFUSED : undefined}
+              // Not disabled while the job runs or with nothing to reclaim: a disabled button drops focus to <body>; a
+              // click then is ignored.
+              aria-disabled={job !== null || nothing || undefined}
+              aria-describedby={nothing ? 'dry-run-nothing' : undefined}
+              onClick={() => job === null && !nothing && onCompact()}
+              title={readOnly ? compactHint : plan.stops?.starts === false ? COMPACTION_REFUSED : nothing ? NOTHING_TO_RECLAIM : undefined}
             >
               {job ? `Compacting… ${job.total > 0 ? Math.round((job.done / job.total) * 100) : 0}%` : 'Compact now'}
             </button>
             {readOnly && <span className="muted">{compactHint}.</span>}
+            {nothing && (
+              <span id="dry-run-nothing" className="muted">
+                {NOTHING_TO_RECLAIM_SAID}
+              </span>
+            )}
           </div>
         </div>
       ) : (

@@ -4,7 +4,7 @@ import { useRefocusAfter } from '../focus.js';
 import type { CompactSummary, StatsResponse } from '../../../shared/contract.js';
 import { countOf, formatBytes, formatCount, formatRatio } from '../format.js';
 import type { JobKind } from '../job-state.js';
-import { COMPACTION_REFUSED, CompactionStops } from './CompactionStops.js';
+import { COMPACTION_REFUSED, CompactionStops, NOTHING_TO_RECLAIM, NOTHING_TO_RECLAIM_SAID, nothingToReclaim } from './CompactionStops.js';
 import { ProgressBar } from './JobProgress.js';
 
 export interface JobState {
@@ -27,9 +27,6 @@ interface Props {
   deadSpace?: ReactNode;
 }
 
-/** Why Compact does nothing when no segment holds a record to drop. */
-const NOTHING_TO_RECLAIM = 'Nothing to reclaim';
-
 function Figure({ label, value }: { label: string; value: string }) {
   return (
     <div className="figure">
@@ -42,8 +39,7 @@ function Figure({ label, value }: { label: string; value: string }) {
 export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onCompact, onCancel, deadSpace }: Props) {
   const compactHint = useWriteHint('compact');
   const plan = stats?.compactionPlan;
-  /** No segment holds a record a compaction would drop: it would do nothing. */
-  const nothingToCompact = plan != null && plan.inputSegments.length === 0;
+  const nothingToCompact = nothingToReclaim(plan);
   // Of the records' bytes (headers are neither live nor dead).
   const recordBytes = stats ? stats.liveBytes + stats.deadBytes : 0;
   const livePct = stats && recordBytes > 0 ? (stats.liveBytes / recordBytes) * 100 : 100;
@@ -98,7 +94,7 @@ export function StatsPanel({ stats, readOnly, writable, job, lastCompaction, onC
           <h3 className="section-title">Compaction</h3>
           {plan && nothingToCompact ? (
             <p className="small muted" data-testid="compaction-plan">
-              {NOTHING_TO_RECLAIM}: no segment holds an overwritten or deleted value, so a compaction would change nothing.
+              {NOTHING_TO_RECLAIM_SAID}
             </p>
           ) : plan ? (
             <p className="small" data-testid="compaction-plan">
