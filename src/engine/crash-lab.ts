@@ -14,11 +14,11 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { StoreError } from './errors.js';
 import { KEYDIR_IMAGE_FILE, LOCK_FILE } from './native/files.js';
 import { filePath } from './formats/fs-probe.js';
-import { openStore, type OpenedStore } from './open.js';
+import { openStore, openedReport, type OpenedStore } from './open.js';
 import { assertFreshTarget } from './repair.js';
 import { makeDirectory } from './fs.js';
 import { ForeignStore } from './foreign-store.js';
-import { recoveryNotes } from './recovery.js';
+import { recoveryNotes, type OpenReportItem } from './recovery.js';
 import { keyFromString } from './keys.js';
 import type { BrowsableStore, Problem } from './types.js';
 
@@ -50,8 +50,10 @@ export interface CrashLabReport {
   changedCount: number;
   appeared: string[];
   appearedCount: number;
-  /** What reopening the damaged copy reported. */
+  /** What reopening the damaged copy reported, one terse line each (the CLI's). */
   recovery: string[];
+  /** The same in plain words, as the inspector's open report says what an open found (problems, then notes). */
+  recoveryReport: OpenReportItem[];
   /** verify on the damaged copy after recovery. */
   problems: Problem[];
 }
@@ -165,9 +167,11 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
   const after = await openStore(copyDir, { format: formatId, readOnly: formatId !== 'kvscope' });
   let afterKeys: Map<string, { hash: string; size: number } | undefined>;
   let recovery: string[];
+  let recoveryReport: OpenReportItem[];
   let problems: Problem[];
   try {
     recovery = recoveryLines(after);
+    recoveryReport = openedReport(after);
     afterKeys = await snapshot(after.store);
     problems = (await after.store.verify()).problems;
   } finally {
@@ -197,7 +201,15 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
     }
   }
   const unreadable = [...afterKeys.entries()].filter(([k, v]) => v === undefined && beforeKeys.has(k)).length;
-  if (unreadable > 0) recovery.push(`${unreadable} key(s) are still listed but their record fails its checksum when read (counted as lost)`);
+  if (unreadable > 0) {
+    const line = `${unreadable} key(s) are still listed but their record fails its checksum when read (counted as lost)`;
+    recovery.push(line);
+    const text =
+      unreadable === 1
+        ? 'A key is still listed, but its record fails its checksum when it is read: it is counted as lost.'
+        : `${unreadable} keys are still listed, but their records fail their checksums when they are read: they are counted as lost.`;
+    recoveryReport.splice(recoveryReport.filter((r) => r.kind === 'problem').length, 0, { kind: 'problem', text, detail: line });
+  }
   return {
     copyDir,
     damage: opts.damage,
@@ -211,6 +223,7 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
     appeared,
     appearedCount,
     recovery,
+    recoveryReport,
     problems,
   };
 }

@@ -5,7 +5,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { Store, type StoreOptions } from './store.js';
-import { openForeign } from './foreign-store.js';
+import { ForeignStore, openForeign } from './foreign-store.js';
+import { openReport, recoveryReport, type OpenReportItem } from './recovery.js';
 import { nativeFormat } from './formats/native.js';
 import { LOCK_FILE } from './native/files.js';
 import { NotAStoreError } from './errors.js';
@@ -61,4 +62,17 @@ export async function openStore(dir: string, options: OpenStoreOptions = {}): Pr
     ...(replayData === true ? { replayData } : {}),
   });
   return { store, detection: store.detection, native: undefined };
+}
+
+/**
+ * What an open found and did, in plain words (recovery.ts openReport), each with its terse line as the detail: a
+ * kvscope store's recovery and the damage it skipped, another format's replay. The inspector's open report, and the
+ * crash lab's account of its damaged copy's reopening.
+ */
+export function openedReport(opened: OpenedStore): OpenReportItem[] {
+  if (opened.native) return recoveryReport(opened.native.recovery, opened.native.damageSkipped());
+  if (!(opened.store instanceof ForeignStore)) return [];
+  const problems = opened.store.openProblems();
+  const lines = opened.store.warnings();
+  return openReport({ problems, damage: opened.store.damageSkipped(), lineOf: (p) => lines[problems.indexOf(p)] ?? p.message });
 }

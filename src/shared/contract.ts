@@ -829,8 +829,10 @@ export interface CrashLabResult {
   /** Keys that only exist after recovery. */
   appeared: string[];
   appearedCount: number;
-  /** What reopening the copy reported (torn tails cut, records skipped). */
+  /** What reopening the copy reported (torn tails cut, records skipped), one terse line each. */
   recovery: string[];
+  /** The same in plain words, as the open report says them (problems first, then notes), each line its detail. */
+  recoveryReport: OpenReportItem[];
   /** What verify reports on the damaged copy. */
   problems: ProblemInfo[];
 }

@@ -44,6 +44,11 @@ describe('runCrashLab', () => {
     expect(report.keysAfter).toBe(40 - expected.length);
     expect(report.recovery.join('\n')).toMatch(/torn tail/);
     expect(report.recovery.join('\n')).not.toMatch(/KEYDIR/);
+    // The same in plain words, as the inspector's open report says them, each with its terse line as the detail.
+    const torn = report.recoveryReport.find((r) => r.detail === report.recovery.find((l) => l.startsWith('torn tail')));
+    expect(torn?.text).toMatch(new RegExp(`^(The last write to|Skipped an unfinished record at the end of the file in) ${file}`));
+    expect(report.recoveryReport).toHaveLength(report.recovery.length);
+    for (const item of report.recoveryReport) expect(report.recovery.some((line) => line.endsWith(item.detail!))).toBe(true);
     expect(report.copyDir).not.toBe(dir);
     expect(hashDir(dir)).toEqual(before);
   });
@@ -68,6 +73,12 @@ describe('runCrashLab', () => {
     const report = await runCrashLab(dir, { damage: { kind: 'flip', file: k.file, offset: k.offset + k.length - 1, mask: [0xff] } });
     expect(report.lost).toEqual(['k03']);
     expect(report.problems.map((p) => p.kind)).toEqual(expect.arrayContaining(['bad-crc', 'hint-mismatch']));
+    // Said in plain words too, among the problems, its terse line the detail.
+    expect(report.recoveryReport).toContainEqual({
+      kind: 'problem',
+      text: 'A key is still listed, but its record fails its checksum when it is read: it is counted as lost.',
+      detail: '1 key(s) are still listed but their record fails its checksum when read (counted as lost)',
+    });
   });
 
   it('refuses a copy directory that is not empty, and damage past the end of the file', async () => {

@@ -8,6 +8,7 @@ import type { CrashLabResult, Damage, KvscopeApi, RepairResult, SegmentFileInfo,
 import { asApiError } from '../../../shared/errors.js';
 import { countOf, formatBytes, formatCount, parseByteOffset } from '../format.js';
 import { onRadioGroupKeyDown } from '../focus.js';
+import { OpenReportText } from './OpenProblems.js';
 
 interface Props {
   api: KvscopeApi;
@@ -250,12 +251,16 @@ export function LabView({ api, session, files, onOpenDirectory, onError, onSucce
               </div>
             </div>
             <h4>What recovery reported</h4>
-            {lab.recovery.length === 0 ? (
+            {lab.recoveryReport.length === 0 ? (
               <div className="muted">Nothing.</div>
             ) : (
-              <ul className="mono lost-list" tabIndex={0} aria-label="Recovery report">
-                {lab.recovery.map((r, i) => (
-                  <li key={i}>{r}</li>
+              // In the open report's words: what may have cost keys or versions (in the warning colour), then how the
+              // reopening went; each with recovery's own line after it.
+              <ul className="lost-list recovery-report" tabIndex={0} aria-label="Recovery report">
+                {lab.recoveryReport.map((item, i) => (
+                  <li key={i} className={item.kind === 'problem' ? 'report-problem' : undefined}>
+                    <OpenReportText item={item} />
+                  </li>
                 ))}
               </ul>
             )}

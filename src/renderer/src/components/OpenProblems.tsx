@@ -10,7 +10,8 @@
  */
 import type { OpenReportItem } from '../../../shared/contract.js';
 
-function Item({ item }: { item: OpenReportItem }) {
+/** One item in its plain words, its technical line after it, muted (also the crash lab's account of its copy's reopening). */
+export function OpenReportText({ item }: { item: OpenReportItem }) {
   return (
     <>
       {item.text}
@@ -37,7 +38,7 @@ function Strip({ items, label, className, one, many }: { items: readonly OpenRep
         <ol className="open-problem-list">
           {items.map((item, i) => (
             <li key={i}>
-              <Item item={item} />
+              <OpenReportText item={item} />
             </li>
           ))}
         </ol>
