@@ -263,7 +263,7 @@ test('Statistics, a compaction running and finished', async ({ page, kv }) => {
   await expectAccessible(page, 'Statistics, compaction result', STRUCTURE);
 });
 
-test("Statistics' dead space, searching and its result", async ({ page, kv }) => {
+test("Statistics' dead space, searching, its result and under a prefix", async ({ page, kv }) => {
   const jobEnd = await holdJobEnd(page);
   await page.goto(kv.url);
   await openFromScreen(page, kv.dir);
@@ -276,6 +276,11 @@ test("Statistics' dead space, searching and its result", async ({ page, kv }) =>
   await expect(section.getByRole('list', { name: 'Keys with the most dead space' })).toBeVisible();
   await expectAccessible(page, 'Statistics, dead space result');
   await expectAccessible(page, 'Statistics, dead space result', STRUCTURE);
+  // Under a prefix: the path back up (a navigation landmark) above the lists.
+  await section.getByRole('list', { name: 'Dead space by prefix' }).getByRole('button').first().click();
+  await expect(section.getByRole('navigation', { name: 'Dead space path' })).toBeVisible();
+  await expectAccessible(page, 'Statistics, dead space under a prefix');
+  await expectAccessible(page, 'Statistics, dead space under a prefix', STRUCTURE);
 });
 
 test('the copy, export and import dialogs', async ({ page, kv }) => {

@@ -19,6 +19,7 @@ import type {
   StatsResponse,
   VerifyResult,
   DeadSpaceResult,
+  Delimiter,
 } from '../../../shared/contract.js';
 import { asApiError, type ApiErrorShape } from '../../../shared/errors.js';
 import { jobsReducer, kindOf, noJobs, type JobAction, type JobKind } from '../job-state.js';
@@ -252,7 +253,8 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
     return askForJob(kind, () => (kind === 'compact' ? api.compact({ sessionId }) : api.verify({ sessionId })), onError);
   };
 
-  const startDeadSpace = (prefix: string) => askForJob('dead-space', () => api.deadSpace({ sessionId, limit: DEAD_SPACE_SHOWN, ...(prefix ? { prefix } : {}) }), onError);
+  const startDeadSpace = (prefix: string, delimiter: Delimiter) =>
+    askForJob('dead-space', () => api.deadSpace({ sessionId, limit: DEAD_SPACE_SHOWN, delimiter, ...(prefix ? { prefix } : {}) }), onError);
 
   // A copy, an export or an import says in its dialog how it ended, a refusal too.
   const startCopy = (to: string) => {
@@ -547,7 +549,7 @@ export function Workspace({ api, session, onSessionChange, onClose, onError, onC
                 job={deadSpaceJob}
                 busy={job !== null || jobsState.requested !== null}
                 result={deadSpace}
-                onStart={(prefix) => void startDeadSpace(prefix)}
+                onStart={(prefix, delimiter) => void startDeadSpace(prefix, delimiter)}
                 onCancel={() => void cancelJob()}
                 onSelectKey={openKey}
               />
