@@ -90,6 +90,8 @@ test('a JSON value saved reformatted only: the diff says it is the same JSON val
   await openReadWrite(page, kv);
   await selectKey(page, 'config/app.json');
   const history = page.getByRole('table', { name: 'History' });
+  // The history comes after the heading (its own request): counted once it is there.
+  await expect(history.locator('tbody tr').first()).toBeVisible();
   const before = await history.locator('tbody tr').count();
   await page.getByRole('button', { name: 'Edit' }).click();
   const editor = page.getByRole('textbox', { name: 'Value' });
@@ -117,7 +119,10 @@ test('a long diff is drawn by rows, to its last line; binary values list the byt
   await openFromScreen(page, kv.dir);
 
   await selectKey(page, 'long');
-  const places = await page.getByRole('table', { name: 'History' }).locator('td.history-where').allTextContents();
+  // Both versions listed (the history arrives after the heading) before their places are read.
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('td.history-where')).toHaveCount(2);
+  const places = await history.locator('td.history-where').allTextContents();
   await page.getByRole('button', { name: `Diff version at ${places[1]} with the one before it` }).click();
   const region = page.getByRole('region', { name: 'Version diff' });
   await expect(region.getByRole('status', { name: 'Diff summary' })).toHaveText(/500 lines added, 500 removed/);
@@ -132,7 +137,8 @@ test('a long diff is drawn by rows, to its last line; binary values list the byt
 
   await selectKey(page, 'bytes');
   await expect(region).toHaveCount(0);
-  const bytePlaces = await page.getByRole('table', { name: 'History' }).locator('td.history-where').allTextContents();
+  await expect(history.locator('td.history-where')).toHaveCount(2);
+  const bytePlaces = await history.locator('td.history-where').allTextContents();
   await page.getByRole('button', { name: `Diff version at ${bytePlaces[1]} with the one before it` }).click();
   await expect(region.getByRole('status', { name: 'Diff summary' })).toHaveText(/Binary values \(neither value is UTF-8 text\): 3 bytes differ \(8 B → 9 B\)/);
   const ranges = region.getByRole('table', { name: 'Differing bytes' }).locator('tbody tr');
