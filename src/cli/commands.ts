@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getThroughKeydirImage } from '../engine/image-lookup.js';
 import { statsThroughKeydirImage } from '../engine/image-stats.js';
-import { openStore, type OpenedStore } from '../engine/open.js';
+import { openStore, openedNotes, type OpenedStore } from '../engine/open.js';
 import { Store } from '../engine/store.js';
 import { AbortedError, ReadOnlyError, StoreError } from '../engine/errors.js';
-import { recoveryNotes } from '../engine/recovery.js';
 import { assertSeparateDirectories } from '../engine/repair.js';
 import { uncommittedCompaction as findUncommittedCompaction } from '../engine/compaction.js';
 import { realFs } from '../engine/fs.js';
@@ -184,7 +183,7 @@ type Command = (args: string[], opts: CliOptions, io: Io) => Promise<number>;
 /**
  * Open the directory for reading (never changes a byte), run fn, close.
  * With `io`, what the open found (damage the replay skipped, a torn tail,
- * a file it cannot read) goes to stderr first (openNotes).
+ * a file it cannot read) goes to stderr first (openedNotes; a reader leaves out the hints it did not use).
  */
 export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) => Promise<T>, io?: Pick<Io, 'err'>, work?: Work): Promise<T> {
   return withOpened(opts, false, work, async (opened) => {
@@ -196,24 +195,9 @@ export async function withStore<T>(opts: CliOptions, fn: (opened: OpenedStore) =
 /** At most this many lines of what an open found go to stderr; the rest are counted ("kvscope verify" lists them all). */
 export const MAX_OPEN_NOTES = 10;
 
-/**
- * What the open found, one line each: recoveryNotes for a kvscope store, the
- * replay's problems for another format. A reader leaves out the hints it
- * did not use: that costs time, not data, and a hint a writer's compaction
- * deleted while the reader opened is no news (a writer says it: it writes
- * them again).
- */
-export function openNotes(opened: OpenedStore): string[] {
-  if (opened.native) {
-    const recovery = opened.native.recovery;
-    return recoveryNotes(opened.native.readOnly ? { ...recovery, hintFallbacks: [] } : recovery);
-  }
-  return opened.store instanceof ForeignStore ? opened.store.warnings() : [];
-}
-
 /** Say what the open found on stderr (`kvscope: recovery: …`), at most MAX_OPEN_NOTES lines. */
 export function sayOpenNotes(opened: OpenedStore, io: Pick<Io, 'err'>): void {
-  const notes = openNotes(opened);
+  const notes = openedNotes(opened, { leaveOutReaderHints: true });
   for (const note of notes.slice(0, MAX_OPEN_NOTES)) io.err(`kvscope: recovery: ${note}`);
   if (notes.length > MAX_OPEN_NOTES) io.err(`kvscope: recovery: … and ${notes.length - MAX_OPEN_NOTES} more; "kvscope verify" lists every problem`);
 }

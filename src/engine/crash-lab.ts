@@ -14,11 +14,10 @@ import { basename, isAbsolute, join, relative } from 'node:path';
 import { StoreError } from './errors.js';
 import { KEYDIR_IMAGE_FILE, LOCK_FILE } from './native/files.js';
 import { filePath } from './formats/fs-probe.js';
-import { openStore, openedReport, type OpenedStore } from './open.js';
+import { openStore, openedNotes, openedReport } from './open.js';
 import { assertFreshTarget } from './repair.js';
 import { makeDirectory } from './fs.js';
-import { ForeignStore } from './foreign-store.js';
-import { recoveryNotes, type OpenReportItem } from './recovery.js';
+import type { OpenReportItem } from './recovery.js';
 import { keyFromString } from './keys.js';
 import type { BrowsableStore, Problem } from './types.js';
 
@@ -129,11 +128,6 @@ export function applyDamage(root: string, damage: Damage): void {
   }
 }
 
-function recoveryLines(opened: OpenedStore): string[] {
-  if (opened.native) return recoveryNotes(opened.native.recovery);
-  return opened.store instanceof ForeignStore ? opened.store.warnings() : [];
-}
-
 export async function runCrashLab(source: string, opts: CrashLabOptions): Promise<CrashLabReport> {
   const limit = opts.listLimit ?? 1000;
   const format = opts.format !== undefined ? { format: opts.format } : {};
@@ -170,7 +164,7 @@ export async function runCrashLab(source: string, opts: CrashLabOptions): Promis
   let recoveryReport: OpenReportItem[];
   let problems: Problem[];
   try {
-    recovery = recoveryLines(after);
+    recovery = openedNotes(after);
     recoveryReport = openedReport(after);
     afterKeys = await snapshot(after.store);
     problems = (await after.store.verify()).problems;

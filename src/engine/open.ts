@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { Store, type StoreOptions } from './store.js';
 import { ForeignStore, openForeign } from './foreign-store.js';
-import { openReport, recoveryReport, type OpenReportItem } from './recovery.js';
+import { openReport, recoveryNotes, recoveryReport, type OpenReportItem } from './recovery.js';
 import { nativeFormat } from './formats/native.js';
 import { LOCK_FILE } from './native/files.js';
 import { NotAStoreError } from './errors.js';
@@ -75,4 +75,19 @@ export function openedReport(opened: OpenedStore): OpenReportItem[] {
   const problems = opened.store.openProblems();
   const lines = opened.store.warnings();
   return openReport({ problems, damage: opened.store.damageSkipped(), lineOf: (p) => lines[problems.indexOf(p)] ?? p.message });
+}
+
+/**
+ * What an open found and did, one terse line each: recoveryNotes for a kvscope store, the replay's warning lines for
+ * another format. The CLI's stderr (`kvscope: recovery: …`), the inspector's warnings, the crash lab's recovery; the
+ * same lines are openedReport's details. With `leaveOutReaderHints` (the CLI) a reader leaves out the hints it did
+ * not use: that costs time, not data, and a hint a writer's compaction deleted while the reader opened is no news
+ * (a writer says it: it writes them again).
+ */
+export function openedNotes(opened: OpenedStore, options: { leaveOutReaderHints?: boolean } = {}): string[] {
+  if (opened.native) {
+    const recovery = opened.native.recovery;
+    return recoveryNotes(options.leaveOutReaderHints === true && opened.native.readOnly ? { ...recovery, hintFallbacks: [] } : recovery);
+  }
+  return opened.store instanceof ForeignStore ? opened.store.warnings() : [];
 }

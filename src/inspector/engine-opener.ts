@@ -3,10 +3,8 @@
  * through engine/open.ts (native stores read-write or read-only, foreign
  * formats always read-only), the format list from the registry.
  */
-import { openStore, openedReport } from '../engine/open.js';
-import { recoveryNotes } from '../engine/recovery.js';
+import { openStore, openedNotes, openedReport } from '../engine/open.js';
 import { Store } from '../engine/store.js';
-import { ForeignStore } from '../engine/foreign-store.js';
 import { getFormat, listFormats } from '../engine/formats/registry.js';
 import type { FormatInfo } from '../shared/contract.js';
 import type { OpenedHandle, StoreOpener, WritableStore } from './opener.js';
@@ -24,7 +22,7 @@ export function createEngineOpener(): StoreOpener {
         // Store satisfies WritableStore structurally; the cast only narrows put/delete's key types.
         native: opened.native as WritableStore | undefined,
         // What the open found: a native store's recovery, another format's replay (damage skipped, torn tails, unreadable files).
-        warnings: opened.native ? recoveryNotes(opened.native.recovery) : opened.store instanceof ForeignStore ? opened.store.warnings() : [],
+        warnings: openedNotes(opened),
         openReport: openedReport(opened),
       };
     },
