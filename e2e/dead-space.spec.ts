@@ -5,7 +5,7 @@
  * 1280 and 1024 px.
  */
 import { Store } from '../src/engine/store.js';
-import { formatBytes } from '../src/renderer/src/format.js';
+import { countOf, formatBytes } from '../src/renderer/src/format.js';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
 import { holdJobEnd } from './helpers/held-job-end.js';
 
@@ -53,7 +53,7 @@ for (const width of [1280, 1024]) {
 
     // A prefix row searches again under it (only the first job's end was held: this one's comes as it is sent).
     await prefixes.first().click();
-    await expect(result).toContainText(`under ${branch!.prefix}`);
+    await expect(result).toContainText(`Under ${branch!.prefix} — `);
     await expect(keys.first()).toContainText(branch!.prefix);
   });
 }
@@ -94,7 +94,8 @@ for (const width of [1280, 1024]) {
     const s = await Store.open(kv.dir, { readOnly: true });
     const dead = await s.deadSpace();
     const [top] = dead.branches('', ':', 1).branches;
-    const [second] = dead.branches(top!.prefix, ':', 1).branches;
+    const underTop = dead.branches(top!.prefix, ':', 1);
+    const [second] = underTop.branches;
     const [third] = dead.branches(second!.prefix, ':', 1).branches;
     await s.close();
     expect(second!.kind).toBe('branch');
@@ -114,7 +115,10 @@ for (const width of [1280, 1024]) {
     // Down with the keyboard: Enter on the first row; its level shows, the path says where, focus is on its first row.
     await prefixes.first().focus();
     await page.keyboard.press('Enter');
-    await expect(result).toContainText(`under ${top!.prefix}`);
+    // The summary names the prefix first, a dash after it: no period or colon right after a key, to be read as part of it.
+    await expect(result.locator('p').first()).toHaveText(
+      `Under ${top!.prefix} — ${formatBytes(underTop.deadBytes)} in ${countOf(underTop.deadRecords, 'dead record')} of ${countOf(underTop.keys, 'key')}.`,
+    );
     await expect(path.getByRole('button', { name: 'All keys' })).toBeVisible();
     await expect(path.locator('[aria-current="location"]')).toHaveText(top!.prefix);
     await expect(prefixes.first()).toContainText(second!.prefix);
@@ -122,7 +126,7 @@ for (const width of [1280, 1024]) {
 
     // One more level: the path has a step for each.
     await page.keyboard.press('Enter');
-    await expect(result).toContainText(`under ${second!.prefix}`);
+    await expect(result).toContainText(`Under ${second!.prefix} — `);
     await expect(prefixes.first()).toContainText(third!.prefix);
     await expect(prefixes.first()).toBeFocused();
     await expect(path.getByRole('listitem')).toHaveText(['All keys', `›${top!.prefix}`, `›${step}`]);
@@ -135,7 +139,7 @@ for (const width of [1280, 1024]) {
 
     // Up a step: the level above, focus on the row of the prefix just left.
     await path.getByRole('button', { name: top!.prefix }).click();
-    await expect(result).toContainText(`under ${top!.prefix}`);
+    await expect(result).toContainText(`Under ${top!.prefix} — `);
     await expect(path.locator('[aria-current="location"]')).toHaveText(top!.prefix);
     await expect(result.getByRole('list', { name: 'Dead space by prefix' }).locator(':focus')).toContainText(second!.prefix);
 
@@ -143,7 +147,7 @@ for (const width of [1280, 1024]) {
     await path.getByRole('button', { name: 'All keys' }).focus();
     await page.keyboard.press('Enter');
     await expect(result).toContainText(`${formatBytes(dead.totals.deadBytes)} in`);
-    await expect(result).not.toContainText('under');
+    await expect(result).not.toContainText('Under');
     await expect(path).toHaveCount(0);
     await expect(prefixes.first()).toBeFocused();
     await expect(prefixes.first()).toContainText(top!.prefix);

@@ -41,6 +41,24 @@ export function deadSpacePath(prefix: string, delimiter: Delimiter): string[] {
 /** Where focus goes when the search asked for ends with a new result: a row (by its prefix or key, else the first) or the delimiter. */
 type FocusAfter = { row: string | null } | 'delimiter';
 
+/**
+ * The prefix a result is under, leading its summary ("Under user:01011: — 179 B in …"): the prefix is followed by a
+ * dash and a space, never by punctuation that could be read as part of it (a period, a colon), and drawn as the path
+ * draws it (spaces at its ends shown).
+ */
+function Under({ prefix }: { prefix: string }) {
+  const display = describeKey(prefix).display;
+  return (
+    <>
+      Under{' '}
+      <span className="mono" title={keyTitle(display)}>
+        <KeyText display={display} />
+      </span>{' '}
+      —{' '}
+    </>
+  );
+}
+
 export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKey }: Props) {
   const find = useRef<HTMLButtonElement>(null);
   const delimiterSelect = useRef<HTMLSelectElement>(null);
@@ -147,11 +165,14 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
         <div className="dead-space-result" role="status" aria-label="Dead space result" ref={lists}>
           <p className="small">
             {result.deadRecords === 0 ? (
-              <>No dead records{under ? <> under <span className="mono">{describeKey(under).display}</span></> : ''}: nothing for a compaction to drop here.</>
+              <>
+                {under && <Under prefix={under} />}
+                {under ? 'no' : 'No'} dead records: nothing for a compaction to drop here.
+              </>
             ) : (
               <>
-                <b>{formatBytes(result.deadBytes)}</b> in {countOf(result.deadRecords, 'dead record')} of {countOf(result.keys, 'key')}
-                {under ? <> under <span className="mono">{describeKey(under).display}</span></> : ''}.
+                {under && <Under prefix={under} />}
+                <b>{formatBytes(result.deadBytes)}</b> in {countOf(result.deadRecords, 'dead record')} of {countOf(result.keys, 'key')}.
               </>
             )}
             {result.damagedBytes > 0 && <> {formatBytes(result.damagedBytes)} of damaged records are not counted (Verify shows them).</>}
