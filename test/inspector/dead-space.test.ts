@@ -1,7 +1,7 @@
 /**
  * The inspector's deadSpace job: its result lists the prefixes and keys with the most dead bytes (each overwritten
- * put and tombstone counted against its key, as the engine's records say), under a prefix when asked; a cancelled
- * one ends ABORTED; an unknown session is refused.
+ * put and tombstone counted against its key, as the engine's records say), under a prefix when asked, grouped by ':'
+ * or by '/' as the engine groups them; a cancelled one ends ABORTED; an unknown session is refused.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,36 @@ describe('deadSpace job', () => {
     const narrowed = await deadSpace({ sessionId, limit: 1, prefix: 'cfg:' });
     expect(narrowed).toMatchObject({ prefix: 'cfg:', deadBytes: gone, branchCount: 1 });
     expect(narrowed.branches).toEqual([{ prefix: 'cfg:gone', display: 'cfg:gone', kind: 'key', keys: 1, deadBytes: gone, deadRecords: 2 }]);
+  });
+
+  it("groups keys by '/' when asked: the branches, their figures and counts are the engine's own deadSpace().branches(prefix, '/', depth)", async () => {
+    const dir = join(h.base, 'store');
+    const s = await Store.open(dir, { create: true, fsync: 'never', segmentSize: 4096 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 6; i++) await s.put(`users/${i % 3}/profile:${i}`, `v${round}`.repeat(i + 1));
+      await s.put('logs/2024/01', `line ${round}`);
+    }
+    await s.put('cfg/a:b', 'once');
+    await s.put('cfg/a:b', 'twice');
+    await s.put('top-level', 'gone');
+    await s.delete('top-level');
+    await s.close();
+    const { sessionId } = await h.service.dispatch('openStore', { path: dir });
+    const engine = await Store.open(dir, { readOnly: true });
+    const dead = await engine.deadSpace();
+    await engine.close();
+    for (const [prefix, depth] of [['', 1], ['', 2], ['users/', 1], ['cfg/', 1]] as const) {
+      const result = await deadSpace({ sessionId, limit: 10, prefix, delimiter: '/', depth });
+      const own = dead.branches(prefix, '/', depth);
+      expect(result, `${prefix} at depth ${depth}`).toMatchObject({ prefix, delimiter: '/', depth, keys: own.keys, deadBytes: own.deadBytes, deadRecords: own.deadRecords, branchCount: own.branches.length });
+      expect(result.branches.map(({ display, ...b }) => b)).toEqual(own.branches);
+    }
+    // Grouped by '/', not ':': a ':' inside a key splits nothing, the top level is the first '/' step.
+    const top = await deadSpace({ sessionId, limit: 10, delimiter: '/' });
+    expect(top.branches.map((b) => [b.prefix, b.kind])).toEqual(expect.arrayContaining([['users/', 'branch'], ['logs/', 'branch'], ['cfg/', 'branch'], ['top-level', 'key']]));
+    expect(top.branches).toHaveLength(4);
+    const cfg = await deadSpace({ sessionId, limit: 10, prefix: 'cfg/', delimiter: '/' });
+    expect(cfg.branches.map((b) => [b.prefix, b.kind, b.deadRecords])).toEqual([['cfg/a:b', 'key', 1]]);
   });
 
   it('a cancelled search ends ABORTED; an unknown session is refused', async () => {
