@@ -186,28 +186,17 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
                 <Columns name="Prefix or key" figures={['Dead', 'Records']} titles={['Dead bytes: overwritten values and deletes', 'Dead records']} />
                 <ol className="dead-space-list" aria-label="Dead space by prefix" onKeyDown={onRowListKeyDown}>
                   {result.branches.map((b, i) => (
-                    <li key={b.kind + b.prefix}>
-                      <button
-                        type="button"
-                        className="dead-space-row"
-                        data-prefix={b.prefix}
-                        tabIndex={i === 0 ? 0 : -1}
-                        onClick={() => (b.kind === 'branch' ? start(b.prefix, result.delimiter, { row: null }) : onSelectKey(b.prefix))}
-                        title={`${keyTitle(b.display)}\n${formatCount(b.deadBytes)} dead bytes in ${countOf(b.deadRecords, 'record')} of ${countOf(b.keys, 'key')}${b.kind === 'branch' ? '\nClick: its prefixes and keys' : '\nClick: select the key'}`}
-                      >
-                        <span className="dead-space-name mono">
-                          <KeyText display={b.display} />
-                        </span>
-                        <span className="dead-space-figure">
-                          {formatBytes(b.deadBytes)}
-                          <span className="sr-only"> dead,</span>
-                        </span>
-                        <span className="dead-space-figure muted">
-                          {formatCount(b.deadRecords)}
-                          <span className="sr-only"> {b.deadRecords === 1 ? 'record' : 'records'}</span>
-                        </span>
-                      </button>
-                    </li>
+                    <DeadSpaceRow
+                      key={b.kind + b.prefix}
+                      name={b.prefix}
+                      display={b.display}
+                      first={i === 0}
+                      deadBytes={b.deadBytes}
+                      count={b.deadRecords}
+                      unit="record"
+                      onClick={() => (b.kind === 'branch' ? start(b.prefix, result.delimiter, { row: null }) : onSelectKey(b.prefix))}
+                      title={`${keyTitle(b.display)}\n${formatCount(b.deadBytes)} dead bytes in ${countOf(b.deadRecords, 'record')} of ${countOf(b.keys, 'key')}${b.kind === 'branch' ? '\nClick: its prefixes and keys' : '\nClick: select the key'}`}
+                    />
                   ))}
                 </ol>
               </div>
@@ -220,28 +209,17 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
                 <Columns name="Key" figures={['Dead', 'Versions']} titles={['Dead bytes: overwritten values and deletes', 'Versions in the log: the dead ones and the live one']} />
                 <ol className="dead-space-list" aria-label="Keys with the most dead space" onKeyDown={onRowListKeyDown}>
                   {result.topKeys.map((k, i) => (
-                    <li key={k.key}>
-                      <button
-                        type="button"
-                        className="dead-space-row"
-                        data-prefix={k.key}
-                        tabIndex={i === 0 ? 0 : -1}
-                        onClick={() => onSelectKey(k.key)}
-                        title={`${keyTitle(k.display)}\n${formatCount(k.deadBytes)} dead bytes: ${countOf(k.versions, 'version')}, ${formatCount(k.overwritten)} overwritten, ${formatCount(k.tombstones)} deleted; ${k.live ? 'live' : 'deleted'} now`}
-                      >
-                        <span className="dead-space-name mono">
-                          <KeyText display={k.display} />
-                        </span>
-                        <span className="dead-space-figure">
-                          {formatBytes(k.deadBytes)}
-                          <span className="sr-only"> dead,</span>
-                        </span>
-                        <span className="dead-space-figure muted">
-                          {formatCount(k.versions)}
-                          <span className="sr-only"> {k.versions === 1 ? 'version' : 'versions'}</span>
-                        </span>
-                      </button>
-                    </li>
+                    <DeadSpaceRow
+                      key={k.key}
+                      name={k.key}
+                      display={k.display}
+                      first={i === 0}
+                      deadBytes={k.deadBytes}
+                      count={k.versions}
+                      unit="version"
+                      onClick={() => onSelectKey(k.key)}
+                      title={`${keyTitle(k.display)}\n${formatCount(k.deadBytes)} dead bytes: ${countOf(k.versions, 'version')}, ${formatCount(k.overwritten)} overwritten, ${formatCount(k.tombstones)} deleted; ${k.live ? 'live' : 'deleted'} now`}
+                    />
                   ))}
                 </ol>
               </div>
@@ -250,6 +228,31 @@ export function DeadSpaceView({ job, busy, result, onStart, onCancel, onSelectKe
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * One row of either list: the prefix or key, its dead bytes and a count (records or versions), a button whose name
+ * says the figures' names to a screen reader (the column header is hidden from it). The first row is the list's Tab stop.
+ */
+function DeadSpaceRow(props: { name: string; display: string; first: boolean; deadBytes: number; count: number; unit: 'record' | 'version'; title: string; onClick: () => void }) {
+  const { name, display, first, deadBytes, count, unit, title, onClick } = props;
+  return (
+    <li>
+      <button type="button" className="dead-space-row" data-prefix={name} tabIndex={first ? 0 : -1} onClick={onClick} title={title}>
+        <span className="dead-space-name mono">
+          <KeyText display={display} />
+        </span>
+        <span className="dead-space-figure">
+          {formatBytes(deadBytes)}
+          <span className="sr-only"> dead,</span>
+        </span>
+        <span className="dead-space-figure muted">
+          {formatCount(count)}
+          <span className="sr-only"> {count === 1 ? unit : `${unit}s`}</span>
+        </span>
+      </button>
+    </li>
   );
 }
 
