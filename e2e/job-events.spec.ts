@@ -7,6 +7,7 @@
  */
 import type { Page, Route } from '@playwright/test';
 import { test, expect, openFromScreen, openReadWrite, shot } from './fixtures.js';
+import { countAnswersRead } from './helpers/answers-read.js';
 
 test.use({ viewport: { width: 800, height: 600 } });
 
@@ -20,22 +21,10 @@ async function holdAnswer(page: Page, method: string): Promise<{ release: () => 
   return {
     release: async () => {
       await expect.poll(() => held !== undefined).toBe(true);
-      // Counts the answers to the method the page has read (its transport's response.json()), so that what is waited
-      // for below is the page's handling of this one, not a time a loaded machine can overrun.
-      await page.evaluate((m) => {
-        const w = window as unknown as { answersRead: number };
-        w.answersRead = 0;
-        const json = Response.prototype.json;
-        Response.prototype.json = async function (this: Response) {
-          const value: unknown = await json.call(this);
-          if (new URL(this.url).pathname.endsWith(`/api/${m}`)) w.answersRead++;
-          return value;
-        };
-      }, method);
+      // What is waited for below is the page's handling of this answer, not a time a loaded machine can overrun.
+      const answers = await countAnswersRead(page, method);
       await held!.route.fulfill({ status: held!.status, headers: held!.headers, body: held!.body });
-      await page.waitForFunction(() => (window as unknown as { answersRead: number }).answersRead > 0);
-      // The page has read the answer and acted on it: what it does with it is drawn by the next frames.
-      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      await answers.read(1);
     },
   };
 }
