@@ -6,13 +6,14 @@
  */
 import { existsSync, openSync, readFileSync, readSync, closeSync, writeSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { APIResponse, Page, Route } from '@playwright/test';
 import { test, expect, openFromScreen, keyOption, shot, openReadWrite } from './fixtures.js';
 import { decodeFormatFile } from '../src/engine/foreign-store.js';
 import { nativeFormat } from '../src/engine/formats/native.js';
 import { Store } from '../src/engine/store.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
 import { copyDir, crashAfterCompactionCommit } from '../test/engine/helpers.js';
+import { countAnswersRead } from './helpers/answers-read.js';
 
 const FIXTURES = `${SHARED_DIR}/fixtures`;
 const RIAK = `${FIXTURES}/riak-bitcask/basic/data`;
@@ -247,6 +248,39 @@ test('the record table lights up the chosen row at once, before the service answ
   // Only the last choice is selected once the answers arrive.
   await expect(details).toHaveAttribute('data-record-offset', third!);
   await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', third!);
+});
+
+test('the record details are the last row chosen when the service answers two choices in the other order', async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await openTab(page, 'Records');
+  const table = page.getByRole('listbox', { name: 'Record table' });
+  const details = page.getByTestId('record-details');
+  await table.locator('.record-row[data-offset="24"]').click();
+  await expect(details).toHaveAttribute('data-record-offset', '24');
+  const second = (await table.locator('.record-row').nth(2).getAttribute('data-offset'))!;
+  const third = (await table.locator('.record-row').nth(3).getAttribute('data-offset'))!;
+  // Each choice's record is fetched from the host and held, to be handed to the page in the order the test says.
+  const held = new Map<string, { route: Route; response: Promise<APIResponse> }>();
+  await page.route('**/api/recordAt', (route) => {
+    const { offset } = route.request().postDataJSON() as { offset: number };
+    held.set(String(offset), { route, response: route.fetch() });
+  });
+  await table.press('ArrowDown');
+  await table.locator(`.record-row[data-offset="${third}"]`).click();
+  await expect.poll(() => [...held.keys()].sort()).toEqual([second, third].sort());
+  const answers = await countAnswersRead(page, 'recordAt');
+  // The later choice's record comes first, and is shown.
+  const later = held.get(third)!;
+  await later.route.fulfill({ response: await later.response });
+  await expect(details).toHaveAttribute('data-record-offset', third);
+  // The earlier choice's comes after it: read by the page, it is not shown over the row chosen last.
+  const earlier = held.get(second)!;
+  await earlier.route.fulfill({ response: await earlier.response });
+  await answers.read(2);
+  await expect(table.locator('.record-row.selected')).toHaveAttribute('data-offset', third);
+  await expect(details).toHaveAttribute('data-record-offset', third);
+  await expect(details).toContainText(`@ ${third}`);
 });
 
 test('End while the file is still being indexed selects the last row known, then follows the end until the index is complete', async ({ page, kv }) => {

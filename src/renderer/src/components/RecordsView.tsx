@@ -166,6 +166,8 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   };
 
   const [record, setRecord] = useState<RecordDetail | null>(null);
+  /** The record asked for last (selectAt's calls, counted): an answer to an earlier ask that comes after it is dropped. */
+  const recordAsk = useRef(0);
   const [fieldIndex, setFieldIndex] = useState(-1);
   const [cursor, setCursor] = useState<number | null>(null);
   const [hexScroll, setHexScroll] = useState<{ offset: number | null; nonce: number }>({ offset: null, nonce: 0 });
@@ -371,8 +373,11 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
   const selectAt = useCallback(
     /** `pos`: the record's row in the table, when the table chose it (and set selectedPos); else it is known only without a filter (its index). */
     async (inFile: string, offset: number, opts: { byte?: boolean; scrollTable?: boolean; scrollHex?: boolean; pos?: number; jump?: boolean } = {}) => {
+      const ask = ++recordAsk.current;
       try {
         const res = await api.recordAt({ sessionId, file: inFile, offset });
+        // A later choice was made meanwhile (its answer may have come first): this record is no longer the one chosen.
+        if (ask !== recordAsk.current) return;
         const rec = res.record;
         setRecord(rec);
         if (opts.pos === undefined) choose(rec && !filtered ? rec.index : null);
@@ -388,6 +393,7 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
           setWantRow((w) => ({ pos: rec.index, nonce: (w?.nonce ?? 0) + 1 }));
         }
       } catch (err) {
+        if (ask !== recordAsk.current) return;
         // A typed offset the service finds past the end (the file shrank, or its size was not known yet): said by the field.
         const e = asApiError(err);
         if (opts.jump && e.code === 'BAD_REQUEST' && typeof e.details?.size === 'number') return setJumpError(pastEnd(e.details.size));
@@ -412,8 +418,9 @@ export function RecordsView({ api, sessionId, version, files, target, onFilesGon
     tableRef.current?.focus({ preventScroll: true });
   }, [target, selectAt]);
 
-  // A new file clears the selection.
+  // A new file clears the selection (and a record of the file before, still on its way, is not shown).
   useEffect(() => {
+    recordAsk.current++;
     setRecord((r) => (r && target?.file === file ? r : null));
     setJumpError(null);
     setFieldIndex(-1);
