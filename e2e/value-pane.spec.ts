@@ -1,14 +1,16 @@
 /**
  * The value pane with keys and values that are hard to show: a corrupt live
- * record, keys with runs of spaces, very long keys, a read-only host.
+ * record, keys with runs of spaces, very long keys, a read-only host; an older
+ * version whose bytes come after the pane has moved on is not shown.
  */
 import { closeSync, cpSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
+import type { APIResponse, Page, Route } from '@playwright/test';
 import { Store } from '../src/engine/store.js';
 import { startHost } from '../src/host/index.js';
 import { test, expect, openFromScreen, keyOption, shot, RENDERER_DIR } from './fixtures.js';
 import { SHARED_DIR } from '../test/shared-dir.js';
+import { countAnswersRead } from './helpers/answers-read.js';
 
 async function select(page: Page, key: string): Promise<void> {
   await page.getByLabel('Filter keys').fill(key);
@@ -98,4 +100,49 @@ test('a host started without --read-write says how to get one that writes', asyn
     await page.goto('about:blank');
     await host.close();
   }
+});
+
+test("an older version's bytes that come after the pane moved on (another key, Back to live value) are not shown", async ({ page, kv }) => {
+  await page.goto(kv.url);
+  await openFromScreen(page, kv.dir);
+  await select(page, 'user:00000:name');
+  const history = page.getByRole('table', { name: 'History' });
+  await expect(history.locator('tbody tr')).toHaveCount(2);
+  const viewOld = history.locator('tbody tr').nth(0).getByRole('button', { name: /^View version/ });
+  const value = page.getByRole('region', { name: 'Value' }).getByRole('tabpanel');
+  const shownVersion = page.getByRole('status', { name: 'Shown version' });
+  // The old version's bytes are fetched from the host and held on their way to the page, until the test lets them go.
+  const held: { route: Route; response: Promise<APIResponse> }[] = [];
+  await page.route('**/api/recordValue', (route) => void held.push({ route, response: route.fetch() }));
+  const letGo = async (n: number) => {
+    const answers = await countAnswersRead(page, 'recordValue');
+    await held[n - 1]!.route.fulfill({ response: await held[n - 1]!.response });
+    await answers.read(1);
+  };
+
+  // Asked for, then another key chosen: its bytes, read after, are not shown as the other key's version.
+  await viewOld.click();
+  await expect.poll(() => held.length).toBe(1);
+  await select(page, 'greeting');
+  await expect(page.getByRole('heading', { name: 'greeting', exact: true })).toBeVisible();
+  await expect(value).toHaveText('hello world');
+  await letGo(1);
+  await expect(shownVersion).toHaveCount(0);
+  await expect(value).toHaveText('hello world');
+
+  // Shown, asked for again, then Back to live value: the live value stays.
+  await select(page, 'user:00000:name');
+  await expect(history.locator('tbody tr')).toHaveCount(2);
+  await viewOld.click();
+  await expect.poll(() => held.length).toBe(2);
+  await letGo(2);
+  await expect(shownVersion).toBeVisible();
+  await expect(value).toHaveText('User 0');
+  await viewOld.click();
+  await expect.poll(() => held.length).toBe(3);
+  await shownVersion.getByRole('button', { name: 'Back to live value' }).click();
+  await expect(shownVersion).toHaveCount(0);
+  await letGo(3);
+  await expect(shownVersion).toHaveCount(0);
+  await expect(value).toHaveText('User 0 (renamed)');
 });

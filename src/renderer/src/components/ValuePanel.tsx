@@ -138,6 +138,11 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
   /** Why the live value could not be read (shown in this pane, not as a page-wide error). */
   const [loadError, setLoadError] = useState<ApiErrorShape | null>(null);
   const [shown, setShown] = useState<ShownVersion | null>(null);
+  /**
+   * The older version asked for last (showVersion's calls, counted; another key or Back to live value counts too): an
+   * answer to an earlier ask is dropped, so a version of the key selected before is never shown as this key's.
+   */
+  const versionAsk = useRef(0);
   const [restoring, setRestoring] = useState(false);
   const [history, setHistory] = useState<HistoryResponse | null>(null);
   /** Two versions being compared (the diff below the value), if any. */
@@ -205,6 +210,7 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
     setLoaded(null);
     setLoadError(null);
     setHistory(null);
+    versionAsk.current++;
     setShown(null);
     setDiff(null);
     if (key === null) return;
@@ -351,11 +357,12 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
 
   const showVersion = async (v: VersionInfo) => {
     if (v.kind !== 'put') return;
+    const ask = ++versionAsk.current;
     try {
       const res = await api.recordValue({ sessionId, file: v.location.file, offset: v.location.offset });
-      setShown({ version: v, bytes: base64ToBytes(res.base64), size: res.size, truncated: res.truncated });
+      if (ask === versionAsk.current) setShown({ version: v, bytes: base64ToBytes(res.base64), size: res.size, truncated: res.truncated });
     } catch (err) {
-      onError(err);
+      if (ask === versionAsk.current) onError(err);
     }
   };
 
@@ -459,7 +466,10 @@ export function ValuePanel({ api, sessionId, version, readOnly, selection, onWri
       view={view}
       onViewChange={setView}
       shown={shown}
-      onBackToLive={() => setShown(null)}
+      onBackToLive={() => {
+        versionAsk.current++;
+        setShown(null);
+      }}
       noLiveValue={loaded?.response.found === false}
       partial={!shown && loaded?.response.truncated ? { loaded: loaded.bytes.length, size: loaded.response.size } : null}
       onLoadAll={loadingAll || loadingMore ? null : () => void loadAll()}
