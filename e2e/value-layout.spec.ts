@@ -240,8 +240,10 @@ test('History fits the value pane at 800x600 without scrolling sideways, and sta
   await expect(rows.nth(1)).toHaveClass(/shown/);
   expect(await overflow()).toEqual({ table: 0, details: 0, pane: 0, pastPane: 0 });
 
-  // A wide window: the same table with its column titles, a version a line.
+  // A wide window: the same table with its column titles, a version a line. The history lays itself out again when its
+  // pane's width has been observed (a ResizeObserver, frames after the resize): measured once it is a table again.
   await page.setViewportSize({ width: 1400, height: 860 });
+  await expect(table).toHaveCSS('display', 'table');
   await expect(table.getByRole('columnheader', { name: 'status' })).toBeVisible();
   expect((await box(table.getByRole('columnheader', { name: 'status' }))).height).toBeGreaterThan(10);
   const line = (await box(rows.nth(0).getByRole('button', { name: /^View version/ }))).height;
@@ -282,17 +284,17 @@ test('History is a table exactly while every version fits on one line: at 1400x8
     [800, 600, 'stacked'],
   ] as const) {
     await page.setViewportSize({ width, height });
+    // Laid out again once the pane's new width has been observed (frames after the resize): waited for, then measured.
+    await expect(table).toHaveCSS('display', expected === 'table' ? 'table' : 'block');
     await table.scrollIntoViewIfNeeded();
     const room = await paneWidth();
     // What a person sees agrees with the measurement: a table where the versions fit on a line, blocks where not.
     expect(room >= need ? 'table' : 'stacked', `${width}x${height}: ${room}px for ${need.toFixed(1)}px`).toBe(expected);
     if (expected === 'table') {
       await expect(header).toBeVisible();
-      expect(await table.evaluate((t) => getComputedStyle(t).display)).toBe('table');
       for (let i = 0; i < 5; i++) expect((await box(rows.nth(i))).height, `${width}x${height} row ${i}`).toBeLessThan(line * 1.6);
     } else {
-      // The column titles are kept for screen readers only; the table is laid out as blocks.
-      expect(await table.evaluate((t) => getComputedStyle(t).display)).toBe('block');
+      // The column titles are kept for screen readers only; the table is laid out as blocks (display: block, above).
       // A block a version: seq, kind, size and status; where; its buttons.
       expect((await box(rows.nth(0))).height).toBeGreaterThan(line * 2.5);
     }
