@@ -222,16 +222,22 @@ test('the keydir image: listed in Segments, decoded key by key in Records with i
   await shot(page, '22b-keydir-image');
 });
 
-test('the record table lights up the chosen row at once, before the service answers with its record', async ({ page, kv }) => {
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
+/** The first segment's record table with its first record chosen and shown, and the offsets of the two after it. */
+async function firstRecordChosen(page: Page, url: string, dir: string) {
+  await page.goto(url);
+  await openFromScreen(page, dir);
   await openTab(page, 'Records');
   const table = page.getByRole('listbox', { name: 'Record table' });
   const details = page.getByTestId('record-details');
   await table.locator('.record-row[data-offset="24"]').click();
   await expect(details).toHaveAttribute('data-record-offset', '24');
-  const second = await table.locator('.record-row').nth(2).getAttribute('data-offset');
-  const third = await table.locator('.record-row').nth(3).getAttribute('data-offset');
+  const second = (await table.locator('.record-row').nth(2).getAttribute('data-offset'))!;
+  const third = (await table.locator('.record-row').nth(3).getAttribute('data-offset'))!;
+  return { table, details, second, third };
+}
+
+test('the record table lights up the chosen row at once, before the service answers with its record', async ({ page, kv }) => {
+  const { table, details, second, third } = await firstRecordChosen(page, kv.url, kv.dir);
   // Hold back the record's details, as a host busy indexing a big file would.
   const held: (() => Promise<void>)[] = [];
   await page.route('**/api/recordAt', (route) => void held.push(() => route.continue()));
@@ -251,15 +257,7 @@ test('the record table lights up the chosen row at once, before the service answ
 });
 
 test('the record details are the last row chosen when the service answers two choices in the other order', async ({ page, kv }) => {
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  await openTab(page, 'Records');
-  const table = page.getByRole('listbox', { name: 'Record table' });
-  const details = page.getByTestId('record-details');
-  await table.locator('.record-row[data-offset="24"]').click();
-  await expect(details).toHaveAttribute('data-record-offset', '24');
-  const second = (await table.locator('.record-row').nth(2).getAttribute('data-offset'))!;
-  const third = (await table.locator('.record-row').nth(3).getAttribute('data-offset'))!;
+  const { table, details, second, third } = await firstRecordChosen(page, kv.url, kv.dir);
   // Each choice's record is fetched from the host and held, to be handed to the page in the order the test says.
   const held = new Map<string, { route: Route; response: Promise<APIResponse> }>();
   await page.route('**/api/recordAt', (route) => {
