@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Store } from '../src/engine/store.js';
+import type { Page } from '@playwright/test';
 import { test, expect, openFromScreen, shot } from './fixtures.js';
 
 /** Flip a value byte of the record of `key` that `pick` chooses among its versions (newest first); returns its file and offset. */
@@ -21,23 +22,37 @@ async function damageRecordOf(dir: string, key: string, pick: 'live' | 'put'): P
   return { file: at.file, offset: at.offset };
 }
 
-test("a live key's damaged record: Verify and Records name it as the keydir's key, and Show key goes to it", async ({ page, kv }) => {
-  const { file, offset } = await damageRecordOf(kv.dir, 'user:00722:profile', 'live');
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
+/**
+ * Verify the store from the screen, check that the damaged record's problem row names its key as `problemKey` says
+ * (with its button), then open the record from that row and check its detail names it as `detailKey`.
+ */
+async function verifyThenOpenRecord(page: Page, url: string, dir: string, at: { file: string; offset: number }, words: { problemKey: string; detailKey: string; shot: string }) {
+  await page.goto(url);
+  await openFromScreen(page, dir);
   const views = page.getByRole('tablist', { name: 'Views' });
   await views.getByRole('tab', { name: 'Verify' }).click();
   await page.getByRole('button', { name: 'Verify', exact: true }).click();
-  const problem = page.locator(`.problem-row[data-file="${file}"][data-offset="${offset}"]`);
-  await expect(problem.getByTestId('problem-key')).toHaveText("the keydir's key for this record: user:00722:profileShow key");
-  await shot(page, 'damaged-key-verify-live');
+  const problem = page.locator(`.problem-row[data-file="${at.file}"][data-offset="${at.offset}"]`);
+  await expect(problem.getByTestId('problem-key')).toHaveText(words.problemKey);
+  await shot(page, words.shot);
 
-  // The record itself: its row and its detail name the key.
-  await problem.getByRole('button', { name: `Open ${file} at offset ${offset}` }).click();
+  // The record itself: its detail names the key.
+  await problem.getByRole('button', { name: `Open ${at.file} at offset ${at.offset}` }).click();
   const details = page.getByTestId('record-details');
-  await expect(details).toHaveAttribute('data-record-offset', String(offset));
-  await expect(details.getByTestId('damaged-key')).toHaveText("the keydir's key for this record: user:00722:profile");
-  await expect(page.locator(`.record-row[data-offset="${offset}"] .damaged-key`)).toContainText('user:00722:profile');
+  await expect(details).toHaveAttribute('data-record-offset', String(at.offset));
+  await expect(details.getByTestId('damaged-key')).toHaveText(words.detailKey);
+  return { views, problem, details };
+}
+
+test("a live key's damaged record: Verify and Records name it as the keydir's key, and Show key goes to it", async ({ page, kv }) => {
+  const at = await damageRecordOf(kv.dir, 'user:00722:profile', 'live');
+  const { views, problem } = await verifyThenOpenRecord(page, kv.url, kv.dir, at, {
+    problemKey: "the keydir's key for this record: user:00722:profileShow key",
+    detailKey: "the keydir's key for this record: user:00722:profile",
+    shot: 'damaged-key-verify-live',
+  });
+  // Its row in the record table names the key too.
+  await expect(page.locator(`.record-row[data-offset="${at.offset}"] .damaged-key`)).toContainText('user:00722:profile');
   await shot(page, 'damaged-key-records-live');
 
   await views.getByRole('tab', { name: 'Verify' }).click();
@@ -49,20 +64,12 @@ test("a live key's damaged record: Verify and Records name it as the keydir's ke
 test("without the keydir image and hints: the key as its bytes read, unverified; a deleted key's offers Show deleted key", async ({ page, kv }) => {
   for (const name of readdirSync(kv.dir)) if (name === 'KEYDIR' || name.endsWith('.hint')) rmSync(join(kv.dir, name));
   // user:00001:profile was put, then deleted (the demo deletes every tenth user): its put is damaged, its tombstone sound.
-  const { file, offset } = await damageRecordOf(kv.dir, 'user:00001:profile', 'put');
-  await page.goto(kv.url);
-  await openFromScreen(page, kv.dir);
-  const views = page.getByRole('tablist', { name: 'Views' });
-  await views.getByRole('tab', { name: 'Verify' }).click();
-  await page.getByRole('button', { name: 'Verify', exact: true }).click();
-  const problem = page.locator(`.problem-row[data-file="${file}"][data-offset="${offset}"]`);
-  await expect(problem.getByTestId('problem-key')).toHaveText('key (unverified, the record fails its checksum): user:00001:profileShow deleted key');
-  await shot(page, 'damaged-key-verify-unverified');
-
-  await problem.getByRole('button', { name: `Open ${file} at offset ${offset}` }).click();
-  const details = page.getByTestId('record-details');
-  await expect(details).toHaveAttribute('data-record-offset', String(offset));
-  await expect(details.getByTestId('damaged-key')).toHaveText('key (unverified, the record fails its checksum): user:00001:profile');
+  const at = await damageRecordOf(kv.dir, 'user:00001:profile', 'put');
+  const { views, problem, details } = await verifyThenOpenRecord(page, kv.url, kv.dir, at, {
+    problemKey: 'key (unverified, the record fails its checksum): user:00001:profileShow deleted key',
+    detailKey: 'key (unverified, the record fails its checksum): user:00001:profile',
+    shot: 'damaged-key-verify-unverified',
+  });
   // The key field reads its bytes, where it said "18 bytes".
   await expect(details.getByRole('tree', { name: 'Fields' })).toContainText('"user:00001:profile" (unverified)');
   await shot(page, 'damaged-key-records-unverified');
